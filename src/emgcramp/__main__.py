@@ -1,0 +1,3 @@
+from emgcramp.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,272 @@
+"""Command line: ``emgcramp analyze | demo | simulate``.
+
+Only argparse is imported up front; numba, scipy and the readers load inside
+the command that needs them, so ``--help`` and bad input answer at once.
+Every :class:`~emgcramp.errors.InputError` becomes one line on stderr and
+exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from datetime import datetime
+
+from emgcramp import __version__
+from emgcramp.errors import InputError
+
+EXIT_INPUT = 2
+EXIT_INTERNAL = 3
+CHUNK_S = 60.0
+DEMO_START = datetime(2026, 1, 1, 23, 0, 0)
+
+
+def _mains(value: str) -> str | float:
+    if value in ("auto", "off"):
+        return value
+    if value in ("50", "60"):
+        return float(value)
+    raise argparse.ArgumentTypeError("choose 50, 60, auto or off")
+
+
+def _positive(value: str) -> float:
+    try:
+        v = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {value}")
+    return v
+
+
+def _add_detector_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("signal chain and detector")
+    g.add_argument("--mains", type=_mains, default="auto",
+                   help="mains notch: 50, 60, auto (find hum in the first 8 s) or off (default auto)")
+    g.add_argument("--min-duration", type=_positive, metavar="S",
+                   help="shortest episode reported as a cramp, seconds (default 3)")
+    g.add_argument("--mvc-uv", type=_positive, metavar="UV",
+                   help="envelope at maximal voluntary contraction, µV RMS: adds %%MVC to each episode")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="emgcramp", description="Find muscle cramps in calf surface EMG.")
+    p.add_argument("--version", action="version", version=f"emgcramp {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    a = sub.add_parser("analyze", help="find cramps in a recording (EDF/BDF, CSV/TXT, NPY, WAV)",
+                       description="Stream a recording through the detector and list its cramps.")
+    a.add_argument("file", help="recording: .edf/.bdf, .csv/.tsv/.txt, .npy or .wav")
+    a.add_argument("--channel", help="channel name or 0-based index (default: the first)")
+    a.add_argument("--fs", type=float, metavar="HZ", help="sampling rate, for files that do not carry one")
+    a.add_argument("--scale", type=float, metavar="UV",
+                   help="µV per file unit for NPY, WAV and unit-less text columns (default 1: values are µV)")
+    a.add_argument("--events", metavar="OUT.csv", help="write one row per episode (owner-only file)")
+    a.add_argument("--json", action="store_true", help="print a machine-readable summary instead of the table")
+    a.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    _add_detector_args(a)
+
+    d = sub.add_parser("demo", help="generate a synthetic night with known cramps, analyse it, score it",
+                       description="Generate a night (seeded), write it as EDF+, analyse it, compare with truth.")
+    d.add_argument("--hours", type=_positive, default=8.0, help="length of the night (default 8)")
+    d.add_argument("--fs", type=_positive, default=1000.0, help="sampling rate, Hz (default 1000)")
+    d.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    d.add_argument("--keep", metavar="NIGHT.edf", help="keep the generated EDF+ here")
+
+    s = sub.add_parser("simulate", help="write a synthetic night as EDF+ with a truth JSON",
+                       description="Write a seeded synthetic night (EDF+, truth as annotations) and NIGHT.truth.json.")
+    s.add_argument("out", metavar="NIGHT.edf")
+    s.add_argument("--hours", type=_positive, default=8.0)
+    s.add_argument("--fs", type=_positive, default=1000.0)
+    s.add_argument("--seed", type=int, default=1)
+    return p
+
+
+class _Progress:
+    """A one-line progress bar on stderr, shown only on a terminal."""
+
+    def __init__(self, total_samples: int | None, fs: float, enabled: bool):
+        self.total, self.fs = total_samples, fs
+        self.enabled = enabled and sys.stderr.isatty() and bool(total_samples)
+
+    def __call__(self, done: int) -> None:
+        if self.enabled:
+            frac = min(done / self.total, 1.0)
+            bar = "#" * int(30 * frac)
+            sys.stderr.write(f"\ranalyze [{bar:<30}] {100 * frac:5.1f}%  {done / self.fs / 3600:.2f} h")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def _config(args: argparse.Namespace):
+    from emgcramp.detect import DetectorConfig
+    from emgcramp.pipeline import PipelineConfig
+
+    det = DetectorConfig().replace(min_duration_s=getattr(args, "min_duration", None),
+                                   mvc_uv=getattr(args, "mvc_uv", None))
+    return PipelineConfig(mains=getattr(args, "mains", "auto"), detector=det)
+
+
+def _analyze_file(path: str, args: argparse.Namespace, channel: str | None = None, start: datetime | None = None):
+    from emgcramp.io import open_recording
+    from emgcramp.pipeline import check_fs, run_blocks
+
+    with open_recording(path, args.fs, getattr(args, "scale", None)) as rec:
+        ch = rec.channel_index(channel)
+        fs = check_fs(rec.fs)
+        progress = _Progress(rec.n_samples, fs, not getattr(args, "no_progress", False))
+        try:
+            result = run_blocks(rec.blocks([ch], int(CHUNK_S * fs)), fs, [rec.channel_names[ch]],
+                                _config(args), progress)
+        finally:
+            progress.close()
+        return result, start or rec.start
+
+
+def _print_table(episodes, start: datetime | None) -> None:
+    from emgcramp.io.events import episode_row
+
+    if not episodes:
+        print("no cramps found")
+        return
+    print(f"{'onset':>10} {'clock':>8} {'duration':>9} {'kind':<7} {'peak µV':>8} {'mean µV':>8} {'×rest':>6}")
+    for e in episodes:
+        clock = episode_row(e, start)["onset_clock"][11:] or "-"
+        print(f"{e.onset_s:9.1f}s {clock:>8} {e.duration_s:8.1f}s {e.kind:<7} {e.peak_intensity:8.1f} "
+              f"{e.mean_intensity:8.1f} {e.peak_x_rest:6.1f}")
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    import json
+
+    from emgcramp.io.secure import check_writable
+
+    if args.events:
+        check_writable(args.events)
+    result, start = _analyze_file(args.file, args, args.channel)
+    if args.events:
+        from emgcramp.io.events import write_events_csv
+
+        write_events_csv(args.events, result.episodes, start)
+    if args.json:
+        print(json.dumps(result.summary(), indent=2, default=float))
+    else:
+        _print_table(result.episodes, start)
+        s = result.summary()
+        print(f"{s['episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h "
+              f"({s['tonic']} tonic, {s['clonic']} clonic), total {s['total_cramp_s']:.1f} s")
+    return 0
+
+
+def _write_night(path: str, spec) -> "object":
+    from emgcramp.io.edf import write_edf
+    from emgcramp.io.events import write_json
+    from emgcramp.synth import NightGenerator
+
+    gen = NightGenerator(spec)
+    notes = [(e.onset_s, e.offset_s - e.onset_s, f"truth:{e.kind}") for e in gen.events]
+    write_edf(path, spec.fs, ["calf"], (s[:, None] for s in gen.segments()), notes, DEMO_START)
+    write_json(os.path.splitext(path)[0] + ".truth.json", gen.truth_dict())
+    return gen
+
+
+def _night_spec(args: argparse.Namespace):
+    from emgcramp.synth import NightSpec
+
+    if args.fs != int(args.fs):
+        raise InputError("--fs must be a whole number of Hz for EDF output")
+    return NightSpec(hours=args.hours, fs=args.fs, seed=args.seed)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from emgcramp.io.secure import check_writable
+
+    check_writable(args.out)
+    gen = _write_night(args.out, _night_spec(args))
+    cramps = sum(e.is_cramp for e in gen.events)
+    print(f"wrote {args.out} ({args.hours:g} h at {args.fs:g} Hz, {cramps} cramps, "
+          f"{len(gen.events) - cramps} look-alikes) and its .truth.json")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from emgcramp.score import match, median_abs
+
+    spec = _night_spec(args)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.keep or os.path.join(tmp, "demo_night.edf")
+        print(f"generating a {spec.hours:g}-hour synthetic night at {spec.fs:g} Hz (seed {spec.seed}) …")
+        gen = _write_night(path, spec)
+        print(f"analysing {os.path.basename(path)} …")
+        args.scale, args.no_progress = None, False
+        args.mains, args.min_duration, args.mvc_uv, args.fs = "auto", None, None, None
+        result, start = _analyze_file(path, args)
+    truth = [e for e in gen.events if e.is_cramp]
+    det = result.episodes
+    sc = match([(t.onset_s, t.offset_s, t.kind) for t in truth], [(e.onset_s, e.offset_s, e.kind) for e in det])
+    _print_comparison(truth, det, sc, start)
+    lookalikes = len(gen.events) - len(truth)
+    print(f"\nsensitivity {sc.sensitivity:.2f}  precision {sc.precision:.2f}  F1 {sc.f1:.2f}  "
+          f"median onset error {median_abs(sc.onset_errors_s):.2f} s  "
+          f"({lookalikes} look-alikes in the night, {sc.fp} counted as cramps)")
+    return 0
+
+
+def _print_comparison(truth, det, sc, start: datetime) -> None:
+    from datetime import timedelta
+
+    by_truth = dict(sc.pairs)
+    print(f"\n{'':2}{'truth clock':>11} {'dur s':>7} {'kind':<7} {'µV':>5} | {'found clock':>11} {'dur s':>7} "
+          f"{'kind':<7} {'peak µV':>7} {'mean µV':>7}")
+
+    def clock(t: float) -> str:
+        return (start + timedelta(seconds=t)).strftime("%H:%M:%S")
+
+    for i, t in enumerate(truth):
+        left = f"  {clock(t.onset_s):>11} {t.offset_s - t.onset_s:7.1f} {t.kind:<7} {t.amplitude_uv:5.0f}"
+        if i in by_truth:
+            e = det[by_truth[i]]
+            right = (f"{clock(e.onset_s):>11} {e.duration_s:7.1f} {e.kind:<7} {e.peak_intensity:7.1f} "
+                     f"{e.mean_intensity:7.1f}")
+        else:
+            right = f"{'missed':>11}"
+        print(f"{left} | {right}")
+    matched = set(by_truth.values())
+    for j, e in enumerate(det):
+        if j not in matched:
+            print(f"  {'(none)':>11} {'':7} {'':7} {'':5} | {clock(e.onset_s):>11} {e.duration_s:7.1f} "
+                  f"{e.kind:<7} {e.peak_intensity:7.1f} {e.mean_intensity:7.1f}  false alarm")
+
+
+COMMANDS = {"analyze": cmd_analyze, "demo": cmd_demo, "simulate": cmd_simulate}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``emgcramp`` console script; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_INPUT
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as e:
+        print(f"emgcramp: error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("emgcramp: interrupted", file=sys.stderr)
+        return 130
+    except OSError as e:
+        print(f"emgcramp: error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_INPUT
+    except Exception as e:  # a bug: say so in one line; EMGCRAMP_DEBUG=1 shows the traceback
+        if os.environ.get("EMGCRAMP_DEBUG"):
+            raise
+        print(f"emgcramp: internal error: {type(e).__name__}: {e} (set EMGCRAMP_DEBUG=1 for details)",
+              file=sys.stderr)
+        return EXIT_INTERNAL

@@ -1,0 +1,432 @@
+"""Cramp detection: a streaming state machine over the binned EMG envelope.
+
+Input is one channel of :class:`emgcramp.dsp.Bins` at the detector rate
+(``env_rate``, 50 Hz by default). Per bin the Numba kernel
+
+1. smooths the envelope: RMS over 0.5 s (``env``, decisions and intensity)
+   and over 0.1 s (``env_s``, to see the relaxations of clonic cramps);
+2. measures motion: the raw bin means, high-passed at 1 Hz, as RMS over
+   0.5 s; low-frequency power well above the EMG band marks a motion
+   artefact or electrode pop;
+3. marks the bin flat when nearly all its samples repeat (lead-off, rail
+   saturation) or it carries no power;
+4. tracks the person's rest level: each second of idle, non-flat envelope
+   gives one mean; the rest level is the 20th percentile of the last two
+   minutes of those. It is frozen inside an episode, so a ten-minute cramp
+   does not become the new rest;
+5. runs the hysteresis: an episode starts when ``env`` reaches the ON
+   threshold and ends once ``env`` has stayed under the OFF threshold for
+   ``merge_gap_s`` (so the relaxations of a clonic cramp do not split it).
+   An episode longer than ``max_duration_s`` is closed there and the rest
+   level restarts from the current level (a lasting level shift, not a
+   cramp, would otherwise never end).
+
+Thresholds are relative to rest, with an absolute floor so that a very
+quiet amplifier does not turn noise into episodes:
+``ON = max(on_ratio·rest, rest + on_delta_uv)``, likewise OFF.
+
+Each closed episode candidate is then judged in Python by :func:`judge`,
+rule by rule, into a cramp (tonic or clonic) or a rejection with a reason.
+Amplitude alone misleads (a cramp may engage only part of the muscle, a
+leg movement can be louder), so the rules weigh what lasts: a short burst
+needs to be strong and isolated, a long one needs to be mostly active and
+free of motion and signal loss.
+
+Times: the smoothing window is causal, so a rising edge crosses the low OFF
+threshold almost at once while a falling edge crosses it one window late;
+offsets are moved back by that window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+from numba import njit
+from scipy import signal
+
+from emgcramp.dsp import Bins
+
+# Layout of the kernel's float state vector.
+(_G, _POS_L, _SUM_L, _POS_S, _SUM_S, _POS_LF, _SUM_LF, _HP1, _HP2, _HP3, _HP4,
+ _SEC_SUM, _SEC_CNT, _SEC_BINS, _HIST_N, _HIST_POS, _REST,
+ _IN_EP, _START, _LAST_QUIET, _LAST_ACTIVE, _QUIET_RUN, _PEAK, _SUM_ENV, _N_ENV,
+ _N_SHORT_ACT, _N_RISES, _SHORT_UP, _PEAK_S, _N_MOTION, _N_FLAT, _REST_EP, _ON_EP, _OFF_EP,
+ _TOT_BINS, _TOT_FLAT, _TOT_MOTION, _REST_SUM, _REST_CNT, _N_STATE) = range(40)
+
+# Layout of the kernel's parameter vector.
+(_P_WL, _P_WS, _P_ON_R, _P_ON_D, _P_OFF_R, _P_OFF_D, _P_MIN_REST, _P_MERGE, _P_MAX, _P_WARM,
+ _P_RATE_BINS, _P_MOT_R, _P_MOT_MIN, _P_HP_B0, _P_HP_B1, _P_HP_B2, _P_HP_A1, _P_HP_A2,
+ _P_FLAT, _P_RISE, _P_RELAX, _N_PARAMS) = range(22)
+
+# Columns of a closed candidate row.
+(C_START, C_END, C_PEAK, C_SUM, C_N, C_SHORT_ACT, C_RISES, C_MOTION, C_FLAT, C_REST, C_REASON,
+ _N_COLS) = range(12)
+REASON_QUIET, REASON_MAX_LENGTH, REASON_END = 0.0, 1.0, 2.0
+
+HIST_LEN = 120  # seconds of rest history
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """Detector settings. Durations in seconds, levels in µV, ratios × rest."""
+
+    on_ratio: float = 5.0
+    on_delta_uv: float = 10.0
+    off_ratio: float = 3.0
+    off_delta_uv: float = 5.0
+    min_rest_uv: float = 1.0
+    min_duration_s: float = 3.0
+    merge_gap_s: float = 2.0
+    max_duration_s: float = 900.0
+    warmup_s: float = 5.0
+    long_window_s: float = 0.5
+    short_window_s: float = 0.1
+    motion_ratio: float = 1.5
+    motion_min_uv: float = 20.0
+    flat_fraction: float = 0.9
+    # Bursts no longer than this are leg-movement sized (AASM: 0.5–10 s).
+    lm_max_s: float = 10.0
+    # Such a burst counts as a cramp only when this strong and isolated:
+    short_min_peak_ratio: float = 12.0
+    lm_series_window_s: float = 90.0
+    max_motion_fraction: float = 0.3
+    max_flat_fraction: float = 0.2
+    min_duty: float = 0.5
+    clonic_min_duty: float = 0.25
+    # Clonic: the 0.1-s envelope alternates between above clonic_rise and
+    # below clonic_relax times the episode's own peak.
+    clonic_rise: float = 0.5
+    clonic_relax: float = 0.2
+    clonic_min_rises: int = 3
+    clonic_min_rate_hz: float = 0.25
+    mvc_uv: float | None = None
+
+    def replace(self, **changes) -> "DetectorConfig":
+        """A copy with some fields changed (``None`` values are ignored)."""
+        vals = {f.name: getattr(self, f.name) for f in fields(self)}
+        vals.update({k: v for k, v in changes.items() if v is not None})
+        return DetectorConfig(**vals)
+
+
+@dataclass
+class Episode:
+    """A detected cramp.
+
+    Attributes:
+        onset_s, offset_s, duration_s: seconds from the recording start.
+        kind: ``"tonic"`` or ``"clonic"``.
+        peak_intensity, mean_intensity: envelope (0.5-s RMS) in µV.
+        rest_uv: the rest level the episode was measured against, µV RMS.
+        channel: channel name.
+        duty: fraction of the episode with the 0.1-s envelope above OFF.
+        pct_mvc: peak as % of maximal voluntary contraction, when known.
+        flags: quality notes (``max_length``, ``open_at_end``, ``motion``).
+    """
+
+    onset_s: float
+    offset_s: float
+    duration_s: float
+    kind: str
+    peak_intensity: float
+    mean_intensity: float
+    rest_uv: float
+    channel: str = ""
+    duty: float = 1.0
+    pct_mvc: float | None = None
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def peak_x_rest(self) -> float:
+        """Peak envelope as a multiple of the rest level."""
+        return self.peak_intensity / self.rest_uv
+
+    @property
+    def mean_x_rest(self) -> float:
+        """Mean envelope as a multiple of the rest level."""
+        return self.mean_intensity / self.rest_uv
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An active stretch the state machine closed, before judgement.
+
+    Times in seconds, levels in µV, fractions of the stretch in [0, 1].
+    """
+
+    onset_s: float
+    offset_s: float
+    peak_uv: float
+    mean_uv: float
+    rest_uv: float
+    duty: float
+    rises: int
+    motion: float
+    flat: float
+    closed_by: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.offset_s - self.onset_s
+
+
+def judge(c: Candidate, cfg: DetectorConfig, recent_bursts: list[float]) -> tuple[str, str]:
+    """Decide what a candidate is: ``("tonic"|"clonic", "")`` or ``("", reason)``.
+
+    ``recent_bursts`` holds onsets (s) of earlier leg-movement-sized bursts;
+    a short burst that follows one within ``lm_series_window_s`` belongs to
+    a movement series, not a cramp.
+    """
+    if c.duration_s < cfg.min_duration_s:
+        return "", "short"
+    if c.flat > cfg.max_flat_fraction:
+        return "", "signal_loss"
+    if c.motion > cfg.max_motion_fraction:
+        return "", "motion"
+    if c.duration_s <= cfg.lm_max_s:
+        if c.peak_uv < cfg.short_min_peak_ratio * c.rest_uv:
+            return "", "leg_movement"
+        if any(0 < c.onset_s - t <= cfg.lm_series_window_s for t in recent_bursts):
+            return "", "leg_movement_series"
+    rate = c.rises / max(c.duration_s, 1e-9)
+    clonic = c.rises >= cfg.clonic_min_rises and rate >= cfg.clonic_min_rate_hz
+    if c.duty < (cfg.clonic_min_duty if clonic else cfg.min_duty):
+        return "", "sparse"
+    return ("clonic" if clonic else "tonic"), ""
+
+
+@njit(cache=True)
+def _push(ring, pos, total, v):
+    """Replace the oldest value of a running-sum ring; returns new pos, total."""
+    w = ring.shape[0]
+    total += v - ring[pos]
+    ring[pos] = v
+    pos += 1
+    if pos == w:
+        pos = 0
+        total = 0.0
+        for j in range(w):  # re-sum each lap so rounding cannot drift
+            total += ring[j]
+    return pos, total
+
+
+@njit(cache=True)
+def _close(S, out, n_out, end, reason, wl):
+    start = S[_START]
+    end = max(end - wl, start + 1.0)
+    out[n_out, C_START] = start
+    out[n_out, C_END] = end
+    out[n_out, C_PEAK] = S[_PEAK]
+    out[n_out, C_SUM] = S[_SUM_ENV]
+    out[n_out, C_N] = S[_N_ENV]
+    out[n_out, C_SHORT_ACT] = S[_N_SHORT_ACT]
+    out[n_out, C_RISES] = S[_N_RISES]
+    out[n_out, C_MOTION] = S[_N_MOTION]
+    out[n_out, C_FLAT] = S[_N_FLAT]
+    out[n_out, C_REST] = S[_REST_EP]
+    out[n_out, C_REASON] = reason
+    S[_IN_EP] = 0.0
+    S[_LAST_QUIET] = S[_G] - 1.0
+    return n_out + 1
+
+
+@njit(cache=True)
+def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, flush):
+    """Advance the state machine over bins; write closed candidates to ``out``."""
+    wl = P[_P_WL]
+    n_out = 0
+    for j in range(ms.shape[0]):
+        g = S[_G]
+        S[_POS_L], S[_SUM_L] = _push(ring_l, int(S[_POS_L]), S[_SUM_L], ms[j])
+        S[_POS_S], S[_SUM_S] = _push(ring_s, int(S[_POS_S]), S[_SUM_S], ms[j])
+        env = np.sqrt(max(S[_SUM_L], 0.0) / ring_l.shape[0])
+        env_s = np.sqrt(max(S[_SUM_S], 0.0) / ring_s.shape[0])
+        # 2nd-order high-pass at 1 Hz of the bin means (direct form I).
+        hp = (P[_P_HP_B0] * mean[j] + P[_P_HP_B1] * S[_HP1] + P[_P_HP_B2] * S[_HP2]
+              - P[_P_HP_A1] * S[_HP3] - P[_P_HP_A2] * S[_HP4])
+        S[_HP2], S[_HP1] = S[_HP1], mean[j]
+        S[_HP4], S[_HP3] = S[_HP3], hp
+        S[_POS_LF], S[_SUM_LF] = _push(ring_lf, int(S[_POS_LF]), S[_SUM_LF], hp * hp)
+        lf = np.sqrt(max(S[_SUM_LF], 0.0) / ring_lf.shape[0])
+        flat = stuck[j] >= P[_P_FLAT] or ms[j] <= 1e-9
+        motion = lf > P[_P_MOT_R] * env and lf > P[_P_MOT_MIN]
+        S[_TOT_BINS] += 1.0
+        if flat:
+            S[_TOT_FLAT] += 1.0
+        if motion:
+            S[_TOT_MOTION] += 1.0
+
+        # Rest level: per-second means of the idle envelope.
+        if S[_IN_EP] == 0.0 and not flat and not motion:
+            S[_SEC_SUM] += env
+            S[_SEC_CNT] += 1.0
+        S[_SEC_BINS] += 1.0
+        if S[_SEC_BINS] >= P[_P_RATE_BINS]:
+            if S[_SEC_CNT] >= 0.5 * P[_P_RATE_BINS]:
+                hist[int(S[_HIST_POS])] = S[_SEC_SUM] / S[_SEC_CNT]
+                S[_HIST_POS] = (S[_HIST_POS] + 1.0) % hist.shape[0]
+                S[_HIST_N] = min(S[_HIST_N] + 1.0, hist.shape[0])
+                S[_REST] = np.percentile(hist[: int(S[_HIST_N])], 20.0)
+                S[_REST_SUM] += S[_REST]
+                S[_REST_CNT] += 1.0
+            S[_SEC_SUM], S[_SEC_CNT], S[_SEC_BINS] = 0.0, 0.0, 0.0
+        rest = max(S[_REST], P[_P_MIN_REST])
+        on = max(P[_P_ON_R] * rest, rest + P[_P_ON_D])
+        off = max(P[_P_OFF_R] * rest, rest + P[_P_OFF_D])
+
+        if S[_IN_EP] == 0.0:
+            if env < off:
+                S[_LAST_QUIET] = g
+            elif S[_HIST_N] >= P[_P_WARM] and not flat and env >= on:
+                S[_IN_EP] = 1.0
+                S[_START] = S[_LAST_QUIET] + 1.0
+                S[_LAST_ACTIVE] = g
+                S[_QUIET_RUN] = 0.0
+                S[_PEAK], S[_SUM_ENV], S[_N_ENV] = 0.0, 0.0, 0.0
+                S[_N_SHORT_ACT], S[_N_RISES], S[_SHORT_UP], S[_PEAK_S] = 0.0, 0.0, 0.0, 0.0
+                S[_N_MOTION], S[_N_FLAT] = 0.0, 0.0
+                S[_REST_EP], S[_ON_EP], S[_OFF_EP] = rest, on, off
+        if S[_IN_EP] == 1.0:
+            if env >= S[_OFF_EP]:
+                S[_LAST_ACTIVE] = g
+                S[_QUIET_RUN] = 0.0
+            else:
+                S[_QUIET_RUN] += 1.0
+            if S[_QUIET_RUN] == 0.0:
+                S[_PEAK] = max(S[_PEAK], env)
+                S[_SUM_ENV] += env
+                S[_N_ENV] += 1.0
+                if motion:
+                    S[_N_MOTION] += 1.0
+                if flat:
+                    S[_N_FLAT] += 1.0
+            if env_s >= S[_OFF_EP] and S[_QUIET_RUN] == 0.0:
+                S[_N_SHORT_ACT] += 1.0
+            # Contractions of a clonic cramp, relative to the episode's own level.
+            S[_PEAK_S] = max(S[_PEAK_S], env_s)
+            if S[_SHORT_UP] == 0.0 and env_s >= P[_P_RISE] * S[_PEAK_S]:
+                S[_SHORT_UP] = 1.0
+                S[_N_RISES] += 1.0
+            elif S[_SHORT_UP] == 1.0 and env_s < P[_P_RELAX] * S[_PEAK_S]:
+                S[_SHORT_UP] = 0.0
+            if S[_QUIET_RUN] >= P[_P_MERGE]:
+                n_out = _close(S, out, n_out, S[_LAST_ACTIVE] + 1.0, REASON_QUIET, wl)
+            elif g + 1.0 - S[_START] >= P[_P_MAX]:
+                n_out = _close(S, out, n_out, g + 1.0 + wl, REASON_MAX_LENGTH, wl)
+                # A level that lasts this long is the new normal: restart rest there.
+                hist[:] = env
+                S[_HIST_N] = hist.shape[0]
+                S[_REST] = env
+        S[_G] = g + 1.0
+    if flush and S[_IN_EP] == 1.0:
+        n_out = _close(S, out, n_out, S[_LAST_ACTIVE] + 1.0, REASON_END, wl)
+    return n_out
+
+
+def _highpass_coeffs(rate: float) -> np.ndarray:
+    b, a = signal.butter(2, 1.0, btype="highpass", fs=rate)
+    return np.r_[b, a[1:]]
+
+
+class Detector:
+    """Streaming cramp detector for one channel.
+
+    Feed it :class:`~emgcramp.dsp.Bins` columns at ``rate`` Hz with
+    :meth:`process`; it returns the episodes that closed in that stretch.
+    ``origin_s`` is the time (s) of the first bin; times in episodes are
+    relative to the recording start.
+    """
+
+    def __init__(self, rate: float, config: DetectorConfig | None = None, channel: str = "",
+                 origin_s: float = 0.0):
+        self.rate = float(rate)
+        self.cfg = config or DetectorConfig()
+        self.channel = channel
+        self.origin_s = origin_s
+        self.rejected: dict[str, int] = {}
+        self._recent_bursts: list[float] = []
+        self._params = self._make_params()
+        wl, ws = int(self._params[_P_WL]), int(self._params[_P_WS])
+        self._S = np.zeros(_N_STATE)
+        self._S[_LAST_QUIET] = -1.0
+        self._ring_l, self._ring_s, self._ring_lf = np.zeros(wl), np.zeros(ws), np.zeros(wl)
+        self._hist = np.zeros(HIST_LEN)
+
+    def _make_params(self) -> np.ndarray:
+        c, r = self.cfg, self.rate
+        p = np.zeros(_N_PARAMS)
+        p[_P_WL] = max(1, round(c.long_window_s * r))
+        p[_P_WS] = max(1, round(c.short_window_s * r))
+        p[_P_ON_R], p[_P_ON_D] = c.on_ratio, c.on_delta_uv
+        p[_P_OFF_R], p[_P_OFF_D] = c.off_ratio, c.off_delta_uv
+        p[_P_MIN_REST] = c.min_rest_uv
+        p[_P_MERGE] = max(1, round(c.merge_gap_s * r))
+        p[_P_MAX] = round(c.max_duration_s * r)
+        p[_P_WARM] = c.warmup_s
+        p[_P_RATE_BINS] = max(1, round(r))
+        p[_P_MOT_R], p[_P_MOT_MIN] = c.motion_ratio, c.motion_min_uv
+        p[_P_HP_B0:_P_HP_A2 + 1] = _highpass_coeffs(r)
+        p[_P_FLAT] = c.flat_fraction
+        p[_P_RISE], p[_P_RELAX] = c.clonic_rise, c.clonic_relax
+        return p
+
+    @property
+    def rest_uv(self) -> float:
+        """Current rest level, µV RMS (0 before the first second)."""
+        return float(self._S[_REST])
+
+    def process(self, ms: np.ndarray, mean: np.ndarray, stuck: np.ndarray, flush: bool = False) -> list[Episode]:
+        """Advance over 1-D bin arrays (µV², µV, fraction); return closed episodes."""
+        out = np.empty((len(ms) // max(1, int(self._params[_P_MERGE])) + 2, _N_COLS))
+        n = _segment(np.ascontiguousarray(ms, dtype=float), np.ascontiguousarray(mean, dtype=float),
+                     np.ascontiguousarray(stuck, dtype=float), self._params, self._S,
+                     self._ring_l, self._ring_s, self._ring_lf, self._hist, out, flush)
+        return [e for e in (self._episode(row) for row in out[:n]) if e is not None]
+
+    def finish(self) -> list[Episode]:
+        """Close an episode still open at the end of the signal."""
+        e = np.empty(0)
+        return self.process(e, e, e, flush=True)
+
+    def quality(self) -> dict[str, float]:
+        """Fractions of time flat and with motion, and the mean rest level (µV)."""
+        S = self._S
+        total = max(S[_TOT_BINS], 1.0)
+        return {"seconds": S[_TOT_BINS] / self.rate,
+                "flat_fraction": S[_TOT_FLAT] / total,
+                "motion_fraction": S[_TOT_MOTION] / total,
+                "rest_uv": S[_REST_SUM] / S[_REST_CNT] if S[_REST_CNT] else float("nan")}
+
+    def _candidate(self, row: np.ndarray) -> Candidate:
+        n = max(row[C_N], 1.0)
+        span = max(row[C_END] - row[C_START], 1.0)
+        return Candidate(
+            onset_s=self.origin_s + row[C_START] / self.rate,
+            offset_s=self.origin_s + row[C_END] / self.rate,
+            peak_uv=float(row[C_PEAK]), mean_uv=float(row[C_SUM] / n),
+            rest_uv=float(max(row[C_REST], self.cfg.min_rest_uv)),
+            duty=float(min(row[C_SHORT_ACT] / span, 1.0)), rises=int(row[C_RISES]),
+            motion=float(row[C_MOTION] / n), flat=float(row[C_FLAT] / n), closed_by=float(row[C_REASON]))
+
+    def _episode(self, row: np.ndarray) -> Episode | None:
+        c = self._candidate(row)
+        kind, reason = judge(c, self.cfg, self._recent_bursts)
+        if c.duration_s <= self.cfg.lm_max_s:
+            self._recent_bursts = [t for t in self._recent_bursts
+                                   if c.onset_s - t <= self.cfg.lm_series_window_s] + [c.onset_s]
+        if not kind:
+            self.rejected[reason] = self.rejected.get(reason, 0) + 1
+            return None
+        flags = []
+        if c.closed_by == REASON_MAX_LENGTH:
+            flags.append("max_length")
+        if c.closed_by == REASON_END:
+            flags.append("open_at_end")
+        if c.motion > 0.05:
+            flags.append("motion")
+        mvc = self.cfg.mvc_uv
+        return Episode(onset_s=round(c.onset_s, 3), offset_s=round(c.offset_s, 3),
+                       duration_s=round(c.duration_s, 3), kind=kind,
+                       peak_intensity=c.peak_uv, mean_intensity=c.mean_uv, rest_uv=c.rest_uv,
+                       channel=self.channel, duty=c.duty,
+                       pct_mvc=100.0 * c.peak_uv / mvc if mvc else None, flags=flags)

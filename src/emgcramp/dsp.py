@@ -1,0 +1,229 @@
+"""Signal conditioning: filter design with scipy, per-sample work in Numba.
+
+The chain for each channel is
+
+    mains notches -> Butterworth band-pass -> square -> mean over a bin
+
+so one pass over a block of raw µV samples yields, per bin of ``bin_len``
+samples (the detector rate, 50 Hz by default):
+
+* ``ms``:    mean square of the band-passed signal, µV² (its square root is
+             the bin's RMS envelope, µV);
+* ``mean``:  mean of the raw signal, µV (carries the < 25 Hz content that
+             motion artefacts and electrode pops live in);
+* ``stuck``: fraction of samples equal to their predecessor (a flat line:
+             lead-off, rail saturation, a dead ADC).
+
+Filters are designed once as second-order sections (``scipy.signal``) and
+run by a Numba kernel in transposed direct form II, the same recursion as
+``scipy.signal.sosfilt``; :func:`sosfilt` is the plain reference the fused
+kernel is tested against. State (section delays, the partial bin) is carried
+between blocks, so any split of a signal into blocks gives identical output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+from scipy import signal
+
+DEFAULT_BAND_HZ = (20.0, 450.0)
+DEFAULT_ENV_RATE_HZ = 50.0
+MAINS_FREQS_HZ = (50.0, 60.0)
+NOTCH_Q = 30.0
+# A spectral line this many times above its neighbourhood counts as hum.
+MAINS_PEAK_RATIO = 4.0
+
+
+def bandpass_sos(fs: float, band: tuple[float, float] = DEFAULT_BAND_HZ, order: int = 4) -> np.ndarray:
+    """Butterworth band-pass as SOS; the upper edge is clipped to 0.45·fs.
+
+    ``order`` is per edge (the band-pass has ``2*order`` poles).
+    """
+    low, high = band
+    high = min(high, 0.45 * fs)
+    if not 0 < low < high:
+        raise ValueError(f"band {band} Hz does not fit a sampling rate of {fs:g} Hz")
+    return signal.butter(order, [low, high], btype="bandpass", output="sos", fs=fs)
+
+
+def notch_sos(fs: float, freqs_hz: list[float] | tuple[float, ...], q: float = NOTCH_Q) -> np.ndarray:
+    """One second-order IIR notch per frequency (Hz), stacked as SOS."""
+    sections = [signal.tf2sos(*signal.iirnotch(f, q, fs=fs)) for f in freqs_hz]
+    return np.vstack(sections) if sections else np.zeros((0, 6))
+
+
+def mains_harmonics(mains_hz: float, fs: float, high_hz: float) -> list[float]:
+    """Mains fundamental and harmonics inside the pass band and below Nyquist."""
+    top = min(high_hz, 0.45 * fs)
+    return [k * mains_hz for k in range(1, int(top // mains_hz) + 1)]
+
+
+def detect_mains(x: np.ndarray, fs: float, high_hz: float = DEFAULT_BAND_HZ[1]) -> list[float]:
+    """Find mains hum by its spectral lines; return the frequencies to notch (Hz).
+
+    Welch spectrum at 1 Hz resolution of ``x`` (samples × channels, µV). A line
+    counts when its power is ``MAINS_PEAK_RATIO`` times the median of its
+    ±3–10 Hz neighbourhood. The fundamental (50 or 60 Hz, whichever line is
+    stronger) is notched when either is present, and each harmonic in the band
+    that shows its own line. Returns ``[]`` when there is no hum.
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        x = x[:, None]
+    nper = int(min(len(x), round(fs)))
+    if nper < 64:
+        return []
+    freqs, psd = signal.welch(x, fs=fs, nperseg=nper, axis=0)
+    psd = psd.mean(axis=1)
+    df = freqs[1] - freqs[0]
+
+    def ratio(f: float) -> float:
+        i = int(round(f / df))
+        if i + int(10 / df) >= len(psd):
+            return 0.0
+        near = np.r_[psd[i - int(10 / df): i - int(3 / df) + 1], psd[i + int(3 / df): i + int(10 / df) + 1]]
+        peak = psd[max(i - 1, 0): i + 2].max()
+        return float(peak / max(np.median(near), 1e-30))
+
+    scores = {f0: ratio(f0) for f0 in MAINS_FREQS_HZ}
+    f0 = max(scores, key=scores.get)
+    if scores[f0] < MAINS_PEAK_RATIO:
+        return []
+    harmonics = mains_harmonics(f0, fs, high_hz)
+    return [f for f in harmonics if f == f0 or ratio(f) >= MAINS_PEAK_RATIO]
+
+
+@njit(cache=True, inline="always")
+def _cascade(sos, z, v):
+    """Run one sample through every section (transposed direct form II)."""
+    for s in range(sos.shape[0]):
+        y = sos[s, 0] * v + z[s, 0]
+        z[s, 0] = sos[s, 1] * v - sos[s, 4] * y + z[s, 1]
+        z[s, 1] = sos[s, 2] * v - sos[s, 5] * y
+        v = y
+    return v
+
+
+@njit(cache=True)
+def _sosfilt_kernel(sos, x, zi, y):
+    for c in range(x.shape[1]):
+        z = zi[c]
+        for i in range(x.shape[0]):
+            y[i, c] = _cascade(sos, z, x[i, c])
+
+
+def sosfilt(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> np.ndarray:
+    """Reference SOS filter (Numba), same result as ``scipy.signal.sosfilt``.
+
+    ``x`` is samples × channels; ``zi`` (channels × sections × 2) is updated
+    in place, so successive calls continue the same filter.
+    """
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    y = np.empty_like(x)
+    _sosfilt_kernel(np.ascontiguousarray(sos, dtype=np.float64), x, zi, y)
+    return y
+
+
+@njit(cache=True)
+def _bins_kernel(x, sos, zi, bin_len, acc, prev, out_ms, out_mean, out_stuck):
+    """Fused notch/band-pass, squaring and bin statistics; returns bins written.
+
+    ``acc[c]`` holds the open bin (sum of squares, sum, stuck count, count),
+    ``prev[c]`` the last raw sample; both carry over to the next block.
+    """
+    n_out = 0
+    for c in range(x.shape[1]):
+        z = zi[c]
+        s_sq, s_x, s_st, cnt = acc[c, 0], acc[c, 1], acc[c, 2], int(acc[c, 3])
+        p = prev[c]
+        k = 0
+        for i in range(x.shape[0]):
+            v = x[i, c]
+            if v == p:
+                s_st += 1.0
+            p = v
+            s_x += v
+            y = _cascade(sos, z, v)
+            s_sq += y * y
+            cnt += 1
+            if cnt == bin_len:
+                out_ms[k, c] = s_sq / bin_len
+                out_mean[k, c] = s_x / bin_len
+                out_stuck[k, c] = s_st / bin_len
+                k += 1
+                s_sq, s_x, s_st, cnt = 0.0, 0.0, 0.0, 0
+        acc[c, 0], acc[c, 1], acc[c, 2], acc[c, 3] = s_sq, s_x, s_st, cnt
+        prev[c] = p
+        n_out = k
+    return n_out
+
+
+@dataclass(frozen=True)
+class Bins:
+    """Per-bin features of a block, each ``(n_bins, channels)``.
+
+    ``ms`` in µV² (band-passed mean square), ``mean`` in µV (raw), ``stuck``
+    a fraction in [0, 1].
+    """
+
+    ms: np.ndarray
+    mean: np.ndarray
+    stuck: np.ndarray
+
+
+class EmgFilter:
+    """Stateful notch + band-pass + bin statistics for multi-channel blocks.
+
+    Args:
+        fs: sampling rate, Hz.
+        n_channels: channels per block.
+        band: band-pass edges, Hz (upper edge clipped to 0.45·fs).
+        notches: frequencies to notch, Hz (see :func:`detect_mains`).
+        env_rate: detector rate, Hz; the bin is ``round(fs / env_rate)``
+            samples, and :attr:`env_rate` is the exact rate that gives.
+        order: Butterworth order per band edge.
+    """
+
+    def __init__(self, fs: float, n_channels: int, band: tuple[float, float] = DEFAULT_BAND_HZ,
+                 notches: list[float] | tuple[float, ...] = (), env_rate: float = DEFAULT_ENV_RATE_HZ,
+                 order: int = 4):
+        self.fs = float(fs)
+        self.n_channels = int(n_channels)
+        self.notches = tuple(notches)
+        self.sos = np.ascontiguousarray(np.vstack([notch_sos(fs, self.notches), bandpass_sos(fs, band, order)]))
+        self.bin_len = max(1, int(round(fs / env_rate)))
+        self.env_rate = self.fs / self.bin_len
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget all state, as after a gap in the signal."""
+        self._zi: np.ndarray | None = None
+        self._acc = np.zeros((self.n_channels, 4))
+        self._prev = np.full(self.n_channels, np.nan)
+
+    def _initial_state(self, first: np.ndarray) -> np.ndarray:
+        # Start in the steady state for the first sample's level, so a DC
+        # offset does not ring through the high-pass as a fake burst.
+        zi1 = signal.sosfilt_zi(self.sos)
+        return np.ascontiguousarray(zi1[None, :, :] * first[:, None, None])
+
+    def process(self, x: np.ndarray) -> Bins:
+        """Filter a block ``x`` (samples × channels, µV); return its complete bins."""
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != self.n_channels:
+            raise ValueError(f"expected samples × {self.n_channels} channels, got shape {x.shape}")
+        if self._zi is None:
+            if len(x) == 0:
+                return self._empty()
+            self._zi = self._initial_state(x[0])
+        n_max = (int(self._acc[0, 3]) + len(x)) // self.bin_len
+        ms, mean, stuck = (np.empty((n_max, self.n_channels)) for _ in range(3))
+        n = _bins_kernel(x, self.sos, self._zi, self.bin_len, self._acc, self._prev, ms, mean, stuck)
+        return Bins(ms[:n], mean[:n], stuck[:n])
+
+    def _empty(self) -> Bins:
+        e = np.empty((0, self.n_channels))
+        return Bins(e, e, e)

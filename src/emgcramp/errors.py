@@ -1,0 +1,8 @@
+"""Exceptions that the command line turns into one clear line and exit status 2."""
+
+
+class InputError(Exception):
+    """Bad input: a file, a channel, a parameter or a signal we cannot analyse.
+
+    The message is a complete sentence for the user, without a traceback.
+    """

@@ -1,0 +1,106 @@
+"""EDF, EDF+ and BDF through pyedflib (EDFlib): read in chunks, write EDF+."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+import numpy as np
+import pyedflib
+
+from emgcramp.errors import InputError
+from emgcramp.io.base import Recording, unit_scale
+from emgcramp.io.secure import private_path
+
+
+class EdfRecording(Recording):
+    """An EDF/EDF+/BDF file; channels in the file's physical unit, scaled to µV."""
+
+    def __init__(self, path: str):
+        self.path = path
+        try:
+            self._r = pyedflib.EdfReader(path)
+        except Exception as e:  # EDFlib reports damage as OSError with its own text
+            raise InputError(f"{path}: not a readable EDF/BDF file ({str(e).strip() or type(e).__name__})") from None
+        r = self._r
+        self.channel_names = [s.strip() for s in r.getSignalLabels()]
+        if not self.channel_names:
+            self.close()
+            raise InputError(f"{path}: the file holds no signals")
+        self._fs = [float(f) for f in r.getSampleFrequencies()]
+        self._ns = [int(n) for n in r.getNSamples()]
+        self._scale = []
+        for i in range(len(self.channel_names)):
+            dim = r.getPhysicalDimension(i)
+            scale = unit_scale(dim) if dim.strip() else 1.0
+            self._scale.append(1.0 if scale is None else scale)
+        self.fs = self._fs[0]
+        self.n_samples = self._ns[0]
+        try:
+            self.start = r.getStartdatetime()
+        except Exception:
+            self.start = None
+
+    def select(self, channels: list[int]) -> None:
+        """Use the rate and length of the chosen channels (they must agree)."""
+        rates = {self._fs[c] for c in channels}
+        if len(rates) > 1:
+            raise InputError(f"{self.path}: the chosen channels have different sampling rates {sorted(rates)}")
+        self.fs = self._fs[channels[0]]
+        self.n_samples = min(self._ns[c] for c in channels)
+
+    def _read(self, channels: list[int], chunk: int) -> Iterator[np.ndarray]:
+        self.select(channels)
+        for start in range(0, self.n_samples, chunk):
+            n = min(chunk, self.n_samples - start)
+            yield np.column_stack([self._r.readSignal(c, start, n) * self._scale[c] for c in channels])
+
+    def annotations(self) -> list[tuple[float, float, str]]:
+        """EDF+ annotations as (onset s, duration s, text)."""
+        onsets, durations, texts = self._r.readAnnotations()
+        return [(float(o), float(d), str(t)) for o, d, t in zip(onsets, durations, texts)]
+
+    def close(self) -> None:
+        if getattr(self, "_r", None) is not None:
+            self._r.close()
+            self._r = None
+
+
+def write_edf(path: str, fs: float, channel_names: list[str], blocks: Iterable[np.ndarray],
+              annotations: Iterable[tuple[float, float, str]] = (), start: datetime | None = None,
+              physical_range_uv: float = 8000.0, bdf: bool = False) -> None:
+    """Write µV blocks (samples × channels) as an EDF+ (or BDF+) file, 0600.
+
+    Data records are 1 s long, so ``fs`` must be a whole number; a last
+    partial record is padded with its final value. Samples beyond
+    ``±physical_range_uv`` are clipped, as an amplifier's rail would.
+    """
+    if fs != int(fs):
+        raise ValueError("EDF records of 1 s need a whole-number sampling rate")
+    fs = int(fs)
+    kind = pyedflib.FILETYPE_BDFPLUS if bdf else pyedflib.FILETYPE_EDFPLUS
+    dmax = 8388607 if bdf else 32767
+    with private_path(path) as tmp:
+        w = pyedflib.EdfWriter(tmp, len(channel_names), file_type=kind)
+        try:
+            w.setSignalHeaders([{"label": name[:16], "dimension": "uV", "sample_frequency": fs,
+                                 "physical_max": physical_range_uv, "physical_min": -physical_range_uv,
+                                 "digital_max": dmax, "digital_min": -dmax - 1, "transducer": "sEMG electrodes",
+                                 "prefilter": ""} for name in channel_names])
+            if start is not None:
+                w.setStartdatetime(start)
+            pending = np.empty((0, len(channel_names)))
+            for block in blocks:
+                pending = np.vstack([pending, np.clip(block, -physical_range_uv, physical_range_uv)])
+                whole = len(pending) // fs * fs
+                if whole:
+                    w.writeSamples([np.ascontiguousarray(pending[:whole, c]) for c in range(len(channel_names))])
+                    pending = pending[whole:]
+            if len(pending):
+                pad = np.repeat(pending[-1:], fs - len(pending), axis=0)
+                full = np.vstack([pending, pad])
+                w.writeSamples([np.ascontiguousarray(full[:, c]) for c in range(len(channel_names))])
+            for onset, duration, text in annotations:
+                w.writeAnnotation(onset, duration, text)
+        finally:
+            w.close()

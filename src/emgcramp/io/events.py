@@ -1,0 +1,40 @@
+"""The events CSV and JSON summary of DESIGN.md (columns fixed, files 0600)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime, timedelta
+
+from emgcramp.detect import Episode
+from emgcramp.io.secure import private_file
+
+COLUMNS = ["onset_s", "offset_s", "duration_s", "kind", "peak_intensity", "mean_intensity",
+           "channel", "onset_clock", "rest_uv", "peak_x_rest", "mean_x_rest", "pct_mvc", "duty", "flags"]
+
+
+def episode_row(e: Episode, start: datetime | None = None) -> dict[str, object]:
+    """One CSV row: times in s, intensities in µV RMS, ratios × rest."""
+    clock = (start + timedelta(seconds=e.onset_s)).isoformat(timespec="seconds") if start else ""
+    return {"onset_s": f"{e.onset_s:.3f}", "offset_s": f"{e.offset_s:.3f}", "duration_s": f"{e.duration_s:.3f}",
+            "kind": e.kind, "peak_intensity": f"{e.peak_intensity:.2f}", "mean_intensity": f"{e.mean_intensity:.2f}",
+            "channel": e.channel, "onset_clock": clock, "rest_uv": f"{e.rest_uv:.2f}",
+            "peak_x_rest": f"{e.peak_x_rest:.1f}", "mean_x_rest": f"{e.mean_x_rest:.1f}",
+            "pct_mvc": "" if e.pct_mvc is None else f"{e.pct_mvc:.1f}", "duty": f"{e.duty:.2f}",
+            "flags": ";".join(e.flags)}
+
+
+def write_events_csv(path: str, episodes: list[Episode], start: datetime | None = None) -> None:
+    """Write the events CSV atomically; header only when there are no episodes."""
+    with private_file(path) as f:
+        w = csv.DictWriter(f, fieldnames=COLUMNS)
+        w.writeheader()
+        for e in episodes:
+            w.writerow(episode_row(e, start))
+
+
+def write_json(path: str, data: dict) -> None:
+    """Write JSON atomically, owner-only."""
+    with private_file(path, newline=None) as f:
+        json.dump(data, f, indent=2, default=float)
+        f.write("\n")

@@ -1,0 +1,114 @@
+"""Delimited text (CSV, TSV, whitespace) read in chunks of lines.
+
+The first line may be a header. A first column named like ``time``,
+``time_s``, ``t`` or ``time_ms`` is the time axis: it gives the sampling
+rate and is not a channel. A channel whose name ends in a unit
+(``_uV``, ``_mV``, ``_V``, or ``[mV]``) is scaled to µV; others are taken
+as µV, or multiplied by ``scale``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from collections.abc import Iterator
+
+import numpy as np
+
+from emgcramp.errors import InputError
+from emgcramp.io.base import Recording, unit_scale
+
+TIME_NAMES = {"time": 1.0, "t": 1.0, "time_s": 1.0, "seconds": 1.0, "sec": 1.0, "s": 1.0,
+              "timestamp": 1.0, "time_ms": 1e-3, "ms": 1e-3, "t_ms": 1e-3}
+PROBE_ROWS = 4000
+
+
+def _split_header(line: str) -> tuple[str | None, list[str]]:
+    for delim in (",", "\t", ";"):
+        if delim in line:
+            return delim, [f.strip().strip('"') for f in line.split(delim)]
+    return None, line.split()
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
+
+
+def _unit_of(name: str) -> float | None:
+    m = re.search(r"(?:[_\s(\[]|^)(uv|µv|μv|mv|nv|v)[)\]]?$", name.strip().lower())
+    return unit_scale(m.group(1)) if m else None
+
+
+class TextRecording(Recording):
+    """A CSV/TSV/TXT file; fs from the time column or ``fs`` (Hz)."""
+
+    def __init__(self, path: str, fs: float | None = None, scale: float | None = None):
+        self.path = path
+        self._size = max(os.path.getsize(path), 1)
+        self._f = open(path, encoding="utf-8", errors="replace")
+        first = self._f.readline()
+        if not first.strip():
+            raise InputError(f"{path}: the file is empty")
+        self._delim, fields = _split_header(first)
+        self._header = not all(_is_number(f) for f in fields if f)
+        names = fields if self._header else [f"ch{i}" for i in range(len(fields))]
+        self._time_col = names[0].lower() in TIME_NAMES and len(names) > 1
+        self._time_scale = TIME_NAMES.get(names[0].lower(), 1.0)
+        self._offset = 1 if self._time_col else 0
+        self.channel_names = names[self._offset:]
+        self._scale = np.array([scale if scale is not None else (_unit_of(n) or 1.0) for n in self.channel_names])
+        self._first_rows = [] if self._header else [first]
+        self._first_rows += list(itertools.islice(self._f, PROBE_ROWS))
+        probe = self._parse(self._first_rows)
+        if len(probe) == 0:
+            raise InputError(f"{path}: no numeric samples found")
+        self.fs = self._rate_from_time(probe[:, 0], fs) if self._time_col else fs
+
+    def _parse(self, lines: list[str]) -> np.ndarray:
+        try:
+            data = np.loadtxt(lines, delimiter=self._delim, ndmin=2, dtype=np.float64)
+        except ValueError as e:
+            raise InputError(f"{self.path}: not a table of numbers ({str(e).splitlines()[0]})") from None
+        if data.size and data.shape[1] != len(self.channel_names) + self._offset:
+            raise InputError(f"{self.path}: rows have {data.shape[1]} columns, the header names "
+                             f"{len(self.channel_names) + self._offset}")
+        return data
+
+    def _rate_from_time(self, t: np.ndarray, fs: float | None) -> float | None:
+        dt = np.diff(t) * self._time_scale
+        if len(dt) < 2 or not np.isfinite(dt).all() or np.median(dt) <= 0:
+            return fs
+        step = float(np.median(dt))
+        if np.max(np.abs(dt - step)) > 0.05 * step:
+            raise InputError(f"{self.path}: the time column is not evenly sampled (steps vary beyond 5 %)")
+        rate = 1.0 / step
+        if fs is not None and abs(fs - rate) > 0.01 * rate:
+            raise InputError(f"{self.path}: --fs {fs:g} Hz disagrees with the time column ({rate:.6g} Hz)")
+        return fs if fs is not None else round(rate, 6)
+
+    def _read(self, channels: list[int], chunk: int) -> Iterator[np.ndarray]:
+        cols = [c + self._offset for c in channels]
+        rows = iter(self._first_rows)
+        rest = itertools.chain(rows, self._f)
+        while True:
+            lines = list(itertools.islice(rest, chunk))
+            if not lines:
+                return
+            data = self._parse(lines)
+            if len(data):
+                yield data[:, cols] * self._scale[channels]
+
+    def progress(self) -> float:
+        """Fraction of the file read so far."""
+        try:
+            return min(self._f.buffer.tell() / self._size, 1.0)
+        except (ValueError, OSError):
+            return 1.0
+
+    def close(self) -> None:
+        self._f.close()

@@ -1,0 +1,200 @@
+"""One pipeline for live, offline and bench use: blocks of µV in, episodes out.
+
+:class:`Pipeline` holds the filter and detector state, so the result does
+not depend on how the signal is cut into blocks. :func:`analyze` is the
+offline runner: it streams a :class:`~emgcramp.io.Recording` through the
+same pipeline in chunks, in constant memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from emgcramp.blocks import Block
+from emgcramp.detect import Detector, DetectorConfig, Episode
+from emgcramp.dsp import DEFAULT_BAND_HZ, DEFAULT_ENV_RATE_HZ, EmgFilter, detect_mains, mains_harmonics
+from emgcramp.errors import InputError
+
+MIN_FS_HZ = 200.0
+MAX_FS_HZ = 100_000.0
+MIN_SECONDS = 2.0
+MAINS_PROBE_S = 8.0
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Signal-chain settings.
+
+    ``mains``: ``"auto"`` (find hum in the first 8 s), ``50``, ``60`` or
+    ``"off"``. ``band`` in Hz; ``env_rate`` (detector rate) in Hz.
+    """
+
+    band: tuple[float, float] = DEFAULT_BAND_HZ
+    order: int = 4
+    mains: str | float = "auto"
+    env_rate: float = DEFAULT_ENV_RATE_HZ
+    detector: DetectorConfig = field(default_factory=DetectorConfig)
+
+
+def check_fs(fs: float | None) -> float:
+    """Validate a sampling rate (Hz) for sEMG; raise :class:`InputError`."""
+    if fs is None:
+        raise InputError("no sampling rate: this format does not carry one, give --fs HZ")
+    if not np.isfinite(fs) or not MIN_FS_HZ <= fs <= MAX_FS_HZ:
+        raise InputError(f"sampling rate {fs:g} Hz is out of range: surface EMG needs "
+                         f"{MIN_FS_HZ:g}–{MAX_FS_HZ:g} Hz (typically 500–2000 Hz)")
+    return float(fs)
+
+
+class Pipeline:
+    """Streaming pipeline over blocks of ``n_channels`` µV samples at ``fs`` Hz.
+
+    :meth:`process` returns the episodes that closed within a block;
+    :meth:`finish` closes the signal and returns the rest.
+    """
+
+    def __init__(self, fs: float, channel_names: list[str], config: PipelineConfig | None = None):
+        self.fs = check_fs(fs)
+        self.channel_names = list(channel_names)
+        self.config = config or PipelineConfig()
+        self.notches: list[float] | None = self._fixed_notches()
+        self.samples_seen = 0
+        self._pending: list[Block] = []
+        self._filter: EmgFilter | None = None
+        self._detectors: list[Detector] = []
+        self._origin = 0
+        self.gaps = 0
+
+    def _fixed_notches(self) -> list[float] | None:
+        mains = self.config.mains
+        if mains == "off":
+            return []
+        if mains == "auto":
+            return None
+        return mains_harmonics(float(mains), self.fs, self.config.band[1])
+
+    def _start(self, origin_sample: int) -> None:
+        cfg = self.config
+        self._filter = EmgFilter(self.fs, len(self.channel_names), cfg.band, self.notches, cfg.env_rate, cfg.order)
+        old = self._detectors
+        self._detectors = [Detector(self._filter.env_rate, cfg.detector, name, origin_sample / self.fs)
+                           for name in self.channel_names]
+        for new, prev in zip(self._detectors, old):
+            new.rejected = prev.rejected
+        self._origin = origin_sample
+
+    def process(self, block: Block) -> list[Episode]:
+        """Feed one block; return the episodes it completed."""
+        x = np.asarray(block.samples, dtype=np.float64)
+        if x.ndim == 1:
+            x = x[:, None]
+        self._check_finite(x, block.t0_sample)
+        episodes: list[Episode] = []
+        if block.gap_before and self._filter is not None:
+            episodes += self._close_all()
+            self.gaps += 1
+            self._start(block.t0_sample)
+        self.samples_seen += len(x)
+        if self.notches is None:
+            self._pending.append(Block(block.t0_sample, x, 0))
+            if sum(len(b.samples) for b in self._pending) < MAINS_PROBE_S * self.fs:
+                return episodes
+            return episodes + self._decide_mains()
+        if self._filter is None:
+            self._start(block.t0_sample)
+        return episodes + self._run(x)
+
+    def _decide_mains(self) -> list[Episode]:
+        probe = np.concatenate([b.samples for b in self._pending])
+        n = int(MAINS_PROBE_S * self.fs)
+        self.notches = detect_mains(probe[:n], self.fs, self.config.band[1])
+        self._start(self._pending[0].t0_sample)
+        self._pending = []
+        return self._run(probe)
+
+    def _run(self, x: np.ndarray) -> list[Episode]:
+        bins = self._filter.process(x)
+        episodes = []
+        for c, det in enumerate(self._detectors):
+            episodes += det.process(bins.ms[:, c], bins.mean[:, c], bins.stuck[:, c])
+        return sorted(episodes, key=lambda e: e.onset_s)
+
+    def _close_all(self) -> list[Episode]:
+        return sorted((e for d in self._detectors for e in d.finish()), key=lambda e: e.onset_s)
+
+    def finish(self) -> list[Episode]:
+        """End of signal: close open episodes and return them."""
+        episodes = self._decide_mains() if self.notches is None and self._pending else []
+        return episodes + self._close_all()
+
+    def _check_finite(self, x: np.ndarray, t0: int) -> None:
+        if np.isfinite(x).all():
+            return
+        i, c = np.argwhere(~np.isfinite(x))[0]
+        raise InputError(f"channel {self.channel_names[c]!r} has NaN or infinite samples from "
+                         f"{(t0 + i) / self.fs:.3f} s: repair or cut the recording first")
+
+    def quality(self) -> dict[str, dict[str, float]]:
+        """Per channel: seconds analysed, flat and motion fractions, rest level (µV)."""
+        return {d.channel: d.quality() for d in self._detectors}
+
+    def rejected(self) -> dict[str, int]:
+        """Counts of candidates rejected as look-alikes or artefacts, by reason."""
+        total: dict[str, int] = {}
+        for d in self._detectors:
+            for k, v in d.rejected.items():
+                total[k] = total.get(k, 0) + v
+        return total
+
+
+@dataclass
+class Analysis:
+    """Result of an offline run: episodes, signal facts, and quality figures."""
+
+    episodes: list[Episode]
+    fs: float
+    channels: list[str]
+    duration_s: float
+    notches_hz: list[float]
+    quality: dict[str, dict[str, float]]
+    rejected: dict[str, int]
+
+    def summary(self) -> dict:
+        """Machine-readable summary: counts, total cramp time (s), quality."""
+        kinds = [e.kind for e in self.episodes]
+        return {
+            "duration_s": round(self.duration_s, 3),
+            "fs_hz": self.fs,
+            "channels": self.channels,
+            "mains_notches_hz": self.notches_hz,
+            "episodes": len(self.episodes),
+            "tonic": kinds.count("tonic"),
+            "clonic": kinds.count("clonic"),
+            "total_cramp_s": round(sum(e.duration_s for e in self.episodes), 3),
+            "longest_cramp_s": max((e.duration_s for e in self.episodes), default=0.0),
+            "rejected_lookalikes": self.rejected,
+            "quality": {ch: {k: round(v, 4) for k, v in q.items()} for ch, q in self.quality.items()},
+        }
+
+
+def run_blocks(blocks: Iterable[Block], fs: float, channels: list[str], config: PipelineConfig | None = None,
+               progress: Callable[[int], None] | None = None) -> Analysis:
+    """Run blocks through one :class:`Pipeline`; check the signal is usable."""
+    pipe = Pipeline(fs, channels, config)
+    episodes: list[Episode] = []
+    for block in blocks:
+        episodes += pipe.process(block)
+        if progress:
+            progress(pipe.samples_seen)
+    episodes += pipe.finish()
+    duration = pipe.samples_seen / pipe.fs
+    if duration < MIN_SECONDS:
+        raise InputError(f"signal is {duration:.3g} s long: at least {MIN_SECONDS:g} s are needed")
+    quality = pipe.quality()
+    dead = [ch for ch, q in quality.items() if q["flat_fraction"] >= 0.999]
+    if dead:
+        raise InputError(f"channel {dead[0]!r} is flat (constant or all-zero): lead-off, or the wrong channel?")
+    return Analysis(episodes, pipe.fs, channels, duration, list(pipe.notches or []), quality, pipe.rejected())

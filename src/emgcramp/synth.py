@@ -1,0 +1,219 @@
+"""Synthetic calf sEMG nights with known truth, for the demo, tests and bench.
+
+The signal is band-limited Gaussian noise (a stand-in for the interference
+pattern of many motor units) whose RMS follows an amplitude plan:
+
+    emg(t) = unit_noise(t) · sqrt(rest² + Σ aᵢ(t)²)
+
+where each event i (a cramp or a look-alike) contributes an amplitude
+envelope aᵢ(t) in µV RMS. Non-EMG look-alikes and faults are added on top:
+motion artefact (smooth low-frequency excursions), electrode pops (a step
+that decays), baseline wander, mains hum with its third harmonic, and
+lead-off (the input stuck at the rail).
+
+It is generated in fixed segments with a seed per segment and the shaping
+filter's state carried over, so any night is reproducible by seed and
+streams in constant memory. A motor-unit model can replace
+:func:`_unit_emg` without changing the plan or the truth.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from scipy import signal
+
+CRAMP_KINDS = ("tonic", "clonic")
+SEGMENT_S = 10.0
+RAIL_UV = 8000.0
+
+
+@dataclass(frozen=True)
+class TruthEvent:
+    """One planned event. Times in seconds, ``amplitude_uv`` in µV RMS.
+
+    ``kind`` is ``tonic`` or ``clonic`` for cramps; look-alikes are
+    ``leg_movement`` (part of a periodic series), ``position_change``,
+    ``jerk``, ``pop`` and ``lead_off``.
+    """
+
+    onset_s: float
+    offset_s: float
+    kind: str
+    amplitude_uv: float
+    rate_hz: float = 0.0  # clonic alternation or motion frequency
+
+    @property
+    def is_cramp(self) -> bool:
+        return self.kind in CRAMP_KINDS
+
+
+@dataclass(frozen=True)
+class NightSpec:
+    """What to generate. Counts are events per night; levels in µV."""
+
+    hours: float = 8.0
+    fs: float = 1000.0
+    seed: int = 1
+    rest_uv: float = 4.0
+    mains_hz: float = 50.0
+    mains_uv: float = 15.0
+    wander_uv: float = 30.0
+    tonic: int = 4
+    clonic: int = 2
+    plm_series: int = 3
+    position_changes: int = 6
+    jerks: int = 6
+    pops: int = 4
+    lead_offs: int = 1
+    tonic_duration_s: tuple[float, float] = (5.0, 400.0)
+    events: tuple[TruthEvent, ...] = field(default=(), compare=False)
+
+    @property
+    def n_samples(self) -> int:
+        return int(round(self.hours * 3600 * self.fs))
+
+
+def plan_night(spec: NightSpec) -> list[TruthEvent]:
+    """Place cramps and look-alikes at random, non-overlapping, by seed."""
+    rng = np.random.default_rng([spec.seed, 0])
+    total = spec.hours * 3600.0
+    groups: list[list[TruthEvent]] = []
+    lo, hi = np.log(spec.tonic_duration_s[0]), np.log(spec.tonic_duration_s[1])
+    for _ in range(spec.tonic):
+        groups.append([TruthEvent(0, float(np.exp(rng.uniform(lo, hi))), "tonic", float(rng.uniform(60, 400)))])
+    for _ in range(spec.clonic):
+        groups.append([TruthEvent(0, float(rng.uniform(6, 40)), "clonic", float(rng.uniform(80, 300)),
+                                  float(rng.uniform(0.5, 2.0)))])
+    for _ in range(spec.plm_series):
+        t, series = 0.0, []
+        for _ in range(int(rng.integers(4, 12))):
+            d = float(rng.uniform(0.5, 4.5))
+            series.append(TruthEvent(t, t + d, "leg_movement", float(rng.uniform(12, 40))))
+            t += float(rng.uniform(15, 40))
+        groups.append(series)
+    for _ in range(spec.position_changes):
+        groups.append([TruthEvent(0, float(rng.uniform(1, 4)), "position_change", float(rng.uniform(30, 150)),
+                                  float(rng.uniform(0.5, 3.0)))])
+    for _ in range(spec.jerks):
+        groups.append([TruthEvent(0, float(rng.uniform(0.2, 0.6)), "jerk", float(rng.uniform(100, 400)))])
+    for _ in range(spec.pops):
+        groups.append([TruthEvent(0, float(rng.uniform(0.3, 1.0)), "pop", float(rng.uniform(500, 3000)))])
+    for _ in range(spec.lead_offs):
+        groups.append([TruthEvent(0, float(rng.uniform(10, 60)), "lead_off", RAIL_UV)])
+    return _place(groups, total, rng)
+
+
+def _place(groups: list[list[TruthEvent]], total: float, rng: np.random.Generator) -> list[TruthEvent]:
+    taken: list[tuple[float, float]] = []
+    placed: list[TruthEvent] = []
+    margin = 30.0
+    for gi in rng.permutation(len(groups)):
+        group = groups[gi]
+        span = group[-1].offset_s
+        for _ in range(2000):
+            t0 = float(rng.uniform(60.0, max(61.0, total - span - margin)))
+            if all(t0 + span + margin < a or t0 > b + margin for a, b in taken):
+                break
+        else:
+            continue  # the night is too full for this one
+        taken.append((t0, t0 + span))
+        placed += [TruthEvent(round(t0 + e.onset_s, 3), round(t0 + e.offset_s, 3), e.kind, e.amplitude_uv,
+                              e.rate_hz) for e in group]
+    return sorted(placed, key=lambda e: e.onset_s)
+
+
+def _emg_envelope(e: TruthEvent, t: np.ndarray) -> np.ndarray:
+    """Amplitude (µV RMS) of an EMG-producing event at times ``t`` (s)."""
+    d = e.offset_s - e.onset_s
+    if e.kind in CRAMP_KINDS:
+        rise = min(1.0, 0.2 * d)
+        fall = min(1.5, 0.25 * d)
+    else:
+        rise = fall = min(0.15, 0.3 * d)
+    u = np.clip(np.minimum((t - e.onset_s) / rise, (e.offset_s - t) / fall), 0.0, 1.0)
+    shape = u * u * (3 - 2 * u)
+    if e.kind == "tonic":
+        shape = shape * (1 + 0.1 * np.sin(2 * np.pi * 0.2 * (t - e.onset_s)))
+    elif e.kind == "clonic":
+        phase = np.sin(2 * np.pi * e.rate_hz * (t - e.onset_s) - np.pi / 2)
+        shape = shape * np.clip(0.5 + 1.5 * phase, 0.05, 1.0)
+    return e.amplitude_uv * shape
+
+
+def _artefact(e: TruthEvent, t: np.ndarray) -> np.ndarray:
+    """Non-EMG voltage (µV) an event adds: motion swings and pops."""
+    x = t - e.onset_s
+    if e.kind == "position_change":
+        d = e.offset_s - e.onset_s
+        bump = np.sin(np.pi * np.clip(x / d, 0, 1)) ** 2
+        return 10 * e.amplitude_uv * bump * np.sin(2 * np.pi * e.rate_hz * x)
+    if e.kind == "pop":
+        return np.where(x >= 0, e.amplitude_uv * np.exp(-np.maximum(x, 0) / (0.3 * (e.offset_s - e.onset_s))), 0.0)
+    return np.zeros_like(t)
+
+
+class NightGenerator:
+    """Streams a planned night as µV samples, ``SEGMENT_S`` seconds at a time."""
+
+    def __init__(self, spec: NightSpec, events: list[TruthEvent] | None = None):
+        self.spec = spec
+        self.events = plan_night(spec) if events is None else events
+        high = min(450.0, 0.45 * spec.fs)
+        self._sos = signal.butter(2, [20.0, high], btype="bandpass", output="sos", fs=spec.fs)
+        _, h = signal.sosfreqz(self._sos, worN=8192)
+        self._gain = 1.0 / np.sqrt(np.mean(np.abs(h) ** 2))  # unit-variance output for white input
+        rng = np.random.default_rng([spec.seed, 1])
+        self._wander = [(float(rng.uniform(0.05, 0.4)), float(rng.uniform(0, 2 * np.pi))) for _ in range(2)]
+
+    def segments(self) -> Iterator[np.ndarray]:
+        """Yield the night in order as 1-D float64 arrays (µV)."""
+        zi = np.zeros((self._sos.shape[0], 2))
+        seg = int(round(SEGMENT_S * self.spec.fs))
+        for k, start in enumerate(range(0, self.spec.n_samples, seg)):
+            n = min(seg, self.spec.n_samples - start)
+            noise = np.random.default_rng([self.spec.seed, 2, k]).standard_normal(n)
+            unit, zi = signal.sosfilt(self._sos, noise * self._gain, zi=zi)
+            yield self._render(start, unit)
+
+    def _render(self, start: int, unit: np.ndarray) -> np.ndarray:
+        spec = self.spec
+        t = (start + np.arange(len(unit))) / spec.fs
+        t0, t1 = t[0], t[-1]
+        power = np.full(len(t), spec.rest_uv ** 2)
+        extra = np.zeros(len(t))
+        active = [e for e in self.events if e.onset_s <= t1 + 5 and e.offset_s + 5 >= t0]
+        for e in active:
+            if e.kind in ("pop", "lead_off"):
+                continue
+            power += _emg_envelope(e, t) ** 2
+            extra += _artefact(e, t)
+        x = unit * np.sqrt(power) + extra
+        for e in active:
+            if e.kind == "pop":
+                x += _artefact(e, t)
+        for f, ph in self._wander:
+            x += spec.wander_uv * np.sin(2 * np.pi * f * t + ph)
+        if spec.mains_uv:
+            w = 2 * np.pi * spec.mains_hz * t
+            x += spec.mains_uv * (np.sin(w) + 0.3 * np.sin(3 * w + 0.5))
+        for e in active:
+            if e.kind == "lead_off":
+                x[(t >= e.onset_s) & (t < e.offset_s)] = RAIL_UV
+        return x
+
+    def truth_dict(self) -> dict:
+        """The truth as JSON-ready data (events, spec)."""
+        spec = {k: v for k, v in asdict(self.spec).items() if k != "events"}
+        return {"spec": spec, "events": [asdict(e) | {"is_cramp": e.is_cramp} for e in self.events]}
+
+
+def load_truth(path: str) -> list[TruthEvent]:
+    """Read a truth JSON written by :func:`emgcramp.io.write_truth`."""
+    with open(path) as f:
+        data = json.load(f)
+    return [TruthEvent(e["onset_s"], e["offset_s"], e["kind"], e["amplitude_uv"], e.get("rate_hz", 0.0))
+            for e in data["events"]]
