@@ -114,11 +114,13 @@ def _config(args: argparse.Namespace):
 
 def _analyze_file(path: str, args: argparse.Namespace, channel: str | None = None, start: datetime | None = None):
     from emgcramp.io import open_recording
-    from emgcramp.pipeline import check_fs, run_blocks
+    from emgcramp.io.base import check_fs
 
     with open_recording(path, args.fs, getattr(args, "scale", None)) as rec:
         ch = rec.channel_index(channel)
         fs = check_fs(rec.fs)
+        from emgcramp.pipeline import run_blocks  # numba and scipy load only for a usable input
+
         progress = _Progress(rec.n_samples, fs, not getattr(args, "no_progress", False))
         try:
             result = run_blocks(rec.blocks([ch], int(CHUNK_S * fs)), fs, [rec.channel_names[ch]],

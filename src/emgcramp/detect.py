@@ -85,8 +85,10 @@ class DetectorConfig:
     motion_ratio: float = 1.5
     motion_min_uv: float = 20.0
     flat_fraction: float = 0.9
-    # Bursts no longer than this are leg-movement sized (AASM: 0.5–10 s).
+    # Leg-movement sized bursts and their spacing in a series (AASM/WASM).
+    lm_min_s: float = 0.5
     lm_max_s: float = 10.0
+    lm_min_interval_s: float = 5.0
     # Such a burst counts as a cramp only when this strong and isolated:
     short_min_peak_ratio: float = 12.0
     lm_series_window_s: float = 90.0
@@ -173,9 +175,11 @@ class Candidate:
 def judge(c: Candidate, cfg: DetectorConfig, recent_bursts: list[float]) -> tuple[str, str]:
     """Decide what a candidate is: ``("tonic"|"clonic", "")`` or ``("", reason)``.
 
-    ``recent_bursts`` holds onsets (s) of earlier leg-movement-sized bursts;
-    a short burst that follows one within ``lm_series_window_s`` belongs to
-    a movement series, not a cramp.
+    ``recent_bursts`` holds onsets (s) of earlier leg-movement-like bursts
+    (0.5–10 s, EMG rather than artefact). A short burst that continues a run
+    of them, spaced as periodic limb movements are (5–90 s), belongs to the
+    series, not to a cramp; a lone twitch or jerk before a cramp does not
+    veto it (twitching often announces one).
     """
     if c.duration_s < cfg.min_duration_s:
         return "", "short"
@@ -186,13 +190,26 @@ def judge(c: Candidate, cfg: DetectorConfig, recent_bursts: list[float]) -> tupl
     if c.duration_s <= cfg.lm_max_s:
         if c.peak_uv < cfg.short_min_peak_ratio * c.rest_uv:
             return "", "leg_movement"
-        if any(0 < c.onset_s - t <= cfg.lm_series_window_s for t in recent_bursts):
+        if _in_series(c.onset_s, recent_bursts, cfg):
             return "", "leg_movement_series"
     rate = c.rises / max(c.duration_s, 1e-9)
     clonic = c.rises >= cfg.clonic_min_rises and rate >= cfg.clonic_min_rate_hz
     if c.duty < (cfg.clonic_min_duty if clonic else cfg.min_duty):
         return "", "sparse"
     return ("clonic" if clonic else "tonic"), ""
+
+
+def _in_series(onset_s: float, recent_bursts: list[float], cfg: DetectorConfig) -> bool:
+    """True when at least two earlier bursts chain to ``onset_s`` at PLM spacing."""
+    chained, t = 0, onset_s
+    for b in sorted(recent_bursts, reverse=True):
+        gap = t - b
+        if gap < cfg.lm_min_interval_s:
+            continue
+        if gap > cfg.lm_series_window_s:
+            break
+        chained, t = chained + 1, b
+    return chained >= 2
 
 
 @njit(cache=True)
@@ -411,9 +428,11 @@ class Detector:
     def _episode(self, row: np.ndarray) -> Episode | None:
         c = self._candidate(row)
         kind, reason = judge(c, self.cfg, self._recent_bursts)
-        if c.duration_s <= self.cfg.lm_max_s:
+        cfg = self.cfg
+        if (cfg.lm_min_s <= c.duration_s <= cfg.lm_max_s and c.motion <= cfg.max_motion_fraction
+                and c.flat <= cfg.max_flat_fraction):
             self._recent_bursts = [t for t in self._recent_bursts
-                                   if c.onset_s - t <= self.cfg.lm_series_window_s] + [c.onset_s]
+                                   if c.onset_s - t <= 2 * cfg.lm_series_window_s] + [c.onset_s]
         if not kind:
             self.rejected[reason] = self.rejected.get(reason, 0) + 1
             return None

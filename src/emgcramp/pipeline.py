@@ -17,9 +17,8 @@ from emgcramp.blocks import Block
 from emgcramp.detect import Detector, DetectorConfig, Episode
 from emgcramp.dsp import DEFAULT_BAND_HZ, DEFAULT_ENV_RATE_HZ, EmgFilter, detect_mains, mains_harmonics
 from emgcramp.errors import InputError
+from emgcramp.io.base import check_fs
 
-MIN_FS_HZ = 200.0
-MAX_FS_HZ = 100_000.0
 MIN_SECONDS = 2.0
 MAINS_PROBE_S = 8.0
 
@@ -37,16 +36,6 @@ class PipelineConfig:
     mains: str | float = "auto"
     env_rate: float = DEFAULT_ENV_RATE_HZ
     detector: DetectorConfig = field(default_factory=DetectorConfig)
-
-
-def check_fs(fs: float | None) -> float:
-    """Validate a sampling rate (Hz) for sEMG; raise :class:`InputError`."""
-    if fs is None:
-        raise InputError("no sampling rate: this format does not carry one, give --fs HZ")
-    if not np.isfinite(fs) or not MIN_FS_HZ <= fs <= MAX_FS_HZ:
-        raise InputError(f"sampling rate {fs:g} Hz is out of range: surface EMG needs "
-                         f"{MIN_FS_HZ:g}–{MAX_FS_HZ:g} Hz (typically 500–2000 Hz)")
-    return float(fs)
 
 
 class Pipeline:

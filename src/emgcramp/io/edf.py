@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
@@ -13,13 +16,28 @@ from emgcramp.io.base import Recording, unit_scale
 from emgcramp.io.secure import private_path
 
 
+@contextlib.contextmanager
+def _c_stdout_silenced() -> Iterator[None]:
+    """EDFlib prints some diagnostics with C printf; keep them off our stdout."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 class EdfRecording(Recording):
     """An EDF/EDF+/BDF file; channels in the file's physical unit, scaled to µV."""
 
     def __init__(self, path: str):
         self.path = path
         try:
-            self._r = pyedflib.EdfReader(path)
+            with _c_stdout_silenced():
+                self._r = pyedflib.EdfReader(path)
         except Exception as e:  # EDFlib reports damage as OSError with its own text
             raise InputError(f"{path}: not a readable EDF/BDF file ({str(e).strip() or type(e).__name__})") from None
         r = self._r

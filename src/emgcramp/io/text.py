@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import warnings
 from collections.abc import Iterator
 
 import numpy as np
@@ -71,7 +72,9 @@ class TextRecording(Recording):
 
     def _parse(self, lines: list[str]) -> np.ndarray:
         try:
-            data = np.loadtxt(lines, delimiter=self._delim, ndmin=2, dtype=np.float64)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # an empty chunk is reported by the caller
+                data = np.loadtxt(lines, delimiter=self._delim, ndmin=2, dtype=np.float64)
         except ValueError as e:
             raise InputError(f"{self.path}: not a table of numbers ({str(e).splitlines()[0]})") from None
         if data.size and data.shape[1] != len(self.channel_names) + self._offset:
@@ -81,7 +84,7 @@ class TextRecording(Recording):
 
     def _rate_from_time(self, t: np.ndarray, fs: float | None) -> float | None:
         dt = np.diff(t) * self._time_scale
-        if len(dt) < 2 or not np.isfinite(dt).all() or np.median(dt) <= 0:
+        if len(dt) < 1 or not np.isfinite(dt).all() or np.median(dt) <= 0:
             return fs
         step = float(np.median(dt))
         if np.max(np.abs(dt - step)) > 0.05 * step:

@@ -1,0 +1,45 @@
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RECORDINGS = os.path.join(ROOT, "recordings")
+SAMPLE_NIGHT = os.path.join(RECORDINGS, "sample_night.edf")
+REAL = os.path.join(RECORDINGS, "real")
+
+
+def run_cli(*args, cwd=None):
+    """Run the installed command line in a subprocess: (exit status, stdout, stderr)."""
+    p = subprocess.run([sys.executable, "-m", "emgcramp", *map(str, args)], capture_output=True, text=True,
+                       cwd=cwd, timeout=300)
+    return p.returncode, p.stdout, p.stderr
+
+
+def emg_noise(n, fs, rms, seed=0):
+    """Band-limited (20–450 Hz) Gaussian noise with the given RMS, µV."""
+    from scipy import signal
+
+    x = np.random.default_rng(seed).standard_normal(n + 2000)
+    sos = signal.butter(2, [20, min(450, 0.45 * fs)], btype="bandpass", output="sos", fs=fs)
+    y = signal.sosfilt(sos, x)[2000:]
+    return y * rms / y.std()
+
+
+def bursts(fs, seconds, rest_uv, events, seed=0):
+    """Rest EMG with bursts [(onset_s, offset_s, rms_uv)], smooth 0.1-s edges; µV."""
+    n = int(seconds * fs)
+    t = np.arange(n) / fs
+    power = np.full(n, rest_uv ** 2)
+    for on, off, a in events:
+        u = np.clip(np.minimum((t - on) / 0.1, (off - t) / 0.1), 0, 1)
+        power += (a * u) ** 2
+    return emg_noise(n, fs, 1.0, seed) * np.sqrt(power)
+
+
+@pytest.fixture
+def tmp_cwd(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

@@ -1,0 +1,106 @@
+"""The command line as a user meets it: the analyze contract and clean failures."""
+
+import csv
+import json
+import os
+import stat
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import SAMPLE_NIGHT, run_cli
+
+from emgcramp.synth import load_truth
+
+
+def test_analyze_sample_night_writes_the_contract_csv(tmp_cwd):
+    rc, out, err = run_cli("analyze", SAMPLE_NIGHT, "--events", "cramps.csv")
+    assert rc == 0, err
+    rows = list(csv.DictReader(open("cramps.csv")))
+    assert list(rows[0])[:6] == ["onset_s", "offset_s", "duration_s", "kind", "peak_intensity", "mean_intensity"]
+    assert stat.S_IMODE(os.stat("cramps.csv").st_mode) == 0o600
+    truth = [e for e in load_truth(SAMPLE_NIGHT.replace(".edf", ".truth.json")) if e.is_cramp]
+    assert len(rows) == len(truth) == 3
+    for t, r in zip(truth, rows):
+        assert abs(float(r["onset_s"]) - t.onset_s) < 0.5 and r["kind"] == t.kind
+    assert rows[0]["onset_clock"].startswith("2026-01-01T23:02:0")
+    assert "3 cramp(s) in 0.33 h (2 tonic, 1 clonic)" in out
+
+
+def test_analyze_json_summary():
+    rc, out, _ = run_cli("analyze", SAMPLE_NIGHT, "--json", "--mains", "50")
+    s = json.loads(out)
+    assert rc == 0 and s["episodes"] == 3 and s["tonic"] == 2 and s["clonic"] == 1
+    assert s["duration_s"] == 1200.0 and s["mains_notches_hz"][:2] == [50.0, 100.0]
+    assert s["total_cramp_s"] == pytest.approx(102.3, abs=2.0)
+    assert 0.03 < s["quality"]["calf"]["flat_fraction"] < 0.06  # the 54-s lead-off of 20 min
+    assert sum(s["rejected_lookalikes"].values()) >= 10
+
+
+def test_no_cramps_gives_header_only_csv(tmp_cwd):
+    x = np.random.default_rng(0).standard_normal(20_000) * 5
+    np.save("quiet.npy", x)
+    rc, out, err = run_cli("analyze", "quiet.npy", "--fs", "1000", "--events", "e.csv")
+    assert rc == 0, err
+    assert open("e.csv").read().count("\n") == 1 and "no cramps found" in out
+
+
+@pytest.mark.parametrize("args,message", [
+    (["missing.edf"], "no such file"),
+    (["empty.edf"], "empty"),
+    (["junk.edf"], "not a readable EDF"),
+    (["truncated.edf"], "not a readable EDF"),
+    (["nan.csv"], "NaN"),
+    (["short.npy", "--fs", "1000"], "at least 2 s"),
+    (["zeros.npy", "--fs", "1000"], "flat"),
+    (["zeros.npy"], "give --fs"),
+    (["zeros.npy", "--fs", "-5"], "out of range"),
+    (["zeros.npy", "--fs", "50"], "out of range"),
+    ([SAMPLE_NIGHT, "--channel", "nope"], "no channel 'nope'"),
+    ([SAMPLE_NIGHT, "--fs", "500"], "disagrees"),
+    ([SAMPLE_NIGHT, "--events", "/proc/nope/out.csv"], "does not exist"),
+])
+def test_bad_input_one_line_exit_2_no_output(tmp_cwd, args, message):
+    open("empty.edf", "w").close()
+    open("junk.edf", "wb").write(b"garbage\x00\x01")
+    open("truncated.edf", "wb").write(open(SAMPLE_NIGHT, "rb").read(3000))
+    open("nan.csv", "w").write("time_s,emg_uv\n0,nan\n0.001,nan\n")
+    np.save("zeros.npy", np.zeros(20_000))
+    np.save("short.npy", np.ones(5))
+    events = [] if "--events" in args else ["--events", "out.csv"]
+    rc, out, err = run_cli("analyze", *args, *events)
+    assert rc == 2
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err + out
+    assert not os.path.exists("out.csv") and not [f for f in os.listdir() if f.endswith(".part")]
+
+
+def test_help_and_bad_input_do_not_load_numba_or_scipy():
+    code = ("import sys\nfrom emgcramp import cli\n"
+            "for argv in (['analyze', '--help'], ['analyze', 'missing.edf']):\n"
+            "    try: cli.main(argv)\n    except SystemExit: pass\n"
+            "print(sorted(m for m in ('numba', 'scipy', 'scipy.signal') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_version_and_no_command():
+    rc, out, _ = run_cli("--version")
+    assert rc == 0 and out.startswith("emgcramp 0.")
+    assert run_cli()[0] == 2
+
+
+def test_simulate_then_analyze_agrees_with_truth(tmp_cwd):
+    rc, out, err = run_cli("simulate", "n.edf", "--hours", "0.5", "--seed", "5")
+    assert rc == 0, err
+    truth = json.load(open("n.truth.json"))
+    assert stat.S_IMODE(os.stat("n.edf").st_mode) == 0o600
+    cramps = [e for e in truth["events"] if e["is_cramp"]]
+    rc, out, _ = run_cli("analyze", "n.edf", "--json")
+    assert json.loads(out)["episodes"] == len(cramps)
+
+
+def test_demo_scores_a_short_night():
+    rc, out, err = run_cli("demo", "--hours", "1", "--seed", "3")
+    assert rc == 0, err
+    assert "sensitivity 1.00  precision 1.00  F1 1.00" in out

@@ -1,0 +1,144 @@
+"""The detector on constructed signals with known truth, and its decision rules."""
+
+import numpy as np
+import pytest
+from conftest import bursts, emg_noise
+
+from emgcramp.blocks import Block
+from emgcramp.detect import Candidate, DetectorConfig, judge
+from emgcramp.pipeline import Pipeline, PipelineConfig
+
+FS = 1000.0
+
+
+def detect(x, config=None, chunk=10_000):
+    pipe = Pipeline(FS, ["calf"], config)
+    x = x[:, None] if x.ndim == 1 else x
+    out = []
+    for i in range(0, len(x), chunk):
+        out += pipe.process(Block(i, x[i:i + chunk]))
+    return out + pipe.finish(), pipe
+
+
+def test_tonic_cramp_found_with_its_times_and_intensity():
+    x = bursts(FS, 120, 4.0, [(40.0, 100.0, 200.0)])
+    eps, pipe = detect(x)
+    assert len(eps) == 1
+    e = eps[0]
+    assert e.kind == "tonic"
+    assert abs(e.onset_s - 40.0) < 0.5 and abs(e.offset_s - 100.0) < 0.5
+    assert e.mean_intensity == pytest.approx(200.0, rel=0.1)
+    assert e.rest_uv == pytest.approx(4.0, rel=0.15)
+    assert e.peak_x_rest == pytest.approx(e.peak_intensity / e.rest_uv)
+
+
+def test_cramp_well_below_maximal_is_still_a_cramp():
+    # 8 × rest, sustained for 40 s: weak, but long and continuous.
+    eps, _ = detect(bursts(FS, 100, 5.0, [(30.0, 70.0, 40.0)]))
+    assert [e.kind for e in eps] == ["tonic"]
+
+
+def test_clonic_cramp_is_labelled_clonic():
+    t = np.arange(int(90 * FS)) / FS
+    on = (t >= 30) & (t < 60)
+    square = (np.sin(2 * np.pi * 1.0 * t) > -0.2).astype(float)
+    amp = np.sqrt(16 + (on * (5 + 195 * square)) ** 2)
+    eps, _ = detect(emg_noise(len(t), FS, 1.0) * amp)
+    assert [e.kind for e in eps] == ["clonic"]
+    assert abs(eps[0].onset_s - 30) < 1.0 and abs(eps[0].duration_s - 30) < 1.5
+
+
+def test_periodic_leg_movements_are_not_cramps():
+    lms = [(20.0 + 25 * k, 20.0 + 25 * k + d, 30.0) for k, d in enumerate([2.0, 4.0, 3.5, 1.5, 4.5, 2.5])]
+    eps, pipe = detect(bursts(FS, 200, 4.0, lms))
+    assert eps == []
+    assert sum(pipe.rejected().values()) == len(lms)
+
+
+def test_single_jerk_is_not_a_cramp():
+    eps, pipe = detect(bursts(FS, 60, 4.0, [(30.0, 30.4, 400.0)]))
+    assert eps == [] and pipe.rejected() == {"short": 1}
+
+
+def test_electrode_pop_is_not_a_cramp():
+    x = bursts(FS, 60, 4.0, [])
+    t = np.arange(len(x)) / FS
+    x += np.where(t >= 30, 3000 * np.exp(-(t - 30) / 0.2), 0.0)
+    assert detect(x)[0] == []
+
+
+def test_motion_artefact_with_emg_is_not_a_cramp():
+    x = bursts(FS, 60, 4.0, [(30.0, 34.0, 80.0)])
+    t = np.arange(len(x)) / FS
+    x += 1500 * np.sin(np.pi * np.clip((t - 30) / 4, 0, 1)) ** 2 * np.sin(2 * np.pi * 2.0 * t)
+    eps, pipe = detect(x)
+    assert eps == [] and pipe.rejected() in ({"motion": 1}, {"leg_movement": 1})
+
+
+def test_lead_off_and_saturation_are_not_cramps():
+    x = bursts(FS, 120, 4.0, [])
+    x[30_000:50_000] = 8000.0  # stuck at the rail
+    x[70_000:90_000] = 0.0  # electrode off, amplifier reads zero
+    eps, pipe = detect(x)
+    assert eps == []
+    assert pipe.quality()["calf"]["flat_fraction"] == pytest.approx(40 / 120, abs=0.01)
+
+
+def test_mains_hum_is_notched_not_detected():
+    x = bursts(FS, 60, 4.0, [])
+    t = np.arange(len(x)) / FS
+    x += 300 * np.sin(2 * np.pi * 50 * t)
+    eps, pipe = detect(x)
+    assert eps == [] and pipe.notches[0] == 50.0
+    eps_off, _ = detect(x, PipelineConfig(mains="off"))
+    assert pipe.quality()["calf"]["rest_uv"] < 6.0 and eps_off == []  # hum from t=0 becomes "rest" unnotched
+
+
+def test_level_shift_is_closed_by_the_length_guard():
+    cfg = PipelineConfig(detector=DetectorConfig(max_duration_s=60.0))
+    x = bursts(FS, 200, 4.0, [(20.0, 250.0, 100.0)])
+    eps, _ = detect(x, cfg)
+    assert len(eps) == 1 and "max_length" in eps[0].flags
+    assert eps[0].duration_s == pytest.approx(60.0, abs=1.0)
+
+
+def test_min_duration_and_mvc_settings():
+    x = bursts(FS, 80, 4.0, [(30.0, 42.0, 150.0)])
+    cfg = PipelineConfig(detector=DetectorConfig(min_duration_s=15.0))
+    assert detect(x, cfg)[0] == []
+    eps, _ = detect(x, PipelineConfig(detector=DetectorConfig(mvc_uv=300.0)))
+    assert eps[0].pct_mvc == pytest.approx(100 * eps[0].peak_intensity / 300.0)
+
+
+def test_open_episode_is_closed_at_end_of_signal():
+    eps, _ = detect(bursts(FS, 60, 4.0, [(40.0, 70.0, 200.0)]))
+    assert len(eps) == 1 and eps[0].flags == ["open_at_end"]
+    assert eps[0].offset_s == pytest.approx(60.0, abs=0.6)
+
+
+def cand(**kw):
+    base = dict(onset_s=100.0, offset_s=130.0, peak_uv=200.0, mean_uv=150.0, rest_uv=4.0, duty=1.0, rises=1,
+                motion=0.0, flat=0.0, closed_by=0.0)
+    return Candidate(**(base | kw))
+
+
+@pytest.mark.parametrize("kw,expected", [
+    ({}, ("tonic", "")),
+    ({"offset_s": 102.0}, ("", "short")),
+    ({"flat": 0.5}, ("", "signal_loss")),
+    ({"motion": 0.6}, ("", "motion")),
+    ({"offset_s": 106.0, "peak_uv": 30.0}, ("", "leg_movement")),
+    ({"offset_s": 106.0}, ("tonic", "")),
+    ({"rises": 20, "duty": 0.6}, ("clonic", "")),
+    ({"duty": 0.3}, ("", "sparse")),
+])
+def test_judge_rules(kw, expected):
+    assert judge(cand(**kw), DetectorConfig(), []) == expected
+
+
+def test_judge_short_burst_after_a_movement_is_a_series():
+    cfg = DetectorConfig()
+    assert judge(cand(offset_s=106.0), cfg, [30.0, 60.0]) == ("", "leg_movement_series")
+    assert judge(cand(offset_s=106.0), cfg, [60.0]) == ("tonic", "")  # one twitch before: no series
+    assert judge(cand(offset_s=106.0), cfg, [1.0, 4.0]) == ("tonic", "")  # over 90 s before: too far
+    assert judge(cand(offset_s=106.0), cfg, [40.0, 97.0]) == ("tonic", "")  # 3 s before: not PLM spacing

@@ -1,0 +1,147 @@
+"""Readers and writers: units fixed at the edge, EDF+ that MNE opens, 0600 files."""
+
+import os
+import stat
+
+import numpy as np
+import pyedflib
+import pytest
+from conftest import SAMPLE_NIGHT, bursts
+
+from emgcramp.detect import Episode
+from emgcramp.errors import InputError
+from emgcramp.io import detect_format, open_recording
+from emgcramp.io.edf import write_edf
+from emgcramp.io.events import COLUMNS, write_events_csv
+
+
+def read_all(rec, channel=None, chunk=777):
+    ch = rec.channel_index(channel)
+    return np.concatenate([b.samples[:, 0] for b in rec.blocks([ch], chunk)])
+
+
+def mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_edf_roundtrip_with_annotations(tmp_path):
+    x = bursts(500.0, 12, 4.0, [(3, 8, 200)])
+    p = str(tmp_path / "n.edf")
+    write_edf(p, 500.0, ["calf"], [x[:2500, None], x[2500:, None]], [(3.0, 5.0, "truth:tonic")])
+    assert mode(p) == 0o600
+    with open_recording(p) as rec:
+        assert rec.fs == 500.0 and rec.channel_names == ["calf"] and rec.n_samples == 6000
+        y = read_all(rec)
+        assert rec.annotations() == [(3.0, 5.0, "truth:tonic")]
+    np.testing.assert_allclose(y, x, atol=16000 / 65535)  # one LSB of ±8000 µV in 16 bits
+
+
+def test_edf_partial_last_record_is_padded(tmp_path):
+    p = str(tmp_path / "n.edf")
+    write_edf(p, 250.0, ["a"], [np.arange(600.0)[:, None]])
+    with open_recording(p) as rec:
+        y = read_all(rec)
+    assert len(y) == 750 and y[599] == pytest.approx(599, abs=0.3) and y[-1] == pytest.approx(599, abs=0.3)
+
+
+def test_edf_millivolt_channel_is_scaled_to_microvolts(tmp_path):
+    p = str(tmp_path / "mv.bdf")
+    w = pyedflib.EdfWriter(p, 1, file_type=pyedflib.FILETYPE_BDFPLUS)
+    w.setSignalHeaders([{"label": "GM", "dimension": "mV", "sample_frequency": 1000, "physical_max": 5.0,
+                         "physical_min": -5.0, "digital_max": 8388607, "digital_min": -8388608}])
+    w.writeSamples([np.full(2000, 0.25)])
+    w.close()
+    with open_recording(p) as rec:
+        assert rec.channel_index("gm") == 0
+        np.testing.assert_allclose(read_all(rec), 250.0, atol=0.01)
+
+
+def test_mne_reads_our_edf_and_annotations():
+    mne = pytest.importorskip("mne")
+    raw = mne.io.read_raw_edf(SAMPLE_NIGHT, preload=False, verbose="error")
+    assert raw.info["sfreq"] == 1000.0 and raw.ch_names == ["calf"]
+    assert "truth:tonic" in set(raw.annotations.description)
+
+
+def test_csv_time_column_gives_rate_and_units(tmp_path):
+    p = tmp_path / "r.csv"
+    t = np.arange(3000) / 2000.0
+    np.savetxt(p, np.column_stack([t, np.sin(t), t]), delimiter=",", header="time_s,GM_mV,force", comments="")
+    with open_recording(str(p)) as rec:
+        assert rec.fs == 2000.0 and rec.channel_names == ["GM_mV", "force"]
+        np.testing.assert_allclose(read_all(rec, "GM_mV"), 1000 * np.sin(t), rtol=1e-12)
+    with pytest.raises(InputError, match="disagrees with the time column"):
+        open_recording(str(p), fs=1000.0)
+
+
+def test_headerless_whitespace_text_needs_fs(tmp_path):
+    p = tmp_path / "r.txt"
+    np.savetxt(p, np.arange(100.0).reshape(50, 2))
+    with open_recording(str(p), scale=2.0) as rec:
+        assert rec.fs is None and rec.channel_names == ["ch0", "ch1"]
+        np.testing.assert_array_equal(read_all(rec, 1, chunk=7), 2 * np.arange(1.0, 100.0, 2))
+
+
+def test_npy_both_layouts_and_wav(tmp_path):
+    from scipy.io import wavfile
+
+    x = np.arange(4000.0).reshape(2000, 2)
+    np.save(tmp_path / "a.npy", x.T)  # channels × samples
+    with open_recording(str(tmp_path / "a.npy"), fs=1000.0) as rec:
+        np.testing.assert_array_equal(read_all(rec, 1), x[:, 1])
+    wavfile.write(tmp_path / "a.wav", 1000, x.astype(np.int16))
+    with open_recording(str(tmp_path / "a.wav"), scale=0.5) as rec:
+        assert rec.fs == 1000.0
+        np.testing.assert_array_equal(read_all(rec, 0), x[:, 0] * 0.5)
+
+
+@pytest.mark.parametrize("content,ext,message", [
+    (b"", ".edf", "empty"),
+    (b"garbage\x00\x01", ".edf", "not a readable EDF"),
+    (b"\x00\x01\x02\x03", ".xyz", "unknown format"),
+    (b"hello\n", ".txt", "no numeric samples"),
+    (b"a,b\n1,2\n3\n", ".csv", "not a table of numbers"),
+    (b"not numpy", ".npy", "not a readable .npy"),
+])
+def test_bad_files_raise_one_clear_error(tmp_path, content, ext, message):
+    p = tmp_path / f"f{ext}"
+    p.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        open_recording(str(p)).channel_index(None)
+
+
+def test_format_detection_by_content(tmp_path):
+    p = tmp_path / "noext"
+    np.save(p, np.zeros(3))
+    assert detect_format(str(p) + ".npy") == "npy"
+    os.rename(str(p) + ".npy", p)
+    assert detect_format(str(p)) == "npy"
+    with pytest.raises(InputError, match="no such file"):
+        detect_format(str(tmp_path / "missing.edf"))
+
+
+def test_unknown_channel_lists_the_channels():
+    with open_recording(SAMPLE_NIGHT) as rec, pytest.raises(InputError, match="channels are: calf"):
+        rec.channel_index("soleus")
+
+
+def test_events_csv_columns_order_and_mode(tmp_path):
+    p = str(tmp_path / "e.csv")
+    write_events_csv(p, [])
+    assert open(p).read().strip() == ",".join(COLUMNS) and mode(p) == 0o600
+    e = Episode(1.0, 31.0, 30.0, "tonic", 200.0, 150.0, 4.0, "calf")
+    write_events_csv(p, [e])
+    header, row = open(p).read().splitlines()
+    assert header.startswith("onset_s,offset_s,duration_s,kind,peak_intensity,mean_intensity")
+    assert row.startswith("1.000,31.000,30.000,tonic,200.00,150.00,calf,,4.00,50.0,37.5")
+
+
+def test_failed_write_leaves_no_file(tmp_path):
+    from emgcramp.io.secure import private_file
+
+    p = tmp_path / "out.csv"
+    with pytest.raises(RuntimeError):
+        with private_file(str(p)) as f:
+            f.write("half")
+            raise RuntimeError("crash mid-write")
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,82 @@
+"""One pipeline: chunking, channels, gaps, bad signals, and the synthetic nights."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+from conftest import bursts
+
+from emgcramp.blocks import Block
+from emgcramp.errors import InputError
+from emgcramp.pipeline import Pipeline, run_blocks
+from emgcramp.score import match
+from emgcramp.synth import NightGenerator, NightSpec
+
+FS = 1000.0
+
+
+def run(x, cuts, names=("calf",)):
+    x = x[:, None] if x.ndim == 1 else x
+    blocks, t0 = [], 0
+    for part in np.split(x, cuts):
+        blocks.append(Block(t0, part))
+        t0 += len(part)
+    return run_blocks(blocks, FS, list(names))
+
+
+def test_result_identical_for_any_chunking():
+    x = bursts(FS, 200, 4.0, [(40, 55, 150), (90, 92, 300), (120, 170, 80)], seed=2)
+    whole = run(x, [])
+    assert len(whole.episodes) == 2
+    rng = np.random.default_rng(0)
+    for cuts in ([1000 * k for k in range(1, 200)], np.sort(rng.choice(len(x), 300, replace=False)),
+                 [7, 8, 9, 8001, 160_000]):
+        other = run(x, cuts)
+        assert [dataclasses.asdict(e) for e in other.episodes] == [dataclasses.asdict(e) for e in whole.episodes]
+        assert other.quality == whole.quality
+
+
+def test_channels_are_detected_independently():
+    a = bursts(FS, 100, 4.0, [(30, 60, 200)], seed=1)
+    b = bursts(FS, 100, 4.0, [], seed=2)
+    res = run(np.column_stack([a, b]), [], names=("gm", "so"))
+    assert [(e.channel, e.kind) for e in res.episodes] == [("gm", "tonic")]
+
+
+def test_gap_closes_the_episode_and_restarts_the_clock():
+    x = bursts(FS, 100, 4.0, [(30, 100, 200)])
+    pipe = Pipeline(FS, ["calf"])
+    eps = pipe.process(Block(0, x[:60_000, None]))
+    eps += pipe.process(Block(70_000, bursts(FS, 40, 4.0, [])[:, None], gap_before=10_000))
+    eps += pipe.finish()
+    assert len(eps) == 1 and eps[0].flags == ["open_at_end"]
+    assert eps[0].offset_s == pytest.approx(60.0, abs=0.6) and pipe.gaps == 1
+
+
+@pytest.mark.parametrize("bad,message", [
+    (lambda x: np.r_[x[:5000], np.full(50, np.nan), x[5050:]], "NaN or infinite samples from 5.000 s"),
+    (lambda x: np.r_[x[:100], np.inf, x[101:]], "NaN or infinite"),
+    (lambda x: np.zeros_like(x), "is flat"),
+    (lambda x: x[:1500], "at least 2 s"),
+])
+def test_unusable_signals_raise_input_error(bad, message):
+    x = bad(bursts(FS, 20, 4.0, []))
+    with pytest.raises(InputError, match=message):
+        run(x, [len(x) // 2])
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_synthetic_nights_are_scored_against_truth(seed):
+    spec = NightSpec(hours=1.0, fs=1000.0, seed=seed, tonic=3, clonic=1, plm_series=1, position_changes=3,
+                     jerks=3, pops=2, lead_offs=1, tonic_duration_s=(5.0, 120.0))
+    gen = NightGenerator(spec)
+    blocks, t0 = [], 0
+    for seg in gen.segments():
+        blocks.append(Block(t0, seg[:, None]))
+        t0 += len(seg)
+    res = run_blocks(blocks, spec.fs, ["calf"])
+    truth = [(e.onset_s, e.offset_s, e.kind) for e in gen.events if e.is_cramp]
+    sc = match(truth, [(e.onset_s, e.offset_s, e.kind) for e in res.episodes])
+    assert sc.f1 >= 0.9, (truth, res.episodes)
+    assert np.median(np.abs(sc.onset_errors_s)) <= 0.5
+    assert sc.kind_correct == sc.tp
