@@ -104,3 +104,16 @@ def test_demo_scores_a_short_night():
     rc, out, err = run_cli("demo", "--hours", "1", "--seed", "3")
     assert rc == 0, err
     assert "sensitivity 1.00  precision 1.00  F1 1.00" in out
+
+
+def test_profile_gives_pct_mvc_and_bad_profiles_fail_cleanly(tmp_cwd):
+    open("me.json", "w").write('{"rest_uv": 4.0, "mvc_uv": 500.0}')
+    rc, _, err = run_cli("analyze", SAMPLE_NIGHT, "--profile", "me.json", "--events", "e.csv")
+    assert rc == 0, err
+    rows = list(csv.DictReader(open("e.csv")))
+    for r in rows:
+        assert float(r["pct_mvc"]) == pytest.approx(100 * float(r["peak_intensity"]) / 500.0, abs=0.05)
+    open("bad.json", "w").write('{"mvc_uv": -3}')
+    for prof, msg in (("bad.json", "mvc_uv must be a positive number"), ("none.json", "no such calibration")):
+        rc, _, err = run_cli("analyze", SAMPLE_NIGHT, "--profile", prof)
+        assert rc == 2 and msg in err and err.count("\n") == 1

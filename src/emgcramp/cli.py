@@ -49,6 +49,8 @@ def _add_detector_args(p: argparse.ArgumentParser) -> None:
                    help="shortest episode reported as a cramp, seconds (default 3)")
     g.add_argument("--mvc-uv", type=_positive, metavar="UV",
                    help="envelope at maximal voluntary contraction, µV RMS: adds %%MVC to each episode")
+    g.add_argument("--profile", metavar="PROFILE.json",
+                   help="calibration profile with mvc_uv (and rest_uv); --mvc-uv overrides it")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -107,8 +109,12 @@ def _config(args: argparse.Namespace):
     from emgcramp.detect import DetectorConfig
     from emgcramp.pipeline import PipelineConfig
 
-    det = DetectorConfig().replace(min_duration_s=getattr(args, "min_duration", None),
-                                   mvc_uv=getattr(args, "mvc_uv", None))
+    mvc = getattr(args, "mvc_uv", None)
+    if mvc is None and getattr(args, "profile", None):
+        from emgcramp.profile import load_profile
+
+        mvc = load_profile(args.profile).get("mvc_uv")
+    det = DetectorConfig().replace(min_duration_s=getattr(args, "min_duration", None), mvc_uv=mvc)
     return PipelineConfig(mains=getattr(args, "mains", "auto"), detector=det)
 
 
@@ -150,6 +156,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     if args.events:
         check_writable(args.events)
+    if args.profile:
+        from emgcramp.profile import load_profile
+
+        load_profile(args.profile)  # a bad profile fails before the run, not after
     result, start = _analyze_file(args.file, args, args.channel)
     if args.events:
         from emgcramp.io.events import write_events_csv
@@ -206,7 +216,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         gen = _write_night(path, spec)
         print(f"analysing {os.path.basename(path)} …")
         args.scale, args.no_progress = None, False
-        args.mains, args.min_duration, args.mvc_uv, args.fs = "auto", None, None, None
+        args.mains, args.min_duration, args.mvc_uv, args.profile, args.fs = "auto", None, None, None, None
         result, start = _analyze_file(path, args)
     truth = [e for e in gen.events if e.is_cramp]
     det = result.episodes
