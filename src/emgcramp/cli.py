@@ -175,12 +175,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_night(path: str, spec) -> "object":
+def _write_night(path: str, spec):
     from emgcramp.io.edf import write_edf
     from emgcramp.io.events import write_json
     from emgcramp.synth import NightGenerator
 
-    gen = NightGenerator(spec)
+    gen = NightGenerator(spec)  # returned: the caller reports its truth
     notes = [(e.onset_s, e.offset_s - e.onset_s, f"truth:{e.kind}") for e in gen.events]
     write_edf(path, spec.fs, ["calf"], (s[:, None] for s in gen.segments()), notes, DEMO_START)
     write_json(os.path.splitext(path)[0] + ".truth.json", gen.truth_dict())

@@ -1,9 +1,9 @@
 """One pipeline for live, offline and bench use: blocks of µV in, episodes out.
 
 :class:`Pipeline` holds the filter and detector state, so the result does
-not depend on how the signal is cut into blocks. :func:`analyze` is the
-offline runner: it streams a :class:`~emgcramp.io.Recording` through the
-same pipeline in chunks, in constant memory.
+not depend on how the signal is cut into blocks. :func:`run_blocks` is the
+offline runner: it takes the chunks a :class:`~emgcramp.io.base.Recording`
+streams, so a file of any length is analysed in constant memory.
 """
 
 from __future__ import annotations

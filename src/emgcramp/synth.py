@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy import signal
@@ -70,7 +70,6 @@ class NightSpec:
     pops: int = 4
     lead_offs: int = 1
     tonic_duration_s: tuple[float, float] = (5.0, 400.0)
-    events: tuple[TruthEvent, ...] = field(default=(), compare=False)
 
     @property
     def n_samples(self) -> int:
@@ -207,12 +206,11 @@ class NightGenerator:
 
     def truth_dict(self) -> dict:
         """The truth as JSON-ready data (events, spec)."""
-        spec = {k: v for k, v in asdict(self.spec).items() if k != "events"}
-        return {"spec": spec, "events": [asdict(e) | {"is_cramp": e.is_cramp} for e in self.events]}
+        return {"spec": asdict(self.spec), "events": [asdict(e) | {"is_cramp": e.is_cramp} for e in self.events]}
 
 
 def load_truth(path: str) -> list[TruthEvent]:
-    """Read a truth JSON written by :func:`emgcramp.io.write_truth`."""
+    """Read the truth JSON that ``emgcramp simulate`` writes beside a night."""
     with open(path) as f:
         data = json.load(f)
     return [TruthEvent(e["onset_s"], e["offset_s"], e["kind"], e["amplitude_uv"], e.get("rate_hz", 0.0))

@@ -10,7 +10,6 @@ as µV, or multiplied by ``scale``.
 from __future__ import annotations
 
 import itertools
-import os
 import re
 import warnings
 from collections.abc import Iterator
@@ -50,7 +49,6 @@ class TextRecording(Recording):
 
     def __init__(self, path: str, fs: float | None = None, scale: float | None = None):
         self.path = path
-        self._size = max(os.path.getsize(path), 1)
         self._f = open(path, encoding="utf-8", errors="replace")
         first = self._f.readline()
         if not first.strip():
@@ -106,12 +104,6 @@ class TextRecording(Recording):
             if len(data):
                 yield data[:, cols] * self._scale[channels]
 
-    def progress(self) -> float:
-        """Fraction of the file read so far."""
-        try:
-            return min(self._f.buffer.tell() / self._size, 1.0)
-        except (ValueError, OSError):
-            return 1.0
 
     def close(self) -> None:
         self._f.close()
