@@ -247,7 +247,7 @@ def _close(S, out, n_out, end, reason, wl):
     return n_out + 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, flush):
     """Advance the state machine over bins; write closed candidates to ``out``."""
     wl = P[_P_WL]

@@ -127,7 +127,7 @@ def sosfilt(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> np.ndarray:
     return y
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _bins_kernel(x, sos, zi, bin_len, acc, prev, out_ms, out_mean, out_stuck):
     """Fused notch/band-pass, squaring and bin statistics; returns bins written.
 
