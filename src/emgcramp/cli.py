@@ -77,6 +77,31 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     d.add_argument("--keep", metavar="NIGHT.edf", help="keep the generated EDF+ here")
 
+    m = sub.add_parser("monitor", help="watch a live sensor (serial) or a replayed recording for cramps",
+                       description="Monitor all night: status line, an alert per cramp, a crash-safe night folder.")
+    src = m.add_mutually_exclusive_group(required=True)
+    src.add_argument("--serial", metavar="PORT", help="serial port of the sensor, or 'auto' to find it by USB id")
+    src.add_argument("--replay", metavar="FILE", help="play a recording through the live path")
+    m.add_argument("--speed", type=float, default=1.0, help="replay speed, × real time (0: as fast as possible)")
+    m.add_argument("--channel", help="replay: channel name or index")
+    m.add_argument("--ascii", action="store_true", help="serial sends text lines of numbers (needs --fs, --scale)")
+    m.add_argument("--fs", type=float, metavar="HZ", help="sampling rate of --ascii lines or a replayed NPY")
+    m.add_argument("--scale", type=float, metavar="UV", help="µV per count of --ascii lines or NPY/WAV values")
+    m.add_argument("--out", metavar="DIR", default=".", help="where the night folder goes (default .)")
+    m.add_argument("--on-cramp", metavar="CMD", help="run this shell command on each cramp alert")
+    m.add_argument("--give-up", type=_positive, metavar="S",
+                   help="stop after this long without a connection (default: keep trying)")
+    _add_detector_args(m)
+
+    e = sub.add_parser("emulate", help="play a night as the sensor would, over a pseudo-terminal",
+                       description="Sensor emulator: frames of the sensor protocol on a pseudo-terminal.")
+    e.add_argument("file", nargs="?", help="recording to play (default: a synthetic night)")
+    e.add_argument("--pty", metavar="PATH", default="./emgcramp-sensor", help="symlink to the pseudo-terminal")
+    e.add_argument("--speed", type=float, default=1.0, help="× real time (0: as fast as it is read)")
+    e.add_argument("--hours", type=_positive, default=8.0)
+    e.add_argument("--fs", type=_positive, default=1000.0)
+    e.add_argument("--seed", type=int, default=1)
+
     s = sub.add_parser("simulate", help="write a synthetic night as EDF+ with a truth JSON",
                        description="Write a seeded synthetic night (EDF+, truth as annotations) and NIGHT.truth.json.")
     s.add_argument("out", metavar="NIGHT.edf")
@@ -255,7 +280,117 @@ def _print_comparison(truth, det, sc, start: datetime) -> None:
                   f"{e.kind:<7} {e.peak_intensity:7.1f} {e.mean_intensity:7.1f}  false alarm")
 
 
-COMMANDS = {"analyze": cmd_analyze, "demo": cmd_demo, "simulate": cmd_simulate}
+def _status_line(state: dict, connected: bool) -> str:
+    h, rem = divmod(int(state["t_s"]), 3600)
+    if not state["channels"]:
+        return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} starting (measuring mains hum)"
+    ch = state["channels"][0]
+    rest = ch["rest_uv"] or float("nan")
+    if ch["open"] is not None:
+        what = f"ACTIVE {ch['open'].duration_s:5.1f} s" + (f" ({ch['kind']})" if ch["kind"] else "")
+    else:
+        what = "idle"
+    link = "link ok" if connected else "RECONNECTING"
+    return (f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} {link:<12} envelope {ch['level_uv']:7.1f} µV "
+            f"= {ch['level_uv'] / rest:5.1f}× rest {rest:5.1f} µV  {what:<24} cramps {state['cramps']} "
+            f"gaps {state['gaps']}")
+
+
+def _monitor_source(args: argparse.Namespace):
+    if args.replay:
+        from emgcramp.io import open_recording
+        from emgcramp.io.base import check_fs
+        from emgcramp.sources.replay import ReplaySource
+
+        rec = open_recording(args.replay, args.fs, args.scale)
+        ch = rec.channel_index(args.channel)
+        check_fs(rec.fs)
+        return ReplaySource(rec, [ch], args.speed), [rec.channel_names[ch]]
+    from emgcramp.sources.ascii import LineLink
+    from emgcramp.sources.serial import SerialSource, find_port
+
+    link = None
+    if args.ascii:
+        from emgcramp.io.base import check_fs
+
+        link = LineLink(check_fs(args.fs), args.scale if args.scale is not None else 1.0)
+    port = find_port() if args.serial == "auto" else args.serial
+    return SerialSource(port, link, give_up_s=args.give_up), ["calf"]
+
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    import subprocess
+    from datetime import datetime
+
+    source, channels = _monitor_source(args)
+    folder = os.path.join(args.out, datetime.now().strftime("night-%Y%m%d-%H%M%S"))
+    from emgcramp.io.secure import check_writable
+
+    check_writable(folder)
+    from emgcramp.monitor import run_monitor
+
+    tty = sys.stderr.isatty()
+
+    def on_status(state: dict) -> None:
+        line = _status_line(state, getattr(source, "connected", True))
+        sys.stderr.write(("\r" + line) if tty else line + "\n")
+        sys.stderr.flush()
+
+    def on_alert(alert) -> None:
+        sys.stderr.write(f"\a\n*** cramp ({alert.kind}) on {alert.channel} since {alert.onset_s:.1f} s, "
+                         f"{alert.peak_uv:.0f} µV\n")
+        if args.on_cramp:
+            subprocess.Popen(args.on_cramp, shell=True, env=os.environ | {
+                "EMGCRAMP_ONSET_S": f"{alert.onset_s:.3f}", "EMGCRAMP_KIND": alert.kind})
+
+    sys.stderr.write(f"monitoring {'replay of ' + args.replay if args.replay else args.serial}; "
+                     f"night folder {folder}; Ctrl-C ends the night\n")
+    try:
+        result = run_monitor(source.blocks(), lambda: source.fs, channels, folder, _config(args),
+                             on_alert, on_status)
+    except ConnectionError as e:
+        raise InputError(f"{e}: is the sensor on {args.serial}?") from None
+    if tty:
+        sys.stderr.write("\n")
+    from emgcramp.io.events import write_events_csv
+    from emgcramp.io.night import NightRecording
+
+    write_events_csv(os.path.join(folder, "events.csv"), result.analysis.episodes, NightRecording(folder).start)
+    _print_table(result.analysis.episodes, NightRecording(folder).start)
+    s = result.analysis.summary()
+    print(f"{s['episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h, {len(result.alerts)} alert(s); "
+          f"night folder {folder}")
+    return 0
+
+
+def cmd_emulate(args: argparse.Namespace) -> int:
+    from emgcramp.emulator import PtyPort, SensorEmulator, play
+
+    if args.file:
+        from emgcramp.io import open_recording
+        from emgcramp.io.base import check_fs
+
+        rec = open_recording(args.file)
+        fs = check_fs(rec.fs)
+        segments = (b.samples for b in rec.blocks([0], int(fs)))
+    else:
+        from emgcramp.synth import NightGenerator
+
+        spec = _night_spec(args)
+        fs, segments = spec.fs, NightGenerator(spec).segments()
+    port = PtyPort(args.pty)
+    print(f"sensor emulator on {args.pty} -> {os.readlink(args.pty)} at {fs:g} Hz, × {args.speed:g}; "
+          f"Ctrl-C stops", flush=True)
+    try:
+        frames = play(SensorEmulator(segments, fs), port, args.speed)
+    finally:
+        port.close()
+    print(f"sent {frames} frames")
+    return 0
+
+
+COMMANDS = {"analyze": cmd_analyze, "demo": cmd_demo, "simulate": cmd_simulate, "monitor": cmd_monitor,
+            "emulate": cmd_emulate}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -228,20 +228,25 @@ def _push(ring, pos, total, v):
 
 
 @njit(cache=True)
-def _close(S, out, n_out, end, reason, wl):
+def _write_row(S, out, i, end, reason, wl):
+    """Describe the open episode, ending at bin ``end``, in row ``i`` of ``out``."""
     start = S[_START]
-    end = max(end - wl, start + 1.0)
-    out[n_out, C_START] = start
-    out[n_out, C_END] = end
-    out[n_out, C_PEAK] = S[_PEAK]
-    out[n_out, C_SUM] = S[_SUM_ENV]
-    out[n_out, C_N] = S[_N_ENV]
-    out[n_out, C_SHORT_ACT] = S[_N_SHORT_ACT]
-    out[n_out, C_RISES] = S[_N_RISES]
-    out[n_out, C_MOTION] = S[_N_MOTION]
-    out[n_out, C_FLAT] = S[_N_FLAT]
-    out[n_out, C_REST] = S[_REST_EP]
-    out[n_out, C_REASON] = reason
+    out[i, C_START] = start
+    out[i, C_END] = max(end - wl, start + 1.0)
+    out[i, C_PEAK] = S[_PEAK]
+    out[i, C_SUM] = S[_SUM_ENV]
+    out[i, C_N] = S[_N_ENV]
+    out[i, C_SHORT_ACT] = S[_N_SHORT_ACT]
+    out[i, C_RISES] = S[_N_RISES]
+    out[i, C_MOTION] = S[_N_MOTION]
+    out[i, C_FLAT] = S[_N_FLAT]
+    out[i, C_REST] = S[_REST_EP]
+    out[i, C_REASON] = reason
+
+
+@njit(cache=True)
+def _close(S, out, n_out, end, reason, wl):
+    _write_row(S, out, n_out, end, reason, wl)
     S[_IN_EP] = 0.0
     S[_LAST_QUIET] = S[_G] - 1.0
     return n_out + 1
@@ -399,6 +404,23 @@ class Detector:
                      np.ascontiguousarray(stuck, dtype=float), self._params, self._S,
                      self._ring_l, self._ring_s, self._ring_lf, self._hist, out, flush)
         return [e for e in (self._episode(row) for row in out[:n]) if e is not None]
+
+    @property
+    def level_uv(self) -> float:
+        """Current envelope (0.5-s RMS), µV."""
+        return float(np.sqrt(max(self._S[_SUM_L], 0.0) / len(self._ring_l)))
+
+    def open_candidate(self) -> Candidate | None:
+        """The episode under way, measured up to now, or ``None`` when idle."""
+        if self._S[_IN_EP] != 1.0:
+            return None
+        row = np.empty((1, _N_COLS))
+        _write_row(self._S, row, 0, self._S[_LAST_ACTIVE] + 1.0, REASON_END, self._params[_P_WL])
+        return self._candidate(row[0])
+
+    def would_be_cramp(self, c: Candidate) -> str:
+        """The kind :func:`judge` would give ``c`` now (``""``: not a cramp)."""
+        return judge(c, self.cfg, self._recent_bursts)[0]
 
     def finish(self) -> list[Episode]:
         """Close an episode still open at the end of the signal."""

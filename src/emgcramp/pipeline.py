@@ -126,6 +126,19 @@ class Pipeline:
         raise InputError(f"channel {self.channel_names[c]!r} has NaN or infinite samples from "
                          f"{(t0 + i) / self.fs:.3f} s: repair or cut the recording first")
 
+    def live(self) -> list[dict]:
+        """Per channel now: envelope and rest (µV), and the episode under way.
+
+        ``kind`` is what the episode would be called if it ended now
+        (``""``: not a cramp, or none under way).
+        """
+        out = []
+        for d in self._detectors:
+            c = d.open_candidate()
+            out.append({"channel": d.channel, "level_uv": d.level_uv, "rest_uv": d.rest_uv,
+                        "open": c, "kind": d.would_be_cramp(c) if c else ""})
+        return out
+
     def quality(self) -> dict[str, dict[str, float]]:
         """Per channel: seconds analysed, flat and motion fractions, rest level (µV)."""
         return {d.channel: d.quality() for d in self._detectors}

@@ -30,10 +30,12 @@ def _sniff(path: str) -> str | None:
 
 
 def detect_format(path: str) -> str:
-    """``edf``, ``npy``, ``wav`` or ``text`` for a path; :class:`InputError` otherwise."""
+    """``edf``, ``npy``, ``wav``, ``text`` or ``night`` (a monitor folder); else :class:`InputError`."""
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file")
     if os.path.isdir(path):
+        if os.path.exists(os.path.join(path, "raw.json")):
+            return "night"
         raise InputError(f"{path}: is a folder, not a recording")
     if os.path.getsize(path) == 0:
         raise InputError(f"{path}: the file is empty")
@@ -55,6 +57,10 @@ def open_recording(path: str, fs: float | None = None, scale: float | None = Non
         scale: µV per file unit for NPY, WAV and text columns without a unit.
     """
     fmt = detect_format(path)
+    if fmt == "night":
+        from emgcramp.io.night import NightRecording
+
+        return NightRecording(path)
     if fmt == "edf":
         from emgcramp.io.edf import EdfRecording
 

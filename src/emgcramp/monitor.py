@@ -1,0 +1,85 @@
+"""Live monitoring: a source through the pipeline, into a crash-safe night folder.
+
+:func:`run_monitor` is the loop behind ``emgcramp monitor``. It creates the
+:class:`~emgcramp.pipeline.Pipeline` when the source knows its rate, logs
+every block and episode as it comes (:class:`~emgcramp.io.night.NightLog`),
+raises an alert once per cramp as soon as the episode under way would be
+judged a cramp, and reports a status line about once a second.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from emgcramp.blocks import Block
+from emgcramp.detect import Episode
+from emgcramp.io.night import NightLog
+from emgcramp.pipeline import MIN_SECONDS, Analysis, Pipeline, PipelineConfig
+
+
+@dataclass
+class Alert:
+    """A cramp confirmed while under way: channel, onset (s), kind, level (µV), when raised (s)."""
+
+    channel: str
+    onset_s: float
+    kind: str
+    peak_uv: float
+    at_s: float
+
+
+@dataclass
+class MonitorResult:
+    analysis: Analysis
+    alerts: list[Alert] = field(default_factory=list)
+
+
+def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channels: list[str], folder: str,
+                config: PipelineConfig | None = None, on_alert: Callable[[Alert], None] | None = None,
+                on_status: Callable[[dict], None] | None = None, status_every_s: float = 1.0) -> MonitorResult:
+    """Monitor until ``blocks`` ends; return the night's analysis and alerts.
+
+    ``fs`` is asked when the first block arrives (a live source learns its
+    rate from the sensor). Every block is written to ``folder`` before it is
+    analysed, so a crash loses at most the last second.
+    """
+    pipe: Pipeline | None = None
+    log: NightLog | None = None
+    episodes: list[Episode] = []
+    alerts: list[Alert] = []
+    alerted: set[tuple[str, float]] = set()
+    last_status = 0.0
+    for block in blocks:
+        if pipe is None:
+            pipe = Pipeline(fs(), channels, config)
+            log = NightLog(folder, pipe.fs, channels)
+        log.block(block)
+        for e in pipe.process(block):
+            log.episode(e)
+            episodes.append(e)
+        now_s = (block.t0_sample + len(block.samples)) / pipe.fs
+        for state in pipe.live():
+            c = state["open"]
+            if c is not None and state["kind"] and (state["channel"], c.onset_s) not in alerted:
+                alerted.add((state["channel"], c.onset_s))
+                alert = Alert(state["channel"], c.onset_s, state["kind"], c.peak_uv, now_s)
+                alerts.append(alert)
+                log.event({"type": "alert", "channel": alert.channel, "onset_s": alert.onset_s,
+                           "kind": alert.kind, "at_s": alert.at_s})
+                if on_alert:
+                    on_alert(alert)
+        if on_status and time.monotonic() - last_status >= status_every_s:
+            last_status = time.monotonic()
+            on_status({"t_s": now_s, "gaps": pipe.gaps, "cramps": len(episodes), "channels": pipe.live()})
+    if pipe is None:
+        raise ConnectionError("no data arrived from the source")
+    for e in pipe.finish():
+        log.episode(e)
+        episodes.append(e)
+    quality = pipe.quality()
+    analysis = Analysis(episodes, pipe.fs, channels, pipe.samples_seen / pipe.fs, list(pipe.notches or []),
+                        quality, pipe.rejected())
+    log.close(analysis.summary() if analysis.duration_s >= MIN_SECONDS else None)
+    return MonitorResult(analysis, alerts)

@@ -1,0 +1,142 @@
+"""The live path with real parts: emulator → pseudo-terminal → pyserial → monitor."""
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+from conftest import SAMPLE_NIGHT, run_cli
+
+from emgcramp.blocks import Block
+from emgcramp.emulator import PtyPort, SensorEmulator, play
+from emgcramp.io.night import NightRecording, read_events
+from emgcramp.monitor import run_monitor
+from emgcramp.pipeline import run_blocks
+from emgcramp.sources.ascii import LineLink
+from emgcramp.sources.serial import SerialSource
+from emgcramp.synth import NightGenerator, NightSpec
+
+SPEC = NightSpec(hours=0.1, fs=1000.0, seed=21, tonic=2, clonic=0, plm_series=0, position_changes=1, jerks=1,
+                 pops=0, lead_offs=0, tonic_duration_s=(15.0, 40.0))
+
+
+@pytest.fixture(scope="module")
+def night():
+    gen = NightGenerator(SPEC)
+    return np.concatenate(list(gen.segments())), gen
+
+
+def serve(x, tmp_path, source, unplugs=(), n=100):
+    """Start the emulator on a pty in a thread once ``source`` has the port open.
+
+    (pyserial empties the input buffer when it opens a port, so frames sent
+    before would be lost and the night would start a frame late.)
+    """
+    port = PtyPort(str(tmp_path / "sensor"))
+    emu = SensorEmulator([x[i:i + 10_000] for i in range(0, len(x), 10_000)], SPEC.fs, n=n)
+    out = {}
+
+    def run():
+        while not source.connected:
+            time.sleep(0.01)
+        out["frames"] = play(emu, port, speed=0, unplugs=unplugs)
+        out["done"] = time.monotonic()
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return port, t, out, emu
+
+
+def close_when_read(port, thread, out, source, timeout=60):
+    """After the emulator's last frame, wait until the reader has gone quiet, then pull the cable."""
+    thread.join(timeout)
+    seen, deadline = -1, time.monotonic() + timeout
+    while source.link.decoder.frames != seen and time.monotonic() < deadline:
+        seen = source.link.decoder.frames
+        time.sleep(0.3)
+    port.close()  # for good: the source gives up and the night ends
+
+
+def test_serial_monitor_equals_offline_analysis(night, tmp_path):
+    x, gen = night
+    source = SerialSource(str(tmp_path / "sensor"), give_up_s=1.0)
+    port, thread, out, emu = serve(x, tmp_path, source)
+    closer = threading.Thread(target=close_when_read, args=(port, thread, out, source), daemon=True)
+    closer.start()
+    res = run_monitor(source.blocks(), lambda: source.fs, ["calf"], str(tmp_path / "night"))
+    # offline, on the very samples the sensor sent (int16 counts of 0.25 µV, whole frames)
+    n = len(x) // 100 * 100
+    sent = emu.counts(x[:n]) * 0.25
+    offline = run_blocks([Block(0, sent[:, None])], SPEC.fs, ["calf"])
+    assert len(offline.episodes) == 2
+    assert [dataclasses.asdict(e) for e in res.analysis.episodes] == [dataclasses.asdict(e) for e in offline.episodes]
+    assert source.link.decoder.crc_errors == 0 and source.link.decoder.dropped_frames == 0
+    # the night folder holds every sample and reads back as the same night
+    rec = NightRecording(str(tmp_path / "night"))
+    stored = np.concatenate([b.samples[:, 0] for b in rec.blocks([0], 7000)])
+    np.testing.assert_allclose(stored, sent, atol=1e-4)
+    alerts = [e for e in read_events(str(tmp_path / "night")) if e["type"] == "alert"]
+    assert len(alerts) == 2 and all(0 < a["at_s"] - a["onset_s"] < 5 for a in alerts)
+
+
+def emu_frame(emu):
+    return next(f for _, f in emu.frames() if f[3] and f[5])  # a data frame: its size in bytes
+
+
+def test_unplug_replug_marks_the_gap_and_loses_nothing_after(night, tmp_path):
+    x, _ = night
+    source = SerialSource(str(tmp_path / "sensor"), give_up_s=1.0)
+    port, thread, out, emu = serve(x, tmp_path, source, unplugs=[(100.0, 5.0)])
+    closer = threading.Thread(target=close_when_read, args=(port, thread, out, source), daemon=True)
+    closer.start()
+    blocks = list(source.blocks())
+    asm = source.link.assembler
+    received = sum(len(b.samples) for b in blocks)
+    n = len(x) // 100 * 100
+    assert source.reconnects == 1 and asm.gaps == 1
+    assert received + asm.missing_samples == n  # every sample is either received or counted missing
+    # the 5-s unplug, plus what sat unread in the kernel's pty buffer (≤ 64 KiB) when the cable went
+    assert 5000 <= asm.missing_samples <= 5000 + 65536 // len(emu_frame(emu)) * 100
+    gap = [b for b in blocks if b.gap_before][0]
+    assert gap.t0_sample == sum(len(b.samples) for b in blocks[:blocks.index(gap)]) + gap.gap_before
+    tail = np.concatenate([b.samples[:, 0] for b in blocks[blocks.index(gap):]])
+    np.testing.assert_allclose(tail, emu.counts(x[gap.t0_sample:n]) * 0.25, atol=1e-9)
+
+
+def test_ascii_lines_from_a_hobby_sensor(tmp_path):
+    link = LineLink(fs=500.0, scale=2.0)
+    blocks = link.feed(b"1,2\n3,4\nnoise\n5,") + link.feed(b"6\n")
+    assert [b.t0_sample for b in blocks] == [0, 2]
+    np.testing.assert_array_equal(np.vstack([b.samples for b in blocks]), [[2, 4], [6, 8], [10, 12]])
+    assert link.bad_lines == 1
+    link.mark_disconnect(250)
+    [b] = link.feed(b"7 8\n")
+    assert (b.t0_sample, b.gap_before) == (253, 250)
+
+
+def test_kill_9_mid_night_leaves_readable_files(tmp_path):
+    cmd = [sys.executable, "-m", "emgcramp", "monitor", "--replay", SAMPLE_NIGHT, "--speed", "100",
+           "--out", str(tmp_path)]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines, deadline = [], time.monotonic() + 60
+    while time.monotonic() < deadline:  # wait for a status line well into the night
+        line = p.stderr.readline()
+        lines.append(line)
+        if line[:2] == "00" and int(line[3:5]) * 60 + int(line[6:8]) >= 240:
+            break
+    shown_s = int(lines[-1][3:5]) * 60 + int(lines[-1][6:8])
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    [folder] = [str(tmp_path / d) for d in os.listdir(tmp_path)]
+    rec = NightRecording(folder)
+    kept_s = rec.n_samples / rec.fs
+    assert kept_s >= shown_s - 2.0  # at most ~2 s of what it had shown is lost
+    events = read_events(folder)
+    assert [round(e["onset_s"]) for e in events if e["type"] == "cramp"][:2] == [124, 219]
+    rc, out, err = run_cli("analyze", folder, "--json")
+    assert rc == 0, err
