@@ -81,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
                        description="Monitor all night: status line, an alert per cramp, a crash-safe night folder.")
     src = m.add_mutually_exclusive_group(required=True)
     src.add_argument("--serial", metavar="PORT", help="serial port of the sensor, or 'auto' to find it by USB id")
+    src.add_argument("--ble", metavar="NAME|ADDR", help="BLE sensor by address, name prefix, or 'auto' (by service)")
     src.add_argument("--replay", metavar="FILE", help="play a recording through the live path")
     m.add_argument("--speed", type=float, default=1.0, help="replay speed, × real time (0: as fast as possible)")
     m.add_argument("--channel", help="replay: channel name or index")
@@ -306,6 +307,10 @@ def _monitor_source(args: argparse.Namespace):
         ch = rec.channel_index(args.channel)
         check_fs(rec.fs)
         return ReplaySource(rec, [ch], args.speed), [rec.channel_names[ch]]
+    if args.ble:
+        from emgcramp.sources.ble import BleSource
+
+        return BleSource(args.ble, give_up_s=args.give_up), ["calf"]
     from emgcramp.sources.ascii import LineLink
     from emgcramp.sources.serial import SerialSource, find_port
 
@@ -343,13 +348,14 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             subprocess.Popen(args.on_cramp, shell=True, env=os.environ | {
                 "EMGCRAMP_ONSET_S": f"{alert.onset_s:.3f}", "EMGCRAMP_KIND": alert.kind})
 
-    sys.stderr.write(f"monitoring {'replay of ' + args.replay if args.replay else args.serial}; "
+    what = f"replay of {args.replay}" if args.replay else f"BLE {args.ble}" if args.ble else args.serial
+    sys.stderr.write(f"monitoring {what}; "
                      f"night folder {folder}; Ctrl-C ends the night\n")
     try:
         result = run_monitor(source.blocks(), lambda: source.fs, channels, folder, _config(args),
                              on_alert, on_status)
     except ConnectionError as e:
-        raise InputError(f"{e}: is the sensor on {args.serial}?") from None
+        raise InputError(f"{e}: is the sensor on and in reach?") from None
     if tty:
         sys.stderr.write("\n")
     from emgcramp.io.events import write_events_csv

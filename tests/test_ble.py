@@ -1,0 +1,52 @@
+"""The BLE source through bleak's real BleakClient over a simulated sensor."""
+
+import numpy as np
+from ble_sim import SimulatedSensor, SimulatedSensorClient
+
+from emgcramp.emulator import SensorEmulator
+from emgcramp.sources.ble import BleSource
+
+FS = 1000
+
+
+def sensor_frames(seconds=30, n=115, seed=0):
+    x = np.random.default_rng(seed).standard_normal(seconds * FS) * 20
+    emu = SensorEmulator([x], FS, n=n)
+    return x, emu, [f for _, f in emu.frames()]
+
+
+def test_notifications_become_blocks_in_microvolts():
+    x, emu, frames = sensor_frames()
+    sensor = SimulatedSensor(frames, per_notification=2)  # two frames batched in one notification
+    src = BleSource("AA:BB:CC:DD:EE:01", backend=SimulatedSensorClient, sensor=sensor, give_up_s=0.3)
+    blocks = list(src.blocks())
+    got = np.concatenate([b.samples[:, 0] for b in blocks])
+    n = len(x) // 115 * 115
+    np.testing.assert_allclose(got, emu.counts(x[:n]) * 0.25)
+    assert src.fs == FS and src.mtu == 247 and src.reconnects == 0
+    assert [b.t0_sample for b in blocks[:3]] == [0, 115, 230]
+
+
+def test_disconnect_reconnects_marks_the_gap_and_keeps_the_rest():
+    x, emu, frames = sensor_frames()
+    sensor = SimulatedSensor(frames, drops=[(100, 40)])  # 40 frames lost while away
+    src = BleSource("AA:BB:CC:DD:EE:01", backend=SimulatedSensorClient, sensor=sensor, give_up_s=0.3)
+    blocks = list(src.blocks())
+    asm = src.link.assembler
+    assert src.reconnects == 1 and sensor.connects == 2
+    lost_samples = sum(len(frame_samples(f)) for f in frames[100:140])
+    assert asm.gaps == 1 and asm.missing_samples == lost_samples
+    gap = next(b for b in blocks if b.gap_before)
+    assert gap.gap_before == lost_samples
+    received = np.concatenate([b.samples[:, 0] for b in blocks])
+    n = len(x) // 115 * 115
+    assert len(received) + lost_samples == n
+    np.testing.assert_allclose(np.concatenate([b.samples[:, 0] for b in blocks[blocks.index(gap):]]),
+                               emu.counts(x[gap.t0_sample:n]) * 0.25)
+
+
+def frame_samples(frame):
+    from emgcramp.protocol import DataFrame, Decoder
+
+    [f] = Decoder().feed(frame)
+    return f.samples if isinstance(f, DataFrame) else []
