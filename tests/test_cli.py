@@ -117,3 +117,27 @@ def test_profile_gives_pct_mvc_and_bad_profiles_fail_cleanly(tmp_cwd):
     for prof, msg in (("bad.json", "mvc_uv must be a positive number"), ("none.json", "no such calibration")):
         rc, _, err = run_cli("analyze", SAMPLE_NIGHT, "--profile", prof)
         assert rc == 2 and msg in err and err.count("\n") == 1
+
+
+def test_calibrate_from_a_file_matches_the_detector_levels(tmp_cwd):
+    rc, out, err = run_cli("calibrate", "--file", SAMPLE_NIGHT, "--rest", "10:60", "--mvc", "120:160",
+                           "--out", "me.json")
+    assert rc == 0, err
+    prof = json.load(open("me.json"))
+    assert stat.S_IMODE(os.stat("me.json").st_mode) == 0o600
+    assert prof["rest_uv"] == pytest.approx(4.0, rel=0.1)  # the night's rest level is 4 µV RMS
+    # the same chain: an MVC window over the first cramp gives that cramp's peak
+    assert run_cli("analyze", SAMPLE_NIGHT, "--events", "e.csv")[0] == 0
+    rows = list(csv.DictReader(open("e.csv")))
+    assert prof["mvc_uv"] == pytest.approx(float(rows[0]["peak_intensity"]), rel=0.01)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--rest", "60:10"], "must start at 0 s or later"),
+    (["--rest", "abc"], "START:END"),
+    ([], "needs --rest"),
+    (["--rest", "10:60", "--mvc", "10:60"], "not above rest"),
+])
+def test_calibrate_bad_windows(tmp_cwd, args, message):
+    rc, _, err = run_cli("calibrate", "--file", SAMPLE_NIGHT, *args)
+    assert rc == 2 and message in err and not os.path.exists("profile.json")

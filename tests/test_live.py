@@ -140,3 +140,11 @@ def test_kill_9_mid_night_leaves_readable_files(tmp_path):
     assert [round(e["onset_s"]) for e in events if e["type"] == "cramp"][:2] == [124, 219]
     rc, out, err = run_cli("analyze", folder, "--json")
     assert rc == 0, err
+    rc, out, err = run_cli("recover", folder, "--edf", str(tmp_path / "night.edf"))
+    assert rc == 0 and "had not finished" in out, err
+    rows = open(os.path.join(folder, "events.csv")).read().splitlines()
+    assert rows[0].startswith("onset_s,offset_s") and [r.split(",")[0][:3] for r in rows[1:3]] == ["123", "219"]
+    import pyedflib
+
+    with pyedflib.EdfReader(str(tmp_path / "night.edf")) as r:
+        assert r.getNSamples()[0] >= rec.n_samples and "cramp:tonic" in list(r.readAnnotations()[2])

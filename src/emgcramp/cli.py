@@ -103,6 +103,27 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--fs", type=_positive, default=1000.0)
     e.add_argument("--seed", type=int, default=1)
 
+    c = sub.add_parser("calibrate", help="measure rest (and maximal contraction) levels into a profile",
+                       description="Write a calibration profile (rest_uv, mvc_uv) for %%MVC and rest multiples. "
+                                   "From a sensor: sit still for --rest-s, then contract as hard as you can "
+                                   "for --mvc-s when told. From a file: give the windows in seconds.")
+    csrc = c.add_mutually_exclusive_group(required=True)
+    csrc.add_argument("--serial", metavar="PORT")
+    csrc.add_argument("--ble", metavar="NAME|ADDR")
+    csrc.add_argument("--file", metavar="REC", help="a recording with a rest stretch (and a contraction)")
+    c.add_argument("--rest", metavar="START:END", help="file: the rest window, seconds")
+    c.add_argument("--mvc", metavar="START:END", help="file: the maximal contraction window, seconds")
+    c.add_argument("--rest-s", type=_positive, default=30.0, help="sensor: seconds of rest (default 30)")
+    c.add_argument("--mvc-s", type=float, default=5.0, help="sensor: seconds of contraction, 0 to skip (default 5)")
+    c.add_argument("--channel", help="channel name or index (file)")
+    c.add_argument("--fs", type=float, metavar="HZ")
+    c.add_argument("--out", metavar="PROFILE.json", default="profile.json")
+
+    r = sub.add_parser("recover", help="finish a night folder left by a stopped or killed monitor",
+                       description="Analyse a night folder again and write its events.csv (and an EDF+ copy).")
+    r.add_argument("folder", metavar="NIGHT_DIR")
+    r.add_argument("--edf", metavar="OUT.edf", help="also write the recording as EDF+ (gaps as zeros, annotated)")
+
     s = sub.add_parser("simulate", help="write a synthetic night as EDF+ with a truth JSON",
                        description="Write a seeded synthetic night (EDF+, truth as annotations) and NIGHT.truth.json.")
     s.add_argument("out", metavar="NIGHT.edf")
@@ -395,8 +416,99 @@ def cmd_emulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _window(text: str | None, name: str) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    try:
+        lo, hi = (float(v) for v in text.split(":"))
+    except ValueError:
+        raise InputError(f"--{name} takes START:END in seconds, not {text!r}") from None
+    if not 0 <= lo < hi:
+        raise InputError(f"--{name} {text}: the window must start at 0 s or later and end after it starts")
+    return lo, hi
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from emgcramp.io.secure import check_writable
+
+    check_writable(args.out)
+    if args.file:
+        from emgcramp.io import open_recording
+        from emgcramp.io.base import check_fs
+
+        rest = _window(args.rest, "rest")
+        if rest is None:
+            raise InputError("calibrating from a file needs --rest START:END")
+        windows = {"rest": rest} | ({"mvc": w} if (w := _window(args.mvc, "mvc")) else {})
+        with open_recording(args.file, args.fs) as rec:
+            ch = rec.channel_index(args.channel)
+            fs = check_fs(rec.fs)
+            from emgcramp.calibrate import collect, make_profile
+
+            parts = collect(rec.blocks([ch], int(fs)), fs, windows)
+            name = rec.channel_names[ch]
+    else:
+        args.replay, args.ascii, args.scale, args.give_up = None, False, None, None
+        source, (name,) = _monitor_source(args)
+        settle, ready = 2.0, 3.0
+        windows = {"rest": (settle, settle + args.rest_s)}
+        if args.mvc_s > 0:
+            start = settle + args.rest_s + ready
+            windows["mvc"] = (start, start + args.mvc_s)
+        print(f"sit or lie still, leg relaxed, for {args.rest_s:g} s …", flush=True)
+        if "mvc" in windows:
+            print(f"then, at the signal, point the foot down as hard as you can for {args.mvc_s:g} s", flush=True)
+        from emgcramp.calibrate import collect, make_profile
+
+        def announced(blocks):
+            told = False
+            for b in blocks:
+                if not told and "mvc" in windows and b.t0_sample / source.fs >= windows["mvc"][0] - ready:
+                    print("\aNOW: contract as hard as you can", flush=True)
+                    told = True
+                yield b
+
+        parts = collect(announced(source.blocks()), source.fs or 1.0, windows)
+        source.stop.set()
+        fs = source.fs
+    if len(parts["rest"]) < fs:
+        raise InputError("the rest window holds less than 1 s of signal")
+    profile = make_profile(parts["rest"], fs, parts.get("mvc"), name)
+    from emgcramp.io.events import write_json
+
+    write_json(args.out, profile)
+    mvc = f", MVC {profile['mvc_uv']:.1f} µV" if "mvc_uv" in profile else ""
+    print(f"rest {profile['rest_uv']:.2f} µV{mvc} -> {args.out}")
+    return 0
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    from emgcramp.io.events import write_events_csv
+    from emgcramp.io.night import NightRecording, read_events
+    from emgcramp.pipeline import run_blocks
+
+    rec = NightRecording(args.folder)
+    names = rec.channel_names
+    result = run_blocks(rec.blocks(list(range(len(names))), int(CHUNK_S * rec.fs)), rec.fs, names)
+    write_events_csv(os.path.join(args.folder, "events.csv"), result.episodes, rec.start)
+    if args.edf:
+        from emgcramp.io.edf import write_edf
+
+        notes = [(e.onset_s, e.duration_s, f"cramp:{e.kind}") for e in result.episodes]
+        for b in rec.blocks(list(range(len(names))), int(CHUNK_S * rec.fs)):
+            if b.gap_before:
+                notes.append(((b.t0_sample - b.gap_before) / rec.fs, b.gap_before / rec.fs, "gap:no signal"))
+        write_edf(args.edf, rec.fs, names, rec.filled(list(range(len(names))), int(CHUNK_S * rec.fs)), notes,
+                  rec.start)
+    ended = any(e.get("type") == "end" for e in read_events(args.folder))
+    print(f"{args.folder}: {result.duration_s / 3600:.2f} h kept, {len(result.episodes)} cramp(s)"
+          f"{'' if ended else ' (the monitor had not finished: recovered)'}; events.csv written"
+          + (f", {args.edf}" if args.edf else ""))
+    return 0
+
+
 COMMANDS = {"analyze": cmd_analyze, "demo": cmd_demo, "simulate": cmd_simulate, "monitor": cmd_monitor,
-            "emulate": cmd_emulate}
+            "emulate": cmd_emulate, "calibrate": cmd_calibrate, "recover": cmd_recover}
 
 
 def main(argv: list[str] | None = None) -> int:
