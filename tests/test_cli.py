@@ -77,7 +77,8 @@ def test_bad_input_one_line_exit_2_no_output(tmp_cwd, args, message):
 
 def test_help_and_bad_input_do_not_load_numba_or_scipy():
     code = ("import sys\nfrom emgcramp import cli\n"
-            "for argv in (['analyze', '--help'], ['analyze', 'missing.edf']):\n"
+            "for argv in (['analyze', '--help'], ['analyze', 'missing.edf'], ['monitor', '--help'],\n"
+            "             ['emulate', '--help'], ['calibrate', '--file', 'missing.edf', '--rest', '0:5']):\n"
             "    try: cli.main(argv)\n    except SystemExit: pass\n"
             "print(sorted(m for m in ('numba', 'scipy', 'scipy.signal') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
