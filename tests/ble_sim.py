@@ -9,6 +9,7 @@ import asyncio
 
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.client import BaseBleakClient
+from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakError
 
@@ -120,3 +121,25 @@ class SimulatedSensorClient(BaseBleakClient):
         self._connected = False
         if self._disconnected_callback:
             self._disconnected_callback()
+
+
+class SimulatedScanner(BaseBleakScanner):
+    """Advertises ``ADVERTS`` (address, name, service UUIDs) shortly after scanning starts."""
+
+    ADVERTS = [("AA:BB:CC:DD:EE:01", "emgcramp-5e01", [EMG_SERVICE_UUID]),
+               ("11:22:33:44:55:66", "kitchen-scale", [])]
+
+    def __init__(self, detection_callback, service_uuids, scanning_mode="active", **kwargs):
+        super().__init__(detection_callback, service_uuids)
+
+    async def start(self):
+        loop = asyncio.get_running_loop()
+        for i, (address, name, uuids) in enumerate(self.ADVERTS):
+            adv = AdvertisementData(name, {}, {}, uuids, None, -60, ())
+            loop.call_later(0.01 * (i + 1), self._advertise, address, name, adv)
+
+    def _advertise(self, address, name, adv):
+        self.call_detection_callbacks(self.create_or_update_device(address, address, name, None, adv), adv)
+
+    async def stop(self):
+        pass

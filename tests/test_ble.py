@@ -1,9 +1,11 @@
 """The BLE source through bleak's real BleakClient over a simulated sensor."""
 
 import numpy as np
-from ble_sim import SimulatedSensor, SimulatedSensorClient
+import pytest
+from ble_sim import SimulatedScanner, SimulatedSensor, SimulatedSensorClient
 
 from emgcramp.emulator import SensorEmulator
+from emgcramp.errors import InputError
 from emgcramp.sources.ble import BleSource
 
 FS = 1000
@@ -50,3 +52,20 @@ def frame_samples(frame):
 
     [f] = Decoder().feed(frame)
     return f.samples if isinstance(f, DataFrame) else []
+
+
+@pytest.mark.parametrize("target", ["emgcramp-", "auto", "EMGCRAMP-5E01"])
+def test_scan_by_name_prefix_or_service(target):
+    x, emu, frames = sensor_frames(seconds=3)
+    sensor = SimulatedSensor(frames)
+    src = BleSource(target, backend=SimulatedSensorClient, scanner_backend=SimulatedScanner, sensor=sensor,
+                    give_up_s=0.3, scan_timeout_s=0.5)
+    assert sum(len(b.samples) for b in src.blocks()) == len(x) // 115 * 115
+    assert sensor.connects == 1
+
+
+def test_no_matching_sensor_is_a_clear_error():
+    src = BleSource("bedroom-", backend=SimulatedSensorClient, scanner_backend=SimulatedScanner,
+                    sensor=SimulatedSensor([]), give_up_s=0.2, scan_timeout_s=0.2)
+    with pytest.raises(InputError, match="could not connect to a BLE sensor matching 'bedroom-'"):
+        list(src.blocks())

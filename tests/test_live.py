@@ -148,3 +148,30 @@ def test_kill_9_mid_night_leaves_readable_files(tmp_path):
 
     with pyedflib.EdfReader(str(tmp_path / "night.edf")) as r:
         assert r.getNSamples()[0] >= rec.n_samples and "cramp:tonic" in list(r.readAnnotations()[2])
+
+
+def test_find_port_by_usb_id(monkeypatch):
+    from types import SimpleNamespace
+
+    from emgcramp.errors import InputError
+    from emgcramp.sources import serial as ser
+
+    ports = [SimpleNamespace(device="/dev/ttyS0", vid=None, pid=None),
+             SimpleNamespace(device="/dev/ttyUSB3", vid=0x10C4, pid=0xEA60)]
+    monkeypatch.setattr(ser.list_ports, "comports", lambda: ports)
+    assert ser.find_port() == "/dev/ttyUSB3"
+    monkeypatch.setattr(ser.list_ports, "comports", lambda: ports[:1])
+    with pytest.raises(InputError, match="no sensor found on USB"):
+        ser.find_port()
+
+
+def test_on_cramp_hook_runs_once_per_cramp(tmp_path):
+    hits = tmp_path / "hits.txt"
+    rc, out, err = run_cli("monitor", "--replay", SAMPLE_NIGHT, "--speed", "0", "--out", str(tmp_path),
+                           "--on-cramp", f'echo "$EMGCRAMP_KIND $EMGCRAMP_ONSET_S" >> {hits}')
+    assert rc == 0, err
+    assert err.count("\a") == 3 and "3 cramp(s) in 0.33 h, 3 alert(s)" in out
+    deadline = time.monotonic() + 10
+    while (not hits.exists() or len(hits.read_text().splitlines()) < 3) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sorted(round(float(line.split()[1])) for line in hits.read_text().splitlines()) == [124, 219, 1131]
