@@ -25,7 +25,7 @@ from typing import Any
 
 from emgcramp.blocks import Block
 from emgcramp.errors import InputError
-from emgcramp.sources.serial import FrameLink
+from emgcramp.sources.frames import FrameLink
 
 EMG_SERVICE_UUID = "6e3a0001-7c1f-4d2c-9a55-3b1d2c0e5a01"
 FRAMES_CHAR_UUID = "6e3a0002-7c1f-4d2c-9a55-3b1d2c0e5a01"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from emgcramp.blocks import Block
-from emgcramp.protocol import DataFrame, StatusFrame
+from emgcramp.protocol import DataFrame, Decoder, StatusFrame
 
 WRAP = 1 << 32
 
@@ -81,3 +81,22 @@ class FrameAssembler:
         t0 = self._pos + gap
         self._pos = t0 + n
         return Block(t0, f.samples.astype(np.float64) * self.uv_per_count, gap)
+
+
+class FrameLink:
+    """Bytes of the binary sensor protocol → blocks (decoder + assembler)."""
+
+    def __init__(self):
+        self.decoder = Decoder()
+        self.assembler = FrameAssembler()
+
+    @property
+    def fs(self) -> float | None:
+        return self.assembler.fs
+
+    def feed(self, chunk: bytes) -> list[Block]:
+        return self.assembler.add(self.decoder.feed(chunk))
+
+    def mark_disconnect(self, missing_estimate: int) -> None:
+        self.decoder.feed(b"", final=True)  # a half frame from before the drop is gone
+        self.assembler.mark_disconnect(missing_estimate)

@@ -17,8 +17,7 @@ from serial.tools import list_ports
 
 from emgcramp.blocks import Block
 from emgcramp.errors import InputError
-from emgcramp.protocol import Decoder
-from emgcramp.sources.frames import FrameAssembler
+from emgcramp.sources.frames import FrameLink
 
 # USB bridges of common ESP32 boards: CP210x, CH340/CH9102, ESP32-S3/C3 native USB.
 KNOWN_USB_IDS = [(0x10C4, 0xEA60), (0x1A86, 0x7523), (0x1A86, 0x55D4), (0x303A, 0x1001)]
@@ -31,25 +30,6 @@ def find_port(ids: list[tuple[int, int]] = KNOWN_USB_IDS) -> str:
             return p.device
     known = ", ".join(f"{v:04x}:{p:04x}" for v, p in ids)
     raise InputError(f"no sensor found on USB (looked for {known}); give --serial PORT")
-
-
-class FrameLink:
-    """Bytes of the binary sensor protocol → blocks (decoder + assembler)."""
-
-    def __init__(self):
-        self.decoder = Decoder()
-        self.assembler = FrameAssembler()
-
-    @property
-    def fs(self) -> float | None:
-        return self.assembler.fs
-
-    def feed(self, chunk: bytes) -> list[Block]:
-        return self.assembler.add(self.decoder.feed(chunk))
-
-    def mark_disconnect(self, missing_estimate: int) -> None:
-        self.decoder.feed(b"", final=True)  # a half frame from before the drop is gone
-        self.assembler.mark_disconnect(missing_estimate)
 
 
 class SerialSource:
