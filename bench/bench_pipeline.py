@@ -111,7 +111,7 @@ def accuracy(seeds: list[int], hours: float) -> list[dict]:
     rows = []
     for seed in seeds:
         gen = NightGenerator(NightSpec(hours=hours, fs=1000.0, seed=seed))
-        blocks, t0 = [], 0
+        t0 = 0
 
         def stream():
             nonlocal t0

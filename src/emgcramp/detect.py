@@ -45,7 +45,6 @@ import numpy as np
 from numba import njit
 from scipy import signal
 
-from emgcramp.dsp import Bins
 
 # Layout of the kernel's float state vector.
 (_G, _POS_L, _SUM_L, _POS_S, _SUM_S, _POS_LF, _SUM_LF, _HP1, _HP2, _HP3, _HP4,

@@ -1,0 +1,216 @@
+"""Live commands: monitor a sensor, emulate one, calibrate, recover a night folder."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from emgcramp.commands import CHUNK_S, detector_config, print_table
+from emgcramp.commands.offline import night_spec
+from emgcramp.errors import InputError
+
+
+def _status_line(state: dict, connected: bool) -> str:
+    h, rem = divmod(int(state["t_s"]), 3600)
+    if not state["channels"]:
+        return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} starting (measuring mains hum)"
+    ch = state["channels"][0]
+    rest = ch["rest_uv"] or float("nan")
+    if ch["open"] is not None:
+        what = f"ACTIVE {ch['open'].duration_s:5.1f} s" + (f" ({ch['kind']})" if ch["kind"] else "")
+    else:
+        what = "idle"
+    link = "link ok" if connected else "RECONNECTING"
+    return (f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} {link:<12} envelope {ch['level_uv']:7.1f} µV "
+            f"= {ch['level_uv'] / rest:5.1f}× rest {rest:5.1f} µV  {what:<24} cramps {state['cramps']} "
+            f"gaps {state['gaps']}")
+
+
+def _monitor_source(args: argparse.Namespace):
+    if args.replay:
+        from emgcramp.io import open_recording
+        from emgcramp.io.base import check_fs
+        from emgcramp.sources.replay import ReplaySource
+
+        rec = open_recording(args.replay, args.fs, args.scale)
+        ch = rec.channel_index(args.channel)
+        check_fs(rec.fs)
+        return ReplaySource(rec, [ch], args.speed), [rec.channel_names[ch]]
+    if args.ble:
+        from emgcramp.sources.ble import BleSource
+
+        return BleSource(args.ble, give_up_s=args.give_up), ["calf"]
+    from emgcramp.sources.ascii import LineLink
+    from emgcramp.sources.serial import SerialSource, find_port
+
+    link = None
+    if args.ascii:
+        from emgcramp.io.base import check_fs
+
+        link = LineLink(check_fs(args.fs), args.scale if args.scale is not None else 1.0)
+    port = find_port() if args.serial == "auto" else args.serial
+    return SerialSource(port, link, give_up_s=args.give_up), ["calf"]
+
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    import subprocess
+    from datetime import datetime
+
+    source, channels = _monitor_source(args)
+    folder = os.path.join(args.out, datetime.now().strftime("night-%Y%m%d-%H%M%S"))
+    from emgcramp.io.secure import check_writable
+
+    check_writable(folder)
+    from emgcramp.monitor import run_monitor
+
+    tty = sys.stderr.isatty()
+
+    def on_status(state: dict) -> None:
+        line = _status_line(state, getattr(source, "connected", True))
+        sys.stderr.write(("\r" + line) if tty else line + "\n")
+        sys.stderr.flush()
+
+    def on_alert(alert) -> None:
+        sys.stderr.write(f"\a\n*** cramp ({alert.kind}) on {alert.channel} since {alert.onset_s:.1f} s, "
+                         f"{alert.peak_uv:.0f} µV\n")
+        if args.on_cramp:
+            subprocess.Popen(args.on_cramp, shell=True, env=os.environ | {
+                "EMGCRAMP_ONSET_S": f"{alert.onset_s:.3f}", "EMGCRAMP_KIND": alert.kind})
+
+    what = f"replay of {args.replay}" if args.replay else f"BLE {args.ble}" if args.ble else args.serial
+    sys.stderr.write(f"monitoring {what}; "
+                     f"night folder {folder}; Ctrl-C ends the night\n")
+    try:
+        result = run_monitor(source.blocks(), lambda: source.fs, channels, folder, detector_config(args),
+                             on_alert, on_status)
+    except ConnectionError as e:
+        raise InputError(f"{e}: is the sensor on and in reach?") from None
+    if tty:
+        sys.stderr.write("\n")
+    from emgcramp.io.events import write_events_csv
+    from emgcramp.io.night import NightRecording
+
+    write_events_csv(os.path.join(folder, "events.csv"), result.analysis.episodes, NightRecording(folder).start)
+    print_table(result.analysis.episodes, NightRecording(folder).start)
+    s = result.analysis.summary()
+    print(f"{s['episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h, {len(result.alerts)} alert(s); "
+          f"night folder {folder}")
+    return 0
+
+
+def cmd_emulate(args: argparse.Namespace) -> int:
+    from emgcramp.emulator import PtyPort, SensorEmulator, play
+
+    if args.file:
+        from emgcramp.io import open_recording
+        from emgcramp.io.base import check_fs
+
+        rec = open_recording(args.file)
+        fs = check_fs(rec.fs)
+        segments = (b.samples for b in rec.blocks([0], int(fs)))
+    else:
+        from emgcramp.synth import NightGenerator
+
+        spec = night_spec(args)
+        fs, segments = spec.fs, NightGenerator(spec).segments()
+    port = PtyPort(args.pty)
+    print(f"sensor emulator on {args.pty} -> {os.readlink(args.pty)} at {fs:g} Hz, × {args.speed:g}; "
+          f"Ctrl-C stops", flush=True)
+    try:
+        frames = play(SensorEmulator(segments, fs), port, args.speed)
+    finally:
+        port.close()
+    print(f"sent {frames} frames")
+    return 0
+
+
+def _window(text: str | None, name: str) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    try:
+        lo, hi = (float(v) for v in text.split(":"))
+    except ValueError:
+        raise InputError(f"--{name} takes START:END in seconds, not {text!r}") from None
+    if not 0 <= lo < hi:
+        raise InputError(f"--{name} {text}: the window must start at 0 s or later and end after it starts")
+    return lo, hi
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from emgcramp.io.secure import check_writable
+
+    check_writable(args.out)
+    if args.file:
+        from emgcramp.io import open_recording
+        from emgcramp.io.base import check_fs
+
+        rest = _window(args.rest, "rest")
+        if rest is None:
+            raise InputError("calibrating from a file needs --rest START:END")
+        windows = {"rest": rest} | ({"mvc": w} if (w := _window(args.mvc, "mvc")) else {})
+        with open_recording(args.file, args.fs) as rec:
+            ch = rec.channel_index(args.channel)
+            fs = check_fs(rec.fs)
+            from emgcramp.calibrate import collect, make_profile
+
+            parts = collect(rec.blocks([ch], int(fs)), fs, windows)
+            name = rec.channel_names[ch]
+    else:
+        args.replay, args.ascii, args.scale, args.give_up = None, False, None, None
+        source, (name,) = _monitor_source(args)
+        settle, ready = 2.0, 3.0
+        windows = {"rest": (settle, settle + args.rest_s)}
+        if args.mvc_s > 0:
+            start = settle + args.rest_s + ready
+            windows["mvc"] = (start, start + args.mvc_s)
+        print(f"sit or lie still, leg relaxed, for {args.rest_s:g} s …", flush=True)
+        if "mvc" in windows:
+            print(f"then, at the signal, point the foot down as hard as you can for {args.mvc_s:g} s", flush=True)
+        from emgcramp.calibrate import collect, make_profile
+
+        def announced(blocks):
+            told = False
+            for b in blocks:
+                if not told and "mvc" in windows and b.t0_sample / source.fs >= windows["mvc"][0] - ready:
+                    print("\aNOW: contract as hard as you can", flush=True)
+                    told = True
+                yield b
+
+        parts = collect(announced(source.blocks()), source.fs or 1.0, windows)
+        source.stop.set()
+        fs = source.fs
+    if len(parts["rest"]) < fs:
+        raise InputError("the rest window holds less than 1 s of signal")
+    profile = make_profile(parts["rest"], fs, parts.get("mvc"), name)
+    from emgcramp.io.events import write_json
+
+    write_json(args.out, profile)
+    mvc = f", MVC {profile['mvc_uv']:.1f} µV" if "mvc_uv" in profile else ""
+    print(f"rest {profile['rest_uv']:.2f} µV{mvc} -> {args.out}")
+    return 0
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    from emgcramp.io.events import write_events_csv
+    from emgcramp.io.night import NightRecording, read_events
+    from emgcramp.pipeline import run_blocks
+
+    rec = NightRecording(args.folder)
+    names = rec.channel_names
+    result = run_blocks(rec.blocks(list(range(len(names))), int(CHUNK_S * rec.fs)), rec.fs, names)
+    write_events_csv(os.path.join(args.folder, "events.csv"), result.episodes, rec.start)
+    if args.edf:
+        from emgcramp.io.edf import write_edf
+
+        notes = [(e.onset_s, e.duration_s, f"cramp:{e.kind}") for e in result.episodes]
+        for b in rec.blocks(list(range(len(names))), int(CHUNK_S * rec.fs)):
+            if b.gap_before:
+                notes.append(((b.t0_sample - b.gap_before) / rec.fs, b.gap_before / rec.fs, "gap:no signal"))
+        write_edf(args.edf, rec.fs, names, rec.filled(list(range(len(names))), int(CHUNK_S * rec.fs)), notes,
+                  rec.start)
+    ended = any(e.get("type") == "end" for e in read_events(args.folder))
+    print(f"{args.folder}: {result.duration_s / 3600:.2f} h kept, {len(result.episodes)} cramp(s)"
+          f"{'' if ended else ' (the monitor had not finished: recovered)'}; events.csv written"
+          + (f", {args.edf}" if args.edf else ""))
+    return 0
