@@ -175,3 +175,17 @@ def test_on_cramp_hook_runs_once_per_cramp(tmp_path):
     while (not hits.exists() or len(hits.read_text().splitlines()) < 3) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert sorted(round(float(line.split()[1])) for line in hits.read_text().splitlines()) == [124, 219, 1131]
+
+
+def test_status_line_shows_link_state_and_level():
+    from emgcramp.commands.live import _status_line
+    from emgcramp.detect import Candidate
+
+    c = Candidate(100.0, 104.5, 300.0, 250.0, 4.0, 1.0, 1, 0.0, 0.0, 0.0)
+    state = {"t_s": 3725.0, "gaps": 1, "cramps": 2,
+             "channels": [{"channel": "calf", "level_uv": 200.0, "rest_uv": 4.0, "open": c, "kind": "tonic"}]}
+    line = _status_line(state, True)
+    assert line.startswith("01:02:05 link ok") and "50.0× rest" in line and "ACTIVE   4.5 s (tonic)" in line
+    assert "cramps 2 gaps 1" in line
+    assert "LEAD-OFF" in _status_line(state, True, lead_off=1)
+    assert "RECONNECTING" in _status_line(state, False, lead_off=1)

@@ -11,7 +11,7 @@ from emgcramp.commands.offline import night_spec
 from emgcramp.errors import InputError
 
 
-def _status_line(state: dict, connected: bool) -> str:
+def _status_line(state: dict, connected: bool, lead_off: int = 0) -> str:
     h, rem = divmod(int(state["t_s"]), 3600)
     if not state["channels"]:
         return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} starting (measuring mains hum)"
@@ -21,7 +21,7 @@ def _status_line(state: dict, connected: bool) -> str:
         what = f"ACTIVE {ch['open'].duration_s:5.1f} s" + (f" ({ch['kind']})" if ch["kind"] else "")
     else:
         what = "idle"
-    link = "link ok" if connected else "RECONNECTING"
+    link = "RECONNECTING" if not connected else "LEAD-OFF" if lead_off else "link ok"
     return (f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} {link:<12} envelope {ch['level_uv']:7.1f} µV "
             f"= {ch['level_uv'] / rest:5.1f}× rest {rest:5.1f} µV  {what:<24} cramps {state['cramps']} "
             f"gaps {state['gaps']}")
@@ -67,7 +67,8 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     tty = sys.stderr.isatty()
 
     def on_status(state: dict) -> None:
-        line = _status_line(state, getattr(source, "connected", True))
+        link = getattr(source, "link", None)
+        line = _status_line(state, getattr(source, "connected", True), getattr(link, "lead_off", 0))
         sys.stderr.write(("\r" + line) if tty else line + "\n")
         sys.stderr.flush()
 

@@ -94,6 +94,11 @@ class FrameLink:
     def fs(self) -> float | None:
         return self.assembler.fs
 
+    @property
+    def lead_off(self) -> int:
+        """Lead-off bits from the latest status frame (bit k: channel k)."""
+        return self.assembler.lead_off
+
     def feed(self, chunk: bytes) -> list[Block]:
         return self.assembler.add(self.decoder.feed(chunk))
 
