@@ -1,20 +1,20 @@
 """Synthetic calf sEMG nights with known truth, for the demo, tests and bench.
 
-The signal is band-limited Gaussian noise (a stand-in for the interference
-pattern of many motor units) whose RMS follows an amplitude plan:
-
-    emg(t) = unit_noise(t) · sqrt(rest² + Σ aᵢ(t)²)
-
-where each event i (a cramp or a look-alike) contributes an amplitude
-envelope aᵢ(t) in µV RMS. Non-EMG look-alikes and faults are added on top:
+Each event i (a cramp or a look-alike) has a time course sᵢ(t) in [0, 1]
+and a size aᵢ in µV RMS. With the default ``motor_units`` model the events
+drive a motor-unit pool (:mod:`emgcramp.motor_units`, after Fuglevand et
+al. 1993): the excitation is Σ Eᵢ·sᵢ(t), where Eᵢ is the excitation whose
+steady RMS is aᵢ, and the pool recruits, rate-codes and sums MUAPs. A
+band-limited noise floor of ``rest_uv`` stands for amplifier and distant
+activity. The ``noise`` model instead scales band-limited Gaussian noise:
+emg(t) = noise(t) · sqrt(rest² + Σ (aᵢ·sᵢ(t))²). Non-EMG look-alikes and faults are added on top:
 motion artefact (smooth low-frequency excursions), electrode pops (a step
 that decays), baseline wander, mains hum with its third harmonic, and
 lead-off (the input stuck at the rail).
 
 It is generated in fixed segments with a seed per segment and the shaping
 filter's state carried over, so any night is reproducible by seed and
-streams in constant memory. A motor-unit model can replace
-:func:`_unit_emg` without changing the plan or the truth.
+streams in constant memory. Both models share the plan and the truth.
 """
 
 from __future__ import annotations
@@ -70,6 +70,9 @@ class NightSpec:
     pops: int = 4
     lead_offs: int = 1
     tonic_duration_s: tuple[float, float] = (5.0, 400.0)
+    # "motor_units": EMG from a recruited motor-unit pool (emgcramp.motor_units);
+    # "noise": band-limited Gaussian noise scaled to the same RMS.
+    model: str = "motor_units"
 
     @property
     def n_samples(self) -> int:
@@ -125,8 +128,8 @@ def _place(groups: list[list[TruthEvent]], total: float, rng: np.random.Generato
     return sorted(placed, key=lambda e: e.onset_s)
 
 
-def _emg_envelope(e: TruthEvent, t: np.ndarray) -> np.ndarray:
-    """Amplitude (µV RMS) of an EMG-producing event at times ``t`` (s)."""
+def _shape(e: TruthEvent, t: np.ndarray) -> np.ndarray:
+    """Time course (0–1) of an EMG-producing event at times ``t`` (s)."""
     d = e.offset_s - e.onset_s
     if e.kind in CRAMP_KINDS:
         rise = min(1.0, 0.2 * d)
@@ -140,7 +143,7 @@ def _emg_envelope(e: TruthEvent, t: np.ndarray) -> np.ndarray:
     elif e.kind == "clonic":
         phase = np.sin(2 * np.pi * e.rate_hz * (t - e.onset_s) - np.pi / 2)
         shape = shape * np.clip(0.5 + 1.5 * phase, 0.05, 1.0)
-    return e.amplitude_uv * shape
+    return shape
 
 
 def _artefact(e: TruthEvent, t: np.ndarray) -> np.ndarray:
@@ -165,6 +168,14 @@ class NightGenerator:
         self._sos = signal.butter(2, [20.0, high], btype="bandpass", output="sos", fs=spec.fs)
         _, h = signal.sosfreqz(self._sos, worN=8192)
         self._gain = 1.0 / np.sqrt(np.mean(np.abs(h) ** 2))  # unit-variance output for white input
+        if spec.model == "motor_units":
+            from emgcramp.motor_units import MotorUnitEMG, MotorUnitPool, PoolSpec
+
+            pool = MotorUnitPool(PoolSpec(seed=spec.seed), spec.fs)
+            self._units = MotorUnitEMG(pool, spec.seed)
+            self._drive = {id(e): pool.excitation_for(e.amplitude_uv) for e in self.events}
+        elif spec.model != "noise":
+            raise ValueError(f"unknown EMG model {spec.model!r}")
         rng = np.random.default_rng([spec.seed, 1])
         self._wander = [(float(rng.uniform(0.05, 0.4)), float(rng.uniform(0, 2 * np.pi))) for _ in range(2)]
 
@@ -183,14 +194,20 @@ class NightGenerator:
         t = (start + np.arange(len(unit))) / spec.fs
         t0, t1 = t[0], t[-1]
         power = np.full(len(t), spec.rest_uv ** 2)
+        drive = np.zeros(len(t))
         extra = np.zeros(len(t))
         active = [e for e in self.events if e.onset_s <= t1 + 5 and e.offset_s + 5 >= t0]
         for e in active:
             if e.kind in ("pop", "lead_off"):
                 continue
-            power += _emg_envelope(e, t) ** 2
+            if spec.model == "motor_units":
+                drive += self._drive[id(e)] * _shape(e, t)
+            else:
+                power += (e.amplitude_uv * _shape(e, t)) ** 2
             extra += _artefact(e, t)
-        x = unit * np.sqrt(power) + extra
+        x = unit * np.sqrt(power) + extra  # the noise model's EMG, or the rest floor alone
+        if spec.model == "motor_units":
+            x += self._units.render(np.minimum(drive, 1.0))
         for e in active:
             if e.kind == "pop":
                 x += _artefact(e, t)

@@ -1,0 +1,86 @@
+"""The simulator keeps honest: physiology of the pool, truth where the drive is, seeds."""
+
+import numpy as np
+import pytest
+from scipy import signal
+
+from emgcramp.motor_units import MotorUnitEMG, MotorUnitPool, PoolSpec
+from emgcramp.synth import NightGenerator, NightSpec
+
+FS = 2000.0
+
+
+@pytest.fixture(scope="module")
+def pool():
+    return MotorUnitPool(PoolSpec(), FS)
+
+
+def test_recruitment_and_rate_coding_follow_fuglevand(pool):
+    assert np.all(np.diff(pool.rte) > 0) and pool.rte[-1] == pytest.approx(0.6)
+    assert pool.rte[-1] / pool.rte[0] == pytest.approx(30.0 ** (99 / 100))  # RR = 30 over units 1..n
+    r = pool.rates_at(0.3)
+    on = r > 0
+    assert on.sum() == np.searchsorted(pool.rte, 0.3, side="right")  # smallest units first
+    assert r[on].min() >= 8.0 and np.all(r <= pool.peak_hz)
+    assert np.allclose(pool.rates_at(1.0), pool.peak_hz)  # everyone at peak rate at full drive
+    assert pool.rates_at(1.0)[0] == 35.0 and pool.rates_at(1.0)[-1] == 25.0
+    assert pool.rms_at(1.0) == pytest.approx(400.0)
+
+
+def spikes_of_one_unit(pool, excitation, seconds=20):
+    """Render with only unit 0 present and recover its firing times from its MUAP peaks."""
+    solo = MotorUnitPool(PoolSpec(n_units=1), FS)
+    gen = MotorUnitEMG(solo, seed=3)
+    x = np.concatenate([gen.render(np.full(int(10 * FS), excitation)) for _ in range(seconds // 10)])
+    peaks, _ = signal.find_peaks(np.abs(x), height=0.5 * np.abs(solo.muaps).max(), distance=int(0.01 * FS))
+    return solo, np.diff(peaks) / FS
+
+
+def test_firing_rate_and_variability(pool):
+    solo, isi = spikes_of_one_unit(pool, 1.0)
+    rate = solo.rates_at(1.0)[0]
+    assert 1 / isi.mean() == pytest.approx(rate, rel=0.1)
+    assert isi.std() / isi.mean() == pytest.approx(0.2, abs=0.05)
+
+
+@pytest.mark.parametrize("excitation", [0.05, 0.3, 1.0])
+def test_surface_signal_level_and_spectrum(pool, excitation):
+    gen = MotorUnitEMG(pool, seed=1)
+    x = np.concatenate([gen.render(np.full(int(10 * FS), excitation)) for _ in range(2)])
+    assert x.std() == pytest.approx(pool.rms_at(excitation), rel=0.15)
+    f, p = signal.welch(x, fs=FS, nperseg=2048)
+    cum = np.cumsum(p) / p.sum()
+    assert 50 < f[np.searchsorted(cum, 0.5)] < 200  # median frequency of surface EMG
+    assert cum[np.searchsorted(f, 20)] < 0.05 and cum[np.searchsorted(f, 450)] > 0.95  # in the sEMG band
+
+
+def test_no_drive_no_units():
+    gen = MotorUnitEMG(MotorUnitPool(PoolSpec(), FS))
+    assert np.all(gen.render(np.zeros(5000)) == 0.0)
+
+
+def test_truth_is_where_the_activity_is():
+    spec = NightSpec(hours=0.2, fs=1000.0, seed=5, tonic=2, clonic=1, plm_series=0, position_changes=0, jerks=0,
+                     pops=0, lead_offs=0, mains_uv=0.0, wander_uv=0.0, tonic_duration_s=(10.0, 60.0))
+    gen = NightGenerator(spec)
+    x = np.concatenate(list(gen.segments()))
+    sos = signal.butter(4, [20, 450], btype="bandpass", output="sos", fs=1000.0)
+    env = np.sqrt(signal.sosfiltfilt(sos, x) ** 2).reshape(-1, 1000).mean(axis=1)  # 1-s mean |x|
+    inside, near = np.zeros(len(env), bool), np.zeros(len(env), bool)
+    for e in gen.events:
+        assert e.is_cramp
+        inside[int(np.ceil(e.onset_s)) + 1:int(e.offset_s) - 1] = True  # 1-s bins wholly within
+        near[int(e.onset_s) - 2:int(np.ceil(e.offset_s)) + 2] = True
+    quiet = ~near
+    assert env[inside].min() > 5 * np.median(env[quiet])
+    assert env[quiet].max() < 2 * np.median(env[quiet])
+
+
+def test_nights_are_reproducible_by_seed():
+    spec = NightSpec(hours=0.05, fs=500.0, seed=9, tonic=1, clonic=0, plm_series=0, position_changes=1, jerks=1,
+                     pops=1, lead_offs=0, tonic_duration_s=(5.0, 20.0))
+    a = np.concatenate(list(NightGenerator(spec).segments()))
+    b = np.concatenate(list(NightGenerator(spec).segments()))
+    c = np.concatenate(list(NightGenerator(NightSpec(**(spec.__dict__ | {"seed": 10}))).segments()))
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
