@@ -32,9 +32,10 @@ leg movement can be louder), so the rules weigh what lasts: a short burst
 needs to be strong and isolated, a long one needs to be mostly active and
 free of motion and signal loss.
 
-Times: the smoothing window is causal, so a rising edge crosses the low OFF
-threshold almost at once while a falling edge crosses it one window late;
-offsets are moved back by that window.
+Times: episode edges are where the 0.1-s envelope crosses OFF. The window is
+causal, so a rising edge crosses the low OFF threshold almost at once while
+a falling edge crosses it one window late; offsets are moved back by that
+window.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from scipy import signal
 # Layout of the kernel's float state vector.
 (_G, _POS_L, _SUM_L, _POS_S, _SUM_S, _POS_LF, _SUM_LF, _HP1, _HP2, _HP3, _HP4,
  _SEC_SUM, _SEC_CNT, _SEC_BINS, _HIST_N, _HIST_POS, _REST,
- _IN_EP, _START, _LAST_QUIET, _LAST_ACTIVE, _QUIET_RUN, _PEAK, _SUM_ENV, _N_ENV,
+ _IN_EP, _START, _LAST_QUIET_S, _LAST_ACTIVE_S, _QUIET_RUN, _PEAK, _SUM_ENV, _N_ENV,
  _N_SHORT_ACT, _N_RISES, _SHORT_UP, _PEAK_S, _N_MOTION, _N_FLAT, _REST_EP, _ON_EP, _OFF_EP,
  _TOT_BINS, _TOT_FLAT, _TOT_MOTION, _REST_SUM, _REST_CNT, _N_STATE) = range(40)
 
@@ -227,11 +228,11 @@ def _push(ring, pos, total, v):
 
 
 @njit(cache=True)
-def _write_row(S, out, i, end, reason, wl):
+def _write_row(S, out, i, end, reason):
     """Describe the open episode, ending at bin ``end``, in row ``i`` of ``out``."""
     start = S[_START]
     out[i, C_START] = start
-    out[i, C_END] = max(end - wl, start + 1.0)
+    out[i, C_END] = max(end, start + 1.0)
     out[i, C_PEAK] = S[_PEAK]
     out[i, C_SUM] = S[_SUM_ENV]
     out[i, C_N] = S[_N_ENV]
@@ -244,17 +245,17 @@ def _write_row(S, out, i, end, reason, wl):
 
 
 @njit(cache=True)
-def _close(S, out, n_out, end, reason, wl):
-    _write_row(S, out, n_out, end, reason, wl)
+def _close(S, out, n_out, end, reason):
+    _write_row(S, out, n_out, end, reason)
     S[_IN_EP] = 0.0
-    S[_LAST_QUIET] = S[_G] - 1.0
+    S[_LAST_QUIET_S] = S[_G] - 1.0
     return n_out + 1
 
 
 @njit(cache=True, nogil=True)
 def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, flush):
     """Advance the state machine over bins; write closed candidates to ``out``."""
-    wl = P[_P_WL]
+    ws = P[_P_WS]
     n_out = 0
     for j in range(ms.shape[0]):
         g = S[_G]
@@ -296,12 +297,13 @@ def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, flush):
         off = max(P[_P_OFF_R] * rest, rest + P[_P_OFF_D])
 
         if S[_IN_EP] == 0.0:
-            if env < off:
-                S[_LAST_QUIET] = g
-            elif S[_HIST_N] >= P[_P_WARM] and not flat and env >= on:
+            if env_s < off:
+                S[_LAST_QUIET_S] = g
+            if S[_HIST_N] >= P[_P_WARM] and not flat and env >= on:
                 S[_IN_EP] = 1.0
-                S[_START] = S[_LAST_QUIET] + 1.0
-                S[_LAST_ACTIVE] = g
+                # Edges come from the 0.1-s envelope: it lags by 0.1 s, not 0.5 s.
+                S[_START] = S[_LAST_QUIET_S] + 1.0
+                S[_LAST_ACTIVE_S] = g
                 S[_QUIET_RUN] = 0.0
                 S[_PEAK], S[_SUM_ENV], S[_N_ENV] = 0.0, 0.0, 0.0
                 S[_N_SHORT_ACT], S[_N_RISES], S[_SHORT_UP], S[_PEAK_S] = 0.0, 0.0, 0.0, 0.0
@@ -309,7 +311,6 @@ def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, flush):
                 S[_REST_EP], S[_ON_EP], S[_OFF_EP] = rest, on, off
         if S[_IN_EP] == 1.0:
             if env >= S[_OFF_EP]:
-                S[_LAST_ACTIVE] = g
                 S[_QUIET_RUN] = 0.0
             else:
                 S[_QUIET_RUN] += 1.0
@@ -321,8 +322,10 @@ def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, flush):
                     S[_N_MOTION] += 1.0
                 if flat:
                     S[_N_FLAT] += 1.0
-            if env_s >= S[_OFF_EP] and S[_QUIET_RUN] == 0.0:
-                S[_N_SHORT_ACT] += 1.0
+            if env_s >= S[_OFF_EP]:
+                S[_LAST_ACTIVE_S] = g
+                if S[_QUIET_RUN] == 0.0:
+                    S[_N_SHORT_ACT] += 1.0
             # Contractions of a clonic cramp, relative to the episode's own level.
             S[_PEAK_S] = max(S[_PEAK_S], env_s)
             if S[_SHORT_UP] == 0.0 and env_s >= P[_P_RISE] * S[_PEAK_S]:
@@ -331,16 +334,16 @@ def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, flush):
             elif S[_SHORT_UP] == 1.0 and env_s < P[_P_RELAX] * S[_PEAK_S]:
                 S[_SHORT_UP] = 0.0
             if S[_QUIET_RUN] >= P[_P_MERGE]:
-                n_out = _close(S, out, n_out, S[_LAST_ACTIVE] + 1.0, REASON_QUIET, wl)
+                n_out = _close(S, out, n_out, S[_LAST_ACTIVE_S] + 1.0 - ws, REASON_QUIET)
             elif g + 1.0 - S[_START] >= P[_P_MAX]:
-                n_out = _close(S, out, n_out, g + 1.0 + wl, REASON_MAX_LENGTH, wl)
+                n_out = _close(S, out, n_out, g + 1.0, REASON_MAX_LENGTH)
                 # A level that lasts this long is the new normal: restart rest there.
                 hist[:] = env
                 S[_HIST_N] = hist.shape[0]
                 S[_REST] = env
         S[_G] = g + 1.0
     if flush and S[_IN_EP] == 1.0:
-        n_out = _close(S, out, n_out, S[_LAST_ACTIVE] + 1.0, REASON_END, wl)
+        n_out = _close(S, out, n_out, S[_LAST_ACTIVE_S] + 1.0 - ws, REASON_END)
     return n_out
 
 
@@ -369,7 +372,7 @@ class Detector:
         self._params = self._make_params()
         wl, ws = int(self._params[_P_WL]), int(self._params[_P_WS])
         self._S = np.zeros(_N_STATE)
-        self._S[_LAST_QUIET] = -1.0
+        self._S[_LAST_QUIET_S] = -1.0
         self._ring_l, self._ring_s, self._ring_lf = np.zeros(wl), np.zeros(ws), np.zeros(wl)
         self._hist = np.zeros(HIST_LEN)
 
@@ -414,7 +417,7 @@ class Detector:
         if self._S[_IN_EP] != 1.0:
             return None
         row = np.empty((1, _N_COLS))
-        _write_row(self._S, row, 0, self._S[_LAST_ACTIVE] + 1.0, REASON_END, self._params[_P_WL])
+        _write_row(self._S, row, 0, self._S[_LAST_ACTIVE_S] + 1.0 - self._params[_P_WS], REASON_END)
         return self._candidate(row[0])
 
     def would_be_cramp(self, c: Candidate) -> str:

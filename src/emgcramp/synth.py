@@ -62,6 +62,8 @@ class NightSpec:
     mains_hz: float = 50.0
     mains_uv: float = 15.0
     wander_uv: float = 30.0
+    ecg_uv: float = 0.0  # peak of QRS complexes bleeding in from the heart
+    rail_uv: float = RAIL_UV  # the amplifier saturates here
     tonic: int = 4
     clonic: int = 2
     plm_series: int = 3
@@ -105,7 +107,7 @@ def plan_night(spec: NightSpec) -> list[TruthEvent]:
     for _ in range(spec.pops):
         groups.append([TruthEvent(0, float(rng.uniform(0.3, 1.0)), "pop", float(rng.uniform(500, 3000)))])
     for _ in range(spec.lead_offs):
-        groups.append([TruthEvent(0, float(rng.uniform(10, 60)), "lead_off", RAIL_UV)])
+        groups.append([TruthEvent(0, float(rng.uniform(10, 60)), "lead_off", spec.rail_uv)])
     return _place(groups, total, rng)
 
 
@@ -216,10 +218,19 @@ class NightGenerator:
         if spec.mains_uv:
             w = 2 * np.pi * spec.mains_hz * t
             x += spec.mains_uv * (np.sin(w) + 0.3 * np.sin(3 * w + 0.5))
+        if spec.ecg_uv:
+            x += spec.ecg_uv * self._ecg(t)
+        np.clip(x, -spec.rail_uv, spec.rail_uv, out=x)
         for e in active:
             if e.kind == "lead_off":
-                x[(t >= e.onset_s) & (t < e.offset_s)] = RAIL_UV
+                x[(t >= e.onset_s) & (t < e.offset_s)] = spec.rail_uv
         return x
+
+    def _ecg(self, t: np.ndarray) -> np.ndarray:
+        """QRS-like biphasic spikes (unit peak) at a slowly varying heart rate near 60/min."""
+        beat = t * (1.0 + 0.1 * np.sin(2 * np.pi * t / 300.0))  # beats since the start, ~1 Hz
+        phase = (beat - np.round(beat)) / 0.02  # within ±20 ms of each beat
+        return -phase * np.exp(0.5 - 0.5 * phase ** 2)
 
     def truth_dict(self) -> dict:
         """The truth as JSON-ready data (events, spec)."""

@@ -1,0 +1,32 @@
+"""Named synthetic nights for the scoreboard, each stressing one thing.
+
+Amplitudes are µV RMS at the calf; rest is the sleeping muscle's floor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from emgcramp.synth import NightSpec
+
+SCENARIOS: dict[str, NightSpec] = {
+    # few events, none of them cramps: every detection is a false alarm
+    "quiet": NightSpec(tonic=0, clonic=0, plm_series=2, position_changes=4, jerks=4, pops=1, lead_offs=0),
+    "typical": NightSpec(),
+    "frequent": NightSpec(tonic=10, clonic=5, plm_series=2, position_changes=6, jerks=6),
+    # drying electrodes: pops, lead-offs, hum, wander, ECG bleed, a higher floor
+    "noisy_electrodes": NightSpec(rest_uv=6.0, mains_uv=60.0, wander_uv=150.0, ecg_uv=40.0, pops=20, lead_offs=4),
+    "short_cramps": NightSpec(tonic=10, clonic=0, tonic_duration_s=(3.0, 10.0)),
+    "long_cramp": NightSpec(tonic=1, clonic=0, tonic_duration_s=(480.0, 600.0)),
+    # MyoWare-class board on a 10-bit ADC: 500 Hz, more noise, saturates early
+    "hobby_500hz": NightSpec(fs=500.0, rest_uv=8.0, mains_uv=40.0, rail_uv=1500.0),
+    "mains_60hz": NightSpec(mains_hz=60.0, mains_uv=80.0),
+}
+
+
+def scenario(name: str, hours: float = 8.0, seed: int = 1) -> NightSpec:
+    """The named scenario at a given length and seed."""
+    try:
+        return replace(SCENARIOS[name], hours=hours, seed=seed)
+    except KeyError:
+        raise KeyError(f"no scenario {name!r}; known: {', '.join(SCENARIOS)}") from None

@@ -1,0 +1,153 @@
+"""Accuracy scoreboard: every scenario through the pipeline, offline and live, against truth.
+
+For each scenario and seed the night is generated twice, identically: once
+analysed as a file would be (60-s chunks) and once through the live path
+(0.1-s blocks, as the replay source sends them). The two episode lists must
+be identical. Detections are scored against the truth with the rule in
+:mod:`emgcramp.score`; each false detection is blamed on the look-alike it
+overlaps most (or ``none``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from emgcramp.blocks import Block
+from emgcramp.detect import Episode
+from emgcramp.pipeline import run_blocks
+from emgcramp.scenarios import scenario
+from emgcramp.score import match
+from emgcramp.synth import NightGenerator, NightSpec, TruthEvent
+
+OFFLINE_BLOCK_S = 60.0
+LIVE_BLOCK_S = 0.1
+
+
+@dataclass
+class NightScore:
+    """One night's outcome. Errors in seconds (detected − true)."""
+
+    scenario: str
+    seed: int
+    hours: float
+    cramps: int
+    tp: int
+    fn: int
+    fp: int
+    kind_correct: int
+    onset_errors_s: list[float]
+    offset_errors_s: list[float]
+    false_alarm_causes: Counter = field(default_factory=Counter)
+    live_agrees: bool = True
+
+
+def _blocks(spec: NightSpec, block_s: float) -> Iterator[Block]:
+    n = max(1, int(round(block_s * spec.fs)))
+    pending, t0 = np.empty(0), 0
+    for seg in NightGenerator(spec).segments():
+        pending = np.concatenate([pending, seg])
+        while len(pending) >= n:
+            yield Block(t0, pending[:n, None])
+            pending, t0 = pending[n:], t0 + n
+    if len(pending):
+        yield Block(t0, pending[:, None])
+
+
+def _cause(e: Episode, events: list[TruthEvent]) -> str:
+    best, kind = 0.0, "none"
+    for t in events:
+        overlap = min(e.offset_s, t.offset_s + 2.0) - max(e.onset_s, t.onset_s - 2.0)
+        if overlap > best:
+            best, kind = overlap, t.kind
+    return kind
+
+
+def score_night(name: str, hours: float, seed: int, live: bool = True) -> NightScore:
+    """Run one scenario night offline (and live) and score it."""
+    spec = scenario(name, hours, seed)
+    truth_events = NightGenerator(spec).events
+    offline = run_blocks(_blocks(spec, OFFLINE_BLOCK_S), spec.fs, ["calf"]).episodes
+    agrees = True
+    if live:
+        live_eps = run_blocks(_blocks(spec, LIVE_BLOCK_S), spec.fs, ["calf"]).episodes
+        agrees = [dataclasses.asdict(e) for e in live_eps] == [dataclasses.asdict(e) for e in offline]
+    truth = [e for e in truth_events if e.is_cramp]
+    sc = match([(t.onset_s, t.offset_s, t.kind) for t in truth], [(e.onset_s, e.offset_s, e.kind) for e in offline])
+    matched = {j for _, j in sc.pairs}
+    causes = Counter(_cause(e, truth_events) for j, e in enumerate(offline) if j not in matched)
+    return NightScore(name, seed, hours, len(truth), sc.tp, sc.fn, sc.fp, sc.kind_correct, sc.onset_errors_s,
+                      sc.offset_errors_s, causes, agrees)
+
+
+def summarize(rows: list[NightScore]) -> dict:
+    """Pool nights: sensitivity, precision, F1, false alarms per hour, error percentiles (s)."""
+    tp, fn, fp = (sum(getattr(r, k) for r in rows) for k in ("tp", "fn", "fp"))
+    hours = sum(r.hours for r in rows)
+    on = np.abs([x for r in rows for x in r.onset_errors_s])
+    off = np.abs([x for r in rows for x in r.offset_errors_s])
+    causes = sum((r.false_alarm_causes for r in rows), Counter())
+
+    def pct(x, q):
+        return float(np.percentile(x, q)) if len(x) else float("nan")
+
+    return {"nights": len(rows), "hours": hours, "cramps": tp + fn, "tp": tp, "fn": fn, "fp": fp,
+            "sensitivity": tp / (tp + fn) if tp + fn else 1.0, "precision": tp / (tp + fp) if tp + fp else 1.0,
+            "f1": 2 * tp / (2 * tp + fn + fp) if tp + fn + fp else 1.0, "fp_per_hour": fp / hours if hours else 0.0,
+            "onset_median_s": pct(on, 50), "onset_p90_s": pct(on, 90),
+            "offset_median_s": pct(off, 50), "offset_p90_s": pct(off, 90),
+            "kind_accuracy": sum(r.kind_correct for r in rows) / tp if tp else float("nan"),
+            "live_agrees": all(r.live_agrees for r in rows), "false_alarm_causes": dict(causes)}
+
+
+def markdown_table(by_scenario: dict[str, dict], overall: dict) -> list[str]:
+    """The scoreboard as Markdown lines."""
+    head = ("| scenario | nights | cramps | found | missed | false | sensitivity | precision | F1 | false/h | "
+            "onset err median / p90 s | offset err median / p90 s | tonic/clonic right | live = offline | "
+            "false alarms caused by |")
+    lines = [head, "|" + "---|" * 15]
+    for name, s in [*by_scenario.items(), ("**all**", overall)]:
+        causes = ", ".join(f"{k} {v}" for k, v in sorted(s["false_alarm_causes"].items())) or "–"
+        lines.append(
+            f"| {name} | {s['nights']} | {s['cramps']} | {s['tp']} | {s['fn']} | {s['fp']} | {s['sensitivity']:.3f} | "
+            f"{s['precision']:.3f} | {s['f1']:.3f} | {s['fp_per_hour']:.3f} | {s['onset_median_s']:.2f} / "
+            f"{s['onset_p90_s']:.2f} | {s['offset_median_s']:.2f} / {s['offset_p90_s']:.2f} | "
+            f"{s['kind_accuracy']:.0%} | {'yes' if s['live_agrees'] else '**NO**'} | {causes} |")
+    return lines
+
+
+def plot(rows: list[NightScore], path: str) -> None:
+    """Per-scenario F1 and onset/offset error distributions, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(dict.fromkeys(r.scenario for r in rows))
+    summ = [summarize([r for r in rows if r.scenario == n]) for n in names]
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
+    a1.barh(names, [s["f1"] for s in summ], color="tab:blue")
+    a1.axvline(0.95, color="k", ls="--", lw=1, label="target 0.95")
+    a1.set_xlim(0, 1.02)
+    a1.set_xlabel("F1")
+    a1.invert_yaxis()
+    a1.legend(loc="lower left")
+    a1.set_title("Detection F1 per scenario")
+    on = [[x for r in rows if r.scenario == n for x in r.onset_errors_s] for n in names]
+    off = [[x for r in rows if r.scenario == n for x in r.offset_errors_s] for n in names]
+    pos = np.arange(len(names))
+    a2.boxplot([o or [np.nan] for o in on], positions=pos - 0.18, widths=0.3, vert=False, showfliers=True,
+               patch_artist=True, boxprops={"facecolor": "tab:green", "alpha": 0.6})
+    a2.boxplot([o or [np.nan] for o in off], positions=pos + 0.18, widths=0.3, vert=False, showfliers=True,
+               patch_artist=True, boxprops={"facecolor": "tab:orange", "alpha": 0.6})
+    a2.set_yticks(pos, names)
+    a2.invert_yaxis()
+    a2.axvline(0, color="k", lw=0.8)
+    a2.set_xlabel("detected − true, s (green: onset, orange: offset)")
+    a2.set_title("Timing errors of matched cramps")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
