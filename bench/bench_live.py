@@ -24,6 +24,7 @@ from emgcramp.io.night import NightRecording
 from emgcramp.monitor import run_monitor
 from emgcramp.protocol import Decoder, encode_data
 from emgcramp.sources.serial import SerialSource
+from results import replace_section
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -148,11 +149,7 @@ def main() -> None:
         "",
     ]
     print("\n".join(lines))
-    path = os.path.join(HERE, "RESULTS.md")
-    text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
-    text = text.split("\n## Live path")[0].rstrip("\n") + "\n" + "\n".join(lines)
-    with open(path, "w") as f:
-        f.write(text)
+    replace_section("bench_live", "\n".join(lines))
 
 
 if __name__ == "__main__":

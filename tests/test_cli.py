@@ -142,3 +142,17 @@ def test_calibrate_from_a_file_matches_the_detector_levels(tmp_cwd):
 def test_calibrate_bad_windows(tmp_cwd, args, message):
     rc, _, err = run_cli("calibrate", "--file", SAMPLE_NIGHT, *args)
     assert rc == 2 and message in err and not os.path.exists("profile.json")
+
+
+def test_bench_accuracy_and_speed_commands(tmp_cwd):
+    rc, out, err = run_cli("bench", "accuracy", "--hours", "0.3", "--seeds", "1", "--scenario", "typical",
+                           "--json", "--figure", "acc.png", "--jobs", "1")
+    assert rc == 0, err
+    s = json.loads(out)
+    assert s["all"]["f1"] == 1.0 and s["all"]["live_agrees"] and os.path.getsize("acc.png") > 10_000
+    rc, _, err = run_cli("bench", "accuracy", "--scenario", "nope")
+    assert rc == 2 and "no scenario 'nope'" in err
+    rc, out, err = run_cli("bench", "speed", "--hours", "0.05", "--fs", "1000")
+    assert rc == 0, err
+    ours = [line for line in out.splitlines() if "ours (fused Numba)" in line][0]
+    assert ours.rstrip().endswith("1.00× ours") and "p99" in out

@@ -122,6 +122,19 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("folder", metavar="NIGHT_DIR")
     r.add_argument("--edf", metavar="OUT.edf", help="also write the recording as EDF+ (gaps as zeros, annotated)")
 
+    b = sub.add_parser("bench", help="score the detector on synthetic scenarios, or time the pipeline",
+                       description="accuracy: every scenario through the pipeline (offline and live) against "
+                                   "truth. speed: our filters against scipy's on the same signal.")
+    b.add_argument("what", choices=["accuracy", "speed"])
+    b.add_argument("--hours", type=_positive, default=8.0, help="length of each night (default 8)")
+    b.add_argument("--seeds", type=int, default=3, help="accuracy: nights per scenario (default 3)")
+    b.add_argument("--scenario", action="append", help="accuracy: only this scenario (repeatable)")
+    b.add_argument("--no-live", action="store_true", help="accuracy: skip the live-path replay")
+    b.add_argument("--jobs", type=int, default=2, help="accuracy: worker processes (default 2)")
+    b.add_argument("--json", action="store_true", help="accuracy: JSON instead of a Markdown table")
+    b.add_argument("--figure", metavar="OUT.png", help="accuracy: per-scenario F1 and timing errors")
+    b.add_argument("--fs", type=_positive, default=2000.0, help="speed: sampling rate (default 2000)")
+
     s = sub.add_parser("simulate", help="write a synthetic night as EDF+ with a truth JSON",
                        description="Write a seeded synthetic night (EDF+, truth as annotations) and NIGHT.truth.json.")
     s.add_argument("out", metavar="NIGHT.edf")
@@ -132,7 +145,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = {"analyze": "offline", "demo": "offline", "simulate": "offline", "monitor": "live",
-            "emulate": "live", "calibrate": "live", "recover": "live"}
+            "emulate": "live", "calibrate": "live", "recover": "live", "bench": "bench"}
 
 
 def main(argv: list[str] | None = None) -> int:

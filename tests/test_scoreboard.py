@@ -1,0 +1,56 @@
+"""The scorer is honest, and the scoreboard runs offline and live alike."""
+
+import pytest
+
+from emgcramp.detect import Episode
+from emgcramp.scoreboard import _cause, markdown_table, score_night, summarize
+from emgcramp.score import iou, match
+from emgcramp.synth import TruthEvent
+
+TRUTH = [(100.0, 160.0, "tonic"), (500.0, 520.0, "clonic"), (900.0, 905.0, "tonic")]
+
+
+def test_perfect_detections_score_one():
+    sc = match(TRUTH, TRUTH)
+    assert (sc.tp, sc.fn, sc.fp, sc.f1, sc.kind_correct) == (3, 0, 0, 1.0, 3)
+    assert sc.onset_errors_s == [0.0, 0.0, 0.0]
+
+
+def test_no_detections_score_zero():
+    sc = match(TRUTH, [])
+    assert (sc.tp, sc.fn, sc.fp, sc.sensitivity, sc.f1) == (0, 3, 0, 0.0, 0.0)
+    assert match([], [(1.0, 5.0, "tonic")]).precision == 0.0
+
+
+def test_known_partial_case():
+    detected = [(100.5, 158.0, "tonic"),  # a match, 0.5 s late
+                (503.0, 560.0, "tonic"),  # IoU 17/60 < 0.3 and onset 3 s off: no match
+                (904.0, 906.0, "tonic"),  # IoU 1/6 but onset 4 s off: no match
+                (2000.0, 2030.0, "tonic")]  # a false alarm
+    sc = match(TRUTH, detected)
+    assert (sc.tp, sc.fn, sc.fp) == (1, 2, 3)
+    assert sc.sensitivity == pytest.approx(1 / 3) and sc.precision == pytest.approx(1 / 4)
+    assert sc.f1 == pytest.approx(2 / 7)
+    assert sc.onset_errors_s == [0.5] and sc.offset_errors_s == [-2.0]
+
+
+def test_onset_rule_and_one_to_one():
+    assert iou((0, 10), (5, 15)) == pytest.approx(5 / 15)
+    sc = match([(100.0, 101.0, "tonic")], [(101.5, 130.0, "tonic"), (100.2, 100.8, "tonic")])
+    assert sc.tp == 1 and sc.fp == 1 and sc.pairs == [(0, 1)]  # the better IoU wins, once
+
+
+def test_false_alarms_are_blamed_on_the_overlapping_lookalike():
+    events = [TruthEvent(50.0, 52.0, "jerk", 300.0), TruthEvent(200.0, 203.0, "position_change", 90.0)]
+    e = Episode(199.0, 204.0, 5.0, "tonic", 100.0, 80.0, 4.0)
+    assert _cause(e, events) == "position_change"
+    assert _cause(Episode(600.0, 610.0, 10.0, "tonic", 100.0, 80.0, 4.0), events) == "none"
+
+
+def test_a_scenario_scores_perfectly_offline_and_live_alike():
+    r = score_night("frequent", 0.5, 4)
+    assert r.live_agrees and r.cramps >= 5
+    s = summarize([r])
+    assert s["f1"] == 1.0 and s["fp_per_hour"] == 0.0 and s["onset_median_s"] < 0.5 and s["kind_accuracy"] == 1.0
+    table = markdown_table({"frequent": s}, s)
+    assert table[2].startswith(f"| frequent | 1 | {r.cramps} | {r.cramps} | 0 | 0 | 1.000 |")
