@@ -134,6 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true", help="accuracy: JSON instead of a Markdown table")
     b.add_argument("--figure", metavar="OUT.png", help="accuracy: per-scenario F1 and timing errors")
     b.add_argument("--fs", type=_positive, default=2000.0, help="speed: sampling rate (default 2000)")
+    b.add_argument("--channels", type=int, default=1, help="speed: channels (default 1)")
 
     s = sub.add_parser("simulate", help="write a synthetic night as EDF+ with a truth JSON",
                        description="Write a seeded synthetic night (EDF+, truth as annotations) and NIGHT.truth.json.")

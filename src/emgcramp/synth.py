@@ -234,7 +234,9 @@ class NightGenerator:
 
     def truth_dict(self) -> dict:
         """The truth as JSON-ready data (events, spec)."""
-        return {"spec": asdict(self.spec), "events": [asdict(e) | {"is_cramp": e.is_cramp} for e in self.events]}
+        drive = getattr(self, "_drive", {})
+        return {"spec": asdict(self.spec),
+                "events": [asdict(e) | {"is_cramp": e.is_cramp, "drive": drive.get(id(e))} for e in self.events]}
 
 
 def load_truth(path: str) -> list[TruthEvent]:

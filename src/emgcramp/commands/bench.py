@@ -47,8 +47,8 @@ def _accuracy(args: argparse.Namespace) -> int:
 def _speed(args: argparse.Namespace) -> int:
     from emgcramp.speed import streaming_block_costs, throughput
 
-    t = throughput(args.hours, args.fs)
-    print(f"conditioning {args.hours:g} h at {args.fs:g} Hz, one channel:")
+    t = throughput(args.hours, args.fs, args.channels)
+    print(f"conditioning {args.hours:g} h at {args.fs:g} Hz, {args.channels} channel(s):")
     for name, sec in t.items():
         print(f"  {name:<34} {sec:7.3f} s  {args.hours * 3600 / sec:10,.0f}× real time  "
               f"{sec / t['ours (fused Numba)']:5.2f}× ours")
