@@ -127,7 +127,9 @@ def cand(**kw):
     ({"offset_s": 102.0}, ("", "short")),
     ({"flat": 0.5}, ("", "signal_loss")),
     ({"motion": 0.6}, ("", "motion")),
-    ({"offset_s": 106.0, "peak_uv": 30.0}, ("", "leg_movement")),
+    ({"offset_s": 104.0, "peak_uv": 30.0}, ("", "leg_movement")),  # 4 s at 7.5 × rest: a leg movement
+    ({"offset_s": 106.0, "peak_uv": 30.0}, ("tonic", "")),  # 6 s at 7.5 × rest: outlasts leg movements
+    ({"offset_s": 106.0, "peak_uv": 20.0}, ("", "leg_movement")),  # 6 s at 5 × rest: too weak
     ({"offset_s": 106.0}, ("tonic", "")),
     ({"rises": 20, "duty": 0.6}, ("clonic", "")),
     ({"duty": 0.3}, ("", "sparse")),

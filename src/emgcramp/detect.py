@@ -32,7 +32,8 @@ leg movement can be louder), so the rules weigh what lasts: a short burst
 needs to be strong and isolated, a long one needs to be mostly active and
 free of motion and signal loss.
 
-Times: episode edges are where the 0.1-s envelope crosses OFF. The window is
+Times: episode edges are where the 0.1-s envelope crosses the EDGE level,
+``max(2·rest, rest + 3 µV)``, below OFF so that a weak cramp's ramps count. The window is
 causal, so a rising edge crosses the low OFF threshold almost at once while
 a falling edge crosses it one window late; offsets are moved back by that
 window.
@@ -52,12 +53,12 @@ from scipy import signal
  _SEC_SUM, _SEC_CNT, _SEC_BINS, _HIST_N, _HIST_POS, _REST,
  _IN_EP, _START, _LAST_QUIET_S, _LAST_ACTIVE_S, _QUIET_RUN, _PEAK, _SUM_ENV, _N_ENV,
  _N_SHORT_ACT, _N_RISES, _SHORT_UP, _PEAK_S, _N_MOTION, _N_FLAT, _REST_EP, _ON_EP, _OFF_EP,
- _TOT_BINS, _TOT_FLAT, _TOT_MOTION, _REST_SUM, _REST_CNT, _N_STATE) = range(40)
+ _TOT_BINS, _TOT_FLAT, _TOT_MOTION, _REST_SUM, _REST_CNT, _EDGE_EP, _N_STATE) = range(41)
 
 # Layout of the kernel's parameter vector.
 (_P_WL, _P_WS, _P_ON_R, _P_ON_D, _P_OFF_R, _P_OFF_D, _P_MIN_REST, _P_MERGE, _P_MAX, _P_WARM,
  _P_RATE_BINS, _P_MOT_R, _P_MOT_MIN, _P_HP_B0, _P_HP_B1, _P_HP_B2, _P_HP_A1, _P_HP_A2,
- _P_FLAT, _P_RISE, _P_RELAX, _N_PARAMS) = range(22)
+ _P_FLAT, _P_RISE, _P_RELAX, _P_EDGE_R, _P_EDGE_D, _N_PARAMS) = range(24)
 
 # Columns of a closed candidate row.
 (C_START, C_END, C_PEAK, C_SUM, C_N, C_SHORT_ACT, C_RISES, C_MOTION, C_FLAT, C_REST, C_REASON,
@@ -75,6 +76,9 @@ class DetectorConfig:
     on_delta_uv: float = 10.0
     off_ratio: float = 3.0
     off_delta_uv: float = 5.0
+    # Episode edges: where the 0.1-s envelope leaves / returns to this level.
+    edge_ratio: float = 2.0
+    edge_delta_uv: float = 3.0
     min_rest_uv: float = 1.0
     min_duration_s: float = 3.0
     merge_gap_s: float = 2.0
@@ -89,8 +93,11 @@ class DetectorConfig:
     lm_min_s: float = 0.5
     lm_max_s: float = 10.0
     lm_min_interval_s: float = 5.0
-    # Such a burst counts as a cramp only when this strong and isolated:
+    # Such a burst counts as a cramp only when isolated and this strong (× rest);
+    # from sustained_s on, less is asked (it outlasts most leg movements).
     short_min_peak_ratio: float = 12.0
+    sustained_s: float = 5.0
+    sustained_min_peak_ratio: float = 6.0
     lm_series_window_s: float = 90.0
     max_motion_fraction: float = 0.3
     max_flat_fraction: float = 0.2
@@ -179,7 +186,9 @@ def judge(c: Candidate, cfg: DetectorConfig, recent_bursts: list[float]) -> tupl
     (0.5–10 s, EMG rather than artefact). A short burst that continues a run
     of them, spaced as periodic limb movements are (5–90 s), belongs to the
     series, not to a cramp; a lone twitch or jerk before a cramp does not
-    veto it (twitching often announces one).
+    veto it (twitching often announces one). Within leg-movement length a
+    burst must also be strong: 12 × rest, or 6 × rest once it has lasted
+    5 s, longer than most leg movements (periodic ones last 1.5–4 s).
     """
     if c.duration_s < cfg.min_duration_s:
         return "", "short"
@@ -188,7 +197,8 @@ def judge(c: Candidate, cfg: DetectorConfig, recent_bursts: list[float]) -> tupl
     if c.motion > cfg.max_motion_fraction:
         return "", "motion"
     if c.duration_s <= cfg.lm_max_s:
-        if c.peak_uv < cfg.short_min_peak_ratio * c.rest_uv:
+        need = cfg.sustained_min_peak_ratio if c.duration_s >= cfg.sustained_s else cfg.short_min_peak_ratio
+        if c.peak_uv < need * c.rest_uv:
             return "", "leg_movement"
         if _in_series(c.onset_s, recent_bursts, cfg):
             return "", "leg_movement_series"
@@ -295,9 +305,10 @@ def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, flush):
         rest = max(S[_REST], P[_P_MIN_REST])
         on = max(P[_P_ON_R] * rest, rest + P[_P_ON_D])
         off = max(P[_P_OFF_R] * rest, rest + P[_P_OFF_D])
+        edge = max(P[_P_EDGE_R] * rest, rest + P[_P_EDGE_D])
 
         if S[_IN_EP] == 0.0:
-            if env_s < off:
+            if env_s < edge:
                 S[_LAST_QUIET_S] = g
             if S[_HIST_N] >= P[_P_WARM] and not flat and env >= on:
                 S[_IN_EP] = 1.0
@@ -308,7 +319,7 @@ def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, flush):
                 S[_PEAK], S[_SUM_ENV], S[_N_ENV] = 0.0, 0.0, 0.0
                 S[_N_SHORT_ACT], S[_N_RISES], S[_SHORT_UP], S[_PEAK_S] = 0.0, 0.0, 0.0, 0.0
                 S[_N_MOTION], S[_N_FLAT] = 0.0, 0.0
-                S[_REST_EP], S[_ON_EP], S[_OFF_EP] = rest, on, off
+                S[_REST_EP], S[_ON_EP], S[_OFF_EP], S[_EDGE_EP] = rest, on, off, edge
         if S[_IN_EP] == 1.0:
             if env >= S[_OFF_EP]:
                 S[_QUIET_RUN] = 0.0
@@ -322,10 +333,10 @@ def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, flush):
                     S[_N_MOTION] += 1.0
                 if flat:
                     S[_N_FLAT] += 1.0
-            if env_s >= S[_OFF_EP]:
+            if env_s >= S[_EDGE_EP]:
                 S[_LAST_ACTIVE_S] = g
-                if S[_QUIET_RUN] == 0.0:
-                    S[_N_SHORT_ACT] += 1.0
+            if env_s >= S[_OFF_EP] and S[_QUIET_RUN] == 0.0:
+                S[_N_SHORT_ACT] += 1.0
             # Contractions of a clonic cramp, relative to the episode's own level.
             S[_PEAK_S] = max(S[_PEAK_S], env_s)
             if S[_SHORT_UP] == 0.0 and env_s >= P[_P_RISE] * S[_PEAK_S]:
@@ -392,6 +403,7 @@ class Detector:
         p[_P_HP_B0:_P_HP_A2 + 1] = _highpass_coeffs(r)
         p[_P_FLAT] = c.flat_fraction
         p[_P_RISE], p[_P_RELAX] = c.clonic_rise, c.clonic_relax
+        p[_P_EDGE_R], p[_P_EDGE_D] = c.edge_ratio, c.edge_delta_uv
         return p
 
     @property

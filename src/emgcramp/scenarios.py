@@ -16,6 +16,8 @@ SCENARIOS: dict[str, NightSpec] = {
     "frequent": NightSpec(tonic=10, clonic=5, plm_series=2, position_changes=6, jerks=6),
     # drying electrodes: pops, lead-offs, hum, wander, ECG bleed, a higher floor
     "noisy_electrodes": NightSpec(rest_uv=6.0, mains_uv=60.0, wander_uv=150.0, ecg_uv=40.0, pops=20, lead_offs=4),
+    # cramps that engage only part of the muscle: 5–15 × rest
+    "weak_cramps": NightSpec(cramp_uv=(20.0, 60.0)),
     "short_cramps": NightSpec(tonic=10, clonic=0, tonic_duration_s=(3.0, 10.0)),
     "long_cramp": NightSpec(tonic=1, clonic=0, tonic_duration_s=(480.0, 600.0)),
     # MyoWare-class board on a 10-bit ADC: 500 Hz, more noise, saturates early

@@ -72,6 +72,7 @@ class NightSpec:
     pops: int = 4
     lead_offs: int = 1
     tonic_duration_s: tuple[float, float] = (5.0, 400.0)
+    cramp_uv: tuple[float, float] = (60.0, 400.0)  # tonic cramp size, µV RMS (clonic: ×0.5–0.75 of the range)
     # "motor_units": EMG from a recruited motor-unit pool (emgcramp.motor_units);
     # "noise": band-limited Gaussian noise scaled to the same RMS.
     model: str = "motor_units"
@@ -88,9 +89,10 @@ def plan_night(spec: NightSpec) -> list[TruthEvent]:
     groups: list[list[TruthEvent]] = []
     lo, hi = np.log(spec.tonic_duration_s[0]), np.log(spec.tonic_duration_s[1])
     for _ in range(spec.tonic):
-        groups.append([TruthEvent(0, float(np.exp(rng.uniform(lo, hi))), "tonic", float(rng.uniform(60, 400)))])
+        groups.append([TruthEvent(0, float(np.exp(rng.uniform(lo, hi))), "tonic", float(rng.uniform(*spec.cramp_uv)))])
     for _ in range(spec.clonic):
-        groups.append([TruthEvent(0, float(rng.uniform(6, 40)), "clonic", float(rng.uniform(80, 300)),
+        c_lo, c_hi = spec.cramp_uv
+        groups.append([TruthEvent(0, float(rng.uniform(6, 40)), "clonic", float(rng.uniform(1.33 * c_lo, 0.75 * c_hi)),
                                   float(rng.uniform(0.5, 2.0)))])
     for _ in range(spec.plm_series):
         t, series = 0.0, []
