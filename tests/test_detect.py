@@ -144,3 +144,12 @@ def test_judge_short_burst_after_a_movement_is_a_series():
     assert judge(cand(offset_s=106.0), cfg, [60.0]) == ("tonic", "")  # one twitch before: no series
     assert judge(cand(offset_s=106.0), cfg, [1.0, 4.0]) == ("tonic", "")  # over 90 s before: too far
     assert judge(cand(offset_s=106.0), cfg, [40.0, 97.0]) == ("tonic", "")  # 3 s before: not PLM spacing
+
+
+def test_rising_tension_before_a_cramp_does_not_move_its_onset():
+    # 40 s creeping up to 3.5 × rest (a warning), then the cramp proper at 60 s
+    t = np.arange(int(120 * FS)) / FS
+    warn = np.clip((t - 20) / 40, 0, 1) * (t < 61) * 14.0
+    x = bursts(FS, 120, 4.0, [(60.0, 90.0, 200.0)]) + emg_noise(len(t), FS, 1.0, seed=5) * warn
+    eps, _ = detect(x)
+    assert len(eps) == 1 and abs(eps[0].onset_s - 60.0) < 0.5

@@ -53,12 +53,12 @@ from scipy import signal
  _SEC_SUM, _SEC_CNT, _SEC_BINS, _HIST_N, _HIST_POS, _REST,
  _IN_EP, _START, _LAST_QUIET_S, _LAST_ACTIVE_S, _QUIET_RUN, _PEAK, _SUM_ENV, _N_ENV,
  _N_SHORT_ACT, _N_RISES, _SHORT_UP, _PEAK_S, _N_MOTION, _N_FLAT, _REST_EP, _ON_EP, _OFF_EP,
- _TOT_BINS, _TOT_FLAT, _TOT_MOTION, _REST_SUM, _REST_CNT, _EDGE_EP, _N_STATE) = range(41)
+ _TOT_BINS, _TOT_FLAT, _TOT_MOTION, _REST_SUM, _REST_CNT, _EDGE_EP, _LAST_BELOW_ON_S, _N_STATE) = range(42)
 
 # Layout of the kernel's parameter vector.
 (_P_WL, _P_WS, _P_ON_R, _P_ON_D, _P_OFF_R, _P_OFF_D, _P_MIN_REST, _P_MERGE, _P_MAX, _P_WARM,
  _P_RATE_BINS, _P_MOT_R, _P_MOT_MIN, _P_HP_B0, _P_HP_B1, _P_HP_B2, _P_HP_A1, _P_HP_A2,
- _P_FLAT, _P_RISE, _P_RELAX, _P_EDGE_R, _P_EDGE_D, _N_PARAMS) = range(24)
+ _P_FLAT, _P_RISE, _P_RELAX, _P_EDGE_R, _P_EDGE_D, _P_WALK, _N_PARAMS) = range(25)
 
 # Columns of a closed candidate row.
 (C_START, C_END, C_PEAK, C_SUM, C_N, C_SHORT_ACT, C_RISES, C_MOTION, C_FLAT, C_REST, C_REASON,
@@ -79,6 +79,8 @@ class DetectorConfig:
     # Episode edges: where the 0.1-s envelope leaves / returns to this level.
     edge_ratio: float = 2.0
     edge_delta_uv: float = 3.0
+    # A cramp's onset is found at most this far before its climb to ON.
+    max_rise_s: float = 0.5
     min_rest_uv: float = 1.0
     min_duration_s: float = 3.0
     merge_gap_s: float = 2.0
@@ -258,7 +260,7 @@ def _write_row(S, out, i, end, reason):
 def _close(S, out, n_out, end, reason):
     _write_row(S, out, n_out, end, reason)
     S[_IN_EP] = 0.0
-    S[_LAST_QUIET_S] = S[_G] - 1.0
+    S[_LAST_QUIET_S] = S[_LAST_BELOW_ON_S] = S[_G] - 1.0
     return n_out + 1
 
 
@@ -310,10 +312,14 @@ def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, flush):
         if S[_IN_EP] == 0.0:
             if env_s < edge:
                 S[_LAST_QUIET_S] = g
+            if env_s < on:
+                S[_LAST_BELOW_ON_S] = g
             if S[_HIST_N] >= P[_P_WARM] and not flat and env >= on:
                 S[_IN_EP] = 1.0
                 # Edges come from the 0.1-s envelope: it lags by 0.1 s, not 0.5 s.
-                S[_START] = S[_LAST_QUIET_S] + 1.0
+                # ... but not back through a long stretch of raised tension (a
+                # warning before the cramp): at most P_WALK before the climb to ON.
+                S[_START] = max(S[_LAST_QUIET_S], S[_LAST_BELOW_ON_S] - P[_P_WALK]) + 1.0
                 S[_LAST_ACTIVE_S] = g
                 S[_QUIET_RUN] = 0.0
                 S[_PEAK], S[_SUM_ENV], S[_N_ENV] = 0.0, 0.0, 0.0
@@ -383,7 +389,7 @@ class Detector:
         self._params = self._make_params()
         wl, ws = int(self._params[_P_WL]), int(self._params[_P_WS])
         self._S = np.zeros(_N_STATE)
-        self._S[_LAST_QUIET_S] = -1.0
+        self._S[_LAST_QUIET_S] = self._S[_LAST_BELOW_ON_S] = -1.0
         self._ring_l, self._ring_s, self._ring_lf = np.zeros(wl), np.zeros(ws), np.zeros(wl)
         self._hist = np.zeros(HIST_LEN)
 
@@ -404,6 +410,7 @@ class Detector:
         p[_P_FLAT] = c.flat_fraction
         p[_P_RISE], p[_P_RELAX] = c.clonic_rise, c.clonic_relax
         p[_P_EDGE_R], p[_P_EDGE_D] = c.edge_ratio, c.edge_delta_uv
+        p[_P_WALK] = round(c.max_rise_s * r)
         return p
 
     @property

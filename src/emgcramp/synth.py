@@ -35,9 +35,10 @@ RAIL_UV = 8000.0
 class TruthEvent:
     """One planned event. Times in seconds, ``amplitude_uv`` in µV RMS.
 
-    ``kind`` is ``tonic`` or ``clonic`` for cramps; look-alikes are
-    ``leg_movement`` (part of a periodic series), ``position_change``,
-    ``jerk``, ``pop`` and ``lead_off``.
+    ``kind`` is ``tonic`` or ``clonic`` for cramps; ``warning`` is the rise
+    of tension that may announce one; look-alikes are ``leg_movement`` (part
+    of a periodic series), ``position_change``, ``jerk``, ``pop`` and
+    ``lead_off``.
     """
 
     onset_s: float
@@ -73,6 +74,9 @@ class NightSpec:
     lead_offs: int = 1
     tonic_duration_s: tuple[float, float] = (5.0, 400.0)
     cramp_uv: tuple[float, float] = (60.0, 400.0)  # tonic cramp size, µV RMS (clonic: ×0.5–0.75 of the range)
+    # Share of cramps announced by a rise of calf tension: 20–60 s at 2–5 × rest, ending at the cramp
+    # (pilot home recordings: ~40 s at 2–5 × rest before people woke with a cramp).
+    warned_fraction: float = 0.0
     # "motor_units": EMG from a recruited motor-unit pool (emgcramp.motor_units);
     # "noise": band-limited Gaussian noise scaled to the same RMS.
     model: str = "motor_units"
@@ -94,6 +98,12 @@ def plan_night(spec: NightSpec) -> list[TruthEvent]:
         c_lo, c_hi = spec.cramp_uv
         groups.append([TruthEvent(0, float(rng.uniform(6, 40)), "clonic", float(rng.uniform(1.33 * c_lo, 0.75 * c_hi)),
                                   float(rng.uniform(0.5, 2.0)))])
+    for g in groups:
+        if spec.warned_fraction and rng.random() < spec.warned_fraction:
+            lead = float(rng.uniform(20, 60))
+            level = float(rng.uniform(2, 5)) * spec.rest_uv
+            g[:] = [TruthEvent(0, lead, "warning", level)] + [
+                TruthEvent(e.onset_s + lead, e.offset_s + lead, e.kind, e.amplitude_uv, e.rate_hz) for e in g]
     for _ in range(spec.plm_series):
         t, series = 0.0, []
         for _ in range(int(rng.integers(4, 12))):
@@ -135,6 +145,8 @@ def _place(groups: list[list[TruthEvent]], total: float, rng: np.random.Generato
 def _shape(e: TruthEvent, t: np.ndarray) -> np.ndarray:
     """Time course (0–1) of an EMG-producing event at times ``t`` (s)."""
     d = e.offset_s - e.onset_s
+    if e.kind == "warning":  # tension creeping up over the lead time, handing over to the cramp
+        return np.clip((t - e.onset_s) / d, 0.0, 1.0) * (t < e.offset_s + 1.0)
     if e.kind in CRAMP_KINDS:
         rise = min(1.0, 0.2 * d)
         fall = min(1.5, 0.25 * d)
