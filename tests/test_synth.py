@@ -84,3 +84,20 @@ def test_nights_are_reproducible_by_seed():
     c = np.concatenate(list(NightGenerator(NightSpec(**(spec.__dict__ | {"seed": 10}))).segments()))
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
+
+
+def test_warnings_bring_twitches_before_the_cramp():
+    spec = NightSpec(hours=0.1, fs=1000.0, seed=2, tonic=1, clonic=0, plm_series=0, position_changes=0, jerks=0,
+                     pops=0, lead_offs=0, mains_uv=0.0, wander_uv=0.0, warned_fraction=1.0,
+                     tonic_duration_s=(20.0, 30.0))
+    gen = NightGenerator(spec)
+    warning, cramp = gen.events
+    assert warning.kind == "warning" and warning.offset_s == pytest.approx(cramp.onset_s, abs=0.01)
+    assert 2 * spec.rest_uv <= warning.amplitude_uv <= 5 * spec.rest_uv
+    x = np.concatenate(list(gen.segments()))
+    twitches = gen._twitches[:, 0] / spec.fs
+    assert len(twitches) > 0.5 * (warning.offset_s - warning.onset_s)
+    assert np.all((twitches >= warning.onset_s) & (twitches <= warning.offset_s))
+    big = np.abs(gen._pool.muaps).max(axis=1)[gen._twitches[:, 1]]
+    peaks = [np.abs(x[int(t * spec.fs) - 20:int(t * spec.fs) + 20]).max() for t in twitches[:10]]
+    assert np.all(np.array(peaks) >= 0.8 * big[:10])  # each twitch stands out as a single large MUAP

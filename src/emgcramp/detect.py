@@ -15,7 +15,8 @@ Input is one channel of :class:`emgcramp.dsp.Bins` at the detector rate
    minutes of those. It is frozen inside an episode, so a ten-minute cramp
    does not become the new rest;
 5. runs the hysteresis: an episode starts when ``env`` reaches the ON
-   threshold and ends once ``env`` has stayed under the OFF threshold for
+   threshold with 40 % of its window over ON (so lone twitches, single
+   motor-unit discharges, cannot start one) and ends once ``env`` has stayed under the OFF threshold for
    ``merge_gap_s`` (so the relaxations of a clonic cramp do not split it).
    An episode longer than ``max_duration_s`` is closed there and the rest
    level restarts from the current level (a lasting level shift, not a
@@ -58,7 +59,7 @@ from scipy import signal
 # Layout of the kernel's parameter vector.
 (_P_WL, _P_WS, _P_ON_R, _P_ON_D, _P_OFF_R, _P_OFF_D, _P_MIN_REST, _P_MERGE, _P_MAX, _P_WARM,
  _P_RATE_BINS, _P_MOT_R, _P_MOT_MIN, _P_HP_B0, _P_HP_B1, _P_HP_B2, _P_HP_A1, _P_HP_A2,
- _P_FLAT, _P_RISE, _P_RELAX, _P_EDGE_R, _P_EDGE_D, _P_WALK, _N_PARAMS) = range(25)
+ _P_FLAT, _P_RISE, _P_RELAX, _P_EDGE_R, _P_EDGE_D, _P_WALK, _P_SUSTAIN, _N_PARAMS) = range(26)
 
 # Columns of a closed candidate row.
 (C_START, C_END, C_PEAK, C_SUM, C_N, C_SHORT_ACT, C_RISES, C_MOTION, C_FLAT, C_REST, C_REASON,
@@ -81,6 +82,8 @@ class DetectorConfig:
     edge_delta_uv: float = 3.0
     # A cramp's onset is found at most this far before its climb to ON.
     max_rise_s: float = 0.5
+    # An episode starts only when this share of the 0.5-s window is over ON.
+    sustain_fraction: float = 0.4
     min_rest_uv: float = 1.0
     min_duration_s: float = 3.0
     merge_gap_s: float = 2.0
@@ -264,6 +267,20 @@ def _close(S, out, n_out, end, reason):
     return n_out + 1
 
 
+@njit(cache=True)
+def _sustained(ring, level_sq, fraction):
+    """True when at least ``fraction`` of the window's bins reach ``level_sq``.
+
+    A lone twitch (one motor-unit discharge) fills one or two 20-ms bins: it
+    can lift the 0.5-s RMS over ON but not half of the window.
+    """
+    n = 0
+    for v in ring:
+        if v >= level_sq:
+            n += 1
+    return n >= fraction * ring.shape[0]
+
+
 @njit(cache=True, nogil=True)
 def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, flush):
     """Advance the state machine over bins; write closed candidates to ``out``."""
@@ -314,7 +331,7 @@ def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, flush):
                 S[_LAST_QUIET_S] = g
             if env_s < on:
                 S[_LAST_BELOW_ON_S] = g
-            if S[_HIST_N] >= P[_P_WARM] and not flat and env >= on:
+            if S[_HIST_N] >= P[_P_WARM] and not flat and env >= on and _sustained(ring_l, on * on, P[_P_SUSTAIN]):
                 S[_IN_EP] = 1.0
                 # Edges come from the 0.1-s envelope: it lags by 0.1 s, not 0.5 s.
                 # ... but not back through a long stretch of raised tension (a
@@ -411,6 +428,7 @@ class Detector:
         p[_P_RISE], p[_P_RELAX] = c.clonic_rise, c.clonic_relax
         p[_P_EDGE_R], p[_P_EDGE_D] = c.edge_ratio, c.edge_delta_uv
         p[_P_WALK] = round(c.max_rise_s * r)
+        p[_P_SUSTAIN] = c.sustain_fraction
         return p
 
     @property

@@ -75,7 +75,8 @@ class NightSpec:
     tonic_duration_s: tuple[float, float] = (5.0, 400.0)
     cramp_uv: tuple[float, float] = (60.0, 400.0)  # tonic cramp size, µV RMS (clonic: ×0.5–0.75 of the range)
     # Share of cramps announced by a rise of calf tension: 20–60 s at 2–5 × rest, ending at the cramp
-    # (pilot home recordings: ~40 s at 2–5 × rest before people woke with a cramp).
+    # (pilot home recordings: ~40 s at 2–5 × rest before people woke with a cramp), with
+    # fasciculations (lone discharges of large units, ~1/s) in the motor-unit model.
     warned_fraction: float = 0.0
     # "motor_units": EMG from a recruited motor-unit pool (emgcramp.motor_units);
     # "noise": band-limited Gaussian noise scaled to the same RMS.
@@ -190,6 +191,8 @@ class NightGenerator:
             pool = MotorUnitPool(PoolSpec(seed=spec.seed), spec.fs)
             self._units = MotorUnitEMG(pool, spec.seed)
             self._drive = {id(e): pool.excitation_for(e.amplitude_uv) for e in self.events}
+            self._pool = pool
+            self._twitches = self._plan_twitches()
         elif spec.model != "noise":
             raise ValueError(f"unknown EMG model {spec.model!r}")
         rng = np.random.default_rng([spec.seed, 1])
@@ -224,6 +227,7 @@ class NightGenerator:
         x = unit * np.sqrt(power) + extra  # the noise model's EMG, or the rest floor alone
         if spec.model == "motor_units":
             x += self._units.render(np.minimum(drive, 1.0))
+            self._stamp_twitches(x, start)
         for e in active:
             if e.kind == "pop":
                 x += _artefact(e, t)
@@ -245,6 +249,29 @@ class NightGenerator:
         beat = t * (1.0 + 0.1 * np.sin(2 * np.pi * t / 300.0))  # beats since the start, ~1 Hz
         phase = (beat - np.round(beat)) / 0.02  # within ±20 ms of each beat
         return -phase * np.exp(0.5 - 0.5 * phase ** 2)
+
+    def _plan_twitches(self) -> np.ndarray:
+        """Fasciculations during warnings: lone discharges of large units, ~1 per second.
+
+        Rows of (sample, unit), sorted by sample.
+        """
+        rng = np.random.default_rng([self.spec.seed, 3])
+        n_units = len(self._pool.rte)
+        rows = []
+        for e in self.events:
+            if e.kind == "warning":
+                n = rng.poisson(e.offset_s - e.onset_s)
+                times = rng.uniform(e.onset_s, e.offset_s, n)
+                rows += [(int(t * self.spec.fs), int(u)) for t, u in zip(times, rng.integers(n_units // 2, n_units, n))]
+        return np.array(sorted(rows), dtype=np.int64).reshape(-1, 2)
+
+    def _stamp_twitches(self, x: np.ndarray, start: int) -> None:
+        muaps = self._pool.muaps
+        half = muaps.shape[1] // 2
+        lo, hi = np.searchsorted(self._twitches[:, 0], [start - half, start + len(x) + half])
+        for sample, unit in self._twitches[lo:hi]:
+            a, b = sample - half - start, sample - half - start + muaps.shape[1]
+            x[max(a, 0):min(b, len(x))] += muaps[unit, max(-a, 0):muaps.shape[1] - max(b - len(x), 0)]
 
     def truth_dict(self) -> dict:
         """The truth as JSON-ready data (events, spec)."""
