@@ -47,15 +47,7 @@ class NightScore:
 
 
 def _blocks(spec: NightSpec, block_s: float) -> Iterator[Block]:
-    n = max(1, int(round(block_s * spec.fs)))
-    pending, t0 = np.empty(0), 0
-    for seg in NightGenerator(spec).segments():
-        pending = np.concatenate([pending, seg])
-        while len(pending) >= n:
-            yield Block(t0, pending[:n, None])
-            pending, t0 = pending[n:], t0 + n
-    if len(pending):
-        yield Block(t0, pending[:, None])
+    return NightGenerator(spec).blocks(max(1, int(round(block_s * spec.fs))))
 
 
 def _cause(e: Episode, events: list[TruthEvent]) -> str:

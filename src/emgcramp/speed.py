@@ -32,15 +32,8 @@ NOTCHES = (50.0, 150.0)
 
 
 def _night_blocks(hours: float, fs: float, block_s: float = BLOCK_S) -> Iterator[np.ndarray]:
-    n = int(block_s * fs)
-    pending = np.empty(0)
-    for seg in NightGenerator(NightSpec(hours=hours, fs=fs, seed=1)).segments():
-        pending = np.concatenate([pending, seg])
-        while len(pending) >= n:
-            yield pending[:n]
-            pending = pending[n:]
-    if len(pending):
-        yield pending
+    for b in NightGenerator(NightSpec(hours=hours, fs=fs, seed=1)).blocks(int(block_s * fs)):
+        yield b.samples[:, 0]
 
 
 def throughput(hours: float = 1.0, fs: float = 2000.0, channels: int = 1) -> dict[str, float]:

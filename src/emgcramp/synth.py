@@ -26,6 +26,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import signal
 
+from emgcramp.blocks import Block
+
 CRAMP_KINDS = ("tonic", "clonic")
 SEGMENT_S = 10.0
 RAIL_UV = 8000.0
@@ -207,6 +209,17 @@ class NightGenerator:
             noise = np.random.default_rng([self.spec.seed, 2, k]).standard_normal(n)
             unit, zi = signal.sosfilt(self._sos, noise * self._gain, zi=zi)
             yield self._render(start, unit)
+
+    def blocks(self, block_samples: int) -> Iterator[Block]:
+        """The night as one-channel :class:`~emgcramp.blocks.Block` s of ``block_samples`` (the last may be short)."""
+        pending, t0 = np.empty(0), 0
+        for seg in self.segments():
+            pending = np.concatenate([pending, seg])
+            while len(pending) >= block_samples:
+                yield Block(t0, pending[:block_samples, None])
+                pending, t0 = pending[block_samples:], t0 + block_samples
+        if len(pending):
+            yield Block(t0, pending[:, None])
 
     def _render(self, start: int, unit: np.ndarray) -> np.ndarray:
         spec = self.spec
