@@ -189,3 +189,23 @@ def test_status_line_shows_link_state_and_level():
     assert "cramps 2 gaps 1" in line
     assert "LEAD-OFF" in _status_line(state, True, lead_off=1)
     assert "RECONNECTING" in _status_line(state, False, lead_off=1)
+
+
+def test_calibrate_from_a_live_sensor(tmp_path):
+    fs = 1000
+    t = np.arange(16 * fs) / fs
+    mvc = (t >= 8.5) & (t < 11.5)  # the person contracts when told (window 8–10 s of the stream)
+    x = np.random.default_rng(0).standard_normal(len(t)) * np.where(mvc, 300.0, 4.0)
+    port = PtyPort(str(tmp_path / "sensor"))
+    p = subprocess.Popen([sys.executable, "-m", "emgcramp", "calibrate", "--serial", port.path, "--rest-s", "3",
+                          "--mvc-s", "2", "--out", str(tmp_path / "me.json")], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)  # let it open the port: pyserial empties the input buffer when it does
+    play(SensorEmulator([x], fs, n=50), port, speed=4.0)
+    out, err = p.communicate(timeout=60)
+    port.close()
+    assert p.returncode == 0, err
+    assert "NOW: contract" in out
+    prof = __import__("json").load(open(tmp_path / "me.json"))
+    assert prof["rest_uv"] == pytest.approx(4.0 * 0.93, rel=0.15)  # white noise keeps ~93 % in 20–450 Hz
+    assert prof["mvc_uv"] == pytest.approx(300.0 * 0.93, rel=0.15)

@@ -8,7 +8,7 @@ window; MVC is its maximum over the contraction window.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import numpy as np
@@ -30,12 +30,16 @@ def envelope(x: np.ndarray, fs: float, notches: list[float]) -> np.ndarray:
     return np.sqrt(np.convolve(ms, np.ones(w) / w, mode="valid"))
 
 
-def collect(blocks: Iterable[Block], fs: float, windows: dict[str, tuple[float, float]]) -> dict[str, np.ndarray]:
-    """Gather channel-0 samples (µV) of each named (start_s, end_s) window from a stream."""
+def collect(blocks: Iterable[Block], fs: Callable[[], float], windows: dict[str, tuple[float, float]]
+            ) -> dict[str, np.ndarray]:
+    """Gather channel-0 samples (µV) of each named (start_s, end_s) window from a stream.
+
+    ``fs`` is asked per block: a live source learns its rate from the sensor.
+    """
     parts: dict[str, list[np.ndarray]] = {k: [] for k in windows}
     end = max(e for _, e in windows.values())
     for b in blocks:
-        t = (b.t0_sample + np.arange(len(b.samples))) / fs
+        t = (b.t0_sample + np.arange(len(b.samples))) / fs()
         for name, (lo, hi) in windows.items():
             sel = (t >= lo) & (t < hi)
             if sel.any():

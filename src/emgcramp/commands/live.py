@@ -155,7 +155,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             fs = check_fs(rec.fs)
             from emgcramp.calibrate import collect, make_profile
 
-            parts = collect(rec.blocks([ch], int(fs)), fs, windows)
+            parts = collect(rec.blocks([ch], int(fs)), lambda: fs, windows)
             name = rec.channel_names[ch]
     else:
         args.replay, args.ascii, args.scale, args.give_up = None, False, None, None
@@ -178,7 +178,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                     told = True
                 yield b
 
-        parts = collect(announced(source.blocks()), source.fs or 1.0, windows)
+        parts = collect(announced(source.blocks()), lambda: source.fs, windows)
         source.stop.set()
         fs = source.fs
     if len(parts["rest"]) < fs:
