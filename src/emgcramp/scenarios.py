@@ -13,7 +13,7 @@ SCENARIOS: dict[str, NightSpec] = {
     # few events, none of them cramps: every detection is a false alarm
     "quiet": NightSpec(tonic=0, clonic=0, plm_series=2, position_changes=4, jerks=4, pops=1, lead_offs=0),
     "typical": NightSpec(),
-    "frequent": NightSpec(tonic=10, clonic=5, plm_series=2, position_changes=6, jerks=6),
+    "frequent": NightSpec(fs=2000.0, tonic=10, clonic=5, plm_series=2, position_changes=6, jerks=6),
     # drying electrodes: pops, lead-offs, hum, wander, ECG bleed, a higher floor
     "noisy_electrodes": NightSpec(rest_uv=6.0, mains_uv=60.0, wander_uv=150.0, ecg_uv=40.0, pops=20, lead_offs=4),
     # cramps that engage only part of the muscle: 5–15 × rest
