@@ -122,6 +122,17 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("folder", metavar="NIGHT_DIR")
     r.add_argument("--edf", metavar="OUT.edf", help="also write the recording as EDF+ (gaps as zeros, annotated)")
 
+    rp = sub.add_parser("report", help="a night report: timeline, one zoom per cramp, table (HTML, PNG, PDF)",
+                        description="Draw a night: the whole-night envelope with cramps shaded, a zoom panel per "
+                                    "cramp, a signal-quality strip and a table of episodes.")
+    rp.add_argument("file", help="the recording")
+    rp.add_argument("--events", metavar="CSV", help="episodes from an events CSV (default: analyse the file)")
+    rp.add_argument("--out", metavar="REPORT", required=True, help="report.html (self-contained), .png, .pdf or .svg")
+    rp.add_argument("--channel")
+    rp.add_argument("--fs", type=float, metavar="HZ")
+    rp.add_argument("--scale", type=float, metavar="UV")
+    _add_detector_args(rp)
+
     b = sub.add_parser("bench", help="score the detector on synthetic scenarios, or time the pipeline",
                        description="accuracy: every scenario through the pipeline (offline and live) against "
                                    "truth. speed: our filters against scipy's on the same signal.")
@@ -145,7 +156,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMANDS = {"analyze": "offline", "demo": "offline", "simulate": "offline", "monitor": "live",
+COMMANDS = {"analyze": "offline", "demo": "offline", "simulate": "offline", "report": "offline", "monitor": "live",
             "emulate": "live", "calibrate": "live", "recover": "live", "bench": "bench"}
 
 

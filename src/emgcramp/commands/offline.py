@@ -157,3 +157,36 @@ def _print_comparison(truth, det, sc, start: datetime) -> None:
         if j not in matched:
             print(f"  {'(none)':>11} {'':7} {'':7} {'':5} | {clock(e.onset_s):>11} {e.duration_s:7.1f} "
                   f"{e.kind:<7} {e.peak_intensity:7.1f} {e.mean_intensity:7.1f}  false alarm")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from emgcramp.io import open_recording
+    from emgcramp.io.base import check_fs
+    from emgcramp.io.secure import check_writable
+
+    check_writable(args.out)
+    if args.out.rsplit(".", 1)[-1].lower() not in ("html", "htm", "png", "pdf", "svg"):
+        raise InputError(f"--out {args.out}: choose a .html, .png, .pdf or .svg file")
+    if args.events:
+        from emgcramp.io.events import read_events_csv
+
+        episodes, summary = read_events_csv(args.events), {}
+        summary = {"episodes": len(episodes), "total_cramp_s": sum(e.duration_s for e in episodes),
+                   "longest_cramp_s": max((e.duration_s for e in episodes), default=0.0)}
+        with open_recording(args.file, args.fs, args.scale) as rec:
+            start = rec.start
+    else:
+        args.no_progress = True
+        result, start = analyze_file(args.file, args, args.channel)
+        episodes, summary = result.episodes, result.summary()
+    from emgcramp import report
+
+    with open_recording(args.file, args.fs, args.scale) as rec:
+        ch = rec.channel_index(args.channel)
+        fs = check_fs(rec.fs)
+        view = report.night_view(rec.blocks([ch], int(CHUNK_S * fs)), fs, episodes)
+    title = f"Night of {start:%Y-%m-%d}" if start else os.path.basename(args.file)
+    fig = report.figure(view, episodes, start, title)
+    report.write(args.out, fig, episodes, start, summary, title)
+    print(f"{len(episodes)} cramp(s); report written to {args.out}")
+    return 0

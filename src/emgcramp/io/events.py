@@ -38,3 +38,21 @@ def write_json(path: str, data: dict) -> None:
     with private_file(path, newline=None) as f:
         json.dump(data, f, indent=2, default=float)
         f.write("\n")
+
+
+def read_events_csv(path: str) -> list[Episode]:
+    """Episodes back from an events CSV written by :func:`write_events_csv`."""
+    from emgcramp.errors import InputError
+
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        return [Episode(float(r["onset_s"]), float(r["offset_s"]), float(r["duration_s"]), r["kind"],
+                        float(r["peak_intensity"]), float(r["mean_intensity"]), float(r.get("rest_uv") or "nan"),
+                        r.get("channel", ""), float(r.get("duty") or 1.0),
+                        float(r["pct_mvc"]) if r.get("pct_mvc") else None,
+                        [x for x in (r.get("flags") or "").split(";") if x]) for r in rows]
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such events file") from None
+    except (KeyError, ValueError) as e:
+        raise InputError(f"{path}: not an emgcramp events CSV ({e})") from None

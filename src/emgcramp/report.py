@@ -1,0 +1,169 @@
+"""The night report: the whole night at a glance, one zoom per cramp, a table.
+
+One streaming pass over the recording gives a 1-s envelope for the whole
+night (RMS of the same band-passed, notched signal the detector uses, µV),
+the seconds with a flat signal (lead-off, saturation), and the filtered
+signal around each episode for its zoom panel. Memory stays small for any
+length: only the 1-s timeline and the zoom windows are kept.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from emgcramp.detect import Episode
+from emgcramp.dsp import EmgFilter, detect_mains, sosfilt
+from emgcramp.io.events import episode_row
+
+ZOOM_PAD_S = 10.0
+COLORS = {"tonic": "tab:red", "clonic": "tab:orange"}
+
+
+@dataclass
+class NightView:
+    """What the report draws: 1-s envelope (µV), flat seconds, zoom windows (s, µV)."""
+
+    fs: float
+    envelope_1s: np.ndarray
+    flat_1s: np.ndarray
+    zooms: list[tuple[np.ndarray, np.ndarray]]
+
+
+def night_view(blocks, fs: float, episodes: list[Episode]) -> NightView:
+    """Stream one channel's blocks once; keep the timeline and each episode's window."""
+    windows = [(max(0.0, e.onset_s - ZOOM_PAD_S), e.offset_s + ZOOM_PAD_S) for e in episodes]
+    pieces: list[list[np.ndarray]] = [[] for _ in windows]
+    filt = None
+    ms_1s, flat_1s = [], []
+    acc_ms, acc_flat, acc_n = 0.0, 0.0, 0
+    for b in blocks:
+        x = b.samples[:, :1]
+        if filt is None:
+            filt = EmgFilter(fs, 1, notches=detect_mains(x[: int(8 * fs)], fs))
+            zi = np.zeros((1, filt.sos.shape[0], 2))
+            per_s = int(round(filt.env_rate))
+        bins = filt.process(x)
+        y = sosfilt(filt.sos, x, zi)  # the same filters, sample by sample, for the zooms
+        t0 = b.t0_sample / fs
+        for k, (lo, hi) in enumerate(windows):
+            i0, i1 = int(max(lo - t0, 0) * fs), int(min(hi - t0, len(x) / fs) * fs)
+            if i1 > i0:
+                pieces[k].append(y[i0:i1, 0])
+        for m, s in zip(bins.ms[:, 0], bins.stuck[:, 0]):
+            acc_ms, acc_flat, acc_n = acc_ms + m, acc_flat + (s >= 0.9), acc_n + 1
+            if acc_n == per_s:
+                ms_1s.append(acc_ms / per_s)
+                flat_1s.append(acc_flat / per_s >= 0.5)
+                acc_ms, acc_flat, acc_n = 0.0, 0.0, 0
+    zooms = []
+    for (lo, _), p in zip(windows, pieces):
+        sig = np.concatenate(p) if p else np.zeros(0)
+        zooms.append((lo + np.arange(len(sig)) / fs, sig))
+    return NightView(fs, np.sqrt(np.asarray(ms_1s)), np.asarray(flat_1s, bool), zooms)
+
+
+def _clock(start: datetime | None, t: float) -> str:
+    return (start + timedelta(seconds=t)).strftime("%H:%M:%S") if start else f"{t:.0f} s"
+
+
+def figure(view: NightView, episodes: list[Episode], start: datetime | None, title: str):
+    """The report figure: timeline, quality strip, one zoom per episode, episode table."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = len(episodes)
+    cols = min(max(n, 1), 3)
+    zoom_rows = (n + cols - 1) // cols
+    fig = plt.figure(figsize=(13, 4.2 + 2.6 * zoom_rows + 0.3 * n), constrained_layout=True)
+    grid = fig.add_gridspec(3 + zoom_rows, cols, height_ratios=[3.0, 0.35] + [2.4] * zoom_rows + [0.5 + 0.3 * n])
+    hours = np.arange(len(view.envelope_1s)) / 3600.0
+    ax = fig.add_subplot(grid[0, :])
+    ax.semilogy(hours, np.maximum(view.envelope_1s, 0.1), lw=0.5, color="0.2")
+    for e in episodes:
+        ax.axvspan(e.onset_s / 3600, e.offset_s / 3600, color=COLORS[e.kind], alpha=0.35, lw=0)
+    rest = np.median(view.envelope_1s) if len(view.envelope_1s) else 1.0
+    ax.axhline(rest, color="tab:blue", lw=0.8, ls="--", label=f"median level {rest:.1f} µV")
+    ax.set_ylabel("envelope, µV RMS (1 s)")
+    ax.set_xlim(0, max(hours[-1] if len(hours) else 1.0, 1e-3))
+    ax.legend(loc="upper right", fontsize=8)
+    ax.set_title(f"{title}: {n} cramp(s); red tonic, orange clonic")
+    q = fig.add_subplot(grid[1, :], sharex=ax)
+    q.imshow(view.flat_1s[None, :].astype(float), aspect="auto", cmap="Greys", vmin=0, vmax=1,
+             extent=(0, max(len(view.flat_1s) / 3600.0, 1e-3), 0, 1))
+    q.set_yticks([])
+    q.set_ylabel("flat", rotation=0, ha="right", va="center", fontsize=8)
+    q.set_xlabel(f"hours from {_clock(start, 0.0)}   (dark: signal lost or saturated)")
+    for k, (e, (t, sig)) in enumerate(zip(episodes, view.zooms)):
+        z = fig.add_subplot(grid[2 + k // cols, k % cols])
+        z.plot(t, sig, lw=0.3, color="0.4")
+        if len(sig):
+            w = max(1, int(0.5 * view.fs))
+            env = np.sqrt(np.convolve(sig ** 2, np.ones(w) / w, mode="same"))
+            z.plot(t, env, color=COLORS[e.kind], lw=1.2)
+        z.axvline(e.onset_s, color="k", lw=0.8)
+        z.axvline(e.offset_s, color="k", lw=0.8, ls="--")
+        z.set_title(f"#{k + 1} {_clock(start, e.onset_s)}  {e.kind}  {e.duration_s:.1f} s  "
+                    f"peak {e.peak_intensity:.0f} µV ({e.peak_x_rest:.0f}× rest)", fontsize=9)
+        z.set_xlabel("s from start", fontsize=8)
+        z.set_ylabel("µV", fontsize=8)
+        z.tick_params(labelsize=7)
+    tab = fig.add_subplot(grid[-1, :])
+    tab.axis("off")
+    rows = [table_row(k, e, start) for k, e in enumerate(episodes)]
+    if rows:
+        tab.table(cellText=rows, colLabels=TABLE_HEAD, loc="upper center", cellLoc="center").scale(1, 1.2)
+    else:
+        tab.text(0.5, 0.5, "no cramps this night", ha="center", va="center")
+    return fig
+
+
+TABLE_HEAD = ["#", "clock", "duration s", "kind", "peak µV", "mean µV", "peak × rest", "%MVC", "flags"]
+
+
+def table_row(k: int, e: Episode, start: datetime | None) -> list[str]:
+    """One row of the episode table (shared by the figure and the HTML)."""
+    r = episode_row(e, start)
+    return [str(k + 1), _clock(start, e.onset_s), r["duration_s"], e.kind, r["peak_intensity"],
+            r["mean_intensity"], r["peak_x_rest"], r["pct_mvc"] or "–", r["flags"] or "–"]
+
+
+def write(path: str, fig, episodes: list[Episode], start: datetime | None, summary: dict, title: str) -> None:
+    """Save as PNG/PDF (by extension) or a self-contained HTML page, owner-only."""
+    from emgcramp.io.secure import private_path
+
+    ext = path.rsplit(".", 1)[-1].lower()
+    with private_path(path) as tmp:
+        if ext in ("png", "pdf", "svg"):
+            fig.savefig(tmp, format=ext, dpi=110)
+        else:
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=100)
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(_html(base64.b64encode(buf.getvalue()).decode(), episodes, start, summary, title))
+
+
+def _html(png_b64: str, episodes: list[Episode], start: datetime | None, summary: dict, title: str) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in TABLE_HEAD)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in table_row(k, e, start)) + "</tr>"
+                   for k, e in enumerate(episodes))
+    q = next(iter(summary.get("quality", {}).values()), {})
+    facts = (f"{summary.get('episodes', 0)} cramp(s), {summary.get('total_cramp_s', 0):.0f} s in all, longest "
+             f"{summary.get('longest_cramp_s', 0):.0f} s; rest level {q.get('rest_uv', float('nan')):.1f} µV; "
+             f"signal lost {100 * q.get('flat_fraction', 0):.1f} % of the night.")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+            "td,th{border:1px solid #ccc;padding:4px 8px}</style></head><body>"
+            f"<h1>{html.escape(title)}</h1><p>{html.escape(facts)}</p>"
+            f"<img alt='night report' style='max-width:100%' src='data:image/png;base64,{png_b64}'>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            "<p><small>A few cramps a month are common; frequent or very long cramps are worth a "
+            "doctor's look. This report describes the signal; it is not a diagnosis.</small></p>"
+            "</body></html>")

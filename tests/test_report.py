@@ -1,0 +1,59 @@
+"""The night report: one zoom per cramp, a table row per cramp, a self-contained page."""
+
+import os
+import re
+import stat
+
+import numpy as np
+import pytest
+from conftest import SAMPLE_NIGHT, bursts, run_cli
+
+from emgcramp import report
+from emgcramp.blocks import Block
+from emgcramp.pipeline import run_blocks
+
+FS = 1000.0
+
+
+@pytest.fixture(scope="module")
+def night():
+    x = bursts(FS, 300, 4.0, [(60, 100, 200), (200, 230, 120)])
+    res = run_blocks([Block(0, x[:, None])], FS, ["calf"])
+    return x, res
+
+
+def test_view_and_figure_match_the_episodes(night):
+    x, res = night
+    view = report.night_view([Block(i, x[i:i + 7000, None]) for i in range(0, len(x), 7000)], FS, res.episodes)
+    assert len(view.envelope_1s) == 300 and not view.flat_1s.any()
+    assert np.median(view.envelope_1s[:50]) == pytest.approx(4.0, rel=0.15)
+    assert np.median(view.envelope_1s[70:90]) == pytest.approx(200.0, rel=0.15)
+    for e, (t, sig) in zip(res.episodes, view.zooms):
+        assert t[0] == pytest.approx(e.onset_s - report.ZOOM_PAD_S, abs=1e-6)
+        assert t[-1] == pytest.approx(e.offset_s + report.ZOOM_PAD_S, abs=0.01)
+    fig = report.figure(view, res.episodes, None, "test")
+    zooms = [a for a in fig.axes if a.get_title().startswith("#")]
+    assert len(zooms) == len(res.episodes) == 2
+    assert "tonic" in zooms[0].get_title() and "40.0 s" in zooms[0].get_title()
+
+
+def test_html_report_is_self_contained_with_a_row_per_cramp(tmp_cwd):
+    rc, out, err = run_cli("report", SAMPLE_NIGHT, "--out", "night.html")
+    assert rc == 0, err
+    page = open("night.html").read()
+    assert stat.S_IMODE(os.stat("night.html").st_mode) == 0o600
+    assert page.count("<tr>") == 1 + 3  # header + three cramps of the sample night
+    assert re.search(r"src='data:image/png;base64,[A-Za-z0-9+/]{1000,}", page)
+    assert "not a diagnosis" in page and "http" not in page.replace("http-equiv", "")
+
+
+def test_report_from_an_events_csv_and_bad_output(tmp_cwd):
+    assert run_cli("analyze", SAMPLE_NIGHT, "--events", "e.csv")[0] == 0
+    rc, out, err = run_cli("report", SAMPLE_NIGHT, "--events", "e.csv", "--out", "night.png")
+    assert rc == 0, err
+    assert os.path.getsize("night.png") > 50_000
+    rc, _, err = run_cli("report", SAMPLE_NIGHT, "--out", "night.docx")
+    assert rc == 2 and "choose a .html" in err and not os.path.exists("night.docx")
+    open("bad.csv", "w").write("a,b\n1,2\n")
+    rc, _, err = run_cli("report", SAMPLE_NIGHT, "--events", "bad.csv", "--out", "n.png")
+    assert rc == 2 and "not an emgcramp events CSV" in err
