@@ -58,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("analyze", help="find cramps in a recording (EDF/BDF, CSV/TXT, NPY, WAV)",
                        description="Stream a recording through the detector and list its cramps.")
-    a.add_argument("file", help="recording: .edf/.bdf, .csv/.tsv/.txt, .npy or .wav")
+    a.add_argument("file", help="recording: .edf/.bdf, .csv/.tsv/.txt, .npy, .wav or a monitor night folder; "
+                                "a folder of recordings or a quoted glob analyses them all (--jobs)")
     a.add_argument("--channel", help="channel name or 0-based index (default: the first)")
     a.add_argument("--fs", type=float, metavar="HZ", help="sampling rate, for files that do not carry one")
     a.add_argument("--scale", type=float, metavar="UV",
@@ -66,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--events", metavar="OUT.csv", help="write one row per episode (owner-only file)")
     a.add_argument("--json", action="store_true", help="print a machine-readable summary instead of the table")
     a.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    a.add_argument("--edf-out", metavar="COPY.edf", help="also write the channel as EDF+ with the cramps annotated")
+    a.add_argument("--jobs", type=int, default=1, help="recordings analysed in parallel in batch mode (default 1)")
     _add_detector_args(a)
 
     d = sub.add_parser("demo", help="generate a synthetic night with known cramps, analyse it, score it",

@@ -62,7 +62,15 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         from emgcramp.profile import load_profile
 
         load_profile(args.profile)  # a bad profile fails before the run, not after
+    from emgcramp.commands import batch
+
+    if batch.is_batch(args.file):
+        return batch.run(args)
+    if args.edf_out:
+        check_writable(args.edf_out)
     result, start = analyze_file(args.file, args, args.channel)
+    if args.edf_out:
+        _write_annotated_copy(args, result.episodes, start)
     if args.events:
         from emgcramp.io.events import write_events_csv
 
@@ -75,6 +83,20 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         print(f"{s['episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h "
               f"({s['tonic']} tonic, {s['clonic']} clonic), total {s['total_cramp_s']:.1f} s")
     return 0
+
+
+def _write_annotated_copy(args: argparse.Namespace, episodes, start) -> None:
+    """The recording's channels at the analysed rate, as EDF+ with one annotation per cramp."""
+    from emgcramp.io import open_recording
+    from emgcramp.io.edf import write_edf
+
+    with open_recording(args.file, args.fs, getattr(args, "scale", None)) as rec:
+        ch = rec.channel_index(args.channel)
+        if rec.fs != int(rec.fs):
+            raise InputError(f"--edf-out needs a whole-number sampling rate, not {rec.fs:g} Hz")
+        notes = [(e.onset_s, e.duration_s, f"cramp:{e.kind} peak {e.peak_intensity:.0f} uV") for e in episodes]
+        blocks = (b.samples for b in rec.blocks([ch], int(CHUNK_S * rec.fs)))
+        write_edf(args.edf_out, rec.fs, [rec.channel_names[ch]], blocks, notes, start)
 
 
 def write_night(path: str, spec):

@@ -1,0 +1,98 @@
+"""Many recordings at once: ``emgcramp analyze DIR|GLOB --jobs N``.
+
+Each file goes through the same single-file analysis in a worker process;
+a file that fails is reported on its own line and the others carry on. The
+episodes of all files are merged into one table with ``file`` and
+``subject`` in front of the usual columns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import re
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from emgcramp.errors import InputError
+
+RECORDING_EXT = {".edf", ".bdf", ".rec", ".csv", ".tsv", ".txt", ".npy", ".wav"}
+
+
+def is_batch(path: str) -> bool:
+    """A folder that is not a monitor night, or a glob pattern."""
+    if any(c in path for c in "*?["):
+        return True
+    return os.path.isdir(path) and not os.path.exists(os.path.join(path, "raw.json"))
+
+
+def expand(path: str) -> list[str]:
+    """The recordings a folder or pattern names (night folders included), sorted."""
+    if os.path.isdir(path):
+        names = [os.path.join(path, n) for n in sorted(os.listdir(path))]
+    else:
+        names = sorted(glob.glob(path))
+    files = [n for n in names if (os.path.isfile(n) and os.path.splitext(n)[1].lower() in RECORDING_EXT)
+             or os.path.exists(os.path.join(n, "raw.json"))]
+    if not files:
+        raise InputError(f"{path}: no recordings found (looked for {', '.join(sorted(RECORDING_EXT))})")
+    return files
+
+
+def subject_of(path: str) -> str:
+    """A subject id from names like ``S012_night3.edf`` or ``sub-07/...`` (else empty)."""
+    for part in reversed(os.path.normpath(path).split(os.sep)):
+        m = re.match(r"(sub-[A-Za-z0-9]+|[A-Za-z]+\d+)(?=[_\-.]|$)", part)
+        if m:
+            return m.group(1)
+    return ""
+
+
+def _one(path: str, args: argparse.Namespace):
+    from emgcramp.commands.offline import analyze_file
+
+    try:
+        result, start = analyze_file(path, args, args.channel)
+        return path, result, start, None
+    except InputError as e:
+        return path, None, None, str(e)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Analyse every recording; write the merged table; exit 1 if any file failed."""
+    from emgcramp.io.events import COLUMNS, episode_row
+    from emgcramp.io.secure import private_file
+
+    files = expand(args.file)
+    args.no_progress = True
+    results, failed = {}, []
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = [pool.submit(_one, f, args) for f in files]
+        for done, fut in enumerate(as_completed(futures), 1):
+            path, result, start, error = fut.result()
+            if error:
+                failed.append(path)
+                print(f"[{done}/{len(files)}] {path}: FAILED: {error}", file=sys.stderr)
+            else:
+                results[path] = (result, start)
+                print(f"[{done}/{len(files)}] {path}: {len(result.episodes)} cramp(s)", file=sys.stderr)
+    rows = []
+    for p in files:
+        if p in results:
+            result, start = results[p]
+            rows += [{"file": p, "subject": subject_of(p)} | episode_row(e, start) for e in result.episodes]
+    if args.events:
+        import csv
+
+        with private_file(args.events) as f:
+            w = csv.DictWriter(f, fieldnames=["file", "subject", *COLUMNS])
+            w.writeheader()
+            w.writerows(rows)
+    for p in files:
+        if p in results:
+            r = results[p][0]
+            print(f"{p}\t{subject_of(p) or '-'}\t{len(r.episodes)} cramp(s)\t{r.duration_s / 3600:.2f} h")
+    print(f"{len(results)} of {len(files)} recordings analysed, {len(rows)} cramp(s) in all"
+          + (f"; {len(failed)} failed" if failed else ""))
+    return 1 if failed else 0

@@ -1,0 +1,51 @@
+"""Batch analysis equals one-by-one runs; one bad file is reported, not fatal; EDF+ copies."""
+
+import csv
+import os
+import shutil
+
+import pytest
+from conftest import REAL, SAMPLE_NIGHT, run_cli
+
+from emgcramp.commands.batch import subject_of
+
+
+def test_batch_equals_one_by_one_and_survives_a_bad_file(tmp_cwd):
+    os.mkdir("cohort")
+    shutil.copy(SAMPLE_NIGHT, "cohort/S01_night1.edf")
+    shutil.copy(os.path.join(REAL, "santuz_walking_lowerlimb", "ID0012_TW_01_raw_emg.csv"), "cohort/S02_walk.csv")
+    open("cohort/S03_broken.edf", "wb").write(b"0       garbage")
+    rc, out, err = run_cli("analyze", "cohort", "--jobs", "2", "--events", "all.csv")
+    assert rc == 1  # one file failed: said so, and the rest is there
+    assert "S03_broken.edf: FAILED" in err and "2 of 3 recordings analysed, 3 cramp(s) in all; 1 failed" in out
+    merged = list(csv.DictReader(open("all.csv")))
+    assert list(merged[0])[:8] == ["file", "subject", "onset_s", "offset_s", "duration_s", "kind",
+                                   "peak_intensity", "mean_intensity"]
+    assert run_cli("analyze", "cohort/S01_night1.edf", "--events", "one.csv")[0] == 0
+    single = list(csv.DictReader(open("one.csv")))
+    assert [{k: r[k] for k in single[0]} for r in merged] == single
+    assert {r["subject"] for r in merged} == {"S01"}
+
+
+def test_glob_and_nothing_found(tmp_cwd):
+    shutil.copy(SAMPLE_NIGHT, "a_night.edf")
+    rc, out, _ = run_cli("analyze", "*.edf")
+    assert rc == 0 and "1 of 1 recordings analysed, 3 cramp(s)" in out
+    rc, _, err = run_cli("analyze", "*.nothing")
+    assert rc == 2 and "no recordings found" in err
+
+
+@pytest.mark.parametrize("path,subject", [("data/S012_night3.edf", "S012"), ("sub-07/ses-1/night.edf", "sub-07"),
+                                          ("nights/night.edf", "")])
+def test_subject_from_names(path, subject):
+    assert subject_of(path) == subject
+
+
+def test_edf_copy_with_cramps_annotated(tmp_cwd):
+    rc, _, err = run_cli("analyze", SAMPLE_NIGHT, "--edf-out", "copy.edf")
+    assert rc == 0, err
+    mne = pytest.importorskip("mne")
+    raw = mne.io.read_raw_edf("copy.edf", preload=False, verbose="error")
+    notes = [d for d in raw.annotations.description if d.startswith("cramp:")]
+    assert notes[:2] == ["cramp:tonic peak 426 uV", "cramp:tonic peak 162 uV"] and len(notes) == 3
+    assert raw.n_times == 1_200_000
