@@ -136,6 +136,12 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--scale", type=float, metavar="UV")
     _add_detector_args(rp)
 
+    tr = sub.add_parser("trend", help="cramps over many nights: per night, per month, time of night, intensity",
+                        description="Read every events CSV under a folder (one per night) and summarise the trend.")
+    tr.add_argument("folder")
+    tr.add_argument("--out", metavar="TREND.png", help="plots (.png, .pdf or .svg)")
+    tr.add_argument("--json", action="store_true", help="machine-readable summary")
+
     b = sub.add_parser("bench", help="score the detector on synthetic scenarios, or time the pipeline",
                        description="accuracy: every scenario through the pipeline (offline and live) against "
                                    "truth. speed: our filters against scipy's on the same signal.")
@@ -159,7 +165,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMANDS = {"analyze": "offline", "demo": "offline", "simulate": "offline", "report": "offline", "monitor": "live",
+COMMANDS = {"analyze": "offline", "demo": "offline", "simulate": "offline", "report": "offline", "trend": "offline", "monitor": "live",
             "emulate": "live", "calibrate": "live", "recover": "live", "bench": "bench"}
 
 

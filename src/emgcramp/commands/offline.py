@@ -212,3 +212,27 @@ def cmd_report(args: argparse.Namespace) -> int:
     report.write(args.out, fig, episodes, start, summary, title)
     print(f"{len(episodes)} cramp(s); report written to {args.out}")
     return 0
+
+
+def cmd_trend(args: argparse.Namespace) -> int:
+    import json
+
+    from emgcramp import trend
+
+    nights = trend.load_nights(args.folder)
+    if args.out:
+        if args.out.rsplit(".", 1)[-1].lower() not in ("png", "pdf", "svg"):
+            raise InputError(f"--out {args.out}: choose a .png, .pdf or .svg file")
+        from emgcramp.io.secure import check_writable
+
+        check_writable(args.out)
+    s = trend.summarize(nights)
+    if args.json:
+        print(json.dumps(s, indent=2, default=float))
+    else:
+        for month, n in s["per_month"].items():
+            print(f"{month}: {n} cramp(s)")
+        print("\n".join(s["facts"]))
+    if args.out:
+        trend.plot(nights, args.out)
+    return 0
