@@ -49,3 +49,15 @@ def test_edf_copy_with_cramps_annotated(tmp_cwd):
     notes = [d for d in raw.annotations.description if d.startswith("cramp:")]
     assert notes[:2] == ["cramp:tonic peak 426 uV", "cramp:tonic peak 162 uV"] and len(notes) == 3
     assert raw.n_times == 1_200_000
+
+
+def test_dask_local_cluster_gives_the_same_table(tmp_cwd):
+    pytest.importorskip("distributed")
+    os.mkdir("cohort")
+    shutil.copy(SAMPLE_NIGHT, "cohort/S01_a.edf")
+    shutil.copy(SAMPLE_NIGHT, "cohort/S02_b.edf")
+    rc, out, err = run_cli("analyze", "cohort", "--dask", "local", "--jobs", "2", "--events", "dask.csv")
+    assert rc == 0, err
+    assert run_cli("analyze", "cohort", "--jobs", "2", "--events", "pool.csv")[0] == 0
+    assert open("dask.csv").read() == open("pool.csv").read()
+    assert len(open("dask.csv").read().splitlines()) == 1 + 6

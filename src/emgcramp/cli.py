@@ -69,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     a.add_argument("--edf-out", metavar="COPY.edf", help="also write the channel as EDF+ with the cramps annotated")
     a.add_argument("--jobs", type=int, default=1, help="recordings analysed in parallel in batch mode (default 1)")
+    a.add_argument("--dask", metavar="ADDRESS", help="batch mode on a Dask cluster (scheduler address, or 'local')")
     _add_detector_args(a)
 
     d = sub.add_parser("demo", help="generate a synthetic night with known cramps, analyse it, score it",

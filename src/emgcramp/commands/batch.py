@@ -1,6 +1,7 @@
 """Many recordings at once: ``emgcramp analyze DIR|GLOB --jobs N``.
 
-Each file goes through the same single-file analysis in a worker process;
+Each file goes through the same single-file analysis in a worker process
+(a local pool, or a Dask cluster with ``--dask ADDRESS|local``);
 a file that fails is reported on its own line and the others carry on. The
 episodes of all files are merged into one table with ``file`` and
 ``subject`` in front of the usual columns.
@@ -13,6 +14,7 @@ import glob
 import os
 import re
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from emgcramp.errors import InputError
@@ -59,6 +61,34 @@ def _one(path: str, args: argparse.Namespace):
         return path, None, None, str(e)
 
 
+def _outcomes(files: list[str], args: argparse.Namespace) -> Iterator[tuple]:
+    """(path, result, start, error) per file as they finish: a local pool, or Dask."""
+    if getattr(args, "dask", None):
+        yield from _dask_outcomes(files, args)
+        return
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        for fut in as_completed([pool.submit(_one, f, args) for f in files]):
+            yield fut.result()
+
+
+def _dask_outcomes(files: list[str], args: argparse.Namespace) -> Iterator[tuple]:
+    """The same work on a Dask cluster: a scheduler address, or ``local`` for one on this machine."""
+    try:
+        from distributed import Client, LocalCluster, as_completed as dask_completed
+    except ImportError:
+        raise InputError("--dask needs the dask extra: pip install 'emgcramp[dask]'") from None
+    cluster = LocalCluster(n_workers=max(1, args.jobs), threads_per_worker=1, processes=True,
+                           dashboard_address=None) if args.dask == "local" else None
+    try:
+        with Client(cluster or args.dask) as client:
+            yield from (f.result() for f in dask_completed(client.map(_one, files, args=args, pure=False)))
+    except OSError as e:
+        raise InputError(f"cannot reach the Dask scheduler at {args.dask}: {e}") from None
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
 def run(args: argparse.Namespace) -> int:
     """Analyse every recording; write the merged table; exit 1 if any file failed."""
     from emgcramp.io.events import COLUMNS, episode_row
@@ -67,16 +97,13 @@ def run(args: argparse.Namespace) -> int:
     files = expand(args.file)
     args.no_progress = True
     results, failed = {}, []
-    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = [pool.submit(_one, f, args) for f in files]
-        for done, fut in enumerate(as_completed(futures), 1):
-            path, result, start, error = fut.result()
-            if error:
-                failed.append(path)
-                print(f"[{done}/{len(files)}] {path}: FAILED: {error}", file=sys.stderr)
-            else:
-                results[path] = (result, start)
-                print(f"[{done}/{len(files)}] {path}: {len(result.episodes)} cramp(s)", file=sys.stderr)
+    for done, (path, result, start, error) in enumerate(_outcomes(files, args), 1):
+        if error:
+            failed.append(path)
+            print(f"[{done}/{len(files)}] {path}: FAILED: {error}", file=sys.stderr)
+        else:
+            results[path] = (result, start)
+            print(f"[{done}/{len(files)}] {path}: {len(result.episodes)} cramp(s)", file=sys.stderr)
     rows = []
     for p in files:
         if p in results:
