@@ -402,6 +402,7 @@ class Detector:
         self.channel = channel
         self.origin_s = origin_s
         self.rejected: dict[str, int] = {}
+        self.lookalikes: list[tuple[float, float, str]] = []  # (onset s, offset s, reason) of rejected bursts
         self._recent_bursts: list[float] = []
         self._params = self._make_params()
         wl, ws = int(self._params[_P_WL]), int(self._params[_P_WS])
@@ -496,6 +497,7 @@ class Detector:
                                    if c.onset_s - t <= 2 * cfg.lm_series_window_s] + [c.onset_s]
         if not kind:
             self.rejected[reason] = self.rejected.get(reason, 0) + 1
+            self.lookalikes.append((round(c.onset_s, 3), round(c.offset_s, 3), reason))
             return None
         flags = []
         if c.closed_by == REASON_MAX_LENGTH:

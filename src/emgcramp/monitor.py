@@ -80,6 +80,6 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
         episodes.append(e)
     quality = pipe.quality()
     analysis = Analysis(episodes, pipe.fs, channels, pipe.samples_seen / pipe.fs, list(pipe.notches or []),
-                        quality, pipe.rejected())
+                        quality, pipe.rejected(), pipe.lookalikes())
     log.close(analysis.summary() if analysis.duration_s >= MIN_SECONDS else None)
     return MonitorResult(analysis, alerts)

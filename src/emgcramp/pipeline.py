@@ -72,7 +72,7 @@ class Pipeline:
         self._detectors = [Detector(self._filter.env_rate, cfg.detector, name, origin_sample / self.fs)
                            for name in self.channel_names]
         for new, prev in zip(self._detectors, old):
-            new.rejected = prev.rejected
+            new.rejected, new.lookalikes = prev.rejected, prev.lookalikes
         self._origin = origin_sample
 
     def process(self, block: Block) -> list[Episode]:
@@ -143,6 +143,10 @@ class Pipeline:
         """Per channel: seconds analysed, flat and motion fractions, rest level (µV)."""
         return {d.channel: d.quality() for d in self._detectors}
 
+    def lookalikes(self) -> list[tuple[float, float, str]]:
+        """Rejected bursts as (onset s, offset s, reason), in time order."""
+        return sorted(x for d in self._detectors for x in d.lookalikes)
+
     def rejected(self) -> dict[str, int]:
         """Counts of candidates rejected as look-alikes or artefacts, by reason."""
         total: dict[str, int] = {}
@@ -163,6 +167,7 @@ class Analysis:
     notches_hz: list[float]
     quality: dict[str, dict[str, float]]
     rejected: dict[str, int]
+    lookalikes: list[tuple[float, float, str]] = field(default_factory=list)
 
     def summary(self) -> dict:
         """Machine-readable summary: counts, total cramp time (s), quality."""
@@ -199,4 +204,5 @@ def run_blocks(blocks: Iterable[Block], fs: float, channels: list[str], config: 
     dead = [ch for ch, q in quality.items() if q["flat_fraction"] >= 0.999]
     if dead:
         raise InputError(f"channel {dead[0]!r} is flat (constant or all-zero): lead-off, or the wrong channel?")
-    return Analysis(episodes, pipe.fs, channels, duration, list(pipe.notches or []), quality, pipe.rejected())
+    return Analysis(episodes, pipe.fs, channels, duration, list(pipe.notches or []), quality, pipe.rejected(),
+                    pipe.lookalikes())

@@ -72,8 +72,13 @@ def _clock(start: datetime | None, t: float) -> str:
     return (start + timedelta(seconds=t)).strftime("%H:%M:%S") if start else f"{t:.0f} s"
 
 
-def figure(view: NightView, episodes: list[Episode], start: datetime | None, title: str):
-    """The report figure: timeline, quality strip, one zoom per episode, episode table."""
+def figure(view: NightView, episodes: list[Episode], start: datetime | None, title: str,
+           lookalikes: list[tuple[float, float, str]] = ()):
+    """The report figure: timeline, quality strip, one zoom per episode, episode table.
+
+    ``lookalikes`` (onset s, offset s, reason) are drawn as ticks under the
+    timeline: bursts the detector saw and did not count as cramps.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -91,9 +96,15 @@ def figure(view: NightView, episodes: list[Episode], start: datetime | None, tit
         ax.axvspan(e.onset_s / 3600, e.offset_s / 3600, color=COLORS[e.kind], alpha=0.35, lw=0)
     rest = np.median(view.envelope_1s) if len(view.envelope_1s) else 1.0
     ax.axhline(rest, color="tab:blue", lw=0.8, ls="--", label=f"median level {rest:.1f} µV")
+    kinds = sorted({r for _, _, r in lookalikes})
+    marks = plt.get_cmap("tab10")
+    for i, kind in enumerate(kinds):
+        xs = [(a / 3600, max(b - a, 1.0) / 3600) for a, b, r in lookalikes if r == kind]
+        ax.broken_barh(xs, (0.11, 0.04), color=marks(i + 2), label=f"not a cramp: {kind.replace('_', ' ')}",
+                       transform=ax.get_xaxis_transform())
     ax.set_ylabel("envelope, µV RMS (1 s)")
     ax.set_xlim(0, max(hours[-1] if len(hours) else 1.0, 1e-3))
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper right", fontsize=7, ncol=2)
     ax.set_title(f"{title}: {n} cramp(s); red tonic, orange clonic")
     q = fig.add_subplot(grid[1, :], sharex=ax)
     q.imshow(view.flat_1s[None, :].astype(float), aspect="auto", cmap="Greys", vmin=0, vmax=1,

@@ -192,7 +192,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.events:
         from emgcramp.io.events import read_events_csv
 
-        episodes, summary = read_events_csv(args.events), {}
+        episodes, summary, lookalikes = read_events_csv(args.events), {}, []
         summary = {"episodes": len(episodes), "total_cramp_s": sum(e.duration_s for e in episodes),
                    "longest_cramp_s": max((e.duration_s for e in episodes), default=0.0)}
         with open_recording(args.file, args.fs, args.scale) as rec:
@@ -200,7 +200,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         args.no_progress = True
         result, start = analyze_file(args.file, args, args.channel)
-        episodes, summary = result.episodes, result.summary()
+        episodes, summary, lookalikes = result.episodes, result.summary(), result.lookalikes
     from emgcramp import report
 
     with open_recording(args.file, args.fs, args.scale) as rec:
@@ -208,7 +208,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         fs = check_fs(rec.fs)
         view = report.night_view(rec.blocks([ch], int(CHUNK_S * fs)), fs, episodes)
     title = f"Night of {start:%Y-%m-%d}" if start else os.path.basename(args.file)
-    fig = report.figure(view, episodes, start, title)
+    fig = report.figure(view, episodes, start, title, lookalikes)
     report.write(args.out, fig, episodes, start, summary, title)
     print(f"{len(episodes)} cramp(s); report written to {args.out}")
     return 0
