@@ -92,8 +92,9 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     from emgcramp.io.events import write_events_csv
     from emgcramp.io.night import NightRecording
 
-    write_events_csv(os.path.join(folder, "events.csv"), result.analysis.episodes, NightRecording(folder).start)
-    print_table(result.analysis.episodes, NightRecording(folder).start)
+    start = NightRecording(folder).start
+    write_events_csv(os.path.join(folder, "events.csv"), result.analysis.episodes, start)
+    print_table(result.analysis.episodes, start)
     s = result.analysis.summary()
     print(f"{s['episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h, {len(result.alerts)} alert(s); "
           f"night folder {folder}")
