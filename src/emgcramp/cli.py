@@ -79,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     d.add_argument("--keep", metavar="NIGHT.edf", help="keep the generated EDF+ here")
 
-    m = sub.add_parser("monitor", help="watch a live sensor (serial) or a replayed recording for cramps",
+    m = sub.add_parser("monitor", help="watch a live sensor (serial or BLE) or a replayed recording for cramps",
                        description="Monitor all night: status line, an alert per cramp, a crash-safe night folder.")
     src = m.add_mutually_exclusive_group(required=True)
     src.add_argument("--serial", metavar="PORT", help="serial port of the sensor, or 'auto' to find it by USB id")
