@@ -41,7 +41,7 @@ def night_view(blocks, fs: float, episodes: list[Episode]) -> NightView:
     pieces: list[list[np.ndarray]] = [[] for _ in windows]
     filt = None
     ms_1s, flat_1s = [], []
-    acc_ms, acc_flat, acc_n = 0.0, 0.0, 0
+    pending = np.zeros((0, 2))  # bins not yet making a whole second: (ms, flat)
     for b in blocks:
         x = b.samples[:, :1]
         if filt is None:
@@ -55,17 +55,19 @@ def night_view(blocks, fs: float, episodes: list[Episode]) -> NightView:
             i0, i1 = int(max(lo - t0, 0) * fs), int(min(hi - t0, len(x) / fs) * fs)
             if i1 > i0:
                 pieces[k].append(y[i0:i1, 0])
-        for m, s in zip(bins.ms[:, 0], bins.stuck[:, 0]):
-            acc_ms, acc_flat, acc_n = acc_ms + m, acc_flat + (s >= 0.9), acc_n + 1
-            if acc_n == per_s:
-                ms_1s.append(acc_ms / per_s)
-                flat_1s.append(acc_flat / per_s >= 0.5)
-                acc_ms, acc_flat, acc_n = 0.0, 0.0, 0
+        pending = np.vstack([pending, np.column_stack([bins.ms[:, 0], bins.stuck[:, 0] >= 0.9])])
+        whole = len(pending) // per_s * per_s
+        seconds = pending[:whole].reshape(-1, per_s, 2).mean(axis=1)
+        ms_1s.append(seconds[:, 0])
+        flat_1s.append(seconds[:, 1] >= 0.5)
+        pending = pending[whole:]
     zooms = []
     for (lo, _), p in zip(windows, pieces):
         sig = np.concatenate(p) if p else np.zeros(0)
         zooms.append((lo + np.arange(len(sig)) / fs, sig))
-    return NightView(fs, np.sqrt(np.asarray(ms_1s)), np.asarray(flat_1s, bool), zooms)
+    ms = np.concatenate(ms_1s) if ms_1s else np.zeros(0)
+    flat = np.concatenate(flat_1s) if flat_1s else np.zeros(0, bool)
+    return NightView(fs, np.sqrt(ms), flat.astype(bool), zooms)
 
 
 def _clock(start: datetime | None, t: float) -> str:

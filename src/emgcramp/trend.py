@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from emgcramp.detect import Episode
 from emgcramp.errors import InputError
-from emgcramp.io.events import read_events_csv
+from emgcramp.io.events import COLUMNS, episodes_from_rows
 
 FREQUENT_PER_WEEK = 1.0
 LONG_S = 600.0
@@ -53,13 +53,13 @@ def load_nights(folder: str) -> list[Night]:
             path = os.path.join(root, name)
             if not name.endswith(".csv"):
                 continue
-            with open(path, encoding="utf-8", errors="replace") as f:
-                if not f.readline().startswith("onset_s,offset_s,duration_s,kind"):
+            with open(path, newline="", encoding="utf-8", errors="replace") as f:
+                reader = csv.DictReader(f)
+                if reader.fieldnames is None or reader.fieldnames[:4] != COLUMNS[:4]:
                     continue
-            with open(path, newline="", encoding="utf-8") as f:
-                clocks = [datetime.fromisoformat(r["onset_clock"]) if r.get("onset_clock") else None
-                          for r in csv.DictReader(f)]
-            episodes = read_events_csv(path)
+                rows = list(reader)
+            clocks = [datetime.fromisoformat(r["onset_clock"]) if r.get("onset_clock") else None for r in rows]
+            episodes = episodes_from_rows(rows)
             starts = [c - timedelta(seconds=e.onset_s) for c, e in zip(clocks, episodes) if c is not None]
             date = starts[0] if starts else _date_from_name(path) or datetime.fromtimestamp(os.path.getmtime(path))
             nights.append(Night(path, date, clocks, episodes))

@@ -192,7 +192,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.events:
         from emgcramp.io.events import read_events_csv
 
-        episodes, summary, lookalikes = read_events_csv(args.events), {}, []
+        episodes, lookalikes = read_events_csv(args.events), []
         summary = {"episodes": len(episodes), "total_cramp_s": sum(e.duration_s for e in episodes),
                    "longest_cramp_s": max((e.duration_s for e in episodes), default=0.0)}
         with open_recording(args.file, args.fs, args.scale) as rec:

@@ -40,18 +40,22 @@ def write_json(path: str, data: dict) -> None:
         f.write("\n")
 
 
+def episodes_from_rows(rows: list[dict[str, str]]) -> list[Episode]:
+    """Episodes from the rows of an events CSV (``csv.DictReader``)."""
+    return [Episode(float(r["onset_s"]), float(r["offset_s"]), float(r["duration_s"]), r["kind"],
+                    float(r["peak_intensity"]), float(r["mean_intensity"]), float(r.get("rest_uv") or "nan"),
+                    r.get("channel", ""), float(r.get("duty") or 1.0),
+                    float(r["pct_mvc"]) if r.get("pct_mvc") else None,
+                    [x for x in (r.get("flags") or "").split(";") if x]) for r in rows]
+
+
 def read_events_csv(path: str) -> list[Episode]:
     """Episodes back from an events CSV written by :func:`write_events_csv`."""
     from emgcramp.errors import InputError
 
     try:
         with open(path, newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-        return [Episode(float(r["onset_s"]), float(r["offset_s"]), float(r["duration_s"]), r["kind"],
-                        float(r["peak_intensity"]), float(r["mean_intensity"]), float(r.get("rest_uv") or "nan"),
-                        r.get("channel", ""), float(r.get("duty") or 1.0),
-                        float(r["pct_mvc"]) if r.get("pct_mvc") else None,
-                        [x for x in (r.get("flags") or "").split(";") if x]) for r in rows]
+            return episodes_from_rows(list(csv.DictReader(f)))
     except FileNotFoundError:
         raise InputError(f"{path}: no such events file") from None
     except (KeyError, ValueError) as e:

@@ -50,6 +50,15 @@ class TextRecording(Recording):
     def __init__(self, path: str, fs: float | None = None, scale: float | None = None):
         self.path = path
         self._f = open(path, encoding="utf-8", errors="replace")
+        try:
+            self._probe(fs, scale)
+        except BaseException:
+            self._f.close()
+            raise
+
+    def _probe(self, fs: float | None, scale: float | None) -> None:
+        """Read the header and the first rows: names, units, time column, rate."""
+        path = self.path
         first = self._f.readline()
         if not first.strip():
             raise InputError(f"{path}: the file is empty")
