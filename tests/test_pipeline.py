@@ -53,6 +53,17 @@ def test_gap_closes_the_episode_and_restarts_the_clock():
     assert eps[0].offset_s == pytest.approx(60.0, abs=0.6) and pipe.gaps == 1
 
 
+def test_gap_while_mains_hum_is_still_being_measured():
+    # the gap comes 3 s in, before the 8-s mains probe is complete: it must still restart the detector
+    x = bursts(FS, 60, 4.0, [(20, 50, 200)], seed=3)
+    pipe = Pipeline(FS, ["calf"])
+    eps = pipe.process(Block(0, x[:3000, None]))
+    eps += pipe.process(Block(5000, x[3000:, None], gap_before=2000))
+    eps += pipe.finish()
+    assert pipe.gaps == 1 and len(eps) == 1
+    assert eps[0].onset_s == pytest.approx(22.0, abs=0.5)  # sample 20 000 of x sits at t0 5000 + 17 000
+
+
 @pytest.mark.parametrize("bad,message", [
     (lambda x: np.r_[x[:5000], np.full(50, np.nan), x[5050:]], "NaN or infinite samples from 5.000 s"),
     (lambda x: np.r_[x[:100], np.inf, x[101:]], "NaN or infinite"),

@@ -81,28 +81,31 @@ class Pipeline:
         if x.ndim == 1:
             x = x[:, None]
         self._check_finite(x, block.t0_sample)
+        self.samples_seen += len(x)
+        block = Block(block.t0_sample, x, block.gap_before)
+        if self.notches is not None:
+            return self._feed(block)
+        self._pending.append(block)
+        if sum(len(b.samples) for b in self._pending) < MAINS_PROBE_S * self.fs:
+            return []
+        return self._decide_mains()
+
+    def _feed(self, block: Block) -> list[Episode]:
+        """Run a block through the filters and detectors; a gap restarts both."""
         episodes: list[Episode] = []
-        if block.gap_before and self._filter is not None:
+        if self._filter is None:
+            self._start(block.t0_sample)
+        elif block.gap_before:
             episodes += self._close_all()
             self.gaps += 1
             self._start(block.t0_sample)
-        self.samples_seen += len(x)
-        if self.notches is None:
-            self._pending.append(Block(block.t0_sample, x, 0))
-            if sum(len(b.samples) for b in self._pending) < MAINS_PROBE_S * self.fs:
-                return episodes
-            return episodes + self._decide_mains()
-        if self._filter is None:
-            self._start(block.t0_sample)
-        return episodes + self._run(x)
+        return episodes + self._run(block.samples)
 
     def _decide_mains(self) -> list[Episode]:
-        probe = np.concatenate([b.samples for b in self._pending])
-        n = int(MAINS_PROBE_S * self.fs)
-        self.notches = detect_mains(probe[:n], self.fs, self.config.band[1])
-        self._start(self._pending[0].t0_sample)
-        self._pending = []
-        return self._run(probe)
+        probe = np.concatenate([b.samples[: int(MAINS_PROBE_S * self.fs)] for b in self._pending])
+        self.notches = detect_mains(probe[: int(MAINS_PROBE_S * self.fs)], self.fs, self.config.band[1])
+        pending, self._pending = self._pending, []
+        return sorted((e for b in pending for e in self._feed(b)), key=lambda e: e.onset_s)
 
     def _run(self, x: np.ndarray) -> list[Episode]:
         bins = self._filter.process(x)
