@@ -48,6 +48,10 @@ import numpy as np
 from numba import njit
 from scipy import signal
 
+from emgcramp.movements import MovementScorer
+from emgcramp.precramp import PreCrampWatch
+from emgcramp.trace import F_EPISODE, F_FLAT, F_MOTION, N_TRACE, T_BIN, T_ENV, T_ENV_S, T_FLAGS, T_REST
+
 
 # Layout of the kernel's float state vector.
 (_G, _POS_L, _SUM_L, _POS_S, _SUM_S, _POS_LF, _SUM_LF, _HP1, _HP2, _HP3, _HP4,
@@ -67,6 +71,7 @@ from scipy import signal
 REASON_QUIET, REASON_MAX_LENGTH, REASON_END = 0.0, 1.0, 2.0
 
 HIST_LEN = 120  # seconds of rest history
+
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,19 @@ class DetectorConfig:
     sustained_s: float = 5.0
     sustained_min_peak_ratio: float = 6.0
     lm_series_window_s: float = 90.0
+    # Leg-movement scoring (AASM): onset +8 µV over rest, end after 0.5 s within +2 µV; series of 4.
+    lm_on_delta_uv: float = 8.0
+    lm_off_delta_uv: float = 2.0
+    lm_end_quiet_s: float = 0.5
+    plm_min_count: int = 4
+    # Pre-cramp watch (emgcramp.precramp): tension ≥ warn_ratio × rest over most of a window.
+    warn_ratio: float = 1.5
+    warn_delta_uv: float = 2.0
+    warn_window_s: float = 10.0
+    twitch_ratio: float = 3.0
+    warn_min_twitches: int = 3
+    warn_refractory_s: float = 30.0
+    warn_link_s: float = 30.0
     max_motion_fraction: float = 0.3
     max_flat_fraction: float = 0.2
     min_duty: float = 0.5
@@ -136,6 +154,8 @@ class Episode:
         duty: fraction of the episode with the 0.1-s envelope above OFF.
         pct_mvc: peak as % of maximal voluntary contraction, when known.
         flags: quality notes (``max_length``, ``open_at_end``, ``motion``).
+        warning_lead_s: when a pre-cramp warning announced it, how long
+            before the onset that warning began (s).
     """
 
     onset_s: float
@@ -149,6 +169,7 @@ class Episode:
     duty: float = 1.0
     pct_mvc: float | None = None
     flags: list[str] = field(default_factory=list)
+    warning_lead_s: float | None = None
 
     @property
     def peak_x_rest(self) -> float:
@@ -282,8 +303,12 @@ def _sustained(ring, level_sq, fraction):
 
 
 @njit(cache=True, nogil=True)
-def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, flush):
-    """Advance the state machine over bins; write closed candidates to ``out``."""
+def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, trace, flush):
+    """Advance the state machine over bins; write closed candidates to ``out``.
+
+    Row ``j`` of ``trace`` gets what later passes (leg movements, warnings)
+    read: both envelopes, the rest level (-1 until it is known) and flags.
+    """
     ws = P[_P_WS]
     n_out = 0
     for j in range(ms.shape[0]):
@@ -325,6 +350,9 @@ def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, flush):
         on = max(P[_P_ON_R] * rest, rest + P[_P_ON_D])
         off = max(P[_P_OFF_R] * rest, rest + P[_P_OFF_D])
         edge = max(P[_P_EDGE_R] * rest, rest + P[_P_EDGE_D])
+        trace[j, T_ENV], trace[j, T_ENV_S], trace[j, T_BIN] = env, env_s, np.sqrt(max(ms[j], 0.0))
+        trace[j, T_REST] = rest if S[_HIST_N] >= P[_P_WARM] else -1.0
+        trace[j, T_FLAGS] = (F_FLAT if flat else 0) + (F_MOTION if motion else 0) + (F_EPISODE if S[_IN_EP] else 0)
 
         if S[_IN_EP] == 0.0:
             if env_s < edge:
@@ -403,7 +431,8 @@ class Detector:
         self.origin_s = origin_s
         self.rejected: dict[str, int] = {}
         self.lookalikes: list[tuple[float, float, str]] = []  # (onset s, offset s, reason) of rejected bursts
-        self._recent_bursts: list[float] = []
+        self.moves = MovementScorer(self.rate, self.cfg, channel, origin_s)
+        self.watch = PreCrampWatch(self.rate, self.cfg, channel, origin_s)
         self._params = self._make_params()
         wl, ws = int(self._params[_P_WL]), int(self._params[_P_WS])
         self._S = np.zeros(_N_STATE)
@@ -437,12 +466,25 @@ class Detector:
         """Current rest level, µV RMS (0 before the first second)."""
         return float(self._S[_REST])
 
+    def carry_over(self, prev: "Detector") -> None:
+        """Keep what ``prev`` logged (after a gap restarts detection)."""
+        self.rejected, self.lookalikes = prev.rejected, prev.lookalikes
+        self.moves.movements, self.watch.warnings = prev.moves.movements, prev.watch.warnings
+
     def process(self, ms: np.ndarray, mean: np.ndarray, stuck: np.ndarray, flush: bool = False) -> list[Episode]:
-        """Advance over 1-D bin arrays (µV², µV, fraction); return closed episodes."""
+        """Advance over 1-D bin arrays (µV², µV, fraction); return closed episodes.
+
+        Leg movements and warnings found on the way are in ``moves.movements``
+        and ``watch.warnings``; both passes run before the episodes are
+        judged, since judging reads the leg movements that came before.
+        """
         out = np.empty((len(ms) // max(1, int(self._params[_P_MERGE])) + 2, _N_COLS))
+        trace = np.empty((len(ms), N_TRACE))
         n = _segment(np.ascontiguousarray(ms, dtype=float), np.ascontiguousarray(mean, dtype=float),
                      np.ascontiguousarray(stuck, dtype=float), self._params, self._S,
-                     self._ring_l, self._ring_s, self._ring_lf, self._hist, out, flush)
+                     self._ring_l, self._ring_s, self._ring_lf, self._hist, out, trace, flush)
+        self.moves.process(trace)
+        self.watch.process(trace)
         return [e for e in (self._episode(row) for row in out[:n]) if e is not None]
 
     @property
@@ -460,7 +502,7 @@ class Detector:
 
     def would_be_cramp(self, c: Candidate) -> str:
         """The kind :func:`judge` would give ``c`` now (``""``: not a cramp)."""
-        return judge(c, self.cfg, self._recent_bursts)[0]
+        return judge(c, self.cfg, self._prior_movements(c))[0]
 
     def finish(self) -> list[Episode]:
         """Close an episode still open at the end of the signal."""
@@ -487,14 +529,17 @@ class Detector:
             duty=float(min(row[C_SHORT_ACT] / span, 1.0)), rises=int(row[C_RISES]),
             motion=float(row[C_MOTION] / n), flat=float(row[C_FLAT] / n), closed_by=float(row[C_REASON]))
 
+    def _prior_movements(self, c: Candidate) -> list[float]:
+        """Onsets of the leg movements before ``c`` that may chain it into a PLM series.
+
+        None when a pre-cramp warning led into it: rising tension crosses the
+        LM level again and again, but periodic movements rise from rest.
+        """
+        return [] if self.watch.announced(c.onset_s) else self.moves.prior_onsets(c.onset_s)
+
     def _episode(self, row: np.ndarray) -> Episode | None:
         c = self._candidate(row)
-        kind, reason = judge(c, self.cfg, self._recent_bursts)
-        cfg = self.cfg
-        if (cfg.lm_min_s <= c.duration_s <= cfg.lm_max_s and c.motion <= cfg.max_motion_fraction
-                and c.flat <= cfg.max_flat_fraction):
-            self._recent_bursts = [t for t in self._recent_bursts
-                                   if c.onset_s - t <= 2 * cfg.lm_series_window_s] + [c.onset_s]
+        kind, reason = judge(c, self.cfg, self._prior_movements(c))
         if not kind:
             self.rejected[reason] = self.rejected.get(reason, 0) + 1
             self.lookalikes.append((round(c.onset_s, 3), round(c.offset_s, 3), reason))
@@ -511,4 +556,5 @@ class Detector:
                        duration_s=round(c.duration_s, 3), kind=kind,
                        peak_intensity=c.peak_uv, mean_intensity=c.mean_uv, rest_uv=c.rest_uv,
                        channel=self.channel, duty=c.duty,
-                       pct_mvc=100.0 * c.peak_uv / mvc if mvc else None, flags=flags)
+                       pct_mvc=100.0 * c.peak_uv / mvc if mvc else None, flags=flags,
+                       warning_lead_s=self.watch.link(round(c.onset_s, 3)))

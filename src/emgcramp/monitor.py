@@ -78,8 +78,6 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
     for e in pipe.finish():
         log.episode(e)
         episodes.append(e)
-    quality = pipe.quality()
-    analysis = Analysis(episodes, pipe.fs, channels, pipe.samples_seen / pipe.fs, list(pipe.notches or []),
-                        quality, pipe.rejected(), pipe.lookalikes())
+    analysis = pipe.analysis(episodes)
     log.close(analysis.summary() if analysis.duration_s >= MIN_SECONDS else None)
     return MonitorResult(analysis, alerts)

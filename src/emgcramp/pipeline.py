@@ -18,6 +18,8 @@ from emgcramp.detect import Detector, DetectorConfig, Episode
 from emgcramp.dsp import DEFAULT_BAND_HZ, DEFAULT_ENV_RATE_HZ, EmgFilter, detect_mains, mains_harmonics
 from emgcramp.errors import InputError
 from emgcramp.io.base import check_fs
+from emgcramp.movements import LegMovement, lm_summary, merge_channels, score_series
+from emgcramp.precramp import CrampWarning
 
 MIN_SECONDS = 2.0
 MAINS_PROBE_S = 8.0
@@ -72,7 +74,7 @@ class Pipeline:
         self._detectors = [Detector(self._filter.env_rate, cfg.detector, name, origin_sample / self.fs)
                            for name in self.channel_names]
         for new, prev in zip(self._detectors, old):
-            new.rejected, new.lookalikes = prev.rejected, prev.lookalikes
+            new.carry_over(prev)
         self._origin = origin_sample
 
     def process(self, block: Block) -> list[Episode]:
@@ -122,6 +124,12 @@ class Pipeline:
         episodes = self._decide_mains() if self.notches is None and self._pending else []
         return episodes + self._close_all()
 
+    def analysis(self, episodes: list[Episode]) -> "Analysis":
+        """What the signal so far comes to, given the episodes it gave."""
+        return Analysis(episodes, self.fs, self.channel_names, self.samples_seen / self.fs, list(self.notches or []),
+                        self.quality(), self.rejected(), self.lookalikes(), self.movements(episodes),
+                        self.warnings())
+
     def _check_finite(self, x: np.ndarray, t0: int) -> None:
         if np.isfinite(x).all():
             return
@@ -150,6 +158,28 @@ class Pipeline:
         """Rejected bursts as (onset s, offset s, reason), in time order."""
         return sorted(x for d in self._detectors for x in d.lookalikes)
 
+    def movements(self, episodes: list[Episode]) -> list[LegMovement]:
+        """Leg movements of the night, PLM series numbered.
+
+        Channels of one leg are merged: overlapping stretches are one
+        movement. Cramps longer than an LM end a series. A shorter cramp that
+        turns out to sit inside a series is flagged ``plm_series``: it was
+        judged before the rest of the series had come.
+        """
+        cfg = self.config.detector
+        per_channel = [d.moves.movements for d in self._detectors]
+        merged = per_channel[0] if len(per_channel) == 1 else merge_channels(per_channel, cfg)
+        moves = score_series(merged, cfg, [(e.onset_s, e.offset_s) for e in episodes if e.duration_s > cfg.lm_max_s])
+        in_series = [(m.onset_s, m.offset_s) for m in moves if m.series]
+        for e in episodes:
+            if "plm_series" not in e.flags and any(a < e.offset_s and e.onset_s < b for a, b in in_series):
+                e.flags.append("plm_series")
+        return moves
+
+    def warnings(self) -> list[CrampWarning]:
+        """Pre-cramp warnings that closed, in time order."""
+        return sorted((w for d in self._detectors for w in d.watch.warnings), key=lambda w: w.onset_s)
+
     def rejected(self) -> dict[str, int]:
         """Counts of candidates rejected as look-alikes or artefacts, by reason."""
         total: dict[str, int] = {}
@@ -171,10 +201,13 @@ class Analysis:
     quality: dict[str, dict[str, float]]
     rejected: dict[str, int]
     lookalikes: list[tuple[float, float, str]] = field(default_factory=list)
+    movements: list[LegMovement] = field(default_factory=list)
+    warnings: list[CrampWarning] = field(default_factory=list)
 
     def summary(self) -> dict:
-        """Machine-readable summary: counts, total cramp time (s), quality."""
+        """Machine-readable summary: counts, total cramp time (s), leg movements, warnings, quality."""
         kinds = [e.kind for e in self.episodes]
+        leads = [e.warning_lead_s for e in self.episodes if e.warning_lead_s is not None]
         return {
             "duration_s": round(self.duration_s, 3),
             "fs_hz": self.fs,
@@ -186,6 +219,11 @@ class Analysis:
             "total_cramp_s": round(sum(e.duration_s for e in self.episodes), 3),
             "longest_cramp_s": max((e.duration_s for e in self.episodes), default=0.0),
             "rejected_lookalikes": self.rejected,
+            "leg_movements": lm_summary(self.movements, self.duration_s / 3600.0),
+            "warnings": {"count": len(self.warnings),
+                         "followed_by_cramp": sum(w.cramp_followed for w in self.warnings),
+                         "cramps_announced": len(leads),
+                         "median_lead_s": round(float(np.median(leads)), 1) if leads else None},
             "quality": {ch: {k: round(v, 4) for k, v in q.items()} for ch, q in self.quality.items()},
         }
 
@@ -203,9 +241,7 @@ def run_blocks(blocks: Iterable[Block], fs: float, channels: list[str], config: 
     duration = pipe.samples_seen / pipe.fs
     if duration < MIN_SECONDS:
         raise InputError(f"signal is {duration:.3g} s long: at least {MIN_SECONDS:g} s are needed")
-    quality = pipe.quality()
-    dead = [ch for ch, q in quality.items() if q["flat_fraction"] >= 0.999]
+    dead = [ch for ch, q in pipe.quality().items() if q["flat_fraction"] >= 0.999]
     if dead:
         raise InputError(f"channel {dead[0]!r} is flat (constant or all-zero): lead-off, or the wrong channel?")
-    return Analysis(episodes, pipe.fs, channels, duration, list(pipe.notches or []), quality, pipe.rejected(),
-                    pipe.lookalikes())
+    return pipe.analysis(episodes)

@@ -1,0 +1,216 @@
+"""Leg movements (LM) and periodic limb movement (PLM) series, scored as sleep labs do.
+
+The rules follow the AASM scoring manual (2007, kept in 2012 and 2018) for
+leg movements, with the WASM 2016 rule for where a series ends:
+
+- An LM starts where the EMG rises 8 µV above the resting level and ends at
+  the start of a period of at least 0.5 s in which it does not exceed 2 µV
+  above rest. It lasts 0.5–10 s.
+- A PLM series is at least 4 consecutive LMs whose onsets are 5–90 s apart
+  (AASM; WASM 2016 asks 10–90 s).
+- A series ends at an interval outside 5–90 s, and at any activity that is
+  not an LM, i.e. longer than 10 s (WASM 2016, which scores such runs as
+  non-candidate movements). AASM leaves both open.
+- The PLM index is LMs in series per hour. Without sleep staging it is per
+  hour of recording, not of sleep, so it is the PLMS + PLMW index.
+
+Deviations, and why:
+
+- "EMG amplitude" is the 0.1-s RMS envelope of the 20–450 Hz band-passed
+  signal (µV RMS), not the rectified raw trace a scorer reads by eye; the
+  envelope is what the cramp detector already computes, and it is not
+  raised by mains hum, wander or ECG.
+- "Rest" is the detector's rest level (20th percentile of the idle 1-s
+  means over two minutes), frozen at an LM's onset for its end rule.
+- The rules were written for the tibialis anterior. With a calf channel
+  alone they are applied to the calf; when a recording has a tibialis
+  channel, that channel is the one scored (see :mod:`emgcramp.muscles`).
+- Onset and end are found on a causal envelope: the offset is moved back by
+  the 0.1-s window, as the cramp detector does.
+- Nothing is removed for respiratory events or arousals (no airflow or EEG).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numba import njit
+
+from emgcramp.trace import F_FLAT, N_TRACE, T_ENV_S, T_FLAGS, T_REST
+
+if TYPE_CHECKING:
+    from emgcramp.detect import DetectorConfig
+
+# Kernel state and parameter layouts.
+(_G, _IN, _START, _REST0, _QUIET, _PEAK, _N_FLAT, _N) = range(8)
+(_P_ON, _P_OFF, _P_QUIET, _P_WS) = range(4)
+# Columns of an LM row: onset bin, offset bin, peak µV, rest µV, flat fraction.
+(R_START, R_END, R_PEAK, R_REST, R_FLAT, _N_ROW) = range(6)
+
+
+@dataclass(frozen=True)
+class LegMovement:
+    """A stretch of activity scored with the LM rules. Times in s, levels in µV RMS.
+
+    ``is_lm`` is false for activity longer than 10 s (or shorter than
+    0.5 s), which is not an LM and ends a PLM series. ``series`` numbers the
+    PLM series the LM belongs to (0: none); it is set by :func:`score_series`.
+    """
+
+    onset_s: float
+    offset_s: float
+    peak_uv: float
+    rest_uv: float
+    channel: str = ""
+    is_lm: bool = True
+    series: int = 0
+
+    @property
+    def duration_s(self) -> float:
+        return self.offset_s - self.onset_s
+
+
+@njit(cache=True, nogil=True)
+def _lm_scan(trace, P, S, out):
+    """Advance the LM rules over trace rows; write finished stretches to ``out``."""
+    n_out = 0
+    for j in range(trace.shape[0]):
+        g = S[_G]
+        env, rest = trace[j, T_ENV_S], trace[j, T_REST]
+        flat = (int(trace[j, T_FLAGS]) & F_FLAT) != 0
+        if S[_IN] == 0.0:
+            if rest > 0.0 and not flat and env >= rest + P[_P_ON]:
+                S[_IN], S[_START], S[_REST0] = 1.0, g, rest
+                S[_QUIET], S[_PEAK], S[_N_FLAT], S[_N] = 0.0, 0.0, 0.0, 0.0
+        if S[_IN] == 1.0:
+            S[_N] += 1.0
+            if flat:
+                S[_N_FLAT] += 1.0
+            if env <= S[_REST0] + P[_P_OFF]:
+                S[_QUIET] += 1.0
+            else:
+                S[_QUIET] = 0.0
+                S[_PEAK] = max(S[_PEAK], env)
+            if S[_QUIET] >= P[_P_QUIET]:
+                end = max(g + 1.0 - S[_QUIET] - P[_P_WS], S[_START] + 1.0)
+                out[n_out, R_START], out[n_out, R_END] = S[_START], end
+                out[n_out, R_PEAK], out[n_out, R_REST] = S[_PEAK], S[_REST0]
+                out[n_out, R_FLAT] = S[_N_FLAT] / S[_N]
+                n_out += 1
+                S[_IN] = 0.0
+        S[_G] = g + 1.0
+    return n_out
+
+
+class MovementScorer:
+    """Streaming LM scoring over the detector's trace for one channel.
+
+    ``rate`` is the trace rate (Hz); ``origin_s`` the time of its first row.
+    Finished stretches accumulate in :attr:`movements`.
+    """
+
+    def __init__(self, rate: float, config: DetectorConfig, channel: str = "", origin_s: float = 0.0):
+        self.cfg = config
+        self.rate, self.channel, self.origin_s = float(rate), channel, origin_s
+        self._P = np.array([self.cfg.lm_on_delta_uv, self.cfg.lm_off_delta_uv,
+                            max(1, round(self.cfg.lm_end_quiet_s * rate)), max(1, round(self.cfg.short_window_s * rate))])
+        self._S = np.zeros(8)
+        self.movements: list[LegMovement] = []
+
+    def process(self, trace: np.ndarray) -> list[LegMovement]:
+        """Advance over trace rows (``N_TRACE`` columns); return the stretches that ended."""
+        out = np.empty((len(trace) // max(1, int(self._P[_P_QUIET])) + 2, _N_ROW))
+        n = _lm_scan(np.ascontiguousarray(trace).reshape(-1, N_TRACE), self._P, self._S, out)
+        new = [self._movement(row) for row in out[:n]]
+        self.movements += new
+        return new
+
+    def _movement(self, row: np.ndarray) -> LegMovement:
+        on = self.origin_s + row[R_START] / self.rate
+        off = self.origin_s + row[R_END] / self.rate
+        cfg = self.cfg
+        ok = cfg.lm_min_s <= off - on <= cfg.lm_max_s and row[R_FLAT] <= cfg.max_flat_fraction
+        return LegMovement(round(float(on), 3), round(float(off), 3), float(row[R_PEAK]), float(row[R_REST]), self.channel,
+                           bool(ok))
+
+    def prior_onsets(self, before_s: float) -> list[float]:
+        """Onsets (s) of LMs that ended by ``before_s``, within two series windows of it, oldest first.
+
+        Only finished LMs count, so the answer does not depend on how the
+        signal was cut into blocks.
+        """
+        out = []
+        for m in reversed(self.movements):
+            if before_s - m.onset_s > 2 * self.cfg.lm_series_window_s:
+                break
+            if m.is_lm and m.offset_s <= before_s:
+                out.append(m.onset_s)
+        return out[::-1]
+
+
+def score_series(movements: Iterable[LegMovement], cfg: DetectorConfig,
+                 breaks: Iterable[tuple[float, float]] = ()) -> list[LegMovement]:
+    """Number the PLM series among ``movements`` (in time order); return them all, ``series`` set.
+
+    ``breaks`` are other (onset, offset) intervals in s that end a series,
+    such as cramps.
+    """
+    ms = sorted(movements, key=lambda m: m.onset_s)
+    stops = sorted(b[0] for b in breaks)
+    series = [0] * len(ms)
+    run: list[int] = []
+    next_id = 1
+
+    def close() -> None:
+        nonlocal next_id
+        if len(run) >= cfg.plm_min_count:
+            for i in run:
+                series[i] = next_id
+            next_id += 1
+        run.clear()
+
+    for i, m in enumerate(ms):
+        if not m.is_lm:
+            close()
+            continue
+        if run:
+            prev = ms[run[-1]].onset_s
+            gap = m.onset_s - prev
+            broken = any(prev < t < m.onset_s for t in stops)
+            if broken or not cfg.lm_min_interval_s <= gap <= cfg.lm_series_window_s:
+                close()
+        run.append(i)
+    close()
+    return [LegMovement(m.onset_s, m.offset_s, m.peak_uv, m.rest_uv, m.channel, m.is_lm, s)
+            for m, s in zip(ms, series)]
+
+
+def merge_channels(per_channel: Iterable[list[LegMovement]], cfg: DetectorConfig) -> list[LegMovement]:
+    """One leg, several channels: overlapping stretches are one movement.
+
+    The merged stretch spans the union, keeps the largest peak and is an LM
+    only if its length still is (AASM counts a movement once).
+    """
+    allm = sorted((m for ms in per_channel for m in ms), key=lambda m: m.onset_s)
+    merged: list[LegMovement] = []
+    for m in allm:
+        if merged and m.onset_s <= merged[-1].offset_s:
+            p = merged[-1]
+            on, off = p.onset_s, max(p.offset_s, m.offset_s)
+            names = p.channel if m.channel in p.channel.split("+") else f"{p.channel}+{m.channel}"
+            ok = (p.is_lm or m.is_lm) and off - on <= cfg.lm_max_s
+            merged[-1] = LegMovement(on, off, max(p.peak_uv, m.peak_uv), p.rest_uv, names, ok)
+        else:
+            merged.append(m)
+    return merged
+
+
+def lm_summary(movements: list[LegMovement], hours: float) -> dict:
+    """LM count, PLM series count, LMs in series and the PLM index (per hour of recording)."""
+    lms = [m for m in movements if m.is_lm]
+    plm = [m for m in lms if m.series]
+    return {"lm": len(lms), "plm_series": len({m.series for m in plm}), "plm": len(plm),
+            "plm_index_per_h": round(len(plm) / hours, 2) if hours > 0 else 0.0}

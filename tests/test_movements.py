@@ -1,0 +1,190 @@
+"""Leg movements and PLM series by the AASM rules, and the pre-cramp watch, on constructed signals."""
+
+import numpy as np
+import pytest
+from conftest import bursts, emg_noise
+
+from emgcramp.blocks import Block
+from emgcramp.detect import DetectorConfig
+from emgcramp.movements import LegMovement, lm_summary, merge_channels, score_series
+from emgcramp.pipeline import Pipeline
+
+FS = 1000.0
+REST = 4.0
+CFG = DetectorConfig()
+
+
+def above_rest(delta_uv):
+    """Burst RMS that puts the envelope ``delta_uv`` above a ``REST`` floor (powers add)."""
+    return float(np.sqrt((REST + delta_uv) ** 2 - REST ** 2))
+
+
+def run(x, chunk=7_000, channels=("calf",)):
+    pipe = Pipeline(FS, list(channels), None)
+    x = x[:, None] if x.ndim == 1 else x
+    eps = []
+    for i in range(0, len(x), chunk):
+        eps += pipe.process(Block(i, x[i:i + chunk]))
+    eps += pipe.finish()
+    return eps, pipe
+
+
+def movements(x, **kw):
+    eps, pipe = run(x, **kw)
+    return pipe.movements(eps)
+
+
+def lm(on, dur=2.0):
+    return LegMovement(on, on + dur, 30.0, REST)
+
+
+# --- the LM rules on signals ---------------------------------------------------------------
+
+def test_onset_needs_8_uv_over_rest():
+    x = bursts(FS, 80, REST, [(30.0, 32.0, above_rest(10.0)), (50.0, 52.0, above_rest(5.0))])
+    ms = movements(x)
+    assert len(ms) == 1 and ms[0].is_lm
+    assert ms[0].onset_s == pytest.approx(30.0, abs=0.15)
+    assert ms[0].duration_s == pytest.approx(2.0, abs=0.25)
+
+
+def test_end_needs_half_a_second_within_2_uv_of_rest():
+    # A tail 4 µV over rest keeps the movement going; one 1 µV over rest does not.
+    x = bursts(FS, 90, REST, [(30.0, 32.0, above_rest(20.0)), (32.0, 33.5, above_rest(4.0)),
+                              (60.0, 62.0, above_rest(20.0)), (62.0, 63.5, above_rest(1.0))])
+    ms = movements(x)
+    assert [m.duration_s for m in ms] == [pytest.approx(3.5, abs=0.3), pytest.approx(2.0, abs=0.3)]
+
+
+def test_a_short_dip_does_not_end_a_movement_a_long_one_does():
+    x = bursts(FS, 90, REST, [(30.0, 31.0, 40.0), (31.3, 32.3, 40.0),   # 0.3-s dip: one LM
+                              (60.0, 61.0, 40.0), (61.9, 62.9, 40.0)])  # 0.9-s dip: two
+    ms = movements(x)
+    assert len(ms) == 3
+    assert ms[0].duration_s == pytest.approx(2.3, abs=0.25)
+
+
+@pytest.mark.parametrize("dur, is_lm", [(0.3, False), (0.7, True), (9.0, True), (12.0, False)])
+def test_lm_lasts_half_a_second_to_ten(dur, is_lm):
+    ms = movements(bursts(FS, 70, REST, [(30.0, 30.0 + dur, 30.0)]))
+    assert len(ms) == 1 and ms[0].is_lm is is_lm
+
+
+def test_four_movements_at_plm_spacing_are_a_series_three_are_not():
+    four = [(20.0 + 25 * k, 22.0 + 25 * k, 30.0) for k in range(4)]
+    ms = movements(bursts(FS, 140, REST, four))
+    assert [m.series for m in ms] == [1, 1, 1, 1]
+    three = movements(bursts(FS, 140, REST, four[:3]))
+    assert [m.series for m in three] == [0, 0, 0]
+
+
+def test_summary_counts_and_index():
+    ms = score_series([lm(100 + 20 * k) for k in range(6)] + [lm(1000), lm(1030)], CFG)
+    assert lm_summary(ms, hours=2.0) == {"lm": 8, "plm_series": 1, "plm": 6, "plm_index_per_h": 3.0}
+
+
+# --- series rules on movement lists ----------------------------------------------------------
+
+@pytest.mark.parametrize("gaps, series", [
+    ([5.0, 5.0, 5.0], [1, 1, 1, 1]),          # 5 s: the shortest interval allowed
+    ([90.0, 90.0, 90.0], [1, 1, 1, 1]),       # 90 s: the longest
+    ([20.0, 4.0, 20.0, 20.0], [0] * 5),           # < 5 s ends a run; the next one starts there ...
+    ([20.0, 4.0, 20.0, 20.0, 20.0], [0, 0, 1, 1, 1, 1]),  # ... and can be a series
+    ([20.0, 95.0, 20.0], [0, 0, 0, 0]),       # > 90 s ends a run
+    ([20.0] * 7, [1] * 8),
+])
+def test_series_intervals(gaps, series):
+    onsets = np.cumsum([100.0, *gaps])
+    assert [m.series for m in score_series([lm(t) for t in onsets], CFG)] == series
+
+
+def test_non_lm_activity_and_cramps_end_a_series():
+    onsets = [100, 120, 140, 160, 180, 200, 220, 240]
+    ms = [lm(t) for t in onsets]
+    long = LegMovement(150, 162, 80.0, REST, is_lm=False)
+    assert [m.series for m in score_series(ms + [long], CFG) if m.is_lm] == [0, 0, 0, 1, 1, 1, 1, 1]
+    assert [m.series for m in score_series(ms, CFG, breaks=[(190.0, 195.0)])] == [1, 1, 1, 1, 1, 0, 0, 0]
+
+
+def test_channels_of_one_leg_count_a_movement_once():
+    a = [LegMovement(10, 12, 30, REST, "GM"), LegMovement(40, 42, 30, REST, "GM")]
+    b = [LegMovement(10.2, 12.5, 20, REST, "GL")]
+    merged = merge_channels([a, b], CFG)
+    assert [(m.onset_s, m.offset_s, m.channel) for m in merged] == [(10, 12.5, "GM+GL"), (40, 42, "GM")]
+
+
+# --- leg movements in the cramp decision ---------------------------------------------------
+
+def test_strong_short_burst_inside_a_plm_series_is_not_a_cramp():
+    # Four 4-s bursts every 25 s, strong enough (15 × rest) to pass as short cramps alone.
+    series = [(20.0 + 25 * k, 24.0 + 25 * k, 60.0) for k in range(4)]
+    eps, pipe = run(bursts(FS, 140, REST, series))
+    assert pipe.rejected() == {"leg_movement_series": 2}  # the third and fourth continue a PLM-spaced run
+    # The first two were judged before the run was known: kept, but flagged once the series is scored.
+    ms = pipe.movements(eps)
+    assert [round(e.onset_s) for e in eps] == [20, 45] and all("plm_series" in e.flags for e in eps)
+    assert [m.series for m in ms] == [1, 1, 1, 1]
+
+
+def test_a_cramp_is_longer_than_any_lm_and_ends_the_series():
+    series = [(20.0 + 25 * k, 22.0 + 25 * k, 30.0) for k in range(5)] + [(150.0, 200.0, 120.0)]
+    eps, pipe = run(bursts(FS, 260, REST, series))
+    assert [e.kind for e in eps] == ["tonic"]
+    ms = pipe.movements(eps)
+    assert [m.is_lm for m in ms] == [True] * 5 + [False]
+    assert [m.series for m in ms[:5]] == [1] * 5
+
+
+def test_movements_do_not_depend_on_block_size():
+    events = [(20.0 + 17 * k, 21.5 + 17 * k, 25.0 + 5 * k) for k in range(6)]
+    x = bursts(FS, 150, REST, events)
+    a = movements(x, chunk=20)
+    b = movements(x, chunk=60_000)
+    assert a == b and len(a) == 6
+
+
+# --- the pre-cramp watch -----------------------------------------------------------------------
+
+def tension(seconds, start, stop, level_x_rest, seed=0):
+    """Rest EMG with a plateau of raised tension ``level_x_rest`` × REST from start to stop (s)."""
+    t = np.arange(int(seconds * FS)) / FS
+    gain = np.where((t >= start) & (t < stop), level_x_rest, 1.0)
+    return emg_noise(len(t), FS, REST, seed) * gain
+
+
+def test_raised_tension_then_a_cramp_gives_a_warning_and_its_lead():
+    x = tension(200, 60.0, 100.0, 3.0) + bursts(FS, 200, 0.0, [(100.0, 160.0, 200.0)], seed=1)
+    eps, pipe = run(x)
+    assert len(eps) == 1 and abs(eps[0].onset_s - 100) < 0.6
+    ws = pipe.warnings()
+    assert len(ws) == 1 and ws[0].cramp_followed
+    assert ws[0].onset_s == pytest.approx(60.0, abs=1.5)
+    assert eps[0].warning_lead_s == ws[0].lead_s == pytest.approx(40.0, abs=1.5)
+    assert ws[0].level_x_rest == pytest.approx(3.0, rel=0.15)
+
+
+def test_raised_tension_alone_is_a_warning_without_cramp():
+    eps, pipe = run(tension(150, 40.0, 80.0, 2.5))
+    assert eps == []
+    (w,) = pipe.warnings()
+    assert not w.cramp_followed and w.lead_s is None
+    assert 40 <= w.onset_s <= 42 and 78 <= w.offset_s <= 86
+
+
+def test_brief_tension_and_leg_movements_are_not_warnings():
+    x = tension(200, 40.0, 46.0, 3.0) + bursts(FS, 200, 0.0, [(80.0 + 20 * k, 83.0 + 20 * k, 30.0) for k in range(5)])
+    assert run(x)[1].warnings() == []
+
+
+def test_twitching_helps_half_raised_tension_open_a_warning():
+    # 60 % of the window tense (on/off each 3 s at 2 × rest): not enough alone; with a twitch a second it is.
+    t = np.arange(int(120 * FS)) / FS
+    on = (t >= 40) & (t < 80) & ((t - 40) % 5 < 3)
+    quiet = emg_noise(len(t), FS, REST) * np.where(on, 2.0, 1.0)
+    assert run(quiet)[1].warnings() == []
+    spikes = np.zeros(len(t))
+    for s in np.arange(40.3, 80, 1.0):  # one 5-ms biphasic discharge of 150 µV each second
+        i = int(s * FS)
+        spikes[i:i + 5] += 150 * np.array([1, 0.5, -1, -0.5, 0.2])
+    (w,) = run(quiet + spikes)[1].warnings()
+    assert w.twitches >= 20
