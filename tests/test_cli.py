@@ -38,6 +38,25 @@ def test_analyze_json_summary():
     assert sum(s["rejected_lookalikes"].values()) >= 10
 
 
+def test_analyze_scores_leg_movements_and_lists_them(tmp_cwd):
+    rc, out, err = run_cli("analyze", SAMPLE_NIGHT, "--json", "--lm-events", "lm.csv")
+    assert rc == 0, err
+    truth = load_truth(SAMPLE_NIGHT.replace(".edf", ".truth.json"))
+    plm_truth = [e for e in truth if e.kind == "leg_movement"]  # one series of 7
+    s = json.loads(out)["leg_movements"]
+    assert s["plm_series"] == 1 and 5 <= s["plm"] <= len(plm_truth)
+    assert s["plm_index_per_h"] == pytest.approx(s["plm"] / (1200 / 3600))
+    rows = list(csv.DictReader(open("lm.csv")))
+    assert stat.S_IMODE(os.stat("lm.csv").st_mode) == 0o600
+    assert len(rows) == s["lm"] and {r["kind"] for r in rows} == {"lm"}
+    in_series = [r for r in rows if r["plm_series"] == "1"]
+    assert len(in_series) == s["plm"]
+    for r in in_series:  # each one of the true periodic movements, its onset within 0.3 s
+        assert min(abs(float(r["onset_s"]) - t.onset_s) for t in plm_truth) < 0.3
+    rc, out, _ = run_cli("analyze", SAMPLE_NIGHT)
+    assert f"{s['lm']} leg movement(s), 1 PLM series, PLM index {s['plm_index_per_h']:.1f}/h" in out
+
+
 def test_no_cramps_gives_header_only_csv(tmp_cwd):
     x = np.random.default_rng(0).standard_normal(20_000) * 5
     np.save("quiet.npy", x)

@@ -209,3 +209,27 @@ def test_calibrate_from_a_live_sensor(tmp_path):
     prof = __import__("json").load(open(tmp_path / "me.json"))
     assert prof["rest_uv"] == pytest.approx(4.0 * 0.93, rel=0.15)  # white noise keeps ~93 % in 20–450 Hz
     assert prof["mvc_uv"] == pytest.approx(300.0 * 0.93, rel=0.15)
+
+
+def test_monitor_alerts_on_a_warning_before_the_cramp_and_logs_it(tmp_path):
+    from conftest import bursts, emg_noise
+
+    fs = 1000.0
+    t = np.arange(int(200 * fs)) / fs
+    x = emg_noise(len(t), fs, 4.0) * np.where((t >= 60) & (t < 100), 3.0, 1.0)  # 40 s of tension at 3 × rest
+    x += bursts(fs, 200, 0.0, [(100.0, 160.0, 200.0)], seed=1)
+    blocks = [Block(i, x[i:i + 100, None]) for i in range(0, len(x), 100)]
+    folder = str(tmp_path / "night")
+    res = run_monitor(iter(blocks), lambda: fs, ["calf"], folder, alert_on_warning=True)
+    kinds = [(a.kind, round(a.onset_s), a.at_s) for a in res.alerts]
+    assert [k[:2] for k in kinds] == [("warning", 60), ("tonic", 100)]
+    assert 68 < kinds[0][2] < 75  # raised once 8 of the last 10 s were tense: about 30 s before the cramp
+    logged = [e for e in read_events(folder) if e["type"] == "warning"]
+    assert len(logged) == 1 and round(logged[0]["onset_s"]) == 60
+    (e,) = res.analysis.episodes
+    assert e.warning_lead_s == pytest.approx(40.0, abs=1.5)
+    assert res.analysis.summary()["warnings"] == {"count": 1, "followed_by_cramp": 1, "cramps_announced": 1,
+                                                  "median_lead_s": pytest.approx(40.0, abs=1.5)}
+    # Without the option a warning is logged but raises no alert.
+    quiet = run_monitor(iter(blocks), lambda: fs, ["calf"], str(tmp_path / "n2"))
+    assert [a.kind for a in quiet.alerts] == ["tonic"]

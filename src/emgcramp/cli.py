@@ -65,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--scale", type=float, metavar="UV",
                    help="µV per file unit for NPY, WAV and unit-less text columns (default 1: values are µV)")
     a.add_argument("--events", metavar="OUT.csv", help="write one row per episode (owner-only file)")
+    a.add_argument("--lm-events", metavar="OUT.csv",
+                   help="write each leg movement (AASM rules, with its PLM series) and pre-cramp warning")
     a.add_argument("--json", action="store_true", help="print a machine-readable summary instead of the table")
     a.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     a.add_argument("--edf-out", metavar="COPY.edf", help="also write the channel as EDF+ with the cramps annotated")
@@ -91,7 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--fs", type=float, metavar="HZ", help="sampling rate of --ascii lines or a replayed NPY")
     m.add_argument("--scale", type=float, metavar="UV", help="µV per count of --ascii lines or NPY/WAV values")
     m.add_argument("--out", metavar="DIR", default=".", help="where the night folder goes (default .)")
-    m.add_argument("--on-cramp", metavar="CMD", help="run this shell command on each cramp alert")
+    m.add_argument("--on-cramp", metavar="CMD", help="run this shell command on each alert (EMGCRAMP_KIND tells cramp kind or 'warning')")
+    m.add_argument("--alert-on", choices=["cramp", "warning"], default="cramp",
+                   help="'warning': also alert when a pre-cramp warning (rising tension, twitching) opens")
     m.add_argument("--give-up", type=_positive, metavar="S",
                    help="stop after this long without a connection (default: keep trying)")
     _add_detector_args(m)

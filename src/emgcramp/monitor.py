@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from emgcramp.blocks import Block
 from emgcramp.detect import Episode
@@ -21,7 +21,10 @@ from emgcramp.pipeline import MIN_SECONDS, Analysis, Pipeline, PipelineConfig
 
 @dataclass
 class Alert:
-    """A cramp confirmed while under way: channel, onset (s), kind, level (µV), when raised (s)."""
+    """A cramp confirmed while under way, or a warning opening (``kind`` ``warning``).
+
+    Channel, onset (s), kind, level (µV), when raised (s).
+    """
 
     channel: str
     onset_s: float
@@ -38,8 +41,12 @@ class MonitorResult:
 
 def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channels: list[str], folder: str,
                 config: PipelineConfig | None = None, on_alert: Callable[[Alert], None] | None = None,
-                on_status: Callable[[dict], None] | None = None, status_every_s: float = 1.0) -> MonitorResult:
+                on_status: Callable[[dict], None] | None = None, status_every_s: float = 1.0,
+                alert_on_warning: bool = False) -> MonitorResult:
     """Monitor until ``blocks`` ends; return the night's analysis and alerts.
+
+    Warnings are logged as they close; with ``alert_on_warning`` each one
+    also raises an alert when it opens.
 
     ``fs`` is asked when the first block arrives (a live source learns its
     rate from the sensor). Every block is written to ``folder`` before it is
@@ -49,7 +56,7 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
     log: NightLog | None = None
     episodes: list[Episode] = []
     alerts: list[Alert] = []
-    alerted: set[tuple[str, float]] = set()
+    alerted: set[tuple[str, float, bool]] = set()
     last_status = 0.0
     for block in blocks:
         if pipe is None:
@@ -60,11 +67,19 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
             log.episode(e)
             episodes.append(e)
         now_s = (block.t0_sample + len(block.samples)) / pipe.fs
+        for w in pipe.new_warnings():
+            log.event({"type": "warning"} | asdict(w))
         for state in pipe.live():
-            c = state["open"]
-            if c is not None and state["kind"] and (state["channel"], c.onset_s) not in alerted:
-                alerted.add((state["channel"], c.onset_s))
-                alert = Alert(state["channel"], c.onset_s, state["kind"], c.peak_uv, now_s)
+            c, since = state["open"], state["warning_since"]
+            raise_ = []
+            if c is not None and state["kind"]:
+                raise_.append(Alert(state["channel"], c.onset_s, state["kind"], c.peak_uv, now_s))
+            if alert_on_warning and since is not None:
+                raise_.append(Alert(state["channel"], since, "warning", state["level_uv"], now_s))
+            for alert in raise_:
+                if (alert.channel, alert.onset_s, alert.kind == "warning") in alerted:
+                    continue
+                alerted.add((alert.channel, alert.onset_s, alert.kind == "warning"))
                 alerts.append(alert)
                 log.event({"type": "alert", "channel": alert.channel, "onset_s": alert.onset_s,
                            "kind": alert.kind, "at_s": alert.at_s})
@@ -78,6 +93,8 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
     for e in pipe.finish():
         log.episode(e)
         episodes.append(e)
+    for w in pipe.new_warnings():
+        log.event({"type": "warning"} | asdict(w))
     analysis = pipe.analysis(episodes)
     log.close(analysis.summary() if analysis.duration_s >= MIN_SECONDS else None)
     return MonitorResult(analysis, alerts)

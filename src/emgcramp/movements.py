@@ -28,6 +28,8 @@ Deviations, and why:
 - Onset and end are found on a causal envelope: the offset is moved back by
   the 0.1-s window, as the cramp detector does.
 - Nothing is removed for respiratory events or arousals (no airflow or EEG).
+  A stretch starting within 1 s of signal loss (lead-off, saturation) is
+  not scored: it is the filters settling, not a movement.
 """
 
 from __future__ import annotations
@@ -45,8 +47,8 @@ if TYPE_CHECKING:
     from emgcramp.detect import DetectorConfig
 
 # Kernel state and parameter layouts.
-(_G, _IN, _START, _REST0, _QUIET, _PEAK, _N_FLAT, _N) = range(8)
-(_P_ON, _P_OFF, _P_QUIET, _P_WS) = range(4)
+(_G, _IN, _START, _REST0, _QUIET, _PEAK, _N_FLAT, _N, _LAST_FLAT) = range(9)
+(_P_ON, _P_OFF, _P_QUIET, _P_WS, _P_CLEAR) = range(5)
 # Columns of an LM row: onset bin, offset bin, peak µV, rest µV, flat fraction.
 (R_START, R_END, R_PEAK, R_REST, R_FLAT, _N_ROW) = range(6)
 
@@ -55,8 +57,8 @@ if TYPE_CHECKING:
 class LegMovement:
     """A stretch of activity scored with the LM rules. Times in s, levels in µV RMS.
 
-    ``is_lm`` is false for activity longer than 10 s (or shorter than
-    0.5 s), which is not an LM and ends a PLM series. ``series`` numbers the
+    ``is_lm`` is false for activity longer than 10 s, which is not an LM
+    and ends a PLM series, or mostly lost to signal loss. ``series`` numbers the
     PLM series the LM belongs to (0: none); it is set by :func:`score_series`.
     """
 
@@ -81,8 +83,11 @@ def _lm_scan(trace, P, S, out):
         g = S[_G]
         env, rest = trace[j, T_ENV_S], trace[j, T_REST]
         flat = (int(trace[j, T_FLAGS]) & F_FLAT) != 0
+        if flat:
+            S[_LAST_FLAT] = g
         if S[_IN] == 0.0:
-            if rest > 0.0 and not flat and env >= rest + P[_P_ON]:
+            # After signal loss the filters ring as the signal returns: not a movement.
+            if rest > 0.0 and g - S[_LAST_FLAT] > P[_P_CLEAR] and env >= rest + P[_P_ON]:
                 S[_IN], S[_START], S[_REST0] = 1.0, g, rest
                 S[_QUIET], S[_PEAK], S[_N_FLAT], S[_N] = 0.0, 0.0, 0.0, 0.0
         if S[_IN] == 1.0:
@@ -116,15 +121,18 @@ class MovementScorer:
         self.cfg = config
         self.rate, self.channel, self.origin_s = float(rate), channel, origin_s
         self._P = np.array([self.cfg.lm_on_delta_uv, self.cfg.lm_off_delta_uv,
-                            max(1, round(self.cfg.lm_end_quiet_s * rate)), max(1, round(self.cfg.short_window_s * rate))])
-        self._S = np.zeros(8)
+                            max(1, round(self.cfg.lm_end_quiet_s * rate)), max(1, round(self.cfg.short_window_s * rate)),
+                            round(rate)])
+        self._S = np.zeros(9)
+        self._S[_LAST_FLAT] = -1e12
         self.movements: list[LegMovement] = []
 
     def process(self, trace: np.ndarray) -> list[LegMovement]:
         """Advance over trace rows (``N_TRACE`` columns); return the stretches that ended."""
         out = np.empty((len(trace) // max(1, int(self._P[_P_QUIET])) + 2, _N_ROW))
         n = _lm_scan(np.ascontiguousarray(trace).reshape(-1, N_TRACE), self._P, self._S, out)
-        new = [self._movement(row) for row in out[:n]]
+        # Under 0.5 s is not a movement at all (a jerk, a pop's tail): dropped, it ends nothing.
+        new = [m for m in (self._movement(row) for row in out[:n]) if m.duration_s >= self.cfg.lm_min_s]
         self.movements += new
         return new
 
@@ -174,7 +182,8 @@ def score_series(movements: Iterable[LegMovement], cfg: DetectorConfig,
 
     for i, m in enumerate(ms):
         if not m.is_lm:
-            close()
+            if m.duration_s > cfg.lm_max_s:
+                close()
             continue
         if run:
             prev = ms[run[-1]].onset_s

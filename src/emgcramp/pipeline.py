@@ -57,6 +57,7 @@ class Pipeline:
         self._filter: EmgFilter | None = None
         self._detectors: list[Detector] = []
         self._origin = 0
+        self._warnings_taken: dict[int, int] = {}
         self.gaps = 0
 
     def _fixed_notches(self) -> list[float] | None:
@@ -141,13 +142,15 @@ class Pipeline:
         """Per channel now: envelope and rest (µV), and the episode under way.
 
         ``kind`` is what the episode would be called if it ended now
-        (``""``: not a cramp, or none under way).
+        (``""``: not a cramp, or none under way); ``warning_since`` is the
+        onset (s) of a pre-cramp warning under way, else ``None``.
         """
         out = []
         for d in self._detectors:
             c = d.open_candidate()
             out.append({"channel": d.channel, "level_uv": d.level_uv, "rest_uv": d.rest_uv,
-                        "open": c, "kind": d.would_be_cramp(c) if c else ""})
+                        "open": c, "kind": d.would_be_cramp(c) if c else "",
+                        "warning_since": d.watch.open_since()})
         return out
 
     def quality(self) -> dict[str, dict[str, float]]:
@@ -175,6 +178,15 @@ class Pipeline:
             if "plm_series" not in e.flags and any(a < e.offset_s and e.onset_s < b for a, b in in_series):
                 e.flags.append("plm_series")
         return moves
+
+    def new_warnings(self) -> list[CrampWarning]:
+        """Warnings that closed since the last call (for a live log)."""
+        new = []
+        for c, d in enumerate(self._detectors):
+            seen = self._warnings_taken.get(c, 0)
+            new += d.watch.warnings[seen:]
+            self._warnings_taken[c] = len(d.watch.warnings)
+        return new
 
     def warnings(self) -> list[CrampWarning]:
         """Pre-cramp warnings that closed, in time order."""

@@ -25,6 +25,8 @@ SCENARIOS: dict[str, NightSpec] = {
     # MyoWare-class board on a 10-bit ADC: 500 Hz, more noise, saturates early
     "hobby_500hz": NightSpec(fs=500.0, rest_uv=8.0, mains_uv=40.0, rail_uv=1500.0),
     "mains_60hz": NightSpec(mains_hz=60.0, mains_uv=80.0),
+    # restless legs: many PLM series, some movements as strong as a weak cramp (up to 25 × rest)
+    "restless_legs": NightSpec(plm_series=12, lm_uv=(15.0, 100.0)),
 }
 
 

@@ -70,6 +70,7 @@ class NightSpec:
     tonic: int = 4
     clonic: int = 2
     plm_series: int = 3
+    lm_uv: tuple[float, float] = (12.0, 40.0)  # size of the periodic leg movements, µV RMS
     position_changes: int = 6
     jerks: int = 6
     pops: int = 4
@@ -111,7 +112,7 @@ def plan_night(spec: NightSpec) -> list[TruthEvent]:
         t, series = 0.0, []
         for _ in range(int(rng.integers(4, 12))):
             d = float(rng.uniform(0.5, 4.5))
-            series.append(TruthEvent(t, t + d, "leg_movement", float(rng.uniform(12, 40))))
+            series.append(TruthEvent(t, t + d, "leg_movement", float(rng.uniform(*spec.lm_uv))))
             t += float(rng.uniform(15, 40))
         groups.append(series)
     for _ in range(spec.position_changes):

@@ -7,7 +7,7 @@ import os
 import sys
 
 from emgcramp.commands import CHUNK_S, detector_config, print_table
-from emgcramp.commands.offline import night_spec
+from emgcramp.commands.offline import night_line, night_spec
 from emgcramp.errors import InputError
 
 
@@ -19,6 +19,8 @@ def _status_line(state: dict, connected: bool, lead_off: int = 0) -> str:
     rest = ch["rest_uv"] or float("nan")
     if ch["open"] is not None:
         what = f"ACTIVE {ch['open'].duration_s:5.1f} s" + (f" ({ch['kind']})" if ch["kind"] else "")
+    elif ch.get("warning_since") is not None:
+        what = f"WARNING {state['t_s'] - ch['warning_since']:5.1f} s"
     else:
         what = "idle"
     link = "RECONNECTING" if not connected else "LEAD-OFF" if lead_off else "link ok"
@@ -73,8 +75,12 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         sys.stderr.flush()
 
     def on_alert(alert) -> None:
-        sys.stderr.write(f"\a\n*** cramp ({alert.kind}) on {alert.channel} since {alert.onset_s:.1f} s, "
-                         f"{alert.peak_uv:.0f} µV\n")
+        if alert.kind == "warning":
+            sys.stderr.write(f"\a\n*** warning: calf tension rising on {alert.channel} since {alert.onset_s:.1f} s, "
+                             f"{alert.peak_uv:.0f} µV\n")
+        else:
+            sys.stderr.write(f"\a\n*** cramp ({alert.kind}) on {alert.channel} since {alert.onset_s:.1f} s, "
+                             f"{alert.peak_uv:.0f} µV\n")
         if args.on_cramp:
             subprocess.Popen(args.on_cramp, shell=True, env=os.environ | {
                 "EMGCRAMP_ONSET_S": f"{alert.onset_s:.3f}", "EMGCRAMP_KIND": alert.kind})
@@ -84,7 +90,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
                      f"night folder {folder}; Ctrl-C ends the night\n")
     try:
         result = run_monitor(source.blocks(), lambda: source.fs, channels, folder, detector_config(args),
-                             on_alert, on_status)
+                             on_alert, on_status, alert_on_warning=args.alert_on == "warning")
     except ConnectionError as e:
         raise InputError(f"{e}: is the sensor on and in reach?") from None
     if tty:
@@ -98,6 +104,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     s = result.analysis.summary()
     print(f"{s['episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h, {len(result.alerts)} alert(s); "
           f"night folder {folder}")
+    print(night_line(s))
     return 0
 
 

@@ -56,8 +56,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     from emgcramp.io.secure import check_writable
 
-    if args.events:
-        check_writable(args.events)
+    for out in (args.events, args.lm_events):
+        if out:
+            check_writable(out)
     if args.profile:
         from emgcramp.profile import load_profile
 
@@ -65,6 +66,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from emgcramp.commands import batch
 
     if batch.is_batch(args.file):
+        if args.lm_events or args.edf_out:
+            raise InputError("--lm-events and --edf-out take a single recording, not a folder or pattern")
         return batch.run(args)
     if args.edf_out:
         check_writable(args.edf_out)
@@ -75,6 +78,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         from emgcramp.io.events import write_events_csv
 
         write_events_csv(args.events, result.episodes, start)
+    if args.lm_events:
+        from emgcramp.io.events import write_activity_csv
+
+        write_activity_csv(args.lm_events, result.movements, result.warnings, start)
     if args.json:
         print(json.dumps(result.summary(), indent=2, default=float))
     else:
@@ -82,7 +89,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         s = result.summary()
         print(f"{s['episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h "
               f"({s['tonic']} tonic, {s['clonic']} clonic), total {s['total_cramp_s']:.1f} s")
+        print(night_line(s))
     return 0
+
+
+def night_line(summary: dict) -> str:
+    """Leg movements, PLM series and warnings of a night summary, in one line."""
+    lm, w = summary["leg_movements"], summary["warnings"]
+    lead = f", median lead {w['median_lead_s']:.0f} s" if w["median_lead_s"] is not None else ""
+    return (f"{lm['lm']} leg movement(s), {lm['plm_series']} PLM series, PLM index {lm['plm_index_per_h']:.1f}/h; "
+            f"{w['count']} pre-cramp warning(s), {w['cramps_announced']} cramp(s) announced{lead}")
 
 
 def _write_annotated_copy(args: argparse.Namespace, episodes, start) -> None:
