@@ -120,10 +120,21 @@ def test_strong_short_burst_inside_a_plm_series_is_not_a_cramp():
     series = [(20.0 + 25 * k, 24.0 + 25 * k, 60.0) for k in range(4)]
     eps, pipe = run(bursts(FS, 140, REST, series))
     assert pipe.rejected() == {"leg_movement_series": 2}  # the third and fourth continue a PLM-spaced run
-    # The first two were judged before the run was known: kept, but flagged once the series is scored.
-    ms = pipe.movements(eps)
-    assert [round(e.onset_s) for e in eps] == [20, 45] and all("plm_series" in e.flags for e in eps)
-    assert [m.series for m in ms] == [1, 1, 1, 1]
+    # The first two were judged before the run was known: streamed as cramps, retracted in the night's record.
+    assert [round(e.onset_s) for e in eps] == [20, 45]
+    a = pipe.analysis(eps)
+    assert a.episodes == [] and a.rejected == {"leg_movement_series": 4}
+    assert [round(x[0]) for x in a.lookalikes] == [20, 45, 70, 95]
+    assert [m.series for m in a.movements] == [1, 1, 1, 1]
+
+
+def test_a_short_cramp_far_stronger_than_the_series_around_it_stays_a_cramp():
+    # 5 s at 75 × rest, 40 s before four 2-s movements at 8 × rest: in PLM spacing, but not of their kind.
+    events = [(20.0, 25.0, 300.0)] + [(60.0 + 25 * k, 62.0 + 25 * k, 30.0) for k in range(4)]
+    eps, pipe = run(bursts(FS, 180, REST, events))
+    a = pipe.analysis(eps)
+    assert [(round(e.onset_s), e.kind) for e in a.episodes] == [(20, "tonic")]
+    assert [m.series for m in a.movements] == [1, 1, 1, 1, 1]  # by the AASM rules it still counts as an LM
 
 
 def test_a_cramp_is_longer_than_any_lm_and_ends_the_series():

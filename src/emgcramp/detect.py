@@ -114,6 +114,8 @@ class DetectorConfig:
     lm_off_delta_uv: float = 2.0
     lm_end_quiet_s: float = 0.5
     plm_min_count: int = 4
+    # A short burst this many times stronger than the LMs of its series is a cramp among them.
+    plm_cramp_peak_ratio: float = 4.0
     # Pre-cramp watch (emgcramp.precramp): tension ≥ warn_ratio × rest over most of a window.
     warn_ratio: float = 1.5
     warn_delta_uv: float = 2.0
@@ -205,16 +207,34 @@ class Candidate:
         return self.offset_s - self.onset_s
 
 
-def judge(c: Candidate, cfg: DetectorConfig, recent_bursts: list[float]) -> tuple[str, str]:
+def judge(c: Candidate, cfg: DetectorConfig, recent_lms: list[tuple[float, float]]) -> tuple[str, str]:
     """Decide what a candidate is: ``("tonic"|"clonic", "")`` or ``("", reason)``.
 
-    ``recent_bursts`` holds onsets (s) of earlier leg-movement-like bursts
-    (0.5–10 s, EMG rather than artefact). A short burst that continues a run
-    of them, spaced as periodic limb movements are (5–90 s), belongs to the
-    series, not to a cramp; a lone twitch or jerk before a cramp does not
-    veto it (twitching often announces one). Within leg-movement length a
-    burst must also be strong: 12 × rest, or 6 × rest once it has lasted
-    5 s, longer than most leg movements (periodic ones last 1.5–4 s).
+    The rules, in order (durations in s, levels × the rest level):
+
+    1. shorter than ``min_duration_s`` (3): ``short`` (jerks, twitches);
+    2. over 20 % signal loss: ``signal_loss``; over 30 % motion artefact
+       (low-frequency power above the EMG): ``motion``. A position change or
+       a voluntary stretch moves the electrodes; a cramp holds the leg still;
+    3. within leg-movement length (≤ 10 s) a burst must be strong: 12 × rest,
+       or 6 × rest once it has lasted 5 s, longer than most leg movements
+       (periodic ones last 1.5–4 s): else ``leg_movement``;
+    4. within leg-movement length, a burst that continues a run of leg
+       movements spaced as periodic ones are (``recent_lms``: (onset s,
+       peak µV) of earlier LMs scored by the AASM rules, two or more chained
+       at 5–90 s) is part of the series, ``leg_movement_series``, unless it
+       is ``plm_cramp_peak_ratio`` (4) × stronger than they are. A live
+       decision cannot wait for the fourth LM that makes a series; the
+       night's record retracts the first ones once it is known
+       (:meth:`emgcramp.pipeline.Pipeline.analysis`). A lone twitch or
+       jerk before a cramp does not veto it (twitching often announces one);
+    5. mostly quiet inside (activity over less than half the time, a quarter
+       for clonic ones): ``sparse``;
+    6. otherwise a cramp: ``clonic`` when the 0.1-s envelope rises and
+       relaxes at least 3 times at ≥ 0.25 Hz, else ``tonic``.
+
+    Past 10 s nothing is a leg movement: sustained, near-continuous activity
+    is what tells a cramp from an LM series.
     """
     if c.duration_s < cfg.min_duration_s:
         return "", "short"
@@ -226,7 +246,8 @@ def judge(c: Candidate, cfg: DetectorConfig, recent_bursts: list[float]) -> tupl
         need = cfg.sustained_min_peak_ratio if c.duration_s >= cfg.sustained_s else cfg.short_min_peak_ratio
         if c.peak_uv < need * c.rest_uv:
             return "", "leg_movement"
-        if _in_series(c.onset_s, recent_bursts, cfg):
+        chain = _series_chain(c.onset_s, recent_lms, cfg)
+        if len(chain) >= 2 and c.peak_uv < cfg.plm_cramp_peak_ratio * float(np.median(chain)):
             return "", "leg_movement_series"
     rate = c.rises / max(c.duration_s, 1e-9)
     clonic = c.rises >= cfg.clonic_min_rises and rate >= cfg.clonic_min_rate_hz
@@ -235,17 +256,18 @@ def judge(c: Candidate, cfg: DetectorConfig, recent_bursts: list[float]) -> tupl
     return ("clonic" if clonic else "tonic"), ""
 
 
-def _in_series(onset_s: float, recent_bursts: list[float], cfg: DetectorConfig) -> bool:
-    """True when at least two earlier bursts chain to ``onset_s`` at PLM spacing."""
-    chained, t = 0, onset_s
-    for b in sorted(recent_bursts, reverse=True):
-        gap = t - b
+def _series_chain(onset_s: float, recent_lms: list[tuple[float, float]], cfg: DetectorConfig) -> list[float]:
+    """Peaks (µV) of the earlier LMs that chain back from ``onset_s`` at PLM spacing."""
+    peaks, t = [], onset_s
+    for on, peak in sorted(recent_lms, reverse=True):
+        gap = t - on
         if gap < cfg.lm_min_interval_s:
             continue
         if gap > cfg.lm_series_window_s:
             break
-        chained, t = chained + 1, b
-    return chained >= 2
+        peaks.append(peak)
+        t = on
+    return peaks
 
 
 @njit(cache=True)
@@ -529,13 +551,13 @@ class Detector:
             duty=float(min(row[C_SHORT_ACT] / span, 1.0)), rises=int(row[C_RISES]),
             motion=float(row[C_MOTION] / n), flat=float(row[C_FLAT] / n), closed_by=float(row[C_REASON]))
 
-    def _prior_movements(self, c: Candidate) -> list[float]:
-        """Onsets of the leg movements before ``c`` that may chain it into a PLM series.
+    def _prior_movements(self, c: Candidate) -> list[tuple[float, float]]:
+        """(onset s, peak µV) of the leg movements before ``c`` that may chain it into a PLM series.
 
         None when a pre-cramp warning led into it: rising tension crosses the
         LM level again and again, but periodic movements rise from rest.
         """
-        return [] if self.watch.announced(c.onset_s) else self.moves.prior_onsets(c.onset_s)
+        return [] if self.watch.announced(c.onset_s) else self.moves.prior(c.onset_s)
 
     def _episode(self, row: np.ndarray) -> Episode | None:
         c = self._candidate(row)

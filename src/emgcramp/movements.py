@@ -144,8 +144,8 @@ class MovementScorer:
         return LegMovement(round(float(on), 3), round(float(off), 3), float(row[R_PEAK]), float(row[R_REST]), self.channel,
                            bool(ok))
 
-    def prior_onsets(self, before_s: float) -> list[float]:
-        """Onsets (s) of LMs that ended by ``before_s``, within two series windows of it, oldest first.
+    def prior(self, before_s: float) -> list[tuple[float, float]]:
+        """(onset s, peak µV) of LMs that ended by ``before_s``, within two series windows of it, oldest first.
 
         Only finished LMs count, so the answer does not depend on how the
         signal was cut into blocks.
@@ -155,7 +155,7 @@ class MovementScorer:
             if before_s - m.onset_s > 2 * self.cfg.lm_series_window_s:
                 break
             if m.is_lm and m.offset_s <= before_s:
-                out.append(m.onset_s)
+                out.append((m.onset_s, m.peak_uv))
         return out[::-1]
 
 

@@ -126,10 +126,20 @@ class Pipeline:
         return episodes + self._close_all()
 
     def analysis(self, episodes: list[Episode]) -> "Analysis":
-        """What the signal so far comes to, given the episodes it gave."""
-        return Analysis(episodes, self.fs, self.channel_names, self.samples_seen / self.fs, list(self.notches or []),
-                        self.quality(), self.rejected(), self.lookalikes(), self.movements(episodes),
-                        self.warnings())
+        """What the signal so far comes to, given the episodes it gave.
+
+        A short cramp that the series scoring finds inside a PLM series is
+        retracted here: it was judged before the rest of the series had come
+        (live, its alert has gone out; the night's record drops it).
+        """
+        moves = self.movements(episodes)
+        kept = [e for e in episodes if "plm_series" not in e.flags]
+        retracted = [(e.onset_s, e.offset_s, "leg_movement_series") for e in episodes if "plm_series" in e.flags]
+        rejected = self.rejected()
+        if retracted:
+            rejected["leg_movement_series"] = rejected.get("leg_movement_series", 0) + len(retracted)
+        return Analysis(kept, self.fs, self.channel_names, self.samples_seen / self.fs, list(self.notches or []),
+                        self.quality(), rejected, sorted(self.lookalikes() + retracted), moves, self.warnings())
 
     def _check_finite(self, x: np.ndarray, t0: int) -> None:
         if np.isfinite(x).all():
@@ -165,17 +175,17 @@ class Pipeline:
         """Leg movements of the night, PLM series numbered.
 
         Channels of one leg are merged: overlapping stretches are one
-        movement. Cramps longer than an LM end a series. A shorter cramp that
-        turns out to sit inside a series is flagged ``plm_series``: it was
-        judged before the rest of the series had come.
+        movement. Cramps longer than an LM end a series; a shorter one that
+        turns out to be one of a series' movements, and no more than
+        ``plm_cramp_peak_ratio`` × as strong as the others, is flagged
+        ``plm_series``.
         """
         cfg = self.config.detector
         per_channel = [d.moves.movements for d in self._detectors]
         merged = per_channel[0] if len(per_channel) == 1 else merge_channels(per_channel, cfg)
         moves = score_series(merged, cfg, [(e.onset_s, e.offset_s) for e in episodes if e.duration_s > cfg.lm_max_s])
-        in_series = [(m.onset_s, m.offset_s) for m in moves if m.series]
         for e in episodes:
-            if "plm_series" not in e.flags and any(a < e.offset_s and e.onset_s < b for a, b in in_series):
+            if e.duration_s <= cfg.lm_max_s and "plm_series" not in e.flags and _among_series(e, moves, cfg):
                 e.flags.append("plm_series")
         return moves
 
@@ -199,6 +209,15 @@ class Pipeline:
             for k, v in d.rejected.items():
                 total[k] = total.get(k, 0) + v
         return total
+
+
+def _among_series(e: Episode, moves: list[LegMovement], cfg: DetectorConfig) -> bool:
+    """True when ``e`` is one of a PLM series' movements, no more than ``plm_cramp_peak_ratio`` × as strong."""
+    mine = [m for m in moves if m.series and m.onset_s < e.offset_s and e.onset_s < m.offset_s]
+    if not mine:
+        return False
+    others = [m.peak_uv for m in moves if m.series == mine[0].series and m not in mine]
+    return not others or e.peak_intensity < cfg.plm_cramp_peak_ratio * float(np.median(others))
 
 
 @dataclass

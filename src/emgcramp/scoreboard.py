@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from emgcramp.blocks import Block
-from emgcramp.detect import Episode
+from emgcramp.detect import DetectorConfig, Episode
+from emgcramp.movements import LegMovement, score_series
 from emgcramp.pipeline import run_blocks
 from emgcramp.scenarios import scenario
 from emgcramp.score import match
@@ -26,6 +27,7 @@ from emgcramp.synth import NightGenerator, NightSpec, TruthEvent
 
 OFFLINE_BLOCK_S = 60.0
 LIVE_BLOCK_S = 0.1
+LM_ONSET_TOL_S = 1.0
 
 
 @dataclass
@@ -44,6 +46,9 @@ class NightScore:
     offset_errors_s: list[float]
     false_alarm_causes: Counter = field(default_factory=Counter)
     live_agrees: bool = True
+    movements: dict = field(default_factory=dict)  # see score_movements
+    warning_leads_s: list[float] = field(default_factory=list)  # of matched cramps that had a true warning
+    warnings: dict = field(default_factory=dict)  # true, found, false
 
 
 def _blocks(spec: NightSpec, block_s: float) -> Iterator[Block]:
@@ -59,11 +64,46 @@ def _cause(e: Episode, events: list[TruthEvent]) -> str:
     return kind
 
 
+def _near(t: float, onsets: list[float], tol: float = LM_ONSET_TOL_S) -> bool:
+    return any(abs(t - o) <= tol for o in onsets)
+
+
+def score_movements(truth_events: list[TruthEvent], moves: list[LegMovement], hours: float) -> dict:
+    """LM and PLM detection against the truth's movements, matched by onset (±1 s).
+
+    True LMs are the planned leg movements and position changes of 0.5–10 s;
+    true PLMs are those the AASM series rules put in a series.
+    """
+    cfg = DetectorConfig()
+    true_lm = [LegMovement(e.onset_s, e.offset_s, e.amplitude_uv, 0.0) for e in truth_events
+               if e.kind in ("leg_movement", "position_change") and cfg.lm_min_s <= e.offset_s - e.onset_s <= cfg.lm_max_s]
+    cramps = [(e.onset_s, e.offset_s) for e in truth_events if e.is_cramp and e.offset_s - e.onset_s > cfg.lm_max_s]
+    true_lm = score_series(true_lm, cfg, cramps)
+    true_plm = [m.onset_s for m in true_lm if m.series]
+    found = [m.onset_s for m in moves if m.is_lm]
+    found_plm = [m.onset_s for m in moves if m.is_lm and m.series]
+    return {"lm_true": len(true_lm), "lm_found": sum(_near(m.onset_s, found) for m in true_lm),
+            "plm_true": len(true_plm), "plm_found": sum(_near(t, found_plm) for t in true_plm),
+            "plm_detected": len(found_plm), "plm_detected_true": sum(_near(t, true_plm) for t in found_plm),
+            "plmi_true": len(true_plm) / hours, "plmi_detected": len(found_plm) / hours}
+
+
+def _score_warnings(truth_events: list[TruthEvent], warnings: list) -> dict:
+    true = [e for e in truth_events if e.kind == "warning"]
+
+    def hits(w, e):
+        return w.onset_s < e.offset_s + 2.0 and e.onset_s < w.offset_s
+
+    return {"true": len(true), "found": sum(any(hits(w, e) for w in warnings) for e in true),
+            "false": sum(not any(hits(w, e) for e in true) for w in warnings)}
+
+
 def score_night(name: str, hours: float, seed: int, live: bool = True) -> NightScore:
     """Run one scenario night offline (and live) and score it."""
     spec = scenario(name, hours, seed)
     truth_events = NightGenerator(spec).events
-    offline = run_blocks(_blocks(spec, OFFLINE_BLOCK_S), spec.fs, ["calf"]).episodes
+    analysis = run_blocks(_blocks(spec, OFFLINE_BLOCK_S), spec.fs, ["calf"])
+    offline = analysis.episodes
     agrees = True
     if live:
         live_eps = run_blocks(_blocks(spec, LIVE_BLOCK_S), spec.fs, ["calf"]).episodes
@@ -72,8 +112,12 @@ def score_night(name: str, hours: float, seed: int, live: bool = True) -> NightS
     sc = match([(t.onset_s, t.offset_s, t.kind) for t in truth], [(e.onset_s, e.offset_s, e.kind) for e in offline])
     matched = {j for _, j in sc.pairs}
     causes = Counter(_cause(e, truth_events) for j, e in enumerate(offline) if j not in matched)
+    warned = {round(e.onset_s, 3) for i, e in enumerate(truth_events)
+              if e.is_cramp and i and truth_events[i - 1].kind == "warning"}
+    leads = [offline[j].warning_lead_s or 0.0 for i, j in sc.pairs if round(truth[i].onset_s, 3) in warned]
     return NightScore(name, seed, hours, len(truth), sc.tp, sc.fn, sc.fp, sc.kind_correct, sc.onset_errors_s,
-                      sc.offset_errors_s, causes, agrees)
+                      sc.offset_errors_s, causes, agrees, score_movements(truth_events, analysis.movements, hours),
+                      leads, _score_warnings(truth_events, analysis.warnings))
 
 
 def summarize(rows: list[NightScore]) -> dict:
@@ -94,6 +138,45 @@ def summarize(rows: list[NightScore]) -> dict:
             "offset_median_s": pct(off, 50), "offset_p90_s": pct(off, 90),
             "kind_accuracy": sum(r.kind_correct for r in rows) / tp if tp else float("nan"),
             "live_agrees": all(r.live_agrees for r in rows), "false_alarm_causes": dict(causes)}
+
+
+def summarize_movements(rows: list[NightScore]) -> dict:
+    """Pool nights: LM and PLM sensitivity and precision, PLM index, warnings found and lead times (s)."""
+    m = Counter()
+    for r in rows:
+        m.update(r.movements)
+    w = Counter()
+    for r in rows:
+        w.update(r.warnings)
+    hours = sum(r.hours for r in rows)
+    leads = [x for r in rows for x in r.warning_leads_s]
+
+    def ratio(a, b):
+        return a / b if b else float("nan")
+
+    return {"lm_sensitivity": ratio(m["lm_found"], m["lm_true"]),
+            "plm_sensitivity": ratio(m["plm_found"], m["plm_true"]),
+            "plm_precision": ratio(m["plm_detected_true"], m["plm_detected"]),
+            "plmi_true": ratio(m["plmi_true"], len(rows)), "plmi_detected": ratio(m["plmi_detected"], len(rows)),
+            "warnings_true": w["true"], "warnings_found": w["found"], "false_warnings_per_h": ratio(w["false"], hours),
+            "cramps_warned": len(leads), "lead_announced": sum(x > 0 for x in leads),
+            "lead_p10_s": float(np.percentile(leads, 10)) if leads else float("nan"),
+            "lead_median_s": float(np.median(leads)) if leads else float("nan"),
+            "lead_p90_s": float(np.percentile(leads, 90)) if leads else float("nan")}
+
+
+def movement_table(by_scenario: dict[str, dict], overall: dict) -> list[str]:
+    """Leg movements, PLM series and warnings as Markdown lines."""
+    lines = ["| scenario | LM found | PLM found | PLM precision | PLM index true / found (per h) | "
+             "warnings found | false warnings / h | warned cramps announced | lead p10 / median / p90 s |",
+             "|" + "---|" * 9]
+    for name, s in [*by_scenario.items(), ("**all**", overall)]:
+        lines.append(
+            f"| {name} | {s['lm_sensitivity']:.3f} | {s['plm_sensitivity']:.3f} | {s['plm_precision']:.3f} | "
+            f"{s['plmi_true']:.1f} / {s['plmi_detected']:.1f} | {s['warnings_found']}/{s['warnings_true']} | "
+            f"{s['false_warnings_per_h']:.3f} | {s['lead_announced']}/{s['cramps_warned']} | "
+            f"{s['lead_p10_s']:.1f} / {s['lead_median_s']:.1f} / {s['lead_p90_s']:.1f} |")
+    return lines
 
 
 def markdown_table(by_scenario: dict[str, dict], overall: dict) -> list[str]:
