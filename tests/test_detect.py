@@ -144,11 +144,12 @@ def test_judge_rules(kw, expected):
 def test_judge_short_burst_after_a_movement_is_a_series():
     cfg = DetectorConfig()
     c = cand(offset_s=106.0)  # 6 s, peak 200 µV
-    assert judge(c, cfg, [(30.0, 100.0), (60.0, 80.0)]) == ("", "leg_movement_series")
-    assert judge(c, cfg, [(30.0, 40.0), (60.0, 40.0)]) == ("tonic", "")  # 5 × the series' movements: a cramp
-    assert judge(c, cfg, [(60.0, 100.0)]) == ("tonic", "")  # one twitch before: no series
-    assert judge(c, cfg, [(1.0, 100.0), (4.0, 100.0)]) == ("tonic", "")  # over 90 s before: too far
-    assert judge(c, cfg, [(40.0, 100.0), (97.0, 100.0)]) == ("tonic", "")  # 3 s before: not PLM spacing
+    assert judge(c, cfg, [(30.0, 100.0, 4.0), (60.0, 80.0, 3.0)]) == ("", "leg_movement_series")
+    assert judge(c, cfg, [(30.0, 40.0, 4.0), (60.0, 40.0, 3.0)]) == ("tonic", "")  # 5 × as strong: a cramp
+    assert judge(c, cfg, [(30.0, 100.0, 1.0), (60.0, 80.0, 2.0)]) == ("tonic", "")  # 4 × as long: a cramp
+    assert judge(c, cfg, [(60.0, 100.0, 4.0)]) == ("tonic", "")  # one twitch before: no series
+    assert judge(c, cfg, [(1.0, 100.0, 4.0), (4.0, 100.0, 4.0)]) == ("tonic", "")  # over 90 s before: too far
+    assert judge(c, cfg, [(40.0, 100.0, 4.0), (97.0, 100.0, 4.0)]) == ("tonic", "")  # 3 s before: not PLM spacing
 
 
 def test_rising_tension_before_a_cramp_does_not_move_its_onset():

@@ -60,7 +60,8 @@ def _parser() -> argparse.ArgumentParser:
                        description="Stream a recording through the detector and list its cramps.")
     a.add_argument("file", help="recording: .edf/.bdf, .csv/.tsv/.txt, .npy, .wav or a monitor night folder; "
                                 "a folder of recordings or a quoted glob analyses them all (--jobs)")
-    a.add_argument("--channel", help="channel name or 0-based index (default: the first)")
+    a.add_argument("--channel", help="channel name or 0-based index (default: the first); 'all' or NAME,NAME "
+                                     "for several muscles of one leg (a channel named TA/tib… is the tibialis)")
     a.add_argument("--fs", type=float, metavar="HZ", help="sampling rate, for files that do not carry one")
     a.add_argument("--scale", type=float, metavar="UV",
                    help="µV per file unit for NPY, WAV and unit-less text columns (default 1: values are µV)")
@@ -88,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--ble", metavar="NAME|ADDR", help="BLE sensor by address, name prefix, or 'auto' (by service)")
     src.add_argument("--replay", metavar="FILE", help="play a recording through the live path")
     m.add_argument("--speed", type=float, default=1.0, help="replay speed, × real time (0: as fast as possible)")
-    m.add_argument("--channel", help="replay: channel name or index")
+    m.add_argument("--channel", help="replay: channel name or index, 'all' or NAME,NAME")
     m.add_argument("--ascii", action="store_true", help="serial sends text lines of numbers (needs --fs, --scale)")
     m.add_argument("--fs", type=float, metavar="HZ", help="sampling rate of --ascii lines or a replayed NPY")
     m.add_argument("--scale", type=float, metavar="UV", help="µV per count of --ascii lines or NPY/WAV values")

@@ -48,7 +48,8 @@ import numpy as np
 from numba import njit
 from scipy import signal
 
-from emgcramp.movements import MovementScorer
+from emgcramp.movements import MovementScorer, like_series
+from emgcramp.muscles import LevelHistory
 from emgcramp.precramp import PreCrampWatch
 from emgcramp.trace import F_EPISODE, F_FLAT, F_MOTION, N_TRACE, T_BIN, T_ENV, T_ENV_S, T_FLAGS, T_REST
 
@@ -114,8 +115,14 @@ class DetectorConfig:
     lm_off_delta_uv: float = 2.0
     lm_end_quiet_s: float = 0.5
     plm_min_count: int = 4
-    # A short burst this many times stronger than the LMs of its series is a cramp among them.
+    # A short burst this many times stronger, or longer, than the LMs of its series is a cramp among them.
     plm_cramp_peak_ratio: float = 4.0
+    plm_cramp_duration_ratio: float = 2.0
+    # Several muscles (emgcramp.muscles): involved at involve_ratio × own rest; tibialis co-active
+    # at coactive_ratio × rest over the first 2 s; a voluntary plantar flexion lasts at most voluntary_max_s.
+    involve_ratio: float = 3.0
+    coactive_ratio: float = 2.0
+    voluntary_max_s: float = 15.0
     # Pre-cramp watch (emgcramp.precramp): tension ≥ warn_ratio × rest over most of a window.
     warn_ratio: float = 1.5
     warn_delta_uv: float = 2.0
@@ -158,6 +165,7 @@ class Episode:
         flags: quality notes (``max_length``, ``open_at_end``, ``motion``).
         warning_lead_s: when a pre-cramp warning announced it, how long
             before the onset that warning began (s).
+        muscles: the channels involved (several on a multi-muscle recording).
     """
 
     onset_s: float
@@ -172,6 +180,7 @@ class Episode:
     pct_mvc: float | None = None
     flags: list[str] = field(default_factory=list)
     warning_lead_s: float | None = None
+    muscles: list[str] = field(default_factory=list)
 
     @property
     def peak_x_rest(self) -> float:
@@ -207,7 +216,7 @@ class Candidate:
         return self.offset_s - self.onset_s
 
 
-def judge(c: Candidate, cfg: DetectorConfig, recent_lms: list[tuple[float, float]]) -> tuple[str, str]:
+def judge(c: Candidate, cfg: DetectorConfig, recent_lms: list[tuple[float, float, float]]) -> tuple[str, str]:
     """Decide what a candidate is: ``("tonic"|"clonic", "")`` or ``("", reason)``.
 
     The rules, in order (durations in s, levels × the rest level):
@@ -221,9 +230,10 @@ def judge(c: Candidate, cfg: DetectorConfig, recent_lms: list[tuple[float, float
        (periodic ones last 1.5–4 s): else ``leg_movement``;
     4. within leg-movement length, a burst that continues a run of leg
        movements spaced as periodic ones are (``recent_lms``: (onset s,
-       peak µV) of earlier LMs scored by the AASM rules, two or more chained
-       at 5–90 s) is part of the series, ``leg_movement_series``, unless it
-       is ``plm_cramp_peak_ratio`` (4) × stronger than they are. A live
+       peak µV, duration s) of earlier LMs scored by the AASM rules, two or
+       more chained at 5–90 s) is part of the series,
+       ``leg_movement_series``, unless it is 4 × stronger or 2 × longer
+       than they are (:func:`emgcramp.movements.like_series`). A live
        decision cannot wait for the fourth LM that makes a series; the
        night's record retracts the first ones once it is known
        (:meth:`emgcramp.pipeline.Pipeline.analysis`). A lone twitch or
@@ -247,7 +257,7 @@ def judge(c: Candidate, cfg: DetectorConfig, recent_lms: list[tuple[float, float
         if c.peak_uv < need * c.rest_uv:
             return "", "leg_movement"
         chain = _series_chain(c.onset_s, recent_lms, cfg)
-        if len(chain) >= 2 and c.peak_uv < cfg.plm_cramp_peak_ratio * float(np.median(chain)):
+        if len(chain) >= 2 and like_series(c.peak_uv, c.duration_s, chain, cfg):
             return "", "leg_movement_series"
     rate = c.rises / max(c.duration_s, 1e-9)
     clonic = c.rises >= cfg.clonic_min_rises and rate >= cfg.clonic_min_rate_hz
@@ -256,18 +266,19 @@ def judge(c: Candidate, cfg: DetectorConfig, recent_lms: list[tuple[float, float
     return ("clonic" if clonic else "tonic"), ""
 
 
-def _series_chain(onset_s: float, recent_lms: list[tuple[float, float]], cfg: DetectorConfig) -> list[float]:
-    """Peaks (µV) of the earlier LMs that chain back from ``onset_s`` at PLM spacing."""
-    peaks, t = [], onset_s
-    for on, peak in sorted(recent_lms, reverse=True):
+def _series_chain(onset_s: float, recent_lms: list[tuple[float, float, float]],
+                  cfg: DetectorConfig) -> list[tuple[float, float]]:
+    """(peak µV, duration s) of the earlier LMs that chain back from ``onset_s`` at PLM spacing."""
+    chain, t = [], onset_s
+    for on, peak, dur in sorted(recent_lms, reverse=True):
         gap = t - on
         if gap < cfg.lm_min_interval_s:
             continue
         if gap > cfg.lm_series_window_s:
             break
-        peaks.append(peak)
+        chain.append((peak, dur))
         t = on
-    return peaks
+    return chain
 
 
 @njit(cache=True)
@@ -455,6 +466,7 @@ class Detector:
         self.lookalikes: list[tuple[float, float, str]] = []  # (onset s, offset s, reason) of rejected bursts
         self.moves = MovementScorer(self.rate, self.cfg, channel, origin_s)
         self.watch = PreCrampWatch(self.rate, self.cfg, channel, origin_s)
+        self.levels = LevelHistory(self.rate, self.cfg.max_duration_s + 60.0, origin_s)
         self._params = self._make_params()
         wl, ws = int(self._params[_P_WL]), int(self._params[_P_WS])
         self._S = np.zeros(_N_STATE)
@@ -507,6 +519,8 @@ class Detector:
                      self._ring_l, self._ring_s, self._ring_lf, self._hist, out, trace, flush)
         self.moves.process(trace)
         self.watch.process(trace)
+        rest = trace[:, T_REST]
+        self.levels.push(np.where(rest > 0, trace[:, T_ENV] / np.where(rest > 0, rest, 1.0), np.nan))
         return [e for e in (self._episode(row) for row in out[:n]) if e is not None]
 
     @property
@@ -551,8 +565,8 @@ class Detector:
             duty=float(min(row[C_SHORT_ACT] / span, 1.0)), rises=int(row[C_RISES]),
             motion=float(row[C_MOTION] / n), flat=float(row[C_FLAT] / n), closed_by=float(row[C_REASON]))
 
-    def _prior_movements(self, c: Candidate) -> list[tuple[float, float]]:
-        """(onset s, peak µV) of the leg movements before ``c`` that may chain it into a PLM series.
+    def _prior_movements(self, c: Candidate) -> list[tuple[float, float, float]]:
+        """(onset s, peak µV, duration s) of the leg movements before ``c`` that may chain it into a PLM series.
 
         None when a pre-cramp warning led into it: rising tension crosses the
         LM level again and again, but periodic movements rise from rest.
@@ -579,4 +593,4 @@ class Detector:
                        peak_intensity=c.peak_uv, mean_intensity=c.mean_uv, rest_uv=c.rest_uv,
                        channel=self.channel, duty=c.duty,
                        pct_mvc=100.0 * c.peak_uv / mvc if mvc else None, flags=flags,
-                       warning_lead_s=self.watch.link(round(c.onset_s, 3)))
+                       warning_lead_s=self.watch.link(round(c.onset_s, 3)), muscles=[self.channel])

@@ -144,8 +144,8 @@ class MovementScorer:
         return LegMovement(round(float(on), 3), round(float(off), 3), float(row[R_PEAK]), float(row[R_REST]), self.channel,
                            bool(ok))
 
-    def prior(self, before_s: float) -> list[tuple[float, float]]:
-        """(onset s, peak µV) of LMs that ended by ``before_s``, within two series windows of it, oldest first.
+    def prior(self, before_s: float) -> list[tuple[float, float, float]]:
+        """(onset s, peak µV, duration s) of LMs that ended by ``before_s``, within two series windows, oldest first.
 
         Only finished LMs count, so the answer does not depend on how the
         signal was cut into blocks.
@@ -155,8 +155,22 @@ class MovementScorer:
             if before_s - m.onset_s > 2 * self.cfg.lm_series_window_s:
                 break
             if m.is_lm and m.offset_s <= before_s:
-                out.append((m.onset_s, m.peak_uv))
+                out.append((m.onset_s, m.peak_uv, m.duration_s))
         return out[::-1]
+
+
+def like_series(peak_uv: float, duration_s: float, others: list[tuple[float, float]], cfg: DetectorConfig) -> bool:
+    """True when a burst is of a kind with the movements of a series (``others``: (peak µV, duration s)).
+
+    Periodic movements are stereotyped; a cramp among them stands out by
+    strength (``plm_cramp_peak_ratio`` × their median peak) or length
+    (``plm_cramp_duration_ratio`` × their median duration).
+    """
+    if not others:
+        return True
+    peaks, durs = np.array(others, dtype=float).T
+    return bool(peak_uv < cfg.plm_cramp_peak_ratio * np.median(peaks)
+                and duration_s < cfg.plm_cramp_duration_ratio * np.median(durs))
 
 
 def score_series(movements: Iterable[LegMovement], cfg: DetectorConfig,

@@ -18,7 +18,8 @@ from emgcramp.detect import Detector, DetectorConfig, Episode
 from emgcramp.dsp import DEFAULT_BAND_HZ, DEFAULT_ENV_RATE_HZ, EmgFilter, detect_mains, mains_harmonics
 from emgcramp.errors import InputError
 from emgcramp.io.base import check_fs
-from emgcramp.movements import LegMovement, lm_summary, merge_channels, score_series
+from emgcramp.movements import LegMovement, like_series, lm_summary, merge_channels, score_series
+from emgcramp.muscles import MuscleJudge, is_tibialis
 from emgcramp.precramp import CrampWarning
 
 MIN_SECONDS = 2.0
@@ -58,6 +59,7 @@ class Pipeline:
         self._detectors: list[Detector] = []
         self._origin = 0
         self._warnings_taken: dict[int, int] = {}
+        self._muscles = MuscleJudge(self.channel_names, self.config.detector) if len(self.channel_names) > 1 else None
         self.gaps = 0
 
     def _fixed_notches(self) -> list[float] | None:
@@ -115,10 +117,15 @@ class Pipeline:
         episodes = []
         for c, det in enumerate(self._detectors):
             episodes += det.process(bins.ms[:, c], bins.mean[:, c], bins.stuck[:, c])
+        if self._muscles is not None:
+            episodes = self._muscles.settle(episodes, self._detectors)
         return sorted(episodes, key=lambda e: e.onset_s)
 
     def _close_all(self) -> list[Episode]:
-        return sorted((e for d in self._detectors for e in d.finish()), key=lambda e: e.onset_s)
+        episodes = [e for d in self._detectors for e in d.finish()]
+        if self._muscles is not None:
+            episodes = self._muscles.settle(episodes, self._detectors, final=True)
+        return sorted(episodes, key=lambda e: e.onset_s)
 
     def finish(self) -> list[Episode]:
         """End of signal: close open episodes and return them."""
@@ -156,11 +163,14 @@ class Pipeline:
         onset (s) of a pre-cramp warning under way, else ``None``.
         """
         out = []
+        now_s = self.samples_seen / self.fs
         for d in self._detectors:
             c = d.open_candidate()
+            kind = d.would_be_cramp(c) if c else ""
+            if kind and self._muscles is not None:
+                kind = self._muscles.live_kind(kind, d.channel, c.onset_s, now_s, self._detectors)
             out.append({"channel": d.channel, "level_uv": d.level_uv, "rest_uv": d.rest_uv,
-                        "open": c, "kind": d.would_be_cramp(c) if c else "",
-                        "warning_since": d.watch.open_since()})
+                        "open": c, "kind": kind, "warning_since": d.watch.open_since()})
         return out
 
     def quality(self) -> dict[str, dict[str, float]]:
@@ -169,19 +179,22 @@ class Pipeline:
 
     def lookalikes(self) -> list[tuple[float, float, str]]:
         """Rejected bursts as (onset s, offset s, reason), in time order."""
-        return sorted(x for d in self._detectors for x in d.lookalikes)
+        extra = self._muscles.lookalikes if self._muscles is not None else []
+        return sorted([x for d in self._detectors for x in d.lookalikes] + extra)
 
     def movements(self, episodes: list[Episode]) -> list[LegMovement]:
         """Leg movements of the night, PLM series numbered.
 
-        Channels of one leg are merged: overlapping stretches are one
-        movement. Cramps longer than an LM end a series; a shorter one that
-        turns out to be one of a series' movements, and no more than
-        ``plm_cramp_peak_ratio`` × as strong as the others, is flagged
+        With a tibialis channel, that is the one scored (as the AASM rules
+        ask); otherwise the channels of the leg are merged, overlapping
+        stretches being one movement. Cramps longer than an LM end a series; a shorter one that
+        turns out to be one of a series' movements, and of a kind with the
+        others (:func:`~emgcramp.movements.like_series`), is flagged
         ``plm_series``.
         """
         cfg = self.config.detector
-        per_channel = [d.moves.movements for d in self._detectors]
+        scored = [d for d in self._detectors if is_tibialis(d.channel)] or self._detectors
+        per_channel = [d.moves.movements for d in scored]
         merged = per_channel[0] if len(per_channel) == 1 else merge_channels(per_channel, cfg)
         moves = score_series(merged, cfg, [(e.onset_s, e.offset_s) for e in episodes if e.duration_s > cfg.lm_max_s])
         for e in episodes:
@@ -205,19 +218,20 @@ class Pipeline:
     def rejected(self) -> dict[str, int]:
         """Counts of candidates rejected as look-alikes or artefacts, by reason."""
         total: dict[str, int] = {}
-        for d in self._detectors:
-            for k, v in d.rejected.items():
+        extra = [self._muscles.rejected] if self._muscles is not None else []
+        for counts in [d.rejected for d in self._detectors] + extra:
+            for k, v in counts.items():
                 total[k] = total.get(k, 0) + v
         return total
 
 
 def _among_series(e: Episode, moves: list[LegMovement], cfg: DetectorConfig) -> bool:
-    """True when ``e`` is one of a PLM series' movements, no more than ``plm_cramp_peak_ratio`` × as strong."""
+    """True when ``e`` is one of a PLM series' movements and of a kind with the others."""
     mine = [m for m in moves if m.series and m.onset_s < e.offset_s and e.onset_s < m.offset_s]
     if not mine:
         return False
-    others = [m.peak_uv for m in moves if m.series == mine[0].series and m not in mine]
-    return not others or e.peak_intensity < cfg.plm_cramp_peak_ratio * float(np.median(others))
+    others = [(m.peak_uv, m.duration_s) for m in moves if m.series == mine[0].series and m not in mine]
+    return like_series(e.peak_intensity, e.duration_s, others, cfg)
 
 
 @dataclass

@@ -36,9 +36,9 @@ def _monitor_source(args: argparse.Namespace):
         from emgcramp.sources.replay import ReplaySource
 
         rec = open_recording(args.replay, args.fs, args.scale)
-        ch = rec.channel_index(args.channel)
+        chs = rec.channel_indices(args.channel)
         check_fs(rec.fs)
-        return ReplaySource(rec, [ch], args.speed), [rec.channel_names[ch]]
+        return ReplaySource(rec, chs, args.speed), [rec.channel_names[c] for c in chs]
     if args.ble:
         from emgcramp.sources.ble import BleSource
 

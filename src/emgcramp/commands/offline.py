@@ -38,13 +38,13 @@ def analyze_file(path: str, args: argparse.Namespace, channel: str | None = None
     from emgcramp.io.base import check_fs
 
     with open_recording(path, args.fs, getattr(args, "scale", None)) as rec:
-        ch = rec.channel_index(channel)
+        chs = rec.channel_indices(channel)
         fs = check_fs(rec.fs)
         from emgcramp.pipeline import run_blocks  # numba and scipy load only for a usable input
 
         progress = _Progress(rec.n_samples, fs, not getattr(args, "no_progress", False))
         try:
-            result = run_blocks(rec.blocks([ch], int(CHUNK_S * fs)), fs, [rec.channel_names[ch]],
+            result = run_blocks(rec.blocks(chs, int(CHUNK_S * fs)), fs, [rec.channel_names[c] for c in chs],
                                 detector_config(args), progress)
         finally:
             progress.close()
@@ -107,12 +107,13 @@ def _write_annotated_copy(args: argparse.Namespace, episodes, start) -> None:
     from emgcramp.io.edf import write_edf
 
     with open_recording(args.file, args.fs, getattr(args, "scale", None)) as rec:
-        ch = rec.channel_index(args.channel)
+        chs = rec.channel_indices(args.channel)
         if rec.fs != int(rec.fs):
             raise InputError(f"--edf-out needs a whole-number sampling rate, not {rec.fs:g} Hz")
-        notes = [(e.onset_s, e.duration_s, f"cramp:{e.kind} peak {e.peak_intensity:.0f} uV") for e in episodes]
-        blocks = (b.samples for b in rec.blocks([ch], int(CHUNK_S * rec.fs)))
-        write_edf(args.edf_out, rec.fs, [rec.channel_names[ch]], blocks, notes, start)
+        notes = [(e.onset_s, e.duration_s, f"cramp:{e.kind} peak {e.peak_intensity:.0f} uV"
+                  + (f" {'+'.join(e.muscles)}" if len(chs) > 1 else "")) for e in episodes]
+        blocks = (b.samples for b in rec.blocks(chs, int(CHUNK_S * rec.fs)))
+        write_edf(args.edf_out, rec.fs, [rec.channel_names[c] for c in chs], blocks, notes, start)
 
 
 def write_night(path: str, spec):
@@ -220,7 +221,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from emgcramp import report
 
     with open_recording(args.file, args.fs, args.scale) as rec:
-        ch = rec.channel_index(args.channel)
+        ch = rec.channel_indices(args.channel)[0]  # the timeline shows the first channel analysed
         fs = check_fs(rec.fs)
         view = report.night_view(rec.blocks([ch], int(CHUNK_S * fs)), fs, episodes)
     title = f"Night of {start:%Y-%m-%d}" if start else os.path.basename(args.file)

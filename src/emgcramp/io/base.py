@@ -60,6 +60,17 @@ class Recording:
                 return lowered.index(str(channel).lower())
         raise InputError(f"no channel {channel!r} in {self.path}; channels are: {', '.join(names)}")
 
+    def channel_indices(self, spec: str | int | None) -> list[int]:
+        """Channels by ``all``, a comma-separated list of names or indices, or one (default: the first)."""
+        if spec is None or isinstance(spec, int):
+            return [self.channel_index(spec)]
+        if str(spec).lower() == "all":
+            return list(range(len(self.channel_names)))
+        idx = [self.channel_index(part.strip()) for part in str(spec).split(",")]
+        if len(set(idx)) != len(idx):
+            raise InputError(f"--channel {spec}: a channel is named twice")
+        return idx
+
     def blocks(self, channels: list[int], chunk: int) -> Iterator[Block]:
         """Yield contiguous :class:`Block` s of ``chunk`` samples (µV)."""
         t0 = 0

@@ -12,7 +12,7 @@ from emgcramp.precramp import CrampWarning
 from emgcramp.io.secure import private_file
 
 COLUMNS = ["onset_s", "offset_s", "duration_s", "kind", "peak_intensity", "mean_intensity",
-           "channel", "onset_clock", "rest_uv", "peak_x_rest", "mean_x_rest", "pct_mvc", "duty", "flags", "warning_lead_s"]
+           "channel", "onset_clock", "rest_uv", "peak_x_rest", "mean_x_rest", "pct_mvc", "duty", "flags", "warning_lead_s", "muscles"]
 ACTIVITY_COLUMNS = ["onset_s", "offset_s", "duration_s", "kind", "channel", "onset_clock", "peak_uv", "rest_uv",
                     "plm_series", "level_x_rest", "twitches", "lead_s"]
 
@@ -26,7 +26,8 @@ def episode_row(e: Episode, start: datetime | None = None) -> dict[str, object]:
             "peak_x_rest": f"{e.peak_x_rest:.1f}", "mean_x_rest": f"{e.mean_x_rest:.1f}",
             "pct_mvc": "" if e.pct_mvc is None else f"{e.pct_mvc:.1f}", "duty": f"{e.duty:.2f}",
             "flags": ";".join(e.flags),
-            "warning_lead_s": "" if e.warning_lead_s is None else f"{e.warning_lead_s:.1f}"}
+            "warning_lead_s": "" if e.warning_lead_s is None else f"{e.warning_lead_s:.1f}",
+            "muscles": "+".join(e.muscles)}
 
 
 def _clock(start: datetime | None, t: float) -> str:
@@ -80,7 +81,8 @@ def episodes_from_rows(rows: list[dict[str, str]]) -> list[Episode]:
                     r.get("channel", ""), float(r.get("duty") or 1.0),
                     float(r["pct_mvc"]) if r.get("pct_mvc") else None,
                     [x for x in (r.get("flags") or "").split(";") if x],
-                    float(r["warning_lead_s"]) if r.get("warning_lead_s") else None) for r in rows]
+                    float(r["warning_lead_s"]) if r.get("warning_lead_s") else None,
+                    [x for x in (r.get("muscles") or "").split("+") if x]) for r in rows]
 
 
 def read_events_csv(path: str) -> list[Episode]:

@@ -1,0 +1,210 @@
+"""Several muscles of one leg: which were involved in a cramp, and what the others say.
+
+Calf sensors often carry 2–3 channels: the medial and lateral heads of the
+gastrocnemius (GM, GL), the soleus, and sometimes the tibialis anterior
+(TA), the antagonist on the shin. A channel is taken for the tibialis when
+its name says so (``TA``, ``tib…``); every other channel is a calf muscle.
+
+Each channel has its own detector, rest level and envelope. When a calf
+channel closes an episode, :class:`MuscleJudge` looks at every channel's
+envelope over the same time, each against its own rest level, and applies
+these rules (the physiology is in the docstring of :func:`verdict`):
+
+1. Calf episodes on several channels that overlap are one cramp record;
+   ``muscles`` lists the calf channels whose mean envelope over it reached
+   ``involve_ratio`` (3) × their rest level. A cramp may be confined to one
+   head while the other stays quiet.
+2. If the tibialis was active (≥ 3 × its rest) from the onset and through
+   at least half of the episode, it is a ``stretch`` (pulling the foot up,
+   or a voluntary movement with co-contraction), not a cramp.
+3. If the tibialis was co-active at the onset (≥ 2 × its rest over the
+   first 2 s), all calf channels were involved and it lasted at most
+   ``voluntary_max_s`` (15 s), it is ``voluntary`` (a plantar flexion).
+4. Otherwise a cramp. Tibialis activity that began after the onset is the
+   usual relief manoeuvre (stretching the calf): flagged ``stretched``.
+
+Without a tibialis channel, rules 2–4 cannot be told and only rule 1 runs.
+Episodes of the tibialis itself are not calf cramps; they are logged as
+look-alikes (``tibialis``) and its leg movements are the ones scored
+(the AASM rules were written for that muscle).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from emgcramp.detect import Detector, DetectorConfig, Episode
+
+_TIBIALIS = re.compile(r"(^|[^a-z])(ta|tib\w*)([^a-z]|$)", re.I)
+ONSET_WINDOW_S = 2.0
+
+
+def is_tibialis(name: str) -> bool:
+    """True for a channel named as the tibialis anterior (``TA``, ``tibialis``, ``L-TA`` …)."""
+    return bool(_TIBIALIS.search(name))
+
+
+class LevelHistory:
+    """The envelope as a multiple of rest, per detector bin, over the last ``seconds``.
+
+    A ring buffer: bins are pushed as they are computed and read back by
+    time (s from the recording start).
+    """
+
+    def __init__(self, rate: float, seconds: float, origin_s: float = 0.0):
+        self.rate, self.origin_s = float(rate), origin_s
+        self._ring = np.full(int(seconds * rate) + 1, np.nan)
+        self._n = 0  # bins pushed so far
+
+    def push(self, x_rest: np.ndarray) -> None:
+        """Append bins (envelope ÷ rest; NaN while rest is unknown)."""
+        x = x_rest[-len(self._ring):]
+        idx = (self._n + len(x_rest) - len(x) + np.arange(len(x))) % len(self._ring)
+        self._ring[idx] = x
+        self._n += len(x_rest)
+
+    def window(self, t0_s: float, t1_s: float) -> np.ndarray:
+        """Bins from ``t0_s`` to ``t1_s`` still held (NaN-free only where rest was known)."""
+        a = max(int(round((t0_s - self.origin_s) * self.rate)), self._n - len(self._ring), 0)
+        b = min(int(round((t1_s - self.origin_s) * self.rate)), self._n)
+        if b <= a:
+            return np.empty(0)
+        return self._ring[np.arange(a, b) % len(self._ring)]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the other channels say of a calf episode: ``reason`` (``""``: a cramp), muscles, flags."""
+
+    reason: str
+    muscles: tuple[str, ...]
+    flags: tuple[str, ...] = ()
+
+
+def _mean(x: np.ndarray) -> float:
+    x = x[np.isfinite(x)]
+    return float(x.mean()) if len(x) else 0.0
+
+
+def _frac(x: np.ndarray, level: float) -> float:
+    x = x[np.isfinite(x)]
+    return float((x >= level).mean()) if len(x) else 0.0
+
+
+def verdict(onset_s: float, offset_s: float, heads: dict[str, LevelHistory], tibialis: LevelHistory | None,
+            cfg: DetectorConfig, primary: str) -> Verdict:
+    """Judge a calf episode from ``onset_s`` to ``offset_s`` by all channels (see the module rules).
+
+    Physiology: a cramp is an involuntary discharge of one muscle; its
+    antagonist stays silent (reciprocal inhibition) until the person
+    stretches, and it may seize one head of the gastrocnemius alone. A
+    voluntary plantar flexion recruits both heads together, with some
+    co-contraction of the tibialis to steady the ankle. Pulling the foot up
+    to stretch the calf is tibialis work from the start.
+    """
+    involved = tuple(n for n, h in heads.items()
+                     if n == primary or _mean(h.window(onset_s, offset_s)) >= cfg.involve_ratio)
+    if tibialis is None:
+        return Verdict("", involved)
+    ta = tibialis.window(onset_s, offset_s)
+    coactive = _mean(tibialis.window(onset_s, onset_s + ONSET_WINDOW_S)) >= cfg.coactive_ratio
+    ta_active = _frac(ta, cfg.involve_ratio)
+    if coactive and ta_active >= 0.5:
+        return Verdict("stretch", involved)
+    if coactive and len(involved) == len(heads) and offset_s - onset_s <= cfg.voluntary_max_s:
+        return Verdict("voluntary", involved)
+    return Verdict("", involved, ("stretched",) if ta_active > 0.1 else ())
+
+
+class MuscleJudge:
+    """Cross-channel step of :class:`~emgcramp.pipeline.Pipeline` for recordings of several muscles.
+
+    :meth:`settle` takes the episodes the channel detectors closed and
+    returns cramp records once no other calf channel has an episode under
+    way that could join them.
+    """
+
+    def __init__(self, names: list[str], cfg: DetectorConfig):
+        self.names, self.cfg = list(names), cfg
+        self.tibialis = [i for i, n in enumerate(names) if is_tibialis(n)]
+        self.heads = [i for i in range(len(names)) if i not in self.tibialis]
+        self.rejected: dict[str, int] = {}
+        self.lookalikes: list[tuple[float, float, str]] = []
+        self._pending: list[Episode] = []
+
+    def settle(self, new: list[Episode], detectors: list[Detector], final: bool = False) -> list[Episode]:
+        """Add closed episodes; return the cramp records now complete, judged and merged."""
+        for e in new:
+            if e.channel in self._names_of(self.tibialis):
+                self._reject(e.onset_s, e.offset_s, "tibialis")
+            else:
+                self._pending.append(e)
+        self._pending.sort(key=lambda e: e.onset_s)
+        busy = [c.onset_s for i in self.heads if (c := detectors[i].open_candidate()) is not None]
+        out, keep = [], []
+        for group in _overlapping(self._pending):
+            if final or not busy or max(e.offset_s for e in group) < min(busy):
+                out += self._judge(group, detectors)
+            else:
+                keep += group
+        self._pending = keep
+        return out
+
+    def live_kind(self, kind: str, channel: str, onset_s: float, now_s: float, detectors: list[Detector]) -> str:
+        """The kind an episode under way on ``channel`` would be given now, all channels considered."""
+        if not kind or channel in self._names_of(self.tibialis):
+            return ""
+        v = self._verdict(onset_s, now_s, channel, detectors)
+        if v.reason:
+            return ""
+        if v.muscles and len(v.muscles) == len(self.heads) and now_s - onset_s <= self.cfg.voluntary_max_s \
+                and self.tibialis and self._coactive_at(onset_s, detectors):
+            return ""  # may yet prove voluntary: wait until it outlasts one
+        return kind
+
+    def _coactive_at(self, onset_s: float, detectors: list[Detector]) -> bool:
+        ta = detectors[self.tibialis[0]].levels.window(onset_s, onset_s + ONSET_WINDOW_S)
+        return _mean(ta) >= self.cfg.coactive_ratio
+
+    def _names_of(self, idx: list[int]) -> list[str]:
+        return [self.names[i] for i in idx]
+
+    def _verdict(self, onset_s: float, offset_s: float, primary: str, detectors: list[Detector]) -> Verdict:
+        heads = {self.names[i]: detectors[i].levels for i in self.heads}
+        ta = detectors[self.tibialis[0]].levels if self.tibialis else None
+        return verdict(onset_s, offset_s, heads, ta, self.cfg, primary)
+
+    def _judge(self, group: list[Episode], detectors: list[Detector]) -> list[Episode]:
+        main = max(group, key=lambda e: e.peak_intensity)
+        onset, offset = min(e.onset_s for e in group), max(e.offset_s for e in group)
+        v = self._verdict(onset, offset, main.channel, detectors)
+        if v.reason:
+            self._reject(onset, offset, v.reason)
+            return []
+        flags = list(dict.fromkeys([f for e in group for f in e.flags] + list(v.flags)))
+        leads = [e.warning_lead_s for e in group if e.warning_lead_s is not None]
+        return [replace(main, onset_s=onset, offset_s=offset, duration_s=round(offset - onset, 3), flags=flags,
+                        muscles=list(v.muscles), warning_lead_s=max(leads) if leads else None)]
+
+    def _reject(self, onset_s: float, offset_s: float, reason: str) -> None:
+        self.rejected[reason] = self.rejected.get(reason, 0) + 1
+        self.lookalikes.append((onset_s, offset_s, reason))
+
+
+def _overlapping(episodes: list[Episode]) -> list[list[Episode]]:
+    """Group episodes (sorted by onset) whose spans overlap, transitively."""
+    groups: list[list[Episode]] = []
+    end = -np.inf
+    for e in episodes:
+        if groups and e.onset_s < end:
+            groups[-1].append(e)
+            end = max(end, e.offset_s)
+        else:
+            groups.append([e])
+            end = e.offset_s
+    return groups
