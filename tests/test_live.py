@@ -28,7 +28,7 @@ SPEC = NightSpec(hours=0.1, fs=1000.0, seed=21, tonic=2, clonic=0, plm_series=0,
 @pytest.fixture(scope="module")
 def night():
     gen = NightGenerator(SPEC)
-    return np.concatenate(list(gen.segments())), gen
+    return np.concatenate(list(gen.segments()))[:, 0], gen
 
 
 def serve(x, tmp_path, source, unplugs=(), n=100):

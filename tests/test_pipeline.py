@@ -83,7 +83,7 @@ def test_synthetic_nights_are_scored_against_truth(seed):
     gen = NightGenerator(spec)
     blocks, t0 = [], 0
     for seg in gen.segments():
-        blocks.append(Block(t0, seg[:, None]))
+        blocks.append(Block(t0, seg))
         t0 += len(seg)
     res = run_blocks(blocks, spec.fs, ["calf"])
     truth = [(e.onset_s, e.offset_s, e.kind) for e in gen.events if e.is_cramp]

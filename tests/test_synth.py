@@ -63,7 +63,7 @@ def test_truth_is_where_the_activity_is():
     spec = NightSpec(hours=0.2, fs=1000.0, seed=5, tonic=2, clonic=1, plm_series=0, position_changes=0, jerks=0,
                      pops=0, lead_offs=0, mains_uv=0.0, wander_uv=0.0, tonic_duration_s=(10.0, 60.0))
     gen = NightGenerator(spec)
-    x = np.concatenate(list(gen.segments()))
+    x = np.concatenate(list(gen.segments()))[:, 0]
     sos = signal.butter(4, [20, 450], btype="bandpass", output="sos", fs=1000.0)
     env = np.sqrt(signal.sosfiltfilt(sos, x) ** 2).reshape(-1, 1000).mean(axis=1)  # 1-s mean |x|
     inside, near = np.zeros(len(env), bool), np.zeros(len(env), bool)
@@ -94,10 +94,10 @@ def test_warnings_bring_twitches_before_the_cramp():
     warning, cramp = gen.events
     assert warning.kind == "warning" and warning.offset_s == pytest.approx(cramp.onset_s, abs=0.01)
     assert 2 * spec.rest_uv <= warning.amplitude_uv <= 5 * spec.rest_uv
-    x = np.concatenate(list(gen.segments()))
-    twitches = gen._twitches[:, 0] / spec.fs
+    x = np.concatenate(list(gen.segments()))[:, 0]
+    twitches = gen._twitches[0][:, 0] / spec.fs
     assert len(twitches) > 0.5 * (warning.offset_s - warning.onset_s)
     assert np.all((twitches >= warning.onset_s) & (twitches <= warning.offset_s))
-    big = np.abs(gen._pool.muaps).max(axis=1)[gen._twitches[:, 1]]
+    big = np.abs(gen._pool.muaps).max(axis=1)[gen._twitches[0][:, 1]]
     peaks = [np.abs(x[int(t * spec.fs) - 20:int(t * spec.fs) + 20]).max() for t in twitches[:10]]
     assert np.all(np.array(peaks) >= 0.8 * big[:10])  # each twitch stands out as a single large MUAP

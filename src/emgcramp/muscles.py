@@ -14,14 +14,16 @@ these rules (the physiology is in the docstring of :func:`verdict`):
    ``muscles`` lists the calf channels whose mean envelope over it reached
    ``involve_ratio`` (3) × their rest level. A cramp may be confined to one
    head while the other stays quiet.
-2. If the tibialis was active (≥ 3 × its rest) from the onset and through
-   at least half of the episode, it is a ``stretch`` (pulling the foot up,
-   or a voluntary movement with co-contraction), not a cramp.
+2. If the tibialis was active (≥ 3 × its rest) from the onset, through
+   at least half of the episode, and at least as far above its rest as the
+   calf channel was, it is a ``stretch`` (pulling the foot up), not a cramp.
 3. If the tibialis was co-active at the onset (≥ 2 × its rest over the
    first 2 s), all calf channels were involved and it lasted at most
    ``voluntary_max_s`` (15 s), it is ``voluntary`` (a plantar flexion).
-4. Otherwise a cramp. Tibialis activity that began after the onset is the
-   usual relief manoeuvre (stretching the calf): flagged ``stretched``.
+4. Otherwise a cramp. Tibialis activity (2 s or more) that began after the
+   onset is the usual relief manoeuvre (stretching the calf): flagged
+   ``stretched``. Involvement (rule 1) is then judged on the time before
+   it, since the stretch stirs every calf head.
 
 Without a tibialis channel, rules 2–4 cannot be told and only rule 1 runs.
 Episodes of the tibialis itself are not calf cramps; they are logged as
@@ -107,18 +109,26 @@ def verdict(onset_s: float, offset_s: float, heads: dict[str, LevelHistory], tib
     co-contraction of the tibialis to steady the ankle. Pulling the foot up
     to stretch the calf is tibialis work from the start.
     """
+    end = offset_s
+    if tibialis is not None:
+        # Once the person stretches, the stretch stirs every calf head: judge involvement before it.
+        ta_after = tibialis.window(onset_s + ONSET_WINDOW_S, offset_s)
+        up = np.flatnonzero(np.nan_to_num(ta_after) >= cfg.involve_ratio)
+        if len(up):
+            end = max(onset_s + ONSET_WINDOW_S + up[0] / tibialis.rate, onset_s + 1.0)
     involved = tuple(n for n, h in heads.items()
-                     if n == primary or _mean(h.window(onset_s, offset_s)) >= cfg.involve_ratio)
+                     if n == primary or _mean(h.window(onset_s, end)) >= cfg.involve_ratio)
     if tibialis is None:
         return Verdict("", involved)
     ta = tibialis.window(onset_s, offset_s)
     coactive = _mean(tibialis.window(onset_s, onset_s + ONSET_WINDOW_S)) >= cfg.coactive_ratio
     ta_active = _frac(ta, cfg.involve_ratio)
-    if coactive and ta_active >= 0.5:
+    if coactive and ta_active >= 0.5 and _mean(ta) >= _mean(heads[primary].window(onset_s, offset_s)):
         return Verdict("stretch", involved)
     if coactive and len(involved) == len(heads) and offset_s - onset_s <= cfg.voluntary_max_s:
         return Verdict("voluntary", involved)
-    return Verdict("", involved, ("stretched",) if ta_active > 0.1 else ())
+    stretched = ta_active * len(ta) >= ONSET_WINDOW_S * tibialis.rate
+    return Verdict("", involved, ("stretched",) if stretched else ())
 
 
 class MuscleJudge:

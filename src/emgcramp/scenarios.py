@@ -27,6 +27,9 @@ SCENARIOS: dict[str, NightSpec] = {
     "mains_60hz": NightSpec(mains_hz=60.0, mains_uv=80.0),
     # restless legs: many PLM series, some movements as strong as a weak cramp (up to 25 × rest)
     "restless_legs": NightSpec(plm_series=12, lm_uv=(15.0, 100.0)),
+    # medial and lateral gastrocnemius and tibialis anterior: cramps in one head or both, voluntary
+    # plantar flexions, stretches of the foot, half the cramps relieved by one
+    "three_muscles": NightSpec(muscles=("GM", "GL", "TA"), plantar_flexions=6, stretches=4, relief_fraction=0.5),
 }
 
 

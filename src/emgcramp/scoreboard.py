@@ -20,6 +20,7 @@ import numpy as np
 from emgcramp.blocks import Block
 from emgcramp.detect import DetectorConfig, Episode
 from emgcramp.movements import LegMovement, score_series
+from emgcramp.muscles import is_tibialis
 from emgcramp.pipeline import run_blocks
 from emgcramp.scenarios import scenario
 from emgcramp.score import match
@@ -49,6 +50,7 @@ class NightScore:
     movements: dict = field(default_factory=dict)  # see score_movements
     warning_leads_s: list[float] = field(default_factory=list)  # of matched cramps that had a true warning
     warnings: dict = field(default_factory=dict)  # true, found, false
+    muscles: dict = field(default_factory=dict)  # multi-muscle nights: matched, muscles_right, relief_true, relief_flagged
 
 
 def _blocks(spec: NightSpec, block_s: float) -> Iterator[Block]:
@@ -98,15 +100,31 @@ def _score_warnings(truth_events: list[TruthEvent], warnings: list) -> dict:
             "false": sum(not any(hits(w, e) for e in true) for w in warnings)}
 
 
+def _score_muscles(spec: NightSpec, truth: list[TruthEvent], detected: list[Episode], pairs: list[tuple[int, int]],
+                   events: list[TruthEvent]) -> dict:
+    """On multi-muscle nights: matched cramps whose calf muscles (gain ≥ 0.5) and relief stretch were told right."""
+    if len(spec.muscles) < 2:
+        return {}
+    heads = [i for i, m in enumerate(spec.muscles) if not is_tibialis(m)]
+    right = relief = flagged = 0
+    for i, j in pairs:
+        t, e = truth[i], detected[j]
+        right += [spec.muscles[k] for k in heads if t.gain(k) >= 0.5] == e.muscles
+        stretched = any(x.kind == "stretch" and t.onset_s < x.onset_s <= t.offset_s for x in events)
+        relief += stretched
+        flagged += stretched == ("stretched" in e.flags)
+    return {"matched": len(pairs), "muscles_right": right, "relief_true": relief, "relief_right": flagged}
+
+
 def score_night(name: str, hours: float, seed: int, live: bool = True) -> NightScore:
     """Run one scenario night offline (and live) and score it."""
     spec = scenario(name, hours, seed)
     truth_events = NightGenerator(spec).events
-    analysis = run_blocks(_blocks(spec, OFFLINE_BLOCK_S), spec.fs, ["calf"])
+    analysis = run_blocks(_blocks(spec, OFFLINE_BLOCK_S), spec.fs, list(spec.muscles))
     offline = analysis.episodes
     agrees = True
     if live:
-        live_eps = run_blocks(_blocks(spec, LIVE_BLOCK_S), spec.fs, ["calf"]).episodes
+        live_eps = run_blocks(_blocks(spec, LIVE_BLOCK_S), spec.fs, list(spec.muscles)).episodes
         agrees = [dataclasses.asdict(e) for e in live_eps] == [dataclasses.asdict(e) for e in offline]
     truth = [e for e in truth_events if e.is_cramp]
     sc = match([(t.onset_s, t.offset_s, t.kind) for t in truth], [(e.onset_s, e.offset_s, e.kind) for e in offline])
@@ -117,7 +135,8 @@ def score_night(name: str, hours: float, seed: int, live: bool = True) -> NightS
     leads = [offline[j].warning_lead_s or 0.0 for i, j in sc.pairs if round(truth[i].onset_s, 3) in warned]
     return NightScore(name, seed, hours, len(truth), sc.tp, sc.fn, sc.fp, sc.kind_correct, sc.onset_errors_s,
                       sc.offset_errors_s, causes, agrees, score_movements(truth_events, analysis.movements, hours),
-                      leads, _score_warnings(truth_events, analysis.warnings))
+                      leads, _score_warnings(truth_events, analysis.warnings),
+                      _score_muscles(spec, truth, offline, sc.pairs, truth_events))
 
 
 def summarize(rows: list[NightScore]) -> dict:
@@ -162,20 +181,31 @@ def summarize_movements(rows: list[NightScore]) -> dict:
             "cramps_warned": len(leads), "lead_announced": sum(x > 0 for x in leads),
             "lead_p10_s": float(np.percentile(leads, 10)) if leads else float("nan"),
             "lead_median_s": float(np.median(leads)) if leads else float("nan"),
-            "lead_p90_s": float(np.percentile(leads, 90)) if leads else float("nan")}
+            "lead_p90_s": float(np.percentile(leads, 90)) if leads else float("nan"),
+            **_pool_muscles(rows)}
+
+
+def _pool_muscles(rows: list[NightScore]) -> dict:
+    m = Counter()
+    for r in rows:
+        m.update(r.muscles)
+    return {"muscle_matched": m["matched"], "muscles_right": m["muscles_right"], "relief_right": m["relief_right"]}
 
 
 def movement_table(by_scenario: dict[str, dict], overall: dict) -> list[str]:
     """Leg movements, PLM series and warnings as Markdown lines."""
     lines = ["| scenario | LM found | PLM found | PLM precision | PLM index true / found (per h) | "
-             "warnings found | false warnings / h | warned cramps announced | lead p10 / median / p90 s |",
-             "|" + "---|" * 9]
+             "warnings found | false warnings / h | warned cramps announced | lead p10 / median / p90 s | "
+             "muscles right | relief stretch told right |",
+             "|" + "---|" * 11]
     for name, s in [*by_scenario.items(), ("**all**", overall)]:
         lines.append(
             f"| {name} | {s['lm_sensitivity']:.3f} | {s['plm_sensitivity']:.3f} | {s['plm_precision']:.3f} | "
             f"{s['plmi_true']:.1f} / {s['plmi_detected']:.1f} | {s['warnings_found']}/{s['warnings_true']} | "
             f"{s['false_warnings_per_h']:.3f} | {s['lead_announced']}/{s['cramps_warned']} | "
-            f"{s['lead_p10_s']:.1f} / {s['lead_median_s']:.1f} / {s['lead_p90_s']:.1f} |")
+            f"{s['lead_p10_s']:.1f} / {s['lead_median_s']:.1f} / {s['lead_p90_s']:.1f} | "
+            + (f"{s['muscles_right']}/{s['muscle_matched']} | {s['relief_right']}/{s['muscle_matched']} |"
+               if s["muscle_matched"] else "– | – |"))
     return lines
 
 

@@ -40,7 +40,8 @@ class TruthEvent:
     ``kind`` is ``tonic`` or ``clonic`` for cramps; ``warning`` is the rise
     of tension that may announce one; look-alikes are ``leg_movement`` (part
     of a periodic series), ``position_change``, ``jerk``, ``pop`` and
-    ``lead_off``.
+    ``lead_off``, and on several muscles ``plantar_flexion`` (voluntary) and
+    ``stretch`` (pulling the foot up, alone or to relieve a cramp).
     """
 
     onset_s: float
@@ -48,10 +49,15 @@ class TruthEvent:
     kind: str
     amplitude_uv: float
     rate_hz: float = 0.0  # clonic alternation or motion frequency
+    gains: tuple[float, ...] = ()  # share of the amplitude per muscle (empty: all of it everywhere)
 
     @property
     def is_cramp(self) -> bool:
         return self.kind in CRAMP_KINDS
+
+    def gain(self, channel: int) -> float:
+        """Share of the amplitude on ``channel``."""
+        return self.gains[channel] if self.gains else 1.0
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,13 @@ class NightSpec:
     # "motor_units": EMG from a recruited motor-unit pool (emgcramp.motor_units);
     # "noise": band-limited Gaussian noise scaled to the same RMS.
     model: str = "motor_units"
+    # Several muscles of one leg (names; one containing TA/tib is the tibialis). With more than one,
+    # cramps seize one gastrocnemius head (half of them) or all, the tibialis stays silent, and the
+    # look-alikes below appear; see plan_muscles.
+    muscles: tuple[str, ...] = ("calf",)
+    plantar_flexions: int = 0
+    stretches: int = 0
+    relief_fraction: float = 0.0  # share of cramps the person relieves by stretching the foot up
 
     @property
     def n_samples(self) -> int:
@@ -124,7 +137,60 @@ def plan_night(spec: NightSpec) -> list[TruthEvent]:
         groups.append([TruthEvent(0, float(rng.uniform(0.3, 1.0)), "pop", float(rng.uniform(500, 3000)))])
     for _ in range(spec.lead_offs):
         groups.append([TruthEvent(0, float(rng.uniform(10, 60)), "lead_off", spec.rail_uv)])
-    return _place(groups, total, rng)
+    for _ in range(spec.plantar_flexions):
+        groups.append([TruthEvent(0, float(rng.uniform(5, 15)), "plantar_flexion", float(rng.uniform(60, 300)))])
+    for _ in range(spec.stretches):
+        groups.append([TruthEvent(0, float(rng.uniform(3, 15)), "stretch", float(rng.uniform(40, 150)))])
+    if spec.relief_fraction:
+        for g in groups:
+            if g[-1].is_cramp and rng.random() < spec.relief_fraction:
+                c = g[-1]
+                start = c.offset_s - min(10.0, 0.3 * (c.offset_s - c.onset_s))
+                g.append(TruthEvent(start, start + float(rng.uniform(8, 20)), "stretch", float(rng.uniform(40, 150))))
+    events = _place(groups, total, rng)
+    return plan_muscles(events, spec) if len(spec.muscles) > 1 else events
+
+
+def plan_muscles(events: list[TruthEvent], spec: NightSpec) -> list[TruthEvent]:
+    """Give each event its share per muscle (``gains``), by kind, reproducibly by seed.
+
+    Cramps seize one gastrocnemius head alone (half of them; the others rest)
+    or all heads (the others at 60–100 %); the tibialis is silent, and a
+    warning tenses the same heads as its cramp. A voluntary plantar flexion
+    recruits all heads with 20 % tibialis co-contraction; a stretch is
+    tibialis work with 20 % calf activity; periodic leg movements are
+    tibialis-led (calf 20–50 %); position changes, jerks move everything; a
+    pop or lead-off hits one electrode.
+    """
+    from emgcramp.muscles import is_tibialis
+
+    rng = np.random.default_rng([spec.seed, 4])
+    ta = np.array([is_tibialis(m) for m in spec.muscles])
+    heads = np.flatnonzero(~ta)
+    out, last_cramp = [], None
+    for e in events:
+        g = np.zeros(len(spec.muscles))
+        if e.kind in CRAMP_KINDS or e.kind == "warning":
+            if e.kind == "warning" or last_cramp is None or last_cramp[0] != e.onset_s:
+                g[heads] = 0.0 if rng.random() < 0.5 else rng.uniform(0.6, 1.0, len(heads))
+                g[rng.choice(heads)] = 1.0
+            if e.kind == "warning":
+                last_cramp = (e.offset_s, g)
+            elif last_cramp is not None and abs(last_cramp[0] - e.onset_s) < 1e-6:
+                g = last_cramp[1]
+        elif e.kind == "plantar_flexion":
+            g[heads], g[ta] = 1.0, 0.2
+        elif e.kind == "stretch":
+            g[heads], g[ta] = 0.2, 1.0
+        elif e.kind == "leg_movement":
+            g[heads], g[ta] = rng.uniform(0.2, 0.5, len(heads)), 1.0
+        elif e.kind in ("pop", "lead_off"):
+            g[rng.integers(len(g))] = 1.0
+        else:
+            g[:] = 1.0
+            g[ta] = 0.7
+        out.append(TruthEvent(e.onset_s, e.offset_s, e.kind, e.amplitude_uv, e.rate_hz, tuple(float(x) for x in g)))
+    return out
 
 
 def _place(groups: list[list[TruthEvent]], total: float, rng: np.random.Generator) -> list[TruthEvent]:
@@ -179,11 +245,12 @@ def _artefact(e: TruthEvent, t: np.ndarray) -> np.ndarray:
 
 
 class NightGenerator:
-    """Streams a planned night as µV samples, ``SEGMENT_S`` seconds at a time."""
+    """Streams a planned night as µV samples (samples × muscles), ``SEGMENT_S`` seconds at a time."""
 
     def __init__(self, spec: NightSpec, events: list[TruthEvent] | None = None):
         self.spec = spec
         self.events = plan_night(spec) if events is None else events
+        self.n_channels = len(spec.muscles)
         high = min(450.0, 0.45 * spec.fs)
         self._sos = signal.butter(2, [20.0, high], btype="bandpass", output="sos", fs=spec.fs)
         _, h = signal.sosfreqz(self._sos, worN=8192)
@@ -192,56 +259,62 @@ class NightGenerator:
             from emgcramp.motor_units import MotorUnitEMG, MotorUnitPool, PoolSpec
 
             pool = MotorUnitPool(PoolSpec(seed=spec.seed), spec.fs)
-            self._units = MotorUnitEMG(pool, spec.seed)
-            self._drive = {id(e): pool.excitation_for(e.amplitude_uv) for e in self.events}
             self._pool = pool
-            self._twitches = self._plan_twitches()
+            self._units = [MotorUnitEMG(pool, spec.seed if c == 0 else spec.seed * 131 + c)
+                           for c in range(self.n_channels)]
+            self._drive = [{id(e): pool.excitation_for(e.amplitude_uv * e.gain(c)) for e in self.events if e.gain(c)}
+                           for c in range(self.n_channels)]
+            self._twitches = [self._plan_twitches(c) for c in range(self.n_channels)]
         elif spec.model != "noise":
             raise ValueError(f"unknown EMG model {spec.model!r}")
         rng = np.random.default_rng([spec.seed, 1])
         self._wander = [(float(rng.uniform(0.05, 0.4)), float(rng.uniform(0, 2 * np.pi))) for _ in range(2)]
 
     def segments(self) -> Iterator[np.ndarray]:
-        """Yield the night in order as 1-D float64 arrays (µV)."""
-        zi = np.zeros((self._sos.shape[0], 2))
+        """Yield the night in order as (samples, muscles) float64 arrays (µV)."""
+        zi = np.zeros((self.n_channels, self._sos.shape[0], 2))
         seg = int(round(SEGMENT_S * self.spec.fs))
         for k, start in enumerate(range(0, self.spec.n_samples, seg)):
             n = min(seg, self.spec.n_samples - start)
-            noise = np.random.default_rng([self.spec.seed, 2, k]).standard_normal(n)
-            unit, zi = signal.sosfilt(self._sos, noise * self._gain, zi=zi)
-            yield self._render(start, unit)
+            out = np.empty((n, self.n_channels))
+            for c in range(self.n_channels):
+                key = [self.spec.seed, 2, k] if c == 0 else [self.spec.seed, 2, k, c]
+                noise = np.random.default_rng(key).standard_normal(n)
+                unit, zi[c] = signal.sosfilt(self._sos, noise * self._gain, zi=zi[c])
+                out[:, c] = self._render(start, unit, c)
+            yield out
 
     def blocks(self, block_samples: int) -> Iterator[Block]:
-        """The night as one-channel :class:`~emgcramp.blocks.Block` s of ``block_samples`` (the last may be short)."""
-        pending, t0 = np.empty(0), 0
+        """The night as :class:`~emgcramp.blocks.Block` s of ``block_samples`` (the last may be short)."""
+        pending, t0 = np.empty((0, self.n_channels)), 0
         for seg in self.segments():
             pending = np.concatenate([pending, seg])
             while len(pending) >= block_samples:
-                yield Block(t0, pending[:block_samples, None])
+                yield Block(t0, pending[:block_samples])
                 pending, t0 = pending[block_samples:], t0 + block_samples
         if len(pending):
-            yield Block(t0, pending[:, None])
+            yield Block(t0, pending)
 
-    def _render(self, start: int, unit: np.ndarray) -> np.ndarray:
+    def _render(self, start: int, unit: np.ndarray, c: int) -> np.ndarray:
         spec = self.spec
         t = (start + np.arange(len(unit))) / spec.fs
         t0, t1 = t[0], t[-1]
         power = np.full(len(t), spec.rest_uv ** 2)
         drive = np.zeros(len(t))
         extra = np.zeros(len(t))
-        active = [e for e in self.events if e.onset_s <= t1 + 5 and e.offset_s + 5 >= t0]
+        active = [e for e in self.events if e.onset_s <= t1 + 5 and e.offset_s + 5 >= t0 and e.gain(c)]
         for e in active:
             if e.kind in ("pop", "lead_off"):
                 continue
             if spec.model == "motor_units":
-                drive += self._drive[id(e)] * _shape(e, t)
+                drive += self._drive[c][id(e)] * _shape(e, t)
             else:
-                power += (e.amplitude_uv * _shape(e, t)) ** 2
-            extra += _artefact(e, t)
+                power += (e.amplitude_uv * e.gain(c) * _shape(e, t)) ** 2
+            extra += e.gain(c) * _artefact(e, t)
         x = unit * np.sqrt(power) + extra  # the noise model's EMG, or the rest floor alone
         if spec.model == "motor_units":
-            x += self._units.render(np.minimum(drive, 1.0))
-            self._stamp_twitches(x, start)
+            x += self._units[c].render(np.minimum(drive, 1.0))
+            self._stamp_twitches(x, start, self._twitches[c])
         for e in active:
             if e.kind == "pop":
                 x += _artefact(e, t)
@@ -264,32 +337,32 @@ class NightGenerator:
         phase = (beat - np.round(beat)) / 0.02  # within ±20 ms of each beat
         return -phase * np.exp(0.5 - 0.5 * phase ** 2)
 
-    def _plan_twitches(self) -> np.ndarray:
-        """Fasciculations during warnings: lone discharges of large units, ~1 per second.
+    def _plan_twitches(self, c: int) -> np.ndarray:
+        """Fasciculations during warnings, in the muscles they tense: lone discharges of large units, ~1 per second.
 
         Rows of (sample, unit), sorted by sample.
         """
-        rng = np.random.default_rng([self.spec.seed, 3])
+        rng = np.random.default_rng([self.spec.seed, 3] if c == 0 else [self.spec.seed, 3, c])
         n_units = len(self._pool.rte)
         rows = []
         for e in self.events:
-            if e.kind == "warning":
+            if e.kind == "warning" and e.gain(c) >= 0.5:
                 n = rng.poisson(e.offset_s - e.onset_s)
                 times = rng.uniform(e.onset_s, e.offset_s, n)
                 rows += [(int(t * self.spec.fs), int(u)) for t, u in zip(times, rng.integers(n_units // 2, n_units, n))]
         return np.array(sorted(rows), dtype=np.int64).reshape(-1, 2)
 
-    def _stamp_twitches(self, x: np.ndarray, start: int) -> None:
+    def _stamp_twitches(self, x: np.ndarray, start: int, twitches: np.ndarray) -> None:
         muaps = self._pool.muaps
         half = muaps.shape[1] // 2
-        lo, hi = np.searchsorted(self._twitches[:, 0], [start - half, start + len(x) + half])
-        for sample, unit in self._twitches[lo:hi]:
+        lo, hi = np.searchsorted(twitches[:, 0], [start - half, start + len(x) + half])
+        for sample, unit in twitches[lo:hi]:
             a, b = sample - half - start, sample - half - start + muaps.shape[1]
             x[max(a, 0):min(b, len(x))] += muaps[unit, max(-a, 0):muaps.shape[1] - max(b - len(x), 0)]
 
     def truth_dict(self) -> dict:
         """The truth as JSON-ready data (events, spec)."""
-        drive = getattr(self, "_drive", {})
+        drive = getattr(self, "_drive", [{}])[0]
         return {"spec": asdict(self.spec),
                 "events": [asdict(e) | {"is_cramp": e.is_cramp, "drive": drive.get(id(e))} for e in self.events]}
 
@@ -298,5 +371,5 @@ def load_truth(path: str) -> list[TruthEvent]:
     """Read the truth JSON that ``emgcramp simulate`` writes beside a night."""
     with open(path) as f:
         data = json.load(f)
-    return [TruthEvent(e["onset_s"], e["offset_s"], e["kind"], e["amplitude_uv"], e.get("rate_hz", 0.0))
-            for e in data["events"]]
+    return [TruthEvent(e["onset_s"], e["offset_s"], e["kind"], e["amplitude_uv"], e.get("rate_hz", 0.0),
+                       tuple(e.get("gains") or ())) for e in data["events"]]

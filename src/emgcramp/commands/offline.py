@@ -124,7 +124,7 @@ def write_night(path: str, spec):
 
     gen = NightGenerator(spec)  # returned: the caller reports its truth
     notes = [(e.onset_s, e.offset_s - e.onset_s, f"truth:{e.kind}") for e in gen.events]
-    write_edf(path, spec.fs, ["calf"], (s[:, None] for s in gen.segments()), notes, DEMO_START)
+    write_edf(path, spec.fs, list(spec.muscles), gen.segments(), notes, DEMO_START)
     write_json(os.path.splitext(path)[0] + ".truth.json", gen.truth_dict())
     return gen
 

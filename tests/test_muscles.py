@@ -1,0 +1,127 @@
+"""Several muscles of one leg: involvement, the tibialis' word, and the command line, on constructed signals."""
+
+import csv
+import json
+
+import numpy as np
+from conftest import bursts, run_cli
+
+from emgcramp.blocks import Block
+from emgcramp.muscles import LevelHistory, is_tibialis
+from emgcramp.pipeline import Pipeline
+
+FS = 1000.0
+REST = 4.0
+NAMES = ["GM", "GL", "TA"]
+
+
+def leg(seconds, gm=(), gl=(), ta=()):
+    """Three channels of rest EMG with bursts [(onset_s, offset_s, µV RMS)] each (independent noise)."""
+    return np.column_stack([bursts(FS, seconds, REST, ev, seed=k) for k, ev in enumerate((gm, gl, ta))])
+
+
+def run(x, names=NAMES, chunk=9_000):
+    pipe = Pipeline(FS, names)
+    eps = []
+    for i in range(0, len(x), chunk):
+        eps += pipe.process(Block(i, x[i:i + chunk]))
+    eps += pipe.finish()
+    return eps, pipe
+
+
+def test_channel_roles_by_name():
+    assert [is_tibialis(n) for n in ["TA", "L-TA", "tib ant", "Tibialis", "GM", "GL", "SOL", "calf", "stand"]] == \
+        [True, True, True, True, False, False, False, False, False]
+
+
+def test_cramp_confined_to_one_head():
+    eps, pipe = run(leg(120, gm=[(40.0, 80.0, 200.0)]))
+    assert [(e.channel, e.muscles, e.kind) for e in eps] == [("GM", ["GM"], "tonic")]
+    assert abs(eps[0].onset_s - 40) < 0.5
+
+
+def test_cramp_of_both_heads_is_one_record():
+    eps, _ = run(leg(120, gm=[(40.0, 80.0, 200.0)], gl=[(40.5, 78.0, 120.0)]))
+    assert len(eps) == 1
+    e = eps[0]
+    assert e.muscles == ["GM", "GL"] and e.channel == "GM"  # the stronger one leads the record
+    assert abs(e.onset_s - 40) < 0.5 and abs(e.offset_s - 80) < 0.5
+
+
+def test_voluntary_plantar_flexion_recruits_both_heads_with_tibialis():
+    x = leg(120, gm=[(40.0, 50.0, 200.0)], gl=[(40.0, 50.0, 180.0)], ta=[(40.0, 50.0, 25.0)])
+    eps, pipe = run(x)
+    assert eps == [] and pipe.rejected()["voluntary"] == 1
+    # The same without the tibialis' co-contraction is a cramp of both heads ...
+    eps, _ = run(leg(120, gm=[(40.0, 50.0, 200.0)], gl=[(40.0, 50.0, 180.0)]))
+    assert [e.muscles for e in eps] == [["GM", "GL"]]
+    # ... and held past 15 s it is no voluntary movement.
+    x = leg(120, gm=[(40.0, 70.0, 200.0)], gl=[(40.0, 70.0, 180.0)], ta=[(40.0, 70.0, 25.0)])
+    assert [e.kind for e in run(x)[0]] == ["tonic"]
+
+
+def test_pulling_the_foot_up_is_a_stretch_not_a_cramp():
+    x = leg(120, gm=[(40.0, 52.0, 40.0)], gl=[(40.0, 52.0, 30.0)], ta=[(40.0, 52.0, 150.0)])
+    eps, pipe = run(x)
+    assert eps == [] and pipe.rejected()["stretch"] == 1 and pipe.rejected()["tibialis"] == 1
+
+
+def test_stretch_to_relieve_a_cramp_is_flagged_and_no_new_cramp():
+    # A GM cramp from 40 to 90 s; at 75 s the person pulls the foot up for 20 s (the stretch stirs GL too).
+    x = leg(150, gm=[(40.0, 90.0, 200.0)], gl=[(75.0, 95.0, 30.0)], ta=[(75.0, 95.0, 120.0)])
+    eps, pipe = run(x)
+    assert [(e.muscles, e.flags) for e in eps] == [(["GM"], ["stretched"])]
+    assert abs(eps[0].onset_s - 40) < 0.5
+
+
+def test_muscle_records_do_not_depend_on_block_size():
+    x = leg(200, gm=[(40.0, 80.0, 200.0), (120.0, 130.0, 200.0)], gl=[(41.0, 85.0, 100.0), (120.0, 130.0, 190.0)],
+            ta=[(70.0, 90.0, 120.0), (120.0, 130.0, 25.0)])
+    a, pa = run(x, chunk=20)
+    b, pb = run(x, chunk=50_000)
+    assert a == b and len(a) == 1 and pa.rejected() == pb.rejected()
+
+
+def test_lms_are_scored_on_the_tibialis():
+    lm = [(20.0 + 20 * k, 22.0 + 20 * k, 30.0) for k in range(5)]
+    x = leg(130, gm=[(60.0, 62.0, 30.0)], ta=lm)
+    eps, pipe = run(x)
+    ms = pipe.movements(eps)
+    assert [round(m.onset_s) for m in ms] == [20, 40, 60, 80, 100] and {m.channel for m in ms} == {"TA"}
+    assert all(m.series == 1 for m in ms)
+
+
+def test_level_history_is_a_ring_read_by_time():
+    h = LevelHistory(rate=10.0, seconds=5.0)
+    h.push(np.arange(30.0))
+    h.push(np.arange(30.0, 70.0))  # 70 bins pushed, 51 kept
+    np.testing.assert_array_equal(h.window(2.0, 3.0), np.arange(20.0, 30.0))
+    np.testing.assert_array_equal(h.window(6.5, 7.5), np.arange(65.0, 70.0))  # up to the last bin
+    assert h.window(0.0, 1.0).size == 0  # forgotten
+
+
+def test_analyze_all_channels_from_the_command_line(tmp_cwd):
+    from emgcramp.io.edf import write_edf
+
+    x = leg(150, gm=[(40.0, 90.0, 200.0)], ta=[(120.0, 125.0, 100.0)])
+    write_edf("leg.edf", FS, NAMES, iter([x]), [], None)
+    rc, out, err = run_cli("analyze", "leg.edf", "--channel", "all", "--events", "e.csv", "--json")
+    assert rc == 0, err
+    s = json.loads(out)
+    assert s["channels"] == NAMES and s["episodes"] == 1 and s["rejected_lookalikes"].get("tibialis") == 1
+    (row,) = list(csv.DictReader(open("e.csv")))
+    assert row["muscles"] == "GM" and row["channel"] == "GM"
+    rc, out, err = run_cli("analyze", "leg.edf", "--channel", "GL,TA", "--json")
+    assert rc == 0 and json.loads(out)["channels"] == ["GL", "TA"] and json.loads(out)["episodes"] == 0
+    rc, _, err = run_cli("analyze", "leg.edf", "--channel", "GM,GM")
+    assert rc == 2 and "named twice" in err
+
+
+def test_monitor_raises_no_alert_for_a_voluntary_flexion(tmp_path):
+    from emgcramp.monitor import run_monitor
+
+    x = leg(150, gm=[(40.0, 50.0, 200.0), (90.0, 120.0, 200.0)], gl=[(40.0, 50.0, 180.0)], ta=[(40.0, 50.0, 25.0)])
+    blocks = [Block(i, x[i:i + 100]) for i in range(0, len(x), 100)]
+    res = run_monitor(iter(blocks), lambda: FS, NAMES, str(tmp_path / "night"))
+    assert [(a.channel, round(a.onset_s)) for a in res.alerts] == [("GM", 90)]
+    assert [e.muscles for e in res.analysis.episodes] == [["GM"]]
