@@ -1,6 +1,6 @@
 """The detection scoreboard; rewrites its part of bench/RESULTS.md and bench/accuracy.png.
 
-    python bench/bench_accuracy.py            # 10 scenarios × 3 seeds × 8 h, offline and live: ~3 min
+    python bench/bench_accuracy.py            # 12 scenarios × 3 seeds × 8 h, offline and live: ~4 min
     python bench/bench_accuracy.py --quick    # 2-h nights, 1 seed
 
 The same as ``emgcramp bench accuracy`` (emgcramp.scoreboard), with the

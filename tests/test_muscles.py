@@ -125,3 +125,16 @@ def test_monitor_raises_no_alert_for_a_voluntary_flexion(tmp_path):
     res = run_monitor(iter(blocks), lambda: FS, NAMES, str(tmp_path / "night"))
     assert [(a.channel, round(a.onset_s)) for a in res.alerts] == [("GM", 90)]
     assert [e.muscles for e in res.analysis.episodes] == [["GM"]]
+
+
+def test_calf_tension_while_the_foot_is_pulled_up_is_no_warning():
+    from conftest import emg_noise
+
+    t = np.arange(int(150 * FS)) / FS
+    tense = np.where((t >= 40) & (t < 80), 3.0, 1.0)  # 40 s of calf tension at 3 × rest on both heads
+    calf = [emg_noise(len(t), FS, REST, seed=k) * tense for k in range(2)]
+    quiet_ta = bursts(FS, 150, REST, [], seed=2)
+    _, pipe = run(np.column_stack(calf + [quiet_ta]))
+    assert sorted(w.channel for w in pipe.warnings()) == ["GL", "GM"]
+    _, pipe = run(np.column_stack(calf + [bursts(FS, 150, REST, [(40.0, 80.0, 100.0)], seed=2)]))
+    assert pipe.warnings() == []

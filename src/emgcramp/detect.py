@@ -232,8 +232,8 @@ def judge(c: Candidate, cfg: DetectorConfig, recent_lms: list[tuple[float, float
        movements spaced as periodic ones are (``recent_lms``: (onset s,
        peak µV, duration s) of earlier LMs scored by the AASM rules, two or
        more chained at 5–90 s) is part of the series,
-       ``leg_movement_series``, unless it is 4 × stronger or 2 × longer
-       than they are (:func:`emgcramp.movements.like_series`). A live
+       ``leg_movement_series``, unless it is 4 × stronger than they are, or
+       2 × longer and 5 s or more (:func:`emgcramp.movements.like_series`). A live
        decision cannot wait for the fourth LM that makes a series; the
        night's record retracts the first ones once it is known
        (:meth:`emgcramp.pipeline.Pipeline.analysis`). A lone twitch or

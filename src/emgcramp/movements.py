@@ -164,13 +164,14 @@ def like_series(peak_uv: float, duration_s: float, others: list[tuple[float, flo
 
     Periodic movements are stereotyped; a cramp among them stands out by
     strength (``plm_cramp_peak_ratio`` × their median peak) or length
-    (``plm_cramp_duration_ratio`` × their median duration).
+    (``plm_cramp_duration_ratio`` × their median duration, and at least
+    ``sustained_s``, which outlasts most periodic movements).
     """
     if not others:
         return True
     peaks, durs = np.array(others, dtype=float).T
-    return bool(peak_uv < cfg.plm_cramp_peak_ratio * np.median(peaks)
-                and duration_s < cfg.plm_cramp_duration_ratio * np.median(durs))
+    longer = duration_s >= max(cfg.plm_cramp_duration_ratio * np.median(durs), cfg.sustained_s)
+    return bool(peak_uv < cfg.plm_cramp_peak_ratio * np.median(peaks) and not longer)
 
 
 def score_series(movements: Iterable[LegMovement], cfg: DetectorConfig,

@@ -26,6 +26,8 @@ these rules (the physiology is in the docstring of :func:`verdict`):
    it, since the stretch stirs every calf head.
 
 Without a tibialis channel, rules 2–4 cannot be told and only rule 1 runs.
+Likewise a pre-cramp warning on a calf channel while the tibialis works is
+the calf stirred by a stretch, and is dropped.
 Episodes of the tibialis itself are not calf cramps; they are logged as
 look-alikes (``tibialis``) and its leg movements are the ones scored
 (the AASM rules were written for that muscle).
@@ -176,6 +178,16 @@ class MuscleJudge:
                 and self.tibialis and self._coactive_at(onset_s, detectors):
             return ""  # may yet prove voluntary: wait until it outlasts one
         return kind
+
+    def during_stretch(self, onset_s: float, offset_s: float, detectors: list[Detector]) -> bool:
+        """True when the tibialis was active (≥ ``involve_ratio`` × rest) over at least 30 % of a span.
+
+        Calf tension while the foot is pulled up is the stretch, not a warning.
+        """
+        if not self.tibialis:
+            return False
+        ta = detectors[self.tibialis[0]].levels.window(onset_s, offset_s)
+        return _frac(ta, self.cfg.involve_ratio) >= 0.3
 
     def _coactive_at(self, onset_s: float, detectors: list[Detector]) -> bool:
         ta = detectors[self.tibialis[0]].levels.window(onset_s, onset_s + ONSET_WINDOW_S)

@@ -59,6 +59,7 @@ class Pipeline:
         self._detectors: list[Detector] = []
         self._origin = 0
         self._warnings_taken: dict[int, int] = {}
+        self._warnings_screened: dict[int, int] = {}
         self._muscles = MuscleJudge(self.channel_names, self.config.detector) if len(self.channel_names) > 1 else None
         self.gaps = 0
 
@@ -118,6 +119,7 @@ class Pipeline:
         for c, det in enumerate(self._detectors):
             episodes += det.process(bins.ms[:, c], bins.mean[:, c], bins.stuck[:, c])
         if self._muscles is not None:
+            self._screen_warnings()
             episodes = self._muscles.settle(episodes, self._detectors)
         return sorted(episodes, key=lambda e: e.onset_s)
 
@@ -169,8 +171,11 @@ class Pipeline:
             kind = d.would_be_cramp(c) if c else ""
             if kind and self._muscles is not None:
                 kind = self._muscles.live_kind(kind, d.channel, c.onset_s, now_s, self._detectors)
+            since = d.watch.open_since()
+            if since is not None and not self._is_warning(d, since, now_s):
+                since = None
             out.append({"channel": d.channel, "level_uv": d.level_uv, "rest_uv": d.rest_uv,
-                        "open": c, "kind": kind, "warning_since": d.watch.open_since()})
+                        "open": c, "kind": kind, "warning_since": since})
         return out
 
     def quality(self) -> dict[str, dict[str, float]]:
@@ -214,6 +219,20 @@ class Pipeline:
     def warnings(self) -> list[CrampWarning]:
         """Pre-cramp warnings that closed, in time order."""
         return sorted((w for d in self._detectors for w in d.watch.warnings), key=lambda w: w.onset_s)
+
+    def _screen_warnings(self) -> None:
+        """Drop warnings just closed on the tibialis or during a stretch, while their time is still held."""
+        if self._muscles is None:
+            return
+        for c, d in enumerate(self._detectors):
+            ws, seen = d.watch.warnings, self._warnings_screened.get(c, 0)
+            ws[seen:] = [w for w in ws[seen:] if self._is_warning(d, w.onset_s, w.offset_s)]
+            self._warnings_screened[c] = len(ws)
+
+    def _is_warning(self, d: Detector, onset_s: float, offset_s: float) -> bool:
+        if self._muscles is None:
+            return True
+        return not is_tibialis(d.channel) and not self._muscles.during_stretch(onset_s, offset_s, self._detectors)
 
     def rejected(self) -> dict[str, int]:
         """Counts of candidates rejected as look-alikes or artefacts, by reason."""
@@ -272,6 +291,13 @@ class Analysis:
             "quality": {ch: {k: round(v, 4) for k, v in q.items()} for ch, q in self.quality.items()},
         }
 
+
+def activity_line(summary: dict) -> str:
+    """Leg movements, PLM series and warnings of an :meth:`Analysis.summary`, in one line."""
+    lm, w = summary["leg_movements"], summary["warnings"]
+    lead = f", median lead {w['median_lead_s']:.0f} s" if w["median_lead_s"] is not None else ""
+    return (f"{lm['lm']} leg movement(s), {lm['plm_series']} PLM series, PLM index {lm['plm_index_per_h']:.1f}/h; "
+            f"{w['count']} pre-cramp warning(s), {w['cramps_announced']} cramp(s) announced{lead}")
 
 def run_blocks(blocks: Iterable[Block], fs: float, channels: list[str], config: PipelineConfig | None = None,
                progress: Callable[[int], None] | None = None) -> Analysis:

@@ -5,10 +5,12 @@ Home recordings show calf EMG at about 2–5 × the resting level for roughly
 (fasciculation-like lone discharges) sometimes comes first. This pass looks
 for that state on the detector's trace, live:
 
-- a bin is *tense* when the 0.5-s envelope is at least
+- a 20-ms bin is *tense* when its RMS is at least
   ``max(warn_ratio·rest, rest + warn_delta_uv)`` (1.5 × rest by default: the
-  tension creeps up, so 2 × is reached only near its end) and the bin is
-  free of motion, signal loss and cramp;
+  tension creeps up, so 2 × is reached only near its end) and it is free
+  of motion, signal loss and cramp. Bins, not the 0.5-s envelope: ECG bleed
+  lifts the envelope of every second its QRS falls in, but only a few bins,
+  and a heart rate that drifts over minutes would otherwise read as tension;
 - a *twitch* is a 20-ms bin at least ``twitch_ratio`` × the 0.5-s envelope
   around it (3 ×, which is about 3.7 × the bins beside it) while that
   envelope stays under the cramp ON level: one discharge, not a burst;
@@ -81,7 +83,7 @@ def _watch(trace, P, S, tense_ring, twitch_ring, out):
         if in_ep:
             S[_LAST_EP] = g
         usable = rest > 0.0 and (flags & (F_FLAT | F_MOTION)) == 0 and not in_ep
-        tense = usable and env >= max(P[_P_RATIO] * rest, rest + P[_P_DELTA])
+        tense = usable and trace[j, T_BIN] >= max(P[_P_RATIO] * rest, rest + P[_P_DELTA])
         on = max(P[_P_ON_R] * rest, rest + P[_P_ON_D])
         twitch = usable and env < on and trace[j, T_BIN] >= P[_P_TW_RATIO] * env
         pos = int(S[_POS])

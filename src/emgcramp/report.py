@@ -20,6 +20,7 @@ import numpy as np
 from emgcramp.detect import Episode
 from emgcramp.dsp import EmgFilter, detect_mains, sosfilt
 from emgcramp.io.events import episode_row
+from emgcramp.pipeline import activity_line
 
 ZOOM_PAD_S = 10.0
 COLORS = {"tonic": "tab:red", "clonic": "tab:orange"}
@@ -170,7 +171,8 @@ def _html(png_b64: str, episodes: list[Episode], start: datetime | None, summary
     q = next(iter(summary.get("quality", {}).values()), {})
     facts = (f"{summary.get('episodes', 0)} cramp(s), {summary.get('total_cramp_s', 0):.0f} s in all, longest "
              f"{summary.get('longest_cramp_s', 0):.0f} s; rest level {q.get('rest_uv', float('nan')):.1f} µV; "
-             f"signal lost {100 * q.get('flat_fraction', 0):.1f} % of the night.")
+             f"signal lost {100 * q.get('flat_fraction', 0):.1f} % of the night."
+             + (f" {activity_line(summary)}." if "leg_movements" in summary else ""))
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
             "td,th{border:1px solid #ccc;padding:4px 8px}</style></head><body>"

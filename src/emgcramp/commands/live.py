@@ -7,7 +7,7 @@ import os
 import sys
 
 from emgcramp.commands import CHUNK_S, detector_config, print_table
-from emgcramp.commands.offline import night_line, night_spec
+from emgcramp.commands.offline import night_spec
 from emgcramp.errors import InputError
 
 
@@ -104,7 +104,9 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     s = result.analysis.summary()
     print(f"{s['episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h, {len(result.alerts)} alert(s); "
           f"night folder {folder}")
-    print(night_line(s))
+    from emgcramp.pipeline import activity_line
+
+    print(activity_line(s))
     return 0
 
 

@@ -89,16 +89,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         s = result.summary()
         print(f"{s['episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h "
               f"({s['tonic']} tonic, {s['clonic']} clonic), total {s['total_cramp_s']:.1f} s")
-        print(night_line(s))
+        from emgcramp.pipeline import activity_line
+
+        print(activity_line(s))
     return 0
 
-
-def night_line(summary: dict) -> str:
-    """Leg movements, PLM series and warnings of a night summary, in one line."""
-    lm, w = summary["leg_movements"], summary["warnings"]
-    lead = f", median lead {w['median_lead_s']:.0f} s" if w["median_lead_s"] is not None else ""
-    return (f"{lm['lm']} leg movement(s), {lm['plm_series']} PLM series, PLM index {lm['plm_index_per_h']:.1f}/h; "
-            f"{w['count']} pre-cramp warning(s), {w['cramps_announced']} cramp(s) announced{lead}")
 
 
 def _write_annotated_copy(args: argparse.Namespace, episodes, start) -> None:
