@@ -53,8 +53,9 @@ class NightScore:
     muscles: dict = field(default_factory=dict)  # multi-muscle nights: matched, muscles_right, relief_true, relief_flagged
 
 
-def _blocks(spec: NightSpec, block_s: float) -> Iterator[Block]:
-    return NightGenerator(spec).blocks(max(1, int(round(block_s * spec.fs))))
+def _blocks(spec: NightSpec, block_s: float, channels: list[int]) -> Iterator[Block]:
+    for b in NightGenerator(spec).blocks(max(1, int(round(block_s * spec.fs)))):
+        yield b if len(channels) == b.samples.shape[1] else Block(b.t0_sample, b.samples[:, channels], b.gap_before)
 
 
 def _cause(e: Episode, events: list[TruthEvent]) -> str:
@@ -116,15 +117,17 @@ def _score_muscles(spec: NightSpec, truth: list[TruthEvent], detected: list[Epis
     return {"matched": len(pairs), "muscles_right": right, "relief_true": relief, "relief_right": flagged}
 
 
-def score_night(name: str, hours: float, seed: int, live: bool = True) -> NightScore:
-    """Run one scenario night offline (and live) and score it."""
+def score_night(name: str, hours: float, seed: int, live: bool = True, channels: list[int] | None = None) -> NightScore:
+    """Run one scenario night offline (and live) and score it; ``channels``: only these muscles (default all)."""
     spec = scenario(name, hours, seed)
     truth_events = NightGenerator(spec).events
-    analysis = run_blocks(_blocks(spec, OFFLINE_BLOCK_S), spec.fs, list(spec.muscles))
+    chs = list(range(len(spec.muscles))) if channels is None else list(channels)
+    names = [spec.muscles[c] for c in chs]
+    analysis = run_blocks(_blocks(spec, OFFLINE_BLOCK_S, chs), spec.fs, names)
     offline = analysis.episodes
     agrees = True
     if live:
-        live_eps = run_blocks(_blocks(spec, LIVE_BLOCK_S), spec.fs, list(spec.muscles)).episodes
+        live_eps = run_blocks(_blocks(spec, LIVE_BLOCK_S, chs), spec.fs, names).episodes
         agrees = [dataclasses.asdict(e) for e in live_eps] == [dataclasses.asdict(e) for e in offline]
     truth = [e for e in truth_events if e.is_cramp]
     sc = match([(t.onset_s, t.offset_s, t.kind) for t in truth], [(e.onset_s, e.offset_s, e.kind) for e in offline])
@@ -136,7 +139,7 @@ def score_night(name: str, hours: float, seed: int, live: bool = True) -> NightS
     return NightScore(name, seed, hours, len(truth), sc.tp, sc.fn, sc.fp, sc.kind_correct, sc.onset_errors_s,
                       sc.offset_errors_s, causes, agrees, score_movements(truth_events, analysis.movements, hours),
                       leads, _score_warnings(truth_events, analysis.warnings),
-                      _score_muscles(spec, truth, offline, sc.pairs, truth_events))
+                      _score_muscles(spec, truth, offline, sc.pairs, truth_events) if channels is None else {})
 
 
 def summarize(rows: list[NightScore]) -> dict:
