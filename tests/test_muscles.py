@@ -4,6 +4,7 @@ import csv
 import json
 
 import numpy as np
+import pytest
 from conftest import bursts, run_cli
 
 from emgcramp.blocks import Block
@@ -138,3 +139,17 @@ def test_calf_tension_while_the_foot_is_pulled_up_is_no_warning():
     assert sorted(w.channel for w in pipe.warnings()) == ["GL", "GM"]
     _, pipe = run(np.column_stack(calf + [bursts(FS, 150, REST, [(40.0, 80.0, 100.0)], seed=2)]))
     assert pipe.warnings() == []
+
+
+def test_monitor_names_a_multi_channel_sensor(tmp_path):
+    from emgcramp.errors import InputError
+    from emgcramp.monitor import run_monitor
+
+    x = leg(60, gl=[(30.0, 45.0, 200.0)])
+    blocks = [Block(i, x[i:i + 500]) for i in range(0, len(x), 500)]
+    res = run_monitor(iter(blocks), lambda: FS, [], str(tmp_path / "a"))
+    assert res.analysis.channels == ["ch1", "ch2", "ch3"] and [e.muscles for e in res.analysis.episodes] == [["ch2"]]
+    res = run_monitor(iter(blocks), lambda: FS, NAMES, str(tmp_path / "b"))
+    assert [e.muscles for e in res.analysis.episodes] == [["GL"]]
+    with pytest.raises(InputError, match="sends 3 channel"):
+        run_monitor(iter(blocks), lambda: FS, ["GM", "GL"], str(tmp_path / "c"))

@@ -95,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--scale", type=float, metavar="UV", help="µV per count of --ascii lines or NPY/WAV values")
     m.add_argument("--out", metavar="DIR", default=".", help="where the night folder goes (default .)")
     m.add_argument("--on-cramp", metavar="CMD", help="run this shell command on each alert (EMGCRAMP_KIND tells cramp kind or 'warning')")
+    m.add_argument("--muscles", metavar="NAME,NAME",
+                   help="serial/BLE: names of the sensor's channels in order, e.g. GM,GL,TA "
+                        "(default: calf, or ch1, ch2, … for several)")
     m.add_argument("--alert-on", choices=["cramp", "warning"], default="cramp",
                    help="'warning': also alert when a pre-cramp warning (rising tension, twitching) opens")
     m.add_argument("--give-up", type=_positive, metavar="S",
@@ -109,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--hours", type=_positive, default=8.0)
     e.add_argument("--fs", type=_positive, default=1000.0)
     e.add_argument("--seed", type=int, default=1)
+    e.add_argument("--channel", help="file: channel name or index, 'all' or NAME,NAME (default: the first)")
 
     c = sub.add_parser("calibrate", help="measure rest (and maximal contraction) levels into a profile",
                        description="Write a calibration profile (rest_uv, mvc_uv) for %%MVC and rest multiples. "

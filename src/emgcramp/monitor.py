@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 
 from emgcramp.blocks import Block
 from emgcramp.detect import Episode
+from emgcramp.errors import InputError
 from emgcramp.io.night import NightLog
 from emgcramp.pipeline import MIN_SECONDS, Analysis, Pipeline, PipelineConfig
 
@@ -33,6 +34,14 @@ class Alert:
     at_s: float
 
 
+def _names(channels: list[str], width: int) -> list[str]:
+    if not channels:
+        return ["calf"] if width == 1 else [f"ch{i + 1}" for i in range(width)]
+    if len(channels) != width:
+        raise InputError(f"the sensor sends {width} channel(s) but --muscles names {len(channels)}")
+    return list(channels)
+
+
 @dataclass
 class MonitorResult:
     analysis: Analysis
@@ -49,7 +58,8 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
     also raises an alert when it opens.
 
     ``fs`` is asked when the first block arrives (a live source learns its
-    rate from the sensor). Every block is written to ``folder`` before it is
+    rate from the sensor), and so is the channel count: ``channels`` names
+    them (empty: ``calf`` for one, ``ch1``, ``ch2``, … for several). Every block is written to ``folder`` before it is
     analysed, so a crash loses at most the last second.
     """
     pipe: Pipeline | None = None
@@ -60,6 +70,7 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
     last_status = 0.0
     for block in blocks:
         if pipe is None:
+            channels = _names(channels, block.samples.shape[1] if block.samples.ndim == 2 else 1)
             pipe = Pipeline(fs(), channels, config)
             log = NightLog(folder, pipe.fs, channels)
         log.block(block)

@@ -42,7 +42,7 @@ def _monitor_source(args: argparse.Namespace):
     if args.ble:
         from emgcramp.sources.ble import BleSource
 
-        return BleSource(args.ble, give_up_s=args.give_up), ["calf"]
+        return BleSource(args.ble, give_up_s=args.give_up), _muscles(args)
     from emgcramp.sources.ascii import LineLink
     from emgcramp.sources.serial import SerialSource, find_port
 
@@ -52,7 +52,15 @@ def _monitor_source(args: argparse.Namespace):
 
         link = LineLink(check_fs(args.fs), args.scale if args.scale is not None else 1.0)
     port = find_port() if args.serial == "auto" else args.serial
-    return SerialSource(port, link, give_up_s=args.give_up), ["calf"]
+    return SerialSource(port, link, give_up_s=args.give_up), _muscles(args)
+
+
+def _muscles(args: argparse.Namespace) -> list[str]:
+    """Channel names given with ``--muscles``; ``[]`` lets the monitor name them from the first frame."""
+    names = [n.strip() for n in (getattr(args, "muscles", None) or "").split(",") if n.strip()]
+    if len(set(names)) != len(names):
+        raise InputError(f"--muscles {args.muscles}: a name is given twice")
+    return names
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
@@ -119,7 +127,7 @@ def cmd_emulate(args: argparse.Namespace) -> int:
 
         rec = open_recording(args.file)
         fs = check_fs(rec.fs)
-        segments = (b.samples for b in rec.blocks([0], int(fs)))
+        segments = (b.samples for b in rec.blocks(rec.channel_indices(args.channel), int(fs)))
     else:
         from emgcramp.synth import NightGenerator
 
@@ -169,7 +177,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             name = rec.channel_names[ch]
     else:
         args.replay, args.ascii, args.scale, args.give_up = None, False, None, None
-        source, (name,) = _monitor_source(args)
+        args.muscles = None
+        source, _ = _monitor_source(args)
+        name = "calf"
         settle, ready = 2.0, 3.0
         windows = {"rest": (settle, settle + args.rest_s)}
         if args.mvc_s > 0:
