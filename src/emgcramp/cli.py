@@ -94,7 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--fs", type=float, metavar="HZ", help="sampling rate of --ascii lines or a replayed NPY")
     m.add_argument("--scale", type=float, metavar="UV", help="µV per count of --ascii lines or NPY/WAV values")
     m.add_argument("--out", metavar="DIR", default=".", help="where the night folder goes (default .)")
-    m.add_argument("--on-cramp", metavar="CMD", help="run this shell command on each alert (EMGCRAMP_KIND tells cramp kind or 'warning')")
+    m.add_argument("--on-cramp", metavar="CMD", help="run this shell command on each alert "
+                                                           "(EMGCRAMP_KIND: the cramp's kind, or 'warning')")
     m.add_argument("--muscles", metavar="NAME,NAME",
                    help="serial/BLE: names of the sensor's channels in order, e.g. GM,GL,TA "
                         "(default: calf, or ch1, ch2, … for several)")

@@ -109,6 +109,7 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
     analysis = pipe.analysis(episodes)
     for e in episodes:
         if e not in analysis.episodes:  # found inside a PLM series once it was complete
-            log.event({"type": "retracted", "channel": e.channel, "onset_s": e.onset_s, "reason": "leg_movement_series"})
+            log.event({"type": "retracted", "channel": e.channel, "onset_s": e.onset_s,
+                       "reason": "leg_movement_series"})
     log.close(analysis.summary() if analysis.duration_s >= MIN_SECONDS else None)
     return MonitorResult(analysis, alerts)

@@ -120,9 +120,9 @@ class MovementScorer:
     def __init__(self, rate: float, config: DetectorConfig, channel: str = "", origin_s: float = 0.0):
         self.cfg = config
         self.rate, self.channel, self.origin_s = float(rate), channel, origin_s
-        self._P = np.array([self.cfg.lm_on_delta_uv, self.cfg.lm_off_delta_uv,
-                            max(1, round(self.cfg.lm_end_quiet_s * rate)), max(1, round(self.cfg.short_window_s * rate)),
-                            round(rate)])
+        c = config
+        self._P = np.array([c.lm_on_delta_uv, c.lm_off_delta_uv, max(1, round(c.lm_end_quiet_s * rate)),
+                            max(1, round(c.short_window_s * rate)), round(rate)])
         self._S = np.zeros(9)
         self._S[_LAST_FLAT] = -1e12
         self.movements: list[LegMovement] = []
@@ -141,8 +141,8 @@ class MovementScorer:
         off = self.origin_s + row[R_END] / self.rate
         cfg = self.cfg
         ok = cfg.lm_min_s <= off - on <= cfg.lm_max_s and row[R_FLAT] <= cfg.max_flat_fraction
-        return LegMovement(round(float(on), 3), round(float(off), 3), float(row[R_PEAK]), float(row[R_REST]), self.channel,
-                           bool(ok))
+        return LegMovement(round(float(on), 3), round(float(off), 3), float(row[R_PEAK]), float(row[R_REST]),
+                           self.channel, bool(ok))
 
     def prior(self, before_s: float) -> list[tuple[float, float, float]]:
         """(onset s, peak µV, duration s) of LMs that ended by ``before_s``, within two series windows, oldest first.

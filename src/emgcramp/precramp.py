@@ -142,9 +142,9 @@ class PreCrampWatch:
         """Advance over trace rows; return the warnings that closed."""
         out = np.empty((len(trace) // 2 + 2, _N_ROW))
         n = _watch(np.ascontiguousarray(trace).reshape(-1, N_TRACE), self._P, self._S, self._tense, self._twitch, out)
-        new = [CrampWarning(round(self.origin_s + r[R_START] / self.rate, 3), round(self.origin_s + r[R_END] / self.rate, 3),
-                       round(float(r[R_LEVEL]), 2), int(r[R_TWITCHES]), self.channel)
-               for r in out[:n]]
+        t0, rate = self.origin_s, self.rate
+        new = [CrampWarning(round(t0 + r[R_START] / rate, 3), round(t0 + r[R_END] / rate, 3),
+                            round(float(r[R_LEVEL]), 2), int(r[R_TWITCHES]), self.channel) for r in out[:n]]
         self.warnings += new
         return new
 

@@ -50,7 +50,7 @@ class NightScore:
     movements: dict = field(default_factory=dict)  # see score_movements
     warning_leads_s: list[float] = field(default_factory=list)  # of matched cramps that had a true warning
     warnings: dict = field(default_factory=dict)  # true, found, false
-    muscles: dict = field(default_factory=dict)  # multi-muscle nights: matched, muscles_right, relief_true, relief_flagged
+    muscles: dict = field(default_factory=dict)  # several muscles: matched, muscles_right, relief_true, relief_right
 
 
 def _blocks(spec: NightSpec, block_s: float, channels: list[int]) -> Iterator[Block]:
@@ -79,7 +79,8 @@ def score_movements(truth_events: list[TruthEvent], moves: list[LegMovement], ho
     """
     cfg = DetectorConfig()
     true_lm = [LegMovement(e.onset_s, e.offset_s, e.amplitude_uv, 0.0) for e in truth_events
-               if e.kind in ("leg_movement", "position_change") and cfg.lm_min_s <= e.offset_s - e.onset_s <= cfg.lm_max_s]
+               if e.kind in ("leg_movement", "position_change")
+               and cfg.lm_min_s <= e.offset_s - e.onset_s <= cfg.lm_max_s]
     cramps = [(e.onset_s, e.offset_s) for e in truth_events if e.is_cramp and e.offset_s - e.onset_s > cfg.lm_max_s]
     true_lm = score_series(true_lm, cfg, cramps)
     true_plm = [m.onset_s for m in true_lm if m.series]

@@ -12,7 +12,8 @@ from emgcramp.precramp import CrampWarning
 from emgcramp.io.secure import private_file
 
 COLUMNS = ["onset_s", "offset_s", "duration_s", "kind", "peak_intensity", "mean_intensity",
-           "channel", "onset_clock", "rest_uv", "peak_x_rest", "mean_x_rest", "pct_mvc", "duty", "flags", "warning_lead_s", "muscles"]
+           "channel", "onset_clock", "rest_uv", "peak_x_rest", "mean_x_rest", "pct_mvc", "duty", "flags",
+           "warning_lead_s", "muscles"]
 ACTIVITY_COLUMNS = ["onset_s", "offset_s", "duration_s", "kind", "channel", "onset_clock", "peak_uv", "rest_uv",
                     "plm_series", "level_x_rest", "twitches", "lead_s"]
 
