@@ -1,6 +1,7 @@
 """Batch analysis equals one-by-one runs; one bad file is reported, not fatal; EDF+ copies."""
 
 import csv
+import json
 import os
 import shutil
 
@@ -48,6 +49,9 @@ def test_edf_copy_with_cramps_annotated(tmp_cwd):
     raw = mne.io.read_raw_edf("copy.edf", preload=False, verbose="error")
     notes = [d for d in raw.annotations.description if d.startswith("cramp:")]
     assert notes[:2] == ["cramp:tonic peak 426 uV", "cramp:tonic peak 162 uV"] and len(notes) == 3
+    movements = [d for d in raw.annotations.description if d == "lm" or d.startswith("plm ")]
+    lm = run_cli("analyze", SAMPLE_NIGHT, "--json")[1]
+    assert len(movements) == json.loads(lm)["leg_movements"]["lm"] and movements.count("plm 1") >= 5
     assert raw.n_times == 1_200_000
 
 

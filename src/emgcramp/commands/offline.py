@@ -73,7 +73,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         check_writable(args.edf_out)
     result, start = analyze_file(args.file, args, args.channel)
     if args.edf_out:
-        _write_annotated_copy(args, result.episodes, start)
+        _write_annotated_copy(args, result, start)
     if args.events:
         from emgcramp.io.events import write_events_csv
 
@@ -96,8 +96,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 
-def _write_annotated_copy(args: argparse.Namespace, episodes, start) -> None:
-    """The recording's channels at the analysed rate, as EDF+ with one annotation per cramp."""
+def _write_annotated_copy(args: argparse.Namespace, result, start) -> None:
+    """The analysed channels as EDF+, annotated: each cramp, leg movement (``lm``/``plm N``) and warning."""
     from emgcramp.io import open_recording
     from emgcramp.io.edf import write_edf
 
@@ -106,7 +106,11 @@ def _write_annotated_copy(args: argparse.Namespace, episodes, start) -> None:
         if rec.fs != int(rec.fs):
             raise InputError(f"--edf-out needs a whole-number sampling rate, not {rec.fs:g} Hz")
         notes = [(e.onset_s, e.duration_s, f"cramp:{e.kind} peak {e.peak_intensity:.0f} uV"
-                  + (f" {'+'.join(e.muscles)}" if len(chs) > 1 else "")) for e in episodes]
+                  + (f" {'+'.join(e.muscles)}" if len(chs) > 1 else "")) for e in result.episodes]
+        notes += [(m.onset_s, m.duration_s, f"plm {m.series}" if m.series else "lm")
+                  for m in result.movements if m.is_lm]
+        notes += [(w.onset_s, w.duration_s, f"warning {w.channel}") for w in result.warnings]
+        notes.sort()
         blocks = (b.samples for b in rec.blocks(chs, int(CHUNK_S * rec.fs)))
         write_edf(args.edf_out, rec.fs, [rec.channel_names[c] for c in chs], blocks, notes, start)
 
