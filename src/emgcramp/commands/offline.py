@@ -168,6 +168,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"\nsensitivity {sc.sensitivity:.2f}  precision {sc.precision:.2f}  F1 {sc.f1:.2f}  "
           f"median onset error {median_abs(sc.onset_errors_s):.2f} s  "
           f"({lookalikes} look-alikes in the night, {sc.fp} counted as cramps)")
+    from emgcramp.pipeline import activity_line
+
+    true_lm = sum(e.kind == "leg_movement" for e in gen.events)
+    print(f"{activity_line(result.summary())} (the night holds {true_lm} periodic leg movements)")
     return 0
 
 
