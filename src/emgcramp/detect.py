@@ -26,6 +26,11 @@ Thresholds are relative to rest, with an absolute floor so that a very
 quiet amplifier does not turn noise into episodes:
 ``ON = max(on_ratio·rest, rest + on_delta_uv)``, likewise OFF.
 
+Per bin the kernel also leaves a trace (envelopes, rest, flags;
+:mod:`emgcramp.trace`) that two more Numba passes read on the same block:
+leg-movement scoring by the AASM rules (:mod:`emgcramp.movements`) and the
+pre-cramp watch (:mod:`emgcramp.precramp`).
+
 Each closed episode candidate is then judged in Python by :func:`judge`,
 rule by rule, into a cramp (tonic or clonic) or a rejection with a reason.
 Amplitude alone misleads (a cramp may engage only part of the muscle, a

@@ -192,10 +192,10 @@ class Pipeline:
 
         With a tibialis channel, that is the one scored (as the AASM rules
         ask); otherwise the channels of the leg are merged, overlapping
-        stretches being one movement. Cramps longer than an LM end a series; a shorter one that
-        turns out to be one of a series' movements, and of a kind with the
-        others (:func:`~emgcramp.movements.like_series`), is flagged
-        ``plm_series``.
+        stretches being one movement. Cramps longer than an LM end a series;
+        a shorter one that turns out to be one of a series' movements, and of
+        a kind with the others (:func:`~emgcramp.movements.like_series`),
+        gets the flag ``plm_series`` (on the episode itself).
         """
         cfg = self.config.detector
         scored = [d for d in self._detectors if is_tibialis(d.channel)] or self._detectors
@@ -298,6 +298,7 @@ def activity_line(summary: dict) -> str:
     lead = f", median lead {w['median_lead_s']:.0f} s" if w["median_lead_s"] is not None else ""
     return (f"{lm['lm']} leg movement(s), {lm['plm_series']} PLM series, PLM index {lm['plm_index_per_h']:.1f}/h; "
             f"{w['count']} pre-cramp warning(s), {w['cramps_announced']} cramp(s) announced{lead}")
+
 
 def run_blocks(blocks: Iterable[Block], fs: float, channels: list[str], config: PipelineConfig | None = None,
                progress: Callable[[int], None] | None = None) -> Analysis:
