@@ -31,9 +31,12 @@ def test_view_and_figure_match_the_episodes(night):
     for e, (t, sig) in zip(res.episodes, view.zooms):
         assert t[0] == pytest.approx(e.onset_s - report.ZOOM_PAD_S, abs=1e-6)
         assert t[-1] == pytest.approx(e.offset_s + report.ZOOM_PAD_S, abs=0.01)
-    fig = report.figure(view, res.episodes, None, "test", [(150.0, 152.0, "leg_movement")])
+    fig = report.figure(view, res.episodes, None, "test", [(150.0, 152.0, "leg_movement")],
+                        [(20.0, 40.0, "warning"), (200.0, 202.0, "plm"), (230.0, 232.0, "plm")])
     labels = fig.axes[0].get_legend_handles_labels()[1]
-    assert "not a cramp: leg movement" in labels
+    assert "not a cramp: leg movement" in labels and "pre-cramp warning" in labels
+    (plm,) = [c for c in fig.axes[0].collections if c.get_label() == "periodic leg movement"]
+    assert len(plm.get_paths()) == 2
     zooms = [a for a in fig.axes if a.get_title().startswith("#")]
     assert len(zooms) == len(res.episodes) == 2
     assert "tonic" in zooms[0].get_title() and "40.0 s" in zooms[0].get_title()

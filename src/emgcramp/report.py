@@ -76,11 +76,13 @@ def _clock(start: datetime | None, t: float) -> str:
 
 
 def figure(view: NightView, episodes: list[Episode], start: datetime | None, title: str,
-           lookalikes: list[tuple[float, float, str]] = ()):
+           lookalikes: list[tuple[float, float, str]] = (), activity: list[tuple[float, float, str]] = ()):
     """The report figure: timeline, quality strip, one zoom per episode, episode table.
 
     ``lookalikes`` (onset s, offset s, reason) are drawn as ticks under the
     timeline: bursts the detector saw and did not count as cramps.
+    ``activity`` (onset s, offset s, ``"plm"`` or ``"warning"``) adds the
+    periodic leg movements and pre-cramp warnings on a row of their own.
     """
     import matplotlib
 
@@ -105,6 +107,11 @@ def figure(view: NightView, episodes: list[Episode], start: datetime | None, tit
         xs = [(a / 3600, max(b - a, 1.0) / 3600) for a, b, r in lookalikes if r == kind]
         ax.broken_barh(xs, (0.11, 0.04), color=marks(i + 2), label=f"not a cramp: {kind.replace('_', ' ')}",
                        transform=ax.get_xaxis_transform())
+    for kind, color, label in (("plm", "tab:purple", "periodic leg movement"),
+                               ("warning", "gold", "pre-cramp warning")):
+        xs = [(a / 3600, max(b - a, 1.0) / 3600) for a, b, k in activity if k == kind]
+        if xs:
+            ax.broken_barh(xs, (0.04, 0.05), color=color, label=label, transform=ax.get_xaxis_transform())
     ax.set_ylabel("envelope, µV RMS (1 s)")
     ax.set_xlim(0, max(hours[-1] if len(hours) else 1.0, 1e-3))
     ax.legend(loc="upper right", fontsize=7, ncol=2)

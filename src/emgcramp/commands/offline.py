@@ -212,7 +212,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.events:
         from emgcramp.io.events import read_events_csv
 
-        episodes, lookalikes = read_events_csv(args.events), []
+        episodes, lookalikes, activity = read_events_csv(args.events), [], []
         summary = {"episodes": len(episodes), "total_cramp_s": sum(e.duration_s for e in episodes),
                    "longest_cramp_s": max((e.duration_s for e in episodes), default=0.0)}
         with open_recording(args.file, args.fs, args.scale) as rec:
@@ -221,6 +221,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         args.no_progress = True
         result, start = analyze_file(args.file, args, args.channel)
         episodes, summary, lookalikes = result.episodes, result.summary(), result.lookalikes
+        activity = ([(m.onset_s, m.offset_s, "plm") for m in result.movements if m.series]
+                    + [(w.onset_s, w.offset_s, "warning") for w in result.warnings])
     from emgcramp import report
 
     with open_recording(args.file, args.fs, args.scale) as rec:
@@ -228,7 +230,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         fs = check_fs(rec.fs)
         view = report.night_view(rec.blocks([ch], int(CHUNK_S * fs)), fs, episodes)
     title = f"Night of {start:%Y-%m-%d}" if start else os.path.basename(args.file)
-    fig = report.figure(view, episodes, start, title, lookalikes)
+    fig = report.figure(view, episodes, start, title, lookalikes, activity)
     report.write(args.out, fig, episodes, start, summary, title)
     print(f"{len(episodes)} cramp(s); report written to {args.out}")
     return 0
