@@ -171,13 +171,8 @@ class MuscleJudge:
         """The kind an episode under way on ``channel`` would be given now, all channels considered."""
         if not kind or channel in self._names_of(self.tibialis):
             return ""
-        v = self._verdict(onset_s, now_s, channel, detectors)
-        if v.reason:
-            return ""
-        if v.muscles and len(v.muscles) == len(self.heads) and now_s - onset_s <= self.cfg.voluntary_max_s \
-                and self.tibialis and self._coactive_at(onset_s, detectors):
-            return ""  # may yet prove voluntary: wait until it outlasts one
-        return kind
+        # Judged as if it ended now: a possible voluntary flexion stays one until it outlasts voluntary_max_s.
+        return "" if self._verdict(onset_s, now_s, channel, detectors).reason else kind
 
     def during_stretch(self, onset_s: float, offset_s: float, detectors: list[Detector]) -> bool:
         """True when the tibialis was active (≥ ``involve_ratio`` × rest) over at least 30 % of a span.
@@ -188,10 +183,6 @@ class MuscleJudge:
             return False
         ta = detectors[self.tibialis[0]].levels.window(onset_s, offset_s)
         return _frac(ta, self.cfg.involve_ratio) >= 0.3
-
-    def _coactive_at(self, onset_s: float, detectors: list[Detector]) -> bool:
-        ta = detectors[self.tibialis[0]].levels.window(onset_s, onset_s + ONSET_WINDOW_S)
-        return _mean(ta) >= self.cfg.coactive_ratio
 
     def _names_of(self, idx: list[int]) -> list[str]:
         return [self.names[i] for i in idx]
