@@ -1,5 +1,7 @@
 """The detector on constructed signals with known truth, and its decision rules."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from conftest import bursts, emg_noise
@@ -121,7 +123,7 @@ def test_open_episode_is_closed_at_end_of_signal():
 
 def cand(**kw):
     base = dict(onset_s=100.0, offset_s=130.0, peak_uv=200.0, mean_uv=150.0, rest_uv=4.0, duty=1.0, rises=1,
-                motion=0.0, flat=0.0, closed_by=0.0)
+                motion=0.0, flat=0.0, closed_by=0.0, hold_uv=150.0, background_uv=4.0, rise_s=0.3, lf_ratio=0.15)
     return Candidate(**(base | kw))
 
 
@@ -130,6 +132,19 @@ def cand(**kw):
     ({"offset_s": 102.0}, ("", "short")),
     ({"flat": 0.5}, ("", "signal_loss")),
     ({"motion": 0.6}, ("", "motion")),
+    # a position change: little flagged motion, but low-frequency voltage at 0.8 × the EMG (field excerpt)
+    ({"offset_s": 105.0, "lf_ratio": 0.8}, ("", "motion")),
+    ({"offset_s": 104.0, "lf_ratio": 0.8, "hold_uv": 30.0, "peak_uv": 40.0}, ("", "leg_movement")),  # too weak to tell
+    # PLMs joined by raised tone: peak 130 × rest, median 6 × (field excerpt)
+    ({"peak_uv": 520.0, "hold_uv": 24.0, "background_uv": 6.0}, ("", "intermittent")),
+    # tone of lighter sleep: plateau at 4.5 × rest
+    ({"peak_uv": 30.0, "hold_uv": 18.0}, ("", "weak")),
+    # ... at 6 × rest, risen from a background already at 2.5 × rest
+    ({"peak_uv": 40.0, "hold_uv": 24.0, "background_uv": 10.0}, ("", "tone_change")),
+    # ... at 6 × rest from rest, but over 2 s
+    ({"peak_uv": 40.0, "hold_uv": 24.0, "rise_s": 2.0}, ("", "tone_change")),
+    ({"peak_uv": 40.0, "hold_uv": 24.0, "rise_s": 0.5}, ("tonic", "")),  # a weak cramp, sudden
+    ({"rise_s": 8.0}, ("tonic", "")),  # 37 × its background: sudden whatever the climb took
     ({"offset_s": 104.0, "peak_uv": 30.0}, ("", "leg_movement")),  # 4 s at 7.5 × rest: a leg movement
     ({"offset_s": 106.0, "peak_uv": 30.0}, ("tonic", "")),  # 6 s at 7.5 × rest: outlasts leg movements
     ({"offset_s": 106.0, "peak_uv": 20.0}, ("", "leg_movement")),  # 6 s at 5 × rest: too weak
@@ -146,7 +161,9 @@ def test_judge_short_burst_after_a_movement_is_a_series():
     c = cand(offset_s=106.0)  # 6 s, peak 200 µV
     assert judge(c, cfg, [(30.0, 100.0, 4.0), (60.0, 80.0, 3.0)]) == ("", "leg_movement_series")
     assert judge(c, cfg, [(30.0, 40.0, 4.0), (60.0, 40.0, 3.0)]) == ("tonic", "")  # 5 × as strong: a cramp
-    assert judge(c, cfg, [(30.0, 100.0, 1.0), (60.0, 80.0, 2.0)]) == ("tonic", "")  # 4 × as long: a cramp
+    # length does not tell (periodic movements last 0.5–10 s), contracting again and again does
+    assert judge(c, cfg, [(30.0, 100.0, 1.0), (60.0, 80.0, 2.0)]) == ("", "leg_movement_series")
+    assert judge(replace(c, rises=4), cfg, [(30.0, 100.0, 1.0), (60.0, 80.0, 2.0)]) == ("clonic", "")
     assert judge(c, cfg, [(60.0, 100.0, 4.0)]) == ("tonic", "")  # one twitch before: no series
     assert judge(c, cfg, [(1.0, 100.0, 4.0), (4.0, 100.0, 4.0)]) == ("tonic", "")  # over 90 s before: too far
     assert judge(c, cfg, [(40.0, 100.0, 4.0), (97.0, 100.0, 4.0)]) == ("tonic", "")  # 3 s before: not PLM spacing

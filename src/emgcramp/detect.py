@@ -64,16 +64,17 @@ from emgcramp.trace import F_EPISODE, F_FLAT, F_MOTION, N_TRACE, T_BIN, T_ENV, T
  _SEC_SUM, _SEC_CNT, _SEC_BINS, _HIST_N, _HIST_POS, _REST,
  _IN_EP, _START, _LAST_QUIET_S, _LAST_ACTIVE_S, _QUIET_RUN, _PEAK, _SUM_ENV, _N_ENV,
  _N_SHORT_ACT, _N_RISES, _SHORT_UP, _PEAK_S, _N_MOTION, _N_FLAT, _REST_EP, _ON_EP, _OFF_EP,
- _TOT_BINS, _TOT_FLAT, _TOT_MOTION, _REST_SUM, _REST_CNT, _EDGE_EP, _LAST_BELOW_ON_S, _N_STATE) = range(42)
+ _TOT_BINS, _TOT_FLAT, _TOT_MOTION, _REST_SUM, _REST_CNT, _EDGE_EP, _LAST_BELOW_ON_S, _SUM_LF2, _SUM_MS,
+ _N_STATE) = range(44)
 
 # Layout of the kernel's parameter vector.
 (_P_WL, _P_WS, _P_ON_R, _P_ON_D, _P_OFF_R, _P_OFF_D, _P_MIN_REST, _P_MERGE, _P_MAX, _P_WARM,
  _P_RATE_BINS, _P_MOT_R, _P_MOT_MIN, _P_HP_B0, _P_HP_B1, _P_HP_B2, _P_HP_A1, _P_HP_A2,
- _P_FLAT, _P_RISE, _P_RELAX, _P_EDGE_R, _P_EDGE_D, _P_WALK, _P_SUSTAIN, _N_PARAMS) = range(26)
+ _P_FLAT, _P_RISE, _P_RELAX, _P_EDGE_R, _P_EDGE_D, _P_WALK, _P_SUSTAIN, _P_CLIP, _P_FOLLOW, _N_PARAMS) = range(28)
 
 # Columns of a closed candidate row.
 (C_START, C_END, C_PEAK, C_SUM, C_N, C_SHORT_ACT, C_RISES, C_MOTION, C_FLAT, C_REST, C_REASON,
- _N_COLS) = range(12)
+ C_LF2, C_MS, _N_COLS) = range(14)
 REASON_QUIET, REASON_MAX_LENGTH, REASON_END = 0.0, 1.0, 2.0
 
 HIST_LEN = 120  # seconds of rest history
@@ -105,6 +106,24 @@ class DetectorConfig:
     motion_ratio: float = 1.5
     motion_min_uv: float = 20.0
     flat_fraction: float = 0.9
+    # A loud bin with this share of repeated samples is pinned at the rail (lead-off, saturation).
+    # Live EMG at 16 bits repeats under 10 % of its samples (field excerpts, p99.9 of all bins).
+    clip_fraction: float = 0.5
+    # Inside an episode the rest level keeps learning while the envelope stays under this × rest:
+    # twice ON, above the 2–5 × rest of pre-cramp tension (home recordings) and of light-sleep tone.
+    rest_follow_ratio: float = 10.0
+    # What a cramp's held level must show (see judge): at least the top of pre-cramp tension
+    # (hold_min_ratio × rest), a jump over the background before it (contrast), reached suddenly.
+    hold_min_ratio: float = 5.0
+    min_contrast: float = 3.0
+    sudden_contrast: float = 20.0
+    max_rise_to_hold_s: float = 1.2
+    background_s: float = 30.0
+    # A held contraction: its median envelope is at least this share of its peak.
+    min_hold_share: float = 0.25
+    # Low-frequency (1–25 Hz) to EMG-band RMS over a strong burst: the electrodes moved.
+    motion_lf_ratio: float = 0.35
+    motion_lf_min_ratio: float = 10.0
     # Leg-movement sized bursts and their spacing in a series (AASM/WASM).
     lm_min_s: float = 0.5
     lm_max_s: float = 10.0
@@ -122,7 +141,6 @@ class DetectorConfig:
     plm_min_count: int = 4
     # A short burst this many times stronger, or longer, than the LMs of its series is a cramp among them.
     plm_cramp_peak_ratio: float = 4.0
-    plm_cramp_duration_ratio: float = 2.0
     # Several muscles (emgcramp.muscles): involved at involve_ratio × own rest; tibialis co-active
     # at coactive_ratio × rest over the first 2 s; a voluntary plantar flexion lasts at most voluntary_max_s.
     involve_ratio: float = 3.0
@@ -215,6 +233,15 @@ class Candidate:
     motion: float
     flat: float
     closed_by: float
+    hold_uv: float = float("nan")
+    background_uv: float = float("nan")
+    rise_s: float = 0.0
+    lf_ratio: float = 0.0
+
+    @property
+    def contrast(self) -> float:
+        """Held level over the background before the onset (× background)."""
+        return self.hold_uv / max(self.background_uv, self.rest_uv)
 
     @property
     def duration_s(self) -> float:
@@ -224,28 +251,42 @@ class Candidate:
 def judge(c: Candidate, cfg: DetectorConfig, recent_lms: list[tuple[float, float, float]]) -> tuple[str, str]:
     """Decide what a candidate is: ``("tonic"|"clonic", "")`` or ``("", reason)``.
 
-    The rules, in order (durations in s, levels × the rest level):
+    A cramp starts suddenly, holds, and is involuntary; the rules test each,
+    in order (durations in s, levels × the rest level unless said):
 
     1. shorter than ``min_duration_s`` (3): ``short`` (jerks, twitches);
-    2. over 20 % signal loss: ``signal_loss``; over 30 % motion artefact
-       (low-frequency power above the EMG): ``motion``. A position change or
-       a voluntary stretch moves the electrodes; a cramp holds the leg still;
-    3. within leg-movement length (≤ 10 s) a burst must be strong: 12 × rest,
+    2. over 20 % signal loss (a dead line, or an input pinned at the rail):
+       ``signal_loss``; over 30 % of the time with motion artefact, or, on
+       a burst held at 10 × rest or more, low-frequency (1–25 Hz) voltage at
+       0.35 × the EMG's RMS or more: ``motion``. A movement moves the
+       electrodes; a cramp holds the leg. Cramp EMG carries ~0.16 of its
+       RMS there, position changes 0.2–1.4 (field excerpts), so this
+       catches the plainer ones;
+    3. median envelope under a quarter of its peak: ``intermittent`` — not
+       held: a run of leg movements joined by raised tone, heartbeats, pops;
+    4. held under 5 × rest, the top of the tension measured before cramps
+       in home recordings (2–5 ×): ``weak``;
+    5. not sudden: held less than 3 × above the background of the 30 s
+       before (tone raised by lighter sleep, heartbeat bleed that has come
+       and stays), or, under 20 × that background, reaching its held level
+       more than 1.2 s after leaving twice the background
+       (``max_rise_to_hold_s``: sleep depth moves tone over 10–60 s, a
+       cramp's drive rises within about a second): ``tone_change``;
+    6. within leg-movement length (≤ 10 s) a burst must be strong: 12 × rest,
        or 6 × rest once it has lasted 5 s, longer than most leg movements
        (periodic ones last 1.5–4 s): else ``leg_movement``;
-    4. within leg-movement length, a burst that continues a run of leg
+    7. within leg-movement length, a burst that continues a run of leg
        movements spaced as periodic ones are (``recent_lms``: (onset s,
        peak µV, duration s) of earlier LMs scored by the AASM rules, two or
        more chained at 5–90 s) is part of the series,
-       ``leg_movement_series``, unless it is 4 × stronger than they are, or
-       2 × longer and 5 s or more (:func:`emgcramp.movements.like_series`). A live
-       decision cannot wait for the fourth LM that makes a series; the
-       night's record retracts the first ones once it is known
-       (:meth:`emgcramp.pipeline.Pipeline.analysis`). A lone twitch or
-       jerk before a cramp does not veto it (twitching often announces one);
-    5. mostly quiet inside (activity over less than half the time, a quarter
+       ``leg_movement_series``, unless 4 × stronger than they are
+       (:func:`emgcramp.movements.like_series`) or clonic (a leg movement
+       is one burst; a clonic cramp contracts again and again). A live decision cannot wait
+       for the fourth LM that makes a series; the night's record retracts
+       the first ones once it is known (:meth:`emgcramp.pipeline.Pipeline.analysis`);
+    8. mostly quiet inside (activity over less than half the time, a quarter
        for clonic ones): ``sparse``;
-    6. otherwise a cramp: ``clonic`` when the 0.1-s envelope rises and
+    9. otherwise a cramp: ``clonic`` when the 0.1-s envelope rises and
        relaxes at least 3 times at ≥ 0.25 Hz, else ``tonic``.
 
     Past 10 s nothing is a leg movement: sustained, near-continuous activity
@@ -255,20 +296,38 @@ def judge(c: Candidate, cfg: DetectorConfig, recent_lms: list[tuple[float, float
         return "", "short"
     if c.flat > cfg.max_flat_fraction:
         return "", "signal_loss"
-    if c.motion > cfg.max_motion_fraction:
+    if c.motion > cfg.max_motion_fraction or _moved(c, cfg):
         return "", "motion"
+    if c.hold_uv < cfg.min_hold_share * c.peak_uv:
+        return "", "intermittent"
+    if c.hold_uv < cfg.hold_min_ratio * c.rest_uv:
+        return "", "weak"
+    if not _sudden(c, cfg):
+        return "", "tone_change"
+    rate = c.rises / max(c.duration_s, 1e-9)
+    clonic = c.rises >= cfg.clonic_min_rises and rate >= cfg.clonic_min_rate_hz
     if c.duration_s <= cfg.lm_max_s:
         need = cfg.sustained_min_peak_ratio if c.duration_s >= cfg.sustained_s else cfg.short_min_peak_ratio
         if c.peak_uv < need * c.rest_uv:
             return "", "leg_movement"
         chain = _series_chain(c.onset_s, recent_lms, cfg)
-        if len(chain) >= 2 and like_series(c.peak_uv, c.duration_s, chain, cfg):
+        if not clonic and len(chain) >= 2 and like_series(c.peak_uv, chain, cfg):
             return "", "leg_movement_series"
-    rate = c.rises / max(c.duration_s, 1e-9)
-    clonic = c.rises >= cfg.clonic_min_rises and rate >= cfg.clonic_min_rate_hz
     if c.duty < (cfg.clonic_min_duty if clonic else cfg.min_duty):
         return "", "sparse"
     return ("clonic" if clonic else "tonic"), ""
+
+
+def _moved(c: Candidate, cfg: DetectorConfig) -> bool:
+    """Low-frequency voltage beside a strong burst: the electrodes moved (rule 2 of :func:`judge`)."""
+    return c.hold_uv >= cfg.motion_lf_min_ratio * c.rest_uv and c.lf_ratio >= cfg.motion_lf_ratio
+
+
+def _sudden(c: Candidate, cfg: DetectorConfig) -> bool:
+    """Held well above the background before it, reached quickly (rule 5 of :func:`judge`)."""
+    if c.contrast < cfg.min_contrast:
+        return False
+    return c.contrast >= cfg.sudden_contrast or c.rise_s <= cfg.max_rise_to_hold_s
 
 
 def _series_chain(onset_s: float, recent_lms: list[tuple[float, float, float]],
@@ -316,6 +375,8 @@ def _write_row(S, out, i, end, reason):
     out[i, C_FLAT] = S[_N_FLAT]
     out[i, C_REST] = S[_REST_EP]
     out[i, C_REASON] = reason
+    out[i, C_LF2] = S[_SUM_LF2]
+    out[i, C_MS] = S[_SUM_MS]
 
 
 @njit(cache=True)
@@ -362,7 +423,9 @@ def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, trace, f
         S[_HP4], S[_HP3] = S[_HP3], hp
         S[_POS_LF], S[_SUM_LF] = _push(ring_lf, int(S[_POS_LF]), S[_SUM_LF], hp * hp)
         lf = np.sqrt(max(S[_SUM_LF], 0.0) / ring_lf.shape[0])
-        flat = stuck[j] >= P[_P_FLAT] or ms[j] <= 1e-9
+        # Dead line, or an input pinned at the rail: a loud bin whose samples mostly repeat.
+        loud = P[_P_ON_R] * max(S[_REST], P[_P_MIN_REST])
+        flat = stuck[j] >= P[_P_FLAT] or ms[j] <= 1e-9 or (stuck[j] >= P[_P_CLIP] and ms[j] >= loud * loud)
         motion = lf > P[_P_MOT_R] * env and lf > P[_P_MOT_MIN]
         S[_TOT_BINS] += 1.0
         if flat:
@@ -370,8 +433,11 @@ def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, trace, f
         if motion:
             S[_TOT_MOTION] += 1.0
 
-        # Rest level: per-second means of the idle envelope.
-        if S[_IN_EP] == 0.0 and not flat and not motion:
+        # Rest level: per-second means of the envelope outside episodes, and
+        # inside one while it stays below a contraction's level (tone that
+        # rose slowly and stays is the night's new rest; a cramp is not).
+        idle = S[_IN_EP] == 0.0 or env < P[_P_FOLLOW] * S[_REST_EP]
+        if idle and not flat and not motion:
             S[_SEC_SUM] += env
             S[_SEC_CNT] += 1.0
         S[_SEC_BINS] += 1.0
@@ -407,13 +473,15 @@ def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, trace, f
                 S[_QUIET_RUN] = 0.0
                 S[_PEAK], S[_SUM_ENV], S[_N_ENV] = 0.0, 0.0, 0.0
                 S[_N_SHORT_ACT], S[_N_RISES], S[_SHORT_UP], S[_PEAK_S] = 0.0, 0.0, 0.0, 0.0
-                S[_N_MOTION], S[_N_FLAT] = 0.0, 0.0
+                S[_N_MOTION], S[_N_FLAT], S[_SUM_LF2], S[_SUM_MS] = 0.0, 0.0, 0.0, 0.0
                 S[_REST_EP], S[_ON_EP], S[_OFF_EP], S[_EDGE_EP] = rest, on, off, edge
         if S[_IN_EP] == 1.0:
             if env >= S[_OFF_EP]:
                 S[_QUIET_RUN] = 0.0
             else:
                 S[_QUIET_RUN] += 1.0
+            S[_SUM_LF2] += hp * hp
+            S[_SUM_MS] += ms[j]
             if S[_QUIET_RUN] == 0.0:
                 S[_PEAK] = max(S[_PEAK], env)
                 S[_SUM_ENV] += env
@@ -472,6 +540,8 @@ class Detector:
         self.moves = MovementScorer(self.rate, self.cfg, channel, origin_s)
         self.watch = PreCrampWatch(self.rate, self.cfg, channel, origin_s)
         self.levels = LevelHistory(self.rate, self.cfg.max_duration_s + 60.0, origin_s)
+        # The envelope in µV, long enough to hold an episode and the background before it.
+        self._env_uv = LevelHistory(self.rate, self.cfg.max_duration_s + 2 * self.cfg.background_s, origin_s)
         self._params = self._make_params()
         wl, ws = int(self._params[_P_WL]), int(self._params[_P_WS])
         self._S = np.zeros(_N_STATE)
@@ -498,6 +568,8 @@ class Detector:
         p[_P_EDGE_R], p[_P_EDGE_D] = c.edge_ratio, c.edge_delta_uv
         p[_P_WALK] = round(c.max_rise_s * r)
         p[_P_SUSTAIN] = c.sustain_fraction
+        p[_P_CLIP] = c.clip_fraction
+        p[_P_FOLLOW] = c.rest_follow_ratio
         return p
 
     @property
@@ -524,6 +596,7 @@ class Detector:
                      self._ring_l, self._ring_s, self._ring_lf, self._hist, out, trace, flush)
         self.moves.process(trace)
         self.watch.process(trace)
+        self._env_uv.push(trace[:, T_ENV])
         rest = trace[:, T_REST]
         self.levels.push(np.where(rest > 0, trace[:, T_ENV] / np.where(rest > 0, rest, 1.0), np.nan))
         return [e for e in (self._episode(row) for row in out[:n]) if e is not None]
@@ -562,13 +635,39 @@ class Detector:
     def _candidate(self, row: np.ndarray) -> Candidate:
         n = max(row[C_N], 1.0)
         span = max(row[C_END] - row[C_START], 1.0)
+        onset_s, offset_s = self.origin_s + row[C_START] / self.rate, self.origin_s + row[C_END] / self.rate
+        hold, background, rise = self._shape(onset_s, offset_s)
         return Candidate(
-            onset_s=self.origin_s + row[C_START] / self.rate,
-            offset_s=self.origin_s + row[C_END] / self.rate,
+            onset_s=onset_s, offset_s=offset_s,
             peak_uv=float(row[C_PEAK]), mean_uv=float(row[C_SUM] / n),
             rest_uv=float(max(row[C_REST], self.cfg.min_rest_uv)),
             duty=float(min(row[C_SHORT_ACT] / span, 1.0)), rises=int(row[C_RISES]),
-            motion=float(row[C_MOTION] / n), flat=float(row[C_FLAT] / n), closed_by=float(row[C_REASON]))
+            motion=float(row[C_MOTION] / n), flat=float(row[C_FLAT] / n), closed_by=float(row[C_REASON]),
+            hold_uv=hold, background_uv=background, rise_s=rise,
+            lf_ratio=float(np.sqrt(row[C_LF2] / row[C_MS])) if row[C_MS] > 0 else 0.0)
+
+    def _shape(self, onset_s: float, offset_s: float) -> tuple[float, float, float]:
+        """Held level and background (µV), and rise time (s), from the envelope history.
+
+        Held: the median 0.5-s envelope over the episode. Background: its
+        median over ``background_s`` before the onset (the last second
+        left out: it holds the climb). Rise: from the last time the
+        envelope sat at twice the background to the first time it reached
+        0.8 × the held level, searched from 20 s before the onset.
+        """
+        body = self._env_uv.window(onset_s, offset_s)
+        if not len(body):
+            return float("nan"), float("nan"), 0.0
+        hold = float(np.median(body))
+        before = self._env_uv.window(onset_s - self.cfg.background_s, onset_s - 1.0)
+        background = float(np.median(before)) if len(before) else 0.0
+        lead = self._env_uv.window(onset_s - 20.0, offset_s)
+        up = np.flatnonzero(lead >= 0.8 * hold)
+        if not len(up):
+            return hold, background, 0.0
+        low = np.flatnonzero(lead[: up[0]] <= 2.0 * max(background, self.cfg.min_rest_uv))
+        start = low[-1] if len(low) else 0
+        return hold, background, float((up[0] - start) / self.rate)
 
     def _prior_movements(self, c: Candidate) -> list[tuple[float, float, float]]:
         """(onset s, peak µV, duration s) of the leg movements before ``c`` that may chain it into a PLM series.

@@ -159,19 +159,18 @@ class MovementScorer:
         return out[::-1]
 
 
-def like_series(peak_uv: float, duration_s: float, others: list[tuple[float, float]], cfg: DetectorConfig) -> bool:
+def like_series(peak_uv: float, others: list[tuple[float, float]], cfg: DetectorConfig) -> bool:
     """True when a burst is of a kind with the movements of a series (``others``: (peak µV, duration s)).
 
-    Periodic movements are stereotyped; a cramp among them stands out by
-    strength (``plm_cramp_peak_ratio`` × their median peak) or length
-    (``plm_cramp_duration_ratio`` × their median duration, and at least
-    ``sustained_s``, which outlasts most periodic movements).
+    Periodic movements are stereotyped in strength; a cramp among them
+    stands out by ``plm_cramp_peak_ratio`` × their median peak. Length does
+    not tell: AASM leg movements run anywhere from 0.5 to 10 s, and a cramp
+    that outlasts that is no leg movement anyway.
     """
     if not others:
         return True
-    peaks, durs = np.array(others, dtype=float).T
-    longer = duration_s >= max(cfg.plm_cramp_duration_ratio * np.median(durs), cfg.sustained_s)
-    return bool(peak_uv < cfg.plm_cramp_peak_ratio * np.median(peaks) and not longer)
+    peaks = np.array(others, dtype=float)[:, 0]
+    return bool(peak_uv < cfg.plm_cramp_peak_ratio * np.median(peaks))
 
 
 def score_series(movements: Iterable[LegMovement], cfg: DetectorConfig,

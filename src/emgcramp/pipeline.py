@@ -247,10 +247,10 @@ class Pipeline:
 def _among_series(e: Episode, moves: list[LegMovement], cfg: DetectorConfig) -> bool:
     """True when ``e`` is one of a PLM series' movements and of a kind with the others."""
     mine = [m for m in moves if m.series and m.onset_s < e.offset_s and e.onset_s < m.offset_s]
-    if not mine:
+    if not mine or e.kind == "clonic":
         return False
     others = [(m.peak_uv, m.duration_s) for m in moves if m.series == mine[0].series and m not in mine]
-    return like_series(e.peak_intensity, e.duration_s, others, cfg)
+    return like_series(e.peak_intensity, others, cfg)
 
 
 @dataclass
