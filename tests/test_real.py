@@ -4,7 +4,7 @@ import os
 
 import numpy as np
 import pytest
-from conftest import REAL
+from conftest import REAL, emg_noise
 
 from emgcramp.blocks import Block
 from emgcramp.dsp import EmgFilter
@@ -48,9 +48,20 @@ def test_real_contraction_between_real_rest_is_one_tonic_episode():
     assert e.mean_intensity == pytest.approx(94.0, rel=0.15)
 
 
+@pytest.mark.xfail(strict=True, reason="a minute of walking reads as a clonic cramp (bursts alternating at the "
+                   "stride rate); known, noted on the detection issue")
 @pytest.mark.parametrize("muscle", ["TA", "GM", "GL", "SO", "PL"])
 def test_walking_calf_bursts_are_not_cramps(muscle):
+    # The 7.6-s clip is shorter than the detector's warm-up: give it a minute of rest at the
+    # channel's own quiet level between steps, then walk for a minute (the clip 8 times).
     with open_recording(WALK) as rec:
         ch = rec.channel_index(muscle)
-        res = run_blocks(rec.blocks([ch], 1000), rec.fs, [muscle])
-    assert rec.fs == 1000.0 and res.episodes == []
+        fs = rec.fs
+        walk = np.concatenate([b.samples[:, 0] for b in rec.blocks([ch], 1000)])
+    b = EmgFilter(fs, 1).process(walk[:, None])
+    quiet = float(np.sqrt(np.percentile(b.ms[25:, 0], 10)))
+    x = np.r_[emg_noise(int(60 * fs), fs, quiet, seed=3), np.tile(walk, 8)]
+    res = run_blocks([Block(0, x[:, None])], fs, [muscle])
+    assert fs == 1000.0 and res.episodes == []
+    # The steps were seen and turned down, not missed.
+    assert sum(res.rejected.values()) >= 1

@@ -65,7 +65,7 @@ from emgcramp.trace import F_EPISODE, F_FLAT, F_MOTION, N_TRACE, T_BIN, T_ENV, T
  _IN_EP, _START, _LAST_QUIET_S, _LAST_ACTIVE_S, _QUIET_RUN, _PEAK, _SUM_ENV, _N_ENV,
  _N_SHORT_ACT, _N_RISES, _SHORT_UP, _PEAK_S, _N_MOTION, _N_FLAT, _REST_EP, _ON_EP, _OFF_EP,
  _TOT_BINS, _TOT_FLAT, _TOT_MOTION, _REST_SUM, _REST_CNT, _EDGE_EP, _LAST_BELOW_ON_S, _SUM_LF2, _SUM_MS,
- _N_STATE) = range(44)
+ _FLAT_SINCE_QUIET, _N_STATE) = range(45)
 
 # Layout of the kernel's parameter vector.
 (_P_WL, _P_WS, _P_ON_R, _P_ON_D, _P_OFF_R, _P_OFF_D, _P_MIN_REST, _P_MERGE, _P_MAX, _P_WARM,
@@ -461,6 +461,9 @@ def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, trace, f
         if S[_IN_EP] == 0.0:
             if env_s < edge:
                 S[_LAST_QUIET_S] = g
+                S[_FLAT_SINCE_QUIET] = 0.0
+            elif flat:
+                S[_FLAT_SINCE_QUIET] += 1.0
             if env_s < on:
                 S[_LAST_BELOW_ON_S] = g
             if S[_HIST_N] >= P[_P_WARM] and not flat and env >= on and _sustained(ring_l, on * on, P[_P_SUSTAIN]):
@@ -473,7 +476,9 @@ def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, trace, f
                 S[_QUIET_RUN] = 0.0
                 S[_PEAK], S[_SUM_ENV], S[_N_ENV] = 0.0, 0.0, 0.0
                 S[_N_SHORT_ACT], S[_N_RISES], S[_SHORT_UP], S[_PEAK_S] = 0.0, 0.0, 0.0, 0.0
-                S[_N_MOTION], S[_N_FLAT], S[_SUM_LF2], S[_SUM_MS] = 0.0, 0.0, 0.0, 0.0
+                # A flat stretch the onset is walked back over (a lead-off ending in a
+                # transient) counts as signal loss of this episode.
+                S[_N_MOTION], S[_N_FLAT], S[_SUM_LF2], S[_SUM_MS] = 0.0, S[_FLAT_SINCE_QUIET], 0.0, 0.0
                 S[_REST_EP], S[_ON_EP], S[_OFF_EP], S[_EDGE_EP] = rest, on, off, edge
         if S[_IN_EP] == 1.0:
             if env >= S[_OFF_EP]:
@@ -642,7 +647,7 @@ class Detector:
             peak_uv=float(row[C_PEAK]), mean_uv=float(row[C_SUM] / n),
             rest_uv=float(max(row[C_REST], self.cfg.min_rest_uv)),
             duty=float(min(row[C_SHORT_ACT] / span, 1.0)), rises=int(row[C_RISES]),
-            motion=float(row[C_MOTION] / n), flat=float(row[C_FLAT] / n), closed_by=float(row[C_REASON]),
+            motion=float(row[C_MOTION] / n), flat=float(min(row[C_FLAT] / n, 1.0)), closed_by=float(row[C_REASON]),
             hold_uv=hold, background_uv=background, rise_s=rise,
             lf_ratio=float(np.sqrt(row[C_LF2] / row[C_MS])) if row[C_MS] > 0 else 0.0)
 
