@@ -101,3 +101,34 @@ def test_warnings_bring_twitches_before_the_cramp():
     big = np.abs(gen._pool.muaps).max(axis=1)[gen._twitches[0][:, 1]]
     peaks = [np.abs(x[int(t * spec.fs) - 20:int(t * spec.fs) + 20]).max() for t in twitches[:10]]
     assert np.all(np.array(peaks) >= 0.8 * big[:10])  # each twitch stands out as a single large MUAP
+
+
+def test_tone_and_ecg_periods_are_planned_in_their_ranges_and_heard():
+    from emgcramp.scenarios import scenario
+    from emgcramp.synth import NightGenerator, plan_night
+
+    spec = scenario("light_sleep", hours=2.0, seed=11)
+    events = plan_night(spec)
+    tones = [e for e in events if e.kind == "tone"]
+    ecgs = [e for e in events if e.kind == "ecg"]
+    assert len(tones) == spec.tone_changes and len(ecgs) == spec.ecg_periods
+    for e in tones:
+        hold = e.offset_s - e.onset_s - 2 * e.ramp_s
+        assert spec.tone_ramp_s[0] <= e.ramp_s <= spec.tone_ramp_s[1]
+        assert spec.tone_hold_s[0] <= hold <= spec.tone_hold_s[1]
+        assert spec.tone_uv[0] <= e.amplitude_uv <= spec.tone_uv[1]
+    # A tone's plateau is louder than the floor; its ramps take tens of seconds, not one.
+    e = max(tones, key=lambda e: e.amplitude_uv)
+    gen = NightGenerator(spec, [e])
+    from emgcramp.dsp import EmgFilter
+
+    filt = EmgFilter(spec.fs, 1, notches=[50.0, 150.0])
+    ms = np.concatenate([filt.process(seg).ms[:, 0] for seg in gen.segments()])
+    r = filt.env_rate
+
+    def rms(t0, t1):
+        return float(np.sqrt(ms[int(t0 * r):int(t1 * r)].mean()))
+
+    mid = rms(e.onset_s + e.ramp_s + 1, e.offset_s - e.ramp_s - 1)
+    assert mid > 2 * rms(e.onset_s - 30, e.onset_s - 1)
+    assert rms(e.onset_s, e.onset_s + 0.2 * e.ramp_s) < 0.5 * mid

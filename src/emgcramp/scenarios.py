@@ -29,6 +29,9 @@ SCENARIOS: dict[str, NightSpec] = {
     "restless_legs": NightSpec(plm_series=12, lm_uv=(15.0, 100.0)),
     # medial and lateral gastrocnemius and tibialis anterior: cramps in one head or both, voluntary
     # plantar flexions, stretches of the foot, half the cramps relieved by one
+    # lighter sleep: background tone that comes and goes over tens of seconds, and heartbeat bleed
+    # for an hour or so; cramps may begin on top of either
+    "light_sleep": NightSpec(tone_changes=24, ecg_periods=2),
     "three_muscles": NightSpec(muscles=("GM", "GL", "TA"), plantar_flexions=6, stretches=4, relief_fraction=0.5),
 }
 

@@ -118,9 +118,13 @@ def _score_muscles(spec: NightSpec, truth: list[TruthEvent], detected: list[Epis
     return {"matched": len(pairs), "muscles_right": right, "relief_true": relief, "relief_right": flagged}
 
 
-def score_night(name: str, hours: float, seed: int, live: bool = True, channels: list[int] | None = None) -> NightScore:
-    """Run one scenario night offline (and live) and score it; ``channels``: only these muscles (default all)."""
-    spec = scenario(name, hours, seed)
+def score_night(name: str, hours: float, seed: int, live: bool = True, channels: list[int] | None = None,
+                spec: NightSpec | None = None) -> NightScore:
+    """Run one scenario night offline (and live) and score it; ``channels``: only these muscles (default all).
+
+    ``spec`` replaces the named scenario's (``name`` then only labels the row).
+    """
+    spec = scenario(name, hours, seed) if spec is None else spec
     truth_events = NightGenerator(spec).events
     chs = list(range(len(spec.muscles))) if channels is None else list(channels)
     names = [spec.muscles[c] for c in chs]

@@ -49,6 +49,7 @@ class TruthEvent:
     kind: str
     amplitude_uv: float
     rate_hz: float = 0.0  # clonic alternation or motion frequency
+    ramp_s: float = 0.0  # tone and ECG bleed: how long they take to come and to go
     gains: tuple[float, ...] = ()  # share of the amplitude per muscle (empty: all of it everywhere)
 
     @property
@@ -77,6 +78,19 @@ class NightSpec:
     clonic: int = 2
     plm_series: int = 3
     lm_uv: tuple[float, float] = (12.0, 40.0)  # size of the periodic leg movements, µV RMS
+    # AASM leg movements last 0.5–10 s; periodic ones mostly 1.5–4 s. Stress steps stretch this.
+    lm_duration_s: tuple[float, float] = (0.5, 4.5)
+    plantar_flexion_s: tuple[float, float] = (5.0, 15.0)  # voluntary flexions; stretched to a minute in stress
+    motion_scale: float = 10.0  # a position change's artefact, × its EMG size (0.3 × in the weak-motion step)
+    # Background tone with sleep depth: comes over 10–60 s, holds 8–130 s, at 2–8 × rest
+    # (issue 11's measurements of independent nights: plateaus 8–130 s at 5–13 × rest).
+    tone_changes: int = 0
+    tone_uv: tuple[float, float] = (8.0, 32.0)
+    tone_ramp_s: tuple[float, float] = (10.0, 60.0)
+    tone_hold_s: tuple[float, float] = (8.0, 130.0)
+    # Heartbeat bleed that comes and goes: periods of 20–90 min, QRS peak in µV.
+    ecg_periods: int = 0
+    ecg_period_uv: tuple[float, float] = (20.0, 80.0)
     position_changes: int = 6
     jerks: int = 6
     pops: int = 4
@@ -124,7 +138,7 @@ def plan_night(spec: NightSpec) -> list[TruthEvent]:
     for _ in range(spec.plm_series):
         t, series = 0.0, []
         for _ in range(int(rng.integers(4, 12))):
-            d = float(rng.uniform(0.5, 4.5))
+            d = float(rng.uniform(*spec.lm_duration_s))
             series.append(TruthEvent(t, t + d, "leg_movement", float(rng.uniform(*spec.lm_uv))))
             t += float(rng.uniform(15, 40))
         groups.append(series)
@@ -138,7 +152,7 @@ def plan_night(spec: NightSpec) -> list[TruthEvent]:
     for _ in range(spec.lead_offs):
         groups.append([TruthEvent(0, float(rng.uniform(10, 60)), "lead_off", spec.rail_uv)])
     for _ in range(spec.plantar_flexions):
-        groups.append([TruthEvent(0, float(rng.uniform(5, 15)), "plantar_flexion", float(rng.uniform(60, 300)))])
+        groups.append([TruthEvent(0, float(rng.uniform(*spec.plantar_flexion_s)), "plantar_flexion", float(rng.uniform(60, 300)))])
     for _ in range(spec.stretches):
         groups.append([TruthEvent(0, float(rng.uniform(3, 15)), "stretch", float(rng.uniform(40, 150)))])
     if spec.relief_fraction:
@@ -147,8 +161,25 @@ def plan_night(spec: NightSpec) -> list[TruthEvent]:
                 c = g[-1]
                 start = c.offset_s - min(10.0, 0.3 * (c.offset_s - c.onset_s))
                 g.append(TruthEvent(start, start + float(rng.uniform(8, 20)), "stretch", float(rng.uniform(40, 150))))
-    events = _place(groups, total, rng)
+    events = sorted(_place(groups, total, rng) + _background(spec, total), key=lambda e: e.onset_s)
     return plan_muscles(events, spec) if len(spec.muscles) > 1 else events
+
+
+def _background(spec: NightSpec, total: float) -> list[TruthEvent]:
+    """Tone changes and ECG periods: anywhere in the night, over or under other events."""
+    rng = np.random.default_rng([spec.seed, 5])
+    out = []
+    for _ in range(spec.tone_changes):
+        ramp, hold = float(rng.uniform(*spec.tone_ramp_s)), float(rng.uniform(*spec.tone_hold_s))
+        t0 = float(rng.uniform(60.0, max(61.0, total - 2 * ramp - hold)))
+        out.append(TruthEvent(round(t0, 3), round(t0 + 2 * ramp + hold, 3), "tone",
+                              float(rng.uniform(*spec.tone_uv)), ramp_s=ramp))
+    for _ in range(spec.ecg_periods):
+        d = float(rng.uniform(20, 90)) * 60.0
+        t0 = float(rng.uniform(0.0, max(1.0, total - d)))
+        out.append(TruthEvent(round(t0, 3), round(t0 + d, 3), "ecg", float(rng.uniform(*spec.ecg_period_uv)),
+                              ramp_s=float(rng.uniform(5, 60))))
+    return out
 
 
 def plan_muscles(events: list[TruthEvent], spec: NightSpec) -> list[TruthEvent]:
@@ -189,7 +220,8 @@ def plan_muscles(events: list[TruthEvent], spec: NightSpec) -> list[TruthEvent]:
         else:
             g[:] = 1.0
             g[ta] = 0.7
-        out.append(TruthEvent(e.onset_s, e.offset_s, e.kind, e.amplitude_uv, e.rate_hz, tuple(float(x) for x in g)))
+        out.append(TruthEvent(e.onset_s, e.offset_s, e.kind, e.amplitude_uv, e.rate_hz,
+                              gains=tuple(float(x) for x in g), ramp_s=e.ramp_s))
     return out
 
 
@@ -215,6 +247,9 @@ def _place(groups: list[list[TruthEvent]], total: float, rng: np.random.Generato
 def _shape(e: TruthEvent, t: np.ndarray) -> np.ndarray:
     """Time course (0–1) of an EMG-producing event at times ``t`` (s)."""
     d = e.offset_s - e.onset_s
+    if e.kind in ("tone", "ecg"):
+        u = np.clip(np.minimum(t - e.onset_s, e.offset_s - t) / max(e.ramp_s, 1e-3), 0.0, 1.0)
+        return u * u * (3 - 2 * u)
     if e.kind == "warning":  # tension creeping up over the lead time, handing over to the cramp
         return np.clip((t - e.onset_s) / d, 0.0, 1.0) * (t < e.offset_s + 1.0)
     if e.kind in CRAMP_KINDS:
@@ -232,13 +267,13 @@ def _shape(e: TruthEvent, t: np.ndarray) -> np.ndarray:
     return shape
 
 
-def _artefact(e: TruthEvent, t: np.ndarray) -> np.ndarray:
+def _artefact(e: TruthEvent, t: np.ndarray, motion_scale: float) -> np.ndarray:
     """Non-EMG voltage (µV) an event adds: motion swings and pops."""
     x = t - e.onset_s
     if e.kind == "position_change":
         d = e.offset_s - e.onset_s
         bump = np.sin(np.pi * np.clip(x / d, 0, 1)) ** 2
-        return 10 * e.amplitude_uv * bump * np.sin(2 * np.pi * e.rate_hz * x)
+        return motion_scale * e.amplitude_uv * bump * np.sin(2 * np.pi * e.rate_hz * x)
     if e.kind == "pop":
         return np.where(x >= 0, e.amplitude_uv * np.exp(-np.maximum(x, 0) / (0.3 * (e.offset_s - e.onset_s))), 0.0)
     return np.zeros_like(t)
@@ -306,18 +341,21 @@ class NightGenerator:
         for e in active:
             if e.kind in ("pop", "lead_off"):
                 continue
+            if e.kind == "ecg":
+                extra += e.amplitude_uv * _shape(e, t) * self._ecg(t)
+                continue
             if spec.model == "motor_units":
                 drive += self._drive[c][id(e)] * _shape(e, t)
             else:
                 power += (e.amplitude_uv * e.gain(c) * _shape(e, t)) ** 2
-            extra += e.gain(c) * _artefact(e, t)
+            extra += e.gain(c) * _artefact(e, t, spec.motion_scale)
         x = unit * np.sqrt(power) + extra  # the noise model's EMG, or the rest floor alone
         if spec.model == "motor_units":
             x += self._units[c].render(np.minimum(drive, 1.0))
             self._stamp_twitches(x, start, self._twitches[c])
         for e in active:
             if e.kind == "pop":
-                x += _artefact(e, t)
+                x += _artefact(e, t, spec.motion_scale)
         for f, ph in self._wander:
             x += spec.wander_uv * np.sin(2 * np.pi * f * t + ph)
         if spec.mains_uv:
@@ -372,4 +410,4 @@ def load_truth(path: str) -> list[TruthEvent]:
     with open(path) as f:
         data = json.load(f)
     return [TruthEvent(e["onset_s"], e["offset_s"], e["kind"], e["amplitude_uv"], e.get("rate_hz", 0.0),
-                       tuple(e.get("gains") or ())) for e in data["events"]]
+                       gains=tuple(e.get("gains") or ()), ramp_s=e.get("ramp_s", 0.0)) for e in data["events"]]
