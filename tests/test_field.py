@@ -50,10 +50,11 @@ def test_lookalikes_are_turned_down_for_their_reason(name, reason):
 
 def test_plm_series_over_raised_tone_stays_within_bound():
     # 9 periodic leg movements with tone between them: 5 false cramps before, PLM bursts
-    # merged with the tone into 17–26 s "cramps". Two 4–5 s PLMs at 30–36 × rest
-    # still pass; the LM scorer cannot end a movement on raised tone (noted on issue 11).
+    # merged with the tone into 17–26 s "cramps". Cut from the night, the excerpt starts
+    # inside raised tone, so its first movements are not scored as LMs and one 4-s PLM at
+    # 25 × rest is still taken live; the night's record retracts it once the series is known.
     res = analyse(os.path.join(FIELD, "field_plm_tone.edf"))
-    assert len(res.episodes) <= 2
+    assert len(res.episodes) <= 1
     assert all(e.duration_s < 6.0 for e in res.episodes)
     assert res.rejected.get("intermittent", 0) >= 2
 
@@ -72,4 +73,4 @@ def test_whole_field_nights_at_most_one_false_cramp_per_night():
             onsets = [o for o in onsets if o not in hit[:1]]
         false += len(onsets)
     assert found == 1
-    assert false <= 2  # 30 before (14 + 16)
+    assert false <= 1  # 30 before (14 + 16)

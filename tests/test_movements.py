@@ -154,6 +154,27 @@ def test_movements_do_not_depend_on_block_size():
     assert a == b and len(a) == 6
 
 
+def test_raised_tone_after_a_movement_ends_it_where_it_fell_under_its_onset_level():
+    # Tone 5 µV over rest (between the end level, 2, and the onset level, 8) for 20 s after
+    # each burst: the AASM end comes only after 22 s; the LM ends where the burst did.
+    series = []
+    for k in range(4):
+        t = 20.0 + 35 * k
+        series += [(t, t + 2.0, above_rest(40.0)), (t + 2.0, t + 22.0, above_rest(5.0))]
+    x = bursts(FS, 180, REST, series)
+    ms = movements(x, chunk=20)
+    assert [m.is_lm for m in ms] == [True] * 4
+    assert [m.duration_s for m in ms] == [pytest.approx(2.0, abs=0.3)] * 4
+    assert [m.series for m in ms] == [1] * 4
+    assert ms == movements(x, chunk=60_000)
+
+
+def test_a_tail_that_ends_within_ten_seconds_keeps_the_aasm_end():
+    x = bursts(FS, 60, REST, [(20.0, 22.0, above_rest(40.0)), (22.0, 27.0, above_rest(5.0))])
+    ms = movements(x)
+    assert [(m.is_lm, round(m.duration_s)) for m in ms] == [(True, 7)]
+
+
 # --- the pre-cramp watch -----------------------------------------------------------------------
 
 def tension(seconds, start, stop, level_x_rest, seed=0):

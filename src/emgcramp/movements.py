@@ -25,6 +25,16 @@ Deviations, and why:
 - The rules were written for the tibialis anterior. With a calf channel
   alone they are applied to the calf; when a recording has a tibialis
   channel, that channel is the one scored (see :mod:`emgcramp.muscles`).
+- On raised tone the AASM end may not come: after a periodic movement the
+  calf's tone can climb to 10–16 µV and stay for tens of seconds (field
+  excerpts), so the stretch runs past 10 s and is scored a non-LM that
+  ends the series it belongs to. Where the AASM end has not come 10 s
+  after the onset, the LM ends instead where the envelope first stayed
+  0.5 s under the level that started it (rest + 8 µV), and the tone after
+  it is scored as nothing until the AASM end comes. The LM is then known
+  10 s after its onset rather than at its end. A movement inside that
+  tone is missed (starting a new LM on each rise out of it counted tone
+  wobbles as movements: 0 → 4 false PLM series on a field night).
 - Onset and end are found on a causal envelope: the offset is moved back by
   the 0.1-s window, as the cramp detector does.
 - Nothing is removed for respiratory events or arousals (no airflow or EEG).
@@ -47,8 +57,9 @@ if TYPE_CHECKING:
     from emgcramp.detect import DetectorConfig
 
 # Kernel state and parameter layouts.
-(_G, _IN, _START, _REST0, _QUIET, _PEAK, _N_FLAT, _N, _LAST_FLAT) = range(9)
-(_P_ON, _P_OFF, _P_QUIET, _P_WS, _P_CLEAR) = range(5)
+(_G, _IN, _START, _REST0, _QUIET, _PEAK, _N_FLAT, _N, _LAST_FLAT,
+ _QUIET_ON, _FB_END, _FB_PEAK, _FB_FLAT, _TAIL, _N_STATE) = range(15)
+(_P_ON, _P_OFF, _P_QUIET, _P_WS, _P_CLEAR, _P_MAX) = range(6)
 # Columns of an LM row: onset bin, offset bin, peak µV, rest µV, flat fraction.
 (R_START, R_END, R_PEAK, R_REST, R_FLAT, _N_ROW) = range(6)
 
@@ -76,6 +87,19 @@ class LegMovement:
 
 
 @njit(cache=True, nogil=True)
+def _lm_end(g, quiet, P, S):
+    """Bin where an LM ends, given ``quiet`` bins at the end level up to bin ``g``."""
+    return max(g + 1.0 - quiet - P[_P_WS], S[_START] + 1.0)
+
+
+@njit(cache=True, nogil=True)
+def _emit(out, n_out, end, peak, flat, S):
+    out[n_out, R_START], out[n_out, R_END] = S[_START], end
+    out[n_out, R_PEAK], out[n_out, R_REST], out[n_out, R_FLAT] = peak, S[_REST0], flat
+    return n_out + 1
+
+
+@njit(cache=True, nogil=True)
 def _lm_scan(trace, P, S, out):
     """Advance the LM rules over trace rows; write finished stretches to ``out``."""
     n_out = 0
@@ -90,22 +114,26 @@ def _lm_scan(trace, P, S, out):
             if rest > 0.0 and g - S[_LAST_FLAT] > P[_P_CLEAR] and env >= rest + P[_P_ON]:
                 S[_IN], S[_START], S[_REST0] = 1.0, g, rest
                 S[_QUIET], S[_PEAK], S[_N_FLAT], S[_N] = 0.0, 0.0, 0.0, 0.0
+                S[_QUIET_ON], S[_FB_END], S[_TAIL] = 0.0, -1.0, 0.0
         if S[_IN] == 1.0:
             S[_N] += 1.0
             if flat:
                 S[_N_FLAT] += 1.0
-            if env <= S[_REST0] + P[_P_OFF]:
-                S[_QUIET] += 1.0
-            else:
-                S[_QUIET] = 0.0
+            S[_QUIET] = S[_QUIET] + 1.0 if env <= S[_REST0] + P[_P_OFF] else 0.0
+            S[_QUIET_ON] = S[_QUIET_ON] + 1.0 if env <= S[_REST0] + P[_P_ON] else 0.0
+            if S[_QUIET] == 0.0 and S[_FB_END] < 0.0:
                 S[_PEAK] = max(S[_PEAK], env)
+            if S[_QUIET_ON] >= P[_P_QUIET] and S[_FB_END] < 0.0:
+                S[_FB_END], S[_FB_PEAK] = _lm_end(g, S[_QUIET_ON], P, S), S[_PEAK]
+                S[_FB_FLAT] = S[_N_FLAT] / S[_N]
             if S[_QUIET] >= P[_P_QUIET]:
-                end = max(g + 1.0 - S[_QUIET] - P[_P_WS], S[_START] + 1.0)
-                out[n_out, R_START], out[n_out, R_END] = S[_START], end
-                out[n_out, R_PEAK], out[n_out, R_REST] = S[_PEAK], S[_REST0]
-                out[n_out, R_FLAT] = S[_N_FLAT] / S[_N]
-                n_out += 1
+                if S[_TAIL] == 0.0:
+                    n_out = _emit(out, n_out, _lm_end(g, S[_QUIET], P, S), S[_PEAK], S[_N_FLAT] / S[_N], S)
                 S[_IN] = 0.0
+            elif S[_TAIL] == 0.0 and g - S[_START] >= P[_P_MAX] and S[_FB_END] >= 0.0:
+                # Raised tone kept the AASM end away: end where it fell under its onset level.
+                n_out = _emit(out, n_out, S[_FB_END], S[_FB_PEAK], S[_FB_FLAT], S)
+                S[_TAIL] = 1.0
         S[_G] = g + 1.0
     return n_out
 
@@ -122,8 +150,8 @@ class MovementScorer:
         self.rate, self.channel, self.origin_s = float(rate), channel, origin_s
         c = config
         self._P = np.array([c.lm_on_delta_uv, c.lm_off_delta_uv, max(1, round(c.lm_end_quiet_s * rate)),
-                            max(1, round(c.short_window_s * rate)), round(rate)])
-        self._S = np.zeros(9)
+                            max(1, round(c.short_window_s * rate)), round(rate), round(c.lm_max_s * rate)])
+        self._S = np.zeros(_N_STATE)
         self._S[_LAST_FLAT] = -1e12
         self.movements: list[LegMovement] = []
 
@@ -178,9 +206,12 @@ def score_series(movements: Iterable[LegMovement], cfg: DetectorConfig,
     """Number the PLM series among ``movements`` (in time order); return them all, ``series`` set.
 
     ``breaks`` are other (onset, offset) intervals in s that end a series,
-    such as cramps.
+    such as cramps; an LM that overlaps one is part of it (the first burst
+    of a clonic cramp, say) and is left out.
     """
-    ms = sorted(movements, key=lambda m: m.onset_s)
+    breaks = list(breaks)
+    ms = sorted((m for m in movements if not (m.is_lm and any(m.onset_s < off and on < m.offset_s for on, off in breaks))),
+                key=lambda m: m.onset_s)
     stops = sorted(b[0] for b in breaks)
     series = [0] * len(ms)
     run: list[int] = []
