@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 
 from emgcramp.blocks import Block
 from emgcramp.detect import Episode
@@ -51,7 +52,7 @@ class MonitorResult:
 def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channels: list[str], folder: str,
                 config: PipelineConfig | None = None, on_alert: Callable[[Alert], None] | None = None,
                 on_status: Callable[[dict], None] | None = None, status_every_s: float = 1.0,
-                alert_on_warning: bool = False) -> MonitorResult:
+                alert_on_warning: bool = False, start: datetime | None = None) -> MonitorResult:
     """Monitor until ``blocks`` ends; return the night's analysis and alerts.
 
     Warnings are logged as they close; with ``alert_on_warning`` each one
@@ -59,7 +60,9 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
 
     ``fs`` is asked when the first block arrives (a live source learns its
     rate from the sensor), and so is the channel count: ``channels`` names
-    them (empty: ``calf`` for one, ``ch1``, ``ch2``, … for several). Every block is written to ``folder`` before it is
+    them (empty: ``calf`` for one, ``ch1``, ``ch2``, … for several). ``start``
+    is the wall-clock time of the first sample (default: now; a replay
+    passes the recording's own). Every block is written to ``folder`` before it is
     analysed, so a crash loses at most the last second.
     """
     pipe: Pipeline | None = None
@@ -72,7 +75,7 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
         if pipe is None:
             channels = _names(channels, block.samples.shape[1] if block.samples.ndim == 2 else 1)
             pipe = Pipeline(fs(), channels, config)
-            log = NightLog(folder, pipe.fs, channels)
+            log = NightLog(folder, pipe.fs, channels, start)
         log.block(block)
         for e in pipe.process(block):
             log.episode(e)

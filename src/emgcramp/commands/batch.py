@@ -95,6 +95,10 @@ def run(args: argparse.Namespace) -> int:
     from emgcramp.io.secure import private_file
 
     files = expand(args.file)
+    if args.events:
+        from emgcramp.io.secure import check_writable
+
+        check_writable(args.events, files)
     args.no_progress = True
     results, failed = {}, []
     for done, (path, result, start, error) in enumerate(_outcomes(files, args), 1):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 from emgcramp.commands import CHUNK_S, detector_config, print_table
@@ -68,10 +69,9 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     from datetime import datetime
 
     source, channels = _monitor_source(args)
-    folder = os.path.join(args.out, datetime.now().strftime("night-%Y%m%d-%H%M%S"))
-    from emgcramp.io.secure import check_writable
+    from emgcramp.io.night import new_night_folder
 
-    check_writable(folder)
+    folder = new_night_folder(args.out, datetime.now())
     from emgcramp.monitor import run_monitor
 
     tty = sys.stderr.isatty()
@@ -96,9 +96,11 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     what = f"replay of {args.replay}" if args.replay else f"BLE {args.ble}" if args.ble else args.serial
     sys.stderr.write(f"monitoring {what}; "
                      f"night folder {folder}; Ctrl-C ends the night\n")
+    ended_by = _end_on_signals(source.stop)
     try:
         result = run_monitor(source.blocks(), lambda: source.fs, channels, folder, detector_config(args),
-                             on_alert, on_status, alert_on_warning=args.alert_on == "warning")
+                             on_alert, on_status, alert_on_warning=args.alert_on == "warning",
+                             start=getattr(source, "start", None))
     except ConnectionError as e:
         raise InputError(f"{e}: is the sensor on and in reach?") from None
     if tty:
@@ -115,7 +117,28 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     from emgcramp.pipeline import activity_line
 
     print(activity_line(s))
-    return 0
+    # Ctrl-C is the documented way to end a night; a supervisor's signal is reported as such.
+    return 0 if ended_by in ([], [signal.SIGINT]) else 128 + ended_by[0]
+
+
+def _end_on_signals(stop) -> list[int]:
+    """Make SIGINT, SIGTERM and SIGHUP end the night cleanly: the source stops, the night is closed and summarised.
+
+    Returns the list the first signal's number is put in. A second Ctrl-C
+    interrupts at once.
+    """
+    got: list[int] = []
+
+    def handler(signum, frame) -> None:
+        if not got:
+            got.append(signum)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            sys.stderr.write(f"\nending the night ({signal.Signals(signum).name}) …\n")
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, handler)
+    return got
 
 
 def cmd_emulate(args: argparse.Namespace) -> int:
@@ -159,7 +182,7 @@ def _window(text: str | None, name: str) -> tuple[float, float] | None:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from emgcramp.io.secure import check_writable
 
-    check_writable(args.out)
+    check_writable(args.out, [args.file] if args.file else [])
     if args.file:
         from emgcramp.io import open_recording
         from emgcramp.io.base import check_fs

@@ -56,9 +56,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     from emgcramp.io.secure import check_writable
 
-    for out in (args.events, args.lm_events):
+    inputs = [args.file, args.profile] if args.profile else [args.file]
+    for out in (args.events, args.lm_events, args.edf_out):
         if out:
-            check_writable(out)
+            check_writable(out, inputs)
     if args.profile:
         from emgcramp.profile import load_profile
 
@@ -69,8 +70,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         if args.lm_events or args.edf_out:
             raise InputError("--lm-events and --edf-out take a single recording, not a folder or pattern")
         return batch.run(args)
-    if args.edf_out:
-        check_writable(args.edf_out)
     result, start = analyze_file(args.file, args, args.channel)
     if args.edf_out:
         _write_annotated_copy(args, result, start)
@@ -206,7 +205,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from emgcramp.io.base import check_fs
     from emgcramp.io.secure import check_writable
 
-    check_writable(args.out)
+    check_writable(args.out, [args.file] + ([args.events] if args.events else []))
     if args.out.rsplit(".", 1)[-1].lower() not in ("html", "htm", "png", "pdf", "svg"):
         raise InputError(f"--out {args.out}: choose a .html, .png, .pdf or .svg file")
     if args.events:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -96,29 +97,54 @@ def write_edf(path: str, fs: float, channel_names: list[str], blocks: Iterable[n
     if fs != int(fs):
         raise ValueError("EDF records of 1 s need a whole-number sampling rate")
     fs = int(fs)
+    with private_path(path) as tmp:
+        records = _write_records(tmp, fs, channel_names, blocks, annotations, start, physical_range_uv, bdf)
+        _check_written(tmp, path, records)
+
+
+def _check_written(tmp: str, path: str, records: int) -> None:
+    """Reopen what was written: EDFlib does not report a failed write (full disk, file-size limit)."""
+    try:
+        with _c_stdout_silenced():
+            r = pyedflib.EdfReader(tmp)
+        found = r.datarecords_in_file
+        r.close()
+    except OSError:
+        found = -1
+    if found != records:
+        raise OSError(errno.ENOSPC, f"writing {path} failed (disk full or file-size limit?); "
+                      f"nothing was left there")
+
+
+def _write_records(tmp: str, fs: int, channel_names: list[str], blocks: Iterable[np.ndarray],
+                   annotations: Iterable[tuple[float, float, str]], start: datetime | None,
+                   physical_range_uv: float, bdf: bool) -> int:
+    """Write the file at ``tmp``; return the number of 1-s data records."""
     kind = pyedflib.FILETYPE_BDFPLUS if bdf else pyedflib.FILETYPE_EDFPLUS
     dmax = 8388607 if bdf else 32767
-    with private_path(path) as tmp:
-        w = pyedflib.EdfWriter(tmp, len(channel_names), file_type=kind)
-        try:
-            w.setSignalHeaders([{"label": name[:16], "dimension": "uV", "sample_frequency": fs,
-                                 "physical_max": physical_range_uv, "physical_min": -physical_range_uv,
-                                 "digital_max": dmax, "digital_min": -dmax - 1, "transducer": "sEMG electrodes",
-                                 "prefilter": ""} for name in channel_names])
-            if start is not None:
-                w.setStartdatetime(start)
-            pending = np.empty((0, len(channel_names)))
-            for block in blocks:
-                pending = np.vstack([pending, np.clip(block, -physical_range_uv, physical_range_uv)])
-                whole = len(pending) // fs * fs
-                if whole:
-                    w.writeSamples([np.ascontiguousarray(pending[:whole, c]) for c in range(len(channel_names))])
-                    pending = pending[whole:]
-            if len(pending):
-                pad = np.repeat(pending[-1:], fs - len(pending), axis=0)
-                full = np.vstack([pending, pad])
-                w.writeSamples([np.ascontiguousarray(full[:, c]) for c in range(len(channel_names))])
-            for onset, duration, text in annotations:
-                w.writeAnnotation(onset, duration, text)
-        finally:
-            w.close()
+    records = 0
+    w = pyedflib.EdfWriter(tmp, len(channel_names), file_type=kind)
+    try:
+        w.setSignalHeaders([{"label": name[:16], "dimension": "uV", "sample_frequency": fs,
+                             "physical_max": physical_range_uv, "physical_min": -physical_range_uv,
+                             "digital_max": dmax, "digital_min": -dmax - 1, "transducer": "sEMG electrodes",
+                             "prefilter": ""} for name in channel_names])
+        if start is not None:
+            w.setStartdatetime(start)
+        pending = np.empty((0, len(channel_names)))
+        for block in blocks:
+            pending = np.vstack([pending, np.clip(block, -physical_range_uv, physical_range_uv)])
+            whole = len(pending) // fs * fs
+            if whole:
+                w.writeSamples([np.ascontiguousarray(pending[:whole, c]) for c in range(len(channel_names))])
+                pending, records = pending[whole:], records + whole // fs
+        if len(pending):
+            pad = np.repeat(pending[-1:], fs - len(pending), axis=0)
+            full = np.vstack([pending, pad])
+            w.writeSamples([np.ascontiguousarray(full[:, c]) for c in range(len(channel_names))])
+            records += 1
+        for onset, duration, text in annotations:
+            w.writeAnnotation(onset, duration, text)
+    finally:
+        w.close()
+    return records

@@ -34,15 +34,47 @@ FLUSH_S = 1.0
 
 
 def _open_private(path: str, mode: str):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    """A new file, 0600: never one that exists, never through a symlink."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_APPEND, 0o600)
     return os.fdopen(fd, mode)
 
 
+def new_night_folder(out: str, when: datetime) -> str:
+    """Create ``out/night-YYYYmmdd-HHMMSS`` (0700), new: a name in use gets ``-2``, ``-3``, …
+
+    ``out`` itself is created (0700) when missing. A night never appends to
+    another, even one started in the same second.
+    """
+    try:
+        os.makedirs(out, mode=0o700, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"cannot create the folder {out}: {e.strerror}") from None
+    base = os.path.join(out, when.strftime("night-%Y%m%d-%H%M%S"))
+    for k in range(1, 1000):
+        folder = base if k == 1 else f"{base}-{k}"
+        try:
+            os.mkdir(folder, 0o700)
+            return folder
+        except FileExistsError:
+            continue
+        except OSError as e:
+            raise InputError(f"cannot create the night folder {folder}: {e.strerror}") from None
+    raise InputError(f"cannot create a new night folder beside {base}: too many in use")
+
+
 class NightLog:
-    """Writes a night folder as blocks and episodes arrive."""
+    """Writes a night folder as blocks and episodes arrive.
+
+    ``folder`` is created if missing; if it exists it must be empty (as
+    :func:`new_night_folder` leaves it), so a night is never written over
+    or into another.
+    """
 
     def __init__(self, folder: str, fs: float, channels: list[str], start: datetime | None = None):
-        os.makedirs(folder, mode=0o700, exist_ok=True)
+        if not os.path.isdir(folder):
+            os.makedirs(folder, mode=0o700)
+        elif os.listdir(folder):
+            raise InputError(f"{folder}: the night folder is not empty; a night is written to a new folder")
         self.folder = folder
         self.start = start or datetime.now().replace(microsecond=0)
         write_json(os.path.join(folder, "raw.json"),

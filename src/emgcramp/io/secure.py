@@ -5,14 +5,21 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO
 
 from emgcramp.errors import InputError
 
 
-def check_writable(path: str) -> None:
-    """Fail early, before hours of work, if ``path`` cannot be created."""
+def check_writable(path: str, inputs: Iterable[str] = ()) -> None:
+    """Fail early, before hours of work, if ``path`` cannot be created or is one of ``inputs``.
+
+    An output that is an input (by name, symlink or hard link) would replace
+    the recording with its own results.
+    """
+    for src in inputs:
+        if os.path.exists(path) and os.path.exists(src) and os.path.samefile(path, src):
+            raise InputError(f"cannot write {path}: it is the input {src}; choose another output file")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise InputError(f"cannot write {path}: folder {folder} does not exist")

@@ -23,6 +23,7 @@ class ReplaySource:
         self.rec, self.channels, self.speed = rec, channels, speed
         self.stop = stop or threading.Event()
         self.fs = rec.fs
+        self.start = rec.start  # a replay keeps the recording's own clock
         self.connected = True
 
     def blocks(self) -> Iterator[Block]:

@@ -1,0 +1,144 @@
+"""Faults, with real processes and real files: full disks, outputs that are inputs, night folders, signals."""
+
+import hashlib
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+
+import pytest
+from conftest import SAMPLE_NIGHT, run_cli
+
+from emgcramp.errors import InputError
+from emgcramp.io.night import NightLog, NightRecording, new_night_folder, read_events
+
+
+def _limited(nbytes):
+    """preexec_fn: a file-size limit, as a full disk or a quota would set."""
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (nbytes, nbytes))
+
+
+def _run_limited(nbytes, *args, cwd):
+    p = subprocess.run([sys.executable, "-m", "emgcramp", *map(str, args)], capture_output=True, text=True,
+                       cwd=cwd, timeout=300, preexec_fn=_limited(nbytes))
+    return p.returncode, p.stdout, p.stderr
+
+
+def _digest(path):
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+# --- writers on a full disk ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [("analyze", SAMPLE_NIGHT, "--edf-out", "out.edf"),
+                                  ("simulate", "--hours", "0.5", "out.edf")])
+def test_an_edf_cut_by_a_full_disk_is_an_error_and_nothing_is_left(tmp_path, args):
+    rc, out, err = _run_limited(1_000_000, *args, cwd=tmp_path)
+    assert rc == 2
+    assert err.count("\n") == 1 and "out.edf" in err and "Traceback" not in err
+    assert os.listdir(tmp_path) == []  # neither the cut file nor its temporary
+
+
+def test_an_edf_under_the_limit_is_written_whole(tmp_path):
+    rc, _, err = _run_limited(10_000_000, "analyze", SAMPLE_NIGHT, "--edf-out", "out.edf", cwd=tmp_path)
+    assert rc == 0, err
+    import pyedflib
+
+    with pyedflib.EdfReader(str(tmp_path / "out.edf")) as r:
+        assert r.datarecords_in_file == 1200  # the 20-min sample night, 1-s records
+
+
+# --- an output that is an input -----------------------------------------------------------------
+
+@pytest.mark.parametrize("how", ["same", "symlink", "hardlink"])
+@pytest.mark.parametrize("option", ["--events", "--lm-events", "--edf-out"])
+def test_an_output_that_is_the_input_is_refused_and_the_input_kept(tmp_path, how, option):
+    night = tmp_path / "night.edf"
+    night.write_bytes(open(SAMPLE_NIGHT, "rb").read())
+    before = _digest(night)
+    out = night
+    if how != "same":
+        out = tmp_path / "out.csv"
+        (os.symlink if how == "symlink" else os.link)(night, out)
+    rc, _, err = run_cli("analyze", night, option, out)
+    assert rc == 2 and "is the input" in err and err.count("\n") == 1
+    assert _digest(night) == before
+
+
+def test_a_batch_table_over_one_of_its_inputs_is_refused(tmp_path):
+    import shutil
+
+    shutil.copy(SAMPLE_NIGHT, tmp_path / "a.edf")
+    before = _digest(tmp_path / "a.edf")
+    rc, _, err = run_cli("analyze", tmp_path, "--events", tmp_path / "a.edf")
+    assert rc == 2 and "is the input" in err
+    assert _digest(tmp_path / "a.edf") == before
+
+
+# --- night folders --------------------------------------------------------------------------------
+
+def test_a_night_folder_is_always_new(tmp_path):
+    when = datetime(2026, 3, 1, 23, 0, 0)
+    first = new_night_folder(str(tmp_path / "nights" / "deep"), when)  # missing parents are made
+    assert os.path.basename(first) == "night-20260301-230000"
+    assert oct(os.stat(tmp_path / "nights" / "deep").st_mode & 0o777) == "0o700"
+    outside = tmp_path / "outside.f32"
+    os.symlink(outside, os.path.join(first, "raw.f32"))  # a trap left in the old folder
+    second = new_night_folder(str(tmp_path / "nights" / "deep"), when)
+    assert second == first + "-2" and os.listdir(second) == []
+    with pytest.raises(InputError, match="not empty"):
+        NightLog(first, 1000.0, ["calf"])
+    assert not outside.exists()
+
+
+def _monitor(tmp_path, speed=100):
+    # A status line comes each second of wall clock: every ``speed`` s of the night.
+    cmd = [sys.executable, "-m", "emgcramp", "monitor", "--replay", SAMPLE_NIGHT, "--speed", str(speed),
+           "--out", str(tmp_path / "nights")]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_status(p, seconds_in):
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = p.stderr.readline()
+        if line[:2] == "00" and int(line[3:5]) * 60 + int(line[6:8]) >= seconds_in:
+            return
+    raise AssertionError("no status line")
+
+
+@pytest.mark.parametrize("sig, status", [(signal.SIGINT, 0), (signal.SIGTERM, 128 + signal.SIGTERM),
+                                         (signal.SIGHUP, 128 + signal.SIGHUP)])
+def test_a_signal_ends_the_night_with_its_summary(tmp_path, sig, status):
+    p = _monitor(tmp_path)
+    _wait_for_status(p, 240)  # past the first cramp (124–170 s), inside none
+    p.send_signal(sig)
+    out, _ = p.communicate(timeout=60)
+    assert p.returncode == status
+    [name] = os.listdir(tmp_path / "nights")
+    folder = str(tmp_path / "nights" / name)
+    events = read_events(folder)
+    assert events[-1]["type"] == "end"
+    rec = NightRecording(folder)
+    assert events[-1]["duration_s"] == pytest.approx(rec.n_samples / rec.fs, abs=0.2)
+    rows = open(os.path.join(folder, "events.csv")).read().splitlines()
+    assert rows[0].startswith("onset_s,") and rows[1].split(",")[0][:3] == "123"
+    # A replay keeps the recording's clock (the sample night starts 2026-01-01 23:00:00).
+    assert "2026-01-01T23:02:0" in rows[1]
+    assert "1 cramp(s)" in out or "2 cramp(s)" in out
+
+
+def test_a_signal_inside_a_cramp_closes_it_open_at_end(tmp_path):
+    p = _monitor(tmp_path, speed=10)
+    _wait_for_status(p, 130)  # inside the first cramp (124–170 s)
+    p.send_signal(signal.SIGINT)
+    p.communicate(timeout=60)
+    assert p.returncode == 0
+    [name] = os.listdir(tmp_path / "nights")
+    cramps = [e for e in read_events(str(tmp_path / "nights" / name)) if e["type"] == "cramp"]
+    assert len(cramps) == 1 and "open_at_end" in cramps[0]["flags"]
+    assert json.load(open(tmp_path / "nights" / name / "raw.json"))["start"] == "2026-01-01T23:00:00"
