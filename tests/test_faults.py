@@ -142,3 +142,75 @@ def test_a_signal_inside_a_cramp_closes_it_open_at_end(tmp_path):
     cramps = [e for e in read_events(str(tmp_path / "nights" / name)) if e["type"] == "cramp"]
     assert len(cramps) == 1 and "open_at_end" in cramps[0]["flags"]
     assert json.load(open(tmp_path / "nights" / name / "raw.json"))["start"] == "2026-01-01T23:00:00"
+
+
+# --- files whose timing lies, and edge inputs ----------------------------------------------------
+
+def _patched_copy(tmp_path, offset, text):
+    path = tmp_path / "night.edf"
+    data = bytearray(open(SAMPLE_NIGHT, "rb").read())
+    data[offset:offset + len(text)] = text.encode("ascii")
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("offset, text, says", [
+    (236, "10      ", "header says 10 data records but the file holds 1200.0"),  # records
+    (244, "0       ", "not a readable EDF"),  # record duration 0
+])
+def test_an_edf_whose_header_disagrees_with_its_bytes_is_refused(tmp_path, offset, text, says):
+    rc, out, err = run_cli("analyze", _patched_copy(tmp_path, offset, text))
+    assert rc == 2 and says in err and err.count("\n") == 1, err
+    assert out == ""
+
+
+def _time_csv(path, fs, n, jump_at=None, jump_s=5.0):
+    import numpy as np
+
+    t = np.arange(n) / fs
+    if jump_at is not None:
+        t[jump_at:] += jump_s
+    x = np.random.default_rng(0).standard_normal(n) * 5.0
+    np.savetxt(path, np.column_stack([t, x]), delimiter=",", header="time,calf_uV", comments="", fmt="%.6f")
+
+
+def test_a_time_column_that_jumps_past_the_probe_is_an_error(tmp_path):
+    _time_csv(tmp_path / "jump.csv", 1000, 40_000, jump_at=30_000)
+    rc, out, err = run_cli("analyze", tmp_path / "jump.csv")
+    assert rc == 2 and "steps by +5.001 s at data row 30001" in err, err
+    _time_csv(tmp_path / "even.csv", 1000, 40_000)
+    rc, out, err = run_cli("analyze", tmp_path / "even.csv", "--json")
+    assert rc == 0 and json.loads(out)["duration_s"] == pytest.approx(40.0), err
+
+
+def test_a_whole_signal_on_one_line_is_refused_at_once(tmp_path):
+    (tmp_path / "one.csv").write_text(",".join(["1.0"] * 300_000))
+    rc, _, err = run_cli("analyze", tmp_path / "one.csv", "--fs", "1000")
+    assert rc == 2 and "first line is over 100 kB" in err
+
+
+def test_a_wide_npy_is_channels_by_samples(tmp_path):
+    import numpy as np
+
+    np.save(tmp_path / "wide.npy", np.random.default_rng(0).standard_normal((100, 120_000)).astype(np.float32))
+    rc, out, err = run_cli("analyze", tmp_path / "wide.npy", "--fs", "1000", "--json")
+    assert rc == 0, err
+    assert json.loads(out)["duration_s"] == pytest.approx(120.0)
+
+
+def test_a_file_name_edflib_cannot_take_gets_one_clear_line(tmp_path):
+    bad = os.path.join(os.fsencode(tmp_path), b"night\xff.edf")
+    open(bad, "wb").write(open(SAMPLE_NIGHT, "rb").read())
+    p = subprocess.run([sys.executable, "-m", "emgcramp", "analyze", bad], capture_output=True, timeout=120)
+    assert p.returncode == 2 and b"UTF-8" in p.stderr and p.stderr.count(b"\n") == 1
+    p = subprocess.run([sys.executable, "-m", "emgcramp", "analyze", SAMPLE_NIGHT, "--edf-out",
+                        os.path.join(os.fsencode(tmp_path), b"out\xff.edf")], capture_output=True, timeout=120)
+    assert p.returncode == 2 and b"UTF-8" in p.stderr and p.stderr.count(b"\n") == 1
+
+
+def test_a_folder_where_every_file_fails_writes_nothing(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.edf").write_text("not an EDF")
+    rc, _, err = run_cli("analyze", tmp_path / "in", "--events", tmp_path / "all.csv")
+    assert rc == 2 and "none of the 1 recording(s)" in err
+    assert not (tmp_path / "all.csv").exists()

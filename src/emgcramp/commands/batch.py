@@ -108,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             results[path] = (result, start)
             print(f"[{done}/{len(files)}] {path}: {len(result.episodes)} cramp(s)", file=sys.stderr)
+    if not results:
+        raise InputError(f"{args.file}: none of the {len(files)} recording(s) could be analysed; nothing written")
     rows = []
     for p in files:
         if p in results:

@@ -60,6 +60,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     for out in (args.events, args.lm_events, args.edf_out):
         if out:
             check_writable(out, inputs)
+    if args.edf_out:
+        from emgcramp.io.edf import check_name
+
+        check_name(args.edf_out)  # before the analysis, not after it
     if args.profile:
         from emgcramp.profile import load_profile
 

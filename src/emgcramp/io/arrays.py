@@ -17,8 +17,8 @@ class ArrayRecording(Recording):
         self.path = path
         if data.ndim == 1:
             data = data[:, None]
-        elif data.ndim == 2 and data.shape[0] < data.shape[1] and data.shape[0] <= 64:
-            data = data.T  # channels × samples, the other common layout
+        elif data.ndim == 2 and data.shape[0] < data.shape[1]:
+            data = data.T  # channels × samples, the other common layout: a recording has more samples than channels
         if data.ndim != 2 or data.size == 0:
             raise InputError(f"{path}: expected a 1-D or 2-D array of samples, got shape {data.shape}")
         if not (np.issubdtype(data.dtype, np.number) and not np.issubdtype(data.dtype, np.complexfloating)):

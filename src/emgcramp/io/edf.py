@@ -36,6 +36,8 @@ class EdfRecording(Recording):
 
     def __init__(self, path: str):
         self.path = path
+        check_name(path)
+        _check_length(path)
         try:
             with _c_stdout_silenced():
                 self._r = pyedflib.EdfReader(path)
@@ -85,6 +87,39 @@ class EdfRecording(Recording):
             self._r = None
 
 
+def check_name(path: str) -> None:
+    """EDFlib takes UTF-8 paths only; say so rather than fail inside it."""
+    try:
+        os.path.abspath(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"{path!r}: EDF files are read and written through EDFlib, which needs a file "
+                         "name and folder in UTF-8; rename it") from None
+
+
+def _check_length(path: str) -> None:
+    """The header's record count must match the bytes the file holds.
+
+    EDFlib rejects a file shorter than its header says but reads one that
+    is longer only as far as the header says, silently.
+    """
+    with open(path, "rb") as f:  # also where a missing or unreadable file is reported, plainly
+        head = f.read(256)
+        try:
+            ns = int(head[252:256])
+            signals = f.read(ns * 256)
+            width = 3 if head[:1] == b"\xff" else 2  # BDF: 24-bit samples
+            at = ns * (16 + 80 + 8 * 5 + 80)  # label, transducer, unit, 4 ranges, prefilter: then samples per record
+            per_record = sum(int(signals[at + 8 * i: at + 8 * i + 8]) for i in range(ns)) * width
+            header, records = int(head[184:192]), int(head[236:244])
+        except ValueError:
+            return  # a damaged header: EDFlib says what is wrong with it
+    size = os.path.getsize(path)
+    if per_record and size != header + records * per_record:
+        held = (size - header) / per_record
+        raise InputError(f"{path}: the header says {records} data records but the file holds {held:.1f}; "
+                         "the file is damaged or was cut, or its header is wrong")
+
+
 def write_edf(path: str, fs: float, channel_names: list[str], blocks: Iterable[np.ndarray],
               annotations: Iterable[tuple[float, float, str]] = (), start: datetime | None = None,
               physical_range_uv: float = 8000.0, bdf: bool = False) -> None:
@@ -97,6 +132,7 @@ def write_edf(path: str, fs: float, channel_names: list[str], blocks: Iterable[n
     if fs != int(fs):
         raise ValueError("EDF records of 1 s need a whole-number sampling rate")
     fs = int(fs)
+    check_name(path)
     with private_path(path) as tmp:
         records = _write_records(tmp, fs, channel_names, blocks, annotations, start, physical_range_uv, bdf)
         _check_written(tmp, path, records)

@@ -22,6 +22,7 @@ from emgcramp.io.base import Recording, unit_scale
 TIME_NAMES = {"time": 1.0, "t": 1.0, "time_s": 1.0, "seconds": 1.0, "sec": 1.0, "s": 1.0,
               "timestamp": 1.0, "time_ms": 1e-3, "ms": 1e-3, "t_ms": 1e-3}
 PROBE_ROWS = 4000
+MAX_LINE_CHARS = 100_000  # a header of 1000s of channels fits; a whole signal on one line does not
 
 
 def _split_header(line: str) -> tuple[str | None, list[str]]:
@@ -59,9 +60,12 @@ class TextRecording(Recording):
     def _probe(self, fs: float | None, scale: float | None) -> None:
         """Read the header and the first rows: names, units, time column, rate."""
         path = self.path
-        first = self._f.readline()
+        first = self._f.readline(MAX_LINE_CHARS)
         if not first.strip():
             raise InputError(f"{path}: the file is empty")
+        if len(first) == MAX_LINE_CHARS and not first.endswith("\n"):
+            raise InputError(f"{path}: the first line is over {MAX_LINE_CHARS // 1000} kB long; "
+                             "expected one row per sample")
         self._delim, fields = _split_header(first)
         self._header = not all(_is_number(f) for f in fields if f)
         names = fields if self._header else [f"ch{i}" for i in range(len(fields))]
@@ -103,6 +107,7 @@ class TextRecording(Recording):
 
     def _read(self, channels: list[int], chunk: int) -> Iterator[np.ndarray]:
         cols = [c + self._offset for c in channels]
+        self._t_last, self._rows_read = None, 0
         rows = iter(self._first_rows)
         rest = itertools.chain(rows, self._f)
         while True:
@@ -111,7 +116,26 @@ class TextRecording(Recording):
                 return
             data = self._parse(lines)
             if len(data):
+                self._check_time(data[:, 0])
                 yield data[:, cols] * self._scale[channels]
+
+    def _check_time(self, t: np.ndarray) -> None:
+        """Every step of the time column, all the way through: a gap or a jump is an error, never skipped."""
+        if not self._time_col or not self.fs:
+            return
+        t = t * self._time_scale
+        prev = np.concatenate([[self._t_last], t[:-1]]) if self._t_last is not None else t[:-1]
+        dt = t[-len(prev):] - prev if len(prev) else prev
+        step = 1.0 / self.fs
+        bad = np.flatnonzero(np.abs(dt - step) > 0.05 * step)
+        if len(bad):
+            i = int(bad[0]) + (0 if self._t_last is not None else 1)
+            row = self._rows_read + i + 1
+            raise InputError(f"{self.path}: the time column steps by {dt[bad[0]]:+.6g} s at data row {row} "
+                             f"(t = {t[i]:.6g} s) instead of {step:.6g} s: a gap or a jump; "
+                             "fill or cut the recording there")
+        self._t_last = float(t[-1])
+        self._rows_read += len(t)
 
 
     def close(self) -> None:
