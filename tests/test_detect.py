@@ -137,8 +137,12 @@ def cand(**kw):
     ({"offset_s": 104.0, "lf_ratio": 0.8, "hold_uv": 30.0, "peak_uv": 40.0}, ("", "leg_movement")),  # too weak to tell
     # PLMs joined by raised tone: peak 130 × rest, median 6 × (field excerpt)
     ({"peak_uv": 520.0, "hold_uv": 24.0, "background_uv": 6.0}, ("", "intermittent")),
-    # tone of lighter sleep: plateau at 4.5 × rest
-    ({"peak_uv": 30.0, "hold_uv": 18.0}, ("", "weak")),
+    # a cramp, then a weaker stretch of the foot: median 4 × rest, but it held half its peak for 7 s
+    ({"peak_uv": 200.0, "hold_uv": 16.0, "held_run_s": 7.0}, ("tonic", "")),
+    ({"peak_uv": 200.0, "hold_uv": 16.0, "held_run_s": 2.0}, ("", "intermittent")),  # a 2-s burst in tone
+    # tone of lighter sleep: plateau at 2.5 × rest
+    ({"peak_uv": 14.0, "hold_uv": 10.0}, ("", "weak")),
+    ({"peak_uv": 20.0, "hold_uv": 16.0}, ("tonic", "")),  # 4 × rest, sudden, from rest: a weak cramp
     # ... at 6 × rest, risen from a background already at 2.5 × rest
     ({"peak_uv": 40.0, "hold_uv": 24.0, "background_uv": 10.0}, ("", "tone_change")),
     # ... at 6 × rest from rest, but over 2 s
@@ -176,3 +180,12 @@ def test_rising_tension_before_a_cramp_does_not_move_its_onset():
     x = bursts(FS, 120, 4.0, [(60.0, 90.0, 200.0)]) + emg_noise(len(t), FS, 1.0, seed=5) * warn
     eps, _ = detect(x)
     assert len(eps) == 1 and abs(eps[0].onset_s - 60.0) < 0.5
+
+
+def test_tension_creeping_up_before_a_cramp_does_not_make_it_slow():
+    # 32 s at 2 × rest, 8 s at 4.5 ×, then the cramp at 20 ×: its rise is measured from 20 % of the
+    # way up from that background, not from twice the background, which the tension already passed.
+    x = bursts(FS, 160, 4.0, [(60.0, 92.0, 6.93), (92.0, 100.0, 17.5), (100.0, 130.0, 79.9)])
+    eps, det = detect(x)
+    assert [e.kind for e in eps] == ["tonic"]
+    assert abs(eps[0].onset_s - 100.0) < 0.5

@@ -112,14 +112,15 @@ class DetectorConfig:
     # Inside an episode the rest level keeps learning while the envelope stays under this × rest:
     # twice ON, above the 2–5 × rest of pre-cramp tension (home recordings) and of light-sleep tone.
     rest_follow_ratio: float = 10.0
-    # What a cramp's held level must show (see judge): at least the top of pre-cramp tension
-    # (hold_min_ratio × rest), a jump over the background before it (contrast), reached suddenly.
-    hold_min_ratio: float = 5.0
+    # What a cramp's held level must show (see judge): at least the jump over the background
+    # (min_contrast) over rest itself (hold_min_ratio × rest), reached suddenly.
+    hold_min_ratio: float = 3.0
     min_contrast: float = 3.0
     sudden_contrast: float = 20.0
     max_rise_to_hold_s: float = 1.2
     background_s: float = 30.0
-    # A held contraction: its median envelope is at least this share of its peak.
+    # A held contraction: its median envelope is at least this share of its peak, or it held
+    # half its peak for min_duration_s without a break.
     min_hold_share: float = 0.25
     # Low-frequency (1–25 Hz) to EMG-band RMS over a strong burst: the electrodes moved.
     motion_lf_ratio: float = 0.35
@@ -237,6 +238,7 @@ class Candidate:
     background_uv: float = float("nan")
     rise_s: float = 0.0
     lf_ratio: float = 0.0
+    held_run_s: float = 0.0
 
     @property
     def contrast(self) -> float:
@@ -262,16 +264,24 @@ def judge(c: Candidate, cfg: DetectorConfig, recent_lms: list[tuple[float, float
        electrodes; a cramp holds the leg. Cramp EMG carries ~0.16 of its
        RMS there, position changes 0.2–1.4 (field excerpts), so this
        catches the plainer ones;
-    3. median envelope under a quarter of its peak: ``intermittent`` — not
-       held: a run of leg movements joined by raised tone, heartbeats, pops;
-    4. held under 5 × rest, the top of the tension measured before cramps
-       in home recordings (2–5 ×): ``weak``;
+    3. median envelope under a quarter of its peak and never half its peak
+       for ``min_duration_s`` on end: ``intermittent`` — not held: a run of
+       leg movements joined by raised tone, heartbeats, pops. (A cramp
+       followed by a weaker stretch of the foot has a low median but held
+       its level while it lasted.);
+    4. held under ``hold_min_ratio`` (3) × rest, the contrast rule 5 asks
+       over the background, asked over rest itself: ``weak``. Home
+       recordings show 2–5 × rest of tension before cramps; a weak cramp
+       at 3–5 × is still told from that tension by rule 5, since tension
+       creeps up over tens of seconds and a cramp does not;
     5. not sudden: held less than 3 × above the background of the 30 s
        before (tone raised by lighter sleep, heartbeat bleed that has come
-       and stays), or, under 20 × that background, reaching its held level
-       more than 1.2 s after leaving twice the background
-       (``max_rise_to_hold_s``: sleep depth moves tone over 10–60 s, a
-       cramp's drive rises within about a second): ``tone_change``;
+       and stays), or, under 20 × that background, climbing from 20 % to
+       80 % of the way from the background to its held level in more than
+       1.2 s (``max_rise_to_hold_s``: sleep depth moves tone over 10–60 s, a
+       cramp's drive rises within about a second; 20–80 % is the usual
+       edge measure, and unlike a fixed multiple of the background it is
+       not lengthened by tension creeping up before the cramp): ``tone_change``;
     6. within leg-movement length (≤ 10 s) a burst must be strong: 12 × rest,
        or 6 × rest once it has lasted 5 s, longer than most leg movements
        (periodic ones last 1.5–4 s): else ``leg_movement``;
@@ -298,7 +308,7 @@ def judge(c: Candidate, cfg: DetectorConfig, recent_lms: list[tuple[float, float
         return "", "signal_loss"
     if c.motion > cfg.max_motion_fraction or _moved(c, cfg):
         return "", "motion"
-    if c.hold_uv < cfg.min_hold_share * c.peak_uv:
+    if c.hold_uv < cfg.min_hold_share * c.peak_uv and c.held_run_s < cfg.min_duration_s:
         return "", "intermittent"
     if c.hold_uv < cfg.hold_min_ratio * c.rest_uv:
         return "", "weak"
@@ -316,6 +326,14 @@ def judge(c: Candidate, cfg: DetectorConfig, recent_lms: list[tuple[float, float
     if c.duty < (cfg.clonic_min_duty if clonic else cfg.min_duty):
         return "", "sparse"
     return ("clonic" if clonic else "tonic"), ""
+
+
+def _longest_run(mask: np.ndarray) -> int:
+    """Length of the longest run of True in ``mask``."""
+    if not mask.any():
+        return 0
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    return int((edges[1::2] - edges[::2]).max())
 
 
 def _moved(c: Candidate, cfg: DetectorConfig) -> bool:
@@ -641,38 +659,42 @@ class Detector:
         n = max(row[C_N], 1.0)
         span = max(row[C_END] - row[C_START], 1.0)
         onset_s, offset_s = self.origin_s + row[C_START] / self.rate, self.origin_s + row[C_END] / self.rate
-        hold, background, rise = self._shape(onset_s, offset_s)
+        hold, background, rise, run = self._shape(onset_s, offset_s)
         return Candidate(
             onset_s=onset_s, offset_s=offset_s,
             peak_uv=float(row[C_PEAK]), mean_uv=float(row[C_SUM] / n),
             rest_uv=float(max(row[C_REST], self.cfg.min_rest_uv)),
             duty=float(min(row[C_SHORT_ACT] / span, 1.0)), rises=int(row[C_RISES]),
             motion=float(row[C_MOTION] / n), flat=float(min(row[C_FLAT] / n, 1.0)), closed_by=float(row[C_REASON]),
-            hold_uv=hold, background_uv=background, rise_s=rise,
+            hold_uv=hold, background_uv=background, rise_s=rise, held_run_s=run,
             lf_ratio=float(np.sqrt(row[C_LF2] / row[C_MS])) if row[C_MS] > 0 else 0.0)
 
-    def _shape(self, onset_s: float, offset_s: float) -> tuple[float, float, float]:
-        """Held level and background (µV), and rise time (s), from the envelope history.
+    def _shape(self, onset_s: float, offset_s: float) -> tuple[float, float, float, float]:
+        """Held level and background (µV), rise time and held run (s), from the envelope history.
 
         Held: the median 0.5-s envelope over the episode. Background: its
         median over ``background_s`` before the onset (the last second
         left out: it holds the climb). Rise: from the last time the
-        envelope sat at twice the background to the first time it reached
-        0.8 × the held level, searched from 20 s before the onset.
+        envelope sat 20 % of the way from the background to the held level
+        to the first time it was 80 % of the way, searched from 20 s before
+        the onset. Held run: the longest stretch at half the episode's
+        largest 0.5-s envelope or more (s).
         """
         body = self._env_uv.window(onset_s, offset_s)
         if not len(body):
-            return float("nan"), float("nan"), 0.0
+            return float("nan"), float("nan"), 0.0, 0.0
         hold = float(np.median(body))
+        run = _longest_run(body >= 0.5 * body.max()) / self.rate
         before = self._env_uv.window(onset_s - self.cfg.background_s, onset_s - 1.0)
         background = float(np.median(before)) if len(before) else 0.0
         lead = self._env_uv.window(onset_s - 20.0, offset_s)
-        up = np.flatnonzero(lead >= 0.8 * hold)
+        base = max(background, self.cfg.min_rest_uv)
+        up = np.flatnonzero(lead >= base + 0.8 * (hold - base))
         if not len(up):
-            return hold, background, 0.0
-        low = np.flatnonzero(lead[: up[0]] <= 2.0 * max(background, self.cfg.min_rest_uv))
+            return hold, background, 0.0, run
+        low = np.flatnonzero(lead[: up[0]] <= base + 0.2 * (hold - base))
         start = low[-1] if len(low) else 0
-        return hold, background, float((up[0] - start) / self.rate)
+        return hold, background, float((up[0] - start) / self.rate), run
 
     def _prior_movements(self, c: Candidate) -> list[tuple[float, float, float]]:
         """(onset s, peak µV, duration s) of the leg movements before ``c`` that may chain it into a PLM series.
