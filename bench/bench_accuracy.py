@@ -47,10 +47,10 @@ def main() -> None:
              *markdown_table(by, overall), "",
              "### Leg movements, PLM series and pre-cramp warnings", "",
              "True leg movements are the planned periodic movements and position changes of 0.5–10 s; true PLMs "
-             "are those the AASM series rules (4+ at 5–90 s) put in a series. Matched by onset within 1 s. "
+             "are the movements the simulator planned as a periodic series (4–11 at 15–40 s). Matched by onset within 1 s. "
              "A warning is found when a detected one overlaps the true rising tension; a false warning overlaps "
              "none. Lead: cramp onset − warning onset, over matched cramps that had a true warning "
-             "(0 when none was raised); the simulated tension creeps up from rest over 20–60 s.", "",
+             "(0 when none was raised); the simulated tension creeps up from rest over 10–90 s to 1.5–6 × rest.", "",
              *movement_table({n: summarize_movements([r for r in rows if r.scenario == n]) for n in SCENARIOS},
                              summarize_movements(rows)), ""]
     replace_section("bench_accuracy", "\n".join(lines))

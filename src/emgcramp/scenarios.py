@@ -18,7 +18,7 @@ SCENARIOS: dict[str, NightSpec] = {
     "noisy_electrodes": NightSpec(rest_uv=6.0, mains_uv=60.0, wander_uv=150.0, ecg_uv=40.0, pops=20, lead_offs=4),
     # cramps that engage only part of the muscle: 5–15 × rest
     "weak_cramps": NightSpec(cramp_uv=(20.0, 60.0)),
-    # every cramp announced by 20–60 s of rising tension at 2–5 × rest, with twitching
+    # every cramp announced by 10–90 s of rising tension at 1.5–6 × rest (NightSpec.prodrome_*), with twitching
     "warned_cramps": NightSpec(warned_fraction=1.0),
     "short_cramps": NightSpec(tonic=10, clonic=0, tonic_duration_s=(3.0, 10.0)),
     "long_cramp": NightSpec(tonic=1, clonic=0, tonic_duration_s=(480.0, 600.0)),

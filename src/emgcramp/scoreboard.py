@@ -19,7 +19,7 @@ import numpy as np
 
 from emgcramp.blocks import Block
 from emgcramp.detect import DetectorConfig, Episode
-from emgcramp.movements import LegMovement, score_series
+from emgcramp.movements import LegMovement
 from emgcramp.muscles import is_tibialis
 from emgcramp.pipeline import run_blocks
 from emgcramp.scenarios import scenario
@@ -75,15 +75,13 @@ def score_movements(truth_events: list[TruthEvent], moves: list[LegMovement], ho
     """LM and PLM detection against the truth's movements, matched by onset (±1 s).
 
     True LMs are the planned leg movements and position changes of 0.5–10 s;
-    true PLMs are those the AASM series rules put in a series.
+    true PLMs are the movements the simulator planned as a periodic series
+    (its plan, not the detector's own series rules, is the truth).
     """
     cfg = DetectorConfig()
-    true_lm = [LegMovement(e.onset_s, e.offset_s, e.amplitude_uv, 0.0) for e in truth_events
-               if e.kind in ("leg_movement", "position_change")
+    true_lm = [e for e in truth_events if e.kind in ("leg_movement", "position_change")
                and cfg.lm_min_s <= e.offset_s - e.onset_s <= cfg.lm_max_s]
-    cramps = [(e.onset_s, e.offset_s) for e in truth_events if e.is_cramp and e.offset_s - e.onset_s > cfg.lm_max_s]
-    true_lm = score_series(true_lm, cfg, cramps)
-    true_plm = [m.onset_s for m in true_lm if m.series]
+    true_plm = [e.onset_s for e in true_lm if e.series]
     found = [m.onset_s for m in moves if m.is_lm]
     found_plm = [m.onset_s for m in moves if m.is_lm and m.series]
     return {"lm_true": len(true_lm), "lm_found": sum(_near(m.onset_s, found) for m in true_lm),

@@ -51,6 +51,7 @@ class TruthEvent:
     rate_hz: float = 0.0  # clonic alternation or motion frequency
     ramp_s: float = 0.0  # tone and ECG bleed: how long they take to come and to go
     gains: tuple[float, ...] = ()  # share of the amplitude per muscle (empty: all of it everywhere)
+    series: int = 0  # leg movements: the planned periodic series they belong to (1, 2, …; 0: none)
 
     @property
     def is_cramp(self) -> bool:
@@ -97,10 +98,13 @@ class NightSpec:
     lead_offs: int = 1
     tonic_duration_s: tuple[float, float] = (5.0, 400.0)
     cramp_uv: tuple[float, float] = (60.0, 400.0)  # tonic cramp size, µV RMS (clonic: ×0.5–0.75 of the range)
-    # Share of cramps announced by a rise of calf tension: 20–60 s at 2–5 × rest, ending at the cramp
-    # (pilot home recordings: ~40 s at 2–5 × rest before people woke with a cramp), with
-    # fasciculations (lone discharges of large units, ~1/s) in the motor-unit model.
+    # Share of cramps announced by a rise of calf tension, ending at the cramp, with fasciculations
+    # (lone discharges of large units, ~1/s) in the motor-unit model. The pilot home recordings
+    # the warning rule is built on saw ~40 s at 2–5 × rest; drawn here half as wide again each
+    # way (10–90 s, 1.5–6 × rest), so the rule is scored beyond the figures it was made from.
     warned_fraction: float = 0.0
+    prodrome_s: tuple[float, float] = (10.0, 90.0)
+    prodrome_x_rest: tuple[float, float] = (1.5, 6.0)
     # "motor_units": EMG from a recruited motor-unit pool (emgcramp.motor_units);
     # "noise": band-limited Gaussian noise scaled to the same RMS.
     model: str = "motor_units"
@@ -131,15 +135,15 @@ def plan_night(spec: NightSpec) -> list[TruthEvent]:
                                   float(rng.uniform(0.5, 2.0)))])
     for g in groups:
         if spec.warned_fraction and rng.random() < spec.warned_fraction:
-            lead = float(rng.uniform(20, 60))
-            level = float(rng.uniform(2, 5)) * spec.rest_uv
+            lead = float(rng.uniform(*spec.prodrome_s))
+            level = float(rng.uniform(*spec.prodrome_x_rest)) * spec.rest_uv
             g[:] = [TruthEvent(0, lead, "warning", level)] + [
                 TruthEvent(e.onset_s + lead, e.offset_s + lead, e.kind, e.amplitude_uv, e.rate_hz) for e in g]
-    for _ in range(spec.plm_series):
+    for k in range(spec.plm_series):
         t, series = 0.0, []
         for _ in range(int(rng.integers(4, 12))):
             d = float(rng.uniform(*spec.lm_duration_s))
-            series.append(TruthEvent(t, t + d, "leg_movement", float(rng.uniform(*spec.lm_uv))))
+            series.append(TruthEvent(t, t + d, "leg_movement", float(rng.uniform(*spec.lm_uv)), series=k + 1))
             t += float(rng.uniform(15, 40))
         groups.append(series)
     for _ in range(spec.position_changes):
@@ -240,7 +244,7 @@ def _place(groups: list[list[TruthEvent]], total: float, rng: np.random.Generato
             continue  # the night is too full for this one
         taken.append((t0, t0 + span))
         placed += [TruthEvent(round(t0 + e.onset_s, 3), round(t0 + e.offset_s, 3), e.kind, e.amplitude_uv,
-                              e.rate_hz) for e in group]
+                              e.rate_hz, series=e.series) for e in group]
     return sorted(placed, key=lambda e: e.onset_s)
 
 
@@ -410,4 +414,5 @@ def load_truth(path: str) -> list[TruthEvent]:
     with open(path) as f:
         data = json.load(f)
     return [TruthEvent(e["onset_s"], e["offset_s"], e["kind"], e["amplitude_uv"], e.get("rate_hz", 0.0),
-                       gains=tuple(e.get("gains") or ()), ramp_s=e.get("ramp_s", 0.0)) for e in data["events"]]
+                       gains=tuple(e.get("gains") or ()), ramp_s=e.get("ramp_s", 0.0), series=e.get("series", 0))
+            for e in data["events"]]
