@@ -20,7 +20,7 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from emgcramp.scenarios import SCENARIOS, scenario
+from emgcramp.scenarios import SCENARIOS, STRESS_STEPS, scenario, stretched
 from emgcramp.scoreboard import score_night, summarize
 from results import replace_section
 
@@ -32,24 +32,6 @@ OTHER_RANGES = dict(lm_duration_s=(0.5, 7.0), plantar_flexion_s=(5.0, 30.0), ton
                     motion_scale=5.0)
 STRESS_BASE = ("typical", "restless_legs", "three_muscles", "light_sleep")
 STRESS_SEEDS = (201, 202)
-
-
-def _stretch(spec, step: str):
-    """``spec`` with one range stretched (the sweep's steps)."""
-    scale = lambda r, k: (r[0] * k, r[1] * k)  # noqa: E731
-    changes = {
-        "as drawn": {},
-        "leg movements ×1.6 longer": {"lm_duration_s": scale(spec.lm_duration_s, 1.6)},
-        "plantar flexions ×1.5 longer": {"plantar_flexion_s": scale(spec.plantar_flexion_s, 1.5)},
-        "tone ×2": {"tone_uv": scale(spec.tone_uv, 2.0), "tone_changes": max(spec.tone_changes, 12)},
-        "ECG bleed ×2": {"ecg_period_uv": scale(spec.ecg_period_uv, 2.0), "ecg_periods": max(spec.ecg_periods, 2)},
-        "motion artefact ×0.3": {"motion_scale": spec.motion_scale * 0.3},
-    }[step]
-    return dataclasses.replace(spec, **changes)
-
-
-STEPS = ("as drawn", "leg movements ×1.6 longer", "plantar flexions ×1.5 longer", "tone ×2", "ECG bleed ×2",
-         "motion artefact ×0.3")
 
 
 def _score(job):
@@ -77,10 +59,10 @@ def main() -> None:
             spec = scenario(n, args.hours, s)
             jobs.append((("seeds", n), spec))
             jobs.append((("ranges", n), dataclasses.replace(spec, **OTHER_RANGES)))
-    for step in STEPS:
+    for step in STRESS_STEPS:
         for n in STRESS_BASE:
             for s in STRESS_SEEDS:
-                jobs.append((("stress", step), _stretch(scenario(n, args.hours, s), step)))
+                jobs.append((("stress", step), stretched(scenario(n, args.hours, s), step)))
     t = time.perf_counter()
     with ProcessPoolExecutor(max_workers=2) as pool:
         rows = list(pool.map(_score, jobs))
@@ -98,7 +80,7 @@ def main() -> None:
              "### Stress sweep", "",
              f"One range at a time stretched beyond what the simulator draws, on {', '.join(STRESS_BASE)} "
              f"(seeds {', '.join(map(str, STRESS_SEEDS))}). Target: F1 ≥ 0.9 at every step.", "",
-             *HEAD, *[_row(step, summarize(pick("stress", step))) for step in STEPS], ""]
+             *HEAD, *[_row(step, summarize(pick("stress", step))) for step in STRESS_STEPS], ""]
     replace_section("bench_heldout", "\n".join(lines))
     print("\n".join(lines))
 

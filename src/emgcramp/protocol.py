@@ -23,6 +23,9 @@ STATUS = struct.Struct("<HIHBBH")  # fs_hz, nv_per_lsb, battery_mv, lead_off, ga
 HEADER_LEN = 2 + HEADER.size
 MAX_CHANNELS = 8
 SAMPLE_BYTES = {FMT_INT16: 2, FMT_INT24: 3}
+# A frame up to this many sequence numbers behind the last is late (reordered); further back it is
+# a jump forward (frames lost while the link was down), or the stream would stop on it.
+LATE_WINDOW = 64
 
 
 def crc16(data: bytes) -> int:
@@ -104,14 +107,48 @@ def _samples(payload: bytes, channels: int, fmt: int) -> np.ndarray:
     return np.where(v >= 1 << 23, v - (1 << 24), v).reshape(-1, channels)
 
 
+def _frame_at(buf: bytearray, i: int) -> tuple[int, bool] | None:
+    """A frame header at ``i``: (its total length, whether it is complete with a good CRC); ``None`` if implausible."""
+    if buf[i:i + 2] != SYNC or len(buf) < i + HEADER_LEN:
+        return None
+    vt, ch, fmt, n, _, _ = HEADER.unpack_from(buf, i + 2)
+    plen = _payload_len(vt & 0x0F, ch, fmt, n) if vt >> 4 == VERSION else None
+    if plen is None:
+        return None
+    total = HEADER_LEN + plen + 2
+    if len(buf) < i + total:
+        return total, False
+    crc = struct.unpack_from("<H", buf, i + total - 2)[0]
+    return total, crc == crc16(bytes(buf[i + 2: i + total - 2]))
+
+
+def _good_frame_after(buf: bytearray, start: int) -> int | None:
+    """Where the first complete frame with a good CRC begins at or after ``start``."""
+    k = buf.find(SYNC, start)
+    while k >= 0:
+        f = _frame_at(buf, k)
+        if f is not None and f[1]:
+            return k
+        k = buf.find(SYNC, k + 1)
+    return None
+
+
 @dataclass
 class Decoder:
-    """Incremental frame decoder; :meth:`feed` returns the frames completed."""
+    """Incremental frame decoder; :meth:`feed` returns the frames completed.
+
+    Sequence numbers (u16, wrapping) are counted: ``dropped_frames`` never
+    arrived; ``duplicate_frames`` repeated the last one and ``late_frames``
+    came after a later one (both are discarded: their place in the stream
+    has passed, and the sensor clock marks it as a gap).
+    """
 
     frames: int = 0
     crc_errors: int = 0
     skipped_bytes: int = 0
     dropped_frames: int = 0
+    duplicate_frames: int = 0
+    late_frames: int = 0
     _buf: bytearray = field(default_factory=bytearray, repr=False)
     _last_seq: int | None = field(default=None, repr=False)
 
@@ -119,8 +156,12 @@ class Decoder:
         """Add bytes; return every complete valid frame, in order.
 
         A damaged length field can make a frame look longer than it is; the
-        decoder then waits for more bytes before the CRC rejects it. With
-        ``final=True`` (end of stream) it gives up waiting and rescans.
+        decoder does not wait for those bytes once a good frame has begun
+        after it, and with ``final=True`` (end of stream) it gives up
+        waiting and rescans. A frame cut short by its last byte, followed
+        by a good one, passes its 16-bit CRC 1 time in 256 (the next frame's
+        sync byte standing in for the lost one); where the sync straddles
+        the CRC and a good frame starts there, the good frame wins.
         """
         self._buf += chunk
         out: list[DataFrame | StatusFrame] = []
@@ -150,23 +191,48 @@ class Decoder:
                 if final:
                     self._skip(buf)
                     continue
-                break
+                later = _good_frame_after(buf, 2)
+                if later is None:
+                    break
+                self.skipped_bytes += later  # a header damaged into a long frame: resync at once
+                del buf[:later]
+                continue
             body = bytes(buf[2: total - 2])
             if struct.unpack_from("<H", buf, total - 2)[0] != crc16(body):
                 self.crc_errors += 1
                 self._skip(buf)
                 continue
+            if buf[total - 1: total + 1] == SYNC:
+                nxt = _frame_at(buf, total - 1)
+                if nxt is not None and not nxt[1] and not final:
+                    break  # wait: is the frame that starts inside this CRC a real one?
+                if nxt is not None and nxt[1]:
+                    self.crc_errors += 1  # this one was cut short by a byte
+                    self.skipped_bytes += total - 1
+                    del buf[: total - 1]
+                    continue
             del buf[:total]
-            out.append(self._make(vt & 0x0F, ch, fmt, seq, ts, body[HEADER.size:]))
+            frame = self._make(vt & 0x0F, ch, fmt, seq, ts, body[HEADER.size:])
+            if frame is not None:
+                out.append(frame)
         return out
 
     def _skip(self, buf: bytearray) -> None:
         self.skipped_bytes += 1
         del buf[:1]
 
-    def _make(self, kind: int, ch: int, fmt: int, seq: int, ts: int, payload: bytes) -> DataFrame | StatusFrame:
+    def _make(self, kind: int, ch: int, fmt: int, seq: int, ts: int,
+              payload: bytes) -> DataFrame | StatusFrame | None:
         if self._last_seq is not None:
-            self.dropped_frames += (seq - self._last_seq - 1) & 0xFFFF
+            step = (seq - self._last_seq) & 0xFFFF
+            if step == 0:
+                self.duplicate_frames += 1
+                return None
+            if step > 0xFFFF - LATE_WINDOW:  # just behind the last one: counted lost when that one came
+                self.late_frames += 1
+                self.dropped_frames = max(0, self.dropped_frames - 1)
+                return None
+            self.dropped_frames += step - 1
         self._last_seq = seq
         self.frames += 1
         if kind == TYPE_STATUS:

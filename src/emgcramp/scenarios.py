@@ -27,11 +27,11 @@ SCENARIOS: dict[str, NightSpec] = {
     "mains_60hz": NightSpec(mains_hz=60.0, mains_uv=80.0),
     # restless legs: many PLM series, some movements as strong as a weak cramp (up to 25 × rest)
     "restless_legs": NightSpec(plm_series=12, lm_uv=(15.0, 100.0)),
-    # medial and lateral gastrocnemius and tibialis anterior: cramps in one head or both, voluntary
-    # plantar flexions, stretches of the foot, half the cramps relieved by one
     # lighter sleep: background tone that comes and goes over tens of seconds, and heartbeat bleed
     # for an hour or so; cramps may begin on top of either
     "light_sleep": NightSpec(tone_changes=24, ecg_periods=2),
+    # medial and lateral gastrocnemius and tibialis anterior: cramps in one head or both, voluntary
+    # plantar flexions, stretches of the foot, half the cramps relieved by one
     "three_muscles": NightSpec(muscles=("GM", "GL", "TA"), plantar_flexions=6, stretches=4, relief_fraction=0.5),
 }
 
@@ -42,3 +42,24 @@ def scenario(name: str, hours: float = 8.0, seed: int = 1) -> NightSpec:
         return replace(SCENARIOS[name], hours=hours, seed=seed)
     except KeyError:
         raise KeyError(f"no scenario {name!r}; known: {', '.join(SCENARIOS)}") from None
+
+
+# The stress sweep: one range at a time stretched beyond what the scenarios draw.
+STRESS_STEPS = ("as drawn", "leg movements ×1.6 longer", "plantar flexions ×1.5 longer", "tone ×2",
+                "ECG bleed ×2", "motion artefact ×0.3")
+
+
+def stretched(spec: NightSpec, step: str) -> NightSpec:
+    """``spec`` with the range of one of :data:`STRESS_STEPS` stretched."""
+    def scale(r: tuple[float, float], k: float) -> tuple[float, float]:
+        return r[0] * k, r[1] * k
+
+    changes = {
+        "as drawn": {},
+        "leg movements ×1.6 longer": {"lm_duration_s": scale(spec.lm_duration_s, 1.6)},
+        "plantar flexions ×1.5 longer": {"plantar_flexion_s": scale(spec.plantar_flexion_s, 1.5)},
+        "tone ×2": {"tone_uv": scale(spec.tone_uv, 2.0), "tone_changes": max(spec.tone_changes, 12)},
+        "ECG bleed ×2": {"ecg_period_uv": scale(spec.ecg_period_uv, 2.0), "ecg_periods": max(spec.ecg_periods, 2)},
+        "motion artefact ×0.3": {"motion_scale": spec.motion_scale * 0.3},
+    }[step]
+    return replace(spec, **changes)
