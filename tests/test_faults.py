@@ -13,6 +13,7 @@ from datetime import datetime
 import pytest
 from conftest import SAMPLE_NIGHT, run_cli
 
+from emgcramp.detect import Episode
 from emgcramp.errors import InputError
 from emgcramp.io.night import NightLog, NightRecording, new_night_folder, read_events
 
@@ -214,3 +215,60 @@ def test_a_folder_where_every_file_fails_writes_nothing(tmp_path):
     rc, _, err = run_cli("analyze", tmp_path / "in", "--events", tmp_path / "all.csv")
     assert rc == 2 and "none of the 1 recording(s)" in err
     assert not (tmp_path / "all.csv").exists()
+
+
+# --- a full disk during the night ------------------------------------------------------------------
+
+def test_a_full_disk_does_not_stop_detection_or_alerts(tmp_path):
+    # raw.f32 may grow to 400 kB (100 s of the 1-kHz night); the night goes on to 1200 s.
+    cmd = [sys.executable, "-m", "emgcramp", "monitor", "--replay", SAMPLE_NIGHT, "--speed", "200",
+           "--out", str(tmp_path / "nights")]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120, preexec_fn=_limited(400_000))
+    assert p.returncode == 0, p.stderr
+    assert "NOT being stored since 100 s" in p.stderr
+    assert p.stderr.count("*** cramp") == 3  # at 124, 219 and 1131 s: all after storing stopped
+    [name] = os.listdir(tmp_path / "nights")
+    folder = str(tmp_path / "nights" / name)
+    assert os.path.getsize(os.path.join(folder, "raw.f32")) == 400_000
+    events = read_events(folder)
+    assert [round(e["onset_s"]) for e in events if e["type"] == "cramp"] == [124, 219, 1131]
+    assert events[-1]["type"] == "end"
+    rec = NightRecording(folder)  # what was not stored is a gap, so the night keeps its length and times
+    assert rec.n_samples / rec.fs == pytest.approx(1200.0, abs=1.0)
+    assert [e["reason"] for e in events if e["type"] == "gap"] == ["not stored"]
+
+
+def test_storing_resumes_when_the_disk_has_room_again(tmp_path, monkeypatch):
+    import errno
+
+    import numpy as np
+
+    from emgcramp.blocks import Block
+    from emgcramp.io import night
+
+    full = [False]
+    real = night._write_all
+
+    def write(fd, data):
+        if full[0]:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(fd, data)
+
+    monkeypatch.setattr(night, "_write_all", write)
+    monkeypatch.setattr(night, "FLUSH_S", 0.0)
+    log = NightLog(str(tmp_path / "n"), 100.0, ["calf"], retry_s=0.0)
+    ones = np.ones((100, 1))
+    log.block(Block(0, ones))
+    full[0] = True
+    log.block(Block(100, 2 * ones))
+    log.episode(Episode(1.5, 5.0, 3.5, "tonic", 50.0, 40.0, 4.0))  # waits in memory
+    assert log.stopped_since == pytest.approx(1.0) and log.store_error == "No space left on device"
+    full[0] = False
+    log.block(Block(200, 3 * ones))
+    assert log.stopped_since is None
+    log.close({"duration_s": 3.0})
+    rec = NightRecording(str(tmp_path / "n"))
+    x = np.concatenate([b.samples[:, 0] for b in rec.blocks([0], 1000)])
+    assert rec.n_samples == 300 and list(x[::100]) == [1.0, 3.0]  # the lost second is a gap, not shifted
+    types = [e["type"] for e in read_events(str(tmp_path / "n"))]
+    assert types == ["cramp", "gap", "end"]

@@ -101,7 +101,8 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
                     on_alert(alert)
         if on_status and time.monotonic() - last_status >= status_every_s:
             last_status = time.monotonic()
-            on_status({"t_s": now_s, "gaps": pipe.gaps, "cramps": len(episodes), "channels": pipe.live()})
+            on_status({"t_s": now_s, "gaps": pipe.gaps, "cramps": len(episodes), "channels": pipe.live(),
+                       "not_stored_since": log.stopped_since, "store_error": log.store_error})
     if pipe is None:
         raise ConnectionError("no data arrived from the source")
     for e in pipe.finish():

@@ -25,9 +25,10 @@ def _status_line(state: dict, connected: bool, lead_off: int = 0) -> str:
     else:
         what = "idle"
     link = "RECONNECTING" if not connected else "LEAD-OFF" if lead_off else "link ok"
+    stored = "" if state.get("not_stored_since") is None else "  NOT STORED"
     return (f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} {link:<12} envelope {ch['level_uv']:7.1f} µV "
             f"= {ch['level_uv'] / rest:5.1f}× rest {rest:5.1f} µV  {what:<24} cramps {state['cramps']} "
-            f"gaps {state['gaps']}")
+            f"gaps {state['gaps']}{stored}")
 
 
 def _monitor_source(args: argparse.Namespace):
@@ -76,8 +77,18 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 
     tty = sys.stderr.isatty()
 
+    told = []
+
     def on_status(state: dict) -> None:
         link = getattr(source, "link", None)
+        since = state.get("not_stored_since")
+        if since is not None and not told:
+            told.append(since)
+            sys.stderr.write(f"\a\n*** the night is NOT being stored since {since:.0f} s ({state['store_error']}): "
+                             "cramps are still detected and alerted; storing is tried again every minute\n")
+        elif since is None and told:
+            told.clear()
+            sys.stderr.write("\n*** storing again; what was missed is marked as a gap\n")
         line = _status_line(state, getattr(source, "connected", True), getattr(link, "lead_off", 0))
         sys.stderr.write(("\r" + line) if tty else line + "\n")
         sys.stderr.flush()

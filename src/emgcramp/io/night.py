@@ -31,12 +31,12 @@ from emgcramp.io.base import Recording
 from emgcramp.io.events import write_json
 
 FLUSH_S = 1.0
+RETRY_S = 60.0  # a full disk is tried again this often
 
 
-def _open_private(path: str, mode: str):
+def _open_private(path: str) -> int:
     """A new file, 0600: never one that exists, never through a symlink."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_APPEND, 0o600)
-    return os.fdopen(fd, mode)
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_APPEND, 0o600)
 
 
 def new_night_folder(out: str, when: datetime) -> str:
@@ -68,51 +68,134 @@ class NightLog:
     ``folder`` is created if missing; if it exists it must be empty (as
     :func:`new_night_folder` leaves it), so a night is never written over
     or into another.
+
+    A full disk or a file-size limit does not stop the night: detection
+    and alerts go on, :attr:`stopped_since` says since when nothing is
+    stored, and writing is tried again every ``retry_s``. Samples that
+    could not be stored become a gap (``"reason": "not stored"``), so
+    what is stored keeps its time; events wait in memory for the disk.
     """
 
-    def __init__(self, folder: str, fs: float, channels: list[str], start: datetime | None = None):
+    def __init__(self, folder: str, fs: float, channels: list[str], start: datetime | None = None,
+                 retry_s: float = RETRY_S):
         if not os.path.isdir(folder):
             os.makedirs(folder, mode=0o700)
         elif os.listdir(folder):
             raise InputError(f"{folder}: the night folder is not empty; a night is written to a new folder")
-        self.folder = folder
+        self.folder, self.fs = folder, float(fs)
         self.start = start or datetime.now().replace(microsecond=0)
         write_json(os.path.join(folder, "raw.json"),
                    {"fs": fs, "channels": channels, "start": self.start.isoformat(), "dtype": "float32"})
-        self._raw = _open_private(os.path.join(folder, "raw.f32"), "ab")
-        self._events = _open_private(os.path.join(folder, "events.jsonl"), "a")
-        self._written = 0
+        self._width = 4 * len(channels)
+        self._raw = _open_private(os.path.join(folder, "raw.f32"))
+        self._events = _open_private(os.path.join(folder, "events.jsonl"))
+        self._pending: list[bytes] = []  # raw samples not yet written
+        self._waiting: list[bytes] = []  # event lines not yet written
+        self._stored = 0  # samples in raw.f32
+        self._unstored = 0  # samples dropped since storing stopped
+        self._gap_samples = 0  # samples of the gaps logged so far
+        self.retry_s = retry_s
+        self.stopped_since: float | None = None  # time in the night (s) from which nothing is stored
+        self.store_error = ""
+        self._retry_at = 0.0
         self._flushed_at = time.monotonic()
 
     def block(self, b: Block) -> None:
         """Append a block's samples; log its gap first."""
         if b.gap_before:
-            self.event({"type": "gap", "file_sample": self._written, "missing": int(b.gap_before)})
-        self._raw.write(np.ascontiguousarray(b.samples, dtype="<f4").tobytes())
-        self._written += len(b.samples)
+            self._gap(int(b.gap_before))
+        data = np.ascontiguousarray(b.samples, dtype="<f4").tobytes()
+        if self.stopped_since is not None and time.monotonic() < self._retry_at:
+            self._unstored += len(data) // self._width
+            return
+        self._pending.append(data)
         if time.monotonic() - self._flushed_at >= FLUSH_S:
             self.flush()
+
+    def _gap(self, missing: int) -> None:
+        self.flush()
+        if self._unstored or self.stopped_since is not None:
+            self._unstored += missing  # joins the stretch not stored
+        else:
+            self._gap_samples += missing
+            self.event({"type": "gap", "file_sample": self._stored, "missing": missing})
 
     def episode(self, e: Episode) -> None:
         self.event({"type": "cramp"} | asdict(e))
 
     def event(self, record: dict) -> None:
-        """Append one line and make it durable now."""
-        self._events.write(json.dumps(record, default=float) + "\n")
-        self._events.flush()
-        os.fsync(self._events.fileno())
+        """Append one line and make it durable now (or as soon as the disk takes it)."""
+        self._waiting.append((json.dumps(record, default=float) + "\n").encode("utf-8"))
+        self._write_events()
+
+    def _write_events(self) -> None:
+        while self._waiting:
+            try:
+                _write_all(self._events, self._waiting[0])
+                os.fsync(self._events)
+            except OSError as e:
+                self._stop(e)
+                return
+            self._waiting.pop(0)
 
     def flush(self) -> None:
-        self._raw.flush()
-        os.fsync(self._raw.fileno())
+        """Store the pending samples (or retry storing, when the disk was full)."""
         self._flushed_at = time.monotonic()
+        if self.stopped_since is not None:
+            if self._flushed_at < self._retry_at:
+                return
+            self._resume()
+        data = b"".join(self._pending)
+        self._pending.clear()
+        if not data:
+            return
+        try:
+            _write_all(self._raw, data)
+            os.fsync(self._raw)
+            self._stored += len(data) // self._width
+        except OSError as e:
+            # Keep raw.f32 whole samples; what was not stored becomes a gap when storing resumes.
+            size = os.fstat(self._raw).st_size
+            whole = size - size % self._width
+            os.ftruncate(self._raw, whole)
+            written = whole // self._width - self._stored
+            self._stored += written
+            self._unstored += len(data) // self._width - written
+            self._stop(e)
+
+    def _stop(self, e: OSError) -> None:
+        if self.stopped_since is None:
+            self.stopped_since = (self._stored + self._gap_samples) / self.fs
+            self.store_error = e.strerror or str(e)
+        self._retry_at = time.monotonic() + self.retry_s
+
+    def _resume(self) -> None:
+        """Try the disk again: the events that waited, then the stretch not stored, as a gap."""
+        since, self.stopped_since = self.stopped_since, None
+        self._write_events()
+        if self.stopped_since is None and self._unstored:
+            missing, self._unstored = self._unstored, 0
+            self._gap_samples += missing
+            self.event({"type": "gap", "file_sample": self._stored, "missing": missing, "reason": "not stored"})
+        if self.stopped_since is not None:
+            self.stopped_since = since  # still failing: it stopped when it first did
 
     def close(self, summary: dict | None = None) -> None:
+        self._retry_at = 0.0
         self.flush()
+        if self._unstored:  # the event log may still take the gap when the samples could not go
+            self._retry_at = 0.0
+            self._resume()
         if summary is not None:
             self.event({"type": "end"} | summary)
-        self._raw.close()
-        self._events.close()
+        os.close(self._raw)
+        os.close(self._events)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def read_events(folder: str) -> list[dict]:
