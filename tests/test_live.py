@@ -94,7 +94,7 @@ def test_unplug_replug_marks_the_gap_and_loses_nothing_after(night, tmp_path):
     port, thread, out, emu = serve(x, tmp_path, source, unplugs=[(100.0, 5.0)])
     closer = threading.Thread(target=close_when_read, args=(port, thread, out, source), daemon=True)
     closer.start()
-    blocks = list(source.blocks())
+    blocks = [b for b in source.blocks() if b is not None]  # None: a heartbeat while nothing arrives
     asm = source.link.assembler
     received = sum(len(b.samples) for b in blocks)
     n = len(x) // 100 * 100
@@ -233,3 +233,73 @@ def test_monitor_alerts_on_a_warning_before_the_cramp_and_logs_it(tmp_path):
     # Without the option a warning is logged but raises no alert.
     quiet = run_monitor(iter(blocks), lambda: fs, ["calf"], str(tmp_path / "n2"))
     assert [a.kind for a in quiet.alerts] == ["tonic"]
+
+
+# --- what a person sees when the sensor is not there ------------------------------------------------
+
+def _status_lines(cmd, until, timeout=20):
+    p = subprocess.Popen([sys.executable, "-m", "emgcramp", *cmd], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    t0, lines = time.monotonic(), []
+    while time.monotonic() - t0 < timeout:
+        line = p.stderr.readline()
+        lines.append((time.monotonic() - t0, line))
+        if until in line:
+            break
+    return p, lines
+
+
+def test_a_missing_port_is_said_at_once_and_the_night_folder_not_left_empty(tmp_path):
+    p, lines = _status_lines(["monitor", "--serial", str(tmp_path / "nothing"), "--out", str(tmp_path / "n")],
+                             "does not exist")
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=30)
+    assert "does not exist: is the sensor plugged in?" in lines[-1][1] and lines[-1][0] < 5.0
+    assert p.returncode == 2 and "no data arrived" in err
+    assert os.listdir(tmp_path / "n") == []
+
+
+def test_a_silent_port_is_said_within_seconds(tmp_path):
+    port = PtyPort(str(tmp_path / "sensor"))  # open, but the sensor sends nothing
+    try:
+        p, lines = _status_lines(["monitor", "--serial", str(tmp_path / "sensor"), "--out", str(tmp_path)],
+                                 "nothing arrives")
+        p.send_signal(signal.SIGINT)
+        p.communicate(timeout=30)
+    finally:
+        port.close()
+    assert "is open but nothing arrives" in lines[-1][1] and lines[-1][0] < 10.0
+
+
+def test_calibrate_gives_up_on_a_missing_port(tmp_path):
+    t0 = time.monotonic()
+    rc, _, err = run_cli("calibrate", "--serial", tmp_path / "nothing", "--out", tmp_path / "p.json")
+    assert rc == 2 and "does not exist" in err and err.count("\n") == 1
+    assert time.monotonic() - t0 < 10.0 and not (tmp_path / "p.json").exists()
+
+
+def test_a_port_without_permission_names_the_usual_fix():
+    import errno
+
+    from emgcramp.sources.serial import _why
+
+    why = _why("/dev/ttyACM0", OSError(errno.EACCES, "Permission denied"))
+    assert "dialout group" in why and "/dev/ttyACM0" in why
+
+
+def test_an_outage_is_on_the_status_line_while_it_lasts(night, tmp_path):
+    x, _ = night
+    source = SerialSource(str(tmp_path / "sensor"))
+    port, thread, out, emu = serve(x, tmp_path, source, unplugs=[(60.0, 4.0)])
+    seen = []
+    closer = threading.Thread(target=close_when_read, args=(port, thread, out, source), daemon=True)
+    closer.start()
+
+    def status(state):
+        seen.append((source.connected, source.problem))
+        if out.get("done"):
+            source.stop.set()
+
+    run_monitor(source.blocks(), lambda: source.fs, ["calf"], str(tmp_path / "night"), on_status=status,
+                status_every_s=0.2)
+    assert any(not connected and "does not exist" in problem for connected, problem in seen)

@@ -43,6 +43,14 @@ def _names(channels: list[str], width: int) -> list[str]:
     return list(channels)
 
 
+def _state(pipe: Pipeline | None, log: NightLog | None, cramps: int, now_s: float) -> dict:
+    """What the status line shows (``channels`` empty until the first block)."""
+    if pipe is None or log is None:
+        return {"t_s": 0.0, "gaps": 0, "cramps": 0, "channels": [], "not_stored_since": None, "store_error": ""}
+    return {"t_s": now_s, "gaps": pipe.gaps, "cramps": cramps, "channels": pipe.live(),
+            "not_stored_since": log.stopped_since, "store_error": log.store_error}
+
+
 @dataclass
 class MonitorResult:
     analysis: Analysis
@@ -70,8 +78,13 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
     episodes: list[Episode] = []
     alerts: list[Alert] = []
     alerted: set[tuple[str, float, bool]] = set()
-    last_status = 0.0
+    last_status, now_s = 0.0, 0.0
     for block in blocks:
+        if block is None:  # the source has had nothing for a while: say so as it happens
+            if on_status and time.monotonic() - last_status >= status_every_s:
+                last_status = time.monotonic()
+                on_status(_state(pipe, log, len(episodes), now_s))
+            continue
         if pipe is None:
             channels = _names(channels, block.samples.shape[1] if block.samples.ndim == 2 else 1)
             pipe = Pipeline(fs(), channels, config)
@@ -101,8 +114,7 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
                     on_alert(alert)
         if on_status and time.monotonic() - last_status >= status_every_s:
             last_status = time.monotonic()
-            on_status({"t_s": now_s, "gaps": pipe.gaps, "cramps": len(episodes), "channels": pipe.live(),
-                       "not_stored_since": log.stopped_since, "store_error": log.store_error})
+            on_status(_state(pipe, log, len(episodes), now_s))
     if pipe is None:
         raise ConnectionError("no data arrived from the source")
     for e in pipe.finish():

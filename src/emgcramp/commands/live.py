@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
+import time
 
 from emgcramp.commands import CHUNK_S, detector_config, print_table
 from emgcramp.commands.offline import night_spec
 from emgcramp.errors import InputError
 
+CALIBRATE_SILENT_S = 5.0  # a calibration gives up after this long without a sample
 
-def _status_line(state: dict, connected: bool, lead_off: int = 0) -> str:
+
+def _status_line(state: dict, connected: bool, lead_off: int = 0, problem: str = "") -> str:
     h, rem = divmod(int(state["t_s"]), 3600)
     if not state["channels"]:
-        return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} starting (measuring mains hum)"
+        waiting = f"waiting for the sensor: {problem}" if problem else "starting (measuring mains hum)"
+        return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} {waiting}"
+    if problem and not connected:
+        return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} RECONNECTING: {problem}  cramps {state['cramps']}"
     ch = state["channels"][0]
     rest = ch["rest_uv"] or float("nan")
     if ch["open"] is not None:
@@ -89,7 +96,8 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         elif since is None and told:
             told.clear()
             sys.stderr.write("\n*** storing again; what was missed is marked as a gap\n")
-        line = _status_line(state, getattr(source, "connected", True), getattr(link, "lead_off", 0))
+        line = _status_line(state, getattr(source, "connected", True), getattr(link, "lead_off", 0),
+                            getattr(source, "problem", ""))
         sys.stderr.write(("\r" + line) if tty else line + "\n")
         sys.stderr.flush()
 
@@ -113,6 +121,8 @@ def cmd_monitor(args: argparse.Namespace) -> int:
                              on_alert, on_status, alert_on_warning=args.alert_on == "warning",
                              start=getattr(source, "start", None))
     except ConnectionError as e:
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)  # the night never began: leave no empty folder
         raise InputError(f"{e}: is the sensor on and in reach?") from None
     if tty:
         sys.stderr.write("\n")
@@ -225,8 +235,16 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         from emgcramp.calibrate import collect, make_profile
 
         def announced(blocks):
-            told = False
+            told, data_at = False, time.monotonic()
             for b in blocks:
+                if b is None:  # nothing from the sensor: give up rather than wait for ever
+                    problem = getattr(source, "problem", "")
+                    if "does not exist" in problem or "permission" in problem or \
+                            time.monotonic() - data_at > CALIBRATE_SILENT_S:
+                        source.stop.set()
+                        raise InputError(f"no signal from the sensor: {problem or 'nothing arrived'}")
+                    continue
+                data_at = time.monotonic()
                 if not told and "mvc" in windows and b.t0_sample / source.fs >= windows["mvc"][0] - ready:
                     print("\aNOW: contract as hard as you can", flush=True)
                     told = True

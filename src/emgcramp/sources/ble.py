@@ -56,6 +56,8 @@ class BleSource:
         self.client_kwargs = client_kwargs
         self.link = FrameLink()
         self.connected = False
+        self.problem = ""  # what keeps data from arriving, in words ("" when it flows)
+        self.heartbeat_s = 1.0
         self.reconnects = 0
         self.mtu: int | None = None
         self._queue: queue.Queue = queue.Queue()
@@ -65,13 +67,17 @@ class BleSource:
     def fs(self) -> float | None:
         return self.link.fs
 
-    def blocks(self) -> Iterator[Block]:
-        """Yield blocks until stopped or reconnecting gives up."""
+    def blocks(self) -> Iterator[Block | None]:
+        """Yield blocks until stopped or reconnecting gives up; ``None`` every ``heartbeat_s`` without data."""
         thread = threading.Thread(target=self._thread, name="emgcramp-ble", daemon=True)
         thread.start()
         try:
             while True:
-                item = self._queue.get()
+                try:
+                    item = self._queue.get(timeout=self.heartbeat_s)
+                except queue.Empty:
+                    yield None  # nothing for a while: let the status line say so
+                    continue
                 if item is _DONE:
                     break
                 yield item
@@ -112,22 +118,23 @@ class BleSource:
         while not self.stop.is_set():
             lost = asyncio.Event()
             try:
+                self.problem = f"looking for a BLE sensor matching {self.target!r}"
                 device = await self._find()
                 if device is None:
-                    raise BleakError(f"no sensor matching {self.target!r} found")
+                    raise BleakError(f"no BLE sensor matching {self.target!r} found: is it on, charged and near?")
                 kw = {"backend": self.backend} if self.backend else {}
                 async with BleakClient(device, disconnected_callback=lambda _: lost.set(), **kw,
                                        **self.client_kwargs) as client:
                     if ever:
                         self.reconnects += 1
                         self.link.mark_disconnect(int((time.monotonic() - down_since) * (self.fs or 1000.0)))
-                    ever, self.connected, backoff = True, True, 0.5
+                    ever, self.connected, backoff, self.problem = True, True, 0.5, ""
                     self.mtu = client.mtu_size
                     await client.start_notify(FRAMES_CHAR_UUID, self._on_notify)
                     while not lost.is_set() and not self.stop.is_set():
                         await asyncio.sleep(0.02)
-            except (BleakError, OSError, asyncio.TimeoutError):
-                pass
+            except (BleakError, OSError, asyncio.TimeoutError) as e:
+                self.problem = str(e) or type(e).__name__
             if self.connected:
                 self.connected, down_since = False, time.monotonic()
             if self.stop.is_set():
