@@ -153,3 +153,17 @@ def test_monitor_names_a_multi_channel_sensor(tmp_path):
     assert [e.muscles for e in res.analysis.episodes] == [["GL"]]
     with pytest.raises(InputError, match="sends 3 channel"):
         run_monitor(iter(blocks), lambda: FS, ["GM", "GL"], str(tmp_path / "c"))
+
+
+def test_level_history_keeps_the_last_seconds_whatever_the_push_sizes():
+    from emgcramp.muscles import LevelHistory
+
+    rng = np.random.default_rng(0)
+    h, pushed = LevelHistory(10.0, 3.0), []
+    for _ in range(200):  # pushes from empty to longer than the ring, wrapping anywhere
+        x = rng.standard_normal(int(rng.integers(0, 45)))
+        h.push(x)
+        pushed += list(x)
+        t = len(pushed) / 10.0
+        w = h.window(t - 3.0, t)
+        assert len(w) == min(len(pushed), 30) and np.array_equal(w, pushed[len(pushed) - len(w):])

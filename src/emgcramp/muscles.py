@@ -67,10 +67,13 @@ class LevelHistory:
 
     def push(self, x_rest: np.ndarray) -> None:
         """Append bins (envelope ÷ rest; NaN while rest is unknown)."""
-        x = x_rest[-len(self._ring):]
-        idx = (self._n + len(x_rest) - len(x) + np.arange(len(x))) % len(self._ring)
-        self._ring[idx] = x
-        self._n += len(x_rest)
+        size, n = len(self._ring), len(x_rest)
+        x = x_rest[-size:]
+        i = (self._n + n - len(x)) % size
+        head = min(len(x), size - i)  # up to the end of the ring, then wrap: two slices, no index array
+        self._ring[i:i + head] = x[:head]
+        self._ring[:len(x) - head] = x[head:]
+        self._n += n
 
     def window(self, t0_s: float, t1_s: float) -> np.ndarray:
         """Bins from ``t0_s`` to ``t1_s`` still held (NaN-free only where rest was known)."""
