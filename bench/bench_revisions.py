@@ -1,10 +1,12 @@
-"""`emgcramp analyze` of one 8-h night, this tree against an earlier revision, side by side.
+"""`emgcramp analyze` of one 8-h night and the 20-ms live block, this tree against an earlier revision.
 
     python bench/bench_revisions.py REV [--hours 8] [--repeats 5]
 
 REV is checked out into a temporary git worktree; both trees run in fresh
 processes on the same EDF+ night (2 kHz, one channel), alternating, after
-one warm-up run each (Numba caches filled). Rewrites its part of RESULTS.md.
+one warm-up run each (Numba caches filled). The live block cost (p50/p99
+of ``Pipeline.process`` on 20-ms blocks, ``emgcramp.speed``) is measured
+the same way, alternating. Rewrites its part of RESULTS.md.
 """
 
 from __future__ import annotations
@@ -31,6 +33,18 @@ def run(src: str, path: str) -> float:
     return time.perf_counter() - t
 
 
+BLOCK_COST = ("from emgcramp.speed import streaming_block_costs; "
+              "print(*streaming_block_costs(block_ms=(20,))[20])")
+
+
+def block_cost(src: str) -> tuple[float, float]:
+    """p50, p99 µs of one 20-ms block through the pipeline, in a fresh process of ``src``."""
+    env = dict(os.environ, PYTHONPATH=src)
+    out = subprocess.run([sys.executable, "-c", BLOCK_COST], env=env, check=True, capture_output=True, text=True)
+    p50, p99 = out.stdout.split()
+    return float(p50), float(p99)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("rev")
@@ -49,18 +63,24 @@ def main() -> None:
             times = {k: [] for k in trees}
             for src in trees.values():
                 run(src, night)  # fill the Numba cache
+            blocks = {k: [] for k in trees}
             for _ in range(args.repeats):
                 for k, src in trees.items():
                     times[k].append(run(src, night))
+                    blocks[k].append(block_cost(src))
         finally:
             subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", old], capture_output=True)
     base = min(times[args.rev])
     lines = ["## Before / after: end to end (`python bench/bench_revisions.py REV`)", "",
              f"`emgcramp analyze` of one {args.hours:g}-h night (2 kHz, one channel, EDF+) in fresh processes, "
              f"{args.repeats} runs each, alternating, caches warm.", "",
-             "| tree | min s | median s | min vs before |", "|---|---|---|---|"]
+             "| tree | min s | median s | min vs before | 20-ms block p50 µs (median of runs) | p99 µs (min / median of runs) |",
+             "|---|---|---|---|---|---|"]
     for k, v in times.items():
-        lines.append(f"| {k} | {min(v):.2f} | {statistics.median(v):.2f} | {min(v) / base:.2f} |")
+        p50 = statistics.median(b[0] for b in blocks[k])
+        p99 = [b[1] for b in blocks[k]]
+        lines.append(f"| {k} | {min(v):.2f} | {statistics.median(v):.2f} | {min(v) / base:.2f} | {p50:.1f} | "
+                     f"{min(p99):.1f} / {statistics.median(p99):.1f} |")
     replace_section("bench_revisions", "\n".join(lines + [""]))
     print("\n".join(lines))
 
