@@ -139,6 +139,26 @@ def test_profile_gives_pct_mvc_and_bad_profiles_fail_cleanly(tmp_cwd):
         assert rc == 2 and msg in err and err.count("\n") == 1
 
 
+def test_an_mvc_below_the_cramps_flags_their_pct_mvc(tmp_cwd):
+    open("me.json", "w").write('{"rest_uv": 4.0, "mvc_uv": 100.0}')
+    rc, _, err = run_cli("analyze", SAMPLE_NIGHT, "--profile", "me.json", "--events", "e.csv")
+    assert rc == 0, err
+    rows = list(csv.DictReader(open("e.csv")))
+    assert [("above_mvc" in r["flags"]) for r in rows] == [float(r["pct_mvc"]) > 150.0 for r in rows]
+    assert any("above_mvc" in r["flags"] for r in rows)
+
+
+def test_a_rest_only_calibration_keeps_the_mvc_on_file(tmp_cwd):
+    rc, _, err = run_cli("calibrate", "--file", SAMPLE_NIGHT, "--rest", "10:60", "--mvc", "120:160",
+                         "--out", "me.json")
+    assert rc == 0, err
+    mvc = json.load(open("me.json"))["mvc_uv"]
+    rc, _, err = run_cli("calibrate", "--file", SAMPLE_NIGHT, "--rest", "300:400", "--out", "me.json")
+    assert rc == 0, err
+    prof = json.load(open("me.json"))
+    assert prof["mvc_uv"] == mvc and prof["rest_uv"] == pytest.approx(4.0, rel=0.1)
+
+
 def test_calibrate_from_a_file_matches_the_detector_levels(tmp_cwd):
     rc, out, err = run_cli("calibrate", "--file", SAMPLE_NIGHT, "--rest", "10:60", "--mvc", "120:160",
                            "--out", "me.json")
@@ -156,7 +176,7 @@ def test_calibrate_from_a_file_matches_the_detector_levels(tmp_cwd):
     (["--rest", "60:10"], "must start at 0 s or later"),
     (["--rest", "abc"], "START:END"),
     ([], "needs --rest"),
-    (["--rest", "10:60", "--mvc", "10:60"], "not above rest"),
+    (["--rest", "10:60", "--mvc", "10:60"], "a maximal one is 10 × or more"),
 ])
 def test_calibrate_bad_windows(tmp_cwd, args, message):
     rc, _, err = run_cli("calibrate", "--file", SAMPLE_NIGHT, *args)

@@ -289,17 +289,22 @@ def test_a_port_without_permission_names_the_usual_fix():
 
 def test_an_outage_is_on_the_status_line_while_it_lasts(night, tmp_path):
     x, _ = night
-    source = SerialSource(str(tmp_path / "sensor"))
-    port, thread, out, emu = serve(x, tmp_path, source, unplugs=[(60.0, 4.0)])
+    port = PtyPort(str(tmp_path / "sensor"))
+    source = SerialSource(str(tmp_path / "sensor"), give_up_s=2.5, heartbeat_s=0.2)
+    emu = SensorEmulator([x[:int(8 * SPEC.fs)]], SPEC.fs, n=100)
+
+    def serve():  # in real time: unplugged from 3 s to 5 s of the sensor clock
+        while not source.connected:
+            time.sleep(0.01)
+        play(emu, port, speed=1.0, unplugs=[(3.0, 2.0)])
+        time.sleep(0.3)
+        port.close()  # for good: the source gives up and the night ends
+
+    threading.Thread(target=serve, daemon=True).start()
     seen = []
-    closer = threading.Thread(target=close_when_read, args=(port, thread, out, source), daemon=True)
-    closer.start()
-
-    def status(state):
-        seen.append((source.connected, source.problem))
-        if out.get("done"):
-            source.stop.set()
-
-    run_monitor(source.blocks(), lambda: source.fs, ["calf"], str(tmp_path / "night"), on_status=status,
+    run_monitor(source.blocks(), lambda: source.fs, ["calf"], str(tmp_path / "night"),
+                on_status=lambda state: seen.append((time.monotonic(), source.connected, source.problem)),
                 status_every_s=0.2)
-    assert any(not connected and "does not exist" in problem for connected, problem in seen)
+    down = [t for t, connected, problem in seen if not connected and "does not exist" in problem]
+    assert down and down[-1] - down[0] >= 1.2  # said again and again while it lasted, not once after
+    assert source.reconnects == 1

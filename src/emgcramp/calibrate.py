@@ -18,6 +18,10 @@ from emgcramp.dsp import EmgFilter, detect_mains
 from emgcramp.errors import InputError
 
 WINDOW_S = 0.5
+# A maximal calf contraction reads some 100–500 µV RMS on surface electrodes against a rest of
+# 1–5 µV (the simulator's and the field excerpts' ranges agree); under 10 × rest the window
+# missed it or the push was not maximal, and every %MVC after it would be inflated.
+MVC_MIN_X_REST = 10.0
 
 
 def envelope(x: np.ndarray, fs: float, notches: list[float]) -> np.ndarray:
@@ -56,8 +60,22 @@ def make_profile(rest: np.ndarray, fs: float, mvc: np.ndarray | None = None, cha
                "fs_hz": fs, "mains_notches_hz": notches, "created": datetime.now().isoformat(timespec="seconds")}
     if mvc is not None and len(mvc):
         level = float(envelope(mvc, fs, notches).max())
-        if level < 2 * profile["rest_uv"]:
-            raise InputError(f"the contraction ({level:.1f} µV) is not above rest ({profile['rest_uv']:.1f} µV): "
-                             "was the muscle contracted during the MVC window?")
+        if level < MVC_MIN_X_REST * profile["rest_uv"]:
+            raise InputError(
+                f"the contraction ({level:.1f} µV) is only {level / profile['rest_uv']:.1f} × rest "
+                f"({profile['rest_uv']:.1f} µV); a maximal one is {MVC_MIN_X_REST:g} × or more. The MVC window "
+                "should hold 3–5 s of the hardest push the foot can make (pointing it down against a wall "
+                "or a strap), all of it inside the window")
         profile["mvc_uv"] = round(level, 3)
     return profile
+
+
+def keep_unmeasured(profile: dict, old_path: str) -> dict:
+    """``profile`` with the levels it did not measure kept from the profile already at ``old_path``."""
+    from emgcramp.profile import load_profile
+
+    try:
+        old = load_profile(old_path)
+    except InputError:
+        return profile
+    return {k: v for k, v in old.items() if k not in profile} | profile

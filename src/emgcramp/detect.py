@@ -174,6 +174,10 @@ class DetectorConfig:
         return DetectorConfig(**vals)
 
 
+# A cramp can exceed a voluntary maximum somewhat (it recruits without the will's limits), but
+# by more than half again the MVC on file was not maximal.
+MAX_PCT_MVC = 150.0
+
 @dataclass
 class Episode:
     """A detected cramp.
@@ -186,7 +190,8 @@ class Episode:
         channel: channel name.
         duty: fraction of the episode with the 0.1-s envelope above OFF.
         pct_mvc: peak as % of maximal voluntary contraction, when known.
-        flags: quality notes (``max_length``, ``open_at_end``, ``motion``).
+        flags: quality notes (``max_length``, ``open_at_end``, ``motion``,
+            ``above_mvc``: over 150 % of the profile's MVC, which was then not maximal).
         warning_lead_s: when a pre-cramp warning announced it, how long
             before the onset that warning began (s).
         muscles: the channels involved (several on a multi-muscle recording).
@@ -719,6 +724,8 @@ class Detector:
         if c.motion > 0.05:
             flags.append("motion")
         mvc = self.cfg.mvc_uv
+        if mvc and c.peak_uv > MAX_PCT_MVC / 100.0 * mvc:
+            flags.append("above_mvc")  # the calibration's MVC was not maximal: %MVC is not to be trusted
         return Episode(onset_s=round(c.onset_s, 3), offset_s=round(c.offset_s, 3),
                        duration_s=round(c.duration_s, 3), kind=kind,
                        peak_intensity=c.peak_uv, mean_intensity=c.mean_uv, rest_uv=c.rest_uv,

@@ -256,6 +256,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if len(parts["rest"]) < fs:
         raise InputError("the rest window holds less than 1 s of signal")
     profile = make_profile(parts["rest"], fs, parts.get("mvc"), name)
+    if os.path.exists(args.out):
+        from emgcramp.calibrate import keep_unmeasured
+
+        profile = keep_unmeasured(profile, args.out)  # a rest-only calibration keeps the MVC on file
     from emgcramp.io.events import write_json
 
     write_json(args.out, profile)
