@@ -31,7 +31,7 @@ def test_analyze_sample_night_writes_the_contract_csv(tmp_cwd):
 def test_analyze_json_summary():
     rc, out, _ = run_cli("analyze", SAMPLE_NIGHT, "--json", "--mains", "50")
     s = json.loads(out)
-    assert rc == 0 and s["episodes"] == 3 and s["tonic"] == 2 and s["clonic"] == 1
+    assert rc == 0 and s["n_episodes"] == 3 and s["tonic"] == 2 and s["clonic"] == 1
     assert s["duration_s"] == 1200.0 and s["mains_notches_hz"][:2] == [50.0, 100.0]
     assert s["total_cramp_s"] == pytest.approx(102.3, abs=2.0)
     assert 0.03 < s["quality"]["calf"]["flat_fraction"] < 0.06  # the 54-s lead-off of 20 min
@@ -117,7 +117,7 @@ def test_simulate_then_analyze_agrees_with_truth(tmp_cwd):
     assert stat.S_IMODE(os.stat("n.edf").st_mode) == 0o600
     cramps = [e for e in truth["events"] if e["is_cramp"]]
     rc, out, _ = run_cli("analyze", "n.edf", "--json")
-    assert json.loads(out)["episodes"] == len(cramps)
+    assert json.loads(out)["n_episodes"] == len(cramps)
 
 
 def test_demo_scores_a_short_night():
@@ -195,3 +195,27 @@ def test_bench_accuracy_and_speed_commands(tmp_cwd):
     assert rc == 0, err
     ours = [line for line in out.splitlines() if "ours (fused Numba)" in line][0]
     assert ours.rstrip().endswith("1.00× ours") and "p99" in out
+
+
+def test_json_out_to_a_reader_that_stops_exits_quietly():
+    p = subprocess.Popen([sys.executable, "-m", "emgcramp", "analyze", SAMPLE_NIGHT, "--json"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()  # as `| head -0` would
+    assert p.wait(timeout=120) == 0 and p.stderr.read() == b""
+
+
+def test_an_episode_is_a_cramp_or_a_leg_movement_not_both(tmp_cwd):
+    # A 6-s cramp at 50 × rest among quiet rest: a cramp, and so not also an LM row.
+    from conftest import bursts
+
+    from emgcramp.io.edf import write_edf
+
+    x = bursts(1000.0, 120, 4.0, [(60.0, 66.0, 200.0)])
+    write_edf("n.edf", 1000.0, ["calf"], [x[:, None]])
+    rc, out, err = run_cli("analyze", "n.edf", "--events", "e.csv", "--lm-events", "lm.csv", "--json")
+    assert rc == 0, err
+    cramps = list(csv.DictReader(open("e.csv")))
+    assert len(cramps) == 1 and float(cramps[0]["duration_s"]) < 10.0
+    assert list(csv.DictReader(open("lm.csv"))) == []
+    s = json.loads(out)
+    assert s["n_episodes"] == 1 and s["leg_movements"]["lm"] == 0 and s["total_cramp_s"] == round(s["total_cramp_s"], 3)

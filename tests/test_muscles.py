@@ -109,11 +109,11 @@ def test_analyze_all_channels_from_the_command_line(tmp_cwd):
     rc, out, err = run_cli("analyze", "leg.edf", "--channel", "all", "--events", "e.csv", "--json")
     assert rc == 0, err
     s = json.loads(out)
-    assert s["channels"] == NAMES and s["episodes"] == 1 and s["rejected_lookalikes"].get("tibialis") == 1
+    assert s["channels"] == NAMES and s["n_episodes"] == 1 and s["rejected_lookalikes"].get("tibialis") == 1
     (row,) = list(csv.DictReader(open("e.csv")))
     assert row["muscles"] == "GM" and row["channel"] == "GM"
     rc, out, err = run_cli("analyze", "leg.edf", "--channel", "GL,TA", "--json")
-    assert rc == 0 and json.loads(out)["channels"] == ["GL", "TA"] and json.loads(out)["episodes"] == 0
+    assert rc == 0 and json.loads(out)["channels"] == ["GL", "TA"] and json.loads(out)["n_episodes"] == 0
     rc, _, err = run_cli("analyze", "leg.edf", "--channel", "GM,GM")
     assert rc == 2 and "named twice" in err
 

@@ -189,13 +189,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     try:
         module = importlib.import_module(f"emgcramp.commands.{COMMANDS[args.command]}")
-        return getattr(module, f"cmd_{args.command}")(args)
+        status = getattr(module, f"cmd_{args.command}")(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return status
     except InputError as e:
         print(f"emgcramp: error: {e}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("emgcramp: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `emgcramp … | head` stopped reading: that is fine, and nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as e:
         print(f"emgcramp: error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)
         return EXIT_INPUT

@@ -143,6 +143,8 @@ class Pipeline:
         """
         moves = self.movements(episodes)
         kept = [e for e in episodes if "plm_series" not in e.flags]
+        # A cramp is not also a leg movement: an episode is one or the other.
+        moves = [m for m in moves if not any(m.onset_s < e.offset_s and e.onset_s < m.offset_s for e in kept)]
         retracted = [(e.onset_s, e.offset_s, "leg_movement_series") for e in episodes if "plm_series" in e.flags]
         rejected = self.rejected()
         if retracted:
@@ -277,11 +279,11 @@ class Analysis:
             "fs_hz": self.fs,
             "channels": self.channels,
             "mains_notches_hz": self.notches_hz,
-            "episodes": len(self.episodes),
+            "n_episodes": len(self.episodes),
             "tonic": kinds.count("tonic"),
             "clonic": kinds.count("clonic"),
             "total_cramp_s": round(sum(e.duration_s for e in self.episodes), 3),
-            "longest_cramp_s": max((e.duration_s for e in self.episodes), default=0.0),
+            "longest_cramp_s": round(max((e.duration_s for e in self.episodes), default=0.0), 3),
             "rejected_lookalikes": self.rejected,
             "leg_movements": lm_summary(self.movements, self.duration_s / 3600.0),
             "warnings": {"count": len(self.warnings),

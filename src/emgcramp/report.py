@@ -176,7 +176,7 @@ def _html(png_b64: str, episodes: list[Episode], start: datetime | None, summary
     body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in table_row(k, e, start)) + "</tr>"
                    for k, e in enumerate(episodes))
     q = next(iter(summary.get("quality", {}).values()), {})
-    facts = (f"{summary.get('episodes', 0)} cramp(s), {summary.get('total_cramp_s', 0):.0f} s in all, longest "
+    facts = (f"{summary.get('n_episodes', 0)} cramp(s), {summary.get('total_cramp_s', 0):.0f} s in all, longest "
              f"{summary.get('longest_cramp_s', 0):.0f} s; rest level {q.get('rest_uv', float('nan')):.1f} µV; "
              f"signal lost {100 * q.get('flat_fraction', 0):.1f} % of the night."
              + (f" {activity_line(summary)}." if "leg_movements" in summary else ""))

@@ -86,7 +86,7 @@ def summarize(nights: list[Night]) -> dict:
         facts.append(f"These nights show {why}: frequent or very long cramps are worth a doctor's look.")
     return {"nights": len(nights), "cramps": len(eps), "per_week": per_week, "per_night_max":
             max(len(n.episodes) for n in nights), "longest_s": longest,
-            "total_s": sum(e.duration_s for e in eps), "per_month": dict(sorted(months.items())),
+            "total_s": round(sum(e.duration_s for e in eps), 3), "per_month": dict(sorted(months.items())),
             "onset_hours": dict(sorted(hours.items())), "facts": facts}
 
 

@@ -133,7 +133,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     write_events_csv(os.path.join(folder, "events.csv"), result.analysis.episodes, start)
     print_table(result.analysis.episodes, start)
     s = result.analysis.summary()
-    print(f"{s['episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h, {len(result.alerts)} alert(s); "
+    print(f"{s['n_episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h, {len(result.alerts)} alert(s); "
           f"night folder {folder}")
     from emgcramp.pipeline import activity_line
 

@@ -90,7 +90,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     else:
         print_table(result.episodes, start)
         s = result.summary()
-        print(f"{s['episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h "
+        print(f"{s['n_episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h "
               f"({s['tonic']} tonic, {s['clonic']} clonic), total {s['total_cramp_s']:.1f} s")
         from emgcramp.pipeline import activity_line
 
@@ -216,7 +216,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         from emgcramp.io.events import read_events_csv
 
         episodes, lookalikes, activity = read_events_csv(args.events), [], []
-        summary = {"episodes": len(episodes), "total_cramp_s": sum(e.duration_s for e in episodes),
+        summary = {"n_episodes": len(episodes), "total_cramp_s": sum(e.duration_s for e in episodes),
                    "longest_cramp_s": max((e.duration_s for e in episodes), default=0.0)}
         with open_recording(args.file, args.fs, args.scale) as rec:
             start = rec.start
