@@ -219,3 +219,24 @@ def test_an_episode_is_a_cramp_or_a_leg_movement_not_both(tmp_cwd):
     assert list(csv.DictReader(open("lm.csv"))) == []
     s = json.loads(out)
     assert s["n_episodes"] == 1 and s["leg_movements"]["lm"] == 0 and s["total_cramp_s"] == round(s["total_cramp_s"], 3)
+
+
+def test_every_option_says_what_it_does():
+    import argparse
+
+    from emgcramp.cli import _parser
+
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    silent = [f"{name} {'/'.join(a.option_strings) or a.dest}" for name, p in sub.choices.items()
+              for a in p._actions if not a.help and not isinstance(a, argparse._HelpAction)]
+    assert silent == []
+    assert "%%" not in sub.choices["calibrate"].format_help()
+
+
+def test_simulated_nights_can_start_on_successive_dates(tmp_cwd):
+    rc, _, err = run_cli("simulate", "--hours", "0.02", "--start", "2026-02-03T22:30", "n.edf")
+    assert rc == 0, err
+    import pyedflib
+
+    with pyedflib.EdfReader("n.edf") as r:
+        assert r.getStartdatetime().isoformat() == "2026-02-03T22:30:00"

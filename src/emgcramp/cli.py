@@ -77,9 +77,7 @@ def _parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="generate a synthetic night with known cramps, analyse it, score it",
                        description="Generate a night (seeded), write it as EDF+, analyse it, compare with truth.")
-    d.add_argument("--hours", type=_positive, default=8.0, help="length of the night (default 8)")
-    d.add_argument("--fs", type=_positive, default=1000.0, help="sampling rate, Hz (default 1000)")
-    d.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    _add_night_args(d)
     d.add_argument("--keep", metavar="NIGHT.edf", help="keep the generated EDF+ here")
 
     m = sub.add_parser("monitor", help="watch a live sensor (serial or BLE) or a replayed recording for cramps",
@@ -110,30 +108,30 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("file", nargs="?", help="recording to play (default: a synthetic night)")
     e.add_argument("--pty", metavar="PATH", default="./emgcramp-sensor", help="symlink to the pseudo-terminal")
     e.add_argument("--speed", type=float, default=1.0, help="× real time (0: as fast as it is read)")
-    e.add_argument("--hours", type=_positive, default=8.0)
-    e.add_argument("--fs", type=_positive, default=1000.0)
-    e.add_argument("--seed", type=int, default=1)
+    _add_night_args(e, " (without a file)")
     e.add_argument("--channel", help="file: channel name or index, 'all' or NAME,NAME (default: the first)")
 
     c = sub.add_parser("calibrate", help="measure rest (and maximal contraction) levels into a profile",
-                       description="Write a calibration profile (rest_uv, mvc_uv) for %%MVC and rest multiples. "
+                       description="Write a calibration profile (rest_uv, mvc_uv) for %MVC and rest multiples. "
                                    "From a sensor: sit still for --rest-s, then contract as hard as you can "
                                    "for --mvc-s when told. From a file: give the windows in seconds.")
     csrc = c.add_mutually_exclusive_group(required=True)
-    csrc.add_argument("--serial", metavar="PORT")
-    csrc.add_argument("--ble", metavar="NAME|ADDR")
+    csrc.add_argument("--serial", metavar="PORT", help="serial port of the sensor, or 'auto' to find it by USB id")
+    csrc.add_argument("--ble", metavar="NAME|ADDR", help="BLE sensor by address, name prefix, or 'auto'")
     csrc.add_argument("--file", metavar="REC", help="a recording with a rest stretch (and a contraction)")
     c.add_argument("--rest", metavar="START:END", help="file: the rest window, seconds")
     c.add_argument("--mvc", metavar="START:END", help="file: the maximal contraction window, seconds")
     c.add_argument("--rest-s", type=_positive, default=30.0, help="sensor: seconds of rest (default 30)")
     c.add_argument("--mvc-s", type=float, default=5.0, help="sensor: seconds of contraction, 0 to skip (default 5)")
     c.add_argument("--channel", help="channel name or index (file)")
-    c.add_argument("--fs", type=float, metavar="HZ")
-    c.add_argument("--out", metavar="PROFILE.json", default="profile.json")
+    c.add_argument("--fs", type=float, metavar="HZ", help="file: sampling rate when the file has none (NPY)")
+    c.add_argument("--out", metavar="PROFILE.json", default="profile.json",
+                   help="where the profile goes (default profile.json; an MVC already there is kept "
+                        "when only rest is measured)")
 
     r = sub.add_parser("recover", help="finish a night folder left by a stopped or killed monitor",
                        description="Analyse a night folder again and write its events.csv (and an EDF+ copy).")
-    r.add_argument("folder", metavar="NIGHT_DIR")
+    r.add_argument("folder", metavar="NIGHT_DIR", help="a night folder written by monitor")
     r.add_argument("--edf", metavar="OUT.edf", help="also write the recording as EDF+ (gaps as zeros, annotated)")
 
     rp = sub.add_parser("report", help="a night report: timeline, one zoom per cramp, table (HTML, PNG, PDF)",
@@ -142,21 +140,21 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("file", help="the recording")
     rp.add_argument("--events", metavar="CSV", help="episodes from an events CSV (default: analyse the file)")
     rp.add_argument("--out", metavar="REPORT", required=True, help="report.html (self-contained), .png, .pdf or .svg")
-    rp.add_argument("--channel")
-    rp.add_argument("--fs", type=float, metavar="HZ")
-    rp.add_argument("--scale", type=float, metavar="UV")
+    rp.add_argument("--channel", help="channel name or index (default: the first)")
+    rp.add_argument("--fs", type=float, metavar="HZ", help="sampling rate when the file has none (NPY)")
+    rp.add_argument("--scale", type=float, metavar="UV", help="µV per unit of NPY/WAV values")
     _add_detector_args(rp)
 
     tr = sub.add_parser("trend", help="cramps over many nights: per night, per month, time of night, intensity",
                         description="Read every events CSV under a folder (one per night) and summarise the trend.")
-    tr.add_argument("folder")
+    tr.add_argument("folder", help="a folder of nights (events CSVs, one per night)")
     tr.add_argument("--out", metavar="TREND.png", help="plots (.png, .pdf or .svg)")
     tr.add_argument("--json", action="store_true", help="machine-readable summary")
 
     b = sub.add_parser("bench", help="score the detector on synthetic scenarios, or time the pipeline",
                        description="accuracy: every scenario through the pipeline (offline and live) against "
                                    "truth. speed: our filters against scipy's on the same signal.")
-    b.add_argument("what", choices=["accuracy", "speed"])
+    b.add_argument("what", choices=["accuracy", "speed"], help="accuracy: score the detector; speed: time the filters")
     b.add_argument("--hours", type=_positive, default=8.0, help="length of each night (default 8)")
     b.add_argument("--seeds", type=int, default=3, help="accuracy: nights per scenario (default 3)")
     b.add_argument("--scenario", action="append", help="accuracy: only this scenario (repeatable)")
@@ -169,11 +167,28 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("simulate", help="write a synthetic night as EDF+ with a truth JSON",
                        description="Write a seeded synthetic night (EDF+, truth as annotations) and NIGHT.truth.json.")
-    s.add_argument("out", metavar="NIGHT.edf")
-    s.add_argument("--hours", type=_positive, default=8.0)
-    s.add_argument("--fs", type=_positive, default=1000.0)
-    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("out", metavar="NIGHT.edf", help="the EDF+ to write (its truth goes beside it as .truth.json)")
+    _add_night_args(s)
+    s.add_argument("--start", type=_clock, default=None, metavar="YYYY-MM-DDTHH:MM",
+                   help="clock time of the first sample (default 2026-01-01T23:00; give successive "
+                        "dates to successive nights)")
     return p
+
+
+def _add_night_args(p: argparse.ArgumentParser, when: str = "") -> None:
+    """``--hours``, ``--fs`` and ``--seed`` of a synthetic night."""
+    p.add_argument("--hours", type=_positive, default=8.0, help=f"length of the night{when} (default 8)")
+    p.add_argument("--fs", type=_positive, default=1000.0, help=f"sampling rate, Hz{when} (default 1000)")
+    p.add_argument("--seed", type=int, default=1, help=f"random seed{when}: the same seed, the same night (default 1)")
+
+
+def _clock(text: str):
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date and time like 2026-01-01T23:00: {text!r}") from None
 
 
 COMMANDS = {"analyze": "offline", "demo": "offline", "simulate": "offline", "report": "offline", "trend": "offline", "monitor": "live",

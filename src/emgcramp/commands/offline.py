@@ -118,7 +118,7 @@ def _write_annotated_copy(args: argparse.Namespace, result, start) -> None:
         write_edf(args.edf_out, rec.fs, [rec.channel_names[c] for c in chs], blocks, notes, start)
 
 
-def write_night(path: str, spec):
+def write_night(path: str, spec, start: datetime | None = None):
     """Write a synthetic night as EDF+ (truth as annotations) and its truth JSON; return the generator."""
     from emgcramp.io.edf import write_edf
     from emgcramp.io.events import write_json
@@ -126,7 +126,7 @@ def write_night(path: str, spec):
 
     gen = NightGenerator(spec)  # returned: the caller reports its truth
     notes = [(e.onset_s, e.offset_s - e.onset_s, f"truth:{e.kind}") for e in gen.events]
-    write_edf(path, spec.fs, list(spec.muscles), gen.segments(), notes, DEMO_START)
+    write_edf(path, spec.fs, list(spec.muscles), gen.segments(), notes, start or DEMO_START)
     write_json(os.path.splitext(path)[0] + ".truth.json", gen.truth_dict())
     return gen
 
@@ -144,7 +144,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from emgcramp.io.secure import check_writable
 
     check_writable(args.out)
-    gen = write_night(args.out, night_spec(args))
+    gen = write_night(args.out, night_spec(args), args.start)
     cramps = sum(e.is_cramp for e in gen.events)
     print(f"wrote {args.out} ({args.hours:g} h at {args.fs:g} Hz, {cramps} cramps, "
           f"{len(gen.events) - cramps} look-alikes) and its .truth.json")
