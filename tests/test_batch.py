@@ -6,7 +6,7 @@ import os
 import shutil
 
 import pytest
-from conftest import REAL, SAMPLE_NIGHT, run_cli
+from conftest import REAL, RECORDINGS, SAMPLE_NIGHT, run_cli
 
 from emgcramp.commands.batch import subject_of
 
@@ -65,3 +65,15 @@ def test_dask_local_cluster_gives_the_same_table(tmp_cwd):
     assert run_cli("analyze", "cohort", "--jobs", "2", "--events", "pool.csv")[0] == 0
     assert open("dask.csv").read() == open("pool.csv").read()
     assert len(open("dask.csv").read().splitlines()) == 1 + 6
+
+
+def test_a_scheduler_that_is_not_there_is_said_within_seconds(tmp_cwd):
+    import shutil
+    import time
+
+    os.mkdir("in")
+    shutil.copy(os.path.join(RECORDINGS, "field", "field_tone.edf"), "in")
+    t = time.monotonic()
+    rc, _, err = run_cli("analyze", "in", "--dask", "tcp://127.0.0.1:1")
+    assert rc == 2 and "cannot reach a Dask scheduler" in err and err.count("\n") == 1
+    assert time.monotonic() - t < 15.0  # 5 s to connect, plus start-up

@@ -19,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from emgcramp.errors import InputError
 
+DASK_CONNECT_S = 5.0  # a scheduler that does not answer by then is not there
 RECORDING_EXT = {".edf", ".bdf", ".rec", ".csv", ".tsv", ".txt", ".npy", ".wav"}
 
 
@@ -80,10 +81,13 @@ def _dask_outcomes(files: list[str], args: argparse.Namespace) -> Iterator[tuple
     cluster = LocalCluster(n_workers=max(1, args.jobs), threads_per_worker=1, processes=True,
                            dashboard_address=None) if args.dask == "local" else None
     try:
-        with Client(cluster or args.dask) as client:
+        try:
+            client = Client(cluster or args.dask, timeout=DASK_CONNECT_S)
+        except Exception as e:  # refused, timed out, or something answered that is not a scheduler
+            raise InputError(f"cannot reach a Dask scheduler at {args.dask} within {DASK_CONNECT_S:g} s "
+                             f"({type(e).__name__})") from None
+        with client:
             yield from (f.result() for f in dask_completed(client.map(_one, files, args=args, pure=False)))
-    except OSError as e:
-        raise InputError(f"cannot reach the Dask scheduler at {args.dask}: {e}") from None
     finally:
         if cluster is not None:
             cluster.close()
