@@ -28,7 +28,7 @@ def test_counts_months_hours_and_facts(tmp_path):
     assert (s["nights"], s["cramps"], s["longest_s"], s["total_s"]) == (3, 3, 90.0, 180.0)
     assert s["per_month"] == {"2026-01": 3}
     assert s["onset_hours"] == {0: 2, 23: 1}  # 00:00, then 23:00 and 00:30
-    assert s["per_week"] == pytest.approx(3 / 30 * 7)  # 5 Jan – 3 Feb: 30 days
+    assert s["per_week"] == pytest.approx(3 / 30 * 7, abs=0.01)  # 5 Jan – 3 Feb: 30 days
     assert s["facts"][-1] == "A few cramps a month are common."
 
 
@@ -38,8 +38,52 @@ def test_frequent_or_long_cramps_are_flagged_without_diagnosis(tmp_path):
     for d in range(1, 8):
         night(tmp_path / str(d), "e.csv", datetime(2026, 3, d, 23, 0), [(600.0, 40.0), (5000.0, 700.0)])
     s = summarize(load_nights(str(tmp_path)))
-    assert s["per_week"] == pytest.approx(14.0)
+    assert s["per_week"] == pytest.approx(14.0)  # seven nights: a week, so a rate
     assert "worth a doctor's look" in s["facts"][-1] and "diagnos" not in " ".join(s["facts"])
+
+
+def test_two_nights_give_counts_per_night_not_a_rate_nor_advice(tmp_path):
+    from datetime import datetime
+
+    night(tmp_path / "1", "e.csv", datetime(2026, 3, 1, 23, 0), [(600.0, 40.0)] * 7)
+    night(tmp_path / "2", "e.csv", datetime(2026, 3, 2, 23, 0), [(600.0, 40.0)] * 7)
+    s = summarize(load_nights(str(tmp_path)))
+    assert s["per_week"] is None and s["span_days"] == 2
+    assert s["facts"][0].startswith("14 cramp(s) over 2 night(s) (7, 7 per night)")
+    assert "a week" not in " ".join(s["facts"]) and "doctor" not in " ".join(s["facts"])
+
+
+def test_the_trend_picture_counts_every_night_of_one_date(tmp_path):
+    # Three nights with the same start date (simulated ones before --start): three bars of 6.
+    from datetime import datetime
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from emgcramp.trend import plot
+
+    for k in range(3):
+        night(tmp_path / str(k), "e.csv", datetime(2026, 1, 1, 23, 0), [(600.0 * (i + 1), 40.0) for i in range(6)])
+    captured = {}
+    real = plt.subplots
+
+    def keep(*a, **kw):
+        captured["fig"], captured["ax"] = real(*a, **kw)
+        return captured["fig"], captured["ax"]
+
+    plt.subplots = keep
+    try:
+        plot(load_nights(str(tmp_path)), str(tmp_path / "t.png"))
+    finally:
+        plt.subplots = real
+    ax = captured["ax"]
+    assert [b.get_height() for b in ax[0, 0].patches] == [6, 6, 6]
+    hours = {t.get_text() for t in ax[1, 0].get_xticklabels()}
+    assert {"22:00", "00:00", "02:00"} <= hours  # an axis that wraps at noon, not midnight
+    ticks = ax[0, 0].get_yticks()
+    assert all(float(t).is_integer() for t in ticks)
 
 
 def test_trend_command(tmp_cwd):
