@@ -42,6 +42,37 @@ def test_view_and_figure_match_the_episodes(night):
     assert "tonic" in zooms[0].get_title() and "40.0 s" in zooms[0].get_title()
 
 
+def test_a_person_can_read_the_figure_without_knowing_emg(night):
+    from datetime import datetime
+
+    x, res = night
+    view = report.night_view([Block(0, x[:, None])], FS, res.episodes)
+    start = datetime(2026, 3, 1, 23, 30)
+    fig = report.figure(view, res.episodes, start, "Night", [(150.0, 152.0, "short"), (170.0, 174.0, "motion")])
+    timeline = fig.axes[0]
+    # each cramp band numbered as its zoom panel is
+    assert sorted(t.get_text() for t in timeline.texts) == ["#1", "#2"]
+    # clock time on the timeline and in the zooms, not seconds from the start
+    fig.canvas.draw()
+    assert timeline.get_xlabel() == "clock time"
+    assert any(t.get_text() == "23:31" for t in timeline.get_xticklabels())
+    zooms = [a for a in fig.axes if a.get_title().startswith("#")]
+    assert all(z.get_xlabel() == "clock time" for z in zooms)
+    assert all(re.fullmatch(r"23:3\d:\d\d", t.get_text()) for t in zooms[0].get_xticklabels() if t.get_text())
+    # the lines in the zooms are named, and a reason has the same colour in every report
+    assert zooms[0].get_legend_handles_labels()[1] == ["filtered EMG", "its level (0.5-s RMS)", "cramp starts",
+                                                      "cramp ends"]
+    import matplotlib.colors as mc
+
+    (short,) = [c for c in timeline.collections if c.get_label() == "not a cramp: short"]
+    assert mc.to_hex(short.get_facecolor()[0]) == report.REASON_COLORS["short"]
+    # the legend sits beside the data, not on it
+    assert timeline.get_legend().get_bbox_to_anchor().x0 >= timeline.get_window_extent().x1
+    # the plain sentence and the note, in the picture itself
+    text = " ".join(t.get_text() for a in fig.axes for t in a.texts)
+    assert "2 cramp(s) this night" in text and "it is not a diagnosis" in text
+
+
 def test_html_report_is_self_contained_with_a_row_per_cramp(tmp_cwd):
     rc, out, err = run_cli("report", SAMPLE_NIGHT, "--out", "night.html")
     assert rc == 0, err

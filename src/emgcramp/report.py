@@ -24,6 +24,11 @@ from emgcramp.pipeline import activity_line
 
 ZOOM_PAD_S = 10.0
 COLORS = {"tonic": "tab:red", "clonic": "tab:orange"}
+# One colour per reason a burst was not counted, the same in every report (judge's order).
+REASON_COLORS = {"short": "#8c8c8c", "signal_loss": "#000000", "motion": "#8c564b", "intermittent": "#17becf",
+                 "weak": "#bcbd22", "tone_change": "#9edae5", "leg_movement": "#2ca02c",
+                 "leg_movement_series": "#98df8a", "sparse": "#c49c94", "stretch": "#1f77b4",
+                 "voluntary": "#aec7e8"}
 
 
 @dataclass
@@ -75,12 +80,42 @@ def _clock(start: datetime | None, t: float) -> str:
     return (start + timedelta(seconds=t)).strftime("%H:%M:%S") if start else f"{t:.0f} s"
 
 
+def _clock_axis(axis, start: datetime | None, unit_s: float, fmt: str = "%H:%M") -> str:
+    """Tick labels in clock time for an axis in units of ``unit_s`` seconds; returns its label."""
+    from matplotlib.ticker import FuncFormatter
+
+    if start is None:
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * unit_s / 3600:.2f} h"))
+        return "time from the start of the recording"
+    axis.set_major_formatter(FuncFormatter(lambda v, _: (start + timedelta(seconds=v * unit_s)).strftime(fmt)))
+    return "clock time"
+
+
+def _plain_summary(episodes: list[Episode], summary: dict | None) -> str:
+    """The sentence that opens the report, for a reader who does not know EMG."""
+    if not episodes:
+        text = "No cramp was found this night."
+    else:
+        longest = max(e.duration_s for e in episodes)
+        text = (f"{len(episodes)} cramp(s) this night, {sum(e.duration_s for e in episodes):.0f} s in all; "
+                f"the longest lasted {longest:.0f} s.")
+    if summary and "leg_movements" in summary:
+        text += f" {activity_line(summary)}."
+    return text
+
+
+NOT_A_DIAGNOSIS = ("A few cramps a month are common; frequent or very long cramps are worth a doctor's look. "
+                   "This report describes the signal; it is not a diagnosis.")
+
+
 def figure(view: NightView, episodes: list[Episode], start: datetime | None, title: str,
-           lookalikes: list[tuple[float, float, str]] = (), activity: list[tuple[float, float, str]] = ()):
-    """The report figure: timeline, quality strip, one zoom per episode, episode table.
+           lookalikes: list[tuple[float, float, str]] = (), activity: list[tuple[float, float, str]] = (),
+           summary: dict | None = None):
+    """The report figure: timeline, quality strip, one zoom per episode, episode table, plain summary.
 
     ``lookalikes`` (onset s, offset s, reason) are drawn as ticks under the
-    timeline: bursts the detector saw and did not count as cramps.
+    timeline: bursts the detector saw and did not count as cramps, each
+    reason in its own colour, the same in every report.
     ``activity`` (onset s, offset s, ``"plm"`` or ``"warning"``) adds the
     periodic leg movements and pre-cramp warnings on a row of their own.
     """
@@ -92,58 +127,87 @@ def figure(view: NightView, episodes: list[Episode], start: datetime | None, tit
     n = len(episodes)
     cols = min(max(n, 1), 3)
     zoom_rows = (n + cols - 1) // cols
-    fig = plt.figure(figsize=(13, 4.2 + 2.6 * zoom_rows + 0.3 * n), constrained_layout=True)
-    grid = fig.add_gridspec(3 + zoom_rows, cols, height_ratios=[3.0, 0.35] + [2.4] * zoom_rows + [0.5 + 0.3 * n])
-    hours = np.arange(len(view.envelope_1s)) / 3600.0
+    fig = plt.figure(figsize=(13, 4.8 + 2.6 * zoom_rows + 0.3 * n), constrained_layout=True)
+    grid = fig.add_gridspec(4 + zoom_rows, cols,
+                            height_ratios=[3.0, 0.35] + [2.4] * zoom_rows + [0.5 + 0.3 * n, 0.45])
     ax = fig.add_subplot(grid[0, :])
-    ax.semilogy(hours, np.maximum(view.envelope_1s, 0.1), lw=0.5, color="0.2")
-    for e in episodes:
-        ax.axvspan(e.onset_s / 3600, e.offset_s / 3600, color=COLORS[e.kind], alpha=0.35, lw=0)
-    rest = np.median(view.envelope_1s) if len(view.envelope_1s) else 1.0
-    ax.axhline(rest, color="tab:blue", lw=0.8, ls="--", label=f"median level {rest:.1f} µV")
-    kinds = sorted({r for _, _, r in lookalikes})
-    marks = plt.get_cmap("tab10")
-    for i, kind in enumerate(kinds):
-        xs = [(a / 3600, max(b - a, 1.0) / 3600) for a, b, r in lookalikes if r == kind]
-        ax.broken_barh(xs, (0.11, 0.04), color=marks(i + 2), label=f"not a cramp: {kind.replace('_', ' ')}",
-                       transform=ax.get_xaxis_transform())
-    for kind, color, label in (("plm", "tab:purple", "periodic leg movement"),
-                               ("warning", "gold", "pre-cramp warning")):
-        xs = [(a / 3600, max(b - a, 1.0) / 3600) for a, b, k in activity if k == kind]
-        if xs:
-            ax.broken_barh(xs, (0.04, 0.05), color=color, label=label, transform=ax.get_xaxis_transform())
-    ax.set_ylabel("envelope, µV RMS (1 s)")
-    ax.set_xlim(0, max(hours[-1] if len(hours) else 1.0, 1e-3))
-    ax.legend(loc="upper right", fontsize=7, ncol=2)
-    ax.set_title(f"{title}: {n} cramp(s); red tonic, orange clonic")
+    _timeline(ax, view, episodes, lookalikes, activity)
+    ax.set_title(f"{title}: {n} cramp(s)")
     q = fig.add_subplot(grid[1, :], sharex=ax)
     q.imshow(view.flat_1s[None, :].astype(float), aspect="auto", cmap="Greys", vmin=0, vmax=1,
              extent=(0, max(len(view.flat_1s) / 3600.0, 1e-3), 0, 1))
     q.set_yticks([])
-    q.set_ylabel("flat", rotation=0, ha="right", va="center", fontsize=8)
-    q.set_xlabel(f"hours from {_clock(start, 0.0)}   (dark: signal lost or saturated)")
+    q.set_ylabel("signal\nlost", rotation=0, ha="right", va="center", fontsize=8)
+    q.set_xlabel(f"{_clock_axis(q.xaxis, start, 3600.0)}   (dark: signal lost or saturated)")
+    ax.tick_params(labelbottom=True)
+    ax.set_xlabel(_clock_axis(ax.xaxis, start, 3600.0), fontsize=8)
     for k, (e, (t, sig)) in enumerate(zip(episodes, view.zooms)):
-        z = fig.add_subplot(grid[2 + k // cols, k % cols])
-        z.plot(t, sig, lw=0.3, color="0.4")
-        if len(sig):
-            w = max(1, int(0.5 * view.fs))
-            env = np.sqrt(np.convolve(sig ** 2, np.ones(w) / w, mode="same"))
-            z.plot(t, env, color=COLORS[e.kind], lw=1.2)
-        z.axvline(e.onset_s, color="k", lw=0.8)
-        z.axvline(e.offset_s, color="k", lw=0.8, ls="--")
-        z.set_title(f"#{k + 1} {_clock(start, e.onset_s)}  {e.kind}  {e.duration_s:.1f} s  "
-                    f"peak {e.peak_intensity:.0f} µV ({e.peak_x_rest:.0f}× rest)", fontsize=9)
-        z.set_xlabel("s from start", fontsize=8)
-        z.set_ylabel("µV", fontsize=8)
-        z.tick_params(labelsize=7)
-    tab = fig.add_subplot(grid[-1, :])
+        _zoom(fig.add_subplot(grid[2 + k // cols, k % cols]), k, e, t, sig, view.fs, start, legend=k == 0)
+    tab = fig.add_subplot(grid[-2, :])
     tab.axis("off")
     rows = [table_row(k, e, start) for k, e in enumerate(episodes)]
     if rows:
         tab.table(cellText=rows, colLabels=TABLE_HEAD, loc="upper center", cellLoc="center").scale(1, 1.2)
     else:
         tab.text(0.5, 0.5, "no cramps this night", ha="center", va="center")
+    foot = fig.add_subplot(grid[-1, :])
+    foot.axis("off")
+    foot.text(0.0, 1.0, _plain_summary(episodes, summary) + "\n" + NOT_A_DIAGNOSIS, va="top", fontsize=9,
+              wrap=True)
     return fig
+
+
+def _timeline(ax, view: NightView, episodes: list[Episode], lookalikes, activity) -> None:
+    """The whole night: envelope, numbered cramp bands, look-alikes and leg movements under it."""
+    hours = np.arange(len(view.envelope_1s)) / 3600.0
+    ax.semilogy(hours, np.maximum(view.envelope_1s, 0.1), lw=0.5, color="0.2", label="muscle activity (1-s RMS)")
+    for kind in ("tonic", "clonic"):
+        if any(e.kind == kind for e in episodes):
+            ax.axvspan(0, 0, color=COLORS[kind], alpha=0.35, lw=0, label=f"cramp, {kind}")
+    for k, e in enumerate(episodes):
+        ax.axvspan(e.onset_s / 3600, e.offset_s / 3600, color=COLORS[e.kind], alpha=0.35, lw=0)
+        ax.text((e.onset_s + e.offset_s) / 7200, 0.97, f"#{k + 1}", transform=ax.get_xaxis_transform(),
+                ha="center", va="top", fontsize=8, fontweight="bold")
+    rest = np.median(view.envelope_1s) if len(view.envelope_1s) else 1.0
+    ax.axhline(rest, color="tab:blue", lw=0.8, ls="--", label=f"typical level {rest:.1f} µV")
+    for kind in sorted({r for _, _, r in lookalikes}, key=lambda r: list(REASON_COLORS).index(r)
+                       if r in REASON_COLORS else len(REASON_COLORS)):
+        xs = [(a / 3600, max(b - a, 1.0) / 3600) for a, b, r in lookalikes if r == kind]
+        ax.broken_barh(xs, (0.11, 0.04), color=REASON_COLORS.get(kind, "0.5"),
+                       label=f"not a cramp: {kind.replace('_', ' ')}", transform=ax.get_xaxis_transform())
+    for kind, color, label in (("plm", "tab:purple", "periodic leg movement"),
+                               ("warning", "gold", "pre-cramp warning")):
+        xs = [(a / 3600, max(b - a, 1.0) / 3600) for a, b, k in activity if k == kind]
+        if xs:
+            ax.broken_barh(xs, (0.04, 0.05), color=color, label=label, transform=ax.get_xaxis_transform())
+    ax.set_ylabel("envelope, µV RMS")
+    ax.set_ylim(bottom=min(ax.get_ylim()[0], rest / 30))  # the rows of ticks under the trace, not on it
+    ax.set_xlim(0, max(hours[-1] if len(hours) else 1.0, 1e-3))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=7, frameon=False)  # beside, not over, the data
+
+
+def _zoom(z, k: int, e: Episode, t: np.ndarray, sig: np.ndarray, fs: float, start: datetime | None,
+          legend: bool) -> None:
+    """One cramp up close: filtered EMG, its envelope, onset and end."""
+    z.plot(t, sig, lw=0.3, color="0.4", label="filtered EMG")
+    if len(sig):
+        w = max(1, int(0.5 * fs))
+        env = np.sqrt(np.convolve(sig ** 2, np.ones(w) / w, mode="same"))
+        z.plot(t, env, color=COLORS[e.kind], lw=1.2, label="its level (0.5-s RMS)")
+    z.axvline(e.onset_s, color="k", lw=0.8, label="cramp starts")
+    z.axvline(e.offset_s, color="k", lw=0.8, ls="--", label="cramp ends")
+    z.set_title(f"#{k + 1} {_clock(start, e.onset_s)}  {e.kind}  {e.duration_s:.1f} s  "
+                f"peak {e.peak_intensity:.0f} µV ({e.peak_x_rest:.0f}× rest)", fontsize=9)
+    from matplotlib.ticker import MaxNLocator
+
+    z.xaxis.set_major_locator(MaxNLocator(4))
+    z.set_xlabel(_clock_axis(z.xaxis, start, 1.0, "%H:%M:%S"), fontsize=8)
+    z.set_ylabel("µV", fontsize=8)
+    z.tick_params(labelsize=7)
+    if legend:  # room above the trace for the key, so it covers nothing
+        lo, hi = z.get_ylim()
+        z.set_ylim(lo, hi + 0.9 * (hi - lo))
+        z.legend(loc="upper left", fontsize=6, ncol=2, frameon=False)
 
 
 TABLE_HEAD = ["#", "clock", "duration s", "kind", "peak µV", "mean µV", "peak × rest", "%MVC", "flags"]
@@ -176,16 +240,13 @@ def _html(png_b64: str, episodes: list[Episode], start: datetime | None, summary
     body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in table_row(k, e, start)) + "</tr>"
                    for k, e in enumerate(episodes))
     q = next(iter(summary.get("quality", {}).values()), {})
-    facts = (f"{summary.get('n_episodes', 0)} cramp(s), {summary.get('total_cramp_s', 0):.0f} s in all, longest "
-             f"{summary.get('longest_cramp_s', 0):.0f} s; rest level {q.get('rest_uv', float('nan')):.1f} µV; "
-             f"signal lost {100 * q.get('flat_fraction', 0):.1f} % of the night."
-             + (f" {activity_line(summary)}." if "leg_movements" in summary else ""))
+    facts = (_plain_summary(episodes, summary) + f" Rest level {q.get('rest_uv', float('nan')):.1f} µV; "
+             f"signal lost {100 * q.get('flat_fraction', 0):.1f} % of the night.")
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
             "td,th{border:1px solid #ccc;padding:4px 8px}</style></head><body>"
             f"<h1>{html.escape(title)}</h1><p>{html.escape(facts)}</p>"
             f"<img alt='night report' style='max-width:100%' src='data:image/png;base64,{png_b64}'>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-            "<p><small>A few cramps a month are common; frequent or very long cramps are worth a "
-            "doctor's look. This report describes the signal; it is not a diagnosis.</small></p>"
+            f"<p><small>{html.escape(NOT_A_DIAGNOSIS)}</small></p>"
             "</body></html>")

@@ -233,7 +233,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         fs = check_fs(rec.fs)
         view = report.night_view(rec.blocks([ch], int(CHUNK_S * fs)), fs, episodes)
     title = f"Night of {start:%Y-%m-%d}" if start else os.path.basename(args.file)
-    fig = report.figure(view, episodes, start, title, lookalikes, activity)
+    fig = report.figure(view, episodes, start, title, lookalikes, activity, summary)
     report.write(args.out, fig, episodes, start, summary, title)
     print(f"{len(episodes)} cramp(s); report written to {args.out}")
     return 0
