@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from emgcramp.scenarios import SCENARIOS
 from emgcramp.scoreboard import markdown_table, movement_table, plot, score_night, summarize, summarize_movements
+from emgcramp.progress import Progress
 from results import replace_section
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -34,7 +35,7 @@ def main() -> None:
     jobs = [(n, hours, s, True) for n in SCENARIOS for s in range(1, seeds + 1)]
     t = time.perf_counter()
     with ProcessPoolExecutor(max_workers=2) as pool:
-        rows = list(pool.map(_score, jobs))
+        rows = list(Progress("nights", len(jobs)).over(pool.map(_score, jobs), lambda _: 1))
     elapsed = time.perf_counter() - t
     by = {n: summarize([r for r in rows if r.scenario == n]) for n in SCENARIOS}
     overall = summarize(rows)

@@ -22,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from emgcramp.scenarios import SCENARIOS, STRESS_STEPS, scenario, stretched
 from emgcramp.scoreboard import score_night, summarize
+from emgcramp.progress import Progress
 from results import replace_section
 
 HELD_OUT_SEEDS = (101, 102, 103)
@@ -65,7 +66,7 @@ def main() -> None:
                 jobs.append((("stress", step), stretched(scenario(n, args.hours, s), step)))
     t = time.perf_counter()
     with ProcessPoolExecutor(max_workers=2) as pool:
-        rows = list(pool.map(_score, jobs))
+        rows = list(Progress("nights", len(jobs)).over(pool.map(_score, jobs), lambda _: 1))
     elapsed = time.perf_counter() - t
     pick = lambda kind, key=None: [r for (k, n), r in rows if k == kind and key in (None, n)]  # noqa: E731
     held = pick("seeds") + pick("ranges")

@@ -31,8 +31,10 @@ def _accuracy(args: argparse.Namespace) -> int:
     jobs = [(n, args.hours, seed, not args.no_live) for n in names for seed in range(1, args.seeds + 1)]
     print(f"scoring {len(jobs)} nights of {args.hours:g} h ({len(names)} scenarios × {args.seeds} seeds)"
           f"{', offline and live' if not args.no_live else ''} …", file=sys.stderr, flush=True)
+    from emgcramp.progress import Progress
+
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        rows = list(pool.map(_score, jobs))
+        rows = list(Progress("nights", len(jobs)).over(pool.map(_score, jobs), lambda _: 1))
     by = {n: summarize([r for r in rows if r.scenario == n]) for n in names}
     overall = summarize(rows)
     if args.json:
@@ -47,6 +49,8 @@ def _accuracy(args: argparse.Namespace) -> int:
 def _speed(args: argparse.Namespace) -> int:
     from emgcramp.speed import streaming_block_costs, throughput
 
+    print(f"timing {args.hours:g} h of signal through each chain (NeuroKit2 and BioSPPy on 10 min, scaled) …",
+          file=sys.stderr, flush=True)
     t = throughput(args.hours, args.fs, args.channels)
     print(f"conditioning {args.hours:g} h at {args.fs:g} Hz, {args.channels} channel(s):")
     for name, sec in t.items():

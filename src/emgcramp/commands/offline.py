@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 from datetime import datetime
 
@@ -12,25 +11,6 @@ from emgcramp.commands import CHUNK_S, detector_config, print_table
 from emgcramp.errors import InputError
 
 DEMO_START = datetime(2026, 1, 1, 23, 0, 0)
-
-
-class _Progress:
-    """A one-line progress bar on stderr, shown only on a terminal."""
-
-    def __init__(self, total_samples: int | None, fs: float, enabled: bool):
-        self.total, self.fs = total_samples, fs
-        self.enabled = enabled and sys.stderr.isatty() and bool(total_samples)
-
-    def __call__(self, done: int) -> None:
-        if self.enabled:
-            frac = min(done / self.total, 1.0)
-            bar = "#" * int(30 * frac)
-            sys.stderr.write(f"\ranalyze [{bar:<30}] {100 * frac:5.1f}%  {done / self.fs / 3600:.2f} h")
-            sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\n")
 
 
 def analyze_file(path: str, args: argparse.Namespace, channel: str | None = None, start: datetime | None = None):
@@ -42,7 +22,9 @@ def analyze_file(path: str, args: argparse.Namespace, channel: str | None = None
         fs = check_fs(rec.fs)
         from emgcramp.pipeline import run_blocks  # numba and scipy load only for a usable input
 
-        progress = _Progress(rec.n_samples, fs, not getattr(args, "no_progress", False))
+        from emgcramp.progress import Progress
+
+        progress = Progress("analyze", rec.n_samples, not getattr(args, "no_progress", False))
         try:
             result = run_blocks(rec.blocks(chs, int(CHUNK_S * fs)), fs, [rec.channel_names[c] for c in chs],
                                 detector_config(args), progress)
@@ -124,9 +106,12 @@ def write_night(path: str, spec, start: datetime | None = None):
     from emgcramp.io.events import write_json
     from emgcramp.synth import NightGenerator
 
+    from emgcramp.progress import Progress
+
     gen = NightGenerator(spec)  # returned: the caller reports its truth
     notes = [(e.onset_s, e.offset_s - e.onset_s, f"truth:{e.kind}") for e in gen.events]
-    write_edf(path, spec.fs, list(spec.muscles), gen.segments(), notes, start or DEMO_START)
+    segments = Progress("generate", spec.n_samples).over(gen.segments())
+    write_edf(path, spec.fs, list(spec.muscles), segments, notes, start or DEMO_START)
     write_json(os.path.splitext(path)[0] + ".truth.json", gen.truth_dict())
     return gen
 
@@ -231,7 +216,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     with open_recording(args.file, args.fs, args.scale) as rec:
         ch = rec.channel_indices(args.channel)[0]  # the timeline shows the first channel analysed
         fs = check_fs(rec.fs)
-        view = report.night_view(rec.blocks([ch], int(CHUNK_S * fs)), fs, episodes)
+        from emgcramp.progress import Progress
+
+        blocks = Progress("draw", rec.n_samples).over(rec.blocks([ch], int(CHUNK_S * fs)), lambda b: len(b.samples))
+        view = report.night_view(blocks, fs, episodes)
     title = f"Night of {start:%Y-%m-%d}" if start else os.path.basename(args.file)
     fig = report.figure(view, episodes, start, title, lookalikes, activity, summary)
     report.write(args.out, fig, episodes, start, summary, title)
