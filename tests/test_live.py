@@ -189,6 +189,19 @@ def test_status_line_shows_link_state_and_level():
     assert "cramps 2 gaps 1" in line
     assert "LEAD-OFF" in _status_line(state, True, lead_off=1)
     assert "RECONNECTING" in _status_line(state, False, lead_off=1)
+    assert "RECONNECTING: /dev/x does not exist" in _status_line(state, False, 0, "/dev/x does not exist")
+    assert "NOT STORED" in _status_line(state | {"not_stored_since": 60.0}, True)
+    start = {"t_s": 0.0, "gaps": 0, "cramps": 0, "channels": []}
+    assert "preparing filters" in _status_line(start | {"preparing": True}, True)
+    assert "waiting for the sensor: silent" in _status_line(start, False, 0, "silent")
+
+
+def test_the_monitor_says_it_is_preparing_before_the_first_block_is_analysed(tmp_path):
+    seen = []
+    blocks = [Block(i, np.random.default_rng(i).standard_normal((1000, 1)) * 4.0) for i in range(0, 20_000, 1000)]
+    run_monitor(iter(blocks), lambda: 1000.0, ["calf"], str(tmp_path / "n"), on_status=seen.append,
+                status_every_s=0.0)
+    assert seen[0].get("preparing") and not any(s.get("preparing") for s in seen[1:])
 
 
 def test_calibrate_from_a_live_sensor(tmp_path):

@@ -87,6 +87,8 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
             continue
         if pipe is None:
             channels = _names(channels, block.samples.shape[1] if block.samples.ndim == 2 else 1)
+            if on_status:  # building the filters may compile them (first run): say so
+                on_status(_state(None, None, 0, 0.0) | {"preparing": True})
             pipe = Pipeline(fs(), channels, config)
             log = NightLog(folder, pipe.fs, channels, start)
         log.block(block)

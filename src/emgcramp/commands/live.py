@@ -18,6 +18,8 @@ CALIBRATE_SILENT_S = 5.0  # a calibration gives up after this long without a sam
 
 def _status_line(state: dict, connected: bool, lead_off: int = 0, problem: str = "") -> str:
     h, rem = divmod(int(state["t_s"]), 3600)
+    if state.get("preparing"):
+        return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} preparing filters (the first run compiles them, up to a minute)"
     if not state["channels"]:
         waiting = f"waiting for the sensor: {problem}" if problem else "starting (measuring mains hum)"
         return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} {waiting}"
