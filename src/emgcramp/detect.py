@@ -51,11 +51,11 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 from numba import njit
-from scipy import signal
 
 from emgcramp.movements import MovementScorer, like_series
 from emgcramp.muscles import LevelHistory
 from emgcramp.precramp import PreCrampWatch
+from emgcramp.design import butter_sos
 from emgcramp.trace import F_EPISODE, F_FLAT, F_MOTION, N_TRACE, T_BIN, T_ENV, T_ENV_S, T_FLAGS, T_REST
 
 
@@ -544,8 +544,8 @@ def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, trace, f
 
 
 def _highpass_coeffs(rate: float) -> np.ndarray:
-    b, a = signal.butter(2, 1.0, btype="highpass", fs=rate)
-    return np.r_[b, a[1:]]
+    sos = butter_sos(2, 1.0, rate, "highpass")[0]
+    return np.r_[sos[:3], sos[4:]]
 
 
 class Detector:

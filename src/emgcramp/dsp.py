@@ -1,4 +1,4 @@
-"""Signal conditioning: filter design with scipy, per-sample work in Numba.
+"""Signal conditioning: filter design in NumPy, per-sample work in Numba.
 
 The chain for each channel is
 
@@ -14,7 +14,8 @@ samples (the detector rate, 50 Hz by default):
 * ``stuck``: fraction of samples equal to their predecessor (a flat line:
              lead-off, rail saturation, a dead ADC).
 
-Filters are designed once as second-order sections (``scipy.signal``) and
+Filters are designed once as second-order sections (:mod:`emgcramp.design`,
+held to ``scipy.signal``'s designs by the tests) and
 run by a Numba kernel in transposed direct form II, the same recursion as
 ``scipy.signal.sosfilt``; :func:`sosfilt` is the plain reference the fused
 kernel is tested against. State (section delays, the partial bin) is carried
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
-from scipy import signal
+from emgcramp import design
 
 DEFAULT_BAND_HZ = (20.0, 450.0)
 DEFAULT_ENV_RATE_HZ = 50.0
@@ -46,12 +47,12 @@ def bandpass_sos(fs: float, band: tuple[float, float] = DEFAULT_BAND_HZ, order: 
     high = min(high, 0.45 * fs)
     if not 0 < low < high:
         raise ValueError(f"band {band} Hz does not fit a sampling rate of {fs:g} Hz")
-    return signal.butter(order, [low, high], btype="bandpass", output="sos", fs=fs)
+    return design.butter_sos(order, (low, high), fs, "bandpass")
 
 
 def notch_sos(fs: float, freqs_hz: list[float] | tuple[float, ...], q: float = NOTCH_Q) -> np.ndarray:
     """One second-order IIR notch per frequency (Hz), stacked as SOS."""
-    sections = [signal.tf2sos(*signal.iirnotch(f, q, fs=fs)) for f in freqs_hz]
+    sections = [design.notch_sos(f, q, fs) for f in freqs_hz]
     return np.vstack(sections) if sections else np.zeros((0, 6))
 
 
@@ -76,7 +77,7 @@ def detect_mains(x: np.ndarray, fs: float, high_hz: float = DEFAULT_BAND_HZ[1]) 
     nper = int(min(len(x), round(fs)))
     if nper < 64:
         return []
-    freqs, psd = signal.welch(x, fs=fs, nperseg=nper, axis=0)
+    freqs, psd = design.welch(x, fs, nper)
     psd = psd.mean(axis=1)
     df = freqs[1] - freqs[0]
 
@@ -207,7 +208,7 @@ class EmgFilter:
     def _initial_state(self, first: np.ndarray) -> np.ndarray:
         # Start in the steady state for the first sample's level, so a DC
         # offset does not ring through the high-pass as a fake burst.
-        zi1 = signal.sosfilt_zi(self.sos)
+        zi1 = design.sosfilt_zi(self.sos)
         return np.ascontiguousarray(zi1[None, :, :] * first[:, None, None])
 
     def process(self, x: np.ndarray) -> Bins:
