@@ -51,6 +51,7 @@ def test_two_nights_give_counts_per_night_not_a_rate_nor_advice(tmp_path):
     assert s["per_week"] is None and s["span_days"] == 2
     assert s["facts"][0].startswith("14 cramp(s) over 2 night(s) (7, 7 per night)")
     assert "a week" not in " ".join(s["facts"]) and "doctor" not in " ".join(s["facts"])
+    assert "common" not in " ".join(s["facts"])  # no reassurance without a rate either
 
 
 def test_the_trend_picture_counts_every_night_of_one_date(tmp_path):
@@ -94,4 +95,7 @@ def test_trend_command(tmp_cwd):
     assert rc == 0, err
     assert json.loads(out)["cramps"] == 1 and os.path.getsize("t.png") > 20_000
     rc, _, err = run_cli("trend", "empty_dir_that_does_not_exist")
+    assert rc == 2 and "no such folder" in err
+    os.mkdir("empty")
+    rc, _, err = run_cli("trend", "empty")
     assert rc == 2 and "no events CSV" in err

@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--serial", metavar="PORT", help="serial port of the sensor, or 'auto' to find it by USB id")
     src.add_argument("--ble", metavar="NAME|ADDR", help="BLE sensor by address, name prefix, or 'auto' (by service)")
     src.add_argument("--replay", metavar="FILE", help="play a recording through the live path")
-    m.add_argument("--speed", type=float, default=1.0, help="replay speed, × real time (0: as fast as possible)")
+    m.add_argument("--speed", type=float, default=1.0, help="replay speed, × real time (0: as fast as possible; default 1)")
     m.add_argument("--channel", help="replay: channel name or index, 'all' or NAME,NAME")
     m.add_argument("--ascii", action="store_true", help="serial sends text lines of numbers (needs --fs, --scale)")
     m.add_argument("--fs", type=float, metavar="HZ", help="sampling rate of --ascii lines or a replayed NPY")
@@ -106,8 +106,8 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("emulate", help="play a night as the sensor would, over a pseudo-terminal",
                        description="Sensor emulator: frames of the sensor protocol on a pseudo-terminal.")
     e.add_argument("file", nargs="?", help="recording to play (default: a synthetic night)")
-    e.add_argument("--pty", metavar="PATH", default="./emgcramp-sensor", help="symlink to the pseudo-terminal")
-    e.add_argument("--speed", type=float, default=1.0, help="× real time (0: as fast as it is read)")
+    e.add_argument("--pty", metavar="PATH", default="./emgcramp-sensor", help="symlink to the pseudo-terminal (default ./emgcramp-sensor)")
+    e.add_argument("--speed", type=float, default=1.0, help="× real time (0: as fast as it is read; default 1)")
     _add_night_args(e, " (without a file)")
     e.add_argument("--channel", help="file: channel name or index, 'all' or NAME,NAME (default: the first)")
 
@@ -157,7 +157,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("what", choices=["accuracy", "speed"], help="accuracy: score the detector; speed: time the filters")
     b.add_argument("--hours", type=_positive, default=8.0, help="length of each night (default 8)")
     b.add_argument("--seeds", type=int, default=3, help="accuracy: nights per scenario (default 3)")
-    b.add_argument("--scenario", action="append", help="accuracy: only this scenario (repeatable)")
+    b.add_argument("--scenario", action="append", metavar="NAME",
+                   help="accuracy: only this scenario (repeatable): quiet, typical, frequent, noisy_electrodes, "
+                        "weak_cramps, warned_cramps, short_cramps, long_cramp, hobby_500hz, mains_60hz, "
+                        "restless_legs, light_sleep, three_muscles")
     b.add_argument("--no-live", action="store_true", help="accuracy: skip the live-path replay")
     b.add_argument("--jobs", type=int, default=2, help="accuracy: worker processes (default 2)")
     b.add_argument("--json", action="store_true", help="accuracy: JSON instead of a Markdown table")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from emgcramp.blocks import Block
 from emgcramp.detect import Episode
@@ -25,7 +25,8 @@ from emgcramp.pipeline import MIN_SECONDS, Analysis, Pipeline, PipelineConfig
 class Alert:
     """A cramp confirmed while under way, or a warning opening (``kind`` ``warning``).
 
-    Channel, onset (s), kind, level (µV), when raised (s).
+    Channel, onset (s), kind, level (µV), when raised (s), and the onset's
+    clock time (``HH:MM:SS``, the night's own clock).
     """
 
     channel: str
@@ -33,6 +34,7 @@ class Alert:
     kind: str
     peak_uv: float
     at_s: float
+    onset_clock: str = ""
 
 
 def _names(channels: list[str], width: int) -> list[str]:
@@ -106,6 +108,7 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
             if alert_on_warning and since is not None:
                 raise_.append(Alert(state["channel"], since, "warning", state["level_uv"], now_s))
             for alert in raise_:
+                alert.onset_clock = (log.start + timedelta(seconds=alert.onset_s)).strftime("%H:%M:%S")
                 if (alert.channel, alert.onset_s, alert.kind == "warning") in alerted:
                     continue
                 alerted.add((alert.channel, alert.onset_s, alert.kind == "warning"))

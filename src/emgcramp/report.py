@@ -166,8 +166,8 @@ def _timeline(ax, view: NightView, episodes: list[Episode], lookalikes, activity
             ax.axvspan(0, 0, color=COLORS[kind], alpha=0.35, lw=0, label=f"cramp, {kind}")
     for k, e in enumerate(episodes):
         ax.axvspan(e.onset_s / 3600, e.offset_s / 3600, color=COLORS[e.kind], alpha=0.35, lw=0)
-        ax.text((e.onset_s + e.offset_s) / 7200, 0.97, f"#{k + 1}", transform=ax.get_xaxis_transform(),
-                ha="center", va="top", fontsize=8, fontweight="bold")
+        ax.text((e.onset_s + e.offset_s) / 7200, 1.005, f"#{k + 1}", transform=ax.get_xaxis_transform(),
+                ha="center", va="bottom", fontsize=8, fontweight="bold", clip_on=False)  # above the trace
     rest = np.median(view.envelope_1s) if len(view.envelope_1s) else 1.0
     ax.axhline(rest, color="tab:blue", lw=0.8, ls="--", label=f"typical level {rest:.1f} µV")
     for kind in sorted({r for _, _, r in lookalikes}, key=lambda r: list(REASON_COLORS).index(r)

@@ -65,6 +65,8 @@ def load_nights(folder: str) -> list[Night]:
             date = starts[0] if starts else _date_from_name(path) or datetime.fromtimestamp(os.path.getmtime(path))
             nights.append(Night(path, date, clocks, episodes))
     if not nights:
+        if not os.path.isdir(folder):
+            raise InputError(f"{folder}: no such folder")
         raise InputError(f"{folder}: no events CSV files found (write them with analyze --events or monitor)")
     return sorted(nights, key=lambda n: n.date)
 
@@ -91,7 +93,8 @@ def summarize(nights: list[Night]) -> dict:
                  f"{per_week:.1f} a week; {had} night(s) had at least one."]
     if eps:
         facts.append(f"Longest {longest / 60:.1f} min; total {sum(e.duration_s for e in eps) / 60:.1f} min.")
-    facts.append("A few cramps a month are common.")
+    if per_week is not None:
+        facts.append("A few cramps a month are common.")
     if per_week is not None and (per_week >= FREQUENT_PER_WEEK or longest >= LONG_S):
         why = "more often than that" if per_week >= FREQUENT_PER_WEEK else "one lasted ten minutes or more"
         facts.append(f"These nights show {why}: frequent or very long cramps are worth a doctor's look.")
@@ -138,6 +141,7 @@ def plot(nights: list[Night], path: str) -> None:
     for a in ax.flat:
         a.tick_params(axis="x", labelrotation=30, labelsize=8)
     fig.suptitle(" ".join(s["facts"][:1]), wrap=True)
+    fig.supxlabel("These figures describe the recordings; they are not a diagnosis.", fontsize=8)
     from emgcramp.io.secure import private_path
 
     with private_path(path) as tmp:

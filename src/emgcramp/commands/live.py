@@ -104,11 +104,12 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         sys.stderr.flush()
 
     def on_alert(alert) -> None:
+        since = alert.onset_clock or f"{alert.onset_s:.1f} s"
         if alert.kind == "warning":
-            sys.stderr.write(f"\a\n*** warning: calf tension rising on {alert.channel} since {alert.onset_s:.1f} s, "
+            sys.stderr.write(f"\a\n*** warning: calf tension rising on {alert.channel} since {since}, "
                              f"{alert.peak_uv:.0f} µV\n")
         else:
-            sys.stderr.write(f"\a\n*** cramp ({alert.kind}) on {alert.channel} since {alert.onset_s:.1f} s, "
+            sys.stderr.write(f"\a\n*** cramp ({alert.kind}) on {alert.channel} since {since}, "
                              f"{alert.peak_uv:.0f} µV\n")
         if args.on_cramp:
             subprocess.Popen(args.on_cramp, shell=True, env=os.environ | {
@@ -180,6 +181,7 @@ def cmd_emulate(args: argparse.Namespace) -> int:
         spec = night_spec(args)
         fs, segments = spec.fs, NightGenerator(spec).segments()
     port = PtyPort(args.pty)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stopped like Ctrl-C: the link is removed
     print(f"sensor emulator on {args.pty} -> {os.readlink(args.pty)} at {fs:g} Hz, × {args.speed:g}; "
           f"Ctrl-C stops", flush=True)
     try:
