@@ -1,7 +1,8 @@
 """Speed, side by side on the same signal: our chain against scipy and NeuroKit2.
 
-Every method turns one channel of raw µV into 50-Hz envelope bins with the
-same SOS filters (band-pass 20–450 Hz and the mains notches):
+The first three turn one channel of raw µV into 50-Hz envelope bins with the
+same SOS filters (band-pass 20–450 Hz and the mains notches); the toolkit
+rows do their own, different processing and are context, not the same work:
 
 * ours: the fused Numba kernel (:class:`emgcramp.dsp.EmgFilter`), streaming;
 * scipy ``sosfilt`` with carried ``zi``, streaming, then NumPy squaring and binning;
@@ -73,7 +74,7 @@ def throughput(hours: float = 1.0, fs: float = 2000.0, channels: int = 1) -> dic
            "scipy sosfiltfilt, whole array": (time.perf_counter() - t) * scale}
     ten_min = sig[: int(600 * fs), 0]
     per_channel = hours * 3600.0 / (len(ten_min) / fs) * channels
-    for name, run in (("NeuroKit2 emg_process", _neurokit), ("BioSPPy emg", _biosppy)):
+    for name, run in (("NeuroKit2 emg_process (whole toolkit)", _neurokit), ("BioSPPy emg (whole toolkit)", _biosppy)):
         sec = run(ten_min, fs)
         if sec is not None:
             out[name] = sec * per_channel

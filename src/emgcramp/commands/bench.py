@@ -56,7 +56,7 @@ def _speed(args: argparse.Namespace) -> int:
     for name, sec in t.items():
         print(f"  {name:<34} {sec:7.3f} s  {args.hours * 3600 / sec:10,.0f}× real time  "
               f"{sec / t['ours (fused Numba)']:5.2f}× ours")
-    missing = [n for n in ("NeuroKit2 emg_process", "BioSPPy emg") if n not in t]
+    missing = [n for n in ("NeuroKit2 emg_process (whole toolkit)", "BioSPPy emg (whole toolkit)") if n not in t]
     if missing:
         print(f"  ({' and '.join(missing)}: whole toolkits, timed when installed: pip install 'emgcramp[bench]')")
     print("streaming, cost of one block through the whole pipeline (filters + detector):")
