@@ -48,3 +48,8 @@ def test_welch_matches_scipy(n, nper):
     f_ref, p_ref = signal.welch(x, fs=1000.0, nperseg=nper, axis=0)
     np.testing.assert_allclose(f, f_ref)
     np.testing.assert_allclose(p, p_ref, rtol=1e-9)
+
+
+def test_odd_orders_are_refused_not_designed_wrong():
+    with pytest.raises(ValueError, match="even order"):
+        design.butter_sos(3, (20.0, 450.0), 1000.0, "bandpass")

@@ -272,3 +272,65 @@ def test_storing_resumes_when_the_disk_has_room_again(tmp_path, monkeypatch):
     assert rec.n_samples == 300 and list(x[::100]) == [1.0, 3.0]  # the lost second is a gap, not shifted
     types = [e["type"] for e in read_events(str(tmp_path / "n"))]
     assert types == ["cramp", "gap", "end"]
+
+
+def _failing_log(tmp_path, monkeypatch):
+    """A NightLog whose writes fail while ``state['full']``; raw writes only, or events too."""
+    import errno
+
+    from emgcramp.io import night
+
+    state = {"full": False, "events_only": False}
+    real = night._write_all
+
+    def write(fd, data):
+        if state["full"] and (not state["events_only"] or data.startswith(b"{")):
+            real(fd, data[: len(data) // 2])  # half of it reaches the disk, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(fd, data)
+
+    monkeypatch.setattr(night, "_write_all", write)
+    monkeypatch.setattr(night, "FLUSH_S", 10.0)  # samples wait in memory between flushes
+    return NightLog(str(tmp_path / "n"), 100.0, ["calf"], retry_s=0.0), state
+
+
+def test_a_failed_event_write_leaves_no_torn_line_and_no_samples_out_of_place(tmp_path, monkeypatch):
+    import numpy as np
+
+    from emgcramp.blocks import Block
+
+    log, state = _failing_log(tmp_path, monkeypatch)
+    ones = np.ones((100, 1))
+    log.block(Block(0, ones))
+    log.flush()  # 1 s stored
+    log.block(Block(100, 2 * ones))  # waits in memory
+    state["full"], state["events_only"] = True, True
+    log.episode(Episode(0.5, 4.0, 3.5, "tonic", 50.0, 40.0, 4.0))  # cannot be written: storing stops
+    assert log.stopped_since == pytest.approx(1.0)
+    state["full"] = False
+    log.block(Block(200, 3 * ones))
+    log.close({"duration_s": 3.0})
+    events = read_events(str(tmp_path / "n"))
+    assert [e["type"] for e in events] == ["cramp", "gap", "end"]  # nothing lost to a torn line
+    rec = NightRecording(str(tmp_path / "n"))
+    x = np.concatenate([b.samples[:, 0] for b in rec.blocks([0], 1000)])
+    assert rec.n_samples == 300 and list(x[::100]) == [1.0, 3.0]  # the second that waited is the gap
+
+
+def test_a_night_that_ends_unstored_keeps_its_length_on_recovery(tmp_path, monkeypatch):
+    import numpy as np
+
+    from emgcramp.blocks import Block
+
+    log, state = _failing_log(tmp_path, monkeypatch)
+    log.block(Block(0, np.ones((100, 1))))
+    log.flush()
+    state["full"] = True
+    log.block(Block(100, np.ones((200, 1))))
+    log.flush()
+    state["full"] = False  # the event log takes the gap at the end; the samples are gone
+    log.close({"duration_s": 3.0})
+    rec = NightRecording(str(tmp_path / "n"))
+    assert rec.n_samples == 300
+    assert sum(len(x) for x in rec.filled([0], 1000)) == 300
+    assert os.path.getsize(tmp_path / "n" / "raw.f32") == 800  # the half that reached the disk is kept whole

@@ -153,3 +153,14 @@ def test_fuzz_random_and_mutated_streams_never_raise():
     d = Decoder()
     assert d.feed(rng.integers(0, 256, 100_000, dtype=np.uint8).tobytes()) == []
     assert d.skipped_bytes > 99_000
+
+
+def test_a_sensor_that_restarts_after_a_drop_is_heard_from_its_first_frame():
+    from emgcramp.sources.frames import FrameLink
+
+    link = FrameLink()
+    status = encode_status(0, 0, 1000, 250)
+    assert len(link.feed(status + b"".join(encode_data(k, 10 * k, np.arange(10)) for k in range(1, 30)))) == 29
+    link.mark_disconnect(500)
+    restarted = encode_status(0, 0, 1000, 250) + b"".join(encode_data(k, 10 * k, np.arange(10)) for k in range(1, 10))
+    assert len(link.feed(restarted)) == 9  # not dropped as late: the sequence starts again

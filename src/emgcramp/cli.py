@@ -1,7 +1,7 @@
 """Command line: ``emgcramp analyze | demo | simulate | monitor | emulate | calibrate | recover``.
 
 Only argparse is imported up front; each command lives in :mod:`emgcramp.commands`
-and numba, scipy and the readers load inside
+and Numba and the readers load inside
 the command that needs them, so ``--help`` and bad input answer at once.
 Every :class:`~emgcramp.errors.InputError` becomes one line on stderr and
 exit status 2.

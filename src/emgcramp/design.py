@@ -23,8 +23,10 @@ def butter_sos(order: int, edges_hz: float | tuple[float, float], fs: float, bty
     """Digital Butterworth as second-order sections (rows ``b0 b1 b2 1 a1 a2``).
 
     ``btype`` is ``"bandpass"`` (``edges_hz`` low, high; ``2*order`` poles)
-    or ``"highpass"`` (one edge; ``order`` poles, ``order`` even).
+    or ``"highpass"`` (one edge; ``order`` poles). ``order`` is even.
     """
+    if order < 2 or order % 2:
+        raise ValueError(f"order {order}: these designs take an even order (conjugate pole pairs only)")
     warped = 4.0 * np.tan(np.pi * np.atleast_1d(np.asarray(edges_hz, float)) / fs)  # bilinear at fs = 2
     k = np.arange(-order + 1, order, 2)
     proto = -np.exp(1j * np.pi * k / (2 * order))  # analog low-pass poles, cut-off 1 rad/s

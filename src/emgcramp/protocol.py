@@ -217,6 +217,10 @@ class Decoder:
                 out.append(frame)
         return out
 
+    def restart(self) -> None:
+        """Forget the last sequence number (after a disconnect: the sensor may have restarted)."""
+        self._last_seq = None
+
     def _skip(self, buf: bytearray) -> None:
         self.skipped_bytes += 1
         del buf[:1]

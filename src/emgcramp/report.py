@@ -84,8 +84,9 @@ def _clock_axis(axis, start: datetime | None, unit_s: float, fmt: str = "%H:%M")
     """Tick labels in clock time for an axis in units of ``unit_s`` seconds; returns its label."""
     from matplotlib.ticker import FuncFormatter
 
-    if start is None:
-        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * unit_s / 3600:.2f} h"))
+    if start is None:  # hours on the timeline, seconds in a zoom
+        fmt_s = (lambda v: f"{v * unit_s / 3600:.2f} h") if unit_s >= 3600 else (lambda v: f"{v * unit_s:.0f} s")
+        axis.set_major_formatter(FuncFormatter(lambda v, _: fmt_s(v)))
         return "time from the start of the recording"
     axis.set_major_formatter(FuncFormatter(lambda v, _: (start + timedelta(seconds=v * unit_s)).strftime(fmt)))
     return "clock time"

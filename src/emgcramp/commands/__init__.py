@@ -1,6 +1,6 @@
 """The commands behind ``emgcramp``; :mod:`emgcramp.cli` parses and dispatches.
 
-Each module imports the numerical stack (numba, scipy) only inside the
+Each module imports the numerical stack (Numba) only inside the
 functions that need it, after the input has been checked.
 """
 

@@ -20,7 +20,7 @@ def analyze_file(path: str, args: argparse.Namespace, channel: str | None = None
     with open_recording(path, args.fs, getattr(args, "scale", None)) as rec:
         chs = rec.channel_indices(channel)
         fs = check_fs(rec.fs)
-        from emgcramp.pipeline import run_blocks  # numba and scipy load only for a usable input
+        from emgcramp.pipeline import run_blocks  # Numba loads only for a usable input
 
         from emgcramp.progress import Progress
 

@@ -130,10 +130,12 @@ class NightLog:
 
     def _write_events(self) -> None:
         while self._waiting:
+            size = os.fstat(self._events).st_size
             try:
                 _write_all(self._events, self._waiting[0])
                 os.fsync(self._events)
             except OSError as e:
+                os.ftruncate(self._events, size)  # a torn line would swallow the next one
                 self._stop(e)
                 return
             self._waiting.pop(0)
@@ -142,9 +144,11 @@ class NightLog:
         """Store the pending samples (or retry storing, when the disk was full)."""
         self._flushed_at = time.monotonic()
         if self.stopped_since is not None:
-            if self._flushed_at < self._retry_at:
+            if self._flushed_at >= self._retry_at:
+                self._resume()
+            if self.stopped_since is not None:
+                self._drop_pending()
                 return
-            self._resume()
         data = b"".join(self._pending)
         self._pending.clear()
         if not data:
@@ -163,7 +167,13 @@ class NightLog:
             self._unstored += len(data) // self._width - written
             self._stop(e)
 
+    def _drop_pending(self) -> None:
+        """Samples waiting to be stored join the stretch not stored (they come after what was)."""
+        self._unstored += sum(len(p) for p in self._pending) // self._width
+        self._pending.clear()
+
     def _stop(self, e: OSError) -> None:
+        self._drop_pending()
         if self.stopped_since is None:
             self.stopped_since = (self._stored + self._gap_samples) / self.fs
             self.store_error = e.strerror or str(e)
@@ -243,6 +253,8 @@ class NightRecording(Recording):
             gap += missing
             t0 += missing
             pos = at
+        if gap:  # the night ended inside a gap (not stored to the end): say how long it was
+            yield Block(t0, np.zeros((0, len(channels))), gap)
 
     def filled(self, channels: list[int], chunk: int) -> Iterator[np.ndarray]:
         """Samples with each gap filled by zeros (for formats without gaps, e.g. EDF)."""

@@ -55,9 +55,10 @@ class LineLink:
         self._pos += gap + len(x)
         return [block]
 
-    def mark_disconnect(self, missing_estimate: int) -> None:
-        """The link dropped for about ``missing_estimate`` samples."""
+    def mark_disconnect(self, missing_estimate: int) -> list[Block]:
+        """The link dropped for about ``missing_estimate`` samples; a partial line is gone (no blocks held)."""
         self._partial = b""
         self._gap = max(1, int(missing_estimate))
         self.gaps += 1
         self.missing_samples += self._gap
+        return []

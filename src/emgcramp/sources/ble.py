@@ -127,7 +127,8 @@ class BleSource:
                                        **self.client_kwargs) as client:
                     if ever:
                         self.reconnects += 1
-                        self.link.mark_disconnect(int((time.monotonic() - down_since) * (self.fs or 1000.0)))
+                        for block in self.link.mark_disconnect(int((time.monotonic() - down_since) * (self.fs or 1000.0))):
+                            self._queue.put(block)
                     ever, self.connected, backoff, self.problem = True, True, 0.5, ""
                     self.mtu = client.mtu_size
                     await client.start_notify(FRAMES_CHAR_UUID, self._on_notify)

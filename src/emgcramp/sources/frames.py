@@ -102,6 +102,9 @@ class FrameLink:
     def feed(self, chunk: bytes) -> list[Block]:
         return self.assembler.add(self.decoder.feed(chunk))
 
-    def mark_disconnect(self, missing_estimate: int) -> None:
-        self.decoder.feed(b"", final=True)  # a half frame from before the drop is gone
+    def mark_disconnect(self, missing_estimate: int) -> list[Block]:
+        """The link dropped; return the blocks still held from before it (a frame held for a check)."""
+        held = self.assembler.add(self.decoder.feed(b"", final=True))  # a half frame from before is gone
+        self.decoder.restart()  # a sensor that restarted counts its frames from 0 again
         self.assembler.mark_disconnect(missing_estimate)
+        return held

@@ -101,19 +101,25 @@ class SerialSource:
         items: queue.Queue = queue.Queue()
         reader = threading.Thread(target=self._read, args=(items,), name="emgcramp-serial", daemon=True)
         reader.start()
+        last = time.monotonic()  # when a block last went out (or the stream began)
         try:
             while True:
                 try:
                     kind, value = items.get(timeout=self.heartbeat_s)
                 except queue.Empty:
-                    yield None
-                    continue
+                    kind, value = "", None
                 if kind == "end":
                     return
-                if kind == "lost":
-                    self.link.mark_disconnect(int(value * (self.fs or 1000.0)))
-                else:
-                    yield from self.link.feed(value)
+                out = (self.link.mark_disconnect(int(value * (self.fs or 1000.0))) if kind == "lost"
+                       else self.link.feed(value) if kind == "data" else [])
+                if out:
+                    last, self.problem = time.monotonic(), ""
+                    yield from out
+                elif time.monotonic() - last >= self.heartbeat_s:
+                    if kind == "data" and time.monotonic() - last > SILENT_S:
+                        self.problem = (f"{self.port}: bytes arrive but none make sensor frames "
+                                        "(a text sensor needs --ascii)")
+                    yield None
         finally:
             self.stop.set()
             reader.join(timeout=2.0)
@@ -141,7 +147,7 @@ class SerialSource:
                     since = time.monotonic()
                     continue
                 if data:
-                    self._data_at, self.problem = time.monotonic(), ""
+                    self._data_at = time.monotonic()
                     items.put(("data", data))
                 elif time.monotonic() - self._data_at > SILENT_S:
                     self.problem = f"{self.port} is open but nothing arrives: is the sensor on and sending?"
