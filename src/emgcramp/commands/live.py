@@ -233,14 +233,19 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         if args.mvc_s > 0:
             start = settle + args.rest_s + ready
             windows["mvc"] = (start, start + args.mvc_s)
-        print(f"sit or lie still, leg relaxed, for {args.rest_s:g} s …", flush=True)
-        if "mvc" in windows:
-            print(f"then, at the signal, point the foot down as hard as you can for {args.mvc_s:g} s", flush=True)
         from emgcramp.calibrate import collect, make_profile
 
+        def instructions() -> None:
+            print(f"sit or lie still, leg relaxed, for {args.rest_s:g} s …", flush=True)
+            if "mvc" in windows:
+                print(f"then, at the signal, point the foot down as hard as you can for {args.mvc_s:g} s", flush=True)
+
         def announced(blocks):
-            told, data_at = False, time.monotonic()
+            told, data_at, started = False, time.monotonic(), False
             for b in blocks:
+                if b is not None and not started:  # the sensor is there: now the instructions mean something
+                    started = True
+                    instructions()
                 if b is None:  # nothing from the sensor: give up rather than wait for ever
                     problem = getattr(source, "problem", "")
                     if "does not exist" in problem or "permission" in problem or \
