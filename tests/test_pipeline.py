@@ -91,3 +91,26 @@ def test_synthetic_nights_are_scored_against_truth(seed):
     assert sc.f1 >= 0.9, (truth, res.episodes)
     assert np.median(np.abs(sc.onset_errors_s)) <= 0.5
     assert sc.kind_correct == sc.tp
+
+
+def test_channels_split_over_threads_give_exactly_what_one_thread_gives():
+    from conftest import bursts
+
+    from emgcramp.dsp import PARALLEL_MIN_SAMPLES, EmgFilter
+
+    fs = 1000.0
+    x = np.column_stack([bursts(fs, 200, 4.0, [(30.0 + 40 * c, 60.0 + 40 * c, 150.0)], seed=c) for c in range(5)])
+    whole = EmgFilter(fs, 5, notches=[50.0]).process(x)  # one long block: channels on two threads
+    assert len(x) >= PARALLEL_MIN_SAMPLES
+    small = EmgFilter(fs, 5, notches=[50.0])
+    parts = [small.process(x[i:i + 997]) for i in range(0, len(x), 997)]  # short blocks: one thread
+    for name in ("ms", "mean", "stuck"):
+        np.testing.assert_array_equal(getattr(whole, name), np.vstack([getattr(p, name) for p in parts]))
+
+    def episodes(chunk):
+        pipe = Pipeline(fs, [f"ch{c}" for c in range(5)], None)
+        out = [e for i in range(0, len(x), chunk) for e in pipe.process(Block(i, x[i:i + chunk]))]
+        return out + pipe.finish()
+
+    long_blocks, short_blocks = episodes(60_000), episodes(997)
+    assert long_blocks == short_blocks and len(long_blocks) >= 4

@@ -24,6 +24,7 @@ between blocks, so any split of a signal into blocks gives identical output.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -162,6 +163,32 @@ def _bins_kernel(x, sos, zi, bin_len, acc, prev, out_ms, out_mean, out_stuck):
     return n_out
 
 
+# Blocks this long (samples) or longer, with several channels, are split over the cores: the
+# kernels release the GIL, and a 60-s chunk is long enough to pay for the hand-over; live blocks
+# of 10–50 ms stay on one thread.
+PARALLEL_MIN_SAMPLES = 10_000
+_POOL = None
+
+
+def channel_parts(n_channels: int, n_samples: int) -> list[slice]:
+    """How to split ``n_channels`` for one block: one part, or one per core (at most two cores' worth)."""
+    workers = min(n_channels, os.cpu_count() or 1, 2) if n_samples >= PARALLEL_MIN_SAMPLES else 1
+    edges = np.linspace(0, n_channels, workers + 1).round().astype(int)
+    return [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def map_parts(fn, parts: list) -> list:
+    """``[fn(p) for p in parts]``, on a shared thread pool when there is more than one part."""
+    global _POOL
+    if len(parts) == 1:
+        return [fn(parts[0])]
+    if _POOL is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="emgcramp")
+    return list(_POOL.map(fn, parts))
+
+
 @dataclass(frozen=True)
 class Bins:
     """Per-bin features of a block, each ``(n_bins, channels)``.
@@ -222,7 +249,13 @@ class EmgFilter:
             self._zi = self._initial_state(x[0])
         n_max = (int(self._acc[0, 3]) + len(x)) // self.bin_len
         ms, mean, stuck = (np.empty((n_max, self.n_channels)) for _ in range(3))
-        n = _bins_kernel(x, self.sos, self._zi, self.bin_len, self._acc, self._prev, ms, mean, stuck)
+
+        def run(part: slice) -> int:  # channels are independent: each part has its own state
+            return _bins_kernel(x[:, part], self.sos, self._zi[part], self.bin_len, self._acc[part],
+                                self._prev[part], ms[:, part], mean[:, part], stuck[:, part])
+
+        parts = channel_parts(self.n_channels, len(x))
+        n = min(map_parts(run, parts))
         return Bins(ms[:n], mean[:n], stuck[:n])
 
     def _empty(self) -> Bins:

@@ -15,7 +15,8 @@ import numpy as np
 
 from emgcramp.blocks import Block
 from emgcramp.detect import Detector, DetectorConfig, Episode
-from emgcramp.dsp import DEFAULT_BAND_HZ, DEFAULT_ENV_RATE_HZ, EmgFilter, detect_mains, mains_harmonics
+from emgcramp.dsp import (DEFAULT_BAND_HZ, DEFAULT_ENV_RATE_HZ, EmgFilter, channel_parts, detect_mains,
+                          mains_harmonics, map_parts)
 from emgcramp.errors import InputError
 from emgcramp.io.base import check_fs
 from emgcramp.movements import LegMovement, like_series, lm_summary, merge_channels, score_series
@@ -115,9 +116,12 @@ class Pipeline:
 
     def _run(self, x: np.ndarray) -> list[Episode]:
         bins = self._filter.process(x)
-        episodes = []
-        for c, det in enumerate(self._detectors):
-            episodes += det.process(bins.ms[:, c], bins.mean[:, c], bins.stuck[:, c])
+
+        def detect(part: slice) -> list[Episode]:  # a channel's detector touches only its own state
+            return [e for c in range(part.start, part.stop) for e in
+                    self._detectors[c].process(bins.ms[:, c], bins.mean[:, c], bins.stuck[:, c])]
+
+        episodes = [e for found in map_parts(detect, channel_parts(len(self._detectors), len(x))) for e in found]
         if self._muscles is not None:
             self._screen_warnings()
             episodes = self._muscles.settle(episodes, self._detectors)
