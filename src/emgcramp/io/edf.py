@@ -7,6 +7,7 @@ import errno
 import os
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -37,7 +38,7 @@ class EdfRecording(Recording):
     def __init__(self, path: str):
         self.path = path
         check_name(path)
-        _check_length(path)
+        layout = _check_length(path)
         try:
             with _c_stdout_silenced():
                 self._r = pyedflib.EdfReader(path)
@@ -61,6 +62,7 @@ class EdfRecording(Recording):
             self.start = r.getStartdatetime()
         except Exception:
             self.start = None
+        self._map = self._records_map(layout)
 
     def select(self, channels: list[int]) -> None:
         """Use the rate and length of the chosen channels (they must agree)."""
@@ -70,11 +72,51 @@ class EdfRecording(Recording):
         self.fs = self._fs[channels[0]]
         self.n_samples = min(self._ns[c] for c in channels)
 
+    def _records_map(self, layout: _Layout | None):
+        """16-bit EDF: the file, its layout, each signal's columns in a record and µV per count.
+
+        EDFlib reads one signal at a time, seeking through every record for
+        each; reading a chunk's records once and slicing them is several
+        times faster for many channels, and holds only that chunk in memory
+        (a memory map would keep every page it touched resident). BDF
+        (24-bit) stays with EDFlib.
+        """
+        if layout is None or layout.width != 2 or not layout.records:
+            return None
+        data = [i for i, lab in enumerate(layout.labels) if lab not in ("EDF Annotations", "BDF Annotations")]
+        if len(data) != len(self.channel_names):
+            return None
+        starts = np.concatenate([[0], np.cumsum(layout.per_record)])
+        r = self._r
+        cols, gain, offset = [], [], []
+        for c, i in enumerate(data):
+            cols.append(slice(int(starts[i]), int(starts[i + 1])))
+            bit = (r.getPhysicalMaximum(c) - r.getPhysicalMinimum(c)) / (r.getDigitalMaximum(c) - r.getDigitalMinimum(c))
+            gain.append(bit * self._scale[c])
+            offset.append((r.getPhysicalMaximum(c) / bit - r.getDigitalMaximum(c)) * bit * self._scale[c])
+        return open(self.path, "rb"), layout, cols, gain, offset
+
     def _read(self, channels: list[int], chunk: int) -> Iterator[np.ndarray]:
         self.select(channels)
         for start in range(0, self.n_samples, chunk):
             n = min(chunk, self.n_samples - start)
-            yield np.column_stack([self._r.readSignal(c, start, n) * self._scale[c] for c in channels])
+            if self._map is None:
+                yield np.column_stack([self._r.readSignal(c, start, n) * self._scale[c] for c in channels])
+            else:
+                yield self._mapped(channels, start, n)
+
+    def _mapped(self, channels: list[int], start: int, n: int) -> np.ndarray:
+        """Samples ``start``…``start + n`` of ``channels`` from the record map, µV."""
+        f, layout, cols, gain, offset = self._map
+        spr = cols[channels[0]].stop - cols[channels[0]].start  # the chosen channels share a rate
+        r0, r1 = start // spr, -(-(start + n) // spr)
+        f.seek(layout.header + r0 * layout.record_bytes)
+        records = np.fromfile(f, "<i2", (r1 - r0) * sum(layout.per_record)).reshape(r1 - r0, -1)
+        out = np.empty((n, len(channels)))
+        for j, c in enumerate(channels):
+            counts = records[:, cols[c]].reshape(-1)[start - r0 * spr: start - r0 * spr + n]
+            out[:, j] = counts * gain[c] + offset[c]
+        return out
 
     def annotations(self) -> list[tuple[float, float, str]]:
         """EDF+ annotations as (onset s, duration s, text)."""
@@ -82,6 +124,9 @@ class EdfRecording(Recording):
         return [(float(o), float(d), str(t)) for o, d, t in zip(onsets, durations, texts)]
 
     def close(self) -> None:
+        if getattr(self, "_map", None) is not None:
+            self._map[0].close()
+            self._map = None
         if getattr(self, "_r", None) is not None:
             self._r.close()
             self._r = None
@@ -96,28 +141,53 @@ def check_name(path: str) -> None:
                          "name and folder in UTF-8; rename it") from None
 
 
-def _check_length(path: str) -> None:
-    """The header's record count must match the bytes the file holds.
+@dataclass(frozen=True)
+class _Layout:
+    """Where the samples sit: header bytes, bytes per sample, and per signal (file order) its label
+    and samples per data record."""
 
-    EDFlib rejects a file shorter than its header says but reads one that
-    is longer only as far as the header says, silently.
-    """
+    header: int
+    records: int
+    width: int
+    labels: list[str]
+    per_record: list[int]
+
+    @property
+    def record_bytes(self) -> int:
+        return sum(self.per_record) * self.width
+
+
+def _layout(path: str) -> _Layout | None:
+    """The header's layout, or ``None`` when it cannot be parsed (EDFlib then says what is wrong)."""
     with open(path, "rb") as f:  # also where a missing or unreadable file is reported, plainly
         head = f.read(256)
         try:
             ns = int(head[252:256])
             signals = f.read(ns * 256)
-            width = 3 if head[:1] == b"\xff" else 2  # BDF: 24-bit samples
             at = ns * (16 + 80 + 8 * 5 + 80)  # label, transducer, unit, 4 ranges, prefilter: then samples per record
-            per_record = sum(int(signals[at + 8 * i: at + 8 * i + 8]) for i in range(ns)) * width
-            header, records = int(head[184:192]), int(head[236:244])
+            per_record = [int(signals[at + 8 * i: at + 8 * i + 8]) for i in range(ns)]
+            labels = [signals[16 * i: 16 * i + 16].decode("latin-1").strip() for i in range(ns)]
+            return _Layout(int(head[184:192]), int(head[236:244]), 3 if head[:1] == b"\xff" else 2, labels,
+                           per_record)
         except ValueError:
-            return  # a damaged header: EDFlib says what is wrong with it
+            return None
+
+
+def _check_length(path: str) -> _Layout | None:
+    """The header's record count must match the bytes the file holds; returns the layout.
+
+    EDFlib rejects a file shorter than its header says but reads one that
+    is longer only as far as the header says, silently.
+    """
+    lay = _layout(path)
+    if lay is None or not lay.record_bytes:
+        return lay
     size = os.path.getsize(path)
-    if per_record and size != header + records * per_record:
-        held = (size - header) / per_record
-        raise InputError(f"{path}: the header says {records} data records but the file holds {held:.1f}; "
+    if size != lay.header + lay.records * lay.record_bytes:
+        held = (size - lay.header) / lay.record_bytes
+        raise InputError(f"{path}: the header says {lay.records} data records but the file holds {held:.1f}; "
                          "the file is damaged or was cut, or its header is wrong")
+    return lay
 
 
 def write_edf(path: str, fs: float, channel_names: list[str], blocks: Iterable[np.ndarray],
