@@ -36,7 +36,7 @@ def butter_sos(order: int, edges_hz: float | tuple[float, float], fs: float, bty
         poles = np.concatenate([lp + np.sqrt(lp ** 2 - wo ** 2), lp - np.sqrt(lp ** 2 - wo ** 2)])
         zeros, gain = np.zeros(order), bw ** order
     elif btype == "highpass":
-        poles, zeros, gain = warped[0] / proto, np.zeros(order), 1.0
+        poles, zeros = warped[0] / proto, np.zeros(order)
         gain = float(np.real(1.0 / np.prod(-proto)))
     else:
         raise ValueError(f"btype {btype!r}: 'bandpass' or 'highpass'")
