@@ -93,3 +93,14 @@ def test_report_from_an_events_csv_and_bad_output(tmp_cwd):
     open("bad.csv", "w").write("a,b\n1,2\n")
     rc, _, err = run_cli("report", SAMPLE_NIGHT, "--events", "bad.csv", "--out", "n.png")
     assert rc == 2 and "not an emgcramp events CSV" in err
+
+
+def test_the_picture_and_the_page_give_the_same_rest_level(night):
+    x, res = night
+    view = report.night_view([Block(0, x[:, None])], FS, res.episodes)
+    summary = res.summary()
+    fig = report.figure(view, res.episodes, None, "Night", summary=summary)
+    rest = summary["quality"]["calf"]["rest_uv"]
+    assert f"rest level {rest:.1f} µV" in fig.axes[0].get_legend_handles_labels()[1]
+    page = report._html("", res.episodes, None, summary, "Night")
+    assert f"Rest level {rest:.1f} µV" in page

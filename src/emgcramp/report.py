@@ -132,7 +132,7 @@ def figure(view: NightView, episodes: list[Episode], start: datetime | None, tit
     grid = fig.add_gridspec(4 + zoom_rows, cols,
                             height_ratios=[3.0, 0.35] + [2.4] * zoom_rows + [0.5 + 0.3 * n, 0.45])
     ax = fig.add_subplot(grid[0, :])
-    _timeline(ax, view, episodes, lookalikes, activity)
+    _timeline(ax, view, episodes, lookalikes, activity, _rest_uv(summary))
     ax.set_title(f"{title}: {n} cramp(s)")
     q = fig.add_subplot(grid[1, :], sharex=ax)
     q.imshow(view.flat_1s[None, :].astype(float), aspect="auto", cmap="Greys", vmin=0, vmax=1,
@@ -158,7 +158,15 @@ def figure(view: NightView, episodes: list[Episode], start: datetime | None, tit
     return fig
 
 
-def _timeline(ax, view: NightView, episodes: list[Episode], lookalikes, activity) -> None:
+def _rest_uv(summary: dict | None) -> float | None:
+    """The detector's rest level (µV) from a summary, when it has one."""
+    q = next(iter((summary or {}).get("quality", {}).values()), {})
+    rest = q.get("rest_uv")
+    return float(rest) if rest is not None and rest == rest else None
+
+
+def _timeline(ax, view: NightView, episodes: list[Episode], lookalikes, activity,
+              rest_uv: float | None = None) -> None:
     """The whole night: envelope, numbered cramp bands, look-alikes and leg movements under it."""
     hours = np.arange(len(view.envelope_1s)) / 3600.0
     ax.semilogy(hours, np.maximum(view.envelope_1s, 0.1), lw=0.5, color="0.2", label="muscle activity (1-s RMS)")
@@ -169,8 +177,10 @@ def _timeline(ax, view: NightView, episodes: list[Episode], lookalikes, activity
         ax.axvspan(e.onset_s / 3600, e.offset_s / 3600, color=COLORS[e.kind], alpha=0.35, lw=0)
         ax.text((e.onset_s + e.offset_s) / 7200, 1.005, f"#{k + 1}", transform=ax.get_xaxis_transform(),
                 ha="center", va="bottom", fontsize=8, fontweight="bold", clip_on=False)  # above the trace
-    rest = np.median(view.envelope_1s) if len(view.envelope_1s) else 1.0
-    ax.axhline(rest, color="tab:blue", lw=0.8, ls="--", label=f"typical level {rest:.1f} µV")
+    # The level the cramps are measured against (the same figure as the HTML); else the night's median.
+    rest = rest_uv or (float(np.median(view.envelope_1s)) if len(view.envelope_1s) else 1.0)
+    ax.axhline(rest, color="tab:blue", lw=0.8, ls="--",
+               label=f"rest level {rest:.1f} µV" if rest_uv else f"typical level {rest:.1f} µV")
     for kind in sorted({r for _, _, r in lookalikes}, key=lambda r: list(REASON_COLORS).index(r)
                        if r in REASON_COLORS else len(REASON_COLORS)):
         xs = [(a / 3600, max(b - a, 1.0) / 3600) for a, b, r in lookalikes if r == kind]
