@@ -194,7 +194,9 @@ def test_bench_accuracy_and_speed_commands(tmp_cwd):
     rc, out, err = run_cli("bench", "speed", "--hours", "0.05", "--fs", "1000")
     assert rc == 0, err
     ours = [line for line in out.splitlines() if "ours (fused Numba)" in line][0]
-    assert ours.rstrip().endswith("1.00× ours") and "p99" in out
+    assert "   1.00× ours  (same filters and bins)" in ours and "p99" in out
+    rows = [line for line in out.splitlines() if "(same filters and bins)" in line]
+    assert len(rows) == 4 and any("plain Numba loop" in r for r in rows) and any("one-shot" in r for r in rows)
 
 
 def test_json_out_to_a_reader_that_stops_exits_quietly():

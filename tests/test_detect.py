@@ -189,3 +189,22 @@ def test_tension_creeping_up_before_a_cramp_does_not_make_it_slow():
     eps, det = detect(x)
     assert [e.kind for e in eps] == ["tonic"]
     assert abs(eps[0].onset_s - 100.0) < 0.5
+
+
+def test_rest_quantile_of_the_sorted_history_equals_percentile_of_the_ring():
+    """The running sorted copy of the 1-s rest history gives np.percentile's value at every step."""
+    from emgcramp.detect import HIST_LEN, _sorted_quantile, _sorted_swap
+
+    rng = np.random.default_rng(5)
+    ring, srt = np.zeros(HIST_LEN), np.zeros(HIST_LEN)
+    n = pos = 0
+    # Rounded values make ties, which the removal must handle.
+    for step, v in enumerate(np.round(rng.lognormal(1.0, 0.8, 600), 1)):
+        if step == 300:  # the detector's restart after a very long episode: all slots one level
+            ring[:], srt[:], n = v, v, HIST_LEN
+            continue
+        n = _sorted_swap(srt, n, ring[pos], v, n == HIST_LEN)
+        ring[pos] = v
+        pos = (pos + 1) % HIST_LEN
+        assert np.array_equal(srt[:n], np.sort(ring[:n] if n < HIST_LEN else ring))
+        assert _sorted_quantile(srt, n, 0.2) == pytest.approx(np.percentile(srt[:n], 20.0), rel=1e-12)

@@ -70,7 +70,7 @@ from emgcramp.trace import F_EPISODE, F_FLAT, F_MOTION, N_TRACE, T_BIN, T_ENV, T
 # Layout of the kernel's parameter vector.
 (_P_WL, _P_WS, _P_ON_R, _P_ON_D, _P_OFF_R, _P_OFF_D, _P_MIN_REST, _P_MERGE, _P_MAX, _P_WARM,
  _P_RATE_BINS, _P_MOT_R, _P_MOT_MIN, _P_HP_B0, _P_HP_B1, _P_HP_B2, _P_HP_A1, _P_HP_A2,
- _P_FLAT, _P_RISE, _P_RELAX, _P_EDGE_R, _P_EDGE_D, _P_WALK, _P_SUSTAIN, _P_CLIP, _P_FOLLOW, _N_PARAMS) = range(28)
+ _P_FLAT, _P_RISE, _P_RELAX, _P_EDGE_R, _P_EDGE_D, _P_WALK, _P_SUSTAIN, _P_CLIP, _P_FOLLOW, _P_REST_Q, _N_PARAMS) = range(29)
 
 # Columns of a closed candidate row.
 (C_START, C_END, C_PEAK, C_SUM, C_N, C_SHORT_ACT, C_RISES, C_MOTION, C_FLAT, C_REST, C_REASON,
@@ -112,6 +112,10 @@ class DetectorConfig:
     # Inside an episode the rest level keeps learning while the envelope stays under this × rest:
     # twice ON, above the 2–5 × rest of pre-cramp tension (home recordings) and of light-sleep tone.
     rest_follow_ratio: float = 10.0
+    # Rest is this quantile of the idle 1-s means: low, so that the twitches and brief
+    # movements of light sleep (a few s a minute) do not lift it, not the minimum, so one
+    # quiet lull does not sink it (the usual low-percentile noise floor of EMG onset detection).
+    rest_quantile: float = 0.2
     # What a cramp's held level must show (see judge): at least the jump over the background
     # (min_contrast) over rest itself (hold_min_ratio × rest), reached suddenly.
     hold_min_ratio: float = 3.0
@@ -411,6 +415,41 @@ def _close(S, out, n_out, end, reason):
 
 
 @njit(cache=True)
+def _sorted_swap(srt, n, old, new, drop_old):
+    """Keep ``srt[:n]`` sorted as ``new`` joins, ``old`` leaving when ``drop_old``; returns the new n.
+
+    The rest history changes by one value a second; keeping it sorted costs
+    a shift of at most :data:`HIST_LEN` values, where sorting (or Numba's
+    ``np.percentile``, whose compilation alone took ~4 s) costs far more.
+    """
+    if drop_old:
+        i = 0
+        while i < n - 1 and srt[i] != old:
+            i += 1
+        for k in range(i, n - 1):
+            srt[k] = srt[k + 1]
+        n -= 1
+    i = n
+    while i > 0 and srt[i - 1] > new:
+        srt[i] = srt[i - 1]
+        i -= 1
+    srt[i] = new
+    return n + 1
+
+
+@njit(cache=True)
+def _sorted_quantile(srt, n, q):
+    """Quantile ``q`` (0–1) of sorted ``srt[:n]``, interpolated between ranks as Numba's ``np.percentile``."""
+    if n == 1:
+        return srt[0]
+    rank = 1.0 + (n - 1) * q
+    f = np.floor(rank)
+    m = rank - f
+    k = int(f) - 1
+    return srt[k] * (1.0 - m) + srt[k + 1] * m
+
+
+@njit(cache=True)
 def _sustained(ring, level_sq, fraction):
     """True when at least ``fraction`` of the window's bins reach ``level_sq``.
 
@@ -425,7 +464,7 @@ def _sustained(ring, level_sq, fraction):
 
 
 @njit(cache=True, nogil=True)
-def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, trace, flush):
+def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, hist_sorted, out, trace, flush):
     """Advance the state machine over bins; write closed candidates to ``out``.
 
     Row ``j`` of ``trace`` gets what later passes (leg movements, warnings)
@@ -466,10 +505,12 @@ def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, trace, f
         S[_SEC_BINS] += 1.0
         if S[_SEC_BINS] >= P[_P_RATE_BINS]:
             if S[_SEC_CNT] >= 0.5 * P[_P_RATE_BINS]:
-                hist[int(S[_HIST_POS])] = S[_SEC_SUM] / S[_SEC_CNT]
+                pos, value = int(S[_HIST_POS]), S[_SEC_SUM] / S[_SEC_CNT]
+                full = S[_HIST_N] == hist.shape[0]
+                S[_HIST_N] = _sorted_swap(hist_sorted, int(S[_HIST_N]), hist[pos], value, full)
+                hist[pos] = value
                 S[_HIST_POS] = (S[_HIST_POS] + 1.0) % hist.shape[0]
-                S[_HIST_N] = min(S[_HIST_N] + 1.0, hist.shape[0])
-                S[_REST] = np.percentile(hist[: int(S[_HIST_N])], 20.0)
+                S[_REST] = _sorted_quantile(hist_sorted, int(S[_HIST_N]), P[_P_REST_Q])
                 S[_REST_SUM] += S[_REST]
                 S[_REST_CNT] += 1.0
             S[_SEC_SUM], S[_SEC_CNT], S[_SEC_BINS] = 0.0, 0.0, 0.0
@@ -535,6 +576,7 @@ def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, trace, f
                 n_out = _close(S, out, n_out, g + 1.0, REASON_MAX_LENGTH)
                 # A level that lasts this long is the new normal: restart rest there.
                 hist[:] = env
+                hist_sorted[:] = env
                 S[_HIST_N] = hist.shape[0]
                 S[_REST] = env
         S[_G] = g + 1.0
@@ -546,6 +588,22 @@ def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, out, trace, f
 def _highpass_coeffs(rate: float) -> np.ndarray:
     sos = butter_sos(2, 1.0, rate, "highpass")[0]
     return np.r_[sos[:3], sos[4:]]
+
+
+class RestMultiples:
+    """The 0.5-s envelope as a multiple of the rest level, read from a detector's trace history.
+
+    ``window`` gives NaN where the rest level was not known yet.
+    """
+
+    def __init__(self, history: LevelHistory):
+        self._history = history
+        self.rate = history.rate
+
+    def window(self, t0_s: float, t1_s: float) -> np.ndarray:
+        rows = self._history.window(t0_s, t1_s)
+        rest = rows[:, T_REST]
+        return np.where(rest > 0, rows[:, T_ENV] / np.where(rest > 0, rest, 1.0), np.nan)
 
 
 class Detector:
@@ -567,15 +625,17 @@ class Detector:
         self.lookalikes: list[tuple[float, float, str]] = []  # (onset s, offset s, reason) of rejected bursts
         self.moves = MovementScorer(self.rate, self.cfg, channel, origin_s)
         self.watch = PreCrampWatch(self.rate, self.cfg, channel, origin_s)
-        self.levels = LevelHistory(self.rate, self.cfg.max_duration_s + 60.0, origin_s)
-        # The envelope in µV, long enough to hold an episode and the background before it.
-        self._env_uv = LevelHistory(self.rate, self.cfg.max_duration_s + 2 * self.cfg.background_s, origin_s)
+        # The trace, long enough to hold an episode and the background before it.
+        self.history = LevelHistory(self.rate, self.cfg.max_duration_s + 2 * self.cfg.background_s, origin_s,
+                                    N_TRACE)
+        self.levels = RestMultiples(self.history)
         self._params = self._make_params()
         wl, ws = int(self._params[_P_WL]), int(self._params[_P_WS])
         self._S = np.zeros(_N_STATE)
         self._S[_LAST_QUIET_S] = self._S[_LAST_BELOW_ON_S] = -1.0
         self._ring_l, self._ring_s, self._ring_lf = np.zeros(wl), np.zeros(ws), np.zeros(wl)
         self._hist = np.zeros(HIST_LEN)
+        self._hist_sorted = np.zeros(HIST_LEN)
 
     def _make_params(self) -> np.ndarray:
         c, r = self.cfg, self.rate
@@ -598,6 +658,7 @@ class Detector:
         p[_P_SUSTAIN] = c.sustain_fraction
         p[_P_CLIP] = c.clip_fraction
         p[_P_FOLLOW] = c.rest_follow_ratio
+        p[_P_REST_Q] = c.rest_quantile
         return p
 
     @property
@@ -621,12 +682,10 @@ class Detector:
         trace = np.empty((len(ms), N_TRACE))
         n = _segment(np.ascontiguousarray(ms, dtype=float), np.ascontiguousarray(mean, dtype=float),
                      np.ascontiguousarray(stuck, dtype=float), self._params, self._S,
-                     self._ring_l, self._ring_s, self._ring_lf, self._hist, out, trace, flush)
+                     self._ring_l, self._ring_s, self._ring_lf, self._hist, self._hist_sorted, out, trace, flush)
         self.moves.process(trace)
         self.watch.process(trace)
-        self._env_uv.push(trace[:, T_ENV])
-        rest = trace[:, T_REST]
-        self.levels.push(np.where(rest > 0, trace[:, T_ENV] / np.where(rest > 0, rest, 1.0), np.nan))
+        self.history.push(trace)
         return [e for e in (self._episode(row) for row in out[:n]) if e is not None]
 
     @property
@@ -685,14 +744,14 @@ class Detector:
         the onset. Held run: the longest stretch at half the episode's
         largest 0.5-s envelope or more (s).
         """
-        body = self._env_uv.window(onset_s, offset_s)
+        body = self.history.window(onset_s, offset_s)[:, T_ENV]
         if not len(body):
             return float("nan"), float("nan"), 0.0, 0.0
         hold = float(np.median(body))
         run = _longest_run(body >= 0.5 * body.max()) / self.rate
-        before = self._env_uv.window(onset_s - self.cfg.background_s, onset_s - 1.0)
+        before = self.history.window(onset_s - self.cfg.background_s, onset_s - 1.0)[:, T_ENV]
         background = float(np.median(before)) if len(before) else 0.0
-        lead = self._env_uv.window(onset_s - 20.0, offset_s)
+        lead = self.history.window(onset_s - 20.0, offset_s)[:, T_ENV]
         base = max(background, self.cfg.min_rest_uv)
         up = np.flatnonzero(lead >= base + 0.8 * (hold - base))
         if not len(up):

@@ -170,9 +170,11 @@ PARALLEL_MIN_SAMPLES = 10_000
 _POOL = None
 
 
-def channel_parts(n_channels: int, n_samples: int) -> list[slice]:
-    """How to split ``n_channels`` for one block: one part, or one per core (at most two cores' worth)."""
-    workers = min(n_channels, os.cpu_count() or 1, 2) if n_samples >= PARALLEL_MIN_SAMPLES else 1
+def channel_parts(n_channels: int, n_samples: int, max_threads: int = 2) -> list[slice]:
+    """How to split ``n_channels`` for one block: one part, or one per core (at most ``max_threads``)."""
+    workers = min(n_channels, os.cpu_count() or 1, max_threads) if n_samples >= PARALLEL_MIN_SAMPLES else 1
+    if workers == 1:  # every live block: no array work on the way
+        return [slice(0, n_channels)]
     edges = np.linspace(0, n_channels, workers + 1).round().astype(int)
     return [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]
 
@@ -213,12 +215,14 @@ class EmgFilter:
         env_rate: detector rate, Hz; the bin is ``round(fs / env_rate)``
             samples, and :attr:`env_rate` is the exact rate that gives.
         order: Butterworth order per band edge.
+        max_threads: threads a long block's channels are split over (1: the caller's only).
     """
 
     def __init__(self, fs: float, n_channels: int, band: tuple[float, float] = DEFAULT_BAND_HZ,
                  notches: list[float] | tuple[float, ...] = (), env_rate: float = DEFAULT_ENV_RATE_HZ,
-                 order: int = 4):
+                 order: int = 4, max_threads: int = 2):
         self.fs = float(fs)
+        self.max_threads = max_threads
         self.n_channels = int(n_channels)
         self.notches = tuple(notches)
         self.sos = np.ascontiguousarray(np.vstack([notch_sos(fs, self.notches), bandpass_sos(fs, band, order)]))
@@ -254,7 +258,7 @@ class EmgFilter:
             return _bins_kernel(x[:, part], self.sos, self._zi[part], self.bin_len, self._acc[part],
                                 self._prev[part], ms[:, part], mean[:, part], stuck[:, part])
 
-        parts = channel_parts(self.n_channels, len(x))
+        parts = channel_parts(self.n_channels, len(x), self.max_threads)
         n = min(map_parts(run, parts))
         return Bins(ms[:n], mean[:n], stuck[:n])
 

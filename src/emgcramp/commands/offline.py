@@ -14,8 +14,11 @@ DEMO_START = datetime(2026, 1, 1, 23, 0, 0)
 
 
 def analyze_file(path: str, args: argparse.Namespace, channel: str | None = None, start: datetime | None = None):
+    from emgcramp.heap import reuse_freed_buffers
     from emgcramp.io import open_recording
     from emgcramp.io.base import check_fs
+
+    reuse_freed_buffers()
 
     with open_recording(path, args.fs, getattr(args, "scale", None)) as rec:
         chs = rec.channel_indices(channel)
