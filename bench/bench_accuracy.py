@@ -3,7 +3,7 @@
     python bench/bench_accuracy.py            # 12 scenarios × 3 seeds × 8 h, offline and live: ~4 min
     python bench/bench_accuracy.py --quick    # 2-h nights, 1 seed
 
-The same as ``emgcramp bench accuracy`` (emgcramp.scoreboard), with the
+The same as ``emgcramp bench accuracy`` (emgcramp.eval.scoreboard), with the
 table and figure kept here.
 """
 
@@ -14,10 +14,18 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from emgcramp.scenarios import SCENARIOS
-from emgcramp.scoreboard import markdown_table, movement_table, plot, score_night, summarize, summarize_movements
-from emgcramp.progress import Progress
 from results import replace_section
+
+from emgcramp.cli.progress import Progress
+from emgcramp.eval.scoreboard import (
+    markdown_table,
+    movement_table,
+    plot,
+    score_night,
+    summarize,
+    summarize_movements,
+)
+from emgcramp.sim.scenarios import SCENARIOS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGETS = "F1 ≥ 0.95, false detections ≤ 0.1 per hour, median onset error ≤ 0.5 s, tonic/clonic ≥ 90 %"

@@ -30,8 +30,12 @@ MOVEMENT_CAUSES = ("leg_movement", "position_change", "jerk")
 _RUN = """
 import json, sys
 from concurrent.futures import ProcessPoolExecutor
-from emgcramp.scenarios import SCENARIOS
-from emgcramp.scoreboard import score_night
+try:
+    from emgcramp.sim.scenarios import SCENARIOS
+    from emgcramp.eval.scoreboard import score_night
+except ImportError:  # a tree from before the stage folders
+    from emgcramp.scenarios import SCENARIOS
+    from emgcramp.scoreboard import score_night
 
 def one(job):
     r = score_night(job[0], job[1], job[2], live=False)
@@ -73,7 +77,7 @@ def muscles_table() -> list[str]:
     """On the several-muscle scenario: one calf channel alone (as before) against all channels with the tibialis."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from emgcramp.scenarios import SCENARIOS
+    from emgcramp.sim.scenarios import SCENARIOS
 
     multi = [n for n, spec in SCENARIOS.items() if len(spec.muscles) > 1]
     lines = ["Several muscles (this tree): the first calf channel alone, as a one-channel analysis would see "
@@ -92,7 +96,7 @@ def muscles_table() -> list[str]:
 
 
 def _score_channels(job):
-    from emgcramp.scoreboard import score_night
+    from emgcramp.eval.scoreboard import score_night
 
     name, seed, chs = job
     return score_night(name, HOURS, seed, live=False, channels=chs)
@@ -110,7 +114,7 @@ def main() -> None:
     try:
         for name in ("synth.py", "scenarios.py", "motor_units.py"):
             shutil.copy(os.path.join(ROOT, "src", "emgcramp", name), os.path.join(tree, "src", "emgcramp", name))
-        from emgcramp.scenarios import SCENARIOS
+        from emgcramp.sim.scenarios import SCENARIOS
 
         # One muscle only: the earlier detector had no multi-channel step to compare.
         names = [n for n, spec in SCENARIOS.items() if len(spec.muscles) == 1]

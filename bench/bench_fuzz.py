@@ -18,9 +18,9 @@ import argparse
 import time
 
 import numpy as np
-
-from emgcramp.protocol import Decoder, encode_data
 from results import replace_section
+
+from emgcramp.core.protocol import Decoder, encode_data
 
 DAMAGE = ("bit flip", "deleted run", "inserted garbage", "last byte cut")
 

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from emgcramp.scenarios import SCENARIOS, STRESS_STEPS, scenario, stretched
-from emgcramp.scoreboard import score_night, summarize
-from emgcramp.progress import Progress
 from results import replace_section
+
+from emgcramp.cli.progress import Progress
+from emgcramp.eval.scoreboard import score_night, summarize
+from emgcramp.sim.scenarios import SCENARIOS, STRESS_STEPS, scenario, stretched
 
 HELD_OUT_SEEDS = (101, 102, 103)
 # Other ranges than the scenarios draw: longer leg movements and flexions, wider cramps,

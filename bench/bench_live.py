@@ -18,13 +18,13 @@ import threading
 import time
 
 import numpy as np
-
-from emgcramp.emulator import PtyPort, SensorEmulator, play
-from emgcramp.io.night import NightRecording
-from emgcramp.monitor import run_monitor
-from emgcramp.protocol import Decoder, encode_data
-from emgcramp.sources.serial import SerialSource
 from results import replace_section
+
+from emgcramp.core.protocol import Decoder, encode_data
+from emgcramp.io.night import NightRecording
+from emgcramp.live.monitor import run_monitor
+from emgcramp.live.sources.serial import SerialSource
+from emgcramp.sim.emulator import PtyPort, SensorEmulator, play
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)

@@ -20,9 +20,9 @@ import sys
 import time
 
 import numpy as np
-
-from emgcramp.speed import TOOLKIT, night, streaming_block_costs, throughput
 from results import replace_section
+
+from emgcramp.eval.speed import TOOLKIT, night, streaming_block_costs, throughput
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "out")
@@ -72,7 +72,7 @@ import llvmlite.binding
 out.append(('LLVM library mapped (llvmlite)', hwm()))
 import emgcramp.pipeline
 out.append(('Numba and our modules imported', hwm()))
-from emgcramp.detect import Detector
+from emgcramp.detect.detector import Detector
 Detector(50.0).process(numpy.ones(60), numpy.zeros(60), numpy.zeros(60))
 out.append(("first kernel loaded from the cache (LLVM's code generator, Numba's typing and lowering tables)", hwm()))
 from emgcramp.cli import main

@@ -5,7 +5,7 @@
 REV is checked out into a temporary git worktree; both trees run in fresh
 processes on the same EDF+ night (2 kHz, one channel), alternating, after
 one warm-up run each (Numba caches filled). The live block cost (p50/p99
-of ``Pipeline.process`` on 20-ms blocks, ``emgcramp.speed``) is measured
+of ``Pipeline.process`` on 20-ms blocks, ``emgcramp.eval.speed``) is measured
 the same way, alternating. Rewrites its part of RESULTS.md.
 """
 
@@ -33,7 +33,9 @@ def run(src: str, path: str) -> float:
     return time.perf_counter() - t
 
 
-BLOCK_COST = ("from emgcramp.speed import streaming_block_costs; "
+BLOCK_COST = ("try:\n    from emgcramp.eval.speed import streaming_block_costs\n"
+              "except ImportError:  # a tree from before the stage folders\n"
+              "    from emgcramp.speed import streaming_block_costs\n"
               "print(*streaming_block_costs(block_ms=(20,))[20])")
 
 

@@ -13,7 +13,7 @@ from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakError
 
-from emgcramp.sources.ble import EMG_SERVICE_UUID, FRAMES_CHAR_UUID
+from emgcramp.live.sources.ble import EMG_SERVICE_UUID, FRAMES_CHAR_UUID
 
 
 class SimulatedSensor:

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from conftest import REAL, RECORDINGS, SAMPLE_NIGHT, run_cli
 
-from emgcramp.commands.batch import subject_of
+from emgcramp.cli.batch import subject_of
 
 
 def test_batch_equals_one_by_one_and_survives_a_bad_file(tmp_cwd):

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from ble_sim import SimulatedScanner, SimulatedSensor, SimulatedSensorClient
 
-from emgcramp.emulator import SensorEmulator
-from emgcramp.errors import InputError
-from emgcramp.sources.ble import BleSource
+from emgcramp.core.errors import InputError
+from emgcramp.live.sources.ble import BleSource
+from emgcramp.sim.emulator import SensorEmulator
 
 FS = 1000
 
@@ -48,7 +48,7 @@ def test_disconnect_reconnects_marks_the_gap_and_keeps_the_rest():
 
 
 def frame_samples(frame):
-    from emgcramp.protocol import DataFrame, Decoder
+    from emgcramp.core.protocol import DataFrame, Decoder
 
     [f] = Decoder().feed(frame)
     return f.samples if isinstance(f, DataFrame) else []

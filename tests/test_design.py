@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from emgcramp import design
+from emgcramp.dsp import design
 
 
 def _response(sos, n=4096):

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 from conftest import bursts, emg_noise
 
-from emgcramp.blocks import Block
-from emgcramp.detect import Candidate, DetectorConfig, judge
-from emgcramp.pipeline import Pipeline, PipelineConfig
+from emgcramp.core.blocks import Block
+from emgcramp.core.config import DetectorConfig, PipelineConfig
+from emgcramp.core.types import Candidate
+from emgcramp.detect.judge import judge
+from emgcramp.pipeline import Pipeline
 
 FS = 1000.0
 
@@ -193,7 +195,7 @@ def test_tension_creeping_up_before_a_cramp_does_not_make_it_slow():
 
 def test_rest_quantile_of_the_sorted_history_equals_percentile_of_the_ring():
     """The running sorted copy of the 1-s rest history gives np.percentile's value at every step."""
-    from emgcramp.detect import HIST_LEN, _sorted_quantile, _sorted_swap
+    from emgcramp.detect.segment import HIST_LEN, _sorted_quantile, _sorted_swap
 
     rng = np.random.default_rng(5)
     ring, srt = np.zeros(HIST_LEN), np.zeros(HIST_LEN)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from emgcramp import dsp
+from emgcramp.dsp import filters as dsp
+from emgcramp.dsp.mains import detect_mains, mains_harmonics
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,7 @@ def test_bandpass_upper_edge_clipped_below_nyquist():
 
 def test_notch_removes_mains_and_keeps_neighbours():
     fs = 1000.0
-    sos = dsp.notch_sos(fs, dsp.mains_harmonics(50.0, fs, 450.0))
+    sos = dsp.notch_sos(fs, mains_harmonics(50.0, fs, 450.0))
     assert sos.shape == (9, 6)  # 50 … 450 Hz, the upper band edge
     _, h = signal.sosfreqz(sos, worN=[50.0, 150.0, 75.0, 125.0], fs=fs)
     assert np.all(np.abs(h[:2]) < 0.01) and np.all(np.abs(h[2:]) > 0.95)
@@ -84,9 +85,9 @@ def test_detect_mains_finds_the_hum(mains, harmonics):
     x += 20 * np.sin(2 * np.pi * mains * t)
     if 150.0 in harmonics:
         x += 8 * np.sin(2 * np.pi * 150 * t)
-    assert dsp.detect_mains(x, fs) == harmonics
+    assert detect_mains(x, fs) == harmonics
 
 
 def test_detect_mains_none_in_clean_emg():
     x = np.random.default_rng(0).standard_normal(8000) * 5
-    assert dsp.detect_mains(x, 1000.0) == []
+    assert detect_mains(x, 1000.0) == []

@@ -13,8 +13,8 @@ from datetime import datetime
 import pytest
 from conftest import SAMPLE_NIGHT, run_cli
 
-from emgcramp.detect import Episode
-from emgcramp.errors import InputError
+from emgcramp.core.errors import InputError
+from emgcramp.core.types import Episode
 from emgcramp.io.night import NightLog, NightRecording, new_night_folder, read_events
 
 
@@ -243,7 +243,7 @@ def test_storing_resumes_when_the_disk_has_room_again(tmp_path, monkeypatch):
 
     import numpy as np
 
-    from emgcramp.blocks import Block
+    from emgcramp.core.blocks import Block
     from emgcramp.io import night
 
     full = [False]
@@ -297,7 +297,7 @@ def _failing_log(tmp_path, monkeypatch):
 def test_a_failed_event_write_leaves_no_torn_line_and_no_samples_out_of_place(tmp_path, monkeypatch):
     import numpy as np
 
-    from emgcramp.blocks import Block
+    from emgcramp.core.blocks import Block
 
     log, state = _failing_log(tmp_path, monkeypatch)
     ones = np.ones((100, 1))
@@ -320,7 +320,7 @@ def test_a_failed_event_write_leaves_no_torn_line_and_no_samples_out_of_place(tm
 def test_a_night_that_ends_unstored_keeps_its_length_on_recovery(tmp_path, monkeypatch):
     import numpy as np
 
-    from emgcramp.blocks import Block
+    from emgcramp.core.blocks import Block
 
     log, state = _failing_log(tmp_path, monkeypatch)
     log.block(Block(0, np.ones((100, 1))))

@@ -8,8 +8,8 @@ import pyedflib
 import pytest
 from conftest import SAMPLE_NIGHT, bursts
 
-from emgcramp.detect import Episode
-from emgcramp.errors import InputError
+from emgcramp.core.errors import InputError
+from emgcramp.core.types import Episode
 from emgcramp.io import detect_format, open_recording
 from emgcramp.io.edf import write_edf
 from emgcramp.io.events import COLUMNS, write_events_csv

@@ -12,14 +12,14 @@ import numpy as np
 import pytest
 from conftest import SAMPLE_NIGHT, run_cli
 
-from emgcramp.blocks import Block
-from emgcramp.emulator import PtyPort, SensorEmulator, play
+from emgcramp.core.blocks import Block
 from emgcramp.io.night import NightRecording, read_events
-from emgcramp.monitor import run_monitor
+from emgcramp.live.monitor import run_monitor
+from emgcramp.live.sources.ascii import LineLink
+from emgcramp.live.sources.serial import SerialSource
 from emgcramp.pipeline import run_blocks
-from emgcramp.sources.ascii import LineLink
-from emgcramp.sources.serial import SerialSource
-from emgcramp.synth import NightGenerator, NightSpec
+from emgcramp.sim.emulator import PtyPort, SensorEmulator, play
+from emgcramp.sim.synth import NightGenerator, NightSpec
 
 SPEC = NightSpec(hours=0.1, fs=1000.0, seed=21, tonic=2, clonic=0, plm_series=0, position_changes=1, jerks=1,
                  pops=0, lead_offs=0, tonic_duration_s=(15.0, 40.0))
@@ -153,8 +153,8 @@ def test_kill_9_mid_night_leaves_readable_files(tmp_path):
 def test_find_port_by_usb_id(monkeypatch):
     from types import SimpleNamespace
 
-    from emgcramp.errors import InputError
-    from emgcramp.sources import serial as ser
+    from emgcramp.core.errors import InputError
+    from emgcramp.live.sources import serial as ser
 
     ports = [SimpleNamespace(device="/dev/ttyS0", vid=None, pid=None),
              SimpleNamespace(device="/dev/ttyUSB3", vid=0x10C4, pid=0xEA60)]
@@ -178,8 +178,8 @@ def test_on_cramp_hook_runs_once_per_cramp(tmp_path):
 
 
 def test_status_line_shows_link_state_and_level():
-    from emgcramp.commands.live import _status_line
-    from emgcramp.detect import Candidate
+    from emgcramp.cli.live import _status_line
+    from emgcramp.core.types import Candidate
 
     c = Candidate(100.0, 104.5, 300.0, 250.0, 4.0, 1.0, 1, 0.0, 0.0, 0.0)
     state = {"t_s": 3725.0, "gaps": 1, "cramps": 2,
@@ -294,7 +294,7 @@ def test_calibrate_gives_up_on_a_missing_port(tmp_path):
 def test_a_port_without_permission_names_the_usual_fix():
     import errno
 
-    from emgcramp.sources.serial import _why
+    from emgcramp.live.sources.serial import _why
 
     why = _why("/dev/ttyACM0", OSError(errno.EACCES, "Permission denied"))
     assert "dialout group" in why and "/dev/ttyACM0" in why
@@ -353,3 +353,19 @@ def test_the_port_is_read_from_the_moment_it_opens_while_the_monitor_is_busy(tmp
     got = len(first.samples) + sum(len(b.samples) for b in blocks if b is not None)
     assert max(lag) < 0.5  # never held up for the 3 s
     assert got == len(x) // 50 * 50 and source.link.decoder.crc_errors == 0
+
+
+def test_every_source_gives_the_monitor_the_same_interface():
+    from emgcramp.io import open_recording
+    from emgcramp.live.sources.base import Source
+    from emgcramp.live.sources.ble import BleSource
+    from emgcramp.live.sources.replay import ReplaySource
+
+    with open_recording(SAMPLE_NIGHT) as rec:
+        sources = [SerialSource("/dev/no-such-port"), SerialSource("/dev/no-such-port", LineLink(1000.0)),
+                   BleSource("auto"), ReplaySource(rec, [0], speed=0)]
+        for s in sources:
+            assert isinstance(s, Source), type(s).__name__
+            assert (s.lead_off, s.problem) == (0, "")
+        assert [s.fs for s in sources] == [None, 1000.0, None, rec.fs]  # a sensor's rate comes with its frames
+        assert [s.connected for s in sources] == [False, False, False, True]

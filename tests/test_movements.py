@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 from conftest import bursts, emg_noise
 
-from emgcramp.blocks import Block
-from emgcramp.detect import DetectorConfig
-from emgcramp.movements import LegMovement, lm_summary, merge_channels, score_series
+from emgcramp.core.blocks import Block
+from emgcramp.core.config import DetectorConfig
+from emgcramp.core.types import LegMovement, lm_summary
+from emgcramp.detect.movements import merge_channels, score_series
 from emgcramp.pipeline import Pipeline
 
 FS = 1000.0

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from conftest import bursts, run_cli
 
-from emgcramp.blocks import Block
-from emgcramp.muscles import LevelHistory, is_tibialis
+from emgcramp.core.blocks import Block
+from emgcramp.core.channels import is_tibialis
+from emgcramp.core.history import LevelHistory
 from emgcramp.pipeline import Pipeline
 
 FS = 1000.0
@@ -119,7 +120,7 @@ def test_analyze_all_channels_from_the_command_line(tmp_cwd):
 
 
 def test_monitor_raises_no_alert_for_a_voluntary_flexion(tmp_path):
-    from emgcramp.monitor import run_monitor
+    from emgcramp.live.monitor import run_monitor
 
     x = leg(150, gm=[(40.0, 50.0, 200.0), (90.0, 120.0, 200.0)], gl=[(40.0, 50.0, 180.0)], ta=[(40.0, 50.0, 25.0)])
     blocks = [Block(i, x[i:i + 100]) for i in range(0, len(x), 100)]
@@ -142,8 +143,8 @@ def test_calf_tension_while_the_foot_is_pulled_up_is_no_warning():
 
 
 def test_monitor_names_a_multi_channel_sensor(tmp_path):
-    from emgcramp.errors import InputError
-    from emgcramp.monitor import run_monitor
+    from emgcramp.core.errors import InputError
+    from emgcramp.live.monitor import run_monitor
 
     x = leg(60, gl=[(30.0, 45.0, 200.0)])
     blocks = [Block(i, x[i:i + 500]) for i in range(0, len(x), 500)]
@@ -156,7 +157,7 @@ def test_monitor_names_a_multi_channel_sensor(tmp_path):
 
 
 def test_level_history_keeps_the_last_seconds_whatever_the_push_sizes():
-    from emgcramp.muscles import LevelHistory
+    from emgcramp.core.history import LevelHistory
 
     rng = np.random.default_rng(0)
     h, pushed = LevelHistory(10.0, 3.0), []

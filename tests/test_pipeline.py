@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from conftest import bursts
 
-from emgcramp.blocks import Block
-from emgcramp.errors import InputError
+from emgcramp.core.blocks import Block
+from emgcramp.core.errors import InputError
+from emgcramp.eval.matching import match
 from emgcramp.pipeline import Pipeline, run_blocks
-from emgcramp.score import match
-from emgcramp.synth import NightGenerator, NightSpec
+from emgcramp.sim.synth import NightGenerator, NightSpec
 
 FS = 1000.0
 
@@ -97,7 +97,7 @@ def test_synthetic_nights_are_scored_against_truth(seed):
 def test_channels_split_over_threads_give_exactly_what_one_thread_gives():
     from conftest import bursts
 
-    from emgcramp.dsp import PARALLEL_MIN_SAMPLES, EmgFilter
+    from emgcramp.dsp.filters import PARALLEL_MIN_SAMPLES, EmgFilter
 
     fs = 1000.0
     x = np.column_stack([bursts(fs, 200, 4.0, [(30.0 + 40 * c, 60.0 + 40 * c, 150.0)], seed=c) for c in range(5)])
@@ -120,10 +120,10 @@ def test_channels_split_over_threads_give_exactly_what_one_thread_gives():
 
 _FAULTS = """
 import resource, sys
-import emgcramp.heap
+import emgcramp.core.heap
 from emgcramp.cli import main
 if sys.argv[2] == "default":
-    emgcramp.heap._done = True  # as if already set: glibc keeps its defaults
+    emgcramp.core.heap._done = True  # as if already set: glibc keeps its defaults
 before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 main(["analyze", sys.argv[1], "--no-progress", "--mains", "off"])
 print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)

@@ -2,7 +2,7 @@
 
 import io
 
-from emgcramp.progress import Progress
+from emgcramp.cli.progress import Progress
 
 
 class Tty(io.StringIO):

@@ -8,8 +8,20 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from emgcramp.protocol import (FMT_INT16, FMT_INT24, HEADER, SYNC, TYPE_DATA, VERSION, DataFrame, Decoder,
-                               StatusFrame, crc16, encode_data, encode_status)
+from emgcramp.core.protocol import (
+    FMT_INT16,
+    FMT_INT24,
+    HEADER,
+    SYNC,
+    TYPE_DATA,
+    VERSION,
+    DataFrame,
+    Decoder,
+    StatusFrame,
+    crc16,
+    encode_data,
+    encode_status,
+)
 
 
 def test_crc_check_value():
@@ -156,7 +168,7 @@ def test_fuzz_random_and_mutated_streams_never_raise():
 
 
 def test_a_sensor_that_restarts_after_a_drop_is_heard_from_its_first_frame():
-    from emgcramp.sources.frames import FrameLink
+    from emgcramp.live.sources.frames import FrameLink
 
     link = FrameLink()
     status = encode_status(0, 0, 1000, 250)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from conftest import REAL, emg_noise
 
-from emgcramp.blocks import Block
-from emgcramp.dsp import EmgFilter
+from emgcramp.core.blocks import Block
+from emgcramp.dsp.filters import EmgFilter
 from emgcramp.io import open_recording
 from emgcramp.pipeline import run_blocks
 

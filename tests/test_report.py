@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from conftest import SAMPLE_NIGHT, bursts, run_cli
 
-from emgcramp import report
-from emgcramp.blocks import Block
+from emgcramp.core.blocks import Block
 from emgcramp.pipeline import run_blocks
+from emgcramp.viz import report
 
 FS = 1000.0
 

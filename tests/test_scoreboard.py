@@ -2,10 +2,10 @@
 
 import pytest
 
-from emgcramp.detect import Episode
-from emgcramp.scoreboard import _cause, markdown_table, score_night, summarize
-from emgcramp.score import iou, match
-from emgcramp.synth import TruthEvent
+from emgcramp.core.types import Episode
+from emgcramp.eval.matching import iou, match
+from emgcramp.eval.scoreboard import _cause, markdown_table, score_night, summarize
+from emgcramp.sim.synth import TruthEvent
 
 TRUTH = [(100.0, 160.0, "tonic"), (500.0, 520.0, "clonic"), (900.0, 905.0, "tonic")]
 
@@ -61,7 +61,7 @@ def test_a_scenario_scores_alike_offline_and_live_and_the_table_says_so():
 def test_the_worst_stress_step_keeps_f1_over_0_9():
     # Tone at twice the simulated strength: the sweep's worst step (bench/RESULTS.md), on nights
     # no constant was chosen on.
-    from emgcramp.scenarios import scenario, stretched
+    from emgcramp.sim.scenarios import scenario, stretched
 
     rows = [score_night(n, 4.0, seed, False, None, stretched(scenario(n, 4.0, seed), "tone ×2"))
             for n in ("typical", "light_sleep") for seed in (201, 202)]

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from emgcramp.motor_units import MotorUnitEMG, MotorUnitPool, PoolSpec
-from emgcramp.synth import NightGenerator, NightSpec
+from emgcramp.sim.motor_units import MotorUnitEMG, MotorUnitPool, PoolSpec
+from emgcramp.sim.synth import NightGenerator, NightSpec
 
 FS = 2000.0
 
@@ -104,8 +104,8 @@ def test_warnings_bring_twitches_before_the_cramp():
 
 
 def test_tone_and_ecg_periods_are_planned_in_their_ranges_and_heard():
-    from emgcramp.scenarios import scenario
-    from emgcramp.synth import NightGenerator, plan_night
+    from emgcramp.sim.scenarios import scenario
+    from emgcramp.sim.synth import NightGenerator, plan_night
 
     spec = scenario("light_sleep", hours=2.0, seed=11)
     events = plan_night(spec)
@@ -120,7 +120,7 @@ def test_tone_and_ecg_periods_are_planned_in_their_ranges_and_heard():
     # A tone's plateau is louder than the floor; its ramps take tens of seconds, not one.
     e = max(tones, key=lambda e: e.amplitude_uv)
     gen = NightGenerator(spec, [e])
-    from emgcramp.dsp import EmgFilter
+    from emgcramp.dsp.filters import EmgFilter
 
     filt = EmgFilter(spec.fs, 1, notches=[50.0, 150.0])
     ms = np.concatenate([filt.process(seg).ms[:, 0] for seg in gen.segments()])

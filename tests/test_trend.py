@@ -6,9 +6,9 @@ import os
 import pytest
 from conftest import run_cli
 
-from emgcramp.detect import Episode
+from emgcramp.core.types import Episode
 from emgcramp.io.events import write_events_csv
-from emgcramp.trend import load_nights, summarize
+from emgcramp.viz.trend import load_nights, summarize
 
 
 def night(folder, name, start, cramps):
@@ -63,7 +63,7 @@ def test_the_trend_picture_counts_every_night_of_one_date(tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from emgcramp.trend import plot
+    from emgcramp.viz.trend import plot
 
     for k in range(3):
         night(tmp_path / str(k), "e.csv", datetime(2026, 1, 1, 23, 0), [(600.0 * (i + 1), 40.0) for i in range(6)])

@@ -1,8 +1,11 @@
 """emgcramp: streaming surface-EMG cramp detection for the calf.
 
-Importing the package is cheap: the numerical modules (:mod:`emgcramp.dsp`,
-:mod:`emgcramp.detect`, :mod:`emgcramp.pipeline`) load Numba (filter design is
-NumPy alone, :mod:`emgcramp.design`) and are imported only where they are used.
+One folder per stage, each importing only those below it (docs/architecture.md):
+``core`` (types, settings, errors), ``dsp`` (filters), ``detect`` (the rules),
+``pipeline``, ``io`` (readers and writers), ``sim`` (synthetic nights),
+``analyze`` (a file, end to end), ``live`` (the sensor), ``eval`` (scoring,
+timing), ``viz`` (report, trend) and ``cli``. Importing the package is cheap:
+Numba loads only with :mod:`emgcramp.dsp.filters` and what builds on it.
 """
 
 __version__ = "0.1.0"

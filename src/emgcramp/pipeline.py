@@ -9,37 +9,22 @@ streams, so a file of any length is analysed in constant memory.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from emgcramp.blocks import Block
-from emgcramp.detect import Detector, DetectorConfig, Episode
-from emgcramp.dsp import (DEFAULT_BAND_HZ, DEFAULT_ENV_RATE_HZ, EmgFilter, channel_parts, detect_mains,
-                          mains_harmonics, map_parts)
-from emgcramp.errors import InputError
-from emgcramp.io.base import check_fs
-from emgcramp.movements import LegMovement, like_series, lm_summary, merge_channels, score_series
-from emgcramp.muscles import MuscleJudge, is_tibialis
-from emgcramp.precramp import CrampWarning
+from emgcramp.core.blocks import Block, check_fs
+from emgcramp.core.channels import is_tibialis
+from emgcramp.core.config import DetectorConfig, PipelineConfig
+from emgcramp.core.errors import InputError
+from emgcramp.core.types import Analysis, CrampWarning, Episode, LegMovement
+from emgcramp.detect.detector import Detector
+from emgcramp.detect.movements import like_series, merge_channels, score_series
+from emgcramp.detect.muscles import MuscleJudge
+from emgcramp.dsp.filters import EmgFilter, channel_parts, map_parts
+from emgcramp.dsp.mains import detect_mains, mains_harmonics
 
 MIN_SECONDS = 2.0
 MAINS_PROBE_S = 8.0
-
-
-@dataclass(frozen=True)
-class PipelineConfig:
-    """Signal-chain settings.
-
-    ``mains``: ``"auto"`` (find hum in the first 8 s), ``50``, ``60`` or
-    ``"off"``. ``band`` in Hz; ``env_rate`` (detector rate) in Hz.
-    """
-
-    band: tuple[float, float] = DEFAULT_BAND_HZ
-    order: int = 4
-    mains: str | float = "auto"
-    env_rate: float = DEFAULT_ENV_RATE_HZ
-    detector: DetectorConfig = field(default_factory=DetectorConfig)
 
 
 class Pipeline:
@@ -200,7 +185,7 @@ class Pipeline:
         ask); otherwise the channels of the leg are merged, overlapping
         stretches being one movement. Cramps longer than an LM end a series;
         a shorter one that turns out to be one of a series' movements, and of
-        a kind with the others (:func:`~emgcramp.movements.like_series`),
+        a kind with the others (:func:`~emgcramp.detect.movements.like_series`),
         gets the flag ``plm_series`` (on the episode itself).
         """
         cfg = self.config.detector
@@ -257,45 +242,6 @@ def _among_series(e: Episode, moves: list[LegMovement], cfg: DetectorConfig) -> 
         return False
     others = [(m.peak_uv, m.duration_s) for m in moves if m.series == mine[0].series and m not in mine]
     return like_series(e.peak_intensity, others, cfg)
-
-
-@dataclass
-class Analysis:
-    """Result of an offline run: episodes, signal facts, and quality figures."""
-
-    episodes: list[Episode]
-    fs: float
-    channels: list[str]
-    duration_s: float
-    notches_hz: list[float]
-    quality: dict[str, dict[str, float]]
-    rejected: dict[str, int]
-    lookalikes: list[tuple[float, float, str]] = field(default_factory=list)
-    movements: list[LegMovement] = field(default_factory=list)
-    warnings: list[CrampWarning] = field(default_factory=list)
-
-    def summary(self) -> dict:
-        """Machine-readable summary: counts, total cramp time (s), leg movements, warnings, quality."""
-        kinds = [e.kind for e in self.episodes]
-        leads = [e.warning_lead_s for e in self.episodes if e.warning_lead_s is not None]
-        return {
-            "duration_s": round(self.duration_s, 3),
-            "fs_hz": self.fs,
-            "channels": self.channels,
-            "mains_notches_hz": self.notches_hz,
-            "n_episodes": len(self.episodes),
-            "tonic": kinds.count("tonic"),
-            "clonic": kinds.count("clonic"),
-            "total_cramp_s": round(sum(e.duration_s for e in self.episodes), 3),
-            "longest_cramp_s": round(max((e.duration_s for e in self.episodes), default=0.0), 3),
-            "rejected_lookalikes": self.rejected,
-            "leg_movements": lm_summary(self.movements, self.duration_s / 3600.0),
-            "warnings": {"count": len(self.warnings),
-                         "followed_by_cramp": sum(w.cramp_followed for w in self.warnings),
-                         "cramps_announced": len(leads),
-                         "median_lead_s": round(float(np.median(leads)), 1) if leads else None},
-            "quality": {ch: {k: round(v, 4) for k, v in q.items()} for ch, q in self.quality.items()},
-        }
 
 
 def activity_line(summary: dict) -> str:

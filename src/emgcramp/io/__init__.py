@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from emgcramp.errors import InputError
+from emgcramp.core.errors import InputError
 from emgcramp.io.base import Recording
 
 TEXT_EXT = {".csv", ".tsv", ".txt", ".dat", ".asc"}

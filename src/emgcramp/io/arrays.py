@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from emgcramp.errors import InputError
+from emgcramp.core.errors import InputError
 from emgcramp.io.base import Recording
 
 

@@ -7,27 +7,15 @@ from datetime import datetime
 
 import numpy as np
 
-from emgcramp.blocks import Block
-from emgcramp.errors import InputError
+from emgcramp.core.blocks import Block
+from emgcramp.core.errors import InputError
 
-MIN_FS_HZ = 200.0
-MAX_FS_HZ = 100_000.0
 UNIT_TO_UV = {"uv": 1.0, "µv": 1.0, "μv": 1.0, "mv": 1e3, "v": 1e6, "nv": 1e-3}
 
 
 def unit_scale(unit: str) -> float | None:
     """µV per unit for a unit name (``uV``, ``mV``, ``V``…), else ``None``."""
     return UNIT_TO_UV.get(unit.strip().lower())
-
-
-def check_fs(fs: float | None) -> float:
-    """Validate a sampling rate (Hz) for sEMG; raise :class:`InputError`."""
-    if fs is None:
-        raise InputError("no sampling rate: this format does not carry one, give --fs HZ")
-    if not np.isfinite(fs) or not MIN_FS_HZ <= fs <= MAX_FS_HZ:
-        raise InputError(f"sampling rate {fs:g} Hz is out of range: surface EMG needs "
-                         f"{MIN_FS_HZ:g}–{MAX_FS_HZ:g} Hz (typically 500–2000 Hz)")
-    return float(fs)
 
 
 class Recording:

@@ -13,7 +13,7 @@ from datetime import datetime
 import numpy as np
 import pyedflib
 
-from emgcramp.errors import InputError
+from emgcramp.core.errors import InputError
 from emgcramp.io.base import Recording, unit_scale
 from emgcramp.io.secure import private_path
 

@@ -6,9 +6,7 @@ import csv
 import json
 from datetime import datetime, timedelta
 
-from emgcramp.detect import Episode
-from emgcramp.movements import LegMovement
-from emgcramp.precramp import CrampWarning
+from emgcramp.core.types import CrampWarning, Episode, LegMovement
 from emgcramp.io.secure import private_file
 
 COLUMNS = ["onset_s", "offset_s", "duration_s", "kind", "peak_intensity", "mean_intensity",
@@ -88,7 +86,7 @@ def episodes_from_rows(rows: list[dict[str, str]]) -> list[Episode]:
 
 def read_events_csv(path: str) -> list[Episode]:
     """Episodes back from an events CSV written by :func:`write_events_csv`."""
-    from emgcramp.errors import InputError
+    from emgcramp.core.errors import InputError
 
     try:
         with open(path, newline="", encoding="utf-8") as f:

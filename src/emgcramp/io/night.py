@@ -24,9 +24,9 @@ from datetime import datetime
 
 import numpy as np
 
-from emgcramp.blocks import Block
-from emgcramp.detect import Episode
-from emgcramp.errors import InputError
+from emgcramp.core.blocks import Block
+from emgcramp.core.errors import InputError
+from emgcramp.core.types import Episode
 from emgcramp.io.base import Recording
 from emgcramp.io.events import write_json
 

@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from typing import IO
 
-from emgcramp.errors import InputError
+from emgcramp.core.errors import InputError
 
 
 def check_writable(path: str, inputs: Iterable[str] = ()) -> None:

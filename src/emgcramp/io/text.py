@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from emgcramp.errors import InputError
+from emgcramp.core.errors import InputError
 from emgcramp.io.base import Recording, unit_scale
 
 TIME_NAMES = {"time": 1.0, "t": 1.0, "time_s": 1.0, "seconds": 1.0, "sec": 1.0, "s": 1.0,

@@ -1,0 +1,55 @@
+"""Analyse a recording on disk: open it, stream it through one pipeline, in constant memory.
+
+The library entry point behind ``emgcramp analyze``, for one file (the
+command line runs it file by file in batch mode, on a process pool or Dask).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from emgcramp.core.blocks import check_fs
+from emgcramp.core.config import PipelineConfig
+from emgcramp.core.heap import reuse_freed_buffers
+from emgcramp.core.types import Analysis
+from emgcramp.io import open_recording
+
+# Recordings are streamed in chunks this long (s): long enough for the kernels to run at
+# full speed, short enough that memory does not depend on the recording's length.
+CHUNK_S = 60.0
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a recording.
+
+    ``fs``: sampling rate (Hz) for formats that do not carry one; ``scale``:
+    µV per file unit for unit-less formats; ``channel``: a name, a 0-based
+    index, ``all`` or ``NAME,NAME`` (default: the first channel).
+    """
+
+    fs: float | None = None
+    scale: float | None = None
+    channel: str | None = None
+
+
+def analyze_file(path: str, read: ReadOptions = ReadOptions(), config: PipelineConfig | None = None,
+                 progress: Callable[[int, int | None], None] | None = None) -> tuple[Analysis, datetime | None]:
+    """The analysis of the recording at ``path`` and its start time (``None`` when it has none).
+
+    ``progress(done, total)`` is called with samples per channel after each
+    chunk. Bad input raises :class:`~emgcramp.core.errors.InputError`.
+    """
+    reuse_freed_buffers()
+    with open_recording(path, read.fs, read.scale) as rec:
+        chs = rec.channel_indices(read.channel)
+        fs = check_fs(rec.fs)
+        from emgcramp.pipeline import run_blocks  # Numba loads only for a usable input
+
+        total = rec.n_samples
+        tick = (lambda done: progress(done, total)) if progress else None
+        result = run_blocks(rec.blocks(chs, int(CHUNK_S * fs)), fs, [rec.channel_names[c] for c in chs],
+                            config, tick)
+        return result, rec.start

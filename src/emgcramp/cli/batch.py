@@ -1,0 +1,138 @@
+"""Many recordings at once: ``emgcramp analyze DIR|GLOB --jobs N``.
+
+Each file goes through the same single-file analysis in a worker process
+(a local pool, or a Dask cluster with ``--dask ADDRESS|local``);
+a file that fails is reported on its own line and the others carry on. The
+episodes of all files are merged into one table with ``file`` and
+``subject`` in front of the usual columns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import re
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from emgcramp.core.errors import InputError
+
+DASK_CONNECT_S = 5.0  # a scheduler that does not answer by then is not there
+RECORDING_EXT = {".edf", ".bdf", ".rec", ".csv", ".tsv", ".txt", ".npy", ".wav"}
+
+
+def is_batch(path: str) -> bool:
+    """A folder that is not a monitor night, or a glob pattern."""
+    if any(c in path for c in "*?["):
+        return True
+    return os.path.isdir(path) and not os.path.exists(os.path.join(path, "raw.json"))
+
+
+def expand(path: str) -> list[str]:
+    """The recordings a folder or pattern names (night folders included), sorted."""
+    if os.path.isdir(path):
+        names = [os.path.join(path, n) for n in sorted(os.listdir(path))]
+    else:
+        names = sorted(glob.glob(path))
+    files = [n for n in names if (os.path.isfile(n) and os.path.splitext(n)[1].lower() in RECORDING_EXT)
+             or os.path.exists(os.path.join(n, "raw.json"))]
+    if not files:
+        raise InputError(f"{path}: no recordings found (looked for {', '.join(sorted(RECORDING_EXT))})")
+    return files
+
+
+def subject_of(path: str) -> str:
+    """A subject id from names like ``S012_night3.edf`` or ``sub-07/...`` (else empty)."""
+    for part in reversed(os.path.normpath(path).split(os.sep)):
+        m = re.match(r"(sub-[A-Za-z0-9]+|[A-Za-z]+\d+)(?=[_\-.]|$)", part)
+        if m:
+            return m.group(1)
+    return ""
+
+
+def _one(path: str, read, config):
+    from emgcramp.analyze import analyze_file
+
+    try:
+        result, start = analyze_file(path, read, config)
+        return path, result, start, None
+    except InputError as e:
+        return path, None, None, str(e)
+
+
+def _outcomes(files: list[str], args: argparse.Namespace) -> Iterator[tuple]:
+    """(path, result, start, error) per file as they finish: a local pool, or Dask."""
+    from emgcramp.cli.common import detector_config, read_options
+
+    settings = read_options(args), detector_config(args)  # typed and picklable: what the workers get
+    if getattr(args, "dask", None):
+        yield from _dask_outcomes(files, args, settings)
+        return
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        for fut in as_completed([pool.submit(_one, f, *settings) for f in files]):
+            yield fut.result()
+
+
+def _dask_outcomes(files: list[str], args: argparse.Namespace, settings: tuple) -> Iterator[tuple]:
+    """The same work on a Dask cluster: a scheduler address, or ``local`` for one on this machine."""
+    try:
+        from distributed import Client, LocalCluster
+        from distributed import as_completed as dask_completed
+    except ImportError:
+        raise InputError("--dask needs the dask extra: pip install 'emgcramp[dask]'") from None
+    cluster = LocalCluster(n_workers=max(1, args.jobs), threads_per_worker=1, processes=True,
+                           dashboard_address=None) if args.dask == "local" else None
+    try:
+        try:
+            client = Client(cluster or args.dask, timeout=DASK_CONNECT_S)
+        except Exception as e:  # refused, timed out, or something answered that is not a scheduler
+            raise InputError(f"cannot reach a Dask scheduler at {args.dask} within {DASK_CONNECT_S:g} s "
+                             f"({type(e).__name__})") from None
+        with client:
+            yield from (f.result() for f in dask_completed(client.map(_one, files, read=settings[0], config=settings[1], pure=False)))
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Analyse every recording; write the merged table; exit 1 if any file failed."""
+    from emgcramp.io.events import COLUMNS, episode_row
+    from emgcramp.io.secure import private_file
+
+    files = expand(args.file)
+    if args.events:
+        from emgcramp.io.secure import check_writable
+
+        check_writable(args.events, files)
+    results, failed = {}, []
+    for done, (path, result, start, error) in enumerate(_outcomes(files, args), 1):
+        if error:
+            failed.append(path)
+            print(f"[{done}/{len(files)}] {path}: FAILED: {error}", file=sys.stderr)
+        else:
+            results[path] = (result, start)
+            print(f"[{done}/{len(files)}] {path}: {len(result.episodes)} cramp(s)", file=sys.stderr)
+    if not results:
+        raise InputError(f"{args.file}: none of the {len(files)} recording(s) could be analysed; nothing written")
+    rows = []
+    for p in files:
+        if p in results:
+            result, start = results[p]
+            rows += [{"file": p, "subject": subject_of(p)} | episode_row(e, start) for e in result.episodes]
+    if args.events:
+        import csv
+
+        with private_file(args.events) as f:
+            w = csv.DictWriter(f, fieldnames=["file", "subject", *COLUMNS])
+            w.writeheader()
+            w.writerows(rows)
+    for p in files:
+        if p in results:
+            r = results[p][0]
+            print(f"{p}\t{subject_of(p) or '-'}\t{len(r.episodes)} cramp(s)\t{r.duration_s / 3600:.2f} h")
+    print(f"{len(results)} of {len(files)} recordings analysed, {len(rows)} cramp(s) in all"
+          + (f"; {len(failed)} failed" if failed else ""))
+    return 1 if failed else 0

@@ -1,0 +1,64 @@
+"""``emgcramp bench accuracy | speed``: the scoreboard and the speed comparison."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from concurrent.futures import ProcessPoolExecutor
+
+from emgcramp.core.errors import InputError
+
+
+def _score(job: tuple[str, float, int, bool]):
+    from emgcramp.eval.scoreboard import score_night
+
+    return score_night(*job)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    return {"accuracy": _accuracy, "speed": _speed}[args.what](args)
+
+
+def _accuracy(args: argparse.Namespace) -> int:
+    from emgcramp.eval.scoreboard import markdown_table, plot, summarize
+    from emgcramp.sim.scenarios import SCENARIOS
+
+    names = args.scenario or list(SCENARIOS)
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        raise InputError(f"no scenario {unknown[0]!r}; known: {', '.join(SCENARIOS)}")
+    jobs = [(n, args.hours, seed, not args.no_live) for n in names for seed in range(1, args.seeds + 1)]
+    print(f"scoring {len(jobs)} nights of {args.hours:g} h ({len(names)} scenarios × {args.seeds} seeds)"
+          f"{', offline and live' if not args.no_live else ''} …", file=sys.stderr, flush=True)
+    from emgcramp.cli.progress import Progress
+
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        rows = list(Progress("nights", len(jobs)).over(pool.map(_score, jobs), lambda _: 1))
+    by = {n: summarize([r for r in rows if r.scenario == n]) for n in names}
+    overall = summarize(rows)
+    if args.json:
+        print(json.dumps({"scenarios": by, "all": overall}, indent=2, default=float))
+    else:
+        print("\n".join(markdown_table(by, overall)))
+    if args.figure:
+        plot(rows, args.figure)
+    return 0 if overall["live_agrees"] else 1
+
+
+def _speed(args: argparse.Namespace) -> int:
+    from emgcramp.eval.speed import REPEATS, TOOLKIT, streaming_block_costs, throughput
+
+    print(f"timing {args.hours:g} h of signal through each chain, {REPEATS} times each …", file=sys.stderr, flush=True)
+    t = throughput(args.hours, args.fs, args.channels)
+    ours = t["ours (fused Numba)"][1]
+    print(f"conditioning {args.hours:g} h at {args.fs:g} Hz, {args.channels} channel(s), min / median s:")
+    for name, (work, lo, med) in t.items():
+        print(f"  {name:<38} {lo:8.3f} / {med:8.3f} s  {args.hours * 3600 / lo:10,.0f}× real time  "
+              f"{lo / ours:7.2f}× ours  ({work})")
+    if not any(work == TOOLKIT for work, _, _ in t.values()):
+        print("  (NeuroKit2 and BioSPPy, whole toolkits, are timed when installed: pip install 'emgcramp[bench]')")
+    print("streaming, cost of one block through the whole pipeline (filters + detector):")
+    for ms, (p50, p99) in streaming_block_costs(args.fs).items():
+        print(f"  {ms:3d} ms blocks: p50 {p50:6.1f} µs  p99 {p99:6.1f} µs")
+    return 0

@@ -1,0 +1,86 @@
+"""The commands behind ``emgcramp``; :mod:`emgcramp.cli` parses and dispatches.
+
+Each module imports the numerical stack (Numba) only inside the
+functions that need it, after the input has been checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+
+from emgcramp.core.errors import InputError
+
+
+def detector_config(args: argparse.Namespace):
+    """The pipeline settings from the shared detector options (``--mains``, ``--min-duration``, …)."""
+    from emgcramp.core.config import DetectorConfig, PipelineConfig
+
+    mvc = getattr(args, "mvc_uv", None)
+    if mvc is None and getattr(args, "profile", None):
+        from emgcramp.live.profile import load_profile
+
+        mvc = load_profile(args.profile).get("mvc_uv")
+    det = DetectorConfig().replace(min_duration_s=getattr(args, "min_duration", None), mvc_uv=mvc)
+    return PipelineConfig(mains=getattr(args, "mains", "auto"), detector=det)
+
+
+def print_table(episodes, start: datetime | None) -> None:
+    """Print episodes as a table (times in s, intensities in µV)."""
+    from emgcramp.io.events import episode_row
+
+    if not episodes:
+        print("no cramps found")
+        return
+    print(f"{'onset':>10} {'clock':>8} {'duration':>9} {'kind':<7} {'peak µV':>8} {'mean µV':>8} {'×rest':>6}")
+    for e in episodes:
+        clock = episode_row(e, start)["onset_clock"][11:] or "-"
+        print(f"{e.onset_s:9.1f}s {clock:>8} {e.duration_s:8.1f}s {e.kind:<7} {e.peak_intensity:8.1f} "
+              f"{e.mean_intensity:8.1f} {e.peak_x_rest:6.1f}")
+
+
+def night_spec(args: argparse.Namespace):
+    """The :class:`~emgcramp.sim.synth.NightSpec` for ``--hours``, ``--fs`` and ``--seed``."""
+    from emgcramp.sim.synth import NightSpec
+
+    if args.fs != int(args.fs):
+        raise InputError("--fs must be a whole number of Hz for EDF output")
+    return NightSpec(hours=args.hours, fs=args.fs, seed=args.seed)
+
+
+def read_options(args: argparse.Namespace):
+    """The :class:`~emgcramp.analyze.ReadOptions` of ``--fs``, ``--scale`` and ``--channel``."""
+    from emgcramp.analyze import ReadOptions
+
+    return ReadOptions(fs=getattr(args, "fs", None), scale=getattr(args, "scale", None),
+                       channel=getattr(args, "channel", None))
+
+
+class ProgressBar:
+    """A ``progress(done, total)`` callback drawing a bar on stderr (made at the first call)."""
+
+    def __init__(self, label: str, enabled: bool = True):
+        self.label, self.enabled = label, enabled
+        self._bar = None
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if self._bar is None:
+            from emgcramp.cli.progress import Progress
+
+            self._bar = Progress(self.label, total, self.enabled)
+        self._bar(done)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def analyze_recording(path: str, args: argparse.Namespace, progress: bool = True):
+    """:func:`emgcramp.analyze.analyze_file` with the settings the command line gave."""
+    from emgcramp.analyze import analyze_file
+
+    bar = ProgressBar("analyze", progress and not getattr(args, "no_progress", False))
+    try:
+        return analyze_file(path, read_options(args), detector_config(args), bar)
+    finally:
+        bar.close()

@@ -1,0 +1,223 @@
+"""Offline commands: analyze a recording, simulate a night, run the demo."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from datetime import datetime
+
+from emgcramp.analyze import CHUNK_S, analyze_file
+from emgcramp.cli.common import ProgressBar, analyze_recording, night_spec, print_table
+from emgcramp.core.errors import InputError
+
+DEMO_START = datetime(2026, 1, 1, 23, 0, 0)
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    import json
+
+    from emgcramp.io.secure import check_writable
+
+    inputs = [args.file, args.profile] if args.profile else [args.file]
+    for out in (args.events, args.lm_events, args.edf_out):
+        if out:
+            check_writable(out, inputs)
+    if args.edf_out:
+        from emgcramp.io.edf import check_name
+
+        check_name(args.edf_out)  # before the analysis, not after it
+    if args.profile:
+        from emgcramp.live.profile import load_profile
+
+        load_profile(args.profile)  # a bad profile fails before the run, not after
+    from emgcramp.cli import batch
+
+    if batch.is_batch(args.file):
+        if args.lm_events or args.edf_out:
+            raise InputError("--lm-events and --edf-out take a single recording, not a folder or pattern")
+        return batch.run(args)
+    result, start = analyze_recording(args.file, args)
+    if args.edf_out:
+        _write_annotated_copy(args, result, start)
+    if args.events:
+        from emgcramp.io.events import write_events_csv
+
+        write_events_csv(args.events, result.episodes, start)
+    if args.lm_events:
+        from emgcramp.io.events import write_activity_csv
+
+        write_activity_csv(args.lm_events, result.movements, result.warnings, start)
+    if args.json:
+        print(json.dumps(result.summary(), indent=2, default=float))
+    else:
+        print_table(result.episodes, start)
+        s = result.summary()
+        print(f"{s['n_episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h "
+              f"({s['tonic']} tonic, {s['clonic']} clonic), total {s['total_cramp_s']:.1f} s")
+        from emgcramp.pipeline import activity_line
+
+        print(activity_line(s))
+    return 0
+
+
+
+def _write_annotated_copy(args: argparse.Namespace, result, start) -> None:
+    """The analysed channels as EDF+, annotated: each cramp, leg movement (``lm``/``plm N``) and warning."""
+    from emgcramp.io import open_recording
+    from emgcramp.io.edf import write_edf
+
+    with open_recording(args.file, args.fs, getattr(args, "scale", None)) as rec:
+        chs = rec.channel_indices(args.channel)
+        if rec.fs != int(rec.fs):
+            raise InputError(f"--edf-out needs a whole-number sampling rate, not {rec.fs:g} Hz")
+        notes = [(e.onset_s, e.duration_s, f"cramp:{e.kind} peak {e.peak_intensity:.0f} uV"
+                  + (f" {'+'.join(e.muscles)}" if len(chs) > 1 else "")) for e in result.episodes]
+        notes += [(m.onset_s, m.duration_s, f"plm {m.series}" if m.series else "lm")
+                  for m in result.movements if m.is_lm]
+        notes += [(w.onset_s, w.duration_s, f"warning {w.channel}") for w in result.warnings]
+        notes.sort()
+        blocks = (b.samples for b in rec.blocks(chs, int(CHUNK_S * rec.fs)))
+        write_edf(args.edf_out, rec.fs, [rec.channel_names[c] for c in chs], blocks, notes, start)
+
+
+def write_night(path: str, spec, start: datetime | None = None):
+    """Write a synthetic night as EDF+ (truth as annotations) and its truth JSON; return the generator."""
+    from emgcramp.cli.progress import Progress
+    from emgcramp.io.edf import write_edf
+    from emgcramp.io.events import write_json
+    from emgcramp.sim.synth import NightGenerator
+
+    gen = NightGenerator(spec)  # returned: the caller reports its truth
+    notes = [(e.onset_s, e.offset_s - e.onset_s, f"truth:{e.kind}") for e in gen.events]
+    segments = Progress("generate", spec.n_samples).over(gen.segments())
+    write_edf(path, spec.fs, list(spec.muscles), segments, notes, start or DEMO_START)
+    write_json(os.path.splitext(path)[0] + ".truth.json", gen.truth_dict())
+    return gen
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from emgcramp.io.secure import check_writable
+
+    check_writable(args.out)
+    gen = write_night(args.out, night_spec(args), args.start)
+    cramps = sum(e.is_cramp for e in gen.events)
+    print(f"wrote {args.out} ({args.hours:g} h at {args.fs:g} Hz, {cramps} cramps, "
+          f"{len(gen.events) - cramps} look-alikes) and its .truth.json")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from emgcramp.eval.matching import match, median_abs
+
+    spec = night_spec(args)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.keep or os.path.join(tmp, "demo_night.edf")
+        print(f"generating a {spec.hours:g}-hour synthetic night at {spec.fs:g} Hz (seed {spec.seed}) …")
+        gen = write_night(path, spec)
+        print(f"analysing {os.path.basename(path)} …")
+        bar = ProgressBar("analyze")
+        try:
+            result, start = analyze_file(path, progress=bar)
+        finally:
+            bar.close()
+    truth = [e for e in gen.events if e.is_cramp]
+    det = result.episodes
+    sc = match([(t.onset_s, t.offset_s, t.kind) for t in truth], [(e.onset_s, e.offset_s, e.kind) for e in det])
+    _print_comparison(truth, det, sc, start)
+    lookalikes = len(gen.events) - len(truth)
+    print(f"\nsensitivity {sc.sensitivity:.2f}  precision {sc.precision:.2f}  F1 {sc.f1:.2f}  "
+          f"median onset error {median_abs(sc.onset_errors_s):.2f} s  "
+          f"({lookalikes} look-alikes in the night, {sc.fp} counted as cramps)")
+    from emgcramp.pipeline import activity_line
+
+    true_lm = sum(e.kind == "leg_movement" for e in gen.events)
+    print(f"{activity_line(result.summary())} (the night holds {true_lm} periodic leg movements)")
+    return 0
+
+
+def _print_comparison(truth, det, sc, start: datetime) -> None:
+    from datetime import timedelta
+
+    by_truth = dict(sc.pairs)
+    print(f"\n{'':2}{'truth clock':>11} {'dur s':>7} {'kind':<7} {'µV':>5} | {'found clock':>11} {'dur s':>7} "
+          f"{'kind':<7} {'peak µV':>7} {'mean µV':>7}")
+
+    def clock(t: float) -> str:
+        return (start + timedelta(seconds=t)).strftime("%H:%M:%S")
+
+    for i, t in enumerate(truth):
+        left = f"  {clock(t.onset_s):>11} {t.offset_s - t.onset_s:7.1f} {t.kind:<7} {t.amplitude_uv:5.0f}"
+        if i in by_truth:
+            e = det[by_truth[i]]
+            right = (f"{clock(e.onset_s):>11} {e.duration_s:7.1f} {e.kind:<7} {e.peak_intensity:7.1f} "
+                     f"{e.mean_intensity:7.1f}")
+        else:
+            right = f"{'missed':>11}"
+        print(f"{left} | {right}")
+    matched = set(by_truth.values())
+    for j, e in enumerate(det):
+        if j not in matched:
+            print(f"  {'(none)':>11} {'':7} {'':7} {'':5} | {clock(e.onset_s):>11} {e.duration_s:7.1f} "
+                  f"{e.kind:<7} {e.peak_intensity:7.1f} {e.mean_intensity:7.1f}  false alarm")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from emgcramp.core.blocks import check_fs
+    from emgcramp.io import open_recording
+    from emgcramp.io.secure import check_writable
+
+    check_writable(args.out, [args.file] + ([args.events] if args.events else []))
+    if args.out.rsplit(".", 1)[-1].lower() not in ("html", "htm", "png", "pdf", "svg"):
+        raise InputError(f"--out {args.out}: choose a .html, .png, .pdf or .svg file")
+    if args.events:
+        from emgcramp.io.events import read_events_csv
+
+        episodes, lookalikes, activity = read_events_csv(args.events), [], []
+        summary = {"n_episodes": len(episodes), "total_cramp_s": sum(e.duration_s for e in episodes),
+                   "longest_cramp_s": max((e.duration_s for e in episodes), default=0.0)}
+        with open_recording(args.file, args.fs, args.scale) as rec:
+            start = rec.start
+    else:
+        result, start = analyze_recording(args.file, args, progress=False)
+        episodes, summary, lookalikes = result.episodes, result.summary(), result.lookalikes
+        activity = ([(m.onset_s, m.offset_s, "plm") for m in result.movements if m.series]
+                    + [(w.onset_s, w.offset_s, "warning") for w in result.warnings])
+    from emgcramp.viz import report
+
+    with open_recording(args.file, args.fs, args.scale) as rec:
+        ch = rec.channel_indices(args.channel)[0]  # the timeline shows the first channel analysed
+        fs = check_fs(rec.fs)
+        from emgcramp.cli.progress import Progress
+
+        blocks = Progress("draw", rec.n_samples).over(rec.blocks([ch], int(CHUNK_S * fs)), lambda b: len(b.samples))
+        view = report.night_view(blocks, fs, episodes)
+    title = f"Night of {start:%Y-%m-%d}" if start else os.path.basename(args.file)
+    fig = report.figure(view, episodes, start, title, lookalikes, activity, summary)
+    report.write(args.out, fig, episodes, start, summary, title)
+    print(f"{len(episodes)} cramp(s); report written to {args.out}")
+    return 0
+
+
+def cmd_trend(args: argparse.Namespace) -> int:
+    import json
+
+    from emgcramp.viz import trend
+
+    nights = trend.load_nights(args.folder)
+    if args.out:
+        if args.out.rsplit(".", 1)[-1].lower() not in ("png", "pdf", "svg"):
+            raise InputError(f"--out {args.out}: choose a .png, .pdf or .svg file")
+        from emgcramp.io.secure import check_writable
+
+        check_writable(args.out)
+    s = trend.summarize(nights)
+    if args.json:
+        print(json.dumps(s, indent=2, default=float))
+    else:
+        for month, n in s["per_month"].items():
+            print(f"{month}: {n} cramp(s)")
+        print("\n".join(s["facts"]))
+    if args.out:
+        trend.plot(nights, args.out)
+    return 0

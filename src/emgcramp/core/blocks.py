@@ -1,0 +1,41 @@
+"""The unit of data every source produces and the pipeline consumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from emgcramp.core.errors import InputError
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of samples from a source.
+
+    Attributes:
+        t0_sample: index of the first sample since the recording started.
+        samples: ``(n, channels)`` array in µV.
+        gap_before: samples known to be missing just before this block
+            (a dropped link); 0 for a contiguous stream.
+    """
+
+    t0_sample: int
+    samples: np.ndarray
+    gap_before: int = 0
+
+
+MIN_FS_HZ = 200.0
+
+
+MAX_FS_HZ = 100_000.0
+
+
+def check_fs(fs: float | None) -> float:
+    """Validate a sampling rate (Hz) for sEMG; raise :class:`InputError`."""
+    if fs is None:
+        raise InputError("no sampling rate: this format does not carry one, give --fs HZ")
+    if not np.isfinite(fs) or not MIN_FS_HZ <= fs <= MAX_FS_HZ:
+        raise InputError(f"sampling rate {fs:g} Hz is out of range: surface EMG needs "
+                         f"{MIN_FS_HZ:g}–{MAX_FS_HZ:g} Hz (typically 500–2000 Hz)")
+    return float(fs)

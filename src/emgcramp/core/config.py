@@ -1,0 +1,130 @@
+"""Settings of the signal chain and the detector, with the source of every number.
+
+Frozen dataclasses: the library takes these, never command-line arguments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+DEFAULT_BAND_HZ = (20.0, 450.0)
+
+
+DEFAULT_ENV_RATE_HZ = 50.0
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """Detector settings. Durations in seconds, levels in µV, ratios × rest."""
+
+    on_ratio: float = 5.0
+    on_delta_uv: float = 10.0
+    off_ratio: float = 3.0
+    off_delta_uv: float = 5.0
+    # Episode edges: where the 0.1-s envelope leaves / returns to this level.
+    edge_ratio: float = 2.0
+    edge_delta_uv: float = 3.0
+    # A cramp's onset is found at most this far before its climb to ON.
+    max_rise_s: float = 0.5
+    # An episode starts only when this share of the 0.5-s window is over ON.
+    sustain_fraction: float = 0.4
+    min_rest_uv: float = 1.0
+    min_duration_s: float = 3.0
+    merge_gap_s: float = 2.0
+    max_duration_s: float = 900.0
+    warmup_s: float = 5.0
+    long_window_s: float = 0.5
+    short_window_s: float = 0.1
+    motion_ratio: float = 1.5
+    motion_min_uv: float = 20.0
+    flat_fraction: float = 0.9
+    # A loud bin with this share of repeated samples is pinned at the rail (lead-off, saturation).
+    # Live EMG at 16 bits repeats under 10 % of its samples (field excerpts, p99.9 of all bins).
+    clip_fraction: float = 0.5
+    # Inside an episode the rest level keeps learning while the envelope stays under this × rest:
+    # twice ON, above the 2–5 × rest of pre-cramp tension (home recordings) and of light-sleep tone.
+    rest_follow_ratio: float = 10.0
+    # Rest is this quantile of the idle 1-s means: low, so that the twitches and brief
+    # movements of light sleep (a few s a minute) do not lift it, not the minimum, so one
+    # quiet lull does not sink it (the usual low-percentile noise floor of EMG onset detection).
+    rest_quantile: float = 0.2
+    # What a cramp's held level must show (see judge): at least the jump over the background
+    # (min_contrast) over rest itself (hold_min_ratio × rest), reached suddenly.
+    hold_min_ratio: float = 3.0
+    min_contrast: float = 3.0
+    sudden_contrast: float = 20.0
+    max_rise_to_hold_s: float = 1.2
+    background_s: float = 30.0
+    # A held contraction: its median envelope is at least this share of its peak, or it held
+    # half its peak for min_duration_s without a break.
+    min_hold_share: float = 0.25
+    # Low-frequency (1–25 Hz) to EMG-band RMS over a strong burst: the electrodes moved.
+    motion_lf_ratio: float = 0.35
+    motion_lf_min_ratio: float = 10.0
+    # Leg-movement sized bursts and their spacing in a series (AASM/WASM).
+    lm_min_s: float = 0.5
+    lm_max_s: float = 10.0
+    lm_min_interval_s: float = 5.0
+    # Such a burst counts as a cramp only when isolated and this strong (× rest);
+    # from sustained_s on, less is asked (it outlasts most leg movements).
+    short_min_peak_ratio: float = 12.0
+    sustained_s: float = 5.0
+    sustained_min_peak_ratio: float = 6.0
+    lm_series_window_s: float = 90.0
+    # Leg-movement scoring (AASM): onset +8 µV over rest, end after 0.5 s within +2 µV; series of 4.
+    lm_on_delta_uv: float = 8.0
+    lm_off_delta_uv: float = 2.0
+    lm_end_quiet_s: float = 0.5
+    plm_min_count: int = 4
+    # A short burst this many times stronger, or longer, than the LMs of its series is a cramp among them.
+    plm_cramp_peak_ratio: float = 4.0
+    # Several muscles (emgcramp.detect.muscles): involved at involve_ratio × own rest; tibialis co-active
+    # at coactive_ratio × rest over the first 2 s; a voluntary plantar flexion lasts at most voluntary_max_s.
+    involve_ratio: float = 3.0
+    coactive_ratio: float = 2.0
+    voluntary_max_s: float = 15.0
+    # Pre-cramp watch (emgcramp.detect.precramp): tension ≥ warn_ratio × rest over most of a window.
+    warn_ratio: float = 1.5
+    warn_delta_uv: float = 2.0
+    warn_window_s: float = 10.0
+    twitch_ratio: float = 3.0
+    warn_min_twitches: int = 3
+    warn_refractory_s: float = 30.0
+    warn_link_s: float = 30.0
+    max_motion_fraction: float = 0.3
+    max_flat_fraction: float = 0.2
+    min_duty: float = 0.5
+    clonic_min_duty: float = 0.25
+    # Clonic: the 0.1-s envelope alternates between above clonic_rise and
+    # below clonic_relax times the episode's own peak.
+    clonic_rise: float = 0.5
+    clonic_relax: float = 0.2
+    clonic_min_rises: int = 3
+    clonic_min_rate_hz: float = 0.25
+    mvc_uv: float | None = None
+
+    def replace(self, **changes) -> "DetectorConfig":
+        """A copy with some fields changed (``None`` values are ignored)."""
+        vals = {f.name: getattr(self, f.name) for f in fields(self)}
+        vals.update({k: v for k, v in changes.items() if v is not None})
+        return DetectorConfig(**vals)
+
+
+# A cramp can exceed a voluntary maximum somewhat (it recruits without the will's limits), but
+# by more than half again the MVC on file was not maximal.
+MAX_PCT_MVC = 150.0
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Signal-chain settings.
+
+    ``mains``: ``"auto"`` (find hum in the first 8 s), ``50``, ``60`` or
+    ``"off"``. ``band`` in Hz; ``env_rate`` (detector rate) in Hz.
+    """
+
+    band: tuple[float, float] = DEFAULT_BAND_HZ
+    order: int = 4
+    mains: str | float = "auto"
+    env_rate: float = DEFAULT_ENV_RATE_HZ
+    detector: DetectorConfig = field(default_factory=DetectorConfig)

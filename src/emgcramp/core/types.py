@@ -1,0 +1,179 @@
+"""What the pipeline finds: episodes, leg movements, warnings, and the night's analysis.
+
+Plain dataclasses, NumPy at most: readers, writers and reports use them
+without loading the numerical stack. Times in seconds from the recording
+start, levels in µV RMS of the 0.5-s envelope unless a name says otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Episode:
+    """A detected cramp.
+
+    Attributes:
+        onset_s, offset_s, duration_s: seconds from the recording start.
+        kind: ``"tonic"`` or ``"clonic"``.
+        peak_intensity, mean_intensity: envelope (0.5-s RMS) in µV.
+        rest_uv: the rest level the episode was measured against, µV RMS.
+        channel: channel name.
+        duty: fraction of the episode with the 0.1-s envelope above OFF.
+        pct_mvc: peak as % of maximal voluntary contraction, when known.
+        flags: quality notes (``max_length``, ``open_at_end``, ``motion``,
+            ``above_mvc``: over 150 % of the profile's MVC, which was then not maximal).
+        warning_lead_s: when a pre-cramp warning announced it, how long
+            before the onset that warning began (s).
+        muscles: the channels involved (several on a multi-muscle recording).
+    """
+
+    onset_s: float
+    offset_s: float
+    duration_s: float
+    kind: str
+    peak_intensity: float
+    mean_intensity: float
+    rest_uv: float
+    channel: str = ""
+    duty: float = 1.0
+    pct_mvc: float | None = None
+    flags: list[str] = field(default_factory=list)
+    warning_lead_s: float | None = None
+    muscles: list[str] = field(default_factory=list)
+
+    @property
+    def peak_x_rest(self) -> float:
+        """Peak envelope as a multiple of the rest level."""
+        return self.peak_intensity / self.rest_uv
+
+    @property
+    def mean_x_rest(self) -> float:
+        """Mean envelope as a multiple of the rest level."""
+        return self.mean_intensity / self.rest_uv
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An active stretch the state machine closed, before judgement.
+
+    Times in seconds, levels in µV, fractions of the stretch in [0, 1].
+    """
+
+    onset_s: float
+    offset_s: float
+    peak_uv: float
+    mean_uv: float
+    rest_uv: float
+    duty: float
+    rises: int
+    motion: float
+    flat: float
+    closed_by: float
+    hold_uv: float = float("nan")
+    background_uv: float = float("nan")
+    rise_s: float = 0.0
+    lf_ratio: float = 0.0
+    held_run_s: float = 0.0
+
+    @property
+    def contrast(self) -> float:
+        """Held level over the background before the onset (× background)."""
+        return self.hold_uv / max(self.background_uv, self.rest_uv)
+
+    @property
+    def duration_s(self) -> float:
+        return self.offset_s - self.onset_s
+
+
+@dataclass(frozen=True)
+class LegMovement:
+    """A stretch of activity scored with the LM rules. Times in s, levels in µV RMS.
+
+    ``is_lm`` is false for activity longer than 10 s, which is not an LM
+    and ends a PLM series, or mostly lost to signal loss. ``series`` numbers the
+    PLM series the LM belongs to (0: none); it is set by :func:`score_series`.
+    """
+
+    onset_s: float
+    offset_s: float
+    peak_uv: float
+    rest_uv: float
+    channel: str = ""
+    is_lm: bool = True
+    series: int = 0
+
+    @property
+    def duration_s(self) -> float:
+        return self.offset_s - self.onset_s
+
+
+def lm_summary(movements: list[LegMovement], hours: float) -> dict:
+    """LM count, PLM series count, LMs in series and the PLM index (per hour of recording)."""
+    lms = [m for m in movements if m.is_lm]
+    plm = [m for m in lms if m.series]
+    return {"lm": len(lms), "plm_series": len({m.series for m in plm}), "plm": len(plm),
+            "plm_index_per_h": round(len(plm) / hours, 2) if hours > 0 else 0.0}
+
+
+@dataclass
+class CrampWarning:
+    """A pre-cramp state. Times in s; ``level_x_rest`` is its mean envelope × rest.
+
+    ``lead_s`` is how long before a cramp's onset it began, when a cramp
+    followed within ``warn_link_s`` of its end (``cramp_followed``).
+    """
+
+    onset_s: float
+    offset_s: float
+    level_x_rest: float
+    twitches: int
+    channel: str = ""
+    cramp_followed: bool = False
+    lead_s: float | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return self.offset_s - self.onset_s
+
+
+@dataclass
+class Analysis:
+    """Result of an offline run: episodes, signal facts, and quality figures."""
+
+    episodes: list[Episode]
+    fs: float
+    channels: list[str]
+    duration_s: float
+    notches_hz: list[float]
+    quality: dict[str, dict[str, float]]
+    rejected: dict[str, int]
+    lookalikes: list[tuple[float, float, str]] = field(default_factory=list)
+    movements: list[LegMovement] = field(default_factory=list)
+    warnings: list[CrampWarning] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        """Machine-readable summary: counts, total cramp time (s), leg movements, warnings, quality."""
+        kinds = [e.kind for e in self.episodes]
+        leads = [e.warning_lead_s for e in self.episodes if e.warning_lead_s is not None]
+        return {
+            "duration_s": round(self.duration_s, 3),
+            "fs_hz": self.fs,
+            "channels": self.channels,
+            "mains_notches_hz": self.notches_hz,
+            "n_episodes": len(self.episodes),
+            "tonic": kinds.count("tonic"),
+            "clonic": kinds.count("clonic"),
+            "total_cramp_s": round(sum(e.duration_s for e in self.episodes), 3),
+            "longest_cramp_s": round(max((e.duration_s for e in self.episodes), default=0.0), 3),
+            "rejected_lookalikes": self.rejected,
+            "leg_movements": lm_summary(self.movements, self.duration_s / 3600.0),
+            "warnings": {"count": len(self.warnings),
+                         "followed_by_cramp": sum(w.cramp_followed for w in self.warnings),
+                         "cramps_announced": len(leads),
+                         "median_lead_s": round(float(np.median(leads)), 1) if leads else None},
+            "quality": {ch: {k: round(v, 4) for k, v in q.items()} for ch, q in self.quality.items()},
+        }

@@ -1,0 +1,338 @@
+"""Cramp detection: a streaming state machine over the binned EMG envelope.
+
+Input is one channel of :class:`emgcramp.dsp.filters.Bins` at the detector rate
+(``env_rate``, 50 Hz by default). Per bin the Numba kernel
+
+1. smooths the envelope: RMS over 0.5 s (``env``, decisions and intensity)
+   and over 0.1 s (``env_s``, to see the relaxations of clonic cramps);
+2. measures motion: the raw bin means, high-passed at 1 Hz, as RMS over
+   0.5 s; low-frequency power well above the EMG band marks a motion
+   artefact or electrode pop;
+3. marks the bin flat when nearly all its samples repeat (lead-off, rail
+   saturation) or it carries no power;
+4. tracks the person's rest level: each second of idle, non-flat envelope
+   gives one mean; the rest level is the 20th percentile of the last two
+   minutes of those. It is frozen inside an episode, so a ten-minute cramp
+   does not become the new rest;
+5. runs the hysteresis: an episode starts when ``env`` reaches the ON
+   threshold with 40 % of its window over ON (so lone twitches, single
+   motor-unit discharges, cannot start one) and ends once ``env`` has stayed under the OFF threshold for
+   ``merge_gap_s`` (so the relaxations of a clonic cramp do not split it).
+   An episode longer than ``max_duration_s`` is closed there and the rest
+   level restarts from the current level (a lasting level shift, not a
+   cramp, would otherwise never end).
+
+Thresholds are relative to rest, with an absolute floor so that a very
+quiet amplifier does not turn noise into episodes:
+``ON = max(on_ratio·rest, rest + on_delta_uv)``, likewise OFF.
+
+Per bin the kernel also leaves a trace (envelopes, rest, flags;
+:mod:`emgcramp.core.trace`) that two more Numba passes read on the same block:
+leg-movement scoring by the AASM rules (:mod:`emgcramp.detect.movements`) and the
+pre-cramp watch (:mod:`emgcramp.detect.precramp`).
+
+Each closed episode candidate is then judged in Python by :func:`judge`,
+rule by rule, into a cramp (tonic or clonic) or a rejection with a reason.
+Amplitude alone misleads (a cramp may engage only part of the muscle, a
+leg movement can be louder), so the rules weigh what lasts: a short burst
+needs to be strong and isolated, a long one needs to be mostly active and
+free of motion and signal loss.
+
+Times: episode edges are where the 0.1-s envelope crosses the EDGE level,
+``max(2·rest, rest + 3 µV)``, below OFF so that a weak cramp's ramps count. The window is
+causal, so a rising edge crosses the low OFF threshold almost at once while
+a falling edge crosses it one window late; offsets are moved back by that
+window.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from emgcramp.core.config import MAX_PCT_MVC, DetectorConfig
+from emgcramp.core.history import LevelHistory
+from emgcramp.core.trace import (
+    N_TRACE,
+    T_ENV,
+    T_REST,
+)
+from emgcramp.core.types import Candidate, Episode
+from emgcramp.detect.judge import judge
+from emgcramp.detect.movements import MovementScorer
+from emgcramp.detect.precramp import PreCrampWatch
+from emgcramp.detect.segment import (
+    _IN_EP,
+    _LAST_ACTIVE_S,
+    _LAST_BELOW_ON_S,
+    _LAST_QUIET_S,
+    _N_COLS,
+    _N_PARAMS,
+    _N_STATE,
+    _P_CLIP,
+    _P_EDGE_D,
+    _P_EDGE_R,
+    _P_FLAT,
+    _P_FOLLOW,
+    _P_HP_A2,
+    _P_HP_B0,
+    _P_MAX,
+    _P_MERGE,
+    _P_MIN_REST,
+    _P_MOT_MIN,
+    _P_MOT_R,
+    _P_OFF_D,
+    _P_OFF_R,
+    _P_ON_D,
+    _P_ON_R,
+    _P_RATE_BINS,
+    _P_RELAX,
+    _P_REST_Q,
+    _P_RISE,
+    _P_SUSTAIN,
+    _P_WALK,
+    _P_WARM,
+    _P_WL,
+    _P_WS,
+    _REST,
+    _REST_CNT,
+    _REST_SUM,
+    _SUM_L,
+    _TOT_BINS,
+    _TOT_FLAT,
+    _TOT_MOTION,
+    C_END,
+    C_FLAT,
+    C_LF2,
+    C_MOTION,
+    C_MS,
+    C_N,
+    C_PEAK,
+    C_REASON,
+    C_REST,
+    C_RISES,
+    C_SHORT_ACT,
+    C_START,
+    C_SUM,
+    HIST_LEN,
+    REASON_END,
+    REASON_MAX_LENGTH,
+    _segment,
+    _write_row,
+)
+from emgcramp.dsp.design import butter_sos
+
+
+def _longest_run(mask: np.ndarray) -> int:
+    """Length of the longest run of True in ``mask``."""
+    if not mask.any():
+        return 0
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    return int((edges[1::2] - edges[::2]).max())
+
+
+def _highpass_coeffs(rate: float) -> np.ndarray:
+    sos = butter_sos(2, 1.0, rate, "highpass")[0]
+    return np.r_[sos[:3], sos[4:]]
+
+
+class RestMultiples:
+    """The 0.5-s envelope as a multiple of the rest level, read from a detector's trace history.
+
+    ``window`` gives NaN where the rest level was not known yet.
+    """
+
+    def __init__(self, history: LevelHistory):
+        self._history = history
+        self.rate = history.rate
+
+    def window(self, t0_s: float, t1_s: float) -> np.ndarray:
+        rows = self._history.window(t0_s, t1_s)
+        rest = rows[:, T_REST]
+        return np.where(rest > 0, rows[:, T_ENV] / np.where(rest > 0, rest, 1.0), np.nan)
+
+
+class Detector:
+    """Streaming cramp detector for one channel.
+
+    Feed it :class:`~emgcramp.dsp.filters.Bins` columns at ``rate`` Hz with
+    :meth:`process`; it returns the episodes that closed in that stretch.
+    ``origin_s`` is the time (s) of the first bin; times in episodes are
+    relative to the recording start.
+    """
+
+    def __init__(self, rate: float, config: DetectorConfig | None = None, channel: str = "",
+                 origin_s: float = 0.0):
+        self.rate = float(rate)
+        self.cfg = config or DetectorConfig()
+        self.channel = channel
+        self.origin_s = origin_s
+        self.rejected: dict[str, int] = {}
+        self.lookalikes: list[tuple[float, float, str]] = []  # (onset s, offset s, reason) of rejected bursts
+        self.moves = MovementScorer(self.rate, self.cfg, channel, origin_s)
+        self.watch = PreCrampWatch(self.rate, self.cfg, channel, origin_s)
+        # The trace, long enough to hold an episode and the background before it.
+        self.history = LevelHistory(self.rate, self.cfg.max_duration_s + 2 * self.cfg.background_s, origin_s,
+                                    N_TRACE)
+        self.levels = RestMultiples(self.history)
+        self._params = self._make_params()
+        wl, ws = int(self._params[_P_WL]), int(self._params[_P_WS])
+        self._S = np.zeros(_N_STATE)
+        self._S[_LAST_QUIET_S] = self._S[_LAST_BELOW_ON_S] = -1.0
+        self._ring_l, self._ring_s, self._ring_lf = np.zeros(wl), np.zeros(ws), np.zeros(wl)
+        self._hist = np.zeros(HIST_LEN)
+        self._hist_sorted = np.zeros(HIST_LEN)
+
+    def _make_params(self) -> np.ndarray:
+        c, r = self.cfg, self.rate
+        p = np.zeros(_N_PARAMS)
+        p[_P_WL] = max(1, round(c.long_window_s * r))
+        p[_P_WS] = max(1, round(c.short_window_s * r))
+        p[_P_ON_R], p[_P_ON_D] = c.on_ratio, c.on_delta_uv
+        p[_P_OFF_R], p[_P_OFF_D] = c.off_ratio, c.off_delta_uv
+        p[_P_MIN_REST] = c.min_rest_uv
+        p[_P_MERGE] = max(1, round(c.merge_gap_s * r))
+        p[_P_MAX] = round(c.max_duration_s * r)
+        p[_P_WARM] = c.warmup_s
+        p[_P_RATE_BINS] = max(1, round(r))
+        p[_P_MOT_R], p[_P_MOT_MIN] = c.motion_ratio, c.motion_min_uv
+        p[_P_HP_B0:_P_HP_A2 + 1] = _highpass_coeffs(r)
+        p[_P_FLAT] = c.flat_fraction
+        p[_P_RISE], p[_P_RELAX] = c.clonic_rise, c.clonic_relax
+        p[_P_EDGE_R], p[_P_EDGE_D] = c.edge_ratio, c.edge_delta_uv
+        p[_P_WALK] = round(c.max_rise_s * r)
+        p[_P_SUSTAIN] = c.sustain_fraction
+        p[_P_CLIP] = c.clip_fraction
+        p[_P_FOLLOW] = c.rest_follow_ratio
+        p[_P_REST_Q] = c.rest_quantile
+        return p
+
+    @property
+    def rest_uv(self) -> float:
+        """Current rest level, µV RMS (0 before the first second)."""
+        return float(self._S[_REST])
+
+    def carry_over(self, prev: "Detector") -> None:
+        """Keep what ``prev`` logged (after a gap restarts detection)."""
+        self.rejected, self.lookalikes = prev.rejected, prev.lookalikes
+        self.moves.movements, self.watch.warnings = prev.moves.movements, prev.watch.warnings
+
+    def process(self, ms: np.ndarray, mean: np.ndarray, stuck: np.ndarray, flush: bool = False) -> list[Episode]:
+        """Advance over 1-D bin arrays (µV², µV, fraction); return closed episodes.
+
+        Leg movements and warnings found on the way are in ``moves.movements``
+        and ``watch.warnings``; both passes run before the episodes are
+        judged, since judging reads the leg movements that came before.
+        """
+        out = np.empty((len(ms) // max(1, int(self._params[_P_MERGE])) + 2, _N_COLS))
+        trace = np.empty((len(ms), N_TRACE))
+        n = _segment(np.ascontiguousarray(ms, dtype=float), np.ascontiguousarray(mean, dtype=float),
+                     np.ascontiguousarray(stuck, dtype=float), self._params, self._S,
+                     self._ring_l, self._ring_s, self._ring_lf, self._hist, self._hist_sorted, out, trace, flush)
+        self.moves.process(trace)
+        self.watch.process(trace)
+        self.history.push(trace)
+        return [e for e in (self._episode(row) for row in out[:n]) if e is not None]
+
+    @property
+    def level_uv(self) -> float:
+        """Current envelope (0.5-s RMS), µV."""
+        return float(np.sqrt(max(self._S[_SUM_L], 0.0) / len(self._ring_l)))
+
+    def open_candidate(self) -> Candidate | None:
+        """The episode under way, measured up to now, or ``None`` when idle."""
+        if self._S[_IN_EP] != 1.0:
+            return None
+        row = np.empty((1, _N_COLS))
+        _write_row(self._S, row, 0, self._S[_LAST_ACTIVE_S] + 1.0 - self._params[_P_WS], REASON_END)
+        return self._candidate(row[0])
+
+    def would_be_cramp(self, c: Candidate) -> str:
+        """The kind :func:`judge` would give ``c`` now (``""``: not a cramp)."""
+        return judge(c, self.cfg, self._prior_movements(c))[0]
+
+    def finish(self) -> list[Episode]:
+        """Close an episode still open at the end of the signal."""
+        e = np.empty(0)
+        return self.process(e, e, e, flush=True)
+
+    def quality(self) -> dict[str, float]:
+        """Fractions of time flat and with motion, and the mean rest level (µV)."""
+        S = self._S
+        total = max(S[_TOT_BINS], 1.0)
+        return {"seconds": S[_TOT_BINS] / self.rate,
+                "flat_fraction": S[_TOT_FLAT] / total,
+                "motion_fraction": S[_TOT_MOTION] / total,
+                "rest_uv": S[_REST_SUM] / S[_REST_CNT] if S[_REST_CNT] else float("nan")}
+
+    def _candidate(self, row: np.ndarray) -> Candidate:
+        n = max(row[C_N], 1.0)
+        span = max(row[C_END] - row[C_START], 1.0)
+        onset_s, offset_s = self.origin_s + row[C_START] / self.rate, self.origin_s + row[C_END] / self.rate
+        hold, background, rise, run = self._shape(onset_s, offset_s)
+        return Candidate(
+            onset_s=onset_s, offset_s=offset_s,
+            peak_uv=float(row[C_PEAK]), mean_uv=float(row[C_SUM] / n),
+            rest_uv=float(max(row[C_REST], self.cfg.min_rest_uv)),
+            duty=float(min(row[C_SHORT_ACT] / span, 1.0)), rises=int(row[C_RISES]),
+            motion=float(row[C_MOTION] / n), flat=float(min(row[C_FLAT] / n, 1.0)), closed_by=float(row[C_REASON]),
+            hold_uv=hold, background_uv=background, rise_s=rise, held_run_s=run,
+            lf_ratio=float(np.sqrt(row[C_LF2] / row[C_MS])) if row[C_MS] > 0 else 0.0)
+
+    def _shape(self, onset_s: float, offset_s: float) -> tuple[float, float, float, float]:
+        """Held level and background (µV), rise time and held run (s), from the envelope history.
+
+        Held: the median 0.5-s envelope over the episode. Background: its
+        median over ``background_s`` before the onset (the last second
+        left out: it holds the climb). Rise: from the last time the
+        envelope sat 20 % of the way from the background to the held level
+        to the first time it was 80 % of the way, searched from 20 s before
+        the onset. Held run: the longest stretch at half the episode's
+        largest 0.5-s envelope or more (s).
+        """
+        body = self.history.window(onset_s, offset_s)[:, T_ENV]
+        if not len(body):
+            return float("nan"), float("nan"), 0.0, 0.0
+        hold = float(np.median(body))
+        run = _longest_run(body >= 0.5 * body.max()) / self.rate
+        before = self.history.window(onset_s - self.cfg.background_s, onset_s - 1.0)[:, T_ENV]
+        background = float(np.median(before)) if len(before) else 0.0
+        lead = self.history.window(onset_s - 20.0, offset_s)[:, T_ENV]
+        base = max(background, self.cfg.min_rest_uv)
+        up = np.flatnonzero(lead >= base + 0.8 * (hold - base))
+        if not len(up):
+            return hold, background, 0.0, run
+        low = np.flatnonzero(lead[: up[0]] <= base + 0.2 * (hold - base))
+        start = low[-1] if len(low) else 0
+        return hold, background, float((up[0] - start) / self.rate), run
+
+    def _prior_movements(self, c: Candidate) -> list[tuple[float, float, float]]:
+        """(onset s, peak µV, duration s) of the leg movements before ``c`` that may chain it into a PLM series.
+
+        None when a pre-cramp warning led into it: rising tension crosses the
+        LM level again and again, but periodic movements rise from rest.
+        """
+        return [] if self.watch.announced(c.onset_s) else self.moves.prior(c.onset_s)
+
+    def _episode(self, row: np.ndarray) -> Episode | None:
+        c = self._candidate(row)
+        kind, reason = judge(c, self.cfg, self._prior_movements(c))
+        if not kind:
+            self.rejected[reason] = self.rejected.get(reason, 0) + 1
+            self.lookalikes.append((round(c.onset_s, 3), round(c.offset_s, 3), reason))
+            return None
+        flags = []
+        if c.closed_by == REASON_MAX_LENGTH:
+            flags.append("max_length")
+        if c.closed_by == REASON_END:
+            flags.append("open_at_end")
+        if c.motion > 0.05:
+            flags.append("motion")
+        mvc = self.cfg.mvc_uv
+        if mvc and c.peak_uv > MAX_PCT_MVC / 100.0 * mvc:
+            flags.append("above_mvc")  # the calibration's MVC was not maximal: %MVC is not to be trusted
+        return Episode(onset_s=round(c.onset_s, 3), offset_s=round(c.offset_s, 3),
+                       duration_s=round(c.duration_s, 3), kind=kind,
+                       peak_intensity=c.peak_uv, mean_intensity=c.mean_uv, rest_uv=c.rest_uv,
+                       channel=self.channel, duty=c.duty,
+                       pct_mvc=100.0 * c.peak_uv / mvc if mvc else None, flags=flags,
+                       warning_lead_s=self.watch.link(round(c.onset_s, 3)), muscles=[self.channel])

@@ -1,0 +1,193 @@
+"""Several muscles of one leg: which were involved in a cramp, and what the others say.
+
+Calf sensors often carry 2–3 channels: the medial and lateral heads of the
+gastrocnemius (GM, GL), the soleus, and sometimes the tibialis anterior
+(TA), the antagonist on the shin. A channel is taken for the tibialis when
+its name says so (``TA``, ``tib…``); every other channel is a calf muscle.
+
+Each channel has its own detector, rest level and envelope. When a calf
+channel closes an episode, :class:`MuscleJudge` looks at every channel's
+envelope over the same time, each against its own rest level, and applies
+these rules (the physiology is in the docstring of :func:`verdict`):
+
+1. Calf episodes on several channels that overlap are one cramp record;
+   ``muscles`` lists the calf channels whose mean envelope over it reached
+   ``involve_ratio`` (3) × their rest level. A cramp may be confined to one
+   head while the other stays quiet.
+2. If the tibialis was active (≥ 3 × its rest) from the onset, through
+   at least half of the episode, and at least as far above its rest as the
+   calf channel was, it is a ``stretch`` (pulling the foot up), not a cramp.
+3. If the tibialis was co-active at the onset (≥ 2 × its rest over the
+   first 2 s), all calf channels were involved and it lasted at most
+   ``voluntary_max_s`` (15 s), it is ``voluntary`` (a plantar flexion).
+4. Otherwise a cramp. Tibialis activity (2 s or more) that began after the
+   onset is the usual relief manoeuvre (stretching the calf): flagged
+   ``stretched``. Involvement (rule 1) is then judged on the time before
+   it, since the stretch stirs every calf head.
+
+Without a tibialis channel, rules 2–4 cannot be told and only rule 1 runs.
+Likewise a pre-cramp warning on a calf channel while the tibialis works is
+the calf stirred by a stretch, and is dropped.
+Episodes of the tibialis itself are not calf cramps; they are logged as
+look-alikes (``tibialis``) and its leg movements are the ones scored
+(the AASM rules were written for that muscle).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from emgcramp.core.channels import is_tibialis
+from emgcramp.core.history import LevelHistory
+
+if TYPE_CHECKING:
+    from emgcramp.core.config import DetectorConfig
+    from emgcramp.core.types import Episode
+    from emgcramp.detect.detector import Detector
+
+ONSET_WINDOW_S = 2.0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the other channels say of a calf episode: ``reason`` (``""``: a cramp), muscles, flags."""
+
+    reason: str
+    muscles: tuple[str, ...]
+    flags: tuple[str, ...] = ()
+
+
+def _mean(x: np.ndarray) -> float:
+    x = x[np.isfinite(x)]
+    return float(x.mean()) if len(x) else 0.0
+
+
+def _frac(x: np.ndarray, level: float) -> float:
+    x = x[np.isfinite(x)]
+    return float((x >= level).mean()) if len(x) else 0.0
+
+
+def verdict(onset_s: float, offset_s: float, heads: dict[str, LevelHistory], tibialis: LevelHistory | None,
+            cfg: DetectorConfig, primary: str) -> Verdict:
+    """Judge a calf episode from ``onset_s`` to ``offset_s`` by all channels (see the module rules).
+
+    Physiology: a cramp is an involuntary discharge of one muscle; its
+    antagonist stays silent (reciprocal inhibition) until the person
+    stretches, and it may seize one head of the gastrocnemius alone. A
+    voluntary plantar flexion recruits both heads together, with some
+    co-contraction of the tibialis to steady the ankle. Pulling the foot up
+    to stretch the calf is tibialis work from the start.
+    """
+    end = offset_s
+    if tibialis is not None:
+        # Once the person stretches, the stretch stirs every calf head: judge involvement before it.
+        ta_after = tibialis.window(onset_s + ONSET_WINDOW_S, offset_s)
+        up = np.flatnonzero(np.nan_to_num(ta_after) >= cfg.involve_ratio)
+        if len(up):
+            end = max(onset_s + ONSET_WINDOW_S + up[0] / tibialis.rate, onset_s + 1.0)
+    involved = tuple(n for n, h in heads.items()
+                     if n == primary or _mean(h.window(onset_s, end)) >= cfg.involve_ratio)
+    if tibialis is None:
+        return Verdict("", involved)
+    ta = tibialis.window(onset_s, offset_s)
+    coactive = _mean(tibialis.window(onset_s, onset_s + ONSET_WINDOW_S)) >= cfg.coactive_ratio
+    ta_active = _frac(ta, cfg.involve_ratio)
+    if coactive and ta_active >= 0.5 and _mean(ta) >= _mean(heads[primary].window(onset_s, offset_s)):
+        return Verdict("stretch", involved)
+    if coactive and len(involved) == len(heads) and offset_s - onset_s <= cfg.voluntary_max_s:
+        return Verdict("voluntary", involved)
+    stretched = ta_active * len(ta) >= ONSET_WINDOW_S * tibialis.rate
+    return Verdict("", involved, ("stretched",) if stretched else ())
+
+
+class MuscleJudge:
+    """Cross-channel step of :class:`~emgcramp.pipeline.Pipeline` for recordings of several muscles.
+
+    :meth:`settle` takes the episodes the channel detectors closed and
+    returns cramp records once no other calf channel has an episode under
+    way that could join them.
+    """
+
+    def __init__(self, names: list[str], cfg: DetectorConfig):
+        self.names, self.cfg = list(names), cfg
+        self.tibialis = [i for i, n in enumerate(names) if is_tibialis(n)]
+        self.heads = [i for i in range(len(names)) if i not in self.tibialis]
+        self.rejected: dict[str, int] = {}
+        self.lookalikes: list[tuple[float, float, str]] = []
+        self._pending: list[Episode] = []
+
+    def settle(self, new: list[Episode], detectors: list[Detector], final: bool = False) -> list[Episode]:
+        """Add closed episodes; return the cramp records now complete, judged and merged."""
+        for e in new:
+            if e.channel in self._names_of(self.tibialis):
+                self._reject(e.onset_s, e.offset_s, "tibialis")
+            else:
+                self._pending.append(e)
+        self._pending.sort(key=lambda e: e.onset_s)
+        busy = [c.onset_s for i in self.heads if (c := detectors[i].open_candidate()) is not None]
+        out, keep = [], []
+        for group in _overlapping(self._pending):
+            if final or not busy or max(e.offset_s for e in group) < min(busy):
+                out += self._judge(group, detectors)
+            else:
+                keep += group
+        self._pending = keep
+        return out
+
+    def live_kind(self, kind: str, channel: str, onset_s: float, now_s: float, detectors: list[Detector]) -> str:
+        """The kind an episode under way on ``channel`` would be given now, all channels considered."""
+        if not kind or channel in self._names_of(self.tibialis):
+            return ""
+        # Judged as if it ended now: a possible voluntary flexion stays one until it outlasts voluntary_max_s.
+        return "" if self._verdict(onset_s, now_s, channel, detectors).reason else kind
+
+    def during_stretch(self, onset_s: float, offset_s: float, detectors: list[Detector]) -> bool:
+        """True when the tibialis was active (≥ ``involve_ratio`` × rest) over at least 30 % of a span.
+
+        Calf tension while the foot is pulled up is the stretch, not a warning.
+        """
+        if not self.tibialis:
+            return False
+        ta = detectors[self.tibialis[0]].levels.window(onset_s, offset_s)
+        return _frac(ta, self.cfg.involve_ratio) >= 0.3
+
+    def _names_of(self, idx: list[int]) -> list[str]:
+        return [self.names[i] for i in idx]
+
+    def _verdict(self, onset_s: float, offset_s: float, primary: str, detectors: list[Detector]) -> Verdict:
+        heads = {self.names[i]: detectors[i].levels for i in self.heads}
+        ta = detectors[self.tibialis[0]].levels if self.tibialis else None
+        return verdict(onset_s, offset_s, heads, ta, self.cfg, primary)
+
+    def _judge(self, group: list[Episode], detectors: list[Detector]) -> list[Episode]:
+        main = max(group, key=lambda e: e.peak_intensity)
+        onset, offset = min(e.onset_s for e in group), max(e.offset_s for e in group)
+        v = self._verdict(onset, offset, main.channel, detectors)
+        if v.reason:
+            self._reject(onset, offset, v.reason)
+            return []
+        flags = list(dict.fromkeys([f for e in group for f in e.flags] + list(v.flags)))
+        leads = [e.warning_lead_s for e in group if e.warning_lead_s is not None]
+        return [replace(main, onset_s=onset, offset_s=offset, duration_s=round(offset - onset, 3), flags=flags,
+                        muscles=list(v.muscles), warning_lead_s=max(leads) if leads else None)]
+
+    def _reject(self, onset_s: float, offset_s: float, reason: str) -> None:
+        self.rejected[reason] = self.rejected.get(reason, 0) + 1
+        self.lookalikes.append((onset_s, offset_s, reason))
+
+
+def _overlapping(episodes: list[Episode]) -> list[list[Episode]]:
+    """Group episodes (sorted by onset) whose spans overlap, transitively."""
+    groups: list[list[Episode]] = []
+    end = -np.inf
+    for e in episodes:
+        if groups and e.onset_s < end:
+            groups[-1].append(e)
+            end = max(end, e.offset_s)
+        else:
+            groups.append([e])
+            end = e.offset_s
+    return groups

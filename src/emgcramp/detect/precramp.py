@@ -1,0 +1,170 @@
+"""The pre-cramp watch: raised calf tension and twitching before a cramp.
+
+Home recordings show calf EMG at about 2–5 × the resting level for roughly
+40 s before people wake with a cramp (a pilot study), and twitching
+(fasciculation-like lone discharges) sometimes comes first. This pass looks
+for that state on the detector's trace, live:
+
+- a 20-ms bin is *tense* when its RMS is at least
+  ``max(warn_ratio·rest, rest + warn_delta_uv)`` (1.5 × rest by default: the
+  tension creeps up, so 2 × is reached only near its end) and it is free
+  of motion, signal loss and cramp. Bins, not the 0.5-s envelope: ECG bleed
+  lifts the envelope of every second its QRS falls in, but only a few bins,
+  and a heart rate that drifts over minutes would otherwise read as tension;
+- a *twitch* is a 20-ms bin at least ``twitch_ratio`` × the 0.5-s envelope
+  around it (3 ×, which is about 3.7 × the bins beside it) while that
+  envelope stays under the cramp ON level: one discharge, not a burst;
+- a warning opens when, over the last ``warn_window_s`` (10 s), at least
+  80 % of bins are tense, or at least half are tense and there were
+  ``warn_min_twitches`` twitches. Twitches alone do not open one: ECG bleed
+  makes spikes of that size about once a second all night.
+- It closes when tension has stayed under half of the window for half a
+  window (5 s; its end is where that began), or when a cramp episode
+  starts; that cramp's lead time is its onset minus the warning's
+  onset. A warning's onset is the end of the first window that qualified
+  less its tense time: the start of the tension when it was continuous.
+- For ``warn_refractory_s`` after an episode none opens: the calf is still
+  settling.
+
+A warning is not a cramp and never counts as one; ``monitor`` can alert on
+it (``--alert-on warning``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numba import njit
+
+from emgcramp.core.trace import (
+    F_EPISODE,
+    F_FLAT,
+    F_MOTION,
+    N_TRACE,
+    T_BIN,
+    T_ENV,
+    T_FLAGS,
+    T_REST,
+)
+from emgcramp.core.types import CrampWarning
+
+if TYPE_CHECKING:
+    from emgcramp.core.config import DetectorConfig
+
+(_G, _POS, _TENSE, _TWITCH, _OPEN, _START, _SUM_X, _N_X, _N_TW, _LAST_EP, _LAST_END, _CALM, _N_STATE) = range(13)
+(_P_RATIO, _P_DELTA, _P_TW_RATIO, _P_ON_R, _P_ON_D, _P_MIN_TW, _P_REFRACT, _P_CALM, _N_PARAMS) = range(9)
+(R_START, R_END, R_LEVEL, R_TWITCHES, _N_ROW) = range(5)
+
+
+@njit(cache=True, nogil=True)
+def _watch(trace, P, S, tense_ring, twitch_ring, out):
+    """Advance the watch over trace rows; write closed warnings to ``out``."""
+    w = tense_ring.shape[0]
+    n_out = 0
+    for j in range(trace.shape[0]):
+        g = S[_G]
+        rest = trace[j, T_REST]
+        flags = int(trace[j, T_FLAGS])
+        env = trace[j, T_ENV]
+        in_ep = (flags & F_EPISODE) != 0
+        if in_ep:
+            S[_LAST_EP] = g
+        usable = rest > 0.0 and (flags & (F_FLAT | F_MOTION)) == 0 and not in_ep
+        tense = usable and trace[j, T_BIN] >= max(P[_P_RATIO] * rest, rest + P[_P_DELTA])
+        on = max(P[_P_ON_R] * rest, rest + P[_P_ON_D])
+        twitch = usable and env < on and trace[j, T_BIN] >= P[_P_TW_RATIO] * env
+        pos = int(S[_POS])
+        S[_TENSE] += (1.0 if tense else 0.0) - tense_ring[pos]
+        S[_TWITCH] += (1.0 if twitch else 0.0) - twitch_ring[pos]
+        tense_ring[pos] = 1.0 if tense else 0.0
+        twitch_ring[pos] = 1.0 if twitch else 0.0
+        S[_POS] = (pos + 1) % w
+        settled = g - S[_LAST_EP] > P[_P_REFRACT]
+        if S[_OPEN] == 0.0:
+            qualifies = S[_TENSE] >= 0.8 * w or (S[_TENSE] >= 0.5 * w and S[_TWITCH] >= P[_P_MIN_TW])
+            if qualifies and settled and g + 1.0 >= w:
+                S[_OPEN], S[_START] = 1.0, max(g + 1.0 - S[_TENSE], S[_LAST_EP] + 1.0, S[_LAST_END])
+                S[_SUM_X], S[_N_X], S[_N_TW], S[_CALM] = 0.0, 0.0, S[_TWITCH], 0.0
+        elif S[_OPEN] == 1.0:
+            if usable:
+                S[_SUM_X] += env / rest
+                S[_N_X] += 1.0
+            if twitch:
+                S[_N_TW] += 1.0
+            S[_CALM] = S[_CALM] + 1.0 if S[_TENSE] < 0.5 * w else 0.0
+            if in_ep or S[_CALM] >= P[_P_CALM]:
+                end = g if in_ep else g + 1.0 - S[_CALM]
+                out[n_out, R_START], out[n_out, R_END] = S[_START], end
+                S[_LAST_END] = end
+                out[n_out, R_LEVEL] = S[_SUM_X] / max(S[_N_X], 1.0)
+                out[n_out, R_TWITCHES] = S[_N_TW]
+                n_out += 1
+                S[_OPEN] = 0.0
+        S[_G] = g + 1.0
+    return n_out
+
+
+class PreCrampWatch:
+    """Streaming pre-cramp watch over the detector's trace for one channel.
+
+    ``rate`` is the trace rate (Hz); ``origin_s`` the time of its first row.
+    Closed warnings accumulate in :attr:`warnings`.
+    """
+
+    def __init__(self, rate: float, config: DetectorConfig, channel: str = "", origin_s: float = 0.0):
+        c = config
+        self.rate, self.channel, self.origin_s, self.cfg = float(rate), channel, origin_s, c
+        self._P = np.zeros(_N_PARAMS)
+        self._P[[_P_RATIO, _P_DELTA, _P_TW_RATIO, _P_ON_R, _P_ON_D, _P_MIN_TW]] = (
+            c.warn_ratio, c.warn_delta_uv, c.twitch_ratio, c.on_ratio, c.on_delta_uv, c.warn_min_twitches)
+        self._P[_P_REFRACT] = round(c.warn_refractory_s * rate)
+        self._P[_P_CALM] = max(1, round(0.5 * c.warn_window_s * rate))
+        self._S = np.zeros(_N_STATE)
+        self._S[_LAST_EP] = -1e12
+        n = max(1, round(c.warn_window_s * rate))
+        self._tense, self._twitch = np.zeros(n), np.zeros(n)
+        self.warnings: list[CrampWarning] = []
+
+    def process(self, trace: np.ndarray) -> list[CrampWarning]:
+        """Advance over trace rows; return the warnings that closed."""
+        out = np.empty((len(trace) // 2 + 2, _N_ROW))
+        n = _watch(np.ascontiguousarray(trace).reshape(-1, N_TRACE), self._P, self._S, self._tense, self._twitch, out)
+        t0, rate = self.origin_s, self.rate
+        new = [CrampWarning(round(t0 + r[R_START] / rate, 3), round(t0 + r[R_END] / rate, 3),
+                            round(float(r[R_LEVEL]), 2), int(r[R_TWITCHES]), self.channel) for r in out[:n]]
+        self.warnings += new
+        return new
+
+    def open_since(self) -> float | None:
+        """Onset (s) of the warning under way, or ``None``."""
+        return self.origin_s + self._S[_START] / self.rate if self._S[_OPEN] == 1.0 else None
+
+    def announced(self, onset_s: float) -> bool:
+        """True when a warning was under way up to (within ``warn_link_s`` of) ``onset_s``."""
+        for w in reversed(self.warnings):
+            if w.onset_s < onset_s and onset_s - w.offset_s <= self.cfg.warn_link_s:
+                return True
+            if onset_s - w.offset_s > self.cfg.warn_link_s:
+                return False
+        return False
+
+    def link(self, onset_s: float) -> float | None:
+        """A cramp began at ``onset_s``: mark the warnings that led to it; return the lead time (s).
+
+        Warnings that follow each other within ``warn_link_s`` are one run
+        (tension that dipped and came back); the lead counts from the first.
+        """
+        run: list[CrampWarning] = []
+        t = onset_s
+        for w in reversed(self.warnings):
+            if w.cramp_followed or w.onset_s >= onset_s or t - w.offset_s > self.cfg.warn_link_s:
+                break
+            run.append(w)
+            t = w.onset_s
+        if not run:
+            return None
+        lead = round(onset_s - run[-1].onset_s, 3)
+        for w in run:
+            w.cramp_followed, w.lead_s = True, lead
+        return lead

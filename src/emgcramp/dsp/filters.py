@@ -1,0 +1,223 @@
+"""Signal conditioning: filter design in NumPy, per-sample work in Numba.
+
+The chain for each channel is
+
+    mains notches -> Butterworth band-pass -> square -> mean over a bin
+
+so one pass over a block of raw µV samples yields, per bin of ``bin_len``
+samples (the detector rate, 50 Hz by default):
+
+* ``ms``:    mean square of the band-passed signal, µV² (its square root is
+             the bin's RMS envelope, µV);
+* ``mean``:  mean of the raw signal, µV (carries the < 25 Hz content that
+             motion artefacts and electrode pops live in);
+* ``stuck``: fraction of samples equal to their predecessor (a flat line:
+             lead-off, rail saturation, a dead ADC).
+
+Filters are designed once as second-order sections (:mod:`emgcramp.dsp.design`,
+held to ``scipy.signal``'s designs by the tests) and
+run by a Numba kernel in transposed direct form II, the same recursion as
+``scipy.signal.sosfilt``; :func:`sosfilt` is the plain reference the fused
+kernel is tested against. State (section delays, the partial bin) is carried
+between blocks, so any split of a signal into blocks gives identical output.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from emgcramp.core.config import DEFAULT_BAND_HZ, DEFAULT_ENV_RATE_HZ
+from emgcramp.dsp import design
+
+NOTCH_Q = 30.0
+
+
+def bandpass_sos(fs: float, band: tuple[float, float] = DEFAULT_BAND_HZ, order: int = 4) -> np.ndarray:
+    """Butterworth band-pass as SOS; the upper edge is clipped to 0.45·fs.
+
+    ``order`` is per edge (the band-pass has ``2*order`` poles).
+    """
+    low, high = band
+    high = min(high, 0.45 * fs)
+    if not 0 < low < high:
+        raise ValueError(f"band {band} Hz does not fit a sampling rate of {fs:g} Hz")
+    return design.butter_sos(order, (low, high), fs, "bandpass")
+
+
+def notch_sos(fs: float, freqs_hz: list[float] | tuple[float, ...], q: float = NOTCH_Q) -> np.ndarray:
+    """One second-order IIR notch per frequency (Hz), stacked as SOS."""
+    sections = [design.notch_sos(f, q, fs) for f in freqs_hz]
+    return np.vstack(sections) if sections else np.zeros((0, 6))
+
+
+@njit(cache=True, inline="always")
+def _cascade(sos, z, v):
+    """Run one sample through every section (transposed direct form II)."""
+    for s in range(sos.shape[0]):
+        y = sos[s, 0] * v + z[s, 0]
+        z[s, 0] = sos[s, 1] * v - sos[s, 4] * y + z[s, 1]
+        z[s, 1] = sos[s, 2] * v - sos[s, 5] * y
+        v = y
+    return v
+
+
+@njit(cache=True)
+def _sosfilt_kernel(sos, x, zi, y):
+    for c in range(x.shape[1]):
+        z = zi[c]
+        for i in range(x.shape[0]):
+            y[i, c] = _cascade(sos, z, x[i, c])
+
+
+def sosfilt(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> np.ndarray:
+    """Reference SOS filter (Numba), same result as ``scipy.signal.sosfilt``.
+
+    ``x`` is samples × channels; ``zi`` (channels × sections × 2) is updated
+    in place, so successive calls continue the same filter.
+    """
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    y = np.empty_like(x)
+    _sosfilt_kernel(np.ascontiguousarray(sos, dtype=np.float64), x, zi, y)
+    return y
+
+
+@njit(cache=True, nogil=True)
+def _bins_kernel(x, sos, zi, bin_len, acc, prev, out_ms, out_mean, out_stuck):
+    """Fused notch/band-pass, squaring and bin statistics; returns bins written.
+
+    ``acc[c]`` holds the open bin (sum of squares, sum, stuck count, count),
+    ``prev[c]`` the last raw sample; both carry over to the next block.
+    """
+    n_out = 0
+    for c in range(x.shape[1]):
+        z = zi[c]
+        s_sq, s_x, s_st, cnt = acc[c, 0], acc[c, 1], acc[c, 2], int(acc[c, 3])
+        p = prev[c]
+        k = 0
+        for i in range(x.shape[0]):
+            v = x[i, c]
+            if v == p:
+                s_st += 1.0
+            p = v
+            s_x += v
+            y = _cascade(sos, z, v)
+            s_sq += y * y
+            cnt += 1
+            if cnt == bin_len:
+                out_ms[k, c] = s_sq / bin_len
+                out_mean[k, c] = s_x / bin_len
+                out_stuck[k, c] = s_st / bin_len
+                k += 1
+                s_sq, s_x, s_st, cnt = 0.0, 0.0, 0.0, 0
+        acc[c, 0], acc[c, 1], acc[c, 2], acc[c, 3] = s_sq, s_x, s_st, cnt
+        prev[c] = p
+        n_out = k
+    return n_out
+
+
+# Blocks this long (samples) or longer, with several channels, are split over the cores: the
+# kernels release the GIL, and a 60-s chunk is long enough to pay for the hand-over; live blocks
+# of 10–50 ms stay on one thread.
+PARALLEL_MIN_SAMPLES = 10_000
+_POOL = None
+
+
+def channel_parts(n_channels: int, n_samples: int, max_threads: int = 2) -> list[slice]:
+    """How to split ``n_channels`` for one block: one part, or one per core (at most ``max_threads``)."""
+    workers = min(n_channels, os.cpu_count() or 1, max_threads) if n_samples >= PARALLEL_MIN_SAMPLES else 1
+    if workers == 1:  # every live block: no array work on the way
+        return [slice(0, n_channels)]
+    edges = np.linspace(0, n_channels, workers + 1).round().astype(int)
+    return [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def map_parts(fn, parts: list) -> list:
+    """``[fn(p) for p in parts]``, on a shared thread pool when there is more than one part."""
+    global _POOL
+    if len(parts) == 1:
+        return [fn(parts[0])]
+    if _POOL is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="emgcramp")
+    return list(_POOL.map(fn, parts))
+
+
+@dataclass(frozen=True)
+class Bins:
+    """Per-bin features of a block, each ``(n_bins, channels)``.
+
+    ``ms`` in µV² (band-passed mean square), ``mean`` in µV (raw), ``stuck``
+    a fraction in [0, 1].
+    """
+
+    ms: np.ndarray
+    mean: np.ndarray
+    stuck: np.ndarray
+
+
+class EmgFilter:
+    """Stateful notch + band-pass + bin statistics for multi-channel blocks.
+
+    Args:
+        fs: sampling rate, Hz.
+        n_channels: channels per block.
+        band: band-pass edges, Hz (upper edge clipped to 0.45·fs).
+        notches: frequencies to notch, Hz (see :func:`detect_mains`).
+        env_rate: detector rate, Hz; the bin is ``round(fs / env_rate)``
+            samples, and :attr:`env_rate` is the exact rate that gives.
+        order: Butterworth order per band edge.
+        max_threads: threads a long block's channels are split over (1: the caller's only).
+    """
+
+    def __init__(self, fs: float, n_channels: int, band: tuple[float, float] = DEFAULT_BAND_HZ,
+                 notches: list[float] | tuple[float, ...] = (), env_rate: float = DEFAULT_ENV_RATE_HZ,
+                 order: int = 4, max_threads: int = 2):
+        self.fs = float(fs)
+        self.max_threads = max_threads
+        self.n_channels = int(n_channels)
+        self.notches = tuple(notches)
+        self.sos = np.ascontiguousarray(np.vstack([notch_sos(fs, self.notches), bandpass_sos(fs, band, order)]))
+        self.bin_len = max(1, int(round(fs / env_rate)))
+        self.env_rate = self.fs / self.bin_len
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget all state, as after a gap in the signal."""
+        self._zi: np.ndarray | None = None
+        self._acc = np.zeros((self.n_channels, 4))
+        self._prev = np.full(self.n_channels, np.nan)
+
+    def _initial_state(self, first: np.ndarray) -> np.ndarray:
+        # Start in the steady state for the first sample's level, so a DC
+        # offset does not ring through the high-pass as a fake burst.
+        zi1 = design.sosfilt_zi(self.sos)
+        return np.ascontiguousarray(zi1[None, :, :] * first[:, None, None])
+
+    def process(self, x: np.ndarray) -> Bins:
+        """Filter a block ``x`` (samples × channels, µV); return its complete bins."""
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != self.n_channels:
+            raise ValueError(f"expected samples × {self.n_channels} channels, got shape {x.shape}")
+        if self._zi is None:
+            if len(x) == 0:
+                return self._empty()
+            self._zi = self._initial_state(x[0])
+        n_max = (int(self._acc[0, 3]) + len(x)) // self.bin_len
+        ms, mean, stuck = (np.empty((n_max, self.n_channels)) for _ in range(3))
+
+        def run(part: slice) -> int:  # channels are independent: each part has its own state
+            return _bins_kernel(x[:, part], self.sos, self._zi[part], self.bin_len, self._acc[part],
+                                self._prev[part], ms[:, part], mean[:, part], stuck[:, part])
+
+        parts = channel_parts(self.n_channels, len(x), self.max_threads)
+        n = min(map_parts(run, parts))
+        return Bins(ms[:n], mean[:n], stuck[:n])
+
+    def _empty(self) -> Bins:
+        e = np.empty((0, self.n_channels))
+        return Bins(e, e, e)

@@ -1,0 +1,1 @@
+"""Scoring against truth and timing: event matching, the scoreboard, the speed comparison."""

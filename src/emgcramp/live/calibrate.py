@@ -1,0 +1,82 @@
+"""Calibration: a person's rest level and, optionally, maximal voluntary contraction.
+
+Both are envelope levels in µV RMS from this package's own chain (mains
+notches, 20–450 Hz band-pass, 0.5-s RMS), so %MVC and multiples of rest
+compare like with like. Rest is the median of the envelope over the rest
+window; MVC is its maximum over the contraction window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+import numpy as np
+
+from emgcramp.core.blocks import Block
+from emgcramp.core.errors import InputError
+from emgcramp.dsp.filters import EmgFilter
+from emgcramp.dsp.mains import detect_mains
+
+WINDOW_S = 0.5
+# A maximal calf contraction reads some 100–500 µV RMS on surface electrodes against a rest of
+# 1–5 µV (the simulator's and the field excerpts' ranges agree); under 10 × rest the window
+# missed it or the push was not maximal, and every %MVC after it would be inflated.
+MVC_MIN_X_REST = 10.0
+
+
+def envelope(x: np.ndarray, fs: float, notches: list[float]) -> np.ndarray:
+    """0.5-s RMS envelope (µV) of one channel ``x`` (µV), one value per 20-ms bin."""
+    f = EmgFilter(fs, 1, notches=notches)
+    ms = f.process(x[:, None]).ms[:, 0]
+    w = max(1, round(WINDOW_S * f.env_rate))
+    if len(ms) < w:
+        raise InputError(f"a calibration window needs at least {WINDOW_S:g} s of signal")
+    return np.sqrt(np.convolve(ms, np.ones(w) / w, mode="valid"))
+
+
+def collect(blocks: Iterable[Block], fs: Callable[[], float], windows: dict[str, tuple[float, float]]
+            ) -> dict[str, np.ndarray]:
+    """Gather channel-0 samples (µV) of each named (start_s, end_s) window from a stream.
+
+    ``fs`` is asked per block: a live source learns its rate from the sensor.
+    """
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in windows}
+    end = max(e for _, e in windows.values())
+    for b in blocks:
+        t = (b.t0_sample + np.arange(len(b.samples))) / fs()
+        for name, (lo, hi) in windows.items():
+            sel = (t >= lo) & (t < hi)
+            if sel.any():
+                parts[name].append(b.samples[sel, 0])
+        if t[-1] >= end:
+            break
+    return {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}
+
+
+def make_profile(rest: np.ndarray, fs: float, mvc: np.ndarray | None = None, channel: str = "") -> dict:
+    """Profile from rest (and MVC) samples in µV: levels in µV RMS."""
+    notches = detect_mains(rest, fs)
+    profile = {"rest_uv": round(float(np.median(envelope(rest, fs, notches))), 3), "channel": channel,
+               "fs_hz": fs, "mains_notches_hz": notches, "created": datetime.now().isoformat(timespec="seconds")}
+    if mvc is not None and len(mvc):
+        level = float(envelope(mvc, fs, notches).max())
+        if level < MVC_MIN_X_REST * profile["rest_uv"]:
+            raise InputError(
+                f"the contraction ({level:.1f} µV) is only {level / profile['rest_uv']:.1f} × rest "
+                f"({profile['rest_uv']:.1f} µV); a maximal one is {MVC_MIN_X_REST:g} × or more. The MVC window "
+                "should hold 3–5 s of the hardest push the foot can make (pointing it down against a wall "
+                "or a strap), all of it inside the window")
+        profile["mvc_uv"] = round(level, 3)
+    return profile
+
+
+def keep_unmeasured(profile: dict, old_path: str) -> dict:
+    """``profile`` with the levels it did not measure kept from the profile already at ``old_path``."""
+    from emgcramp.live.profile import load_profile
+
+    try:
+        old = load_profile(old_path)
+    except InputError:
+        return profile
+    return {k: v for k, v in old.items() if k not in profile} | profile

@@ -1,0 +1,64 @@
+"""Plain text lines from hobby setups (an Arduino printing MyoWare readings).
+
+One or several numbers per line, separated by commas, spaces or tabs. The
+lines carry no rate and no unit, so ``fs`` (Hz) and ``scale`` (µV per
+count) are given by the user. Time is counted in lines; a disconnect is
+measured by the wall clock.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from emgcramp.core.blocks import Block
+
+_SPLIT = re.compile(rb"[,;\s]+")
+
+
+class LineLink:
+    """Bytes of text lines → blocks of ``scale``·value µV at ``fs`` Hz."""
+
+    def __init__(self, fs: float, scale: float = 1.0):
+        self.fs, self.uv_per_count = float(fs), float(scale)
+        self.bad_lines = 0
+        self.gaps = 0
+        self.missing_samples = 0
+        self.lead_off = 0
+        self._partial = b""
+        self._pos = 0
+        self._gap = 0
+        self._width: int | None = None
+
+    def feed(self, chunk: bytes) -> list[Block]:
+        """Add bytes; return a block of the complete lines (or nothing)."""
+        data = self._partial + chunk
+        *lines, self._partial = data.split(b"\n")
+        rows = []
+        for line in lines:
+            fields = [f for f in _SPLIT.split(line.strip()) if f]
+            try:
+                row = [float(f) for f in fields]
+            except ValueError:
+                row = []
+            if not row or (self._width is not None and len(row) != self._width):
+                self.bad_lines += 1 if line.strip() else 0
+                continue
+            self._width = len(row)
+            rows.append(row)
+        if not rows:
+            return []
+        x = np.asarray(rows) * self.uv_per_count
+        gap, self._gap = self._gap, 0
+        block = Block(self._pos + gap, x, gap)
+        self._pos += gap + len(x)
+        return [block]
+
+    def mark_disconnect(self, missing_estimate: int) -> list[Block]:
+        """The link dropped for about ``missing_estimate`` samples; a partial line is gone (no blocks held)."""
+        self._partial = b""
+        self._gap = max(1, int(missing_estimate))
+        self.gaps += 1
+        self.missing_samples += self._gap
+        return []

@@ -1,0 +1,49 @@
+"""The one interface the monitor reads every source through."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Protocol, runtime_checkable
+
+from emgcramp.core.blocks import Block
+
+
+@runtime_checkable
+class Source(Protocol):
+    """A stream of blocks in µV: serial, BLE, text lines over serial, or a replayed recording.
+
+    ``blocks()`` yields :class:`Block` s as they come (``gap_before`` after a
+    reconnect), and ``None`` when nothing has come for a while, so the caller
+    can say so; setting ``stop`` ends it. ``fs`` (Hz) may be ``None`` until
+    the sensor has said it. ``connected``, ``problem`` (what keeps data from
+    arriving, in words; ``""`` when it flows) and ``lead_off`` (electrodes
+    reported off, a count) feed the status line.
+    """
+
+    stop: threading.Event
+    connected: bool
+    problem: str
+
+    @property
+    def fs(self) -> float | None: ...
+
+    @property
+    def lead_off(self) -> int: ...
+
+    def blocks(self) -> Iterator[Block | None]: ...
+
+
+class LinkedSource:
+    """Rate and lead-off as the sensor link decoding the bytes (``self.link``) knows them."""
+
+    link: object
+
+    @property
+    def fs(self) -> float | None:
+        return self.link.fs
+
+    @property
+    def lead_off(self) -> int:
+        """Lead-off reports from the sensor so far."""
+        return self.link.lead_off

@@ -1,0 +1,149 @@
+"""Bluetooth LE source (bleak): notifications of the sensor link, reconnecting.
+
+The sensor advertises the EMG service and notifies frames on one
+characteristic (UUIDs in ``firmware_bridge/PROTOCOL.md``). A notification
+may hold one frame or several (batched), or a frame may span notifications
+at a small MTU: the decoder takes any chunking. On an unsolicited
+disconnect the source marks the time it was away as a gap and connects
+again with back-off, until stopped.
+
+bleak's ``BleakClient`` runs in an asyncio loop on a background thread;
+:meth:`BleSource.blocks` hands the blocks to the caller's thread.
+``backend`` / ``scanner_backend`` are passed to bleak unchanged, which is
+how tests run the real ``BleakClient`` over a simulated sensor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import re
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from emgcramp.core.blocks import Block
+from emgcramp.core.errors import InputError
+from emgcramp.live.sources.base import LinkedSource
+from emgcramp.live.sources.frames import FrameLink
+
+EMG_SERVICE_UUID = "6e3a0001-7c1f-4d2c-9a55-3b1d2c0e5a01"
+FRAMES_CHAR_UUID = "6e3a0002-7c1f-4d2c-9a55-3b1d2c0e5a01"
+NAME_PREFIX = "emgcramp-"
+_ADDRESS = re.compile(r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f-]{36}$")
+_DONE = object()
+
+
+class BleSource(LinkedSource):
+    """Blocks from a BLE sensor found by address, name or service UUID.
+
+    Args:
+        target: ``AA:BB:CC:DD:EE:FF`` (or a macOS UUID) connects directly;
+            anything else is a device name (or prefix) to scan for;
+            ``"auto"`` scans for the EMG service.
+        backend, scanner_backend: bleak backend classes (default: the platform's).
+        give_up_s: stop after this long without a connection (``None``: never).
+        client_kwargs: passed on to ``BleakClient``.
+    """
+
+    def __init__(self, target: str, backend: type | None = None, scanner_backend: type | None = None,
+                 give_up_s: float | None = None, max_backoff_s: float = 10.0, scan_timeout_s: float = 10.0,
+                 stop: threading.Event | None = None, **client_kwargs: Any):
+        self.target = target
+        self.backend, self.scanner_backend = backend, scanner_backend
+        self.give_up_s, self.max_backoff_s, self.scan_timeout_s = give_up_s, max_backoff_s, scan_timeout_s
+        self.stop = stop or threading.Event()
+        self.client_kwargs = client_kwargs
+        self.link = FrameLink()
+        self.connected = False
+        self.problem = ""  # what keeps data from arriving, in words ("" when it flows)
+        self.heartbeat_s = 1.0
+        self.reconnects = 0
+        self.mtu: int | None = None
+        self._queue: queue.Queue = queue.Queue()
+        self._error: BaseException | None = None
+
+    def blocks(self) -> Iterator[Block | None]:
+        """Yield blocks until stopped or reconnecting gives up; ``None`` every ``heartbeat_s`` without data."""
+        thread = threading.Thread(target=self._thread, name="emgcramp-ble", daemon=True)
+        thread.start()
+        try:
+            while True:
+                try:
+                    item = self._queue.get(timeout=self.heartbeat_s)
+                except queue.Empty:
+                    yield None  # nothing for a while: let the status line say so
+                    continue
+                if item is _DONE:
+                    break
+                yield item
+        finally:
+            self.stop.set()
+            thread.join(timeout=5.0)
+        if self._error is not None:
+            raise self._error
+
+    def _thread(self) -> None:
+        try:
+            asyncio.run(self._run())
+        except BaseException as e:  # handed to the consumer thread
+            self._error = e
+        finally:
+            self._queue.put(_DONE)
+
+    async def _find(self):
+        from bleak import BleakScanner
+
+        if _ADDRESS.match(self.target):
+            return self.target
+        kw = {"backend": self.scanner_backend} if self.scanner_backend else {}
+        want = self.target.lower()
+
+        def match(device, adv) -> bool:
+            if want == "auto":
+                return EMG_SERVICE_UUID in [u.lower() for u in adv.service_uuids]
+            return (device.name or adv.local_name or "").lower().startswith(want)
+
+        return await BleakScanner.find_device_by_filter(match, timeout=self.scan_timeout_s, **kw)
+
+    async def _run(self) -> None:
+        from bleak import BleakClient
+        from bleak.exc import BleakError
+
+        backoff, down_since, ever = 0.5, time.monotonic(), False
+        while not self.stop.is_set():
+            lost = asyncio.Event()
+            try:
+                self.problem = f"looking for a BLE sensor matching {self.target!r}"
+                device = await self._find()
+                if device is None:
+                    raise BleakError(f"no BLE sensor matching {self.target!r} found: is it on, charged and near?")
+                kw = {"backend": self.backend} if self.backend else {}
+                async with BleakClient(device, disconnected_callback=lambda _: lost.set(), **kw,
+                                       **self.client_kwargs) as client:
+                    if ever:
+                        self.reconnects += 1
+                        for block in self.link.mark_disconnect(int((time.monotonic() - down_since) * (self.fs or 1000.0))):
+                            self._queue.put(block)
+                    ever, self.connected, backoff, self.problem = True, True, 0.5, ""
+                    self.mtu = client.mtu_size
+                    await client.start_notify(FRAMES_CHAR_UUID, self._on_notify)
+                    while not lost.is_set() and not self.stop.is_set():
+                        await asyncio.sleep(0.02)
+            except (BleakError, OSError, asyncio.TimeoutError) as e:
+                self.problem = str(e) or type(e).__name__
+            if self.connected:
+                self.connected, down_since = False, time.monotonic()
+            if self.stop.is_set():
+                return
+            if self.give_up_s is not None and time.monotonic() - down_since > self.give_up_s:
+                if not ever:
+                    raise InputError(f"could not connect to a BLE sensor matching {self.target!r}")
+                return
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self.max_backoff_s)
+
+    def _on_notify(self, _characteristic, data: bytearray) -> None:
+        for block in self.link.feed(bytes(data)):
+            self._queue.put(block)

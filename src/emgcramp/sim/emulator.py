@@ -1,0 +1,130 @@
+"""A stand-in for the calf sensor: plays a night as frames over a pseudo-terminal.
+
+The emulator speaks the sensor link protocol (``firmware_bridge/PROTOCOL.md``)
+exactly as the sketch does: a status frame first and once a second, data
+frames of ``n`` int16 samples, the sample clock running on while the cable
+is out. :class:`PtyPort` keeps one stable path (a symlink, as udev gives a
+USB sensor) across unplug and replug.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import tty
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+
+from emgcramp.core.protocol import encode_data, encode_status
+
+DEFAULT_NV_PER_LSB = 250  # 0.25 µV steps: ±8.19 mV of int16 range
+
+
+class SensorEmulator:
+    """Frames from µV segments (1-D, or samples × channels) at ``fs`` Hz."""
+
+    def __init__(self, segments: Iterable[np.ndarray], fs: float, n: int = 100,
+                 nv_per_lsb: int = DEFAULT_NV_PER_LSB, battery_mv: int = 3900):
+        self.segments, self.fs, self.n = segments, int(fs), n
+        self.nv_per_lsb, self.battery_mv = nv_per_lsb, battery_mv
+
+    def counts(self, x_uv: np.ndarray) -> np.ndarray:
+        """µV → int16 ADC counts, clipped at the rails."""
+        return np.clip(np.round(x_uv * 1000.0 / self.nv_per_lsb), -32768, 32767).astype(np.int32)
+
+    def frames(self) -> Iterator[tuple[int, bytes]]:
+        """Yield (sample clock after the frame, frame bytes)."""
+        seq, clock, next_status, rest = 0, 0, 0, None
+        for seg in self.segments:
+            seg = seg[:, None] if seg.ndim == 1 else seg
+            c = self.counts(seg) if rest is None else np.vstack([rest, self.counts(seg)])
+            whole = len(c) // self.n * self.n
+            for i in range(0, whole, self.n):
+                if clock >= next_status:
+                    yield clock, encode_status(seq, clock, self.fs, self.nv_per_lsb, self.battery_mv,
+                                               channels=c.shape[1])
+                    seq, next_status = seq + 1, next_status + self.fs
+                yield clock + self.n, encode_data(seq, clock, c[i:i + self.n])
+                seq, clock = seq + 1, clock + self.n
+            rest = c[whole:]
+
+
+class PtyPort:
+    """A pseudo-terminal with a stable path; :meth:`unplug` / :meth:`plug` replug it."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self._master: int | None = None
+        self._slave: int | None = None
+        self.plug()
+
+    def plug(self) -> None:
+        self._master, self._slave = os.openpty()
+        tty.setraw(self._slave)  # bytes pass untouched, whoever opens the slave
+        tmp = f"{self.path}.new"
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        os.symlink(os.ttyname(self._slave), tmp)
+        os.replace(tmp, self.path)
+
+    def unplug(self) -> None:
+        for fd in (self._master, self._slave):
+            if fd is not None:
+                os.close(fd)
+        self._master = self._slave = None
+
+    @property
+    def plugged(self) -> bool:
+        return self._master is not None
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view and self._master is not None:
+            view = view[os.write(self._master, view):]
+
+    def close(self) -> None:
+        self.unplug()
+        if os.path.lexists(self.path):
+            os.unlink(self.path)
+
+
+def play(emulator: SensorEmulator, port: PtyPort, speed: float = 1.0, stop: threading.Event | None = None,
+         unplugs: Iterable[tuple[float, float]] = ()) -> int:
+    """Write the emulator's frames to ``port`` in real time × ``speed`` (0: as fast as read).
+
+    ``unplugs`` lists (at_s, for_s) on the sensor clock: the port is
+    unplugged then, and frames sampled meanwhile are lost, as with a cable
+    pulled from a running sensor. Returns the frames written.
+    """
+    stop = stop or threading.Event()
+    plan = sorted(unplugs)
+    start, written = time.monotonic(), 0
+    for clock, frame in emulator.frames():
+        if stop.is_set():
+            break
+        t = clock / emulator.fs
+        while plan and t >= plan[0][0] + plan[0][1]:
+            plan.pop(0)
+            if not port.plugged:
+                port.plug()
+        if plan and t >= plan[0][0]:
+            if port.plugged:
+                port.unplug()
+            if speed:
+                _wait_until(start, t / speed, stop)
+            continue
+        if not port.plugged:
+            port.plug()
+        if speed:
+            _wait_until(start, t / speed, stop)
+        port.write(frame)
+        written += 1
+    return written
+
+
+def _wait_until(start: float, offset_s: float, stop: threading.Event) -> None:
+    delay = start + offset_s - time.monotonic()
+    if delay > 0:
+        stop.wait(delay)

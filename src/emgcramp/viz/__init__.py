@@ -1,0 +1,1 @@
+"""Pictures for people: the one-night report and the trend over nights."""

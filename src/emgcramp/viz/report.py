@@ -1,0 +1,264 @@
+"""The night report: the whole night at a glance, one zoom per cramp, a table.
+
+One streaming pass over the recording gives a 1-s envelope for the whole
+night (RMS of the same band-passed, notched signal the detector uses, µV),
+the seconds with a flat signal (lead-off, saturation), and the filtered
+signal around each episode for its zoom panel. Memory stays small for any
+length: only the 1-s timeline and the zoom windows are kept.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from emgcramp.core.types import Episode
+from emgcramp.dsp.filters import EmgFilter, sosfilt
+from emgcramp.dsp.mains import detect_mains
+from emgcramp.io.events import episode_row
+from emgcramp.pipeline import activity_line
+
+ZOOM_PAD_S = 10.0
+COLORS = {"tonic": "tab:red", "clonic": "tab:orange"}
+# One colour per reason a burst was not counted, the same in every report (judge's order).
+REASON_COLORS = {"short": "#8c8c8c", "signal_loss": "#000000", "motion": "#8c564b", "intermittent": "#17becf",
+                 "weak": "#bcbd22", "tone_change": "#9edae5", "leg_movement": "#2ca02c",
+                 "leg_movement_series": "#98df8a", "sparse": "#c49c94", "stretch": "#1f77b4",
+                 "voluntary": "#aec7e8"}
+
+
+@dataclass
+class NightView:
+    """What the report draws: 1-s envelope (µV), flat seconds, zoom windows (s, µV)."""
+
+    fs: float
+    envelope_1s: np.ndarray
+    flat_1s: np.ndarray
+    zooms: list[tuple[np.ndarray, np.ndarray]]
+
+
+def night_view(blocks, fs: float, episodes: list[Episode]) -> NightView:
+    """Stream one channel's blocks once; keep the timeline and each episode's window."""
+    windows = [(max(0.0, e.onset_s - ZOOM_PAD_S), e.offset_s + ZOOM_PAD_S) for e in episodes]
+    pieces: list[list[np.ndarray]] = [[] for _ in windows]
+    filt = None
+    ms_1s, flat_1s = [], []
+    pending = np.zeros((0, 2))  # bins not yet making a whole second: (ms, flat)
+    for b in blocks:
+        x = b.samples[:, :1]
+        if filt is None:
+            filt = EmgFilter(fs, 1, notches=detect_mains(x[: int(8 * fs)], fs))
+            zi = np.zeros((1, filt.sos.shape[0], 2))
+            per_s = int(round(filt.env_rate))
+        bins = filt.process(x)
+        y = sosfilt(filt.sos, x, zi)  # the same filters, sample by sample, for the zooms
+        t0 = b.t0_sample / fs
+        for k, (lo, hi) in enumerate(windows):
+            i0, i1 = int(max(lo - t0, 0) * fs), int(min(hi - t0, len(x) / fs) * fs)
+            if i1 > i0:
+                pieces[k].append(y[i0:i1, 0])
+        pending = np.vstack([pending, np.column_stack([bins.ms[:, 0], bins.stuck[:, 0] >= 0.9])])
+        whole = len(pending) // per_s * per_s
+        seconds = pending[:whole].reshape(-1, per_s, 2).mean(axis=1)
+        ms_1s.append(seconds[:, 0])
+        flat_1s.append(seconds[:, 1] >= 0.5)
+        pending = pending[whole:]
+    zooms = []
+    for (lo, _), p in zip(windows, pieces):
+        sig = np.concatenate(p) if p else np.zeros(0)
+        zooms.append((lo + np.arange(len(sig)) / fs, sig))
+    ms = np.concatenate(ms_1s) if ms_1s else np.zeros(0)
+    flat = np.concatenate(flat_1s) if flat_1s else np.zeros(0, bool)
+    return NightView(fs, np.sqrt(ms), flat.astype(bool), zooms)
+
+
+def _clock(start: datetime | None, t: float) -> str:
+    return (start + timedelta(seconds=t)).strftime("%H:%M:%S") if start else f"{t:.0f} s"
+
+
+def _clock_axis(axis, start: datetime | None, unit_s: float, fmt: str = "%H:%M") -> str:
+    """Tick labels in clock time for an axis in units of ``unit_s`` seconds; returns its label."""
+    from matplotlib.ticker import FuncFormatter
+
+    if start is None:  # hours on the timeline, seconds in a zoom
+        fmt_s = (lambda v: f"{v * unit_s / 3600:.2f} h") if unit_s >= 3600 else (lambda v: f"{v * unit_s:.0f} s")
+        axis.set_major_formatter(FuncFormatter(lambda v, _: fmt_s(v)))
+        return "time from the start of the recording"
+    axis.set_major_formatter(FuncFormatter(lambda v, _: (start + timedelta(seconds=v * unit_s)).strftime(fmt)))
+    return "clock time"
+
+
+def _plain_summary(episodes: list[Episode], summary: dict | None) -> str:
+    """The sentence that opens the report, for a reader who does not know EMG."""
+    if not episodes:
+        text = "No cramp was found this night."
+    else:
+        longest = max(e.duration_s for e in episodes)
+        text = (f"{len(episodes)} cramp(s) this night, {sum(e.duration_s for e in episodes):.0f} s in all; "
+                f"the longest lasted {longest:.0f} s.")
+    if summary and "leg_movements" in summary:
+        text += f" {activity_line(summary)}."
+    return text
+
+
+NOT_A_DIAGNOSIS = ("A few cramps a month are common; frequent or very long cramps are worth a doctor's look. "
+                   "This report describes the signal; it is not a diagnosis.")
+
+
+def figure(view: NightView, episodes: list[Episode], start: datetime | None, title: str,
+           lookalikes: list[tuple[float, float, str]] = (), activity: list[tuple[float, float, str]] = (),
+           summary: dict | None = None):
+    """The report figure: timeline, quality strip, one zoom per episode, episode table, plain summary.
+
+    ``lookalikes`` (onset s, offset s, reason) are drawn as ticks under the
+    timeline: bursts the detector saw and did not count as cramps, each
+    reason in its own colour, the same in every report.
+    ``activity`` (onset s, offset s, ``"plm"`` or ``"warning"``) adds the
+    periodic leg movements and pre-cramp warnings on a row of their own.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = len(episodes)
+    cols = min(max(n, 1), 3)
+    zoom_rows = (n + cols - 1) // cols
+    fig = plt.figure(figsize=(13, 4.8 + 2.6 * zoom_rows + 0.3 * n), constrained_layout=True)
+    grid = fig.add_gridspec(4 + zoom_rows, cols,
+                            height_ratios=[3.0, 0.35] + [2.4] * zoom_rows + [0.5 + 0.3 * n, 0.45])
+    ax = fig.add_subplot(grid[0, :])
+    _timeline(ax, view, episodes, lookalikes, activity, _rest_uv(summary))
+    ax.set_title(f"{title}: {n} cramp(s)")
+    q = fig.add_subplot(grid[1, :], sharex=ax)
+    q.imshow(view.flat_1s[None, :].astype(float), aspect="auto", cmap="Greys", vmin=0, vmax=1,
+             extent=(0, max(len(view.flat_1s) / 3600.0, 1e-3), 0, 1))
+    q.set_yticks([])
+    q.set_ylabel("signal\nlost", rotation=0, ha="right", va="center", fontsize=8)
+    q.set_xlabel(f"{_clock_axis(q.xaxis, start, 3600.0)}   (dark: signal lost or saturated)")
+    ax.tick_params(labelbottom=True)
+    ax.set_xlabel(_clock_axis(ax.xaxis, start, 3600.0), fontsize=8)
+    for k, (e, (t, sig)) in enumerate(zip(episodes, view.zooms)):
+        _zoom(fig.add_subplot(grid[2 + k // cols, k % cols]), k, e, t, sig, view.fs, start, legend=k == 0)
+    tab = fig.add_subplot(grid[-2, :])
+    tab.axis("off")
+    rows = [table_row(k, e, start) for k, e in enumerate(episodes)]
+    if rows:
+        tab.table(cellText=rows, colLabels=TABLE_HEAD, loc="upper center", cellLoc="center").scale(1, 1.2)
+    else:
+        tab.text(0.5, 0.5, "no cramps this night", ha="center", va="center")
+    foot = fig.add_subplot(grid[-1, :])
+    foot.axis("off")
+    foot.text(0.0, 1.0, _plain_summary(episodes, summary) + "\n" + NOT_A_DIAGNOSIS, va="top", fontsize=9,
+              wrap=True)
+    return fig
+
+
+def _rest_uv(summary: dict | None) -> float | None:
+    """The detector's rest level (µV) from a summary, when it has one."""
+    q = next(iter((summary or {}).get("quality", {}).values()), {})
+    rest = q.get("rest_uv")
+    return float(rest) if rest is not None and rest == rest else None
+
+
+def _timeline(ax, view: NightView, episodes: list[Episode], lookalikes, activity,
+              rest_uv: float | None = None) -> None:
+    """The whole night: envelope, numbered cramp bands, look-alikes and leg movements under it."""
+    hours = np.arange(len(view.envelope_1s)) / 3600.0
+    ax.semilogy(hours, np.maximum(view.envelope_1s, 0.1), lw=0.5, color="0.2", label="muscle activity (1-s RMS)")
+    for kind in ("tonic", "clonic"):
+        if any(e.kind == kind for e in episodes):
+            ax.axvspan(0, 0, color=COLORS[kind], alpha=0.35, lw=0, label=f"cramp, {kind}")
+    for k, e in enumerate(episodes):
+        ax.axvspan(e.onset_s / 3600, e.offset_s / 3600, color=COLORS[e.kind], alpha=0.35, lw=0)
+        ax.text((e.onset_s + e.offset_s) / 7200, 1.005, f"#{k + 1}", transform=ax.get_xaxis_transform(),
+                ha="center", va="bottom", fontsize=8, fontweight="bold", clip_on=False)  # above the trace
+    # The level the cramps are measured against (the same figure as the HTML); else the night's median.
+    rest = rest_uv or (float(np.median(view.envelope_1s)) if len(view.envelope_1s) else 1.0)
+    ax.axhline(rest, color="tab:blue", lw=0.8, ls="--",
+               label=f"rest level {rest:.1f} µV" if rest_uv else f"typical level {rest:.1f} µV")
+    for kind in sorted({r for _, _, r in lookalikes}, key=lambda r: list(REASON_COLORS).index(r)
+                       if r in REASON_COLORS else len(REASON_COLORS)):
+        xs = [(a / 3600, max(b - a, 1.0) / 3600) for a, b, r in lookalikes if r == kind]
+        ax.broken_barh(xs, (0.11, 0.04), color=REASON_COLORS.get(kind, "0.5"),
+                       label=f"not a cramp: {kind.replace('_', ' ')}", transform=ax.get_xaxis_transform())
+    for kind, color, label in (("plm", "tab:purple", "periodic leg movement"),
+                               ("warning", "gold", "pre-cramp warning")):
+        xs = [(a / 3600, max(b - a, 1.0) / 3600) for a, b, k in activity if k == kind]
+        if xs:
+            ax.broken_barh(xs, (0.04, 0.05), color=color, label=label, transform=ax.get_xaxis_transform())
+    ax.set_ylabel("envelope, µV RMS")
+    ax.set_ylim(bottom=min(ax.get_ylim()[0], rest / 30))  # the rows of ticks under the trace, not on it
+    ax.set_xlim(0, max(hours[-1] if len(hours) else 1.0, 1e-3))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=7, frameon=False)  # beside, not over, the data
+
+
+def _zoom(z, k: int, e: Episode, t: np.ndarray, sig: np.ndarray, fs: float, start: datetime | None,
+          legend: bool) -> None:
+    """One cramp up close: filtered EMG, its envelope, onset and end."""
+    z.plot(t, sig, lw=0.3, color="0.4", label="filtered EMG")
+    if len(sig):
+        w = max(1, int(0.5 * fs))
+        env = np.sqrt(np.convolve(sig ** 2, np.ones(w) / w, mode="same"))
+        z.plot(t, env, color=COLORS[e.kind], lw=1.2, label="its level (0.5-s RMS)")
+    z.axvline(e.onset_s, color="k", lw=0.8, label="cramp starts")
+    z.axvline(e.offset_s, color="k", lw=0.8, ls="--", label="cramp ends")
+    z.set_title(f"#{k + 1} {_clock(start, e.onset_s)}  {e.kind}  {e.duration_s:.1f} s  "
+                f"peak {e.peak_intensity:.0f} µV ({e.peak_x_rest:.0f}× rest)", fontsize=9)
+    from matplotlib.ticker import MaxNLocator
+
+    z.xaxis.set_major_locator(MaxNLocator(4))
+    z.set_xlabel(_clock_axis(z.xaxis, start, 1.0, "%H:%M:%S"), fontsize=8)
+    z.set_ylabel("µV", fontsize=8)
+    z.tick_params(labelsize=7)
+    if legend:  # room above the trace for the key, so it covers nothing
+        lo, hi = z.get_ylim()
+        z.set_ylim(lo, hi + 0.9 * (hi - lo))
+        z.legend(loc="upper left", fontsize=6, ncol=2, frameon=False)
+
+
+TABLE_HEAD = ["#", "clock", "duration s", "kind", "peak µV", "mean µV", "peak × rest", "%MVC", "flags"]
+
+
+def table_row(k: int, e: Episode, start: datetime | None) -> list[str]:
+    """One row of the episode table (shared by the figure and the HTML)."""
+    r = episode_row(e, start)
+    return [str(k + 1), _clock(start, e.onset_s), r["duration_s"], e.kind, r["peak_intensity"],
+            r["mean_intensity"], r["peak_x_rest"], r["pct_mvc"] or "–", r["flags"] or "–"]
+
+
+def write(path: str, fig, episodes: list[Episode], start: datetime | None, summary: dict, title: str) -> None:
+    """Save as PNG/PDF (by extension) or a self-contained HTML page, owner-only."""
+    from emgcramp.io.secure import private_path
+
+    ext = path.rsplit(".", 1)[-1].lower()
+    with private_path(path) as tmp:
+        if ext in ("png", "pdf", "svg"):
+            fig.savefig(tmp, format=ext, dpi=110)
+        else:
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=100)
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(_html(base64.b64encode(buf.getvalue()).decode(), episodes, start, summary, title))
+
+
+def _html(png_b64: str, episodes: list[Episode], start: datetime | None, summary: dict, title: str) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in TABLE_HEAD)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in table_row(k, e, start)) + "</tr>"
+                   for k, e in enumerate(episodes))
+    q = next(iter(summary.get("quality", {}).values()), {})
+    facts = (_plain_summary(episodes, summary) + f" Rest level {q.get('rest_uv', float('nan')):.1f} µV; "
+             f"signal lost {100 * q.get('flat_fraction', 0):.1f} % of the night.")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+            "td,th{border:1px solid #ccc;padding:4px 8px}</style></head><body>"
+            f"<h1>{html.escape(title)}</h1><p>{html.escape(facts)}</p>"
+            f"<img alt='night report' style='max-width:100%' src='data:image/png;base64,{png_b64}'>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            f"<p><small>{html.escape(NOT_A_DIAGNOSIS)}</small></p>"
+            "</body></html>")

@@ -1,0 +1,149 @@
+"""Many nights: cramps per night and per month, durations, time of night, intensity.
+
+A night is one events CSV (from ``analyze --events`` or a monitor night
+folder). Its date is the recording start (an episode's clock time less its
+onset), else from a
+``night-YYYYmmdd-…`` folder name or a date in the file name, else the
+file's modification time. The summary states facts and the usual rule of
+thumb; it never diagnoses.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from emgcramp.core.errors import InputError
+from emgcramp.core.types import Episode
+from emgcramp.io.events import COLUMNS, episodes_from_rows
+
+FREQUENT_PER_WEEK = 1.0
+LONG_S = 600.0
+MIN_SPAN_DAYS = 7  # a weekly rate, and any advice, needs at least a week of nights
+
+
+@dataclass
+class Night:
+    """One night: its file, date, start clock (if known) and episodes."""
+
+    path: str
+    date: datetime
+    clocks: list[datetime | None]
+    episodes: list[Episode]
+
+
+def _date_from_name(path: str) -> datetime | None:
+    m = re.search(r"(20\d\d)-?(\d\d)-?(\d\d)", path)
+    if m:
+        try:
+            return datetime(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+    return None
+
+
+def load_nights(folder: str) -> list[Night]:
+    """Every events CSV under ``folder`` (recursively) as a night, oldest first."""
+    nights = []
+    for root, _, files in os.walk(folder):
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            if not name.endswith(".csv"):
+                continue
+            with open(path, newline="", encoding="utf-8", errors="replace") as f:
+                reader = csv.DictReader(f)
+                if reader.fieldnames is None or reader.fieldnames[:4] != COLUMNS[:4]:
+                    continue
+                rows = list(reader)
+            clocks = [datetime.fromisoformat(r["onset_clock"]) if r.get("onset_clock") else None for r in rows]
+            episodes = episodes_from_rows(rows)
+            starts = [c - timedelta(seconds=e.onset_s) for c, e in zip(clocks, episodes) if c is not None]
+            date = starts[0] if starts else _date_from_name(path) or datetime.fromtimestamp(os.path.getmtime(path))
+            nights.append(Night(path, date, clocks, episodes))
+    if not nights:
+        if not os.path.isdir(folder):
+            raise InputError(f"{folder}: no such folder")
+        raise InputError(f"{folder}: no events CSV files found (write them with analyze --events or monitor)")
+    return sorted(nights, key=lambda n: n.date)
+
+
+def summarize(nights: list[Night]) -> dict:
+    """Counts, durations (s), per-month counts, onset hours, and the facts to tell.
+
+    A rate needs a span: under ``MIN_SPAN_DAYS`` of nights the facts give
+    counts per night, no weekly rate, and no advice.
+    """
+    eps = [e for n in nights for e in n.episodes]
+    span_days = (nights[-1].date.date() - nights[0].date.date()).days + 1
+    per_week = len(eps) / span_days * 7 if span_days >= MIN_SPAN_DAYS else None
+    longest = max((e.duration_s for e in eps), default=0.0)
+    months = Counter(n.date.strftime("%Y-%m") for n in nights for _ in n.episodes)
+    hours = Counter(c.hour for n in nights for c in n.clocks if c is not None)
+    had = sum(1 for n in nights if n.episodes)
+    if per_week is None:
+        counts = ", ".join(str(len(n.episodes)) for n in nights)
+        facts = [f"{len(eps)} cramp(s) over {len(nights)} night(s) ({counts} per night); {had} night(s) had at "
+                 f"least one. Under {MIN_SPAN_DAYS} days of nights is too short a span for a rate."]
+    else:
+        facts = [f"{len(eps)} cramp(s) over {len(nights)} night(s) in {span_days} day(s): "
+                 f"{per_week:.1f} a week; {had} night(s) had at least one."]
+    if eps:
+        facts.append(f"Longest {longest / 60:.1f} min; total {sum(e.duration_s for e in eps) / 60:.1f} min.")
+    if per_week is not None:
+        facts.append("A few cramps a month are common.")
+    if per_week is not None and (per_week >= FREQUENT_PER_WEEK or longest >= LONG_S):
+        why = "more often than that" if per_week >= FREQUENT_PER_WEEK else "one lasted ten minutes or more"
+        facts.append(f"These nights show {why}: frequent or very long cramps are worth a doctor's look.")
+    return {"nights": len(nights), "span_days": span_days, "cramps": len(eps),
+            "per_week": None if per_week is None else round(per_week, 2),
+            "per_night_max": max(len(n.episodes) for n in nights), "longest_s": round(longest, 3),
+            "total_s": round(sum(e.duration_s for e in eps), 3), "per_month": dict(sorted(months.items())),
+            "onset_hours": dict(sorted(hours.items())), "facts": facts}
+
+
+def plot(nights: list[Night], path: str) -> None:
+    """Cramps per night, per month, time of night, and intensity over the nights (PNG/PDF/SVG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    s = summarize(nights)
+    fig, ax = plt.subplots(2, 2, figsize=(12, 7), constrained_layout=True)
+    # Nights by their order, labelled with their dates: two nights of one date stay two bars.
+    x = range(len(nights))
+    labels = [n.date.strftime("%Y-%m-%d") for n in nights]
+    step = max(1, len(nights) // 12)
+    ax[0, 0].bar(x, [len(n.episodes) for n in nights], width=0.8, color="tab:red")
+    ax[0, 0].set(title="Cramps per night", ylabel="cramps")
+    ax[0, 1].bar(list(s["per_month"]), list(s["per_month"].values()), color="tab:red")
+    ax[0, 1].set(title="Cramps per month", ylabel="cramps")
+    # Clock hours on an axis that wraps at noon, so a night's 23 h and 0 h sit side by side.
+    ax[1, 0].bar([(h + 12) % 24 for h in s["onset_hours"]], list(s["onset_hours"].values()), color="tab:purple")
+    ax[1, 0].set_xticks(range(0, 24, 2), [f"{(p + 12) % 24:02d}:00" for p in range(0, 24, 2)])
+    ax[1, 0].set_xlim(-0.5, 23.5)
+    ax[1, 0].set(title="Time of night (cramp onset, clock hour)", ylabel="cramps")
+    ax[1, 1].scatter([i for i, n in enumerate(nights) for _ in n.episodes],
+                     [e.peak_x_rest for n in nights for e in n.episodes],
+                     s=[8 + e.duration_s / 5 for n in nights for e in n.episodes], color="tab:orange")
+    ax[1, 1].set(title="Peak intensity of each cramp; dot size: its duration", ylabel="× rest level")
+    for a in (ax[0, 0], ax[1, 1]):
+        a.set_xticks(list(x)[::step], labels[::step])
+        a.set_xlim(-0.6, len(nights) - 0.4)
+        a.set_xlabel("night")
+    for a in (ax[0, 0], ax[0, 1], ax[1, 0]):
+        a.yaxis.set_major_locator(MaxNLocator(integer=True))
+    for a in ax.flat:
+        a.tick_params(axis="x", labelrotation=30, labelsize=8)
+    fig.suptitle(" ".join(s["facts"][:1]), wrap=True)
+    fig.supxlabel("These figures describe the recordings; they are not a diagnosis.", fontsize=8)
+    from emgcramp.io.secure import private_path
+
+    with private_path(path) as tmp:
+        fig.savefig(tmp, format=path.rsplit(".", 1)[-1].lower(), dpi=100)
+    plt.close(fig)

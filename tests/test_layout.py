@@ -1,0 +1,135 @@
+"""The package's shape: every import points down the stages, and light parts stay light.
+
+The layers are those of docs/architecture.md. Imports inside functions count
+as much as those at the top: a deferred import is still a dependency.
+"""
+
+import ast
+import os
+import subprocess
+import sys
+
+import pytest
+
+import emgcramp
+
+PKG = os.path.dirname(emgcramp.__file__)
+
+# What each part may import from the package (besides itself). Read top to bottom: each part
+# sits on those before it; nothing below reaches up.
+ALLOWED = {
+    "core": set(),
+    "dsp": {"core"},
+    "detect": {"core", "dsp"},
+    "pipeline": {"core", "dsp", "detect"},
+    "io": {"core"},
+    "sim": {"core"},
+    "analyze": {"core", "io", "pipeline"},
+    "live": {"core", "dsp", "io", "pipeline", "sim"},
+    "eval": {"core", "dsp", "detect", "pipeline", "sim"},
+    "viz": {"core", "dsp", "io", "pipeline"},
+    "cli": {"core", "dsp", "detect", "pipeline", "io", "sim", "analyze", "live", "eval", "viz"},
+}
+TOP_LEVEL = {"__init__", "__main__"}
+
+
+def _modules() -> dict[str, str]:
+    """Dotted module name → file, for every module of the package."""
+    out = {}
+    for root, _dirs, files in os.walk(PKG):
+        for f in files:
+            if f.endswith(".py"):
+                rel = os.path.relpath(os.path.join(root, f), os.path.dirname(PKG))[:-3].replace(os.sep, ".")
+                out[rel.removesuffix(".__init__")] = os.path.join(root, f)
+    return out
+
+
+def _imports(path: str, name: str) -> set[str]:
+    """Every emgcramp module ``path`` imports, at any depth of its code."""
+    found = set()
+    for node in ast.walk(ast.parse(open(path, encoding="utf-8").read())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("emgcramp")}
+        elif isinstance(node, ast.ImportFrom):
+            assert not node.level, f"{name}: relative import (the package imports by full name)"
+            if (node.module or "").startswith("emgcramp"):
+                found.add(node.module)
+                found |= {f"{node.module}.{a.name}" for a in node.names}
+    return found
+
+
+def _graph() -> dict[str, set[str]]:
+    mods = _modules()
+    return {m: {i for i in _imports(p, m) if i in mods and i != m} for m, p in mods.items()}
+
+
+def _part(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def test_every_module_belongs_to_a_known_part():
+    parts = {_part(m) for m in _modules()} - TOP_LEVEL - {"__init__"}
+    assert parts <= set(ALLOWED), parts - set(ALLOWED)
+
+
+def test_imports_point_down_the_stages():
+    graph = _graph()
+    assert graph["emgcramp"] == set()  # the root holds the version alone: anyone may import it
+    wrong = sorted(f"{m} -> {i}" for m, deps in graph.items() for i in deps - {"emgcramp"}
+                   if _part(m) not in TOP_LEVEL and _part(i) != _part(m) and _part(i) not in ALLOWED[_part(m)])
+    assert not wrong, wrong
+
+
+def test_no_import_cycles():
+    graph, state, cycles = _graph(), {}, []
+
+    def visit(m, stack):
+        state[m] = "open"
+        for i in sorted(graph[m]):
+            if state.get(i) == "open":
+                cycles.append(stack[stack.index(i):] + [i])
+            elif i not in state:
+                visit(i, stack + [i])
+        state[m] = "done"
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m, [m])
+    assert not cycles, cycles
+
+
+def test_the_allowed_table_itself_has_no_cycle():
+    order = list(ALLOWED)  # written bottom-up: each part may only name parts before it
+    for k, part in enumerate(order):
+        assert ALLOWED[part] <= set(order[:k]), part
+
+
+_LOADED = """
+import importlib, sys
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+print(" ".join(sorted({m.split(".")[0] for m in sys.modules} & {"numba", "scipy", "llvmlite", "matplotlib"})))
+"""
+
+
+def test_readers_writers_and_trend_load_neither_numba_nor_scipy():
+    light = [m for m in _modules() if _part(m) in ("core", "io")] + ["emgcramp.viz.trend", "emgcramp.cli"]
+    out = subprocess.run([sys.executable, "-c", _LOADED, *light], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["analyze", "--help"], ["trend", "NIGHTS", "--json"]])
+def test_light_commands_import_neither_numba_nor_scipy(argv, tmp_path):
+    if "NIGHTS" in argv:
+        from emgcramp.core.types import Episode
+        from emgcramp.io.events import write_events_csv
+
+        write_events_csv(str(tmp_path / "night.csv"), [Episode(60.0, 120.0, 60.0, "tonic", 90.0, 70.0, 5.0)])
+        argv = [str(tmp_path) if a == "NIGHTS" else a for a in argv]
+    run = subprocess.run([sys.executable, "-X", "importtime", "-m", "emgcramp", *argv], capture_output=True,
+                         text=True, timeout=60)
+    loaded = {line.split("|")[-1].strip().split(".")[0] for line in run.stderr.splitlines()
+              if line.startswith("import time:")}
+    assert not loaded & {"numba", "scipy", "llvmlite"}, argv
+    assert run.returncode == 0, run.stderr[-500:]
