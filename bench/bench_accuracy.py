@@ -17,14 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from results import replace_section
 
 from emgcramp.cli.progress import Progress
-from emgcramp.eval.scoreboard import (
-    markdown_table,
-    movement_table,
-    plot,
-    score_night,
-    summarize,
-    summarize_movements,
-)
+from emgcramp.eval.scoreboard import markdown_table, movement_table, plot, score_night, summarize, summarize_movements
 from emgcramp.sim.scenarios import SCENARIOS
 
 HERE = os.path.dirname(os.path.abspath(__file__))

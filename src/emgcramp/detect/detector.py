@@ -51,55 +51,12 @@ import numpy as np
 
 from emgcramp.core.config import MAX_PCT_MVC, DetectorConfig
 from emgcramp.core.history import LevelHistory
-from emgcramp.core.trace import (
-    N_TRACE,
-    T_ENV,
-    T_REST,
-)
+from emgcramp.core.trace import N_TRACE, T_ENV, T_REST
 from emgcramp.core.types import Candidate, Episode
 from emgcramp.detect.judge import judge
 from emgcramp.detect.movements import MovementScorer
 from emgcramp.detect.precramp import PreCrampWatch
 from emgcramp.detect.segment import (
-    _IN_EP,
-    _LAST_ACTIVE_S,
-    _LAST_BELOW_ON_S,
-    _LAST_QUIET_S,
-    _N_COLS,
-    _N_PARAMS,
-    _N_STATE,
-    _P_CLIP,
-    _P_EDGE_D,
-    _P_EDGE_R,
-    _P_FLAT,
-    _P_FOLLOW,
-    _P_HP_A2,
-    _P_HP_B0,
-    _P_MAX,
-    _P_MERGE,
-    _P_MIN_REST,
-    _P_MOT_MIN,
-    _P_MOT_R,
-    _P_OFF_D,
-    _P_OFF_R,
-    _P_ON_D,
-    _P_ON_R,
-    _P_RATE_BINS,
-    _P_RELAX,
-    _P_REST_Q,
-    _P_RISE,
-    _P_SUSTAIN,
-    _P_WALK,
-    _P_WARM,
-    _P_WL,
-    _P_WS,
-    _REST,
-    _REST_CNT,
-    _REST_SUM,
-    _SUM_L,
-    _TOT_BINS,
-    _TOT_FLAT,
-    _TOT_MOTION,
     C_END,
     C_FLAT,
     C_LF2,
@@ -113,13 +70,10 @@ from emgcramp.detect.segment import (
     C_SHORT_ACT,
     C_START,
     C_SUM,
-    HIST_LEN,
     REASON_END,
     REASON_MAX_LENGTH,
-    _segment,
-    _write_row,
+    Segmenter,
 )
-from emgcramp.dsp.design import butter_sos
 
 
 def _longest_run(mask: np.ndarray) -> int:
@@ -128,11 +82,6 @@ def _longest_run(mask: np.ndarray) -> int:
         return 0
     edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
     return int((edges[1::2] - edges[::2]).max())
-
-
-def _highpass_coeffs(rate: float) -> np.ndarray:
-    sos = butter_sos(2, 1.0, rate, "highpass")[0]
-    return np.r_[sos[:3], sos[4:]]
 
 
 class RestMultiples:
@@ -174,42 +123,12 @@ class Detector:
         self.history = LevelHistory(self.rate, self.cfg.max_duration_s + 2 * self.cfg.background_s, origin_s,
                                     N_TRACE)
         self.levels = RestMultiples(self.history)
-        self._params = self._make_params()
-        wl, ws = int(self._params[_P_WL]), int(self._params[_P_WS])
-        self._S = np.zeros(_N_STATE)
-        self._S[_LAST_QUIET_S] = self._S[_LAST_BELOW_ON_S] = -1.0
-        self._ring_l, self._ring_s, self._ring_lf = np.zeros(wl), np.zeros(ws), np.zeros(wl)
-        self._hist = np.zeros(HIST_LEN)
-        self._hist_sorted = np.zeros(HIST_LEN)
-
-    def _make_params(self) -> np.ndarray:
-        c, r = self.cfg, self.rate
-        p = np.zeros(_N_PARAMS)
-        p[_P_WL] = max(1, round(c.long_window_s * r))
-        p[_P_WS] = max(1, round(c.short_window_s * r))
-        p[_P_ON_R], p[_P_ON_D] = c.on_ratio, c.on_delta_uv
-        p[_P_OFF_R], p[_P_OFF_D] = c.off_ratio, c.off_delta_uv
-        p[_P_MIN_REST] = c.min_rest_uv
-        p[_P_MERGE] = max(1, round(c.merge_gap_s * r))
-        p[_P_MAX] = round(c.max_duration_s * r)
-        p[_P_WARM] = c.warmup_s
-        p[_P_RATE_BINS] = max(1, round(r))
-        p[_P_MOT_R], p[_P_MOT_MIN] = c.motion_ratio, c.motion_min_uv
-        p[_P_HP_B0:_P_HP_A2 + 1] = _highpass_coeffs(r)
-        p[_P_FLAT] = c.flat_fraction
-        p[_P_RISE], p[_P_RELAX] = c.clonic_rise, c.clonic_relax
-        p[_P_EDGE_R], p[_P_EDGE_D] = c.edge_ratio, c.edge_delta_uv
-        p[_P_WALK] = round(c.max_rise_s * r)
-        p[_P_SUSTAIN] = c.sustain_fraction
-        p[_P_CLIP] = c.clip_fraction
-        p[_P_FOLLOW] = c.rest_follow_ratio
-        p[_P_REST_Q] = c.rest_quantile
-        return p
+        self._seg = Segmenter(self.cfg, self.rate)
 
     @property
     def rest_uv(self) -> float:
         """Current rest level, µV RMS (0 before the first second)."""
-        return float(self._S[_REST])
+        return float(self._seg.state["rest_uv"][0])
 
     def carry_over(self, prev: "Detector") -> None:
         """Keep what ``prev`` logged (after a gap restarts detection)."""
@@ -223,28 +142,21 @@ class Detector:
         and ``watch.warnings``; both passes run before the episodes are
         judged, since judging reads the leg movements that came before.
         """
-        out = np.empty((len(ms) // max(1, int(self._params[_P_MERGE])) + 2, _N_COLS))
-        trace = np.empty((len(ms), N_TRACE))
-        n = _segment(np.ascontiguousarray(ms, dtype=float), np.ascontiguousarray(mean, dtype=float),
-                     np.ascontiguousarray(stuck, dtype=float), self._params, self._S,
-                     self._ring_l, self._ring_s, self._ring_lf, self._hist, self._hist_sorted, out, trace, flush)
+        rows, trace = self._seg.run(ms, mean, stuck, flush)
         self.moves.process(trace)
         self.watch.process(trace)
         self.history.push(trace)
-        return [e for e in (self._episode(row) for row in out[:n]) if e is not None]
+        return [e for e in (self._episode(row) for row in rows) if e is not None]
 
     @property
     def level_uv(self) -> float:
         """Current envelope (0.5-s RMS), µV."""
-        return float(np.sqrt(max(self._S[_SUM_L], 0.0) / len(self._ring_l)))
+        return float(np.sqrt(max(self._seg.state["long_sum"][0], 0.0) / len(self._seg.rings[0])))
 
     def open_candidate(self) -> Candidate | None:
         """The episode under way, measured up to now, or ``None`` when idle."""
-        if self._S[_IN_EP] != 1.0:
-            return None
-        row = np.empty((1, _N_COLS))
-        _write_row(self._S, row, 0, self._S[_LAST_ACTIVE_S] + 1.0 - self._params[_P_WS], REASON_END)
-        return self._candidate(row[0])
+        row = self._seg.open_row()
+        return None if row is None else self._candidate(row)
 
     def would_be_cramp(self, c: Candidate) -> str:
         """The kind :func:`judge` would give ``c`` now (``""``: not a cramp)."""
@@ -257,12 +169,12 @@ class Detector:
 
     def quality(self) -> dict[str, float]:
         """Fractions of time flat and with motion, and the mean rest level (µV)."""
-        S = self._S
-        total = max(S[_TOT_BINS], 1.0)
-        return {"seconds": S[_TOT_BINS] / self.rate,
-                "flat_fraction": S[_TOT_FLAT] / total,
-                "motion_fraction": S[_TOT_MOTION] / total,
-                "rest_uv": S[_REST_SUM] / S[_REST_CNT] if S[_REST_CNT] else float("nan")}
+        s = self._seg.state[0]
+        total = max(s["total_bins"], 1.0)
+        return {"seconds": s["total_bins"] / self.rate,
+                "flat_fraction": s["total_flat_bins"] / total,
+                "motion_fraction": s["total_motion_bins"] / total,
+                "rest_uv": s["rest_uv_sum"] / s["rest_updates"] if s["rest_updates"] else float("nan")}
 
     def _candidate(self, row: np.ndarray) -> Candidate:
         n = max(row[C_N], 1.0)

@@ -37,16 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
-from emgcramp.core.trace import (
-    F_EPISODE,
-    F_FLAT,
-    F_MOTION,
-    N_TRACE,
-    T_BIN,
-    T_ENV,
-    T_FLAGS,
-    T_REST,
-)
+from emgcramp.core.trace import F_EPISODE, F_FLAT, F_MOTION, N_TRACE, T_BIN, T_ENV, T_FLAGS, T_REST
 from emgcramp.core.types import CrampWarning
 
 if TYPE_CHECKING:

@@ -1,46 +1,83 @@
-"""The segmenter: a Numba state machine over envelope bins that closes episode candidates.
+"""The segmenter: a state machine over envelope bins that closes episode candidates.
 
-See :mod:`emgcramp.detect.detector` for what it tracks and why.
+See :mod:`emgcramp.detect.detector` for what it tracks and why. The state
+and the parameters are NumPy records with named fields (units in the names:
+``_bin`` a bin index or count at the detector rate, ``_uv`` µV RMS); the
+helpers are plain functions that Numba compiles into the kernel
+(``register_jitable``), so :func:`segment_bins` runs as plain Python too.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numba.extending import register_jitable
 
-from emgcramp.core.trace import (
-    F_EPISODE,
-    F_FLAT,
-    F_MOTION,
-    T_BIN,
-    T_ENV,
-    T_ENV_S,
-    T_FLAGS,
-    T_REST,
-)
+from emgcramp.core.config import DetectorConfig
+from emgcramp.core.trace import F_EPISODE, F_FLAT, F_MOTION, N_TRACE, T_BIN, T_ENV, T_ENV_S, T_FLAGS, T_REST
+from emgcramp.dsp.design import butter_sos
 
-# Layout of the kernel's float state vector.
-(_G, _POS_L, _SUM_L, _POS_S, _SUM_S, _POS_LF, _SUM_LF, _HP1, _HP2, _HP3, _HP4,
- _SEC_SUM, _SEC_CNT, _SEC_BINS, _HIST_N, _HIST_POS, _REST,
- _IN_EP, _START, _LAST_QUIET_S, _LAST_ACTIVE_S, _QUIET_RUN, _PEAK, _SUM_ENV, _N_ENV,
- _N_SHORT_ACT, _N_RISES, _SHORT_UP, _PEAK_S, _N_MOTION, _N_FLAT, _REST_EP, _ON_EP, _OFF_EP,
- _TOT_BINS, _TOT_FLAT, _TOT_MOTION, _REST_SUM, _REST_CNT, _EDGE_EP, _LAST_BELOW_ON_S, _SUM_LF2, _SUM_MS,
- _FLAT_SINCE_QUIET, _N_STATE) = range(45)
-
-# Layout of the kernel's parameter vector.
-(_P_WL, _P_WS, _P_ON_R, _P_ON_D, _P_OFF_R, _P_OFF_D, _P_MIN_REST, _P_MERGE, _P_MAX, _P_WARM,
- _P_RATE_BINS, _P_MOT_R, _P_MOT_MIN, _P_HP_B0, _P_HP_B1, _P_HP_B2, _P_HP_A1, _P_HP_A2,
- _P_FLAT, _P_RISE, _P_RELAX, _P_EDGE_R, _P_EDGE_D, _P_WALK, _P_SUSTAIN, _P_CLIP, _P_FOLLOW, _P_REST_Q, _N_PARAMS) = range(29)
+_F = np.float64
+# What the state machine carries from bin to bin (all float64, so the arithmetic is one type).
+STATE = np.dtype([(name, _F) for name in (
+    "bin",  # index of the next bin
+    "long_pos", "long_sum", "short_pos", "short_sum", "lf_pos", "lf_sum",  # running sums (µV²) and their slots
+    "hp_x1", "hp_x2", "hp_y1", "hp_y2",  # delays of the 1-Hz high-pass of the bin means (µV)
+    "second_env_sum", "second_idle_bins", "second_bins",  # the second under way: summed envelope (µV), bins
+    "rest_means", "rest_pos", "rest_uv",  # 1-s rest means held, the next slot, the rest level
+    "in_episode", "start_bin", "last_quiet_bin", "last_active_bin", "last_below_on_bin", "quiet_run_bins",
+    "peak_uv", "env_sum", "active_bins", "short_active_bins", "rises", "short_up", "peak_short_uv",
+    "motion_bins", "flat_bins", "flat_bins_since_quiet", "lf_sq_sum", "ms_sum",
+    "episode_rest_uv", "episode_on_uv", "episode_off_uv", "episode_edge_uv",
+    "total_bins", "total_flat_bins", "total_motion_bins", "rest_uv_sum", "rest_updates")])
+PARAMS = np.dtype([(name, _F) for name in (
+    "long_bins", "short_bins", "on_ratio", "on_delta_uv", "off_ratio", "off_delta_uv", "edge_ratio",
+    "edge_delta_uv", "min_rest_uv", "merge_gap_bins", "max_duration_bins", "max_rise_bins",
+    "warmup_means",  # 1-s means of idle signal needed before the rest level is trusted
+    "bins_per_s", "motion_ratio", "motion_min_uv", "hp_b0", "hp_b1", "hp_b2", "hp_a1", "hp_a2",
+    "flat_fraction", "clip_fraction", "clonic_rise", "clonic_relax", "sustain_fraction",
+    "rest_follow_ratio", "rest_quantile")])
 
 # Columns of a closed candidate row.
 (C_START, C_END, C_PEAK, C_SUM, C_N, C_SHORT_ACT, C_RISES, C_MOTION, C_FLAT, C_REST, C_REASON,
- C_LF2, C_MS, _N_COLS) = range(14)
+ C_LF2, C_MS, N_COLS) = range(14)
 REASON_QUIET, REASON_MAX_LENGTH, REASON_END = 0.0, 1.0, 2.0
 
 HIST_LEN = 120  # seconds of rest history
 
 
-@njit(cache=True)
+def new_state() -> np.ndarray:
+    """A fresh state record (one-element array)."""
+    state = np.zeros(1, STATE)
+    state["last_quiet_bin"] = state["last_below_on_bin"] = -1.0
+    return state
+
+
+def make_params(cfg: DetectorConfig, rate: float) -> np.ndarray:
+    """The kernel's parameters for ``cfg`` at ``rate`` bins per second (one-element array)."""
+    p = np.zeros(1, PARAMS)
+    p["long_bins"] = max(1, round(cfg.long_window_s * rate))
+    p["short_bins"] = max(1, round(cfg.short_window_s * rate))
+    p["merge_gap_bins"] = max(1, round(cfg.merge_gap_s * rate))
+    p["max_duration_bins"] = round(cfg.max_duration_s * rate)
+    p["max_rise_bins"] = round(cfg.max_rise_s * rate)
+    p["warmup_means"] = cfg.warmup_s  # one mean per second of idle signal
+    p["bins_per_s"] = max(1, round(rate))
+    for name in ("on_ratio", "on_delta_uv", "off_ratio", "off_delta_uv", "edge_ratio", "edge_delta_uv",
+                 "min_rest_uv", "motion_ratio", "motion_min_uv", "flat_fraction", "clip_fraction", "clonic_rise",
+                 "clonic_relax", "sustain_fraction", "rest_follow_ratio", "rest_quantile"):
+        p[name] = getattr(cfg, name)
+    for name, value in zip(("hp_b0", "hp_b1", "hp_b2", "hp_a1", "hp_a2"), _highpass_coeffs(rate)):
+        p[name] = value
+    return p
+
+
+def _highpass_coeffs(rate: float) -> np.ndarray:
+    sos = butter_sos(2, 1.0, rate, "highpass")[0]
+    return np.r_[sos[:3], sos[4:]]
+
+
+@register_jitable
 def _push(ring, pos, total, v):
     """Replace the oldest value of a running-sum ring; returns new pos, total."""
     w = ring.shape[0]
@@ -55,34 +92,34 @@ def _push(ring, pos, total, v):
     return pos, total
 
 
-@njit(cache=True)
-def _write_row(S, out, i, end, reason):
+@register_jitable
+def _write_row(s, out, i, end, reason):
     """Describe the open episode, ending at bin ``end``, in row ``i`` of ``out``."""
-    start = S[_START]
+    start = s["start_bin"]
     out[i, C_START] = start
     out[i, C_END] = max(end, start + 1.0)
-    out[i, C_PEAK] = S[_PEAK]
-    out[i, C_SUM] = S[_SUM_ENV]
-    out[i, C_N] = S[_N_ENV]
-    out[i, C_SHORT_ACT] = S[_N_SHORT_ACT]
-    out[i, C_RISES] = S[_N_RISES]
-    out[i, C_MOTION] = S[_N_MOTION]
-    out[i, C_FLAT] = S[_N_FLAT]
-    out[i, C_REST] = S[_REST_EP]
+    out[i, C_PEAK] = s["peak_uv"]
+    out[i, C_SUM] = s["env_sum"]
+    out[i, C_N] = s["active_bins"]
+    out[i, C_SHORT_ACT] = s["short_active_bins"]
+    out[i, C_RISES] = s["rises"]
+    out[i, C_MOTION] = s["motion_bins"]
+    out[i, C_FLAT] = s["flat_bins"]
+    out[i, C_REST] = s["episode_rest_uv"]
     out[i, C_REASON] = reason
-    out[i, C_LF2] = S[_SUM_LF2]
-    out[i, C_MS] = S[_SUM_MS]
+    out[i, C_LF2] = s["lf_sq_sum"]
+    out[i, C_MS] = s["ms_sum"]
 
 
-@njit(cache=True)
-def _close(S, out, n_out, end, reason):
-    _write_row(S, out, n_out, end, reason)
-    S[_IN_EP] = 0.0
-    S[_LAST_QUIET_S] = S[_LAST_BELOW_ON_S] = S[_G] - 1.0
+@register_jitable
+def _close(s, out, n_out, end, reason):
+    _write_row(s, out, n_out, end, reason)
+    s["in_episode"] = 0.0
+    s["last_quiet_bin"] = s["last_below_on_bin"] = s["bin"] - 1.0
     return n_out + 1
 
 
-@njit(cache=True)
+@register_jitable
 def _sorted_swap(srt, n, old, new, drop_old):
     """Keep ``srt[:n]`` sorted as ``new`` joins, ``old`` leaving when ``drop_old``; returns the new n.
 
@@ -105,7 +142,7 @@ def _sorted_swap(srt, n, old, new, drop_old):
     return n + 1
 
 
-@njit(cache=True)
+@register_jitable
 def _sorted_quantile(srt, n, q):
     """Quantile ``q`` (0–1) of sorted ``srt[:n]``, interpolated between ranks as Numba's ``np.percentile``."""
     if n == 1:
@@ -117,7 +154,7 @@ def _sorted_quantile(srt, n, q):
     return srt[k] * (1.0 - m) + srt[k + 1] * m
 
 
-@njit(cache=True)
+@register_jitable
 def _sustained(ring, level_sq, fraction):
     """True when at least ``fraction`` of the window's bins reach ``level_sq``.
 
@@ -131,123 +168,171 @@ def _sustained(ring, level_sq, fraction):
     return n >= fraction * ring.shape[0]
 
 
-@njit(cache=True, nogil=True)
-def _segment(ms, mean, stuck, P, S, ring_l, ring_s, ring_lf, hist, hist_sorted, out, trace, flush):
-    """Advance the state machine over bins; write closed candidates to ``out``.
+def segment_bins(ms, mean, stuck, params, state, ring_l, ring_s, ring_lf, hist, hist_sorted, out, trace, flush):
+    """Advance the state machine over bins; write closed candidates to ``out``; return how many.
 
-    Row ``j`` of ``trace`` gets what later passes (leg movements, warnings)
-    read: both envelopes, the rest level (-1 until it is known) and flags.
+    ``ms``, ``mean``, ``stuck``: the bins (µV², µV, fraction). ``params``
+    and ``state``: one-record arrays of :data:`PARAMS` and :data:`STATE`.
+    ``ring_l``, ``ring_s``, ``ring_lf``: the running-sum windows (0.5-s and
+    0.1-s envelope, 0.5-s low-frequency power); ``hist`` the 1-s rest means
+    and ``hist_sorted`` their sorted copy. Row ``j`` of ``trace`` gets what
+    later passes (leg movements, warnings) read: both envelopes, the rest
+    level (-1 until it is known) and flags.
+
+    This is the plain-Python reference; :func:`_segment` is the same
+    function compiled by Numba, and the tests hold the two to identical output.
     """
-    ws = P[_P_WS]
+    p, s = params[0], state[0]
+    ws = p["short_bins"]
     n_out = 0
     for j in range(ms.shape[0]):
-        g = S[_G]
-        S[_POS_L], S[_SUM_L] = _push(ring_l, int(S[_POS_L]), S[_SUM_L], ms[j])
-        S[_POS_S], S[_SUM_S] = _push(ring_s, int(S[_POS_S]), S[_SUM_S], ms[j])
-        env = np.sqrt(max(S[_SUM_L], 0.0) / ring_l.shape[0])
-        env_s = np.sqrt(max(S[_SUM_S], 0.0) / ring_s.shape[0])
+        g = s["bin"]
+        s["long_pos"], s["long_sum"] = _push(ring_l, int(s["long_pos"]), s["long_sum"], ms[j])
+        s["short_pos"], s["short_sum"] = _push(ring_s, int(s["short_pos"]), s["short_sum"], ms[j])
+        env = np.sqrt(max(s["long_sum"], 0.0) / ring_l.shape[0])
+        env_s = np.sqrt(max(s["short_sum"], 0.0) / ring_s.shape[0])
         # 2nd-order high-pass at 1 Hz of the bin means (direct form I).
-        hp = (P[_P_HP_B0] * mean[j] + P[_P_HP_B1] * S[_HP1] + P[_P_HP_B2] * S[_HP2]
-              - P[_P_HP_A1] * S[_HP3] - P[_P_HP_A2] * S[_HP4])
-        S[_HP2], S[_HP1] = S[_HP1], mean[j]
-        S[_HP4], S[_HP3] = S[_HP3], hp
-        S[_POS_LF], S[_SUM_LF] = _push(ring_lf, int(S[_POS_LF]), S[_SUM_LF], hp * hp)
-        lf = np.sqrt(max(S[_SUM_LF], 0.0) / ring_lf.shape[0])
+        hp = (p["hp_b0"] * mean[j] + p["hp_b1"] * s["hp_x1"] + p["hp_b2"] * s["hp_x2"]
+              - p["hp_a1"] * s["hp_y1"] - p["hp_a2"] * s["hp_y2"])
+        s["hp_x2"], s["hp_x1"] = s["hp_x1"], mean[j]
+        s["hp_y2"], s["hp_y1"] = s["hp_y1"], hp
+        s["lf_pos"], s["lf_sum"] = _push(ring_lf, int(s["lf_pos"]), s["lf_sum"], hp * hp)
+        lf = np.sqrt(max(s["lf_sum"], 0.0) / ring_lf.shape[0])
         # Dead line, or an input pinned at the rail: a loud bin whose samples mostly repeat.
-        loud = P[_P_ON_R] * max(S[_REST], P[_P_MIN_REST])
-        flat = stuck[j] >= P[_P_FLAT] or ms[j] <= 1e-9 or (stuck[j] >= P[_P_CLIP] and ms[j] >= loud * loud)
-        motion = lf > P[_P_MOT_R] * env and lf > P[_P_MOT_MIN]
-        S[_TOT_BINS] += 1.0
+        loud = p["on_ratio"] * max(s["rest_uv"], p["min_rest_uv"])
+        flat = stuck[j] >= p["flat_fraction"] or ms[j] <= 1e-9 or (stuck[j] >= p["clip_fraction"] and ms[j] >= loud * loud)
+        motion = lf > p["motion_ratio"] * env and lf > p["motion_min_uv"]
+        s["total_bins"] += 1.0
         if flat:
-            S[_TOT_FLAT] += 1.0
+            s["total_flat_bins"] += 1.0
         if motion:
-            S[_TOT_MOTION] += 1.0
+            s["total_motion_bins"] += 1.0
 
         # Rest level: per-second means of the envelope outside episodes, and
         # inside one while it stays below a contraction's level (tone that
         # rose slowly and stays is the night's new rest; a cramp is not).
-        idle = S[_IN_EP] == 0.0 or env < P[_P_FOLLOW] * S[_REST_EP]
+        idle = s["in_episode"] == 0.0 or env < p["rest_follow_ratio"] * s["episode_rest_uv"]
         if idle and not flat and not motion:
-            S[_SEC_SUM] += env
-            S[_SEC_CNT] += 1.0
-        S[_SEC_BINS] += 1.0
-        if S[_SEC_BINS] >= P[_P_RATE_BINS]:
-            if S[_SEC_CNT] >= 0.5 * P[_P_RATE_BINS]:
-                pos, value = int(S[_HIST_POS]), S[_SEC_SUM] / S[_SEC_CNT]
-                full = S[_HIST_N] == hist.shape[0]
-                S[_HIST_N] = _sorted_swap(hist_sorted, int(S[_HIST_N]), hist[pos], value, full)
+            s["second_env_sum"] += env
+            s["second_idle_bins"] += 1.0
+        s["second_bins"] += 1.0
+        if s["second_bins"] >= p["bins_per_s"]:
+            if s["second_idle_bins"] >= 0.5 * p["bins_per_s"]:
+                pos, value = int(s["rest_pos"]), s["second_env_sum"] / s["second_idle_bins"]
+                full = s["rest_means"] == hist.shape[0]
+                s["rest_means"] = _sorted_swap(hist_sorted, int(s["rest_means"]), hist[pos], value, full)
                 hist[pos] = value
-                S[_HIST_POS] = (S[_HIST_POS] + 1.0) % hist.shape[0]
-                S[_REST] = _sorted_quantile(hist_sorted, int(S[_HIST_N]), P[_P_REST_Q])
-                S[_REST_SUM] += S[_REST]
-                S[_REST_CNT] += 1.0
-            S[_SEC_SUM], S[_SEC_CNT], S[_SEC_BINS] = 0.0, 0.0, 0.0
-        rest = max(S[_REST], P[_P_MIN_REST])
-        on = max(P[_P_ON_R] * rest, rest + P[_P_ON_D])
-        off = max(P[_P_OFF_R] * rest, rest + P[_P_OFF_D])
-        edge = max(P[_P_EDGE_R] * rest, rest + P[_P_EDGE_D])
+                s["rest_pos"] = (s["rest_pos"] + 1.0) % hist.shape[0]
+                s["rest_uv"] = _sorted_quantile(hist_sorted, int(s["rest_means"]), p["rest_quantile"])
+                s["rest_uv_sum"] += s["rest_uv"]
+                s["rest_updates"] += 1.0
+            s["second_env_sum"], s["second_idle_bins"], s["second_bins"] = 0.0, 0.0, 0.0
+        rest = max(s["rest_uv"], p["min_rest_uv"])
+        on = max(p["on_ratio"] * rest, rest + p["on_delta_uv"])
+        off = max(p["off_ratio"] * rest, rest + p["off_delta_uv"])
+        edge = max(p["edge_ratio"] * rest, rest + p["edge_delta_uv"])
         trace[j, T_ENV], trace[j, T_ENV_S], trace[j, T_BIN] = env, env_s, np.sqrt(max(ms[j], 0.0))
-        trace[j, T_REST] = rest if S[_HIST_N] >= P[_P_WARM] else -1.0
-        trace[j, T_FLAGS] = (F_FLAT if flat else 0) + (F_MOTION if motion else 0) + (F_EPISODE if S[_IN_EP] else 0)
+        trace[j, T_REST] = rest if s["rest_means"] >= p["warmup_means"] else -1.0
+        trace[j, T_FLAGS] = (F_FLAT if flat else 0) + (F_MOTION if motion else 0) + (F_EPISODE if s["in_episode"] else 0)
 
-        if S[_IN_EP] == 0.0:
+        if s["in_episode"] == 0.0:
             if env_s < edge:
-                S[_LAST_QUIET_S] = g
-                S[_FLAT_SINCE_QUIET] = 0.0
+                s["last_quiet_bin"] = g
+                s["flat_bins_since_quiet"] = 0.0
             elif flat:
-                S[_FLAT_SINCE_QUIET] += 1.0
+                s["flat_bins_since_quiet"] += 1.0
             if env_s < on:
-                S[_LAST_BELOW_ON_S] = g
-            if S[_HIST_N] >= P[_P_WARM] and not flat and env >= on and _sustained(ring_l, on * on, P[_P_SUSTAIN]):
-                S[_IN_EP] = 1.0
+                s["last_below_on_bin"] = g
+            if s["rest_means"] >= p["warmup_means"] and not flat and env >= on and _sustained(ring_l, on * on, p["sustain_fraction"]):
+                s["in_episode"] = 1.0
                 # Edges come from the 0.1-s envelope: it lags by 0.1 s, not 0.5 s.
                 # ... but not back through a long stretch of raised tension (a
                 # warning before the cramp): at most P_WALK before the climb to ON.
-                S[_START] = max(S[_LAST_QUIET_S], S[_LAST_BELOW_ON_S] - P[_P_WALK]) + 1.0
-                S[_LAST_ACTIVE_S] = g
-                S[_QUIET_RUN] = 0.0
-                S[_PEAK], S[_SUM_ENV], S[_N_ENV] = 0.0, 0.0, 0.0
-                S[_N_SHORT_ACT], S[_N_RISES], S[_SHORT_UP], S[_PEAK_S] = 0.0, 0.0, 0.0, 0.0
+                s["start_bin"] = max(s["last_quiet_bin"], s["last_below_on_bin"] - p["max_rise_bins"]) + 1.0
+                s["last_active_bin"] = g
+                s["quiet_run_bins"] = 0.0
+                s["peak_uv"], s["env_sum"], s["active_bins"] = 0.0, 0.0, 0.0
+                s["short_active_bins"], s["rises"], s["short_up"], s["peak_short_uv"] = 0.0, 0.0, 0.0, 0.0
                 # A flat stretch the onset is walked back over (a lead-off ending in a
                 # transient) counts as signal loss of this episode.
-                S[_N_MOTION], S[_N_FLAT], S[_SUM_LF2], S[_SUM_MS] = 0.0, S[_FLAT_SINCE_QUIET], 0.0, 0.0
-                S[_REST_EP], S[_ON_EP], S[_OFF_EP], S[_EDGE_EP] = rest, on, off, edge
-        if S[_IN_EP] == 1.0:
-            if env >= S[_OFF_EP]:
-                S[_QUIET_RUN] = 0.0
+                s["motion_bins"], s["flat_bins"], s["lf_sq_sum"], s["ms_sum"] = 0.0, s["flat_bins_since_quiet"], 0.0, 0.0
+                s["episode_rest_uv"], s["episode_on_uv"], s["episode_off_uv"], s["episode_edge_uv"] = rest, on, off, edge
+        if s["in_episode"] == 1.0:
+            if env >= s["episode_off_uv"]:
+                s["quiet_run_bins"] = 0.0
             else:
-                S[_QUIET_RUN] += 1.0
-            S[_SUM_LF2] += hp * hp
-            S[_SUM_MS] += ms[j]
-            if S[_QUIET_RUN] == 0.0:
-                S[_PEAK] = max(S[_PEAK], env)
-                S[_SUM_ENV] += env
-                S[_N_ENV] += 1.0
+                s["quiet_run_bins"] += 1.0
+            s["lf_sq_sum"] += hp * hp
+            s["ms_sum"] += ms[j]
+            if s["quiet_run_bins"] == 0.0:
+                s["peak_uv"] = max(s["peak_uv"], env)
+                s["env_sum"] += env
+                s["active_bins"] += 1.0
                 if motion:
-                    S[_N_MOTION] += 1.0
+                    s["motion_bins"] += 1.0
                 if flat:
-                    S[_N_FLAT] += 1.0
-            if env_s >= S[_EDGE_EP]:
-                S[_LAST_ACTIVE_S] = g
-            if env_s >= S[_OFF_EP] and S[_QUIET_RUN] == 0.0:
-                S[_N_SHORT_ACT] += 1.0
+                    s["flat_bins"] += 1.0
+            if env_s >= s["episode_edge_uv"]:
+                s["last_active_bin"] = g
+            if env_s >= s["episode_off_uv"] and s["quiet_run_bins"] == 0.0:
+                s["short_active_bins"] += 1.0
             # Contractions of a clonic cramp, relative to the episode's own level.
-            S[_PEAK_S] = max(S[_PEAK_S], env_s)
-            if S[_SHORT_UP] == 0.0 and env_s >= P[_P_RISE] * S[_PEAK_S]:
-                S[_SHORT_UP] = 1.0
-                S[_N_RISES] += 1.0
-            elif S[_SHORT_UP] == 1.0 and env_s < P[_P_RELAX] * S[_PEAK_S]:
-                S[_SHORT_UP] = 0.0
-            if S[_QUIET_RUN] >= P[_P_MERGE]:
-                n_out = _close(S, out, n_out, S[_LAST_ACTIVE_S] + 1.0 - ws, REASON_QUIET)
-            elif g + 1.0 - S[_START] >= P[_P_MAX]:
-                n_out = _close(S, out, n_out, g + 1.0, REASON_MAX_LENGTH)
+            s["peak_short_uv"] = max(s["peak_short_uv"], env_s)
+            if s["short_up"] == 0.0 and env_s >= p["clonic_rise"] * s["peak_short_uv"]:
+                s["short_up"] = 1.0
+                s["rises"] += 1.0
+            elif s["short_up"] == 1.0 and env_s < p["clonic_relax"] * s["peak_short_uv"]:
+                s["short_up"] = 0.0
+            if s["quiet_run_bins"] >= p["merge_gap_bins"]:
+                n_out = _close(s, out, n_out, s["last_active_bin"] + 1.0 - ws, REASON_QUIET)
+            elif g + 1.0 - s["start_bin"] >= p["max_duration_bins"]:
+                n_out = _close(s, out, n_out, g + 1.0, REASON_MAX_LENGTH)
                 # A level that lasts this long is the new normal: restart rest there.
                 hist[:] = env
                 hist_sorted[:] = env
-                S[_HIST_N] = hist.shape[0]
-                S[_REST] = env
-        S[_G] = g + 1.0
-    if flush and S[_IN_EP] == 1.0:
-        n_out = _close(S, out, n_out, S[_LAST_ACTIVE_S] + 1.0 - ws, REASON_END)
+                s["rest_means"] = hist.shape[0]
+                s["rest_uv"] = env
+        s["bin"] = g + 1.0
+    if flush and s["in_episode"] == 1.0:
+        n_out = _close(s, out, n_out, s["last_active_bin"] + 1.0 - ws, REASON_END)
     return n_out
+
+
+
+_segment = njit(cache=True, nogil=True)(segment_bins)
+
+
+class Segmenter:
+    """The segmenter's state for one channel, and a call to run it over a stretch of bins.
+
+    ``kernel``: :func:`_segment` (compiled, the default) or :func:`segment_bins`
+    (the plain-Python reference the tests compare it with).
+    """
+
+    def __init__(self, cfg: DetectorConfig, rate: float, kernel=None):
+        self.params = make_params(cfg, rate)
+        self.state = new_state()
+        p = self.params[0]
+        long_bins, short_bins = int(p["long_bins"]), int(p["short_bins"])
+        self.rings = (np.zeros(long_bins), np.zeros(short_bins), np.zeros(long_bins),  # 0.5-s, 0.1-s, LF
+                      np.zeros(HIST_LEN), np.zeros(HIST_LEN))  # 1-s rest means, sorted copy
+        self.kernel = kernel or _segment
+
+    def run(self, ms: np.ndarray, mean: np.ndarray, stuck: np.ndarray,
+            flush: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Closed candidate rows (``C_*`` columns) and the trace (``T_*`` columns) of these bins."""
+        out = np.empty((len(ms) // max(1, int(self.params["merge_gap_bins"][0])) + 2, N_COLS))
+        trace = np.empty((len(ms), N_TRACE))
+        n = self.kernel(np.ascontiguousarray(ms, dtype=float), np.ascontiguousarray(mean, dtype=float),
+                        np.ascontiguousarray(stuck, dtype=float), self.params, self.state, *self.rings,
+                        out, trace, flush)
+        return out[:n], trace
+
+    def open_row(self) -> np.ndarray | None:
+        """The episode under way as a candidate row measured up to now, or ``None`` when idle."""
+        s = self.state[0]
+        if s["in_episode"] != 1.0:
+            return None
+        row = np.empty((1, N_COLS))
+        _write_row(s, row, 0, s["last_active_bin"] + 1.0 - self.params["short_bins"][0], REASON_END)
+        return row[0]
