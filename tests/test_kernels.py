@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from emgcramp.core.config import DetectorConfig
+from emgcramp.core.trace import T_BIN, T_FLAGS, T_REST
 from emgcramp.detect.segment import Segmenter, segment_bins
 
 RATE = 50.0  # detector bins per second
@@ -74,3 +75,84 @@ def test_segmenter_gives_the_same_for_any_cut_into_blocks(seed):
         cut = run(None, bins, random_cuts(rng, len(bins[0])))
         for a, b in zip(whole, cut):
             np.testing.assert_array_equal(a, b)
+
+
+def _scan(kernel_cls, plain: bool, trace: np.ndarray, cuts: list[int]):
+    """Rows of a trace pass (movements or the pre-cramp watch) over ``trace`` cut at ``cuts``."""
+    from emgcramp.detect import movements, precramp
+
+    obj = kernel_cls(RATE, DetectorConfig())
+    module = movements if kernel_cls is movements.MovementScorer else precramp
+    name = "_lm_scan" if module is movements else "_watch"
+    compiled = getattr(module, name)
+    if plain:
+        setattr(module, name, module.scan_movements if module is movements else module.watch_bins)
+    try:
+        edges = [0, *cuts, len(trace)]
+        found = [obj.process(trace[a:b]) for a, b in zip(edges[:-1], edges[1:])]
+    finally:
+        setattr(module, name, compiled)
+    return [x for f in found for x in f], obj._S.tobytes()
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("which", ["movements", "precramp"])
+def test_trace_passes_equal_their_plain_python_references(seed, which):
+    from emgcramp.detect.movements import MovementScorer
+    from emgcramp.detect.precramp import PreCrampWatch
+
+    cls = MovementScorer if which == "movements" else PreCrampWatch
+    _, trace, _ = run(None, night_bins(seed, 300.0), [])
+    # Raised tension and lone spikes, so that warnings open too.
+    rng = np.random.default_rng(300 + seed)
+    a = rng.integers(0, len(trace) - 3000)
+    calm = slice(a, a + 2000)  # 40 s out of any episode, rest known, bins at 2.5 x rest with spikes
+    trace[calm, T_FLAGS], trace[calm, T_REST] = 0.0, np.maximum(trace[calm, T_REST], 3.0)
+    trace[calm, T_BIN] = trace[calm, T_REST] * 2.5
+    trace[a:a + 2000:40, T_BIN] *= 4.0
+    cuts = random_cuts(rng, len(trace))
+    nb, state_nb = _scan(cls, False, trace, cuts)
+    py, state_py = _scan(cls, True, trace, cuts)
+    assert len(nb) >= 1 and nb == py and state_nb == state_py
+    assert _scan(cls, False, trace, [])[0] == nb  # and the same for any cut
+
+
+def test_bins_kernel_equals_its_plain_python_reference():
+    from emgcramp.dsp.filters import OPEN_BIN, EmgFilter, _bins_kernel, bins_kernel
+
+    rng = np.random.default_rng(7)
+    x = rng.normal(0.0, 20.0, (30_000, 2)) + np.sin(np.arange(30_000) / 300.0)[:, None] * 500.0
+    x[5_000:6_000, 0] = 8000.0  # pinned at the rail: repeated samples
+    f = EmgFilter(2000.0, 2, notches=(50.0, 150.0))
+    results = []
+    for kernel in (_bins_kernel, bins_kernel):
+        zi = np.ascontiguousarray(np.repeat(f.sos[None, :, :2] * 0.0, 2, 0))
+        acc, prev = np.zeros(2, OPEN_BIN), np.full(2, np.nan)
+        outs = []
+        for a, b in ((0, 7_001), (7_001, 7_050), (7_050, 30_000)):  # bins cut across blocks
+            ms, mean, stuck = (np.empty(((b - a) // 40 + 2, 2)) for _ in range(3))
+            k = kernel(x[a:b], f.sos, zi, 40, acc, prev, ms, mean, stuck)
+            outs += [ms[:k], mean[:k], stuck[:k]]
+        results.append((outs, zi, acc.tobytes(), prev))
+    (nb, zi_nb, acc_nb, prev_nb), (py, zi_py, acc_py, prev_py) = results
+    assert sum(len(o) for o in nb[::3]) == 30_000 // 40
+    for a, b in zip(nb, py):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(zi_nb, zi_py)
+    assert acc_nb == acc_py and np.array_equal(prev_nb, prev_py)
+    assert nb[2][126:149, 0].min() > 0.9  # the pinned stretch reads as stuck
+
+
+def test_motor_unit_renderer_equals_its_plain_python_reference():
+    from emgcramp.sim.motor_units import MotorUnitPool, PoolSpec, _render, render_segment
+
+    pool = MotorUnitPool(PoolSpec(n_units=30, seed=3), 2000.0)
+    excitation = np.clip(np.linspace(-0.1, 0.7, 8_000), 0.0, None)
+    outs = []
+    for kernel in (_render, render_segment):
+        next_fire, tail, out = np.full(len(pool.rte), -1.0), np.zeros(pool.muaps.shape[1]), np.zeros(8_000)
+        kernel(excitation, pool.rte, pool.gain, pool.peak_hz, 0.2, pool.fs, next_fire, pool.muaps, tail, out, 11)
+        outs.append((out, next_fire, tail))
+    assert np.abs(outs[0][0]).max() > 10.0  # units fired
+    for a, b in zip(*outs):
+        np.testing.assert_array_equal(a, b)

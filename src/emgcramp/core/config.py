@@ -75,6 +75,9 @@ class DetectorConfig:
     lm_on_delta_uv: float = 8.0
     lm_off_delta_uv: float = 2.0
     lm_end_quiet_s: float = 0.5
+    # No LM starts within this of signal loss: the 0.5-s envelope window and the band-pass's
+    # settling as the signal returns (a 20-Hz 4th-order high edge rings for about 0.2 s), rounded up.
+    lm_settle_s: float = 1.0
     plm_min_count: int = 4
     # A short burst this many times stronger, or longer, than the LMs of its series is a cramp among them.
     plm_cramp_peak_ratio: float = 4.0
@@ -91,6 +94,11 @@ class DetectorConfig:
     warn_min_twitches: int = 3
     warn_refractory_s: float = 30.0
     warn_link_s: float = 30.0
+    # A warning opens when this share of the window is tense ("most of it": the pilot's tension
+    # held for ~40 s, so most of a 10-s window), or the lower share with warn_min_twitches
+    # twitches (twitching sometimes comes first); it closes after half a window under the lower share.
+    warn_tense_share: float = 0.8
+    warn_tense_share_with_twitches: float = 0.5
     max_motion_fraction: float = 0.3
     max_flat_fraction: float = 0.2
     min_duty: float = 0.5

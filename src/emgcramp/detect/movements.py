@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
+from numba.extending import register_jitable
 
 from emgcramp.core.trace import F_FLAT, N_TRACE, T_ENV_S, T_FLAGS, T_REST
 from emgcramp.core.types import LegMovement
@@ -56,64 +57,76 @@ from emgcramp.core.types import LegMovement
 if TYPE_CHECKING:
     from emgcramp.core.config import DetectorConfig
 
-# Kernel state and parameter layouts.
-(_G, _IN, _START, _REST0, _QUIET, _PEAK, _N_FLAT, _N, _LAST_FLAT,
- _QUIET_ON, _FB_END, _FB_PEAK, _FB_FLAT, _TAIL, _N_STATE) = range(15)
-(_P_ON, _P_OFF, _P_QUIET, _P_WS, _P_CLEAR, _P_MAX) = range(6)
+STATE = np.dtype([(name, np.float64) for name in (
+    "bin", "in_stretch", "start_bin", "onset_rest_uv", "quiet_bins", "peak_uv", "flat_bins", "bins",
+    "last_flat_bin", "quiet_on_bins",  # bins within the end level; within the onset level
+    "fallback_end_bin", "fallback_peak_uv", "fallback_flat_fraction",  # where raised tone ends it (-1: not yet)
+    "in_tail")])  # 1 once the fallback end was emitted: the rest of the stretch is not another LM
+PARAMS = np.dtype([(name, np.float64) for name in (
+    "on_delta_uv", "off_delta_uv", "end_quiet_bins", "short_bins",
+    "settle_bins",  # after signal loss, bins before a stretch may start (the filters settling)
+    "max_bins")])
 # Columns of an LM row: onset bin, offset bin, peak µV, rest µV, flat fraction.
 (R_START, R_END, R_PEAK, R_REST, R_FLAT, _N_ROW) = range(6)
 
 
-@njit(cache=True, nogil=True)
-def _lm_end(g, quiet, P, S):
+@register_jitable
+def _lm_end(g, quiet, p, s):
     """Bin where an LM ends, given ``quiet`` bins at the end level up to bin ``g``."""
-    return max(g + 1.0 - quiet - P[_P_WS], S[_START] + 1.0)
+    return max(g + 1.0 - quiet - p["short_bins"], s["start_bin"] + 1.0)
 
 
-@njit(cache=True, nogil=True)
-def _emit(out, n_out, end, peak, flat, S):
-    out[n_out, R_START], out[n_out, R_END] = S[_START], end
-    out[n_out, R_PEAK], out[n_out, R_REST], out[n_out, R_FLAT] = peak, S[_REST0], flat
+@register_jitable
+def _emit(out, n_out, end, peak, flat, s):
+    out[n_out, R_START], out[n_out, R_END] = s["start_bin"], end
+    out[n_out, R_PEAK], out[n_out, R_REST], out[n_out, R_FLAT] = peak, s["onset_rest_uv"], flat
     return n_out + 1
 
 
-@njit(cache=True, nogil=True)
-def _lm_scan(trace, P, S, out):
-    """Advance the LM rules over trace rows; write finished stretches to ``out``."""
+def scan_movements(trace, params, state, out):
+    """Advance the LM rules over trace rows; write finished stretches to ``out``; return how many.
+
+    ``params``, ``state``: one-record arrays of :data:`PARAMS`, :data:`STATE`.
+    The plain-Python reference; :func:`_lm_scan` is the same function compiled.
+    """
+    p, s = params[0], state[0]
     n_out = 0
     for j in range(trace.shape[0]):
-        g = S[_G]
+        g = s["bin"]
         env, rest = trace[j, T_ENV_S], trace[j, T_REST]
         flat = (int(trace[j, T_FLAGS]) & F_FLAT) != 0
         if flat:
-            S[_LAST_FLAT] = g
-        if S[_IN] == 0.0:
+            s["last_flat_bin"] = g
+        if s["in_stretch"] == 0.0:
             # After signal loss the filters ring as the signal returns: not a movement.
-            if rest > 0.0 and g - S[_LAST_FLAT] > P[_P_CLEAR] and env >= rest + P[_P_ON]:
-                S[_IN], S[_START], S[_REST0] = 1.0, g, rest
-                S[_QUIET], S[_PEAK], S[_N_FLAT], S[_N] = 0.0, 0.0, 0.0, 0.0
-                S[_QUIET_ON], S[_FB_END], S[_TAIL] = 0.0, -1.0, 0.0
-        if S[_IN] == 1.0:
-            S[_N] += 1.0
+            if rest > 0.0 and g - s["last_flat_bin"] > p["settle_bins"] and env >= rest + p["on_delta_uv"]:
+                s["in_stretch"], s["start_bin"], s["onset_rest_uv"] = 1.0, g, rest
+                s["quiet_bins"], s["peak_uv"], s["flat_bins"], s["bins"] = 0.0, 0.0, 0.0, 0.0
+                s["quiet_on_bins"], s["fallback_end_bin"], s["in_tail"] = 0.0, -1.0, 0.0
+        if s["in_stretch"] == 1.0:
+            s["bins"] += 1.0
             if flat:
-                S[_N_FLAT] += 1.0
-            S[_QUIET] = S[_QUIET] + 1.0 if env <= S[_REST0] + P[_P_OFF] else 0.0
-            S[_QUIET_ON] = S[_QUIET_ON] + 1.0 if env <= S[_REST0] + P[_P_ON] else 0.0
-            if S[_QUIET] == 0.0 and S[_FB_END] < 0.0:
-                S[_PEAK] = max(S[_PEAK], env)
-            if S[_QUIET_ON] >= P[_P_QUIET] and S[_FB_END] < 0.0:
-                S[_FB_END], S[_FB_PEAK] = _lm_end(g, S[_QUIET_ON], P, S), S[_PEAK]
-                S[_FB_FLAT] = S[_N_FLAT] / S[_N]
-            if S[_QUIET] >= P[_P_QUIET]:
-                if S[_TAIL] == 0.0:
-                    n_out = _emit(out, n_out, _lm_end(g, S[_QUIET], P, S), S[_PEAK], S[_N_FLAT] / S[_N], S)
-                S[_IN] = 0.0
-            elif S[_TAIL] == 0.0 and g - S[_START] >= P[_P_MAX] and S[_FB_END] >= 0.0:
+                s["flat_bins"] += 1.0
+            s["quiet_bins"] = s["quiet_bins"] + 1.0 if env <= s["onset_rest_uv"] + p["off_delta_uv"] else 0.0
+            s["quiet_on_bins"] = s["quiet_on_bins"] + 1.0 if env <= s["onset_rest_uv"] + p["on_delta_uv"] else 0.0
+            if s["quiet_bins"] == 0.0 and s["fallback_end_bin"] < 0.0:
+                s["peak_uv"] = max(s["peak_uv"], env)
+            if s["quiet_on_bins"] >= p["end_quiet_bins"] and s["fallback_end_bin"] < 0.0:
+                s["fallback_end_bin"], s["fallback_peak_uv"] = _lm_end(g, s["quiet_on_bins"], p, s), s["peak_uv"]
+                s["fallback_flat_fraction"] = s["flat_bins"] / s["bins"]
+            if s["quiet_bins"] >= p["end_quiet_bins"]:
+                if s["in_tail"] == 0.0:
+                    n_out = _emit(out, n_out, _lm_end(g, s["quiet_bins"], p, s), s["peak_uv"], s["flat_bins"] / s["bins"], s)
+                s["in_stretch"] = 0.0
+            elif s["in_tail"] == 0.0 and g - s["start_bin"] >= p["max_bins"] and s["fallback_end_bin"] >= 0.0:
                 # Raised tone kept the AASM end away: end where it fell under its onset level.
-                n_out = _emit(out, n_out, S[_FB_END], S[_FB_PEAK], S[_FB_FLAT], S)
-                S[_TAIL] = 1.0
-        S[_G] = g + 1.0
+                n_out = _emit(out, n_out, s["fallback_end_bin"], s["fallback_peak_uv"], s["fallback_flat_fraction"], s)
+                s["in_tail"] = 1.0
+        s["bin"] = g + 1.0
     return n_out
+
+
+_lm_scan = njit(cache=True, nogil=True)(scan_movements)
 
 
 class MovementScorer:
@@ -127,15 +140,16 @@ class MovementScorer:
         self.cfg = config
         self.rate, self.channel, self.origin_s = float(rate), channel, origin_s
         c = config
-        self._P = np.array([c.lm_on_delta_uv, c.lm_off_delta_uv, max(1, round(c.lm_end_quiet_s * rate)),
-                            max(1, round(c.short_window_s * rate)), round(rate), round(c.lm_max_s * rate)])
-        self._S = np.zeros(_N_STATE)
-        self._S[_LAST_FLAT] = -1e12
+        self._P = np.zeros(1, PARAMS)
+        self._P[0] = (c.lm_on_delta_uv, c.lm_off_delta_uv, max(1, round(c.lm_end_quiet_s * rate)),
+                      max(1, round(c.short_window_s * rate)), round(c.lm_settle_s * rate), round(c.lm_max_s * rate))
+        self._S = np.zeros(1, STATE)
+        self._S["last_flat_bin"] = -1e12
         self.movements: list[LegMovement] = []
 
     def process(self, trace: np.ndarray) -> list[LegMovement]:
         """Advance over trace rows (``N_TRACE`` columns); return the stretches that ended."""
-        out = np.empty((len(trace) // max(1, int(self._P[_P_QUIET])) + 2, _N_ROW))
+        out = np.empty((len(trace) // max(1, int(self._P["end_quiet_bins"][0])) + 2, _N_ROW))
         n = _lm_scan(np.ascontiguousarray(trace).reshape(-1, N_TRACE), self._P, self._S, out)
         # Under 0.5 s is not a movement at all (a jerk, a pop's tail): dropped, it ends nothing.
         new = [m for m in (self._movement(row) for row in out[:n]) if m.duration_s >= self.cfg.lm_min_s]

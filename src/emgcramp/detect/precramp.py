@@ -43,57 +43,69 @@ from emgcramp.core.types import CrampWarning
 if TYPE_CHECKING:
     from emgcramp.core.config import DetectorConfig
 
-(_G, _POS, _TENSE, _TWITCH, _OPEN, _START, _SUM_X, _N_X, _N_TW, _LAST_EP, _LAST_END, _CALM, _N_STATE) = range(13)
-(_P_RATIO, _P_DELTA, _P_TW_RATIO, _P_ON_R, _P_ON_D, _P_MIN_TW, _P_REFRACT, _P_CALM, _N_PARAMS) = range(9)
+STATE = np.dtype([(name, np.float64) for name in (
+    "bin", "pos", "tense_bins", "twitch_bins", "open", "start_bin", "level_x_rest_sum", "level_bins", "twitches",
+    "last_episode_bin", "last_end_bin", "calm_bins")])
+PARAMS = np.dtype([(name, np.float64) for name in (
+    "warn_ratio", "warn_delta_uv", "twitch_ratio", "on_ratio", "on_delta_uv", "min_twitches", "refractory_bins",
+    "calm_bins", "tense_share", "tense_share_with_twitches")])
 (R_START, R_END, R_LEVEL, R_TWITCHES, _N_ROW) = range(5)
 
 
-@njit(cache=True, nogil=True)
-def _watch(trace, P, S, tense_ring, twitch_ring, out):
-    """Advance the watch over trace rows; write closed warnings to ``out``."""
+def watch_bins(trace, params, state, tense_ring, twitch_ring, out):
+    """Advance the watch over trace rows; write closed warnings to ``out``; return how many.
+
+    ``params``, ``state``: one-record arrays of :data:`PARAMS`, :data:`STATE`;
+    the rings hold which of the window's bins were tense, which twitched.
+    The plain-Python reference; :func:`_watch` is the same function compiled.
+    """
+    p, s = params[0], state[0]
     w = tense_ring.shape[0]
     n_out = 0
     for j in range(trace.shape[0]):
-        g = S[_G]
+        g = s["bin"]
         rest = trace[j, T_REST]
         flags = int(trace[j, T_FLAGS])
         env = trace[j, T_ENV]
         in_ep = (flags & F_EPISODE) != 0
         if in_ep:
-            S[_LAST_EP] = g
+            s["last_episode_bin"] = g
         usable = rest > 0.0 and (flags & (F_FLAT | F_MOTION)) == 0 and not in_ep
-        tense = usable and trace[j, T_BIN] >= max(P[_P_RATIO] * rest, rest + P[_P_DELTA])
-        on = max(P[_P_ON_R] * rest, rest + P[_P_ON_D])
-        twitch = usable and env < on and trace[j, T_BIN] >= P[_P_TW_RATIO] * env
-        pos = int(S[_POS])
-        S[_TENSE] += (1.0 if tense else 0.0) - tense_ring[pos]
-        S[_TWITCH] += (1.0 if twitch else 0.0) - twitch_ring[pos]
+        tense = usable and trace[j, T_BIN] >= max(p["warn_ratio"] * rest, rest + p["warn_delta_uv"])
+        on = max(p["on_ratio"] * rest, rest + p["on_delta_uv"])
+        twitch = usable and env < on and trace[j, T_BIN] >= p["twitch_ratio"] * env
+        pos = int(s["pos"])
+        s["tense_bins"] += (1.0 if tense else 0.0) - tense_ring[pos]
+        s["twitch_bins"] += (1.0 if twitch else 0.0) - twitch_ring[pos]
         tense_ring[pos] = 1.0 if tense else 0.0
         twitch_ring[pos] = 1.0 if twitch else 0.0
-        S[_POS] = (pos + 1) % w
-        settled = g - S[_LAST_EP] > P[_P_REFRACT]
-        if S[_OPEN] == 0.0:
-            qualifies = S[_TENSE] >= 0.8 * w or (S[_TENSE] >= 0.5 * w and S[_TWITCH] >= P[_P_MIN_TW])
+        s["pos"] = (pos + 1) % w
+        settled = g - s["last_episode_bin"] > p["refractory_bins"]
+        if s["open"] == 0.0:
+            qualifies = s["tense_bins"] >= p["tense_share"] * w or (s["tense_bins"] >= p["tense_share_with_twitches"] * w and s["twitch_bins"] >= p["min_twitches"])
             if qualifies and settled and g + 1.0 >= w:
-                S[_OPEN], S[_START] = 1.0, max(g + 1.0 - S[_TENSE], S[_LAST_EP] + 1.0, S[_LAST_END])
-                S[_SUM_X], S[_N_X], S[_N_TW], S[_CALM] = 0.0, 0.0, S[_TWITCH], 0.0
-        elif S[_OPEN] == 1.0:
+                s["open"], s["start_bin"] = 1.0, max(g + 1.0 - s["tense_bins"], s["last_episode_bin"] + 1.0, s["last_end_bin"])
+                s["level_x_rest_sum"], s["level_bins"], s["twitches"], s["calm_bins"] = 0.0, 0.0, s["twitch_bins"], 0.0
+        elif s["open"] == 1.0:
             if usable:
-                S[_SUM_X] += env / rest
-                S[_N_X] += 1.0
+                s["level_x_rest_sum"] += env / rest
+                s["level_bins"] += 1.0
             if twitch:
-                S[_N_TW] += 1.0
-            S[_CALM] = S[_CALM] + 1.0 if S[_TENSE] < 0.5 * w else 0.0
-            if in_ep or S[_CALM] >= P[_P_CALM]:
-                end = g if in_ep else g + 1.0 - S[_CALM]
-                out[n_out, R_START], out[n_out, R_END] = S[_START], end
-                S[_LAST_END] = end
-                out[n_out, R_LEVEL] = S[_SUM_X] / max(S[_N_X], 1.0)
-                out[n_out, R_TWITCHES] = S[_N_TW]
+                s["twitches"] += 1.0
+            s["calm_bins"] = s["calm_bins"] + 1.0 if s["tense_bins"] < p["tense_share_with_twitches"] * w else 0.0
+            if in_ep or s["calm_bins"] >= p["calm_bins"]:
+                end = g if in_ep else g + 1.0 - s["calm_bins"]
+                out[n_out, R_START], out[n_out, R_END] = s["start_bin"], end
+                s["last_end_bin"] = end
+                out[n_out, R_LEVEL] = s["level_x_rest_sum"] / max(s["level_bins"], 1.0)
+                out[n_out, R_TWITCHES] = s["twitches"]
                 n_out += 1
-                S[_OPEN] = 0.0
-        S[_G] = g + 1.0
+                s["open"] = 0.0
+        s["bin"] = g + 1.0
     return n_out
+
+
+_watch = njit(cache=True, nogil=True)(watch_bins)
 
 
 class PreCrampWatch:
@@ -106,13 +118,12 @@ class PreCrampWatch:
     def __init__(self, rate: float, config: DetectorConfig, channel: str = "", origin_s: float = 0.0):
         c = config
         self.rate, self.channel, self.origin_s, self.cfg = float(rate), channel, origin_s, c
-        self._P = np.zeros(_N_PARAMS)
-        self._P[[_P_RATIO, _P_DELTA, _P_TW_RATIO, _P_ON_R, _P_ON_D, _P_MIN_TW]] = (
-            c.warn_ratio, c.warn_delta_uv, c.twitch_ratio, c.on_ratio, c.on_delta_uv, c.warn_min_twitches)
-        self._P[_P_REFRACT] = round(c.warn_refractory_s * rate)
-        self._P[_P_CALM] = max(1, round(0.5 * c.warn_window_s * rate))
-        self._S = np.zeros(_N_STATE)
-        self._S[_LAST_EP] = -1e12
+        self._P = np.zeros(1, PARAMS)
+        self._P[0] = (c.warn_ratio, c.warn_delta_uv, c.twitch_ratio, c.on_ratio, c.on_delta_uv, c.warn_min_twitches,
+                      round(c.warn_refractory_s * rate), max(1, round(0.5 * c.warn_window_s * rate)),
+                      c.warn_tense_share, c.warn_tense_share_with_twitches)
+        self._S = np.zeros(1, STATE)
+        self._S["last_episode_bin"] = -1e12
         n = max(1, round(c.warn_window_s * rate))
         self._tense, self._twitch = np.zeros(n), np.zeros(n)
         self.warnings: list[CrampWarning] = []
@@ -129,7 +140,8 @@ class PreCrampWatch:
 
     def open_since(self) -> float | None:
         """Onset (s) of the warning under way, or ``None``."""
-        return self.origin_s + self._S[_START] / self.rate if self._S[_OPEN] == 1.0 else None
+        s = self._S[0]
+        return self.origin_s + s["start_bin"] / self.rate if s["open"] == 1.0 else None
 
     def announced(self, onset_s: float) -> bool:
         """True when a warning was under way up to (within ``warn_link_s`` of) ``onset_s``."""

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
+from numba.extending import register_jitable
 
 from emgcramp.core.config import DEFAULT_BAND_HZ, DEFAULT_ENV_RATE_HZ
 from emgcramp.dsp import design
@@ -54,7 +55,7 @@ def notch_sos(fs: float, freqs_hz: list[float] | tuple[float, ...], q: float = N
     return np.vstack(sections) if sections else np.zeros((0, 6))
 
 
-@njit(cache=True, inline="always")
+@register_jitable(inline="always")  # per sample: a call would cost more than the arithmetic
 def _cascade(sos, z, v):
     """Run one sample through every section (transposed direct form II)."""
     for s in range(sos.shape[0]):
@@ -85,17 +86,26 @@ def sosfilt(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> np.ndarray:
     return y
 
 
-@njit(cache=True, nogil=True)
-def _bins_kernel(x, sos, zi, bin_len, acc, prev, out_ms, out_mean, out_stuck):
+# The bin under way, per channel: carried from block to block.
+OPEN_BIN = np.dtype([("sum_sq", np.float64),  # of the band-passed signal, µV²
+                     ("sum", np.float64),  # of the raw signal, µV
+                     ("stuck", np.float64),  # samples equal to the one before
+                     ("count", np.float64)])  # samples in the bin so far
+
+
+def bins_kernel(x, sos, zi, bin_len, acc, prev, out_ms, out_mean, out_stuck):
     """Fused notch/band-pass, squaring and bin statistics; returns bins written.
 
-    ``acc[c]`` holds the open bin (sum of squares, sum, stuck count, count),
-    ``prev[c]`` the last raw sample; both carry over to the next block.
+    ``acc[c]`` (an :data:`OPEN_BIN` record) holds channel ``c``'s open bin,
+    ``prev[c]`` its last raw sample; both carry over to the next block. This
+    is the plain-Python reference; :func:`_bins_kernel` is the same function
+    compiled, and the tests hold the two to identical output.
     """
     n_out = 0
     for c in range(x.shape[1]):
         z = zi[c]
-        s_sq, s_x, s_st, cnt = acc[c, 0], acc[c, 1], acc[c, 2], int(acc[c, 3])
+        a = acc[c]
+        s_sq, s_x, s_st, cnt = a["sum_sq"], a["sum"], a["stuck"], int(a["count"])
         p = prev[c]
         k = 0
         for i in range(x.shape[0]):
@@ -113,10 +123,13 @@ def _bins_kernel(x, sos, zi, bin_len, acc, prev, out_ms, out_mean, out_stuck):
                 out_stuck[k, c] = s_st / bin_len
                 k += 1
                 s_sq, s_x, s_st, cnt = 0.0, 0.0, 0.0, 0
-        acc[c, 0], acc[c, 1], acc[c, 2], acc[c, 3] = s_sq, s_x, s_st, cnt
+        a["sum_sq"], a["sum"], a["stuck"], a["count"] = s_sq, s_x, s_st, cnt
         prev[c] = p
         n_out = k
     return n_out
+
+
+_bins_kernel = njit(cache=True, nogil=True)(bins_kernel)
 
 
 # Blocks this long (samples) or longer, with several channels, are split over the cores: the
@@ -189,7 +202,7 @@ class EmgFilter:
     def reset(self) -> None:
         """Forget all state, as after a gap in the signal."""
         self._zi: np.ndarray | None = None
-        self._acc = np.zeros((self.n_channels, 4))
+        self._acc = np.zeros(self.n_channels, OPEN_BIN)
         self._prev = np.full(self.n_channels, np.nan)
 
     def _initial_state(self, first: np.ndarray) -> np.ndarray:
@@ -207,7 +220,7 @@ class EmgFilter:
             if len(x) == 0:
                 return self._empty()
             self._zi = self._initial_state(x[0])
-        n_max = (int(self._acc[0, 3]) + len(x)) // self.bin_len
+        n_max = (int(self._acc["count"][0]) + len(x)) // self.bin_len
         ms, mean, stuck = (np.empty((n_max, self.n_channels)) for _ in range(3))
 
         def run(part: slice) -> int:  # channels are independent: each part has its own state

@@ -90,12 +90,13 @@ class MotorUnitPool:
         return hi
 
 
-@njit(cache=True)
-def _render(excitation, rte, gain, peak_hz, cv, fs, next_fire, muaps, tail, out, seed):
+def render_segment(excitation, rte, gain, peak_hz, cv, fs, next_fire, muaps, tail, out, seed):
     """Fire each recruited unit over the segment and stamp its MUAP into ``out``.
 
     ``next_fire`` (samples, relative to this segment) and ``tail`` (MUAP
-    spill into the next segment) carry over between segments.
+    spill into the next segment) carry over between segments. The plain-Python
+    reference; :func:`_render` is the same function compiled (Numba's
+    ``np.random`` draws the same Mersenne-Twister stream as NumPy's for a seed).
     """
     np.random.seed(seed)
     n = excitation.shape[0]
@@ -131,6 +132,9 @@ def _render(excitation, rte, gain, peak_hz, cv, fs, next_fire, muaps, tail, out,
             isi = (1.0 + cv * np.random.standard_normal()) / rate
             t += max(isi, 0.25 / rate) * fs
         next_fire[u] = t - n
+
+
+_render = njit(cache=True)(render_segment)
 
 
 class MotorUnitEMG:
