@@ -226,9 +226,9 @@ def test_an_episode_is_a_cramp_or_a_leg_movement_not_both(tmp_cwd):
 def test_every_option_says_what_it_does():
     import argparse
 
-    from emgcramp.cli import _parser
+    from emgcramp.cli.parser import build_parser
 
-    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     silent = [f"{name} {'/'.join(a.option_strings) or a.dest}" for name, p in sub.choices.items()
               for a in p._actions if not a.help and not isinstance(a, argparse._HelpAction)]
     assert silent == []

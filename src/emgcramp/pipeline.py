@@ -16,7 +16,7 @@ from emgcramp.core.blocks import Block, check_fs
 from emgcramp.core.channels import is_tibialis
 from emgcramp.core.config import DetectorConfig, PipelineConfig
 from emgcramp.core.errors import InputError
-from emgcramp.core.types import Analysis, CrampWarning, Episode, LegMovement
+from emgcramp.core.types import Analysis, CrampWarning, Episode, LegMovement, Lookalike
 from emgcramp.detect.detector import Detector
 from emgcramp.detect.movements import like_series, merge_channels, score_series
 from emgcramp.detect.muscles import MuscleJudge
@@ -134,7 +134,7 @@ class Pipeline:
         kept = [e for e in episodes if "plm_series" not in e.flags]
         # A cramp is not also a leg movement: an episode is one or the other.
         moves = [m for m in moves if not any(m.onset_s < e.offset_s and e.onset_s < m.offset_s for e in kept)]
-        retracted = [(e.onset_s, e.offset_s, "leg_movement_series") for e in episodes if "plm_series" in e.flags]
+        retracted = [Lookalike(e.onset_s, e.offset_s, "leg_movement_series") for e in episodes if "plm_series" in e.flags]
         rejected = self.rejected()
         if retracted:
             rejected["leg_movement_series"] = rejected.get("leg_movement_series", 0) + len(retracted)
@@ -173,10 +173,10 @@ class Pipeline:
         """Per channel: seconds analysed, flat and motion fractions, rest level (µV)."""
         return {d.channel: d.quality() for d in self._detectors}
 
-    def lookalikes(self) -> list[tuple[float, float, str]]:
+    def lookalikes(self) -> list[Lookalike]:
         """Rejected bursts as (onset s, offset s, reason), in time order."""
-        extra = self._muscles.lookalikes if self._muscles is not None else []
-        return sorted([x for d in self._detectors for x in d.lookalikes] + extra)
+        extra = self._muscles.rejections.items if self._muscles is not None else []
+        return sorted([x for d in self._detectors for x in d.rejections.items] + extra)
 
     def movements(self, episodes: list[Episode]) -> list[LegMovement]:
         """Leg movements of the night, PLM series numbered.
@@ -228,8 +228,8 @@ class Pipeline:
     def rejected(self) -> dict[str, int]:
         """Counts of candidates rejected as look-alikes or artefacts, by reason."""
         total: dict[str, int] = {}
-        extra = [self._muscles.rejected] if self._muscles is not None else []
-        for counts in [d.rejected for d in self._detectors] + extra:
+        extra = [self._muscles.rejections.counts] if self._muscles is not None else []
+        for counts in [d.rejections.counts for d in self._detectors] + extra:
             for k, v in counts.items():
                 total[k] = total.get(k, 0) + v
         return total

@@ -9,189 +9,15 @@ exit status 2.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
 
-from emgcramp import __version__
+from emgcramp.cli.parser import build_parser
 from emgcramp.core.errors import InputError
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
-
-
-def _mains(value: str) -> str | float:
-    if value in ("auto", "off"):
-        return value
-    if value in ("50", "60"):
-        return float(value)
-    raise argparse.ArgumentTypeError("choose 50, 60, auto or off")
-
-
-def _positive(value: str) -> float:
-    try:
-        v = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not v > 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {value}")
-    return v
-
-
-def _add_detector_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("signal chain and detector")
-    g.add_argument("--mains", type=_mains, default="auto",
-                   help="mains notch: 50, 60, auto (find hum in the first 8 s) or off (default auto)")
-    g.add_argument("--min-duration", type=_positive, metavar="S",
-                   help="shortest episode reported as a cramp, seconds (default 3)")
-    g.add_argument("--mvc-uv", type=_positive, metavar="UV",
-                   help="envelope at maximal voluntary contraction, µV RMS: adds %%MVC to each episode")
-    g.add_argument("--profile", metavar="PROFILE.json",
-                   help="calibration profile with mvc_uv (and rest_uv); --mvc-uv overrides it")
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="emgcramp", description="Find muscle cramps in calf surface EMG.")
-    p.add_argument("--version", action="version", version=f"emgcramp {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
-
-    a = sub.add_parser("analyze", help="find cramps in a recording (EDF/BDF, CSV/TXT, NPY, WAV)",
-                       description="Stream a recording through the detector and list its cramps.")
-    a.add_argument("file", help="recording: .edf/.bdf, .csv/.tsv/.txt, .npy, .wav or a monitor night folder; "
-                                "a folder of recordings or a quoted glob analyses them all (--jobs)")
-    a.add_argument("--channel", help="channel name or 0-based index (default: the first); 'all' or NAME,NAME "
-                                     "for several muscles of one leg (a channel named TA/tib… is the tibialis)")
-    a.add_argument("--fs", type=float, metavar="HZ", help="sampling rate, for files that do not carry one")
-    a.add_argument("--scale", type=float, metavar="UV",
-                   help="µV per file unit for NPY, WAV and unit-less text columns (default 1: values are µV)")
-    a.add_argument("--events", metavar="OUT.csv", help="write one row per episode (owner-only file)")
-    a.add_argument("--lm-events", metavar="OUT.csv",
-                   help="write each leg movement (AASM rules, with its PLM series) and pre-cramp warning")
-    a.add_argument("--json", action="store_true", help="print a machine-readable summary instead of the table")
-    a.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    a.add_argument("--edf-out", metavar="COPY.edf", help="also write the channel as EDF+ with the cramps annotated")
-    a.add_argument("--jobs", type=int, default=1, help="recordings analysed in parallel in batch mode (default 1)")
-    a.add_argument("--dask", metavar="ADDRESS", help="batch mode on a Dask cluster (scheduler address, or 'local')")
-    _add_detector_args(a)
-
-    d = sub.add_parser("demo", help="generate a synthetic night with known cramps, analyse it, score it",
-                       description="Generate a night (seeded), write it as EDF+, analyse it, compare with truth.")
-    _add_night_args(d)
-    d.add_argument("--keep", metavar="NIGHT.edf", help="keep the generated EDF+ here")
-
-    m = sub.add_parser("monitor", help="watch a live sensor (serial or BLE) or a replayed recording for cramps",
-                       description="Monitor all night: status line, an alert per cramp, a crash-safe night folder.")
-    src = m.add_mutually_exclusive_group(required=True)
-    src.add_argument("--serial", metavar="PORT", help="serial port of the sensor, or 'auto' to find it by USB id")
-    src.add_argument("--ble", metavar="NAME|ADDR", help="BLE sensor by address, name prefix, or 'auto' (by service)")
-    src.add_argument("--replay", metavar="FILE", help="play a recording through the live path")
-    m.add_argument("--speed", type=float, default=1.0, help="replay speed, × real time (0: as fast as possible; default 1)")
-    m.add_argument("--channel", help="replay: channel name or index, 'all' or NAME,NAME")
-    m.add_argument("--ascii", action="store_true", help="serial sends text lines of numbers (needs --fs, --scale)")
-    m.add_argument("--fs", type=float, metavar="HZ", help="sampling rate of --ascii lines or a replayed NPY")
-    m.add_argument("--scale", type=float, metavar="UV", help="µV per count of --ascii lines or NPY/WAV values")
-    m.add_argument("--out", metavar="DIR", default=".", help="where the night folder goes (default .)")
-    m.add_argument("--on-cramp", metavar="CMD", help="run this shell command on each alert "
-                                                           "(EMGCRAMP_KIND: the cramp's kind, or 'warning')")
-    m.add_argument("--muscles", metavar="NAME,NAME",
-                   help="serial/BLE: names of the sensor's channels in order, e.g. GM,GL,TA "
-                        "(default: calf, or ch1, ch2, … for several)")
-    m.add_argument("--alert-on", choices=["cramp", "warning"], default="cramp",
-                   help="'warning': also alert when a pre-cramp warning (rising tension, twitching) opens")
-    m.add_argument("--give-up", type=_positive, metavar="S",
-                   help="stop after this long without a connection (default: keep trying)")
-    _add_detector_args(m)
-
-    e = sub.add_parser("emulate", help="play a night as the sensor would, over a pseudo-terminal",
-                       description="Sensor emulator: frames of the sensor protocol on a pseudo-terminal.")
-    e.add_argument("file", nargs="?", help="recording to play (default: a synthetic night)")
-    e.add_argument("--pty", metavar="PATH", default="./emgcramp-sensor", help="symlink to the pseudo-terminal (default ./emgcramp-sensor)")
-    e.add_argument("--speed", type=float, default=1.0, help="× real time (0: as fast as it is read; default 1)")
-    _add_night_args(e, " (without a file)")
-    e.add_argument("--channel", help="file: channel name or index, 'all' or NAME,NAME (default: the first)")
-
-    c = sub.add_parser("calibrate", help="measure rest (and maximal contraction) levels into a profile",
-                       description="Write a calibration profile (rest_uv, mvc_uv) for %MVC and rest multiples. "
-                                   "From a sensor: sit still for --rest-s, then contract as hard as you can "
-                                   "for --mvc-s when told. From a file: give the windows in seconds.")
-    csrc = c.add_mutually_exclusive_group(required=True)
-    csrc.add_argument("--serial", metavar="PORT", help="serial port of the sensor, or 'auto' to find it by USB id")
-    csrc.add_argument("--ble", metavar="NAME|ADDR", help="BLE sensor by address, name prefix, or 'auto'")
-    csrc.add_argument("--file", metavar="REC", help="a recording with a rest stretch (and a contraction)")
-    c.add_argument("--rest", metavar="START:END", help="file: the rest window, seconds")
-    c.add_argument("--mvc", metavar="START:END", help="file: the maximal contraction window, seconds")
-    c.add_argument("--rest-s", type=_positive, default=30.0, help="sensor: seconds of rest (default 30)")
-    c.add_argument("--mvc-s", type=float, default=5.0, help="sensor: seconds of contraction, 0 to skip (default 5)")
-    c.add_argument("--channel", help="channel name or index (file)")
-    c.add_argument("--fs", type=float, metavar="HZ", help="file: sampling rate when the file has none (NPY)")
-    c.add_argument("--out", metavar="PROFILE.json", default="profile.json",
-                   help="where the profile goes (default profile.json; an MVC already there is kept "
-                        "when only rest is measured)")
-
-    r = sub.add_parser("recover", help="finish a night folder left by a stopped or killed monitor",
-                       description="Analyse a night folder again and write its events.csv (and an EDF+ copy).")
-    r.add_argument("folder", metavar="NIGHT_DIR", help="a night folder written by monitor")
-    r.add_argument("--edf", metavar="OUT.edf", help="also write the recording as EDF+ (gaps as zeros, annotated)")
-
-    rp = sub.add_parser("report", help="a night report: timeline, one zoom per cramp, table (HTML, PNG, PDF)",
-                        description="Draw a night: the whole-night envelope with cramps shaded, a zoom panel per "
-                                    "cramp, a signal-quality strip and a table of episodes.")
-    rp.add_argument("file", help="the recording")
-    rp.add_argument("--events", metavar="CSV", help="episodes from an events CSV (default: analyse the file)")
-    rp.add_argument("--out", metavar="REPORT", required=True, help="report.html (self-contained), .png, .pdf or .svg")
-    rp.add_argument("--channel", help="channel name or index (default: the first)")
-    rp.add_argument("--fs", type=float, metavar="HZ", help="sampling rate when the file has none (NPY)")
-    rp.add_argument("--scale", type=float, metavar="UV", help="µV per unit of NPY/WAV values")
-    _add_detector_args(rp)
-
-    tr = sub.add_parser("trend", help="cramps over many nights: per night, per month, time of night, intensity",
-                        description="Read every events CSV under a folder (one per night) and summarise the trend.")
-    tr.add_argument("folder", help="a folder of nights (events CSVs, one per night)")
-    tr.add_argument("--out", metavar="TREND.png", help="plots (.png, .pdf or .svg)")
-    tr.add_argument("--json", action="store_true", help="machine-readable summary")
-
-    b = sub.add_parser("bench", help="score the detector on synthetic scenarios, or time the pipeline",
-                       description="accuracy: every scenario through the pipeline (offline and live) against "
-                                   "truth. speed: our filters against scipy's on the same signal.")
-    b.add_argument("what", choices=["accuracy", "speed"], help="accuracy: score the detector; speed: time the filters")
-    b.add_argument("--hours", type=_positive, default=8.0, help="length of each night (default 8)")
-    b.add_argument("--seeds", type=int, default=3, help="accuracy: nights per scenario (default 3)")
-    b.add_argument("--scenario", action="append", metavar="NAME",
-                   help="accuracy: only this scenario (repeatable): quiet, typical, frequent, noisy_electrodes, "
-                        "weak_cramps, warned_cramps, short_cramps, long_cramp, hobby_500hz, mains_60hz, "
-                        "restless_legs, light_sleep, three_muscles")
-    b.add_argument("--no-live", action="store_true", help="accuracy: skip the live-path replay")
-    b.add_argument("--jobs", type=int, default=2, help="accuracy: worker processes (default 2)")
-    b.add_argument("--json", action="store_true", help="accuracy: JSON instead of a Markdown table")
-    b.add_argument("--figure", metavar="OUT.png", help="accuracy: per-scenario F1 and timing errors")
-    b.add_argument("--fs", type=_positive, default=2000.0, help="speed: sampling rate (default 2000)")
-    b.add_argument("--channels", type=int, default=1, help="speed: channels (default 1)")
-
-    s = sub.add_parser("simulate", help="write a synthetic night as EDF+ with a truth JSON",
-                       description="Write a seeded synthetic night (EDF+, truth as annotations) and NIGHT.truth.json.")
-    s.add_argument("out", metavar="NIGHT.edf", help="the EDF+ to write (its truth goes beside it as .truth.json)")
-    _add_night_args(s)
-    s.add_argument("--start", type=_clock, default=None, metavar="YYYY-MM-DDTHH:MM",
-                   help="clock time of the first sample (default 2026-01-01T23:00; give successive "
-                        "dates to successive nights)")
-    return p
-
-
-def _add_night_args(p: argparse.ArgumentParser, when: str = "") -> None:
-    """``--hours``, ``--fs`` and ``--seed`` of a synthetic night."""
-    p.add_argument("--hours", type=_positive, default=8.0, help=f"length of the night{when} (default 8)")
-    p.add_argument("--fs", type=_positive, default=1000.0, help=f"sampling rate, Hz{when} (default 1000)")
-    p.add_argument("--seed", type=int, default=1, help=f"random seed{when}: the same seed, the same night (default 1)")
-
-
-def _clock(text: str):
-    from datetime import datetime
-
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date and time like 2026-01-01T23:00: {text!r}") from None
 
 
 COMMANDS = {"analyze": "offline", "demo": "offline", "simulate": "offline", "report": "offline", "trend": "offline", "monitor": "live",
@@ -200,7 +26,7 @@ COMMANDS = {"analyze": "offline", "demo": "offline", "simulate": "offline", "rep
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``emgcramp`` console script; returns the exit status."""
-    parser = _parser()
+    parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()

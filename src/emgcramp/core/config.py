@@ -86,6 +86,15 @@ class DetectorConfig:
     involve_ratio: float = 3.0
     coactive_ratio: float = 2.0
     voluntary_max_s: float = 15.0
+    # The onset window: a voluntary flexion's co-contraction comes with the onset, a relief stretch
+    # seconds later (a person woken by the cramp). Involvement is judged on at least the first second.
+    # A stretch has the tibialis active over at least stretch_share of the episode; a warning while it
+    # works over warning_stretch_share is the calf stirred by a stretch. Set on the tuning scenario
+    # three_muscles (emgcramp.sim.scenarios), the only one with a tibialis.
+    onset_window_s: float = 2.0
+    min_involve_s: float = 1.0
+    stretch_share: float = 0.5
+    warning_stretch_share: float = 0.3
     # Pre-cramp watch (emgcramp.detect.precramp): tension ≥ warn_ratio × rest over most of a window.
     warn_ratio: float = 1.5
     warn_delta_uv: float = 2.0
@@ -99,6 +108,15 @@ class DetectorConfig:
     # twitches (twitching sometimes comes first); it closes after half a window under the lower share.
     warn_tense_share: float = 0.8
     warn_tense_share_with_twitches: float = 0.5
+    # An episode with motion artefact in more than this share of its bins is flagged ``motion`` for
+    # review (one bin in twenty): a note in the record, it changes no decision.
+    motion_flag_fraction: float = 0.05
+    # The rest level takes a second's mean only when at least this share of it was idle: the second
+    # then stands for rest, not for the start or end of a burst.
+    rest_idle_share: float = 0.5
+    # Motion is read in the raw bin means above this (Hz): below is baseline wander (sweat,
+    # temperature, the electrode offset), above the motion artefacts that reach up to 20 Hz or so.
+    motion_highpass_hz: float = 1.0
     max_motion_fraction: float = 0.3
     max_flat_fraction: float = 0.2
     min_duty: float = 0.5

@@ -8,8 +8,37 @@ start, levels in µV RMS of the 0.5-s envelope unless a name says otherwise.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
+
+
+class Lookalike(NamedTuple):
+    """A burst turned down, and why (a reason of :func:`emgcramp.detect.judge.judge` or of the muscles step)."""
+
+    onset_s: float
+    offset_s: float
+    reason: str
+
+
+class PriorMovement(NamedTuple):
+    """An earlier leg movement, as the judge weighs it for a PLM series."""
+
+    onset_s: float
+    peak_uv: float
+    duration_s: float
+
+
+class Rejections:
+    """Bursts turned down: counts by reason, and each one in the order found."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.items: list[Lookalike] = []
+
+    def add(self, onset_s: float, offset_s: float, reason: str) -> None:
+        self.counts[reason] = self.counts.get(reason, 0) + 1
+        self.items.append(Lookalike(onset_s, offset_s, reason))
 
 
 @dataclass
@@ -151,7 +180,7 @@ class Analysis:
     notches_hz: list[float]
     quality: dict[str, dict[str, float]]
     rejected: dict[str, int]
-    lookalikes: list[tuple[float, float, str]] = field(default_factory=list)
+    lookalikes: list[Lookalike] = field(default_factory=list)
     movements: list[LegMovement] = field(default_factory=list)
     warnings: list[CrampWarning] = field(default_factory=list)
 

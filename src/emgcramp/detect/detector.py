@@ -52,7 +52,7 @@ import numpy as np
 from emgcramp.core.config import MAX_PCT_MVC, DetectorConfig
 from emgcramp.core.history import LevelHistory
 from emgcramp.core.trace import N_TRACE, T_ENV, T_REST
-from emgcramp.core.types import Candidate, Episode
+from emgcramp.core.types import Candidate, Episode, PriorMovement, Rejections
 from emgcramp.detect.judge import judge
 from emgcramp.detect.movements import MovementScorer
 from emgcramp.detect.precramp import PreCrampWatch
@@ -115,8 +115,7 @@ class Detector:
         self.cfg = config or DetectorConfig()
         self.channel = channel
         self.origin_s = origin_s
-        self.rejected: dict[str, int] = {}
-        self.lookalikes: list[tuple[float, float, str]] = []  # (onset s, offset s, reason) of rejected bursts
+        self.rejections = Rejections()
         self.moves = MovementScorer(self.rate, self.cfg, channel, origin_s)
         self.watch = PreCrampWatch(self.rate, self.cfg, channel, origin_s)
         # The trace, long enough to hold an episode and the background before it.
@@ -132,7 +131,7 @@ class Detector:
 
     def carry_over(self, prev: "Detector") -> None:
         """Keep what ``prev`` logged (after a gap restarts detection)."""
-        self.rejected, self.lookalikes = prev.rejected, prev.lookalikes
+        self.rejections = prev.rejections
         self.moves.movements, self.watch.warnings = prev.moves.movements, prev.watch.warnings
 
     def process(self, ms: np.ndarray, mean: np.ndarray, stuck: np.ndarray, flush: bool = False) -> list[Episode]:
@@ -217,7 +216,7 @@ class Detector:
         start = low[-1] if len(low) else 0
         return hold, background, float((up[0] - start) / self.rate), run
 
-    def _prior_movements(self, c: Candidate) -> list[tuple[float, float, float]]:
+    def _prior_movements(self, c: Candidate) -> list[PriorMovement]:
         """(onset s, peak µV, duration s) of the leg movements before ``c`` that may chain it into a PLM series.
 
         None when a pre-cramp warning led into it: rising tension crosses the
@@ -229,15 +228,14 @@ class Detector:
         c = self._candidate(row)
         kind, reason = judge(c, self.cfg, self._prior_movements(c))
         if not kind:
-            self.rejected[reason] = self.rejected.get(reason, 0) + 1
-            self.lookalikes.append((round(c.onset_s, 3), round(c.offset_s, 3), reason))
+            self.rejections.add(round(c.onset_s, 3), round(c.offset_s, 3), reason)
             return None
         flags = []
         if c.closed_by == REASON_MAX_LENGTH:
             flags.append("max_length")
         if c.closed_by == REASON_END:
             flags.append("open_at_end")
-        if c.motion > 0.05:
+        if c.motion > self.cfg.motion_flag_fraction:
             flags.append("motion")
         mvc = self.cfg.mvc_uv
         if mvc and c.peak_uv > MAX_PCT_MVC / 100.0 * mvc:

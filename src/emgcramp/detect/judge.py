@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from emgcramp.core.config import DetectorConfig
-from emgcramp.core.types import Candidate
+from emgcramp.core.types import Candidate, PriorMovement
 from emgcramp.detect.movements import like_series
 
 
-def judge(c: Candidate, cfg: DetectorConfig, recent_lms: list[tuple[float, float, float]]) -> tuple[str, str]:
+def judge(c: Candidate, cfg: DetectorConfig, recent_lms: list[PriorMovement]) -> tuple[str, str]:
     """Decide what a candidate is: ``("tonic"|"clonic", "")`` or ``("", reason)``.
 
     A cramp starts suddenly, holds, and is involuntary; the rules test each,
@@ -97,7 +97,7 @@ def _sudden(c: Candidate, cfg: DetectorConfig) -> bool:
     return c.contrast >= cfg.sudden_contrast or c.rise_s <= cfg.max_rise_to_hold_s
 
 
-def _series_chain(onset_s: float, recent_lms: list[tuple[float, float, float]],
+def _series_chain(onset_s: float, recent_lms: list[PriorMovement],
                   cfg: DetectorConfig) -> list[tuple[float, float]]:
     """(peak µV, duration s) of the earlier LMs that chain back from ``onset_s`` at PLM spacing."""
     chain, t = [], onset_s

@@ -52,7 +52,7 @@ from numba import njit
 from numba.extending import register_jitable
 
 from emgcramp.core.trace import F_FLAT, N_TRACE, T_ENV_S, T_FLAGS, T_REST
-from emgcramp.core.types import LegMovement
+from emgcramp.core.types import LegMovement, PriorMovement
 
 if TYPE_CHECKING:
     from emgcramp.core.config import DetectorConfig
@@ -164,7 +164,7 @@ class MovementScorer:
         return LegMovement(round(float(on), 3), round(float(off), 3), float(row[R_PEAK]), float(row[R_REST]),
                            self.channel, bool(ok))
 
-    def prior(self, before_s: float) -> list[tuple[float, float, float]]:
+    def prior(self, before_s: float) -> list[PriorMovement]:
         """(onset s, peak µV, duration s) of LMs that ended by ``before_s``, within two series windows, oldest first.
 
         Only finished LMs count, so the answer does not depend on how the
@@ -175,7 +175,7 @@ class MovementScorer:
             if before_s - m.onset_s > 2 * self.cfg.lm_series_window_s:
                 break
             if m.is_lm and m.offset_s <= before_s:
-                out.append((m.onset_s, m.peak_uv, m.duration_s))
+                out.append(PriorMovement(m.onset_s, m.peak_uv, m.duration_s))
         return out[::-1]
 
 

@@ -41,14 +41,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from emgcramp.core.channels import is_tibialis
+from emgcramp.core.config import DetectorConfig
 from emgcramp.core.history import LevelHistory
+from emgcramp.core.types import Episode, Rejections
 
 if TYPE_CHECKING:
-    from emgcramp.core.config import DetectorConfig
-    from emgcramp.core.types import Episode
     from emgcramp.detect.detector import Detector
 
-ONSET_WINDOW_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -84,22 +83,22 @@ def verdict(onset_s: float, offset_s: float, heads: dict[str, LevelHistory], tib
     end = offset_s
     if tibialis is not None:
         # Once the person stretches, the stretch stirs every calf head: judge involvement before it.
-        ta_after = tibialis.window(onset_s + ONSET_WINDOW_S, offset_s)
+        ta_after = tibialis.window(onset_s + cfg.onset_window_s, offset_s)
         up = np.flatnonzero(np.nan_to_num(ta_after) >= cfg.involve_ratio)
         if len(up):
-            end = max(onset_s + ONSET_WINDOW_S + up[0] / tibialis.rate, onset_s + 1.0)
+            end = max(onset_s + cfg.onset_window_s + up[0] / tibialis.rate, onset_s + cfg.min_involve_s)
     involved = tuple(n for n, h in heads.items()
                      if n == primary or _mean(h.window(onset_s, end)) >= cfg.involve_ratio)
     if tibialis is None:
         return Verdict("", involved)
     ta = tibialis.window(onset_s, offset_s)
-    coactive = _mean(tibialis.window(onset_s, onset_s + ONSET_WINDOW_S)) >= cfg.coactive_ratio
+    coactive = _mean(tibialis.window(onset_s, onset_s + cfg.onset_window_s)) >= cfg.coactive_ratio
     ta_active = _frac(ta, cfg.involve_ratio)
-    if coactive and ta_active >= 0.5 and _mean(ta) >= _mean(heads[primary].window(onset_s, offset_s)):
+    if coactive and ta_active >= cfg.stretch_share and _mean(ta) >= _mean(heads[primary].window(onset_s, offset_s)):
         return Verdict("stretch", involved)
     if coactive and len(involved) == len(heads) and offset_s - onset_s <= cfg.voluntary_max_s:
         return Verdict("voluntary", involved)
-    stretched = ta_active * len(ta) >= ONSET_WINDOW_S * tibialis.rate
+    stretched = ta_active * len(ta) >= cfg.onset_window_s * tibialis.rate
     return Verdict("", involved, ("stretched",) if stretched else ())
 
 
@@ -115,8 +114,7 @@ class MuscleJudge:
         self.names, self.cfg = list(names), cfg
         self.tibialis = [i for i, n in enumerate(names) if is_tibialis(n)]
         self.heads = [i for i in range(len(names)) if i not in self.tibialis]
-        self.rejected: dict[str, int] = {}
-        self.lookalikes: list[tuple[float, float, str]] = []
+        self.rejections = Rejections()
         self._pending: list[Episode] = []
 
     def settle(self, new: list[Episode], detectors: list[Detector], final: bool = False) -> list[Episode]:
@@ -145,14 +143,14 @@ class MuscleJudge:
         return "" if self._verdict(onset_s, now_s, channel, detectors).reason else kind
 
     def during_stretch(self, onset_s: float, offset_s: float, detectors: list[Detector]) -> bool:
-        """True when the tibialis was active (≥ ``involve_ratio`` × rest) over at least 30 % of a span.
+        """True when the tibialis was active (≥ ``involve_ratio`` × rest) over ``warning_stretch_share`` of a span.
 
         Calf tension while the foot is pulled up is the stretch, not a warning.
         """
         if not self.tibialis:
             return False
         ta = detectors[self.tibialis[0]].levels.window(onset_s, offset_s)
-        return _frac(ta, self.cfg.involve_ratio) >= 0.3
+        return _frac(ta, self.cfg.involve_ratio) >= self.cfg.warning_stretch_share
 
     def _names_of(self, idx: list[int]) -> list[str]:
         return [self.names[i] for i in idx]
@@ -175,8 +173,7 @@ class MuscleJudge:
                         muscles=list(v.muscles), warning_lead_s=max(leads) if leads else None)]
 
     def _reject(self, onset_s: float, offset_s: float, reason: str) -> None:
-        self.rejected[reason] = self.rejected.get(reason, 0) + 1
-        self.lookalikes.append((onset_s, offset_s, reason))
+        self.rejections.add(onset_s, offset_s, reason)
 
 
 def _overlapping(episodes: list[Episode]) -> list[list[Episode]]:

@@ -39,6 +39,7 @@ from numba import njit
 
 from emgcramp.core.trace import F_EPISODE, F_FLAT, F_MOTION, N_TRACE, T_BIN, T_ENV, T_FLAGS, T_REST
 from emgcramp.core.types import CrampWarning
+from emgcramp.detect.rings import ring_push
 
 if TYPE_CHECKING:
     from emgcramp.core.config import DetectorConfig
@@ -75,11 +76,8 @@ def watch_bins(trace, params, state, tense_ring, twitch_ring, out):
         on = max(p["on_ratio"] * rest, rest + p["on_delta_uv"])
         twitch = usable and env < on and trace[j, T_BIN] >= p["twitch_ratio"] * env
         pos = int(s["pos"])
-        s["tense_bins"] += (1.0 if tense else 0.0) - tense_ring[pos]
-        s["twitch_bins"] += (1.0 if twitch else 0.0) - twitch_ring[pos]
-        tense_ring[pos] = 1.0 if tense else 0.0
-        twitch_ring[pos] = 1.0 if twitch else 0.0
-        s["pos"] = (pos + 1) % w
+        _, s["tense_bins"] = ring_push(tense_ring, pos, s["tense_bins"], 1.0 if tense else 0.0)
+        s["pos"], s["twitch_bins"] = ring_push(twitch_ring, pos, s["twitch_bins"], 1.0 if twitch else 0.0)
         settled = g - s["last_episode_bin"] > p["refractory_bins"]
         if s["open"] == 0.0:
             qualifies = s["tense_bins"] >= p["tense_share"] * w or (s["tense_bins"] >= p["tense_share_with_twitches"] * w and s["twitch_bins"] >= p["min_twitches"])

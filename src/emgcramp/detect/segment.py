@@ -15,6 +15,7 @@ from numba.extending import register_jitable
 
 from emgcramp.core.config import DetectorConfig
 from emgcramp.core.trace import F_EPISODE, F_FLAT, F_MOTION, N_TRACE, T_BIN, T_ENV, T_ENV_S, T_FLAGS, T_REST
+from emgcramp.detect.rings import ring_push
 from emgcramp.dsp.design import butter_sos
 
 _F = np.float64
@@ -36,7 +37,7 @@ PARAMS = np.dtype([(name, _F) for name in (
     "warmup_means",  # 1-s means of idle signal needed before the rest level is trusted
     "bins_per_s", "motion_ratio", "motion_min_uv", "hp_b0", "hp_b1", "hp_b2", "hp_a1", "hp_a2",
     "flat_fraction", "clip_fraction", "clonic_rise", "clonic_relax", "sustain_fraction",
-    "rest_follow_ratio", "rest_quantile")])
+    "rest_follow_ratio", "rest_quantile", "rest_idle_share")])
 
 # Columns of a closed candidate row.
 (C_START, C_END, C_PEAK, C_SUM, C_N, C_SHORT_ACT, C_RISES, C_MOTION, C_FLAT, C_REST, C_REASON,
@@ -65,31 +66,17 @@ def make_params(cfg: DetectorConfig, rate: float) -> np.ndarray:
     p["bins_per_s"] = max(1, round(rate))
     for name in ("on_ratio", "on_delta_uv", "off_ratio", "off_delta_uv", "edge_ratio", "edge_delta_uv",
                  "min_rest_uv", "motion_ratio", "motion_min_uv", "flat_fraction", "clip_fraction", "clonic_rise",
-                 "clonic_relax", "sustain_fraction", "rest_follow_ratio", "rest_quantile"):
+                 "clonic_relax", "sustain_fraction", "rest_follow_ratio", "rest_quantile", "rest_idle_share"):
         p[name] = getattr(cfg, name)
-    for name, value in zip(("hp_b0", "hp_b1", "hp_b2", "hp_a1", "hp_a2"), _highpass_coeffs(rate)):
+    for name, value in zip(("hp_b0", "hp_b1", "hp_b2", "hp_a1", "hp_a2"), _highpass_coeffs(rate, cfg.motion_highpass_hz)):
         p[name] = value
     return p
 
 
-def _highpass_coeffs(rate: float) -> np.ndarray:
-    sos = butter_sos(2, 1.0, rate, "highpass")[0]
+def _highpass_coeffs(rate: float, cutoff_hz: float) -> np.ndarray:
+    """b0, b1, b2, a1, a2 of a 2nd-order Butterworth high-pass at ``cutoff_hz`` for bins at ``rate`` Hz."""
+    sos = butter_sos(2, cutoff_hz, rate, "highpass")[0]
     return np.r_[sos[:3], sos[4:]]
-
-
-@register_jitable
-def _push(ring, pos, total, v):
-    """Replace the oldest value of a running-sum ring; returns new pos, total."""
-    w = ring.shape[0]
-    total += v - ring[pos]
-    ring[pos] = v
-    pos += 1
-    if pos == w:
-        pos = 0
-        total = 0.0
-        for j in range(w):  # re-sum each lap so rounding cannot drift
-            total += ring[j]
-    return pos, total
 
 
 @register_jitable
@@ -187,8 +174,8 @@ def segment_bins(ms, mean, stuck, params, state, ring_l, ring_s, ring_lf, hist, 
     n_out = 0
     for j in range(ms.shape[0]):
         g = s["bin"]
-        s["long_pos"], s["long_sum"] = _push(ring_l, int(s["long_pos"]), s["long_sum"], ms[j])
-        s["short_pos"], s["short_sum"] = _push(ring_s, int(s["short_pos"]), s["short_sum"], ms[j])
+        s["long_pos"], s["long_sum"] = ring_push(ring_l, int(s["long_pos"]), s["long_sum"], ms[j])
+        s["short_pos"], s["short_sum"] = ring_push(ring_s, int(s["short_pos"]), s["short_sum"], ms[j])
         env = np.sqrt(max(s["long_sum"], 0.0) / ring_l.shape[0])
         env_s = np.sqrt(max(s["short_sum"], 0.0) / ring_s.shape[0])
         # 2nd-order high-pass at 1 Hz of the bin means (direct form I).
@@ -196,7 +183,7 @@ def segment_bins(ms, mean, stuck, params, state, ring_l, ring_s, ring_lf, hist, 
               - p["hp_a1"] * s["hp_y1"] - p["hp_a2"] * s["hp_y2"])
         s["hp_x2"], s["hp_x1"] = s["hp_x1"], mean[j]
         s["hp_y2"], s["hp_y1"] = s["hp_y1"], hp
-        s["lf_pos"], s["lf_sum"] = _push(ring_lf, int(s["lf_pos"]), s["lf_sum"], hp * hp)
+        s["lf_pos"], s["lf_sum"] = ring_push(ring_lf, int(s["lf_pos"]), s["lf_sum"], hp * hp)
         lf = np.sqrt(max(s["lf_sum"], 0.0) / ring_lf.shape[0])
         # Dead line, or an input pinned at the rail: a loud bin whose samples mostly repeat.
         loud = p["on_ratio"] * max(s["rest_uv"], p["min_rest_uv"])
@@ -217,7 +204,7 @@ def segment_bins(ms, mean, stuck, params, state, ring_l, ring_s, ring_lf, hist, 
             s["second_idle_bins"] += 1.0
         s["second_bins"] += 1.0
         if s["second_bins"] >= p["bins_per_s"]:
-            if s["second_idle_bins"] >= 0.5 * p["bins_per_s"]:
+            if s["second_idle_bins"] >= p["rest_idle_share"] * p["bins_per_s"]:
                 pos, value = int(s["rest_pos"]), s["second_env_sum"] / s["second_idle_bins"]
                 full = s["rest_means"] == hist.shape[0]
                 s["rest_means"] = _sorted_swap(hist_sorted, int(s["rest_means"]), hist[pos], value, full)
@@ -296,7 +283,6 @@ def segment_bins(ms, mean, stuck, params, state, ring_l, ring_s, ring_lf, hist, 
     if flush and s["in_episode"] == 1.0:
         n_out = _close(s, out, n_out, s["last_active_bin"] + 1.0 - ws, REASON_END)
     return n_out
-
 
 
 _segment = njit(cache=True, nogil=True)(segment_bins)

@@ -8,6 +8,11 @@ from typing import Protocol, runtime_checkable
 
 from emgcramp.core.blocks import Block
 
+# Before the sensor's first status frame has given its rate, an outage is counted in samples at
+# this rate: the middle of the 500–2000 Hz typical of sEMG, and the rate most hobby boards run at.
+# Only the length of a gap marked before any data came depends on it.
+FS_BEFORE_KNOWN_HZ = 1000.0
+
 
 @runtime_checkable
 class Source(Protocol):

@@ -25,7 +25,7 @@ from typing import Any
 
 from emgcramp.core.blocks import Block
 from emgcramp.core.errors import InputError
-from emgcramp.live.sources.base import LinkedSource
+from emgcramp.live.sources.base import FS_BEFORE_KNOWN_HZ, LinkedSource
 from emgcramp.live.sources.frames import FrameLink
 
 EMG_SERVICE_UUID = "6e3a0001-7c1f-4d2c-9a55-3b1d2c0e5a01"
@@ -124,7 +124,7 @@ class BleSource(LinkedSource):
                                        **self.client_kwargs) as client:
                     if ever:
                         self.reconnects += 1
-                        for block in self.link.mark_disconnect(int((time.monotonic() - down_since) * (self.fs or 1000.0))):
+                        for block in self.link.mark_disconnect(int((time.monotonic() - down_since) * (self.fs or FS_BEFORE_KNOWN_HZ))):
                             self._queue.put(block)
                     ever, self.connected, backoff, self.problem = True, True, 0.5, ""
                     self.mtu = client.mtu_size

@@ -14,6 +14,7 @@ import numpy as np
 
 from emgcramp.core.blocks import Block
 from emgcramp.core.protocol import DataFrame, Decoder, StatusFrame
+from emgcramp.live.sources.base import FS_BEFORE_KNOWN_HZ
 
 WRAP = 1 << 32
 
@@ -68,7 +69,7 @@ class FrameAssembler:
         gap = 0
         if self._ts_next is not None:
             delta = (f.timestamp - self._ts_next) % WRAP
-            max_gap = int(3600 * (self.fs or 1000.0))
+            max_gap = int(3600 * (self.fs or FS_BEFORE_KNOWN_HZ))
             if delta <= max_gap:
                 gap = delta
             else:  # clock went back or leapt: the sensor restarted

@@ -20,7 +20,7 @@ from serial.tools import list_ports
 
 from emgcramp.core.blocks import Block
 from emgcramp.core.errors import InputError
-from emgcramp.live.sources.base import LinkedSource
+from emgcramp.live.sources.base import FS_BEFORE_KNOWN_HZ, LinkedSource
 from emgcramp.live.sources.frames import FrameLink
 
 SILENT_S = 5.0  # an open port with no bytes for this long is reported as silent
@@ -107,7 +107,7 @@ class SerialSource(LinkedSource):
                     kind, value = "", None
                 if kind == "end":
                     return
-                out = (self.link.mark_disconnect(int(value * (self.fs or 1000.0))) if kind == "lost"
+                out = (self.link.mark_disconnect(int(value * (self.fs or FS_BEFORE_KNOWN_HZ))) if kind == "lost"
                        else self.link.feed(value) if kind == "data" else [])
                 if out:
                     last, self.problem = time.monotonic(), ""
