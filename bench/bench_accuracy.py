@@ -12,20 +12,15 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 
 from results import replace_section
 
 from emgcramp.cli.progress import Progress
-from emgcramp.eval.scoreboard import markdown_table, movement_table, plot, score_night, summarize, summarize_movements
+from emgcramp.eval.scoreboard import markdown_table, movement_table, plot, score_nights, summarize, summarize_movements
 from emgcramp.sim.scenarios import SCENARIOS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGETS = "F1 ≥ 0.95, false detections ≤ 0.1 per hour, median onset error ≤ 0.5 s, tonic/clonic ≥ 90 %"
-
-
-def _score(job):
-    return score_night(*job)
 
 
 def main() -> None:
@@ -33,10 +28,10 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
     hours, seeds = (2.0, 1) if args.quick else (8.0, 3)
-    jobs = [(n, hours, s, True) for n in SCENARIOS for s in range(1, seeds + 1)]
     t = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        rows = list(Progress("nights", len(jobs)).over(pool.map(_score, jobs), lambda _: 1))
+    bar = Progress("nights", len(SCENARIOS) * seeds)
+    rows = score_nights(list(SCENARIOS), hours, seeds, live=True, workers=2, on_night=bar.step)
+    bar.close()
     elapsed = time.perf_counter() - t
     by = {n: summarize([r for r in rows if r.scenario == n]) for n in SCENARIOS}
     overall = summarize(rows)

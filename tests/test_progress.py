@@ -24,3 +24,12 @@ def test_nothing_is_shown_off_a_terminal_and_items_pass_through():
     tty = Tty()
     assert list(Progress("x", 3, stream=tty).over([[1], [2], [3]])) == [[1], [2], [3]]
     assert tty.getvalue().endswith("100.0%  0 s left   \n")
+
+
+def test_step_counts_items_that_report_as_they_finish():
+    tty = Tty()
+    bar = Progress("nights", 4, stream=tty)
+    for row in ("a", "b", "c", "d"):
+        bar.step(row)
+    bar.close()
+    assert " 25.0%" in tty.getvalue() and tty.getvalue().endswith("100.0%  0 s left   \n")

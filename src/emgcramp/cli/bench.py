@@ -5,15 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from concurrent.futures import ProcessPoolExecutor
 
 from emgcramp.core.errors import InputError
-
-
-def _score(job: tuple[str, float, int, bool]):
-    from emgcramp.eval.scoreboard import score_night
-
-    return score_night(*job)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -21,20 +14,21 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _accuracy(args: argparse.Namespace) -> int:
-    from emgcramp.eval.scoreboard import markdown_table, plot, summarize
+    from emgcramp.eval.scoreboard import markdown_table, plot, score_nights, summarize
     from emgcramp.sim.scenarios import SCENARIOS
 
     names = args.scenario or list(SCENARIOS)
     unknown = [n for n in names if n not in SCENARIOS]
     if unknown:
         raise InputError(f"no scenario {unknown[0]!r}; known: {', '.join(SCENARIOS)}")
-    jobs = [(n, args.hours, seed, not args.no_live) for n in names for seed in range(1, args.seeds + 1)]
-    print(f"scoring {len(jobs)} nights of {args.hours:g} h ({len(names)} scenarios × {args.seeds} seeds)"
+    n_nights = len(names) * args.seeds
+    print(f"scoring {n_nights} nights of {args.hours:g} h ({len(names)} scenarios × {args.seeds} seeds)"
           f"{', offline and live' if not args.no_live else ''} …", file=sys.stderr, flush=True)
     from emgcramp.cli.progress import Progress
 
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        rows = list(Progress("nights", len(jobs)).over(pool.map(_score, jobs), lambda _: 1))
+    bar = Progress("nights", n_nights)
+    rows = score_nights(names, args.hours, args.seeds, not args.no_live, args.jobs, bar.step)
+    bar.close()
     by = {n: summarize([r for r in rows if r.scenario == n]) for n in names}
     overall = summarize(rows)
     if args.json:

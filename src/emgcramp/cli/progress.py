@@ -24,6 +24,7 @@ class Progress:
         self.enabled = enabled and bool(total) and self.stream.isatty()
         self._t0 = time.monotonic()
         self._shown = 0.0
+        self._steps = 0
 
     def __call__(self, done: float) -> None:
         now = time.monotonic()
@@ -32,6 +33,11 @@ class Progress:
         self._shown = now
         self.stream.write("\r" + self.line(done, now - self._t0))
         self.stream.flush()
+
+    def step(self, *_done_item) -> None:
+        """One more unit done (a callback for work that reports each item as it finishes)."""
+        self._steps += 1
+        self(self._steps)
 
     def line(self, done: float, elapsed_s: float) -> str:
         """The bar for ``done`` of ``total`` after ``elapsed_s`` seconds."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -143,6 +143,28 @@ def score_night(name: str, hours: float, seed: int, live: bool = True, channels:
                       sc.offset_errors_s, causes, agrees, score_movements(truth_events, analysis.movements, hours),
                       leads, _score_warnings(truth_events, analysis.warnings),
                       _score_muscles(spec, truth, offline, sc.pairs, truth_events) if channels is None else {})
+
+
+def _score_job(job: tuple[str, float, int, bool]) -> NightScore:
+    return score_night(*job)
+
+
+def score_nights(names: list[str], hours: float, seeds: int, live: bool = True, workers: int = 2,
+                 on_night: Callable[[NightScore], None] | None = None) -> list[NightScore]:
+    """Score seeds 1..``seeds`` of each named scenario, ``hours`` long, on a pool of ``workers`` processes.
+
+    ``on_night`` is called as each night is scored (for a progress bar); rows come back in job order.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    jobs = [(n, hours, seed, live) for n in names for seed in range(1, seeds + 1)]
+    rows = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for row in pool.map(_score_job, jobs):
+            rows.append(row)
+            if on_night:
+                on_night(row)
+    return rows
 
 
 def summarize(rows: list[NightScore]) -> dict:
