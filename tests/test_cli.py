@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import SAMPLE_NIGHT, run_cli
 
-from emgcramp.sim.synth import load_truth
+from emgcramp.sim.plan import load_truth
 
 
 def test_analyze_sample_night_writes_the_contract_csv(tmp_cwd):

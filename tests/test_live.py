@@ -19,7 +19,8 @@ from emgcramp.live.sources.ascii import LineLink
 from emgcramp.live.sources.serial import SerialSource
 from emgcramp.pipeline import run_blocks
 from emgcramp.sim.emulator import PtyPort, SensorEmulator, play
-from emgcramp.sim.synth import NightGenerator, NightSpec
+from emgcramp.sim.plan import NightSpec
+from emgcramp.sim.synth import NightGenerator
 
 SPEC = NightSpec(hours=0.1, fs=1000.0, seed=21, tonic=2, clonic=0, plm_series=0, position_changes=1, jerks=1,
                  pops=0, lead_offs=0, tonic_duration_s=(15.0, 40.0))
@@ -367,5 +368,6 @@ def test_every_source_gives_the_monitor_the_same_interface():
         for s in sources:
             assert isinstance(s, Source), type(s).__name__
             assert (s.lead_off, s.problem) == (0, "")
+        assert [s.start for s in sources] == [None, None, None, rec.start]
         assert [s.fs for s in sources] == [None, 1000.0, None, rec.fs]  # a sensor's rate comes with its frames
         assert [s.connected for s in sources] == [False, False, False, True]

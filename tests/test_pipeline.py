@@ -11,7 +11,8 @@ from emgcramp.core.blocks import Block
 from emgcramp.core.errors import InputError
 from emgcramp.eval.matching import match
 from emgcramp.pipeline import Pipeline, run_blocks
-from emgcramp.sim.synth import NightGenerator, NightSpec
+from emgcramp.sim.plan import NightSpec
+from emgcramp.sim.synth import NightGenerator
 
 FS = 1000.0
 

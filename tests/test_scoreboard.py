@@ -5,7 +5,7 @@ import pytest
 from emgcramp.core.types import Episode
 from emgcramp.eval.matching import iou, match
 from emgcramp.eval.scoreboard import _cause, markdown_table, score_night, summarize
-from emgcramp.sim.synth import TruthEvent
+from emgcramp.sim.plan import TruthEvent
 
 TRUTH = [(100.0, 160.0, "tonic"), (500.0, 520.0, "clonic"), (900.0, 905.0, "tonic")]
 

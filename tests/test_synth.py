@@ -5,7 +5,8 @@ import pytest
 from scipy import signal
 
 from emgcramp.sim.motor_units import MotorUnitEMG, MotorUnitPool, PoolSpec
-from emgcramp.sim.synth import NightGenerator, NightSpec
+from emgcramp.sim.plan import NightSpec
+from emgcramp.sim.synth import NightGenerator
 
 FS = 2000.0
 
@@ -104,8 +105,9 @@ def test_warnings_bring_twitches_before_the_cramp():
 
 
 def test_tone_and_ecg_periods_are_planned_in_their_ranges_and_heard():
+    from emgcramp.sim.plan import plan_night
     from emgcramp.sim.scenarios import scenario
-    from emgcramp.sim.synth import NightGenerator, plan_night
+    from emgcramp.sim.synth import NightGenerator
 
     spec = scenario("light_sleep", hours=2.0, seed=11)
     events = plan_night(spec)

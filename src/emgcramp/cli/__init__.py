@@ -21,7 +21,7 @@ EXIT_INTERNAL = 3
 
 
 COMMANDS = {"analyze": "offline", "demo": "offline", "simulate": "offline", "report": "offline", "trend": "offline", "monitor": "live",
-            "emulate": "live", "calibrate": "live", "recover": "live", "bench": "bench"}
+            "emulate": "live", "calibrate": "calibrate", "recover": "live", "bench": "bench"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,7 +41,7 @@ def print_table(episodes, start: datetime | None) -> None:
 
 def night_spec(args: argparse.Namespace):
     """The :class:`~emgcramp.sim.synth.NightSpec` for ``--hours``, ``--fs`` and ``--seed``."""
-    from emgcramp.sim.synth import NightSpec
+    from emgcramp.sim.plan import NightSpec
 
     if args.fs != int(args.fs):
         raise InputError("--fs must be a whole number of Hz for EDF output")

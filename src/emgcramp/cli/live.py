@@ -7,14 +7,11 @@ import contextlib
 import os
 import signal
 import sys
-import time
 from typing import TYPE_CHECKING
 
 from emgcramp.analyze import CHUNK_S
 from emgcramp.cli.common import detector_config, night_spec, print_table
 from emgcramp.core.errors import InputError
-
-CALIBRATE_SILENT_S = 5.0  # a calibration gives up after this long without a sample
 
 if TYPE_CHECKING:
     from emgcramp.live.sources.base import Source
@@ -54,20 +51,24 @@ def _monitor_source(args: argparse.Namespace) -> "tuple[Source, list[str]]":
         chs = rec.channel_indices(args.channel)
         check_fs(rec.fs)
         return ReplaySource(rec, chs, args.speed), [rec.channel_names[c] for c in chs]
-    if args.ble:
-        from emgcramp.live.sources.ble import BleSource
-
-        return BleSource(args.ble, give_up_s=args.give_up), _muscles(args)
-    from emgcramp.live.sources.ascii import LineLink
-    from emgcramp.live.sources.serial import SerialSource, find_port
-
     link = None
     if args.ascii:
         from emgcramp.core.blocks import check_fs
+        from emgcramp.live.sources.ascii import LineLink
 
         link = LineLink(check_fs(args.fs), args.scale if args.scale is not None else 1.0)
-    port = find_port() if args.serial == "auto" else args.serial
-    return SerialSource(port, link, give_up_s=args.give_up), _muscles(args)
+    return sensor_source(args.serial, args.ble, link, args.give_up), _muscles(args)
+
+
+def sensor_source(serial: str | None, ble: str | None, link=None, give_up_s: float | None = None) -> "Source":
+    """The sensor on a serial port (``auto``: found by USB id) or over BLE."""
+    if ble:
+        from emgcramp.live.sources.ble import BleSource
+
+        return BleSource(ble, give_up_s=give_up_s)
+    from emgcramp.live.sources.serial import SerialSource, find_port
+
+    return SerialSource(find_port() if serial == "auto" else serial, link, give_up_s=give_up_s)
 
 
 def _muscles(args: argparse.Namespace) -> list[str]:
@@ -79,7 +80,6 @@ def _muscles(args: argparse.Namespace) -> list[str]:
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
-    import subprocess
     from datetime import datetime
 
     source, channels = _monitor_source(args)
@@ -88,9 +88,28 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     folder = new_night_folder(args.out, datetime.now())
     from emgcramp.live.monitor import run_monitor
 
-    tty = sys.stderr.isatty()
+    what = f"replay of {args.replay}" if args.replay else f"BLE {args.ble}" if args.ble else args.serial
+    sys.stderr.write(f"monitoring {what}; "
+                     f"night folder {folder}; Ctrl-C ends the night\n")
+    ended_by = _end_on_signals(source.stop)
+    try:
+        result = run_monitor(source.blocks(), lambda: source.fs, channels, folder, detector_config(args),
+                             _alert_printer(args.on_cramp), _status_printer(source),
+                             alert_on_warning=args.alert_on == "warning", start=source.start)
+    except ConnectionError as e:
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)  # the night never began: leave no empty folder
+        raise InputError(f"{e}: is the sensor on and in reach?") from None
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+    _night_summary(folder, result)
+    # Ctrl-C is the documented way to end a night; a supervisor's signal is reported as such.
+    return 0 if ended_by in ([], [signal.SIGINT]) else 128 + ended_by[0]
 
-    told = []
+
+def _status_printer(source: "Source"):
+    """The status line, redrawn in place on a terminal, and a loud line when storing stops or resumes."""
+    tty, told = sys.stderr.isatty(), []
 
     def on_status(state: dict) -> None:
         since = state.get("not_stored_since")
@@ -105,6 +124,12 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         sys.stderr.write(("\r" + line) if tty else line + "\n")
         sys.stderr.flush()
 
+    return on_status
+
+
+def _alert_printer(on_cramp: str | None):
+    """An alert: a bell and a line on stderr, and ``--on-cramp`` run with the alert in its environment."""
+
     def on_alert(alert) -> None:
         since = alert.onset_clock or f"{alert.onset_s:.1f} s"
         if alert.kind == "warning":
@@ -113,26 +138,20 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         else:
             sys.stderr.write(f"\a\n*** cramp ({alert.kind}) on {alert.channel} since {since}, "
                              f"{alert.peak_uv:.0f} µV\n")
-        if args.on_cramp:
-            subprocess.Popen(args.on_cramp, shell=True, env=os.environ | {
+        if on_cramp:
+            import subprocess
+
+            subprocess.Popen(on_cramp, shell=True, env=os.environ | {
                 "EMGCRAMP_ONSET_S": f"{alert.onset_s:.3f}", "EMGCRAMP_KIND": alert.kind})
 
-    what = f"replay of {args.replay}" if args.replay else f"BLE {args.ble}" if args.ble else args.serial
-    sys.stderr.write(f"monitoring {what}; "
-                     f"night folder {folder}; Ctrl-C ends the night\n")
-    ended_by = _end_on_signals(source.stop)
-    try:
-        result = run_monitor(source.blocks(), lambda: source.fs, channels, folder, detector_config(args),
-                             on_alert, on_status, alert_on_warning=args.alert_on == "warning",
-                             start=getattr(source, "start", None))
-    except ConnectionError as e:
-        with contextlib.suppress(OSError):
-            os.rmdir(folder)  # the night never began: leave no empty folder
-        raise InputError(f"{e}: is the sensor on and in reach?") from None
-    if tty:
-        sys.stderr.write("\n")
+    return on_alert
+
+
+def _night_summary(folder: str, result) -> None:
+    """Write the night's events.csv and print its table and totals."""
     from emgcramp.io.events import write_events_csv
     from emgcramp.io.night import NightRecording
+    from emgcramp.pipeline import activity_line
 
     start = NightRecording(folder).start
     write_events_csv(os.path.join(folder, "events.csv"), result.analysis.episodes, start)
@@ -140,11 +159,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     s = result.analysis.summary()
     print(f"{s['n_episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h, {len(result.alerts)} alert(s); "
           f"night folder {folder}")
-    from emgcramp.pipeline import activity_line
-
     print(activity_line(s))
-    # Ctrl-C is the documented way to end a night; a supervisor's signal is reported as such.
-    return 0 if ended_by in ([], [signal.SIGINT]) else 128 + ended_by[0]
 
 
 def _end_on_signals(stop) -> list[int]:
@@ -191,91 +206,6 @@ def cmd_emulate(args: argparse.Namespace) -> int:
     finally:
         port.close()
     print(f"sent {frames} frames")
-    return 0
-
-
-def _window(text: str | None, name: str) -> tuple[float, float] | None:
-    if text is None:
-        return None
-    try:
-        lo, hi = (float(v) for v in text.split(":"))
-    except ValueError:
-        raise InputError(f"--{name} takes START:END in seconds, not {text!r}") from None
-    if not 0 <= lo < hi:
-        raise InputError(f"--{name} {text}: the window must start at 0 s or later and end after it starts")
-    return lo, hi
-
-
-def cmd_calibrate(args: argparse.Namespace) -> int:
-    from emgcramp.io.secure import check_writable
-
-    check_writable(args.out, [args.file] if args.file else [])
-    if args.file:
-        from emgcramp.core.blocks import check_fs
-        from emgcramp.io import open_recording
-
-        rest = _window(args.rest, "rest")
-        if rest is None:
-            raise InputError("calibrating from a file needs --rest START:END")
-        windows = {"rest": rest} | ({"mvc": w} if (w := _window(args.mvc, "mvc")) else {})
-        with open_recording(args.file, args.fs) as rec:
-            ch = rec.channel_index(args.channel)
-            fs = check_fs(rec.fs)
-            from emgcramp.live.calibrate import collect, make_profile
-
-            parts = collect(rec.blocks([ch], int(fs)), lambda: fs, windows)
-            name = rec.channel_names[ch]
-    else:
-        args.replay, args.ascii, args.scale, args.give_up = None, False, None, None
-        args.muscles = None
-        source, _ = _monitor_source(args)
-        name = "calf"
-        settle, ready = 2.0, 3.0
-        windows = {"rest": (settle, settle + args.rest_s)}
-        if args.mvc_s > 0:
-            start = settle + args.rest_s + ready
-            windows["mvc"] = (start, start + args.mvc_s)
-        from emgcramp.live.calibrate import collect, make_profile
-
-        def instructions() -> None:
-            print(f"sit or lie still, leg relaxed, for {args.rest_s:g} s …", flush=True)
-            if "mvc" in windows:
-                print(f"then, at the signal, point the foot down as hard as you can for {args.mvc_s:g} s", flush=True)
-
-        def announced(blocks):
-            told, data_at, started = False, time.monotonic(), False
-            for b in blocks:
-                if b is not None and not started:  # the sensor is there: now the instructions mean something
-                    started = True
-                    instructions()
-                if b is None:  # nothing from the sensor: give up rather than wait for ever
-                    problem = getattr(source, "problem", "")
-                    if "does not exist" in problem or "permission" in problem or \
-                            time.monotonic() - data_at > CALIBRATE_SILENT_S:
-                        source.stop.set()
-                        raise InputError(f"no signal from the sensor: {problem or 'nothing arrived'}")
-                    continue
-                data_at = time.monotonic()
-                if not told and "mvc" in windows and b.t0_sample / source.fs >= windows["mvc"][0] - ready:
-                    print("\aNOW: contract as hard as you can", flush=True)
-                    told = True
-                yield b
-
-        parts = collect(announced(source.blocks()), lambda: source.fs, windows)
-        source.stop.set()
-        fs = source.fs
-    if len(parts["rest"]) < fs:
-        raise InputError("the rest window holds less than 1 s of signal")
-    profile = make_profile(parts["rest"], fs, parts.get("mvc"), name)
-    if os.path.exists(args.out):
-        from emgcramp.live.calibrate import keep_unmeasured
-
-        profile = keep_unmeasured(profile, args.out)  # a rest-only calibration keeps the MVC on file
-    from emgcramp.io.events import write_json
-
-    write_json(args.out, profile)
-    mvc = f", MVC {profile['mvc_uv']:.1f} µV" if "mvc_uv" in profile else ""
-    print(f"rest {profile['rest_uv']:.2f} µV{mvc} -> {args.out}")
     return 0
 
 

@@ -23,8 +23,9 @@ from emgcramp.core.config import DetectorConfig
 from emgcramp.core.types import Episode, LegMovement
 from emgcramp.eval.matching import match
 from emgcramp.pipeline import run_blocks
+from emgcramp.sim.plan import NightSpec, TruthEvent
 from emgcramp.sim.scenarios import scenario
-from emgcramp.sim.synth import NightGenerator, NightSpec, TruthEvent
+from emgcramp.sim.synth import NightGenerator
 
 OFFLINE_BLOCK_S = 60.0
 LIVE_BLOCK_S = 0.1

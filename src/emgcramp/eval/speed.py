@@ -31,7 +31,8 @@ from scipy import signal
 from emgcramp.core.blocks import Block
 from emgcramp.dsp.filters import EmgFilter, sosfilt
 from emgcramp.pipeline import Pipeline
-from emgcramp.sim.synth import NightGenerator, NightSpec
+from emgcramp.sim.plan import NightSpec
+from emgcramp.sim.synth import NightGenerator
 
 BLOCK_S = 60.0
 NOTCHES = (50.0, 150.0)

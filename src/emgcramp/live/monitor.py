@@ -101,28 +101,44 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
         now_s = (block.t0_sample + len(block.samples)) / pipe.fs
         for w in pipe.new_warnings():
             log.event({"type": "warning"} | asdict(w))
-        for state in pipe.live():
-            c, since = state["open"], state["warning_since"]
-            raise_ = []
-            if c is not None and state["kind"]:
-                raise_.append(Alert(state["channel"], c.onset_s, state["kind"], c.peak_uv, now_s))
-            if alert_on_warning and since is not None:
-                raise_.append(Alert(state["channel"], since, "warning", state["level_uv"], now_s))
-            for alert in raise_:
-                alert.onset_clock = (log.start + timedelta(seconds=alert.onset_s)).strftime("%H:%M:%S")
-                if (alert.channel, alert.onset_s, alert.kind == "warning") in alerted:
-                    continue
-                alerted.add((alert.channel, alert.onset_s, alert.kind == "warning"))
-                alerts.append(alert)
-                log.event({"type": "alert", "channel": alert.channel, "onset_s": alert.onset_s,
-                           "kind": alert.kind, "at_s": alert.at_s})
-                if on_alert:
-                    on_alert(alert)
+        for alert in _new_alerts(pipe, log, now_s, alert_on_warning, alerted):
+            alerts.append(alert)
+            log.event({"type": "alert", "channel": alert.channel, "onset_s": alert.onset_s,
+                       "kind": alert.kind, "at_s": alert.at_s})
+            if on_alert:
+                on_alert(alert)
         if on_status and time.monotonic() - last_status >= status_every_s:
             last_status = time.monotonic()
             on_status(_state(pipe, log, len(episodes), now_s))
     if pipe is None:
         raise ConnectionError("no data arrived from the source")
+    analysis = _finish(pipe, log, episodes)
+    return MonitorResult(analysis, alerts)
+
+
+def _new_alerts(pipe: Pipeline, log: NightLog, now_s: float, alert_on_warning: bool,
+                alerted: set[tuple[str, float, bool]]) -> list[Alert]:
+    """Alerts for cramps (and, if asked, warnings) under way that have not been raised yet."""
+    new = []
+    for state in pipe.live():
+        c, since = state["open"], state["warning_since"]
+        raise_ = []
+        if c is not None and state["kind"]:
+            raise_.append(Alert(state["channel"], c.onset_s, state["kind"], c.peak_uv, now_s))
+        if alert_on_warning and since is not None:
+            raise_.append(Alert(state["channel"], since, "warning", state["level_uv"], now_s))
+        for alert in raise_:
+            key = (alert.channel, alert.onset_s, alert.kind == "warning")
+            if key in alerted:
+                continue
+            alerted.add(key)
+            alert.onset_clock = (log.start + timedelta(seconds=alert.onset_s)).strftime("%H:%M:%S")
+            new.append(alert)
+    return new
+
+
+def _finish(pipe: Pipeline, log: NightLog, episodes: list[Episode]) -> Analysis:
+    """Close the signal and the night folder; log what the whole night retracts."""
     for e in pipe.finish():
         log.episode(e)
         episodes.append(e)
@@ -134,4 +150,4 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
             log.event({"type": "retracted", "channel": e.channel, "onset_s": e.onset_s,
                        "reason": "leg_movement_series"})
     log.close(analysis.summary() if analysis.duration_s >= MIN_SECONDS else None)
-    return MonitorResult(analysis, alerts)
+    return analysis

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from emgcramp.sim.synth import NightSpec
+from emgcramp.sim.plan import NightSpec
 
 SCENARIOS: dict[str, NightSpec] = {
     # few events, none of them cramps: every detection is a false alarm

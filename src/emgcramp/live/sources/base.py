@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from emgcramp.core.blocks import Block
@@ -29,6 +30,7 @@ class Source(Protocol):
     stop: threading.Event
     connected: bool
     problem: str
+    start: datetime | None  # clock time of the first sample when the source knows it (a replay); else now
 
     @property
     def fs(self) -> float | None: ...
@@ -43,6 +45,7 @@ class LinkedSource:
     """Rate and lead-off as the sensor link decoding the bytes (``self.link``) knows them."""
 
     link: object
+    start = None  # a live sensor's samples are timed by the clock when they arrive
 
     @property
     def fs(self) -> float | None:

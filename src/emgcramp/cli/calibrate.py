@@ -1,0 +1,103 @@
+"""``emgcramp calibrate``: a person's rest and maximal-contraction levels, from a file or the sensor."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from typing import TYPE_CHECKING
+
+from emgcramp.cli.live import sensor_source
+from emgcramp.core.errors import InputError
+
+if TYPE_CHECKING:
+    from emgcramp.live.sources.base import Source
+
+CALIBRATE_SILENT_S = 5.0  # a calibration gives up after this long without a sample
+
+
+def _window(text: str | None, name: str) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    try:
+        lo, hi = (float(v) for v in text.split(":"))
+    except ValueError:
+        raise InputError(f"--{name} takes START:END in seconds, not {text!r}") from None
+    if not 0 <= lo < hi:
+        raise InputError(f"--{name} {text}: the window must start at 0 s or later and end after it starts")
+    return lo, hi
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from emgcramp.io.secure import check_writable
+
+    check_writable(args.out, [args.file] if args.file else [])
+    parts, fs, name = _calibration_from_file(args) if args.file else _calibration_from_sensor(args)
+    if len(parts["rest"]) < fs:
+        raise InputError("the rest window holds less than 1 s of signal")
+    from emgcramp.live.calibrate import keep_unmeasured, make_profile
+
+    profile = make_profile(parts["rest"], fs, parts.get("mvc"), name)
+    if os.path.exists(args.out):
+        profile = keep_unmeasured(profile, args.out)  # a rest-only calibration keeps the MVC on file
+    from emgcramp.io.events import write_json
+
+    write_json(args.out, profile)
+    mvc = f", MVC {profile['mvc_uv']:.1f} µV" if "mvc_uv" in profile else ""
+    print(f"rest {profile['rest_uv']:.2f} µV{mvc} -> {args.out}")
+    return 0
+
+
+def _calibration_from_file(args: argparse.Namespace):
+    """The rest (and MVC) samples (µV) of ``--file`` between the given seconds, its rate and channel name."""
+    from emgcramp.core.blocks import check_fs
+    from emgcramp.io import open_recording
+
+    rest = _window(args.rest, "rest")
+    if rest is None:
+        raise InputError("calibrating from a file needs --rest START:END")
+    windows = {"rest": rest} | ({"mvc": w} if (w := _window(args.mvc, "mvc")) else {})
+    with open_recording(args.file, args.fs) as rec:
+        ch = rec.channel_index(args.channel)
+        fs = check_fs(rec.fs)
+        from emgcramp.live.calibrate import collect  # Numba loads only for a usable input
+
+        return collect(rec.blocks([ch], int(fs)), lambda: fs, windows), fs, rec.channel_names[ch]
+
+
+def _calibration_from_sensor(args: argparse.Namespace):
+    """Rest (and MVC) samples (µV) from the sensor, told when to rest and when to contract."""
+    from emgcramp.live.calibrate import collect
+
+    source = sensor_source(args.serial, args.ble)
+    settle, ready = 2.0, 3.0  # s: the filters settle; the person gets ready for the contraction
+    windows = {"rest": (settle, settle + args.rest_s)}
+    if args.mvc_s > 0:
+        start = settle + args.rest_s + ready
+        windows["mvc"] = (start, start + args.mvc_s)
+    parts = collect(_instructed(source, windows, args.rest_s, args.mvc_s, ready), lambda: source.fs, windows)
+    source.stop.set()
+    return parts, source.fs, "calf"
+
+
+def _instructed(source: "Source", windows: dict, rest_s: float, mvc_s: float, ready_s: float):
+    """The source's blocks, with the instructions printed once the sensor is there and a NOW at the contraction."""
+    told, data_at, started = False, time.monotonic(), False
+    for b in source.blocks():
+        if b is not None and not started:  # the sensor is there: now the instructions mean something
+            started = True
+            print(f"sit or lie still, leg relaxed, for {rest_s:g} s …", flush=True)
+            if "mvc" in windows:
+                print(f"then, at the signal, point the foot down as hard as you can for {mvc_s:g} s", flush=True)
+        if b is None:  # nothing from the sensor: give up rather than wait for ever
+            problem = source.problem
+            if "does not exist" in problem or "permission" in problem or \
+                    time.monotonic() - data_at > CALIBRATE_SILENT_S:
+                source.stop.set()
+                raise InputError(f"no signal from the sensor: {problem or 'nothing arrived'}")
+            continue
+        data_at = time.monotonic()
+        if not told and "mvc" in windows and b.t0_sample / source.fs >= windows["mvc"][0] - ready_s:
+            print("\aNOW: contract as hard as you can", flush=True)
+            told = True
+        yield b
