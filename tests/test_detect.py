@@ -102,7 +102,7 @@ def test_mains_hum_is_notched_not_detected():
 
 
 def test_level_shift_is_closed_by_the_length_guard():
-    cfg = PipelineConfig(detector=DetectorConfig(max_duration_s=60.0))
+    cfg = PipelineConfig(detector=DetectorConfig().replace(max_duration_s=60.0))
     x = bursts(FS, 200, 4.0, [(20.0, 250.0, 100.0)])
     eps, _ = detect(x, cfg)
     assert len(eps) == 1 and "max_length" in eps[0].flags
@@ -111,9 +111,9 @@ def test_level_shift_is_closed_by_the_length_guard():
 
 def test_min_duration_and_mvc_settings():
     x = bursts(FS, 80, 4.0, [(30.0, 42.0, 150.0)])
-    cfg = PipelineConfig(detector=DetectorConfig(min_duration_s=15.0))
+    cfg = PipelineConfig(detector=DetectorConfig().replace(min_duration_s=15.0))
     assert detect(x, cfg)[0] == []
-    eps, _ = detect(x, PipelineConfig(detector=DetectorConfig(mvc_uv=300.0)))
+    eps, _ = detect(x, PipelineConfig(detector=DetectorConfig().replace(mvc_uv=300.0)))
     assert eps[0].pct_mvc == pytest.approx(100 * eps[0].peak_intensity / 300.0)
 
 
@@ -195,7 +195,8 @@ def test_tension_creeping_up_before_a_cramp_does_not_make_it_slow():
 
 def test_rest_quantile_of_the_sorted_history_equals_percentile_of_the_ring():
     """The running sorted copy of the 1-s rest history gives np.percentile's value at every step."""
-    from emgcramp.detect.segment import HIST_LEN, _sorted_quantile, _sorted_swap
+    from emgcramp.detect.rings import sorted_quantile, sorted_swap
+    from emgcramp.detect.segment import HIST_LEN
 
     rng = np.random.default_rng(5)
     ring, srt = np.zeros(HIST_LEN), np.zeros(HIST_LEN)
@@ -205,8 +206,8 @@ def test_rest_quantile_of_the_sorted_history_equals_percentile_of_the_ring():
         if step == 300:  # the detector's restart after a very long episode: all slots one level
             ring[:], srt[:], n = v, v, HIST_LEN
             continue
-        n = _sorted_swap(srt, n, ring[pos], v, n == HIST_LEN)
+        n = sorted_swap(srt, n, ring[pos], v, n == HIST_LEN)
         ring[pos] = v
         pos = (pos + 1) % HIST_LEN
         assert np.array_equal(srt[:n], np.sort(ring[:n] if n < HIST_LEN else ring))
-        assert _sorted_quantile(srt, n, 0.2) == pytest.approx(np.percentile(srt[:n], 20.0), rel=1e-12)
+        assert sorted_quantile(srt, n, 0.2) == pytest.approx(np.percentile(srt[:n], 20.0), rel=1e-12)

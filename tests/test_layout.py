@@ -133,3 +133,22 @@ def test_light_commands_import_neither_numba_nor_scipy(argv, tmp_path):
               if line.startswith("import time:")}
     assert not loaded & {"numba", "scipy", "llvmlite"}, argv
     assert run.returncode == 0, run.stderr[-500:]
+
+
+def _code_lines(fn: ast.FunctionDef) -> int:
+    """Lines of a function after its docstring."""
+    first = fn.body[0]
+    docstring = isinstance(first, ast.Expr) and isinstance(getattr(first.value, "value", None), str)
+    start = first.end_lineno + 1 if docstring and len(fn.body) > 1 else first.lineno
+    return fn.end_lineno - start + 1
+
+
+def test_modules_and_functions_stay_small():
+    big_modules, big_functions = [], []
+    for name, path in _modules().items():
+        text = open(path, encoding="utf-8").read()
+        if len(text.splitlines()) > 320:
+            big_modules.append(name)
+        big_functions += [f"{name}.{n.name}" for n in ast.walk(ast.parse(text))
+                          if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and _code_lines(n) > 60]
+    assert not big_modules and not big_functions, (big_modules, big_functions)

@@ -134,7 +134,8 @@ class Pipeline:
         kept = [e for e in episodes if "plm_series" not in e.flags]
         # A cramp is not also a leg movement: an episode is one or the other.
         moves = [m for m in moves if not any(m.onset_s < e.offset_s and e.onset_s < m.offset_s for e in kept)]
-        retracted = [Lookalike(e.onset_s, e.offset_s, "leg_movement_series") for e in episodes if "plm_series" in e.flags]
+        retracted = [Lookalike(e.onset_s, e.offset_s, "leg_movement_series")
+                     for e in episodes if "plm_series" in e.flags]
         rejected = self.rejected()
         if retracted:
             rejected["leg_movement_series"] = rejected.get("leg_movement_series", 0) + len(retracted)
@@ -192,9 +193,10 @@ class Pipeline:
         scored = [d for d in self._detectors if is_tibialis(d.channel)] or self._detectors
         per_channel = [d.moves.movements for d in scored]
         merged = per_channel[0] if len(per_channel) == 1 else merge_channels(per_channel, cfg)
-        moves = score_series(merged, cfg, [(e.onset_s, e.offset_s) for e in episodes if e.duration_s > cfg.lm_max_s])
+        breaks = [(e.onset_s, e.offset_s) for e in episodes if e.duration_s > cfg.movements.lm_max_s]
+        moves = score_series(merged, cfg, breaks)
         for e in episodes:
-            if e.duration_s <= cfg.lm_max_s and "plm_series" not in e.flags and _among_series(e, moves, cfg):
+            if e.duration_s <= cfg.movements.lm_max_s and "plm_series" not in e.flags and _among_series(e, moves, cfg):
                 e.flags.append("plm_series")
         return moves
 

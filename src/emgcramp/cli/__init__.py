@@ -20,8 +20,9 @@ EXIT_INPUT = 2
 EXIT_INTERNAL = 3
 
 
-COMMANDS = {"analyze": "offline", "demo": "offline", "simulate": "offline", "report": "offline", "trend": "offline", "monitor": "live",
-            "emulate": "live", "calibrate": "calibrate", "recover": "live", "bench": "bench"}
+COMMANDS = {"analyze": "offline", "demo": "offline", "simulate": "offline", "report": "offline",
+            "trend": "offline", "monitor": "live", "emulate": "live", "calibrate": "calibrate", "recover": "live",
+            "bench": "bench"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -91,7 +91,8 @@ def _dask_outcomes(files: list[str], args: argparse.Namespace, settings: tuple) 
             raise InputError(f"cannot reach a Dask scheduler at {args.dask} within {DASK_CONNECT_S:g} s "
                              f"({type(e).__name__})") from None
         with client:
-            yield from (f.result() for f in dask_completed(client.map(_one, files, read=settings[0], config=settings[1], pure=False)))
+            futures = client.map(_one, files, read=settings[0], config=settings[1], pure=False)
+            yield from (f.result() for f in dask_completed(futures))
     finally:
         if cluster is not None:
             cluster.close()

@@ -72,7 +72,8 @@ def _monitor(sub) -> None:
     src.add_argument("--serial", metavar="PORT", help="serial port of the sensor, or 'auto' to find it by USB id")
     src.add_argument("--ble", metavar="NAME|ADDR", help="BLE sensor by address, name prefix, or 'auto' (by service)")
     src.add_argument("--replay", metavar="FILE", help="play a recording through the live path")
-    m.add_argument("--speed", type=float, default=1.0, help="replay speed, × real time (0: as fast as possible; default 1)")
+    m.add_argument("--speed", type=float, default=1.0,
+                   help="replay speed, × real time (0: as fast as possible; default 1)")
     m.add_argument("--channel", help="replay: channel name or index, 'all' or NAME,NAME")
     m.add_argument("--ascii", action="store_true", help="serial sends text lines of numbers (needs --fs, --scale)")
     m.add_argument("--fs", type=float, metavar="HZ", help="sampling rate of --ascii lines or a replayed NPY")
@@ -94,7 +95,8 @@ def _emulate(sub) -> None:
     e = sub.add_parser("emulate", help="play a night as the sensor would, over a pseudo-terminal",
                        description="Sensor emulator: frames of the sensor protocol on a pseudo-terminal.")
     e.add_argument("file", nargs="?", help="recording to play (default: a synthetic night)")
-    e.add_argument("--pty", metavar="PATH", default="./emgcramp-sensor", help="symlink to the pseudo-terminal (default ./emgcramp-sensor)")
+    e.add_argument("--pty", metavar="PATH", default="./emgcramp-sensor",
+                   help="symlink to the pseudo-terminal (default ./emgcramp-sensor)")
     e.add_argument("--speed", type=float, default=1.0, help="× real time (0: as fast as it is read; default 1)")
     _add_night_args(e, " (without a file)")
     e.add_argument("--channel", help="file: channel name or index, 'all' or NAME,NAME (default: the first)")

@@ -5,6 +5,7 @@ Frozen dataclasses: the library takes these, never command-line arguments.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field, fields
 
 DEFAULT_BAND_HZ = (20.0, 450.0)
@@ -14,8 +15,11 @@ DEFAULT_ENV_RATE_HZ = 50.0
 
 
 @dataclass(frozen=True)
-class DetectorConfig:
-    """Detector settings. Durations in seconds, levels in µV, ratios × rest."""
+class SegmentConfig:
+    """The segmenter: envelopes, the rest level, ON/OFF hysteresis, gating (:mod:`emgcramp.detect.segment`).
+
+    Durations in s, levels in µV, ratios × rest.
+    """
 
     on_ratio: float = 5.0
     on_delta_uv: float = 10.0
@@ -29,7 +33,6 @@ class DetectorConfig:
     # An episode starts only when this share of the 0.5-s window is over ON.
     sustain_fraction: float = 0.4
     min_rest_uv: float = 1.0
-    min_duration_s: float = 3.0
     merge_gap_s: float = 2.0
     max_duration_s: float = 900.0
     warmup_s: float = 5.0
@@ -48,6 +51,26 @@ class DetectorConfig:
     # movements of light sleep (a few s a minute) do not lift it, not the minimum, so one
     # quiet lull does not sink it (the usual low-percentile noise floor of EMG onset detection).
     rest_quantile: float = 0.2
+    # The rest level takes a second's mean only when at least this share of it was idle: the second
+    # then stands for rest, not for the start or end of a burst.
+    rest_idle_share: float = 0.5
+    # Motion is read in the raw bin means above this (Hz): below is baseline wander (sweat,
+    # temperature, the electrode offset), above the motion artefacts that reach up to 20 Hz or so.
+    motion_highpass_hz: float = 1.0
+    # Clonic: the 0.1-s envelope alternates between above clonic_rise and
+    # below clonic_relax times the episode's own peak.
+    clonic_rise: float = 0.5
+    clonic_relax: float = 0.2
+
+
+@dataclass(frozen=True)
+class JudgeConfig:
+    """What a closed candidate must show to be a cramp (:func:`emgcramp.detect.judge.judge`).
+
+    Durations in s, levels in µV, ratios × rest.
+    """
+
+    min_duration_s: float = 3.0
     # What a cramp's held level must show (see judge): at least the jump over the background
     # (min_contrast) over rest itself (hold_min_ratio × rest), reached suddenly.
     hold_min_ratio: float = 3.0
@@ -61,15 +84,34 @@ class DetectorConfig:
     # Low-frequency (1–25 Hz) to EMG-band RMS over a strong burst: the electrodes moved.
     motion_lf_ratio: float = 0.35
     motion_lf_min_ratio: float = 10.0
-    # Leg-movement sized bursts and their spacing in a series (AASM/WASM).
-    lm_min_s: float = 0.5
-    lm_max_s: float = 10.0
-    lm_min_interval_s: float = 5.0
     # Such a burst counts as a cramp only when isolated and this strong (× rest);
     # from sustained_s on, less is asked (it outlasts most leg movements).
     short_min_peak_ratio: float = 12.0
     sustained_s: float = 5.0
     sustained_min_peak_ratio: float = 6.0
+    # An episode with motion artefact in more than this share of its bins is flagged ``motion`` for
+    # review (one bin in twenty): a note in the record, it changes no decision.
+    motion_flag_fraction: float = 0.05
+    max_motion_fraction: float = 0.3
+    max_flat_fraction: float = 0.2
+    min_duty: float = 0.5
+    clonic_min_duty: float = 0.25
+    clonic_min_rises: int = 3
+    clonic_min_rate_hz: float = 0.25
+    mvc_uv: float | None = None
+
+
+@dataclass(frozen=True)
+class MovementConfig:
+    """Leg movements and PLM series by the AASM/WASM rules (:mod:`emgcramp.detect.movements`).
+
+    Durations in s, levels in µV, ratios × rest.
+    """
+
+    # Leg-movement sized bursts and their spacing in a series (AASM/WASM).
+    lm_min_s: float = 0.5
+    lm_max_s: float = 10.0
+    lm_min_interval_s: float = 5.0
     lm_series_window_s: float = 90.0
     # Leg-movement scoring (AASM): onset +8 µV over rest, end after 0.5 s within +2 µV; series of 4.
     lm_on_delta_uv: float = 8.0
@@ -81,6 +123,37 @@ class DetectorConfig:
     plm_min_count: int = 4
     # A short burst this many times stronger, or longer, than the LMs of its series is a cramp among them.
     plm_cramp_peak_ratio: float = 4.0
+
+
+@dataclass(frozen=True)
+class WarningConfig:
+    """The pre-cramp watch (:mod:`emgcramp.detect.precramp`).
+
+    Durations in s, levels in µV, ratios × rest.
+    """
+
+    # Pre-cramp watch (emgcramp.detect.precramp): tension ≥ warn_ratio × rest over most of a window.
+    warn_ratio: float = 1.5
+    warn_delta_uv: float = 2.0
+    warn_window_s: float = 10.0
+    twitch_ratio: float = 3.0
+    warn_min_twitches: int = 3
+    warn_refractory_s: float = 30.0
+    warn_link_s: float = 30.0
+    # A warning opens when this share of the window is tense ("most of it": the pilot's tension
+    # held for ~40 s, so most of a 10-s window), or the lower share with warn_min_twitches
+    # twitches (twitching sometimes comes first); it closes after half a window under the lower share.
+    warn_tense_share: float = 0.8
+    warn_tense_share_with_twitches: float = 0.5
+
+
+@dataclass(frozen=True)
+class MuscleConfig:
+    """Several muscles of one leg (:mod:`emgcramp.detect.muscles`).
+
+    Durations in s, levels in µV, ratios × rest.
+    """
+
     # Several muscles (emgcramp.detect.muscles): involved at involve_ratio × own rest; tibialis co-active
     # at coactive_ratio × rest over the first 2 s; a voluntary plantar flexion lasts at most voluntary_max_s.
     involve_ratio: float = 3.0
@@ -95,45 +168,36 @@ class DetectorConfig:
     min_involve_s: float = 1.0
     stretch_share: float = 0.5
     warning_stretch_share: float = 0.3
-    # Pre-cramp watch (emgcramp.detect.precramp): tension ≥ warn_ratio × rest over most of a window.
-    warn_ratio: float = 1.5
-    warn_delta_uv: float = 2.0
-    warn_window_s: float = 10.0
-    twitch_ratio: float = 3.0
-    warn_min_twitches: int = 3
-    warn_refractory_s: float = 30.0
-    warn_link_s: float = 30.0
-    # A warning opens when this share of the window is tense ("most of it": the pilot's tension
-    # held for ~40 s, so most of a 10-s window), or the lower share with warn_min_twitches
-    # twitches (twitching sometimes comes first); it closes after half a window under the lower share.
-    warn_tense_share: float = 0.8
-    warn_tense_share_with_twitches: float = 0.5
-    # An episode with motion artefact in more than this share of its bins is flagged ``motion`` for
-    # review (one bin in twenty): a note in the record, it changes no decision.
-    motion_flag_fraction: float = 0.05
-    # The rest level takes a second's mean only when at least this share of it was idle: the second
-    # then stands for rest, not for the start or end of a burst.
-    rest_idle_share: float = 0.5
-    # Motion is read in the raw bin means above this (Hz): below is baseline wander (sweat,
-    # temperature, the electrode offset), above the motion artefacts that reach up to 20 Hz or so.
-    motion_highpass_hz: float = 1.0
-    max_motion_fraction: float = 0.3
-    max_flat_fraction: float = 0.2
-    min_duty: float = 0.5
-    clonic_min_duty: float = 0.25
-    # Clonic: the 0.1-s envelope alternates between above clonic_rise and
-    # below clonic_relax times the episode's own peak.
-    clonic_rise: float = 0.5
-    clonic_relax: float = 0.2
-    clonic_min_rises: int = 3
-    clonic_min_rate_hz: float = 0.25
-    mvc_uv: float | None = None
+
+
+SECTION_OF = {name: section for section, cls in (
+    ("segment", SegmentConfig), ("judge", JudgeConfig), ("movements", MovementConfig),
+    ("warnings", WarningConfig), ("muscles", MuscleConfig)) for name in (f.name for f in fields(cls))}
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """Detector settings, one section per concern."""
+
+    segment: SegmentConfig = field(default_factory=SegmentConfig)
+    judge: JudgeConfig = field(default_factory=JudgeConfig)
+    movements: MovementConfig = field(default_factory=MovementConfig)
+    warnings: WarningConfig = field(default_factory=WarningConfig)
+    muscles: MuscleConfig = field(default_factory=MuscleConfig)
 
     def replace(self, **changes) -> "DetectorConfig":
-        """A copy with some fields changed (``None`` values are ignored)."""
-        vals = {f.name: getattr(self, f.name) for f in fields(self)}
-        vals.update({k: v for k, v in changes.items() if v is not None})
-        return DetectorConfig(**vals)
+        """A copy with some settings changed, by their names in the sections (``None`` values are ignored)."""
+        unknown = set(changes) - set(SECTION_OF)
+        if unknown:
+            raise TypeError(f"no detector setting {sorted(unknown)[0]!r}")
+        by_section: dict[str, dict] = {}
+        for name, value in changes.items():
+            if value is not None:
+                by_section.setdefault(SECTION_OF[name], {})[name] = value
+        sections = {s: dataclasses.replace(getattr(self, s), **v) for s, v in by_section.items()}
+        return dataclasses.replace(self, **sections)
+
+
 
 
 # A cramp can exceed a voluntary maximum somewhat (it recruits without the will's limits), but

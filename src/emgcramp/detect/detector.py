@@ -119,8 +119,8 @@ class Detector:
         self.moves = MovementScorer(self.rate, self.cfg, channel, origin_s)
         self.watch = PreCrampWatch(self.rate, self.cfg, channel, origin_s)
         # The trace, long enough to hold an episode and the background before it.
-        self.history = LevelHistory(self.rate, self.cfg.max_duration_s + 2 * self.cfg.background_s, origin_s,
-                                    N_TRACE)
+        held_s = self.cfg.segment.max_duration_s + 2 * self.cfg.judge.background_s
+        self.history = LevelHistory(self.rate, held_s, origin_s, N_TRACE)
         self.levels = RestMultiples(self.history)
         self._seg = Segmenter(self.cfg, self.rate)
 
@@ -183,7 +183,7 @@ class Detector:
         return Candidate(
             onset_s=onset_s, offset_s=offset_s,
             peak_uv=float(row[C_PEAK]), mean_uv=float(row[C_SUM] / n),
-            rest_uv=float(max(row[C_REST], self.cfg.min_rest_uv)),
+            rest_uv=float(max(row[C_REST], self.cfg.segment.min_rest_uv)),
             duty=float(min(row[C_SHORT_ACT] / span, 1.0)), rises=int(row[C_RISES]),
             motion=float(row[C_MOTION] / n), flat=float(min(row[C_FLAT] / n, 1.0)), closed_by=float(row[C_REASON]),
             hold_uv=hold, background_uv=background, rise_s=rise, held_run_s=run,
@@ -205,10 +205,10 @@ class Detector:
             return float("nan"), float("nan"), 0.0, 0.0
         hold = float(np.median(body))
         run = _longest_run(body >= 0.5 * body.max()) / self.rate
-        before = self.history.window(onset_s - self.cfg.background_s, onset_s - 1.0)[:, T_ENV]
+        before = self.history.window(onset_s - self.cfg.judge.background_s, onset_s - 1.0)[:, T_ENV]
         background = float(np.median(before)) if len(before) else 0.0
         lead = self.history.window(onset_s - 20.0, offset_s)[:, T_ENV]
-        base = max(background, self.cfg.min_rest_uv)
+        base = max(background, self.cfg.segment.min_rest_uv)
         up = np.flatnonzero(lead >= base + 0.8 * (hold - base))
         if not len(up):
             return hold, background, 0.0, run
@@ -235,9 +235,9 @@ class Detector:
             flags.append("max_length")
         if c.closed_by == REASON_END:
             flags.append("open_at_end")
-        if c.motion > self.cfg.motion_flag_fraction:
+        if c.motion > self.cfg.judge.motion_flag_fraction:
             flags.append("motion")
-        mvc = self.cfg.mvc_uv
+        mvc = self.cfg.judge.mvc_uv
         if mvc and c.peak_uv > MAX_PCT_MVC / 100.0 * mvc:
             flags.append("above_mvc")  # the calibration's MVC was not maximal: %MVC is not to be trusted
         return Episode(onset_s=round(c.onset_s, 3), offset_s=round(c.offset_s, 3),

@@ -59,42 +59,43 @@ def judge(c: Candidate, cfg: DetectorConfig, recent_lms: list[PriorMovement]) ->
     Past 10 s nothing is a leg movement: sustained, near-continuous activity
     is what tells a cramp from an LM series.
     """
-    if c.duration_s < cfg.min_duration_s:
+    if c.duration_s < cfg.judge.min_duration_s:
         return "", "short"
-    if c.flat > cfg.max_flat_fraction:
+    if c.flat > cfg.judge.max_flat_fraction:
         return "", "signal_loss"
-    if c.motion > cfg.max_motion_fraction or _moved(c, cfg):
+    if c.motion > cfg.judge.max_motion_fraction or _moved(c, cfg):
         return "", "motion"
-    if c.hold_uv < cfg.min_hold_share * c.peak_uv and c.held_run_s < cfg.min_duration_s:
+    if c.hold_uv < cfg.judge.min_hold_share * c.peak_uv and c.held_run_s < cfg.judge.min_duration_s:
         return "", "intermittent"
-    if c.hold_uv < cfg.hold_min_ratio * c.rest_uv:
+    if c.hold_uv < cfg.judge.hold_min_ratio * c.rest_uv:
         return "", "weak"
     if not _sudden(c, cfg):
         return "", "tone_change"
     rate = c.rises / max(c.duration_s, 1e-9)
-    clonic = c.rises >= cfg.clonic_min_rises and rate >= cfg.clonic_min_rate_hz
-    if c.duration_s <= cfg.lm_max_s:
-        need = cfg.sustained_min_peak_ratio if c.duration_s >= cfg.sustained_s else cfg.short_min_peak_ratio
+    clonic = c.rises >= cfg.judge.clonic_min_rises and rate >= cfg.judge.clonic_min_rate_hz
+    if c.duration_s <= cfg.movements.lm_max_s:
+        j = cfg.judge
+        need = j.sustained_min_peak_ratio if c.duration_s >= j.sustained_s else j.short_min_peak_ratio
         if c.peak_uv < need * c.rest_uv:
             return "", "leg_movement"
         chain = _series_chain(c.onset_s, recent_lms, cfg)
         if not clonic and len(chain) >= 2 and like_series(c.peak_uv, chain, cfg):
             return "", "leg_movement_series"
-    if c.duty < (cfg.clonic_min_duty if clonic else cfg.min_duty):
+    if c.duty < (cfg.judge.clonic_min_duty if clonic else cfg.judge.min_duty):
         return "", "sparse"
     return ("clonic" if clonic else "tonic"), ""
 
 
 def _moved(c: Candidate, cfg: DetectorConfig) -> bool:
     """Low-frequency voltage beside a strong burst: the electrodes moved (rule 2 of :func:`judge`)."""
-    return c.hold_uv >= cfg.motion_lf_min_ratio * c.rest_uv and c.lf_ratio >= cfg.motion_lf_ratio
+    return c.hold_uv >= cfg.judge.motion_lf_min_ratio * c.rest_uv and c.lf_ratio >= cfg.judge.motion_lf_ratio
 
 
 def _sudden(c: Candidate, cfg: DetectorConfig) -> bool:
     """Held well above the background before it, reached quickly (rule 5 of :func:`judge`)."""
-    if c.contrast < cfg.min_contrast:
+    if c.contrast < cfg.judge.min_contrast:
         return False
-    return c.contrast >= cfg.sudden_contrast or c.rise_s <= cfg.max_rise_to_hold_s
+    return c.contrast >= cfg.judge.sudden_contrast or c.rise_s <= cfg.judge.max_rise_to_hold_s
 
 
 def _series_chain(onset_s: float, recent_lms: list[PriorMovement],
@@ -103,9 +104,9 @@ def _series_chain(onset_s: float, recent_lms: list[PriorMovement],
     chain, t = [], onset_s
     for on, peak, dur in sorted(recent_lms, reverse=True):
         gap = t - on
-        if gap < cfg.lm_min_interval_s:
+        if gap < cfg.movements.lm_min_interval_s:
             continue
-        if gap > cfg.lm_series_window_s:
+        if gap > cfg.movements.lm_series_window_s:
             break
         chain.append((peak, dur))
         t = on

@@ -116,7 +116,8 @@ def scan_movements(trace, params, state, out):
                 s["fallback_flat_fraction"] = s["flat_bins"] / s["bins"]
             if s["quiet_bins"] >= p["end_quiet_bins"]:
                 if s["in_tail"] == 0.0:
-                    n_out = _emit(out, n_out, _lm_end(g, s["quiet_bins"], p, s), s["peak_uv"], s["flat_bins"] / s["bins"], s)
+                    end = _lm_end(g, s["quiet_bins"], p, s)
+                    n_out = _emit(out, n_out, end, s["peak_uv"], s["flat_bins"] / s["bins"], s)
                 s["in_stretch"] = 0.0
             elif s["in_tail"] == 0.0 and g - s["start_bin"] >= p["max_bins"] and s["fallback_end_bin"] >= 0.0:
                 # Raised tone kept the AASM end away: end where it fell under its onset level.
@@ -141,8 +142,10 @@ class MovementScorer:
         self.rate, self.channel, self.origin_s = float(rate), channel, origin_s
         c = config
         self._P = np.zeros(1, PARAMS)
-        self._P[0] = (c.lm_on_delta_uv, c.lm_off_delta_uv, max(1, round(c.lm_end_quiet_s * rate)),
-                      max(1, round(c.short_window_s * rate)), round(c.lm_settle_s * rate), round(c.lm_max_s * rate))
+        m = c.movements
+        self._P[0] = (m.lm_on_delta_uv, m.lm_off_delta_uv, max(1, round(m.lm_end_quiet_s * rate)),
+                      max(1, round(c.segment.short_window_s * rate)), round(m.lm_settle_s * rate),
+                      round(m.lm_max_s * rate))
         self._S = np.zeros(1, STATE)
         self._S["last_flat_bin"] = -1e12
         self.movements: list[LegMovement] = []
@@ -152,7 +155,7 @@ class MovementScorer:
         out = np.empty((len(trace) // max(1, int(self._P["end_quiet_bins"][0])) + 2, _N_ROW))
         n = _lm_scan(np.ascontiguousarray(trace).reshape(-1, N_TRACE), self._P, self._S, out)
         # Under 0.5 s is not a movement at all (a jerk, a pop's tail): dropped, it ends nothing.
-        new = [m for m in (self._movement(row) for row in out[:n]) if m.duration_s >= self.cfg.lm_min_s]
+        new = [m for m in (self._movement(row) for row in out[:n]) if m.duration_s >= self.cfg.movements.lm_min_s]
         self.movements += new
         return new
 
@@ -160,7 +163,7 @@ class MovementScorer:
         on = self.origin_s + row[R_START] / self.rate
         off = self.origin_s + row[R_END] / self.rate
         cfg = self.cfg
-        ok = cfg.lm_min_s <= off - on <= cfg.lm_max_s and row[R_FLAT] <= cfg.max_flat_fraction
+        ok = cfg.movements.lm_min_s <= off - on <= cfg.movements.lm_max_s and row[R_FLAT] <= cfg.judge.max_flat_fraction
         return LegMovement(round(float(on), 3), round(float(off), 3), float(row[R_PEAK]), float(row[R_REST]),
                            self.channel, bool(ok))
 
@@ -172,7 +175,7 @@ class MovementScorer:
         """
         out = []
         for m in reversed(self.movements):
-            if before_s - m.onset_s > 2 * self.cfg.lm_series_window_s:
+            if before_s - m.onset_s > 2 * self.cfg.movements.lm_series_window_s:
                 break
             if m.is_lm and m.offset_s <= before_s:
                 out.append(PriorMovement(m.onset_s, m.peak_uv, m.duration_s))
@@ -190,7 +193,7 @@ def like_series(peak_uv: float, others: list[tuple[float, float]], cfg: Detector
     if not others:
         return True
     peaks = np.array(others, dtype=float)[:, 0]
-    return bool(peak_uv < cfg.plm_cramp_peak_ratio * np.median(peaks))
+    return bool(peak_uv < cfg.movements.plm_cramp_peak_ratio * np.median(peaks))
 
 
 def score_series(movements: Iterable[LegMovement], cfg: DetectorConfig,
@@ -202,7 +205,10 @@ def score_series(movements: Iterable[LegMovement], cfg: DetectorConfig,
     of a clonic cramp, say) and is left out.
     """
     breaks = list(breaks)
-    ms = sorted((m for m in movements if not (m.is_lm and any(m.onset_s < off and on < m.offset_s for on, off in breaks))),
+    def broken(m: LegMovement) -> bool:
+        return m.is_lm and any(m.onset_s < off and on < m.offset_s for on, off in breaks)
+
+    ms = sorted((m for m in movements if not broken(m)),
                 key=lambda m: m.onset_s)
     stops = sorted(b[0] for b in breaks)
     series = [0] * len(ms)
@@ -211,7 +217,7 @@ def score_series(movements: Iterable[LegMovement], cfg: DetectorConfig,
 
     def close() -> None:
         nonlocal next_id
-        if len(run) >= cfg.plm_min_count:
+        if len(run) >= cfg.movements.plm_min_count:
             for i in run:
                 series[i] = next_id
             next_id += 1
@@ -219,14 +225,14 @@ def score_series(movements: Iterable[LegMovement], cfg: DetectorConfig,
 
     for i, m in enumerate(ms):
         if not m.is_lm:
-            if m.duration_s > cfg.lm_max_s:
+            if m.duration_s > cfg.movements.lm_max_s:
                 close()
             continue
         if run:
             prev = ms[run[-1]].onset_s
             gap = m.onset_s - prev
             broken = any(prev < t < m.onset_s for t in stops)
-            if broken or not cfg.lm_min_interval_s <= gap <= cfg.lm_series_window_s:
+            if broken or not cfg.movements.lm_min_interval_s <= gap <= cfg.movements.lm_series_window_s:
                 close()
         run.append(i)
     close()
@@ -247,7 +253,7 @@ def merge_channels(per_channel: Iterable[list[LegMovement]], cfg: DetectorConfig
             p = merged[-1]
             on, off = p.onset_s, max(p.offset_s, m.offset_s)
             names = p.channel if m.channel in p.channel.split("+") else f"{p.channel}+{m.channel}"
-            ok = (p.is_lm or m.is_lm) and off - on <= cfg.lm_max_s
+            ok = (p.is_lm or m.is_lm) and off - on <= cfg.movements.lm_max_s
             merged[-1] = LegMovement(on, off, max(p.peak_uv, m.peak_uv), p.rest_uv, names, ok)
         else:
             merged.append(m)

@@ -83,22 +83,23 @@ def verdict(onset_s: float, offset_s: float, heads: dict[str, LevelHistory], tib
     end = offset_s
     if tibialis is not None:
         # Once the person stretches, the stretch stirs every calf head: judge involvement before it.
-        ta_after = tibialis.window(onset_s + cfg.onset_window_s, offset_s)
-        up = np.flatnonzero(np.nan_to_num(ta_after) >= cfg.involve_ratio)
+        ta_after = tibialis.window(onset_s + cfg.muscles.onset_window_s, offset_s)
+        up = np.flatnonzero(np.nan_to_num(ta_after) >= cfg.muscles.involve_ratio)
         if len(up):
-            end = max(onset_s + cfg.onset_window_s + up[0] / tibialis.rate, onset_s + cfg.min_involve_s)
+            end = max(onset_s + cfg.muscles.onset_window_s + up[0] / tibialis.rate, onset_s + cfg.muscles.min_involve_s)
     involved = tuple(n for n, h in heads.items()
-                     if n == primary or _mean(h.window(onset_s, end)) >= cfg.involve_ratio)
+                     if n == primary or _mean(h.window(onset_s, end)) >= cfg.muscles.involve_ratio)
     if tibialis is None:
         return Verdict("", involved)
     ta = tibialis.window(onset_s, offset_s)
-    coactive = _mean(tibialis.window(onset_s, onset_s + cfg.onset_window_s)) >= cfg.coactive_ratio
-    ta_active = _frac(ta, cfg.involve_ratio)
-    if coactive and ta_active >= cfg.stretch_share and _mean(ta) >= _mean(heads[primary].window(onset_s, offset_s)):
+    coactive = _mean(tibialis.window(onset_s, onset_s + cfg.muscles.onset_window_s)) >= cfg.muscles.coactive_ratio
+    ta_active = _frac(ta, cfg.muscles.involve_ratio)
+    calf = _mean(heads[primary].window(onset_s, offset_s))
+    if coactive and ta_active >= cfg.muscles.stretch_share and _mean(ta) >= calf:
         return Verdict("stretch", involved)
-    if coactive and len(involved) == len(heads) and offset_s - onset_s <= cfg.voluntary_max_s:
+    if coactive and len(involved) == len(heads) and offset_s - onset_s <= cfg.muscles.voluntary_max_s:
         return Verdict("voluntary", involved)
-    stretched = ta_active * len(ta) >= cfg.onset_window_s * tibialis.rate
+    stretched = ta_active * len(ta) >= cfg.muscles.onset_window_s * tibialis.rate
     return Verdict("", involved, ("stretched",) if stretched else ())
 
 
@@ -150,7 +151,7 @@ class MuscleJudge:
         if not self.tibialis:
             return False
         ta = detectors[self.tibialis[0]].levels.window(onset_s, offset_s)
-        return _frac(ta, self.cfg.involve_ratio) >= self.cfg.warning_stretch_share
+        return _frac(ta, self.cfg.muscles.involve_ratio) >= self.cfg.muscles.warning_stretch_share
 
     def _names_of(self, idx: list[int]) -> list[str]:
         return [self.names[i] for i in idx]

@@ -80,9 +80,11 @@ def watch_bins(trace, params, state, tense_ring, twitch_ring, out):
         s["pos"], s["twitch_bins"] = ring_push(twitch_ring, pos, s["twitch_bins"], 1.0 if twitch else 0.0)
         settled = g - s["last_episode_bin"] > p["refractory_bins"]
         if s["open"] == 0.0:
-            qualifies = s["tense_bins"] >= p["tense_share"] * w or (s["tense_bins"] >= p["tense_share_with_twitches"] * w and s["twitch_bins"] >= p["min_twitches"])
+            tense, twitches = s["tense_bins"], s["twitch_bins"] >= p["min_twitches"]
+            qualifies = tense >= p["tense_share"] * w or (tense >= p["tense_share_with_twitches"] * w and twitches)
             if qualifies and settled and g + 1.0 >= w:
-                s["open"], s["start_bin"] = 1.0, max(g + 1.0 - s["tense_bins"], s["last_episode_bin"] + 1.0, s["last_end_bin"])
+                s["open"] = 1.0
+                s["start_bin"] = max(g + 1.0 - s["tense_bins"], s["last_episode_bin"] + 1.0, s["last_end_bin"])
                 s["level_x_rest_sum"], s["level_bins"], s["twitches"], s["calm_bins"] = 0.0, 0.0, s["twitch_bins"], 0.0
         elif s["open"] == 1.0:
             if usable:
@@ -117,12 +119,14 @@ class PreCrampWatch:
         c = config
         self.rate, self.channel, self.origin_s, self.cfg = float(rate), channel, origin_s, c
         self._P = np.zeros(1, PARAMS)
-        self._P[0] = (c.warn_ratio, c.warn_delta_uv, c.twitch_ratio, c.on_ratio, c.on_delta_uv, c.warn_min_twitches,
-                      round(c.warn_refractory_s * rate), max(1, round(0.5 * c.warn_window_s * rate)),
-                      c.warn_tense_share, c.warn_tense_share_with_twitches)
+        w = c.warnings
+        self._P[0] = (w.warn_ratio, w.warn_delta_uv, w.twitch_ratio, c.segment.on_ratio, c.segment.on_delta_uv,
+                      w.warn_min_twitches, round(w.warn_refractory_s * rate),
+                      max(1, round(0.5 * w.warn_window_s * rate)),
+                      w.warn_tense_share, w.warn_tense_share_with_twitches)
         self._S = np.zeros(1, STATE)
         self._S["last_episode_bin"] = -1e12
-        n = max(1, round(c.warn_window_s * rate))
+        n = max(1, round(c.warnings.warn_window_s * rate))
         self._tense, self._twitch = np.zeros(n), np.zeros(n)
         self.warnings: list[CrampWarning] = []
 
@@ -144,9 +148,9 @@ class PreCrampWatch:
     def announced(self, onset_s: float) -> bool:
         """True when a warning was under way up to (within ``warn_link_s`` of) ``onset_s``."""
         for w in reversed(self.warnings):
-            if w.onset_s < onset_s and onset_s - w.offset_s <= self.cfg.warn_link_s:
+            if w.onset_s < onset_s and onset_s - w.offset_s <= self.cfg.warnings.warn_link_s:
                 return True
-            if onset_s - w.offset_s > self.cfg.warn_link_s:
+            if onset_s - w.offset_s > self.cfg.warnings.warn_link_s:
                 return False
         return False
 
@@ -159,7 +163,7 @@ class PreCrampWatch:
         run: list[CrampWarning] = []
         t = onset_s
         for w in reversed(self.warnings):
-            if w.cramp_followed or w.onset_s >= onset_s or t - w.offset_s > self.cfg.warn_link_s:
+            if w.cramp_followed or w.onset_s >= onset_s or t - w.offset_s > self.cfg.warnings.warn_link_s:
                 break
             run.append(w)
             t = w.onset_s

@@ -15,7 +15,7 @@ from numba.extending import register_jitable
 
 from emgcramp.core.config import DetectorConfig
 from emgcramp.core.trace import F_EPISODE, F_FLAT, F_MOTION, N_TRACE, T_BIN, T_ENV, T_ENV_S, T_FLAGS, T_REST
-from emgcramp.detect.rings import ring_push
+from emgcramp.detect.rings import ring_push, sorted_quantile, sorted_swap
 from emgcramp.dsp.design import butter_sos
 
 _F = np.float64
@@ -57,18 +57,19 @@ def new_state() -> np.ndarray:
 def make_params(cfg: DetectorConfig, rate: float) -> np.ndarray:
     """The kernel's parameters for ``cfg`` at ``rate`` bins per second (one-element array)."""
     p = np.zeros(1, PARAMS)
-    p["long_bins"] = max(1, round(cfg.long_window_s * rate))
-    p["short_bins"] = max(1, round(cfg.short_window_s * rate))
-    p["merge_gap_bins"] = max(1, round(cfg.merge_gap_s * rate))
-    p["max_duration_bins"] = round(cfg.max_duration_s * rate)
-    p["max_rise_bins"] = round(cfg.max_rise_s * rate)
-    p["warmup_means"] = cfg.warmup_s  # one mean per second of idle signal
+    p["long_bins"] = max(1, round(cfg.segment.long_window_s * rate))
+    p["short_bins"] = max(1, round(cfg.segment.short_window_s * rate))
+    p["merge_gap_bins"] = max(1, round(cfg.segment.merge_gap_s * rate))
+    p["max_duration_bins"] = round(cfg.segment.max_duration_s * rate)
+    p["max_rise_bins"] = round(cfg.segment.max_rise_s * rate)
+    p["warmup_means"] = cfg.segment.warmup_s  # one mean per second of idle signal
     p["bins_per_s"] = max(1, round(rate))
     for name in ("on_ratio", "on_delta_uv", "off_ratio", "off_delta_uv", "edge_ratio", "edge_delta_uv",
                  "min_rest_uv", "motion_ratio", "motion_min_uv", "flat_fraction", "clip_fraction", "clonic_rise",
                  "clonic_relax", "sustain_fraction", "rest_follow_ratio", "rest_quantile", "rest_idle_share"):
-        p[name] = getattr(cfg, name)
-    for name, value in zip(("hp_b0", "hp_b1", "hp_b2", "hp_a1", "hp_a2"), _highpass_coeffs(rate, cfg.motion_highpass_hz)):
+        p[name] = getattr(cfg.segment, name)
+    coeffs = _highpass_coeffs(rate, cfg.segment.motion_highpass_hz)
+    for name, value in zip(("hp_b0", "hp_b1", "hp_b2", "hp_a1", "hp_a2"), coeffs):
         p[name] = value
     return p
 
@@ -104,41 +105,6 @@ def _close(s, out, n_out, end, reason):
     s["in_episode"] = 0.0
     s["last_quiet_bin"] = s["last_below_on_bin"] = s["bin"] - 1.0
     return n_out + 1
-
-
-@register_jitable
-def _sorted_swap(srt, n, old, new, drop_old):
-    """Keep ``srt[:n]`` sorted as ``new`` joins, ``old`` leaving when ``drop_old``; returns the new n.
-
-    The rest history changes by one value a second; keeping it sorted costs
-    a shift of at most :data:`HIST_LEN` values, where sorting (or Numba's
-    ``np.percentile``, whose compilation alone took ~4 s) costs far more.
-    """
-    if drop_old:
-        i = 0
-        while i < n - 1 and srt[i] != old:
-            i += 1
-        for k in range(i, n - 1):
-            srt[k] = srt[k + 1]
-        n -= 1
-    i = n
-    while i > 0 and srt[i - 1] > new:
-        srt[i] = srt[i - 1]
-        i -= 1
-    srt[i] = new
-    return n + 1
-
-
-@register_jitable
-def _sorted_quantile(srt, n, q):
-    """Quantile ``q`` (0–1) of sorted ``srt[:n]``, interpolated between ranks as Numba's ``np.percentile``."""
-    if n == 1:
-        return srt[0]
-    rank = 1.0 + (n - 1) * q
-    f = np.floor(rank)
-    m = rank - f
-    k = int(f) - 1
-    return srt[k] * (1.0 - m) + srt[k + 1] * m
 
 
 @register_jitable
@@ -198,10 +164,10 @@ def _learn_rest(s, p, env, flat, motion, hist, hist_sorted):
         if s["second_idle_bins"] >= p["rest_idle_share"] * p["bins_per_s"]:
             pos, value = int(s["rest_pos"]), s["second_env_sum"] / s["second_idle_bins"]
             full = s["rest_means"] == hist.shape[0]
-            s["rest_means"] = _sorted_swap(hist_sorted, int(s["rest_means"]), hist[pos], value, full)
+            s["rest_means"] = sorted_swap(hist_sorted, int(s["rest_means"]), hist[pos], value, full)
             hist[pos] = value
             s["rest_pos"] = (s["rest_pos"] + 1.0) % hist.shape[0]
-            s["rest_uv"] = _sorted_quantile(hist_sorted, int(s["rest_means"]), p["rest_quantile"])
+            s["rest_uv"] = sorted_quantile(hist_sorted, int(s["rest_means"]), p["rest_quantile"])
             s["rest_uv_sum"] += s["rest_uv"]
             s["rest_updates"] += 1.0
         s["second_env_sum"], s["second_idle_bins"], s["second_bins"] = 0.0, 0.0, 0.0
@@ -217,7 +183,8 @@ def _watch_for_onset(s, p, g, env, env_s, flat, rest, on, off, edge, ring_l):
         s["flat_bins_since_quiet"] += 1.0
     if env_s < on:
         s["last_below_on_bin"] = g
-    if s["rest_means"] >= p["warmup_means"] and not flat and env >= on and _sustained(ring_l, on * on, p["sustain_fraction"]):
+    warm = s["rest_means"] >= p["warmup_means"]
+    if warm and not flat and env >= on and _sustained(ring_l, on * on, p["sustain_fraction"]):
         s["in_episode"] = 1.0
         # Edges come from the 0.1-s envelope: it lags by 0.1 s, not 0.5 s.
         # ... but not back through a long stretch of raised tension (a
@@ -300,7 +267,8 @@ def segment_bins(ms, mean, stuck, params, state, ring_l, ring_s, ring_lf, hist, 
         edge = max(p["edge_ratio"] * rest, rest + p["edge_delta_uv"])
         trace[j, T_ENV], trace[j, T_ENV_S], trace[j, T_BIN] = env, env_s, np.sqrt(max(ms[j], 0.0))
         trace[j, T_REST] = rest if s["rest_means"] >= p["warmup_means"] else -1.0
-        trace[j, T_FLAGS] = (F_FLAT if flat else 0) + (F_MOTION if motion else 0) + (F_EPISODE if s["in_episode"] else 0)
+        trace[j, T_FLAGS] = ((F_FLAT if flat else 0) + (F_MOTION if motion else 0)
+                             + (F_EPISODE if s["in_episode"] else 0))
         if s["in_episode"] == 0.0:
             _watch_for_onset(s, p, g, env, env_s, flat, rest, on, off, edge, ring_l)
         if s["in_episode"] == 1.0:

@@ -81,7 +81,7 @@ def score_movements(truth_events: list[TruthEvent], moves: list[LegMovement], ho
     """
     cfg = DetectorConfig()
     true_lm = [e for e in truth_events if e.kind in ("leg_movement", "position_change")
-               and cfg.lm_min_s <= e.offset_s - e.onset_s <= cfg.lm_max_s]
+               and cfg.movements.lm_min_s <= e.offset_s - e.onset_s <= cfg.movements.lm_max_s]
     true_plm = [e.onset_s for e in true_lm if e.series]
     found = [m.onset_s for m in moves if m.is_lm]
     found_plm = [m.onset_s for m in moves if m.is_lm and m.series]

@@ -91,7 +91,8 @@ class EdfRecording(Recording):
         cols, gain, offset = [], [], []
         for c, i in enumerate(data):
             cols.append(slice(int(starts[i]), int(starts[i + 1])))
-            bit = (r.getPhysicalMaximum(c) - r.getPhysicalMinimum(c)) / (r.getDigitalMaximum(c) - r.getDigitalMinimum(c))
+            span = r.getDigitalMaximum(c) - r.getDigitalMinimum(c)
+            bit = (r.getPhysicalMaximum(c) - r.getPhysicalMinimum(c)) / span
             gain.append(bit * self._scale[c])
             offset.append((r.getPhysicalMaximum(c) / bit - r.getDigitalMaximum(c)) * bit * self._scale[c])
         return open(self.path, "rb"), layout, cols, gain, offset

@@ -236,8 +236,9 @@ class NightRecording(Recording):
         size = os.path.getsize(os.path.join(folder, "raw.f32"))
         width = 4 * len(self.channel_names)
         self._stored = size // width  # a sample torn by a crash is dropped
-        self._raw = np.memmap(os.path.join(folder, "raw.f32"), "<f4", "r", shape=(self._stored, len(self.channel_names))) \
-            if self._stored else np.zeros((0, len(self.channel_names)), "<f4")
+        shape = (self._stored, len(self.channel_names))
+        self._raw = np.memmap(os.path.join(folder, "raw.f32"), "<f4", "r", shape=shape) \
+            if self._stored else np.zeros(shape, "<f4")
         self._gaps = sorted((e["file_sample"], e["missing"]) for e in read_events(folder) if e.get("type") == "gap")
         self.n_samples = self._stored + sum(m for _, m in self._gaps)
 

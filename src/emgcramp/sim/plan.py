@@ -137,7 +137,8 @@ def plan_night(spec: NightSpec) -> list[TruthEvent]:
     for _ in range(spec.lead_offs):
         groups.append([TruthEvent(0, float(rng.uniform(10, 60)), "lead_off", spec.rail_uv)])
     for _ in range(spec.plantar_flexions):
-        groups.append([TruthEvent(0, float(rng.uniform(*spec.plantar_flexion_s)), "plantar_flexion", float(rng.uniform(60, 300)))])
+        flexion_s, flexion_uv = float(rng.uniform(*spec.plantar_flexion_s)), float(rng.uniform(60, 300))
+        groups.append([TruthEvent(0, flexion_s, "plantar_flexion", flexion_uv)])
     for _ in range(spec.stretches):
         groups.append([TruthEvent(0, float(rng.uniform(3, 15)), "stretch", float(rng.uniform(40, 150)))])
     if spec.relief_fraction:

@@ -124,7 +124,8 @@ class BleSource(LinkedSource):
                                        **self.client_kwargs) as client:
                     if ever:
                         self.reconnects += 1
-                        for block in self.link.mark_disconnect(int((time.monotonic() - down_since) * (self.fs or FS_BEFORE_KNOWN_HZ))):
+                        missing = int((time.monotonic() - down_since) * (self.fs or FS_BEFORE_KNOWN_HZ))
+                        for block in self.link.mark_disconnect(missing):
                             self._queue.put(block)
                     ever, self.connected, backoff, self.problem = True, True, 0.5, ""
                     self.mtu = client.mtu_size
