@@ -146,13 +146,14 @@ class MovementScorer:
         self._P[0] = (m.lm_on_delta_uv, m.lm_off_delta_uv, max(1, round(m.lm_end_quiet_s * rate)),
                       max(1, round(c.segment.short_window_s * rate)), round(m.lm_settle_s * rate),
                       round(m.lm_max_s * rate))
+        self._end_quiet_bins = max(1, int(self._P["end_quiet_bins"][0]))
         self._S = np.zeros(1, STATE)
         self._S["last_flat_bin"] = -1e12
         self.movements: list[LegMovement] = []
 
     def process(self, trace: np.ndarray) -> list[LegMovement]:
         """Advance over trace rows (``N_TRACE`` columns); return the stretches that ended."""
-        out = np.empty((len(trace) // max(1, int(self._P["end_quiet_bins"][0])) + 2, _N_ROW))
+        out = np.empty((len(trace) // self._end_quiet_bins + 2, _N_ROW))
         n = _lm_scan(np.ascontiguousarray(trace).reshape(-1, N_TRACE), self._P, self._S, out)
         # Under 0.5 s is not a movement at all (a jerk, a pop's tail): dropped, it ends nothing.
         new = [m for m in (self._movement(row) for row in out[:n]) if m.duration_s >= self.cfg.movements.lm_min_s]
