@@ -38,9 +38,10 @@ def _add_detector_args(p: argparse.ArgumentParser) -> None:
 
 
 def _analyze(sub) -> None:
-    a = sub.add_parser("analyze", help="find cramps in a recording (EDF/BDF, CSV/TXT, NPY, WAV)",
+    a = sub.add_parser("analyze", help="find cramps in a recording (EDF/BDF, WFDB, CSV/TXT, NPY, WAV)",
                        description="Stream a recording through the detector and list its cramps.")
-    a.add_argument("file", help="recording: .edf/.bdf, .csv/.tsv/.txt, .npy, .wav or a monitor night folder; "
+    a.add_argument("file", help="recording: .edf/.bdf, .hea (WFDB), .csv/.tsv/.txt, .npy, .wav or a monitor "
+                                "night folder; "
                                 "a folder of recordings or a quoted glob analyses them all (--jobs)")
     a.add_argument("--channel", help="channel name or 0-based index (default: the first); 'all' or NAME,NAME "
                                      "for several muscles of one leg (a channel named TA/tib… is the tibialis)")

@@ -1,4 +1,4 @@
-"""Readers (EDF/EDF+/BDF, CSV/TSV/TXT, NPY, WAV) and writers (events, EDF+).
+"""Readers (EDF/EDF+/BDF, CSV/TSV/TXT, NPY, WAV, WFDB) and writers (events, EDF+).
 
 :func:`open_recording` picks the reader by extension, or by the file's
 first bytes when the extension says nothing, and returns a
@@ -30,7 +30,7 @@ def _sniff(path: str) -> str | None:
 
 
 def detect_format(path: str) -> str:
-    """``edf``, ``npy``, ``wav``, ``text`` or ``night`` (a monitor folder); else :class:`InputError`."""
+    """``edf``, ``wfdb``, ``npy``, ``wav``, ``text`` or ``night`` (a monitor folder); else :class:`InputError`."""
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file")
     if os.path.isdir(path):
@@ -40,10 +40,10 @@ def detect_format(path: str) -> str:
     if os.path.getsize(path) == 0:
         raise InputError(f"{path}: the file is empty")
     ext = os.path.splitext(path)[1].lower()
-    by_ext = {".edf": "edf", ".bdf": "edf", ".rec": "edf", ".npy": "npy", ".wav": "wav"}
+    by_ext = {".edf": "edf", ".bdf": "edf", ".rec": "edf", ".hea": "wfdb", ".npy": "npy", ".wav": "wav"}
     fmt = by_ext.get(ext) or ("text" if ext in TEXT_EXT else None) or _sniff(path)
     if fmt is None:
-        raise InputError(f"{path}: unknown format (expected EDF/BDF, CSV/TSV/TXT, NPY or WAV)")
+        raise InputError(f"{path}: unknown format (expected EDF/BDF, WFDB .hea, CSV/TSV/TXT, NPY or WAV)")
     return fmt
 
 
@@ -61,10 +61,13 @@ def open_recording(path: str, fs: float | None = None, scale: float | None = Non
         from emgcramp.io.night import NightRecording
 
         return NightRecording(path)
-    if fmt == "edf":
-        from emgcramp.io.edf import EdfRecording
+    if fmt in ("edf", "wfdb"):
+        if fmt == "edf":
+            from emgcramp.io.edf import EdfRecording as Reader
+        else:
+            from emgcramp.io.wfdb import WfdbRecording as Reader
 
-        rec: Recording = EdfRecording(path)
+        rec: Recording = Reader(path)
         if fs is not None and abs(fs - rec.fs) > 1e-6 * rec.fs:
             rec.close()
             raise InputError(f"{path}: --fs {fs:g} Hz disagrees with the file's {rec.fs:g} Hz")
