@@ -51,6 +51,8 @@ def _monitor_source(args: argparse.Namespace) -> "tuple[Source, list[str]]":
         chs = rec.channel_indices(args.channel)
         check_fs(rec.fs)
         return ReplaySource(rec, chs, args.speed), [rec.channel_names[c] for c in chs]
+    if args.brainflow:
+        return _brainflow_source(args)
     link = None
     if args.ascii:
         from emgcramp.core.blocks import check_fs
@@ -58,6 +60,26 @@ def _monitor_source(args: argparse.Namespace) -> "tuple[Source, list[str]]":
 
         link = LineLink(check_fs(args.fs), args.scale if args.scale is not None else 1.0)
     return sensor_source(args.serial, args.ble, link, args.give_up), _muscles(args)
+
+
+def _brainflow_source(args: argparse.Namespace) -> "tuple[Source, list[str]]":
+    """The BrainFlow board's EMG channels, or those ``--channel`` names among them."""
+    from emgcramp.live.sources.brainflow import BrainFlowSource
+
+    every = BrainFlowSource(args.brainflow, args.board_param)
+    pick = None
+    if args.channel and args.channel.lower() != "all":
+        lowered = [n.lower() for n in every.channel_names]
+        pick = []
+        for part in (p.strip() for p in args.channel.split(",")):
+            if part.isdigit() and int(part) < len(lowered):
+                pick.append(int(part))
+            elif part.lower() in lowered:
+                pick.append(lowered.index(part.lower()))
+            else:
+                raise InputError(f"--channel {part}: the board's EMG channels are {', '.join(every.channel_names)}")
+    source = BrainFlowSource(args.brainflow, args.board_param, pick, give_up_s=args.give_up)
+    return source, source.channel_names
 
 
 def sensor_source(serial: str | None, ble: str | None, link=None, give_up_s: float | None = None) -> "Source":
@@ -88,7 +110,8 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     folder = new_night_folder(args.out, datetime.now())
     from emgcramp.live.monitor import run_monitor
 
-    what = f"replay of {args.replay}" if args.replay else f"BLE {args.ble}" if args.ble else args.serial
+    what = (f"replay of {args.replay}" if args.replay else f"BLE {args.ble}" if args.ble
+            else f"BrainFlow board {args.brainflow}" if args.brainflow else args.serial)
     sys.stderr.write(f"monitoring {what}; "
                      f"night folder {folder}; Ctrl-C ends the night\n")
     ended_by = _end_on_signals(source.stop)
