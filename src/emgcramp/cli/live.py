@@ -53,6 +53,12 @@ def _monitor_source(args: argparse.Namespace) -> "tuple[Source, list[str]]":
         return ReplaySource(rec, chs, args.speed), [rec.channel_names[c] for c in chs]
     if args.brainflow:
         return _brainflow_source(args)
+    if args.lsl:
+        from emgcramp.live.sources.lsl import LslSource
+
+        source = LslSource(args.lsl)
+        source.keep(_pick_channels(args.channel, source.channel_names))
+        return source, source.channel_names
     link = None
     if args.ascii:
         from emgcramp.core.blocks import check_fs
@@ -67,19 +73,24 @@ def _brainflow_source(args: argparse.Namespace) -> "tuple[Source, list[str]]":
     from emgcramp.live.sources.brainflow import BrainFlowSource
 
     every = BrainFlowSource(args.brainflow, args.board_param)
-    pick = None
-    if args.channel and args.channel.lower() != "all":
-        lowered = [n.lower() for n in every.channel_names]
-        pick = []
-        for part in (p.strip() for p in args.channel.split(",")):
-            if part.isdigit() and int(part) < len(lowered):
-                pick.append(int(part))
-            elif part.lower() in lowered:
-                pick.append(lowered.index(part.lower()))
-            else:
-                raise InputError(f"--channel {part}: the board's EMG channels are {', '.join(every.channel_names)}")
+    pick = _pick_channels(args.channel, every.channel_names)
     source = BrainFlowSource(args.brainflow, args.board_param, pick, give_up_s=args.give_up)
     return source, source.channel_names
+
+
+def _pick_channels(spec: str | None, names: list[str]) -> list[int] | None:
+    """Indices of ``--channel`` names or numbers among a live source's ``names``; ``None``: all of them."""
+    if not spec or spec.lower() == "all":
+        return None
+    lowered, pick = [n.lower() for n in names], []
+    for part in (p.strip() for p in spec.split(",")):
+        if part.isdigit() and int(part) < len(lowered):
+            pick.append(int(part))
+        elif part.lower() in lowered:
+            pick.append(lowered.index(part.lower()))
+        else:
+            raise InputError(f"--channel {part}: the source's channels are {', '.join(names)}")
+    return pick
 
 
 def sensor_source(serial: str | None, ble: str | None, link=None, give_up_s: float | None = None) -> "Source":
@@ -111,7 +122,8 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     from emgcramp.live.monitor import run_monitor
 
     what = (f"replay of {args.replay}" if args.replay else f"BLE {args.ble}" if args.ble
-            else f"BrainFlow board {args.brainflow}" if args.brainflow else args.serial)
+            else f"BrainFlow board {args.brainflow}" if args.brainflow
+            else f"LSL stream {args.lsl}" if args.lsl else args.serial)
     sys.stderr.write(f"monitoring {what}; "
                      f"night folder {folder}; Ctrl-C ends the night\n")
     ended_by = _end_on_signals(source.stop)

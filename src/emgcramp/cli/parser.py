@@ -75,11 +75,13 @@ def _monitor(sub) -> None:
     src.add_argument("--replay", metavar="FILE", help="play a recording through the live path")
     src.add_argument("--brainflow", metavar="BOARD",
                      help="a BrainFlow board by name or id (cyton, ganglion, synthetic, …; the brainflow extra)")
+    src.add_argument("--lsl", metavar="NAME|type=EMG",
+                     help="a Lab Streaming Layer stream by name or property (the lsl extra)")
     m.add_argument("--board-param", action="append", default=[], metavar="KEY=VALUE",
                    help="BrainFlow input parameter, repeatable (serial_port=/dev/ttyUSB0, mac_address=…)")
     m.add_argument("--speed", type=float, default=1.0,
                    help="replay speed, × real time (0: as fast as possible; default 1)")
-    m.add_argument("--channel", help="replay, BrainFlow: channel name or index, 'all' or NAME,NAME")
+    m.add_argument("--channel", help="replay, BrainFlow, LSL: channel name or index, 'all' or NAME,NAME")
     m.add_argument("--ascii", action="store_true", help="serial sends text lines of numbers (needs --fs, --scale)")
     m.add_argument("--fs", type=float, metavar="HZ", help="sampling rate of --ascii lines or a replayed NPY")
     m.add_argument("--scale", type=float, metavar="UV", help="µV per count of --ascii lines or NPY/WAV values")

@@ -1,0 +1,149 @@
+"""Any Lab Streaming Layer stream (OpenBCI GUI, BrainFlow, amplifier apps), through ``pylsl``.
+
+The stream is found by name, or by a property (``type=EMG``); its rate,
+channel labels and units come from its header. Samples are placed by their
+LSL timestamps: a pause in them longer than 1.5 sample intervals is a gap of
+the samples it held, so a dropped network or a paused sender shows as a gap,
+not as a signal squeezed together. An outlet that disappears is waited for
+(the inlet recovers by itself when it comes back).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+
+import numpy as np
+
+from emgcramp.core.blocks import Block
+from emgcramp.core.errors import InputError
+from emgcramp.io.base import unit_scale
+
+EXTRA = "Lab Streaming Layer needs the lsl extra: pip install 'emgcramp[lsl]'"
+PULL_S = 0.1  # longest wait for a chunk: the status line keeps moving while nothing comes
+SILENT_S = 2.0  # no sample for this long: the stream is reported lost
+
+
+def _lsl():
+    _quiet_liblsl()
+    try:
+        import pylsl
+    except ImportError:
+        raise InputError(EXTRA) from None
+    return pylsl
+
+
+def _quiet_liblsl() -> None:
+    """liblsl logs to stderr from the moment it loads; keep only its fatal messages, unless the user configured it.
+
+    The status line and one-line errors are the monitor's whole voice on stderr.
+    """
+    if "LSLAPICFG" in os.environ:
+        return
+    path = os.path.join(tempfile.gettempdir(), f"emgcramp-lsl-{os.getuid() if hasattr(os, 'getuid') else 0}.cfg")
+    if not os.path.exists(path):
+        with open(path, "w", encoding="ascii") as f:
+            f.write("[log]\nlevel = -3\n")
+    os.environ["LSLAPICFG"] = path
+
+
+def resolve(query: str, timeout_s: float = 5.0):
+    """The StreamInfo of the first stream matching ``NAME`` or ``PROPERTY=VALUE`` (``type=EMG``)."""
+    pylsl = _lsl()
+    prop, sep, value = query.partition("=")
+    prop, value = (prop.strip().lower(), value.strip()) if sep else ("name", query)
+    if prop not in ("name", "type", "source_id", "hostname"):
+        raise InputError(f"--lsl {query}: give a stream name, or type=, source_id= or hostname=")
+    found = pylsl.resolve_byprop(prop, value, minimum=1, timeout=timeout_s)
+    if not found:
+        raise InputError(f"--lsl {query}: no such LSL stream seen within {timeout_s:g} s")
+    return found[0]
+
+
+def _labels_and_scales(info) -> tuple[list[str], np.ndarray]:
+    """Channel labels (``ch1`` … where the header has none) and µV per stream unit (µV when unsaid)."""
+    n = info.channel_count()
+    labels, scales = [f"ch{i + 1}" for i in range(n)], np.ones(n)
+    ch = info.desc().child("channels").child("channel")
+    for i in range(n):
+        if ch.empty():
+            break
+        labels[i] = ch.child_value("label") or labels[i]
+        unit = ch.child_value("unit")
+        if unit:
+            scale = unit_scale({"microvolts": "uV", "millivolts": "mV", "volts": "V"}.get(unit.lower(), unit))
+            if scale is None:
+                raise InputError(f"LSL channel {labels[i]!r} is in {unit!r}, not a voltage")
+            scales[i] = scale
+        ch = ch.next_sibling()
+    return labels, scales
+
+
+class LslSource:
+    """Blocks (µV) of an LSL stream's channels, placed on its timestamps."""
+
+    start = None  # LSL timestamps are the sender's clock; the night starts when the first sample arrives
+    lead_off = 0
+
+    def __init__(self, query: str, channels: list[int] | None = None, resolve_s: float = 5.0,
+                 stop: threading.Event | None = None):
+        pylsl = _lsl()
+        self._info = resolve(query, resolve_s)
+        self.fs: float = float(self._info.nominal_srate())
+        if not self.fs > 0:
+            raise InputError(f"--lsl {query}: the stream is irregular (no nominal rate); EMG needs a fixed rate")
+        self._inlet = pylsl.StreamInlet(self._info, max_buflen=360, recover=True)
+        try:  # the full header (channel labels, units) comes with the inlet, not with the resolved info
+            header = self._inlet.info(timeout=resolve_s)
+        except pylsl.TimeoutError:
+            raise InputError(f"--lsl {query}: the stream did not send its header within {resolve_s:g} s") from None
+        self._labels, self._all_scales = _labels_and_scales(header)
+        self.keep(channels)
+        self.stop = stop or threading.Event()
+        self.connected, self.problem = False, ""
+
+    def keep(self, channels: list[int] | None) -> None:
+        """Read only these channels (indices into the stream's; ``None``: all)."""
+        self._pick = list(range(len(self._labels))) if channels is None else list(channels)
+        self.channel_names = [self._labels[i] for i in self._pick]
+        self._scales = self._all_scales[self._pick]
+
+    def blocks(self) -> Iterator[Block | None]:
+        t0, last_ts, heard = 0, None, time.monotonic()
+        try:
+            while not self.stop.is_set():
+                samples, stamps = self._inlet.pull_chunk(timeout=PULL_S)
+                if not stamps:
+                    if time.monotonic() - heard > SILENT_S:
+                        self.connected, self.problem = False, "the LSL stream has gone quiet"
+                    yield None
+                    continue
+                heard, self.connected, self.problem = time.monotonic(), True, ""
+                x = np.asarray(samples, dtype=np.float64)[:, self._pick] * self._scales
+                for part, missing in _split_at_pauses(x, np.asarray(stamps), last_ts, self.fs):
+                    t0 += missing
+                    yield Block(t0, part, gap_before=missing > 0)
+                    t0 += len(part)
+                last_ts = stamps[-1]
+        finally:
+            self._inlet.close_stream()
+
+
+def _split_at_pauses(x: np.ndarray, stamps: np.ndarray, last_ts: float | None, fs: float):
+    """``(part, samples missing before it)`` for ``x`` cut wherever its timestamps pause.
+
+    A pause is a step of 1.5 sample intervals or more (a sample or more missing,
+    rounded); jitter under that is the sender's clock, not a gap.
+    """
+    steps = np.diff(stamps if last_ts is None else np.r_[last_ts, stamps])
+    missing = np.maximum(np.round(steps * fs).astype(np.int64) - 1, 0)
+    if last_ts is None:
+        missing = np.r_[0, missing]
+    cuts = np.flatnonzero(missing)
+    edges = [0, *[c for c in cuts if c > 0], len(x)]
+    for a, b in zip(edges[:-1], edges[1:]):
+        if b > a:
+            yield x[a:b], int(missing[a])

@@ -1,0 +1,109 @@
+"""Lab Streaming Layer through the real pylsl: outlets and inlets on this machine."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import numpy as np
+import pytest
+from conftest import bursts, run_cli
+
+pylsl = pytest.importorskip("pylsl")
+
+FS = 500.0
+
+
+def _outlet(name: str, labels=("GM", "TA"), unit="microvolts"):
+    info = pylsl.StreamInfo(name, "EMG", len(labels), FS, "float32", f"{name}-id")
+    chans = info.desc().append_child("channels")
+    for label in labels:
+        ch = chans.append_child("channel")
+        ch.append_child_value("label", label)
+        ch.append_child_value("unit", unit)
+    return pylsl.StreamOutlet(info, chunk_size=25, max_buffered=360)
+
+
+def _play(outlet, x: np.ndarray, chunk: int = 50, pause_after: int | None = None, pause_s: float = 0.0,
+          t_start: float | None = None, speed: float = 20.0) -> None:
+    """Push ``x`` (samples × channels) with timestamps 1/FS apart; optionally skip ``pause_s`` of them."""
+    t = pylsl.local_clock() if t_start is None else t_start
+    for a in range(0, len(x), chunk):
+        n = len(x[a:a + chunk])
+        stamps = t + np.arange(n) / FS
+        outlet.push_chunk(x[a:a + chunk].tolist(), stamps.tolist())
+        t += n / FS
+        if pause_after is not None and a <= pause_after < a + chunk:
+            t += pause_s  # the sender was away: its clock moved on, no samples
+        time.sleep(n / FS / speed)
+
+
+def _wait_for_consumer(outlet, timeout=10.0):
+    end = time.monotonic() + timeout
+    while not outlet.have_consumers() and time.monotonic() < end:
+        time.sleep(0.05)
+
+
+def test_an_lsl_stream_gives_labels_units_and_gaps_from_its_header_and_timestamps():
+    from emgcramp.live.sources.base import Source
+    from emgcramp.live.sources.lsl import LslSource
+
+    name = f"emg-{uuid.uuid4().hex[:8]}"
+    outlet = _outlet(name, unit="millivolts")
+    source = LslSource(f"name={name}", channels=[1])
+    assert isinstance(source, Source)
+    assert source.fs == FS and source.channel_names == ["TA"]
+    x = np.column_stack([np.arange(2000.0), -np.arange(2000.0)]) * 1e-3  # mV
+    player = threading.Thread(target=lambda: (_wait_for_consumer(outlet),
+                                              _play(outlet, x, pause_after=1000, pause_s=0.5)))
+    player.start()
+    blocks, end = [], time.monotonic() + 15
+    for b in source.blocks():
+        if b is not None:
+            blocks.append(b)
+        if sum(len(b.samples) for b in blocks) >= 2000 or time.monotonic() > end:
+            source.stop.set()
+    player.join()
+    y = np.concatenate([b.samples[:, 0] for b in blocks])
+    np.testing.assert_allclose(y, -np.arange(2000.0), atol=1e-3)  # mV became µV
+    gaps = [b for b in blocks if b.gap_before]
+    assert len(gaps) == 1 and gaps[0].t0_sample - 1050 == pytest.approx(0.5 * FS, abs=1)
+
+
+def test_monitor_over_lsl_finds_what_analyze_finds_in_the_same_recording(tmp_path):
+    from emgcramp.io.edf import write_edf
+
+    x = bursts(FS, 90, 4.0, [(40, 60, 300)])
+    write_edf(str(tmp_path / "rec.edf"), FS, ["GM"], [x[:, None]], [])
+    rc, out, err = run_cli("analyze", str(tmp_path / "rec.edf"), "--json")
+    assert rc == 0, err
+    offline = json.loads(out)
+
+    name = f"emg-{uuid.uuid4().hex[:8]}"
+    outlet = _outlet(name, labels=("GM",))
+    cmd = [sys.executable, "-m", "emgcramp", "monitor", "--lsl", name, "--out", str(tmp_path / "nights")]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for_consumer(outlet, 30)
+    _play(outlet, x[:, None], chunk=100, speed=30.0)
+    time.sleep(2.0)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err[-800:]
+    night = os.path.join(tmp_path, "nights", os.listdir(tmp_path / "nights")[0])
+    live = open(os.path.join(night, "events.csv")).read().splitlines()[1:]
+    assert offline["n_episodes"] == len(live) == 1
+    onset_live = float(live[0].split(",")[0])
+    import csv
+
+    rc, _, err = run_cli("analyze", str(tmp_path / "rec.edf"), "--events", str(tmp_path / "off.csv"))
+    onset_off = float(next(csv.DictReader(open(tmp_path / "off.csv")))["onset_s"])
+    assert onset_live == pytest.approx(onset_off, abs=0.05)
+
+
+def test_a_stream_that_is_not_there_is_one_line():
+    rc, _, err = run_cli("monitor", "--lsl", f"type=NoSuch{uuid.uuid4().hex[:6]}")
+    assert rc == 2 and "no such LSL stream" in err and err.count("\n") == 1
