@@ -27,12 +27,14 @@ class ReadOptions:
 
     ``fs``: sampling rate (Hz) for formats that do not carry one; ``scale``:
     µV per file unit for unit-less formats; ``channel``: a name, a 0-based
-    index, ``all`` or ``NAME,NAME`` (default: the first channel).
+    index, ``all`` or ``NAME,NAME`` (default: the first channel); ``stream``:
+    the stream of an XDF file.
     """
 
     fs: float | None = None
     scale: float | None = None
     channel: str | None = None
+    stream: str | None = None
 
 
 def analyze_file(path: str, read: ReadOptions = ReadOptions(), config: PipelineConfig | None = None,
@@ -43,7 +45,7 @@ def analyze_file(path: str, read: ReadOptions = ReadOptions(), config: PipelineC
     chunk. Bad input raises :class:`~emgcramp.core.errors.InputError`.
     """
     reuse_freed_buffers()
-    with open_recording(path, read.fs, read.scale) as rec:
+    with open_recording(path, read.fs, read.scale, read.stream) as rec:
         chs = rec.channel_indices(read.channel)
         fs = check_fs(rec.fs)
         from emgcramp.pipeline import run_blocks  # Numba loads only for a usable input

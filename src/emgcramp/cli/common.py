@@ -53,7 +53,7 @@ def read_options(args: argparse.Namespace):
     from emgcramp.analyze import ReadOptions
 
     return ReadOptions(fs=getattr(args, "fs", None), scale=getattr(args, "scale", None),
-                       channel=getattr(args, "channel", None))
+                       channel=getattr(args, "channel", None), stream=getattr(args, "stream", None))
 
 
 class ProgressBar:

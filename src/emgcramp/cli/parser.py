@@ -40,12 +40,13 @@ def _add_detector_args(p: argparse.ArgumentParser) -> None:
 def _analyze(sub) -> None:
     a = sub.add_parser("analyze", help="find cramps in a recording (EDF/BDF, WFDB, CSV/TXT, NPY, WAV)",
                        description="Stream a recording through the detector and list its cramps.")
-    a.add_argument("file", help="recording: .edf/.bdf, .hea (WFDB), .csv/.tsv/.txt, .npy, .wav or a monitor "
+    a.add_argument("file", help="recording: .edf/.bdf, .hea (WFDB), .xdf, .csv/.tsv/.txt, .npy, .wav or a monitor "
                                 "night folder; "
                                 "a folder of recordings or a quoted glob analyses them all (--jobs)")
     a.add_argument("--channel", help="channel name or 0-based index (default: the first); 'all' or NAME,NAME "
                                      "for several muscles of one leg (a channel named TA/tib… is the tibialis)")
     a.add_argument("--fs", type=float, metavar="HZ", help="sampling rate, for files that do not carry one")
+    a.add_argument("--stream", metavar="NAME", help="XDF: the stream to analyse, by name or type")
     a.add_argument("--scale", type=float, metavar="UV",
                    help="µV per file unit for NPY, WAV and unit-less text columns (default 1: values are µV)")
     a.add_argument("--events", metavar="OUT.csv", help="write one row per episode (owner-only file)")

@@ -1,4 +1,4 @@
-"""Readers (EDF/EDF+/BDF, CSV/TSV/TXT, NPY, WAV, WFDB) and writers (events, EDF+).
+"""Readers (EDF/EDF+/BDF, WFDB, XDF, CSV/TSV/TXT, NPY, WAV) and writers (events, EDF+).
 
 :func:`open_recording` picks the reader by extension, or by the file's
 first bytes when the extension says nothing, and returns a
@@ -30,7 +30,7 @@ def _sniff(path: str) -> str | None:
 
 
 def detect_format(path: str) -> str:
-    """``edf``, ``wfdb``, ``npy``, ``wav``, ``text`` or ``night`` (a monitor folder); else :class:`InputError`."""
+    """``edf``, ``wfdb``, ``xdf``, ``npy``, ``wav``, ``text`` or ``night``; else :class:`InputError`."""
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file")
     if os.path.isdir(path):
@@ -40,14 +40,15 @@ def detect_format(path: str) -> str:
     if os.path.getsize(path) == 0:
         raise InputError(f"{path}: the file is empty")
     ext = os.path.splitext(path)[1].lower()
-    by_ext = {".edf": "edf", ".bdf": "edf", ".rec": "edf", ".hea": "wfdb", ".npy": "npy", ".wav": "wav"}
+    by_ext = {".edf": "edf", ".bdf": "edf", ".rec": "edf", ".hea": "wfdb", ".xdf": "xdf", ".npy": "npy", ".wav": "wav"}
     fmt = by_ext.get(ext) or ("text" if ext in TEXT_EXT else None) or _sniff(path)
     if fmt is None:
-        raise InputError(f"{path}: unknown format (expected EDF/BDF, WFDB .hea, CSV/TSV/TXT, NPY or WAV)")
+        raise InputError(f"{path}: unknown format (expected EDF/BDF, WFDB .hea, XDF, CSV/TSV/TXT, NPY or WAV)")
     return fmt
 
 
-def open_recording(path: str, fs: float | None = None, scale: float | None = None) -> Recording:
+def open_recording(path: str, fs: float | None = None, scale: float | None = None,
+                   stream: str | None = None) -> Recording:
     """Open a recording for streaming.
 
     Args:
@@ -55,12 +56,17 @@ def open_recording(path: str, fs: float | None = None, scale: float | None = Non
         fs: sampling rate (Hz) for formats that lack one; checked against
             the rate a format carries.
         scale: µV per file unit for NPY, WAV and text columns without a unit.
+        stream: the stream of an XDF file (name or type).
     """
     fmt = detect_format(path)
     if fmt == "night":
         from emgcramp.io.night import NightRecording
 
         return NightRecording(path)
+    if fmt == "xdf":
+        from emgcramp.io.xdf import XdfRecording
+
+        return XdfRecording(path, stream)
     if fmt in ("edf", "wfdb"):
         if fmt == "edf":
             from emgcramp.io.edf import EdfRecording as Reader
