@@ -107,3 +107,34 @@ def test_monitor_over_lsl_finds_what_analyze_finds_in_the_same_recording(tmp_pat
 def test_a_stream_that_is_not_there_is_one_line():
     rc, _, err = run_cli("monitor", "--lsl", f"type=NoSuch{uuid.uuid4().hex[:6]}")
     assert rc == 2 and "no such LSL stream" in err and err.count("\n") == 1
+
+
+def test_monitor_publishes_the_envelope_and_each_event_on_lsl(tmp_path):
+    from conftest import SAMPLE_NIGHT
+
+    prefix = f"night-{uuid.uuid4().hex[:8]}"
+    cmd = [sys.executable, "-m", "emgcramp", "monitor", "--replay", SAMPLE_NIGHT, "--speed", "50",
+           "--lsl-out", prefix, "--out", str(tmp_path)]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    markers = pylsl.StreamInlet(pylsl.resolve_byprop("name", f"{prefix}-markers", 1, 20)[0])
+    envelope_info = pylsl.resolve_byprop("name", f"{prefix}-envelope", 1, 20)[0]
+    envelope = pylsl.StreamInlet(envelope_info)
+    assert envelope_info.nominal_srate() == 50.0 and envelope_info.type() == "EMG-envelope"
+    records, levels = [], []
+    while p.poll() is None:
+        s, _ = markers.pull_chunk(timeout=0.2)
+        records += [json.loads(r[0]) for r in s]
+        x, _ = envelope.pull_chunk(timeout=0.0)
+        levels += [r[0] for r in x]
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err[-500:]
+    s, _ = markers.pull_chunk(timeout=1.0)
+    records += [json.loads(r[0]) for r in s]
+    night = os.path.join(tmp_path, os.listdir(tmp_path)[0])
+    import csv
+
+    logged = list(csv.DictReader(open(os.path.join(night, "events.csv"))))
+    cramps = [r for r in records if r["type"] == "cramp"]
+    # Every cramp the night logged was published, with the same onset; the envelope shows it.
+    assert logged and {round(float(r["onset_s"]), 3) for r in logged} <= {round(c["onset_s"], 3) for c in cramps}
+    assert np.nanmax(levels) > 5.0 and np.nanmedian(levels) < 2.0

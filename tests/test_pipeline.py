@@ -151,3 +151,18 @@ def test_freed_chunk_buffers_are_reused_instead_of_faulted_in_again(tmp_path):
     # kernel, and each chunk then faults them in afresh; kept, the cost does not grow with length.
     extra = {mode: faults(30, mode) - faults(1, mode) for mode in ("default", "reuse")}
     assert extra["default"] > 2000 and extra["reuse"] < 0.2 * extra["default"], extra
+
+
+def test_levels_taken_block_by_block_are_the_envelope_over_rest_of_every_bin():
+    x = bursts(1000.0, 120, 4.0, [(40, 60, 300)])
+    pipe = Pipeline(1000.0, ["calf"])
+    pipe.take_levels()  # start collecting before the first block
+    got = []
+    for a in range(0, len(x), 250):
+        pipe.process(Block(a, x[a:a + 250, None]))
+        got.append(pipe.take_levels())
+    levels = np.concatenate(got)[:, 0]
+    assert len(levels) == 120 * 50  # every 20-ms bin, those of the mains probe too
+    d = pipe._detectors[0]
+    np.testing.assert_array_equal(levels, d.levels.window(0.0, 120.0))
+    assert np.nanmax(levels[40 * 50:60 * 50]) > 20 and np.nanmedian(levels[:30 * 50]) < 2

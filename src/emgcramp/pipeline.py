@@ -48,6 +48,28 @@ class Pipeline:
         self._warnings_screened: dict[int, int] = {}
         self._muscles = MuscleJudge(self.channel_names, self.config.detector) if len(self.channel_names) > 1 else None
         self.gaps = 0
+        self._collect_levels = False
+
+    def take_levels(self) -> np.ndarray:
+        """The envelope × rest of the bins since the last call, bins × channels (NaN while rest is unknown).
+
+        The first call starts the collection; until it, nothing is kept.
+        """
+        if not self._collect_levels:
+            self._collect_levels = True
+            for d in self._detectors:
+                d.fresh_levels = []
+            return np.empty((0, len(self.channel_names)))
+        parts = [np.concatenate(d.fresh_levels) if d.fresh_levels else np.empty(0) for d in self._detectors]
+        for d in self._detectors:
+            d.fresh_levels = []
+        n = min((len(p) for p in parts), default=0)
+        return np.column_stack([p[:n] for p in parts]) if n else np.empty((0, len(self.channel_names)))
+
+    @property
+    def env_rate(self) -> float | None:
+        """The detector's bin rate (Hz), once the filters are built."""
+        return None if self._filter is None else self._filter.env_rate
 
     def _fixed_notches(self) -> list[float] | None:
         mains = self.config.mains
@@ -65,6 +87,9 @@ class Pipeline:
                            for name in self.channel_names]
         for new, prev in zip(self._detectors, old):
             new.carry_over(prev)
+        if self._collect_levels:
+            for d in self._detectors:
+                d.fresh_levels = [] if d.fresh_levels is None else d.fresh_levels
         self._origin = origin_sample
 
     def process(self, block: Block) -> list[Episode]:

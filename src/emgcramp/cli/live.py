@@ -128,9 +128,16 @@ def cmd_monitor(args: argparse.Namespace) -> int:
                      f"night folder {folder}; Ctrl-C ends the night\n")
     ended_by = _end_on_signals(source.stop)
     try:
+        publisher = None
+        if args.lsl_out:
+            from emgcramp.live.lsl_out import LslPublisher
+
+            publisher = LslPublisher(channels, args.lsl_out)
         result = run_monitor(source.blocks(), lambda: source.fs, channels, folder, detector_config(args),
                              _alert_printer(args.on_cramp), _status_printer(source),
-                             alert_on_warning=args.alert_on == "warning", start=source.start)
+                             alert_on_warning=args.alert_on == "warning", start=source.start,
+                             on_event=publisher.event if publisher else None,
+                             on_levels=publisher.levels if publisher else None)
     except ConnectionError as e:
         with contextlib.suppress(OSError):
             os.rmdir(folder)  # the night never began: leave no empty folder

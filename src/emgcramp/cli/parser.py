@@ -78,6 +78,9 @@ def _monitor(sub) -> None:
                      help="a BrainFlow board by name or id (cyton, ganglion, synthetic, …; the brainflow extra)")
     src.add_argument("--lsl", metavar="NAME|type=EMG",
                      help="a Lab Streaming Layer stream by name or property (the lsl extra)")
+    m.add_argument("--lsl-out", nargs="?", const="emgcramp", metavar="PREFIX",
+                   help="publish the envelope (x rest) and each event on Lab Streaming Layer as PREFIX-envelope "
+                        "and PREFIX-markers (default prefix emgcramp; the lsl extra)")
     m.add_argument("--board-param", action="append", default=[], metavar="KEY=VALUE",
                    help="BrainFlow input parameter, repeatable (serial_port=/dev/ttyUSB0, mac_address=…)")
     m.add_argument("--speed", type=float, default=1.0,

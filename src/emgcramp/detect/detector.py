@@ -84,6 +84,12 @@ def _longest_run(mask: np.ndarray) -> int:
     return int((edges[1::2] - edges[::2]).max())
 
 
+def x_rest(rows: np.ndarray) -> np.ndarray:
+    """The 0.5-s envelope of trace rows as a multiple of their rest level (NaN where rest is not known yet)."""
+    rest = rows[:, T_REST]
+    return np.where(rest > 0, rows[:, T_ENV] / np.where(rest > 0, rest, 1.0), np.nan)
+
+
 class RestMultiples:
     """The 0.5-s envelope as a multiple of the rest level, read from a detector's trace history.
 
@@ -95,9 +101,7 @@ class RestMultiples:
         self.rate = history.rate
 
     def window(self, t0_s: float, t1_s: float) -> np.ndarray:
-        rows = self._history.window(t0_s, t1_s)
-        rest = rows[:, T_REST]
-        return np.where(rest > 0, rows[:, T_ENV] / np.where(rest > 0, rest, 1.0), np.nan)
+        return x_rest(self._history.window(t0_s, t1_s))
 
 
 class Detector:
@@ -123,6 +127,7 @@ class Detector:
         self.history = LevelHistory(self.rate, held_s, origin_s, N_TRACE)
         self.levels = RestMultiples(self.history)
         self._seg = Segmenter(self.cfg, self.rate)
+        self.fresh_levels: list[np.ndarray] | None = None  # a list: × rest of each block is kept for a reader
 
     @property
     def rest_uv(self) -> float:
@@ -132,6 +137,7 @@ class Detector:
     def carry_over(self, prev: "Detector") -> None:
         """Keep what ``prev`` logged (after a gap restarts detection)."""
         self.rejections = prev.rejections
+        self.fresh_levels = prev.fresh_levels  # levels not yet read, from before the gap
         self.moves.movements, self.watch.warnings = prev.moves.movements, prev.watch.warnings
 
     def process(self, ms: np.ndarray, mean: np.ndarray, stuck: np.ndarray, flush: bool = False) -> list[Episode]:
@@ -145,6 +151,8 @@ class Detector:
         self.moves.process(trace)
         self.watch.process(trace)
         self.history.push(trace)
+        if self.fresh_levels is not None:
+            self.fresh_levels.append(x_rest(trace))
         return [e for e in (self._episode(row) for row in rows) if e is not None]
 
     @property

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from datetime import datetime
 
@@ -77,12 +77,13 @@ class NightLog:
     """
 
     def __init__(self, folder: str, fs: float, channels: list[str], start: datetime | None = None,
-                 retry_s: float = RETRY_S):
+                 retry_s: float = RETRY_S, on_event: Callable[[dict], None] | None = None):
         if not os.path.isdir(folder):
             os.makedirs(folder, mode=0o700)
         elif os.listdir(folder):
             raise InputError(f"{folder}: the night folder is not empty; a night is written to a new folder")
         self.folder, self.fs = folder, float(fs)
+        self.on_event = on_event  # also told every event record (a live publisher), stored or not
         self.start = start or datetime.now().replace(microsecond=0)
         write_json(os.path.join(folder, "raw.json"),
                    {"fs": fs, "channels": channels, "start": self.start.isoformat(), "dtype": "float32"})
@@ -125,6 +126,8 @@ class NightLog:
 
     def event(self, record: dict) -> None:
         """Append one line and make it durable now (or as soon as the disk takes it)."""
+        if self.on_event is not None:
+            self.on_event(record)
         self._waiting.append((json.dumps(record, default=float) + "\n").encode("utf-8"))
         self._write_events()
 

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
+import numpy as np
+
 from emgcramp.core.blocks import Block
 from emgcramp.core.config import PipelineConfig
 from emgcramp.core.errors import InputError
@@ -63,7 +65,9 @@ class MonitorResult:
 def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channels: list[str], folder: str,
                 config: PipelineConfig | None = None, on_alert: Callable[[Alert], None] | None = None,
                 on_status: Callable[[dict], None] | None = None, status_every_s: float = 1.0,
-                alert_on_warning: bool = False, start: datetime | None = None) -> MonitorResult:
+                alert_on_warning: bool = False, start: datetime | None = None,
+                on_event: Callable[[dict], None] | None = None,
+                on_levels: Callable[[np.ndarray, float], None] | None = None) -> MonitorResult:
     """Monitor until ``blocks`` ends; return the night's analysis and alerts.
 
     Warnings are logged as they close; with ``alert_on_warning`` each one
@@ -75,6 +79,10 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
     is the wall-clock time of the first sample (default: now; a replay
     passes the recording's own). Every block is written to ``folder`` before it is
     analysed, so a crash loses at most the last second.
+
+    ``on_event`` is told every record the night folder logs (cramps, warnings,
+    alerts, retractions); ``on_levels`` gets each block's bins as multiples of
+    rest (bins × channels, NaN while rest is unknown) and their rate (Hz).
     """
     pipe: Pipeline | None = None
     log: NightLog | None = None
@@ -93,12 +101,18 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
             if on_status:  # building the filters may compile them (first run): say so
                 on_status(_state(None, None, 0, 0.0) | {"preparing": True})
             pipe = Pipeline(fs(), channels, config)
-            log = NightLog(folder, pipe.fs, channels, start)
+            log = NightLog(folder, pipe.fs, channels, start, on_event=on_event)
+            if on_levels:
+                pipe.take_levels()  # start collecting
         log.block(block)
         for e in pipe.process(block):
             log.episode(e)
             episodes.append(e)
         now_s = (block.t0_sample + len(block.samples)) / pipe.fs
+        if on_levels and pipe.env_rate:
+            levels = pipe.take_levels()
+            if len(levels):
+                on_levels(levels, pipe.env_rate)
         for w in pipe.new_warnings():
             log.event({"type": "warning"} | asdict(w))
         for alert in _new_alerts(pipe, log, now_s, alert_on_warning, alerted):

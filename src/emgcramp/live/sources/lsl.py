@@ -27,7 +27,7 @@ PULL_S = 0.1  # longest wait for a chunk: the status line keeps moving while not
 SILENT_S = 2.0  # no sample for this long: the stream is reported lost
 
 
-def _lsl():
+def load_pylsl():
     _quiet_liblsl()
     try:
         import pylsl
@@ -52,7 +52,7 @@ def _quiet_liblsl() -> None:
 
 def resolve(query: str, timeout_s: float = 5.0):
     """The StreamInfo of the first stream matching ``NAME`` or ``PROPERTY=VALUE`` (``type=EMG``)."""
-    pylsl = _lsl()
+    pylsl = load_pylsl()
     prop, sep, value = query.partition("=")
     prop, value = (prop.strip().lower(), value.strip()) if sep else ("name", query)
     if prop not in ("name", "type", "source_id", "hostname"):
@@ -90,7 +90,7 @@ class LslSource:
 
     def __init__(self, query: str, channels: list[int] | None = None, resolve_s: float = 5.0,
                  stop: threading.Event | None = None):
-        pylsl = _lsl()
+        pylsl = load_pylsl()
         self._info = resolve(query, resolve_s)
         self.fs: float = float(self._info.nominal_srate())
         if not self.fs > 0:
