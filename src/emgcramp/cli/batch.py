@@ -16,6 +16,7 @@ import re
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import replace
 
 from emgcramp.core.errors import InputError
 
@@ -23,11 +24,16 @@ DASK_CONNECT_S = 5.0  # a scheduler that does not answer by then is not there
 RECORDING_EXT = {".edf", ".bdf", ".rec", ".csv", ".tsv", ".txt", ".npy", ".wav"}
 
 
+def is_night(path: str) -> bool:
+    """A monitor night folder."""
+    return os.path.exists(os.path.join(path, "raw.json"))
+
+
 def is_batch(path: str) -> bool:
     """A folder that is not a monitor night, or a glob pattern."""
     if any(c in path for c in "*?["):
         return True
-    return os.path.isdir(path) and not os.path.exists(os.path.join(path, "raw.json"))
+    return os.path.isdir(path) and not is_night(path)
 
 
 def expand(path: str) -> list[str]:
@@ -136,4 +142,27 @@ def run(args: argparse.Namespace) -> int:
             print(f"{p}\t{subject_of(p) or '-'}\t{len(r.episodes)} cramp(s)\t{r.duration_s / 3600:.2f} h")
     print(f"{len(results)} of {len(files)} recordings analysed, {len(rows)} cramp(s) in all"
           + (f"; {len(failed)} failed" if failed else ""))
+    return 1 if failed else 0
+
+
+def run_bids(args: argparse.Namespace) -> int:
+    """Analyse every ``_emg`` recording of a BIDS dataset (or of a subject or session in one) into derivatives."""
+    from emgcramp.analyze import analyze_file
+    from emgcramp.cli.common import detector_config, read_options
+    from emgcramp.io.bids import find_recordings, write_derivative
+
+    recordings, failed = find_recordings(args.file), []
+    base, config = read_options(args), detector_config(args)
+    for k, rec in enumerate(recordings, 1):
+        read = replace(base, channel=base.channel or (",".join(rec.emg_channels) or None))
+        try:
+            analysis, _ = analyze_file(rec.path, read, config)
+        except InputError as e:
+            failed.append(rec.path)
+            print(f"[{k}/{len(recordings)}] {rec.path}: FAILED: {e}", file=sys.stderr)
+            continue
+        out = write_derivative(rec, analysis)
+        print(f"[{k}/{len(recordings)}] {rec.path}: {len(analysis.episodes)} cramp(s) -> {out}")
+    if len(failed) == len(recordings):
+        raise InputError(f"{args.file}: none of the {len(recordings)} recording(s) could be analysed")
     return 1 if failed else 0

@@ -33,6 +33,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         load_profile(args.profile)  # a bad profile fails before the run, not after
     from emgcramp.cli import batch
 
+    if os.path.isdir(args.file) and not batch.is_night(args.file):
+        from emgcramp.io.bids import dataset_root
+
+        if dataset_root(args.file) is not None:
+            if args.events or args.lm_events or args.edf_out:
+                raise InputError("a BIDS dataset's results go to its derivatives/emgcramp folder; "
+                                 "drop --events, --lm-events and --edf-out")
+            return batch.run_bids(args)
     if batch.is_batch(args.file):
         if args.lm_events or args.edf_out:
             raise InputError("--lm-events and --edf-out take a single recording, not a folder or pattern")

@@ -1,0 +1,140 @@
+"""BIDS-EMG datasets: find the ``_emg`` recordings, read ``_channels.tsv``, write derivatives the BIDS way.
+
+EMG is part of BIDS since 1.11: ``sub-<label>/[ses-<label>/]emg/<entities>_emg.edf|bdf``
+with ``<entities>_channels.tsv`` beside it (``name``, ``type``, ``units``,
+and for EMG ``target_muscle``). Each recording's results go to
+``derivatives/emgcramp/`` under the same path, as
+``<entities>_desc-cramps_events.tsv`` (``onset``, ``duration``,
+``trial_type``: ``cramp_tonic``, ``cramp_clonic``, ``leg_movement`` or
+``warning``, then our columns) with a JSON sidecar that describes every
+column, and the derivative's ``dataset_description.json`` names us in
+``GeneratedBy``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from dataclasses import dataclass
+
+from emgcramp import __version__
+from emgcramp.core.errors import InputError
+from emgcramp.core.types import Analysis
+from emgcramp.io.secure import private_file
+
+PIPELINE = "emgcramp"
+RECORDING = re.compile(r"^(sub-[A-Za-z0-9]+(?:_[a-z]+-[A-Za-z0-9]+)*)_emg\.(edf|bdf)$")
+COLUMNS = {
+    "onset": "Onset of the event, seconds from the start of the recording.",
+    "duration": "Duration of the event, seconds.",
+    "trial_type": "cramp_tonic or cramp_clonic (a cramp), leg_movement (AASM rules), or warning (pre-cramp tension).",
+    "channel": "The channel the event was found on.",
+    "muscles": "Calf channels involved in a cramp (several-muscle recordings), separated by '|'.",
+    "peak_uv": "Cramps and leg movements: largest 0.5-s RMS envelope over the event, microvolts.",
+    "mean_uv": "Cramps: mean 0.5-s RMS envelope over the event, microvolts.",
+    "rest_uv": "The person's rest level the event was measured against, microvolts RMS.",
+    "plm_series": "Leg movements: number of the periodic-limb-movement series the movement belongs to (0: none).",
+    "warning_lead_s": "Cramps announced by a warning: seconds from the warning's onset to the cramp's.",
+    "flags": "Quality notes (max_length, open_at_end, motion, above_mvc, plm_series), separated by '|'.",
+}
+
+
+@dataclass(frozen=True)
+class BidsRecording:
+    """One ``_emg`` recording of a dataset: its path, its entities prefix and its EMG channel names."""
+
+    path: str
+    root: str
+    prefix: str  # e.g. sub-01_ses-1_task-sleep
+    emg_channels: tuple[str, ...]
+
+    @property
+    def relative_dir(self) -> str:
+        return os.path.relpath(os.path.dirname(self.path), self.root)
+
+
+def dataset_root(path: str) -> str | None:
+    """The BIDS root at ``path`` or up to three folders above it (``sub-``, ``ses-``, ``emg``), else ``None``."""
+    here = os.path.abspath(path)
+    for _ in range(4):
+        if os.path.isfile(os.path.join(here, "dataset_description.json")):
+            return here
+        here = os.path.dirname(here)
+    return None
+
+
+def find_recordings(path: str) -> list[BidsRecording]:
+    """Every ``_emg`` recording under ``path`` (a BIDS root, or a ``sub-``/``ses-`` folder in one)."""
+    root = dataset_root(path)
+    if root is None:
+        raise InputError(f"{path}: not in a BIDS dataset (no dataset_description.json at or above it)")
+    found = []
+    for folder, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if d != "derivatives" and not d.startswith("."))
+        if os.path.basename(folder) != "emg":
+            continue
+        for name in sorted(files):
+            m = RECORDING.match(name)
+            if m:
+                full = os.path.join(folder, name)
+                found.append(BidsRecording(full, root, m.group(1), _emg_channels(full, m.group(1))))
+    if not found:
+        raise InputError(f"{path}: no sub-*/emg/*_emg.edf or .bdf recordings in this BIDS dataset")
+    return found
+
+
+def _emg_channels(recording: str, prefix: str) -> tuple[str, ...]:
+    """Names of the EMG channels in the recording's ``_channels.tsv`` (empty when there is none)."""
+    tsv = os.path.join(os.path.dirname(recording), f"{prefix}_channels.tsv")
+    if not os.path.exists(tsv):
+        return ()
+    with open(tsv, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    if rows and "name" not in rows[0]:
+        raise InputError(f"{tsv}: a channels.tsv needs a 'name' column")
+    return tuple(r["name"] for r in rows if r.get("type", "EMG").upper() == "EMG")
+
+
+def write_derivative(rec: BidsRecording, analysis: Analysis) -> str:
+    """Write the recording's events TSV and sidecar under ``derivatives/emgcramp``; return the TSV's path."""
+    out_dir = os.path.join(rec.root, "derivatives", PIPELINE, rec.relative_dir)
+    os.makedirs(out_dir, mode=0o700, exist_ok=True)
+    _write_description(os.path.join(rec.root, "derivatives", PIPELINE))
+    tsv = os.path.join(out_dir, f"{rec.prefix}_desc-cramps_events.tsv")
+    with private_file(tsv) as f:
+        w = csv.DictWriter(f, fieldnames=list(COLUMNS), delimiter="\t", lineterminator="\n")
+        w.writeheader()
+        w.writerows(sorted(_rows(analysis), key=lambda r: float(r["onset"])))
+    with private_file(tsv[:-4] + ".json") as f:
+        json.dump({name: {"Description": text} for name, text in COLUMNS.items()}, f, indent=2)
+    return tsv
+
+
+def _rows(a: Analysis) -> list[dict]:
+    rows = [{"onset": f"{e.onset_s:.3f}", "duration": f"{e.duration_s:.3f}", "trial_type": f"cramp_{e.kind}",
+             "channel": e.channel, "muscles": "|".join(e.muscles), "peak_uv": f"{e.peak_intensity:.2f}",
+             "mean_uv": f"{e.mean_intensity:.2f}", "rest_uv": f"{e.rest_uv:.2f}", "plm_series": "n/a",
+             "warning_lead_s": "n/a" if e.warning_lead_s is None else f"{e.warning_lead_s:.1f}",
+             "flags": "|".join(e.flags) or "n/a"} for e in a.episodes]
+    rows += [{"onset": f"{m.onset_s:.3f}", "duration": f"{m.duration_s:.3f}", "trial_type": "leg_movement",
+              "channel": m.channel, "muscles": "n/a", "peak_uv": f"{m.peak_uv:.2f}", "mean_uv": "n/a",
+              "rest_uv": f"{m.rest_uv:.2f}", "plm_series": str(m.series), "warning_lead_s": "n/a", "flags": "n/a"}
+             for m in a.movements if m.is_lm]
+    rows += [{"onset": f"{w.onset_s:.3f}", "duration": f"{w.duration_s:.3f}", "trial_type": "warning",
+              "channel": w.channel, "muscles": "n/a", "peak_uv": "n/a", "mean_uv": "n/a", "rest_uv": "n/a",
+              "plm_series": "n/a", "warning_lead_s": "n/a" if w.lead_s is None else f"{w.lead_s:.1f}",
+              "flags": "n/a"} for w in a.warnings]
+    return rows
+
+
+def _write_description(folder: str) -> None:
+    path = os.path.join(folder, "dataset_description.json")
+    if os.path.exists(path):
+        return
+    with private_file(path) as f:
+        json.dump({"Name": "emgcramp: cramps, leg movements and pre-cramp warnings", "BIDSVersion": "1.11.0",
+                   "DatasetType": "derivative",
+                   "GeneratedBy": [{"Name": PIPELINE, "Version": __version__,
+                                    "Description": "Cramp detection in calf surface EMG"}]}, f, indent=2)

@@ -1,0 +1,82 @@
+"""BIDS-EMG: a small dataset in, derivatives out and read back; the BIDS rules they must keep, written down."""
+
+import csv
+import json
+import os
+import re
+import stat
+
+import pytest
+from conftest import bursts, run_cli
+
+from emgcramp.io.edf import write_edf
+
+FS = 1000.0
+
+
+def _dataset(root, with_tibialis_row: bool = True) -> str:
+    """One subject, one session, one night: GM and TA as EMG, a temperature channel as MISC."""
+    os.makedirs(root / "sub-01" / "ses-1" / "emg")
+    (root / "dataset_description.json").write_text(json.dumps({"Name": "calf nights", "BIDSVersion": "1.11.0"}))
+    emg = root / "sub-01" / "ses-1" / "emg"
+    x = bursts(FS, 120, 4.0, [(40, 70, 300)])
+    quiet = bursts(FS, 120, 4.0, [])
+    import numpy as np
+
+    write_edf(str(emg / "sub-01_ses-1_task-sleep_emg.edf"), FS, ["GM", "TA", "temp"],
+              [np.column_stack([x, quiet, np.full_like(x, 36.5)])], [])
+    rows = ["name\ttype\tunits\ttarget_muscle", "GM\tEMG\tuV\tgastrocnemius medialis"]
+    if with_tibialis_row:
+        rows.append("TA\tEMG\tuV\ttibialis anterior")
+    rows.append("temp\tMISC\tn/a\tn/a")
+    (emg / "sub-01_ses-1_task-sleep_channels.tsv").write_text("\n".join(rows) + "\n")
+    (emg / "sub-01_ses-1_task-sleep_emg.json").write_text(json.dumps({"SamplingFrequency": FS}))
+    return str(root)
+
+
+# The rules a derivative events file keeps (BIDS 1.11: common principles, derivatives, events).
+ENTITY_NAME = re.compile(r"^sub-[A-Za-z0-9]+(_ses-[A-Za-z0-9]+)?(_[a-z]+-[A-Za-z0-9]+)*_desc-cramps_events\.tsv$")
+REQUIRED_FIRST = ["onset", "duration"]
+TRIAL_TYPES = {"cramp_tonic", "cramp_clonic", "leg_movement", "warning"}
+
+
+def test_a_bids_dataset_round_trips_into_derivatives(tmp_path):
+    root = _dataset(tmp_path / "ds")
+    rc, out, err = run_cli("analyze", root)
+    assert rc == 0, err
+    der = os.path.join(root, "derivatives", "emgcramp")
+    desc = json.load(open(os.path.join(der, "dataset_description.json")))
+    assert desc["DatasetType"] == "derivative" and desc["GeneratedBy"][0]["Name"] == "emgcramp"
+    assert desc["BIDSVersion"].startswith("1.11")
+    folder = os.path.join(der, "sub-01", "ses-1", "emg")
+    tsv = os.path.join(folder, "sub-01_ses-1_task-sleep_desc-cramps_events.tsv")
+    assert ENTITY_NAME.match(os.path.basename(tsv)) and stat.S_IMODE(os.stat(tsv).st_mode) == 0o600
+    rows = list(csv.DictReader(open(tsv), delimiter="\t"))
+    header = list(rows[0])
+    assert header[:2] == REQUIRED_FIRST
+    sidecar = json.load(open(tsv[:-4] + ".json"))
+    assert set(sidecar) == set(header) and all(v["Description"] for v in sidecar.values())
+    assert {r["trial_type"] for r in rows} <= TRIAL_TYPES
+    assert all(v != "" for r in rows for v in r.values())  # BIDS writes n/a, never an empty cell
+    cramps = [r for r in rows if r["trial_type"].startswith("cramp_")]
+    assert len(cramps) == 1 and float(cramps[0]["onset"]) == pytest.approx(40.0, abs=1.0)
+    # Both EMG channels were analysed together (the MISC one was not): the calf head is named.
+    assert cramps[0]["channel"] == "GM" and cramps[0]["muscles"] == "GM"
+    assert "1 cramp(s)" in out
+
+
+def test_a_subject_folder_is_enough_and_outputs_are_refused(tmp_path):
+    root = _dataset(tmp_path / "ds", with_tibialis_row=False)
+    rc, out, err = run_cli("analyze", os.path.join(root, "sub-01"))
+    assert rc == 0, err
+    assert os.path.exists(os.path.join(root, "derivatives", "emgcramp", "sub-01", "ses-1", "emg",
+                                       "sub-01_ses-1_task-sleep_desc-cramps_events.tsv"))
+    rc, _, err = run_cli("analyze", root, "--events", str(tmp_path / "x.csv"))
+    assert rc == 2 and "derivatives/emgcramp" in err and err.count("\n") == 1
+
+
+def test_a_bids_folder_without_emg_recordings_is_one_line(tmp_path):
+    (tmp_path / "dataset_description.json").write_text("{}")
+    os.makedirs(tmp_path / "sub-01" / "anat")
+    rc, _, err = run_cli("analyze", str(tmp_path))
+    assert rc == 2 and "no sub-*/emg/" in err and err.count("\n") == 1
