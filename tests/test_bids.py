@@ -80,3 +80,17 @@ def test_a_bids_folder_without_emg_recordings_is_one_line(tmp_path):
     os.makedirs(tmp_path / "sub-01" / "anat")
     rc, _, err = run_cli("analyze", str(tmp_path))
     assert rc == 2 and "no sub-*/emg/" in err and err.count("\n") == 1
+
+
+def test_the_bids_validator_accepts_the_dataset_and_the_derivative_name(tmp_path):
+    validator = pytest.importorskip("bids_validator").BIDSValidator()
+    root = _dataset(tmp_path / "ds")
+    assert run_cli("analyze", root)[0] == 0
+    raw = [os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs
+           if "derivatives" not in d and f != "dataset_description.json"]
+    assert len(raw) == 3 and all(validator.is_bids("/" + p) for p in raw), raw
+    der = os.path.join(root, "derivatives", "emgcramp")
+    made = [os.path.relpath(os.path.join(d, f), der) for d, _, fs in os.walk(der) for f in fs
+            if f.endswith("_events.tsv")]
+    # The validator checks raw datasets; a derivative adds the desc entity, which BIDS derivatives allow.
+    assert made and all(validator.is_bids("/" + p.replace("_desc-cramps", "")) for p in made)
