@@ -76,6 +76,64 @@ def alert_latency(onset: float = 12.0) -> tuple[float, float]:
         return a.at_s - onset, wall - sent_at
 
 
+def lsl_alert_latency(onset: float = 12.0) -> tuple[float, float] | None:
+    """As :func:`alert_latency`, through a Lab Streaming Layer outlet and ``LslSource`` (None without pylsl)."""
+    from emgcramp.core.errors import InputError
+    from emgcramp.live.sources.lsl import LslSource, load_pylsl
+
+    try:
+        pylsl = load_pylsl()
+    except InputError:  # the lsl extra is not installed
+        return None
+
+    with tempfile.TemporaryDirectory() as tmp:
+        x = cramp_signal(20.0, onset, np.random.default_rng(0))
+        name = f"bench-{os.getpid()}-{time.monotonic_ns()}"
+        outlet = pylsl.StreamOutlet(pylsl.StreamInfo(name, "EMG", 1, FS, "float32", name))
+        source = LslSource(name)
+        start = {}
+
+        def serve():
+            while not outlet.have_consumers():
+                time.sleep(0.005)
+            start["t"] = time.monotonic()
+            t0 = pylsl.local_clock()
+            n = int(0.02 * FS)  # 20-ms chunks, in real time
+            for a in range(0, len(x), n):
+                while time.monotonic() < start["t"] + (a + n) / FS:
+                    time.sleep(0.001)
+                stamps = (t0 + np.arange(a, a + n) / FS).tolist()
+                outlet.push_chunk(x[a:a + n, None].astype(np.float32), stamps)
+            time.sleep(0.5)
+            source.stop.set()
+
+        threading.Thread(target=serve, daemon=True).start()
+        alerts = []
+        run_monitor(source.blocks(), lambda: source.fs, ["calf"], os.path.join(tmp, "night"),
+                    on_alert=lambda a: alerts.append((a, time.monotonic())))
+        a, wall = alerts[0]
+        return a.at_s - onset, wall - (start["t"] + a.at_s)
+
+
+def brainflow_delay(seconds: float = 5.0) -> list[float] | None:
+    """Age (s) of the newest sample as each block reaches the monitor, from BrainFlow's synthetic board."""
+    from emgcramp.core.errors import InputError
+
+    try:
+        from emgcramp.live.sources.brainflow import BrainFlowSource
+
+        source = BrainFlowSource("synthetic", channels=[0])
+    except InputError:  # the brainflow extra is not installed
+        return None
+    ages, end = [], time.monotonic() + seconds
+    for b in source.blocks():
+        if b is not None and source.last_timestamp is not None:
+            ages.append(time.time() - source.last_timestamp)
+        if time.monotonic() > end:
+            source.stop.set()
+    return ages
+
+
 def reconnect_time(unplug_at: float = 5.0, unplug_for: float = 1.0) -> tuple[float, float]:
     """Wall seconds (from unplug to the source saying so while it lasts, from replug to the first block after the gap)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -160,6 +218,8 @@ def kill9_loss(trials: int = 20) -> list[float]:
 def main() -> None:
     rates = decoder_rate()
     lat = [alert_latency() for _ in range(3)]
+    lsl = [lsl_alert_latency() for _ in range(3)]
+    bf = brainflow_delay()
     rec = [reconnect_time() for _ in range(3)]
     start = startup_time()
     loss = kill9_loss()
@@ -174,6 +234,15 @@ def main() -> None:
         + ", ".join(f"{a:.2f} s" for a, _ in lat) + " |",
         "| processing delay from the frame on the wire to the alert (wall time) | "
         + ", ".join(f"{w * 1000:.0f} ms" for _, w in lat) + " |",
+        *([] if None in lsl else [
+            "| through Lab Streaming Layer (outlet in 20-ms chunks → `LslSource` → monitor): alert after true onset | "
+            + ", ".join(f"{a:.2f} s" for a, _ in lsl) + " |",
+            "| through Lab Streaming Layer: delay from the chunk pushed to the alert (wall time) | "
+            + ", ".join(f"{w * 1000:.0f} ms" for _, w in lsl) + " |"]),
+        *([] if bf is None else [
+            "| through BrainFlow (synthetic board, 250 Hz, polled every 50 ms): age of the newest sample as its block "
+            f"reaches the monitor, median / p95 / max | {np.median(bf) * 1000:.0f} / "
+            f"{np.percentile(bf, 95) * 1000:.0f} / {max(bf) * 1000:.0f} ms ({len(bf)} blocks) |"]),
         "| unplug to the source saying so (what the status line shows; 0.1-s heartbeat here, 1 s in the monitor) | "
         + ", ".join(f"{u:.2f} s" for u, _ in rec) + " |",
         "| reconnect: replug to first block after the gap (back-off capped at 1 s) | "

@@ -39,6 +39,7 @@ def test_the_synthetic_board_streams_its_emg_channels_in_microvolts_at_its_rate(
     assert [b.t0_sample for b in blocks] == list(np.cumsum([0] + [len(b.samples) for b in blocks[:-1]]))
     assert 1.0 < np.std(x) < 500.0 and not any(b.gap_before for b in blocks)  # µV, as BrainFlow gives them
     assert not source.connected  # released when stopped
+    assert 0.0 <= time.time() - source.last_timestamp < 2.0  # BrainFlow's Unix-time stamp of the newest sample
 
 
 def test_a_failing_session_is_reopened_and_the_outage_is_a_gap():
@@ -94,3 +95,35 @@ def test_monitor_runs_a_night_from_the_synthetic_board_and_ends_it_on_ctrl_c(tmp
     rec = NightRecording(night)
     assert rec.fs == 250.0 and rec.channel_names == ["Fz"] and rec.n_samples >= 250  # over a second stored
     assert "cramp(s) in" in out
+
+
+def test_a_recording_played_through_brainflows_playback_board_arrives_unchanged(tmp_path):
+    from brainflow.data_filter import DataFilter
+
+    from emgcramp.live.sources.brainflow import BrainFlowSource
+
+    # Record 2 s of the synthetic board with BrainFlow itself, in BrainFlow's file format.
+    bid = board_shim.BoardIds.SYNTHETIC_BOARD.value
+    shim = board_shim.BoardShim(bid, board_shim.BrainFlowInputParams())
+    shim.prepare_session()
+    shim.start_stream()
+    time.sleep(2.0)
+    data = shim.get_board_data()
+    shim.stop_stream()
+    shim.release_session()
+    path = str(tmp_path / "night.csv")
+    DataFilter.write_file(data, path, "w")
+    # Play it back through BrainFlow's playback board, which describes itself as the synthetic board.
+    source = BrainFlowSource("playback_file", [f"file={path}", f"master_board={bid}"], channels=[2])
+    assert source.fs == 250.0 and source.channel_names == ["Cz"]
+    blocks, end = [], time.monotonic() + 10
+    for b in source.blocks():
+        if b is not None:
+            blocks.append(b)
+        if sum(len(b.samples) for b in blocks) >= data.shape[1] or time.monotonic() > end:
+            source.stop.set()
+    got = np.concatenate([b.samples[:, 0] for b in blocks])
+    row = board_shim.BoardShim.get_emg_channels(bid)[2]
+    n = min(len(got), data.shape[1])
+    assert n >= 0.9 * data.shape[1]
+    np.testing.assert_allclose(got[:n], data[row, :n], rtol=1e-5, atol=1e-3)  # BrainFlow's CSV keeps 6 digits

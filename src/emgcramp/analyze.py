@@ -28,13 +28,16 @@ class ReadOptions:
     ``fs``: sampling rate (Hz) for formats that do not carry one; ``scale``:
     µV per file unit for unit-less formats; ``channel``: a name, a 0-based
     index, ``all`` or ``NAME,NAME`` (default: the first channel); ``stream``:
-    the stream of an XDF file.
+    the stream of an XDF file; ``muscles``: channel name → the muscle it
+    records (from a BIDS ``_channels.tsv``), shown as ``GM (gastrocnemius
+    medialis)`` and read by the several-muscle step (a tibialis is told by it).
     """
 
     fs: float | None = None
     scale: float | None = None
     channel: str | None = None
     stream: str | None = None
+    muscles: dict[str, str] | None = None
 
 
 def analyze_file(path: str, read: ReadOptions = ReadOptions(), config: PipelineConfig | None = None,
@@ -52,6 +55,8 @@ def analyze_file(path: str, read: ReadOptions = ReadOptions(), config: PipelineC
 
         total = rec.n_samples
         tick = (lambda done: progress(done, total)) if progress else None
-        result = run_blocks(rec.blocks(chs, int(CHUNK_S * fs)), fs, [rec.channel_names[c] for c in chs],
-                            config, tick)
+        names = [rec.channel_names[c] for c in chs]
+        if read.muscles:
+            names = [f"{n} ({read.muscles[n]})" if read.muscles.get(n) else n for n in names]
+        result = run_blocks(rec.blocks(chs, int(CHUNK_S * fs)), fs, names, config, tick)
         return result, rec.start

@@ -154,7 +154,8 @@ def run_bids(args: argparse.Namespace) -> int:
     recordings, failed = find_recordings(args.file), []
     base, config = read_options(args), detector_config(args)
     for k, rec in enumerate(recordings, 1):
-        read = replace(base, channel=base.channel or (",".join(rec.emg_channels) or None))
+        read = replace(base, channel=base.channel or (",".join(rec.emg_channels) or None),
+                       muscles=dict(rec.muscles) or None)
         try:
             analysis, _ = analyze_file(rec.path, read, config)
         except InputError as e:

@@ -49,6 +49,7 @@ class BidsRecording:
     root: str
     prefix: str  # e.g. sub-01_ses-1_task-sleep
     emg_channels: tuple[str, ...]
+    muscles: tuple[tuple[str, str], ...] = ()  # (channel, target muscle) where _channels.tsv says
 
     @property
     def relative_dir(self) -> str:
@@ -79,22 +80,24 @@ def find_recordings(path: str) -> list[BidsRecording]:
             m = RECORDING.match(name)
             if m:
                 full = os.path.join(folder, name)
-                found.append(BidsRecording(full, root, m.group(1), _emg_channels(full, m.group(1))))
+                found.append(BidsRecording(full, root, m.group(1), *_emg_channels(full, m.group(1))))
     if not found:
         raise InputError(f"{path}: no sub-*/emg/*_emg.edf or .bdf recordings in this BIDS dataset")
     return found
 
 
-def _emg_channels(recording: str, prefix: str) -> tuple[str, ...]:
-    """Names of the EMG channels in the recording's ``_channels.tsv`` (empty when there is none)."""
+def _emg_channels(recording: str, prefix: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The EMG channels in the recording's ``_channels.tsv``, and their target muscles where given."""
     tsv = os.path.join(os.path.dirname(recording), f"{prefix}_channels.tsv")
     if not os.path.exists(tsv):
-        return ()
+        return (), ()
     with open(tsv, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
     if rows and "name" not in rows[0]:
         raise InputError(f"{tsv}: a channels.tsv needs a 'name' column")
-    return tuple(r["name"] for r in rows if r.get("type", "EMG").upper() == "EMG")
+    emg = [r for r in rows if r.get("type", "EMG").upper() == "EMG"]
+    muscles = tuple((r["name"], r["target_muscle"]) for r in emg if r.get("target_muscle", "n/a") not in ("", "n/a"))
+    return tuple(r["name"] for r in emg), muscles
 
 
 def write_derivative(rec: BidsRecording, analysis: Analysis) -> str:

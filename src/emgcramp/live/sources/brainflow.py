@@ -70,10 +70,13 @@ class BrainFlowSource:
         bf = _bf()
         self.board = board_id(board)
         self.params = input_params(params or [])
+        # A playback or streaming board carries another board's data: that board describes it.
+        relay = {bf.BoardIds.PLAYBACK_FILE_BOARD.value, bf.BoardIds.STREAMING_BOARD.value}
+        described = self.params.master_board if self.board in relay else self.board
         try:
-            self.fs: float = float(bf.BoardShim.get_sampling_rate(self.board))
-            rows = list(bf.BoardShim.get_emg_channels(self.board))
-            descr = bf.BoardShim.get_board_descr(self.board)
+            self.fs: float = float(bf.BoardShim.get_sampling_rate(described))
+            rows = list(bf.BoardShim.get_emg_channels(described))
+            descr = bf.BoardShim.get_board_descr(described)
         except bf.BrainFlowError as e:
             raise InputError(f"--brainflow {board}: {e}") from None
         if not rows:
@@ -81,11 +84,12 @@ class BrainFlowSource:
         names = _names(descr, rows)
         pick = list(range(len(rows))) if channels is None else channels
         self.rows, self.channel_names = [rows[i] for i in pick], [names[i] for i in pick]
-        self._ts_row = bf.BoardShim.get_timestamp_channel(self.board)
+        self._ts_row = bf.BoardShim.get_timestamp_channel(described)
         self.give_up_s, self.max_backoff_s = give_up_s, max_backoff_s
         self.stop = stop or threading.Event()
         self.connected, self.problem, self.lead_off = False, "", 0
         self.reconnects = 0
+        self.last_timestamp: float | None = None  # BrainFlow's timestamp (s, Unix time) of the newest sample
         self._shim = None
 
     def blocks(self) -> Iterator[Block | None]:
@@ -114,6 +118,7 @@ class BrainFlowSource:
             ts = data[self._ts_row]
             if gap and last_ts is not None:
                 t0 += max(0, int(round((ts[0] - last_ts) * self.fs)) - 1)  # the samples the outage took
+            self.last_timestamp = float(ts[-1])
             yield Block(t0, x, gap_before=gap)
             t0, gap, last_ts = t0 + len(x), False, ts[-1]
         self._drop("")
