@@ -69,6 +69,8 @@ class BrainFlowSource:
                  give_up_s: float | None = None, max_backoff_s: float = 5.0, stop: threading.Event | None = None):
         bf = _bf()
         self.board = board_id(board)
+        self.label = next((n.lower() for n, v in bf.BoardIds.__members__.items() if v.value == self.board),
+                          str(self.board))
         self.params = input_params(params or [])
         # A playback or streaming board carries another board's data: that board describes it.
         relay = {bf.BoardIds.PLAYBACK_FILE_BOARD.value, bf.BoardIds.STREAMING_BOARD.value}
@@ -131,7 +133,7 @@ class BrainFlowSource:
             shim.prepare_session()
             shim.start_stream()
         except bf.BrainFlowError as e:
-            self.problem = f"BrainFlow board {self.board}: {e}"
+            self.problem = f"BrainFlow {self.label}: {e}"
             return False
         self._shim, self.connected, self.problem = shim, True, ""
         return True
