@@ -39,3 +39,13 @@ def check_fs(fs: float | None) -> float:
         raise InputError(f"sampling rate {fs:g} Hz is out of range: surface EMG needs "
                          f"{MIN_FS_HZ:g}–{MAX_FS_HZ:g} Hz (typically 500–2000 Hz)")
     return float(fs)
+
+
+def missing_before(stamps: np.ndarray, fs: float, last_ts: float | None = None) -> np.ndarray:
+    """Samples missing before each timestamped sample (s) at ``fs`` Hz; the first counts from ``last_ts``.
+
+    A step of 1.5 sample intervals or more is a pause of the samples it held
+    (rounded); jitter under that is the sender's clock, not a gap.
+    """
+    steps = np.diff(np.r_[stamps[0] if last_ts is None else last_ts, stamps])
+    return np.maximum(np.round(steps * fs).astype(np.int64) - 1, 0)

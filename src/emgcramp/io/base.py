@@ -10,7 +10,8 @@ import numpy as np
 from emgcramp.core.blocks import Block
 from emgcramp.core.errors import InputError
 
-UNIT_TO_UV = {"uv": 1.0, "µv": 1.0, "μv": 1.0, "mv": 1e3, "v": 1e6, "nv": 1e-3}
+UNIT_TO_UV = {"uv": 1.0, "µv": 1.0, "μv": 1.0, "mv": 1e3, "v": 1e6, "nv": 1e-3,
+              "microvolts": 1.0, "millivolts": 1e3, "volts": 1.0e6, "nanovolts": 1e-3}  # LSL/XDF spell them out
 
 
 def unit_scale(unit: str) -> float | None:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from emgcramp.core.blocks import Block
+from emgcramp.core.blocks import Block, missing_before
 from emgcramp.core.errors import InputError
 from emgcramp.io.base import Recording, unit_scale
 
@@ -80,7 +80,7 @@ class XdfRecording(Recording):
         if data.ndim != 2 or not len(data):
             raise InputError(f"{path}: the stream holds no numeric samples")
         self.channel_names, units = _labels_units(s["info"], data.shape[1])
-        scales = [unit_scale({"microvolts": "uV", "millivolts": "mV", "volts": "V"}.get(u.lower(), u)) for u in units]
+        scales = [unit_scale(u) for u in units]
         bad = [self.channel_names[i] for i, v in enumerate(scales) if v is None]
         if bad:
             raise InputError(f"{path}: channel {bad[0]!r} is not in a voltage unit")
@@ -90,8 +90,7 @@ class XdfRecording(Recording):
 
     def blocks(self, channels: list[int], chunk: int) -> Iterator[Block]:
         """Chunks in µV; a pause in the timestamps starts a new block marked as a gap."""
-        steps = np.diff(self._stamps)
-        missing = np.r_[0, np.maximum(np.round(steps * self.fs).astype(np.int64) - 1, 0)]
+        missing = missing_before(self._stamps, self.fs)
         cuts = [int(c) for c in np.flatnonzero(missing)]
         edges = sorted(set(range(0, len(self._data), chunk)) | set(cuts) | {len(self._data)})
         t0 = 0

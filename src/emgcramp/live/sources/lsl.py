@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from emgcramp.core.blocks import Block
+from emgcramp.core.blocks import Block, missing_before
 from emgcramp.core.errors import InputError
 from emgcramp.io.base import unit_scale
 
@@ -74,7 +74,7 @@ def _labels_and_scales(info) -> tuple[list[str], np.ndarray]:
         labels[i] = ch.child_value("label") or labels[i]
         unit = ch.child_value("unit")
         if unit:
-            scale = unit_scale({"microvolts": "uV", "millivolts": "mV", "volts": "V"}.get(unit.lower(), unit))
+            scale = unit_scale(unit)
             if scale is None:
                 raise InputError(f"LSL channel {labels[i]!r} is in {unit!r}, not a voltage")
             scales[i] = scale
@@ -123,27 +123,13 @@ class LslSource:
                     continue
                 heard, self.connected, self.problem = time.monotonic(), True, ""
                 x = np.asarray(samples, dtype=np.float64)[:, self._pick] * self._scales
-                for part, missing in _split_at_pauses(x, np.asarray(stamps), last_ts, self.fs):
-                    t0 += missing
-                    yield Block(t0, part, gap_before=missing > 0)
-                    t0 += len(part)
+                missing = missing_before(np.asarray(stamps), self.fs, last_ts)
+                edges = [0, *[int(c) for c in np.flatnonzero(missing) if c > 0], len(x)]
+                for a, b in zip(edges[:-1], edges[1:]):  # a new block wherever the timestamps pause
+                    t0 += int(missing[a])
+                    yield Block(t0, x[a:b], gap_before=bool(missing[a]))
+                    t0 += b - a
                 last_ts = stamps[-1]
         finally:
             self._inlet.close_stream()
 
-
-def _split_at_pauses(x: np.ndarray, stamps: np.ndarray, last_ts: float | None, fs: float):
-    """``(part, samples missing before it)`` for ``x`` cut wherever its timestamps pause.
-
-    A pause is a step of 1.5 sample intervals or more (a sample or more missing,
-    rounded); jitter under that is the sender's clock, not a gap.
-    """
-    steps = np.diff(stamps if last_ts is None else np.r_[last_ts, stamps])
-    missing = np.maximum(np.round(steps * fs).astype(np.int64) - 1, 0)
-    if last_ts is None:
-        missing = np.r_[0, missing]
-    cuts = np.flatnonzero(missing)
-    edges = [0, *[c for c in cuts if c > 0], len(x)]
-    for a, b in zip(edges[:-1], edges[1:]):
-        if b > a:
-            yield x[a:b], int(missing[a])
