@@ -57,7 +57,7 @@ def _monitor_source(args: argparse.Namespace) -> "tuple[Source, list[str]]":
         from emgcramp.live.sources.lsl import LslSource
 
         source = LslSource(args.lsl)
-        source.keep(_pick_channels(args.channel, source.channel_names))
+        source.keep(_live_channels(args.channel, source.channel_names, f"LSL stream {args.lsl}"))
         return source, source.channel_names
     link = None
     if args.ascii:
@@ -73,24 +73,16 @@ def _brainflow_source(args: argparse.Namespace) -> "tuple[Source, list[str]]":
     from emgcramp.live.sources.brainflow import BrainFlowSource
 
     every = BrainFlowSource(args.brainflow, args.board_param)
-    pick = _pick_channels(args.channel, every.channel_names)
+    pick = _live_channels(args.channel, every.channel_names, f"BrainFlow board {args.brainflow}")
     source = BrainFlowSource(args.brainflow, args.board_param, pick, give_up_s=args.give_up)
     return source, source.channel_names
 
 
-def _pick_channels(spec: str | None, names: list[str]) -> list[int] | None:
-    """Indices of ``--channel`` names or numbers among a live source's ``names``; ``None``: all of them."""
-    if not spec or spec.lower() == "all":
-        return None
-    lowered, pick = [n.lower() for n in names], []
-    for part in (p.strip() for p in spec.split(",")):
-        if part.isdigit() and int(part) < len(lowered):
-            pick.append(int(part))
-        elif part.lower() in lowered:
-            pick.append(lowered.index(part.lower()))
-        else:
-            raise InputError(f"--channel {part}: the source's channels are {', '.join(names)}")
-    return pick
+def _live_channels(spec: str | None, names: list[str], where: str) -> list[int] | None:
+    """``--channel`` among a live source's ``names``; ``None`` (no selection) reads them all."""
+    from emgcramp.core.channels import channel_indices
+
+    return None if spec is None else channel_indices(spec, names, where)
 
 
 def sensor_source(serial: str | None, ble: str | None, link=None, give_up_s: float | None = None) -> "Source":

@@ -1,8 +1,10 @@
-"""What a channel's name says about its muscle."""
+"""Channels by name or number, and what a channel's name says about its muscle."""
 
 from __future__ import annotations
 
 import re
+
+from emgcramp.core.errors import InputError
 
 _TIBIALIS = re.compile(r"(^|[^a-z])(ta|tib\w*)([^a-z]|$)", re.I)
 
@@ -10,3 +12,29 @@ _TIBIALIS = re.compile(r"(^|[^a-z])(ta|tib\w*)([^a-z]|$)", re.I)
 def is_tibialis(name: str) -> bool:
     """True for a channel named as the tibialis anterior (``TA``, ``tibialis``, ``L-TA`` …)."""
     return bool(_TIBIALIS.search(name))
+
+
+def channel_index(channel: str | int | None, names: list[str], where: str) -> int:
+    """A channel by name (case-insensitive) or 0-based index among ``names`` (default: the first)."""
+    if channel is None:
+        return 0
+    if isinstance(channel, int) or str(channel).lstrip("-").isdigit():
+        if 0 <= int(channel) < len(names):
+            return int(channel)
+    else:
+        lowered = [n.lower() for n in names]
+        if str(channel).lower() in lowered:
+            return lowered.index(str(channel).lower())
+    raise InputError(f"no channel {channel!r} in {where}; channels are: {', '.join(names)}")
+
+
+def channel_indices(spec: str | int | None, names: list[str], where: str) -> list[int]:
+    """Channels by ``all``, a comma-separated list of names or indices, or one (default: the first)."""
+    if spec is None or isinstance(spec, int):
+        return [channel_index(spec, names, where)]
+    if str(spec).lower() == "all":
+        return list(range(len(names)))
+    idx = [channel_index(part.strip(), names, where) for part in str(spec).split(",")]
+    if len(set(idx)) != len(idx):
+        raise InputError(f"--channel {spec}: a channel is named twice")
+    return idx

@@ -8,7 +8,7 @@ from datetime import datetime
 import numpy as np
 
 from emgcramp.core.blocks import Block
-from emgcramp.core.errors import InputError
+from emgcramp.core.channels import channel_index, channel_indices
 
 UNIT_TO_UV = {"uv": 1.0, "µv": 1.0, "μv": 1.0, "mv": 1e3, "v": 1e6, "nv": 1e-3,
               "microvolts": 1.0, "millivolts": 1e3, "volts": 1.0e6, "nanovolts": 1e-3}  # LSL/XDF spell them out
@@ -36,29 +36,11 @@ class Recording:
 
     def channel_index(self, channel: str | int | None) -> int:
         """Resolve a channel by name (case-insensitive) or 0-based index."""
-        names = self.channel_names
-        if channel is None:
-            return 0
-        if isinstance(channel, int) or str(channel).lstrip("-").isdigit():
-            i = int(channel)
-            if 0 <= i < len(names):
-                return i
-        else:
-            lowered = [n.lower() for n in names]
-            if str(channel).lower() in lowered:
-                return lowered.index(str(channel).lower())
-        raise InputError(f"no channel {channel!r} in {self.path}; channels are: {', '.join(names)}")
+        return channel_index(channel, self.channel_names, self.path)
 
     def channel_indices(self, spec: str | int | None) -> list[int]:
         """Channels by ``all``, a comma-separated list of names or indices, or one (default: the first)."""
-        if spec is None or isinstance(spec, int):
-            return [self.channel_index(spec)]
-        if str(spec).lower() == "all":
-            return list(range(len(self.channel_names)))
-        idx = [self.channel_index(part.strip()) for part in str(spec).split(",")]
-        if len(set(idx)) != len(idx):
-            raise InputError(f"--channel {spec}: a channel is named twice")
-        return idx
+        return channel_indices(spec, self.channel_names, self.path)
 
     def blocks(self, channels: list[int], chunk: int) -> Iterator[Block]:
         """Yield contiguous :class:`Block` s of ``chunk`` samples (µV)."""
