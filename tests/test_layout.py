@@ -29,6 +29,7 @@ ALLOWED = {
     "eval": {"core", "dsp", "detect", "pipeline", "sim"},
     "viz": {"core", "dsp", "io", "pipeline"},
     "cli": {"core", "dsp", "detect", "pipeline", "io", "sim", "analyze", "live", "eval", "viz"},
+    "build": {"core"},  # and the kernel modules, imported by name from core.kernels.KERNEL_MODULES
 }
 TOP_LEVEL = {"__init__", "__main__"}
 

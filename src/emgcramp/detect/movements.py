@@ -48,9 +48,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
-from numba.extending import register_jitable
 
+from emgcramp.core.kernels import helper, kernel
 from emgcramp.core.trace import F_FLAT, N_TRACE, T_ENV_S, T_FLAGS, T_REST
 from emgcramp.core.types import LegMovement, PriorMovement
 
@@ -70,13 +69,13 @@ PARAMS = np.dtype([(name, np.float64) for name in (
 (R_START, R_END, R_PEAK, R_REST, R_FLAT, _N_ROW) = range(6)
 
 
-@register_jitable
+@helper
 def _lm_end(g, quiet, p, s):
     """Bin where an LM ends, given ``quiet`` bins at the end level up to bin ``g``."""
     return max(g + 1.0 - quiet - p["short_bins"], s["start_bin"] + 1.0)
 
 
-@register_jitable
+@helper
 def _emit(out, n_out, end, peak, flat, s):
     out[n_out, R_START], out[n_out, R_END] = s["start_bin"], end
     out[n_out, R_PEAK], out[n_out, R_REST], out[n_out, R_FLAT] = peak, s["onset_rest_uv"], flat
@@ -127,7 +126,14 @@ def scan_movements(trace, params, state, out):
     return n_out
 
 
-_lm_scan = njit(cache=True, nogil=True)(scan_movements)
+def _signature():
+    from numba import from_dtype
+    from numba import types as t
+
+    return t.intp(t.float64[:, :], from_dtype(PARAMS)[:], from_dtype(STATE)[:], t.float64[:, :])
+
+
+_lm_scan = kernel(scan_movements, _signature)
 
 
 class MovementScorer:

@@ -35,8 +35,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
 
+from emgcramp.core.kernels import kernel
 from emgcramp.core.trace import F_EPISODE, F_FLAT, F_MOTION, N_TRACE, T_BIN, T_ENV, T_FLAGS, T_REST
 from emgcramp.core.types import CrampWarning
 from emgcramp.detect.rings import ring_push
@@ -105,7 +105,15 @@ def watch_bins(trace, params, state, tense_ring, twitch_ring, out):
     return n_out
 
 
-_watch = njit(cache=True, nogil=True)(watch_bins)
+def _signature():
+    from numba import from_dtype
+    from numba import types as t
+
+    a1, a2 = t.float64[:], t.float64[:, :]
+    return t.intp(a2, from_dtype(PARAMS)[:], from_dtype(STATE)[:], a1, a1, a2)
+
+
+_watch = kernel(watch_bins, _signature)
 
 
 class PreCrampWatch:

@@ -6,10 +6,11 @@ Compiled into the kernels that call them; plain Python when those run plain.
 from __future__ import annotations
 
 import numpy as np
-from numba.extending import register_jitable
+
+from emgcramp.core.kernels import helper
 
 
-@register_jitable
+@helper
 def ring_push(ring, pos, total, v):
     """Replace the oldest value of a running-sum ring; returns new pos, total."""
     w = ring.shape[0]
@@ -24,7 +25,7 @@ def ring_push(ring, pos, total, v):
     return pos, total
 
 
-@register_jitable
+@helper
 def sorted_swap(srt, n, old, new, drop_old):
     """Keep ``srt[:n]`` sorted as ``new`` joins, ``old`` leaving when ``drop_old``; returns the new n.
 
@@ -47,7 +48,7 @@ def sorted_swap(srt, n, old, new, drop_old):
     return n + 1
 
 
-@register_jitable
+@helper
 def sorted_quantile(srt, n, q):
     """Quantile ``q`` (0–1) of sorted ``srt[:n]``, interpolated between ranks as Numba's ``np.percentile``."""
     if n == 1:

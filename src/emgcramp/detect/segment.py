@@ -3,17 +3,16 @@
 See :mod:`emgcramp.detect.detector` for what it tracks and why. The state
 and the parameters are NumPy records with named fields (units in the names:
 ``_bin`` a bin index or count at the detector rate, ``_uv`` µV RMS); the
-helpers are plain functions that Numba compiles into the kernel
-(``register_jitable``), so :func:`segment_bins` runs as plain Python too.
+helpers are plain functions compiled into the kernel
+(:func:`emgcramp.core.kernels.helper`), so :func:`segment_bins` runs as plain Python too.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
-from numba.extending import register_jitable
 
 from emgcramp.core.config import DetectorConfig
+from emgcramp.core.kernels import helper, kernel
 from emgcramp.core.trace import F_EPISODE, F_FLAT, F_MOTION, N_TRACE, T_BIN, T_ENV, T_ENV_S, T_FLAGS, T_REST
 from emgcramp.detect.rings import ring_push, sorted_quantile, sorted_swap
 from emgcramp.dsp.design import butter_sos
@@ -80,7 +79,7 @@ def _highpass_coeffs(rate: float, cutoff_hz: float) -> np.ndarray:
     return np.r_[sos[:3], sos[4:]]
 
 
-@register_jitable
+@helper
 def _write_row(s, out, i, end, reason):
     """Describe the open episode, ending at bin ``end``, in row ``i`` of ``out``."""
     start = s["start_bin"]
@@ -99,7 +98,7 @@ def _write_row(s, out, i, end, reason):
     out[i, C_MS] = s["ms_sum"]
 
 
-@register_jitable
+@helper
 def _close(s, out, n_out, end, reason):
     _write_row(s, out, n_out, end, reason)
     s["in_episode"] = 0.0
@@ -107,7 +106,7 @@ def _close(s, out, n_out, end, reason):
     return n_out + 1
 
 
-@register_jitable
+@helper
 def _sustained(ring, level_sq, fraction):
     """True when at least ``fraction`` of the window's bins reach ``level_sq``.
 
@@ -260,7 +259,15 @@ def segment_bins(ms, mean, stuck, params, state, ring_l, ring_s, ring_lf, hist, 
 
 
 
-_segment = njit(cache=True, nogil=True)(segment_bins)
+def _signature():
+    from numba import from_dtype
+    from numba import types as t
+
+    a1, a2 = t.float64[:], t.float64[:, :]
+    return t.intp(a1, a1, a1, from_dtype(PARAMS)[:], from_dtype(STATE)[:], a1, a1, a1, a1, a1, a2, a2, t.boolean)
+
+
+_segment = kernel(segment_bins, _signature)
 
 
 class Segmenter:

@@ -28,10 +28,9 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
-from numba.extending import register_jitable
 
 from emgcramp.core.config import DEFAULT_BAND_HZ, DEFAULT_ENV_RATE_HZ
+from emgcramp.core.kernels import helper, jit, kernel
 from emgcramp.dsp import design
 
 NOTCH_Q = 30.0
@@ -55,7 +54,7 @@ def notch_sos(fs: float, freqs_hz: list[float] | tuple[float, ...], q: float = N
     return np.vstack(sections) if sections else np.zeros((0, 6))
 
 
-@register_jitable(inline="always")  # per sample: a call would cost more than the arithmetic
+@helper(inline="always")  # per sample: a call would cost more than the arithmetic
 def _cascade(sos, z, v):
     """Run one sample through every section (transposed direct form II)."""
     for s in range(sos.shape[0]):
@@ -66,12 +65,22 @@ def _cascade(sos, z, v):
     return v
 
 
-@njit(cache=True)
-def _sosfilt_kernel(sos, x, zi, y):
+def sosfilt_loop(sos, x, zi, y):
+    """``y = sosfilt(sos, x)`` column by column, ``zi`` (channels × sections × 2) updated in place."""
     for c in range(x.shape[1]):
         z = zi[c]
         for i in range(x.shape[0]):
             y[i, c] = _cascade(sos, z, x[i, c])
+
+
+def _sosfilt_signature():
+    from numba import types as t
+
+    a2 = t.float64[:, :]
+    return t.none(a2, a2, t.float64[:, :, :], a2)
+
+
+_sosfilt_kernel = kernel(sosfilt_loop, _sosfilt_signature)
 
 
 def sosfilt(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> np.ndarray:
@@ -81,8 +90,13 @@ def sosfilt(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> np.ndarray:
     in place, so successive calls continue the same filter.
     """
     x = np.ascontiguousarray(x, dtype=np.float64)
+    sos = np.ascontiguousarray(sos, dtype=np.float64)
+    # The compiled kernel checks no types: a wrong shape or dtype here would be read as float64 anyway.
+    if x.ndim != 2 or sos.ndim != 2 or sos.shape[1] != 6 or zi.dtype != np.float64 \
+            or zi.shape != (x.shape[1], sos.shape[0], 2):
+        raise ValueError(f"sosfilt: x {x.shape}, sos {sos.shape}, zi {zi.shape} {zi.dtype} do not fit")
     y = np.empty_like(x)
-    _sosfilt_kernel(np.ascontiguousarray(sos, dtype=np.float64), x, zi, y)
+    _sosfilt_kernel(sos, x, zi, y)
     return y
 
 
@@ -129,7 +143,15 @@ def bins_kernel(x, sos, zi, bin_len, acc, prev, out_ms, out_mean, out_stuck):
     return n_out
 
 
-_bins_kernel = njit(cache=True, nogil=True)(bins_kernel)
+def _bins_signature():
+    from numba import from_dtype
+    from numba import types as t
+
+    a2 = t.float64[:, :]
+    return t.intp(a2, a2, t.float64[:, :, :], t.intp, from_dtype(OPEN_BIN)[:], t.float64[:], a2, a2, a2)
+
+
+_bins_kernel = kernel(bins_kernel, _bins_signature)
 
 
 # Blocks this long (samples) or longer, with several channels, are split over the cores: the
@@ -185,12 +207,15 @@ class EmgFilter:
             samples, and :attr:`env_rate` is the exact rate that gives.
         order: Butterworth order per band edge.
         max_threads: threads a long block's channels are split over (1: the caller's only).
+        kernel: the compiled :func:`bins_kernel` for one-thread blocks (default: the ahead-of-time
+            one when built, see :mod:`emgcramp.core.kernels`).
     """
 
     def __init__(self, fs: float, n_channels: int, band: tuple[float, float] = DEFAULT_BAND_HZ,
                  notches: list[float] | tuple[float, ...] = (), env_rate: float = DEFAULT_ENV_RATE_HZ,
-                 order: int = 4, max_threads: int = 2):
+                 order: int = 4, max_threads: int = 2, kernel=None):
         self.fs = float(fs)
+        self.kernel = kernel or _bins_kernel
         self.max_threads = max_threads
         self.n_channels = int(n_channels)
         self.notches = tuple(notches)
@@ -223,11 +248,14 @@ class EmgFilter:
         n_max = (int(self._acc["count"][0]) + len(x)) // self.bin_len
         ms, mean, stuck = (np.empty((n_max, self.n_channels)) for _ in range(3))
 
+        parts = channel_parts(self.n_channels, len(x), self.max_threads)
+        # The ahead-of-time kernel holds the GIL: parts on threads take Numba's JIT, which releases it.
+        fn = self.kernel if len(parts) == 1 else jit(bins_kernel)
+
         def run(part: slice) -> int:  # channels are independent: each part has its own state
-            return _bins_kernel(x[:, part], self.sos, self._zi[part], self.bin_len, self._acc[part],
+            return fn(x[:, part], self.sos, self._zi[part], self.bin_len, self._acc[part],
                                 self._prev[part], ms[:, part], mean[:, part], stuck[:, part])
 
-        parts = channel_parts(self.n_channels, len(x), self.max_threads)
         n = min(map_parts(run, parts))
         return Bins(ms[:n], mean[:n], stuck[:n])
 

@@ -5,7 +5,8 @@ raw µV at ``fs`` through the same SOS cascade (mains notches, then the
 20–450 Hz band-pass), then 50-Hz bins of the mean square:
 
 * ours: the fused Numba kernel (:class:`emgcramp.dsp.filters.EmgFilter`), in 60-s blocks
-  (several channels: split over two threads, and again on one thread);
+  (several channels: split over two threads, and again on one thread); one channel: compiled
+  ahead of time (what an install runs), and again as Numba's JIT compiles it (the fallback);
 * scipy ``sosfilt`` in 60-s blocks carrying ``zi``, NumPy squaring and binning;
 * scipy ``sosfilt`` one-shot over the whole signal (one channel at a time), the same binning;
 * a plain Numba loop: our reference :func:`emgcramp.dsp.filters.sosfilt` (one sample at a
@@ -29,7 +30,8 @@ import numpy as np
 from scipy import signal
 
 from emgcramp.core.blocks import Block
-from emgcramp.dsp.filters import EmgFilter, sosfilt
+from emgcramp.core.kernels import jit
+from emgcramp.dsp.filters import EmgFilter, bins_kernel, sosfilt
 from emgcramp.pipeline import Pipeline
 from emgcramp.sim.plan import NightSpec
 from emgcramp.sim.synth import NightGenerator
@@ -60,9 +62,9 @@ def _methods(fs: float, channels: int) -> dict[str, Callable[[list[np.ndarray]],
     ref = EmgFilter(fs, channels, notches=NOTCHES)
     sos, L = ref.sos, ref.bin_len
 
-    def ours(work, threads=2):
+    def ours(work, threads=2, kernel=None):
         blocks, _ = work
-        f = EmgFilter(fs, channels, notches=NOTCHES, max_threads=threads)
+        f = EmgFilter(fs, channels, notches=NOTCHES, max_threads=threads, kernel=kernel)
         for x in blocks:
             f.process(x)
 
@@ -84,7 +86,8 @@ def _methods(fs: float, channels: int) -> dict[str, Callable[[list[np.ndarray]],
         for x in blocks:
             _bins(sosfilt(sos, x, zi), L)
 
-    one_thread = {"ours (fused Numba), one thread": lambda work: ours(work, 1)} if channels > 1 else {}
+    one_thread = ({"ours (fused Numba), one thread": lambda work: ours(work, 1)} if channels > 1 else
+                  {"ours, Numba JIT (the fallback)": lambda work: ours(work, 1, jit(bins_kernel))})
     return {"ours (fused Numba)": ours, **one_thread, "scipy sosfilt, 60-s blocks with zi": scipy_blocks,
             "scipy sosfilt, one-shot (whole signal)": scipy_one_shot, "plain Numba loop (dsp.sosfilt)": plain_numba}
 

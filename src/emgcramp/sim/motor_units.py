@@ -29,7 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+
+from emgcramp.core.kernels import kernel
 
 MFR_HZ = 8.0
 
@@ -134,7 +135,14 @@ def render_segment(excitation, rte, gain, peak_hz, cv, fs, next_fire, muaps, tai
         next_fire[u] = t - n
 
 
-_render = njit(cache=True)(render_segment)
+def _signature():
+    from numba import types as t
+
+    a1 = t.float64[:]
+    return t.none(a1, a1, t.float64, a1, t.float64, t.float64, a1, t.float64[:, :], a1, a1, t.int64)
+
+
+_render = kernel(render_segment, _signature, nogil=False)
 
 
 class MotorUnitEMG:

@@ -1,0 +1,129 @@
+"""Numba kernels: compiled ahead of time when the package was built, else by Numba on first use.
+
+Every kernel is a plain Python function (the reference the tests run it
+against) that its module hands to :func:`kernel` with its signature. The
+package build (``setup.py``, :mod:`emgcramp.build`) compiles them all with
+Numba's ahead-of-time compiler (``numba.pycc``) into one extension module
+named after a hash of the kernels' sources. At run time that module is used
+when it was built from these very sources; otherwise (no C compiler at
+install, a kernel edited since, or ``EMGCRAMP_JIT=1``) each kernel is
+``numba.njit(cache=True)`` as before.
+
+Why ahead of time: loading Numba and LLVM to run cached kernels costs
+~0.3 s of start-up and ~130 MB of resident memory (measured, bench/RESULTS.md),
+far more than the work on a one-hour file; the extension module needs
+neither. The price is that its entry points check no types (a wrong dtype is
+undefined behaviour, not a TypeError) and hold the GIL: the callers pass the
+arrays they made themselves, and the channel-parallel filter path asks for
+:func:`jit` explicitly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import re
+from collections.abc import Callable
+
+# The modules that define kernels; the build imports them to find every kernel.
+KERNEL_MODULES = ("emgcramp.dsp.filters", "emgcramp.detect.segment", "emgcramp.detect.movements",
+                  "emgcramp.detect.precramp", "emgcramp.sim.motor_units")
+FORCE_JIT_ENV = "EMGCRAMP_JIT"  # set to 1: ignore the ahead-of-time module
+
+_PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_IMPORT = re.compile(r"^\s*(?:from|import)\s+(emgcramp(?:\.\w+)*)", re.M)
+
+_helpers: list[tuple[Callable, str]] = []  # (function, Numba inline option)
+_kernels: dict[str, tuple[Callable, Callable, bool]] = {}  # name → (plain function, signature factory, nogil)
+_jitted: dict[str, Callable] = {}
+_aot_module: list = []  # [module or None] once looked up
+
+
+def helper(fn: Callable | None = None, *, inline: str = "never"):
+    """Mark a function that kernels call: compiled into them, plain Python otherwise."""
+    def mark(f: Callable) -> Callable:
+        _helpers.append((f, inline))
+        return f
+    return mark(fn) if fn is not None else mark
+
+
+def kernel(fn: Callable, signature: Callable, *, nogil: bool = True) -> Callable:
+    """``fn`` compiled: from the ahead-of-time module when current, else Numba's JIT.
+
+    ``signature`` returns the Numba signature (called only by the build, so that
+    Numba is not imported here when the ahead-of-time module serves).
+    """
+    _kernels[fn.__name__] = (fn, signature, nogil)
+    aot = ahead_of_time()
+    if aot is not None and hasattr(aot, fn.__name__):
+        return getattr(aot, fn.__name__)
+    return jit(fn)
+
+
+def jit(fn: Callable) -> Callable:
+    """``fn`` through ``numba.njit(cache=True)`` (releasing the GIL when registered with ``nogil``)."""
+    if fn.__name__ not in _jitted:
+        from numba import njit
+        from numba.extending import register_jitable
+
+        while _helpers:  # registered once each, just before the first kernel needs them
+            f, inline = _helpers.pop()
+            register_jitable(inline=inline)(f)
+        nogil = _kernels.get(fn.__name__, (None, None, True))[2]
+        _jitted[fn.__name__] = njit(cache=True, nogil=nogil)(fn)
+    return _jitted[fn.__name__]
+
+
+def registered() -> dict[str, tuple[Callable, Callable, bool]]:
+    """Every kernel registered so far: name → (plain function, signature factory, nogil)."""
+    return dict(_kernels)
+
+
+def source_files() -> list[str]:
+    """The files the kernels are made of: their modules and every package module those import."""
+    todo = [m for m in KERNEL_MODULES]
+    seen: dict[str, str] = {}
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        path = _module_file(name)
+        if path is None:
+            continue
+        seen[name] = path
+        with open(path, encoding="utf-8") as f:
+            todo += _IMPORT.findall(f.read())
+    return sorted(seen.values())
+
+
+def _module_file(name: str) -> str | None:
+    """The source file of a package module (``None`` for names that are not modules, e.g. a class)."""
+    base = os.path.join(_PKG_DIR, *name.split(".")[1:])
+    for path in (base + ".py", os.path.join(base, "__init__.py")):
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def module_name() -> str:
+    """The ahead-of-time module's name for the kernels' current sources."""
+    h = hashlib.sha256()
+    for path in source_files():
+        h.update(os.path.relpath(path, _PKG_DIR).encode())
+        with open(path, "rb") as f:
+            h.update(f.read())
+    return f"_kernels_{h.hexdigest()[:16]}"
+
+
+def ahead_of_time():
+    """The ahead-of-time module built from the current sources, or ``None``."""
+    if not _aot_module:
+        module = None
+        if os.environ.get(FORCE_JIT_ENV, "") in ("", "0"):
+            try:
+                module = importlib.import_module(f"emgcramp.{module_name()}")
+            except ImportError:
+                module = None
+        _aot_module.append(module)
+    return _aot_module[0]

@@ -1,0 +1,94 @@
+"""Kernels compiled ahead of time: served only when current, equal to Numba's JIT, and free of Numba at run time.
+
+``tests/test_kernels.py`` holds whichever compiled kernels serve to their
+plain-Python references; here the ahead-of-time module is held to the JIT
+end to end, and to its promise of a lighter process. CI sets
+``EMGCRAMP_REQUIRE_AOT=1``: there, a module that failed to build fails the tests
+instead of skipping them.
+"""
+
+import filecmp
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import emgcramp
+from emgcramp.core import kernels
+
+PKG = os.path.dirname(emgcramp.__file__)
+REC = os.path.join(os.path.dirname(__file__), "..", "recordings", "sample_night.edf")
+
+
+def _need_module():
+    import emgcramp.dsp.filters  # noqa: F401  (registers a kernel, which looks the module up)
+
+    if kernels.ahead_of_time() is None:
+        if os.environ.get("EMGCRAMP_REQUIRE_AOT") == "1":
+            pytest.fail(f"no ahead-of-time kernels named {kernels.module_name()} in {PKG}")
+        pytest.skip("kernels not compiled ahead of time here (pip install -e . builds them)")
+
+
+def _run(args: list[str], jit: bool, **kw) -> subprocess.CompletedProcess:
+    env = dict(os.environ, **{kernels.FORCE_JIT_ENV: "1" if jit else "0"})
+    return subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, timeout=300,
+                          check=True, **kw)
+
+
+def test_every_module_that_defines_a_kernel_is_listed():
+    defining = set()
+    for root, _dirs, files in os.walk(PKG):
+        for f in files:
+            path = os.path.join(root, f)
+            if f.endswith(".py") and path != kernels.__file__:
+                if "= kernel(" in open(path, encoding="utf-8").read():
+                    rel = os.path.relpath(path, os.path.dirname(PKG))[:-3]
+                    defining.add(rel.replace(os.sep, "."))
+    assert defining == set(kernels.KERNEL_MODULES)
+
+
+def test_analyze_runs_without_numba_when_the_kernels_were_built():
+    _need_module()
+    probe = ("import sys; from emgcramp.cli import main; rc = main(['analyze', sys.argv[1], '--no-progress']); "
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'numba', 'llvmlite', 'scipy'}))")
+    out = _run(["-c", probe, REC], jit=False)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    assert "cramp(s)" in out.stdout
+    jit = _run(["-c", probe, REC], jit=True)  # the switch really switches
+    assert "'numba'" in jit.stdout.strip().splitlines()[-1]
+
+
+def test_ahead_of_time_and_jit_give_identical_files(tmp_path):
+    _need_module()
+    for jit in (False, True):
+        d = tmp_path / ("jit" if jit else "aot")
+        d.mkdir()
+        night = str(d / "night.edf")  # the simulator's renderer, then every detection kernel
+        _run(["-m", "emgcramp", "simulate", night, "--hours", "0.25", "--seed", "5"], jit)
+        _run(["-m", "emgcramp", "analyze", night, "--events", str(d / "ev.csv"), "--lm-events", str(d / "lm.csv"),
+              "--no-progress"], jit)
+        _run(["-m", "emgcramp", "analyze", REC, "--events", str(d / "rec.csv"), "--no-progress"], jit)
+    for name in ("night.edf", "ev.csv", "lm.csv", "rec.csv"):
+        assert filecmp.cmp(tmp_path / "aot" / name, tmp_path / "jit" / name, shallow=False), name
+    assert len((tmp_path / "aot" / "ev.csv").read_text().splitlines()) >= 2  # a cramp to compare
+
+
+def test_an_edited_kernel_source_is_never_served_stale(tmp_path):
+    copy = tmp_path / "emgcramp"
+    shutil.copytree(PKG, copy, ignore=shutil.ignore_patterns("__pycache__"))  # the built module too
+    probe = ("import emgcramp.dsp.filters as f; from emgcramp.core import kernels as k; "
+             "print(k.module_name(), k.ahead_of_time() is None, type(f._bins_kernel).__name__)")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path), **{kernels.FORCE_JIT_ENV: "0"})
+
+    def look() -> list[str]:
+        return subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                              check=True, timeout=120).stdout.split()
+
+    name, _missing, _kind = look()
+    assert name == kernels.module_name()  # the same sources name the same module
+    with open(copy / "detect" / "rings.py", "a", encoding="utf-8") as f:
+        f.write("\n# an edit to a helper the kernels call\n")
+    edited, missing, kind = look()
+    assert edited != name and missing == "True" and kind == "CPUDispatcher"
