@@ -3,8 +3,9 @@
     python bench/bench_batch.py      # two cohorts of 8 nights, about two minutes
 
 Each run is a fresh ``emgcramp analyze FOLDER --jobs N`` process, so its wall
-time holds one start-up (interpreter, imports, Numba cache load in each
-worker) that no number of workers shortens. Two cohorts show how much that
+time holds one start-up (interpreter and imports in the command and in each
+worker; with the kernels compiled ahead of time neither loads Numba) that no
+number of workers shortens. Two cohorts show how much that
 weighs: short 1-kHz nights, where it is a large share, and full 2-kHz nights.
 Each configuration runs 3 times, alternating; the fastest run counts.
 """
@@ -73,7 +74,8 @@ def main() -> None:
     start = startup_s()
     lines = ["## Batch analysis (`python bench/bench_batch.py`)", "",
              f"`emgcramp analyze FOLDER --jobs N` over {N_FILES} nights (EDF+), wall time of the whole command, "
-             f"fastest of {REPEATS} alternating runs. Start-up (interpreter, imports, Numba cache load; "
+             f"fastest of {REPEATS} alternating runs. Start-up (interpreter and imports, kernels compiled ahead of "
+             f"time; "
              f"`analyze` of a 1-minute file) is {start:.2f} s; each worker pays its share of it in parallel, "
              "but no number of workers shortens it, so the gain from a second worker grows with the work per file.",
              "", "| nights | workers | how | wall s | files per second | vs 1 worker |", "|---|---|---|---|---|---|",
