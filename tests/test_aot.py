@@ -60,6 +60,14 @@ def test_analyze_runs_without_numba_when_the_kernels_were_built():
     assert "'numba'" in jit.stdout.strip().splitlines()[-1]
 
 
+def test_the_built_kernels_release_the_gil_as_the_jit_ones_do():
+    _need_module()
+    with open(kernels.ahead_of_time().__file__, "rb") as f:
+        binary = f.read()
+    # The entry points save the thread state around the native call (numba's nogil wrapper).
+    assert b"PyEval_SaveThread" in binary and b"PyEval_RestoreThread" in binary
+
+
 def test_ahead_of_time_and_jit_give_identical_files(tmp_path):
     _need_module()
     for jit in (False, True):

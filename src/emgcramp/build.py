@@ -22,6 +22,8 @@ def build_kernels(out_dir: str) -> str:
     os.environ["EMGCRAMP_JIT"] = "1"  # import the kernel modules without any module built before
     from numba.pycc import CC
 
+    _release_the_gil()
+
     from emgcramp.core import kernels
 
     for name in kernels.KERNEL_MODULES:
@@ -30,7 +32,7 @@ def build_kernels(out_dir: str) -> str:
     cc = CC(name)
     cc.output_dir = out_dir
     cc.verbose = False
-    for fn_name, (fn, signature, _nogil) in sorted(kernels.registered().items()):
+    for fn_name, (fn, signature) in sorted(kernels.registered().items()):
         kernels.jit(fn)  # registers the helpers the kernels call
         cc.export(fn_name, signature())(fn)
     for old in glob.glob(os.path.join(out_dir, "_kernels_*")):
@@ -41,6 +43,28 @@ def build_kernels(out_dir: str) -> str:
     if not built:
         raise RuntimeError(f"numba.pycc wrote no {name} module into {out_dir}")
     return built[0]
+
+
+def _release_the_gil() -> None:
+    """Have ``numba.pycc`` wrap every kernel as ``njit(nogil=True)`` would: the GIL released inside.
+
+    ``numba.pycc`` takes no compile options; it builds its entry points from
+    the same lowering as the JIT, which releases the GIL when its ``Flags``
+    ask for it, so its ``Flags`` are given that default. Then the filter's
+    channel-parallel path runs this module's kernel on two threads, as it runs
+    the JIT's. ``tests/test_aot.py`` checks that the built module calls
+    ``PyEval_SaveThread``.
+    """
+    from numba.pycc import compiler
+
+    class NoGilFlags(compiler.Flags):
+        __slots__ = ()
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.release_gil = True
+
+    compiler.Flags = NoGilFlags
 
 
 if __name__ == "__main__":

@@ -10,12 +10,11 @@ install, a kernel edited since, or ``EMGCRAMP_JIT=1``) each kernel is
 ``numba.njit(cache=True)`` as before.
 
 Why ahead of time: loading Numba and LLVM to run cached kernels costs
-~0.3 s of start-up and ~130 MB of resident memory (measured, bench/RESULTS.md),
+~0.4 s of start-up and ~120 MB of resident memory (measured, bench/RESULTS.md),
 far more than the work on a one-hour file; the extension module needs
-neither. The price is that its entry points check no types (a wrong dtype is
-undefined behaviour, not a TypeError) and hold the GIL: the callers pass the
-arrays they made themselves, and the channel-parallel filter path asks for
-:func:`jit` explicitly.
+neither. Its entry points release the GIL, as the JIT kernels do
+(``nogil=True``), but check no types: a wrong dtype is undefined behaviour,
+not a TypeError, so the callers pass arrays they made themselves.
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _IMPORT = re.compile(r"^\s*(?:from|import)\s+(emgcramp(?:\.\w+)*)", re.M)
 
 _helpers: list[tuple[Callable, str]] = []  # (function, Numba inline option)
-_kernels: dict[str, tuple[Callable, Callable, bool]] = {}  # name → (plain function, signature factory, nogil)
+_kernels: dict[str, tuple[Callable, Callable]] = {}  # name → (plain function, signature factory)
 _jitted: dict[str, Callable] = {}
 _aot_module: list = []  # [module or None] once looked up
 
@@ -48,13 +47,13 @@ def helper(fn: Callable | None = None, *, inline: str = "never"):
     return mark(fn) if fn is not None else mark
 
 
-def kernel(fn: Callable, signature: Callable, *, nogil: bool = True) -> Callable:
+def kernel(fn: Callable, signature: Callable) -> Callable:
     """``fn`` compiled: from the ahead-of-time module when current, else Numba's JIT.
 
     ``signature`` returns the Numba signature (called only by the build, so that
     Numba is not imported here when the ahead-of-time module serves).
     """
-    _kernels[fn.__name__] = (fn, signature, nogil)
+    _kernels[fn.__name__] = (fn, signature)
     aot = ahead_of_time()
     if aot is not None and hasattr(aot, fn.__name__):
         return getattr(aot, fn.__name__)
@@ -62,7 +61,7 @@ def kernel(fn: Callable, signature: Callable, *, nogil: bool = True) -> Callable
 
 
 def jit(fn: Callable) -> Callable:
-    """``fn`` through ``numba.njit(cache=True)`` (releasing the GIL when registered with ``nogil``)."""
+    """``fn`` through ``numba.njit(cache=True, nogil=True)``."""
     if fn.__name__ not in _jitted:
         from numba import njit
         from numba.extending import register_jitable
@@ -70,19 +69,18 @@ def jit(fn: Callable) -> Callable:
         while _helpers:  # registered once each, just before the first kernel needs them
             f, inline = _helpers.pop()
             register_jitable(inline=inline)(f)
-        nogil = _kernels.get(fn.__name__, (None, None, True))[2]
-        _jitted[fn.__name__] = njit(cache=True, nogil=nogil)(fn)
+        _jitted[fn.__name__] = njit(cache=True, nogil=True)(fn)
     return _jitted[fn.__name__]
 
 
-def registered() -> dict[str, tuple[Callable, Callable, bool]]:
-    """Every kernel registered so far: name → (plain function, signature factory, nogil)."""
+def registered() -> dict[str, tuple[Callable, Callable]]:
+    """Every kernel registered so far: name → (plain function, signature factory)."""
     return dict(_kernels)
 
 
 def source_files() -> list[str]:
-    """The files the kernels are made of: their modules and every package module those import."""
-    todo = [m for m in KERNEL_MODULES]
+    """The files the kernels are made of: their modules, every package module those import, and the build."""
+    todo = [*KERNEL_MODULES, "emgcramp.build"]
     seen: dict[str, str] = {}
     while todo:
         name = todo.pop()

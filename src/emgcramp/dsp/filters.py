@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from emgcramp.core.config import DEFAULT_BAND_HZ, DEFAULT_ENV_RATE_HZ
-from emgcramp.core.kernels import helper, jit, kernel
+from emgcramp.core.kernels import helper, kernel
 from emgcramp.dsp import design
 
 NOTCH_Q = 30.0
@@ -207,8 +207,8 @@ class EmgFilter:
             samples, and :attr:`env_rate` is the exact rate that gives.
         order: Butterworth order per band edge.
         max_threads: threads a long block's channels are split over (1: the caller's only).
-        kernel: the compiled :func:`bins_kernel` for one-thread blocks (default: the ahead-of-time
-            one when built, see :mod:`emgcramp.core.kernels`).
+        kernel: the compiled :func:`bins_kernel` (default: the ahead-of-time one when built,
+            see :mod:`emgcramp.core.kernels`).
     """
 
     def __init__(self, fs: float, n_channels: int, band: tuple[float, float] = DEFAULT_BAND_HZ,
@@ -248,15 +248,12 @@ class EmgFilter:
         n_max = (int(self._acc["count"][0]) + len(x)) // self.bin_len
         ms, mean, stuck = (np.empty((n_max, self.n_channels)) for _ in range(3))
 
-        parts = channel_parts(self.n_channels, len(x), self.max_threads)
-        # The ahead-of-time kernel holds the GIL: parts on threads take Numba's JIT, which releases it.
-        fn = self.kernel if len(parts) == 1 else jit(bins_kernel)
 
         def run(part: slice) -> int:  # channels are independent: each part has its own state
-            return fn(x[:, part], self.sos, self._zi[part], self.bin_len, self._acc[part],
-                                self._prev[part], ms[:, part], mean[:, part], stuck[:, part])
+            return self.kernel(x[:, part], self.sos, self._zi[part], self.bin_len, self._acc[part],
+                               self._prev[part], ms[:, part], mean[:, part], stuck[:, part])
 
-        n = min(map_parts(run, parts))
+        n = min(map_parts(run, channel_parts(self.n_channels, len(x), self.max_threads)))
         return Bins(ms[:n], mean[:n], stuck[:n])
 
     def _empty(self) -> Bins:

@@ -142,7 +142,7 @@ def _signature():
     return t.none(a1, a1, t.float64, a1, t.float64, t.float64, a1, t.float64[:, :], a1, a1, t.int64)
 
 
-_render = kernel(render_segment, _signature, nogil=False)
+_render = kernel(render_segment, _signature)
 
 
 class MotorUnitEMG:
