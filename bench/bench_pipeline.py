@@ -131,6 +131,7 @@ def simulate(path: str, hours: float) -> None:
 
 def main() -> None:
     os.makedirs(OUT, exist_ok=True)
+    blocks = streaming_block_costs(FS)  # first, before the toolkits load their threads and caches
     print("conditioning throughput …", flush=True)
     x1 = night(1.0, FS)
     one = throughput(1.0, FS, 1, x1)
@@ -138,7 +139,6 @@ def main() -> None:
     eight = throughput(1.0, FS, 8, x1, toolkits=False)
     eight |= {k: (w, lo * 8, med * 8) for k, (w, lo, med) in toolkit.items()}  # one channel per call
     t = {1: one, 8: eight}
-    blocks = streaming_block_costs(FS)
     print("end to end …", flush=True)
     e2e = {}
     for h in (1.0, 8.0):
