@@ -100,3 +100,31 @@ def test_an_edited_kernel_source_is_never_served_stale(tmp_path):
         f.write("\n# an edit to a helper the kernels call\n")
     edited, missing, kind = look()
     assert edited != name and missing == "True" and kind == "CPUDispatcher"
+
+
+def test_the_public_entry_points_hand_the_kernels_float64_only():
+    """The built kernels check no dtypes: every caller converts, or refuses with a ValueError."""
+    import numpy as np
+
+    from emgcramp.core.config import DetectorConfig
+    from emgcramp.detect.movements import MovementScorer
+    from emgcramp.detect.precramp import PreCrampWatch
+    from emgcramp.detect.segment import Segmenter
+    from emgcramp.dsp.filters import EmgFilter, sosfilt
+
+    rng = np.random.default_rng(3)
+    raw = (rng.normal(0.0, 30.0, (4_000, 2)) * 10).astype(np.int16)  # ADC counts, as a reader might pass them
+    a, b = EmgFilter(1000.0, 2).process(raw), EmgFilter(1000.0, 2).process(raw.astype(np.float64))
+    np.testing.assert_array_equal(a.ms, b.ms)
+    with pytest.raises(ValueError):
+        sosfilt(np.ones((1, 6)), np.zeros((10, 2)), np.zeros((2, 1, 2), dtype=np.float32))
+    ms = (rng.uniform(1.0, 5.0, 600) ** 2).astype(np.float32)
+    rows_a, trace_a = Segmenter(DetectorConfig(), 50.0).run(ms, np.zeros(600, np.int32), [0] * 600)
+    rows_b, trace_b = Segmenter(DetectorConfig(), 50.0).run(ms.astype(float), np.zeros(600), np.zeros(600))
+    np.testing.assert_array_equal(trace_a, trace_b)
+    with pytest.raises(ValueError, match="unequal"):
+        Segmenter(DetectorConfig(), 50.0).run(ms, np.zeros(599), np.zeros(600))
+    for cls in (MovementScorer, PreCrampWatch):
+        one, other = cls(50.0, DetectorConfig()), cls(50.0, DetectorConfig())
+        assert one.process(trace_b.astype(np.float32)) == other.process(trace_b.astype(np.float32).astype(float))
+        assert one._S.tobytes() == other._S.tobytes()

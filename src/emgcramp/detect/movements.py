@@ -159,8 +159,9 @@ class MovementScorer:
 
     def process(self, trace: np.ndarray) -> list[LegMovement]:
         """Advance over trace rows (``N_TRACE`` columns); return the stretches that ended."""
+        trace = np.ascontiguousarray(trace, dtype=np.float64).reshape(-1, N_TRACE)  # the kernel checks no types
         out = np.empty((len(trace) // self._end_quiet_bins + 2, _N_ROW))
-        n = _lm_scan(np.ascontiguousarray(trace).reshape(-1, N_TRACE), self._P, self._S, out)
+        n = _lm_scan(trace, self._P, self._S, out)
         # Under 0.5 s is not a movement at all (a jerk, a pop's tail): dropped, it ends nothing.
         new = [m for m in (self._movement(row) for row in out[:n]) if m.duration_s >= self.cfg.movements.lm_min_s]
         self.movements += new

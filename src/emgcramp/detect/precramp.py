@@ -140,8 +140,9 @@ class PreCrampWatch:
 
     def process(self, trace: np.ndarray) -> list[CrampWarning]:
         """Advance over trace rows; return the warnings that closed."""
+        trace = np.ascontiguousarray(trace, dtype=np.float64).reshape(-1, N_TRACE)  # the kernel checks no types
         out = np.empty((len(trace) // 2 + 2, _N_ROW))
-        n = _watch(np.ascontiguousarray(trace).reshape(-1, N_TRACE), self._P, self._S, self._tense, self._twitch, out)
+        n = _watch(trace, self._P, self._S, self._tense, self._twitch, out)
         t0, rate = self.origin_s, self.rate
         new = [CrampWarning(round(t0 + r[R_START] / rate, 3), round(t0 + r[R_END] / rate, 3),
                             round(float(r[R_LEVEL]), 2), int(r[R_TWITCHES]), self.channel) for r in out[:n]]

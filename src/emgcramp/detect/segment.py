@@ -290,11 +290,13 @@ class Segmenter:
     def run(self, ms: np.ndarray, mean: np.ndarray, stuck: np.ndarray,
             flush: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Closed candidate rows (``C_*`` columns) and the trace (``T_*`` columns) of these bins."""
+        # The compiled kernel checks neither types nor bounds: one float64 vector each, equally long.
+        ms, mean, stuck = (np.ascontiguousarray(a, dtype=np.float64).reshape(-1) for a in (ms, mean, stuck))
+        if not len(ms) == len(mean) == len(stuck):
+            raise ValueError(f"bins of unequal lengths: {len(ms)}, {len(mean)}, {len(stuck)}")
         out = np.empty((len(ms) // self._merge_gap_bins + 2, N_COLS))
         trace = np.empty((len(ms), N_TRACE))
-        n = self.kernel(np.ascontiguousarray(ms, dtype=float), np.ascontiguousarray(mean, dtype=float),
-                        np.ascontiguousarray(stuck, dtype=float), self.params, self.state, *self.rings,
-                        out, trace, flush)
+        n = self.kernel(ms, mean, stuck, self.params, self.state, *self.rings, out, trace, bool(flush))
         return out[:n], trace
 
     def open_row(self) -> np.ndarray | None:

@@ -156,11 +156,12 @@ class MotorUnitEMG:
 
     def render(self, excitation: np.ndarray) -> np.ndarray:
         """sEMG (µV) for an excitation array (fraction of maximum) at the pool's rate."""
+        excitation = np.ascontiguousarray(excitation, dtype=np.float64).reshape(-1)  # the kernel checks no types
         out = np.zeros(len(excitation))
         if len(out) < len(self._tail):
             raise ValueError("segments must be longer than a MUAP")
         p = self.pool
-        _render(np.ascontiguousarray(excitation, dtype=float), p.rte, p.gain, p.peak_hz, p.spec.isi_cv, p.fs,
-                self._next, p.muaps, self._tail, out, (self.seed * 1_000_003 + self._k) % (2 ** 31))
+        _render(excitation, p.rte, p.gain, p.peak_hz, p.spec.isi_cv, p.fs, self._next, p.muaps, self._tail, out,
+                (self.seed * 1_000_003 + self._k) % (2 ** 31))
         self._k += 1
         return out
