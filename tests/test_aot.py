@@ -86,20 +86,36 @@ def test_ahead_of_time_and_jit_give_identical_files(tmp_path):
 def test_an_edited_kernel_source_is_never_served_stale(tmp_path):
     copy = tmp_path / "emgcramp"
     shutil.copytree(PKG, copy, ignore=shutil.ignore_patterns("__pycache__"))  # the built module too
-    probe = ("import emgcramp.dsp.filters as f; from emgcramp.core import kernels as k; "
-             "print(k.module_name(), k.ahead_of_time() is None, type(f._bins_kernel).__name__)")
-    env = dict(os.environ, PYTHONPATH=str(tmp_path), **{kernels.FORCE_JIT_ENV: "0"})
+    probe = ("import os; import emgcramp.dsp.filters as f; from emgcramp.core import kernels as k; "
+             "print(k.module_name(), k.ahead_of_time() is None, type(f._bins_kernel).__name__, "
+             "os.environ.get('NUMBA_CACHE_DIR'))")
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env |= {"PYTHONPATH": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache"), kernels.FORCE_JIT_ENV: "0"}
 
     def look() -> list[str]:
         return subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
                               check=True, timeout=120).stdout.split()
 
-    name, _missing, _kind = look()
+    name, _missing, _kind, _cache = look()
     assert name == kernels.module_name()  # the same sources name the same module
     with open(copy / "detect" / "rings.py", "a", encoding="utf-8") as f:
-        f.write("\n# an edit to a helper the kernels call\n")
-    edited, missing, kind = look()
+        f.write("\n# an edit to a helper the kernels call (segment.py imports it)\n")
+    edited, missing, kind, cache = look()
     assert edited != name and missing == "True" and kind == "CPUDispatcher"
+    # Numba's own cache notices edits to the kernel's file only: the JIT gets a cache of its own per version.
+    assert cache == str(tmp_path / "cache" / "emgcramp" / "numba" / edited.removeprefix("_kernels_"))
+    env["NUMBA_CACHE_DIR"] = str(tmp_path / "mine")
+    assert look()[3] == str(tmp_path / "mine")  # a cache the user chose is left alone
+
+
+def test_the_source_hash_follows_every_import_form_the_package_uses():
+    found = kernels._IMPORT.findall("import emgcramp.a.b as y\nfrom emgcramp.detect import rings\n"
+                                    "from emgcramp.x import (a,\n    b)\n"
+                                    "    from emgcramp.core.trace import T_ENV, N  # c\n")
+    assert found == [("emgcramp.a.b", "", "", ""), ("", "emgcramp.detect", "", "rings"),
+                     ("", "emgcramp.x", "a,\n    b", ""), ("", "emgcramp.core.trace", "", "T_ENV, N  ")]
+    names = {os.path.relpath(f, PKG).replace(os.sep, "/") for f in kernels.source_files()}
+    assert {"detect/rings.py", "core/trace.py", "dsp/filters.py", "build.py", "core/kernels.py"} <= names
 
 
 def test_the_public_entry_points_hand_the_kernels_float64_only():
@@ -122,9 +138,32 @@ def test_the_public_entry_points_hand_the_kernels_float64_only():
     rows_a, trace_a = Segmenter(DetectorConfig(), 50.0).run(ms, np.zeros(600, np.int32), [0] * 600)
     rows_b, trace_b = Segmenter(DetectorConfig(), 50.0).run(ms.astype(float), np.zeros(600), np.zeros(600))
     np.testing.assert_array_equal(trace_a, trace_b)
-    with pytest.raises(ValueError, match="unequal"):
-        Segmenter(DetectorConfig(), 50.0).run(ms, np.zeros(599), np.zeros(600))
     for cls in (MovementScorer, PreCrampWatch):
         one, other = cls(50.0, DetectorConfig()), cls(50.0, DetectorConfig())
         assert one.process(trace_b.astype(np.float32)) == other.process(trace_b.astype(np.float32).astype(float))
         assert one._S.tobytes() == other._S.tobytes()
+    for bad in ((ms, np.zeros(599), np.zeros(600)), (ms[:, None], np.zeros((600, 1)), np.zeros((600, 1)))):
+        with pytest.raises(ValueError, match="three vectors of one length"):
+            Segmenter(DetectorConfig(), 50.0).run(*bad)
+    with pytest.raises(ValueError, match="5 columns per row"):
+        MovementScorer(50.0, DetectorConfig()).process(np.zeros((200, 6)))
+    with pytest.raises(ValueError, match="rest_quantile"):  # the kernel indexes its history by it
+        Segmenter(DetectorConfig().replace(rest_quantile=1.5), 50.0)
+    with pytest.raises(ValueError):  # read-only: the kernel writes the filter state back
+        sosfilt(np.ones((1, 6)), np.zeros((10, 1)), np.broadcast_to(np.zeros((1, 1, 2)), (1, 1, 2)))
+
+
+def test_the_segmenter_has_room_for_every_candidate_a_block_can_close():
+    """Episodes close after a merge gap of quiet or at the length guard, whichever comes first."""
+    import numpy as np
+
+    from emgcramp.core.config import DetectorConfig
+    from emgcramp.detect.segment import Segmenter, segment_bins
+
+    ms = np.r_[np.full(400, 4.0), 4.0 * 1.4 ** np.arange(1, 1500)]  # rest, then a level that climbs for 30 s
+    n = len(ms)
+    cfg = DetectorConfig().replace(max_duration_s=0.1)  # the length guard, shorter than the merge gap
+    rows_py, _ = Segmenter(cfg, 50.0, segment_bins).run(ms, np.zeros(n), np.zeros(n), flush=True)
+    rows, _ = Segmenter(cfg, 50.0).run(ms, np.zeros(n), np.zeros(n), flush=True)
+    assert len(rows_py) > n // round(cfg.segment.merge_gap_s * 50) + 2  # more than the old sizing allowed
+    np.testing.assert_array_equal(rows, rows_py)

@@ -23,6 +23,7 @@ import hashlib
 import importlib
 import os
 import re
+import sys
 from collections.abc import Callable
 
 # The modules that define kernels; the build imports them to find every kernel.
@@ -31,7 +32,9 @@ KERNEL_MODULES = ("emgcramp.dsp.filters", "emgcramp.detect.segment", "emgcramp.d
 FORCE_JIT_ENV = "EMGCRAMP_JIT"  # set to 1: ignore the ahead-of-time module
 
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_IMPORT = re.compile(r"^\s*(?:from|import)\s+(emgcramp(?:\.\w+)*)", re.M)
+# ``import emgcramp.a.b`` and ``from emgcramp.a import b, c``: the package imports by full name (tests/test_layout.py)
+_IMPORT = re.compile(r"^[ \t]*import[ \t]+(emgcramp[\w.]*)"
+                     r"|^[ \t]*from[ \t]+(emgcramp[\w.]*)[ \t]+import[ \t]+(?:\(([\w\s,]+)\)|([\w \t,]+))", re.M)
 
 _helpers: list[tuple[Callable, str]] = []  # (function, Numba inline option)
 _kernels: dict[str, tuple[Callable, Callable]] = {}  # name → (plain function, signature factory)
@@ -61,8 +64,9 @@ def kernel(fn: Callable, signature: Callable) -> Callable:
 
 
 def jit(fn: Callable) -> Callable:
-    """``fn`` through ``numba.njit(cache=True, nogil=True)``."""
+    """``fn`` through ``numba.njit(cache=True, nogil=True)``, its cache kept apart for each version of the sources."""
     if fn.__name__ not in _jitted:
+        _numba_cache_per_source()
         from numba import njit
         from numba.extending import register_jitable
 
@@ -71,6 +75,25 @@ def jit(fn: Callable) -> Callable:
             register_jitable(inline=inline)(f)
         _jitted[fn.__name__] = njit(cache=True, nogil=True)(fn)
     return _jitted[fn.__name__]
+
+
+def _numba_cache_per_source() -> None:
+    """Point Numba's cache at a folder named after the kernels' sources, unless the user chose one.
+
+    Numba's cache notices edits to the file of the function it compiled, not
+    to the helpers and constants it took from other files; a folder per
+    version of all of them cannot serve a kernel compiled from other sources.
+    """
+    if "NUMBA_CACHE_DIR" in os.environ or "numba" in sys.modules:  # the user's choice, or too late to make one
+        return
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = os.path.join(base, "emgcramp", "numba", module_name().removeprefix("_kernels_"))
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError:
+        return
+    if os.access(path, os.W_OK):
+        os.environ["NUMBA_CACHE_DIR"] = path
 
 
 def registered() -> dict[str, tuple[Callable, Callable]]:
@@ -91,7 +114,9 @@ def source_files() -> list[str]:
             continue
         seen[name] = path
         with open(path, encoding="utf-8") as f:
-            todo += _IMPORT.findall(f.read())
+            for plain, package, in_parens, names in _IMPORT.findall(f.read()):
+                names = (in_parens or names).split(",")
+                todo += [plain] if plain else [package, *(f"{package}.{n.strip()}" for n in names if n.strip())]
     return sorted(seen.values())
 
 

@@ -7,5 +7,18 @@ still being learnt) and flag bits. Leg-movement scoring
 (:mod:`emgcramp.detect.precramp`) read it, so the envelope is computed once.
 """
 
+import numpy as np
+
 T_ENV, T_ENV_S, T_BIN, T_REST, T_FLAGS, N_TRACE = range(6)
 F_FLAT, F_MOTION, F_EPISODE = 1, 2, 4
+
+
+def trace_rows(trace) -> np.ndarray:
+    """``trace`` as contiguous float64 rows of ``N_TRACE`` columns, else ValueError.
+
+    The compiled passes that read it check neither types nor shapes.
+    """
+    rows = np.ascontiguousarray(trace, dtype=np.float64)
+    if rows.ndim != 2 or rows.shape[1] != N_TRACE:
+        raise ValueError(f"a trace has {N_TRACE} columns per row, not shape {rows.shape}")
+    return rows

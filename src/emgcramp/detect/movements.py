@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from emgcramp.core.kernels import helper, kernel
-from emgcramp.core.trace import F_FLAT, N_TRACE, T_ENV_S, T_FLAGS, T_REST
+from emgcramp.core.trace import F_FLAT, T_ENV_S, T_FLAGS, T_REST, trace_rows
 from emgcramp.core.types import LegMovement, PriorMovement
 
 if TYPE_CHECKING:
@@ -159,7 +159,7 @@ class MovementScorer:
 
     def process(self, trace: np.ndarray) -> list[LegMovement]:
         """Advance over trace rows (``N_TRACE`` columns); return the stretches that ended."""
-        trace = np.ascontiguousarray(trace, dtype=np.float64).reshape(-1, N_TRACE)  # the kernel checks no types
+        trace = trace_rows(trace)
         out = np.empty((len(trace) // self._end_quiet_bins + 2, _N_ROW))
         n = _lm_scan(trace, self._P, self._S, out)
         # Under 0.5 s is not a movement at all (a jerk, a pop's tail): dropped, it ends nothing.

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from emgcramp.core.kernels import kernel
-from emgcramp.core.trace import F_EPISODE, F_FLAT, F_MOTION, N_TRACE, T_BIN, T_ENV, T_FLAGS, T_REST
+from emgcramp.core.trace import F_EPISODE, F_FLAT, F_MOTION, T_BIN, T_ENV, T_FLAGS, T_REST, trace_rows
 from emgcramp.core.types import CrampWarning
 from emgcramp.detect.rings import ring_push
 
@@ -140,7 +140,7 @@ class PreCrampWatch:
 
     def process(self, trace: np.ndarray) -> list[CrampWarning]:
         """Advance over trace rows; return the warnings that closed."""
-        trace = np.ascontiguousarray(trace, dtype=np.float64).reshape(-1, N_TRACE)  # the kernel checks no types
+        trace = trace_rows(trace)
         out = np.empty((len(trace) // 2 + 2, _N_ROW))
         n = _watch(trace, self._P, self._S, self._tense, self._twitch, out)
         t0, rate = self.origin_s, self.rate

@@ -55,6 +55,8 @@ def new_state() -> np.ndarray:
 
 def make_params(cfg: DetectorConfig, rate: float) -> np.ndarray:
     """The kernel's parameters for ``cfg`` at ``rate`` bins per second (one-element array)."""
+    if not 0.0 <= cfg.segment.rest_quantile <= 1.0:  # the kernel indexes its sorted history by it, unchecked
+        raise ValueError(f"rest_quantile must lie in [0, 1], not {cfg.segment.rest_quantile}")
     p = np.zeros(1, PARAMS)
     p["long_bins"] = max(1, round(cfg.segment.long_window_s * rate))
     p["short_bins"] = max(1, round(cfg.segment.short_window_s * rate))
@@ -285,16 +287,17 @@ class Segmenter:
         self.rings = (np.zeros(long_bins), np.zeros(short_bins), np.zeros(long_bins),  # 0.5-s, 0.1-s, LF
                       np.zeros(HIST_LEN), np.zeros(HIST_LEN))  # 1-s rest means, sorted copy
         self.kernel = kernel or _segment
-        self._merge_gap_bins = max(1, int(p["merge_gap_bins"]))  # candidates close at most this often
+        # Candidates close at most this often: after a merge gap of quiet, or at the length guard.
+        self._close_every_bins = max(1, int(min(p["merge_gap_bins"], p["max_duration_bins"])))
 
     def run(self, ms: np.ndarray, mean: np.ndarray, stuck: np.ndarray,
             flush: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Closed candidate rows (``C_*`` columns) and the trace (``T_*`` columns) of these bins."""
         # The compiled kernel checks neither types nor bounds: one float64 vector each, equally long.
-        ms, mean, stuck = (np.ascontiguousarray(a, dtype=np.float64).reshape(-1) for a in (ms, mean, stuck))
-        if not len(ms) == len(mean) == len(stuck):
-            raise ValueError(f"bins of unequal lengths: {len(ms)}, {len(mean)}, {len(stuck)}")
-        out = np.empty((len(ms) // self._merge_gap_bins + 2, N_COLS))
+        ms, mean, stuck = (np.ascontiguousarray(a, dtype=np.float64) for a in (ms, mean, stuck))
+        if not ms.ndim == mean.ndim == stuck.ndim == 1 or not len(ms) == len(mean) == len(stuck):
+            raise ValueError(f"bins must be three vectors of one length, not {ms.shape}, {mean.shape}, {stuck.shape}")
+        out = np.empty((len(ms) // self._close_every_bins + 2, N_COLS))
         trace = np.empty((len(ms), N_TRACE))
         n = self.kernel(ms, mean, stuck, self.params, self.state, *self.rings, out, trace, bool(flush))
         return out[:n], trace

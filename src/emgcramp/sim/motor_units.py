@@ -156,12 +156,14 @@ class MotorUnitEMG:
 
     def render(self, excitation: np.ndarray) -> np.ndarray:
         """sEMG (µV) for an excitation array (fraction of maximum) at the pool's rate."""
-        excitation = np.ascontiguousarray(excitation, dtype=np.float64).reshape(-1)  # the kernel checks no types
+        excitation = np.ascontiguousarray(excitation, dtype=np.float64)  # the kernel checks no types
+        if excitation.ndim != 1:
+            raise ValueError(f"excitation must be a vector, not shape {excitation.shape}")
         out = np.zeros(len(excitation))
         if len(out) < len(self._tail):
             raise ValueError("segments must be longer than a MUAP")
         p = self.pool
         _render(excitation, p.rte, p.gain, p.peak_hz, p.spec.isi_cv, p.fs, self._next, p.muaps, self._tail, out,
-                (self.seed * 1_000_003 + self._k) % (2 ** 31))
+                int(self.seed * 1_000_003 + self._k) % (2 ** 31))
         self._k += 1
         return out
