@@ -60,6 +60,12 @@ def test_analyze_runs_without_numba_when_the_kernels_were_built():
     assert "'numba'" in jit.stdout.strip().splitlines()[-1]
 
 
+def test_version_tells_how_the_kernels_run():
+    _need_module()
+    assert "kernels: compiled ahead of time (emgcramp._kernels_" in _run(["-m", "emgcramp", "--version"], False).stdout
+    assert "kernels: Numba's JIT (EMGCRAMP_JIT=1)" in _run(["-m", "emgcramp", "--version"], True).stdout
+
+
 def test_the_built_kernels_release_the_gil_as_the_jit_ones_do():
     _need_module()
     with open(kernels.ahead_of_time().__file__, "rb") as f:

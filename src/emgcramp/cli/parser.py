@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from emgcramp import __version__
 
@@ -190,10 +191,27 @@ def _simulate(sub) -> None:
                         "dates to successive nights)")
 
 
+class _Version(argparse.Action):
+    """``--version``: the release, and whether the kernels run compiled ahead of time or through Numba's JIT."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="show the version and how the kernels run, and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from emgcramp.core import kernels
+
+        aot, forced = kernels.ahead_of_time(), os.environ.get(kernels.FORCE_JIT_ENV, "") not in ("", "0")
+        how = (f"compiled ahead of time ({aot.__name__})" if aot is not None else
+               f"Numba's JIT ({kernels.FORCE_JIT_ENV}=1)" if forced else
+               f"Numba's JIT (no {kernels.module_name()} module for these sources; `pip install .` builds it)")
+        print(f"emgcramp {__version__}\nkernels: {how}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``emgcramp`` parser with every command."""
     p = argparse.ArgumentParser(prog="emgcramp", description="Find muscle cramps in calf surface EMG.")
-    p.add_argument("--version", action="version", version=f"emgcramp {__version__}")
+    p.add_argument("--version", action=_Version)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for add in (_analyze, _demo, _monitor, _emulate, _calibrate, _recover, _report, _trend, _bench, _simulate):
         add(sub)
