@@ -141,13 +141,17 @@ def test_the_public_entry_points_hand_the_kernels_float64_only():
     with pytest.raises(ValueError):
         sosfilt(np.ones((1, 6)), np.zeros((10, 2)), np.zeros((2, 1, 2), dtype=np.float32))
     ms = (rng.uniform(1.0, 5.0, 600) ** 2).astype(np.float32)
+    ms[300:360] *= 400.0  # a 1.2-s burst at 20 x rest: a leg movement for the trace passes below
     rows_a, trace_a = Segmenter(DetectorConfig(), 50.0).run(ms, np.zeros(600, np.int32), [0] * 600)
     rows_b, trace_b = Segmenter(DetectorConfig(), 50.0).run(ms.astype(float), np.zeros(600), np.zeros(600))
     np.testing.assert_array_equal(trace_a, trace_b)
+    found = {}
     for cls in (MovementScorer, PreCrampWatch):
         one, other = cls(50.0, DetectorConfig()), cls(50.0, DetectorConfig())
-        assert one.process(trace_b.astype(np.float32)) == other.process(trace_b.astype(np.float32).astype(float))
+        found[cls] = one.process(trace_b.astype(np.float32))
+        assert found[cls] == other.process(trace_b.astype(np.float32).astype(float))
         assert one._S.tobytes() == other._S.tobytes()
+    assert len(found[MovementScorer]) == 1 and 5.5 <= found[MovementScorer][0].onset_s <= 6.5
     for bad in ((ms, np.zeros(599), np.zeros(600)), (ms[:, None], np.zeros((600, 1)), np.zeros((600, 1)))):
         with pytest.raises(ValueError, match="three vectors of one length"):
             Segmenter(DetectorConfig(), 50.0).run(*bad)

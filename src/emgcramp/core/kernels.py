@@ -19,6 +19,7 @@ not a TypeError, so the callers pass arrays they made themselves.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import os
@@ -39,7 +40,6 @@ _IMPORT = re.compile(r"^[ \t]*import[ \t]+(emgcramp[\w.]*)"
 _helpers: list[tuple[Callable, str]] = []  # (function, Numba inline option)
 _kernels: dict[str, tuple[Callable, Callable]] = {}  # name → (plain function, signature factory)
 _jitted: dict[str, Callable] = {}
-_aot_module: list = []  # [module or None] once looked up
 
 
 def helper(fn: Callable | None = None, *, inline: str = "never"):
@@ -139,14 +139,12 @@ def module_name() -> str:
     return f"_kernels_{h.hexdigest()[:16]}"
 
 
+@functools.cache
 def ahead_of_time():
-    """The ahead-of-time module built from the current sources, or ``None``."""
-    if not _aot_module:
-        module = None
-        if os.environ.get(FORCE_JIT_ENV, "") in ("", "0"):
-            try:
-                module = importlib.import_module(f"emgcramp.{module_name()}")
-            except ImportError:
-                module = None
-        _aot_module.append(module)
-    return _aot_module[0]
+    """The ahead-of-time module built from the current sources, or ``None`` (looked up once per process)."""
+    if os.environ.get(FORCE_JIT_ENV, "") not in ("", "0"):
+        return None
+    try:
+        return importlib.import_module(f"emgcramp.{module_name()}")
+    except ImportError:
+        return None

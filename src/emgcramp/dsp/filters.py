@@ -94,7 +94,8 @@ def sosfilt(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> np.ndarray:
     # The compiled kernel checks no types: a wrong shape or dtype here would be read as float64 anyway.
     if x.ndim != 2 or sos.ndim != 2 or sos.shape[1] != 6 or not isinstance(zi, np.ndarray) \
             or zi.dtype != np.float64 or not zi.flags.writeable or zi.shape != (x.shape[1], sos.shape[0], 2):
-        raise ValueError(f"sosfilt: x {x.shape}, sos {sos.shape}, zi {zi.shape} {zi.dtype} do not fit")
+        raise ValueError(f"sosfilt: x {x.shape}, sos {sos.shape} and zi {np.shape(zi)} "
+                         f"({getattr(zi, 'dtype', type(zi).__name__)}, a writeable float64 array) do not fit")
     y = np.empty_like(x)
     _sosfilt_kernel(sos, x, zi, y)
     return y
