@@ -155,8 +155,10 @@ def test_the_public_entry_points_hand_the_kernels_float64_only():
     for bad in ((ms, np.zeros(599), np.zeros(600)), (ms[:, None], np.zeros((600, 1)), np.zeros((600, 1)))):
         with pytest.raises(ValueError, match="three vectors of one length"):
             Segmenter(DetectorConfig(), 50.0).run(*bad)
-    with pytest.raises(ValueError, match="5 columns per row"):
-        MovementScorer(50.0, DetectorConfig()).process(np.zeros((200, 6)))
+    from emgcramp.core.trace import N_TRACE
+
+    with pytest.raises(ValueError, match=f"{N_TRACE} columns per row"):
+        MovementScorer(50.0, DetectorConfig()).process(np.zeros((200, N_TRACE + 1)))
     with pytest.raises(ValueError, match="rest_quantile"):  # the kernel indexes its history by it
         Segmenter(DetectorConfig().replace(rest_quantile=1.5), 50.0)
     with pytest.raises(ValueError):  # read-only: the kernel writes the filter state back

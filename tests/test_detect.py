@@ -1,6 +1,4 @@
-"""The detector on constructed signals with known truth, and its decision rules."""
-
-from dataclasses import replace
+"""The detector on constructed signals with known truth (the decision itself: test_decide.py)."""
 
 import numpy as np
 import pytest
@@ -8,8 +6,6 @@ from conftest import bursts, emg_noise
 
 from emgcramp.core.blocks import Block
 from emgcramp.core.config import DetectorConfig, PipelineConfig
-from emgcramp.core.types import Candidate
-from emgcramp.detect.judge import judge
 from emgcramp.pipeline import Pipeline
 
 FS = 1000.0
@@ -37,8 +33,13 @@ def test_tonic_cramp_found_with_its_times_and_intensity():
 
 
 def test_cramp_well_below_maximal_is_still_a_cramp():
-    # 8 × rest, sustained for 40 s: weak, but long and continuous.
-    eps, _ = detect(bursts(FS, 100, 5.0, [(30.0, 70.0, 40.0)]))
+    # 8 × rest, sustained for 40 s: weak, but long and continuous. On one channel a voluntary hold can
+    # look the same, so it may be only a possible cramp, but it is listed, never lost.
+    eps, pipe = detect(bursts(FS, 100, 5.0, [(30.0, 70.0, 40.0)]))
+    listed = eps + pipe.possible_cramps()
+    assert [e.kind for e in listed] == ["tonic"] and listed[0].probability > 0.5
+    # held for three minutes, the same level is a cramp
+    eps, _ = detect(bursts(FS, 260, 5.0, [(30.0, 210.0, 40.0)]))
     assert [e.kind for e in eps] == ["tonic"]
 
 
@@ -79,7 +80,7 @@ def test_motion_artefact_with_emg_is_not_a_cramp():
     t = np.arange(len(x)) / FS
     x += 1500 * np.sin(np.pi * np.clip((t - 30) / 4, 0, 1)) ** 2 * np.sin(2 * np.pi * 2.0 * t)
     eps, pipe = detect(x)
-    assert eps == [] and pipe.rejected() in ({"motion": 1}, {"leg_movement": 1})
+    assert eps == [] and pipe.possible_cramps() == [] and sum(pipe.rejected().values()) == 1
 
 
 def test_lead_off_and_saturation_are_not_cramps():
@@ -110,87 +111,35 @@ def test_level_shift_is_closed_by_the_length_guard():
 
 
 def test_min_duration_and_mvc_settings():
-    x = bursts(FS, 80, 4.0, [(30.0, 42.0, 150.0)])
-    cfg = PipelineConfig(detector=DetectorConfig().replace(min_duration_s=15.0))
+    x = bursts(FS, 120, 4.0, [(30.0, 90.0, 150.0)])
+    cfg = PipelineConfig(detector=DetectorConfig().replace(min_duration_s=65.0))
     assert detect(x, cfg)[0] == []
     eps, _ = detect(x, PipelineConfig(detector=DetectorConfig().replace(mvc_uv=300.0)))
     assert eps[0].pct_mvc == pytest.approx(100 * eps[0].peak_intensity / 300.0)
 
 
 def test_open_episode_is_closed_at_end_of_signal():
-    eps, _ = detect(bursts(FS, 60, 4.0, [(40.0, 70.0, 200.0)]))
+    eps, _ = detect(bursts(FS, 120, 4.0, [(40.0, 130.0, 200.0)]))
     assert len(eps) == 1 and eps[0].flags == ["open_at_end"]
-    assert eps[0].offset_s == pytest.approx(60.0, abs=0.6)
-
-
-def cand(**kw):
-    base = dict(onset_s=100.0, offset_s=130.0, peak_uv=200.0, mean_uv=150.0, rest_uv=4.0, duty=1.0, rises=1,
-                motion=0.0, flat=0.0, closed_by=0.0, hold_uv=150.0, background_uv=4.0, rise_s=0.3, lf_ratio=0.15)
-    return Candidate(**(base | kw))
-
-
-@pytest.mark.parametrize("kw,expected", [
-    ({}, ("tonic", "")),
-    ({"offset_s": 102.0}, ("", "short")),
-    ({"flat": 0.5}, ("", "signal_loss")),
-    ({"motion": 0.6}, ("", "motion")),
-    # a position change: little flagged motion, but low-frequency voltage at 0.8 × the EMG (field excerpt)
-    ({"offset_s": 105.0, "lf_ratio": 0.8}, ("", "motion")),
-    ({"offset_s": 104.0, "lf_ratio": 0.8, "hold_uv": 30.0, "peak_uv": 40.0}, ("", "leg_movement")),  # too weak to tell
-    # PLMs joined by raised tone: peak 130 × rest, median 6 × (field excerpt)
-    ({"peak_uv": 520.0, "hold_uv": 24.0, "background_uv": 6.0}, ("", "intermittent")),
-    # a cramp, then a weaker stretch of the foot: median 4 × rest, but it held half its peak for 7 s
-    ({"peak_uv": 200.0, "hold_uv": 16.0, "held_run_s": 7.0}, ("tonic", "")),
-    ({"peak_uv": 200.0, "hold_uv": 16.0, "held_run_s": 2.0}, ("", "intermittent")),  # a 2-s burst in tone
-    # tone of lighter sleep: plateau at 2.5 × rest
-    ({"peak_uv": 14.0, "hold_uv": 10.0}, ("", "weak")),
-    ({"peak_uv": 20.0, "hold_uv": 16.0}, ("tonic", "")),  # 4 × rest, sudden, from rest: a weak cramp
-    # ... at 6 × rest, risen from a background already at 2.5 × rest
-    ({"peak_uv": 40.0, "hold_uv": 24.0, "background_uv": 10.0}, ("", "tone_change")),
-    # ... at 6 × rest from rest, but over 2 s
-    ({"peak_uv": 40.0, "hold_uv": 24.0, "rise_s": 2.0}, ("", "tone_change")),
-    ({"peak_uv": 40.0, "hold_uv": 24.0, "rise_s": 0.5}, ("tonic", "")),  # a weak cramp, sudden
-    ({"rise_s": 8.0}, ("tonic", "")),  # 37 × its background: sudden whatever the climb took
-    ({"offset_s": 104.0, "peak_uv": 30.0}, ("", "leg_movement")),  # 4 s at 7.5 × rest: a leg movement
-    ({"offset_s": 106.0, "peak_uv": 30.0}, ("tonic", "")),  # 6 s at 7.5 × rest: outlasts leg movements
-    ({"offset_s": 106.0, "peak_uv": 20.0}, ("", "leg_movement")),  # 6 s at 5 × rest: too weak
-    ({"offset_s": 106.0}, ("tonic", "")),
-    ({"rises": 20, "duty": 0.6}, ("clonic", "")),
-    ({"duty": 0.3}, ("", "sparse")),
-])
-def test_judge_rules(kw, expected):
-    assert judge(cand(**kw), DetectorConfig(), []) == expected
-
-
-def test_judge_short_burst_after_a_movement_is_a_series():
-    cfg = DetectorConfig()
-    c = cand(offset_s=106.0)  # 6 s, peak 200 µV
-    assert judge(c, cfg, [(30.0, 100.0, 4.0), (60.0, 80.0, 3.0)]) == ("", "leg_movement_series")
-    assert judge(c, cfg, [(30.0, 40.0, 4.0), (60.0, 40.0, 3.0)]) == ("tonic", "")  # 5 × as strong: a cramp
-    # length does not tell (periodic movements last 0.5–10 s), contracting again and again does
-    assert judge(c, cfg, [(30.0, 100.0, 1.0), (60.0, 80.0, 2.0)]) == ("", "leg_movement_series")
-    assert judge(replace(c, rises=4), cfg, [(30.0, 100.0, 1.0), (60.0, 80.0, 2.0)]) == ("clonic", "")
-    assert judge(c, cfg, [(60.0, 100.0, 4.0)]) == ("tonic", "")  # one twitch before: no series
-    assert judge(c, cfg, [(1.0, 100.0, 4.0), (4.0, 100.0, 4.0)]) == ("tonic", "")  # over 90 s before: too far
-    assert judge(c, cfg, [(40.0, 100.0, 4.0), (97.0, 100.0, 4.0)]) == ("tonic", "")  # 3 s before: not PLM spacing
+    assert eps[0].offset_s == pytest.approx(120.0, abs=0.6)
 
 
 def test_rising_tension_before_a_cramp_does_not_move_its_onset():
     # 40 s creeping up to 3.5 × rest (a warning), then the cramp proper at 60 s
-    t = np.arange(int(120 * FS)) / FS
+    t = np.arange(int(200 * FS)) / FS
     warn = np.clip((t - 20) / 40, 0, 1) * (t < 61) * 14.0
-    x = bursts(FS, 120, 4.0, [(60.0, 90.0, 200.0)]) + emg_noise(len(t), FS, 1.0, seed=5) * warn
+    x = bursts(FS, 200, 4.0, [(60.0, 180.0, 200.0)]) + emg_noise(len(t), FS, 1.0, seed=5) * warn
     eps, _ = detect(x)
     assert len(eps) == 1 and abs(eps[0].onset_s - 60.0) < 0.5
 
 
 def test_tension_creeping_up_before_a_cramp_does_not_make_it_slow():
-    # 32 s at 2 × rest, 8 s at 4.5 ×, then the cramp at 20 ×: its rise is measured from 20 % of the
-    # way up from that background, not from twice the background, which the tension already passed.
-    x = bursts(FS, 160, 4.0, [(60.0, 92.0, 6.93), (92.0, 100.0, 17.5), (100.0, 130.0, 79.9)])
+    # 32 s at 2 × rest, 8 s at 4.5 ×, then the cramp at 20 ×: it starts where the climb to its level
+    # did, at the tension's last step, not where the tension began (60 s).
+    x = bursts(FS, 220, 4.0, [(60.0, 92.0, 6.93), (92.0, 100.0, 17.5), (100.0, 190.0, 79.9)])
     eps, det = detect(x)
     assert [e.kind for e in eps] == ["tonic"]
-    assert abs(eps[0].onset_s - 100.0) < 0.5
+    assert 92.0 <= eps[0].onset_s <= 100.5
 
 
 def test_rest_quantile_of_the_sorted_history_equals_percentile_of_the_ring():

@@ -140,8 +140,9 @@ def test_a_signal_inside_a_cramp_closes_it_open_at_end(tmp_path):
     p.communicate(timeout=60)
     assert p.returncode == 0
     [name] = os.listdir(tmp_path / "nights")
-    cramps = [e for e in read_events(str(tmp_path / "nights" / name)) if e["type"] == "cramp"]
-    assert len(cramps) == 1 and "open_at_end" in cramps[0]["flags"]
+    # Six seconds in, the burst is not yet a sure cramp: logged as a cramp or a possible one, open at the end.
+    cramps = [e for e in read_events(str(tmp_path / "nights" / name)) if e["type"] in ("cramp", "possible_cramp")]
+    assert len(cramps) == 1 and "open_at_end" in cramps[0]["flags"] and cramps[0]["onset_s"] < 130
     assert json.load(open(tmp_path / "nights" / name / "raw.json"))["start"] == "2026-01-01T23:00:00"
 
 
@@ -226,12 +227,13 @@ def test_a_full_disk_does_not_stop_detection_or_alerts(tmp_path):
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=120, preexec_fn=_limited(400_000))
     assert p.returncode == 0, p.stderr
     assert "NOT being stored since 100 s" in p.stderr
-    assert p.stderr.count("*** cramp") == 3  # at 124, 219 and 1131 s: all after storing stopped
+    assert p.stderr.count("*** cramp") == 2  # at 124 and 219 s, after storing stopped (the 1131-s one is possible)
     [name] = os.listdir(tmp_path / "nights")
     folder = str(tmp_path / "nights" / name)
     assert os.path.getsize(os.path.join(folder, "raw.f32")) == 400_000
     events = read_events(folder)
-    assert [round(e["onset_s"]) for e in events if e["type"] == "cramp"] == [124, 219, 1131]
+    assert [round(e["onset_s"]) for e in events if e["type"] == "cramp"] == [124, 219]
+    assert [round(e["onset_s"]) for e in events if e["type"] == "possible_cramp"] == [1131]
     assert events[-1]["type"] == "end"
     rec = NightRecording(folder)  # what was not stored is a gap, so the night keeps its length and times
     assert rec.n_samples / rec.fs == pytest.approx(1200.0, abs=1.0)

@@ -22,8 +22,8 @@ from emgcramp.sim.emulator import PtyPort, SensorEmulator, play
 from emgcramp.sim.plan import NightSpec
 from emgcramp.sim.synth import NightGenerator
 
-SPEC = NightSpec(hours=0.1, fs=1000.0, seed=21, tonic=2, clonic=0, plm_series=0, position_changes=1, jerks=1,
-                 pops=0, lead_offs=0, tonic_duration_s=(15.0, 40.0))
+SPEC = NightSpec(hours=0.12, fs=1000.0, seed=21, tonic=2, clonic=0, plm_series=0, position_changes=1, jerks=1,
+                 pops=0, lead_offs=0, tonic_duration_s=(50.0, 90.0))  # cramps that hold: the cramp tier
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,10 @@ def test_serial_monitor_equals_offline_analysis(night, tmp_path):
     stored = np.concatenate([b.samples[:, 0] for b in rec.blocks([0], 7000)])
     np.testing.assert_allclose(stored, sent, atol=1e-4)
     alerts = [e for e in read_events(str(tmp_path / "night")) if e["type"] == "alert"]
-    assert len(alerts) == 2 and all(0 < a["at_s"] - a["onset_s"] < 5 for a in alerts)
+    # An alert goes out once the burst under way is a sure cramp, which takes its first tens of seconds
+    # (duration weighs most), and before it ends.
+    ends = {e.onset_s: e.offset_s for e in offline.episodes}
+    assert len(alerts) == 2 and all(a["onset_s"] < a["at_s"] < ends[a["onset_s"]] for a in alerts)
 
 
 def emu_frame(emu):
@@ -171,11 +174,12 @@ def test_on_cramp_hook_runs_once_per_cramp(tmp_path):
     rc, out, err = run_cli("monitor", "--replay", SAMPLE_NIGHT, "--speed", "0", "--out", str(tmp_path),
                            "--on-cramp", f'echo "$EMGCRAMP_KIND $EMGCRAMP_ONSET_S" >> {hits}')
     assert rc == 0, err
-    assert err.count("\a") == 3 and "3 cramp(s) in 0.33 h, 3 alert(s)" in out
+    # The two tonic cramps; the 16-s clonic one at 1131 s is a possible cramp, never alarmed.
+    assert err.count("\a") == 2 and "2 cramp(s) in 0.33 h, 2 alert(s)" in out
     deadline = time.monotonic() + 10
-    while (not hits.exists() or len(hits.read_text().splitlines()) < 3) and time.monotonic() < deadline:
+    while (not hits.exists() or len(hits.read_text().splitlines()) < 2) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert sorted(round(float(line.split()[1])) for line in hits.read_text().splitlines()) == [124, 219, 1131]
+    assert sorted(round(float(line.split()[1])) for line in hits.read_text().splitlines()) == [124, 219]
 
 
 def test_status_line_shows_link_state_and_level():

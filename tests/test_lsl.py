@@ -77,7 +77,7 @@ def test_an_lsl_stream_gives_labels_units_and_gaps_from_its_header_and_timestamp
 def test_monitor_over_lsl_finds_what_analyze_finds_in_the_same_recording(tmp_path):
     from emgcramp.io.edf import write_edf
 
-    x = bursts(FS, 90, 4.0, [(40, 60, 300)])
+    x = bursts(FS, 150, 4.0, [(40, 110, 300)])  # a cramp that holds for 70 s: the cramp tier
     write_edf(str(tmp_path / "rec.edf"), FS, ["GM"], [x[:, None]], [])
     rc, out, err = run_cli("analyze", str(tmp_path / "rec.edf"), "--json")
     assert rc == 0, err

@@ -51,19 +51,18 @@ def test_cramp_of_both_heads_is_one_record():
 
 
 def test_voluntary_plantar_flexion_recruits_both_heads_with_tibialis():
+    # Ten seconds with the tibialis co-contracting: no cramp (and, on the calf alone, no sure one).
     x = leg(120, gm=[(40.0, 50.0, 200.0)], gl=[(40.0, 50.0, 180.0)], ta=[(40.0, 50.0, 25.0)])
     eps, pipe = run(x)
-    assert eps == [] and pipe.rejected()["voluntary"] == 1
-    # The same without the tibialis' co-contraction is a cramp of both heads ...
-    eps, _ = run(leg(120, gm=[(40.0, 50.0, 200.0)], gl=[(40.0, 50.0, 180.0)]))
-    assert [e.muscles for e in eps] == [["GM", "GL"]]
-    # ... and held past 15 s it is no voluntary movement.
-    x = leg(120, gm=[(40.0, 70.0, 200.0)], gl=[(40.0, 70.0, 180.0)], ta=[(40.0, 70.0, 25.0)])
-    assert [e.kind for e in run(x)[0]] == ["tonic"]
+    assert eps == []
+    # Held for a minute it is no voluntary movement: a cramp of both heads, the tibialis co-active or not.
+    for ta in ([(40.0, 100.0, 25.0)], []):
+        eps, _ = run(leg(160, gm=[(40.0, 100.0, 200.0)], gl=[(40.0, 100.0, 180.0)], ta=ta))
+        assert [(e.kind, e.muscles) for e in eps] == [("tonic", ["GM", "GL"])]
 
 
 def test_pulling_the_foot_up_is_a_stretch_not_a_cramp():
-    x = leg(120, gm=[(40.0, 52.0, 40.0)], gl=[(40.0, 52.0, 30.0)], ta=[(40.0, 52.0, 150.0)])
+    x = leg(200, gm=[(40.0, 130.0, 40.0)], gl=[(40.0, 130.0, 30.0)], ta=[(40.0, 130.0, 150.0)])
     eps, pipe = run(x)
     assert eps == [] and pipe.rejected()["stretch"] == 1 and pipe.rejected()["tibialis"] == 1
 
@@ -105,7 +104,7 @@ def test_level_history_is_a_ring_read_by_time():
 def test_analyze_all_channels_from_the_command_line(tmp_cwd):
     from emgcramp.io.edf import write_edf
 
-    x = leg(150, gm=[(40.0, 90.0, 200.0)], ta=[(120.0, 125.0, 100.0)])
+    x = leg(260, gm=[(40.0, 90.0, 200.0)], ta=[(140.0, 230.0, 100.0)])
     write_edf("leg.edf", FS, NAMES, iter([x]), [], None)
     rc, out, err = run_cli("analyze", "leg.edf", "--channel", "all", "--events", "e.csv", "--json")
     assert rc == 0, err
@@ -146,7 +145,7 @@ def test_monitor_names_a_multi_channel_sensor(tmp_path):
     from emgcramp.core.errors import InputError
     from emgcramp.live.monitor import run_monitor
 
-    x = leg(60, gl=[(30.0, 45.0, 200.0)])
+    x = leg(150, gl=[(30.0, 110.0, 200.0)])
     blocks = [Block(i, x[i:i + 500]) for i in range(0, len(x), 500)]
     res = run_monitor(iter(blocks), lambda: FS, [], str(tmp_path / "a"))
     assert res.analysis.channels == ["ch1", "ch2", "ch3"] and [e.muscles for e in res.analysis.episodes] == [["ch2"]]

@@ -37,13 +37,16 @@ def test_envelope_levels_match_the_documented_rms(file, name, rms):
     assert envelope_rms(x, fs) == pytest.approx(rms, rel=0.15)
 
 
-def test_real_contraction_between_real_rest_is_one_tonic_episode():
+def test_real_contraction_between_real_rest_is_one_tonic_burst():
     fs, rest = channel(os.path.join(ELDERLY, "ID4_VL_knee_extension_hold_calf_quiet.csv"), "TA")
     _, hold = channel(os.path.join(ELDERLY, "ID4_TA_dorsiflexion_hold.csv"), "TA")
     x = np.r_[rest, hold, hold, rest]  # 10 s rest, 20 s hold, 10 s rest
     res = run_blocks([Block(0, x[:, None])], fs, ["TA"])
-    assert [e.kind for e in res.episodes] == ["tonic"]
-    e = res.episodes[0]
+    # A 20-s voluntary hold is, on one channel, what a short cramp looks like: either tier, one burst.
+    bursts = res.episodes + res.possible_cramps
+    assert [e.kind for e in bursts] == ["tonic"] and res.lookalikes == []
+    e = bursts[0]
+    assert 0.2 < e.probability < 1.0
     assert abs(e.onset_s - 10.0) < 0.5 and abs(e.offset_s - 30.0) < 0.5
     assert e.mean_intensity == pytest.approx(94.0, rel=0.15)
 

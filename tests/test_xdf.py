@@ -62,7 +62,7 @@ def test_an_xdf_stream_reads_by_name_in_microvolts_with_a_pause_as_a_gap(tmp_pat
 def test_analyze_an_xdf_stream_finds_the_cramp_an_edf_of_it_holds(tmp_path):
     from emgcramp.io.edf import write_edf
 
-    x = bursts(FS, 90, 4.0, [(40, 60, 300)])
+    x = bursts(FS, 150, 4.0, [(40, 110, 300)])  # a cramp that holds for 70 s: the cramp tier
     write_xdf(tmp_path / "night.xdf", [("calf", "microvolts", ["GM"], x[:, None], np.arange(len(x)) / FS)])
     write_edf(str(tmp_path / "night.edf"), FS, ["GM"], [x[:, None]], [])
     import json

@@ -14,11 +14,11 @@ import numpy as np
 
 from emgcramp.core.blocks import Block, check_fs
 from emgcramp.core.channels import is_tibialis
-from emgcramp.core.config import DetectorConfig, PipelineConfig
+from emgcramp.core.config import PipelineConfig
 from emgcramp.core.errors import InputError
 from emgcramp.core.types import Analysis, CrampWarning, Episode, LegMovement, Lookalike
 from emgcramp.detect.detector import Detector
-from emgcramp.detect.movements import like_series, merge_channels, score_series
+from emgcramp.detect.movements import among_series, merge_channels, score_series
 from emgcramp.detect.muscles import MuscleJudge
 from emgcramp.dsp.filters import EmgFilter, channel_parts, map_parts
 from emgcramp.dsp.mains import detect_mains, mains_harmonics
@@ -46,9 +46,12 @@ class Pipeline:
         self._origin = 0
         self._warnings_taken: dict[int, int] = {}
         self._warnings_screened: dict[int, int] = {}
+        self._possible_taken: dict[int, int] = {}
         self._muscles = MuscleJudge(self.channel_names, self.config.detector) if len(self.channel_names) > 1 else None
         self.gaps = 0
         self._collect_levels = False
+        # When a list: every candidate the detectors weigh is logged there (see Detector.log).
+        self.candidate_log: list | None = None
 
     def take_levels(self) -> np.ndarray:
         """The envelope × rest of the bins since the last call, bins × channels (NaN while rest is unknown).
@@ -87,6 +90,8 @@ class Pipeline:
                            for name in self.channel_names]
         for new, prev in zip(self._detectors, old):
             new.carry_over(prev)
+        for d in self._detectors:
+            d.log = self.candidate_log
         if self._collect_levels:
             for d in self._detectors:
                 d.fresh_levels = [] if d.fresh_levels is None else d.fresh_levels
@@ -157,15 +162,23 @@ class Pipeline:
         """
         moves = self.movements(episodes)
         kept = [e for e in episodes if "plm_series" not in e.flags]
-        # A cramp is not also a leg movement: an episode is one or the other.
-        moves = [m for m in moves if not any(m.onset_s < e.offset_s and e.onset_s < m.offset_s for e in kept)]
+        # A cramp is not also a leg movement: an episode is one or the other. So is a possible cramp
+        # longer than any LM; one of LM length stays an LM too (the AASM scoring waits on no verdict).
+        lm_max = self.config.detector.movements.lm_max_s
+        bursts = kept + [e for e in self.possible_cramps() if e.duration_s > lm_max]
+        moves = [m for m in moves if not any(m.onset_s < e.offset_s and e.onset_s < m.offset_s for e in bursts)]
         retracted = [Lookalike(e.onset_s, e.offset_s, "leg_movement_series")
                      for e in episodes if "plm_series" in e.flags]
         rejected = self.rejected()
         if retracted:
             rejected["leg_movement_series"] = rejected.get("leg_movement_series", 0) + len(retracted)
         return Analysis(kept, self.fs, self.channel_names, self.samples_seen / self.fs, list(self.notches or []),
-                        self.quality(), rejected, sorted(self.lookalikes() + retracted), moves, self.warnings())
+                        self.quality(), rejected, sorted(self.lookalikes() + retracted), moves, self.warnings(),
+                        self.possible_cramps())
+
+    def possible_cramps(self) -> list[Episode]:
+        """Bursts of the ``possible_cramp`` tier so far (listed, never alarmed), in time order."""
+        return sorted((e for d in self._detectors for e in d.possible), key=lambda e: e.onset_s)
 
     def _check_finite(self, x: np.ndarray, t0: int) -> None:
         if np.isfinite(x).all():
@@ -218,10 +231,11 @@ class Pipeline:
         scored = [d for d in self._detectors if is_tibialis(d.channel)] or self._detectors
         per_channel = [d.moves.movements for d in scored]
         merged = per_channel[0] if len(per_channel) == 1 else merge_channels(per_channel, cfg)
-        breaks = [(e.onset_s, e.offset_s) for e in episodes if e.duration_s > cfg.movements.lm_max_s]
+        breaks = [(e.onset_s, e.offset_s) for e in episodes + self.possible_cramps()
+                  if e.duration_s > cfg.movements.lm_max_s]
         moves = score_series(merged, cfg, breaks)
         for e in episodes:
-            if e.duration_s <= cfg.movements.lm_max_s and "plm_series" not in e.flags and _among_series(e, moves, cfg):
+            if e.duration_s <= cfg.movements.lm_max_s and "plm_series" not in e.flags and among_series(e, moves, cfg):
                 e.flags.append("plm_series")
         return moves
 
@@ -233,6 +247,15 @@ class Pipeline:
             new += d.watch.warnings[seen:]
             self._warnings_taken[c] = len(d.watch.warnings)
         return new
+
+    def new_possible_cramps(self) -> list[Episode]:
+        """Possible cramps that closed since the last call (for a live log; never alarmed)."""
+        new = []
+        for c, d in enumerate(self._detectors):
+            seen = self._possible_taken.get(c, 0)
+            new += d.possible[seen:]
+            self._possible_taken[c] = len(d.possible)
+        return sorted(new, key=lambda e: e.onset_s)
 
     def warnings(self) -> list[CrampWarning]:
         """Pre-cramp warnings that closed, in time order."""
@@ -260,15 +283,6 @@ class Pipeline:
             for k, v in counts.items():
                 total[k] = total.get(k, 0) + v
         return total
-
-
-def _among_series(e: Episode, moves: list[LegMovement], cfg: DetectorConfig) -> bool:
-    """True when ``e`` is one of a PLM series' movements and of a kind with the others."""
-    mine = [m for m in moves if m.series and m.onset_s < e.offset_s and e.onset_s < m.offset_s]
-    if not mine or e.kind == "clonic":
-        return False
-    others = [(m.peak_uv, m.duration_s) for m in moves if m.series == mine[0].series and m not in mine]
-    return like_series(e.peak_intensity, others, cfg)
 
 
 def activity_line(summary: dict) -> str:

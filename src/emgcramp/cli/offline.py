@@ -55,7 +55,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.lm_events:
         from emgcramp.io.events import write_activity_csv
 
-        write_activity_csv(args.lm_events, result.movements, result.warnings, start)
+        write_activity_csv(args.lm_events, result.movements, result.warnings, start, result.possible_cramps)
     if args.json:
         print(json.dumps(result.summary(), indent=2, default=float))
     else:
@@ -71,7 +71,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def _write_annotated_copy(args: argparse.Namespace, result, start) -> None:
-    """The analysed channels as EDF+, annotated: each cramp, leg movement (``lm``/``plm N``) and warning."""
+    """The analysed channels as EDF+, annotated: each cramp, possible cramp, leg movement (``lm``/``plm N``), warning."""
     from emgcramp.io import open_recording
     from emgcramp.io.edf import write_edf
 
@@ -84,6 +84,8 @@ def _write_annotated_copy(args: argparse.Namespace, result, start) -> None:
         notes += [(m.onset_s, m.duration_s, f"plm {m.series}" if m.series else "lm")
                   for m in result.movements if m.is_lm]
         notes += [(w.onset_s, w.duration_s, f"warning {w.channel}") for w in result.warnings]
+        notes += [(e.onset_s, e.duration_s, f"possible_cramp:{e.kind} p {e.probability:.2f}")
+                  for e in result.possible_cramps]
         notes.sort()
         blocks = (b.samples for b in rec.blocks(chs, int(CHUNK_S * rec.fs)))
         write_edf(args.edf_out, rec.fs, [rec.channel_names[c] for c in chs], blocks, notes, start)
@@ -132,11 +134,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     truth = [e for e in gen.events if e.is_cramp]
     det = result.episodes
     sc = match([(t.onset_s, t.offset_s, t.kind) for t in truth], [(e.onset_s, e.offset_s, e.kind) for e in det])
-    _print_comparison(truth, det, sc, start)
+    listed = sorted(det + result.possible_cramps, key=lambda e: e.onset_s)
+    both = match([(t.onset_s, t.offset_s, t.kind) for t in truth], [(e.onset_s, e.offset_s, e.kind) for e in listed])
+    _print_comparison(truth, listed, both, start)
     lookalikes = len(gen.events) - len(truth)
-    print(f"\nsensitivity {sc.sensitivity:.2f}  precision {sc.precision:.2f}  F1 {sc.f1:.2f}  "
+    print(f"\ncramps: sensitivity {sc.sensitivity:.2f}  precision {sc.precision:.2f}  F1 {sc.f1:.2f}  "
           f"median onset error {median_abs(sc.onset_errors_s):.2f} s  "
           f"({lookalikes} look-alikes in the night, {sc.fp} counted as cramps)")
+    print(f"with the possible cramps: {both.tp} of {len(truth)} found, "
+          f"{len(result.possible_cramps)} possible cramp(s) listed")
     from emgcramp.pipeline import activity_line
 
     true_lm = sum(e.kind == "leg_movement" for e in gen.events)
@@ -149,7 +155,7 @@ def _print_comparison(truth, det, sc, start: datetime) -> None:
 
     by_truth = dict(sc.pairs)
     print(f"\n{'':2}{'truth clock':>11} {'dur s':>7} {'kind':<7} {'µV':>5} | {'found clock':>11} {'dur s':>7} "
-          f"{'kind':<7} {'peak µV':>7} {'mean µV':>7}")
+          f"{'kind':<7} {'peak µV':>7} {'mean µV':>7}  tier (probability)")
 
     def clock(t: float) -> str:
         return (start + timedelta(seconds=t)).strftime("%H:%M:%S")
@@ -159,7 +165,7 @@ def _print_comparison(truth, det, sc, start: datetime) -> None:
         if i in by_truth:
             e = det[by_truth[i]]
             right = (f"{clock(e.onset_s):>11} {e.duration_s:7.1f} {e.kind:<7} {e.peak_intensity:7.1f} "
-                     f"{e.mean_intensity:7.1f}")
+                     f"{e.mean_intensity:7.1f}  {e.tier} ({e.probability:.2f})")
         else:
             right = f"{'missed':>11}"
         print(f"{left} | {right}")
@@ -167,7 +173,8 @@ def _print_comparison(truth, det, sc, start: datetime) -> None:
     for j, e in enumerate(det):
         if j not in matched:
             print(f"  {'(none)':>11} {'':7} {'':7} {'':5} | {clock(e.onset_s):>11} {e.duration_s:7.1f} "
-                  f"{e.kind:<7} {e.peak_intensity:7.1f} {e.mean_intensity:7.1f}  false alarm")
+                  f"{e.kind:<7} {e.peak_intensity:7.1f} {e.mean_intensity:7.1f}  "
+                  f"{'false alarm' if e.tier == 'cramp' else 'possible_cramp'} ({e.probability:.2f})")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -188,7 +195,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             start = rec.start
     else:
         result, start = analyze_recording(args.file, args, progress=False)
-        episodes, summary, lookalikes = result.episodes, result.summary(), result.lookalikes
+        episodes, summary = result.episodes, result.summary()
+        lookalikes = result.lookalikes + [(e.onset_s, e.offset_s, "possible_cramp") for e in result.possible_cramps]
         activity = ([(m.onset_s, m.offset_s, "plm") for m in result.movements if m.series]
                     + [(w.onset_s, w.offset_s, "warning") for w in result.warnings])
     from emgcramp.viz import report

@@ -21,13 +21,17 @@ class SegmentConfig:
     Durations in s, levels in µV, ratios × rest.
     """
 
-    on_ratio: float = 5.0
-    on_delta_uv: float = 10.0
-    off_ratio: float = 3.0
-    off_delta_uv: float = 5.0
+    # The segmenter proposes, the decision decides: it must propose the weak cramps that hold at a few
+    # × rest (partial cramps, Minetto et al. 2013, doi:10.1097/JES.0b013e3182724817), so ON sits at
+    # 2.5 × rest, under the 3 × their held level reaches; chosen with bench/bench_families.py for the
+    # share of true cramps proposed on every family.
+    on_ratio: float = 2.5
+    on_delta_uv: float = 3.0
+    off_ratio: float = 1.8
+    off_delta_uv: float = 2.0
     # Episode edges: where the 0.1-s envelope leaves / returns to this level.
-    edge_ratio: float = 2.0
-    edge_delta_uv: float = 3.0
+    edge_ratio: float = 1.5
+    edge_delta_uv: float = 1.5
     # A cramp's onset is found at most this far before its climb to ON.
     max_rise_s: float = 0.5
     # An episode starts only when this share of the 0.5-s window is over ON.
@@ -61,41 +65,34 @@ class SegmentConfig:
     # below clonic_relax times the episode's own peak.
     clonic_rise: float = 0.5
     clonic_relax: float = 0.2
+    # An episode also goes quiet under this share of its own largest 0.5-s envelope, so that with the
+    # low OFF above a burst on raised tone ends with the burst and does not chain into the next one;
+    # a clonic cramp's relaxations are shorter than merge_gap_s. Chosen with bench/bench_families.py.
+    drop_ratio: float = 0.15
 
 
 @dataclass(frozen=True)
 class JudgeConfig:
-    """What a closed candidate must show to be a cramp (:func:`emgcramp.detect.judge.judge`).
+    """What the decision weighs beside its fitted model (:mod:`emgcramp.detect.decide`).
 
-    Durations in s, levels in µV, ratios × rest.
+    Durations in s, levels in µV. The model's weights and tier thresholds
+    live in ``emgcramp/detect/model.json``, fitted by ``bench/bench_families.py``.
     """
 
+    # Cramps last from seconds to minutes (Miller & Layzer 2005, doi:10.1002/mus.20341); the user's --min-duration.
     min_duration_s: float = 3.0
-    # What a cramp's held level must show (see judge): at least the jump over the background
-    # (min_contrast) over rest itself (hold_min_ratio × rest), reached suddenly.
-    hold_min_ratio: float = 3.0
-    min_contrast: float = 3.0
-    sudden_contrast: float = 20.0
-    max_rise_to_hold_s: float = 1.2
+    # Over this share of a burst lost (dead line, input at the rail), there is no EMG left to judge.
+    max_flat_fraction: float = 0.2
+    # The 30 s before a burst are its background (contrast, the tone it rose from); the last second
+    # is left out, it holds the climb.
     background_s: float = 30.0
-    # A held contraction: its median envelope is at least this share of its peak, or it held
-    # half its peak for min_duration_s without a break.
-    min_hold_share: float = 0.25
-    # Low-frequency (1–25 Hz) to EMG-band RMS over a strong burst: the electrodes moved.
-    motion_lf_ratio: float = 0.35
-    motion_lf_min_ratio: float = 10.0
-    # Such a burst counts as a cramp only when isolated and this strong (× rest);
-    # from sustained_s on, less is asked (it outlasts most leg movements).
-    short_min_peak_ratio: float = 12.0
-    sustained_s: float = 5.0
-    sustained_min_peak_ratio: float = 6.0
+    # Probability thresholds of the two tiers; None: the fitted model's own (model.json).
+    cramp_probability: float | None = None
+    possible_probability: float | None = None
     # An episode with motion artefact in more than this share of its bins is flagged ``motion`` for
     # review (one bin in twenty): a note in the record, it changes no decision.
     motion_flag_fraction: float = 0.05
-    max_motion_fraction: float = 0.3
-    max_flat_fraction: float = 0.2
-    min_duty: float = 0.5
-    clonic_min_duty: float = 0.25
+    # Clonic: the 0.1-s envelope rises and relaxes at least this often, at this rate or faster.
     clonic_min_rises: int = 3
     clonic_min_rate_hz: float = 0.25
     mvc_uv: float | None = None
@@ -145,6 +142,10 @@ class WarningConfig:
     # twitches (twitching sometimes comes first); it closes after half a window under the lower share.
     warn_tense_share: float = 0.8
     warn_tense_share_with_twitches: float = 0.5
+    # Tension is 2–5 × rest before a cramp (the home-recording pilot above): past 5 × rest, or 10 µV
+    # over it on a quiet amplifier, a burst is a contraction, which ends a warning and is no twitch.
+    contraction_ratio: float = 5.0
+    contraction_delta_uv: float = 10.0
 
 
 @dataclass(frozen=True)

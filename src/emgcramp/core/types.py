@@ -14,11 +14,18 @@ import numpy as np
 
 
 class Lookalike(NamedTuple):
-    """A burst turned down, and why (a reason of :func:`emgcramp.detect.judge.judge` or of the muscles step)."""
+    """A burst not counted as a cramp, and why (see :mod:`emgcramp.detect.decide` and the muscles step).
+
+    ``probability`` is the decision's probability that it was a cramp
+    (NaN when the muscles step overruled it); ``features`` the evidence
+    it was judged on (an :class:`emgcramp.detect.features.Features`), when kept.
+    """
 
     onset_s: float
     offset_s: float
     reason: str
+    probability: float = float("nan")
+    features: tuple | None = None
 
 
 class PriorMovement(NamedTuple):
@@ -36,9 +43,10 @@ class Rejections:
         self.counts: dict[str, int] = {}
         self.items: list[Lookalike] = []
 
-    def add(self, onset_s: float, offset_s: float, reason: str) -> None:
+    def add(self, onset_s: float, offset_s: float, reason: str, probability: float = float("nan"),
+            features: tuple | None = None) -> None:
         self.counts[reason] = self.counts.get(reason, 0) + 1
-        self.items.append(Lookalike(onset_s, offset_s, reason))
+        self.items.append(Lookalike(onset_s, offset_s, reason, probability, features))
 
 
 @dataclass
@@ -58,6 +66,9 @@ class Episode:
         warning_lead_s: when a pre-cramp warning announced it, how long
             before the onset that warning began (s).
         muscles: the channels involved (several on a multi-muscle recording).
+        probability: the decision's probability (0–1) that it is a cramp.
+        tier: ``cramp`` (counted, alarmed) or ``possible_cramp`` (listed only).
+        reason: for a possible cramp, what spoke most against it.
     """
 
     onset_s: float
@@ -73,6 +84,9 @@ class Episode:
     flags: list[str] = field(default_factory=list)
     warning_lead_s: float | None = None
     muscles: list[str] = field(default_factory=list)
+    probability: float | None = None
+    tier: str = "cramp"
+    reason: str = ""
 
     @property
     def peak_x_rest(self) -> float:
@@ -107,6 +121,8 @@ class Candidate:
     rise_s: float = 0.0
     lf_ratio: float = 0.0
     held_run_s: float = 0.0
+    fall_s: float = 0.0
+    edge_motion_uv: float = 0.0
 
     @property
     def contrast(self) -> float:
@@ -183,6 +199,7 @@ class Analysis:
     lookalikes: list[Lookalike] = field(default_factory=list)
     movements: list[LegMovement] = field(default_factory=list)
     warnings: list[CrampWarning] = field(default_factory=list)
+    possible_cramps: list[Episode] = field(default_factory=list)
 
     def summary(self) -> dict:
         """Machine-readable summary: counts, total cramp time (s), leg movements, warnings, quality."""
@@ -194,6 +211,9 @@ class Analysis:
             "channels": self.channels,
             "mains_notches_hz": self.notches_hz,
             "n_episodes": len(self.episodes),
+            "possible_cramps": [{"onset_s": e.onset_s, "offset_s": e.offset_s, "duration_s": e.duration_s,
+                                 "kind": e.kind, "channel": e.channel, "probability": e.probability,
+                                 "reason": e.reason} for e in self.possible_cramps],
             "tonic": kinds.count("tonic"),
             "clonic": kinds.count("clonic"),
             "total_cramp_s": round(sum(e.duration_s for e in self.episodes), 3),

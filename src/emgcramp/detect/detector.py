@@ -31,12 +31,14 @@ Per bin the kernel also leaves a trace (envelopes, rest, flags;
 leg-movement scoring by the AASM rules (:mod:`emgcramp.detect.movements`) and the
 pre-cramp watch (:mod:`emgcramp.detect.precramp`).
 
-Each closed episode candidate is then judged in Python by :func:`judge`,
-rule by rule, into a cramp (tonic or clonic) or a rejection with a reason.
-Amplitude alone misleads (a cramp may engage only part of the muscle, a
-leg movement can be louder), so the rules weigh what lasts: a short burst
-needs to be strong and isolated, a long one needs to be mostly active and
-free of motion and signal loss.
+The segmenter decides nothing. Each closed candidate is described by a
+:class:`~emgcramp.detect.features.Features` record (durations, levels ×
+rest, shape, motion, the background it rose from, the leg movements and
+warnings before it), and :func:`~emgcramp.detect.decide.decide` turns the
+record into a probability, a tier (``cramp``, ``possible_cramp`` or a
+look-alike) and a reason. Amplitude alone misleads (a cramp may engage only
+part of the muscle, a leg movement can be louder), so the record holds
+ratios and shapes, never µV.
 
 Times: episode edges are where the 0.1-s envelope crosses the EDGE level,
 ``max(2·rest, rest + 3 µV)``, below OFF so that a weak cramp's ramps count. The window is
@@ -53,7 +55,8 @@ from emgcramp.core.config import MAX_PCT_MVC, DetectorConfig
 from emgcramp.core.history import LevelHistory
 from emgcramp.core.trace import N_TRACE, T_ENV, T_REST
 from emgcramp.core.types import Candidate, Episode, PriorMovement, Rejections
-from emgcramp.detect.judge import judge
+from emgcramp.detect.decide import CRAMP, POSSIBLE, Decision, decide
+from emgcramp.detect.features import Features
 from emgcramp.detect.movements import MovementScorer
 from emgcramp.detect.precramp import PreCrampWatch
 from emgcramp.detect.segment import (
@@ -72,16 +75,10 @@ from emgcramp.detect.segment import (
     C_SUM,
     REASON_END,
     REASON_MAX_LENGTH,
+    REASON_QUIET,
     Segmenter,
 )
-
-
-def _longest_run(mask: np.ndarray) -> int:
-    """Length of the longest run of True in ``mask``."""
-    if not mask.any():
-        return 0
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    return int((edges[1::2] - edges[::2]).max())
+from emgcramp.detect.shape import EDGE_S, climb_start, edges, shape
 
 
 def x_rest(rows: np.ndarray) -> np.ndarray:
@@ -120,6 +117,9 @@ class Detector:
         self.channel = channel
         self.origin_s = origin_s
         self.rejections = Rejections()
+        self.possible: list[Episode] = []  # the possible_cramp tier: listed, never alarmed
+        # When a list: every candidate's (onset s, offset s, features, rises) is appended (the bench refits on it).
+        self.log: list | None = None
         self.moves = MovementScorer(self.rate, self.cfg, channel, origin_s)
         self.watch = PreCrampWatch(self.rate, self.cfg, channel, origin_s)
         # The trace, long enough to hold an episode and the background before it.
@@ -134,9 +134,10 @@ class Detector:
         """Current rest level, µV RMS (0 before the first second)."""
         return float(self._seg.state["rest_uv"][0])
 
-    def carry_over(self, prev: "Detector") -> None:
+    def carry_over(self, prev: Detector) -> None:
         """Keep what ``prev`` logged (after a gap restarts detection)."""
         self.rejections = prev.rejections
+        self.possible = prev.possible
         self.fresh_levels = prev.fresh_levels  # levels not yet read, from before the gap
         self.moves.movements, self.watch.warnings = prev.moves.movements, prev.watch.warnings
 
@@ -166,8 +167,9 @@ class Detector:
         return None if row is None else self._candidate(row)
 
     def would_be_cramp(self, c: Candidate) -> str:
-        """The kind :func:`judge` would give ``c`` now (``""``: not a cramp)."""
-        return judge(c, self.cfg, self._prior_movements(c))[0]
+        """The kind ``c`` would be logged as if it closed now (``""``: not in the cramp tier)."""
+        d = self._decide(c)
+        return d.kind if d.tier == CRAMP else ""
 
     def finish(self) -> list[Episode]:
         """Close an episode still open at the end of the signal."""
@@ -187,57 +189,61 @@ class Detector:
         n = max(row[C_N], 1.0)
         span = max(row[C_END] - row[C_START], 1.0)
         onset_s, offset_s = self.origin_s + row[C_START] / self.rate, self.origin_s + row[C_END] / self.rate
-        hold, background, rise, run = self._shape(onset_s, offset_s)
+        mean_uv = float(row[C_SUM] / n)
+        climb_s = climb_start(self.history, onset_s, offset_s, self.cfg)
+        if climb_s > onset_s:
+            onset_s = climb_s
+            mean_uv = float(np.mean(self.history.window(onset_s, offset_s)[:, T_ENV]))
+        hold, background, rise, run = shape(self.history, onset_s, offset_s, self.cfg)
+        # After a quiet close the second after the offset is known; after a length-guard close it is not yet.
+        after_s = EDGE_S if row[C_REASON] == REASON_QUIET else 0.0
+        fall, edge_motion = edges(self.history, onset_s, offset_s, hold, background, after_s, self.cfg)
         return Candidate(
             onset_s=onset_s, offset_s=offset_s,
-            peak_uv=float(row[C_PEAK]), mean_uv=float(row[C_SUM] / n),
+            peak_uv=float(row[C_PEAK]), mean_uv=mean_uv,
             rest_uv=float(max(row[C_REST], self.cfg.segment.min_rest_uv)),
             duty=float(min(row[C_SHORT_ACT] / span, 1.0)), rises=int(row[C_RISES]),
             motion=float(row[C_MOTION] / n), flat=float(min(row[C_FLAT] / n, 1.0)), closed_by=float(row[C_REASON]),
-            hold_uv=hold, background_uv=background, rise_s=rise, held_run_s=run,
+            hold_uv=hold, background_uv=background, rise_s=rise, held_run_s=run, fall_s=fall,
+            edge_motion_uv=edge_motion,
             lf_ratio=float(np.sqrt(row[C_LF2] / row[C_MS])) if row[C_MS] > 0 else 0.0)
 
-    def _shape(self, onset_s: float, offset_s: float) -> tuple[float, float, float, float]:
-        """Held level and background (µV), rise time and held run (s), from the envelope history.
+    def features(self, c: Candidate) -> Features:
+        """The evidence about ``c`` (:class:`~emgcramp.detect.features.Features`)."""
+        prior = self.moves.prior(c.onset_s)
+        announced = self.watch.announced(c.onset_s)
+        # Only a burst of leg-movement length (AASM: 0.5–10 s) can continue a series of them; rising
+        # tension crosses the LM level again and again before a cramp, periodic movements rise from rest.
+        lm_sized = c.duration_s <= self.cfg.movements.lm_max_s
+        chain = _series_chain(c.onset_s, prior, self.cfg) if lm_sized and not announced else []
+        ratio = c.peak_uv / float(np.median([p for p, _ in chain])) if chain else 1.0
+        rest = c.rest_uv
+        return Features(
+            duration_s=c.duration_s, hold_x_rest=c.hold_uv / rest, peak_x_rest=c.peak_uv / rest,
+            contrast=c.contrast, rise_s=c.rise_s, hold_share=c.hold_uv / c.peak_uv if c.peak_uv > 0 else 0.0,
+            held_run_share=min(c.held_run_s / max(c.duration_s, 1e-9), 1.0), duty=c.duty,
+            clonic_rate_hz=c.rises / max(c.duration_s, 1e-9), motion=c.motion, flat=c.flat, lf_ratio=c.lf_ratio,
+            background_x_rest=max(c.background_uv, 0.0) / rest, lm_chain=len(chain), series_ratio=ratio,
+            recent_lms=len(prior), announced=announced, fall_s=c.fall_s, edge_motion_x_hold=c.edge_motion_uv / max(c.hold_uv, rest) if np.isfinite(c.hold_uv) else 0.0)
 
-        Held: the median 0.5-s envelope over the episode. Background: its
-        median over ``background_s`` before the onset (the last second
-        left out: it holds the climb). Rise: from the last time the
-        envelope sat 20 % of the way from the background to the held level
-        to the first time it was 80 % of the way, searched from 20 s before
-        the onset. Held run: the longest stretch at half the episode's
-        largest 0.5-s envelope or more (s).
-        """
-        body = self.history.window(onset_s, offset_s)[:, T_ENV]
-        if not len(body):
-            return float("nan"), float("nan"), 0.0, 0.0
-        hold = float(np.median(body))
-        run = _longest_run(body >= 0.5 * body.max()) / self.rate
-        before = self.history.window(onset_s - self.cfg.judge.background_s, onset_s - 1.0)[:, T_ENV]
-        background = float(np.median(before)) if len(before) else 0.0
-        lead = self.history.window(onset_s - 20.0, offset_s)[:, T_ENV]
-        base = max(background, self.cfg.segment.min_rest_uv)
-        up = np.flatnonzero(lead >= base + 0.8 * (hold - base))
-        if not len(up):
-            return hold, background, 0.0, run
-        low = np.flatnonzero(lead[: up[0]] <= base + 0.2 * (hold - base))
-        start = low[-1] if len(low) else 0
-        return hold, background, float((up[0] - start) / self.rate), run
-
-    def _prior_movements(self, c: Candidate) -> list[PriorMovement]:
-        """(onset s, peak µV, duration s) of the leg movements before ``c`` that may chain it into a PLM series.
-
-        None when a pre-cramp warning led into it: rising tension crosses the
-        LM level again and again, but periodic movements rise from rest.
-        """
-        return [] if self.watch.announced(c.onset_s) else self.moves.prior(c.onset_s)
+    def _decide(self, c: Candidate) -> Decision:
+        return decide(self.features(c), c.rises, self.cfg)
 
     def _episode(self, row: np.ndarray) -> Episode | None:
         c = self._candidate(row)
-        kind, reason = judge(c, self.cfg, self._prior_movements(c))
-        if not kind:
-            self.rejections.add(round(c.onset_s, 3), round(c.offset_s, 3), reason)
+        f = self.features(c)
+        if self.log is not None:
+            self.log.append((c.onset_s, c.offset_s, f, c.rises))
+        d = decide(f, c.rises, self.cfg)
+        if d.tier == POSSIBLE:  # listed apart, never alarmed; not a look-alike either
+            self.possible.append(self._record(c, d, None))
             return None
+        if d.tier != CRAMP:
+            self.rejections.add(round(c.onset_s, 3), round(c.offset_s, 3), d.reason, d.probability, f)
+            return None
+        return self._record(c, d, self.watch.link(round(c.onset_s, 3)))
+
+    def _record(self, c: Candidate, d: Decision, lead_s: float | None) -> Episode:
         flags = []
         if c.closed_by == REASON_MAX_LENGTH:
             flags.append("max_length")
@@ -249,8 +255,24 @@ class Detector:
         if mvc and c.peak_uv > MAX_PCT_MVC / 100.0 * mvc:
             flags.append("above_mvc")  # the calibration's MVC was not maximal: %MVC is not to be trusted
         return Episode(onset_s=round(c.onset_s, 3), offset_s=round(c.offset_s, 3),
-                       duration_s=round(c.duration_s, 3), kind=kind,
+                       duration_s=round(c.duration_s, 3), kind=d.kind,
                        peak_intensity=c.peak_uv, mean_intensity=c.mean_uv, rest_uv=c.rest_uv,
                        channel=self.channel, duty=c.duty,
                        pct_mvc=100.0 * c.peak_uv / mvc if mvc else None, flags=flags,
-                       warning_lead_s=self.watch.link(round(c.onset_s, 3)), muscles=[self.channel])
+                       warning_lead_s=lead_s, muscles=[self.channel],
+                       probability=round(d.probability, 4), tier=d.tier, reason=d.reason)
+
+
+def _series_chain(onset_s: float, recent_lms: list[PriorMovement],
+                  cfg: DetectorConfig) -> list[tuple[float, float]]:
+    """(peak µV, duration s) of the earlier LMs that chain back from ``onset_s`` at PLM spacing (5–90 s, AASM)."""
+    chain, t = [], onset_s
+    for on, peak, dur in sorted(recent_lms, reverse=True):
+        gap = t - on
+        if gap < cfg.movements.lm_min_interval_s:
+            continue
+        if gap > cfg.movements.lm_series_window_s:
+            break
+        chain.append((peak, dur))
+        t = on
+    return chain

@@ -51,7 +51,7 @@ import numpy as np
 
 from emgcramp.core.kernels import helper, kernel
 from emgcramp.core.trace import F_FLAT, T_ENV_S, T_FLAGS, T_REST, trace_rows
-from emgcramp.core.types import LegMovement, PriorMovement
+from emgcramp.core.types import Episode, LegMovement, PriorMovement
 
 if TYPE_CHECKING:
     from emgcramp.core.config import DetectorConfig
@@ -268,3 +268,10 @@ def merge_channels(per_channel: Iterable[list[LegMovement]], cfg: DetectorConfig
     return merged
 
 
+def among_series(e: Episode, moves: list[LegMovement], cfg: DetectorConfig) -> bool:
+    """True when ``e`` is one of a PLM series' movements and of a kind with the others."""
+    mine = [m for m in moves if m.series and m.onset_s < e.offset_s and e.onset_s < m.offset_s]
+    if not mine or e.kind == "clonic":
+        return False
+    others = [(m.peak_uv, m.duration_s) for m in moves if m.series == mine[0].series and m not in mine]
+    return like_series(e.peak_intensity, others, cfg)

@@ -8,7 +8,8 @@ for that state on the detector's trace, live:
 - a 20-ms bin is *tense* when its RMS is at least
   ``max(warn_ratio·rest, rest + warn_delta_uv)`` (1.5 × rest by default: the
   tension creeps up, so 2 × is reached only near its end) and it is free
-  of motion, signal loss and cramp. Bins, not the 0.5-s envelope: ECG bleed
+  of motion, signal loss and contraction (a candidate burst at the
+  contraction level, ``contraction_ratio`` × rest). Bins, not the 0.5-s envelope: ECG bleed
   lifts the envelope of every second its QRS falls in, but only a few bins,
   and a heart rate that drifts over minutes would otherwise read as tension;
 - a *twitch* is a 20-ms bin at least ``twitch_ratio`` × the 0.5-s envelope
@@ -68,12 +69,13 @@ def watch_bins(trace, params, state, tense_ring, twitch_ring, out):
         rest = trace[j, T_REST]
         flags = int(trace[j, T_FLAGS])
         env = trace[j, T_ENV]
-        in_ep = (flags & F_EPISODE) != 0
+        on = max(p["on_ratio"] * rest, rest + p["on_delta_uv"])
+        # A candidate burst is a contraction, not tension, once it reaches the contraction level.
+        in_ep = (flags & F_EPISODE) != 0 and env >= on
         if in_ep:
             s["last_episode_bin"] = g
         usable = rest > 0.0 and (flags & (F_FLAT | F_MOTION)) == 0 and not in_ep
         tense = usable and trace[j, T_BIN] >= max(p["warn_ratio"] * rest, rest + p["warn_delta_uv"])
-        on = max(p["on_ratio"] * rest, rest + p["on_delta_uv"])
         twitch = usable and env < on and trace[j, T_BIN] >= p["twitch_ratio"] * env
         pos = int(s["pos"])
         _, s["tense_bins"] = ring_push(tense_ring, pos, s["tense_bins"], 1.0 if tense else 0.0)
@@ -128,7 +130,7 @@ class PreCrampWatch:
         self.rate, self.channel, self.origin_s, self.cfg = float(rate), channel, origin_s, c
         self._P = np.zeros(1, PARAMS)
         w = c.warnings
-        self._P[0] = (w.warn_ratio, w.warn_delta_uv, w.twitch_ratio, c.segment.on_ratio, c.segment.on_delta_uv,
+        self._P[0] = (w.warn_ratio, w.warn_delta_uv, w.twitch_ratio, w.contraction_ratio, w.contraction_delta_uv,
                       w.warn_min_twitches, round(w.warn_refractory_s * rate),
                       max(1, round(0.5 * w.warn_window_s * rate)),
                       w.warn_tense_share, w.warn_tense_share_with_twitches)

@@ -13,7 +13,7 @@ import numpy as np
 
 from emgcramp.core.config import DetectorConfig
 from emgcramp.core.kernels import helper, kernel
-from emgcramp.core.trace import F_EPISODE, F_FLAT, F_MOTION, N_TRACE, T_BIN, T_ENV, T_ENV_S, T_FLAGS, T_REST
+from emgcramp.core.trace import F_EPISODE, F_FLAT, F_MOTION, N_TRACE, T_BIN, T_ENV, T_ENV_S, T_FLAGS, T_LF, T_REST
 from emgcramp.detect.rings import ring_push, sorted_quantile, sorted_swap
 from emgcramp.dsp.design import butter_sos
 
@@ -36,7 +36,7 @@ PARAMS = np.dtype([(name, _F) for name in (
     "warmup_means",  # 1-s means of idle signal needed before the rest level is trusted
     "bins_per_s", "motion_ratio", "motion_min_uv", "hp_b0", "hp_b1", "hp_b2", "hp_a1", "hp_a2",
     "flat_fraction", "clip_fraction", "clonic_rise", "clonic_relax", "sustain_fraction",
-    "rest_follow_ratio", "rest_quantile", "rest_idle_share")])
+    "rest_follow_ratio", "rest_quantile", "rest_idle_share", "drop_ratio")])
 
 # Columns of a closed candidate row.
 (C_START, C_END, C_PEAK, C_SUM, C_N, C_SHORT_ACT, C_RISES, C_MOTION, C_FLAT, C_REST, C_REASON,
@@ -67,7 +67,8 @@ def make_params(cfg: DetectorConfig, rate: float) -> np.ndarray:
     p["bins_per_s"] = max(1, round(rate))
     for name in ("on_ratio", "on_delta_uv", "off_ratio", "off_delta_uv", "edge_ratio", "edge_delta_uv",
                  "min_rest_uv", "motion_ratio", "motion_min_uv", "flat_fraction", "clip_fraction", "clonic_rise",
-                 "clonic_relax", "sustain_fraction", "rest_follow_ratio", "rest_quantile", "rest_idle_share"):
+                 "clonic_relax", "sustain_fraction", "rest_follow_ratio", "rest_quantile", "rest_idle_share",
+                 "drop_ratio"):
         p[name] = getattr(cfg.segment, name)
     coeffs = _highpass_coeffs(rate, cfg.segment.motion_highpass_hz)
     for name, value in zip(("hp_b0", "hp_b1", "hp_b2", "hp_a1", "hp_a2"), coeffs):
@@ -191,6 +192,7 @@ def segment_bins(ms, mean, stuck, params, state, ring_l, ring_s, ring_lf, hist, 
         edge = max(p["edge_ratio"] * rest, rest + p["edge_delta_uv"])
         trace[j, T_ENV], trace[j, T_ENV_S], trace[j, T_BIN] = env, env_s, np.sqrt(max(ms[j], 0.0))
         trace[j, T_REST] = rest if s["rest_means"] >= p["warmup_means"] else -1.0
+        trace[j, T_LF] = lf
         trace[j, T_FLAGS] = ((F_FLAT if flat else 0) + (F_MOTION if motion else 0)
                              + (F_EPISODE if s["in_episode"] else 0))
 
@@ -220,7 +222,9 @@ def segment_bins(ms, mean, stuck, params, state, ring_l, ring_s, ring_lf, hist, 
                 s["episode_rest_uv"], s["episode_on_uv"] = rest, on
                 s["episode_off_uv"], s["episode_edge_uv"] = off, edge
         if s["in_episode"] == 1.0:
-            if env >= s["episode_off_uv"]:
+            # Quiet: back under OFF, or fallen far below the episode's own peak, so that a burst
+            # on raised tone ends with the burst and does not chain into the next one.
+            if env >= s["episode_off_uv"] and env >= p["drop_ratio"] * s["peak_uv"]:
                 s["quiet_run_bins"] = 0.0
             else:
                 s["quiet_run_bins"] += 1.0

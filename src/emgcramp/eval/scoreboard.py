@@ -52,6 +52,7 @@ class NightScore:
     warning_leads_s: list[float] = field(default_factory=list)  # of matched cramps that had a true warning
     warnings: dict = field(default_factory=dict)  # true, found, false
     muscles: dict = field(default_factory=dict)  # several muscles: matched, muscles_right, relief_true, relief_right
+    found_any: int = 0  # cramps found by either tier (cramp or possible_cramp)
 
 
 def _blocks(spec: NightSpec, block_s: float, channels: list[int]) -> Iterator[Block]:
@@ -131,8 +132,9 @@ def score_night(name: str, hours: float, seed: int, live: bool = True, channels:
     offline = analysis.episodes
     agrees = True
     if live:
-        live_eps = run_blocks(_blocks(spec, LIVE_BLOCK_S, chs), spec.fs, names).episodes
-        agrees = [dataclasses.asdict(e) for e in live_eps] == [dataclasses.asdict(e) for e in offline]
+        live = run_blocks(_blocks(spec, LIVE_BLOCK_S, chs), spec.fs, names)
+        agrees = ([dataclasses.asdict(e) for e in live.episodes + live.possible_cramps]
+                  == [dataclasses.asdict(e) for e in offline + analysis.possible_cramps])
     truth = [e for e in truth_events if e.is_cramp]
     sc = match([(t.onset_s, t.offset_s, t.kind) for t in truth], [(e.onset_s, e.offset_s, e.kind) for e in offline])
     matched = {j for _, j in sc.pairs}
@@ -143,7 +145,9 @@ def score_night(name: str, hours: float, seed: int, live: bool = True, channels:
     return NightScore(name, seed, hours, len(truth), sc.tp, sc.fn, sc.fp, sc.kind_correct, sc.onset_errors_s,
                       sc.offset_errors_s, causes, agrees, score_movements(truth_events, analysis.movements, hours),
                       leads, _score_warnings(truth_events, analysis.warnings),
-                      _score_muscles(spec, truth, offline, sc.pairs, truth_events) if channels is None else {})
+                      _score_muscles(spec, truth, offline, sc.pairs, truth_events) if channels is None else {},
+                      match([(t.onset_s, t.offset_s, t.kind) for t in truth],
+                            [(e.onset_s, e.offset_s, e.kind) for e in offline + analysis.possible_cramps]).tp)
 
 
 def _score_job(job: tuple[str, float, int, bool]) -> NightScore:
@@ -185,6 +189,7 @@ def summarize(rows: list[NightScore]) -> dict:
             "onset_median_s": pct(on, 50), "onset_p90_s": pct(on, 90),
             "offset_median_s": pct(off, 50), "offset_p90_s": pct(off, 90),
             "kind_accuracy": sum(r.kind_correct for r in rows) / tp if tp else float("nan"),
+            "sensitivity_both_tiers": sum(r.found_any for r in rows) / (tp + fn) if tp + fn else 1.0,
             "live_agrees": all(r.live_agrees for r in rows), "false_alarm_causes": dict(causes)}
 
 

@@ -29,7 +29,8 @@ RECORDING = re.compile(r"^(sub-[A-Za-z0-9]+(?:_[a-z]+-[A-Za-z0-9]+)*)_emg\.(edf|
 COLUMNS = {
     "onset": "Onset of the event, seconds from the start of the recording.",
     "duration": "Duration of the event, seconds.",
-    "trial_type": "cramp_tonic or cramp_clonic (a cramp), leg_movement (AASM rules), or warning (pre-cramp tension).",
+    "trial_type": "cramp_tonic or cramp_clonic (a cramp), possible_cramp (listed, not counted), leg_movement "
+                  "(AASM rules), or warning (pre-cramp tension).",
     "channel": "The channel the event was found on.",
     "muscles": "Calf channels involved in a cramp (several-muscle recordings), separated by '|'.",
     "peak_uv": "Cramps and leg movements: largest 0.5-s RMS envelope over the event, microvolts.",
@@ -38,6 +39,7 @@ COLUMNS = {
     "plm_series": "Leg movements: number of the periodic-limb-movement series the movement belongs to (0: none).",
     "warning_lead_s": "Cramps announced by a warning: seconds from the warning's onset to the cramp's.",
     "flags": "Quality notes (max_length, open_at_end, motion, above_mvc, plm_series), separated by '|'.",
+    "probability": "Cramps and possible cramps: the decision's probability (0-1) that the burst is a cramp.",
 }
 
 
@@ -120,16 +122,26 @@ def _rows(a: Analysis) -> list[dict]:
              "channel": e.channel, "muscles": "|".join(e.muscles), "peak_uv": f"{e.peak_intensity:.2f}",
              "mean_uv": f"{e.mean_intensity:.2f}", "rest_uv": f"{e.rest_uv:.2f}", "plm_series": "n/a",
              "warning_lead_s": "n/a" if e.warning_lead_s is None else f"{e.warning_lead_s:.1f}",
-             "flags": "|".join(e.flags) or "n/a"} for e in a.episodes]
+             "flags": "|".join(e.flags) or "n/a", "probability": _p(e.probability)} for e in a.episodes]
+    rows += [{"onset": f"{e.onset_s:.3f}", "duration": f"{e.duration_s:.3f}", "trial_type": "possible_cramp",
+              "channel": e.channel, "muscles": "|".join(e.muscles), "peak_uv": f"{e.peak_intensity:.2f}",
+              "mean_uv": f"{e.mean_intensity:.2f}", "rest_uv": f"{e.rest_uv:.2f}", "plm_series": "n/a",
+              "warning_lead_s": "n/a", "flags": "|".join(e.flags) or "n/a", "probability": _p(e.probability)}
+             for e in a.possible_cramps]
     rows += [{"onset": f"{m.onset_s:.3f}", "duration": f"{m.duration_s:.3f}", "trial_type": "leg_movement",
               "channel": m.channel, "muscles": "n/a", "peak_uv": f"{m.peak_uv:.2f}", "mean_uv": "n/a",
-              "rest_uv": f"{m.rest_uv:.2f}", "plm_series": str(m.series), "warning_lead_s": "n/a", "flags": "n/a"}
+              "rest_uv": f"{m.rest_uv:.2f}", "plm_series": str(m.series), "warning_lead_s": "n/a", "flags": "n/a",
+              "probability": "n/a"}
              for m in a.movements if m.is_lm]
     rows += [{"onset": f"{w.onset_s:.3f}", "duration": f"{w.duration_s:.3f}", "trial_type": "warning",
               "channel": w.channel, "muscles": "n/a", "peak_uv": "n/a", "mean_uv": "n/a", "rest_uv": "n/a",
               "plm_series": "n/a", "warning_lead_s": "n/a" if w.lead_s is None else f"{w.lead_s:.1f}",
-              "flags": "n/a"} for w in a.warnings]
+              "flags": "n/a", "probability": "n/a"} for w in a.warnings]
     return rows
+
+
+def _p(probability: float | None) -> str:
+    return "n/a" if probability is None else f"{probability:.3f}"
 
 
 def _write_description(folder: str) -> None:

@@ -11,9 +11,9 @@ from emgcramp.io.secure import private_file
 
 COLUMNS = ["onset_s", "offset_s", "duration_s", "kind", "peak_intensity", "mean_intensity",
            "channel", "onset_clock", "rest_uv", "peak_x_rest", "mean_x_rest", "pct_mvc", "duty", "flags",
-           "warning_lead_s", "muscles"]
+           "warning_lead_s", "muscles", "probability"]
 ACTIVITY_COLUMNS = ["onset_s", "offset_s", "duration_s", "kind", "channel", "onset_clock", "peak_uv", "rest_uv",
-                    "plm_series", "level_x_rest", "twitches", "lead_s"]
+                    "plm_series", "level_x_rest", "twitches", "lead_s", "probability", "reason"]
 
 
 def episode_row(e: Episode, start: datetime | None = None) -> dict[str, object]:
@@ -26,7 +26,8 @@ def episode_row(e: Episode, start: datetime | None = None) -> dict[str, object]:
             "pct_mvc": "" if e.pct_mvc is None else f"{e.pct_mvc:.1f}", "duty": f"{e.duty:.2f}",
             "flags": ";".join(e.flags),
             "warning_lead_s": "" if e.warning_lead_s is None else f"{e.warning_lead_s:.1f}",
-            "muscles": "+".join(e.muscles)}
+            "muscles": "+".join(e.muscles),
+            "probability": "" if e.probability is None else f"{e.probability:.3f}"}
 
 
 def _clock(start: datetime | None, t: float) -> str:
@@ -43,11 +44,12 @@ def write_events_csv(path: str, episodes: list[Episode], start: datetime | None 
 
 
 def write_activity_csv(path: str, movements: list[LegMovement], warnings: list[CrampWarning],
-                       start: datetime | None = None) -> None:
-    """Write leg movements (``kind`` ``lm``) and pre-cramp warnings (``warning``) in time order.
+                       start: datetime | None = None, possible: list[Episode] = ()) -> None:
+    """Write leg movements (``lm``), pre-cramp warnings (``warning``) and possible cramps in time order.
 
     ``plm_series`` numbers the PLM series an LM belongs to (0: none); a
-    warning's ``lead_s`` is how long before the cramp that followed it began.
+    warning's ``lead_s`` is how long before the cramp that followed it began;
+    a ``possible_cramp`` row gives its probability and what spoke most against it.
     """
     rows = [(m.onset_s, {"onset_s": f"{m.onset_s:.3f}", "offset_s": f"{m.offset_s:.3f}",
                          "duration_s": f"{m.duration_s:.3f}", "kind": "lm", "channel": m.channel,
@@ -59,6 +61,11 @@ def write_activity_csv(path: str, movements: list[LegMovement], warnings: list[C
                           "onset_clock": _clock(start, w.onset_s), "level_x_rest": f"{w.level_x_rest:.2f}",
                           "twitches": w.twitches, "lead_s": "" if w.lead_s is None else f"{w.lead_s:.1f}"})
              for w in warnings]
+    rows += [(e.onset_s, {"onset_s": f"{e.onset_s:.3f}", "offset_s": f"{e.offset_s:.3f}",
+                          "duration_s": f"{e.duration_s:.3f}", "kind": "possible_cramp", "channel": e.channel,
+                          "onset_clock": _clock(start, e.onset_s), "peak_uv": f"{e.peak_intensity:.2f}",
+                          "rest_uv": f"{e.rest_uv:.2f}", "probability": f"{e.probability:.3f}", "reason": e.reason})
+             for e in possible]
     with private_file(path) as f:
         w = csv.DictWriter(f, fieldnames=ACTIVITY_COLUMNS)
         w.writeheader()
@@ -81,7 +88,8 @@ def episodes_from_rows(rows: list[dict[str, str]]) -> list[Episode]:
                     float(r["pct_mvc"]) if r.get("pct_mvc") else None,
                     [x for x in (r.get("flags") or "").split(";") if x],
                     float(r["warning_lead_s"]) if r.get("warning_lead_s") else None,
-                    [x for x in (r.get("muscles") or "").split("+") if x]) for r in rows]
+                    [x for x in (r.get("muscles") or "").split("+") if x],
+                    float(r["probability"]) if r.get("probability") else None) for r in rows]
 
 
 def read_events_csv(path: str) -> list[Episode]:

@@ -113,8 +113,7 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
             levels = pipe.take_levels()
             if len(levels):
                 on_levels(levels, pipe.env_rate)
-        for w in pipe.new_warnings():
-            log.event({"type": "warning"} | asdict(w))
+        _log_quiet_events(pipe, log)
         for alert in _new_alerts(pipe, log, now_s, alert_on_warning, alerted):
             alerts.append(alert)
             log.event({"type": "alert", "channel": alert.channel, "onset_s": alert.onset_s,
@@ -151,13 +150,20 @@ def _new_alerts(pipe: Pipeline, log: NightLog, now_s: float, alert_on_warning: b
     return new
 
 
+def _log_quiet_events(pipe: Pipeline, log: NightLog) -> None:
+    """Log the warnings and possible cramps that closed: listed in the night, never alarmed."""
+    for w in pipe.new_warnings():
+        log.event({"type": "warning"} | asdict(w))
+    for e in pipe.new_possible_cramps():
+        log.event({"type": "possible_cramp"} | asdict(e))
+
+
 def _finish(pipe: Pipeline, log: NightLog, episodes: list[Episode]) -> Analysis:
     """Close the signal and the night folder; log what the whole night retracts."""
     for e in pipe.finish():
         log.episode(e)
         episodes.append(e)
-    for w in pipe.new_warnings():
-        log.event({"type": "warning"} | asdict(w))
+    _log_quiet_events(pipe, log)
     analysis = pipe.analysis(episodes)
     for e in episodes:
         if e not in analysis.episodes:  # found inside a PLM series once it was complete

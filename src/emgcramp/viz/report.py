@@ -26,7 +26,7 @@ from emgcramp.pipeline import activity_line
 ZOOM_PAD_S = 10.0
 COLORS = {"tonic": "tab:red", "clonic": "tab:orange"}
 # One colour per reason a burst was not counted, the same in every report (judge's order).
-REASON_COLORS = {"short": "#8c8c8c", "signal_loss": "#000000", "motion": "#8c564b", "intermittent": "#17becf",
+REASON_COLORS = {"possible_cramp": "#ff9896", "short": "#8c8c8c", "signal_loss": "#000000", "motion": "#8c564b", "intermittent": "#17becf",
                  "weak": "#bcbd22", "tone_change": "#9edae5", "leg_movement": "#2ca02c",
                  "leg_movement_series": "#98df8a", "sparse": "#c49c94", "stretch": "#1f77b4",
                  "voluntary": "#aec7e8"}
@@ -182,11 +182,12 @@ def _timeline(ax, view: NightView, episodes: list[Episode], lookalikes, activity
     rest = rest_uv or (float(np.median(view.envelope_1s)) if len(view.envelope_1s) else 1.0)
     ax.axhline(rest, color="tab:blue", lw=0.8, ls="--",
                label=f"rest level {rest:.1f} µV" if rest_uv else f"typical level {rest:.1f} µV")
-    for kind in sorted({r for _, _, r in lookalikes}, key=lambda r: list(REASON_COLORS).index(r)
+    for kind in sorted({x[2] for x in lookalikes}, key=lambda r: list(REASON_COLORS).index(r)
                        if r in REASON_COLORS else len(REASON_COLORS)):
-        xs = [(a / 3600, max(b - a, 1.0) / 3600) for a, b, r in lookalikes if r == kind]
+        xs = [(x[0] / 3600, max(x[1] - x[0], 1.0) / 3600) for x in lookalikes if x[2] == kind]
         ax.broken_barh(xs, (0.11, 0.04), color=REASON_COLORS.get(kind, "0.5"),
-                       label=f"not a cramp: {kind.replace('_', ' ')}", transform=ax.get_xaxis_transform())
+                       label="possible cramp (not counted)" if kind == "possible_cramp" else
+                       f"not a cramp: {kind.replace('_', ' ')}", transform=ax.get_xaxis_transform())
     for kind, color, label in (("plm", "tab:purple", "periodic leg movement"),
                                ("warning", "gold", "pre-cramp warning")):
         xs = [(a / 3600, max(b - a, 1.0) / 3600) for a, b, k in activity if k == kind]
@@ -247,6 +248,16 @@ def write(path: str, fig, episodes: list[Episode], start: datetime | None, summa
                 f.write(_html(base64.b64encode(buf.getvalue()).decode(), episodes, start, summary, title))
 
 
+def _possible_html(possible: list[dict], start: datetime | None) -> str:
+    """The possible cramps (listed, never counted) as one paragraph: clock, duration, kind, probability, reason."""
+    if not possible:
+        return ""
+    items = [f"{_clock(start, p['onset_s'])} {p['duration_s']:.0f} s {p['kind']}, probability {p['probability']:.2f} "
+             f"({p['reason'].replace('_', ' ')})" for p in possible]
+    return ("<p>Possible cramps, listed but not counted (a burst that may be a cramp or a look-alike): "
+            f"{html.escape('; '.join(items))}.</p>")
+
+
 def _html(png_b64: str, episodes: list[Episode], start: datetime | None, summary: dict, title: str) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in TABLE_HEAD)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in table_row(k, e, start)) + "</tr>"
@@ -260,5 +271,6 @@ def _html(png_b64: str, episodes: list[Episode], start: datetime | None, summary
             f"<h1>{html.escape(title)}</h1><p>{html.escape(facts)}</p>"
             f"<img alt='night report' style='max-width:100%' src='data:image/png;base64,{png_b64}'>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            f"{_possible_html(summary.get('possible_cramps', []), start)}"
             f"<p><small>{html.escape(NOT_A_DIAGNOSIS)}</small></p>"
             "</body></html>")

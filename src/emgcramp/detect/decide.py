@@ -1,0 +1,127 @@
+"""The one cramp decision: evidence in, a probability, a tier and a main reason out.
+
+Every candidate burst the segmenter proposes comes here as a
+:class:`~emgcramp.detect.features.Features` record, and nowhere else is a
+burst called a cramp or turned down (the several-muscles step may still
+overrule a calf cramp with what the tibialis shows; see
+:mod:`emgcramp.detect.muscles`).
+
+The decision is a logistic model over the record's inputs
+(:data:`~emgcramp.detect.features.INPUTS`): ``p = 1 / (1 + exp(-(b + Σ wᵢ·zᵢ)))``
+with ``zᵢ`` each input standardised by the mean and spread it had in the
+fitting data. The weights, the standardisation and the two tier thresholds
+ship in ``model.json`` beside this module; ``bench/bench_families.py``
+fits them on synthetic nights of several independently written generator
+families, and reports each family left out of the fit in turn
+(``bench/RESULTS.md``). Nothing here was set by hand on a scenario.
+
+Two things are not weighed but stated, since no evidence outweighs them:
+
+- ``signal_loss``: over ``max_flat_fraction`` (20 %) of the burst is a dead
+  line or an input pinned at a rail: there is no EMG to judge;
+- ``short``: under ``min_duration_s`` (3 s, the user's ``--min-duration``):
+  cramps last from seconds to minutes (Miller & Layzer 2005, Muscle Nerve
+  32:431, doi:10.1002/mus.20341; Allen & Kirby 2012, Am Fam Physician
+  86:350), a jerk or a twitch is shorter.
+
+Tiers: ``cramp`` (counted, alarmed) when ``p`` reaches the cramp
+threshold, chosen in the fit for at most 0.1 false cramps an hour;
+``possible_cramp`` (listed, never alarmed) from the floor, chosen so the
+two tiers together find nearly every cramp; below the floor, a look-alike,
+with the input that spoke most against a cramp as its reason
+(:data:`~emgcramp.detect.features.REASON_OF`).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from emgcramp.core.config import DetectorConfig
+from emgcramp.detect.features import INPUTS, REASON_OF, Features, vector
+
+MODEL_PATH = Path(__file__).with_name("model.json")
+CRAMP, POSSIBLE = "cramp", "possible_cramp"
+
+
+@dataclass(frozen=True)
+class Model:
+    """A fitted logistic model: standardisation, weights, intercept and the two tier thresholds."""
+
+    inputs: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    intercept: float
+    cramp_threshold: float
+    possible_floor: float
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Model:
+        if tuple(d["inputs"]) != INPUTS:
+            raise ValueError("model inputs do not match emgcramp.detect.features.INPUTS: refit it")
+        return cls(tuple(d["inputs"]), *(tuple(map(float, d[k])) for k in ("mean", "scale", "weights")),
+                   float(d["intercept"]), float(d["cramp_threshold"]), float(d["possible_floor"]))
+
+    def contributions(self, x: list[float]) -> list[float]:
+        """wᵢ·zᵢ of each input (log-odds)."""
+        return [w * (v - m) / s for v, m, s, w in zip(x, self.mean, self.scale, self.weights)]
+
+    def probability(self, x: list[float]) -> float:
+        """Probability (0–1) that inputs ``x`` are a cramp's."""
+        logit = self.intercept + sum(self.contributions(x))
+        return 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
+
+
+@functools.cache
+def shipped_model() -> Model:
+    """The model in ``model.json`` (read once)."""
+    return Model.from_dict(json.loads(MODEL_PATH.read_text()))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The verdict on one burst: ``tier`` ``cramp``, ``possible_cramp`` or ``""`` (a look-alike).
+
+    ``kind`` is ``tonic`` or ``clonic`` whatever the tier; ``reason`` says
+    why a burst is not (confidently) a cramp: for a look-alike the input
+    that weighed most against it, for a possible cramp the same, ``""`` for
+    a cramp.
+    """
+
+    probability: float
+    tier: str
+    kind: str
+    reason: str
+
+
+def kind_of(f: Features, rises: int, cfg: DetectorConfig) -> str:
+    """``clonic`` when the 0.1-s envelope rose and relaxed at least 3 times at ≥ 0.25 Hz, else ``tonic``.
+
+    Clonic cramps alternate contraction and relaxation; a tonic plateau's
+    slow waver does not make three full relaxations.
+    """
+    j = cfg.judge
+    return "clonic" if rises >= j.clonic_min_rises and f.clonic_rate_hz >= j.clonic_min_rate_hz else "tonic"
+
+
+def decide(f: Features, rises: int, cfg: DetectorConfig, model: Model | None = None) -> Decision:
+    """The verdict on one burst (see the module docstring)."""
+    kind = kind_of(f, rises, cfg)
+    if f.flat > cfg.judge.max_flat_fraction:
+        return Decision(0.0, "", kind, "signal_loss")
+    if f.duration_s < cfg.judge.min_duration_s:
+        return Decision(0.0, "", kind, "short")
+    model = model or shipped_model()
+    x = vector(f)
+    p = model.probability(x)
+    cramp_at = cfg.judge.cramp_probability if cfg.judge.cramp_probability is not None else model.cramp_threshold
+    floor = cfg.judge.possible_probability if cfg.judge.possible_probability is not None else model.possible_floor
+    if p >= cramp_at:
+        return Decision(p, CRAMP, kind, "")
+    contrib = model.contributions(x)
+    reason = REASON_OF[INPUTS[min(range(len(contrib)), key=contrib.__getitem__)]]
+    return Decision(p, POSSIBLE if p >= floor else "", kind, reason)

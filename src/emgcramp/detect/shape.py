@@ -1,0 +1,101 @@
+"""How a candidate burst is shaped, read from the envelope history: its climb, held level, rise and edges.
+
+Functions over a detector's :class:`~emgcramp.core.history.LevelHistory`
+(the per-bin trace, :mod:`emgcramp.core.trace`). Times in s, levels in µV.
+They read only bins that were known when the burst closed, so the result
+does not depend on how the signal was cut into blocks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from emgcramp.core.config import DetectorConfig
+from emgcramp.core.history import LevelHistory
+from emgcramp.core.trace import T_ENV, T_LF
+
+# Motion at a burst's edges is looked for this far either side of its onset and of its offset (s):
+# the foot moves as a voluntary movement starts and ends, over about a second.
+EDGE_S = 1.0
+
+
+def _longest_run(mask: np.ndarray) -> int:
+    """Length of the longest run of True in ``mask``."""
+    if not mask.any():
+        return 0
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    return int((edges[1::2] - edges[::2]).max())
+
+
+def climb_start(history: LevelHistory, onset_s: float, offset_s: float, cfg: DetectorConfig) -> float:
+    """Where the burst's climb to its held level began (s); ``onset_s`` when that is at the onset.
+
+    The segmenter opens an episode at a low level (2.5 × rest), so tension
+    held before a cramp (a warning: 1.5–5 × rest for tens of seconds)
+    joins it. The cramp starts where the envelope last sat under a fifth
+    of its top level (the 90th percentile over the episode: the
+    tension may outlast the cramp) before first reaching four fifths of
+    it, as the rise time is measured; an onset found more than
+    ``max_rise_s`` before that is moved there.
+    """
+    body = history.window(onset_s, offset_s)[:, T_ENV]
+    if len(body) < 2:
+        return onset_s
+    hold = float(np.percentile(body, 90))
+    up = np.flatnonzero(body >= 0.8 * hold)
+    low = np.flatnonzero(body[: up[0]] <= 0.2 * hold) if len(up) else np.empty(0)
+    if not len(low) or low[-1] / history.rate <= cfg.segment.max_rise_s:
+        return onset_s
+    return onset_s + (low[-1] + 1) / history.rate
+
+def shape(history: LevelHistory, onset_s: float, offset_s: float,
+          cfg: DetectorConfig) -> tuple[float, float, float, float]:
+    """Held level and background (µV), rise time and held run (s), from the envelope history.
+
+    Held: the median 0.5-s envelope over the episode. Background: its
+    median over ``background_s`` before the onset (the last second
+    left out: it holds the climb). Rise: from the last time the
+    envelope sat 20 % of the way from the background to the held level
+    to the first time it was 80 % of the way, searched from 20 s before
+    the onset. Held run: the longest stretch at half the episode's
+    largest 0.5-s envelope or more (s).
+    """
+    body = history.window(onset_s, offset_s)[:, T_ENV]
+    if not len(body):
+        return float("nan"), float("nan"), 0.0, 0.0
+    hold = float(np.median(body))
+    run = _longest_run(body >= 0.5 * body.max()) / history.rate
+    before = history.window(onset_s - cfg.judge.background_s, onset_s - 1.0)[:, T_ENV]
+    background = float(np.median(before)) if len(before) else 0.0
+    lead = history.window(onset_s - 20.0, offset_s)[:, T_ENV]
+    base = max(background, cfg.segment.min_rest_uv)
+    up = np.flatnonzero(lead >= base + 0.8 * (hold - base))
+    if not len(up):
+        return hold, background, 0.0, run
+    low = np.flatnonzero(lead[: up[0]] <= base + 0.2 * (hold - base))
+    start = low[-1] if len(low) else 0
+    return hold, background, float((up[0] - start) / history.rate), run
+
+def edges(history: LevelHistory, onset_s: float, offset_s: float, hold: float, background: float,
+          after_s: float, cfg: DetectorConfig) -> tuple[float, float]:
+    """Fall time (s), and the largest motion voltage within ``EDGE_S`` of either edge (µV).
+
+    ``after_s``: how far past the offset to look (s), so that what is read
+    was known when the episode closed, whatever the blocks.
+
+    Fall: from the last time the 0.5-s envelope was 80 % of the way from
+    the background to the held level to the offset (20–80 % is the usual
+    edge measure, as for the rise). Motion: the low-frequency voltage
+    (bin means high-passed at 1 Hz, 0.5-s RMS) around the onset and the
+    offset. A voluntary movement moves the foot, and the electrodes, as it
+    starts and as it ends; a cramp holds the leg.
+    """
+    body = history.window(onset_s, offset_s)[:, T_ENV]
+    if not len(body) or not np.isfinite(hold):
+        return 0.0, 0.0
+    base = max(background, cfg.segment.min_rest_uv)
+    high = np.flatnonzero(body >= base + 0.8 * (hold - base))
+    fall = (len(body) - 1 - high[-1]) / history.rate if len(high) else 0.0
+    lf = [history.window(onset_s - EDGE_S, onset_s + EDGE_S)[:, T_LF],
+          history.window(offset_s - EDGE_S, offset_s + after_s)[:, T_LF]]
+    return float(fall), float(max((x.max() for x in lf if len(x)), default=0.0))

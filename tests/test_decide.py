@@ -1,0 +1,109 @@
+"""The one decision: features in, probability, tier and reason out (emgcramp.detect.decide)."""
+
+import json
+import math
+
+import pytest
+
+from emgcramp.core.config import DetectorConfig
+from emgcramp.detect.decide import CRAMP, MODEL_PATH, POSSIBLE, Model, decide, shipped_model
+from emgcramp.detect.features import DIRECTION, INPUTS, REASON_OF, Features, vector
+
+CFG = DetectorConfig()
+
+
+def feats(**kw) -> Features:
+    """A plain tonic cramp: 30 s held at 37 × rest, risen in 0.3 s from rest, no motion, no leg movements."""
+    base = dict(duration_s=30.0, hold_x_rest=37.5, peak_x_rest=50.0, contrast=37.5, rise_s=0.3, hold_share=0.75,
+                held_run_share=1.0, duty=1.0, clonic_rate_hz=0.03, motion=0.0, flat=0.0, lf_ratio=0.15,
+                background_x_rest=1.0, lm_chain=0, series_ratio=1.0, recent_lms=0, announced=False)
+    return Features(**(base | kw))
+
+
+def toy_model(weights: dict[str, float], intercept: float = 0.0, means: dict[str, float] | None = None) -> Model:
+    n, means = len(INPUTS), means or {}
+    return Model(INPUTS, tuple(means.get(i, 0.0) for i in INPUTS), (1.0,) * n,
+                 tuple(weights.get(i, 0.0) for i in INPUTS), intercept, 0.8, 0.3)
+
+
+def test_probability_is_the_logistic_of_the_weighted_inputs():
+    m = toy_model({"log_duration_s": 0.5, "duty": -2.0}, intercept=-1.0)
+    f = feats(duration_s=20.0, duty=0.5)
+    logit = -1.0 + 0.5 * math.log(20.0) - 2.0 * 0.5
+    assert decide(f, 1, CFG, m).probability == pytest.approx(1 / (1 + math.exp(-logit)), rel=1e-12)
+
+
+def test_tiers_follow_the_thresholds_and_the_reason_is_the_strongest_input_against():
+    m = toy_model({"log_hold_x_rest": 1.0, "duty": 4.0}, intercept=0.0, means={"log_hold_x_rest": 4.0, "duty": 1.0})
+    strong = decide(feats(hold_x_rest=math.exp(10.0)), 1, CFG, m)  # logit 6: p 0.998
+    assert (strong.tier, strong.reason) == (CRAMP, "")
+    middling = decide(feats(hold_x_rest=math.exp(5.0)), 1, CFG, m)  # logit 1: p 0.73
+    assert middling.tier == POSSIBLE and 0.3 <= middling.probability < 0.8
+    sparse = decide(feats(hold_x_rest=math.exp(5.0), duty=0.5), 1, CFG, m)  # logit -1: duty pulls it down most
+    assert (sparse.tier, sparse.reason) == ("", "sparse")
+    weak = decide(feats(hold_x_rest=math.exp(2.0)), 1, CFG, m)
+    assert (weak.tier, weak.reason) == ("", "weak")
+    # the user's thresholds overrule the model's
+    cfg = CFG.replace(cramp_probability=0.5)
+    assert decide(feats(hold_x_rest=math.exp(5.0)), 1, cfg, m).tier == CRAMP
+
+
+def test_stated_gates_come_before_any_weight():
+    m = toy_model({}, intercept=10.0)  # the model would call anything a cramp
+    d = decide(feats(flat=0.5), 1, CFG, m)
+    assert (d.probability, d.tier, d.kind, d.reason) == (0.0, "", "tonic", "signal_loss")
+    d = decide(feats(duration_s=2.0), 1, CFG, m)
+    assert (d.probability, d.tier, d.kind, d.reason) == (0.0, "", "tonic", "short")
+    assert decide(feats(duration_s=2.0), 1, CFG.replace(min_duration_s=1.0), m).tier == CRAMP
+
+
+def test_kind_is_clonic_when_the_envelope_contracts_again_and_again():
+    m = toy_model({}, intercept=10.0)
+    assert decide(feats(clonic_rate_hz=0.5), 15, CFG, m).kind == "clonic"
+    assert decide(feats(clonic_rate_hz=0.1), 3, CFG, m).kind == "tonic"  # 3 rises over 30 s: a waver
+    assert decide(feats(clonic_rate_hz=1.0), 2, CFG, m).kind == "tonic"
+
+
+def test_every_input_has_a_reason_and_non_finite_features_stay_finite():
+    assert set(REASON_OF) == set(INPUTS)
+    x = vector(feats(hold_x_rest=float("nan"), rise_s=float("inf"), peak_x_rest=0.0))
+    assert len(x) == len(INPUTS) and all(math.isfinite(v) for v in x)
+
+
+def test_shipped_weights_run_the_way_the_physiology_says():
+    m = shipped_model()
+    assert set(DIRECTION) == set(INPUTS)
+    assert all(DIRECTION[i] * w >= 0 for i, w in zip(m.inputs, m.weights))
+    assert m.weights[INPUTS.index("log_duration_s")] > 0 and m.weights[INPUTS.index("log_contrast")] > 0
+
+
+def test_shipped_model_matches_the_inputs_and_names_its_fit():
+    d = json.loads(MODEL_PATH.read_text())
+    assert d["inputs"] == list(INPUTS)
+    assert set(d["fitted_on"]) == {"motor_units", "carrier", "texture"}
+    m = shipped_model()
+    assert 0.0 < m.possible_floor <= m.cramp_threshold < 1.0
+    assert all(s > 0 for s in m.scale)
+    with pytest.raises(ValueError, match="INPUTS"):
+        Model.from_dict(d | {"inputs": d["inputs"][::-1]})
+
+
+@pytest.mark.parametrize("lookalike", [
+    dict(hold_x_rest=2.0, peak_x_rest=2.6, contrast=1.2, background_x_rest=1.7, rise_s=25.0),  # tone of lighter sleep
+    dict(duration_s=4.0, hold_x_rest=6.0, peak_x_rest=9.0, contrast=6.0, lm_chain=3, recent_lms=5),  # one of a PLM series
+    dict(hold_x_rest=5.0, peak_x_rest=60.0, contrast=5.0, hold_share=0.08, held_run_share=0.05, duty=0.2),  # pops
+])
+def test_shipped_model_turns_down_plain_lookalikes_and_keeps_a_plain_cramp(lookalike):
+    plain = decide(feats(), 1, CFG)
+    assert plain.tier == CRAMP and plain.probability > 0.9
+    assert decide(feats(**lookalike), 1, CFG).tier != CRAMP
+
+
+@pytest.mark.parametrize("name,low,high", [
+    ("duration_s", 4.0, 60.0), ("hold_x_rest", 3.0, 30.0), ("contrast", 1.5, 20.0), ("duty", 0.3, 1.0),
+    ("rise_s", 5.0, 0.3), ("lm_chain", 3, 0), ("edge_motion_x_hold", 2.0, 0.1)])
+def test_shipped_model_weighs_evidence_the_physiological_way(name, low, high):
+    """More of what makes a cramp (lasting, held high, sudden over its background, continuous) never lowers p."""
+    f = feats(hold_x_rest=6.0, peak_x_rest=8.0, contrast=4.0, duration_s=10.0)
+    p = [decide(f._replace(**{name: v}), 1, CFG).probability for v in (low, high)]
+    assert p[1] >= p[0]
