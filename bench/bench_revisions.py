@@ -2,9 +2,11 @@
 
     python bench/bench_revisions.py REV [--hours 8] [--repeats 5]
 
-REV is checked out into a temporary git worktree; both trees run in fresh
-processes on the same EDF+ night (2 kHz, one channel), alternating, after
-one warm-up run each (Numba caches filled). The live block cost (p50/p99
+REV is checked out into a temporary git worktree, its kernels compiled ahead
+of time there as an install would (when REV has that build), so both trees
+run their kernels the same way; the section says how each ran. Both trees
+run in fresh processes on the same EDF+ night (2 kHz, one channel),
+alternating, after one warm-up run each (Numba caches filled). The live block cost (p50/p99
 of ``Pipeline.process`` on 20-ms blocks, ``emgcramp.eval.speed``) is measured
 the same way, alternating. Rewrites its part of RESULTS.md.
 """
@@ -47,6 +49,16 @@ def block_cost(src: str) -> tuple[float, float]:
     return float(p50), float(p99)
 
 
+AOT_BUILD = "from emgcramp.build import build_kernels; import sys; build_kernels(sys.argv[1])"
+
+
+def kernels_line(src: str) -> str:
+    """How ``src``'s kernels run, as ``emgcramp --version`` says it."""
+    env = dict(os.environ, PYTHONPATH=src)
+    out = subprocess.run([sys.executable, "-m", "emgcramp", "--version"], env=env, capture_output=True, text=True)
+    return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else "unknown"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("rev")
@@ -62,6 +74,10 @@ def main() -> None:
             subprocess.run([sys.executable, "-m", "emgcramp", "simulate", night, "--hours", str(args.hours),
                             "--fs", "2000", "--seed", "1"], check=True, capture_output=True)
             trees = {args.rev: os.path.join(old, "src"), "this tree": os.path.join(ROOT, "src")}
+            if os.path.exists(os.path.join(old, "src", "emgcramp", "build.py")):
+                subprocess.run([sys.executable, "-c", AOT_BUILD, os.path.join(old, "src", "emgcramp")],
+                               env=dict(os.environ, PYTHONPATH=trees[args.rev]), capture_output=True)
+            how = {k: kernels_line(src) for k, src in trees.items()}
             times = {k: [] for k in trees}
             for src in trees.values():
                 run(src, night)  # fill the Numba cache
@@ -75,7 +91,8 @@ def main() -> None:
     base = min(times[args.rev])
     lines = ["## Before / after: end to end (`python bench/bench_revisions.py REV`)", "",
              f"`emgcramp analyze` of one {args.hours:g}-h night (2 kHz, one channel, EDF+) in fresh processes, "
-             f"{args.repeats} runs each, alternating, caches warm.", "",
+             f"{args.repeats} runs each, alternating, caches warm. " +
+             "; ".join(f"{k}: {v}" for k, v in how.items()) + ".", "",
              "| tree | min s | median s | min vs before | 20-ms block p50 µs (median of runs) | p99 µs (min / median of runs) |",
              "|---|---|---|---|---|---|"]
     for k, v in times.items():
