@@ -65,7 +65,7 @@ def test_kind_is_clonic_when_the_envelope_contracts_again_and_again():
 
 
 def test_every_input_has_a_reason_and_non_finite_features_stay_finite():
-    assert set(REASON_OF) == set(INPUTS)
+    assert set(REASON_OF) == set(INPUTS) and all(REASON_OF[i] for i in INPUTS if i != "clonic_rate_hz")
     x = vector(feats(hold_x_rest=float("nan"), rise_s=float("inf"), peak_x_rest=0.0))
     assert len(x) == len(INPUTS) and all(math.isfinite(v) for v in x)
 
@@ -86,6 +86,25 @@ def test_shipped_model_matches_the_inputs_and_names_its_fit():
     assert all(s > 0 for s in m.scale)
     with pytest.raises(ValueError, match="INPUTS"):
         Model.from_dict(d | {"inputs": d["inputs"][::-1]})
+    for damage in ({"weights": d["weights"][:-3]}, {"scale": [0.0] * len(INPUTS)}, {"cramp_threshold": 1.5},
+                   {"weights": [float("nan")] * len(INPUTS)}, {"intercept": None}):
+        with pytest.raises(ValueError, match="model"):
+            Model.from_dict(d | damage)
+
+
+def test_a_damaged_model_file_is_one_clear_line(tmp_path, monkeypatch):
+    import emgcramp.detect.decide as decide_module
+    from emgcramp.core.errors import InputError
+
+    bad = tmp_path / "model.json"
+    bad.write_text("")
+    monkeypatch.setattr(decide_module, "MODEL_PATH", bad)
+    decide_module.shipped_model.cache_clear()
+    try:
+        with pytest.raises(InputError, match="damaged or missing .*reinstall emgcramp"):
+            decide_module.shipped_model()
+    finally:
+        decide_module.shipped_model.cache_clear()
 
 
 @pytest.mark.parametrize("lookalike", [
@@ -101,7 +120,7 @@ def test_shipped_model_turns_down_plain_lookalikes_and_keeps_a_plain_cramp(looka
 
 @pytest.mark.parametrize("name,low,high", [
     ("duration_s", 4.0, 60.0), ("hold_x_rest", 3.0, 30.0), ("contrast", 1.5, 20.0), ("duty", 0.3, 1.0),
-    ("rise_s", 5.0, 0.3), ("lm_chain", 3, 0), ("edge_motion_x_hold", 2.0, 0.1)])
+    ("rise_s", 5.0, 0.3), ("lm_chain", 3, 0), ("edge_motion_x_hold", 2.0, 0.1), ("fall_s", 0.2, 3.0)])
 def test_shipped_model_weighs_evidence_the_physiological_way(name, low, high):
     """More of what makes a cramp (lasting, held high, sudden over its background, continuous) never lowers p."""
     f = feats(hold_x_rest=6.0, peak_x_rest=8.0, contrast=4.0, duration_s=10.0)

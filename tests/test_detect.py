@@ -60,7 +60,7 @@ def test_periodic_leg_movements_are_not_cramps():
     assert sum(pipe.rejected().values()) == len(lms)
     marks = pipe.lookalikes()  # kept for the report, in time order, each near its movement
     assert len(marks) == len(lms) and all(abs(m[0] - lm[0]) < 0.5 for m, lm in zip(marks, lms))
-    assert {m[2] for m in marks} <= {"short", "leg_movement", "leg_movement_series"}
+    assert {m[2] for m in marks} <= {"short", "brief", "leg_movement", "leg_movement_series"}
 
 
 def test_single_jerk_is_not_a_cramp():

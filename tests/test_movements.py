@@ -223,3 +223,32 @@ def test_twitching_helps_half_raised_tension_open_a_warning():
         spikes[i:i + 5] += 150 * np.array([1, 0.5, -1, -0.5, 0.2])
     (w,) = run(quiet + spikes)[1].warnings()
     assert w.twitches >= 20
+
+
+def _tension_twitches_then_cramp(seconds=220.0):
+    """40 s of calf tension at 3 × rest with a lone 150-µV discharge each second, then a 90-s cramp (µV)."""
+    x = tension(seconds, 60.0, 100.0, 3.0) + bursts(FS, seconds, 0.0, [(100.0, 190.0, 200.0)], seed=1)
+    for s in np.arange(60.3, 100.0, 1.0):
+        i = int(s * FS)
+        x[i:i + 5] += 150 * np.array([1, 0.5, -1, -0.5, 0.2])
+    return x
+
+
+def test_twitches_in_the_tension_do_not_end_the_warning_and_the_cramp_stays_tonic():
+    # A twitch lifts the 0.5-s envelope for half a second: no contraction, so the watch goes on;
+    # the cramp that follows is measured from its own climb, so the tension's twitches are not its rises.
+    eps, pipe = run(_tension_twitches_then_cramp())
+    assert [(e.kind, round(e.onset_s)) for e in eps] == [("tonic", 100)]
+    (w,) = pipe.warnings()
+    assert w.cramp_followed and w.onset_s == pytest.approx(60.0, abs=2.0) and w.twitches >= 20
+
+
+def test_the_monitor_alerts_once_for_a_cramp_whose_onset_moves_to_its_climb(tmp_path):
+    from emgcramp.io.night import read_events
+    from emgcramp.live.monitor import run_monitor
+
+    x = _tension_twitches_then_cramp()[:, None]
+    res = run_monitor(iter([Block(i, x[i:i + 200]) for i in range(0, len(x), 200)]), lambda: FS, ["calf"],
+                      str(tmp_path / "n"))
+    assert len(res.alerts) == 1 and [e.kind for e in res.analysis.episodes] == ["tonic"]
+    assert [e["type"] for e in read_events(str(tmp_path / "n"))].count("alert") == 1

@@ -61,8 +61,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     else:
         print_table(result.episodes, start)
         s = result.summary()
+        possible = f"; {len(s['possible_cramps'])} possible cramp(s) listed, not counted" if s["possible_cramps"] else ""
         print(f"{s['n_episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h "
-              f"({s['tonic']} tonic, {s['clonic']} clonic), total {s['total_cramp_s']:.1f} s")
+              f"({s['tonic']} tonic, {s['clonic']} clonic), total {s['total_cramp_s']:.1f} s{possible}")
         from emgcramp.pipeline import activity_line
 
         print(activity_line(s))

@@ -52,7 +52,8 @@ def _analyze(sub) -> None:
                    help="µV per file unit for NPY, WAV and unit-less text columns (default 1: values are µV)")
     a.add_argument("--events", metavar="OUT.csv", help="write one row per episode (owner-only file)")
     a.add_argument("--lm-events", metavar="OUT.csv",
-                   help="write each leg movement (AASM rules, with its PLM series) and pre-cramp warning")
+                   help="write each leg movement (AASM rules, with its PLM series), pre-cramp warning and "
+                        "possible cramp (with its probability and reason)")
     a.add_argument("--json", action="store_true", help="print a machine-readable summary instead of the table")
     a.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     a.add_argument("--edf-out", metavar="COPY.edf", help="also write the channel as EDF+ with the cramps annotated")

@@ -146,6 +146,8 @@ class WarningConfig:
     # over it on a quiet amplifier, a burst is a contraction, which ends a warning and is no twitch.
     contraction_ratio: float = 5.0
     contraction_delta_uv: float = 10.0
+    # ... held that long (s): a twitch lifts the 0.5-s envelope for one window (0.5 s) at most.
+    contraction_s: float = 1.0
 
 
 @dataclass(frozen=True)

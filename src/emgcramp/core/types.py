@@ -123,6 +123,8 @@ class Candidate:
     held_run_s: float = 0.0
     fall_s: float = 0.0
     edge_motion_uv: float = 0.0
+    # Where the segmenter opened it (s); ``onset_s`` may lie later, where the climb to its level began.
+    opened_s: float = float("nan")
 
     @property
     def contrast(self) -> float:

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emgcramp.core.config import DetectorConfig
+from emgcramp.core.errors import InputError
 from emgcramp.detect.features import INPUTS, REASON_OF, Features, vector
 
 MODEL_PATH = Path(__file__).with_name("model.json")
@@ -60,11 +61,21 @@ class Model:
     possible_floor: float
 
     @classmethod
-    def from_dict(cls, d: dict) -> Model:
-        if tuple(d["inputs"]) != INPUTS:
+    def from_dict(cls, d: dict) -> "Model":
+        """The model of a ``model.json`` mapping; ValueError, in one line, when it is not a whole, sane one."""
+        if tuple(d.get("inputs", ())) != INPUTS:
             raise ValueError("model inputs do not match emgcramp.detect.features.INPUTS: refit it")
-        return cls(tuple(d["inputs"]), *(tuple(map(float, d[k])) for k in ("mean", "scale", "weights")),
-                   float(d["intercept"]), float(d["cramp_threshold"]), float(d["possible_floor"]))
+        try:
+            m = cls(INPUTS, *(tuple(float(v) for v in d[k]) for k in ("mean", "scale", "weights")),
+                    float(d["intercept"]), float(d["cramp_threshold"]), float(d["possible_floor"]))
+        except (KeyError, TypeError, ValueError) as e:
+            raise ValueError(f"model is incomplete ({type(e).__name__}: {e})") from None
+        numbers = (*m.mean, *m.scale, *m.weights, m.intercept)
+        if not len(m.mean) == len(m.scale) == len(m.weights) == len(INPUTS) or not all(map(math.isfinite, numbers)):
+            raise ValueError("model needs one finite mean, scale and weight per input")
+        if min(m.scale) <= 0 or not 0.0 <= m.possible_floor <= m.cramp_threshold <= 1.0:
+            raise ValueError("model needs positive scales and 0 <= possible_floor <= cramp_threshold <= 1")
+        return m
 
     def contributions(self, x: list[float]) -> list[float]:
         """wᵢ·zᵢ of each input (log-odds)."""
@@ -78,8 +89,12 @@ class Model:
 
 @functools.cache
 def shipped_model() -> Model:
-    """The model in ``model.json`` (read once)."""
-    return Model.from_dict(json.loads(MODEL_PATH.read_text()))
+    """The model in ``model.json`` (read once); a damaged file is one clear line (InputError)."""
+    try:
+        return Model.from_dict(json.loads(MODEL_PATH.read_text()))
+    except (OSError, ValueError) as e:  # json.JSONDecodeError is a ValueError
+        raise InputError(f"{MODEL_PATH}: the decision's model is damaged or missing ({e}); "
+                         "reinstall emgcramp") from None
 
 
 @dataclass(frozen=True)
@@ -123,5 +138,6 @@ def decide(f: Features, rises: int, cfg: DetectorConfig, model: Model | None = N
     if p >= cramp_at:
         return Decision(p, CRAMP, kind, "")
     contrib = model.contributions(x)
-    reason = REASON_OF[INPUTS[min(range(len(contrib)), key=contrib.__getitem__)]]
+    said = [i for i, name in enumerate(INPUTS) if REASON_OF[name]]
+    reason = REASON_OF[INPUTS[min(said, key=contrib.__getitem__)]]
     return Decision(p, POSSIBLE if p >= floor else "", kind, reason)

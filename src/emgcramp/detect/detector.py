@@ -75,16 +75,19 @@ from emgcramp.detect.segment import (
     C_SUM,
     REASON_END,
     REASON_MAX_LENGTH,
-    REASON_QUIET,
     Segmenter,
 )
-from emgcramp.detect.shape import EDGE_S, climb_start, edges, shape
+from emgcramp.detect.shape import activity, climb_start, edges, shape
 
 
 def x_rest(rows: np.ndarray) -> np.ndarray:
     """The 0.5-s envelope of trace rows as a multiple of their rest level (NaN where rest is not known yet)."""
     rest = rows[:, T_REST]
     return np.where(rest > 0, rows[:, T_ENV] / np.where(rest > 0, rest, 1.0), np.nan)
+
+
+# Bins are run through the detector at most this many seconds at a time (see Detector.process).
+PIECE_S = 60.0
 
 
 class RestMultiples:
@@ -123,7 +126,7 @@ class Detector:
         self.moves = MovementScorer(self.rate, self.cfg, channel, origin_s)
         self.watch = PreCrampWatch(self.rate, self.cfg, channel, origin_s)
         # The trace, long enough to hold an episode and the background before it.
-        held_s = self.cfg.segment.max_duration_s + 2 * self.cfg.judge.background_s
+        held_s = self.cfg.segment.max_duration_s + 2 * self.cfg.judge.background_s + PIECE_S
         self.history = LevelHistory(self.rate, held_s, origin_s, N_TRACE)
         self.levels = RestMultiples(self.history)
         self._seg = Segmenter(self.cfg, self.rate)
@@ -148,13 +151,20 @@ class Detector:
         and ``watch.warnings``; both passes run before the episodes are
         judged, since judging reads the leg movements that came before.
         """
-        rows, trace = self._seg.run(ms, mean, stuck, flush)
-        self.moves.process(trace)
-        self.watch.process(trace)
-        self.history.push(trace)
-        if self.fresh_levels is not None:
-            self.fresh_levels.append(x_rest(trace))
-        return [e for e in (self._episode(row) for row in rows) if e is not None]
+        # In pieces of at most PIECE_S: an episode is judged from the history before the bins after
+        # its close push its start out, however long the block.
+        step = max(1, int(PIECE_S * self.rate))
+        out: list[Episode] = []
+        for i in range(0, max(len(ms), 1), step):
+            last = i + step >= len(ms)
+            rows, trace = self._seg.run(ms[i:i + step], mean[i:i + step], stuck[i:i + step], flush and last)
+            self.moves.process(trace)
+            self.watch.process(trace)
+            self.history.push(trace)
+            if self.fresh_levels is not None:
+                self.fresh_levels.append(x_rest(trace))
+            out += [e for e in (self._episode(row) for row in rows) if e is not None]
+        return out
 
     @property
     def level_uv(self) -> float:
@@ -189,23 +199,22 @@ class Detector:
         n = max(row[C_N], 1.0)
         span = max(row[C_END] - row[C_START], 1.0)
         onset_s, offset_s = self.origin_s + row[C_START] / self.rate, self.origin_s + row[C_END] / self.rate
-        mean_uv = float(row[C_SUM] / n)
+        opened_s, mean_uv = onset_s, float(row[C_SUM] / n)
+        rest = float(max(row[C_REST], self.cfg.segment.min_rest_uv))
+        rises, duty = int(row[C_RISES]), float(min(row[C_SHORT_ACT] / span, 1.0))
+        motion, flat = float(row[C_MOTION] / n), float(min(row[C_FLAT] / n, 1.0))
         climb_s = climb_start(self.history, onset_s, offset_s, self.cfg)
-        if climb_s > onset_s:
+        if climb_s > onset_s:  # the segmenter's counts also cover the tension before the climb
             onset_s = climb_s
             mean_uv = float(np.mean(self.history.window(onset_s, offset_s)[:, T_ENV]))
+            rises, duty, motion, flat = activity(self.history, onset_s, offset_s, rest, self.cfg)
         hold, background, rise, run = shape(self.history, onset_s, offset_s, self.cfg)
-        # After a quiet close the second after the offset is known; after a length-guard close it is not yet.
-        after_s = EDGE_S if row[C_REASON] == REASON_QUIET else 0.0
-        fall, edge_motion = edges(self.history, onset_s, offset_s, hold, background, after_s, self.cfg)
+        fall, edge_motion = edges(self.history, onset_s, offset_s, hold, background, self.cfg)
         return Candidate(
-            onset_s=onset_s, offset_s=offset_s,
-            peak_uv=float(row[C_PEAK]), mean_uv=mean_uv,
-            rest_uv=float(max(row[C_REST], self.cfg.segment.min_rest_uv)),
-            duty=float(min(row[C_SHORT_ACT] / span, 1.0)), rises=int(row[C_RISES]),
-            motion=float(row[C_MOTION] / n), flat=float(min(row[C_FLAT] / n, 1.0)), closed_by=float(row[C_REASON]),
+            onset_s=onset_s, offset_s=offset_s, peak_uv=float(row[C_PEAK]), mean_uv=mean_uv, rest_uv=rest,
+            duty=duty, rises=rises, motion=motion, flat=flat, closed_by=float(row[C_REASON]),
             hold_uv=hold, background_uv=background, rise_s=rise, held_run_s=run, fall_s=fall,
-            edge_motion_uv=edge_motion,
+            edge_motion_uv=edge_motion, opened_s=opened_s,
             lf_ratio=float(np.sqrt(row[C_LF2] / row[C_MS])) if row[C_MS] > 0 else 0.0)
 
     def features(self, c: Candidate) -> Features:

@@ -87,16 +87,19 @@ _LOG = ("duration_s", "hold_x_rest", "peak_x_rest", "contrast", "background_x_re
         "edge_motion_x_hold")
 INPUTS: tuple[str, ...] = (
     "log_duration_s", "log_hold_x_rest", "log_peak_x_rest", "log_contrast", "log_background_x_rest",
-    "log_series_ratio", "log_edge_motion_x_hold", "log1p_rise_s", "hold_share", "held_run_share", "duty", "clonic_rate_hz", "motion",
+    "log_series_ratio", "log_edge_motion_x_hold", "log1p_rise_s", "hold_share", "held_run_share", "duty",
+    "clonic_rate_hz", "motion",
     "flat", "lf_ratio", "lm_chain", "recent_lms", "announced", "log1p_fall_s")
 
-# The look-alike a low contribution of each input speaks for (the colours of the night report).
-REASON_OF: dict[str, str] = {
-    "log_duration_s": "short", "log_hold_x_rest": "weak", "log_peak_x_rest": "weak",
+# The look-alike a low contribution of each input speaks for (the colours of the night report); None:
+# the input says what a cramp is like, not what a look-alike is (a steady burst is no less a cramp).
+REASON_OF: dict[str, str | None] = {
+    "clonic_rate_hz": None,
+    "log_duration_s": "brief", "log_hold_x_rest": "weak", "log_peak_x_rest": "weak",
     "log_contrast": "tone_change", "log_background_x_rest": "tone_change", "log1p_rise_s": "tone_change",
     "log_series_ratio": "leg_movement_series", "lm_chain": "leg_movement_series",
     "recent_lms": "leg_movement_series", "hold_share": "intermittent", "held_run_share": "intermittent",
-    "clonic_rate_hz": "intermittent", "duty": "sparse", "motion": "motion", "lf_ratio": "motion",
+"duty": "sparse", "motion": "motion", "lf_ratio": "motion",
     "flat": "signal_loss", "announced": "leg_movement", "log1p_fall_s": "leg_movement",
     "log_edge_motion_x_hold": "motion",
 }
@@ -109,11 +112,13 @@ REASON_OF: dict[str, str] = {
 # suddenly and fading slowly, and is continuous (Miller & Layzer 2005, doi:10.1002/mus.20341;
 # Minetto et al. 2013, doi:10.1097/JES.0b013e3182724817); movements move the electrodes, leg
 # movements come in series of like bursts (AASM/WASM: Ferri et al. 2016,
-# doi:10.1016/j.sleep.2016.10.010); tension and twitching may announce a cramp.
+# doi:10.1016/j.sleep.2016.10.010); tension and twitching may announce a cramp. Rhythmic contraction
+# and relaxation at 0.3–3 Hz, held, is a clonic cramp's mark; look-alikes are single bursts, or series
+# spaced 5–90 s apart.
 DIRECTION: dict[str, int] = {
     "log_duration_s": 1, "log_hold_x_rest": 1, "log_peak_x_rest": 1, "log_contrast": 1,
     "log_background_x_rest": -1, "log_series_ratio": 1, "log1p_rise_s": -1, "hold_share": 1,
-    "held_run_share": 1, "duty": 1, "clonic_rate_hz": 0, "motion": -1, "flat": -1, "lf_ratio": -1,
+    "held_run_share": 1, "duty": 1, "clonic_rate_hz": 1, "motion": -1, "flat": -1, "lf_ratio": -1,
     "lm_chain": -1, "recent_lms": -1, "announced": 1, "log1p_fall_s": 1, "log_edge_motion_x_hold": -1,
 }
 

@@ -20,8 +20,10 @@ for that state on the detector's trace, live:
   ``warn_min_twitches`` twitches. Twitches alone do not open one: ECG bleed
   makes spikes of that size about once a second all night.
 - It closes when tension has stayed under half of the window for half a
-  window (5 s; its end is where that began), or when a cramp episode
-  starts; that cramp's lead time is its onset minus the warning's
+  window (5 s; its end is where that began), or when a contraction starts
+  (a candidate burst held at ``contraction_ratio`` × rest for
+  ``contraction_s``: a twitch lifts the 0.5-s envelope for half a second
+  at most; the end is where the contraction began); that cramp's lead time is its onset minus the warning's
   onset. A warning's onset is the end of the first window that qualified
   less its tense time: the start of the tension when it was continuous.
 - For ``warn_refractory_s`` after an episode none opens: the calf is still
@@ -47,10 +49,10 @@ if TYPE_CHECKING:
 
 STATE = np.dtype([(name, np.float64) for name in (
     "bin", "pos", "tense_bins", "twitch_bins", "open", "start_bin", "level_x_rest_sum", "level_bins", "twitches",
-    "last_episode_bin", "last_end_bin", "calm_bins")])
+    "last_episode_bin", "last_end_bin", "calm_bins", "contraction_run")])
 PARAMS = np.dtype([(name, np.float64) for name in (
     "warn_ratio", "warn_delta_uv", "twitch_ratio", "on_ratio", "on_delta_uv", "min_twitches", "refractory_bins",
-    "calm_bins", "tense_share", "tense_share_with_twitches")])
+    "calm_bins", "tense_share", "tense_share_with_twitches", "contraction_bins")])
 (R_START, R_END, R_LEVEL, R_TWITCHES, _N_ROW) = range(5)
 
 
@@ -70,11 +72,14 @@ def watch_bins(trace, params, state, tense_ring, twitch_ring, out):
         flags = int(trace[j, T_FLAGS])
         env = trace[j, T_ENV]
         on = max(p["on_ratio"] * rest, rest + p["on_delta_uv"])
-        # A candidate burst is a contraction, not tension, once it reaches the contraction level.
-        in_ep = (flags & F_EPISODE) != 0 and env >= on
+        # A candidate burst is a contraction, not tension, once it has held the contraction level for
+        # contraction_bins: a twitch lifts the 0.5-s envelope for one window at most.
+        loud = (flags & F_EPISODE) != 0 and env >= on
+        s["contraction_run"] = s["contraction_run"] + 1.0 if loud else 0.0
+        in_ep = s["contraction_run"] >= p["contraction_bins"]
         if in_ep:
             s["last_episode_bin"] = g
-        usable = rest > 0.0 and (flags & (F_FLAT | F_MOTION)) == 0 and not in_ep
+        usable = rest > 0.0 and (flags & (F_FLAT | F_MOTION)) == 0 and not loud
         tense = usable and trace[j, T_BIN] >= max(p["warn_ratio"] * rest, rest + p["warn_delta_uv"])
         twitch = usable and env < on and trace[j, T_BIN] >= p["twitch_ratio"] * env
         pos = int(s["pos"])
@@ -96,7 +101,7 @@ def watch_bins(trace, params, state, tense_ring, twitch_ring, out):
                 s["twitches"] += 1.0
             s["calm_bins"] = s["calm_bins"] + 1.0 if s["tense_bins"] < p["tense_share_with_twitches"] * w else 0.0
             if in_ep or s["calm_bins"] >= p["calm_bins"]:
-                end = g if in_ep else g + 1.0 - s["calm_bins"]
+                end = g + 1.0 - s["contraction_run"] if in_ep else g + 1.0 - s["calm_bins"]
                 out[n_out, R_START], out[n_out, R_END] = s["start_bin"], end
                 s["last_end_bin"] = end
                 out[n_out, R_LEVEL] = s["level_x_rest_sum"] / max(s["level_bins"], 1.0)
@@ -133,7 +138,7 @@ class PreCrampWatch:
         self._P[0] = (w.warn_ratio, w.warn_delta_uv, w.twitch_ratio, w.contraction_ratio, w.contraction_delta_uv,
                       w.warn_min_twitches, round(w.warn_refractory_s * rate),
                       max(1, round(0.5 * w.warn_window_s * rate)),
-                      w.warn_tense_share, w.warn_tense_share_with_twitches)
+                      w.warn_tense_share, w.warn_tense_share_with_twitches, max(1, round(w.contraction_s * rate)))
         self._S = np.zeros(1, STATE)
         self._S["last_episode_bin"] = -1e12
         n = max(1, round(c.warnings.warn_window_s * rate))

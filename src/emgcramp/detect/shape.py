@@ -12,7 +12,7 @@ import numpy as np
 
 from emgcramp.core.config import DetectorConfig
 from emgcramp.core.history import LevelHistory
-from emgcramp.core.trace import T_ENV, T_LF
+from emgcramp.core.trace import F_FLAT, F_MOTION, T_ENV, T_ENV_S, T_FLAGS, T_LF
 
 # Motion at a burst's edges is looked for this far either side of its onset and of its offset (s):
 # the foot moves as a voluntary movement starts and ends, over about a second.
@@ -76,12 +76,13 @@ def shape(history: LevelHistory, onset_s: float, offset_s: float,
     start = low[-1] if len(low) else 0
     return hold, background, float((up[0] - start) / history.rate), run
 
-def edges(history: LevelHistory, onset_s: float, offset_s: float, hold: float, background: float,
-          after_s: float, cfg: DetectorConfig) -> tuple[float, float]:
-    """Fall time (s), and the largest motion voltage within ``EDGE_S`` of either edge (µV).
 
-    ``after_s``: how far past the offset to look (s), so that what is read
-    was known when the episode closed, whatever the blocks.
+def edges(history: LevelHistory, onset_s: float, offset_s: float, hold: float, background: float,
+          cfg: DetectorConfig) -> tuple[float, float]:
+    """Fall time (s), and the largest motion voltage around the onset (± ``EDGE_S``) or before the offset (µV).
+
+    Nothing past the offset is read: how soon after it the episode closed
+    depends on the signal, and what is read must not depend on the blocks.
 
     Fall: from the last time the 0.5-s envelope was 80 % of the way from
     the background to the held level to the offset (20–80 % is the usual
@@ -97,5 +98,33 @@ def edges(history: LevelHistory, onset_s: float, offset_s: float, hold: float, b
     high = np.flatnonzero(body >= base + 0.8 * (hold - base))
     fall = (len(body) - 1 - high[-1]) / history.rate if len(high) else 0.0
     lf = [history.window(onset_s - EDGE_S, onset_s + EDGE_S)[:, T_LF],
-          history.window(offset_s - EDGE_S, offset_s + after_s)[:, T_LF]]
+          history.window(offset_s - 2 * EDGE_S, offset_s)[:, T_LF]]
     return float(fall), float(max((x.max() for x in lf if len(x)), default=0.0))
+
+
+def activity(history: LevelHistory, onset_s: float, offset_s: float, rest_uv: float,
+             cfg: DetectorConfig) -> tuple[int, float, float, float]:
+    """Rises, duty and the motion and flat shares of a stretch, from the trace, as the segmenter counts them.
+
+    For a burst whose onset moved to its climb (:func:`climb_start`): the
+    segmenter's counts also cover the tension before it. Rises: the 0.1-s
+    envelope climbing to ``clonic_rise`` of its running peak after falling
+    under ``clonic_relax`` of it; duty: the share of bins with the 0.1-s
+    envelope at the OFF level or above; motion and flat: the shares of
+    bins so marked.
+    """
+    rows = history.window(onset_s, offset_s)
+    if not len(rows):
+        return 0, 0.0, 0.0, 0.0
+    seg = cfg.segment
+    env_s, flags = rows[:, T_ENV_S], rows[:, T_FLAGS].astype(np.int64)
+    peak = np.maximum.accumulate(env_s)
+    rises, up = 0, False
+    for above, below in zip(env_s >= seg.clonic_rise * peak, env_s < seg.clonic_relax * peak):  # a burst, once
+        if not up and above:
+            up, rises = True, rises + 1
+        elif up and below:
+            up = False
+    off = max(seg.off_ratio * rest_uv, rest_uv + seg.off_delta_uv)
+    return (rises, float(np.mean(env_s >= off)), float(np.mean((flags & F_MOTION) > 0)),
+            float(np.mean((flags & F_FLAT) > 0)))

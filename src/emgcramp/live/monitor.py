@@ -113,7 +113,7 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
             levels = pipe.take_levels()
             if len(levels):
                 on_levels(levels, pipe.env_rate)
-        _log_quiet_events(pipe, log)
+        _log_quiet_events(pipe, log, alerts)
         for alert in _new_alerts(pipe, log, now_s, alert_on_warning, alerted):
             alerts.append(alert)
             log.event({"type": "alert", "channel": alert.channel, "onset_s": alert.onset_s,
@@ -125,8 +125,12 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
             on_status(_state(pipe, log, len(episodes), now_s))
     if pipe is None:
         raise ConnectionError("no data arrived from the source")
-    analysis = _finish(pipe, log, episodes)
+    analysis = _finish(pipe, log, episodes, alerts)
     return MonitorResult(analysis, alerts)
+
+
+# An alert may go out up to the merge gap after the offset, while the burst is still open (s).
+MERGE_SLACK_S = 3.0
 
 
 def _new_alerts(pipe: Pipeline, log: NightLog, now_s: float, alert_on_warning: bool,
@@ -141,7 +145,9 @@ def _new_alerts(pipe: Pipeline, log: NightLog, now_s: float, alert_on_warning: b
         if alert_on_warning and since is not None:
             raise_.append(Alert(state["channel"], since, "warning", state["level_uv"], now_s))
         for alert in raise_:
-            key = (alert.channel, alert.onset_s, alert.kind == "warning")
+            # One alert per burst: keyed by where the segmenter opened it, which does not move as it grows.
+            opened = c.opened_s if alert.kind != "warning" and c is not None else alert.onset_s
+            key = (alert.channel, opened, alert.kind == "warning")
             if key in alerted:
                 continue
             alerted.add(key)
@@ -150,20 +156,28 @@ def _new_alerts(pipe: Pipeline, log: NightLog, now_s: float, alert_on_warning: b
     return new
 
 
-def _log_quiet_events(pipe: Pipeline, log: NightLog) -> None:
-    """Log the warnings and possible cramps that closed: listed in the night, never alarmed."""
+def _log_quiet_events(pipe: Pipeline, log: NightLog, alerts: list[Alert]) -> None:
+    """Log the warnings and possible cramps that closed: listed in the night, never counted.
+
+    A burst alerted while under way that closed below the cramp threshold gets its alert
+    retracted in the log (the alert went out as the burst looked then).
+    """
     for w in pipe.new_warnings():
         log.event({"type": "warning"} | asdict(w))
     for e in pipe.new_possible_cramps():
         log.event({"type": "possible_cramp"} | asdict(e))
+        for a in alerts:
+            if a.kind != "warning" and a.channel == e.channel and e.onset_s <= a.at_s <= e.offset_s + MERGE_SLACK_S:
+                log.event({"type": "retracted", "channel": a.channel, "onset_s": a.onset_s,
+                           "reason": "possible_cramp"})
 
 
-def _finish(pipe: Pipeline, log: NightLog, episodes: list[Episode]) -> Analysis:
+def _finish(pipe: Pipeline, log: NightLog, episodes: list[Episode], alerts: list[Alert]) -> Analysis:
     """Close the signal and the night folder; log what the whole night retracts."""
     for e in pipe.finish():
         log.episode(e)
         episodes.append(e)
-    _log_quiet_events(pipe, log)
+    _log_quiet_events(pipe, log, alerts)
     analysis = pipe.analysis(episodes)
     for e in episodes:
         if e not in analysis.episodes:  # found inside a PLM series once it was complete

@@ -56,7 +56,7 @@ def load_nights(folder: str) -> list[Night]:
                 continue
             with open(path, newline="", encoding="utf-8", errors="replace") as f:
                 reader = csv.DictReader(f)
-                if reader.fieldnames is None or reader.fieldnames[:4] != COLUMNS[:4]:
+                if reader.fieldnames is None or reader.fieldnames[:6] != COLUMNS[:6]:  # not --lm-events
                     continue
                 rows = list(reader)
             clocks = [datetime.fromisoformat(r["onset_clock"]) if r.get("onset_clock") else None for r in rows]
