@@ -171,3 +171,21 @@ def test_levels_taken_block_by_block_are_the_envelope_over_rest_of_every_bin():
     d = pipe._detectors[0]
     np.testing.assert_array_equal(levels, d.levels.window(0.0, 120.0))
     assert np.nanmax(levels[40 * 50:60 * 50]) > 20 and np.nanmedian(levels[:30 * 50]) < 2
+
+
+def test_live_blocks_give_the_offline_verdicts_and_probabilities_on_a_restless_night():
+    """0.1-s blocks (the live path) and 60-s chunks (analyze) judge every burst alike, to the probability.
+
+    Two hours of lighter sleep: tone that comes and goes and pre-cramp warnings that stay open while
+    bursts close, the case where what the detector had seen at a burst's close once depended on the blocks.
+    """
+    from emgcramp.eval.scoreboard import _blocks
+    from emgcramp.sim.scenarios import scenario
+
+    spec = scenario("light_sleep", 2.0, 3)
+    offline = run_blocks(_blocks(spec, 60.0, [0]), spec.fs, ["calf"])
+    live = run_blocks(_blocks(spec, 0.1, [0]), spec.fs, ["calf"])
+    assert len(offline.possible_cramps) >= 3 and len(offline.lookalikes) >= 10
+    for a, b in ((offline.episodes, live.episodes), (offline.possible_cramps, live.possible_cramps)):
+        assert [dataclasses.asdict(e) for e in a] == [dataclasses.asdict(e) for e in b]
+    assert offline.lookalikes == live.lookalikes

@@ -54,7 +54,9 @@ class Features(NamedTuple):
     recent_lms : int
         Leg movements in the 180 s before it: a restless stretch.
     announced : bool
-        A pre-cramp warning (tension, twitching) led into it.
+        A pre-cramp warning (tension, twitching) that had closed led into it. Kept for the
+        record, not weighed: whether the warning has closed when the burst is judged depends
+        on how the signal was cut into blocks.
     fall_s : float
         80 %–20 % fall from the held level at its end, s.
     edge_motion_x_hold : float
@@ -89,7 +91,7 @@ INPUTS: tuple[str, ...] = (
     "log_duration_s", "log_hold_x_rest", "log_peak_x_rest", "log_contrast", "log_background_x_rest",
     "log_series_ratio", "log_edge_motion_x_hold", "log1p_rise_s", "hold_share", "held_run_share", "duty",
     "clonic_rate_hz", "motion",
-    "flat", "lf_ratio", "lm_chain", "recent_lms", "announced", "log1p_fall_s")
+    "flat", "lf_ratio", "lm_chain", "recent_lms", "log1p_fall_s")
 
 # The look-alike a low contribution of each input speaks for (the colours of the night report); None:
 # the input says what a cramp is like, not what a look-alike is (a steady burst is no less a cramp).
@@ -100,7 +102,7 @@ REASON_OF: dict[str, str | None] = {
     "log_series_ratio": "leg_movement_series", "lm_chain": "leg_movement_series",
     "recent_lms": "leg_movement_series", "hold_share": "intermittent", "held_run_share": "intermittent",
 "duty": "sparse", "motion": "motion", "lf_ratio": "motion",
-    "flat": "signal_loss", "announced": "leg_movement", "log1p_fall_s": "leg_movement",
+    "flat": "signal_loss", "log1p_fall_s": "leg_movement",
     "log_edge_motion_x_hold": "motion",
 }
 
@@ -119,7 +121,7 @@ DIRECTION: dict[str, int] = {
     "log_duration_s": 1, "log_hold_x_rest": 1, "log_peak_x_rest": 1, "log_contrast": 1,
     "log_background_x_rest": -1, "log_series_ratio": 1, "log1p_rise_s": -1, "hold_share": 1,
     "held_run_share": 1, "duty": 1, "clonic_rate_hz": 1, "motion": -1, "flat": -1, "lf_ratio": -1,
-    "lm_chain": -1, "recent_lms": -1, "announced": 1, "log1p_fall_s": 1, "log_edge_motion_x_hold": -1,
+    "lm_chain": -1, "recent_lms": -1, "log1p_fall_s": 1, "log_edge_motion_x_hold": -1,
 }
 
 
@@ -132,6 +134,6 @@ def vector(f: Features) -> list[float]:
     """The model's inputs (:data:`INPUTS`) for one record."""
     logs = [_log(getattr(f, name)) for name in _LOG]
     rest = [math.log1p(max(f.rise_s, 0.0)), f.hold_share, f.held_run_share, f.duty, f.clonic_rate_hz, f.motion,
-            f.flat, f.lf_ratio, float(min(f.lm_chain, 4)), float(min(f.recent_lms, 10)), float(f.announced),
+            f.flat, f.lf_ratio, float(min(f.lm_chain, 4)), float(min(f.recent_lms, 10)),
             math.log1p(max(f.fall_s, 0.0))]
     return [v if math.isfinite(v) else 0.0 for v in logs + rest]
