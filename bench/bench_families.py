@@ -95,7 +95,8 @@ def run_night(job: tuple) -> dict:
         pipe.process(b)
     pipe.finish()
     log = pipe.candidate_log
-    return {"family": family, "seed": seed, "hours": pipe.samples_seen / fs / 3600.0, "fs": fs, "truth": truth, "others": others,
+    return {"family": family, "seed": seed, "hours": pipe.samples_seen / fs / 3600.0, "fs": fs, "truth": truth,
+            "others": others,
             "spans": [(on, off) for on, off, _, _ in log], "features": [f for _, _, f, _ in log],
             "rises": [r for _, _, _, r in log]}
 

@@ -109,7 +109,7 @@ def test_a_damaged_model_file_is_one_clear_line(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("lookalike", [
     dict(hold_x_rest=2.0, peak_x_rest=2.6, contrast=1.2, background_x_rest=1.7, rise_s=25.0),  # tone of lighter sleep
-    dict(duration_s=4.0, hold_x_rest=6.0, peak_x_rest=9.0, contrast=6.0, lm_chain=3, recent_lms=5),  # one of a PLM series
+    dict(duration_s=4.0, hold_x_rest=6.0, peak_x_rest=9.0, contrast=6.0, lm_chain=3, recent_lms=5),  # in a PLM series
     dict(hold_x_rest=5.0, peak_x_rest=60.0, contrast=5.0, hold_share=0.08, held_run_share=0.05, duty=0.2),  # pops
 ])
 def test_shipped_model_turns_down_plain_lookalikes_and_keeps_a_plain_cramp(lookalike):

@@ -61,7 +61,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     else:
         print_table(result.episodes, start)
         s = result.summary()
-        possible = f"; {len(s['possible_cramps'])} possible cramp(s) listed, not counted" if s["possible_cramps"] else ""
+        n_possible = len(s["possible_cramps"])
+        possible = f"; {n_possible} possible cramp(s) listed, not counted" if n_possible else ""
         print(f"{s['n_episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h "
               f"({s['tonic']} tonic, {s['clonic']} clonic), total {s['total_cramp_s']:.1f} s{possible}")
         from emgcramp.pipeline import activity_line
@@ -72,7 +73,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def _write_annotated_copy(args: argparse.Namespace, result, start) -> None:
-    """The analysed channels as EDF+, annotated: each cramp, possible cramp, leg movement (``lm``/``plm N``), warning."""
+    """The analysed channels as EDF+, annotated: cramps, possible cramps, leg movements (``lm``/``plm N``), warnings."""
     from emgcramp.io import open_recording
     from emgcramp.io.edf import write_edf
 

@@ -1,1 +1,1 @@
-"""Detection over envelope bins: the segmenter kernel, features and the one decision, leg movements, pre-cramp warnings, several muscles."""
+"""Detection over envelope bins: the segmenter, features and the one decision, leg movements, warnings, muscles."""

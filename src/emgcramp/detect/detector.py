@@ -233,7 +233,8 @@ class Detector:
             held_run_share=min(c.held_run_s / max(c.duration_s, 1e-9), 1.0), duty=c.duty,
             clonic_rate_hz=c.rises / max(c.duration_s, 1e-9), motion=c.motion, flat=c.flat, lf_ratio=c.lf_ratio,
             background_x_rest=max(c.background_uv, 0.0) / rest, lm_chain=len(chain), series_ratio=ratio,
-            recent_lms=len(prior), announced=announced, fall_s=c.fall_s, edge_motion_x_hold=c.edge_motion_uv / max(c.hold_uv, rest) if np.isfinite(c.hold_uv) else 0.0)
+            recent_lms=len(prior), announced=announced, fall_s=c.fall_s,
+            edge_motion_x_hold=c.edge_motion_uv / max(c.hold_uv, rest) if np.isfinite(c.hold_uv) else 0.0)
 
     def _decide(self, c: Candidate) -> Decision:
         return decide(self.features(c), c.rises, self.cfg)

@@ -25,11 +25,11 @@ from emgcramp.pipeline import activity_line
 
 ZOOM_PAD_S = 10.0
 COLORS = {"tonic": "tab:red", "clonic": "tab:orange"}
-# One colour per reason a burst was not counted, the same in every report (judge's order).
-REASON_COLORS = {"possible_cramp": "#ff9896", "short": "#8c8c8c", "brief": "#c7c7c7", "signal_loss": "#000000", "motion": "#8c564b", "intermittent": "#17becf",
-                 "weak": "#bcbd22", "tone_change": "#9edae5", "leg_movement": "#2ca02c",
-                 "leg_movement_series": "#98df8a", "sparse": "#c49c94", "stretch": "#1f77b4",
-                 "voluntary": "#aec7e8"}
+# One colour per reason a burst was not counted (and the possible cramps), the same in every report.
+REASON_COLORS = {"possible_cramp": "#ff9896", "short": "#8c8c8c", "brief": "#c7c7c7", "signal_loss": "#000000",
+                 "motion": "#8c564b", "intermittent": "#17becf", "weak": "#bcbd22", "tone_change": "#9edae5",
+                 "leg_movement": "#2ca02c", "leg_movement_series": "#98df8a", "sparse": "#c49c94",
+                 "stretch": "#1f77b4", "voluntary": "#aec7e8"}
 
 
 @dataclass
