@@ -180,6 +180,15 @@ def test_on_cramp_hook_runs_once_per_cramp(tmp_path):
     while (not hits.exists() or len(hits.read_text().splitlines()) < 2) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert sorted(round(float(line.split()[1])) for line in hits.read_text().splitlines()) == [124, 219]
+    # recover lists the possible cramp too, and marks it in the EDF+ copy, apart from the cramps
+    [folder] = [str(tmp_path / d) for d in os.listdir(tmp_path) if d.startswith("night-")]
+    rc, out, err = run_cli("recover", folder, "--edf", str(tmp_path / "night.edf"))
+    assert rc == 0 and "2 cramp(s) and 1 possible" in out, err
+    import pyedflib
+
+    with pyedflib.EdfReader(str(tmp_path / "night.edf")) as r:
+        notes = [n for n in r.readAnnotations()[2] if "cramp" in n]
+    assert notes[:2] == ["cramp:tonic", "cramp:tonic"] and notes[2].startswith("possible_cramp:clonic p 0.")
 
 
 def test_status_line_shows_link_state_and_level():

@@ -256,13 +256,16 @@ def cmd_recover(args: argparse.Namespace) -> int:
         from emgcramp.io.edf import write_edf
 
         notes = [(e.onset_s, e.duration_s, f"cramp:{e.kind}") for e in result.episodes]
+        notes += [(e.onset_s, e.duration_s, f"possible_cramp:{e.kind} p {e.probability:.2f}")
+                  for e in result.possible_cramps]
         for b in rec.blocks(list(range(len(names))), int(CHUNK_S * rec.fs)):
             if b.gap_before:
                 notes.append(((b.t0_sample - b.gap_before) / rec.fs, b.gap_before / rec.fs, "gap:no signal"))
         write_edf(args.edf, rec.fs, names, rec.filled(list(range(len(names))), int(CHUNK_S * rec.fs)), notes,
                   rec.start)
     ended = any(e.get("type") == "end" for e in read_events(args.folder))
-    print(f"{args.folder}: {result.duration_s / 3600:.2f} h kept, {len(result.episodes)} cramp(s)"
+    possible = f" and {len(result.possible_cramps)} possible" if result.possible_cramps else ""
+    print(f"{args.folder}: {result.duration_s / 3600:.2f} h kept, {len(result.episodes)} cramp(s){possible}"
           f"{'' if ended else ' (the monitor had not finished: recovered)'}; events.csv written"
           + (f", {args.edf}" if args.edf else ""))
     return 0
