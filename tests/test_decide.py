@@ -118,11 +118,17 @@ def test_shipped_model_turns_down_plain_lookalikes_and_keeps_a_plain_cramp(looka
     assert decide(feats(**lookalike), 1, CFG).tier != CRAMP
 
 
-@pytest.mark.parametrize("name,low,high", [
-    ("duration_s", 4.0, 60.0), ("hold_x_rest", 3.0, 30.0), ("contrast", 1.5, 20.0), ("duty", 0.3, 1.0),
-    ("rise_s", 5.0, 0.3), ("lm_chain", 3, 0), ("edge_motion_x_hold", 2.0, 0.1), ("fall_s", 0.2, 3.0)])
-def test_shipped_model_weighs_evidence_the_physiological_way(name, low, high):
-    """More of what makes a cramp (lasting, held high, sudden over its background, continuous) never lowers p."""
+@pytest.mark.parametrize("name,model_input,low,high", [
+    ("duration_s", "log_duration_s", 4.0, 60.0), ("hold_x_rest", "log_hold_x_rest", 3.0, 30.0),
+    ("contrast", "log_contrast", 1.5, 20.0), ("duty", "duty", 0.3, 1.0), ("rise_s", "log1p_rise_s", 5.0, 0.3),
+    ("lm_chain", "lm_chain", 3, 0), ("edge_motion_x_hold", "log_edge_motion_x_hold", 2.0, 0.1),
+    ("fall_s", "log1p_fall_s", 0.2, 3.0)])
+def test_shipped_model_weighs_evidence_the_physiological_way(name, model_input, low, high):
+    """More of what makes a cramp (lasting, held high, sudden over its background, continuous) raises p,
+    unless the fit left that input out (weight 0), when p does not move at all."""
     f = feats(hold_x_rest=6.0, peak_x_rest=8.0, contrast=4.0, duration_s=10.0)
     p = [decide(f._replace(**{name: v}), 1, CFG).probability for v in (low, high)]
-    assert p[1] >= p[0]
+    if shipped_model().weights[INPUTS.index(model_input)] == 0.0:
+        assert p[1] == p[0]
+    else:
+        assert p[1] > p[0]

@@ -241,21 +241,11 @@ class Pipeline:
 
     def new_warnings(self) -> list[CrampWarning]:
         """Warnings that closed since the last call (for a live log)."""
-        new = []
-        for c, d in enumerate(self._detectors):
-            seen = self._warnings_taken.get(c, 0)
-            new += d.watch.warnings[seen:]
-            self._warnings_taken[c] = len(d.watch.warnings)
-        return new
+        return _new_since([d.watch.warnings for d in self._detectors], self._warnings_taken)
 
     def new_possible_cramps(self) -> list[Episode]:
-        """Possible cramps that closed since the last call (for a live log; never alarmed)."""
-        new = []
-        for c, d in enumerate(self._detectors):
-            seen = self._possible_taken.get(c, 0)
-            new += d.possible[seen:]
-            self._possible_taken[c] = len(d.possible)
-        return sorted(new, key=lambda e: e.onset_s)
+        """Possible cramps that closed since the last call (for a live log; never alarmed), in time order."""
+        return sorted(_new_since([d.possible for d in self._detectors], self._possible_taken), key=lambda e: e.onset_s)
 
     def warnings(self) -> list[CrampWarning]:
         """Pre-cramp warnings that closed, in time order."""
@@ -283,6 +273,15 @@ class Pipeline:
             for k, v in counts.items():
                 total[k] = total.get(k, 0) + v
         return total
+
+
+def _new_since(per_channel: list[list], taken: dict[int, int]) -> list:
+    """The items each channel's list gained since the last call; ``taken`` keeps how many were seen."""
+    new = []
+    for c, items in enumerate(per_channel):
+        new += items[taken.get(c, 0):]
+        taken[c] = len(items)
+    return new
 
 
 def activity_line(summary: dict) -> str:

@@ -220,11 +220,10 @@ class Detector:
     def features(self, c: Candidate) -> Features:
         """The evidence about ``c`` (:class:`~emgcramp.detect.features.Features`)."""
         prior = self.moves.prior(c.onset_s)
-        announced = self.watch.announced(c.onset_s)
-        # Only a burst of leg-movement length (AASM: 0.5–10 s) can continue a series of them; rising
-        # tension crosses the LM level again and again before a cramp, periodic movements rise from rest.
+        # Only a burst of leg-movement length (AASM: 0.5–10 s) can continue a series of them. (Whether a
+        # warning led in is not asked here: whether it had closed by now depends on the blocks.)
         lm_sized = c.duration_s <= self.cfg.movements.lm_max_s
-        chain = _series_chain(c.onset_s, prior, self.cfg) if lm_sized and not announced else []
+        chain = _series_chain(c.onset_s, prior, self.cfg) if lm_sized else []
         ratio = c.peak_uv / float(np.median([p for p, _ in chain])) if chain else 1.0
         rest = c.rest_uv
         return Features(
@@ -233,7 +232,7 @@ class Detector:
             held_run_share=min(c.held_run_s / max(c.duration_s, 1e-9), 1.0), duty=c.duty,
             clonic_rate_hz=c.rises / max(c.duration_s, 1e-9), motion=c.motion, flat=c.flat, lf_ratio=c.lf_ratio,
             background_x_rest=max(c.background_uv, 0.0) / rest, lm_chain=len(chain), series_ratio=ratio,
-            recent_lms=len(prior), announced=announced, fall_s=c.fall_s,
+            recent_lms=len(prior), announced=self.watch.announced(c.onset_s), fall_s=c.fall_s,
             edge_motion_x_hold=c.edge_motion_uv / max(c.hold_uv, rest) if np.isfinite(c.hold_uv) else 0.0)
 
     def _decide(self, c: Candidate) -> Decision:

@@ -101,20 +101,19 @@ REASON_OF: dict[str, str | None] = {
     "log_contrast": "tone_change", "log_background_x_rest": "tone_change", "log1p_rise_s": "tone_change",
     "log_series_ratio": "leg_movement_series", "lm_chain": "leg_movement_series",
     "recent_lms": "leg_movement_series", "hold_share": "intermittent", "held_run_share": "intermittent",
-"duty": "sparse", "motion": "motion", "lf_ratio": "motion",
+    "duty": "sparse", "motion": "motion", "lf_ratio": "motion", "log_edge_motion_x_hold": "motion",
     "flat": "signal_loss", "log1p_fall_s": "leg_movement",
-    "log_edge_motion_x_hold": "motion",
 }
 
 
 # Which way each input may push the probability when the model is fitted (+1 towards a cramp, -1
-# away, 0 either): what the physiology says, so that a fit cannot learn a quirk of one simulator
+# away): what the physiology says, so that a fit cannot learn a quirk of one simulator
 # that runs the other way (the fit holds a weight at 0 rather than let it change sign).
 # A cramp lasts, holds a high level over rest and over the background it rose from, reached
 # suddenly and fading slowly, and is continuous (Miller & Layzer 2005, doi:10.1002/mus.20341;
 # Minetto et al. 2013, doi:10.1097/JES.0b013e3182724817); movements move the electrodes, leg
 # movements come in series of like bursts (AASM/WASM: Ferri et al. 2016,
-# doi:10.1016/j.sleep.2016.10.010); tension and twitching may announce a cramp. Rhythmic contraction
+# doi:10.1016/j.sleep.2016.10.010). Rhythmic contraction
 # and relaxation at 0.3–3 Hz, held, is a clonic cramp's mark; look-alikes are single bursts, or series
 # spaced 5–90 s apart.
 DIRECTION: dict[str, int] = {

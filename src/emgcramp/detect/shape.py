@@ -48,6 +48,7 @@ def climb_start(history: LevelHistory, onset_s: float, offset_s: float, cfg: Det
         return onset_s
     return onset_s + (low[-1] + 1) / history.rate
 
+
 def shape(history: LevelHistory, onset_s: float, offset_s: float,
           cfg: DetectorConfig) -> tuple[float, float, float, float]:
     """Held level and background (µV), rise time and held run (s), from the envelope history.
