@@ -47,14 +47,83 @@ def test_channels_are_detected_independently():
     assert [(e.channel, e.kind) for e in res.episodes] == [("gm", "tonic")]
 
 
-def test_gap_closes_the_episode_and_restarts_the_clock():
+def test_a_long_gap_closes_the_episode_and_restarts_the_clock():
     x = bursts(FS, 100, 4.0, [(30, 100, 200)])
     pipe = Pipeline(FS, ["calf"])
     eps = pipe.process(Block(0, x[:60_000, None]))
     eps += pipe.process(Block(70_000, bursts(FS, 40, 4.0, [])[:, None], gap_before=10_000))
     eps += pipe.finish()
-    assert len(eps) == 1 and eps[0].flags == ["open_at_end"]
+    assert len(eps) == 1 and eps[0].flags == ["gap_at_end"]
     assert eps[0].offset_s == pytest.approx(60.0, abs=0.6) and pipe.gaps == 1
+
+
+def _with_gaps(x, frame, lost):
+    """Blocks of ``frame`` samples of ``x``, the frames starting at the sample indices in ``lost`` missing."""
+    blocks, gap = [], 0
+    for i in range(0, len(x), frame):
+        if i in lost:
+            gap += min(frame, len(x) - i)
+            continue
+        blocks.append(Block(i, x[i:i + frame, None], gap))
+        gap = 0
+    return blocks
+
+
+CRAMP_30S = bursts(FS, 90, 4.0, [(15, 45, 300)], seed=1)  # the 30-s cramp at 300 µV of the fault report
+
+
+@pytest.mark.parametrize("frame,lost", [(100, {17_000}), (3, {17_001}), (100, set(range(17_000, 17_300, 100))),
+                                        (100, {40_000})])
+def test_a_short_gap_inside_a_cramp_is_bridged_not_a_new_start(frame, lost):
+    whole = run_blocks([Block(0, CRAMP_30S[:, None])], FS, ["calf"]).episodes
+    res = run_blocks(_with_gaps(CRAMP_30S, frame, lost), FS, ["calf"])
+    missing = len(lost) * frame / FS
+    assert len(whole) == 1 and len(res.episodes) == 1
+    e = res.episodes[0]
+    assert (e.onset_s, e.offset_s) == (whole[0].onset_s, whole[0].offset_s)  # the gap moves neither edge
+    assert e.missing_s == pytest.approx(missing) and "gap" in e.flags
+    assert e.probability == pytest.approx(whole[0].probability, abs=0.01)
+
+
+def test_random_lost_ble_frames_keep_every_cramp_and_its_length():
+    x = bursts(FS, 400, 4.0, [(40, 100, 300), (180, 190, 120), (260, 380, 60)], seed=4)
+    def found(a):
+        return sorted(a.episodes + a.possible_cramps, key=lambda e: e.onset_s)
+
+    whole = found(run_blocks([Block(0, x[:, None])], FS, ["calf"]))
+    rng = np.random.default_rng(5)
+    frames = np.arange(0, len(x), 3)
+    lost = set(frames[rng.random(len(frames)) < 0.05].tolist())
+    res = found(run_blocks(_with_gaps(x, 3, lost), FS, ["calf"]))
+    assert len(whole) == 3 and [e.tier for e in res] == [e.tier for e in whole]
+    for a, b in zip(whole, res):
+        assert b.duration_s == pytest.approx(a.duration_s, rel=0.05) and b.onset_s == pytest.approx(a.onset_s, abs=0.5)
+        assert b.missing_s == pytest.approx(0.05 * b.duration_s, rel=0.3)  # about the share lost
+
+
+def test_gaps_give_the_same_result_however_the_blocks_around_them_are_cut():
+    lost = {17_000, 17_100, 30_000, 60_000}
+    one = run_blocks(_with_gaps(CRAMP_30S, 100, lost), FS, ["calf"])
+    split = [Block(b.t0_sample + k, b.samples[k:k + 50], b.gap_before if k == 0 else 0)
+             for b in _with_gaps(CRAMP_30S, 100, lost) for k in (0, 50)]
+    two = run_blocks(split, FS, ["calf"])
+    assert [dataclasses.asdict(e) for e in one.episodes] == [dataclasses.asdict(e) for e in two.episodes]
+    assert one.quality == two.quality
+
+
+def test_a_long_gap_keeps_both_sides_of_a_cramp_and_the_rest_level():
+    # 1 s unplugged 2 s into the cramp: the part before is cut (not refused as short), the part after
+    # opens as soon as the signal is back (the rest level is carried over, not relearned at 300 µV)
+    lost = set(range(17_000, 18_000, 100))
+    res = run_blocks(_with_gaps(CRAMP_30S, 100, lost), FS, ["calf"])
+    after = [e for e in res.episodes if e.onset_s >= 18.0]
+    assert len(after) == 1 and after[0].onset_s == pytest.approx(18.0, abs=0.1)
+    assert after[0].offset_s == pytest.approx(45.0, abs=0.3) and "gap_at_start" in after[0].flags
+    before = [e for e in res.episodes + res.possible_cramps if e.offset_s <= 17.0]
+    cut = [x for x in res.lookalikes if x.offset_s <= 17.0]
+    assert len(before) + len(cut) == 1 and not any(x.reason == "short" for x in cut)
+    assert all("gap_at_end" in e.flags for e in before)
+    assert res.quality["calf"]["seconds"] == pytest.approx(89.0, abs=0.1)  # the whole night, not the part after
 
 
 def test_gap_while_mains_hum_is_still_being_measured():

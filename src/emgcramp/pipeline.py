@@ -8,6 +8,7 @@ streams, so a file of any length is analysed in constant memory.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -47,8 +48,15 @@ class Pipeline:
         self._warnings_taken: dict[int, int] = {}
         self._warnings_screened: dict[int, int] = {}
         self._possible_taken: dict[int, int] = {}
+        self._possible_marked: dict[int, int] = {}
         self._muscles = MuscleJudge(self.channel_names, self.config.detector) if len(self.channel_names) > 1 else None
         self.gaps = 0
+        self._flat_run = np.zeros(len(self.channel_names), dtype=np.int64)  # samples, per channel
+        self._last: np.ndarray | None = None  # the last sample seen (1 × channels)
+        # The last samples fed (a gap up to this many is bridged with them) and the gaps bridged (s, s).
+        self._bridge_n = max(1, round(self.config.detector.segment.long_window_s * self.fs))
+        self._tail = np.empty((0, len(self.channel_names)))
+        self._bridged: deque[tuple[float, float]] = deque()
         self._collect_levels = False
         # When a list: every candidate the detectors weigh is logged there (see Detector.log).
         self.candidate_log: list | None = None
@@ -103,6 +111,7 @@ class Pipeline:
         if x.ndim == 1:
             x = x[:, None]
         self._check_finite(x, block.t0_sample)
+        self._count_flat(x, block.gap_before)
         self.samples_seen += len(x)
         block = Block(block.t0_sample, x, block.gap_before)
         if self.notches is not None:
@@ -112,16 +121,77 @@ class Pipeline:
             return []
         return self._decide_mains()
 
+    def _count_flat(self, x: np.ndarray, gap: int) -> None:
+        """Carry on each channel's run of samples equal to the one before (a dead line, a zero scale, a rail).
+
+        Counted on the raw samples, so a lost signal shows within seconds,
+        also while the mains hum is still being measured.
+        """
+        if not len(x):
+            return
+        prev = x[:1] if self._last is None or gap else self._last
+        moved = np.diff(np.vstack([prev, x]), axis=0) != 0  # samples × channels
+        last = np.where(moved.any(axis=0), len(x) - 1 - np.argmax(moved[::-1], axis=0), -1)
+        self._flat_run = np.where(last < 0, self._flat_run + len(x), len(x) - 1 - last)
+        self._last = x[-1:]
+
+    @property
+    def flat_s(self) -> np.ndarray:
+        """Per channel, how long the signal has been flat up to now (s; 0 while it moves)."""
+        return self._flat_run / self.fs
+
     def _feed(self, block: Block) -> list[Episode]:
-        """Run a block through the filters and detectors; a gap restarts both."""
+        """Run a block through the filters and detectors, across the gap before it (see :meth:`_bridge`)."""
         episodes: list[Episode] = []
+        x = block.samples
         if self._filter is None:
             self._start(block.t0_sample)
         elif block.gap_before:
-            episodes += self._close_all()
             self.gaps += 1
-            self._start(block.t0_sample)
-        return episodes + self._run(block.samples)
+            filler = self._bridge(block)
+            if filler is None:
+                episodes += self._close_all("gap_at_end")
+                self._start(block.t0_sample)
+                self._tail = self._tail[:0]  # nothing from before a long gap stands in for a later one
+            else:
+                x = np.concatenate([filler, x])
+        self._tail = np.concatenate([self._tail, x[-self._bridge_n:]])[-self._bridge_n:]
+        episodes += self._run(x)
+        self._mark_missing(_new_since([d.possible for d in self._detectors], self._possible_marked))
+        return self._mark_missing(episodes)
+
+    def _bridge(self, block: Block) -> np.ndarray | None:
+        """What stands in for the samples missing before ``block``, or ``None`` when the gap is too long.
+
+        A gap no longer than the 0.5-s envelope window (the span the detector
+        averages over anyway) is bridged: the samples just before it, time
+        reversed, hold the level and spectrum the missing ones most likely
+        had (sEMG is about stationary over 0.5–2 s; Merletti & Parker 2004,
+        *Electromyography*, Wiley, doi:10.1002/0471678384), so one lost frame
+        neither ends a cramp nor starts one. Filters and detectors keep their
+        state; episodes that span the gap say how much was missing.
+        A longer gap ends the episodes open before it (``gap_at_end``) and
+        restarts detection after it, with the rest level it had learned.
+        """
+        n = int(block.gap_before)
+        if n > self._bridge_n or n > len(self._tail):
+            return None
+        t0_s = (block.t0_sample - n) / self.fs
+        self._bridged.append((t0_s, n / self.fs))
+        horizon = t0_s - self.config.detector.segment.max_duration_s - 120.0  # no episode reaches back further
+        while self._bridged and self._bridged[0][0] < horizon:
+            self._bridged.popleft()
+        return self._tail[len(self._tail) - n:][::-1]
+
+    def _mark_missing(self, episodes: list[Episode]) -> list[Episode]:
+        """Set ``missing_s`` (and the ``gap`` flag) on episodes that span bridged gaps."""
+        for e in episodes:
+            missing = sum(max(0.0, min(e.offset_s, t + d) - max(e.onset_s, t)) for t, d in self._bridged
+                          if t < e.offset_s and e.onset_s < t + d)
+            if missing > 0 and not e.missing_s:
+                e.missing_s = round(missing, 3)
+                e.flags.append("gap")
+        return episodes
 
     def _decide_mains(self) -> list[Episode]:
         probe = np.concatenate([b.samples[: int(MAINS_PROBE_S * self.fs)] for b in self._pending])
@@ -142,8 +212,8 @@ class Pipeline:
             episodes = self._muscles.settle(episodes, self._detectors)
         return sorted(episodes, key=lambda e: e.onset_s)
 
-    def _close_all(self) -> list[Episode]:
-        episodes = [e for d in self._detectors for e in d.finish()]
+    def _close_all(self, cut_by: str = "open_at_end") -> list[Episode]:
+        episodes = [e for d in self._detectors for e in d.finish(cut_by)]
         if self._muscles is not None:
             episodes = self._muscles.settle(episodes, self._detectors, final=True)
         return sorted(episodes, key=lambda e: e.onset_s)
@@ -151,7 +221,9 @@ class Pipeline:
     def finish(self) -> list[Episode]:
         """End of signal: close open episodes and return them."""
         episodes = self._decide_mains() if self.notches is None and self._pending else []
-        return episodes + self._close_all()
+        episodes += self._close_all()
+        self._mark_missing(_new_since([d.possible for d in self._detectors], self._possible_marked))
+        return self._mark_missing(episodes)
 
     def analysis(self, episodes: list[Episode]) -> "Analysis":
         """What the signal so far comes to, given the episodes it gave.
@@ -302,10 +374,18 @@ def run_blocks(blocks: Iterable[Block], fs: float, channels: list[str], config: 
         if progress:
             progress(pipe.samples_seen)
     episodes += pipe.finish()
+    problem = unusable(pipe)
+    if problem:
+        raise InputError(problem)
+    return pipe.analysis(episodes)
+
+
+def unusable(pipe: Pipeline) -> str:
+    """Why the signal ``pipe`` has seen cannot be analysed, in one line (``""``: it can)."""
     duration = pipe.samples_seen / pipe.fs
     if duration < MIN_SECONDS:
-        raise InputError(f"signal is {duration:.3g} s long: at least {MIN_SECONDS:g} s are needed")
+        return f"signal is {duration:.3g} s long: at least {MIN_SECONDS:g} s are needed"
     dead = [ch for ch, q in pipe.quality().items() if q["flat_fraction"] >= 0.999]
     if dead:
-        raise InputError(f"channel {dead[0]!r} is flat (constant or all-zero): lead-off, or the wrong channel?")
-    return pipe.analysis(episodes)
+        return f"channel {dead[0]!r} is flat (constant or all-zero): lead-off, or the wrong channel?"
+    return ""

@@ -62,13 +62,17 @@ class Episode:
         duty: fraction of the episode with the 0.1-s envelope above OFF.
         pct_mvc: peak as % of maximal voluntary contraction, when known.
         flags: quality notes (``max_length``, ``open_at_end``, ``motion``,
-            ``above_mvc``: over 150 % of the profile's MVC, which was then not maximal).
+            ``above_mvc``: over 150 % of the profile's MVC, which was then not maximal;
+            ``gap``: samples were missing inside it and bridged, see ``missing_s``;
+            ``gap_at_end`` / ``gap_at_start``: a longer gap cut it there, so its
+            true length is unknown).
         warning_lead_s: when a pre-cramp warning announced it, how long
             before the onset that warning began (s).
         muscles: the channels involved (several on a multi-muscle recording).
         probability: the decision's probability (0–1) that it is a cramp.
         tier: ``cramp`` (counted, alarmed) or ``possible_cramp`` (listed only).
         reason: for a possible cramp, what spoke most against it.
+        missing_s: seconds of signal missing inside it (short gaps it spans).
     """
 
     onset_s: float
@@ -87,6 +91,7 @@ class Episode:
     probability: float | None = None
     tier: str = "cramp"
     reason: str = ""
+    missing_s: float = 0.0
 
     @property
     def peak_x_rest(self) -> float:

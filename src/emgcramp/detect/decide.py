@@ -19,7 +19,8 @@ Two things are not weighed but stated, since no evidence outweighs them:
 
 - ``signal_loss``: over ``max_flat_fraction`` (20 %) of the burst is a dead
   line or an input pinned at a rail: there is no EMG to judge;
-- ``short``: under ``min_duration_s`` (3 s, the user's ``--min-duration``):
+- ``short``: under ``min_duration_s`` (3 s, the user's ``--min-duration``),
+  unless a gap in the signal cut it (its length is then unknown):
   cramps last from seconds to minutes (Miller & Layzer 2005, Muscle Nerve
   32:431, doi:10.1002/mus.20341; Allen & Kirby 2012, Am Fam Physician
   86:350), a jerk or a twitch is shorter.
@@ -123,12 +124,16 @@ def kind_of(f: Features, rises: int, cfg: DetectorConfig) -> str:
     return "clonic" if rises >= j.clonic_min_rises and f.clonic_rate_hz >= j.clonic_min_rate_hz else "tonic"
 
 
-def decide(f: Features, rises: int, cfg: DetectorConfig, model: Model | None = None) -> Decision:
-    """The verdict on one burst (see the module docstring)."""
+def decide(f: Features, rises: int, cfg: DetectorConfig, model: Model | None = None, cut: bool = False) -> Decision:
+    """The verdict on one burst (see the module docstring).
+
+    ``cut``: a gap in the signal cut the burst, so how long it lasted is not
+    known; it is weighed, not refused as ``short``.
+    """
     kind = kind_of(f, rises, cfg)
     if f.flat > cfg.judge.max_flat_fraction:
         return Decision(0.0, "", kind, "signal_loss")
-    if f.duration_s < cfg.judge.min_duration_s:
+    if f.duration_s < cfg.judge.min_duration_s and not cut:
         return Decision(0.0, "", kind, "short")
     model = model or shipped_model()
     x = vector(f)

@@ -131,6 +131,8 @@ class Detector:
         self.levels = RestMultiples(self.history)
         self._seg = Segmenter(self.cfg, self.rate)
         self.fresh_levels: list[np.ndarray] | None = None  # a list: × rest of each block is kept for a reader
+        self._end_flag = "open_at_end"  # how an episode the flush closes is flagged
+        self.after_gap = False  # True when this detector took over from one a long gap ended
 
     @property
     def rest_uv(self) -> float:
@@ -138,11 +140,18 @@ class Detector:
         return float(self._seg.state["rest_uv"][0])
 
     def carry_over(self, prev: Detector) -> None:
-        """Keep what ``prev`` logged (after a gap restarts detection)."""
+        """Keep what ``prev`` logged and the rest level it had learned (after a long gap restarts detection).
+
+        With the rest level known from the first bin, a contraction still
+        under way when the signal comes back opens an episode at once
+        (flagged ``gap_at_start``) instead of being learned as the new rest.
+        """
         self.rejections = prev.rejections
         self.possible = prev.possible
         self.fresh_levels = prev.fresh_levels  # levels not yet read, from before the gap
         self.moves.movements, self.watch.warnings = prev.moves.movements, prev.watch.warnings
+        self._seg.carry_rest(prev._seg)
+        self.after_gap = True
 
     def process(self, ms: np.ndarray, mean: np.ndarray, stuck: np.ndarray, flush: bool = False) -> list[Episode]:
         """Advance over 1-D bin arrays (µV², µV, fraction); return closed episodes.
@@ -181,8 +190,9 @@ class Detector:
         d = self._decide(c)
         return d.kind if d.tier == CRAMP else ""
 
-    def finish(self) -> list[Episode]:
-        """Close an episode still open at the end of the signal."""
+    def finish(self, cut_by: str = "open_at_end") -> list[Episode]:
+        """Close an episode still open at the end of the signal; flag it ``cut_by`` (or ``gap_at_end``)."""
+        self._end_flag = cut_by
         e = np.empty(0)
         return self.process(e, e, e, flush=True)
 
@@ -236,14 +246,22 @@ class Detector:
             edge_motion_x_hold=c.edge_motion_uv / max(c.hold_uv, rest) if np.isfinite(c.hold_uv) else 0.0)
 
     def _decide(self, c: Candidate) -> Decision:
-        return decide(self.features(c), c.rises, self.cfg)
+        return decide(self.features(c), c.rises, self.cfg, cut=self._cut(c) != "")
+
+    def _cut(self, c: Candidate) -> str:
+        """``gap_at_end`` / ``gap_at_start`` when a long gap cut ``c`` (its true length unknown), else ``""``."""
+        if c.closed_by == REASON_END and self._end_flag == "gap_at_end":
+            return "gap_at_end"
+        if self.after_gap and c.onset_s - self.origin_s < self.cfg.segment.long_window_s + 1.0 / self.rate:
+            return "gap_at_start"  # open from the first envelope window after the gap
+        return ""
 
     def _episode(self, row: np.ndarray) -> Episode | None:
         c = self._candidate(row)
         f = self.features(c)
         if self.log is not None:
             self.log.append((c.onset_s, c.offset_s, f, c.rises))
-        d = decide(f, c.rises, self.cfg)
+        d = decide(f, c.rises, self.cfg, cut=self._cut(c) != "")
         if d.tier == POSSIBLE:  # listed apart, never alarmed; not a look-alike either
             self.possible.append(self._record(c, d, None))
             return None
@@ -257,7 +275,9 @@ class Detector:
         if c.closed_by == REASON_MAX_LENGTH:
             flags.append("max_length")
         if c.closed_by == REASON_END:
-            flags.append("open_at_end")
+            flags.append(self._end_flag)
+        if self._cut(c) == "gap_at_start":
+            flags.append("gap_at_start")
         if c.motion > self.cfg.judge.motion_flag_fraction:
             flags.append("motion")
         mvc = self.cfg.judge.mvc_uv

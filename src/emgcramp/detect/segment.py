@@ -306,6 +306,14 @@ class Segmenter:
         n = self.kernel(ms, mean, stuck, self.params, self.state, *self.rings, out, trace, bool(flush))
         return out[:n], trace
 
+    def carry_rest(self, prev: "Segmenter") -> None:
+        """Take over ``prev``'s rest level, the 1-s means it came from, and its night totals."""
+        for ring, old in zip(self.rings[3:], prev.rings[3:]):
+            ring[:] = old
+        for name in ("rest_means", "rest_pos", "rest_uv", "total_bins", "total_flat_bins", "total_motion_bins",
+                     "rest_uv_sum", "rest_updates"):
+            self.state[name] = prev.state[name]
+
     def open_row(self) -> np.ndarray | None:
         """The episode under way as a candidate row measured up to now, or ``None`` when idle."""
         s = self.state[0]
