@@ -72,6 +72,8 @@ def test_a_failing_session_is_reopened_and_the_outage_is_a_gap():
     assert source.reconnects == 1 and len(after) == 1
     # The first block after the outage starts later than the last sample before it.
     assert after[0].t0_sample >= failed[0]
+    i = blocks.index(after[0])  # and the gap counts the samples between, as the timestamps say
+    assert after[0].gap_before == after[0].t0_sample - blocks[i - 1].t0_sample - len(blocks[i - 1].samples) >= 1
 
 
 def test_board_names_and_parameters_are_checked_with_one_line(tmp_path):

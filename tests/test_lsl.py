@@ -72,6 +72,7 @@ def test_an_lsl_stream_gives_labels_units_and_gaps_from_its_header_and_timestamp
     np.testing.assert_allclose(y, -np.arange(2000.0), atol=1e-3)  # mV became µV
     gaps = [b for b in blocks if b.gap_before]
     assert len(gaps) == 1 and gaps[0].t0_sample - 1050 == pytest.approx(0.5 * FS, abs=1)
+    assert gaps[0].gap_before == pytest.approx(0.5 * FS, abs=1)  # the count the night log keeps, not a flag
 
 
 def test_monitor_over_lsl_finds_what_analyze_finds_in_the_same_recording(tmp_path):

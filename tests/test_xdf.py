@@ -1,5 +1,6 @@
 """XDF files through the real pyxdf; the files are written here by a minimal XDF 1.0 writer."""
 
+import os
 import struct
 
 import numpy as np
@@ -57,6 +58,7 @@ def test_an_xdf_stream_reads_by_name_in_microvolts_with_a_pause_as_a_gap(tmp_pat
     np.testing.assert_allclose(y, x[:, 1] * 1000.0, atol=1e-3)  # mV -> µV, float32 storage
     gaps = [b for b in blocks if b.gap_before]
     assert len(gaps) == 1 and gaps[0].t0_sample == pytest.approx(3000 + 2.0 * FS, abs=2)
+    assert gaps[0].gap_before == pytest.approx(2.0 * FS, abs=2)  # the samples the pause held, not a flag
 
 
 def test_analyze_an_xdf_stream_finds_the_cramp_an_edf_of_it_holds(tmp_path):
@@ -82,3 +84,67 @@ def test_two_streams_and_no_choice_is_one_line_naming_them(tmp_path):
                                      ("right", "uV", ["b"], x, np.arange(1000) / FS)])
     rc, _, err = run_cli("analyze", str(tmp_path / "two.xdf"))
     assert rc == 2 and "pick one with --stream NAME (left, right)" in err and err.count("\n") == 1
+
+
+PRE_S, PAUSE_S, HELD_S, CRAMP_S = 30.0, 100.0, 150.0, (70.0, 140.0)  # s of signal; the cramp is after the pause
+
+
+def _paused_xdf(path) -> None:
+    """150 s of calf EMG whose sender paused for 100 s after 30 s; a 70-s cramp at 70 s of signal (170 s real)."""
+    x = bursts(FS, HELD_S, 4.0, [(*CRAMP_S, 300)])
+    ts = np.arange(len(x)) / FS
+    ts[int(PRE_S * FS):] += PAUSE_S
+    write_xdf(path, [("calf", "microvolts", ["GM"], x[:, None], ts)])
+
+
+def _edf_span_and_notes(path) -> tuple[float, list[tuple[float, float, str]]]:
+    """Length (s) and annotations of an EDF, through the project's reader and, where installed, MNE's."""
+    from emgcramp.io.edf import EdfRecording
+
+    rec = EdfRecording(str(path))
+    try:
+        span, notes = rec.n_samples / rec.fs, rec.annotations()
+        zeros = np.concatenate([b.samples[:, 0] for b in rec.blocks([0], int(FS))])[
+            int((PRE_S + 1) * FS):int((PRE_S + PAUSE_S - 1) * FS)]
+    finally:
+        rec.close()
+    assert np.abs(zeros).max() < 0.25  # zeros to one EDF step (0.24 µV), not the 4-µV rest after the pause
+    try:
+        import mne
+    except ImportError:
+        return span, notes
+    raw = mne.io.read_raw_edf(str(path), verbose="error")
+    assert raw.n_times / raw.info["sfreq"] == pytest.approx(span)
+    assert [(round(a["onset"], 3), round(a["duration"], 3), a["description"]) for a in raw.annotations] == \
+        [(round(o, 3), round(d, 3), t) for o, d, t in sorted(notes)]
+    return span, notes
+
+
+def test_analyze_edf_out_writes_a_pause_in_an_xdf_stream_as_a_gap_of_its_length(tmp_path):
+    _paused_xdf(tmp_path / "gap.xdf")
+    rc, out, err = run_cli("analyze", tmp_path / "gap.xdf", "--edf-out", tmp_path / "gap.edf")
+    assert rc == 0, err
+    span, notes = _edf_span_and_notes(tmp_path / "gap.edf")
+    assert span == pytest.approx(HELD_S + PAUSE_S)  # 250 s, the real span, not the 150 s held
+    assert [(o, d) for o, d, t in notes if t == "gap:no signal"] == [(PRE_S, PAUSE_S)]
+    [cramp] = [(o, d) for o, d, t in notes if t.startswith("cramp:")]
+    assert cramp == pytest.approx((CRAMP_S[0] + PAUSE_S, CRAMP_S[1] - CRAMP_S[0]), abs=1.0)
+
+
+def test_monitor_keeps_the_length_of_an_xdf_pause_and_recover_and_analyze_write_it_alike(tmp_path):
+    from emgcramp.io.night import read_events
+
+    _paused_xdf(tmp_path / "gap.xdf")
+    rc, out, err = run_cli("monitor", "--replay", tmp_path / "gap.xdf", "--speed", "0", "--out", tmp_path)
+    assert rc == 0, err
+    [folder] = [tmp_path / d for d in os.listdir(tmp_path) if d.startswith("night-")]
+    events = read_events(str(folder))
+    assert [e["missing"] for e in events if e["type"] == "gap"] == [int(PAUSE_S * FS)]
+    assert [round(e["onset_s"]) for e in events if e["type"] == "cramp"] == [CRAMP_S[0] + PAUSE_S]
+    got = {}
+    for cmd, out_opt in (("recover", "--edf"), ("analyze", "--edf-out")):
+        rc, out, err = run_cli(cmd, folder, out_opt, tmp_path / f"{cmd}.edf")
+        assert rc == 0, err
+        span, notes = _edf_span_and_notes(tmp_path / f"{cmd}.edf")
+        got[cmd] = span, [(o, d) for o, d, t in notes if t == "gap:no signal"]
+    assert got["recover"] == got["analyze"] == (pytest.approx(HELD_S + PAUSE_S), [(PRE_S, PAUSE_S)])

@@ -13,6 +13,7 @@ from datetime import datetime
 import numpy as np
 import pyedflib
 
+from emgcramp.core.blocks import Block
 from emgcramp.core.errors import InputError
 from emgcramp.io.base import Recording, unit_scale
 from emgcramp.io.secure import private_path
@@ -191,6 +192,29 @@ def _check_length(path: str) -> _Layout | None:
     return lay
 
 
+GAP_NOTE = "gap:no signal"
+
+
+def zero_filled(blocks: Iterable[Block], fs: float, notes: list[tuple[float, float, str]],
+                chunk: int | None = None) -> Iterator[np.ndarray]:
+    """The blocks' samples (µV) with each gap filled by zeros of its length, for EDF, which has no gaps.
+
+    Each gap is appended to ``notes`` as it passes, as (onset s, duration s,
+    ``gap:no signal``): pass the same list as :func:`write_edf`'s
+    annotations, which it reads after the last block. The zeros come
+    ``chunk`` samples at a time (default 10 s), so an hours-long gap is
+    never held whole.
+    """
+    step = chunk or max(1, int(10 * fs))
+    for b in blocks:
+        if b.gap_before:
+            notes.append(((b.t0_sample - b.gap_before) / fs, b.gap_before / fs, GAP_NOTE))
+            width = b.samples.shape[1]
+            for i in range(0, b.gap_before, step):
+                yield np.zeros((min(step, b.gap_before - i), width))
+        yield b.samples
+
+
 def write_edf(path: str, fs: float, channel_names: list[str], blocks: Iterable[np.ndarray],
               annotations: Iterable[tuple[float, float, str]] = (), start: datetime | None = None,
               physical_range_uv: float = 8000.0, bdf: bool = False) -> None:
@@ -199,6 +223,9 @@ def write_edf(path: str, fs: float, channel_names: list[str], blocks: Iterable[n
     Data records are 1 s long, so ``fs`` must be a whole number; a last
     partial record is padded with its final value. Samples beyond
     ``±physical_range_uv`` are clipped, as an amplifier's rail would.
+    ``annotations`` (onset s, duration s, text) are read after the last
+    block, so notes made while the blocks pass (:func:`zero_filled`) are
+    written too.
     """
     if fs != int(fs):
         raise ValueError("EDF records of 1 s need a whole-number sampling rate")
@@ -250,7 +277,7 @@ def _write_records(tmp: str, fs: int, channel_names: list[str], blocks: Iterable
             full = np.vstack([pending, pad])
             w.writeSamples([np.ascontiguousarray(full[:, c]) for c in range(len(channel_names))])
             records += 1
-        for onset, duration, text in annotations:
+        for onset, duration, text in sorted(annotations, key=lambda a: a[0]):  # gap notes come in late
             w.writeAnnotation(onset, duration, text)
     finally:
         w.close()

@@ -95,6 +95,7 @@ class XdfRecording(Recording):
         edges = sorted(set(range(0, len(self._data), chunk)) | set(cuts) | {len(self._data)})
         t0 = 0
         for a, b in zip(edges[:-1], edges[1:]):
-            t0 += int(missing[a])
-            yield Block(t0, self._data[a:b, channels] * self._scales[channels], gap_before=bool(missing[a]))
+            gap = int(missing[a])  # how many samples the pause held, not just that there was one
+            t0 += gap
+            yield Block(t0, self._data[a:b, channels] * self._scales[channels], gap_before=gap)
             t0 += b - a

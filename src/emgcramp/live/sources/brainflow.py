@@ -118,10 +118,12 @@ class BrainFlowSource:
                 continue
             x = np.ascontiguousarray(data[self.rows].T, dtype=np.float64)
             ts = data[self._ts_row]
-            if gap and last_ts is not None:
-                t0 += max(0, int(round((ts[0] - last_ts) * self.fs)) - 1)  # the samples the outage took
+            missing = 0
+            if gap and last_ts is not None:  # the samples the outage took (one at least: continuity broke)
+                missing = max(1, int(round((ts[0] - last_ts) * self.fs)) - 1)
+                t0 += missing
             self.last_timestamp = float(ts[-1])
-            yield Block(t0, x, gap_before=gap)
+            yield Block(t0, x, gap_before=missing)
             t0, gap, last_ts = t0 + len(x), False, ts[-1]
         self._drop("")
 

@@ -126,8 +126,9 @@ class LslSource:
                 missing = missing_before(np.asarray(stamps), self.fs, last_ts)
                 edges = [0, *[int(c) for c in np.flatnonzero(missing) if c > 0], len(x)]
                 for a, b in zip(edges[:-1], edges[1:]):  # a new block wherever the timestamps pause
-                    t0 += int(missing[a])
-                    yield Block(t0, x[a:b], gap_before=bool(missing[a]))
+                    gap = int(missing[a])  # the count: the night log and the EDF keep the gap's length
+                    t0 += gap
+                    yield Block(t0, x[a:b], gap_before=gap)
                     t0 += b - a
                 last_ts = stamps[-1]
         finally:
