@@ -69,3 +69,16 @@ def test_no_matching_sensor_is_a_clear_error():
                     sensor=SimulatedSensor([]), give_up_s=0.2, scan_timeout_s=0.2)
     with pytest.raises(InputError, match="could not connect to a BLE sensor matching 'bedroom-'"):
         list(src.blocks())
+
+
+def test_a_new_rate_is_seen_at_its_block_though_notifications_run_ahead():
+    from emgcramp.core.protocol import encode_data, encode_status
+
+    c = np.arange(115).reshape(-1, 1)
+    frames = ([encode_status(0, 0, FS, 250)] + [encode_data(1 + k, 115 * k, c) for k in range(20)]
+              + [encode_status(21, 2300, 2000, 500)] + [encode_data(22 + k, 2300 + 115 * k, c) for k in range(20)])
+    sensor = SimulatedSensor(frames, per_notification=4)
+    src = BleSource("AA:BB:CC:DD:EE:01", backend=SimulatedSensorClient, sensor=sensor, give_up_s=0.3)
+    seen = [(src.fs, b.samples[1, 0]) for b in src.blocks() if b is not None]
+    assert seen == [(1000.0, 0.25)] * 20 + [(2000.0, 0.5)] * 20  # rate and µV step of each block's own time
+    assert src.link.assembler.rate_changes == 1

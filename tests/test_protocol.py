@@ -176,3 +176,68 @@ def test_a_sensor_that_restarts_after_a_drop_is_heard_from_its_first_frame():
     link.mark_disconnect(500)
     restarted = encode_status(0, 0, 1000, 250) + b"".join(encode_data(k, 10 * k, np.arange(10)) for k in range(1, 10))
     assert len(link.feed(restarted)) == 9  # not dropped as late: the sequence starts again
+
+
+def _session(boot_status, frames=30, n=10):
+    """A sensor's frames from power-on: numbers and sample clock from 0, a status frame first or not."""
+    head = [encode_status(0, 0, 1000, 250)] if boot_status else []
+    return b"".join(head + [encode_data(len(head) + k, n * k, np.arange(n)) for k in range(frames)])
+
+
+@pytest.mark.parametrize("boot_status", [True, False])
+def test_a_sensor_that_restarts_with_the_link_up_is_heard_from_its_first_frame(boot_status):
+    # No disconnect to tell: the numbers start again a few behind, which used to make every frame "late".
+    from emgcramp.live.sources.frames import FrameLink
+
+    link = FrameLink()
+    first = link.feed(_session(True))
+    again = link.feed(_session(boot_status))
+    assert len(first) == len(again) == 30
+    assert again[0].gap_before >= 1 and again[0].t0_sample == 300 + again[0].gap_before  # a new segment
+    assert [b.gap_before for b in again[1:]] == [0] * 29
+    d = link.decoder
+    assert (d.restarts, d.late_frames, d.dropped_frames, d.duplicate_frames) == (1, 0, 0, 0)
+    assert link.assembler.restarts == 1
+
+
+def test_a_late_frame_is_still_dropped_but_a_number_heard_before_is_a_restart():
+    d = Decoder()
+    got = d.feed(b"".join(encode_data(k, 10 * k, [k]) for k in (0, 1, 2, 4, 5, 3)))
+    assert [f.seq for f in got] == [0, 1, 2, 4, 5]
+    assert (d.late_frames, d.dropped_frames) == (1, 0)  # 3 was lost, then came late
+    assert [f.seq for f in d.feed(encode_data(2, 0, [0]))] == [2]  # 2 was heard: the sensor began again
+    assert (d.restarts, d.late_frames) == (1, 1)
+
+
+def test_a_restart_after_a_long_run_is_not_counted_as_frames_lost():
+    d = Decoder()
+    d.feed(b"".join(encode_data(k, 10 * k, [k]) for k in range(200)))
+    [f] = d.feed(encode_data(0, 0, [0]))  # numbers on (200 → 0 is ahead by 65 336), clock back
+    assert d.dropped_frames == 0 and f.restart and d.restarts == 1
+
+
+@pytest.mark.parametrize("fs_hz, nv", [(0, 250), (5, 250), (2000, 0)])
+def test_a_status_frame_with_an_absurd_rate_or_step_is_a_bad_frame_and_the_rate_stays(fs_hz, nv):
+    from emgcramp.live.sources.frames import FrameAssembler, FrameLink
+
+    link = FrameLink()
+    link.feed(encode_status(0, 0, 1000, 250) + encode_data(1, 0, np.arange(10)))
+    [b] = link.feed(encode_status(2, 10, fs_hz, nv) + encode_data(3, 10, np.arange(10)))
+    assert link.fs == 1000.0 and link.decoder.bad_frames == 1
+    assert (b.t0_sample, b.gap_before, b.samples[1, 0]) == (10, 0, 0.25)
+    # first thing heard: data waits for a status frame that can be believed
+    link = FrameLink()
+    assert link.feed(encode_status(0, 0, fs_hz, nv) + encode_data(1, 0, np.arange(10))) == [] and link.fs is None
+    assert len(link.feed(encode_status(2, 10, 1000, 250))) == 1
+    asm = FrameAssembler()
+    assert asm.add([StatusFrame(0, 0, fs_hz, nv, 0, 0, 1, 0)]) == [] and asm.fs is None
+
+
+def test_a_bad_frame_starting_inside_a_crc_does_not_stall_the_decoder():
+    # A frame whose CRC ends in 0xA5, then 0x5A: the sync of a frame that may begin inside that CRC (the
+    # one cut short by a byte). When that one was whole and failed its CRC, the decoder waited on it for ever.
+    k = next(k for k in range(5000) if encode_data(k, 0, [k])[-1] == 0xA5)
+    bad = b"\x5a" + HEADER.pack((VERSION << 4) | TYPE_DATA, 1, FMT_INT16, 1, 9, 0) + b"\x00" * 4
+    good = b"".join(encode_data(k + 1 + j, 1 + j, [j]) for j in range(3))
+    d = Decoder()
+    assert [f.seq for f in d.feed(encode_data(k, 0, [k]) + bad + good)] == [k, k + 1, k + 2, k + 3]

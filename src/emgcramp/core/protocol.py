@@ -3,7 +3,9 @@
 :func:`encode_data` and :func:`encode_status` build frames;
 :class:`Decoder` takes byte chunks of any size (split frames, garbage,
 flipped bits), finds its place again, and never raises on bad bytes. It
-counts CRC errors, skipped bytes and frames lost to sequence gaps.
+counts CRC errors, skipped bytes and frames lost to sequence gaps, and
+tells a sensor that restarted (its sequence and clock back at 0) from a
+frame that came late.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from emgcramp.core.blocks import MAX_FS_HZ, MIN_FS_HZ
+
 SYNC = b"\xa5\x5a"
 VERSION = 1
 TYPE_DATA, TYPE_STATUS = 0, 1
@@ -23,9 +27,14 @@ STATUS = struct.Struct("<HIHBBH")  # fs_hz, nv_per_lsb, battery_mv, lead_off, ga
 HEADER_LEN = 2 + HEADER.size
 MAX_CHANNELS = 8
 SAMPLE_BYTES = {FMT_INT16: 2, FMT_INT24: 3}
-# A frame up to this many sequence numbers behind the last is late (reordered); further back it is
-# a jump forward (frames lost while the link was down), or the stream would stop on it.
+# A frame up to this many sequence numbers behind the last is late (reordered) if that number was
+# counted lost; further back it is a jump forward (frames lost while the link was down), or the
+# stream would stop on it.
 LATE_WINDOW = 64
+# Samples in a frame at most: a late frame's clock is at most LATE_WINDOW × this behind the last one's,
+# and a clock that goes back by more than one frame while the numbers go on is a sensor that restarted.
+MAX_SAMPLES = 255
+TS_WRAP = 1 << 32
 
 
 def crc16(data: bytes) -> int:
@@ -35,16 +44,21 @@ def crc16(data: bytes) -> int:
 
 @dataclass(frozen=True)
 class DataFrame:
-    """Samples in ADC counts, ``(n, channels)`` int32; ``timestamp`` in samples."""
+    """Samples in ADC counts, ``(n, channels)`` int32; ``timestamp`` in samples.
+
+    ``restart``: the first frame the decoder heard after the sensor
+    restarted (sequence and sample clock begun again): a new segment.
+    """
 
     seq: int
     timestamp: int
     samples: np.ndarray
+    restart: bool = False
 
 
 @dataclass(frozen=True)
 class StatusFrame:
-    """Sensor state: rate (Hz), ADC step (nV), battery (mV), lead-off bits."""
+    """Sensor state: rate (Hz), ADC step (nV), battery (mV), lead-off bits; ``restart`` as for :class:`DataFrame`."""
 
     seq: int
     timestamp: int
@@ -54,10 +68,16 @@ class StatusFrame:
     lead_off: int
     gain: int
     flags: int
+    restart: bool = False
 
     @property
     def uv_per_count(self) -> float:
         return self.nv_per_lsb / 1000.0
+
+    @property
+    def plausible(self) -> bool:
+        """Whether the rate is one sEMG is sampled at and the ADC step is not 0."""
+        return MIN_FS_HZ <= self.fs_hz <= MAX_FS_HZ and self.nv_per_lsb > 0
 
 
 def _frame(kind: int, channels: int, fmt: int, n: int, seq: int, timestamp: int, payload: bytes) -> bytes:
@@ -122,6 +142,16 @@ def _frame_at(buf: bytearray, i: int) -> tuple[int, bool] | None:
     return total, crc == crc16(bytes(buf[i + 2: i + total - 2]))
 
 
+def _still_coming(buf: bytearray, i: int, total: int) -> bool:
+    """Whether the frame of ``total`` bytes at ``i`` may yet complete.
+
+    Not once its bytes are all here (then its CRC has said), nor once a good
+    frame has begun after its header: a damaged header, or garbage, else the
+    decoder would wait on it for ever.
+    """
+    return len(buf) < i + total and _good_frame_after(buf, i + 2) is None
+
+
 def _good_frame_after(buf: bytearray, start: int) -> int | None:
     """Where the first complete frame with a good CRC begins at or after ``start``."""
     k = buf.find(SYNC, start)
@@ -141,6 +171,14 @@ class Decoder:
     arrived; ``duplicate_frames`` repeated the last one and ``late_frames``
     came after a later one (both are discarded: their place in the stream
     has passed, and the sensor clock marks it as a gap).
+
+    A frame behind the last one is late only if its number was counted
+    lost and its clock is just behind; otherwise the sensor restarted (a
+    number already heard again, or the clock gone back while the numbers
+    went on): ``restarts`` counts those; that frame comes out flagged
+    ``restart=True``, and the ones after it as usual. ``bad_frames`` counts
+    status frames whose rate or ADC step cannot be right (rate 0, say):
+    they are dropped, and the rate stays what it was.
     """
 
     frames: int = 0
@@ -149,8 +187,13 @@ class Decoder:
     dropped_frames: int = 0
     duplicate_frames: int = 0
     late_frames: int = 0
+    restarts: int = 0
+    bad_frames: int = 0
     _buf: bytearray = field(default_factory=bytearray, repr=False)
     _last_seq: int | None = field(default=None, repr=False)
+    _last_ts: int = field(default=0, repr=False)
+    _missing: set[int] = field(default_factory=set, repr=False)  # lost numbers a late frame may still bring
+    _restart_due: bool = field(default=False, repr=False)  # a restart seen on a dropped frame: mark the next
 
     def feed(self, chunk: bytes, final: bool = False) -> list[DataFrame | StatusFrame]:
         """Add bytes; return every complete valid frame, in order.
@@ -204,7 +247,7 @@ class Decoder:
                 continue
             if buf[total - 1: total + 1] == SYNC:
                 nxt = _frame_at(buf, total - 1)
-                if nxt is not None and not nxt[1] and not final:
+                if nxt is not None and not final and _still_coming(buf, total - 1, nxt[0]):
                     break  # wait: is the frame that starts inside this CRC a real one?
                 if nxt is not None and nxt[1]:
                     self.crc_errors += 1  # this one was cut short by a byte
@@ -218,8 +261,13 @@ class Decoder:
         return out
 
     def restart(self) -> None:
-        """Forget the last sequence number (after a disconnect: the sensor may have restarted)."""
+        """Forget the stream so far: the next frame starts it afresh (no gap, no restart counted)."""
         self._last_seq = None
+        self._missing.clear()
+
+    def reconnected(self) -> None:
+        """The link dropped and came back: frames lost meanwhile will not come late."""
+        self._missing.clear()
 
     def _skip(self, buf: bytearray) -> None:
         self.skipped_bytes += 1
@@ -227,18 +275,67 @@ class Decoder:
 
     def _make(self, kind: int, ch: int, fmt: int, seq: int, ts: int,
               payload: bytes) -> DataFrame | StatusFrame | None:
-        if self._last_seq is not None:
-            step = (seq - self._last_seq) & 0xFFFF
-            if step == 0:
-                self.duplicate_frames += 1
-                return None
-            if step > 0xFFFF - LATE_WINDOW:  # just behind the last one: counted lost when that one came
-                self.late_frames += 1
-                self.dropped_frames = max(0, self.dropped_frames - 1)
-                return None
-            self.dropped_frames += step - 1
+        place = self._account(seq, ts)
+        if place is None:
+            return None
+        restart, self._restart_due = place == "restart" or self._restart_due, False
+        if kind == TYPE_DATA:
+            self._last_ts = ts
+            return DataFrame(seq, ts, _samples(payload, ch, fmt), restart=restart)
+        frame = StatusFrame(seq, ts, *STATUS.unpack(payload), restart=restart)
+        if frame.plausible:
+            return frame
+        self.bad_frames += 1
+        self._restart_due = restart  # the next frame still begins the new segment
+        return None
+
+    def _account(self, seq: int, ts: int) -> str | None:
+        """Count a frame by its number: its place (see :meth:`_place`), or ``None`` to discard it."""
+        first, place = self._last_seq is None, self._place(seq, ts)
+        if place == "duplicate":
+            self.duplicate_frames += 1
+            return None
+        if place == "late":
+            self.late_frames += 1
+            self.dropped_frames = max(0, self.dropped_frames - 1)  # counted lost when the later one came
+            self._missing.discard(seq)
+            return None
+        if place == "restart":
+            self.restarts += 1
+            self._missing.clear()  # numbers lost before the restart will never come now
+        else:
+            self._count_lost(seq)
+        if place == "restart" or first:
+            self._last_ts = ts  # the clock to go by, even a status frame's: the data after it is no restart
         self._last_seq = seq
         self.frames += 1
-        if kind == TYPE_STATUS:
-            return StatusFrame(seq, ts, *STATUS.unpack(payload))
-        return DataFrame(seq, ts, _samples(payload, ch, fmt))
+        return place
+
+    def _place(self, seq: int, ts: int) -> str:
+        """Where a frame falls: ``"next"``, ``"duplicate"``, ``"late"`` or ``"restart"``.
+
+        The clock is compared with the last data frame's (a status frame's
+        stamp is the sensor's to choose). Numbers going on with the clock
+        going back more than one frame's length is a restart: a sensor that
+        ran long enough before restarting.
+        """
+        if self._last_seq is None:
+            return "next"
+        step = (seq - self._last_seq) & 0xFFFF
+        back = (self._last_ts - ts) % TS_WRAP  # how far the sensor clock went back (samples)
+        far_back = MAX_SAMPLES < back < TS_WRAP // 2
+        if step == 0:
+            return "restart" if far_back else "duplicate"
+        if step > 0xFFFF - LATE_WINDOW:  # a few numbers behind: one that was lost, or heard before
+            late = seq in self._missing and back <= LATE_WINDOW * MAX_SAMPLES
+            return "late" if late else "restart"
+        return "restart" if far_back else "next"
+
+    def _count_lost(self, seq: int) -> None:
+        """Count the numbers skipped before ``seq``; keep those a late frame may still bring."""
+        step = (seq - self._last_seq) & 0xFFFF if self._last_seq is not None else 1
+        self.dropped_frames += step - 1
+        if step > 1:
+            self._missing.update((seq - k) & 0xFFFF for k in range(1, min(step, LATE_WINDOW + 1)))
+        if self._missing:
+            self._missing = {m for m in self._missing if (seq - m) & 0xFFFF <= LATE_WINDOW}

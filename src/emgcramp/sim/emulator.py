@@ -26,9 +26,12 @@ class SensorEmulator:
     """Frames from µV segments (1-D, or samples × channels) at ``fs`` Hz."""
 
     def __init__(self, segments: Iterable[np.ndarray], fs: float, n: int = 100,
-                 nv_per_lsb: int = DEFAULT_NV_PER_LSB, battery_mv: int = 3900):
+                 nv_per_lsb: int = DEFAULT_NV_PER_LSB, battery_mv: int = 3900, lose: float = 0.0, seed: int = 0):
         self.segments, self.fs, self.n = segments, int(fs), n
         self.nv_per_lsb, self.battery_mv = nv_per_lsb, battery_mv
+        # Share of data frames lost on the air (a BLE notification that never arrives); they still
+        # take their sequence number and samples, so the receiver sees a gap.
+        self.lose, self._rng = lose, np.random.default_rng(seed)
 
     def counts(self, x_uv: np.ndarray) -> np.ndarray:
         """µV → int16 ADC counts, clipped at the rails."""
@@ -39,14 +42,15 @@ class SensorEmulator:
         seq, clock, next_status, rest = 0, 0, 0, None
         for seg in self.segments:
             seg = seg[:, None] if seg.ndim == 1 else seg
-            c = self.counts(seg) if rest is None else np.vstack([rest, self.counts(seg)])
+            c = self.counts(seg) if rest is None or not len(rest) else np.vstack([rest, self.counts(seg)])
             whole = len(c) // self.n * self.n
             for i in range(0, whole, self.n):
                 if clock >= next_status:
                     yield clock, encode_status(seq, clock, self.fs, self.nv_per_lsb, self.battery_mv,
                                                channels=c.shape[1])
                     seq, next_status = seq + 1, next_status + self.fs
-                yield clock + self.n, encode_data(seq, clock, c[i:i + self.n])
+                if not (self.lose and self._rng.random() < self.lose):
+                    yield clock + self.n, encode_data(seq, clock, c[i:i + self.n])
                 seq, clock = seq + 1, clock + self.n
             rest = c[whole:]
 
@@ -70,6 +74,13 @@ class PtyPort:
         os.replace(tmp, self.path)
 
     def unplug(self) -> None:
+        """Pull the cable: the pty goes, and so does the device link (as udev removes it).
+
+        A link left behind would point at a pty number the next process to
+        open a terminal may get, and a reader would reconnect to that.
+        """
+        if os.path.lexists(self.path):
+            os.unlink(self.path)
         for fd in (self._master, self._slave):
             if fd is not None:
                 os.close(fd)
@@ -86,8 +97,6 @@ class PtyPort:
 
     def close(self) -> None:
         self.unplug()
-        if os.path.lexists(self.path):
-            os.unlink(self.path)
 
 
 def play(emulator: SensorEmulator, port: PtyPort, speed: float = 1.0, stop: threading.Event | None = None,

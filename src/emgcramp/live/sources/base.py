@@ -42,16 +42,32 @@ class Source(Protocol):
 
 
 class LinkedSource:
-    """Rate and lead-off as the sensor link decoding the bytes (``self.link``) knows them."""
+    """Rate and lead-off as the sensor link decoding the bytes (``self.link``) knows them.
+
+    A sensor may announce a new rate mid-stream. The link may have decoded
+    that status frame before the consumer has taken the blocks made before
+    it, so :attr:`fs` is the rate of the block last handed out (see
+    :meth:`_hand_out`), not the link's latest: a consumer that compares it
+    block by block sees the change at the right block.
+    """
 
     link: object
     start = None  # a live sensor's samples are timed by the clock when they arrive
+    _block_fs: float | None = None
 
     @property
     def fs(self) -> float | None:
-        return self.link.fs
+        """Rate (Hz) of the block last handed out; before the first, the link's."""
+        return self._block_fs if self._block_fs is not None else self.link.fs
 
     @property
     def lead_off(self) -> int:
         """Lead-off reports from the sensor so far."""
         return self.link.lead_off
+
+    def _hand_out(self, block: Block) -> Block:
+        """``block``, with :attr:`fs` now its rate (for links that track it per block)."""
+        fs_at = getattr(self.link, "fs_at", None)
+        if fs_at is not None:
+            self._block_fs = fs_at(block.t0_sample)
+        return block

@@ -77,7 +77,7 @@ class BleSource(LinkedSource):
                     continue
                 if item is _DONE:
                     break
-                yield item
+                yield self._hand_out(item)
         finally:
             self.stop.set()
             thread.join(timeout=5.0)
@@ -146,5 +146,5 @@ class BleSource(LinkedSource):
             backoff = min(backoff * 2, self.max_backoff_s)
 
     def _on_notify(self, _characteristic, data: bytearray) -> None:
-        for block in self.link.feed(bytes(data)):
+        for block in self.link.feed(bytes(data), time.monotonic()):  # arrival times a sensor restart's gap
             self._queue.put(block)

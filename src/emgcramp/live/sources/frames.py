@@ -4,19 +4,25 @@ The sensor's sample-clock timestamp (u32, wrapping) decides where
 each frame's samples sit. Samples missing between frames (dropped frames, a
 replug) become ``gap_before``; the block's ``t0_sample`` stays on the sensor
 clock, so times in the night stay right across a gap.
+
+A sensor that restarts begins its clock again, so the clock cannot say how
+long it was away: the frame after a restart begins a new segment, with a
+gap measured by when its bytes arrived (or 1 sample, the least that says
+the stream broke there).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from emgcramp.core.blocks import Block
-from emgcramp.core.protocol import DataFrame, Decoder, StatusFrame
+from emgcramp.core.protocol import TS_WRAP, DataFrame, Decoder, StatusFrame
 from emgcramp.live.sources.base import FS_BEFORE_KNOWN_HZ
 
-WRAP = 1 << 32
+WRAP = TS_WRAP
 
 
 @dataclass
@@ -25,8 +31,12 @@ class FrameAssembler:
 
     ``fs`` and ``uv_per_count`` come from status frames; until the first
     status frame, data frames are held back (at most ``max_pending``).
+    A status frame whose rate or step cannot be right changes neither.
     Blocks are placed on a host timeline that starts at 0 with the first
     sample; a jump in the sensor clock becomes a gap of that many samples.
+    ``restarts`` counts the new segments begun because the sensor's clock
+    began again, ``rate_changes`` the times a status frame changed the rate
+    (:meth:`fs_at` says which rate a block was made at).
     """
 
     fs: float | None = None
@@ -35,46 +45,75 @@ class FrameAssembler:
     battery_mv: int = 0
     gaps: int = 0
     missing_samples: int = 0
+    restarts: int = 0
+    rate_changes: int = 0
     max_pending: int = 64
     _pos: int = field(default=0, repr=False)  # next sample on the host timeline
     _ts_next: int | None = field(default=None, repr=False)  # next expected sensor timestamp (u32)
     _estimate: int | None = field(default=None, repr=False)
-    _pending: list[DataFrame] = field(default_factory=list, repr=False)
+    _pending: list[tuple[DataFrame, float | None]] = field(default_factory=list, repr=False)
+    _new_segment: bool = field(default=False, repr=False)  # a restart announced by a status frame
+    _last_at: float | None = field(default=None, repr=False)  # arrival of the last block's frame (s)
+    _rates: list[tuple[int, float]] = field(default_factory=list, repr=False)  # (first host sample, Hz)
 
-    def add(self, frames: list[DataFrame | StatusFrame]) -> list[Block]:
-        """Take frames in arrival order; return the blocks they complete."""
+    def add(self, frames: list[DataFrame | StatusFrame], at: float | None = None) -> list[Block]:
+        """Take frames in arrival order; return the blocks they complete.
+
+        ``at``: when their bytes arrived (``time.monotonic()`` s), which
+        measures the gap a sensor restart leaves; ``None``: not known.
+        """
         out: list[Block] = []
         for f in frames:
             if isinstance(f, StatusFrame):
-                self.fs, self.uv_per_count = float(f.fs_hz), f.uv_per_count
-                self.lead_off, self.battery_mv = f.lead_off, f.battery_mv
-                out += [self._block(p) for p in self._pending]
-                self._pending.clear()
+                out += self._status(f)
             elif self.uv_per_count is None:
-                self._pending = (self._pending + [f])[-self.max_pending:]
+                self._pending = (self._pending + [(f, at)])[-self.max_pending:]
             else:
-                out.append(self._block(f))
+                out.append(self._block(f, at))
         return out
+
+    def fs_at(self, t0_sample: int) -> float | None:
+        """The rate (Hz) a block starting at ``t0_sample`` was made at; ``None`` before any was known.
+
+        Asked in the order the blocks came (a consumer behind the link);
+        rates before the one found are forgotten.
+        """
+        k = 0
+        while k + 1 < len(self._rates) and self._rates[k + 1][0] <= t0_sample:
+            k += 1
+        del self._rates[:k]  # the link only appends, so the reader may be another thread
+        return self._rates[0][1] if self._rates else None
 
     def mark_disconnect(self, missing_estimate: int) -> None:
         """The link dropped for about ``missing_estimate`` samples (wall clock).
 
         Used only when the sensor clock does not carry on across the drop
-        (a sensor that restarted); otherwise the timestamps say exactly.
+        (a sensor that restarted) and the arrival times do not say better;
+        otherwise the timestamps say exactly.
         """
         self._estimate = max(1, int(missing_estimate))
 
-    def _block(self, f: DataFrame) -> Block:
+    def _status(self, f: StatusFrame) -> list[Block]:
+        """Take the sensor's state; return the data frames held for it as blocks."""
+        if f.plausible:  # a rate of 0 from a glitch keeps the last good one
+            if self.fs is not None and f.fs_hz != self.fs:
+                self.rate_changes += 1
+            if f.fs_hz != self.fs:
+                self._rates.append((self._pos, float(f.fs_hz)))
+            self.fs, self.uv_per_count = float(f.fs_hz), f.uv_per_count
+        self.lead_off, self.battery_mv = f.lead_off, f.battery_mv
+        held = [self._block(p, a) for p, a in self._pending] if self.uv_per_count is not None else []
+        if held:
+            self._pending.clear()
+        self._new_segment = self._new_segment or f.restart  # after what was held: that came before it
+        return held
+
+    def _block(self, f: DataFrame, at: float | None) -> Block:
         n = len(f.samples)
-        gap = 0
-        if self._ts_next is not None:
-            delta = (f.timestamp - self._ts_next) % WRAP
-            max_gap = int(3600 * (self.fs or FS_BEFORE_KNOWN_HZ))
-            if delta <= max_gap:
-                gap = delta
-            else:  # clock went back or leapt: the sensor restarted
-                gap = self._estimate or 1
-        self._estimate = None
+        gap = self._gap_before(f, at)
+        self._estimate, self._new_segment = None, False
+        if at is not None:
+            self._last_at = at
         if gap:
             self.gaps += 1
             self.missing_samples += gap
@@ -82,6 +121,29 @@ class FrameAssembler:
         t0 = self._pos + gap
         self._pos = t0 + n
         return Block(t0, f.samples.astype(np.float64) * self.uv_per_count, gap)
+
+    def _gap_before(self, f: DataFrame, at: float | None) -> int:
+        """Samples missing before ``f`` on the host timeline."""
+        if self._ts_next is None:
+            return 0
+        delta = (f.timestamp - self._ts_next) % WRAP
+        max_gap = int(3600 * (self.fs or FS_BEFORE_KNOWN_HZ))
+        if delta <= max_gap and not (f.restart or self._new_segment):
+            return delta
+        self.restarts += 1  # clock went back or leapt: the sensor restarted
+        return self._restart_gap(len(f.samples), at)
+
+    def _restart_gap(self, n: int, at: float | None) -> int:
+        """How long a restarted sensor was away (samples, at least 1).
+
+        The time since the last frame came, less the ``n`` samples of this
+        one (taken before it was sent), and no less than a disconnect the
+        source measured; 1 when neither is known (frames read from a file).
+        """
+        gap = self._estimate or 1
+        if at is not None and self._last_at is not None:
+            gap = max(gap, round((at - self._last_at) * (self.fs or FS_BEFORE_KNOWN_HZ)) - n)
+        return gap
 
 
 class FrameLink:
@@ -93,6 +155,7 @@ class FrameLink:
 
     @property
     def fs(self) -> float | None:
+        """The latest rate the sensor announced (Hz)."""
         return self.assembler.fs
 
     @property
@@ -100,12 +163,22 @@ class FrameLink:
         """Lead-off bits from the latest status frame (bit k: channel k)."""
         return self.assembler.lead_off
 
-    def feed(self, chunk: bytes) -> list[Block]:
-        return self.assembler.add(self.decoder.feed(chunk))
+    def fs_at(self, t0_sample: int) -> float | None:
+        """The rate (Hz) the block starting at ``t0_sample`` was made at."""
+        return self.assembler.fs_at(t0_sample)
+
+    def feed(self, chunk: bytes, at: float | None = None) -> list[Block]:
+        """Bytes that arrived at ``at`` (``time.monotonic()`` s; default: now) → blocks."""
+        return self.assembler.add(self.decoder.feed(chunk), time.monotonic() if at is None else at)
 
     def mark_disconnect(self, missing_estimate: int) -> list[Block]:
-        """The link dropped; return the blocks still held from before it (a frame held for a check)."""
-        held = self.assembler.add(self.decoder.feed(b"", final=True))  # a half frame from before is gone
-        self.decoder.restart()  # a sensor that restarted counts its frames from 0 again
+        """The link dropped for about ``missing_estimate`` samples; return the blocks held from before it.
+
+        A frame cut by the drop is kept: after a read error on a port that
+        stayed, its bytes go on; after a replug the next bytes fail its CRC
+        and the decoder finds its place on the first good frame. So none is
+        held back, and the list is empty.
+        """
+        self.decoder.reconnected()
         self.assembler.mark_disconnect(missing_estimate)
-        return held
+        return []

@@ -1,10 +1,13 @@
 """USB serial source (pyserial): frames or text lines, reconnecting on unplug.
 
-On a read error or an unplugged port the source closes the port, retries
-with back-off (0.2 s doubling to ``max_backoff_s``, 1 s: a missing device
-node is cheap to look for, and a longer wait is signal lost after the
-replug), and marks the time it was away as a gap, so nothing after the
-replug is lost and the detector does not join the two sides.
+On a read error or an unplugged port the source closes the port, looks
+for it again every 0.05 s while its device node is missing (cheap to look
+for, and each wait after the replug is signal lost), with back-off (0.05 s
+doubling to ``max_backoff_s``) while it is there but will not open, and
+marks the time it was away as a gap, so nothing after the replug is lost
+and the detector does not join the two sides. The port is opened without
+emptying its input: bytes the sensor sent while it was being opened are
+the first of the new connection.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from emgcramp.live.sources.base import FS_BEFORE_KNOWN_HZ, LinkedSource
 from emgcramp.live.sources.frames import FrameLink
 
 SILENT_S = 5.0  # an open port with no bytes for this long is reported as silent
+RETRY_S = 0.05  # first wait before opening the port again (s)
 
 # USB bridges of common ESP32 boards: CP210x, CH340/CH9102, ESP32-S3/C3 native USB.
 KNOWN_USB_IDS = [(0x10C4, 0xEA60), (0x1A86, 0x7523), (0x1A86, 0x55D4), (0x303A, 0x1001)]
@@ -36,6 +40,13 @@ def find_port(ids: list[tuple[int, int]] = KNOWN_USB_IDS) -> str:
             return p.device
     known = ", ".join(f"{v:04x}:{p:04x}" for v, p in ids)
     raise InputError(f"no sensor found on USB (looked for {known}); give --serial PORT")
+
+
+class _KeepInputSerial(serial.Serial):
+    """A port whose opening keeps the bytes already waiting (pyserial's empties them, on POSIX)."""
+
+    def _reset_input_buffer(self) -> None:
+        pass  # called by open() only: reset_input_buffer() still empties it when asked
 
 
 class SerialSource(LinkedSource):
@@ -64,13 +75,15 @@ class SerialSource(LinkedSource):
         self.reconnects = 0
         self._ser: serial.Serial | None = None
         self._lost_at: float | None = None
+        self._node_missing = False  # the last open failed for want of the device node
 
     def _open(self) -> bool:
         """One try at opening the port; on failure :attr:`problem` says why, in words."""
         try:
-            self._ser = serial.Serial(self.port, self.baudrate, timeout=0.05)
+            self._ser = _KeepInputSerial(self.port, self.baudrate, timeout=0.05)
         except (serial.SerialException, OSError) as e:
             self.problem = _why(self.port, e)
+            self._node_missing = _is_missing(e)
             return False
         self.connected, self.problem = True, ""
         self._data_at = time.monotonic()
@@ -99,6 +112,7 @@ class SerialSource(LinkedSource):
         reader = threading.Thread(target=self._read, args=(items,), name="emgcramp-serial", daemon=True)
         reader.start()
         last = time.monotonic()  # when a block last went out (or the stream began)
+        frames = self._frames_decoded()  # frames decoded by then
         try:
             while True:
                 try:
@@ -107,33 +121,52 @@ class SerialSource(LinkedSource):
                     kind, value = "", None
                 if kind == "end":
                     return
-                out = (self.link.mark_disconnect(int(value * (self.fs or FS_BEFORE_KNOWN_HZ))) if kind == "lost"
-                       else self.link.feed(value) if kind == "data" else [])
+                out = self._take(kind, value)
                 if out:
-                    last, self.problem = time.monotonic(), ""
-                    yield from out
+                    last, frames, self.problem = time.monotonic(), self._frames_decoded(), ""
+                    for block in out:
+                        yield self._hand_out(block)
                 elif time.monotonic() - last >= self.heartbeat_s:
                     if kind == "data" and time.monotonic() - last > SILENT_S:
-                        self.problem = (f"{self.port}: bytes arrive but none make sensor frames "
-                                        "(a text sensor needs --ascii)")
+                        self.problem = self._why_no_blocks(frames)
                     yield None
         finally:
             self.stop.set()
             reader.join(timeout=2.0)
 
+    def _take(self, kind: str, value) -> list[Block]:
+        """What the reader handed over → blocks: bytes with their arrival time, or an outage (s)."""
+        if kind == "lost":
+            return self.link.mark_disconnect(int(value * (self.fs or FS_BEFORE_KNOWN_HZ)))
+        if kind != "data":
+            return []
+        data, at = value
+        # the reader's clock, not this thread's: a busy consumer takes bytes late
+        return self.link.feed(data, at) if isinstance(self.link, FrameLink) else self.link.feed(data)
+
+    def _frames_decoded(self) -> int:
+        decoder = getattr(self.link, "decoder", None)
+        return decoder.frames if decoder is not None else 0
+
+    def _why_no_blocks(self, frames_before: int) -> str:
+        """Why bytes have arrived for a while with no samples, in words."""
+        if self._frames_decoded() > frames_before:
+            return (f"{self.port}: sensor frames arrive but none give samples "
+                    "(no status frame with a usable rate yet?)")
+        return f"{self.port}: bytes arrive but none make sensor frames (a text sensor needs --ascii)"
+
     def _read(self, items: queue.Queue) -> None:
         """The reader thread: open, read, reopen after an unplug; hand bytes and outages over."""
-        backoff, since = 0.2, time.monotonic()
+        backoff, since = RETRY_S, time.monotonic()
         try:
             while not self.stop.is_set():
                 if self._ser is None:
                     if not self._open():
                         if self.give_up_s is not None and time.monotonic() - since > self.give_up_s:
                             return
-                        self.stop.wait(backoff)
-                        backoff = min(backoff * 2, self.max_backoff_s)
+                        backoff = self._wait_to_retry(backoff)
                         continue
-                    backoff = 0.2
+                    backoff = RETRY_S
                     if self._lost_at is not None:
                         self.reconnects += 1
                         items.put(("lost", time.monotonic() - self._lost_at))
@@ -145,7 +178,7 @@ class SerialSource(LinkedSource):
                     continue
                 if data:
                     self._data_at = time.monotonic()
-                    items.put(("data", data))
+                    items.put(("data", (data, self._data_at)))
                 elif time.monotonic() - self._data_at > SILENT_S:
                     self.problem = f"{self.port} is open but nothing arrives: is the sensor on and sending?"
         finally:
@@ -153,12 +186,24 @@ class SerialSource(LinkedSource):
                 self._ser.close()
             items.put(("end", None))
 
+    def _wait_to_retry(self, backoff: float) -> float:
+        """Wait ``backoff`` s before the next try at opening (less while unplugged); return the next wait."""
+        if self._node_missing:  # a look for the node is cheap, and each wait after the replug is signal lost
+            backoff = RETRY_S
+        self.stop.wait(backoff)
+        return min(backoff * 2, self.max_backoff_s)
+
+
+def _is_missing(e: Exception) -> bool:
+    """Whether opening failed because the device node is not there (unplugged)."""
+    return getattr(e, "errno", None) == errno.ENOENT or "No such file" in str(e)
+
 
 def _why(port: str, e: Exception) -> str:
     """Why a port would not open, with the usual fix."""
     err = getattr(e, "errno", None)
     text = str(e)
-    if err == errno.ENOENT or "No such file" in text:
+    if _is_missing(e):
         return f"{port} does not exist: is the sensor plugged in? (--serial auto finds it by USB id)"
     if err == errno.EACCES or "Permission denied" in text:
         return (f"no permission to open {port}: add yourself to the dialout group "
