@@ -92,7 +92,7 @@ def test_monitor_runs_a_night_from_the_synthetic_board_and_ends_it_on_ctrl_c(tmp
     out, err = p.communicate(timeout=60)
     assert p.returncode == 0, err[-500:]
     night = next(os.path.join(tmp_path, d) for d in os.listdir(tmp_path))
-    from emgcramp.io.night import NightRecording
+    from emgcramp.io.night_reader import NightRecording
 
     rec = NightRecording(night)
     assert rec.fs == 250.0 and rec.channel_names == ["Fz"] and rec.n_samples >= 250  # over a second stored

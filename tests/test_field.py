@@ -13,7 +13,7 @@ import pytest
 from conftest import RECORDINGS
 
 from emgcramp.io import open_recording
-from emgcramp.pipeline import run_blocks
+from emgcramp.runner import run_blocks
 
 FIELD = os.path.join(RECORDINGS, "field")
 SHARED = os.path.join(os.path.dirname(os.path.dirname(RECORDINGS)), "shared", "recordings", "field")

@@ -22,13 +22,14 @@ ALLOWED = {
     "dsp": {"core"},
     "detect": {"core", "dsp"},
     "pipeline": {"core", "dsp", "detect"},
+    "runner": {"core", "pipeline"},
     "io": {"core"},
     "sim": {"core"},
-    "analyze": {"core", "io", "pipeline"},
-    "live": {"core", "dsp", "io", "pipeline", "sim"},
-    "eval": {"core", "dsp", "detect", "pipeline", "sim"},
+    "analyze": {"core", "io", "pipeline", "runner"},
+    "live": {"core", "dsp", "io", "pipeline", "runner", "sim"},
+    "eval": {"core", "dsp", "detect", "pipeline", "runner", "sim"},
     "viz": {"core", "dsp", "io", "pipeline"},
-    "cli": {"core", "dsp", "detect", "pipeline", "io", "sim", "analyze", "live", "eval", "viz"},
+    "cli": {"core", "dsp", "detect", "pipeline", "runner", "io", "sim", "analyze", "live", "eval", "viz"},
     "build": {"core"},  # and the kernel modules, imported by name from core.kernels.KERNEL_MODULES
 }
 TOP_LEVEL = {"__init__", "__main__"}

@@ -13,11 +13,11 @@ import pytest
 from conftest import SAMPLE_NIGHT, run_cli
 
 from emgcramp.core.blocks import Block
-from emgcramp.io.night import NightRecording, read_events
+from emgcramp.io.night_reader import NightRecording, read_events
 from emgcramp.live.monitor import run_monitor
 from emgcramp.live.sources.ascii import LineLink
 from emgcramp.live.sources.serial import SerialSource
-from emgcramp.pipeline import run_blocks
+from emgcramp.runner import run_blocks
 from emgcramp.sim.emulator import PtyPort, SensorEmulator, play
 from emgcramp.sim.plan import NightSpec
 from emgcramp.sim.synth import NightGenerator
@@ -35,8 +35,8 @@ def night():
 def serve(x, tmp_path, source, unplugs=(), n=100):
     """Start the emulator on a pty in a thread once ``source`` has the port open.
 
-    (pyserial empties the input buffer when it opens a port, so frames sent
-    before would be lost and the night would start a frame late.)
+    (As a sensor is switched on with the monitor running: the night starts
+    with the sensor's first frame.)
     """
     port = PtyPort(str(tmp_path / "sensor"))
     emu = SensorEmulator([x[i:i + 10_000] for i in range(0, len(x), 10_000)], SPEC.fs, n=n)
@@ -227,7 +227,7 @@ def test_calibrate_from_a_live_sensor(tmp_path):
     p = subprocess.Popen([sys.executable, "-m", "emgcramp", "calibrate", "--serial", port.path, "--rest-s", "3",
                           "--mvc-s", "2", "--out", str(tmp_path / "me.json")], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)  # let it open the port: pyserial empties the input buffer when it does
+    time.sleep(1.5)  # let it start and open the port
     play(SensorEmulator([x], fs, n=50), port, speed=4.0)
     out, err = p.communicate(timeout=60)
     port.close()
@@ -384,3 +384,119 @@ def test_every_source_gives_the_monitor_the_same_interface():
         assert [s.start for s in sources] == [None, None, None, rec.start]
         assert [s.fs for s in sources] == [None, 1000.0, None, rec.fs]  # a sensor's rate comes with its frames
         assert [s.connected for s in sources] == [False, False, False, True]
+
+
+# --- a sensor that changes or dies mid-night ----------------------------------------------------------
+
+def _cramp_then(tail, fs=1000.0):
+    """90 s: rest, a cramp from 15 s still under way at the end; then ``tail`` (a block after it)."""
+    from conftest import bursts
+
+    x = bursts(fs, 90, 4.0, [(15.0, 100.0, 300.0)], seed=2)
+    return [Block(i, x[i:i + 100, None]) for i in range(0, len(x), 100)] + [tail]
+
+
+@pytest.mark.parametrize("tail,rate,says", [
+    (Block(90_000, np.zeros((100, 2))), 1000.0, "now sends 2 channel(s) instead of 1"),
+    (Block(90_000, np.ones((100, 1))), 500.0, "now samples at 500 Hz instead of 1000 Hz"),
+])
+def test_a_sensor_that_changes_mid_night_ends_the_night_whole(tmp_path, tail, rate, says):
+    blocks = _cramp_then(tail)
+    rates = iter([1000.0] * (len(blocks) - 1) + [rate])  # asked once to start, then once per later block
+    folder = str(tmp_path / "night")
+    res = run_monitor(iter(blocks), lambda: next(rates), ["calf"], folder)
+    assert says in res.stopped and "start monitor again" in res.stopped
+    (e,) = res.analysis.episodes  # the cramp under way is closed and kept, not lost with the night
+    assert e.onset_s == pytest.approx(15.0, abs=0.3) and "open_at_end" in e.flags
+    logged = read_events(folder)
+    assert [r["type"] for r in logged if r["type"] in ("cramp", "end")] == ["cramp", "end"]
+    assert NightRecording(folder).n_samples == 90_000  # the other set-up's block is not mixed in
+
+
+def test_a_channel_count_change_over_serial_is_one_line_and_exit_2(tmp_path):
+    from conftest import bursts
+
+    fs = 1000
+    one = bursts(fs, 90, 4.0, [(15.0, 100.0, 300.0)], seed=2)
+    port = PtyPort(str(tmp_path / "sensor"))
+    p = subprocess.Popen([sys.executable, "-m", "emgcramp", "monitor", "--serial", port.path, "--out",
+                          str(tmp_path / "n")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)  # let it start and open the port
+    play(SensorEmulator([one, np.zeros((2000, 2))], fs, n=100), port, speed=0)
+    out, err = p.communicate(timeout=60)
+    port.close()
+    assert p.returncode == 2 and "Traceback" not in err and "internal error" not in err
+    assert err.strip().splitlines()[-1].startswith("emgcramp: error: the sensor now sends 2 channel(s)")
+    assert "1 cramp(s)" in out  # the summary is printed first
+    (night,) = os.listdir(tmp_path / "n")
+    assert (tmp_path / "n" / night / "events.csv").exists()
+
+
+def test_a_dead_signal_is_said_live_within_seconds_and_refused_at_the_end(tmp_path):
+    np.save(tmp_path / "flat.npy", np.zeros(20_000, dtype=np.float32))
+    p, lines = _status_lines(["monitor", "--replay", str(tmp_path / "flat.npy"), "--fs", "1000", "--speed", "1",
+                              "--out", str(tmp_path / "n")], "SIGNAL LOST", timeout=30)
+    out, err = p.communicate(timeout=60)
+    said = next(t for t, line in lines if "SIGNAL LOST" in line)
+    first = next(t for t, line in lines if "monitoring replay" in line)
+    assert said - first < 5.0  # replayed at real time: the night's first seconds
+    assert p.returncode == 2 and err.strip().splitlines()[-1].endswith("lead-off, or the wrong channel?")
+    (night,) = os.listdir(tmp_path / "n")
+    lost = [r for r in read_events(str(tmp_path / "n" / night)) if r["type"] == "signal_lost"]
+    assert len(lost) == 1 and lost[0]["onset_s"] == 0.0
+
+
+def test_lost_ble_frames_lose_no_cramp_live_or_in_recover(tmp_path):
+    from conftest import bursts
+
+    fs = 1000.0
+    x = bursts(fs, 60, 4.0, [(15.0, 45.0, 300.0)], seed=3)  # the fault report's 30-s cramp at 300 µV
+    port = PtyPort(str(tmp_path / "sensor"))
+    emu = SensorEmulator([x], fs, n=3, lose=0.05, seed=1)  # 5 % of single BLE notifications never arrive
+    source = SerialSource(port.path, give_up_s=1.0)
+
+    def serve():
+        while not source.connected:
+            time.sleep(0.01)
+        play(emu, port, speed=0)
+        time.sleep(1.0)
+        port.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    folder = str(tmp_path / "night")
+    live = run_monitor(source.blocks(), lambda: source.fs, ["calf"], folder)
+    sent = emu.counts(x[:len(x) // 3 * 3]) * 0.25
+    (whole,) = run_blocks([Block(0, sent[:, None])], fs, ["calf"]).episodes
+    rec = NightRecording(folder)
+    again = run_blocks(rec.blocks([0], 7000), fs, ["calf"])
+    assert source.link.assembler.gaps > 50  # the losses did happen
+    for res in (live.analysis, again):
+        (e,) = res.episodes
+        assert e.onset_s == pytest.approx(whole.onset_s, abs=0.1)
+        assert e.duration_s == pytest.approx(whole.duration_s, rel=0.05) and e.missing_s > 0
+    assert len(live.alerts) == 1
+
+
+def test_lost_frames_cost_no_disk_write_of_their_own(tmp_path, monkeypatch):
+    from conftest import bursts
+
+    x = bursts(1000.0, 20, 4.0, [], seed=4)
+    blocks, gap = [], 0
+    for i in range(0, len(x), 3):  # every 10th BLE notification lost: over 600 gaps in 20 s
+        if i % 30 == 0 and i:
+            gap += 3
+            continue
+        blocks.append(Block(i, x[i:i + 3, None], gap))
+        gap = 0
+    syncs = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: syncs.append(fd) or real(fd))
+    folder = str(tmp_path / "night")
+    t0 = time.monotonic()
+    run_monitor(iter(blocks), lambda: 1000.0, ["calf"], folder)
+    wall = time.monotonic() - t0
+    gaps = [e for e in read_events(folder) if e["type"] == "gap"]
+    assert len(gaps) == 666 and all(g["missing"] == 3 for g in gaps)
+    assert len(syncs) <= 2 * (wall / 1.0 + 2) + 4  # raw and events once a second, and the end
+    rec = NightRecording(folder)
+    assert rec.n_samples == len(x) and [b.gap_before for b in rec.blocks([0], 7000)][1:4] == [3, 3, 3]

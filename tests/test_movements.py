@@ -244,7 +244,7 @@ def test_twitches_in_the_tension_do_not_end_the_warning_and_the_cramp_stays_toni
 
 
 def test_the_monitor_alerts_once_for_a_cramp_whose_onset_moves_to_its_climb(tmp_path):
-    from emgcramp.io.night import read_events
+    from emgcramp.io.night_reader import read_events
     from emgcramp.live.monitor import run_monitor
 
     x = _tension_twitches_then_cramp()[:, None]

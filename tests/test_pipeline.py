@@ -10,7 +10,8 @@ from conftest import bursts
 from emgcramp.core.blocks import Block
 from emgcramp.core.errors import InputError
 from emgcramp.eval.matching import match
-from emgcramp.pipeline import Pipeline, run_blocks
+from emgcramp.pipeline import Pipeline
+from emgcramp.runner import run_blocks
 from emgcramp.sim.plan import NightSpec
 from emgcramp.sim.synth import NightGenerator
 
@@ -258,3 +259,15 @@ def test_live_blocks_give_the_offline_verdicts_and_probabilities_on_a_restless_n
     for a, b in ((offline.episodes, live.episodes), (offline.possible_cramps, live.possible_cramps)):
         assert [dataclasses.asdict(e) for e in a] == [dataclasses.asdict(e) for e in b]
     assert offline.lookalikes == live.lookalikes
+
+
+def test_a_flat_line_is_timed_on_the_raw_samples_across_blocks():
+    x = np.r_[bursts(FS, 3, 4.0, []), np.zeros(2500), bursts(FS, 1, 4.0, [], seed=1), np.full(1200, 7.0)]
+    pipe = Pipeline(FS, ["calf"])  # mains still being measured for 8 s: the flat line is seen anyway
+    seen = []
+    for i in range(0, len(x), 300):
+        pipe.process(Block(i, x[i:i + 300, None]))
+        seen.append((i + 300, float(pipe.flat_s[0])))
+    at = dict(seen)
+    assert at[3300] == pytest.approx(0.3, abs=0.002) and at[5400] == pytest.approx(2.4, abs=0.002)
+    assert at[6300] == 0.0 and seen[-1][1] == pytest.approx(1.2, abs=0.002)  # 7 µV held: a rail, flat too

@@ -8,20 +8,8 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from emgcramp.core.protocol import (
-    FMT_INT16,
-    FMT_INT24,
-    HEADER,
-    SYNC,
-    TYPE_DATA,
-    VERSION,
-    DataFrame,
-    Decoder,
-    StatusFrame,
-    crc16,
-    encode_data,
-    encode_status,
-)
+from emgcramp.core.framing import FMT_INT16, FMT_INT24, HEADER, SYNC, TYPE_DATA, VERSION, crc16
+from emgcramp.core.protocol import DataFrame, Decoder, StatusFrame, encode_data, encode_status
 
 
 def test_crc_check_value():

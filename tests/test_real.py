@@ -9,7 +9,7 @@ from conftest import REAL, emg_noise
 from emgcramp.core.blocks import Block
 from emgcramp.dsp.filters import EmgFilter
 from emgcramp.io import open_recording
-from emgcramp.pipeline import run_blocks
+from emgcramp.runner import run_blocks
 
 ELDERLY = os.path.join(REAL, "elderly_ta_lg_isometric")
 WALK = os.path.join(REAL, "santuz_walking_lowerlimb", "ID0012_TW_01_raw_emg.csv")

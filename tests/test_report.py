@@ -9,7 +9,7 @@ import pytest
 from conftest import SAMPLE_NIGHT, bursts, run_cli
 
 from emgcramp.core.blocks import Block
-from emgcramp.pipeline import run_blocks
+from emgcramp.runner import run_blocks
 from emgcramp.viz import report
 
 FS = 1000.0

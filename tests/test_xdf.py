@@ -132,7 +132,7 @@ def test_analyze_edf_out_writes_a_pause_in_an_xdf_stream_as_a_gap_of_its_length(
 
 
 def test_monitor_keeps_the_length_of_an_xdf_pause_and_recover_and_analyze_write_it_alike(tmp_path):
-    from emgcramp.io.night import read_events
+    from emgcramp.io.night_reader import read_events
 
     _paused_xdf(tmp_path / "gap.xdf")
     rc, out, err = run_cli("monitor", "--replay", tmp_path / "gap.xdf", "--speed", "0", "--out", tmp_path)

@@ -51,7 +51,7 @@ def analyze_file(path: str, read: ReadOptions = ReadOptions(), config: PipelineC
     with open_recording(path, read.fs, read.scale, read.stream) as rec:
         chs = rec.channel_indices(read.channel)
         fs = check_fs(rec.fs)
-        from emgcramp.pipeline import run_blocks  # Numba loads only for a usable input
+        from emgcramp.runner import run_blocks  # Numba loads only for a usable input
 
         total = rec.n_samples
         tick = (lambda done: progress(done, total)) if progress else None

@@ -1,22 +1,19 @@
 """One pipeline for live, offline and bench use: blocks of µV in, episodes out.
 
 :class:`Pipeline` holds the filter and detector state, so the result does
-not depend on how the signal is cut into blocks. :func:`run_blocks` is the
-offline runner: it takes the chunks a :class:`~emgcramp.io.base.Recording`
-streams, so a file of any length is analysed in constant memory.
+not depend on how the signal is cut into blocks, nor on frames lost on the
+way (:mod:`emgcramp.core.samples`). :func:`emgcramp.runner.run_blocks`
+drives it over a recording.
 """
 
 from __future__ import annotations
-
-from collections import deque
-from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from emgcramp.core.blocks import Block, check_fs
 from emgcramp.core.channels import is_tibialis
 from emgcramp.core.config import PipelineConfig
-from emgcramp.core.errors import InputError
+from emgcramp.core.samples import FlatRun, GapBridge, check_finite
 from emgcramp.core.types import Analysis, CrampWarning, Episode, LegMovement, Lookalike
 from emgcramp.detect.detector import Detector
 from emgcramp.detect.movements import among_series, merge_channels, score_series
@@ -24,7 +21,6 @@ from emgcramp.detect.muscles import MuscleJudge
 from emgcramp.dsp.filters import EmgFilter, channel_parts, map_parts
 from emgcramp.dsp.mains import detect_mains, mains_harmonics
 
-MIN_SECONDS = 2.0
 MAINS_PROBE_S = 8.0
 
 
@@ -51,12 +47,9 @@ class Pipeline:
         self._possible_marked: dict[int, int] = {}
         self._muscles = MuscleJudge(self.channel_names, self.config.detector) if len(self.channel_names) > 1 else None
         self.gaps = 0
-        self._flat_run = np.zeros(len(self.channel_names), dtype=np.int64)  # samples, per channel
-        self._last: np.ndarray | None = None  # the last sample seen (1 × channels)
-        # The last samples fed (a gap up to this many is bridged with them) and the gaps bridged (s, s).
-        self._bridge_n = max(1, round(self.config.detector.segment.long_window_s * self.fs))
-        self._tail = np.empty((0, len(self.channel_names)))
-        self._bridged: deque[tuple[float, float]] = deque()
+        self._flat = FlatRun(len(self.channel_names))
+        seg = self.config.detector.segment  # bridge gaps up to the envelope window; no episode is longer than
+        self._bridge = GapBridge(self.fs, len(self.channel_names), seg.long_window_s, seg.max_duration_s + 120.0)
         self._collect_levels = False
         # When a list: every candidate the detectors weigh is logged there (see Detector.log).
         self.candidate_log: list | None = None
@@ -110,8 +103,8 @@ class Pipeline:
         x = np.asarray(block.samples, dtype=np.float64)
         if x.ndim == 1:
             x = x[:, None]
-        self._check_finite(x, block.t0_sample)
-        self._count_flat(x, block.gap_before)
+        check_finite(x, block.t0_sample, self.fs, self.channel_names)
+        self._flat.count(x, block.gap_before)
         self.samples_seen += len(x)
         block = Block(block.t0_sample, x, block.gap_before)
         if self.notches is not None:
@@ -121,77 +114,35 @@ class Pipeline:
             return []
         return self._decide_mains()
 
-    def _count_flat(self, x: np.ndarray, gap: int) -> None:
-        """Carry on each channel's run of samples equal to the one before (a dead line, a zero scale, a rail).
-
-        Counted on the raw samples, so a lost signal shows within seconds,
-        also while the mains hum is still being measured.
-        """
-        if not len(x):
-            return
-        prev = x[:1] if self._last is None or gap else self._last
-        moved = np.diff(np.vstack([prev, x]), axis=0) != 0  # samples × channels
-        last = np.where(moved.any(axis=0), len(x) - 1 - np.argmax(moved[::-1], axis=0), -1)
-        self._flat_run = np.where(last < 0, self._flat_run + len(x), len(x) - 1 - last)
-        self._last = x[-1:]
-
     @property
     def flat_s(self) -> np.ndarray:
         """Per channel, how long the signal has been flat up to now (s; 0 while it moves)."""
-        return self._flat_run / self.fs
+        return self._flat.samples / self.fs
 
     def _feed(self, block: Block) -> list[Episode]:
-        """Run a block through the filters and detectors, across the gap before it (see :meth:`_bridge`)."""
+        """Run a block through the filters and detectors, across the gap before it.
+
+        A gap the :class:`~emgcramp.core.gaps.GapBridge` can bridge keeps
+        every state; episodes that span it say how much was missing. A
+        longer gap ends the episodes open before it (``gap_at_end``) and
+        restarts detection after it, with the rest level it had learned.
+        """
         episodes: list[Episode] = []
         x = block.samples
         if self._filter is None:
             self._start(block.t0_sample)
         elif block.gap_before:
             self.gaps += 1
-            filler = self._bridge(block)
+            filler = self._bridge.fill(block.t0_sample, int(block.gap_before))
             if filler is None:
                 episodes += self._close_all("gap_at_end")
                 self._start(block.t0_sample)
-                self._tail = self._tail[:0]  # nothing from before a long gap stands in for a later one
             else:
                 x = np.concatenate([filler, x])
-        self._tail = np.concatenate([self._tail, x[-self._bridge_n:]])[-self._bridge_n:]
+        self._bridge.remember(x)
         episodes += self._run(x)
-        self._mark_missing(_new_since([d.possible for d in self._detectors], self._possible_marked))
-        return self._mark_missing(episodes)
-
-    def _bridge(self, block: Block) -> np.ndarray | None:
-        """What stands in for the samples missing before ``block``, or ``None`` when the gap is too long.
-
-        A gap no longer than the 0.5-s envelope window (the span the detector
-        averages over anyway) is bridged: the samples just before it, time
-        reversed, hold the level and spectrum the missing ones most likely
-        had (sEMG is about stationary over 0.5–2 s; Merletti & Parker 2004,
-        *Electromyography*, Wiley, doi:10.1002/0471678384), so one lost frame
-        neither ends a cramp nor starts one. Filters and detectors keep their
-        state; episodes that span the gap say how much was missing.
-        A longer gap ends the episodes open before it (``gap_at_end``) and
-        restarts detection after it, with the rest level it had learned.
-        """
-        n = int(block.gap_before)
-        if n > self._bridge_n or n > len(self._tail):
-            return None
-        t0_s = (block.t0_sample - n) / self.fs
-        self._bridged.append((t0_s, n / self.fs))
-        horizon = t0_s - self.config.detector.segment.max_duration_s - 120.0  # no episode reaches back further
-        while self._bridged and self._bridged[0][0] < horizon:
-            self._bridged.popleft()
-        return self._tail[len(self._tail) - n:][::-1]
-
-    def _mark_missing(self, episodes: list[Episode]) -> list[Episode]:
-        """Set ``missing_s`` (and the ``gap`` flag) on episodes that span bridged gaps."""
-        for e in episodes:
-            missing = sum(max(0.0, min(e.offset_s, t + d) - max(e.onset_s, t)) for t, d in self._bridged
-                          if t < e.offset_s and e.onset_s < t + d)
-            if missing > 0 and not e.missing_s:
-                e.missing_s = round(missing, 3)
-                e.flags.append("gap")
-        return episodes
+        self._bridge.mark(_new_since([d.possible for d in self._detectors], self._possible_marked))
+        return self._bridge.mark(episodes)
 
     def _decide_mains(self) -> list[Episode]:
         probe = np.concatenate([b.samples[: int(MAINS_PROBE_S * self.fs)] for b in self._pending])
@@ -222,8 +173,8 @@ class Pipeline:
         """End of signal: close open episodes and return them."""
         episodes = self._decide_mains() if self.notches is None and self._pending else []
         episodes += self._close_all()
-        self._mark_missing(_new_since([d.possible for d in self._detectors], self._possible_marked))
-        return self._mark_missing(episodes)
+        self._bridge.mark(_new_since([d.possible for d in self._detectors], self._possible_marked))
+        return self._bridge.mark(episodes)
 
     def analysis(self, episodes: list[Episode]) -> "Analysis":
         """What the signal so far comes to, given the episodes it gave.
@@ -251,13 +202,6 @@ class Pipeline:
     def possible_cramps(self) -> list[Episode]:
         """Bursts of the ``possible_cramp`` tier so far (listed, never alarmed), in time order."""
         return sorted((e for d in self._detectors for e in d.possible), key=lambda e: e.onset_s)
-
-    def _check_finite(self, x: np.ndarray, t0: int) -> None:
-        if np.isfinite(x).all():
-            return
-        i, c = np.argwhere(~np.isfinite(x))[0]
-        raise InputError(f"channel {self.channel_names[c]!r} has NaN or infinite samples from "
-                         f"{(t0 + i) / self.fs:.3f} s: repair or cut the recording first")
 
     def live(self) -> list[dict]:
         """Per channel now: envelope and rest (µV), and the episode under way.
@@ -354,38 +298,3 @@ def _new_since(per_channel: list[list], taken: dict[int, int]) -> list:
         new += items[taken.get(c, 0):]
         taken[c] = len(items)
     return new
-
-
-def activity_line(summary: dict) -> str:
-    """Leg movements, PLM series and warnings of an :meth:`Analysis.summary`, in one line."""
-    lm, w = summary["leg_movements"], summary["warnings"]
-    lead = f", median lead {w['median_lead_s']:.0f} s" if w["median_lead_s"] is not None else ""
-    return (f"{lm['lm']} leg movement(s), {lm['plm_series']} PLM series, PLM index {lm['plm_index_per_h']:.1f}/h; "
-            f"{w['count']} pre-cramp warning(s), {w['cramps_announced']} cramp(s) announced{lead}")
-
-
-def run_blocks(blocks: Iterable[Block], fs: float, channels: list[str], config: PipelineConfig | None = None,
-               progress: Callable[[int], None] | None = None) -> Analysis:
-    """Run blocks through one :class:`Pipeline`; check the signal is usable."""
-    pipe = Pipeline(fs, channels, config)
-    episodes: list[Episode] = []
-    for block in blocks:
-        episodes += pipe.process(block)
-        if progress:
-            progress(pipe.samples_seen)
-    episodes += pipe.finish()
-    problem = unusable(pipe)
-    if problem:
-        raise InputError(problem)
-    return pipe.analysis(episodes)
-
-
-def unusable(pipe: Pipeline) -> str:
-    """Why the signal ``pipe`` has seen cannot be analysed, in one line (``""``: it can)."""
-    duration = pipe.samples_seen / pipe.fs
-    if duration < MIN_SECONDS:
-        return f"signal is {duration:.3g} s long: at least {MIN_SECONDS:g} s are needed"
-    dead = [ch for ch, q in pipe.quality().items() if q["flat_fraction"] >= 0.999]
-    if dead:
-        return f"channel {dead[0]!r} is flat (constant or all-zero): lead-off, or the wrong channel?"
-    return ""

@@ -11,6 +11,8 @@ from datetime import datetime
 
 from emgcramp.core.errors import InputError
 
+EXIT_NOT_STORED = 4  # monitor: the night ran and alerted, but its folder is not whole (full disk, size limit)
+
 
 def detector_config(args: argparse.Namespace):
     """The pipeline settings from the shared detector options (``--mains``, ``--min-duration``, …)."""

@@ -10,7 +10,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from emgcramp.analyze import CHUNK_S
-from emgcramp.cli.common import detector_config, night_spec, print_table
+from emgcramp.cli.common import EXIT_NOT_STORED, detector_config, night_spec, print_table
 from emgcramp.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -21,11 +21,14 @@ def _status_line(state: dict, connected: bool, lead_off: int = 0, problem: str =
     h, rem = divmod(int(state["t_s"]), 3600)
     if state.get("preparing"):
         return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} preparing filters (the first run compiles them, a few seconds)"
-    if not state["channels"]:
+    lost = state.get("signal_lost") or []
+    if not state["channels"] and not lost:
         waiting = f"waiting for the sensor: {problem}" if problem else "starting (measuring mains hum)"
         return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} {waiting}"
     if problem and not connected:
         return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} RECONNECTING: {problem}  cramps {state['cramps']}"
+    if not state["channels"]:  # still measuring the mains hum, but the signal is already gone
+        return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} SIGNAL LOST ({', '.join(lost)}: flat line)"
     ch = state["channels"][0]
     rest = ch["rest_uv"] or float("nan")
     if ch["open"] is not None:
@@ -34,7 +37,8 @@ def _status_line(state: dict, connected: bool, lead_off: int = 0, problem: str =
         what = f"WARNING {state['t_s'] - ch['warning_since']:5.1f} s"
     else:
         what = "idle"
-    link = "RECONNECTING" if not connected else "LEAD-OFF" if lead_off else "link ok"
+    link = ("RECONNECTING" if not connected else "LEAD-OFF" if lead_off else
+            f"SIGNAL LOST ({', '.join(lost)}: flat line)" if lost else "link ok")
     stored = "" if state.get("not_stored_since") is None else "  NOT STORED"
     return (f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} {link:<12} envelope {ch['level_uv']:7.1f} µV "
             f"= {ch['level_uv'] / rest:5.1f}× rest {rest:5.1f} µV  {what:<24} cramps {state['cramps']} "
@@ -125,18 +129,29 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             from emgcramp.live.lsl_out import LslPublisher
 
             publisher = LslPublisher(channels, args.lsl_out)
+        told = [0]  # records given the night log: each is a line of events.jsonl once stored
+
+        def on_event(record: dict) -> None:
+            told[0] += 1
+            if publisher:
+                publisher.event(record)
+
         result = run_monitor(source.blocks(), lambda: source.fs, channels, folder, detector_config(args),
                              _alert_printer(args.on_cramp), _status_printer(source),
                              alert_on_warning=args.alert_on == "warning", start=source.start,
-                             on_event=publisher.event if publisher else None,
-                             on_levels=publisher.levels if publisher else None)
-    except ConnectionError as e:
+                             on_event=on_event, on_levels=publisher.levels if publisher else None)
+    except (ConnectionError, InputError) as e:
         with contextlib.suppress(OSError):
-            os.rmdir(folder)  # the night never began: leave no empty folder
-        raise InputError(f"{e}: is the sensor on and in reach?") from None
+            os.rmdir(folder)  # the night never began (no data, or no room for it): leave no empty folder
+        raise e if isinstance(e, InputError) else InputError(f"{e}: is the sensor on and in reach?") from None
     if sys.stderr.isatty():
         sys.stderr.write("\n")
-    _night_summary(folder, result)
+    csv_error = _night_summary(folder, result)  # the table is printed whatever the disk says
+    missing = _not_stored(folder, result, told[0], csv_error)
+    for line in filter(None, (result.stopped, missing)):  # after the summary: what was stored is shown either way
+        print(f"emgcramp: error: {line}", file=sys.stderr)
+    if missing or result.stopped:  # a night not stored whole says so first, however it ended
+        return EXIT_NOT_STORED if missing else 2
     # Ctrl-C is the documented way to end a night; a supervisor's signal is reported as such.
     return 0 if ended_by in ([], [signal.SIGINT]) else 128 + ended_by[0]
 
@@ -181,19 +196,48 @@ def _alert_printer(on_cramp: str | None):
     return on_alert
 
 
-def _night_summary(folder: str, result) -> None:
-    """Write the night's events.csv and print its table and totals."""
-    from emgcramp.io.events import write_events_csv
-    from emgcramp.io.night import NightRecording
-    from emgcramp.pipeline import activity_line
+def _night_summary(folder: str, result) -> str:
+    """Print the night's table and totals, then write its events.csv; return why that failed ("" if written).
 
-    start = NightRecording(folder).start
-    write_events_csv(os.path.join(folder, "events.csv"), result.analysis.episodes, start)
+    The table comes first: on a full disk it is the night's only record.
+    """
+    from emgcramp.core.types import activity_line
+    from emgcramp.io.events import write_events_csv
+    from emgcramp.io.night_reader import NightRecording
+
+    try:
+        start = NightRecording(folder).start
+    except (InputError, OSError):
+        start = None  # clock times are left out, the table is not
     print_table(result.analysis.episodes, start)
     s = result.analysis.summary()
     print(f"{s['n_episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h, {len(result.alerts)} alert(s); "
           f"night folder {folder}")
-    print(activity_line(s))
+    print(activity_line(s), flush=True)
+    try:
+        write_events_csv(os.path.join(folder, "events.csv"), result.analysis.episodes, start)
+    except OSError as e:
+        return e.strerror or str(e)
+    return ""
+
+
+def _not_stored(folder: str, result, told: int, csv_error: str) -> str:
+    """What of the night its folder lacks, in one line ("" when it holds it all).
+
+    ``told``: event records the night log was given; ``csv_error``: why events.csv could not be written.
+    """
+    from emgcramp.io.night_reader import unstored
+
+    samples_s, lost, why = unstored(folder, result.analysis.duration_s, told)
+    parts = ([f"{samples_s:.0f} s of the samples"] if samples_s >= 1.0 else []) \
+        + ([f"{lost} of {told} event record(s)"] if lost > 0 else []) + (["events.csv"] if csv_error else [])
+    if not parts:
+        return ""
+    why = csv_error or why
+    what = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    only = "; the table above is the night's only full record" if lost > 0 or csv_error else ""
+    return (f"the night is not stored whole in {folder}" + (f" ({why})" if why else "")
+            + f": {what} could not be written; cramps were still detected and alerted{only}")
 
 
 def _end_on_signals(stop) -> list[int]:
@@ -245,24 +289,27 @@ def cmd_emulate(args: argparse.Namespace) -> int:
 
 def cmd_recover(args: argparse.Namespace) -> int:
     from emgcramp.io.events import write_events_csv
-    from emgcramp.io.night import NightRecording, read_events
-    from emgcramp.pipeline import run_blocks
+    from emgcramp.io.night_reader import NightRecording, read_events
+    from emgcramp.runner import run_blocks
 
     rec = NightRecording(args.folder)
+    if args.edf:  # before hours of work; the night's own files are its inputs, never an output
+        from emgcramp.io.edf import check_name
+        from emgcramp.io.secure import NIGHT_FILES, check_writable
+
+        check_writable(args.edf, [os.path.join(args.folder, n) for n in NIGHT_FILES], args.force)
+        check_name(args.edf)
     names = rec.channel_names
     result = run_blocks(rec.blocks(list(range(len(names))), int(CHUNK_S * rec.fs)), rec.fs, names)
     write_events_csv(os.path.join(args.folder, "events.csv"), result.episodes, rec.start)
     if args.edf:
-        from emgcramp.io.edf import write_edf
+        from emgcramp.io.edf import write_edf, zero_filled
 
         notes = [(e.onset_s, e.duration_s, f"cramp:{e.kind}") for e in result.episodes]
         notes += [(e.onset_s, e.duration_s, f"possible_cramp:{e.kind} p {e.probability:.2f}")
                   for e in result.possible_cramps]
-        for b in rec.blocks(list(range(len(names))), int(CHUNK_S * rec.fs)):
-            if b.gap_before:
-                notes.append(((b.t0_sample - b.gap_before) / rec.fs, b.gap_before / rec.fs, "gap:no signal"))
-        write_edf(args.edf, rec.fs, names, rec.filled(list(range(len(names))), int(CHUNK_S * rec.fs)), notes,
-                  rec.start)
+        filled = zero_filled(rec.blocks(list(range(len(names))), int(CHUNK_S * rec.fs)), rec.fs, notes)
+        write_edf(args.edf, rec.fs, names, filled, notes, rec.start)
     ended = any(e.get("type") == "end" for e in read_events(args.folder))
     possible = f" and {len(result.possible_cramps)} possible" if result.possible_cramps else ""
     print(f"{args.folder}: {result.duration_s / 3600:.2f} h kept, {len(result.episodes)} cramp(s){possible}"

@@ -19,10 +19,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     from emgcramp.io.secure import check_writable
 
-    inputs = [args.file, args.profile] if args.profile else [args.file]
-    for out in (args.events, args.lm_events, args.edf_out):
-        if out:
-            check_writable(out, inputs)
+    inputs = [args.file] + ([args.profile] if args.profile else []) + _batch_inputs(args.file)
+    outputs = [out for out in (args.events, args.lm_events, args.edf_out) if out]
+    for out in outputs:
+        check_writable(out, inputs, args.force)
+    if len({os.path.realpath(out) for out in outputs}) < len(outputs):  # the last written would win
+        raise InputError("--events, --lm-events and --edf-out name the same file; give each its own")
     if args.edf_out:
         from emgcramp.io.edf import check_name
 
@@ -65,17 +67,29 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         possible = f"; {n_possible} possible cramp(s) listed, not counted" if n_possible else ""
         print(f"{s['n_episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h "
               f"({s['tonic']} tonic, {s['clonic']} clonic), total {s['total_cramp_s']:.1f} s{possible}")
-        from emgcramp.pipeline import activity_line
+        from emgcramp.core.types import activity_line
 
         print(activity_line(s))
     return 0
 
 
 
+def _batch_inputs(path: str) -> list[str]:
+    """The recordings a folder or pattern names, for the output check (``[]`` for one recording)."""
+    from emgcramp.cli import batch
+
+    if not batch.is_batch(path):
+        return []
+    try:
+        return batch.expand(path)
+    except InputError:
+        return []  # said where the recordings are looked for, with the rest of batch mode
+
+
 def _write_annotated_copy(args: argparse.Namespace, result, start) -> None:
     """The analysed channels as EDF+, annotated: cramps, possible cramps, leg movements (``lm``/``plm N``), warnings."""
     from emgcramp.io import open_recording
-    from emgcramp.io.edf import write_edf
+    from emgcramp.io.edf import write_edf, zero_filled
 
     with open_recording(args.file, args.fs, getattr(args, "scale", None)) as rec:
         chs = rec.channel_indices(args.channel)
@@ -89,7 +103,8 @@ def _write_annotated_copy(args: argparse.Namespace, result, start) -> None:
         notes += [(e.onset_s, e.duration_s, f"possible_cramp:{e.kind} p {e.probability:.2f}")
                   for e in result.possible_cramps]
         notes.sort()
-        blocks = (b.samples for b in rec.blocks(chs, int(CHUNK_S * rec.fs)))
+        # EDF has no gaps: a pause in the recording is written as zeros and noted, so times after it stay right
+        blocks = zero_filled(rec.blocks(chs, int(CHUNK_S * rec.fs)), rec.fs, notes)
         write_edf(args.edf_out, rec.fs, [rec.channel_names[c] for c in chs], blocks, notes, start)
 
 
@@ -111,7 +126,8 @@ def write_night(path: str, spec, start: datetime | None = None):
 def cmd_simulate(args: argparse.Namespace) -> int:
     from emgcramp.io.secure import check_writable
 
-    check_writable(args.out)
+    check_writable(args.out, force=args.force)
+    check_writable(os.path.splitext(args.out)[0] + ".truth.json", force=args.force)
     gen = write_night(args.out, night_spec(args), args.start)
     cramps = sum(e.is_cramp for e in gen.events)
     print(f"wrote {args.out} ({args.hours:g} h at {args.fs:g} Hz, {cramps} cramps, "
@@ -123,6 +139,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from emgcramp.eval.matching import match, median_abs
 
     spec = night_spec(args)
+    if args.keep:
+        from emgcramp.io.secure import check_writable
+
+        check_writable(args.keep, force=args.force)
+        check_writable(os.path.splitext(args.keep)[0] + ".truth.json", force=args.force)
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or os.path.join(tmp, "demo_night.edf")
         print(f"generating a {spec.hours:g}-hour synthetic night at {spec.fs:g} Hz (seed {spec.seed}) …")
@@ -145,7 +166,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
           f"({lookalikes} look-alikes in the night, {sc.fp} counted as cramps)")
     print(f"with the possible cramps: {both.tp} of {len(truth)} found, "
           f"{len(result.possible_cramps)} possible cramp(s) listed")
-    from emgcramp.pipeline import activity_line
+    from emgcramp.core.types import activity_line
 
     true_lm = sum(e.kind == "leg_movement" for e in gen.events)
     print(f"{activity_line(result.summary())} (the night holds {true_lm} periodic leg movements)")
@@ -184,7 +205,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from emgcramp.io import open_recording
     from emgcramp.io.secure import check_writable
 
-    check_writable(args.out, [args.file] + ([args.events] if args.events else []))
+    check_writable(args.out, [args.file] + ([args.events] if args.events else []), args.force)
     if args.out.rsplit(".", 1)[-1].lower() not in ("html", "htm", "png", "pdf", "svg"):
         raise InputError(f"--out {args.out}: choose a .html, .png, .pdf or .svg file")
     if args.events:
@@ -228,7 +249,7 @@ def cmd_trend(args: argparse.Namespace) -> int:
             raise InputError(f"--out {args.out}: choose a .png, .pdf or .svg file")
         from emgcramp.io.secure import check_writable
 
-        check_writable(args.out)
+        check_writable(args.out, force=args.force)
     s = trend.summarize(nights)
     if args.json:
         print(json.dumps(s, indent=2, default=float))

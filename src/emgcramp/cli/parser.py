@@ -38,6 +38,15 @@ def _add_detector_args(p: argparse.ArgumentParser) -> None:
                    help="calibration profile with mvc_uv (and rest_uv); --mvc-uv overrides it")
 
 
+FORCE_HELP = ("replace output files that exist (without it, one that exists is refused). Never written, "
+              "--force or not: an input, or a file in a monitor night folder (one holding raw.json and raw.f32)")
+
+
+def _add_force(p: argparse.ArgumentParser) -> None:
+    """``--force``: the one rule for every command that writes files the user names."""
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
+
+
 def _analyze(sub) -> None:
     a = sub.add_parser("analyze", help="find cramps in a recording (EDF/BDF, WFDB, CSV/TXT, NPY, WAV)",
                        description="Stream a recording through the detector and list its cramps.")
@@ -59,6 +68,7 @@ def _analyze(sub) -> None:
     a.add_argument("--edf-out", metavar="COPY.edf", help="also write the channel as EDF+ with the cramps annotated")
     a.add_argument("--jobs", type=int, default=1, help="recordings analysed in parallel in batch mode (default 1)")
     a.add_argument("--dask", metavar="ADDRESS", help="batch mode on a Dask cluster (scheduler address, or 'local')")
+    _add_force(a)
     _add_detector_args(a)
 
 
@@ -66,12 +76,25 @@ def _demo(sub) -> None:
     d = sub.add_parser("demo", help="generate a synthetic night with known cramps, analyse it, score it",
                        description="Generate a night (seeded), write it as EDF+, analyse it, compare with truth.")
     _add_night_args(d)
-    d.add_argument("--keep", metavar="NIGHT.edf", help="keep the generated EDF+ here")
+    d.add_argument("--keep", metavar="NIGHT.edf", help="keep the generated EDF+ here (and its .truth.json beside it)")
+    _add_force(d)
+
+
+MONITOR_EXIT = """exit status:
+  0        the night ended with Ctrl-C and is stored whole
+  128+N    it ended on signal N (143 SIGTERM, 129 SIGHUP) and is stored whole
+  2        bad options or input, no data from the source, or no room for the night at the
+           start (one line; no night folder is left behind); or the night ended early or
+           cannot be analysed (the sensor changed, a channel flat all night): one line says why
+  4        the night ran and was watched (alerts went out), but the disk (full, or a
+           file-size limit) did not take all of it: the table is printed all the same and
+           one line says what the night folder lacks; 4 is given however the night ended"""
 
 
 def _monitor(sub) -> None:
     m = sub.add_parser("monitor", help="watch a live sensor (serial or BLE) or a replayed recording for cramps",
-                       description="Monitor all night: status line, an alert per cramp, a crash-safe night folder.")
+                       description="Monitor all night: status line, an alert per cramp, a crash-safe night folder.",
+                       epilog=MONITOR_EXIT, formatter_class=argparse.RawDescriptionHelpFormatter)
     src = m.add_mutually_exclusive_group(required=True)
     src.add_argument("--serial", metavar="PORT", help="serial port of the sensor, or 'auto' to find it by USB id")
     src.add_argument("--ble", metavar="NAME|ADDR", help="BLE sensor by address, name prefix, or 'auto' (by service)")
@@ -137,9 +160,12 @@ def _calibrate(sub) -> None:
 
 def _recover(sub) -> None:
     r = sub.add_parser("recover", help="finish a night folder left by a stopped or killed monitor",
-                       description="Analyse a night folder again and write its events.csv (and an EDF+ copy).")
+                       description="Analyse a night folder again and (re)write its own events.csv; --edf also "
+                                   "writes an EDF+ copy, outside the night folder.")
     r.add_argument("folder", metavar="NIGHT_DIR", help="a night folder written by monitor")
-    r.add_argument("--edf", metavar="OUT.edf", help="also write the recording as EDF+ (gaps as zeros, annotated)")
+    r.add_argument("--edf", metavar="OUT.edf", help="also write the recording as EDF+ (gaps as zeros, annotated), "
+                                                    "outside the night folder")
+    _add_force(r)
 
 
 def _report(sub) -> None:
@@ -152,6 +178,7 @@ def _report(sub) -> None:
     rp.add_argument("--channel", help="channel name or index (default: the first)")
     rp.add_argument("--fs", type=float, metavar="HZ", help="sampling rate when the file has none (NPY)")
     rp.add_argument("--scale", type=float, metavar="UV", help="µV per unit of NPY/WAV values")
+    _add_force(rp)
     _add_detector_args(rp)
 
 
@@ -161,6 +188,7 @@ def _trend(sub) -> None:
     tr.add_argument("folder", help="a folder of nights (events CSVs, one per night)")
     tr.add_argument("--out", metavar="TREND.png", help="plots (.png, .pdf or .svg)")
     tr.add_argument("--json", action="store_true", help="machine-readable summary")
+    _add_force(tr)
 
 
 def _bench(sub) -> None:
@@ -190,6 +218,7 @@ def _simulate(sub) -> None:
     s.add_argument("--start", type=_clock, default=None, metavar="YYYY-MM-DDTHH:MM",
                    help="clock time of the first sample (default 2026-01-01T23:00; give successive "
                         "dates to successive nights)")
+    _add_force(s)
 
 
 class _Version(argparse.Action):

@@ -11,6 +11,11 @@ from dataclasses import dataclass, field, fields
 DEFAULT_BAND_HZ = (20.0, 450.0)
 
 
+# A signal flat this long (s) is lost (monitor): EMG, even at rest, never repeats sample for sample
+# that long, and the status line must say so within seconds, not at the end of the night.
+SIGNAL_LOST_S = 2.0
+
+
 DEFAULT_ENV_RATE_HZ = 50.0
 
 

@@ -10,23 +10,31 @@ frame that came late.
 
 from __future__ import annotations
 
-import binascii
 import struct
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from emgcramp.core.blocks import MAX_FS_HZ, MIN_FS_HZ
+from emgcramp.core.framing import (
+    FMT_INT16,
+    HEADER,
+    HEADER_LEN,
+    MAX_CHANNELS,
+    STATUS,
+    SYNC,
+    TS_WRAP,
+    TYPE_DATA,
+    TYPE_STATUS,
+    VERSION,
+    crc16,
+    frame_at,
+    good_frame_after,
+    payload_len,
+    samples,
+    still_coming,
+)
 
-SYNC = b"\xa5\x5a"
-VERSION = 1
-TYPE_DATA, TYPE_STATUS = 0, 1
-FMT_INT16, FMT_INT24 = 0, 1
-HEADER = struct.Struct("<BBBBHI")  # version·type, channels, format, n, seq, timestamp
-STATUS = struct.Struct("<HIHBBH")  # fs_hz, nv_per_lsb, battery_mv, lead_off, gain, flags
-HEADER_LEN = 2 + HEADER.size
-MAX_CHANNELS = 8
-SAMPLE_BYTES = {FMT_INT16: 2, FMT_INT24: 3}
 # A frame up to this many sequence numbers behind the last is late (reordered) if that number was
 # counted lost; further back it is a jump forward (frames lost while the link was down), or the
 # stream would stop on it.
@@ -34,12 +42,6 @@ LATE_WINDOW = 64
 # Samples in a frame at most: a late frame's clock is at most LATE_WINDOW × this behind the last one's,
 # and a clock that goes back by more than one frame while the numbers go on is a sensor that restarted.
 MAX_SAMPLES = 255
-TS_WRAP = 1 << 32
-
-
-def crc16(data: bytes) -> int:
-    """CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF)."""
-    return binascii.crc_hqx(data, 0xFFFF)
 
 
 @dataclass(frozen=True)
@@ -108,61 +110,6 @@ def encode_status(seq: int, timestamp: int, fs_hz: int, nv_per_lsb: int, battery
     return _frame(TYPE_STATUS, channels, FMT_INT16, 0, seq, timestamp, payload)
 
 
-def _payload_len(kind: int, channels: int, fmt: int, n: int) -> int | None:
-    """Payload size for a plausible header, else ``None``."""
-    if not 1 <= channels <= MAX_CHANNELS or fmt not in SAMPLE_BYTES:
-        return None
-    if kind == TYPE_STATUS:
-        return STATUS.size if n == 0 else None
-    if kind == TYPE_DATA and n >= 1:
-        return n * channels * SAMPLE_BYTES[fmt]
-    return None
-
-
-def _samples(payload: bytes, channels: int, fmt: int) -> np.ndarray:
-    if fmt == FMT_INT16:
-        return np.frombuffer(payload, "<i2").astype(np.int32).reshape(-1, channels)
-    b = np.frombuffer(payload, np.uint8).reshape(-1, 3).astype(np.int32)
-    v = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
-    return np.where(v >= 1 << 23, v - (1 << 24), v).reshape(-1, channels)
-
-
-def _frame_at(buf: bytearray, i: int) -> tuple[int, bool] | None:
-    """A frame header at ``i``: (its total length, whether it is complete with a good CRC); ``None`` if implausible."""
-    if buf[i:i + 2] != SYNC or len(buf) < i + HEADER_LEN:
-        return None
-    vt, ch, fmt, n, _, _ = HEADER.unpack_from(buf, i + 2)
-    plen = _payload_len(vt & 0x0F, ch, fmt, n) if vt >> 4 == VERSION else None
-    if plen is None:
-        return None
-    total = HEADER_LEN + plen + 2
-    if len(buf) < i + total:
-        return total, False
-    crc = struct.unpack_from("<H", buf, i + total - 2)[0]
-    return total, crc == crc16(bytes(buf[i + 2: i + total - 2]))
-
-
-def _still_coming(buf: bytearray, i: int, total: int) -> bool:
-    """Whether the frame of ``total`` bytes at ``i`` may yet complete.
-
-    Not once its bytes are all here (then its CRC has said), nor once a good
-    frame has begun after its header: a damaged header, or garbage, else the
-    decoder would wait on it for ever.
-    """
-    return len(buf) < i + total and _good_frame_after(buf, i + 2) is None
-
-
-def _good_frame_after(buf: bytearray, start: int) -> int | None:
-    """Where the first complete frame with a good CRC begins at or after ``start``."""
-    k = buf.find(SYNC, start)
-    while k >= 0:
-        f = _frame_at(buf, k)
-        if f is not None and f[1]:
-            return k
-        k = buf.find(SYNC, k + 1)
-    return None
-
-
 @dataclass
 class Decoder:
     """Incremental frame decoder; :meth:`feed` returns the frames completed.
@@ -225,7 +172,7 @@ class Decoder:
                     del buf[:]
                 break
             vt, ch, fmt, n, seq, ts = HEADER.unpack_from(buf, 2)
-            plen = _payload_len(vt & 0x0F, ch, fmt, n) if vt >> 4 == VERSION else None
+            plen = payload_len(vt & 0x0F, ch, fmt, n) if vt >> 4 == VERSION else None
             if plen is None:
                 self._skip(buf)
                 continue
@@ -234,7 +181,7 @@ class Decoder:
                 if final:
                     self._skip(buf)
                     continue
-                later = _good_frame_after(buf, 2)
+                later = good_frame_after(buf, 2)
                 if later is None:
                     break
                 self.skipped_bytes += later  # a header damaged into a long frame: resync at once
@@ -246,8 +193,8 @@ class Decoder:
                 self._skip(buf)
                 continue
             if buf[total - 1: total + 1] == SYNC:
-                nxt = _frame_at(buf, total - 1)
-                if nxt is not None and not final and _still_coming(buf, total - 1, nxt[0]):
+                nxt = frame_at(buf, total - 1)
+                if nxt is not None and not final and still_coming(buf, total - 1, nxt[0]):
                     break  # wait: is the frame that starts inside this CRC a real one?
                 if nxt is not None and nxt[1]:
                     self.crc_errors += 1  # this one was cut short by a byte
@@ -281,7 +228,7 @@ class Decoder:
         restart, self._restart_due = place == "restart" or self._restart_due, False
         if kind == TYPE_DATA:
             self._last_ts = ts
-            return DataFrame(seq, ts, _samples(payload, ch, fmt), restart=restart)
+            return DataFrame(seq, ts, samples(payload, ch, fmt), restart=restart)
         frame = StatusFrame(seq, ts, *STATUS.unpack(payload), restart=restart)
         if frame.plausible:
             return frame

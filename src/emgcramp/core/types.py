@@ -233,3 +233,11 @@ class Analysis:
                          "median_lead_s": round(float(np.median(leads)), 1) if leads else None},
             "quality": {ch: {k: round(v, 4) for k, v in q.items()} for ch, q in self.quality.items()},
         }
+
+
+def activity_line(summary: dict) -> str:
+    """Leg movements, PLM series and warnings of an :meth:`Analysis.summary`, in one line."""
+    lm, w = summary["leg_movements"], summary["warnings"]
+    lead = f", median lead {w['median_lead_s']:.0f} s" if w["median_lead_s"] is not None else ""
+    return (f"{lm['lm']} leg movement(s), {lm['plm_series']} PLM series, PLM index {lm['plm_index_per_h']:.1f}/h; "
+            f"{w['count']} pre-cramp warning(s), {w['cramps_announced']} cramp(s) announced{lead}")

@@ -30,6 +30,9 @@ STATE = np.dtype([(name, _F) for name in (
     "motion_bins", "flat_bins", "flat_bins_since_quiet", "lf_sq_sum", "ms_sum",
     "episode_rest_uv", "episode_on_uv", "episode_off_uv", "episode_edge_uv",
     "total_bins", "total_flat_bins", "total_motion_bins", "rest_uv_sum", "rest_updates")])
+# What the segmenter after a long gap takes over (Segmenter.carry_rest).
+CARRIED = ("rest_means", "rest_pos", "rest_uv", "total_bins", "total_flat_bins", "total_motion_bins",
+           "rest_uv_sum", "rest_updates")
 PARAMS = np.dtype([(name, _F) for name in (
     "long_bins", "short_bins", "on_ratio", "on_delta_uv", "off_ratio", "off_delta_uv", "edge_ratio",
     "edge_delta_uv", "min_rest_uv", "merge_gap_bins", "max_duration_bins", "max_rise_bins",
@@ -70,16 +73,11 @@ def make_params(cfg: DetectorConfig, rate: float) -> np.ndarray:
                  "clonic_relax", "sustain_fraction", "rest_follow_ratio", "rest_quantile", "rest_idle_share",
                  "drop_ratio"):
         p[name] = getattr(cfg.segment, name)
-    coeffs = _highpass_coeffs(rate, cfg.segment.motion_highpass_hz)
-    for name, value in zip(("hp_b0", "hp_b1", "hp_b2", "hp_a1", "hp_a2"), coeffs):
+    # b0, b1, b2, a1, a2 of a 2nd-order Butterworth high-pass of the bin means (motion)
+    sos = butter_sos(2, cfg.segment.motion_highpass_hz, rate, "highpass")[0]
+    for name, value in zip(("hp_b0", "hp_b1", "hp_b2", "hp_a1", "hp_a2"), np.r_[sos[:3], sos[4:]]):
         p[name] = value
     return p
-
-
-def _highpass_coeffs(rate: float, cutoff_hz: float) -> np.ndarray:
-    """b0, b1, b2, a1, a2 of a 2nd-order Butterworth high-pass at ``cutoff_hz`` for bins at ``rate`` Hz."""
-    sos = butter_sos(2, cutoff_hz, rate, "highpass")[0]
-    return np.r_[sos[:3], sos[4:]]
 
 
 @helper
@@ -308,11 +306,8 @@ class Segmenter:
 
     def carry_rest(self, prev: "Segmenter") -> None:
         """Take over ``prev``'s rest level, the 1-s means it came from, and its night totals."""
-        for ring, old in zip(self.rings[3:], prev.rings[3:]):
-            ring[:] = old
-        for name in ("rest_means", "rest_pos", "rest_uv", "total_bins", "total_flat_bins", "total_motion_bins",
-                     "rest_uv_sum", "rest_updates"):
-            self.state[name] = prev.state[name]
+        self.rings[3][:], self.rings[4][:] = prev.rings[3], prev.rings[4]
+        self.state[list(CARRIED)] = prev.state[list(CARRIED)]
 
     def open_row(self) -> np.ndarray | None:
         """The episode under way as a candidate row measured up to now, or ``None`` when idle."""

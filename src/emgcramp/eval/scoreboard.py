@@ -22,7 +22,7 @@ from emgcramp.core.channels import is_tibialis
 from emgcramp.core.config import DetectorConfig
 from emgcramp.core.types import Episode, LegMovement
 from emgcramp.eval.matching import match
-from emgcramp.pipeline import run_blocks
+from emgcramp.runner import run_blocks
 from emgcramp.sim.plan import NightSpec, TruthEvent
 from emgcramp.sim.scenarios import scenario
 from emgcramp.sim.synth import NightGenerator

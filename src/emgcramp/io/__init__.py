@@ -60,7 +60,7 @@ def open_recording(path: str, fs: float | None = None, scale: float | None = Non
     """
     fmt = detect_format(path)
     if fmt == "night":
-        from emgcramp.io.night import NightRecording
+        from emgcramp.io.night_reader import NightRecording
 
         return NightRecording(path)
     if fmt == "xdf":

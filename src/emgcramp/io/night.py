@@ -9,8 +9,8 @@
 
 After ``kill -9`` everything flushed is intact: at most the last second of
 raw samples and nothing of the event log is lost (a torn last line is
-ignored). :class:`NightRecording` reads the folder like any recording; its
-blocks carry the gaps as the live source did.
+ignored). :class:`~emgcramp.io.night_reader.NightRecording` reads the folder
+like any recording; its blocks carry the gaps as the live source did.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 
@@ -27,8 +27,8 @@ import numpy as np
 from emgcramp.core.blocks import Block
 from emgcramp.core.errors import InputError
 from emgcramp.core.types import Episode
-from emgcramp.io.base import Recording
 from emgcramp.io.events import write_json
+from emgcramp.io.secure import NIGHT_FILES
 
 FLUSH_S = 1.0
 RETRY_S = 60.0  # a full disk is tried again this often
@@ -78,28 +78,54 @@ class NightLog:
 
     def __init__(self, folder: str, fs: float, channels: list[str], start: datetime | None = None,
                  retry_s: float = RETRY_S, on_event: Callable[[dict], None] | None = None):
-        if not os.path.isdir(folder):
+        made = not os.path.isdir(folder)
+        if made:
             os.makedirs(folder, mode=0o700)
         elif os.listdir(folder):
             raise InputError(f"{folder}: the night folder is not empty; a night is written to a new folder")
         self.folder, self.fs = folder, float(fs)
         self.on_event = on_event  # also told every event record (a live publisher), stored or not
         self.start = start or datetime.now().replace(microsecond=0)
-        write_json(os.path.join(folder, "raw.json"),
-                   {"fs": fs, "channels": channels, "start": self.start.isoformat(), "dtype": "float32"})
+        self._raw, self._events = self._create(fs, channels, made)
         self._width = 4 * len(channels)
-        self._raw = _open_private(os.path.join(folder, "raw.f32"))
-        self._events = _open_private(os.path.join(folder, "events.jsonl"))
         self._pending: list[bytes] = []  # raw samples not yet written
+        self._pending_n = 0  # how many
+        self._gaps: list[dict] = []  # gap records among them, written after them
         self._waiting: list[bytes] = []  # event lines not yet written
         self._stored = 0  # samples in raw.f32
         self._unstored = 0  # samples dropped since storing stopped
         self._gap_samples = 0  # samples of the gaps logged so far
         self.retry_s = retry_s
         self.stopped_since: float | None = None  # time in the night (s) from which nothing is stored
-        self.store_error = ""
+        self.store_error = ""  # why storing last stopped (kept after it resumes)
+        self.unstored_s = 0.0  # seconds of samples never stored (counted as their gap is logged, and at close)
+        self.lost_events = 0  # event lines still not stored when the night closed
         self._retry_at = 0.0
         self._flushed_at = time.monotonic()
+
+    def _create(self, fs: float, channels: list[str], made: bool) -> tuple[int, int]:
+        """Write the night's files (raw.json, then the two logs); on a full disk, leave none and say so in one line.
+
+        ``made``: the folder was created here, so it goes too when the night cannot start.
+        """
+        created: list[str] = []
+        fds: list[int] = []
+        try:
+            write_json(os.path.join(self.folder, "raw.json"),
+                       {"fs": fs, "channels": channels, "start": self.start.isoformat(), "dtype": "float32"})
+            created.append("raw.json")
+            for name in NIGHT_FILES[1:]:
+                fds.append(_open_private(os.path.join(self.folder, name)))
+                created.append(name)
+            return fds[0], fds[1]
+        except OSError as e:
+            for fd in fds:
+                os.close(fd)
+            for name in created:
+                os.unlink(os.path.join(self.folder, name))
+            if made:
+                os.rmdir(self.folder)
+            raise InputError(f"cannot store the night in {self.folder}: {e.strerror or e}") from None
 
     def block(self, b: Block) -> None:
         """Append a block's samples; log its gap first."""
@@ -110,16 +136,24 @@ class NightLog:
             self._unstored += len(data) // self._width
             return
         self._pending.append(data)
+        self._pending_n += len(b.samples)
         if time.monotonic() - self._flushed_at >= FLUSH_S:
             self.flush()
 
     def _gap(self, missing: int) -> None:
-        self.flush()
+        """Log a gap where the next sample will sit; it is written with those samples, not on its own.
+
+        (Lost BLE frames come many a second: a write and fsync for each would
+        cost more than the night's signal.)
+        """
         if self._unstored or self.stopped_since is not None:
             self._unstored += missing  # joins the stretch not stored
-        else:
-            self._gap_samples += missing
-            self.event({"type": "gap", "file_sample": self._stored, "missing": missing})
+            return
+        self._gap_samples += missing
+        record = {"type": "gap", "file_sample": self._stored + self._pending_n, "missing": missing}
+        self._gaps.append(record)
+        if self.on_event is not None:
+            self.on_event(record)
 
     def episode(self, e: Episode) -> None:
         self.event({"type": "cramp"} | asdict(e))
@@ -132,16 +166,17 @@ class NightLog:
         self._write_events()
 
     def _write_events(self) -> None:
-        while self._waiting:
-            size = os.fstat(self._events).st_size
-            try:
-                _write_all(self._events, self._waiting[0])
-                os.fsync(self._events)
-            except OSError as e:
-                os.ftruncate(self._events, size)  # a torn line would swallow the next one
-                self._stop(e)
-                return
-            self._waiting.pop(0)
+        if not self._waiting:
+            return
+        size = os.fstat(self._events).st_size
+        try:
+            _write_all(self._events, b"".join(self._waiting))
+            os.fsync(self._events)
+        except OSError as e:
+            os.ftruncate(self._events, size)  # a torn line would swallow the next one
+            self._stop(e)
+            return
+        self._waiting.clear()
 
     def flush(self) -> None:
         """Store the pending samples (or retry storing, when the disk was full)."""
@@ -152,9 +187,9 @@ class NightLog:
             if self.stopped_since is not None:
                 self._drop_pending()
                 return
-        data = b"".join(self._pending)
-        self._pending.clear()
-        if not data:
+        data, gaps = b"".join(self._pending), self._gaps
+        self._pending, self._pending_n, self._gaps = [], 0, []
+        if not data and not gaps:
             return
         try:
             _write_all(self._raw, data)
@@ -168,12 +203,21 @@ class NightLog:
             written = whole // self._width - self._stored
             self._stored += written
             self._unstored += len(data) // self._width - written
+            lost = [g for g in gaps if g["file_sample"] > self._stored]  # inside what was not stored: join it
+            self._unstored += sum(g["missing"] for g in lost)
+            self._gap_samples -= sum(g["missing"] for g in lost)
+            gaps = gaps[:len(gaps) - len(lost)]
             self._stop(e)
+        # After the samples they sit between: a crash in between loses a gap of the last second, never
+        # puts one inside samples stored later.
+        self._waiting += [(json.dumps(g) + "\n").encode("utf-8") for g in gaps]
+        self._write_events()
 
     def _drop_pending(self) -> None:
         """Samples waiting to be stored join the stretch not stored (they come after what was)."""
-        self._unstored += sum(len(p) for p in self._pending) // self._width
-        self._pending.clear()
+        self._unstored += self._pending_n + sum(g["missing"] for g in self._gaps)
+        self._gap_samples -= sum(g["missing"] for g in self._gaps)
+        self._pending, self._pending_n, self._gaps = [], 0, []
 
     def _stop(self, e: OSError) -> None:
         self._drop_pending()
@@ -189,11 +233,20 @@ class NightLog:
         if self.stopped_since is None and self._unstored:
             missing, self._unstored = self._unstored, 0
             self._gap_samples += missing
-            self.event({"type": "gap", "file_sample": self._stored, "missing": missing, "reason": "not stored"})
+            self.unstored_s += missing / self.fs
+            self.event({"type": "gap", "file_sample": self._stored, "missing": missing, "reason": "not stored",
+                        "error": self.store_error})
         if self.stopped_since is not None:
             self.stopped_since = since  # still failing: it stopped when it first did
 
     def close(self, summary: dict | None = None) -> None:
+        """Store what waits (one last try, whatever the retry clock says), the end record, and close.
+
+        Afterwards :attr:`lost_events` counts the event lines the disk
+        never took and :attr:`unstored_s` the seconds of samples it never
+        took (plus, while the event log is full too, those of the gap not
+        logged); the caller says so, as they are nowhere else.
+        """
         self._retry_at = 0.0
         self.flush()
         if self._unstored:  # the event log may still take the gap when the samples could not go
@@ -201,6 +254,8 @@ class NightLog:
             self._resume()
         if summary is not None:
             self.event({"type": "end"} | summary)
+        self.lost_events = len(self._waiting)
+        self.unstored_s += self._unstored / self.fs  # a gap the event log could not take
         os.close(self._raw)
         os.close(self._events)
 
@@ -209,60 +264,3 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
-
-
-def read_events(folder: str) -> list[dict]:
-    """The event log's complete lines (a line torn by a crash is skipped)."""
-    out = []
-    with open(os.path.join(folder, "events.jsonl"), encoding="utf-8") as f:
-        for line in f:
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                pass
-    return out
-
-
-class NightRecording(Recording):
-    """A night folder as a recording; gaps come back as zeros of the right length."""
-
-    def __init__(self, folder: str):
-        self.path = folder
-        try:
-            with open(os.path.join(folder, "raw.json"), encoding="utf-8") as f:
-                head = json.load(f)
-            self.fs = float(head["fs"])
-            self.channel_names = list(head["channels"])
-            self.start = datetime.fromisoformat(head["start"])
-        except (OSError, ValueError, KeyError) as e:
-            raise InputError(f"{folder}: not a night folder written by emgcramp monitor ({e})") from None
-        size = os.path.getsize(os.path.join(folder, "raw.f32"))
-        width = 4 * len(self.channel_names)
-        self._stored = size // width  # a sample torn by a crash is dropped
-        shape = (self._stored, len(self.channel_names))
-        self._raw = np.memmap(os.path.join(folder, "raw.f32"), "<f4", "r", shape=shape) \
-            if self._stored else np.zeros(shape, "<f4")
-        self._gaps = sorted((e["file_sample"], e["missing"]) for e in read_events(folder) if e.get("type") == "gap")
-        self.n_samples = self._stored + sum(m for _, m in self._gaps)
-
-    def blocks(self, channels: list[int], chunk: int) -> Iterator[Block]:
-        """Blocks as the monitor saw them: each gap is a ``gap_before``, as live."""
-        pos, t0, gap = 0, 0, 0
-        for at, missing in self._gaps + [(self._stored, 0)]:
-            at = min(at, self._stored)
-            for i in range(pos, at, chunk):
-                x = np.asarray(self._raw[i:min(i + chunk, at), channels], dtype=np.float64)
-                yield Block(t0, x, gap)
-                t0, gap = t0 + len(x), 0
-            gap += missing
-            t0 += missing
-            pos = at
-        if gap:  # the night ended inside a gap (not stored to the end): say how long it was
-            yield Block(t0, np.zeros((0, len(channels))), gap)
-
-    def filled(self, channels: list[int], chunk: int) -> Iterator[np.ndarray]:
-        """Samples with each gap filled by zeros (for formats without gaps, e.g. EDF)."""
-        for b in self.blocks(channels, chunk):
-            for i in range(0, b.gap_before, chunk):
-                yield np.zeros((min(chunk, b.gap_before - i), len(channels)))
-            yield b.samples

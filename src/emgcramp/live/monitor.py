@@ -17,11 +17,12 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from emgcramp.core.blocks import Block
-from emgcramp.core.config import PipelineConfig
+from emgcramp.core.config import SIGNAL_LOST_S, PipelineConfig
 from emgcramp.core.errors import InputError
 from emgcramp.core.types import Analysis, Episode
 from emgcramp.io.night import NightLog
-from emgcramp.pipeline import MIN_SECONDS, Pipeline
+from emgcramp.pipeline import Pipeline
+from emgcramp.runner import MIN_SECONDS, unusable
 
 
 @dataclass
@@ -53,13 +54,39 @@ def _state(pipe: Pipeline | None, log: NightLog | None, cramps: int, now_s: floa
     if pipe is None or log is None:
         return {"t_s": 0.0, "gaps": 0, "cramps": 0, "channels": [], "not_stored_since": None, "store_error": ""}
     return {"t_s": now_s, "gaps": pipe.gaps, "cramps": cramps, "channels": pipe.live(),
-            "not_stored_since": log.stopped_since, "store_error": log.store_error}
+            "not_stored_since": log.stopped_since, "store_error": log.store_error,
+            "signal_lost": [ch for ch, s in zip(pipe.channel_names, pipe.flat_s) if s >= SIGNAL_LOST_S]}
 
 
 @dataclass
 class MonitorResult:
+    """The night's analysis and alerts; ``stopped`` says, in one line, why the night ended early or is unusable."""
+
     analysis: Analysis
     alerts: list[Alert] = field(default_factory=list)
+    stopped: str = ""
+
+
+def _changed(pipe: Pipeline, block: Block, fs: float | None) -> str:
+    """What about the sensor changed mid-night (channel count, rate), in words; ``""`` when nothing did."""
+    width = block.samples.shape[1] if block.samples.ndim == 2 else 1
+    if width != len(pipe.channel_names):
+        return f"the sensor now sends {width} channel(s) instead of {len(pipe.channel_names)}"
+    if fs is not None and fs != pipe.fs:
+        return f"the sensor now samples at {fs:g} Hz instead of {pipe.fs:g} Hz"
+    return ""
+
+
+def _watch_signal(pipe: Pipeline, log: NightLog, lost: dict[str, float], now_s: float) -> None:
+    """Log where each channel's signal is lost (flat for :data:`SIGNAL_LOST_S`) and where it comes back."""
+    for ch, flat_s in zip(pipe.channel_names, pipe.flat_s):
+        if flat_s >= SIGNAL_LOST_S and ch not in lost:
+            lost[ch] = now_s - flat_s
+            log.event({"type": "signal_lost", "channel": ch, "onset_s": round(lost[ch], 3)})
+        elif flat_s < SIGNAL_LOST_S and ch in lost:
+            onset = lost.pop(ch)
+            log.event({"type": "signal_back", "channel": ch, "onset_s": round(onset, 3),
+                       "offset_s": round(now_s - flat_s, 3)})
 
 
 def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channels: list[str], folder: str,
@@ -80,8 +107,13 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
     passes the recording's own). Every block is written to ``folder`` before it is
     analysed, so a crash loses at most the last second.
 
+    A change of channel count or rate mid-night ends the night there, whole
+    (:attr:`MonitorResult.stopped` says why); so does nothing else. A channel
+    flat for :data:`SIGNAL_LOST_S` is logged as ``signal_lost`` (and
+    ``signal_back``) and shown on the status line.
+
     ``on_event`` is told every record the night folder logs (cramps, warnings,
-    alerts, retractions); ``on_levels`` gets each block's bins as multiples of
+    alerts, retractions, signal lost); ``on_levels`` gets each block's bins as multiples of
     rest (bins × channels, NaN while rest is unknown) and their rate (Hz).
     """
     pipe: Pipeline | None = None
@@ -90,6 +122,8 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
     alerts: list[Alert] = []
     alerted: set[tuple[str, float, bool]] = set()
     last_status, now_s = 0.0, 0.0
+    lost: dict[str, float] = {}  # channels whose signal is lost, since when (s)
+    stopped = ""
     for block in blocks:
         if block is None:  # the source has had nothing for a while: say so as it happens
             if on_status and time.monotonic() - last_status >= status_every_s:
@@ -104,6 +138,13 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
             log = NightLog(folder, pipe.fs, channels, start, on_event=on_event)
             if on_levels:
                 pipe.take_levels()  # start collecting
+        else:
+            stopped = _changed(pipe, block, fs())
+            if stopped:  # the night so far is one set-up: close it whole rather than mix two
+                clock = (log.start + timedelta(seconds=block.t0_sample / pipe.fs)).strftime("%H:%M:%S")
+                stopped += (f" at {clock}: the night up to then is stored and summarised; "
+                            "start monitor again for the new set-up")
+                break
         log.block(block)
         for e in pipe.process(block):
             log.episode(e)
@@ -114,6 +155,7 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
             if len(levels):
                 on_levels(levels, pipe.env_rate)
         _log_quiet_events(pipe, log, alerts)
+        _watch_signal(pipe, log, lost, now_s)
         for alert in _new_alerts(pipe, log, now_s, alert_on_warning, alerted):
             alerts.append(alert)
             log.event({"type": "alert", "channel": alert.channel, "onset_s": alert.onset_s,
@@ -126,7 +168,7 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
     if pipe is None:
         raise ConnectionError("no data arrived from the source")
     analysis = _finish(pipe, log, episodes, alerts)
-    return MonitorResult(analysis, alerts)
+    return MonitorResult(analysis, alerts, stopped or unusable(pipe))
 
 
 # An alert may go out up to the merge gap after the offset, while the burst is still open (s).

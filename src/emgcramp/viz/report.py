@@ -17,11 +17,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from emgcramp.core.types import Episode
+from emgcramp.core.types import Episode, activity_line
 from emgcramp.dsp.filters import EmgFilter, sosfilt
 from emgcramp.dsp.mains import detect_mains
 from emgcramp.io.events import episode_row
-from emgcramp.pipeline import activity_line
 
 ZOOM_PAD_S = 10.0
 COLORS = {"tonic": "tab:red", "clonic": "tab:orange"}

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from emgcramp.core.blocks import Block
-from emgcramp.core.protocol import TS_WRAP, DataFrame, Decoder, StatusFrame
+from emgcramp.core.framing import TS_WRAP
+from emgcramp.core.protocol import DataFrame, Decoder, StatusFrame
 from emgcramp.live.sources.base import FS_BEFORE_KNOWN_HZ
 
 WRAP = TS_WRAP

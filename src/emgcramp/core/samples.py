@@ -1,0 +1,92 @@
+"""What the raw samples (µV) say before any filter: values that are not numbers, gaps, flat lines.
+
+:func:`check_finite` refuses NaN and infinite samples; :class:`GapBridge`
+stands in for a few missing samples so that the filters and detectors run
+on through one lost frame; :class:`FlatRun` times how long each channel has
+repeated itself, so a dead signal shows within seconds. They hold only the
+last few samples, never the night.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from emgcramp.core.errors import InputError
+from emgcramp.core.types import Episode
+
+
+def check_finite(x: np.ndarray, t0_sample: int, fs: float, channel_names: list[str]) -> None:
+    """Raise :class:`InputError` naming the first NaN or infinite sample of ``x`` (samples × channels)."""
+    if np.isfinite(x).all():
+        return
+    i, c = np.argwhere(~np.isfinite(x))[0]
+    raise InputError(f"channel {channel_names[c]!r} has NaN or infinite samples from "
+                     f"{(t0_sample + i) / fs:.3f} s: repair or cut the recording first")
+
+
+class GapBridge:
+    """Bridges gaps up to ``bridge_s`` with the samples before them, time reversed.
+
+    A gap no longer than the 0.5-s envelope window (the span the detector
+    averages over anyway) is bridged: the samples just before it, time
+    reversed, hold the level and spectrum the missing ones most likely had
+    (sEMG is about stationary over 0.5–2 s; Merletti & Parker 2004,
+    *Electromyography*, Wiley, doi:10.1002/0471678384), so one lost frame
+    neither ends a cramp nor starts one. The gaps bridged are kept for
+    ``horizon_s`` (the longest an episode can reach back), so that episodes
+    spanning them can say how much was missing (:meth:`mark`).
+    """
+
+    def __init__(self, fs: float, channels: int, bridge_s: float, horizon_s: float):
+        self.fs, self.horizon_s = fs, horizon_s
+        self.max_samples = max(1, round(bridge_s * fs))
+        self._tail = np.empty((0, channels))  # the last samples fed, at most max_samples
+        self._bridged: deque[tuple[float, float]] = deque()  # (start s, length s)
+
+    def fill(self, t0_sample: int, missing: int) -> np.ndarray | None:
+        """The samples standing in for ``missing`` ones before ``t0_sample``; ``None`` when the gap is too long."""
+        if missing > self.max_samples or missing > len(self._tail):
+            self._tail = self._tail[:0]  # nothing from before a long gap stands in for a later one
+            return None
+        start_s = (t0_sample - missing) / self.fs
+        self._bridged.append((start_s, missing / self.fs))
+        while self._bridged and self._bridged[0][0] < start_s - self.horizon_s:
+            self._bridged.popleft()
+        return self._tail[len(self._tail) - missing:][::-1]
+
+    def remember(self, x: np.ndarray) -> None:
+        """Keep the end of ``x`` (samples × channels, as fed) for the next gap."""
+        self._tail = np.concatenate([self._tail, x[-self.max_samples:]])[-self.max_samples:]
+
+    def mark(self, episodes: list[Episode]) -> list[Episode]:
+        """Set ``missing_s`` (and the ``gap`` flag) on episodes that span bridged gaps."""
+        for e in episodes:
+            missing = sum(max(0.0, min(e.offset_s, t + d) - max(e.onset_s, t)) for t, d in self._bridged
+                          if t < e.offset_s and e.onset_s < t + d)
+            if missing > 0 and not e.missing_s:
+                e.missing_s = round(missing, 3)
+                e.flags.append("gap")
+        return episodes
+
+
+class FlatRun:
+    """Per channel, the run of samples equal to the one before (a dead line, a zero scale, a rail)."""
+
+    def __init__(self, channels: int):
+        self.samples = np.zeros(channels, dtype=np.int64)
+        self._last: np.ndarray | None = None  # the last sample seen (1 × channels)
+
+    def count(self, x: np.ndarray, gap: int) -> None:
+        """Carry the runs on over ``x`` (samples × channels); a gap before it breaks them."""
+        if not len(x):
+            return
+        if len(x) > 1 and (x[-1] != x[-2]).all():  # the usual case: every channel moved at the last sample
+            self.samples[:] = 0
+        else:
+            prev = x[:1] if self._last is None or gap else self._last
+            moved = np.diff(np.vstack([prev, x]), axis=0) != 0
+            last = np.where(moved.any(axis=0), len(x) - 1 - np.argmax(moved[::-1], axis=0), -1)
+            self.samples = np.where(last < 0, self.samples + len(x), len(x) - 1 - last)
+        self._last = x[-1:]

@@ -1,0 +1,257 @@
+"""Storing, with real processes and real files: a disk full at the start or at the end of a night,
+and the one rule for output files (never an input or a night's own files; an existing one only with --force)."""
+
+import errno
+import hashlib
+import os
+import resource
+import shlex
+import shutil
+import subprocess
+import sys
+from datetime import datetime
+
+import numpy as np
+import pytest
+from conftest import SAMPLE_NIGHT, run_cli
+
+from emgcramp.core.blocks import Block
+from emgcramp.core.types import Episode
+from emgcramp.io.night import NightLog
+from emgcramp.io.night_reader import read_events
+from emgcramp.io.secure import NIGHT_FILES, is_night_folder
+
+MONITOR = [sys.executable, "-m", "emgcramp", "monitor", "--replay", SAMPLE_NIGHT, "--speed", "0"]
+
+
+def _limited(nbytes):
+    """preexec_fn: a file-size limit (bytes per file), as a full disk or a quota would set."""
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (nbytes, nbytes))
+
+
+def _digest(path):
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def _night(folder, seconds=20):
+    """A small night folder as monitor leaves it: ``seconds`` of rest EMG at 1 kHz, µV."""
+    log = NightLog(str(folder), 1000.0, ["calf"], datetime(2026, 1, 1, 23, 0, 0))
+    log.block(Block(0, np.random.default_rng(0).standard_normal((seconds * 1000, 1)) * 5.0))
+    log.close({"duration_s": float(seconds)})
+    return str(folder)
+
+
+# --- a full disk at the end of a night -------------------------------------------------------------
+
+def test_a_night_that_ends_on_a_full_disk_prints_its_table_and_exits_4(tmp_path):
+    # 300 bytes a file: raw.json fits, nearly nothing else does, to the end of the night.
+    p = subprocess.run(MONITOR + ["--out", str(tmp_path / "nights")], capture_output=True, text=True,
+                       timeout=300, preexec_fn=_limited(300))
+    assert p.returncode == 4, p.stderr
+    assert "Traceback" not in p.stderr and p.stderr.count("emgcramp: error:") == 1
+    last = p.stderr.splitlines()[-1]
+    assert last.startswith("emgcramp: error: the night is not stored whole in") and "(File too large)" in last
+    assert "event record(s) and events.csv could not be written" in last
+    # The table is all there is of the night: printed in full whatever the disk says.
+    rows = [line for line in p.stdout.splitlines() if " tonic " in line]
+    assert [row.split()[0] for row in rows] == ["123.7s", "219.1s"]
+    assert "2 cramp(s) in 0.33 h, 2 alert(s)" in p.stdout
+    [name] = os.listdir(tmp_path / "nights")
+    assert not os.path.exists(tmp_path / "nights" / name / "events.csv")
+
+
+def full_log(tmp_path, monkeypatch, retry_s=0.0):
+    """A NightLog whose writes fail with ENOSPC while ``full[0]``."""
+    from emgcramp.io import night
+
+    full = [False]
+    real = night._write_all
+
+    def write(fd, data):
+        if full[0]:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(fd, data)
+
+    monkeypatch.setattr(night, "_write_all", write)
+    monkeypatch.setattr(night, "FLUSH_S", 0.0)
+    return NightLog(str(tmp_path / "n"), 100.0, ["calf"], retry_s=retry_s), full
+
+
+def test_events_wait_in_memory_and_are_written_when_the_disk_takes_them(tmp_path, monkeypatch):
+    log, full = full_log(tmp_path, monkeypatch, retry_s=3600.0)  # no timed retry: the next write retries
+    log.block(Block(0, np.ones((100, 1))))
+    full[0] = True
+    for onset in (2.0, 10.0, 20.0):
+        log.episode(Episode(onset, onset + 5.0, 5.0, "tonic", 50.0, 40.0, 4.0))
+    log.event({"type": "alert", "channel": "calf", "onset_s": 20.0, "kind": "tonic", "at_s": 22.0})
+    assert os.path.getsize(tmp_path / "n" / "events.jsonl") == 0 and log.stopped_since == pytest.approx(1.0)
+    full[0] = False  # room again: the end record brings every one that waited, in order
+    log.close({"duration_s": 30.0})
+    assert log.lost_events == 0
+    events = read_events(str(tmp_path / "n"))
+    assert [e["type"] for e in events] == ["cramp", "cramp", "cramp", "alert", "end"]
+    assert [e["onset_s"] for e in events[:3]] == [2.0, 10.0, 20.0]
+
+
+def test_a_night_that_closes_on_a_full_disk_counts_what_it_could_not_store(tmp_path, monkeypatch):
+    log, full = full_log(tmp_path, monkeypatch)
+    log.block(Block(0, np.ones((100, 1))))
+    full[0] = True
+    log.block(Block(100, np.ones((200, 1))))
+    log.episode(Episode(1.5, 5.0, 3.5, "tonic", 50.0, 40.0, 4.0))
+    log.close({"duration_s": 3.0})
+    assert log.lost_events == 2  # the cramp and the end record: the caller must say so
+    assert log.unstored_s == pytest.approx(2.0) and log.store_error == "No space left on device"
+    assert read_events(str(tmp_path / "n")) == []
+
+
+# --- a full disk at the start -------------------------------------------------------------------------
+
+def test_no_room_at_the_start_is_one_line_and_leaves_no_night_folder(tmp_path):
+    p = subprocess.run(MONITOR + ["--out", str(tmp_path / "nights")], capture_output=True, text=True,
+                       timeout=300, preexec_fn=_limited(50))  # raw.json (about 100 bytes) does not fit
+    assert p.returncode == 2
+    [line] = [x for x in p.stderr.splitlines() if x.startswith("emgcramp:")]
+    assert "cannot store the night in" in line and line.endswith(": File too large")
+    assert "Traceback" not in p.stderr and p.stdout == ""
+    assert os.listdir(tmp_path / "nights") == []
+
+
+def test_a_night_log_that_cannot_start_leaves_nothing(tmp_path):
+    code = ("import resource; resource.setrlimit(resource.RLIMIT_FSIZE, (50, 50))\n"  # raw.json does not fit
+            f"from emgcramp.io.night import NightLog\nNightLog({str(tmp_path / 'new')!r}, 1000.0, ['calf'])\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "InputError: cannot store the night in" in p.stderr
+    assert not (tmp_path / "new").exists()  # the folder it made goes too
+
+
+def _tmpfs(tmp_path, script):
+    """Run ``script`` (sh) with a 64-kB tmpfs on tmp_path/disk, mounted in a mount namespace of its own."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    probe = subprocess.run(["unshare", "-m", "mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)],
+                           capture_output=True) if shutil.which("unshare") and os.geteuid() == 0 else None
+    if probe is None or probe.returncode:
+        pytest.skip("needs root and unshare to mount a small tmpfs")
+    mount = f"mount -t tmpfs -o size=64k tmpfs {shlex.quote(str(disk))}"
+    return subprocess.run(["unshare", "-m", "sh", "-c", f"{mount} && {script}"],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+
+
+def test_a_real_full_disk_at_the_end_prints_the_table_and_exits_4(tmp_path):
+    monitor = shlex.join(MONITOR)
+    p = _tmpfs(tmp_path, f"{monitor} --out {tmp_path}/disk/nights; echo rc=$?")
+    assert p.stdout.splitlines()[-1] == "rc=4", p.stderr
+    assert "2 cramp(s) in 0.33 h, 2 alert(s)" in p.stdout
+    last = p.stderr.splitlines()[-1]
+    assert last.startswith("emgcramp: error: the night is not stored whole") and "No space left on device" in last
+
+
+def test_a_real_full_disk_at_the_start_leaves_no_night_folder(tmp_path):
+    monitor, nights = shlex.join(MONITOR), shlex.quote(f"{tmp_path}/disk/nights")
+    fill = f"dd if=/dev/zero of={shlex.quote(f'{tmp_path}/disk/fill')} bs=4k 2>/dev/null"  # until the disk is full
+    p = _tmpfs(tmp_path, f"mkdir {nights} && ({fill}; true) && {monitor} --out {nights}; echo rc=$?; ls -A {nights}")
+    assert p.stdout.splitlines() == ["rc=2"], p.stderr
+    assert p.stderr.splitlines()[-1].endswith("No space left on device")
+
+
+# --- outputs: never an input, never a night's own files, an existing file only with --force ----------
+
+@pytest.mark.parametrize("target", [*NIGHT_FILES, "events.csv", "new.edf", "link"])
+def test_recover_never_writes_into_its_own_night(tmp_path, target):
+    folder = _night(tmp_path / "night")
+    before = {n: _digest(os.path.join(folder, n)) for n in NIGHT_FILES}
+    out = os.path.join(folder, target)
+    if target == "link":  # a name outside that points into the night
+        out = str(tmp_path / "copy.edf")
+        os.symlink(os.path.join(folder, "raw.f32"), out)
+    rc, _, err = run_cli("recover", folder, "--edf", out, "--force")
+    assert rc == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert "night folder" in err or "is the input" in err
+    assert {n: _digest(os.path.join(folder, n)) for n in NIGHT_FILES} == before
+    assert not os.path.exists(os.path.join(folder, "new.edf"))
+
+
+def test_recover_replaces_an_edf_only_with_force(tmp_path):
+    folder = _night(tmp_path / "night")
+    (tmp_path / "night.edf").write_text("an earlier copy")
+    rc, _, err = run_cli("recover", folder, "--edf", tmp_path / "night.edf")
+    assert rc == 2 and "exists; give --force to replace it" in err and err.count("\n") == 1
+    assert (tmp_path / "night.edf").read_text() == "an earlier copy"
+    assert not os.path.exists(os.path.join(folder, "events.csv"))  # refused before any work
+    rc, _, err = run_cli("recover", folder, "--edf", tmp_path / "night.edf", "--force")
+    assert rc == 0, err
+    assert open(tmp_path / "night.edf", "rb").read(8) == b"0       "  # an EDF header now
+    assert os.stat(tmp_path / "night.edf").st_mode & 0o777 == 0o600
+    assert is_night_folder(folder)
+
+
+@pytest.mark.parametrize("option, name", [("--events", "old.csv"), ("--lm-events", "old.csv"),
+                                          ("--edf-out", "old.edf")])
+def test_analyze_refuses_an_existing_output_without_force(tmp_cwd, option, name):
+    open(name, "w").write("keep me")
+    rc, out, err = run_cli("analyze", SAMPLE_NIGHT, option, name)
+    assert rc == 2 and out == ""
+    assert err == f"emgcramp: error: {name} exists; give --force to replace it, or choose another output file\n"
+    assert open(name).read() == "keep me"
+    rc, _, err = run_cli("analyze", SAMPLE_NIGHT, option, name, "--force", "--no-progress")
+    assert rc == 0, err
+    assert open(name, "rb").read(7) != b"keep me" and os.stat(name).st_mode & 0o777 == 0o600
+
+
+def test_force_never_lets_an_output_be_an_input_or_a_night_file(tmp_path):
+    shutil.copy(SAMPLE_NIGHT, tmp_path / "n.edf")
+    before = _digest(tmp_path / "n.edf")
+    rc, _, err = run_cli("analyze", tmp_path / "n.edf", "--events", tmp_path / "n.edf", "--force")
+    assert rc == 2 and "is the input" in err and _digest(tmp_path / "n.edf") == before
+    folder = _night(tmp_path / "night")
+    rc, _, err = run_cli("analyze", folder, "--events", os.path.join(folder, "events.csv"), "--force")
+    assert rc == 2 and "is in the night folder" in err and err.count("\n") == 1
+    rc, _, err = run_cli("analyze", SAMPLE_NIGHT, "--lm-events", os.path.join(folder, "lm.csv"), "--force")
+    assert rc == 2 and "is in the night folder" in err
+    assert sorted(os.listdir(folder)) == sorted(NIGHT_FILES)
+
+
+def test_two_outputs_of_one_run_may_not_share_a_file(tmp_cwd):
+    rc, _, err = run_cli("analyze", SAMPLE_NIGHT, "--events", "x.csv", "--lm-events", "./x.csv")
+    assert rc == 2 and "name the same file" in err and not os.path.exists("x.csv")
+
+
+@pytest.mark.parametrize("argv, out", [
+    (["simulate", "--hours", "0.02", "n.edf"], "n.edf"),
+    (["simulate", "--hours", "0.02", "m.edf"], "m.truth.json"),
+    (["demo", "--hours", "0.02", "--keep", "n.edf"], "n.edf"),
+    (["report", SAMPLE_NIGHT, "--out", "r.html"], "r.html"),
+    (["trend", "n", "--out", "t.png"], "t.png"),
+])
+def test_every_command_that_writes_files_refuses_an_existing_one_without_force(tmp_cwd, argv, out):
+    from emgcramp.io.events import write_events_csv
+
+    os.mkdir("n")
+    write_events_csv("n/2026-01-01.csv", [], datetime(2026, 1, 1, 23, 0, 0))  # a night for trend
+    open(out, "w").write("keep me")
+    rc, _, err = run_cli(*argv)
+    assert rc == 2 and f"{out} exists; give --force" in err and err.count("\n") == 1, err
+    assert open(out).read() == "keep me"
+
+
+def test_simulate_with_force_replaces_its_files(tmp_cwd):
+    assert run_cli("simulate", "--hours", "0.02", "n.edf")[0] == 0
+    assert run_cli("simulate", "--hours", "0.02", "--seed", "2", "n.edf")[0] == 2
+    rc, _, err = run_cli("simulate", "--hours", "0.02", "--seed", "2", "n.edf", "--force")
+    assert rc == 0, err
+    assert '"seed": 2' in open("n.truth.json").read()
+
+
+def test_force_and_the_exit_statuses_are_in_the_help():
+    import argparse
+
+    from emgcramp.cli.parser import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    writers = sorted(name for name, p in sub.choices.items() if any("--force" in a.option_strings for a in p._actions))
+    assert writers == ["analyze", "demo", "recover", "report", "simulate", "trend"]
+    help_text = " ".join(sub.choices["recover"].format_help().split())
+    assert "--force replace output files that exist" in help_text and "a file in a monitor night folder" in help_text
+    rc, out, _ = run_cli("monitor", "--help")
+    assert rc == 0 and "exit status:" in out and "\n  4 " in out and "4 is given however the night ended" in out
