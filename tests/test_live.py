@@ -433,7 +433,7 @@ def test_a_channel_count_change_over_serial_is_one_line_and_exit_2(tmp_path):
 
 
 def test_a_dead_signal_is_said_live_within_seconds_and_refused_at_the_end(tmp_path):
-    np.save(tmp_path / "flat.npy", np.zeros(20_000, dtype=np.float32))
+    np.save(tmp_path / "flat.npy", np.zeros(6_000, dtype=np.float32))
     p, lines = _status_lines(["monitor", "--replay", str(tmp_path / "flat.npy"), "--fs", "1000", "--speed", "1",
                               "--out", str(tmp_path / "n")], "SIGNAL LOST", timeout=30)
     out, err = p.communicate(timeout=60)
@@ -500,3 +500,25 @@ def test_lost_frames_cost_no_disk_write_of_their_own(tmp_path, monkeypatch):
     assert len(syncs) <= 2 * (wall / 1.0 + 2) + 4  # raw and events once a second, and the end
     rec = NightRecording(folder)
     assert rec.n_samples == len(x) and [b.gap_before for b in rec.blocks([0], 7000)][1:4] == [3, 3, 3]
+
+
+def test_a_lost_signal_is_logged_live_and_marked_in_the_recovered_edf(tmp_path):
+    from conftest import bursts
+
+    from emgcramp.io.edf import EdfRecording
+
+    x = np.r_[bursts(1000.0, 10, 4.0, [], seed=5), np.zeros(5000), bursts(1000.0, 10, 4.0, [], seed=6)]
+    folder = str(tmp_path / "night")
+    run_monitor(iter([Block(i, x[i:i + 100, None]) for i in range(0, len(x), 100)]), lambda: 1000.0, ["calf"], folder)
+    lost = [(e["type"], e.get("onset_s"), e.get("offset_s")) for e in read_events(folder) if "signal" in e["type"]]
+    assert [t for t, _, _ in lost] == ["signal_lost", "signal_back"]
+    assert lost[1][1:] == (pytest.approx(10.0, abs=0.002), pytest.approx(15.0, abs=0.11))  # seen block by block
+    rc, _, err = run_cli("recover", folder, "--edf", tmp_path / "night.edf")
+    assert rc == 0, err
+    rec = EdfRecording(str(tmp_path / "night.edf"))
+    try:
+        notes = [(round(o, 3), round(d, 3), t) for o, d, t in rec.annotations()]
+        assert rec.n_samples == 25_000 and [n[2] for n in notes] == ["signal lost:calf"]
+        assert notes[0][:2] == (pytest.approx(10.0, abs=0.002), pytest.approx(5.0, abs=0.11))
+    finally:
+        rec.close()

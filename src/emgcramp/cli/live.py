@@ -304,8 +304,10 @@ def cmd_recover(args: argparse.Namespace) -> int:
     write_events_csv(os.path.join(args.folder, "events.csv"), result.episodes, rec.start)
     if args.edf:
         from emgcramp.io.edf import write_edf, zero_filled
+        from emgcramp.io.night_reader import lost_stretches
 
-        notes = [(e.onset_s, e.duration_s, f"cramp:{e.kind}") for e in result.episodes]
+        notes = lost_stretches(args.folder, rec.n_samples / rec.fs)
+        notes += [(e.onset_s, e.duration_s, f"cramp:{e.kind}") for e in result.episodes]
         notes += [(e.onset_s, e.duration_s, f"possible_cramp:{e.kind} p {e.probability:.2f}")
                   for e in result.possible_cramps]
         filled = zero_filled(rec.blocks(list(range(len(names))), int(CHUNK_S * rec.fs)), rec.fs, notes)

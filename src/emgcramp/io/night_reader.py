@@ -84,3 +84,18 @@ class NightRecording(Recording):
             for i in range(0, b.gap_before, chunk):
                 yield np.zeros((min(chunk, b.gap_before - i), len(channels)))
             yield b.samples
+
+
+def lost_stretches(folder: str, end_s: float) -> list[tuple[float, float, str]]:
+    """(onset s, duration s, ``signal lost:CHANNEL``) of each stretch the monitor logged as a flat line.
+
+    A stretch still lost when the log ends runs to ``end_s``.
+    """
+    out, open_at = [], {}
+    for e in read_events(folder):
+        if e.get("type") == "signal_lost":
+            open_at[e["channel"]] = e["onset_s"]
+        elif e.get("type") == "signal_back" and e["channel"] in open_at:
+            on = open_at.pop(e["channel"])
+            out.append((on, e["offset_s"] - on, f"signal lost:{e['channel']}"))
+    return out + [(on, end_s - on, f"signal lost:{ch}") for ch, on in open_at.items()]
