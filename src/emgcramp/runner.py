@@ -1,8 +1,12 @@
-"""The offline runner: a recording's blocks through one :class:`~emgcramp.pipeline.Pipeline`.
+"""The one runner: a source's blocks through one :class:`~emgcramp.pipeline.Pipeline`, an analysis out.
 
-:func:`run_blocks` takes the chunks a :class:`~emgcramp.io.base.Recording`
-streams, so a file of any length is analysed in constant memory;
-:func:`unusable` is the check it and the monitor make at the end.
+:class:`Runner` is the loop every path shares: ``analyze`` and ``recover``
+(through :func:`run_blocks`), ``monitor`` (:func:`emgcramp.live.monitor.run_monitor`
+wraps it with its night folder, alerts and status line), the scoreboard
+and the report. It builds the pipeline when the first block comes (a live
+source learns its rate and channel count from the sensor), refuses a
+mid-stream change of either, and says at the end whether the signal was
+usable.
 """
 
 from __future__ import annotations
@@ -18,20 +22,75 @@ from emgcramp.pipeline import Pipeline
 MIN_SECONDS = 2.0
 
 
+class SensorChanged(InputError):
+    """The source's channel count or rate changed mid-stream (the message says which)."""
+
+
+class Runner:
+    """Blocks in, episodes as they close, the analysis at the end.
+
+    ``fs``: the rate (Hz), or a callable asked for it at every block (a live
+    source may learn it late, or see it change). ``channels`` names the
+    channels; empty: ``calf`` for one, ``ch1``, ``ch2``, … for several, as
+    the first block shows.
+    """
+
+    def __init__(self, fs: float | Callable[[], float | None], channels: list[str],
+                 config: PipelineConfig | None = None):
+        self._fs = fs if callable(fs) else (lambda: fs)
+        self.channels, self.config = list(channels), config
+        self.pipe: Pipeline | None = None
+        self.episodes: list[Episode] = []
+
+    def feed(self, block: Block) -> list[Episode]:
+        """:meth:`admit` and :meth:`process` one block; the episodes it closed."""
+        self.admit(block)
+        return self.process(block)
+
+    def admit(self, block: Block) -> None:
+        """Build the pipeline for the first block; for a later one, raise :class:`SensorChanged` if the set-up changed.
+
+        (The monitor stores a block between admitting and processing it.)
+        """
+        width = block.samples.shape[1] if block.samples.ndim == 2 else 1
+        if self.pipe is None:
+            self.pipe = Pipeline(self._fs(), _names(self.channels, width), self.config)
+        else:
+            _check_same(self.pipe, width, self._fs())
+
+    def process(self, block: Block) -> list[Episode]:
+        """Run an admitted block; the episodes it closed."""
+        new = self.pipe.process(block)
+        self.episodes += new
+        return new
+
+    def finish(self) -> list[Episode]:
+        """Close the signal; the episodes still open."""
+        new = self.pipe.finish() if self.pipe is not None else []
+        self.episodes += new
+        return new
+
+    def problem(self) -> str:
+        """Why the signal seen cannot be analysed, in one line (``""``: it can)."""
+        return "no samples arrived" if self.pipe is None else unusable(self.pipe)
+
+    def analysis(self) -> Analysis:
+        """What the signal so far comes to."""
+        return self.pipe.analysis(self.episodes)
+
+
 def run_blocks(blocks: Iterable[Block], fs: float, channels: list[str], config: PipelineConfig | None = None,
                progress: Callable[[int], None] | None = None) -> Analysis:
-    """Run blocks through one :class:`Pipeline`; check the signal is usable."""
-    pipe = Pipeline(fs, channels, config)
-    episodes: list[Episode] = []
+    """Run blocks through one :class:`Runner`; check the signal is usable (else :class:`InputError`)."""
+    runner = Runner(fs, channels, config)
     for block in blocks:
-        episodes += pipe.process(block)
+        runner.feed(block)
         if progress:
-            progress(pipe.samples_seen)
-    episodes += pipe.finish()
-    problem = unusable(pipe)
-    if problem:
-        raise InputError(problem)
-    return pipe.analysis(episodes)
+            progress(runner.pipe.samples_seen)
+    runner.finish()
+    if runner.problem():
+        raise InputError(runner.problem())
+    return runner.analysis()
 
 
 def unusable(pipe: Pipeline) -> str:
@@ -43,3 +102,19 @@ def unusable(pipe: Pipeline) -> str:
     if dead:
         return f"channel {dead[0]!r} is flat (constant or all-zero): lead-off, or the wrong channel?"
     return ""
+
+
+def _names(channels: list[str], width: int) -> list[str]:
+    if not channels:
+        return ["calf"] if width == 1 else [f"ch{i + 1}" for i in range(width)]
+    if len(channels) != width:
+        raise InputError(f"the sensor sends {width} channel(s) but --muscles names {len(channels)}")
+    return list(channels)
+
+
+def _check_same(pipe: Pipeline, width: int, fs: float | None) -> None:
+    """Raise :class:`SensorChanged` when the channel count or the rate is not the pipeline's."""
+    if width != len(pipe.channel_names):
+        raise SensorChanged(f"the sensor now sends {width} channel(s) instead of {len(pipe.channel_names)}")
+    if fs is not None and fs != pipe.fs:
+        raise SensorChanged(f"the sensor now samples at {fs:g} Hz instead of {pipe.fs:g} Hz")

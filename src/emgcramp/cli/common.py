@@ -14,17 +14,21 @@ from emgcramp.core.errors import InputError
 EXIT_NOT_STORED = 4  # monitor: the night ran and alerted, but its folder is not whole (full disk, size limit)
 
 
-def detector_config(args: argparse.Namespace):
-    """The pipeline settings from the shared detector options (``--mains``, ``--min-duration``, …)."""
-    from emgcramp.core.config import DetectorConfig, PipelineConfig
+def detector_config(args: argparse.Namespace, settings: dict | None = None):
+    """The pipeline settings from the shared detector options (``--mains``, ``--min-duration``, …).
+
+    ``settings``: chosen before (a night folder's, see :func:`emgcramp.core.config.settings_of`);
+    an option given replaces its setting.
+    """
+    from emgcramp.core.config import config_from
 
     mvc = getattr(args, "mvc_uv", None)
     if mvc is None and getattr(args, "profile", None):
         from emgcramp.live.profile import load_profile
 
         mvc = load_profile(args.profile).get("mvc_uv")
-    det = DetectorConfig().replace(min_duration_s=getattr(args, "min_duration", None), mvc_uv=mvc)
-    return PipelineConfig(mains=getattr(args, "mains", "auto"), detector=det)
+    return config_from(settings or {}, mains=getattr(args, "mains", None),
+                       min_duration_s=getattr(args, "min_duration", None), mvc_uv=mvc)
 
 
 def print_table(episodes, start: datetime | None) -> None:

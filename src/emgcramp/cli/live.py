@@ -299,8 +299,8 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
         check_writable(args.edf, [os.path.join(args.folder, n) for n in NIGHT_FILES], args.force)
         check_name(args.edf)
-    names = rec.channel_names
-    result = run_blocks(rec.blocks(list(range(len(names))), int(CHUNK_S * rec.fs)), rec.fs, names)
+    names, chunk = rec.channel_names, int(CHUNK_S * rec.fs)
+    result = run_blocks(rec.blocks(list(range(len(names))), chunk), rec.fs, names, detector_config(args, rec.settings))
     write_events_csv(os.path.join(args.folder, "events.csv"), result.episodes, rec.start)
     if args.edf:
         from emgcramp.io.edf import write_edf, zero_filled
@@ -310,7 +310,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
         notes += [(e.onset_s, e.duration_s, f"cramp:{e.kind}") for e in result.episodes]
         notes += [(e.onset_s, e.duration_s, f"possible_cramp:{e.kind} p {e.probability:.2f}")
                   for e in result.possible_cramps]
-        filled = zero_filled(rec.blocks(list(range(len(names))), int(CHUNK_S * rec.fs)), rec.fs, notes)
+        filled = zero_filled(rec.blocks(list(range(len(names))), chunk), rec.fs, notes)
         write_edf(args.edf, rec.fs, names, filled, notes, rec.start)
     ended = any(e.get("type") == "end" for e in read_events(args.folder))
     possible = f" and {len(result.possible_cramps)} possible" if result.possible_cramps else ""

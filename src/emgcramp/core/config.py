@@ -226,3 +226,20 @@ class PipelineConfig:
     mains: str | float = "auto"
     env_rate: float = DEFAULT_ENV_RATE_HZ
     detector: DetectorConfig = field(default_factory=DetectorConfig)
+
+
+# The settings a person chooses on the command line (the rest are the package's): what a night folder
+# records, so that ``recover`` analyses the night as it was monitored.
+def settings_of(config: PipelineConfig | None) -> dict:
+    """The chosen settings of ``config``: ``mains``, ``min_duration_s`` (s), ``mvc_uv`` (µV, or None)."""
+    config = config or PipelineConfig()
+    return {"mains": config.mains, "min_duration_s": config.detector.judge.min_duration_s,
+            "mvc_uv": config.detector.judge.mvc_uv}
+
+
+def config_from(settings: dict, **override) -> PipelineConfig:
+    """The :class:`PipelineConfig` of :func:`settings_of` settings, each ``override`` not ``None`` replacing one."""
+    chosen = settings_of(None) | {k: v for k, v in settings.items() if v is not None}
+    chosen |= {k: v for k, v in override.items() if v is not None}
+    detector = DetectorConfig().replace(min_duration_s=chosen["min_duration_s"], mvc_uv=chosen["mvc_uv"])
+    return PipelineConfig(mains=chosen["mains"], detector=detector)

@@ -1,8 +1,8 @@
 """Accuracy scoreboard: every scenario through the pipeline, offline and live, against truth.
 
 For each scenario and seed the night is generated twice, identically: once
-analysed as a file would be (60-s chunks) and once through the live path
-(0.1-s blocks, as the replay source sends them). The two episode lists must
+analysed as a file would be (60-s chunks) and once through the monitor's
+loop (0.1-s blocks, as the replay source sends them; nothing stored). The two episode lists must
 be identical. Detections are scored against the truth with the rule in
 :mod:`emgcramp.eval.matching`; each false detection is blamed on the look-alike it
 overlaps most (or ``none``).
@@ -22,6 +22,7 @@ from emgcramp.core.channels import is_tibialis
 from emgcramp.core.config import DetectorConfig
 from emgcramp.core.types import Episode, LegMovement
 from emgcramp.eval.matching import match
+from emgcramp.live.monitor import run_monitor
 from emgcramp.runner import run_blocks
 from emgcramp.sim.plan import NightSpec, TruthEvent
 from emgcramp.sim.scenarios import scenario
@@ -132,7 +133,8 @@ def score_night(name: str, hours: float, seed: int, live: bool = True, channels:
     offline = analysis.episodes
     agrees = True
     if live:
-        live = run_blocks(_blocks(spec, LIVE_BLOCK_S, chs), spec.fs, names)
+        # The monitor's own loop (alerts, warnings, status), storing nothing, on the replay's 0.1-s blocks.
+        live = run_monitor(_blocks(spec, LIVE_BLOCK_S, chs), lambda: spec.fs, names, None).analysis
         agrees = ([dataclasses.asdict(e) for e in live.episodes + live.possible_cramps]
                   == [dataclasses.asdict(e) for e in offline + analysis.possible_cramps])
     truth = [e for e in truth_events if e.is_cramp]

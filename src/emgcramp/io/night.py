@@ -2,7 +2,7 @@
 
     NIGHT/
       raw.f32        samples × channels, float32 µV, appended, flushed every second
-      raw.json       fs, channel names, start time (written first, atomically)
+      raw.json       fs, channel names, start time, the settings chosen (written first, atomically)
       events.jsonl   one JSON object per line, flushed and fsynced per line:
                      {"type": "gap", "file_sample": k, "missing": m},
                      {"type": "cramp", ...episode...}, {"type": "end", ...}
@@ -77,7 +77,8 @@ class NightLog:
     """
 
     def __init__(self, folder: str, fs: float, channels: list[str], start: datetime | None = None,
-                 retry_s: float = RETRY_S, on_event: Callable[[dict], None] | None = None):
+                 retry_s: float = RETRY_S, on_event: Callable[[dict], None] | None = None,
+                 settings: dict | None = None):
         made = not os.path.isdir(folder)
         if made:
             os.makedirs(folder, mode=0o700)
@@ -86,7 +87,7 @@ class NightLog:
         self.folder, self.fs = folder, float(fs)
         self.on_event = on_event  # also told every event record (a live publisher), stored or not
         self.start = start or datetime.now().replace(microsecond=0)
-        self._raw, self._events = self._create(fs, channels, made)
+        self._raw, self._events = self._create(fs, channels, made, settings or {})
         self._width = 4 * len(channels)
         self._pending: list[bytes] = []  # raw samples not yet written
         self._pending_n = 0  # how many
@@ -103,7 +104,7 @@ class NightLog:
         self._retry_at = 0.0
         self._flushed_at = time.monotonic()
 
-    def _create(self, fs: float, channels: list[str], made: bool) -> tuple[int, int]:
+    def _create(self, fs: float, channels: list[str], made: bool, settings: dict) -> tuple[int, int]:
         """Write the night's files (raw.json, then the two logs); on a full disk, leave none and say so in one line.
 
         ``made``: the folder was created here, so it goes too when the night cannot start.
@@ -112,7 +113,8 @@ class NightLog:
         fds: list[int] = []
         try:
             write_json(os.path.join(self.folder, "raw.json"),
-                       {"fs": fs, "channels": channels, "start": self.start.isoformat(), "dtype": "float32"})
+                       {"fs": fs, "channels": channels, "start": self.start.isoformat(), "dtype": "float32",
+                        "settings": settings})
             created.append("raw.json")
             for name in NIGHT_FILES[1:]:
                 fds.append(_open_private(os.path.join(self.folder, name)))

@@ -52,6 +52,7 @@ class NightRecording(Recording):
             self.fs = float(head["fs"])
             self.channel_names = list(head["channels"])
             self.start = datetime.fromisoformat(head["start"])
+            self.settings: dict = dict(head.get("settings") or {})  # as monitored (mains, min_duration_s, mvc_uv)
         except (OSError, ValueError, KeyError) as e:
             raise InputError(f"{folder}: not a night folder written by emgcramp monitor ({e})") from None
         size = os.path.getsize(os.path.join(folder, "raw.f32"))

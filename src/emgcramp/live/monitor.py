@@ -17,12 +17,11 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from emgcramp.core.blocks import Block
-from emgcramp.core.config import SIGNAL_LOST_S, PipelineConfig
-from emgcramp.core.errors import InputError
-from emgcramp.core.types import Analysis, Episode
+from emgcramp.core.config import SIGNAL_LOST_S, PipelineConfig, settings_of
+from emgcramp.core.types import Analysis
 from emgcramp.io.night import NightLog
 from emgcramp.pipeline import Pipeline
-from emgcramp.runner import MIN_SECONDS, unusable
+from emgcramp.runner import MIN_SECONDS, Runner, SensorChanged
 
 
 @dataclass
@@ -39,14 +38,6 @@ class Alert:
     peak_uv: float
     at_s: float
     onset_clock: str = ""
-
-
-def _names(channels: list[str], width: int) -> list[str]:
-    if not channels:
-        return ["calf"] if width == 1 else [f"ch{i + 1}" for i in range(width)]
-    if len(channels) != width:
-        raise InputError(f"the sensor sends {width} channel(s) but --muscles names {len(channels)}")
-    return list(channels)
 
 
 def _state(pipe: Pipeline | None, log: NightLog | None, cramps: int, now_s: float) -> dict:
@@ -67,16 +58,6 @@ class MonitorResult:
     stopped: str = ""
 
 
-def _changed(pipe: Pipeline, block: Block, fs: float | None) -> str:
-    """What about the sensor changed mid-night (channel count, rate), in words; ``""`` when nothing did."""
-    width = block.samples.shape[1] if block.samples.ndim == 2 else 1
-    if width != len(pipe.channel_names):
-        return f"the sensor now sends {width} channel(s) instead of {len(pipe.channel_names)}"
-    if fs is not None and fs != pipe.fs:
-        return f"the sensor now samples at {fs:g} Hz instead of {pipe.fs:g} Hz"
-    return ""
-
-
 def _watch_signal(pipe: Pipeline, log: NightLog, lost: dict[str, float], now_s: float) -> None:
     """Log where each channel's signal is lost (flat for :data:`SIGNAL_LOST_S`) and where it comes back."""
     for ch, flat_s in zip(pipe.channel_names, pipe.flat_s):
@@ -89,7 +70,21 @@ def _watch_signal(pipe: Pipeline, log: NightLog, lost: dict[str, float], now_s: 
                        "offset_s": round(now_s - flat_s, 3)})
 
 
-def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channels: list[str], folder: str,
+class _Unstored:
+    """Stands in for the night log when nothing is to be stored (``folder=None``: a replay on the bench)."""
+
+    stopped_since, store_error = None, ""
+
+    def __init__(self, start: datetime | None):
+        self.start = start or datetime.now().replace(microsecond=0)
+
+    def block(self, b: Block) -> None: ...
+    def episode(self, e) -> None: ...
+    def event(self, record: dict) -> None: ...
+    def close(self, summary: dict | None = None) -> None: ...
+
+
+def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channels: list[str], folder: str | None,
                 config: PipelineConfig | None = None, on_alert: Callable[[Alert], None] | None = None,
                 on_status: Callable[[dict], None] | None = None, status_every_s: float = 1.0,
                 alert_on_warning: bool = False, start: datetime | None = None,
@@ -105,7 +100,7 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
     them (empty: ``calf`` for one, ``ch1``, ``ch2``, … for several). ``start``
     is the wall-clock time of the first sample (default: now; a replay
     passes the recording's own). Every block is written to ``folder`` before it is
-    analysed, so a crash loses at most the last second.
+    analysed, so a crash loses at most the last second (``None``: nothing is stored).
 
     A change of channel count or rate mid-night ends the night there, whole
     (:attr:`MonitorResult.stopped` says why); so does nothing else. A channel
@@ -116,9 +111,9 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
     alerts, retractions, signal lost); ``on_levels`` gets each block's bins as multiples of
     rest (bins × channels, NaN while rest is unknown) and their rate (Hz).
     """
-    pipe: Pipeline | None = None
+    runner = Runner(fs, channels, config)
     log: NightLog | None = None
-    episodes: list[Episode] = []
+    episodes = runner.episodes
     alerts: list[Alert] = []
     alerted: set[tuple[str, float, bool]] = set()
     last_status, now_s = 0.0, 0.0
@@ -128,27 +123,26 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
         if block is None:  # the source has had nothing for a while: say so as it happens
             if on_status and time.monotonic() - last_status >= status_every_s:
                 last_status = time.monotonic()
-                on_status(_state(pipe, log, len(episodes), now_s))
+                on_status(_state(runner.pipe, log, len(episodes), now_s))
             continue
-        if pipe is None:
-            channels = _names(channels, block.samples.shape[1] if block.samples.ndim == 2 else 1)
-            if on_status:  # building the filters may compile them (first run): say so
-                on_status(_state(None, None, 0, 0.0) | {"preparing": True})
-            pipe = Pipeline(fs(), channels, config)
-            log = NightLog(folder, pipe.fs, channels, start, on_event=on_event)
+        if log is None and on_status:  # building the filters may compile them (first run): say so
+            on_status(_state(None, None, 0, 0.0) | {"preparing": True})
+        try:
+            runner.admit(block)
+        except SensorChanged as e:  # the night so far is one set-up: close it whole rather than mix two
+            clock = (log.start + timedelta(seconds=block.t0_sample / runner.pipe.fs)).strftime("%H:%M:%S")
+            stopped = (f"{e} at {clock}: the night up to then is stored and summarised; "
+                       "start monitor again for the new set-up")
+            break
+        pipe = runner.pipe
+        if log is None:
+            log = (NightLog(folder, pipe.fs, pipe.channel_names, start, on_event=on_event, settings=settings_of(config))
+                   if folder is not None else _Unstored(start))
             if on_levels:
                 pipe.take_levels()  # start collecting
-        else:
-            stopped = _changed(pipe, block, fs())
-            if stopped:  # the night so far is one set-up: close it whole rather than mix two
-                clock = (log.start + timedelta(seconds=block.t0_sample / pipe.fs)).strftime("%H:%M:%S")
-                stopped += (f" at {clock}: the night up to then is stored and summarised; "
-                            "start monitor again for the new set-up")
-                break
         log.block(block)
-        for e in pipe.process(block):
+        for e in runner.process(block):
             log.episode(e)
-            episodes.append(e)
         now_s = (block.t0_sample + len(block.samples)) / pipe.fs
         if on_levels and pipe.env_rate:
             levels = pipe.take_levels()
@@ -165,10 +159,10 @@ def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channel
         if on_status and time.monotonic() - last_status >= status_every_s:
             last_status = time.monotonic()
             on_status(_state(pipe, log, len(episodes), now_s))
-    if pipe is None:
+    if runner.pipe is None:
         raise ConnectionError("no data arrived from the source")
-    analysis = _finish(pipe, log, episodes, alerts)
-    return MonitorResult(analysis, alerts, stopped or unusable(pipe))
+    analysis = _finish(runner, log, alerts)
+    return MonitorResult(analysis, alerts, stopped or runner.problem())
 
 
 # An alert may go out up to the merge gap after the offset, while the burst is still open (s).
@@ -214,14 +208,13 @@ def _log_quiet_events(pipe: Pipeline, log: NightLog, alerts: list[Alert]) -> Non
                            "reason": "possible_cramp"})
 
 
-def _finish(pipe: Pipeline, log: NightLog, episodes: list[Episode], alerts: list[Alert]) -> Analysis:
+def _finish(runner: Runner, log: NightLog, alerts: list[Alert]) -> Analysis:
     """Close the signal and the night folder; log what the whole night retracts."""
-    for e in pipe.finish():
+    for e in runner.finish():
         log.episode(e)
-        episodes.append(e)
-    _log_quiet_events(pipe, log, alerts)
-    analysis = pipe.analysis(episodes)
-    for e in episodes:
+    _log_quiet_events(runner.pipe, log, alerts)
+    analysis = runner.analysis()
+    for e in runner.episodes:
         if e not in analysis.episodes:  # found inside a PLM series once it was complete
             log.event({"type": "retracted", "channel": e.channel, "onset_s": e.onset_s,
                        "reason": "leg_movement_series"})

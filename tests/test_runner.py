@@ -1,0 +1,61 @@
+"""One runner: analyze, monitor, recover and the scoreboard give the same events through it."""
+
+import csv
+import json
+import os
+
+import pytest
+from conftest import SAMPLE_NIGHT, run_cli
+
+from emgcramp.core.config import config_from, settings_of
+from emgcramp.eval.scoreboard import score_night
+from emgcramp.runner import Runner, SensorChanged
+
+
+def _rows(path):
+    with open(path, newline="") as f:
+        return [{k: v for k, v in r.items() if k != "onset_clock"} for r in csv.DictReader(f)]
+
+
+def test_analyze_monitor_and_recover_give_the_same_events_with_the_nights_settings(tmp_path):
+    opts = ["--mains", "60", "--mvc-uv", "300", "--min-duration", "4"]
+    rc, _, err = run_cli("analyze", SAMPLE_NIGHT, *opts, "--events", tmp_path / "analyze.csv")
+    assert rc == 0, err
+    rc, _, err = run_cli("monitor", "--replay", SAMPLE_NIGHT, "--speed", "0", *opts, "--out", tmp_path / "n")
+    assert rc == 0, err
+    (night,) = os.listdir(tmp_path / "n")
+    folder = tmp_path / "n" / night
+    live = _rows(folder / "events.csv")
+    assert json.load(open(folder / "raw.json"))["settings"] == {"mains": 60.0, "min_duration_s": 4.0, "mvc_uv": 300.0}
+    os.remove(folder / "events.csv")
+    rc, _, err = run_cli("recover", folder)  # no options: the night's own settings
+    assert rc == 0, err
+    offline = _rows(tmp_path / "analyze.csv")
+    assert offline and all(r["pct_mvc"] for r in offline)  # --mvc-uv took effect
+    assert _rows(folder / "events.csv") == live == offline
+    os.remove(folder / "events.csv")
+    rc, _, err = run_cli("recover", folder, "--min-duration", "600")  # an option given replaces the night's
+    assert rc == 0 and _rows(folder / "events.csv") == []
+
+
+def test_the_scoreboards_live_column_is_the_monitors_loop_and_agrees():
+    row = score_night("typical", 0.25, 2)
+    assert row.live_agrees and row.cramps >= 1
+
+
+def test_settings_round_trip_and_overrides():
+    cfg = config_from({"mains": 50.0, "min_duration_s": 5.0, "mvc_uv": None}, mvc_uv=250.0)
+    assert settings_of(cfg) == {"mains": 50.0, "min_duration_s": 5.0, "mvc_uv": 250.0}
+    assert config_from(settings_of(cfg)) == cfg
+
+
+def test_the_runner_refuses_a_changed_set_up_by_name():
+    import numpy as np
+
+    from emgcramp.core.blocks import Block
+
+    runner = Runner(1000.0, ["calf"])
+    runner.feed(Block(0, np.random.default_rng(0).standard_normal((1000, 1))))
+    with pytest.raises(SensorChanged, match="2 channel"):
+        runner.feed(Block(1000, np.zeros((10, 2))))
+    assert runner.pipe.samples_seen == 1000  # the changed block was not run
