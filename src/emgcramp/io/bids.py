@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from emgcramp import __version__
 from emgcramp.core.errors import InputError
 from emgcramp.core.types import Analysis
+from emgcramp.io.events import episode_cells
 from emgcramp.io.secure import private_file
 
 PIPELINE = "emgcramp"
@@ -32,7 +33,7 @@ COLUMNS = {
     "trial_type": "cramp_tonic or cramp_clonic (a cramp), possible_cramp (listed, not counted), leg_movement "
                   "(AASM rules), or warning (pre-cramp tension).",
     "channel": "The channel the event was found on.",
-    "muscles": "Calf channels involved in a cramp (several-muscle recordings), separated by '|'.",
+    "muscles": "Calf channels involved in a cramp (several-muscle recordings), joined by '+'.",
     "peak_uv": "Cramps and leg movements: largest 0.5-s RMS envelope over the event, microvolts.",
     "mean_uv": "Cramps: mean 0.5-s RMS envelope over the event, microvolts.",
     "rest_uv": "The person's rest level the event was measured against, microvolts RMS.",
@@ -119,16 +120,8 @@ def write_derivative(rec: BidsRecording, analysis: Analysis) -> str:
 
 
 def _rows(a: Analysis) -> list[dict]:
-    rows = [{"onset": f"{e.onset_s:.3f}", "duration": f"{e.duration_s:.3f}", "trial_type": f"cramp_{e.kind}",
-             "channel": e.channel, "muscles": "|".join(e.muscles), "peak_uv": f"{e.peak_intensity:.2f}",
-             "mean_uv": f"{e.mean_intensity:.2f}", "rest_uv": f"{e.rest_uv:.2f}", "plm_series": "n/a",
-             "warning_lead_s": "n/a" if e.warning_lead_s is None else f"{e.warning_lead_s:.1f}",
-             "flags": "|".join(e.flags) or "n/a", "probability": _p(e.probability)} for e in a.episodes]
-    rows += [{"onset": f"{e.onset_s:.3f}", "duration": f"{e.duration_s:.3f}", "trial_type": "possible_cramp",
-              "channel": e.channel, "muscles": "|".join(e.muscles), "peak_uv": f"{e.peak_intensity:.2f}",
-              "mean_uv": f"{e.mean_intensity:.2f}", "rest_uv": f"{e.rest_uv:.2f}", "plm_series": "n/a",
-              "warning_lead_s": "n/a", "flags": "|".join(e.flags) or "n/a", "probability": _p(e.probability)}
-             for e in a.possible_cramps]
+    rows = [_episode(e, f"cramp_{e.kind}") for e in a.episodes]
+    rows += [_episode(e, "possible_cramp") | {"warning_lead_s": "n/a"} for e in a.possible_cramps]
     rows += [{"onset": f"{m.onset_s:.3f}", "duration": f"{m.duration_s:.3f}", "trial_type": "leg_movement",
               "channel": m.channel, "muscles": "n/a", "peak_uv": f"{m.peak_uv:.2f}", "mean_uv": "n/a",
               "rest_uv": f"{m.rest_uv:.2f}", "plm_series": str(m.series), "warning_lead_s": "n/a", "flags": "n/a",
@@ -141,8 +134,12 @@ def _rows(a: Analysis) -> list[dict]:
     return rows
 
 
-def _p(probability: float | None) -> str:
-    return "n/a" if probability is None else f"{probability:.3f}"
+def _episode(e, trial_type: str) -> dict[str, str]:
+    """A cramp's row, its values from the one episode serialiser (``n/a`` for none, ``|`` between notes)."""
+    c = episode_cells(e, empty="n/a", sep="|")
+    return {"onset": c["onset_s"], "duration": c["duration_s"], "trial_type": trial_type, "plm_series": "n/a",
+            "peak_uv": c["peak_intensity"], "mean_uv": c["mean_intensity"]} | {
+        k: c[k] for k in ("channel", "muscles", "rest_uv", "warning_lead_s", "flags", "probability")}
 
 
 def _write_description(folder: str) -> None:

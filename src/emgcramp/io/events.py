@@ -1,4 +1,4 @@
-"""The events CSV and JSON summary of DESIGN.md (columns fixed, files 0600)."""
+"""The events CSV and JSON summary described in README.md, *Analyse a recording* (columns fixed, files 0600)."""
 
 from __future__ import annotations
 
@@ -16,18 +16,42 @@ ACTIVITY_COLUMNS = ["onset_s", "offset_s", "duration_s", "kind", "channel", "ons
                     "plm_series", "level_x_rest", "twitches", "lead_s", "probability", "reason"]
 
 
+# The one place an episode is rounded for a file: field → decimals (None: text). The events CSV, the
+# BIDS TSV, the activity CSV and the night log all take their values from here, each choosing only
+# its empty cell and its separator.
+EPISODE_FIELDS: dict[str, int | None] = {
+    "onset_s": 3, "offset_s": 3, "duration_s": 3, "kind": None, "peak_intensity": 2, "mean_intensity": 2,
+    "channel": None, "onset_clock": None, "rest_uv": 2, "peak_x_rest": 1, "mean_x_rest": 1, "pct_mvc": 1,
+    "duty": 2, "flags": None, "warning_lead_s": 1, "muscles": None, "probability": 3, "missing_s": 3,
+    "tier": None, "reason": None}
+
+
+def episode_record(e: Episode, start: datetime | None = None) -> dict[str, object]:
+    """An episode's values, rounded as :data:`EPISODE_FIELDS` says (``None`` where there is none): for JSON."""
+    values = {"onset_clock": _clock(start, e.onset_s) or None, "peak_x_rest": e.peak_x_rest,
+              "mean_x_rest": e.mean_x_rest, "muscles": "+".join(e.muscles)}
+    out = {}
+    for name, decimals in EPISODE_FIELDS.items():
+        v = values[name] if name in values else getattr(e, name)
+        out[name] = round(float(v), decimals) if decimals is not None and v is not None else v
+    return out
+
+
+def episode_cells(e: Episode, start: datetime | None = None, empty: str = "", sep: str = ";") -> dict[str, str]:
+    """The same values as text, fixed decimals; ``empty`` for none, flags joined by ``sep``."""
+    cells = {}
+    for name, v in episode_record(e, start).items():
+        decimals = EPISODE_FIELDS[name]
+        if name == "flags":
+            v = sep.join(v) or None
+        cells[name] = empty if v in (None, "") else f"{v:.{decimals}f}" if decimals is not None else str(v)
+    return cells
+
+
 def episode_row(e: Episode, start: datetime | None = None) -> dict[str, object]:
-    """One CSV row: times in s, intensities in µV RMS, ratios × rest."""
-    clock = _clock(start, e.onset_s)
-    return {"onset_s": f"{e.onset_s:.3f}", "offset_s": f"{e.offset_s:.3f}", "duration_s": f"{e.duration_s:.3f}",
-            "kind": e.kind, "peak_intensity": f"{e.peak_intensity:.2f}", "mean_intensity": f"{e.mean_intensity:.2f}",
-            "channel": e.channel, "onset_clock": clock, "rest_uv": f"{e.rest_uv:.2f}",
-            "peak_x_rest": f"{e.peak_x_rest:.1f}", "mean_x_rest": f"{e.mean_x_rest:.1f}",
-            "pct_mvc": "" if e.pct_mvc is None else f"{e.pct_mvc:.1f}", "duty": f"{e.duty:.2f}",
-            "flags": ";".join(e.flags),
-            "warning_lead_s": "" if e.warning_lead_s is None else f"{e.warning_lead_s:.1f}",
-            "muscles": "+".join(e.muscles),
-            "probability": "" if e.probability is None else f"{e.probability:.3f}"}
+    """One events-CSV row (:data:`COLUMNS`): times in s, intensities in µV RMS, ratios × rest."""
+    cells = episode_cells(e, start)
+    return {name: cells[name] for name in COLUMNS}
 
 
 def _clock(start: datetime | None, t: float) -> str:
@@ -61,11 +85,11 @@ def write_activity_csv(path: str, movements: list[LegMovement], warnings: list[C
                           "onset_clock": _clock(start, w.onset_s), "level_x_rest": f"{w.level_x_rest:.2f}",
                           "twitches": w.twitches, "lead_s": "" if w.lead_s is None else f"{w.lead_s:.1f}"})
              for w in warnings]
-    rows += [(e.onset_s, {"onset_s": f"{e.onset_s:.3f}", "offset_s": f"{e.offset_s:.3f}",
-                          "duration_s": f"{e.duration_s:.3f}", "kind": "possible_cramp", "channel": e.channel,
-                          "onset_clock": _clock(start, e.onset_s), "peak_uv": f"{e.peak_intensity:.2f}",
-                          "rest_uv": f"{e.rest_uv:.2f}", "probability": f"{e.probability:.3f}", "reason": e.reason})
-             for e in possible]
+    for e in possible:
+        c = episode_cells(e, start)
+        rows.append((e.onset_s, {k: c[k] for k in ("onset_s", "offset_s", "duration_s", "channel", "onset_clock",
+                                                   "rest_uv", "probability", "reason")}
+                     | {"kind": "possible_cramp", "peak_uv": c["peak_intensity"]}))
     with private_file(path) as f:
         w = csv.DictWriter(f, fieldnames=ACTIVITY_COLUMNS)
         w.writeheader()

@@ -19,7 +19,6 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict
 from datetime import datetime
 
 import numpy as np
@@ -27,7 +26,7 @@ import numpy as np
 from emgcramp.core.blocks import Block
 from emgcramp.core.errors import InputError
 from emgcramp.core.types import Episode
-from emgcramp.io.events import write_json
+from emgcramp.io.events import episode_record, write_json
 from emgcramp.io.secure import NIGHT_FILES
 
 FLUSH_S = 1.0
@@ -158,7 +157,7 @@ class NightLog:
             self.on_event(record)
 
     def episode(self, e: Episode) -> None:
-        self.event({"type": "cramp"} | asdict(e))
+        self.event({"type": "cramp"} | episode_record(e))
 
     def event(self, record: dict) -> None:
         """Append one line and make it durable now (or as soon as the disk takes it)."""

@@ -19,6 +19,7 @@ import numpy as np
 from emgcramp.core.blocks import Block
 from emgcramp.core.config import SIGNAL_LOST_S, PipelineConfig, settings_of
 from emgcramp.core.types import Analysis
+from emgcramp.io.events import episode_record
 from emgcramp.io.night import NightLog
 from emgcramp.pipeline import Pipeline
 from emgcramp.runner import MIN_SECONDS, Runner, SensorChanged
@@ -201,7 +202,7 @@ def _log_quiet_events(pipe: Pipeline, log: NightLog, alerts: list[Alert]) -> Non
     for w in pipe.new_warnings():
         log.event({"type": "warning"} | asdict(w))
     for e in pipe.new_possible_cramps():
-        log.event({"type": "possible_cramp"} | asdict(e))
+        log.event({"type": "possible_cramp"} | episode_record(e))
         for a in alerts:
             if a.kind != "warning" and a.channel == e.channel and e.onset_s <= a.at_s <= e.offset_s + MERGE_SLACK_S:
                 log.event({"type": "retracted", "channel": a.channel, "onset_s": a.onset_s,
