@@ -1,7 +1,9 @@
 """Build hook: compile the Numba kernels ahead of time (the rest of the metadata is in pyproject.toml).
 
 The extension module is optional. When it cannot be built (no C compiler,
-say), the install goes on and Numba compiles the kernels on first use.
+say), the install goes on, the reason is recorded beside the package
+(:func:`emgcramp.build.build_or_record`), and Numba compiles the kernels on
+first use, saying so once, with that reason.
 """
 
 import os
@@ -14,21 +16,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 class BuildKernels(build_ext):
-    """``build_ext`` that runs :func:`emgcramp.build.build_kernels` instead of compiling C sources."""
+    """``build_ext`` that runs :func:`emgcramp.build.build_or_record` instead of compiling C sources."""
 
     def run(self):
         in_place = self.inplace or getattr(self, "editable_mode", False)
         out_dir = os.path.join(HERE, "src", "emgcramp") if in_place else os.path.join(self.build_lib, "emgcramp")
         os.makedirs(out_dir, exist_ok=True)
         sys.path.insert(0, os.path.join(HERE, "src"))
-        self._built = []
-        try:
-            from emgcramp.build import build_kernels
+        from emgcramp.build import build_or_record  # the standard library alone, until it builds
 
-            self._built = [build_kernels(out_dir)]
-        except Exception as e:  # optional by design: Numba's JIT does the same work on first use
-            print(f"emgcramp: kernels not compiled ahead of time ({type(e).__name__}: {e}); "
-                  "Numba will compile them on first use", file=sys.stderr)
+        self._built = build_or_record(out_dir)  # the module, or the file that says why there is none
 
     def get_outputs(self):
         return list(getattr(self, "_built", []))

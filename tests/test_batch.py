@@ -1,14 +1,15 @@
-"""Batch analysis equals one-by-one runs; one bad file is reported, not fatal; EDF+ copies."""
+"""Batch analysis equals one-by-one runs; one bad file is reported, not fatal; every format is found; EDF+ copies."""
 
 import csv
 import json
 import os
 import shutil
 
+import numpy as np
 import pytest
-from conftest import REAL, RECORDINGS, SAMPLE_NIGHT, run_cli
+from conftest import REAL, RECORDINGS, SAMPLE_NIGHT, bursts, run_cli
 
-from emgcramp.cli.batch import subject_of
+from emgcramp.cli.batch import expand, subject_of
 
 
 def test_batch_equals_one_by_one_and_survives_a_bad_file(tmp_cwd):
@@ -73,9 +74,47 @@ def test_a_scheduler_that_is_not_there_is_said_within_seconds(tmp_cwd):
     import shutil
     import time
 
+    pytest.importorskip("distributed")  # without the dask extra --dask says so instead: not this test
+
     os.mkdir("in")
     shutil.copy(os.path.join(RECORDINGS, "field", "field_tone.edf"), "in")
     t = time.monotonic()
     rc, _, err = run_cli("analyze", "in", "--dask", "tcp://127.0.0.1:1")
     assert rc == 2 and "cannot reach a Dask scheduler" in err and err.count("\n") == 1
     assert time.monotonic() - t < 15.0  # 5 s to connect, plus start-up
+
+
+def test_every_format_open_recording_reads_is_found_in_a_folder(tmp_path):
+    """.asc text, a WFDB record (.hea with its .dat) and XDF: each found once, and analysed."""
+    pytest.importorskip("wfdb")
+    pytest.importorskip("pyxdf")
+    from test_wfdb import _write_record
+    from test_xdf import FS as XDF_FS
+    from test_xdf import write_xdf
+
+    fs = 500.0
+    x = bursts(fs, 120, 4.0, [(40, 70, 300)])
+    with open(tmp_path / "S01_night.asc", "w") as f:  # tab-separated, its rate from the time column
+        f.write("time_s\tGM\n" + "".join(f"{k / fs:.4f}\t{v:.3f}\n" for k, v in enumerate(x)))
+    _write_record(tmp_path, bursts(1000.0, 120, 4.0, [(40, 70, 300)]), name="S02_night")
+    y = bursts(XDF_FS, 120, 4.0, [(40, 70, 300)])
+    write_xdf(tmp_path / "S03_night.xdf", [("calf", "microvolts", ["GM"], y[:, None], np.arange(len(y)) / XDF_FS)])
+    assert sorted(os.listdir(tmp_path)) == ["S01_night.asc", "S02_night.dat", "S02_night.hea", "S03_night.xdf"]
+    found = [os.path.basename(p) for p in expand(str(tmp_path))]
+    assert found == ["S01_night.asc", "S02_night.hea", "S03_night.xdf"]  # the record once, by its header
+    rc, out, err = run_cli("analyze", tmp_path, "--channel", "GM")
+    assert rc == 0, err
+    assert "3 of 3 recordings analysed" in out
+
+
+def test_the_files_a_wfdb_header_names_are_parts_of_its_record(tmp_path):
+    """Signal files named otherwise than the record, a multi-segment record, and a text .dat of its own."""
+    (tmp_path / "rec.hea").write_text("# a comment\nrec 2 1000 5000\nrec_a.dat 16 200 16 0 0 0 0 GM\n"
+                                      "rec_b.dat 16 200 16 0 0 0 0 TA\n")
+    for name in ("rec_a.dat", "rec_b.dat"):
+        (tmp_path / name).write_bytes(b"\x00\x01" * 10)
+    (tmp_path / "other.dat").write_text("1 2\n3 4\n")
+    (tmp_path / "long.hea").write_text("long/2 1 1000 10000\nlong_1 5000\n~ 5000\n")  # multi-segment
+    (tmp_path / "long_1.hea").write_text("long_1 1 1000 5000\nlong_1.dat 16 200 16 0 0 0 0 GM\n")
+    (tmp_path / "long_1.dat").write_bytes(b"\x00\x01" * 10)
+    assert [os.path.basename(p) for p in expand(str(tmp_path))] == ["long.hea", "other.dat", "rec.hea"]

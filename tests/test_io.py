@@ -120,6 +120,42 @@ def test_format_detection_by_content(tmp_path):
         detect_format(str(tmp_path / "missing.edf"))
 
 
+def test_detection_help_and_errors_read_the_one_table_of_formats(tmp_path):
+    from emgcramp.cli.parser import build_parser
+    from emgcramp.io import FORMATS
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices["analyze"]
+    help_text = sub.format_help().replace("\n", " ")
+    for ext, fmt in FORMATS.items():
+        p = tmp_path / f"r{ext}"
+        p.write_bytes(b"\x00\x01\x02")  # binary: the extension decides, not the bytes
+        assert detect_format(str(p)) == fmt.name, ext
+        assert ext in help_text and (not fmt.extra or f"{fmt.extra} extra" in help_text), ext
+    (tmp_path / "r.xyz").write_bytes(b"\x00\x01\x02")
+    with pytest.raises(InputError, match="unknown format") as e:
+        detect_format(str(tmp_path / "r.xyz"))
+    assert all(ext in str(e.value) for ext in FORMATS)
+
+
+def test_an_asc_text_file_reads_like_a_txt(tmp_path):
+    np.savetxt(tmp_path / "r.asc", np.arange(100.0).reshape(50, 2))
+    with open_recording(str(tmp_path / "r.asc"), fs=1000.0) as rec:
+        assert rec.fs == 1000.0 and rec.channel_names == ["ch0", "ch1"]
+        np.testing.assert_array_equal(read_all(rec, 1), np.arange(1.0, 100.0, 2))
+
+
+def test_fs_is_checked_against_every_format_that_carries_a_rate(tmp_path):
+    pytest.importorskip("pyxdf")
+    from test_xdf import FS, write_xdf
+
+    x = np.zeros((1000, 1))
+    write_xdf(tmp_path / "s.xdf", [("calf", "microvolts", ["GM"], x, np.arange(1000) / FS)])
+    with pytest.raises(InputError, match="disagrees with the file's 500 Hz"):
+        open_recording(str(tmp_path / "s.xdf"), fs=2 * FS)
+    with open_recording(str(tmp_path / "s.xdf"), fs=FS) as rec:
+        assert rec.fs == FS
+
+
 def test_unknown_channel_lists_the_channels():
     with open_recording(SAMPLE_NIGHT) as rec, pytest.raises(InputError, match="channels are: calf"):
         rec.channel_index("soleus")

@@ -27,7 +27,7 @@ ALLOWED = {
     "sim": {"core"},
     "analyze": {"core", "io", "pipeline", "runner"},
     "live": {"core", "dsp", "io", "pipeline", "runner", "sim"},
-    "eval": {"core", "dsp", "detect", "pipeline", "runner", "sim"},
+    "eval": {"core", "dsp", "detect", "pipeline", "runner", "live", "sim"},
     "viz": {"core", "dsp", "io", "pipeline"},
     "cli": {"core", "dsp", "detect", "pipeline", "runner", "io", "sim", "analyze", "live", "eval", "viz"},
     "build": {"core"},  # and the kernel modules, imported by name from core.kernels.KERNEL_MODULES
@@ -135,6 +135,16 @@ def test_light_commands_import_neither_numba_nor_scipy(argv, tmp_path):
               if line.startswith("import time:")}
     assert not loaded & {"numba", "scipy", "llvmlite"}, argv
     assert run.returncode == 0, run.stderr[-500:]
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["analyze", "--help"]])
+def test_help_reads_the_format_table_without_a_reader_or_numpy(argv):
+    # analyze --help lists the formats from emgcramp.io.FORMATS: the table, not the readers behind it
+    run = subprocess.run([sys.executable, "-X", "importtime", "-m", "emgcramp", *argv], capture_output=True,
+                         text=True, timeout=60)
+    loaded = {line.split("|")[-1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")}
+    assert "emgcramp.io" in loaded and run.returncode == 0, run.stderr[-500:]
+    assert sorted(m for m in loaded if m.startswith("emgcramp.io.") or m.split(".")[0] == "numpy") == []
 
 
 def _code_lines(fn: ast.FunctionDef) -> int:

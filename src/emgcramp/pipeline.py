@@ -62,11 +62,9 @@ class Pipeline:
         if not self._collect_levels:
             self._collect_levels = True
             for d in self._detectors:
-                d.fresh_levels = []
+                d.keep_levels()
             return np.empty((0, len(self.channel_names)))
-        parts = [np.concatenate(d.fresh_levels) if d.fresh_levels else np.empty(0) for d in self._detectors]
-        for d in self._detectors:
-            d.fresh_levels = []
+        parts = [d.take_levels() for d in self._detectors]
         n = min((len(p) for p in parts), default=0)
         return np.column_stack([p[:n] for p in parts]) if n else np.empty((0, len(self.channel_names)))
 
@@ -86,17 +84,18 @@ class Pipeline:
     def _start(self, origin_sample: int) -> None:
         cfg = self.config
         self._filter = EmgFilter(self.fs, len(self.channel_names), cfg.band, self.notches, cfg.env_rate, cfg.order)
-        old = self._detectors
-        self._detectors = [Detector(self._filter.env_rate, cfg.detector, name, origin_sample / self.fs)
-                           for name in self.channel_names]
-        for new, prev in zip(self._detectors, old):
-            new.carry_over(prev)
-        for d in self._detectors:
-            d.log = self.candidate_log
-        if self._collect_levels:
-            for d in self._detectors:
-                d.fresh_levels = [] if d.fresh_levels is None else d.fresh_levels
+        old = self._detectors or [None] * len(self.channel_names)
+        self._detectors = [self._detector(origin_sample / self.fs, prev, name)
+                           for name, prev in zip(self.channel_names, old)]
         self._origin = origin_sample
+
+    def _detector(self, origin_s: float, prev: Detector | None, name: str) -> Detector:
+        """A channel's detector from ``origin_s`` (s), taking over what ``prev`` logged and learned."""
+        d = Detector(self._filter.env_rate, self.config.detector, name, origin_s,
+                     log=self.candidate_log, keep_levels=self._collect_levels)
+        if prev is not None:
+            d.carry_over(prev)
+        return d
 
     def process(self, block: Block) -> list[Episode]:
         """Feed one block; return the episodes it completed."""
@@ -184,14 +183,14 @@ class Pipeline:
         (live, its alert has gone out; the night's record drops it).
         """
         moves = self.movements(episodes)
-        kept = [e for e in episodes if "plm_series" not in e.flags]
+        in_series = self.in_series(episodes, moves)
+        kept = [e for e in episodes if e not in in_series]
         # A cramp is not also a leg movement: an episode is one or the other. So is a possible cramp
         # longer than any LM; one of LM length stays an LM too (the AASM scoring waits on no verdict).
         lm_max = self.config.detector.movements.lm_max_s
         bursts = kept + [e for e in self.possible_cramps() if e.duration_s > lm_max]
         moves = [m for m in moves if not any(m.onset_s < e.offset_s and e.onset_s < m.offset_s for e in bursts)]
-        retracted = [Lookalike(e.onset_s, e.offset_s, "leg_movement_series")
-                     for e in episodes if "plm_series" in e.flags]
+        retracted = [Lookalike(e.onset_s, e.offset_s, "leg_movement_series") for e in in_series]
         rejected = self.rejected()
         if retracted:
             rejected["leg_movement_series"] = rejected.get("leg_movement_series", 0) + len(retracted)
@@ -238,10 +237,8 @@ class Pipeline:
 
         With a tibialis channel, that is the one scored (as the AASM rules
         ask); otherwise the channels of the leg are merged, overlapping
-        stretches being one movement. Cramps longer than an LM end a series;
-        a shorter one that turns out to be one of a series' movements, and of
-        a kind with the others (:func:`~emgcramp.detect.movements.like_series`),
-        gets the flag ``plm_series`` (on the episode itself).
+        stretches being one movement. Cramps longer than an LM end a series
+        (see :meth:`in_series` for a shorter one).
         """
         cfg = self.config.detector
         scored = [d for d in self._detectors if is_tibialis(d.channel)] or self._detectors
@@ -249,11 +246,17 @@ class Pipeline:
         merged = per_channel[0] if len(per_channel) == 1 else merge_channels(per_channel, cfg)
         breaks = [(e.onset_s, e.offset_s) for e in episodes + self.possible_cramps()
                   if e.duration_s > cfg.movements.lm_max_s]
-        moves = score_series(merged, cfg, breaks)
-        for e in episodes:
-            if e.duration_s <= cfg.movements.lm_max_s and "plm_series" not in e.flags and among_series(e, moves, cfg):
-                e.flags.append("plm_series")
-        return moves
+        return score_series(merged, cfg, breaks)
+
+    def in_series(self, episodes: list[Episode], moves: list[LegMovement]) -> list[Episode]:
+        """The short cramps among ``episodes`` that turn out to be movements of a PLM series of ``moves``.
+
+        Of LM length, and of a kind with the series' movements
+        (:func:`~emgcramp.detect.movements.like_series`); they were judged
+        before the rest of the series had come.
+        """
+        cfg = self.config.detector
+        return [e for e in episodes if e.duration_s <= cfg.movements.lm_max_s and among_series(e, moves, cfg)]
 
     def new_warnings(self) -> list[CrampWarning]:
         """Warnings that closed since the last call (for a live log)."""

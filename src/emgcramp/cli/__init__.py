@@ -1,8 +1,10 @@
-"""Command line: ``emgcramp analyze | demo | simulate | monitor | emulate | calibrate | recover``.
+"""Command line: ``emgcramp COMMAND``, one of ``analyze``, ``demo``, ``simulate``, ``report``, ``trend``,
+``monitor``, ``emulate``, ``calibrate``, ``recover`` and ``bench`` (:data:`COMMANDS`).
 
-Only argparse is imported up front; each command lives in :mod:`emgcramp.cli`
-and Numba and the readers load inside
-the command that needs them, so ``--help`` and bad input answer at once.
+Only argparse and the table of formats (:data:`emgcramp.io.FORMATS`, which
+loads no reader) are imported up front; each command lives in a module of
+:mod:`emgcramp.cli`, and Numba and the readers load inside the command that
+needs them, so ``--help`` and bad input answer at once.
 Every :class:`~emgcramp.core.errors.InputError` becomes one line on stderr and
 exit status 2.
 """

@@ -19,9 +19,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 
 from emgcramp.core.errors import InputError
+from emgcramp.io import FORMATS, record_parts
 
 DASK_CONNECT_S = 5.0  # a scheduler that does not answer by then is not there
-RECORDING_EXT = {".edf", ".bdf", ".rec", ".csv", ".tsv", ".txt", ".npy", ".wav"}
 
 
 def is_night(path: str) -> bool:
@@ -37,15 +37,22 @@ def is_batch(path: str) -> bool:
 
 
 def expand(path: str) -> list[str]:
-    """The recordings a folder or pattern names (night folders included), sorted."""
+    """The recordings a folder or pattern names (night folders included), sorted.
+
+    A file counts when :data:`emgcramp.io.FORMATS` knows its extension and it
+    is not a part of another recording there (a WFDB record counts once, by
+    its ``.hea``, not again by its ``.dat``).
+    """
     if os.path.isdir(path):
         names = [os.path.join(path, n) for n in sorted(os.listdir(path))]
     else:
         names = sorted(glob.glob(path))
-    files = [n for n in names if (os.path.isfile(n) and os.path.splitext(n)[1].lower() in RECORDING_EXT)
-             or os.path.exists(os.path.join(n, "raw.json"))]
+    files = [n for n in names if is_night(n) or (os.path.isfile(n) and os.path.splitext(n)[1].lower() in FORMATS)]
+    parts = set().union(*(record_parts(n) for n in files))
+    files = [n for n in files if os.path.normpath(n) not in parts]
     if not files:
-        raise InputError(f"{path}: no recordings found (looked for {', '.join(sorted(RECORDING_EXT))})")
+        raise InputError(f"{path}: no recordings found (looked for {', '.join(sorted(FORMATS))} "
+                         "and monitor night folders)")
     return files
 
 

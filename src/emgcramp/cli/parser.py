@@ -6,6 +6,7 @@ import argparse
 import os
 
 from emgcramp import __version__
+from emgcramp.io import FORMATS, formats_text
 
 
 def _mains(value: str) -> str | float:
@@ -48,11 +49,12 @@ def _add_force(p: argparse.ArgumentParser) -> None:
 
 
 def _analyze(sub) -> None:
-    a = sub.add_parser("analyze", help="find cramps in a recording (EDF/BDF, WFDB, CSV/TXT, NPY, WAV)",
+    labels = ", ".join(dict.fromkeys(f.label for f in FORMATS.values()))
+    a = sub.add_parser("analyze", help=f"find cramps in a recording ({labels})",
                        description="Stream a recording through the detector and list its cramps.")
-    a.add_argument("file", help="recording: .edf/.bdf, .hea (WFDB), .xdf, .csv/.tsv/.txt, .npy, .wav or a monitor "
-                                "night folder; "
-                                "a folder of recordings or a quoted glob analyses them all (--jobs)")
+    a.add_argument("file", help=f"recording: {formats_text()}, or a monitor night folder; a folder of recordings "
+                                "or a quoted glob analyses them all (--jobs); a BIDS dataset (or a subject or "
+                                "session in one), its _emg recordings")
     a.add_argument("--channel", help="channel name or 0-based index (default: the first); 'all' or NAME,NAME "
                                      "for several muscles of one leg (a channel named TA/tib… is the tibialis)")
     a.add_argument("--fs", type=float, metavar="HZ", help="sampling rate, for files that do not carry one")
@@ -161,10 +163,14 @@ def _calibrate(sub) -> None:
 def _recover(sub) -> None:
     r = sub.add_parser("recover", help="finish a night folder left by a stopped or killed monitor",
                        description="Analyse a night folder again and (re)write its own events.csv; --edf also "
-                                   "writes an EDF+ copy, outside the night folder.")
+                                   "writes an EDF+ copy, outside the night folder. The night is analysed with the "
+                                   "settings it was monitored with (--mains, --min-duration, --mvc-uv); an option "
+                                   "given here replaces that one.")
     r.add_argument("folder", metavar="NIGHT_DIR", help="a night folder written by monitor")
     r.add_argument("--edf", metavar="OUT.edf", help="also write the recording as EDF+ (gaps as zeros, annotated), "
                                                     "outside the night folder")
+    _add_detector_args(r)
+    r.set_defaults(mains=None)  # each setting not given: the one the night was monitored with
     _add_force(r)
 
 

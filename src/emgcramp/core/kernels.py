@@ -7,7 +7,10 @@ Numba's ahead-of-time compiler (``numba.pycc``) into one extension module
 named after a hash of the kernels' sources. At run time that module is used
 when it was built from these very sources; otherwise (no C compiler at
 install, a kernel edited since, or ``EMGCRAMP_JIT=1``) each kernel is
-``numba.njit(cache=True)`` as before.
+``numba.njit(cache=True)`` as before. Unless the user asked for the JIT,
+the first call of a kernel says so in one line on stderr, once per process,
+with the reason (the build's own, recorded beside the package, when it
+failed: pip hides what a build prints).
 
 Why ahead of time: loading Numba and LLVM to run cached kernels costs
 ~0.4 s of start-up and ~120 MB of resident memory (measured, bench/RESULTS.md),
@@ -19,27 +22,29 @@ not a TypeError, so the callers pass arrays they made themselves.
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import functools
 import hashlib
 import importlib
 import os
-import re
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 
 # The modules that define kernels; the build imports them to find every kernel.
 KERNEL_MODULES = ("emgcramp.dsp.filters", "emgcramp.detect.segment", "emgcramp.detect.movements",
                   "emgcramp.detect.precramp", "emgcramp.sim.motor_units")
 FORCE_JIT_ENV = "EMGCRAMP_JIT"  # set to 1: ignore the ahead-of-time module
+BUILD_FAILED = "_kernels_build_failed.txt"  # beside the package: why the last build made no module
 
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# ``import emgcramp.a.b`` and ``from emgcramp.a import b, c``: the package imports by full name (tests/test_layout.py)
-_IMPORT = re.compile(r"^[ \t]*import[ \t]+(emgcramp[\w.]*)"
-                     r"|^[ \t]*from[ \t]+(emgcramp[\w.]*)[ \t]+import[ \t]+(?:\(([\w\s,]+)\)|([\w \t,]+))", re.M)
 
 _helpers: list[tuple[Callable, str]] = []  # (function, Numba inline option)
 _kernels: dict[str, tuple[Callable, Callable]] = {}  # name → (plain function, signature factory)
 _jitted: dict[str, Callable] = {}
+_jit_lock = threading.Lock()  # one thread at a time makes dispatchers (Numba's cache setting is global) or warns
+_warned = threading.Event()  # the fallback warning was printed
 
 
 def helper(fn: Callable | None = None, *, inline: str = "never"):
@@ -60,40 +65,95 @@ def kernel(fn: Callable, signature: Callable) -> Callable:
     aot = ahead_of_time()
     if aot is not None and hasattr(aot, fn.__name__):
         return getattr(aot, fn.__name__)
-    return jit(fn)
+    if forced_jit():
+        return jit(fn)
+    return _warning_on_first_call(jit(fn))
+
+
+def forced_jit() -> bool:
+    """Whether the user asked for Numba's JIT (``EMGCRAMP_JIT=1``)."""
+    return os.environ.get(FORCE_JIT_ENV, "") not in ("", "0")
+
+
+def _warning_on_first_call(compiled: Callable) -> Callable:
+    """``compiled``, behind a call that first warns of the fallback (once per process, for all kernels).
+
+    At the first call rather than at import: importing a module is no promise
+    to run a kernel, and the wait the warning explains comes with the call.
+    The JIT's dispatcher stays reachable as ``__wrapped__``.
+    """
+    def call(*args, **kwargs):
+        if not _warned.is_set():
+            warn_jit_fallback()
+        return compiled(*args, **kwargs)
+
+    return functools.update_wrapper(call, compiled, updated=())
+
+
+def warn_jit_fallback() -> None:
+    """Say once per process, on stderr, that Numba compiles the kernels, and why."""
+    with _jit_lock:  # two threads calling their first kernels at once still print one line
+        if _warned.is_set():
+            return
+        _warned.set()
+    print(f"emgcramp: kernels not compiled ahead of time ({fallback_reason()}); "
+          "Numba compiles them on first use, which takes a few seconds", file=sys.stderr, flush=True)
+
+
+def fallback_reason() -> str:
+    """Why no ahead-of-time module serves: the last build's failure, if it recorded one."""
+    try:
+        with open(os.path.join(_PKG_DIR, BUILD_FAILED), encoding="utf-8") as f:
+            return f"the build failed: {f.readline().strip()}"
+    except OSError:
+        return f"no {module_name()} module for these sources"
 
 
 def jit(fn: Callable) -> Callable:
     """``fn`` through ``numba.njit(cache=True, nogil=True)``, its cache kept apart for each version of the sources."""
-    if fn.__name__ not in _jitted:
-        _numba_cache_per_source()
-        from numba import njit
-        from numba.extending import register_jitable
+    with _jit_lock:
+        if fn.__name__ not in _jitted:
+            from numba import njit
+            from numba.extending import register_jitable
 
-        while _helpers:  # registered once each, just before the first kernel needs them
-            f, inline = _helpers.pop()
-            register_jitable(inline=inline)(f)
-        _jitted[fn.__name__] = njit(cache=True, nogil=True)(fn)
+            while _helpers:  # registered once each, just before the first kernel needs them
+                f, inline = _helpers.pop()
+                register_jitable(inline=inline)(f)
+            with _cache_per_source():
+                _jitted[fn.__name__] = njit(cache=True, nogil=True)(fn)
     return _jitted[fn.__name__]
 
 
-def _numba_cache_per_source() -> None:
-    """Point Numba's cache at a folder named after the kernels' sources, unless the user chose one.
+@contextlib.contextmanager
+def _cache_per_source() -> Iterator[None]:
+    """Numba's cache folder named after the kernels' sources, while a kernel's dispatcher is made.
 
     Numba's cache notices edits to the file of the function it compiled, not
     to the helpers and constants it took from other files; a folder per
     version of all of them cannot serve a kernel compiled from other sources.
+
+    Numba picks a function's cache folder once, when its dispatcher is made,
+    from ``numba.core.config.CACHE_DIR`` (what ``NUMBA_CACHE_DIR`` sets, and
+    the setting Numba expects to be changed in its ``config`` module). So the
+    folder is set there for that moment only and put back: no environment
+    variable, nothing for other Numba functions of the process (unless another
+    thread makes one in that very moment: it would share the folder, keyed by
+    its own file, which is harmless), and it works even when Numba was
+    imported first. A folder the user chose
+    (``NUMBA_CACHE_DIR``, or the setting made by hand) is left alone; one
+    that cannot be written makes Numba fall back to its usual places.
     """
-    if "NUMBA_CACHE_DIR" in os.environ or "numba" in sys.modules:  # the user's choice, or too late to make one
+    from numba.core import config
+
+    if config.CACHE_DIR:
+        yield
         return
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    path = os.path.join(base, "emgcramp", "numba", module_name().removeprefix("_kernels_"))
+    config.CACHE_DIR = os.path.join(base, "emgcramp", "numba", module_name().removeprefix("_kernels_"))
     try:
-        os.makedirs(path, exist_ok=True)
-    except OSError:
-        return
-    if os.access(path, os.W_OK):
-        os.environ["NUMBA_CACHE_DIR"] = path
+        yield
+    finally:
+        config.CACHE_DIR = ""
 
 
 def registered() -> dict[str, tuple[Callable, Callable]]:
@@ -114,10 +174,41 @@ def source_files() -> list[str]:
             continue
         seen[name] = path
         with open(path, encoding="utf-8") as f:
-            for plain, package, in_parens, names in _IMPORT.findall(f.read()):
-                names = (in_parens or names).split(",")
-                todo += [plain] if plain else [package, *(f"{package}.{n.strip()}" for n in names if n.strip())]
+            todo += sorted(imported_modules(f.read(), name, path.endswith("__init__.py")))
     return sorted(seen.values())
+
+
+def imported_modules(source: str, module: str, is_package: bool = False) -> set[str]:
+    """Every ``emgcramp`` name that ``source`` (the module ``module``) imports, with the packages above it.
+
+    From Python's own parse, so every form counts: ``import a.b as c``,
+    ``from a import (b,  # comment`` over lines, ``from . import b``, and
+    imports inside functions. A ``from m import x`` gives ``m`` and ``m.x``
+    (``x`` may be a module); names that are not modules find no file later.
+    Importing a module runs the packages above it, so they count too.
+    """
+    package = module if is_package else module.rpartition(".")[0]
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(node.module, node.level, package)
+            if base is not None:
+                names |= {base, *(f"{base}.{a.name}" for a in node.names)}
+    parts = [n.split(".") for n in names if n == "emgcramp" or n.startswith("emgcramp.")]
+    return {".".join(p[:k]) for p in parts for k in range(1, len(p) + 1)}
+
+
+def _absolute(name: str | None, level: int, package: str) -> str | None:
+    """The full name of ``from <dots><name> import``, in ``package`` (``None`` above the top)."""
+    if not level:
+        return name
+    parts = package.split(".") if package else []
+    if level - 1 >= len(parts):
+        return None
+    base = parts[:len(parts) - (level - 1)]
+    return ".".join(base + ([name] if name else []))
 
 
 def _module_file(name: str) -> str | None:
@@ -142,7 +233,7 @@ def module_name() -> str:
 @functools.cache
 def ahead_of_time():
     """The ahead-of-time module built from the current sources, or ``None`` (looked up once per process)."""
-    if os.environ.get(FORCE_JIT_ENV, "") not in ("", "0"):
+    if forced_jit():
         return None
     try:
         return importlib.import_module(f"emgcramp.{module_name()}")

@@ -114,7 +114,7 @@ class Detector:
     """
 
     def __init__(self, rate: float, config: DetectorConfig | None = None, channel: str = "",
-                 origin_s: float = 0.0):
+                 origin_s: float = 0.0, log: list | None = None, keep_levels: bool = False):
         self.rate = float(rate)
         self.cfg = config or DetectorConfig()
         self.channel = channel
@@ -122,7 +122,7 @@ class Detector:
         self.rejections = Rejections()
         self.possible: list[Episode] = []  # the possible_cramp tier: listed, never alarmed
         # When a list: every candidate's (onset s, offset s, features, rises) is appended (the bench refits on it).
-        self.log: list | None = None
+        self.log = log
         self.moves = MovementScorer(self.rate, self.cfg, channel, origin_s)
         self.watch = PreCrampWatch(self.rate, self.cfg, channel, origin_s)
         # The trace, long enough to hold an episode and the background before it.
@@ -130,7 +130,7 @@ class Detector:
         self.history = LevelHistory(self.rate, held_s, origin_s, N_TRACE)
         self.levels = RestMultiples(self.history)
         self._seg = Segmenter(self.cfg, self.rate)
-        self.fresh_levels: list[np.ndarray] | None = None  # a list: × rest of each block is kept for a reader
+        self._levels: list[np.ndarray] | None = [] if keep_levels else None  # × rest of each block, for a reader
         self._end_flag = "open_at_end"  # how an episode the flush closes is flagged
         self.after_gap = False  # True when this detector took over from one a long gap ended
 
@@ -148,7 +148,8 @@ class Detector:
         """
         self.rejections = prev.rejections
         self.possible = prev.possible
-        self.fresh_levels = prev.fresh_levels  # levels not yet read, from before the gap
+        if self._levels is not None and prev._levels:
+            self._levels[:0] = prev._levels  # levels not yet read, from before the gap
         self.moves.movements, self.watch.warnings = prev.moves.movements, prev.watch.warnings
         self._seg.carry_rest(prev._seg)
         self.after_gap = True
@@ -170,10 +171,20 @@ class Detector:
             self.moves.process(trace)
             self.watch.process(trace)
             self.history.push(trace)
-            if self.fresh_levels is not None:
-                self.fresh_levels.append(x_rest(trace))
+            if self._levels is not None:
+                self._levels.append(x_rest(trace))
             out += [e for e in (self._episode(row) for row in rows) if e is not None]
         return out
+
+    def keep_levels(self) -> None:
+        """From now on, keep each block's envelope × rest for :meth:`take_levels`."""
+        if self._levels is None:
+            self._levels = []
+
+    def take_levels(self) -> np.ndarray:
+        """The 0.5-s envelope × rest of the bins since the last call (kept only with ``keep_levels``)."""
+        parts, self._levels = self._levels or [], [] if self._levels is not None else None
+        return np.concatenate(parts) if parts else np.empty(0)
 
     @property
     def level_uv(self) -> float:

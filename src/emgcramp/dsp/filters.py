@@ -48,8 +48,11 @@ def bandpass_sos(fs: float, band: tuple[float, float] = DEFAULT_BAND_HZ, order: 
     return design.butter_sos(order, (low, high), fs, "bandpass")
 
 
-def notch_sos(fs: float, freqs_hz: list[float] | tuple[float, ...], q: float = NOTCH_Q) -> np.ndarray:
-    """One second-order IIR notch per frequency (Hz), stacked as SOS."""
+def notch_bank_sos(fs: float, freqs_hz: list[float] | tuple[float, ...], q: float = NOTCH_Q) -> np.ndarray:
+    """A bank of notches: one second-order IIR notch per frequency (Hz) at rate ``fs`` (Hz), stacked as SOS.
+
+    Not :func:`emgcramp.dsp.design.notch_sos` (one notch, arguments ``f0_hz, q, fs``), which each row comes from.
+    """
     sections = [design.notch_sos(f, q, fs) for f in freqs_hz]
     return np.vstack(sections) if sections else np.zeros((0, 6))
 
@@ -220,7 +223,7 @@ class EmgFilter:
         self.max_threads = max_threads
         self.n_channels = int(n_channels)
         self.notches = tuple(notches)
-        self.sos = np.ascontiguousarray(np.vstack([notch_sos(fs, self.notches), bandpass_sos(fs, band, order)]))
+        self.sos = np.ascontiguousarray(np.vstack([notch_bank_sos(fs, self.notches), bandpass_sos(fs, band, order)]))
         self.bin_len = max(1, int(round(fs / env_rate)))
         self.env_rate = self.fs / self.bin_len
         self.reset()

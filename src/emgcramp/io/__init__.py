@@ -1,18 +1,100 @@
 """Readers (EDF/EDF+/BDF, WFDB, XDF, CSV/TSV/TXT, NPY, WAV) and writers (events, EDF+).
 
-:func:`open_recording` picks the reader by extension, or by the file's
-first bytes when the extension says nothing, and returns a
-:class:`~emgcramp.io.base.Recording` that streams µV blocks.
+:data:`FORMATS` is the one table of file formats: :func:`detect_format` and
+:func:`open_recording`, batch discovery (``cli/batch.py``) and the text of
+``analyze --help`` all read it. :func:`open_recording` picks the reader by
+extension, or by the file's first bytes when the extension says nothing,
+and returns a :class:`~emgcramp.io.base.Recording` that streams µV blocks.
+
+Importing this package loads no reader and not even NumPy: a reader is
+imported when a file of its format is opened, so ``--help`` costs nothing.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from emgcramp.core.errors import InputError
-from emgcramp.io.base import Recording
 
-TEXT_EXT = {".csv", ".tsv", ".txt", ".dat", ".asc"}
+if TYPE_CHECKING:  # io.base imports NumPy; the table must stay free of it
+    from emgcramp.io.base import Recording
+
+
+@dataclass(frozen=True)
+class Format:
+    """A recording format: its name, its reader, and what it needs from the user."""
+
+    name: str  # what detect_format returns
+    label: str  # how help texts and errors name it
+    reader: str  # "module:callable", imported only when a file of this format is opened
+    takes: tuple[str, ...] = ()  # which of fs (Hz), scale (µV per unit), stream the reader is given
+    has_rate: bool | None = True  # carries its sampling rate; None: only some files do (a time column)
+    extra: str = ""  # the pip extra its reader needs, '' for none
+
+
+_EDF = Format("edf", "EDF/EDF+/BDF", "emgcramp.io.edf:EdfRecording")
+_WFDB = Format("wfdb", "WFDB", "emgcramp.io.wfdb:WfdbRecording", extra="wfdb")
+_XDF = Format("xdf", "XDF", "emgcramp.io.xdf:XdfRecording", ("stream",), extra="xdf")
+_TEXT = Format("text", "CSV/TSV/text", "emgcramp.io.text:TextRecording", ("fs", "scale"), has_rate=None)
+_NPY = Format("npy", "NPY", "emgcramp.io.arrays:open_npy", ("fs", "scale"), has_rate=False)
+_WAV = Format("wav", "WAV", "emgcramp.io.arrays:open_wav", ("fs", "scale"))  # --fs overrides its rate
+NIGHT = Format("night", "monitor night folder", "emgcramp.io.night_reader:NightRecording")  # a folder
+
+# Extension → format. A WFDB record is its header (.hea) with the signal files it names: the
+# header stands for the record, and record_parts() says which files are its parts.
+FORMATS: dict[str, Format] = {
+    ".edf": _EDF, ".bdf": _EDF, ".rec": _EDF,
+    ".hea": _WFDB,
+    ".xdf": _XDF,
+    ".csv": _TEXT, ".tsv": _TEXT, ".txt": _TEXT, ".dat": _TEXT, ".asc": _TEXT,
+    ".npy": _NPY,
+    ".wav": _WAV,
+}
+_BY_NAME = {f.name: f for f in (*FORMATS.values(), NIGHT)}
+
+
+def formats_text() -> str:
+    """The extensions of every format, grouped, for help texts and errors.
+
+    E.g. ``.edf/.bdf/.rec (EDF/EDF+/BDF), .hea (WFDB, the wfdb extra), …``.
+    """
+    groups: dict[Format, list[str]] = {}
+    for ext, fmt in FORMATS.items():
+        groups.setdefault(fmt, []).append(ext)
+    parts = []
+    for fmt, exts in groups.items():
+        notes = [fmt.label] + ([f"the {fmt.extra} extra"] if fmt.extra else [])
+        notes += ["needs --fs"] if fmt.has_rate is False else []
+        notes += ["--fs without a time column"] if fmt.has_rate is None else []
+        parts.append(f"{'/'.join(exts)} ({', '.join(notes)})")
+    return ", ".join(parts)
+
+
+def record_parts(path: str) -> set[str]:
+    """Files that are parts of the recording at ``path`` rather than recordings of their own.
+
+    For a WFDB header: the signal files it names, and ``<record>.dat``
+    beside it; for a multi-segment header, its segments' headers. Paths
+    are normalised; a header that cannot be read names only its
+    ``<record>.dat`` (its reader will say what is wrong with it).
+    """
+    if os.path.splitext(path)[1].lower() != ".hea":
+        return set()
+    folder, record = os.path.dirname(path), os.path.splitext(os.path.basename(path))[0]
+    names = {record + ".dat"}
+    try:
+        with open(path, encoding="ascii", errors="replace") as f:
+            lines = [ln.split() for ln in f if ln.strip() and not ln.lstrip().startswith("#")]
+    except OSError:
+        lines = []
+    # The first line describes the record; a multi-segment one ("name/segments") lists segment
+    # records instead of signal files, and those are not opened alone either.
+    multi = bool(lines) and "/" in lines[0][0]
+    names |= {fields[0] + (".hea" if multi else "") for fields in lines[1:] if fields[0] != "~"}  # ~: no file
+    return {os.path.normpath(os.path.join(folder, n)) for n in names}
 
 
 def _sniff(path: str) -> str | None:
@@ -30,21 +112,25 @@ def _sniff(path: str) -> str | None:
 
 
 def detect_format(path: str) -> str:
-    """``edf``, ``wfdb``, ``xdf``, ``npy``, ``wav``, ``text`` or ``night``; else :class:`InputError`."""
+    """The :attr:`Format.name` of ``path`` (``night`` for a monitor night folder); else :class:`InputError`."""
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file")
     if os.path.isdir(path):
         if os.path.exists(os.path.join(path, "raw.json")):
-            return "night"
+            return NIGHT.name
         raise InputError(f"{path}: is a folder, not a recording")
     if os.path.getsize(path) == 0:
         raise InputError(f"{path}: the file is empty")
-    ext = os.path.splitext(path)[1].lower()
-    by_ext = {".edf": "edf", ".bdf": "edf", ".rec": "edf", ".hea": "wfdb", ".xdf": "xdf", ".npy": "npy", ".wav": "wav"}
-    fmt = by_ext.get(ext) or ("text" if ext in TEXT_EXT else None) or _sniff(path)
-    if fmt is None:
-        raise InputError(f"{path}: unknown format (expected EDF/BDF, WFDB .hea, XDF, CSV/TSV/TXT, NPY or WAV)")
-    return fmt
+    known = FORMATS.get(os.path.splitext(path)[1].lower())
+    name = known.name if known else _sniff(path)
+    if name is None:
+        raise InputError(f"{path}: unknown format (expected {formats_text()})")
+    return name
+
+
+def _reader(fmt: Format):
+    module, _, attr = fmt.reader.partition(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 def open_recording(path: str, fs: float | None = None, scale: float | None = None,
@@ -52,40 +138,16 @@ def open_recording(path: str, fs: float | None = None, scale: float | None = Non
     """Open a recording for streaming.
 
     Args:
-        path: the file.
+        path: the file, or a monitor night folder.
         fs: sampling rate (Hz) for formats that lack one; checked against
-            the rate a format carries.
+            the rate a format carries (a WAV's own rate it overrides).
         scale: µV per file unit for NPY, WAV and text columns without a unit.
         stream: the stream of an XDF file (name or type).
     """
-    fmt = detect_format(path)
-    if fmt == "night":
-        from emgcramp.io.night_reader import NightRecording
-
-        return NightRecording(path)
-    if fmt == "xdf":
-        from emgcramp.io.xdf import XdfRecording
-
-        return XdfRecording(path, stream)
-    if fmt in ("edf", "wfdb"):
-        if fmt == "edf":
-            from emgcramp.io.edf import EdfRecording as Reader
-        else:
-            from emgcramp.io.wfdb import WfdbRecording as Reader
-
-        rec: Recording = Reader(path)
-        if fs is not None and abs(fs - rec.fs) > 1e-6 * rec.fs:
-            rec.close()
-            raise InputError(f"{path}: --fs {fs:g} Hz disagrees with the file's {rec.fs:g} Hz")
-        return rec
-    if fmt == "npy":
-        from emgcramp.io.arrays import open_npy
-
-        return open_npy(path, fs, scale)
-    if fmt == "wav":
-        from emgcramp.io.arrays import open_wav
-
-        return open_wav(path, fs, scale)
-    from emgcramp.io.text import TextRecording
-
-    return TextRecording(path, fs, scale)
+    fmt = _BY_NAME[detect_format(path)]
+    given = {"fs": fs, "scale": scale, "stream": stream}
+    rec: Recording = _reader(fmt)(path, *(given[k] for k in fmt.takes))
+    if fs is not None and "fs" not in fmt.takes and abs(fs - rec.fs) > 1e-6 * rec.fs:
+        rec.close()
+        raise InputError(f"{path}: --fs {fs:g} Hz disagrees with the file's {rec.fs:g} Hz")
+    return rec
