@@ -93,8 +93,9 @@ def test_an_edited_kernel_source_is_never_served_stale(tmp_path):
     copy = tmp_path / "emgcramp"
     shutil.copytree(PKG, copy, ignore=shutil.ignore_patterns("__pycache__"))  # the built module too
     probe = ("import os; import emgcramp.dsp.filters as f; from emgcramp.core import kernels as k; "
-             "print(k.module_name(), k.ahead_of_time() is None, type(f._bins_kernel).__name__, "
-             "os.environ.get('NUMBA_CACHE_DIR'))")
+             "d = getattr(f._bins_kernel, '__wrapped__', None); "  # the JIT's dispatcher, behind its warning
+             "print(k.module_name(), k.ahead_of_time() is None, type(d).__name__, "
+             "getattr(getattr(d, '_cache', None), 'cache_path', None))")
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
     env |= {"PYTHONPATH": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache"), kernels.FORCE_JIT_ENV: "0"}
 
@@ -109,19 +110,123 @@ def test_an_edited_kernel_source_is_never_served_stale(tmp_path):
     edited, missing, kind, cache = look()
     assert edited != name and missing == "True" and kind == "CPUDispatcher"
     # Numba's own cache notices edits to the kernel's file only: the JIT gets a cache of its own per version.
-    assert cache == str(tmp_path / "cache" / "emgcramp" / "numba" / edited.removeprefix("_kernels_"))
+    assert cache.startswith(str(tmp_path / "cache" / "emgcramp" / "numba" / edited.removeprefix("_kernels_")) + os.sep)
     env["NUMBA_CACHE_DIR"] = str(tmp_path / "mine")
-    assert look()[3] == str(tmp_path / "mine")  # a cache the user chose is left alone
+    assert look()[3].startswith(str(tmp_path / "mine") + os.sep)  # a cache the user chose is left alone
 
 
-def test_the_source_hash_follows_every_import_form_the_package_uses():
-    found = kernels._IMPORT.findall("import emgcramp.a.b as y\nfrom emgcramp.detect import rings\n"
-                                    "from emgcramp.x import (a,\n    b)\n"
-                                    "    from emgcramp.core.trace import T_ENV, N  # c\n")
-    assert found == [("emgcramp.a.b", "", "", ""), ("", "emgcramp.detect", "", "rings"),
-                     ("", "emgcramp.x", "a,\n    b", ""), ("", "emgcramp.core.trace", "", "T_ENV, N  ")]
+def test_the_source_hash_follows_every_import_form():
+    """Python's own parse, not a pattern: comments inside parentheses, aliases, relative and nested imports."""
+    source = ("import emgcramp.a.b as y\nimport numpy as np\n"
+              "from emgcramp.detect.rings import (\n    ring_push,  # why\n    ring_pop,\n)\n"
+              "from emgcramp.detect import shape as r\nfrom . import muscles\nfrom ..dsp.mains import hum\n"
+              "def f():\n    if True:\n        from emgcramp.core.trace import T_ENV  # c\n")
+    found = kernels.imported_modules(source, "emgcramp.detect.segment")
+    assert {"emgcramp.a.b", "emgcramp.a", "emgcramp", "emgcramp.detect.rings", "emgcramp.detect.shape",
+            "emgcramp.detect.muscles", "emgcramp.dsp.mains", "emgcramp.core.trace"} <= found
+    assert not {n for n in found if not n.startswith("emgcramp")}  # numpy is not ours
+    assert kernels.imported_modules("from .. import x", "emgcramp") == set()  # above the package: nothing
     names = {os.path.relpath(f, PKG).replace(os.sep, "/") for f in kernels.source_files()}
     assert {"detect/rings.py", "core/trace.py", "dsp/filters.py", "build.py", "core/kernels.py"} <= names
+
+
+def test_an_edit_behind_any_import_form_renames_the_module(tmp_path, monkeypatch):
+    """A module imported in parentheses with a comment, or under an alias, is part of the hash."""
+    files = {"__init__.py": "", "detect/__init__.py": "", "detect/muscles.py": "",
+             "detect/rings.py": "from . import muscles\n", "detect/shape.py": "",
+             "build.py": ("def build():\n    from emgcramp.detect.rings import (\n        ring_push,  # why\n"
+                          "    )\n    from emgcramp.detect import shape as r\n")}
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(kernels, "_PKG_DIR", str(tmp_path))
+    assert {os.path.relpath(f, tmp_path).replace(os.sep, "/") for f in kernels.source_files()} == set(files)
+    before = kernels.module_name()
+    for rel in ("detect/shape.py", "detect/muscles.py"):
+        (tmp_path / rel).write_text("X = 1\n", encoding="utf-8")
+        assert kernels.module_name() != before, rel
+        before = kernels.module_name()
+
+
+def _without_built_kernels(tmp_path) -> dict[str, str]:
+    """The environment of a process that imports a copy of the package without its built module."""
+    shutil.copytree(PKG, tmp_path / "emgcramp", ignore=shutil.ignore_patterns("__pycache__", "_kernels_*"))
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_CACHE_DIR", kernels.FORCE_JIT_ENV)}
+    return env | {"PYTHONPATH": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+
+
+def test_the_jit_fallback_says_so_once_at_the_first_kernel_call(tmp_path):
+    env = _without_built_kernels(tmp_path)
+    call = "sosfilt(np.ones((1, 6)), np.zeros((8, 1)), np.zeros((1, 1, 2)))"
+    probe = ("import sys; import numpy as np; from emgcramp.dsp.filters import EmgFilter, sosfilt; "
+             f"print('imported', file=sys.stderr, flush=True); {call}; {call}; "
+             "EmgFilter(1000.0, 1).process(np.zeros((400, 1)))")  # a second kernel: still one line
+
+    def said(extra: dict[str, str], *args: str) -> list[str]:
+        err = subprocess.run([sys.executable, *(args or ("-c", probe))], env=env | extra, capture_output=True,
+                             text=True, check=True, timeout=300).stderr.splitlines()
+        return [line for line in err if line.startswith(("emgcramp:", "imported"))]
+
+    name = subprocess.run([sys.executable, "-c", "from emgcramp.core import kernels; print(kernels.module_name())"],
+                          env=env, capture_output=True, text=True, check=True).stdout.strip()
+    warning = (f"emgcramp: kernels not compiled ahead of time (no {name} module for these sources); "
+               "Numba compiles them on first use, which takes a few seconds")
+    assert said({}) == ["imported", warning]  # at the first call, not at import, and once for all kernels
+    assert said({kernels.FORCE_JIT_ENV: "1"}) == ["imported"]  # asked for: nothing to say
+    assert said({}, "-m", "emgcramp", "--help") == []
+    (tmp_path / "emgcramp" / kernels.BUILD_FAILED).write_text("CompileError: no C compiler\n", encoding="utf-8")
+    assert "(the build failed: CompileError: no C compiler);" in said({})[1]
+
+
+def test_a_failed_build_is_recorded_for_the_run_time(tmp_path, monkeypatch, capsys):
+    from emgcramp import build
+
+    def fails(out_dir):
+        raise RuntimeError("no C compiler\nfound")
+
+    monkeypatch.setattr(build, "build_kernels", fails)
+    marker = tmp_path / kernels.BUILD_FAILED
+    assert build.build_or_record(str(tmp_path)) == [str(marker)]  # installed with the package
+    assert marker.read_text(encoding="utf-8") == "RuntimeError: no C compiler found\n"
+    assert capsys.readouterr().err.startswith("emgcramp: kernels not compiled ahead of time (RuntimeError: no C")
+    monkeypatch.setattr(kernels, "_PKG_DIR", str(tmp_path))
+    assert kernels.fallback_reason() == "the build failed: RuntimeError: no C compiler found"
+    monkeypatch.setattr(build, "build_kernels", lambda out_dir: os.path.join(out_dir, "_kernels_x.so"))
+    assert build.build_or_record(str(tmp_path)) == [str(tmp_path / "_kernels_x.so")]
+    assert not marker.exists()  # a build that worked leaves no old reason behind
+
+
+@pytest.mark.parametrize("numba_first", [False, True])
+def test_the_jit_leaves_the_environment_alone(tmp_path, numba_first):
+    """The kernels' own cache folder goes through Numba's setting, for their dispatchers alone."""
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env |= {"XDG_CACHE_HOME": str(tmp_path / "cache"), kernels.FORCE_JIT_ENV: "1"}
+    probe = ("import os, numpy as np; before = dict(os.environ); "
+             + ("import numba; " if numba_first else "")  # the user's own Numba first: still in time
+             + "from emgcramp.core import kernels; from emgcramp.dsp.filters import _sosfilt_kernel, sosfilt; "
+             "sosfilt(np.ones((1, 6)), np.zeros((8, 1)), np.zeros((1, 1, 2))); from numba.core import config; "
+             "print(dict(os.environ) == before, repr(config.CACHE_DIR), kernels.module_name(), "
+             "_sosfilt_kernel._cache.cache_path)")
+    same, setting, name, cache = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                                                text=True, check=True, timeout=300).stdout.split()
+    assert same == "True" and setting == "''"  # neither the environment nor Numba's setting kept
+    folder = tmp_path / "cache" / "emgcramp" / "numba" / name.removeprefix("_kernels_")
+    assert cache.startswith(str(folder) + os.sep) and any(f.endswith(".nbi") for f in os.listdir(cache))
+
+
+@pytest.mark.filterwarnings("ignore::numba.core.errors.NumbaPendingDeprecationWarning")  # numba.pycc's own
+def test_the_numba_internal_the_build_patches_is_still_there(monkeypatch):
+    """numba.pycc has no option to release the GIL; the build patches its flags (see emgcramp.build)."""
+    from emgcramp import build
+
+    compiler = build.pycc_compiler()  # raises, saying what is gone, on a Numba that changed
+    original = compiler.Flags
+    with build._pycc_releasing_the_gil():
+        assert compiler.Flags().release_gil
+    assert compiler.Flags is original and not compiler.Flags().release_gil  # for the build's compile only
+    monkeypatch.delattr(compiler, "Flags")
+    with pytest.raises(RuntimeError, match=r"numba .* has no numba.pycc.compiler.Flags with a release_gil option"):
+        build.pycc_compiler()
 
 
 def test_the_public_entry_points_hand_the_kernels_float64_only():
@@ -166,16 +271,27 @@ def test_the_public_entry_points_hand_the_kernels_float64_only():
 
 
 def test_the_segmenter_has_room_for_every_candidate_a_block_can_close():
-    """Episodes close after a merge gap of quiet or at the length guard, whichever comes first."""
+    """Episodes close after a merge gap of quiet or at the length guard, whichever comes first.
+
+    The guard counts from an episode's start, which may be the bin that closed the episode before:
+    with every level over ON and a guard of two bins, an episode closes on each bin.
+    """
     import numpy as np
 
     from emgcramp.core.config import DetectorConfig
-    from emgcramp.detect.segment import Segmenter, segment_bins
+    from emgcramp.detect.segment import Segmenter, new_rows, segment_bins
 
-    ms = np.r_[np.full(400, 4.0), 4.0 * 1.4 ** np.arange(1, 1500)]  # rest, then a level that climbs for 30 s
-    n = len(ms)
-    cfg = DetectorConfig().replace(max_duration_s=0.1)  # the length guard, shorter than the merge gap
-    rows_py, _ = Segmenter(cfg, 50.0, segment_bins).run(ms, np.zeros(n), np.zeros(n), flush=True)
-    rows, _ = Segmenter(cfg, 50.0).run(ms, np.zeros(n), np.zeros(n), flush=True)
-    assert len(rows_py) > n // round(cfg.segment.merge_gap_s * 50) + 2  # more than the old sizing allowed
-    np.testing.assert_array_equal(rows, rows_py)
+    every_level_on = dict(on_ratio=1.0, on_delta_uv=0.0, edge_ratio=1.0, edge_delta_uv=0.0, off_ratio=1.0,
+                          off_delta_uv=0.0, sustain_fraction=0.0, warmup_s=1.0)
+    cases = [  # rest, then a level that climbs; settings; the bins per close an older sizing assumed
+        (np.r_[np.full(400, 4.0), 4.0 * 1.4 ** np.arange(1, 1500)],  # 30 s of climb, a guard shorter than the gap
+         DetectorConfig().replace(max_duration_s=0.1), round(DetectorConfig().segment.merge_gap_s * 50)),
+        (np.r_[np.full(200, 16.0), 16.0 * 1.05 ** np.arange(1, 401)],  # 8 s of climb, a guard of two bins
+         DetectorConfig().replace(max_duration_s=0.04, **every_level_on), 2),  # one close per guard length
+    ]
+    for ms, cfg, assumed_bins in cases:
+        n = len(ms)
+        rows_py, _ = Segmenter(cfg, 50.0, segment_bins).run(ms, np.zeros(n), np.zeros(n), flush=True)
+        rows, _ = Segmenter(cfg, 50.0).run(ms, np.zeros(n), np.zeros(n), flush=True)
+        assert n // assumed_bins + 2 < len(rows_py) <= len(new_rows(Segmenter(cfg, 50.0).params, n))
+        np.testing.assert_array_equal(rows, rows_py)

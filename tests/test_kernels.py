@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from emgcramp.core.config import DetectorConfig
-from emgcramp.core.trace import T_BIN, T_FLAGS, T_REST
+from emgcramp.core.trace import N_TRACE, T_BIN, T_ENV, T_ENV_S, T_FLAGS, T_REST
 from emgcramp.detect.segment import Segmenter, segment_bins
 
 RATE = 50.0  # detector bins per second
@@ -81,17 +81,10 @@ def _scan(kernel_cls, plain: bool, trace: np.ndarray, cuts: list[int]):
     """Rows of a trace pass (movements or the pre-cramp watch) over ``trace`` cut at ``cuts``."""
     from emgcramp.detect import movements, precramp
 
-    obj = kernel_cls(RATE, DetectorConfig())
-    module = movements if kernel_cls is movements.MovementScorer else precramp
-    name = "_lm_scan" if module is movements else "_watch"
-    compiled = getattr(module, name)
-    if plain:
-        setattr(module, name, module.scan_movements if module is movements else module.watch_bins)
-    try:
-        edges = [0, *cuts, len(trace)]
-        found = [obj.process(trace[a:b]) for a, b in zip(edges[:-1], edges[1:])]
-    finally:
-        setattr(module, name, compiled)
+    reference = movements.scan_movements if kernel_cls is movements.MovementScorer else precramp.watch_bins
+    obj = kernel_cls(RATE, DetectorConfig(), kernel=reference if plain else None)
+    edges = [0, *cuts, len(trace)]
+    found = [obj.process(trace[a:b]) for a, b in zip(edges[:-1], edges[1:])]
     return [x for f in found for x in f], obj._S.tobytes()
 
 
@@ -115,6 +108,70 @@ def test_trace_passes_equal_their_plain_python_references(seed, which):
     py, state_py = _scan(cls, True, trace, cuts)
     assert len(nb) >= 1 and nb == py and state_nb == state_py
     assert _scan(cls, False, trace, [])[0] == nb  # and the same for any cut
+
+
+def _busy(which: str):
+    """A config and a trace on which a trace pass closes a row every other row, as fast as its rules let it.
+
+    Also the pass's class, module and plain-Python reference. Leg movements: a level between the onset
+    and the end level (the two swapped) opens a stretch that ends on its second row. Warnings: with a
+    one-bin window, a tense bin opens one and the calm bin after it closes it.
+    """
+    from emgcramp.detect import movements, precramp
+
+    trace = np.zeros((302, N_TRACE))
+    if which == "movements":
+        cfg = DetectorConfig().replace(lm_on_delta_uv=2.0, lm_off_delta_uv=8.0, lm_end_quiet_s=2 / RATE,
+                                       lm_settle_s=0.0, lm_min_s=0.0)
+        trace[:, T_REST], trace[:, T_ENV_S] = 4.0, 7.0
+        return cfg, trace, movements.MovementScorer, movements, movements.scan_movements
+    cfg = DetectorConfig().replace(warn_window_s=1 / RATE, warn_refractory_s=0.0)
+    trace[:, T_REST], trace[:, T_ENV], trace[:, T_BIN] = 2.0, 3.0, 2.0
+    trace[::2, T_BIN] = 10.0  # tense on even rows
+    return cfg, trace, precramp.PreCrampWatch, precramp, precramp.watch_bins
+
+
+def _room(module, cfg: DetectorConfig, n: int) -> int:
+    """Rows ``module.new_rows`` gives a block of ``n`` trace rows."""
+    from emgcramp.detect import movements
+
+    if module is movements:
+        return len(module.new_rows(movements.make_params(cfg, RATE), n))
+    return len(module.new_rows(n))
+
+
+@pytest.mark.parametrize("which", ["movements", "precramp"])
+def test_trace_passes_fill_the_room_their_module_gives_at_their_fastest(which):
+    cfg, trace, cls, module, reference = _busy(which)
+    for kernel in (None, reference):
+        obj = cls(RATE, cfg, kernel=kernel)
+        obj.process(trace[:101])  # ends one row into a stretch (a warning): the next block closes it on row 0
+        found = obj.process(trace[101:])  # 201 rows
+        assert len(found) == _room(module, cfg, 201)  # a row every other row, the first on row 0: the bound, met
+
+
+def _short_of_room(module, monkeypatch, cols: int) -> np.ndarray:
+    """Give ``module``'s kernel one row of output; the NaN rows after it show any write past it."""
+    room = np.full((50, cols), np.nan)
+    monkeypatch.setattr(module, "new_rows", lambda *args: room[:1])
+    return room
+
+
+@pytest.mark.parametrize("plain", [False, True])
+@pytest.mark.parametrize("which", ["segment", "movements", "precramp"])
+def test_a_kernel_short_of_room_writes_nothing_past_it_and_its_caller_raises(which, plain, monkeypatch):
+    from emgcramp.detect import segment
+
+    if which == "segment":
+        room = _short_of_room(segment, monkeypatch, segment.N_COLS)
+        with pytest.raises(RuntimeError, match="room for 1$"):
+            Segmenter(DetectorConfig(), RATE, segment_bins if plain else None).run(*night_bins(0, 240.0), flush=True)
+    else:
+        cfg, trace, cls, module, reference = _busy(which)
+        room = _short_of_room(module, monkeypatch, module._N_ROW)
+        with pytest.raises(RuntimeError, match="room for 1$"):
+            cls(RATE, cfg, kernel=reference if plain else None).process(trace)
+    assert not np.isnan(room[0]).any() and np.isnan(room[1:]).all()
 
 
 def test_bins_kernel_equals_its_plain_python_reference():

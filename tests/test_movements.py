@@ -252,3 +252,39 @@ def test_the_monitor_alerts_once_for_a_cramp_whose_onset_moves_to_its_climb(tmp_
                       str(tmp_path / "n"))
     assert len(res.alerts) == 1 and [e.kind for e in res.analysis.episodes] == ["tonic"]
     assert [e["type"] for e in read_events(str(tmp_path / "n"))].count("alert") == 1
+
+
+# --- the kernels' records ----------------------------------------------------------------------
+
+def test_parameter_records_hold_each_setting_under_its_own_name():
+    """Every setting differs from the others, so two fields swapped in the packing would show."""
+    from emgcramp.detect import movements, precramp
+
+    cfg = CFG.replace(lm_on_delta_uv=8.5, lm_off_delta_uv=2.5, lm_end_quiet_s=0.6, short_window_s=0.14,
+                      lm_settle_s=1.3, lm_max_s=10.5, warn_ratio=1.6, warn_delta_uv=2.2, twitch_ratio=3.3,
+                      contraction_ratio=5.5, contraction_delta_uv=10.5, warn_min_twitches=4, warn_refractory_s=31.0,
+                      warn_window_s=12.0, warn_tense_share=0.85, warn_tense_share_with_twitches=0.45,
+                      contraction_s=1.2)
+    expected = {  # at 50 rows a second: durations in rows
+        movements: {"on_delta_uv": 8.5, "off_delta_uv": 2.5, "end_quiet_bins": 30, "short_bins": 7,
+                    "settle_bins": 65, "max_bins": 525},
+        precramp: {"warn_ratio": 1.6, "warn_delta_uv": 2.2, "twitch_ratio": 3.3, "on_ratio": 5.5, "on_delta_uv": 10.5,
+                   "min_twitches": 4, "refractory_bins": 1550, "calm_bins": 300, "tense_share": 0.85,
+                   "tense_share_with_twitches": 0.45, "contraction_bins": 60},
+    }
+    for module, want in expected.items():
+        assert set(want) == set(module.PARAMS.names) and len(set(want.values())) == len(want)
+        params = module.make_params(cfg, 50.0)[0]
+        assert {name: params[name] for name in want} == want
+
+
+def test_flags_counts_and_bin_indices_of_the_trace_passes_are_integers():
+    from emgcramp.detect import movements, precramp
+
+    floats = {"on_delta_uv", "off_delta_uv", "onset_rest_uv", "peak_uv", "fallback_peak_uv", "fallback_flat_fraction",
+              "warn_ratio", "warn_delta_uv", "twitch_ratio", "on_ratio", "tense_share", "tense_share_with_twitches",
+              "level_x_rest_sum",
+              "tense_bins", "twitch_bins"}  # counts, but ring_push's float64 running sums
+    for dtype in (movements.STATE, movements.PARAMS, precramp.STATE, precramp.PARAMS):
+        assert {name: dtype[name].kind for name in dtype.names} == {
+            name: "f" if name in floats else "i" for name in dtype.names}

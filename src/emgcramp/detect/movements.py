@@ -44,7 +44,7 @@ Deviations, and why:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -56,29 +56,60 @@ from emgcramp.core.types import Episode, LegMovement, PriorMovement
 if TYPE_CHECKING:
     from emgcramp.core.config import DetectorConfig
 
-STATE = np.dtype([(name, np.float64) for name in (
-    "bin", "in_stretch", "start_bin", "onset_rest_uv", "quiet_bins", "peak_uv", "flat_bins", "bins",
-    "last_flat_bin", "quiet_on_bins",  # bins within the end level; within the onset level
-    "fallback_end_bin", "fallback_peak_uv", "fallback_flat_fraction",  # where raised tone ends it (-1: not yet)
-    "in_tail")])  # 1 once the fallback end was emitted: the rest of the stretch is not another LM
-PARAMS = np.dtype([(name, np.float64) for name in (
-    "on_delta_uv", "off_delta_uv", "end_quiet_bins", "short_bins",
-    "settle_bins",  # after signal loss, bins before a stretch may start (the filters settling)
-    "max_bins")])
+_I, _F = np.int64, np.float64
+# Flags (0/1), counts and indices of bins are integers; levels (µV) and fractions are float64.
+STATE = np.dtype([
+    ("bin", _I),  # index of the next trace row
+    ("in_stretch", _I), ("start_bin", _I), ("onset_rest_uv", _F), ("peak_uv", _F),
+    ("quiet_bins", _I), ("quiet_on_bins", _I),  # bins in a row within the end level; within the onset level
+    ("flat_bins", _I), ("bins", _I), ("last_flat_bin", _I),
+    # Where raised tone ends it (-1: not yet), and the peak and flat fraction up to there.
+    ("fallback_end_bin", _I), ("fallback_peak_uv", _F), ("fallback_flat_fraction", _F),
+    ("in_tail", _I)])  # 1 once the fallback end was emitted: the rest of the stretch is not another LM
+PARAMS = np.dtype([
+    ("on_delta_uv", _F), ("off_delta_uv", _F), ("end_quiet_bins", _I), ("short_bins", _I),
+    ("settle_bins", _I),  # after signal loss, bins before a stretch may start (the filters settling)
+    ("max_bins", _I)])
 # Columns of an LM row: onset bin, offset bin, peak µV, rest µV, flat fraction.
 (R_START, R_END, R_PEAK, R_REST, R_FLAT, _N_ROW) = range(6)
+
+
+def make_params(cfg: DetectorConfig, rate: float) -> np.ndarray:
+    """The kernel's parameters for ``cfg`` at ``rate`` trace rows per second (one-element array), by field name."""
+    m, p = cfg.movements, np.zeros(1, PARAMS)
+    p["on_delta_uv"], p["off_delta_uv"] = m.lm_on_delta_uv, m.lm_off_delta_uv
+    p["end_quiet_bins"] = max(1, round(m.lm_end_quiet_s * rate))
+    p["short_bins"] = max(1, round(cfg.segment.short_window_s * rate))
+    p["settle_bins"] = round(m.lm_settle_s * rate)
+    p["max_bins"] = round(m.lm_max_s * rate)
+    return p
+
+
+def new_rows(params: np.ndarray, n_bins: int) -> np.ndarray:
+    """Room for every LM row the kernel can write over ``n_bins`` trace rows (``_N_ROW`` columns).
+
+    A stretch writes one row at most (its AASM end, or its fallback end and
+    then nothing), on its ``end_quiet_bins``-th row at the earliest: the end
+    level must hold that long, and the fallback waits for the onset level to
+    hold as long. The next stretch starts on a later row, so rows come at
+    least ``end_quiet_bins`` apart; the first may come on row 0 (a stretch
+    carried in from the last block).
+    """
+    return np.empty((n_bins // max(1, int(params["end_quiet_bins"][0])) + 1, _N_ROW))
 
 
 @helper
 def _lm_end(g, quiet, p, s):
     """Bin where an LM ends, given ``quiet`` bins at the end level up to bin ``g``."""
-    return max(g + 1.0 - quiet - p["short_bins"], s["start_bin"] + 1.0)
+    return max(g + 1 - quiet - p["short_bins"], s["start_bin"] + 1)
 
 
 @helper
 def _emit(out, n_out, end, peak, flat, s):
-    out[n_out, R_START], out[n_out, R_END] = s["start_bin"], end
-    out[n_out, R_PEAK], out[n_out, R_REST], out[n_out, R_FLAT] = peak, s["onset_rest_uv"], flat
+    """Write an LM row at ``n_out`` unless ``out`` is full; count it either way (the caller checks)."""
+    if n_out < out.shape[0]:
+        out[n_out, R_START], out[n_out, R_END] = s["start_bin"], end
+        out[n_out, R_PEAK], out[n_out, R_REST], out[n_out, R_FLAT] = peak, s["onset_rest_uv"], flat
     return n_out + 1
 
 
@@ -86,6 +117,8 @@ def scan_movements(trace, params, state, out):
     """Advance the LM rules over trace rows; write finished stretches to ``out``; return how many.
 
     ``params``, ``state``: one-record arrays of :data:`PARAMS`, :data:`STATE`.
+    Rows past the end of ``out`` are counted, not written: a count above its
+    length means :func:`new_rows` undersized it.
     The plain-Python reference; :func:`_lm_scan` is the same function compiled.
     """
     p, s = params[0], state[0]
@@ -96,33 +129,33 @@ def scan_movements(trace, params, state, out):
         flat = (int(trace[j, T_FLAGS]) & F_FLAT) != 0
         if flat:
             s["last_flat_bin"] = g
-        if s["in_stretch"] == 0.0:
+        if s["in_stretch"] == 0:
             # After signal loss the filters ring as the signal returns: not a movement.
             if rest > 0.0 and g - s["last_flat_bin"] > p["settle_bins"] and env >= rest + p["on_delta_uv"]:
-                s["in_stretch"], s["start_bin"], s["onset_rest_uv"] = 1.0, g, rest
-                s["quiet_bins"], s["peak_uv"], s["flat_bins"], s["bins"] = 0.0, 0.0, 0.0, 0.0
-                s["quiet_on_bins"], s["fallback_end_bin"], s["in_tail"] = 0.0, -1.0, 0.0
-        if s["in_stretch"] == 1.0:
-            s["bins"] += 1.0
+                s["in_stretch"], s["start_bin"], s["onset_rest_uv"] = 1, g, rest
+                s["quiet_bins"], s["peak_uv"], s["flat_bins"], s["bins"] = 0, 0.0, 0, 0
+                s["quiet_on_bins"], s["fallback_end_bin"], s["in_tail"] = 0, -1, 0
+        if s["in_stretch"] == 1:
+            s["bins"] += 1
             if flat:
-                s["flat_bins"] += 1.0
-            s["quiet_bins"] = s["quiet_bins"] + 1.0 if env <= s["onset_rest_uv"] + p["off_delta_uv"] else 0.0
-            s["quiet_on_bins"] = s["quiet_on_bins"] + 1.0 if env <= s["onset_rest_uv"] + p["on_delta_uv"] else 0.0
-            if s["quiet_bins"] == 0.0 and s["fallback_end_bin"] < 0.0:
+                s["flat_bins"] += 1
+            s["quiet_bins"] = s["quiet_bins"] + 1 if env <= s["onset_rest_uv"] + p["off_delta_uv"] else 0
+            s["quiet_on_bins"] = s["quiet_on_bins"] + 1 if env <= s["onset_rest_uv"] + p["on_delta_uv"] else 0
+            if s["quiet_bins"] == 0 and s["fallback_end_bin"] < 0:
                 s["peak_uv"] = max(s["peak_uv"], env)
-            if s["quiet_on_bins"] >= p["end_quiet_bins"] and s["fallback_end_bin"] < 0.0:
+            if s["quiet_on_bins"] >= p["end_quiet_bins"] and s["fallback_end_bin"] < 0:
                 s["fallback_end_bin"], s["fallback_peak_uv"] = _lm_end(g, s["quiet_on_bins"], p, s), s["peak_uv"]
                 s["fallback_flat_fraction"] = s["flat_bins"] / s["bins"]
             if s["quiet_bins"] >= p["end_quiet_bins"]:
-                if s["in_tail"] == 0.0:
+                if s["in_tail"] == 0:
                     end = _lm_end(g, s["quiet_bins"], p, s)
                     n_out = _emit(out, n_out, end, s["peak_uv"], s["flat_bins"] / s["bins"], s)
-                s["in_stretch"] = 0.0
-            elif s["in_tail"] == 0.0 and g - s["start_bin"] >= p["max_bins"] and s["fallback_end_bin"] >= 0.0:
+                s["in_stretch"] = 0
+            elif s["in_tail"] == 0 and g - s["start_bin"] >= p["max_bins"] and s["fallback_end_bin"] >= 0:
                 # Raised tone kept the AASM end away: end where it fell under its onset level.
                 n_out = _emit(out, n_out, s["fallback_end_bin"], s["fallback_peak_uv"], s["fallback_flat_fraction"], s)
-                s["in_tail"] = 1.0
-        s["bin"] = g + 1.0
+                s["in_tail"] = 1
+        s["bin"] = g + 1
     return n_out
 
 
@@ -140,28 +173,28 @@ class MovementScorer:
     """Streaming LM scoring over the detector's trace for one channel.
 
     ``rate`` is the trace rate (Hz); ``origin_s`` the time of its first row.
-    Finished stretches accumulate in :attr:`movements`.
+    Finished stretches accumulate in :attr:`movements`. ``kernel``:
+    :func:`_lm_scan` (compiled, the default) or :func:`scan_movements` (the
+    plain-Python reference the tests compare it with).
     """
 
-    def __init__(self, rate: float, config: DetectorConfig, channel: str = "", origin_s: float = 0.0):
+    def __init__(self, rate: float, config: DetectorConfig, channel: str = "", origin_s: float = 0.0,
+                 kernel: Callable[..., int] | None = None):
         self.cfg = config
         self.rate, self.channel, self.origin_s = float(rate), channel, origin_s
-        c = config
-        self._P = np.zeros(1, PARAMS)
-        m = c.movements
-        self._P[0] = (m.lm_on_delta_uv, m.lm_off_delta_uv, max(1, round(m.lm_end_quiet_s * rate)),
-                      max(1, round(c.segment.short_window_s * rate)), round(m.lm_settle_s * rate),
-                      round(m.lm_max_s * rate))
-        self._end_quiet_bins = max(1, int(self._P["end_quiet_bins"][0]))
+        self._P = make_params(config, rate)
         self._S = np.zeros(1, STATE)
-        self._S["last_flat_bin"] = -1e12
+        self._S["last_flat_bin"] = -10**12  # no signal loss yet: settled from the first row
+        self.kernel = kernel or _lm_scan
         self.movements: list[LegMovement] = []
 
     def process(self, trace: np.ndarray) -> list[LegMovement]:
         """Advance over trace rows (``N_TRACE`` columns); return the stretches that ended."""
         trace = trace_rows(trace)
-        out = np.empty((len(trace) // self._end_quiet_bins + 2, _N_ROW))
-        n = _lm_scan(trace, self._P, self._S, out)
+        out = new_rows(self._P, len(trace))
+        n = self.kernel(trace, self._P, self._S, out)
+        if n > len(out):  # the kernel stopped writing at the end of ``out``: rows were lost
+            raise RuntimeError(f"{n} leg movements in {len(trace)} trace rows, room for {len(out)}")
         # Under 0.5 s is not a movement at all (a jerk, a pop's tail): dropped, it ends nothing.
         new = [m for m in (self._movement(row) for row in out[:n]) if m.duration_s >= self.cfg.movements.lm_min_s]
         self.movements += new

@@ -35,6 +35,7 @@ it (``--alert-on warning``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -47,13 +48,43 @@ from emgcramp.detect.rings import ring_push
 if TYPE_CHECKING:
     from emgcramp.core.config import DetectorConfig
 
-STATE = np.dtype([(name, np.float64) for name in (
-    "bin", "pos", "tense_bins", "twitch_bins", "open", "start_bin", "level_x_rest_sum", "level_bins", "twitches",
-    "last_episode_bin", "last_end_bin", "calm_bins", "contraction_run")])
-PARAMS = np.dtype([(name, np.float64) for name in (
-    "warn_ratio", "warn_delta_uv", "twitch_ratio", "on_ratio", "on_delta_uv", "min_twitches", "refractory_bins",
-    "calm_bins", "tense_share", "tense_share_with_twitches", "contraction_bins")])
+_I, _F = np.int64, np.float64
+# Flags (0/1), counts and indices of bins are integers; levels (µV, × rest), ratios and shares are float64.
+STATE = np.dtype([
+    ("bin", _I),  # index of the next trace row
+    # The rings' next slot, and how many of their bins were tense, twitched: counts, but float64 as the running
+    # sums ring_push keeps (it serves the segmenter's µV² windows too); whole numbers, so exact all the same.
+    ("pos", _I), ("tense_bins", _F), ("twitch_bins", _F),
+    ("open", _I), ("start_bin", _I), ("level_x_rest_sum", _F), ("level_bins", _I), ("twitches", _I),
+    ("last_episode_bin", _I), ("last_end_bin", _I), ("calm_bins", _I), ("contraction_run", _I)])
+PARAMS = np.dtype([
+    ("warn_ratio", _F), ("warn_delta_uv", _F), ("twitch_ratio", _F), ("on_ratio", _F), ("on_delta_uv", _F),
+    ("min_twitches", _I), ("refractory_bins", _I), ("calm_bins", _I), ("tense_share", _F),
+    ("tense_share_with_twitches", _F), ("contraction_bins", _I)])
 (R_START, R_END, R_LEVEL, R_TWITCHES, _N_ROW) = range(5)
+
+
+def make_params(cfg: DetectorConfig, rate: float) -> np.ndarray:
+    """The kernel's parameters for ``cfg`` at ``rate`` trace rows per second (one-element array), by field name."""
+    w, p = cfg.warnings, np.zeros(1, PARAMS)
+    p["warn_ratio"], p["warn_delta_uv"], p["twitch_ratio"] = w.warn_ratio, w.warn_delta_uv, w.twitch_ratio
+    p["on_ratio"], p["on_delta_uv"] = w.contraction_ratio, w.contraction_delta_uv  # the contraction level
+    p["min_twitches"] = w.warn_min_twitches
+    p["refractory_bins"] = round(w.warn_refractory_s * rate)
+    p["calm_bins"] = max(1, round(0.5 * w.warn_window_s * rate))  # half a window
+    p["tense_share"], p["tense_share_with_twitches"] = w.warn_tense_share, w.warn_tense_share_with_twitches
+    p["contraction_bins"] = max(1, round(w.contraction_s * rate))
+    return p
+
+
+def new_rows(n_bins: int) -> np.ndarray:
+    """Room for every warning the kernel can close over ``n_bins`` trace rows (``_N_ROW`` columns).
+
+    A warning opens on one row and closes on a later one, and the next opens
+    on a row after that: closes come at least two rows apart. The first may
+    come on row 0 (a warning carried in from the last block).
+    """
+    return np.empty((n_bins // 2 + 1, _N_ROW))
 
 
 def watch_bins(trace, params, state, tense_ring, twitch_ring, out):
@@ -61,6 +92,8 @@ def watch_bins(trace, params, state, tense_ring, twitch_ring, out):
 
     ``params``, ``state``: one-record arrays of :data:`PARAMS`, :data:`STATE`;
     the rings hold which of the window's bins were tense, which twitched.
+    Warnings past the end of ``out`` are counted, not written: a count above
+    its length means :func:`new_rows` undersized it.
     The plain-Python reference; :func:`_watch` is the same function compiled.
     """
     p, s = params[0], state[0]
@@ -75,40 +108,41 @@ def watch_bins(trace, params, state, tense_ring, twitch_ring, out):
         # A candidate burst is a contraction, not tension, once it has held the contraction level for
         # contraction_bins: a twitch lifts the 0.5-s envelope for one window at most.
         loud = (flags & F_EPISODE) != 0 and env >= on
-        s["contraction_run"] = s["contraction_run"] + 1.0 if loud else 0.0
+        s["contraction_run"] = s["contraction_run"] + 1 if loud else 0
         in_ep = s["contraction_run"] >= p["contraction_bins"]
         if in_ep:
             s["last_episode_bin"] = g
         usable = rest > 0.0 and (flags & (F_FLAT | F_MOTION)) == 0 and not loud
         tense = usable and trace[j, T_BIN] >= max(p["warn_ratio"] * rest, rest + p["warn_delta_uv"])
         twitch = usable and env < on and trace[j, T_BIN] >= p["twitch_ratio"] * env
-        pos = int(s["pos"])
+        pos = s["pos"]
         _, s["tense_bins"] = ring_push(tense_ring, pos, s["tense_bins"], 1.0 if tense else 0.0)
         s["pos"], s["twitch_bins"] = ring_push(twitch_ring, pos, s["twitch_bins"], 1.0 if twitch else 0.0)
         settled = g - s["last_episode_bin"] > p["refractory_bins"]
-        if s["open"] == 0.0:
+        if s["open"] == 0:
             tense, twitches = s["tense_bins"], s["twitch_bins"] >= p["min_twitches"]
             qualifies = tense >= p["tense_share"] * w or (tense >= p["tense_share_with_twitches"] * w and twitches)
-            if qualifies and settled and g + 1.0 >= w:
-                s["open"] = 1.0
-                s["start_bin"] = max(g + 1.0 - s["tense_bins"], s["last_episode_bin"] + 1.0, s["last_end_bin"])
-                s["level_x_rest_sum"], s["level_bins"], s["twitches"], s["calm_bins"] = 0.0, 0.0, s["twitch_bins"], 0.0
-        elif s["open"] == 1.0:
+            if qualifies and settled and g + 1 >= w:
+                s["open"] = 1
+                s["start_bin"] = max(g + 1 - int(s["tense_bins"]), s["last_episode_bin"] + 1, s["last_end_bin"])
+                s["level_x_rest_sum"], s["level_bins"], s["twitches"], s["calm_bins"] = 0.0, 0, int(s["twitch_bins"]), 0
+        elif s["open"] == 1:
             if usable:
                 s["level_x_rest_sum"] += env / rest
-                s["level_bins"] += 1.0
+                s["level_bins"] += 1
             if twitch:
-                s["twitches"] += 1.0
-            s["calm_bins"] = s["calm_bins"] + 1.0 if s["tense_bins"] < p["tense_share_with_twitches"] * w else 0.0
+                s["twitches"] += 1
+            s["calm_bins"] = s["calm_bins"] + 1 if s["tense_bins"] < p["tense_share_with_twitches"] * w else 0
             if in_ep or s["calm_bins"] >= p["calm_bins"]:
-                end = g + 1.0 - s["contraction_run"] if in_ep else g + 1.0 - s["calm_bins"]
-                out[n_out, R_START], out[n_out, R_END] = s["start_bin"], end
+                end = g + 1 - s["contraction_run"] if in_ep else g + 1 - s["calm_bins"]
+                if n_out < out.shape[0]:  # never past the rows given: the count tells the caller
+                    out[n_out, R_START], out[n_out, R_END] = s["start_bin"], end
+                    out[n_out, R_LEVEL] = s["level_x_rest_sum"] / max(s["level_bins"], 1)
+                    out[n_out, R_TWITCHES] = s["twitches"]
                 s["last_end_bin"] = end
-                out[n_out, R_LEVEL] = s["level_x_rest_sum"] / max(s["level_bins"], 1.0)
-                out[n_out, R_TWITCHES] = s["twitches"]
                 n_out += 1
-                s["open"] = 0.0
-        s["bin"] = g + 1.0
+                s["open"] = 0
+        s["bin"] = g + 1
     return n_out
 
 
@@ -127,29 +161,29 @@ class PreCrampWatch:
     """Streaming pre-cramp watch over the detector's trace for one channel.
 
     ``rate`` is the trace rate (Hz); ``origin_s`` the time of its first row.
-    Closed warnings accumulate in :attr:`warnings`.
+    Closed warnings accumulate in :attr:`warnings`. ``kernel``: :func:`_watch`
+    (compiled, the default) or :func:`watch_bins` (the plain-Python reference
+    the tests compare it with).
     """
 
-    def __init__(self, rate: float, config: DetectorConfig, channel: str = "", origin_s: float = 0.0):
-        c = config
-        self.rate, self.channel, self.origin_s, self.cfg = float(rate), channel, origin_s, c
-        self._P = np.zeros(1, PARAMS)
-        w = c.warnings
-        self._P[0] = (w.warn_ratio, w.warn_delta_uv, w.twitch_ratio, w.contraction_ratio, w.contraction_delta_uv,
-                      w.warn_min_twitches, round(w.warn_refractory_s * rate),
-                      max(1, round(0.5 * w.warn_window_s * rate)),
-                      w.warn_tense_share, w.warn_tense_share_with_twitches, max(1, round(w.contraction_s * rate)))
+    def __init__(self, rate: float, config: DetectorConfig, channel: str = "", origin_s: float = 0.0,
+                 kernel: Callable[..., int] | None = None):
+        self.rate, self.channel, self.origin_s, self.cfg = float(rate), channel, origin_s, config
+        self._P = make_params(config, rate)
         self._S = np.zeros(1, STATE)
-        self._S["last_episode_bin"] = -1e12
-        n = max(1, round(c.warnings.warn_window_s * rate))
+        self._S["last_episode_bin"] = -10**12  # no episode yet: settled from the first row
+        n = max(1, round(config.warnings.warn_window_s * rate))
         self._tense, self._twitch = np.zeros(n), np.zeros(n)
+        self.kernel = kernel or _watch
         self.warnings: list[CrampWarning] = []
 
     def process(self, trace: np.ndarray) -> list[CrampWarning]:
         """Advance over trace rows; return the warnings that closed."""
         trace = trace_rows(trace)
-        out = np.empty((len(trace) // 2 + 2, _N_ROW))
-        n = _watch(trace, self._P, self._S, self._tense, self._twitch, out)
+        out = new_rows(len(trace))
+        n = self.kernel(trace, self._P, self._S, self._tense, self._twitch, out)
+        if n > len(out):  # the kernel stopped writing at the end of ``out``: warnings were lost
+            raise RuntimeError(f"{n} warnings in {len(trace)} trace rows, room for {len(out)}")
         t0, rate = self.origin_s, self.rate
         new = [CrampWarning(round(t0 + r[R_START] / rate, 3), round(t0 + r[R_END] / rate, 3),
                             round(float(r[R_LEVEL]), 2), int(r[R_TWITCHES]), self.channel) for r in out[:n]]
@@ -159,7 +193,7 @@ class PreCrampWatch:
     def open_since(self) -> float | None:
         """Onset (s) of the warning under way, or ``None``."""
         s = self._S[0]
-        return self.origin_s + s["start_bin"] / self.rate if s["open"] == 1.0 else None
+        return self.origin_s + s["start_bin"] / self.rate if s["open"] == 1 else None
 
     def announced(self, onset_s: float) -> bool:
         """True when a warning was under way up to (within ``warn_link_s`` of) ``onset_s``."""

@@ -1,10 +1,9 @@
 """The segmenter: a state machine over envelope bins that closes episode candidates.
 
-See :mod:`emgcramp.detect.detector` for what it tracks and why. The state
-and the parameters are NumPy records with named fields (units in the names:
-``_bin`` a bin index or count at the detector rate, ``_uv`` µV RMS); the
-helpers are plain functions compiled into the kernel
-(:func:`emgcramp.core.kernels.helper`), so :func:`segment_bins` runs as plain Python too.
+See :mod:`emgcramp.detect.detector` for what it tracks and why. The state and the parameters are NumPy
+records with named fields (units in the names: ``_bin`` a bin index or count at the detector rate, ``_uv``
+µV RMS); the helpers are plain functions compiled into the kernel (:func:`emgcramp.core.kernels.helper`),
+so :func:`segment_bins` runs as plain Python too.
 """
 
 from __future__ import annotations
@@ -68,10 +67,9 @@ def make_params(cfg: DetectorConfig, rate: float) -> np.ndarray:
     p["max_rise_bins"] = round(cfg.segment.max_rise_s * rate)
     p["warmup_means"] = cfg.segment.warmup_s  # one mean per second of idle signal
     p["bins_per_s"] = max(1, round(rate))
-    for name in ("on_ratio", "on_delta_uv", "off_ratio", "off_delta_uv", "edge_ratio", "edge_delta_uv",
-                 "min_rest_uv", "motion_ratio", "motion_min_uv", "flat_fraction", "clip_fraction", "clonic_rise",
-                 "clonic_relax", "sustain_fraction", "rest_follow_ratio", "rest_quantile", "rest_idle_share",
-                 "drop_ratio"):
+    for name in ("on_ratio", "on_delta_uv", "off_ratio", "off_delta_uv", "edge_ratio", "edge_delta_uv", "min_rest_uv",
+                 "motion_ratio", "motion_min_uv", "flat_fraction", "clip_fraction", "clonic_rise", "clonic_relax",
+                 "sustain_fraction", "rest_follow_ratio", "rest_quantile", "rest_idle_share", "drop_ratio"):
         p[name] = getattr(cfg.segment, name)
     # b0, b1, b2, a1, a2 of a 2nd-order Butterworth high-pass of the bin means (motion)
     sos = butter_sos(2, cfg.segment.motion_highpass_hz, rate, "highpass")[0]
@@ -80,28 +78,32 @@ def make_params(cfg: DetectorConfig, rate: float) -> np.ndarray:
     return p
 
 
+def new_rows(params: np.ndarray, n_bins: int) -> np.ndarray:
+    """Room for every candidate the kernel can close over ``n_bins`` bins (``N_COLS`` columns).
+
+    A bin closes one at most. The episode after a close opens on a later bin with its start no earlier
+    than the closing bin, and closes after a merge gap of quiet from its opening or at the length guard
+    from its start: ``merge_gap_bins`` or ``max_duration_bins - 1`` bins after that close at the least.
+    The first close may come on bin 0 (an episode carried in), and the flush adds one.
+    """
+    gap = max(1, int(min(params["merge_gap_bins"][0], params["max_duration_bins"][0] - 1)))
+    return np.empty((n_bins // gap + 2, N_COLS))
+
+
 @helper
 def _write_row(s, out, i, end, reason):
     """Describe the open episode, ending at bin ``end``, in row ``i`` of ``out``."""
     start = s["start_bin"]
-    out[i, C_START] = start
-    out[i, C_END] = max(end, start + 1.0)
-    out[i, C_PEAK] = s["peak_uv"]
-    out[i, C_SUM] = s["env_sum"]
-    out[i, C_N] = s["active_bins"]
-    out[i, C_SHORT_ACT] = s["short_active_bins"]
-    out[i, C_RISES] = s["rises"]
-    out[i, C_MOTION] = s["motion_bins"]
-    out[i, C_FLAT] = s["flat_bins"]
-    out[i, C_REST] = s["episode_rest_uv"]
-    out[i, C_REASON] = reason
-    out[i, C_LF2] = s["lf_sq_sum"]
-    out[i, C_MS] = s["ms_sum"]
+    out[i, C_START], out[i, C_END], out[i, C_REASON], out[i, C_MS] = start, max(end, start + 1.0), reason, s["ms_sum"]
+    out[i, C_PEAK], out[i, C_SUM], out[i, C_REST] = s["peak_uv"], s["env_sum"], s["episode_rest_uv"]
+    out[i, C_N], out[i, C_RISES], out[i, C_FLAT] = s["active_bins"], s["rises"], s["flat_bins"]
+    out[i, C_SHORT_ACT], out[i, C_MOTION], out[i, C_LF2] = s["short_active_bins"], s["motion_bins"], s["lf_sq_sum"]
 
 
 @helper
 def _close(s, out, n_out, end, reason):
-    _write_row(s, out, n_out, end, reason)
+    if n_out < out.shape[0]:  # never past the rows given: the count tells the caller
+        _write_row(s, out, n_out, end, reason)
     s["in_episode"] = 0.0
     s["last_quiet_bin"] = s["last_below_on_bin"] = s["bin"] - 1.0
     return n_out + 1
@@ -135,8 +137,8 @@ def segment_bins(ms, mean, stuck, params, state, ring_l, ring_s, ring_lf, hist, 
     later passes (leg movements, warnings) read: both envelopes, the rest
     level (-1 until it is known) and flags.
 
-    This is the plain-Python reference; :func:`_segment` is the same
-    function compiled by Numba, and the tests hold the two to identical output.
+    Candidates past the end of ``out`` are counted, not written. The plain-Python reference: :func:`_segment`
+    is the same function compiled by Numba, and the tests hold the two to identical output.
     """
     p, s = params[0], state[0]
     ws = p["short_bins"]
@@ -262,7 +264,6 @@ def segment_bins(ms, mean, stuck, params, state, ring_l, ring_s, ring_lf, hist, 
     return n_out
 
 
-
 def _signature():
     from numba import from_dtype
     from numba import types as t
@@ -289,8 +290,6 @@ class Segmenter:
         self.rings = (np.zeros(long_bins), np.zeros(short_bins), np.zeros(long_bins),  # 0.5-s, 0.1-s, LF
                       np.zeros(HIST_LEN), np.zeros(HIST_LEN))  # 1-s rest means, sorted copy
         self.kernel = kernel or _segment
-        # Candidates close at most this often: after a merge gap of quiet, or at the length guard.
-        self._close_every_bins = max(1, int(min(p["merge_gap_bins"], p["max_duration_bins"])))
 
     def run(self, ms: np.ndarray, mean: np.ndarray, stuck: np.ndarray,
             flush: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -299,9 +298,10 @@ class Segmenter:
         ms, mean, stuck = (np.ascontiguousarray(a, dtype=np.float64) for a in (ms, mean, stuck))
         if not ms.ndim == mean.ndim == stuck.ndim == 1 or not len(ms) == len(mean) == len(stuck):
             raise ValueError(f"bins must be three vectors of one length, not {ms.shape}, {mean.shape}, {stuck.shape}")
-        out = np.empty((len(ms) // self._close_every_bins + 2, N_COLS))
-        trace = np.empty((len(ms), N_TRACE))
+        out, trace = new_rows(self.params, len(ms)), np.empty((len(ms), N_TRACE))
         n = self.kernel(ms, mean, stuck, self.params, self.state, *self.rings, out, trace, bool(flush))
+        if n > len(out):  # the kernel stopped writing at the end of ``out``: candidates were lost
+            raise RuntimeError(f"{n} candidates in {len(ms)} bins, room for {len(out)}")
         return out[:n], trace
 
     def carry_rest(self, prev: "Segmenter") -> None:
