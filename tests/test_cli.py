@@ -263,3 +263,16 @@ def test_simulated_nights_can_start_on_successive_dates(tmp_cwd):
 
     with pyedflib.EdfReader("n.edf") as r:
         assert r.getStartdatetime().isoformat() == "2026-02-03T22:30:00"
+
+
+@pytest.mark.parametrize("args,says", [
+    (["analyze", SAMPLE_NIGHT, "--jobs", "0"], "--jobs: must be 1 or more: 0"),
+    (["analyze", SAMPLE_NIGHT, "--jobs", "two"], "--jobs: must be a whole number: two"),
+    (["monitor", "--replay", SAMPLE_NIGHT, "--speed", "-1"], "--speed: must be 0 (as fast as possible) or more: -1"),
+    (["emulate", "--speed", "nan"], "--speed: must be 0 (as fast as possible) or more: nan"),
+    (["bench", "accuracy", "--jobs", "0"], "--jobs: must be 1 or more"),
+    (["analyze"], "the following arguments are required: file"),
+])
+def test_nonsense_options_are_one_line_and_status_2_before_any_work(tmp_path, args, says):
+    rc, out, err = run_cli(*args, cwd=tmp_path)
+    assert rc == 2 and says in err and err.count("\n") == 1 and out == "" and os.listdir(tmp_path) == []

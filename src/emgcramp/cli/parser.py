@@ -27,6 +27,28 @@ def _positive(value: str) -> float:
     return v
 
 
+def _count(value: str) -> int:
+    """A whole number ≥ 1 (``--jobs``)."""
+    try:
+        v = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number: {value}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more: {value}")
+    return v
+
+
+def _speed(value: str) -> float:
+    """A replay speed: × real time, 0 for as fast as possible, never negative."""
+    try:
+        v = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number: {value}") from None
+    if not (v >= 0 and v != float("inf")):
+        raise argparse.ArgumentTypeError(f"must be 0 (as fast as possible) or more: {value}")
+    return v
+
+
 def _add_detector_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("signal chain and detector")
     g.add_argument("--mains", type=_mains, default="auto",
@@ -68,7 +90,7 @@ def _analyze(sub) -> None:
     a.add_argument("--json", action="store_true", help="print a machine-readable summary instead of the table")
     a.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     a.add_argument("--edf-out", metavar="COPY.edf", help="also write the channel as EDF+ with the cramps annotated")
-    a.add_argument("--jobs", type=int, default=1, help="recordings analysed in parallel in batch mode (default 1)")
+    a.add_argument("--jobs", type=_count, default=1, help="recordings analysed in parallel in batch mode (default 1)")
     a.add_argument("--dask", metavar="ADDRESS", help="batch mode on a Dask cluster (scheduler address, or 'local')")
     _add_force(a)
     _add_detector_args(a)
@@ -110,7 +132,7 @@ def _monitor(sub) -> None:
                         "and PREFIX-markers (default prefix emgcramp; the lsl extra)")
     m.add_argument("--board-param", action="append", default=[], metavar="KEY=VALUE",
                    help="BrainFlow input parameter, repeatable (serial_port=/dev/ttyUSB0, mac_address=…)")
-    m.add_argument("--speed", type=float, default=1.0,
+    m.add_argument("--speed", type=_speed, default=1.0,
                    help="replay speed, × real time (0: as fast as possible; default 1)")
     m.add_argument("--channel", help="replay, BrainFlow, LSL: channel name or index, 'all' or NAME,NAME")
     m.add_argument("--ascii", action="store_true", help="serial sends text lines of numbers (needs --fs, --scale)")
@@ -135,7 +157,7 @@ def _emulate(sub) -> None:
     e.add_argument("file", nargs="?", help="recording to play (default: a synthetic night)")
     e.add_argument("--pty", metavar="PATH", default="./emgcramp-sensor",
                    help="symlink to the pseudo-terminal (default ./emgcramp-sensor)")
-    e.add_argument("--speed", type=float, default=1.0, help="× real time (0: as fast as it is read; default 1)")
+    e.add_argument("--speed", type=_speed, default=1.0, help="× real time (0: as fast as it is read; default 1)")
     _add_night_args(e, " (without a file)")
     e.add_argument("--channel", help="file: channel name or index, 'all' or NAME,NAME (default: the first)")
 
@@ -209,7 +231,7 @@ def _bench(sub) -> None:
                         "weak_cramps, warned_cramps, short_cramps, long_cramp, hobby_500hz, mains_60hz, "
                         "restless_legs, light_sleep, three_muscles")
     b.add_argument("--no-live", action="store_true", help="accuracy: skip the live-path replay")
-    b.add_argument("--jobs", type=int, default=2, help="accuracy: worker processes (default 2)")
+    b.add_argument("--jobs", type=_count, default=2, help="accuracy: worker processes (default 2)")
     b.add_argument("--json", action="store_true", help="accuracy: JSON instead of a Markdown table")
     b.add_argument("--figure", metavar="OUT.png", help="accuracy: per-scenario F1 and timing errors")
     b.add_argument("--fs", type=_positive, default=2000.0, help="speed: sampling rate (default 2000)")
@@ -244,9 +266,16 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """Bad arguments are one line (and status 2), as every other bad input: the usage is a ``--help`` away."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``emgcramp`` parser with every command."""
-    p = argparse.ArgumentParser(prog="emgcramp", description="Find muscle cramps in calf surface EMG.")
+    p = _OneLineParser(prog="emgcramp", description="Find muscle cramps in calf surface EMG.")
     p.add_argument("--version", action=_Version)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for add in (_analyze, _demo, _monitor, _emulate, _calibrate, _recover, _report, _trend, _bench, _simulate):
