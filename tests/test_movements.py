@@ -288,3 +288,18 @@ def test_flags_counts_and_bin_indices_of_the_trace_passes_are_integers():
     for dtype in (movements.STATE, movements.PARAMS, precramp.STATE, precramp.PARAMS):
         assert {name: dtype[name].kind for name in dtype.names} == {
             name: "f" if name in floats else "i" for name in dtype.names}
+
+
+def test_linking_a_warning_to_its_cramp_leaves_the_warning_as_it_closed():
+    from emgcramp.core.config import DetectorConfig
+    from emgcramp.core.types import CrampWarning
+    from emgcramp.detect.precramp import PreCrampWatch
+
+    watch = PreCrampWatch(50.0, DetectorConfig(), "calf")
+    closed = CrampWarning(100.0, 130.0, 3.0, 4, "calf")
+    watch.warnings.append(closed)
+    assert watch.link(140.0) == 40.0
+    assert closed.cramp_followed is False and closed.lead_s is None  # as the live log wrote it
+    (linked,) = watch.linked()
+    assert linked.cramp_followed and linked.lead_s == 40.0 and linked.onset_s == 100.0
+    assert watch.link(150.0) is None  # a warning announces one cramp

@@ -268,16 +268,15 @@ class Pipeline:
 
     def warnings(self) -> list[CrampWarning]:
         """Pre-cramp warnings that closed, in time order."""
-        return sorted((w for d in self._detectors for w in d.watch.warnings), key=lambda w: w.onset_s)
+        return sorted((w for d in self._detectors for w in d.watch.linked()), key=lambda w: w.onset_s)
 
     def _screen_warnings(self) -> None:
         """Drop warnings just closed on the tibialis or during a stretch, while their time is still held."""
         if self._muscles is None:
             return
         for c, d in enumerate(self._detectors):
-            ws, seen = d.watch.warnings, self._warnings_screened.get(c, 0)
-            ws[seen:] = [w for w in ws[seen:] if self._is_warning(d, w.onset_s, w.offset_s)]
-            self._warnings_screened[c] = len(ws)
+            self._warnings_screened[c] = d.watch.screen(lambda w, d=d: self._is_warning(d, w.onset_s, w.offset_s),
+                                                        self._warnings_screened.get(c, 0))
 
     def _is_warning(self, d: Detector, onset_s: float, offset_s: float) -> bool:
         if self._muscles is None:

@@ -36,6 +36,7 @@ it (``--alert-on warning``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -176,6 +177,7 @@ class PreCrampWatch:
         self._tense, self._twitch = np.zeros(n), np.zeros(n)
         self.kernel = kernel or _watch
         self.warnings: list[CrampWarning] = []
+        self.leads: dict[float, float] = {}  # warning onset (s) → lead (s) of the cramp it announced
 
     def process(self, trace: np.ndarray) -> list[CrampWarning]:
         """Advance over trace rows; return the warnings that closed."""
@@ -213,13 +215,25 @@ class PreCrampWatch:
         run: list[CrampWarning] = []
         t = onset_s
         for w in reversed(self.warnings):
-            if w.cramp_followed or w.onset_s >= onset_s or t - w.offset_s > self.cfg.warnings.warn_link_s:
+            if w.onset_s in self.leads or w.onset_s >= onset_s or t - w.offset_s > self.cfg.warnings.warn_link_s:
                 break
             run.append(w)
             t = w.onset_s
         if not run:
             return None
         lead = round(onset_s - run[-1].onset_s, 3)
-        for w in run:
-            w.cramp_followed, w.lead_s = True, lead
+        self.leads.update((w.onset_s, lead) for w in run)
         return lead
+
+    def linked(self) -> list[CrampWarning]:
+        """The warnings with what :meth:`link` found (``cramp_followed``, ``lead_s``), as new records.
+
+        The records themselves stay as they closed (and as a live log wrote them).
+        """
+        return [replace(w, cramp_followed=True, lead_s=self.leads[w.onset_s]) if w.onset_s in self.leads else w
+                for w in self.warnings]
+
+    def screen(self, keep: Callable[[CrampWarning], bool], since: int) -> int:
+        """Drop the warnings from position ``since`` on that ``keep`` refuses; return how many are held now."""
+        self.warnings[since:] = [w for w in self.warnings[since:] if keep(w)]
+        return len(self.warnings)
