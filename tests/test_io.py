@@ -201,3 +201,81 @@ def test_edf_records_read_in_chunks_match_edflib_sample_for_sample(tmp_path, chu
         rec.close()
     np.testing.assert_allclose(fast, ref, rtol=0, atol=1e-9)
     assert len(fast) == 5500  # 11 records of 500
+
+
+def _rounded_time_csv(path, fs, n, decimals, start=7.0, jump_at=None, bom=False):
+    t = start + np.arange(n) / fs
+    if jump_at is not None:
+        t[jump_at:] += 5.0
+    x = np.random.default_rng(1).standard_normal(n) * 5.0
+    rows = "".join(f"{a:.{decimals}f},{b:.4f}\n" for a, b in zip(t, x))
+    with open(path, "w", encoding="utf-8-sig" if bom else "utf-8") as f:
+        f.write("time,calf_uV\n" + rows)
+    return x
+
+
+def test_a_time_column_rounded_to_its_printed_digits_gives_the_rate(tmp_path, capsys):
+    p = str(tmp_path / "r.csv")
+    x = _rounded_time_csv(p, 2048, 30_000, 4)  # 7.0000, 7.0005, 7.0010, 7.0015 …
+    with open_recording(p) as rec:
+        assert rec.fs == 2048.0
+        y = read_all(rec, chunk=4096)  # every step checked, past the rows the rate was fitted on
+    np.testing.assert_allclose(y, x, atol=1e-4)
+    assert "2048 Hz from the time column" in capsys.readouterr().err
+
+
+def test_a_jump_in_a_rounded_time_column_is_still_refused(tmp_path):
+    p = str(tmp_path / "j.csv")
+    _rounded_time_csv(p, 2048, 30_000, 4, jump_at=20_000)
+    with open_recording(p) as rec, pytest.raises(InputError, match="at data row 20001"):
+        read_all(rec, chunk=4096)
+    _rounded_time_csv(p, 2048, 3000, 4, jump_at=2000)
+    with pytest.raises(InputError, match="not evenly sampled"):
+        open_recording(p)
+
+
+def test_a_csv_with_a_byte_order_mark_reads_its_time_column(tmp_path):
+    from conftest import run_cli
+
+    p = str(tmp_path / "excel.csv")
+    x = _rounded_time_csv(p, 1000, 20_000, 3, start=0.0, bom=True)
+    assert open(p, "rb").read(3) == b"\xef\xbb\xbf"
+    with open_recording(p) as rec:
+        assert rec.fs == 1000.0 and rec.channel_names == ["calf_uV"]
+        np.testing.assert_allclose(read_all(rec), x, atol=1e-4)
+    rc, out, err = run_cli("analyze", p, "--json")
+    assert rc == 0, err
+    assert '"duration_s": 20.0' in out.replace(" 20.000", " 20.0")
+
+
+def test_an_edf_channel_not_in_volts_is_refused(tmp_path):
+    p = str(tmp_path / "t.edf")
+    w = pyedflib.EdfWriter(p, 2, file_type=pyedflib.FILETYPE_EDFPLUS)
+    w.setSignalHeaders([{"label": "skin", "dimension": "degC", "sample_frequency": 1000, "physical_max": 50.0,
+                         "physical_min": -50.0, "digital_max": 32767, "digital_min": -32768},
+                        {"label": "calf", "dimension": "uV", "sample_frequency": 1000, "physical_max": 500.0,
+                         "physical_min": -500.0, "digital_max": 32767, "digital_min": -32768}])
+    w.writeSamples([np.full(10_000, 33.0), np.zeros(10_000)])
+    w.close()
+    with open_recording(p) as rec:
+        with pytest.raises(InputError, match=r"channel 'skin' is in 'degC', not a voltage"):
+            read_all(rec, "skin")
+        assert len(read_all(rec, "calf")) == 10_000  # a voltage channel beside it still reads
+    from conftest import run_cli
+
+    rc, _, err = run_cli("analyze", p, "--channel", "skin")
+    assert rc == 2 and "'degC'" in err and err.count("\n") == 1, err
+
+
+def test_a_csv_column_not_in_volts_is_refused(tmp_path):
+    from conftest import run_cli
+
+    p = tmp_path / "p.csv"
+    rng = np.random.default_rng(0)
+    np.savetxt(p, rng.standard_normal((5000, 2)), delimiter=",", header="pressure [kPa],calf [uV]", comments="")
+    with open_recording(str(p), fs=1000.0) as rec:
+        with pytest.raises(InputError, match=r"channel 'pressure \[kPa\]' is in 'kPa', not a voltage"):
+            read_all(rec, 0)
+        assert len(read_all(rec, 1)) == 5000
+    rc, _, err = run_cli("analyze", p, "--fs", "1000")
+    assert rc == 2 and "'kPa'" in err and err.count("\n") == 1, err

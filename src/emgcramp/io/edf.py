@@ -52,11 +52,12 @@ class EdfRecording(Recording):
             raise InputError(f"{path}: the file holds no signals")
         self._fs = [float(f) for f in r.getSampleFrequencies()]
         self._ns = [int(n) for n in r.getNSamples()]
-        self._scale = []
+        self._scale, self._units = [], []
         for i in range(len(self.channel_names)):
             dim = r.getPhysicalDimension(i)
             scale = unit_scale(dim) if dim.strip() else 1.0
             self._scale.append(1.0 if scale is None else scale)
+            self._units.append(None if scale is not None else dim.strip())  # not a voltage: refused if chosen
         self.fs = self._fs[0]
         self.n_samples = self._ns[0]
         try:
@@ -67,6 +68,10 @@ class EdfRecording(Recording):
 
     def select(self, channels: list[int]) -> None:
         """Use the rate and length of the chosen channels (they must agree)."""
+        for c in channels:
+            if self._units[c] is not None:
+                raise InputError(f"{self.path}: channel {self.channel_names[c]!r} is in {self._units[c]!r}, "
+                                 "not a voltage (V, mV, uV or nV)")
         rates = {self._fs[c] for c in channels}
         if len(rates) > 1:
             raise InputError(f"{self.path}: the chosen channels have different sampling rates {sorted(rates)}")

@@ -2,15 +2,20 @@
 
 The first line may be a header. A first column named like ``time``,
 ``time_s``, ``t`` or ``time_ms`` is the time axis: it gives the sampling
-rate and is not a channel. A channel whose name ends in a unit
-(``_uV``, ``_mV``, ``_V``, or ``[mV]``) is scaled to µV; others are taken
-as µV, or multiplied by ``scale``.
+rate and is not a channel. Its times may be rounded to the digits printed
+(``7.0005`` at 2048 Hz): each step may be off by one unit of the last digit
+(two roundings of half a unit) and the rate is a least-squares fit of the
+times, not the first step. A channel whose name ends in a unit (``_uV``,
+``_mV``, ``_V``, or ``[mV]``) is scaled to µV; one named in another unit
+(``pressure [kPa]``) is refused; others are taken as µV, or multiplied by
+``scale``. A UTF-8 byte-order mark (as Excel writes) is skipped.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+import sys
 import warnings
 from collections.abc import Iterator
 
@@ -45,12 +50,38 @@ def _unit_of(name: str) -> float | None:
     return unit_scale(m.group(1)) if m else None
 
 
+def _foreign_unit(name: str) -> str | None:
+    """The unit a name gives in square brackets (``pressure [kPa]``) when it is not a voltage."""
+    m = re.search(r"\[\s*([^\[\]]+?)\s*\]$", name.strip())
+    return m.group(1) if m and unit_scale(m.group(1)) is None else None
+
+
+def _decimals(field: str) -> int:
+    """Digits printed after the point (``7.0005`` → 4, ``1.5e-03`` → 4)."""
+    mant, _, exp = field.strip().strip('"').lower().partition("e")
+    digits = len(mant.split(".", 1)[1]) if "." in mant else 0
+    try:
+        return digits - int(exp or 0)
+    except ValueError:
+        return digits
+
+
+def _fit_step(t: np.ndarray) -> tuple[float, float]:
+    """Least-squares step of ``t`` against its row number, and the step's standard error."""
+    i = np.arange(len(t), dtype=np.float64)
+    i -= i.mean()
+    step = float(np.dot(i, t - t.mean()) / np.dot(i, i))
+    resid = t - t.mean() - step * i
+    dof = max(len(t) - 2, 1)
+    return step, float(np.sqrt(np.dot(resid, resid) / dof / np.dot(i, i)))
+
+
 class TextRecording(Recording):
     """A CSV/TSV/TXT file; fs from the time column or ``fs`` (Hz)."""
 
     def __init__(self, path: str, fs: float | None = None, scale: float | None = None):
         self.path = path
-        self._f = open(path, encoding="utf-8", errors="replace")
+        self._f = open(path, encoding="utf-8-sig", errors="replace")
         try:
             self._probe(fs, scale)
         except BaseException:
@@ -79,6 +110,12 @@ class TextRecording(Recording):
         probe = self._parse(self._first_rows)
         if len(probe) == 0:
             raise InputError(f"{path}: no numeric samples found")
+        self._slack = 0.0  # time units one step may be off by: the printed precision
+        if self._time_col:
+            firsts = [ln.split(self._delim, 1)[0] if self._delim else (ln.split() or [""])[0]
+                      for ln in self._first_rows]
+            dec = max((_decimals(f) for f in firsts if f.strip()), default=0)
+            self._slack = 10.0 ** -dec * self._time_scale
         self.fs = self._rate_from_time(probe[:, 0], fs) if self._time_col else fs
 
     def _parse(self, lines: list[str]) -> np.ndarray:
@@ -98,14 +135,27 @@ class TextRecording(Recording):
         if len(dt) < 1 or not np.isfinite(dt).all() or np.median(dt) <= 0:
             return fs
         step = float(np.median(dt))
-        if np.max(np.abs(dt - step)) > 0.05 * step:
-            raise InputError(f"{self.path}: the time column is not evenly sampled (steps vary beyond 5 %)")
-        rate = 1.0 / step
+        if np.max(np.abs(dt - step)) > 0.05 * step + self._slack:
+            raise InputError(f"{self.path}: the time column is not evenly sampled (steps vary beyond 5 % "
+                             f"and the {self._slack:.3g} s its printed digits allow)")
+        fit, se = _fit_step(t * self._time_scale)
+        rate = 1.0 / fit
+        whole = round(rate)  # a device's rate is most often a whole number of Hz: take it when the fit allows
+        if whole > 0 and abs(rate - whole) <= max(4.0 * se * rate * rate, 1e-9 * rate):
+            rate = float(whole)
         if fs is not None and abs(fs - rate) > 0.01 * rate:
             raise InputError(f"{self.path}: --fs {fs:g} Hz disagrees with the time column ({rate:.6g} Hz)")
+        if fs is None and np.max(np.abs(dt - step)) > 1e-3 * step:
+            print(f"emgcramp: note: {self.path}: {rate:.6g} Hz from the time column (a least-squares fit "
+                  f"over {len(t)} rows; times printed to {self._slack:.3g} s)", file=sys.stderr)
         return fs if fs is not None else round(rate, 6)
 
     def _read(self, channels: list[int], chunk: int) -> Iterator[np.ndarray]:
+        for c in channels:
+            unit = _foreign_unit(self.channel_names[c])
+            if unit is not None:
+                raise InputError(f"{self.path}: channel {self.channel_names[c]!r} is in {unit!r}, "
+                                 "not a voltage (V, mV, uV or nV)")
         cols = [c + self._offset for c in channels]
         self._t_last, self._rows_read = None, 0
         rows = iter(self._first_rows)
@@ -127,7 +177,7 @@ class TextRecording(Recording):
         prev = np.concatenate([[self._t_last], t[:-1]]) if self._t_last is not None else t[:-1]
         dt = t[-len(prev):] - prev if len(prev) else prev
         step = 1.0 / self.fs
-        bad = np.flatnonzero(np.abs(dt - step) > 0.05 * step)
+        bad = np.flatnonzero(np.abs(dt - step) > 0.05 * step + self._slack)
         if len(bad):
             i = int(bad[0]) + (0 if self._t_last is not None else 1)
             row = self._rows_read + i + 1
@@ -136,7 +186,6 @@ class TextRecording(Recording):
                              "fill or cut the recording there")
         self._t_last = float(t[-1])
         self._rows_read += len(t)
-
 
     def close(self) -> None:
         self._f.close()
