@@ -4,12 +4,17 @@ import csv
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
 from conftest import REAL, RECORDINGS, SAMPLE_NIGHT, bursts, run_cli
 
 from emgcramp.cli.batch import expand, subject_of
+from emgcramp.io.events import COLUMNS
 
 
 def test_batch_equals_one_by_one_and_survives_a_bad_file(tmp_cwd):
@@ -21,8 +26,7 @@ def test_batch_equals_one_by_one_and_survives_a_bad_file(tmp_cwd):
     assert rc == 1  # one file failed: said so, and the rest is there
     assert "S03_broken.edf: FAILED" in err and "2 of 3 recordings analysed, 2 cramp(s) in all; 1 failed" in out
     merged = list(csv.DictReader(open("all.csv")))
-    assert list(merged[0])[:8] == ["file", "subject", "onset_s", "offset_s", "duration_s", "kind",
-                                   "peak_intensity", "mean_intensity"]
+    assert list(merged[0]) == [*COLUMNS, "file", "subject"]  # the events CSV's columns first, as promised
     assert run_cli("analyze", "cohort/S01_night1.edf", "--events", "one.csv")[0] == 0
     single = list(csv.DictReader(open("one.csv")))
     assert [{k: r[k] for k in single[0]} for r in merged] == single
@@ -118,3 +122,87 @@ def test_the_files_a_wfdb_header_names_are_parts_of_its_record(tmp_path):
     (tmp_path / "long_1.hea").write_text("long_1 1 1000 5000\nlong_1.dat 16 200 16 0 0 0 0 GM\n")
     (tmp_path / "long_1.dat").write_bytes(b"\x00\x01" * 10)
     assert [os.path.basename(p) for p in expand(str(tmp_path))] == ["long.hea", "other.dat", "rec.hea"]
+
+
+def test_trend_reads_the_batch_table_a_night_per_recording(tmp_cwd):
+    os.mkdir("cohort")
+    os.mkdir("tables")
+    shutil.copy(SAMPLE_NIGHT, "cohort/S01_night1.edf")
+    shutil.copy(SAMPLE_NIGHT, "cohort/S02_night1.edf")
+    rc, _, err = run_cli("analyze", "cohort", "--jobs", "2", "--events", "tables/all.csv")
+    assert rc == 0, err
+    header = open("tables/all.csv").readline().strip().split(",")
+    assert header[:6] == ["onset_s", "offset_s", "duration_s", "kind", "peak_intensity", "mean_intensity"]
+    assert header[:len(COLUMNS)] == COLUMNS and header[-2:] == ["file", "subject"]
+    rc, out, err = run_cli("trend", "tables", "--json")
+    assert rc == 0, err
+    s = json.loads(out)
+    assert (s["nights"], s["cramps"]) == (2, 4)  # one night per recording, not one for the whole table
+
+
+def test_batch_json_is_one_document_with_episodes_and_failures(tmp_cwd):
+    os.mkdir("cohort")
+    shutil.copy(SAMPLE_NIGHT, "cohort/S01_night1.edf")
+    open("cohort/S02_broken.edf", "wb").write(b"0       garbage")
+    rc, out, err = run_cli("analyze", "cohort", "--jobs", "2", "--json")
+    assert rc == 1, err  # a file failed: still said by the exit status
+    doc = json.loads(out)  # the whole of stdout is one JSON document
+    good, bad = doc["recordings"]
+    assert (doc["analysed"], doc["failed"], doc["cramps"]) == (1, 1, 2)
+    assert good["file"] == os.path.join("cohort", "S01_night1.edf") and good["subject"] == "S01"
+    assert good["summary"]["n_episodes"] == len(good["episodes"]) == 2
+    single = json.loads(run_cli("analyze", "cohort/S01_night1.edf", "--json")[1])
+    assert good["episodes"] == single["episodes"]
+    assert bad["file"].endswith("S02_broken.edf") and "episodes" not in bad
+    assert "\n" not in bad["error"] and "S02_broken.edf" in bad["error"]
+
+
+def test_single_file_json_lists_its_episodes(tmp_cwd):
+    from emgcramp.io.events import EPISODE_FIELDS
+
+    rc, out, err = run_cli("analyze", SAMPLE_NIGHT, "--json", "--events", "one.csv")
+    assert rc == 0, err
+    s = json.loads(out)
+    assert {"n_episodes", "tonic", "clonic", "leg_movements", "possible_cramps"} <= set(s)  # the keys it had
+    assert len(s["episodes"]) == s["n_episodes"] == 2 and list(s["episodes"][0]) == list(EPISODE_FIELDS)
+    rows = list(csv.DictReader(open("one.csv")))
+    assert [e["onset_s"] for e in s["episodes"]] == [float(r["onset_s"]) for r in rows]
+    assert s["episodes"][0]["onset_clock"] == rows[0]["onset_clock"]
+
+
+@pytest.fixture(scope="module")
+def long_cohort(tmp_path_factory):
+    """24 hard links to one hour of 8-channel 2-kHz EMG: about half a second each with --channel all."""
+    from emgcramp.io.edf import write_edf
+
+    folder = tmp_path_factory.mktemp("long")
+    fs = 2000
+    x = np.random.default_rng(0).normal(0.0, 5.0, (fs * 60, 8))
+    write_edf(str(folder / "S00_night.edf"), fs, [f"M{i}" for i in range(8)], (x for _ in range(60)))
+    for k in range(1, 25):
+        os.link(folder / "S00_night.edf", folder / f"S{k:02d}_night.edf")
+    os.unlink(folder / "S00_night.edf")
+    return folder
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("to_group", [False, True], ids=["parent", "group"])
+def test_ctrl_c_ends_batch_at_once_and_writes_nothing(long_cohort, tmp_path, jobs, to_group):
+    out = tmp_path / "all.csv"
+    p = subprocess.Popen([sys.executable, "-m", "emgcramp", "analyze", str(long_cohort), "--channel", "all",
+                          "--jobs", str(jobs), "--events", str(out)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(2.5)  # started, and busy with the first files
+    assert p.poll() is None, "finished before it could be interrupted"
+    t = time.monotonic()
+    (os.killpg if to_group else os.kill)(p.pid, signal.SIGINT)
+    try:
+        _, err = p.communicate(timeout=30)
+    finally:
+        p.kill()
+    elapsed = time.monotonic() - t
+    assert p.returncode == 130 and err.rstrip().endswith("emgcramp: interrupted") and "Traceback" not in err
+    assert elapsed < 1.5, f"took {elapsed:.2f} s to stop"
+    assert os.listdir(tmp_path) == []  # no table, no partial file
+    with pytest.raises(ProcessLookupError):  # no worker left running
+        os.killpg(p.pid, 0)

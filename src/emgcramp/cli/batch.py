@@ -3,16 +3,22 @@
 Each file goes through the same single-file analysis in a worker process
 (a local pool, or a Dask cluster with ``--dask ADDRESS|local``);
 a file that fails is reported on its own line and the others carry on. The
-episodes of all files are merged into one table with ``file`` and
-``subject`` in front of the usual columns.
+episodes of all files are merged into one table: the usual events-CSV
+columns first and in their order (so ``trend`` reads it), then ``file`` and
+``subject``. With ``--json`` one JSON document is printed instead of the table.
+Ctrl-C stops at once: workers ignore SIGINT and are ended by the parent, and
+the table is written whole or not at all.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
+import json
 import os
 import re
+import signal
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -76,16 +82,39 @@ def _one(path: str, read, config):
 
 
 def _outcomes(files: list[str], args: argparse.Namespace) -> Iterator[tuple]:
-    """(path, result, start, error) per file as they finish: a local pool, or Dask."""
+    """(path, result, start, error) per file as they finish: in this process, a local pool, or Dask."""
     from emgcramp.cli.common import detector_config, read_options
 
     settings = read_options(args), detector_config(args)  # typed and picklable: what the workers get
     if getattr(args, "dask", None):
         yield from _dask_outcomes(files, args, settings)
         return
-    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+    if args.jobs <= 1:  # no pool: Ctrl-C interrupts the analysis itself, at once
+        yield from (_one(f, *settings) for f in files)
+        return
+    pool = ProcessPoolExecutor(max_workers=args.jobs, initializer=_ignore_sigint)
+    try:
         for fut in as_completed([pool.submit(_one, f, *settings) for f in files]):
             yield fut.result()
+    except BaseException:  # Ctrl-C (or the caller gave up): drop what is queued, end what runs
+        _stop(pool)
+        raise
+    pool.shutdown()
+
+
+def _ignore_sigint() -> None:
+    """Pool workers leave Ctrl-C to the parent, which ends them (a terminal signals the whole group)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel the files not started and kill the workers now, not after the files they hold."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for w in workers:
+        w.kill()
+    for w in workers:
+        w.join(1.0)
 
 
 def _dask_outcomes(files: list[str], args: argparse.Namespace, settings: tuple) -> Iterator[tuple]:
@@ -112,44 +141,67 @@ def _dask_outcomes(files: list[str], args: argparse.Namespace, settings: tuple) 
 
 
 def run(args: argparse.Namespace) -> int:
-    """Analyse every recording; write the merged table; exit 1 if any file failed."""
-    from emgcramp.io.events import COLUMNS, episode_row
-    from emgcramp.io.secure import private_file
-
+    """Analyse every recording; write the merged table (or print JSON); exit 1 if any file failed."""
     files = expand(args.file)
     if args.events:
         from emgcramp.io.secure import check_writable
 
         check_writable(args.events, files)
-    results, failed = {}, []
-    for done, (path, result, start, error) in enumerate(_outcomes(files, args), 1):
-        if error:
-            failed.append(path)
-            print(f"[{done}/{len(files)}] {path}: FAILED: {error}", file=sys.stderr)
-        else:
-            results[path] = (result, start)
-            print(f"[{done}/{len(files)}] {path}: {len(result.episodes)} cramp(s)", file=sys.stderr)
+    results, errors = {}, {}
+    with contextlib.closing(_outcomes(files, args)) as outcomes:  # an interrupt ends the workers here too
+        for done, (path, result, start, error) in enumerate(outcomes, 1):
+            if error:
+                errors[path] = error
+                print(f"[{done}/{len(files)}] {path}: FAILED: {error}", file=sys.stderr)
+            else:
+                results[path] = (result, start)
+                print(f"[{done}/{len(files)}] {path}: {len(result.episodes)} cramp(s)", file=sys.stderr)
     if not results:
         raise InputError(f"{args.file}: none of the {len(files)} recording(s) could be analysed; nothing written")
-    rows = []
-    for p in files:
-        if p in results:
-            result, start = results[p]
-            rows += [{"file": p, "subject": subject_of(p)} | episode_row(e, start) for e in result.episodes]
+    n_cramps = sum(len(r.episodes) for r, _ in results.values())
     if args.events:
-        import csv
-
-        with private_file(args.events) as f:
-            w = csv.DictWriter(f, fieldnames=["file", "subject", *COLUMNS])
-            w.writeheader()
-            w.writerows(rows)
+        _write_table(args.events, [p for p in files if p in results], results)
+    if getattr(args, "json", False):
+        print(json.dumps(_json_document(files, results, errors, n_cramps), indent=2, default=float))
+        return 1 if errors else 0
     for p in files:
         if p in results:
             r = results[p][0]
             print(f"{p}\t{subject_of(p) or '-'}\t{len(r.episodes)} cramp(s)\t{r.duration_s / 3600:.2f} h")
-    print(f"{len(results)} of {len(files)} recordings analysed, {len(rows)} cramp(s) in all"
-          + (f"; {len(failed)} failed" if failed else ""))
-    return 1 if failed else 0
+    print(f"{len(results)} of {len(files)} recordings analysed, {n_cramps} cramp(s) in all"
+          + (f"; {len(errors)} failed" if errors else ""))
+    return 1 if errors else 0
+
+
+def _write_table(path: str, files: list[str], results: dict) -> None:
+    """The merged events table: the events-CSV columns in their order, then ``file`` and ``subject``; atomic."""
+    import csv
+
+    from emgcramp.io.events import COLUMNS, episode_row
+    from emgcramp.io.secure import private_file
+
+    with private_file(path) as f:
+        w = csv.DictWriter(f, fieldnames=[*COLUMNS, "file", "subject"])
+        w.writeheader()
+        for p in files:
+            result, start = results[p]
+            w.writerows(episode_row(e, start) | {"file": p, "subject": subject_of(p)} for e in result.episodes)
+
+
+def _json_document(files: list[str], results: dict, errors: dict[str, str], n_cramps: int) -> dict:
+    """Per recording in order: its path, subject, and summary with episodes, or its one-line error."""
+    from emgcramp.io.events import episode_record
+
+    recordings = []
+    for p in files:
+        entry = {"file": p, "subject": subject_of(p)}
+        if p in results:
+            result, start = results[p]
+            entry |= {"summary": result.summary(), "episodes": [episode_record(e, start) for e in result.episodes]}
+        else:
+            entry["error"] = errors.get(p, "not analysed")
+        recordings.append(entry)
+    return {"recordings": recordings, "analysed": len(results), "failed": len(errors), "cramps": n_cramps}
 
 
 def run_bids(args: argparse.Namespace) -> int:

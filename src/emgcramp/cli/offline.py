@@ -59,7 +59,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
         write_activity_csv(args.lm_events, result.movements, result.warnings, start, result.possible_cramps)
     if args.json:
-        print(json.dumps(result.summary(), indent=2, default=float))
+        from emgcramp.io.events import episode_record
+
+        episodes = [episode_record(e, start) for e in result.episodes]
+        print(json.dumps(result.summary() | {"episodes": episodes}, indent=2, default=float))
     else:
         print_table(result.episodes, start)
         s = result.summary()

@@ -59,16 +59,25 @@ def load_nights(folder: str) -> list[Night]:
                 if reader.fieldnames is None or reader.fieldnames[:6] != COLUMNS[:6]:  # not --lm-events
                     continue
                 rows = list(reader)
-            clocks = [datetime.fromisoformat(r["onset_clock"]) if r.get("onset_clock") else None for r in rows]
-            episodes = episodes_from_rows(rows)
-            starts = [c - timedelta(seconds=e.onset_s) for c, e in zip(clocks, episodes) if c is not None]
-            date = starts[0] if starts else _date_from_name(path) or datetime.fromtimestamp(os.path.getmtime(path))
-            nights.append(Night(path, date, clocks, episodes))
+            by_file: dict[str, list[dict[str, str]]] = {}  # a batch table (file column) holds a night per file
+            for r in rows:
+                by_file.setdefault(r.get("file") or "", []).append(r)
+            nights += [_night(path, night_rows) for night_rows in by_file.values() or [[]]]
     if not nights:
         if not os.path.isdir(folder):
             raise InputError(f"{folder}: no such folder")
         raise InputError(f"{folder}: no events CSV files found (write them with analyze --events or monitor)")
     return sorted(nights, key=lambda n: n.date)
+
+
+def _night(path: str, rows: list[dict[str, str]]) -> Night:
+    """One night from its rows, dated by its start clock, else by its name, else by the file's age."""
+    clocks = [datetime.fromisoformat(r["onset_clock"]) if r.get("onset_clock") else None for r in rows]
+    episodes = episodes_from_rows(rows)
+    starts = [c - timedelta(seconds=e.onset_s) for c, e in zip(clocks, episodes) if c is not None]
+    name = rows[0].get("file") or path if rows else path
+    date = starts[0] if starts else _date_from_name(name) or datetime.fromtimestamp(os.path.getmtime(path))
+    return Night(name, date, clocks, episodes)
 
 
 def summarize(nights: list[Night]) -> dict:
