@@ -267,7 +267,7 @@ def test_simulated_nights_can_start_on_successive_dates(tmp_cwd):
 
 @pytest.mark.parametrize("args,says", [
     (["analyze", SAMPLE_NIGHT, "--jobs", "0"], "--jobs: must be 1 or more: 0"),
-    (["analyze", SAMPLE_NIGHT, "--jobs", "two"], "--jobs: must be a whole number: two"),
+    (["analyze", SAMPLE_NIGHT, "--jobs", "two"], "--jobs: not a whole number: 'two'"),
     (["monitor", "--replay", SAMPLE_NIGHT, "--speed", "-1"], "--speed: must be 0 (as fast as possible) or more: -1"),
     (["emulate", "--speed", "nan"], "--speed: must be 0 (as fast as possible) or more: nan"),
     (["bench", "accuracy", "--jobs", "0"], "--jobs: must be 1 or more"),

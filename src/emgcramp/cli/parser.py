@@ -17,36 +17,22 @@ def _mains(value: str) -> str | float:
     raise argparse.ArgumentTypeError("choose 50, 60, auto or off")
 
 
-def _positive(value: str) -> float:
-    try:
-        v = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not v > 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {value}")
-    return v
+def _number(convert, ok, needs: str):
+    """An argparse type: ``convert`` the text (``int`` or ``float``), and refuse what ``ok`` refuses."""
+    def parse(value: str):
+        try:
+            v = convert(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a {'whole ' if convert is int else ''}number: {value!r}") from None
+        if not ok(v):
+            raise argparse.ArgumentTypeError(f"must be {needs}: {value}")
+        return v
+    return parse
 
 
-def _count(value: str) -> int:
-    """A whole number ≥ 1 (``--jobs``)."""
-    try:
-        v = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number: {value}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more: {value}")
-    return v
-
-
-def _speed(value: str) -> float:
-    """A replay speed: × real time, 0 for as fast as possible, never negative."""
-    try:
-        v = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number: {value}") from None
-    if not (v >= 0 and v != float("inf")):
-        raise argparse.ArgumentTypeError(f"must be 0 (as fast as possible) or more: {value}")
-    return v
+_positive = _number(float, lambda v: v > 0, "positive")
+_count = _number(int, lambda v: v >= 1, "1 or more")  # --jobs
+_speed = _number(float, lambda v: 0 <= v < float("inf"), "0 (as fast as possible) or more")  # × real time
 
 
 def _add_detector_args(p: argparse.ArgumentParser) -> None:
