@@ -276,3 +276,14 @@ def test_simulated_nights_can_start_on_successive_dates(tmp_cwd):
 def test_nonsense_options_are_one_line_and_status_2_before_any_work(tmp_path, args, says):
     rc, out, err = run_cli(*args, cwd=tmp_path)
     assert rc == 2 and says in err and err.count("\n") == 1 and out == "" and os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("args,says", [
+    (["simulate", "--fs", "1000000000", "x.edf"], "sampling rate 1e+09 Hz is out of range"),
+    (["simulate", "--fs", "100", "x.edf"], "sampling rate 100 Hz is out of range"),
+    (["simulate", "--hours", "1000", "x.edf"], "a synthetic night lasts at most 24 h"),
+    (["demo", "--fs", "50"], "sampling rate 50 Hz is out of range"),
+])
+def test_a_synthetic_night_analyze_would_refuse_is_refused_up_front(tmp_path, args, says):
+    rc, out, err = run_cli(*args, cwd=tmp_path)
+    assert rc == 2 and says in err and err.count("\n") == 1 and os.listdir(tmp_path) == []

@@ -45,12 +45,19 @@ def print_table(episodes, start: datetime | None) -> None:
               f"{e.mean_intensity:8.1f} {e.peak_x_rest:6.1f}")
 
 
+MAX_NIGHT_H = 24  # a night, and a day's sleep at most
+
+
 def night_spec(args: argparse.Namespace):
     """The :class:`~emgcramp.sim.synth.NightSpec` for ``--hours``, ``--fs`` and ``--seed``."""
+    from emgcramp.core.blocks import check_fs
     from emgcramp.sim.plan import NightSpec
 
+    check_fs(args.fs)  # before any work: a rate analyze would refuse, or one that fills the memory
     if args.fs != int(args.fs):
         raise InputError("--fs must be a whole number of Hz for EDF output")
+    if args.hours > MAX_NIGHT_H:
+        raise InputError(f"--hours {args.hours:g}: a synthetic night lasts at most {MAX_NIGHT_H} h")
     return NightSpec(hours=args.hours, fs=args.fs, seed=args.seed)
 
 
