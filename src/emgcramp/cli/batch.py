@@ -79,6 +79,10 @@ def _one(path: str, read, config):
         return path, result, start, None
     except InputError as e:
         return path, None, None, str(e)
+    except (OSError, MemoryError) as e:  # unreadable (permission, a disk error): this file fails, the rest go on
+        return path, None, None, f"{path}: {e.strerror or e}" if isinstance(e, OSError) else f"{path}: out of memory"
+    except Exception as e:  # a reader's bug on a damaged file: reported as such, and the batch goes on
+        return path, None, None, f"{path}: internal error reading it ({type(e).__name__}: {e})"
 
 
 def _outcomes(files: list[str], args: argparse.Namespace) -> Iterator[tuple]:

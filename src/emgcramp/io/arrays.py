@@ -48,10 +48,15 @@ def open_wav(path: str, fs: float | None, scale: float | None) -> ArrayRecording
 
     Sample values (integer counts or floats) times ``scale`` are µV.
     """
+    import struct
+    import warnings
+
     from scipy.io import wavfile
 
     try:
-        rate, data = wavfile.read(path, mmap=True)
-    except (ValueError, OSError) as e:
+        with warnings.catch_warnings():  # a chunk scipy skips is not the user's business: the samples are read
+            warnings.simplefilter("ignore", wavfile.WavFileWarning)
+            rate, data = wavfile.read(path, mmap=True)
+    except (ValueError, OSError, struct.error) as e:  # struct.error: a header cut short
         raise InputError(f"{path}: not a readable WAV file ({e})") from None
     return ArrayRecording(path, data, fs if fs is not None else float(rate), scale)
