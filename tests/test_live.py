@@ -522,3 +522,15 @@ def test_a_lost_signal_is_logged_live_and_marked_in_the_recovered_edf(tmp_path):
         assert notes[0][:2] == (pytest.approx(10.0, abs=0.002), pytest.approx(5.0, abs=0.11))
     finally:
         rec.close()
+
+
+def test_a_night_that_cannot_begin_leaves_no_night_folder(tmp_path):
+    # Without the lsl extra: one line before any folder is made.
+    code = ("import sys; sys.modules['pylsl'] = None\nfrom emgcramp.cli import main\n"
+            f"sys.exit(main(['monitor', '--replay', {SAMPLE_NIGHT!r}, '--speed', '0', '--lsl-out']))")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert p.returncode == 2 and p.stderr.strip().endswith("needs the lsl extra: pip install 'emgcramp[lsl]'")
+    assert os.listdir(tmp_path) == [] and "Traceback" not in p.stderr
+    # A BLE sensor never found: the night folder made for it goes again.
+    rc, _, err = run_cli("monitor", "--ble", "auto", "--give-up", "2", "--out", tmp_path / "n")
+    assert rc == 2 and "could not connect to a BLE sensor" in err and os.listdir(tmp_path / "n") == []

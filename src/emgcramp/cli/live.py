@@ -112,6 +112,11 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     from datetime import datetime
 
     source, channels = _monitor_source(args)
+    publisher = None
+    if args.lsl_out:  # before the night folder: a missing extra is one line and leaves nothing behind
+        from emgcramp.live.lsl_out import LslPublisher
+
+        publisher = LslPublisher(channels, args.lsl_out)
     from emgcramp.io.night import new_night_folder
 
     folder = new_night_folder(args.out, datetime.now())
@@ -124,11 +129,6 @@ def cmd_monitor(args: argparse.Namespace) -> int:
                      f"night folder {folder}; Ctrl-C ends the night\n")
     ended_by = _end_on_signals(source.stop)
     try:
-        publisher = None
-        if args.lsl_out:
-            from emgcramp.live.lsl_out import LslPublisher
-
-            publisher = LslPublisher(channels, args.lsl_out)
         told = [0]  # records given the night log: each is a line of events.jsonl once stored
 
         def on_event(record: dict) -> None:
