@@ -192,7 +192,7 @@ def test_on_cramp_hook_runs_once_per_cramp(tmp_path):
 
 
 def test_status_line_shows_link_state_and_level():
-    from emgcramp.cli.live import _status_line
+    from emgcramp.cli.status import status_line as _status_line
     from emgcramp.core.types import Candidate
 
     c = Candidate(100.0, 104.5, 300.0, 250.0, 4.0, 1.0, 1, 0.0, 0.0, 0.0)
@@ -207,7 +207,8 @@ def test_status_line_shows_link_state_and_level():
     assert "NOT STORED" in _status_line(state | {"not_stored_since": 60.0}, True)
     start = {"t_s": 0.0, "gaps": 0, "cramps": 0, "channels": []}
     assert "preparing filters" in _status_line(start | {"preparing": True}, True)
-    assert "waiting for the sensor: silent" in _status_line(start, False, 0, "silent")
+    waiting = _status_line(start | {"waited_s": 125.0}, False, 0, "silent")
+    assert "waiting for the sensor for 2 min 05 s: silent" in waiting and "Ctrl-C stops; --give-up S" in waiting
 
 
 def test_the_monitor_says_it_is_preparing_before_the_first_block_is_analysed(tmp_path):

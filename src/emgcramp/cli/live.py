@@ -11,38 +11,11 @@ from typing import TYPE_CHECKING
 
 from emgcramp.analyze import CHUNK_S
 from emgcramp.cli.common import EXIT_NOT_STORED, detector_config, night_spec, print_table
+from emgcramp.cli.status import alert_printer, status_printer
 from emgcramp.core.errors import InputError
 
 if TYPE_CHECKING:
     from emgcramp.live.sources.base import Source
-
-
-def _status_line(state: dict, connected: bool, lead_off: int = 0, problem: str = "") -> str:
-    h, rem = divmod(int(state["t_s"]), 3600)
-    if state.get("preparing"):
-        return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} preparing filters (the first run compiles them, a few seconds)"
-    lost = state.get("signal_lost") or []
-    if not state["channels"] and not lost:
-        waiting = f"waiting for the sensor: {problem}" if problem else "starting (measuring mains hum)"
-        return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} {waiting}"
-    if problem and not connected:
-        return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} RECONNECTING: {problem}  cramps {state['cramps']}"
-    if not state["channels"]:  # still measuring the mains hum, but the signal is already gone
-        return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} SIGNAL LOST ({', '.join(lost)}: flat line)"
-    ch = state["channels"][0]
-    rest = ch["rest_uv"] or float("nan")
-    if ch["open"] is not None:
-        what = f"ACTIVE {ch['open'].duration_s:5.1f} s" + (f" ({ch['kind']})" if ch["kind"] else "")
-    elif ch.get("warning_since") is not None:
-        what = f"WARNING {state['t_s'] - ch['warning_since']:5.1f} s"
-    else:
-        what = "idle"
-    link = ("RECONNECTING" if not connected else "LEAD-OFF" if lead_off else
-            f"SIGNAL LOST ({', '.join(lost)}: flat line)" if lost else "link ok")
-    stored = "" if state.get("not_stored_since") is None else "  NOT STORED"
-    return (f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} {link:<12} envelope {ch['level_uv']:7.1f} µV "
-            f"= {ch['level_uv'] / rest:5.1f}× rest {rest:5.1f} µV  {what:<24} cramps {state['cramps']} "
-            f"gaps {state['gaps']}{stored}")
 
 
 def _monitor_source(args: argparse.Namespace) -> "tuple[Source, list[str]]":
@@ -137,7 +110,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
                 publisher.event(record)
 
         result = run_monitor(source.blocks(), lambda: source.fs, channels, folder, detector_config(args),
-                             _alert_printer(args.on_cramp), _status_printer(source),
+                             alert_printer(args.on_cramp), status_printer(source),
                              alert_on_warning=args.alert_on == "warning", start=source.start,
                              on_event=on_event, on_levels=publisher.levels if publisher else None)
     except (ConnectionError, InputError) as e:
@@ -154,46 +127,6 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         return EXIT_NOT_STORED if missing else 2
     # Ctrl-C is the documented way to end a night; a supervisor's signal is reported as such.
     return 0 if ended_by in ([], [signal.SIGINT]) else 128 + ended_by[0]
-
-
-def _status_printer(source: "Source"):
-    """The status line, redrawn in place on a terminal, and a loud line when storing stops or resumes."""
-    tty, told = sys.stderr.isatty(), []
-
-    def on_status(state: dict) -> None:
-        since = state.get("not_stored_since")
-        if since is not None and not told:
-            told.append(since)
-            sys.stderr.write(f"\a\n*** the night is NOT being stored since {since:.0f} s ({state['store_error']}): "
-                             "cramps are still detected and alerted; storing is tried again every minute\n")
-        elif since is None and told:
-            told.clear()
-            sys.stderr.write("\n*** storing again; what was missed is marked as a gap\n")
-        line = _status_line(state, source.connected, source.lead_off, source.problem)
-        sys.stderr.write(("\r" + line) if tty else line + "\n")
-        sys.stderr.flush()
-
-    return on_status
-
-
-def _alert_printer(on_cramp: str | None):
-    """An alert: a bell and a line on stderr, and ``--on-cramp`` run with the alert in its environment."""
-
-    def on_alert(alert) -> None:
-        since = alert.onset_clock or f"{alert.onset_s:.1f} s"
-        if alert.kind == "warning":
-            sys.stderr.write(f"\a\n*** warning: calf tension rising on {alert.channel} since {since}, "
-                             f"{alert.peak_uv:.0f} µV\n")
-        else:
-            sys.stderr.write(f"\a\n*** cramp ({alert.kind}) on {alert.channel} since {since}, "
-                             f"{alert.peak_uv:.0f} µV\n")
-        if on_cramp:
-            import subprocess
-
-            subprocess.Popen(on_cramp, shell=True, env=os.environ | {
-                "EMGCRAMP_ONSET_S": f"{alert.onset_s:.3f}", "EMGCRAMP_KIND": alert.kind})
-
-    return on_alert
 
 
 def _night_summary(folder: str, result) -> str:

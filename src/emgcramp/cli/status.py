@@ -1,0 +1,84 @@
+"""What a person watching ``monitor`` sees: the status line, redrawn once a second, and the alerts."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from emgcramp.live.sources.base import Source
+
+
+def status_line(state: dict, connected: bool, lead_off: int = 0, problem: str = "") -> str:
+    """One line: night time, link, envelope against rest, the episode under way, cramps and gaps so far."""
+    h, rem = divmod(int(state["t_s"]), 3600)
+    if state.get("preparing"):
+        return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} preparing filters (the first run compiles them, a few seconds)"
+    lost = state.get("signal_lost") or []
+    if not state["channels"] and not lost:
+        if not problem:
+            return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} starting (measuring mains hum)"
+        m, sec = divmod(int(state.get("waited_s", 0.0)), 60)
+        return (f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} waiting for the sensor for {m} min {sec:02d} s: {problem} "
+                "(Ctrl-C stops; --give-up S stops by itself)")
+    if problem and not connected:
+        return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} RECONNECTING: {problem}  cramps {state['cramps']}"
+    if not state["channels"]:  # still measuring the mains hum, but the signal is already gone
+        return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} SIGNAL LOST ({', '.join(lost)}: flat line)"
+    ch = state["channels"][0]
+    rest = ch["rest_uv"] or float("nan")
+    if ch["open"] is not None:
+        what = f"ACTIVE {ch['open'].duration_s:5.1f} s" + (f" ({ch['kind']})" if ch["kind"] else "")
+    elif ch.get("warning_since") is not None:
+        what = f"WARNING {state['t_s'] - ch['warning_since']:5.1f} s"
+    else:
+        what = "idle"
+    link = ("RECONNECTING" if not connected else "LEAD-OFF" if lead_off else
+            f"SIGNAL LOST ({', '.join(lost)}: flat line)" if lost else "link ok")
+    stored = "" if state.get("not_stored_since") is None else "  NOT STORED"
+    return (f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} {link:<12} envelope {ch['level_uv']:7.1f} µV "
+            f"= {ch['level_uv'] / rest:5.1f}× rest {rest:5.1f} µV  {what:<24} cramps {state['cramps']} "
+            f"gaps {state['gaps']}{stored}")
+
+
+def status_printer(source: "Source"):
+    """The status line, redrawn in place on a terminal, and a loud line when storing stops or resumes."""
+    tty, told, began = sys.stderr.isatty(), [], time.monotonic()
+
+    def on_status(state: dict) -> None:
+        state = state | {"waited_s": time.monotonic() - began}  # before the first sample: how long so far
+        since = state.get("not_stored_since")
+        if since is not None and not told:
+            told.append(since)
+            sys.stderr.write(f"\a\n*** the night is NOT being stored since {since:.0f} s ({state['store_error']}): "
+                             "cramps are still detected and alerted; storing is tried again every minute\n")
+        elif since is None and told:
+            told.clear()
+            sys.stderr.write("\n*** storing again; what was missed is marked as a gap\n")
+        line = status_line(state, source.connected, source.lead_off, source.problem)
+        sys.stderr.write(("\r" + line) if tty else line + "\n")
+        sys.stderr.flush()
+
+    return on_status
+
+
+def alert_printer(on_cramp: str | None):
+    """An alert: a bell and a line on stderr, and ``--on-cramp`` run with the alert in its environment."""
+
+    def on_alert(alert) -> None:
+        since = alert.onset_clock or f"{alert.onset_s:.1f} s"
+        if alert.kind == "warning":
+            sys.stderr.write(f"\a\n*** warning: calf tension rising on {alert.channel} since {since}, "
+                             f"{alert.peak_uv:.0f} µV\n")
+        else:
+            sys.stderr.write(f"\a\n*** cramp ({alert.kind}) on {alert.channel} since {since}, "
+                             f"{alert.peak_uv:.0f} µV\n")
+        if on_cramp:
+            import subprocess
+
+            subprocess.Popen(on_cramp, shell=True, env=os.environ | {
+                "EMGCRAMP_ONSET_S": f"{alert.onset_s:.3f}", "EMGCRAMP_KIND": alert.kind})
+
+    return on_alert
