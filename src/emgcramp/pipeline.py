@@ -140,8 +140,14 @@ class Pipeline:
                 x = np.concatenate([filler, x])
         self._bridge.remember(x)
         episodes += self._run(x)
-        self._bridge.mark(_new_since([d.possible for d in self._detectors], self._possible_marked))
-        return self._bridge.mark(episodes)
+        return self._marked(episodes)
+
+    def _marked(self, episodes: list[Episode]) -> list[Episode]:
+        """``episodes`` (and the possible cramps closed meanwhile) with what they missed of bridged gaps."""
+        if self._bridge.bridged:
+            self._bridge.mark(_new_since([d.possible for d in self._detectors], self._possible_marked))
+            self._bridge.mark(episodes)
+        return episodes
 
     def _decide_mains(self) -> list[Episode]:
         probe = np.concatenate([b.samples[: int(MAINS_PROBE_S * self.fs)] for b in self._pending])
@@ -171,9 +177,7 @@ class Pipeline:
     def finish(self) -> list[Episode]:
         """End of signal: close open episodes and return them."""
         episodes = self._decide_mains() if self.notches is None and self._pending else []
-        episodes += self._close_all()
-        self._bridge.mark(_new_since([d.possible for d in self._detectors], self._possible_marked))
-        return self._bridge.mark(episodes)
+        return self._marked(episodes + self._close_all())
 
     def analysis(self, episodes: list[Episode]) -> "Analysis":
         """What the signal so far comes to, given the episodes it gave.

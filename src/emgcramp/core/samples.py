@@ -42,28 +42,38 @@ class GapBridge:
     def __init__(self, fs: float, channels: int, bridge_s: float, horizon_s: float):
         self.fs, self.horizon_s = fs, horizon_s
         self.max_samples = max(1, round(bridge_s * fs))
-        self._tail = np.empty((0, channels))  # the last samples fed, at most max_samples
-        self._bridged: deque[tuple[float, float]] = deque()  # (start s, length s)
+        # The last samples fed, in a ring (no copy of the whole tail per block): _held of them, the
+        # newest just before _pos.
+        self._ring = np.zeros((self.max_samples, channels))
+        self._pos = self._held = 0
+        self.bridged: deque[tuple[float, float]] = deque()  # (start s, length s) of the gaps bridged lately
 
     def fill(self, t0_sample: int, missing: int) -> np.ndarray | None:
         """The samples standing in for ``missing`` ones before ``t0_sample``; ``None`` when the gap is too long."""
-        if missing > self.max_samples or missing > len(self._tail):
-            self._tail = self._tail[:0]  # nothing from before a long gap stands in for a later one
+        if missing > self.max_samples or missing > self._held:
+            self._held = 0  # nothing from before a long gap stands in for a later one
             return None
         start_s = (t0_sample - missing) / self.fs
-        self._bridged.append((start_s, missing / self.fs))
-        while self._bridged and self._bridged[0][0] < start_s - self.horizon_s:
-            self._bridged.popleft()
-        return self._tail[len(self._tail) - missing:][::-1]
+        self.bridged.append((start_s, missing / self.fs))
+        while self.bridged and self.bridged[0][0] < start_s - self.horizon_s:
+            self.bridged.popleft()
+        newest_first = (self._pos - 1 - np.arange(missing)) % self.max_samples
+        return self._ring[newest_first]  # the samples before the gap, time reversed
 
     def remember(self, x: np.ndarray) -> None:
         """Keep the end of ``x`` (samples × channels, as fed) for the next gap."""
-        self._tail = np.concatenate([self._tail, x[-self.max_samples:]])[-self.max_samples:]
+        m, x = self.max_samples, x[-self.max_samples:]
+        n, end = len(x), self._pos + len(x)
+        if end <= m:
+            self._ring[self._pos:end] = x
+        else:
+            self._ring[self._pos:], self._ring[:end - m] = x[:m - self._pos], x[m - self._pos:]
+        self._pos, self._held = end % m, min(m, self._held + n)
 
     def mark(self, episodes: list[Episode]) -> list[Episode]:
         """Set ``missing_s`` (and the ``gap`` flag) on episodes that span bridged gaps."""
         for e in episodes:
-            missing = sum(max(0.0, min(e.offset_s, t + d) - max(e.onset_s, t)) for t, d in self._bridged
+            missing = sum(max(0.0, min(e.offset_s, t + d) - max(e.onset_s, t)) for t, d in self.bridged
                           if t < e.offset_s and e.onset_s < t + d)
             if missing > 0 and not e.missing_s:
                 e.missing_s = round(missing, 3)
@@ -82,7 +92,8 @@ class FlatRun:
         """Carry the runs on over ``x`` (samples × channels); a gap before it breaks them."""
         if not len(x):
             return
-        if len(x) > 1 and (x[-1] != x[-2]).all():  # the usual case: every channel moved at the last sample
+        # The usual case, per block and so kept cheap: every channel moved at the last sample.
+        if len(x) > 1 and all(a != b for a, b in zip(x[-1].tolist(), x[-2].tolist())):
             self.samples[:] = 0
         else:
             prev = x[:1] if self._last is None or gap else self._last
