@@ -22,8 +22,8 @@ def leg(seconds, gm=(), gl=(), ta=()):
     return np.column_stack([bursts(FS, seconds, REST, ev, seed=k) for k, ev in enumerate((gm, gl, ta))])
 
 
-def run(x, names=NAMES, chunk=9_000):
-    pipe = Pipeline(FS, names)
+def run(x, names=NAMES, chunk=9_000, muscles=None):
+    pipe = Pipeline(FS, names, muscles=muscles)
     eps = []
     for i in range(0, len(x), chunk):
         eps += pipe.process(Block(i, x[i:i + chunk]))
@@ -34,6 +34,17 @@ def run(x, names=NAMES, chunk=9_000):
 def test_channel_roles_by_name():
     assert [is_tibialis(n) for n in ["TA", "L-TA", "tib ant", "Tibialis", "GM", "GL", "SOL", "calf", "stand"]] == \
         [True, True, True, True, False, False, False, False, False]
+
+
+def test_the_muscle_a_recording_names_decides_the_tibialis_not_the_channel_name():
+    x = leg(120, ta=[(40.0, 100.0, 200.0)])  # a minute's contraction of the third channel alone
+    muscles = {"c1": "gastrocnemius medialis", "c3": "tibialis anterior"}
+    named, _ = run(x)
+    unnamed, _ = run(x, names=["c1", "c2", "c3"])
+    told, pipe = run(x, names=["c1", "c2", "c3"], muscles=muscles)
+    assert named == [] and told == []  # the tibialis is not a calf muscle: no calf cramp
+    assert [e.channel for e in unnamed] == ["c3"]  # without its muscle, a calf channel's cramp
+    assert pipe.analysis([]).muscles == muscles and pipe.analysis([]).channels == ["c1", "c2", "c3"]
 
 
 def test_cramp_confined_to_one_head():

@@ -29,8 +29,8 @@ class ReadOptions:
     µV per file unit for unit-less formats; ``channel``: a name, a 0-based
     index, ``all`` or ``NAME,NAME`` (default: the first channel); ``stream``:
     the stream of an XDF file; ``muscles``: channel name → the muscle it
-    records (from a BIDS ``_channels.tsv``), shown as ``GM (gastrocnemius
-    medialis)`` and read by the several-muscle step (a tibialis is told by it).
+    records (from a BIDS ``_channels.tsv``), kept in the analysis's
+    ``muscles`` and read by the several-muscle step (a tibialis is told by it).
     """
 
     fs: float | None = None
@@ -56,7 +56,5 @@ def analyze_file(path: str, read: ReadOptions = ReadOptions(), config: PipelineC
         total = rec.n_samples
         tick = (lambda done: progress(done, total)) if progress else None
         names = [rec.channel_names[c] for c in chs]
-        if read.muscles:
-            names = [f"{n} ({read.muscles[n]})" if read.muscles.get(n) else n for n in names]
-        result = run_blocks(rec.blocks(chs, int(CHUNK_S * fs)), fs, names, config, tick)
+        result = run_blocks(rec.blocks(chs, int(CHUNK_S * fs)), fs, names, config, tick, read.muscles)
         return result, rec.start

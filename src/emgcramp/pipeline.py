@@ -31,9 +31,11 @@ class Pipeline:
     :meth:`finish` closes the signal and returns the rest.
     """
 
-    def __init__(self, fs: float, channel_names: list[str], config: PipelineConfig | None = None):
+    def __init__(self, fs: float, channel_names: list[str], config: PipelineConfig | None = None,
+                 muscles: dict[str, str] | None = None):
         self.fs = check_fs(fs)
         self.channel_names = list(channel_names)
+        self.muscles = {n: m for n, m in (muscles or {}).items() if n in self.channel_names and m}
         self.config = config or PipelineConfig()
         self.notches: list[float] | None = self._fixed_notches()
         self.samples_seen = 0
@@ -45,7 +47,7 @@ class Pipeline:
         self._warnings_screened: dict[int, int] = {}
         self._possible_taken: dict[int, int] = {}
         self._possible_marked: dict[int, int] = {}
-        self._muscles = MuscleJudge(self.channel_names, self.config.detector) if len(self.channel_names) > 1 else None
+        self._muscles = MuscleJudge(self.channel_names, self.config.detector, self.muscles) if len(self.channel_names) > 1 else None
         self.gaps = 0
         self._flat = FlatRun(len(self.channel_names))
         seg = self.config.detector.segment  # bridge gaps up to the envelope window; no episode is longer than
@@ -200,7 +202,7 @@ class Pipeline:
             rejected["leg_movement_series"] = rejected.get("leg_movement_series", 0) + len(retracted)
         return Analysis(kept, self.fs, self.channel_names, self.samples_seen / self.fs, list(self.notches or []),
                         self.quality(), rejected, sorted(self.lookalikes() + retracted), moves, self.warnings(),
-                        self.possible_cramps())
+                        self.possible_cramps(), dict(self.muscles))
 
     def possible_cramps(self) -> list[Episode]:
         """Bursts of the ``possible_cramp`` tier so far (listed, never alarmed), in time order."""
@@ -245,7 +247,7 @@ class Pipeline:
         (see :meth:`in_series` for a shorter one).
         """
         cfg = self.config.detector
-        scored = [d for d in self._detectors if is_tibialis(d.channel)] or self._detectors
+        scored = [d for d in self._detectors if self._tibialis(d.channel)] or self._detectors
         per_channel = [d.moves.movements for d in scored]
         merged = per_channel[0] if len(per_channel) == 1 else merge_channels(per_channel, cfg)
         breaks = [(e.onset_s, e.offset_s) for e in episodes + self.possible_cramps()
@@ -285,7 +287,10 @@ class Pipeline:
     def _is_warning(self, d: Detector, onset_s: float, offset_s: float) -> bool:
         if self._muscles is None:
             return True
-        return not is_tibialis(d.channel) and not self._muscles.during_stretch(onset_s, offset_s, self._detectors)
+        return not self._tibialis(d.channel) and not self._muscles.during_stretch(onset_s, offset_s, self._detectors)
+
+    def _tibialis(self, channel: str) -> bool:
+        return is_tibialis(channel, self.muscles.get(channel, ""))
 
     def rejected(self) -> dict[str, int]:
         """Counts of candidates rejected as look-alikes or artefacts, by reason."""

@@ -32,13 +32,14 @@ class Runner:
     ``fs``: the rate (Hz), or a callable asked for it at every block (a live
     source may learn it late, or see it change). ``channels`` names the
     channels; empty: ``calf`` for one, ``ch1``, ``ch2``, … for several, as
-    the first block shows.
+    the first block shows. ``muscles`` maps a channel to the muscle it
+    records, where the recording says (a BIDS ``target_muscle``).
     """
 
     def __init__(self, fs: float | Callable[[], float | None], channels: list[str],
-                 config: PipelineConfig | None = None):
+                 config: PipelineConfig | None = None, muscles: dict[str, str] | None = None):
         self._fs = fs if callable(fs) else (lambda: fs)
-        self.channels, self.config = list(channels), config
+        self.channels, self.config, self.muscles = list(channels), config, muscles
         self.pipe: Pipeline | None = None
         self.episodes: list[Episode] = []
 
@@ -54,7 +55,7 @@ class Runner:
         """
         width = block.samples.shape[1] if block.samples.ndim == 2 else 1
         if self.pipe is None:
-            self.pipe = Pipeline(self._fs(), _names(self.channels, width), self.config)
+            self.pipe = Pipeline(self._fs(), _names(self.channels, width), self.config, self.muscles)
         else:
             _check_same(self.pipe, width, self._fs())
 
@@ -80,9 +81,9 @@ class Runner:
 
 
 def run_blocks(blocks: Iterable[Block], fs: float, channels: list[str], config: PipelineConfig | None = None,
-               progress: Callable[[int], None] | None = None) -> Analysis:
+               progress: Callable[[int], None] | None = None, muscles: dict[str, str] | None = None) -> Analysis:
     """Run blocks through one :class:`Runner`; check the signal is usable (else :class:`InputError`)."""
-    runner = Runner(fs, channels, config)
+    runner = Runner(fs, channels, config, muscles)
     for block in blocks:
         runner.feed(block)
         if progress:

@@ -73,6 +73,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         from emgcramp.core.types import activity_line
 
         print(activity_line(s))
+        if s["muscles"]:  # what each channel records, where the recording says
+            print("channels: " + ", ".join(f"{c} ({s['muscles'][c]})" if c in s["muscles"] else c
+                                           for c in s["channels"]))
     return 0
 
 

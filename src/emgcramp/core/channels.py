@@ -1,4 +1,4 @@
-"""Channels by name or number, and what a channel's name says about its muscle."""
+"""Channels by name or number, and which channel records the tibialis."""
 
 from __future__ import annotations
 
@@ -9,9 +9,14 @@ from emgcramp.core.errors import InputError
 _TIBIALIS = re.compile(r"(^|[^a-z])(ta|tib\w*)([^a-z]|$)", re.I)
 
 
-def is_tibialis(name: str) -> bool:
-    """True for a channel named as the tibialis anterior (``TA``, ``tibialis``, ``L-TA`` …)."""
-    return bool(_TIBIALIS.search(name))
+def is_tibialis(name: str, muscle: str = "") -> bool:
+    """True for a channel that records the tibialis anterior.
+
+    ``muscle`` is what the recording says the channel records (a BIDS
+    ``target_muscle``); without it the channel's name decides (``TA``,
+    ``tibialis``, ``L-TA`` …).
+    """
+    return bool(_TIBIALIS.search(muscle or name))
 
 
 def channel_index(channel: str | int | None, names: list[str], where: str) -> int:

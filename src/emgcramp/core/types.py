@@ -207,6 +207,7 @@ class Analysis:
     movements: list[LegMovement] = field(default_factory=list)
     warnings: list[CrampWarning] = field(default_factory=list)
     possible_cramps: list[Episode] = field(default_factory=list)
+    muscles: dict[str, str] = field(default_factory=dict)  # channel → the muscle it records, where known
 
     def summary(self) -> dict:
         """Machine-readable summary: counts, total cramp time (s), leg movements, warnings, quality."""
@@ -216,6 +217,7 @@ class Analysis:
             "duration_s": round(self.duration_s, 3),
             "fs_hz": self.fs,
             "channels": self.channels,
+            "muscles": self.muscles,
             "mains_notches_hz": self.notches_hz,
             "n_episodes": len(self.episodes),
             "possible_cramps": [{"onset_s": e.onset_s, "offset_s": e.offset_s, "duration_s": e.duration_s,

@@ -150,8 +150,8 @@ class Detector:
         self.possible = prev.possible
         if self._levels is not None and prev._levels:
             self._levels[:0] = prev._levels  # levels not yet read, from before the gap
-        self.moves.movements, self.watch.warnings = prev.moves.movements, prev.watch.warnings
-        self.watch.leads = prev.watch.leads
+        self.moves.carry_over(prev.moves)
+        self.watch.carry_over(prev.watch)
         self._seg.carry_rest(prev._seg)
         self.after_gap = True
 

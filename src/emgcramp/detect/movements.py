@@ -188,6 +188,10 @@ class MovementScorer:
         self.kernel = kernel or _lm_scan
         self.movements: list[LegMovement] = []
 
+    def carry_over(self, prev: "MovementScorer") -> None:
+        """Go on from the movements ``prev`` scored (detection restarted after a long gap)."""
+        self.movements = list(prev.movements)
+
     def process(self, trace: np.ndarray) -> list[LegMovement]:
         """Advance over trace rows (``N_TRACE`` columns); return the stretches that ended."""
         trace = trace_rows(trace)

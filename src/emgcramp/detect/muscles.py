@@ -111,9 +111,9 @@ class MuscleJudge:
     way that could join them.
     """
 
-    def __init__(self, names: list[str], cfg: DetectorConfig):
+    def __init__(self, names: list[str], cfg: DetectorConfig, muscles: dict[str, str] | None = None):
         self.names, self.cfg = list(names), cfg
-        self.tibialis = [i for i, n in enumerate(names) if is_tibialis(n)]
+        self.tibialis = [i for i, n in enumerate(names) if is_tibialis(n, (muscles or {}).get(n, ""))]
         self.heads = [i for i in range(len(names)) if i not in self.tibialis]
         self.rejections = Rejections()
         self._pending: list[Episode] = []

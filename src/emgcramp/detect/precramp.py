@@ -179,6 +179,10 @@ class PreCrampWatch:
         self.warnings: list[CrampWarning] = []
         self.leads: dict[float, float] = {}  # warning onset (s) → lead (s) of the cramp it announced
 
+    def carry_over(self, prev: "PreCrampWatch") -> None:
+        """Go on from the warnings ``prev`` logged and linked (detection restarted after a long gap)."""
+        self.warnings, self.leads = list(prev.warnings), dict(prev.leads)
+
     def process(self, trace: np.ndarray) -> list[CrampWarning]:
         """Advance over trace rows; return the warnings that closed."""
         trace = trace_rows(trace)
