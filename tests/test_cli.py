@@ -236,8 +236,8 @@ def test_an_episode_is_a_cramp_or_a_leg_movement_not_both(tmp_cwd):
     s = json.loads(out)
     assert s["n_episodes"] == 0 and len(s["possible_cramps"]) == 1
 
-    from emgcramp.analyze import analyze_file
     from emgcramp.core.config import DetectorConfig, PipelineConfig
+    from emgcramp.files import analyze_file
 
     cfg = PipelineConfig(detector=DetectorConfig().replace(cramp_probability=0.01))
     a, _ = analyze_file("n.edf", config=cfg)

@@ -72,7 +72,7 @@ def subject_of(path: str) -> str:
 
 
 def _one(path: str, read, config):
-    from emgcramp.analyze import analyze_file
+    from emgcramp.files import analyze_file
 
     try:
         result, start = analyze_file(path, read, config)
@@ -210,8 +210,8 @@ def _json_document(files: list[str], results: dict, errors: dict[str, str], n_cr
 
 def run_bids(args: argparse.Namespace) -> int:
     """Analyse every ``_emg`` recording of a BIDS dataset (or of a subject or session in one) into derivatives."""
-    from emgcramp.analyze import analyze_file
     from emgcramp.cli.common import detector_config, read_options
+    from emgcramp.files import analyze_file
     from emgcramp.io.bids import find_recordings, write_derivative
 
     recordings, failed = find_recordings(args.file), []

@@ -62,8 +62,8 @@ def night_spec(args: argparse.Namespace):
 
 
 def read_options(args: argparse.Namespace):
-    """The :class:`~emgcramp.analyze.ReadOptions` of ``--fs``, ``--scale`` and ``--channel``."""
-    from emgcramp.analyze import ReadOptions
+    """The :class:`~emgcramp.files.ReadOptions` of ``--fs``, ``--scale`` and ``--channel``."""
+    from emgcramp.files import ReadOptions
 
     return ReadOptions(fs=getattr(args, "fs", None), scale=getattr(args, "scale", None),
                        channel=getattr(args, "channel", None), stream=getattr(args, "stream", None))
@@ -89,8 +89,8 @@ class ProgressBar:
 
 
 def analyze_recording(path: str, args: argparse.Namespace, progress: bool = True):
-    """:func:`emgcramp.analyze.analyze_file` with the settings the command line gave."""
-    from emgcramp.analyze import analyze_file
+    """:func:`emgcramp.files.analyze_file` with the settings the command line gave."""
+    from emgcramp.files import analyze_file
 
     bar = ProgressBar("analyze", progress and not getattr(args, "no_progress", False))
     try:

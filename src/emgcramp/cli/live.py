@@ -9,10 +9,10 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
-from emgcramp.analyze import CHUNK_S
 from emgcramp.cli.common import EXIT_NOT_STORED, detector_config, night_spec, print_table
 from emgcramp.cli.status import alert_printer, status_printer
 from emgcramp.core.errors import InputError
+from emgcramp.files import CHUNK_S
 
 if TYPE_CHECKING:
     from emgcramp.live.sources.base import Source

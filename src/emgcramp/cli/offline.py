@@ -7,7 +7,7 @@ import os
 import tempfile
 from datetime import datetime
 
-from emgcramp.analyze import CHUNK_S, analyze_file
+from emgcramp.files import CHUNK_S, analyze_file
 from emgcramp.cli.common import ProgressBar, analyze_recording, night_spec, print_table
 from emgcramp.core.errors import InputError
 
@@ -15,8 +15,6 @@ DEMO_START = datetime(2026, 1, 1, 23, 0, 0)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    import json
-
     from emgcramp.io.secure import check_writable
 
     inputs = [args.file] + ([args.profile] if args.profile else []) + _batch_inputs(args.file)
@@ -58,26 +56,31 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         from emgcramp.io.events import write_activity_csv
 
         write_activity_csv(args.lm_events, result.movements, result.warnings, start, result.possible_cramps)
-    if args.json:
+    _print_result(result, start, args.json)
+    return 0
+
+
+def _print_result(result, start: datetime | None, as_json: bool) -> None:
+    """The analysis on stdout: one JSON document, or the table and the night's figures."""
+    import json
+
+    if as_json:
         from emgcramp.io.events import episode_record
 
         episodes = [episode_record(e, start) for e in result.episodes]
         print(json.dumps(result.summary() | {"episodes": episodes}, indent=2, default=float))
-    else:
-        print_table(result.episodes, start)
-        s = result.summary()
-        n_possible = len(s["possible_cramps"])
-        possible = f"; {n_possible} possible cramp(s) listed, not counted" if n_possible else ""
-        print(f"{s['n_episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h "
-              f"({s['tonic']} tonic, {s['clonic']} clonic), total {s['total_cramp_s']:.1f} s{possible}")
-        from emgcramp.core.types import activity_line
+        return
+    print_table(result.episodes, start)
+    s = result.summary()
+    n_possible = len(s["possible_cramps"])
+    possible = f"; {n_possible} possible cramp(s) listed, not counted" if n_possible else ""
+    print(f"{s['n_episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h "
+          f"({s['tonic']} tonic, {s['clonic']} clonic), total {s['total_cramp_s']:.1f} s{possible}")
+    from emgcramp.core.types import activity_line
 
-        print(activity_line(s))
-        if s["muscles"]:  # what each channel records, where the recording says
-            print("channels: " + ", ".join(f"{c} ({s['muscles'][c]})" if c in s["muscles"] else c
-                                           for c in s["channels"]))
-    return 0
-
+    print(activity_line(s))
+    if s["muscles"]:  # what each channel records, where the recording says
+        print("channels: " + ", ".join(f"{c} ({s['muscles'][c]})" if c in s["muscles"] else c for c in s["channels"]))
 
 
 def _batch_inputs(path: str) -> list[str]:
@@ -101,14 +104,7 @@ def _write_annotated_copy(args: argparse.Namespace, result, start) -> None:
         chs = rec.channel_indices(args.channel)
         if rec.fs != int(rec.fs):
             raise InputError(f"--edf-out needs a whole-number sampling rate, not {rec.fs:g} Hz")
-        notes = [(e.onset_s, e.duration_s, f"cramp:{e.kind} peak {e.peak_intensity:.0f} uV"
-                  + (f" {'+'.join(e.muscles)}" if len(chs) > 1 else "")) for e in result.episodes]
-        notes += [(m.onset_s, m.duration_s, f"plm {m.series}" if m.series else "lm")
-                  for m in result.movements if m.is_lm]
-        notes += [(w.onset_s, w.duration_s, f"warning {w.channel}") for w in result.warnings]
-        notes += [(e.onset_s, e.duration_s, f"possible_cramp:{e.kind} p {e.probability:.2f}")
-                  for e in result.possible_cramps]
-        notes.sort()
+        notes = result.notes()
         # EDF has no gaps: a pause in the recording is written as zeros and noted, so times after it stay right
         blocks = zero_filled(rec.blocks(chs, int(CHUNK_S * rec.fs)), rec.fs, notes)
         write_edf(args.edf_out, rec.fs, [rec.channel_names[c] for c in chs], blocks, notes, start)
@@ -225,11 +221,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         result, start = analyze_recording(args.file, args, progress=False)
         episodes, summary = result.episodes, result.summary()
-        lookalikes = result.lookalikes + [(e.onset_s, e.offset_s, "possible_cramp") for e in result.possible_cramps]
-        activity = ([(m.onset_s, m.offset_s, "plm") for m in result.movements if m.series]
-                    + [(w.onset_s, w.offset_s, "warning") for w in result.warnings])
     from emgcramp.viz import report
 
+    if not args.events:
+        lookalikes, activity = report.marks(result)
     with open_recording(args.file, args.fs, args.scale) as rec:
         ch = rec.channel_indices(args.channel)[0]  # the timeline shows the first channel analysed
         fs = check_fs(rec.fs)

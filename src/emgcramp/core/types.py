@@ -209,6 +209,23 @@ class Analysis:
     possible_cramps: list[Episode] = field(default_factory=list)
     muscles: dict[str, str] = field(default_factory=dict)  # channel → the muscle it records, where known
 
+    def notes(self) -> list[tuple[float, float, str]]:
+        """Every event as (onset s, duration s, text), in time order: the EDF+ and MNE annotations.
+
+        ``cramp:tonic peak 212 uV`` (with ``GM+GL`` on several channels),
+        ``possible_cramp:tonic p 0.41``, ``lm`` or ``plm N`` (its PLM series),
+        ``warning CHANNEL``.
+        """
+        several = len(self.channels) > 1
+        notes = [(e.onset_s, e.duration_s, f"cramp:{e.kind} peak {e.peak_intensity:.0f} uV"
+                  + (f" {'+'.join(e.muscles)}" if several else "")) for e in self.episodes]
+        notes += [(m.onset_s, m.duration_s, f"plm {m.series}" if m.series else "lm")
+                  for m in self.movements if m.is_lm]
+        notes += [(w.onset_s, w.duration_s, f"warning {w.channel}") for w in self.warnings]
+        notes += [(e.onset_s, e.duration_s, f"possible_cramp:{e.kind} p {e.probability:.2f}")
+                  for e in self.possible_cramps]
+        return sorted(notes)
+
     def summary(self) -> dict:
         """Machine-readable summary: counts, total cramp time (s), leg movements, warnings, quality."""
         kinds = [e.kind for e in self.episodes]

@@ -72,98 +72,146 @@ def _watch_signal(pipe: Pipeline, log: NightLog, lost: dict[str, float], now_s: 
 
 
 class _Unstored:
-    """Stands in for the night log when nothing is to be stored (``folder=None``: a replay on the bench)."""
+    """Stands in for the night log when nothing is to be stored (``folder=None``: a replay, the Python API)."""
 
     stopped_since, store_error = None, ""
 
-    def __init__(self, start: datetime | None):
+    def __init__(self, start: datetime | None, on_event: Callable[[dict], None] | None = None):
         self.start = start or datetime.now().replace(microsecond=0)
+        self.on_event = on_event
 
     def block(self, b: Block) -> None: ...
-    def episode(self, e) -> None: ...
-    def event(self, record: dict) -> None: ...
+
+    def episode(self, e) -> None:
+        self.event({"type": "cramp"} | episode_record(e))
+
+    def event(self, record: dict) -> None:
+        if self.on_event is not None:
+            self.on_event(record)
+
     def close(self, summary: dict | None = None) -> None: ...
 
 
-def run_monitor(blocks: Iterable[Block], fs: Callable[[], float | None], channels: list[str], folder: str | None,
-                config: PipelineConfig | None = None, on_alert: Callable[[Alert], None] | None = None,
-                on_status: Callable[[dict], None] | None = None, status_every_s: float = 1.0,
-                alert_on_warning: bool = False, start: datetime | None = None,
-                on_event: Callable[[dict], None] | None = None,
-                on_levels: Callable[[np.ndarray, float], None] | None = None) -> MonitorResult:
-    """Monitor until ``blocks`` ends; return the night's analysis and alerts.
+class NightMonitor:
+    """A night watched block by block: :meth:`feed` stores, analyses and alerts; :meth:`finish` closes it.
 
-    Warnings are logged as they close; with ``alert_on_warning`` each one
-    also raises an alert when it opens.
-
-    ``fs`` is asked when the first block arrives (a live source learns its
-    rate from the sensor), and so is the channel count: ``channels`` names
-    them (empty: ``calf`` for one, ``ch1``, ``ch2``, … for several). ``start``
-    is the wall-clock time of the first sample (default: now; a replay
-    passes the recording's own). Every block is written to ``folder`` before it is
-    analysed, so a crash loses at most the last second (``None``: nothing is stored).
-
-    A change of channel count or rate mid-night ends the night there, whole
-    (:attr:`MonitorResult.stopped` says why); so does nothing else. A channel
-    flat for :data:`SIGNAL_LOST_S` is logged as ``signal_lost`` (and
-    ``signal_back``) and shown on the status line.
-
-    ``on_event`` is told every record the night folder logs (cramps, warnings,
-    alerts, retractions, signal lost); ``on_levels`` gets each block's bins as multiples of
-    rest (bins × channels, NaN while rest is unknown) and their rate (Hz).
+    The object ``emgcramp monitor`` drives (through :func:`run_monitor`) and
+    the Python API's :class:`emgcramp.Monitor` is. ``fs`` is asked when the
+    first block arrives (a live source learns its rate from the sensor), and
+    so is the channel count: ``channels`` names them (empty: ``calf`` for
+    one, ``ch1``, ``ch2``, … for several). ``start`` is the wall-clock time
+    of the first sample (default: now). Each block is written to ``folder``
+    before it is analysed, so a crash loses at most the last second
+    (``None``: nothing is stored). Warnings are logged as they close; with
+    ``alert_on_warning`` each one also raises an alert when it opens.
+    ``on_event`` is told every record the night logs; ``on_levels`` gets
+    each block's bins as multiples of rest (bins × channels) and their rate (Hz).
     """
-    runner = Runner(fs, channels, config)
-    log: NightLog | None = None
-    episodes = runner.episodes
-    alerts: list[Alert] = []
-    alerted: set[tuple[str, float, bool]] = set()
-    last_status, now_s = 0.0, 0.0
-    lost: dict[str, float] = {}  # channels whose signal is lost, since when (s)
-    stopped = ""
-    for block in blocks:
-        if block is None:  # the source has had nothing for a while: say so as it happens
-            if on_status and time.monotonic() - last_status >= status_every_s:
-                last_status = time.monotonic()
-                on_status(_state(runner.pipe, log, len(episodes), now_s))
-            continue
-        if log is None and on_status:  # building the filters may compile them (first run): say so
-            on_status(_state(None, None, 0, 0.0) | {"preparing": True})
-        try:
-            runner.admit(block)
-        except SensorChanged as e:  # the night so far is one set-up: close it whole rather than mix two
-            clock = (log.start + timedelta(seconds=block.t0_sample / runner.pipe.fs)).strftime("%H:%M:%S")
-            stopped = (f"{e} at {clock}: the night up to then is stored and summarised; "
-                       "start monitor again for the new set-up")
-            break
-        pipe = runner.pipe
-        if log is None:
-            log = (NightLog(folder, pipe.fs, pipe.channel_names, start, on_event=on_event, settings=settings_of(config))
-                   if folder is not None else _Unstored(start))
-            if on_levels:
-                pipe.take_levels()  # start collecting
-        log.block(block)
-        for e in runner.process(block):
-            log.episode(e)
-        now_s = (block.t0_sample + len(block.samples)) / pipe.fs
-        if on_levels and pipe.env_rate:
+
+    def __init__(self, fs: float | Callable[[], float | None], channels: list[str], folder: str | None = None,
+                 config: PipelineConfig | None = None, alert_on_warning: bool = False,
+                 start: datetime | None = None, on_event: Callable[[dict], None] | None = None,
+                 on_levels: Callable[[np.ndarray, float], None] | None = None):
+        self.runner = Runner(fs, channels, config)
+        self.folder, self.config, self.start = folder, config, start
+        self.alert_on_warning, self.on_event, self.on_levels = alert_on_warning, on_event, on_levels
+        self.log: NightLog | _Unstored | None = None
+        self.alerts: list[Alert] = []
+        self.now_s = 0.0  # signal time at the end of the last block (s)
+        self._alerted: set[tuple[str, float, bool]] = set()
+        self._lost: dict[str, float] = {}  # channels whose signal is lost, since when (s)
+        self._new: list[dict] = []
+
+    def feed(self, block: Block) -> list[dict]:
+        """Store and analyse one block; the records the night logged for it (cramps, alerts, warnings, …).
+
+        Raises :class:`~emgcramp.runner.SensorChanged` (and stores nothing of
+        the block) when the channel count or the rate is not the night's.
+        """
+        self.runner.admit(block)
+        pipe, self._new = self.runner.pipe, []
+        if self.log is None:
+            self.log = self._open_log(pipe)
+        self.log.block(block)
+        for e in self.runner.process(block):
+            self.log.episode(e)
+        self.now_s = (block.t0_sample + len(block.samples)) / pipe.fs
+        if self.on_levels and pipe.env_rate:
             levels = pipe.take_levels()
             if len(levels):
-                on_levels(levels, pipe.env_rate)
-        _log_quiet_events(pipe, log, alerts)
-        _watch_signal(pipe, log, lost, now_s)
-        for alert in _new_alerts(pipe, log, now_s, alert_on_warning, alerted):
-            alerts.append(alert)
-            log.event({"type": "alert", "channel": alert.channel, "onset_s": alert.onset_s,
-                       "kind": alert.kind, "at_s": alert.at_s})
-            if on_alert:
+                self.on_levels(levels, pipe.env_rate)
+        _log_quiet_events(pipe, self.log, self.alerts)
+        _watch_signal(pipe, self.log, self._lost, self.now_s)
+        for alert in _new_alerts(pipe, self.log, self.now_s, self.alert_on_warning, self._alerted):
+            self.alerts.append(alert)
+            self.log.event({"type": "alert", "channel": alert.channel, "onset_s": alert.onset_s,
+                            "kind": alert.kind, "at_s": alert.at_s})
+        return self._new
+
+    def state(self) -> dict:
+        """What the status line shows."""
+        return _state(self.runner.pipe, self.log, len(self.runner.episodes), self.now_s)
+
+    def clock(self, t_s: float) -> str:
+        """The night's clock time (``HH:MM:SS``) at ``t_s`` seconds of signal."""
+        start = self.log.start if self.log is not None else (self.start or datetime.now())
+        return (start + timedelta(seconds=t_s)).strftime("%H:%M:%S")
+
+    def finish(self, stopped: str = "") -> MonitorResult:
+        """Close the signal and the night folder; the night's analysis and alerts."""
+        if self.runner.pipe is None:
+            raise ConnectionError("no data arrived from the source")
+        self._new = []
+        analysis = _finish(self.runner, self.log, self.alerts)
+        return MonitorResult(analysis, self.alerts, stopped or self.runner.problem())
+
+    def _open_log(self, pipe: Pipeline) -> NightLog | _Unstored:
+        if self.on_levels:
+            pipe.take_levels()  # start collecting
+        if self.folder is None:
+            return _Unstored(self.start, self._told)
+        return NightLog(self.folder, pipe.fs, pipe.channel_names, self.start, on_event=self._told,
+                        settings=settings_of(self.config))
+
+    def _told(self, record: dict) -> None:
+        self._new.append(record)
+        if self.on_event is not None:
+            self.on_event(record)
+
+
+def run_monitor(blocks: Iterable[Block | None], fs: Callable[[], float | None], channels: list[str],
+                folder: str | None, config: PipelineConfig | None = None,
+                on_alert: Callable[[Alert], None] | None = None, on_status: Callable[[dict], None] | None = None,
+                status_every_s: float = 1.0, alert_on_warning: bool = False, start: datetime | None = None,
+                on_event: Callable[[dict], None] | None = None,
+                on_levels: Callable[[np.ndarray, float], None] | None = None) -> MonitorResult:
+    """Monitor until ``blocks`` ends (``None``: nothing came for a while); the night's analysis and alerts.
+
+    A :class:`NightMonitor` fed every block (see it for the arguments), with
+    ``on_alert`` told each alert and ``on_status`` given the status line's
+    state about every ``status_every_s`` seconds. A change of channel count
+    or rate mid-night ends the night there, whole (:attr:`MonitorResult.stopped`
+    says why); so does nothing else.
+    """
+    night = NightMonitor(fs, channels, folder, config, alert_on_warning, start, on_event, on_levels)
+    last_status, stopped = 0.0, ""
+    for block in blocks:
+        if block is not None:
+            if night.log is None and on_status:  # building the filters may compile them (first run): say so
+                on_status(night.state() | {"preparing": True})
+            try:
+                n_alerts = len(night.alerts)
+                night.feed(block)
+            except SensorChanged as e:  # the night so far is one set-up: close it whole rather than mix two
+                stopped = (f"{e} at {night.clock(block.t0_sample / night.runner.pipe.fs)}: the night up to then "
+                           "is stored and summarised; start monitor again for the new set-up")
+                break
+            for alert in night.alerts[n_alerts:] if on_alert else ():
                 on_alert(alert)
         if on_status and time.monotonic() - last_status >= status_every_s:
             last_status = time.monotonic()
-            on_status(_state(pipe, log, len(episodes), now_s))
-    if runner.pipe is None:
-        raise ConnectionError("no data arrived from the source")
-    analysis = _finish(runner, log, alerts)
-    return MonitorResult(analysis, alerts, stopped or runner.problem())
+            on_status(night.state())
+    return night.finish(stopped)
 
 
 # An alert may go out up to the merge gap after the offset, while the burst is still open (s).

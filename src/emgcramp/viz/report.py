@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from emgcramp.core.types import Episode, activity_line
+from emgcramp.core.types import Analysis, Episode, activity_line
 from emgcramp.dsp.filters import EmgFilter, sosfilt
 from emgcramp.dsp.mains import detect_mains
 from emgcramp.io.events import episode_row
@@ -107,6 +107,15 @@ def _plain_summary(episodes: list[Episode], summary: dict | None) -> str:
 
 NOT_A_DIAGNOSIS = ("A few cramps a month are common; frequent or very long cramps are worth a doctor's look. "
                    "This report describes the signal; it is not a diagnosis.")
+
+
+def marks(analysis: Analysis) -> tuple[list[tuple[float, float, str]], list[tuple[float, float, str]]]:
+    """What :func:`figure` draws besides the cramps: the look-alikes (and possible cramps), and the activity row."""
+    lookalikes = [(e.onset_s, e.offset_s, e.reason) for e in analysis.lookalikes]
+    lookalikes += [(e.onset_s, e.offset_s, "possible_cramp") for e in analysis.possible_cramps]
+    activity = ([(m.onset_s, m.offset_s, "plm") for m in analysis.movements if m.series]
+                + [(w.onset_s, w.offset_s, "warning") for w in analysis.warnings])
+    return lookalikes, activity
 
 
 def figure(view: NightView, episodes: list[Episode], start: datetime | None, title: str,

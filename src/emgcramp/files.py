@@ -9,12 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from emgcramp.core.blocks import check_fs
 from emgcramp.core.config import PipelineConfig
 from emgcramp.core.heap import reuse_freed_buffers
 from emgcramp.core.types import Analysis
 from emgcramp.io import open_recording
+
+if TYPE_CHECKING:
+    from emgcramp.io.base import Recording
 
 # Recordings are streamed in chunks this long (s): long enough for the kernels to run at
 # full speed, short enough that memory does not depend on the recording's length.
@@ -47,14 +51,20 @@ def analyze_file(path: str, read: ReadOptions = ReadOptions(), config: PipelineC
     ``progress(done, total)`` is called with samples per channel after each
     chunk. Bad input raises :class:`~emgcramp.core.errors.InputError`.
     """
-    reuse_freed_buffers()
     with open_recording(path, read.fs, read.scale, read.stream) as rec:
-        chs = rec.channel_indices(read.channel)
-        fs = check_fs(rec.fs)
-        from emgcramp.runner import run_blocks  # Numba loads only for a usable input
+        return analyze_recording(rec, read, config, progress)
 
-        total = rec.n_samples
-        tick = (lambda done: progress(done, total)) if progress else None
-        names = [rec.channel_names[c] for c in chs]
-        result = run_blocks(rec.blocks(chs, int(CHUNK_S * fs)), fs, names, config, tick, read.muscles)
-        return result, rec.start
+
+def analyze_recording(rec: Recording, read: ReadOptions = ReadOptions(), config: PipelineConfig | None = None,
+                      progress: Callable[[int, int | None], None] | None = None) -> tuple[Analysis, datetime | None]:
+    """:func:`analyze_file` for a recording already open (a file's, an array's, an MNE Raw's)."""
+    reuse_freed_buffers()
+    chs = rec.channel_indices(read.channel)
+    fs = check_fs(rec.fs)
+    from emgcramp.runner import run_blocks  # Numba loads only for a usable input
+
+    total = rec.n_samples
+    tick = (lambda done: progress(done, total)) if progress else None
+    names = [rec.channel_names[c] for c in chs]
+    result = run_blocks(rec.blocks(chs, int(CHUNK_S * fs)), fs, names, config, tick, read.muscles)
+    return result, rec.start

@@ -1,0 +1,11 @@
+"""The Python API: find cramps in an array, a file or an MNE recording, or as the samples come.
+
+Everything here is also importable from :mod:`emgcramp` itself (``emgcramp.find_cramps``).
+"""
+
+from emgcramp.api.result import Result
+from emgcramp.api.run import Monitor, analyze, find_cramps, from_mne
+from emgcramp.core.config import PipelineConfig
+from emgcramp.core.errors import InputError
+
+__all__ = ["InputError", "Monitor", "PipelineConfig", "Result", "analyze", "find_cramps", "from_mne"]

@@ -1,0 +1,129 @@
+"""What :func:`emgcramp.find_cramps` and its kin return: a night's events, as tables, files or MNE annotations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from emgcramp.core.types import Analysis, CrampWarning, Episode, LegMovement, Lookalike
+
+if TYPE_CHECKING:
+    from emgcramp.io.base import Recording
+
+KINDS = ("cramps", "possible_cramps", "leg_movements", "warnings", "rejected")
+
+
+class Result:
+    """The events of one recording, with the figures the command line prints.
+
+    Times are seconds from the first sample; intensities µV RMS of the
+    0.5-s envelope; ratios × the rest level the detector learned.
+
+    Attributes
+    ----------
+    analysis : emgcramp.core.types.Analysis
+        Everything the pipeline found (episodes, quality, rejections).
+    start : datetime or None
+        Wall-clock time of the first sample, when the recording has one.
+    """
+
+    def __init__(self, analysis: Analysis, start: datetime | None = None,
+                 reopen: Callable[[], Recording] | None = None):
+        self.analysis, self.start = analysis, start
+        self._reopen = reopen  # gives the recording again, for plot(): nothing of the signal is kept
+
+    def __repr__(self) -> str:
+        s = self.analysis
+        return (f"<Result: {len(self.cramps)} cramp(s), {len(self.possible_cramps)} possible, "
+                f"{len(self.leg_movements)} leg movement(s) in {s.duration_s / 3600:.2f} h at {s.fs:g} Hz>")
+
+    @property
+    def cramps(self) -> list[Episode]:
+        """The cramps: counted, and alarmed live (tier ``cramp``)."""
+        return list(self.analysis.episodes)
+
+    @property
+    def possible_cramps(self) -> list[Episode]:
+        """Bursts that may be cramps or look-alikes (tier ``possible_cramp``): listed, never counted."""
+        return list(self.analysis.possible_cramps)
+
+    @property
+    def leg_movements(self) -> list[LegMovement]:
+        """Leg movements scored by the AASM rules (``series``: the PLM series, 0 for none)."""
+        return [m for m in self.analysis.movements if m.is_lm]
+
+    @property
+    def warnings(self) -> list[CrampWarning]:
+        """Pre-cramp warnings (twitching, rising tone), with the lead on the cramp that followed."""
+        return list(self.analysis.warnings)
+
+    @property
+    def rejected(self) -> list[Lookalike]:
+        """Bursts not counted as cramps, each with its ``reason`` and the decision's ``probability``."""
+        return list(self.analysis.lookalikes)
+
+    def summary(self) -> dict[str, Any]:
+        """The figures of ``emgcramp analyze --json``: counts, durations (s), leg movements, quality."""
+        return self.analysis.summary()
+
+    def records(self, kind: str = "cramps") -> list[dict[str, Any]]:
+        """One dict per event of ``kind`` (one of :data:`KINDS`), cramps as in the events CSV."""
+        from emgcramp.io.events import episode_record
+
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        events = getattr(self, kind)
+        if kind in ("cramps", "possible_cramps"):
+            return [episode_record(e, self.start) for e in events]
+        if kind == "rejected":
+            return [{"onset_s": r.onset_s, "offset_s": r.offset_s, "reason": r.reason,
+                     "probability": r.probability} for r in events]
+        return [asdict(e) for e in events]
+
+    def to_dataframe(self, kind: str = "cramps") -> Any:
+        """The events of ``kind`` as a pandas ``DataFrame`` (pandas: ``pip install 'emgcramp[pandas]'``)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("to_dataframe needs pandas: pip install 'emgcramp[pandas]'") from None
+        return pd.DataFrame.from_records(self.records(kind))
+
+    def to_csv(self, path: str) -> None:
+        """Write the cramps as the events CSV of ``emgcramp analyze --events`` (owner-only, whole or nothing)."""
+        from emgcramp.io.events import write_events_csv
+
+        write_events_csv(path, self.cramps, self.start)
+
+    def to_annotations(self) -> Any:
+        """Every event as ``mne.Annotations`` (the texts of the EDF+ copy), for ``raw.set_annotations``.
+
+        Onsets count from the first sample analysed (``orig_time=None``), as
+        MNE expects of annotations for the data it holds.
+        """
+        import mne
+
+        notes = self.analysis.notes()
+        return mne.Annotations([n[0] for n in notes], [n[1] for n in notes], [n[2] for n in notes])
+
+    def plot(self, path: str | None = None, channel: int = 0, title: str | None = None) -> Any:
+        """The night report figure (timeline, a zoom per cramp, table); saved to ``path`` when given.
+
+        ``path`` ending in ``.html`` writes the report page, else the image
+        (``.png``, ``.pdf``, ``.svg``). The signal is read again, a chunk at
+        a time. Returns the matplotlib ``Figure``.
+        """
+        from emgcramp.files import CHUNK_S
+        from emgcramp.viz import report
+
+        if self._reopen is None:
+            raise ValueError("this result holds no way back to its signal: plot the result of find_cramps or analyze")
+        a, title = self.analysis, title or (f"Night of {self.start:%Y-%m-%d}" if self.start else "Night")
+        with self._reopen() as rec:
+            ch = rec.channel_indices(a.channels[channel])[0]
+            view = report.night_view(rec.blocks([ch], int(CHUNK_S * a.fs)), a.fs, a.episodes)
+        fig = report.figure(view, a.episodes, self.start, title, *report.marks(a), a.summary())
+        if path is not None:
+            report.write(path, fig, a.episodes, self.start, a.summary(), title)
+        return fig

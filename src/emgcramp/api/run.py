@@ -1,0 +1,198 @@
+"""Find cramps from Python: in an array, a file, an MNE recording, or block by block as they come."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from emgcramp.api.result import Result
+from emgcramp.core.blocks import Block
+from emgcramp.core.config import PipelineConfig
+from emgcramp.core.errors import InputError
+from emgcramp.core.types import Episode
+from emgcramp.files import ReadOptions, analyze_recording
+from emgcramp.io import open_recording
+from emgcramp.io.memory import ArrayInMemory, MneRaw
+from emgcramp.live.monitor import MonitorResult, NightMonitor
+
+
+def _config(config: PipelineConfig | None, mvc_uv: float | None) -> PipelineConfig | None:
+    """``config`` with the person's MVC level (µV RMS) when one is given."""
+    if mvc_uv is None:
+        return config
+    config = config or PipelineConfig()
+    return replace(config, detector=config.detector.replace(mvc_uv=float(mvc_uv)))
+
+
+def find_cramps(x: Any, fs: float, *, channel_names: Sequence[str] | None = None,
+                config: PipelineConfig | None = None, mvc_uv: float | None = None,
+                muscles: dict[str, str] | None = None, start: datetime | None = None) -> Result:
+    """Find the cramps in surface EMG held in memory.
+
+    Parameters
+    ----------
+    x : array_like
+        Samples in µV, shape ``(n_samples,)`` or ``(n_channels, n_samples)``.
+        Several channels are muscles of one leg (a channel named ``TA``, or
+        whose ``muscles`` entry is a tibialis, is the tibialis anterior).
+    fs : float
+        Sampling rate, Hz (200–100 000; sEMG boards use 250–4000).
+    channel_names : sequence of str, optional
+        One name per channel (default ``calf``, or ``ch1``, ``ch2``, …).
+    config : PipelineConfig, optional
+        The settings (default: the package's, mains hum found by itself).
+    mvc_uv : float, optional
+        The person's maximal voluntary contraction, µV RMS: cramps get ``pct_mvc``.
+    muscles : dict, optional
+        Channel name → the muscle it records.
+    start : datetime, optional
+        Wall-clock time of the first sample (cramps then get a clock time).
+
+    Returns
+    -------
+    Result
+        The cramps, possible cramps, leg movements, warnings and rejected bursts.
+
+    Raises
+    ------
+    emgcramp.InputError
+        A signal that cannot be analysed (too short, flat, NaN, a rate out of range).
+
+    Examples
+    --------
+    >>> import numpy as np, emgcramp
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(0, 4, 120 * 1000)                  # two minutes of rest at 1 kHz, 4 µV RMS
+    >>> x[40_000:100_000] *= 60                           # held from 40 s to 100 s at 60 × rest
+    >>> r = emgcramp.find_cramps(x, 1000)
+    >>> [(round(c.onset_s), round(c.duration_s), c.kind) for c in r.cramps]
+    [(40, 60, 'tonic')]
+    """
+    rec = ArrayInMemory(x, fs, channel_names, start)
+    read = ReadOptions(channel="all", muscles=muscles)
+    analysis, start = analyze_recording(rec, read, _config(config, mvc_uv))
+    return Result(analysis, start, lambda: rec)
+
+
+def analyze(path: str, *, fs: float | None = None, scale: float | None = None, channel: str | None = None,
+            stream: str | None = None, config: PipelineConfig | None = None,
+            mvc_uv: float | None = None) -> Result:
+    """Find the cramps in a recording on disk, as ``emgcramp analyze`` does, in constant memory.
+
+    Parameters
+    ----------
+    path : str
+        An EDF/EDF+/BDF, WFDB (``.hea``), XDF, CSV/TSV/text, NPY or WAV file,
+        or a monitor night folder.
+    fs : float, optional
+        Sampling rate, Hz, for formats that carry none (NPY, text without a time column).
+    scale : float, optional
+        µV per file unit, for unit-less formats (NPY, WAV, text).
+    channel : str, optional
+        A channel name, a 0-based index, ``all`` or ``NAME,NAME`` (default: the first).
+    stream : str, optional
+        The stream of an XDF file, by name or type.
+    config, mvc_uv
+        As for :func:`find_cramps`.
+
+    Returns
+    -------
+    Result
+    """
+    read = ReadOptions(fs=fs, scale=scale, channel=channel, stream=stream)
+    with open_recording(path, fs, scale, stream) as rec:
+        analysis, start = analyze_recording(rec, read, _config(config, mvc_uv))
+    return Result(analysis, start, lambda: open_recording(path, fs, scale, stream))
+
+
+def from_mne(raw: Any, picks: Any = None, *, config: PipelineConfig | None = None,
+             mvc_uv: float | None = None) -> Result:
+    """Find the cramps in an MNE-Python ``Raw`` (any reader's), its units converted to µV by MNE.
+
+    Parameters
+    ----------
+    raw : mne.io.BaseRaw
+        The recording; read a chunk at a time (it need not be preloaded).
+    picks : str or list, optional
+        A channel type (``"emg"``), channel names or indices. Default: the
+        EMG channels, or every channel but stimulus and misc ones when none
+        is typed EMG.
+    config, mvc_uv
+        As for :func:`find_cramps`.
+
+    Returns
+    -------
+    Result
+        ``result.to_annotations()`` gives ``mne.Annotations`` for ``raw.set_annotations``.
+    """
+    rec = MneRaw(raw, picks)
+    analysis, start = analyze_recording(rec, ReadOptions(), _config(config, mvc_uv))
+    return Result(analysis, start, lambda: rec)
+
+
+class Monitor:
+    """Cramps as they happen, from blocks of samples: the loop behind ``emgcramp monitor``.
+
+    Parameters
+    ----------
+    fs : float
+        Sampling rate, Hz.
+    channel_names : sequence of str, optional
+        One name per channel (default ``calf``, or ``ch1``, ``ch2``, …).
+    folder : str, optional
+        A night folder to store every block and event in, crash-safe, as the
+        ``monitor`` command does (``emgcramp recover`` reads it). Default: nothing stored.
+    config, mvc_uv
+        As for :func:`find_cramps`.
+    start : datetime, optional
+        Wall-clock time of the first sample (default: now).
+
+    Examples
+    --------
+    >>> import numpy as np, emgcramp
+    >>> m = emgcramp.Monitor(1000)
+    >>> x = np.random.default_rng(0).normal(0, 4, 120 * 1000)
+    >>> x[40_000:100_000] *= 60
+    >>> events = [e for k in range(0, len(x), 100) for e in m.feed(x[k:k + 100])]
+    >>> [e["type"] for e in events if e["type"] in ("alert", "cramp")]
+    ['alert', 'cramp']
+    >>> len(m.finish().cramps)
+    1
+    """
+
+    def __init__(self, fs: float, channel_names: Sequence[str] | None = None, *, folder: str | None = None,
+                 config: PipelineConfig | None = None, mvc_uv: float | None = None,
+                 start: datetime | None = None):
+        self._night = NightMonitor(float(fs), list(channel_names or []), folder, _config(config, mvc_uv),
+                                   start=start)
+        self._next = 0  # index of the next sample
+
+    def feed(self, samples: Any) -> list[dict[str, Any]]:
+        """Analyse the next samples (µV; ``(n,)`` or ``(n_channels, n)``); the events they brought.
+
+        Each event is a dict with a ``type``: ``alert`` (a cramp confirmed
+        while under way, once), ``cramp`` (closed, with its duration and
+        intensity), ``possible_cramp``, ``warning``, ``retracted``,
+        ``signal_lost``, ``signal_back``.
+        """
+        x = np.asarray(samples, dtype=np.float64)
+        block = x[:, None] if x.ndim == 1 else x.T
+        new = self._night.feed(Block(self._next, block))
+        self._next += len(block)
+        return new
+
+    @property
+    def cramps(self) -> list[Episode]:
+        """The cramps closed so far."""
+        return list(self._night.runner.episodes)
+
+    def finish(self) -> Result:
+        """Close the signal: the cramps still under way are ended there; the whole stream's result."""
+        done: MonitorResult = self._night.finish()
+        if done.stopped:
+            raise InputError(done.stopped)
+        return Result(done.analysis, self._night.log.start if self._night.log is not None else None)

@@ -1,0 +1,116 @@
+"""Signals already in memory, as recordings: a NumPy array, an MNE ``Raw``.
+
+They stream through the same :class:`~emgcramp.io.base.Recording` interface as
+files, so an array from a notebook is analysed exactly as the same samples
+read from an EDF file would be.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import numpy as np
+
+from emgcramp.core.errors import InputError
+from emgcramp.io.base import Recording
+
+
+class ArrayInMemory(Recording):
+    """A 1-D array (one channel) or a channels × samples array, in µV, sampled at ``fs`` Hz.
+
+    Parameters
+    ----------
+    x : array_like
+        Samples in µV: shape ``(n_samples,)`` or ``(n_channels, n_samples)``
+        (the layout of MNE and SciPy).
+    fs : float
+        Sampling rate, Hz.
+    channel_names : sequence of str, optional
+        One name per channel (default ``calf`` for one, ``ch1``, ``ch2``, … for several).
+    start : datetime, optional
+        Wall-clock time of the first sample.
+    """
+
+    def __init__(self, x: Any, fs: float, channel_names: Sequence[str] | None = None,
+                 start: datetime | None = None):
+        data = np.asarray(x)
+        if data.ndim == 1:
+            data = data[None, :]
+        if data.ndim != 2 or data.size == 0:
+            raise InputError(f"expected a 1-D array or a channels × samples array, got shape {np.shape(x)}")
+        if not np.issubdtype(data.dtype, np.number) or np.issubdtype(data.dtype, np.complexfloating):
+            raise InputError(f"samples must be real numbers (µV), not {data.dtype}")
+        names = list(channel_names) if channel_names is not None else _default_names(len(data))
+        if len(names) != len(data):
+            raise InputError(f"{len(names)} channel name(s) for {len(data)} channel(s) "
+                             "(a channels × samples array: one row per channel)")
+        self.path, self._data, self.fs, self.start = "the array", data, float(fs), start
+        self.channel_names, self.n_samples = names, data.shape[1]
+
+    def _read(self, channels: list[int], chunk: int) -> Iterator[np.ndarray]:
+        for a in range(0, self.n_samples, chunk):
+            yield np.asarray(self._data[channels, a:a + chunk].T, dtype=np.float64)
+
+
+class MneRaw(Recording):
+    """An MNE-Python ``Raw`` (any reader's), its data read a chunk at a time in µV.
+
+    Parameters
+    ----------
+    raw : mne.io.BaseRaw
+        The recording; its channels' own units are converted to µV by MNE.
+    picks : str or list, optional
+        MNE picks (``"emg"``, names, indices); default ``"emg"``, or every
+        data channel when the Raw has no EMG channel.
+    """
+
+    def __init__(self, raw: Any, picks: Any = None):
+        self._raw = raw
+        self._picks = _mne_picks(raw, picks)
+        self.path = raw.filenames[0] if getattr(raw, "filenames", None) and raw.filenames[0] else "the MNE Raw"
+        self.path = str(self.path)
+        self.fs = float(raw.info["sfreq"])
+        self.channel_names = [raw.ch_names[i] for i in self._picks]
+        self.n_samples = int(raw.n_times)
+        meas = raw.info.get("meas_date")
+        self.start = (meas + timedelta(seconds=float(raw.first_time))).astimezone(timezone.utc).replace(tzinfo=None) \
+            if meas is not None else None
+
+    def channel_indices(self, spec: str | int | None) -> list[int]:
+        """Every picked channel unless a channel spec narrows them."""
+        return list(range(len(self.channel_names))) if spec is None else super().channel_indices(spec)
+
+    def _read(self, channels: list[int], chunk: int) -> Iterator[np.ndarray]:
+        picks = [self._picks[c] for c in channels]
+        for a in range(0, self.n_samples, chunk):
+            yield self._raw.get_data(picks=picks, start=a, stop=min(a + chunk, self.n_samples), units="uV").T
+
+
+def _default_names(n: int) -> list[str]:
+    return ["calf"] if n == 1 else [f"ch{i + 1}" for i in range(n)]
+
+
+def _mne_picks(raw: Any, picks: Any) -> list[int]:
+    """Channel indices for ``picks``: a channel type (``"emg"``), names or indices.
+
+    ``None``: the EMG channels, or every channel but stimulus and misc ones
+    when the Raw types none as EMG (many EDF files type everything ``eeg``).
+    """
+    types, names = raw.get_channel_types(), list(raw.ch_names)
+    if picks is None:
+        idx = [i for i, t in enumerate(types) if t == "emg"] or \
+            [i for i, t in enumerate(types) if t not in ("stim", "misc")]
+    elif isinstance(picks, str) and picks in set(types):
+        idx = [i for i, t in enumerate(types) if t == picks]
+    else:
+        wanted = [picks] if isinstance(picks, (str, int, np.integer)) else list(picks)
+        missing = [p for p in wanted if not (p in names if isinstance(p, str) else 0 <= int(p) < len(names))]
+        if missing:
+            raise InputError(f"picks {missing[0]!r}: no such channel or channel type in the Raw; "
+                             f"channels are: {', '.join(names)}")
+        idx = [names.index(p) if isinstance(p, str) else int(p) for p in wanted]
+    if not idx:
+        raise InputError(f"picks {picks!r} selects no channel of the Raw")
+    return idx

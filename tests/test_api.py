@@ -1,0 +1,163 @@
+"""The Python API: the same events as the command line, from arrays, files, MNE and a stream of blocks."""
+
+import csv
+import subprocess
+import sys
+from datetime import datetime
+
+import numpy as np
+import pytest
+from conftest import SAMPLE_NIGHT, bursts, run_cli
+
+import emgcramp
+from emgcramp.io.events import COLUMNS, read_events_csv
+
+FS = 1000.0
+START = datetime(2026, 3, 1, 23, 30, 0)
+
+
+@pytest.fixture(scope="module")
+def night():
+    """Eight minutes at rest (4 µV RMS): cramps of 60 s at 300 µV and 45 s at 80 µV, a 25-s burst at 40 µV."""
+    return bursts(FS, 480, 4.0, [(100.0, 160.0, 300.0), (220.0, 245.0, 40.0), (330.0, 375.0, 80.0)], seed=3)
+
+
+def _edf_samples(path):
+    """The samples of an EDF file's first channel, µV, as the readers give them."""
+    from emgcramp.io import open_recording
+
+    with open_recording(path) as rec:
+        return np.concatenate([b.samples[:, 0] for b in rec.blocks([0], 60_000)])
+
+
+def test_find_cramps_gives_the_command_lines_events_for_the_same_samples(night, tmp_path):
+    from emgcramp.io.edf import write_edf
+
+    edf = str(tmp_path / "night.edf")
+    write_edf(edf, FS, ["calf"], [night[:, None]], start=START)
+    rc, _, err = run_cli("analyze", edf, "--events", tmp_path / "cli.csv")
+    assert rc == 0, err
+    x = _edf_samples(edf)  # what the EDF holds (16-bit): the very samples the command line analysed
+    assert np.max(np.abs(x - night)) <= 16_000 / 65_535 + 1e-9  # µV: one step of ±8 mV in 16 bits
+    r = emgcramp.find_cramps(x, FS, start=START)
+    r.to_csv(str(tmp_path / "api.csv"))
+    assert (tmp_path / "api.csv").read_text() == (tmp_path / "cli.csv").read_text()
+    assert [(round(c.onset_s), round(c.offset_s)) for c in r.cramps] == [(100, 160), (330, 375)]
+    assert emgcramp.analyze(edf).summary() == r.summary()
+    # The summary is the command line's --json one.
+    rc, out, _ = run_cli("analyze", edf, "--json")
+    import json
+
+    cli = json.loads(out)
+    assert cli["n_episodes"] == r.summary()["n_episodes"] == 2
+    assert cli["total_cramp_s"] == r.summary()["total_cramp_s"]
+
+
+def test_importing_the_package_loads_neither_numpy_nor_numba_until_a_name_is_used():
+    code = ("import sys, emgcramp; a = sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'numba', 'scipy'});"
+            "emgcramp.find_cramps; b = sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'numba'});"
+            "print(a, b, 'find_cramps' in dir(emgcramp))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[] ['numba', 'numpy'] True"
+
+
+def test_several_channels_and_their_muscles(night):
+    ta = bursts(FS, 480, 4.0, [], seed=9)
+    r = emgcramp.find_cramps(np.vstack([night, ta]), FS, channel_names=["c1", "c2"],
+                             muscles={"c2": "tibialis anterior"})
+    assert r.analysis.channels == ["c1", "c2"] and r.summary()["muscles"] == {"c2": "tibialis anterior"}
+    assert [c.channel for c in r.cramps] == ["c1", "c1"]
+    with pytest.raises(emgcramp.InputError, match="3 channel name"):
+        emgcramp.find_cramps(np.vstack([night, ta]), FS, channel_names=["c1", "c2", "c3"])
+
+
+@pytest.mark.parametrize("x, fs, says", [
+    (np.zeros(1000), FS, "at least 2 s"),
+    (np.zeros(10_000), FS, "flat"),
+    (np.full(10_000, np.nan), FS, "NaN"),
+    (np.ones((2, 3, 4)), FS, "shape"),
+    (np.array(["a", "b"]), FS, "real numbers"),
+    (np.random.default_rng(0).normal(size=10_000), 50.0, "out of range"),
+])
+def test_bad_arrays_raise_one_clear_input_error(x, fs, says):
+    with pytest.raises(emgcramp.InputError, match=says):
+        emgcramp.find_cramps(x, fs)
+
+
+def test_result_tables_keep_the_events_csv_contract(night, tmp_path):
+    r = emgcramp.find_cramps(night, FS, mvc_uv=600.0)
+    df = r.to_dataframe()
+    assert list(df.columns[:6]) == COLUMNS[:6] and len(df) == 2
+    assert [round(p.onset_s) for p in r.possible_cramps] == [220]  # 10 × rest for 25 s: listed, not counted
+    assert df["pct_mvc"].tolist() == pytest.approx([c.peak_intensity / 6.0 for c in r.cramps], abs=0.05)
+    r.to_csv(str(tmp_path / "e.csv"))
+    back = read_events_csv(str(tmp_path / "e.csv"))
+    assert [(e.onset_s, e.kind) for e in back] == [(round(c.onset_s, 3), c.kind) for c in r.cramps]
+    for kind in ("possible_cramps", "leg_movements", "warnings", "rejected"):
+        assert len(r.to_dataframe(kind)) == len(getattr(r, kind))
+    with pytest.raises(ValueError, match="kind must be one of"):
+        r.to_dataframe("nope")
+
+
+def test_a_monitor_fed_any_blocks_finds_what_the_whole_array_does_and_alerts_first(night):
+    whole = emgcramp.find_cramps(night, FS)
+    for size in (100, 1337, 20_000):
+        m = emgcramp.Monitor(FS)
+        events = []
+        for k in range(0, len(night), size):
+            events += [(k / FS, e) for e in m.feed(night[k:k + size])]
+        r = m.finish()
+        assert [(c.onset_s, c.offset_s) for c in r.cramps] == [(c.onset_s, c.offset_s) for c in whole.cramps]
+        alerts = [(t, e) for t, e in events if e["type"] == "alert"]
+        closed = [(t, e) for t, e in events if e["type"] == "cramp"]
+        assert len(closed) == 2
+        if size == 20_000:  # 20-s blocks: a cramp may begin, be confirmed and end inside one; its record tells
+            continue
+        assert len(alerts) == 2
+        # Each alert goes out while its cramp is under way, and by the block that brought it.
+        for (t, a), (_, c) in zip(alerts, closed):
+            assert c["onset_s"] <= a["at_s"] <= c["offset_s"] and t <= a["at_s"] <= t + size / FS + 0.01
+
+
+def test_a_monitor_can_store_a_night_folder_that_recover_reads(night, tmp_path):
+    folder = str(tmp_path / "night")
+    m = emgcramp.Monitor(FS, folder=folder, start=START)
+    for k in range(0, len(night), 500):
+        m.feed(night[k:k + 500])
+    live = m.finish()
+    again = emgcramp.analyze(folder)
+    assert [(c.onset_s, c.offset_s) for c in again.cramps] == [(c.onset_s, c.offset_s) for c in live.cramps]
+    assert again.start == START
+
+
+def test_mne_raw_round_trip(night):
+    mne = pytest.importorskip("mne")
+    info = mne.create_info(["GM", "stim"], FS, ["emg", "stim"])
+    raw = mne.io.RawArray(np.vstack([night * 1e-6, np.zeros_like(night)]), info, verbose=False)  # MNE holds V
+    raw.set_meas_date(START.replace(tzinfo=__import__("datetime").timezone.utc))
+    r = emgcramp.from_mne(raw)
+    ref = emgcramp.find_cramps(night, FS, channel_names=["GM"])
+    assert r.analysis.channels == ["GM"] and r.start == START
+    assert [(c.onset_s, c.offset_s, round(c.peak_intensity, 6)) for c in r.cramps] == \
+        [(c.onset_s, c.offset_s, round(c.peak_intensity, 6)) for c in ref.cramps]
+    raw.set_annotations(r.to_annotations())
+    cramps = [a for a in raw.annotations if a["description"].startswith("cramp:")]
+    assert [(round(a["onset"], 3), round(a["duration"], 3)) for a in cramps] == \
+        [(round(c.onset_s, 3), round(c.duration_s, 3)) for c in r.cramps]
+    with pytest.raises(emgcramp.InputError, match="no such channel"):
+        emgcramp.from_mne(raw, picks=["GM", "soleus"])
+
+
+def test_plot_draws_the_report_from_the_signal_again(tmp_path):
+    r = emgcramp.analyze(SAMPLE_NIGHT)
+    fig = r.plot(str(tmp_path / "night.png"))
+    assert (tmp_path / "night.png").stat().st_size > 10_000 and (tmp_path / "night.png").stat().st_mode & 0o777 == 0o600
+    assert fig.axes[0].get_title().endswith(f"{len(r.cramps)} cramp(s)")
+
+
+def test_the_events_csv_from_the_api_is_what_analyze_writes_for_the_sample_night(tmp_path):
+    rc, _, err = run_cli("analyze", SAMPLE_NIGHT, "--events", tmp_path / "cli.csv")
+    assert rc == 0, err
+    emgcramp.analyze(SAMPLE_NIGHT).to_csv(str(tmp_path / "api.csv"))
+    rows = list(csv.DictReader(open(tmp_path / "api.csv")))
+    assert rows and (tmp_path / "api.csv").read_text() == (tmp_path / "cli.csv").read_text()
