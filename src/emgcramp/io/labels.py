@@ -1,0 +1,121 @@
+"""What the person said of a night's events: ``labels.csv`` in the night folder.
+
+One line per answer, appended and made durable at once (a crash or a kill
+loses at most the answer being written, never one given before):
+
+``onset_s,offset_s,label,given_at``
+
+- ``onset_s``, ``offset_s``: the event's span, seconds from the night's first sample;
+- ``label``: ``cramp``, ``not_cramp`` or ``unsure`` (:data:`LABELS`);
+- ``given_at``: when the answer was given (ISO 8601, local time, seconds).
+
+An event answered twice keeps its latest answer: :func:`read_labels`
+returns one label per span. A span that matches no detected event is a
+cramp the person marked as missed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass
+from datetime import datetime
+
+from emgcramp.core.errors import InputError
+
+LABELS_FILE = "labels.csv"
+LABELS = ("cramp", "not_cramp", "unsure")
+HEADER = "onset_s,offset_s,label,given_at\n"
+
+
+@dataclass(frozen=True)
+class Label:
+    """One answer: the span (s from the night's start), the label, and when it was given."""
+
+    onset_s: float
+    offset_s: float
+    label: str
+    given_at: str = ""
+
+    def overlaps(self, onset_s: float, offset_s: float) -> bool:
+        """True when the span ``onset_s``–``offset_s`` (s) shares time with this label's."""
+        return self.onset_s < offset_s and onset_s < self.offset_s
+
+
+def labels_path(folder: str) -> str:
+    """Where a night folder keeps its labels."""
+    return os.path.join(folder, LABELS_FILE)
+
+
+def add_label(folder: str, onset_s: float, offset_s: float, label: str,
+              given_at: datetime | None = None) -> Label:
+    """Append one answer to the folder's ``labels.csv`` (created 0600) and make it durable before returning."""
+    if label not in LABELS:
+        raise InputError(f"label must be one of {', '.join(LABELS)}, not {label!r}")
+    if not (0 <= onset_s < offset_s) or offset_s - onset_s > 24 * 3600:
+        raise InputError(f"a label needs 0 ≤ onset < offset within a day, not {onset_s}–{offset_s} s")
+    when = (given_at or datetime.now()).replace(microsecond=0).isoformat()
+    path = labels_path(folder)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        line = f"{onset_s:.3f},{offset_s:.3f},{label},{when}\n"
+        if os.fstat(fd).st_size == 0:
+            line = HEADER + line
+        elif not _ends_with_newline(fd):  # a line cut by a crash: end it, so this one stands alone
+            line = "\n" + line
+        os.write(fd, line.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return Label(round(onset_s, 3), round(offset_s, 3), label, when)
+
+
+def _ends_with_newline(fd: int) -> bool:
+    size = os.fstat(fd).st_size
+    return size == 0 or os.pread(fd, 1, size - 1) == b"\n"
+
+
+def read_labels(folder: str) -> list[Label]:
+    """The latest answer for each span, in time order (``[]`` when nothing was labelled).
+
+    A line cut by a crash, or otherwise unreadable, is skipped: the answers
+    around it stand.
+    """
+    try:
+        with open(labels_path(folder), encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except FileNotFoundError:
+        return []
+    latest: dict[tuple[float, float], Label] = {}
+    for row in csv.reader(io.StringIO(text)):
+        label = _parse(row)
+        if label is not None:
+            latest[(label.onset_s, label.offset_s)] = label
+    return sorted(latest.values(), key=lambda lab: (lab.onset_s, lab.offset_s))
+
+
+def _parse(row: list[str]) -> Label | None:
+    if len(row) != 4 or row[2] not in LABELS:
+        return None  # the header, or a line cut short
+    try:
+        onset, offset = float(row[0]), float(row[1])
+    except ValueError:
+        return None
+    return Label(onset, offset, row[2], row[3]) if 0 <= onset < offset else None
+
+
+def confirmed(labels: list[Label], spans: list[tuple[float, float]]) -> dict[str, int]:
+    """How the detected ``spans`` (s) were answered, and how many cramps were marked as missed.
+
+    Keys: ``cramp``, ``not_cramp``, ``unsure``, ``unanswered`` (counts of
+    detected spans by their latest overlapping answer) and ``missed``
+    (``cramp`` labels overlapping no detected span).
+    """
+    out = {"cramp": 0, "not_cramp": 0, "unsure": 0, "unanswered": 0, "missed": 0}
+    for on, off in spans:
+        answers = [lab for lab in labels if lab.overlaps(on, off)]
+        out[max(answers, key=lambda lab: lab.given_at).label if answers else "unanswered"] += 1
+    out["missed"] = sum(lab.label == "cramp" and not any(lab.overlaps(on, off) for on, off in spans)
+                        for lab in labels)
+    return out

@@ -1,0 +1,43 @@
+"""labels.csv: answers appended durably, the latest kept, a cut line skipped, counts against detections."""
+
+import os
+import stat
+from datetime import datetime
+
+import pytest
+
+from emgcramp.core.errors import InputError
+from emgcramp.io.labels import Label, add_label, confirmed, labels_path, read_labels
+
+
+def test_answers_are_kept_latest_first_and_owner_only(tmp_path):
+    f = str(tmp_path)
+    add_label(f, 100.0, 160.0, "cramp", datetime(2026, 3, 2, 7, 0, 0))
+    add_label(f, 300.0, 320.0, "not_cramp", datetime(2026, 3, 2, 7, 0, 5))
+    add_label(f, 100.0, 160.0, "unsure", datetime(2026, 3, 2, 7, 1, 0))  # changed their mind
+    assert read_labels(f) == [Label(100.0, 160.0, "unsure", "2026-03-02T07:01:00"),
+                              Label(300.0, 320.0, "not_cramp", "2026-03-02T07:00:05")]
+    assert stat.S_IMODE(os.stat(labels_path(f)).st_mode) == 0o600
+    assert open(labels_path(f)).read().splitlines()[0] == "onset_s,offset_s,label,given_at"
+
+
+def test_a_line_cut_by_a_crash_is_skipped_and_the_next_answer_stands_alone(tmp_path):
+    f = str(tmp_path)
+    add_label(f, 10.0, 40.0, "cramp")
+    with open(labels_path(f), "a") as out:
+        out.write("55.000,80.0")  # killed mid-write
+    add_label(f, 90.0, 95.0, "not_cramp")
+    assert [(lab.onset_s, lab.label) for lab in read_labels(f)] == [(10.0, "cramp"), (90.0, "not_cramp")]
+
+
+@pytest.mark.parametrize("args", [(10.0, 5.0, "cramp"), (-1.0, 5.0, "cramp"), (1.0, 5.0, "yes")])
+def test_bad_answers_are_refused_and_nothing_is_written(tmp_path, args):
+    with pytest.raises(InputError):
+        add_label(str(tmp_path), *args)
+    assert not os.path.exists(labels_path(str(tmp_path)))
+
+
+def test_confirmed_counts_answers_per_detection_and_missed_cramps():
+    labels = [Label(100, 160, "cramp", "a"), Label(300, 320, "not_cramp", "a"), Label(500, 530, "cramp", "a")]
+    spans = [(101.0, 158.0), (299.0, 322.0), (400.0, 420.0)]
+    assert confirmed(labels, spans) == {"cramp": 1, "not_cramp": 1, "unsure": 0, "unanswered": 1, "missed": 1}
