@@ -57,7 +57,7 @@ def add_label(folder: str, onset_s: float, offset_s: float, label: str,
         raise InputError(f"a label needs 0 ≤ onset < offset within a day, not {onset_s}–{offset_s} s")
     when = (given_at or datetime.now()).replace(microsecond=0).isoformat()
     path = labels_path(folder)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
     try:
         line = f"{onset_s:.3f},{offset_s:.3f},{label},{when}\n"
         if os.fstat(fd).st_size == 0:
