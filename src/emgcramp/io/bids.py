@@ -14,9 +14,11 @@ column, and the derivative's ``dataset_description.json`` names us in
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass
 
 from emgcramp import __version__
@@ -94,19 +96,54 @@ def _emg_channels(recording: str, prefix: str) -> tuple[tuple[str, ...], tuple[t
     tsv = os.path.join(os.path.dirname(recording), f"{prefix}_channels.tsv")
     if not os.path.exists(tsv):
         return (), ()
-    with open(tsv, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f, delimiter="\t"))
+    rows = list(csv.DictReader(io.StringIO(_tsv_text(tsv), newline=""), delimiter="\t"))
     if rows and "name" not in rows[0]:
         raise InputError(f"{tsv}: a channels.tsv needs a 'name' column")
-    emg = [r for r in rows if r.get("type", "EMG").upper() == "EMG"]
-    muscles = tuple((r["name"], r["target_muscle"]) for r in emg if r.get("target_muscle", "n/a") not in ("", "n/a"))
+    for line, r in enumerate(rows, 2):
+        if not (r.get("name") or "").strip():
+            raise InputError(f"{tsv} line {line}: no channel name; each row needs one in its 'name' column")
+    # A short row leaves its last cells None: an unsaid type is EMG, an unsaid muscle is none.
+    emg = [r for r in rows if (r.get("type") or "EMG").upper() == "EMG"]
+    muscles = tuple((r["name"], r["target_muscle"]) for r in emg
+                    if (r.get("target_muscle") or "n/a") not in ("", "n/a"))
     return tuple(r["name"] for r in emg), muscles
+
+
+def _tsv_text(tsv: str) -> str:
+    """The file's text: UTF-8 as BIDS asks (a byte-order mark allowed), else Latin-1, said in a note.
+
+    Spreadsheets on Windows still save Latin-1; every byte is a Latin-1
+    character, so the file is read rather than refused, and the note says
+    how, as the names read go into the results.
+    """
+    with open(tsv, "rb") as f:
+        raw = f.read()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        print(f"emgcramp: note: {tsv} is not UTF-8, as BIDS asks; read as Latin-1 (ISO-8859-1)", file=sys.stderr)
+        return raw.decode("latin-1")
+
+
+def _private_dirs(root: str, relative: str) -> str:
+    """``root/relative``, each folder this creates 0700 (``os.makedirs`` gives those above the last the umask's).
+
+    Folders that exist are left as they are: ``derivatives/`` may hold other pipelines' results.
+    """
+    path = root
+    for part in os.path.normpath(relative).split(os.sep):
+        path = os.path.join(path, part)
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            if not os.path.isdir(path):
+                raise InputError(f"cannot write the derivatives: {path} is a file, not a folder") from None
+    return path
 
 
 def write_derivative(rec: BidsRecording, analysis: Analysis) -> str:
     """Write the recording's events TSV and sidecar under ``derivatives/emgcramp``; return the TSV's path."""
-    out_dir = os.path.join(rec.root, "derivatives", PIPELINE, rec.relative_dir)
-    os.makedirs(out_dir, mode=0o700, exist_ok=True)
+    out_dir = _private_dirs(rec.root, os.path.join("derivatives", PIPELINE, rec.relative_dir))
     _write_description(os.path.join(rec.root, "derivatives", PIPELINE))
     tsv = os.path.join(out_dir, f"{rec.prefix}_desc-cramps_events.tsv")
     with private_file(tsv) as f:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
+import math
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+from emgcramp.core.errors import InputError
 from emgcramp.core.types import CrampWarning, Episode, LegMovement
 from emgcramp.io.secure import private_file
 
@@ -104,26 +107,72 @@ def write_json(path: str, data: dict) -> None:
         f.write("\n")
 
 
+REQUIRED = COLUMNS[:6]  # what a night's trend and report need of every row
+TIMES = COLUMNS[:3]  # finite; a level may be nan (a rest level not known is written so)
+_NEEDED = object()
+
+
 def episodes_from_rows(rows: list[dict[str, str]]) -> list[Episode]:
-    """Episodes from the rows of an events CSV (``csv.DictReader``)."""
-    return [Episode(float(r["onset_s"]), float(r["offset_s"]), float(r["duration_s"]), r["kind"],
-                    float(r["peak_intensity"]), float(r["mean_intensity"]), float(r.get("rest_uv") or "nan"),
-                    r.get("channel", ""), float(r.get("duty") or 1.0),
-                    float(r["pct_mvc"]) if r.get("pct_mvc") else None,
-                    [x for x in (r.get("flags") or "").split(";") if x],
-                    float(r["warning_lead_s"]) if r.get("warning_lead_s") else None,
-                    [x for x in (r.get("muscles") or "").split("+") if x],
-                    float(r["probability"]) if r.get("probability") else None) for r in rows]
+    """Episodes from the rows of an events CSV (``csv.DictReader``); a bad cell raises ``ValueError`` naming it."""
+    return [episode_from_row(r) for r in rows]
+
+
+def episode_from_row(r: dict[str, str | None]) -> Episode:
+    """One episode from one events-CSV row.
+
+    Raises ``ValueError`` whose message names the column and what it
+    expected, for the caller to put after the file and line.
+    """
+    missing = [name for name in REQUIRED if r.get(name) is None]
+    if missing:  # DictReader leaves the cells of a short row None
+        held = sum(v is not None for k, v in r.items() if k is not None)
+        raise ValueError(f"the row stops after {held} cell(s), before column {missing[0]!r}; expected "
+                         f"{', '.join(REQUIRED)} on every row")
+    if not r["kind"].strip():
+        raise ValueError("column 'kind' is empty; expected tonic or clonic")
+    return Episode(_number(r, "onset_s"), _number(r, "offset_s"), _number(r, "duration_s"), r["kind"],
+                   _number(r, "peak_intensity"), _number(r, "mean_intensity"),
+                   _number(r, "rest_uv", float("nan")), r.get("channel") or "", _number(r, "duty", 1.0),
+                   _number(r, "pct_mvc", None), [x for x in (r.get("flags") or "").split(";") if x],
+                   _number(r, "warning_lead_s", None), [x for x in (r.get("muscles") or "").split("+") if x],
+                   _number(r, "probability", None))
+
+
+def _number(r: dict[str, str | None], name: str, default: float | None | object = _NEEDED) -> float | None:
+    """The cell as a number (a time finite); ``default`` when it is empty and may be (a required cell may not)."""
+    text = (r.get(name) or "").strip()
+    if not text:
+        if default is _NEEDED:
+            raise ValueError(f"column {name!r} is empty; expected a number")
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"column {name!r} holds {text!r}; expected a number") from None
+    if name in TIMES and not math.isfinite(value):  # an endless onset would overflow every clock made from it
+        raise ValueError(f"column {name!r} holds {text!r}; expected a finite number")
+    return value
+
+
+def read_rows(path: str, reader: csv.DictReader) -> Iterator[tuple[int, dict[str, str | None], Episode]]:
+    """Each row of an open events CSV with its line number and its episode; a bad cell is one ``InputError``."""
+    for r in reader:
+        try:
+            yield reader.line_num, r, episode_from_row(r)
+        except ValueError as e:
+            raise InputError(f"{path} line {reader.line_num}: {e}") from None
 
 
 def read_events_csv(path: str) -> list[Episode]:
     """Episodes back from an events CSV written by :func:`write_events_csv`."""
-    from emgcramp.core.errors import InputError
-
     try:
-        with open(path, newline="", encoding="utf-8") as f:
-            return episodes_from_rows(list(csv.DictReader(f)))
+        with open(path, newline="", encoding="utf-8", errors="replace") as f:
+            reader = csv.DictReader(f)
+            header = reader.fieldnames or []
+            absent = [name for name in REQUIRED if name not in header]
+            if absent:
+                raise InputError(f"{path}: not an emgcramp events CSV (no {absent[0]!r} column; expected "
+                                 f"the header {','.join(COLUMNS)})")
+            return [e for _, _, e in read_rows(path, reader)]
     except FileNotFoundError:
         raise InputError(f"{path}: no such events file") from None
-    except (KeyError, ValueError) as e:
-        raise InputError(f"{path}: not an emgcramp events CSV ({e})") from None

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -13,17 +16,92 @@ from emgcramp.core.blocks import Block
 from emgcramp.core.errors import InputError
 from emgcramp.io.base import Recording
 
+GAP_LINE = re.compile(rb'"type"\s*:\s*"gap"')  # a damaged line that may have been a gap record
+SHOWN = 3  # damaged lines named in the note; the rest are counted
+
 
 def read_events(folder: str) -> list[dict]:
-    """The event log's complete lines (a line torn by a crash is skipped)."""
-    out = []
-    with open(os.path.join(folder, "events.jsonl"), encoding="utf-8") as f:
-        for line in f:
+    """The event log's records (a line torn by a crash, or damaged, is skipped: :func:`read_log`)."""
+    return read_log(folder)[0]
+
+
+def read_log(folder: str) -> tuple[list[dict], list[str]]:
+    """The event log's records, and the damaged lines skipped, each as ``line N (what it is)``.
+
+    The last line without its newline was torn by a crash (``kill -9``
+    while writing it): it is skipped without a word, as the format says.
+    Any other line that is not a record is damage: skipped and named,
+    unless it was or may have been a gap record, whose length every time
+    after it depends on; then the night cannot be read and ``InputError``
+    says which line.
+    """
+    path = os.path.join(folder, "events.jsonl")
+    records, skipped = [], []
+    with open(path, "rb") as f:  # bytes: a line that is not UTF-8 is one damaged line, not the whole log
+        for n, line in enumerate(f, 1):
             try:
-                out.append(json.loads(line))
-            except ValueError:
-                pass
-    return out
+                record = json.loads(line)
+            except ValueError:  # also UnicodeDecodeError
+                if not line.endswith(b"\n"):
+                    continue
+                if GAP_LINE.search(line):
+                    raise InputError(f"{path} line {n}: a damaged gap record (not JSON); the length of the gap, "
+                                     "and so every time after it, cannot be known") from None
+                skipped.append(f"line {n} (not JSON)")
+                continue
+            why = _damage(record)
+            if why and isinstance(record, dict) and record.get("type") == "gap":
+                raise InputError(f"{path} line {n}: {why}; the length of the gap, and so every time after it, "
+                                 "cannot be known")
+            if why:
+                skipped.append(f"line {n} ({why})")
+            else:
+                records.append(record)
+    return records, skipped
+
+
+# What the reader uses of each record type it reads: key -> what it must be.
+COUNT, SECONDS, NAME = "a whole number of samples, 0 or more", "a number of seconds", "a channel name"
+NEEDS = {"gap": {"file_sample": COUNT, "missing": COUNT}, "signal_lost": {"channel": NAME, "onset_s": SECONDS},
+         "signal_back": {"channel": NAME, "offset_s": SECONDS}}
+
+
+def _damage(record: object) -> str:
+    """What is wrong with a parsed line (``""``: a record the reader can use; other types pass as they are)."""
+    if not isinstance(record, dict):
+        return f"a JSON {_json_kind(record)}, not a record object"
+    kind = record.get("type")
+    needs = NEEDS.get(kind, {}) if isinstance(kind, str) else {}  # a type that is not text is no type we read
+    for key, wanted in needs.items():
+        value = record.get(key)
+        if not _fits(value, wanted):
+            return f"a {kind} record with " + (f"no {key!r}" if value is None else f"{key!r} {value!r}") \
+                + f" (expected {wanted})"
+    return ""
+
+
+def _fits(value: object, wanted: str) -> bool:
+    """Whether ``value`` is what :data:`NEEDS` says (``wanted``: :data:`COUNT`, :data:`SECONDS` or :data:`NAME`)."""
+    if wanted is NAME:
+        return isinstance(value, str)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):  # JSON true is a Python int
+        return False
+    return isinstance(value, int) and value >= 0 if wanted is COUNT else math.isfinite(value)
+
+
+def _json_kind(value: object) -> str:
+    """What JSON calls the value's type (``array``, not Python's ``list``)."""
+    return {list: "array", str: "string", int: "number", float: "number", bool: "true or false",
+            type(None): "null", dict: "object"}.get(type(value), type(value).__name__)
+
+
+def _note_skipped(folder: str, skipped: list[str]) -> None:
+    """Say on stderr which damaged lines of the event log were left out: a night is never read short in silence."""
+    if not skipped:
+        return
+    more = f" and {len(skipped) - SHOWN} more" if len(skipped) > SHOWN else ""
+    print(f"emgcramp: note: {os.path.join(folder, 'events.jsonl')}: skipped {len(skipped)} damaged line(s): "
+          f"{', '.join(skipped[:SHOWN])}{more}; the night is read without them", file=sys.stderr)
 
 
 def unstored(folder: str, seen_s: float, told: int) -> tuple[float, int, str]:
@@ -46,22 +124,23 @@ class NightRecording(Recording):
 
     def __init__(self, folder: str):
         self.path = folder
+        head = _header(folder)
+        self.fs = float(head["fs"])
+        self.channel_names = list(head["channels"])
+        self.start = datetime.fromisoformat(head["start"])
+        self.settings: dict = dict(head.get("settings") or {})  # as monitored (mains, min_duration_s, mvc_uv)
         try:
-            with open(os.path.join(folder, "raw.json"), encoding="utf-8") as f:
-                head = json.load(f)
-            self.fs = float(head["fs"])
-            self.channel_names = list(head["channels"])
-            self.start = datetime.fromisoformat(head["start"])
-            self.settings: dict = dict(head.get("settings") or {})  # as monitored (mains, min_duration_s, mvc_uv)
-        except (OSError, ValueError, KeyError) as e:
-            raise InputError(f"{folder}: not a night folder written by emgcramp monitor ({e})") from None
-        size = os.path.getsize(os.path.join(folder, "raw.f32"))
+            size = os.path.getsize(os.path.join(folder, "raw.f32"))
+        except OSError as e:
+            raise InputError(f"{folder}: the night's samples (raw.f32) cannot be read: {e.strerror}") from None
         width = 4 * len(self.channel_names)
         self._stored = size // width  # a sample torn by a crash is dropped
         shape = (self._stored, len(self.channel_names))
         self._raw = np.memmap(os.path.join(folder, "raw.f32"), "<f4", "r", shape=shape) \
             if self._stored else np.zeros(shape, "<f4")
-        self._gaps = sorted((e["file_sample"], e["missing"]) for e in read_events(folder) if e.get("type") == "gap")
+        events, skipped = read_log(folder)
+        _note_skipped(folder, skipped)
+        self._gaps = sorted((e["file_sample"], e["missing"]) for e in events if e.get("type") == "gap")
         self.n_samples = self._stored + sum(m for _, m in self._gaps)
 
     def blocks(self, channels: list[int], chunk: int) -> Iterator[Block]:
@@ -85,6 +164,32 @@ class NightRecording(Recording):
             for i in range(0, b.gap_before, chunk):
                 yield np.zeros((min(chunk, b.gap_before - i), len(channels)))
             yield b.samples
+
+
+def _header(folder: str) -> dict:
+    """raw.json, checked: each value the reader needs, or one line saying which is wrong and what it should be."""
+    path = os.path.join(folder, "raw.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            head = json.load(f)
+    except (OSError, ValueError) as e:
+        raise InputError(f"{folder}: not a night folder written by emgcramp monitor ({e})") from None
+    if not isinstance(head, dict):
+        raise InputError(f"{path}: a JSON {_json_kind(head)}; expected an object with fs, channels and start")
+    fs, channels, start = head.get("fs"), head.get("channels"), head.get("start")
+    if isinstance(fs, bool) or not isinstance(fs, (int, float)) or not 0 < fs < math.inf:
+        raise InputError(f"{path}: 'fs' is {fs!r}; expected the sampling rate in Hz, a number above 0")
+    if not isinstance(channels, list) or not channels or not all(isinstance(c, str) and c for c in channels):
+        raise InputError(f"{path}: 'channels' is {channels!r}; expected the list of the night's channel names "
+                         "(one at least), as its samples are stored")
+    try:
+        datetime.fromisoformat(start if isinstance(start, str) else "")
+    except ValueError:
+        raise InputError(f"{path}: 'start' is {start!r}; expected the night's start as a date and time "
+                         "(ISO 8601)") from None
+    if not isinstance(head.get("settings") or {}, dict):
+        raise InputError(f"{path}: 'settings' is {head['settings']!r}; expected an object (or none)")
+    return head
 
 
 def lost_stretches(folder: str, end_s: float) -> list[tuple[float, float, str]]:

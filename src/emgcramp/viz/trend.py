@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from emgcramp.core.errors import InputError
 from emgcramp.core.types import Episode
-from emgcramp.io.events import COLUMNS, episodes_from_rows
+from emgcramp.io.events import COLUMNS, REQUIRED, read_rows
 
 FREQUENT_PER_WEEK = 1.0
 LONG_S = 600.0
@@ -47,22 +47,18 @@ def _date_from_name(path: str) -> datetime | None:
 
 
 def load_nights(folder: str) -> list[Night]:
-    """Every events CSV under ``folder`` (recursively) as a night, oldest first."""
+    """Every events CSV under ``folder`` (recursively) as a night, oldest first.
+
+    A CSV that is not an events CSV (another table, ``--lm-events``) is
+    passed over; one that is but holds a bad cell stops the trend with one
+    line naming the file, the line and the column, as a trend that quietly
+    left a night out would undercount.
+    """
     nights = []
     for root, _, files in os.walk(folder):
         for name in sorted(files):
-            path = os.path.join(root, name)
-            if not name.endswith(".csv"):
-                continue
-            with open(path, newline="", encoding="utf-8", errors="replace") as f:
-                reader = csv.DictReader(f)
-                if reader.fieldnames is None or reader.fieldnames[:6] != COLUMNS[:6]:  # not --lm-events
-                    continue
-                rows = list(reader)
-            by_file: dict[str, list[dict[str, str]]] = {}  # a batch table (file column) holds a night per file
-            for r in rows:
-                by_file.setdefault(r.get("file") or "", []).append(r)
-            nights += [_night(path, night_rows) for night_rows in by_file.values() or [[]]]
+            if name.endswith(".csv"):
+                nights += _nights_in(os.path.join(root, name))
     if not nights:
         if not os.path.isdir(folder):
             raise InputError(f"{folder}: no such folder")
@@ -70,14 +66,46 @@ def load_nights(folder: str) -> list[Night]:
     return sorted(nights, key=lambda n: n.date)
 
 
-def _night(path: str, rows: list[dict[str, str]]) -> Night:
+Row = tuple[int, dict[str, str | None], Episode]  # line number, cells, the episode they give
+
+
+def _nights_in(path: str) -> list[Night]:
+    """The nights of one CSV: none when it is not an events CSV, else one (a batch table: one per file)."""
+    with open(path, newline="", encoding="utf-8", errors="replace") as f:
+        reader = csv.DictReader(f)
+        header = reader.fieldnames or []
+        # An events CSV starts onset_s, offset_s, duration_s, kind, peak_intensity; --lm-events has channel fifth.
+        if header[:4] != COLUMNS[:4] or header[4:5] not in ([], [COLUMNS[4]]):
+            return []
+        absent = [c for c in REQUIRED if c not in header]
+        if absent:
+            raise InputError(f"{path}: an events CSV with no {absent[0]!r} column; expected the columns "
+                             f"{', '.join(REQUIRED)} first, as analyze --events writes them")
+        by_file: dict[str, list[Row]] = {}  # a batch table (file column) holds a night per file
+        for row in read_rows(path, reader):
+            by_file.setdefault(row[1].get("file") or "", []).append(row)
+    return [_night(path, rows) for rows in by_file.values() or [[]]]
+
+
+def _night(path: str, rows: list[Row]) -> Night:
     """One night from its rows, dated by its start clock, else by its name, else by the file's age."""
-    clocks = [datetime.fromisoformat(r["onset_clock"]) if r.get("onset_clock") else None for r in rows]
-    episodes = episodes_from_rows(rows)
+    clocks = [_clock(path, line, r.get("onset_clock")) for line, r, _ in rows]
+    episodes = [e for _, _, e in rows]
     starts = [c - timedelta(seconds=e.onset_s) for c, e in zip(clocks, episodes) if c is not None]
-    name = rows[0].get("file") or path if rows else path
+    name = rows[0][1].get("file") or path if rows else path
     date = starts[0] if starts else _date_from_name(name) or datetime.fromtimestamp(os.path.getmtime(path))
     return Night(name, date, clocks, episodes)
+
+
+def _clock(path: str, line: int, text: str | None) -> datetime | None:
+    """A row's ``onset_clock`` (empty: none), or one line naming the cell that is not a clock time."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{path} line {line}: column 'onset_clock' holds {text!r}; expected a date and time "
+                         "such as 2026-01-05T23:40:00, or nothing") from None
 
 
 def summarize(nights: list[Night]) -> dict:
@@ -107,11 +135,39 @@ def summarize(nights: list[Night]) -> dict:
     if per_week is not None and (per_week >= FREQUENT_PER_WEEK or longest >= LONG_S):
         why = "more often than that" if per_week >= FREQUENT_PER_WEEK else "one lasted ten minutes or more"
         facts.append(f"These nights show {why}: frequent or very long cramps are worth a doctor's look.")
-    return {"nights": len(nights), "span_days": span_days, "cramps": len(eps),
+    per_night = [{"date": n.date.strftime("%Y-%m-%d"), "path": n.path, "cramps": len(n.episodes),
+                  "confirmed": None if t is None else t["cramps"], "labels": t}
+                 for n, t in ((n, night_labels(n)) for n in nights)]
+    facts += _labels_fact(per_night)
+    return {"nights": len(nights), "span_days": span_days, "cramps": len(eps), "per_night": per_night,
             "per_week": None if per_week is None else round(per_week, 2),
             "per_night_max": max(len(n.episodes) for n in nights), "longest_s": round(longest, 3),
             "total_s": round(sum(e.duration_s for e in eps), 3), "per_month": dict(sorted(months.items())),
             "onset_hours": dict(sorted(hours.items())), "facts": facts}
+
+
+def night_labels(night: Night) -> dict | None:
+    """The person's answers on a night (:func:`emgcramp.io.labels.tally`), ``None`` when it has none.
+
+    A night folder's ``events.csv`` has its ``labels.csv`` beside it; a
+    recording named in a batch table has its own (``RECORDING.labels/``).
+    """
+    from emgcramp.io.labels import folder_for, read_labels, tally
+
+    folder = os.path.dirname(night.path) if os.path.basename(night.path) == "events.csv" else night.path
+    labels = read_labels(folder_for(folder))
+    return tally(labels, [(e.onset_s, e.offset_s) for e in night.episodes]) if labels else None
+
+
+def _labels_fact(per_night: list[dict]) -> list[str]:
+    """One sentence on the nights the person answered, when there are any."""
+    answered = [n for n in per_night if n["labels"] is not None]
+    if not answered:
+        return []
+    found = sum(n["cramps"] for n in answered)
+    added = sum(n["labels"]["missed"] for n in answered)
+    return [f"On the {len(answered)} night(s) you reviewed, {found} cramp(s) were found and you confirmed "
+            f"{sum(n['confirmed'] for n in answered)} (with {added} you added that were missed)."]
 
 
 def plot(nights: list[Night], path: str) -> None:

@@ -1,0 +1,286 @@
+"""Damaged input, as users have met it: one clear line and exit 2 (or a note and the data read), never a traceback.
+
+Each case runs the real command line in a subprocess and checks its exit
+status, that stderr is exactly one line, and that nothing is written where
+nothing should be.
+"""
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from datetime import datetime
+
+import numpy as np
+import pytest
+from conftest import bursts
+
+from emgcramp.core.blocks import Block
+from emgcramp.core.types import Episode
+from emgcramp.io.bids import find_recordings
+from emgcramp.io.edf import write_edf
+from emgcramp.io.events import COLUMNS, write_events_csv
+from emgcramp.io.night import NightLog
+
+FS = 1000.0
+
+
+# Numba's JIT, asked for: its one line about kernels not compiled ahead of time (a kernel edited since the
+# build) would otherwise join the one line each case checks.
+ENV = os.environ | {"EMGCRAMP_JIT": "1"}
+
+
+def run(*args):
+    """The command line in a subprocess, umask 022 as a user's shell has it: (status, stdout, stderr)."""
+    p = subprocess.run([sys.executable, "-m", "emgcramp", *map(str, args)], capture_output=True, text=True,
+                       timeout=300, env=ENV, check=False, preexec_fn=lambda: os.umask(0o022))
+    return p.returncode, p.stdout, p.stderr
+
+
+def one_line(err: str) -> str:
+    """stderr holds exactly one line and no traceback; that line."""
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err.rstrip("\n")
+
+
+def files_under(folder) -> dict[str, str]:
+    """Every file under ``folder`` with a digest of its bytes: what a refused command must leave as it was."""
+    out = {}
+    for d, _, names in os.walk(folder):
+        for name in names:
+            with open(os.path.join(d, name), "rb") as f:
+                out[os.path.relpath(os.path.join(d, name), folder)] = hashlib.sha256(f.read()).hexdigest()
+    return out
+
+
+# --- 1. BIDS ---------------------------------------------------------------------------------------
+
+def _bids(root, tsv: bytes) -> str:
+    """A BIDS dataset of one recording, a 40–70 s cramp on GM and TA quiet; its channels.tsv the bytes given."""
+    emg = root / "sub-01" / "ses-1" / "emg"
+    os.makedirs(emg)
+    (root / "dataset_description.json").write_text(json.dumps({"Name": "calf", "BIDSVersion": "1.11.0"}))
+    x = bursts(FS, 120, 4.0, [(40, 70, 300)])
+    quiet = bursts(FS, 120, 4.0, [], seed=1)
+    write_edf(str(emg / "sub-01_ses-1_task-sleep_emg.edf"), FS, ["GM", "TA"], [np.column_stack([x, quiet])], [])
+    (emg / "sub-01_ses-1_task-sleep_channels.tsv").write_bytes(tsv)
+    return str(root)
+
+
+def test_a_latin1_channels_tsv_is_read_with_a_note(tmp_path):
+    tsv = ("name\ttype\tunits\ttarget_muscle\nGM\tEMG\tµV\tgastrocnémien médial\n"
+           "TA\tEMG\tµV\ttibial antérieur\n").encode("latin-1")
+    root = _bids(tmp_path / "ds", tsv)
+    rc, _, err = run("analyze", root)
+    assert rc == 0, err
+    line = one_line(err)
+    assert line == (f"emgcramp: note: {root}/sub-01/ses-1/emg/sub-01_ses-1_task-sleep_channels.tsv is not UTF-8, "
+                    "as BIDS asks; read as Latin-1 (ISO-8859-1)")
+    assert os.path.exists(os.path.join(root, "derivatives", "emgcramp", "sub-01", "ses-1", "emg",
+                                       "sub-01_ses-1_task-sleep_desc-cramps_events.tsv"))
+    [rec] = find_recordings(root)  # the muscles as the file spells them, not mojibake
+    assert rec.muscles == (("GM", "gastrocnémien médial"), ("TA", "tibial antérieur"))
+
+
+def test_the_derivative_folders_are_owner_only_like_every_other_output(tmp_path):
+    root = _bids(tmp_path / "ds", b"name\ttype\nGM\tEMG\nTA\tEMG\n")
+    os.makedirs(os.path.join(root, "derivatives", "other"), mode=0o755)  # another pipeline's: left as it is
+    os.chmod(os.path.join(root, "derivatives"), 0o755)
+    rc, _, err = run("analyze", root)
+    assert rc == 0 and err == "", err
+    # Every folder the derivative made is 0700, not the umask's 0755 that os.makedirs gives those above the last.
+    made = ["emgcramp", "sub-01", "ses-1", "emg"]
+    for k in range(1, len(made) + 1):
+        path = os.path.join(root, "derivatives", *made[:k])
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o700, path
+    assert stat.S_IMODE(os.stat(os.path.join(root, "derivatives")).st_mode) == 0o755
+
+
+def test_a_new_derivatives_folder_is_owner_only(tmp_path):
+    root = _bids(tmp_path / "ds", b"name\ttype\nGM\tEMG\nTA\tEMG\n")
+    rc, _, err = run("analyze", root)
+    assert rc == 0 and err == "", err
+    assert stat.S_IMODE(os.stat(os.path.join(root, "derivatives")).st_mode) == 0o700
+
+
+def test_a_channels_tsv_row_without_a_name_is_one_line_and_nothing_is_written(tmp_path):
+    root = _bids(tmp_path / "ds", b"name\ttype\nGM\tEMG\n\tEMG\n")  # line 3 names none
+    before = files_under(root)
+    rc, _, err = run("analyze", root)
+    assert rc == 2 and "_channels.tsv line 3: no channel name" in one_line(err)
+    assert files_under(root) == before
+
+
+# --- 2. trend --------------------------------------------------------------------------------------
+
+def _cells(values: list[str]) -> list[str]:
+    return values + [""] * (len(COLUMNS) - len(values))
+
+
+@pytest.mark.parametrize("header, row, says", [
+    (COLUMNS, _cells(["10", "70", "60", "tonic", "abc", "150"]),
+     " line 3: column 'peak_intensity' holds 'abc'; expected a number"),
+    (COLUMNS, ["10", "70", "60", "tonic"],
+     " line 3: the row stops after 4 cell(s), before column 'peak_intensity'; expected onset_s, offset_s, "),
+    (COLUMNS[:4], ["10", "70", "60", "tonic"],
+     ": an events CSV with no 'peak_intensity' column; expected the columns onset_s, offset_s, "),
+    (COLUMNS, _cells(["10", "70", "60", "tonic", "200", "150", "calf", "yesterday"]),
+     " line 3: column 'onset_clock' holds 'yesterday'; expected a date and time"),
+], ids=["bad-value", "short-row", "four-columns", "bad-clock"])
+def test_trend_names_the_file_line_and_column_of_a_bad_events_csv(tmp_path, header, row, says):
+    nights = tmp_path / "nights"
+    os.makedirs(nights / "a")
+    good = Episode(600.0, 660.0, 60.0, "tonic", 200.0, 150.0, 4.0, "calf")
+    write_events_csv(str(nights / "a" / "night-20260105.csv"), [good], datetime(2026, 1, 5, 23, 0))
+    bad = nights / "night-20260106.csv"
+    with open(bad, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerow(_cells(["1", "2", "1", "tonic", "200", "150"])[:len(header)])  # a good row first
+        w.writerow(row)
+    rc, out, err = run("trend", nights, "--out", tmp_path / "trend.png")
+    assert rc == 2 and out == ""
+    assert one_line(err).startswith(f"emgcramp: error: {bad}{says}"), err
+    assert not os.path.exists(tmp_path / "trend.png")
+
+
+# --- 3. recover ------------------------------------------------------------------------------------
+
+def _night(folder) -> str:
+    """A closed night folder: 10 s of rest EMG, a 2-s gap, 10 s more; its last line the end record."""
+    log = NightLog(str(folder), FS, ["calf"], datetime(2026, 1, 1, 23, 0, 0))
+    rng = np.random.default_rng(0)
+    log.block(Block(0, rng.standard_normal((10_000, 1)) * 5.0))
+    log.block(Block(12_000, rng.standard_normal((10_000, 1)) * 5.0, gap_before=2000))
+    log.close({"duration_s": 22.0})
+    return str(folder)
+
+
+def _read(folder, name: str) -> bytes:
+    with open(os.path.join(folder, name), "rb") as f:
+        return f.read()
+
+
+def _edit(folder, name: str, change) -> None:
+    path = os.path.join(folder, name)
+    with open(path) as f:
+        text = f.read()
+    with open(path, "w") as f:
+        f.write(change(text))
+
+
+def _header_without_channels(text: str) -> str:
+    return json.dumps(json.loads(text) | {"channels": []})
+
+
+def _gap_without_missing(text: str) -> str:
+    lines = text.splitlines(True)
+    gap = json.loads(lines[0])
+    assert gap["type"] == "gap"
+    del gap["missing"]
+    return json.dumps(gap) + "\n" + "".join(lines[1:])
+
+
+@pytest.mark.parametrize("name, change, says", [
+    ("raw.json", _header_without_channels,
+     "raw.json: 'channels' is []; expected the list of the night's channel names"),
+    ("events.jsonl", _gap_without_missing,
+     "events.jsonl line 1: a gap record with no 'missing' (expected a whole number of samples, 0 or more)"),
+], ids=["no-channels", "gap-without-missing"])
+def test_recover_refuses_a_night_it_cannot_place_in_time_and_writes_nothing(tmp_path, name, change, says):
+    folder = _night(tmp_path / "night")
+    _edit(folder, name, change)
+    before = files_under(folder)
+    rc, out, err = run("recover", folder, "--edf", tmp_path / "night.edf")
+    assert rc == 2 and out == ""
+    line = one_line(err)
+    assert line.startswith(f"emgcramp: error: {folder}/") and says in line, line
+    assert files_under(folder) == before and not os.path.exists(tmp_path / "night.edf")
+
+
+def test_recover_reads_around_a_damaged_event_line_and_says_which(tmp_path):
+    whole = _night(tmp_path / "whole")
+    damaged = str(tmp_path / "damaged")
+    shutil.copytree(whole, damaged)
+    _edit(damaged, "events.jsonl", lambda text: "[1, 2]\n" + text)
+    log = _read(damaged, "events.jsonl")
+    rc, out, err = run("recover", whole)
+    assert rc == 0 and err == "", err
+    rc, out_damaged, err = run("recover", damaged)
+    assert rc == 0
+    assert one_line(err) == (f"emgcramp: note: {damaged}/events.jsonl: skipped 1 damaged line(s): line 1 "
+                             "(a JSON array, not a record object); the night is read without them")
+    # The same night comes back, its gap kept (22 s), and what was written is left as it was.
+    assert out_damaged.replace(damaged, whole) == out and "0.01 h kept" in out
+    assert _read(damaged, "events.jsonl") == log
+    assert _read(damaged, "events.csv") == _read(whole, "events.csv")
+
+
+# --- 4. XDF ----------------------------------------------------------------------------------------
+
+def _xdf(path, stamps_back_at: int | None = None) -> bytes:
+    """A 12-s XDF stream (pyxdf's reader, the test suite's writer); its bytes."""
+    pytest.importorskip("pyxdf")
+    from test_xdf import FS as XFS
+    from test_xdf import write_xdf
+
+    x = bursts(XFS, 12, 4.0, [])[:, None]
+    ts = 100.0 + np.arange(len(x)) / XFS
+    if stamps_back_at is not None:
+        ts[stamps_back_at:] -= 10.0
+    write_xdf(path, [("calf", "microvolts", ["GM"], x, ts)])
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def test_a_truncated_xdf_is_refused_not_read_in_half(tmp_path):
+    data = _xdf(tmp_path / "whole.xdf")
+    (tmp_path / "cut.xdf").write_bytes(data[:len(data) // 2])
+    rc, out, err = run("analyze", tmp_path / "cut.xdf", "--events", tmp_path / "cut.csv")
+    assert rc == 2 and out == ""
+    assert one_line(err).startswith(f"emgcramp: error: {tmp_path / 'cut.xdf'}: the XDF file is cut short: "
+                                    "stream 'calf' has no footer")
+    assert not os.path.exists(tmp_path / "cut.csv")
+
+
+def test_an_xdf_with_fewer_samples_than_its_footer_counts_is_refused(tmp_path):
+    data = _xdf(tmp_path / "whole.xdf")
+    # The footer says 6000 samples; make it say 7000, as when chunks were lost inside the file.
+    (tmp_path / "short.xdf").write_bytes(data.replace(b"<sample_count>6000<", b"<sample_count>7000<"))
+    rc, _, err = run("analyze", tmp_path / "short.xdf")
+    assert rc == 2 and "stream 'calf' holds 6000 of the 7000 samples its footer counts" in one_line(err)
+
+
+def test_a_garbage_xdf_is_one_line_without_pyxdf_s_traceback(tmp_path):
+    pytest.importorskip("pyxdf")
+    (tmp_path / "junk.xdf").write_bytes(b"XDF:" + np.random.default_rng(1).bytes(3000))
+    rc, out, err = run("analyze", tmp_path / "junk.xdf", "--events", tmp_path / "junk.csv")
+    assert rc == 2 and out == ""
+    assert one_line(err).startswith(f"emgcramp: error: {tmp_path / 'junk.xdf'}: not a readable XDF file")
+    assert not os.path.exists(tmp_path / "junk.csv")
+
+
+def test_xdf_timestamps_stepping_10_s_back_are_refused(tmp_path):
+    _xdf(tmp_path / "back.xdf", stamps_back_at=3000)
+    rc, _, err = run("analyze", tmp_path / "back.xdf", "--events", tmp_path / "back.csv")
+    assert rc == 2
+    line = one_line(err)
+    assert "the timestamps of stream 'calf' step back 9.998 s at sample 3000" in line
+    assert not os.path.exists(tmp_path / "back.csv")
+
+
+def test_reading_an_xdf_leaves_pyxdf_s_logger_as_it_was(tmp_path):
+    import logging
+
+    _xdf(tmp_path / "whole.xdf")
+    from emgcramp.io import open_recording
+
+    log = logging.getLogger("pyxdf")
+    before = log.handlers[:], log.propagate, log.level
+    with open_recording(str(tmp_path / "whole.xdf")) as rec:
+        assert rec.n_samples == 6000
+    assert (log.handlers, log.propagate, log.level) == before
