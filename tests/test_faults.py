@@ -108,7 +108,8 @@ def _wait_for_status(p, seconds_in):
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         line = p.stderr.readline()
-        if line[:2] == "00" and int(line[3:5]) * 60 + int(line[6:8]) >= seconds_in:
+        night = line.partition("(night ")[2][:8]  # a status line: "HH:MM:SS (night HH:MM:SS) link ok …"
+        if night[:2] == "00" and int(night[3:5]) * 60 + int(night[6:8]) >= seconds_in:
             return
     raise AssertionError("no status line")
 

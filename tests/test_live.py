@@ -131,9 +131,11 @@ def test_kill_9_mid_night_leaves_readable_files(tmp_path):
     while time.monotonic() < deadline:  # wait for a status line well into the night
         line = p.stderr.readline()
         lines.append(line)
-        if line[:2] == "00" and int(line[3:5]) * 60 + int(line[6:8]) >= 240:
+        night = line.partition("(night ")[2][:8]  # a status line: "HH:MM:SS (night HH:MM:SS) link ok …"
+        if night[:2] == "00" and int(night[3:5]) * 60 + int(night[6:8]) >= 240:
             break
-    shown_s = int(lines[-1][3:5]) * 60 + int(lines[-1][6:8])
+    night = lines[-1].partition("(night ")[2][:8]
+    shown_s = int(night[3:5]) * 60 + int(night[6:8])
     p.send_signal(signal.SIGKILL)
     p.wait()
     [folder] = [str(tmp_path / d) for d in os.listdir(tmp_path)]
@@ -200,6 +202,11 @@ def test_status_line_shows_link_state_and_level():
              "channels": [{"channel": "calf", "level_uv": 200.0, "rest_uv": 4.0, "open": c, "kind": "tonic"}]}
     line = _status_line(state, True)
     assert line.startswith("01:02:05 link ok") and "50.0× rest" in line and "ACTIVE   4.5 s (tonic)" in line
+    from datetime import datetime
+
+    # With the night's start: the clock the alerts use, and the time into the night beside it.
+    assert _status_line(state, True, start=datetime(2026, 1, 1, 23, 0, 0)).startswith(
+        "00:02:05 (night 01:02:05) link ok")
     assert "cramps 2 gaps 1" in line
     assert "LEAD-OFF" in _status_line(state, True, lead_off=1)
     assert "RECONNECTING" in _status_line(state, False, lead_off=1)

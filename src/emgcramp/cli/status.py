@@ -5,28 +5,50 @@ from __future__ import annotations
 import os
 import sys
 import time
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from emgcramp.live.sources.base import Source
 
 
-def status_line(state: dict, connected: bool, lead_off: int = 0, problem: str = "") -> str:
-    """One line: night time, link, envelope against rest, the episode under way, cramps and gaps so far."""
-    h, rem = divmod(int(state["t_s"]), 3600)
+def night_time(t_s: float, start: datetime | None = None) -> str:
+    """When the status line is: the night's clock, with the time into the night beside it.
+
+    ``t_s``: seconds of signal since the night's first sample; ``start``:
+    the clock time of that sample (the night folder's start, which the
+    alerts' ``since HH:MM:SS`` is counted from too). ``02:14:09 (night
+    01:12:04)``; without ``start`` only the time into the night,
+    ``01:12:04``.
+    """
+    h, rem = divmod(int(t_s), 3600)
+    night = f"{h:02d}:{rem // 60:02d}:{rem % 60:02d}"
+    if start is None:
+        return night
+    return f"{start + timedelta(seconds=t_s):%H:%M:%S} (night {night})"  # cut to the second, as the alerts are
+
+
+def status_line(state: dict, connected: bool, lead_off: int = 0, problem: str = "",
+                start: datetime | None = None) -> str:
+    """One line: clock and night time, link, envelope against rest, the episode under way, cramps and gaps so far.
+
+    ``state["t_s"]`` is the signal time into the night (s); ``start`` the
+    clock time of its first sample (see :func:`night_time`).
+    """
+    when = night_time(state["t_s"], start)
     if state.get("preparing"):
-        return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} preparing filters (the first run compiles them, a few seconds)"
+        return f"{when} preparing filters (the first run compiles them, a few seconds)"
     lost = state.get("signal_lost") or []
     if not state["channels"] and not lost:
         if not problem:
-            return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} starting (measuring mains hum)"
+            return f"{when} starting (measuring mains hum)"
         m, sec = divmod(int(state.get("waited_s", 0.0)), 60)
-        return (f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} waiting for the sensor for {m} min {sec:02d} s: {problem} "
+        return (f"{when} waiting for the sensor for {m} min {sec:02d} s: {problem} "
                 "(Ctrl-C stops; --give-up S stops by itself)")
     if problem and not connected:
-        return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} RECONNECTING: {problem}  cramps {state['cramps']}"
+        return f"{when} RECONNECTING: {problem}  cramps {state['cramps']}"
     if not state["channels"]:  # still measuring the mains hum, but the signal is already gone
-        return f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} SIGNAL LOST ({', '.join(lost)}: flat line)"
+        return f"{when} SIGNAL LOST ({', '.join(lost)}: flat line)"
     ch = state["channels"][0]
     rest = ch["rest_uv"] or float("nan")
     if ch["open"] is not None:
@@ -38,17 +60,27 @@ def status_line(state: dict, connected: bool, lead_off: int = 0, problem: str = 
     link = ("RECONNECTING" if not connected else "LEAD-OFF" if lead_off else
             f"SIGNAL LOST ({', '.join(lost)}: flat line)" if lost else "link ok")
     stored = "" if state.get("not_stored_since") is None else "  NOT STORED"
-    return (f"{h:02d}:{rem // 60:02d}:{rem % 60:02d} {link:<12} envelope {ch['level_uv']:7.1f} µV "
+    return (f"{when} {link:<12} envelope {ch['level_uv']:7.1f} µV "
             f"= {ch['level_uv'] / rest:5.1f}× rest {rest:5.1f} µV  {what:<24} cramps {state['cramps']} "
             f"gaps {state['gaps']}{stored}")
 
 
 def status_printer(source: "Source"):
-    """The status line, redrawn in place on a terminal, and a loud line when storing stops or resumes."""
+    """The status line, redrawn in place on a terminal, and a loud line when storing stops or resumes.
+
+    The line's clock is the one the alerts use: the night's start plus
+    the signal time. A replay's start is its recording's
+    (``source.start``); a live night starts when its first block arrives
+    (the night folder takes the clock then), so the start is taken from
+    the first status after it, to within a second.
+    """
     tty, told, began = sys.stderr.isatty(), [], time.monotonic()
+    start: list[datetime | None] = [source.start]
 
     def on_status(state: dict) -> None:
         state = state | {"waited_s": time.monotonic() - began}  # before the first sample: how long so far
+        if start[0] is None and state["t_s"] > 0 and not state.get("preparing"):
+            start[0] = datetime.now().replace(microsecond=0) - timedelta(seconds=round(state["t_s"]))
         since = state.get("not_stored_since")
         if since is not None and not told:
             told.append(since)
@@ -57,7 +89,8 @@ def status_printer(source: "Source"):
         elif since is None and told:
             told.clear()
             sys.stderr.write("\n*** storing again; what was missed is marked as a gap\n")
-        line = status_line(state, source.connected, source.lead_off, source.problem)
+        clock = start[0] or datetime.now().replace(microsecond=0)  # no sample yet: the night starts now
+        line = status_line(state, source.connected, source.lead_off, source.problem, clock)
         sys.stderr.write(("\r" + line) if tty else line + "\n")
         sys.stderr.flush()
 

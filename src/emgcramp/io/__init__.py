@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
+import stat
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -111,6 +113,31 @@ def _sniff(path: str) -> str | None:
     return None
 
 
+def _holds_numbers(path: str) -> bool:
+    """A line of the first 64 kB is a row of numbers (comma, tab, semicolon or space separated).
+
+    Decides whether a text file without a known extension is a table of
+    samples or some other text (JSON, a log, a kernel ``/proc`` file).
+    """
+    with open(path, "rb") as f:
+        head = f.read(65536).decode("ascii", "replace")
+    for line in head.splitlines():
+        fields = [x.strip('"') for x in re.split(r"[,;\s]+", line.strip()) if x]
+        try:
+            [float(x) for x in fields]
+        except ValueError:
+            continue
+        if fields:
+            return True
+    return False
+
+
+def _not_a_file(mode: int) -> str | None:
+    """What a path that is not a regular file is (a pipe, a device, a socket); ``None`` for a file."""
+    kinds = {stat.S_ISFIFO: "a pipe", stat.S_ISCHR: "a device", stat.S_ISBLK: "a device", stat.S_ISSOCK: "a socket"}
+    return next((kind for test, kind in kinds.items() if test(mode)), None)
+
+
 def detect_format(path: str) -> str:
     """The :attr:`Format.name` of ``path`` (``night`` for a monitor night folder); else :class:`InputError`."""
     if not os.path.exists(path):
@@ -119,12 +146,22 @@ def detect_format(path: str) -> str:
         if os.path.exists(os.path.join(path, "raw.json")):
             return NIGHT.name
         raise InputError(f"{path}: is a folder, not a recording")
-    if os.path.getsize(path) == 0:
-        raise InputError(f"{path}: the file is empty")
+    st = os.stat(path)
+    kind = _not_a_file(st.st_mode)
+    if kind:  # read past its end it would wait for a writer, or never end; recordings are read more than once
+        raise InputError(f"{path}: is {kind}, not a recording file; save the recording to a file and give that")
+    # Kernel files (/proc, /sys) say size 0 and still hold text: empty is what reading finds, not the size.
+    if st.st_size == 0:
+        with open(path, "rb") as f:
+            if not f.read(1):
+                raise InputError(f"{path}: the file is empty")
     known = FORMATS.get(os.path.splitext(path)[1].lower())
     name = known.name if known else _sniff(path)
     if name is None:
         raise InputError(f"{path}: unknown format (expected {formats_text()})")
+    if name == _TEXT.name and not known and not _holds_numbers(path):  # words, JSON, a log: say what we read
+        raise InputError(f"{path}: unknown format: it holds text, not columns of numbers (expected "
+                         f"{formats_text()})")
     return name
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import math
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -17,6 +18,11 @@ from emgcramp.core.blocks import Block
 from emgcramp.core.errors import InputError
 from emgcramp.io.base import Recording, unit_scale
 from emgcramp.io.secure import private_path
+
+# Largest physical value (µV) a channel's header may give: 1 kV is a hundred times any amplifier's
+# input range, so a larger one is a damaged or mistyped header. Beyond it the samples' squares
+# (power, RMS) overflow float64 long before 1e308, and NumPy would warn instead of one clear line.
+MAX_PHYSICAL_UV = 1e9
 
 
 @contextlib.contextmanager
@@ -72,11 +78,27 @@ class EdfRecording(Recording):
             if self._units[c] is not None:
                 raise InputError(f"{self.path}: channel {self.channel_names[c]!r} is in {self._units[c]!r}, "
                                  "not a voltage (V, mV, uV or nV)")
+            self._check_range(c)
         rates = {self._fs[c] for c in channels}
         if len(rates) > 1:
             raise InputError(f"{self.path}: the chosen channels have different sampling rates {sorted(rates)}")
         self.fs = self._fs[channels[0]]
         self.n_samples = min(self._ns[c] for c in channels)
+
+    def _check_range(self, c: int) -> None:
+        """Refuse channel ``c`` when its header's physical range is not finite or over :data:`MAX_PHYSICAL_UV`.
+
+        EDFlib checks that the range's two ends differ, not that they are
+        sane: ``1e308`` passes, and every sample read from it is then
+        infinite or NaN.
+        """
+        lo, hi = self._r.getPhysicalMinimum(c), self._r.getPhysicalMaximum(c)
+        ends = (lo * self._scale[c], hi * self._scale[c])  # µV; Python floats become inf, never warn
+        if not all(math.isfinite(v) and abs(v) <= MAX_PHYSICAL_UV for v in ends):
+            dim = self._r.getPhysicalDimension(c).strip()
+            raise InputError(f"{self.path}: channel {self.channel_names[c]!r} has the physical range {lo:g} to "
+                             f"{hi:g}{' ' + dim if dim else ''} in its header, beyond what electrodes record "
+                             f"(over ±{MAX_PHYSICAL_UV / 1e9:g} kV): the header is damaged or wrong")
 
     def _records_map(self, layout: _Layout | None):
         """16-bit EDF: the file, its layout, each signal's columns in a record and µV per count.

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import socket
 import tempfile
+import time
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import IO
 
@@ -56,16 +60,108 @@ def _check_folder(path: str) -> None:
         raise InputError(f"cannot write {path}: folder {folder} is not writable")
 
 
+# A part file whose writer cannot be checked (written on another host, or named before part names
+# carried their writer) counts as left behind once untouched this long, s. A writer touches its
+# file at least every few seconds (records are written as they come); an hour is far beyond that.
+STALE_PART_S = 3600.0
+
+
+def _host_tag() -> str:
+    """8 hex digits naming where a process id means something: this host, since its boot, in this pid namespace.
+
+    Two containers may share a folder and a host name but not their
+    process ids; after a reboot every id of before has ended.
+    """
+    where = socket.gethostname()
+    with contextlib.suppress(OSError):
+        where += f"/{os.stat('/proc/self/ns/pid').st_ino}"
+    with contextlib.suppress(OSError), open("/proc/sys/kernel/random/boot_id", encoding="ascii") as f:
+        where += "/" + f.read().strip()
+    return f"{zlib.crc32(where.encode('utf-8', 'replace')):08x}"
+
+
+def _part_prefix(name: str) -> str:
+    """The start of a part file's name for output ``name``: ``.NAME.PID-HOST.`` (``mkstemp`` adds the rest)."""
+    return f".{name}.{os.getpid()}-{_host_tag()}."
+
+
+def _part_pattern(name: str) -> re.Pattern[str]:
+    """Part files of output ``name``, ours and from before part names carried their writer.
+
+    ``.NAME.PID-HOST.XXXXXXXX.part`` now, ``.NAME.XXXXXXXX.part`` before
+    (``XXXXXXXX``: ``mkstemp``'s 8 random characters).
+    """
+    return re.compile(rf"\.{re.escape(name)}\.(?:(\d+)-([0-9a-f]{{8}})\.)?[a-z0-9_]{{8}}\.part")
+
+
+def _writer_gone(pid: int) -> bool:
+    """The process ``pid`` of this host has ended (or is a zombie: killed, not yet reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # another user's process: alive
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+    except (OSError, IndexError):
+        return False
+
+
+def remove_stale_parts(path: str) -> list[str]:
+    """Remove part files of ``path`` that an interrupted writer (``kill -9``, power cut) left behind.
+
+    A part file is removed only when all hold: its name is one
+    :func:`private_path` makes for this output name, it is a regular file
+    (not a link) owned by this user, and its writer is not running — its
+    name carries a process id of this host (:func:`_host_tag`) that has
+    ended, or (no process id to check: another host or container, an
+    older name) it has not been written for :data:`STALE_PART_S` s.
+    Returns the paths removed.
+    """
+    folder, name = os.path.split(os.path.abspath(path))
+    pattern, host, now = _part_pattern(name), _host_tag(), time.time()
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = pattern.fullmatch(entry.name)
+        if m is None:
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if not entry.is_file(follow_symlinks=False) or st.st_uid != _uid():
+                continue
+            checkable = m.group(1) is not None and m.group(2) == host
+            if _writer_gone(int(m.group(1))) if checkable else now - st.st_mtime > STALE_PART_S:
+                os.unlink(entry.path)
+                removed.append(entry.path)
+        except OSError:
+            continue  # gone meanwhile, or not ours to remove: leave it
+    return removed
+
+
+def _uid() -> int:
+    """This user's id (``-1`` where there are none: no file then counts as ours)."""
+    return os.geteuid() if hasattr(os, "geteuid") else -1
+
+
 @contextlib.contextmanager
 def private_path(path: str) -> Iterator[str]:
     """Yield a temporary 0600 path beside ``path``; rename it into place on success.
 
     On any error the temporary file is removed, so no half-written file is
-    ever left under the final name.
+    ever left under the final name. A process killed outright cannot
+    remove it: the part files such a run left for the same name are
+    removed here, when the next run writes it (:func:`remove_stale_parts`).
     """
     _check_folder(path)  # the command checked what it may write; a night's own events.csv is written here too
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".part", dir=folder)
+    remove_stale_parts(path)
+    fd, tmp = tempfile.mkstemp(prefix=_part_prefix(os.path.basename(path)), suffix=".part", dir=folder)
     os.close(fd)  # mkstemp creates it 0600; writers reopen it by name
     try:
         yield tmp

@@ -28,6 +28,7 @@ TIME_NAMES = {"time": 1.0, "t": 1.0, "time_s": 1.0, "seconds": 1.0, "sec": 1.0, 
               "timestamp": 1.0, "time_ms": 1e-3, "ms": 1e-3, "t_ms": 1e-3}
 PROBE_ROWS = 4000
 MAX_LINE_CHARS = 100_000  # a header of 1000s of channels fits; a whole signal on one line does not
+EXPECTED = "expected columns of numbers (CSV/TSV/text)"
 
 
 def _split_header(line: str) -> tuple[str | None, list[str]]:
@@ -88,12 +89,22 @@ class TextRecording(Recording):
             self._f.close()
             raise
 
+    def _first_line(self) -> str:
+        """The first line that is not blank; sets :attr:`_text_line`, its line number (1-based)."""
+        first, blank = self._f.readline(MAX_LINE_CHARS), 0
+        while first and not first.strip():  # blank lines before the table: NumPy skips them too
+            blank += first.endswith("\n")  # a longer run of spaces comes in several reads
+            first = self._f.readline(MAX_LINE_CHARS)
+        if not first:
+            raise InputError(f"{self.path}: the file is empty" if not blank else
+                             f"{self.path}: the file holds only blank lines")
+        self._text_line = blank + 1
+        return first
+
     def _probe(self, fs: float | None, scale: float | None) -> None:
         """Read the header and the first rows: names, units, time column, rate."""
         path = self.path
-        first = self._f.readline(MAX_LINE_CHARS)
-        if not first.strip():
-            raise InputError(f"{path}: the file is empty")
+        first = self._first_line()
         if len(first) == MAX_LINE_CHARS and not first.endswith("\n"):
             raise InputError(f"{path}: the first line is over {MAX_LINE_CHARS // 1000} kB long; "
                              "expected one row per sample")
@@ -107,9 +118,11 @@ class TextRecording(Recording):
         self._scale = np.array([scale if scale is not None else (_unit_of(n) or 1.0) for n in self.channel_names])
         self._first_rows = [] if self._header else [first]
         self._first_rows += list(itertools.islice(self._f, PROBE_ROWS))
-        probe = self._parse(self._first_rows)
+        self._data_line = self._text_line + (1 if self._header else 0)  # the line _first_rows starts at
+        probe = self._parse(self._first_rows, self._data_line)
         if len(probe) == 0:
-            raise InputError(f"{path}: no numeric samples found")
+            raise InputError(f"{path}: not a recording: {EXPECTED}, found text at line {self._text_line} "
+                             "and no numeric samples after it")
         self._slack = 0.0  # time units one step may be off by: the printed precision
         if self._time_col:
             firsts = [ln.split(self._delim, 1)[0] if self._delim else (ln.split() or [""])[0]
@@ -118,17 +131,45 @@ class TextRecording(Recording):
             self._slack = 10.0 ** -dec * self._time_scale
         self.fs = self._rate_from_time(probe[:, 0], fs) if self._time_col else fs
 
-    def _parse(self, lines: list[str]) -> np.ndarray:
+    def _parse(self, lines: list[str], at: int) -> np.ndarray:
+        """Rows of numbers from ``lines``, which begin at line ``at`` of the file (1-based)."""
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # an empty chunk is reported by the caller
                 data = np.loadtxt(lines, delimiter=self._delim, ndmin=2, dtype=np.float64)
         except ValueError as e:
-            raise InputError(f"{self.path}: not a table of numbers ({str(e).splitlines()[0]})") from None
+            raise self._bad_line(lines, at, str(e).splitlines()[0]) from None
         if data.size and data.shape[1] != len(self.channel_names) + self._offset:
             raise InputError(f"{self.path}: rows have {data.shape[1]} columns, the header names "
                              f"{len(self.channel_names) + self._offset}")
         return data
+
+    def _bad_line(self, lines: list[str], at: int, why: str) -> InputError:
+        """The error for the first of ``lines`` (from line ``at``) that is not a row of numbers.
+
+        Says where, rather than NumPy's row number within a chunk: text
+        where the table should start is not a recording at all; one bad
+        row further on is a damaged table.
+        """
+        want = len(self.channel_names) + self._offset
+        seen = at > self._data_line  # rows of numbers came before these lines
+        for i, line in enumerate(lines):
+            body = line.split("#", 1)[0]  # NumPy's comments
+            if not body.strip():
+                continue
+            fields = body.split(self._delim) if self._delim else body.split()
+            bad = next((f.strip() for f in fields if not _is_number(f)), None)
+            if bad is not None and not seen and not any(_is_number(f) for f in fields):
+                return InputError(f"{self.path}: not a recording: {EXPECTED}, found text at line {self._text_line}")
+            if bad is not None:
+                what = repr(bad[:40]) if bad else "an empty field"
+                return InputError(f"{self.path}: not a table of numbers: line {at + i} holds {what} where a "
+                                  "number was expected; fix or remove that line")
+            if len(fields) != want:
+                return InputError(f"{self.path}: not a table of numbers: line {at + i} has {len(fields)} "
+                                  f"column(s) where the first line has {want}; fix or remove that line")
+            seen = True
+        return InputError(f"{self.path}: not a table of numbers ({why})")
 
     def _rate_from_time(self, t: np.ndarray, fs: float | None) -> float | None:
         dt = np.diff(t) * self._time_scale
@@ -159,12 +200,12 @@ class TextRecording(Recording):
         cols = [c + self._offset for c in channels]
         self._t_last, self._rows_read = None, 0
         rows = iter(self._first_rows)
-        rest = itertools.chain(rows, self._f)
+        rest, at = itertools.chain(rows, self._f), self._data_line
         while True:
             lines = list(itertools.islice(rest, chunk))
             if not lines:
                 return
-            data = self._parse(lines)
+            data, at = self._parse(lines, at), at + len(lines)
             if len(data):
                 self._check_time(data[:, 0])
                 yield data[:, cols] * self._scale[channels]

@@ -20,8 +20,9 @@ from emgcramp.live.sources.lsl import load_pylsl
 class LslPublisher:
     """The two outlets; the envelope outlet opens at the first levels, when their rate is known."""
 
-    def __init__(self, channels: list[str], prefix: str = "emgcramp"):
-        self.pylsl, self.channels, self.prefix = load_pylsl(), list(channels), prefix
+    def __init__(self, channels: list[str], prefix: str = "emgcramp", verbose: bool = False):
+        # ``verbose``: liblsl's own log lines on stderr too; else only its fatal ones (see load_pylsl)
+        self.pylsl, self.channels, self.prefix = load_pylsl(verbose), list(channels), prefix
         info = self.pylsl.StreamInfo(f"{prefix}-markers", "Markers", 1, self.pylsl.IRREGULAR_RATE, "string",
                                      f"{prefix}-markers")
         self._markers = self.pylsl.StreamOutlet(info)

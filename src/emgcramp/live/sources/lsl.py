@@ -10,11 +10,14 @@ not as a signal squeezed together. An outlet that disappears is waited for
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from types import ModuleType
 
 import numpy as np
 
@@ -27,27 +30,89 @@ PULL_S = 0.1  # longest wait for a chunk: the status line keeps moving while not
 SILENT_S = 2.0  # no sample for this long: the stream is reported lost
 
 
-def load_pylsl():
-    _quiet_liblsl()
+# liblsl's log level (loguru's: -3 fatal only, -2 errors, 0 its INFO lines, the default, up to 9).
+# Fatal only: a lost or silent stream is said on the status line, once, in the monitor's words.
+QUIET_LOG_LEVEL = -3
+_configured: list[bool] = []  # liblsl reads its configuration once, at its first call that needs it
+
+
+def load_pylsl(verbose: bool = False) -> ModuleType:
+    """Import ``pylsl``, with liblsl's log lines kept off stderr unless ``verbose``.
+
+    Raises :class:`InputError` (one line) when the lsl extra is not installed.
+    """
     try:
         import pylsl
     except ImportError:
         raise InputError(EXTRA) from None
+    if not _configured:
+        _configured.append(True)
+        text = None if verbose else liblsl_config()
+        if text is not None:
+            _give_liblsl(pylsl, text)
     return pylsl
 
 
-def _quiet_liblsl() -> None:
-    """liblsl logs to stderr from the moment it loads; keep only its fatal messages, unless the user configured it.
+def _user_config() -> str:
+    """The text of the configuration file liblsl would read itself (``""``: none, liblsl's defaults).
 
-    The status line and one-line errors are the monitor's whole voice on stderr.
+    The places it looks, first found wins: ``$LSLAPICFG``, ``lsl_api.cfg`` in the working folder,
+    ``~/lsl_api/lsl_api.cfg``, ``/etc/lsl_api/lsl_api.cfg``.
     """
-    if "LSLAPICFG" in os.environ:
+    places = [os.environ.get("LSLAPICFG", ""), "lsl_api.cfg", os.path.expanduser("~/lsl_api/lsl_api.cfg"),
+              "/etc/lsl_api/lsl_api.cfg"]
+    for path in filter(None, places):
+        with contextlib.suppress(OSError, UnicodeDecodeError), open(path, encoding="utf-8") as f:
+            return f.read()
+    return ""
+
+
+def _sets_log(text: str) -> bool:
+    """The configuration ``text`` chooses liblsl's logging itself (``level`` or ``file`` under ``[log]``)."""
+    section = ""
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+        elif section == "log" and line.partition("=")[0].strip() in ("level", "file"):
+            return True
+    return False
+
+
+def liblsl_config() -> str | None:
+    """The configuration to give liblsl: the user's own, made quiet; ``None`` to leave liblsl to read its own.
+
+    liblsl prints INFO lines on stderr (the file it loaded, its build)
+    unless its configuration sets ``[log] level``. The user's file keeps
+    every setting (network, session, tuning) with a quiet level added; a
+    file that sets the level or a log file itself is the user's choice
+    and is left as it is.
+    """
+    text = _user_config()
+    if _sets_log(text):
+        return None
+    return (text.rstrip("\n") + "\n" if text.strip() else "") + f"[log]\nlevel = {QUIET_LOG_LEVEL}\n"
+
+
+def _give_liblsl(pylsl: ModuleType, text: str) -> None:
+    """Make ``text`` liblsl's configuration: it must come before any LSL call that reads it."""
+    try:
+        pylsl.set_config_content(text)  # pylsl >= 1.16.1 with liblsl >= 1.17.7: wins over every file
         return
-    path = os.path.join(tempfile.gettempdir(), f"emgcramp-lsl-{os.getuid() if hasattr(os, 'getuid') else 0}.cfg")
-    if not os.path.exists(path):
-        with open(path, "w", encoding="ascii") as f:
-            f.write("[log]\nlevel = -3\n")
+    except (AttributeError, NotImplementedError):
+        pass
+    # Older ones read the file LSLAPICFG names, first of all: a new owner-only file, removed at exit.
+    fd, path = tempfile.mkstemp(prefix="emgcramp-lsl-", suffix=".cfg")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
     os.environ["LSLAPICFG"] = path
+    atexit.register(_remove, path)
+
+
+def _remove(path: str) -> None:
+    """Remove ``path`` if it is still there."""
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 def resolve(query: str, timeout_s: float = 5.0):
@@ -89,8 +154,8 @@ class LslSource:
     lead_off = 0
 
     def __init__(self, query: str, channels: list[int] | None = None, resolve_s: float = 5.0,
-                 stop: threading.Event | None = None):
-        pylsl = load_pylsl()
+                 stop: threading.Event | None = None, verbose: bool = False):
+        pylsl = load_pylsl(verbose)  # before resolve(): liblsl's configuration is read at its first call
         self._info = resolve(query, resolve_s)
         self.fs: float = float(self._info.nominal_srate())
         if not self.fs > 0:
