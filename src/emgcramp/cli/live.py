@@ -33,7 +33,7 @@ def _monitor_source(args: argparse.Namespace) -> "tuple[Source, list[str]]":
     if args.lsl:
         from emgcramp.live.sources.lsl import LslSource
 
-        source = LslSource(args.lsl)
+        source = LslSource(args.lsl, verbose=getattr(args, "verbose", False))
         source.keep(_live_channels(args.channel, source.channel_names, f"LSL stream {args.lsl}"))
         return source, source.channel_names
     link = None
@@ -89,7 +89,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     if args.lsl_out:  # before the night folder: a missing extra is one line and leaves nothing behind
         from emgcramp.live.lsl_out import LslPublisher
 
-        publisher = LslPublisher(channels, args.lsl_out)
+        publisher = LslPublisher(channels, args.lsl_out, verbose=getattr(args, "verbose", False))
     from emgcramp.io.night import new_night_folder
 
     folder = new_night_folder(args.out, datetime.now())
