@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from emgcramp.core.types import Analysis, CrampWarning, Episode, LegMovement, Lookalike
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from emgcramp.io.base import Recording
 
 KINDS = ("cramps", "possible_cramps", "leg_movements", "warnings", "rejected")
@@ -20,6 +22,19 @@ class Result:
 
     Times are seconds from the first sample; intensities µV RMS of the
     0.5-s envelope; ratios × the rest level the detector learned.
+
+    Made by :func:`~emgcramp.find_cramps`, :func:`~emgcramp.analyze`,
+    :func:`~emgcramp.from_mne` and :meth:`Monitor.finish <emgcramp.Monitor.finish>`,
+    not by hand.
+
+    Parameters
+    ----------
+    analysis : emgcramp.core.types.Analysis
+        Everything the pipeline found.
+    start : datetime, optional
+        Wall-clock time of the first sample.
+    reopen : callable, optional
+        Gives the recording again, for :meth:`plot` (nothing of the signal is kept).
 
     Attributes
     ----------
@@ -65,11 +80,35 @@ class Result:
         return list(self.analysis.lookalikes)
 
     def summary(self) -> dict[str, Any]:
-        """The figures of ``emgcramp analyze --json``: counts, durations (s), leg movements, quality."""
+        """The figures of ``emgcramp analyze --json``: counts, durations (s), leg movements, quality.
+
+        Returns
+        -------
+        dict
+            ``n_episodes``, ``tonic``, ``clonic``, ``total_cramp_s``,
+            ``possible_cramps``, ``rejected_lookalikes``, ``leg_movements``,
+            ``warnings``, ``quality`` and the recording's rate and channels.
+        """
         return self.analysis.summary()
 
     def records(self, kind: str = "cramps") -> list[dict[str, Any]]:
-        """One dict per event of ``kind`` (one of :data:`KINDS`), cramps as in the events CSV."""
+        """One dict per event of ``kind``, cramps as in the events CSV.
+
+        Parameters
+        ----------
+        kind : {'cramps', 'possible_cramps', 'leg_movements', 'warnings', 'rejected'}
+            The events to give (``KINDS``).
+
+        Returns
+        -------
+        list of dict
+            One per event, its fields as columns.
+
+        Raises
+        ------
+        ValueError
+            ``kind`` is none of ``KINDS``.
+        """
         from emgcramp.io.events import episode_record
 
         if kind not in KINDS:
@@ -83,7 +122,18 @@ class Result:
         return [asdict(e) for e in events]
 
     def to_dataframe(self, kind: str = "cramps") -> Any:
-        """The events of ``kind`` as a pandas ``DataFrame`` (pandas: ``pip install 'emgcramp[pandas]'``)."""
+        """The events of ``kind`` as a pandas ``DataFrame`` (pandas: ``pip install 'emgcramp[pandas]'``).
+
+        Parameters
+        ----------
+        kind : {'cramps', 'possible_cramps', 'leg_movements', 'warnings', 'rejected'}
+            The events to give, as for :meth:`records`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per event (:meth:`records`).
+        """
         try:
             import pandas as pd
         except ImportError:
@@ -91,7 +141,13 @@ class Result:
         return pd.DataFrame.from_records(self.records(kind))
 
     def to_csv(self, path: str) -> None:
-        """Write the cramps as the events CSV of ``emgcramp analyze --events`` (owner-only, whole or nothing)."""
+        """Write the cramps as the events CSV of ``emgcramp analyze --events`` (owner-only, whole or nothing).
+
+        Parameters
+        ----------
+        path : str
+            The CSV file to write.
+        """
         from emgcramp.io.events import write_events_csv
 
         write_events_csv(path, self.cramps, self.start)
@@ -101,18 +157,36 @@ class Result:
 
         Onsets count from the first sample analysed (``orig_time=None``), as
         MNE expects of annotations for the data it holds.
+
+        Returns
+        -------
+        mne.Annotations
+            One annotation per cramp, possible cramp, leg movement and warning.
         """
         import mne
 
         notes = self.analysis.notes()
         return mne.Annotations([n[0] for n in notes], [n[1] for n in notes], [n[2] for n in notes])
 
-    def plot(self, path: str | None = None, channel: int = 0, title: str | None = None) -> Any:
+    def plot(self, path: str | None = None, channel: int = 0, title: str | None = None) -> Figure:
         """The night report figure (timeline, a zoom per cramp, table); saved to ``path`` when given.
 
-        ``path`` ending in ``.html`` writes the report page, else the image
-        (``.png``, ``.pdf``, ``.svg``). The signal is read again, a chunk at
-        a time. Returns the matplotlib ``Figure``.
+        The signal is read again, a chunk at a time.
+
+        Parameters
+        ----------
+        path : str, optional
+            Where to save it: ``path`` ending in ``.html`` writes the report
+            page, else the image (``.png``, ``.pdf``, ``.svg``).
+        channel : int, optional
+            Which of the channels analysed to draw (default the first).
+        title : str, optional
+            The figure's title (default: ``Night of`` its date).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure.
         """
         from emgcramp.files import CHUNK_S
         from emgcramp.viz import report
@@ -123,7 +197,7 @@ class Result:
         with self._reopen() as rec:
             ch = rec.channel_indices(a.channels[channel])[0]
             view = report.night_view(rec.blocks([ch], int(CHUNK_S * a.fs)), a.fs, a.episodes)
-        fig = report.figure(view, a.episodes, self.start, title, *report.marks(a), a.summary())
+        fig: Figure = report.figure(view, a.episodes, self.start, title, *report.marks(a), a.summary())
         if path is not None:
             report.write(path, fig, a.episodes, self.start, a.summary(), title)
         return fig

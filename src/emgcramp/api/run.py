@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,6 +19,9 @@ from emgcramp.io import open_recording
 from emgcramp.io.memory import ArrayInMemory, MneRaw
 from emgcramp.live.monitor import MonitorResult, NightMonitor
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 
 def _config(config: PipelineConfig | None, mvc_uv: float | None) -> PipelineConfig | None:
     """``config`` with the person's MVC level (µV RMS) when one is given."""
@@ -28,7 +31,7 @@ def _config(config: PipelineConfig | None, mvc_uv: float | None) -> PipelineConf
     return replace(config, detector=config.detector.replace(mvc_uv=float(mvc_uv)))
 
 
-def find_cramps(x: Any, fs: float, *, channel_names: Sequence[str] | None = None,
+def find_cramps(x: ArrayLike, fs: float, *, channel_names: Sequence[str] | None = None,
                 config: PipelineConfig | None = None, mvc_uv: float | None = None,
                 muscles: dict[str, str] | None = None, start: datetime | None = None) -> Result:
     """Find the cramps in surface EMG held in memory.
@@ -96,12 +99,21 @@ def analyze(path: str, *, fs: float | None = None, scale: float | None = None, c
         A channel name, a 0-based index, ``all`` or ``NAME,NAME`` (default: the first).
     stream : str, optional
         The stream of an XDF file, by name or type.
-    config, mvc_uv
+    config : PipelineConfig, optional
+        As for :func:`find_cramps`.
+    mvc_uv : float, optional
         As for :func:`find_cramps`.
 
     Returns
     -------
     Result
+        The cramps, possible cramps, leg movements, warnings and rejected bursts.
+
+    Raises
+    ------
+    emgcramp.InputError
+        A file that cannot be read or analysed (missing, damaged, an unknown
+        format or channel, no sampling rate).
     """
     read = ReadOptions(fs=fs, scale=scale, channel=channel, stream=stream)
     with open_recording(path, fs, scale, stream) as rec:
@@ -121,7 +133,9 @@ def from_mne(raw: Any, picks: Any = None, *, config: PipelineConfig | None = Non
         A channel type (``"emg"``), channel names or indices. Default: the
         EMG channels, or every channel but stimulus and misc ones when none
         is typed EMG.
-    config, mvc_uv
+    config : PipelineConfig, optional
+        As for :func:`find_cramps`.
+    mvc_uv : float, optional
         As for :func:`find_cramps`.
 
     Returns
@@ -146,7 +160,9 @@ class Monitor:
     folder : str, optional
         A night folder to store every block and event in, crash-safe, as the
         ``monitor`` command does (``emgcramp recover`` reads it). Default: nothing stored.
-    config, mvc_uv
+    config : PipelineConfig, optional
+        As for :func:`find_cramps`.
+    mvc_uv : float, optional
         As for :func:`find_cramps`.
     start : datetime, optional
         Wall-clock time of the first sample (default: now).
@@ -171,13 +187,21 @@ class Monitor:
                                    start=start)
         self._next = 0  # index of the next sample
 
-    def feed(self, samples: Any) -> list[dict[str, Any]]:
-        """Analyse the next samples (µV; ``(n,)`` or ``(n_channels, n)``); the events they brought.
+    def feed(self, samples: ArrayLike) -> list[dict[str, Any]]:
+        """Analyse the next samples; the events they brought.
 
-        Each event is a dict with a ``type``: ``alert`` (a cramp confirmed
-        while under way, once), ``cramp`` (closed, with its duration and
-        intensity), ``possible_cramp``, ``warning``, ``retracted``,
-        ``signal_lost``, ``signal_back``.
+        Parameters
+        ----------
+        samples : array_like
+            The next samples, µV: shape ``(n,)``, or ``(n_channels, n)``.
+
+        Returns
+        -------
+        list of dict
+            Each event is a dict with a ``type``: ``alert`` (a cramp confirmed
+            while under way, once), ``cramp`` (closed, with its duration and
+            intensity), ``possible_cramp``, ``warning``, ``retracted``,
+            ``signal_lost``, ``signal_back``.
         """
         x = np.asarray(samples, dtype=np.float64)
         block = x[:, None] if x.ndim == 1 else x.T
@@ -191,7 +215,18 @@ class Monitor:
         return list(self._night.runner.episodes)
 
     def finish(self) -> Result:
-        """Close the signal: the cramps still under way are ended there; the whole stream's result."""
+        """Close the signal: the cramps still under way are ended there; the whole stream's result.
+
+        Returns
+        -------
+        Result
+            Everything found since the first block.
+
+        Raises
+        ------
+        emgcramp.InputError
+            The stream cannot be analysed (a channel flat throughout, say).
+        """
         done: MonitorResult = self._night.finish()
         if done.stopped:
             raise InputError(done.stopped)
