@@ -30,7 +30,8 @@ ALLOWED = {
     "eval": {"core", "dsp", "detect", "pipeline", "runner", "live", "sim"},
     "viz": {"core", "dsp", "io", "pipeline"},
     "api": {"core", "io", "pipeline", "runner", "files", "live", "viz"},
-    "cli": {"core", "dsp", "detect", "pipeline", "runner", "io", "sim", "files", "live", "eval", "viz"},
+    "review": {"core", "io", "pipeline", "runner", "files", "viz"},
+    "cli": {"core", "dsp", "detect", "pipeline", "runner", "io", "sim", "files", "live", "eval", "viz", "review"},
     "build": {"core"},  # and the kernel modules, imported by name from core.kernels.KERNEL_MODULES
 }
 TOP_LEVEL = {"__init__", "__main__"}

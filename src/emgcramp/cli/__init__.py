@@ -1,5 +1,5 @@
 """Command line: ``emgcramp COMMAND``, one of ``analyze``, ``demo``, ``simulate``, ``report``, ``trend``,
-``monitor``, ``emulate``, ``calibrate``, ``recover`` and ``bench`` (:data:`COMMANDS`).
+``review``, ``monitor``, ``emulate``, ``calibrate``, ``recover`` and ``bench`` (:data:`COMMANDS`).
 
 Only argparse and the table of formats (:data:`emgcramp.io.FORMATS`, which
 loads no reader) are imported up front; each command lives in a module of
@@ -24,7 +24,7 @@ EXIT_INTERNAL = 3
 
 COMMANDS = {"analyze": "offline", "demo": "offline", "simulate": "offline", "report": "offline",
             "trend": "offline", "monitor": "live", "emulate": "live", "calibrate": "calibrate", "recover": "live",
-            "bench": "bench"}
+            "bench": "bench", "review": "review"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -56,19 +56,29 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         from emgcramp.io.events import write_activity_csv
 
         write_activity_csv(args.lm_events, result.movements, result.warnings, start, result.possible_cramps)
-    _print_result(result, start, args.json)
+    _print_result(result, start, args.json, _labels(args.file, result))
     return 0
 
 
-def _print_result(result, start: datetime | None, as_json: bool) -> None:
-    """The analysis on stdout: one JSON document, or the table and the night's figures."""
+def _labels(path: str, result) -> dict | None:
+    """The answers given on this recording with ``emgcramp review`` (``None``: none given)."""
+    from emgcramp.io.labels import folder_for, read_labels, tally
+
+    labels = read_labels(folder_for(path))
+    return tally(labels, [(e.onset_s, e.offset_s) for e in result.episodes],
+                 [(e.onset_s, e.offset_s) for e in result.possible_cramps]) if labels else None
+
+
+def _print_result(result, start: datetime | None, as_json: bool, labels: dict | None = None) -> None:
+    """The analysis on stdout: one JSON document, or the table and the night's figures (and the answers given)."""
     import json
 
     if as_json:
         from emgcramp.io.events import episode_record
 
         episodes = [episode_record(e, start) for e in result.episodes]
-        print(json.dumps(result.summary() | {"episodes": episodes}, indent=2, default=float))
+        extra = {"labels": labels} if labels is not None else {}
+        print(json.dumps(result.summary() | {"episodes": episodes} | extra, indent=2, default=float))
         return
     print_table(result.episodes, start)
     s = result.summary()
@@ -79,6 +89,10 @@ def _print_result(result, start: datetime | None, as_json: bool) -> None:
     from emgcramp.core.types import activity_line
 
     print(activity_line(s))
+    if labels is not None:
+        from emgcramp.io.labels import tally_line
+
+        print(tally_line(labels))
     if s["muscles"]:  # what each channel records, where the recording says
         print("channels: " + ", ".join(f"{c} ({s['muscles'][c]})" if c in s["muscles"] else c for c in s["channels"]))
 
@@ -210,6 +224,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     check_writable(args.out, [args.file] + ([args.events] if args.events else []), args.force)
     if args.out.rsplit(".", 1)[-1].lower() not in ("html", "htm", "png", "pdf", "svg"):
         raise InputError(f"--out {args.out}: choose a .html, .png, .pdf or .svg file")
+    if args.out.rsplit(".", 1)[-1].lower() in ("html", "htm") and not args.events:
+        return _saved_review(args)
     if args.events:
         from emgcramp.io.events import read_events_csv
 
@@ -239,6 +255,20 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _saved_review(args: argparse.Namespace) -> int:
+    """``report --out NIGHT.html``: the review page saved whole, its data in it and no answer buttons."""
+    from emgcramp.cli.common import detector_config, read_options
+    from emgcramp.io.secure import private_path
+    from emgcramp.review.data import load_night
+    from emgcramp.review.page import saved_night
+
+    night = load_night(args.file, read_options(args), detector_config(args))
+    with private_path(args.out) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        f.write(saved_night(night))
+    print(f"{len(night.analysis.episodes)} cramp(s); report written to {args.out}")
+    return 0
+
+
 def cmd_trend(args: argparse.Namespace) -> int:
     import json
 
@@ -258,6 +288,9 @@ def cmd_trend(args: argparse.Namespace) -> int:
         for month, n in s["per_month"].items():
             print(f"{month}: {n} cramp(s)")
         print("\n".join(s["facts"]))
+        for n in s["per_night"]:
+            if n["labels"] is not None:  # the nights the person answered in emgcramp review
+                print(f"{n['date']}: {n['cramps']} cramp(s) found, {n['confirmed']} confirmed")
     if args.out:
         trend.plot(nights, args.out)
     return 0

@@ -12,6 +12,10 @@ loses at most the answer being written, never one given before):
 An event answered twice keeps its latest answer: :func:`read_labels`
 returns one label per span. A span that matches no detected event is a
 cramp the person marked as missed.
+
+A monitor night folder keeps its own ``labels.csv``; a plain recording file
+``NIGHT.edf`` keeps it in a folder beside it, ``NIGHT.edf.labels/``
+(:func:`folder_for`), so that two recordings in one folder never share answers.
 """
 
 from __future__ import annotations
@@ -48,6 +52,11 @@ def labels_path(folder: str) -> str:
     return os.path.join(folder, LABELS_FILE)
 
 
+def folder_for(recording: str) -> str:
+    """The folder holding the labels of ``recording``: a night folder itself, else ``RECORDING.labels``."""
+    return recording if os.path.isdir(recording) else recording + ".labels"
+
+
 def add_label(folder: str, onset_s: float, offset_s: float, label: str,
               given_at: datetime | None = None) -> Label:
     """Append one answer to the folder's ``labels.csv`` (created 0600) and make it durable before returning."""
@@ -57,6 +66,7 @@ def add_label(folder: str, onset_s: float, offset_s: float, label: str,
         raise InputError(f"a label needs 0 ≤ onset < offset within a day, not {onset_s}–{offset_s} s")
     when = (given_at or datetime.now()).replace(microsecond=0).isoformat()
     path = labels_path(folder)
+    os.makedirs(folder, mode=0o700, exist_ok=True)  # a plain recording's label folder, at its first answer
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
     try:
         line = f"{onset_s:.3f},{offset_s:.3f},{label},{when}\n"
@@ -119,3 +129,24 @@ def confirmed(labels: list[Label], spans: list[tuple[float, float]]) -> dict[str
     out["missed"] = sum(lab.label == "cramp" and not any(lab.overlaps(on, off) for on, off in spans)
                         for lab in labels)
     return out
+
+
+def tally(labels: list[Label], cramps: list[tuple[float, float]],
+          possible: list[tuple[float, float]] = ()) -> dict[str, int]:
+    """The answers over a night's listed events, and the night's cramps as the person counts them.
+
+    ``cramps`` and ``possible``: the spans (s) of the detected cramps and of
+    the possible cramps. Keys: ``confirmed``, ``not_cramp``, ``unsure``,
+    ``unanswered`` (listed events by their latest answer), ``missed`` (cramps
+    marked where nothing was listed) and ``cramps`` (confirmed + missed).
+    """
+    c = confirmed(labels, list(cramps) + list(possible))
+    return {"confirmed": c["cramp"], "not_cramp": c["not_cramp"], "unsure": c["unsure"],
+            "unanswered": c["unanswered"], "missed": c["missed"], "cramps": c["cramp"] + c["missed"]}
+
+
+def tally_line(t: dict[str, int]) -> str:
+    """:func:`tally` in one line: ``labels: 1 confirmed, 1 not a cramp, 0 unsure, 1 missed``."""
+    rest = f" ({t['unanswered']} not answered)" if t["unanswered"] else ""
+    return (f"labels: {t['confirmed']} confirmed, {t['not_cramp']} not a cramp, {t['unsure']} unsure, "
+            f"{t['missed']} missed{rest}")

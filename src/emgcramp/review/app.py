@@ -1,0 +1,150 @@
+"""The review server's routes (Flask): the pages, the night's data, the answers, the heartbeat.
+
+Every request must carry the session's token (``?token=`` or the
+``X-Review-Token`` header) and name the server itself as its host (a page
+elsewhere that points a name at 127.0.0.1 is refused); a request that
+changes anything must also come from the server's own page (its
+``Origin``). Nights are addressed by their number in the
+:class:`~emgcramp.review.nights.Library`, never by a path.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import time
+
+from flask import Flask, Response, abort, jsonify, request, send_from_directory
+
+from emgcramp.core.errors import InputError
+from emgcramp.io.labels import add_label
+from emgcramp.review import page
+from emgcramp.review.data import levels_bytes, night_json
+from emgcramp.review.nights import Library
+
+# The page's own scripts and styles, and data fetched from the page only; it may not be framed.
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+MAX_FACTOR = 5000  # coarsest level timeline asked for: one value per 100 s at 50 Hz
+
+
+class Heartbeat:
+    """When the page last said it is open (``time.monotonic`` s; ``None`` before its first word)."""
+
+    def __init__(self, timeout_s: float):
+        self.timeout_s = timeout_s
+        self.last: float | None = None
+
+    def beat(self) -> None:
+        self.last = time.monotonic()
+
+    def expired(self) -> bool:
+        """True once the page has been silent ``timeout_s`` after it first spoke."""
+        return self.last is not None and time.monotonic() - self.last > self.timeout_s
+
+
+def create_app(library: Library, token: str, heartbeat: Heartbeat) -> Flask:
+    """The Flask app of one review; ``app.config["PORT"]`` must be set to the bound port before serving."""
+    app = Flask(__name__, static_folder=None)
+    app.config["MAX_CONTENT_LENGTH"] = 4096  # an answer is a few numbers
+    _guard(app, token)
+    _pages(app, library, token, max(0.5, min(5.0, heartbeat.timeout_s / 4)))
+    _answers(app, library, heartbeat)
+
+    @app.errorhandler(InputError)
+    def _bad_night(e: InputError):
+        return jsonify(error=str(e)), 422  # a night of a folder that cannot be analysed: said on the page
+
+    return app
+
+
+def _guard(app: Flask, token: str) -> None:
+    """Refuse what does not carry the token, names another host, or writes from another page; and the headers."""
+
+    @app.before_request
+    def _check():
+        port = app.config["PORT"]
+        if request.host not in (f"127.0.0.1:{port}", f"localhost:{port}"):
+            abort(403)
+        given = request.args.get("token") or request.headers.get("X-Review-Token") or ""
+        if not secrets.compare_digest(given.encode(), token.encode()):
+            abort(403)
+        if request.method != "GET" and request.headers.get("Origin") not in (f"http://127.0.0.1:{port}",
+                                                                               f"http://localhost:{port}"):
+            abort(403)
+
+    @app.after_request
+    def _headers(resp: Response) -> Response:
+        resp.headers["Content-Security-Policy"] = CSP
+        resp.headers["Referrer-Policy"] = "no-referrer"
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
+
+
+def _night_number(library: Library, k: int) -> int:
+    """``k`` when the library has such a night, else 404."""
+    if not 0 <= k < len(library.paths):
+        abort(404)
+    return k
+
+
+def _pages(app: Flask, library: Library, token: str, beat_s: float) -> None:
+    """The pages, their assets, and what they read: the nights' overview, a night, its level timeline."""
+
+    def page_of(mode: str, k: int = 0) -> str:
+        title = "Your nights" if mode == "nights" else f"Night {library.name(k)}"
+        return page.served(title, {"mode": mode, "night": k, "many": library.many, "heartbeat_s": beat_s}, token)
+
+    @app.get("/")
+    def index():
+        return page_of("nights" if library.many else "night")
+
+    @app.get("/night/<int:k>")
+    def night_page(k: int):
+        return page_of("night", _night_number(library, k))
+
+    @app.get("/static/<name>")
+    def static(name: str):
+        if name not in page.ASSETS:
+            abort(404)
+        return send_from_directory(page.STATIC, name, max_age=0)
+
+    @app.get("/api/nights")
+    def nights():
+        return jsonify(library.overview())
+
+    @app.get("/api/night/<int:k>")
+    def night(k: int):
+        return jsonify(night_json(library.night(_night_number(library, k))))
+
+    @app.get("/api/night/<int:k>/levels")
+    def levels(k: int):
+        factor = min(max(request.args.get("factor", 1, type=int), 1), MAX_FACTOR)
+        data = levels_bytes(library.night(_night_number(library, k)), factor)
+        return Response(data, mimetype="application/octet-stream")
+
+
+def _answers(app: Flask, library: Library, heartbeat: Heartbeat) -> None:
+    """What the page sends: an answer on a span of a night (into its labels.csv), and the heartbeat."""
+
+    @app.post("/api/night/<int:k>/label")
+    def label(k: int):
+        n = library.night(_night_number(library, k))
+        body = request.get_json(silent=True) or {}
+        try:
+            onset, offset = float(body.get("onset_s")), float(body.get("offset_s"))
+        except (TypeError, ValueError):
+            return jsonify(error="onset_s and offset_s must be numbers of seconds"), 400
+        if not (math.isfinite(onset) and math.isfinite(offset)) or offset > n.analysis.duration_s + 1.0:
+            return jsonify(error="the span must lie within the night"), 400
+        try:
+            add_label(n.labels_folder, onset, offset, str(body.get("label")))
+        except InputError as e:
+            return jsonify(error=str(e)), 400
+        return jsonify(night_json(n))
+
+    @app.post("/api/heartbeat")
+    def beat():
+        heartbeat.beat()
+        return "", 204

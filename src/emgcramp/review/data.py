@@ -1,0 +1,170 @@
+"""One night for the review page: the analysis, the level timeline and the events in plain words.
+
+The night is analysed once, as ``analyze`` does, through one
+:class:`~emgcramp.runner.Runner`; its pipeline also hands over each 50-Hz
+bin's envelope as a multiple of the person's rest
+(:meth:`~emgcramp.pipeline.Pipeline.take_levels`), placed on a regular
+grid of the whole night so the page can draw it against clock time
+(NaN where there is no signal: a gap, or before rest is known).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from emgcramp.core.blocks import check_fs
+from emgcramp.core.config import PipelineConfig
+from emgcramp.core.errors import InputError
+from emgcramp.core.types import Analysis, Episode
+from emgcramp.files import CHUNK_S, ReadOptions
+from emgcramp.io import open_recording
+from emgcramp.io.labels import Label, folder_for, read_labels, tally
+from emgcramp.review import words
+
+
+@dataclass
+class NightData:
+    """An analysed night: ``levels`` (bins × channels, float32, × rest) at ``rate_hz`` from the first sample."""
+
+    path: str
+    analysis: Analysis
+    start: datetime | None
+    levels: np.ndarray
+    rate_hz: float
+    on_ratio: float
+
+    @property
+    def labels_folder(self) -> str:
+        """Where this night's answers are kept (:func:`emgcramp.io.labels.folder_for`)."""
+        return folder_for(self.path)
+
+    def listed(self) -> list[Episode]:
+        """The cramps and possible cramps, in time order: the events the page numbers 1, 2, …"""
+        return sorted(self.analysis.episodes + self.analysis.possible_cramps, key=lambda e: e.onset_s)
+
+
+def load_night(path: str, read: ReadOptions = ReadOptions(), config: PipelineConfig | None = None,
+               progress: Callable[[int, int | None], None] | None = None) -> NightData:
+    """Analyse the recording at ``path`` (a file or a night folder) and keep its level timeline.
+
+    ``progress(done, total)``: samples per channel, after each chunk. Bad input raises
+    :class:`~emgcramp.core.errors.InputError`, as ``analyze`` would.
+    """
+    from emgcramp.core.heap import reuse_freed_buffers
+    from emgcramp.runner import Runner
+
+    reuse_freed_buffers()
+    config = config or PipelineConfig()
+    with open_recording(path, read.fs, read.scale, read.stream) as rec:
+        chs, fs = rec.channel_indices(read.channel), check_fs(rec.fs)
+        runner = Runner(fs, [rec.channel_names[c] for c in chs], config, read.muscles)
+        grid: np.ndarray | None = None
+        for block in rec.blocks(chs, int(CHUNK_S * fs)):
+            runner.admit(block)
+            if grid is None:
+                runner.pipe.take_levels()  # the first call starts the collection
+                rate = fs / max(1, int(round(fs / config.env_rate)))  # the filter's exact bin rate
+                grid = np.full((int(rec.n_samples / fs * rate) + 2, len(chs)), np.nan, np.float32)
+            runner.process(block)
+            _place(grid, runner.pipe.take_levels(), (block.t0_sample + len(block.samples)) / fs * rate)
+            if progress:
+                progress(runner.pipe.samples_seen, rec.n_samples)
+        runner.finish()
+        if runner.problem():
+            raise InputError(f"{path}: {runner.problem()}")
+        _place(grid, runner.pipe.take_levels(), rec.n_samples / fs * rate)
+        return NightData(path, runner.analysis(), rec.start, grid, rate, config.detector.segment.on_ratio)
+
+
+def _place(grid: np.ndarray, levels: np.ndarray, end_bin: float) -> None:
+    """Write ``levels`` (bins × channels) into ``grid`` so that the last one ends at ``end_bin``.
+
+    The pipeline hands over bins as it finishes them, the newest last; a
+    block's bins end with its last sample (within one bin), so they are
+    counted back from there. Bins cut off by the grid's ends are dropped.
+    """
+    n = len(levels)
+    if not n:
+        return
+    stop = min(int(round(end_bin)), len(grid))
+    first = stop - n
+    take = levels[max(0, -first):]
+    grid[max(0, first):max(0, first) + len(take)] = take[: len(grid) - max(0, first)]
+
+
+def pooled(levels: np.ndarray, factor: int) -> np.ndarray:
+    """The largest level of each ``factor`` bins (NaN where all are NaN): a coarser timeline keeps every peak."""
+    if factor <= 1:
+        return levels
+    n = len(levels) // factor * factor
+    head = levels[:n].reshape(-1, factor, levels.shape[1])
+    tail = levels[n:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN stretch (a gap) stays NaN, as meant
+        out = np.nanmax(head, axis=1)
+        if len(tail):
+            out = np.vstack([out, np.nanmax(tail, axis=0, keepdims=True)])
+    return out.astype(np.float32)
+
+
+def levels_bytes(night: NightData, factor: int = 1) -> bytes:
+    """The level timeline as little-endian float32, channel after channel (the page's binary download)."""
+    return np.ascontiguousarray(pooled(night.levels, factor).T, dtype="<f4").tobytes()
+
+
+def event_record(n: int, e: Episode, start: datetime | None, answer: Label | None) -> dict:
+    """One listed event for the page: its number, times, words and figures, and the person's answer."""
+    word, strength = words.strength(e.peak_x_rest, e.pct_mvc)
+    kind, kind_tip = words.KINDS.get(e.kind, (e.kind, e.kind))
+    return {"n": n, "tier": e.tier, "onset_s": round(e.onset_s, 3), "offset_s": round(e.offset_s, 3),
+            "onset_clock": words.clock(start, e.onset_s), "offset_clock": words.clock(start, e.offset_s),
+            "duration": words.duration(e.duration_s), "duration_s": round(e.duration_s, 3),
+            "kind": kind, "kind_tip": kind_tip, "strength": word, "strength_text": strength,
+            "x_rest": round(e.peak_x_rest, 1), "peak_uv": round(e.peak_intensity, 1),
+            "pct_mvc": e.pct_mvc, "probability": None if e.probability is None else round(e.probability, 2),
+            "reason": words.REASONS.get(e.reason, e.reason.replace("_", " ")), "channel": e.channel,
+            "answer": None if answer is None else {"label": answer.label, "given_at": answer.given_at}}
+
+
+def night_json(night: NightData, title: str = "") -> dict:
+    """Everything the page shows of a night but its level timeline (sent apart, as float32)."""
+    a, start = night.analysis, night.start
+    labels = read_labels(night.labels_folder)
+    listed = night.listed()
+    events = [event_record(k + 1, e, start, _answer(labels, e)) for k, e in enumerate(listed)]
+    spans = [(e.onset_s, e.offset_s) for e in listed]
+    missed = [{"onset_s": lab.onset_s, "offset_s": lab.offset_s, "onset_clock": words.clock(start, lab.onset_s),
+               "offset_clock": words.clock(start, lab.offset_s), "duration": words.duration(lab.offset_s - lab.onset_s)}
+              for lab in labels if lab.label == "cramp" and not any(lab.overlaps(on, off) for on, off in spans)]
+    lm = [m for m in a.movements if m.is_lm]
+    s = a.summary()
+    return {"title": title or _title(night), "start": start.isoformat() if start else None,
+            "duration_s": a.duration_s, "rate_hz": night.rate_hz, "bins": len(night.levels),
+            "channels": a.channels, "on_ratio": night.on_ratio,
+            "summary": words.summary_sentence(a.episodes, a.possible_cramps, len(lm), start),
+            "counts": {"cramps": len(a.episodes), "possible_cramps": len(a.possible_cramps), "leg_movements": len(lm),
+                       "plm": s["leg_movements"]["plm"], "plm_series": s["leg_movements"]["plm_series"],
+                       "warnings": len(a.warnings)},
+            "events": events, "missed": missed,
+            "labels": tally(labels, [(e.onset_s, e.offset_s) for e in a.episodes],
+                            [(e.onset_s, e.offset_s) for e in a.possible_cramps]) if labels else None,
+            "movements": [[round(m.onset_s, 2), round(m.offset_s, 2), m.series] for m in lm],
+            "warnings": [[round(w.onset_s, 2), round(w.offset_s, 2)] for w in a.warnings],
+            "note": words.NOT_A_DIAGNOSIS}
+
+
+def _answer(labels: list[Label], e: Episode) -> Label | None:
+    """The latest answer given over the event's span (as :func:`~emgcramp.io.labels.confirmed` counts it)."""
+    answers = [lab for lab in labels if lab.overlaps(e.onset_s, e.offset_s)]
+    return max(answers, key=lambda lab: lab.given_at) if answers else None
+
+
+def _title(night: NightData) -> str:
+    name = os.path.basename(os.path.normpath(night.path))
+    return f"Night of {night.start:%A %d %B %Y}" if night.start else name

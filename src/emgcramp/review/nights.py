@@ -1,0 +1,145 @@
+"""The nights a review serves: one recording or night folder, or every night in a folder of them.
+
+A night is analysed when it is first asked for, once, and kept. The
+many-nights view counts what it can without analysing: a night folder's
+``events.csv`` (written by ``monitor`` and ``recover``), else the analysis
+once the night has been opened; the guidance is :func:`emgcramp.viz.trend.summarize`'s.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from emgcramp.core.config import PipelineConfig
+from emgcramp.core.errors import InputError
+from emgcramp.core.types import Episode
+from emgcramp.files import ReadOptions
+from emgcramp.io import FORMATS, record_parts
+from emgcramp.io.labels import folder_for, read_labels, tally
+from emgcramp.review import words
+from emgcramp.review.data import NightData, load_night
+
+
+def is_night_folder(path: str) -> bool:
+    """A folder written by ``emgcramp monitor`` (it holds ``raw.json``)."""
+    return os.path.isfile(os.path.join(path, "raw.json"))
+
+
+def find_nights(folder: str) -> list[str]:
+    """The night folders and recordings directly in ``folder``, by name (a WFDB record's parts left out)."""
+    names = [os.path.join(folder, n) for n in sorted(os.listdir(folder))]
+    found = [n for n in names if is_night_folder(n)
+             or (os.path.isfile(n) and os.path.splitext(n)[1].lower() in FORMATS)]
+    parts = set().union(*(record_parts(n) for n in found))
+    return [n for n in found if os.path.normpath(n) not in parts]
+
+
+class Library:
+    """What ``emgcramp review PATH`` shows: one night (``many`` false), or the nights of a folder.
+
+    ``progress(path)`` makes the callback given to an analysis, or ``None``.
+    Bad input raises :class:`~emgcramp.core.errors.InputError` here, before anything is served.
+    """
+
+    def __init__(self, path: str, read: ReadOptions = ReadOptions(), config: PipelineConfig | None = None,
+                 progress: Callable[[str], Callable | None] = lambda path: None):
+        if not os.path.exists(path):
+            raise InputError(f"{path}: no such file or folder")
+        self.many = os.path.isdir(path) and not is_night_folder(path)
+        self.path, self.read, self.config, self.progress = path, read, config, progress
+        self.paths = find_nights(path) if self.many else [path]
+        if not self.paths:
+            raise InputError(f"{path}: no nights found (night folders written by emgcramp monitor, or recordings: "
+                             f"{', '.join(sorted(FORMATS))})")
+        self._nights: dict[int, NightData] = {}
+        self._locks = [threading.Lock() for _ in self.paths]
+
+    def night(self, k: int) -> NightData:
+        """Night ``k`` (0-based), analysed at its first call; two requests at once analyse it once."""
+        with self._locks[k]:
+            if k not in self._nights:
+                path = self.paths[k]
+                self._nights[k] = load_night(path, self.read, self.config, self.progress(path))
+            return self._nights[k]
+
+    def name(self, k: int) -> str:
+        """Night ``k``'s file or folder name."""
+        return os.path.basename(os.path.normpath(self.paths[k]))
+
+    def overview(self) -> dict:
+        """Each night's counts (``None`` where not known yet) and the trend's figures and facts."""
+        rows, known = [], []
+        for k, path in enumerate(self.paths):
+            start, episodes, possible = self._counts(k)
+            labels = read_labels(folder_for(path))
+            spans = [(e.onset_s, e.offset_s) for e in episodes or []]
+            t = tally(labels, spans, possible or []) if labels and episodes is not None else None
+            rows.append({"k": k, "name": self.name(k), "start": start.isoformat() if start else None,
+                         "date": start.strftime("%a %d %b %Y") if start else self.name(k),
+                         "cramps": None if episodes is None else len(episodes),
+                         "possible": None if possible is None else len(possible),
+                         "longest": words.duration(max((e.duration_s for e in episodes), default=0))
+                         if episodes else "", "confirmed": None if t is None else t["cramps"], "labels": t})
+            if episodes is not None:
+                known.append(_trend_night(path, start, episodes))
+        return {"nights": rows, "trend": _trend(known), "note": words.NOT_A_DIAGNOSIS}
+
+    def _counts(self, k: int) -> tuple[datetime | None, list[Episode] | None, list[tuple] | None]:
+        """A night's start, cramps and possible-cramp spans: from its analysis, else its events.csv, else unknown."""
+        if k in self._nights:
+            n = self._nights[k]
+            return n.start, n.analysis.episodes, [(e.onset_s, e.offset_s) for e in n.analysis.possible_cramps]
+        path = self.paths[k]
+        start = _start(path)
+        csv = os.path.join(path, "events.csv")
+        if is_night_folder(path) and os.path.isfile(csv):
+            from emgcramp.io.events import read_events_csv
+
+            try:
+                return start, read_events_csv(csv), _possible_logged(path)
+            except InputError:
+                pass  # a damaged table: the night is counted when it is opened
+        return start, None, None
+
+
+def _possible_logged(folder: str) -> list[tuple] | None:
+    """The possible cramps' spans (s) of the monitor's closing record, ``None`` when the night never closed."""
+    from emgcramp.io.night_reader import read_events
+
+    try:
+        end = [e for e in read_events(folder) if e.get("type") == "end"]
+        return [(p["onset_s"], p["offset_s"]) for p in end[-1]["possible_cramps"]] if end else None
+    except (InputError, OSError, KeyError, TypeError):
+        return None  # an older or damaged log: counted when the night is opened
+
+
+def _start(path: str) -> datetime | None:
+    """A recording's start clock from its header (``None`` when it has none or cannot be read)."""
+    from emgcramp.io import open_recording
+
+    try:
+        with open_recording(path) as rec:
+            return rec.start
+    except (InputError, OSError, ValueError):
+        return None
+
+
+def _trend_night(path: str, start: datetime | None, episodes: list[Episode]):
+    from emgcramp.viz.trend import Night
+
+    date = start or datetime.fromtimestamp(os.path.getmtime(path))
+    clocks = [start + timedelta(seconds=e.onset_s) if start else None for e in episodes]
+    return Night(os.path.join(path, "events.csv") if is_night_folder(path) else path, date, clocks, episodes)
+
+
+def _trend(nights: list) -> dict | None:
+    """:func:`emgcramp.viz.trend.summarize` over the nights counted so far (``None``: none yet)."""
+    if not nights:
+        return None
+    from emgcramp.viz.trend import summarize
+
+    return summarize(sorted(nights, key=lambda n: n.date))
+

@@ -1,0 +1,60 @@
+"""Serve a review on 127.0.0.1: a free port, a secret in the URL, gone when the page is closed.
+
+The server stops on Ctrl-C, and by itself once the page has stopped sending
+its heartbeat for ``idle_exit_s`` (the tab was closed): a review left
+behind does not keep a port open all day.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+import webbrowser
+
+from werkzeug.serving import make_server
+
+from emgcramp.review.app import Heartbeat, create_app
+from emgcramp.review.nights import Library
+
+HOST = "127.0.0.1"  # this machine only: the page shows a person's nights
+
+
+def serve(library: Library, port: int = 0, open_browser: bool = True, idle_exit_s: float = 60.0) -> int:
+    """Serve ``library`` until Ctrl-C or the page goes quiet; print the URL first. Returns the exit status."""
+    token = secrets.token_urlsafe(24)
+    heartbeat = Heartbeat(idle_exit_s)
+    app = create_app(library, token, heartbeat)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # each request's line would print the token
+    server = make_server(HOST, port, app, threaded=True)
+    app.config["PORT"] = server.server_port
+    url = f"http://{HOST}:{server.server_port}/?token={token}"
+    what = "nights in " if library.many else ""
+    expired = threading.Event()
+    watch = threading.Thread(target=_watch, args=(server, heartbeat, expired), daemon=True)
+    try:  # from the moment the address is out, Ctrl-C is the way to stop, and a plain one
+        print(f"review of {what}{library.path} at {url} (Ctrl-C stops it)", flush=True)
+        watch.start()
+        if open_browser:
+            webbrowser.open(url)
+        server.serve_forever(poll_interval=0.2)  # werkzeug's returns on Ctrl-C, as on shutdown()
+    except KeyboardInterrupt:
+        pass  # Ctrl-C before serving began
+    finally:
+        server.server_close()
+    if expired.is_set():
+        print(f"review stopped: the page has been closed for {idle_exit_s:g} s", flush=True)
+    else:
+        print("review stopped", flush=True)
+    return 0
+
+
+def _watch(server, heartbeat, expired: threading.Event) -> None:
+    """Stop ``server`` once the heartbeat has expired, and say so in ``expired``."""
+    while True:
+        time.sleep(0.25)
+        if heartbeat.expired():
+            expired.set()
+            server.shutdown()
+            return

@@ -1,0 +1,79 @@
+"""The review page's words: what a reader without EMG training is told, with the technical term beside it.
+
+Every figure keeps its unit in the text (``2:50``, ``75 × rest``); the
+technical term goes into a tooltip, never in place of the plain word.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+# Peak level (× the person's own rest) → a word. The detector starts to look at 2.5 × rest and partial
+# cramps hold at a few × rest (core/config.py), so under 10 × is mild; the boundaries are for reading, not
+# a clinical scale, and the figure always stands beside the word.
+STRENGTHS = ((30.0, "strong"), (10.0, "moderate"), (0.0, "mild"))
+
+KINDS = {"tonic": ("steady", "tonic: the muscle stays contracted"),
+         "clonic": ("jerking", "clonic: the muscle contracts in repeated jerks")}
+
+# Why a burst was only listed as a possible cramp (detect/decide.py's reasons), in plain words.
+REASONS = {"short": "shorter than a cramp", "brief": "too brief", "signal_loss": "the signal was lost",
+           "motion": "looked like the sensor moving", "intermittent": "came and went",
+           "weak": "too weak", "tone_change": "looked like a change of muscle tone",
+           "leg_movement": "looked like a leg movement",
+           "leg_movement_series": "looked like a series of leg movements", "sparse": "too little activity",
+           "stretch": "looked like a stretch", "voluntary": "looked like a deliberate movement"}
+
+NOT_A_DIAGNOSIS = ("A few cramps a month are common; frequent or very long cramps are worth a doctor's look. "
+                   "This page describes the signal; it is not a diagnosis.")
+
+
+def clock(start: datetime | None, t_s: float, seconds: bool = True) -> str:
+    """The clock time ``t_s`` seconds into the night (``HH:MM:SS``), or the time since the start without a clock."""
+    if start is not None:
+        return (start + timedelta(seconds=t_s)).strftime("%H:%M:%S" if seconds else "%H:%M")
+    whole = int(round(t_s))
+    return f"+{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
+def duration(s: float) -> str:
+    """A duration in minutes and seconds, ``m:ss`` (``h:mm:ss`` from an hour on)."""
+    whole = int(round(s))
+    h, m, sec = whole // 3600, whole // 60 % 60, whole % 60
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def duration_words(s: float) -> str:
+    """A duration for a sentence: ``13 s``, ``3 min``, ``2 min 50 s``."""
+    whole = int(round(s))
+    if whole < 60:
+        return f"{whole} s"
+    m, sec = divmod(whole, 60)
+    return f"{m} min {sec} s" if sec else f"{m} min"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 cramp``, ``2 cramps``."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def strength(x_rest: float, pct_mvc: float | None = None) -> tuple[str, str]:
+    """The word for a peak of ``x_rest`` × rest, and the phrase with the figures (``strong: 75 × rest``)."""
+    word = next(w for floor, w in STRENGTHS if x_rest >= floor)
+    mvc = f", {pct_mvc:.0f} % of your strongest push" if pct_mvc is not None else ""
+    return word, f"{word}: {x_rest:.0f} × rest{mvc}"
+
+
+def summary_sentence(cramps: list, possible: list, lm: int, start: datetime | None) -> str:
+    """The page's opening sentence: ``2 cramps, the longest 3 min at 01:31; 1 possible cramp; 25 leg movements``.
+
+    ``cramps`` and ``possible`` are :class:`~emgcramp.core.types.Episode` lists; ``lm`` counts leg movements.
+    """
+    if cramps:
+        longest = max(cramps, key=lambda e: e.duration_s)
+        at = clock(start, longest.onset_s, seconds=False)
+        first = (f"{plural(len(cramps), 'cramp')}, the longest {duration_words(longest.duration_s)} at {at}"
+                 if len(cramps) > 1 else f"1 cramp, {duration_words(longest.duration_s)} at {at}")
+    else:
+        first = "No cramps"
+    return f"{first}; {plural(len(possible), 'possible cramp')}; {plural(lm, 'leg movement')}"

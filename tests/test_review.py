@@ -1,0 +1,291 @@
+"""emgcramp review: the page in a real browser (headless Chromium), its guard, the answers on disk, its end.
+
+Each server is the real command in a subprocess, on a night folder made here: four minutes of rest
+EMG with one cramp. Set EMGCRAMP_SCREENSHOTS=DIR to keep a screenshot of each page there.
+"""
+
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime
+
+import numpy as np
+import pytest
+
+from conftest import bursts, run_cli
+from emgcramp.core.blocks import Block
+from emgcramp.io.night import NightLog
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+needs_browser = pytest.mark.skipif(
+    not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)),
+    reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver; .ci/run does)")
+CRAMP = (100.0, 160.0)  # s from the night's start
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1400,1000"]
+
+
+def make_night(folder, start=datetime(2026, 1, 1, 23, 0, 0), seed=0):
+    """A night folder as monitor leaves it: 4 min of rest at 4 µV, a 60-s cramp at 150 µV RMS, 1 kHz."""
+    x = bursts(1000.0, 240.0, 4.0, [(*CRAMP, 150.0)], seed=seed)
+    log = NightLog(str(folder), 1000.0, ["calf"], start)
+    log.block(Block(0, x[:, None]))
+    log.close({"duration_s": 240.0})
+    return str(folder)
+
+
+@pytest.fixture(scope="module")
+def night(tmp_path_factory):
+    return make_night(tmp_path_factory.mktemp("review") / "night-20260101")
+
+
+class Review:
+    """``emgcramp review TARGET --no-browser`` as a subprocess; ``url`` is the address it printed."""
+
+    def __init__(self, target, *extra):
+        self.proc = subprocess.Popen([sys.executable, "-m", "emgcramp", "review", str(target), "--no-browser",
+                                      "--no-progress", *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
+        ready, _, _ = select.select([self.proc.stdout], [], [], 90)
+        line = self.proc.stdout.readline() if ready else ""
+        assert "http://127.0.0.1:" in line, (line, self.proc.poll())
+        self.url = line.split(" at ")[1].split()[0]
+        self.base = self.url.split("/?")[0]
+        self.token = self.url.split("token=")[1]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(10)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+
+
+@pytest.fixture
+def review():
+    started = []
+
+    def start(target, *extra):
+        started.append(Review(target, *extra))
+        return started[-1]
+
+    yield start
+    for r in started:
+        r.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        pytest.skip("needs Debian's chromium and chromium-driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    profile = tempfile.mkdtemp(prefix="review-chromium-")
+    for flag in FLAGS + [f"--user-data-dir={profile}"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def _wait(check, timeout=15.0, what="the page"):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            value = check()
+            if value:
+                return value
+        except Exception:  # not there yet (an element being drawn, a file being written)
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{what}: not within {timeout:g} s")
+
+
+def _open(driver, url):
+    from selenium.webdriver.common.by import By
+
+    driver.get(url)
+    return _wait(lambda: driver.find_elements(By.CSS_SELECTOR, "#figures, #nights"))
+
+
+def _text(driver, css):
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.CSS_SELECTOR, css).text
+
+
+def _shot(driver, name):
+    folder = os.environ.get("EMGCRAMP_SCREENSHOTS")
+    if folder:
+        driver.save_screenshot(os.path.join(folder, name))
+
+
+def _request(url, data=None, headers=None):
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method="POST" if data else "GET")
+    try:
+        with urllib.request.urlopen(req, timeout=20) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def _labels(folder):
+    path = os.path.join(folder, "labels.csv")
+    return open(path).read().splitlines() if os.path.exists(path) else []
+
+
+# --- the guard: token, host, origin ----------------------------------------------------------------------
+
+def test_every_request_needs_the_token_and_a_write_needs_the_page_s_origin(tmp_path, review):
+    folder = make_night(tmp_path / "night")
+    r = review(folder)
+    assert _request(r.url) == 200 and _request(f"{r.base}/static/review.js?token={r.token}") == 200
+    for url in (r.base + "/", f"{r.base}/?token=wrong", f"{r.base}/static/review.js", f"{r.base}/api/night/0"):
+        assert _request(url) == 403, url
+    # A page elsewhere that points its own name at 127.0.0.1 (DNS rebinding) names another host.
+    assert _request(r.url, headers={"Host": "evil.example"}) == 403
+    body = json.dumps({"onset_s": 100.0, "offset_s": 160.0, "label": "not_cramp"}).encode()
+    post = f"{r.base}/api/night/0/label?token={r.token}"
+    for origin in ({"Origin": "http://evil.example"}, {}, {"Origin": "http://127.0.0.1:1"}):
+        assert _request(post, body, {"Content-Type": "application/json"} | origin) == 403, origin
+    assert _request(post.split("?")[0], body, {"Content-Type": "application/json", "Origin": r.base}) == 403
+    assert _labels(folder) == []  # nothing refused was written
+    assert _request(post, body, {"Content-Type": "application/json", "Origin": r.base}) == 200
+    assert _labels(folder)[1].startswith("100.000,160.000,not_cramp,")
+    assert _request(f"{r.base}/night/7?token={r.token}") == 404  # nights by number, within the list only
+
+
+def test_ctrl_c_stops_it_with_one_line_and_status_0(night, review):
+    r = review(night)
+    r.proc.send_signal(signal.SIGINT)
+    assert r.proc.wait(15) == 0
+    assert r.proc.stdout.read().strip() == "review stopped"
+    assert "Traceback" not in r.proc.stderr.read()
+
+
+@pytest.mark.parametrize("target", ["missing", "empty"])
+def test_bad_input_is_one_line_and_status_2(tmp_path, target):
+    (tmp_path / "empty").mkdir()
+    rc, out, err = run_cli("review", tmp_path / target, "--no-browser")
+    assert rc == 2 and out == "" and err.count("\n") == 1 and err.startswith("emgcramp: error: ")
+
+
+def test_importing_the_command_line_loads_no_web_framework():
+    code = "import sys, emgcramp.cli; print(sorted({'flask', 'werkzeug', 'selenium'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+# --- in the browser --------------------------------------------------------------------------------------
+
+@needs_browser
+def test_the_page_shows_what_analyze_finds_and_keeps_each_answer(tmp_path, browser, review):
+    from selenium.webdriver.common.by import By
+
+    folder = make_night(tmp_path / "night")
+    rc, out, _ = run_cli("analyze", folder, "--json", "--no-progress")
+    found = json.loads(out)
+    assert rc == 0 and found["n_episodes"] == 1
+    r = review(folder)
+    _open(browser, r.url)
+    assert _text(browser, "#n-cramps") == str(found["n_episodes"])
+    assert _text(browser, "#n-possible") == str(len(found["possible_cramps"]))
+    assert _text(browser, "#n-lm") == str(found["leg_movements"]["lm"])
+    assert "1 cramp, 1 min" in _text(browser, "#summary") and "23:01" in _text(browser, "#summary")
+    assert "23:01:" in _text(browser, "#event-1") and "× rest" in _text(browser, "#event-1")
+    _shot(browser, "review-night.png")
+    browser.find_element(By.CSS_SELECTOR, "#event-1 .answer-not_cramp").click()
+    lines = _wait(lambda: _labels(folder)[1:], what="labels.csv")
+    onset = found["episodes"][0]["onset_s"]
+    assert len(lines) == 1 and lines[0].startswith(f"{onset:.3f},") and ",not_cramp," in lines[0]
+    browser.refresh()
+    pressed = _wait(lambda: browser.find_element(By.CSS_SELECTOR, "#event-1 .answer-not_cramp"))
+    assert pressed.get_attribute("aria-pressed") == "true"
+    assert "0 confirmed, 1 not a cramp" in _text(browser, "#n-labels")
+    rc, out, _ = run_cli("analyze", folder, "--no-progress")
+    assert "labels: 0 confirmed, 1 not a cramp, 0 unsure, 0 missed" in out
+    # kill -9: nothing of the server is left to save anything, and the answer is still there
+    r.proc.send_signal(signal.SIGKILL)
+    r.proc.wait(10)
+    again = review(folder)
+    _open(browser, again.url)
+    pressed = browser.find_element(By.CSS_SELECTOR, "#event-1 .answer-not_cramp")
+    assert pressed.get_attribute("aria-pressed") == "true"
+
+
+@needs_browser
+def test_a_missed_cramp_is_marked_by_dragging_over_the_timeline(tmp_path, browser, review):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    folder = make_night(tmp_path / "night")
+    r = review(folder)
+    _open(browser, r.url)
+    browser.find_element(By.ID, "mark").click()
+    over = browser.find_element(By.CSS_SELECTOR, "#timeline .u-over")
+    width = over.size["width"]
+    # The night is 240 s wide: drag over 180–220 s, well after the cramp.
+    x0, x1 = int(width * (180 / 240 - 0.5)), int(width * (220 / 240 - 0.5))
+    ActionChains(browser).move_to_element_with_offset(over, x0, 0).click_and_hold() \
+        .move_by_offset(x1 - x0, 0).release().perform()
+    _wait(lambda: browser.find_element(By.ID, "save-mark")).click()
+    line = _wait(lambda: _labels(folder)[1:], what="labels.csv")[0].split(",")
+    assert 170 < float(line[0]) < float(line[1]) < 230 and line[2] == "cramp"
+    _wait(lambda: browser.find_element(By.ID, "missed-1"))
+    rc, out, _ = run_cli("analyze", folder, "--json", "--no-progress")
+    assert json.loads(out)["labels"] == {"confirmed": 0, "not_cramp": 0, "unsure": 0, "unanswered": 1,
+                                         "missed": 1, "cramps": 1}
+
+
+@needs_browser
+def test_the_many_nights_page_counts_each_night_and_opens_it(tmp_path, browser, review):
+    from selenium.webdriver.common.by import By
+
+    nights = tmp_path / "nights"
+    make_night(nights / "night-20260101", datetime(2026, 1, 1, 23, 0, 0), seed=1)
+    make_night(nights / "night-20260103", datetime(2026, 1, 3, 22, 30, 0), seed=2)
+    r = review(nights)
+    _open(browser, r.url)
+    rows = browser.find_elements(By.CSS_SELECTOR, "#nights tr")[1:]
+    assert [row.text.split("\n")[0][:15] for row in rows] == ["Thu 01 Jan 2026", "Sat 03 Jan 2026"]
+    rows[1].find_element(By.TAG_NAME, "a").click()
+    _wait(lambda: _text(browser, "#n-cramps") == "1")
+    assert "all nights" in _text(browser, "#back")
+    browser.find_element(By.CSS_SELECTOR, "#back a").click()
+    # The night opened is counted now: its bar, its row, and the trend's guidance
+    _wait(lambda: "1 cramp(s) over 1 night(s)" in _text(browser, "#facts"))
+    _shot(browser, "review-nights.png")
+
+
+@needs_browser
+def test_the_server_stops_once_the_page_has_been_closed(night, browser, review):
+    r = review(night, "--idle-exit", "2")
+    _open(browser, r.url)
+    time.sleep(1.0)  # a heartbeat or two
+    assert r.proc.poll() is None
+    browser.get("about:blank")
+    assert r.proc.wait(20) == 0
+    assert "the page has been closed" in r.proc.stdout.read()
+
+
+@needs_browser
+def test_the_saved_report_is_the_same_page_without_buttons(tmp_path, night, browser):
+    from selenium.webdriver.common.by import By
+
+    rc, out, err = run_cli("report", night, "--out", tmp_path / "night.html")
+    assert rc == 0, err
+    _open(browser, (tmp_path / "night.html").as_uri())
+    assert _text(browser, "#n-cramps") == "1" and "23:01:" in _text(browser, "#event-1")
+    assert browser.find_elements(By.CSS_SELECTOR, ".answer button, #mark") == []
