@@ -9,6 +9,7 @@ last few samples, never the night.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 import numpy as np
@@ -19,6 +20,10 @@ from emgcramp.core.types import Episode
 
 def check_finite(x: np.ndarray, t0_sample: int, fs: float, channel_names: list[str]) -> None:
     """Raise :class:`InputError` naming the first NaN or infinite sample of ``x`` (samples × channels)."""
+    # Per block, so the usual case is one reduction: a finite sum means finite samples (a sum that
+    # overflows from huge finite ones falls through to the exact look below, which finds none).
+    if math.isfinite(np.add.reduce(x, axis=None)):
+        return
     if np.isfinite(x).all():
         return
     i, c = np.argwhere(~np.isfinite(x))[0]
@@ -87,15 +92,19 @@ class FlatRun:
     def __init__(self, channels: int):
         self.samples = np.zeros(channels, dtype=np.int64)
         self._last: np.ndarray | None = None  # the last sample seen (1 × channels)
+        self._zero = True  # every run is 0 (saves a write per block in the usual case)
 
     def count(self, x: np.ndarray, gap: int) -> None:
         """Carry the runs on over ``x`` (samples × channels); a gap before it breaks them."""
         if not len(x):
             return
         # The usual case, per block and so kept cheap: every channel moved at the last sample.
-        if len(x) > 1 and all(a != b for a, b in zip(x[-1].tolist(), x[-2].tolist())):
-            self.samples[:] = 0
+        if len(x) > 1 and all(a != b for a, b in zip(*x[-2:].tolist())):
+            if not self._zero:
+                self.samples[:] = 0
+                self._zero = True
         else:
+            self._zero = False
             prev = x[:1] if self._last is None or gap else self._last
             moved = np.diff(np.vstack([prev, x]), axis=0) != 0
             last = np.where(moved.any(axis=0), len(x) - 1 - np.argmax(moved[::-1], axis=0), -1)
