@@ -76,6 +76,14 @@ class SegmentConfig:
     drop_ratio: float = 0.15
 
 
+# How far a person's labels may move any burst's log-odds (emgcramp.detect.personal): the median log-odds
+# by which the cramps the shipped decision finds clear its cramp threshold (1.57 over the 36 one-hour
+# nights of bench/bench_families.py: 71 cramps found), rounded down. So no adjustment can turn away
+# more than about half the cramps the general decision finds, and a look-alike the model is surer of
+# than of a typical cramp stays beyond what a person's labels can undo.
+PERSONAL_MAX_LOGIT = 1.5
+
+
 @dataclass(frozen=True)
 class JudgeConfig:
     """What the decision weighs beside its fitted model (:mod:`emgcramp.detect.decide`).
@@ -94,6 +102,11 @@ class JudgeConfig:
     # Probability thresholds of the two tiers; None: the fitted model's own (model.json).
     cramp_probability: float | None = None
     possible_probability: float | None = None
+    # A person's own adjustment of the decision, learned from their labelled nights (calibrate --learn;
+    # emgcramp.detect.personal): added to each burst's log-odds, offset + Σ weight × standardised input
+    # (weights as (input, log-odds per SD) pairs), the sum held within ±PERSONAL_MAX_LOGIT.
+    personal_logit_offset: float = 0.0
+    personal_weights: tuple[tuple[str, float], ...] = ()
     # An episode with motion artefact in more than this share of its bins is flagged ``motion`` for
     # review (one bin in twenty): a note in the record, it changes no decision.
     motion_flag_fraction: float = 0.05

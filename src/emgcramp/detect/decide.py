@@ -31,6 +31,14 @@ threshold, chosen in the fit for at most 0.1 false cramps an hour;
 two tiers together find nearly every cramp; below the floor, a look-alike,
 with the input that spoke most against a cramp as its reason
 (:data:`~emgcramp.detect.features.REASON_OF`).
+
+A person's own adjustment (``judge.personal_logit_offset`` and
+``judge.personal_weights``, learned from the labels of their nights by
+:mod:`emgcramp.detect.personal`) is added to the log-odds before the tiers:
+``p = 1 / (1 + exp(-(b + Σ wᵢ·zᵢ + m)))`` with the move
+``m = offset + Σ Δwᵢ·zᵢ`` held within ±:data:`~emgcramp.core.config.PERSONAL_MAX_LOGIT`
+(1.5 log-odds), so the labels shift where the tiers fall for that person and
+never further than that.
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from emgcramp.core.config import DetectorConfig
+from emgcramp.core.config import PERSONAL_MAX_LOGIT, DetectorConfig, JudgeConfig
 from emgcramp.core.errors import InputError
 from emgcramp.detect.features import INPUTS, REASON_OF, Features, vector
 
@@ -82,10 +90,27 @@ class Model:
         """wᵢ·zᵢ of each input (log-odds)."""
         return [w * (v - m) / s for v, m, s, w in zip(x, self.mean, self.scale, self.weights)]
 
+    def logit(self, x: list[float]) -> float:
+        """Log-odds that inputs ``x`` are a cramp's: ``b + Σ wᵢ·zᵢ``."""
+        return self.intercept + sum(self.contributions(x))
+
+    def standardised(self, x: list[float]) -> list[float]:
+        """zᵢ of each input (in SDs of the fitting data)."""
+        return [(v - m) / s for v, m, s in zip(x, self.mean, self.scale)]
+
     def probability(self, x: list[float]) -> float:
         """Probability (0–1) that inputs ``x`` are a cramp's."""
-        logit = self.intercept + sum(self.contributions(x))
-        return 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
+        return sigmoid(self.logit(x))
+
+
+def sigmoid(logit: float) -> float:
+    """The probability (0–1) of a log-odds, clamped to ±50 so that it never overflows."""
+    return 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
+
+
+def log_odds(p: float) -> float:
+    """The log-odds of a probability (``±inf`` at 1 and 0)."""
+    return math.inf if p >= 1.0 else -math.inf if p <= 0.0 else math.log(p / (1.0 - p))
 
 
 @functools.cache
@@ -124,6 +149,35 @@ def kind_of(f: Features, rises: int, cfg: DetectorConfig) -> str:
     return "clonic" if rises >= j.clonic_min_rises and f.clonic_rate_hz >= j.clonic_min_rate_hz else "tonic"
 
 
+def gate(f: Features, cfg: DetectorConfig, cut: bool = False) -> str:
+    """The stated reason that stops ``f`` before any weight (``signal_loss``, ``short``), or ``""``."""
+    if f.flat > cfg.judge.max_flat_fraction:
+        return "signal_loss"
+    if f.duration_s < cfg.judge.min_duration_s and not cut:
+        return "short"
+    return ""
+
+
+def thresholds(cfg: DetectorConfig, model: Model) -> tuple[float, float]:
+    """The cramp threshold and the possible floor (probabilities, 0–1): the user's, else the model's."""
+    j = cfg.judge
+    return (j.cramp_probability if j.cramp_probability is not None else model.cramp_threshold,
+            j.possible_probability if j.possible_probability is not None else model.possible_floor)
+
+
+def personal_move(x: list[float], judge: JudgeConfig, model: Model) -> float:
+    """The person's move of the log-odds of inputs ``x``: offset + Σ Δwᵢ·zᵢ, within ±PERSONAL_MAX_LOGIT."""
+    move = judge.personal_logit_offset
+    if judge.personal_weights:
+        z = dict(zip(model.inputs, model.standardised(x)))
+        unknown = [name for name, _ in judge.personal_weights if name not in z]
+        if unknown:
+            raise InputError(f"a personal weight names no input of the decision: {unknown[0]!r}; "
+                             "learn it again (emgcramp calibrate --learn)")
+        move += sum(w * z[name] for name, w in judge.personal_weights)
+    return max(-PERSONAL_MAX_LOGIT, min(PERSONAL_MAX_LOGIT, move))
+
+
 def decide(f: Features, rises: int, cfg: DetectorConfig, model: Model | None = None, cut: bool = False) -> Decision:
     """The verdict on one burst (see the module docstring).
 
@@ -131,15 +185,13 @@ def decide(f: Features, rises: int, cfg: DetectorConfig, model: Model | None = N
     known; it is weighed, not refused as ``short``.
     """
     kind = kind_of(f, rises, cfg)
-    if f.flat > cfg.judge.max_flat_fraction:
-        return Decision(0.0, "", kind, "signal_loss")
-    if f.duration_s < cfg.judge.min_duration_s and not cut:
-        return Decision(0.0, "", kind, "short")
+    stop = gate(f, cfg, cut)
+    if stop:
+        return Decision(0.0, "", kind, stop)
     model = model or shipped_model()
     x = vector(f)
-    p = model.probability(x)
-    cramp_at = cfg.judge.cramp_probability if cfg.judge.cramp_probability is not None else model.cramp_threshold
-    floor = cfg.judge.possible_probability if cfg.judge.possible_probability is not None else model.possible_floor
+    p = sigmoid(model.logit(x) + personal_move(x, cfg.judge, model))
+    cramp_at, floor = thresholds(cfg, model)
     if p >= cramp_at:
         return Decision(p, CRAMP, kind, "")
     contrib = model.contributions(x)

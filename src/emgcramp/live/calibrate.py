@@ -72,11 +72,11 @@ def make_profile(rest: np.ndarray, fs: float, mvc: np.ndarray | None = None, cha
 
 
 def keep_unmeasured(profile: dict, old_path: str) -> dict:
-    """``profile`` with the levels it did not measure kept from the profile already at ``old_path``."""
-    from emgcramp.live.profile import load_profile
+    """``profile`` with what it did not measure (a level, the learned decision) kept from ``old_path``'s."""
+    from emgcramp.live.profile import read_profile
 
     try:
-        old = load_profile(old_path)
+        old = read_profile(old_path)
     except InputError:
         return profile
-    return {k: v for k, v in old.items() if k not in profile} | profile
+    return {k: old[k] for k in ("rest_uv", "mvc_uv", "decision") if k in old and k not in profile} | profile

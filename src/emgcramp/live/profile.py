@@ -1,12 +1,18 @@
-"""The calibration profile: a person's rest and maximal-contraction levels.
+"""The calibration profile: a person's rest and maximal-contraction levels, and their own decision.
 
-A small JSON file, written by calibration and read by ``analyze`` (and later
-``monitor``)::
+A small JSON file, written by calibration and read by ``analyze`` and
+``monitor`` (``--profile``)::
 
-    {"rest_uv": 4.1, "mvc_uv": 310.0, "channel": "calf", "created": "2026-…"}
+    {"rest_uv": 4.1, "mvc_uv": 310.0, "channel": "calf", "created": "2026-…",
+     "decision": {"logit_offset": -0.4, "weights": {"log_peak_x_rest": 0.6},
+                  "nights": 5, "labels": 31, "fitted": "2026-…"}}
 
 Levels are envelope RMS in µV, measured with this package's own chain so
-that %MVC compares like with like.
+that %MVC compares like with like. ``decision`` is the person's adjustment
+of the cramp decision, learned from their labelled nights by
+``emgcramp calibrate --learn`` (:mod:`emgcramp.detect.personal`): an offset
+on the log-odds, within ±PERSONAL_MAX_LOGIT (1.5), and personal weights in
+log-odds per SD of an input.
 """
 
 from __future__ import annotations
@@ -14,11 +20,12 @@ from __future__ import annotations
 import json
 import math
 
+from emgcramp.core.config import PERSONAL_MAX_LOGIT
 from emgcramp.core.errors import InputError
 
 
-def load_profile(path: str) -> dict[str, float]:
-    """Read a profile; returns its positive numeric levels (``rest_uv``, ``mvc_uv``)."""
+def read_profile(path: str) -> dict:
+    """The whole profile, checked (levels and decision); one-line InputError when it is not a sane one."""
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
@@ -28,11 +35,45 @@ def load_profile(path: str) -> dict[str, float]:
         raise InputError(f"{path}: not a readable calibration profile ({e})") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: a calibration profile is a JSON object")
-    levels = {}
     for key in ("rest_uv", "mvc_uv"):
-        if key in data:
-            v = data[key]
-            if not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
-                raise InputError(f"{path}: {key} must be a positive number of µV, not {v!r}")
-            levels[key] = float(v)
-    return levels
+        if key in data and not (_number(data[key]) and data[key] > 0):
+            raise InputError(f"{path}: {key} must be a positive number of µV, not {data[key]!r}")
+    if "decision" in data:
+        _check_decision(path, data["decision"])
+    return data
+
+
+def load_profile(path: str) -> dict[str, float]:
+    """Read a profile; returns its positive numeric levels (``rest_uv``, ``mvc_uv``)."""
+    data = read_profile(path)
+    return {key: float(data[key]) for key in ("rest_uv", "mvc_uv") if key in data}
+
+
+def load_decision(path: str) -> tuple[float, tuple[tuple[str, float], ...]]:
+    """The person's decision of a profile: the offset (log-odds) and weights ((input, log-odds per SD), …).
+
+    ``(0.0, ())`` when the profile has learned none.
+    """
+    d = read_profile(path).get("decision") or {}
+    return float(d.get("logit_offset", 0.0)), tuple((k, float(v)) for k, v in (d.get("weights") or {}).items())
+
+
+def _number(v: object) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _check_decision(path: str, d: object) -> None:
+    """One line saying what is wrong with a profile's ``decision``, if anything."""
+    if not isinstance(d, dict):
+        raise InputError(f"{path}: decision must be an object (as calibrate --learn writes it), not {d!r}")
+    offset = d.get("logit_offset", 0.0)
+    if not (_number(offset) and abs(offset) <= PERSONAL_MAX_LOGIT):
+        raise InputError(f"{path}: decision logit_offset must be a number of log-odds within "
+                         f"±{PERSONAL_MAX_LOGIT:g}, not {offset!r}")
+    weights = d.get("weights", {})
+    if not isinstance(weights, dict) or not all(isinstance(k, str) and _number(v) for k, v in weights.items()):
+        raise InputError(f"{path}: decision weights must map input names to numbers (log-odds per SD), "
+                         f"not {weights!r}")
+    for key in ("nights", "labels"):
+        if key in d and not (isinstance(d[key], int) and not isinstance(d[key], bool) and d[key] >= 0):
+            raise InputError(f"{path}: decision {key} must be a count, not {d[key]!r}")

@@ -1,0 +1,165 @@
+"""The detector learns the person: the fit over labelled bursts, the profile, the decision, end to end."""
+
+import json
+import math
+import os
+from datetime import datetime
+
+import numpy as np
+import pytest
+from conftest import emg_noise
+
+import emgcramp
+from emgcramp.cli import main
+from emgcramp.core.config import PERSONAL_MAX_LOGIT, DetectorConfig
+from emgcramp.core.errors import InputError
+from emgcramp.detect.decide import CRAMP, POSSIBLE, Model, decide, log_odds
+from emgcramp.detect.features import INPUTS, Features
+from emgcramp.detect.personal import Labelled, choose_offset, fit
+from emgcramp.io.events import read_events_csv
+from emgcramp.io.labels import add_label
+from emgcramp.live.profile import load_decision, load_profile, read_profile
+
+T = 2.0  # a cramp threshold in log-odds, for the pure fits
+
+
+def _offset(cramps, false, bound=PERSONAL_MAX_LOGIT):
+    logit = np.array(cramps + false, dtype=float)
+    return choose_offset(logit, np.arange(len(logit)) < len(cramps), T, bound=bound)[0]
+
+
+def test_the_offset_turns_away_the_labelled_false_cramps_and_keeps_the_labelled_ones():
+    # false cramps at 2.3 and 2.605 log-odds, cramps from 3.0: the smallest move under 2.0 - 2.605
+    assert _offset([3.0, 3.5, 4.0], [2.3, 2.605]) == -0.61
+    assert _offset([3.0, 4.0], []) == 0.0  # nothing to correct: no move
+    # a counted cramp at 2.2 stands below the false one at 2.5: losing it is never the price
+    assert _offset([2.2, 4.0], [2.5]) == 0.0
+    # a missed cramp (1.5) pulls the decision up as long as no labelled false cramp (1.0) comes over
+    assert _offset([1.5, 3.0], [1.0]) == 0.5
+
+
+def test_the_offset_stays_within_its_bound():
+    assert _offset([4.0], [3.2]) == -1.21  # 1.2 log-odds: within ±1.5
+    assert _offset([4.0], [3.2], bound=1.0) == 0.0  # out of reach: the decision does not move at all
+    assert _offset([4.5], [3.8]) == 0.0  # a look-alike the model is surer of than of a typical cramp
+    assert _offset([0.2], []) == 0.0  # a missed cramp 1.8 log-odds under: beyond the bound
+    for cramps, false in (([5.0, 6.0], [2.1, 3.0, 3.4]), ([-3.0, -1.0], [])):
+        assert abs(_offset(cramps, false)) <= PERSONAL_MAX_LOGIT
+
+
+def _toy(weights=None, cramp=0.8, floor=0.3) -> Model:
+    n = len(INPUTS)
+    w = tuple((weights or {}).get(i, 0.0) for i in INPUTS)
+    return Model(INPUTS, (0.0,) * n, (1.0,) * n, w, 0.0, cramp, floor)
+
+
+def _z(**kw):
+    return tuple(kw.get(i, 0.0) for i in INPUTS)
+
+
+def test_personal_weights_separate_what_an_offset_alone_cannot():
+    # interleaved log-odds: cramps at 2.3 and 2.7, look-alikes at 2.5 and 2.9; the cramps last longer
+    items = [Labelled(2.3, _z(log_duration_s=1.0), True), Labelled(2.7, _z(log_duration_s=1.2), True),
+             Labelled(2.5, _z(log_duration_s=-1.0), False), Labelled(2.9, _z(log_duration_s=-1.1), False)]
+    f = fit(items, T, _toy())
+    assert (f.false_before, f.false_after, f.found_before, f.kept) == (2, 0, 2, 2)
+    assert dict(f.weights)["log_duration_s"] > 0 and abs(f.offset) <= PERSONAL_MAX_LOGIT
+    # no weight may run against the physiology: a longer burst is never less of a cramp
+    backwards = [Labelled(2.3, _z(log_duration_s=-1.0), True), Labelled(2.5, _z(log_duration_s=1.0), False)]
+    assert dict(fit(backwards, T, _toy()).weights).get("log_duration_s", 0.0) == 0.0
+    # only one kind of answer: an offset, no weights
+    assert fit([Labelled(2.5, _z(duty=1.0), False)], T, _toy()).weights == ()
+
+
+def feats(**kw) -> Features:
+    base = dict(duration_s=30.0, hold_x_rest=30.0, peak_x_rest=40.0, contrast=30.0, rise_s=0.3, hold_share=0.75,
+                held_run_share=1.0, duty=1.0, clonic_rate_hz=0.0, motion=0.0, flat=0.0, lf_ratio=0.1,
+                background_x_rest=1.0, lm_chain=0, series_ratio=1.0, recent_lms=0, announced=False)
+    return Features(**(base | kw))
+
+
+def test_the_offset_moves_a_burst_between_tiers_exactly_at_the_shifted_threshold():
+    m = _toy({"duty": 1.0})  # log-odds = duty
+    cfg = DetectorConfig()
+    for duty, goal, offset, tier in ((1.0, 0.8, 0.0, POSSIBLE), (1.0, 0.8, 1e-9, CRAMP), (1.0, 0.8, -1e-9, POSSIBLE),
+                                     (0.0, 0.3, 1e-9, POSSIBLE), (0.0, 0.3, -1e-9, "")):
+        if offset:  # just over or just under the tier's threshold, moved by the offset
+            offset += log_odds(goal) - duty
+        d = decide(feats(duty=duty), 1, cfg.replace(personal_logit_offset=offset), m)
+        assert d.tier == tier, (duty, offset)
+        assert d.probability == pytest.approx(1 / (1 + math.exp(-(duty + offset))), rel=1e-12)
+    f, to_cramp = feats(duty=1.0), log_odds(0.8) - 1.0
+    # a personal weight adds its share of the standardised input; the whole move stops at ±1.5
+    with_weight = cfg.replace(personal_logit_offset=to_cramp - 0.5, personal_weights=(("duty", 0.5 + 1e-9),))
+    assert decide(f, 1, with_weight, m).tier == CRAMP
+    far = cfg.replace(personal_logit_offset=1.0, personal_weights=(("duty", 5.0),))
+    assert decide(feats(duty=0.2), 1, far, m).probability == pytest.approx(1 / (1 + math.exp(-(0.2 + 1.5))))
+    with pytest.raises(InputError, match="names no input"):
+        decide(f, 1, cfg.replace(personal_weights=(("nose", 1.0),)), m)
+
+
+def test_the_profile_keeps_the_decision_and_a_bad_one_is_one_line(tmp_path, capsys):
+    path = str(tmp_path / "me.json")
+    decision = {"logit_offset": -0.61, "weights": {"log_duration_s": 0.4}, "nights": 2, "labels": 4,
+                "fitted": "2026-03-02T07:00:00"}
+    json.dump({"rest_uv": 4.0, "mvc_uv": 300.0, "decision": decision}, open(path, "w"))
+    assert read_profile(path)["decision"] == decision and load_profile(path) == {"rest_uv": 4.0, "mvc_uv": 300.0}
+    assert load_decision(path) == (-0.61, (("log_duration_s", 0.4),))
+    for bad, says in (({"logit_offset": 2.0}, "within ±1.5"), ({"logit_offset": "low"}, "logit_offset"),
+                      ({"weights": [1, 2]}, "weights must map"), ({"nights": -1}, "nights must be a count"),
+                      ([], "decision must be an object")):
+        json.dump({"rest_uv": 4.0, "decision": bad}, open(path, "w"))
+        with pytest.raises(InputError, match=says) as e:
+            read_profile(path)
+        assert "\n" not in str(e.value)
+        assert main(["analyze", str(tmp_path / "none.edf"), "--profile", path]) == 2
+        assert capsys.readouterr().err.count("\n") == 1
+
+
+FS = 500.0
+CRAMP_S, LOOKALIKE_S = (40.0, 130.0), (170.0, 266.0)
+
+
+def _night(seed: int) -> np.ndarray:
+    """Five minutes at 4 µV RMS: a 90-s cramp at 40 × rest, then a tone that rises in 3 s to 10 × for 90 s."""
+    t = np.arange(int(300 * FS)) / FS
+    env = np.ones_like(t)
+    env[(t >= CRAMP_S[0]) & (t < CRAMP_S[1])] = 40.0
+    a = LOOKALIKE_S[0]
+    env = np.where((t >= a) & (t < a + 3), 1 + 9 * (t - a) / 3, env)
+    env = np.where((t >= a + 3) & (t < a + 93), 10.0, env)
+    env = np.where((t >= a + 93) & (t < a + 96), 10 - 9 * (t - a - 93) / 3, env)
+    return emg_noise(len(t), FS, 4.0, seed) * env
+
+
+def test_two_labelled_nights_teach_the_decision_to_drop_the_look_alike(tmp_path, capsys):
+    nights = tmp_path / "nights"
+    for k, seed in enumerate((1, 2)):
+        folder = str(nights / f"night-2026030{k + 1}-230000")
+        m = emgcramp.Monitor(FS, folder=folder, start=datetime(2026, 3, k + 1, 23, 0, 0))
+        x = _night(seed)
+        for i in range(0, len(x), int(FS)):
+            m.feed(x[i:i + int(FS)])
+        cramps = m.finish().cramps
+        assert len(cramps) == 2  # the general decision counts the tone as a cramp too
+        for c in cramps:  # the morning's answers
+            add_label(folder, c.onset_s, c.offset_s, "cramp" if c.onset_s < CRAMP_S[1] else "not_cramp")
+    profile = str(tmp_path / "me.json")
+    json.dump({"rest_uv": 4.0, "mvc_uv": 300.0}, open(profile, "w"))
+    assert main(["calibrate", "--learn", str(nights), "--out", profile]) == 0
+    line = capsys.readouterr().out
+    assert line.startswith("learned from 4 labelled events over 2 nights: the decision moves by -")
+    assert "labelled false cramps 2→0, labelled cramps kept 2/2" in line
+    kept = json.load(open(profile))
+    assert (kept["rest_uv"], kept["mvc_uv"], kept["decision"]["nights"]) == (4.0, 300.0, 2)
+    folder = str(nights / "night-20260301-230000")
+    for with_profile, expected in ((False, 2), (True, 1)):
+        out = str(tmp_path / f"events-{with_profile}.csv")
+        assert main(["analyze", folder, "--events", out, "--no-progress"]
+                    + (["--profile", profile] if with_profile else [])) == 0
+        episodes = read_events_csv(out)
+        assert len(episodes) == expected and episodes[0].onset_s < CRAMP_S[0] + 1.0
+    # a folder with no answers has nothing to teach
+    os.makedirs(tmp_path / "empty")
+    assert main(["calibrate", "--learn", str(tmp_path / "empty"), "--out", profile]) == 2
+    assert "no night folder with labels" in capsys.readouterr().err
