@@ -1,4 +1,5 @@
-"""``emgcramp calibrate``: a person's rest and maximal-contraction levels, from a file or the sensor."""
+"""``emgcramp calibrate``: a person's rest and maximal-contraction levels, from a file or the sensor;
+``--learn``: their own cramp decision, from their labelled nights (:mod:`emgcramp.cli.learn`)."""
 
 from __future__ import annotations
 
@@ -29,9 +30,14 @@ def _window(text: str | None, name: str) -> tuple[float, float] | None:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    if getattr(args, "learn", None):  # the person's own decision, from their labelled nights
+        from emgcramp.cli.learn import cmd_learn
+
+        return cmd_learn(args)
     from emgcramp.io.secure import check_writable
 
     check_writable(args.out, [args.file] if args.file else [])
+    _check_profile_out(args.out)
     parts, fs, name = _calibration_from_file(args) if args.file else _calibration_from_sensor(args)
     if len(parts["rest"]) < fs:
         raise InputError("the rest window holds less than 1 s of signal")
@@ -46,6 +52,22 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     mvc = f", MVC {profile['mvc_uv']:.1f} µV" if "mvc_uv" in profile else ""
     print(f"rest {profile['rest_uv']:.2f} µV{mvc} -> {args.out}")
     return 0
+
+
+def _check_profile_out(path: str) -> None:
+    """An ``--out`` that exists is a profile to update (a rest-only calibration keeps its MVC); any
+    other file, an events CSV say, is refused before any work rather than replaced."""
+    if not os.path.lexists(path):
+        return
+    from emgcramp.live.profile import load_profile
+
+    try:
+        levels = load_profile(path)
+    except InputError:
+        levels = {}
+    if not levels:
+        raise InputError(f"{path} exists and is not a calibration profile (rest_uv, mvc_uv); choose another --out "
+                         "or remove it")
 
 
 def _calibration_from_file(args: argparse.Namespace):

@@ -7,6 +7,8 @@ functions that need it, after the input has been checked.
 from __future__ import annotations
 
 import argparse
+import math
+import os
 from datetime import datetime
 
 from emgcramp.core.errors import InputError
@@ -22,13 +24,30 @@ def detector_config(args: argparse.Namespace, settings: dict | None = None):
     """
     from emgcramp.core.config import config_from
 
-    mvc = getattr(args, "mvc_uv", None)
-    if mvc is None and getattr(args, "profile", None):
-        from emgcramp.live.profile import load_profile
+    mvc, decision = getattr(args, "mvc_uv", None), None
+    if getattr(args, "profile", None):
+        from emgcramp.live.profile import load_decision, load_profile
 
-        mvc = load_profile(args.profile).get("mvc_uv")
-    return config_from(settings or {}, mains=getattr(args, "mains", None),
-                       min_duration_s=getattr(args, "min_duration", None), mvc_uv=mvc)
+        mvc = load_profile(args.profile).get("mvc_uv") if mvc is None else mvc
+        decision = load_decision(args.profile)
+    config = config_from(settings or {}, mains=getattr(args, "mains", None),
+                         min_duration_s=getattr(args, "min_duration", None), mvc_uv=mvc)
+    return _with_decision(config, decision, args.profile) if decision and decision != (0.0, ()) else config
+
+
+def _with_decision(config, decision: tuple, path: str):
+    """``config`` with the person's decision of the profile at ``path`` (offset, weights); checks the input names."""
+    import dataclasses
+
+    from emgcramp.detect.features import INPUTS
+
+    offset, weights = decision
+    unknown = [name for name, _ in weights if name not in INPUTS]
+    if unknown:
+        raise InputError(f"{path}: decision weight for {unknown[0]!r}, which the decision does not weigh; "
+                         "learn it again (emgcramp calibrate --learn)")
+    detector = config.detector.replace(personal_logit_offset=offset, personal_weights=weights)
+    return dataclasses.replace(config, detector=detector)
 
 
 def print_table(episodes, start: datetime | None) -> None:
@@ -46,6 +65,7 @@ def print_table(episodes, start: datetime | None) -> None:
 
 
 MAX_NIGHT_H = 24  # a night, and a day's sleep at most
+CALIBRATION_NIGHT_S = 60.0  # simulate --calibration: the opening rest and push, then the night
 
 
 def night_spec(args: argparse.Namespace):
@@ -58,7 +78,10 @@ def night_spec(args: argparse.Namespace):
         raise InputError("--fs must be a whole number of Hz for EDF output")
     if args.hours > MAX_NIGHT_H:
         raise InputError(f"--hours {args.hours:g}: a synthetic night lasts at most {MAX_NIGHT_H} h")
-    return NightSpec(hours=args.hours, fs=args.fs, seed=args.seed)
+    calibration = getattr(args, "calibration", False)
+    if calibration and args.hours * 3600 < CALIBRATION_NIGHT_S:
+        raise InputError(f"--calibration needs a night of {CALIBRATION_NIGHT_S / 60:g} min or more")
+    return NightSpec(hours=args.hours, fs=args.fs, seed=args.seed, calibration=calibration)
 
 
 def read_options(args: argparse.Namespace):
@@ -97,3 +120,64 @@ def analyze_recording(path: str, args: argparse.Namespace, progress: bool = True
         return analyze_file(path, read_options(args), detector_config(args), bar)
     finally:
         bar.close()
+
+
+# --- argument types: a value the command cannot use is refused as the options are read, in one line ---------
+
+def mains_arg(value: str) -> str | float:
+    if value in ("auto", "off"):
+        return value
+    if value in ("50", "60"):
+        return float(value)
+    raise argparse.ArgumentTypeError("choose 50, 60, auto or off")
+
+
+def number_arg(convert, ok, needs: str):
+    """An argparse type: ``convert`` the text (``int`` or ``float``), and refuse what ``ok`` refuses."""
+    def parse(value: str):
+        try:
+            v = convert(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a {'whole ' if convert is int else ''}number: {value!r}") from None
+        if not ok(v):
+            raise argparse.ArgumentTypeError(f"must be {needs}: {value}")
+        return v
+    return parse
+
+
+positive_arg = number_arg(float, lambda v: 0 < v < math.inf, "a positive number")
+count_arg = number_arg(int, lambda v: v >= 1, "1 or more")  # --jobs, --seeds, --channels
+speed_arg = number_arg(float, lambda v: 0 <= v < math.inf, "0 (as fast as possible) or more")  # × real time
+seconds_arg = number_arg(float, lambda v: 0 <= v < math.inf, "0 or more")  # calibrate --mvc-s (0: no MVC)
+scale_arg = number_arg(float, lambda v: v != 0 and math.isfinite(v), "a non-zero number")  # µV per file unit
+hours_arg = number_arg(float, lambda v: 0 < v <= MAX_NIGHT_H, f"over 0 and at most {MAX_NIGHT_H} (h of a night)")
+
+
+def clock_arg(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date and time like 2026-01-01T23:00: {text!r}") from None
+
+
+def edf_out_arg(path: str) -> str:
+    """A synthetic night to write (``simulate``, ``demo --keep``): EDF+, named so (``.edf``, or EDF's ``.rec``),
+    as readers pick a format by its name."""
+    if not path.lower().endswith((".edf", ".rec")):
+        raise argparse.ArgumentTypeError(f"{path}: the file written is EDF+; name it NAME.edf")
+    return path
+
+
+def pty_arg(path: str) -> str:
+    """``emulate --pty``: where the emulator puts its device link, replacing only a link an emulator left.
+
+    The link is made beside ``path`` (``PATH.new``) and renamed over it, and removed at the end: a
+    file or folder of the user's there would be lost.
+    """
+    for p in (path, f"{path}.new"):
+        if os.path.lexists(p) and not (os.path.islink(p) and os.readlink(p).startswith("/dev/")):
+            raise argparse.ArgumentTypeError(f"{p} exists and is not a device link; name a new path for the link")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise argparse.ArgumentTypeError(f"cannot make {path}: folder {folder} does not exist")
+    return path

@@ -6,33 +6,17 @@ import argparse
 import os
 
 from emgcramp import __version__
+from emgcramp.cli.common import clock_arg as _clock
+from emgcramp.cli.common import count_arg as _count
+from emgcramp.cli.common import edf_out_arg as _edf_out
+from emgcramp.cli.common import hours_arg as _hours
+from emgcramp.cli.common import mains_arg as _mains
+from emgcramp.cli.common import positive_arg as _positive
+from emgcramp.cli.common import pty_arg as _pty
+from emgcramp.cli.common import scale_arg as _scale
+from emgcramp.cli.common import seconds_arg as _seconds
+from emgcramp.cli.common import speed_arg as _speed
 from emgcramp.io import FORMATS, formats_text
-
-
-def _mains(value: str) -> str | float:
-    if value in ("auto", "off"):
-        return value
-    if value in ("50", "60"):
-        return float(value)
-    raise argparse.ArgumentTypeError("choose 50, 60, auto or off")
-
-
-def _number(convert, ok, needs: str):
-    """An argparse type: ``convert`` the text (``int`` or ``float``), and refuse what ``ok`` refuses."""
-    def parse(value: str):
-        try:
-            v = convert(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a {'whole ' if convert is int else ''}number: {value!r}") from None
-        if not ok(v):
-            raise argparse.ArgumentTypeError(f"must be {needs}: {value}")
-        return v
-    return parse
-
-
-_positive = _number(float, lambda v: v > 0, "positive")
-_count = _number(int, lambda v: v >= 1, "1 or more")  # --jobs
-_speed = _number(float, lambda v: 0 <= v < float("inf"), "0 (as fast as possible) or more")  # × real time
 
 
 def _add_detector_args(p: argparse.ArgumentParser) -> None:
@@ -67,7 +51,7 @@ def _analyze(sub) -> None:
                                      "for several muscles of one leg (a channel named TA/tib… is the tibialis)")
     a.add_argument("--fs", type=float, metavar="HZ", help="sampling rate, for files that do not carry one")
     a.add_argument("--stream", metavar="NAME", help="XDF: the stream to analyse, by name or type")
-    a.add_argument("--scale", type=float, metavar="UV",
+    a.add_argument("--scale", type=_scale, metavar="UV",
                    help="µV per file unit for NPY, WAV and unit-less text columns (default 1: values are µV)")
     a.add_argument("--events", metavar="OUT.csv", help="write one row per episode (owner-only file)")
     a.add_argument("--lm-events", metavar="OUT.csv",
@@ -86,7 +70,8 @@ def _demo(sub) -> None:
     d = sub.add_parser("demo", help="generate a synthetic night with known cramps, analyse it, score it",
                        description="Generate a night (seeded), write it as EDF+, analyse it, compare with truth.")
     _add_night_args(d)
-    d.add_argument("--keep", metavar="NIGHT.edf", help="keep the generated EDF+ here (and its .truth.json beside it)")
+    d.add_argument("--keep", type=_edf_out, metavar="NIGHT.edf",
+                   help="keep the generated EDF+ here (and its .truth.json beside it)")
     _add_force(d)
 
 
@@ -116,6 +101,8 @@ def _monitor(sub) -> None:
     m.add_argument("--lsl-out", nargs="?", const="emgcramp", metavar="PREFIX",
                    help="publish the envelope (x rest) and each event on Lab Streaming Layer as PREFIX-envelope "
                         "and PREFIX-markers (default prefix emgcramp; the lsl extra)")
+    m.add_argument("--verbose", action="store_true",
+                   help="let the Lab Streaming Layer library's own log lines through (silenced by default)")
     m.add_argument("--board-param", action="append", default=[], metavar="KEY=VALUE",
                    help="BrainFlow input parameter, repeatable (serial_port=/dev/ttyUSB0, mac_address=…)")
     m.add_argument("--speed", type=_speed, default=1.0,
@@ -123,7 +110,7 @@ def _monitor(sub) -> None:
     m.add_argument("--channel", help="replay, BrainFlow, LSL: channel name or index, 'all' or NAME,NAME")
     m.add_argument("--ascii", action="store_true", help="serial sends text lines of numbers (needs --fs, --scale)")
     m.add_argument("--fs", type=float, metavar="HZ", help="sampling rate of --ascii lines or a replayed NPY")
-    m.add_argument("--scale", type=float, metavar="UV", help="µV per count of --ascii lines or NPY/WAV values")
+    m.add_argument("--scale", type=_scale, metavar="UV", help="µV per count of --ascii lines or NPY/WAV values")
     m.add_argument("--out", metavar="DIR", default=".", help="where the night folder goes (default .)")
     m.add_argument("--on-cramp", metavar="CMD", help="run this shell command on each alert "
                                                            "(EMGCRAMP_KIND: the cramp's kind, or 'warning')")
@@ -141,7 +128,7 @@ def _emulate(sub) -> None:
     e = sub.add_parser("emulate", help="play a night as the sensor would, over a pseudo-terminal",
                        description="Sensor emulator: frames of the sensor protocol on a pseudo-terminal.")
     e.add_argument("file", nargs="?", help="recording to play (default: a synthetic night)")
-    e.add_argument("--pty", metavar="PATH", default="./emgcramp-sensor",
+    e.add_argument("--pty", metavar="PATH", type=_pty, default="./emgcramp-sensor",
                    help="symlink to the pseudo-terminal (default ./emgcramp-sensor)")
     e.add_argument("--speed", type=_speed, default=1.0, help="× real time (0: as fast as it is read; default 1)")
     _add_night_args(e, " (without a file)")
@@ -157,10 +144,13 @@ def _calibrate(sub) -> None:
     csrc.add_argument("--serial", metavar="PORT", help="serial port of the sensor, or 'auto' to find it by USB id")
     csrc.add_argument("--ble", metavar="NAME|ADDR", help="BLE sensor by address, name prefix, or 'auto'")
     csrc.add_argument("--file", metavar="REC", help="a recording with a rest stretch (and a contraction)")
+    csrc.add_argument("--learn", metavar="NIGHTS", help="a folder of monitor nights with labels (labels.csv): "
+                                                        "fit the person's own cramp decision to their answers "
+                                                        "and write it into --out, keeping its levels")
     c.add_argument("--rest", metavar="START:END", help="file: the rest window, seconds")
     c.add_argument("--mvc", metavar="START:END", help="file: the maximal contraction window, seconds")
     c.add_argument("--rest-s", type=_positive, default=30.0, help="sensor: seconds of rest (default 30)")
-    c.add_argument("--mvc-s", type=float, default=5.0, help="sensor: seconds of contraction, 0 to skip (default 5)")
+    c.add_argument("--mvc-s", type=_seconds, default=5.0, help="sensor: seconds of contraction, 0 to skip (default 5)")
     c.add_argument("--channel", help="channel name or index (file)")
     c.add_argument("--fs", type=float, metavar="HZ", help="file: sampling rate when the file has none (NPY)")
     c.add_argument("--out", metavar="PROFILE.json", default="profile.json",
@@ -191,7 +181,7 @@ def _report(sub) -> None:
     rp.add_argument("--out", metavar="REPORT", required=True, help="report.html (self-contained), .png, .pdf or .svg")
     rp.add_argument("--channel", help="channel name or index (default: the first)")
     rp.add_argument("--fs", type=float, metavar="HZ", help="sampling rate when the file has none (NPY)")
-    rp.add_argument("--scale", type=float, metavar="UV", help="µV per unit of NPY/WAV values")
+    rp.add_argument("--scale", type=_scale, metavar="UV", help="µV per unit of NPY/WAV values")
     _add_force(rp)
     _add_detector_args(rp)
 
@@ -205,13 +195,19 @@ def _trend(sub) -> None:
     _add_force(tr)
 
 
+def _review(sub) -> None:
+    from emgcramp.cli.review import add_parser  # the command's options beside it; loads no web framework
+
+    add_parser(sub, _positive, _add_detector_args)
+
+
 def _bench(sub) -> None:
     b = sub.add_parser("bench", help="score the detector on synthetic scenarios, or time the pipeline",
                        description="accuracy: every scenario through the pipeline (offline and live) against "
                                    "truth. speed: our filters against scipy's on the same signal.")
     b.add_argument("what", choices=["accuracy", "speed"], help="accuracy: score the detector; speed: time the filters")
-    b.add_argument("--hours", type=_positive, default=8.0, help="length of each night (default 8)")
-    b.add_argument("--seeds", type=int, default=3, help="accuracy: nights per scenario (default 3)")
+    b.add_argument("--hours", type=_hours, default=8.0, help="length of each night (default 8)")
+    b.add_argument("--seeds", type=_count, default=3, help="accuracy: nights per scenario (default 3)")
     b.add_argument("--scenario", action="append", metavar="NAME",
                    help="accuracy: only this scenario (repeatable): quiet, typical, frequent, noisy_electrodes, "
                         "weak_cramps, warned_cramps, short_cramps, long_cramp, hobby_500hz, mains_60hz, "
@@ -221,17 +217,21 @@ def _bench(sub) -> None:
     b.add_argument("--json", action="store_true", help="accuracy: JSON instead of a Markdown table")
     b.add_argument("--figure", metavar="OUT.png", help="accuracy: per-scenario F1 and timing errors")
     b.add_argument("--fs", type=_positive, default=2000.0, help="speed: sampling rate (default 2000)")
-    b.add_argument("--channels", type=int, default=1, help="speed: channels (default 1)")
+    b.add_argument("--channels", type=_count, default=1, help="speed: channels (default 1)")
 
 
 def _simulate(sub) -> None:
     s = sub.add_parser("simulate", help="write a synthetic night as EDF+ with a truth JSON",
                        description="Write a seeded synthetic night (EDF+, truth as annotations) and NIGHT.truth.json.")
-    s.add_argument("out", metavar="NIGHT.edf", help="the EDF+ to write (its truth goes beside it as .truth.json)")
+    s.add_argument("out", type=_edf_out, metavar="NIGHT.edf",
+                   help="the EDF+ to write (its truth goes beside it as .truth.json)")
     _add_night_args(s)
     s.add_argument("--start", type=_clock, default=None, metavar="YYYY-MM-DDTHH:MM",
                    help="clock time of the first sample (default 2026-01-01T23:00; give successive "
                         "dates to successive nights)")
+    s.add_argument("--calibration", action="store_true",
+                   help="open the night as calibrate asks of a sensor: still, then 5 s of maximal push at "
+                        "35-40 s (calibrate --file NIGHT.edf --rest 2:32 --mvc 35:40)")
     _add_force(s)
 
 
@@ -264,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _OneLineParser(prog="emgcramp", description="Find muscle cramps in calf surface EMG.")
     p.add_argument("--version", action=_Version)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_analyze, _demo, _monitor, _emulate, _calibrate, _recover, _report, _trend, _bench, _simulate):
+    for add in (_analyze, _demo, _monitor, _emulate, _calibrate, _recover, _report, _trend, _review, _bench, _simulate):
         add(sub)
     return p
 
@@ -274,14 +274,3 @@ def _add_night_args(p: argparse.ArgumentParser, when: str = "") -> None:
     p.add_argument("--hours", type=_positive, default=8.0, help=f"length of the night{when} (default 8)")
     p.add_argument("--fs", type=_positive, default=1000.0, help=f"sampling rate, Hz{when} (default 1000)")
     p.add_argument("--seed", type=int, default=1, help=f"random seed{when}: the same seed, the same night (default 1)")
-
-
-def _clock(text: str):
-    from datetime import datetime
-
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date and time like 2026-01-01T23:00: {text!r}") from None
-
-

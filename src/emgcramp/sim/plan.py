@@ -12,6 +12,11 @@ import numpy as np
 
 RAIL_UV = 8000.0
 CRAMP_KINDS = ("tonic", "clonic")
+# A night that opens as ``emgcramp calibrate`` asks of a sensor: 2 s to settle, 30 s still, 3 s to get
+# ready, then 5 s of the hardest push (a voluntary plantar flexion at the motor-unit pool's full
+# excitation, PoolSpec.mvc_uv). The planned events all come after 60 s, so the opening stays clear.
+CALIBRATION_MVC_S = (35.0, 40.0)
+CALIBRATION_MVC_UV = 400.0
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,7 @@ class NightSpec:
     plantar_flexions: int = 0
     stretches: int = 0
     relief_fraction: float = 0.0  # share of cramps the person relieves by stretching the foot up
+    calibration: bool = False  # open with rest and a maximal push (CALIBRATION_MVC_S), as calibrate asks
 
     @property
     def n_samples(self) -> int:
@@ -148,6 +154,8 @@ def plan_night(spec: NightSpec) -> list[TruthEvent]:
                 start = c.offset_s - min(10.0, 0.3 * (c.offset_s - c.onset_s))
                 g.append(TruthEvent(start, start + float(rng.uniform(8, 20)), "stretch", float(rng.uniform(40, 150))))
     events = sorted(_place(groups, total, rng) + _background(spec, total), key=lambda e: e.onset_s)
+    if spec.calibration:  # after every draw: the rest of the night is the one its seed gives without it
+        events.insert(0, TruthEvent(*CALIBRATION_MVC_S, "plantar_flexion", CALIBRATION_MVC_UV))
     return plan_muscles(events, spec) if len(spec.muscles) > 1 else events
 
 
