@@ -128,6 +128,14 @@ def test_the_source_hash_follows_every_import_form():
     assert kernels.imported_modules("from .. import x", "emgcramp") == set()  # above the package: nothing
     names = {os.path.relpath(f, PKG).replace(os.sep, "/") for f in kernels.source_files()}
     assert {"detect/rings.py", "core/trace.py", "dsp/filters.py", "build.py", "core/kernels.py"} <= names
+    # Imports that never run with a kernel do not count: those under TYPE_CHECKING, and the package root's
+    # lazy API (its __getattr__), so editing the API or what it uses does not send the kernels back to the JIT.
+    typed = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from emgcramp.api import Result\n"
+    assert kernels.imported_modules(typed, "emgcramp.x") == set()
+    lazy = "def __getattr__(name):\n    import emgcramp.api\n"
+    assert kernels.imported_modules(lazy, "emgcramp", True, body_only=True) == set()
+    assert "emgcramp.api" in kernels.imported_modules(lazy, "emgcramp", True)
+    assert not {n for n in names if n.startswith(("api/", "io/", "viz/", "live/", "files"))}
 
 
 def test_an_edit_behind_any_import_form_renames_the_module(tmp_path, monkeypatch):

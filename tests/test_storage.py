@@ -176,7 +176,7 @@ def test_recover_replaces_an_edf_only_with_force(tmp_path):
     folder = _night(tmp_path / "night")
     (tmp_path / "night.edf").write_text("an earlier copy")
     rc, _, err = run_cli("recover", folder, "--edf", tmp_path / "night.edf")
-    assert rc == 2 and "exists; give --force to replace it" in err and err.count("\n") == 1
+    assert rc == 2 and "is not this command's own earlier output; give --force" in err and err.count("\n") == 1
     assert (tmp_path / "night.edf").read_text() == "an earlier copy"
     assert not os.path.exists(os.path.join(folder, "events.csv"))  # refused before any work
     rc, _, err = run_cli("recover", folder, "--edf", tmp_path / "night.edf", "--force")
@@ -184,6 +184,9 @@ def test_recover_replaces_an_edf_only_with_force(tmp_path):
     assert open(tmp_path / "night.edf", "rb").read(8) == b"0       "  # an EDF header now
     assert os.stat(tmp_path / "night.edf").st_mode & 0o777 == 0o600
     assert is_night_folder(folder)
+    # Its own copy, once written, is replaced by the next recover without --force.
+    rc, _, err = run_cli("recover", folder, "--edf", tmp_path / "night.edf")
+    assert rc == 0, err
 
 
 @pytest.mark.parametrize("option, name", [("--events", "old.csv"), ("--lm-events", "old.csv"),
@@ -192,7 +195,8 @@ def test_analyze_refuses_an_existing_output_without_force(tmp_cwd, option, name)
     open(name, "w").write("keep me")
     rc, out, err = run_cli("analyze", SAMPLE_NIGHT, option, name)
     assert rc == 2 and out == ""
-    assert err == f"emgcramp: error: {name} exists; give --force to replace it, or choose another output file\n"
+    assert err == (f"emgcramp: error: {name} exists and is not this command's own earlier output; give --force to "
+                   "replace it, or choose another output file\n")
     assert open(name).read() == "keep me"
     rc, _, err = run_cli("analyze", SAMPLE_NIGHT, option, name, "--force", "--no-progress")
     assert rc == 0, err
@@ -224,15 +228,44 @@ def test_two_outputs_of_one_run_may_not_share_a_file(tmp_cwd):
     (["report", SAMPLE_NIGHT, "--out", "r.html"], "r.html"),
     (["trend", "n", "--out", "t.png"], "t.png"),
 ])
-def test_every_command_that_writes_files_refuses_an_existing_one_without_force(tmp_cwd, argv, out):
+def test_every_command_that_writes_files_refuses_a_file_not_its_own_without_force(tmp_cwd, argv, out):
     from emgcramp.io.events import write_events_csv
 
     os.mkdir("n")
     write_events_csv("n/2026-01-01.csv", [], datetime(2026, 1, 1, 23, 0, 0))  # a night for trend
     open(out, "w").write("keep me")
     rc, _, err = run_cli(*argv)
-    assert rc == 2 and f"{out} exists; give --force" in err and err.count("\n") == 1, err
-    assert open(out).read() == "keep me"
+    assert rc == 2 and f"{out} exists and is not this command's own earlier output" in err, err
+    assert err.count("\n") == 1 and open(out).read() == "keep me"
+
+
+@pytest.mark.parametrize("argv, out", [
+    (["analyze", SAMPLE_NIGHT, "--no-progress", "--events", "e.csv"], "e.csv"),
+    (["analyze", SAMPLE_NIGHT, "--no-progress", "--lm-events", "lm.csv"], "lm.csv"),
+    (["analyze", SAMPLE_NIGHT, "--no-progress", "--edf-out", "copy.edf"], "copy.edf"),
+    (["analyze", "nights", "--events", "all.csv"], "all.csv"),
+    (["report", SAMPLE_NIGHT, "--out", "r.html"], "r.html"),
+    (["report", SAMPLE_NIGHT, "--out", "r.png"], "r.png"),
+    (["trend", "n", "--out", "t.png"], "t.png"),
+    (["trend", "n", "--out", "t.pdf"], "t.pdf"),
+])
+def test_a_command_run_again_replaces_its_own_output_without_force(tmp_cwd, argv, out):
+    from emgcramp.io.events import write_events_csv
+
+    os.mkdir("n")
+    write_events_csv("n/2026-01-01.csv", [], datetime(2026, 1, 1, 23, 0, 0))
+    os.mkdir("nights")
+    shutil.copy(SAMPLE_NIGHT, "nights/a.edf")
+    rc, _, err = run_cli(*argv)
+    assert rc == 0, err
+    os.utime(out, (0, 0))  # so that a replaced file shows
+    rc, _, err = run_cli(*argv)
+    assert rc == 0, err
+    assert os.stat(out).st_mtime > 0 and os.stat(out).st_mode & 0o777 == 0o600
+    if out.endswith(".csv"):  # but not another option's own output: an events CSV is no lm-events CSV
+        other = "--lm-events" if "--events" in argv else "--events"
+        rc, _, err = run_cli("analyze", SAMPLE_NIGHT, "--no-progress", other, out)
+        assert rc == 2 and "not this command's own earlier output" in err
 
 
 def test_simulate_with_force_replaces_its_files(tmp_cwd):
@@ -252,6 +285,6 @@ def test_force_and_the_exit_statuses_are_in_the_help():
     writers = sorted(name for name, p in sub.choices.items() if any("--force" in a.option_strings for a in p._actions))
     assert writers == ["analyze", "demo", "recover", "report", "simulate", "trend"]
     help_text = " ".join(sub.choices["recover"].format_help().split())
-    assert "--force replace output files that exist" in help_text and "a file in a monitor night folder" in help_text
+    assert "--force replace an output file that exists but is not this command's own" in help_text and "a file in a monitor night folder" in help_text
     rc, out, _ = run_cli("monitor", "--help")
     assert rc == 0 and "exit status:" in out and "\n  4 " in out and "4 is given however the night ended" in out

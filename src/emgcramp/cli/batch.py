@@ -148,9 +148,10 @@ def run(args: argparse.Namespace) -> int:
     """Analyse every recording; write the merged table (or print JSON); exit 1 if any file failed."""
     files = expand(args.file)
     if args.events:
+        from emgcramp.io.events import is_events_csv
         from emgcramp.io.secure import check_writable
 
-        check_writable(args.events, files)
+        check_writable(args.events, files, args.force, is_events_csv)
     results, errors = {}, {}
     with contextlib.closing(_outcomes(files, args)) as outcomes:  # an interrupt ends the workers here too
         for done, (path, result, start, error) in enumerate(outcomes, 1):

@@ -227,24 +227,21 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
     rec = NightRecording(args.folder)
     if args.edf:  # before hours of work; the night's own files are its inputs, never an output
-        from emgcramp.io.edf import check_name
+        from emgcramp.io.edf import check_name, is_annotated_copy
         from emgcramp.io.secure import NIGHT_FILES, check_writable
 
-        check_writable(args.edf, [os.path.join(args.folder, n) for n in NIGHT_FILES], args.force)
+        check_writable(args.edf, [os.path.join(args.folder, n) for n in NIGHT_FILES], args.force, is_annotated_copy)
         check_name(args.edf)
     names, chunk = rec.channel_names, int(CHUNK_S * rec.fs)
     result = run_blocks(rec.blocks(list(range(len(names))), chunk), rec.fs, names, detector_config(args, rec.settings))
     write_events_csv(os.path.join(args.folder, "events.csv"), result.episodes, rec.start)
     if args.edf:
-        from emgcramp.io.edf import write_edf, zero_filled
+        from emgcramp.io.edf import ANNOTATED_BY, write_edf, zero_filled
         from emgcramp.io.night_reader import lost_stretches
 
-        notes = lost_stretches(args.folder, rec.n_samples / rec.fs)
-        notes += [(e.onset_s, e.duration_s, f"cramp:{e.kind}") for e in result.episodes]
-        notes += [(e.onset_s, e.duration_s, f"possible_cramp:{e.kind} p {e.probability:.2f}")
-                  for e in result.possible_cramps]
+        notes = lost_stretches(args.folder, rec.n_samples / rec.fs) + result.notes()  # as analyze --edf-out's
         filled = zero_filled(rec.blocks(list(range(len(names))), chunk), rec.fs, notes)
-        write_edf(args.edf, rec.fs, names, filled, notes, rec.start)
+        write_edf(args.edf, rec.fs, names, filled, notes, rec.start, note=ANNOTATED_BY)
     ended = any(e.get("type") == "end" for e in read_events(args.folder))
     possible = f" and {len(result.possible_cramps)} possible" if result.possible_cramps else ""
     print(f"{args.folder}: {result.duration_s / 3600:.2f} h kept, {len(result.episodes)} cramp(s){possible}"

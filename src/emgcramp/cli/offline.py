@@ -17,10 +17,15 @@ DEMO_START = datetime(2026, 1, 1, 23, 0, 0)
 def cmd_analyze(args: argparse.Namespace) -> int:
     from emgcramp.io.secure import check_writable
 
+    from emgcramp.io.edf import is_annotated_copy
+    from emgcramp.io.events import is_activity_csv, is_events_csv
+
     inputs = [args.file] + ([args.profile] if args.profile else []) + _batch_inputs(args.file)
     outputs = [out for out in (args.events, args.lm_events, args.edf_out) if out]
-    for out in outputs:
-        check_writable(out, inputs, args.force)
+    for out, own in ((args.events, is_events_csv), (args.lm_events, is_activity_csv),
+                     (args.edf_out, is_annotated_copy)):
+        if out:  # re-running over its own earlier output replaces it; anything else needs --force
+            check_writable(out, inputs, args.force, own)
     if len({os.path.realpath(out) for out in outputs}) < len(outputs):  # the last written would win
         raise InputError("--events, --lm-events and --edf-out name the same file; give each its own")
     if args.edf_out:
@@ -112,7 +117,7 @@ def _batch_inputs(path: str) -> list[str]:
 def _write_annotated_copy(args: argparse.Namespace, result, start) -> None:
     """The analysed channels as EDF+, annotated: cramps, possible cramps, leg movements (``lm``/``plm N``), warnings."""
     from emgcramp.io import open_recording
-    from emgcramp.io.edf import write_edf, zero_filled
+    from emgcramp.io.edf import ANNOTATED_BY, write_edf, zero_filled
 
     with open_recording(args.file, args.fs, getattr(args, "scale", None)) as rec:
         chs = rec.channel_indices(args.channel)
@@ -121,7 +126,8 @@ def _write_annotated_copy(args: argparse.Namespace, result, start) -> None:
         notes = result.notes()
         # EDF has no gaps: a pause in the recording is written as zeros and noted, so times after it stay right
         blocks = zero_filled(rec.blocks(chs, int(CHUNK_S * rec.fs)), rec.fs, notes)
-        write_edf(args.edf_out, rec.fs, [rec.channel_names[c] for c in chs], blocks, notes, start)
+        write_edf(args.edf_out, rec.fs, [rec.channel_names[c] for c in chs], blocks, notes, start,
+                  note=ANNOTATED_BY)
 
 
 def write_night(path: str, spec, start: datetime | None = None):
@@ -221,7 +227,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from emgcramp.io import open_recording
     from emgcramp.io.secure import check_writable
 
-    check_writable(args.out, [args.file] + ([args.events] if args.events else []), args.force)
+    from emgcramp.io.secure import mentions_maker
+
+    check_writable(args.out, [args.file] + ([args.events] if args.events else []), args.force, mentions_maker)
     if args.out.rsplit(".", 1)[-1].lower() not in ("html", "htm", "png", "pdf", "svg"):
         raise InputError(f"--out {args.out}: choose a .html, .png, .pdf or .svg file")
     if args.out.rsplit(".", 1)[-1].lower() in ("html", "htm") and not args.events:
@@ -278,9 +286,9 @@ def cmd_trend(args: argparse.Namespace) -> int:
     if args.out:
         if args.out.rsplit(".", 1)[-1].lower() not in ("png", "pdf", "svg"):
             raise InputError(f"--out {args.out}: choose a .png, .pdf or .svg file")
-        from emgcramp.io.secure import check_writable
+        from emgcramp.io.secure import check_writable, mentions_maker
 
-        check_writable(args.out, force=args.force)
+        check_writable(args.out, force=args.force, own=mentions_maker)
     s = trend.summarize(nights)
     if args.json:
         print(json.dumps(s, indent=2, default=float))

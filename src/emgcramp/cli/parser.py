@@ -31,7 +31,8 @@ def _add_detector_args(p: argparse.ArgumentParser) -> None:
                    help="calibration profile with mvc_uv (and rest_uv); --mvc-uv overrides it")
 
 
-FORCE_HELP = ("replace output files that exist (without it, one that exists is refused). Never written, "
+FORCE_HELP = ("replace an output file that exists but is not this command's own earlier output (a recording, a "
+              "truth file, another command's output); the command's own is replaced without it. Never written, "
               "--force or not: an input, or a file in a monitor night folder (one holding raw.json and raw.f32)")
 
 

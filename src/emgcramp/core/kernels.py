@@ -174,11 +174,13 @@ def source_files() -> list[str]:
             continue
         seen[name] = path
         with open(path, encoding="utf-8") as f:
-            todo += sorted(imported_modules(f.read(), name, path.endswith("__init__.py")))
+            # The package root's functions run only when a name is asked of it (the Python API, loaded at
+            # its first use): importing a kernel runs the root's body, never those.
+            todo += sorted(imported_modules(f.read(), name, path.endswith("__init__.py"), name == "emgcramp"))
     return sorted(seen.values())
 
 
-def imported_modules(source: str, module: str, is_package: bool = False) -> set[str]:
+def imported_modules(source: str, module: str, is_package: bool = False, body_only: bool = False) -> set[str]:
     """Every ``emgcramp`` name that ``source`` (the module ``module``) imports, with the packages above it.
 
     From Python's own parse, so every form counts: ``import a.b as c``,
@@ -186,10 +188,11 @@ def imported_modules(source: str, module: str, is_package: bool = False) -> set[
     imports inside functions. A ``from m import x`` gives ``m`` and ``m.x``
     (``x`` may be a module); names that are not modules find no file later.
     Importing a module runs the packages above it, so they count too.
+    ``body_only``: leave out imports inside functions.
     """
     package = module if is_package else module.rpartition(".")[0]
     names = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in _nodes(ast.parse(source), body_only):
         if isinstance(node, ast.Import):
             names |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom):
@@ -198,6 +201,18 @@ def imported_modules(source: str, module: str, is_package: bool = False) -> set[
                 names |= {base, *(f"{base}.{a.name}" for a in node.names)}
     parts = [n.split(".") for n in names if n == "emgcramp" or n.startswith("emgcramp.")]
     return {".".join(p[:k]) for p in parts for k in range(1, len(p) + 1)}
+
+
+def _nodes(tree: ast.AST, body_only: bool) -> Iterator[ast.AST]:
+    """Every node of ``tree`` but those under ``if TYPE_CHECKING:`` (never run); with ``body_only``, none in a function."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            todo.extend(node.orelse)
+        elif not (body_only and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))):
+            todo.extend(ast.iter_child_nodes(node))
 
 
 def _absolute(name: str | None, level: int, package: str) -> str | None:

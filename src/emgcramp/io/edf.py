@@ -17,7 +17,7 @@ import pyedflib
 from emgcramp.core.blocks import Block
 from emgcramp.core.errors import InputError
 from emgcramp.io.base import Recording, unit_scale
-from emgcramp.io.secure import private_path
+from emgcramp.io.secure import mentions_maker, private_path
 
 # Largest physical value (µV) a channel's header may give: 1 kV is a hundred times any amplifier's
 # input range, so a larger one is a damaged or mistyped header. Beyond it the samples' squares
@@ -244,8 +244,8 @@ def zero_filled(blocks: Iterable[Block], fs: float, notes: list[tuple[float, flo
 
 def write_edf(path: str, fs: float, channel_names: list[str], blocks: Iterable[np.ndarray],
               annotations: Iterable[tuple[float, float, str]] = (), start: datetime | None = None,
-              physical_range_uv: float = 8000.0, bdf: bool = False) -> None:
-    """Write µV blocks (samples × channels) as an EDF+ (or BDF+) file, 0600.
+              physical_range_uv: float = 8000.0, bdf: bool = False, note: str = "") -> None:
+    """Write µV blocks (samples × channels) as an EDF+ (or BDF+) file, 0600; ``note`` in the recording field.
 
     Data records are 1 s long, so ``fs`` must be a whole number; a last
     partial record is padded with its final value. Samples beyond
@@ -259,8 +259,16 @@ def write_edf(path: str, fs: float, channel_names: list[str], blocks: Iterable[n
     fs = int(fs)
     check_name(path)
     with private_path(path) as tmp:
-        records = _write_records(tmp, fs, channel_names, blocks, annotations, start, physical_range_uv, bdf)
+        records = _write_records(tmp, fs, channel_names, blocks, annotations, start, physical_range_uv, bdf, note)
         _check_written(tmp, path, records)
+
+
+ANNOTATED_BY = "annotated_by_emgcramp"  # the recording field's note in the copies below (EDF+: no spaces)
+
+
+def is_annotated_copy(path: str) -> bool:
+    """True for an EDF+ copy this package annotated (``--edf-out``, ``recover --edf``): its recording field says so."""
+    return mentions_maker(path, 256)
 
 
 def _check_written(tmp: str, path: str, records: int) -> None:
@@ -279,7 +287,7 @@ def _check_written(tmp: str, path: str, records: int) -> None:
 
 def _write_records(tmp: str, fs: int, channel_names: list[str], blocks: Iterable[np.ndarray],
                    annotations: Iterable[tuple[float, float, str]], start: datetime | None,
-                   physical_range_uv: float, bdf: bool) -> int:
+                   physical_range_uv: float, bdf: bool, note: str = "") -> int:
     """Write the file at ``tmp``; return the number of 1-s data records."""
     kind = pyedflib.FILETYPE_BDFPLUS if bdf else pyedflib.FILETYPE_EDFPLUS
     dmax = 8388607 if bdf else 32767
@@ -292,6 +300,7 @@ def _write_records(tmp: str, fs: int, channel_names: list[str], blocks: Iterable
                              "prefilter": ""} for name in channel_names])
         if start is not None:
             w.setStartdatetime(start)
+        w.setRecordingAdditional(note)
         pending = np.empty((0, len(channel_names)))
         for block in blocks:
             pending = np.vstack([pending, np.clip(block, -physical_range_uv, physical_range_uv)])

@@ -61,6 +61,24 @@ def _clock(start: datetime | None, t: float) -> str:
     return (start + timedelta(seconds=t)).isoformat(timespec="seconds") if start else ""
 
 
+def _header(path: str) -> list[str]:
+    try:
+        with open(path, encoding="utf-8", errors="replace", newline="") as f:
+            return f.readline(4096).strip().split(",")
+    except OSError:
+        return []
+
+
+def is_events_csv(path: str) -> bool:
+    """True for an events CSV this package wrote (one recording's, or a batch's with ``file,subject`` after)."""
+    return _header(path)[:len(COLUMNS)] == COLUMNS
+
+
+def is_activity_csv(path: str) -> bool:
+    """True for a leg-movement and warning CSV this package wrote (``--lm-events``)."""
+    return _header(path) == ACTIVITY_COLUMNS
+
+
 def write_events_csv(path: str, episodes: list[Episode], start: datetime | None = None) -> None:
     """Write the events CSV atomically; header only when there are no episodes."""
     with private_file(path) as f:

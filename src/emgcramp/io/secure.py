@@ -9,7 +9,7 @@ import socket
 import tempfile
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
 from emgcramp.core.errors import InputError
@@ -24,7 +24,8 @@ def is_night_folder(folder: str) -> bool:
     return all(os.path.isfile(os.path.join(folder, name)) for name in NIGHT_FILES[:2])
 
 
-def check_writable(path: str, inputs: Iterable[str] = (), force: bool = True) -> None:
+def check_writable(path: str, inputs: Iterable[str] = (), force: bool = True,
+                   own: Callable[[str], bool] | None = None) -> None:
     """Fail early, before hours of work, if ``path`` may not or cannot be written.
 
     The one rule for every output file a command is asked to write:
@@ -35,7 +36,10 @@ def check_writable(path: str, inputs: Iterable[str] = (), force: bool = True) ->
       its samples and event log are the night, and only ``monitor`` and
       ``recover`` write there;
     - never a folder; a file that exists only with ``force`` (the command
-      line's ``--force``; ``False`` refuses it).
+      line's ``--force``; ``False`` refuses it), unless ``own(path)`` says
+      it is what this same output wrote before: re-running a command
+      replaces its own results, while a recording, a truth file or another
+      command's output needs ``--force``.
     """
     for src in inputs:
         if os.path.exists(path) and os.path.exists(src) and os.path.samefile(path, src):
@@ -46,9 +50,30 @@ def check_writable(path: str, inputs: Iterable[str] = (), force: bool = True) ->
                              "own data; choose a file outside it")
     if os.path.isdir(path):
         raise InputError(f"cannot write {path}: it is a folder; name a file")
-    if not force and os.path.lexists(path):
-        raise InputError(f"{path} exists; give --force to replace it, or choose another output file")
+    if not force and os.path.lexists(path) and not (own is not None and os.path.isfile(path) and own(path)):
+        raise InputError(f"{path} exists and is not this command's own earlier output; give --force to replace "
+                         "it, or choose another output file")
     _check_folder(path)
+
+
+# What our figures and pages carry in their metadata, so that a later run knows them as its own.
+MADE_BY = "emgcramp"
+
+
+def figure_metadata(fmt: str) -> dict[str, str]:
+    """Matplotlib ``savefig`` metadata naming :data:`MADE_BY`, for a PNG, PDF or SVG."""
+    return {"Software" if fmt == "png" else "Creator": MADE_BY}
+
+
+def mentions_maker(path: str, span: int = 65536) -> bool:
+    """True when the first or last ``span`` bytes of ``path`` name :data:`MADE_BY` (figure metadata, a page's meta tag)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(span)
+            f.seek(max(0, os.fstat(f.fileno()).st_size - span))
+            return MADE_BY.encode() in head or MADE_BY.encode() in f.read(span)
+    except OSError:
+        return False
 
 
 def _check_folder(path: str) -> None:

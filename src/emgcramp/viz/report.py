@@ -243,12 +243,12 @@ def table_row(k: int, e: Episode, start: datetime | None) -> list[str]:
 
 def write(path: str, fig, episodes: list[Episode], start: datetime | None, summary: dict, title: str) -> None:
     """Save as PNG/PDF (by extension) or a self-contained HTML page, owner-only."""
-    from emgcramp.io.secure import private_path
+    from emgcramp.io.secure import figure_metadata, private_path
 
     ext = path.rsplit(".", 1)[-1].lower()
     with private_path(path) as tmp:
         if ext in ("png", "pdf", "svg"):
-            fig.savefig(tmp, format=ext, dpi=110)
+            fig.savefig(tmp, format=ext, dpi=110, metadata=figure_metadata(ext))
         else:
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=100)
@@ -273,7 +273,7 @@ def _html(png_b64: str, episodes: list[Episode], start: datetime | None, summary
     q = next(iter(summary.get("quality", {}).values()), {})
     facts = (_plain_summary(episodes, summary) + f" Rest level {q.get('rest_uv', float('nan')):.1f} µV; "
              f"signal lost {100 * q.get('flat_fraction', 0):.1f} % of the night.")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+    return (f"<!doctype html><html><head><meta charset='utf-8'><meta name='generator' content='emgcramp'><title>{html.escape(title)}</title>"
             "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
             "td,th{border:1px solid #ccc;padding:4px 8px}</style></head><body>"
             f"<h1>{html.escape(title)}</h1><p>{html.escape(facts)}</p>"
