@@ -89,6 +89,20 @@ def test_ahead_of_time_and_jit_give_identical_files(tmp_path):
     assert len((tmp_path / "aot" / "ev.csv").read_text().splitlines()) >= 2  # a cramp to compare
 
 
+def test_the_stamp_names_the_module_only_while_its_sources_are_unchanged(tmp_path, monkeypatch):
+    copy = tmp_path / "emgcramp"
+    shutil.copytree(PKG, copy, ignore=shutil.ignore_patterns("__pycache__", "_kernels_*"))
+    monkeypatch.setattr(kernels, "_PKG_DIR", str(copy))
+    assert kernels._stamped_name() is None  # no stamp: the import walk decides
+    kernels.write_stamp(str(copy), kernels.module_name())
+    assert kernels._stamped_name() == kernels.module_name()
+    with open(copy / "detect" / "rings.py", "a", encoding="utf-8") as f:
+        f.write("\n# an edit\n")
+    assert kernels._stamped_name() is None and kernels.module_name() != kernels._stamped_name()
+    (copy / kernels.STAMP).write_text("{not json")
+    assert kernels._stamped_name() is None  # a damaged stamp is no stamp
+
+
 def test_an_edited_kernel_source_is_never_served_stale(tmp_path):
     copy = tmp_path / "emgcramp"
     shutil.copytree(PKG, copy, ignore=shutil.ignore_patterns("__pycache__"))  # the built module too
@@ -200,7 +214,7 @@ def test_a_failed_build_is_recorded_for_the_run_time(tmp_path, monkeypatch, caps
     monkeypatch.setattr(kernels, "_PKG_DIR", str(tmp_path))
     assert kernels.fallback_reason() == "the build failed: RuntimeError: no C compiler found"
     monkeypatch.setattr(build, "build_kernels", lambda out_dir: os.path.join(out_dir, "_kernels_x.so"))
-    assert build.build_or_record(str(tmp_path)) == [str(tmp_path / "_kernels_x.so")]
+    assert build.build_or_record(str(tmp_path)) == [str(tmp_path / "_kernels_x.so"), str(tmp_path / kernels.STAMP)]
     assert not marker.exists()  # a build that worked leaves no old reason behind
 
 

@@ -47,7 +47,7 @@ def build_or_record(out_dir: str) -> list[str]:
         return [marker]
     if os.path.exists(marker):
         os.remove(marker)
-    return [built]
+    return [built, os.path.join(out_dir, kernels.STAMP)]
 
 
 def build_kernels(out_dir: str) -> str:
@@ -73,6 +73,7 @@ def build_kernels(out_dir: str) -> str:
     built = glob.glob(os.path.join(out_dir, name + ".*"))
     if not built:
         raise RuntimeError(f"numba.pycc wrote no {name} module into {out_dir}")
+    kernels.write_stamp(out_dir, name)
     return built[0]
 
 

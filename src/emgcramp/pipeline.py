@@ -107,7 +107,8 @@ class Pipeline:
         check_finite(x, block.t0_sample, self.fs, self.channel_names)
         self._flat.count(x, block.gap_before)
         self.samples_seen += len(x)
-        block = Block(block.t0_sample, x, block.gap_before)
+        if x is not block.samples:  # a block made of its float64, 2-D samples (live blocks are already)
+            block = Block(block.t0_sample, x, block.gap_before)
         if self.notches is not None:
             return self._feed(block)
         self._pending.append(block)

@@ -27,6 +27,7 @@ import contextlib
 import functools
 import hashlib
 import importlib
+import json
 import os
 import sys
 import threading
@@ -245,12 +246,41 @@ def module_name() -> str:
     return f"_kernels_{h.hexdigest()[:16]}"
 
 
+# Beside the built module, the build leaves its name and a digest of each source file it was built
+# from. Finding the files unchanged costs a read of each; walking the imports (module_name) costs a
+# parse of each, ~30 ms at every start. Only when a digest differs is the walk done again.
+STAMP = "_kernels_stamp.json"
+
+
+def _digest(path: str) -> str:
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def write_stamp(out_dir: str, name: str) -> None:
+    """Record, in ``out_dir``, that module ``name`` was built from the sources as they are now."""
+    stamp = {"module": name, "sources": {os.path.relpath(p, _PKG_DIR): _digest(p) for p in source_files()}}
+    with open(os.path.join(out_dir, STAMP), "w", encoding="utf-8") as f:
+        json.dump(stamp, f, indent=1)
+
+
+def _stamped_name() -> str | None:
+    """The built module's name when every source it was built from is unchanged, else ``None``."""
+    try:
+        with open(os.path.join(_PKG_DIR, STAMP), encoding="utf-8") as f:
+            stamp = json.load(f)
+        same = all(_digest(os.path.join(_PKG_DIR, rel)) == d for rel, d in stamp["sources"].items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return str(stamp["module"]) if same else None
+
+
 @functools.cache
 def ahead_of_time():
     """The ahead-of-time module built from the current sources, or ``None`` (looked up once per process)."""
     if forced_jit():
         return None
     try:
-        return importlib.import_module(f"emgcramp.{module_name()}")
+        return importlib.import_module(f"emgcramp.{_stamped_name() or module_name()}")
     except ImportError:
         return None

@@ -164,11 +164,11 @@ class Detector:
         """
         # In pieces of at most PIECE_S: an episode is judged from the history before the bins after
         # its close push its start out, however long the block.
-        step = max(1, int(PIECE_S * self.rate))
-        out: list[Episode] = []
+        step, out = max(1, int(PIECE_S * self.rate)), []
         for i in range(0, max(len(ms), 1), step):
-            last = i + step >= len(ms)
-            rows, trace = self._seg.run(ms[i:i + step], mean[i:i + step], stuck[i:i + step], flush and last)
+            last = i + step >= len(ms)  # and a live block is one piece, passed on without slicing
+            piece = (ms, mean, stuck) if len(ms) <= step else (ms[i:i + step], mean[i:i + step], stuck[i:i + step])
+            rows, trace = self._seg.run(*piece, flush and last)
             self.moves.process(trace)
             self.watch.process(trace)
             self.history.push(trace)

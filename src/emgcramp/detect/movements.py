@@ -85,7 +85,7 @@ def make_params(cfg: DetectorConfig, rate: float) -> np.ndarray:
     return p
 
 
-def new_rows(params: np.ndarray, n_bins: int) -> np.ndarray:
+def new_rows(params: np.ndarray, n_bins: int, apart: int | None = None) -> np.ndarray:
     """Room for every LM row the kernel can write over ``n_bins`` trace rows (``_N_ROW`` columns).
 
     A stretch writes one row at most (its AASM end, or its fallback end and
@@ -95,7 +95,12 @@ def new_rows(params: np.ndarray, n_bins: int) -> np.ndarray:
     least ``end_quiet_bins`` apart; the first may come on row 0 (a stretch
     carried in from the last block).
     """
-    return np.empty((n_bins // max(1, int(params["end_quiet_bins"][0])) + 1, _N_ROW))
+    return np.empty((n_bins // (apart or rows_apart(params)) + 1, _N_ROW))
+
+
+def rows_apart(params: np.ndarray) -> int:
+    """Trace rows between two LM rows at the least (see :func:`new_rows`)."""
+    return max(1, int(params["end_quiet_bins"][0]))
 
 
 @helper
@@ -186,6 +191,7 @@ class MovementScorer:
         self._S = np.zeros(1, STATE)
         self._S["last_flat_bin"] = -10**12  # no signal loss yet: settled from the first row
         self.kernel = kernel or _lm_scan
+        self._apart = rows_apart(self._P)  # per block, the record's field costs more than the kernel's call
         self.movements: list[LegMovement] = []
 
     def carry_over(self, prev: "MovementScorer") -> None:
@@ -195,7 +201,7 @@ class MovementScorer:
     def process(self, trace: np.ndarray) -> list[LegMovement]:
         """Advance over trace rows (``N_TRACE`` columns); return the stretches that ended."""
         trace = trace_rows(trace)
-        out = new_rows(self._P, len(trace))
+        out = new_rows(self._P, len(trace), self._apart)
         n = self.kernel(trace, self._P, self._S, out)
         if n > len(out):  # the kernel stopped writing at the end of ``out``: rows were lost
             raise RuntimeError(f"{n} leg movements in {len(trace)} trace rows, room for {len(out)}")

@@ -8,6 +8,8 @@ so :func:`segment_bins` runs as plain Python too.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from emgcramp.core.config import DetectorConfig
@@ -17,6 +19,7 @@ from emgcramp.detect.rings import ring_push, sorted_quantile, sorted_swap
 from emgcramp.dsp.design import butter_sos
 
 _F = np.float64
+_as_f64 = functools.partial(np.ascontiguousarray, dtype=np.float64)  # what the kernel takes, without a copy if it is
 # What the state machine carries from bin to bin (all float64, so the arithmetic is one type).
 STATE = np.dtype([(name, _F) for name in (
     "bin",  # index of the next bin
@@ -40,9 +43,8 @@ PARAMS = np.dtype([(name, _F) for name in (
     "flat_fraction", "clip_fraction", "clonic_rise", "clonic_relax", "sustain_fraction",
     "rest_follow_ratio", "rest_quantile", "rest_idle_share", "drop_ratio")])
 
-# Columns of a closed candidate row.
 (C_START, C_END, C_PEAK, C_SUM, C_N, C_SHORT_ACT, C_RISES, C_MOTION, C_FLAT, C_REST, C_REASON,
- C_LF2, C_MS, N_COLS) = range(14)
+ C_LF2, C_MS, N_COLS) = range(14)  # columns of a closed candidate row
 REASON_QUIET, REASON_MAX_LENGTH, REASON_END = 0.0, 1.0, 2.0
 
 HIST_LEN = 120  # seconds of rest history
@@ -73,21 +75,24 @@ def make_params(cfg: DetectorConfig, rate: float) -> np.ndarray:
         p[name] = getattr(cfg.segment, name)
     # b0, b1, b2, a1, a2 of a 2nd-order Butterworth high-pass of the bin means (motion)
     sos = butter_sos(2, cfg.segment.motion_highpass_hz, rate, "highpass")[0]
-    for name, value in zip(("hp_b0", "hp_b1", "hp_b2", "hp_a1", "hp_a2"), np.r_[sos[:3], sos[4:]]):
-        p[name] = value
+    p["hp_b0"], p["hp_b1"], p["hp_b2"], p["hp_a1"], p["hp_a2"] = *sos[:3], *sos[4:]
     return p
 
 
-def new_rows(params: np.ndarray, n_bins: int) -> np.ndarray:
+def new_rows(params: np.ndarray, n_bins: int, apart: int | None = None) -> np.ndarray:
     """Room for every candidate the kernel can close over ``n_bins`` bins (``N_COLS`` columns).
 
     A bin closes one at most. The episode after a close opens on a later bin with its start no earlier
     than the closing bin, and closes after a merge gap of quiet from its opening or at the length guard
     from its start: ``merge_gap_bins`` or ``max_duration_bins - 1`` bins after that close at the least.
-    The first close may come on bin 0 (an episode carried in), and the flush adds one.
+    The first close may come on bin 0 (an episode carried in), and the flush adds one. ``apart``: see below.
     """
-    gap = max(1, int(min(params["merge_gap_bins"][0], params["max_duration_bins"][0] - 1)))
-    return np.empty((n_bins // gap + 2, N_COLS))
+    return np.empty((n_bins // (apart or closes_apart(params)) + 2, N_COLS))
+
+
+def closes_apart(params: np.ndarray) -> int:
+    """Bins between two closes at the least (see :func:`new_rows`; a caller keeps it: a record's field costs)."""
+    return max(1, int(min(params["merge_gap_bins"][0], params["max_duration_bins"][0] - 1)))
 
 
 @helper
@@ -118,8 +123,7 @@ def _sustained(ring, level_sq, fraction):
     """
     n = 0
     for v in ring:
-        if v >= level_sq:
-            n += 1
+        n += v >= level_sq
     return n >= fraction * ring.shape[0]
 
 
@@ -265,8 +269,7 @@ def segment_bins(ms, mean, stuck, params, state, ring_l, ring_s, ring_lf, hist, 
 
 
 def _signature():
-    from numba import from_dtype
-    from numba import types as t
+    from numba import from_dtype, types as t
 
     a1, a2 = t.float64[:], t.float64[:, :]
     return t.intp(a1, a1, a1, from_dtype(PARAMS)[:], from_dtype(STATE)[:], a1, a1, a1, a1, a1, a2, a2, t.boolean)
@@ -278,27 +281,25 @@ _segment = kernel(segment_bins, _signature)
 class Segmenter:
     """The segmenter's state for one channel, and a call to run it over a stretch of bins.
 
-    ``kernel``: :func:`_segment` (compiled, the default) or :func:`segment_bins`
-    (the plain-Python reference the tests compare it with).
+    ``kernel``: :func:`_segment` (compiled, the default) or :func:`segment_bins` (the plain-Python reference).
     """
 
     def __init__(self, cfg: DetectorConfig, rate: float, kernel=None):
         self.params = make_params(cfg, rate)
         self.state = new_state()
-        p = self.params[0]
-        long_bins, short_bins = int(p["long_bins"]), int(p["short_bins"])
+        long_bins, short_bins = int(self.params["long_bins"][0]), int(self.params["short_bins"][0])
         self.rings = (np.zeros(long_bins), np.zeros(short_bins), np.zeros(long_bins),  # 0.5-s, 0.1-s, LF
                       np.zeros(HIST_LEN), np.zeros(HIST_LEN))  # 1-s rest means, sorted copy
         self.kernel = kernel or _segment
+        self._apart = closes_apart(self.params)
 
     def run(self, ms: np.ndarray, mean: np.ndarray, stuck: np.ndarray,
             flush: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Closed candidate rows (``C_*`` columns) and the trace (``T_*`` columns) of these bins."""
-        # The compiled kernel checks neither types nor bounds: one float64 vector each, equally long.
-        ms, mean, stuck = (np.ascontiguousarray(a, dtype=np.float64) for a in (ms, mean, stuck))
+        ms, mean, stuck = map(_as_f64, (ms, mean, stuck))  # the kernel checks neither types nor bounds
         if not ms.ndim == mean.ndim == stuck.ndim == 1 or not len(ms) == len(mean) == len(stuck):
             raise ValueError(f"bins must be three vectors of one length, not {ms.shape}, {mean.shape}, {stuck.shape}")
-        out, trace = new_rows(self.params, len(ms)), np.empty((len(ms), N_TRACE))
+        out, trace = new_rows(self.params, len(ms), self._apart), np.empty((len(ms), N_TRACE))
         n = self.kernel(ms, mean, stuck, self.params, self.state, *self.rings, out, trace, bool(flush))
         if n > len(out):  # the kernel stopped writing at the end of ``out``: candidates were lost
             raise RuntimeError(f"{n} candidates in {len(ms)} bins, room for {len(out)}")
