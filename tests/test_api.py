@@ -69,6 +69,8 @@ def test_several_channels_and_their_muscles(night):
     assert [c.channel for c in r.cramps] == ["c1", "c1"]
     with pytest.raises(emgcramp.InputError, match="3 channel name"):
         emgcramp.find_cramps(np.vstack([night, ta]), FS, channel_names=["c1", "c2", "c3"])
+    with pytest.raises(emgcramp.InputError, match="not the string"):
+        emgcramp.find_cramps(night, FS, channel_names="calf")
 
 
 @pytest.mark.parametrize("x, fs, says", [
@@ -77,6 +79,7 @@ def test_several_channels_and_their_muscles(night):
     (np.full(10_000, np.nan), FS, "NaN"),
     (np.ones((2, 3, 4)), FS, "shape"),
     (np.array(["a", "b"]), FS, "real numbers"),
+    (np.zeros((600_000, 2)), FS, r"x\.T"),  # samples × channels: refused at once, not 600 000 channels
     (np.random.default_rng(0).normal(size=10_000), 50.0, "out of range"),
 ])
 def test_bad_arrays_raise_one_clear_input_error(x, fs, says):
@@ -97,6 +100,9 @@ def test_result_tables_keep_the_events_csv_contract(night, tmp_path):
         assert len(r.to_dataframe(kind)) == len(getattr(r, kind))
     with pytest.raises(ValueError, match="kind must be one of"):
         r.to_dataframe("nope")
+    quiet = emgcramp.find_cramps(night[:60_000], FS)  # a minute at rest: no event of any kind
+    for kind in ("cramps", "warnings", "rejected"):
+        assert len(quiet.to_dataframe(kind)) == 0 and "onset_s" in quiet.to_dataframe(kind).columns
 
 
 def test_a_monitor_fed_any_blocks_finds_what_the_whole_array_does_and_alerts_first(night):

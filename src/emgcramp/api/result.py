@@ -138,7 +138,7 @@ class Result:
             import pandas as pd
         except ImportError:
             raise ImportError("to_dataframe needs pandas: pip install 'emgcramp[pandas]'") from None
-        return pd.DataFrame.from_records(self.records(kind))
+        return pd.DataFrame.from_records(self.records(kind), columns=_columns(kind))
 
     def to_csv(self, path: str) -> None:
         """Write the cramps as the events CSV of ``emgcramp analyze --events`` (owner-only, whole or nothing).
@@ -201,3 +201,16 @@ class Result:
         if path is not None:
             report.write(path, fig, a.episodes, self.start, a.summary(), title)
         return fig
+
+
+def _columns(kind: str) -> list[str]:
+    """The columns of :meth:`Result.records` of ``kind``, so that a table with no events still has them."""
+    from dataclasses import fields
+
+    from emgcramp.io.events import EPISODE_FIELDS
+
+    if kind in ("cramps", "possible_cramps"):
+        return list(EPISODE_FIELDS)
+    if kind == "rejected":
+        return ["onset_s", "offset_s", "reason", "probability"]
+    return [f.name for f in fields(LegMovement if kind == "leg_movements" else CrampWarning)]

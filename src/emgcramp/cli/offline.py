@@ -27,7 +27,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         if out:  # re-running over its own earlier output replaces it; anything else needs --force
             check_writable(out, inputs, args.force, own)
     if len({os.path.realpath(out) for out in outputs}) < len(outputs):  # the last written would win
-        raise InputError("--events, --lm-events and --edf-out name the same file; give each its own")
+        given = [o for o, v in (("--events", args.events), ("--lm-events", args.lm_events),
+                                ("--edf-out", args.edf_out)) if v]
+        raise InputError(f"{' and '.join(given)} name the same file; give each its own")
     if args.edf_out:
         from emgcramp.io.edf import check_name
 

@@ -42,6 +42,11 @@ class ArrayInMemory(Recording):
             raise InputError(f"expected a 1-D array or a channels × samples array, got shape {np.shape(x)}")
         if not np.issubdtype(data.dtype, np.number) or np.issubdtype(data.dtype, np.complexfloating):
             raise InputError(f"samples must be real numbers (µV), not {data.dtype}")
+        if data.shape[0] > data.shape[1]:  # a recording has more samples than channels: this is the other layout
+            raise InputError(f"an array of shape {data.shape} would be {data.shape[0]} channels of {data.shape[1]} "
+                             "samples: give channels × samples (x.T for a samples × channels table)")
+        if isinstance(channel_names, str):
+            raise InputError(f"channel_names is a list of names, one per channel, not the string {channel_names!r}")
         names = list(channel_names) if channel_names is not None else _default_names(len(data))
         if len(names) != len(data):
             raise InputError(f"{len(names)} channel name(s) for {len(data)} channel(s) "

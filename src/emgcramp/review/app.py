@@ -68,7 +68,8 @@ def _guard(app: Flask, token: str) -> None:
             abort(403)
         given = request.args.get("token") or request.headers.get("X-Review-Token") or ""
         if not secrets.compare_digest(given.encode(), token.encode()):
-            abort(403)
+            abort(403, description="This page needs its secret: open the whole address emgcramp review printed "
+                                   "(the part after ?token= included).")
         if request.method != "GET" and request.headers.get("Origin") not in (f"http://127.0.0.1:{port}",
                                                                                f"http://localhost:{port}"):
             abort(403)
