@@ -148,7 +148,7 @@ def test_two_labelled_nights_teach_the_decision_to_drop_the_look_alike(tmp_path,
     json.dump({"rest_uv": 4.0, "mvc_uv": 300.0}, open(profile, "w"))
     assert main(["calibrate", "--learn", str(nights), "--out", profile]) == 0
     line = capsys.readouterr().out
-    assert line.startswith("learned from 4 labelled events over 2 nights: the decision moves by -")
+    assert line.startswith("learned from 4 answers over 2 nights: the decision moves by -")
     assert "labelled false cramps 2→0, labelled cramps kept 2/2" in line
     kept = json.load(open(profile))
     assert (kept["rest_uv"], kept["mvc_uv"], kept["decision"]["nights"]) == (4.0, 300.0, 2)

@@ -41,10 +41,11 @@ def cmd_learn(args: argparse.Namespace) -> int:
     cramps = result.found_before + result.missed_before
     missed = (f", missed cramps now found {result.missed_before - result.missed_after}/{result.missed_before}"
               if result.missed_before else "")
-    print(f"learned from {answers} labelled events over {len(nights)} night{'s' * (len(nights) != 1)}: "
-          f"the decision moves by {describe(result)}; labelled false cramps "
-          f"{result.false_before}→{result.false_after}, labelled cramps kept {result.kept}/{result.found_before}"
-          f"{missed} ({cramps} labelled cramps) -> {args.out}")
+    print(f"learned from {len(items)} of {answers} answers (the others matched no burst the detector weighed) "
+          if len(items) < answers else f"learned from {answers} answers ", end="")
+    print(f"over {len(nights)} night{'s' * (len(nights) != 1)}: the decision moves by {describe(result)}; "
+          f"labelled false cramps {result.false_before}→{result.false_after}, labelled cramps kept "
+          f"{result.kept}/{result.found_before}{missed} (of {cramps} labelled as cramps) -> {args.out}")
     return 0
 
 
