@@ -39,6 +39,19 @@ def bursts(fs, seconds, rest_uv, events, seed=0):
     return emg_noise(n, fs, 1.0, seed) * np.sqrt(power)
 
 
+def degc_edf(path):
+    """An EDF+ with a skin-temperature channel (degC) beside a calf one (µV), 10 s at 1 kHz."""
+    import pyedflib
+
+    w = pyedflib.EdfWriter(str(path), 2, file_type=pyedflib.FILETYPE_EDFPLUS)
+    w.setSignalHeaders([{"label": "skin", "dimension": "degC", "sample_frequency": 1000, "physical_max": 50.0,
+                         "physical_min": -50.0, "digital_max": 32767, "digital_min": -32768},
+                        {"label": "calf", "dimension": "uV", "sample_frequency": 1000, "physical_max": 500.0,
+                         "physical_min": -500.0, "digital_max": 32767, "digital_min": -32768}])
+    w.writeSamples([np.full(10_000, 33.0), np.zeros(10_000)])
+    w.close()
+
+
 @pytest.fixture
 def tmp_cwd(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

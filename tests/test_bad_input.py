@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import bursts
+from conftest import bursts, degc_edf
 
 FS = 1000.0
 
@@ -40,18 +40,6 @@ def _truncated_edf(path):
     _edf(path)
     data = open(path, "rb").read()
     open(path, "wb").write(data[:3000])
-
-
-def _degc_edf(path):
-    import pyedflib
-
-    w = pyedflib.EdfWriter(path, 2, file_type=pyedflib.FILETYPE_EDFPLUS)
-    w.setSignalHeaders([{"label": "skin", "dimension": "degC", "sample_frequency": 1000, "physical_max": 50.0,
-                         "physical_min": -50.0, "digital_max": 32767, "digital_min": -32768},
-                        {"label": "calf", "dimension": "uV", "sample_frequency": 1000, "physical_max": 500.0,
-                         "physical_min": -500.0, "digital_max": 32767, "digital_min": -32768}])
-    w.writeSamples([np.full(10_000, 33.0), np.zeros(10_000)])
-    w.close()
 
 
 def _time_csv(path, n=40_000, jump_at=None, jump_s=5.0):
@@ -191,7 +179,7 @@ MAKERS = {
     "truncated.edf": _truncated_edf,
     "records.edf": _patched_edf(236, "10      "),
     "no_duration.edf": _patched_edf(244, "0       "),
-    "degc.edf": _degc_edf,
+    "degc.edf": degc_edf,
     "kpa.csv": _kpa_csv,
     "bom.csv": _bom_csv,
     "gap.csv": lambda p: _time_csv(p, jump_at=30_000),

@@ -6,7 +6,7 @@ import stat
 import numpy as np
 import pyedflib
 import pytest
-from conftest import SAMPLE_NIGHT, bursts
+from conftest import SAMPLE_NIGHT, bursts, degc_edf
 
 from emgcramp.core.errors import InputError
 from emgcramp.core.types import Episode
@@ -250,13 +250,7 @@ def test_a_csv_with_a_byte_order_mark_reads_its_time_column(tmp_path):
 
 def test_an_edf_channel_not_in_volts_is_refused(tmp_path):
     p = str(tmp_path / "t.edf")
-    w = pyedflib.EdfWriter(p, 2, file_type=pyedflib.FILETYPE_EDFPLUS)
-    w.setSignalHeaders([{"label": "skin", "dimension": "degC", "sample_frequency": 1000, "physical_max": 50.0,
-                         "physical_min": -50.0, "digital_max": 32767, "digital_min": -32768},
-                        {"label": "calf", "dimension": "uV", "sample_frequency": 1000, "physical_max": 500.0,
-                         "physical_min": -500.0, "digital_max": 32767, "digital_min": -32768}])
-    w.writeSamples([np.full(10_000, 33.0), np.zeros(10_000)])
-    w.close()
+    degc_edf(p)
     with open_recording(p) as rec:
         with pytest.raises(InputError, match=r"channel 'skin' is in 'degC', not a voltage"):
             read_all(rec, "skin")
