@@ -8,6 +8,8 @@ drives it over a recording.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
 from emgcramp.core.blocks import Block, check_fs
@@ -19,7 +21,7 @@ from emgcramp.detect.detector import Detector
 from emgcramp.detect.movements import among_series, merge_channels, score_series
 from emgcramp.detect.muscles import MuscleJudge
 from emgcramp.dsp.filters import EmgFilter, channel_parts, map_parts
-from emgcramp.dsp.mains import detect_mains, mains_harmonics
+from emgcramp.dsp.mains import MainsWatch, detect_mains, mains_harmonics
 
 MAINS_PROBE_S = 8.0
 
@@ -41,6 +43,7 @@ class Pipeline:
         self.samples_seen = 0
         self._pending: list[Block] = []
         self._filter: EmgFilter | None = None
+        self._watch: MainsWatch | None = None  # mains="auto": hum that begins later in the night
         self._detectors: list[Detector] = []
         self._origin = 0
         self._warnings_taken: dict[int, int] = {}
@@ -110,7 +113,7 @@ class Pipeline:
         if x is not block.samples:  # a block made of its float64, 2-D samples (live blocks are already)
             block = Block(block.t0_sample, x, block.gap_before)
         if self.notches is not None:
-            return self._feed(block)
+            return self._watched(block)
         self._pending.append(block)
         if sum(len(b.samples) for b in self._pending) < MAINS_PROBE_S * self.fs:
             return []
@@ -155,8 +158,20 @@ class Pipeline:
     def _decide_mains(self) -> list[Episode]:
         probe = np.concatenate([b.samples[: int(MAINS_PROBE_S * self.fs)] for b in self._pending])
         self.notches = detect_mains(probe[: int(MAINS_PROBE_S * self.fs)], self.fs, self.config.band[1])
+        self._watch = MainsWatch(self.fs, len(self.channel_names), self.config.band[1], self.notches)
         pending, self._pending = self._pending, []
-        return sorted((e for b in pending for e in self._feed(b)), key=lambda e: e.onset_s)
+        return sorted((e for b in pending for e in self._watched(b)), key=lambda e: e.onset_s)
+
+    def _watched(self, block: Block) -> list[Episode]:
+        """Feed ``block``; where the mains watch finds new hum in it, notch that from there on."""
+        if self._watch is None:
+            return self._feed(block)
+        episodes, x, at = [], block.samples, 0
+        for cut, lines in self._watch.look(block.t0_sample, x):
+            episodes += self._feed(Block(block.t0_sample + at, x[at:cut], block.gap_before if not at else 0))
+            self._filter.add_notches(lines, x[cut - 1])
+            self.notches, at = self.notches + lines, cut
+        return episodes + self._feed(Block(block.t0_sample + at, x[at:], 0)) if at else self._feed(block)
 
     def _run(self, x: np.ndarray) -> list[Episode]:
         bins = self._filter.process(x)
@@ -224,8 +239,7 @@ class Pipeline:
             if kind and self._muscles is not None:
                 kind = self._muscles.live_kind(kind, d.channel, c.onset_s, now_s, self._detectors)
             since = d.watch.open_since()
-            if since is not None and not self._is_warning(d, since, now_s):
-                since = None
+            since = since if since is None or self._is_warning(d, since, now_s) else None
             out.append({"channel": d.channel, "level_uv": d.level_uv, "rest_uv": d.rest_uv,
                         "open": c, "kind": kind, "warning_since": since})
         return out
@@ -258,9 +272,8 @@ class Pipeline:
     def in_series(self, episodes: list[Episode], moves: list[LegMovement]) -> list[Episode]:
         """The short cramps among ``episodes`` that turn out to be movements of a PLM series of ``moves``.
 
-        Of LM length, and of a kind with the series' movements
-        (:func:`~emgcramp.detect.movements.like_series`); they were judged
-        before the rest of the series had come.
+        Of LM length, and of a kind with the series' movements (:func:`~emgcramp.detect.movements.like_series`);
+        they were judged before the rest of the series had come.
         """
         cfg = self.config.detector
         return [e for e in episodes if e.duration_s <= cfg.movements.lm_max_s and among_series(e, moves, cfg)]
@@ -286,21 +299,16 @@ class Pipeline:
                                                         self._warnings_screened.get(c, 0))
 
     def _is_warning(self, d: Detector, onset_s: float, offset_s: float) -> bool:
-        if self._muscles is None:
-            return True
-        return not self._tibialis(d.channel) and not self._muscles.during_stretch(onset_s, offset_s, self._detectors)
+        return self._muscles is None or not self._tibialis(d.channel) and not self._muscles.during_stretch(
+            onset_s, offset_s, self._detectors)
 
     def _tibialis(self, channel: str) -> bool:
         return is_tibialis(channel, self.muscles.get(channel, ""))
 
     def rejected(self) -> dict[str, int]:
         """Counts of candidates rejected as look-alikes or artefacts, by reason."""
-        total: dict[str, int] = {}
         extra = [self._muscles.rejections.counts] if self._muscles is not None else []
-        for counts in [d.rejections.counts for d in self._detectors] + extra:
-            for k, v in counts.items():
-                total[k] = total.get(k, 0) + v
-        return total
+        return dict(sum((Counter(c) for c in [d.rejections.counts for d in self._detectors] + extra), Counter()))
 
 
 def _new_since(per_channel: list[list], taken: dict[int, int]) -> list:

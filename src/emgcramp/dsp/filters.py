@@ -260,6 +260,21 @@ class EmgFilter:
         n = min(map_parts(run, channel_parts(self.n_channels, len(x), self.max_threads)))
         return Bins(ms[:n], mean[:n], stuck[:n])
 
+    def add_notches(self, freqs_hz: list[float], level: np.ndarray) -> None:
+        """Notch more lines (Hz) from the next sample on: hum that began in the night.
+
+        The sections already running keep their state; the new ones start
+        settled at ``level`` (µV per channel, the last sample before them),
+        as the first block's sections do.
+        """
+        k = len(self.notches)
+        new = notch_bank_sos(self.fs, freqs_hz)
+        self.notches += tuple(freqs_hz)
+        self.sos = np.ascontiguousarray(np.vstack([self.sos[:k], new, self.sos[k:]]))
+        if self._zi is not None:
+            zi = design.sosfilt_zi(new)[None, :, :] * np.asarray(level, dtype=np.float64)[:, None, None]
+            self._zi = np.ascontiguousarray(np.concatenate([self._zi[:, :k], zi, self._zi[:, k:]], axis=1))
+
     def _empty(self) -> Bins:
         e = np.empty((0, self.n_channels))
         return Bins(e, e, e)

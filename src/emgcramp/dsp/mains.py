@@ -53,3 +53,68 @@ def detect_mains(x: np.ndarray, fs: float, high_hz: float = DEFAULT_BAND_HZ[1]) 
         return []
     harmonics = mains_harmonics(f0, fs, high_hz)
     return [f for f in harmonics if f == f0 or ratio(f) >= MAINS_PEAK_RATIO]
+
+
+# Hum can begin in the night (a lamp or an electric blanket switched on, a cable that moves and
+# unbalances the electrode impedances: Huhta & Webster 1973, doi:10.1109/TBME.1973.324169), and an
+# amplifier still settling in the first seconds hides it from the first probe. So ``mains="auto"``
+# looks again: a probe of MAINS_RECHECK_PROBE_S every MAINS_RECHECK_S of signal. The probe is 4 s
+# (Welch at 1 Hz, 7 half-overlapping segments: a line 4 × its neighbourhood stands well clear of
+# their spread), the period 5 min: together about 25 ms of an 8-h night at 2 kHz.
+MAINS_RECHECK_S = 300.0
+MAINS_RECHECK_PROBE_S = 4.0
+
+
+class MainsWatch:
+    """Looks for hum again as the signal goes on; says where in a block new lines start being notched.
+
+    Probe windows sit at fixed sample positions (from ``first_s``, every
+    ``every_s``), so where a block boundary falls changes nothing; a window
+    that a gap in the signal cut short is skipped. Lines are only added:
+    a notch that hum no longer needs costs the EMG less than hum let through.
+
+    Parameters
+    ----------
+    fs : float
+        Sampling rate, Hz.
+    n_channels : int
+        Channels per block (the probe averages their spectra, as :func:`detect_mains` does).
+    high_hz : float
+        Upper edge of the pass band, Hz: harmonics above it are not notched.
+    notches : list of float
+        Lines notched already, Hz.
+    """
+
+    def __init__(self, fs: float, n_channels: int, high_hz: float, notches: list[float],
+                 first_s: float = MAINS_RECHECK_S, every_s: float = MAINS_RECHECK_S,
+                 probe_s: float = MAINS_RECHECK_PROBE_S):
+        self.fs, self.high_hz, self.notches = fs, high_hz, list(notches)
+        self.every = max(1, int(round(every_s * fs)))
+        self._buf = np.empty((max(1, int(round(probe_s * fs))), n_channels))
+        self._start, self._filled = max(0, int(round(first_s * fs))), 0
+
+    def look(self, t0_sample: int, x: np.ndarray) -> list[tuple[int, list[float]]]:
+        """(index in ``x``, new lines in Hz) for each probe that ended in block ``x`` and found new hum.
+
+        ``x``: samples × channels (µV) of the block that starts at sample ``t0_sample``.
+        """
+        found: list[tuple[int, list[float]]] = []
+        probe, end_sample = len(self._buf), t0_sample + len(x)
+        while self._start + self._filled < end_sample:
+            want = self._start + self._filled
+            if want < t0_sample:  # a gap cut this window: take the next whole one
+                self._start += self.every * ((t0_sample - self._start) // self.every + 1)
+                self._filled = 0
+                continue
+            i = want - t0_sample
+            take = min(probe - self._filled, len(x) - i)
+            self._buf[self._filled:self._filled + take] = x[i:i + take]
+            self._filled += take
+            if self._filled < probe:
+                break
+            self._start, self._filled = self._start + self.every, 0
+            new = [f for f in detect_mains(self._buf, self.fs, self.high_hz) if f not in self.notches]
+            if new:
+                self.notches += new
+                found.append((i + take, new))
+        return found

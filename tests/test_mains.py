@@ -1,0 +1,105 @@
+"""Hum that begins in the night: the mains watch finds it and the filters notch it from there on."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+from conftest import bursts
+
+from emgcramp.core.blocks import Block
+from emgcramp.core.config import PipelineConfig
+from emgcramp.dsp.filters import EmgFilter
+from emgcramp.dsp.mains import MAINS_RECHECK_S, MainsWatch
+from emgcramp.pipeline import Pipeline
+
+FS = 1000.0
+HUM_FROM_S = 320.0  # after the first re-check window (300–304 s), so the second (600–604 s) finds it
+
+
+def night(seconds=800.0, hum_uv=15.0, hum_hz=60.0):
+    """Rest EMG (3 µV) with a 40-s burst at 700 s, and hum of ``hum_uv`` RMS from HUM_FROM_S on (µV)."""
+    x = bursts(FS, seconds, 3.0, [(700, 740, 60)], seed=5)
+    t = np.arange(len(x)) / FS
+    x += np.where(t >= HUM_FROM_S, hum_uv * np.sqrt(2) * np.sin(2 * np.pi * hum_hz * t), 0.0)
+    return x
+
+
+def run(x, cuts, mains="auto"):
+    pipe = Pipeline(FS, ["calf"], PipelineConfig(mains=mains))
+    pipe.candidate_log = []
+    episodes, t0 = [], 0
+    for part in np.split(x[:, None], cuts):
+        episodes += pipe.process(Block(t0, part))
+        t0 += len(part)
+    return pipe, episodes + pipe.finish()
+
+
+def test_hum_that_starts_later_is_notched_from_the_next_probe_on():
+    x = night()
+    auto, _ = run(x, [])
+    fixed, _ = run(x, [], mains=60.0)
+    bare, _ = run(x, [], mains="off")
+    assert auto.notches[0] == 60.0 and set(auto.notches) <= set(fixed.notches)
+    clean, _ = run(night(hum_uv=0.0), [])
+    # the rest level at the end: as on the same night without hum, not as with the hum let through
+    rest = {name: p.live()[0]["rest_uv"] for name, p in (("auto", auto), ("clean", clean), ("bare", bare))}
+    assert rest["auto"] == pytest.approx(rest["clean"], rel=0.03) and rest["bare"] > 3 * rest["clean"]
+
+
+def test_the_burst_after_the_hum_began_is_measured_as_with_the_right_notch():
+    x = night()
+    (auto, _), (fixed, _) = run(x, []), run(x, [], mains=60.0)
+    f_auto = [f for on, _, f, _ in auto.candidate_log if on > 690]
+    f_fixed = [f for on, _, f, _ in fixed.candidate_log if on > 690]
+    assert len(f_auto) == len(f_fixed) == 1
+    assert f_auto[0].duration_s == pytest.approx(f_fixed[0].duration_s, abs=0.1)
+    assert f_auto[0].hold_x_rest == pytest.approx(f_fixed[0].hold_x_rest, rel=0.05)
+
+
+def test_where_the_blocks_are_cut_changes_nothing():
+    x = night()
+    whole_pipe, whole = run(x, [])
+    rng = np.random.default_rng(3)
+    for cuts in ([604_000 - 1, 604_000, 604_001], np.sort(rng.choice(len(x), 200, replace=False)),
+                 [int(FS * k) for k in range(1, 800)]):
+        pipe, eps = run(x, cuts)
+        assert pipe.notches == whole_pipe.notches
+        assert [dataclasses.asdict(e) for e in eps] == [dataclasses.asdict(e) for e in whole]
+        assert [f for _, _, f, _ in pipe.candidate_log] == [f for _, _, f, _ in whole_pipe.candidate_log]
+
+
+def test_no_hum_no_notch_and_fixed_mains_are_never_changed():
+    x = night(hum_uv=0.0)
+    auto, _ = run(x, [])
+    assert auto.notches == []
+    y = night(hum_hz=50.0)
+    fixed, _ = run(y, [], mains=60.0)
+    off, _ = run(y, [], mains="off")
+    assert fixed.notches[0] == 60.0 and 50.0 not in fixed.notches and off.notches == []
+
+
+def test_a_probe_window_cut_by_a_gap_is_skipped_and_the_next_one_counts():
+    fs = 500.0
+    t = np.arange(int(700 * fs)) / fs
+    x = (np.random.default_rng(0).standard_normal(len(t)) + 20 * np.sin(2 * np.pi * 50.0 * t))[:, None]
+    watch = MainsWatch(fs, 1, 200.0, [], first_s=300.0, every_s=300.0, probe_s=4.0)
+    # the first window (300–304 s) loses 302–303 s: skipped; the second (600–604 s) finds the hum
+    s = int(fs)
+    assert watch.look(0, x[:302 * s]) == []
+    assert watch.look(303 * s, x[303 * s:590 * s]) == []
+    assert watch.look(590 * s, x[590 * s:]) == [(14 * s, [50.0])]
+    assert watch.notches == [50.0]
+
+
+def test_added_notch_settles_to_the_filter_that_had_it_from_the_start():
+    fs = 1000.0
+    t = np.arange(int(20 * fs)) / fs
+    x = (bursts(fs, 20, 5.0, [], seed=1) + 30 * np.sin(2 * np.pi * 50.0 * t) + 200.0)[:, None]
+    late, early = EmgFilter(fs, 1), EmgFilter(fs, 1, notches=[50.0])
+    k = 10_000
+    a = np.concatenate([late.process(x[:k]).ms, (late.add_notches([50.0], x[k - 1]), late.process(x[k:]))[1].ms])
+    b = early.process(x).ms
+    assert late.notches == (50.0,)
+    settled = slice(int(12 * 50), None)  # bins from 2 s after the notch came in (50 Hz bins)
+    np.testing.assert_allclose(a[settled], b[settled], rtol=1e-3)
+    assert np.max(a[:int(10 * 50)] / b[:int(10 * 50)]) > 10  # before it, the hum was let through
