@@ -77,7 +77,7 @@ from emgcramp.detect.segment import (
     REASON_MAX_LENGTH,
     Segmenter,
 )
-from emgcramp.detect.shape import activity, climb_start, edges, shape
+from emgcramp.detect.shape import activity, climb_start, edges, shape, waxing
 
 
 def x_rest(rows: np.ndarray) -> np.ndarray:
@@ -255,7 +255,8 @@ class Detector:
             clonic_rate_hz=c.rises / max(c.duration_s, 1e-9), motion=c.motion, flat=c.flat, lf_ratio=c.lf_ratio,
             background_x_rest=max(c.background_uv, 0.0) / rest, lm_chain=len(chain), series_ratio=ratio,
             recent_lms=len(prior), announced=self.watch.announced(c.onset_s), fall_s=c.fall_s,
-            edge_motion_x_hold=c.edge_motion_uv / max(c.hold_uv, rest) if np.isfinite(c.hold_uv) else 0.0)
+            edge_motion_x_hold=c.edge_motion_uv / max(c.hold_uv, rest) if np.isfinite(c.hold_uv) else 0.0,
+            wax=waxing(self.history, c.onset_s, c.offset_s))
 
     def _decide(self, c: Candidate) -> Decision:
         return decide(self.features(c), c.rises, self.cfg, cut=self._cut(c) != "")

@@ -61,6 +61,8 @@ class Features(NamedTuple):
         80 %–20 % fall from the held level at its end, s.
     edge_motion_x_hold : float
         Largest low-frequency (motion) voltage within 1 s of its onset or its offset, × its held level.
+    wax : float
+        How much the held level waxes and wanes: SD over mean of its 1-s means, rise and fall left out.
     """
 
     duration_s: float
@@ -82,6 +84,7 @@ class Features(NamedTuple):
     announced: bool
     fall_s: float = 0.0
     edge_motion_x_hold: float = 0.0
+    wax: float = 0.0
 
 
 # The model's inputs, in order: (name, how it is taken from the record).
@@ -91,7 +94,7 @@ INPUTS: tuple[str, ...] = (
     "log_duration_s", "log_hold_x_rest", "log_peak_x_rest", "log_contrast", "log_background_x_rest",
     "log_series_ratio", "log_edge_motion_x_hold", "log1p_rise_s", "hold_share", "held_run_share", "duty",
     "clonic_rate_hz", "motion",
-    "flat", "lf_ratio", "lm_chain", "recent_lms", "log1p_fall_s")
+    "flat", "lf_ratio", "lm_chain", "recent_lms", "log1p_fall_s", "wax")
 
 # The look-alike a low contribution of each input speaks for (the colours of the night report); None:
 # the input says what a cramp is like, not what a look-alike is (a steady burst is no less a cramp).
@@ -102,7 +105,7 @@ REASON_OF: dict[str, str | None] = {
     "log_series_ratio": "leg_movement_series", "lm_chain": "leg_movement_series",
     "recent_lms": "leg_movement_series", "hold_share": "intermittent", "held_run_share": "intermittent",
     "duty": "sparse", "motion": "motion", "lf_ratio": "motion", "log_edge_motion_x_hold": "motion",
-    "flat": "signal_loss", "log1p_fall_s": "leg_movement",
+    "flat": "signal_loss", "log1p_fall_s": "leg_movement", "wax": "voluntary",
 }
 
 
@@ -120,7 +123,7 @@ DIRECTION: dict[str, int] = {
     "log_duration_s": 1, "log_hold_x_rest": 1, "log_peak_x_rest": 1, "log_contrast": 1,
     "log_background_x_rest": -1, "log_series_ratio": 1, "log1p_rise_s": -1, "hold_share": 1,
     "held_run_share": 1, "duty": 1, "clonic_rate_hz": 1, "motion": -1, "flat": -1, "lf_ratio": -1,
-    "lm_chain": -1, "recent_lms": -1, "log1p_fall_s": 1, "log_edge_motion_x_hold": -1,
+    "lm_chain": -1, "recent_lms": -1, "log1p_fall_s": 1, "log_edge_motion_x_hold": -1, "wax": 1,
 }
 
 
@@ -134,5 +137,5 @@ def vector(f: Features) -> list[float]:
     logs = [_log(getattr(f, name)) for name in _LOG]
     rest = [math.log1p(max(f.rise_s, 0.0)), f.hold_share, f.held_run_share, f.duty, f.clonic_rate_hz, f.motion,
             f.flat, f.lf_ratio, float(min(f.lm_chain, 4)), float(min(f.recent_lms, 10)),
-            math.log1p(max(f.fall_s, 0.0))]
+            math.log1p(max(f.fall_s, 0.0)), f.wax]
     return [v if math.isfinite(v) else 0.0 for v in logs + rest]

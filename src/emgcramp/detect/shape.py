@@ -129,3 +129,24 @@ def activity(history: LevelHistory, onset_s: float, offset_s: float, rest_uv: fl
     off = max(seg.off_ratio * rest_uv, rest_uv + seg.off_delta_uv)
     return (rises, float(np.mean(env_s >= off)), float(np.mean((flags & F_MOTION) > 0)),
             float(np.mean((flags & F_FLAT) > 0)))
+
+
+def waxing(history: LevelHistory, onset_s: float, offset_s: float) -> float:
+    """How much the held level waxes and wanes: the spread of its 1-s means over the middle 60 % of the burst.
+
+    Coefficient of variation (SD over mean) of the 0.5-s envelope's 1-s
+    means, its first and last fifth (the rise and the fall) left out; 0 when
+    fewer than two whole seconds remain. A cramp is a contraction of a
+    slowly moving fraction of the muscle's fibres (Roeleveld et al. 2000,
+    J Appl Physiol 88:1698, doi:10.1152/jappl.2000.88.5.1698), so under one
+    electrode its level waxes and wanes; a voluntary contraction is held at
+    the effort chosen.
+    """
+    body = history.window(onset_s, offset_s)[:, T_ENV]
+    per_s = max(1, int(round(history.rate)))
+    middle = body[int(0.2 * len(body)): int(0.8 * len(body))]
+    whole = len(middle) // per_s
+    if whole < 2:
+        return 0.0
+    means = middle[: whole * per_s].reshape(whole, per_s).mean(axis=1)
+    return float(means.std() / means.mean()) if means.mean() > 0 else 0.0
