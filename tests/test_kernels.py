@@ -213,3 +213,55 @@ def test_motor_unit_renderer_equals_its_plain_python_reference():
     assert np.abs(outs[0][0]).max() > 10.0  # units fired
     for a, b in zip(*outs):
         np.testing.assert_array_equal(a, b)
+
+
+def _flat_runs_by_numpy(x: np.ndarray) -> np.ndarray:
+    """Per channel, samples equal to the one before since the last change, at the end of ``x``.
+
+    The first sample is compared with itself (nothing came before it), so a line flat from the start has run
+    as long as the signal.
+    """
+    moved = np.diff(np.vstack([x[:1], x]), axis=0) != 0
+    last = np.where(moved.any(axis=0), len(x) - 1 - np.argmax(moved[::-1], axis=0), -1)
+    return np.where(last < 0, len(x), len(x) - 1 - last)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sample_checks_kernel_equals_its_reference_and_counts_runs_as_numpy_does(seed):
+    from emgcramp.dsp.samples import SampleChecks, _checks_kernel, checks_kernel
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0.0, 10.0, (5000, 3))
+    x[1000:2600, 0] = 7.0  # a dead line (lead-off)
+    x[4100:, 1] = -3.0  # pinned at a rail to the end
+    x[:, 2] = np.round(x[:, 2] / 40.0)  # coarse: short repeats everywhere
+    cuts = np.sort(rng.choice(np.arange(1, len(x)), 60, replace=False))
+    runs = {}
+    for name, k in (("plain", checks_kernel), ("compiled", _checks_kernel)):
+        checks, seen = SampleChecks(1000.0, ["a", "b", "c"], kernel=k), []
+        for t0, part in zip(np.r_[0, cuts], np.split(x, cuts)):
+            checks.check(np.ascontiguousarray(part), int(t0))
+            seen.append(checks.samples.copy())
+        runs[name] = np.array(seen)
+    np.testing.assert_array_equal(runs["plain"], runs["compiled"])
+    ends = np.r_[cuts, len(x)]
+    expected = np.array([_flat_runs_by_numpy(x[:e]) for e in ends])
+    np.testing.assert_array_equal(runs["compiled"], expected)
+    assert runs["compiled"][-1].tolist()[1] == len(x) - 4100 - 1
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_sample_checks_refuse_the_first_non_finite_sample_and_count_nothing_of_its_block(bad):
+    from emgcramp.core.errors import InputError
+    from emgcramp.dsp.samples import SampleChecks
+
+    checks = SampleChecks(500.0, ["calf", "shin"])
+    checks.check(np.zeros((100, 2)), 0)
+    x = np.ones((50, 2))
+    x[30, 1], x[40, 0] = bad, bad
+    with pytest.raises(InputError, match=r"channel 'shin' has NaN or infinite samples from 0\.260 s"):
+        checks.check(x, 100)
+    assert checks.samples.tolist() == [100, 100]  # the refused block left the runs as they were
+    big = np.full((10, 2), 1e308)  # huge but finite: the sum would overflow, the samples are fine
+    checks.check(big, 150)
+    assert checks.samples.tolist() == [9, 9]  # 1e308 differs from the 0 before it, then repeats 9 times

@@ -15,13 +15,14 @@ import numpy as np
 from emgcramp.core.blocks import Block, check_fs
 from emgcramp.core.channels import is_tibialis
 from emgcramp.core.config import PipelineConfig
-from emgcramp.core.samples import FlatRun, GapBridge, check_finite
+from emgcramp.core.samples import GapBridge
 from emgcramp.core.types import Analysis, CrampWarning, Episode, LegMovement, Lookalike
 from emgcramp.detect.detector import Detector
 from emgcramp.detect.movements import among_series, merge_channels, score_series
 from emgcramp.detect.muscles import MuscleJudge
 from emgcramp.dsp.filters import EmgFilter, channel_parts, map_parts
 from emgcramp.dsp.mains import MainsWatch, detect_mains, mains_harmonics
+from emgcramp.dsp.samples import SampleChecks
 
 MAINS_PROBE_S = 8.0
 
@@ -52,7 +53,7 @@ class Pipeline:
         self._possible_marked: dict[int, int] = {}
         self._muscles = MuscleJudge(self.channel_names, self.config.detector, self.muscles) if len(self.channel_names) > 1 else None
         self.gaps = 0
-        self._flat = FlatRun(len(self.channel_names))
+        self._checks = SampleChecks(self.fs, self.channel_names)
         seg = self.config.detector.segment  # bridge gaps up to the envelope window; no episode is longer than
         self._bridge = GapBridge(self.fs, len(self.channel_names), seg.long_window_s, seg.max_duration_s + 120.0)
         self._collect_levels = False
@@ -107,8 +108,7 @@ class Pipeline:
         x = np.asarray(block.samples, dtype=np.float64)
         if x.ndim == 1:
             x = x[:, None]
-        check_finite(x, block.t0_sample, self.fs, self.channel_names)
-        self._flat.count(x, block.gap_before)
+        self._checks.check(x, block.t0_sample, block.gap_before)
         self.samples_seen += len(x)
         if x is not block.samples:  # a block made of its float64, 2-D samples (live blocks are already)
             block = Block(block.t0_sample, x, block.gap_before)
@@ -122,7 +122,7 @@ class Pipeline:
     @property
     def flat_s(self) -> np.ndarray:
         """Per channel, how long the signal has been flat up to now (s; 0 while it moves)."""
-        return self._flat.samples / self.fs
+        return self._checks.samples / self.fs
 
     def _feed(self, block: Block) -> list[Episode]:
         """Run a block through the filters and detectors, across the gap before it.
@@ -164,7 +164,7 @@ class Pipeline:
 
     def _watched(self, block: Block) -> list[Episode]:
         """Feed ``block``; where the mains watch finds new hum in it, notch that from there on."""
-        if self._watch is None:
+        if self._watch is None or block.t0_sample + len(block.samples) <= self._watch.wanted:
             return self._feed(block)
         episodes, x, at = [], block.samples, 0
         for cut, lines in self._watch.look(block.t0_sample, x):

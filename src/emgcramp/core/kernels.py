@@ -34,8 +34,8 @@ import threading
 from collections.abc import Callable, Iterator
 
 # The modules that define kernels; the build imports them to find every kernel.
-KERNEL_MODULES = ("emgcramp.dsp.filters", "emgcramp.detect.segment", "emgcramp.detect.movements",
-                  "emgcramp.detect.precramp", "emgcramp.sim.motor_units")
+KERNEL_MODULES = ("emgcramp.dsp.filters", "emgcramp.dsp.samples", "emgcramp.detect.segment",
+                  "emgcramp.detect.movements", "emgcramp.detect.precramp", "emgcramp.sim.motor_units")
 FORCE_JIT_ENV = "EMGCRAMP_JIT"  # set to 1: ignore the ahead-of-time module
 BUILD_FAILED = "_kernels_build_failed.txt"  # beside the package: why the last build made no module
 

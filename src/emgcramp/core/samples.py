@@ -1,34 +1,17 @@
-"""What the raw samples (µV) say before any filter: values that are not numbers, gaps, flat lines.
+"""Gaps in the raw samples (µV): :class:`GapBridge` stands in for a few missing ones.
 
-:func:`check_finite` refuses NaN and infinite samples; :class:`GapBridge`
-stands in for a few missing samples so that the filters and detectors run
-on through one lost frame; :class:`FlatRun` times how long each channel has
-repeated itself, so a dead signal shows within seconds. They hold only the
-last few samples, never the night.
+So that the filters and detectors run on through one lost frame. It holds
+only the last few samples, never the night. (Samples that are not numbers,
+and flat lines, are checked in one compiled pass: :mod:`emgcramp.dsp.samples`.)
 """
 
 from __future__ import annotations
 
-import math
 from collections import deque
 
 import numpy as np
 
-from emgcramp.core.errors import InputError
 from emgcramp.core.types import Episode
-
-
-def check_finite(x: np.ndarray, t0_sample: int, fs: float, channel_names: list[str]) -> None:
-    """Raise :class:`InputError` naming the first NaN or infinite sample of ``x`` (samples × channels)."""
-    # Per block, so the usual case is one reduction: a finite sum means finite samples (a sum that
-    # overflows from huge finite ones falls through to the exact look below, which finds none).
-    if math.isfinite(np.add.reduce(x, axis=None)):
-        return
-    if np.isfinite(x).all():
-        return
-    i, c = np.argwhere(~np.isfinite(x))[0]
-    raise InputError(f"channel {channel_names[c]!r} has NaN or infinite samples from "
-                     f"{(t0_sample + i) / fs:.3f} s: repair or cut the recording first")
 
 
 class GapBridge:
@@ -84,29 +67,3 @@ class GapBridge:
                 e.missing_s = round(missing, 3)
                 e.flags.append("gap")
         return episodes
-
-
-class FlatRun:
-    """Per channel, the run of samples equal to the one before (a dead line, a zero scale, a rail)."""
-
-    def __init__(self, channels: int):
-        self.samples = np.zeros(channels, dtype=np.int64)
-        self._last: np.ndarray | None = None  # the last sample seen (1 × channels)
-        self._zero = True  # every run is 0 (saves a write per block in the usual case)
-
-    def count(self, x: np.ndarray, gap: int) -> None:
-        """Carry the runs on over ``x`` (samples × channels); a gap before it breaks them."""
-        if not len(x):
-            return
-        # The usual case, per block and so kept cheap: every channel moved at the last sample.
-        if len(x) > 1 and all(a != b for a, b in zip(*x[-2:].tolist())):
-            if not self._zero:
-                self.samples[:] = 0
-                self._zero = True
-        else:
-            self._zero = False
-            prev = x[:1] if self._last is None or gap else self._last
-            moved = np.diff(np.vstack([prev, x]), axis=0) != 0
-            last = np.where(moved.any(axis=0), len(x) - 1 - np.argmax(moved[::-1], axis=0), -1)
-            self.samples = np.where(last < 0, self.samples + len(x), len(x) - 1 - last)
-        self._last = x[-1:]

@@ -92,6 +92,7 @@ class MainsWatch:
         self.every = max(1, int(round(every_s * fs)))
         self._buf = np.empty((max(1, int(round(probe_s * fs))), n_channels))
         self._start, self._filled = max(0, int(round(first_s * fs))), 0
+        self.wanted = self._start  # the next sample a probe needs: a block that ends before it is not looked at
 
     def look(self, t0_sample: int, x: np.ndarray) -> list[tuple[int, list[float]]]:
         """(index in ``x``, new lines in Hz) for each probe that ended in block ``x`` and found new hum.
@@ -117,4 +118,5 @@ class MainsWatch:
             if new:
                 self.notches += new
                 found.append((i + take, new))
+        self.wanted = self._start + self._filled
         return found
