@@ -1,9 +1,9 @@
 """Screenshots of the review page for the README: docs/review-night.png and docs/review-nights.png.
 
 Makes eight synthetic one-hour nights on successive dates as monitor night folders (with the
-events.csv that ``recover`` writes), gives a few answers on the first, serves them with
-``emgcramp review`` and photographs both pages in headless Chromium (Debian's chromium and
-chromium-driver, and the selenium package of the test extra)::
+events.csv that ``recover`` writes; the first with 6 minutes when the sensor was out of reach), gives
+a few answers on the first, serves them with ``emgcramp review`` and photographs both pages in
+headless Chromium (Debian's chromium and chromium-driver, and the selenium package of the test extra)::
 
     python docs/screenshots.py            # about two minutes
 """
@@ -30,15 +30,23 @@ def cli(*args: str) -> str:
                           text=True).stdout
 
 
-def night_folder(edf: str, folder: str) -> None:
-    """The recording as a monitor night folder (samples and log), then its events.csv as recover writes it."""
+def night_folder(edf: str, folder: str, lost: tuple[float, float] | None = None) -> None:
+    """The recording as a monitor night folder (samples and log), then its events.csv as recover writes it.
+
+    ``lost``: a stretch (s from the start) the sensor sent nothing, as when it was out of reach.
+    """
+    from emgcramp.core.blocks import Block
     from emgcramp.io import open_recording
     from emgcramp.io.night import NightLog
 
     with open_recording(edf) as rec:
-        log = NightLog(folder, rec.fs, rec.channel_names[:1], rec.start)
+        log, gap = NightLog(folder, rec.fs, rec.channel_names[:1], rec.start), 0
         for block in rec.blocks([0], int(60 * rec.fs)):
-            log.block(block)
+            if lost and lost[0] <= block.t0_sample / rec.fs < lost[1]:
+                gap += len(block.samples)
+                continue
+            log.block(Block(block.t0_sample, block.samples, gap) if gap else block)
+            gap = 0
         log.close({"duration_s": rec.n_samples / rec.fs})
     cli("recover", folder)
 
@@ -50,7 +58,7 @@ def make_nights(root: str) -> list[str]:
         edf = os.path.join(root, f"n{k}.edf")
         cli("simulate", edf, "--hours", "1", "--seed", str(5 + k), "--start", start.isoformat(timespec="minutes"))
         folders.append(os.path.join(root, "nights", f"night-{start:%Y%m%d-%H%M%S}"))
-        night_folder(edf, folders[-1])
+        night_folder(edf, folders[-1], (1200.0, 1560.0) if k == 0 else None)  # the first: 6 min out of reach
     return folders
 
 

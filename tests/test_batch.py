@@ -218,3 +218,37 @@ def test_a_damaged_file_fails_alone_and_the_batch_goes_on(tmp_path, jobs):
     assert "b.wav: not a readable WAV file" in err and "2 of 3 recordings analysed" in out
     with open(tmp_path.parent / f"all{jobs}.csv", newline="") as f:
         assert {os.path.basename(r["file"]) for r in csv.DictReader(f)} == {"a.edf", "c.edf"}
+
+
+def test_batch_gives_the_answers_beside_the_cramps_found_for_the_nights_with_labels(tmp_path):
+    from datetime import datetime
+
+    from emgcramp.core.blocks import Block
+    from emgcramp.io.labels import add_label
+    from emgcramp.io.night import NightLog
+
+    nights = tmp_path / "nights"
+    folders = []
+    for k in (1, 2):  # two monitor nights, each 4 min of rest with one 60-s cramp at 100 s
+        folders.append(str(nights / f"night-2026010{k}-230000"))
+        log = NightLog(folders[-1], 1000.0, ["calf"], datetime(2026, 1, k, 23, 0, 0))
+        log.block(Block(0, bursts(1000.0, 240.0, 4.0, [(100.0, 160.0, 150.0)], seed=k)[:, None]))
+        log.close({"duration_s": 240.0})
+    add_label(folders[0], 100.0, 160.0, "cramp")  # the morning's answers on the first night only
+    add_label(folders[0], 200.0, 220.0, "cramp")  # and a cramp it missed
+    rc, out, err = run_cli("analyze", nights, "--no-progress")
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith(folders[0]) and lines[0].endswith(
+        "1 cramp(s)\t0.07 h\tlabels: 1 confirmed, 0 not a cramp, 0 unsure, 1 missed")
+    assert lines[1].startswith(folders[1]) and lines[1].endswith("1 cramp(s)\t0.07 h")  # no answers: none said
+    assert lines[2] == ("2 of 2 recordings analysed, 2 cramp(s) in all; on the 1 recording(s) you labelled, "
+                        "1 cramp(s) were found and you confirmed 2 (with 1 you added that were missed)")
+    rc, out, _ = run_cli("analyze", nights, "--json", "--no-progress")
+    doc = json.loads(out)
+    first, second = doc["recordings"]
+    assert first["labels"] == {"confirmed": 1, "not_cramp": 0, "unsure": 0, "unanswered": 0, "missed": 1, "cramps": 2}
+    assert "labels" not in second and (doc["labelled"], doc["confirmed"], doc["cramps"]) == (1, 2, 2)
+    # The same counts as single-night analyze gives for that night
+    rc, out, _ = run_cli("analyze", folders[0], "--json", "--no-progress")
+    assert rc == 0 and json.loads(out)["labels"] == first["labels"]

@@ -41,3 +41,26 @@ def test_confirmed_counts_answers_per_detection_and_missed_cramps():
     labels = [Label(100, 160, "cramp", "a"), Label(300, 320, "not_cramp", "a"), Label(500, 530, "cramp", "a")]
     spans = [(101.0, 158.0), (299.0, 322.0), (400.0, 420.0)]
     assert confirmed(labels, spans) == {"cramp": 1, "not_cramp": 1, "unsure": 0, "unanswered": 1, "missed": 1}
+
+
+def test_tally_for_reads_a_night_folder_or_the_folder_beside_a_recording(tmp_path):
+    from types import SimpleNamespace
+
+    from emgcramp.io.labels import tally_for
+
+    def span(on, off):
+        return SimpleNamespace(onset_s=on, offset_s=off)
+
+    analysis = SimpleNamespace(episodes=[span(101.0, 158.0), span(400.0, 420.0)], possible_cramps=[span(299.0, 322.0)])
+    night, edf = str(tmp_path / "night"), str(tmp_path / "n.edf")
+    os.mkdir(night)
+    open(edf, "wb").close()
+    assert tally_for(night, analysis) is None and tally_for(edf, analysis) is None  # nothing answered yet
+    add_label(night, 100.0, 160.0, "cramp")
+    add_label(night, 300.0, 320.0, "not_cramp")
+    add_label(night, 500.0, 530.0, "cramp")  # one the detector missed
+    assert tally_for(night, analysis) == {"confirmed": 1, "not_cramp": 1, "unsure": 0, "unanswered": 1,
+                                          "missed": 1, "cramps": 2}
+    add_label(edf + ".labels", 400.0, 420.0, "unsure")  # a recording's answers live beside it
+    assert tally_for(edf, analysis) == {"confirmed": 0, "not_cramp": 0, "unsure": 1, "unanswered": 2,
+                                        "missed": 0, "cramps": 0}

@@ -163,3 +163,58 @@ def test_two_labelled_nights_teach_the_decision_to_drop_the_look_alike(tmp_path,
     os.makedirs(tmp_path / "empty")
     assert main(["calibrate", "--learn", str(tmp_path / "empty"), "--out", profile]) == 2
     assert "no night folder with labels" in capsys.readouterr().err
+
+
+def test_a_night_monitored_with_a_personal_adjustment_keeps_it_for_recover_and_review(tmp_path):
+    from conftest import run_cli
+
+    from emgcramp.core.config import config_from
+    from emgcramp.io.night_reader import NightRecording, read_events
+    from emgcramp.review.data import load_night
+    from emgcramp.runner import run_blocks
+
+    np.save(tmp_path / "night.npy", _night(1).astype(np.float32))
+    profile = tmp_path / "me.json"
+    json.dump({"rest_uv": 4.0, "decision": {"logit_offset": -1.5, "weights": {}, "nights": 3, "labels": 9}},
+              open(profile, "w"))
+    rc, _, err = run_cli("monitor", "--replay", tmp_path / "night.npy", "--fs", FS, "--speed", 0,
+                         "--out", tmp_path / "nights", "--profile", profile)
+    assert rc == 0, err
+    (folder,) = [str(p) for p in (tmp_path / "nights").iterdir()]
+    rec = NightRecording(folder)
+    assert rec.settings["personal_logit_offset"] == -1.5 and rec.settings["personal_weights"] == {}
+    assert oct(os.stat(os.path.join(folder, "raw.json")).st_mode & 0o777) == "0o600"
+    live = read_events_csv(os.path.join(folder, "events.csv"))
+    (end,) = [e for e in read_events(folder) if e["type"] == "end"]
+    assert len(live) == 1 and live[0].onset_s < CRAMP_S[0] + 1.0  # the offset turned the tone down, live
+    # Without the adjustment the same samples give two cramps: what follows tells the two apart.
+    names = rec.channel_names
+    general = run_blocks(rec.blocks([0], int(60 * FS)), rec.fs, names, config_from(rec.settings, personal=False))
+    assert len(general.episodes) == 2
+    os.remove(os.path.join(folder, "events.csv"))
+    rc, out, err = run_cli("recover", folder)  # no --profile: the night's own
+    assert rc == 0, err
+    again = read_events_csv(os.path.join(folder, "events.csv"))
+    assert [(e.onset_s, e.offset_s, e.kind) for e in again] == [(e.onset_s, e.offset_s, e.kind) for e in live]
+    possible = f" and {len(end['possible_cramps'])} possible" if end["possible_cramps"] else ""
+    assert f"1 cramp(s){possible};" in out
+    night = load_night(folder)  # the review's reading of the night, as the page shows it
+    assert [(e.onset_s, e.tier) for e in night.listed()] == \
+        sorted([(e.onset_s, "cramp") for e in live]
+               + [(p["onset_s"], "possible_cramp") for p in end["possible_cramps"]])
+    rc, out, err = run_cli("report", folder, "--out", tmp_path / "night.html")  # the saved review page
+    assert rc == 0 and out.startswith("1 cramp(s); report written"), err
+    from test_review import Review, _json
+
+    served = Review(folder)  # emgcramp review NIGHT, without --profile
+    try:
+        page = _json(f"{served.base}/api/night/0?token={served.token}")
+    finally:
+        served.stop()
+    assert [(e["onset_s"], e["tier"]) for e in page["events"]] == \
+        [(round(e.onset_s, 3), e.tier) for e in night.listed()]
+    assert page["counts"]["cramps"] == 1
+    # A profile given to recover replaces the recorded adjustment: one that moves the other way brings the tone back.
+    json.dump({"decision": {"logit_offset": 0.5, "weights": {}}}, open(profile, "w"))
+    rc, out, err = run_cli("recover", folder, "--profile", profile)
+    assert rc == 0 and "2 cramp(s)" in out, (out, err)

@@ -4,6 +4,7 @@ Each server is the real command in a subprocess, on a night folder made here: fo
 EMG with one cramp. Set EMGCRAMP_SCREENSHOTS=DIR to keep a screenshot of each page there.
 """
 
+import itertools
 import json
 import os
 import select
@@ -38,6 +39,20 @@ def make_night(folder, start=datetime(2026, 1, 1, 23, 0, 0), seed=0):
     x = bursts(1000.0, 240.0, 4.0, [(*CRAMP, 150.0)], seed=seed)
     log = NightLog(str(folder), 1000.0, ["calf"], start)
     log.block(Block(0, x[:, None]))
+    log.close({"duration_s": 240.0})
+    return str(folder)
+
+
+LOST = [(180.0, 200.0), (210.0, 220.0)]  # s: the link lost (a gap record), then a flat line (an electrode off)
+
+
+def make_lossy_night(folder):
+    """make_night's night with nothing stored over LOST[0] (as after a lost link) and zeros over LOST[1]."""
+    x = bursts(1000.0, 240.0, 4.0, [(*CRAMP, 150.0)], seed=0)
+    x[210_000:220_000] = 0.0
+    log = NightLog(str(folder), 1000.0, ["calf"], datetime(2026, 1, 1, 23, 0, 0))
+    log.block(Block(0, x[:180_000, None]))
+    log.block(Block(200_000, x[200_000:, None], gap_before=20_000))
     log.close({"duration_s": 240.0})
     return str(folder)
 
@@ -139,6 +154,11 @@ def _request(url, data=None, headers=None):
             return r.status
     except urllib.error.HTTPError as e:
         return e.code
+
+
+def _json(url):
+    with urllib.request.urlopen(url, timeout=20) as r:
+        return json.loads(r.read())
 
 
 def _labels(folder):
@@ -289,3 +309,117 @@ def test_the_saved_report_is_the_same_page_without_buttons(tmp_path, night, brow
     _open(browser, (tmp_path / "night.html").as_uri())
     assert _text(browser, "#n-cramps") == "1" and "23:01:" in _text(browser, "#event-1")
     assert browser.find_elements(By.CSS_SELECTOR, ".answer button, #mark") == []
+
+
+# --- signal lost, and the calendar -------------------------------------------------------------------------
+
+def test_signal_loss_finds_gaps_and_flat_lines_however_the_night_is_cut():
+    from emgcramp.review.data import SignalLoss
+
+    fs, rng = 100.0, np.random.default_rng(3)
+    x = rng.standard_normal((6000, 2))  # 60 s of two channels; no value repeats
+    x[1000:1300, 0] = 0.0  # 10–13 s flat on the first channel
+    x[2000:2150, 1] = 7.0  # 20–21.5 s: shorter than 2 s, not a loss
+    x[3000:4000, 1] = 5.0  # 30–40 s at a rail on the second
+    x[4800:5000, 0] = 1.0  # 48–50 s flat, up to the gap: exactly 2 s
+    x[5300:5400, 0] = 1.0  # after the 3-s gap the same value again: a new run, 1 s
+    expected = [(10.0, 13.0, "ch0"), (30.0, 40.0, "ch1"), (48.0, 50.0, "ch0"), (50.0, 53.0, "gap")]
+    for seed in range(20):
+        cuts = np.random.default_rng(seed).integers(1, 700, 40).cumsum()
+        edges = sorted({0, 5000, 6000} | {int(c) for c in cuts if c < 6000})
+        loss = SignalLoss(fs, ["ch0", "ch1"])
+        for a, b in itertools.pairwise(edges):
+            if a >= 5300 or b <= 5000:  # samples 5000–5300 were never received
+                loss.feed(Block(a, x[a:b], gap_before=300 if a == 5300 else 0))
+            elif a == 5000:
+                loss.feed(Block(5300, x[5300:b], gap_before=300))
+        assert loss.finish() == expected, seed
+
+
+def test_the_summary_says_the_time_without_signal_in_words():
+    from emgcramp.review import words
+
+    assert words.summary_sentence([], [], 2, None, 725.0) == "No cramps; 0 possible cramps; 2 leg movements; " \
+                                                             "no signal for 12 min 5 s"
+    assert words.summary_sentence([], [], 0, None, 0.2).endswith("0 leg movements")  # under a second: not said
+    assert [words.duration_words(s) for s in (45, 720, 3600, 3900, 7170)] == \
+        ["45 s", "12 min", "1 h", "1 h 5 min", "2 h"]
+
+
+@needs_browser
+def test_signal_lost_is_hatched_where_the_night_had_none_and_said_in_words(tmp_path, browser, review):
+    from selenium.webdriver.common.by import By
+
+    folder = make_lossy_night(tmp_path / "night")
+    r = review(folder)
+    served = _json(f"{r.base}/api/night/0?token={r.token}")
+    assert [(b["onset_s"], b["offset_s"]) for b in served["signal_lost"]] == LOST and served["signal_lost_s"] == 30.0
+    assert "nothing came" in served["signal_lost"][0]["why"] and "flat line" in served["signal_lost"][1]["why"]
+    _open(browser, r.url)
+    assert _text(browser, "#summary").endswith("; no signal for 30 s.")
+    assert "signal lost (30 s)" in _text(browser, "#legend")
+    assert "23:03:00 to 23:03:20 (0:20)" in _text(browser, "#lost")
+    where = ("var r = window.review, u = r.chart; return arguments[0].map(function (b) {"
+             "  return [u.valToPos(r.abs(b[0]), 'x', true), u.valToPos(r.abs(b[1]), 'x', true)]; });")
+    for view in (None, (170.0, 230.0)):  # the whole night, then zoomed in on the two stretches
+        if view:
+            browser.execute_script("window.review.zoom(arguments[0], arguments[1])", *view)
+        expected = browser.execute_script(where, LOST)
+        _wait(lambda first=expected[0][0]: abs(browser.execute_script("return window.review.lostDrawn")[0]["x0"]
+                                               - first) < 1, what="the bands of the new view")
+        drawn = browser.execute_script("return window.review.lostDrawn")
+        assert [(d["onset_s"], d["offset_s"]) for d in drawn] == LOST
+        for d, (x0, x1) in zip(drawn, expected):
+            assert abs(d["x0"] - x0) < 1 and abs(d["x1"] - max(x1, x0 + 1)) < 1, (d, x0, x1)
+    # On the canvas: grey in each band (never an event's colour); between them and after, nothing drawn
+    pixel = ("var u = window.review.chart, y = Math.round(u.bbox.top + 4 * devicePixelRatio);"
+             "return Array.from(u.ctx.getImageData(Math.round(u.valToPos(window.review.abs(arguments[0]), 'x', true)),"
+             " y, 1, 1).data);")
+    for t in (190.0, 215.0):
+        r_, g, b, alpha = browser.execute_script(pixel, t)
+        assert alpha > 0 and max(r_, g, b) - min(r_, g, b) <= 8, (t, r_, g, b, alpha)
+    for t in (207.5, 227.5):  # between grid lines too
+        assert browser.execute_script(pixel, t)[3] == 0, t
+    assert browser.find_elements(By.CSS_SELECTOR, "#legend .sw.lost")
+
+
+@needs_browser
+def test_the_calendar_sums_the_nights_of_each_date_and_a_click_opens_the_night(tmp_path, browser, review):
+    from selenium.webdriver.common.by import By
+
+    nights = tmp_path / "nights"
+    for name, start, seed in (("night-20260101-010000", datetime(2026, 1, 1, 1, 0), 1),
+                              ("night-20260101-230000", datetime(2026, 1, 1, 23, 0), 2),
+                              ("night-20260103-223000", datetime(2026, 1, 3, 22, 30), 3),
+                              ("night-20260202-223000", datetime(2026, 2, 2, 22, 30), 4)):
+        folder = make_night(nights / name, start, seed)
+        if start.month == 1:  # its events.csv, as recover writes it: counted without opening the night
+            assert run_cli("recover", folder)[0] == 0
+    r = review(nights)
+    served = _json(f"{r.base}/api/nights?token={r.token}")["nights"]
+    assert [(n["day"], n["cramps"]) for n in served] == [("2026-01-01", 1), ("2026-01-01", 1), ("2026-01-03", 1),
+                                                         ("2026-02-02", None)]
+    _open(browser, r.url)
+    cells = _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#calendar td.day"))
+    assert len(cells) == 31 + 28  # a cell for every date of January and February 2026
+    shown = {c.get_attribute("data-day"): (c.get_attribute("data-cramps"), c.get_attribute("data-nights"),
+                                           c.find_element(By.TAG_NAME, "a").text)
+             for c in cells if c.get_attribute("data-nights")}
+    by_day = {}
+    for n in served:
+        by_day.setdefault(n["day"], []).append(n["cramps"])
+    assert shown == {day: (str(sum(c for c in counts if c is not None)) if any(c is not None for c in counts) else "",
+                           str(len(counts)), "?" if all(c is None for c in counts) else str(sum(counts)))
+                     for day, counts in by_day.items()}
+    assert shown["2026-01-01"] == ("2", "2", "2")  # two nights of one date, summed
+
+    def colour(css):
+        return browser.find_element(By.CSS_SELECTOR, css).value_of_css_property("background-color")
+
+    for day, shade in (("2026-01-01", "c2"), ("2026-01-03", "c1"), ("2026-02-02", "unknown"), ("2026-01-02", "none")):
+        assert colour(f'#calendar td[data-day="{day}"]') == colour(f'#calendar-legend [data-shade="{shade}"] .sw'), day
+    assert len({colour(f'#calendar-legend [data-shade="{s}"] .sw') for s in ("c0", "c1", "c2", "c3", "unknown")}) == 5
+    browser.find_element(By.CSS_SELECTOR, '#calendar td[data-day="2026-01-03"]').click()
+    _wait(lambda: _text(browser, "#n-cramps") == "1")
+    assert browser.current_url.startswith(f"{r.base}/night/2?")
+    assert "Saturday 03 January 2026" in _text(browser, "#title")

@@ -166,16 +166,38 @@ def run(args: argparse.Namespace) -> int:
     n_cramps = sum(len(r.episodes) for r, _ in results.values())
     if args.events:
         _write_table(args.events, [p for p in files if p in results], results)
+    from emgcramp.io.labels import tally_for
+
+    # The answers given on each recording with ``emgcramp review``, as single-night analyze reads them.
+    labels = {p: t for p, (r, _) in results.items() if (t := tally_for(p, r)) is not None}
     if getattr(args, "json", False):
-        print(json.dumps(_json_document(files, results, errors, n_cramps), indent=2, default=float))
+        print(json.dumps(_json_document(files, results, errors, n_cramps, labels), indent=2, default=float))
         return 1 if errors else 0
+    _print_lines(files, results, labels)
+    print(f"{len(results)} of {len(files)} recordings analysed, {n_cramps} cramp(s) in all"
+          + _labelled_part(results, labels) + (f"; {len(errors)} failed" if errors else ""))
+    return 1 if errors else 0
+
+
+def _print_lines(files: list[str], results: dict, labels: dict[str, dict]) -> None:
+    """A line per recording analysed: path, subject, cramps found, hours; the answers given, where there are some."""
+    from emgcramp.io.labels import tally_line
+
     for p in files:
         if p in results:
             r = results[p][0]
-            print(f"{p}\t{subject_of(p) or '-'}\t{len(r.episodes)} cramp(s)\t{r.duration_s / 3600:.2f} h")
-    print(f"{len(results)} of {len(files)} recordings analysed, {n_cramps} cramp(s) in all"
-          + (f"; {len(errors)} failed" if errors else ""))
-    return 1 if errors else 0
+            answers = f"\t{tally_line(labels[p])}" if p in labels else ""
+            print(f"{p}\t{subject_of(p) or '-'}\t{len(r.episodes)} cramp(s)\t{r.duration_s / 3600:.2f} h{answers}")
+
+
+def _labelled_part(results: dict, labels: dict[str, dict]) -> str:
+    """The summary's words on the labelled recordings: cramps found there beside the cramps the person counts."""
+    if not labels:
+        return ""
+    found = sum(len(results[p][0].episodes) for p in labels)
+    counted, added = sum(t["cramps"] for t in labels.values()), sum(t["missed"] for t in labels.values())
+    return (f"; on the {len(labels)} recording(s) you labelled, {found} cramp(s) were found and you confirmed "
+            f"{counted} (with {added} you added that were missed)")
 
 
 def _write_table(path: str, files: list[str], results: dict) -> None:
@@ -193,8 +215,13 @@ def _write_table(path: str, files: list[str], results: dict) -> None:
             w.writerows(episode_row(e, start) | {"file": p, "subject": subject_of(p)} for e in result.episodes)
 
 
-def _json_document(files: list[str], results: dict, errors: dict[str, str], n_cramps: int) -> dict:
-    """Per recording in order: its path, subject, and summary with episodes, or its one-line error."""
+def _json_document(files: list[str], results: dict, errors: dict[str, str], n_cramps: int,
+                   labels: dict[str, dict] | None = None) -> dict:
+    """Per recording in order: its path, subject, and summary with episodes, or its one-line error.
+
+    A recording answered with ``emgcramp review`` also has ``labels`` (:func:`emgcramp.io.labels.tally`);
+    ``labelled`` counts those recordings and ``confirmed`` the cramps their answers count (confirmed and added).
+    """
     from emgcramp.io.events import episode_record
 
     recordings = []
@@ -203,10 +230,14 @@ def _json_document(files: list[str], results: dict, errors: dict[str, str], n_cr
         if p in results:
             result, start = results[p]
             entry |= {"summary": result.summary(), "episodes": [episode_record(e, start) for e in result.episodes]}
+            if p in (labels or {}):
+                entry["labels"] = labels[p]
         else:
             entry["error"] = errors.get(p, "not analysed")
         recordings.append(entry)
-    return {"recordings": recordings, "analysed": len(results), "failed": len(errors), "cramps": n_cramps}
+    labels = labels or {}
+    return {"recordings": recordings, "analysed": len(results), "failed": len(errors), "cramps": n_cramps,
+            "labelled": len(labels), "confirmed": sum(t["cramps"] for t in labels.values())}
 
 
 def run_bids(args: argparse.Namespace) -> int:

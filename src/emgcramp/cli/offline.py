@@ -69,11 +69,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 def _labels(path: str, result) -> dict | None:
     """The answers given on this recording with ``emgcramp review`` (``None``: none given)."""
-    from emgcramp.io.labels import folder_for, read_labels, tally
+    from emgcramp.io.labels import tally_for
 
-    labels = read_labels(folder_for(path))
-    return tally(labels, [(e.onset_s, e.offset_s) for e in result.episodes],
-                 [(e.onset_s, e.offset_s) for e in result.possible_cramps]) if labels else None
+    return tally_for(path, result)
 
 
 def _print_result(result, start: datetime | None, as_json: bool, labels: dict | None = None) -> None:
@@ -272,7 +270,7 @@ def _saved_review(args: argparse.Namespace) -> int:
     from emgcramp.review.data import load_night
     from emgcramp.review.page import saved_night
 
-    night = load_night(args.file, read_options(args), detector_config(args))
+    night = load_night(args.file, read_options(args), lambda settings: detector_config(args, settings))
     with private_path(args.out) as tmp, open(tmp, "w", encoding="utf-8") as f:
         f.write(saved_night(night))
     print(f"{len(night.analysis.episodes)} cramp(s); report written to {args.out}")

@@ -35,7 +35,9 @@ def _port(text: str) -> int:
 def cmd_review(args: argparse.Namespace) -> int:
     from emgcramp.review.nights import Library
 
-    library = Library(args.target, read_options(args), detector_config(args))
+    detector_config(args)  # a bad option or profile is one line now, not a message on the page later
+    # Each night with the settings it was monitored with (its personal adjustment too); an option given replaces one.
+    library = Library(args.target, read_options(args), lambda settings: detector_config(args, settings))
     if not library.many:  # a night that cannot be read says so now, in one line, not on the page
         bar = ProgressBar("analyze", not args.no_progress)
         library.progress = lambda path: bar

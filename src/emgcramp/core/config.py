@@ -230,7 +230,7 @@ MAX_PCT_MVC = 150.0
 class PipelineConfig:
     """Signal-chain settings.
 
-    ``mains``: ``"auto"`` (find hum in the first 8 s), ``50``, ``60`` or
+    ``mains``: ``"auto"`` (find hum in the first 8 s, look again every 5 min), ``50``, ``60`` or
     ``"off"``. ``band`` in Hz; ``env_rate`` (detector rate) in Hz.
     """
 
@@ -242,17 +242,36 @@ class PipelineConfig:
 
 
 # The settings a person chooses on the command line (the rest are the package's): what a night folder
-# records, so that ``recover`` analyses the night as it was monitored.
+# records, so that ``recover`` and ``review`` analyse the night as it was monitored. The person's own
+# adjustment of the decision (a profile's, from ``calibrate --learn``) is recorded only when one is in use.
+PERSONAL_SETTINGS = ("personal_logit_offset", "personal_weights")
+
+
 def settings_of(config: PipelineConfig | None) -> dict:
-    """The chosen settings of ``config``: ``mains``, ``min_duration_s`` (s), ``mvc_uv`` (µV, or None)."""
+    """The chosen settings of ``config``: ``mains``, ``min_duration_s`` (s), ``mvc_uv`` (µV, or None).
+
+    With a personal adjustment in use, also ``personal_logit_offset`` (log-odds) and
+    ``personal_weights`` ({input: log-odds per SD}, as a profile holds them).
+    """
     config = config or PipelineConfig()
-    return {"mains": config.mains, "min_duration_s": config.detector.judge.min_duration_s,
-            "mvc_uv": config.detector.judge.mvc_uv}
+    judge = config.detector.judge
+    chosen = {"mains": config.mains, "min_duration_s": judge.min_duration_s, "mvc_uv": judge.mvc_uv}
+    if judge.personal_logit_offset or judge.personal_weights:
+        chosen |= {"personal_logit_offset": judge.personal_logit_offset,
+                   "personal_weights": dict(judge.personal_weights)}
+    return chosen
 
 
-def config_from(settings: dict, **override) -> PipelineConfig:
-    """The :class:`PipelineConfig` of :func:`settings_of` settings, each ``override`` not ``None`` replacing one."""
+def config_from(settings: dict, personal: bool = True, **override) -> PipelineConfig:
+    """The :class:`PipelineConfig` of :func:`settings_of` settings, each ``override`` not ``None`` replacing one.
+
+    ``personal``: apply the recorded personal adjustment (False: the general decision).
+    """
     chosen = settings_of(None) | {k: v for k, v in settings.items() if v is not None}
     chosen |= {k: v for k, v in override.items() if v is not None}
     detector = DetectorConfig().replace(min_duration_s=chosen["min_duration_s"], mvc_uv=chosen["mvc_uv"])
+    if personal and any(k in chosen for k in PERSONAL_SETTINGS):
+        weights = chosen.get("personal_weights") or {}
+        detector = detector.replace(personal_logit_offset=float(chosen.get("personal_logit_offset") or 0.0),
+                                    personal_weights=tuple((str(k), float(w)) for k, w in weights.items()))
     return PipelineConfig(mains=chosen["mains"], detector=detector)

@@ -145,6 +145,19 @@ def tally(labels: list[Label], cramps: list[tuple[float, float]],
             "unanswered": c["unanswered"], "missed": c["missed"], "cramps": c["cramp"] + c["missed"]}
 
 
+def tally_for(recording: str, analysis) -> dict[str, int] | None:
+    """:func:`tally` of the answers given on ``recording`` (a night folder or a file) over its analysis.
+
+    ``analysis``: anything with ``episodes`` and ``possible_cramps`` (episodes with ``onset_s``,
+    ``offset_s`` in s), as :class:`~emgcramp.core.types.Analysis`. ``None`` when nothing was answered.
+    """
+    labels = read_labels(folder_for(recording))
+    if not labels:
+        return None
+    return tally(labels, [(e.onset_s, e.offset_s) for e in analysis.episodes],
+                 [(e.onset_s, e.offset_s) for e in analysis.possible_cramps])
+
+
 def tally_line(t: dict[str, int]) -> str:
     """:func:`tally` in one line: ``labels: 1 confirmed, 1 not a cramp, 0 unsure, 1 missed``."""
     rest = f" ({t['unanswered']} not answered)" if t["unanswered"] else ""

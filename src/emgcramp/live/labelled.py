@@ -49,7 +49,7 @@ def night_candidates(folder: str) -> tuple[list, list[Label], PipelineConfig, fl
     from emgcramp.runner import Runner  # Numba loads only for a night that can be read
 
     rec = NightRecording(folder)
-    config = config_from(rec.settings)
+    config = config_from(rec.settings, personal=False)  # learned afresh against the general decision
     runner, log = Runner(rec.fs, rec.channel_names, config), []
     for block in rec.blocks(list(range(len(rec.channel_names))), int(CHUNK_S * rec.fs)):
         runner.admit(block)

@@ -5,21 +5,23 @@ The night is analysed once, as ``analyze`` does, through one
 bin's envelope as a multiple of the person's rest
 (:meth:`~emgcramp.pipeline.Pipeline.take_levels`), placed on a regular
 grid of the whole night so the page can draw it against clock time
-(NaN where there is no signal: a gap, or before rest is known).
+(NaN where there is no signal: a gap, or before rest is known). The
+stretches without signal (:class:`SignalLoss`) are found as the blocks pass.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 
-from emgcramp.core.blocks import check_fs
-from emgcramp.core.config import PipelineConfig
+from emgcramp.core.blocks import Block, check_fs
+from emgcramp.core.config import SIGNAL_LOST_S, PipelineConfig, config_from
 from emgcramp.core.errors import InputError
 from emgcramp.core.types import Analysis, Episode
 from emgcramp.files import CHUNK_S, ReadOptions
@@ -30,7 +32,10 @@ from emgcramp.review import words
 
 @dataclass
 class NightData:
-    """An analysed night: ``levels`` (bins × channels, float32, × rest) at ``rate_hz`` from the first sample."""
+    """An analysed night: ``levels`` (bins × channels, float32, × rest) at ``rate_hz`` from the first sample.
+
+    ``lost``: the stretches without signal, (onset s, offset s, ``gap`` or the flat channel's name).
+    """
 
     path: str
     analysis: Analysis
@@ -38,6 +43,7 @@ class NightData:
     levels: np.ndarray
     rate_hz: float
     on_ratio: float
+    lost: list[tuple[float, float, str]] = field(default_factory=list)
 
     @property
     def labels_folder(self) -> str:
@@ -49,24 +55,33 @@ class NightData:
         return sorted(self.analysis.episodes + self.analysis.possible_cramps, key=lambda e: e.onset_s)
 
 
-def load_night(path: str, read: ReadOptions = ReadOptions(), config: PipelineConfig | None = None,
+def load_night(path: str, read: ReadOptions = ReadOptions(),
+               config: PipelineConfig | Callable[[dict], PipelineConfig] | None = None,
                progress: Callable[[int, int | None], None] | None = None) -> NightData:
     """Analyse the recording at ``path`` (a file or a night folder) and keep its level timeline.
 
-    ``progress(done, total)``: samples per channel, after each chunk. Bad input raises
-    :class:`~emgcramp.core.errors.InputError`, as ``analyze`` would.
+    ``config``: the settings; or a callable given the night folder's recorded
+    settings (``{}`` for a recording file) that returns them; ``None``: the
+    recorded settings themselves (:func:`~emgcramp.core.config.config_from`),
+    so that a night is judged as it was monitored, its personal adjustment
+    included. ``progress(done, total)``: samples per channel, after each
+    chunk. Bad input raises :class:`~emgcramp.core.errors.InputError`, as
+    ``analyze`` would.
     """
     from emgcramp.core.heap import reuse_freed_buffers
     from emgcramp.runner import Runner
 
     reuse_freed_buffers()
-    config = config or PipelineConfig()
     with open_recording(path, read.fs, read.scale, read.stream) as rec:
+        settings = dict(getattr(rec, "settings", None) or {})  # only a night folder records them
+        config = config(settings) if callable(config) else config or config_from(settings)
         chs, fs = rec.channel_indices(read.channel), check_fs(rec.fs)
-        runner = Runner(fs, [rec.channel_names[c] for c in chs], config, read.muscles)
+        names = [rec.channel_names[c] for c in chs]
+        runner, loss = Runner(fs, names, config, read.muscles), SignalLoss(fs, names)
         grid: np.ndarray | None = None
         for block in rec.blocks(chs, int(CHUNK_S * fs)):
             runner.admit(block)
+            loss.feed(block)
             if grid is None:
                 runner.pipe.take_levels()  # the first call starts the collection
                 rate = fs / max(1, int(round(fs / config.env_rate)))  # the filter's exact bin rate
@@ -79,7 +94,82 @@ def load_night(path: str, read: ReadOptions = ReadOptions(), config: PipelineCon
         if runner.problem():
             raise InputError(f"{path}: {runner.problem()}")
         _place(grid, runner.pipe.take_levels(), rec.n_samples / fs * rate)
-        return NightData(path, runner.analysis(), rec.start, grid, rate, config.detector.segment.on_ratio)
+        return NightData(path, runner.analysis(), rec.start, grid, rate, config.detector.segment.on_ratio,
+                         loss.finish())
+
+
+class SignalLoss:
+    """The stretches of a night without signal, found as its blocks pass: gaps and flat lines.
+
+    A gap: no samples came for a while (the link was lost, or the night
+    could not be stored); a flat line: a channel repeated one value for
+    :data:`~emgcramp.core.config.SIGNAL_LOST_S` (2 s) or longer (an electrode
+    off, a dead input, a rail), the rule by which the monitor logs
+    ``signal_lost``. Only the last sample and each run's start are held.
+    """
+
+    def __init__(self, fs: float, channels: list[str]):
+        self.fs, self.channels = fs, list(channels)
+        self.min_run = max(2, math.ceil(SIGNAL_LOST_S * fs))  # samples of one value that make a flat line
+        self.stretches: list[tuple[float, float, str]] = []
+        self._last: np.ndarray | None = None  # each channel's last sample (None at the start and after a gap)
+        self._run_from = np.zeros(len(self.channels), np.int64)  # where each channel's current run began
+        self._end = 0  # the sample after the last one seen
+
+    def feed(self, block: Block) -> None:
+        """Note the gap before ``block`` and the flat runs in it (samples × channels, µV)."""
+        x = block.samples if block.samples.ndim == 2 else block.samples[:, None]
+        t0 = block.t0_sample
+        if block.gap_before:  # a gap ends every run: samples either side of it are not one line
+            self._close()
+            self.stretches.append(((t0 - block.gap_before) / self.fs, t0 / self.fs, "gap"))
+        self._end = t0 + len(x)
+        if not len(x):
+            return
+        for c, name in enumerate(self.channels):
+            col = x[:, c]
+            if self._last is None or col[0] != self._last[c]:
+                self._run_from[c] = t0
+            changes = t0 + 1 + np.flatnonzero(col[1:] != col[:-1])  # where a new value starts
+            if len(changes):
+                starts = np.concatenate(([self._run_from[c]], changes[:-1]))
+                self.stretches += [(starts[i] / self.fs, changes[i] / self.fs, name)
+                                   for i in np.flatnonzero(changes - starts >= self.min_run)]
+                self._run_from[c] = changes[-1]
+        self._last = x[-1].copy()
+
+    def _close(self) -> None:
+        """End the runs under way at the last sample seen."""
+        if self._last is not None:
+            self.stretches += [(self._run_from[c] / self.fs, self._end / self.fs, name)
+                               for c, name in enumerate(self.channels) if self._end - self._run_from[c] >= self.min_run]
+        self._last = None
+
+    def finish(self) -> list[tuple[float, float, str]]:
+        """Every stretch, (onset s, offset s, ``gap`` or the channel's name), in time order."""
+        self._close()
+        return sorted((float(on), float(off), what) for on, off, what in self.stretches)
+
+
+def lost_bands(lost: list[tuple[float, float, str]], start: datetime | None, several: bool = False) -> list[dict]:
+    """The stretches without signal for the page: overlapping ones (channels, gaps) merged, each in plain words.
+
+    ``several``: the night has several channels, so a flat line names its own.
+    """
+    merged: list[list] = []  # [onset s, offset s, {what}]
+    for on, off, what in sorted(lost):
+        if merged and on <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], off)
+            merged[-1][2].add(what)
+        else:
+            merged.append([on, off, {what}])
+    bands = []
+    for on, off, what in merged:
+        flat = sorted(what - {"gap"})
+        bands.append({"onset_s": round(on, 3), "offset_s": round(off, 3), "onset_clock": words.clock(start, on),
+                      "offset_clock": words.clock(start, off), "duration": words.duration(off - on),
+                      "why": words.lost_why(flat if several else [], "gap" in what, bool(flat))})
+    return bands
 
 
 def _place(grid: np.ndarray, levels: np.ndarray, end_bin: float) -> None:
@@ -143,11 +233,13 @@ def night_json(night: NightData, title: str = "") -> dict:
                "offset_clock": words.clock(start, lab.offset_s), "duration": words.duration(lab.offset_s - lab.onset_s)}
               for lab in labels if lab.label == "cramp" and not any(lab.overlaps(on, off) for on, off in spans)]
     lm = [m for m in a.movements if m.is_lm]
+    lost = lost_bands(night.lost, start, len(a.channels) > 1)
+    lost_s = sum(b["offset_s"] - b["onset_s"] for b in lost)
     s = a.summary()
     return {"title": title or _title(night), "start": start.isoformat() if start else None,
             "duration_s": a.duration_s, "rate_hz": night.rate_hz, "bins": len(night.levels),
             "channels": a.channels, "on_ratio": night.on_ratio,
-            "summary": words.summary_sentence(a.episodes, a.possible_cramps, len(lm), start),
+            "summary": words.summary_sentence(a.episodes, a.possible_cramps, len(lm), start, lost_s),
             "counts": {"cramps": len(a.episodes), "possible_cramps": len(a.possible_cramps), "leg_movements": len(lm),
                        "plm": s["leg_movements"]["plm"], "plm_series": s["leg_movements"]["plm_series"],
                        "warnings": len(a.warnings)},
@@ -156,7 +248,8 @@ def night_json(night: NightData, title: str = "") -> dict:
                             [(e.onset_s, e.offset_s) for e in a.possible_cramps]) if labels else None,
             "movements": [[round(m.onset_s, 2), round(m.offset_s, 2), m.series] for m in lm],
             "warnings": [[round(w.onset_s, 2), round(w.offset_s, 2)] for w in a.warnings],
-            "note": words.NOT_A_DIAGNOSIS}
+            "signal_lost": lost, "signal_lost_s": round(lost_s, 3),
+            "signal_lost_text": words.duration_words(lost_s) if lost_s >= 0.5 else "", "note": words.NOT_A_DIAGNOSIS}
 
 
 def _answer(labels: list[Label], e: Episode) -> Label | None:

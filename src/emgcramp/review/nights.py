@@ -40,11 +40,15 @@ def find_nights(folder: str) -> list[str]:
 class Library:
     """What ``emgcramp review PATH`` shows: one night (``many`` false), or the nights of a folder.
 
+    ``config``: the settings of every night; or a callable given a night folder's recorded
+    settings (``{}`` for a recording file) that returns its own, as
+    :func:`~emgcramp.review.data.load_night` takes them (``None``: each night's recorded settings).
     ``progress(path)`` makes the callback given to an analysis, or ``None``.
     Bad input raises :class:`~emgcramp.core.errors.InputError` here, before anything is served.
     """
 
-    def __init__(self, path: str, read: ReadOptions = ReadOptions(), config: PipelineConfig | None = None,
+    def __init__(self, path: str, read: ReadOptions = ReadOptions(),
+                 config: PipelineConfig | Callable[[dict], PipelineConfig] | None = None,
                  progress: Callable[[str], Callable | None] = lambda path: None):
         if not os.path.exists(path):
             raise InputError(f"{path}: no such file or folder")
@@ -79,6 +83,7 @@ class Library:
             t = tally(labels, spans, possible or []) if labels and episodes is not None else None
             rows.append({"k": k, "name": self.name(k), "start": start.isoformat() if start else None,
                          "date": start.strftime("%a %d %b %Y") if start else self.name(k),
+                         "day": night_date(path, start).date().isoformat(),
                          "cramps": None if episodes is None else len(episodes),
                          "possible": None if possible is None else len(possible),
                          "longest": words.duration(max((e.duration_s for e in episodes), default=0))
@@ -127,10 +132,15 @@ def _start(path: str) -> datetime | None:
         return None
 
 
+def night_date(path: str, start: datetime | None) -> datetime:
+    """The date a night counts on (the calendar's cell, the trend's night): its start, else its file's age."""
+    return start or datetime.fromtimestamp(os.path.getmtime(path))
+
+
 def _trend_night(path: str, start: datetime | None, episodes: list[Episode]):
     from emgcramp.viz.trend import Night
 
-    date = start or datetime.fromtimestamp(os.path.getmtime(path))
+    date = night_date(path, start)
     clocks = [start + timedelta(seconds=e.onset_s) if start else None for e in episodes]
     return Night(os.path.join(path, "events.csv") if is_night_folder(path) else path, date, clocks, episodes)
 

@@ -44,12 +44,26 @@ def duration(s: float) -> str:
 
 
 def duration_words(s: float) -> str:
-    """A duration for a sentence: ``13 s``, ``3 min``, ``2 min 50 s``."""
+    """A duration for a sentence: ``13 s``, ``3 min``, ``2 min 50 s``; from an hour on, to the minute: ``1 h 5 min``."""
     whole = int(round(s))
     if whole < 60:
         return f"{whole} s"
+    if whole >= 3600:
+        h, m = divmod(int(round(whole / 60)), 60)
+        return f"{h} h {m} min" if m else f"{h} h"
     m, sec = divmod(whole, 60)
     return f"{m} min {sec} s" if sec else f"{m} min"
+
+
+def lost_why(channels: list[str], gap: bool, flat: bool) -> str:
+    """Why a stretch had no signal, in plain words: nothing came (``gap``), or a flat line (on ``channels``)."""
+    parts = []
+    if gap:
+        parts.append("nothing came from the sensor (out of reach, or switched off)")
+    if flat:
+        on = f" on {', '.join(channels)}" if channels else ""
+        parts.append(f"a flat line{on}: an electrode off, or the sensor's input dead")
+    return "; ".join(parts)
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -64,10 +78,11 @@ def strength(x_rest: float, pct_mvc: float | None = None) -> tuple[str, str]:
     return word, f"{word}: {x_rest:.0f} × rest{mvc}"
 
 
-def summary_sentence(cramps: list, possible: list, lm: int, start: datetime | None) -> str:
+def summary_sentence(cramps: list, possible: list, lm: int, start: datetime | None, lost_s: float = 0.0) -> str:
     """The page's opening sentence: ``2 cramps, the longest 3 min at 01:31; 1 possible cramp; 25 leg movements``.
 
-    ``cramps`` and ``possible`` are :class:`~emgcramp.core.types.Episode` lists; ``lm`` counts leg movements.
+    ``cramps`` and ``possible`` are :class:`~emgcramp.core.types.Episode` lists; ``lm`` counts leg movements;
+    ``lost_s``: seconds without signal, said (``; no signal for 12 min``) when they come to a second or more.
     """
     if cramps:
         longest = max(cramps, key=lambda e: e.duration_s)
@@ -76,4 +91,5 @@ def summary_sentence(cramps: list, possible: list, lm: int, start: datetime | No
                  if len(cramps) > 1 else f"1 cramp, {duration_words(longest.duration_s)} at {at}")
     else:
         first = "No cramps"
-    return f"{first}; {plural(len(possible), 'possible cramp')}; {plural(lm, 'leg movement')}"
+    lost = f"; no signal for {duration_words(lost_s)}" if lost_s >= 0.5 else ""
+    return f"{first}; {plural(len(possible), 'possible cramp')}; {plural(lm, 'leg movement')}{lost}"

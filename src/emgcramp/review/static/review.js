@@ -5,9 +5,9 @@
   "use strict";
   var boot = JSON.parse(document.getElementById("boot").textContent);
   var COL = { level: "#333", rest: "#1f77b4", cramp: "#d62728", possible: "#ff7f0e", missed: "#2ca02c",
-              lm: "#9467bd", plm: "#4b1d7a", warning: "#b8a200", confirmed: "#2ca02c" };
+              lm: "#9467bd", plm: "#4b1d7a", warning: "#b8a200", confirmed: "#2ca02c", lost: "rgba(90,90,90,0.55)" };
   var FILL = { cramp: "rgba(214,39,40,0.20)", possible_cramp: "rgba(255,127,14,0.24)",
-               missed: "rgba(44,160,44,0.24)" };
+               missed: "rgba(44,160,44,0.24)", lost: "rgba(150,150,150,0.16)" };
   var SAID = { cramp: "a cramp", not_cramp: "not a cramp", unsure: "not sure" };
   var MARK = { cramp: "\u2713", not_cramp: "\u2717", unsure: "?" };
   var ROWS = 3, ROW_H = 17, LANE_H = 26, HEIGHT = 360, MAX_POINTS = 6000;
@@ -140,6 +140,35 @@
     return [x0, x0 + w];
   }
 
+  // Signal lost: grey hatching as wide as the stretch and no wider (a short gap stays a hairline, never a
+  // bar that could be read as an event). The swatch in the legend is the same hatching (review.css .sw.lost).
+  var hatch = null;
+  function lostFill(ctx) {
+    var d = devicePixelRatio, s = Math.round(8 * d);
+    if (hatch && hatch.d === d) return hatch.pattern;
+    var c = document.createElement("canvas"), g = c.getContext("2d");
+    c.width = c.height = s;
+    g.fillStyle = FILL.lost; g.fillRect(0, 0, s, s);
+    g.strokeStyle = COL.lost; g.lineWidth = d;
+    g.beginPath();
+    [[0, s, s, 0], [-s, s, s, -s], [0, 2 * s, 2 * s, 0]].forEach(function (l) { g.moveTo(l[0], l[1]); g.lineTo(l[2], l[3]); });
+    g.stroke();
+    hatch = { d: d, pattern: ctx.createPattern(c, "repeat") };
+    return hatch.pattern;
+  }
+
+  function shade(u, on, off) {  // the stretch on..off (clock s) hatched over the plot's height; its pixels, or null
+    var b = u.bbox, x0 = Math.max(b.left, u.valToPos(on, "x", true)),
+        x1 = Math.min(b.left + b.width, u.valToPos(off, "x", true));
+    if (x1 < b.left || x0 > b.left + b.width || x1 < x0) return null;
+    var w = Math.max(x1 - x0, devicePixelRatio);
+    u.ctx.save();
+    u.ctx.fillStyle = lostFill(u.ctx);
+    u.ctx.fillRect(x0, b.top, w, b.height);
+    u.ctx.restore();
+    return [x0, x0 + w];
+  }
+
   // Labels over the plot in up to ROWS rows: each takes the first row where it overlaps nothing; one that
   // fits nowhere is left out (its band is still drawn, and its panel below names it). Never overprinted.
   function labels(u, items) {
@@ -203,6 +232,7 @@
     app.append(this.readout);
     var chartBox = h("div", { "class": "chart", id: "timeline" });
     app.append(h("div", { "class": "chart-row" }, [chartBox, this.legend()]));
+    app.append(this.lostLine());
     this.pending = h("div", { id: "pending" });
     app.append(this.pending);
     this.chart = this.makeChart(chartBox);
@@ -213,6 +243,19 @@
     window.addEventListener("resize", function () {
       self.chart.setSize({ width: chartBox.clientWidth, height: HEIGHT });
     });
+  };
+
+  // The stretches without signal in words, under the timeline: each one, or the longest of many.
+  NightPage.prototype.lostLine = function () {
+    var lost = this.night.signal_lost || [];
+    if (!lost.length) return null;
+    var say = function (b) { return b.onset_clock + " to " + b.offset_clock + " (" + b.duration + "): " + b.why; };
+    var shown = lost.length <= 4 ? lost : [lost.slice().sort(function (a, b) {
+      return (b.offset_s - b.onset_s) - (a.offset_s - a.onset_s); })[0]];
+    var head = lost.length <= 4 ? "No signal: " : "No signal " + lost.length + " times; the longest: ";
+    return h("div", { "class": "lost quiet", id: "lost" }, [h("span", { "class": "sw lost" }), " " + head,
+      h("span", { text: shown.map(say).join("; ") + "." }),
+      h("span", { text: " Nothing can be found in these stretches: a cramp then is missed, not ruled out." })]);
   };
 
   NightPage.prototype.figures = function () {
@@ -269,7 +312,7 @@
     }
     function sw(cls, color) {
       var s = h("span", { "class": "sw " + cls });
-      if (cls === "line" || cls === "dash") s.style.borderTopColor = color; else s.style.background = color;
+      if (cls === "line" || cls === "dash") s.style.borderTopColor = color; else if (color) s.style.background = color;
       return s;
     }
     return h("div", { "class": "legend", id: "legend" }, [
@@ -286,6 +329,9 @@
       item(sw("tick", COL.lm), "leg movement", "leg movements (LM), in the strip under the trace"),
       item(sw("tick", COL.plm), "periodic leg movement", "periodic leg movements (PLM): part of a series"),
       item(sw("tick", COL.warning), "pre-cramp warning", "rising tension or twitching before a possible cramp"),
+      item(sw("lost", null), "signal lost" + (this.night.signal_lost_text ? " (" + this.night.signal_lost_text + ")" : ""),
+        "no signal: nothing came from the sensor, or a flat line (an electrode off). Not an event: " +
+        "nothing can be found there"),
       h("div", {}, [h("span", { "class": "quiet", text: "Your answer on each number: \u2713 a cramp, " +
         "\u2717 not a cramp, ? not sure" })]),
     ]);
@@ -358,6 +404,11 @@
 
   NightPage.prototype.drawBands = function (u) {
     var self = this;
+    this.lostDrawn = [];  // what was hatched, in canvas pixels: read by the tests against the data served
+    (this.night.signal_lost || []).forEach(function (b) {
+      var px = shade(u, self.abs(b.onset_s), self.abs(b.offset_s));
+      if (px) self.lostDrawn.push({ onset_s: b.onset_s, offset_s: b.offset_s, x0: px[0], x1: px[1] });
+    });
     this.spans().forEach(function (s) { band(u, s.on, s.off, FILL[s.e.tier]); });
     this.night.missed.forEach(function (m) { band(u, self.abs(m.onset_s), self.abs(m.offset_s), FILL.missed); });
     hline(u, 1, COL.rest, [6, 4]);
@@ -389,12 +440,17 @@
     return this.spans().filter(function (s) { return s.on <= x && x <= s.off; })[0];
   };
 
+  NightPage.prototype.lostAt = function (x) {
+    var t = x - this.clock.x0;
+    return (this.night.signal_lost || []).some(function (b) { return b.onset_s <= t && t <= b.offset_s; });
+  };
+
   NightPage.prototype.showReadout = function (u) {
     var i = u.cursor.idx;
     if (i === null || i === undefined || u.cursor.left < 0) { this.readout.textContent = ""; return; }
     var x = u.data[0][i], y = u.data[1][i], s = this.eventAt(x);
     this.readout.textContent = this.clock.text(x, true) + "  \u00b7  " +
-      (y === null ? "no signal" : y.toFixed(1) + " \u00d7 rest") +
+      (y === null || this.lostAt(x) ? "no signal" : y.toFixed(1) + " \u00d7 rest") +
       (s ? "  \u00b7  #" + s.e.n + " " + (s.e.tier === "cramp" ? "cramp" : "possible cramp") : "");
   };
 
@@ -513,6 +569,7 @@
              { size: 52, values: function (u, s) { return s.map(function (v) { return +v.toFixed(1) + "\u00d7"; }); } }],
       series: [{}, { stroke: COL.level, width: 1, points: { show: false } }],
       hooks: { drawAxes: [function (u) {
+        (self.night.signal_lost || []).forEach(function (b) { shade(u, self.abs(b.onset_s), self.abs(b.offset_s)); });
         band(u, on, off, FILL[e.tier]);
         hline(u, 1, COL.rest, [6, 4]);
         hline(u, self.night.on_ratio, COL.cramp, [6, 4]);
@@ -542,6 +599,8 @@
     ]);
     app.append(h("div", { "class": "chart-row" }, [box, legend]));
     this.chart(box);
+    app.append(h("h2", { text: "Calendar" }));
+    app.append(h("div", { "class": "chart-row" }, [this.calendar(), this.calendarLegend()]));
     var table = h("table", { "class": "nights", id: "nights" }, [h("tr", {}, ["night", "cramps found", "possible cramps",
       "longest", "you confirmed"].map(function (t) { return h("th", { text: t }); }))]);
     rows.forEach(function (r) {
@@ -577,6 +636,63 @@
       if (i >= 0 && i < rows.length) location.href = url("/night/" + rows[i].k);
     });
     u.over.style.cursor = "pointer";
+  };
+
+  // ---- the calendar: a month grid, a cell per date, the cramps found that night (nights of one date summed) ----
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December"];
+  var WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+  // Cell colours by the date's cramps (review.css .day.c0 … .c3), each in the legend beside the calendar.
+  var SHADES = [["c0", "no cramps"], ["c1", "1 cramp"], ["c2", "2 cramps"], ["c3", "3 or more"],
+                ["unknown", "not counted yet: open the night"], ["none", "no night recorded"]];
+
+  NightsPage.prototype.calendar = function () {
+    var byDay = {};
+    this.data.nights.forEach(function (r) { (byDay[r.day] = byDay[r.day] || []).push(r); });
+    var days = Object.keys(byDay).sort(), box = h("div", { "class": "calendar", id: "calendar" });
+    if (!days.length) return box;
+    var y = +days[0].slice(0, 4), m = +days[0].slice(5, 7) - 1;
+    var endY = +days[days.length - 1].slice(0, 4), endM = +days[days.length - 1].slice(5, 7) - 1;
+    for (; y < endY || (y === endY && m <= endM); m = (m + 1) % 12, y += m === 0 ? 1 : 0) box.append(this.month(y, m, byDay));
+    return box;
+  };
+
+  NightsPage.prototype.month = function (y, m, byDay) {
+    var table = h("table", { "class": "month" }, [h("caption", { text: MONTHS[m] + " " + y }),
+      h("tr", {}, WEEKDAYS.map(function (d) { return h("th", { text: d }); }))]);
+    var lead = (new Date(Date.UTC(y, m, 1)).getUTCDay() + 6) % 7, n = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+    var row = h("tr", {}, []);
+    for (var i = 0; i < lead; i++) row.append(h("td", { "class": "pad" }));
+    for (var d = 1; d <= n; d++) {
+      var key = y + "-" + pad2(m + 1) + "-" + pad2(d);
+      row.append(this.day(d, key, byDay[key]));
+      if ((lead + d) % 7 === 0 || d === n) { table.append(row); row = h("tr", {}, []); }
+    }
+    return table;
+  };
+
+  NightsPage.prototype.day = function (d, key, nights) {
+    var num = h("span", { "class": "dn", text: String(d) });
+    if (!nights) return h("td", { "class": "day none", "data-day": key, title: "no night recorded" }, [num]);
+    var known = nights.filter(function (r) { return r.cramps !== null; });
+    var sum = known.reduce(function (a, r) { return a + r.cramps; }, 0), open = known.length < nights.length;
+    var shade = known.length ? "c" + Math.min(sum, 3) : "unknown";
+    var text = known.length ? String(sum) + (open ? "+?" : "") : "?";
+    var title = nights[0].date + ": " + (known.length ? sum + (sum === 1 ? " cramp" : " cramps") + " found" : "not counted yet") +
+      (nights.length > 1 ? " over " + nights.length + " nights (a click opens the first; the table lists each)" : "") +
+      (open && known.length ? "; " + (nights.length - known.length) + " not counted yet" : "");
+    var link = h("a", { href: url("/night/" + nights[0].k), text: text, "aria-label": title });
+    return h("td", { "class": "day " + shade, "data-day": key, "data-cramps": known.length ? sum : "",
+                     "data-nights": nights.length, title: title, onclick: function () { link.click(); } }, [num, link]);
+  };
+
+  NightsPage.prototype.calendarLegend = function () {
+    return h("div", { "class": "legend", id: "calendar-legend" }, [h("h3", { text: "Cramps found that night" })]
+      .concat(SHADES.map(function (s) {
+        return h("div", { "data-shade": s[0] }, [h("span", { "class": "sw day " + s[0] }), h("span", { text: s[1] })]);
+      }))
+      .concat([h("div", {}, [h("span", { "class": "quiet", text: "Two nights of one date are added together. " +
+        "Click a day to open its night." })])]));
   };
 
   // ---- start ----------------------------------------------------------------------------------------
