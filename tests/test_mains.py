@@ -9,11 +9,11 @@ from conftest import bursts
 from emgcramp.core.blocks import Block
 from emgcramp.core.config import PipelineConfig
 from emgcramp.dsp.filters import EmgFilter
-from emgcramp.dsp.mains import MAINS_RECHECK_S, MainsWatch
+from emgcramp.dsp.mains import MainsWatch
 from emgcramp.pipeline import Pipeline
 
 FS = 1000.0
-HUM_FROM_S = 320.0  # after the first re-check window (300–304 s), so the second (600–604 s) finds it
+HUM_FROM_S = 370.0  # after the second probe (360–364 s: the first is at 60 s), so the third (660–664 s) finds it
 
 
 def night(seconds=800.0, hum_uv=15.0, hum_hz=60.0):
@@ -60,7 +60,7 @@ def test_where_the_blocks_are_cut_changes_nothing():
     x = night()
     whole_pipe, whole = run(x, [])
     rng = np.random.default_rng(3)
-    for cuts in ([604_000 - 1, 604_000, 604_001], np.sort(rng.choice(len(x), 200, replace=False)),
+    for cuts in ([664_000 - 1, 664_000, 664_001], np.sort(rng.choice(len(x), 200, replace=False)),
                  [int(FS * k) for k in range(1, 800)]):
         pipe, eps = run(x, cuts)
         assert pipe.notches == whole_pipe.notches

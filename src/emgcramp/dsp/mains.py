@@ -58,9 +58,11 @@ def detect_mains(x: np.ndarray, fs: float, high_hz: float = DEFAULT_BAND_HZ[1]) 
 # Hum can begin in the night (a lamp or an electric blanket switched on, a cable that moves and
 # unbalances the electrode impedances: Huhta & Webster 1973, doi:10.1109/TBME.1973.324169), and an
 # amplifier still settling in the first seconds hides it from the first probe. So ``mains="auto"``
-# looks again: a probe of MAINS_RECHECK_PROBE_S every MAINS_RECHECK_S of signal. The probe is 4 s
-# (Welch at 1 Hz, 7 half-overlapping segments: a line 4 × its neighbourhood stands well clear of
-# their spread), the period 5 min: together about 25 ms of an 8-h night at 2 kHz.
+# looks again: a probe of MAINS_RECHECK_PROBE_S at MAINS_RECHECK_FIRST_S (the amplifier has settled)
+# and every MAINS_RECHECK_S of signal after. The probe is 4 s (Welch at 1 Hz, 7 half-overlapping
+# segments: a line 4 × its neighbourhood stands well clear of their spread), the period 5 min:
+# together about 25 ms of an 8-h night at 2 kHz.
+MAINS_RECHECK_FIRST_S = 60.0
 MAINS_RECHECK_S = 300.0
 MAINS_RECHECK_PROBE_S = 4.0
 
@@ -86,7 +88,7 @@ class MainsWatch:
     """
 
     def __init__(self, fs: float, n_channels: int, high_hz: float, notches: list[float],
-                 first_s: float = MAINS_RECHECK_S, every_s: float = MAINS_RECHECK_S,
+                 first_s: float = MAINS_RECHECK_FIRST_S, every_s: float = MAINS_RECHECK_S,
                  probe_s: float = MAINS_RECHECK_PROBE_S):
         self.fs, self.high_hz, self.notches = fs, high_hz, list(notches)
         self.every = max(1, int(round(every_s * fs)))
