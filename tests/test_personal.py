@@ -218,3 +218,26 @@ def test_a_night_monitored_with_a_personal_adjustment_keeps_it_for_recover_and_r
     json.dump({"decision": {"logit_offset": 0.5, "weights": {}}}, open(profile, "w"))
     rc, out, err = run_cli("recover", folder, "--profile", profile)
     assert rc == 0 and "2 cramp(s)" in out, (out, err)
+
+
+def test_the_direction_fit_converges_where_plain_newton_steps_run_away():
+    # 60 answered bursts, one with a rise 12 SD out: from zero, full Newton steps of this fit overshoot
+    # without end (the intercept reached 1.8e4 within 50 steps, and the weights with it); halved steps
+    # reach the optimum of the penalised loss
+    from emgcramp.detect.personal import RIDGE, _ridge
+
+    rng = np.random.default_rng(3)
+    z = rng.normal(0.0, 1.0, (60, 2))
+    z[0, 1] = 12.0
+    logit = 1.5 * z[:, 0] + rng.normal(0.0, 1.0, 60) + 1.5
+    y = (rng.random(60) < 0.4).astype(float)
+    y[0] = 0.0
+    w = _ridge(logit, z, y)
+    assert np.all(np.abs(w) < 3.0)
+    # at the optimum the penalised gradient in w is zero, for the best intercept b
+    x = np.column_stack([np.ones(60), z])
+    b = np.linspace(-5, 5, 20001)
+    p = 1.0 / (1.0 + np.exp(-(logit[None, :] + b[:, None] + (z @ w)[None, :])))
+    best = b[np.argmin(np.abs((p - y).sum(axis=1) + 1e-3 * b))]
+    p = 1.0 / (1.0 + np.exp(-(logit + best + z @ w)))
+    np.testing.assert_allclose(x[:, 1:].T @ (p - y) + RIDGE * w, 0.0, atol=1e-2)

@@ -215,15 +215,28 @@ def _direction(logit: np.ndarray, z: np.ndarray, cramp: np.ndarray, model: Model
 
 
 def _ridge(offset: np.ndarray, z: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Newton's method for ``y ~ sigmoid(offset + b + z·w)``, ridge RIDGE on ``w``; returns ``w``."""
+    """Newton's method for ``y ~ sigmoid(offset + b + z·w)``, ridge RIDGE on ``w``; returns ``w``.
+
+    Each step is halved until it lowers the penalised loss: the general log-odds
+    of look-alikes far over the threshold (up to tens) saturate the sigmoid, and
+    a full Newton step from there can overshoot without end.
+    """
     x = np.column_stack([np.ones(len(z)), z])
     beta = np.zeros(x.shape[1])
     ridge = np.full(x.shape[1], RIDGE)
     ridge[0] = 1e-3  # the intercept is nearly free: the offset is chosen afterwards by the counts
+
+    def loss(b: np.ndarray) -> float:
+        eta = offset + x @ b
+        return float(np.sum(np.logaddexp(0.0, eta) - y * eta) + 0.5 * ridge @ (b * b))
+
     for _ in range(ITERATIONS):
         p = 1.0 / (1.0 + np.exp(-np.clip(offset + x @ beta, -50.0, 50.0)))
         hess = (x * (p * (1 - p))[:, None]).T @ x + np.diag(ridge)
         step = np.linalg.solve(hess, x.T @ (p - y) + ridge * beta)
+        before = loss(beta)
+        while loss(beta - step) > before and np.abs(step).max() > 1e-12:
+            step = step / 2.0
         beta -= step
         if not np.all(np.isfinite(beta)):
             return np.zeros(z.shape[1])
