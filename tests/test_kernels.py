@@ -265,3 +265,9 @@ def test_sample_checks_refuse_the_first_non_finite_sample_and_count_nothing_of_i
     big = np.full((10, 2), 1e308)  # huge but finite: the sum would overflow, the samples are fine
     checks.check(big, 150)
     assert checks.samples.tolist() == [9, 9]  # 1e308 differs from the 0 before it, then repeats 9 times
+    long = np.full((60_000, 2), 1e308)  # a long block is summed first: that overflows, the exact look passes it
+    checks.check(long, 160)
+    assert checks.samples.tolist() == [60_009, 60_009]
+    long[50_000, 0] = bad
+    with pytest.raises(InputError, match=r"channel 'calf' has NaN or infinite samples from 220\.320 s"):
+        checks.check(long, 60_160)

@@ -13,7 +13,7 @@ from emgcramp.dsp.mains import MainsWatch
 from emgcramp.pipeline import Pipeline
 
 FS = 1000.0
-HUM_FROM_S = 370.0  # after the second probe (360–364 s: the first is at 60 s), so the third (660–664 s) finds it
+HUM_FROM_S = 370.0  # after the first probe again (60–64 s), so the next (660–664 s) finds it
 
 
 def night(seconds=800.0, hum_uv=15.0, hum_hz=60.0):

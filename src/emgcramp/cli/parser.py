@@ -22,7 +22,7 @@ from emgcramp.io import FORMATS, formats_text
 def _add_detector_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("signal chain and detector")
     g.add_argument("--mains", type=_mains, default="auto",
-                   help="mains notch: 50, 60, auto (find hum in the first 8 s, look again every 5 min) or off "
+                   help="mains notch: 50, 60, auto (find hum in the first 8 s, look again every 10 min) or off "
                         "(default auto)")
     g.add_argument("--min-duration", type=_positive, metavar="S",
                    help="shortest episode reported as a cramp, seconds (default 3)")

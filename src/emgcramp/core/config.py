@@ -230,7 +230,7 @@ MAX_PCT_MVC = 150.0
 class PipelineConfig:
     """Signal-chain settings.
 
-    ``mains``: ``"auto"`` (find hum in the first 8 s, look again every 5 min), ``50``, ``60`` or
+    ``mains``: ``"auto"`` (find hum in the first 8 s, look again every 10 min), ``50``, ``60`` or
     ``"off"``. ``band`` in Hz; ``env_rate`` (detector rate) in Hz.
     """
 

@@ -163,11 +163,12 @@ _bins_kernel = kernel(bins_kernel, _bins_signature)
 # of 10–50 ms stay on one thread.
 PARALLEL_MIN_SAMPLES = 10_000
 _POOL = None
+_CPUS = os.cpu_count() or 1  # asked once: each call reads the system again (about 17 µs a block)
 
 
 def channel_parts(n_channels: int, n_samples: int, max_threads: int = 2) -> list[slice]:
     """How to split ``n_channels`` for one block: one part, or one per core (at most ``max_threads``)."""
-    workers = min(n_channels, os.cpu_count() or 1, max_threads) if n_samples >= PARALLEL_MIN_SAMPLES else 1
+    workers = min(n_channels, _CPUS, max_threads) if n_samples >= PARALLEL_MIN_SAMPLES else 1
     if workers == 1:  # every live block: no array work on the way
         return [slice(0, n_channels)]
     edges = np.linspace(0, n_channels, workers + 1).round().astype(int)
