@@ -1,4 +1,9 @@
-"""The command line as a user meets it: the analyze contract and clean failures."""
+"""The command line as a user meets it: the analyze contract and clean failures.
+
+What a command computes and writes is checked in this process (:func:`run_main`); what the process
+shows (exit status with one line on stderr and nothing else, a closed pipe, what it imports) in a
+process of its own (:func:`run_cli`).
+"""
 
 import csv
 import json
@@ -9,13 +14,13 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import SAMPLE_NIGHT, run_cli
+from conftest import SAMPLE_NIGHT, run_cli, run_main
 
 from emgcramp.sim.plan import load_truth
 
 
 def test_analyze_sample_night_writes_the_contract_csv(tmp_cwd):
-    rc, out, err = run_cli("analyze", SAMPLE_NIGHT, "--events", "cramps.csv")
+    rc, out, err = run_main("analyze", SAMPLE_NIGHT, "--events", "cramps.csv")
     assert rc == 0, err
     rows = list(csv.DictReader(open("cramps.csv")))
     assert list(rows[0])[:6] == ["onset_s", "offset_s", "duration_s", "kind", "peak_intensity", "mean_intensity"]
@@ -32,7 +37,7 @@ def test_analyze_sample_night_writes_the_contract_csv(tmp_cwd):
 
 
 def test_analyze_json_summary():
-    rc, out, _ = run_cli("analyze", SAMPLE_NIGHT, "--json", "--mains", "50")
+    rc, out, _ = run_main("analyze", SAMPLE_NIGHT, "--json", "--mains", "50")
     s = json.loads(out)
     assert rc == 0 and s["n_episodes"] == 2 and s["tonic"] == 2 and s["clonic"] == 0
     truth = [e for e in load_truth(SAMPLE_NIGHT.replace(".edf", ".truth.json")) if e.is_cramp]
@@ -45,7 +50,7 @@ def test_analyze_json_summary():
 
 
 def test_analyze_scores_leg_movements_and_lists_them(tmp_cwd):
-    rc, out, err = run_cli("analyze", SAMPLE_NIGHT, "--json", "--lm-events", "lm.csv")
+    rc, out, err = run_main("analyze", SAMPLE_NIGHT, "--json", "--lm-events", "lm.csv")
     assert rc == 0, err
     truth = load_truth(SAMPLE_NIGHT.replace(".edf", ".truth.json"))
     plm_truth = [e for e in truth if e.kind == "leg_movement"]  # one series of 7
@@ -62,14 +67,14 @@ def test_analyze_scores_leg_movements_and_lists_them(tmp_cwd):
     assert len(in_series) == s["plm"]
     for r in in_series:  # each one of the true periodic movements, its onset within 0.3 s
         assert min(abs(float(r["onset_s"]) - t.onset_s) for t in plm_truth) < 0.3
-    rc, out, _ = run_cli("analyze", SAMPLE_NIGHT)
+    rc, out, _ = run_main("analyze", SAMPLE_NIGHT)
     assert f"{s['lm']} leg movement(s), 1 PLM series, PLM index {s['plm_index_per_h']:.1f}/h" in out
 
 
 def test_no_cramps_gives_header_only_csv(tmp_cwd):
     x = np.random.default_rng(0).standard_normal(20_000) * 5
     np.save("quiet.npy", x)
-    rc, out, err = run_cli("analyze", "quiet.npy", "--fs", "1000", "--events", "e.csv")
+    rc, out, err = run_main("analyze", "quiet.npy", "--fs", "1000", "--events", "e.csv")
     assert rc == 0, err
     assert open("e.csv").read().count("\n") == 1 and "no cramps found" in out
 
@@ -120,25 +125,25 @@ def test_version_and_no_command():
 
 
 def test_simulate_then_analyze_agrees_with_truth(tmp_cwd):
-    rc, out, err = run_cli("simulate", "n.edf", "--hours", "0.5", "--seed", "5")
+    rc, out, err = run_main("simulate", "n.edf", "--hours", "0.5", "--seed", "5")
     assert rc == 0, err
     truth = json.load(open("n.truth.json"))
     assert stat.S_IMODE(os.stat("n.edf").st_mode) == 0o600
     cramps = [e for e in truth["events"] if e["is_cramp"]]
-    rc, out, _ = run_cli("analyze", "n.edf", "--json")
+    rc, out, _ = run_main("analyze", "n.edf", "--json")
     s = json.loads(out)
     assert 1 <= s["n_episodes"] and s["n_episodes"] + len(s["possible_cramps"]) == len(cramps)
 
 
 def test_demo_scores_a_short_night():
-    rc, out, err = run_cli("demo", "--hours", "1", "--seed", "3")
+    rc, out, err = run_main("demo", "--hours", "1", "--seed", "3")
     assert rc == 0, err
     assert "precision 1.00" in out and "with the possible cramps: 6 of 6 found" in out
 
 
 def test_profile_gives_pct_mvc_and_bad_profiles_fail_cleanly(tmp_cwd):
     open("me.json", "w").write('{"rest_uv": 4.0, "mvc_uv": 500.0}')
-    rc, _, err = run_cli("analyze", SAMPLE_NIGHT, "--profile", "me.json", "--events", "e.csv")
+    rc, _, err = run_main("analyze", SAMPLE_NIGHT, "--profile", "me.json", "--events", "e.csv")
     assert rc == 0, err
     rows = list(csv.DictReader(open("e.csv")))
     for r in rows:
@@ -151,7 +156,7 @@ def test_profile_gives_pct_mvc_and_bad_profiles_fail_cleanly(tmp_cwd):
 
 def test_an_mvc_below_the_cramps_flags_their_pct_mvc(tmp_cwd):
     open("me.json", "w").write('{"rest_uv": 4.0, "mvc_uv": 100.0}')
-    rc, _, err = run_cli("analyze", SAMPLE_NIGHT, "--profile", "me.json", "--events", "e.csv")
+    rc, _, err = run_main("analyze", SAMPLE_NIGHT, "--profile", "me.json", "--events", "e.csv")
     assert rc == 0, err
     rows = list(csv.DictReader(open("e.csv")))
     assert [("above_mvc" in r["flags"]) for r in rows] == [float(r["pct_mvc"]) > 150.0 for r in rows]
@@ -159,25 +164,25 @@ def test_an_mvc_below_the_cramps_flags_their_pct_mvc(tmp_cwd):
 
 
 def test_a_rest_only_calibration_keeps_the_mvc_on_file(tmp_cwd):
-    rc, _, err = run_cli("calibrate", "--file", SAMPLE_NIGHT, "--rest", "10:60", "--mvc", "120:160",
-                         "--out", "me.json")
+    rc, _, err = run_main("calibrate", "--file", SAMPLE_NIGHT, "--rest", "10:60", "--mvc", "120:160",
+                          "--out", "me.json")
     assert rc == 0, err
     mvc = json.load(open("me.json"))["mvc_uv"]
-    rc, _, err = run_cli("calibrate", "--file", SAMPLE_NIGHT, "--rest", "300:400", "--out", "me.json")
+    rc, _, err = run_main("calibrate", "--file", SAMPLE_NIGHT, "--rest", "300:400", "--out", "me.json")
     assert rc == 0, err
     prof = json.load(open("me.json"))
     assert prof["mvc_uv"] == mvc and prof["rest_uv"] == pytest.approx(4.0, rel=0.1)
 
 
 def test_calibrate_from_a_file_matches_the_detector_levels(tmp_cwd):
-    rc, out, err = run_cli("calibrate", "--file", SAMPLE_NIGHT, "--rest", "10:60", "--mvc", "120:160",
-                           "--out", "me.json")
+    rc, out, err = run_main("calibrate", "--file", SAMPLE_NIGHT, "--rest", "10:60", "--mvc", "120:160",
+                            "--out", "me.json")
     assert rc == 0, err
     prof = json.load(open("me.json"))
     assert stat.S_IMODE(os.stat("me.json").st_mode) == 0o600
     assert prof["rest_uv"] == pytest.approx(4.0, rel=0.1)  # the night's rest level is 4 µV RMS
     # the same chain: an MVC window over the first cramp gives that cramp's peak
-    assert run_cli("analyze", SAMPLE_NIGHT, "--events", "e.csv")[0] == 0
+    assert run_main("analyze", SAMPLE_NIGHT, "--events", "e.csv")[0] == 0
     rows = list(csv.DictReader(open("e.csv")))
     assert prof["mvc_uv"] == pytest.approx(float(rows[0]["peak_intensity"]), rel=0.01)
 
@@ -189,7 +194,7 @@ def test_calibrate_from_a_file_matches_the_detector_levels(tmp_cwd):
     (["--rest", "10:60", "--mvc", "10:60"], "a maximal one is 10 × or more"),
 ])
 def test_calibrate_bad_windows(tmp_cwd, args, message):
-    rc, _, err = run_cli("calibrate", "--file", SAMPLE_NIGHT, *args)
+    rc, _, err = run_main("calibrate", "--file", SAMPLE_NIGHT, *args)
     assert rc == 2 and message in err and not os.path.exists("profile.json")
 
 
@@ -200,7 +205,7 @@ def test_bench_accuracy_and_speed_commands(tmp_cwd):
     s = json.loads(out)
     assert s["all"]["precision"] == 1.0 and s["all"]["sensitivity_both_tiers"] == 1.0
     assert s["all"]["live_agrees"] and os.path.getsize("acc.png") > 10_000
-    rc, _, err = run_cli("bench", "accuracy", "--scenario", "nope")
+    rc, _, err = run_main("bench", "accuracy", "--scenario", "nope")
     assert rc == 2 and "no scenario 'nope'" in err
     rc, out, err = run_cli("bench", "speed", "--hours", "0.05", "--fs", "1000")
     assert rc == 0, err
@@ -228,7 +233,7 @@ def test_an_episode_is_a_cramp_or_a_leg_movement_not_both(tmp_cwd):
 
     x = bursts(1000.0, 120, 4.0, [(60.0, 66.0, 200.0)])
     write_edf("n.edf", 1000.0, ["calf"], [x[:, None]])
-    rc, out, err = run_cli("analyze", "n.edf", "--events", "e.csv", "--lm-events", "lm.csv", "--json")
+    rc, out, err = run_main("analyze", "n.edf", "--events", "e.csv", "--lm-events", "lm.csv", "--json")
     assert rc == 0, err
     assert list(csv.DictReader(open("e.csv"))) == []
     rows = list(csv.DictReader(open("lm.csv")))
@@ -257,7 +262,7 @@ def test_every_option_says_what_it_does():
 
 
 def test_simulated_nights_can_start_on_successive_dates(tmp_cwd):
-    rc, _, err = run_cli("simulate", "--hours", "0.02", "--start", "2026-02-03T22:30", "n.edf")
+    rc, _, err = run_main("simulate", "--hours", "0.02", "--start", "2026-02-03T22:30", "n.edf")
     assert rc == 0, err
     import pyedflib
 

@@ -11,7 +11,7 @@ import time
 from datetime import datetime
 
 import pytest
-from conftest import SAMPLE_NIGHT, run_cli
+from conftest import SAMPLE_NIGHT, bursts, run_cli, run_main
 
 from emgcramp.core.errors import InputError
 from emgcramp.core.types import Episode
@@ -76,7 +76,7 @@ def test_a_batch_table_over_one_of_its_inputs_is_refused(tmp_path):
 
     shutil.copy(SAMPLE_NIGHT, tmp_path / "a.edf")
     before = _digest(tmp_path / "a.edf")
-    rc, _, err = run_cli("analyze", tmp_path, "--events", tmp_path / "a.edf")
+    rc, _, err = run_main("analyze", tmp_path, "--events", tmp_path / "a.edf")
     assert rc == 2 and "is the input" in err
     assert _digest(tmp_path / "a.edf") == before
 
@@ -97,9 +97,9 @@ def test_a_night_folder_is_always_new(tmp_path):
     assert not outside.exists()
 
 
-def _monitor(tmp_path, speed=100):
+def _monitor(tmp_path, speed=100, replay=SAMPLE_NIGHT):
     # A status line comes each second of wall clock: every ``speed`` s of the night.
-    cmd = [sys.executable, "-m", "emgcramp", "monitor", "--replay", SAMPLE_NIGHT, "--speed", str(speed),
+    cmd = [sys.executable, "-m", "emgcramp", "monitor", "--replay", str(replay), "--speed", str(speed),
            "--out", str(tmp_path / "nights")]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -117,8 +117,8 @@ def _wait_for_status(p, seconds_in):
 @pytest.mark.parametrize("sig, status", [(signal.SIGINT, 0), (signal.SIGTERM, 128 + signal.SIGTERM),
                                          (signal.SIGHUP, 128 + signal.SIGHUP)])
 def test_a_signal_ends_the_night_with_its_summary(tmp_path, sig, status):
-    p = _monitor(tmp_path)
-    _wait_for_status(p, 240)  # past the first cramp (124–170 s), inside none
+    p = _monitor(tmp_path, speed=300)  # a status line every 300 s of the night: the first is 200–300 s in
+    _wait_for_status(p, 170)  # past the first cramp (124–160 s); the second (219–271 s) may be under way
     p.send_signal(sig)
     out, _ = p.communicate(timeout=60)
     assert p.returncode == status
@@ -136,15 +136,22 @@ def test_a_signal_ends_the_night_with_its_summary(tmp_path, sig, status):
 
 
 def test_a_signal_inside_a_cramp_closes_it_open_at_end(tmp_path):
-    p = _monitor(tmp_path, speed=10)
-    _wait_for_status(p, 130)  # inside the first cramp (124–170 s)
+    from emgcramp.io.edf import write_edf
+
+    # 15 s of rest (enough to learn it), a 30-s cramp, 15 s of rest: the recording goes on past the
+    # cramp's end, so only the signal can leave it open. (The sample night's first cramp is 124 s in:
+    # 13 s of waiting at this speed.)
+    x = bursts(1000.0, 60, 4.0, [(15.0, 45.0, 300.0)], seed=7)
+    write_edf(str(tmp_path / "cramp.edf"), 1000.0, ["calf"], [x[:, None]], [], start=datetime(2026, 1, 1, 23, 0, 0))
+    p = _monitor(tmp_path, speed=10, replay=tmp_path / "cramp.edf")
+    _wait_for_status(p, 21)  # inside the cramp (15–45 s)
     p.send_signal(signal.SIGINT)
     p.communicate(timeout=60)
     assert p.returncode == 0
     [name] = os.listdir(tmp_path / "nights")
     # Six seconds in, the burst is not yet a sure cramp: logged as a cramp or a possible one, open at the end.
     cramps = [e for e in read_events(str(tmp_path / "nights" / name)) if e["type"] in ("cramp", "possible_cramp")]
-    assert len(cramps) == 1 and "open_at_end" in cramps[0]["flags"] and cramps[0]["onset_s"] < 130
+    assert len(cramps) == 1 and "open_at_end" in cramps[0]["flags"] and cramps[0]["onset_s"] < 21
     assert json.load(open(tmp_path / "nights" / name / "raw.json"))["start"] == "2026-01-01T23:00:00"
 
 
@@ -180,16 +187,16 @@ def _time_csv(path, fs, n, jump_at=None, jump_s=5.0):
 
 def test_a_time_column_that_jumps_past_the_probe_is_an_error(tmp_path):
     _time_csv(tmp_path / "jump.csv", 1000, 40_000, jump_at=30_000)
-    rc, out, err = run_cli("analyze", tmp_path / "jump.csv")
+    rc, out, err = run_main("analyze", tmp_path / "jump.csv")
     assert rc == 2 and "steps by +5.001 s at data row 30001" in err, err
     _time_csv(tmp_path / "even.csv", 1000, 40_000)
-    rc, out, err = run_cli("analyze", tmp_path / "even.csv", "--json")
+    rc, out, err = run_main("analyze", tmp_path / "even.csv", "--json")
     assert rc == 0 and json.loads(out)["duration_s"] == pytest.approx(40.0), err
 
 
 def test_a_whole_signal_on_one_line_is_refused_at_once(tmp_path):
     (tmp_path / "one.csv").write_text(",".join(["1.0"] * 300_000))
-    rc, _, err = run_cli("analyze", tmp_path / "one.csv", "--fs", "1000")
+    rc, _, err = run_main("analyze", tmp_path / "one.csv", "--fs", "1000")
     assert rc == 2 and "first line is over 100 kB" in err
 
 
@@ -197,7 +204,7 @@ def test_a_wide_npy_is_channels_by_samples(tmp_path):
     import numpy as np
 
     np.save(tmp_path / "wide.npy", np.random.default_rng(0).standard_normal((100, 120_000)).astype(np.float32))
-    rc, out, err = run_cli("analyze", tmp_path / "wide.npy", "--fs", "1000", "--json")
+    rc, out, err = run_main("analyze", tmp_path / "wide.npy", "--fs", "1000", "--json")
     assert rc == 0, err
     assert json.loads(out)["duration_s"] == pytest.approx(120.0)
 
@@ -215,7 +222,7 @@ def test_a_file_name_edflib_cannot_take_gets_one_clear_line(tmp_path):
 def test_a_folder_where_every_file_fails_writes_nothing(tmp_path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.edf").write_text("not an EDF")
-    rc, _, err = run_cli("analyze", tmp_path / "in", "--events", tmp_path / "all.csv")
+    rc, _, err = run_main("analyze", tmp_path / "in", "--events", tmp_path / "all.csv")
     assert rc == 2 and "none of the 1 recording(s)" in err
     assert not (tmp_path / "all.csv").exists()
 
@@ -223,8 +230,9 @@ def test_a_folder_where_every_file_fails_writes_nothing(tmp_path):
 # --- a full disk during the night ------------------------------------------------------------------
 
 def test_a_full_disk_does_not_stop_detection_or_alerts(tmp_path):
-    # raw.f32 may grow to 400 kB (100 s of the 1-kHz night); the night goes on to 1200 s.
-    cmd = [sys.executable, "-m", "emgcramp", "monitor", "--replay", SAMPLE_NIGHT, "--speed", "200",
+    # raw.f32 may grow to 400 kB (100 s of the 1-kHz night); the night goes on to 1200 s. At 400 × real
+    # time that is 3 s: the status lines (one a wall-clock second) still come after storing stopped.
+    cmd = [sys.executable, "-m", "emgcramp", "monitor", "--replay", SAMPLE_NIGHT, "--speed", "400",
            "--out", str(tmp_path / "nights")]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=120, preexec_fn=_limited(400_000))
     assert p.returncode == 4, p.stderr  # the night ran, but its folder lacks most of the samples: said so

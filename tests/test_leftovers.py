@@ -12,13 +12,16 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pytest
-from conftest import SAMPLE_NIGHT
+from conftest import SAMPLE_NIGHT, sample_night_head
 
+from emgcramp.core import kernels
 from emgcramp.io.edf import write_edf
 from emgcramp.io.secure import _host_tag
 
-# The ahead-of-time kernels may be older than the sources in a working tree; their note is not what is tested.
-ENV = os.environ | {"EMGCRAMP_JIT": "1"}
+# The ahead-of-time kernels may be older than the sources in a working tree; their note is not what is
+# tested, so Numba's JIT is asked for then. Only then, as test_bad_input does: loading Numba costs each
+# process ~0.7 s that current kernels do not.
+ENV = os.environ | ({kernels.FORCE_JIT_ENV: "1"} if kernels.ahead_of_time() is None else {})
 
 
 def cli(*args, cwd=None, env=None, timeout=300):
@@ -186,7 +189,9 @@ def test_the_status_line_shows_the_clock_the_alerts_use_with_the_night_time_besi
 
     with open_recording(SAMPLE_NIGHT) as rec:
         start = rec.start
-    rc, _, err = cli("monitor", "--replay", SAMPLE_NIGHT, "--speed", "300", "--out", tmp_path)
+    # The sample night's first 5 min (its start, both its alerts) in 3 s: a status line each second.
+    replay = sample_night_head(tmp_path / "head.edf", 300)
+    rc, _, err = cli("monitor", "--replay", replay, "--speed", "100", "--out", tmp_path / "nights")
     assert rc == 0, err[-500:]
     status = re.findall(r"^(\d\d:\d\d:\d\d) \(night (\d\d):(\d\d):(\d\d)\) (?:link ok|starting|preparing)",
                         err, re.MULTILINE)
@@ -195,8 +200,8 @@ def test_the_status_line_shows_the_clock_the_alerts_use_with_the_night_time_besi
         shown = start + timedelta(hours=int(h), minutes=int(m), seconds=int(s))
         assert clock == f"{shown:%H:%M:%S}"
     alerts = re.findall(r"\*\*\* cramp \(\w+\) on calf since (\d\d:\d\d:\d\d)", err)
-    [night] = os.listdir(tmp_path)
-    onsets = [r["onset_s"] for r in map(json.loads, open(tmp_path / night / "events.jsonl"))
+    [night] = os.listdir(tmp_path / "nights")
+    onsets = [r["onset_s"] for r in map(json.loads, open(tmp_path / "nights" / night / "events.jsonl"))
               if r.get("type") == "alert"]
     assert alerts and alerts == [f"{start + timedelta(seconds=s):%H:%M:%S}" for s in onsets]
 
@@ -237,7 +242,15 @@ def test_a_live_night_shows_the_clock_from_its_first_block():
 # --- 6. liblsl's log lines -----------------------------------------------------------------------
 
 def _monitor_lsl_out(tmp_path, env, cwd=None):
-    rc, _, err = cli("monitor", "--replay", SAMPLE_NIGHT, "--speed", "2000", "--lsl-out",
+    """A whole monitored night published with --lsl-out: its stderr.
+
+    liblsl speaks (or not) as the outlets open and close, whatever the night holds: 20 s of rest
+    replayed as fast as it goes.
+    """
+    replay = tmp_path.parent / "rest.npy"
+    if not replay.exists():
+        np.save(replay, (np.random.default_rng(0).standard_normal(20_000) * 4.0).astype(np.float32))
+    rc, _, err = cli("monitor", "--replay", replay, "--fs", "1000", "--speed", "0", "--lsl-out",
                      f"leftovers-{os.getpid()}", "--out", tmp_path, cwd=cwd, env=env)
     assert rc == 0, err[-500:]
     return err

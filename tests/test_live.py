@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import SAMPLE_NIGHT, run_cli
+from conftest import SAMPLE_NIGHT, run_cli, run_main
 
 from emgcramp.core.blocks import Block
 from emgcramp.io.night_reader import NightRecording, read_events
@@ -144,9 +144,9 @@ def test_kill_9_mid_night_leaves_readable_files(tmp_path):
     assert kept_s >= shown_s - 2.0  # at most ~2 s of what it had shown is lost
     events = read_events(folder)
     assert [round(e["onset_s"]) for e in events if e["type"] == "cramp"][:2] == [124, 219]
-    rc, out, err = run_cli("analyze", folder, "--json")
+    rc, out, err = run_main("analyze", folder, "--json")
     assert rc == 0, err
-    rc, out, err = run_cli("recover", folder, "--edf", str(tmp_path / "night.edf"))
+    rc, out, err = run_main("recover", folder, "--edf", str(tmp_path / "night.edf"))
     assert rc == 0 and "had not finished" in out, err
     rows = open(os.path.join(folder, "events.csv")).read().splitlines()
     assert rows[0].startswith("onset_s,offset_s") and [r.split(",")[0][:3] for r in rows[1:3]] == ["123", "219"]
@@ -184,7 +184,7 @@ def test_on_cramp_hook_runs_once_per_cramp(tmp_path):
     assert sorted(round(float(line.split()[1])) for line in hits.read_text().splitlines()) == [124, 219]
     # recover lists the possible cramp too, and marks it in the EDF+ copy, apart from the cramps
     [folder] = [str(tmp_path / d) for d in os.listdir(tmp_path) if d.startswith("night-")]
-    rc, out, err = run_cli("recover", folder, "--edf", str(tmp_path / "night.edf"))
+    rc, out, err = run_main("recover", folder, "--edf", str(tmp_path / "night.edf"))
     assert rc == 0 and "2 cramp(s) and 1 possible" in out, err
     import pyedflib
 
@@ -238,7 +238,7 @@ def test_calibrate_from_a_live_sensor(tmp_path):
                           "--mvc-s", "2", "--out", str(tmp_path / "me.json")], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     time.sleep(1.5)  # let it start and open the port
-    play(SensorEmulator([x], fs, n=50), port, speed=4.0)
+    play(SensorEmulator([x], fs, n=50), port, speed=8.0)  # its windows go by the samples, not the wall clock
     out, err = p.communicate(timeout=60)
     port.close()
     assert p.returncode == 0, err
@@ -328,12 +328,12 @@ def test_an_outage_is_on_the_status_line_while_it_lasts(night, tmp_path):
     x, _ = night
     port = PtyPort(str(tmp_path / "sensor"))
     source = SerialSource(str(tmp_path / "sensor"), give_up_s=2.5, heartbeat_s=0.2)
-    emu = SensorEmulator([x[:int(8 * SPEC.fs)]], SPEC.fs, n=100)
+    emu = SensorEmulator([x[:int(5 * SPEC.fs)]], SPEC.fs, n=100)
 
-    def serve():  # in real time: unplugged from 3 s to 5 s of the sensor clock
+    def serve():  # in real time: unplugged from 2 s to 4 s of the sensor clock, then 1 s more
         while not source.connected:
             time.sleep(0.01)
-        play(emu, port, speed=1.0, unplugs=[(3.0, 2.0)])
+        play(emu, port, speed=1.0, unplugs=[(2.0, 2.0)])
         time.sleep(0.3)
         port.close()  # for good: the source gives up and the night ends
 
@@ -351,7 +351,7 @@ def test_the_port_is_read_from_the_moment_it_opens_while_the_monitor_is_busy(tmp
     # 8 channels at 4 kHz (64 kB/s) against a consumer that takes 3 s for its first block, as
     # building filters with a cold cache does. A real USB sensor drops what is not read; a pty
     # holds up the writer instead, so the writer's lag behind real time is what is measured.
-    fs, seconds = 4000, 6.0
+    fs, seconds = 4000, 4.0  # outlasts the busy 3 s
     x = np.random.default_rng(0).standard_normal((int(fs * seconds), 8)) * 20.0
     port = PtyPort(str(tmp_path / "sensor"))
     source = SerialSource(str(tmp_path / "sensor"), give_up_s=1.0)
@@ -443,7 +443,7 @@ def test_a_channel_count_change_over_serial_is_one_line_and_exit_2(tmp_path):
 
 
 def test_a_dead_signal_is_said_live_within_seconds_and_refused_at_the_end(tmp_path):
-    np.save(tmp_path / "flat.npy", np.zeros(6_000, dtype=np.float32))
+    np.save(tmp_path / "flat.npy", np.zeros(5_000, dtype=np.float32))  # said after 2 s flat: the night goes on
     p, lines = _status_lines(["monitor", "--replay", str(tmp_path / "flat.npy"), "--fs", "1000", "--speed", "1",
                               "--out", str(tmp_path / "n")], "SIGNAL LOST", timeout=30)
     out, err = p.communicate(timeout=60)
@@ -523,7 +523,7 @@ def test_a_lost_signal_is_logged_live_and_marked_in_the_recovered_edf(tmp_path):
     lost = [(e["type"], e.get("onset_s"), e.get("offset_s")) for e in read_events(folder) if "signal" in e["type"]]
     assert [t for t, _, _ in lost] == ["signal_lost", "signal_back"]
     assert lost[1][1:] == (pytest.approx(10.0, abs=0.002), pytest.approx(15.0, abs=0.11))  # seen block by block
-    rc, _, err = run_cli("recover", folder, "--edf", tmp_path / "night.edf")
+    rc, _, err = run_main("recover", folder, "--edf", tmp_path / "night.edf")
     assert rc == 0, err
     rec = EdfRecording(str(tmp_path / "night.edf"))
     try:
@@ -541,6 +541,6 @@ def test_a_night_that_cannot_begin_leaves_no_night_folder(tmp_path):
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert p.returncode == 2 and p.stderr.strip().endswith("needs the lsl extra: pip install 'emgcramp[lsl]'")
     assert os.listdir(tmp_path) == [] and "Traceback" not in p.stderr
-    # A BLE sensor never found: the night folder made for it goes again.
-    rc, _, err = run_cli("monitor", "--ble", "auto", "--give-up", "2", "--out", tmp_path / "n")
+    # A BLE sensor never found: the night folder made for it (before the first try) goes again.
+    rc, _, err = run_cli("monitor", "--ble", "auto", "--give-up", "1", "--out", tmp_path / "n")
     assert rc == 2 and "could not connect to a BLE sensor" in err and os.listdir(tmp_path / "n") == []

@@ -11,7 +11,7 @@ import uuid
 
 import numpy as np
 import pytest
-from conftest import bursts, run_cli
+from conftest import bursts, run_cli, run_main
 
 pylsl = pytest.importorskip("pylsl")
 
@@ -48,6 +48,16 @@ def _wait_for_consumer(outlet, timeout=10.0):
         time.sleep(0.05)
 
 
+def _wait_for_record(nights, kind, timeout=30.0):
+    """Wait until a night under ``nights`` has logged a record of type ``kind`` (events.jsonl is written as
+    events happen, each record made durable at once)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(f'"type": "{kind}"' in f.read_text() for f in nights.glob("*/events.jsonl")):
+            return
+        time.sleep(0.1)
+
+
 def test_an_lsl_stream_gives_labels_units_and_gaps_from_its_header_and_timestamps():
     from emgcramp.live.sources.base import Source
     from emgcramp.live.sources.lsl import LslSource
@@ -80,7 +90,8 @@ def test_monitor_over_lsl_finds_what_analyze_finds_in_the_same_recording(tmp_pat
 
     x = bursts(FS, 150, 4.0, [(40, 110, 300)])  # a cramp that holds for 70 s: the cramp tier
     write_edf(str(tmp_path / "rec.edf"), FS, ["GM"], [x[:, None]], [])
-    rc, out, err = run_cli("analyze", str(tmp_path / "rec.edf"), "--json")
+    # The offline side in this process (it is not what is tested here): its summary and its events table.
+    rc, out, err = run_main("analyze", tmp_path / "rec.edf", "--json", "--events", tmp_path / "off.csv")
     assert rc == 0, err
     offline = json.loads(out)
 
@@ -89,8 +100,8 @@ def test_monitor_over_lsl_finds_what_analyze_finds_in_the_same_recording(tmp_pat
     cmd = [sys.executable, "-m", "emgcramp", "monitor", "--lsl", name, "--out", str(tmp_path / "nights")]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _wait_for_consumer(outlet, 30)
-    _play(outlet, x[:, None], chunk=100, speed=30.0)
-    time.sleep(2.0)
+    _play(outlet, x[:, None], chunk=100, speed=60.0)  # the samples carry their own LSL timestamps
+    _wait_for_record(tmp_path / "nights", "cramp")  # then Ctrl-C, however busy the machine is
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=60)
     assert p.returncode == 0, err[-800:]
@@ -100,7 +111,6 @@ def test_monitor_over_lsl_finds_what_analyze_finds_in_the_same_recording(tmp_pat
     onset_live = float(live[0].split(",")[0])
     import csv
 
-    rc, _, err = run_cli("analyze", str(tmp_path / "rec.edf"), "--events", str(tmp_path / "off.csv"))
     onset_off = float(next(csv.DictReader(open(tmp_path / "off.csv")))["onset_s"])
     assert onset_live == pytest.approx(onset_off, abs=0.05)
 
@@ -111,11 +121,14 @@ def test_a_stream_that_is_not_there_is_one_line():
 
 
 def test_monitor_publishes_the_envelope_and_each_event_on_lsl(tmp_path):
-    from conftest import SAMPLE_NIGHT
+    from conftest import sample_night_head
 
+    # The sample night's first 5 min hold both its cramps; at 50 × real time the first one closes
+    # some 3 s after the start, time for the inlets below to find the streams and connect.
+    replay = sample_night_head(tmp_path / "head.edf", 300)
     prefix = f"night-{uuid.uuid4().hex[:8]}"
-    cmd = [sys.executable, "-m", "emgcramp", "monitor", "--replay", SAMPLE_NIGHT, "--speed", "50",
-           "--lsl-out", prefix, "--out", str(tmp_path)]
+    cmd = [sys.executable, "-m", "emgcramp", "monitor", "--replay", replay, "--speed", "50",
+           "--lsl-out", prefix, "--out", str(tmp_path / "nights")]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     markers = pylsl.StreamInlet(pylsl.resolve_byprop("name", f"{prefix}-markers", 1, 20)[0])
     envelope_info = pylsl.resolve_byprop("name", f"{prefix}-envelope", 1, 20)[0]
@@ -131,11 +144,12 @@ def test_monitor_publishes_the_envelope_and_each_event_on_lsl(tmp_path):
     assert p.returncode == 0, err[-500:]
     s, _ = markers.pull_chunk(timeout=1.0)
     records += [json.loads(r[0]) for r in s]
-    night = os.path.join(tmp_path, os.listdir(tmp_path)[0])
+    night = os.path.join(tmp_path, "nights", os.listdir(tmp_path / "nights")[0])
     import csv
 
     logged = list(csv.DictReader(open(os.path.join(night, "events.csv"))))
     cramps = [r for r in records if r["type"] == "cramp"]
     # Every cramp the night logged was published, with the same onset; the envelope shows it.
-    assert logged and {round(float(r["onset_s"]), 3) for r in logged} <= {round(c["onset_s"], 3) for c in cramps}
+    assert len(logged) == 2  # both cramps of the sample night's first 5 min
+    assert {round(float(r["onset_s"]), 3) for r in logged} <= {round(c["onset_s"], 3) for c in cramps}
     assert np.nanmax(levels) > 5.0 and np.nanmedian(levels) < 2.0

@@ -160,6 +160,7 @@ def _steps() -> list[Step]:
 STEPS = _steps()
 FAST_BLOCKS = list(dict.fromkeys(s.block for s in STEPS if not s.skip and not s.slow))
 SLOW_STEPS = [s for s in STEPS if not s.skip and s.slow]
+NIGHT_STEP = next(s for s in STEPS if s.argv[1:3] == ["simulate", "night.edf"])  # the README's 8-hour night
 
 
 # --- the files the commands read -----------------------------------------------------------------------------
@@ -257,13 +258,32 @@ def readme_night(tmp_path_factory):
 
     def night() -> str:
         if not made:
-            make = next(s for s in STEPS if s.argv[1:3] == ["simulate", "night.edf"])
-            folder = tmp_path_factory.mktemp("readme_night")
-            _run(make, str(folder))
-            made.append(str(folder / "night.edf"))
+            made.append(_shared_night(tmp_path_factory))
         return made[0]
 
     return night
+
+
+def _shared_night(tmp_path_factory) -> str:
+    """The README's night.edf, made once for the whole run.
+
+    The 8-hour night takes seconds to simulate. Under pytest-xdist each worker would make its own; here
+    the first to ask makes it, under a lock, in the temporary folder the workers of this run share, and
+    the others wait for it and use it (each step copies it into its own folder, so none changes it).
+    """
+    import fcntl
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # pytest-N/, over each worker's pytest-N/popen-gwK/
+    folder = root / "readme_night"
+    with open(root / "readme_night.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "made").exists():
+            folder.mkdir(exist_ok=True)
+            _run(NIGHT_STEP, str(folder))
+            (folder / "made").touch()
+    return str(folder / "night.edf")
 
 
 def _inputs(argv: list[str]) -> list[str]:
@@ -347,6 +367,13 @@ def _run_step(step: Step, folder: str, night, timeout: float = STEP_TIMEOUT_S) -
     _prepare(step, folder, night)
     if step.live:
         _run_live(step, folder)
+    elif step.text == NIGHT_STEP.text:
+        # The very command readme_night runs, as written and checked the same way, once for the whole
+        # run: what it wrote is copied here rather than an 8-hour night simulated again.
+        made = os.path.dirname(night())
+        for name in os.listdir(made):
+            if name.startswith("night."):
+                shutil.copy(os.path.join(made, name), os.path.join(folder, name))
     else:
         _run(step, folder, timeout)
 

@@ -1,5 +1,9 @@
 """Storing, with real processes and real files: a disk full at the start or at the end of a night,
-and the one rule for output files (never an input or a night's own files; an existing one only with --force)."""
+and the one rule for output files (never an input or a night's own files; an existing one only with --force).
+
+A refusal is checked in a process of its own (:func:`run_cli`: exit status 2 and one line on stderr);
+what a command writes when it may, in this process (:func:`run_main`).
+"""
 
 import errno
 import hashlib
@@ -13,7 +17,7 @@ from datetime import datetime
 
 import numpy as np
 import pytest
-from conftest import SAMPLE_NIGHT, run_cli
+from conftest import SAMPLE_NIGHT, run_cli, run_main
 
 from emgcramp.core.blocks import Block
 from emgcramp.core.types import Episode
@@ -179,13 +183,13 @@ def test_recover_replaces_an_edf_only_with_force(tmp_path):
     assert rc == 2 and "is not this command's own earlier output; give --force" in err and err.count("\n") == 1
     assert (tmp_path / "night.edf").read_text() == "an earlier copy"
     assert not os.path.exists(os.path.join(folder, "events.csv"))  # refused before any work
-    rc, _, err = run_cli("recover", folder, "--edf", tmp_path / "night.edf", "--force")
+    rc, _, err = run_main("recover", folder, "--edf", tmp_path / "night.edf", "--force")
     assert rc == 0, err
     assert open(tmp_path / "night.edf", "rb").read(8) == b"0       "  # an EDF header now
     assert os.stat(tmp_path / "night.edf").st_mode & 0o777 == 0o600
     assert is_night_folder(folder)
     # Its own copy, once written, is replaced by the next recover without --force.
-    rc, _, err = run_cli("recover", folder, "--edf", tmp_path / "night.edf")
+    rc, _, err = run_main("recover", folder, "--edf", tmp_path / "night.edf")
     assert rc == 0, err
 
 
@@ -198,7 +202,7 @@ def test_analyze_refuses_an_existing_output_without_force(tmp_cwd, option, name)
     assert err == (f"emgcramp: error: {name} exists and is not this command's own earlier output; give --force to "
                    "replace it, or choose another output file\n")
     assert open(name).read() == "keep me"
-    rc, _, err = run_cli("analyze", SAMPLE_NIGHT, option, name, "--force", "--no-progress")
+    rc, _, err = run_main("analyze", SAMPLE_NIGHT, option, name, "--force", "--no-progress")
     assert rc == 0, err
     assert open(name, "rb").read(7) != b"keep me" and os.stat(name).st_mode & 0o777 == 0o600
 
@@ -206,18 +210,18 @@ def test_analyze_refuses_an_existing_output_without_force(tmp_cwd, option, name)
 def test_force_never_lets_an_output_be_an_input_or_a_night_file(tmp_path):
     shutil.copy(SAMPLE_NIGHT, tmp_path / "n.edf")
     before = _digest(tmp_path / "n.edf")
-    rc, _, err = run_cli("analyze", tmp_path / "n.edf", "--events", tmp_path / "n.edf", "--force")
+    rc, _, err = run_main("analyze", tmp_path / "n.edf", "--events", tmp_path / "n.edf", "--force")
     assert rc == 2 and "is the input" in err and _digest(tmp_path / "n.edf") == before
     folder = _night(tmp_path / "night")
     rc, _, err = run_cli("analyze", folder, "--events", os.path.join(folder, "events.csv"), "--force")
     assert rc == 2 and "is in the night folder" in err and err.count("\n") == 1
-    rc, _, err = run_cli("analyze", SAMPLE_NIGHT, "--lm-events", os.path.join(folder, "lm.csv"), "--force")
+    rc, _, err = run_main("analyze", SAMPLE_NIGHT, "--lm-events", os.path.join(folder, "lm.csv"), "--force")
     assert rc == 2 and "is in the night folder" in err
     assert sorted(os.listdir(folder)) == sorted(NIGHT_FILES)
 
 
 def test_two_outputs_of_one_run_may_not_share_a_file(tmp_cwd):
-    rc, _, err = run_cli("analyze", SAMPLE_NIGHT, "--events", "x.csv", "--lm-events", "./x.csv")
+    rc, _, err = run_main("analyze", SAMPLE_NIGHT, "--events", "x.csv", "--lm-events", "./x.csv")
     assert rc == 2 and "name the same file" in err and not os.path.exists("x.csv")
 
 
@@ -256,22 +260,22 @@ def test_a_command_run_again_replaces_its_own_output_without_force(tmp_cwd, argv
     write_events_csv("n/2026-01-01.csv", [], datetime(2026, 1, 1, 23, 0, 0))
     os.mkdir("nights")
     shutil.copy(SAMPLE_NIGHT, "nights/a.edf")
-    rc, _, err = run_cli(*argv)
+    rc, _, err = run_main(*argv)
     assert rc == 0, err
     os.utime(out, (0, 0))  # so that a replaced file shows
-    rc, _, err = run_cli(*argv)
+    rc, _, err = run_main(*argv)
     assert rc == 0, err
     assert os.stat(out).st_mtime > 0 and os.stat(out).st_mode & 0o777 == 0o600
     if out.endswith(".csv"):  # but not another option's own output: an events CSV is no lm-events CSV
         other = "--lm-events" if "--events" in argv else "--events"
-        rc, _, err = run_cli("analyze", SAMPLE_NIGHT, "--no-progress", other, out)
+        rc, _, err = run_main("analyze", SAMPLE_NIGHT, "--no-progress", other, out)
         assert rc == 2 and "not this command's own earlier output" in err
 
 
 def test_simulate_with_force_replaces_its_files(tmp_cwd):
-    assert run_cli("simulate", "--hours", "0.02", "n.edf")[0] == 0
-    assert run_cli("simulate", "--hours", "0.02", "--seed", "2", "n.edf")[0] == 2
-    rc, _, err = run_cli("simulate", "--hours", "0.02", "--seed", "2", "n.edf", "--force")
+    assert run_main("simulate", "--hours", "0.02", "n.edf")[0] == 0
+    assert run_main("simulate", "--hours", "0.02", "--seed", "2", "n.edf")[0] == 2
+    rc, _, err = run_main("simulate", "--hours", "0.02", "--seed", "2", "n.edf", "--force")
     assert rc == 0, err
     assert '"seed": 2' in open("n.truth.json").read()
 
@@ -286,5 +290,5 @@ def test_force_and_the_exit_statuses_are_in_the_help():
     assert writers == ["analyze", "demo", "recover", "report", "simulate", "trend"]
     help_text = " ".join(sub.choices["recover"].format_help().split())
     assert "--force replace an output file that exists but is not this command's own" in help_text and "a file in a monitor night folder" in help_text
-    rc, out, _ = run_cli("monitor", "--help")
+    rc, out, _ = run_main("monitor", "--help")
     assert rc == 0 and "exit status:" in out and "\n  4 " in out and "4 is given however the night ended" in out
