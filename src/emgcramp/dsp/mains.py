@@ -61,6 +61,7 @@ def _line_ratios(psd: np.ndarray, df: float, freqs_hz) -> np.ndarray:
     peak = psd[np.clip(at[:, None] + np.arange(-1, 2)[None, :], 0, None)].max(axis=1)
     return np.where(fits, peak / np.maximum(near, 1e-30), 0.0)
 
+
 # Hum can begin in the night (a lamp or an electric blanket switched on, a cable that moves and
 # unbalances the electrode impedances: Huhta & Webster 1973, doi:10.1109/TBME.1973.324169), and an
 # amplifier still settling in the first seconds hides it from the first probe. So ``mains="auto"``
