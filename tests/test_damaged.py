@@ -179,6 +179,14 @@ def _header_without_channels(text: str) -> str:
     return json.dumps(json.loads(text) | {"channels": []})
 
 
+def _settings(**personal):
+    """A change of raw.json that records ``personal`` among the night's settings."""
+    def change(text: str) -> str:
+        head = json.loads(text)
+        return json.dumps(head | {"settings": (head.get("settings") or {}) | personal})
+    return change
+
+
 def _gap_without_missing(text: str) -> str:
     lines = text.splitlines(True)
     gap = json.loads(lines[0])
@@ -192,7 +200,11 @@ def _gap_without_missing(text: str) -> str:
      "raw.json: 'channels' is []; expected the list of the night's channel names"),
     ("events.jsonl", _gap_without_missing,
      "events.jsonl line 1: a gap record with no 'missing' (expected a whole number of samples, 0 or more)"),
-], ids=["no-channels", "gap-without-missing"])
+    ("raw.json", _settings(personal_logit_offset=4.0),
+     "raw.json: 'personal_logit_offset' must be a number of log-odds within ±1.5, not 4.0"),
+    ("raw.json", _settings(personal_weights={"wax": "high"}),
+     "raw.json: 'personal_weights' must map input names to numbers (log-odds per SD), not {'wax': 'high'}"),
+], ids=["no-channels", "gap-without-missing", "personal-offset-too-far", "personal-weight-not-a-number"])
 def test_recover_refuses_a_night_it_cannot_place_in_time_and_writes_nothing(tmp_path, name, change, says):
     folder = _night(tmp_path / "night")
     _edit(folder, name, change)

@@ -6,6 +6,7 @@ Frozen dataclasses: the library takes these, never command-line arguments.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field, fields
 
 DEFAULT_BAND_HZ = (20.0, 450.0)
@@ -82,6 +83,22 @@ class SegmentConfig:
 # more than about half the cramps the general decision finds, and a look-alike the model is surer of
 # than of a typical cramp stays beyond what a person's labels can undo.
 PERSONAL_MAX_LOGIT = 1.5
+
+
+def personal_problem(offset: object, weights: object, names: tuple[str, str] = ("offset", "weights")) -> str:
+    """What is wrong with a stored personal adjustment, in words (``""``: nothing), for a profile or a night folder.
+
+    ``offset`` must be a finite number of log-odds within ±PERSONAL_MAX_LOGIT; ``weights`` a mapping of
+    input names to finite numbers (log-odds per SD). ``names``: what the caller's file calls the two.
+    """
+    def number(v: object) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+    if not (isinstance(offset, (int, float)) and number(offset) and abs(offset) <= PERSONAL_MAX_LOGIT):
+        return f"{names[0]} must be a number of log-odds within ±{PERSONAL_MAX_LOGIT:g}, not {offset!r}"
+    if not isinstance(weights, dict) or not all(isinstance(k, str) and number(v) for k, v in weights.items()):
+        return f"{names[1]} must map input names to numbers (log-odds per SD), not {weights!r}"
+    return ""
 
 
 @dataclass(frozen=True)

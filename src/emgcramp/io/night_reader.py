@@ -13,7 +13,7 @@ from datetime import datetime
 import numpy as np
 
 from emgcramp.core.blocks import Block
-from emgcramp.core.config import PERSONAL_MAX_LOGIT
+from emgcramp.core.config import personal_problem
 from emgcramp.core.errors import InputError
 from emgcramp.io.base import Recording
 
@@ -192,19 +192,12 @@ def _header(folder: str) -> dict:
                          "(ISO 8601)") from None
     if not isinstance(head.get("settings") or {}, dict):
         raise InputError(f"{path}: 'settings' is {head['settings']!r}; expected an object (or none)")
-    _check_personal(path, head.get("settings") or {})
+    settings = head.get("settings") or {}
+    problem = personal_problem(settings.get("personal_logit_offset", 0.0), settings.get("personal_weights", {}),
+                               ("'personal_logit_offset'", "'personal_weights'"))
+    if problem:
+        raise InputError(f"{path}: {problem}")
     return head
-
-
-def _check_personal(path: str, settings: dict) -> None:
-    """One line when the recorded personal adjustment is not one a profile could hold (offset, weights)."""
-    offset, weights = settings.get("personal_logit_offset", 0.0), settings.get("personal_weights", {})
-    if not (_fits(offset, SECONDS) and abs(offset) <= PERSONAL_MAX_LOGIT):
-        raise InputError(f"{path}: 'personal_logit_offset' is {offset!r}; expected a number of log-odds within "
-                         f"±{PERSONAL_MAX_LOGIT:g}")
-    if not isinstance(weights, dict) or not all(isinstance(k, str) and _fits(v, SECONDS) for k, v in weights.items()):
-        raise InputError(f"{path}: 'personal_weights' is {weights!r}; expected an object of input names and "
-                         "numbers (log-odds per SD)")
 
 
 def lost_stretches(folder: str, end_s: float) -> list[tuple[float, float, str]]:

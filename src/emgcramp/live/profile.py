@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 
-from emgcramp.core.config import PERSONAL_MAX_LOGIT
+from emgcramp.core.config import personal_problem
 from emgcramp.core.errors import InputError
 
 
@@ -66,14 +66,9 @@ def _check_decision(path: str, d: object) -> None:
     """One line saying what is wrong with a profile's ``decision``, if anything."""
     if not isinstance(d, dict):
         raise InputError(f"{path}: decision must be an object (as calibrate --learn writes it), not {d!r}")
-    offset = d.get("logit_offset", 0.0)
-    if not (_number(offset) and abs(offset) <= PERSONAL_MAX_LOGIT):
-        raise InputError(f"{path}: decision logit_offset must be a number of log-odds within "
-                         f"±{PERSONAL_MAX_LOGIT:g}, not {offset!r}")
-    weights = d.get("weights", {})
-    if not isinstance(weights, dict) or not all(isinstance(k, str) and _number(v) for k, v in weights.items()):
-        raise InputError(f"{path}: decision weights must map input names to numbers (log-odds per SD), "
-                         f"not {weights!r}")
+    problem = personal_problem(d.get("logit_offset", 0.0), d.get("weights", {}), ("logit_offset", "weights"))
+    if problem:
+        raise InputError(f"{path}: decision {problem}")
     for key in ("nights", "labels"):
         if key in d and not (isinstance(d[key], int) and not isinstance(d[key], bool) and d[key] >= 0):
             raise InputError(f"{path}: decision {key} must be a count, not {d[key]!r}")
