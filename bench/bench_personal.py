@@ -228,7 +228,7 @@ def _text(args, rows: list[str], verdicts: dict, run_s: float, same: int, n_nigh
         "general decision finds, so an offset that turns the look-alikes away would also turn away labelled "
         "cramps, which the fit never allows. The personal weights separate them along the inputs the person's "
         "look-alike differs on. ECG bleed held for minutes looks to the general model like a long cramp, "
-        "most of it far over the threshold (up to 15 log-odds on the tuning seeds): beyond the ±1.5 bound by "
+        f"most of it far over the threshold: beyond the ±{PERSONAL_MAX_LOGIT:g} bound by "
         "design, so that no person's labels overrule the model that far. There the fit can only shift the few "
         "bleeds near the threshold, and an offset that turns those away on the labelled nights also turns away "
         "cramps of the further nights that sit as near: the fit keeps every labelled cramp, not every future one.")

@@ -20,6 +20,7 @@ import pytest
 from conftest import bursts
 
 from emgcramp.core import kernels
+from emgcramp.core.config import PERSONAL_MAX_LOGIT
 from emgcramp.core.blocks import Block
 from emgcramp.core.types import Episode
 from emgcramp.io.bids import find_recordings
@@ -201,7 +202,7 @@ def _gap_without_missing(text: str) -> str:
     ("events.jsonl", _gap_without_missing,
      "events.jsonl line 1: a gap record with no 'missing' (expected a whole number of samples, 0 or more)"),
     ("raw.json", _settings(personal_logit_offset=4.0),
-     "raw.json: 'personal_logit_offset' must be a number of log-odds within ±1.5, not 4.0"),
+     f"raw.json: 'personal_logit_offset' must be a number of log-odds within ±{PERSONAL_MAX_LOGIT:g}, not 4.0"),
     ("raw.json", _settings(personal_weights={"wax": "high"}),
      "raw.json: 'personal_weights' must map input names to numbers (log-odds per SD), not {'wax': 'high'}"),
 ], ids=["no-channels", "gap-without-missing", "personal-offset-too-far", "personal-weight-not-a-number"])

@@ -113,9 +113,9 @@ def test_a_damaged_model_file_is_one_clear_line(tmp_path, monkeypatch):
     dict(hold_x_rest=5.0, peak_x_rest=60.0, contrast=5.0, hold_share=0.08, held_run_share=0.05, duty=0.2),  # pops
 ])
 def test_shipped_model_turns_down_plain_lookalikes_and_keeps_a_plain_cramp(lookalike):
-    plain = decide(feats(), 1, CFG)
-    assert plain.tier == CRAMP and plain.probability > 0.9
-    assert decide(feats(**lookalike), 1, CFG).tier != CRAMP
+    plain, other = decide(feats(), 1, CFG), decide(feats(**lookalike), 1, CFG)
+    assert plain.tier == CRAMP and plain.probability > 0.75  # calibrated out of family: not sure beyond the evidence
+    assert other.tier != CRAMP and other.probability < plain.probability / 2
 
 
 @pytest.mark.parametrize("name,model_input,low,high", [

@@ -21,9 +21,10 @@ from emgcramp.io.labels import add_label
 from emgcramp.live.profile import load_decision, load_profile, read_profile
 
 T = 2.0  # a cramp threshold in log-odds, for the pure fits
+B = 1.5  # a bound on the move, log-odds, for the pure fits (the shipped one is PERSONAL_MAX_LOGIT)
 
 
-def _offset(cramps, false, bound=PERSONAL_MAX_LOGIT):
+def _offset(cramps, false, bound=B):
     logit = np.array(cramps + false, dtype=float)
     return choose_offset(logit, np.arange(len(logit)) < len(cramps), T, bound=bound)[0]
 
@@ -44,7 +45,11 @@ def test_the_offset_stays_within_its_bound():
     assert _offset([4.5], [3.8]) == 0.0  # a look-alike the model is surer of than of a typical cramp
     assert _offset([0.2], []) == 0.0  # a missed cramp 1.8 log-odds under: beyond the bound
     for cramps, false in (([5.0, 6.0], [2.1, 3.0, 3.4]), ([-3.0, -1.0], [])):
-        assert abs(_offset(cramps, false)) <= PERSONAL_MAX_LOGIT
+        assert abs(_offset(cramps, false)) <= B
+    # the shipped bound is the default: a move of 0.3 is within it, one of 1.21 is not
+    assert PERSONAL_MAX_LOGIT < 1.21
+    assert choose_offset(np.array([4.0, 3.2]), np.array([True, False]), T)[0] == 0.0
+    assert choose_offset(np.array([4.0, 2.305]), np.array([True, False]), T)[0] == -0.31
 
 
 def _toy(weights=None, cramp=0.8, floor=0.3) -> Model:
@@ -61,9 +66,9 @@ def test_personal_weights_separate_what_an_offset_alone_cannot():
     # interleaved log-odds: cramps at 2.3 and 2.7, look-alikes at 2.5 and 2.9; the cramps last longer
     items = [Labelled(2.3, _z(log_duration_s=1.0), True), Labelled(2.7, _z(log_duration_s=1.2), True),
              Labelled(2.5, _z(log_duration_s=-1.0), False), Labelled(2.9, _z(log_duration_s=-1.1), False)]
-    f = fit(items, T, _toy())
+    f = fit(items, T, _toy(), bound=B)
     assert (f.false_before, f.false_after, f.found_before, f.kept) == (2, 0, 2, 2)
-    assert dict(f.weights)["log_duration_s"] > 0 and abs(f.offset) <= PERSONAL_MAX_LOGIT
+    assert dict(f.weights)["log_duration_s"] > 0 and abs(f.offset) <= B
     # no weight may run against the physiology: a longer burst is never less of a cramp
     backwards = [Labelled(2.3, _z(log_duration_s=-1.0), True), Labelled(2.5, _z(log_duration_s=1.0), False)]
     assert dict(fit(backwards, T, _toy()).weights).get("log_duration_s", 0.0) == 0.0
@@ -79,33 +84,33 @@ def feats(**kw) -> Features:
 
 
 def test_the_offset_moves_a_burst_between_tiers_exactly_at_the_shifted_threshold():
-    m = _toy({"duty": 1.0})  # log-odds = duty
+    m = _toy({"duty": 1.0}, floor=0.4)  # log-odds = duty; both thresholds within PERSONAL_MAX_LOGIT of a burst
     cfg = DetectorConfig()
     for duty, goal, offset, tier in ((1.0, 0.8, 0.0, POSSIBLE), (1.0, 0.8, 1e-9, CRAMP), (1.0, 0.8, -1e-9, POSSIBLE),
-                                     (0.0, 0.3, 1e-9, POSSIBLE), (0.0, 0.3, -1e-9, "")):
+                                     (0.0, 0.4, 1e-9, POSSIBLE), (0.0, 0.4, -1e-9, "")):
         if offset:  # just over or just under the tier's threshold, moved by the offset
             offset += log_odds(goal) - duty
         d = decide(feats(duty=duty), 1, cfg.replace(personal_logit_offset=offset), m)
         assert d.tier == tier, (duty, offset)
         assert d.probability == pytest.approx(1 / (1 + math.exp(-(duty + offset))), rel=1e-12)
     f, to_cramp = feats(duty=1.0), log_odds(0.8) - 1.0
-    # a personal weight adds its share of the standardised input; the whole move stops at ±1.5
+    # a personal weight adds its share of the standardised input; the whole move stops at ±PERSONAL_MAX_LOGIT
     with_weight = cfg.replace(personal_logit_offset=to_cramp - 0.5, personal_weights=(("duty", 0.5 + 1e-9),))
     assert decide(f, 1, with_weight, m).tier == CRAMP
     far = cfg.replace(personal_logit_offset=1.0, personal_weights=(("duty", 5.0),))
-    assert decide(feats(duty=0.2), 1, far, m).probability == pytest.approx(1 / (1 + math.exp(-(0.2 + 1.5))))
+    assert decide(feats(duty=0.2), 1, far, m).probability == pytest.approx(1 / (1 + math.exp(-(0.2 + PERSONAL_MAX_LOGIT))))
     with pytest.raises(InputError, match="names no input"):
         decide(f, 1, cfg.replace(personal_weights=(("nose", 1.0),)), m)
 
 
 def test_the_profile_keeps_the_decision_and_a_bad_one_is_one_line(tmp_path, capsys):
     path = str(tmp_path / "me.json")
-    decision = {"logit_offset": -0.61, "weights": {"log_duration_s": 0.4}, "nights": 2, "labels": 4,
+    decision = {"logit_offset": -0.41, "weights": {"log_duration_s": 0.4}, "nights": 2, "labels": 4,
                 "fitted": "2026-03-02T07:00:00"}
     json.dump({"rest_uv": 4.0, "mvc_uv": 300.0, "decision": decision}, open(path, "w"))
     assert read_profile(path)["decision"] == decision and load_profile(path) == {"rest_uv": 4.0, "mvc_uv": 300.0}
-    assert load_decision(path) == (-0.61, (("log_duration_s", 0.4),))
-    for bad, says in (({"logit_offset": 2.0}, "within ±1.5"), ({"logit_offset": "low"}, "logit_offset"),
+    assert load_decision(path) == (-0.41, (("log_duration_s", 0.4),))
+    for bad, says in (({"logit_offset": 2.0}, f"within ±{PERSONAL_MAX_LOGIT:g}"), ({"logit_offset": "low"}, "logit_offset"),
                       ({"weights": [1, 2]}, "weights must map"), ({"nights": -1}, "nights must be a count"),
                       ([], "decision must be an object")):
         json.dump({"rest_uv": 4.0, "decision": bad}, open(path, "w"))
@@ -121,14 +126,14 @@ CRAMP_S, LOOKALIKE_S = (40.0, 130.0), (170.0, 266.0)
 
 
 def _night(seed: int) -> np.ndarray:
-    """Five minutes at 4 µV RMS: a 90-s cramp at 40 × rest, then a tone that rises in 3 s to 10 × for 90 s."""
+    """Five minutes at 4 µV RMS: a 90-s cramp at 40 × rest, then a tone that rises in 3 s to 8 × for 90 s."""
     t = np.arange(int(300 * FS)) / FS
     env = np.ones_like(t)
     env[(t >= CRAMP_S[0]) & (t < CRAMP_S[1])] = 40.0
     a = LOOKALIKE_S[0]
-    env = np.where((t >= a) & (t < a + 3), 1 + 9 * (t - a) / 3, env)
-    env = np.where((t >= a + 3) & (t < a + 93), 10.0, env)
-    env = np.where((t >= a + 93) & (t < a + 96), 10 - 9 * (t - a - 93) / 3, env)
+    env = np.where((t >= a) & (t < a + 3), 1 + 7 * (t - a) / 3, env)
+    env = np.where((t >= a + 3) & (t < a + 93), 8.0, env)
+    env = np.where((t >= a + 93) & (t < a + 96), 8 - 7 * (t - a - 93) / 3, env)
     return emg_noise(len(t), FS, 4.0, seed) * env
 
 
@@ -175,14 +180,15 @@ def test_a_night_monitored_with_a_personal_adjustment_keeps_it_for_recover_and_r
 
     np.save(tmp_path / "night.npy", _night(1).astype(np.float32))
     profile = tmp_path / "me.json"
-    json.dump({"rest_uv": 4.0, "decision": {"logit_offset": -1.5, "weights": {}, "nights": 3, "labels": 9}},
+    json.dump({"rest_uv": 4.0, "decision": {"logit_offset": -PERSONAL_MAX_LOGIT, "weights": {}, "nights": 3,
+                                            "labels": 9}},
               open(profile, "w"))
     rc, _, err = run_cli("monitor", "--replay", tmp_path / "night.npy", "--fs", FS, "--speed", 0,
                          "--out", tmp_path / "nights", "--profile", profile)
     assert rc == 0, err
     (folder,) = [str(p) for p in (tmp_path / "nights").iterdir()]
     rec = NightRecording(folder)
-    assert rec.settings["personal_logit_offset"] == -1.5 and rec.settings["personal_weights"] == {}
+    assert rec.settings["personal_logit_offset"] == -PERSONAL_MAX_LOGIT and rec.settings["personal_weights"] == {}
     assert oct(os.stat(os.path.join(folder, "raw.json")).st_mode & 0o777) == "0o600"
     live = read_events_csv(os.path.join(folder, "events.csv"))
     (end,) = [e for e in read_events(folder) if e["type"] == "end"]
@@ -196,6 +202,11 @@ def test_a_night_monitored_with_a_personal_adjustment_keeps_it_for_recover_and_r
     assert rc == 0, err
     again = read_events_csv(os.path.join(folder, "events.csv"))
     assert [(e.onset_s, e.offset_s, e.kind) for e in again] == [(e.onset_s, e.offset_s, e.kind) for e in live]
+    rc, _, err = run_cli("analyze", folder, "--events", tmp_path / "analyzed.csv", "--no-progress")
+    assert rc == 0, err  # analyze, like recover, judges a night folder with its recorded settings
+    assert [(e.onset_s, e.offset_s) for e in read_events_csv(tmp_path / "analyzed.csv")] == \
+        [(e.onset_s, e.offset_s) for e in live]
+    assert len(emgcramp.analyze(folder).cramps) == 1  # and so does the API
     possible = f" and {len(end['possible_cramps'])} possible" if end["possible_cramps"] else ""
     assert f"1 cramp(s){possible};" in out
     night = load_night(folder)  # the review's reading of the night, as the page shows it

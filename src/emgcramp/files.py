@@ -12,13 +12,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from emgcramp.core.blocks import check_fs
-from emgcramp.core.config import PipelineConfig
+from emgcramp.core.config import PipelineConfig, config_from
 from emgcramp.core.heap import reuse_freed_buffers
 from emgcramp.core.types import Analysis
 from emgcramp.io import open_recording
 
 if TYPE_CHECKING:
     from emgcramp.io.base import Recording
+
+# The settings to judge a recording by: fixed, or made from the settings the recording holds (see config_for).
+Settings = PipelineConfig | Callable[[dict], PipelineConfig] | None
 
 # Recordings are streamed in chunks this long (s): long enough for the kernels to run at
 # full speed, short enough that memory does not depend on the recording's length.
@@ -44,23 +47,38 @@ class ReadOptions:
     muscles: dict[str, str] | None = None
 
 
-def analyze_file(path: str, read: ReadOptions = ReadOptions(), config: PipelineConfig | None = None,
+def config_for(rec: Recording, config: Settings) -> PipelineConfig:
+    """The settings to judge ``rec`` by.
+
+    ``config`` itself; when it is a callable, what it returns given the
+    settings ``rec`` holds (a night folder's: mains, minimum duration, MVC and
+    personal adjustment, :func:`~emgcramp.core.config.settings_of`; ``{}``
+    for any other file); ``None``: those recorded settings themselves, so a
+    monitored night is judged as it was judged live.
+    """
+    settings = dict(getattr(rec, "settings", None) or {})  # only a night folder records them
+    return config(settings) if callable(config) else config or config_from(settings)
+
+
+def analyze_file(path: str, read: ReadOptions = ReadOptions(), config: Settings = None,
                  progress: Callable[[int, int | None], None] | None = None) -> tuple[Analysis, datetime | None]:
     """The analysis of the recording at ``path`` and its start time (``None`` when it has none).
 
-    ``progress(done, total)`` is called with samples per channel after each
-    chunk. Bad input raises :class:`~emgcramp.core.errors.InputError`.
+    ``config``: see :func:`config_for`. ``progress(done, total)`` is called
+    with samples per channel after each chunk. Bad input raises
+    :class:`~emgcramp.core.errors.InputError`.
     """
     with open_recording(path, read.fs, read.scale, read.stream) as rec:
         return analyze_recording(rec, read, config, progress)
 
 
-def analyze_recording(rec: Recording, read: ReadOptions = ReadOptions(), config: PipelineConfig | None = None,
+def analyze_recording(rec: Recording, read: ReadOptions = ReadOptions(), config: Settings = None,
                       progress: Callable[[int, int | None], None] | None = None) -> tuple[Analysis, datetime | None]:
     """:func:`analyze_file` for a recording already open (a file's, an array's, an MNE Raw's)."""
     reuse_freed_buffers()
     chs = rec.channel_indices(read.channel)
     fs = check_fs(rec.fs)
+    config = config_for(rec, config)
     from emgcramp.runner import run_blocks  # Numba loads only for a usable input
 
     total = rec.n_samples

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import glob
 import json
 import os
@@ -89,7 +90,9 @@ def _outcomes(files: list[str], args: argparse.Namespace) -> Iterator[tuple]:
     """(path, result, start, error) per file as they finish: in this process, a local pool, or Dask."""
     from emgcramp.cli.common import detector_config, read_options
 
-    settings = read_options(args), detector_config(args)  # typed and picklable: what the workers get
+    detector_config(args)  # a bad option or profile is refused once, before any file
+    # picklable, what the workers get; each night folder is judged with its recorded settings under the options
+    settings = read_options(args), functools.partial(detector_config, args)
     if getattr(args, "dask", None):
         yield from _dask_outcomes(files, args, settings)
         return

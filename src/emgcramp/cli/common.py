@@ -7,6 +7,7 @@ functions that need it, after the input has been checked.
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 from datetime import datetime
@@ -117,7 +118,8 @@ def analyze_recording(path: str, args: argparse.Namespace, progress: bool = True
 
     bar = ProgressBar("analyze", progress and not getattr(args, "no_progress", False))
     try:
-        return analyze_file(path, read_options(args), detector_config(args), bar)
+        detector_config(args)  # a bad option or profile is refused before the file is opened
+        return analyze_file(path, read_options(args), functools.partial(detector_config, args), bar)
     finally:
         bar.close()
 

@@ -21,10 +21,10 @@ from datetime import datetime
 import numpy as np
 
 from emgcramp.core.blocks import Block, check_fs
-from emgcramp.core.config import SIGNAL_LOST_S, PipelineConfig, config_from
+from emgcramp.core.config import SIGNAL_LOST_S
 from emgcramp.core.errors import InputError
 from emgcramp.core.types import Analysis, Episode
-from emgcramp.files import CHUNK_S, ReadOptions
+from emgcramp.files import CHUNK_S, ReadOptions, Settings, config_for
 from emgcramp.io import open_recording
 from emgcramp.io.labels import Label, folder_for, read_labels, tally
 from emgcramp.review import words
@@ -55,16 +55,13 @@ class NightData:
         return sorted(self.analysis.episodes + self.analysis.possible_cramps, key=lambda e: e.onset_s)
 
 
-def load_night(path: str, read: ReadOptions = ReadOptions(),
-               config: PipelineConfig | Callable[[dict], PipelineConfig] | None = None,
+def load_night(path: str, read: ReadOptions = ReadOptions(), config: Settings = None,
                progress: Callable[[int, int | None], None] | None = None) -> NightData:
     """Analyse the recording at ``path`` (a file or a night folder) and keep its level timeline.
 
-    ``config``: the settings; or a callable given the night folder's recorded
-    settings (``{}`` for a recording file) that returns them; ``None``: the
-    recorded settings themselves (:func:`~emgcramp.core.config.config_from`),
-    so that a night is judged as it was monitored, its personal adjustment
-    included. ``progress(done, total)``: samples per channel, after each
+    ``config``: the settings, as :func:`emgcramp.files.config_for` takes them
+    (``None``: a night folder's recorded ones, its personal adjustment
+    included). ``progress(done, total)``: samples per channel, after each
     chunk. Bad input raises :class:`~emgcramp.core.errors.InputError`, as
     ``analyze`` would.
     """
@@ -73,8 +70,7 @@ def load_night(path: str, read: ReadOptions = ReadOptions(),
 
     reuse_freed_buffers()
     with open_recording(path, read.fs, read.scale, read.stream) as rec:
-        settings = dict(getattr(rec, "settings", None) or {})  # only a night folder records them
-        config = config(settings) if callable(config) else config or config_from(settings)
+        config = config_for(rec, config)
         chs, fs = rec.channel_indices(read.channel), check_fs(rec.fs)
         names = [rec.channel_names[c] for c in chs]
         runner, loss = Runner(fs, names, config, read.muscles), SignalLoss(fs, names)
