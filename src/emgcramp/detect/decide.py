@@ -13,7 +13,11 @@ fitting data. The weights, the standardisation and the two tier thresholds
 ship in ``model.json`` beside this module; ``bench/bench_families.py``
 fits them on synthetic nights of several independently written generator
 families, and reports each family left out of the fit in turn
-(``bench/RESULTS.md``). Nothing here was set by hand on a scenario.
+(``bench/RESULTS.md``). The shipped weights and intercept carry a
+calibration: scaled by how far the log-odds of a model fitted on some
+families held on another (cross-fitted Platt scaling), so that a
+probability means about as many cramps on nights of a new kind. Nothing
+here was set by hand on a scenario.
 
 Two things are not weighed but stated, since no evidence outweighs them:
 
