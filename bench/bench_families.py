@@ -235,9 +235,15 @@ def calibration(nights: list[dict], cfg: DetectorConfig) -> tuple[float, float]:
         logits += [_logit(probabilities(n, model)[k]) for n, k in zip(own, g)]
         ys += [label(n)[k] for n, k in zip(own, g)]
         ws.append(np.full(sum(int(k.sum()) for k in g), 1.0 / max(1, sum(int(k.sum()) for k in g))))
-    w = np.concatenate(ws)
-    slope, shift = _newton(np.concatenate(logits)[:, None], np.concatenate(ys), w * len(w) / w.sum(), l2=0.0)
-    return max(float(slope[0]), 1e-3), shift
+    w, y = np.concatenate(ws), np.concatenate(ys)
+    if y.min() == y.max():
+        return 1.0, 0.0  # one kind of candidate only: nothing to calibrate on
+    try:
+        slope, shift = _newton(np.concatenate(logits)[:, None], y, w * len(w) / w.sum(), l2=0.0)
+    except np.linalg.LinAlgError:  # all log-odds alike
+        return 1.0, 0.0
+    # a log-odds that says nothing (or the opposite) elsewhere leaves the model as fitted, and the bench says so
+    return (float(slope[0]), shift) if slope[0] > 0 else (1.0, 0.0)
 
 
 def _model(fitted: tuple[np.ndarray, np.ndarray, np.ndarray, float], slope: float = 1.0, shift: float = 0.0) -> Model:
@@ -247,11 +253,17 @@ def _model(fitted: tuple[np.ndarray, np.ndarray, np.ndarray, float], slope: floa
 
 
 def build_model(nights: list[dict]) -> Model:
-    """Fit on ``nights``, calibrate across their families, and choose the thresholds on them."""
+    """Fit on ``nights``, choose the thresholds on them, and calibrate across their families.
+
+    The thresholds are chosen on the fitted model's own probabilities and then
+    carried through the calibration, so they pick the same bursts as without it.
+    """
     cfg = DetectorConfig()
-    model = _model(fit(nights, cfg), *calibration(nights, cfg))
-    cramp, floor = thresholds(nights, [probabilities(n, model) for n in nights])
-    return replace(model, cramp_threshold=cramp, possible_floor=floor)
+    fitted = fit(nights, cfg)
+    cramp, floor = thresholds(nights, [probabilities(n, _model(fitted)) for n in nights])
+    slope, shift = calibration(nights, cfg)
+    carried = [1.0 / (1.0 + np.exp(-(slope * _logit(np.array(t)) + shift))) for t in (cramp, floor)]
+    return replace(_model(fitted, slope, shift), cramp_threshold=float(carried[0]), possible_floor=float(carried[1]))
 
 
 def reliability(nights: list[dict], probs: list[np.ndarray], edges=(0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0001)) -> list:

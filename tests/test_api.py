@@ -100,6 +100,9 @@ def test_result_tables_keep_the_events_csv_contract(night, tmp_path):
         assert len(r.to_dataframe(kind)) == len(getattr(r, kind))
     with pytest.raises(ValueError, match="kind must be one of"):
         r.to_dataframe("nope")
+    # plain Python numbers throughout, as a notebook shows them: no np.float64(…) in any repr
+    for shown in (r.cramps, r.possible_cramps, r.rejected, r.leg_movements, r.summary()):
+        assert "np." not in repr(shown)
     quiet = emgcramp.find_cramps(night[:60_000], FS)  # a minute at rest: no event of any kind
     for kind in ("cramps", "warnings", "rejected"):
         assert len(quiet.to_dataframe(kind)) == 0 and "onset_s" in quiet.to_dataframe(kind).columns

@@ -379,6 +379,7 @@ CASES = [
     # --- recover
     case("recover", "missing_dir", id="recover nonexistent folder"),
     case("recover", "empty_dir", files=["empty_dir"], id="recover a folder that is not a night"),
+    case("recover", "rec.npy", files=["rec.npy"], id="recover a file, not a folder"),
     case("recover", "night-damaged", files=["night-damaged"], id="recover a damaged raw.json"),
     case("recover", "night-no-start", files=["night-no-start"], id="recover a raw.json without a start"),
     case("recover", "night-no-start", "--edf", "night-no-start/x.edf", files=["night-no-start"],

@@ -181,7 +181,7 @@ def _header_without_channels(text: str) -> str:
 
 
 def _settings(**personal):
-    """A change of raw.json that records ``personal`` among the night's settings."""
+    """A change of raw.json that records ``personal`` among the night's settings (any of them)."""
     def change(text: str) -> str:
         head = json.loads(text)
         return json.dumps(head | {"settings": (head.get("settings") or {}) | personal})
@@ -205,7 +205,14 @@ def _gap_without_missing(text: str) -> str:
      f"raw.json: 'personal_logit_offset' must be a number of log-odds within ±{PERSONAL_MAX_LOGIT:g}, not 4.0"),
     ("raw.json", _settings(personal_weights={"wax": "high"}),
      "raw.json: 'personal_weights' must map input names to numbers (log-odds per SD), not {'wax': 'high'}"),
-], ids=["no-channels", "gap-without-missing", "personal-offset-too-far", "personal-weight-not-a-number"])
+    ("raw.json", _settings(min_duration_s="3"),
+     "raw.json: 'min_duration_s' is '3'; expected the shortest cramp in seconds, a number above 0"),
+    ("raw.json", _settings(mains=55),
+     "raw.json: 'mains' is 55; expected 50, 60, \"auto\" or \"off\""),
+    ("raw.json", _settings(mvc_uv=-1.0),
+     "raw.json: 'mvc_uv' is -1.0; expected the maximal contraction's level in µV, a number above 0 (or null)"),
+], ids=["no-channels", "gap-without-missing", "personal-offset-too-far", "personal-weight-not-a-number",
+        "min-duration-a-string", "mains-55", "mvc-negative"])
 def test_recover_refuses_a_night_it_cannot_place_in_time_and_writes_nothing(tmp_path, name, change, says):
     folder = _night(tmp_path / "night")
     _edit(folder, name, change)

@@ -26,7 +26,7 @@ ALLOWED = {
     "io": {"core"},
     "sim": {"core"},
     "files": {"core", "io", "pipeline", "runner"},
-    "live": {"core", "dsp", "io", "pipeline", "runner", "sim"},
+    "live": {"core", "dsp", "detect", "io", "pipeline", "runner", "sim"},
     "eval": {"core", "dsp", "detect", "pipeline", "runner", "live", "sim"},
     "viz": {"core", "dsp", "io", "pipeline"},
     "api": {"core", "io", "pipeline", "runner", "files", "live", "viz"},

@@ -1,5 +1,6 @@
 """The detector learns the person: the fit over labelled bursts, the profile, the decision, end to end."""
 
+import csv
 import json
 import math
 import os
@@ -13,7 +14,7 @@ import emgcramp
 from emgcramp.cli import main
 from emgcramp.core.config import PERSONAL_MAX_LOGIT, DetectorConfig
 from emgcramp.core.errors import InputError
-from emgcramp.detect.decide import CRAMP, POSSIBLE, Model, decide, log_odds
+from emgcramp.detect.decide import CRAMP, POSSIBLE, Model, decide, log_odds, model_id
 from emgcramp.detect.features import INPUTS, Features
 from emgcramp.detect.personal import Labelled, choose_offset, fit
 from emgcramp.io.events import read_events_csv
@@ -110,15 +111,23 @@ def test_the_profile_keeps_the_decision_and_a_bad_one_is_one_line(tmp_path, caps
     json.dump({"rest_uv": 4.0, "mvc_uv": 300.0, "decision": decision}, open(path, "w"))
     assert read_profile(path)["decision"] == decision and load_profile(path) == {"rest_uv": 4.0, "mvc_uv": 300.0}
     assert load_decision(path) == (-0.41, (("log_duration_s", 0.4),))
-    for bad, says in (({"logit_offset": 2.0}, f"within ±{PERSONAL_MAX_LOGIT:g}"), ({"logit_offset": "low"}, "logit_offset"),
+    for bad, says in (({"logit_offset": 2.0}, f"within ±{PERSONAL_MAX_LOGIT:g}"),
+                      ({"logit_offset": "low"}, "logit_offset"),
                       ({"weights": [1, 2]}, "weights must map"), ({"nights": -1}, "nights must be a count"),
-                      ([], "decision must be an object")):
+                      ([], "decision must be an object"),
+                      ({"logit_offset": -0.2, "model": "0123456789ab"}, "learned against another version")):
         json.dump({"rest_uv": 4.0, "decision": bad}, open(path, "w"))
         with pytest.raises(InputError, match=says) as e:
             read_profile(path)
         assert "\n" not in str(e.value)
         assert main(["analyze", str(tmp_path / "none.edf"), "--profile", path]) == 2
         assert capsys.readouterr().err.count("\n") == 1
+    np.save(tmp_path / "night.npy", np.ones(1000, np.float32))
+    nights = tmp_path / "nights"
+    assert main(["monitor", "--replay", str(tmp_path / "night.npy"), "--fs", "500", "--speed", "0",
+                 "--out", str(nights), "--profile", path]) == 2
+    err = capsys.readouterr().err  # refused before the night began: no folder, no "monitoring …" line
+    assert err.count("\n") == 1 and "learned against another version" in err and not nights.exists()
 
 
 FS = 500.0
@@ -157,6 +166,7 @@ def test_two_labelled_nights_teach_the_decision_to_drop_the_look_alike(tmp_path,
     assert "labelled false cramps 2→0, labelled cramps kept 2/2" in line
     kept = json.load(open(profile))
     assert (kept["rest_uv"], kept["mvc_uv"], kept["decision"]["nights"]) == (4.0, 300.0, 2)
+    assert kept["decision"]["model"] == model_id() and len(model_id()) == 12  # what it was learned against
     folder = str(nights / "night-20260301-230000")
     for with_profile, expected in ((False, 2), (True, 1)):
         out = str(tmp_path / f"events-{with_profile}.csv")
@@ -192,6 +202,10 @@ def test_a_night_monitored_with_a_personal_adjustment_keeps_it_for_recover_and_r
     assert oct(os.stat(os.path.join(folder, "raw.json")).st_mode & 0o777) == "0o600"
     live = read_events_csv(os.path.join(folder, "events.csv"))
     (end,) = [e for e in read_events(folder) if e["type"] == "end"]
+    # the night's log gives each cramp its clock time, as the events CSV does
+    with open(os.path.join(folder, "events.csv"), newline="") as f:
+        clocks = [row["onset_clock"] for row in csv.DictReader(f)]
+    assert [r["onset_clock"] for r in read_events(folder) if r["type"] == "cramp"] == clocks and clocks[0]
     assert len(live) == 1 and live[0].onset_s < CRAMP_S[0] + 1.0  # the offset turned the tone down, live
     # Without the adjustment the same samples give two cramps: what follows tells the two apart.
     names = rec.channel_names
@@ -206,7 +220,8 @@ def test_a_night_monitored_with_a_personal_adjustment_keeps_it_for_recover_and_r
     assert rc == 0, err  # analyze, like recover, judges a night folder with its recorded settings
     assert [(e.onset_s, e.offset_s) for e in read_events_csv(tmp_path / "analyzed.csv")] == \
         [(e.onset_s, e.offset_s) for e in live]
-    assert len(emgcramp.analyze(folder).cramps) == 1  # and so does the API
+    assert len(emgcramp.analyze(folder).cramps) == 1  # and so does the API, an MVC level given or not
+    assert len(emgcramp.analyze(folder, mvc_uv=300.0).cramps) == 1
     possible = f" and {len(end['possible_cramps'])} possible" if end["possible_cramps"] else ""
     assert f"1 cramp(s){possible};" in out
     night = load_night(folder)  # the review's reading of the night, as the page shows it
@@ -229,6 +244,31 @@ def test_a_night_monitored_with_a_personal_adjustment_keeps_it_for_recover_and_r
     json.dump({"decision": {"logit_offset": 0.5, "weights": {}}}, open(profile, "w"))
     rc, out, err = run_cli("recover", folder, "--profile", profile)
     assert rc == 0 and "2 cramp(s)" in out, (out, err)
+
+
+def test_options_replace_only_the_recorded_settings_they_give_and_the_profile_is_read_once(tmp_path):
+    import pickle
+
+    from emgcramp.cli.common import detector_settings
+    from emgcramp.cli.parser import build_parser
+
+    recorded = {"mains": 50.0, "min_duration_s": 4.0, "mvc_uv": None, "personal_logit_offset": -0.3,
+                "personal_weights": {}}
+    for command in (["analyze"], ["recover"], ["review"], ["report", "--out", "x.html"]):
+        args = build_parser().parse_args([*command, "x", "--min-duration", "5"])
+        config = detector_settings(args)(recorded)
+        assert (config.mains, config.detector.judge.min_duration_s) == (50.0, 5.0), command
+        assert config.detector.judge.personal_logit_offset == -0.3
+        assert detector_settings(args)({}).mains == "auto"  # a recording file: the package's defaults
+    profile = tmp_path / "me.json"
+    json.dump({"mvc_uv": 250.0, "decision": {"logit_offset": 0.2, "weights": {"wax": 0.1}}}, open(profile, "w"))
+    args = build_parser().parse_args(["analyze", "x", "--profile", str(profile), "--mains", "60"])
+    shipped = pickle.dumps(detector_settings(args))  # what a batch's workers get
+    os.remove(profile)  # read once, in the parent: a worker needs no access to it
+    config = pickle.loads(shipped)(recorded)
+    judge = config.detector.judge
+    assert (config.mains, judge.mvc_uv, judge.personal_logit_offset, judge.personal_weights) == \
+        (60.0, 250.0, 0.2, (("wax", 0.1),))
 
 
 def test_the_direction_fit_converges_where_plain_newton_steps_run_away():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -11,10 +12,10 @@ import numpy as np
 
 from emgcramp.api.result import Result
 from emgcramp.core.blocks import Block
-from emgcramp.core.config import PipelineConfig
+from emgcramp.core.config import PipelineConfig, config_from
 from emgcramp.core.errors import InputError
 from emgcramp.core.types import Episode
-from emgcramp.files import ReadOptions, analyze_recording
+from emgcramp.files import ReadOptions, Settings, analyze_recording
 from emgcramp.io import open_recording
 from emgcramp.io.memory import ArrayInMemory, MneRaw
 from emgcramp.live.monitor import MonitorResult, NightMonitor
@@ -29,6 +30,18 @@ def _config(config: PipelineConfig | None, mvc_uv: float | None) -> PipelineConf
         return config
     config = config or PipelineConfig()
     return replace(config, detector=config.detector.replace(mvc_uv=float(mvc_uv)))
+
+
+def _file_settings(config: PipelineConfig | None, mvc_uv: float | None) -> Settings:
+    """:func:`_config` for a file: without ``config``, a night folder keeps its recorded settings
+    (:func:`emgcramp.files.config_for`), the MVC level replacing only its own."""
+    if config is None and mvc_uv is not None:
+        return functools.partial(_recorded, float(mvc_uv))
+    return _config(config, mvc_uv)
+
+
+def _recorded(mvc_uv: float, settings: dict[str, Any]) -> PipelineConfig:
+    return config_from(settings, mvc_uv=mvc_uv)
 
 
 def find_cramps(x: ArrayLike, fs: float, *, channel_names: Sequence[str] | None = None,
@@ -100,7 +113,8 @@ def analyze(path: str, *, fs: float | None = None, scale: float | None = None, c
     stream : str, optional
         The stream of an XDF file, by name or type.
     config : PipelineConfig, optional
-        As for :func:`find_cramps`.
+        As for :func:`find_cramps`. Default: the package's, or for a night
+        folder the settings it was monitored with (its personal adjustment too).
     mvc_uv : float, optional
         As for :func:`find_cramps`.
 
@@ -117,7 +131,7 @@ def analyze(path: str, *, fs: float | None = None, scale: float | None = None, c
     """
     read = ReadOptions(fs=fs, scale=scale, channel=channel, stream=stream)
     with open_recording(path, fs, scale, stream) as rec:
-        analysis, start = analyze_recording(rec, read, _config(config, mvc_uv))
+        analysis, start = analyze_recording(rec, read, _file_settings(config, mvc_uv))
     return Result(analysis, start, lambda: open_recording(path, fs, scale, stream))
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import glob
 import json
 import os
@@ -88,11 +87,10 @@ def _one(path: str, read, config):
 
 def _outcomes(files: list[str], args: argparse.Namespace) -> Iterator[tuple]:
     """(path, result, start, error) per file as they finish: in this process, a local pool, or Dask."""
-    from emgcramp.cli.common import detector_config, read_options
+    from emgcramp.cli.common import detector_settings, read_options
 
-    detector_config(args)  # a bad option or profile is refused once, before any file
     # picklable, what the workers get; each night folder is judged with its recorded settings under the options
-    settings = read_options(args), functools.partial(detector_config, args)
+    settings = read_options(args), detector_settings(args)
     if getattr(args, "dask", None):
         yield from _dask_outcomes(files, args, settings)
         return

@@ -23,17 +23,36 @@ def detector_config(args: argparse.Namespace, settings: dict | None = None):
     ``settings``: chosen before (a night folder's, see :func:`emgcramp.core.config.settings_of`);
     an option given replaces its setting.
     """
-    from emgcramp.core.config import config_from
+    return detector_settings(args)(settings or {})
 
+
+def detector_settings(args: argparse.Namespace):
+    """The shared detector options as a picklable ``settings -> PipelineConfig`` (:func:`emgcramp.files.config_for`).
+
+    The profile is read here, once, and a bad option or profile refused here in one line: a
+    batch's workers get the values, not the path.
+    """
     mvc, decision = getattr(args, "mvc_uv", None), None
     if getattr(args, "profile", None):
         from emgcramp.live.profile import load_decision, load_profile
 
         mvc = load_profile(args.profile).get("mvc_uv") if mvc is None else mvc
         decision = load_decision(args.profile)
-    config = config_from(settings or {}, mains=getattr(args, "mains", None),
-                         min_duration_s=getattr(args, "min_duration", None), mvc_uv=mvc)
-    return _with_decision(config, decision, args.profile) if decision and decision != (0.0, ()) else config
+    options = {"mains": getattr(args, "mains", None), "min_duration_s": getattr(args, "min_duration", None),
+               "mvc_uv": mvc, "decision": decision if decision and decision != (0.0, ()) else None,
+               "profile": getattr(args, "profile", None)}
+    chosen = functools.partial(_config_with, options)
+    chosen({})  # the decision's input names are checked now
+    return chosen
+
+
+def _config_with(options: dict, settings: dict):
+    """:func:`detector_settings`'s ``options`` over recorded ``settings``."""
+    from emgcramp.core.config import config_from
+
+    config = config_from(settings, mains=options["mains"], min_duration_s=options["min_duration_s"],
+                         mvc_uv=options["mvc_uv"])
+    return _with_decision(config, options["decision"], options["profile"]) if options["decision"] else config
 
 
 def _with_decision(config, decision: tuple, path: str):
@@ -118,8 +137,7 @@ def analyze_recording(path: str, args: argparse.Namespace, progress: bool = True
 
     bar = ProgressBar("analyze", progress and not getattr(args, "no_progress", False))
     try:
-        detector_config(args)  # a bad option or profile is refused before the file is opened
-        return analyze_file(path, read_options(args), functools.partial(detector_config, args), bar)
+        return analyze_file(path, read_options(args), detector_settings(args), bar)
     finally:
         bar.close()
 

@@ -11,6 +11,7 @@ from emgcramp.core.errors import InputError
 
 def cmd_learn(args: argparse.Namespace) -> int:
     """Fit the adjustment to every labelled night under ``--learn``; write it into the ``--out`` profile."""
+    from emgcramp.detect.decide import model_id
     from emgcramp.io.secure import check_writable
     from emgcramp.live.labelled import labelled_nights
 
@@ -34,7 +35,8 @@ def cmd_learn(args: argparse.Namespace) -> int:
                          "detector weighed: nothing to learn from")
     result = fit(items, threshold, out_of_reach=out_of_reach)
     profile["decision"] = {"logit_offset": result.offset, "weights": dict(result.weights), "nights": len(nights),
-                           "labels": answers, "fitted": datetime.now().isoformat(timespec="seconds")}
+                           "labels": answers, "fitted": datetime.now().isoformat(timespec="seconds"),
+                           "model": model_id()}
     from emgcramp.io.events import write_json
 
     write_json(args.out, profile)

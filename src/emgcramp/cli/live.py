@@ -85,6 +85,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     from datetime import datetime
 
     source, channels = _monitor_source(args)
+    config = detector_config(args)  # a bad option or profile: one line, before any folder is made
     publisher = None
     if args.lsl_out:  # before the night folder: a missing extra is one line and leaves nothing behind
         from emgcramp.live.lsl_out import LslPublisher
@@ -109,7 +110,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             if publisher:
                 publisher.event(record)
 
-        result = run_monitor(source.blocks(), lambda: source.fs, channels, folder, detector_config(args),
+        result = run_monitor(source.blocks(), lambda: source.fs, channels, folder, config,
                              alert_printer(args.on_cramp), status_printer(source),
                              alert_on_warning=args.alert_on == "warning", start=source.start,
                              on_event=on_event, on_levels=publisher.levels if publisher else None)

@@ -265,12 +265,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def _saved_review(args: argparse.Namespace) -> int:
     """``report --out NIGHT.html``: the review page saved whole, its data in it and no answer buttons."""
-    from emgcramp.cli.common import detector_config, read_options
+    from emgcramp.cli.common import detector_settings, read_options
     from emgcramp.io.secure import private_path
     from emgcramp.review.data import load_night
     from emgcramp.review.page import saved_night
 
-    night = load_night(args.file, read_options(args), lambda settings: detector_config(args, settings))
+    night = load_night(args.file, read_options(args), detector_settings(args))
     with private_path(args.out) as tmp, open(tmp, "w", encoding="utf-8") as f:
         f.write(saved_night(night))
     print(f"{len(night.analysis.episodes)} cramp(s); report written to {args.out}")

@@ -21,15 +21,16 @@ from emgcramp.io import FORMATS, formats_text
 
 def _add_detector_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("signal chain and detector")
-    g.add_argument("--mains", type=_mains, default="auto",
+    g.add_argument("--mains", type=_mains,
                    help="mains notch: 50, 60, auto (find hum in the first 8 s, look again every 10 min) or off "
-                        "(default auto)")
+                        "(default auto; for a night folder, the one it was monitored with)")
     g.add_argument("--min-duration", type=_positive, metavar="S",
                    help="shortest episode reported as a cramp, seconds (default 3)")
     g.add_argument("--mvc-uv", type=_positive, metavar="UV",
                    help="envelope at maximal voluntary contraction, µV RMS: adds %%MVC to each episode")
     g.add_argument("--profile", metavar="PROFILE.json",
-                   help="calibration profile with mvc_uv (and rest_uv); --mvc-uv overrides it")
+                   help="calibration profile with mvc_uv (and rest_uv), and the personal adjustment of the decision "
+                        "that calibrate --learn fits; --mvc-uv overrides its mvc_uv")
 
 
 FORCE_HELP = ("replace an output file that exists but is not this command's own earlier output (a recording, a "
@@ -170,7 +171,6 @@ def _recover(sub) -> None:
     r.add_argument("--edf", metavar="OUT.edf", help="also write the recording as EDF+ (gaps as zeros, annotated), "
                                                     "outside the night folder")
     _add_detector_args(r)
-    r.set_defaults(mains=None)  # each setting not given: the one the night was monitored with
     _add_force(r)
 
 

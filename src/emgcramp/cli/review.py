@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from emgcramp.cli.common import ProgressBar, detector_config, read_options
+from emgcramp.cli.common import ProgressBar, detector_settings, read_options
 from emgcramp.core.errors import InputError
 
 
@@ -35,9 +35,9 @@ def _port(text: str) -> int:
 def cmd_review(args: argparse.Namespace) -> int:
     from emgcramp.review.nights import Library
 
-    detector_config(args)  # a bad option or profile is one line now, not a message on the page later
-    # Each night with the settings it was monitored with (its personal adjustment too); an option given replaces one.
-    library = Library(args.target, read_options(args), lambda settings: detector_config(args, settings))
+    # A bad option or profile is one line now, not a message on the page later. Each night with the settings it
+    # was monitored with (its personal adjustment too); an option given replaces one.
+    library = Library(args.target, read_options(args), detector_settings(args))
     if not library.many:  # a night that cannot be read says so now, in one line, not on the page
         bar = ProgressBar("analyze", not args.no_progress)
         library.progress = lambda path: bar

@@ -37,7 +37,7 @@ def status_line(state: dict, connected: bool, lead_off: int = 0, problem: str = 
     """
     when = night_time(state["t_s"], start)
     if state.get("preparing"):
-        return f"{when} preparing filters (the first run compiles them, a few seconds)"
+        return f"{when} preparing filters (a few seconds at most)"
     lost = state.get("signal_lost") or []
     if not state["channels"] and not lost:
         if not problem:

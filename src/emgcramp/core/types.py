@@ -46,7 +46,7 @@ class Rejections:
     def add(self, onset_s: float, offset_s: float, reason: str, probability: float = float("nan"),
             features: tuple | None = None) -> None:
         self.counts[reason] = self.counts.get(reason, 0) + 1
-        self.items.append(Lookalike(onset_s, offset_s, reason, probability, features))
+        self.items.append(Lookalike(float(onset_s), float(offset_s), reason, float(probability), features))
 
 
 @dataclass
@@ -92,6 +92,14 @@ class Episode:
     tier: str = "cramp"
     reason: str = ""
     missing_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        # plain floats, whatever NumPy scalar the detector measured them as: reprs, JSON and tables read alike
+        for name in ("onset_s", "offset_s", "duration_s", "peak_intensity", "mean_intensity", "rest_uv", "duty",
+                     "missing_s", "pct_mvc", "warning_lead_s", "probability"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, float(value))
 
     @property
     def peak_x_rest(self) -> float:
@@ -250,7 +258,7 @@ class Analysis:
                          "followed_by_cramp": sum(w.cramp_followed for w in self.warnings),
                          "cramps_announced": len(leads),
                          "median_lead_s": round(float(np.median(leads)), 1) if leads else None},
-            "quality": {ch: {k: round(v, 4) for k, v in q.items()} for ch, q in self.quality.items()},
+            "quality": {ch: {k: round(float(v), 4) for k, v in q.items()} for ch, q in self.quality.items()},
         }
 
 

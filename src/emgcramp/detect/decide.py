@@ -48,6 +48,7 @@ never further than that.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -115,6 +116,19 @@ def sigmoid(logit: float) -> float:
 def log_odds(p: float) -> float:
     """The log-odds of a probability (``±inf`` at 1 and 0)."""
     return math.inf if p >= 1.0 else -math.inf if p <= 0.0 else math.log(p / (1.0 - p))
+
+
+@functools.cache
+def model_id() -> str:
+    """A short fingerprint of the shipped ``model.json`` (12 hex digits of its SHA-256; ``""`` if unreadable).
+
+    A personal adjustment is learned against one model's log-odds; the profile
+    keeps this so that one learned against another model is not applied to this one.
+    """
+    try:
+        return hashlib.sha256(MODEL_PATH.read_bytes()).hexdigest()[:12]
+    except OSError:
+        return ""
 
 
 @functools.cache

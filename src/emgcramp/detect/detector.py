@@ -249,10 +249,10 @@ class Detector:
         ratio = c.peak_uv / float(np.median([p for p, _ in chain])) if chain else 1.0
         rest = c.rest_uv
         return Features(
-            duration_s=c.duration_s, hold_x_rest=c.hold_uv / rest, peak_x_rest=c.peak_uv / rest,
+            duration_s=float(c.duration_s), hold_x_rest=c.hold_uv / rest, peak_x_rest=c.peak_uv / rest,
             contrast=c.contrast, rise_s=c.rise_s, hold_share=c.hold_uv / c.peak_uv if c.peak_uv > 0 else 0.0,
-            held_run_share=min(c.held_run_s / max(c.duration_s, 1e-9), 1.0), duty=c.duty,
-            clonic_rate_hz=c.rises / max(c.duration_s, 1e-9), motion=c.motion, flat=c.flat, lf_ratio=c.lf_ratio,
+            held_run_share=float(min(c.held_run_s / max(c.duration_s, 1e-9), 1.0)), duty=c.duty,
+            clonic_rate_hz=float(c.rises / max(c.duration_s, 1e-9)), motion=c.motion, flat=c.flat, lf_ratio=c.lf_ratio,
             background_x_rest=max(c.background_uv, 0.0) / rest, lm_chain=len(chain), series_ratio=ratio,
             recent_lms=len(prior), announced=self.watch.announced(c.onset_s), fall_s=c.fall_s,
             edge_motion_x_hold=c.edge_motion_uv / max(c.hold_uv, rest) if np.isfinite(c.hold_uv) else 0.0,

@@ -157,7 +157,7 @@ class NightLog:
             self.on_event(record)
 
     def episode(self, e: Episode) -> None:
-        self.event({"type": "cramp"} | episode_record(e))
+        self.event({"type": "cramp"} | episode_record(e, self.start))
 
     def event(self, record: dict) -> None:
         """Append one line and make it durable now (or as soon as the disk takes it)."""

@@ -175,8 +175,13 @@ def _header(folder: str) -> dict:
     try:
         with open(path, encoding="utf-8") as f:
             head = json.load(f)
-    except (OSError, ValueError) as e:
-        raise InputError(f"{folder}: not a night folder written by emgcramp monitor ({e})") from None
+    except OSError as e:
+        what = "not a folder" if os.path.exists(folder) and not os.path.isdir(folder) else \
+            "no such folder" if not os.path.exists(folder) else f"raw.json: {(e.strerror or str(e)).lower()}"
+        raise InputError(f"{folder}: {what}; expected a night folder written by emgcramp monitor") from None
+    except ValueError as e:
+        raise InputError(f"{path}: not JSON ({e}); expected the header of a night folder written by "
+                         "emgcramp monitor") from None
     if not isinstance(head, dict):
         raise InputError(f"{path}: a JSON {_json_kind(head)}; expected an object with fs, channels and start")
     fs, channels, start = head.get("fs"), head.get("channels"), head.get("start")
@@ -193,11 +198,26 @@ def _header(folder: str) -> dict:
     if not isinstance(head.get("settings") or {}, dict):
         raise InputError(f"{path}: 'settings' is {head['settings']!r}; expected an object (or none)")
     settings = head.get("settings") or {}
-    problem = personal_problem(settings.get("personal_logit_offset", 0.0), settings.get("personal_weights", {}),
+    problem = _settings_problem(settings) or personal_problem(settings.get("personal_logit_offset", 0.0), settings.get("personal_weights", {}),
                                ("'personal_logit_offset'", "'personal_weights'"))
     if problem:
         raise InputError(f"{path}: {problem}")
     return head
+
+
+def _settings_problem(settings: dict) -> str:
+    """What is wrong with a night's recorded mains, minimum duration (s) and MVC (µV), in words, or ``""``."""
+    def number(v: object) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < math.inf
+
+    mains, shortest, mvc = (settings.get(k) for k in ("mains", "min_duration_s", "mvc_uv"))
+    if mains is not None and mains not in ("auto", "off") and not (number(mains) and mains in (50, 60)):
+        return f"'mains' is {mains!r}; expected 50, 60, \"auto\" or \"off\""
+    if shortest is not None and not number(shortest):
+        return f"'min_duration_s' is {shortest!r}; expected the shortest cramp in seconds, a number above 0"
+    if mvc is not None and not number(mvc):
+        return f"'mvc_uv' is {mvc!r}; expected the maximal contraction's level in µV, a number above 0 (or null)"
+    return ""
 
 
 def lost_stretches(folder: str, end_s: float) -> list[tuple[float, float, str]]:

@@ -83,7 +83,7 @@ class _Unstored:
     def block(self, b: Block) -> None: ...
 
     def episode(self, e) -> None:
-        self.event({"type": "cramp"} | episode_record(e))
+        self.event({"type": "cramp"} | episode_record(e, self.start))
 
     def event(self, record: dict) -> None:
         if self.on_event is not None:
@@ -250,7 +250,7 @@ def _log_quiet_events(pipe: Pipeline, log: NightLog, alerts: list[Alert]) -> Non
     for w in pipe.new_warnings():
         log.event({"type": "warning"} | asdict(w))
     for e in pipe.new_possible_cramps():
-        log.event({"type": "possible_cramp"} | episode_record(e))
+        log.event({"type": "possible_cramp"} | episode_record(e, log.start))
         for a in alerts:
             if a.kind != "warning" and a.channel == e.channel and e.onset_s <= a.at_s <= e.offset_s + MERGE_SLACK_S:
                 log.event({"type": "retracted", "channel": a.channel, "onset_s": a.onset_s,

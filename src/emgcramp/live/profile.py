@@ -5,14 +5,16 @@ A small JSON file, written by calibration and read by ``analyze`` and
 
     {"rest_uv": 4.1, "mvc_uv": 310.0, "channel": "calf", "created": "2026-…",
      "decision": {"logit_offset": -0.4, "weights": {"log_peak_x_rest": 0.6},
-                  "nights": 5, "labels": 31, "fitted": "2026-…"}}
+                  "nights": 5, "labels": 31, "fitted": "2026-…", "model": "3f9a…"}}
 
 Levels are envelope RMS in µV, measured with this package's own chain so
 that %MVC compares like with like. ``decision`` is the person's adjustment
 of the cramp decision, learned from their labelled nights by
 ``emgcramp calibrate --learn`` (:mod:`emgcramp.detect.personal`): an offset
 on the log-odds, within ±PERSONAL_MAX_LOGIT (0.5), and personal weights in
-log-odds per SD of an input.
+log-odds per SD of an input; ``model`` names the decision model it was
+learned against (:func:`emgcramp.detect.decide.model_id`), and a profile
+learned against another is refused with a request to learn it again.
 """
 
 from __future__ import annotations
@@ -72,3 +74,9 @@ def _check_decision(path: str, d: object) -> None:
     for key in ("nights", "labels"):
         if key in d and not (isinstance(d[key], int) and not isinstance(d[key], bool) and d[key] >= 0):
             raise InputError(f"{path}: decision {key} must be a count, not {d[key]!r}")
+    from emgcramp.detect.decide import model_id
+
+    if "model" in d and d["model"] != model_id():
+        raise InputError(f"{path}: its decision was learned against another version of the cramp decision "
+                         f"(model {d['model']!r}, this emgcramp has {model_id()!r}); learn it again with "
+                         "emgcramp calibrate --learn NIGHTS --out PROFILE")
