@@ -388,6 +388,8 @@ CASES = [
     case("report", "night.edf", files=["night.edf"], id="report without --out"),
     case("report", "missing.edf", "--out", "r.html", id="report nonexistent file"),
     case("report", "night.edf", "--out", "r.txt", files=["night.edf"], id="report --out of unknown kind"),
+    case("report", "night.edf", "--out", "ragged.csv", files=["night.edf", "ragged.csv"],
+         id="report --out an existing file of no report kind"),
     case("report", "night.edf", "--out", "nowhere/r.html", files=["night.edf"], id="report --out in a missing folder"),
     case("report", "night.edf", "--out", "report.html", files=["night.edf", "report.html"],
          id="report over an existing report without --force"),
@@ -481,3 +483,13 @@ def test_bad_input_is_one_line_status_2_and_nothing_written(argv, files, preambl
     error = [line for line in lines if line.strip()][-1:] if preamble else lines
     assert len(error) == 1 and error[0].startswith("emgcramp") and "error" in error[0], err[-800:]
     assert _listing(str(tmp_path)) == before
+
+
+def test_a_report_of_no_kind_is_named_as_such_before_the_file_it_would_replace(tmp_path):
+    from conftest import run_cli
+
+    (tmp_path / "old.csv").write_text("a,b\n")
+    rc, _, err = run_cli("report", os.path.join(os.path.dirname(__file__), "..", "recordings", "sample_night.edf"),
+                         "--out", tmp_path / "old.csv")
+    assert rc == 2 and "choose a .html, .png, .pdf or .svg file" in err and "--force" not in err
+    assert (tmp_path / "old.csv").read_text() == "a,b\n"

@@ -42,7 +42,8 @@ def test_glob_and_nothing_found(tmp_cwd):
 
 
 @pytest.mark.parametrize("path,subject", [("data/S012_night3.edf", "S012"), ("sub-07/ses-1/night.edf", "sub-07"),
-                                          ("nights/night.edf", "")])
+                                          ("nights/night.edf", ""), ("nights2/night-20261205-073309", ""),
+                                          ("cohort/patient12/night.edf", "patient12"), ("P3/n.edf", "P3")])
 def test_subject_from_names(path, subject):
     assert subject_of(path) == subject
 

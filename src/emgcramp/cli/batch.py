@@ -62,10 +62,15 @@ def expand(path: str) -> list[str]:
     return files
 
 
+# A subject id: BIDS's sub-LABEL, or a short code (up to 3 letters: S012, P3, pt07) or subject/patient/
+# participant with its number, as a whole name or before _ - or .; a word with a digit ("nights2") is not one.
+SUBJECT = re.compile(r"(sub-[A-Za-z0-9]+|(?:[A-Za-z]{1,3}|subject|patient|participant)\d+)(?=[_\-.]|$)", re.I)
+
+
 def subject_of(path: str) -> str:
-    """A subject id from names like ``S012_night3.edf`` or ``sub-07/...`` (else empty)."""
+    """A subject id from names like ``S012_night3.edf`` or ``sub-07/...`` (else empty); see :data:`SUBJECT`."""
     for part in reversed(os.path.normpath(path).split(os.sep)):
-        m = re.match(r"(sub-[A-Za-z0-9]+|[A-Za-z]+\d+)(?=[_\-.]|$)", part)
+        m = SUBJECT.match(part)
         if m:
             return m.group(1)
     return ""

@@ -229,9 +229,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     from emgcramp.io.secure import mentions_maker
 
-    check_writable(args.out, [args.file] + ([args.events] if args.events else []), args.force, mentions_maker)
-    if args.out.rsplit(".", 1)[-1].lower() not in ("html", "htm", "png", "pdf", "svg"):
+    if args.out.rsplit(".", 1)[-1].lower() not in ("html", "htm", "png", "pdf", "svg"):  # before any file is looked at
         raise InputError(f"--out {args.out}: choose a .html, .png, .pdf or .svg file")
+    check_writable(args.out, [args.file] + ([args.events] if args.events else []), args.force, mentions_maker)
     if args.out.rsplit(".", 1)[-1].lower() in ("html", "htm") and not args.events:
         return _saved_review(args)
     if args.events:
