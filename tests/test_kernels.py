@@ -237,13 +237,21 @@ def test_sample_checks_kernel_equals_its_reference_and_counts_runs_as_numpy_does
     x[:, 2] = np.round(x[:, 2] / 40.0)  # coarse: short repeats everywhere
     cuts = np.sort(rng.choice(np.arange(1, len(x)), 60, replace=False))
     runs = {}
-    for name, k in (("plain", checks_kernel), ("compiled", _checks_kernel)):
+    listed = {}
+    for name, k, listing in (("plain", checks_kernel, False), ("compiled", _checks_kernel, False),
+                             ("plain listing", checks_kernel, True), ("compiled listing", _checks_kernel, True)):
         checks, seen = SampleChecks(1000.0, ["a", "b", "c"], kernel=k), []
+        if listing:  # listing the flat lines walks every sample: the runs it times must not change
+            checks.list_losses(0.5)
         for t0, part in zip(np.r_[0, cuts], np.split(x, cuts)):
             checks.check(np.ascontiguousarray(part), int(t0))
             seen.append(checks.samples.copy())
-        runs[name] = np.array(seen)
-    np.testing.assert_array_equal(runs["plain"], runs["compiled"])
+        runs[name], listed[name] = np.array(seen), checks.finish()
+    for name in ("compiled", "plain listing", "compiled listing"):
+        np.testing.assert_array_equal(runs["plain"], runs[name])
+    # the dead line and the rail (to the end), each once, however the blocks were cut; the coarse channel's
+    # repeats are short
+    assert listed["plain listing"] == listed["compiled listing"] == [(1.0, 2.6, "a"), (4.1, 5.0, "b")]
     ends = np.r_[cuts, len(x)]
     expected = np.array([_flat_runs_by_numpy(x[:e]) for e in ends])
     np.testing.assert_array_equal(runs["compiled"], expected)

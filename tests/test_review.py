@@ -313,8 +313,9 @@ def test_the_saved_report_is_the_same_page_without_buttons(tmp_path, night, brow
 
 # --- signal lost, and the calendar -------------------------------------------------------------------------
 
-def test_signal_loss_finds_gaps_and_flat_lines_however_the_night_is_cut():
-    from emgcramp.review.data import SignalLoss
+@pytest.mark.parametrize("compiled", [False, True])
+def test_signal_loss_finds_gaps_and_flat_lines_however_the_night_is_cut(compiled):
+    from emgcramp.dsp.samples import SampleChecks, _checks_kernel, checks_kernel
 
     fs, rng = 100.0, np.random.default_rng(3)
     x = rng.standard_normal((6000, 2))  # 60 s of two channels; no value repeats
@@ -327,12 +328,13 @@ def test_signal_loss_finds_gaps_and_flat_lines_however_the_night_is_cut():
     for seed in range(20):
         cuts = np.random.default_rng(seed).integers(1, 700, 40).cumsum()
         edges = sorted({0, 5000, 6000} | {int(c) for c in cuts if c < 6000})
-        loss = SignalLoss(fs, ["ch0", "ch1"])
+        loss = SampleChecks(fs, ["ch0", "ch1"], kernel=_checks_kernel if compiled else checks_kernel)
+        loss.list_losses(2.0)
         for a, b in itertools.pairwise(edges):
             if a >= 5300 or b <= 5000:  # samples 5000–5300 were never received
-                loss.feed(Block(a, x[a:b], gap_before=300 if a == 5300 else 0))
+                loss.check(np.ascontiguousarray(x[a:b]), a, 300 if a == 5300 else 0)
             elif a == 5000:
-                loss.feed(Block(5300, x[5300:b], gap_before=300))
+                loss.check(np.ascontiguousarray(x[5300:b]), 5300, 300)
         assert loss.finish() == expected, seed
 
 

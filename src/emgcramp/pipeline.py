@@ -53,7 +53,7 @@ class Pipeline:
         self._possible_marked: dict[int, int] = {}
         self._muscles = MuscleJudge(self.channel_names, self.config.detector, self.muscles) if len(self.channel_names) > 1 else None
         self.gaps = 0
-        self._checks = SampleChecks(self.fs, self.channel_names)
+        self.checks = SampleChecks(self.fs, self.channel_names)  # list_losses() for the stretches without signal
         seg = self.config.detector.segment  # bridge gaps up to the envelope window; no episode is longer than
         self._bridge = GapBridge(self.fs, len(self.channel_names), seg.long_window_s, seg.max_duration_s + 120.0)
         self._collect_levels = False
@@ -108,7 +108,7 @@ class Pipeline:
         x = np.asarray(block.samples, dtype=np.float64)
         if x.ndim == 1:
             x = x[:, None]
-        self._checks.check(x, block.t0_sample, block.gap_before)
+        self.checks.check(x, block.t0_sample, block.gap_before)
         self.samples_seen += len(x)
         if x is not block.samples:  # a block made of its float64, 2-D samples (live blocks are already)
             block = Block(block.t0_sample, x, block.gap_before)
@@ -122,7 +122,7 @@ class Pipeline:
     @property
     def flat_s(self) -> np.ndarray:
         """Per channel, how long the signal has been flat up to now (s; 0 while it moves)."""
-        return self._checks.samples / self.fs
+        return self.checks.samples / self.fs
 
     def _feed(self, block: Block) -> list[Episode]:
         """Run a block through the filters and detectors, across the gap before it.

@@ -19,18 +19,25 @@ from emgcramp.core.errors import InputError
 from emgcramp.core.kernels import kernel
 
 
-def checks_kernel(x, last, has_last, runs, scan):
-    """Refuse or carry on: 0 when every sample of ``x`` is finite, else 1 + the flat index of the first that is not.
+def checks_kernel(x, last, has_last, state, scan, t0, min_run, found):
+    """Refuse or carry on: ``1 +`` the flat index of the first sample of ``x`` that is not finite, else ``-k``.
 
-    ``x``: samples × channels (float64); ``scan``: look at every sample (False:
-    the caller knows them finite). Only when all are finite are the
-    runs carried on: ``runs[c]``, samples since channel ``c`` last changed,
-    grows by the block or restarts at its last change (the first sample is
-    compared with ``last[c]`` when ``has_last``, else with itself); ``last``
-    becomes the block's last sample. The plain-Python reference;
+    ``x``: samples × channels (float64), its first sample at ``t0`` (absolute
+    sample index); ``scan``: look at every sample (False: the caller knows
+    them finite). Only when all are finite are the runs carried on:
+    ``runs[c]``, samples since channel ``c`` last changed, grows by the block
+    or restarts at its last change (the first sample is compared with
+    ``last[c]`` when ``has_last``, else with itself); ``last`` becomes the
+    block's last sample. ``state`` holds ``runs`` (row 0) and ``begun`` (row 1).
+    With ``min_run`` > 0, flat lines are also listed:
+    ``begun[c]`` is where channel ``c``'s current run began (restarting at
+    ``t0`` without ``has_last``), and each run of at least ``min_run`` equal
+    samples that ends in the block is written to ``found`` as (channel, first
+    sample, end sample), ``k`` rows. The plain-Python reference;
     :func:`_checks_kernel` is the same function compiled.
     """
     n, channels = x.shape
+    runs, begun = state[0], state[1]
     for i in range(n if scan else 0):
         for c in range(channels):
             v = x[i, c]
@@ -38,22 +45,35 @@ def checks_kernel(x, last, has_last, runs, scan):
                 return i * channels + c + 1
     if n == 0:
         return 0
+    k = 0
     for c in range(channels):
         changed = -1
-        for i in range(n - 1, -1, -1):
-            before = x[i - 1, c] if i > 0 else (last[c] if has_last else x[0, c])
-            if x[i, c] != before:
-                changed = i
-                break
+        if min_run > 0:  # every change, forward: the runs that end here are listed
+            if not has_last:
+                begun[c] = t0
+            for i in range(n):
+                before = x[i - 1, c] if i > 0 else (last[c] if has_last else x[0, c])
+                if x[i, c] != before:
+                    if t0 + i - begun[c] >= min_run:
+                        found[k, 0], found[k, 1], found[k, 2] = c, begun[c], t0 + i
+                        k += 1
+                    begun[c] = t0 + i
+                    changed = i
+        else:  # only the last change matters: backward, usually one step
+            for i in range(n - 1, -1, -1):
+                before = x[i - 1, c] if i > 0 else (last[c] if has_last else x[0, c])
+                if x[i, c] != before:
+                    changed = i
+                    break
         runs[c] = runs[c] + n if changed < 0 else n - 1 - changed
         last[c] = x[n - 1, c]
-    return 0
+    return -k
 
 
 def _checks_signature():
     from numba import types as t
 
-    return t.intp(t.float64[:, :], t.float64[:], t.boolean, t.int64[:], t.boolean)
+    return t.intp(t.float64[:, :], t.float64[:], t.boolean, t.int64[:, :], t.boolean, t.int64, t.int64, t.int64[:, :])
 
 
 _checks_kernel = kernel(checks_kernel, _checks_signature)
@@ -62,10 +82,14 @@ _checks_kernel = kernel(checks_kernel, _checks_signature)
 # kernel's sample-by-sample look: a 60-s chunk at 2 kHz in 0.02 ms against 0.18 ms; a live block of
 # 10-50 ms is far under it and pays one call instead of two.
 SUM_FIRST_SAMPLES = 4096
+_NONE = np.empty((0, 3), np.int64)  # where no flat line is listed (read-only: nothing is written to it)
 
 
 class SampleChecks:
     """Per channel: refuses samples that are not numbers, and times the run of samples equal to the one before.
+
+    On request (:meth:`list_losses`) it also lists the stretches without
+    signal as they pass: each gap, and each flat line of at least a given length.
 
     Parameters
     ----------
@@ -80,9 +104,18 @@ class SampleChecks:
     def __init__(self, fs: float, channel_names: list[str], kernel=None):
         self.fs, self.channel_names = fs, list(channel_names)
         self.kernel = kernel or _checks_kernel
-        self.samples = np.zeros(len(self.channel_names), dtype=np.int64)  # flat run per channel, samples
+        self._state = np.zeros((2, len(self.channel_names)), dtype=np.int64)  # runs, and where each began
+        self.samples = self._state[0]  # flat run per channel, samples
         self._last = np.zeros(len(self.channel_names))
         self._has_last = False
+        self.min_run = 0  # samples of one value listed as a flat line; 0: timed, not listed
+        self.losses: list[tuple[float, float, str]] = []  # (onset s, offset s, "gap" or the channel)
+        self._begun = self._state[1]
+        self._end = 0  # the sample after the last one checked
+
+    def list_losses(self, min_flat_s: float) -> None:
+        """From now on, list in :attr:`losses` each gap and each flat line of ``min_flat_s`` (s) or longer."""
+        self.min_run = max(2, math.ceil(min_flat_s * self.fs))
 
     def check(self, x: np.ndarray, t0_sample: int, gap: int = 0) -> None:
         """Check block ``x`` (samples × channels, float64, C order) from sample ``t0_sample``; a gap breaks the runs.
@@ -90,12 +123,33 @@ class SampleChecks:
         Raises :class:`InputError` naming the first NaN or infinite sample;
         then nothing of the block is counted.
         """
+        if gap:  # a gap ends every run: samples either side of it are not one line
+            if self.min_run:
+                self._close()
+                self.losses.append(((t0_sample - gap) / self.fs, t0_sample / self.fs, "gap"))
+            self._has_last = False
         # a finite sum means finite samples; one that overflows from huge finite ones gets the exact look
         with np.errstate(over="ignore", invalid="ignore"):
             scan = x.size < SUM_FIRST_SAMPLES or not math.isfinite(np.add.reduce(x, axis=None))
-        bad = self.kernel(x, self._last, self._has_last and not gap, self.samples, scan)
-        if bad:
-            i, c = divmod(bad - 1, x.shape[1])
+        found = np.empty((x.shape[1] * (len(x) // self.min_run + 1), 3), np.int64) if self.min_run else _NONE
+        got = self.kernel(x, self._last, self._has_last, self._state, scan, t0_sample, self.min_run, found)
+        if got > 0:
+            i, c = divmod(got - 1, x.shape[1])
             raise InputError(f"channel {self.channel_names[c]!r} has NaN or infinite samples from "
                              f"{(t0_sample + i) / self.fs:.3f} s: repair or cut the recording first")
         self._has_last = self._has_last or len(x) > 0
+        if self.min_run:  # (a live block pays nothing for what it does not list)
+            self.losses += [(a / self.fs, b / self.fs, self.channel_names[c]) for c, a, b in found[:-got]]
+            self._end = t0_sample + len(x)
+
+    def finish(self) -> list[tuple[float, float, str]]:
+        """Every stretch listed (:meth:`list_losses`), the runs under way ended at the last sample, in time order."""
+        self._close()
+        return sorted((float(on), float(off), what) for on, off, what in self.losses)
+
+    def _close(self) -> None:
+        """List the flat lines under way, ended at the last sample checked."""
+        if self.min_run and self._has_last:
+            self.losses += [(b / self.fs, self._end / self.fs, name) for b, name in zip(self._begun, self.channel_names)
+                            if self._end - b >= self.min_run]
+            self._begun[:] = self._end

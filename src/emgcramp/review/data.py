@@ -6,12 +6,12 @@ bin's envelope as a multiple of the person's rest
 (:meth:`~emgcramp.pipeline.Pipeline.take_levels`), placed on a regular
 grid of the whole night so the page can draw it against clock time
 (NaN where there is no signal: a gap, or before rest is known). The
-stretches without signal (:class:`SignalLoss`) are found as the blocks pass.
+stretches without signal (gaps, flat lines) are listed by the pipeline's own
+sample checks as the blocks pass (:meth:`emgcramp.dsp.samples.SampleChecks.list_losses`).
 """
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from collections.abc import Callable
@@ -20,7 +20,7 @@ from datetime import datetime
 
 import numpy as np
 
-from emgcramp.core.blocks import Block, check_fs
+from emgcramp.core.blocks import check_fs
 from emgcramp.core.config import SIGNAL_LOST_S
 from emgcramp.core.errors import InputError
 from emgcramp.core.types import Analysis, Episode
@@ -73,13 +73,13 @@ def load_night(path: str, read: ReadOptions = ReadOptions(), config: Settings = 
         config = config_for(rec, config)
         chs, fs = rec.channel_indices(read.channel), check_fs(rec.fs)
         names = [rec.channel_names[c] for c in chs]
-        runner, loss = Runner(fs, names, config, read.muscles), SignalLoss(fs, names)
+        runner = Runner(fs, names, config, read.muscles)
         grid: np.ndarray | None = None
         for block in rec.blocks(chs, int(CHUNK_S * fs)):
             runner.admit(block)
-            loss.feed(block)
-            if grid is None:
+            if grid is None:  # the pipeline was built for this first block
                 runner.pipe.take_levels()  # the first call starts the collection
+                runner.pipe.checks.list_losses(SIGNAL_LOST_S)  # the rule by which the monitor logs signal_lost
                 rate = fs / max(1, int(round(fs / config.env_rate)))  # the filter's exact bin rate
                 grid = np.full((int(rec.n_samples / fs * rate) + 2, len(chs)), np.nan, np.float32)
             runner.process(block)
@@ -91,60 +91,7 @@ def load_night(path: str, read: ReadOptions = ReadOptions(), config: Settings = 
             raise InputError(f"{path}: {runner.problem()}")
         _place(grid, runner.pipe.take_levels(), rec.n_samples / fs * rate)
         return NightData(path, runner.analysis(), rec.start, grid, rate, config.detector.segment.on_ratio,
-                         loss.finish())
-
-
-class SignalLoss:
-    """The stretches of a night without signal, found as its blocks pass: gaps and flat lines.
-
-    A gap: no samples came for a while (the link was lost, or the night
-    could not be stored); a flat line: a channel repeated one value for
-    :data:`~emgcramp.core.config.SIGNAL_LOST_S` (2 s) or longer (an electrode
-    off, a dead input, a rail), the rule by which the monitor logs
-    ``signal_lost``. Only the last sample and each run's start are held.
-    """
-
-    def __init__(self, fs: float, channels: list[str]):
-        self.fs, self.channels = fs, list(channels)
-        self.min_run = max(2, math.ceil(SIGNAL_LOST_S * fs))  # samples of one value that make a flat line
-        self.stretches: list[tuple[float, float, str]] = []
-        self._last: np.ndarray | None = None  # each channel's last sample (None at the start and after a gap)
-        self._run_from = np.zeros(len(self.channels), np.int64)  # where each channel's current run began
-        self._end = 0  # the sample after the last one seen
-
-    def feed(self, block: Block) -> None:
-        """Note the gap before ``block`` and the flat runs in it (samples × channels, µV)."""
-        x = block.samples if block.samples.ndim == 2 else block.samples[:, None]
-        t0 = block.t0_sample
-        if block.gap_before:  # a gap ends every run: samples either side of it are not one line
-            self._close()
-            self.stretches.append(((t0 - block.gap_before) / self.fs, t0 / self.fs, "gap"))
-        self._end = t0 + len(x)
-        if not len(x):
-            return
-        for c, name in enumerate(self.channels):
-            col = x[:, c]
-            if self._last is None or col[0] != self._last[c]:
-                self._run_from[c] = t0
-            changes = t0 + 1 + np.flatnonzero(col[1:] != col[:-1])  # where a new value starts
-            if len(changes):
-                starts = np.concatenate(([self._run_from[c]], changes[:-1]))
-                self.stretches += [(starts[i] / self.fs, changes[i] / self.fs, name)
-                                   for i in np.flatnonzero(changes - starts >= self.min_run)]
-                self._run_from[c] = changes[-1]
-        self._last = x[-1].copy()
-
-    def _close(self) -> None:
-        """End the runs under way at the last sample seen."""
-        if self._last is not None:
-            self.stretches += [(self._run_from[c] / self.fs, self._end / self.fs, name)
-                               for c, name in enumerate(self.channels) if self._end - self._run_from[c] >= self.min_run]
-        self._last = None
-
-    def finish(self) -> list[tuple[float, float, str]]:
-        """Every stretch, (onset s, offset s, ``gap`` or the channel's name), in time order."""
-        self._close()
-        return sorted((float(on), float(off), what) for on, off, what in self.stretches)
+                         runner.pipe.checks.finish())
 
 
 def lost_bands(lost: list[tuple[float, float, str]], start: datetime | None, several: bool = False) -> list[dict]:
