@@ -279,6 +279,22 @@ def settings_of(config: PipelineConfig | None) -> dict:
     return chosen
 
 
+def settings_problem(settings: dict) -> str:
+    """What is wrong with recorded :func:`settings_of` settings (a night folder's), in words, or ``""``."""
+    def number(v: object) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < math.inf
+
+    mains, shortest, mvc = (settings.get(k) for k in ("mains", "min_duration_s", "mvc_uv"))
+    if mains is not None and mains not in ("auto", "off") and not (number(mains) and mains in (50, 60)):
+        return f"'mains' is {mains!r}; expected 50, 60, \"auto\" or \"off\""
+    if shortest is not None and not number(shortest):
+        return f"'min_duration_s' is {shortest!r}; expected the shortest cramp in seconds, a number above 0"
+    if mvc is not None and not number(mvc):
+        return f"'mvc_uv' is {mvc!r}; expected the maximal contraction's level in µV, a number above 0 (or null)"
+    return personal_problem(settings.get("personal_logit_offset", 0.0), settings.get("personal_weights", {}),
+                            ("'personal_logit_offset'", "'personal_weights'"))
+
+
 def config_from(settings: dict, personal: bool = True, **override) -> PipelineConfig:
     """The :class:`PipelineConfig` of :func:`settings_of` settings, each ``override`` not ``None`` replacing one.
 

@@ -220,14 +220,14 @@ class Detector:
     def _candidate(self, row: np.ndarray) -> Candidate:
         n = max(row[C_N], 1.0)
         span = max(row[C_END] - row[C_START], 1.0)
-        onset_s, offset_s = self.origin_s + row[C_START] / self.rate, self.origin_s + row[C_END] / self.rate
+        onset_s, offset_s = (float(self.origin_s + row[k] / self.rate) for k in (C_START, C_END))
         opened_s, mean_uv = onset_s, float(row[C_SUM] / n)
         rest = float(max(row[C_REST], self.cfg.segment.min_rest_uv))
         rises, duty = int(row[C_RISES]), float(min(row[C_SHORT_ACT] / span, 1.0))
         motion, flat = float(row[C_MOTION] / n), float(min(row[C_FLAT] / n, 1.0))
         climb_s = climb_start(self.history, onset_s, offset_s, self.cfg)
         if climb_s > onset_s:  # the segmenter's counts also cover the tension before the climb
-            onset_s = climb_s
+            onset_s = float(climb_s)
             mean_uv = float(np.mean(self.history.window(onset_s, offset_s)[:, T_ENV]))
             rises, duty, motion, flat = activity(self.history, onset_s, offset_s, rest, self.cfg)
         hold, background, rise, run = shape(self.history, onset_s, offset_s, self.cfg)
@@ -235,7 +235,7 @@ class Detector:
         return Candidate(
             onset_s=onset_s, offset_s=offset_s, peak_uv=float(row[C_PEAK]), mean_uv=mean_uv, rest_uv=rest,
             duty=duty, rises=rises, motion=motion, flat=flat, closed_by=float(row[C_REASON]),
-            hold_uv=hold, background_uv=background, rise_s=rise, held_run_s=run, fall_s=fall,
+            hold_uv=hold, background_uv=background, rise_s=rise, held_run_s=float(run), fall_s=fall,
             edge_motion_uv=edge_motion, opened_s=opened_s,
             lf_ratio=float(np.sqrt(row[C_LF2] / row[C_MS])) if row[C_MS] > 0 else 0.0)
 
@@ -249,10 +249,10 @@ class Detector:
         ratio = c.peak_uv / float(np.median([p for p, _ in chain])) if chain else 1.0
         rest = c.rest_uv
         return Features(
-            duration_s=float(c.duration_s), hold_x_rest=c.hold_uv / rest, peak_x_rest=c.peak_uv / rest,
+            duration_s=c.duration_s, hold_x_rest=c.hold_uv / rest, peak_x_rest=c.peak_uv / rest,
             contrast=c.contrast, rise_s=c.rise_s, hold_share=c.hold_uv / c.peak_uv if c.peak_uv > 0 else 0.0,
-            held_run_share=float(min(c.held_run_s / max(c.duration_s, 1e-9), 1.0)), duty=c.duty,
-            clonic_rate_hz=float(c.rises / max(c.duration_s, 1e-9)), motion=c.motion, flat=c.flat, lf_ratio=c.lf_ratio,
+            held_run_share=min(c.held_run_s / max(c.duration_s, 1e-9), 1.0), duty=c.duty,
+            clonic_rate_hz=c.rises / max(c.duration_s, 1e-9), motion=c.motion, flat=c.flat, lf_ratio=c.lf_ratio,
             background_x_rest=max(c.background_uv, 0.0) / rest, lm_chain=len(chain), series_ratio=ratio,
             recent_lms=len(prior), announced=self.watch.announced(c.onset_s), fall_s=c.fall_s,
             edge_motion_x_hold=c.edge_motion_uv / max(c.hold_uv, rest) if np.isfinite(c.hold_uv) else 0.0,

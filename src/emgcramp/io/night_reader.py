@@ -13,7 +13,7 @@ from datetime import datetime
 import numpy as np
 
 from emgcramp.core.blocks import Block
-from emgcramp.core.config import personal_problem
+from emgcramp.core.config import settings_problem
 from emgcramp.core.errors import InputError
 from emgcramp.io.base import Recording
 
@@ -198,26 +198,10 @@ def _header(folder: str) -> dict:
     if not isinstance(head.get("settings") or {}, dict):
         raise InputError(f"{path}: 'settings' is {head['settings']!r}; expected an object (or none)")
     settings = head.get("settings") or {}
-    problem = _settings_problem(settings) or personal_problem(settings.get("personal_logit_offset", 0.0), settings.get("personal_weights", {}),
-                               ("'personal_logit_offset'", "'personal_weights'"))
+    problem = settings_problem(settings)
     if problem:
         raise InputError(f"{path}: {problem}")
     return head
-
-
-def _settings_problem(settings: dict) -> str:
-    """What is wrong with a night's recorded mains, minimum duration (s) and MVC (µV), in words, or ``""``."""
-    def number(v: object) -> bool:
-        return isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < math.inf
-
-    mains, shortest, mvc = (settings.get(k) for k in ("mains", "min_duration_s", "mvc_uv"))
-    if mains is not None and mains not in ("auto", "off") and not (number(mains) and mains in (50, 60)):
-        return f"'mains' is {mains!r}; expected 50, 60, \"auto\" or \"off\""
-    if shortest is not None and not number(shortest):
-        return f"'min_duration_s' is {shortest!r}; expected the shortest cramp in seconds, a number above 0"
-    if mvc is not None and not number(mvc):
-        return f"'mvc_uv' is {mvc!r}; expected the maximal contraction's level in µV, a number above 0 (or null)"
-    return ""
 
 
 def lost_stretches(folder: str, end_s: float) -> list[tuple[float, float, str]]:
