@@ -134,3 +134,18 @@ def test_tone_and_ecg_periods_are_planned_in_their_ranges_and_heard():
     mid = rms(e.onset_s + e.ramp_s + 1, e.offset_s - e.ramp_s - 1)
     assert mid > 2 * rms(e.onset_s - 30, e.onset_s - 1)
     assert rms(e.onset_s, e.onset_s + 0.2 * e.ramp_s) < 0.5 * mid
+
+
+def test_ecg_bleed_beats_at_a_sleeping_heart_rate_all_night():
+    """Beat intervals stay within 54-66 /min at the start and after 8 h (a rate that drifted with time did not)."""
+    from emgcramp.sim.scenarios import scenario
+    from emgcramp.sim.synth import NightGenerator
+
+    gen = NightGenerator(scenario("typical", hours=0.1, seed=1))
+    for t0 in (0.0, 4 * 3600.0, 8 * 3600.0 - 600.0):
+        t = t0 + np.arange(0, 600.0, 0.001)
+        x = gen._ecg(t)
+        beats = t[1:-1][(x[1:-1] > 0.9) & (x[1:-1] >= x[:-2]) & (x[1:-1] > x[2:])]  # one positive peak a beat
+        rate = 60.0 / np.diff(beats)
+        assert 540 <= len(beats) <= 660
+        assert rate.min() >= 53.9 and rate.max() <= 66.1

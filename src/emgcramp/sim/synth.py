@@ -29,6 +29,10 @@ from emgcramp.core.blocks import Block
 from emgcramp.sim.plan import CRAMP_KINDS, NightSpec, TruthEvent, plan_night
 
 SEGMENT_S = 10.0
+# ECG bleed: a sleeping adult's heart near 60 beats/min (Trinder et al. 2001, J Sleep Res 10:253),
+# swinging ±10 % over 5 minutes; HEART_SWING is the beat count that swing adds at its height.
+HEART_PERIOD_S = 300.0
+HEART_SWING = 0.1 * HEART_PERIOD_S / (2 * np.pi)
 
 
 def _shape(e: TruthEvent, t: np.ndarray) -> np.ndarray:
@@ -157,8 +161,12 @@ class NightGenerator:
         return x
 
     def _ecg(self, t: np.ndarray) -> np.ndarray:
-        """QRS-like biphasic spikes (unit peak) at a slowly varying heart rate near 60/min."""
-        beat = t * (1.0 + 0.1 * np.sin(2 * np.pi * t / 300.0))  # beats since the start, ~1 Hz
+        """QRS-like biphasic spikes (unit peak) at a heart rate of 54-66 /min, swinging over 5 min.
+
+        The beat count is the integral of the rate ``1 + 0.1·sin(2πt/300)`` Hz, so the rate stays
+        in its range all night (a count of ``t·rate(t)`` would sweep the rate further with every hour).
+        """
+        beat = t + HEART_SWING * (1.0 - np.cos(2 * np.pi * t / HEART_PERIOD_S))  # beats since the start
         phase = (beat - np.round(beat)) / 0.02  # within ±20 ms of each beat
         return -phase * np.exp(0.5 - 0.5 * phase ** 2)
 
