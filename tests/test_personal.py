@@ -135,14 +135,14 @@ CRAMP_S, LOOKALIKE_S = (40.0, 130.0), (170.0, 266.0)
 
 
 def _night(seed: int) -> np.ndarray:
-    """Five minutes at 4 µV RMS: a 90-s cramp at 40 × rest, then a tone that rises in 3 s to 8 × for 90 s."""
+    """Five minutes at 4 µV RMS: a 90-s cramp at 40 × rest, then a tone that rises in 3 s to 6 × for 90 s."""
     t = np.arange(int(300 * FS)) / FS
     env = np.ones_like(t)
     env[(t >= CRAMP_S[0]) & (t < CRAMP_S[1])] = 40.0
     a = LOOKALIKE_S[0]
-    env = np.where((t >= a) & (t < a + 3), 1 + 7 * (t - a) / 3, env)
-    env = np.where((t >= a + 3) & (t < a + 93), 8.0, env)
-    env = np.where((t >= a + 93) & (t < a + 96), 8 - 7 * (t - a - 93) / 3, env)
+    env = np.where((t >= a) & (t < a + 3), 1 + 5 * (t - a) / 3, env)
+    env = np.where((t >= a + 3) & (t < a + 93), 6.0, env)
+    env = np.where((t >= a + 93) & (t < a + 96), 6 - 5 * (t - a - 93) / 3, env)
     return emg_noise(len(t), FS, 4.0, seed) * env
 
 
