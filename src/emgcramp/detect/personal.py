@@ -11,7 +11,7 @@ candidate the decision weighs (none was proposed, or a stated gate such as
 
 The adjustment is added to every burst's log-odds (:func:`emgcramp.detect.decide.personal_move`)::
 
-    move = offset + share · Σ Δwᵢ·zᵢ, held within ±PERSONAL_MAX_LOGIT (0.5)
+    move = offset + share · Σ Δwᵢ·zᵢ, held within ±PERSONAL_MAX_LOGIT (1)
 
 and is fitted in two steps:
 
@@ -21,7 +21,7 @@ and is fitted in two steps:
    against the way the physiology lets it push
    (:data:`~emgcramp.detect.features.DIRECTION`), as in the general fit;
 2. how much of it (``share`` in :data:`SHARES`) and the ``offset`` (on a
-   0.01 log-odds grid within ±0.5), chosen by the labels' counts, in order:
+   0.01 log-odds grid within ±PERSONAL_MAX_LOGIT), chosen by the labels' counts, in order:
    no labelled cramp the general decision counted may fall below the cramp
    threshold; then the fewest labelled false cramps over it; then the fewest
    labelled cramps under it (missed cramps may pull the decision up); then
