@@ -227,11 +227,9 @@ def _text(args, rows: list[str], verdicts: dict, run_s: float, same: int, n_nigh
         "An offset alone does not meet it: the look-alikes' log-odds interleave with those of the cramps the "
         "general decision finds, so an offset that turns the look-alikes away would also turn away labelled "
         "cramps, which the fit never allows. The personal weights separate them along the inputs the person's "
-        "look-alike differs on. ECG bleed held for minutes looks to the general model like a long cramp, "
-        f"most of it far over the threshold: beyond the ±{PERSONAL_MAX_LOGIT:g} bound by "
-        "design, so that no person's labels overrule the model that far. There the fit can only shift the few "
-        "bleeds near the threshold, and an offset that turns those away on the labelled nights also turns away "
-        "cramps of the further nights that sit as near: the fit keeps every labelled cramp, not every future one.")
+        f"look-alike differs on, and never by more than ±{PERSONAL_MAX_LOGIT:g} log-odds: a look-alike the general "
+        "model is surer of than that stays a cramp whatever the labels say, so that no person's answers "
+        "overrule the model that far. The fit keeps every labelled cramp, not every future one.")
     return ["## The detector learns the person (`python bench/bench_personal.py`)", "", intro, "", head,
             "|---|---|---|---|---|---|---|---|", *rows, "", target, "", why]
 

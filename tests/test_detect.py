@@ -160,3 +160,22 @@ def test_rest_quantile_of_the_sorted_history_equals_percentile_of_the_ring():
         pos = (pos + 1) % HIST_LEN
         assert np.array_equal(srt[:n], np.sort(ring[:n] if n < HIST_LEN else ring))
         assert sorted_quantile(srt, n, 0.2) == pytest.approx(np.percentile(srt[:n], 20.0), rel=1e-12)
+
+
+@pytest.mark.parametrize("held_s,taught", [(300.0, True), (8.0, False)])
+def test_low_frequency_voltage_held_past_a_movement_teaches_rest(held_s, taught):
+    """Bins read as motion (a 1-Hz 100-µV swing of the bin means over a 12-µV band) do not teach the rest level
+    while they could be a leg movement (≤ 10 s), and do once they last longer (heartbeat bleed, wander)."""
+    from emgcramp.core.trace import F_MOTION, T_FLAGS, T_REST
+    from emgcramp.detect.segment import Segmenter
+
+    rate, n = 50.0, int(600 * 50)
+    t = np.arange(n) / rate
+    # Each bleed or movement starts once a minute from 60 s on and lasts held_s.
+    on = (t >= 60.0) & ((t - 60.0) % max(60.0, held_s) < held_s)
+    ms = np.where(on, 12.0, 4.0) ** 2
+    mean = np.where(on, 100.0 * np.sin(2 * np.pi * t), 0.0)
+    _, trace = Segmenter(DetectorConfig(), rate).run(ms, mean, np.zeros(n))
+    assert ((trace[:, T_FLAGS].astype(int) & F_MOTION) > 0)[on].mean() > 0.9  # the rule reads them as motion
+    rest = trace[-1, T_REST]
+    assert rest == pytest.approx(12.0, rel=0.05) if taught else rest == pytest.approx(4.0, rel=0.05)

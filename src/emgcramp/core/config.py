@@ -50,6 +50,9 @@ class SegmentConfig:
     short_window_s: float = 0.1
     motion_ratio: float = 1.5
     motion_min_uv: float = 20.0
+    # Low-frequency voltage held longer than a leg movement lasts (0.5-10 s, the AASM scoring manual, as in
+    # emgcramp.detect.movements) is no movement (heartbeat bleed, wander): from then on it teaches the rest level.
+    motion_max_s: float = 10.0
     flat_fraction: float = 0.9
     # A loud bin with this share of repeated samples is pinned at the rail (lead-off, saturation).
     # Live EMG at 16 bits repeats under 10 % of its samples (field excerpts, p99.9 of all bins).

@@ -29,7 +29,7 @@ STATE = np.dtype([(name, _F) for name in (
     "rest_means", "rest_pos", "rest_uv",  # 1-s rest means held, the next slot, the rest level
     "in_episode", "start_bin", "last_quiet_bin", "last_active_bin", "last_below_on_bin", "quiet_run_bins",
     "peak_uv", "env_sum", "active_bins", "short_active_bins", "rises", "short_up", "peak_short_uv",
-    "motion_bins", "flat_bins", "flat_bins_since_quiet", "lf_sq_sum", "ms_sum",
+    "motion_bins", "flat_bins", "flat_bins_since_quiet", "lf_sq_sum", "ms_sum", "motion_run_bins",
     "episode_rest_uv", "episode_on_uv", "episode_off_uv", "episode_edge_uv",
     "total_bins", "total_flat_bins", "total_motion_bins", "rest_uv_sum", "rest_updates")])
 # What the segmenter after a long gap takes over (Segmenter.carry_rest).
@@ -41,7 +41,7 @@ PARAMS = np.dtype([(name, _F) for name in (
     "warmup_means",  # 1-s means of idle signal needed before the rest level is trusted
     "bins_per_s", "motion_ratio", "motion_min_uv", "hp_b0", "hp_b1", "hp_b2", "hp_a1", "hp_a2",
     "flat_fraction", "clip_fraction", "clonic_rise", "clonic_relax", "sustain_fraction",
-    "rest_follow_ratio", "rest_quantile", "rest_idle_share", "drop_ratio")])
+    "rest_follow_ratio", "rest_quantile", "rest_idle_share", "drop_ratio", "motion_max_bins")])
 
 (C_START, C_END, C_PEAK, C_SUM, C_N, C_SHORT_ACT, C_RISES, C_MOTION, C_FLAT, C_REST, C_REASON,
  C_LF2, C_MS, N_COLS) = range(14)  # columns of a closed candidate row
@@ -69,6 +69,7 @@ def make_params(cfg: DetectorConfig, rate: float) -> np.ndarray:
     p["max_rise_bins"] = round(cfg.segment.max_rise_s * rate)
     p["warmup_means"] = cfg.segment.warmup_s  # one mean per second of idle signal
     p["bins_per_s"] = max(1, round(rate))
+    p["motion_max_bins"] = round(cfg.segment.motion_max_s * rate)
     for name in ("on_ratio", "on_delta_uv", "off_ratio", "off_delta_uv", "edge_ratio", "edge_delta_uv", "min_rest_uv",
                  "motion_ratio", "motion_min_uv", "flat_fraction", "clip_fraction", "clonic_rise", "clonic_relax",
                  "sustain_fraction", "rest_follow_ratio", "rest_quantile", "rest_idle_share", "drop_ratio"):
@@ -165,6 +166,7 @@ def segment_bins(ms, mean, stuck, params, state, ring_l, ring_s, ring_lf, hist, 
         clipped = stuck[j] >= p["clip_fraction"] and ms[j] >= loud * loud
         flat = stuck[j] >= p["flat_fraction"] or ms[j] <= 1e-9 or clipped
         motion = lf > p["motion_ratio"] * env and lf > p["motion_min_uv"]
+        s["motion_run_bins"] = s["motion_run_bins"] + 1.0 if motion else 0.0
         s["total_bins"] += 1.0
         if flat:
             s["total_flat_bins"] += 1.0
@@ -173,9 +175,10 @@ def segment_bins(ms, mean, stuck, params, state, ring_l, ring_s, ring_lf, hist, 
 
         # Rest level: per-second means of the envelope outside episodes, and
         # inside one while it stays below a contraction's level (tone that
-        # rose slowly and stays is the night's new rest; a cramp is not).
+        # rose slowly and stays is the night's new rest; a cramp is not). A movement's artefact does not
+        # teach it, but low-frequency voltage held longer than any movement (heartbeat bleed) does.
         idle = s["in_episode"] == 0.0 or env < p["rest_follow_ratio"] * s["episode_rest_uv"]
-        if idle and not flat and not motion:
+        if idle and not flat and (not motion or s["motion_run_bins"] > p["motion_max_bins"]):
             s["second_env_sum"] += env
             s["second_idle_bins"] += 1.0
         s["second_bins"] += 1.0
@@ -202,8 +205,7 @@ def segment_bins(ms, mean, stuck, params, state, ring_l, ring_s, ring_lf, hist, 
 
         if s["in_episode"] == 0.0:
             if env_s < edge:
-                s["last_quiet_bin"] = g
-                s["flat_bins_since_quiet"] = 0.0
+                s["last_quiet_bin"], s["flat_bins_since_quiet"] = g, 0.0
             elif flat:
                 s["flat_bins_since_quiet"] += 1.0
             if env_s < on:
@@ -211,16 +213,14 @@ def segment_bins(ms, mean, stuck, params, state, ring_l, ring_s, ring_lf, hist, 
             warm = s["rest_means"] >= p["warmup_means"]
             if warm and not flat and env >= on and _sustained(ring_l, on * on, p["sustain_fraction"]):
                 s["in_episode"] = 1.0
-                # Edges come from the 0.1-s envelope: it lags by 0.1 s, not 0.5 s.
-                # ... but not back through a long stretch of raised tension (a
-                # warning before the cramp): at most max_rise_bins before the climb to ON.
+                # Edges come from the 0.1-s envelope (it lags by 0.1 s, not 0.5 s), but not back through a long
+                # stretch of raised tension (a warning before the cramp): at most max_rise_bins before the climb to ON.
                 s["start_bin"] = max(s["last_quiet_bin"], s["last_below_on_bin"] - p["max_rise_bins"]) + 1.0
                 s["last_active_bin"] = g
                 s["quiet_run_bins"] = 0.0
                 s["peak_uv"], s["env_sum"], s["active_bins"] = 0.0, 0.0, 0.0
                 s["short_active_bins"], s["rises"], s["short_up"], s["peak_short_uv"] = 0.0, 0.0, 0.0, 0.0
-                # A flat stretch the onset is walked back over (a lead-off ending in a
-                # transient) counts as signal loss of this episode.
+                # A flat stretch the onset is walked back over (a lead-off ending in a transient) is its signal loss.
                 s["motion_bins"], s["lf_sq_sum"], s["ms_sum"] = 0.0, 0.0, 0.0
                 s["flat_bins"] = s["flat_bins_since_quiet"]
                 s["episode_rest_uv"], s["episode_on_uv"] = rest, on
