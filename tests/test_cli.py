@@ -105,6 +105,7 @@ def test_bad_input_one_line_exit_2_no_output(tmp_cwd, args, message):
     rc, out, err = run_cli("analyze", *args, *events)
     assert rc == 2
     assert err.count("\n") == 1 and message in err and "Traceback" not in err + out
+    assert err.count(args[0]) <= 1  # the file is named once, not again inside a library's own words
     assert not os.path.exists("out.csv") and not [f for f in os.listdir() if f.endswith(".part")]
 
 

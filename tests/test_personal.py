@@ -292,3 +292,18 @@ def test_the_direction_fit_converges_where_plain_newton_steps_run_away():
     best = b[np.argmin(np.abs((p - y).sum(axis=1) + 1e-3 * b))]
     p = 1.0 / (1.0 + np.exp(-(logit + best + z @ w)))
     np.testing.assert_allclose(x[:, 1:].T @ (p - y) + RIDGE * w, 0.0, atol=1e-2)
+
+
+def test_a_profile_or_nights_of_the_wrong_kind_are_named_in_words(tmp_path, capsys):
+    """No errno or codec text: a folder given as a profile, a binary file as one, a file as the nights."""
+    binary = tmp_path / "night.edf"
+    binary.write_bytes(b"0       \xff\xfe" * 40)
+    for profile, says in ((tmp_path, "a folder, not a calibration profile"),
+                          (binary, "not a calibration profile (profiles are JSON text)")):
+        with pytest.raises(InputError) as e:
+            read_profile(str(profile))
+        assert str(e.value) == f"{profile}: {says}"
+    assert main(["calibrate", "--learn", str(binary), "--out", str(tmp_path / "me.json")]) == 2
+    assert capsys.readouterr().err.strip().endswith(f"{binary}: not a folder of nights")
+    assert main(["calibrate", "--learn", str(tmp_path / "none"), "--out", str(tmp_path / "me.json")]) == 2
+    assert capsys.readouterr().err.strip().endswith(f"{tmp_path / 'none'}: no such folder of nights")

@@ -202,8 +202,8 @@ def _labelled_part(results: dict, labels: dict[str, dict]) -> str:
         return ""
     found = sum(len(results[p][0].episodes) for p in labels)
     counted, added = sum(t["cramps"] for t in labels.values()), sum(t["missed"] for t in labels.values())
-    return (f"; on the {len(labels)} recording(s) you labelled, {found} cramp(s) were found and you confirmed "
-            f"{counted} (with {added} you added that were missed)")
+    return (f"; on the {len(labels)} recording(s) you labelled, {found} cramp(s) were found and you counted "
+            f"{counted} ({counted - added} confirmed, {added} you added that it missed)")
 
 
 def _write_table(path: str, files: list[str], results: dict) -> None:

@@ -49,6 +49,6 @@ def cmd_review(args: argparse.Namespace) -> int:
     try:
         from emgcramp.review.server import serve
     except ImportError as e:  # the review extra is not installed: Flask is only needed here
-        raise InputError(f"the review page needs Flask ({e.name} is missing): "
+        raise InputError(f"the review page needs Flask, which is not installed here (no {e.name}): "
                          "pip install 'emgcramp[review]'") from None
     return serve(library, args.port, not args.no_browser, args.idle_exit)

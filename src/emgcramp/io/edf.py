@@ -49,10 +49,10 @@ class EdfRecording(Recording):
         try:
             with _c_stdout_silenced():
                 self._r = pyedflib.EdfReader(path)
-        except Exception as e:  # EDFlib reports damage as OSError with its own text
-            raise InputError(f"{path}: not a readable EDF/BDF file ({str(e).strip() or type(e).__name__})") from None
-        r = self._r
-        self.channel_names = [s.strip() for s in r.getSignalLabels()]
+        except Exception as e:  # EDFlib reports damage as OSError with its own text, after the path
+            said = str(e).strip().removeprefix(f"{path}:").strip() or type(e).__name__
+            raise InputError(f"{path}: not a readable EDF/BDF file (EDFlib: {said})") from None
+        r, self.channel_names = self._r, [s.strip() for s in self._r.getSignalLabels()]
         if not self.channel_names:
             self.close()
             raise InputError(f"{path}: the file holds no signals")

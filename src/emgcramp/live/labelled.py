@@ -20,7 +20,7 @@ CHUNK_S = 60.0
 def labelled_nights(root: str) -> list[str]:
     """The night folders at or under ``root`` that hold at least one answer, in name (so time) order."""
     if not os.path.isdir(root):
-        raise InputError(f"{root}: no such folder of nights")
+        raise InputError(f"{root}: {'not a folder' if os.path.exists(root) else 'no such folder'} of nights")
     found = []
     for folder, dirs, _files in os.walk(root):
         dirs.sort()

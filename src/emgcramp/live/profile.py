@@ -33,8 +33,12 @@ def read_profile(path: str) -> dict:
             data = json.load(f)
     except FileNotFoundError:
         raise InputError(f"{path}: no such calibration profile") from None
-    except (OSError, ValueError) as e:
-        raise InputError(f"{path}: not a readable calibration profile ({e})") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: a folder, not a calibration profile") from None
+    except OSError as e:
+        raise InputError(f"{path}: not a readable calibration profile ({e.strerror or 'read error'})") from None
+    except ValueError:  # not UTF-8, or not JSON
+        raise InputError(f"{path}: not a calibration profile (profiles are JSON text)") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: a calibration profile is a JSON object")
     for key in ("rest_uv", "mvc_uv"):

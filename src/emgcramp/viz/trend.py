@@ -166,8 +166,9 @@ def _labels_fact(per_night: list[dict]) -> list[str]:
         return []
     found = sum(n["cramps"] for n in answered)
     added = sum(n["labels"]["missed"] for n in answered)
-    return [f"On the {len(answered)} night(s) you reviewed, {found} cramp(s) were found and you confirmed "
-            f"{sum(n['confirmed'] for n in answered)} (with {added} you added that were missed)."]
+    counted = sum(n["confirmed"] for n in answered)  # the answered cramps, those added as missed among them
+    return [f"On the {len(answered)} night(s) you reviewed, {found} cramp(s) were found and you counted "
+            f"{counted} ({counted - added} confirmed, {added} you added that it missed)."]
 
 
 def plot(nights: list[Night], path: str) -> None:
