@@ -185,7 +185,9 @@ def test_on_cramp_hook_runs_once_per_cramp(tmp_path):
         time.sleep(0.05)
     assert sorted(round(float(line.split()[1])) for line in hits.read_text().splitlines()) == [124, 219]
     # recover lists the possible cramp too, and marks it in the EDF+ copy, apart from the cramps
-    [folder] = [str(tmp_path / d) for d in os.listdir(tmp_path) if d.startswith("night-")]
+    [name] = [d for d in os.listdir(tmp_path) if d.startswith("night-")]
+    assert name == "night-20260101-230000"  # a replay's folder is named by the recording's own start
+    folder = str(tmp_path / name)
     rc, out, err = run_main("recover", folder, "--edf", str(tmp_path / "night.edf"))
     assert rc == 0 and "2 cramp(s) and 2 possible" in out, err
     import pyedflib

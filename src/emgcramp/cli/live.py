@@ -93,7 +93,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         publisher = LslPublisher(channels, args.lsl_out, verbose=getattr(args, "verbose", False))
     from emgcramp.io.night import new_night_folder
 
-    folder = new_night_folder(args.out, datetime.now())
+    folder = new_night_folder(args.out, source.start or datetime.now())  # a replay: the recording's own night
     from emgcramp.live.monitor import run_monitor
 
     what = (f"replay of {args.replay}" if args.replay else f"BLE {args.ble}" if args.ble
