@@ -162,8 +162,10 @@ def test_two_labelled_nights_teach_the_decision_to_drop_the_look_alike(tmp_path,
     json.dump({"rest_uv": 4.0, "mvc_uv": 300.0}, open(profile, "w"))
     assert main(["calibrate", "--learn", str(nights), "--out", profile]) == 0
     line = capsys.readouterr().out
-    assert line.startswith("learned from 4 answers over 2 nights: the decision moves by -")
-    assert "labelled false cramps 2→0, labelled cramps kept 2/2" in line
+    assert line.splitlines()[:3] == [f"learned from 4 answers over 2 nights -> {profile}",
+                                     "  bursts you called not a cramp that it counted as cramps: 2, now 0",
+                                     "  cramps you confirmed that it found: 2, still found 2"]
+    assert line.splitlines()[3].startswith("  the decision moves by -")
     kept = json.load(open(profile))
     assert (kept["rest_uv"], kept["mvc_uv"], kept["decision"]["nights"]) == (4.0, 300.0, 2)
     assert kept["decision"]["model"] == model_id() and len(model_id()) == 12  # what it was learned against

@@ -20,7 +20,7 @@ def cmd_learn(args: argparse.Namespace) -> int:
     nights = labelled_nights(args.learn)
     if not nights:
         raise InputError(f"{args.learn}: no night folder with labels (labels.csv) at or under it")
-    from emgcramp.detect.personal import describe, fit, labelled_bursts, threshold_logit
+    from emgcramp.detect.personal import fit, labelled_bursts, threshold_logit
     from emgcramp.live.labelled import night_candidates
 
     items, out_of_reach, answers, threshold = [], 0, 0, None
@@ -40,15 +40,25 @@ def cmd_learn(args: argparse.Namespace) -> int:
     from emgcramp.io.events import write_json
 
     write_json(args.out, profile)
-    cramps = result.found_before + result.missed_before
-    missed = (f", missed cramps now found {result.missed_before - result.missed_after}/{result.missed_before}"
-              if result.missed_before else "")
-    print(f"learned from {len(items)} of {answers} answers (the others matched no burst the detector weighed) "
-          if len(items) < answers else f"learned from {answers} answers ", end="")
-    print(f"over {len(nights)} night{'s' * (len(nights) != 1)}: the decision moves by {describe(result)}; "
-          f"labelled false cramps {result.false_before}→{result.false_after}, labelled cramps kept "
-          f"{result.kept}/{result.found_before}{missed} (of {cramps} labelled as cramps) -> {args.out}")
+    print("\n".join(_told(result, len(items), answers, len(nights), args.out)))
     return 0
+
+
+def _told(result, used: int, answers: int, nights: int, out: str) -> list[str]:
+    """What was learned, in a few plain lines: the answers used, then what changes on the answered nights."""
+    from emgcramp.detect.personal import describe
+
+    first = (f"learned from {used} of {answers} answers (the {'other' if answers - used == 1 else 'others'} "
+             "matched no burst the detector weighed)"
+             if used < answers else f"learned from {answers} answers")
+    lines = [f"{first} over {nights} night{'s' * (nights != 1)} -> {out}",
+             f"  bursts you called not a cramp that it counted as cramps: {result.false_before}, "
+             f"now {result.false_after}",
+             f"  cramps you confirmed that it found: {result.found_before}, still found {result.kept}"]
+    if result.missed_before:
+        lines.append(f"  cramps it missed (you added them or it listed them as possible): {result.missed_before}, "
+                     f"now found {result.missed_before - result.missed_after}")
+    return [*lines, f"  the decision moves by {describe(result)}"]
 
 
 def _existing(path: str) -> dict:
