@@ -183,9 +183,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     both = match([(t.onset_s, t.offset_s, t.kind) for t in truth], [(e.onset_s, e.offset_s, e.kind) for e in listed])
     _print_comparison(truth, listed, both, start)
     lookalikes = len(gen.events) - len(truth)
-    print(f"\ncramps: sensitivity {sc.sensitivity:.2f}  precision {sc.precision:.2f}  F1 {sc.f1:.2f}  "
-          f"median onset error {median_abs(sc.onset_errors_s):.2f} s  "
-          f"({lookalikes} look-alikes in the night, {sc.fp} counted as cramps)")
+    print(f"\ncramps: {sc.tp} of {len(truth)} true cramps counted, {sc.fp} false (the night holds {lookalikes} "
+          f"look-alikes); onsets {median_abs(sc.onset_errors_s):.2f} s off (median)\n"
+          f"        (sensitivity {sc.sensitivity:.2f}, precision {sc.precision:.2f}, F1 {sc.f1:.2f})")
     print(f"with the possible cramps: {both.tp} of {len(truth)} found, "
           f"{len(result.possible_cramps)} possible cramp(s) listed")
     from emgcramp.core.types import activity_line
