@@ -26,8 +26,8 @@ class TruthEvent:
     ``kind`` is ``tonic`` or ``clonic`` for cramps; ``warning`` is the rise
     of tension that may announce one; look-alikes are ``leg_movement`` (part
     of a periodic series), ``position_change``, ``jerk``, ``pop`` and
-    ``lead_off``, and on several muscles ``plantar_flexion`` (voluntary) and
-    ``stretch`` (pulling the foot up, alone or to relieve a cramp).
+    ``lead_off``, ``arousal`` (the calf firing as sleep lightens), ``plantar_flexion``
+    (voluntary) and ``stretch`` (pulling the foot up, alone or to relieve a cramp).
     """
 
     onset_s: float
@@ -35,7 +35,7 @@ class TruthEvent:
     kind: str
     amplitude_uv: float
     rate_hz: float = 0.0  # clonic alternation or motion frequency
-    ramp_s: float = 0.0  # tone and ECG bleed: how long they take to come and to go
+    ramp_s: float = 0.0  # tone, ECG bleed and voluntary movements: how long they take to come and to go
     gains: tuple[float, ...] = ()  # share of the amplitude per muscle (empty: all of it everywhere)
     series: int = 0  # leg movements: the planned periodic series they belong to (1, 2, …; 0: none)
 
@@ -100,6 +100,17 @@ class NightSpec:
     muscles: tuple[str, ...] = ("calf",)
     plantar_flexions: int = 0
     stretches: int = 0
+    # Voluntary movements ramp up and down smoothly, the foot moving as they start and end: 0.5-3 s
+    # (a bench choice around "a smooth rise over a second or more").
+    voluntary_ramp_s: tuple[float, float] = (0.5, 3.0)
+    # Arousal bursts: the calf fires as sleep lightens, for 3 s (the shortest scored arousal) up to
+    # 15 s (longer is an awakening; AASM scoring manual, Berry et al. 2017), in clusters of 1-3
+    # recurring every 10-60 s (cyclic alternating pattern, Terzano et al. 2001, Sleep Med 2:537,
+    # doi:10.1016/S1389-9457(01)00149-6); size a bench choice that spans leg movements and weak
+    # cramps (2-30 x rest), so that some cannot be told from a short cramp.
+    arousals: int = 0
+    arousal_s: tuple[float, float] = (3.0, 15.0)
+    arousal_x_rest: tuple[float, float] = (2.0, 30.0)
     relief_fraction: float = 0.0  # share of cramps the person relieves by stretching the foot up
     calibration: bool = False  # open with rest and a maximal push (CALIBRATION_MVC_S), as calibrate asks
 
@@ -142,21 +153,42 @@ def plan_night(spec: NightSpec) -> list[TruthEvent]:
         groups.append([TruthEvent(0, float(rng.uniform(0.3, 1.0)), "pop", float(rng.uniform(500, 3000)))])
     for _ in range(spec.lead_offs):
         groups.append([TruthEvent(0, float(rng.uniform(10, 60)), "lead_off", spec.rail_uv)])
+    extra = np.random.default_rng([spec.seed, 6])  # draws of their own: nights without these stay as they were
+
+    def voluntary(kind: str, t0: float, t1: float, uv: float) -> TruthEvent:
+        motion_hz = float(extra.uniform(0.5, 3.0))  # the foot's swing, as a position change's
+        return TruthEvent(t0, t1, kind, uv, motion_hz, float(extra.uniform(*spec.voluntary_ramp_s)))
+
     for _ in range(spec.plantar_flexions):
         flexion_s, flexion_uv = float(rng.uniform(*spec.plantar_flexion_s)), float(rng.uniform(60, 300))
-        groups.append([TruthEvent(0, flexion_s, "plantar_flexion", flexion_uv)])
+        groups.append([voluntary("plantar_flexion", 0, flexion_s, flexion_uv)])
     for _ in range(spec.stretches):
-        groups.append([TruthEvent(0, float(rng.uniform(3, 15)), "stretch", float(rng.uniform(40, 150)))])
+        groups.append([voluntary("stretch", 0, float(rng.uniform(3, 15)), float(rng.uniform(40, 150)))])
     if spec.relief_fraction:
         for g in groups:
             if g[-1].is_cramp and rng.random() < spec.relief_fraction:
                 c = g[-1]
                 start = c.offset_s - min(10.0, 0.3 * (c.offset_s - c.onset_s))
-                g.append(TruthEvent(start, start + float(rng.uniform(8, 20)), "stretch", float(rng.uniform(40, 150))))
+                g.append(voluntary("stretch", start, start + float(rng.uniform(8, 20)), float(rng.uniform(40, 150))))
+    groups += _arousals(spec, extra)
     events = sorted(_place(groups, total, rng) + _background(spec, total), key=lambda e: e.onset_s)
     if spec.calibration:  # after every draw: the rest of the night is the one its seed gives without it
         events.insert(0, TruthEvent(*CALIBRATION_MVC_S, "plantar_flexion", CALIBRATION_MVC_UV))
     return plan_muscles(events, spec) if len(spec.muscles) > 1 else events
+
+
+def _arousals(spec: NightSpec, rng: np.random.Generator) -> list[list[TruthEvent]]:
+    """Clusters of arousal bursts (:attr:`NightSpec.arousals` bursts in all), each a group to place."""
+    groups, left = [], spec.arousals
+    while left > 0:
+        t, group = 0.0, []
+        for _ in range(min(left, int(rng.integers(1, 4)))):
+            d = float(rng.uniform(*spec.arousal_s))
+            group.append(TruthEvent(t, t + d, "arousal", spec.rest_uv * float(rng.uniform(*spec.arousal_x_rest))))
+            t += d + float(rng.uniform(10.0, 60.0))
+        groups.append(group)
+        left -= len(group)
+    return groups
 
 
 def _background(spec: NightSpec, total: float) -> list[TruthEvent]:

@@ -30,6 +30,8 @@ SCENARIOS: dict[str, NightSpec] = {
     # lighter sleep: background tone that comes and goes over tens of seconds, and heartbeat bleed
     # for an hour or so; cramps may begin on top of either
     "light_sleep": NightSpec(tone_changes=24, ecg_periods=2),
+    # restless sleep: the calf fires with arousals (in clusters), the foot is pointed and pulled up on waking
+    "restless_sleep": NightSpec(arousals=60, plantar_flexions=4, stretches=4),
     # medial and lateral gastrocnemius and tibialis anterior: cramps in one head or both, voluntary
     # plantar flexions, stretches of the foot, half the cramps relieved by one
     "three_muscles": NightSpec(muscles=("GM", "GL", "TA"), plantar_flexions=6, stretches=4, relief_fraction=0.5),

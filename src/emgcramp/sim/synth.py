@@ -33,6 +33,10 @@ SEGMENT_S = 10.0
 # swinging ±10 % over 5 minutes; HEART_SWING is the beat count that swing adds at its height.
 HEART_PERIOD_S = 300.0
 HEART_SWING = 0.1 * HEART_PERIOD_S / (2 * np.pi)
+VOLUNTARY = ("plantar_flexion", "stretch")
+# The motion a voluntary movement's start and end add, as a share of a position change's (NightSpec.motion_scale):
+# a bench choice, the foot moves but the leg stays put.
+VOLUNTARY_MOTION = 0.2
 
 
 def _shape(e: TruthEvent, t: np.ndarray) -> np.ndarray:
@@ -46,6 +50,8 @@ def _shape(e: TruthEvent, t: np.ndarray) -> np.ndarray:
     if e.kind in CRAMP_KINDS:
         rise = min(1.0, 0.2 * d)
         fall = min(1.5, 0.25 * d)
+    elif e.kind in VOLUNTARY and e.ramp_s:
+        rise = fall = min(e.ramp_s, 0.3 * d)
     else:
         rise = fall = min(0.15, 0.3 * d)
     u = np.clip(np.minimum((t - e.onset_s) / rise, (e.offset_s - t) / fall), 0.0, 1.0)
@@ -65,6 +71,11 @@ def _artefact(e: TruthEvent, t: np.ndarray, motion_scale: float) -> np.ndarray:
         d = e.offset_s - e.onset_s
         bump = np.sin(np.pi * np.clip(x / d, 0, 1)) ** 2
         return motion_scale * e.amplitude_uv * bump * np.sin(2 * np.pi * e.rate_hz * x)
+    if e.kind in VOLUNTARY and e.ramp_s:  # the foot moves as the push starts and as it ends
+        d = e.offset_s - e.onset_s
+        ramp = min(e.ramp_s, 0.3 * d)
+        edges = np.sin(np.pi * np.clip(x / ramp, 0, 1)) ** 2 + np.sin(np.pi * np.clip((d - x) / ramp, 0, 1)) ** 2
+        return VOLUNTARY_MOTION * motion_scale * e.amplitude_uv * edges * np.sin(2 * np.pi * e.rate_hz * x)
     if e.kind == "pop":
         return np.where(x >= 0, e.amplitude_uv * np.exp(-np.maximum(x, 0) / (0.3 * (e.offset_s - e.onset_s))), 0.0)
     return np.zeros_like(t)
