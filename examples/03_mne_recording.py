@@ -16,7 +16,7 @@ import emgcramp
 fs = 1000.0
 rng = np.random.default_rng(1)
 calf = rng.normal(0, 4e-6, int(150 * fs))  # rest, 4 µV RMS, in volts
-calf[int(30 * fs):int(75 * fs)] *= 50  # a cramp from 30 s to 75 s
+calf[int(30 * fs):int(120 * fs)] *= 50  # a cramp from 30 s to 120 s
 eeg = rng.normal(0, 10e-6, calf.size)  # another channel, not EMG: left out by default
 
 info = mne.create_info(["calf", "Fz"], fs, ch_types=["emg", "eeg"])

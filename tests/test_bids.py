@@ -19,8 +19,8 @@ def _dataset(root, with_tibialis_row: bool = True) -> str:
     os.makedirs(root / "sub-01" / "ses-1" / "emg")
     (root / "dataset_description.json").write_text(json.dumps({"Name": "calf nights", "BIDSVersion": "1.11.0"}))
     emg = root / "sub-01" / "ses-1" / "emg"
-    x = bursts(FS, 120, 4.0, [(40, 70, 300)])
-    quiet = bursts(FS, 120, 4.0, [])
+    x = bursts(FS, 150, 4.0, [(40, 110, 300)])
+    quiet = bursts(FS, 150, 4.0, [])
     import numpy as np
 
     write_edf(str(emg / "sub-01_ses-1_task-sleep_emg.edf"), FS, ["GM", "TA", "temp"],

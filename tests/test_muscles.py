@@ -132,7 +132,7 @@ def test_analyze_all_channels_from_the_command_line(tmp_cwd):
 def test_monitor_raises_no_alert_for_a_voluntary_flexion(tmp_path):
     from emgcramp.live.monitor import run_monitor
 
-    x = leg(150, gm=[(40.0, 50.0, 200.0), (90.0, 120.0, 200.0)], gl=[(40.0, 50.0, 180.0)], ta=[(40.0, 50.0, 25.0)])
+    x = leg(190, gm=[(40.0, 50.0, 200.0), (90.0, 160.0, 200.0)], gl=[(40.0, 50.0, 180.0)], ta=[(40.0, 50.0, 25.0)])
     blocks = [Block(i, x[i:i + 100]) for i in range(0, len(x), 100)]
     res = run_monitor(iter(blocks), lambda: FS, NAMES, str(tmp_path / "night"))
     assert [(a.channel, round(a.onset_s)) for a in res.alerts] == [("GM", 90)]

@@ -18,7 +18,7 @@ def _rows(path):
 
 
 def test_analyze_monitor_and_recover_give_the_same_events_with_the_nights_settings(tmp_path):
-    opts = ["--mains", "60", "--mvc-uv", "300", "--min-duration", "4"]
+    opts = ["--mains", "50", "--mvc-uv", "300", "--min-duration", "4"]
     rc, _, err = run_cli("analyze", SAMPLE_NIGHT, *opts, "--events", tmp_path / "analyze.csv")
     assert rc == 0, err
     rc, _, err = run_cli("monitor", "--replay", SAMPLE_NIGHT, "--speed", "0", *opts, "--out", tmp_path / "n")
@@ -26,7 +26,7 @@ def test_analyze_monitor_and_recover_give_the_same_events_with_the_nights_settin
     (night,) = os.listdir(tmp_path / "n")
     folder = tmp_path / "n" / night
     live = _rows(folder / "events.csv")
-    assert json.load(open(folder / "raw.json"))["settings"] == {"mains": 60.0, "min_duration_s": 4.0, "mvc_uv": 300.0}
+    assert json.load(open(folder / "raw.json"))["settings"] == {"mains": 50.0, "min_duration_s": 4.0, "mvc_uv": 300.0}
     os.remove(folder / "events.csv")
     rc, _, err = run_cli("recover", folder)  # no options: the night's own settings
     assert rc == 0, err

@@ -30,7 +30,7 @@ def test_a_wfdb_record_reads_in_microvolts_in_chunks(tmp_path):
 def test_analyze_finds_the_same_episodes_in_wfdb_as_in_edf(tmp_path):
     from emgcramp.io.edf import write_edf
 
-    x = bursts(FS, 120, 4.0, [(40, 70, 300)])
+    x = bursts(FS, 150, 4.0, [(40, 110, 300)])
     hea = _write_record(tmp_path, x)
     write_edf(str(tmp_path / "same.edf"), FS, ["GM"], [x[:, None]], [])
     out = {}

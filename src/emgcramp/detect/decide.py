@@ -9,7 +9,9 @@ overrule a calf cramp with what the tibialis shows; see
 The decision is a logistic model over the record's inputs
 (:data:`~emgcramp.detect.features.INPUTS`): ``p = 1 / (1 + exp(-(b + Σ wᵢ·zᵢ)))``
 with ``zᵢ`` each input standardised by the mean and spread it had in the
-fitting data. The weights, the standardisation and the two tier thresholds
+fitting data, the duration held at a length chosen in the fit
+(:attr:`Model.duration_cap_s`: past it, length no longer speaks for a
+cramp, tone and wakefulness last longer than most cramps). The weights, the standardisation and the two tier thresholds
 ship in ``model.json`` beside this module; ``bench/bench_families.py``
 fits them on synthetic nights of several independently written generator
 families, and reports each family left out of the fit in turn
@@ -41,7 +43,7 @@ A person's own adjustment (``judge.personal_logit_offset`` and
 :mod:`emgcramp.detect.personal`) is added to the log-odds before the tiers:
 ``p = 1 / (1 + exp(-(b + Σ wᵢ·zᵢ + m)))`` with the move
 ``m = offset + Σ Δwᵢ·zᵢ`` held within ±:data:`~emgcramp.core.config.PERSONAL_MAX_LOGIT`
-(0.9 log-odds), so the labels shift where the tiers fall for that person and
+(0.6 log-odds), so the labels shift where the tiers fall for that person and
 never further than that.
 """
 
@@ -73,6 +75,10 @@ class Model:
     intercept: float
     cramp_threshold: float
     possible_floor: float
+    # Past this length (s) a burst's duration speaks no more for a cramp: cramps last seconds to about
+    # ten minutes, about a minute typically, while tone and wakefulness last many minutes (Miller &
+    # Layzer 2005, doi:10.1002/mus.20341). The fit chooses it (bench/bench_families.py); inf: no cap.
+    duration_cap_s: float = math.inf
 
     @classmethod
     def from_dict(cls, d: dict) -> "Model":
@@ -81,7 +87,8 @@ class Model:
             raise ValueError("model inputs do not match emgcramp.detect.features.INPUTS: refit it")
         try:
             m = cls(INPUTS, *(tuple(float(v) for v in d[k]) for k in ("mean", "scale", "weights")),
-                    float(d["intercept"]), float(d["cramp_threshold"]), float(d["possible_floor"]))
+                    float(d["intercept"]), float(d["cramp_threshold"]), float(d["possible_floor"]),
+                    float(math.inf if d.get("duration_cap_s") is None else d["duration_cap_s"]))  # null: no cap
         except (KeyError, TypeError, ValueError) as e:
             raise ValueError(f"model is incomplete ({type(e).__name__}: {e})") from None
         numbers = (*m.mean, *m.scale, *m.weights, m.intercept)
@@ -89,11 +96,18 @@ class Model:
             raise ValueError("model needs one finite mean, scale and weight per input")
         if min(m.scale) <= 0 or not 0.0 <= m.possible_floor <= m.cramp_threshold <= 1.0:
             raise ValueError("model needs positive scales and 0 <= possible_floor <= cramp_threshold <= 1")
+        if not m.duration_cap_s > 0:
+            raise ValueError("model needs a positive duration_cap_s")
         return m
+
+    def capped(self, x: list[float]) -> list[float]:
+        """Inputs ``x`` with the duration held at :attr:`duration_cap_s`."""
+        cap = math.log(self.duration_cap_s)
+        return [min(v, cap) if name == "log_duration_s" else v for name, v in zip(self.inputs, x)]
 
     def contributions(self, x: list[float]) -> list[float]:
         """wᵢ·zᵢ of each input (log-odds)."""
-        return [w * (v - m) / s for v, m, s, w in zip(x, self.mean, self.scale, self.weights)]
+        return [w * (v - m) / s for v, m, s, w in zip(self.capped(x), self.mean, self.scale, self.weights)]
 
     def logit(self, x: list[float]) -> float:
         """Log-odds that inputs ``x`` are a cramp's: ``b + Σ wᵢ·zᵢ``."""
@@ -101,7 +115,7 @@ class Model:
 
     def standardised(self, x: list[float]) -> list[float]:
         """zᵢ of each input (in SDs of the fitting data)."""
-        return [(v - m) / s for v, m, s in zip(x, self.mean, self.scale)]
+        return [(v - m) / s for v, m, s in zip(self.capped(x), self.mean, self.scale)]
 
     def probability(self, x: list[float]) -> float:
         """Probability (0–1) that inputs ``x`` are a cramp's."""

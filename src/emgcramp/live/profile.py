@@ -11,7 +11,7 @@ Levels are envelope RMS in µV, measured with this package's own chain so
 that %MVC compares like with like. ``decision`` is the person's adjustment
 of the cramp decision, learned from their labelled nights by
 ``emgcramp calibrate --learn`` (:mod:`emgcramp.detect.personal`): an offset
-on the log-odds, within ±PERSONAL_MAX_LOGIT (0.9), and personal weights in
+on the log-odds, within ±PERSONAL_MAX_LOGIT (0.6), and personal weights in
 log-odds per SD of an input; ``model`` names the decision model it was
 learned against (:func:`emgcramp.detect.decide.model_id`), and a profile
 learned against another is refused with a request to learn it again.
