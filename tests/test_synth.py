@@ -149,3 +149,40 @@ def test_ecg_bleed_beats_at_a_sleeping_heart_rate_all_night():
         rate = 60.0 / np.diff(beats)
         assert 540 <= len(beats) <= 660
         assert rate.min() >= 53.9 and rate.max() <= 66.1
+
+
+def test_arousals_cluster_in_their_ranges_and_voluntary_pushes_ramp_and_move_the_foot():
+    from dataclasses import replace
+
+    from emgcramp.dsp.filters import EmgFilter
+    from emgcramp.sim.plan import plan_night
+    from emgcramp.sim.scenarios import scenario
+
+    spec = replace(scenario("typical", hours=1.0, seed=3), arousals=12, plantar_flexions=2, stretches=2)
+    events = plan_night(spec)
+    arousals = [e for e in events if e.kind == "arousal"]
+    assert len(arousals) == 12
+    for e in arousals:
+        assert spec.arousal_s[0] <= e.offset_s - e.onset_s <= spec.arousal_s[1]
+        assert spec.arousal_x_rest[0] <= e.amplitude_uv / spec.rest_uv <= spec.arousal_x_rest[1]
+    gaps = [b.onset_s - a.offset_s for a, b in zip(arousals, arousals[1:])]
+    assert any(10.0 <= g <= 60.0 for g in gaps)  # some come in clusters
+    base = plan_night(scenario("typical", hours=1.0, seed=3))
+    assert not [e for e in base if e.kind == "arousal"]  # none unless asked for
+    pushes = [e for e in events if e.kind in ("plantar_flexion", "stretch")]
+    assert len(pushes) == 4 and all(spec.voluntary_ramp_s[0] <= e.ramp_s <= spec.voluntary_ramp_s[1] for e in pushes)
+    # The push's EMG climbs over its ramp (not in 0.15 s), and the foot's motion shows at its start only.
+    e = max(pushes, key=lambda e: e.ramp_s)
+    gen = NightGenerator(spec, [e])
+    x = np.concatenate([seg[:, 0] for seg in gen.segments()])
+    ms = EmgFilter(spec.fs, 1, notches=[50.0, 150.0]).process(x[:, None]).ms[:, 0]
+    r = 50.0  # the filter's 20-ms bins
+
+    def rms(t0, t1):
+        return float(np.sqrt(ms[int(t0 * r):int(t1 * r)].mean()))
+
+    plateau = rms(e.onset_s + e.ramp_s + 0.5, e.offset_s - e.ramp_s - 0.5)
+    assert rms(e.onset_s, e.onset_s + 0.25 * e.ramp_s) < 0.5 * plateau
+    low = signal.sosfiltfilt(signal.butter(2, 10.0, fs=spec.fs, output="sos"), x - spec.wander_uv * 0)
+    lf = lambda t0, t1: float(np.ptp(low[int(t0 * spec.fs):int(t1 * spec.fs)]))  # noqa: E731
+    assert lf(e.onset_s, e.onset_s + e.ramp_s) > 3 * lf(e.onset_s + e.ramp_s + 0.5, e.offset_s - e.ramp_s - 0.5)

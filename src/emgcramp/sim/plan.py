@@ -266,7 +266,7 @@ def _place(groups: list[list[TruthEvent]], total: float, rng: np.random.Generato
             continue  # the night is too full for this one
         taken.append((t0, t0 + span))
         placed += [TruthEvent(round(t0 + e.onset_s, 3), round(t0 + e.offset_s, 3), e.kind, e.amplitude_uv,
-                              e.rate_hz, series=e.series) for e in group]
+                              e.rate_hz, e.ramp_s, series=e.series) for e in group]
     return sorted(placed, key=lambda e: e.onset_s)
 
 
