@@ -298,8 +298,23 @@ def test_linking_a_warning_to_its_cramp_leaves_the_warning_as_it_closed():
     watch = PreCrampWatch(50.0, DetectorConfig(), "calf")
     closed = CrampWarning(100.0, 130.0, 3.0, 4, "calf")
     watch.warnings.append(closed)
-    assert watch.link(140.0) == 40.0
+    assert watch.link(140.0, 200.0) == 40.0
     assert closed.cramp_followed is False and closed.lead_s is None  # as the live log wrote it
     (linked,) = watch.linked()
     assert linked.cramp_followed and linked.lead_s == 40.0 and linked.onset_s == 100.0
-    assert watch.link(150.0) is None  # a warning announces one cramp
+    assert watch.link(150.0, 210.0) is None  # a warning announces one cramp
+
+
+def test_a_warning_still_open_when_the_cramp_ends_is_not_its_warning_however_the_blocks_fall():
+    from emgcramp.core.config import DetectorConfig
+    from emgcramp.core.types import CrampWarning
+    from emgcramp.detect.precramp import PreCrampWatch
+
+    cfg = DetectorConfig()
+    half = 0.5 * cfg.warnings.warn_window_s  # how long a warning's close takes to be seen
+    for end_s, lead in ((130.0, 40.0), (200.0 - half, 40.0), (200.0 - half + 0.1, None), (204.0, None)):
+        watch = PreCrampWatch(50.0, cfg, "calf")
+        # tension from 100 s on; the cramp 140-200 s, decided when it ends: a warning seen closed only
+        # later (live, in short blocks) would link offline (in long ones) but not live
+        watch.warnings.append(CrampWarning(100.0, end_s, 3.0, 0, "calf"))
+        assert watch.link(140.0, 200.0) == lead, end_s

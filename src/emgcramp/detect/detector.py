@@ -281,7 +281,7 @@ class Detector:
         if d.tier != CRAMP:
             self.rejections.add(round(c.onset_s, 3), round(c.offset_s, 3), d.reason, d.probability, f)
             return None
-        return self._record(c, d, self.watch.link(round(c.onset_s, 3)))
+        return self._record(c, d, self.watch.link(round(c.onset_s, 3), c.offset_s))
 
     def _record(self, c: Candidate, d: Decision, lead_s: float | None) -> Episode:
         flags = []

@@ -210,15 +210,21 @@ class PreCrampWatch:
                 return False
         return False
 
-    def link(self, onset_s: float) -> float | None:
-        """A cramp began at ``onset_s``: mark the warnings that led to it; return the lead time (s).
+    def link(self, onset_s: float, offset_s: float) -> float | None:
+        """A cramp from ``onset_s`` to ``offset_s`` was decided: mark the warnings that led to it; return the lead (s).
 
         Warnings that follow each other within ``warn_link_s`` are one run
         (tension that dipped and came back); the lead counts from the first.
+        Only warnings that ended half a window (the longest a close takes to
+        be seen) before the cramp did count: those are closed by the time the
+        cramp is decided however the signal was cut into blocks, so live and
+        offline link the same. A warning still open when the cramp ended was
+        no warning of it, but the tension of the same burst.
         """
+        seen_by = offset_s - 0.5 * self.cfg.warnings.warn_window_s
         run: list[CrampWarning] = []
         t = onset_s
-        for w in reversed(self.warnings):
+        for w in reversed([w for w in self.warnings if w.offset_s <= seen_by]):
             if w.onset_s in self.leads or w.onset_s >= onset_s or t - w.offset_s > self.cfg.warnings.warn_link_s:
                 break
             run.append(w)
