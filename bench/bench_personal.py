@@ -221,7 +221,8 @@ def _text(args, rows: list[str], verdicts: dict, run_s: float, same: int, n_nigh
             "(10 further nights) | cramps found | offset only |")
     target = (
         "Target: after 5 labelled nights, false cramps per hour at least halved while finding as many cramps. "
-        f"Met for {said(met)}. Not met for {said(not_met)}. At most one false cramp in the {SCORE_NIGHTS} further "
+        f"Met for {said(met)}. " + (f"Not met for {said(not_met)}. " if not_met else "") +
+        f"At most one false cramp in the {SCORE_NIGHTS} further "
         f"nights, nothing to halve, for {said(none)}: there the labels of cramps the general decision left in the "
         "possible tier raised how many it finds.")
     why = (
