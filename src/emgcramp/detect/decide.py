@@ -61,6 +61,7 @@ from emgcramp.core.errors import InputError
 from emgcramp.detect.features import INPUTS, REASON_OF, Features, vector
 
 MODEL_PATH = Path(__file__).with_name("model.json")
+_DURATION = INPUTS.index("log_duration_s")
 CRAMP, POSSIBLE = "cramp", "possible_cramp"
 
 
@@ -101,9 +102,13 @@ class Model:
         return m
 
     def capped(self, x: list[float]) -> list[float]:
-        """Inputs ``x`` with the duration held at :attr:`duration_cap_s`."""
+        """Inputs ``x`` with the duration held at :attr:`duration_cap_s` (``x`` itself when under it)."""
         cap = math.log(self.duration_cap_s)
-        return [min(v, cap) if name == "log_duration_s" else v for name, v in zip(self.inputs, x)]
+        if x[_DURATION] <= cap:
+            return x
+        held = list(x)
+        held[_DURATION] = cap
+        return held
 
     def contributions(self, x: list[float]) -> list[float]:
         """wᵢ·zᵢ of each input (log-odds)."""
