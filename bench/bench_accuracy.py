@@ -41,7 +41,7 @@ def main() -> None:
              f"motor-unit model), each run offline (60-s chunks) and through the live path (0.1-s blocks); "
              f"{elapsed:.0f} s on 2 workers. Matching: IoU ≥ 0.3 or onsets within 2 s, one-to-one. "
              f"Targets: {TARGETS}. Figure: `bench/accuracy.png`. Found, missed, false, F1: the `cramp` tier; "
-             "found by either tier: with the possible cramps. The motor-unit family is one of the three the "
+             "found by either tier: with the possible cramps. The motor-unit family is one of the families the "
              "decision was fitted on, so these are in-family figures; the left-out ones are under *Leave one "
              "family out*.", "",
              *markdown_table(by, overall), "",

@@ -4,8 +4,9 @@ One night from a file
 
 Analyse a recording on disk, as ``emgcramp analyze`` does, in constant memory:
 here the 20-minute synthetic sample night of the repository's ``recordings/``
-folder (EDF+, one calf channel in µV, 50 Hz hum, two tonic cramps among leg
-movements, position changes, jerks, an electrode pop and a lead-off).
+folder (EDF+, one calf channel in µV, 50 Hz hum, two tonic cramps and a
+clonic one among leg movements, position changes, jerks, an electrode pop and
+a lead-off).
 """
 
 # %%

@@ -3,8 +3,9 @@ An array from a notebook
 ========================
 
 Find cramps in samples already in memory: a NumPy array in µV and its
-sampling rate. Here two minutes of rest are made up, with a held
-contraction from 40 s to 100 s, and a shorter burst that is not one.
+sampling rate. Here three minutes of rest are made up, with a held
+contraction from 40 s to 100 s, and a shorter burst that is not one. The
+table at the end needs pandas (``pip install 'emgcramp[pandas]'``).
 """
 
 # %%

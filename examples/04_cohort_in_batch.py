@@ -7,7 +7,8 @@ day) are written by the command line's ``emgcramp simulate`` (called here
 through :func:`emgcramp.cli.main`, as the shell would, with its arguments),
 analysed one by one, and their events combined into one pandas ``DataFrame``
 with a column for the night. ``emgcramp analyze nights/ --events all.csv
---jobs 2`` does the same from the shell.
+--jobs 2`` does the same from the shell. Needs pandas (``pip install
+'emgcramp[pandas]'``).
 """
 
 # %%

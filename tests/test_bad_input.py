@@ -493,3 +493,13 @@ def test_a_report_of_no_kind_is_named_as_such_before_the_file_it_would_replace(t
                          "--out", tmp_path / "old.csv")
     assert rc == 2 and "choose a .html, .png, .pdf or .svg file" in err and "--force" not in err
     assert (tmp_path / "old.csv").read_text() == "a,b\n"
+
+
+def test_an_unknown_option_points_at_the_commands_own_help():
+    from conftest import run_main
+
+    rc, _, err = run_main("analyze", "night.edf", "--frobnicate")
+    assert rc == 2 and err == "emgcramp analyze: error: unrecognized arguments: --frobnicate " \
+                              "(see emgcramp analyze --help)\n"
+    rc, _, err = run_main("--frobnicate")
+    assert rc == 2 and err.endswith("unrecognized arguments: --frobnicate (see emgcramp --help)\n")

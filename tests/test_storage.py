@@ -223,6 +223,10 @@ def test_force_never_lets_an_output_be_an_input_or_a_night_file(tmp_path):
 def test_two_outputs_of_one_run_may_not_share_a_file(tmp_cwd):
     rc, _, err = run_main("analyze", SAMPLE_NIGHT, "--events", "x.csv", "--lm-events", "./x.csv")
     assert rc == 2 and "name the same file" in err and not os.path.exists("x.csv")
+    # also when the file is there already (an earlier events CSV): the clash is said first, not "exists"
+    assert run_main("analyze", SAMPLE_NIGHT, "--events", "x.csv")[0] == 0
+    rc, _, err = run_main("analyze", SAMPLE_NIGHT, "--events", "x.csv", "--lm-events", "./x.csv")
+    assert rc == 2 and "name the same file" in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize("argv, out", [

@@ -22,14 +22,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     inputs = [args.file] + ([args.profile] if args.profile else []) + _batch_inputs(args.file)
     outputs = [out for out in (args.events, args.lm_events, args.edf_out) if out]
-    for out, own in ((args.events, is_events_csv), (args.lm_events, is_activity_csv),
-                     (args.edf_out, is_annotated_copy)):
-        if out:  # re-running over its own earlier output replaces it; anything else needs --force
-            check_writable(out, inputs, args.force, own)
     if len({os.path.realpath(out) for out in outputs}) < len(outputs):  # the last written would win
         given = [o for o, v in (("--events", args.events), ("--lm-events", args.lm_events),
                                 ("--edf-out", args.edf_out)) if v]
         raise InputError(f"{' and '.join(given)} name the same file; give each its own")
+    for out, own in ((args.events, is_events_csv), (args.lm_events, is_activity_csv),
+                     (args.edf_out, is_annotated_copy)):
+        if out:  # re-running over its own earlier output replaces it; anything else needs --force
+            check_writable(out, inputs, args.force, own)
     if args.edf_out:
         from emgcramp.io.edf import check_name
 

@@ -260,6 +260,17 @@ class _OneLineParser(argparse.ArgumentParser):
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
+    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+        """As argparse's, but an option the command does not know is said by that command's parser.
+
+        Its ``--help`` then lists what the command takes (``emgcramp --help`` lists the commands only).
+        """
+        ns, extra = self.parse_known_args(args, namespace)
+        if extra:
+            commands = next((a.choices for a in self._actions if isinstance(a, argparse._SubParsersAction)), {})
+            (commands.get(getattr(ns, "command", None)) or self).error(f"unrecognized arguments: {' '.join(extra)}")
+        return ns
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``emgcramp`` parser with every command."""

@@ -232,6 +232,9 @@ def decide(f: Features, rises: int, cfg: DetectorConfig, model: Model | None = N
     if p >= cramp_at:
         return Decision(p, CRAMP, kind, "")
     contrib = model.contributions(x)
-    said = [i for i, name in enumerate(INPUTS) if REASON_OF[name]]
+    # The input that spoke most against it (or least for it), among those the model weighs: one with no
+    # weight says nothing, and would otherwise be named whenever every weighed input spoke for the burst.
+    said = [i for i, name in enumerate(INPUTS) if REASON_OF[name] and model.weights[i]] or \
+        [i for i, name in enumerate(INPUTS) if REASON_OF[name]]
     reason = REASON_OF[INPUTS[min(said, key=contrib.__getitem__)]]
     return Decision(p, POSSIBLE if p >= floor else "", kind, reason)
