@@ -11,8 +11,9 @@ The decision is a logistic model over the record's inputs
 with ``zᵢ`` each input standardised by the mean and spread it had in the
 fitting data, the duration held at a length chosen in the fit
 (:attr:`Model.duration_cap_s`: past it, length no longer speaks for a
-cramp, tone and wakefulness last longer than most cramps). The weights, the standardisation and the two tier thresholds
-ship in ``model.json`` beside this module; ``bench/bench_families.py``
+cramp, as tone and wakefulness last longer than most cramps). The weights,
+the standardisation, the cap and the two tier thresholds ship in
+``model.json`` beside this module; ``bench/bench_families.py``
 fits them on synthetic nights of several independently written generator
 families, and reports each family left out of the fit in turn
 (``bench/RESULTS.md``). The shipped weights and intercept carry a
