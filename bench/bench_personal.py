@@ -223,8 +223,7 @@ def _text(args, rows: list[str], verdicts: dict, run_s: float, same: int, n_nigh
         "Target: after 5 labelled nights, false cramps per hour at least halved while finding as many cramps. "
         f"Met for {said(met)}. " + (f"Not met for {said(not_met)}. " if not_met else "") +
         f"At most one false cramp in the {SCORE_NIGHTS} further "
-        f"nights, nothing to halve, for {said(none)}: there the labels of cramps the general decision left in the "
-        "possible tier raised how many it finds.")
+        f"nights, nothing to halve, for {said(none)}.")
     why = (
         "An offset alone does not meet it: the look-alikes' log-odds interleave with those of the cramps the "
         "general decision finds, so an offset that turns the look-alikes away would also turn away labelled "

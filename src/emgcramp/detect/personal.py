@@ -46,8 +46,9 @@ from emgcramp.detect.features import DIRECTION, vector
 # 100-114 of the look-alike scenarios of bench/bench_personal.py, not its reported seeds) among 1, 3 and 10:
 # at 1 the weights learned one night's quirks (one person's false cramps on further nights rose from 3.2
 # to 7.9 an hour); 3 and 10 both cut the tone persons' false cramps to a tenth or less; 3, the weaker hold, was kept.
-# Checked again with the refitted model (5 labelled nights, seeds 105-114 scored): 3 cut the four persons'
-# false cramps from 2.20/3.60/0.45/0.10 to 0.50/1.10/0.00/0.00 an hour and found the most cramps of 1, 3 and 10.
+# Checked again with the model fitted on three families (5 labelled nights, seeds 105-114 scored): 3 cut the four
+# persons' false cramps from 2.20/3.60/0.45/0.10 to 0.50/1.10/0.00/0.00 an hour and found the most cramps of 1, 3
+# and 10. Not checked again since the four-family refit.
 RIDGE = 3.0
 # How much of the fitted direction may be applied: in quarters, the plain offset (0) first on a tie.
 SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)
