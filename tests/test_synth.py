@@ -186,3 +186,15 @@ def test_arousals_cluster_in_their_ranges_and_voluntary_pushes_ramp_and_move_the
     low = signal.sosfiltfilt(signal.butter(2, 10.0, fs=spec.fs, output="sos"), x - spec.wander_uv * 0)
     lf = lambda t0, t1: float(np.ptp(low[int(t0 * spec.fs):int(t1 * spec.fs)]))  # noqa: E731
     assert lf(e.onset_s, e.onset_s + e.ramp_s) > 3 * lf(e.onset_s + e.ramp_s + 0.5, e.offset_s - e.ramp_s - 0.5)
+
+
+def test_a_several_muscle_night_keeps_its_plm_series_and_ramps():
+    """Spreading the events over the muscles keeps what the truth says of each (its series, its ramp)."""
+    one = NightSpec(hours=1.0, fs=500.0, seed=3, plm_series=2, plantar_flexions=2)
+    three = NightSpec(hours=1.0, fs=500.0, seed=3, plm_series=2, plantar_flexions=2, muscles=("GM", "GL", "TA"))
+    events = [NightGenerator(s).events for s in (one, three)]
+    series = [sorted(e.series for e in ev if e.series) for ev in events]
+    assert len(series[0]) >= 8 and series[1] == series[0]
+    ramps = [sorted(e.ramp_s for e in ev if e.kind == "plantar_flexion") for ev in events]
+    assert len(ramps[1]) == 2 and min(ramps[1]) >= 0.5 and ramps[1] == ramps[0]
+    assert all(len(e.gains) == 3 for e in events[1])

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -246,8 +246,7 @@ def plan_muscles(events: list[TruthEvent], spec: NightSpec) -> list[TruthEvent]:
         else:
             g[:] = 1.0
             g[ta] = 0.7
-        out.append(TruthEvent(e.onset_s, e.offset_s, e.kind, e.amplitude_uv, e.rate_hz,
-                              gains=tuple(float(x) for x in g), ramp_s=e.ramp_s))
+        out.append(replace(e, gains=tuple(float(x) for x in g)))  # every other field kept (series, ramp)
     return out
 
 
