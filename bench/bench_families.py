@@ -1,6 +1,6 @@
 """Leave one generator family out: fit the cramp decision on the others, report the one left out.
 
-    python bench/bench_families.py                 # 4 families × 24 one-hour nights: ~2 min on 2 cores
+    python bench/bench_families.py                 # 4 families × 24 one-hour nights, 2 ON levels: ~4 min on 2 cores
     python bench/bench_families.py --nights 6      # quicker look
     python bench/bench_families.py --write-model   # also refit on every family and ship the weights
 
@@ -340,7 +340,8 @@ def reliability(nights: list[dict], probs: list[np.ndarray], edges=(0.0, 0.2, 0.
 
 
 def ceiling(nights: list[dict], folds: int = 4) -> dict[str, tuple[float, float, float]] | None:
-    """What the inputs allow within each family at best: (F1 at the best threshold, that threshold, F1 at ≤ 0.1 false/h).
+    """What the inputs allow within each family at best: (F1 at the best threshold, that threshold, F1 at ≤ 0.1
+    false/h).
 
     Gradient-boosted shallow trees (scikit-learn, the ``bench`` extra) fitted
     on a family's own nights and scored on its other nights (``folds``-fold by
@@ -455,9 +456,9 @@ def main() -> None:
              f"{args.nights} nights of {args.hours:g} h per family ({', '.join(FAMILIES)}), one channel each; "
              f"{sum(len(n['spans']) for n in nights)} candidate bursts at the shipped ON level ({shipped:g} × "
              f"rest); the nights ran through the pipeline once per ON level ({', '.join(f'{r:g}' for r in ON_RATIOS)}"
-             f" × rest) in {run_s:.0f} s on {args.workers} workers. Each bold row is a family the decision was not fitted on "
-             f"(weights and thresholds from the others); the row under it is the fitting families themselves. "
-             f"Goal out of family: cramp tier ≤ 0.1 false/h and F1 ≥ 0.85; both tiers find ≥ 0.95.", "", *head,
+             f" × rest) in {run_s:.0f} s on {args.workers} workers. Each bold row is a family the decision was not "
+             f"fitted on (weights and thresholds from the others); the row under it is the fitting families "
+             f"themselves. Goal out of family: cramp tier ≤ 0.1 false/h and F1 ≥ 0.85; both tiers find ≥ 0.95.", "", *head,
              *rows, "", f"Thresholds chosen on the fitting families: {thr}.", "",
              f"Cramps the segmenter proposed at all (no tier can find the others): {proposed}.", "",
              "### Reliability out of family", "",
