@@ -458,8 +458,8 @@ def main() -> None:
              f"rest); the nights ran through the pipeline once per ON level ({', '.join(f'{r:g}' for r in ON_RATIOS)}"
              f" × rest) in {run_s:.0f} s on {args.workers} workers. Each bold row is a family the decision was not "
              f"fitted on (weights and thresholds from the others); the row under it is the fitting families "
-             f"themselves. Goal out of family: cramp tier ≤ 0.1 false/h and F1 ≥ 0.85; both tiers find ≥ 0.95.", "", *head,
-             *rows, "", f"Thresholds chosen on the fitting families: {thr}.", "",
+             f"themselves. Goal out of family: cramp tier ≤ 0.1 false/h and F1 ≥ 0.85; both tiers find ≥ 0.95.", "",
+             *head, *rows, "", f"Thresholds chosen on the fitting families: {thr}.", "",
              f"Cramps the segmenter proposed at all (no tier can find the others): {proposed}.", "",
              "### Reliability out of family", "",
              f"Every burst of the {len(FAMILIES)} left-out runs pooled, by the probability the decision gave it. The "
