@@ -1,6 +1,6 @@
 """Leave one generator family out: fit the cramp decision on the others, report the one left out.
 
-    python bench/bench_families.py                 # 4 families × 24 one-hour nights, 2 ON levels: ~4 min on 2 cores
+    python bench/bench_families.py                 # 4 families × 24 one-hour nights: ~2 min on 2 cores
     python bench/bench_families.py --nights 6      # quicker look
     python bench/bench_families.py --write-model   # also refit on every family and ship the weights
 
@@ -32,8 +32,7 @@ thresholds chosen on the fitting families (the cramp tier at ≤ 0.1 false
 cramps an hour, the floor where both tiers find 95 % of the cramps
 proposed), the length past which duration stops counting for a cramp
 chosen by leaving each fitting family out in turn (:func:`choose_cap`),
-and so is the segmenter's ON level (:func:`choose_on_ratio`: the nights
-run once per level of :data:`ON_RATIOS`); the family left out is scored with the matching rule, night by night.
+and the family left out is scored with the matching rule, night by night.
 The scores are of the decision over the candidates; the several-muscles
 step and the PLM retraction of ``analyze`` are not in them (these nights
 have one channel).
@@ -77,10 +76,6 @@ GRID = np.round(np.arange(0.01, 1.0, 0.01), 2)
 # chooses among these by leaving each fitting family out in turn (choose_cap); inf: no cap.
 CAPS_S = (30.0, 60.0, 120.0, 240.0, math.inf)
 DURATION = INPUTS.index("log_duration_s")
-# Where the segmenter's ON sits (× rest, DetectorConfig.segment.on_ratio): partial cramps hold at a few × rest
-# (Minetto et al. 2013, doi:10.1097/JES.0b013e3182724817), so under 3 ×; a lower ON proposes more of them and
-# more raised tone. Chosen among these by leaving each fitting family out in turn (choose_on_ratio).
-ON_RATIOS = (2.5, 2.0)
 
 
 def _night(family: str, seed: int, hours: float) -> tuple[float, list, list, object]:
@@ -281,14 +276,9 @@ def choose_cap(nights: list[dict]) -> float:
     threshold chosen on the others) by a model fitted on the others; the cap
     with the best mean wins, the longer one on a tie. With one family, no cap.
     """
-    return _best_cap(nights)[1]
-
-
-def _best_cap(nights: list[dict]) -> tuple[float, float]:
-    """(mean F1 on the family left out, cap) of the best cap for ``nights`` (see :func:`choose_cap`)."""
     cfg, fams = DetectorConfig(), sorted({n["family"] for n in nights})
     if len(fams) < 2:
-        return 0.0, math.inf
+        return math.inf
     best = (-1.0, 0.0)
     for cap in CAPS_S:
         f1 = []
@@ -298,18 +288,7 @@ def _best_cap(nights: list[dict]) -> tuple[float, float]:
             cramp, _ = thresholds(train, [probabilities(n, model) for n in train])
             f1.append(score(test, [probabilities(n, model) for n in test], cramp)["f1"])
         best = max(best, (round(float(np.mean(f1)), 3), cap))
-    return best
-
-
-def choose_on_ratio(by_ratio: dict[float, list[dict]], families: list[str]) -> float:
-    """The segmenter's ON level (of :data:`ON_RATIOS`) whose fits do best on ``families`` left out in turn.
-
-    ``by_ratio``: the nights as run at each level. Each level is scored as
-    :func:`choose_cap` scores its best cap, on ``families`` alone; the higher
-    level (fewer candidates) on a tie.
-    """
-    scores = {r: _best_cap([n for n in nights if n["family"] in families])[0] for r, nights in by_ratio.items()}
-    return max(scores, key=lambda r: (scores[r], r))
+    return best[1]
 
 
 def build_model(nights: list[dict]) -> Model:
@@ -340,8 +319,7 @@ def reliability(nights: list[dict], probs: list[np.ndarray], edges=(0.0, 0.2, 0.
 
 
 def ceiling(nights: list[dict], folds: int = 4) -> dict[str, tuple[float, float, float]] | None:
-    """What the inputs allow within each family at best: (F1 at the best threshold, that threshold, F1 at ≤ 0.1
-    false/h).
+    """What the inputs allow within each family at best: (F1 at the best threshold, that threshold, F1 at ≤ 0.1 false/h).
 
     Gradient-boosted shallow trees (scikit-learn, the ``bench`` extra) fitted
     on a family's own nights and scored on its other nights (``folds``-fold by
@@ -379,16 +357,10 @@ def _row(label_: str, cramp: dict, both: dict) -> str:
             f"{cramp['f1']:.3f} | {cramp['false_per_h']:.3f} | {both['sensitivity']:.3f} | {both['false_per_h']:.2f} |")
 
 
-def evaluate(by_ratio: dict[float, list[dict]]) -> tuple[list[str], dict]:
-    """Leave each family out in turn; the table rows and the held-out reliability data.
-
-    ``by_ratio``: the nights as run at each ON level of :data:`ON_RATIOS`; each
-    run takes the level chosen on its fitting families.
-    """
-    rows, held_probs, held_nights, models, ratios = [], [], [], {}, {}
+def evaluate(nights: list[dict]) -> tuple[list[str], dict]:
+    """Leave each family out in turn; the table rows and the held-out reliability data."""
+    rows, held_probs, held_nights, models = [], [], [], {}
     for out in FAMILIES:
-        ratios[out] = choose_on_ratio(by_ratio, [f for f in FAMILIES if f != out])
-        nights = by_ratio[ratios[out]]
         train = [n for n in nights if n["family"] != out]
         test = [n for n in nights if n["family"] == out]
         model = build_model(train)
@@ -402,7 +374,7 @@ def evaluate(by_ratio: dict[float, list[dict]]) -> tuple[list[str], dict]:
         fitted = " + ".join(f for f in FAMILIES if f != out)
         rows.append(_row(f"{fitted}: in family (the fitting nights themselves)",
                          score(train, p_train, model.cramp_threshold), score(train, p_train, model.possible_floor)))
-    return rows, {"reliability": reliability(held_nights, held_probs), "models": models, "ratios": ratios}
+    return rows, {"reliability": reliability(held_nights, held_probs), "models": models}
 
 
 def _model_json(model: Model, nights: list[dict]) -> dict:
@@ -412,7 +384,6 @@ def _model_json(model: Model, nights: list[dict]) -> dict:
             "duration_cap_s": model.duration_cap_s if math.isfinite(model.duration_cap_s) else None,
             "cramp_threshold": model.cramp_threshold, "possible_floor": model.possible_floor,
             "fitted_by": "bench/bench_families.py --write-model",
-            "candidates": f"the segmenter's, ON at {DetectorConfig().segment.on_ratio:g} x rest",
             "fitted_on": {f: {"seeds": s, "hours": round(sum(n["hours"] for n in nights if n["family"] == f), 2)}
                           for f, s in by_family.items()},
             "calibration": "weights and intercept scaled by a Platt fit on cross-fitted log-odds (each family "
@@ -428,38 +399,29 @@ def main() -> None:
     ap.add_argument("--write-model", action="store_true", help="refit on every family and write model.json")
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
-    jobs = [(f, s, args.hours, {"on_ratio": r}) for r in ON_RATIOS for f in FAMILIES
-            for s in range(1, args.nights + 1)]
+    jobs = [(f, s, args.hours) for f in FAMILIES for s in range(1, args.nights + 1)]
     t0 = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        ran = list(Progress("nights", len(jobs)).over(pool.map(run_night, jobs), lambda _: 1))
+        nights = list(Progress("nights", len(jobs)).over(pool.map(run_night, jobs), lambda _: 1))
     run_s = time.perf_counter() - t0
-    by_ratio = {r: [n for n, job in zip(ran, jobs) if job[3]["on_ratio"] == r] for r in ON_RATIOS}
-    shipped = DetectorConfig().segment.on_ratio
-    if shipped not in by_ratio:
-        raise SystemExit(f"the shipped on_ratio {shipped} is not among ON_RATIOS {ON_RATIOS}")
-    nights = by_ratio[shipped]
-    rows, extra = evaluate(by_ratio)
+    rows, extra = evaluate(nights)
     head = ["| nights scored | hours | cramps | found (cramp tier) | false | F1 | false/h | both tiers find | "
             "both tiers false/h |", "|---|---|---|---|---|---|---|---|---|"]
     rel = ["| probability | bursts (held out) | share that were cramps | mean probability |", "|---|---|---|---|",
            *[f"| {b} | {n} | {s:.2f} | {m:.2f} |" for b, n, s, m in extra["reliability"]]]
     thr = ", ".join(f"{f}: cramp ≥ {m.cramp_threshold:.2f}, possible ≥ {m.possible_floor:.2f}, "
-                    f"duration held past {m.duration_cap_s:g} s, ON at {extra['ratios'][f]:g} × rest"
+                    f"duration held past {m.duration_cap_s:g} s"
                     for f, m in extra["models"].items())
-    proposed = "; ".join(f"ON at {r:g} × rest: " + ", ".join(
-        f"{f} {p['found']}/{p['cramps']}" for f, p in (
-            (f, score([n for n in ns if n["family"] == f], [np.ones(len(n["spans"])) for n in ns
-                                                           if n["family"] == f], 0.5)) for f in FAMILIES))
-        for r, ns in by_ratio.items())
+    proposed = ", ".join(f"{f} {p['found']}/{p['cramps']}" for f, p in (
+        (f, score([n for n in nights if n["family"] == f], [np.ones(len(n["spans"])) for n in nights
+                                                          if n["family"] == f], 0.5)) for f in FAMILIES))
     lines = ["## Leave one family out (`python bench/bench_families.py`)", "",
              f"{args.nights} nights of {args.hours:g} h per family ({', '.join(FAMILIES)}), one channel each; "
-             f"{sum(len(n['spans']) for n in nights)} candidate bursts at the shipped ON level ({shipped:g} × "
-             f"rest); the nights ran through the pipeline once per ON level ({', '.join(f'{r:g}' for r in ON_RATIOS)}"
-             f" × rest) in {run_s:.0f} s on {args.workers} workers. Each bold row is a family the decision was not "
-             f"fitted on (weights and thresholds from the others); the row under it is the fitting families "
-             f"themselves. Goal out of family: cramp tier ≤ 0.1 false/h and F1 ≥ 0.85; both tiers find ≥ 0.95.", "",
-             *head, *rows, "", f"Thresholds chosen on the fitting families: {thr}.", "",
+             f"{sum(len(n['spans']) for n in nights)} candidate bursts; the nights ran through the pipeline in "
+             f"{run_s:.0f} s on {args.workers} workers. Each bold row is a family the decision was not fitted on "
+             f"(weights and thresholds from the others); the row under it is the fitting families themselves. "
+             f"Goal out of family: cramp tier ≤ 0.1 false/h and F1 ≥ 0.85; both tiers find ≥ 0.95.", "", *head,
+             *rows, "", f"Thresholds chosen on the fitting families: {thr}.", "",
              f"Cramps the segmenter proposed at all (no tier can find the others): {proposed}.", "",
              "### Reliability out of family", "",
              f"Every burst of the {len(FAMILIES)} left-out runs pooled, by the probability the decision gave it. The "
@@ -474,17 +436,13 @@ def main() -> None:
                   "| family | best F1 at any threshold | at threshold | F1 at ≤ 0.1 false/h |", "|---|---|---|---|",
                   *[f"| {f} | {b:.3f} | {t:.2f} | {q:.3f} |" for f, (b, t, q) in top.items()], ""]
     if args.write_model:
-        chosen = choose_on_ratio(by_ratio, list(FAMILIES))
-        if chosen != shipped:
-            raise SystemExit(f"the fit chooses ON at {chosen} × rest: set DetectorConfig.segment.on_ratio to it "
-                             f"(it is {shipped}) and run this again")
         model = build_model(nights)
         MODEL_PATH.write_text(json.dumps(_model_json(model, nights), indent=1) + "\n")
         p_all = [probabilities(n, model) for n in nights]
         s = score(nights, p_all, model.cramp_threshold)
         lines += [f"Shipped model (`emgcramp/detect/model.json`): fitted on all {len(nights)} nights; cramp ≥ "
                   f"{model.cramp_threshold:.2f}, possible ≥ {model.possible_floor:.2f}, duration held past "
-                  f"{model.duration_cap_s:g} s, the segmenter's ON at {shipped:g} × rest; on those same nights "
+                  f"{model.duration_cap_s:g} s; on those same nights "
                   f"F1 {s['f1']:.3f}, {s['false_per_h']:.3f} false/h (in family, not a headline).", "",
                   "| input | weight (per SD) |", "|---|---|",
                   *[f"| {i} | {w:+.2f} |" for i, w in sorted(zip(model.inputs, model.weights),

@@ -24,7 +24,7 @@ def test_batch_equals_one_by_one_and_survives_a_bad_file(tmp_cwd):
     open("cohort/S03_broken.edf", "wb").write(b"0       garbage")
     rc, out, err = run_cli("analyze", "cohort", "--jobs", "2", "--events", "all.csv")
     assert rc == 1  # one file failed: said so, and the rest is there
-    assert "S03_broken.edf: FAILED" in err and "2 of 3 recordings analysed, 2 cramp(s) in all; 1 failed" in out
+    assert "S03_broken.edf: FAILED" in err and "2 of 3 recordings analysed, 3 cramp(s) in all; 1 failed" in out
     merged = list(csv.DictReader(open("all.csv")))
     assert list(merged[0]) == [*COLUMNS, "file", "subject"]  # the events CSV's columns first, as promised
     assert run_cli("analyze", "cohort/S01_night1.edf", "--events", "one.csv")[0] == 0
@@ -36,7 +36,7 @@ def test_batch_equals_one_by_one_and_survives_a_bad_file(tmp_cwd):
 def test_glob_and_nothing_found(tmp_cwd):
     shutil.copy(SAMPLE_NIGHT, "a_night.edf")
     rc, out, _ = run_cli("analyze", "*.edf")
-    assert rc == 0 and "1 of 1 recordings analysed, 2 cramp(s)" in out
+    assert rc == 0 and "1 of 1 recordings analysed, 3 cramp(s)" in out
     rc, _, err = run_cli("analyze", "*.nothing")
     assert rc == 2 and "no recordings found" in err
 
@@ -54,16 +54,33 @@ def test_edf_copy_with_cramps_annotated(tmp_cwd):
     mne = pytest.importorskip("mne")
     raw = mne.io.read_raw_edf("copy.edf", preload=False, verbose="error")
     notes = [d for d in raw.annotations.description if d.startswith("cramp:")]
-    assert notes == ["cramp:tonic peak 426 uV", "cramp:tonic peak 162 uV"]
-    possible = [d for d in raw.annotations.description if d.startswith("possible_cramp:")]
-    listed = json.loads(run_cli("analyze", SAMPLE_NIGHT, "--json")[1])["possible_cramps"]
-    assert possible == [f"possible_cramp:{e['kind']} p {e['probability']:.2f}" for e in listed]
-    assert [e["kind"] for e in listed] == ["clonic"]  # the 16-s clonic cramp
+    assert notes == ["cramp:tonic peak 426 uV", "cramp:tonic peak 162 uV", "cramp:clonic peak 288 uV"]
+    assert not [d for d in raw.annotations.description if d.startswith("possible_cramp:")]
     movements = [d for d in raw.annotations.description if d == "lm" or d.startswith("plm ")]
     lm = run_cli("analyze", SAMPLE_NIGHT, "--json")[1]
     assert len(movements) == json.loads(lm)["leg_movements"]["lm"] and movements.count("plm 1") >= 5
     assert raw.n_times == 1_200_000
 
+
+
+def test_edf_copy_marks_a_possible_cramp_apart_with_its_probability(tmp_cwd):
+    from conftest import bursts
+
+    from emgcramp.io.edf import write_edf
+
+    # a cramp held 90 s at 50 × rest, and a 20-s burst at 25 × rest that the decision is unsure of
+    x = bursts(1000.0, 200, 4.0, [(30, 120, 200), (150, 170, 100)])
+    write_edf("two.edf", 1000.0, ["calf"], [x[:, None]], [])
+    rc, _, err = run_cli("analyze", "two.edf", "--edf-out", "copy.edf")
+    assert rc == 0, err
+    mne = pytest.importorskip("mne")
+    notes = list(mne.io.read_raw_edf("copy.edf", preload=False, verbose="error").annotations.description)
+    doc = json.loads(run_cli("analyze", "two.edf", "--json")[1])
+    (listed,) = doc["possible_cramps"]
+    assert listed["kind"] == "tonic" and listed["onset_s"] == pytest.approx(150.0, abs=0.5)
+    assert 0.0 < listed["probability"] < 0.6
+    assert [n for n in notes if n.startswith("possible_cramp:")] == [f"possible_cramp:tonic p {listed['probability']:.2f}"]
+    assert [n.split(" peak")[0] for n in notes if n.startswith("cramp:")] == ["cramp:tonic"]
 
 def test_dask_local_cluster_gives_the_same_table(tmp_cwd):
     pytest.importorskip("distributed")
@@ -74,7 +91,7 @@ def test_dask_local_cluster_gives_the_same_table(tmp_cwd):
     assert rc == 0, err
     assert run_cli("analyze", "cohort", "--jobs", "2", "--events", "pool.csv")[0] == 0
     assert open("dask.csv").read() == open("pool.csv").read()
-    assert len(open("dask.csv").read().splitlines()) == 1 + 4  # two nights, two cramps each
+    assert len(open("dask.csv").read().splitlines()) == 1 + 6  # two nights, three cramps each
 
 
 def test_a_scheduler_that_is_not_there_is_said_within_seconds(tmp_cwd):
@@ -140,7 +157,7 @@ def test_trend_reads_the_batch_table_a_night_per_recording(tmp_cwd):
     rc, out, err = run_cli("trend", "tables", "--json")
     assert rc == 0, err
     s = json.loads(out)
-    assert (s["nights"], s["cramps"]) == (2, 4)  # one night per recording, not one for the whole table
+    assert (s["nights"], s["cramps"]) == (2, 6)  # one night per recording, not one for the whole table
 
 
 def test_batch_json_is_one_document_with_episodes_and_failures(tmp_cwd):
@@ -151,9 +168,9 @@ def test_batch_json_is_one_document_with_episodes_and_failures(tmp_cwd):
     assert rc == 1, err  # a file failed: still said by the exit status
     doc = json.loads(out)  # the whole of stdout is one JSON document
     good, bad = doc["recordings"]
-    assert (doc["analysed"], doc["failed"], doc["cramps"]) == (1, 1, 2)
+    assert (doc["analysed"], doc["failed"], doc["cramps"]) == (1, 1, 3)
     assert good["file"] == os.path.join("cohort", "S01_night1.edf") and good["subject"] == "S01"
-    assert good["summary"]["n_episodes"] == len(good["episodes"]) == 2
+    assert good["summary"]["n_episodes"] == len(good["episodes"]) == 3
     single = json.loads(run_cli("analyze", "cohort/S01_night1.edf", "--json")[1])
     assert good["episodes"] == single["episodes"]
     assert bad["file"].endswith("S02_broken.edf") and "episodes" not in bad
@@ -167,7 +184,7 @@ def test_single_file_json_lists_its_episodes(tmp_cwd):
     assert rc == 0, err
     s = json.loads(out)
     assert {"n_episodes", "tonic", "clonic", "leg_movements", "possible_cramps"} <= set(s)  # the keys it had
-    assert len(s["episodes"]) == s["n_episodes"] == 2 and list(s["episodes"][0]) == list(EPISODE_FIELDS)
+    assert len(s["episodes"]) == s["n_episodes"] == 3 and list(s["episodes"][0]) == list(EPISODE_FIELDS)
     rows = list(csv.DictReader(open("one.csv")))
     assert [e["onset_s"] for e in s["episodes"]] == [float(r["onset_s"]) for r in rows]
     assert s["episodes"][0]["onset_clock"] == rows[0]["onset_clock"]

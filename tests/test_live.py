@@ -177,25 +177,24 @@ def test_on_cramp_hook_runs_once_per_cramp(tmp_path):
     rc, out, err = run_cli("monitor", "--replay", SAMPLE_NIGHT, "--speed", "0", "--out", str(tmp_path),
                            "--on-cramp", f'echo "$EMGCRAMP_KIND $EMGCRAMP_ONSET_S" >> {hits}')
     assert rc == 0, err
-    # The two tonic cramps; the 16-s clonic one at 1131 s is a possible cramp, never alarmed.
-    assert err.count("\a") == 2 and "2 cramp(s) in 0.33 h, 2 alert(s)" in out
+    # The two tonic cramps and the 16-s clonic one at 1131 s.
+    assert err.count("\a") == 3 and "3 cramp(s) in 0.33 h, 3 alert(s)" in out
     deadline = time.monotonic() + 10
     while (not hits.exists() or len(hits.read_text().splitlines()) < 2) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert sorted(round(float(line.split()[1])) for line in hits.read_text().splitlines()) == [124, 219]
-    # recover lists the possible cramp too, and marks it in the EDF+ copy, apart from the cramps
+    assert sorted(round(float(line.split()[1])) for line in hits.read_text().splitlines()) == [124, 219, 1131]
+    # recover marks the cramps in the EDF+ copy
     [name] = [d for d in os.listdir(tmp_path) if d.startswith("night-")]
     assert name == "night-20260101-230000"  # a replay's folder is named by the recording's own start
     folder = str(tmp_path / name)
     rc, out, err = run_main("recover", folder, "--edf", str(tmp_path / "night.edf"))
-    assert rc == 0 and "2 cramp(s) and 1 possible" in out, err
+    assert rc == 0 and "3 cramp(s);" in out, err
     import pyedflib
 
     with pyedflib.EdfReader(str(tmp_path / "night.edf")) as r:
         notes = [n for n in r.readAnnotations()[2] if "cramp" in n]
     # The same texts as analyze --edf-out writes (Analysis.notes)
-    assert [n.split(" peak")[0] for n in notes[:2]] == ["cramp:tonic", "cramp:tonic"]
-    assert [n.split(" p ")[0] for n in notes[2:]] == ["possible_cramp:clonic"]
+    assert [n.split(" peak")[0] for n in notes] == ["cramp:tonic", "cramp:tonic", "cramp:clonic"]
 
 
 def test_status_line_shows_link_state_and_level():

@@ -59,7 +59,7 @@ def test_a_night_that_ends_on_a_full_disk_prints_its_table_and_exits_4(tmp_path)
     # The table is all there is of the night: printed in full whatever the disk says.
     rows = [line for line in p.stdout.splitlines() if " tonic " in line]
     assert [row.split()[0] for row in rows] == ["123.7s", "219.1s"]
-    assert "2 cramp(s) in 0.33 h, 2 alert(s)" in p.stdout
+    assert "3 cramp(s) in 0.33 h, 3 alert(s)" in p.stdout
     [name] = os.listdir(tmp_path / "nights")
     assert not os.path.exists(tmp_path / "nights" / name / "events.csv")
 
@@ -146,7 +146,7 @@ def test_a_real_full_disk_at_the_end_prints_the_table_and_exits_4(tmp_path):
     monitor = shlex.join(MONITOR)
     p = _tmpfs(tmp_path, f"{monitor} --out {tmp_path}/disk/nights; echo rc=$?")
     assert p.stdout.splitlines()[-1] == "rc=4", p.stderr
-    assert "2 cramp(s) in 0.33 h, 2 alert(s)" in p.stdout
+    assert "3 cramp(s) in 0.33 h, 3 alert(s)" in p.stdout
     last = p.stderr.splitlines()[-1]
     assert last.startswith("emgcramp: error: the night is not stored whole") and "No space left on device" in last
 

@@ -30,7 +30,7 @@ def _longest_run(mask: np.ndarray) -> int:
 def climb_start(history: LevelHistory, onset_s: float, offset_s: float, cfg: DetectorConfig) -> float:
     """Where the burst's climb to its held level began (s); ``onset_s`` when that is at the onset.
 
-    The segmenter opens an episode at a low level (2 × rest), so tension
+    The segmenter opens an episode at a low level (2.5 × rest), so tension
     held before a cramp (a warning: 1.5–5 × rest for tens of seconds)
     joins it. The cramp starts where the envelope last sat under a fifth
     of its top level (the 90th percentile over the episode: the

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-# Peak level (× the person's own rest) → a word. The detector starts to look at 2 × rest and partial
+# Peak level (× the person's own rest) → a word. The detector starts to look at 2.5 × rest and partial
 # cramps hold at a few × rest (core/config.py), so under 10 × is mild; the boundaries are for reading, not
 # a clinical scale, and the figure always stands beside the word.
 STRENGTHS = ((30.0, "strong"), (10.0, "moderate"), (0.0, "mild"))
