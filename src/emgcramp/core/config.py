@@ -30,7 +30,11 @@ class SegmentConfig:
     # The segmenter proposes, the decision decides: it must propose the weak cramps that hold at a few
     # × rest (partial cramps, Minetto et al. 2013, doi:10.1097/JES.0b013e3182724817), so ON sits at
     # 2.5 × rest, under the 3 × their held level reaches; chosen with bench/bench_families.py for the
-    # share of true cramps proposed on every family.
+    # share of true cramps proposed on every family. 2 × rest was tried (every family's nights run at
+    # both, the level chosen by leaving each family out, as the weights are): it chose 2 on all four and
+    # raised the left-out F1 by 0.03 on average (the motor-unit family's by 0.11), but on the motor-unit
+    # held-out nights of bench/bench_heldout.py false cramps rose from 0.24 to 0.34 an hour (all raised
+    # tone), and 5 nights of a light sleeper's labels no longer halved theirs (bench/bench_personal.py).
     on_ratio: float = 2.5
     on_delta_uv: float = 3.0
     off_ratio: float = 1.8
