@@ -306,6 +306,23 @@ def build_model(nights: list[dict]) -> Model:
                    possible_floor=float(carried[1]))
 
 
+def strict_threshold(nights: list[dict], model: Model) -> float:
+    """The cramp threshold chosen as the family left out will meet it: on cross-fitted probabilities.
+
+    Each fitting family is scored by a model fitted on the other fitting
+    families (``model``'s cap and calibration), so its false cramps are those
+    of a family not fitted on; the lowest threshold with ≤ TRAIN_FALSE_PER_H
+    of them an hour. Reported beside the shipped rule, not shipped.
+    """
+    cfg, cap = DetectorConfig(), model.duration_cap_s
+    slope, shift = calibration(nights, cfg, cap)
+    probs = {}
+    for fam in sorted({n["family"] for n in nights}):
+        crossed = _model(fit([n for n in nights if n["family"] != fam], cfg, cap), slope, shift, cap)
+        probs |= {i: probabilities(n, crossed) for i, n in enumerate(nights) if n["family"] == fam}
+    return thresholds(nights, [probs[i] for i in range(len(nights))])[0]
+
+
 def reliability(nights: list[dict], probs: list[np.ndarray], edges=(0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0001)) -> list:
     """(bin, candidates, share that were cramps) of the gated candidates, by probability."""
     p = np.concatenate([q[_gated(n, DetectorConfig())] for n, q in zip(nights, probs)] or [np.empty(0)])
@@ -359,7 +376,7 @@ def _row(label_: str, cramp: dict, both: dict) -> str:
 
 def evaluate(nights: list[dict]) -> tuple[list[str], dict]:
     """Leave each family out in turn; the table rows and the held-out reliability data."""
-    rows, held_probs, held_nights, models = [], [], [], {}
+    rows, held_probs, held_nights, models, strict = [], [], [], {}, []
     for out in FAMILIES:
         train = [n for n in nights if n["family"] != out]
         test = [n for n in nights if n["family"] == out]
@@ -369,12 +386,15 @@ def evaluate(nights: list[dict]) -> tuple[list[str], dict]:
         p_train = [probabilities(n, model) for n in train]
         held_probs += p_test
         held_nights += test
+        t = strict_threshold(train, model)
+        strict.append(_row(f"**{out} left out**: cramp ≥ {t:.2f}", score(test, p_test, t),
+                           score(test, p_test, model.possible_floor)))
         rows.append(_row(f"**{out} left out**", score(test, p_test, model.cramp_threshold),
                          score(test, p_test, model.possible_floor)))
         fitted = " + ".join(f for f in FAMILIES if f != out)
         rows.append(_row(f"{fitted}: in family (the fitting nights themselves)",
                          score(train, p_train, model.cramp_threshold), score(train, p_train, model.possible_floor)))
-    return rows, {"reliability": reliability(held_nights, held_probs), "models": models}
+    return rows, {"reliability": reliability(held_nights, held_probs), "models": models, "strict": strict}
 
 
 def _model_json(model: Model, nights: list[dict]) -> dict:
@@ -423,6 +443,13 @@ def main() -> None:
              f"Goal out of family: cramp tier ≤ 0.1 false/h and F1 ≥ 0.85; both tiers find ≥ 0.95.", "", *head,
              *rows, "", f"Thresholds chosen on the fitting families: {thr}.", "",
              f"Cramps the segmenter proposed at all (no tier can find the others): {proposed}.", "",
+             "### The cramp threshold chosen as a new family will meet it", "",
+             "The shipped rule chooses the cramp threshold on the fitting families' own probabilities, and out of "
+             "family it may let through more than the 0.1 false cramps an hour it was chosen for. Here, in the same "
+             "runs, it is chosen on cross-fitted probabilities instead (each fitting family scored by a model "
+             "fitted on the other fitting families, as the family left out will be); nothing else changes. Not "
+             "shipped: it is the other end of the same trade, shown so the choice can be read.", "",
+             head[0].replace("nights scored", "left out, threshold"), head[1], *extra["strict"], "",
              "### Reliability out of family", "",
              f"Every burst of the {len(FAMILIES)} left-out runs pooled, by the probability the decision gave it. The "
              "calibration of each run was fitted without the family it is scored on.", "", *rel, ""]
