@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 
 from emgcramp.core.config import DetectorConfig
-from emgcramp.detect.decide import CRAMP, MODEL_PATH, POSSIBLE, Model, decide, shipped_model
-from emgcramp.detect.features import DIRECTION, INPUTS, REASON_OF, Features, vector
+from emgcramp.detect.decide import CRAMP, MODEL_PATH, POSSIBLE, Model, decide, overrule, shipped_model
+from emgcramp.detect.features import DIRECTION, INPUTS, REASON_OF, Features, MuscleEvidence, vector
 
 CFG = DetectorConfig()
 
@@ -156,3 +156,20 @@ def test_the_reason_is_never_an_input_the_model_does_not_weigh():
     d = decide(feats(duration_s=20.0, contrast=5.0), 1, CFG, m)
     assert d.tier == "" and d.reason in {REASON_OF["log_duration_s"], REASON_OF["log_contrast"]}
     assert d.reason == "tone_change"  # log(5) · 0.5 adds less than log(20) · 1.0
+
+
+def test_what_the_tibialis_shows_is_said_here_by_stated_rules():
+    """The several-muscles step measures; the decision says: a stretch, a voluntary flexion, or a cramp."""
+    heads = ("GM", "GL")
+    pull = MuscleEvidence(heads, True, tibialis=True, coactive=True, tibialis_share=0.9, tibialis_active_s=27.0,
+                          tibialis_over_calf=True)
+    assert overrule(pull, 30.0, CFG) == ("stretch", ())
+    assert overrule(pull._replace(tibialis_share=0.4), 30.0, CFG) == ("", ("stretched",))  # not most of it
+    push = pull._replace(tibialis_share=0.2, tibialis_active_s=2.0, tibialis_over_calf=False)
+    assert overrule(push, 15.0, CFG) == ("voluntary", ())
+    assert overrule(push, 15.1, CFG) == ("", ("stretched",))  # held past a voluntary flexion: a cramp
+    assert overrule(push._replace(muscles=("GM",), all_heads=False), 10.0, CFG) == ("", ("stretched",))  # one head
+    relief = MuscleEvidence(("GM",), False, tibialis=True, tibialis_share=0.1, tibialis_active_s=6.0)
+    assert overrule(relief, 60.0, CFG) == ("", ("stretched",))  # a stretch after the onset: still a cramp
+    assert overrule(relief._replace(tibialis_active_s=1.9), 60.0, CFG) == ("", ())
+    assert overrule(MuscleEvidence(heads, True), 10.0, CFG) == ("", ())  # no tibialis: nothing to tell

@@ -2,9 +2,10 @@
 
 Every candidate burst the segmenter proposes comes here as a
 :class:`~emgcramp.detect.features.Features` record, and nowhere else is a
-burst called a cramp or turned down (the several-muscles step may still
-overrule a calf cramp with what the tibialis shows; see
-:mod:`emgcramp.detect.muscles`).
+burst called a cramp or turned down. On a recording of several muscles,
+what the other channels showed over a calf cramp comes here too, as a
+:class:`~emgcramp.detect.features.MuscleEvidence` record that
+:mod:`emgcramp.detect.muscles` measures (:func:`overrule`).
 
 The decision is a logistic model over the record's inputs
 (:data:`~emgcramp.detect.features.INPUTS`): ``p = 1 / (1 + exp(-(b + Σ wᵢ·zᵢ)))``
@@ -31,6 +32,18 @@ Two things are not weighed but stated, since no evidence outweighs them:
   cramps last from seconds to minutes (Miller & Layzer 2005, Muscle Nerve
   32:431, doi:10.1002/mus.20341; Allen & Kirby 2012, Am Fam Physician
   86:350), a jerk or a twitch is shorter.
+
+And on a recording with a tibialis channel (:func:`overrule`, the
+physiology in its docstring; one channel cannot tell these, and no family
+of test nights has a tibialis to fit a weight on):
+
+- ``stretch``: the tibialis active from the onset (``coactive_ratio``, 2 ×
+  its rest, over the first ``onset_window_s``, 2 s), over ``stretch_share``
+  (half) of the burst and at least as high over its rest as the calf:
+  the foot pulled up;
+- ``voluntary``: the tibialis co-active at the onset, every calf channel
+  involved, and no longer than ``voluntary_max_s`` (15 s): a plantar
+  flexion.
 
 Tiers: ``cramp`` (counted, alarmed) when ``p`` reaches the cramp
 threshold, chosen in the fit for at most 0.1 false cramps an hour;
@@ -59,7 +72,7 @@ from pathlib import Path
 
 from emgcramp.core.config import PERSONAL_MAX_LOGIT, DetectorConfig, JudgeConfig
 from emgcramp.core.errors import InputError
-from emgcramp.detect.features import INPUTS, REASON_OF, Features, vector
+from emgcramp.detect.features import INPUTS, REASON_OF, Features, MuscleEvidence, vector
 
 MODEL_PATH = Path(__file__).with_name("model.json")
 _DURATION = INPUTS.index("log_duration_s")
@@ -214,6 +227,28 @@ def personal_move(x: list[float], judge: JudgeConfig, model: Model) -> float:
                              "learn it again (emgcramp calibrate --learn)")
         move += sum(w * z[name] for name, w in judge.personal_weights)
     return max(-PERSONAL_MAX_LOGIT, min(PERSONAL_MAX_LOGIT, move))
+
+
+def overrule(ev: MuscleEvidence, duration_s: float, cfg: DetectorConfig) -> tuple[str, tuple[str, ...]]:
+    """What the other muscles say of a calf cramp of ``duration_s`` (s): a reason it is none (``""``), and flags.
+
+    Physiology: a cramp is an involuntary discharge of one muscle; its
+    antagonist stays silent (reciprocal inhibition) until the person
+    stretches, and it may seize one head of the gastrocnemius alone. A
+    voluntary plantar flexion recruits both heads together, with some
+    co-contraction of the tibialis to steady the ankle. Pulling the foot up
+    to stretch the calf is tibialis work from the start. Tibialis work that
+    begins after the onset and lasts ``onset_window_s`` or more is the usual
+    relief stretch: flagged ``stretched``, still a cramp.
+    """
+    m = cfg.muscles
+    if not ev.tibialis:
+        return "", ()
+    if ev.coactive and ev.tibialis_share >= m.stretch_share and ev.tibialis_over_calf:
+        return "stretch", ()
+    if ev.coactive and ev.all_heads and duration_s <= m.voluntary_max_s:
+        return "voluntary", ()
+    return "", ("stretched",) if ev.tibialis_active_s >= m.onset_window_s else ()
 
 
 def decide(f: Features, rises: int, cfg: DetectorConfig, model: Model | None = None, cut: bool = False) -> Decision:

@@ -87,6 +87,39 @@ class Features(NamedTuple):
     wax: float = 0.0
 
 
+class MuscleEvidence(NamedTuple):
+    """What the other channels of the leg show over a calf burst (measured by :mod:`emgcramp.detect.muscles`).
+
+    Levels are each channel's envelope × its own rest level.
+
+    Attributes
+    ----------
+    muscles : tuple of str
+        The calf channels involved: the burst's own, and each other one whose mean level over it
+        (before any stretch began) reached ``involve_ratio`` × rest.
+    all_heads : bool
+        Every calf channel recorded was involved.
+    tibialis : bool
+        A tibialis channel was recorded; without one, none of the fields below is measured.
+    coactive : bool
+        The tibialis at ``coactive_ratio`` × rest or more over the first ``onset_window_s`` (s).
+    tibialis_share : float
+        Share of the burst with the tibialis at ``involve_ratio`` × rest or more, in [0, 1].
+    tibialis_active_s : float
+        Time with the tibialis at ``involve_ratio`` × rest or more over the burst, s.
+    tibialis_over_calf : bool
+        The tibialis's mean level over the burst at least the calf channel's.
+    """
+
+    muscles: tuple[str, ...]
+    all_heads: bool
+    tibialis: bool = False
+    coactive: bool = False
+    tibialis_share: float = 0.0
+    tibialis_active_s: float = 0.0
+    tibialis_over_calf: bool = False
+
+
 # The model's inputs, in order: (name, how it is taken from the record).
 _LOG = ("duration_s", "hold_x_rest", "peak_x_rest", "contrast", "background_x_rest", "series_ratio",
         "edge_motion_x_hold")

@@ -7,8 +7,9 @@ its name says so (``TA``, ``tib…``); every other channel is a calf muscle.
 
 Each channel has its own detector, rest level and envelope. When a calf
 channel closes an episode, :class:`MuscleJudge` looks at every channel's
-envelope over the same time, each against its own rest level, and applies
-these rules (the physiology is in the docstring of :func:`verdict`):
+envelope over the same time, each against its own rest level
+(:func:`evidence`), and the one decision says what that means
+(:func:`emgcramp.detect.decide.overrule`, where the physiology is):
 
 1. Calf episodes on several channels that overlap are one cramp record;
    ``muscles`` lists the calf channels whose mean envelope over it reached
@@ -44,6 +45,8 @@ from emgcramp.core.channels import is_tibialis
 from emgcramp.core.config import DetectorConfig
 from emgcramp.core.history import LevelHistory
 from emgcramp.core.types import Episode, Rejections
+from emgcramp.detect.decide import overrule
+from emgcramp.detect.features import MuscleEvidence
 
 if TYPE_CHECKING:
     from emgcramp.detect.detector import Detector
@@ -69,16 +72,12 @@ def _frac(x: np.ndarray, level: float) -> float:
     return float((x >= level).mean()) if len(x) else 0.0
 
 
-def verdict(onset_s: float, offset_s: float, heads: dict[str, LevelHistory], tibialis: LevelHistory | None,
-            cfg: DetectorConfig, primary: str) -> Verdict:
-    """Judge a calf episode from ``onset_s`` to ``offset_s`` by all channels (see the module rules).
+def evidence(onset_s: float, offset_s: float, heads: dict[str, LevelHistory], tibialis: LevelHistory | None,
+             cfg: DetectorConfig, primary: str) -> MuscleEvidence:
+    """What every channel showed over the calf episode ``primary`` from ``onset_s`` to ``offset_s`` (s).
 
-    Physiology: a cramp is an involuntary discharge of one muscle; its
-    antagonist stays silent (reciprocal inhibition) until the person
-    stretches, and it may seize one head of the gastrocnemius alone. A
-    voluntary plantar flexion recruits both heads together, with some
-    co-contraction of the tibialis to steady the ankle. Pulling the foot up
-    to stretch the calf is tibialis work from the start.
+    Each channel against its own rest level; what it means is said by
+    :func:`emgcramp.detect.decide.overrule`.
     """
     end = offset_s
     if tibialis is not None:
@@ -90,17 +89,14 @@ def verdict(onset_s: float, offset_s: float, heads: dict[str, LevelHistory], tib
     involved = tuple(n for n, h in heads.items()
                      if n == primary or _mean(h.window(onset_s, end)) >= cfg.muscles.involve_ratio)
     if tibialis is None:
-        return Verdict("", involved)
+        return MuscleEvidence(involved, len(involved) == len(heads))
     ta = tibialis.window(onset_s, offset_s)
-    coactive = _mean(tibialis.window(onset_s, onset_s + cfg.muscles.onset_window_s)) >= cfg.muscles.coactive_ratio
-    ta_active = _frac(ta, cfg.muscles.involve_ratio)
-    calf = _mean(heads[primary].window(onset_s, offset_s))
-    if coactive and ta_active >= cfg.muscles.stretch_share and _mean(ta) >= calf:
-        return Verdict("stretch", involved)
-    if coactive and len(involved) == len(heads) and offset_s - onset_s <= cfg.muscles.voluntary_max_s:
-        return Verdict("voluntary", involved)
-    stretched = ta_active * len(ta) >= cfg.muscles.onset_window_s * tibialis.rate
-    return Verdict("", involved, ("stretched",) if stretched else ())
+    share = _frac(ta, cfg.muscles.involve_ratio)
+    return MuscleEvidence(
+        involved, len(involved) == len(heads), tibialis=True,
+        coactive=_mean(tibialis.window(onset_s, onset_s + cfg.muscles.onset_window_s)) >= cfg.muscles.coactive_ratio,
+        tibialis_share=share, tibialis_active_s=share * len(ta) / tibialis.rate,
+        tibialis_over_calf=_mean(ta) >= _mean(heads[primary].window(onset_s, offset_s)))
 
 
 class MuscleJudge:
@@ -159,7 +155,9 @@ class MuscleJudge:
     def _verdict(self, onset_s: float, offset_s: float, primary: str, detectors: list[Detector]) -> Verdict:
         heads = {self.names[i]: detectors[i].levels for i in self.heads}
         ta = detectors[self.tibialis[0]].levels if self.tibialis else None
-        return verdict(onset_s, offset_s, heads, ta, self.cfg, primary)
+        ev = evidence(onset_s, offset_s, heads, ta, self.cfg, primary)
+        reason, flags = overrule(ev, offset_s - onset_s, self.cfg)
+        return Verdict(reason, ev.muscles, flags)
 
     def _judge(self, group: list[Episode], detectors: list[Detector]) -> list[Episode]:
         main = max(group, key=lambda e: e.peak_intensity)
