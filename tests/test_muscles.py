@@ -76,6 +76,12 @@ def test_pulling_the_foot_up_is_a_stretch_not_a_cramp():
     x = leg(200, gm=[(40.0, 130.0, 40.0)], gl=[(40.0, 130.0, 30.0)], ta=[(40.0, 130.0, 150.0)])
     eps, pipe = run(x)
     assert eps == [] and pipe.rejected()["stretch"] == 1 and pipe.rejected()["tibialis"] == 1
+    # Turned down with what showed it: the calf burst's own probability, and the tibialis's evidence.
+    (s,) = [r for r in pipe.lookalikes() if r.reason == "stretch"]
+    ev = s.features
+    assert 0.0 < s.probability < 1.0 and abs(s.onset_s - 40.0) < 1.0
+    assert ev.tibialis and ev.coactive and ev.tibialis_over_calf and ev.tibialis_share > 0.9
+    assert ev.muscles == ("GM", "GL") and ev.all_heads and ev.tibialis_active_s == pytest.approx(90.0, abs=2.0)
 
 
 def test_stretch_to_relieve_a_cramp_is_flagged_and_no_new_cramp():

@@ -16,9 +16,12 @@ import numpy as np
 class Lookalike(NamedTuple):
     """A burst not counted as a cramp, and why (see :mod:`emgcramp.detect.decide` and the muscles step).
 
-    ``probability`` is the decision's probability that it was a cramp
-    (NaN when the muscles step overruled it); ``features`` the evidence
-    it was judged on (an :class:`emgcramp.detect.features.Features`), when kept.
+    ``probability`` is the decision's probability that it was a cramp (for
+    a calf burst the other muscles showed to be a stretch or a voluntary
+    flexion, the calf's own, before that; NaN for a tibialis episode);
+    ``features`` the evidence it was judged on, when kept: an
+    :class:`emgcramp.detect.features.Features`, or for a stretch or a
+    voluntary flexion the :class:`emgcramp.detect.features.MuscleEvidence`.
     """
 
     onset_s: float

@@ -55,11 +55,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Verdict:
-    """What the other channels say of a calf episode: ``reason`` (``""``: a cramp), muscles, flags."""
+    """What the other channels say of a calf episode: ``reason`` (``""``: a cramp), muscles, flags, evidence."""
 
     reason: str
     muscles: tuple[str, ...]
     flags: tuple[str, ...] = ()
+    evidence: MuscleEvidence | None = None
 
 
 def _mean(x: np.ndarray) -> float:
@@ -118,7 +119,7 @@ class MuscleJudge:
         """Add closed episodes; return the cramp records now complete, judged and merged."""
         for e in new:
             if e.channel in self._names_of(self.tibialis):
-                self._reject(e.onset_s, e.offset_s, "tibialis")
+                self.rejections.add(e.onset_s, e.offset_s, "tibialis")
             else:
                 self._pending.append(e)
         self._pending.sort(key=lambda e: e.onset_s)
@@ -157,22 +158,20 @@ class MuscleJudge:
         ta = detectors[self.tibialis[0]].levels if self.tibialis else None
         ev = evidence(onset_s, offset_s, heads, ta, self.cfg, primary)
         reason, flags = overrule(ev, offset_s - onset_s, self.cfg)
-        return Verdict(reason, ev.muscles, flags)
+        return Verdict(reason, ev.muscles, flags, ev)
 
     def _judge(self, group: list[Episode], detectors: list[Detector]) -> list[Episode]:
         main = max(group, key=lambda e: e.peak_intensity)
         onset, offset = min(e.onset_s for e in group), max(e.offset_s for e in group)
         v = self._verdict(onset, offset, main.channel, detectors)
-        if v.reason:
-            self._reject(onset, offset, v.reason)
+        if v.reason:  # with the calf burst's own probability, and what the other muscles showed
+            self.rejections.add(onset, offset, v.reason, main.probability, v.evidence)
             return []
         flags = list(dict.fromkeys([f for e in group for f in e.flags] + list(v.flags)))
         leads = [e.warning_lead_s for e in group if e.warning_lead_s is not None]
         return [replace(main, onset_s=onset, offset_s=offset, duration_s=round(offset - onset, 3), flags=flags,
                         muscles=list(v.muscles), warning_lead_s=max(leads) if leads else None)]
 
-    def _reject(self, onset_s: float, offset_s: float, reason: str) -> None:
-        self.rejections.add(onset_s, offset_s, reason)
 
 
 def _overlapping(episodes: list[Episode]) -> list[list[Episode]]:
