@@ -95,8 +95,8 @@ class MuscleEvidence(NamedTuple):
     Attributes
     ----------
     muscles : tuple of str
-        The calf channels involved: the burst's own, and each other one whose mean level over it
-        (before any stretch began) reached ``involve_ratio`` × rest.
+        The calf channels involved, in the recording's order: the burst's own, and each other one
+        whose mean level over it (before any stretch began) reached ``involve_ratio`` × rest.
     all_heads : bool
         Every calf channel recorded was involved.
     tibialis : bool
