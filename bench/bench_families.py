@@ -467,10 +467,16 @@ def main() -> None:
         MODEL_PATH.write_text(json.dumps(_model_json(model, nights), indent=1) + "\n")
         p_all = [probabilities(n, model) for n in nights]
         s = score(nights, p_all, model.cramp_threshold)
+        strict = strict_threshold(nights, model)
+        ss = score(nights, p_all, strict)
         lines += [f"Shipped model (`emgcramp/detect/model.json`): fitted on all {len(nights)} nights; cramp ≥ "
                   f"{model.cramp_threshold:.2f}, possible ≥ {model.possible_floor:.2f}, duration held past "
                   f"{model.duration_cap_s:g} s; on those same nights "
                   f"F1 {s['f1']:.3f}, {s['false_per_h']:.3f} false/h (in family, not a headline).", "",
+                  f"The cramp threshold chosen as a new family will meet it, on all {len(nights)} nights "
+                  f"(`--cramp-threshold`): {strict:.2f}; the shipped model there, on those same nights: "
+                  f"{ss['found']} of {ss['cramps']} cramps found against {s['found']}, "
+                  f"{ss['false_per_h']:.3f} false/h.", "",
                   "| input | weight (per SD) |", "|---|---|",
                   *[f"| {i} | {w:+.2f} |" for i, w in sorted(zip(model.inputs, model.weights),
                                                               key=lambda t: -abs(t[1]))], ""]

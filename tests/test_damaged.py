@@ -211,8 +211,10 @@ def _gap_without_missing(text: str) -> str:
      "raw.json: 'mains' is 55; expected 50, 60, \"auto\" or \"off\""),
     ("raw.json", _settings(mvc_uv=-1.0),
      "raw.json: 'mvc_uv' is -1.0; expected the maximal contraction's level in µV, a number above 0 (or null)"),
+    ("raw.json", _settings(cramp_probability=1.5),
+     "raw.json: 'cramp_probability' is 1.5; expected a probability between 0 and 1"),
 ], ids=["no-channels", "gap-without-missing", "personal-offset-too-far", "personal-weight-not-a-number",
-        "min-duration-a-string", "mains-55", "mvc-negative"])
+        "min-duration-a-string", "mains-55", "mvc-negative", "cramp-threshold-over-1"])
 def test_recover_refuses_a_night_it_cannot_place_in_time_and_writes_nothing(tmp_path, name, change, says):
     folder = _night(tmp_path / "night")
     _edit(folder, name, change)

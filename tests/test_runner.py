@@ -38,6 +38,25 @@ def test_analyze_monitor_and_recover_give_the_same_events_with_the_nights_settin
     assert rc == 0 and _rows(folder / "events.csv") == []
 
 
+def test_a_chosen_cramp_threshold_is_the_nights_setting_live_and_after(tmp_path):
+    """--cramp-threshold: the sample night's cramps read 0.68-0.74; at 0.7 its clonic one is only possible."""
+    rc, _, err = run_cli("analyze", SAMPLE_NIGHT, "--cramp-threshold", "0.7", "--events", tmp_path / "a.csv")
+    offline = _rows(tmp_path / "a.csv")
+    assert rc == 0 and [r["kind"] for r in offline] == ["tonic", "tonic"], err
+    assert all(float(r["probability"]) >= 0.7 for r in offline)
+    rc, _, err = run_cli("monitor", "--replay", SAMPLE_NIGHT, "--speed", "0", "--cramp-threshold", "0.7",
+                         "--out", tmp_path / "n")
+    (night,) = os.listdir(tmp_path / "n")
+    folder = tmp_path / "n" / night
+    assert rc == 0 and json.load(open(folder / "raw.json"))["settings"]["cramp_probability"] == 0.7, err
+    assert _rows(folder / "events.csv") == offline
+    os.remove(folder / "events.csv")
+    rc, _, err = run_cli("recover", folder)  # the night's own threshold
+    assert rc == 0 and _rows(folder / "events.csv") == offline, err
+    rc, _, err = run_cli("analyze", SAMPLE_NIGHT, "--events", tmp_path / "d.csv")  # the model's: all three
+    assert rc == 0 and len(_rows(tmp_path / "d.csv")) == 3, err
+
+
 def test_the_scoreboards_live_column_is_the_monitors_loop_and_agrees():
     row = score_night("typical", 0.25, 2)
     assert row.live_agrees and row.cramps >= 1
@@ -47,6 +66,9 @@ def test_settings_round_trip_and_overrides():
     cfg = config_from({"mains": 50.0, "min_duration_s": 5.0, "mvc_uv": None}, mvc_uv=250.0)
     assert settings_of(cfg) == {"mains": 50.0, "min_duration_s": 5.0, "mvc_uv": 250.0}
     assert config_from(settings_of(cfg)) == cfg
+    strict = config_from(settings_of(cfg), cramp_probability=0.8)
+    assert strict.detector.judge.cramp_probability == 0.8 and settings_of(strict)["cramp_probability"] == 0.8
+    assert config_from(settings_of(strict)) == strict
 
 
 def test_the_runner_refuses_a_changed_set_up_by_name():

@@ -39,7 +39,7 @@ def detector_settings(args: argparse.Namespace):
         mvc = load_profile(args.profile).get("mvc_uv") if mvc is None else mvc
         decision = load_decision(args.profile)
     options = {"mains": getattr(args, "mains", None), "min_duration_s": getattr(args, "min_duration", None),
-               "mvc_uv": mvc, "decision": decision if decision and decision != (0.0, ()) else None,
+               "cramp_probability": getattr(args, "cramp_threshold", None), "mvc_uv": mvc, "decision": decision if decision and decision != (0.0, ()) else None,
                "profile": getattr(args, "profile", None)}
     chosen = functools.partial(_config_with, options)
     chosen({})  # the decision's input names are checked now
@@ -51,7 +51,7 @@ def _config_with(options: dict, settings: dict):
     from emgcramp.core.config import config_from
 
     config = config_from(settings, mains=options["mains"], min_duration_s=options["min_duration_s"],
-                         mvc_uv=options["mvc_uv"])
+                         mvc_uv=options["mvc_uv"], cramp_probability=options["cramp_probability"])
     return _with_decision(config, options["decision"], options["profile"]) if options["decision"] else config
 
 
@@ -166,6 +166,7 @@ def number_arg(convert, ok, needs: str):
 
 
 positive_arg = number_arg(float, lambda v: 0 < v < math.inf, "a positive number")
+probability_arg = number_arg(float, lambda v: 0 < v < 1, "a probability between 0 and 1")  # --cramp-threshold
 count_arg = number_arg(int, lambda v: v >= 1, "1 or more")  # --jobs, --seeds, --channels
 speed_arg = number_arg(float, lambda v: 0 <= v < math.inf, "0 (as fast as possible) or more")  # × real time
 seconds_arg = number_arg(float, lambda v: 0 <= v < math.inf, "0 or more")  # calibrate --mvc-s (0: no MVC)

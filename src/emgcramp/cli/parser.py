@@ -12,6 +12,7 @@ from emgcramp.cli.common import edf_out_arg as _edf_out
 from emgcramp.cli.common import hours_arg as _hours
 from emgcramp.cli.common import mains_arg as _mains
 from emgcramp.cli.common import positive_arg as _positive
+from emgcramp.cli.common import probability_arg as _probability
 from emgcramp.cli.common import pty_arg as _pty
 from emgcramp.cli.common import scale_arg as _scale
 from emgcramp.cli.common import seconds_arg as _seconds
@@ -26,6 +27,10 @@ def _add_detector_args(p: argparse.ArgumentParser) -> None:
                         "(default auto; for a night folder, the one it was monitored with)")
     g.add_argument("--min-duration", type=_positive, metavar="S",
                    help="shortest episode reported as a cramp, seconds (default 3)")
+    g.add_argument("--cramp-threshold", type=_probability, metavar="P",
+                   help="probability from which a burst is a cramp: counted, alarmed, in the events CSV (default: "
+                        "the model's, 0.67); higher wakes less often for nothing and counts fewer cramps (0.79: "
+                        "about half as many); a monitored night keeps the one it was monitored with")
     g.add_argument("--mvc-uv", type=_positive, metavar="UV",
                    help="envelope at maximal voluntary contraction, µV RMS: adds %%MVC to each episode")
     g.add_argument("--profile", metavar="PROFILE.json",

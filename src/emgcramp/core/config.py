@@ -30,11 +30,9 @@ class SegmentConfig:
     # The segmenter proposes, the decision decides: it must propose the weak cramps that hold at a few
     # × rest (partial cramps, Minetto et al. 2013, doi:10.1097/JES.0b013e3182724817), so ON sits at
     # 2.5 × rest, under the 3 × their held level reaches; chosen with bench/bench_families.py for the
-    # share of true cramps proposed on every family. 2 × rest was tried (every family's nights run at
-    # both, the level chosen by leaving each family out, as the weights are): it chose 2 on all four and
-    # raised the left-out F1 by 0.03 on average (the motor-unit family's by 0.11), but on the motor-unit
-    # held-out nights of bench/bench_heldout.py false cramps rose from 0.24 to 0.34 an hour (all raised
-    # tone), and 5 nights of a light sleeper's labels no longer halved theirs (bench/bench_personal.py).
+    # share of true cramps proposed on every family. 2 × rest, chosen by leaving each family out in turn, raised the
+    # left-out F1 by 0.03 on average, but the motor-unit held-out nights' false cramps (raised tone) from 0.24 to 0.34
+    # an hour (bench_heldout.py), and 5 nights of a light sleeper's labels no longer halved theirs (bench_personal.py).
     on_ratio: float = 2.5
     on_delta_uv: float = 3.0
     off_ratio: float = 1.8
@@ -243,8 +241,6 @@ class DetectorConfig:
         return dataclasses.replace(self, **sections)
 
 
-
-
 # A cramp can exceed a voluntary maximum somewhat (it recruits without the will's limits), but
 # by more than half again the MVC on file was not maximal.
 MAX_PCT_MVC = 150.0
@@ -272,7 +268,8 @@ PERSONAL_SETTINGS = ("personal_logit_offset", "personal_weights")
 
 
 def settings_of(config: PipelineConfig | None) -> dict:
-    """The chosen settings of ``config``: ``mains``, ``min_duration_s`` (s), ``mvc_uv`` (µV, or None).
+    """The chosen settings of ``config``: ``mains``, ``min_duration_s`` (s), ``mvc_uv`` (µV, or None), and
+    ``cramp_probability`` when the person chose the cramp tier's threshold.
 
     With a personal adjustment in use, also ``personal_logit_offset`` (log-odds) and
     ``personal_weights`` ({input: log-odds per SD}, as a profile holds them).
@@ -280,6 +277,8 @@ def settings_of(config: PipelineConfig | None) -> dict:
     config = config or PipelineConfig()
     judge = config.detector.judge
     chosen = {"mains": config.mains, "min_duration_s": judge.min_duration_s, "mvc_uv": judge.mvc_uv}
+    if judge.cramp_probability is not None:  # the user's --cramp-threshold
+        chosen["cramp_probability"] = judge.cramp_probability
     if judge.personal_logit_offset or judge.personal_weights:
         chosen |= {"personal_logit_offset": judge.personal_logit_offset,
                    "personal_weights": dict(judge.personal_weights)}
@@ -298,6 +297,8 @@ def settings_problem(settings: dict) -> str:
         return f"'min_duration_s' is {shortest!r}; expected the shortest cramp in seconds, a number above 0"
     if mvc is not None and not number(mvc):
         return f"'mvc_uv' is {mvc!r}; expected the maximal contraction's level in µV, a number above 0 (or null)"
+    if (cramp := settings.get("cramp_probability")) is not None and not (number(cramp) and cramp < 1):
+        return f"'cramp_probability' is {cramp!r}; expected a probability between 0 and 1"
     return personal_problem(settings.get("personal_logit_offset", 0.0), settings.get("personal_weights", {}),
                             ("'personal_logit_offset'", "'personal_weights'"))
 
@@ -309,7 +310,8 @@ def config_from(settings: dict, personal: bool = True, **override) -> PipelineCo
     """
     chosen = settings_of(None) | {k: v for k, v in settings.items() if v is not None}
     chosen |= {k: v for k, v in override.items() if v is not None}
-    detector = DetectorConfig().replace(min_duration_s=chosen["min_duration_s"], mvc_uv=chosen["mvc_uv"])
+    detector = DetectorConfig().replace(min_duration_s=chosen["min_duration_s"], mvc_uv=chosen["mvc_uv"],
+                                        cramp_probability=chosen.get("cramp_probability"))
     if personal and any(k in chosen for k in PERSONAL_SETTINGS):
         weights = chosen.get("personal_weights") or {}
         detector = detector.replace(personal_logit_offset=float(chosen.get("personal_logit_offset") or 0.0),
