@@ -39,7 +39,8 @@ def detector_settings(args: argparse.Namespace):
         mvc = load_profile(args.profile).get("mvc_uv") if mvc is None else mvc
         decision = load_decision(args.profile)
     options = {"mains": getattr(args, "mains", None), "min_duration_s": getattr(args, "min_duration", None),
-               "cramp_probability": getattr(args, "cramp_threshold", None), "mvc_uv": mvc, "decision": decision if decision and decision != (0.0, ()) else None,
+               "cramp_probability": getattr(args, "cramp_threshold", None), "mvc_uv": mvc,
+               "decision": decision if decision and decision != (0.0, ()) else None,
                "profile": getattr(args, "profile", None)}
     chosen = functools.partial(_config_with, options)
     chosen({})  # the decision's input names are checked now
