@@ -309,8 +309,9 @@ def build_model(nights: list[dict]) -> Model:
 def strict_threshold(nights: list[dict], model: Model) -> float:
     """The cramp threshold chosen as the family left out will meet it: on cross-fitted probabilities.
 
-    Each fitting family is scored by a model fitted on the other fitting
-    families (``model``'s cap and calibration), so its false cramps are those
+    ``nights``: those ``model`` was built on. Each fitting family is scored by a
+    model fitted on the other fitting families (``model``'s cap, and the
+    calibration fitted on ``nights`` again), so its false cramps are those
     of a family not fitted on; the lowest threshold with ≤ TRAIN_FALSE_PER_H
     of them an hour. Reported beside the shipped rule, not shipped.
     """

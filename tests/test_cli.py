@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from conftest import SAMPLE_NIGHT, run_cli, run_main
 
+from emgcramp.detect.decide import shipped_model
 from emgcramp.sim.plan import load_truth
 
 
@@ -39,6 +40,9 @@ def test_analyze_json_summary():
     rc, out, _ = run_main("analyze", SAMPLE_NIGHT, "--json", "--mains", "50")
     s = json.loads(out)
     assert rc == 0 and s["n_episodes"] == 3 and s["tonic"] == 2 and s["clonic"] == 1
+    model = shipped_model()  # the thresholds it was judged with
+    assert (s["cramp_threshold"], s["possible_floor"]) == (round(model.cramp_threshold, 4),
+                                                           round(model.possible_floor, 4))
     truth = [e for e in load_truth(SAMPLE_NIGHT.replace(".edf", ".truth.json")) if e.is_cramp]
     found = sorted(s["episodes"], key=lambda e: e["onset_s"])
     assert [round(e["onset_s"] - t.onset_s) for e, t in zip(found, truth)] == [0, 0, 0] and not s["possible_cramps"]
@@ -118,6 +122,13 @@ def test_help_and_bad_input_do_not_load_numba_or_scipy():
             "print(sorted(m for m in ('numba', 'scipy', 'scipy.signal') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_the_cramp_thresholds_help_gives_the_shipped_default():
+    from emgcramp.cli.parser import build_parser
+
+    text = " ".join(build_parser()._subparsers._group_actions[0].choices["analyze"].format_help().split())
+    assert f"(default {shipped_model().cramp_threshold:.2f}, the shipped model's)" in text
 
 
 def test_version_and_no_command():

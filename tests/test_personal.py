@@ -312,3 +312,18 @@ def test_a_profile_or_nights_of_the_wrong_kind_are_named_in_words(tmp_path, caps
     assert capsys.readouterr().err.strip().endswith(f"{binary}: not a folder of nights")
     assert main(["calibrate", "--learn", str(tmp_path / "none"), "--out", str(tmp_path / "me.json")]) == 2
     assert capsys.readouterr().err.strip().endswith(f"{tmp_path / 'none'}: no such folder of nights")
+
+
+def test_labels_are_learned_against_the_general_threshold_whatever_a_night_was_monitored_with(tmp_path):
+    """A --cramp-threshold says where one night's alarms fell; the person's adjustment is learned without it."""
+    from conftest import SAMPLE_NIGHT
+
+    from emgcramp.live.labelled import night_candidates
+
+    out = tmp_path / "n"
+    assert main(["monitor", "--replay", SAMPLE_NIGHT, "--speed", "0", "--cramp-threshold", "0.79",
+                 "--out", str(out)]) == 0
+    (night,) = os.listdir(out)
+    assert json.load(open(out / night / "raw.json"))["settings"]["cramp_probability"] == 0.79
+    log, _labels, config, hours = night_candidates(str(out / night))
+    assert config.detector.judge.cramp_probability is None and 0.3 < hours < 0.35 and len(log) >= 3

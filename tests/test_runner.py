@@ -44,6 +44,8 @@ def test_a_chosen_cramp_threshold_is_the_nights_setting_live_and_after(tmp_path)
     offline = _rows(tmp_path / "a.csv")
     assert rc == 0 and [r["kind"] for r in offline] == ["tonic", "tonic"], err
     assert all(float(r["probability"]) >= 0.7 for r in offline)
+    rc, out, err = run_cli("analyze", SAMPLE_NIGHT, "--cramp-threshold", "0.7", "--json")
+    assert rc == 0 and json.loads(out)["cramp_threshold"] == 0.7, err
     rc, _, err = run_cli("monitor", "--replay", SAMPLE_NIGHT, "--speed", "0", "--cramp-threshold", "0.7",
                          "--out", tmp_path / "n")
     (night,) = os.listdir(tmp_path / "n")

@@ -17,6 +17,7 @@ from emgcramp.core.channels import is_tibialis
 from emgcramp.core.config import PipelineConfig
 from emgcramp.core.samples import GapBridge
 from emgcramp.core.types import Analysis, CrampWarning, Episode, LegMovement, Lookalike
+from emgcramp.detect.decide import shipped_model, thresholds
 from emgcramp.detect.detector import Detector
 from emgcramp.detect.movements import among_series, merge_channels, score_series
 from emgcramp.detect.muscles import MuscleJudge
@@ -213,12 +214,10 @@ class Pipeline:
         bursts = kept + [e for e in self.possible_cramps() if e.duration_s > lm_max]
         moves = [m for m in moves if not any(m.onset_s < e.offset_s and e.onset_s < m.offset_s for e in bursts)]
         retracted = [Lookalike(e.onset_s, e.offset_s, "leg_movement_series") for e in in_series]
-        rejected = self.rejected()
-        if retracted:
-            rejected["leg_movement_series"] = rejected.get("leg_movement_series", 0) + len(retracted)
+        rejected = dict(Counter(self.rejected()) + Counter({"leg_movement_series": len(retracted)}))
         return Analysis(kept, self.fs, self.channel_names, self.samples_seen / self.fs, list(self.notches or []),
                         self.quality(), rejected, sorted(self.lookalikes() + retracted), moves, self.warnings(),
-                        self.possible_cramps(), dict(self.muscles))
+                        self.possible_cramps(), dict(self.muscles), thresholds(self.config.detector, shipped_model()))
 
     def possible_cramps(self) -> list[Episode]:
         """Bursts of the ``possible_cramp`` tier so far (listed, never alarmed), in time order."""

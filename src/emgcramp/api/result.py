@@ -86,6 +86,7 @@ class Result:
         -------
         dict
             ``n_episodes``, ``tonic``, ``clonic``, ``total_cramp_s``,
+            ``cramp_threshold`` and ``possible_floor`` (the tiers' thresholds it was judged with),
             ``possible_cramps``, ``rejected_lookalikes``, ``leg_movements``,
             ``warnings``, ``quality`` and the recording's rate and channels.
         """

@@ -28,9 +28,10 @@ def _add_detector_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--min-duration", type=_positive, metavar="S",
                    help="shortest episode reported as a cramp, seconds (default 3)")
     g.add_argument("--cramp-threshold", type=_probability, metavar="P",
-                   help="probability from which a burst is a cramp: counted, alarmed, in the events CSV (default: "
-                        "the model's, 0.67); higher wakes less often for nothing and counts fewer cramps (0.79: "
-                        "about half as many); a monitored night keeps the one it was monitored with")
+                   help="probability, between 0 and 1, from which a burst counts as a cramp: counted, alarmed, in "
+                        "the events CSV; a burst under it is still listed as a possible cramp (default 0.67, the "
+                        "shipped model's). Higher: fewer false alarms, and fewer cramps counted. A monitored night "
+                        "keeps the one it was monitored with, unless given again")
     g.add_argument("--mvc-uv", type=_positive, metavar="UV",
                    help="envelope at maximal voluntary contraction, µV RMS: adds %%MVC to each episode")
     g.add_argument("--profile", metavar="PROFILE.json",
@@ -170,8 +171,8 @@ def _recover(sub) -> None:
     r = sub.add_parser("recover", help="finish a night folder left by a stopped or killed monitor",
                        description="Analyse a night folder again and (re)write its own events.csv; --edf also "
                                    "writes an EDF+ copy, outside the night folder. The night is analysed with the "
-                                   "settings it was monitored with (--mains, --min-duration, --mvc-uv); an option "
-                                   "given here replaces that one.")
+                                   "settings it was monitored with (--mains, --min-duration, --cramp-threshold, "
+                                   "--mvc-uv); an option given here replaces that one.")
     r.add_argument("folder", metavar="NIGHT_DIR", help="a night folder written by monitor")
     r.add_argument("--edf", metavar="OUT.edf", help="also write the recording as EDF+ (gaps as zeros, annotated), "
                                                     "outside the night folder")

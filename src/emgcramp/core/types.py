@@ -18,7 +18,8 @@ class Lookalike(NamedTuple):
 
     ``probability`` is the decision's probability that it was a cramp (for
     a calf burst the other muscles showed to be a stretch or a voluntary
-    flexion, the calf's own, before that; NaN for a tibialis episode);
+    flexion, the calf's own, before that; NaN for a tibialis episode and for
+    a short cramp retracted as one of a leg-movement series);
     ``features`` the evidence it was judged on, when kept: an
     :class:`emgcramp.detect.features.Features`, or for a stretch or a
     voluntary flexion the :class:`emgcramp.detect.features.MuscleEvidence`.
@@ -219,6 +220,8 @@ class Analysis:
     warnings: list[CrampWarning] = field(default_factory=list)
     possible_cramps: list[Episode] = field(default_factory=list)
     muscles: dict[str, str] = field(default_factory=dict)  # channel → the muscle it records, where known
+    # The tiers' thresholds the night was judged with (probabilities): the cramp tier's, the possible floor.
+    thresholds: tuple[float, float] = (float("nan"), float("nan"))
 
     def notes(self) -> list[tuple[float, float, str]]:
         """Every event as (onset s, duration s, text), in time order: the EDF+ and MNE annotations.
@@ -248,6 +251,7 @@ class Analysis:
             "muscles": self.muscles,
             "mains_notches_hz": self.notches_hz,
             "n_episodes": len(self.episodes),
+            "cramp_threshold": round(self.thresholds[0], 4), "possible_floor": round(self.thresholds[1], 4),
             "possible_cramps": [{"onset_s": e.onset_s, "offset_s": e.offset_s, "duration_s": e.duration_s,
                                  "kind": e.kind, "channel": e.channel, "probability": e.probability,
                                  "reason": e.reason} for e in self.possible_cramps],

@@ -106,7 +106,8 @@ class MuscleEvidence(NamedTuple):
     tibialis_share : float
         Share of the burst with the tibialis at ``involve_ratio`` × rest or more, in [0, 1].
     tibialis_active_s : float
-        Time with the tibialis at ``involve_ratio`` × rest or more over the burst, s.
+        Time with the tibialis at ``involve_ratio`` × rest or more over the burst, s (its share of the
+        burst's recorded bins times the burst's length: a stretch without signal counts at that share).
     tibialis_over_calf : bool
         The tibialis's mean level over the burst at least the calf channel's.
     """

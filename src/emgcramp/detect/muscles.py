@@ -52,7 +52,6 @@ if TYPE_CHECKING:
     from emgcramp.detect.detector import Detector
 
 
-
 @dataclass(frozen=True)
 class Verdict:
     """What the other channels say of a calf episode: ``reason`` (``""``: a cramp), muscles, flags, evidence."""
@@ -171,7 +170,6 @@ class MuscleJudge:
         leads = [e.warning_lead_s for e in group if e.warning_lead_s is not None]
         return [replace(main, onset_s=onset, offset_s=offset, duration_s=round(offset - onset, 3), flags=flags,
                         muscles=list(v.muscles), warning_lead_s=max(leads) if leads else None)]
-
 
 
 def _overlapping(episodes: list[Episode]) -> list[list[Episode]]:

@@ -41,7 +41,8 @@ def night_candidates(folder: str) -> tuple[list, list[Label], PipelineConfig, fl
     labels : list of Label
         The night's answers.
     config : PipelineConfig
-        The settings it was monitored with (its ``raw.json``), without any personal adjustment.
+        The settings it was monitored with (its ``raw.json``), without any personal adjustment or chosen
+        cramp threshold.
     hours : float
         How much signal the night holds, h.
     """
@@ -49,7 +50,9 @@ def night_candidates(folder: str) -> tuple[list, list[Label], PipelineConfig, fl
     from emgcramp.runner import Runner  # Numba loads only for a night that can be read
 
     rec = NightRecording(folder)
-    config = config_from(rec.settings, personal=False)  # learned afresh against the general decision
+    # Learned afresh against the general decision and its own threshold: a --cramp-threshold chosen for a
+    # night says where that night's alarms fell, not what the person's bursts are.
+    config = config_from({k: v for k, v in rec.settings.items() if k != "cramp_probability"}, personal=False)
     runner, log = Runner(rec.fs, rec.channel_names, config), []
     for block in rec.blocks(list(range(len(rec.channel_names))), int(CHUNK_S * rec.fs)):
         runner.admit(block)
