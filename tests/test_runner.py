@@ -46,11 +46,12 @@ def test_a_chosen_cramp_threshold_is_the_nights_setting_live_and_after(tmp_path)
     assert all(float(r["probability"]) >= 0.7 for r in offline)
     rc, out, err = run_cli("analyze", SAMPLE_NIGHT, "--cramp-threshold", "0.7", "--json")
     assert rc == 0 and json.loads(out)["cramp_threshold"] == 0.7, err
-    rc, _, err = run_cli("monitor", "--replay", SAMPLE_NIGHT, "--speed", "0", "--cramp-threshold", "0.7",
-                         "--out", tmp_path / "n")
+    rc, out, err = run_cli("monitor", "--replay", SAMPLE_NIGHT, "--speed", "0", "--cramp-threshold", "0.7",
+                           "--out", tmp_path / "n")
     (night,) = os.listdir(tmp_path / "n")
     folder = tmp_path / "n" / night
     assert rc == 0 and json.load(open(folder / "raw.json"))["settings"]["cramp_probability"] == 0.7, err
+    assert "2 cramp(s) in 0.33 h, 2 alert(s), 1 possible cramp(s) listed, not alerted;" in out
     assert _rows(folder / "events.csv") == offline
     os.remove(folder / "events.csv")
     rc, _, err = run_cli("recover", folder)  # the night's own threshold
