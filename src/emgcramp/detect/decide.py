@@ -46,7 +46,9 @@ of test nights has a tibialis to fit a weight on):
   flexion.
 
 Tiers: ``cramp`` (counted, alarmed) when ``p`` reaches the cramp
-threshold, chosen in the fit for at most 0.1 false cramps an hour;
+threshold, chosen in the fit for at most 0.1 false cramps an hour on the
+fitting nights, or the person's own (``judge.cramp_probability``, the
+command line's ``--cramp-threshold``);
 ``possible_cramp`` (listed, never alarmed) from the floor, chosen so the
 two tiers together find nearly every cramp; below the floor, a look-alike,
 with the input that spoke most against a cramp as its reason
