@@ -54,12 +54,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Verdict:
-    """What the other channels say of a calf episode: ``reason`` (``""``: a cramp), muscles, flags, evidence."""
+    """What the other channels say of a calf episode: ``reason`` (``""``: a cramp), the evidence, flags."""
 
     reason: str
-    muscles: tuple[str, ...]
+    evidence: MuscleEvidence
     flags: tuple[str, ...] = ()
-    evidence: MuscleEvidence | None = None
 
 
 def _mean(x: np.ndarray) -> float:
@@ -157,7 +156,7 @@ class MuscleJudge:
         ta = detectors[self.tibialis[0]].levels if self.tibialis else None
         ev = evidence(onset_s, offset_s, heads, ta, self.cfg, primary)
         reason, flags = overrule(ev, offset_s - onset_s, self.cfg)
-        return Verdict(reason, ev.muscles, flags, ev)
+        return Verdict(reason, ev, flags)
 
     def _judge(self, group: list[Episode], detectors: list[Detector]) -> list[Episode]:
         main = max(group, key=lambda e: e.peak_intensity)
@@ -169,7 +168,7 @@ class MuscleJudge:
         flags = list(dict.fromkeys([f for e in group for f in e.flags] + list(v.flags)))
         leads = [e.warning_lead_s for e in group if e.warning_lead_s is not None]
         return [replace(main, onset_s=onset, offset_s=offset, duration_s=round(offset - onset, 3), flags=flags,
-                        muscles=list(v.muscles), warning_lead_s=max(leads) if leads else None)]
+                        muscles=list(v.evidence.muscles), warning_lead_s=max(leads) if leads else None)]
 
 
 def _overlapping(episodes: list[Episode]) -> list[list[Episode]]:
