@@ -16,8 +16,7 @@ import importlib
 import os
 import re
 import stat
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from emgcramp.core.errors import InputError
 
@@ -25,8 +24,7 @@ if TYPE_CHECKING:  # io.base imports NumPy; the table must stay free of it
     from emgcramp.io.base import Recording
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(NamedTuple):  # not a dataclass: that module loads ``inspect``, and this table loads with --help
     """A recording format: its name, its reader, and what it needs from the user."""
 
     name: str  # what detect_format returns
