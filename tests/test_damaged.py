@@ -205,6 +205,7 @@ def _gap_without_missing(text: str) -> str:
      f"raw.json: 'personal_logit_offset' must be a number of log-odds within ±{PERSONAL_MAX_LOGIT:g}, not 4.0"),
     ("raw.json", _settings(personal_weights={"wax": "high"}),
      "raw.json: 'personal_weights' must map input names to numbers (log-odds per SD), not {'wax': 'high'}"),
+    ("raw.json", _settings(model=7), "raw.json: 'model' is 7; expected the decision's model id (12 hex digits)"),
     ("raw.json", _settings(min_duration_s="3"),
      "raw.json: 'min_duration_s' is '3'; expected the shortest cramp in seconds, a number above 0"),
     ("raw.json", _settings(mains=55),
@@ -214,7 +215,7 @@ def _gap_without_missing(text: str) -> str:
     ("raw.json", _settings(cramp_probability=1.5),
      "raw.json: 'cramp_probability' is 1.5; expected a probability between 0 and 1"),
 ], ids=["no-channels", "gap-without-missing", "personal-offset-too-far", "personal-weight-not-a-number",
-        "min-duration-a-string", "mains-55", "mvc-negative", "cramp-threshold-over-1"])
+        "model-not-an-id", "min-duration-a-string", "mains-55", "mvc-negative", "cramp-threshold-over-1"])
 def test_recover_refuses_a_night_it_cannot_place_in_time_and_writes_nothing(tmp_path, name, change, says):
     folder = _night(tmp_path / "night")
     _edit(folder, name, change)

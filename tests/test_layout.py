@@ -25,7 +25,7 @@ ALLOWED = {
     "runner": {"core", "pipeline"},
     "io": {"core"},
     "sim": {"core"},
-    "files": {"core", "io", "pipeline", "runner"},
+    "files": {"core", "io", "detect", "pipeline", "runner"},
     "live": {"core", "dsp", "detect", "io", "pipeline", "runner", "sim"},
     "eval": {"core", "dsp", "detect", "pipeline", "runner", "live", "sim"},
     "viz": {"core", "dsp", "io", "pipeline"},

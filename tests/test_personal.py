@@ -249,6 +249,22 @@ def test_a_night_monitored_with_a_personal_adjustment_keeps_it_for_recover_and_r
     json.dump({"decision": {"logit_offset": 0.5, "weights": {}}}, open(profile, "w"))
     rc, out, err = run_cli("recover", folder, "--profile", profile)
     assert rc == 0 and "2 cramp(s)" in out, (out, err)
+    # The night records the model its adjustment was learned against; with another, the adjustment is set
+    # aside, in one line, and the night judged by the general decision (two cramps), as a profile is refused.
+    from emgcramp.core.errors import SettingsWarning
+    from emgcramp.detect.decide import model_id
+
+    assert rec.settings["model"] == model_id() and len(model_id()) == 12
+    head = json.load(open(os.path.join(folder, "raw.json")))
+    head["settings"]["model"] = "0" * 12
+    json.dump(head, open(os.path.join(folder, "raw.json"), "w"))
+    rc, out, err = run_cli("recover", folder)
+    assert rc == 0 and "2 cramp(s)" in out, (out, err)
+    assert err == (f"emgcramp: note: the personal adjustment this night was monitored with was learned against "
+                   f"another version of the cramp decision (model '000000000000', this emgcramp has "
+                   f"'{model_id()}'): the night is judged by the general decision\n")
+    with pytest.warns(SettingsWarning, match="another version of the cramp decision"):
+        assert len(emgcramp.analyze(folder).cramps) == 2
 
 
 def test_options_replace_only_the_recorded_settings_they_give_and_the_profile_is_read_once(tmp_path):

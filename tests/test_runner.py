@@ -8,6 +8,7 @@ import pytest
 from conftest import SAMPLE_NIGHT, run_cli
 
 from emgcramp.core.config import config_from, settings_of
+from emgcramp.detect.decide import model_id
 from emgcramp.eval.scoreboard import score_night
 from emgcramp.runner import Runner, SensorChanged
 
@@ -26,7 +27,8 @@ def test_analyze_monitor_and_recover_give_the_same_events_with_the_nights_settin
     (night,) = os.listdir(tmp_path / "n")
     folder = tmp_path / "n" / night
     live = _rows(folder / "events.csv")
-    assert json.load(open(folder / "raw.json"))["settings"] == {"mains": 50.0, "min_duration_s": 4.0, "mvc_uv": 300.0}
+    assert json.load(open(folder / "raw.json"))["settings"] == {"mains": 50.0, "min_duration_s": 4.0, "mvc_uv": 300.0,
+                                                                "model": model_id()}  # the decision that judged it
     os.remove(folder / "events.csv")
     rc, _, err = run_cli("recover", folder)  # no options: the night's own settings
     assert rc == 0, err

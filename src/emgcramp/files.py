@@ -54,9 +54,15 @@ def config_for(rec: Recording, config: Settings) -> PipelineConfig:
     settings ``rec`` holds (a night folder's: mains, minimum duration, MVC and
     personal adjustment, :func:`~emgcramp.core.config.settings_of`; ``{}``
     for any other file); ``None``: those recorded settings themselves, so a
-    monitored night is judged as it was judged live.
+    monitored night is judged as it was judged live (a personal adjustment
+    only by the model it was learned against:
+    :func:`~emgcramp.detect.decide.for_this_model`).
     """
     settings = dict(getattr(rec, "settings", None) or {})  # only a night folder records them
+    if settings:
+        from emgcramp.detect.decide import for_this_model
+
+        settings = for_this_model(settings)
     return config(settings) if callable(config) else config or config_from(settings)
 
 

@@ -6,17 +6,20 @@ loads no reader) are imported up front; each command lives in a module of
 :mod:`emgcramp.cli`, and Numba and the readers load inside the command that
 needs them, so ``--help`` and bad input answer at once.
 Every :class:`~emgcramp.core.errors.InputError` becomes one line on stderr and
-exit status 2.
+exit status 2; a :class:`~emgcramp.core.errors.SettingsWarning`, one line
+``emgcramp: note: …``.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
+import warnings
 
 from emgcramp.cli.parser import build_parser
-from emgcramp.core.errors import InputError
+from emgcramp.core.errors import InputError, SettingsWarning
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
@@ -35,8 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_INPUT
     try:
-        module = importlib.import_module(f"emgcramp.cli.{COMMANDS[args.command]}")
-        status = getattr(module, f"cmd_{args.command}")(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = functools.partial(_note, warnings.showwarning)
+            module = importlib.import_module(f"emgcramp.cli.{COMMANDS[args.command]}")
+            status = getattr(module, f"cmd_{args.command}")(args)
         sys.stdout.flush()  # a closed pipe shows here, not at exit
         return status
     except InputError as e:
@@ -57,3 +62,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"emgcramp: internal error: {type(e).__name__}: {e} (set EMGCRAMP_DEBUG=1 for details)",
               file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _note(shown, message, category, filename, lineno, file=None, line=None) -> None:
+    """Show a :class:`SettingsWarning` as one line for the user; any other warning as ``shown`` does."""
+    if issubclass(category, SettingsWarning):
+        print(f"emgcramp: note: {message}", file=sys.stderr)
+    else:
+        shown(message, category, filename, lineno, file, line)

@@ -9,10 +9,10 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
-from emgcramp.cli.common import EXIT_NOT_STORED, detector_config, night_spec, print_table
+from emgcramp.cli.common import EXIT_NOT_STORED, detector_config, detector_settings, night_spec, print_table
 from emgcramp.cli.status import alert_printer, status_printer
 from emgcramp.core.errors import InputError
-from emgcramp.files import CHUNK_S
+from emgcramp.files import CHUNK_S, config_for
 
 if TYPE_CHECKING:
     from emgcramp.live.sources.base import Source
@@ -235,7 +235,8 @@ def cmd_recover(args: argparse.Namespace) -> int:
         check_writable(args.edf, [os.path.join(args.folder, n) for n in NIGHT_FILES], args.force, is_annotated_copy)
         check_name(args.edf)
     names, chunk = rec.channel_names, int(CHUNK_S * rec.fs)
-    result = run_blocks(rec.blocks(list(range(len(names))), chunk), rec.fs, names, detector_config(args, rec.settings))
+    config = config_for(rec, detector_settings(args))
+    result = run_blocks(rec.blocks(list(range(len(names))), chunk), rec.fs, names, config)
     write_events_csv(os.path.join(args.folder, "events.csv"), result.episodes, rec.start)
     if args.edf:
         from emgcramp.io.edf import ANNOTATED_BY, write_edf, zero_filled

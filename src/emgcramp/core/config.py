@@ -261,9 +261,9 @@ class PipelineConfig:
     detector: DetectorConfig = field(default_factory=DetectorConfig)
 
 
-# The settings a person chooses on the command line (the rest are the package's): what a night folder
-# records, so that ``recover`` and ``review`` analyse the night as it was monitored. The person's own
-# adjustment of the decision (a profile's, from ``calibrate --learn``) is recorded only when one is in use.
+# The settings a person chooses on the command line (the rest are the package's): what a night folder records
+# (with the decision's ``model`` id), so that ``recover`` and ``review`` analyse the night as it was monitored.
+# The person's adjustment of the decision (a profile's, ``calibrate --learn``) is recorded only when in use.
 PERSONAL_SETTINGS = ("personal_logit_offset", "personal_weights")
 
 
@@ -274,8 +274,7 @@ def settings_of(config: PipelineConfig | None) -> dict:
     With a personal adjustment in use, also ``personal_logit_offset`` (log-odds) and
     ``personal_weights`` ({input: log-odds per SD}, as a profile holds them).
     """
-    config = config or PipelineConfig()
-    judge = config.detector.judge
+    judge = (config := config or PipelineConfig()).detector.judge
     chosen = {"mains": config.mains, "min_duration_s": judge.min_duration_s, "mvc_uv": judge.mvc_uv}
     if judge.cramp_probability is not None:  # the user's --cramp-threshold
         chosen["cramp_probability"] = judge.cramp_probability
@@ -299,6 +298,8 @@ def settings_problem(settings: dict) -> str:
         return f"'mvc_uv' is {mvc!r}; expected the maximal contraction's level in µV, a number above 0 (or null)"
     if (cramp := settings.get("cramp_probability")) is not None and not (number(cramp) and cramp < 1):
         return f"'cramp_probability' is {cramp!r}; expected a probability between 0 and 1"
+    if not isinstance(model := settings.get("model", ""), str):
+        return f"'model' is {model!r}; expected the decision's model id (12 hex digits)"
     return personal_problem(settings.get("personal_logit_offset", 0.0), settings.get("personal_weights", {}),
                             ("'personal_logit_offset'", "'personal_weights'"))
 

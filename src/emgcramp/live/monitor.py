@@ -19,6 +19,7 @@ import numpy as np
 from emgcramp.core.blocks import Block
 from emgcramp.core.config import SIGNAL_LOST_S, PipelineConfig, settings_of
 from emgcramp.core.types import Analysis
+from emgcramp.detect.decide import model_id
 from emgcramp.io.events import episode_record
 from emgcramp.io.night import NightLog
 from emgcramp.pipeline import Pipeline
@@ -171,7 +172,7 @@ class NightMonitor:
         if self.folder is None:
             return _Unstored(self.start, self._told)
         return NightLog(self.folder, pipe.fs, pipe.channel_names, self.start, on_event=self._told,
-                        settings=settings_of(self.config))
+                        settings=settings_of(self.config) | {"model": model_id()})
 
     def _told(self, record: dict) -> None:
         self._new.append(record)
