@@ -1,6 +1,7 @@
 """Trend statistics on constructed nights."""
 
 import json
+import math
 import os
 
 import pytest
@@ -99,3 +100,43 @@ def test_trend_command(tmp_cwd):
     os.mkdir("empty")
     rc, _, err = run_cli("trend", "empty")
     assert rc == 2 and "no events CSV" in err
+
+
+def test_nights_judged_at_different_thresholds_are_said_to_be_and_can_be_counted_alike(tmp_cwd):
+    from datetime import datetime
+
+    def folder(name, day, probabilities, recorded):
+        """A night folder's events.csv and raw.json, monitored at threshold ``recorded`` (None: the default)."""
+        os.makedirs(name)
+        eps = [Episode(600.0 * (i + 1), 600.0 * (i + 1) + 40.0, 40.0, "tonic", 200.0, 150.0, 4.0, "calf",
+                       probability=p) for i, p in enumerate(probabilities)]
+        write_events_csv(os.path.join(name, "events.csv"), eps, datetime(2026, 3, day, 23, 0))
+        settings = {"mains": "auto", "min_duration_s": 3.0, "mvc_uv": None}
+        settings |= {} if recorded is None else {"cramp_probability": recorded}
+        json.dump({"fs": 1000.0, "channels": ["calf"], "start": f"2026-03-0{day}T23:00:00", "settings": settings},
+                  open(os.path.join(name, "raw.json"), "w"))
+
+    folder("n/a", 1, [0.85, 0.9], 0.8)  # a stricter --cramp-threshold
+    folder("n/b", 2, [0.7, 0.95], None)
+    os.makedirs("n/c")
+    write_events_csv("n/c/analyzed.csv", [Episode(60.0, 100.0, 40.0, "tonic", 200.0, 150.0, 4.0, "calf",
+                                                  probability=0.75)], datetime(2026, 3, 3, 23, 0))
+    nights = load_nights("n")
+    assert [n.threshold for n in nights] == [0.8, None, None]
+    s = summarize(nights, default=0.6722)
+    assert s["cramps"] == 5 and s["facts"][-1] == ("These nights were counted at different cramp thresholds "
+                                                   "(0.673 on 2, 0.8 on 1): give --cramp-threshold 0.8 to count "
+                                                   "them alike.")
+    rc, out, err = run_cli("trend", "n", "--json", "--cramp-threshold", "0.8")
+    s = json.loads(out)
+    assert rc == 0 and [n["cramps"] for n in s["per_night"]] == [2, 1, 0] and s["counted_at"] == 0.8, err
+    assert s["facts"][-1] == "Counted at cramp probability 0.8 or more."
+    rc, out, err = run_cli("trend", "n", "--cramp-threshold", "0.6")  # under every night's own
+    assert rc == 0 and "5 cramp(s) over 3 night(s)" in out, err
+    from emgcramp.detect.decide import shipped_model
+
+    default = math.ceil(shipped_model().cramp_threshold * 1000) / 1000  # the nights that record none
+    assert 0.6 < default < 0.8 and out.rstrip().endswith("Counted at cramp probability 0.6 or more. 3 night(s) were judged at a stricter "
+                                 f"threshold ({default:g}, 0.8): their cramps below it are not in their events.")
+    rc, _, err = run_cli("trend", "n", "--cramp-threshold", "1.5")
+    assert rc == 2 and err.count("\n") == 1 and "--cramp-threshold" in err

@@ -283,13 +283,17 @@ def cmd_trend(args: argparse.Namespace) -> int:
     from emgcramp.viz import trend
 
     nights = trend.load_nights(args.folder)
+    if args.cramp_threshold is not None:
+        nights = trend.count_at(nights, args.cramp_threshold)
     if args.out:
         if args.out.rsplit(".", 1)[-1].lower() not in ("png", "pdf", "svg"):
             raise InputError(f"--out {args.out}: choose a .png, .pdf or .svg file")
         from emgcramp.io.secure import check_writable, mentions_maker
 
         check_writable(args.out, force=args.force, own=mentions_maker)
-    s = trend.summarize(nights)
+    from emgcramp.detect.decide import shipped_model
+
+    s = trend.summarize(nights, args.cramp_threshold, shipped_model().cramp_threshold)
     if args.json:
         print(json.dumps(s, indent=2, default=float))
     else:

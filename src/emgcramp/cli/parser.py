@@ -200,6 +200,9 @@ def _trend(sub) -> None:
     tr.add_argument("folder", help="a folder of nights (events CSVs, one per night)")
     tr.add_argument("--out", metavar="TREND.png", help="plots (.png, .pdf or .svg)")
     tr.add_argument("--json", action="store_true", help="machine-readable summary")
+    tr.add_argument("--cramp-threshold", type=_probability, metavar="P",
+                    help="count only the cramps of probability P or more (0 to 1), so that nights judged at "
+                         "different thresholds count alike (default: every cramp in the events)")
     _add_force(tr)
 
 

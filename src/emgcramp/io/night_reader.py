@@ -169,6 +169,11 @@ class NightRecording(Recording):
             yield b.samples
 
 
+def recorded_settings(folder: str) -> dict:
+    """The settings night ``folder`` was monitored with (:func:`emgcramp.core.config.settings_of`), checked."""
+    return dict(_header(folder).get("settings") or {})
+
+
 def _header(folder: str) -> dict:
     """raw.json, checked: each value the reader needs, or one line saying which is wrong and what it should be."""
     path = os.path.join(folder, "raw.json")

@@ -6,15 +6,21 @@ onset), else from a
 ``night-YYYYmmdd-…`` folder name or a date in the file name, else the
 file's modification time. The summary states facts and the usual rule of
 thumb; it never diagnoses.
+
+Nights are counted alike only when judged alike: a night monitored with
+``--cramp-threshold`` records it (``raw.json``), and the summary says when
+nights were counted at different thresholds. :func:`count_at` counts them
+all at one (the cramps whose probability clears it).
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from emgcramp.core.errors import InputError
@@ -28,12 +34,17 @@ MIN_SPAN_DAYS = 7  # a weekly rate, and any advice, needs at least a week of nig
 
 @dataclass
 class Night:
-    """One night: its file, date, start clock (if known) and episodes."""
+    """One night: its file, date, start clock (if known), episodes, and the cramp threshold it was counted at.
+
+    ``threshold``: the probability (0–1) its monitor was given by ``--cramp-threshold``, as its night
+    folder records it; ``None``: the decision's own (any other events CSV records none).
+    """
 
     path: str
     date: datetime
     clocks: list[datetime | None]
     episodes: list[Episode]
+    threshold: float | None = None
 
 
 def _date_from_name(path: str) -> datetime | None:
@@ -94,7 +105,30 @@ def _night(path: str, rows: list[Row]) -> Night:
     starts = [c - timedelta(seconds=e.onset_s) for c, e in zip(clocks, episodes) if c is not None]
     name = rows[0][1].get("file") or path if rows else path
     date = starts[0] if starts else _date_from_name(name) or datetime.fromtimestamp(os.path.getmtime(path))
-    return Night(name, date, clocks, episodes)
+    return Night(name, date, clocks, episodes, _recorded_threshold(path))
+
+
+def _recorded_threshold(path: str) -> float | None:
+    """The ``--cramp-threshold`` a night folder's ``events.csv`` at ``path`` was written with, if any."""
+    folder = os.path.dirname(path)
+    if os.path.basename(path) != "events.csv" or not os.path.exists(os.path.join(folder, "raw.json")):
+        return None
+    from emgcramp.io.night_reader import recorded_settings
+
+    return recorded_settings(folder).get("cramp_probability")
+
+
+def count_at(nights: list[Night], threshold: float) -> list[Night]:
+    """``nights`` counting only the cramps of probability ``threshold`` (0–1) or more.
+
+    A cramp with no probability (an events CSV written without one) stays:
+    nothing says it would not clear the threshold.
+    """
+    def keep(e: Episode) -> bool:
+        return math.isnan(e.probability) or e.probability >= threshold
+
+    return [replace(n, clocks=[c for c, e in zip(n.clocks, n.episodes) if keep(e)],
+                    episodes=[e for e in n.episodes if keep(e)]) for n in nights]
 
 
 def _clock(path: str, line: int, text: str | None) -> datetime | None:
@@ -108,11 +142,13 @@ def _clock(path: str, line: int, text: str | None) -> datetime | None:
                          "such as 2026-01-05T23:40:00, or nothing") from None
 
 
-def summarize(nights: list[Night]) -> dict:
+def summarize(nights: list[Night], threshold: float | None = None, default: float | None = None) -> dict:
     """Counts, durations (s), per-month counts, onset hours, and the facts to tell.
 
     A rate needs a span: under ``MIN_SPAN_DAYS`` of nights the facts give
-    counts per night, no weekly rate, and no advice.
+    counts per night, no weekly rate, and no advice. ``threshold``: the
+    nights were counted at this cramp probability (:func:`count_at`);
+    ``default``: the decision's own, which a night that records none was counted at.
     """
     eps = [e for n in nights for e in n.episodes]
     span_days = (nights[-1].date.date() - nights[0].date.date()).days + 1
@@ -138,8 +174,8 @@ def summarize(nights: list[Night]) -> dict:
     per_night = [{"date": n.date.strftime("%Y-%m-%d"), "path": n.path, "cramps": len(n.episodes),
                   "confirmed": None if t is None else t["cramps"], "labels": t}
                  for n, t in ((n, night_labels(n)) for n in nights)]
-    facts += _labels_fact(per_night)
-    return {"nights": len(nights), "span_days": span_days, "cramps": len(eps), "per_night": per_night,
+    facts += _labels_fact(per_night) + _threshold_fact(nights, threshold, default)
+    return {"counted_at": threshold, "nights": len(nights), "span_days": span_days, "cramps": len(eps), "per_night": per_night,
             "per_week": None if per_week is None else round(per_week, 2),
             "per_night_max": max(len(n.episodes) for n in nights), "longest_s": round(longest, 3),
             "total_s": round(sum(e.duration_s for e in eps), 3), "per_month": dict(sorted(months.items())),
@@ -169,6 +205,29 @@ def _labels_fact(per_night: list[dict]) -> list[str]:
     counted = sum(n["confirmed"] for n in answered)  # the answered cramps, those added as missed among them
     return [f"On the {len(answered)} night(s) you reviewed, {found} cramp(s) were found and you counted "
             f"{counted} ({counted - added} confirmed, {added} you added that it missed)."]
+
+
+def _threshold_fact(nights: list[Night], threshold: float | None, default: float | None) -> list[str]:
+    """One sentence when the nights were not all counted at one cramp threshold, or not at ``threshold``."""
+    at = [default if n.threshold is None else n.threshold for n in nights]  # None: the default, not known here
+    if threshold is not None:
+        stricter = sorted({t for t in at if t is not None and t > threshold})
+        said = f"Counted at cramp probability {threshold:g} or more."
+        if stricter:
+            said += (f" {sum(t in stricter for t in at)} night(s) were judged at a stricter threshold "
+                     f"({', '.join(map(_up, stricter))}): their cramps below it are not in their events.")
+        return [said]
+    told = Counter("the default" if t is None else _up(t) for t in at)
+    if len(told) < 2:
+        return []
+    return [f"These nights were counted at different cramp thresholds ("
+            + ", ".join(f"{t} on {k}" for t, k in sorted(told.items())) +
+            f"): give --cramp-threshold {_up(max(t for t in at if t is not None))} to count them alike."]
+
+
+def _up(p: float) -> str:
+    """A probability to three decimals, rounded up: as a threshold it keeps out what ``p`` kept out."""
+    return f"{math.ceil(p * 1000 - 1e-9) / 1000:g}"
 
 
 def plot(nights: list[Night], path: str) -> None:
