@@ -205,7 +205,8 @@ def _gap_without_missing(text: str) -> str:
      f"raw.json: 'personal_logit_offset' must be a number of log-odds within ±{PERSONAL_MAX_LOGIT:g}, not 4.0"),
     ("raw.json", _settings(personal_weights={"wax": "high"}),
      "raw.json: 'personal_weights' must map input names to numbers (log-odds per SD), not {'wax': 'high'}"),
-    ("raw.json", _settings(model=7), "raw.json: 'model' is 7; expected the decision's model id (12 hex digits)"),
+    ("raw.json", _settings(model="short"), "raw.json: 'model' is \"short\"; expected the id of the cramp decision "
+     "that judged the night (12 hexadecimal digits), or none"),
     ("raw.json", _settings(min_duration_s="3"),
      "raw.json: 'min_duration_s' is '3'; expected the shortest cramp in seconds, a number above 0"),
     ("raw.json", _settings(mains=55),

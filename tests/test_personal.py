@@ -251,20 +251,37 @@ def test_a_night_monitored_with_a_personal_adjustment_keeps_it_for_recover_and_r
     assert rc == 0 and "2 cramp(s)" in out, (out, err)
     # The night records the model its adjustment was learned against; with another, the adjustment is set
     # aside, in one line, and the night judged by the general decision (two cramps), as a profile is refused.
-    from emgcramp.core.errors import SettingsWarning
+    from emgcramp.core.config import settings_of
     from emgcramp.detect.decide import model_id
 
     assert rec.settings["model"] == model_id() and len(model_id()) == 12
     head = json.load(open(os.path.join(folder, "raw.json")))
     head["settings"]["model"] = "0" * 12
     json.dump(head, open(os.path.join(folder, "raw.json"), "w"))
+    with pytest.warns(emgcramp.SettingsWarning, match="another version of the cramp decision"):
+        assert len(emgcramp.analyze(folder).cramps) == 2
+    rc, out, err = run_cli("analyze", folder, "--profile", profile)  # a profile's own adjustment: nothing to say
+    assert rc == 0 and err == "", (out, err)
     rc, out, err = run_cli("recover", folder)
     assert rc == 0 and "2 cramp(s)" in out, (out, err)
-    assert err == (f"emgcramp: note: the personal adjustment this night was monitored with was learned against "
-                   f"another version of the cramp decision (model '000000000000', this emgcramp has "
-                   f"'{model_id()}'): the night is judged by the general decision\n")
-    with pytest.warns(SettingsWarning, match="another version of the cramp decision"):
-        assert len(emgcramp.analyze(folder).cramps) == 2
+    assert err == (f"emgcramp: note: {folder}: the personal adjustment it was monitored with was made for another "
+                   f"version of the cramp decision (model 000000000000, this emgcramp has {model_id()}): the night "
+                   "is judged by the general decision\n")
+    # recover records what it wrote events.csv with: this model, and no adjustment now; so no note again
+    assert NightRecording(folder).settings == settings_of(None) | {"model": model_id()}
+    rc, out, err = run_cli("recover", folder)
+    assert rc == 0 and "2 cramp(s)" in out and err == "", (out, err)
+    # A batch of two such nights, in this process and on a pool: a note for each, from the workers too
+    import shutil
+
+    shutil.copytree(folder, folder + "-2")
+    for night in (folder, folder + "-2"):
+        json.dump(head, open(os.path.join(night, "raw.json"), "w"))
+    for jobs in ("1", "2"):
+        rc, out, err = run_cli("analyze", tmp_path / "nights", "--jobs", jobs)
+        notes = sorted(line for line in err.splitlines() if "note:" in line)
+        assert rc == 0 and [n.split("note: ")[1].split(":")[0] for n in notes] == [folder, folder + "-2"], err
+        assert all(n.startswith("[") for n in notes), err  # the batch's own line, not Python's warning format
 
 
 def test_options_replace_only_the_recorded_settings_they_give_and_the_profile_is_read_once(tmp_path):

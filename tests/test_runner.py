@@ -38,6 +38,8 @@ def test_analyze_monitor_and_recover_give_the_same_events_with_the_nights_settin
     os.remove(folder / "events.csv")
     rc, _, err = run_cli("recover", folder, "--min-duration", "600")  # an option given replaces the night's
     assert rc == 0 and _rows(folder / "events.csv") == []
+    # and the night now records it, as its events.csv was written with it
+    assert json.load(open(folder / "raw.json"))["settings"]["min_duration_s"] == 600.0
 
 
 def test_a_chosen_cramp_threshold_is_the_nights_setting_live_and_after(tmp_path):
@@ -58,6 +60,12 @@ def test_a_chosen_cramp_threshold_is_the_nights_setting_live_and_after(tmp_path)
     os.remove(folder / "events.csv")
     rc, _, err = run_cli("recover", folder)  # the night's own threshold
     assert rc == 0 and _rows(folder / "events.csv") == offline, err
+    rc, out, err = run_cli("trend", tmp_path / "n", "--cramp-threshold", "0.6")
+    assert rc == 0 and "1 night(s) were counted at a stricter threshold (0.7)" in out, err
+    rc, _, err = run_cli("recover", folder, "--cramp-threshold", "0.6")  # recorded with the events it writes
+    assert rc == 0 and len(_rows(folder / "events.csv")) == 3, err
+    rc, out, err = run_cli("trend", tmp_path / "n", "--cramp-threshold", "0.6")
+    assert rc == 0 and "stricter" not in out and "3 cramp(s)" in out, err
     rc, _, err = run_cli("analyze", SAMPLE_NIGHT, "--events", tmp_path / "d.csv")  # the model's: all three
     assert rc == 0 and len(_rows(tmp_path / "d.csv")) == 3, err
 

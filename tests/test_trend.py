@@ -1,7 +1,6 @@
 """Trend statistics on constructed nights."""
 
 import json
-import math
 import os
 
 import pytest
@@ -9,7 +8,7 @@ from conftest import run_cli
 
 from emgcramp.core.types import Episode
 from emgcramp.io.events import write_events_csv
-from emgcramp.viz.trend import load_nights, summarize
+from emgcramp.viz.trend import count_at, load_nights, summarize
 
 
 def night(folder, name, start, cramps):
@@ -102,11 +101,11 @@ def test_trend_command(tmp_cwd):
     assert rc == 2 and "no events CSV" in err
 
 
-def test_nights_judged_at_different_thresholds_are_said_to_be_and_can_be_counted_alike(tmp_cwd):
+def test_nights_counted_at_different_thresholds_are_said_to_be_and_can_be_counted_alike(tmp_cwd):
     from datetime import datetime
 
     def folder(name, day, probabilities, recorded):
-        """A night folder's events.csv and raw.json, monitored at threshold ``recorded`` (None: the default)."""
+        """A night folder's events.csv and raw.json, counted at threshold ``recorded`` (None: the default)."""
         os.makedirs(name)
         eps = [Episode(600.0 * (i + 1), 600.0 * (i + 1) + 40.0, 40.0, "tonic", 200.0, 150.0, 4.0, "calf",
                        probability=p) for i, p in enumerate(probabilities)]
@@ -118,25 +117,33 @@ def test_nights_judged_at_different_thresholds_are_said_to_be_and_can_be_counted
 
     folder("n/a", 1, [0.85, 0.9], 0.8)  # a stricter --cramp-threshold
     folder("n/b", 2, [0.7, 0.95], None)
-    os.makedirs("n/c")
+    folder("n/d", 4, [0.6], 0.55)  # a laxer one
+    os.makedirs("n/c")  # analyze --events: the CSV does not say its threshold; one cramp has no probability
     write_events_csv("n/c/analyzed.csv", [Episode(60.0, 100.0, 40.0, "tonic", 200.0, 150.0, 4.0, "calf",
-                                                  probability=0.75)], datetime(2026, 3, 3, 23, 0))
+                                                  probability=0.75),
+                                          Episode(160.0, 200.0, 40.0, "tonic", 200.0, 150.0, 4.0, "calf")],
+                     datetime(2026, 3, 3, 23, 0))
+    with open("n/c/analyzed.csv") as f:
+        text = f.read()
+    with open("n/c/analyzed.csv", "w") as f:  # an empty probability cell, as a CSV edited by hand may hold
+        f.write(text.replace(",nan\n", ",\n"))
     nights = load_nights("n")
-    assert [n.threshold for n in nights] == [0.8, None, None]
+    assert [(n.threshold, n.folder) for n in nights] == [(0.8, True), (None, True), (None, False), (0.55, True)]
     s = summarize(nights, default=0.6722)
-    assert s["cramps"] == 5 and s["facts"][-1] == ("These nights were counted at different cramp thresholds "
-                                                   "(0.673 on 2, 0.8 on 1): give --cramp-threshold 0.8 to count "
-                                                   "them alike.")
+    assert s["cramps"] == 7 and s["facts"][-1] == (
+        "These nights were counted at different cramp thresholds (the default on 1, 0.55 on 1, 0.8 on 1): give "
+        "--cramp-threshold 0.8 to count them alike (of 1 events CSV(s) the threshold is not known).")
     rc, out, err = run_cli("trend", "n", "--json", "--cramp-threshold", "0.8")
     s = json.loads(out)
-    assert rc == 0 and [n["cramps"] for n in s["per_night"]] == [2, 1, 0] and s["counted_at"] == 0.8, err
-    assert s["facts"][-1] == "Counted at cramp probability 0.8 or more."
-    rc, out, err = run_cli("trend", "n", "--cramp-threshold", "0.6")  # under every night's own
-    assert rc == 0 and "5 cramp(s) over 3 night(s)" in out, err
-    from emgcramp.detect.decide import shipped_model
-
-    default = math.ceil(shipped_model().cramp_threshold * 1000) / 1000  # the nights that record none
-    assert 0.6 < default < 0.8 and out.rstrip().endswith("Counted at cramp probability 0.6 or more. 3 night(s) were judged at a stricter "
-                                 f"threshold ({default:g}, 0.8): their cramps below it are not in their events.")
+    assert rc == 0 and [n["cramps"] for n in s["per_night"]] == [2, 1, 1, 0] and s["counted_at"] == 0.8, err
+    assert s["facts"][-1] == ("Counted at cramp probability 0.8 or more. 1 events CSV(s) do not say which "
+                              "threshold they were written at.")
+    rc, out, err = run_cli("trend", "n", "--cramp-threshold", "0.5999")  # under all but one night's own
+    assert rc == 0 and "7 cramp(s) over 4 night(s)" in out, err  # 0.6 written to 3 decimals: it counts
+    assert out.rstrip().endswith("Counted at cramp probability 0.5999 or more. 2 night(s) were counted at a stricter "
+                                 "threshold (0.8, the default): their cramps below it are not in their events. "
+                                 "1 events CSV(s) do not say which threshold they were written at.")
     rc, _, err = run_cli("trend", "n", "--cramp-threshold", "1.5")
     assert rc == 2 and err.count("\n") == 1 and "--cramp-threshold" in err
+    only = summarize(count_at(load_nights("n/b"), 0.8))  # one threshold: nothing to say of it
+    assert only["cramps"] == 1 and not any("threshold" in f for f in only["facts"])

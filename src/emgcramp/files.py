@@ -6,13 +6,15 @@ command line runs it file by file in batch mode, on a process pool or Dask).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from emgcramp.core.blocks import check_fs
-from emgcramp.core.config import PipelineConfig, config_from
+from emgcramp.core.config import PERSONAL_SETTINGS, PipelineConfig, config_from
+from emgcramp.core.errors import SettingsWarning
 from emgcramp.core.heap import reuse_freed_buffers
 from emgcramp.core.types import Analysis
 from emgcramp.io import open_recording
@@ -54,16 +56,32 @@ def config_for(rec: Recording, config: Settings) -> PipelineConfig:
     settings ``rec`` holds (a night folder's: mains, minimum duration, MVC and
     personal adjustment, :func:`~emgcramp.core.config.settings_of`; ``{}``
     for any other file); ``None``: those recorded settings themselves, so a
-    monitored night is judged as it was judged live (a personal adjustment
-    only by the model it was learned against:
-    :func:`~emgcramp.detect.decide.for_this_model`).
+    monitored night is judged as it was judged live. A recorded personal
+    adjustment is used only with the model it was made for
+    (:func:`~emgcramp.detect.decide.other_model`); when it would have been
+    used with another, a :class:`~emgcramp.core.errors.SettingsWarning` says
+    so and the night is judged by the general decision.
     """
+    if config is not None and not callable(config):
+        return config
     settings = dict(getattr(rec, "settings", None) or {})  # only a night folder records them
-    if settings:
-        from emgcramp.detect.decide import for_this_model
+    make = config or config_from
+    chosen = make(settings)
+    if "model" in settings and any(k in settings for k in PERSONAL_SETTINGS):
+        from emgcramp.detect.decide import model_id, other_model
 
-        settings = for_this_model(settings)
-    return config(settings) if callable(config) else config or config_from(settings)
+        general = make({k: v for k, v in settings.items() if k not in PERSONAL_SETTINGS})
+        if (other := other_model(settings)) and _adjustment(general) != _adjustment(chosen):  # the recorded one
+            warnings.warn(f"{rec.path}: the personal adjustment it was monitored with was made for another version "
+                          f"of the cramp decision (model {other}, this emgcramp has {model_id()}): the night is "
+                          "judged by the general decision", SettingsWarning, stacklevel=2)
+            chosen = general
+    return chosen
+
+
+def _adjustment(config: PipelineConfig) -> tuple:
+    judge = config.detector.judge
+    return judge.personal_logit_offset, judge.personal_weights
 
 
 def analyze_file(path: str, read: ReadOptions = ReadOptions(), config: Settings = None,

@@ -114,7 +114,9 @@ def analyze(path: str, *, fs: float | None = None, scale: float | None = None, c
         The stream of an XDF file, by name or type.
     config : PipelineConfig, optional
         As for :func:`find_cramps`. Default: the package's, or for a night
-        folder the settings it was monitored with (its personal adjustment too).
+        folder the settings it was monitored with (its personal adjustment
+        too, unless made for another version of the decision: then a
+        :class:`SettingsWarning` says it is set aside).
     mvc_uv : float, optional
         As for :func:`find_cramps`.
 

@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.showwarning = functools.partial(_note, warnings.showwarning)
+            warnings.simplefilter("always", SettingsWarning)  # each night's, however many share a message
             module = importlib.import_module(f"emgcramp.cli.{COMMANDS[args.command]}")
             status = getattr(module, f"cmd_{args.command}")(args)
         sys.stdout.flush()  # a closed pipe shows here, not at exit

@@ -77,6 +77,21 @@ def subject_of(path: str) -> str:
 
 
 def _one(path: str, read, config):
+    """(path, result, start, error, notes) of one file; a worker's notes go back to the parent to print."""
+    import warnings
+
+    from emgcramp.core.errors import SettingsWarning
+
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always", SettingsWarning)
+        outcome = _analysed(path, read, config)
+    for w in said:  # any other warning is shown here, as it would have been
+        if w.category is not SettingsWarning:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return (*outcome, [str(w.message) for w in said if w.category is SettingsWarning])
+
+
+def _analysed(path: str, read, config) -> tuple:
     from emgcramp.files import analyze_file
 
     try:
@@ -91,7 +106,7 @@ def _one(path: str, read, config):
 
 
 def _outcomes(files: list[str], args: argparse.Namespace) -> Iterator[tuple]:
-    """(path, result, start, error) per file as they finish: in this process, a local pool, or Dask."""
+    """(path, result, start, error, notes) per file as they finish: in this process, a local pool, or Dask."""
     from emgcramp.cli.common import detector_settings, read_options
 
     # picklable, what the workers get; each night folder is judged with its recorded settings under the options
@@ -160,7 +175,9 @@ def run(args: argparse.Namespace) -> int:
         check_writable(args.events, files, args.force, is_events_csv)
     results, errors = {}, {}
     with contextlib.closing(_outcomes(files, args)) as outcomes:  # an interrupt ends the workers here too
-        for done, (path, result, start, error) in enumerate(outcomes, 1):
+        for done, (path, result, start, error, notes) in enumerate(outcomes, 1):
+            for note in notes:
+                print(f"[{done}/{len(files)}] note: {note}", file=sys.stderr)
             if error:
                 errors[path] = error
                 print(f"[{done}/{len(files)}] {path}: FAILED: {error}", file=sys.stderr)

@@ -238,6 +238,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
     config = config_for(rec, detector_settings(args))
     result = run_blocks(rec.blocks(list(range(len(names))), chunk), rec.fs, names, config)
     write_events_csv(os.path.join(args.folder, "events.csv"), result.episodes, rec.start)
+    _record_settings(args.folder, rec.settings, config)
     if args.edf:
         from emgcramp.io.edf import ANNOTATED_BY, write_edf, zero_filled
         from emgcramp.io.night_reader import lost_stretches
@@ -251,3 +252,14 @@ def cmd_recover(args: argparse.Namespace) -> int:
           f"{'' if ended else ' (the monitor had not finished: recovered)'}; events.csv written"
           + (f", {args.edf}" if args.edf else ""))
     return 0
+
+
+def _record_settings(folder: str, recorded: dict, config) -> None:
+    """Record in the night's raw.json the settings its new events.csv was written with, when they differ."""
+    from emgcramp.core.config import settings_of
+    from emgcramp.detect.decide import model_id
+    from emgcramp.io.night import record_settings
+
+    judged = settings_of(config) | {"model": model_id()}
+    if judged != recorded:
+        record_settings(folder, judged)

@@ -293,7 +293,11 @@ def cmd_trend(args: argparse.Namespace) -> int:
         check_writable(args.out, force=args.force, own=mentions_maker)
     from emgcramp.detect.decide import shipped_model
 
-    s = trend.summarize(nights, args.cramp_threshold, shipped_model().cramp_threshold)
+    try:  # the threshold of the nights that record none; trend judges nothing, so a damaged model only loses it
+        default = shipped_model().cramp_threshold
+    except InputError:
+        default = None
+    s = trend.summarize(nights, args.cramp_threshold, default)
     if args.json:
         print(json.dumps(s, indent=2, default=float))
     else:

@@ -262,7 +262,7 @@ class PipelineConfig:
 
 
 # The settings a person chooses on the command line (the rest are the package's): what a night folder records
-# (with the decision's ``model`` id), so that ``recover`` and ``review`` analyse the night as it was monitored.
+# (and the decision's ``model`` id), so that ``recover`` and ``review`` analyse the night as it was monitored.
 # The person's adjustment of the decision (a profile's, ``calibrate --learn``) is recorded only when in use.
 PERSONAL_SETTINGS = ("personal_logit_offset", "personal_weights")
 
@@ -298,8 +298,6 @@ def settings_problem(settings: dict) -> str:
         return f"'mvc_uv' is {mvc!r}; expected the maximal contraction's level in µV, a number above 0 (or null)"
     if (cramp := settings.get("cramp_probability")) is not None and not (number(cramp) and cramp < 1):
         return f"'cramp_probability' is {cramp!r}; expected a probability between 0 and 1"
-    if not isinstance(model := settings.get("model", ""), str):
-        return f"'model' is {model!r}; expected the decision's model id (12 hex digits)"
     return personal_problem(settings.get("personal_logit_offset", 0.0), settings.get("personal_weights", {}),
                             ("'personal_logit_offset'", "'personal_weights'"))
 

@@ -1,4 +1,5 @@
-"""Exceptions that the command line turns into one clear line and exit status 2."""
+"""Exceptions that the command line turns into one clear line and exit status 2, and the one warning it
+shows as a line (``emgcramp: note: …``)."""
 
 
 class SettingsWarning(UserWarning):

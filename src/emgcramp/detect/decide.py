@@ -69,12 +69,11 @@ import functools
 import hashlib
 import json
 import math
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from emgcramp.core.config import PERSONAL_MAX_LOGIT, PERSONAL_SETTINGS, DetectorConfig, JudgeConfig
-from emgcramp.core.errors import InputError, SettingsWarning
+from emgcramp.core.errors import InputError
 from emgcramp.detect.features import INPUTS, REASON_OF, Features, MuscleEvidence, vector
 
 MODEL_PATH = Path(__file__).with_name("model.json")
@@ -167,23 +166,18 @@ def model_id() -> str:
         return ""
 
 
-def for_this_model(settings: dict) -> dict:
-    """A night folder's recorded ``settings`` (:func:`~emgcramp.core.config.settings_of`) as this model can use them.
+def other_model(settings: dict) -> str:
+    """The model a night's recorded personal adjustment was made for, when not this one (``""``: it is, or none).
 
-    A personal adjustment moves one model's log-odds, input by input; recorded
-    with another model (``settings["model"]``, its :func:`model_id`), it is
-    dropped with a :class:`~emgcramp.core.errors.SettingsWarning` and the
-    night is judged by the general decision, as a profile learned against
-    another model is refused. A chosen cramp threshold is a probability,
-    which every calibrated model means alike: it stays.
+    A personal adjustment moves one model's log-odds, input by input, so it
+    holds for that model only (a profile made for another is refused). A
+    recorded cramp threshold is a probability, which every calibrated model
+    means alike: it holds for any.
     """
     recorded = settings.get("model")
     if recorded in (None, model_id()) or not any(k in settings for k in PERSONAL_SETTINGS):
-        return settings
-    warnings.warn(f"the personal adjustment this night was monitored with was learned against another version of "
-                  f"the cramp decision (model {recorded!r}, this emgcramp has {model_id()!r}): the night is "
-                  "judged by the general decision", SettingsWarning, stacklevel=2)
-    return {k: v for k, v in settings.items() if k not in PERSONAL_SETTINGS}
+        return ""
+    return str(recorded)
 
 
 @functools.cache

@@ -265,3 +265,16 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
+
+
+def record_settings(folder: str, settings: dict) -> None:
+    """Make night ``folder``'s ``raw.json`` record ``settings`` (atomically, owner-only).
+
+    ``recover`` records those it wrote ``events.csv`` with, so that
+    ``review``, ``trend`` and a later ``recover`` read the night as its
+    events were counted.
+    """
+    path = os.path.join(folder, "raw.json")
+    with open(path, encoding="utf-8") as f:
+        head = json.load(f)
+    write_json(path, head | {"settings": settings})

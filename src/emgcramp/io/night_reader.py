@@ -206,6 +206,9 @@ def _header(folder: str) -> dict:
     problem = settings_problem(settings)
     if problem:
         raise InputError(f"{path}: {problem}")
+    if (model := settings.get("model")) is not None and not re.fullmatch(r"[0-9a-f]{12}", str(model)):
+        raise InputError(f"{path}: 'model' is {json.dumps(model)}; expected the id of the cramp decision that "
+                         "judged the night (12 hexadecimal digits), or none")
     return head
 
 

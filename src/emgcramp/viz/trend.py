@@ -7,20 +7,22 @@ onset), else from a
 file's modification time. The summary states facts and the usual rule of
 thumb; it never diagnoses.
 
-Nights are counted alike only when judged alike: a night monitored with
-``--cramp-threshold`` records it (``raw.json``), and the summary says when
-nights were counted at different thresholds. :func:`count_at` counts them
-all at one (the cramps whose probability clears it).
+Nights are counted alike only when judged alike: a night folder records
+the ``--cramp-threshold`` its ``events.csv`` was written with (``raw.json``),
+and the summary says when night folders were counted at different
+thresholds (another events CSV does not say which it was written at).
+:func:`count_at` counts every night at one (the cramps whose probability
+clears it).
 """
 
 from __future__ import annotations
 
 import csv
-import os
 import math
+import os
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from emgcramp.core.errors import InputError
@@ -34,10 +36,12 @@ MIN_SPAN_DAYS = 7  # a weekly rate, and any advice, needs at least a week of nig
 
 @dataclass
 class Night:
-    """One night: its file, date, start clock (if known), episodes, and the cramp threshold it was counted at.
+    """One night: its file, date, start clock (if known), episodes, and the cramp threshold they were counted at.
 
-    ``threshold``: the probability (0–1) its monitor was given by ``--cramp-threshold``, as its night
-    folder records it; ``None``: the decision's own (any other events CSV records none).
+    ``folder``: the events are a night folder's, whose ``raw.json`` says at
+    which ``threshold`` (probability, 0–1) they were counted; ``None``
+    there: the decision's own. Any other events CSV does not say.
+    ``uncounted``: cramps :func:`count_at` left out.
     """
 
     path: str
@@ -45,6 +49,8 @@ class Night:
     clocks: list[datetime | None]
     episodes: list[Episode]
     threshold: float | None = None
+    folder: bool = False
+    uncounted: list[Episode] = field(default_factory=list)
 
 
 def _date_from_name(path: str) -> datetime | None:
@@ -105,30 +111,27 @@ def _night(path: str, rows: list[Row]) -> Night:
     starts = [c - timedelta(seconds=e.onset_s) for c, e in zip(clocks, episodes) if c is not None]
     name = rows[0][1].get("file") or path if rows else path
     date = starts[0] if starts else _date_from_name(name) or datetime.fromtimestamp(os.path.getmtime(path))
-    return Night(name, date, clocks, episodes, _recorded_threshold(path))
-
-
-def _recorded_threshold(path: str) -> float | None:
-    """The ``--cramp-threshold`` a night folder's ``events.csv`` at ``path`` was written with, if any."""
     folder = os.path.dirname(path)
     if os.path.basename(path) != "events.csv" or not os.path.exists(os.path.join(folder, "raw.json")):
-        return None
+        return Night(name, date, clocks, episodes)
     from emgcramp.io.night_reader import recorded_settings
 
-    return recorded_settings(folder).get("cramp_probability")
+    return Night(name, date, clocks, episodes, recorded_settings(folder).get("cramp_probability"), folder=True)
 
 
 def count_at(nights: list[Night], threshold: float) -> list[Night]:
     """``nights`` counting only the cramps of probability ``threshold`` (0–1) or more.
 
-    A cramp with no probability (an events CSV written without one) stays:
-    nothing says it would not clear the threshold.
+    Probabilities are written to three decimals: one that rounds to the
+    threshold counts. A cramp with no probability (an events CSV written
+    without one) stays: nothing says it would not clear the threshold.
     """
     def keep(e: Episode) -> bool:
-        return math.isnan(e.probability) or e.probability >= threshold
+        return e.probability is None or math.isnan(e.probability) or e.probability >= threshold - 5e-4
 
     return [replace(n, clocks=[c for c, e in zip(n.clocks, n.episodes) if keep(e)],
-                    episodes=[e for e in n.episodes if keep(e)]) for n in nights]
+                    episodes=[e for e in n.episodes if keep(e)],
+                    uncounted=n.uncounted + [e for e in n.episodes if not keep(e)]) for n in nights]
 
 
 def _clock(path: str, line: int, text: str | None) -> datetime | None:
@@ -175,8 +178,8 @@ def summarize(nights: list[Night], threshold: float | None = None, default: floa
                   "confirmed": None if t is None else t["cramps"], "labels": t}
                  for n, t in ((n, night_labels(n)) for n in nights)]
     facts += _labels_fact(per_night) + _threshold_fact(nights, threshold, default)
-    return {"counted_at": threshold, "nights": len(nights), "span_days": span_days, "cramps": len(eps), "per_night": per_night,
-            "per_week": None if per_week is None else round(per_week, 2),
+    return {"counted_at": threshold, "nights": len(nights), "span_days": span_days, "cramps": len(eps),
+            "per_night": per_night, "per_week": None if per_week is None else round(per_week, 2),
             "per_night_max": max(len(n.episodes) for n in nights), "longest_s": round(longest, 3),
             "total_s": round(sum(e.duration_s for e in eps), 3), "per_month": dict(sorted(months.items())),
             "onset_hours": dict(sorted(hours.items())), "facts": facts}
@@ -191,8 +194,8 @@ def night_labels(night: Night) -> dict | None:
     from emgcramp.io.labels import folder_for, read_labels, tally
 
     folder = os.path.dirname(night.path) if os.path.basename(night.path) == "events.csv" else night.path
-    labels = read_labels(folder_for(folder))
-    return tally(labels, [(e.onset_s, e.offset_s) for e in night.episodes]) if labels else None
+    labels = read_labels(folder_for(folder))  # answered against every cramp found, counted here or not
+    return tally(labels, [(e.onset_s, e.offset_s) for e in night.episodes + night.uncounted]) if labels else None
 
 
 def _labels_fact(per_night: list[dict]) -> list[str]:
@@ -208,26 +211,40 @@ def _labels_fact(per_night: list[dict]) -> list[str]:
 
 
 def _threshold_fact(nights: list[Night], threshold: float | None, default: float | None) -> list[str]:
-    """One sentence when the nights were not all counted at one cramp threshold, or not at ``threshold``."""
-    at = [default if n.threshold is None else n.threshold for n in nights]  # None: the default, not known here
+    """What is known of the thresholds the nights were counted at, when it matters: one sentence or none."""
+    folders = [n for n in nights if n.folder]
+    at = [default if n.threshold is None else n.threshold for n in folders]  # None: the default, value not known
+    named = ["the default" if n.threshold is None else _show(n.threshold) for n in folders]
+    unsaid = len(nights) - len(folders)
     if threshold is not None:
-        stricter = sorted({t for t in at if t is not None and t > threshold})
-        said = f"Counted at cramp probability {threshold:g} or more."
+        said = f"Counted at cramp probability {_show(threshold)} or more."
+        stricter = [k for k, t in enumerate(at) if t is not None and t > threshold]
         if stricter:
-            said += (f" {sum(t in stricter for t in at)} night(s) were judged at a stricter threshold "
-                     f"({', '.join(map(_up, stricter))}): their cramps below it are not in their events.")
-        return [said]
-    told = Counter("the default" if t is None else _up(t) for t in at)
+            said += (f" {len(stricter)} night(s) were counted at a stricter threshold "
+                     f"({', '.join(sorted({named[k] for k in stricter}))}): their cramps below it are not in "
+                     "their events.")
+        return [said + (f" {unsaid} events CSV(s) do not say which threshold they were written at." if unsaid else "")]
+    told = Counter(named)
     if len(told) < 2:
         return []
     return [f"These nights were counted at different cramp thresholds ("
-            + ", ".join(f"{t} on {k}" for t, k in sorted(told.items())) +
-            f"): give --cramp-threshold {_up(max(t for t in at if t is not None))} to count them alike."]
+            + ", ".join(f"{t} on {k}" for t, k in sorted(told.items(), key=_default_first)) +
+            f"): give --cramp-threshold {_up(max(t for t in at if t is not None))} to count them alike"
+            + (f" (of {unsaid} events CSV(s) the threshold is not known)." if unsaid else ".")]
+
+
+def _default_first(item: tuple[str, int]) -> tuple[bool, float]:
+    return item[0] != "the default", 0.0 if item[0] == "the default" else float(item[0])
+
+
+def _show(p: float) -> str:
+    """A probability as given, without exponent or trailing zeros."""
+    return format(p, ".7f").rstrip("0").rstrip(".")
 
 
 def _up(p: float) -> str:
     """A probability to three decimals, rounded up: as a threshold it keeps out what ``p`` kept out."""
-    return f"{math.ceil(p * 1000 - 1e-9) / 1000:g}"
+    return _show(math.ceil(p * 1000 - 1e-9) / 1000)
 
 
 def plot(nights: list[Night], path: str) -> None:
