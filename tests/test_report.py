@@ -108,3 +108,16 @@ def test_the_picture_and_the_page_give_the_same_rest_level(night):
     assert f"rest level {rest:.1f} µV" in fig.axes[0].get_legend_handles_labels()[1]
     page = report._html("", res.episodes, None, summary, "Night")
     assert f"Rest level {rest:.1f} µV" in page
+
+
+def test_a_saved_figure_page_names_the_likeliest_possible_cramps_and_counts_the_rest():
+    from emgcramp.viz.report import POSSIBLE_LISTED, _possible_html
+
+    possible = [{"onset_s": 60.0 * k, "duration_s": 12.0, "kind": "tonic", "probability": round(0.1 + 0.02 * k, 2),
+                 "reason": "short_duration"} for k in range(POSSIBLE_LISTED + 3)]
+    text = _possible_html(possible, None)
+    named = [float(p) for p in re.findall(r"probability (0\.\d\d) \(", text)]
+    assert named == sorted((p["probability"] for p in possible), reverse=True)[:POSSIBLE_LISTED]
+    assert text.startswith(f"<p>{POSSIBLE_LISTED + 3} possible cramp(s)")
+    assert "and 3 more, each at probability 0.14 or less" in text  # 0.10, 0.12, 0.14 are not named
+    assert _possible_html([], None) == ""

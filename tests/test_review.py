@@ -426,3 +426,33 @@ def test_the_calendar_sums_the_nights_of_each_date_and_a_click_opens_the_night(t
     _wait(lambda: _text(browser, "#n-cramps") == "1")
     assert browser.current_url.startswith(f"{r.base}/night/2?")
     assert "Saturday 03 January 2026" in _text(browser, "#title")
+
+
+@needs_browser
+def test_a_restless_night_shows_the_likeliest_possible_cramps_and_the_rest_on_request(tmp_path, browser, review):
+    from selenium.webdriver.common.by import By
+
+    # 24 arousal-like bursts of 6-16 s at 25-40 µV over rest at 4 µV: listed as possible cramps, not counted
+    spec = [(30 + 45 * k, 30 + 45 * k + 6 + (k % 5) * 2.5, 25 + 5 * (k % 4)) for k in range(24)]
+    x = bursts(1000.0, 30 + 45 * 24 + 30, 4.0, spec, seed=1)
+    folder = str(tmp_path / "night")
+    log = NightLog(folder, 1000.0, ["calf"], datetime(2026, 1, 1, 23, 0, 0))
+    log.block(Block(0, x[:, None]))
+    log.close({"duration_s": len(x) / 1000.0})
+    r = review(folder)
+    events = _json(f"{r.base}/api/night/0?token={r.token}")["events"]
+    possible = sorted((e for e in events if e["tier"] == "possible_cramp"), key=lambda e: -e["probability"])
+    assert len(possible) > 12, len(possible)
+    _open(browser, r.url)
+
+    def shown():
+        return {int(p.get_attribute("id").split("-")[1])
+                for p in browser.find_elements(By.CSS_SELECTOR, "section.event.possible_cramp")}
+
+    assert shown() == {e["n"] for e in possible[:12]}  # the twelve likeliest
+    more = browser.find_element(By.CSS_SELECTOR, "#more-possible")
+    assert more.text == (f"Show the other {len(possible) - 12} possible cramps "
+                         f"(probability {possible[12]['probability']:g} or less)")
+    more.click()
+    assert _wait(lambda: shown() == {e["n"] for e in possible}, what="every possible cramp")
+    assert not browser.find_elements(By.CSS_SELECTOR, "#more-possible")

@@ -256,14 +256,23 @@ def write(path: str, fig, episodes: list[Episode], start: datetime | None, summa
                 f.write(_html(base64.b64encode(buf.getvalue()).decode(), episodes, start, summary, title))
 
 
+# A morning's reading: the likeliest possible cramps by name, the rest counted (all are in --json and review).
+POSSIBLE_LISTED = 12
+
+
 def _possible_html(possible: list[dict], start: datetime | None) -> str:
-    """The possible cramps (listed, never counted) as one paragraph: clock, duration, kind, probability, reason."""
+    """The possible cramps (listed, never counted) as one paragraph, likeliest first: clock, duration, kind,
+    probability, reason; past :data:`POSSIBLE_LISTED`, how many more and below which probability."""
     if not possible:
         return ""
+    ranked = sorted(possible, key=lambda p: -p["probability"])
     items = [f"{_clock(start, p['onset_s'])} {p['duration_s']:.0f} s {p['kind']}, probability {p['probability']:.2f} "
-             f"({p['reason'].replace('_', ' ')})" for p in possible]
-    return ("<p>Possible cramps, listed but not counted (a burst that may be a cramp or a look-alike): "
-            f"{html.escape('; '.join(items))}.</p>")
+             f"({p['reason'].replace('_', ' ')})" for p in ranked[:POSSIBLE_LISTED]]
+    rest = ranked[POSSIBLE_LISTED:]
+    more = (f"; and {len(rest)} more, each at probability {rest[0]['probability']:.2f} or less (all of them in "
+            "emgcramp review and analyze --json)") if rest else ""
+    return (f"<p>{len(possible)} possible cramp(s), listed but not counted (a burst that may be a cramp or a "
+            f"look-alike), likeliest first: {html.escape('; '.join(items) + more)}.</p>")
 
 
 def _html(png_b64: str, episodes: list[Episode], start: datetime | None, summary: dict, title: str) -> str:

@@ -11,6 +11,8 @@
   var SAID = { cramp: "a cramp", not_cramp: "not a cramp", unsure: "not sure" };
   var MARK = { cramp: "\u2713", not_cramp: "\u2717", unsure: "?" };
   var ROWS = 3, ROW_H = 17, LANE_H = 26, HEIGHT = 360, MAX_POINTS = 6000;
+  // Panels for the likeliest possible cramps; a restless night lists many more, shown on request.
+  var POSSIBLE_SHOWN = 12;
   var app = document.getElementById("app");
 
   function url(path) {
@@ -461,6 +463,11 @@
       if (down === null || Math.abs(ev.clientX - down) > 3 || self.marking) return;
       var s = self.eventAt(u.posToVal(ev.offsetX, "x"));
       var panel = s && document.getElementById("event-" + s.e.n);
+      if (s && !panel) {  // a possible cramp not shown yet
+        self.allPossible = true;
+        self.renderPanels();
+        panel = document.getElementById("event-" + s.e.n);
+      }
       if (panel) panel.scrollIntoView({ behavior: "smooth", block: "center" });
     });
   };
@@ -510,7 +517,16 @@
     this.panels.append(h("h2", { text: n.events.length ? "Each cramp and possible cramp" : "No cramp or possible cramp this night" }));
     var grid = h("div", { "class": "events" });
     this.panels.append(grid);
-    n.events.forEach(function (e) { grid.append(self.panel(e)); });
+    var hidden = this.allPossible ? [] : n.events.filter(function (e) { return e.tier !== "cramp"; })
+      .sort(function (a, b) { return (b.probability || 0) - (a.probability || 0); }).slice(POSSIBLE_SHOWN);
+    var skip = {};
+    hidden.forEach(function (e) { skip[e.n] = true; });
+    n.events.forEach(function (e) { if (!skip[e.n]) grid.append(self.panel(e)); });
+    if (hidden.length) {
+      this.panels.append(h("button", { type: "button", id: "more-possible", text: "Show the other " + hidden.length +
+        " possible cramps (probability " + (hidden[0].probability || 0) + " or less)",
+        onclick: function () { self.allPossible = true; self.renderPanels(); } }));
+    }
     if (n.missed.length) {
       this.panels.append(h("h2", { text: "Cramps you added" }));
       n.missed.forEach(function (m, k) {
