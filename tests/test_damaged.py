@@ -310,3 +310,26 @@ def test_reading_an_xdf_leaves_pyxdf_s_logger_as_it_was(tmp_path):
     with open_recording(str(tmp_path / "whole.xdf")) as rec:
         assert rec.n_samples == 6000
     assert (log.handlers, log.propagate, log.level) == before
+
+
+def test_recover_records_its_settings_before_its_events_so_a_run_cut_short_ends_as_asked_when_run_again(tmp_path):
+    folder = _night(tmp_path / "night")
+    events = os.path.join(folder, "events.csv")
+    if os.path.exists(events):
+        os.remove(events)
+    os.mkdir(events)  # the events cannot be written: the run stops after raw.json records what was asked
+    rc, _, err = run("recover", folder, "--min-duration", "5")
+    assert rc == 2 and err.count("\n") == 1, err
+    assert json.loads(_read(folder, "raw.json"))["settings"]["min_duration_s"] == 5.0
+    os.rmdir(events)
+    rc, _, err = run("recover", folder)  # no option: what the first run was asked for
+    assert rc == 0 and os.path.isfile(events), err
+    assert json.loads(_read(folder, "raw.json"))["settings"]["min_duration_s"] == 5.0
+    assert oct(os.stat(os.path.join(folder, "raw.json")).st_mode & 0o777) == "0o600"
+
+
+def test_a_header_nested_past_the_parser_is_one_line(tmp_path):
+    folder = _night(tmp_path / "night")
+    _edit(folder, "raw.json", lambda text: "[" * 200_000 + "]" * 200_000)
+    rc, _, err = run("recover", folder)
+    assert rc == 2 and err.count("\n") == 1 and "raw.json: not JSON" in err, err

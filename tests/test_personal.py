@@ -267,10 +267,16 @@ def test_a_night_monitored_with_a_personal_adjustment_keeps_it_for_recover_and_r
     assert err == (f"emgcramp: note: {folder}: the personal adjustment it was monitored with was made for another "
                    f"version of the cramp decision (model 000000000000, this emgcramp has {model_id()}): the night "
                    "is judged by the general decision\n")
-    # recover records what it wrote events.csv with: this model, and no adjustment now; so no note again
-    assert NightRecording(folder).settings == settings_of(None) | {"model": model_id()}
+    # the adjustment set aside stays on record with its model (every run sets it aside alike): not lost
+    assert NightRecording(folder).settings == head["settings"]
     rc, out, err = run_cli("recover", folder)
+    assert rc == 0 and "2 cramp(s)" in out and err.count("note:") == 1, (out, err)
+    # a profile that learned no change replaces it: recorded so, with this model, and no note from then on
+    json.dump({"decision": {"logit_offset": 0.0, "weights": {}}}, open(profile, "w"))
+    rc, out, err = run_cli("recover", folder, "--profile", profile)
     assert rc == 0 and "2 cramp(s)" in out and err == "", (out, err)
+    assert NightRecording(folder).settings == settings_of(None) | {"model": model_id()}
+    assert run_cli("recover", folder)[2] == ""
     # A batch of two such nights, in this process and on a pool: a note for each, from the workers too
     import shutil
 
@@ -280,7 +286,7 @@ def test_a_night_monitored_with_a_personal_adjustment_keeps_it_for_recover_and_r
     for jobs in ("1", "2"):
         rc, out, err = run_cli("analyze", tmp_path / "nights", "--jobs", jobs)
         notes = sorted(line for line in err.splitlines() if "note:" in line)
-        assert rc == 0 and [n.split("note: ")[1].split(":")[0] for n in notes] == [folder, folder + "-2"], err
+        assert rc == 0 and sorted(n.split("note: ")[1].split(":")[0] for n in notes) == [folder, folder + "-2"], err
         assert all(n.startswith("[") for n in notes), err  # the batch's own line, not Python's warning format
 
 

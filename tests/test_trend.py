@@ -132,18 +132,41 @@ def test_nights_counted_at_different_thresholds_are_said_to_be_and_can_be_counte
     s = summarize(nights, default=0.6722)
     assert s["cramps"] == 7 and s["facts"][-1] == (
         "These nights were counted at different cramp thresholds (the default on 1, 0.55 on 1, 0.8 on 1): give "
-        "--cramp-threshold 0.8 to count them alike (of 1 events CSV(s) the threshold is not known).")
+        "--cramp-threshold 0.8 to count them alike (of 1 night(s) from events CSVs the threshold is not known).")
     rc, out, err = run_cli("trend", "n", "--json", "--cramp-threshold", "0.8")
     s = json.loads(out)
     assert rc == 0 and [n["cramps"] for n in s["per_night"]] == [2, 1, 1, 0] and s["counted_at"] == 0.8, err
-    assert s["facts"][-1] == ("Counted at cramp probability 0.8 or more. 1 events CSV(s) do not say which "
-                              "threshold they were written at.")
+    assert s["facts"][-1] == ("Counted at cramp probability 0.8 or more. 1 night(s) from events CSVs do not say "
+                              "which threshold they were counted at.")
     rc, out, err = run_cli("trend", "n", "--cramp-threshold", "0.5999")  # under all but one night's own
     assert rc == 0 and "7 cramp(s) over 4 night(s)" in out, err  # 0.6 written to 3 decimals: it counts
     assert out.rstrip().endswith("Counted at cramp probability 0.5999 or more. 2 night(s) were counted at a stricter "
                                  "threshold (0.8, the default): their cramps below it are not in their events. "
-                                 "1 events CSV(s) do not say which threshold they were written at.")
+                                 "1 night(s) from events CSVs do not say which threshold they were counted at.")
     rc, _, err = run_cli("trend", "n", "--cramp-threshold", "1.5")
     assert rc == 2 and err.count("\n") == 1 and "--cramp-threshold" in err
     only = summarize(count_at(load_nights("n/b"), 0.8))  # one threshold: nothing to say of it
     assert only["cramps"] == 1 and not any("threshold" in f for f in only["facts"])
+
+
+def test_a_spreadsheets_csv_counts_and_a_damaged_one_is_one_line(tmp_cwd):
+    from datetime import datetime
+
+    night("n", "e.csv", datetime(2026, 4, 1, 23, 0), [(100.0, 50.0)])
+    with open("n/e.csv", encoding="utf-8") as f:
+        text = f.read()
+    with open("n/e.csv", "w", encoding="utf-8-sig") as f:  # as a spreadsheet saves it: a byte-order mark first
+        f.write(text)
+    assert summarize(load_nights("n"))["cramps"] == 1
+    rows = text.splitlines()
+    for bad, says in ((rows[1].rsplit(",", 1)[0] + ",1.5", "expected a probability between 0 and 1"),
+                      (rows[1].rsplit(",", 1)[0] + "," + "x" * 200_000, "not readable as CSV")):
+        with open("n/e.csv", "w") as f:
+            f.write("\n".join([rows[0], bad]) + "\n")
+        rc, _, err = run_cli("trend", "n")
+        assert rc == 2 and err.count("\n") == 1 and says in err, err
+    os.makedirs("f")  # a night folder's own events.csv, emptied: said, never passed over
+    json.dump({"fs": 1000.0, "channels": ["calf"], "start": "2026-04-02T23:00:00"}, open("f/raw.json", "w"))
+    open("f/events.csv", "w").close()
+    rc, _, err = run_cli("trend", ".")
+    assert rc == 2 and err.count("\n") == 1 and "f/events.csv: not an events CSV" in err, err

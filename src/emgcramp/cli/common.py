@@ -40,7 +40,7 @@ def detector_settings(args: argparse.Namespace):
         decision = load_decision(args.profile)
     options = {"mains": getattr(args, "mains", None), "min_duration_s": getattr(args, "min_duration", None),
                "cramp_probability": getattr(args, "cramp_threshold", None), "mvc_uv": mvc,
-               "decision": decision if decision and decision != (0.0, ()) else None,
+               "decision": decision,
                "profile": getattr(args, "profile", None)}
     chosen = functools.partial(_config_with, options)
     chosen({})  # the decision's input names are checked now

@@ -237,8 +237,8 @@ def cmd_recover(args: argparse.Namespace) -> int:
     names, chunk = rec.channel_names, int(CHUNK_S * rec.fs)
     config = config_for(rec, detector_settings(args))
     result = run_blocks(rec.blocks(list(range(len(names))), chunk), rec.fs, names, config)
+    _record_settings(args, rec.settings, config)  # first: a run cut short, then run again, ends as asked
     write_events_csv(os.path.join(args.folder, "events.csv"), result.episodes, rec.start)
-    _record_settings(args.folder, rec.settings, config)
     if args.edf:
         from emgcramp.io.edf import ANNOTATED_BY, write_edf, zero_filled
         from emgcramp.io.night_reader import lost_stretches
@@ -254,12 +254,21 @@ def cmd_recover(args: argparse.Namespace) -> int:
     return 0
 
 
-def _record_settings(folder: str, recorded: dict, config) -> None:
-    """Record in the night's raw.json the settings its new events.csv was written with, when they differ."""
-    from emgcramp.core.config import settings_of
-    from emgcramp.detect.decide import model_id
-    from emgcramp.io.night import record_settings
+def _record_settings(args: argparse.Namespace, recorded: dict, config) -> None:
+    """Record in the night's raw.json the settings its new events.csv is written with, when they differ.
 
+    A personal adjustment set aside (made for another model, and no ``--profile`` decision replacing
+    it) stays on record with its model: every run sets it aside alike, and it is not lost.
+    """
+    from emgcramp.core.config import PERSONAL_SETTINGS, settings_of
+    from emgcramp.detect.decide import model_id, other_model
+    from emgcramp.io.night import record_settings
+    from emgcramp.io.secure import remove_stale_parts
+    from emgcramp.live.profile import load_decision
+
+    remove_stale_parts(os.path.join(args.folder, "raw.json"))  # a run killed while writing it left its part
     judged = settings_of(config) | {"model": model_id()}
+    if other_model(recorded) and not (args.profile and load_decision(args.profile) is not None):
+        judged |= {k: recorded[k] for k in (*PERSONAL_SETTINGS, "model") if k in recorded}
     if judged != recorded:
-        record_settings(folder, judged)
+        record_settings(args.folder, judged)

@@ -169,22 +169,27 @@ def _number(r: dict[str, str | None], name: str, default: float | None | object 
         raise ValueError(f"column {name!r} holds {text!r}; expected a number") from None
     if name in TIMES and not math.isfinite(value):  # an endless onset would overflow every clock made from it
         raise ValueError(f"column {name!r} holds {text!r}; expected a finite number")
+    if name == "probability" and not 0.0 <= value <= 1.0:  # nan stays: a probability not known
+        raise ValueError(f"column {name!r} holds {text!r}; expected a probability between 0 and 1")
     return value
 
 
 def read_rows(path: str, reader: csv.DictReader) -> Iterator[tuple[int, dict[str, str | None], Episode]]:
     """Each row of an open events CSV with its line number and its episode; a bad cell is one ``InputError``."""
-    for r in reader:
-        try:
-            yield reader.line_num, r, episode_from_row(r)
-        except ValueError as e:
-            raise InputError(f"{path} line {reader.line_num}: {e}") from None
+    try:
+        for r in reader:
+            try:
+                yield reader.line_num, r, episode_from_row(r)
+            except ValueError as e:
+                raise InputError(f"{path} line {reader.line_num}: {e}") from None
+    except csv.Error as e:  # a cell past the csv module's size limit, a NUL byte
+        raise InputError(f"{path} line {reader.line_num}: not readable as CSV ({e})") from None
 
 
 def read_events_csv(path: str) -> list[Episode]:
     """Episodes back from an events CSV written by :func:`write_events_csv`."""
     try:
-        with open(path, newline="", encoding="utf-8", errors="replace") as f:
+        with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:  # -sig: a spreadsheet's BOM
             reader = csv.DictReader(f)
             header = reader.fieldnames or []
             absent = [name for name in REQUIRED if name not in header]

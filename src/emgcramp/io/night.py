@@ -277,4 +277,4 @@ def record_settings(folder: str, settings: dict) -> None:
     path = os.path.join(folder, "raw.json")
     with open(path, encoding="utf-8") as f:
         head = json.load(f)
-    write_json(path, head | {"settings": settings})
+    write_json(path, head | {"settings": settings})  # atomic: the old one, or the new one, never half of one

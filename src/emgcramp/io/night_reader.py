@@ -184,8 +184,8 @@ def _header(folder: str) -> dict:
         what = "not a folder" if os.path.exists(folder) and not os.path.isdir(folder) else \
             "no such folder" if not os.path.exists(folder) else f"raw.json: {(e.strerror or str(e)).lower()}"
         raise InputError(f"{folder}: {what}; expected a night folder written by emgcramp monitor") from None
-    except ValueError as e:
-        raise InputError(f"{path}: not JSON ({e}); expected the header of a night folder written by "
+    except (ValueError, RecursionError) as e:  # RecursionError: nested deeper than the parser goes
+        raise InputError(f"{path}: not JSON ({str(e)[:200]}); expected the header of a night folder written by "
                          "emgcramp monitor") from None
     if not isinstance(head, dict):
         raise InputError(f"{path}: a JSON {_json_kind(head)}; expected an object with fs, channels and start")
@@ -207,7 +207,7 @@ def _header(folder: str) -> dict:
     if problem:
         raise InputError(f"{path}: {problem}")
     if (model := settings.get("model")) is not None and not re.fullmatch(r"[0-9a-f]{12}", str(model)):
-        raise InputError(f"{path}: 'model' is {json.dumps(model)}; expected the id of the cramp decision that "
+        raise InputError(f"{path}: 'model' is {json.dumps(model)[:40]}; expected the id of the cramp decision that "
                          "judged the night (12 hexadecimal digits), or none")
     return head
 

@@ -55,12 +55,15 @@ def load_profile(path: str) -> dict[str, float]:
     return {key: float(data[key]) for key in ("rest_uv", "mvc_uv") if key in data}
 
 
-def load_decision(path: str) -> tuple[float, tuple[tuple[str, float], ...]]:
+def load_decision(path: str) -> tuple[float, tuple[tuple[str, float], ...]] | None:
     """The person's decision of a profile: the offset (log-odds) and weights ((input, log-odds per SD), …).
 
-    ``(0.0, ())`` when the profile has learned none.
+    ``None`` when the profile holds none (one learned as no change is ``(0.0, ())``: it replaces a
+    night's recorded adjustment, where ``None`` leaves it).
     """
-    d = read_profile(path).get("decision") or {}
+    d = read_profile(path).get("decision")
+    if d is None:
+        return None
     return float(d.get("logit_offset", 0.0)), tuple((k, float(v)) for k, v in (d.get("weights") or {}).items())
 
 

@@ -88,11 +88,14 @@ Row = tuple[int, dict[str, str | None], Episode]  # line number, cells, the epis
 
 def _nights_in(path: str) -> list[Night]:
     """The nights of one CSV: none when it is not an events CSV, else one (a batch table: one per file)."""
-    with open(path, newline="", encoding="utf-8", errors="replace") as f:
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:  # -sig: a spreadsheet's BOM
         reader = csv.DictReader(f)
         header = reader.fieldnames or []
         # An events CSV starts onset_s, offset_s, duration_s, kind, peak_intensity; --lm-events has channel fifth.
         if header[:4] != COLUMNS[:4] or header[4:5] not in ([], [COLUMNS[4]]):
+            if _night_folder_events(path):  # a night's own events: never passed over
+                raise InputError(f"{path}: not an events CSV (its header is {','.join(header) or 'missing'}); "
+                                 f"write it again with emgcramp recover {os.path.dirname(path)}")
             return []
         absent = [c for c in REQUIRED if c not in header]
         if absent:
@@ -111,12 +114,17 @@ def _night(path: str, rows: list[Row]) -> Night:
     starts = [c - timedelta(seconds=e.onset_s) for c, e in zip(clocks, episodes) if c is not None]
     name = rows[0][1].get("file") or path if rows else path
     date = starts[0] if starts else _date_from_name(name) or datetime.fromtimestamp(os.path.getmtime(path))
-    folder = os.path.dirname(path)
-    if os.path.basename(path) != "events.csv" or not os.path.exists(os.path.join(folder, "raw.json")):
+    if not _night_folder_events(path):
         return Night(name, date, clocks, episodes)
     from emgcramp.io.night_reader import recorded_settings
 
-    return Night(name, date, clocks, episodes, recorded_settings(folder).get("cramp_probability"), folder=True)
+    threshold = recorded_settings(os.path.dirname(path)).get("cramp_probability")
+    return Night(name, date, clocks, episodes, threshold, folder=True)
+
+
+def _night_folder_events(path: str) -> bool:
+    """``path`` is a night folder's ``events.csv`` (a ``raw.json`` beside it)."""
+    return os.path.basename(path) == "events.csv" and os.path.exists(os.path.join(os.path.dirname(path), "raw.json"))
 
 
 def count_at(nights: list[Night], threshold: float) -> list[Night]:
@@ -223,14 +231,15 @@ def _threshold_fact(nights: list[Night], threshold: float | None, default: float
             said += (f" {len(stricter)} night(s) were counted at a stricter threshold "
                      f"({', '.join(sorted({named[k] for k in stricter}))}): their cramps below it are not in "
                      "their events.")
-        return [said + (f" {unsaid} events CSV(s) do not say which threshold they were written at." if unsaid else "")]
+        return [said + (f" {unsaid} night(s) from events CSVs do not say which threshold they were counted at."
+                        if unsaid else "")]
     told = Counter(named)
     if len(told) < 2:
         return []
     return [f"These nights were counted at different cramp thresholds ("
             + ", ".join(f"{t} on {k}" for t, k in sorted(told.items(), key=_default_first)) +
             f"): give --cramp-threshold {_up(max(t for t in at if t is not None))} to count them alike"
-            + (f" (of {unsaid} events CSV(s) the threshold is not known)." if unsaid else ".")]
+            + (f" (of {unsaid} night(s) from events CSVs the threshold is not known)." if unsaid else ".")]
 
 
 def _default_first(item: tuple[str, int]) -> tuple[bool, float]:
