@@ -9,6 +9,7 @@ drives it over a recording.
 from __future__ import annotations
 
 from collections import Counter
+from operator import attrgetter
 
 import numpy as np
 
@@ -26,6 +27,7 @@ from emgcramp.dsp.mains import MainsWatch, detect_mains, mains_harmonics
 from emgcramp.dsp.samples import SampleChecks
 
 MAINS_PROBE_S = 8.0
+_onset = attrgetter("onset_s")  # episodes in time order
 
 
 class Pipeline:
@@ -42,24 +44,21 @@ class Pipeline:
         self.muscles = {n: m for n, m in (muscles or {}).items() if n in self.channel_names and m}
         self.config = config or PipelineConfig()
         self.notches: list[float] | None = self._fixed_notches()
-        self.samples_seen = 0
+        self.samples_seen, self._collect_levels = 0, False
         self._pending: list[Block] = []
         self._filter: EmgFilter | None = None
         self._watch: MainsWatch | None = None  # mains="auto": hum that begins later in the night
         self._detectors: list[Detector] = []
-        self._origin = 0
+        self._origin, self.gaps = 0, 0
         self._warnings_taken: dict[int, int] = {}
         self._warnings_screened: dict[int, int] = {}
         self._possible_taken: dict[int, int] = {}
         self._possible_marked: dict[int, int] = {}
         self._muscles = MuscleJudge(self.channel_names, self.config.detector, self.muscles) if len(self.channel_names) > 1 else None
-        self.gaps = 0
         self.checks = SampleChecks(self.fs, self.channel_names)  # list_losses() for the stretches without signal
         seg = self.config.detector.segment  # bridge gaps up to the envelope window; no episode is longer than
         self._bridge = GapBridge(self.fs, len(self.channel_names), seg.long_window_s, seg.max_duration_s + 120.0)
-        self._collect_levels = False
-        # When a list: every candidate the detectors weigh is logged there (see Detector.log).
-        self.candidate_log: list | None = None
+        self.candidate_log: list | None = None  # a list: every candidate the detectors weigh goes there (Detector.log)
 
     def take_levels(self) -> np.ndarray:
         """The envelope × rest of the bins since the last call, bins × channels (NaN while rest is unknown).
@@ -161,7 +160,7 @@ class Pipeline:
         self.notches = detect_mains(probe[: int(MAINS_PROBE_S * self.fs)], self.fs, self.config.band[1])
         self._watch = MainsWatch(self.fs, len(self.channel_names), self.config.band[1], self.notches)
         pending, self._pending = self._pending, []
-        return sorted((e for b in pending for e in self._watched(b)), key=lambda e: e.onset_s)
+        return sorted((e for b in pending for e in self._watched(b)), key=_onset)
 
     def _watched(self, block: Block) -> list[Episode]:
         """Feed ``block``; where the mains watch finds new hum in it, notch that from there on."""
@@ -176,6 +175,8 @@ class Pipeline:
 
     def _run(self, x: np.ndarray) -> list[Episode]:
         bins = self._filter.process(x)
+        if len(self._detectors) == 1:  # one channel (every live calf block): no parts to split, nothing to settle
+            return sorted(self._detectors[0].process(bins.ms[:, 0], bins.mean[:, 0], bins.stuck[:, 0]), key=_onset)
 
         def detect(part: slice) -> list[Episode]:  # a channel's detector touches only its own state
             return [e for c in range(part.start, part.stop) for e in
@@ -185,13 +186,13 @@ class Pipeline:
         if self._muscles is not None:
             self._screen_warnings()
             episodes = self._muscles.settle(episodes, self._detectors)
-        return sorted(episodes, key=lambda e: e.onset_s)
+        return sorted(episodes, key=_onset)
 
     def _close_all(self, cut_by: str = "open_at_end") -> list[Episode]:
         episodes = [e for d in self._detectors for e in d.finish(cut_by)]
         if self._muscles is not None:
             episodes = self._muscles.settle(episodes, self._detectors, final=True)
-        return sorted(episodes, key=lambda e: e.onset_s)
+        return sorted(episodes, key=_onset)
 
     def finish(self) -> list[Episode]:
         """End of signal: close open episodes and return them."""
@@ -221,7 +222,7 @@ class Pipeline:
 
     def possible_cramps(self) -> list[Episode]:
         """Bursts of the ``possible_cramp`` tier so far (listed, never alarmed), in time order."""
-        return sorted((e for d in self._detectors for e in d.possible), key=lambda e: e.onset_s)
+        return sorted((e for d in self._detectors for e in d.possible), key=_onset)
 
     def live(self) -> list[dict]:
         """Per channel now: envelope and rest (µV), and the episode under way.
@@ -283,7 +284,7 @@ class Pipeline:
 
     def new_possible_cramps(self) -> list[Episode]:
         """Possible cramps that closed since the last call (for a live log; never alarmed), in time order."""
-        return sorted(_new_since([d.possible for d in self._detectors], self._possible_taken), key=lambda e: e.onset_s)
+        return sorted(_new_since([d.possible for d in self._detectors], self._possible_taken), key=_onset)
 
     def warnings(self) -> list[CrampWarning]:
         """Pre-cramp warnings that closed, in time order."""
