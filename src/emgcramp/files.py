@@ -70,8 +70,8 @@ def config_for(rec: Recording, config: Settings) -> PipelineConfig:
     if "model" in settings and any(k in settings for k in PERSONAL_SETTINGS):
         from emgcramp.detect.decide import model_id, other_model
 
-        general = make({k: v for k, v in settings.items() if k not in PERSONAL_SETTINGS})
-        if (other := other_model(settings)) and _adjustment(general) != _adjustment(chosen):  # the recorded one
+        rest = {k: v for k, v in settings.items() if k not in PERSONAL_SETTINGS}
+        if (other := other_model(settings)) and _adjustment(general := make(rest)) != _adjustment(chosen):
             warnings.warn(f"{rec.path}: the personal adjustment it was monitored with was made for another version "
                           f"of the cramp decision (model {other}, this emgcramp has {model_id()}): the night is "
                           "judged by the general decision", SettingsWarning, stacklevel=2)
