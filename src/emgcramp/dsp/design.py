@@ -90,7 +90,11 @@ def sosfilt_zi(sos: np.ndarray) -> np.ndarray:
 
 
 def welch(x: np.ndarray, fs: float, nperseg: int) -> tuple[np.ndarray, np.ndarray]:
-    """One-sided power spectral density (units²/Hz) of ``x`` (samples × channels) by Welch's method."""
+    """One-sided power spectral density (units²/Hz) of ``x`` (samples × channels) by Welch's method.
+
+    All segments at once (about twice ``x`` in memory, with their spectra): for the seconds a hum probe
+    looks at, not for a whole night.
+    """
     step = nperseg - nperseg // 2  # half overlap, rounded down, as scipy
     n_seg = 1 + (len(x) - nperseg) // step
     window = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(nperseg) / nperseg)  # periodic Hann
