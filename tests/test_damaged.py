@@ -333,3 +333,11 @@ def test_a_header_nested_past_the_parser_is_one_line(tmp_path):
     _edit(folder, "raw.json", lambda text: "[" * 200_000 + "]" * 200_000)
     rc, _, err = run("recover", folder)
     assert rc == 2 and err.count("\n") == 1 and "raw.json: not JSON" in err, err
+
+
+def test_a_header_that_is_not_a_file_is_one_line_and_never_waited_on(tmp_path):
+    folder = _night(tmp_path / "night")
+    os.remove(os.path.join(folder, "raw.json"))
+    os.mkfifo(os.path.join(folder, "raw.json"))  # reading a pipe with no writer would block for ever
+    rc, _, err = run("recover", folder)
+    assert rc == 2 and err.count("\n") == 1 and "raw.json: not a file" in err, err

@@ -92,8 +92,10 @@ def test_trend_command(tmp_cwd):
 
     night("n", "e.csv", datetime(2026, 4, 1, 23, 0), [(100.0, 50.0)])
     rc, out, err = run_cli("trend", "n", "--json", "--out", "t.png")
-    assert rc == 0, err
+    assert rc == 0 and err == "trend written to t.png\n", err  # stdout stays JSON
     assert json.loads(out)["cramps"] == 1 and os.path.getsize("t.png") > 20_000
+    rc, out, err = run_cli("trend", "n", "--out", "t.png")
+    assert rc == 0 and out.endswith("trend written to t.png\n"), out
     rc, _, err = run_cli("trend", "empty_dir_that_does_not_exist")
     assert rc == 2 and "no such folder" in err
     os.mkdir("empty")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 from datetime import datetime
 
@@ -309,4 +310,5 @@ def cmd_trend(args: argparse.Namespace) -> int:
                 print(f"{n['date']}: {n['cramps']} cramp(s) found, {n['confirmed']} confirmed")
     if args.out:
         trend.plot(nights, args.out)
+        print(f"trend written to {args.out}", file=sys.stderr if args.json else sys.stdout)  # --json: stdout is JSON
     return 0

@@ -178,6 +178,8 @@ def _header(folder: str) -> dict:
     """raw.json, checked: each value the reader needs, or one line saying which is wrong and what it should be."""
     path = os.path.join(folder, "raw.json")
     try:
+        if os.path.exists(path) and not os.path.isfile(path):  # a pipe would block the read; a folder says so below
+            raise InputError(f"{path}: not a file; expected the header of a night folder written by emgcramp monitor")
         with open(path, encoding="utf-8") as f:
             head = json.load(f)
     except OSError as e:
