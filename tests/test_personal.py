@@ -187,7 +187,7 @@ def test_a_night_monitored_with_a_personal_adjustment_keeps_it_for_recover_and_r
 
     from emgcramp.core.config import config_from
     from emgcramp.io.night_reader import NightRecording, read_events
-    from emgcramp.review.data import load_night
+    from emgcramp.review.data import load_night, night_json
     from emgcramp.runner import run_blocks
 
     np.save(tmp_path / "night.npy", _night(1).astype(np.float32))
@@ -260,6 +260,9 @@ def test_a_night_monitored_with_a_personal_adjustment_keeps_it_for_recover_and_r
     json.dump(head, open(os.path.join(folder, "raw.json"), "w"))
     with pytest.warns(emgcramp.SettingsWarning, match="another version of the cramp decision"):
         assert len(emgcramp.analyze(folder).cramps) == 2
+    with pytest.warns(emgcramp.SettingsWarning):  # the review page says it too, under its opening sentence
+        (said,) = night_json(load_night(folder))["settings_notes"]
+    assert said.startswith(f"{folder}: the personal adjustment it was monitored with was made for another version")
     rc, out, err = run_cli("analyze", folder, "--profile", profile)  # a profile's own adjustment: nothing to say
     assert rc == 0 and err == "", (out, err)
     rc, out, err = run_cli("recover", folder)

@@ -22,7 +22,7 @@ import numpy as np
 
 from emgcramp.core.blocks import check_fs
 from emgcramp.core.config import SIGNAL_LOST_S
-from emgcramp.core.errors import InputError
+from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.core.types import Analysis, Episode
 from emgcramp.files import CHUNK_S, ReadOptions, Settings, config_for
 from emgcramp.io import open_recording
@@ -35,6 +35,8 @@ class NightData:
     """An analysed night: ``levels`` (bins × channels, float32, × rest) at ``rate_hz`` from the first sample.
 
     ``lost``: the stretches without signal, (onset s, offset s, ``gap`` or the flat channel's name).
+    ``notes``: what could not apply of the night's recorded settings (a personal adjustment made for
+    another model), in words.
     """
 
     path: str
@@ -44,6 +46,7 @@ class NightData:
     rate_hz: float
     on_ratio: float
     lost: list[tuple[float, float, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def labels_folder(self) -> str:
@@ -70,7 +73,11 @@ def load_night(path: str, read: ReadOptions = ReadOptions(), config: Settings = 
 
     reuse_freed_buffers()
     with open_recording(path, read.fs, read.scale, read.stream) as rec:
-        config = config_for(rec, config)
+        with warnings.catch_warnings(record=True) as said:  # kept for the page, and shown as they would be
+            warnings.simplefilter("always", SettingsWarning)
+            config = config_for(rec, config)
+        for w in said:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         chs, fs = rec.channel_indices(read.channel), check_fs(rec.fs)
         names = [rec.channel_names[c] for c in chs]
         runner = Runner(fs, names, config, read.muscles)
@@ -91,7 +98,7 @@ def load_night(path: str, read: ReadOptions = ReadOptions(), config: Settings = 
             raise InputError(f"{path}: {runner.problem()}")
         _place(grid, runner.pipe.take_levels(), rec.n_samples / fs * rate)
         return NightData(path, runner.analysis(), rec.start, grid, rate, config.detector.segment.on_ratio,
-                         runner.pipe.checks.finish())
+                         runner.pipe.checks.finish(), [str(w.message) for w in said if w.category is SettingsWarning])
 
 
 def lost_bands(lost: list[tuple[float, float, str]], start: datetime | None, several: bool = False) -> list[dict]:
@@ -192,7 +199,8 @@ def night_json(night: NightData, title: str = "") -> dict:
             "movements": [[round(m.onset_s, 2), round(m.offset_s, 2), m.series] for m in lm],
             "warnings": [[round(w.onset_s, 2), round(w.offset_s, 2)] for w in a.warnings],
             "signal_lost": lost, "signal_lost_s": round(lost_s, 3),
-            "signal_lost_text": words.duration_words(lost_s) if lost_s >= 0.5 else "", "note": words.NOT_A_DIAGNOSIS}
+            "signal_lost_text": words.duration_words(lost_s) if lost_s >= 0.5 else "", "note": words.NOT_A_DIAGNOSIS,
+            "settings_notes": night.notes}
 
 
 def _answer(labels: list[Label], e: Episode) -> Label | None:

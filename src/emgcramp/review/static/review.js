@@ -222,6 +222,7 @@
     app.textContent = "";
     document.getElementById("title").textContent = n.title;
     app.append(h("p", { "class": "summary", id: "summary", text: n.summary + "." }));
+    (n.settings_notes || []).forEach(function (t) { app.append(h("p", { "class": "settings-note", text: "Note: " + t })); });
     app.append(this.figures());
     if (boot.static) {
       app.append(h("p", { "class": "static-note", text: "A saved copy of the review page. To confirm or correct " +
