@@ -546,3 +546,29 @@ def test_a_night_that_cannot_begin_leaves_no_night_folder(tmp_path):
     # A BLE sensor never found: the night folder made for it (before the first try) goes again.
     rc, _, err = run_cli("monitor", "--ble", "auto", "--give-up", "1", "--out", tmp_path / "n")
     assert rc == 2 and "could not connect to a BLE sensor" in err and os.listdir(tmp_path / "n") == []
+
+
+def test_a_withdrawn_alert_is_said_in_words():
+    from emgcramp.cli.status import retraction_line
+
+    assert retraction_line({"type": "retracted", "channel": "calf", "onset_s": 11962.64, "onset_clock": "02:19:22",
+                            "reason": "possible_cramp"}) == \
+        "--- cramp alert on calf since 02:19:22 withdrawn: the burst ended as a possible cramp (listed, not counted)"
+    assert retraction_line({"channel": "GM", "onset_s": 12.5, "reason": "leg_movement_series"}) == \
+        "--- cramp alert on GM since 12.5 s withdrawn: it was one of a series of periodic leg movements"
+
+
+@pytest.mark.slow
+def test_the_monitor_withdraws_on_screen_the_alert_its_log_retracts(tmp_path):
+    # simulate seed 3 (8 h): the tonic burst at 02:19:22 is alerted under way and closes as a possible cramp
+    night = tmp_path / "night.edf"
+    assert run_cli("simulate", night, "--hours", "8", "--seed", "3")[0] == 0
+    rc, _, err = run_cli("monitor", "--replay", night, "--speed", "0", "--out", tmp_path / "n")
+    (folder,) = os.listdir(tmp_path / "n")
+    with open(tmp_path / "n" / folder / "events.jsonl") as f:
+        retracted = [r for r in map(__import__("json").loads, f) if r.get("type") == "retracted"]
+    assert rc == 0 and retracted, err
+    lines = [line for line in err.splitlines() if line.startswith("--- cramp alert")]
+    assert lines == [f"--- cramp alert on calf since {r['onset_clock']} withdrawn: the burst ended as a possible "
+                     "cramp (listed, not counted)" for r in retracted]
+    assert all(f"since {r['onset_clock']}," in err for r in retracted)  # each was alerted first

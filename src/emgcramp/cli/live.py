@@ -10,7 +10,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from emgcramp.cli.common import EXIT_NOT_STORED, detector_config, detector_settings, night_spec, print_table
-from emgcramp.cli.status import alert_printer, status_printer
+from emgcramp.cli.status import alert_printer, retraction_line, status_printer
 from emgcramp.core.errors import InputError
 from emgcramp.files import CHUNK_S, config_for
 
@@ -107,6 +107,8 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 
         def on_event(record: dict) -> None:
             told[0] += 1
+            if record.get("type") == "retracted":  # a person who saw the alert sees it withdrawn
+                sys.stderr.write("\n" + retraction_line(record) + "\n")  # off the status line, as an alert
             if publisher:
                 publisher.event(record)
 

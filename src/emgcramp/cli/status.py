@@ -97,6 +97,18 @@ def status_printer(source: "Source"):
     return on_status
 
 
+# Why an alert was withdrawn, by the night log's ``retracted`` reason.
+WITHDRAWN_WHY = {"possible_cramp": "the burst ended as a possible cramp (listed, not counted)",
+                 "leg_movement_series": "it was one of a series of periodic leg movements"}
+
+
+def retraction_line(record: dict) -> str:
+    """The line that withdraws an alert the night log retracted (a ``retracted`` record)."""
+    since = record.get("onset_clock") or f"{record['onset_s']:.1f} s"
+    why = WITHDRAWN_WHY.get(record.get("reason", ""), record.get("reason", ""))
+    return f"--- cramp alert on {record['channel']} since {since} withdrawn: {why}"
+
+
 def alert_printer(on_cramp: str | None):
     """An alert: a bell and a line on stderr, and ``--on-cramp`` run with the alert in its environment."""
 

@@ -255,7 +255,7 @@ def _log_quiet_events(pipe: Pipeline, log: NightLog, alerts: list[Alert]) -> Non
         for a in alerts:
             if a.kind != "warning" and a.channel == e.channel and e.onset_s <= a.at_s <= e.offset_s + MERGE_SLACK_S:
                 log.event({"type": "retracted", "channel": a.channel, "onset_s": a.onset_s,
-                           "reason": "possible_cramp"})
+                           "onset_clock": a.onset_clock, "reason": "possible_cramp"})
 
 
 def _finish(runner: Runner, log: NightLog, alerts: list[Alert]) -> Analysis:
@@ -267,6 +267,7 @@ def _finish(runner: Runner, log: NightLog, alerts: list[Alert]) -> Analysis:
     for e in runner.episodes:
         if e not in analysis.episodes:  # found inside a PLM series once it was complete
             log.event({"type": "retracted", "channel": e.channel, "onset_s": e.onset_s,
+                       "onset_clock": (log.start + timedelta(seconds=e.onset_s)).strftime("%H:%M:%S"),
                        "reason": "leg_movement_series"})
     log.close(analysis.summary() if analysis.duration_s >= MIN_SECONDS else None)
     return analysis
