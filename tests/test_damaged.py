@@ -319,7 +319,7 @@ def test_recover_records_its_settings_before_its_events_so_a_run_cut_short_ends_
         os.remove(events)
     os.mkdir(events)  # the events cannot be written: the run stops after raw.json records what was asked
     rc, _, err = run("recover", folder, "--min-duration", "5")
-    assert rc == 2 and err.count("\n") == 1, err
+    assert rc == 2 and err.count("\n") == 1 and err.rstrip().endswith("events.csv") and ".part" not in err, err
     assert json.loads(_read(folder, "raw.json"))["settings"]["min_duration_s"] == 5.0
     os.rmdir(events)
     rc, _, err = run("recover", folder)  # no option: what the first run was asked for

@@ -192,6 +192,10 @@ def private_path(path: str) -> Iterator[str]:
         yield tmp
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
+    except OSError as e:  # named by the file it was for: the temporary one is gone (a full disk names none)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise OSError(e.errno, e.strerror, path) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
