@@ -262,14 +262,15 @@ def _record_settings(args: argparse.Namespace, recorded: dict, config) -> None:
     A personal adjustment set aside (made for another model, and no ``--profile`` decision replacing
     it) stays on record with its model: every run sets it aside alike, and it is not lost.
     """
-    from emgcramp.core.config import PERSONAL_SETTINGS, settings_of
-    from emgcramp.detect.decide import model_id, other_model
+    from emgcramp.core.config import PERSONAL_SETTINGS
+    from emgcramp.detect.decide import other_model
     from emgcramp.io.night import record_settings
     from emgcramp.io.secure import remove_stale_parts
+    from emgcramp.live.monitor import night_settings
     from emgcramp.live.profile import load_decision
 
     remove_stale_parts(os.path.join(args.folder, "raw.json"))  # a run killed while writing it left its part
-    judged = settings_of(config) | {"model": model_id()}
+    judged = night_settings(config)
     if other_model(recorded) and not (args.profile and load_decision(args.profile) is not None):
         judged |= {k: recorded[k] for k in (*PERSONAL_SETTINGS, "model") if k in recorded}
     if judged != recorded:

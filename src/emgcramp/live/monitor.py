@@ -172,12 +172,18 @@ class NightMonitor:
         if self.folder is None:
             return _Unstored(self.start, self._told)
         return NightLog(self.folder, pipe.fs, pipe.channel_names, self.start, on_event=self._told,
-                        settings=settings_of(self.config) | {"model": model_id()})
+                        settings=night_settings(self.config))
 
     def _told(self, record: dict) -> None:
         self._new.append(record)
         if self.on_event is not None:
             self.on_event(record)
+
+
+def night_settings(config: PipelineConfig | None) -> dict:
+    """What a night folder records of ``config`` (:func:`~emgcramp.core.config.settings_of`) and the decision's
+    model id, by which its events were counted."""
+    return settings_of(config) | {"model": model_id()}
 
 
 def run_monitor(blocks: Iterable[Block | None], fs: Callable[[], float | None], channels: list[str],
