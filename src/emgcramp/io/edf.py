@@ -144,7 +144,7 @@ class EdfRecording(Recording):
         out = np.empty((n, len(channels)))
         for j, c in enumerate(channels):
             counts = records[:, cols[c]].reshape(-1)[start - r0 * spr: start - r0 * spr + n]
-            out[:, j] = counts * gain[c] + offset[c]
+            np.add(np.multiply(counts, gain[c], out=out[:, j]), offset[c], out=out[:, j])  # no chunk-sized temporaries
         return out
 
     def annotations(self) -> list[tuple[float, float, str]]:
