@@ -279,8 +279,9 @@ def test_the_public_entry_points_hand_the_kernels_float64_only():
         assert found[cls] == other.process(trace_b.astype(np.float32).astype(float))
         assert one._S.tobytes() == other._S.tobytes()
     assert len(found[MovementScorer]) == 1 and 5.5 <= found[MovementScorer][0].onset_s <= 6.5
-    for bad in ((ms, np.zeros(599), np.zeros(600)), (ms[:, None], np.zeros((600, 1)), np.zeros((600, 1)))):
-        with pytest.raises(ValueError, match="three vectors of one length"):
+    for bad in ((ms, np.zeros(599), np.zeros(600)), (ms[:, None], np.zeros((600, 1)), np.zeros((600, 1))),
+                (ms, np.zeros(600), np.zeros(600), False, np.zeros(601))):
+        with pytest.raises(ValueError, match="four vectors of one length"):
             Segmenter(DetectorConfig(), 50.0).run(*bad)
     from emgcramp.core.trace import N_TRACE
 

@@ -34,8 +34,11 @@ def test_fused_bins_match_scipy_reference(x):
     n = len(x) // f.bin_len * f.bin_len
     ms = (y[:n] ** 2).reshape(-1, f.bin_len, x.shape[1]).mean(axis=1)
     mean = x[:n].reshape(-1, f.bin_len, x.shape[1]).mean(axis=1)
+    dy = np.diff(np.vstack([np.zeros((1, x.shape[1])), y]), axis=0)  # the first sample's from the settled 0
+    dms = (dy[:n] ** 2).reshape(-1, f.bin_len, x.shape[1]).mean(axis=1)
     assert b.ms.shape == ms.shape == (500, 3)
     np.testing.assert_allclose(b.ms, ms, rtol=1e-9)
+    np.testing.assert_allclose(b.dms, dms, rtol=1e-9)
     np.testing.assert_allclose(b.mean, mean, rtol=1e-9, atol=1e-9)
     assert np.all(b.stuck == 0.0)
 
@@ -45,7 +48,7 @@ def test_any_block_split_gives_identical_bins(x):
     f = dsp.EmgFilter(2000.0, 3, notches=(50.0,))
     cuts = np.sort(np.random.default_rng(1).choice(np.arange(1, len(x)), 40, replace=False))
     parts = [f.process(p) for p in np.split(x, cuts)]
-    for name in ("ms", "mean", "stuck"):
+    for name in ("ms", "mean", "stuck", "dms"):
         np.testing.assert_array_equal(np.vstack([getattr(p, name) for p in parts]), getattr(one, name))
 
 

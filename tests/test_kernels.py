@@ -187,12 +187,12 @@ def test_bins_kernel_equals_its_plain_python_reference():
         acc, prev = np.zeros(2, OPEN_BIN), np.full(2, np.nan)
         outs = []
         for a, b in ((0, 7_001), (7_001, 7_050), (7_050, 30_000)):  # bins cut across blocks
-            ms, mean, stuck = (np.empty(((b - a) // 40 + 2, 2)) for _ in range(3))
-            k = kernel(x[a:b], f.sos, zi, 40, acc, prev, ms, mean, stuck)
-            outs += [ms[:k], mean[:k], stuck[:k]]
+            ms, mean, stuck, dms = (np.empty(((b - a) // 40 + 2, 2)) for _ in range(4))
+            k = kernel(x[a:b], f.sos, zi, 40, acc, prev, ms, mean, stuck, dms)
+            outs += [ms[:k], mean[:k], stuck[:k], dms[:k]]
         results.append((outs, zi, acc.tobytes(), prev))
     (nb, zi_nb, acc_nb, prev_nb), (py, zi_py, acc_py, prev_py) = results
-    assert sum(len(o) for o in nb[::3]) == 30_000 // 40
+    assert sum(len(o) for o in nb[::4]) == 30_000 // 40
     for a, b in zip(nb, py):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(zi_nb, zi_py)

@@ -98,7 +98,7 @@ class Pipeline:
     def _detector(self, origin_s: float, prev: Detector | None, name: str) -> Detector:
         """A channel's detector from ``origin_s`` (s), taking over what ``prev`` logged and learned."""
         d = Detector(self._filter.env_rate, self.config.detector, name, origin_s,
-                     log=self.candidate_log, keep_levels=self._collect_levels)
+                     log=self.candidate_log, keep_levels=self._collect_levels, fs_hz=self._filter.fs)
         if prev is not None:
             d.carry_over(prev)
         return d
@@ -176,11 +176,11 @@ class Pipeline:
     def _run(self, x: np.ndarray) -> list[Episode]:
         bins = self._filter.process(x)
         if len(self._detectors) == 1:  # one channel (every live calf block): no parts to split, nothing to settle
-            return sorted(self._detectors[0].process(bins.ms[:, 0], bins.mean[:, 0], bins.stuck[:, 0]), key=_onset)
+            return sorted(self._detectors[0].process(*bins.of(0)), key=_onset)
 
         def detect(part: slice) -> list[Episode]:  # a channel's detector touches only its own state
             return [e for c in range(part.start, part.stop) for e in
-                    self._detectors[c].process(bins.ms[:, c], bins.mean[:, c], bins.stuck[:, c])]
+                    self._detectors[c].process(*bins.of(c))]
 
         episodes = [e for found in map_parts(detect, channel_parts(len(self._detectors), len(x))) for e in found]
         if self._muscles is not None:

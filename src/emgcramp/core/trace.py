@@ -3,14 +3,16 @@
 One row per detector bin (50 Hz by default): the 0.5-s and 0.1-s RMS
 envelopes and the 20-ms bin RMS (µV), the rest level (µV; -1 while it is
 still being learnt), flag bits, and the low-frequency (motion) voltage:
-the bin means high-passed at 1 Hz, as RMS over 0.5 s (µV). Leg-movement scoring
+the bin means high-passed at 1 Hz, as RMS over 0.5 s (µV); and the mean square of the
+band-passed signal's first difference (µV², NaN where not measured), which with the bin RMS
+gives the spectrum's RMS frequency (:func:`emgcramp.detect.shape.spectrum`). Leg-movement scoring
 (:mod:`emgcramp.detect.movements`) and the pre-cramp watch
 (:mod:`emgcramp.detect.precramp`) read it, so the envelope is computed once.
 """
 
 import numpy as np
 
-T_ENV, T_ENV_S, T_BIN, T_REST, T_FLAGS, T_LF, N_TRACE = range(7)
+T_ENV, T_ENV_S, T_BIN, T_REST, T_FLAGS, T_LF, T_DMS, N_TRACE = range(8)
 F_FLAT, F_MOTION, F_EPISODE = 1, 2, 4
 
 

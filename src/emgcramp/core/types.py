@@ -77,6 +77,10 @@ class Episode:
         tier: ``cramp`` (counted, alarmed) or ``possible_cramp`` (listed only).
         reason: for a possible cramp, what spoke most against it.
         missing_s: seconds of signal missing inside it (short gaps it spans).
+        freq_hz: the band-passed signal's RMS frequency over it, Hz (it tracks the median frequency;
+            ``None`` when not measured).
+        freq_drift: its relative change from the first to the last third of the episode's middle
+            (-0.1: it fell by a tenth, as in fatigue; ``None`` for an episode too short to tell).
     """
 
     onset_s: float
@@ -96,11 +100,13 @@ class Episode:
     tier: str = "cramp"
     reason: str = ""
     missing_s: float = 0.0
+    freq_hz: float | None = None
+    freq_drift: float | None = None
 
     def __post_init__(self) -> None:
         # plain floats, whatever NumPy scalar the detector measured them as: reprs, JSON and tables read alike
         for name in ("onset_s", "offset_s", "duration_s", "peak_intensity", "mean_intensity", "rest_uv", "duty",
-                     "missing_s", "pct_mvc", "warning_lead_s", "probability"):
+                     "missing_s", "pct_mvc", "warning_lead_s", "probability", "freq_hz", "freq_drift"):
             value = getattr(self, name)
             if value is not None:
                 setattr(self, name, float(value))

@@ -34,7 +34,7 @@ pre-cramp watch (:mod:`emgcramp.detect.precramp`).
 The segmenter decides nothing. Each closed candidate is described by a
 :class:`~emgcramp.detect.features.Features` record (durations, levels ×
 rest, shape, motion, the background it rose from, the leg movements and
-warnings before it), and :func:`~emgcramp.detect.decide.decide` turns the
+warnings before it; for the record, its spectrum's RMS frequency and drift), and :func:`~emgcramp.detect.decide.decide` turns the
 record into a probability, a tier (``cramp``, ``possible_cramp`` or a
 look-alike) and a reason. Amplitude alone misleads (a cramp may engage only
 part of the muscle, a leg movement can be louder), so the record holds
@@ -55,29 +55,12 @@ from emgcramp.core.config import MAX_PCT_MVC, DetectorConfig
 from emgcramp.core.history import LevelHistory
 from emgcramp.core.trace import N_TRACE, T_ENV, T_REST
 from emgcramp.core.types import Candidate, Episode, PriorMovement, Rejections
+from emgcramp.detect import segment as seg
 from emgcramp.detect.decide import CRAMP, POSSIBLE, Decision, decide
 from emgcramp.detect.features import Features
 from emgcramp.detect.movements import MovementScorer
 from emgcramp.detect.precramp import PreCrampWatch
-from emgcramp.detect.segment import (
-    C_END,
-    C_FLAT,
-    C_LF2,
-    C_MOTION,
-    C_MS,
-    C_N,
-    C_PEAK,
-    C_REASON,
-    C_REST,
-    C_RISES,
-    C_SHORT_ACT,
-    C_START,
-    C_SUM,
-    REASON_END,
-    REASON_MAX_LENGTH,
-    Segmenter,
-)
-from emgcramp.detect.shape import activity, climb_start, edges, shape, waxing
+from emgcramp.detect.shape import activity, climb_start, edges, shape, spectrum, waxing
 
 
 def x_rest(rows: np.ndarray) -> np.ndarray:
@@ -114,8 +97,9 @@ class Detector:
     """
 
     def __init__(self, rate: float, config: DetectorConfig | None = None, channel: str = "",
-                 origin_s: float = 0.0, log: list | None = None, keep_levels: bool = False):
-        self.rate = float(rate)
+                 origin_s: float = 0.0, log: list | None = None, keep_levels: bool = False,
+                 fs_hz: float = float("nan")):
+        self.rate, self.fs_hz = float(rate), float(fs_hz)  # bins/s; samples/s, for the spectrum (NaN: not known)
         self.cfg = config or DetectorConfig()
         self.channel = channel
         self.origin_s = origin_s
@@ -129,7 +113,7 @@ class Detector:
         held_s = self.cfg.segment.max_duration_s + 2 * self.cfg.judge.background_s + PIECE_S
         self.history = LevelHistory(self.rate, held_s, origin_s, N_TRACE)
         self.levels = RestMultiples(self.history)
-        self._seg = Segmenter(self.cfg, self.rate)
+        self._seg = seg.Segmenter(self.cfg, self.rate)
         self._levels: list[np.ndarray] | None = [] if keep_levels else None  # × rest of each block, for a reader
         self._end_flag = "open_at_end"  # how an episode the flush closes is flagged
         self.after_gap = False  # True when this detector took over from one a long gap ended
@@ -155,10 +139,11 @@ class Detector:
         self._seg.carry_rest(prev._seg)
         self.after_gap = True
 
-    def process(self, ms: np.ndarray, mean: np.ndarray, stuck: np.ndarray, flush: bool = False) -> list[Episode]:
-        """Advance over 1-D bin arrays (µV², µV, fraction); return closed episodes.
+    def process(self, ms: np.ndarray, mean: np.ndarray, stuck: np.ndarray, dms: np.ndarray | None = None,
+                flush: bool = False) -> list[Episode]:
+        """Advance over 1-D bin arrays (µV², µV, fraction; ``dms`` µV², see :class:`~emgcramp.dsp.filters.Bins`).
 
-        Leg movements and warnings found on the way are in ``moves.movements``
+        Returns the episodes that closed. Leg movements and warnings found on the way are in ``moves.movements``
         and ``watch.warnings``; both passes run before the episodes are
         judged, since judging reads the leg movements that came before.
         """
@@ -167,8 +152,9 @@ class Detector:
         step, out = max(1, int(PIECE_S * self.rate)), []
         for i in range(0, max(len(ms), 1), step):
             last = i + step >= len(ms)  # and a live block is one piece, passed on without slicing
-            piece = (ms, mean, stuck) if len(ms) <= step else (ms[i:i + step], mean[i:i + step], stuck[i:i + step])
-            rows, trace = self._seg.run(*piece, flush and last)
+            piece = (ms, mean, stuck, dms) if len(ms) <= step else tuple(
+                None if a is None else a[i:i + step] for a in (ms, mean, stuck, dms))
+            rows, trace = self._seg.run(*piece[:3], flush and last, piece[3])
             self.moves.process(trace)
             self.watch.process(trace)
             self.history.push(trace)
@@ -218,13 +204,13 @@ class Detector:
                 "rest_uv": s["rest_uv_sum"] / s["rest_updates"] if s["rest_updates"] else float("nan")}
 
     def _candidate(self, row: np.ndarray) -> Candidate:
-        n = max(row[C_N], 1.0)
-        span = max(row[C_END] - row[C_START], 1.0)
-        onset_s, offset_s = (float(self.origin_s + row[k] / self.rate) for k in (C_START, C_END))
-        opened_s, mean_uv = onset_s, float(row[C_SUM] / n)
-        rest = float(max(row[C_REST], self.cfg.segment.min_rest_uv))
-        rises, duty = int(row[C_RISES]), float(min(row[C_SHORT_ACT] / span, 1.0))
-        motion, flat = float(row[C_MOTION] / n), float(min(row[C_FLAT] / n, 1.0))
+        n = max(row[seg.C_N], 1.0)
+        span = max(row[seg.C_END] - row[seg.C_START], 1.0)
+        onset_s, offset_s = (float(self.origin_s + row[k] / self.rate) for k in (seg.C_START, seg.C_END))
+        opened_s, mean_uv = onset_s, float(row[seg.C_SUM] / n)
+        rest = float(max(row[seg.C_REST], self.cfg.segment.min_rest_uv))
+        rises, duty = int(row[seg.C_RISES]), float(min(row[seg.C_SHORT_ACT] / span, 1.0))
+        motion, flat = float(row[seg.C_MOTION] / n), float(min(row[seg.C_FLAT] / n, 1.0))
         climb_s = climb_start(self.history, onset_s, offset_s, self.cfg)
         if climb_s > onset_s:  # the segmenter's counts also cover the tension before the climb
             onset_s = float(climb_s)
@@ -233,11 +219,11 @@ class Detector:
         hold, background, rise, run = shape(self.history, onset_s, offset_s, self.cfg)
         fall, edge_motion = edges(self.history, onset_s, offset_s, hold, background, self.cfg)
         return Candidate(
-            onset_s=onset_s, offset_s=offset_s, peak_uv=float(row[C_PEAK]), mean_uv=mean_uv, rest_uv=rest,
-            duty=duty, rises=rises, motion=motion, flat=flat, closed_by=float(row[C_REASON]),
+            onset_s=onset_s, offset_s=offset_s, peak_uv=float(row[seg.C_PEAK]), mean_uv=mean_uv, rest_uv=rest,
+            duty=duty, rises=rises, motion=motion, flat=flat, closed_by=float(row[seg.C_REASON]),
             hold_uv=hold, background_uv=background, rise_s=rise, held_run_s=float(run), fall_s=fall,
             edge_motion_uv=edge_motion, opened_s=opened_s,
-            lf_ratio=float(np.sqrt(row[C_LF2] / row[C_MS])) if row[C_MS] > 0 else 0.0)
+            lf_ratio=float(np.sqrt(row[seg.C_LF2] / row[seg.C_MS])) if row[seg.C_MS] > 0 else 0.0)
 
     def features(self, c: Candidate) -> Features:
         """The evidence about ``c`` (:class:`~emgcramp.detect.features.Features`)."""
@@ -247,7 +233,7 @@ class Detector:
         lm_sized = c.duration_s <= self.cfg.movements.lm_max_s
         chain = _series_chain(c.onset_s, prior, self.cfg) if lm_sized else []
         ratio = c.peak_uv / float(np.median([p for p, _ in chain])) if chain else 1.0
-        rest = c.rest_uv
+        rest, (freq, drift) = c.rest_uv, spectrum(self.history, c.onset_s, c.offset_s, self.fs_hz)
         return Features(
             duration_s=c.duration_s, hold_x_rest=c.hold_uv / rest, peak_x_rest=c.peak_uv / rest,
             contrast=c.contrast, rise_s=c.rise_s, hold_share=c.hold_uv / c.peak_uv if c.peak_uv > 0 else 0.0,
@@ -256,14 +242,14 @@ class Detector:
             background_x_rest=max(c.background_uv, 0.0) / rest, lm_chain=len(chain), series_ratio=ratio,
             recent_lms=len(prior), announced=self.watch.announced(c.onset_s), fall_s=c.fall_s,
             edge_motion_x_hold=c.edge_motion_uv / max(c.hold_uv, rest) if np.isfinite(c.hold_uv) else 0.0,
-            wax=waxing(self.history, c.onset_s, c.offset_s))
+            wax=waxing(self.history, c.onset_s, c.offset_s), freq_hz=freq, freq_drift=drift)
 
     def _decide(self, c: Candidate) -> Decision:
         return decide(self.features(c), c.rises, self.cfg, cut=self._cut(c) != "")
 
     def _cut(self, c: Candidate) -> str:
         """``gap_at_end`` / ``gap_at_start`` when a long gap cut ``c`` (its true length unknown), else ``""``."""
-        if c.closed_by == REASON_END and self._end_flag == "gap_at_end":
+        if c.closed_by == seg.REASON_END and self._end_flag == "gap_at_end":
             return "gap_at_end"
         if self.after_gap and c.onset_s - self.origin_s < self.cfg.segment.long_window_s + 1.0 / self.rate:
             return "gap_at_start"  # open from the first envelope window after the gap
@@ -276,18 +262,18 @@ class Detector:
             self.log.append((c.onset_s, c.offset_s, f, c.rises))
         d = decide(f, c.rises, self.cfg, cut=self._cut(c) != "")
         if d.tier == POSSIBLE:  # listed apart, never alarmed; not a look-alike either
-            self.possible.append(self._record(c, d, None))
+            self.possible.append(self._record(c, d, f, None))
             return None
         if d.tier != CRAMP:
             self.rejections.add(round(c.onset_s, 3), round(c.offset_s, 3), d.reason, d.probability, f)
             return None
-        return self._record(c, d, self.watch.link(round(c.onset_s, 3), c.offset_s))
+        return self._record(c, d, f, self.watch.link(round(c.onset_s, 3), c.offset_s))
 
-    def _record(self, c: Candidate, d: Decision, lead_s: float | None) -> Episode:
+    def _record(self, c: Candidate, d: Decision, f: Features, lead_s: float | None) -> Episode:
         flags = []
-        if c.closed_by == REASON_MAX_LENGTH:
+        if c.closed_by == seg.REASON_MAX_LENGTH:
             flags.append("max_length")
-        if c.closed_by == REASON_END:
+        if c.closed_by == seg.REASON_END:
             flags.append(self._end_flag)
         if self._cut(c) == "gap_at_start":
             flags.append("gap_at_start")
@@ -302,7 +288,13 @@ class Detector:
                        channel=self.channel, duty=c.duty,
                        pct_mvc=100.0 * c.peak_uv / mvc if mvc else None, flags=flags,
                        warning_lead_s=lead_s, muscles=[self.channel],
-                       probability=round(d.probability, 4), tier=d.tier, reason=d.reason)
+                       probability=round(d.probability, 4), tier=d.tier, reason=d.reason,
+                       freq_hz=_known(f.freq_hz), freq_drift=_known(f.freq_drift))
+
+
+def _known(x: float) -> float | None:
+    """``x``, or ``None`` where it was not measured (NaN)."""
+    return x if np.isfinite(x) else None
 
 
 def _series_chain(onset_s: float, recent_lms: list[PriorMovement],

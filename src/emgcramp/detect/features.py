@@ -63,6 +63,15 @@ class Features(NamedTuple):
         Largest low-frequency (motion) voltage within 1 s of its onset or its offset, × its held level.
     wax : float
         How much the held level waxes and wanes: SD over mean of its 1-s means, rise and fall left out.
+    freq_hz : float
+        The band-passed signal's RMS frequency over the burst, Hz (it tracks the median frequency;
+        :func:`~emgcramp.detect.shape.rms_frequency`). NaN when not measured. Kept for the record, not
+        weighed: its level depends on the placement (depth and fat low-pass the EMG).
+    freq_drift : float
+        Its relative change from the first to the last third of the burst's middle (negative: it fell,
+        as in a fatiguing contraction); NaN for a burst too short to tell. Kept for the record, not
+        weighed: it separates cramps from look-alikes in one generator family of four (the one that
+        models fatigue; ``bench/RESULTS.md``, *Kept for the record*).
     """
 
     duration_s: float
@@ -85,6 +94,8 @@ class Features(NamedTuple):
     fall_s: float = 0.0
     edge_motion_x_hold: float = 0.0
     wax: float = 0.0
+    freq_hz: float = float("nan")
+    freq_drift: float = float("nan")
 
 
 class MuscleEvidence(NamedTuple):

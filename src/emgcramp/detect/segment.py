@@ -14,7 +14,7 @@ import numpy as np
 
 from emgcramp.core.config import DetectorConfig
 from emgcramp.core.kernels import helper, kernel
-from emgcramp.core.trace import F_EPISODE, F_FLAT, F_MOTION, N_TRACE, T_BIN, T_ENV, T_ENV_S, T_FLAGS, T_LF, T_REST
+from emgcramp.core import trace as tr
 from emgcramp.detect.rings import ring_push, sorted_quantile, sorted_swap
 from emgcramp.dsp.design import butter_sos
 
@@ -131,16 +131,14 @@ def _sustained(ring, level_sq, fraction):
 # One function, not a loop over helpers: split into four helpers (inlined or not) the kernel ran
 # 4x slower under Numba (0.024 -> 0.092 s for the bins of an 8-h night), so the per-bin steps are
 # marked by comments instead: measure the bin, learn rest, watch for an onset, follow an episode.
-def segment_bins(ms, mean, stuck, params, state, ring_l, ring_s, ring_lf, hist, hist_sorted, out, trace, flush):
+def segment_bins(ms, mean, stuck, dms, params, state, ring_l, ring_s, ring_lf, hist, hist_sorted, out, trace, flush):
     """Advance the state machine over bins; write closed candidates to ``out``; return how many.
 
-    ``ms``, ``mean``, ``stuck``: the bins (µV², µV, fraction). ``params``
-    and ``state``: one-record arrays of :data:`PARAMS` and :data:`STATE`.
-    ``ring_l``, ``ring_s``, ``ring_lf``: the running-sum windows (0.5-s and
-    0.1-s envelope, 0.5-s low-frequency power); ``hist`` the 1-s rest means
-    and ``hist_sorted`` their sorted copy. Row ``j`` of ``trace`` gets what
-    later passes (leg movements, warnings) read: both envelopes, the rest
-    level (-1 until it is known) and flags.
+    ``ms``, ``mean``, ``stuck``, ``dms``: the bins (µV², µV, fraction, µV²). ``params`` and ``state``:
+    one-record arrays of :data:`PARAMS` and :data:`STATE`. ``ring_l``, ``ring_s``, ``ring_lf``: the
+    running-sum windows (0.5-s and 0.1-s envelope, 0.5-s low-frequency power); ``hist`` the 1-s rest
+    means and ``hist_sorted`` their sorted copy. Row ``j`` of ``trace`` gets what later passes (leg
+    movements, warnings, the features) read: both envelopes, the rest level (-1 until known), flags, ``dms``.
 
     Candidates past the end of ``out`` are counted, not written. The plain-Python reference: :func:`_segment`
     is the same function compiled by Numba, and the tests hold the two to identical output.
@@ -197,11 +195,11 @@ def segment_bins(ms, mean, stuck, params, state, ring_l, ring_s, ring_lf, hist, 
         on = max(p["on_ratio"] * rest, rest + p["on_delta_uv"])
         off = max(p["off_ratio"] * rest, rest + p["off_delta_uv"])
         edge = max(p["edge_ratio"] * rest, rest + p["edge_delta_uv"])
-        trace[j, T_ENV], trace[j, T_ENV_S], trace[j, T_BIN] = env, env_s, np.sqrt(max(ms[j], 0.0))
-        trace[j, T_REST] = rest if s["rest_means"] >= p["warmup_means"] else -1.0
-        trace[j, T_LF] = lf
-        trace[j, T_FLAGS] = ((F_FLAT if flat else 0) + (F_MOTION if motion else 0)
-                             + (F_EPISODE if s["in_episode"] else 0))
+        trace[j, tr.T_ENV], trace[j, tr.T_ENV_S], trace[j, tr.T_BIN] = env, env_s, np.sqrt(max(ms[j], 0.0))
+        trace[j, tr.T_REST] = rest if s["rest_means"] >= p["warmup_means"] else -1.0
+        trace[j, tr.T_LF], trace[j, tr.T_DMS] = lf, dms[j]
+        trace[j, tr.T_FLAGS] = ((tr.F_FLAT if flat else 0) + (tr.F_MOTION if motion else 0)
+                                + (tr.F_EPISODE if s["in_episode"] else 0))
 
         if s["in_episode"] == 0.0:
             if env_s < edge:
@@ -272,7 +270,7 @@ def _signature():
     from numba import from_dtype, types as t
 
     a1, a2 = t.float64[:], t.float64[:, :]
-    return t.intp(a1, a1, a1, from_dtype(PARAMS)[:], from_dtype(STATE)[:], a1, a1, a1, a1, a1, a2, a2, t.boolean)
+    return t.intp(a1, a1, a1, a1, from_dtype(PARAMS)[:], from_dtype(STATE)[:], a1, a1, a1, a1, a1, a2, a2, t.boolean)
 
 
 _segment = kernel(segment_bins, _signature)
@@ -293,14 +291,16 @@ class Segmenter:
         self.kernel = kernel or _segment
         self._apart = closes_apart(self.params)
 
-    def run(self, ms: np.ndarray, mean: np.ndarray, stuck: np.ndarray,
-            flush: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Closed candidate rows (``C_*`` columns) and the trace (``T_*`` columns) of these bins."""
-        ms, mean, stuck = map(_as_f64, (ms, mean, stuck))  # the kernel checks neither types nor bounds
-        if not ms.ndim == mean.ndim == stuck.ndim == 1 or not len(ms) == len(mean) == len(stuck):
-            raise ValueError(f"bins must be three vectors of one length, not {ms.shape}, {mean.shape}, {stuck.shape}")
-        out, trace = new_rows(self.params, len(ms), self._apart), np.empty((len(ms), N_TRACE))
-        n = self.kernel(ms, mean, stuck, self.params, self.state, *self.rings, out, trace, bool(flush))
+    def run(self, ms: np.ndarray, mean: np.ndarray, stuck: np.ndarray, flush: bool = False,
+            dms: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Closed candidate rows (``C_*`` columns) and the trace (``T_*`` columns) of these bins (no ``dms``: NaN)."""
+        ms, mean, stuck, dms = map(_as_f64, (ms, mean, stuck, np.full(len(ms), np.nan) if dms is None else dms))
+        if not (ms.ndim == mean.ndim == stuck.ndim == dms.ndim == 1
+                and len(ms) == len(mean) == len(stuck) == len(dms)):
+            raise ValueError(f"bins must be four vectors of one length, not {ms.shape}, {mean.shape}, {stuck.shape}, "
+                             f"{dms.shape}")  # the kernel checks neither types nor bounds
+        out, trace = new_rows(self.params, len(ms), self._apart), np.empty((len(ms), tr.N_TRACE))
+        n = self.kernel(ms, mean, stuck, dms, self.params, self.state, *self.rings, out, trace, bool(flush))
         if n > len(out):  # the kernel stopped writing at the end of ``out``: candidates were lost
             raise RuntimeError(f"{n} candidates in {len(ms)} bins, room for {len(out)}")
         return out[:n], trace

@@ -12,7 +12,9 @@ samples (the detector rate, 50 Hz by default):
 * ``mean``:  mean of the raw signal, µV (carries the < 25 Hz content that
              motion artefacts and electrode pops live in);
 * ``stuck``: fraction of samples equal to their predecessor (a flat line:
-             lead-off, rail saturation, a dead ADC).
+             lead-off, rail saturation, a dead ADC);
+* ``dms``:   mean square of the band-passed signal's first difference, µV²
+             (over ``ms``, where the spectrum's power lies: see :func:`rms_frequency`).
 
 Filters are designed once as second-order sections (:mod:`emgcramp.dsp.design`,
 held to ``scipy.signal``'s designs by the tests) and
@@ -25,7 +27,7 @@ between blocks, so any split of a signal into blocks gives identical output.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -108,10 +110,12 @@ def sosfilt(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> np.ndarray:
 OPEN_BIN = np.dtype([("sum_sq", np.float64),  # of the band-passed signal, µV²
                      ("sum", np.float64),  # of the raw signal, µV
                      ("stuck", np.float64),  # samples equal to the one before
+                     ("sum_dsq", np.float64),  # of the band-passed signal's first difference, µV²
+                     ("last_y", np.float64),  # the last band-passed sample, µV
                      ("count", np.float64)])  # samples in the bin so far
 
 
-def bins_kernel(x, sos, zi, bin_len, acc, prev, out_ms, out_mean, out_stuck):
+def bins_kernel(x, sos, zi, bin_len, acc, prev, out_ms, out_mean, out_stuck, out_dms):
     """Fused notch/band-pass, squaring and bin statistics; returns bins written.
 
     ``acc[c]`` (an :data:`OPEN_BIN` record) holds channel ``c``'s open bin,
@@ -124,24 +128,33 @@ def bins_kernel(x, sos, zi, bin_len, acc, prev, out_ms, out_mean, out_stuck):
         z = zi[c]
         a = acc[c]
         s_sq, s_x, s_st, cnt = a["sum_sq"], a["sum"], a["stuck"], int(a["count"])
+        s_dsq, y_last = a["sum_dsq"], a["last_y"]
         p = prev[c]
         k = 0
-        for i in range(x.shape[0]):
-            v = x[i, c]
-            if v == p:
-                s_st += 1.0
-            p = v
-            s_x += v
-            y = _cascade(sos, z, v)
-            s_sq += y * y
-            cnt += 1
+        i = 0
+        while i < x.shape[0]:
+            # Up to the end of the open bin, with no test per sample: the sums stay in registers.
+            end = min(x.shape[0], i + bin_len - cnt)
+            for j in range(i, end):
+                v = x[j, c]
+                s_st += v == p
+                p = v
+                s_x += v
+                y = _cascade(sos, z, v)
+                s_sq += y * y
+                s_dsq += (y - y_last) * (y - y_last)
+                y_last = y
+            cnt += end - i
+            i = end
             if cnt == bin_len:
                 out_ms[k, c] = s_sq / bin_len
                 out_mean[k, c] = s_x / bin_len
                 out_stuck[k, c] = s_st / bin_len
+                out_dms[k, c] = s_dsq / bin_len
                 k += 1
-                s_sq, s_x, s_st, cnt = 0.0, 0.0, 0.0, 0
+                s_sq, s_x, s_st, s_dsq, cnt = 0.0, 0.0, 0.0, 0.0, 0
         a["sum_sq"], a["sum"], a["stuck"], a["count"] = s_sq, s_x, s_st, cnt
+        a["sum_dsq"], a["last_y"] = s_dsq, y_last
         prev[c] = p
         n_out = k
     return n_out
@@ -152,7 +165,7 @@ def _bins_signature():
     from numba import types as t
 
     a2 = t.float64[:, :]
-    return t.intp(a2, a2, t.float64[:, :, :], t.intp, from_dtype(OPEN_BIN)[:], t.float64[:], a2, a2, a2)
+    return t.intp(a2, a2, t.float64[:, :, :], t.intp, from_dtype(OPEN_BIN)[:], t.float64[:], a2, a2, a2, a2)
 
 
 _bins_kernel = kernel(bins_kernel, _bins_signature)
@@ -187,17 +200,21 @@ def map_parts(fn, parts: list) -> list:
     return list(_POOL.map(fn, parts))
 
 
-@dataclass(frozen=True)
-class Bins:
+class Bins(NamedTuple):  # a tuple: made for every live block, and a frozen dataclass costs a microsecond more
     """Per-bin features of a block, each ``(n_bins, channels)``.
 
     ``ms`` in µV² (band-passed mean square), ``mean`` in µV (raw), ``stuck``
-    a fraction in [0, 1].
+    a fraction in [0, 1], ``dms`` in µV² (the band-passed first difference's mean square).
     """
 
     ms: np.ndarray
     mean: np.ndarray
     stuck: np.ndarray
+    dms: np.ndarray
+
+    def of(self, c: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Channel ``c``'s ``ms``, ``mean``, ``stuck``, ``dms`` (views): what a detector's ``process`` takes."""
+        return self.ms[:, c], self.mean[:, c], self.stuck[:, c], self.dms[:, c]
 
 
 class EmgFilter:
@@ -233,6 +250,7 @@ class EmgFilter:
         """Forget all state, as after a gap in the signal."""
         self._zi: np.ndarray | None = None
         self._acc = np.zeros(self.n_channels, OPEN_BIN)
+        self._filled = 0  # samples in the open bin (the kernel's count, known without reading a record field)
         self._prev = np.full(self.n_channels, np.nan)
 
     def _initial_state(self, first: np.ndarray) -> np.ndarray:
@@ -250,16 +268,16 @@ class EmgFilter:
             if len(x) == 0:
                 return self._empty()
             self._zi = self._initial_state(x[0])
-        n_max = (int(self._acc["count"][0]) + len(x)) // self.bin_len
-        ms, mean, stuck = (np.empty((n_max, self.n_channels)) for _ in range(3))
-
+        n_max = (self._filled + len(x)) // self.bin_len
+        self._filled = (self._filled + len(x)) % self.bin_len
+        ms, mean, stuck, dms = np.empty((4, n_max, self.n_channels))
 
         def run(part: slice) -> int:  # channels are independent: each part has its own state
             return self.kernel(x[:, part], self.sos, self._zi[part], self.bin_len, self._acc[part],
-                               self._prev[part], ms[:, part], mean[:, part], stuck[:, part])
+                               self._prev[part], ms[:, part], mean[:, part], stuck[:, part], dms[:, part])
 
         n = min(map_parts(run, channel_parts(self.n_channels, len(x), self.max_threads)))
-        return Bins(ms[:n], mean[:n], stuck[:n])
+        return Bins(ms[:n], mean[:n], stuck[:n], dms[:n])
 
     def add_notches(self, freqs_hz: list[float], level: np.ndarray) -> None:
         """Notch more lines (Hz) from the next sample on: hum that began in the night.
@@ -278,4 +296,4 @@ class EmgFilter:
 
     def _empty(self) -> Bins:
         e = np.empty((0, self.n_channels))
-        return Bins(e, e, e)
+        return Bins(e, e, e, e)

@@ -26,7 +26,7 @@ EPISODE_FIELDS: dict[str, int | None] = {
     "onset_s": 3, "offset_s": 3, "duration_s": 3, "kind": None, "peak_intensity": 2, "mean_intensity": 2,
     "channel": None, "onset_clock": None, "rest_uv": 2, "peak_x_rest": 1, "mean_x_rest": 1, "pct_mvc": 1,
     "duty": 2, "flags": None, "warning_lead_s": 1, "muscles": None, "probability": 3, "missing_s": 3,
-    "tier": None, "reason": None}
+    "tier": None, "reason": None, "freq_hz": 1, "freq_drift": 3}
 
 
 def episode_record(e: Episode, start: datetime | None = None) -> dict[str, object]:
