@@ -253,6 +253,14 @@ def test_an_episode_is_a_cramp_or_a_leg_movement_not_both(tmp_cwd):
     assert [r["kind"] for r in rows] == ["possible_cramp", "lm"] and 0 < float(rows[0]["probability"]) < 1
     s = json.loads(out)
     assert s["n_episodes"] == 0 and len(s["possible_cramps"]) == 1
+    (p,) = s["possible_cramps"]  # given whole, as a cramp is: the same fields, the same values as lm.csv
+    from emgcramp.io.events import EPISODE_FIELDS
+
+    assert list(p) == list(EPISODE_FIELDS) and p["tier"] == "possible_cramp"
+    assert (p["onset_s"], p["probability"]) == (float(rows[0]["onset_s"]), float(rows[0]["probability"]))
+    # White noise band-passed to 20-450 Hz: √(m₂/m₀) 266 Hz, a little less through the filter's skirts and
+    # the first difference's sin² (at 1 kHz); 6 s is too short for a drift.
+    assert 220.0 < p["freq_hz"] < 266.0 and p["freq_drift"] is None
 
     from emgcramp.core.config import DetectorConfig, PipelineConfig
     from emgcramp.files import analyze_file

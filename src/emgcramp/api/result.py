@@ -90,7 +90,7 @@ class Result:
             ``possible_cramps``, ``rejected_lookalikes``, ``leg_movements``,
             ``warnings``, ``quality`` and the recording's rate and channels.
         """
-        return self.analysis.summary()
+        return self.analysis.summary(self.start)
 
     def records(self, kind: str = "cramps") -> list[dict[str, Any]]:
         """One dict per event of ``kind``, cramps as in the events CSV.

@@ -8,6 +8,7 @@ start, levels in µV RMS of the 0.5-s envelope unless a name says otherwise.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 import numpy as np
@@ -120,6 +121,32 @@ class Episode:
     def mean_x_rest(self) -> float:
         """Mean envelope as a multiple of the rest level."""
         return self.mean_intensity / self.rest_uv
+
+
+# The one place an episode is rounded for output: field → decimals (None: text). The events CSV, the
+# BIDS TSV, the activity CSV, the JSON summary and the night log all take their values from here, each
+# choosing only its empty cell and its separator.
+EPISODE_FIELDS: dict[str, int | None] = {
+    "onset_s": 3, "offset_s": 3, "duration_s": 3, "kind": None, "peak_intensity": 2, "mean_intensity": 2,
+    "channel": None, "onset_clock": None, "rest_uv": 2, "peak_x_rest": 1, "mean_x_rest": 1, "pct_mvc": 1,
+    "duty": 2, "flags": None, "warning_lead_s": 1, "muscles": None, "probability": 3, "missing_s": 3,
+    "tier": None, "reason": None, "freq_hz": 1, "freq_drift": 3}
+
+
+def clock_time(start: datetime | None, t: float) -> str:
+    """Wall-clock time ``t`` s after ``start``, ISO 8601 to the second (``""`` with no start)."""
+    return (start + timedelta(seconds=t)).isoformat(timespec="seconds") if start else ""
+
+
+def episode_record(e: Episode, start: datetime | None = None) -> dict[str, object]:
+    """An episode's values, rounded as :data:`EPISODE_FIELDS` says (``None`` where there is none): for JSON."""
+    values = {"onset_clock": clock_time(start, e.onset_s) or None, "peak_x_rest": e.peak_x_rest,
+              "mean_x_rest": e.mean_x_rest, "muscles": "+".join(e.muscles)}
+    out = {}
+    for name, decimals in EPISODE_FIELDS.items():
+        v = values[name] if name in values else getattr(e, name)
+        out[name] = round(float(v), decimals) if decimals is not None and v is not None else v
+    return out
 
 
 @dataclass(frozen=True)
@@ -246,8 +273,11 @@ class Analysis:
                   for e in self.possible_cramps]
         return sorted(notes)
 
-    def summary(self) -> dict:
-        """Machine-readable summary: counts, total cramp time (s), leg movements, warnings, quality."""
+    def summary(self, start: datetime | None = None) -> dict:
+        """Machine-readable summary: counts, total cramp time (s), leg movements, warnings, quality.
+
+        Possible cramps are given whole (:func:`episode_record`), with their clock time when ``start`` is given.
+        """
         kinds = [e.kind for e in self.episodes]
         leads = [e.warning_lead_s for e in self.episodes if e.warning_lead_s is not None]
         return {
@@ -258,9 +288,7 @@ class Analysis:
             "mains_notches_hz": self.notches_hz,
             "n_episodes": len(self.episodes),
             "cramp_threshold": round(self.thresholds[0], 4), "possible_floor": round(self.thresholds[1], 4),
-            "possible_cramps": [{"onset_s": e.onset_s, "offset_s": e.offset_s, "duration_s": e.duration_s,
-                                 "kind": e.kind, "channel": e.channel, "probability": e.probability,
-                                 "reason": e.reason} for e in self.possible_cramps],
+            "possible_cramps": [episode_record(e, start) for e in self.possible_cramps],
             "tonic": kinds.count("tonic"),
             "clonic": kinds.count("clonic"),
             "total_cramp_s": round(sum(e.duration_s for e in self.episodes), 3),

@@ -6,10 +6,10 @@ import csv
 import json
 import math
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from emgcramp.core.errors import InputError
-from emgcramp.core.types import CrampWarning, Episode, LegMovement
+from emgcramp.core.types import EPISODE_FIELDS, CrampWarning, Episode, LegMovement, clock_time, episode_record
 from emgcramp.io.secure import private_file
 
 COLUMNS = ["onset_s", "offset_s", "duration_s", "kind", "peak_intensity", "mean_intensity",
@@ -17,27 +17,6 @@ COLUMNS = ["onset_s", "offset_s", "duration_s", "kind", "peak_intensity", "mean_
            "warning_lead_s", "muscles", "probability"]
 ACTIVITY_COLUMNS = ["onset_s", "offset_s", "duration_s", "kind", "channel", "onset_clock", "peak_uv", "rest_uv",
                     "plm_series", "level_x_rest", "twitches", "lead_s", "probability", "reason"]
-
-
-# The one place an episode is rounded for a file: field → decimals (None: text). The events CSV, the
-# BIDS TSV, the activity CSV and the night log all take their values from here, each choosing only
-# its empty cell and its separator.
-EPISODE_FIELDS: dict[str, int | None] = {
-    "onset_s": 3, "offset_s": 3, "duration_s": 3, "kind": None, "peak_intensity": 2, "mean_intensity": 2,
-    "channel": None, "onset_clock": None, "rest_uv": 2, "peak_x_rest": 1, "mean_x_rest": 1, "pct_mvc": 1,
-    "duty": 2, "flags": None, "warning_lead_s": 1, "muscles": None, "probability": 3, "missing_s": 3,
-    "tier": None, "reason": None, "freq_hz": 1, "freq_drift": 3}
-
-
-def episode_record(e: Episode, start: datetime | None = None) -> dict[str, object]:
-    """An episode's values, rounded as :data:`EPISODE_FIELDS` says (``None`` where there is none): for JSON."""
-    values = {"onset_clock": _clock(start, e.onset_s) or None, "peak_x_rest": e.peak_x_rest,
-              "mean_x_rest": e.mean_x_rest, "muscles": "+".join(e.muscles)}
-    out = {}
-    for name, decimals in EPISODE_FIELDS.items():
-        v = values[name] if name in values else getattr(e, name)
-        out[name] = round(float(v), decimals) if decimals is not None and v is not None else v
-    return out
 
 
 def episode_cells(e: Episode, start: datetime | None = None, empty: str = "", sep: str = ";") -> dict[str, str]:
@@ -55,10 +34,6 @@ def episode_row(e: Episode, start: datetime | None = None) -> dict[str, object]:
     """One events-CSV row (:data:`COLUMNS`): times in s, intensities in µV RMS, ratios × rest."""
     cells = episode_cells(e, start)
     return {name: cells[name] for name in COLUMNS}
-
-
-def _clock(start: datetime | None, t: float) -> str:
-    return (start + timedelta(seconds=t)).isoformat(timespec="seconds") if start else ""
 
 
 def _header(path: str) -> list[str]:
@@ -98,12 +73,12 @@ def write_activity_csv(path: str, movements: list[LegMovement], warnings: list[C
     """
     rows = [(m.onset_s, {"onset_s": f"{m.onset_s:.3f}", "offset_s": f"{m.offset_s:.3f}",
                          "duration_s": f"{m.duration_s:.3f}", "kind": "lm", "channel": m.channel,
-                         "onset_clock": _clock(start, m.onset_s), "peak_uv": f"{m.peak_uv:.2f}",
+                         "onset_clock": clock_time(start, m.onset_s), "peak_uv": f"{m.peak_uv:.2f}",
                          "rest_uv": f"{m.rest_uv:.2f}", "plm_series": m.series})
             for m in movements if m.is_lm]
     rows += [(w.onset_s, {"onset_s": f"{w.onset_s:.3f}", "offset_s": f"{w.offset_s:.3f}",
                           "duration_s": f"{w.duration_s:.3f}", "kind": "warning", "channel": w.channel,
-                          "onset_clock": _clock(start, w.onset_s), "level_x_rest": f"{w.level_x_rest:.2f}",
+                          "onset_clock": clock_time(start, w.onset_s), "level_x_rest": f"{w.level_x_rest:.2f}",
                           "twitches": w.twitches, "lead_s": "" if w.lead_s is None else f"{w.lead_s:.1f}"})
              for w in warnings]
     for e in possible:

@@ -275,5 +275,5 @@ def _finish(runner: Runner, log: NightLog, alerts: list[Alert]) -> Analysis:
             log.event({"type": "retracted", "channel": e.channel, "onset_s": e.onset_s,
                        "onset_clock": (log.start + timedelta(seconds=e.onset_s)).strftime("%H:%M:%S"),
                        "reason": "leg_movement_series"})
-    log.close(analysis.summary() if analysis.duration_s >= MIN_SECONDS else None)
+    log.close(analysis.summary(log.start) if analysis.duration_s >= MIN_SECONDS else None)
     return analysis
