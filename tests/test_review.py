@@ -225,6 +225,7 @@ def test_the_page_shows_what_analyze_finds_and_keeps_each_answer(tmp_path, brows
     assert _text(browser, "#n-lm") == str(found["leg_movements"]["lm"])
     assert "1 cramp, 1 min" in _text(browser, "#summary") and "23:01" in _text(browser, "#summary")
     assert "23:01:" in _text(browser, "#event-1") and "× rest" in _text(browser, "#event-1")
+    assert f"frequency {found['episodes'][0]['freq_hz']:.0f} Hz" in _text(browser, "#event-1").replace("\n", " ")
     _shot(browser, "review-night.png")
     browser.find_element(By.CSS_SELECTOR, "#event-1 .answer-not_cramp").click()
     lines = _wait(lambda: _labels(folder)[1:], what="labels.csv")
@@ -337,6 +338,15 @@ def test_signal_loss_finds_gaps_and_flat_lines_however_the_night_is_cut(compiled
             elif a == 5000:
                 loss.check(np.ascontiguousarray(x[5300:b]), 5300, 300)
         assert loss.finish() == expected, seed
+
+
+def test_the_frequency_is_said_with_its_drift_in_words():
+    from emgcramp.review.words import spectrum
+
+    assert spectrum(None, None) is None
+    assert spectrum(128.6, None)[0] == "129 Hz"
+    assert [spectrum(100.0, d)[0] for d in (-0.123, -0.049, 0.02, 0.08)] == [
+        "100 Hz, fell 12 %", "100 Hz, steady", "100 Hz, steady", "100 Hz, rose 8 %"]
 
 
 def test_the_summary_says_the_time_without_signal_in_words():

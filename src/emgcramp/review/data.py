@@ -169,6 +169,7 @@ def event_record(n: int, e: Episode, start: datetime | None, answer: Label | Non
             "x_rest": round(e.peak_x_rest, 1), "peak_uv": round(e.peak_intensity, 1),
             "pct_mvc": e.pct_mvc, "probability": None if e.probability is None else round(e.probability, 2),
             "reason": words.REASONS.get(e.reason, e.reason.replace("_", " ")), "channel": e.channel,
+            "spectrum": words.spectrum(e.freq_hz, e.freq_drift),
             "answer": None if answer is None else {"label": answer.label, "given_at": answer.given_at}}
 
 

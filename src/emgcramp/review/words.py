@@ -24,6 +24,10 @@ REASONS = {"short": "shorter than a cramp", "brief": "too brief", "signal_loss":
            "leg_movement_series": "looked like a series of leg movements", "sparse": "too little activity",
            "stretch": "looked like a stretch", "voluntary": "looked like a deliberate movement"}
 
+# A burst's frequency that moved by less than this share between the first and last third of its middle reads as
+# steady: about the spread of the estimate over the shortest third measured (emgcramp.detect.shape.DRIFT_MIN_S).
+STEADY_DRIFT = 0.05
+
 NOT_A_DIAGNOSIS = ("A few cramps a month are common; frequent or very long cramps are worth a doctor's look. "
                    "This page describes the signal; it is not a diagnosis.")
 
@@ -93,3 +97,18 @@ def summary_sentence(cramps: list, possible: list, lm: int, start: datetime | No
         first = "No cramps"
     lost = f"; no signal for {duration_words(lost_s)}" if lost_s >= 0.5 else ""
     return f"{first}; {plural(len(possible), 'possible cramp')}; {plural(lm, 'leg movement')}{lost}"
+
+
+def spectrum(freq_hz: float | None, drift: float | None) -> tuple[str, str] | None:
+    """The words for a burst's frequency (``129 Hz, fell 12 %``) and its tooltip; ``None`` when not measured."""
+    if freq_hz is None:
+        return None
+    if drift is None:
+        how = ""
+    elif abs(drift) < STEADY_DRIFT:
+        how = ", steady"
+    else:
+        how = f", {'fell' if drift < 0 else 'rose'} {abs(drift) * 100:.0f} %"
+    return (f"{freq_hz:.0f} Hz{how}", "the signal's RMS frequency over the burst, which follows its median "
+            "frequency: lower where fat and depth muffle the muscle, and falling through a held contraction as "
+            "the muscle tires (from the first to the last third of it)")

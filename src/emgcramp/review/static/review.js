@@ -548,6 +548,7 @@
         e.x_rest + " times your level at rest (peak \u00d7 rest)")]),
       h("dt", { text: "kind" }), h("dd", {}, [tip(e.kind, e.kind_tip)]),
     ]);
+    if (e.spectrum) dl.append(h("dt", { text: "frequency" }), h("dd", {}, [tip(e.spectrum[0], e.spectrum[1])]));
     if (!cramp) {
       dl.append(h("dt", { text: "not counted" }), h("dd", {}, [tip(e.reason, "the decision's probability that it " +
         "was a cramp: " + e.probability)]));
