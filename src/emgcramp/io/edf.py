@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import math
-import os
-import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -17,6 +13,7 @@ import pyedflib
 from emgcramp.core.blocks import Block
 from emgcramp.core.errors import InputError
 from emgcramp.io.base import Recording, unit_scale
+from emgcramp.io.edf_header import Layout, check_length, check_name, open_reader
 from emgcramp.io.secure import mentions_maker, private_path
 
 # Largest physical value (µV) a channel's header may give: 1 kV is a hundred times any amplifier's
@@ -25,34 +22,18 @@ from emgcramp.io.secure import mentions_maker, private_path
 MAX_PHYSICAL_UV = 1e9
 
 
-@contextlib.contextmanager
-def _c_stdout_silenced() -> Iterator[None]:
-    """EDFlib prints some diagnostics with C printf; keep them off our stdout."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
-            yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 class EdfRecording(Recording):
     """An EDF/EDF+/BDF file; channels in the file's physical unit, scaled to µV."""
 
     def __init__(self, path: str):
         self.path = path
         check_name(path)
-        layout = _check_length(path)
-        try:
-            with _c_stdout_silenced():
-                self._r = pyedflib.EdfReader(path)
-        except Exception as e:  # EDFlib reports damage as OSError with its own text, after the path
-            said = str(e).strip().removeprefix(f"{path}:").strip() or type(e).__name__
-            raise InputError(f"{path}: not a readable EDF/BDF file (EDFlib: {said})") from None
+        layout = check_length(path)
+        self._r = open_reader(path, pyedflib.DO_NOT_READ_ANNOTATIONS)  # read when asked: EDFlib reads every record for them
         r, self.channel_names = self._r, [s.strip() for s in self._r.getSignalLabels()]
+        if not r.datarecord_duration > 0:
+            self.close()
+            raise InputError(f"{path}: not a readable EDF/BDF file (its header gives the data records no duration)")
         if not self.channel_names:
             self.close()
             raise InputError(f"{path}: the file holds no signals")
@@ -100,7 +81,7 @@ class EdfRecording(Recording):
                              f"{hi:g}{' ' + dim if dim else ''} in its header, beyond what electrodes record "
                              f"(over ±{MAX_PHYSICAL_UV / 1e9:g} kV): the header is damaged or wrong")
 
-    def _records_map(self, layout: _Layout | None):
+    def _records_map(self, layout: Layout | None):
         """16-bit EDF: the file, its layout, each signal's columns in a record and µV per count.
 
         EDFlib reads one signal at a time, seeking through every record for
@@ -149,7 +130,9 @@ class EdfRecording(Recording):
 
     def annotations(self) -> list[tuple[float, float, str]]:
         """EDF+ annotations as (onset s, duration s, text)."""
-        onsets, durations, texts = self._r.readAnnotations()
+        self._r.close()  # EDFlib opens a file once: this reader, reading them, then the plain one again
+        r = self._r = open_reader(self.path, pyedflib.READ_ALL_ANNOTATIONS)
+        onsets, durations, texts = r.readAnnotations()
         return [(float(o), float(d), str(t)) for o, d, t in zip(onsets, durations, texts)]
 
     def close(self) -> None:
@@ -159,64 +142,6 @@ class EdfRecording(Recording):
         if getattr(self, "_r", None) is not None:
             self._r.close()
             self._r = None
-
-
-def check_name(path: str) -> None:
-    """EDFlib takes UTF-8 paths only; say so rather than fail inside it."""
-    try:
-        os.path.abspath(path).encode("utf-8")
-    except UnicodeEncodeError:
-        raise InputError(f"{path!r}: EDF files are read and written through EDFlib, which needs a file "
-                         "name and folder in UTF-8; rename it") from None
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """Where the samples sit: header bytes, bytes per sample, and per signal (file order) its label
-    and samples per data record."""
-
-    header: int
-    records: int
-    width: int
-    labels: list[str]
-    per_record: list[int]
-
-    @property
-    def record_bytes(self) -> int:
-        return sum(self.per_record) * self.width
-
-
-def _layout(path: str) -> _Layout | None:
-    """The header's layout, or ``None`` when it cannot be parsed (EDFlib then says what is wrong)."""
-    with open(path, "rb") as f:  # also where a missing or unreadable file is reported, plainly
-        head = f.read(256)
-        try:
-            ns = int(head[252:256])
-            signals = f.read(ns * 256)
-            at = ns * (16 + 80 + 8 * 5 + 80)  # label, transducer, unit, 4 ranges, prefilter: then samples per record
-            per_record = [int(signals[at + 8 * i: at + 8 * i + 8]) for i in range(ns)]
-            labels = [signals[16 * i: 16 * i + 16].decode("latin-1").strip() for i in range(ns)]
-            return _Layout(int(head[184:192]), int(head[236:244]), 3 if head[:1] == b"\xff" else 2, labels,
-                           per_record)
-        except ValueError:
-            return None
-
-
-def _check_length(path: str) -> _Layout | None:
-    """The header's record count must match the bytes the file holds; returns the layout.
-
-    EDFlib rejects a file shorter than its header says but reads one that
-    is longer only as far as the header says, silently.
-    """
-    lay = _layout(path)
-    if lay is None or not lay.record_bytes:
-        return lay
-    size = os.path.getsize(path)
-    if size != lay.header + lay.records * lay.record_bytes:
-        held = (size - lay.header) / lay.record_bytes
-        raise InputError(f"{path}: the header says {lay.records} data records but the file holds {held:.1f}; "
-                         "the file is damaged or was cut, or its header is wrong")
-    return lay
 
 
 GAP_NOTE = "gap:no signal"
@@ -274,11 +199,10 @@ def is_annotated_copy(path: str) -> bool:
 def _check_written(tmp: str, path: str, records: int) -> None:
     """Reopen what was written: EDFlib does not report a failed write (full disk, file-size limit)."""
     try:
-        with _c_stdout_silenced():
-            r = pyedflib.EdfReader(tmp)
+        r = open_reader(tmp, pyedflib.DO_NOT_READ_ANNOTATIONS)  # the header and the size: no record read
         found = r.datarecords_in_file
         r.close()
-    except OSError:
+    except InputError:
         found = -1
     if found != records:
         raise OSError(errno.ENOSPC, f"writing {path} failed (disk full or file-size limit?); "

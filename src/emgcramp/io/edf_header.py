@@ -1,0 +1,95 @@
+"""An EDF/BDF file's header, read before EDFlib opens it, and EDFlib's reader opened with one clear error."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pyedflib
+
+from emgcramp.core.errors import InputError
+
+
+@contextlib.contextmanager
+def c_stdout_silenced() -> Iterator[None]:
+    """EDFlib prints some diagnostics with C printf; keep them off our stdout."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def check_name(path: str) -> None:
+    """EDFlib takes UTF-8 paths only; say so rather than fail inside it."""
+    try:
+        os.path.abspath(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"{path!r}: EDF files are read and written through EDFlib, which needs a file "
+                         "name and folder in UTF-8; rename it") from None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the samples sit: header bytes, bytes per sample, and per signal (file order) its label
+    and samples per data record."""
+
+    header: int
+    records: int
+    width: int
+    labels: list[str]
+    per_record: list[int]
+
+    @property
+    def record_bytes(self) -> int:
+        return sum(self.per_record) * self.width
+
+
+def layout(path: str) -> Layout | None:
+    """The header's layout, or ``None`` when it cannot be parsed (EDFlib then says what is wrong)."""
+    with open(path, "rb") as f:  # also where a missing or unreadable file is reported, plainly
+        head = f.read(256)
+        try:
+            ns = int(head[252:256])
+            signals = f.read(ns * 256)
+            at = ns * (16 + 80 + 8 * 5 + 80)  # label, transducer, unit, 4 ranges, prefilter: then samples per record
+            per_record = [int(signals[at + 8 * i: at + 8 * i + 8]) for i in range(ns)]
+            labels = [signals[16 * i: 16 * i + 16].decode("latin-1").strip() for i in range(ns)]
+            return Layout(int(head[184:192]), int(head[236:244]), 3 if head[:1] == b"\xff" else 2, labels,
+                           per_record)
+        except ValueError:
+            return None
+
+
+def open_reader(path: str, annotations: int) -> pyedflib.EdfReader:
+    """EDFlib's reader of ``path``, reading its annotations or not; damage is one line (InputError)."""
+    try:
+        with c_stdout_silenced():
+            return pyedflib.EdfReader(path, annotations_mode=annotations)
+    except Exception as e:  # EDFlib reports damage as OSError with its own text, after the path
+        said = str(e).strip().removeprefix(f"{path}:").strip() or type(e).__name__
+        raise InputError(f"{path}: not a readable EDF/BDF file (EDFlib: {said})") from None
+
+
+def check_length(path: str) -> Layout | None:
+    """The header's record count must match the bytes the file holds; returns the layout.
+
+    EDFlib rejects a file shorter than its header says but reads one that
+    is longer only as far as the header says, silently.
+    """
+    lay = layout(path)
+    if lay is None or not lay.record_bytes:
+        return lay
+    size = os.path.getsize(path)
+    if size != lay.header + lay.records * lay.record_bytes:
+        held = (size - lay.header) / lay.record_bytes
+        raise InputError(f"{path}: the header says {lay.records} data records but the file holds {held:.1f}; "
+                         "the file is damaged or was cut, or its header is wrong")
+    return lay
