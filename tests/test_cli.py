@@ -11,6 +11,7 @@ import os
 import stat
 import subprocess
 import sys
+from datetime import datetime
 
 import numpy as np
 import pytest
@@ -245,7 +246,7 @@ def test_an_episode_is_a_cramp_or_a_leg_movement_not_both(tmp_cwd):
     from emgcramp.io.edf import write_edf
 
     x = bursts(1000.0, 120, 4.0, [(60.0, 66.0, 200.0)])
-    write_edf("n.edf", 1000.0, ["calf"], [x[:, None]])
+    write_edf("n.edf", 1000.0, ["calf"], [x[:, None]], start=datetime(2026, 1, 2, 23, 0))
     rc, out, err = run_main("analyze", "n.edf", "--events", "e.csv", "--lm-events", "lm.csv", "--json")
     assert rc == 0, err
     assert list(csv.DictReader(open("e.csv"))) == []
@@ -258,6 +259,7 @@ def test_an_episode_is_a_cramp_or_a_leg_movement_not_both(tmp_cwd):
 
     assert list(p) == list(EPISODE_FIELDS) and p["tier"] == "possible_cramp"
     assert (p["onset_s"], p["probability"]) == (float(rows[0]["onset_s"]), float(rows[0]["probability"]))
+    assert p["onset_clock"] == rows[0]["onset_clock"] and p["onset_clock"].startswith("2026-01-02T23:01:0")
     # White noise band-passed to 20-450 Hz: √(m₂/m₀) 266 Hz, a little less through the filter's skirts and
     # the first difference's sin² (at 1 kHz); 6 s is too short for a drift.
     assert 220.0 < p["freq_hz"] < 266.0 and p["freq_drift"] is None

@@ -345,8 +345,8 @@ def test_the_frequency_is_said_with_its_drift_in_words():
 
     assert spectrum(None, None) is None
     assert spectrum(128.6, None)[0] == "129 Hz"
-    assert [spectrum(100.0, d)[0] for d in (-0.123, -0.049, 0.02, 0.08)] == [
-        "100 Hz, fell 12 %", "100 Hz, steady", "100 Hz, steady", "100 Hz, rose 8 %"]
+    assert [spectrum(100.0, d)[0] for d in (-0.123, -0.099, 0.08, 0.14)] == [
+        "100 Hz, fell 12 %", "100 Hz, steady", "100 Hz, steady", "100 Hz, rose 14 %"]
 
 
 def test_the_summary_says_the_time_without_signal_in_words():

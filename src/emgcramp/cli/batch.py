@@ -252,7 +252,7 @@ def _json_document(files: list[str], results: dict, errors: dict[str, str], n_cr
         entry = {"file": p, "subject": subject_of(p)}
         if p in results:
             result, start = results[p]
-            entry |= {"summary": result.summary(), "episodes": [episode_record(e, start) for e in result.episodes]}
+            entry |= {"summary": result.summary(start), "episodes": [episode_record(e, start) for e in result.episodes]}
             if p in (labels or {}):
                 entry["labels"] = labels[p]
         else:

@@ -146,7 +146,7 @@ def _night_summary(folder: str, result) -> str:
     except (InputError, OSError):
         start = None  # clock times are left out, the table is not
     print_table(result.analysis.episodes, start)
-    s = result.analysis.summary()
+    s = result.analysis.summary(start)
     possible = f", {len(s['possible_cramps'])} possible cramp(s) listed, not alerted" if s["possible_cramps"] else ""
     print(f"{s['n_episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h, {len(result.alerts)} alert(s){possible}; "
           f"night folder {folder}")

@@ -84,7 +84,7 @@ def _print_result(result, start: datetime | None, as_json: bool, labels: dict | 
 
         episodes = [episode_record(e, start) for e in result.episodes]
         extra = {"labels": labels} if labels is not None else {}
-        print(json.dumps(result.summary() | {"episodes": episodes} | extra, indent=2, default=float))
+        print(json.dumps(result.summary(start) | {"episodes": episodes} | extra, indent=2, default=float))
         return
     print_table(result.episodes, start)
     s = result.summary()
@@ -245,7 +245,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             start = rec.start
     else:
         result, start = analyze_recording(args.file, args, progress=False)
-        episodes, summary = result.episodes, result.summary()
+        episodes, summary = result.episodes, result.summary(start)
     from emgcramp.viz import report
 
     if not args.events:

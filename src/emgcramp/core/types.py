@@ -78,8 +78,8 @@ class Episode:
         tier: ``cramp`` (counted, alarmed) or ``possible_cramp`` (listed only).
         reason: for a possible cramp, what spoke most against it.
         missing_s: seconds of signal missing inside it (short gaps it spans).
-        freq_hz: the band-passed signal's RMS frequency over it, Hz (it tracks the median frequency;
-            ``None`` when not measured).
+        freq_hz: its channel's band-passed RMS frequency over it, Hz (it tracks the median frequency;
+            compare it within one sensor and sampling rate; ``None`` when not measured).
         freq_drift: its relative change from the first to the last third of the episode's middle
             (-0.1: it fell by a tenth, as in fatigue; ``None`` for an episode too short to tell).
     """

@@ -34,11 +34,12 @@ pre-cramp watch (:mod:`emgcramp.detect.precramp`).
 The segmenter decides nothing. Each closed candidate is described by a
 :class:`~emgcramp.detect.features.Features` record (durations, levels ×
 rest, shape, motion, the background it rose from, the leg movements and
-warnings before it; for the record, its spectrum's RMS frequency and drift), and :func:`~emgcramp.detect.decide.decide` turns the
-record into a probability, a tier (``cramp``, ``possible_cramp`` or a
-look-alike) and a reason. Amplitude alone misleads (a cramp may engage only
-part of the muscle, a leg movement can be louder), so the record holds
-ratios and shapes, never µV.
+warnings before it; for the record, its spectrum's RMS frequency and
+drift), and :func:`~emgcramp.detect.decide.decide` turns the record into a
+probability, a tier (``cramp``, ``possible_cramp`` or a look-alike) and a
+reason. Amplitude alone misleads (a cramp may engage only part of the
+muscle, a leg movement can be louder), so the record holds ratios and
+shapes, never µV.
 
 Times: episode edges are where the 0.1-s envelope crosses the EDGE level,
 ``max(2·rest, rest + 3 µV)``, below OFF so that a weak cramp's ramps count. The window is
@@ -71,6 +72,7 @@ def x_rest(rows: np.ndarray) -> np.ndarray:
 
 # Bins are run through the detector at most this many seconds at a time (see Detector.process).
 PIECE_S = 60.0
+NAN = float("nan")
 
 
 class RestMultiples:
@@ -225,15 +227,20 @@ class Detector:
             edge_motion_uv=edge_motion, opened_s=opened_s,
             lf_ratio=float(np.sqrt(row[seg.C_LF2] / row[seg.C_MS])) if row[seg.C_MS] > 0 else 0.0)
 
-    def features(self, c: Candidate) -> Features:
-        """The evidence about ``c`` (:class:`~emgcramp.detect.features.Features`)."""
+    def features(self, c: Candidate, spectrum_too: bool = True) -> Features:
+        """The evidence about ``c`` (:class:`~emgcramp.detect.features.Features`).
+
+        Without ``spectrum_too`` its spectrum is NaN: it is not weighed, so a burst still under way,
+        judged at every block, is spared reading its whole length again.
+        """
         prior = self.moves.prior(c.onset_s)
         # Only a burst of leg-movement length (AASM: 0.5–10 s) can continue a series of them. (Whether a
         # warning led in is not asked here: whether it had closed by now depends on the blocks.)
         lm_sized = c.duration_s <= self.cfg.movements.lm_max_s
         chain = _series_chain(c.onset_s, prior, self.cfg) if lm_sized else []
         ratio = c.peak_uv / float(np.median([p for p, _ in chain])) if chain else 1.0
-        rest, (freq, drift) = c.rest_uv, spectrum(self.history, c.onset_s, c.offset_s, self.fs_hz)
+        freq, drift = spectrum(self.history, c.onset_s, c.offset_s, self.fs_hz) if spectrum_too else (NAN, NAN)
+        rest = c.rest_uv
         return Features(
             duration_s=c.duration_s, hold_x_rest=c.hold_uv / rest, peak_x_rest=c.peak_uv / rest,
             contrast=c.contrast, rise_s=c.rise_s, hold_share=c.hold_uv / c.peak_uv if c.peak_uv > 0 else 0.0,
@@ -245,7 +252,7 @@ class Detector:
             wax=waxing(self.history, c.onset_s, c.offset_s), freq_hz=freq, freq_drift=drift)
 
     def _decide(self, c: Candidate) -> Decision:
-        return decide(self.features(c), c.rises, self.cfg, cut=self._cut(c) != "")
+        return decide(self.features(c, spectrum_too=False), c.rises, self.cfg, cut=self._cut(c) != "")
 
     def _cut(self, c: Candidate) -> str:
         """``gap_at_end`` / ``gap_at_start`` when a long gap cut ``c`` (its true length unknown), else ``""``."""

@@ -66,7 +66,8 @@ class Features(NamedTuple):
     freq_hz : float
         The band-passed signal's RMS frequency over the burst, Hz (it tracks the median frequency;
         :func:`~emgcramp.detect.shape.rms_frequency`). NaN when not measured. Kept for the record, not
-        weighed: its level depends on the placement (depth and fat low-pass the EMG).
+        weighed: its level depends on the placement (depth and fat low-pass the EMG) and on the sampling
+        rate (below 1 kHz the band-pass stops at 0.45 × the rate).
     freq_drift : float
         Its relative change from the first to the last third of the burst's middle (negative: it fell,
         as in a fatiguing contraction); NaN for a burst too short to tell. Kept for the record, not

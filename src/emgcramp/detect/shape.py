@@ -161,8 +161,9 @@ def rms_frequency(ms: np.ndarray, dms: np.ndarray, fs_hz: float) -> float:
     """The RMS frequency (Hz) of a band-passed signal, from its mean square and its first difference's.
 
     For a spectrum S(f) sampled at ``fs_hz``, E[(y[n] − y[n−1])²] = ∫ 4 sin²(πf/fs) S(f) df,
-    so the frequency returned, (fs/π)·arcsin(√(Σdms / 4Σms)), is √(m₂/m₀) for f ≪ fs and exact
-    for one tone. It is half the expected zero-crossing rate (Rice 1944), which tracks the
+    so the frequency returned, (fs/π)·arcsin(√(Σdms / 4Σms)), is √(m₂/m₀) for f ≪ fs (at 1 kHz,
+    the full 20–450 Hz band reads about 10 % below it) and exact for one tone. Its level depends on
+    the sampling rate too: below 1 kHz the band-pass stops at 0.45·fs, so compare it within one sensor. It is half the expected zero-crossing rate (Rice 1944), which tracks the
     median frequency of surface EMG through fatigue, force and muscle length (Inbar et al. 1986,
     Med Biol Eng Comput, doi:10.1007/BF02441600). NaN when there is no power or it was not measured.
     """

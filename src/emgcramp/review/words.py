@@ -25,8 +25,9 @@ REASONS = {"short": "shorter than a cramp", "brief": "too brief", "signal_loss":
            "stretch": "looked like a stretch", "voluntary": "looked like a deliberate movement"}
 
 # A burst's frequency that moved by less than this share between the first and last third of its middle reads as
-# steady: about the spread of the estimate over the shortest third measured (emgcramp.detect.shape.DRIFT_MIN_S).
-STEADY_DRIFT = 0.05
+# steady. On steady noise, thirds of the shortest length measured (emgcramp.detect.shape.DRIFT_MIN_S) drift by
+# 5-8 % one time in twenty, at 250 Hz to 2 kHz: below a tenth, a move is not told from the estimate's spread.
+STEADY_DRIFT = 0.10
 
 NOT_A_DIAGNOSIS = ("A few cramps a month are common; frequent or very long cramps are worth a doctor's look. "
                    "This page describes the signal; it is not a diagnosis.")
