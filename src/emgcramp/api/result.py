@@ -110,7 +110,7 @@ class Result:
         ValueError
             ``kind`` is none of ``KINDS``.
         """
-        from emgcramp.io.events import episode_record
+        from emgcramp.core.types import episode_record
 
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
@@ -208,7 +208,7 @@ def _columns(kind: str) -> list[str]:
     """The columns of :meth:`Result.records` of ``kind``, so that a table with no events still has them."""
     from dataclasses import fields
 
-    from emgcramp.io.events import EPISODE_FIELDS
+    from emgcramp.core.types import EPISODE_FIELDS
 
     if kind in ("cramps", "possible_cramps"):
         return list(EPISODE_FIELDS)

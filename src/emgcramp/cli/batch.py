@@ -245,7 +245,7 @@ def _json_document(files: list[str], results: dict, errors: dict[str, str], n_cr
     A recording answered with ``emgcramp review`` also has ``labels`` (:func:`emgcramp.io.labels.tally`);
     ``labelled`` counts those recordings and ``confirmed`` the cramps their answers count (confirmed and added).
     """
-    from emgcramp.io.events import episode_record
+    from emgcramp.core.types import episode_record
 
     recordings = []
     for p in files:

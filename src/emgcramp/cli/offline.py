@@ -80,7 +80,7 @@ def _print_result(result, start: datetime | None, as_json: bool, labels: dict | 
     import json
 
     if as_json:
-        from emgcramp.io.events import episode_record
+        from emgcramp.core.types import episode_record
 
         episodes = [episode_record(e, start) for e in result.episodes]
         extra = {"labels": labels} if labels is not None else {}

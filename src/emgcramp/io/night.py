@@ -25,8 +25,8 @@ import numpy as np
 
 from emgcramp.core.blocks import Block
 from emgcramp.core.errors import InputError
-from emgcramp.core.types import Episode
-from emgcramp.io.events import episode_record, write_json
+from emgcramp.core.types import Episode, episode_record
+from emgcramp.io.events import write_json
 from emgcramp.io.secure import NIGHT_FILES
 
 FLUSH_S = 1.0

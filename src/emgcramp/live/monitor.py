@@ -18,9 +18,8 @@ import numpy as np
 
 from emgcramp.core.blocks import Block
 from emgcramp.core.config import SIGNAL_LOST_S, PipelineConfig, settings_of
-from emgcramp.core.types import Analysis
+from emgcramp.core.types import Analysis, episode_record
 from emgcramp.detect.decide import model_id
-from emgcramp.io.events import episode_record
 from emgcramp.io.night import NightLog
 from emgcramp.pipeline import Pipeline
 from emgcramp.runner import MIN_SECONDS, Runner, SensorChanged
