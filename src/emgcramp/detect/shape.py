@@ -162,10 +162,11 @@ def rms_frequency(ms: np.ndarray, dms: np.ndarray, fs_hz: float) -> float:
 
     For a spectrum S(f) sampled at ``fs_hz``, E[(y[n] − y[n−1])²] = ∫ 4 sin²(πf/fs) S(f) df,
     so the frequency returned, (fs/π)·arcsin(√(Σdms / 4Σms)), is √(m₂/m₀) for f ≪ fs (at 1 kHz,
-    the full 20–450 Hz band reads about 10 % below it) and exact for one tone. Its level depends on
-    the sampling rate too: below 1 kHz the band-pass stops at 0.45·fs, so compare it within one sensor. It is half the expected zero-crossing rate (Rice 1944), which tracks the
-    median frequency of surface EMG through fatigue, force and muscle length (Inbar et al. 1986,
-    Med Biol Eng Comput, doi:10.1007/BF02441600). NaN when there is no power or it was not measured.
+    the full 20–450 Hz band reads about 10 % below it) and exact for one tone. It is half the
+    expected zero-crossing rate (Rice 1944), which tracks the median frequency of surface EMG
+    through fatigue, force and muscle length (Inbar et al. 1986, Med Biol Eng Comput,
+    doi:10.1007/BF02441600). Its level depends on the sampling rate too: below 1 kHz the band-pass
+    stops at 0.45·fs, so compare it within one sensor. NaN when there is no power or it was not measured.
     """
     power = float(np.sum(ms))
     if not power > 0.0:
@@ -178,9 +179,10 @@ def spectrum(history: LevelHistory, onset_s: float, offset_s: float, fs_hz: floa
 
     The frequency is power-weighted over the whole burst (:func:`rms_frequency`). The drift is the
     frequency over the last third of the middle 60 % (the rise and fall left out, as for
-    :func:`waxing`) over that of the first third, minus 1: a fatiguing contraction's falls (Merletti
-    et al. 1990); NaN when a third is shorter than :data:`DRIFT_MIN_S`. Depth and fat low-pass the
-    signal, so the level of the frequency differs between placements; its drift is the burst's own.
+    :func:`waxing`) over that of the first third, minus 1: a fatiguing contraction's falls
+    (Merletti et al. 1990, doi:10.1152/jappl.1990.69.5.1810); NaN when a third is shorter than
+    :data:`DRIFT_MIN_S`. Depth and fat low-pass the signal, so the level of the frequency differs
+    between placements; its drift is the burst's own.
     """
     rows = history.window(onset_s, offset_s)
     ms, dms = rows[:, T_BIN] ** 2, rows[:, T_DMS]

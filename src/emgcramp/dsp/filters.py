@@ -14,7 +14,8 @@ samples (the detector rate, 50 Hz by default):
 * ``stuck``: fraction of samples equal to their predecessor (a flat line:
              lead-off, rail saturation, a dead ADC);
 * ``dms``:   mean square of the band-passed signal's first difference, µV²
-             (over ``ms``, where the spectrum's power lies: see :func:`rms_frequency`).
+             (over ``ms``, where the spectrum's power lies: see
+             :func:`emgcramp.detect.shape.rms_frequency`).
 
 Filters are designed once as second-order sections (:mod:`emgcramp.dsp.design`,
 held to ``scipy.signal``'s designs by the tests) and
@@ -142,7 +143,8 @@ def bins_kernel(x, sos, zi, bin_len, acc, prev, out_ms, out_mean, out_stuck, out
                 s_x += v
                 y = _cascade(sos, z, v)
                 s_sq += y * y
-                s_dsq += (y - y_last) * (y - y_last)
+                d = y - y_last
+                s_dsq += d * d
                 y_last = y
             cnt += end - i
             i = end
