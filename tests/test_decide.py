@@ -150,12 +150,15 @@ def test_shipped_model_weighs_evidence_the_physiological_way(name, model_input, 
         assert p[1] > p[0]
 
 
-def test_the_reason_is_never_an_input_the_model_does_not_weigh():
-    # every weighed input speaks for this burst; the ones with no weight must not be named for it
+def test_the_reason_is_an_input_that_spoke_against_it_or_uncertain():
+    # Every weighed input speaks for this burst: none is to blame, and the ones with no weight say nothing.
     m = toy_model({"log_duration_s": 1.0, "log_contrast": 0.5}, intercept=-20.0)
     d = decide(feats(duration_s=20.0, contrast=5.0), 1, CFG, m)
-    assert d.tier == "" and d.reason in {REASON_OF["log_duration_s"], REASON_OF["log_contrast"]}
-    assert d.reason == "tone_change"  # log(5) · 0.5 adds less than log(20) · 1.0
+    assert (d.tier, d.reason) == ("", "uncertain")
+    # A low contrast speaks against it: that is the reason, though a long duration spoke for it.
+    d = decide(feats(duration_s=20.0, contrast=0.5), 1, CFG, m)
+    assert m.contributions(vector(feats(duration_s=20.0, contrast=0.5)))[INPUTS.index("log_contrast")] < 0
+    assert (d.tier, d.reason) == ("", REASON_OF["log_contrast"]) == ("", "tone_change")
 
 
 def test_what_the_tibialis_shows_is_said_here_by_stated_rules():

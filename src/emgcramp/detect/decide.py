@@ -52,7 +52,7 @@ command line's ``--cramp-threshold``);
 ``possible_cramp`` (listed, never alarmed) from the floor, chosen so the
 two tiers together find nearly every cramp; below the floor, a look-alike,
 with the input that spoke most against a cramp as its reason
-(:data:`~emgcramp.detect.features.REASON_OF`).
+(:data:`~emgcramp.detect.features.REASON_OF`), or ``uncertain`` when none did.
 
 A person's own adjustment (``judge.personal_logit_offset`` and
 ``judge.personal_weights``, learned from the labels of their nights by
@@ -267,6 +267,10 @@ def overrule(ev: MuscleEvidence, duration_s: float, cfg: DetectorConfig) -> tupl
     return "", ("stretched",) if ev.tibialis_active_s >= m.onset_window_s else ()
 
 
+# The reason of a burst below the cramp threshold that no input spoke against.
+UNSURE = "uncertain"
+
+
 def decide(f: Features, rises: int, cfg: DetectorConfig, model: Model | None = None, cut: bool = False) -> Decision:
     """The verdict on one burst (see the module docstring).
 
@@ -284,9 +288,11 @@ def decide(f: Features, rises: int, cfg: DetectorConfig, model: Model | None = N
     if p >= cramp_at:
         return Decision(p, CRAMP, kind, "")
     contrib = model.contributions(x)
-    # The input that spoke most against it (or least for it), among those the model weighs: one with no
-    # weight says nothing, and would otherwise be named whenever every weighed input spoke for the burst.
+    # The input that spoke most against it, among those the model weighs (one with no weight says
+    # nothing). When none spoke against it, it fell short on its own: naming the input that spoke least
+    # for it would blame, say, signal loss on a burst that had none.
     said = [i for i, name in enumerate(INPUTS) if REASON_OF[name] and model.weights[i]] or \
         [i for i, name in enumerate(INPUTS) if REASON_OF[name]]
-    reason = REASON_OF[INPUTS[min(said, key=contrib.__getitem__)]]
+    worst = min(said, key=contrib.__getitem__)
+    reason = REASON_OF[INPUTS[worst]] if contrib[worst] < 0 else UNSURE
     return Decision(p, POSSIBLE if p >= floor else "", kind, reason)

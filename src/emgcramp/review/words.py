@@ -22,7 +22,8 @@ REASONS = {"short": "shorter than a cramp", "brief": "too brief", "signal_loss":
            "weak": "too weak", "tone_change": "looked like a change of muscle tone",
            "leg_movement": "looked like a leg movement",
            "leg_movement_series": "looked like a series of leg movements", "sparse": "too little activity",
-           "stretch": "looked like a stretch", "voluntary": "looked like a deliberate movement"}
+           "stretch": "looked like a stretch", "voluntary": "looked like a deliberate movement",
+           "uncertain": "not sure enough, though nothing spoke against it"}
 
 # A burst's frequency that moved by less than this share between the first and last third of its middle reads as
 # steady. On steady noise, thirds of the shortest length measured (emgcramp.detect.shape.DRIFT_MIN_S) drift by

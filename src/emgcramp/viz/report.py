@@ -28,7 +28,7 @@ COLORS = {"tonic": "tab:red", "clonic": "tab:orange"}
 REASON_COLORS = {"possible_cramp": "#ff9896", "short": "#8c8c8c", "brief": "#c7c7c7", "signal_loss": "#000000",
                  "motion": "#8c564b", "intermittent": "#17becf", "weak": "#bcbd22", "tone_change": "#9edae5",
                  "leg_movement": "#2ca02c", "leg_movement_series": "#98df8a", "sparse": "#c49c94",
-                 "stretch": "#1f77b4", "voluntary": "#aec7e8"}
+                 "stretch": "#1f77b4", "voluntary": "#aec7e8", "uncertain": "#f7b6d2"}
 
 
 @dataclass
