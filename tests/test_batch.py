@@ -39,6 +39,9 @@ def test_glob_and_nothing_found(tmp_cwd):
     assert rc == 0 and "1 of 1 recordings analysed, 3 cramp(s)" in out
     rc, _, err = run_cli("analyze", "*.nothing")
     assert rc == 2 and "no recordings found" in err
+    shutil.copy(SAMPLE_NIGHT, "night[1].edf")  # a file that exists is one recording, whatever its name holds
+    rc, out, _ = run_cli("analyze", "night[1].edf")
+    assert rc == 0 and "3 cramp(s) in" in out and "recordings analysed" not in out
 
 
 @pytest.mark.parametrize("path,subject", [("data/S012_night3.edf", "S012"), ("sub-07/ses-1/night.edf", "sub-07"),

@@ -89,7 +89,8 @@ def test_no_cramps_gives_header_only_csv(tmp_cwd):
     (["missing.edf"], "no such file"),
     (["empty.edf"], "empty"),
     (["junk.edf"], "not a readable EDF"),
-    (["truncated.edf"], "header says 1200 data records but the file holds 1.1"),
+    (["truncated.edf"], "header says 1200 data records (2537568 bytes with the header), but the file holds 3000 "
+                      "bytes, 1.06 records"),
     (["nan.csv"], "NaN"),
     (["short.npy", "--fs", "1000"], "at least 2 s"),
     (["zeros.npy", "--fs", "1000"], "flat"),

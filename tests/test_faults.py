@@ -166,7 +166,8 @@ def _patched_copy(tmp_path, offset, text):
 
 
 @pytest.mark.parametrize("offset, text, says", [
-    (236, "10      ", "header says 10 data records but the file holds 1200.0"),  # records
+    (236, "10      ", "header says 10 data records (21908 bytes with the header), but the file holds 2537568 "
+                     "bytes, 1200.00 records"),  # records
     (244, "0       ", "not a readable EDF"),  # record duration 0
 ])
 def test_an_edf_whose_header_disagrees_with_its_bytes_is_refused(tmp_path, offset, text, says):

@@ -36,6 +36,30 @@ def test_edf_roundtrip_with_annotations(tmp_path):
     np.testing.assert_allclose(y, x, atol=16000 / 65535)  # one LSB of ±8000 µV in 16 bits
 
 
+@pytest.mark.parametrize("bdf", [False, True])
+def test_damaged_annotations_are_one_line_and_the_samples_still_read(tmp_path, bdf):
+    """Annotations are read only when asked for; a damaged TAL then fails alone, and reading goes on."""
+    from emgcramp.core.errors import InputError
+    from emgcramp.io.edf_header import layout
+
+    x = bursts(500.0, 6, 4.0, [(2, 4, 200)])
+    p = str(tmp_path / ("n.bdf" if bdf else "n.edf"))
+    write_edf(p, 500.0, ["calf"], [x[:, None]], [(1.0, 1.0, "note")], bdf=bdf)
+    lay = layout(p)
+    data = bytearray(open(p, "rb").read())
+    tal = sum(lay.per_record[:-1]) * lay.width  # the annotation signal comes last in each record
+    for r in range(lay.records):
+        at = lay.header + r * lay.record_bytes + tal
+        data[at:at + 8] = b"garbage!"
+    open(p, "wb").write(bytes(data))
+    with open_recording(p) as rec:
+        with pytest.raises(InputError, match="not a readable EDF/BDF file"):
+            rec.annotations()
+        y = read_all(rec)
+    lsb = 2 * 8000 / (2 ** 24 if bdf else 2 ** 16)
+    np.testing.assert_allclose(y, x, atol=lsb)
+
+
 def test_edf_partial_last_record_is_padded(tmp_path):
     p = str(tmp_path / "n.edf")
     write_edf(p, 250.0, ["a"], [np.arange(600.0)[:, None]])

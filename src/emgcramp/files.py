@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from emgcramp.core.blocks import check_fs
 from emgcramp.core.config import PERSONAL_SETTINGS, PipelineConfig, config_from
-from emgcramp.core.errors import SettingsWarning
+from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.core.heap import reuse_freed_buffers
 from emgcramp.core.types import Analysis
 from emgcramp.io import open_recording
@@ -101,7 +101,10 @@ def analyze_recording(rec: Recording, read: ReadOptions = ReadOptions(), config:
     """:func:`analyze_file` for a recording already open (a file's, an array's, an MNE Raw's)."""
     reuse_freed_buffers()
     chs = rec.channel_indices(read.channel)
-    fs = check_fs(rec.fs)
+    try:
+        fs = check_fs(rec.fs)
+    except InputError as e:
+        raise InputError(f"{rec.path}: {e}") from None
     config = config_for(rec, config)
     from emgcramp.runner import run_blocks  # Numba loads only for a usable input
 

@@ -36,8 +36,8 @@ def is_night(path: str) -> bool:
 
 
 def is_batch(path: str) -> bool:
-    """A folder that is not a monitor night, or a glob pattern."""
-    if any(c in path for c in "*?["):
+    """A folder that is not a monitor night, or a glob pattern (not a file that exists: its name may hold ``[``)."""
+    if any(c in path for c in "*?[") and not os.path.isfile(path):
         return True
     return os.path.isdir(path) and not is_night(path)
 

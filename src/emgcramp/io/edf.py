@@ -29,7 +29,8 @@ class EdfRecording(Recording):
         self.path = path
         check_name(path)
         layout = check_length(path)
-        self._r = open_reader(path, pyedflib.DO_NOT_READ_ANNOTATIONS)  # read when asked: EDFlib reads every record for them
+        # Annotations are read when asked for: EDFlib reads every data record for them.
+        self._r = open_reader(path, pyedflib.DO_NOT_READ_ANNOTATIONS)
         r, self.channel_names = self._r, [s.strip() for s in self._r.getSignalLabels()]
         if not r.datarecord_duration > 0:
             self.close()
@@ -129,10 +130,16 @@ class EdfRecording(Recording):
         return out
 
     def annotations(self) -> list[tuple[float, float, str]]:
-        """EDF+ annotations as (onset s, duration s, text)."""
-        self._r.close()  # EDFlib opens a file once: this reader, reading them, then the plain one again
-        r = self._r = open_reader(self.path, pyedflib.READ_ALL_ANNOTATIONS)
-        onsets, durations, texts = r.readAnnotations()
+        """EDF+ annotations as (onset s, duration s, text); damaged ones are one line, the samples still readable."""
+        if self._r is None:
+            raise InputError(f"{self.path}: the recording was closed")
+        self._r.close()  # EDFlib opens a file once: this reader is replaced by one that reads them
+        try:
+            self._r = open_reader(self.path, pyedflib.READ_ALL_ANNOTATIONS)
+        except InputError:
+            self._r = open_reader(self.path, pyedflib.DO_NOT_READ_ANNOTATIONS)
+            raise
+        onsets, durations, texts = self._r.readAnnotations()
         return [(float(o), float(d), str(t)) for o, d, t in zip(onsets, durations, texts)]
 
     def close(self) -> None:

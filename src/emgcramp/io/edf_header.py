@@ -88,8 +88,9 @@ def check_length(path: str) -> Layout | None:
     if lay is None or not lay.record_bytes:
         return lay
     size = os.path.getsize(path)
-    if size != lay.header + lay.records * lay.record_bytes:
-        held = (size - lay.header) / lay.record_bytes
-        raise InputError(f"{path}: the header says {lay.records} data records but the file holds {held:.1f}; "
-                         "the file is damaged or was cut, or its header is wrong")
+    if size != (expected := lay.header + lay.records * lay.record_bytes):
+        held = f", {(size - lay.header) / lay.record_bytes:.2f} records" if size > lay.header else ""
+        raise InputError(f"{path}: the header says {lay.records} data records ({expected} bytes with the header), "
+                         f"but the file holds {size} bytes{held}; the file is damaged or was cut, or its header "
+                         "is wrong")
     return lay
