@@ -89,7 +89,7 @@ def _trend_extra_cells(path):  # a row with more cells than the header names: sh
     os.mkdir(path)
     _events_csv(os.path.join(path, "n.csv"))
     with open(os.path.join(path, "n.csv"), "a") as f:
-        f.write("300.0,360.0,60.0,tonic,90.0,70.0,calf,,4.0,22.5,17.5,,1.0,,,calf,0.9,oops,more\n")
+        f.write("300.0,360.0,60.0,tonic,90.0,70.0,calf,,4.0,22.5,17.5,,1.0,,,calf,0.9,120.0,-0.1,oops,more\n")
 
 
 def _bids(channels_tsv: str):

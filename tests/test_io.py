@@ -196,6 +196,23 @@ def test_events_csv_columns_order_and_mode(tmp_path):
     assert row.startswith("1.000,31.000,30.000,tonic,200.00,150.00,calf,,4.00,50.0,37.5")
 
 
+def test_events_csv_keeps_the_spectrum_and_reads_one_written_before_it(tmp_path):
+    from emgcramp.io.events import is_events_csv, read_events_csv
+
+    p = str(tmp_path / "e.csv")
+    e = Episode(1.0, 31.0, 30.0, "tonic", 200.0, 150.0, 4.0, "calf", probability=0.91, freq_hz=128.94,
+                freq_drift=-0.0823)
+    write_events_csv(p, [e])
+    (back,) = read_events_csv(p)
+    assert (back.probability, back.freq_hz, back.freq_drift) == (0.91, 128.9, -0.082)  # as rounded for files
+    old = str(tmp_path / "old.csv")  # as written before the spectrum was: the columns up to probability
+    header, row = open(p).read().splitlines()
+    n = COLUMNS.index("probability") + 1
+    open(old, "w").write(",".join(header.split(",")[:n]) + "\n" + ",".join(row.split(",")[:n]) + "\n")
+    (back,) = read_events_csv(old)
+    assert is_events_csv(old) and (back.probability, back.freq_hz, back.freq_drift) == (0.91, None, None)
+
+
 def test_failed_write_leaves_no_file(tmp_path):
     from emgcramp.io.secure import private_file
 

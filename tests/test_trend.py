@@ -161,8 +161,14 @@ def test_a_spreadsheets_csv_counts_and_a_damaged_one_is_one_line(tmp_cwd):
         f.write(text)
     assert summarize(load_nights("n"))["cramps"] == 1
     rows = text.splitlines()
-    for bad, says in ((rows[1].rsplit(",", 1)[0] + ",1.5", "expected a probability between 0 and 1"),
-                      (rows[1].rsplit(",", 1)[0] + "," + "x" * 200_000, "not readable as CSV")):
+    at = rows[0].split(",").index("probability")
+
+    def with_probability(cell: str) -> str:
+        cells = rows[1].split(",")
+        return ",".join(cells[:at] + [cell] + cells[at + 1:])
+
+    for bad, says in ((with_probability("1.5"), "expected a probability between 0 and 1"),
+                      (with_probability("x" * 200_000), "not readable as CSV")):
         with open("n/e.csv", "w") as f:
             f.write("\n".join([rows[0], bad]) + "\n")
         rc, _, err = run_cli("trend", "n")

@@ -43,6 +43,10 @@ COLUMNS = {
     "warning_lead_s": "Cramps announced by a warning: seconds from the warning's onset to the cramp's.",
     "flags": "Quality notes (max_length, open_at_end, gap, gap_at_end, gap_at_start, motion, above_mvc), by '|'.",
     "probability": "Cramps and possible cramps: the decision's probability (0-1) that the burst is a cramp.",
+    "freq_hz": "Cramps and possible cramps: RMS frequency of the band-passed signal over the burst, Hz (it follows "
+               "the median frequency; compare within one sensor and sampling rate).",
+    "freq_drift": "Cramps and possible cramps of 10 s or more: relative change of that frequency from the first to "
+                  "the last third of the burst's middle 60 % (negative: it fell).",
 }
 
 
@@ -161,12 +165,12 @@ def _rows(a: Analysis) -> list[dict]:
     rows += [{"onset": f"{m.onset_s:.3f}", "duration": f"{m.duration_s:.3f}", "trial_type": "leg_movement",
               "channel": m.channel, "muscles": "n/a", "peak_uv": f"{m.peak_uv:.2f}", "mean_uv": "n/a",
               "rest_uv": f"{m.rest_uv:.2f}", "plm_series": str(m.series), "warning_lead_s": "n/a", "flags": "n/a",
-              "probability": "n/a"}
+              "probability": "n/a", "freq_hz": "n/a", "freq_drift": "n/a"}
              for m in a.movements if m.is_lm]
     rows += [{"onset": f"{w.onset_s:.3f}", "duration": f"{w.duration_s:.3f}", "trial_type": "warning",
               "channel": w.channel, "muscles": "n/a", "peak_uv": "n/a", "mean_uv": "n/a", "rest_uv": "n/a",
               "plm_series": "n/a", "warning_lead_s": "n/a" if w.lead_s is None else f"{w.lead_s:.1f}",
-              "flags": "n/a", "probability": "n/a"} for w in a.warnings]
+              "flags": "n/a", "probability": "n/a", "freq_hz": "n/a", "freq_drift": "n/a"} for w in a.warnings]
     return rows
 
 
@@ -175,7 +179,8 @@ def _episode(e, trial_type: str) -> dict[str, str]:
     c = episode_cells(e, empty="n/a", sep="|")
     return {"onset": c["onset_s"], "duration": c["duration_s"], "trial_type": trial_type, "plm_series": "n/a",
             "peak_uv": c["peak_intensity"], "mean_uv": c["mean_intensity"]} | {
-        k: c[k] for k in ("channel", "muscles", "rest_uv", "warning_lead_s", "flags", "probability")}
+        k: c[k] for k in ("channel", "muscles", "rest_uv", "warning_lead_s", "flags", "probability", "freq_hz",
+                          "freq_drift")}
 
 
 def _write_description(folder: str) -> None:

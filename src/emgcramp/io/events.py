@@ -14,7 +14,7 @@ from emgcramp.io.secure import private_file
 
 COLUMNS = ["onset_s", "offset_s", "duration_s", "kind", "peak_intensity", "mean_intensity",
            "channel", "onset_clock", "rest_uv", "peak_x_rest", "mean_x_rest", "pct_mvc", "duty", "flags",
-           "warning_lead_s", "muscles", "probability"]
+           "warning_lead_s", "muscles", "probability", "freq_hz", "freq_drift"]
 ACTIVITY_COLUMNS = ["onset_s", "offset_s", "duration_s", "kind", "channel", "onset_clock", "peak_uv", "rest_uv",
                     "plm_series", "level_x_rest", "twitches", "lead_s", "probability", "reason"]
 
@@ -45,8 +45,8 @@ def _header(path: str) -> list[str]:
 
 
 def is_events_csv(path: str) -> bool:
-    """True for an events CSV this package wrote (one recording's, or a batch's with ``file,subject`` after)."""
-    return _header(path)[:len(COLUMNS)] == COLUMNS
+    """True for an events CSV this package wrote: its first columns are the six every version writes first."""
+    return _header(path)[:len(REQUIRED)] == REQUIRED
 
 
 def is_activity_csv(path: str) -> bool:
@@ -128,7 +128,8 @@ def episode_from_row(r: dict[str, str | None]) -> Episode:
                    _number(r, "rest_uv", float("nan")), r.get("channel") or "", _number(r, "duty", 1.0),
                    _number(r, "pct_mvc", None), [x for x in (r.get("flags") or "").split(";") if x],
                    _number(r, "warning_lead_s", None), [x for x in (r.get("muscles") or "").split("+") if x],
-                   _number(r, "probability", None))
+                   _number(r, "probability", None), freq_hz=_number(r, "freq_hz", None),
+                   freq_drift=_number(r, "freq_drift", None))
 
 
 def _number(r: dict[str, str | None], name: str, default: float | None | object = _NEEDED) -> float | None:
