@@ -39,7 +39,6 @@ def test_edf_roundtrip_with_annotations(tmp_path):
 @pytest.mark.parametrize("bdf", [False, True])
 def test_damaged_annotations_are_one_line_and_the_samples_still_read(tmp_path, bdf):
     """Annotations are read only when asked for; a damaged TAL then fails alone, and reading goes on."""
-    from emgcramp.core.errors import InputError
     from emgcramp.io.edf_header import layout
 
     x = bursts(500.0, 6, 4.0, [(2, 4, 200)])
@@ -211,6 +210,18 @@ def test_events_csv_keeps_the_spectrum_and_reads_one_written_before_it(tmp_path)
     open(old, "w").write(",".join(header.split(",")[:n]) + "\n" + ",".join(row.split(",")[:n]) + "\n")
     (back,) = read_events_csv(old)
     assert is_events_csv(old) and (back.probability, back.freq_hz, back.freq_drift) == (0.91, None, None)
+    from emgcramp.io.events import episode_cells
+
+    tiny_fall = Episode(1.0, 31.0, 30.0, "tonic", 200.0, 150.0, 4.0, freq_drift=-1e-5)
+    assert episode_cells(tiny_fall)["freq_drift"] == "0.000"  # not -0.000
+    # Another tool's table built on the contract's six columns is not ours, to be overwritten unasked.
+    theirs = str(tmp_path / "theirs.csv")
+    open(theirs, "w").write(",".join(COLUMNS[:6]) + ",my_notes\n1,2,1,tonic,3,3,the big one\n")
+    assert not is_events_csv(theirs)
+    # A row with more cells than the header (an old table's rows under a new header, or the reverse) is one line.
+    open(old, "a").write(",".join(row.split(",")) + "\n")
+    with pytest.raises(InputError, match="line 3: the row has 2 more cell"):
+        read_events_csv(old)
 
 
 def test_failed_write_leaves_no_file(tmp_path):

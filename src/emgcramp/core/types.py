@@ -145,7 +145,7 @@ def episode_record(e: Episode, start: datetime | None = None) -> dict[str, objec
     out = {}
     for name, decimals in EPISODE_FIELDS.items():
         v = values[name] if name in values else getattr(e, name)
-        out[name] = round(float(v), decimals) if decimals is not None and v is not None else v
+        out[name] = round(float(v), decimals) + 0.0 if decimals is not None and v is not None else v  # no -0.0
     return out
 
 

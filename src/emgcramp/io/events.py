@@ -15,6 +15,7 @@ from emgcramp.io.secure import private_file
 COLUMNS = ["onset_s", "offset_s", "duration_s", "kind", "peak_intensity", "mean_intensity",
            "channel", "onset_clock", "rest_uv", "peak_x_rest", "mean_x_rest", "pct_mvc", "duty", "flags",
            "warning_lead_s", "muscles", "probability", "freq_hz", "freq_drift"]
+FIRST_WRITTEN = 14  # the columns of the first events CSV written (up to flags): each later one was added after
 ACTIVITY_COLUMNS = ["onset_s", "offset_s", "duration_s", "kind", "channel", "onset_clock", "peak_uv", "rest_uv",
                     "plm_series", "level_x_rest", "twitches", "lead_s", "probability", "reason"]
 
@@ -45,8 +46,12 @@ def _header(path: str) -> list[str]:
 
 
 def is_events_csv(path: str) -> bool:
-    """True for an events CSV this package wrote: its first columns are the six every version writes first."""
-    return _header(path)[:len(REQUIRED)] == REQUIRED
+    """True for an events CSV this package wrote: :data:`COLUMNS`, or as many of them as an earlier version wrote
+    (14 or more; never only the six the contract names, which another tool's file may hold), then a batch's
+    ``file,subject``."""
+    header = _header(path)
+    own = header[:-2] if header[-2:] == ["file", "subject"] else header
+    return len(own) >= FIRST_WRITTEN and own == COLUMNS[:len(own)]
 
 
 def is_activity_csv(path: str) -> bool:
@@ -121,6 +126,9 @@ def episode_from_row(r: dict[str, str | None]) -> Episode:
         held = sum(v is not None for k, v in r.items() if k is not None)
         raise ValueError(f"the row stops after {held} cell(s), before column {missing[0]!r}; expected "
                          f"{', '.join(REQUIRED)} on every row")
+    if any((cell or "").strip() for cell in r.get(None) or ()):  # DictReader puts cells past the header there
+        raise ValueError(f"the row has {len(r[None])} more cell(s) than the header names columns; a row of another "
+                         "table pasted in?")
     if not r["kind"].strip():
         raise ValueError("column 'kind' is empty; expected tonic or clonic")
     return Episode(_number(r, "onset_s"), _number(r, "offset_s"), _number(r, "duration_s"), r["kind"],
