@@ -56,6 +56,9 @@ def test_a_bids_dataset_round_trips_into_derivatives(tmp_path):
     assert header[:2] == REQUIRED_FIRST
     sidecar = json.load(open(tsv[:-4] + ".json"))
     assert set(sidecar) == set(header) and all(v["Description"] for v in sidecar.values())
+    assert {k: v["Units"] for k, v in sidecar.items() if "Units" in v} == {
+        "onset": "s", "duration": "s", "peak_uv": "uV", "mean_uv": "uV", "rest_uv": "uV", "warning_lead_s": "s",
+        "freq_hz": "Hz"}
     assert {r["trial_type"] for r in rows} <= TRIAL_TYPES
     assert all(v != "" for r in rows for v in r.values())  # BIDS writes n/a, never an empty cell
     cramps = [r for r in rows if r["trial_type"].startswith("cramp_")]

@@ -49,6 +49,10 @@ COLUMNS = {
                   "the last third of the burst's middle 60 % (negative: it fell).",
 }
 
+# The columns with a unit, as BIDS states it beside the description (SI symbols; "uV" as BIDS writes µV).
+UNITS = {"onset": "s", "duration": "s", "peak_uv": "uV", "mean_uv": "uV", "rest_uv": "uV", "warning_lead_s": "s",
+         "freq_hz": "Hz"}
+
 
 @dataclass(frozen=True)
 class BidsRecording:
@@ -155,7 +159,8 @@ def write_derivative(rec: BidsRecording, analysis: Analysis) -> str:
         w.writeheader()
         w.writerows(sorted(_rows(analysis), key=lambda r: float(r["onset"])))
     with private_file(tsv[:-4] + ".json") as f:
-        json.dump({name: {"Description": text} for name, text in COLUMNS.items()}, f, indent=2)
+        json.dump({name: {"Description": text} | ({"Units": UNITS[name]} if name in UNITS else {})
+                   for name, text in COLUMNS.items()}, f, indent=2)
     return tsv
 
 
