@@ -100,7 +100,7 @@ class Detector:
 
     def __init__(self, rate: float, config: DetectorConfig | None = None, channel: str = "",
                  origin_s: float = 0.0, log: list | None = None, keep_levels: bool = False,
-                 fs_hz: float = float("nan")):
+                 fs_hz: float = NAN):
         self.rate, self.fs_hz = float(rate), float(fs_hz)  # bins/s; samples/s, for the spectrum (NaN: not known)
         self.cfg = config or DetectorConfig()
         self.channel = channel
