@@ -33,6 +33,19 @@ def test_batch_equals_one_by_one_and_survives_a_bad_file(tmp_cwd):
     assert {r["subject"] for r in merged} == {"S01"}
 
 
+def test_folder_rerun_with_its_tables_inside(tmp_cwd):
+    os.mkdir("tn")
+    shutil.copy(SAMPLE_NIGHT, "tn/S01_a.edf")
+    assert run_cli("analyze", "tn", "--events", "tn/all.csv", "--jobs", "1")[0] == 0
+    assert run_cli("analyze", "tn/S01_a.edf", "--lm-events", "tn/lm.csv")[0] == 0
+    first = open("tn/all.csv").read()
+    rc, out, err = run_cli("analyze", "tn", "--events", "tn/all.csv", "--jobs", "1")  # our tables are no recordings
+    assert rc == 0 and "1 of 1 recordings analysed, 3 cramp(s)" in out, err
+    assert open("tn/all.csv").read() == first
+    rc, out, err = run_cli("analyze", "tn", "--events", "elsewhere.csv", "--jobs", "1")
+    assert rc == 0 and "1 of 1 recordings analysed" in out and "FAIL" not in out + err
+
+
 def test_glob_and_nothing_found(tmp_cwd):
     shutil.copy(SAMPLE_NIGHT, "a_night.edf")
     rc, out, _ = run_cli("analyze", "*.edf")
@@ -46,7 +59,9 @@ def test_glob_and_nothing_found(tmp_cwd):
 
 @pytest.mark.parametrize("path,subject", [("data/S012_night3.edf", "S012"), ("sub-07/ses-1/night.edf", "sub-07"),
                                           ("nights/night.edf", ""), ("nights2/night-20261205-073309", ""),
-                                          ("cohort/patient12/night.edf", "patient12"), ("P3/n.edf", "P3")])
+                                          ("cohort/patient12/night.edf", "patient12"), ("P3/n.edf", "P3"),
+                                          ("pt07_n2.edf", "pt07"), ("week/day7.edf", ""), ("rec1.edf", ""),
+                                          ("leg2.edf", ""), ("v2/n1.edf", "")])
 def test_subject_from_names(path, subject):
     assert subject_of(path) == subject
 

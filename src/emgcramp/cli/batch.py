@@ -45,26 +45,32 @@ def is_batch(path: str) -> bool:
 def expand(path: str) -> list[str]:
     """The recordings a folder or pattern names (night folders included), sorted.
 
-    A file counts when :data:`emgcramp.io.FORMATS` knows its extension and it
+    A file counts when :data:`emgcramp.io.FORMATS` knows its extension, it
     is not a part of another recording there (a WFDB record counts once, by
-    its ``.hea``, not again by its ``.dat``).
+    its ``.hea``, not again by its ``.dat``), and it is not a table this
+    package wrote (an events or ``--lm-events`` CSV kept beside the
+    recordings is a result, not a recording).
     """
+    from emgcramp.io.events import is_activity_csv, is_events_csv
+
     if os.path.isdir(path):
         names = [os.path.join(path, n) for n in sorted(os.listdir(path))]
     else:
         names = sorted(glob.glob(path))
     files = [n for n in names if is_night(n) or (os.path.isfile(n) and os.path.splitext(n)[1].lower() in FORMATS)]
     parts = set().union(*(record_parts(n) for n in files))
-    files = [n for n in files if os.path.normpath(n) not in parts]
+    files = [n for n in files if os.path.normpath(n) not in parts and not is_events_csv(n) and not is_activity_csv(n)]
     if not files:
         raise InputError(f"{path}: no recordings found (looked for {', '.join(sorted(FORMATS))} "
                          "and monitor night folders)")
     return files
 
 
-# A subject id: BIDS's sub-LABEL, or a short code (up to 3 letters: S012, P3, pt07) or subject/patient/
-# participant with its number, as a whole name or before _ - or .; a word with a digit ("nights2") is not one.
-SUBJECT = re.compile(r"(sub-[A-Za-z0-9]+|(?:[A-Za-z]{1,3}|subject|patient|participant)\d+)(?=[_\-.]|$)", re.I)
+# A subject id: BIDS's sub-LABEL, or a subject code (S012, P3, pt07, id4, subj2) or subject/patient/participant
+# with its number, as a whole name or before _ - or .; any other word with a digit ("day7", "rec1", "nights2") is
+# not one: a week of one person's nights must not read as seven subjects.
+SUBJECT = re.compile(r"(sub-[A-Za-z0-9]+|(?:s|p|pt|pat|id|subj|subject|patient|participant)\d+)(?=[_\-.]|$)",
+                     re.I)
 
 
 def subject_of(path: str) -> str:
