@@ -276,12 +276,26 @@ def test_a_command_run_again_replaces_its_own_output_without_force(tmp_cwd, argv
         assert rc == 2 and "not this command's own earlier output" in err
 
 
-def test_simulate_with_force_replaces_its_files(tmp_cwd):
+def test_simulate_and_demo_run_again_replace_their_own_night(tmp_cwd):
     assert run_main("simulate", "--hours", "0.02", "n.edf")[0] == 0
-    assert run_main("simulate", "--hours", "0.02", "--seed", "2", "n.edf")[0] == 2
-    rc, _, err = run_main("simulate", "--hours", "0.02", "--seed", "2", "n.edf", "--force")
+    rc, _, err = run_main("simulate", "--hours", "0.02", "--seed", "2", "n.edf")
     assert rc == 0, err
     assert '"seed": 2' in open("n.truth.json").read()
+    rc, _, err = run_main("demo", "--hours", "0.02", "--keep", "n.edf")
+    assert rc == 0, err
+    assert '"seed": 2' not in open("n.truth.json").read()
+    # a recording, another command's EDF+ copy, or a truth file of another kind is not its own
+    shutil.copy(SAMPLE_NIGHT, "rec.edf")
+    assert run_main("analyze", SAMPLE_NIGHT, "--no-progress", "--edf-out", "copy.edf")[0] == 0
+    for name in ("rec.edf", "copy.edf"):
+        rc, _, err = run_cli("simulate", "--hours", "0.02", name)
+        assert rc == 2 and "not this command's own earlier output" in err and err.count("\n") == 1
+    assert run_cli("analyze", SAMPLE_NIGHT, "--edf-out", "n.edf")[0] == 2  # nor is the night --edf-out's own
+    open("m.truth.json", "w").write('{"notes": "mine"}')
+    assert run_main("simulate", "--hours", "0.02", "m.edf")[0] == 2 and not os.path.exists("m.edf")
+    rc, _, err = run_main("simulate", "--hours", "0.02", "m.edf", "--force")
+    assert rc == 0, err
+    assert '"spec"' in open("m.truth.json").read()
 
 
 def test_force_and_the_exit_statuses_are_in_the_help():

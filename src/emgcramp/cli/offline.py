@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -134,23 +135,39 @@ def _write_annotated_copy(args: argparse.Namespace, result, start) -> None:
 def write_night(path: str, spec, start: datetime | None = None):
     """Write a synthetic night as EDF+ (truth as annotations) and its truth JSON; return the generator."""
     from emgcramp.cli.progress import Progress
-    from emgcramp.io.edf import write_edf
+    from emgcramp.io.edf import SIMULATED_BY, write_edf
     from emgcramp.io.events import write_json
     from emgcramp.sim.synth import NightGenerator
 
     gen = NightGenerator(spec)  # returned: the caller reports its truth
     notes = [(e.onset_s, e.offset_s - e.onset_s, f"truth:{e.kind}") for e in gen.events]
     segments = Progress("generate", spec.n_samples).over(gen.segments())
-    write_edf(path, spec.fs, list(spec.muscles), segments, notes, start or DEMO_START)
+    write_edf(path, spec.fs, list(spec.muscles), segments, notes, start or DEMO_START, note=SIMULATED_BY)
     write_json(os.path.splitext(path)[0] + ".truth.json", gen.truth_dict())
     return gen
 
 
-def cmd_simulate(args: argparse.Namespace) -> int:
+def _check_night_outputs(path: str, force: bool) -> None:
+    """The synthetic night's EDF+ and truth JSON may be written: new, ``force``, or an earlier synthetic night's."""
+    from emgcramp.io.edf import is_simulated_night
     from emgcramp.io.secure import check_writable
 
-    check_writable(args.out, force=args.force)
-    check_writable(os.path.splitext(args.out)[0] + ".truth.json", force=args.force)
+    check_writable(path, force=force, own=is_simulated_night)
+    check_writable(os.path.splitext(path)[0] + ".truth.json", force=force, own=_is_truth)
+
+
+def _is_truth(path: str) -> bool:
+    """True for a synthetic night's truth JSON (an object with ``spec`` and ``events``)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and {"spec", "events"} <= data.keys()
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    _check_night_outputs(args.out, args.force)
     gen = write_night(args.out, night_spec(args), args.start)
     cramps = sum(e.is_cramp for e in gen.events)
     print(f"wrote {args.out} ({args.hours:g} h at {args.fs:g} Hz, {cramps} cramps, "
@@ -163,10 +180,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     spec = night_spec(args)
     if args.keep:
-        from emgcramp.io.secure import check_writable
-
-        check_writable(args.keep, force=args.force)
-        check_writable(os.path.splitext(args.keep)[0] + ".truth.json", force=args.force)
+        _check_night_outputs(args.keep, args.force)
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or os.path.join(tmp, "demo_night.edf")
         print(f"generating a {spec.hours:g}-hour synthetic night at {spec.fs:g} Hz (seed {spec.seed}) …")

@@ -196,11 +196,17 @@ def write_edf(path: str, fs: float, channel_names: list[str], blocks: Iterable[n
 
 
 ANNOTATED_BY = "annotated_by_emgcramp"  # the recording field's note in the copies below (EDF+: no spaces)
+SIMULATED_BY = "simulated_by_emgcramp"  # the recording field's note of a synthetic night (simulate, demo --keep)
 
 
 def is_annotated_copy(path: str) -> bool:
     """True for an EDF+ copy this package annotated (``--edf-out``, ``recover --edf``): its recording field says so."""
-    return mentions_maker(path, 256)
+    return mentions_maker(path, 256, ANNOTATED_BY)
+
+
+def is_simulated_night(path: str) -> bool:
+    """True for a synthetic night this package wrote (``simulate``, ``demo --keep``): its recording field says so."""
+    return mentions_maker(path, 256, SIMULATED_BY)
 
 
 def _check_written(tmp: str, path: str, records: int) -> None:

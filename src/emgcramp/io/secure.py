@@ -65,13 +65,14 @@ def figure_metadata(fmt: str) -> dict[str, str]:
     return {"Software" if fmt == "png" else "Creator": MADE_BY}
 
 
-def mentions_maker(path: str, span: int = 65536) -> bool:
-    """True when the first or last ``span`` bytes of ``path`` name :data:`MADE_BY` (figure metadata, a page's meta tag)."""
+def mentions_maker(path: str, span: int = 65536, word: str = MADE_BY) -> bool:
+    """True when the first or last ``span`` bytes of ``path`` hold ``word`` (default :data:`MADE_BY`: figure
+    metadata, a page's meta tag)."""
     try:
         with open(path, "rb") as f:
             head = f.read(span)
             f.seek(max(0, os.fstat(f.fileno()).st_size - span))
-            return MADE_BY.encode() in head or MADE_BY.encode() in f.read(span)
+            return word.encode() in head or word.encode() in f.read(span)
     except OSError:
         return False
 
