@@ -220,8 +220,17 @@ def test_bench_accuracy_and_speed_commands(tmp_cwd):
     s = json.loads(out)
     assert s["all"]["precision"] == 1.0 and s["all"]["sensitivity_both_tiers"] == 1.0
     assert s["all"]["live_agrees"] and os.path.getsize("acc.png") > 10_000
+    assert os.stat("acc.png").st_mode & 0o777 == 0o600
     rc, _, err = run_main("bench", "accuracy", "--scenario", "nope")
     assert rc == 2 and "no scenario 'nope'" in err
+    quick = ("bench", "accuracy", "--hours", "0.05", "--seeds", "1", "--scenario", "quiet", "--no-live", "--jobs", "1")
+    open("victim.png", "w").write("keep me")  # refused before any scoring, not replaced after it
+    for figure, said in (("victim.png", "not this command's own earlier output"), ("out.csv", "choose a .png")):
+        rc, out, err = run_cli(*quick, "--figure", figure)
+        assert rc == 2 and said in err and err.count("\n") == 1 and "scoring" not in err and out == "", err
+    assert open("victim.png").read() == "keep me" and not os.path.exists("out.csv")
+    os.utime("acc.png", (0, 0))
+    assert run_main(*quick, "--figure", "acc.png")[0] == 0 and os.stat("acc.png").st_mtime > 0  # its own: replaced
     rc, out, err = run_cli("bench", "speed", "--hours", "0.05", "--fs", "1000")
     assert rc == 0, err
     ours = [line for line in out.splitlines() if "ours (fused Numba)" in line][0]
@@ -229,6 +238,15 @@ def test_bench_accuracy_and_speed_commands(tmp_cwd):
     rows = [line for line in out.splitlines() if "(same filters and bins)" in line]
     assert len(rows) == 5 and any("plain Numba loop" in r for r in rows) and any("one-shot" in r for r in rows)
     assert any("Numba JIT (the fallback)" in r for r in rows)  # beside the kernel compiled ahead of time
+
+
+def test_bench_help_names_every_scenario():
+    from emgcramp.cli.parser import build_parser
+    from emgcramp.sim.scenarios import SCENARIOS
+
+    bench = build_parser()._subparsers._group_actions[0].choices["bench"]
+    said = next(a.help for a in bench._actions if a.dest == "scenario")
+    assert said.rsplit(": ", 1)[1].split(", ") == list(SCENARIOS)
 
 
 def test_json_out_to_a_reader_that_stops_exits_quietly():

@@ -305,7 +305,7 @@ def test_force_and_the_exit_statuses_are_in_the_help():
 
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     writers = sorted(name for name, p in sub.choices.items() if any("--force" in a.option_strings for a in p._actions))
-    assert writers == ["analyze", "demo", "recover", "report", "simulate", "trend"]
+    assert writers == ["analyze", "bench", "demo", "recover", "report", "simulate", "trend"]
     help_text = " ".join(sub.choices["recover"].format_help().split())
     assert "--force replace an output file that exists but is not this command's own" in help_text and "a file in a monitor night folder" in help_text
     rc, out, _ = run_main("monitor", "--help")

@@ -21,6 +21,10 @@ def _accuracy(args: argparse.Namespace) -> int:
     unknown = [n for n in names if n not in SCENARIOS]
     if unknown:
         raise InputError(f"no scenario {unknown[0]!r}; known: {', '.join(SCENARIOS)}")
+    if args.figure:  # before the hours of scoring, not after
+        from emgcramp.cli.common import check_figure_out
+
+        check_figure_out("--figure", args.figure, args.force)
     n_nights = len(names) * args.seeds
     print(f"scoring {n_nights} nights of {args.hours:g} h ({len(names)} scenarios × {args.seeds} seeds)"
           f"{', offline and live' if not args.no_live else ''} …", file=sys.stderr, flush=True)

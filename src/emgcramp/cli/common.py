@@ -71,6 +71,19 @@ def _with_decision(config, decision: tuple, path: str):
     return dataclasses.replace(config, detector=detector)
 
 
+FIGURE_FORMATS = ("png", "pdf", "svg")
+
+
+def check_figure_out(option: str, path: str, force: bool) -> None:
+    """A figure named by ``option`` (``--out``, ``--figure``) may be written: a known format, and
+    :func:`~emgcramp.io.secure.check_writable`'s rule (an earlier figure of ours is replaced)."""
+    from emgcramp.io.secure import check_writable, mentions_maker
+
+    if path.rsplit(".", 1)[-1].lower() not in FIGURE_FORMATS:
+        raise InputError(f"{option} {path}: choose a .png, .pdf or .svg file")
+    check_writable(path, force=force, own=mentions_maker)
+
+
 def print_table(episodes, start: datetime | None) -> None:
     """Print episodes as a table (times in s, intensities in µV)."""
     from emgcramp.io.events import episode_row

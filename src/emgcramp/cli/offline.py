@@ -301,11 +301,9 @@ def cmd_trend(args: argparse.Namespace) -> int:
     if args.cramp_threshold is not None:
         nights = trend.count_at(nights, args.cramp_threshold)
     if args.out:
-        if args.out.rsplit(".", 1)[-1].lower() not in ("png", "pdf", "svg"):
-            raise InputError(f"--out {args.out}: choose a .png, .pdf or .svg file")
-        from emgcramp.io.secure import check_writable, mentions_maker
+        from emgcramp.cli.common import check_figure_out
 
-        check_writable(args.out, force=args.force, own=mentions_maker)
+        check_figure_out("--out", args.out, args.force)
     from emgcramp.detect.decide import shipped_model
 
     try:  # the threshold of the nights that record none; trend judges nothing, so a damaged model only loses it

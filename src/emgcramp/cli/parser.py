@@ -222,11 +222,12 @@ def _bench(sub) -> None:
     b.add_argument("--scenario", action="append", metavar="NAME",
                    help="accuracy: only this scenario (repeatable): quiet, typical, frequent, noisy_electrodes, "
                         "weak_cramps, warned_cramps, short_cramps, long_cramp, hobby_500hz, mains_60hz, "
-                        "restless_legs, light_sleep, three_muscles")
+                        "restless_legs, light_sleep, restless_sleep, three_muscles")
     b.add_argument("--no-live", action="store_true", help="accuracy: skip the live-path replay")
     b.add_argument("--jobs", type=_count, default=2, help="accuracy: worker processes (default 2)")
     b.add_argument("--json", action="store_true", help="accuracy: JSON instead of a Markdown table")
-    b.add_argument("--figure", metavar="OUT.png", help="accuracy: per-scenario F1 and timing errors")
+    b.add_argument("--figure", metavar="OUT.png", help="accuracy: per-scenario F1 and timing errors (.png, .pdf or .svg)")
+    _add_force(b)
     b.add_argument("--fs", type=_positive, default=2000.0, help="speed: sampling rate (default 2000)")
     b.add_argument("--channels", type=_count, default=1, help="speed: channels (default 1)")
 

@@ -291,5 +291,9 @@ def plot(rows: list[NightScore], path: str) -> None:
     a2.axvline(0, color="k", lw=0.8)
     a2.set_xlabel("detected − true, s (green: onset, orange: offset)")
     a2.set_title("Timing errors of matched cramps")
-    fig.savefig(path, dpi=110)
+    from emgcramp.io.secure import figure_metadata, private_path
+
+    fmt = path.rsplit(".", 1)[-1].lower()
+    with private_path(path) as tmp:  # whole or nothing, and known as ours by the next run
+        fig.savefig(tmp, format=fmt, dpi=110, metadata=figure_metadata(fmt))
     plt.close(fig)
