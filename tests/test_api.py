@@ -1,5 +1,6 @@
 """The Python API: the same events as the command line, from arrays, files, MNE and a stream of blocks."""
 
+import shutil
 import csv
 import subprocess
 import sys
@@ -170,3 +171,22 @@ def test_the_events_csv_from_the_api_is_what_analyze_writes_for_the_sample_night
     emgcramp.analyze(SAMPLE_NIGHT).to_csv(str(tmp_path / "api.csv"))
     rows = list(csv.DictReader(open(tmp_path / "api.csv")))
     assert rows and (tmp_path / "api.csv").read_text() == (tmp_path / "cli.csv").read_text()
+
+
+def test_writing_never_replaces_a_recording_unasked(tmp_path):
+    night = tmp_path / "night.edf"
+    shutil.copy(SAMPLE_NIGHT, night)
+    before = night.read_bytes()
+    r = emgcramp.analyze(str(night))
+    with pytest.raises(emgcramp.InputError, match=r"night.edf exists .* give overwrite=True to replace it"):
+        r.to_csv(str(night))
+    with pytest.raises(emgcramp.InputError, match="give overwrite=True"):
+        r.plot(str(night))
+    assert night.read_bytes() == before
+    r.to_csv(str(tmp_path / "e.csv"))
+    r.to_csv(str(tmp_path / "e.csv"))  # an earlier events CSV is replaced
+    r.plot(str(tmp_path / "n.png"))
+    r.plot(str(tmp_path / "n.png"))  # and an earlier figure
+    (tmp_path / "notes.csv").write_text("mine\n")
+    r.to_csv(str(tmp_path / "notes.csv"), overwrite=True)
+    assert (tmp_path / "notes.csv").read_text() == (tmp_path / "e.csv").read_text()

@@ -141,16 +141,27 @@ class Result:
             raise ImportError("to_dataframe needs pandas: pip install 'emgcramp[pandas]'") from None
         return pd.DataFrame.from_records(self.records(kind), columns=_columns(kind))
 
-    def to_csv(self, path: str) -> None:
+    def to_csv(self, path: str, overwrite: bool = False) -> None:
         """Write the cramps as the events CSV of ``emgcramp analyze --events`` (owner-only, whole or nothing).
 
         Parameters
         ----------
         path : str
-            The CSV file to write.
-        """
-        from emgcramp.io.events import write_events_csv
+            The CSV file to write. An earlier events CSV there is replaced.
+        overwrite : bool, optional
+            Replace a file there of any other kind too (a recording, another
+            table), as ``--force`` does.
 
+        Raises
+        ------
+        emgcramp.InputError
+            ``path`` holds another kind of file (without ``overwrite``), is a
+            folder, or lies in a monitor night folder.
+        """
+        from emgcramp.io.events import is_events_csv, write_events_csv
+        from emgcramp.io.secure import check_writable
+
+        check_writable(path, force=overwrite, own=is_events_csv, force_is="overwrite=True")
         write_events_csv(path, self.cramps, self.start)
 
     def to_annotations(self) -> Any:
@@ -169,7 +180,8 @@ class Result:
         notes = self.analysis.notes()
         return mne.Annotations([n[0] for n in notes], [n[1] for n in notes], [n[2] for n in notes])
 
-    def plot(self, path: str | None = None, channel: int = 0, title: str | None = None) -> Figure:
+    def plot(self, path: str | None = None, channel: int = 0, title: str | None = None,
+             overwrite: bool = False) -> Figure:
         """The night report figure (timeline, a zoom per cramp, table); saved to ``path`` when given.
 
         The signal is read again, a chunk at a time.
@@ -183,6 +195,9 @@ class Result:
             Which of the channels analysed to draw (default the first).
         title : str, optional
             The figure's title (default: ``Night of`` its date).
+        overwrite : bool, optional
+            Replace a file at ``path`` that is not an earlier report or figure
+            of ours, as ``--force`` does.
 
         Returns
         -------
@@ -194,6 +209,10 @@ class Result:
 
         if self._reopen is None:
             raise ValueError("this result holds no way back to its signal: plot the result of find_cramps or analyze")
+        if path is not None:  # before the signal is read again
+            from emgcramp.io.secure import check_writable, mentions_maker
+
+            check_writable(path, force=overwrite, own=mentions_maker, force_is="overwrite=True")
         a, title = self.analysis, title or (f"Night of {self.start:%Y-%m-%d}" if self.start else "Night")
         with self._reopen() as rec:
             ch = rec.channel_indices(a.channels[channel])[0]

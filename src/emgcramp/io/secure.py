@@ -25,7 +25,7 @@ def is_night_folder(folder: str) -> bool:
 
 
 def check_writable(path: str, inputs: Iterable[str] = (), force: bool = True,
-                   own: Callable[[str], bool] | None = None) -> None:
+                   own: Callable[[str], bool] | None = None, force_is: str = "--force") -> None:
     """Fail early, before hours of work, if ``path`` may not or cannot be written.
 
     The one rule for every output file a command is asked to write:
@@ -40,6 +40,9 @@ def check_writable(path: str, inputs: Iterable[str] = (), force: bool = True,
       it is what this same output wrote before: re-running a command
       replaces its own results, while a recording, a truth file or another
       command's output needs ``--force``.
+
+    ``force_is``: how the caller says ``force``, for the message (the
+    Python API's ``overwrite=True``).
     """
     for src in inputs:
         if os.path.exists(path) and os.path.exists(src) and os.path.samefile(path, src):
@@ -51,7 +54,7 @@ def check_writable(path: str, inputs: Iterable[str] = (), force: bool = True,
     if os.path.isdir(path):
         raise InputError(f"cannot write {path}: it is a folder; name a file")
     if not force and os.path.lexists(path) and not (own is not None and os.path.isfile(path) and own(path)):
-        raise InputError(f"{path} exists and is not this command's own earlier output; give --force to replace "
+        raise InputError(f"{path} exists and is not this command's own earlier output; give {force_is} to replace "
                          "it, or choose another output file")
     _check_folder(path)
 
