@@ -1,7 +1,7 @@
 """The Python API: the same events as the command line, from arrays, files, MNE and a stream of blocks."""
 
-import shutil
 import csv
+import shutil
 import subprocess
 import sys
 from datetime import datetime
