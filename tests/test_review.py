@@ -21,7 +21,7 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from conftest import bursts, run_cli
+from conftest import SAMPLE_NIGHT, bursts, run_cli
 from emgcramp.core.blocks import Block
 from emgcramp.io.night import NightLog
 
@@ -185,6 +185,21 @@ def test_every_request_needs_the_token_and_a_write_needs_the_page_s_origin(tmp_p
     assert _request(post, body, {"Content-Type": "application/json", "Origin": r.base}) == 200
     assert _labels(folder)[1].startswith("100.000,160.000,not_cramp,")
     assert _request(f"{r.base}/night/7?token={r.token}") == 404  # nights by number, within the list only
+
+
+def test_an_answer_that_cannot_be_saved_is_said_in_one_line(tmp_path, review):
+    shutil.copy(SAMPLE_NIGHT, tmp_path / "n.edf")
+    (tmp_path / "n.edf.labels").write_text("a file where the answers' folder goes")
+    r = review(tmp_path / "n.edf")
+    body = json.dumps({"onset_s": 100.0, "offset_s": 160.0, "label": "not_cramp"}).encode()
+    req = urllib.request.Request(f"{r.base}/api/night/0/label?token={r.token}", data=body, method="POST",
+                                 headers={"Content-Type": "application/json", "Origin": r.base})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=20)
+    said = json.loads(e.value.read())["error"]
+    assert e.value.code == 500 and said.startswith("the answer was not saved: ") and "n.edf.labels" in said
+    r.proc.send_signal(signal.SIGINT)
+    assert r.proc.wait(15) == 0 and "Traceback" not in r.proc.stderr.read()
 
 
 def test_ctrl_c_stops_it_with_one_line_and_status_0(night, review):

@@ -143,6 +143,9 @@ def _answers(app: Flask, library: Library, heartbeat: Heartbeat) -> None:
             add_label(n.labels_folder, onset, offset, str(body.get("label")))
         except InputError as e:
             return jsonify(error=str(e)), 400
+        except OSError as e:  # a folder that may not be written, a full disk: said on the page, the answer not kept
+            return jsonify(error=f"the answer was not saved: {e.filename or n.labels_folder}: "
+                                 f"{e.strerror or e}"), 500
         return jsonify(night_json(n))
 
     @app.post("/api/heartbeat")
