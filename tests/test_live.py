@@ -1,6 +1,8 @@
 """The live path with real parts: emulator → pseudo-terminal → pyserial → monitor."""
 
+import csv
 import dataclasses
+import json
 import os
 import signal
 import subprocess
@@ -10,7 +12,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import SAMPLE_NIGHT, run_cli, run_main
+from conftest import SAMPLE_NIGHT, bursts, run_cli, run_main
 
 from emgcramp.core.blocks import Block
 from emgcramp.io.night_reader import NightRecording, read_events
@@ -195,6 +197,26 @@ def test_on_cramp_hook_runs_once_per_cramp(tmp_path):
         notes = [n for n in r.readAnnotations()[2] if "cramp" in n]
     # The same texts as analyze --edf-out writes (Analysis.notes)
     assert [n.split(" peak")[0] for n in notes] == ["cramp:tonic", "cramp:tonic", "cramp:clonic"]
+
+
+def test_a_replay_without_a_start_makes_up_no_clock_time(tmp_path):
+    x = bursts(1000.0, 240.0, 4.0, [(60.0, 150.0, 150.0)], seed=0)
+    np.save(tmp_path / "n.npy", x.astype(np.float32))
+    rc, out, err = run_cli("monitor", "--replay", tmp_path / "n.npy", "--fs", "1000", "--speed", "0",
+                           "--out", tmp_path / "out")
+    assert rc == 0 and "1 cramp(s) in" in out and "1 alert(s)" in out, err
+    assert os.listdir(tmp_path / "out") == ["replay-n"]  # named by the recording, not by today's date
+    folder = tmp_path / "out" / "replay-n"
+    assert json.loads((folder / "raw.json").read_text())["start"] is None
+    [row] = list(csv.DictReader(open(folder / "events.csv")))
+    assert abs(float(row["onset_s"]) - 60.0) < 1.0 and row["onset_clock"] == ""
+    assert all(json.loads(line).get("onset_clock") in (None, "") for line in open(folder / "events.jsonl"))
+    analysed = json.loads(run_cli("analyze", tmp_path / "n.npy", "--fs", "1000", "--json")[1])
+    assert analysed["episodes"][0]["onset_clock"] is None
+    rc, out, err = run_main("recover", str(folder), "--edf", str(tmp_path / "copy.edf"))
+    assert rc == 0 and "1 cramp(s);" in out, err
+    rc, out, err = run_main("analyze", str(folder), "--json")  # the night folder reads back without a clock
+    assert rc == 0 and json.loads(out)["episodes"][0]["onset_clock"] is None, err
 
 
 def test_status_line_shows_link_state_and_level():

@@ -93,7 +93,10 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         publisher = LslPublisher(channels, args.lsl_out, verbose=getattr(args, "verbose", False))
     from emgcramp.io.night import new_night_folder
 
-    folder = new_night_folder(args.out, source.start or datetime.now())  # a replay: the recording's own night
+    # A replay is the recording's own night, on its clock; one without a start has none (no time is made up).
+    clock = not args.replay or source.start is not None
+    folder = new_night_folder(args.out, source.start or datetime.now() if clock else None,
+                              os.path.splitext(os.path.basename(os.path.normpath(args.replay or "")))[0])
     from emgcramp.live.monitor import run_monitor
 
     what = (f"replay of {args.replay}" if args.replay else f"BLE {args.ble}" if args.ble
@@ -115,7 +118,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         result = run_monitor(source.blocks(), lambda: source.fs, channels, folder, config,
                              alert_printer(args.on_cramp), status_printer(source),
                              alert_on_warning=args.alert_on == "warning", start=source.start,
-                             on_event=on_event, on_levels=publisher.levels if publisher else None)
+                             on_event=on_event, on_levels=publisher.levels if publisher else None, clock=clock)
     except (ConnectionError, InputError) as e:
         with contextlib.suppress(OSError):
             os.rmdir(folder)  # the night never began (no data, or no room for it): leave no empty folder

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -38,17 +39,20 @@ def _open_private(path: str) -> int:
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_APPEND, 0o600)
 
 
-def new_night_folder(out: str, when: datetime) -> str:
+def new_night_folder(out: str, when: datetime | None, label: str = "") -> str:
     """Create ``out/night-YYYYmmdd-HHMMSS`` (0700), new: a name in use gets ``-2``, ``-3``, …
 
     ``out`` itself is created (0700) when missing. A night never appends to
-    another, even one started in the same second.
+    another, even one started in the same second. A night without a clock
+    (``when`` None: a replay of a recording without a start) is
+    ``out/replay-LABEL``: no date is made up for it.
     """
     try:
         os.makedirs(out, mode=0o700, exist_ok=True)
     except OSError as e:
         raise InputError(f"cannot create the folder {out}: {e.strerror}") from None
-    base = os.path.join(out, when.strftime("night-%Y%m%d-%H%M%S"))
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", label)[:60].strip("._") or "recording"
+    base = os.path.join(out, when.strftime("night-%Y%m%d-%H%M%S") if when else f"replay-{safe}")
     for k in range(1, 1000):
         folder = base if k == 1 else f"{base}-{k}"
         try:
@@ -66,7 +70,9 @@ class NightLog:
 
     ``folder`` is created if missing; if it exists it must be empty (as
     :func:`new_night_folder` leaves it), so a night is never written over
-    or into another.
+    or into another. ``start``: the wall-clock time of the first sample
+    (default: now); with ``clock`` False the night has none (``start``
+    None, no clock times).
 
     A full disk or a file-size limit does not stop the night: detection
     and alerts go on, :attr:`stopped_since` says since when nothing is
@@ -77,7 +83,7 @@ class NightLog:
 
     def __init__(self, folder: str, fs: float, channels: list[str], start: datetime | None = None,
                  retry_s: float = RETRY_S, on_event: Callable[[dict], None] | None = None,
-                 settings: dict | None = None):
+                 settings: dict | None = None, clock: bool = True):
         made = not os.path.isdir(folder)
         if made:
             os.makedirs(folder, mode=0o700)
@@ -85,7 +91,8 @@ class NightLog:
             raise InputError(f"{folder}: the night folder is not empty; a night is written to a new folder")
         self.folder, self.fs = folder, float(fs)
         self.on_event = on_event  # also told every event record (a live publisher), stored or not
-        self.start = start or datetime.now().replace(microsecond=0)
+        # None: the night has no clock (a replay of a recording without a start), so no clock time is made up
+        self.start = start or datetime.now().replace(microsecond=0) if clock else None
         self._raw, self._events = self._create(fs, channels, made, settings or {})
         self._width = 4 * len(channels)
         self._pending: list[bytes] = []  # raw samples not yet written
@@ -112,7 +119,8 @@ class NightLog:
         fds: list[int] = []
         try:
             write_json(os.path.join(self.folder, "raw.json"),
-                       {"fs": fs, "channels": channels, "start": self.start.isoformat(), "dtype": "float32",
+                       {"fs": fs, "channels": channels, "start": self.start.isoformat() if self.start else None,
+                        "dtype": "float32",
                         "settings": settings})
             created.append("raw.json")
             for name in NIGHT_FILES[1:]:

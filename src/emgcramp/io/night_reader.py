@@ -128,7 +128,7 @@ class NightRecording(Recording):
         head = _header(folder)
         self.fs = float(head["fs"])
         self.channel_names = list(head["channels"])
-        self.start = datetime.fromisoformat(head["start"])
+        self.start = datetime.fromisoformat(head["start"]) if head["start"] is not None else None
         # As monitored (mains, min_duration_s, mvc_uv, and the personal adjustment when one was in use):
         # emgcramp.core.config.config_from turns them back into the night's settings.
         self.settings: dict = dict(head.get("settings") or {})
@@ -198,10 +198,11 @@ def _header(folder: str) -> dict:
         raise InputError(f"{path}: 'channels' is {channels!r}; expected the list of the night's channel names "
                          "(one at least), as its samples are stored")
     try:
-        datetime.fromisoformat(start if isinstance(start, str) else "")
+        if start is not None or "start" not in head:  # null: a night without a clock (a replay of a recording
+            datetime.fromisoformat(start if isinstance(start, str) else "")  # without a start)
     except ValueError:
         raise InputError(f"{path}: 'start' is {start!r}; expected the night's start as a date and time "
-                         "(ISO 8601)") from None
+                         "(ISO 8601), or null for a night without a clock") from None
     if not isinstance(head.get("settings") or {}, dict):
         raise InputError(f"{path}: 'settings' is {head['settings']!r}; expected an object (or none)")
     settings = head.get("settings") or {}

@@ -71,13 +71,18 @@ def _watch_signal(pipe: Pipeline, log: NightLog, lost: dict[str, float], now_s: 
                        "offset_s": round(now_s - flat_s, 3)})
 
 
+
+def hms(start: datetime | None, t_s: float) -> str:
+    """The clock time (``HH:MM:SS``) ``t_s`` seconds after ``start``; empty for a night without a clock."""
+    return (start + timedelta(seconds=t_s)).strftime("%H:%M:%S") if start is not None else ""
+
 class _Unstored:
     """Stands in for the night log when nothing is to be stored (``folder=None``: a replay, the Python API)."""
 
     stopped_since, store_error = None, ""
 
-    def __init__(self, start: datetime | None, on_event: Callable[[dict], None] | None = None):
-        self.start = start or datetime.now().replace(microsecond=0)
+    def __init__(self, start: datetime | None, on_event: Callable[[dict], None] | None = None, clock: bool = True):
+        self.start = start or datetime.now().replace(microsecond=0) if clock else None
         self.on_event = on_event
 
     def block(self, b: Block) -> None: ...
@@ -100,7 +105,8 @@ class NightMonitor:
     first block arrives (a live source learns its rate from the sensor), and
     so is the channel count: ``channels`` names them (empty: ``calf`` for
     one, ``ch1``, ``ch2``, … for several). ``start`` is the wall-clock time
-    of the first sample (default: now). Each block is written to ``folder``
+    of the first sample (default: now); with ``clock`` False there is none
+    (a replay of a recording without a start: no clock time is made up). Each block is written to ``folder``
     before it is analysed, so a crash loses at most the last second
     (``None``: nothing is stored). Warnings are logged as they close; with
     ``alert_on_warning`` each one also raises an alert when it opens.
@@ -111,9 +117,9 @@ class NightMonitor:
     def __init__(self, fs: float | Callable[[], float | None], channels: list[str], folder: str | None = None,
                  config: PipelineConfig | None = None, alert_on_warning: bool = False,
                  start: datetime | None = None, on_event: Callable[[dict], None] | None = None,
-                 on_levels: Callable[[np.ndarray, float], None] | None = None):
+                 on_levels: Callable[[np.ndarray, float], None] | None = None, clock: bool = True):
         self.runner = Runner(fs, channels, config)
-        self.folder, self.config, self.start = folder, config, start
+        self.folder, self.config, self.start, self.has_clock = folder, config, start, clock
         self.alert_on_warning, self.on_event, self.on_levels = alert_on_warning, on_event, on_levels
         self.log: NightLog | _Unstored | None = None
         self.alerts: list[Alert] = []
@@ -153,9 +159,9 @@ class NightMonitor:
         return _state(self.runner.pipe, self.log, len(self.runner.episodes), self.now_s)
 
     def clock(self, t_s: float) -> str:
-        """The night's clock time (``HH:MM:SS``) at ``t_s`` seconds of signal."""
-        start = self.log.start if self.log is not None else (self.start or datetime.now())
-        return (start + timedelta(seconds=t_s)).strftime("%H:%M:%S")
+        """The night's clock time (``HH:MM:SS``) at ``t_s`` seconds of signal; without a clock, ``t_s`` in s."""
+        start = self.log.start if self.log is not None else (self.start or datetime.now()) if self.has_clock else None
+        return hms(start, t_s) or f"{t_s:.1f} s"
 
     def finish(self, stopped: str = "") -> MonitorResult:
         """Close the signal and the night folder; the night's analysis and alerts."""
@@ -169,9 +175,9 @@ class NightMonitor:
         if self.on_levels:
             pipe.take_levels()  # start collecting
         if self.folder is None:
-            return _Unstored(self.start, self._told)
+            return _Unstored(self.start, self._told, self.has_clock)
         return NightLog(self.folder, pipe.fs, pipe.channel_names, self.start, on_event=self._told,
-                        settings=night_settings(self.config))
+                        settings=night_settings(self.config), clock=self.has_clock)
 
     def _told(self, record: dict) -> None:
         self._new.append(record)
@@ -190,7 +196,7 @@ def run_monitor(blocks: Iterable[Block | None], fs: Callable[[], float | None], 
                 on_alert: Callable[[Alert], None] | None = None, on_status: Callable[[dict], None] | None = None,
                 status_every_s: float = 1.0, alert_on_warning: bool = False, start: datetime | None = None,
                 on_event: Callable[[dict], None] | None = None,
-                on_levels: Callable[[np.ndarray, float], None] | None = None) -> MonitorResult:
+                on_levels: Callable[[np.ndarray, float], None] | None = None, clock: bool = True) -> MonitorResult:
     """Monitor until ``blocks`` ends (``None``: nothing came for a while); the night's analysis and alerts.
 
     A :class:`NightMonitor` fed every block (see it for the arguments), with
@@ -199,7 +205,7 @@ def run_monitor(blocks: Iterable[Block | None], fs: Callable[[], float | None], 
     or rate mid-night ends the night there, whole (:attr:`MonitorResult.stopped`
     says why); so does nothing else.
     """
-    night = NightMonitor(fs, channels, folder, config, alert_on_warning, start, on_event, on_levels)
+    night = NightMonitor(fs, channels, folder, config, alert_on_warning, start, on_event, on_levels, clock)
     last_status, stopped = 0.0, ""
     for block in blocks:
         if block is not None:
@@ -242,7 +248,7 @@ def _new_alerts(pipe: Pipeline, log: NightLog, now_s: float, alert_on_warning: b
             if key in alerted:
                 continue
             alerted.add(key)
-            alert.onset_clock = (log.start + timedelta(seconds=alert.onset_s)).strftime("%H:%M:%S")
+            alert.onset_clock = hms(log.start, alert.onset_s)
             new.append(alert)
     return new
 
@@ -272,7 +278,7 @@ def _finish(runner: Runner, log: NightLog, alerts: list[Alert]) -> Analysis:
     for e in runner.episodes:
         if e not in analysis.episodes:  # found inside a PLM series once it was complete
             log.event({"type": "retracted", "channel": e.channel, "onset_s": e.onset_s,
-                       "onset_clock": (log.start + timedelta(seconds=e.onset_s)).strftime("%H:%M:%S"),
+                       "onset_clock": hms(log.start, e.onset_s),
                        "reason": "leg_movement_series"})
     log.close(analysis.summary(log.start) if analysis.duration_s >= MIN_SECONDS else None)
     return analysis
