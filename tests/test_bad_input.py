@@ -196,6 +196,7 @@ MAKERS = {
     "report.html": _write(b"<html>an earlier report</html>"),
     "bad_profile.json": _write(b'{"mvc_uv": -3}'),
     "junk.json": _write(b"{not json"),
+    "summary.json": _write(b'{"n_episodes": 3, "episodes": []}'),
     "link.edf": _link("symlink"),
     "hard.edf": _link("hardlink"),
     "empty_dir": os.mkdir,
@@ -301,6 +302,8 @@ CASES = [
          id="--profile with a negative MVC"),
     case("analyze", "night.edf", "--profile", "junk.json", files=["night.edf", "junk.json"],
          id="--profile not JSON"),
+    case("analyze", "night.edf", "--profile", "summary.json", files=["night.edf", "summary.json"],
+         id="--profile is another JSON file (analyze --json)"),
     case("analyze", "night.edf", "--profile", "empty_dir", files=["night.edf", "empty_dir"],
          id="--profile is a folder"),
     # --- batch options

@@ -82,6 +82,10 @@ def _calibration_from_file(args: argparse.Namespace):
     with open_recording(args.file, args.fs) as rec:
         ch = rec.channel_index(args.channel)
         fs = check_fs(rec.fs)
+        length_s = rec.n_samples / fs if rec.n_samples is not None else None
+        for name, (_, end) in windows.items():  # a window cut short measures less than was asked for
+            if length_s is not None and end > length_s + 1.0 / fs:
+                raise InputError(f"--{name} ends at {end:g} s, after the recording ({length_s:.1f} s)")
         from emgcramp.live.calibrate import collect  # Numba loads only for a usable input
 
         return collect(rec.blocks([ch], int(fs)), lambda: fs, windows), fs, rec.channel_names[ch]

@@ -41,6 +41,9 @@ def read_profile(path: str) -> dict:
         raise InputError(f"{path}: not a calibration profile (profiles are JSON text)") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: a calibration profile is a JSON object")
+    if not {"rest_uv", "mvc_uv", "decision"} & data.keys():  # another JSON file (analyze --json): nothing to use
+        raise InputError(f"{path}: not a calibration profile (it holds none of rest_uv, mvc_uv, decision; "
+                         "emgcramp calibrate writes one)")
     for key in ("rest_uv", "mvc_uv"):
         if key in data and not (_number(data[key]) and data[key] > 0):
             raise InputError(f"{path}: {key} must be a positive number of µV, not {data[key]!r}")
