@@ -66,7 +66,7 @@ def test_the_trend_picture_counts_every_night_of_one_date(tmp_path):
     from emgcramp.viz.trend import plot
 
     for k in range(3):
-        night(tmp_path / str(k), "e.csv", datetime(2026, 1, 1, 23, 0), [(600.0 * (i + 1), 40.0) for i in range(6)])
+        night(tmp_path / str(k), "e.csv", datetime(2026, 1, 1, 23, 0), [(600.0 * (i + 1) + k, 40.0) for i in range(6)])
     captured = {}
     real = plt.subplots
 
@@ -85,6 +85,26 @@ def test_the_trend_picture_counts_every_night_of_one_date(tmp_path):
     assert {"22:00", "00:00", "02:00"} <= hours  # an axis that wraps at noon, not midnight
     ticks = ax[0, 0].get_yticks()
     assert all(float(t).is_integer() for t in ticks)
+
+
+def test_one_night_in_two_files_counts_once(tmp_cwd):
+    import shutil
+
+    from conftest import SAMPLE_NIGHT
+
+    os.mkdir("all")
+    assert run_cli("analyze", SAMPLE_NIGHT, "--events", "all/out.csv")[0] == 0
+    rc, _, err = run_cli("monitor", "--replay", SAMPLE_NIGHT, "--speed", "0", "--out", "all/nights")
+    assert rc == 0, err
+    s = json.loads(run_cli("trend", "all", "--json")[1])
+    assert (s["nights"], s["cramps"]) == (1, 3) and s["per_night"][0]["path"].startswith("all/nights/night-")
+    assert any(f.startswith("Not counted again") and f.endswith("all/out.csv.") for f in s["facts"])
+    # two quiet nights, or nights whose cramps differ, stay two
+    shutil.copy("all/out.csv", "all/other.csv")
+    night("all", "quiet1.csv", None, [])
+    night("all", "quiet2.csv", None, [])
+    night("all", "late.csv", None, [(100.0, 50.0)])
+    assert json.loads(run_cli("trend", "all", "--json")[1])["nights"] == 4
 
 
 def test_trend_command(tmp_cwd):

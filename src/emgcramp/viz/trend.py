@@ -2,9 +2,8 @@
 
 A night is one events CSV (from ``analyze --events`` or a monitor night
 folder). Its date is the recording start (an episode's clock time less its
-onset), else from a
-``night-YYYYmmdd-…`` folder name or a date in the file name, else the
-file's modification time. The summary states facts and the usual rule of
+onset), else from a ``night-YYYYmmdd-…`` folder name or a date in the file
+name, else the file's modification time. The summary states facts and the usual rule of
 thumb; it never diagnoses.
 
 Nights are counted alike only when judged alike: a night folder records
@@ -41,7 +40,8 @@ class Night:
     ``folder``: the events are a night folder's, whose ``raw.json`` says at
     which ``threshold`` (probability, 0–1) they were counted; ``None``
     there: the decision's own. Any other events CSV does not say.
-    ``uncounted``: cramps :func:`count_at` left out.
+    ``uncounted``: cramps :func:`count_at` left out. ``same``: the other
+    files that held this same night (:func:`load_nights`).
     """
 
     path: str
@@ -51,6 +51,7 @@ class Night:
     threshold: float | None = None
     folder: bool = False
     uncounted: list[Episode] = field(default_factory=list)
+    same: list[str] = field(default_factory=list)
 
 
 def _date_from_name(path: str) -> datetime | None:
@@ -69,7 +70,9 @@ def load_nights(folder: str) -> list[Night]:
     A CSV that is not an events CSV (another table, ``--lm-events``) is
     passed over; one that is but holds a bad cell stops the trend with one
     line naming the file, the line and the column, as a trend that quietly
-    left a night out would undercount.
+    left a night out would undercount. Files that hold the same cramps at
+    the same clock times are one recording analysed twice (``analyze
+    --events`` and a replay, say): it counts once (:attr:`Night.same`).
     """
     nights = []
     for root, _, files in os.walk(folder):
@@ -80,7 +83,21 @@ def load_nights(folder: str) -> list[Night]:
         if not os.path.isdir(folder):
             raise InputError(f"{folder}: no such folder")
         raise InputError(f"{folder}: no events CSV files found (write them with analyze --events or monitor)")
-    return sorted(nights, key=lambda n: n.date)
+    return sorted(_once(nights), key=lambda n: n.date)
+
+
+def _once(nights: list[Night]) -> list[Night]:
+    """Each night once, a night folder's first (it records its threshold); only cramps with clock times tell."""
+    first: dict[tuple[str, ...], Night] = {}
+    kept: list[Night] = []
+    for n in sorted(nights, key=lambda n: not n.folder):
+        key = tuple(c.isoformat() for c in n.clocks if c is not None)
+        if n.episodes and len(key) == len(n.episodes) and key in first:
+            first[key].same.append(n.path)
+            continue
+        first.setdefault(key, n)
+        kept.append(n)
+    return kept
 
 
 Row = tuple[int, dict[str, str | None], Episode]  # line number, cells, the episode they give
@@ -185,6 +202,9 @@ def summarize(nights: list[Night], threshold: float | None = None, default: floa
     per_night = [{"date": n.date.strftime("%Y-%m-%d"), "path": n.path, "cramps": len(n.episodes),
                   "confirmed": None if t is None else t["cramps"], "labels": t}
                  for n, t in ((n, night_labels(n)) for n in nights)]
+    if same := [p for n in nights for p in n.same]:
+        facts.append(f"Not counted again, holding a night already counted (the same cramps at the same clock times): "
+                     f"{', '.join(same)}.")
     facts += _labels_fact(per_night) + _threshold_fact(nights, threshold, default)
     return {"counted_at": threshold, "nights": len(nights), "span_days": span_days, "cramps": len(eps),
             "per_night": per_night, "per_week": None if per_week is None else round(per_week, 2),
@@ -238,7 +258,9 @@ def _threshold_fact(nights: list[Night], threshold: float | None, default: float
         return []
     return [f"These nights were counted at different cramp thresholds ("
             + ", ".join(f"{t} on {k}" for t, k in sorted(told.items(), key=_default_first)) +
-            f"): give --cramp-threshold {_up(max(t for t in at if t is not None))} to count them alike"
+            # rounded up to three decimals: as a threshold it keeps out what the strictest kept out
+            f"): give --cramp-threshold {_show(math.ceil(max(t for t in at if t is not None) * 1000 - 1e-9) / 1000)}"
+            " to count them alike"
             + (f" (of {unsaid} night(s) from events CSVs the threshold is not known)." if unsaid else ".")]
 
 
@@ -249,11 +271,6 @@ def _default_first(item: tuple[str, int]) -> tuple[bool, float]:
 def _show(p: float) -> str:
     """A probability as given, without exponent or trailing zeros."""
     return format(p, ".7f").rstrip("0").rstrip(".")
-
-
-def _up(p: float) -> str:
-    """A probability to three decimals, rounded up: as a threshold it keeps out what ``p`` kept out."""
-    return _show(math.ceil(p * 1000 - 1e-9) / 1000)
 
 
 def plot(nights: list[Night], path: str) -> None:
