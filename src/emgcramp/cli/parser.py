@@ -62,7 +62,8 @@ def _analyze(sub) -> None:
     a.add_argument("--stream", metavar="NAME", help="XDF: the stream to analyse, by name or type")
     a.add_argument("--scale", type=_scale, metavar="UV",
                    help="µV per file unit for NPY, WAV and unit-less text columns (default 1: values are µV)")
-    a.add_argument("--events", metavar="OUT.csv", help="write one row per episode (owner-only file)")
+    a.add_argument("--events", metavar="OUT.csv", help="write one row per cramp (owner-only file); possible cramps go to "
+                                                       "--lm-events and --json, never here")
     a.add_argument("--lm-events", metavar="OUT.csv",
                    help="write each leg movement (AASM rules, with its PLM series), pre-cramp warning and "
                         "possible cramp (with its probability and reason)")
@@ -187,7 +188,8 @@ def _report(sub) -> None:
     rp.add_argument("file", help="the recording")
     rp.add_argument("--events", metavar="CSV", help="episodes from an events CSV (default: analyse the file)")
     rp.add_argument("--out", metavar="REPORT", required=True, help="report.html (self-contained), .png, .pdf or .svg")
-    rp.add_argument("--channel", help="channel name or index (default: the first)")
+    rp.add_argument("--channel", help="channel name or index (default: the first); 'all' or NAME,NAME: "
+                                      "several muscles judged together, the first one drawn")
     rp.add_argument("--fs", type=float, metavar="HZ", help="sampling rate when the file has none (NPY)")
     rp.add_argument("--scale", type=_scale, metavar="UV", help="µV per unit of NPY/WAV values")
     _add_force(rp)
