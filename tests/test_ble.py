@@ -67,7 +67,8 @@ def test_scan_by_name_prefix_or_service(target):
 def test_no_matching_sensor_is_a_clear_error():
     src = BleSource("bedroom-", backend=SimulatedSensorClient, scanner_backend=SimulatedScanner,
                     sensor=SimulatedSensor([]), give_up_s=0.2, scan_timeout_s=0.2)
-    with pytest.raises(InputError, match="could not connect to a BLE sensor matching 'bedroom-'"):
+    with pytest.raises(InputError, match="could not connect to a BLE sensor matching 'bedroom-': no BLE sensor "
+                                         "matching 'bedroom-' found: is it on, charged and near"):
         list(src.blocks())
 
 

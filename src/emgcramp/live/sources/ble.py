@@ -133,14 +133,14 @@ class BleSource(LinkedSource):
                     while not lost.is_set() and not self.stop.is_set():
                         await asyncio.sleep(0.02)
             except (BleakError, OSError, asyncio.TimeoutError) as e:
-                self.problem = str(e) or type(e).__name__
+                self.problem = _why(e)
             if self.connected:
                 self.connected, down_since = False, time.monotonic()
             if self.stop.is_set():
                 return
             if self.give_up_s is not None and time.monotonic() - down_since > self.give_up_s:
                 if not ever:
-                    raise InputError(f"could not connect to a BLE sensor matching {self.target!r}")
+                    raise InputError(f"could not connect to a BLE sensor matching {self.target!r}: {self.problem}")
                 return
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self.max_backoff_s)
@@ -148,3 +148,10 @@ class BleSource(LinkedSource):
     def _on_notify(self, _characteristic, data: bytearray) -> None:
         for block in self.link.feed(bytes(data), time.monotonic()):  # arrival times a sensor restart's gap
             self._queue.put(block)
+
+
+def _why(e: BaseException) -> str:
+    """What stopped a connection, for the status line: a missing Bluetooth service named as such, not by errno."""
+    if isinstance(e, (FileNotFoundError, ConnectionRefusedError)):  # bleak reaches BlueZ over the D-Bus socket
+        return f"no Bluetooth service to talk to (is Bluetooth on and bluetoothd running?): {e.strerror or e}"
+    return str(e) or type(e).__name__
