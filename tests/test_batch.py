@@ -278,8 +278,8 @@ def test_batch_gives_the_answers_beside_the_cramps_found_for_the_nights_with_lab
     assert rc == 0, err
     lines = out.splitlines()
     assert lines[0].startswith(folders[0]) and lines[0].endswith(
-        "1 cramp(s)\t0.07 h\tlabels: 1 confirmed, 0 not a cramp, 0 unsure, 1 missed")
-    assert lines[1].startswith(folders[1]) and lines[1].endswith("1 cramp(s)\t0.07 h")  # no answers: none said
+        "1 cramp(s)\t240 s\tlabels: 1 confirmed, 0 not a cramp, 0 unsure, 1 missed")
+    assert lines[1].startswith(folders[1]) and lines[1].endswith("1 cramp(s)\t240 s")  # no answers: none said
     assert lines[2] == ("2 of 2 recordings analysed, 2 cramp(s) in all; on the 1 recording(s) you labelled, "
                         "1 cramp(s) were found and you counted 2 (1 confirmed, 1 you added that it missed)")
     rc, out, _ = run_cli("analyze", nights, "--json", "--no-progress")

@@ -241,7 +241,7 @@ def test_recover_reads_around_a_damaged_event_line_and_says_which(tmp_path):
     assert one_line(err) == (f"emgcramp: note: {damaged}/events.jsonl: skipped 1 damaged line(s): line 1 "
                              "(a JSON array, not a record object); the night is read without them")
     # The same night comes back, its gap kept (22 s), and what was written is left as it was.
-    assert out_damaged.replace(damaged, whole) == out and "0.01 h kept" in out
+    assert out_damaged.replace(damaged, whole) == out and "20 s kept" in out
     assert _read(damaged, "events.jsonl") == log
     assert _read(damaged, "events.csv") == _read(whole, "events.csv")
 

@@ -210,13 +210,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_lines(files: list[str], results: dict, labels: dict[str, dict]) -> None:
     """A line per recording analysed: path, subject, cramps found, hours; the answers given, where there are some."""
+    from emgcramp.cli.common import span_text
     from emgcramp.io.labels import tally_line
 
     for p in files:
         if p in results:
             r = results[p][0]
             answers = f"\t{tally_line(labels[p])}" if p in labels else ""
-            print(f"{p}\t{subject_of(p) or '-'}\t{len(r.episodes)} cramp(s)\t{r.duration_s / 3600:.2f} h{answers}")
+            print(f"{p}\t{subject_of(p) or '-'}\t{len(r.episodes)} cramp(s)\t{span_text(r.duration_s)}{answers}")
 
 
 def _labelled_part(results: dict, labels: dict[str, dict]) -> str:

@@ -74,6 +74,11 @@ def _with_decision(config, decision: tuple, path: str):
 FIGURE_FORMATS = ("png", "pdf", "svg")
 
 
+def span_text(seconds: float) -> str:
+    """A recording's length for a summary line: hours to two decimals, or seconds under six minutes (0.1 h)."""
+    return f"{seconds / 3600:.2f} h" if seconds >= 360 else f"{seconds:.0f} s"
+
+
 def check_figure_out(option: str, path: str, force: bool) -> None:
     """A figure named by ``option`` (``--out``, ``--figure``) may be written: a known format, and
     :func:`~emgcramp.io.secure.check_writable`'s rule (an earlier figure of ours is replaced)."""

@@ -9,7 +9,8 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
-from emgcramp.cli.common import EXIT_NOT_STORED, detector_config, detector_settings, night_spec, print_table
+from emgcramp.cli.common import (EXIT_NOT_STORED, detector_config, detector_settings, night_spec, print_table,
+                                 span_text)
 from emgcramp.cli.status import alert_printer, retraction_line, status_printer
 from emgcramp.core.errors import InputError
 from emgcramp.files import CHUNK_S, config_for
@@ -151,7 +152,7 @@ def _night_summary(folder: str, result) -> str:
     print_table(result.analysis.episodes, start)
     s = result.analysis.summary(start)
     possible = f", {len(s['possible_cramps'])} possible cramp(s) listed, not alerted" if s["possible_cramps"] else ""
-    print(f"{s['n_episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h, {len(result.alerts)} alert(s){possible}; "
+    print(f"{s['n_episodes']} cramp(s) in {span_text(s['duration_s'])}, {len(result.alerts)} alert(s){possible}; "
           f"night folder {folder}")
     print(activity_line(s), flush=True)
     try:
@@ -253,7 +254,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
         write_edf(args.edf, rec.fs, names, filled, notes, rec.start, note=ANNOTATED_BY)
     ended = any(e.get("type") == "end" for e in read_events(args.folder))
     possible = f" and {len(result.possible_cramps)} possible" if result.possible_cramps else ""
-    print(f"{args.folder}: {result.duration_s / 3600:.2f} h kept, {len(result.episodes)} cramp(s){possible}"
+    print(f"{args.folder}: {span_text(result.duration_s)} kept, {len(result.episodes)} cramp(s){possible}"
           f"{'' if ended else ' (the monitor had not finished: recovered)'}; events.csv written"
           + (f", {args.edf}" if args.edf else ""))
     return 0

@@ -10,7 +10,7 @@ import tempfile
 from datetime import datetime
 
 from emgcramp.files import CHUNK_S, analyze_file
-from emgcramp.cli.common import ProgressBar, analyze_recording, night_spec, print_table
+from emgcramp.cli.common import ProgressBar, analyze_recording, night_spec, print_table, span_text
 from emgcramp.core.errors import InputError
 
 DEMO_START = datetime(2026, 1, 1, 23, 0, 0)
@@ -91,7 +91,7 @@ def _print_result(result, start: datetime | None, as_json: bool, labels: dict | 
     s = result.summary()
     n_possible = len(s["possible_cramps"])
     possible = f"; {n_possible} possible cramp(s) listed, not counted" if n_possible else ""
-    print(f"{s['n_episodes']} cramp(s) in {s['duration_s'] / 3600:.2f} h "
+    print(f"{s['n_episodes']} cramp(s) in {span_text(s['duration_s'])} "
           f"({s['tonic']} tonic, {s['clonic']} clonic), total {s['total_cramp_s']:.1f} s{possible}")
     from emgcramp.core.types import activity_line
 

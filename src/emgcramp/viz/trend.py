@@ -41,7 +41,8 @@ class Night:
     which ``threshold`` (probability, 0–1) they were counted; ``None``
     there: the decision's own. Any other events CSV does not say.
     ``uncounted``: cramps :func:`count_at` left out. ``same``: the other
-    files that held this same night (:func:`load_nights`).
+    files that held this same night (:func:`load_nights`). ``table``: the
+    batch table a recording's night was read from.
     """
 
     path: str
@@ -52,6 +53,7 @@ class Night:
     folder: bool = False
     uncounted: list[Episode] = field(default_factory=list)
     same: list[str] = field(default_factory=list)
+    table: str = ""
 
 
 def _date_from_name(path: str) -> datetime | None:
@@ -92,11 +94,11 @@ def _once(nights: list[Night]) -> list[Night]:
     kept: list[Night] = []
     for n in sorted(nights, key=lambda n: not n.folder):
         key = tuple(c.isoformat() for c in n.clocks if c is not None)
-        if n.episodes and len(key) == len(n.episodes) and key in first:
-            first[key].same.append(n.path)
-            continue
-        first.setdefault(key, n)
-        kept.append(n)
+        seen = first.setdefault(key, n)  # a batch table's recordings are distinct by name (copies of one file too)
+        if seen is not n and n.episodes and len(key) == len(n.episodes) and not (n.table and n.table == seen.table):
+            seen.same.append(n.path)
+        else:
+            kept.append(n)
     return kept
 
 
@@ -132,7 +134,7 @@ def _night(path: str, rows: list[Row]) -> Night:
     name = rows[0][1].get("file") or path if rows else path
     date = starts[0] if starts else _date_from_name(name) or datetime.fromtimestamp(os.path.getmtime(path))
     if not _night_folder_events(path):
-        return Night(name, date, clocks, episodes)
+        return Night(name, date, clocks, episodes, table=path if name != path else "")
     from emgcramp.io.night_reader import recorded_settings
 
     threshold = recorded_settings(os.path.dirname(path)).get("cramp_probability")
