@@ -2,9 +2,10 @@
 
     python bench/bench_before_after.py 0d86630    # the detector before AASM leg-movement scoring
 
-The earlier revision is checked out into a temporary git worktree; the
-nights come from *this* tree's simulator and scenarios (copied over it), so
-both detectors see identical signals. Every one-muscle scenario × 3 seeds
+The earlier revision is checked out into a temporary git worktree and runs
+in its own interpreter; the nights come from *this* tree's simulator and
+scenarios, each made once and fed block by block to both detectors, so both
+see identical samples. Every one-muscle scenario × 3 seeds
 × 8 h, run offline. Rewrites its section of bench/RESULTS.md.
 """
 
@@ -18,8 +19,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from types import SimpleNamespace
 
+import numpy as np
 from results import replace_section
+
+from emgcramp.eval.matching import match
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -27,40 +34,65 @@ SEEDS = (1, 2, 3)
 HOURS = 8.0
 MOVEMENT_CAUSES = ("leg_movement", "position_change", "jerk")
 
-_RUN = """
+# The earlier detector, in its own interpreter (its package has this one's name): blocks of µV on stdin, each
+# an int64 sample count then float32 samples × channels; its episodes out as JSON.
+_EARLIER = """
 import json, sys
-from concurrent.futures import ProcessPoolExecutor
+import numpy as np
 try:
-    from emgcramp.sim.scenarios import SCENARIOS
-    from emgcramp.eval.scoreboard import score_night
+    from emgcramp.core.blocks import Block
+    from emgcramp.runner import run_blocks
 except ImportError:  # a tree from before the stage folders
-    from emgcramp.scenarios import SCENARIOS
-    from emgcramp.scoreboard import score_night
+    from emgcramp.blocks import Block
+    from emgcramp.pipeline import run_blocks
 
-def one(job):
-    r = score_night(job[0], job[1], job[2], live=False)
-    return [r.scenario, r.tp, r.fn, r.fp, dict(r.false_alarm_causes)]
+def blocks(f, width):
+    t0 = 0
+    while len(head := f.read(8)) == 8:
+        n = int(np.frombuffer(head, "<i8")[0])
+        yield Block(t0, np.frombuffer(f.read(4 * n * width), "<f4").reshape(n, width).astype(float))
+        t0 += n
 
-if __name__ == "__main__":
-    names = sys.argv[2].split(",")
-    jobs = [(n, float(sys.argv[1]), s) for n in names for s in map(int, sys.argv[3:])]
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        print(json.dumps(list(pool.map(one, jobs))))
+fs, names = float(sys.argv[1]), sys.argv[2].split(",")
+print(json.dumps([[e.onset_s, e.offset_s, e.kind] for e in run_blocks(blocks(sys.stdin.buffer, len(names)), fs,
+                                                                          names).episodes]))
 """
 
 
-def score(src: str, names: list[str]) -> list:
-    """Scoreboard rows from the package in ``src``."""
-    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-        f.write(_RUN)
-    try:
-        out = subprocess.run([sys.executable, f.name, str(HOURS), ",".join(names), *map(str, SEEDS)],
-                             capture_output=True, text=True, env=os.environ | {"PYTHONPATH": src})
-    finally:
-        os.unlink(f.name)
-    if out.returncode:
-        sys.exit(f"scoring with {src} failed:\n{out.stderr}")
-    return json.loads(out.stdout)
+def score_pair(job: tuple[str, int, str]) -> tuple[list, list]:
+    """One night of this tree's simulator through the earlier detector (``job[2]``: its ``src``) and this one.
+
+    The night is made once, block by block, and each block goes to both: the two see identical samples.
+    Returns a row (scenario, found, missed, false, false alarms by cause) for each.
+    """
+    from emgcramp.eval.scoreboard import OFFLINE_BLOCK_S, _cause
+    from emgcramp.runner import Runner
+    from emgcramp.sim.scenarios import scenario
+    from emgcramp.sim.synth import NightGenerator
+
+    name, seed, src = job
+    spec = scenario(name, HOURS, seed)
+    gen = NightGenerator(spec)
+    earlier = subprocess.Popen([sys.executable, "-c", _EARLIER, str(spec.fs), ",".join(spec.muscles)],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=os.environ | {"PYTHONPATH": src})
+    runner = Runner(spec.fs, list(spec.muscles))
+    for b in gen.blocks(int(OFFLINE_BLOCK_S * spec.fs)):
+        earlier.stdin.write(np.int64(len(b.samples)).tobytes() + np.ascontiguousarray(b.samples, "<f4").tobytes())
+        runner.feed(b)
+    earlier.stdin.close()
+    before = json.loads(earlier.stdout.read())
+    if earlier.wait():
+        raise RuntimeError(f"the detector at {src} failed on {name} seed {seed}")
+    runner.finish()
+    truth = [(e.onset_s, e.offset_s, e.kind) for e in gen.events if e.is_cramp]
+    rows = []
+    for found in (before, [(e.onset_s, e.offset_s, e.kind) for e in runner.analysis().episodes]):
+        sc = match(truth, [tuple(f) for f in found])
+        matched = {j for _, j in sc.pairs}
+        causes = Counter(_cause(SimpleNamespace(onset_s=f[0], offset_s=f[1]), gen.events)
+                         for j, f in enumerate(found) if j not in matched)
+        rows.append([name, sc.tp, sc.fn, sc.fp, dict(causes)])
+    return rows[0], rows[1]
 
 
 def totals(rows: list) -> dict:
@@ -75,8 +107,6 @@ def totals(rows: list) -> dict:
 
 def muscles_table() -> list[str]:
     """On the several-muscle scenario: one calf channel alone (as before) against all channels with the tibialis."""
-    from concurrent.futures import ProcessPoolExecutor
-
     from emgcramp.sim.scenarios import SCENARIOS
 
     multi = [n for n, spec in SCENARIOS.items() if len(spec.muscles) > 1]
@@ -112,15 +142,15 @@ def main() -> None:
     tree = os.path.join(tmp, "before")
     subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", tree, rev], check=True, capture_output=True)
     try:
-        for name in ("synth.py", "scenarios.py", "motor_units.py"):
-            shutil.copy(os.path.join(ROOT, "src", "emgcramp", name), os.path.join(tree, "src", "emgcramp", name))
         from emgcramp.sim.scenarios import SCENARIOS
 
         # One muscle only: the earlier detector had no multi-channel step to compare.
         names = [n for n, spec in SCENARIOS.items() if len(spec.muscles) == 1]
         t0 = time.perf_counter()
-        before = score(os.path.join(tree, "src"), names)
-        after = score(os.path.join(ROOT, "src"), names)
+        jobs = [(n, seed, os.path.join(tree, "src")) for n in names for seed in SEEDS]
+        with ProcessPoolExecutor(max_workers=2) as pool:
+            pairs = list(pool.map(score_pair, jobs))
+        before, after = [b for b, _ in pairs], [a for _, a in pairs]
         elapsed = time.perf_counter() - t0
     finally:
         subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", tree], capture_output=True)
