@@ -8,7 +8,8 @@ import pytest
 from conftest import bursts, run_cli
 
 from emgcramp.core.blocks import Block
-from emgcramp.core.channels import is_tibialis
+from emgcramp.core.channels import channel_indices, is_tibialis
+from emgcramp.core.errors import InputError
 from emgcramp.core.history import LevelHistory
 from emgcramp.pipeline import Pipeline
 
@@ -34,6 +35,14 @@ def run(x, names=NAMES, chunk=9_000, muscles=None):
 def test_channel_roles_by_name():
     assert [is_tibialis(n) for n in ["TA", "L-TA", "tib ant", "Tibialis", "GM", "GL", "SOL", "calf", "stand"]] == \
         [True, True, True, True, False, False, False, False, False]
+
+
+def test_channel_all_takes_the_muscles_of_a_sleep_recording():
+    names = ["GM", "ECG", "L-TA", "EEG C3-A2", "Resp chest", "SpO2", "EMG calf R", "Position", "sol"]
+    assert channel_indices("all", names, "night.edf") == [0, 2, 6, 8]
+    assert channel_indices("ECG,GM", names, "night.edf") == [1, 0]  # named, any channel is taken
+    with pytest.raises(InputError, match="--channel all: no muscle channel in night.edf; channels are: ECG, EEG"):
+        channel_indices("all", ["ECG", "EEG"], "night.edf")
 
 
 def test_the_muscle_a_recording_names_decides_the_tibialis_not_the_channel_name():

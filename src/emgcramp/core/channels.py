@@ -7,6 +7,15 @@ import re
 from emgcramp.core.errors import InputError
 
 _TIBIALIS = re.compile(r"(^|[^a-z])(ta|tib\w*)([^a-z]|$)", re.I)
+# What a sleep recording holds besides muscles, by the names polysomnography gives its channels (heart, brain,
+# eyes, breathing, oximetry, body position, snoring): ``all`` leaves these out.
+_NOT_EMG = re.compile(r"(^|[^a-z])(ecg|ekg|eeg|eog|resp\w*|flow|thor\w*|abdo?\w*|spo2|sao2|pleth\w*|pulse|"
+                      r"hr|heart\w*|position|pos|snore|light|event\w*)([^a-z]|$)", re.I)
+
+
+def is_emg(name: str) -> bool:
+    """False for a channel whose name says it records something else than a muscle (``ECG``, ``EEG C3``…)."""
+    return not _NOT_EMG.search(name)
 
 
 def is_tibialis(name: str, muscle: str = "") -> bool:
@@ -34,11 +43,15 @@ def channel_index(channel: str | int | None, names: list[str], where: str) -> in
 
 
 def channel_indices(spec: str | int | None, names: list[str], where: str) -> list[int]:
-    """Channels by ``all``, a comma-separated list of names or indices, or one (default: the first)."""
+    """Channels by ``all`` (every muscle channel, :func:`is_emg`), a comma-separated list of names or indices,
+    or one (default: the first)."""
     if spec is None or isinstance(spec, int):
         return [channel_index(spec, names, where)]
     if str(spec).lower() == "all":
-        return list(range(len(names)))
+        muscles = [i for i, name in enumerate(names) if is_emg(name)]
+        if not muscles:
+            raise InputError(f"--channel all: no muscle channel in {where}; channels are: {', '.join(names)}")
+        return muscles
     idx = [channel_index(part.strip(), names, where) for part in str(spec).split(",")]
     if len(set(idx)) != len(idx):
         raise InputError(f"--channel {spec}: a channel is named twice")
