@@ -11,6 +11,7 @@ overlaps most (or ``none``).
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -245,6 +246,11 @@ def movement_table(by_scenario: dict[str, dict], overall: dict) -> list[str]:
     return lines
 
 
+def _shown(v: float, spec: str) -> str:
+    """``v`` formatted, or a dash where there is nothing to measure (no cramp found: no timing error)."""
+    return "–" if math.isnan(v) else format(v, spec)
+
+
 def markdown_table(by_scenario: dict[str, dict], overall: dict) -> list[str]:
     """The scoreboard as Markdown lines."""
     head = ("| scenario | nights | cramps | found | missed | false | sensitivity | precision | F1 | false/h | "
@@ -256,9 +262,9 @@ def markdown_table(by_scenario: dict[str, dict], overall: dict) -> list[str]:
         lines.append(
             f"| {name} | {s['nights']} | {s['cramps']} | {s['tp']} | {s['fn']} | {s['fp']} | {s['sensitivity']:.3f} | "
             f"{s['precision']:.3f} | {s['f1']:.3f} | {s['fp_per_hour']:.3f} | {s['sensitivity_both_tiers']:.3f} | "
-            f"{s['onset_median_s']:.2f} / "
-            f"{s['onset_p90_s']:.2f} | {s['offset_median_s']:.2f} / {s['offset_p90_s']:.2f} | "
-            f"{s['kind_accuracy']:.0%} | {'yes' if s['live_agrees'] else '**NO**'} | {causes} |")
+            f"{_shown(s['onset_median_s'], '.2f')} / {_shown(s['onset_p90_s'], '.2f')} | "
+            f"{_shown(s['offset_median_s'], '.2f')} / {_shown(s['offset_p90_s'], '.2f')} | "
+            f"{_shown(s['kind_accuracy'], '.0%')} | {'yes' if s['live_agrees'] else '**NO**'} | {causes} |")
     return lines
 
 
