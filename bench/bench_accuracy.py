@@ -17,6 +17,7 @@ from results import replace_section
 
 from emgcramp.cli.progress import Progress
 from emgcramp.eval.scoreboard import markdown_table, movement_table, plot, score_nights, summarize, summarize_movements
+from emgcramp.io.secure import save_figure
 from emgcramp.sim.scenarios import SCENARIOS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -35,7 +36,7 @@ def main() -> None:
     elapsed = time.perf_counter() - t
     by = {n: summarize([r for r in rows if r.scenario == n]) for n in SCENARIOS}
     overall = summarize(rows)
-    plot(rows, os.path.join(HERE, "accuracy.png"))
+    save_figure(plot(rows), os.path.join(HERE, "accuracy.png"), dpi=110)
     lines = ["## Detection scoreboard (`python bench/bench_accuracy.py`, `emgcramp bench accuracy`)", "",
              f"{len(rows)} synthetic nights of {hours:g} h ({len(SCENARIOS)} scenarios × {seeds} seeds, "
              f"motor-unit model), each run offline (60-s chunks) and through the live path (0.1-s blocks); "

@@ -40,7 +40,13 @@ def _accuracy(args: argparse.Namespace) -> int:
     else:
         print("\n".join(markdown_table(by, overall)))
     if args.figure:
-        plot(rows, args.figure)
+        import matplotlib.pyplot as plt
+
+        from emgcramp.io.secure import save_figure
+
+        fig = plot(rows)
+        save_figure(fig, args.figure, dpi=110)
+        plt.close(fig)
     return 0 if overall["live_agrees"] else 1
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import math
 import os
 from datetime import datetime
@@ -87,6 +88,25 @@ def check_figure_out(option: str, path: str, force: bool) -> None:
     if path.rsplit(".", 1)[-1].lower() not in FIGURE_FORMATS:
         raise InputError(f"{option} {path}: choose a .png, .pdf or .svg file")
     check_writable(path, force=force, own=mentions_maker)
+
+
+def check_night_outputs(path: str, force: bool) -> None:
+    """The synthetic night's EDF+ and truth JSON may be written: new, ``force``, or an earlier synthetic night's."""
+    from emgcramp.io.edf import is_simulated_night
+    from emgcramp.io.secure import check_writable
+
+    check_writable(path, force=force, own=is_simulated_night)
+    check_writable(os.path.splitext(path)[0] + ".truth.json", force=force, own=is_truth)
+
+
+def is_truth(path: str) -> bool:
+    """True for a synthetic night's truth JSON (an object with ``spec`` and ``events``)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and {"spec", "events"} <= data.keys()
 
 
 def print_table(episodes, start: datetime | None) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
 from datetime import datetime
 
 from emgcramp.files import CHUNK_S, analyze_file
-from emgcramp.cli.common import ProgressBar, analyze_recording, night_spec, print_table, span_text
+from emgcramp.cli.common import (ProgressBar, analyze_recording, check_night_outputs, night_spec, print_table,
+                                 span_text)
 from emgcramp.core.errors import InputError
 
 DEMO_START = datetime(2026, 1, 1, 23, 0, 0)
@@ -147,27 +147,8 @@ def write_night(path: str, spec, start: datetime | None = None):
     return gen
 
 
-def _check_night_outputs(path: str, force: bool) -> None:
-    """The synthetic night's EDF+ and truth JSON may be written: new, ``force``, or an earlier synthetic night's."""
-    from emgcramp.io.edf import is_simulated_night
-    from emgcramp.io.secure import check_writable
-
-    check_writable(path, force=force, own=is_simulated_night)
-    check_writable(os.path.splitext(path)[0] + ".truth.json", force=force, own=_is_truth)
-
-
-def _is_truth(path: str) -> bool:
-    """True for a synthetic night's truth JSON (an object with ``spec`` and ``events``)."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and {"spec", "events"} <= data.keys()
-
-
 def cmd_simulate(args: argparse.Namespace) -> int:
-    _check_night_outputs(args.out, args.force)
+    check_night_outputs(args.out, args.force)
     gen = write_night(args.out, night_spec(args), args.start)
     cramps = sum(e.is_cramp for e in gen.events)
     print(f"wrote {args.out} ({args.hours:g} h at {args.fs:g} Hz, {cramps} cramps, "
@@ -180,7 +161,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     spec = night_spec(args)
     if args.keep:
-        _check_night_outputs(args.keep, args.force)
+        check_night_outputs(args.keep, args.force)
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or os.path.join(tmp, "demo_night.edf")
         print(f"generating a {spec.hours:g}-hour synthetic night at {spec.fs:g} Hz (seed {spec.seed}) …")

@@ -15,6 +15,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -268,8 +269,8 @@ def markdown_table(by_scenario: dict[str, dict], overall: dict) -> list[str]:
     return lines
 
 
-def plot(rows: list[NightScore], path: str) -> None:
-    """Per-scenario F1 and onset/offset error distributions, as a PNG."""
+def plot(rows: list[NightScore]) -> Any:
+    """Per-scenario F1 and onset/offset error distributions: the Matplotlib figure (the caller saves it)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -297,9 +298,4 @@ def plot(rows: list[NightScore], path: str) -> None:
     a2.axvline(0, color="k", lw=0.8)
     a2.set_xlabel("detected − true, s (green: onset, orange: offset)")
     a2.set_title("Timing errors of matched cramps")
-    from emgcramp.io.secure import figure_metadata, private_path
-
-    fmt = path.rsplit(".", 1)[-1].lower()
-    with private_path(path) as tmp:  # whole or nothing, and known as ours by the next run
-        fig.savefig(tmp, format=fmt, dpi=110, metadata=figure_metadata(fmt))
-    plt.close(fig)
+    return fig

@@ -68,6 +68,13 @@ def figure_metadata(fmt: str) -> dict[str, str]:
     return {"Software" if fmt == "png" else "Creator": MADE_BY}
 
 
+def save_figure(fig, path: str, dpi: int = 100) -> None:
+    """Save a Matplotlib figure as PNG, PDF or SVG (by extension): whole or nothing, owner-only, known as ours."""
+    fmt = path.rsplit(".", 1)[-1].lower()
+    with private_path(path) as tmp:
+        fig.savefig(tmp, format=fmt, dpi=dpi, metadata=figure_metadata(fmt))
+
+
 def mentions_maker(path: str, span: int = 65536, word: str = MADE_BY) -> bool:
     """True when the first or last ``span`` bytes of ``path`` hold ``word`` (default :data:`MADE_BY`: figure
     metadata, a page's meta tag)."""

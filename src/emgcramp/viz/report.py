@@ -243,17 +243,16 @@ def table_row(k: int, e: Episode, start: datetime | None) -> list[str]:
 
 def write(path: str, fig, episodes: list[Episode], start: datetime | None, summary: dict, title: str) -> None:
     """Save as PNG/PDF (by extension) or a self-contained HTML page, owner-only."""
-    from emgcramp.io.secure import figure_metadata, private_path
+    from emgcramp.io.secure import private_path, save_figure
 
     ext = path.rsplit(".", 1)[-1].lower()
-    with private_path(path) as tmp:
-        if ext in ("png", "pdf", "svg"):
-            fig.savefig(tmp, format=ext, dpi=110, metadata=figure_metadata(ext))
-        else:
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=100)
-            with open(tmp, "w", encoding="utf-8") as f:
-                f.write(_html(base64.b64encode(buf.getvalue()).decode(), episodes, start, summary, title))
+    if ext in ("png", "pdf", "svg"):
+        save_figure(fig, path, dpi=110)
+        return
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    with private_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        f.write(_html(base64.b64encode(buf.getvalue()).decode(), episodes, start, summary, title))
 
 
 # A morning's reading: the likeliest possible cramps by name, the rest counted (all are in --json and review).

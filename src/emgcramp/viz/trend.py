@@ -312,9 +312,7 @@ def plot(nights: list[Night], path: str) -> None:
         a.tick_params(axis="x", labelrotation=30, labelsize=8)
     fig.suptitle(" ".join(s["facts"][:1]), wrap=True)
     fig.supxlabel("These figures describe the recordings; they are not a diagnosis.", fontsize=8)
-    from emgcramp.io.secure import figure_metadata, private_path
+    from emgcramp.io.secure import save_figure
 
-    fmt = path.rsplit(".", 1)[-1].lower()
-    with private_path(path) as tmp:
-        fig.savefig(tmp, format=fmt, dpi=100, metadata=figure_metadata(fmt))
+    save_figure(fig, path)
     plt.close(fig)
