@@ -135,6 +135,43 @@ def test_a_signal_ends_the_night_with_its_summary(tmp_path, sig, status):
     assert "1 cramp(s)" in out or "2 cramp(s)" in out
 
 
+def _whole_night(folder, cramps):
+    events = read_events(folder)
+    assert events[-1]["type"] == "end"
+    rec = NightRecording(folder)
+    assert rec.n_samples / rec.fs == pytest.approx(1200.0, abs=0.5)  # every sample of the 20-min night stored
+    assert len(open(os.path.join(folder, "events.csv")).read().splitlines()) == 1 + cramps
+
+
+def test_a_reader_that_stops_reading_the_terminal_does_not_end_the_night(tmp_path):
+    # `monitor … 2>&1 | head`: the first lines are read, then the pipe closes; alerts and status lines after it fail
+    p = subprocess.Popen([sys.executable, "-m", "emgcramp", "monitor", "--replay", SAMPLE_NIGHT, "--speed", "200",
+                          "--out", str(tmp_path / "nights")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    p.stdout.readline()
+    p.stdout.close()
+    assert p.wait(timeout=60) == 0
+    [name] = os.listdir(tmp_path / "nights")
+    _whole_night(str(tmp_path / "nights" / name), 3)
+
+
+def test_a_terminal_that_hangs_up_ends_the_night_whole(tmp_path):
+    import pty
+
+    master, slave = pty.openpty()
+    p = subprocess.Popen([sys.executable, "-m", "emgcramp", "monitor", "--replay", SAMPLE_NIGHT, "--speed", "100",
+                          "--out", str(tmp_path / "nights")], stdout=slave, stderr=slave, start_new_session=True)
+    os.close(slave)
+    os.read(master, 200)  # it has begun
+    time.sleep(1.0)
+    os.close(master)  # the terminal is gone: every write to it fails (EIO) from now on, as after a hang-up
+    p.send_signal(signal.SIGHUP)
+    assert p.wait(timeout=60) == 128 + signal.SIGHUP
+    [name] = os.listdir(tmp_path / "nights")
+    folder = str(tmp_path / "nights" / name)
+    events = read_events(folder)
+    assert events[-1]["type"] == "end" and os.path.exists(os.path.join(folder, "events.csv"))
+
+
 def test_a_signal_inside_a_cramp_closes_it_open_at_end(tmp_path):
     from emgcramp.io.edf import write_edf
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from emgcramp.cli.common import (EXIT_NOT_STORED, detector_config, detector_settings, night_spec, print_table,
                                  span_text)
-from emgcramp.cli.status import alert_printer, retraction_line, status_printer
+from emgcramp.cli.status import alert_printer, retraction_line, say, status_printer, unwatched
 from emgcramp.core.errors import InputError
 from emgcramp.files import CHUNK_S, config_for
 
@@ -103,8 +103,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     what = (f"replay of {args.replay}" if args.replay else f"BLE {args.ble}" if args.ble
             else f"BrainFlow board {args.brainflow}" if args.brainflow
             else f"LSL stream {args.lsl}" if args.lsl else args.serial)
-    sys.stderr.write(f"monitoring {what}; "
-                     f"night folder {folder}; Ctrl-C ends the night\n")
+    say(f"monitoring {what}; night folder {folder}; Ctrl-C ends the night\n")
     ended_by = _end_on_signals(source.stop)
     try:
         told = [0]  # records given the night log: each is a line of events.jsonl once stored
@@ -112,7 +111,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         def on_event(record: dict) -> None:
             told[0] += 1
             if record.get("type") == "retracted":  # a person who saw the alert sees it withdrawn
-                sys.stderr.write("\n" + retraction_line(record) + "\n")  # off the status line, as an alert
+                say("\n" + retraction_line(record) + "\n")  # off the status line, as an alert
             if publisher:
                 publisher.event(record)
 
@@ -125,11 +124,11 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             os.rmdir(folder)  # the night never began (no data, or no room for it): leave no empty folder
         raise e if isinstance(e, InputError) else InputError(f"{e}: is the sensor on and in reach?") from None
     if sys.stderr.isatty():
-        sys.stderr.write("\n")
+        say("\n")
     csv_error = _night_summary(folder, result)  # the table is printed whatever the disk says
     missing = _not_stored(folder, result, told[0], csv_error)
     for line in filter(None, (result.stopped, missing)):  # after the summary: what was stored is shown either way
-        print(f"emgcramp: error: {line}", file=sys.stderr)
+        say(f"emgcramp: error: {line}\n")
     if missing or result.stopped:  # a night not stored whole says so first, however it ended
         return EXIT_NOT_STORED if missing else 2
     # Ctrl-C is the documented way to end a night; a supervisor's signal is reported as such.
@@ -149,12 +148,13 @@ def _night_summary(folder: str, result) -> str:
         start = NightRecording(folder).start
     except (InputError, OSError):
         start = None  # clock times are left out, the table is not
-    print_table(result.analysis.episodes, start)
     s = result.analysis.summary(start)
     possible = f", {len(s['possible_cramps'])} possible cramp(s) listed, not alerted" if s["possible_cramps"] else ""
-    print(f"{s['n_episodes']} cramp(s) in {span_text(s['duration_s'])}, {len(result.alerts)} alert(s){possible}; "
-          f"night folder {folder}")
-    print(activity_line(s), flush=True)
+    with unwatched(sys.stdout):  # a terminal gone by the morning: the events CSV is written all the same
+        print_table(result.analysis.episodes, start)
+        print(f"{s['n_episodes']} cramp(s) in {span_text(s['duration_s'])}, {len(result.alerts)} alert(s){possible}; "
+              f"night folder {folder}")
+        print(activity_line(s), flush=True)
     try:
         write_events_csv(os.path.join(folder, "events.csv"), result.analysis.episodes, start)
     except OSError as e:
@@ -193,7 +193,7 @@ def _end_on_signals(stop) -> list[int]:
         if not got:
             got.append(signum)
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            sys.stderr.write(f"\nending the night ({signal.Signals(signum).name}) …\n")
+            say(f"\nending the night ({signal.Signals(signum).name}) …\n")
         stop.set()
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):

@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from emgcramp.live.sources.base import Source
+
+
+def say(text: str) -> None:
+    """Write ``text`` on stderr, come what may: a terminal gone under a running night must not end it.
+
+    A hang-up (the terminal closed) or a reader that stopped (``| head``) makes the write fail; the night
+    goes on unwatched, its stream sent to /dev/null from then on (:func:`unwatched`).
+    """
+    with unwatched(sys.stderr):
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+
+@contextlib.contextmanager
+def unwatched(stream) -> Iterator[None]:
+    """Run the block's writes to ``stream``; if the stream has gone, send it to /dev/null and carry on."""
+    try:
+        yield
+    except (OSError, ValueError):  # EIO after a hang-up, EPIPE, a closed file
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
 
 
 def night_time(t_s: float, start: datetime | None = None) -> str:
@@ -84,15 +107,14 @@ def status_printer(source: "Source"):
         since = state.get("not_stored_since")
         if since is not None and not told:
             told.append(since)
-            sys.stderr.write(f"\a\n*** the night is NOT being stored since {since:.0f} s ({state['store_error']}): "
-                             "cramps are still detected and alerted; storing is tried again every minute\n")
+            say(f"\a\n*** the night is NOT being stored since {since:.0f} s ({state['store_error']}): "
+                "cramps are still detected and alerted; storing is tried again every minute\n")
         elif since is None and told:
             told.clear()
-            sys.stderr.write("\n*** storing again; what was missed is marked as a gap\n")
+            say("\n*** storing again; what was missed is marked as a gap\n")
         clock = start[0] or datetime.now().replace(microsecond=0)  # no sample yet: the night starts now
         line = status_line(state, source.connected, source.lead_off, source.problem, clock)
-        sys.stderr.write(("\r" + line) if tty else line + "\n")
-        sys.stderr.flush()
+        say(("\r" + line) if tty else line + "\n")
 
     return on_status
 
@@ -115,11 +137,11 @@ def alert_printer(on_cramp: str | None):
     def on_alert(alert) -> None:
         since = alert.onset_clock or f"{alert.onset_s:.1f} s"
         if alert.kind == "warning":
-            sys.stderr.write(f"\a\n*** warning: calf tension rising on {alert.channel} since {since}, "
-                             f"{alert.peak_uv:.0f} µV\n")
+            say(f"\a\n*** warning: calf tension rising on {alert.channel} since {since}, "
+                f"{alert.peak_uv:.0f} µV\n")
         else:
-            sys.stderr.write(f"\a\n*** cramp ({alert.kind}) on {alert.channel} since {since}, "
-                             f"{alert.peak_uv:.0f} µV\n")
+            say(f"\a\n*** cramp ({alert.kind}) on {alert.channel} since {since}, "
+                f"{alert.peak_uv:.0f} µV\n")
         if on_cramp:
             import subprocess
 
