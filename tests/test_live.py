@@ -123,6 +123,15 @@ def test_ascii_lines_from_a_hobby_sensor(tmp_path):
     link.mark_disconnect(250)
     [b] = link.feed(b"7 8\n")
     assert (b.t0_sample, b.gap_before) == (253, 250)
+    # what an Arduino prints for a failed read parses as a number but is no sample: a bad line, the night goes on
+    [b] = link.feed(b"nan,1\n9 10\n1 inf\n-inf -inf\n11 12\n")
+    np.testing.assert_array_equal(b.samples, [[18, 20], [22, 24]])
+    assert link.bad_lines == 4
+    # a stream with no newline is not held whole: what piles up past a line's length is dropped
+    for _ in range(100):
+        assert link.feed(b"1" * 1000) == []
+    assert len(link._partial) <= 5000 and link.bad_lines > 4
+    assert link.feed(b"\n13 14\n")[0].samples.tolist() == [[26.0, 28.0]]
 
 
 def test_kill_9_mid_night_leaves_readable_files(tmp_path):

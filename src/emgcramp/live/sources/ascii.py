@@ -8,6 +8,7 @@ measured by the wall clock.
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -15,6 +16,8 @@ import numpy as np
 from emgcramp.core.blocks import Block
 
 _SPLIT = re.compile(rb"[,;\s]+")
+# A line of a few numbers is tens of bytes; a stream with no newline this long is not lines (held no longer).
+MAX_LINE_BYTES = 4096
 
 
 class LineLink:
@@ -35,6 +38,8 @@ class LineLink:
         """Add bytes; return a block of the complete lines (or nothing)."""
         data = self._partial + chunk
         *lines, self._partial = data.split(b"\n")
+        if len(self._partial) > MAX_LINE_BYTES:  # no newline for too long: dropped, so nothing piles up
+            self._partial, self.bad_lines = b"", self.bad_lines + 1
         rows = []
         for line in lines:
             fields = [f for f in _SPLIT.split(line.strip()) if f]
@@ -42,7 +47,8 @@ class LineLink:
                 row = [float(f) for f in fields]
             except ValueError:
                 row = []
-            if not row or (self._width is not None and len(row) != self._width):
+            # "nan" and "inf" parse, and an Arduino prints them (a failed read): a bad line, not a sample
+            if not row or not all(map(math.isfinite, row)) or (self._width is not None and len(row) != self._width):
                 self.bad_lines += 1 if line.strip() else 0
                 continue
             self._width = len(row)

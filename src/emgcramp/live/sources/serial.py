@@ -153,6 +153,8 @@ class SerialSource(LinkedSource):
         if self._frames_decoded() > frames_before:
             return (f"{self.port}: sensor frames arrive but none give samples "
                     "(no status frame with a usable rate yet?)")
+        if not isinstance(self.link, FrameLink):  # text lines (--ascii)
+            return f"{self.port}: bytes arrive but none make whole lines of numbers"
         return f"{self.port}: bytes arrive but none make sensor frames (a text sensor needs --ascii)"
 
     def _read(self, items: queue.Queue) -> None:
