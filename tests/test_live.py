@@ -246,6 +246,9 @@ def test_status_line_shows_link_state_and_level():
     assert "LEAD-OFF" in _status_line(state, True, lead_off=1)
     assert "RECONNECTING" in _status_line(state, False, lead_off=1)
     assert "RECONNECTING: /dev/x does not exist" in _status_line(state, False, 0, "/dev/x does not exist")
+    silent = _status_line(state, True, 0, "/dev/x is open but nothing arrives: is the sensor on and sending?")
+    assert " NO DATA " in silent and silent.endswith("  /dev/x is open but nothing arrives: is the sensor on and sending?")
+    assert "link ok" in _status_line(state, True) and "NO DATA" not in _status_line(state, True)
     assert "NOT STORED" in _status_line(state | {"not_stored_since": 60.0}, True)
     start = {"t_s": 0.0, "gaps": 0, "cramps": 0, "channels": []}
     assert "preparing filters" in _status_line(start | {"preparing": True}, True)

@@ -80,12 +80,13 @@ def status_line(state: dict, connected: bool, lead_off: int = 0, problem: str = 
         what = f"WARNING {state['t_s'] - ch['warning_since']:5.1f} s"
     else:
         what = "idle"
+    # connected with a problem: the port is open but the sensor is silent, or sends what makes no samples
     link = ("RECONNECTING" if not connected else "LEAD-OFF" if lead_off else
-            f"SIGNAL LOST ({', '.join(lost)}: flat line)" if lost else "link ok")
+            f"SIGNAL LOST ({', '.join(lost)}: flat line)" if lost else "NO DATA" if problem else "link ok")
     stored = "" if state.get("not_stored_since") is None else "  NOT STORED"
     return (f"{when} {link:<12} envelope {ch['level_uv']:7.1f} µV "
             f"= {ch['level_uv'] / rest:5.1f}× rest {rest:5.1f} µV  {what:<24} cramps {state['cramps']} "
-            f"gaps {state['gaps']}{stored}")
+            f"gaps {state['gaps']}{stored}" + (f"  {problem}" if problem else ""))
 
 
 def status_printer(source: "Source"):
