@@ -344,6 +344,21 @@ def test_a_silent_port_is_said_within_seconds(tmp_path):
     assert "is open but nothing arrives" in lines[-1][1] and lines[-1][0] < 10.0
 
 
+def test_a_port_serves_one_reader_and_must_be_a_port(tmp_path):
+    port = PtyPort(str(tmp_path / "sensor"))
+    first, second = SerialSource(port.path), SerialSource(port.path)
+    try:
+        assert first._open() and not second._open()  # a second monitor would take half of the frames
+        assert second.problem == f"{port.path} is in use by another program"
+    finally:
+        first._drop()
+        port.close()
+    (tmp_path / "notes.txt").write_text("not a port")
+    for path, kind in ((tmp_path / "notes.txt", "file"), (tmp_path, "folder")):
+        rc, _, err = run_cli("monitor", "--serial", path, "--out", tmp_path / "n")
+        assert rc == 2 and f"{path} is not a serial port (a {kind})" in err and err.count("\n") == 1
+
+
 def test_calibrate_gives_up_on_a_missing_port(tmp_path):
     t0 = time.monotonic()
     rc, out, err = run_cli("calibrate", "--serial", tmp_path / "nothing", "--out", tmp_path / "p.json")

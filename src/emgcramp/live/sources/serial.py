@@ -13,7 +13,9 @@ the first of the new connection.
 from __future__ import annotations
 
 import errno
+import os
 import queue
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -62,6 +64,9 @@ class SerialSource(LinkedSource):
 
     def __init__(self, port: str, link=None, baudrate: int = 921_600, max_backoff_s: float = 1.0,
                  give_up_s: float | None = None, stop: threading.Event | None = None, heartbeat_s: float = 1.0):
+        if os.path.exists(port) and not stat.S_ISCHR(os.stat(port).st_mode):
+            raise InputError(f"{port} is not a serial port (a {'folder' if os.path.isdir(port) else 'file'}); "
+                             "give the sensor's device, such as /dev/ttyUSB0, or --serial auto")
         self.port = port
         self.link = link or FrameLink()
         self.baudrate = baudrate
@@ -80,7 +85,8 @@ class SerialSource(LinkedSource):
     def _open(self) -> bool:
         """One try at opening the port; on failure :attr:`problem` says why, in words."""
         try:
-            self._ser = _KeepInputSerial(self.port, self.baudrate, timeout=0.05)
+            # exclusive: a second monitor on the same port would take half of every frame stream
+            self._ser = _KeepInputSerial(self.port, self.baudrate, timeout=0.05, exclusive=True)
         except (serial.SerialException, OSError) as e:
             self.problem = _why(self.port, e)
             self._node_missing = _is_missing(e)
@@ -210,6 +216,6 @@ def _why(port: str, e: Exception) -> str:
     if err == errno.EACCES or "Permission denied" in text:
         return (f"no permission to open {port}: add yourself to the dialout group "
                 "(sudo usermod -aG dialout $USER, then log in again)")
-    if err == errno.EBUSY or "busy" in text.lower():
+    if err == errno.EBUSY or "busy" in text.lower() or "exclusively lock" in text:
         return f"{port} is in use by another program"
     return f"cannot open {port}: {text}"
