@@ -5,6 +5,7 @@ A refusal is checked in a process of its own (:func:`run_cli`: exit status 2 and
 what a command writes when it may, in this process (:func:`run_main`).
 """
 
+import csv
 import errno
 import hashlib
 import os
@@ -310,3 +311,22 @@ def test_force_and_the_exit_statuses_are_in_the_help():
     assert "--force replace an output file that exists but is not this command's own" in help_text and "a file in a monitor night folder" in help_text
     rc, out, _ = run_main("monitor", "--help")
     assert rc == 0 and "exit status:" in out and "\n  4 " in out and "4 is given however the night ended" in out
+
+
+def test_recover_keeps_an_alerted_cramp_whose_samples_never_reached_the_disk(tmp_path):
+    from conftest import bursts
+
+    # The monitor alerted and logged cramps at 150 s and 300 s; a crash left samples up to 120 s on disk only.
+    # The one at 300 s was withdrawn in the log (a possible cramp in the end): not a cramp to keep.
+    log = NightLog(str(tmp_path / "n"), 1000.0, ["calf"], datetime(2026, 1, 1, 23, 0, 0))
+    log.block(Block(0, bursts(1000.0, 120.0, 4.0, [], seed=1)[:, None]))
+    for on, off in ((150.0, 210.0), (300.0, 320.0)):
+        log.episode(Episode(on, off, off - on, "tonic", 400.0, 300.0, 4.0, "calf", probability=0.93))
+    log.event({"type": "retracted", "channel": "calf", "onset_s": 300.0, "reason": "possible_cramp"})
+    log.flush()  # then the crash: no close, no end record
+    rc, out, err = run_main("recover", str(tmp_path / "n"))
+    assert rc == 0, err
+    assert "1 cramp(s), 1 of them alerted where no samples were stored" in out
+    [row] = list(csv.DictReader(open(tmp_path / "n" / "events.csv")))
+    assert (row["onset_s"], row["duration_s"], row["probability"]) == ("150.000", "60.000", "0.930")
+    assert row["flags"] == "not_stored" and row["onset_clock"] == "2026-01-01T23:02:30"

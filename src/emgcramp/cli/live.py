@@ -230,7 +230,7 @@ def cmd_emulate(args: argparse.Namespace) -> int:
 
 def cmd_recover(args: argparse.Namespace) -> int:
     from emgcramp.io.events import write_events_csv
-    from emgcramp.io.night_reader import NightRecording, read_events
+    from emgcramp.io.night_reader import NightRecording, read_events, unstored_cramps
     from emgcramp.runner import run_blocks
 
     rec = NightRecording(args.folder)
@@ -244,7 +244,9 @@ def cmd_recover(args: argparse.Namespace) -> int:
     config = config_for(rec, detector_settings(args))
     result = run_blocks(rec.blocks(list(range(len(names))), chunk), rec.fs, names, config)
     _record_settings(args, rec.settings, config)  # first: a run cut short, then run again, ends as asked
-    write_events_csv(os.path.join(args.folder, "events.csv"), result.episodes, rec.start)
+    kept = unstored_cramps(args.folder, rec, result.episodes)  # alerted live where no samples reached the disk
+    episodes = sorted(result.episodes + kept, key=lambda e: e.onset_s)
+    write_events_csv(os.path.join(args.folder, "events.csv"), episodes, rec.start)
     if args.edf:
         from emgcramp.io.edf import ANNOTATED_BY, write_edf, zero_filled
         from emgcramp.io.night_reader import lost_stretches
@@ -254,7 +256,9 @@ def cmd_recover(args: argparse.Namespace) -> int:
         write_edf(args.edf, rec.fs, names, filled, notes, rec.start, note=ANNOTATED_BY)
     ended = any(e.get("type") == "end" for e in read_events(args.folder))
     possible = f" and {len(result.possible_cramps)} possible" if result.possible_cramps else ""
-    print(f"{args.folder}: {span_text(result.duration_s)} kept, {len(result.episodes)} cramp(s){possible}"
+    unstored = (f", {len(kept)} of them alerted where no samples were stored (from the night's log, flagged "
+                "not_stored)") if kept else ""
+    print(f"{args.folder}: {span_text(result.duration_s)} kept, {len(episodes)} cramp(s){unstored}{possible}"
           f"{'' if ended else ' (the monitor had not finished: recovered)'}; events.csv written"
           + (f", {args.edf}" if args.edf else ""))
     return 0

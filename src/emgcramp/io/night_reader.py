@@ -15,7 +15,9 @@ import numpy as np
 from emgcramp.core.blocks import Block
 from emgcramp.core.config import settings_problem
 from emgcramp.core.errors import InputError
+from emgcramp.core.types import Episode
 from emgcramp.io.base import Recording
+from emgcramp.io.events import episode_from_row
 
 GAP_LINE = re.compile(rb'"type"\s*:\s*"gap"')  # a damaged line that may have been a gap record
 SHOWN = 3  # damaged lines named in the note; the rest are counted
@@ -228,3 +230,31 @@ def lost_stretches(folder: str, end_s: float) -> list[tuple[float, float, str]]:
             on = open_at.pop(e["channel"])
             out.append((on, e["offset_s"] - on, f"signal lost:{e['channel']}"))
     return out + [(on, end_s - on, f"signal lost:{ch}") for ch, on in open_at.items()]
+
+
+def unstored_cramps(folder: str, rec: NightRecording, found: list[Episode]) -> list[Episode]:
+    """The cramps the night's log holds (alerted live) where no samples were stored, flagged ``not_stored``.
+
+    Past the last stored sample (a crash before it reached the disk) or in a stretch not stored (a full
+    disk), the samples' own analysis (``found``) cannot hold them; the log's record is all there is, so a
+    recovered night keeps it rather than lose a cramp that was alerted. One ``found`` overlaps stays as found.
+    """
+    events = read_events(folder)
+    holes, before = [(rec.n_samples / rec.fs, math.inf)], 0
+    for at, missing, why in sorted((e["file_sample"], e["missing"], e.get("reason")) for e in events
+                                   if e.get("type") == "gap"):
+        if why == "not stored":
+            holes.append(((at + before) / rec.fs, (at + before + missing) / rec.fs))
+        before += missing
+    retracted = {round(e["onset_s"], 3) for e in events if e.get("type") == "retracted"}
+    out = []
+    for r in events:
+        on, off = r.get("onset_s"), r.get("offset_s")
+        if r.get("type") != "cramp" or round(on, 3) in retracted or any(f.onset_s < off and on < f.offset_s
+                                                                        for f in found):
+            continue
+        if any(a < off and on < b for a, b in holes):
+            cells = {k: ";".join(v) if isinstance(v, list) else "" if v is None else str(v) for k, v in r.items()}
+            cells["flags"] = ";".join(filter(None, (cells.get("flags", ""), "not_stored")))
+            out.append(episode_from_row(cells))
+    return out
