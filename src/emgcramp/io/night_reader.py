@@ -200,8 +200,9 @@ def _header(folder: str) -> dict:
         raise InputError(f"{path}: 'channels' is {channels!r}; expected the list of the night's channel names "
                          "(one at least), as its samples are stored")
     try:
-        if start is not None or "start" not in head:  # null: a night without a clock (a replay of a recording
-            datetime.fromisoformat(start if isinstance(start, str) else "")  # without a start)
+        # null: a night without a clock (a replay of a recording without a start); absent: not a night's header
+        if start is not None or "start" not in head:
+            datetime.fromisoformat(start if isinstance(start, str) else "")
     except ValueError:
         raise InputError(f"{path}: 'start' is {start!r}; expected the night's start as a date and time "
                          "(ISO 8601), or null for a night without a clock") from None
@@ -237,7 +238,8 @@ def unstored_cramps(folder: str, rec: NightRecording, found: list[Episode]) -> l
 
     Past the last stored sample (a crash before it reached the disk) or in a stretch not stored (a full
     disk), the samples' own analysis (``found``) cannot hold them; the log's record is all there is, so a
-    recovered night keeps it rather than lose a cramp that was alerted. One ``found`` overlaps stays as found.
+    recovered night keeps it rather than lose a cramp that was alerted. A logged cramp that one of ``found``
+    overlaps is left to it.
     """
     events = read_events(folder)
     holes, before = [(rec.n_samples / rec.fs, math.inf)], 0
