@@ -19,7 +19,24 @@ if TYPE_CHECKING:
     from emgcramp.live.sources.base import Source
 
 
+# Options that only some sources take (option, what it is for, the attribute of the sources that take it).
+_SOURCE_ONLY = (("--ascii", "a serial sensor that sends text", "serial"),
+                ("--board-param", "a BrainFlow board", "brainflow"),
+                ("--speed", "a replay", "replay"))
+
+
+def _check_options_apply(args: argparse.Namespace) -> None:
+    """An option the chosen source does not take is one line, not silently ignored."""
+    given = {"--ascii": args.ascii, "--board-param": args.board_param, "--speed": args.speed != 1.0}
+    for option, used_by, source in _SOURCE_ONLY:
+        if given[option] and not getattr(args, source):
+            raise InputError(f"{option} is for {used_by} (--{source.replace('_', '-')}), not this source")
+    if args.scale is not None and not (args.replay or args.ascii):
+        raise InputError("--scale is for --ascii lines or a replayed NPY/WAV; a sensor sends its own µV per count")
+
+
 def _monitor_source(args: argparse.Namespace) -> "tuple[Source, list[str]]":
+    _check_options_apply(args)
     if args.replay:
         from emgcramp.core.blocks import check_fs
         from emgcramp.io import open_recording
