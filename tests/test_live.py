@@ -228,6 +228,24 @@ def test_a_replay_without_a_start_makes_up_no_clock_time(tmp_path):
     assert rc == 0 and json.loads(out)["episodes"][0]["onset_clock"] is None, err
 
 
+def test_a_sensor_clock_that_runs_off_is_said_once(capsys):
+    from types import SimpleNamespace
+
+    from emgcramp.cli.status import status_printer
+
+    note = ["" for _ in range(2)] + ["the sensor sends about 2000 samples a second, not the 1000 Hz it declares: "
+                                     "the night's times run fast"] * 3
+    source = SimpleNamespace(start=None, connected=True, lead_off=0, problem="", clock_note=lambda: note.pop(0))
+    on_status = status_printer(source)
+    state = {"t_s": 10.0, "gaps": 0, "cramps": 0,
+             "channels": [{"channel": "calf", "level_uv": 4.0, "rest_uv": 4.0, "open": None, "kind": ""}]}
+    for _ in range(5):
+        on_status(state)
+    err = capsys.readouterr().err
+    assert err.count("*** the sensor sends about 2000 samples a second") == 1 and err.count("\a") == 1
+    assert "check the sensor's rate setting" in err and err.count("link ok") == 5
+
+
 def test_status_line_shows_link_state_and_level():
     from emgcramp.cli.status import status_line as _status_line
     from emgcramp.core.types import Candidate

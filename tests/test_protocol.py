@@ -229,3 +229,22 @@ def test_a_bad_frame_starting_inside_a_crc_does_not_stall_the_decoder():
     good = b"".join(encode_data(k + 1 + j, 1 + j, [j]) for j in range(3))
     d = Decoder()
     assert [f.seq for f in d.feed(encode_data(k, 0, [k]) + bad + good)] == [k, k + 1, k + 2, k + 3]
+
+
+@pytest.mark.parametrize("sent_hz, said", [(2000, "about 2000 samples a second, not the 1000 Hz it declares: the "
+                                                  "night's times run fast"),
+                                           (1000, ""), (1030, ""), (500, "run slow")])
+def test_a_sensor_sending_at_another_rate_than_it_declares_is_told(sent_hz, said):
+    from emgcramp.live.sources.frames import FrameLink
+
+    rng = np.random.default_rng(0)
+    link = FrameLink()
+    link.feed(encode_status(0, 0, 1000, 250), at=0.0)
+    n, at = 100, 0.0
+    for k in range(int(70 * sent_hz / n)):  # 70 s of frames, their arrival bunched as USB and BLE bunch them
+        at += n / sent_hz
+        link.feed(encode_data(1 + k, n * k, np.zeros(n, dtype=int)), at=at + rng.uniform(0, 0.2))
+    assert (link.clock_note().endswith(said) if said else link.clock_note() == "")
+    assert link.assembler.arrival_fs == pytest.approx(sent_hz, rel=0.01)
+    link.feed(encode_status(999, n * 999, 2000, 250), at=at + 1)  # a new rate: measured again
+    assert link.clock_note() == "" and link.assembler.arrival_fs is None

@@ -98,7 +98,7 @@ def status_printer(source: "Source"):
     (the night folder takes the clock then), so the start is taken from
     the first status after it, to within a second.
     """
-    tty, told, began = sys.stderr.isatty(), [], time.monotonic()
+    tty, told, began, clock_told = sys.stderr.isatty(), [], time.monotonic(), []
     start: list[datetime | None] = [source.start]
 
     def on_status(state: dict) -> None:
@@ -113,6 +113,10 @@ def status_printer(source: "Source"):
         elif since is None and told:
             told.clear()
             say("\n*** storing again; what was missed is marked as a gap\n")
+        note = source.clock_note() if hasattr(source, "clock_note") else ""
+        if note and not clock_told:  # said once, loud: every time in the night depends on it
+            clock_told.append(note)
+            say(f"\a\n*** {note}; check the sensor's rate setting\n")
         clock = start[0] or datetime.now().replace(microsecond=0)  # no sample yet: the night starts now
         line = status_line(state, source.connected, source.lead_off, source.problem, clock)
         say(("\r" + line) if tty else line + "\n")

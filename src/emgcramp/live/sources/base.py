@@ -65,6 +65,11 @@ class LinkedSource:
         """Lead-off reports from the sensor so far."""
         return self.link.lead_off
 
+    def clock_note(self) -> str:
+        """A sentence when the sensor's samples arrive at another rate than it declares, else ``""``."""
+        note = getattr(self.link, "clock_note", None)
+        return note() if note is not None else ""
+
     def _hand_out(self, block: Block) -> Block:
         """``block``, with :attr:`fs` now its rate (for links that track it per block)."""
         fs_at = getattr(self.link, "fs_at", None)

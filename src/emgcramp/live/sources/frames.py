@@ -24,6 +24,12 @@ from emgcramp.core.protocol import DataFrame, Decoder, StatusFrame
 from emgcramp.live.sources.base import FS_BEFORE_KNOWN_HZ
 
 WRAP = TS_WRAP
+# The rate the samples arrive at is measured over this much wall clock (s): long enough that USB and BLE
+# buffering (arrivals bunched by tens to hundreds of ms) averages out to well under a per cent.
+RATE_WINDOW_S = 60.0
+# A sensor whose samples arrive this far from the rate it declares (fraction) puts the night's times off by as
+# much; a crystal is off by 1e-4, so anything near this is a wrong setting (a board set to another rate).
+RATE_TOLERANCE = 0.1
 
 
 @dataclass
@@ -37,7 +43,10 @@ class FrameAssembler:
     sample; a jump in the sensor clock becomes a gap of that many samples.
     ``restarts`` counts the new segments begun because the sensor's clock
     began again, ``rate_changes`` the times a status frame changed the rate
-    (:meth:`fs_at` says which rate a block was made at).
+    (:meth:`fs_at` says which rate a block was made at). ``arrival_fs`` is
+    the rate the samples arrived at over the last :data:`RATE_WINDOW_S` of
+    an unbroken stream (Hz; :meth:`clock_note` says when it is not the
+    declared one).
     """
 
     fs: float | None = None
@@ -56,6 +65,8 @@ class FrameAssembler:
     _new_segment: bool = field(default=False, repr=False)  # a restart announced by a status frame
     _last_at: float | None = field(default=None, repr=False)  # arrival of the last block's frame (s)
     _rates: list[tuple[int, float]] = field(default_factory=list, repr=False)  # (first host sample, Hz)
+    arrival_fs: float | None = None
+    _window: tuple[float, int] | None = field(default=None, repr=False)  # (arrival s, samples since) of a window
 
     def add(self, frames: list[DataFrame | StatusFrame], at: float | None = None) -> list[Block]:
         """Take frames in arrival order; return the blocks they complete.
@@ -93,6 +104,7 @@ class FrameAssembler:
         otherwise the timestamps say exactly.
         """
         self._estimate = max(1, int(missing_estimate))
+        self._window = None  # the outage is no time the sensor sent in
 
     def _status(self, f: StatusFrame) -> list[Block]:
         """Take the sensor's state; return the data frames held for it as blocks."""
@@ -101,6 +113,7 @@ class FrameAssembler:
                 self.rate_changes += 1
             if f.fs_hz != self.fs:
                 self._rates.append((self._pos, float(f.fs_hz)))
+                self._window, self.arrival_fs = None, None  # measured again at the new rate
             self.fs, self.uv_per_count = float(f.fs_hz), f.uv_per_count
         self.lead_off, self.battery_mv = f.lead_off, f.battery_mv
         held = [self._block(p, a) for p, a in self._pending] if self.uv_per_count is not None else []
@@ -118,10 +131,30 @@ class FrameAssembler:
         if gap:
             self.gaps += 1
             self.missing_samples += gap
+        self._time_arrivals(n, at, bool(gap))
         self._ts_next = (f.timestamp + n) % WRAP
         t0 = self._pos + gap
         self._pos = t0 + n
         return Block(t0, f.samples.astype(np.float64) * self.uv_per_count, gap)
+
+    def _time_arrivals(self, n: int, at: float | None, broke: bool) -> None:
+        """Count ``n`` samples that arrived at ``at`` (s) into the window; a gap or a new rate starts a new one."""
+        if at is None:
+            return
+        if broke or self._window is None:
+            self._window = (at, 0)
+            return
+        t0, count = self._window[0], self._window[1] + n
+        self._window = (t0, count)
+        if at - t0 >= RATE_WINDOW_S:
+            self.arrival_fs, self._window = count / (at - t0), (at, 0)
+
+    def clock_note(self) -> str:
+        """A sentence when the samples arrive at another rate than the sensor declares (the night's times run off)."""
+        if self.arrival_fs is None or self.fs is None or abs(self.arrival_fs / self.fs - 1) <= RATE_TOLERANCE:
+            return ""
+        return (f"the sensor sends about {self.arrival_fs:.0f} samples a second, not the {self.fs:g} Hz it "
+                f"declares: the night's times run {'fast' if self.arrival_fs > self.fs else 'slow'}")
 
     def _gap_before(self, f: DataFrame, at: float | None) -> int:
         """Samples missing before ``f`` on the host timeline."""
@@ -167,6 +200,10 @@ class FrameLink:
     def fs_at(self, t0_sample: int) -> float | None:
         """The rate (Hz) the block starting at ``t0_sample`` was made at."""
         return self.assembler.fs_at(t0_sample)
+
+    def clock_note(self) -> str:
+        """:meth:`FrameAssembler.clock_note`."""
+        return self.assembler.clock_note()
 
     def feed(self, chunk: bytes, at: float | None = None) -> list[Block]:
         """Bytes that arrived at ``at`` (``time.monotonic()`` s; default: now) → blocks."""
