@@ -248,3 +248,32 @@ def test_a_sensor_sending_at_another_rate_than_it_declares_is_told(sent_hz, said
     assert link.assembler.arrival_fs == pytest.approx(sent_hz, rel=0.01)
     link.feed(encode_status(999, n * 999, 2000, 250), at=at + 1)  # a new rate: measured again
     assert link.clock_note() == "" and link.assembler.arrival_fs is None
+
+
+def test_a_timestamp_that_leaps_ahead_of_the_time_that_passed_is_not_believed():
+    from emgcramp.live.sources.frames import FrameLink
+
+    def night(frames):
+        link = FrameLink()
+        link.feed(encode_status(0, 0, 1000, 250), at=0.0)
+        blocks = [b for seq, (ts, at) in enumerate(frames, 1)
+                  for b in link.feed(encode_data(seq, ts, np.zeros(100, dtype=int)), at=at)]
+        return blocks[-1].t0_sample + 100, link.assembler
+
+    steady = [(100 * k, 0.1 * (k + 1)) for k in range(300)]  # 30 s at 1 kHz, in real time
+    # one frame stamped 50 minutes ahead (a glitch), then the stream as before: a few samples' gap, not 50 minutes
+    glitch = steady[:150] + [(3_000_000, 15.05)] + steady[150:]
+    length, asm = night(glitch)
+    assert length < 31_000 and asm.restarts == 2
+    # frames really lost for 10 s (the wall clock says so): the gap is believed, to the sample
+    lost = steady[:100] + [(100 * k, 0.1 * (k + 1) + 0.01) for k in range(200, 400)]
+    length, asm = night(lost)
+    assert asm.restarts == 0 and asm.missing_samples == 10_000 and length == 40_000
+    # a host that stalled 20 s, then read what was buffered at once, 5 s of it dropped: believed too
+    stalled = steady[:100] + [(100 * k, 30.0) for k in range(100, 300) if not 150 <= k < 200]
+    length, asm = night(stalled)
+    assert asm.restarts == 0 and asm.missing_samples == 5_000 and length == 30_000
+    # the emulator played 20 × faster than real time runs ahead by design: its gaps are believed
+    fast = [(100 * k, 0.005 * (k + 1)) for k in range(1500) if not 1000 <= k < 1100]
+    length, asm = night(fast)
+    assert asm.restarts == 0 and asm.missing_samples == 10_000 and length == 150_000

@@ -30,6 +30,10 @@ RATE_WINDOW_S = 60.0
 # A sensor whose samples arrive this far from the rate it declares (fraction) puts the night's times off by as
 # much; a crystal is off by 1e-4, so anything near this is a wrong setting (a board set to another rate).
 RATE_TOLERANCE = 0.1
+# A leap of the sensor's clock that would put the night further ahead of the time that passed since it began
+# than this (s) is not believed: samples cannot come before they are made, and arrivals lag, never lead. Well
+# beyond a minute of buffering and a night's crystal drift (1e-4 of 8 h: 3 s).
+AHEAD_MAX_S = 60.0
 
 
 @dataclass
@@ -67,6 +71,7 @@ class FrameAssembler:
     _rates: list[tuple[int, float]] = field(default_factory=list, repr=False)  # (first host sample, Hz)
     arrival_fs: float | None = None
     _window: tuple[float, int] | None = field(default=None, repr=False)  # (arrival s, samples since) of a window
+    _anchor: tuple[float, int] | None = field(default=None, repr=False)  # (arrival s, host sample) of a stretch
 
     def add(self, frames: list[DataFrame | StatusFrame], at: float | None = None) -> list[Block]:
         """Take frames in arrival order; return the blocks they complete.
@@ -113,7 +118,7 @@ class FrameAssembler:
                 self.rate_changes += 1
             if f.fs_hz != self.fs:
                 self._rates.append((self._pos, float(f.fs_hz)))
-                self._window, self.arrival_fs = None, None  # measured again at the new rate
+                self._window, self.arrival_fs, self._anchor = None, None, None  # measured again at the new rate
             self.fs, self.uv_per_count = float(f.fs_hz), f.uv_per_count
         self.lead_off, self.battery_mv = f.lead_off, f.battery_mv
         held = [self._block(p, a) for p, a in self._pending] if self.uv_per_count is not None else []
@@ -162,10 +167,25 @@ class FrameAssembler:
             return 0
         delta = (f.timestamp - self._ts_next) % WRAP
         max_gap = int(3600 * (self.fs or FS_BEFORE_KNOWN_HZ))
-        if delta <= max_gap and not (f.restart or self._new_segment):
+        if delta <= max_gap and not (f.restart or self._new_segment) and not self._leaps_ahead(delta, at):
             return delta
-        self.restarts += 1  # clock went back or leapt: the sensor restarted
+        self.restarts += 1  # clock went back or leapt: the sensor restarted (or a timestamp is wrong)
+        self._anchor = None
         return self._restart_gap(len(f.samples), at)
+
+    def _leaps_ahead(self, delta: int, at: float | None) -> bool:
+        """True when a gap of ``delta`` samples would put the night :data:`AHEAD_MAX_S` ahead of the wall clock.
+
+        Judged only of a stream that kept pace with the wall clock until then: one played faster than real
+        time (the emulator, a replay through a pseudo-terminal) runs ahead by design, its clock still right.
+        """
+        if at is None or self.fs is None:
+            return False
+        if self._anchor is None:
+            self._anchor = (at, self._pos)
+            return False
+        ahead_s = (self._pos - self._anchor[1]) / self.fs - (at - self._anchor[0])
+        return delta > 0 and ahead_s < AHEAD_MAX_S / 6 and ahead_s + delta / self.fs > AHEAD_MAX_S
 
     def _restart_gap(self, n: int, at: float | None) -> int:
         """How long a restarted sensor was away (samples, at least 1).
