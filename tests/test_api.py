@@ -178,15 +178,23 @@ def test_writing_never_replaces_a_recording_unasked(tmp_path):
     shutil.copy(SAMPLE_NIGHT, night)
     before = night.read_bytes()
     r = emgcramp.analyze(str(night))
-    with pytest.raises(emgcramp.InputError, match=r"night.edf exists .* give overwrite=True to replace it"):
-        r.to_csv(str(night))
+    for write in (r.to_csv, r.plot):
+        with pytest.raises(emgcramp.InputError, match="it is the input"):
+            write(str(night))
+    (tmp_path / "other.edf").write_bytes(before)  # another recording: replaced only when asked
+    with pytest.raises(emgcramp.InputError, match=r"other.edf exists .* give overwrite=True to replace it"):
+        r.to_csv(str(tmp_path / "other.edf"))
     with pytest.raises(emgcramp.InputError, match="give overwrite=True"):
-        r.plot(str(night))
-    assert night.read_bytes() == before
+        r.plot(str(tmp_path / "other.edf"))
+    assert night.read_bytes() == before == (tmp_path / "other.edf").read_bytes()
     r.to_csv(str(tmp_path / "e.csv"))
     r.to_csv(str(tmp_path / "e.csv"))  # an earlier events CSV is replaced
     r.plot(str(tmp_path / "n.png"))
     r.plot(str(tmp_path / "n.png"))  # and an earlier figure
     (tmp_path / "notes.csv").write_text("mine\n")
+    for write in (r.to_csv, r.plot):  # not even when asked: the recording is the input
+        with pytest.raises(emgcramp.InputError, match="it is the input"):
+            write(str(night), overwrite=True)
+    assert night.read_bytes() == before
     r.to_csv(str(tmp_path / "notes.csv"), overwrite=True)
     assert (tmp_path / "notes.csv").read_text() == (tmp_path / "e.csv").read_text()

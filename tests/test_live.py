@@ -215,6 +215,7 @@ def test_a_replay_without_a_start_makes_up_no_clock_time(tmp_path):
                            "--out", tmp_path / "out")
     assert rc == 0 and "1 cramp(s) in" in out and "1 alert(s)" in out, err
     assert os.listdir(tmp_path / "out") == ["replay-n"]  # named by the recording, not by today's date
+    assert "(night " not in err and "00:00:" in err  # the status line: the time into the night, no clock
     folder = tmp_path / "out" / "replay-n"
     assert json.loads((folder / "raw.json").read_text())["start"] is None
     [row] = list(csv.DictReader(open(folder / "events.csv")))

@@ -38,8 +38,9 @@ def test_channel_roles_by_name():
 
 
 def test_channel_all_takes_the_muscles_of_a_sleep_recording():
-    names = ["GM", "ECG", "L-TA", "EEG C3-A2", "Resp chest", "SpO2", "EMG calf R", "Position", "sol"]
-    assert channel_indices("all", names, "night.edf") == [0, 2, 6, 8]
+    names = ["GM", "ECG", "L-TA", "EEG C3-A2", "Resp chest", "SpO2", "EMG calf R", "Position", "sol", "ABD", "HR",
+             "Abd hallucis", "Pos. tibialis", "Abductor hallucis", "Flexor", "Tib Ant", "Thorax", "Snoring"]
+    assert channel_indices("all", names, "night.edf") == [0, 2, 6, 8, 11, 12, 13, 14, 15]
     assert channel_indices("ECG,GM", names, "night.edf") == [1, 0]  # named, any channel is taken
     with pytest.raises(InputError, match="--channel all: no muscle channel in night.edf; channels are: ECG, EEG"):
         channel_indices("all", ["ECG", "EEG"], "night.edf")

@@ -8,6 +8,7 @@ what a command writes when it may, in this process (:func:`run_main`).
 import csv
 import errno
 import hashlib
+import json
 import os
 import resource
 import shlex
@@ -323,10 +324,24 @@ def test_recover_keeps_an_alerted_cramp_whose_samples_never_reached_the_disk(tmp
     for on, off in ((150.0, 210.0), (300.0, 320.0)):
         log.episode(Episode(on, off, off - on, "tonic", 400.0, 300.0, 4.0, "calf", probability=0.93))
     log.event({"type": "retracted", "channel": "calf", "onset_s": 300.0, "reason": "possible_cramp"})
+    for damaged in ({"type": "retracted", "channel": "calf"}, {"type": "cramp", "onset_s": 400.0},
+                    {"type": "cramp", "onset_s": "400", "offset_s": 420.0}, {"type": "cramp", "onset_s": None},
+                    {"type": "cramp", "onset_s": 500.0, "offset_s": 520.0, "probability": 7}):
+        log.event(damaged)  # what a damaged or foreign log may hold: passed over, never a crash
     log.flush()  # then the crash: no close, no end record
-    rc, out, err = run_main("recover", str(tmp_path / "n"))
+    rc, out, err = run_main("recover", str(tmp_path / "n"), "--edf", str(tmp_path / "n.edf"))
     assert rc == 0, err
     assert "1 cramp(s), 1 of them alerted where no samples were stored" in out
     [row] = list(csv.DictReader(open(tmp_path / "n" / "events.csv")))
     assert (row["onset_s"], row["duration_s"], row["probability"]) == ("150.000", "60.000", "0.930")
     assert row["flags"] == "not_stored" and row["onset_clock"] == "2026-01-01T23:02:30"
+    import pyedflib
+
+    with pyedflib.EdfReader(str(tmp_path / "n.edf")) as r:
+        assert [n for n in r.readAnnotations()[2] if n.startswith("cramp")] == ["cramp:tonic peak 400 uV"]
+    # analyze (and review, through it) read the night as recover does
+    rc, out, err = run_main("analyze", str(tmp_path / "n"), "--json")
+    assert rc == 0 and [e["flags"] for e in json.loads(out)["episodes"]] == [["not_stored"]], err
+    # a stricter threshold given to recover applies to it too
+    rc, out, err = run_main("recover", str(tmp_path / "n"), "--cramp-threshold", "0.95")
+    assert rc == 0 and "0 cramp(s)" in out and len(open(tmp_path / "n" / "events.csv").readlines()) == 1, err

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -112,4 +112,28 @@ def analyze_recording(rec: Recording, read: ReadOptions = ReadOptions(), config:
     tick = (lambda done: progress(done, total)) if progress else None
     names = [rec.channel_names[c] for c in chs]
     result = run_blocks(rec.blocks(chs, int(CHUNK_S * fs)), fs, names, config, tick, read.muscles)
-    return result, rec.start
+    return with_unstored(rec, result, config), rec.start
+
+
+def with_unstored(rec: Recording, analysis: Analysis, config: PipelineConfig) -> Analysis:
+    """A night folder's analysis with the cramps alerted live whose samples never reached the disk.
+
+    They come from the night's log, flagged ``not_stored``
+    (:func:`emgcramp.io.night_reader.unstored_cramps`), when they clear the
+    night's cramp threshold and shortest duration as judged now; a possible
+    cramp that is the stored part of one is its, not listed again. Any other
+    recording's analysis is returned as it is.
+    """
+    from emgcramp.io.night_reader import NightRecording, unstored_cramps
+
+    if not isinstance(rec, NightRecording):
+        return analysis
+    at, shortest = analysis.thresholds[0], config.detector.judge.min_duration_s
+    kept = [e for e in unstored_cramps(rec.path, rec, analysis.episodes)
+            if not (e.probability is not None and e.probability < at - 5e-4) and e.duration_s >= shortest]
+    if not kept:
+        return analysis
+    possible = [p for p in analysis.possible_cramps if not any(k.onset_s < p.offset_s and p.onset_s < k.offset_s
+                                                               for k in kept)]
+    return replace(analysis, episodes=sorted(analysis.episodes + kept, key=lambda e: e.onset_s),
+                   possible_cramps=possible)

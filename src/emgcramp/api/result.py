@@ -35,6 +35,8 @@ class Result:
         Wall-clock time of the first sample.
     reopen : callable, optional
         Gives the recording again, for :meth:`plot` (nothing of the signal is kept).
+    source : str, optional
+        The recording's file: :meth:`to_csv` and :meth:`plot` never write over it.
 
     Attributes
     ----------
@@ -45,9 +47,10 @@ class Result:
     """
 
     def __init__(self, analysis: Analysis, start: datetime | None = None,
-                 reopen: Callable[[], Recording] | None = None):
+                 reopen: Callable[[], Recording] | None = None, source: str | None = None):
         self.analysis, self.start = analysis, start
         self._reopen = reopen  # gives the recording again, for plot(): nothing of the signal is kept
+        self._inputs = [source] if source else []  # never written over, even with overwrite=True
 
     def __repr__(self) -> str:
         s = self.analysis
@@ -161,7 +164,7 @@ class Result:
         from emgcramp.io.events import is_events_csv, write_events_csv
         from emgcramp.io.secure import check_writable
 
-        check_writable(path, force=overwrite, own=is_events_csv, force_is="overwrite=True")
+        check_writable(path, self._inputs, force=overwrite, own=is_events_csv, force_is="overwrite=True")
         write_events_csv(path, self.cramps, self.start)
 
     def to_annotations(self) -> Any:
@@ -212,7 +215,7 @@ class Result:
         if path is not None:  # before the signal is read again
             from emgcramp.io.secure import check_writable, mentions_maker
 
-            check_writable(path, force=overwrite, own=mentions_maker, force_is="overwrite=True")
+            check_writable(path, self._inputs, force=overwrite, own=mentions_maker, force_is="overwrite=True")
         a, title = self.analysis, title or (f"Night of {self.start:%Y-%m-%d}" if self.start else "Night")
         with self._reopen() as rec:
             ch = rec.channel_indices(a.channels[channel])[0]

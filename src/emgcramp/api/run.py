@@ -134,7 +134,7 @@ def analyze(path: str, *, fs: float | None = None, scale: float | None = None, c
     read = ReadOptions(fs=fs, scale=scale, channel=channel, stream=stream)
     with open_recording(path, fs, scale, stream) as rec:
         analysis, start = analyze_recording(rec, read, _file_settings(config, mvc_uv))
-    return Result(analysis, start, lambda: open_recording(path, fs, scale, stream))
+    return Result(analysis, start, lambda: open_recording(path, fs, scale, stream), source=path)
 
 
 def from_mne(raw: Any, picks: Any = None, *, config: PipelineConfig | None = None,

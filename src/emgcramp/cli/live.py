@@ -13,7 +13,7 @@ from emgcramp.cli.common import (EXIT_NOT_STORED, detector_config, detector_sett
                                  span_text)
 from emgcramp.cli.status import alert_printer, retraction_line, say, status_printer, unwatched
 from emgcramp.core.errors import InputError
-from emgcramp.files import CHUNK_S, config_for
+from emgcramp.files import CHUNK_S, config_for, with_unstored
 
 if TYPE_CHECKING:
     from emgcramp.live.sources.base import Source
@@ -133,13 +133,14 @@ def cmd_monitor(args: argparse.Namespace) -> int:
                 publisher.event(record)
 
         result = run_monitor(source.blocks(), lambda: source.fs, channels, folder, config,
-                             alert_printer(args.on_cramp), status_printer(source),
+                             alert_printer(args.on_cramp), status_printer(source, clock),
                              alert_on_warning=args.alert_on == "warning", start=source.start,
                              on_event=on_event, on_levels=publisher.levels if publisher else None, clock=clock)
     except (ConnectionError, InputError) as e:
         with contextlib.suppress(OSError):
             os.rmdir(folder)  # the night never began (no data, or no room for it): leave no empty folder
-        raise e if isinstance(e, InputError) else InputError(f"{e}: is the sensor on and in reach?") from None
+        why = source.problem or "is the sensor on and in reach?"  # a port in use, a missing Bluetooth service …
+        raise e if isinstance(e, InputError) else InputError(f"{e}: {why}") from None
     if sys.stderr.isatty():
         say("\n")
     csv_error = _night_summary(folder, result)  # the table is printed whatever the disk says
@@ -247,7 +248,7 @@ def cmd_emulate(args: argparse.Namespace) -> int:
 
 def cmd_recover(args: argparse.Namespace) -> int:
     from emgcramp.io.events import write_events_csv
-    from emgcramp.io.night_reader import NightRecording, read_events, unstored_cramps
+    from emgcramp.io.night_reader import NightRecording, read_events
     from emgcramp.runner import run_blocks
 
     rec = NightRecording(args.folder)
@@ -259,10 +260,10 @@ def cmd_recover(args: argparse.Namespace) -> int:
         check_name(args.edf)
     names, chunk = rec.channel_names, int(CHUNK_S * rec.fs)
     config = config_for(rec, detector_settings(args))
-    result = run_blocks(rec.blocks(list(range(len(names))), chunk), rec.fs, names, config)
+    result = with_unstored(rec, run_blocks(rec.blocks(list(range(len(names))), chunk), rec.fs, names, config), config)
     _record_settings(args, rec.settings, config)  # first: a run cut short, then run again, ends as asked
-    kept = unstored_cramps(args.folder, rec, result.episodes)  # alerted live where no samples reached the disk
-    episodes = sorted(result.episodes + kept, key=lambda e: e.onset_s)
+    episodes = result.episodes
+    kept = [e for e in episodes if "not_stored" in e.flags]  # alerted live where no samples reached the disk
     write_events_csv(os.path.join(args.folder, "events.csv"), episodes, rec.start)
     if args.edf:
         from emgcramp.io.edf import ANNOTATED_BY, write_edf, zero_filled

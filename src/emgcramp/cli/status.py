@@ -20,6 +20,8 @@ def say(text: str) -> None:
     A hang-up (the terminal closed) or a reader that stopped (``| head``) makes the write fail; the night
     goes on unwatched, its stream sent to /dev/null from then on (:func:`unwatched`).
     """
+    if sys.stderr is None:  # started with stderr closed (2>&-): nobody to tell
+        return
     with unwatched(sys.stderr):
         sys.stderr.write(text)
         sys.stderr.flush()
@@ -89,14 +91,16 @@ def status_line(state: dict, connected: bool, lead_off: int = 0, problem: str = 
             f"gaps {state['gaps']}{stored}" + (f"  {problem}" if problem else ""))
 
 
-def status_printer(source: "Source"):
+def status_printer(source: "Source", clock: bool = True):
     """The status line, redrawn in place on a terminal, and a loud line when storing stops or resumes.
 
     The line's clock is the one the alerts use: the night's start plus
     the signal time. A replay's start is its recording's
     (``source.start``); a live night starts when its first block arrives
     (the night folder takes the clock then), so the start is taken from
-    the first status after it, to within a second.
+    the first status after it, to within a second. Without ``clock`` (a
+    replay of a recording without a start) the line gives the time into
+    the night only.
     """
     tty, told, began, clock_told = sys.stderr.isatty(), [], time.monotonic(), []
     start: list[datetime | None] = [source.start]
@@ -117,8 +121,8 @@ def status_printer(source: "Source"):
         if note and not clock_told:  # said once, loud: every time in the night depends on it
             clock_told.append(note)
             say(f"\a\n*** {note}; check the sensor's rate setting\n")
-        clock = start[0] or datetime.now().replace(microsecond=0)  # no sample yet: the night starts now
-        line = status_line(state, source.connected, source.lead_off, source.problem, clock)
+        now = start[0] or datetime.now().replace(microsecond=0)  # no sample yet: the night starts now
+        line = status_line(state, source.connected, source.lead_off, source.problem, now if clock else None)
         say(("\r" + line) if tty else line + "\n")
 
     return on_status

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+import warnings
 
-from emgcramp.core.errors import InputError
+from emgcramp.core.errors import InputError, SettingsWarning
 
 _TIBIALIS = re.compile(r"(^|[^a-z])(ta|tib\w*)([^a-z]|$)", re.I)
 # What a sleep recording holds besides muscles, by the names polysomnography gives its channels (heart, brain,
 # eyes, breathing, oximetry, body position, snoring): ``all`` leaves these out.
-_NOT_EMG = re.compile(r"(^|[^a-z])(ecg|ekg|eeg|eog|resp\w*|flow|thor\w*|abdo?\w*|spo2|sao2|pleth\w*|pulse|"
-                      r"hr|heart\w*|position|pos|snore|light|event\w*)([^a-z]|$)", re.I)
+# Short labels (ABD, POS, HR…) only as the whole name: "Abd hallucis" and "Pos. tibialis" are muscles.
+_NOT_EMG = re.compile(r"(^|[^a-z])(ecg|ekg|eeg|eog|resp\w*|airflow|thorax|thoracic|abdomen|spo2|sao2|pleth\w*|pulse|"
+                      r"heart\w*|position|snor\w*)([^a-z]|$)|^\s*(abd|thor|pos|hr|flow|light|events?)\s*$", re.I)
 
 
 def is_emg(name: str) -> bool:
@@ -51,6 +53,10 @@ def channel_indices(spec: str | int | None, names: list[str], where: str) -> lis
         muscles = [i for i, name in enumerate(names) if is_emg(name)]
         if not muscles:
             raise InputError(f"--channel all: no muscle channel in {where}; channels are: {', '.join(names)}")
+        if len(muscles) < len(names):  # said, so that a muscle the names mislead about is not left out unseen
+            left = ", ".join(n for i, n in enumerate(names) if i not in muscles)
+            warnings.warn(SettingsWarning(f"{where}: --channel all leaves out {left} (not muscles by their names; "
+                                          "name a channel to take it)"))
         return muscles
     idx = [channel_index(part.strip(), names, where) for part in str(spec).split(",")]
     if len(set(idx)) != len(idx):

@@ -241,22 +241,31 @@ def unstored_cramps(folder: str, rec: NightRecording, found: list[Episode]) -> l
     recovered night keeps it rather than lose a cramp that was alerted. A logged cramp that one of ``found``
     overlaps is left to it.
     """
-    events = read_events(folder)
+    events = read_events(folder)  # gap records are checked there; cramp records are checked here, one by one
     holes, before = [(rec.n_samples / rec.fs, math.inf)], 0
-    for at, missing, why in sorted((e["file_sample"], e["missing"], e.get("reason")) for e in events
-                                   if e.get("type") == "gap"):
-        if why == "not stored":
-            holes.append(((at + before) / rec.fs, (at + before + missing) / rec.fs))
-        before += missing
-    retracted = {round(e["onset_s"], 3) for e in events if e.get("type") == "retracted"}
+    for e in sorted((e for e in events if e.get("type") == "gap"), key=lambda e: e["file_sample"]):
+        if e.get("reason") == "not stored":
+            holes.append(((e["file_sample"] + before) / rec.fs, (e["file_sample"] + before + e["missing"]) / rec.fs))
+        before += e["missing"]
+    retracted = {round(e["onset_s"], 3) for e in events if e.get("type") == "retracted" and _seconds(e, "onset_s")}
     out = []
     for r in events:
-        on, off = r.get("onset_s"), r.get("offset_s")
-        if r.get("type") != "cramp" or round(on, 3) in retracted or any(f.onset_s < off and on < f.offset_s
-                                                                        for f in found):
+        if r.get("type") != "cramp" or not (_seconds(r, "onset_s") and _seconds(r, "offset_s")):
+            continue  # a record cut or damaged: the stored samples' analysis stands alone there
+        on, off = r["onset_s"], r["offset_s"]
+        if (round(on, 3) in retracted or any(f.onset_s < off and on < f.offset_s for f in found)
+                or not any(a < off and on < b for a, b in holes)):
             continue
-        if any(a < off and on < b for a, b in holes):
-            cells = {k: ";".join(v) if isinstance(v, list) else "" if v is None else str(v) for k, v in r.items()}
-            cells["flags"] = ";".join(filter(None, (cells.get("flags", ""), "not_stored")))
+        cells = {k: ";".join(map(str, v)) if isinstance(v, list) else "" if v is None else str(v) for k, v in r.items()}
+        cells["flags"] = ";".join(filter(None, (cells.get("flags", ""), "not_stored")))
+        try:
             out.append(episode_from_row(cells))
+        except ValueError:
+            continue
     return out
+
+
+def _seconds(record: dict, key: str) -> bool:
+    """The record holds a finite number of seconds at ``key``."""
+    v = record.get(key)
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)

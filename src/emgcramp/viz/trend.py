@@ -99,7 +99,8 @@ def _once(nights: list[Night]) -> list[Night]:
             seen.same.append(n.path)
         else:
             kept.append(n)
-    return kept
+    ids = {id(k) for k in kept}
+    return [n for n in nights if id(n) in ids]  # in the order given
 
 
 Row = tuple[int, dict[str, str | None], Episode]  # line number, cells, the episode they give
@@ -156,9 +157,9 @@ def count_at(nights: list[Night], threshold: float) -> list[Night]:
     def keep(e: Episode) -> bool:
         return e.probability is None or math.isnan(e.probability) or e.probability >= threshold - 5e-4
 
-    return [replace(n, clocks=[c for c, e in zip(n.clocks, n.episodes) if keep(e)],
-                    episodes=[e for e in n.episodes if keep(e)],
-                    uncounted=n.uncounted + [e for e in n.episodes if not keep(e)]) for n in nights]
+    return _once([replace(n, clocks=[c for c, e in zip(n.clocks, n.episodes) if keep(e)],
+                          episodes=[e for e in n.episodes if keep(e)],
+                          uncounted=n.uncounted + [e for e in n.episodes if not keep(e)]) for n in nights])
 
 
 def _clock(path: str, line: int, text: str | None) -> datetime | None:
