@@ -107,6 +107,22 @@ def test_one_night_in_two_files_counts_once(tmp_cwd):
     assert json.loads(run_cli("trend", "all", "--json")[1])["nights"] == 4
 
 
+def test_a_night_with_a_cramp_of_unknown_clock_is_not_taken_for_another():
+    from datetime import datetime
+
+    from emgcramp.viz.trend import Night
+
+    c1, c2 = datetime(2026, 3, 1, 23, 30), datetime(2026, 3, 2, 1, 0)
+    ep = Episode(10.0, 60.0, 50.0, "tonic", 200.0, 150.0, 4.0, "calf")
+    partly = Night("a.csv", c1, [c1, None], [ep, ep])  # its second cramp's clock is not known
+    one = Night("b.csv", c1, [c1], [ep])
+    same = Night("c.csv", c1, [c1, c2], [ep, ep])
+    again = Night("nights/night-x/events.csv", c1, [c1, c2], [ep, ep], folder=True)
+    s = summarize(count_at([partly, one, same, again], 0.0))
+    assert s["nights"] == 3 and [n["path"] for n in s["per_night"]] == ["a.csv", "b.csv", "nights/night-x/events.csv"]
+    assert any(f.startswith("Not counted again") and f.endswith(": c.csv.") for f in s["facts"])
+
+
 def test_trend_command(tmp_cwd):
     from datetime import datetime
 

@@ -30,7 +30,7 @@ def _check_options_apply(args: argparse.Namespace) -> None:
     given = {"--ascii": args.ascii, "--board-param": args.board_param, "--speed": args.speed != 1.0}
     for option, used_by, source in _SOURCE_ONLY:
         if given[option] and not getattr(args, source):
-            raise InputError(f"{option} is for {used_by} (--{source.replace('_', '-')}), not this source")
+            raise InputError(f"{option} is for {used_by} (--{source}), not this source")
     if args.scale is not None and not (args.replay or args.ascii):
         raise InputError("--scale is for --ascii lines or a replayed NPY/WAV; a sensor sends its own µV per count")
 

@@ -3,8 +3,7 @@
 A night is one events CSV (from ``analyze --events`` or a monitor night
 folder). Its date is the recording start (an episode's clock time less its
 onset), else from a ``night-YYYYmmdd-…`` folder name or a date in the file
-name, else the file's modification time. The summary states facts and the usual rule of
-thumb; it never diagnoses.
+name, else the file's modification time. The summary states facts and the usual rule of thumb; it never diagnoses.
 
 Nights are counted alike only when judged alike: a night folder records
 the ``--cramp-threshold`` its ``events.csv`` was written with (``raw.json``),
@@ -91,16 +90,18 @@ def load_nights(folder: str) -> list[Night]:
 def _once(nights: list[Night]) -> list[Night]:
     """Each night once, a night folder's first (it records its threshold); only cramps with clock times tell."""
     first: dict[tuple[str, ...], Night] = {}
-    kept: list[Night] = []
+    kept: set[int] = set()  # ids of the nights counted
     for n in sorted(nights, key=lambda n: not n.folder):
         key = tuple(c.isoformat() for c in n.clocks if c is not None)
-        seen = first.setdefault(key, n)  # a batch table's recordings are distinct by name (copies of one file too)
-        if seen is not n and n.episodes and len(key) == len(n.episodes) and not (n.table and n.table == seen.table):
+        told = bool(n.episodes) and len(key) == len(n.episodes)  # every cramp with its clock time
+        seen = first.get(key) if told else None
+        if seen is not None and not (n.table and n.table == seen.table):  # a batch table's recordings stay apart
             seen.same.append(n.path)
-        else:
-            kept.append(n)
-    ids = {id(k) for k in kept}
-    return [n for n in nights if id(n) in ids]  # in the order given
+            continue
+        if told:
+            first.setdefault(key, n)
+        kept.add(id(n))
+    return [n for n in nights if id(n) in kept]  # in the order given
 
 
 Row = tuple[int, dict[str, str | None], Episode]  # line number, cells, the episode they give
