@@ -86,6 +86,30 @@ def test_mne_reads_our_edf_and_annotations():
     assert "truth:tonic" in set(raw.annotations.description)
 
 
+@pytest.mark.parametrize("bdf", [False, True])
+def test_a_recording_without_a_start_is_written_as_edf_plus_says_and_read_back_without_one(tmp_path, bdf):
+    """EDF+ marks an unknown start with "Startdate X": no clock made up from the day it was written."""
+    from datetime import datetime
+
+    p = str(tmp_path / ("n.bdf" if bdf else "n.edf"))
+    write_edf(p, 250.0, ["calf"], [np.zeros((500, 1))], note="simulated_by_emgcramp", bdf=bdf)
+    head = open(p, "rb").read(184)
+    assert head[88:168].decode().split() == ["Startdate", "X", "X", "X", "X", "simulated_by_emgcramp"]
+    assert head[168:184] == b"01.01.8500.00.00"
+    with open_recording(p) as rec:
+        assert rec.start is None and rec.n_samples == 500
+    r = pyedflib.EdfReader(p)  # EDFlib (EDFbrowser's reader) takes the header as valid EDF+/BDF+
+    assert r.getRecordingAdditional() == "simulated_by_emgcramp" and r.getStartdatetime() == datetime(1985, 1, 1)
+    r.close()
+    start = datetime(2026, 3, 4, 23, 10, 5)  # a known start is kept to the second
+    write_edf(p, 250.0, ["calf"], [np.zeros((500, 1))], start=start, bdf=bdf)
+    with open_recording(p) as rec:
+        assert rec.start == start
+    if not bdf:
+        mne = pytest.importorskip("mne")
+        assert mne.io.read_raw_edf(p, verbose="error").info["meas_date"].year == 2026
+
+
 def test_csv_time_column_gives_rate_and_units(tmp_path):
     p = tmp_path / "r.csv"
     t = np.arange(3000) / 2000.0

@@ -365,7 +365,7 @@ def test_a_silent_port_is_said_within_seconds(tmp_path):
 
 def test_a_port_serves_one_reader_and_must_be_a_port(tmp_path):
     port = PtyPort(str(tmp_path / "sensor"))
-    first, second = SerialSource(port.path), SerialSource(port.path)
+    first, second = SerialSource(port.path), SerialSource(port.path)  # a pty: Linux does not list its class
     try:
         assert first._open() and not second._open()  # a second monitor would take half of the frames
         assert second.problem == f"{port.path} is in use by another program"
@@ -376,6 +376,10 @@ def test_a_port_serves_one_reader_and_must_be_a_port(tmp_path):
     for path, kind in ((tmp_path / "notes.txt", "file"), (tmp_path, "folder")):
         rc, _, err = run_cli("monitor", "--serial", path, "--out", tmp_path / "n")
         assert rc == 2 and f"{path} is not a serial port (a {kind})" in err and err.count("\n") == 1
+    if os.path.exists("/sys/dev/char/1:3"):  # Linux lists /dev/null's class; it opens, then never takes a baud rate
+        rc, _, err = run_cli("monitor", "--serial", "/dev/null", "--out", tmp_path / "n")
+        assert rc == 2 and "/dev/null is not a serial port (a device of another kind)" in err
+        assert err.count("\n") == 1 and not (tmp_path / "n").exists()
 
 
 def test_calibrate_gives_up_on_a_missing_port(tmp_path):

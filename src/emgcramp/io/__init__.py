@@ -181,6 +181,10 @@ def open_recording(path: str, fs: float | None = None, scale: float | None = Non
     """
     fmt = _BY_NAME[detect_format(path)]
     given = {"fs": fs, "scale": scale, "stream": stream}
+    if scale is not None and "scale" not in fmt.takes:  # never ignored without a word
+        raise InputError(f"{path}: --scale is for NPY, WAV and text files; this one carries its own units")
+    if stream is not None and "stream" not in fmt.takes:
+        raise InputError(f"{path}: --stream is for XDF files; this one holds one recording")
     rec: Recording = _reader(fmt)(path, *(given[k] for k in fmt.takes))
     if fs is not None and "fs" not in fmt.takes and abs(fs - rec.fs) > 1e-6 * rec.fs:
         rec.close()

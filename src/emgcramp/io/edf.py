@@ -13,7 +13,7 @@ import pyedflib
 from emgcramp.core.blocks import Block
 from emgcramp.core.errors import InputError
 from emgcramp.io.base import Recording, unit_scale
-from emgcramp.io.edf_header import Layout, check_length, check_name, open_reader
+from emgcramp.io.edf_header import UNKNOWN_START, Layout, check_length, check_name, open_reader
 from emgcramp.io.secure import mentions_maker, private_path
 
 # Largest physical value (µV) a channel's header may give: 1 kV is a hundred times any amplifier's
@@ -49,7 +49,7 @@ class EdfRecording(Recording):
         self.fs = self._fs[0]
         self.n_samples = self._ns[0]
         try:
-            self.start = r.getStartdatetime()
+            self.start = r.getStartdatetime() if layout is None or layout.start_known else None
         except Exception:
             self.start = None
         self._map = self._records_map(layout)
@@ -192,6 +192,8 @@ def write_edf(path: str, fs: float, channel_names: list[str], blocks: Iterable[n
     check_name(path)
     with private_path(path) as tmp:
         records = _write_records(tmp, fs, channel_names, blocks, annotations, start, physical_range_uv, bdf, note)
+        if start is None:
+            _start_unknown(tmp)
         _check_written(tmp, path, records)
 
 
@@ -207,6 +209,23 @@ def is_annotated_copy(path: str) -> bool:
 def is_simulated_night(path: str) -> bool:
     """True for a synthetic night this package wrote (``simulate``, ``demo --keep``): its recording field says so."""
     return mentions_maker(path, 256, SIMULATED_BY)
+
+
+def _start_unknown(path: str) -> None:
+    """Mark the start of the EDF+ file at ``path`` as not known, where EDFlib wrote the time of writing.
+
+    EDF+ (Kemp & Olivan 2003, spec 2.1.3) says so with ``Startdate X`` in the
+    recording field; the header's date, which must be a date, becomes
+    01.01.85 00.00.00, the earliest EDF can hold, so no reader takes it for
+    the night's clock. MNE and EDFbrowser read such a file; ours reads no start.
+    """
+    with open(path, "r+b") as f:
+        head = f.read(184)
+        field = head[88:168].decode("ascii", "replace").split(" ")
+        rest = " ".join(field[2:]) if field[:1] == ["Startdate"] else " ".join(field)
+        f.seek(88)
+        f.write(f"{UNKNOWN_START.decode()} {rest}".strip()[:80].ljust(80).encode("ascii", "replace"))
+        f.write(b"01.01.8500.00.00")
 
 
 def _check_written(tmp: str, path: str, records: int) -> None:

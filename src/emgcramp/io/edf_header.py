@@ -46,10 +46,16 @@ class Layout:
     width: int
     labels: list[str]
     per_record: list[int]
+    # EDF+ writes "Startdate X" in the recording field when the start is not known (Kemp & Olivan 2003, EDF+
+    # spec 2.1.3); the header's own date is then a placeholder, not a clock
+    start_known: bool = True
 
     @property
     def record_bytes(self) -> int:
         return sum(self.per_record) * self.width
+
+
+UNKNOWN_START = b"Startdate X"  # an EDF+ recording field's opening when the start date is not known
 
 
 def layout(path: str) -> Layout | None:
@@ -63,7 +69,7 @@ def layout(path: str) -> Layout | None:
             per_record = [int(signals[at + 8 * i: at + 8 * i + 8]) for i in range(ns)]
             labels = [signals[16 * i: 16 * i + 16].decode("latin-1").strip() for i in range(ns)]
             return Layout(int(head[184:192]), int(head[236:244]), 3 if head[:1] == b"\xff" else 2, labels,
-                           per_record)
+                           per_record, not head[88:168].startswith(UNKNOWN_START))
         except ValueError:
             return None
 

@@ -67,6 +67,9 @@ class SerialSource(LinkedSource):
         if os.path.exists(port) and not stat.S_ISCHR(os.stat(port).st_mode):
             raise InputError(f"{port} is not a serial port (a {'folder' if os.path.isdir(port) else 'file'}); "
                              "give the sensor's device, such as /dev/ttyUSB0, or --serial auto")
+        if _other_device(port):
+            raise InputError(f"{port} is not a serial port (a device of another kind); "
+                             "give the sensor's device, such as /dev/ttyUSB0, or --serial auto")
         self.port = port
         self.link = link or FrameLink()
         self.baudrate = baudrate
@@ -200,6 +203,23 @@ class SerialSource(LinkedSource):
             backoff = RETRY_S
         self.stop.wait(backoff)
         return min(backoff * 2, self.max_backoff_s)
+
+
+def _other_device(port: str) -> bool:
+    """Whether ``port`` is a character device the kernel lists as something other than a terminal.
+
+    ``/dev/null`` opens, then fails every try at setting a baud rate, which
+    would read as a sensor not yet there for ever. Linux names each device's
+    class under ``/sys/dev/char``; a pseudo-terminal is not listed there, so
+    an unlisted device (or another system) is given the benefit of the doubt.
+    The port is never opened to find out: opening resets many boards.
+    """
+    try:
+        dev = os.stat(port).st_rdev
+    except OSError:
+        return False
+    sys_path = f"/sys/dev/char/{os.major(dev)}:{os.minor(dev)}"
+    return os.path.exists(sys_path) and "/tty/" not in os.path.realpath(sys_path)
 
 
 def _is_missing(e: Exception) -> bool:
