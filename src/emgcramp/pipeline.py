@@ -164,7 +164,7 @@ class Pipeline:
 
     def _watched(self, block: Block) -> list[Episode]:
         """Feed ``block``; where the mains watch finds new hum in it, notch that from there on."""
-        if self._watch is None or block.t0_sample + len(block.samples) <= self._watch.wanted:
+        if self._watch is None:
             return self._feed(block)
         episodes, x, at = [], block.samples, 0
         for cut, lines in self._watch.look(block.t0_sample, x):

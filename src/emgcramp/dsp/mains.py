@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from emgcramp.core.config import DEFAULT_BAND_HZ
@@ -72,15 +74,105 @@ def _line_ratios(psd: np.ndarray, df: float, freqs_hz) -> np.ndarray:
 MAINS_RECHECK_FIRST_S = 60.0
 MAINS_RECHECK_S = 600.0
 MAINS_RECHECK_PROBE_S = 4.0
+# Hum that switches on raises the level at once and holds it, as steady as a cramp's plateau: let
+# through until the next probe, 10 µV of it over a 4-µV rest reads as a cramp at p 0.75 (50 Hz, one
+# calf channel). So between probes a line check looks at every LINE_CHECK_S of signal: the power at each
+# mains fundamental not yet notched over the median of its neighbours LINE_NEIGHBOURS_HZ away (outside a
+# Hann window's main lobe at 0.5-Hz resolution), from a Hann-windowed DFT of the raw samples at no less
+# than LINE_RATE_HZ (every k-th sample: no filter, a few dot products per 2 s). Hum that can lift the
+# envelope to a burst carries the rest level's power in one line, hundreds of times the noise in a
+# 0.5-Hz bin beside it; a line LINE_TRIP_RATIO times its neighbours (noise alone: a chance of e^-14 per
+# look, Bendat & Piersol 2010, ch. 8) sends the last probe_s of signal to :func:`detect_mains`, which
+# decides as every probe does. A line it does not confirm (a harmonic of notched hum folded by the
+# decimation, a stimulator's tone) raises that fundamental's bar LINE_REARM times, so it is asked once.
+LINE_CHECK_S = 2.0
+LINE_NEIGHBOURS_HZ = (-7.0, -5.0, -3.0, 3.0, 5.0, 7.0)
+LINE_RATE_HZ = 250.0
+LINE_TRIP_RATIO = 20.0
+LINE_REARM = 4.0
+
+
+class LineCheck:
+    """Trips where a mains fundamental not yet notched stands out of the raw signal, every ``check_s``.
+
+    Looks sit at fixed sample positions (every ``check_s`` from sample 0), so where a block boundary
+    falls changes nothing; a look that a gap cut short is skipped. Keeps the last ``keep`` samples in a
+    ring of its own, so the samples before a trip can be probed.
+    """
+
+    def __init__(self, fs: float, n_channels: int, keep: int, check_s: float = LINE_CHECK_S):
+        self.step = max(1, int(fs // LINE_RATE_HZ))
+        self.n = max(self.step, int(round(check_s * fs)) // self.step * self.step) if math.isfinite(check_s) else 0
+        m = max(1, self.n // self.step)
+        self.freqs = sorted({f + o for f in MAINS_FREQS_HZ for o in (0.0, *LINE_NEIGHBOURS_HZ)})
+        arg = 2.0 * np.pi * np.arange(m)[:, None] * np.asarray(self.freqs)[None, :] / (fs / self.step)
+        hann = (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(m) / m))[:, None]
+        self._table = np.concatenate([hann * np.cos(arg), hann * np.sin(arg)], axis=1)  # m × 2F
+        self.bar = {f: LINE_TRIP_RATIO for f in MAINS_FREQS_HZ}
+        self.keep = max(keep, self.n, 1)
+        self._ring = np.zeros((self.keep, n_channels))
+        self._end = -1  # absolute index after the last sample in the ring; -1: nothing yet
+        self._have = 0  # contiguous samples in the ring, ending at _end
+
+    def ratios(self, seg: np.ndarray) -> dict[float, float]:
+        """Each fundamental's power over the median of its neighbours', in ``seg`` (segments × n × channels)."""
+        spec = np.einsum("jmc,mk->jkc", seg[:, ::self.step, :], self._table)
+        half = len(self.freqs)
+        power = (spec[:, :half] ** 2 + spec[:, half:] ** 2).mean(axis=2)  # segments × F
+        at = {f: i for i, f in enumerate(self.freqs)}
+        out = {}
+        for f in MAINS_FREQS_HZ:
+            near = np.median(power[:, [at[f + o] for o in LINE_NEIGHBOURS_HZ]], axis=1)
+            out[f] = power[:, at[f]] / np.maximum(near, 1e-30)
+        return out
+
+    def window(self, end: int, n: int, t0: int, x: np.ndarray) -> np.ndarray | None:
+        """Samples ``end - n`` … ``end`` (absolute), from the ring and block ``x`` at ``t0``; None if not all held."""
+        start = end - n
+        if start >= t0:
+            return x[start - t0:end - t0]
+        before = t0 - start
+        if self._end != t0 or self._have < before:
+            return None
+        idx = np.arange(t0 - before, t0) % self.keep
+        return np.concatenate([self._ring[idx], x[:end - t0]])
+
+    def remember(self, t0: int, x: np.ndarray) -> None:
+        """Keep the last ``keep`` samples of block ``x`` at ``t0``."""
+        if self._end != t0:
+            self._have = 0
+        take = min(len(x), self.keep)
+        idx = np.arange(t0 + len(x) - take, t0 + len(x)) % self.keep
+        self._ring[idx] = x[len(x) - take:]
+        self._end, self._have = t0 + len(x), min(self.keep, self._have + len(x))
+
+    def looks(self, t0: int, x: np.ndarray) -> list[tuple[int, dict[float, float]]]:
+        """(absolute end, ratio per fundamental) of each look that ended in block ``x`` at ``t0``, in order."""
+        if not self.n:
+            return []
+        first = -(-(t0 + 1) // self.n) * self.n  # the first look ending after t0
+        ends = range(first, t0 + len(x) + 1, self.n)
+        out = []
+        inside = [e for e in ends if e - self.n >= t0]
+        for e in [e for e in ends if e - self.n < t0]:  # the one look that began in an earlier block
+            seg = self.window(e, self.n, t0, x)
+            if seg is not None:
+                out.append((e, {f: float(r[0]) for f, r in self.ratios(seg[None]).items()}))
+        if inside:
+            a = inside[0] - self.n - t0
+            r = self.ratios(x[a:a + len(inside) * self.n].reshape(len(inside), self.n, x.shape[1]))
+            out += [(e, {f: float(v[j]) for f, v in r.items()}) for j, e in enumerate(inside)]
+        return out
 
 
 class MainsWatch:
     """Looks for hum again as the signal goes on; says where in a block new lines start being notched.
 
-    Probe windows sit at fixed sample positions (from ``first_s``, every
-    ``every_s``), so where a block boundary falls changes nothing; a window
-    that a gap in the signal cut short is skipped. Lines are only added:
-    a notch that hum no longer needs costs the EMG less than hum let through.
+    Two kinds of look, both at fixed sample positions, so where a block boundary falls changes nothing:
+    a probe (:func:`detect_mains` over ``probe_s``) from ``first_s`` and every ``every_s`` after, and
+    the :class:`LineCheck` every 2 s, whose trips are probed at once. They are taken in time order,
+    each against the lines notched by then; a window that a gap cut short is skipped. Lines are only
+    added: a notch that hum no longer needs costs the EMG less than hum let through.
 
     Parameters
     ----------
@@ -96,36 +188,43 @@ class MainsWatch:
 
     def __init__(self, fs: float, n_channels: int, high_hz: float, notches: list[float],
                  first_s: float = MAINS_RECHECK_FIRST_S, every_s: float = MAINS_RECHECK_S,
-                 probe_s: float = MAINS_RECHECK_PROBE_S):
+                 probe_s: float = MAINS_RECHECK_PROBE_S, check_s: float | None = LINE_CHECK_S):
         self.fs, self.high_hz, self.notches = fs, high_hz, list(notches)
         self.every = max(1, int(round(every_s * fs)))
-        self._buf = np.empty((max(1, int(round(probe_s * fs))), n_channels))
-        self._start, self._filled = max(0, int(round(first_s * fs))), 0
-        self.wanted = self._start  # the next sample a probe needs: a block that ends before it is not looked at
+        self.probe = max(1, int(round(probe_s * fs)))
+        self._first_end = max(0, int(round(first_s * fs))) + self.probe  # where the first probe's window ends
+        # check_s None: probes only (the line check's looks are then never due)
+        self.lines = LineCheck(fs, n_channels, self.probe, check_s or math.inf)
+
+    def _probe_ends(self, t0_sample: int, end_sample: int) -> list[int]:
+        """Ends (absolute) of the periodic probes' windows that end in ``t0_sample`` … ``end_sample``."""
+        k = max(0, -(-(t0_sample + 1 - self._first_end) // self.every))
+        return list(range(self._first_end + k * self.every, end_sample + 1, self.every))
 
     def look(self, t0_sample: int, x: np.ndarray) -> list[tuple[int, list[float]]]:
-        """(index in ``x``, new lines in Hz) for each probe that ended in block ``x`` and found new hum.
+        """(index in ``x``, new lines in Hz) for each look that ended in block ``x`` and found new hum.
 
         ``x``: samples × channels (µV) of the block that starts at sample ``t0_sample``.
         """
+        looks = [(e, 0, None) for e in self._probe_ends(t0_sample, t0_sample + len(x))]
+        looks += [(e, 1, r) for e, r in self.lines.looks(t0_sample, x)]
         found: list[tuple[int, list[float]]] = []
-        probe, end_sample = len(self._buf), t0_sample + len(x)
-        while self._start + self._filled < end_sample:
-            want = self._start + self._filled
-            if want < t0_sample:  # a gap cut this window: take the next whole one
-                self._start += self.every * ((t0_sample - self._start) // self.every + 1)
-                self._filled = 0
+        for end, _, ratios in sorted(looks, key=lambda k: k[:2]):
+            tripped = [] if ratios is None else [f for f, r in ratios.items()
+                                                 if f not in self.notches and r >= self.lines.bar[f]]
+            if ratios is not None and not tripped:
                 continue
-            i = want - t0_sample
-            take = min(probe - self._filled, len(x) - i)
-            self._buf[self._filled:self._filled + take] = x[i:i + take]
-            self._filled += take
-            if self._filled < probe:
-                break
-            self._start, self._filled = self._start + self.every, 0
-            new = [f for f in detect_mains(self._buf, self.fs, self.high_hz) if f not in self.notches]
+            window = self.lines.window(end, self.probe, t0_sample, x)
+            if window is None and tripped:  # a trip soon after a gap: the look's own samples
+                window = self.lines.window(end, self.lines.n, t0_sample, x)
+            if window is None:  # a gap cut this window
+                continue
+            new = [f for f in detect_mains(window, self.fs, self.high_hz) if f not in self.notches]
             if new:
                 self.notches += new
-                found.append((i + take, new))
-        self.wanted = self._start + self._filled
+                found.append((end - t0_sample, new))
+            for f in tripped:
+                if f not in self.notches:  # not hum as a probe sees it: asked again only if it grows
+                    self.lines.bar[f] = ratios[f] * LINE_REARM
+        self.lines.remember(t0_sample, x)
         return found
