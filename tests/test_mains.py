@@ -139,14 +139,15 @@ def test_a_cramp_under_way_when_hum_comes_on_stays_one_cramp():
 
 
 def test_a_line_no_probe_confirms_is_asked_about_once(monkeypatch):
-    """A 300-Hz tone at 1 kHz folds onto 50 Hz in the line check's every-4th-sample look: one probe says no."""
+    """A tone that folds onto 50 Hz in the line check's every-k-th-sample look: one probe says no, once."""
     import emgcramp.dsp.mains as mains
 
     calls = []
     monkeypatch.setattr(mains, "detect_mains", lambda *a, **k: calls.append(1) or [])
     fs = 1000.0
-    x = bursts(fs, 120.0, 4.0, [], seed=2) + 30.0 * np.sin(2 * np.pi * 300.0 * np.arange(int(120 * fs)) / fs)
     watch = MainsWatch(fs, 1, 450.0, [], first_s=600.0)  # no periodic probe in these 2 min
+    tone_hz = fs / watch.lines.step + 50.0  # 216.7 Hz, no mains line, reads as 50 Hz every 6th sample
+    x = bursts(fs, 120.0, 4.0, [], seed=2) + 30.0 * np.sin(2 * np.pi * tone_hz * np.arange(int(120 * fs)) / fs)
     for t0 in range(0, len(x), 100):
         assert watch.look(t0, x[t0:t0 + 100, None]) == []
     assert len(calls) == 1 and watch.lines.bar[50.0] > mains.LINE_TRIP_RATIO

@@ -76,18 +76,19 @@ MAINS_RECHECK_S = 600.0
 MAINS_RECHECK_PROBE_S = 4.0
 # Hum that switches on raises the level at once and holds it, as steady as a cramp's plateau: let
 # through until the next probe, 10 µV of it over a 4-µV rest reads as a cramp at p 0.75 (50 Hz, one
-# calf channel). So between probes a line check looks at every LINE_CHECK_S of signal: the power at each
-# mains fundamental not yet notched over the median of its neighbours LINE_NEIGHBOURS_HZ away (outside a
-# Hann window's main lobe at 0.5-Hz resolution), from a Hann-windowed DFT of the raw samples at no less
-# than LINE_RATE_HZ (every k-th sample: no filter, a few dot products per 2 s). Hum that can lift the
-# envelope to a burst carries the rest level's power in one line, hundreds of times the noise in a
-# 0.5-Hz bin beside it; a line LINE_TRIP_RATIO times its neighbours (noise alone: a chance of e^-14 per
-# look, Bendat & Piersol 2010, ch. 8) sends the last probe_s of signal to :func:`detect_mains`, which
-# decides as every probe does. A line it does not confirm (a harmonic of notched hum folded by the
-# decimation, a stimulator's tone) raises that fundamental's bar LINE_REARM times, so it is asked once.
+# calf channel). So between probes a line check looks at every LINE_CHECK_S of signal: the power at
+# each mains fundamental not yet notched over the median of its neighbours LINE_NEIGHBOURS_HZ away
+# (outside a Hann window's main lobe at 0.5-Hz resolution), from a Hann-windowed DFT of every k-th
+# raw sample, k the largest that keeps LINE_RATE_HZ (no filter: 67 Hz stays under the Nyquist
+# frequency; what folds onto a line is asked about once, below). Hum that can lift the envelope to a
+# burst carries the rest level's power in one line, hundreds of times the noise in a 0.5-Hz bin beside
+# it; a line LINE_TRIP_RATIO times its neighbours (noise alone: a chance of about e^-14 per look,
+# Bendat & Piersol 2010, ch. 8) sends the last probe of signal to :func:`detect_mains`, which decides
+# as every probe does. A line it does not confirm (a harmonic of notched hum folded by the every-k-th
+# look, a stimulator's tone) raises that fundamental's bar LINE_REARM times, so it is asked once.
 LINE_CHECK_S = 2.0
 LINE_NEIGHBOURS_HZ = (-7.0, -5.0, -3.0, 3.0, 5.0, 7.0)
-LINE_RATE_HZ = 250.0
+LINE_RATE_HZ = 150.0
 LINE_TRIP_RATIO = 20.0
 LINE_REARM = 4.0
 
@@ -108,23 +109,27 @@ class LineCheck:
         arg = 2.0 * np.pi * np.arange(m)[:, None] * np.asarray(self.freqs)[None, :] / (fs / self.step)
         hann = (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(m) / m))[:, None]
         self._table = np.concatenate([hann * np.cos(arg), hann * np.sin(arg)], axis=1)  # m × 2F
+        at = {f: i for i, f in enumerate(self.freqs)}
+        self._line = [at[f] for f in MAINS_FREQS_HZ]
+        self._near = np.array([[at[f + o] for o in LINE_NEIGHBOURS_HZ] for f in MAINS_FREQS_HZ])
         self.bar = {f: LINE_TRIP_RATIO for f in MAINS_FREQS_HZ}
         self.keep = max(keep, self.n, 1)
         self._ring = np.zeros((self.keep, n_channels))
         self._end = -1  # absolute index after the last sample in the ring; -1: nothing yet
         self._have = 0  # contiguous samples in the ring, ending at _end
 
-    def ratios(self, seg: np.ndarray) -> dict[float, float]:
-        """Each fundamental's power over the median of its neighbours', in ``seg`` (segments × n × channels)."""
-        spec = np.einsum("jmc,mk->jkc", seg[:, ::self.step, :], self._table)
+    def ratios(self, seg: np.ndarray) -> np.ndarray:
+        """Each fundamental's power over the median of its neighbours' (segments × fundamentals), in ``seg``.
+
+        ``seg``: segments × n × channels; the columns follow :data:`MAINS_FREQS_HZ`.
+        """
+        d = seg[:, ::self.step, :]
+        flat = np.ascontiguousarray(d.transpose(0, 2, 1)).reshape(-1, d.shape[1])  # (segment, channel) rows
+        spec = (flat @ self._table).reshape(len(seg), seg.shape[2], -1)
         half = len(self.freqs)
-        power = (spec[:, :half] ** 2 + spec[:, half:] ** 2).mean(axis=2)  # segments × F
-        at = {f: i for i, f in enumerate(self.freqs)}
-        out = {}
-        for f in MAINS_FREQS_HZ:
-            near = np.median(power[:, [at[f + o] for o in LINE_NEIGHBOURS_HZ]], axis=1)
-            out[f] = power[:, at[f]] / np.maximum(near, 1e-30)
-        return out
+        power = (spec[..., :half] ** 2 + spec[..., half:] ** 2).mean(axis=1)  # segments × F
+        near = np.median(power[:, self._near], axis=2)  # segments × fundamentals
+        return power[:, self._line] / np.maximum(near, 1e-30)
 
     def window(self, end: int, n: int, t0: int, x: np.ndarray) -> np.ndarray | None:
         """Samples ``end - n`` … ``end`` (absolute), from the ring and block ``x`` at ``t0``; None if not all held."""
@@ -134,35 +139,56 @@ class LineCheck:
         before = t0 - start
         if self._end != t0 or self._have < before:
             return None
-        idx = np.arange(t0 - before, t0) % self.keep
-        return np.concatenate([self._ring[idx], x[:end - t0]])
+        at = (t0 - before) % self.keep
+        held = self._ring[at:at + before]
+        if len(held) < before:  # it wraps round the ring's end
+            held = np.concatenate([held, self._ring[:before - len(held)]])
+        return np.concatenate([held, x[:end - t0]])
 
     def remember(self, t0: int, x: np.ndarray) -> None:
         """Keep the last ``keep`` samples of block ``x`` at ``t0``."""
         if self._end != t0:
             self._have = 0
-        take = min(len(x), self.keep)
-        idx = np.arange(t0 + len(x) - take, t0 + len(x)) % self.keep
-        self._ring[idx] = x[len(x) - take:]
-        self._end, self._have = t0 + len(x), min(self.keep, self._have + len(x))
+        n, keep = len(x), self.keep
+        at = (t0 + n) % keep - min(n, keep)  # where the block's kept tail begins in the ring
+        if at >= 0:  # the usual case: one copy
+            self._ring[at:at + n] = x
+        else:  # it wraps: the part up to the ring's end, the rest from its start
+            tail = x[n - min(n, keep):]
+            self._ring[at:] = tail[:-at]
+            self._ring[:len(tail) + at] = tail[-at:]
+        self._end, self._have = t0 + n, min(keep, self._have + n)
+
+    def follows(self, t0: int) -> bool:
+        """Whether a block at sample ``t0`` comes right after the last one kept (no gap between)."""
+        return self._end == t0
+
+    def next_end(self, after: int) -> int:
+        """The first sample after ``after`` at which a look ends (a very large number when none will)."""
+        return -(-(after + 1) // self.n) * self.n if self.n else 2 ** 62
 
     def looks(self, t0: int, x: np.ndarray) -> list[tuple[int, dict[float, float]]]:
-        """(absolute end, ratio per fundamental) of each look that ended in block ``x`` at ``t0``, in order."""
+        """(absolute end, ratio per fundamental) of each look that ended in block ``x`` at ``t0`` and stood out.
+
+        A look is listed when a fundamental reached its bar (:attr:`bar`, which only rises), in time order.
+        """
         if not self.n:
             return []
         first = -(-(t0 + 1) // self.n) * self.n  # the first look ending after t0
-        ends = range(first, t0 + len(x) + 1, self.n)
-        out = []
-        inside = [e for e in ends if e - self.n >= t0]
-        for e in [e for e in ends if e - self.n < t0]:  # the one look that began in an earlier block
-            seg = self.window(e, self.n, t0, x)
+        ends = list(range(first, t0 + len(x) + 1, self.n))
+        rows: list[tuple[int, np.ndarray]] = []
+        if ends and ends[0] - self.n < t0:  # the one look that began in an earlier block
+            seg = self.window(ends.pop(0), self.n, t0, x)
             if seg is not None:
-                out.append((e, {f: float(r[0]) for f, r in self.ratios(seg[None]).items()}))
-        if inside:
-            a = inside[0] - self.n - t0
-            r = self.ratios(x[a:a + len(inside) * self.n].reshape(len(inside), self.n, x.shape[1]))
-            out += [(e, {f: float(v[j]) for f, v in r.items()}) for j, e in enumerate(inside)]
-        return out
+                rows.append((first, self.ratios(seg[None])[0]))
+        if ends:
+            a = ends[0] - self.n - t0
+            r = self.ratios(x[a:a + len(ends) * self.n].reshape(len(ends), self.n, x.shape[1]))
+            bar = np.array([self.bar[f] for f in MAINS_FREQS_HZ])
+            rows += [(ends[k], r[k]) for k in np.flatnonzero((r >= bar).any(axis=1))]
+        bar = [self.bar[f] for f in MAINS_FREQS_HZ]
+        return [(e, dict(zip(MAINS_FREQS_HZ, map(float, r)))) for e, r in rows
+                if any(v >= b for v, b in zip(r, bar))]
 
 
 class MainsWatch:
@@ -195,6 +221,7 @@ class MainsWatch:
         self._first_end = max(0, int(round(first_s * fs))) + self.probe  # where the first probe's window ends
         # check_s None: probes only (the line check's looks are then never due)
         self.lines = LineCheck(fs, n_channels, self.probe, check_s or math.inf)
+        self._due = 0  # no look ends before this sample: a block that ends before it is only kept
 
     def _probe_ends(self, t0_sample: int, end_sample: int) -> list[int]:
         """Ends (absolute) of the periodic probes' windows that end in ``t0_sample`` … ``end_sample``."""
@@ -206,6 +233,9 @@ class MainsWatch:
 
         ``x``: samples × channels (µV) of the block that starts at sample ``t0_sample``.
         """
+        if t0_sample + len(x) < self._due and self.lines.follows(t0_sample):  # a live block between looks
+            self.lines.remember(t0_sample, x)
+            return []
         looks = [(e, 0, None) for e in self._probe_ends(t0_sample, t0_sample + len(x))]
         looks += [(e, 1, r) for e, r in self.lines.looks(t0_sample, x)]
         found: list[tuple[int, list[float]]] = []
@@ -227,4 +257,6 @@ class MainsWatch:
                 if f not in self.notches:  # not hum as a probe sees it: asked again only if it grows
                     self.lines.bar[f] = ratios[f] * LINE_REARM
         self.lines.remember(t0_sample, x)
+        end = t0_sample + len(x)
+        self._due = min(self._probe_ends(end, end + self.every)[:1] + [self.lines.next_end(end)])
         return found
