@@ -102,8 +102,10 @@ class LineCheck:
     """
 
     def __init__(self, fs: float, n_channels: int, keep: int, check_s: float = LINE_CHECK_S):
-        self.step = max(1, int(fs // LINE_RATE_HZ))
-        self.n = max(self.step, int(round(check_s * fs)) // self.step * self.step) if math.isfinite(check_s) else 0
+        self.n = max(1, int(round(check_s * fs))) if math.isfinite(check_s) else 0
+        # every step-th sample, step the largest divisor of a look's length that keeps LINE_RATE_HZ, so
+        # looks tile the signal as 60-s chunks do (no look straddles two of them)
+        self.step = max([d for d in range(1, max(2, int(fs // LINE_RATE_HZ) + 1)) if not self.n % d] or [1])
         m = max(1, self.n // self.step)
         self.freqs = sorted({f + o for f in MAINS_FREQS_HZ for o in (0.0, *LINE_NEIGHBOURS_HZ)})
         arg = 2.0 * np.pi * np.arange(m)[:, None] * np.asarray(self.freqs)[None, :] / (fs / self.step)
@@ -128,7 +130,7 @@ class LineCheck:
         spec = (flat @ self._table).reshape(len(seg), seg.shape[2], -1)
         half = len(self.freqs)
         power = (spec[..., :half] ** 2 + spec[..., half:] ** 2).mean(axis=1)  # segments × F
-        near = np.median(power[:, self._near], axis=2)  # segments × fundamentals
+        near = np.sort(power[:, self._near], axis=2)[..., 2:4].mean(axis=2)  # the median of the 6: segments × fundamentals
         return power[:, self._line] / np.maximum(near, 1e-30)
 
     def window(self, end: int, n: int, t0: int, x: np.ndarray) -> np.ndarray | None:
@@ -167,16 +169,18 @@ class LineCheck:
         """The first sample after ``after`` at which a look ends (a very large number when none will)."""
         return -(-(after + 1) // self.n) * self.n if self.n else 2 ** 62
 
-    def looks(self, t0: int, x: np.ndarray) -> list[tuple[int, dict[float, float]]]:
+    def looks(self, t0: int, x: np.ndarray, notched: list[float]) -> list[tuple[int, dict[float, float]]]:
         """(absolute end, ratio per fundamental) of each look that ended in block ``x`` at ``t0`` and stood out.
 
-        A look is listed when a fundamental reached its bar (:attr:`bar`, which only rises), in time order.
+        A look is listed when a fundamental not in ``notched`` reached its bar (:attr:`bar`, which only
+        rises), in time order.
         """
         if not self.n:
             return []
         first = -(-(t0 + 1) // self.n) * self.n  # the first look ending after t0
         ends = list(range(first, t0 + len(x) + 1, self.n))
         rows: list[tuple[int, np.ndarray]] = []
+        bar = [math.inf if f in notched else self.bar[f] for f in MAINS_FREQS_HZ]
         if ends and ends[0] - self.n < t0:  # the one look that began in an earlier block
             seg = self.window(ends.pop(0), self.n, t0, x)
             if seg is not None:
@@ -184,9 +188,7 @@ class LineCheck:
         if ends:
             a = ends[0] - self.n - t0
             r = self.ratios(x[a:a + len(ends) * self.n].reshape(len(ends), self.n, x.shape[1]))
-            bar = np.array([self.bar[f] for f in MAINS_FREQS_HZ])
-            rows += [(ends[k], r[k]) for k in np.flatnonzero((r >= bar).any(axis=1))]
-        bar = [self.bar[f] for f in MAINS_FREQS_HZ]
+            rows += [(ends[k], r[k]) for k in np.flatnonzero((r >= np.array(bar)).any(axis=1))]
         return [(e, dict(zip(MAINS_FREQS_HZ, map(float, r)))) for e, r in rows
                 if any(v >= b for v, b in zip(r, bar))]
 
@@ -237,7 +239,7 @@ class MainsWatch:
             self.lines.remember(t0_sample, x)
             return []
         looks = [(e, 0, None) for e in self._probe_ends(t0_sample, t0_sample + len(x))]
-        looks += [(e, 1, r) for e, r in self.lines.looks(t0_sample, x)]
+        looks += [(e, 1, r) for e, r in self.lines.looks(t0_sample, x, self.notches)]
         found: list[tuple[int, list[float]]] = []
         for end, _, ratios in sorted(looks, key=lambda k: k[:2]):
             tripped = [] if ratios is None else [f for f, r in ratios.items()
