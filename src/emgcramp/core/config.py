@@ -83,11 +83,11 @@ class SegmentConfig:
 
 
 # How far a person's labels may move any burst's log-odds (emgcramp.detect.personal): the median log-odds
-# by which the cramps the shipped decision finds clear its cramp threshold (0.66 over the 96 one-hour
-# nights of bench/bench_families.py: 201 cramps found; the calibrated model's log-odds), rounded down to a tenth.
+# by which the cramps the shipped decision finds clear its cramp threshold (0.96 over the 96 one-hour
+# nights of bench/bench_families.py: 215 cramps found; the calibrated model's log-odds), rounded down to a tenth.
 # So no adjustment can turn away more than about half the cramps the general decision finds, and a
 # look-alike the model is surer of than of a typical cramp stays beyond what a person's labels can undo.
-PERSONAL_MAX_LOGIT = 0.6
+PERSONAL_MAX_LOGIT = 0.9
 
 
 def personal_problem(offset: object, weights: object, names: tuple[str, str] = ("offset", "weights")) -> str:

@@ -59,7 +59,7 @@ A person's own adjustment (``judge.personal_logit_offset`` and
 :mod:`emgcramp.detect.personal`) is added to the log-odds before the tiers:
 ``p = 1 / (1 + exp(-(b + Σ wᵢ·zᵢ + m)))`` with the move
 ``m = offset + Σ Δwᵢ·zᵢ`` held within ±:data:`~emgcramp.core.config.PERSONAL_MAX_LOGIT`
-(0.6 log-odds), so the labels shift where the tiers fall for that person and
+(0.9 log-odds), so the labels shift where the tiers fall for that person and
 never further than that.
 """
 

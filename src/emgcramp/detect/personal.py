@@ -11,7 +11,7 @@ candidate the decision weighs (none was proposed, or a stated gate such as
 
 The adjustment is added to every burst's log-odds (:func:`emgcramp.detect.decide.personal_move`)::
 
-    move = offset + share · Σ Δwᵢ·zᵢ, held within ±PERSONAL_MAX_LOGIT (0.6)
+    move = offset + share · Σ Δwᵢ·zᵢ, held within ±PERSONAL_MAX_LOGIT (0.9)
 
 and is fitted in two steps:
 
