@@ -130,7 +130,7 @@ def test_a_damaged_model_file_is_one_clear_line(tmp_path, monkeypatch):
 ])
 def test_shipped_model_turns_down_plain_lookalikes_and_keeps_a_plain_cramp(lookalike):
     plain, other = decide(feats(), 1, CFG), decide(feats(**lookalike), 1, CFG)
-    assert plain.tier == CRAMP and plain.probability > 0.75  # calibrated out of family: not sure beyond the evidence
+    assert plain.tier == CRAMP and plain.probability > 0.7  # calibrated out of family: not sure beyond the evidence
     assert other.tier != CRAMP and other.probability < plain.probability - 0.2
 
 

@@ -23,13 +23,13 @@ from emgcramp.io import FORMATS, formats_text
 def _add_detector_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("signal chain and detector")
     g.add_argument("--mains", type=_mains,
-                   help="mains notch: 50, 60, auto (find hum in the first 8 s, look again every 10 min) or off "
+                   help="mains notch: 50, 60, auto (find hum in the first 8 s, then watch for hum that comes on) or off "
                         "(default auto; for a night folder, the one it was monitored with)")
     g.add_argument("--min-duration", type=_positive, metavar="S",
                    help="shortest episode reported as a cramp, seconds (default 3)")
     g.add_argument("--cramp-threshold", type=_probability, metavar="P",
                    help="probability, between 0 and 1, from which a burst counts as a cramp: counted, alarmed, in "
-                        "the events CSV; a burst under it is still listed as a possible cramp (default 0.67, the "
+                        "the events CSV; a burst under it is still listed as a possible cramp (default 0.66, the "
                         "shipped model's). Higher: fewer false alarms, and fewer cramps counted. A monitored night "
                         "keeps the one it was monitored with, unless given again")
     g.add_argument("--mvc-uv", type=_positive, metavar="UV",
