@@ -160,3 +160,15 @@ def run_at(fs, x, cuts):
         episodes += pipe.process(Block(t0, part))
         t0 += len(part)
     return pipe, episodes + pipe.finish()
+
+
+def test_a_line_check_cut_by_a_gap_is_skipped_and_the_next_whole_one_trips():
+    fs = 500.0
+    t = np.arange(int(200 * fs)) / fs
+    x = (np.random.default_rng(4).standard_normal(len(t)) + np.where(t >= 100.0, 20 * np.sin(2 * np.pi * 50.0 * t), 0))
+    x = x[:, None]
+    watch = MainsWatch(fs, 1, 200.0, [], first_s=600.0)  # the line check alone
+    s = int(fs)
+    assert watch.look(0, x[:101 * s]) == []  # the look 100-102 s loses 101-102.5 s, the one 102-104 s too
+    assert watch.look(int(102.5 * s), x[int(102.5 * s):150 * s]) == [(int(3.5 * s), [50.0])]  # 104-106 s
+    assert watch.notches == [50.0]
