@@ -24,8 +24,8 @@ def night(seconds=800.0, hum_uv=15.0, hum_hz=60.0):
     return x
 
 
-def run(x, cuts, mains="auto"):
-    pipe = Pipeline(FS, ["calf"], PipelineConfig(mains=mains))
+def run(x, cuts, mains="auto", fs=FS):
+    pipe = Pipeline(fs, ["calf"], PipelineConfig(mains=mains))
     pipe.candidate_log = []
     episodes, t0 = [], 0
     for part in np.split(x[:, None], cuts):
@@ -132,7 +132,7 @@ def test_hum_switched_on_in_the_night_is_notched_within_seconds_and_is_no_cramp(
 def test_a_cramp_under_way_when_hum_comes_on_stays_one_cramp():
     fs = 1000.0
     x = switched_on(fs, 50.0, 20.0, on_s=330.0, events=[(310.0, 370.0, 120.0)])
-    pipe, episodes = run_at(fs, x, [])
+    pipe, episodes = run(x, [], fs=fs)
     cramps = pipe.analysis(episodes).episodes
     assert 50.0 in pipe.notches and len(cramps) == 1
     assert cramps[0].onset_s == pytest.approx(310.0, abs=1.0) and cramps[0].offset_s == pytest.approx(370.0, abs=1.5)
@@ -151,15 +151,6 @@ def test_a_line_no_probe_confirms_is_asked_about_once(monkeypatch):
     for t0 in range(0, len(x), 100):
         assert watch.look(t0, x[t0:t0 + 100, None]) == []
     assert len(calls) == 1 and watch.lines.bar[50.0] > mains.LINE_TRIP_RATIO
-
-
-def run_at(fs, x, cuts):
-    pipe = Pipeline(fs, ["calf"], PipelineConfig())
-    episodes, t0 = [], 0
-    for part in np.split(x[:, None], cuts):
-        episodes += pipe.process(Block(t0, part))
-        t0 += len(part)
-    return pipe, episodes + pipe.finish()
 
 
 def test_a_line_check_cut_by_a_gap_is_skipped_and_the_next_whole_one_trips():
