@@ -130,7 +130,8 @@ class LineCheck:
         spec = (flat @ self._table).reshape(len(seg), seg.shape[2], -1)
         half = len(self.freqs)
         power = (spec[..., :half] ** 2 + spec[..., half:] ** 2).mean(axis=1)  # segments × F
-        near = np.sort(power[:, self._near], axis=2)[..., 2:4].mean(axis=2)  # the median of the 6: segments × fundamentals
+        # the median of the 6 neighbours (the mean of the middle two): segments × fundamentals
+        near = np.sort(power[:, self._near], axis=2)[..., 2:4].mean(axis=2)
         return power[:, self._line] / np.maximum(near, 1e-30)
 
     def window(self, end: int, n: int, t0: int, x: np.ndarray) -> np.ndarray | None:
