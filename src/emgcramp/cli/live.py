@@ -36,10 +36,10 @@ def _check_options_apply(args: argparse.Namespace) -> None:
     if args.fs is not None and not (args.replay or args.ascii):
         raise InputError("--fs is for --ascii lines or a replayed NPY; a sensor or stream declares its own rate")
     sensor = not (args.replay or args.brainflow or args.lsl)
-    if getattr(args, "muscles", None) and not sensor:
+    if args.muscles and not sensor:
         raise InputError("--muscles names a serial or BLE sensor's channels; this source names its own "
                          "(pick among them with --channel)")
-    if getattr(args, "give_up", None) is not None and (args.replay or args.lsl):
+    if args.give_up is not None and (args.replay or args.lsl):
         raise InputError(f"--give-up is for a sensor that may drop out, not {'a replay' if args.replay else 'LSL'}")
 
 

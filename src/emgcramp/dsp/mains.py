@@ -188,10 +188,11 @@ class LineCheck:
                 rows.append((first, self.ratios(seg[None])[0]))
         if ends:
             a = ends[0] - self.n - t0
-            r = self.ratios(x[a:a + len(ends) * self.n].reshape(len(ends), self.n, x.shape[1]))
-            rows += [(ends[k], r[k]) for k in np.flatnonzero((r >= np.array(bar)).any(axis=1))]
-        return [(e, dict(zip(MAINS_FREQS_HZ, map(float, r)))) for e, r in rows
-                if any(v >= b for v, b in zip(r, bar))]
+            rows += zip(ends, self.ratios(x[a:a + len(ends) * self.n].reshape(len(ends), self.n, x.shape[1])))
+        if not rows:
+            return []
+        stood_out = (np.array([r for _, r in rows]) >= np.array(bar)).any(axis=1)
+        return [(e, dict(zip(MAINS_FREQS_HZ, map(float, r)))) for (e, r), up in zip(rows, stood_out) if up]
 
 
 class MainsWatch:
