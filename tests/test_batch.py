@@ -290,3 +290,21 @@ def test_batch_gives_the_answers_beside_the_cramps_found_for_the_nights_with_lab
     # The same counts as single-night analyze gives for that night
     rc, out, _ = run_cli("analyze", folders[0], "--json", "--no-progress")
     assert rc == 0 and json.loads(out)["labels"] == first["labels"]
+
+
+def test_notes_and_empty_files_beside_the_nights_are_skipped_a_damaged_table_still_fails(tmp_path):
+    shutil.copy(SAMPLE_NIGHT, tmp_path / "a.edf")
+    (tmp_path / "README.txt").write_text("Nights of patient 3, left calf.\nSensor moved on night 2.\n")
+    (tmp_path / "empty.csv").write_text("")
+    rc, out, err = run_cli("analyze", tmp_path, "--jobs", "1", "--events", tmp_path.parent / "all.csv")
+    assert rc == 0, err  # nothing failed: the notes hold no samples, they are no recording
+    assert "README.txt: skipped" in err and "empty.csv: skipped" in err and "FAILED" not in err
+    assert "1 of 1 recordings analysed, 3 cramp(s) in all; 2 file(s) skipped: no samples in them" in out
+    doc = json.loads(run_cli("analyze", tmp_path, "--jobs", "1", "--json")[1])
+    assert sorted(map(os.path.basename, doc["skipped"])) == ["README.txt", "empty.csv"]
+    assert [os.path.basename(r["file"]) for r in doc["recordings"]] == ["a.edf"] and doc["failed"] == 0
+    (tmp_path / "damaged.csv").write_text("calf_uV\n1.0\n2.0\nthe rest was lost\n")  # a recording, cut: it fails
+    rc, out, err = run_cli("analyze", tmp_path, "--jobs", "1")
+    assert rc == 1 and "damaged.csv: FAILED" in err and "1 of 2 recordings analysed" in out and "1 failed" in out
+    rc, out, err = run_cli("analyze", tmp_path / "README.txt")  # named on its own, it is bad input
+    assert rc == 2 and "README.txt: not a recording" in err and "Traceback" not in err

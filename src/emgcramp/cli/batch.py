@@ -98,17 +98,22 @@ def _one(path: str, read, config):
 
 
 def _analysed(path: str, read, config) -> tuple:
+    """(path, result, start, error, skipped): ``skipped`` says why a file that holds no samples was passed over."""
+    from emgcramp.core.errors import NotARecording
     from emgcramp.files import analyze_file
 
     try:
         result, start = analyze_file(path, read, config)
-        return path, result, start, None
+        return path, result, start, None, None
+    except NotARecording as e:  # notes or an empty file kept beside the recordings: not one that failed
+        return path, None, None, None, str(e)
     except InputError as e:
-        return path, None, None, str(e)
+        return path, None, None, str(e), None
     except (OSError, MemoryError) as e:  # unreadable (permission, a disk error): this file fails, the rest go on
-        return path, None, None, f"{path}: {e.strerror or e}" if isinstance(e, OSError) else f"{path}: out of memory"
+        why = f"{path}: {e.strerror or e}" if isinstance(e, OSError) else f"{path}: out of memory"
+        return path, None, None, why, None
     except Exception as e:  # a reader's bug on a damaged file: reported as such, and the batch goes on
-        return path, None, None, f"{path}: internal error reading it ({type(e).__name__}: {e})"
+        return path, None, None, f"{path}: internal error reading it ({type(e).__name__}: {e})", None
 
 
 def _outcomes(files: list[str], args: argparse.Namespace) -> Iterator[tuple]:
@@ -179,19 +184,24 @@ def run(args: argparse.Namespace) -> int:
         from emgcramp.io.secure import check_writable
 
         check_writable(args.events, files, args.force, is_events_csv)
-    results, errors = {}, {}
+    results, errors, skipped = {}, {}, {}
     with contextlib.closing(_outcomes(files, args)) as outcomes:  # an interrupt ends the workers here too
-        for done, (path, result, start, error, notes) in enumerate(outcomes, 1):
+        for done, (path, result, start, error, skip, notes) in enumerate(outcomes, 1):
             for note in notes:
                 print(f"[{done}/{len(files)}] note: {note}", file=sys.stderr)
             if error:
                 errors[path] = error
                 print(f"[{done}/{len(files)}] {path}: FAILED: {error}", file=sys.stderr)
+            elif skip:
+                skipped[path] = skip
+                print(f"[{done}/{len(files)}] {path}: skipped: {skip}", file=sys.stderr)
             else:
                 results[path] = (result, start)
                 print(f"[{done}/{len(files)}] {path}: {len(result.episodes)} cramp(s)", file=sys.stderr)
     if not results:
-        raise InputError(f"{args.file}: none of the {len(files)} recording(s) could be analysed; nothing written")
+        raise InputError(f"{args.file}: none of the {len(files)} recording(s) could be analysed; nothing written"
+                         + (f" ({len(skipped)} held no samples)" if skipped else ""))
+    files = [p for p in files if p not in skipped]
     n_cramps = sum(len(r.episodes) for r, _ in results.values())
     if args.events:
         _write_table(args.events, [p for p in files if p in results], results)
@@ -200,11 +210,13 @@ def run(args: argparse.Namespace) -> int:
     # The answers given on each recording with ``emgcramp review``, as single-night analyze reads them.
     labels = {p: t for p, (r, _) in results.items() if (t := tally_for(p, r)) is not None}
     if getattr(args, "json", False):
-        print(json.dumps(_json_document(files, results, errors, n_cramps, labels), indent=2, default=float))
+        doc = _json_document(files, results, errors, n_cramps, labels) | {"skipped": skipped}
+        print(json.dumps(doc, indent=2, default=float))
         return 1 if errors else 0
     _print_lines(files, results, labels)
     print(f"{len(results)} of {len(files)} recordings analysed, {n_cramps} cramp(s) in all"
-          + _labelled_part(results, labels) + (f"; {len(errors)} failed" if errors else ""))
+          + _labelled_part(results, labels) + (f"; {len(errors)} failed" if errors else "")
+          + (f"; {len(skipped)} file(s) skipped: no samples in them" if skipped else ""))
     return 1 if errors else 0
 
 

@@ -18,7 +18,7 @@ import re
 import stat
 from typing import TYPE_CHECKING, NamedTuple
 
-from emgcramp.core.errors import InputError
+from emgcramp.core.errors import InputError, NotARecording
 
 if TYPE_CHECKING:  # io.base imports NumPy; the table must stay free of it
     from emgcramp.io.base import Recording
@@ -152,7 +152,7 @@ def detect_format(path: str) -> str:
     if st.st_size == 0:
         with open(path, "rb") as f:
             if not f.read(1):
-                raise InputError(f"{path}: the file is empty")
+                raise NotARecording(f"{path}: the file is empty")
     known = FORMATS.get(os.path.splitext(path)[1].lower())
     name = known.name if known else _sniff(path)
     if name is None:
