@@ -209,6 +209,8 @@ def test_calibrate_from_a_file_matches_the_detector_levels(tmp_cwd):
     (["--rest", "10:60", "--mvc", "10:60"], "a maximal one is 10 × or more"),
     (["--rest", "2:99999"], "--rest ends at 99999 s, after the recording (1200.0 s)"),
     (["--rest", "10:60", "--mvc", "1190:1300"], "--mvc ends at 1300 s, after the recording"),
+    (["--rest", "125:155"], "the rest window is not at rest"),  # inside the first cramp (124–160 s)
+    (["--rest", "130:200"], "the rest window is not at rest"),  # its end and the rest after: median 3 × rest
 ])
 def test_calibrate_bad_windows(tmp_cwd, args, message):
     rc, _, err = run_main("calibrate", "--file", SAMPLE_NIGHT, *args)

@@ -14,6 +14,7 @@ from datetime import datetime
 import numpy as np
 
 from emgcramp.core.blocks import Block
+from emgcramp.core.config import SegmentConfig
 from emgcramp.core.errors import InputError
 from emgcramp.dsp.filters import EmgFilter
 from emgcramp.dsp.mains import detect_mains
@@ -57,7 +58,7 @@ def collect(blocks: Iterable[Block], fs: Callable[[], float], windows: dict[str,
 def make_profile(rest: np.ndarray, fs: float, mvc: np.ndarray | None = None, channel: str = "") -> dict:
     """Profile from rest (and MVC) samples in µV: levels in µV RMS."""
     notches = detect_mains(rest, fs)
-    profile = {"rest_uv": round(float(np.median(envelope(rest, fs, notches))), 3), "channel": channel,
+    profile = {"rest_uv": round(_rest_level(envelope(rest, fs, notches)), 3), "channel": channel,
                "fs_hz": fs, "mains_notches_hz": notches, "created": datetime.now().isoformat(timespec="seconds")}
     if mvc is not None and len(mvc):
         level = float(envelope(mvc, fs, notches).max())
@@ -69,6 +70,22 @@ def make_profile(rest: np.ndarray, fs: float, mvc: np.ndarray | None = None, cha
                 "or a strap), all of it inside the window")
         profile["mvc_uv"] = round(level, 3)
     return profile
+
+
+def _rest_level(env: np.ndarray) -> float:
+    """The median of a rest window's envelope ``env`` (µV); InputError when the window was not at rest.
+
+    A window at rest is steady. One whose loudest tenth reaches the segmenter's ON ratio over its
+    quietest tenth holds a burst by the detector's own rule (a cramp, a push, a movement) for a tenth
+    of it or more; its level would be raised by it and hide the weak cramps after it.
+    """
+    quiet, loud = (float(v) for v in np.percentile(env, [10, 90]))
+    on = SegmentConfig().on_ratio
+    if loud >= on * quiet:
+        raise InputError(f"the rest window is not at rest: its loudest tenth ({loud:.1f} µV) is {loud / quiet:.1f} × "
+                         f"its quietest ({quiet:.1f} µV), {on:g} × or more, as over a contraction or a movement; "
+                         "choose a stretch where the leg lay still")
+    return float(np.median(env))
 
 
 def keep_unmeasured(profile: dict, old_path: str) -> dict:
