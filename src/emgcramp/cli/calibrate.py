@@ -43,7 +43,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise InputError("the rest window holds less than 1 s of signal")
     from emgcramp.live.calibrate import keep_unmeasured, make_profile
 
-    profile = make_profile(parts["rest"], fs, parts.get("mvc"), name)
+    profile = make_profile(parts["rest"], fs, parts.get("mvc"), name, parts.get("around"))
     if os.path.exists(args.out):
         profile = keep_unmeasured(profile, args.out)  # a rest-only calibration keeps the MVC on file
     from emgcramp.io.events import write_json
@@ -86,8 +86,11 @@ def _calibration_from_file(args: argparse.Namespace):
         for name, (_, end) in windows.items():  # a window cut short measures less than was asked for
             if length_s is not None and end > length_s + 1.0 / fs:
                 raise InputError(f"--{name} ends at {end:g} s, after the recording ({length_s:.1f} s)")
-        from emgcramp.live.calibrate import collect  # Numba loads only for a usable input
+        from emgcramp.live.calibrate import AROUND_S, collect  # Numba loads only for a usable input
 
+        lo, hi = windows["rest"]
+        end = min(hi + AROUND_S, length_s) if length_s is not None else hi + AROUND_S
+        windows["around"] = (max(0.0, lo - AROUND_S), end)  # what the rest window is weighed against
         return collect(rec.blocks([ch], int(fs)), lambda: fs, windows), fs, rec.channel_names[ch]
 
 

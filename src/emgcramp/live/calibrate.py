@@ -24,6 +24,10 @@ WINDOW_S = 0.5
 # 1–5 µV (the simulator's and the field excerpts' ranges agree); under 10 × rest the window
 # missed it or the push was not maximal, and every %MVC after it would be inflated.
 MVC_MIN_X_REST = 10.0
+# How far either side of a rest window in a recording its level is weighed against (s): long enough
+# to hold rest when a cramp, about a minute typically (Miller & Layzer 2005, doi:10.1002/mus.20341),
+# covers the window, short enough that the sleep stage (tone over tens of seconds) is much the same.
+AROUND_S = 300.0
 
 
 def envelope(x: np.ndarray, fs: float, notches: list[float]) -> np.ndarray:
@@ -55,10 +59,21 @@ def collect(blocks: Iterable[Block], fs: Callable[[], float], windows: dict[str,
     return {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}
 
 
-def make_profile(rest: np.ndarray, fs: float, mvc: np.ndarray | None = None, channel: str = "") -> dict:
-    """Profile from rest (and MVC) samples in µV: levels in µV RMS."""
+def make_profile(rest: np.ndarray, fs: float, mvc: np.ndarray | None = None, channel: str = "",
+                 around: np.ndarray | None = None) -> dict:
+    """Profile from rest (and MVC) samples in µV: levels in µV RMS.
+
+    ``around``: the recording's samples (µV) from :data:`AROUND_S` before the rest window to as long
+    after it, when there is a recording; the rest level is weighed against its quietest stretch.
+    """
     notches = detect_mains(rest, fs)
-    profile = {"rest_uv": round(_rest_level(envelope(rest, fs, notches)), 3), "channel": channel,
+    level = _rest_level(envelope(rest, fs, notches))
+    if around is not None and len(around) > len(rest):
+        # hum is found minute by minute: under a cramp it is not seen, and unnotched it would raise the quiet
+        minutes = range(0, len(around), int(60 * fs))
+        hum = sorted(set().union(*(detect_mains(around[i:i + int(60 * fs)], fs) for i in minutes)))
+        _check_against(level, envelope(around, fs, hum))
+    profile = {"rest_uv": round(level, 3), "channel": channel,
                "fs_hz": fs, "mains_notches_hz": notches, "created": datetime.now().isoformat(timespec="seconds")}
     if mvc is not None and len(mvc):
         level = float(envelope(mvc, fs, notches).max())
@@ -86,6 +101,18 @@ def _rest_level(env: np.ndarray) -> float:
                          f"its quietest ({quiet:.1f} µV), {on:g} × or more, as over a contraction or a movement; "
                          "choose a stretch where the leg lay still")
     return float(np.median(env))
+
+
+def _check_against(level: float, around: np.ndarray) -> None:
+    """InputError when a rest ``level`` (µV) reaches the ON ratio over the quietest tenth of ``around`` (µV).
+
+    A window wholly inside a cramp is as steady as rest; only the minutes around it tell them apart.
+    """
+    quiet, on = float(np.percentile(around, 10)), SegmentConfig().on_ratio
+    if level >= on * quiet:
+        raise InputError(f"the rest window is not at rest: its level ({level:.1f} µV) is {level / quiet:.1f} × the "
+                         f"quietest tenth of the {AROUND_S / 60:g} minutes either side ({quiet:.1f} µV), {on:g} × "
+                         "or more, as inside a cramp or a push; choose a stretch where the leg lay still")
 
 
 def keep_unmeasured(profile: dict, old_path: str) -> dict:
