@@ -308,3 +308,20 @@ def test_notes_and_empty_files_beside_the_nights_are_skipped_a_damaged_table_sti
     assert rc == 1 and "damaged.csv: FAILED" in err and "1 of 2 recordings analysed" in out and "1 failed" in out
     rc, out, err = run_cli("analyze", tmp_path / "README.txt")  # named on its own, it is bad input
     assert rc == 2 and "README.txt: not a recording" in err and "Traceback" not in err
+
+
+def test_scale_in_a_folder_of_mixed_formats_goes_to_the_files_without_units_and_says_so(tmp_path):
+    shutil.copy(SAMPLE_NIGHT, tmp_path / "a.edf")
+    x = np.random.default_rng(1).normal(0.0, 2.0, 60_000).astype(np.float32)
+    np.save(tmp_path / "b.npy", x)
+    rc, out, err = run_cli("analyze", tmp_path, "--fs", "1000", "--scale", "2", "--jobs", "1", "--json")
+    assert rc == 0, err
+    assert "a.edf: --scale not applied: it carries its own units" in err and "b.npy: --scale" not in err
+    doc = {os.path.basename(r["file"]): r for r in json.loads(out)["recordings"]}
+    single = json.loads(run_cli("analyze", tmp_path / "a.edf", "--json")[1])
+    assert doc["a.edf"]["episodes"] == single["episodes"]  # read as it is, in its own units
+    scaled = json.loads(run_cli("analyze", tmp_path / "b.npy", "--fs", "1000", "--scale", "2", "--json")[1])
+    assert doc["b.npy"]["summary"]["quality"] == scaled["quality"]  # the scale reached the NPY
+    plain = json.loads(run_cli("analyze", tmp_path / "b.npy", "--fs", "1000", "--json")[1])
+    assert scaled["quality"]["ch0"]["rest_uv"] == pytest.approx(2 * plain["quality"]["ch0"]["rest_uv"], rel=0.05)
+    assert run_cli("analyze", tmp_path / "a.edf", "--scale", "2")[0] == 2  # named on its own: refused

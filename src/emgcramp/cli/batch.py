@@ -103,7 +103,7 @@ def _analysed(path: str, read, config) -> tuple:
     from emgcramp.files import analyze_file
 
     try:
-        result, start = analyze_file(path, read, config)
+        result, start = analyze_file(path, _applying(path, read), config)
         return path, result, start, None, None
     except NotARecording as e:  # notes or an empty file kept beside the recordings: not one that failed
         return path, None, None, None, str(e)
@@ -114,6 +114,29 @@ def _analysed(path: str, read, config) -> tuple:
         return path, None, None, why, None
     except Exception as e:  # a reader's bug on a damaged file: reported as such, and the batch goes on
         return path, None, None, f"{path}: internal error reading it ({type(e).__name__}: {e})", None
+
+
+def _applying(path: str, read):
+    """``read`` without the options ``path``'s format does not take, each dropped with a note.
+
+    In a folder of mixed formats ``--scale`` is meant for the files without units (NPY, WAV, text)
+    and ``--stream`` for the XDF ones; a file that carries its own is read as it is, and says so.
+    """
+    import warnings
+
+    from emgcramp.core.errors import SettingsWarning
+    from emgcramp.io import NIGHT, detect_format
+
+    try:
+        name = detect_format(path)
+    except InputError:
+        return read  # opening it will say what is wrong
+    fmt = NIGHT if name == NIGHT.name else next(f for f in FORMATS.values() if f.name == name)
+    for option, what in (("scale", "it carries its own units"), ("stream", "it holds one recording")):
+        if getattr(read, option) is not None and option not in fmt.takes:
+            warnings.warn(SettingsWarning(f"{path}: --{option} not applied: {what}"), stacklevel=2)
+            read = replace(read, **{option: None})
+    return read
 
 
 def _outcomes(files: list[str], args: argparse.Namespace) -> Iterator[tuple]:
