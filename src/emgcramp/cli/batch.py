@@ -304,26 +304,3 @@ def _json_document(files: list[str], results: dict, errors: dict[str, str], n_cr
     return {"recordings": recordings, "analysed": len(results), "failed": len(errors), "cramps": n_cramps,
             "labelled": len(labels), "confirmed": sum(t["cramps"] for t in labels.values())}
 
-
-def run_bids(args: argparse.Namespace) -> int:
-    """Analyse every ``_emg`` recording of a BIDS dataset (or of a subject or session in one) into derivatives."""
-    from emgcramp.cli.common import detector_config, read_options
-    from emgcramp.files import analyze_file
-    from emgcramp.io.bids import find_recordings, write_derivative
-
-    recordings, failed = find_recordings(args.file), []
-    base, config = read_options(args), detector_config(args)
-    for k, rec in enumerate(recordings, 1):
-        read = replace(base, channel=base.channel or (",".join(rec.emg_channels) or None),
-                       muscles=dict(rec.muscles) or None)
-        try:
-            analysis, _ = analyze_file(rec.path, read, config)
-        except InputError as e:
-            failed.append(rec.path)
-            print(f"[{k}/{len(recordings)}] {rec.path}: FAILED: {e}", file=sys.stderr)
-            continue
-        out = write_derivative(rec, analysis)
-        print(f"[{k}/{len(recordings)}] {rec.path}: {len(analysis.episodes)} cramp(s) -> {out}")
-    if len(failed) == len(recordings):
-        raise InputError(f"{args.file}: none of the {len(recordings)} recording(s) could be analysed")
-    return 1 if failed else 0

@@ -49,7 +49,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             if args.events or args.lm_events or args.edf_out:
                 raise InputError("a BIDS dataset's results go to its derivatives/emgcramp folder; "
                                  "drop --events, --lm-events and --edf-out")
-            return batch.run_bids(args)
+            from emgcramp.cli.bids import run_bids
+
+            return run_bids(args)
     if batch.is_batch(args.file):
         if args.lm_events or args.edf_out:
             raise InputError("--lm-events and --edf-out take a single recording, not a folder or pattern")
