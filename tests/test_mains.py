@@ -9,7 +9,7 @@ from conftest import bursts
 from emgcramp.core.blocks import Block
 from emgcramp.core.config import PipelineConfig
 from emgcramp.dsp.filters import EmgFilter
-from emgcramp.dsp.mains_watch import MainsWatch
+from emgcramp.dsp.mains import MainsWatch
 from emgcramp.pipeline import Pipeline
 
 FS = 1000.0
@@ -140,7 +140,7 @@ def test_a_cramp_under_way_when_hum_comes_on_stays_one_cramp():
 
 def test_a_line_no_probe_confirms_is_asked_about_once(monkeypatch):
     """A tone that folds onto 50 Hz in the line check's every-k-th-sample look: one probe says no, once."""
-    import emgcramp.dsp.mains_watch as mains
+    import emgcramp.dsp.mains as mains
 
     calls = []
     monkeypatch.setattr(mains, "detect_mains", lambda *a, **k: calls.append(1) or [])
@@ -163,59 +163,3 @@ def test_a_line_check_cut_by_a_gap_is_skipped_and_the_next_whole_one_trips():
     assert watch.look(0, x[:101 * s]) == []  # the look 100-102 s loses 101-102.5 s, the one 102-104 s too
     assert watch.look(int(102.5 * s), x[int(102.5 * s):150 * s]) == [(int(3.5 * s), [50.0])]  # 104-106 s
     assert watch.notches == [50.0]
-
-
-def device_on(fs, new, on_s=300.0, seconds=420.0):
-    """4-µV rest with 50-Hz hum from the start (20 µV, 6 µV at 150 Hz), and a device switched on at ``on_s``
-    adding ``new`` {harmonic number: µV RMS} of 50 Hz (an LED lamp, a charger: odd harmonics), µV."""
-    x = bursts(fs, seconds, 4.0, [], seed=13)
-    t = np.arange(len(x)) / fs
-    hum = lambda k, uv, phase: uv * np.sqrt(2) * np.sin(2 * np.pi * 50.0 * k * t + phase)  # noqa: E731
-    x += hum(1, 20.0, 0.0) + hum(3, 6.0, 0.0)
-    return x + np.where(t >= on_s, sum(hum(k, uv, 0.7 * k) for k, uv in new.items()), 0.0)
-
-
-@pytest.mark.parametrize("fs", [500.0, 1000.0, 2000.0, 4000.0])
-@pytest.mark.parametrize("new", [{1: 20.0, 3: 10.0, 5: 10.0, 7: 8.0}, {5: 15.0, 7: 15.0}],
-                         ids=["with its fundamental", "harmonics alone"])
-def test_a_device_switched_on_where_hum_is_notched_has_its_harmonics_notched_within_seconds(fs, new):
-    """Let through until the next probe, such a device read as a cramp at p 0.82–0.90 for 364 s."""
-    pipe, episodes = run(device_on(fs, new), [int(fs) * k for k in range(1, 420)], fs=fs)  # 1-s blocks
-    analysis = pipe.analysis(episodes)
-    in_band = {50.0 * k for k in new if k > 1 and 50.0 * k <= min(450.0, 0.45 * fs)}
-    assert in_band <= set(pipe.notches) and analysis.episodes == [] and analysis.possible_cramps == []
-    assert all(lk.offset_s - lk.onset_s < 5.0 for lk in analysis.lookalikes if lk.offset_s > 299.0)
-
-
-def test_the_harmonics_check_changes_nothing_where_the_blocks_are_cut():
-    fs = 1000.0
-    x = device_on(fs, {5: 15.0, 7: 15.0}, on_s=301.3)
-    whole_pipe, whole = run(x, [], fs=fs)
-    assert 250.0 in whole_pipe.notches
-    rng = np.random.default_rng(8)
-    for cuts in ([302_000 - 1, 302_000, 302_001], np.sort(rng.choice(len(x), 300, replace=False)),
-                 list(range(20, len(x), 20))):  # 20-ms blocks, as the monitor's
-        pipe, eps = run(x, cuts, fs=fs)
-        assert pipe.notches == whole_pipe.notches
-        assert [dataclasses.asdict(e) for e in eps] == [dataclasses.asdict(e) for e in whole]
-        assert [repr(f) for _, _, f, _ in pipe.candidate_log] == [repr(f) for _, _, f, _ in whole_pipe.candidate_log]
-
-
-def test_notched_hum_that_wavers_or_steps_is_asked_about_once_at_most(monkeypatch):
-    """Hum whose level wavers (±20 % over minutes) asks nothing; one that steps up with no new line, once."""
-    import emgcramp.dsp.mains_watch as mains
-
-    calls = []
-    real = mains.detect_mains
-    monkeypatch.setattr(mains, "detect_mains", lambda *a, **k: calls.append(1) or real(*a, **k))
-    fs = 1000.0
-    t = np.arange(int(240 * fs)) / fs
-    level = 20.0 * (1.0 + 0.2 * np.sin(2 * np.pi * t / 90.0)) * np.where(t >= 200.0, 3.0, 1.0)
-    x = bursts(fs, 240.0, 4.0, [], seed=3) + level * np.sqrt(2) * np.sin(2 * np.pi * 50.0 * t)
-    watch = MainsWatch(fs, 1, 450.0, [50.0], first_s=600.0)  # notched from the start; no periodic probe here
-    for t0 in range(0, int(200 * fs), 1000):
-        assert watch.look(t0, x[t0:t0 + 1000, None]) == []
-    assert calls == []  # the wavering asked nothing
-    for t0 in range(int(200 * fs), len(x), 1000):
-        assert watch.look(t0, x[t0:t0 + 1000, None]) == []  # a stronger hum, no new line: nothing to notch
-    assert len(calls) == 1 and watch.lines.change_bar[50.0] > mains.LINE_CHANGE

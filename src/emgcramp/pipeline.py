@@ -23,10 +23,10 @@ from emgcramp.detect.detector import Detector
 from emgcramp.detect.movements import among_series, merge_channels, score_series
 from emgcramp.detect.muscles import MuscleJudge
 from emgcramp.dsp.filters import EmgFilter, channel_parts, map_parts
-from emgcramp.dsp.mains import MAINS_PROBE_S, detect_mains, mains_harmonics
-from emgcramp.dsp.mains_watch import MainsWatch
+from emgcramp.dsp.mains import MainsWatch, detect_mains, mains_harmonics
 from emgcramp.dsp.samples import SampleChecks
 
+MAINS_PROBE_S = 8.0
 _onset = attrgetter("onset_s")  # episodes in time order
 
 
