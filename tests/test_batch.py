@@ -298,30 +298,40 @@ def test_notes_and_empty_files_beside_the_nights_are_skipped_a_damaged_table_sti
     (tmp_path / "empty.csv").write_text("")
     rc, out, err = run_cli("analyze", tmp_path, "--jobs", "1", "--events", tmp_path.parent / "all.csv")
     assert rc == 0, err  # nothing failed: the notes hold no samples, they are no recording
-    assert "README.txt: skipped" in err and "empty.csv: skipped" in err and "FAILED" not in err
+    assert "README.txt: skipped, no samples in it: not a recording" in err and "empty.csv: skipped" in err
+    assert "FAILED" not in err
     assert "1 of 1 recordings analysed, 3 cramp(s) in all; 2 file(s) skipped: no samples in them" in out
     doc = json.loads(run_cli("analyze", tmp_path, "--jobs", "1", "--json")[1])
     assert sorted(map(os.path.basename, doc["skipped"])) == ["README.txt", "empty.csv"]
     assert [os.path.basename(r["file"]) for r in doc["recordings"]] == ["a.edf"] and doc["failed"] == 0
-    (tmp_path / "damaged.csv").write_text("calf_uV\n1.0\n2.0\nthe rest was lost\n")  # a recording, cut: it fails
+    (tmp_path / "log.txt").write_text("12 May: sensor moved at 02:10\nNight 2 3 cramps\n")  # words with numbers
     rc, out, err = run_cli("analyze", tmp_path, "--jobs", "1")
-    assert rc == 1 and "damaged.csv: FAILED" in err and "1 of 2 recordings analysed" in out and "1 failed" in out
+    assert rc == 0 and "log.txt: skipped, no samples in it" in err, err
+    # recordings that cannot be read fail, however little they look like a table: a units row under the
+    # header, a binary .dat whose header is missing, text saved as UTF-16
+    (tmp_path / "units.csv").write_text("time,calf\ns,uV\n" + "".join(f"{k / 1000},1.0\n" for k in range(3000)))
+    (tmp_path / "signal.dat").write_bytes(np.arange(6000, dtype=np.int16).tobytes())
+    (tmp_path / "wide.txt").write_bytes("1.0\n2.0\n3.0\n".encode("utf-16"))
+    rc, out, err = run_cli("analyze", tmp_path, "--jobs", "1", "--fs", "1000")
+    assert rc == 1 and all(f"{n}: FAILED" in err for n in ("units.csv", "signal.dat", "wide.txt")), err
+    assert "1 of 4 recordings analysed" in out and "3 failed" in out and "3 file(s) skipped" in out
     rc, out, err = run_cli("analyze", tmp_path / "README.txt")  # named on its own, it is bad input
     assert rc == 2 and "README.txt: not a recording" in err and "Traceback" not in err
 
 
-def test_scale_in_a_folder_of_mixed_formats_goes_to_the_files_without_units_and_says_so(tmp_path):
+def test_fs_and_scale_in_a_folder_of_mixed_formats_go_to_the_files_without_them_and_say_so(tmp_path):
     shutil.copy(SAMPLE_NIGHT, tmp_path / "a.edf")
     x = np.random.default_rng(1).normal(0.0, 2.0, 60_000).astype(np.float32)
-    np.save(tmp_path / "b.npy", x)
-    rc, out, err = run_cli("analyze", tmp_path, "--fs", "1000", "--scale", "2", "--jobs", "1", "--json")
+    np.save(tmp_path / "b.npy", x)  # its rate is 500 Hz; the EDF's, 1000 Hz
+    rc, out, err = run_cli("analyze", tmp_path, "--fs", "500", "--scale", "2", "--jobs", "1", "--json")
     assert rc == 0, err
     assert "a.edf: --scale not applied: it carries its own units" in err and "b.npy: --scale" not in err
+    assert "a.edf: --fs not applied: it carries its own rate" in err and "b.npy: --fs" not in err
     doc = {os.path.basename(r["file"]): r for r in json.loads(out)["recordings"]}
     single = json.loads(run_cli("analyze", tmp_path / "a.edf", "--json")[1])
     assert doc["a.edf"]["episodes"] == single["episodes"]  # read as it is, in its own units
-    scaled = json.loads(run_cli("analyze", tmp_path / "b.npy", "--fs", "1000", "--scale", "2", "--json")[1])
+    scaled = json.loads(run_cli("analyze", tmp_path / "b.npy", "--fs", "500", "--scale", "2", "--json")[1])
     assert doc["b.npy"]["summary"]["quality"] == scaled["quality"]  # the scale reached the NPY
-    plain = json.loads(run_cli("analyze", tmp_path / "b.npy", "--fs", "1000", "--json")[1])
+    plain = json.loads(run_cli("analyze", tmp_path / "b.npy", "--fs", "500", "--json")[1])
     assert scaled["quality"]["ch0"]["rest_uv"] == pytest.approx(2 * plain["quality"]["ch0"]["rest_uv"], rel=0.05)
     assert run_cli("analyze", tmp_path / "a.edf", "--scale", "2")[0] == 2  # named on its own: refused

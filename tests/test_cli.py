@@ -338,3 +338,16 @@ def test_nonsense_options_are_one_line_and_status_2_before_any_work(tmp_path, ar
 def test_a_synthetic_night_analyze_would_refuse_is_refused_up_front(tmp_path, args, says):
     rc, out, err = run_cli(*args, cwd=tmp_path)
     assert rc == 2 and says in err and err.count("\n") == 1 and os.listdir(tmp_path) == []
+
+
+def test_calibrate_refuses_a_rest_window_without_signal_and_takes_one_beside_a_dropout(tmp_cwd):
+    fs = 1000
+    x = np.random.default_rng(0).normal(0.0, 4.0, 600 * fs)
+    x[:90 * fs] = 0.0  # the sensor not yet recording
+    x[400 * fs:520 * fs] *= 0.05  # two minutes of an electrode half off, within 5 minutes of the window below
+    np.save("drop.npy", x.astype(np.float32))
+    rc, _, err = run_main("calibrate", "--file", "drop.npy", "--fs", "1000", "--rest", "80:110", "--out", "a.json")
+    assert rc == 2 and "holds a stretch without signal" in err and not os.path.exists("a.json")
+    rc, out, err = run_main("calibrate", "--file", "drop.npy", "--fs", "1000", "--rest", "300:330", "--out", "b.json")
+    assert rc == 0, err  # white noise of 4 µV RMS band-passed to 20–450 Hz of 500: 4 × √0.86 = 3.7 µV
+    assert json.load(open("b.json"))["rest_uv"] == pytest.approx(3.7, rel=0.05)

@@ -83,7 +83,7 @@ def subject_of(path: str) -> str:
 
 
 def _one(path: str, read, config):
-    """(path, result, start, error, notes) of one file; a worker's notes go back to the parent to print."""
+    """(path, result, start, error, skipped, notes) of one file; a worker's notes go back to the parent to print."""
     import warnings
 
     from emgcramp.core.errors import SettingsWarning
@@ -99,15 +99,15 @@ def _one(path: str, read, config):
 
 def _analysed(path: str, read, config) -> tuple:
     """(path, result, start, error, skipped): ``skipped`` says why a file that holds no samples was passed over."""
-    from emgcramp.core.errors import NotARecording
     from emgcramp.files import analyze_file
+    from emgcramp.io import holds_no_samples
 
     try:
         result, start = analyze_file(path, _applying(path, read), config)
         return path, result, start, None, None
-    except NotARecording as e:  # notes or an empty file kept beside the recordings: not one that failed
-        return path, None, None, None, str(e)
     except InputError as e:
+        if holds_no_samples(path):  # notes or an empty file kept beside the recordings: not one that failed
+            return path, None, None, None, str(e).removeprefix(f"{path}: ")
         return path, None, None, str(e), None
     except (OSError, MemoryError) as e:  # unreadable (permission, a disk error): this file fails, the rest go on
         why = f"{path}: {e.strerror or e}" if isinstance(e, OSError) else f"{path}: out of memory"
@@ -117,10 +117,11 @@ def _analysed(path: str, read, config) -> tuple:
 
 
 def _applying(path: str, read):
-    """``read`` without the options ``path``'s format does not take, each dropped with a note.
+    """``read`` without the options meant for other formats than ``path``'s, each dropped with a note.
 
-    In a folder of mixed formats ``--scale`` is meant for the files without units (NPY, WAV, text)
-    and ``--stream`` for the XDF ones; a file that carries its own is read as it is, and says so.
+    In a folder of mixed formats ``--fs`` is meant for the files without a rate (NPY, text without a
+    time column), ``--scale`` for those without units (NPY, WAV, text) and ``--stream`` for the XDF
+    ones; a file that carries its own is read as it is, and says so.
     """
     import warnings
 
@@ -132,15 +133,17 @@ def _applying(path: str, read):
     except InputError:
         return read  # opening it will say what is wrong
     fmt = NIGHT if name == NIGHT.name else next(f for f in FORMATS.values() if f.name == name)
-    for option, what in (("scale", "it carries its own units"), ("stream", "it holds one recording")):
-        if getattr(read, option) is not None and option not in fmt.takes:
+    for option, what, applies in (("fs", "it carries its own rate", fmt.has_rate is not True),
+                                  ("scale", "it carries its own units", "scale" in fmt.takes),
+                                  ("stream", "it holds one recording", "stream" in fmt.takes)):
+        if getattr(read, option) is not None and not applies:
             warnings.warn(SettingsWarning(f"{path}: --{option} not applied: {what}"), stacklevel=2)
             read = replace(read, **{option: None})
     return read
 
 
 def _outcomes(files: list[str], args: argparse.Namespace) -> Iterator[tuple]:
-    """(path, result, start, error, notes) per file as they finish: in this process, a local pool, or Dask."""
+    """(path, result, start, error, skipped, notes) per file as they finish: in this process, a local pool, or Dask."""
     from emgcramp.cli.common import detector_settings, read_options
 
     # picklable, what the workers get; each night folder is judged with its recorded settings under the options
@@ -217,7 +220,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"[{done}/{len(files)}] {path}: FAILED: {error}", file=sys.stderr)
             elif skip:
                 skipped[path] = skip
-                print(f"[{done}/{len(files)}] {path}: skipped: {skip}", file=sys.stderr)
+                print(f"[{done}/{len(files)}] {path}: skipped, no samples in it: {skip}", file=sys.stderr)
             else:
                 results[path] = (result, start)
                 print(f"[{done}/{len(files)}] {path}: {len(result.episodes)} cramp(s)", file=sys.stderr)

@@ -11,11 +11,3 @@ class InputError(Exception):
 
     The message is a complete sentence for the user, without a traceback.
     """
-
-
-class NotARecording(InputError):
-    """A file that holds no samples at all (prose, an empty file), not a damaged recording.
-
-    Named on its own, it is bad input like any other; met in a folder given to ``analyze``
-    (notes kept beside the nights), it is passed over with a line rather than failed.
-    """

@@ -18,7 +18,7 @@ import re
 import stat
 from typing import TYPE_CHECKING, NamedTuple
 
-from emgcramp.core.errors import InputError, NotARecording
+from emgcramp.core.errors import InputError
 
 if TYPE_CHECKING:  # io.base imports NumPy; the table must stay free of it
     from emgcramp.io.base import Recording
@@ -130,6 +130,17 @@ def _holds_numbers(path: str) -> bool:
     return False
 
 
+def holds_no_samples(path: str) -> bool:
+    """A text-format file (by its extension) that is empty, or whose first 64 kB hold text without a NUL byte
+    and without a row of numbers: notes kept beside the recordings, not a recording (a damaged one has rows)."""
+    fmt = FORMATS.get(os.path.splitext(path)[1].lower())
+    if fmt is not _TEXT or not os.path.isfile(path):
+        return False
+    with open(path, "rb") as f:
+        head = f.read(65536)
+    return b"\0" not in head and not _holds_numbers(path)
+
+
 def _not_a_file(mode: int) -> str | None:
     """What a path that is not a regular file is (a pipe, a device, a socket); ``None`` for a file."""
     kinds = {stat.S_ISFIFO: "a pipe", stat.S_ISCHR: "a device", stat.S_ISBLK: "a device", stat.S_ISSOCK: "a socket"}
@@ -152,7 +163,7 @@ def detect_format(path: str) -> str:
     if st.st_size == 0:
         with open(path, "rb") as f:
             if not f.read(1):
-                raise NotARecording(f"{path}: the file is empty")
+                raise InputError(f"{path}: the file is empty")
     known = FORMATS.get(os.path.splitext(path)[1].lower())
     name = known.name if known else _sniff(path)
     if name is None:

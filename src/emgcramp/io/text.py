@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from emgcramp.core.errors import InputError, NotARecording
+from emgcramp.core.errors import InputError
 from emgcramp.io.base import Recording, unit_scale
 
 TIME_NAMES = {"time": 1.0, "t": 1.0, "time_s": 1.0, "seconds": 1.0, "sec": 1.0, "s": 1.0,
@@ -96,8 +96,8 @@ class TextRecording(Recording):
             blank += first.endswith("\n")  # a longer run of spaces comes in several reads
             first = self._f.readline(MAX_LINE_CHARS)
         if not first:
-            raise NotARecording(f"{self.path}: the file is empty" if not blank else
-                                f"{self.path}: the file holds only blank lines")
+            raise InputError(f"{self.path}: the file is empty" if not blank else
+                             f"{self.path}: the file holds only blank lines")
         self._text_line = blank + 1
         return first
 
@@ -121,7 +121,7 @@ class TextRecording(Recording):
         self._data_line = self._text_line + (1 if self._header else 0)  # the line _first_rows starts at
         probe = self._parse(self._first_rows, self._data_line)
         if len(probe) == 0:
-            raise NotARecording(f"{path}: not a recording: {EXPECTED}, found text at line {self._text_line} "
+            raise InputError(f"{path}: not a recording: {EXPECTED}, found text at line {self._text_line} "
                              "and no numeric samples after it")
         self._slack = 0.0  # time units one step may be off by: the printed precision
         if self._time_col:
@@ -160,7 +160,7 @@ class TextRecording(Recording):
             fields = body.split(self._delim) if self._delim else body.split()
             bad = next((f.strip() for f in fields if not _is_number(f)), None)
             if bad is not None and not seen and not any(_is_number(f) for f in fields):
-                return NotARecording(f"{self.path}: not a recording: {EXPECTED}, found text at line {self._text_line}")
+                return InputError(f"{self.path}: not a recording: {EXPECTED}, found text at line {self._text_line}")
             if bad is not None:
                 what = repr(bad[:40]) if bad else "an empty field"
                 return InputError(f"{self.path}: not a table of numbers: line {at + i} holds {what} where a "

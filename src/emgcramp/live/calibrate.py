@@ -64,7 +64,7 @@ def make_profile(rest: np.ndarray, fs: float, mvc: np.ndarray | None = None, cha
     """Profile from rest (and MVC) samples in µV: levels in µV RMS.
 
     ``around``: the recording's samples (µV) from :data:`AROUND_S` before the rest window to as long
-    after it, when there is a recording; the rest level is weighed against its quietest stretch.
+    after it, when there is a recording; the rest level is weighed against its typical level.
     """
     notches = detect_mains(rest, fs)
     level = _rest_level(envelope(rest, fs, notches))
@@ -72,7 +72,7 @@ def make_profile(rest: np.ndarray, fs: float, mvc: np.ndarray | None = None, cha
         # hum is found minute by minute: under a cramp it is not seen, and unnotched it would raise the quiet
         minutes = range(0, len(around), int(60 * fs))
         hum = sorted(set().union(*(detect_mains(around[i:i + int(60 * fs)], fs) for i in minutes)))
-        _check_against(level, envelope(around, fs, hum))
+        _check_against(level, envelope(around, fs, hum), len(around) / fs)
     profile = {"rest_uv": round(level, 3), "channel": channel,
                "fs_hz": fs, "mains_notches_hz": notches, "created": datetime.now().isoformat(timespec="seconds")}
     if mvc is not None and len(mvc):
@@ -92,10 +92,14 @@ def _rest_level(env: np.ndarray) -> float:
 
     A window at rest is steady. One whose loudest tenth reaches the segmenter's ON ratio over its
     quietest tenth holds a burst by the detector's own rule (a cramp, a push, a movement) for a tenth
-    of it or more; its level would be raised by it and hide the weak cramps after it.
+    of it or more; its level would be raised by it and hide the weak cramps after it. A window whose
+    quietest tenth carries no signal at all holds a lead-off or a dropout.
     """
     quiet, loud = (float(v) for v in np.percentile(env, [10, 90]))
     on = SegmentConfig().on_ratio
+    if quiet <= 0.0:
+        raise InputError("the rest window holds a stretch without signal (a lead-off or a dropout); choose one "
+                         "where the sensor was recording")
     if loud >= on * quiet:
         raise InputError(f"the rest window is not at rest: its loudest tenth ({loud:.1f} µV) is {loud / quiet:.1f} × "
                          f"its quietest ({quiet:.1f} µV), {on:g} × or more, as over a contraction or a movement; "
@@ -103,16 +107,19 @@ def _rest_level(env: np.ndarray) -> float:
     return float(np.median(env))
 
 
-def _check_against(level: float, around: np.ndarray) -> None:
-    """InputError when a rest ``level`` (µV) reaches the ON ratio over the quietest tenth of ``around`` (µV).
+def _check_against(level: float, around: np.ndarray, span_s: float) -> None:
+    """InputError when a rest ``level`` (µV) reaches the ON ratio over the median of ``around`` (µV), the
+    envelope of the ``span_s`` (s) around the window.
 
-    A window wholly inside a cramp is as steady as rest; only the minutes around it tell them apart.
+    A window wholly inside a cramp is as steady as rest; only the minutes around it tell them apart. Their
+    median stands for rest while most of them are at rest, and neither a dropout nor a burst among them
+    (less than half) moves it.
     """
-    quiet, on = float(np.percentile(around, 10)), SegmentConfig().on_ratio
-    if level >= on * quiet:
-        raise InputError(f"the rest window is not at rest: its level ({level:.1f} µV) is {level / quiet:.1f} × the "
-                         f"quietest tenth of the {AROUND_S / 60:g} minutes either side ({quiet:.1f} µV), {on:g} × "
-                         "or more, as inside a cramp or a push; choose a stretch where the leg lay still")
+    typical, on = float(np.median(around)), SegmentConfig().on_ratio
+    if typical > 0.0 and level >= on * typical:
+        raise InputError(f"the rest window is not at rest: its level ({level:.1f} µV) is {level / typical:.1f} × the "
+                         f"median of the {span_s / 60:.0f} minutes around it ({typical:.1f} µV), {on:g} × or more, "
+                         "as inside a cramp or a push; choose a stretch where the leg lay still")
 
 
 def keep_unmeasured(profile: dict, old_path: str) -> dict:
