@@ -312,9 +312,11 @@ def test_notes_and_empty_files_beside_the_nights_are_skipped_a_damaged_table_sti
     (tmp_path / "units.csv").write_text("time,calf\ns,uV\n" + "".join(f"{k / 1000},1.0\n" for k in range(3000)))
     (tmp_path / "signal.dat").write_bytes(np.arange(6000, dtype=np.int16).tobytes())
     (tmp_path / "wide.txt").write_bytes("1.0\n2.0\n3.0\n".encode("utf-16"))
+    (tmp_path / "clock.csv").write_text("time,calf\n" + "".join(f"22:10:{k / 1000:06.3f},1.0\n" for k in range(3000)))
     rc, out, err = run_cli("analyze", tmp_path, "--jobs", "1", "--fs", "1000")
-    assert rc == 1 and all(f"{n}: FAILED" in err for n in ("units.csv", "signal.dat", "wide.txt")), err
-    assert "1 of 4 recordings analysed" in out and "3 failed" in out and "3 file(s) skipped" in out
+    failed = ("units.csv", "signal.dat", "wide.txt", "clock.csv")
+    assert rc == 1 and all(f"{n}: FAILED" in err for n in failed), err
+    assert "1 of 5 recordings analysed" in out and "4 failed" in out and "3 file(s) skipped" in out
     rc, out, err = run_cli("analyze", tmp_path / "README.txt")  # named on its own, it is bad input
     assert rc == 2 and "README.txt: not a recording" in err and "Traceback" not in err
 
@@ -323,10 +325,14 @@ def test_fs_and_scale_in_a_folder_of_mixed_formats_go_to_the_files_without_them_
     shutil.copy(SAMPLE_NIGHT, tmp_path / "a.edf")
     x = np.random.default_rng(1).normal(0.0, 2.0, 60_000).astype(np.float32)
     np.save(tmp_path / "b.npy", x)  # its rate is 500 Hz; the EDF's, 1000 Hz
+    # a table with its own time column (1000 Hz) and its unit in its header (mV)
+    (tmp_path / "c.csv").write_text("time,calf_mV\n" + "".join(f"{k / 1000:.3f},{v / 1000:.6f}\n"
+                                                             for k, v in enumerate(x[:30_000])))
     rc, out, err = run_cli("analyze", tmp_path, "--fs", "500", "--scale", "2", "--jobs", "1", "--json")
     assert rc == 0, err
     assert "a.edf: --scale not applied: it carries its own units" in err and "b.npy: --scale" not in err
     assert "a.edf: --fs not applied: it carries its own rate" in err and "b.npy: --fs" not in err
+    assert "c.csv: --fs not applied" in err and "c.csv: --scale not applied: it carries its own units" in err
     doc = {os.path.basename(r["file"]): r for r in json.loads(out)["recordings"]}
     single = json.loads(run_cli("analyze", tmp_path / "a.edf", "--json")[1])
     assert doc["a.edf"]["episodes"] == single["episodes"]  # read as it is, in its own units

@@ -106,7 +106,7 @@ def _analysed(path: str, read, config) -> tuple:
         result, start = analyze_file(path, _applying(path, read), config)
         return path, result, start, None, None
     except InputError as e:
-        if holds_no_samples(path):  # notes or an empty file kept beside the recordings: not one that failed
+        if holds_no_samples(path, e):  # notes or an empty file kept beside the recordings: not one that failed
             return path, None, None, None, str(e).removeprefix(f"{path}: ")
         return path, None, None, str(e), None
     except (OSError, MemoryError) as e:  # unreadable (permission, a disk error): this file fails, the rest go on
@@ -120,21 +120,24 @@ def _applying(path: str, read):
     """``read`` without the options meant for other formats than ``path``'s, each dropped with a note.
 
     In a folder of mixed formats ``--fs`` is meant for the files without a rate (NPY, text without a
-    time column), ``--scale`` for those without units (NPY, WAV, text) and ``--stream`` for the XDF
-    ones; a file that carries its own is read as it is, and says so.
+    time column), ``--scale`` for those without units (NPY, WAV, text whose header names none) and
+    ``--stream`` for the XDF ones; a file that carries its own is read as it is, and says so.
     """
     import warnings
 
     from emgcramp.core.errors import SettingsWarning
     from emgcramp.io import NIGHT, detect_format
+    from emgcramp.io.text import header_facts
 
     try:
         name = detect_format(path)
     except InputError:
         return read  # opening it will say what is wrong
     fmt = NIGHT if name == NIGHT.name else next(f for f in FORMATS.values() if f.name == name)
-    for option, what, applies in (("fs", "it carries its own rate", fmt.has_rate is not True),
-                                  ("scale", "it carries its own units", "scale" in fmt.takes),
+    timed, units = header_facts(path) if fmt.name == "text" else (False, False)
+    for option, what, applies in (("fs", "it carries its own rate", fmt.has_rate is False or
+                                   (fmt.has_rate is None and not timed)),
+                                  ("scale", "it carries its own units", "scale" in fmt.takes and not units),
                                   ("stream", "it holds one recording", "stream" in fmt.takes)):
         if getattr(read, option) is not None and not applies:
             warnings.warn(SettingsWarning(f"{path}: --{option} not applied: {what}"), stacklevel=2)

@@ -118,8 +118,9 @@ def _holds_numbers(path: str) -> bool:
     samples or some other text (JSON, a log, a kernel ``/proc`` file).
     """
     with open(path, "rb") as f:
-        head = f.read(65536).decode("ascii", "replace")
-    for line in head.splitlines():
+        raw = f.read(65536)
+    lines = raw.decode("ascii", "replace").splitlines()
+    for line in lines[:-1] if len(raw) == 65536 else lines:  # a line the read cut short is no row
         fields = [x.strip('"') for x in re.split(r"[,;\s]+", line.strip()) if x]
         try:
             [float(x) for x in fields]
@@ -130,15 +131,35 @@ def _holds_numbers(path: str) -> bool:
     return False
 
 
-def holds_no_samples(path: str) -> bool:
-    """A text-format file (by its extension) that is empty, or whose first 64 kB hold text without a NUL byte
-    and without a row of numbers: notes kept beside the recordings, not a recording (a damaged one has rows)."""
-    fmt = FORMATS.get(os.path.splitext(path)[1].lower())
-    if fmt is not _TEXT or not os.path.isfile(path):
+def holds_no_samples(path: str, error: InputError) -> bool:
+    """Whether ``error``, met opening ``path``, says it holds text and no samples: notes kept beside the
+    recordings (a README, a log of the night, an empty file), not a recording that could not be read.
+
+    Only a text-format file (by its extension) that is empty, or that is printable text whose table
+    never starts (:class:`~emgcramp.io.text.NotATable`) and holds no row of numbers in its first 64 kB:
+    a binary file, a table with a bad row or with a row of units under its header is a damaged recording.
+    """
+    if FORMATS.get(os.path.splitext(path)[1].lower()) is not _TEXT or not os.path.isfile(path):
         return False
+    if os.path.getsize(path) == 0:
+        return True
+    from emgcramp.io.text import NotATable
+
+    return isinstance(error, NotATable) and _is_text(path) and not _holds_numbers(path)
+
+
+def _is_text(path: str) -> bool:
+    """The first 64 kB are UTF-8 text, printable but for line ends and tabs (95 % of it or more)."""
     with open(path, "rb") as f:
         head = f.read(65536)
-    return b"\0" not in head and not _holds_numbers(path)
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        if e.start < len(head) - 3:  # not a character cut at the end of the read
+            return False
+        text = head[:e.start].decode("utf-8-sig")
+    shown = sum(c.isprintable() or c in "\r\n\t" for c in text)
+    return "\0" not in text and shown >= 0.95 * max(len(text), 1)
 
 
 def _not_a_file(mode: int) -> str | None:

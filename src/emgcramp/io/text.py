@@ -77,6 +77,25 @@ def _fit_step(t: np.ndarray) -> tuple[float, float]:
     return step, float(np.sqrt(np.dot(resid, resid) / dof / np.dot(i, i)))
 
 
+class NotATable(InputError):
+    """Text with no row of numbers where the table should start, or no text at all: no samples in it."""
+
+
+def header_facts(path: str) -> tuple[bool, bool]:
+    """(a time column, units named) in the first line of text file ``path`` that is not blank.
+
+    What :class:`TextRecording` reads from it: a first column named for time (:data:`TIME_NAMES`) gives the
+    rate, and channel names ending in a voltage unit (``calf_uV``) the scale.
+    """
+    with open(path, encoding="utf-8-sig", errors="replace") as f:
+        first = next((ln for ln in iter(lambda: f.readline(MAX_LINE_CHARS), "") if ln.strip()), "")
+    _, names = _split_header(first)
+    if all(_is_number(n) for n in names if n):  # no header: numbers from the first line
+        return False, False
+    timed = len(names) > 1 and names[0].lower() in TIME_NAMES
+    return timed, any(_unit_of(n) is not None for n in names[1 if timed else 0:])
+
+
 class TextRecording(Recording):
     """A CSV/TSV/TXT file; fs from the time column or ``fs`` (Hz)."""
 
@@ -96,8 +115,8 @@ class TextRecording(Recording):
             blank += first.endswith("\n")  # a longer run of spaces comes in several reads
             first = self._f.readline(MAX_LINE_CHARS)
         if not first:
-            raise InputError(f"{self.path}: the file is empty" if not blank else
-                             f"{self.path}: the file holds only blank lines")
+            raise NotATable(f"{self.path}: the file is empty" if not blank else
+                            f"{self.path}: the file holds only blank lines")
         self._text_line = blank + 1
         return first
 
@@ -121,7 +140,7 @@ class TextRecording(Recording):
         self._data_line = self._text_line + (1 if self._header else 0)  # the line _first_rows starts at
         probe = self._parse(self._first_rows, self._data_line)
         if len(probe) == 0:
-            raise InputError(f"{path}: not a recording: {EXPECTED}, found text at line {self._text_line} "
+            raise NotATable(f"{path}: not a recording: {EXPECTED}, found text at line {self._text_line} "
                              "and no numeric samples after it")
         self._slack = 0.0  # time units one step may be off by: the printed precision
         if self._time_col:
@@ -148,8 +167,10 @@ class TextRecording(Recording):
         """The error for the first of ``lines`` (from line ``at``) that is not a row of numbers.
 
         Says where, rather than NumPy's row number within a chunk: text
-        where the table should start is not a recording at all; one bad
-        row further on is a damaged table.
+        where the table should start (words, or a line that does not have
+        the header's columns) is not a recording at all; one bad row
+        further on, or a first row of the header's width with a field that
+        is no number, is a damaged table.
         """
         want = len(self.channel_names) + self._offset
         seen = at > self._data_line  # rows of numbers came before these lines
@@ -159,8 +180,8 @@ class TextRecording(Recording):
                 continue
             fields = body.split(self._delim) if self._delim else body.split()
             bad = next((f.strip() for f in fields if not _is_number(f)), None)
-            if bad is not None and not seen and not any(_is_number(f) for f in fields):
-                return InputError(f"{self.path}: not a recording: {EXPECTED}, found text at line {self._text_line}")
+            if bad is not None and not seen and (not any(_is_number(f) for f in fields) or len(fields) != want):
+                return NotATable(f"{self.path}: not a recording: {EXPECTED}, found text at line {self._text_line}")
             if bad is not None:
                 what = repr(bad[:40]) if bad else "an empty field"
                 return InputError(f"{self.path}: not a table of numbers: line {at + i} holds {what} where a "

@@ -28,6 +28,10 @@ MVC_MIN_X_REST = 10.0
 # to hold rest when a cramp, about a minute typically (Miller & Layzer 2005, doi:10.1002/mus.20341),
 # covers the window, short enough that the sleep stage (tone over tens of seconds) is much the same.
 AROUND_S = 300.0
+# Under this (µV RMS) a stretch carries no signal: a tenth of the input noise of the quietest EMG
+# amplifiers (about 0.1–1 µV RMS in the band); a lead-off or a dropout filters to far less.
+NO_SIGNAL_UV = 0.01
+REST_MEAN_BINS = 100  # 2 s of 20-ms bins: a heartbeat's bleed (40–120 beats a minute) averages out
 
 
 def envelope(x: np.ndarray, fs: float, notches: list[float]) -> np.ndarray:
@@ -88,16 +92,20 @@ def make_profile(rest: np.ndarray, fs: float, mvc: np.ndarray | None = None, cha
 
 
 def _rest_level(env: np.ndarray) -> float:
-    """The median of a rest window's envelope ``env`` (µV); InputError when the window was not at rest.
+    """The median of a rest window's envelope ``env`` (µV, one value per 20-ms bin); InputError when the
+    window was not at rest.
 
-    A window at rest is steady. One whose loudest tenth reaches the segmenter's ON ratio over its
-    quietest tenth holds a burst by the detector's own rule (a cramp, a push, a movement) for a tenth
-    of it or more; its level would be raised by it and hide the weak cramps after it. A window whose
-    quietest tenth carries no signal at all holds a lead-off or a dropout.
+    A window at rest is steady. Its 2-s means (a heartbeat's bleed every second or so averages out in them)
+    are compared: one whose loudest tenth reaches the segmenter's ON ratio over its quietest tenth holds a
+    burst by the detector's own rule (a cramp, a push, a movement) for a tenth of it or more, and its level
+    would be raised by it and hide the weak cramps after it. A window with a stretch under NO_SIGNAL_UV holds
+    a lead-off or a dropout.
     """
-    quiet, loud = (float(v) for v in np.percentile(env, [10, 90]))
+    k = max(1, min(REST_MEAN_BINS, len(env) // 10))
+    means = env[:len(env) // k * k].reshape(-1, k).mean(axis=1)
+    quiet, loud = (float(v) for v in np.percentile(means, [10, 90]))
     on = SegmentConfig().on_ratio
-    if quiet <= 0.0:
+    if float(np.percentile(env, 10)) < NO_SIGNAL_UV:
         raise InputError("the rest window holds a stretch without signal (a lead-off or a dropout); choose one "
                          "where the sensor was recording")
     if loud >= on * quiet:
@@ -112,11 +120,14 @@ def _check_against(level: float, around: np.ndarray, span_s: float) -> None:
     envelope of the ``span_s`` (s) around the window.
 
     A window wholly inside a cramp is as steady as rest; only the minutes around it tell them apart. Their
-    median stands for rest while most of them are at rest, and neither a dropout nor a burst among them
-    (less than half) moves it.
+    median (of the bins with signal) stands for rest while most of them are at rest: neither a dropout nor
+    a burst among them moves it. A cramp that fills most of them is not told apart this way.
     """
-    typical, on = float(np.median(around)), SegmentConfig().on_ratio
-    if typical > 0.0 and level >= on * typical:
+    live = around[around >= NO_SIGNAL_UV]
+    if len(live) < len(around) / 2:
+        return  # mostly without signal: nothing to weigh the window against
+    typical, on = float(np.median(live)), SegmentConfig().on_ratio
+    if level >= on * typical:
         raise InputError(f"the rest window is not at rest: its level ({level:.1f} µV) is {level / typical:.1f} × the "
                          f"median of the {span_s / 60:.0f} minutes around it ({typical:.1f} µV), {on:g} × or more, "
                          "as inside a cramp or a push; choose a stretch where the leg lay still")
