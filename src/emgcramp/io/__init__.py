@@ -111,16 +111,20 @@ def _sniff(path: str) -> str | None:
     return None
 
 
-def _holds_numbers(path: str) -> bool:
+def _head(path: str) -> bytes:
+    """The first 64 kB of ``path``: what the sniffing reads."""
+    with open(path, "rb") as f:
+        return f.read(65536)
+
+
+def _holds_numbers(head: bytes) -> bool:
     """A line of the first 64 kB is a row of numbers (comma, tab, semicolon or space separated).
 
     Decides whether a text file without a known extension is a table of
     samples or some other text (JSON, a log, a kernel ``/proc`` file).
     """
-    with open(path, "rb") as f:
-        raw = f.read(65536)
-    lines = raw.decode("ascii", "replace").splitlines()
-    for line in lines[:-1] if len(raw) == 65536 else lines:  # a line the read cut short is no row
+    lines = head.decode("ascii", "replace").splitlines()
+    for line in lines[:-1] if len(head) == 65536 else lines:  # a line the read cut short is no row
         fields = [x.strip('"') for x in re.split(r"[,;\s]+", line.strip()) if x]
         try:
             [float(x) for x in fields]
@@ -145,13 +149,14 @@ def holds_no_samples(path: str, error: InputError) -> bool:
         return True
     from emgcramp.io.text import NotATable
 
-    return isinstance(error, NotATable) and _is_text(path) and not _holds_numbers(path)
+    if not isinstance(error, NotATable):
+        return False
+    head = _head(path)
+    return _is_text(head) and not _holds_numbers(head)
 
 
-def _is_text(path: str) -> bool:
-    """The first 64 kB are UTF-8 text, printable but for line ends and tabs (95 % of it or more)."""
-    with open(path, "rb") as f:
-        head = f.read(65536)
+def _is_text(head: bytes) -> bool:
+    """``head`` (a file's first 64 kB) is UTF-8 text, printable but for line ends and tabs (95 % of it or more)."""
     try:
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -189,7 +194,7 @@ def detect_format(path: str) -> str:
     name = known.name if known else _sniff(path)
     if name is None:
         raise InputError(f"{path}: unknown format (expected {formats_text()})")
-    if name == _TEXT.name and not known and not _holds_numbers(path):  # words, JSON, a log: say what we read
+    if name == _TEXT.name and not known and not _holds_numbers(_head(path)):  # words, JSON, a log: say what we read
         raise InputError(f"{path}: unknown format: it holds text, not columns of numbers (expected "
                          f"{formats_text()})")
     return name

@@ -89,11 +89,19 @@ def header_facts(path: str) -> tuple[bool, bool]:
     """
     with open(path, encoding="utf-8-sig", errors="replace") as f:
         first = next((ln for ln in iter(lambda: f.readline(MAX_LINE_CHARS), "") if ln.strip()), "")
-    _, names = _split_header(first)
-    if all(_is_number(n) for n in names if n):  # no header: numbers from the first line
-        return False, False
-    timed = len(names) > 1 and names[0].lower() in TIME_NAMES
-    return timed, any(_unit_of(n) is not None for n in names[1 if timed else 0:])
+    _, header, names, timed = _columns(first)
+    return timed, header and any(_unit_of(n) is not None for n in names[1 if timed else 0:])
+
+
+def _columns(first: str) -> tuple[str | None, bool, list[str], bool]:
+    """(delimiter, a header, column names, the first a time column) of a table whose first line is ``first``.
+
+    Without a header (the line is numbers) the columns are named ``ch0``, ``ch1``, ….
+    """
+    delim, fields = _split_header(first)
+    header = not all(_is_number(f) for f in fields if f)
+    names = fields if header else [f"ch{i}" for i in range(len(fields))]
+    return delim, header, names, names[0].lower() in TIME_NAMES and len(names) > 1
 
 
 class TextRecording(Recording):
@@ -127,10 +135,7 @@ class TextRecording(Recording):
         if len(first) == MAX_LINE_CHARS and not first.endswith("\n"):
             raise InputError(f"{path}: the first line is over {MAX_LINE_CHARS // 1000} kB long; "
                              "expected one row per sample")
-        self._delim, fields = _split_header(first)
-        self._header = not all(_is_number(f) for f in fields if f)
-        names = fields if self._header else [f"ch{i}" for i in range(len(fields))]
-        self._time_col = names[0].lower() in TIME_NAMES and len(names) > 1
+        self._delim, self._header, names, self._time_col = _columns(first)
         self._time_scale = TIME_NAMES.get(names[0].lower(), 1.0)
         self._offset = 1 if self._time_col else 0
         self.channel_names = names[self._offset:]
