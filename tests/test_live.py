@@ -153,7 +153,7 @@ def test_kill_9_mid_night_leaves_readable_files(tmp_path):
     [folder] = [str(tmp_path / d) for d in os.listdir(tmp_path)]
     rec = NightRecording(folder)
     kept_s = rec.n_samples / rec.fs
-    assert kept_s >= shown_s - 2.0  # at most ~2 s of what it had shown is lost
+    assert kept_s >= shown_s  # what the status line showed was stored before it was shown
     events = read_events(folder)
     assert [round(e["onset_s"]) for e in events if e["type"] == "cramp"][:2] == [124, 219]
     rc, out, err = run_main("analyze", folder, "--json")

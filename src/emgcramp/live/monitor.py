@@ -87,6 +87,8 @@ class _Unstored:
 
     def block(self, b: Block) -> None: ...
 
+    def flush(self) -> None: ...
+
     def episode(self, e) -> None:
         self.event({"type": "cramp"} | episode_record(e, self.start))
 
@@ -155,7 +157,9 @@ class NightMonitor:
         return self._new
 
     def state(self) -> dict:
-        """What the status line shows."""
+        """What the status line shows; the samples it counts are stored first, so what it showed survives a kill."""
+        if self.log is not None:
+            self.log.flush()
         return _state(self.runner.pipe, self.log, len(self.runner.episodes), self.now_s)
 
     def clock(self, t_s: float) -> str:
