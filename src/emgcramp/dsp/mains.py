@@ -110,7 +110,8 @@ class LineCheck:
         self.freqs = sorted({f + o for f in MAINS_FREQS_HZ for o in (0.0, *LINE_NEIGHBOURS_HZ)})
         arg = 2.0 * np.pi * np.arange(m)[:, None] * np.asarray(self.freqs)[None, :] / (fs / self.step)
         hann = (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(m) / m))[:, None]
-        self._table = np.concatenate([hann * np.cos(arg), hann * np.sin(arg)], axis=1)  # m × 2F
+        table = np.concatenate([hann * np.cos(arg), hann * np.sin(arg)], axis=1)  # m × 2F
+        self._table_t = np.ascontiguousarray(table.T)
         at = {f: i for i, f in enumerate(self.freqs)}
         self._line = [at[f] for f in MAINS_FREQS_HZ]
         self._near = np.array([[at[f + o] for o in LINE_NEIGHBOURS_HZ] for f in MAINS_FREQS_HZ])
@@ -123,16 +124,18 @@ class LineCheck:
     def ratios(self, seg: np.ndarray) -> np.ndarray:
         """Each fundamental's power over the median of its neighbours' (segments × fundamentals), in ``seg``.
 
-        ``seg``: segments × n × channels; the columns follow :data:`MAINS_FREQS_HZ`.
+        ``seg``: segments × n × channels; the columns follow :data:`MAINS_FREQS_HZ`. Power is summed over
+        the channels, which the ratio cancels as the mean would. Few NumPy calls: a live block in which a
+        look ends pays for them all at once.
         """
-        d = seg[:, ::self.step, :]
-        flat = np.ascontiguousarray(d.transpose(0, 2, 1)).reshape(-1, d.shape[1])  # (segment, channel) rows
-        spec = (flat @ self._table).reshape(len(seg), seg.shape[2], -1)
+        spec = np.matmul(self._table_t, seg[:, ::self.step, :])  # segments × 2F × channels
+        np.square(spec, out=spec)
         half = len(self.freqs)
-        power = (spec[..., :half] ** 2 + spec[..., half:] ** 2).mean(axis=1)  # segments × F
-        # the median of the 6 neighbours (the mean of the middle two): segments × fundamentals
-        near = np.sort(power[:, self._near], axis=2)[..., 2:4].mean(axis=2)
-        return power[:, self._line] / np.maximum(near, 1e-30)
+        power = spec[:, :half] + spec[:, half:]
+        power = power[:, :, 0] if power.shape[2] == 1 else np.add.reduce(power, axis=2)  # segments × F
+        # the median of the 6 neighbours: the mean of the middle two of them sorted
+        near = np.sort(power[:, self._near], axis=2)
+        return power[:, self._line] * 2.0 / np.maximum(near[..., 2] + near[..., 3], 1e-30)
 
     def window(self, end: int, n: int, t0: int, x: np.ndarray) -> np.ndarray | None:
         """Samples ``end - n`` … ``end`` (absolute), from the ring and block ``x`` at ``t0``; None if not all held."""
