@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from conftest import REAL, RECORDINGS, SAMPLE_NIGHT, bursts, run_cli
 
-from emgcramp.cli.batch import expand, subject_of
+from emgcramp.cli.batch import subject_of
+from emgcramp.io import recordings_in as expand
 from emgcramp.io.events import COLUMNS
 
 

@@ -481,3 +481,33 @@ def test_a_restless_night_shows_the_likeliest_possible_cramps_and_the_rest_on_re
     more.click()
     assert _wait(lambda: shown() == {e["n"] for e in possible}, what="every possible cramp")
     assert not browser.find_elements(By.CSS_SELECTOR, "#more-possible")
+
+
+def test_a_text_recording_whose_length_is_known_only_once_read_gives_the_same_timeline_as_npy(tmp_path):
+    """A CSV's length is not known before it is read: its level timeline grows as it is read, to the same bins."""
+    from emgcramp.files import ReadOptions
+    from emgcramp.review.data import load_night
+
+    x = bursts(500.0, 4000.0, 4.0, [(3000.0, 3060.0, 150.0)], seed=1)  # over the hour a grid is first made for
+    np.save(tmp_path / "n.npy", x)
+    with open(tmp_path / "n.csv", "w") as f:
+        f.write("calf_uV\n")
+        np.savetxt(f, x, fmt="%.4f")
+    npy = load_night(str(tmp_path / "n.npy"), ReadOptions(fs=500.0))
+    csv = load_night(str(tmp_path / "n.csv"), ReadOptions(fs=500.0))
+    assert npy.levels.shape == csv.levels.shape and len(npy.levels) == pytest.approx(4000 * npy.rate_hz, abs=3)
+    np.testing.assert_allclose(csv.levels, npy.levels, rtol=1e-3, equal_nan=True)
+    (cramp,) = csv.analysis.episodes
+    assert cramp.onset_s == pytest.approx(3000.0, abs=1.0)
+    assert np.nanmax(csv.levels[int(3030 * csv.rate_hz)]) > 10  # the cramp stands in the grown part, in × rest
+
+
+def test_a_folder_s_events_tables_beside_its_recordings_are_no_nights(tmp_path):
+    """The events and --lm-events CSVs analyze wrote beside the nights are results, as analyze FOLDER reads them."""
+    from emgcramp.review.nights import Library
+
+    shutil.copy(SAMPLE_NIGHT, tmp_path / "n1.edf")
+    rc, _, err = run_cli("analyze", str(tmp_path / "n1.edf"), "--events", str(tmp_path / "n1.csv"),
+                         "--lm-events", str(tmp_path / "n1_lm.csv"))
+    assert rc == 0, err
+    assert [os.path.basename(p) for p in Library(str(tmp_path)).paths] == ["n1.edf"]

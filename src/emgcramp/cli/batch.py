@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import glob
 import json
 import os
 import re
@@ -25,45 +24,17 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 
 from emgcramp.core.errors import InputError
-from emgcramp.io import FORMATS, record_parts
+from emgcramp.io import recordings_in
+from emgcramp.io.secure import is_night_folder
 
 DASK_CONNECT_S = 5.0  # a scheduler that does not answer by then is not there
-
-
-def is_night(path: str) -> bool:
-    """A monitor night folder."""
-    return os.path.exists(os.path.join(path, "raw.json"))
 
 
 def is_batch(path: str) -> bool:
     """A folder that is not a monitor night, or a glob pattern (not a file that exists: its name may hold ``[``)."""
     if any(c in path for c in "*?[") and not os.path.isfile(path):
         return True
-    return os.path.isdir(path) and not is_night(path)
-
-
-def expand(path: str) -> list[str]:
-    """The recordings a folder or pattern names (night folders included), sorted.
-
-    A file counts when :data:`emgcramp.io.FORMATS` knows its extension, it
-    is not a part of another recording there (a WFDB record counts once, by
-    its ``.hea``, not again by its ``.dat``), and it is not a table this
-    package wrote (an events or ``--lm-events`` CSV kept beside the
-    recordings is a result, not a recording).
-    """
-    from emgcramp.io.events import is_activity_csv, is_events_csv
-
-    if os.path.isdir(path):
-        names = [os.path.join(path, n) for n in sorted(os.listdir(path))]
-    else:
-        names = sorted(glob.glob(path))
-    files = [n for n in names if is_night(n) or (os.path.isfile(n) and os.path.splitext(n)[1].lower() in FORMATS)]
-    parts = set().union(*(record_parts(n) for n in files))
-    files = [n for n in files if os.path.normpath(n) not in parts and not is_events_csv(n) and not is_activity_csv(n)]
-    if not files:
-        raise InputError(f"{path}: no recordings found (looked for {', '.join(sorted(FORMATS))} "
-                         "and monitor night folders)")
-    return files
+    return os.path.isdir(path) and not is_night_folder(path)
 
 
 # A subject id: BIDS's sub-LABEL, or a subject code (S012, P3, pt07, id4, subj2) or subject/patient/participant
@@ -126,7 +97,7 @@ def _applying(path: str, read):
     import warnings
 
     from emgcramp.core.errors import SettingsWarning
-    from emgcramp.io import NIGHT, detect_format
+    from emgcramp.io import FORMATS, NIGHT, detect_format
     from emgcramp.io.text import header_facts
 
     try:
@@ -207,7 +178,7 @@ def _dask_outcomes(files: list[str], args: argparse.Namespace, settings: tuple) 
 
 def run(args: argparse.Namespace) -> int:
     """Analyse every recording; write the merged table (or print JSON); exit 1 if any file failed."""
-    files = expand(args.file)
+    files = recordings_in(args.file)
     if args.events:
         from emgcramp.io.events import is_events_csv
         from emgcramp.io.secure import check_writable

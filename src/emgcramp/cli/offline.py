@@ -42,7 +42,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         load_profile(args.profile)  # a bad profile fails before the run, not after
     from emgcramp.cli import batch
 
-    if os.path.isdir(args.file) and not batch.is_night(args.file):
+    if os.path.isdir(args.file) and batch.is_batch(args.file):
         from emgcramp.io.bids import dataset_root
 
         if dataset_root(args.file) is not None:
@@ -109,11 +109,12 @@ def _print_result(result, start: datetime | None, as_json: bool, labels: dict | 
 def _batch_inputs(path: str) -> list[str]:
     """The recordings a folder or pattern names, for the output check (``[]`` for one recording)."""
     from emgcramp.cli import batch
+    from emgcramp.io import recordings_in
 
     if not batch.is_batch(path):
         return []
     try:
-        return batch.expand(path)
+        return recordings_in(path)
     except InputError:
         return []  # said where the recordings are looked for, with the rest of batch mode
 

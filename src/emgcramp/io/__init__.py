@@ -167,6 +167,33 @@ def _is_text(head: bytes) -> bool:
     return "\0" not in text and shown >= 0.95 * max(len(text), 1)
 
 
+def recordings_in(path: str) -> list[str]:
+    """The recordings a folder or glob pattern names (monitor night folders included), sorted.
+
+    A file counts when :data:`FORMATS` knows its extension, it is not a part of another recording there (a
+    WFDB record counts once, by its ``.hea``, not again by its ``.dat``), and it is not a table this package
+    wrote (an events or ``--lm-events`` CSV kept beside the recordings is a result, not a recording).
+    :class:`InputError` when it names none.
+    """
+    import glob
+
+    from emgcramp.io.events import is_activity_csv, is_events_csv
+    from emgcramp.io.secure import is_night_folder
+
+    if os.path.isdir(path):
+        names = [os.path.join(path, n) for n in sorted(os.listdir(path))]
+    else:
+        names = sorted(glob.glob(path))
+    files = [n for n in names if is_night_folder(n)
+             or (os.path.isfile(n) and os.path.splitext(n)[1].lower() in FORMATS)]
+    parts = set().union(*(record_parts(n) for n in files))
+    files = [n for n in files if os.path.normpath(n) not in parts and not is_events_csv(n) and not is_activity_csv(n)]
+    if not files:
+        raise InputError(f"{path}: no recordings found (looked for {', '.join(sorted(FORMATS))} "
+                         "and monitor night folders)")
+    return files
+
+
 def _not_a_file(mode: int) -> str | None:
     """What a path that is not a regular file is (a pipe, a device, a socket); ``None`` for a file."""
     kinds = {stat.S_ISFIFO: "a pipe", stat.S_ISCHR: "a device", stat.S_ISBLK: "a device", stat.S_ISSOCK: "a socket"}

@@ -88,15 +88,17 @@ def load_night(path: str, read: ReadOptions = ReadOptions(), config: Settings = 
                 runner.pipe.take_levels()  # the first call starts the collection
                 runner.pipe.checks.list_losses(SIGNAL_LOST_S)  # the rule by which the monitor logs signal_lost
                 rate = fs / max(1, int(round(fs / config.env_rate)))  # the filter's exact bin rate
-                grid = np.full((int(rec.n_samples / fs * rate) + 2, len(chs)), np.nan, np.float32)
+                known = rec.n_samples or int(3600 * fs)  # a text file's length is known once it is read
+                grid = np.full((int(known / fs * rate) + 2, len(chs)), np.nan, np.float32)
             runner.process(block)
-            _place(grid, runner.pipe.take_levels(), (block.t0_sample + len(block.samples)) / fs * rate)
+            grid = _place(grid, runner.pipe.take_levels(), (block.t0_sample + len(block.samples)) / fs * rate)
             if progress:
                 progress(runner.pipe.samples_seen, rec.n_samples)
         runner.finish()
         if runner.problem():
             raise InputError(f"{path}: {runner.problem()}")
-        _place(grid, runner.pipe.take_levels(), rec.n_samples / fs * rate)
+        seen = runner.pipe.samples_seen / fs * rate
+        grid = _place(grid, runner.pipe.take_levels(), seen)[:int(seen) + 2]
         return NightData(path, runner.analysis(), rec.start, grid, rate, config.detector.segment.on_ratio,
                          runner.pipe.checks.finish(), [str(w.message) for w in said if w.category is SettingsWarning])
 
@@ -122,20 +124,26 @@ def lost_bands(lost: list[tuple[float, float, str]], start: datetime | None, sev
     return bands
 
 
-def _place(grid: np.ndarray, levels: np.ndarray, end_bin: float) -> None:
-    """Write ``levels`` (bins × channels) into ``grid`` so that the last one ends at ``end_bin``.
+def _place(grid: np.ndarray, levels: np.ndarray, end_bin: float) -> np.ndarray:
+    """``grid`` with ``levels`` (bins × channels) written in so that the last one ends at ``end_bin``.
 
     The pipeline hands over bins as it finishes them, the newest last; a
     block's bins end with its last sample (within one bin), so they are
-    counted back from there. Bins cut off by the grid's ends are dropped.
+    counted back from there. Bins before the grid's start are dropped; a grid
+    too short for them (a recording whose length was not known ahead) is
+    returned grown, to twice its length at the least.
     """
     n = len(levels)
     if not n:
-        return
-    stop = min(int(round(end_bin)), len(grid))
+        return grid
+    if int(round(end_bin)) > len(grid):
+        more = max(int(round(end_bin)), 2 * len(grid)) - len(grid)
+        grid = np.concatenate([grid, np.full((more, grid.shape[1]), np.nan, grid.dtype)])
+    stop = int(round(end_bin))
     first = stop - n
     take = levels[max(0, -first):]
     grid[max(0, first):max(0, first) + len(take)] = take[: len(grid) - max(0, first)]
+    return grid
 
 
 def pooled(levels: np.ndarray, factor: int) -> np.ndarray:

@@ -17,24 +17,11 @@ from emgcramp.core.config import PipelineConfig
 from emgcramp.core.errors import InputError
 from emgcramp.core.types import Episode
 from emgcramp.files import ReadOptions
-from emgcramp.io import FORMATS, record_parts
+from emgcramp.io import recordings_in
+from emgcramp.io.secure import is_night_folder
 from emgcramp.io.labels import folder_for, read_labels, tally
 from emgcramp.review import words
 from emgcramp.review.data import NightData, load_night
-
-
-def is_night_folder(path: str) -> bool:
-    """A folder written by ``emgcramp monitor`` (it holds ``raw.json``)."""
-    return os.path.isfile(os.path.join(path, "raw.json"))
-
-
-def find_nights(folder: str) -> list[str]:
-    """The night folders and recordings directly in ``folder``, by name (a WFDB record's parts left out)."""
-    names = [os.path.join(folder, n) for n in sorted(os.listdir(folder))]
-    found = [n for n in names if is_night_folder(n)
-             or (os.path.isfile(n) and os.path.splitext(n)[1].lower() in FORMATS)]
-    parts = set().union(*(record_parts(n) for n in found))
-    return [n for n in found if os.path.normpath(n) not in parts]
 
 
 class Library:
@@ -54,10 +41,7 @@ class Library:
             raise InputError(f"{path}: no such file or folder")
         self.many = os.path.isdir(path) and not is_night_folder(path)
         self.path, self.read, self.config, self.progress = path, read, config, progress
-        self.paths = find_nights(path) if self.many else [path]
-        if not self.paths:
-            raise InputError(f"{path}: no nights found (night folders written by emgcramp monitor, or recordings: "
-                             f"{', '.join(sorted(FORMATS))})")
+        self.paths = recordings_in(path) if self.many else [path]
         self._nights: dict[int, NightData] = {}
         self._locks = [threading.Lock() for _ in self.paths]
 
