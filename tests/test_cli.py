@@ -364,3 +364,12 @@ def test_calibrate_takes_a_rest_window_with_strong_heartbeat_bleed(tmp_cwd):
     rc, _, err = run_main("calibrate", "--file", "ecg.npy", "--fs", "1000", "--rest", "30:60", "--out", "p.json")
     assert rc == 0, err
     assert json.load(open("p.json"))["rest_uv"] > 4.0  # the bleed is in it, as the detector sees it
+
+
+@pytest.mark.parametrize("command", [["analyze"], ["report", "--out", "r.png"], ["review", "--no-browser"], ["monitor", "--replay"],
+                                     ["calibrate", "--rest", "0:5", "--file"]])
+def test_a_file_without_its_rate_is_named_by_every_command_that_reads_it(tmp_cwd, command):
+    np.save("norate.npy", np.zeros(20_000))
+    rc, out, err = run_main(*command, "norate.npy")
+    assert rc == 2 and err.strip() == "emgcramp: error: norate.npy: no sampling rate: this format does not carry one, " \
+        "give --fs HZ", err

@@ -1,12 +1,13 @@
 """Readers and writers: units fixed at the edge, EDF+ that MNE opens, 0600 files."""
 
+import json
 import os
 import stat
 
 import numpy as np
 import pyedflib
 import pytest
-from conftest import SAMPLE_NIGHT, bursts, degc_edf
+from conftest import SAMPLE_NIGHT, bursts, degc_edf, run_main
 
 from emgcramp.core.errors import InputError
 from emgcramp.core.types import Episode
@@ -349,3 +350,15 @@ def test_a_csv_column_not_in_volts_is_refused(tmp_path):
         assert len(read_all(rec, 1)) == 5000
     rc, _, err = run_cli("analyze", p, "--fs", "1000")
     assert rc == 2 and "'kPa'" in err and err.count("\n") == 1, err
+
+
+def test_samples_in_millivolts_read_as_microvolts_are_said_and_scaled_they_are_not(tmp_path):
+    """A rest level under the electrodes' own noise (0.1 µV) is no µV: the cramp goes unseen, so it is said."""
+    x = bursts(1000.0, 300.0, 4.0, [(120.0, 180.0, 150.0)], seed=2) / 1000.0  # mV
+    np.save(tmp_path / "mv.npy", x)
+    rc, out, err = run_main("analyze", tmp_path / "mv.npy", "--fs", "1000", "--json")
+    assert rc == 0 and json.loads(out)["n_episodes"] == 0
+    (note,) = err.strip().splitlines()
+    assert "rest level, 0.0039 µV, lies under what any skin electrode reads" in note and "1000 for mV" in note
+    rc, out, err = run_main("analyze", tmp_path / "mv.npy", "--fs", "1000", "--scale", "1000", "--json")
+    assert rc == 0 and json.loads(out)["n_episodes"] == 1 and err == ""

@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from emgcramp.core.blocks import check_fs
 from emgcramp.core.config import PERSONAL_SETTINGS, PipelineConfig, config_from
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.core.heap import reuse_freed_buffers
@@ -101,10 +100,7 @@ def analyze_recording(rec: Recording, read: ReadOptions = ReadOptions(), config:
     """:func:`analyze_file` for a recording already open (a file's, an array's, an MNE Raw's)."""
     reuse_freed_buffers()
     chs = rec.channel_indices(read.channel)
-    try:
-        fs = check_fs(rec.fs)
-    except InputError as e:
-        raise InputError(f"{rec.path}: {e}") from None
+    fs = rec.rate()
     config = config_for(rec, config)
     from emgcramp.runner import run_blocks  # Numba loads only for a usable input
 

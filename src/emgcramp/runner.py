@@ -11,11 +11,13 @@ usable.
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Callable, Iterable
 
 from emgcramp.core.blocks import Block
-from emgcramp.core.config import PipelineConfig
-from emgcramp.core.errors import InputError
+from emgcramp.core.config import ELECTRODE_NOISE_UV, PipelineConfig
+from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.core.types import Analysis, Episode
 from emgcramp.pipeline import Pipeline
 
@@ -91,6 +93,7 @@ def run_blocks(blocks: Iterable[Block], fs: float, channels: list[str], config: 
     runner.finish()
     if runner.problem():
         raise InputError(runner.problem())
+    say_doubts(runner.pipe)
     return runner.analysis()
 
 
@@ -103,6 +106,20 @@ def unusable(pipe: Pipeline) -> str:
     if dead:
         return f"channel {dead[0]!r} is flat (constant or all-zero): lead-off, or the wrong channel?"
     return ""
+
+
+def say_doubts(pipe: Pipeline) -> None:
+    """Warn (:class:`SettingsWarning`, one line each) of what in the signal ``pipe`` has seen looks wrong
+    though it could be analysed: a channel whose rest level lies under the electrodes' own noise
+    (:data:`~emgcramp.core.config.ELECTRODE_NOISE_UV`), so whose samples are not µV and whose cramps go unseen.
+    """
+    for channel, q in pipe.quality().items():
+        rest = q["rest_uv"]
+        if math.isfinite(rest) and rest < ELECTRODE_NOISE_UV and q["flat_fraction"] < 0.999:
+            warnings.warn(SettingsWarning(
+                f"channel {channel!r}: its rest level, {rest:.2g} µV, lies under what any skin electrode reads "
+                f"({ELECTRODE_NOISE_UV:g} µV): are the samples in µV? Give the µV per unit (--scale: 1000 for mV, "
+                "1000000 for V)"), stacklevel=3)
 
 
 def _names(channels: list[str], width: int) -> list[str]:

@@ -72,7 +72,6 @@ def _check_profile_out(path: str) -> None:
 
 def _calibration_from_file(args: argparse.Namespace):
     """The rest (and MVC) samples (µV) of ``--file`` between the given seconds, its rate and channel name."""
-    from emgcramp.core.blocks import check_fs
     from emgcramp.io import open_recording
 
     rest = _window(args.rest, "rest")
@@ -81,7 +80,7 @@ def _calibration_from_file(args: argparse.Namespace):
     windows = {"rest": rest} | ({"mvc": w} if (w := _window(args.mvc, "mvc")) else {})
     with open_recording(args.file, args.fs) as rec:
         ch = rec.channel_index(args.channel)
-        fs = check_fs(rec.fs)
+        fs = rec.rate()
         length_s = rec.n_samples / fs if rec.n_samples is not None else None
         for name, (_, end) in windows.items():  # a window cut short measures less than was asked for
             if length_s is not None and end > length_s + 1.0 / fs:

@@ -46,13 +46,12 @@ def _check_options_apply(args: argparse.Namespace) -> None:
 def _monitor_source(args: argparse.Namespace) -> "tuple[Source, list[str]]":
     _check_options_apply(args)
     if args.replay:
-        from emgcramp.core.blocks import check_fs
         from emgcramp.io import open_recording
         from emgcramp.live.sources.replay import ReplaySource
 
         rec = open_recording(args.replay, args.fs, args.scale)
         chs = rec.channel_indices(args.channel)
-        check_fs(rec.fs)
+        rec.rate()
         return ReplaySource(rec, chs, args.speed), [rec.channel_names[c] for c in chs]
     if args.brainflow:
         return _brainflow_source(args)
@@ -231,11 +230,10 @@ def cmd_emulate(args: argparse.Namespace) -> int:
     from emgcramp.sim.emulator import PtyPort, SensorEmulator, play
 
     if args.file:
-        from emgcramp.core.blocks import check_fs
         from emgcramp.io import open_recording
 
         rec = open_recording(args.file)
-        fs = check_fs(rec.fs)
+        fs = rec.rate()
         segments = (b.samples for b in rec.blocks(rec.channel_indices(args.channel), int(fs)))
     else:
         from emgcramp.sim.synth import NightGenerator

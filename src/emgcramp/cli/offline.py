@@ -222,7 +222,6 @@ def _print_comparison(truth, det, sc, start: datetime) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from emgcramp.core.blocks import check_fs
     from emgcramp.io import open_recording
     from emgcramp.io.secure import check_writable
 
@@ -250,7 +249,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         lookalikes, activity = report.marks(result)
     with open_recording(args.file, args.fs, args.scale) as rec:
         ch = rec.channel_indices(args.channel)[0]  # the timeline shows the first channel analysed
-        fs = check_fs(rec.fs)
+        fs = rec.rate()
         from emgcramp.cli.progress import Progress
 
         blocks = Progress("draw", rec.n_samples).over(rec.blocks([ch], int(CHUNK_S * fs)), lambda b: len(b.samples))

@@ -19,6 +19,12 @@ SIGNAL_LOST_S = 2.0
 
 DEFAULT_ENV_RATE_HZ = 50.0
 
+# Under this (µV RMS in the 20–450 Hz band) no surface EMG reads, at rest or not, whatever the amplifier:
+# the thermal noise of the electrode–skin interface alone, √(4kTRB) at 310 K over B = 430 Hz, is 0.09 µV
+# for R = 1 kΩ, and gelled electrodes on prepared skin present 1–100 kΩ. A rest level under it is not in
+# µV (mV or V read as µV, a unit-less file unscaled), and the cramps in it go unseen.
+ELECTRODE_NOISE_UV = 0.1
+
 
 @dataclass(frozen=True)
 class SegmentConfig:

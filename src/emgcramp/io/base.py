@@ -7,7 +7,8 @@ from datetime import datetime
 
 import numpy as np
 
-from emgcramp.core.blocks import Block
+from emgcramp.core.blocks import Block, check_fs
+from emgcramp.core.errors import InputError
 from emgcramp.core.channels import channel_index, channel_indices
 
 UNIT_TO_UV = {"uv": 1.0, "µv": 1.0, "μv": 1.0, "mv": 1e3, "v": 1e6, "nv": 1e-3,
@@ -33,6 +34,14 @@ class Recording:
     channel_names: list[str]
     n_samples: int | None = None
     start: datetime | None = None
+
+    def rate(self) -> float:
+        """The sampling rate (Hz), checked as :func:`~emgcramp.core.blocks.check_fs` checks it; an
+        :class:`InputError` that names the file when it is missing or out of range."""
+        try:
+            return check_fs(self.fs)
+        except InputError as e:
+            raise InputError(f"{self.path}: {e}") from None
 
     def channel_index(self, channel: str | int | None) -> int:
         """Resolve a channel by name (case-insensitive) or 0-based index."""

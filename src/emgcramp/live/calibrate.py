@@ -14,7 +14,7 @@ from datetime import datetime
 import numpy as np
 
 from emgcramp.core.blocks import Block
-from emgcramp.core.config import SegmentConfig
+from emgcramp.core.config import ELECTRODE_NOISE_UV, SegmentConfig
 from emgcramp.core.errors import InputError
 from emgcramp.dsp.filters import EmgFilter
 from emgcramp.dsp.mains import detect_mains
@@ -28,9 +28,9 @@ MVC_MIN_X_REST = 10.0
 # to hold rest when a cramp, about a minute typically (Miller & Layzer 2005, doi:10.1002/mus.20341),
 # covers the window, short enough that the sleep stage (tone over tens of seconds) is much the same.
 AROUND_S = 300.0
-# Under this (µV RMS) a stretch carries no signal: a tenth of the input noise of the quietest EMG
-# amplifiers (about 0.1–1 µV RMS in the band); a lead-off or a dropout filters to far less.
-NO_SIGNAL_UV = 0.01
+# Under this (µV RMS) a stretch carries no signal: a tenth of the electrodes' own thermal noise
+# (ELECTRODE_NOISE_UV); a lead-off or a dropout filters to far less.
+NO_SIGNAL_UV = ELECTRODE_NOISE_UV / 10
 REST_MEAN_BINS = 100  # 2 s of 20-ms bins: a heartbeat's bleed (40–120 beats a minute) averages out
 
 

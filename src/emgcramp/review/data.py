@@ -20,7 +20,6 @@ from datetime import datetime
 
 import numpy as np
 
-from emgcramp.core.blocks import check_fs
 from emgcramp.core.config import SIGNAL_LOST_S
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.core.types import Analysis, Episode
@@ -69,7 +68,7 @@ def load_night(path: str, read: ReadOptions = ReadOptions(), config: Settings = 
     ``analyze`` would.
     """
     from emgcramp.core.heap import reuse_freed_buffers
-    from emgcramp.runner import Runner
+    from emgcramp.runner import Runner, say_doubts
 
     reuse_freed_buffers()
     with open_recording(path, read.fs, read.scale, read.stream) as rec:
@@ -78,7 +77,7 @@ def load_night(path: str, read: ReadOptions = ReadOptions(), config: Settings = 
             config = config_for(rec, config)
         for w in said:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        chs, fs = rec.channel_indices(read.channel), check_fs(rec.fs)
+        chs, fs = rec.channel_indices(read.channel), rec.rate()
         names = [rec.channel_names[c] for c in chs]
         runner = Runner(fs, names, config, read.muscles)
         grid: np.ndarray | None = None
@@ -97,6 +96,7 @@ def load_night(path: str, read: ReadOptions = ReadOptions(), config: Settings = 
         runner.finish()
         if runner.problem():
             raise InputError(f"{path}: {runner.problem()}")
+        say_doubts(runner.pipe)
         seen = runner.pipe.samples_seen / fs * rate
         grid = _place(grid, runner.pipe.take_levels(), seen)[:int(seen) + 2]
         return NightData(path, runner.analysis(), rec.start, grid, rate, config.detector.segment.on_ratio,
