@@ -116,7 +116,7 @@ def test_csv_time_column_gives_rate_and_units(tmp_path):
     t = np.arange(3000) / 2000.0
     np.savetxt(p, np.column_stack([t, np.sin(t), t]), delimiter=",", header="time_s,GM_mV,force", comments="")
     with open_recording(str(p)) as rec:
-        assert rec.fs == 2000.0 and rec.channel_names == ["GM_mV", "force"]
+        assert rec.fs == 2000.0 and rec.channel_names == ["GM", "force"]  # the unit read, and left off the name
         np.testing.assert_allclose(read_all(rec, "GM_mV"), 1000 * np.sin(t), rtol=1e-12)
     with pytest.raises(InputError, match="disagrees with the time column"):
         open_recording(str(p), fs=1000.0)
@@ -318,7 +318,7 @@ def test_a_csv_with_a_byte_order_mark_reads_its_time_column(tmp_path):
     x = _rounded_time_csv(p, 1000, 20_000, 3, start=0.0, bom=True)
     assert open(p, "rb").read(3) == b"\xef\xbb\xbf"
     with open_recording(p) as rec:
-        assert rec.fs == 1000.0 and rec.channel_names == ["calf_uV"]
+        assert rec.fs == 1000.0 and rec.channel_names == ["calf"]
         np.testing.assert_allclose(read_all(rec), x, atol=1e-4)
     rc, out, err = run_cli("analyze", p, "--json")
     assert rc == 0, err
@@ -362,3 +362,18 @@ def test_samples_in_millivolts_read_as_microvolts_are_said_and_scaled_they_are_n
     assert "rest level, 0.0039 µV, lies under what any skin electrode reads" in note and "1000 for mV" in note
     rc, out, err = run_main("analyze", tmp_path / "mv.npy", "--fs", "1000", "--scale", "1000", "--json")
     assert rc == 0 and json.loads(out)["n_episodes"] == 1 and err == ""
+
+
+def test_a_unit_at_the_end_of_a_column_name_scales_it_and_leaves_the_name(tmp_path):
+    """``GM_mV`` is channel GM, in µV once read; a name that would be left empty or twice is kept whole."""
+    x = bursts(1000.0, 12.0, 4.0, [(4.0, 8.0, 150.0)], seed=3)
+    path = tmp_path / "legs.csv"
+    rows = np.column_stack([np.arange(len(x)) / 1000.0, x / 1000.0, x, x, x / 1000.0])
+    with open(path, "w") as f:
+        f.write("time,GM_mV,TA (uV),uV,x [mV]\n")
+        np.savetxt(f, rows, fmt="%.7f", delimiter=",")
+    with open_recording(str(path)) as rec:
+        assert rec.channel_names == ["GM", "TA", "uV", "x"]
+        assert rec.channel_indices("GM,TA") == rec.channel_indices("GM_mV,ta (uv)") == [0, 1]  # the label answers too
+        (block,) = rec.blocks(rec.channel_indices("all"), 20_000)
+    np.testing.assert_allclose(block.samples, np.column_stack([x, x, x, x]), atol=1e-3)

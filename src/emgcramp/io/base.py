@@ -43,13 +43,21 @@ class Recording:
         except InputError as e:
             raise InputError(f"{self.path}: {e}") from None
 
+    # Other names a channel answers to, lower case: the file's own label where the name is shortened from it
+    aliases: dict[str, str] = {}
+
     def channel_index(self, channel: str | int | None) -> int:
         """Resolve a channel by name (case-insensitive) or 0-based index."""
-        return channel_index(channel, self.channel_names, self.path)
+        return channel_index(self._unaliased(channel), self.channel_names, self.path)
 
     def channel_indices(self, spec: str | int | None) -> list[int]:
         """Channels by ``all``, a comma-separated list of names or indices, or one (default: the first)."""
+        if isinstance(spec, str) and self.aliases:
+            spec = ",".join(str(self._unaliased(p.strip())) for p in spec.split(","))
         return channel_indices(spec, self.channel_names, self.path)
+
+    def _unaliased(self, channel: str | int | None) -> str | int | None:
+        return self.aliases.get(channel.lower(), channel) if isinstance(channel, str) else channel
 
     def blocks(self, channels: list[int], chunk: int) -> Iterator[Block]:
         """Yield contiguous :class:`Block` s of ``chunk`` samples (µV)."""

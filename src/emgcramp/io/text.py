@@ -46,9 +46,19 @@ def _is_number(s: str) -> bool:
         return False
 
 
+_UNIT = re.compile(r"(?:[_\s(\[]|^)(uv|µv|μv|mv|nv|v)[)\]]?$", re.I)
+
+
 def _unit_of(name: str) -> float | None:
-    m = re.search(r"(?:[_\s(\[]|^)(uv|µv|μv|mv|nv|v)[)\]]?$", name.strip().lower())
-    return unit_scale(m.group(1)) if m else None
+    m = _UNIT.search(name.strip())
+    return unit_scale(m.group(1).lower()) if m else None
+
+
+def _named(names: list[str]) -> list[str]:
+    """Channel names without the voltage unit that ends them (``GM_uV`` → ``GM``: the samples are µV once
+    read); a name that would be left empty, or the same as another, is kept whole."""
+    bare = [_UNIT.sub("", n.strip()).rstrip(" _-") if _unit_of(n) is not None else n for n in names]
+    return [b if b and bare.count(b) == 1 else n for n, b in zip(names, bare)]
 
 
 def _foreign_unit(name: str) -> str | None:
@@ -138,8 +148,9 @@ class TextRecording(Recording):
         self._delim, self._header, names, self._time_col = _columns(first)
         self._time_scale = TIME_NAMES.get(names[0].lower(), 1.0)
         self._offset = 1 if self._time_col else 0
-        self.channel_names = names[self._offset:]
-        self._scale = np.array([scale if scale is not None else (_unit_of(n) or 1.0) for n in self.channel_names])
+        self._scale = np.array([scale if scale is not None else (_unit_of(n) or 1.0) for n in names[self._offset:]])
+        self.channel_names = _named(names[self._offset:])
+        self.aliases = {h.lower(): n for h, n in zip(names[self._offset:], self.channel_names) if h != n}
         self._first_rows = [] if self._header else [first]
         self._first_rows += list(itertools.islice(self._f, PROBE_ROWS))
         self._data_line = self._text_line + (1 if self._header else 0)  # the line _first_rows starts at
