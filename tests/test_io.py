@@ -377,3 +377,25 @@ def test_a_unit_at_the_end_of_a_column_name_scales_it_and_leaves_the_name(tmp_pa
         assert rec.channel_indices("GM,TA") == rec.channel_indices("GM_mV,ta (uv)") == [0, 1]  # the label answers too
         (block,) = rec.blocks(rec.channel_indices("all"), 20_000)
     np.testing.assert_allclose(block.samples, np.column_stack([x, x, x, x]), atol=1e-3)
+
+
+@pytest.mark.parametrize("head,row,says", [
+    ("time;calf", "0,001;3,25", "'0,001', a number with a decimal comma: save the table with decimal points"),
+    ("time\tcalf", "0,001\t3,25", "'0,001', a number with a decimal comma"),
+    ("time,calf", "2026-01-01T23:00:00.001,3.25", "a clock time: a time column is read in seconds"),
+    ("clock,calf", "23:00:00.001,3.25", "leave it out and give --fs HZ"),
+])
+def test_a_table_written_for_people_says_how_to_write_it_for_reading(tmp_path, head, row, says):
+    path = tmp_path / "t.csv"
+    path.write_text(head + "\n" + "\n".join([row] * 50) + "\n")
+    with pytest.raises(InputError) as e:
+        open_recording(str(path), fs=1000.0)
+    assert str(e.value).startswith(f"{path}: not a table of numbers: line 2 holds ") and says in str(e.value)
+
+
+def test_a_time_column_that_jitters_says_to_give_the_rate_instead(tmp_path):
+    t = np.arange(4000) / 1000.0 + np.random.default_rng(0).uniform(-2e-4, 2e-4, 4000)
+    np.savetxt(tmp_path / "j.csv", np.column_stack([t, np.ones(4000)]), delimiter=",", header="time,calf",
+               comments="", fmt="%.6f")
+    with pytest.raises(InputError, match="not evenly sampled .*leave the time column out and give --fs HZ"):
+        open_recording(str(tmp_path / "j.csv"))

@@ -67,6 +67,24 @@ def _foreign_unit(name: str) -> str | None:
     return m.group(1) if m and unit_scale(m.group(1)) is None else None
 
 
+# Fields a whole table is written with that are numbers to a person but not to a reader of numbers.
+_HINTS = {
+    "decimal_comma": "a number with a decimal comma: save the table with decimal points (and commas, tabs or "
+                     "semicolons between the columns)",
+    "clock": "a clock time: a time column is read in seconds (time, time_s) or milliseconds (time_ms) from the "
+             "start; write it so, or leave it out and give --fs HZ",
+}
+
+
+def _kind(field: str) -> str:
+    """``decimal_comma`` (``-12,5``), ``clock`` (``23:00:01.5``, ``2026-01-01T23:00:00``) or ``""``."""
+    if re.fullmatch(r"[-+]?\d+,\d+", field):
+        return "decimal_comma"
+    if re.fullmatch(r"(\d{4}-\d\d-\d\d[T ])?\d{1,2}:\d\d(:\d\d([.,]\d+)?)?(Z|[+-]\d\d:?\d\d)?", field):
+        return "clock"
+    return ""
+
+
 def _decimals(field: str) -> int:
     """Digits printed after the point (``7.0005`` → 4, ``1.5e-03`` → 4)."""
     mant, _, exp = field.strip().strip('"').lower().partition("e")
@@ -196,6 +214,9 @@ class TextRecording(Recording):
                 continue
             fields = body.split(self._delim) if self._delim else body.split()
             bad = next((f.strip() for f in fields if not _is_number(f)), None)
+            if bad is not None and _HINTS.get(_kind(bad)):  # the whole table is written so: say how to read it
+                return InputError(f"{self.path}: not a table of numbers: line {at + i} holds {bad[:40]!r}, "
+                                  f"{_HINTS[_kind(bad)]}")
             if bad is not None and not seen and (not any(_is_number(f) for f in fields) or len(fields) != want):
                 return NotATable(f"{self.path}: not a recording: {EXPECTED}, found text at line {self._text_line}")
             if bad is not None:
@@ -215,7 +236,8 @@ class TextRecording(Recording):
         step = float(np.median(dt))
         if np.max(np.abs(dt - step)) > 0.05 * step + self._slack:
             raise InputError(f"{self.path}: the time column is not evenly sampled (steps vary beyond 5 % "
-                             f"and the {self._slack:.3g} s its printed digits allow)")
+                             f"and the {self._slack:.3g} s its printed digits allow); if the samples came at a "
+                             "fixed rate and only their times jitter, leave the time column out and give --fs HZ")
         fit, se = _fit_step(t * self._time_scale)
         rate = 1.0 / fit
         whole = round(rate)  # a device's rate is most often a whole number of Hz: take it when the fit allows
