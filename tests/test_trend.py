@@ -214,3 +214,16 @@ def test_a_spreadsheets_csv_counts_and_a_damaged_one_is_one_line(tmp_cwd):
     open("f/events.csv", "w").close()
     rc, _, err = run_cli("trend", ".")
     assert rc == 2 and err.count("\n") == 1 and "f/events.csv: not an events CSV" in err, err
+
+
+def test_a_night_without_a_date_is_counted_and_left_out_of_the_span(tmp_path):
+    """A cramp-free events CSV says no clock time: its file's age is no night's date (it was 337 days)."""
+    from datetime import datetime
+
+    night(tmp_path, "n4.csv", datetime(2026, 1, 4, 23, 0), [(600.0, 40.0)] * 5)
+    night(tmp_path, "n5.csv", None, [])
+    os.utime(tmp_path / "n5.csv", (datetime(2026, 12, 6).timestamp(),) * 2)  # analysed today
+    s = summarize(load_nights(str(tmp_path)))
+    assert (s["nights"], s["cramps"], s["span_days"], s["per_week"]) == (2, 5, 1, None)
+    assert [(n["path"].endswith("n5.csv"), n["dated"]) for n in s["per_night"]] == [(False, True), (True, False)]
+    assert f"No date for {tmp_path / 'n5.csv'} (no clock time, no date in the name): not in the span." in s["facts"]

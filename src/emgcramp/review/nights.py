@@ -126,7 +126,8 @@ def _trend_night(path: str, start: datetime | None, episodes: list[Episode]):
 
     date = night_date(path, start)
     clocks = [start + timedelta(seconds=e.onset_s) if start else None for e in episodes]
-    return Night(os.path.join(path, "events.csv") if is_night_folder(path) else path, date, clocks, episodes)
+    return Night(os.path.join(path, "events.csv") if is_night_folder(path) else path, date, clocks, episodes,
+                 dated=start is not None)
 
 
 def _trend(nights: list) -> dict | None:

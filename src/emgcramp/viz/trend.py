@@ -3,7 +3,8 @@
 A night is one events CSV (from ``analyze --events`` or a monitor night
 folder). Its date is the recording start (an episode's clock time less its
 onset), else from a ``night-YYYYmmdd-…`` folder name or a date in the file
-name, else the file's modification time. The summary states facts and the usual rule of thumb; it never diagnoses.
+name; without these it is placed by its file's time, and left out of the span of days the rate is over.
+The summary states facts and the usual rule of thumb; it never diagnoses.
 
 Nights are counted alike only when judged alike: a night folder records
 the ``--cramp-threshold`` its ``events.csv`` was written with (``raw.json``),
@@ -41,7 +42,7 @@ class Night:
     there: the decision's own. Any other events CSV does not say.
     ``uncounted``: cramps :func:`count_at` left out. ``same``: the other
     files that held this same night (:func:`load_nights`). ``table``: the
-    batch table a recording's night was read from.
+    batch table a recording's night was read from. ``dated``: ``date`` is the night's, not its file's.
     """
 
     path: str
@@ -53,16 +54,15 @@ class Night:
     uncounted: list[Episode] = field(default_factory=list)
     same: list[str] = field(default_factory=list)
     table: str = ""
+    dated: bool = True
 
 
 def _date_from_name(path: str) -> datetime | None:
     m = re.search(r"(20\d\d)-?(\d\d)-?(\d\d)", path)
-    if m:
-        try:
-            return datetime(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
-            return None
-    return None
+    try:
+        return datetime(int(m[1]), int(m[2]), int(m[3])) if m else None
+    except ValueError:  # digits that are no date (20261399)
+        return None
 
 
 def load_nights(folder: str) -> list[Night]:
@@ -129,18 +129,19 @@ def _nights_in(path: str) -> list[Night]:
 
 
 def _night(path: str, rows: list[Row]) -> Night:
-    """One night from its rows, dated by its start clock, else by its name, else by the file's age."""
+    """One night from its rows, dated by its start clock, else by its name, else (undated) by the file's age."""
     clocks = [_clock(path, line, r.get("onset_clock")) for line, r, _ in rows]
     episodes = [e for _, _, e in rows]
     starts = [c - timedelta(seconds=e.onset_s) for c, e in zip(clocks, episodes) if c is not None]
     name = rows[0][1].get("file") or path if rows else path
-    date = starts[0] if starts else _date_from_name(name) or datetime.fromtimestamp(os.path.getmtime(path))
+    named = starts[0] if starts else _date_from_name(name)
+    date = named or datetime.fromtimestamp(os.path.getmtime(path))
     if not _night_folder_events(path):
-        return Night(name, date, clocks, episodes, table=path if name != path else "")
+        return Night(name, date, clocks, episodes, table=path if name != path else "", dated=named is not None)
     from emgcramp.io.night_reader import recorded_settings
 
     threshold = recorded_settings(os.path.dirname(path)).get("cramp_probability")
-    return Night(name, date, clocks, episodes, threshold, folder=True)
+    return Night(name, date, clocks, episodes, threshold, folder=True, dated=named is not None)
 
 
 def _night_folder_events(path: str) -> bool:
@@ -183,7 +184,8 @@ def summarize(nights: list[Night], threshold: float | None = None, default: floa
     ``default``: the decision's own, which a night that records none was counted at.
     """
     eps = [e for n in nights for e in n.episodes]
-    span_days = (nights[-1].date.date() - nights[0].date.date()).days + 1
+    dated = [n.date.date() for n in nights if n.dated]
+    span_days = (max(dated) - min(dated)).days + 1 if dated else 0
     per_week = len(eps) / span_days * 7 if span_days >= MIN_SPAN_DAYS else None
     longest = max((e.duration_s for e in eps), default=0.0)
     months = Counter(n.date.strftime("%Y-%m") for n in nights for _ in n.episodes)
@@ -203,9 +205,11 @@ def summarize(nights: list[Night], threshold: float | None = None, default: floa
     if per_week is not None and (per_week >= FREQUENT_PER_WEEK or longest >= LONG_S):
         why = "more often than that" if per_week >= FREQUENT_PER_WEEK else "one lasted ten minutes or more"
         facts.append(f"These nights show {why}: frequent or very long cramps are worth a doctor's look.")
-    per_night = [{"date": n.date.strftime("%Y-%m-%d"), "path": n.path, "cramps": len(n.episodes),
+    per_night = [{"date": n.date.strftime("%Y-%m-%d"), "dated": n.dated, "path": n.path, "cramps": len(n.episodes),
                   "confirmed": None if t is None else t["cramps"], "labels": t}
                  for n, t in ((n, night_labels(n)) for n in nights)]
+    if undated := [n.path for n in nights if not n.dated]:
+        facts.append(f"No date for {', '.join(undated)} (no clock time, no date in the name): not in the span.")
     if same := [p for n in nights for p in n.same]:
         facts.append(f"Not counted again, holding a night already counted (the same cramps at the same clock times): "
                      f"{', '.join(same)}.")
@@ -260,16 +264,13 @@ def _threshold_fact(nights: list[Night], threshold: float | None, default: float
     told = Counter(named)
     if len(told) < 2:
         return []
+    order = sorted(told.items(), key=lambda tk: (tk[0] != "the default", float(tk[0].replace("the default", "0"))))
     return [f"These nights were counted at different cramp thresholds ("
-            + ", ".join(f"{t} on {k}" for t, k in sorted(told.items(), key=_default_first)) +
+            + ", ".join(f"{t} on {k}" for t, k in order) +
             # rounded up to three decimals: as a threshold it keeps out what the strictest kept out
             f"): give --cramp-threshold {_show(math.ceil(max(t for t in at if t is not None) * 1000 - 1e-9) / 1000)}"
             " to count them alike"
             + (f" (of {unsaid} night(s) from events CSVs the threshold is not known)." if unsaid else ".")]
-
-
-def _default_first(item: tuple[str, int]) -> tuple[bool, float]:
-    return item[0] != "the default", 0.0 if item[0] == "the default" else float(item[0])
 
 
 def _show(p: float) -> str:
@@ -298,8 +299,7 @@ def plot(nights: list[Night], path: str) -> None:
     # Clock hours on an axis that wraps at noon, so a night's 23 h and 0 h sit side by side.
     ax[1, 0].bar([(h + 12) % 24 for h in s["onset_hours"]], list(s["onset_hours"].values()), color="tab:purple")
     ax[1, 0].set_xticks(range(0, 24, 2), [f"{(p + 12) % 24:02d}:00" for p in range(0, 24, 2)])
-    ax[1, 0].set_xlim(-0.5, 23.5)
-    ax[1, 0].set(title="Time of night (cramp onset, clock hour)", ylabel="cramps")
+    ax[1, 0].set(title="Time of night (cramp onset, clock hour)", ylabel="cramps", xlim=(-0.5, 23.5))
     ax[1, 1].scatter([i for i, n in enumerate(nights) for _ in n.episodes],
                      [e.peak_x_rest for n in nights for e in n.episodes],
                      s=[8 + e.duration_s / 5 for n in nights for e in n.episodes], color="tab:orange")
