@@ -15,7 +15,7 @@ from datetime import datetime
 
 import numpy as np
 import pytest
-from conftest import SAMPLE_NIGHT, run_cli, run_main
+from conftest import SAMPLE_NIGHT, bursts, run_cli, run_main
 
 from emgcramp.detect.decide import shipped_model
 from emgcramp.sim.plan import load_truth
@@ -373,3 +373,17 @@ def test_a_file_without_its_rate_is_named_by_every_command_that_reads_it(tmp_cwd
     rc, out, err = run_main(*command, "norate.npy")
     assert rc == 2 and err.strip() == "emgcramp: error: norate.npy: no sampling rate: this format does not carry one, " \
         "give --fs HZ", err
+
+
+def test_a_sleep_recording_whose_first_channel_is_no_muscle_asks_which_is_the_calf(tmp_cwd):
+    """Its EEG was analysed as a calf (32 leg movements, a PLM index of 144/h); the names say which are muscles."""
+    from emgcramp.io.edf import write_edf
+
+    x = bursts(500.0, 60.0, 4.0, [(20.0, 40.0, 150.0)], seed=4)
+    write_edf("psg.edf", 500.0, ["EEG C3-A2", "ECG", "LAT", "RAT"], [np.column_stack([x / 2, x, x, x / 3])])
+    rc, out, err = run_main("analyze", "psg.edf")
+    assert rc == 2 and err.strip() == ("emgcramp: error: psg.edf: the first channel, 'EEG C3-A2', is not a muscle by "
+                                       "its name; give --channel with the calf's (the muscle channels: LAT, RAT)")
+    rc, out, err = run_main("analyze", "psg.edf", "--channel", "LAT", "--json")
+    (burst,) = json.loads(out)["possible_cramps"]  # 20 s at 45 × rest, of the calf asked for
+    assert rc == 0 and burst["channel"] == "LAT" and abs(burst["onset_s"] - 20.0) < 0.5

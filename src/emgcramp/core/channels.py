@@ -31,9 +31,16 @@ def is_tibialis(name: str, muscle: str = "") -> bool:
 
 
 def channel_index(channel: str | int | None, names: list[str], where: str) -> int:
-    """A channel by name (case-insensitive) or 0-based index among ``names`` (default: the first)."""
+    """A channel by name (case-insensitive) or 0-based index among ``names``.
+
+    Default: the first, unless its name says it is no muscle (a sleep recording's EEG, ECG…) while others'
+    say they are: then :class:`InputError`, naming those, as which of them is the calf the names do not tell.
+    """
     if channel is None:
-        return 0
+        if not names or is_emg(names[0]) or not any(map(is_emg, names)):
+            return 0
+        raise InputError(f"{where}: the first channel, {names[0]!r}, is not a muscle by its name; give --channel "
+                         f"with the calf's (the muscle channels: {', '.join(n for n in names if is_emg(n))})")
     if isinstance(channel, int) or str(channel).lstrip("-").isdigit():
         if 0 <= int(channel) < len(names):
             return int(channel)
