@@ -224,9 +224,11 @@ def long_cohort(tmp_path_factory):
     return folder
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-@pytest.mark.parametrize("to_group", [False, True], ids=["parent", "group"])
-def test_ctrl_c_ends_batch_at_once_and_writes_nothing(long_cohort, tmp_path, jobs, to_group):
+@pytest.mark.parametrize("jobs, to_group, sig", [(1, False, signal.SIGINT), (2, False, signal.SIGINT),
+                                                (1, True, signal.SIGINT), (2, True, signal.SIGINT),
+                                                (2, False, signal.SIGTERM), (1, False, signal.SIGHUP)])
+def test_ctrl_c_ends_batch_at_once_and_writes_nothing(long_cohort, tmp_path, jobs, to_group, sig):
+    """Ctrl-C, or a SIGTERM or SIGHUP (a service stopped, a terminal closed): no worker left, nothing written."""
     out = tmp_path / "all.csv"
     p = subprocess.Popen([sys.executable, "-m", "emgcramp", "analyze", str(long_cohort), "--channel", "all",
                           "--jobs", str(jobs), "--events", str(out)],
@@ -234,13 +236,15 @@ def test_ctrl_c_ends_batch_at_once_and_writes_nothing(long_cohort, tmp_path, job
     time.sleep(2.5)  # started, and busy with the first files
     assert p.poll() is None, "finished before it could be interrupted"
     t = time.monotonic()
-    (os.killpg if to_group else os.kill)(p.pid, signal.SIGINT)
+    (os.killpg if to_group else os.kill)(p.pid, sig)
     try:
         _, err = p.communicate(timeout=30)
     finally:
         p.kill()
     elapsed = time.monotonic() - t
-    assert p.returncode == 130 and err.rstrip().endswith("emgcramp: interrupted") and "Traceback" not in err
+    said = "interrupted" if sig == signal.SIGINT else f"stopped ({signal.Signals(sig).name})"
+    assert p.returncode == (130 if sig == signal.SIGINT else 128 + sig) and "Traceback" not in err
+    assert err.rstrip().endswith(f"emgcramp: {said}")
     assert elapsed < 1.5, f"took {elapsed:.2f} s to stop"
     assert os.listdir(tmp_path) == []  # no table, no partial file
     with pytest.raises(ProcessLookupError):  # no worker left running
@@ -342,3 +346,17 @@ def test_fs_and_scale_in_a_folder_of_mixed_formats_go_to_the_files_without_them_
     plain = json.loads(run_cli("analyze", tmp_path / "b.npy", "--fs", "500", "--json")[1])
     assert scaled["quality"]["ch0"]["rest_uv"] == pytest.approx(2 * plain["quality"]["ch0"]["rest_uv"], rel=0.05)
     assert run_cli("analyze", tmp_path / "a.edf", "--scale", "2")[0] == 2  # named on its own: refused
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_that_stops_one_analysis_leaves_no_part_file(long_cohort, tmp_path, sig):
+    """Its outputs not complete are removed as after Ctrl-C; they stayed behind as hidden .part files."""
+    p = subprocess.Popen([sys.executable, "-m", "emgcramp", "analyze", str(long_cohort / "S01_night.edf"),
+                          "--channel", "all", "--events", str(tmp_path / "e.csv"), "--edf-out", str(tmp_path / "c.edf")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.0)
+    assert p.poll() is None, "finished before it could be stopped"
+    p.send_signal(sig)
+    _, err = p.communicate(timeout=30)
+    assert p.returncode == 128 + sig and err.strip().splitlines()[-1] == f"emgcramp: stopped ({signal.Signals(sig).name})"
+    assert os.listdir(tmp_path) == []

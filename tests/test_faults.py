@@ -5,6 +5,7 @@ import json
 import os
 import resource
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -375,3 +376,32 @@ def test_a_night_that_ends_unstored_keeps_its_length_on_recovery(tmp_path, monke
     assert rec.n_samples == 300
     assert sum(len(x) for x in rec.filled([0], 1000)) == 300
     assert os.path.getsize(tmp_path / "n" / "raw.f32") == 800  # the half that reached the disk is kept whole
+
+
+@pytest.mark.parametrize("option", ["--events", "--lm-events", "--edf-out"])
+def test_an_output_that_is_a_pipe_is_refused_even_with_force(tmp_path, option):
+    """Written beside its name and renamed over it, a result replaced the device or pipe (/dev/null was a file)."""
+    pipe = tmp_path / "out.csv"
+    os.mkfifo(pipe)
+    rc, out, err = run_cli("analyze", SAMPLE_NIGHT, option, pipe, "--force")
+    assert rc == 2 and err.strip() == f"emgcramp: error: cannot write {pipe}: it is a pipe, not a file; name a file"
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode)  # still the pipe
+
+
+@pytest.mark.parametrize("args", [["analyze", SAMPLE_NIGHT, "--profile", "{pipe}"],
+                                  ["report", SAMPLE_NIGHT, "--events", "{pipe}", "--out", "{out}"]])
+def test_a_pipe_given_to_read_is_refused_not_waited_on(tmp_path, args):
+    pipe, out = tmp_path / "p.json", tmp_path / "r.png"
+    os.mkfifo(pipe)
+    rc, _, err = run_cli(*[a.format(pipe=pipe, out=out) for a in args])  # it waited for a writer, for ever
+    assert rc == 2 and f"{pipe}: is a pipe, not a" in err and err.count("\n") == 1 and not out.exists()
+
+
+def test_a_pipe_among_the_events_csvs_of_a_trend_folder_is_passed_over(tmp_path):
+    from emgcramp.io.events import write_events_csv
+    from emgcramp.viz.trend import load_nights
+
+    write_events_csv(str(tmp_path / "night-20260105.csv"), [Episode(60.0, 120.0, 60.0, "tonic", 200.0, 150.0, 4.0,
+                                                                     "calf")])
+    os.mkfifo(tmp_path / "other.csv")
+    assert [os.path.basename(n.path) for n in load_nights(str(tmp_path))] == ["night-20260105.csv"]

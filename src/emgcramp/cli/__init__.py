@@ -7,7 +7,8 @@ loads no reader) are imported up front; each command lives in a module of
 needs them, so ``--help`` and bad input answer at once.
 Every :class:`~emgcramp.core.errors.InputError` becomes one line on stderr and
 exit status 2; a :class:`~emgcramp.core.errors.SettingsWarning`, one line
-``emgcramp: note: …``.
+``emgcramp: note: …``. SIGTERM and SIGHUP stop a command as Ctrl-C does (its
+outputs not yet complete are removed, its workers ended), with status 128 + the signal.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import signal
 import sys
+import threading
 import warnings
 
 from emgcramp.cli.parser import build_parser
@@ -30,6 +33,18 @@ COMMANDS = {"analyze": "offline", "demo": "offline", "simulate": "offline", "rep
             "bench": "bench", "review": "review"}
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the command was, so that it unwinds as from Ctrl-C."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise Stopped(signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``emgcramp`` console script; returns the exit status."""
     parser = build_parser()
@@ -37,6 +52,17 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return EXIT_INPUT
+    # A command that ends a night on these signals installs its own handlers; the caller's are put back after.
+    main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
+    before = {sig: signal.signal(sig, _stopped) for sig in (signal.SIGTERM, signal.SIGHUP)} if main_thread else {}
+    try:
+        return _run(args)
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+
+def _run(args) -> int:
     try:
         with warnings.catch_warnings():
             warnings.showwarning = functools.partial(_note, warnings.showwarning)
@@ -48,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as e:
         print(f"emgcramp: error: {e}", file=sys.stderr)
         return EXIT_INPUT
+    except Stopped as e:
+        print(f"emgcramp: stopped ({signal.Signals(e.signum).name})", file=sys.stderr)
+        return 128 + e.signum
     except KeyboardInterrupt:
         print("emgcramp: interrupted", file=sys.stderr)
         return 130

@@ -10,15 +10,10 @@ import math
 from dataclasses import dataclass, field, fields
 
 DEFAULT_BAND_HZ = (20.0, 450.0)
-
-
+DEFAULT_ENV_RATE_HZ = 50.0
 # A signal flat this long (s) is lost (monitor): EMG, even at rest, never repeats sample for sample
 # that long, and the status line must say so within seconds, not at the end of the night.
 SIGNAL_LOST_S = 2.0
-
-
-DEFAULT_ENV_RATE_HZ = 50.0
-
 # Under this (µV RMS in the 20–450 Hz band) no surface EMG reads, at rest or not, whatever the amplifier:
 # the thermal noise of the electrode–skin interface alone, √(4kTRB) at 310 K over B = 430 Hz, is 0.09 µV
 # for R = 1 kΩ, and gelled electrodes on prepared skin present 1–100 kΩ. A rest level under it is not in

@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib
 import os
 import re
-import stat
 from typing import TYPE_CHECKING, NamedTuple
 
 from emgcramp.core.errors import InputError
@@ -194,12 +193,6 @@ def recordings_in(path: str) -> list[str]:
     return files
 
 
-def _not_a_file(mode: int) -> str | None:
-    """What a path that is not a regular file is (a pipe, a device, a socket); ``None`` for a file."""
-    kinds = {stat.S_ISFIFO: "a pipe", stat.S_ISCHR: "a device", stat.S_ISBLK: "a device", stat.S_ISSOCK: "a socket"}
-    return next((kind for test, kind in kinds.items() if test(mode)), None)
-
-
 def detect_format(path: str) -> str:
     """The :attr:`Format.name` of ``path`` (``night`` for a monitor night folder); else :class:`InputError`."""
     if not os.path.exists(path):
@@ -208,8 +201,10 @@ def detect_format(path: str) -> str:
         if os.path.exists(os.path.join(path, "raw.json")):
             return NIGHT.name
         raise InputError(f"{path}: is a folder, not a recording")
+    from emgcramp.io.secure import not_a_file
+
     st = os.stat(path)
-    kind = _not_a_file(st.st_mode)
+    kind = not_a_file(st.st_mode)
     if kind:  # read past its end it would wait for a writer, or never end; recordings are read more than once
         raise InputError(f"{path}: is {kind}, not a recording file; save the recording to a file and give that")
     # Kernel files (/proc, /sys) say size 0 and still hold text: empty is what reading finds, not the size.

@@ -25,7 +25,7 @@ from emgcramp import __version__
 from emgcramp.core.errors import InputError
 from emgcramp.core.types import Analysis
 from emgcramp.io.events import episode_cells
-from emgcramp.io.secure import private_file
+from emgcramp.io.secure import check_regular, private_file
 
 PIPELINE = "emgcramp"
 RECORDING = re.compile(r"^(sub-[A-Za-z0-9]+(?:_[a-z]+-[A-Za-z0-9]+)*)_emg\.(edf|bdf)$")
@@ -124,6 +124,7 @@ def _tsv_text(tsv: str) -> str:
     character, so the file is read rather than refused, and the note says
     how, as the names read go into the results.
     """
+    check_regular(tsv, "a channels.tsv")
     with open(tsv, "rb") as f:
         raw = f.read()
     try:

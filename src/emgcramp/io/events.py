@@ -10,7 +10,7 @@ from datetime import datetime
 
 from emgcramp.core.errors import InputError
 from emgcramp.core.types import EPISODE_FIELDS, CrampWarning, Episode, LegMovement, clock_time, episode_record
-from emgcramp.io.secure import private_file
+from emgcramp.io.secure import check_regular, private_file
 
 COLUMNS = ["onset_s", "offset_s", "duration_s", "kind", "peak_intensity", "mean_intensity",
            "channel", "onset_clock", "rest_uv", "peak_x_rest", "mean_x_rest", "pct_mvc", "duty", "flags",
@@ -172,6 +172,7 @@ def read_rows(path: str, reader: csv.DictReader) -> Iterator[tuple[int, dict[str
 
 def read_events_csv(path: str) -> list[Episode]:
     """Episodes back from an events CSV written by :func:`write_events_csv`."""
+    check_regular(path, "an events CSV")
     try:
         with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:  # -sig: a spreadsheet's BOM
             reader = csv.DictReader(f)

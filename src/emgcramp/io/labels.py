@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from emgcramp.core.errors import InputError
+from emgcramp.io.secure import check_regular
 
 LABELS_FILE = "labels.csv"
 LABELS = ("cramp", "not_cramp", "unsure")
@@ -92,6 +93,7 @@ def read_labels(folder: str) -> list[Label]:
     A line cut by a crash, or otherwise unreadable, is skipped: the answers
     around it stand.
     """
+    check_regular(labels_path(folder), "a labels file")
     try:
         with open(labels_path(folder), encoding="utf-8", errors="replace") as f:
             text = f.read()

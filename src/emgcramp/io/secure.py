@@ -6,6 +6,7 @@ import contextlib
 import os
 import re
 import socket
+import stat
 import tempfile
 import time
 import zlib
@@ -53,10 +54,10 @@ def check_writable(path: str, inputs: Iterable[str] = (), force: bool = True,
                              "own data; choose a file outside it")
     if os.path.isdir(path):
         raise InputError(f"cannot write {path}: it is a folder; name a file")
+    _check_folder(path)
     if not force and os.path.lexists(path) and not (own is not None and os.path.isfile(path) and own(path)):
         raise InputError(f"{path} exists and is not this command's own earlier output; give {force_is} to replace "
                          "it, or choose another output file")
-    _check_folder(path)
 
 
 # What our figures and pages carry in their metadata, so that a later run knows them as its own.
@@ -87,8 +88,31 @@ def mentions_maker(path: str, span: int = 65536, word: str = MADE_BY) -> bool:
         return False
 
 
+def not_a_file(mode: int) -> str | None:
+    """What a path that is not a regular file is (a pipe, a device, a socket); ``None`` for a file."""
+    kinds = {stat.S_ISFIFO: "a pipe", stat.S_ISCHR: "a device", stat.S_ISBLK: "a device", stat.S_ISSOCK: "a socket"}
+    return next((kind for test, kind in kinds.items() if test(mode)), None)
+
+
+def check_regular(path: str, what: str) -> None:
+    """:class:`InputError` when ``path`` is a pipe, a device or a socket: read, it would wait for a writer or
+    never end (``/dev/zero``). ``what``: what the file should have been, for the message."""
+    with contextlib.suppress(OSError):  # nothing there: the reader says so in its own words
+        kind = not_a_file(os.stat(path).st_mode)
+        if kind:
+            raise InputError(f"{path}: is {kind}, not {what}")
+
+
 def _check_folder(path: str) -> None:
-    """The folder ``path`` goes in exists and may be written."""
+    """The folder ``path`` goes in exists and may be written, and ``path`` is no pipe, device or socket.
+
+    A result is written beside its name and renamed over it: over a device (``/dev/null``) or a pipe, that
+    would replace the device with a file, whatever ``--force`` allows.
+    """
+    with contextlib.suppress(OSError):  # nothing there (or a dangling link): a new file
+        kind = not_a_file(os.stat(path).st_mode)
+        if kind:
+            raise InputError(f"cannot write {path}: it is {kind}, not a file; name a file")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise InputError(f"cannot write {path}: folder {folder} does not exist")

@@ -21,13 +21,21 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 from emgcramp.core.config import personal_problem
 from emgcramp.core.errors import InputError
+from emgcramp.io.secure import check_regular
+
+# A profile holds a few levels and a person's decision: calibrate writes a few hundred bytes.
+MAX_PROFILE_BYTES = 1_000_000
 
 
 def read_profile(path: str) -> dict:
     """The whole profile, checked (levels and decision); one-line InputError when it is not a sane one."""
+    check_regular(path, "a calibration profile")
+    if os.path.isfile(path) and os.path.getsize(path) > MAX_PROFILE_BYTES:
+        raise InputError(f"{path}: too large to be a calibration profile (emgcramp calibrate writes under 10 kB)")
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)

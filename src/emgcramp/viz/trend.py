@@ -78,7 +78,7 @@ def load_nights(folder: str) -> list[Night]:
     nights = []
     for root, _, files in os.walk(folder):
         for name in sorted(files):
-            if name.endswith(".csv"):
+            if name.endswith(".csv") and os.path.isfile(os.path.join(root, name)):  # no pipe: it would wait
                 nights += _nights_in(os.path.join(root, name))
     if not nights:
         if not os.path.isdir(folder):
