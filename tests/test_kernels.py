@@ -270,12 +270,26 @@ def test_sample_checks_refuse_the_first_non_finite_sample_and_count_nothing_of_i
     with pytest.raises(InputError, match=r"channel 'shin' has NaN or infinite samples from 0\.260 s"):
         checks.check(x, 100)
     assert checks.samples.tolist() == [100, 100]  # the refused block left the runs as they were
-    big = np.full((10, 2), 1e308)  # huge but finite: the sum would overflow, the samples are fine
+    big = np.full((10, 2), 9e6)  # large (counts unscaled, say) but within what an electrode input holds
     checks.check(big, 150)
-    assert checks.samples.tolist() == [9, 9]  # 1e308 differs from the 0 before it, then repeats 9 times
-    long = np.full((60_000, 2), 1e308)  # a long block is summed first: that overflows, the exact look passes it
+    assert checks.samples.tolist() == [9, 9]  # 9e6 differs from the 0 before it, then repeats 9 times
+    long = np.full((60_000, 2), 9e6)  # a long block is summed first: within n × the limit, no look
     checks.check(long, 160)
     assert checks.samples.tolist() == [60_009, 60_009]
     long[50_000, 0] = bad
     with pytest.raises(InputError, match=r"channel 'calf' has NaN or infinite samples from 220\.320 s"):
         checks.check(long, 60_160)
+
+
+@pytest.mark.parametrize("n", [50, 60_000])
+def test_sample_checks_refuse_samples_beyond_any_electrode_input(n):
+    """1e200 "µV" squared overflowed the filters and every cramp was lost, with exit 0."""
+    from emgcramp.core.errors import InputError
+    from emgcramp.dsp.samples import SampleChecks
+
+    checks = SampleChecks(500.0, ["calf"])
+    x = np.random.default_rng(0).normal(0.0, 1e200, (n, 1))
+    with pytest.raises(InputError, match=r"^channel 'calf' has samples of -?[0-9.]+e\+\d+ µV from 0\.000 s, beyond "
+                                         r"what any electrode input holds \(10 V\): are the samples in µV\?"):
+        checks.check(x, 0)
+    assert checks.samples.tolist() == [0]

@@ -19,12 +19,19 @@ from emgcramp.core.errors import InputError
 from emgcramp.core.kernels import kernel
 
 
+# No electrode input holds this (µV: 10 V): biopotential amplifiers run on supplies of a few volts, so their
+# inputs span ±5 V at most, and EMG itself stays under 10 mV. Samples beyond it are not µV (counts or another
+# unit unscaled, or numbers gone wrong), and squared in the filters they overflow: 1e200 gave "no cramps found".
+MAX_INPUT_UV = 1e7
+
+
 def checks_kernel(x, last, has_last, state, scan, t0, min_run, found):
-    """Refuse or carry on: ``1 +`` the flat index of the first sample of ``x`` that is not finite, else ``-k``.
+    """Refuse or carry on: ``1 +`` the flat index of the first sample of ``x`` that is not finite or that lies
+    beyond ±:data:`MAX_INPUT_UV`, else ``-k``.
 
     ``x``: samples × channels (float64), its first sample at ``t0`` (absolute
     sample index); ``scan``: look at every sample (False: the caller knows
-    them finite). Only when all are finite are the runs carried on:
+    them finite and within range). Only when all are finite are the runs carried on:
     ``runs[c]``, samples since channel ``c`` last changed, grows by the block
     or restarts at its last change (the first sample is compared with
     ``last[c]`` when ``has_last``, else with itself); ``last`` becomes the
@@ -41,7 +48,7 @@ def checks_kernel(x, last, has_last, state, scan, t0, min_run, found):
     for i in range(n if scan else 0):
         for c in range(channels):
             v = x[i, c]
-            if v - v != 0.0:  # NaN or ±inf: the only values whose difference with themselves is not 0
+            if v - v != 0.0 or abs(v) > MAX_INPUT_UV:  # v - v: NaN or ±inf, the only values it is not 0 for
                 return i * channels + c + 1
     if n == 0:
         return 0
@@ -120,22 +127,28 @@ class SampleChecks:
     def check(self, x: np.ndarray, t0_sample: int, gap: int = 0) -> None:
         """Check block ``x`` (samples × channels, float64, C order) from sample ``t0_sample``; a gap breaks the runs.
 
-        Raises :class:`InputError` naming the first NaN or infinite sample;
-        then nothing of the block is counted.
+        Raises :class:`InputError` naming the first NaN or infinite sample, or one beyond
+        ±:data:`MAX_INPUT_UV`; then nothing of the block is counted.
         """
         if gap:  # a gap ends every run: samples either side of it are not one line
             if self.min_run:
                 self._close()
                 self.losses.append(((t0_sample - gap) / self.fs, t0_sample / self.fs, "gap"))
             self._has_last = False
-        # a finite sum means finite samples; one that overflows from huge finite ones gets the exact look
+        # a sum within n × the limit means finite samples, as a rule within it (a NaN, an infinity or a
+        # huge one takes the sum out); out of it, the exact look
         with np.errstate(over="ignore", invalid="ignore"):
-            scan = x.size < SUM_FIRST_SAMPLES or not math.isfinite(np.add.reduce(x, axis=None))
+            scan = x.size < SUM_FIRST_SAMPLES or not abs(np.add.reduce(x, axis=None)) <= MAX_INPUT_UV * x.size
         found = np.empty((x.shape[1] * (len(x) // self.min_run + 1), 3), np.int64) if self.min_run else _NONE
         got = self.kernel(x, self._last, self._has_last, self._state, scan, t0_sample, self.min_run, found)
         if got > 0:
             i, c = divmod(got - 1, x.shape[1])
-            raise InputError(f"channel {self.channel_names[c]!r} has NaN or infinite samples from "
+            where = f"channel {self.channel_names[c]!r} has"
+            if math.isfinite(x[i, c]):
+                raise InputError(f"{where} samples of {x[i, c]:.3g} µV from {(t0_sample + i) / self.fs:.3f} s, beyond "
+                                 f"what any electrode input holds ({MAX_INPUT_UV / 1e6:g} V): are the samples in µV? "
+                                 "Give the µV per unit (--scale)")
+            raise InputError(f"{where} NaN or infinite samples from "
                              f"{(t0_sample + i) / self.fs:.3f} s: repair or cut the recording first")
         self._has_last = self._has_last or len(x) > 0
         if self.min_run:  # (a live block pays nothing for what it does not list)
