@@ -387,3 +387,16 @@ def test_a_sleep_recording_whose_first_channel_is_no_muscle_asks_which_is_the_ca
     rc, out, err = run_main("analyze", "psg.edf", "--channel", "LAT", "--json")
     (burst,) = json.loads(out)["possible_cramps"]  # 20 s at 45 × rest, of the calf asked for
     assert rc == 0 and burst["channel"] == "LAT" and abs(burst["onset_s"] - 20.0) < 0.5
+
+
+@pytest.mark.parametrize("window, bad, says", [("--rest", np.nan, "the rest window holds NaN"),
+                                               ("--mvc", np.inf, "the contraction window holds NaN or infinite")])
+def test_calibrate_refuses_a_window_with_samples_that_are_not_numbers(tmp_cwd, window, bad, says):
+    """A profile of rest_uv NaN was written with exit 0, and every later use of it refused."""
+    x = np.random.default_rng(0).normal(0.0, 4.0, 60_000)
+    x[35_000:40_000] *= 40.0  # a push
+    x[20_000 if window == "--rest" else 36_000] = bad
+    np.save("w.npy", x)
+    extra = ["--mvc", "35:40"] if window == "--mvc" else []
+    rc, _, err = run_main("calibrate", "--file", "w.npy", "--fs", "1000", "--rest", "5:30", *extra, "--out", "p.json")
+    assert rc == 2 and says in err and err.count("\n") == 1 and not os.path.exists("p.json")

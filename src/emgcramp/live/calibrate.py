@@ -70,6 +70,9 @@ def make_profile(rest: np.ndarray, fs: float, mvc: np.ndarray | None = None, cha
     ``around``: the recording's samples (µV) from :data:`AROUND_S` before the rest window to as long
     after it, when there is a recording; the rest level is weighed against its typical level.
     """
+    for name, x in (("rest", rest), ("contraction", mvc)):
+        if x is not None and not np.isfinite(x).all():  # a level of NaN would be saved and refused ever after
+            raise InputError(f"the {name} window holds NaN or infinite samples; choose a stretch without them")
     notches = detect_mains(rest, fs)
     level = _rest_level(envelope(rest, fs, notches))
     if around is not None and len(around) > len(rest):
