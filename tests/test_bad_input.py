@@ -119,6 +119,25 @@ def _degc_wfdb(path):
                 fmt=["16"], adc_gain=[100.0], baseline=[0])
 
 
+def _wav_of_no_channels(path):
+    import struct
+    import wave
+
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(1000)
+        w.writeframes(np.zeros(5000, "<i2").tobytes())
+    data = bytearray(open(path, "rb").read())
+    data[22:24] = struct.pack("<H", 0)  # the fmt chunk's channel count
+    open(path, "wb").write(bytes(data))
+
+
+def _wfdb_record(line: str, signal: str):
+    def make(path):
+        open(path, "w").write(f"{line}\n{signal}\n")
+        open(path[:-4] + ".dat", "wb").write(np.zeros(5000, "<i2").tobytes())
+    return make
+
+
 def _events_dir(path):
     os.mkdir(path)
     _events_csv(os.path.join(path, "n.csv"))
@@ -216,6 +235,10 @@ MAKERS = {
     "nights_extra_cells": _trend_extra_cells,
     "two.xdf": _two_stream_xdf,
     "temp.hea": _degc_wfdb,
+    "nochan.wav": _wav_of_no_channels,
+    "fmt999.hea": _wfdb_record("fmt999 1 1000 5000", "fmt999.dat 999 200 16 0 0 0 0 calf"),
+    "fsnan.hea": _wfdb_record("fsnan 1 nan 5000", "fsnan.dat 16 200 16 0 0 0 0 calf"),
+    "fsneg.hea": _wfdb_record("fsneg 1 -1 5000", "fsneg.dat 16 200 16 0 0 0 0 calf"),
     b"night\xff.edf": lambda p: (_edf("tmp.edf"), os.rename("tmp.edf", p)),
 }
 
@@ -238,6 +261,10 @@ CASES = [
     case("analyze", "empty.edf", "--events", "out.csv", files=["empty.edf"], id="empty file"),
     case("analyze", "junk.edf", "--events", "out.csv", files=["junk.edf"], id="binary garbage .edf"),
     case("analyze", "junk.wav", "--events", "out.csv", files=["junk.wav"], id="garbage .wav"),
+    case("analyze", "nochan.wav", "--events", "out.csv", files=["nochan.wav"], id="a .wav of 0 channels"),
+    case("analyze", "fmt999.hea", "--events", "out.csv", files=["fmt999.hea"], id="WFDB of an unknown format"),
+    case("analyze", "fsnan.hea", "--events", "out.csv", files=["fsnan.hea"], id="WFDB at a rate of nan"),
+    case("analyze", "fsneg.hea", "--events", "out.csv", files=["fsneg.hea"], id="WFDB at a rate of -1"),
     case("analyze", "rec.xyz", files=["rec.xyz"], id="unknown extension"),
     case("analyze", "truncated.edf", "--events", "out.csv", files=["truncated.edf"], id="EDF cut short"),
     case("analyze", "records.edf", files=["records.edf"], id="EDF header: records disagree with size"),
@@ -438,6 +465,7 @@ CASES = [
     case("simulate", "--hours", "0", "x.edf", id="simulate --hours 0"),
     case("simulate", "--hours", "nan", "x.edf", id="simulate --hours nan"),
     case("simulate", "--seed", "abc", "x.edf", id="simulate --seed abc"),
+    case("simulate", "--seed", "-1", "x.edf", id="simulate --seed -1"),
     case("simulate", "--start", "yesterday", "x.edf", id="simulate --start yesterday"),
     case("simulate", "--hours", "0.01", "--calibration", "x.edf", id="simulate --calibration too short"),
     case("simulate", "--hours", "0.01", "night.edf", files=["night.edf"], id="simulate over an existing recording"),
@@ -454,6 +482,7 @@ CASES = [
     case("bench", "speed", "--hours", "inf", id="bench speed --hours inf"),
     case("bench", "speed", "--fs", "0", id="bench speed --fs 0"),
     case("bench", "speed", "--channels", "0", id="bench speed --channels 0"),
+    case("bench", "speed", "--channels", "1000000", id="bench speed --channels 1000000"),
 ]
 
 

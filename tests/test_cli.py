@@ -400,3 +400,10 @@ def test_calibrate_refuses_a_window_with_samples_that_are_not_numbers(tmp_cwd, w
     extra = ["--mvc", "35:40"] if window == "--mvc" else []
     rc, _, err = run_main("calibrate", "--file", "w.npy", "--fs", "1000", "--rest", "5:30", *extra, "--out", "p.json")
     assert rc == 2 and says in err and err.count("\n") == 1 and not os.path.exists("p.json")
+
+
+def test_a_command_started_with_its_output_closed_still_writes_its_files(tmp_cwd):
+    """``>&-``: sys.stdout is None, and the first print was an internal error (exit 3)."""
+    p = subprocess.run(f"{sys.executable} -m emgcramp analyze {SAMPLE_NIGHT} --events e.csv >&-", shell=True,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and p.stderr == "" and open("e.csv").read().count("\n") == 4  # header, its 3 cramps

@@ -47,6 +47,9 @@ def _stopped(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``emgcramp`` console script; returns the exit status."""
+    for name in ("stdout", "stderr"):  # started with it closed (`>&-`): what it would say goes nowhere, not a crash
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w"))
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:

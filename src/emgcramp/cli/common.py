@@ -206,7 +206,10 @@ def number_arg(convert, ok, needs: str):
 
 positive_arg = number_arg(float, lambda v: 0 < v < math.inf, "a positive number")
 probability_arg = number_arg(float, lambda v: 0 < v < 1, "a probability between 0 and 1")  # --cramp-threshold
-count_arg = number_arg(int, lambda v: v >= 1, "1 or more")  # --jobs, --seeds, --channels
+count_arg = number_arg(int, lambda v: v >= 1, "1 or more")  # --jobs, --seeds
+seed_arg = number_arg(int, lambda v: v >= 0, "0 or more")  # NumPy's seeds are not negative
+# bench speed --channels: a wearable or a lab amplifier has up to 256; a million was a 30-GB signal in memory
+channels_arg = number_arg(int, lambda v: 1 <= v <= 256, "1 to 256")
 speed_arg = number_arg(float, lambda v: 0 <= v < math.inf, "0 (as fast as possible) or more")  # × real time
 seconds_arg = number_arg(float, lambda v: 0 <= v < math.inf, "0 or more")  # calibrate --mvc-s (0: no MVC)
 scale_arg = number_arg(float, lambda v: v != 0 and math.isfinite(v), "a non-zero number")  # µV per file unit

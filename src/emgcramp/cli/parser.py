@@ -6,6 +6,7 @@ import argparse
 import os
 
 from emgcramp import __version__
+from emgcramp.cli.common import channels_arg as _channels
 from emgcramp.cli.common import clock_arg as _clock
 from emgcramp.cli.common import count_arg as _count
 from emgcramp.cli.common import edf_out_arg as _edf_out
@@ -16,6 +17,7 @@ from emgcramp.cli.common import probability_arg as _probability
 from emgcramp.cli.common import pty_arg as _pty
 from emgcramp.cli.common import scale_arg as _scale
 from emgcramp.cli.common import seconds_arg as _seconds
+from emgcramp.cli.common import seed_arg as _seed
 from emgcramp.cli.common import speed_arg as _speed
 from emgcramp.io import FORMATS, formats_text
 
@@ -231,7 +233,7 @@ def _bench(sub) -> None:
     b.add_argument("--figure", metavar="OUT.png", help="accuracy: per-scenario F1 and timing errors (.png, .pdf or .svg)")
     _add_force(b)
     b.add_argument("--fs", type=_positive, default=2000.0, help="speed: sampling rate (default 2000)")
-    b.add_argument("--channels", type=_count, default=1, help="speed: channels (default 1)")
+    b.add_argument("--channels", type=_channels, default=1, help="speed: channels (default 1)")
 
 
 def _simulate(sub) -> None:
@@ -298,4 +300,4 @@ def _add_night_args(p: argparse.ArgumentParser, when: str = "") -> None:
     """``--hours``, ``--fs`` and ``--seed`` of a synthetic night."""
     p.add_argument("--hours", type=_positive, default=8.0, help=f"length of the night{when} (default 8)")
     p.add_argument("--fs", type=_positive, default=1000.0, help=f"sampling rate, Hz{when} (default 1000)")
-    p.add_argument("--seed", type=int, default=1, help=f"random seed{when}: the same seed, the same night (default 1)")
+    p.add_argument("--seed", type=_seed, default=1, help=f"random seed{when}: the same seed, the same night (default 1)")

@@ -228,6 +228,8 @@ def open_wav(path: str, fs: float | None, scale: float | None) -> ArrayRecording
         rate, layout = found
     except (OSError, struct.error) as e:  # struct.error: a header cut short
         raise InputError(f"{path}: not a readable WAV file ({e})") from None
+    except ArithmeticError:  # SciPy divides by the channel count the header gives
+        raise InputError(f"{path}: not a readable WAV file (its header gives 0 channels)") from None
     return ArrayRecording(path, layout, fs if fs is not None else float(rate), scale)
 
 

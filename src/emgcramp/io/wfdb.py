@@ -8,6 +8,8 @@ not a voltage is refused by name rather than guessed at.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -40,7 +42,10 @@ class WfdbRecording(Recording):
             raise InputError(f"{path}: not a readable WFDB header ({e})") from None
         if not header.sig_name:
             raise InputError(f"{path}: the record has no signals")
-        self.fs = float(header.fs)
+        unknown = sorted({str(f) for f in header.fmt or ()} - WFDB_FORMATS)
+        if unknown:
+            raise InputError(f"{path}: sample format {unknown[0]} is none of WFDB's ({', '.join(sorted(WFDB_FORMATS, key=int))})")
+        self.fs = _declared_fs(path if path.lower().endswith(".hea") else path + ".hea", float(header.fs))
         self.channel_names = [str(n) for n in header.sig_name]
         self.n_samples = int(header.sig_len) if header.sig_len else None
         self._units = [str(u) for u in (header.units or ["mV"] * len(self.channel_names))]
@@ -67,6 +72,32 @@ class WfdbRecording(Recording):
             if x.shape != (b - a, len(channels)):
                 raise InputError(f"{self.path}: samples {a}–{b} are missing from the signal file")
             yield x * scales
+
+
+# The sample formats of the WFDB specification (signal(5)); the reader fails on any other with a KeyError.
+WFDB_FORMATS = {"8", "16", "24", "32", "61", "80", "160", "212", "310", "311", "508", "516", "524"}
+
+
+def _declared_fs(hea: str, parsed: float) -> float:
+    """The sampling frequency the record line of header file ``hea`` gives (Hz), ``parsed`` when it gives none
+    (WFDB's default, 250 Hz); :class:`InputError` when what it gives is no positive number (the reader let
+    ``nan`` through, and ``-1`` or ``1e9`` became another rate)."""
+    try:
+        with open(hea, encoding="latin-1") as f:
+            line = next((ln for ln in f if ln.strip() and not ln.lstrip().startswith("#")), "")
+    except OSError:
+        return parsed
+    fields = line.split()
+    if len(fields) < 3:
+        return parsed
+    given = re.split(r"[/(]", fields[2])[0]
+    try:
+        fs = float(given)
+    except ValueError:
+        fs = math.nan
+    if not (math.isfinite(fs) and fs > 0):
+        raise InputError(f"{hea}: the sampling frequency {fields[2]!r} in its record line is not a rate in Hz")
+    return fs
 
 
 def _start(header) -> datetime | None:
