@@ -181,6 +181,8 @@ def test_every_request_needs_the_token_and_a_write_needs_the_page_s_origin(tmp_p
     for origin in ({"Origin": "http://evil.example"}, {}, {"Origin": "http://127.0.0.1:1"}):
         assert _request(post, body, {"Content-Type": "application/json"} | origin) == 403, origin
     assert _request(post.split("?")[0], body, {"Content-Type": "application/json", "Origin": r.base}) == 403
+    for other in (b"[1, 2]", b"7", b"null", b"{"):  # not an answer of the page's: refused, no 500, no traceback
+        assert _request(post, other, {"Content-Type": "application/json", "Origin": r.base}) == 400, other
     assert _labels(folder) == []  # nothing refused was written
     assert _request(post, body, {"Content-Type": "application/json", "Origin": r.base}) == 200
     assert _labels(folder)[1].startswith("100.000,160.000,not_cramp,")
@@ -511,3 +513,15 @@ def test_a_folder_s_events_tables_beside_its_recordings_are_no_nights(tmp_path):
                          "--lm-events", str(tmp_path / "n1_lm.csv"))
     assert rc == 0, err
     assert [os.path.basename(p) for p in Library(str(tmp_path)).paths] == ["n1.edf"]
+
+
+def test_a_port_in_use_is_said_in_one_line(night):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        rc, out, err = run_cli("review", night, "--no-browser", "--no-progress", "--port", port)
+    assert rc == 2 and err.strip() == (f"emgcramp: error: cannot listen on 127.0.0.1:{port} (Address already in "
+                                       "use); give another --port, or 0 for any free one")

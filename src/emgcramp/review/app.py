@@ -132,7 +132,9 @@ def _answers(app: Flask, library: Library, heartbeat: Heartbeat) -> None:
     @app.post("/api/night/<int:k>/label")
     def label(k: int):
         n = library.night(_night_number(library, k))
-        body = request.get_json(silent=True) or {}
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):  # a list, a number: no answer of the page's
+            return jsonify(error="an answer is a JSON object of onset_s, offset_s and label"), 400
         try:
             onset, offset = float(body.get("onset_s")), float(body.get("offset_s"))
         except (TypeError, ValueError):

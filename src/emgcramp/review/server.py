@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import secrets
+import socket
 import threading
 import time
 import webbrowser
 
 from werkzeug.serving import make_server
 
+from emgcramp.core.errors import InputError
 from emgcramp.review.app import Heartbeat, create_app
 from emgcramp.review.nights import Library
 
@@ -27,6 +29,7 @@ def serve(library: Library, port: int = 0, open_browser: bool = True, idle_exit_
     heartbeat = Heartbeat(idle_exit_s)
     app = create_app(library, token, heartbeat)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # each request's line would print the token
+    _check_port(port)
     server = make_server(HOST, port, app, threaded=True)
     app.config["PORT"] = server.server_port
     url = f"http://{HOST}:{server.server_port}/?token={token}"
@@ -48,6 +51,20 @@ def serve(library: Library, port: int = 0, open_browser: bool = True, idle_exit_
     else:
         print("review stopped", flush=True)
     return 0
+
+
+def _check_port(port: int) -> None:
+    """:class:`InputError` when ``port`` (0: any free one) cannot be listened on: Werkzeug would print two lines
+    of its own and exit 1. Bound as it binds (the address reused, so a port still closing is free)."""
+    if not port:
+        return
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError as e:
+            raise InputError(f"cannot listen on {HOST}:{port} ({e.strerror}); give another --port, "
+                             "or 0 for any free one") from None
 
 
 def _watch(server, heartbeat, expired: threading.Event) -> None:
