@@ -128,12 +128,14 @@ def _cells(values: list[str]) -> list[str]:
     (COLUMNS, _cells(["10", "70", "60", "tonic", "abc", "150"]),
      " line 3: column 'peak_intensity' holds 'abc'; expected a number"),
     (COLUMNS, ["10", "70", "60", "tonic"],
-     " line 3: the row stops after 4 cell(s), before column 'peak_intensity'; expected onset_s, offset_s, "),
+     " line 3: the row stops after 4 cell(s), before column 'peak_intensity'; expected a cell for each column "),
+    (COLUMNS, ["10", "70", "60", "tonic", "200", "150", "calf"],  # all a cramp needs, then cut (a full disk)
+     " line 3: the row stops after 7 cell(s), before column 'onset_clock'; expected a cell for each column "),
     (COLUMNS[:4], ["10", "70", "60", "tonic"],
      ": an events CSV with no 'peak_intensity' column; expected the columns onset_s, offset_s, "),
     (COLUMNS, _cells(["10", "70", "60", "tonic", "200", "150", "calf", "yesterday"]),
      " line 3: column 'onset_clock' holds 'yesterday'; expected a date and time"),
-], ids=["bad-value", "short-row", "four-columns", "bad-clock"])
+], ids=["bad-value", "short-row", "cut-row", "four-columns", "bad-clock"])
 def test_trend_names_the_file_line_and_column_of_a_bad_events_csv(tmp_path, header, row, says):
     nights = tmp_path / "nights"
     os.makedirs(nights / "a")

@@ -399,7 +399,7 @@ def test_a_pipe_given_to_read_is_refused_not_waited_on(tmp_path, args):
 
 def test_a_pipe_among_the_events_csvs_of_a_trend_folder_is_passed_over(tmp_path):
     from emgcramp.io.events import write_events_csv
-    from emgcramp.viz.trend import load_nights
+    from emgcramp.viz.nights import load_nights
 
     write_events_csv(str(tmp_path / "night-20260105.csv"), [Episode(60.0, 120.0, 60.0, "tonic", 200.0, 150.0, 4.0,
                                                                      "calf")])

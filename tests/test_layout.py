@@ -119,7 +119,7 @@ print(" ".join(sorted({m.split(".")[0] for m in sys.modules} & {"numba", "scipy"
 
 
 def test_readers_writers_and_trend_load_neither_numba_nor_scipy():
-    light = [m for m in _modules() if _part(m) in ("core", "io")] + ["emgcramp.viz.trend", "emgcramp.cli"]
+    light = [m for m in _modules() if _part(m) in ("core", "io")] + ["emgcramp.viz.trend", "emgcramp.viz.nights", "emgcramp.cli"]
     out = subprocess.run([sys.executable, "-c", _LOADED, *light], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 

@@ -8,7 +8,8 @@ from conftest import run_cli
 
 from emgcramp.core.types import Episode
 from emgcramp.io.events import write_events_csv
-from emgcramp.viz.trend import count_at, load_nights, summarize
+from emgcramp.viz.nights import count_at, load_nights
+from emgcramp.viz.trend import summarize
 
 
 def night(folder, name, start, cramps):
@@ -110,7 +111,7 @@ def test_one_night_in_two_files_counts_once(tmp_cwd):
 def test_a_night_with_a_cramp_of_unknown_clock_is_not_taken_for_another():
     from datetime import datetime
 
-    from emgcramp.viz.trend import Night
+    from emgcramp.viz.nights import Night
 
     c1, c2 = datetime(2026, 3, 1, 23, 30), datetime(2026, 3, 2, 1, 0)
     ep = Episode(10.0, 60.0, 50.0, "tonic", 200.0, 150.0, 4.0, "calf")
@@ -227,3 +228,19 @@ def test_a_night_without_a_date_is_counted_and_left_out_of_the_span(tmp_path):
     assert (s["nights"], s["cramps"], s["span_days"], s["per_week"]) == (2, 5, 1, None)
     assert [(n["path"].endswith("n5.csv"), n["dated"]) for n in s["per_night"]] == [(False, True), (True, False)]
     assert f"No date for {tmp_path / 'n5.csv'} (no clock time, no date in the name): not in the span." in s["facts"]
+
+
+def test_a_csv_passed_over_is_named_unless_it_is_our_own_leg_movements(tmp_path):
+    """A damaged header made a night vanish from the count without a word."""
+    from datetime import datetime
+
+    night(tmp_path, "n1.csv", datetime(2026, 1, 4, 23, 0), [(600.0, 40.0)])
+    night(tmp_path, "n2.csv", datetime(2026, 1, 5, 23, 0), [(600.0, 40.0)])
+    text = (tmp_path / "n2.csv").read_text()
+    (tmp_path / "n2.csv").write_text("x" + text)  # a header no longer ours
+    rc, out, err = run_cli("analyze", os.path.join(os.path.dirname(__file__), "..", "recordings", "sample_night.edf"),
+                           "--lm-events", tmp_path / "lm.csv")
+    assert rc == 0, err
+    rc, out, err = run_cli("trend", tmp_path, "--json")
+    assert rc == 0 and json.loads(out)["nights"] == 1
+    assert err.strip() == f"emgcramp: note: passed over, not events CSVs: {tmp_path / 'n2.csv'}"

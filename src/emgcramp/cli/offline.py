@@ -279,10 +279,11 @@ def cmd_trend(args: argparse.Namespace) -> int:
     import json
 
     from emgcramp.viz import trend
+    from emgcramp.viz.nights import count_at, load_nights
 
-    nights = trend.load_nights(args.folder)
+    nights = load_nights(args.folder)
     if args.cramp_threshold is not None:
-        nights = trend.count_at(nights, args.cramp_threshold)
+        nights = count_at(nights, args.cramp_threshold)
     if args.out:
         from emgcramp.cli.common import check_figure_out
 

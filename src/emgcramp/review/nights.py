@@ -122,7 +122,7 @@ def night_date(path: str, start: datetime | None) -> datetime:
 
 
 def _trend_night(path: str, start: datetime | None, episodes: list[Episode]):
-    from emgcramp.viz.trend import Night
+    from emgcramp.viz.nights import Night
 
     date = night_date(path, start)
     clocks = [start + timedelta(seconds=e.onset_s) if start else None for e in episodes]

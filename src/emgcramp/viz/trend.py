@@ -1,178 +1,23 @@
 """Many nights: cramps per night and per month, durations, time of night, intensity.
 
-A night is one events CSV (from ``analyze --events`` or a monitor night
-folder). Its date is the recording start (an episode's clock time less its
-onset), else from a ``night-YYYYmmdd-…`` folder name or a date in the file
-name; without these it is placed by its file's time, and left out of the span of days the rate is over.
-The summary states facts and the usual rule of thumb; it never diagnoses.
-
-Nights are counted alike only when judged alike: a night folder records
-the ``--cramp-threshold`` its ``events.csv`` was written with (``raw.json``),
-and the summary says when night folders were counted at different
-thresholds (another events CSV does not say which it was written at).
-:func:`count_at` counts every night at one (the cramps whose probability
-clears it).
+The nights are :mod:`emgcramp.viz.nights`' (one events CSV each, dated where
+they say when). The summary states facts and the usual rule of thumb; it never
+diagnoses. Nights are counted alike only when judged alike: the summary says
+when night folders were counted at different thresholds (another events CSV
+does not say which it was written at).
 """
 
 from __future__ import annotations
 
-import csv
 import math
 import os
-import re
 from collections import Counter
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
 
-from emgcramp.core.errors import InputError
-from emgcramp.core.types import Episode
-from emgcramp.io.events import COLUMNS, REQUIRED, read_rows
+from emgcramp.viz.nights import Night
 
 FREQUENT_PER_WEEK = 1.0
 LONG_S = 600.0
 MIN_SPAN_DAYS = 7  # a weekly rate, and any advice, needs at least a week of nights
-
-
-@dataclass
-class Night:
-    """One night: its file, date, start clock (if known), episodes, and the cramp threshold they were counted at.
-
-    ``folder``: the events are a night folder's, whose ``raw.json`` says at
-    which ``threshold`` (probability, 0–1) they were counted; ``None``
-    there: the decision's own. Any other events CSV does not say.
-    ``uncounted``: cramps :func:`count_at` left out. ``same``: the other
-    files that held this same night (:func:`load_nights`). ``table``: the
-    batch table a recording's night was read from. ``dated``: ``date`` is the night's, not its file's.
-    """
-
-    path: str
-    date: datetime
-    clocks: list[datetime | None]
-    episodes: list[Episode]
-    threshold: float | None = None
-    folder: bool = False
-    uncounted: list[Episode] = field(default_factory=list)
-    same: list[str] = field(default_factory=list)
-    table: str = ""
-    dated: bool = True
-
-
-def _date_from_name(path: str) -> datetime | None:
-    m = re.search(r"(20\d\d)-?(\d\d)-?(\d\d)", path)
-    try:
-        return datetime(int(m[1]), int(m[2]), int(m[3])) if m else None
-    except ValueError:  # digits that are no date (20261399)
-        return None
-
-
-def load_nights(folder: str) -> list[Night]:
-    """Every events CSV under ``folder`` (recursively) as a night, oldest first.
-
-    A CSV that is not an events CSV (another table, ``--lm-events``) is
-    passed over; one that is but holds a bad cell stops the trend with one
-    line naming the file, the line and the column, as a trend that quietly
-    left a night out would undercount. Files that hold the same cramps at
-    the same clock times are one recording analysed twice (``analyze
-    --events`` and a replay, say): it counts once (:attr:`Night.same`).
-    """
-    nights = []
-    for root, _, files in os.walk(folder):
-        for name in sorted(files):
-            if name.endswith(".csv") and os.path.isfile(os.path.join(root, name)):  # no pipe: it would wait
-                nights += _nights_in(os.path.join(root, name))
-    if not nights:
-        if not os.path.isdir(folder):
-            raise InputError(f"{folder}: no such folder")
-        raise InputError(f"{folder}: no events CSV files found (write them with analyze --events or monitor)")
-    return sorted(_once(nights), key=lambda n: n.date)
-
-
-def _once(nights: list[Night]) -> list[Night]:
-    """Each night once, a night folder's first (it records its threshold); only cramps with clock times tell."""
-    first: dict[tuple[str, ...], Night] = {}
-    kept: set[int] = set()  # ids of the nights counted
-    for n in sorted(nights, key=lambda n: not n.folder):
-        key = tuple(c.isoformat() for c in n.clocks if c is not None)
-        told = bool(n.episodes) and len(key) == len(n.episodes)  # every cramp with its clock time
-        seen = first.get(key) if told else None
-        if seen is not None and not (n.table and n.table == seen.table):  # a batch table's recordings stay apart
-            seen.same.append(n.path)
-            continue
-        if told:
-            first.setdefault(key, n)
-        kept.add(id(n))
-    return [n for n in nights if id(n) in kept]  # in the order given
-
-
-Row = tuple[int, dict[str, str | None], Episode]  # line number, cells, the episode they give
-
-
-def _nights_in(path: str) -> list[Night]:
-    """The nights of one CSV: none when it is not an events CSV, else one (a batch table: one per file)."""
-    with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:  # -sig: a spreadsheet's BOM
-        reader = csv.DictReader(f)
-        header = reader.fieldnames or []
-        # An events CSV starts onset_s, offset_s, duration_s, kind, peak_intensity; --lm-events has channel fifth.
-        if header[:4] != COLUMNS[:4] or header[4:5] not in ([], [COLUMNS[4]]):
-            if _night_folder_events(path):  # a night's own events: never passed over
-                raise InputError(f"{path}: not an events CSV (its header is {','.join(header) or 'missing'}); "
-                                 f"write it again with emgcramp recover {os.path.dirname(path)}")
-            return []
-        absent = [c for c in REQUIRED if c not in header]
-        if absent:
-            raise InputError(f"{path}: an events CSV with no {absent[0]!r} column; expected the columns "
-                             f"{', '.join(REQUIRED)} first, as analyze --events writes them")
-        by_file: dict[str, list[Row]] = {}  # a batch table (file column) holds a night per file
-        for row in read_rows(path, reader):
-            by_file.setdefault(row[1].get("file") or "", []).append(row)
-    return [_night(path, rows) for rows in by_file.values() or [[]]]
-
-
-def _night(path: str, rows: list[Row]) -> Night:
-    """One night from its rows, dated by its start clock, else by its name, else (undated) by the file's age."""
-    clocks = [_clock(path, line, r.get("onset_clock")) for line, r, _ in rows]
-    episodes = [e for _, _, e in rows]
-    starts = [c - timedelta(seconds=e.onset_s) for c, e in zip(clocks, episodes) if c is not None]
-    name = rows[0][1].get("file") or path if rows else path
-    named = starts[0] if starts else _date_from_name(name)
-    date = named or datetime.fromtimestamp(os.path.getmtime(path))
-    if not _night_folder_events(path):
-        return Night(name, date, clocks, episodes, table=path if name != path else "", dated=named is not None)
-    from emgcramp.io.night_reader import recorded_settings
-
-    threshold = recorded_settings(os.path.dirname(path)).get("cramp_probability")
-    return Night(name, date, clocks, episodes, threshold, folder=True, dated=named is not None)
-
-
-def _night_folder_events(path: str) -> bool:
-    """``path`` is a night folder's ``events.csv`` (a ``raw.json`` beside it)."""
-    return os.path.basename(path) == "events.csv" and os.path.exists(os.path.join(os.path.dirname(path), "raw.json"))
-
-
-def count_at(nights: list[Night], threshold: float) -> list[Night]:
-    """``nights`` counting only the cramps of probability ``threshold`` (0–1) or more.
-
-    Probabilities are written to three decimals: one that rounds to the
-    threshold counts. A cramp with no probability (an events CSV written
-    without one) stays: nothing says it would not clear the threshold.
-    """
-    def keep(e: Episode) -> bool:
-        return e.probability is None or math.isnan(e.probability) or e.probability >= threshold - 5e-4
-
-    return _once([replace(n, clocks=[c for c, e in zip(n.clocks, n.episodes) if keep(e)],
-                          episodes=[e for e in n.episodes if keep(e)],
-                          uncounted=n.uncounted + [e for e in n.episodes if not keep(e)]) for n in nights])
-
-
-def _clock(path: str, line: int, text: str | None) -> datetime | None:
-    """A row's ``onset_clock`` (empty: none), or one line naming the cell that is not a clock time."""
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{path} line {line}: column 'onset_clock' holds {text!r}; expected a date and time "
-                         "such as 2026-01-05T23:40:00, or nothing") from None
 
 
 def summarize(nights: list[Night], threshold: float | None = None, default: float | None = None) -> dict:
