@@ -15,13 +15,12 @@ import math
 import warnings
 from collections.abc import Callable, Iterable
 
-from emgcramp.core.blocks import Block
+from emgcramp.core.blocks import MIN_SIGNAL_S, Block
 from emgcramp.core.config import ELECTRODE_NOISE_UV, PipelineConfig
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.core.types import Analysis, Episode
 from emgcramp.pipeline import Pipeline
 
-MIN_SECONDS = 2.0
 
 
 class SensorChanged(InputError):
@@ -100,8 +99,8 @@ def run_blocks(blocks: Iterable[Block], fs: float, channels: list[str], config: 
 def unusable(pipe: Pipeline) -> str:
     """Why the signal ``pipe`` has seen cannot be analysed, in one line (``""``: it can)."""
     duration = pipe.samples_seen / pipe.fs
-    if duration < MIN_SECONDS:
-        return f"signal is {duration:.3g} s long: at least {MIN_SECONDS:g} s are needed"
+    if duration < MIN_SIGNAL_S:
+        return f"signal is {duration:.3g} s long: at least {MIN_SIGNAL_S:g} s are needed"
     dead = [ch for ch, q in pipe.quality().items() if q["flat_fraction"] >= 0.999]
     if dead:
         return f"channel {dead[0]!r} is flat (constant or all-zero): lead-off, or the wrong channel?"

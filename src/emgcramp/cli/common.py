@@ -129,7 +129,7 @@ CALIBRATION_NIGHT_S = 60.0  # simulate --calibration: the opening rest and push,
 
 def night_spec(args: argparse.Namespace):
     """The :class:`~emgcramp.sim.synth.NightSpec` for ``--hours``, ``--fs`` and ``--seed``."""
-    from emgcramp.core.blocks import check_fs
+    from emgcramp.core.blocks import MIN_SIGNAL_S, check_fs
     from emgcramp.sim.plan import NightSpec
 
     check_fs(args.fs)  # before any work: a rate analyze would refuse, or one that fills the memory
@@ -137,6 +137,9 @@ def night_spec(args: argparse.Namespace):
         raise InputError("--fs must be a whole number of Hz for EDF output")
     if args.hours > MAX_NIGHT_H:
         raise InputError(f"--hours {args.hours:g}: a synthetic night lasts at most {MAX_NIGHT_H} h")
+    if args.hours * 3600 < MIN_SIGNAL_S:  # it wrote nothing, and said the disk might be full
+        raise InputError(f"--hours {args.hours:g}: a synthetic night lasts at least {MIN_SIGNAL_S:g} s, the shortest "
+                         "signal analyze takes")
     calibration = getattr(args, "calibration", False)
     if calibration and args.hours * 3600 < CALIBRATION_NIGHT_S:
         raise InputError(f"--calibration needs a night of {CALIBRATION_NIGHT_S / 60:g} min or more")

@@ -29,6 +29,8 @@ MIN_FS_HZ = 200.0
 
 
 MAX_FS_HZ = 100_000.0
+# The shortest signal analysed (s): the filters' and the rest level's first seconds hold nothing to judge.
+MIN_SIGNAL_S = 2.0
 
 
 def check_fs(fs: float | None) -> float:

@@ -196,7 +196,8 @@ def recordings_in(path: str) -> list[str]:
 def detect_format(path: str) -> str:
     """The :attr:`Format.name` of ``path`` (``night`` for a monitor night folder); else :class:`InputError`."""
     if not os.path.exists(path):
-        raise InputError(f"{path}: no such file")
+        loop = os.path.islink(path)  # a link to nowhere, or round in a loop
+        raise InputError(f"{path}: {'a symbolic link to no file' if loop else 'no such file'}")
     if os.path.isdir(path):
         if os.path.exists(os.path.join(path, "raw.json")):
             return NIGHT.name

@@ -115,7 +115,8 @@ def _check_folder(path: str) -> None:
             raise InputError(f"cannot write {path}: it is {kind}, not a file; name a file")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise InputError(f"cannot write {path}: folder {folder} does not exist")
+        what = "is a file, not a folder" if os.path.exists(folder) else "does not exist"
+        raise InputError(f"cannot write {path}: {folder} {what}")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise InputError(f"cannot write {path}: folder {folder} is not writable")
 

@@ -16,13 +16,13 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from emgcramp.core.blocks import Block
+from emgcramp.core.blocks import MIN_SIGNAL_S, Block
 from emgcramp.core.config import SIGNAL_LOST_S, PipelineConfig, settings_of
 from emgcramp.core.types import Analysis, episode_record
 from emgcramp.detect.decide import model_id
 from emgcramp.io.night import NightLog
 from emgcramp.pipeline import Pipeline
-from emgcramp.runner import MIN_SECONDS, Runner, SensorChanged
+from emgcramp.runner import Runner, SensorChanged
 
 
 @dataclass
@@ -284,5 +284,5 @@ def _finish(runner: Runner, log: NightLog, alerts: list[Alert]) -> Analysis:
             log.event({"type": "retracted", "channel": e.channel, "onset_s": e.onset_s,
                        "onset_clock": hms(log.start, e.onset_s),
                        "reason": "leg_movement_series"})
-    log.close(analysis.summary(log.start) if analysis.duration_s >= MIN_SECONDS else None)
+    log.close(analysis.summary(log.start) if analysis.duration_s >= MIN_SIGNAL_S else None)
     return analysis

@@ -76,7 +76,8 @@ def load_nights(folder: str) -> list[Night]:
                                       + (f" and {len(other) - 3} more" if len(other) > 3 else "")))
     if not nights:
         if not os.path.isdir(folder):
-            raise InputError(f"{folder}: no such folder")
+            what = "is a file; trend reads a folder of events CSVs" if os.path.exists(folder) else "no such folder"
+            raise InputError(f"{folder}: {what}")
         raise InputError(f"{folder}: no events CSV files found (write them with analyze --events or monitor)")
     return sorted(_once(nights), key=lambda n: n.date)
 
