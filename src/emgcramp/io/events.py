@@ -121,7 +121,8 @@ def episode_from_row(r: dict[str, str | None]) -> Episode:
     Raises ``ValueError`` whose message names the column and what it
     expected, for the caller to put after the file and line.
     """
-    missing = [name for name, v in r.items() if name is not None and v is None]
+    missing = ([name for name in REQUIRED if r.get(name) is None]
+               or [name for name, v in r.items() if name is not None and v is None])
     if missing:  # DictReader leaves the cells of a short row None: a row cut short, or another table's
         held = sum(v is not None for k, v in r.items() if k is not None)
         raise ValueError(f"the row stops after {held} cell(s), before column {missing[0]!r}; expected a cell "
