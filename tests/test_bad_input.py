@@ -138,6 +138,14 @@ def _wfdb_record(line: str, signal: str):
     return make
 
 
+def _labelled_edf(path):
+    """A recording answered in review: its answers beside it (RECORDING.labels/labels.csv)."""
+    _edf(path)
+    os.mkdir(path + ".labels")
+    open(os.path.join(path + ".labels", "labels.csv"), "w").write(
+        "onset_s,offset_s,label,given_at\n10.000,20.000,cramp,2026-01-01T00:00:00\n")
+
+
 def _events_dir(path):
     os.mkdir(path)
     _events_csv(os.path.join(path, "n.csv"))
@@ -223,6 +231,7 @@ MAKERS = {
     "empty_dir": os.mkdir,
     "loop.edf": lambda path: os.symlink(path, path),  # a link to itself
     "afile": _write(b"a file where a folder is named"),
+    "labelled.edf": _labelled_edf,
     "recordings": _recordings_dir,
     "failing": _failing_dir,
     "nights_events": _events_dir,
@@ -301,6 +310,10 @@ CASES = [
     case("analyze", "night.edf", "--events", "afile/x.csv", files=["night.edf", "afile"], id="--events in a file"),
     case("trend", "night.edf", files=["night.edf"], id="trend of a file"),
     case("simulate", "--hours", "1e-9", "x.edf", id="simulate --hours 1e-9"),
+    case("simulate", "--hours", "0.01", "--force", "labelled.edf", files=["labelled.edf"],
+         id="simulate over a recording with answers beside it"),
+    case("demo", "--hours", "0.01", "--keep", "labelled.edf", files=["labelled.edf"],
+         id="demo --keep over a recording with answers beside it"),
     case("analyze", "failing", "--events", "all.csv", files=["failing"], id="folder where every file fails",
          preamble=True),
     case("analyze", "nomatch*.edf", "--events", "all.csv", id="glob matching nothing"),

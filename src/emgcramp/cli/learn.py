@@ -19,7 +19,8 @@ def cmd_learn(args: argparse.Namespace) -> int:
     profile = _existing(args.out)
     nights = labelled_nights(args.learn)
     if not nights:
-        raise InputError(f"{args.learn}: no night folder with labels (labels.csv) at or under it")
+        raise InputError(f"{args.learn}: no night folder with labels (labels.csv) at or under it; learning reads "
+                         "the nights monitor stored, not answers given on a recording file (RECORDING.labels)")
     from emgcramp.detect.personal import fit, labelled_bursts, threshold_logit
     from emgcramp.live.labelled import night_candidates
 
