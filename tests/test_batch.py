@@ -360,3 +360,17 @@ def test_a_signal_that_stops_one_analysis_leaves_no_part_file(long_cohort, tmp_p
     _, err = p.communicate(timeout=30)
     assert p.returncode == 128 + sig and err.strip().splitlines()[-1] == f"emgcramp: stopped ({signal.Signals(sig).name})"
     assert os.listdir(tmp_path) == []
+
+
+def test_the_lengths_of_a_folder_s_recordings_are_in_one_unit(capsys):
+    """A 160-s recording beside a 6-min one was '160 s' above '0.10 h'."""
+    from types import SimpleNamespace
+
+    from emgcramp.cli.batch import _print_lines
+
+    results = {"a.edf": (SimpleNamespace(episodes=[], duration_s=160.0),),
+               "b.edf": (SimpleNamespace(episodes=[1], duration_s=360.0),)}
+    _print_lines(["a.edf", "b.edf"], results, {})
+    assert [line.split("\t")[3] for line in capsys.readouterr().out.splitlines()] == ["0.04 h", "0.10 h"]
+    _print_lines(["a.edf"], results, {})
+    assert capsys.readouterr().out.split("\t")[3].strip() == "160 s"  # all short: seconds

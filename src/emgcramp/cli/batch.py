@@ -225,11 +225,13 @@ def _print_lines(files: list[str], results: dict, labels: dict[str, dict]) -> No
     from emgcramp.cli.common import span_text
     from emgcramp.io.labels import tally_line
 
+    longest = max((results[p][0].duration_s for p in files if p in results), default=0.0)
     for p in files:
         if p in results:
             r = results[p][0]
             answers = f"\t{tally_line(labels[p])}" if p in labels else ""
-            print(f"{p}\t{subject_of(p) or '-'}\t{len(r.episodes)} cramp(s)\t{span_text(r.duration_s)}{answers}")
+            span = span_text(r.duration_s, longest)  # one unit down the column
+            print(f"{p}\t{subject_of(p) or '-'}\t{len(r.episodes)} cramp(s)\t{span}{answers}")
 
 
 def _labelled_part(results: dict, labels: dict[str, dict]) -> str:

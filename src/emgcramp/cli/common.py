@@ -75,9 +75,12 @@ def _with_decision(config, decision: tuple, path: str):
 FIGURE_FORMATS = ("png", "pdf", "svg")
 
 
-def span_text(seconds: float) -> str:
-    """A recording's length for a summary line: hours to two decimals, or seconds under six minutes (0.1 h)."""
-    return f"{seconds / 3600:.2f} h" if seconds >= 360 else f"{seconds:.0f} s"
+def span_text(seconds: float, unit_of: float | None = None) -> str:
+    """A recording's length for a summary line: hours to two decimals, or seconds under six minutes (0.1 h).
+
+    ``unit_of``: the length (s) whose unit to use instead, so that a column of lengths has one unit.
+    """
+    return f"{seconds / 3600:.2f} h" if (seconds if unit_of is None else unit_of) >= 360 else f"{seconds:.0f} s"
 
 
 def check_figure_out(option: str, path: str, force: bool) -> None:
