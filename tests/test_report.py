@@ -121,3 +121,24 @@ def test_a_saved_figure_page_names_the_likeliest_possible_cramps_and_counts_the_
     assert text.startswith(f"<p>{POSSIBLE_LISTED + 3} possible cramp(s)")
     assert "and 3 more, each at probability 0.14 or less" in text  # 0.10, 0.12, 0.14 are not named
     assert _possible_html([], None) == ""
+
+
+def test_a_recording_without_a_clock_is_timed_in_minutes_when_short_and_hours_when_long():
+    """A 10-min recording's timeline read 0.00 h, 0.02 h … 0.16 h."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from emgcramp.viz.report import _clock_axis
+
+    fig, ax = plt.subplots()
+    labels = {}
+    for hours in (10 / 60, 8.0):
+        ax.set_xlim(0, hours)
+        _clock_axis(ax.xaxis, None, 3600.0)
+        fmt = ax.xaxis.get_major_formatter()
+        labels[hours] = [fmt(v) for v in ax.xaxis.get_major_locator()() if -1e-9 <= v <= hours + 1e-9]
+    plt.close(fig)
+    assert labels[10 / 60][:3] == ["0 min", "1 min", "2 min"] and labels[10 / 60][-1] == "10 min"
+    assert all(t.endswith(" h") for t in labels[8.0]) and "8.00 h" in labels[8.0]

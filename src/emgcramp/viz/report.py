@@ -76,6 +76,10 @@ def night_view(blocks, fs: float, episodes: list[Episode]) -> NightView:
     return NightView(fs, np.sqrt(ms), flat.astype(bool), zooms)
 
 
+# A recording without a clock shorter than this (s) is timed in minutes, not in hundredths of an hour.
+SHORT_TIMELINE_S = 2 * 3600.0
+
+
 def _clock(start: datetime | None, t: float) -> str:
     return (start + timedelta(seconds=t)).strftime("%H:%M:%S") if start else f"{t:.0f} s"
 
@@ -84,8 +88,16 @@ def _clock_axis(axis, start: datetime | None, unit_s: float, fmt: str = "%H:%M")
     """Tick labels in clock time for an axis in units of ``unit_s`` seconds; returns its label."""
     from matplotlib.ticker import FuncFormatter
 
-    if start is None:  # hours on the timeline, seconds in a zoom
-        fmt_s = (lambda v: f"{v * unit_s / 3600:.2f} h") if unit_s >= 3600 else (lambda v: f"{v * unit_s:.0f} s")
+    if start is None:  # hours on a night's timeline, minutes on a shorter one, seconds in a zoom
+        lo, hi = axis.get_view_interval()
+        if unit_s >= 3600 and (hi - lo) * unit_s < SHORT_TIMELINE_S:
+            from matplotlib.ticker import MultipleLocator
+
+            step = next((m for m in (1, 2, 5, 10, 15, 30) if (hi - lo) * unit_s / 60 / m <= 10), 60)
+            axis.set_major_locator(MultipleLocator(step * 60 / unit_s))
+            fmt_s = lambda v: f"{v * unit_s / 60:.0f} min"  # noqa: E731
+        else:
+            fmt_s = (lambda v: f"{v * unit_s / 3600:.2f} h") if unit_s >= 3600 else (lambda v: f"{v * unit_s:.0f} s")
         axis.set_major_formatter(FuncFormatter(lambda v, _: fmt_s(v)))
         return "time from the start of the recording"
     axis.set_major_formatter(FuncFormatter(lambda v, _: (start + timedelta(seconds=v * unit_s)).strftime(fmt)))
@@ -142,7 +154,7 @@ def figure(view: NightView, episodes: list[Episode], start: datetime | None, tit
                             height_ratios=[3.0, 0.35] + [2.4] * zoom_rows + [0.5 + 0.3 * n, 0.45])
     ax = fig.add_subplot(grid[0, :])
     _timeline(ax, view, episodes, lookalikes, activity, _rest_uv(summary))
-    ax.set_title(f"{title}: {n} cramp(s)")
+    ax.set_title(f"{title}: {n} cramp(s)", pad=14)  # above the cramps' numbers
     q = fig.add_subplot(grid[1, :], sharex=ax)
     q.imshow(view.flat_1s[None, :].astype(float), aspect="auto", cmap="Greys", vmin=0, vmax=1,
              extent=(0, max(len(view.flat_1s) / 3600.0, 1e-3), 0, 1))
@@ -227,7 +239,7 @@ def _zoom(z, k: int, e: Episode, t: np.ndarray, sig: np.ndarray, fs: float, star
     z.tick_params(labelsize=7)
     if legend:  # room above the trace for the key, so it covers nothing
         lo, hi = z.get_ylim()
-        z.set_ylim(lo, hi + 0.9 * (hi - lo))
+        z.set_ylim(lo, hi + 0.35 * (hi - lo))
         z.legend(loc="upper left", fontsize=6, ncol=2, frameon=False)
 
 
