@@ -64,3 +64,13 @@ def test_tally_for_reads_a_night_folder_or_the_folder_beside_a_recording(tmp_pat
     add_label(edf + ".labels", 400.0, 420.0, "unsure")  # a recording's answers live beside it
     assert tally_for(edf, analysis) == {"confirmed": 0, "not_cramp": 0, "unsure": 1, "unanswered": 2,
                                         "missed": 0, "cramps": 0}
+
+
+def test_an_answer_no_page_could_give_is_passed_over_as_a_damaged_line(tmp_path):
+    """5,1e308,cramp was counted (and learned from) as a cramp of 1e308 s."""
+    f = str(tmp_path)
+    add_label(f, 10.0, 40.0, "cramp")
+    with open(labels_path(f), "a") as out:
+        out.write("5.000,1e308,cramp,2026-01-01T00:00:00\n5.000,inf,cramp,2026-01-01T00:00:00\n"
+                  "nan,9.000,cramp,2026-01-01T00:00:00\n")
+    assert [(lab.onset_s, lab.offset_s) for lab in read_labels(f)] == [(10.0, 40.0)]

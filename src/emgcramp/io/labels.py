@@ -63,7 +63,7 @@ def add_label(folder: str, onset_s: float, offset_s: float, label: str,
     """Append one answer to the folder's ``labels.csv`` (created 0600) and make it durable before returning."""
     if label not in LABELS:
         raise InputError(f"label must be one of {', '.join(LABELS)}, not {label!r}")
-    if not (0 <= onset_s < offset_s) or offset_s - onset_s > 24 * 3600:
+    if not _within_a_day(onset_s, offset_s):
         raise InputError(f"a label needs 0 ≤ onset < offset within a day, not {onset_s}–{offset_s} s")
     when = (given_at or datetime.now()).replace(microsecond=0).isoformat()
     path = labels_path(folder)
@@ -114,7 +114,12 @@ def _parse(row: list[str]) -> Label | None:
         onset, offset = float(row[0]), float(row[1])
     except ValueError:
         return None
-    return Label(onset, offset, row[2], row[3]) if 0 <= onset < offset else None
+    return Label(onset, offset, row[2], row[3]) if _within_a_day(onset, offset) else None
+
+
+def _within_a_day(onset_s: float, offset_s: float) -> bool:
+    """A span an answer may cover (s): it starts at or after 0, ends after it starts, and lasts a day at most."""
+    return 0 <= onset_s < offset_s and offset_s - onset_s <= 24 * 3600
 
 
 def confirmed(labels: list[Label], spans: list[tuple[float, float]]) -> dict[str, int]:
