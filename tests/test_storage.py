@@ -7,6 +7,7 @@ what a command writes when it may, in this process (:func:`run_main`).
 
 import csv
 import errno
+import fcntl
 import hashlib
 import json
 import os
@@ -328,7 +329,8 @@ def test_recover_keeps_an_alerted_cramp_whose_samples_never_reached_the_disk(tmp
                     {"type": "cramp", "onset_s": "400", "offset_s": 420.0}, {"type": "cramp", "onset_s": None},
                     {"type": "cramp", "onset_s": 500.0, "offset_s": 520.0, "probability": 7}):
         log.event(damaged)  # what a damaged or foreign log may hold: passed over, never a crash
-    log.flush()  # then the crash: no close, no end record
+    log.flush()  # then the crash: no close, no end record; the lock goes with the dead process
+    fcntl.flock(log._raw, fcntl.LOCK_UN)
     rc, out, err = run_main("recover", str(tmp_path / "n"), "--edf", str(tmp_path / "n.edf"))
     assert rc == 0, err
     assert "1 cramp(s), 1 of them alerted where no samples were stored" in out
@@ -345,3 +347,19 @@ def test_recover_keeps_an_alerted_cramp_whose_samples_never_reached_the_disk(tmp
     # a stricter threshold given to recover applies to it too
     rc, out, err = run_main("recover", str(tmp_path / "n"), "--cramp-threshold", "0.95")
     assert rc == 0 and "0 cramp(s)" in out and len(open(tmp_path / "n" / "events.csv").readlines()) == 1, err
+
+
+def test_recover_refuses_a_night_a_monitor_is_still_writing_and_takes_it_once_ended(tmp_path):
+    """It wrote the night's events.csv under the running monitor, saying 'the monitor had not finished'."""
+    from conftest import bursts
+
+    log = NightLog(str(tmp_path / "n"), 1000.0, ["calf"], datetime(2026, 1, 1, 23, 0, 0))
+    log.block(Block(0, bursts(1000.0, 30.0, 4.0, [(10.0, 20.0, 300.0)], seed=2)[:, None]))
+    log.flush()
+    rc, out, err = run_cli("recover", tmp_path / "n")  # another process, as a person would run it
+    assert rc == 2 and err.strip() == (f"emgcramp: error: {tmp_path / 'n'}: the night is still being monitored; "
+                                       "recover it once that monitor has ended")
+    assert not os.path.exists(tmp_path / "n" / "events.csv")
+    log.close(None)  # the monitor ends (or dies: the lock goes with its process)
+    rc, out, err = run_cli("recover", tmp_path / "n")
+    assert rc == 0 and os.path.exists(tmp_path / "n" / "events.csv"), err

@@ -261,6 +261,10 @@ def cmd_recover(args: argparse.Namespace) -> int:
     from emgcramp.runner import run_blocks
 
     rec = NightRecording(args.folder)
+    from emgcramp.io.night import being_monitored
+
+    if being_monitored(args.folder):  # its events.csv is the monitor's to write when the night ends
+        raise InputError(f"{args.folder}: the night is still being monitored; recover it once that monitor has ended")
     if args.edf:  # before hours of work; the night's own files are its inputs, never an output
         from emgcramp.io.edf import check_name, is_annotated_copy
         from emgcramp.io.secure import NIGHT_FILES, check_writable

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from emgcramp.core.errors import InputError
-from emgcramp.io.secure import check_regular
 
 LABELS_FILE = "labels.csv"
 LABELS = ("cramp", "not_cramp", "unsure")
@@ -93,7 +92,9 @@ def read_labels(folder: str) -> list[Label]:
     A line cut by a crash, or otherwise unreadable, is skipped: the answers
     around it stand.
     """
-    check_regular(labels_path(folder), "a labels file")
+    path = labels_path(folder)
+    if os.path.exists(path) and not os.path.isfile(path):  # a pipe, a device: read, it would wait or never end
+        raise InputError(f"{path}: is not a file of answers (a pipe or a device?)")
     try:
         with open(labels_path(folder), encoding="utf-8", errors="replace") as f:
             text = f.read()

@@ -15,6 +15,7 @@ like any recording; its blocks carry the gaps as the live source did.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -37,6 +38,22 @@ RETRY_S = 60.0  # a full disk is tried again this often
 def _open_private(path: str) -> int:
     """A new file, 0600: never one that exists, never through a symlink."""
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_APPEND, 0o600)
+
+
+def being_monitored(folder: str) -> bool:
+    """Whether a monitor is still writing the night in ``folder``: it holds a lock on ``raw.f32`` from the night's
+    start until it closes it, which its end, or its death (a crash, kill -9), does."""
+    try:
+        fd = os.open(os.path.join(folder, NIGHT_FILES[1]), os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # the shared lock with it
 
 
 def new_night_folder(out: str, when: datetime | None, label: str = "") -> str:
@@ -126,6 +143,7 @@ class NightLog:
             for name in NIGHT_FILES[1:]:
                 fds.append(_open_private(os.path.join(self.folder, name)))
                 created.append(name)
+            fcntl.flock(fds[0], fcntl.LOCK_EX | fcntl.LOCK_NB)  # held while the night runs: see being_monitored
             return fds[0], fds[1]
         except OSError as e:
             for fd in fds:
