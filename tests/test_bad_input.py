@@ -138,6 +138,14 @@ def _wfdb_record(line: str, signal: str):
     return make
 
 
+def _far_events_csv(path):
+    """The events of a longer recording: a cramp at 99999 s."""
+    from emgcramp.core.types import Episode
+    from emgcramp.io.events import write_events_csv
+
+    write_events_csv(path, [Episode(99999.0, 100050.0, 51.0, "tonic", 90.0, 70.0, 5.0)])
+
+
 def _labelled_edf(path):
     """A recording answered in review: its answers beside it (RECORDING.labels/labels.csv)."""
     _edf(path)
@@ -232,6 +240,7 @@ MAKERS = {
     "loop.edf": lambda path: os.symlink(path, path),  # a link to itself
     "afile": _write(b"a file where a folder is named"),
     "labelled.edf": _labelled_edf,
+    "far.csv": _far_events_csv,
     "recordings": _recordings_dir,
     "failing": _failing_dir,
     "nights_events": _events_dir,
@@ -465,6 +474,8 @@ CASES = [
          id="report --events nonexistent"),
     case("report", "night.edf", "--events", "ragged.csv", "--out", "r.html", files=["night.edf", "ragged.csv"],
          id="report --events not an events CSV"),
+    case("report", "night.edf", "--events", "far.csv", "--out", "r.png", files=["night.edf", "far.csv"],
+         id="report --events of a longer recording"),
     # --- trend
     case("trend", "missing_dir", id="trend nonexistent folder"),
     case("trend", "empty_dir", files=["empty_dir"], id="trend folder with no events CSV"),

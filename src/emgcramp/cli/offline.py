@@ -223,9 +223,7 @@ def _print_comparison(truth, det, sc, start: datetime) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from emgcramp.io import open_recording
-    from emgcramp.io.secure import check_writable
-
-    from emgcramp.io.secure import mentions_maker
+    from emgcramp.io.secure import check_writable, mentions_maker
 
     if args.out.rsplit(".", 1)[-1].lower() not in ("html", "htm", "png", "pdf", "svg"):  # before any file is looked at
         raise InputError(f"--out {args.out}: choose a .html, .png, .pdf or .svg file")
@@ -254,6 +252,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         blocks = Progress("draw", rec.n_samples).over(rec.blocks([ch], int(CHUNK_S * fs)), lambda b: len(b.samples))
         view = report.night_view(blocks, fs, episodes)
+    beyond = [e for e in episodes if e.onset_s > len(view.envelope_1s) + 1.0]  # 1-s means: the recording's length
+    if beyond:
+        raise InputError(f"{args.events}: a cramp at {beyond[0].onset_s:g} s starts after {args.file} ends "
+                         f"({len(view.envelope_1s)} s): events of another recording?")
     title = f"Night of {start:%Y-%m-%d}" if start else os.path.basename(args.file)
     fig = report.figure(view, episodes, start, title, lookalikes, activity, summary)
     report.write(args.out, fig, episodes, start, summary, title)
