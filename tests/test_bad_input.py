@@ -500,6 +500,7 @@ CASES = [
     case("simulate", "--hours", "nan", "x.edf", id="simulate --hours nan"),
     case("simulate", "--seed", "abc", "x.edf", id="simulate --seed abc"),
     case("simulate", "--seed", "-1", "x.edf", id="simulate --seed -1"),
+    case("analyze", "night.edf", "--mvc-uv", "1e-300", files=["night.edf"], id="--mvc-uv 1e-300"),
     case("simulate", "--start", "yesterday", "x.edf", id="simulate --start yesterday"),
     case("simulate", "--hours", "0.01", "--calibration", "x.edf", id="simulate --calibration too short"),
     case("simulate", "--hours", "0.01", "night.edf", files=["night.edf"], id="simulate over an existing recording"),

@@ -13,6 +13,7 @@ import math
 import os
 from datetime import datetime
 
+from emgcramp.core.config import ELECTRODE_NOISE_UV
 from emgcramp.core.errors import InputError
 
 EXIT_NOT_STORED = 4  # monitor: the night ran and alerted, but its folder is not whole (full disk, size limit)
@@ -214,6 +215,8 @@ positive_arg = number_arg(float, lambda v: 0 < v < math.inf, "a positive number"
 probability_arg = number_arg(float, lambda v: 0 < v < 1, "a probability between 0 and 1")  # --cramp-threshold
 count_arg = number_arg(int, lambda v: v >= 1, "1 or more")  # --jobs, --seeds
 seed_arg = number_arg(int, lambda v: v >= 0, "0 or more")  # NumPy's seeds are not negative
+# --mvc-uv: a contraction's level reads at least the electrodes' own noise (1e-300 gave a %MVC of 300 digits)
+mvc_arg = number_arg(float, lambda v: ELECTRODE_NOISE_UV <= v < math.inf, f"{ELECTRODE_NOISE_UV:g} µV or more")
 # bench speed --channels: a wearable or a lab amplifier has up to 256; a million was a 30-GB signal in memory
 channels_arg = number_arg(int, lambda v: 1 <= v <= 256, "1 to 256")
 speed_arg = number_arg(float, lambda v: 0 <= v < math.inf, "0 (as fast as possible) or more")  # × real time

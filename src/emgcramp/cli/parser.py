@@ -12,6 +12,7 @@ from emgcramp.cli.common import count_arg as _count
 from emgcramp.cli.common import edf_out_arg as _edf_out
 from emgcramp.cli.common import hours_arg as _hours
 from emgcramp.cli.common import mains_arg as _mains
+from emgcramp.cli.common import mvc_arg as _mvc
 from emgcramp.cli.common import positive_arg as _positive
 from emgcramp.cli.common import probability_arg as _probability
 from emgcramp.cli.common import pty_arg as _pty
@@ -34,7 +35,7 @@ def _add_detector_args(p: argparse.ArgumentParser) -> None:
                         "the events CSV; a burst under it is still listed as a possible cramp (default 0.66, the "
                         "shipped model's). Higher: fewer false alarms, and fewer cramps counted. A monitored night "
                         "keeps the one it was monitored with, unless given again")
-    g.add_argument("--mvc-uv", type=_positive, metavar="UV",
+    g.add_argument("--mvc-uv", type=_mvc, metavar="UV",
                    help="envelope at maximal voluntary contraction, µV RMS: adds %%MVC to each episode")
     g.add_argument("--profile", metavar="PROFILE.json",
                    help="calibration profile with mvc_uv (and rest_uv), and the personal adjustment of the decision "
