@@ -281,15 +281,25 @@ def test_sample_checks_refuse_the_first_non_finite_sample_and_count_nothing_of_i
         checks.check(long, 60_160)
 
 
+def _spikes(n):
+    x = np.random.default_rng(0).normal(0.0, 5.0, (n, 1))
+    x[n // 2], x[n // 2 + 1] = 1e200, -1e200  # they cancel in a sum
+    return x
+
+
 @pytest.mark.parametrize("n", [50, 60_000])
-def test_sample_checks_refuse_samples_beyond_any_electrode_input(n):
-    """1e200 "µV" squared overflowed the filters and every cramp was lost, with exit 0."""
+@pytest.mark.parametrize("make", [lambda n: np.random.default_rng(0).normal(0.0, 1e200, (n, 1)),
+                                  lambda n: np.random.default_rng(0).normal(0.0, 5e7, (n, 1)),  # µV as V
+                                  _spikes], ids=["huge", "uV-read-as-V", "cancelling"])
+def test_sample_checks_refuse_samples_beyond_any_electrode_input(n, make):
+    """1e200 "µV" squared overflowed the filters and every cramp was lost, with exit 0; whatever the block."""
     from emgcramp.core.errors import InputError
     from emgcramp.dsp.samples import SampleChecks
 
-    checks = SampleChecks(500.0, ["calf"])
-    x = np.random.default_rng(0).normal(0.0, 1e200, (n, 1))
-    with pytest.raises(InputError, match=r"^channel 'calf' has samples of -?[0-9.]+e\+\d+ µV from 0\.000 s, beyond "
-                                         r"what any electrode input holds \(10 V\): are the samples in µV\?"):
+    checks, x = SampleChecks(500.0, ["calf"]), make(n)
+    with pytest.raises(InputError, match=r"^channel 'calf' has samples of -?[0-9.]+e\+\d+ µV from ([0-9.]+) s, "
+                                         r"beyond what any electrode input holds \(10 V\): are the samples in µV\?") as e:
         checks.check(x, 0)
+    first = float(str(e.value).split(" from ")[1].split(" s,")[0])
+    assert first == pytest.approx(np.flatnonzero(np.abs(x[:, 0]) > 1e7)[0] / 500.0, abs=1e-3)  # the first one beyond
     assert checks.samples.tolist() == [0]

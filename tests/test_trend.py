@@ -238,9 +238,26 @@ def test_a_csv_passed_over_is_named_unless_it_is_our_own_leg_movements(tmp_path)
     night(tmp_path, "n2.csv", datetime(2026, 1, 5, 23, 0), [(600.0, 40.0)])
     text = (tmp_path / "n2.csv").read_text()
     (tmp_path / "n2.csv").write_text("x" + text)  # a header no longer ours
+    from emgcramp.io.labels import add_label
+
+    add_label(str(tmp_path / "n1.edf.labels"), 600.0, 640.0, "cramp")  # answers: no night, and not said to be
     rc, out, err = run_cli("analyze", os.path.join(os.path.dirname(__file__), "..", "recordings", "sample_night.edf"),
                            "--lm-events", tmp_path / "lm.csv")
     assert rc == 0, err
     rc, out, err = run_cli("trend", tmp_path, "--json")
     assert rc == 0 and json.loads(out)["nights"] == 1
     assert err.strip() == f"emgcramp: note: passed over, not events CSVs: {tmp_path / 'n2.csv'}"
+
+
+def test_the_rate_and_the_months_are_of_the_dated_nights_only(tmp_path):
+    """Three undated copies of a night were counted in a rate over the dated nights' span (13.1 a week)."""
+    from datetime import datetime
+
+    for name in ("a.csv", "b.csv", "c.csv"):
+        night(tmp_path, name, None, [(600.0, 40.0)] * 3)
+    night(tmp_path, "n-20260101.csv", None, [(600.0, 40.0)] * 3)
+    night(tmp_path, "n-20260108.csv", None, [(600.0, 40.0)] * 3)
+    s = summarize(load_nights(str(tmp_path)))
+    assert (s["nights"], s["cramps"], s["span_days"]) == (5, 15, 8)
+    assert s["per_week"] == pytest.approx(6 / 8 * 7, abs=0.01) and s["per_month"] == {"2026-01": 6}
+    assert s["facts"][0].startswith("6 cramp(s) over 2 night(s) in 8 day(s): 5.2 a week; 2 night(s)")

@@ -199,7 +199,9 @@ def detect_format(path: str) -> str:
         loop = os.path.islink(path)  # a link to nowhere, or round in a loop
         raise InputError(f"{path}: {'a symbolic link to no file' if loop else 'no such file'}")
     if os.path.isdir(path):
-        if os.path.exists(os.path.join(path, "raw.json")):
+        from emgcramp.io.secure import is_night_folder
+
+        if is_night_folder(path):
             return NIGHT.name
         raise InputError(f"{path}: is a folder, not a recording")
     from emgcramp.io.secure import not_a_file

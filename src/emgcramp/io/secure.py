@@ -21,8 +21,9 @@ NIGHT_FILES = ("raw.json", "raw.f32", "events.jsonl")
 
 
 def is_night_folder(folder: str) -> bool:
-    """A night folder: it holds the header and the samples a night log writes first."""
-    return all(os.path.isfile(os.path.join(folder, name)) for name in NIGHT_FILES[:2])
+    """A monitor night folder: it holds the header a night log writes first (``raw.json``). One that lost its
+    other files is still one: read, it says which is missing; written to, it is protected all the same."""
+    return os.path.isfile(os.path.join(folder, NIGHT_FILES[0]))
 
 
 def check_writable(path: str, inputs: Iterable[str] = (), force: bool = True,

@@ -21,6 +21,8 @@ from datetime import datetime, timedelta
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.core.types import Episode
 from emgcramp.io.events import COLUMNS, REQUIRED, is_activity_csv, read_rows
+from emgcramp.io.labels import LABELS_FILE
+from emgcramp.io.secure import is_night_folder
 
 
 @dataclass
@@ -71,7 +73,8 @@ def load_nights(folder: str) -> list[Night]:
             if name.endswith(".csv") and os.path.isfile(os.path.join(root, name)):  # no pipe: it would wait
                 found = _nights_in(os.path.join(root, name))
                 nights, other = nights + found, other + ([] if found else [os.path.join(root, name)])
-    if other := [p for p in other if not is_activity_csv(p)]:  # said: a damaged header passes a night over
+    # said: a damaged header passes a night over (our --lm-events tables and answers are not nights)
+    if other := [p for p in other if os.path.basename(p) != LABELS_FILE and not is_activity_csv(p)]:
         warnings.warn(SettingsWarning(f"passed over, not events CSVs: {', '.join(other[:3])}"
                                       + (f" and {len(other) - 3} more" if len(other) > 3 else "")))
     if not nights:
@@ -141,7 +144,7 @@ def _night(path: str, rows: list[Row]) -> Night:
 
 def _night_folder_events(path: str) -> bool:
     """``path`` is a night folder's ``events.csv`` (a ``raw.json`` beside it)."""
-    return os.path.basename(path) == "events.csv" and os.path.exists(os.path.join(os.path.dirname(path), "raw.json"))
+    return os.path.basename(path) == "events.csv" and is_night_folder(os.path.dirname(path))
 
 
 def count_at(nights: list[Night], threshold: float) -> list[Night]:

@@ -29,11 +29,12 @@ def summarize(nights: list[Night], threshold: float | None = None, default: floa
     ``default``: the decision's own, which a night that records none was counted at.
     """
     eps = [e for n in nights for e in n.episodes]
-    dated = [n.date.date() for n in nights if n.dated]
-    span_days = (max(dated) - min(dated)).days + 1 if dated else 0
-    per_week = len(eps) / span_days * 7 if span_days >= MIN_SPAN_DAYS else None
+    dated = [n for n in nights if n.dated]  # a rate and a month are of the nights that say when they were
+    span_days = (max(n.date for n in dated).date() - min(n.date for n in dated).date()).days + 1 if dated else 0
+    in_span = sum(len(n.episodes) for n in dated)
+    per_week = in_span / span_days * 7 if span_days >= MIN_SPAN_DAYS else None
     longest = max((e.duration_s for e in eps), default=0.0)
-    months = Counter(n.date.strftime("%Y-%m") for n in nights for _ in n.episodes)
+    months = Counter(n.date.strftime("%Y-%m") for n in dated for _ in n.episodes)
     hours = Counter(c.hour for n in nights for c in n.clocks if c is not None)
     had = sum(1 for n in nights if n.episodes)
     if per_week is None:
@@ -41,8 +42,8 @@ def summarize(nights: list[Night], threshold: float | None = None, default: floa
         facts = [f"{len(eps)} cramp(s) over {len(nights)} night(s) ({counts} per night); {had} night(s) had at "
                  f"least one. Under {MIN_SPAN_DAYS} days of nights is too short a span for a rate."]
     else:
-        facts = [f"{len(eps)} cramp(s) over {len(nights)} night(s) in {span_days} day(s): "
-                 f"{per_week:.1f} a week; {had} night(s) had at least one."]
+        facts = [f"{in_span} cramp(s) over {len(dated)} night(s) in {span_days} day(s): "
+                 f"{per_week:.1f} a week; {sum(1 for n in dated if n.episodes)} night(s) had at least one."]
     if eps:
         facts.append(f"Longest {longest / 60:.1f} min; total {sum(e.duration_s for e in eps) / 60:.1f} min.")
     if per_week is not None:
