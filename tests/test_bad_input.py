@@ -241,6 +241,8 @@ MAKERS = {
     "afile": _write(b"a file where a folder is named"),
     "labelled.edf": _labelled_edf,
     "far.csv": _far_events_csv,
+    "gone.edf.labels": lambda path: (os.mkdir(path), open(os.path.join(path, "labels.csv"), "w").write(
+        "onset_s,offset_s,label,given_at\n10.000,20.000,cramp,2026-01-01T00:00:00\n")),
     "recordings": _recordings_dir,
     "failing": _failing_dir,
     "nights_events": _events_dir,
@@ -323,6 +325,8 @@ CASES = [
          id="simulate over a recording with answers beside it"),
     case("demo", "--hours", "0.01", "--keep", "labelled.edf", files=["labelled.edf"],
          id="demo --keep over a recording with answers beside it"),
+    case("simulate", "--hours", "0.01", "gone.edf", files=["gone.edf.labels"],
+         id="simulate where a recording's answers outlived it"),
     case("analyze", "failing", "--events", "all.csv", files=["failing"], id="folder where every file fails",
          preamble=True),
     case("analyze", "nomatch*.edf", "--events", "all.csv", id="glob matching nothing"),

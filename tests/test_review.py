@@ -212,6 +212,15 @@ def test_ctrl_c_stops_it_with_one_line_and_status_0(night, review):
     assert "Traceback" not in r.proc.stderr.read()
 
 
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_stops_it_with_its_status_as_every_command(night, review, sig):
+    """Werkzeug's loop took SIGTERM for Ctrl-C: 'review stopped' and status 0, where every other command gives 143."""
+    r = review(night)
+    r.proc.send_signal(sig)
+    assert r.proc.wait(15) == 128 + sig
+    assert r.proc.stderr.read().strip() == f"emgcramp: stopped ({signal.Signals(sig).name})"
+
+
 @pytest.mark.parametrize("target", ["missing", "empty"])
 def test_bad_input_is_one_line_and_status_2(tmp_path, target):
     (tmp_path / "empty").mkdir()

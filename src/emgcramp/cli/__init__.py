@@ -22,7 +22,7 @@ import threading
 import warnings
 
 from emgcramp.cli.parser import build_parser
-from emgcramp.core.errors import InputError, SettingsWarning
+from emgcramp.core.errors import InputError, SettingsWarning, Stopped
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
@@ -31,14 +31,6 @@ EXIT_INTERNAL = 3
 COMMANDS = {"analyze": "offline", "demo": "offline", "simulate": "offline", "report": "offline",
             "trend": "offline", "monitor": "live", "emulate": "live", "calibrate": "calibrate", "recover": "live",
             "bench": "bench", "review": "review"}
-
-
-class Stopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP, raised where the command was, so that it unwinds as from Ctrl-C."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
 
 
 def _stopped(signum: int, frame: object) -> None:
@@ -62,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
     finally:
         for sig, handler in before.items():
-            signal.signal(sig, handler)
+            if handler is not None:  # None: set outside Python, and not Python's to put back
+                signal.signal(sig, handler)
 
 
 def _run(args) -> int:

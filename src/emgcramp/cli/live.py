@@ -244,7 +244,6 @@ def cmd_emulate(args: argparse.Namespace) -> int:
         spec = night_spec(args)
         fs, segments = spec.fs, NightGenerator(spec).segments()
     port = PtyPort(args.pty)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stopped like Ctrl-C: the link is removed
     print(f"sensor emulator on {args.pty} -> {os.readlink(args.pty)} at {fs:g} Hz, × {args.speed:g}; "
           f"Ctrl-C stops", flush=True)
     try:

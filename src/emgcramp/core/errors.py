@@ -6,6 +6,14 @@ class SettingsWarning(UserWarning):
     """A recorded setting that cannot apply as it was, and what is used instead (one sentence)."""
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where a command was, so that it unwinds as from Ctrl-C (``signum``: which)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
 class InputError(Exception):
     """Bad input: a file, a channel, a parameter or a signal we cannot analyse.
 

@@ -58,9 +58,9 @@ def check_writable(path: str, inputs: Iterable[str] = (), force: bool = True,
     _check_folder(path)
     from emgcramp.io.labels import folder_for, labels_path
 
-    if os.path.isfile(path) and os.path.isfile(labels_path(folder_for(path))):
-        raise InputError(f"cannot write {path}: {folder_for(path)} holds answers given on the recording there, "
-                         "which would then stand for this one; move the two away together first")
+    if not os.path.isdir(path) and os.path.isfile(labels_path(folder_for(path))):  # its recording there or gone
+        raise InputError(f"cannot write {path}: {folder_for(path)} holds answers given on a recording of that name, "
+                         "which would then stand for this one; move them away first")
     if not force and os.path.lexists(path) and not (own is not None and os.path.isfile(path) and own(path)):
         raise InputError(f"{path} exists and is not this command's own earlier output; give {force_is} to replace "
                          "it, or choose another output file")

@@ -18,6 +18,7 @@ from emgcramp.core.config import ELECTRODE_NOISE_UV, SegmentConfig
 from emgcramp.core.errors import InputError
 from emgcramp.dsp.filters import EmgFilter
 from emgcramp.dsp.mains import detect_mains
+from emgcramp.dsp.samples import MAX_INPUT_UV
 
 WINDOW_S = 0.5
 # A maximal calf contraction reads some 100–500 µV RMS on surface electrodes against a rest of
@@ -73,6 +74,10 @@ def make_profile(rest: np.ndarray, fs: float, mvc: np.ndarray | None = None, cha
     for name, x in (("rest", rest), ("contraction", mvc)):
         if x is not None and not np.isfinite(x).all():  # a level of NaN would be saved and refused ever after
             raise InputError(f"the {name} window holds NaN or infinite samples; choose a stretch without them")
+        if x is not None and len(x) and float(np.abs(x).max()) > MAX_INPUT_UV:  # as analyze refuses them
+            raise InputError(f"the {name} window holds samples of {float(np.abs(x).max()):.3g} µV, beyond what any "
+                             f"electrode input holds ({MAX_INPUT_UV / 1e6:g} V): are the samples in µV? Give the µV "
+                             "per unit (--scale)")
     notches = detect_mains(rest, fs)
     level = _rest_level(envelope(rest, fs, notches))
     if around is not None and len(around) > len(rest):

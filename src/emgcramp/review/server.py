@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import signal
 import socket
 import threading
 import time
@@ -16,7 +17,7 @@ import webbrowser
 
 from werkzeug.serving import make_server
 
-from emgcramp.core.errors import InputError
+from emgcramp.core.errors import InputError, Stopped
 from emgcramp.review.app import Heartbeat, create_app
 from emgcramp.review.nights import Library
 
@@ -36,6 +37,14 @@ def serve(library: Library, port: int = 0, open_browser: bool = True, idle_exit_
     what = "nights in " if library.many else ""
     expired = threading.Event()
     watch = threading.Thread(target=_watch, args=(server, heartbeat, expired), daemon=True)
+    signals: list[int] = []  # SIGTERM or SIGHUP: Werkzeug's loop ends on them as on Ctrl-C, and they are told
+
+    def stop(signum: int, frame: object) -> None:
+        signals.append(signum)
+        raise Stopped(signum)
+
+    main = threading.current_thread() is threading.main_thread()  # only it may set handlers
+    before = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)} if main else {}
     try:  # from the moment the address is out, Ctrl-C is the way to stop, and a plain one
         print(f"review of {what}{library.path} at {url} (Ctrl-C stops it)", flush=True)
         watch.start()
@@ -46,6 +55,10 @@ def serve(library: Library, port: int = 0, open_browser: bool = True, idle_exit_
         pass  # Ctrl-C before serving began
     finally:
         server.server_close()
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+    if signals:  # the command line says it stopped, and its status says by what
+        raise Stopped(signals[0])
     if expired.is_set():
         print(f"review stopped: the page has been closed for {idle_exit_s:g} s", flush=True)
     else:
