@@ -220,8 +220,6 @@ MAKERS = {
     "gap.csv": lambda p: _time_csv(p, jump_at=30_000),
     "uneven.csv": lambda p: _time_csv(p, n=3000, jump_at=2000),
     "nan.csv": _write(b"time_s,emg_uv\n0,nan\n0.001,nan\n"),
-    "late_nan.npy": _npy(np.r_[np.random.default_rng(0).normal(0.0, 4.0, 5000), np.full(100, np.nan),
-                               np.zeros(5000)]),
     "ragged.csv": _write(b"a,b\n1,2\n3\n"),
     "one_line.csv": _write(b",".join([b"1.0"] * 300_000)),
     "hello.txt": _write(b"hello\n"),
@@ -398,8 +396,6 @@ CASES = [
     case("frobnicate", id="unknown command"),
     # --- monitor and emulate
     case("monitor", "--replay", "night.edf", "--speed", "-1", files=["night.edf"], id="monitor --speed -1"),
-    case("monitor", "--replay", "late_nan.npy", "--fs", "1000", "--speed", "0", "--out", "empty_dir",
-         files=["late_nan.npy", "empty_dir"], preamble=True, id="monitor replay of NaN 5 s in: no night folder left"),
     case("monitor", "--replay", "night.edf", "--speed", "abc", files=["night.edf"], id="monitor --speed abc"),
     case("monitor", "--replay", "missing.edf", id="monitor --replay nonexistent file"),
     case("monitor", "--replay", "junk.edf", files=["junk.edf"], id="monitor --replay garbage"),

@@ -11,6 +11,7 @@ import sys
 import time
 from datetime import datetime
 
+import numpy as np
 import pytest
 from conftest import SAMPLE_NIGHT, bursts, run_cli, run_main
 
@@ -405,3 +406,15 @@ def test_a_pipe_among_the_events_csvs_of_a_trend_folder_is_passed_over(tmp_path)
                                                                      "calf")])
     os.mkfifo(tmp_path / "other.csv")
     assert [os.path.basename(n.path) for n in load_nights(str(tmp_path))] == ["night-20260105.csv"]
+
+
+def test_a_replay_whose_file_turns_bad_part_way_keeps_the_night_up_to_there(tmp_path):
+    """The night ends early (status 2, one line) and what it stored stays: an alert may have gone out (it was
+    removed once, with an alerted cramp in it)."""
+    x = np.r_[np.random.default_rng(0).normal(0.0, 4.0, 5000), np.full(100, np.nan), np.zeros(5000)]
+    np.save(tmp_path / "late_nan.npy", x)
+    rc, out, err = run_cli("monitor", "--replay", tmp_path / "late_nan.npy", "--fs", "1000", "--speed", "0",
+                           "--out", tmp_path / "nights")
+    assert rc == 2 and err.strip().splitlines()[-1].startswith("emgcramp: error: channel 'ch0' has NaN or infinite")
+    (night,) = os.listdir(tmp_path / "nights")  # kept, with what was stored before the block that held the NaN
+    assert os.path.getsize(tmp_path / "nights" / night / "raw.f32") > 0

@@ -115,23 +115,38 @@ def test_unplug_replug_marks_the_gap_and_loses_nothing_after(night, tmp_path):
 
 
 def test_ascii_lines_from_a_hobby_sensor(tmp_path):
+    from emgcramp.live.sources.ascii import LOCK_LINES
+
     link = LineLink(fs=500.0, scale=2.0)
-    blocks = link.feed(b"1,2\n3,4\nnoise\n5,") + link.feed(b"6\n")
-    assert [b.t0_sample for b in blocks] == [0, 2]
-    np.testing.assert_array_equal(np.vstack([b.samples for b in blocks]), [[2, 4], [6, 8], [10, 12]])
-    assert link.bad_lines == 1
+    # a first line cut at connection does not set the width: it is taken once LOCK_LINES lines agree on it
+    lead = b"0,0\n" * (LOCK_LINES - 2)
+    blocks = link.feed(b"9\n" + lead + b"1,2\n3,4\nnoise\n5,") + link.feed(b"6\n")
+    assert [b.t0_sample for b in blocks] == [0, LOCK_LINES]
+    np.testing.assert_array_equal(np.vstack([b.samples for b in blocks])[-3:], [[2, 4], [6, 8], [10, 12]])
+    assert link.bad_lines == 2
     link.mark_disconnect(250)
     [b] = link.feed(b"7 8\n")
-    assert (b.t0_sample, b.gap_before) == (253, 250)
-    # what an Arduino prints for a failed read parses as a number but is no sample: a bad line, the night goes on
-    [b] = link.feed(b"nan,1\n9 10\n1 inf\n-inf -inf\n11 12\n")
+    assert (b.t0_sample, b.gap_before) == (LOCK_LINES + 1 + 250, 250)
+    # what an Arduino prints for a failed read parses as a number but is no sample, nor are two readings run
+    # together beyond what an electrode holds (10 V): bad lines, and the night goes on
+    [b] = link.feed(b"nan,1\n9 10\n1 inf\n-inf -inf\n51249851 1\n11 12\n")
     np.testing.assert_array_equal(b.samples, [[18, 20], [22, 24]])
-    assert link.bad_lines == 4
+    assert link.bad_lines == 6
     # a stream with no newline is not held whole: what piles up past a line's length is dropped
     for _ in range(100):
         assert link.feed(b"1" * 1000) == []
-    assert len(link._partial) <= 5000 and link.bad_lines > 4
+    assert len(link._partial) <= 5000 and link.bad_lines > 6
     assert link.feed(b"\n13 14\n")[0].samples.tolist() == [[26.0, 28.0]]
+
+
+def test_ascii_lines_whose_first_is_another_width_are_read_at_the_width_that_follows():
+    """A first line '12.0,13.0' set the width to 2, and every later single reading was dropped unsaid."""
+    from emgcramp.live.sources.ascii import LOCK_LINES
+
+    link = LineLink(fs=500.0)
+    blocks = link.feed(b"12.0,13.0\n" + b"".join(b"%d\n" % i for i in range(3 * LOCK_LINES)))
+    assert np.vstack([b.samples for b in blocks]).ravel().tolist() == list(range(3 * LOCK_LINES))
+    assert link.bad_lines == 1
 
 
 def test_kill_9_mid_night_leaves_readable_files(tmp_path):

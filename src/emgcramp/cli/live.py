@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import shutil
 import signal
 import sys
 from typing import TYPE_CHECKING
@@ -145,8 +144,6 @@ def cmd_monitor(args: argparse.Namespace) -> int:
                              alert_on_warning=args.alert_on == "warning", start=source.start,
                              on_event=on_event, on_levels=publisher.levels if publisher else None, clock=clock)
     except (ConnectionError, InputError) as e:
-        if args.replay and isinstance(e, InputError):  # a recording that cannot be replayed: the file stays, and
-            shutil.rmtree(folder, ignore_errors=True)  # a night folder of its first seconds would pass for a night
         with contextlib.suppress(OSError):
             os.rmdir(folder)  # the night never began (no data, or no room for it): leave no empty folder
         why = source.problem or "is the sensor on and in reach?"  # a port in use, a missing Bluetooth service …

@@ -44,7 +44,7 @@ def _add_detector_args(p: argparse.ArgumentParser) -> None:
 
 FORCE_HELP = ("replace an output file that exists but is not this command's own earlier output (a recording, a "
               "truth file, another command's output); the command's own is replaced without it. Never written, "
-              "--force or not: an input, or a file in a monitor night folder (one holding raw.json and raw.f32)")
+              "--force or not: an input, or a file in a monitor night folder (one holding raw.json)")
 
 
 def _add_force(p: argparse.ArgumentParser) -> None:

@@ -8,16 +8,19 @@ measured by the wall clock.
 
 from __future__ import annotations
 
-import math
 import re
 
 import numpy as np
 
 from emgcramp.core.blocks import Block
+from emgcramp.dsp.samples import MAX_INPUT_UV
 
 _SPLIT = re.compile(rb"[,;\s]+")
 # A line of a few numbers is tens of bytes; a stream with no newline this long is not lines (held no longer).
 MAX_LINE_BYTES = 4096
+# The number of channels is taken once this many lines in a row agree on it: a first line cut or run into
+# another at connection does not set it (then every later line would be refused, unsaid).
+LOCK_LINES = 8
 
 
 class LineLink:
@@ -25,6 +28,7 @@ class LineLink:
 
     def __init__(self, fs: float, scale: float = 1.0):
         self.fs, self.uv_per_count = float(fs), float(scale)
+        self._scale_abs = abs(self.uv_per_count)
         self.bad_lines = 0
         self.gaps = 0
         self.missing_samples = 0
@@ -33,6 +37,7 @@ class LineLink:
         self._pos = 0
         self._gap = 0
         self._width: int | None = None
+        self._held: list[list[float]] = []  # lines agreeing on a width, before it is taken
 
     def feed(self, chunk: bytes) -> list[Block]:
         """Add bytes; return a block of the complete lines (or nothing)."""
@@ -47,11 +52,15 @@ class LineLink:
                 row = [float(f) for f in fields]
             except ValueError:
                 row = []
-            # "nan" and "inf" parse, and an Arduino prints them (a failed read): a bad line, not a sample
-            if not row or not all(map(math.isfinite, row)) or (self._width is not None and len(row) != self._width):
+            # "nan" and "inf" parse, and an Arduino prints them (a failed read): a bad line, not a sample; so is
+            # one beyond what an electrode input holds (two readings run together where a newline was lost)
+            if (not row or not all(abs(v) * self._scale_abs <= MAX_INPUT_UV for v in row)
+                    or (self._width is not None and len(row) != self._width)):
                 self.bad_lines += 1 if line.strip() else 0
                 continue
-            self._width = len(row)
+            if self._width is None:
+                rows += self._lock(row)
+                continue
             rows.append(row)
         if not rows:
             return []
@@ -61,9 +70,20 @@ class LineLink:
         self._pos += gap + len(x)
         return [block]
 
+    def _lock(self, row: list[float]) -> list[list[float]]:
+        """Hold ``row`` until LOCK_LINES lines in a row share its width; then take that width, and give them."""
+        if self._held and len(row) != len(self._held[0]):  # the lines held so far were the odd ones out
+            self.bad_lines += len(self._held)
+            self._held = []
+        self._held.append(row)
+        if len(self._held) < LOCK_LINES:
+            return []
+        self._width, held, self._held = len(row), self._held, []
+        return held
+
     def mark_disconnect(self, missing_estimate: int) -> list[Block]:
         """The link dropped for about ``missing_estimate`` samples; a partial line is gone (no blocks held)."""
-        self._partial = b""
+        self._partial, self._held = b"", []  # lines held to learn the width are not placed across a gap
         self._gap = max(1, int(missing_estimate))
         self.gaps += 1
         self.missing_samples += self._gap
