@@ -171,7 +171,11 @@ def _read(folder, name: str) -> bytes:
 
 
 def _edit(folder, name: str, change) -> None:
+    """Rewrite the night file ``name`` by ``change`` (its text → the new text); ``None``: remove it."""
     path = os.path.join(folder, name)
+    if change is None:
+        os.unlink(path)
+        return
     with open(path) as f:
         text = f.read()
     with open(path, "w") as f:
@@ -217,8 +221,9 @@ def _gap_without_missing(text: str) -> str:
      "raw.json: 'mvc_uv' is -1.0; expected the maximal contraction's level in µV, a number above 0 (or null)"),
     ("raw.json", _settings(cramp_probability=1.5),
      "raw.json: 'cramp_probability' is 1.5; expected a probability between 0 and 1"),
+    ("events.jsonl", None, "events.jsonl: the night's event log is missing; without it the gaps in the night"),
 ], ids=["no-channels", "gap-without-missing", "personal-offset-too-far", "personal-weight-not-a-number",
-        "model-not-an-id", "min-duration-a-string", "mains-55", "mvc-negative", "cramp-threshold-over-1"])
+        "model-not-an-id", "min-duration-a-string", "mains-55", "mvc-negative", "cramp-threshold-over-1", "no-log"])
 def test_recover_refuses_a_night_it_cannot_place_in_time_and_writes_nothing(tmp_path, name, change, says):
     folder = _night(tmp_path / "night")
     _edit(folder, name, change)

@@ -29,7 +29,7 @@ from emgcramp.core.blocks import Block
 from emgcramp.core.errors import InputError
 from emgcramp.core.types import Episode, episode_record
 from emgcramp.io.events import write_json
-from emgcramp.io.secure import NIGHT_FILES
+from emgcramp.io.secure import NIGHT_FILES, is_night_folder
 
 FLUSH_S = 1.0
 RETRY_S = 60.0  # a full disk is tried again this often
@@ -64,6 +64,10 @@ def new_night_folder(out: str, when: datetime | None, label: str = "") -> str:
     (``when`` None: a replay of a recording without a start) is
     ``out/replay-LABEL``: no date is made up for it.
     """
+    if is_night_folder(out):  # its files are that night's; a night inside it would pass for part of it
+        raise InputError(f"--out {out}: is a night folder; name the folder the nights go in (its parent)")
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise InputError(f"--out {out}: is a file; name the folder the nights go in")
     try:
         os.makedirs(out, mode=0o700, exist_ok=True)
     except OSError as e:

@@ -40,6 +40,9 @@ def read_log(folder: str) -> tuple[list[dict], list[str]]:
     """
     path = os.path.join(folder, "events.jsonl")
     records, skipped = [], []
+    if not os.path.isfile(path):
+        raise InputError(f"{path}: the night's event log is missing; without it the gaps in the night, and so the "
+                         "time of every sample after one, cannot be known")
     with open(path, "rb") as f:  # bytes: a line that is not UTF-8 is one damaged line, not the whole log
         for n, line in enumerate(f, 1):
             try:
