@@ -46,9 +46,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         from emgcramp.io.bids import dataset_root
 
         if dataset_root(args.file) is not None:
-            if args.events or args.lm_events or args.edf_out:
+            if args.events or args.lm_events or args.edf_out or args.json:
                 raise InputError("a BIDS dataset's results go to its derivatives/emgcramp folder; "
-                                 "drop --events, --lm-events and --edf-out")
+                                 "drop --events, --lm-events, --edf-out and --json")
             from emgcramp.cli.bids import run_bids
 
             return run_bids(args)
