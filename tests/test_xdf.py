@@ -148,3 +148,19 @@ def test_monitor_keeps_the_length_of_an_xdf_pause_and_recover_and_analyze_write_
         span, notes = _edf_span_and_notes(tmp_path / f"{cmd}.edf")
         got[cmd] = span, [(o, d) for o, d, t in notes if t == "gap:no signal"]
     assert got["recover"] == got["analyze"] == (pytest.approx(HELD_S + PAUSE_S), [(PRE_S, PAUSE_S)])
+
+
+def test_edf_out_of_one_stream_of_several_is_that_stream(tmp_path):
+    """--edf-out opened the file again without --stream, and failed on the streams it had been told about."""
+    x = bursts(FS, 60, 4.0, [(20, 40, 300)])
+    write_xdf(tmp_path / "two.xdf", [("Markers", "mV", ["m"], np.zeros((10, 1)), np.arange(10.0)),
+                                     ("calf", "microvolts", ["GM"], x[:, None], np.arange(len(x)) / FS)])
+    rc, out, err = run_cli("analyze", tmp_path / "two.xdf", "--stream", "calf", "--edf-out", tmp_path / "two.edf")
+    assert rc == 0, err
+    from emgcramp.io.edf import EdfRecording
+
+    rec = EdfRecording(str(tmp_path / "two.edf"))
+    try:
+        assert rec.channel_names == ["GM"] and rec.n_samples == len(x)
+    finally:
+        rec.close()

@@ -124,7 +124,7 @@ def _write_annotated_copy(args: argparse.Namespace, result, start) -> None:
     from emgcramp.io import open_recording
     from emgcramp.io.edf import ANNOTATED_BY, write_edf, zero_filled
 
-    with open_recording(args.file, args.fs, getattr(args, "scale", None)) as rec:
+    with open_recording(args.file, args.fs, getattr(args, "scale", None), getattr(args, "stream", None)) as rec:
         chs = rec.channel_indices(args.channel)
         if rec.fs != int(rec.fs):
             raise InputError(f"--edf-out needs a whole-number sampling rate, not {rec.fs:g} Hz")
