@@ -399,3 +399,17 @@ def test_a_time_column_that_jitters_says_to_give_the_rate_instead(tmp_path):
                comments="", fmt="%.6f")
     with pytest.raises(InputError, match="not evenly sampled .*leave the time column out and give --fs HZ"):
         open_recording(str(tmp_path / "j.csv"))
+
+
+def test_an_annotated_copy_keeps_the_recording_s_own_annotations(tmp_path):
+    """The copy held emgcramp's notes only: the source's (here its truth) were dropped."""
+    from emgcramp.io.edf import EdfRecording
+
+    rc, out, err = run_main("analyze", SAMPLE_NIGHT, "--edf-out", tmp_path / "copy.edf")
+    assert rc == 0, err
+    src, copy = EdfRecording(SAMPLE_NIGHT), EdfRecording(str(tmp_path / "copy.edf"))
+    try:
+        own, kept = src.annotations(), copy.annotations()
+    finally:
+        src.close(), copy.close()
+    assert own and all(n in kept for n in own) and any(t.startswith("cramp:") for _, _, t in kept)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -129,6 +130,9 @@ def _write_annotated_copy(args: argparse.Namespace, result, start) -> None:
         if rec.fs != int(rec.fs):
             raise InputError(f"--edf-out needs a whole-number sampling rate, not {rec.fs:g} Hz")
         notes = result.notes()
+        if hasattr(rec, "annotations"):  # the recording's own notes (lights off, a technician's) stay in its copy
+            with contextlib.suppress(InputError):  # damaged ones: the copy carries ours alone
+                notes = [n for n in rec.annotations() if n[2].strip()] + notes
         # EDF has no gaps: a pause in the recording is written as zeros and noted, so times after it stay right
         blocks = zero_filled(rec.blocks(chs, int(CHUNK_S * rec.fs)), rec.fs, notes)
         write_edf(args.edf_out, rec.fs, [rec.channel_names[c] for c in chs], blocks, notes, start,
