@@ -181,7 +181,9 @@ def test_every_request_needs_the_token_and_a_write_needs_the_page_s_origin(tmp_p
     for origin in ({"Origin": "http://evil.example"}, {}, {"Origin": "http://127.0.0.1:1"}):
         assert _request(post, body, {"Content-Type": "application/json"} | origin) == 403, origin
     assert _request(post.split("?")[0], body, {"Content-Type": "application/json", "Origin": r.base}) == 403
-    for other in (b"[1, 2]", b"7", b"null", b"{"):  # not an answer of the page's: refused, no 500, no traceback
+    for other in (b"[1, 2]", b"7", b"null", b"{",  # not an answer of the page's: refused, no 500, no traceback
+                  b'{"onset_s": true, "offset_s": 160, "label": "cramp"}',
+                  b'{"onset_s": "1e2", "offset_s": 160, "label": "cramp"}'):
         assert _request(post, other, {"Content-Type": "application/json", "Origin": r.base}) == 400, other
     assert _labels(folder) == []  # nothing refused was written
     assert _request(post, body, {"Content-Type": "application/json", "Origin": r.base}) == 200

@@ -135,10 +135,10 @@ def _answers(app: Flask, library: Library, heartbeat: Heartbeat) -> None:
         body = request.get_json(silent=True)
         if not isinstance(body, dict):  # a list, a number: no answer of the page's
             return jsonify(error="an answer is a JSON object of onset_s, offset_s and label"), 400
-        try:
-            onset, offset = float(body.get("onset_s")), float(body.get("offset_s"))
-        except (TypeError, ValueError):
+        spans = [body.get("onset_s"), body.get("offset_s")]
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in spans):  # JSON numbers only
             return jsonify(error="onset_s and offset_s must be numbers of seconds"), 400
+        onset, offset = (float(v) for v in spans)
         if not (math.isfinite(onset) and math.isfinite(offset)) or offset > n.analysis.duration_s + 1.0:
             return jsonify(error="the span must lie within the night"), 400
         try:
