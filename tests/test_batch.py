@@ -226,7 +226,7 @@ def long_cohort(tmp_path_factory):
 
 @pytest.mark.parametrize("jobs, to_group, sig", [(1, False, signal.SIGINT), (2, False, signal.SIGINT),
                                                 (1, True, signal.SIGINT), (2, True, signal.SIGINT),
-                                                (2, False, signal.SIGTERM), (1, False, signal.SIGHUP)])
+                                                (2, False, signal.SIGTERM)])
 def test_ctrl_c_ends_batch_at_once_and_writes_nothing(long_cohort, tmp_path, jobs, to_group, sig):
     """Ctrl-C, or a SIGTERM or SIGHUP (a service stopped, a terminal closed): no worker left, nothing written."""
     out = tmp_path / "all.csv"
@@ -348,7 +348,7 @@ def test_fs_and_scale_in_a_folder_of_mixed_formats_go_to_the_files_without_them_
     assert run_cli("analyze", tmp_path / "a.edf", "--scale", "2")[0] == 2  # named on its own: refused
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize("sig", [signal.SIGHUP])  # SIGTERM: the batch test above
 def test_a_signal_that_stops_one_analysis_leaves_no_part_file(long_cohort, tmp_path, sig):
     """Its outputs not complete are removed as after Ctrl-C; they stayed behind as hidden .part files."""
     p = subprocess.Popen([sys.executable, "-m", "emgcramp", "analyze", str(long_cohort / "S01_night.edf"),

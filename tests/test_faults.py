@@ -384,7 +384,7 @@ def test_an_output_that_is_a_pipe_is_refused_even_with_force(tmp_path, option):
     """Written beside its name and renamed over it, a result replaced the device or pipe (/dev/null was a file)."""
     pipe = tmp_path / "out.csv"
     os.mkfifo(pipe)
-    rc, out, err = run_cli("analyze", SAMPLE_NIGHT, option, pipe, "--force")
+    rc, out, err = run_main("analyze", SAMPLE_NIGHT, option, pipe, "--force")
     assert rc == 2 and err.strip() == f"emgcramp: error: cannot write {pipe}: it is a pipe, not a file; name a file"
     assert stat.S_ISFIFO(os.stat(pipe).st_mode)  # still the pipe
 
@@ -394,7 +394,8 @@ def test_an_output_that_is_a_pipe_is_refused_even_with_force(tmp_path, option):
 def test_a_pipe_given_to_read_is_refused_not_waited_on(tmp_path, args):
     pipe, out = tmp_path / "p.json", tmp_path / "r.png"
     os.mkfifo(pipe)
-    rc, _, err = run_cli(*[a.format(pipe=pipe, out=out) for a in args])  # it waited for a writer, for ever
+    rc, _, err = run_cli(*[a.format(pipe=pipe, out=out) for a in args])  # it waited for a writer, for ever (a process: a
+    # regression would hang its own, not the tests')
     assert rc == 2 and f"{pipe}: is a pipe, not a" in err and err.count("\n") == 1 and not out.exists()
 
 
