@@ -301,4 +301,5 @@ def _add_night_args(p: argparse.ArgumentParser, when: str = "") -> None:
     """``--hours``, ``--fs`` and ``--seed`` of a synthetic night."""
     p.add_argument("--hours", type=_positive, default=8.0, help=f"length of the night{when} (default 8)")
     p.add_argument("--fs", type=_positive, default=1000.0, help=f"sampling rate, Hz{when} (default 1000)")
-    p.add_argument("--seed", type=_seed, default=1, help=f"random seed{when}: the same seed, the same night (default 1)")
+    p.add_argument("--seed", type=_seed, default=1,
+                   help=f"random seed{when}: the same seed, the same night (default 1)")

@@ -1,8 +1,9 @@
 """Raw samples checked as they arrive, in one compiled pass per block: values that are not numbers, flat lines.
 
 :class:`SampleChecks` refuses NaN and infinite samples, and samples beyond
-what any electrode input holds (one clear line naming the channel and the time) and times how long each channel has repeated
-itself, so a dead signal shows within seconds. Both look at every sample of
+what any electrode input holds (one clear line naming the channel and the
+time), and times how long each channel has repeated itself, so a dead
+signal shows within seconds. Both look at every sample of
 every block, live blocks of 10–50 ms included, so they are one kernel call
 rather than several NumPy passes: per 20-ms block the NumPy version cost
 about 2 µs, most of it in call overhead. (A long block is first bounded by

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from emgcramp.core.errors import InputError
+from emgcramp.io.secure import ANSWERS_SUFFIX, LABELS_FILE, check_regular
 
-LABELS_FILE = "labels.csv"
 LABELS = ("cramp", "not_cramp", "unsure")
 HEADER = "onset_s,offset_s,label,given_at\n"
 
@@ -54,7 +54,7 @@ def labels_path(folder: str) -> str:
 
 def folder_for(recording: str) -> str:
     """The folder holding the labels of ``recording``: a night folder itself, else ``RECORDING.labels``."""
-    return recording if os.path.isdir(recording) else recording + ".labels"
+    return recording if os.path.isdir(recording) else recording + ANSWERS_SUFFIX
 
 
 def add_label(folder: str, onset_s: float, offset_s: float, label: str,
@@ -93,10 +93,9 @@ def read_labels(folder: str) -> list[Label]:
     around it stand.
     """
     path = labels_path(folder)
-    if os.path.exists(path) and not os.path.isfile(path):  # a pipe, a device: read, it would wait or never end
-        raise InputError(f"{path}: is not a file of answers (a pipe or a device?)")
+    check_regular(path, "a labels file")
     try:
-        with open(labels_path(folder), encoding="utf-8", errors="replace") as f:
+        with open(path, encoding="utf-8", errors="replace") as f:
             text = f.read()
     except FileNotFoundError:
         return []

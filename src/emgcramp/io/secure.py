@@ -18,6 +18,9 @@ from emgcramp.core.errors import InputError
 # A monitor night folder is known by the files it holds from its first second
 # (io/night.py writes them and imports this module, so they are named here).
 NIGHT_FILES = ("raw.json", "raw.f32", "events.jsonl")
+# Where a person's answers on a recording are kept, beside it (io/labels.py reads and writes them; they are
+# named here for the same reason): RECORDING + ANSWERS_SUFFIX, holding LABELS_FILE.
+ANSWERS_SUFFIX, LABELS_FILE = ".labels", "labels.csv"
 
 
 def is_night_folder(folder: str) -> bool:
@@ -56,11 +59,9 @@ def check_writable(path: str, inputs: Iterable[str] = (), force: bool = True,
     if os.path.isdir(path):
         raise InputError(f"cannot write {path}: it is a folder; name a file")
     _check_folder(path)
-    from emgcramp.io.labels import folder_for, labels_path
-
-    if not os.path.isdir(path) and os.path.isfile(labels_path(folder_for(path))):  # its recording there or gone
-        raise InputError(f"cannot write {path}: {folder_for(path)} holds answers given on a recording of that name, "
-                         "which would then stand for this one; move them away first")
+    if os.path.isfile(os.path.join(path + ANSWERS_SUFFIX, LABELS_FILE)):  # its recording there, or gone
+        raise InputError(f"cannot write {path}: {path + ANSWERS_SUFFIX} holds answers given on a recording of that "
+                         "name, which would then stand for this one; move them away first")
     if not force and os.path.lexists(path) and not (own is not None and os.path.isfile(path) and own(path)):
         raise InputError(f"{path} exists and is not this command's own earlier output; give {force_is} to replace "
                          "it, or choose another output file")
@@ -100,13 +101,19 @@ def not_a_file(mode: int) -> str | None:
     return next((kind for test, kind in kinds.items() if test(mode)), None)
 
 
+def _special(path: str) -> str | None:
+    """What ``path`` is when it is a pipe, a device or a socket (links followed); ``None`` for a file or nothing."""
+    try:
+        return not_a_file(os.stat(path).st_mode)
+    except OSError:  # nothing there, or a dangling link: the caller's own words say so
+        return None
+
+
 def check_regular(path: str, what: str) -> None:
     """:class:`InputError` when ``path`` is a pipe, a device or a socket: read, it would wait for a writer or
     never end (``/dev/zero``). ``what``: what the file should have been, for the message."""
-    with contextlib.suppress(OSError):  # nothing there: the reader says so in its own words
-        kind = not_a_file(os.stat(path).st_mode)
-        if kind:
-            raise InputError(f"{path}: is {kind}, not {what}")
+    if kind := _special(path):
+        raise InputError(f"{path}: is {kind}, not {what}")
 
 
 def _check_folder(path: str) -> None:
@@ -115,10 +122,8 @@ def _check_folder(path: str) -> None:
     A result is written beside its name and renamed over it: over a device (``/dev/null``) or a pipe, that
     would replace the device with a file, whatever ``--force`` allows.
     """
-    with contextlib.suppress(OSError):  # nothing there (or a dangling link): a new file
-        kind = not_a_file(os.stat(path).st_mode)
-        if kind:
-            raise InputError(f"cannot write {path}: it is {kind}, not a file; name a file")
+    if kind := _special(path):
+        raise InputError(f"cannot write {path}: it is {kind}, not a file; name a file")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         what = "is a file, not a folder" if os.path.exists(folder) else "does not exist"

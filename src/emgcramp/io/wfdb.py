@@ -44,7 +44,8 @@ class WfdbRecording(Recording):
             raise InputError(f"{path}: the record has no signals")
         unknown = sorted({str(f) for f in header.fmt or ()} - WFDB_FORMATS)
         if unknown:
-            raise InputError(f"{path}: sample format {unknown[0]} is none of WFDB's ({', '.join(sorted(WFDB_FORMATS, key=int))})")
+            known = ", ".join(sorted(WFDB_FORMATS, key=int))
+            raise InputError(f"{path}: sample format {unknown[0]} is none of WFDB's ({known})")
         self.fs = _declared_fs(path if path.lower().endswith(".hea") else path + ".hea", float(header.fs))
         self.channel_names = [str(n) for n in header.sig_name]
         self.n_samples = int(header.sig_len) if header.sig_len else None

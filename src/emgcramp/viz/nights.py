@@ -21,8 +21,7 @@ from datetime import datetime, timedelta
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.core.types import Episode
 from emgcramp.io.events import COLUMNS, REQUIRED, is_activity_csv, read_rows
-from emgcramp.io.labels import LABELS_FILE
-from emgcramp.io.secure import is_night_folder
+from emgcramp.io.secure import LABELS_FILE, is_night_folder
 
 
 @dataclass
