@@ -370,6 +370,35 @@ def ceiling(nights: list[dict], folds: int = 4) -> dict[str, tuple[float, float,
     return out
 
 
+# Classes of the cramps the left-out runs missed (s): seconds, tens of seconds, a minute or more; and the board's rate.
+DURATION_CLASSES = ((3.0, 10.0), (10.0, 60.0), (60.0, math.inf))
+SLOW_BOARD_HZ = 500.0
+
+
+def found_by_class(nights: list[dict], probs: list[np.ndarray], cramp: list[float], floor: list[float]) -> list[str]:
+    """Table rows: of the true cramps of ``nights`` in each class, the share each tier finds (matching rule).
+
+    ``cramp`` and ``floor``: each night's thresholds (those of the run that left its family out).
+    """
+    hits: dict[str, list[tuple[bool, bool]]] = {}
+    for n, p, c, f in zip(nights, probs, cramp, floor):
+        found = []
+        for t in (c, f):
+            sc = match(n["truth"], [(on, off, "") for (on, off), q in zip(n["spans"], p) if q >= t])
+            found.append({i for i, _ in sc.pairs})
+        for i, (on, off, _) in enumerate(n["truth"]):
+            lo, hi = next(k for k in DURATION_CLASSES[::-1] if off - on >= k[0]) if off - on >= 3.0 else (0.0, 3.0)
+            board = f"boards of {SLOW_BOARD_HZ:g} Hz or less" if n["fs"] <= SLOW_BOARD_HZ else \
+                f"boards over {SLOW_BOARD_HZ:g} Hz"
+            for key in (f"{lo:g}–{hi:g} s" if math.isfinite(hi) else f"{lo:g} s or more", board):
+                hits.setdefault(key, []).append((i in found[0], i in found[1]))
+    order = [f"{lo:g}–{hi:g} s" if math.isfinite(hi) else f"{lo:g} s or more" for lo, hi in ((0.0, 3.0),
+                                                                                          *DURATION_CLASSES)]
+    order += [k for k in hits if k.startswith("boards")]
+    return [f"| {k} | {len(hits[k])} | {np.mean([a for a, _ in hits[k]]):.2f} | {np.mean([b for _, b in hits[k]]):.2f} |"
+            for k in dict.fromkeys(order) if k in hits]
+
+
 def _auc(x: np.ndarray, y: np.ndarray) -> float:
     """Chance that a cramp's ``x`` exceeds a look-alike's (0.5: no separation); NaN values left out."""
     keep = np.isfinite(x)
@@ -404,7 +433,7 @@ def _row(label_: str, cramp: dict, both: dict) -> str:
 
 def evaluate(nights: list[dict]) -> tuple[list[str], dict]:
     """Leave each family out in turn; the table rows and the held-out reliability data."""
-    rows, held_probs, held_nights, models, strict = [], [], [], {}, []
+    rows, held_probs, held_nights, models, strict, tiers = [], [], [], {}, [], []
     for out in FAMILIES:
         train = [n for n in nights if n["family"] != out]
         test = [n for n in nights if n["family"] == out]
@@ -414,6 +443,7 @@ def evaluate(nights: list[dict]) -> tuple[list[str], dict]:
         p_train = [probabilities(n, model) for n in train]
         held_probs += p_test
         held_nights += test
+        tiers += [(model.cramp_threshold, model.possible_floor)] * len(test)
         t = strict_threshold(train, model)
         strict.append(_row(f"**{out} left out**: cramp ≥ {t:.2f}", score(test, p_test, t),
                            score(test, p_test, model.possible_floor)))
@@ -422,7 +452,9 @@ def evaluate(nights: list[dict]) -> tuple[list[str], dict]:
         fitted = " + ".join(f for f in FAMILIES if f != out)
         rows.append(_row(f"{fitted}: in family (the fitting nights themselves)",
                          score(train, p_train, model.cramp_threshold), score(train, p_train, model.possible_floor)))
-    return rows, {"reliability": reliability(held_nights, held_probs), "models": models, "strict": strict}
+    classes = found_by_class(held_nights, held_probs, [c for c, _ in tiers], [f for _, f in tiers])
+    return rows, {"reliability": reliability(held_nights, held_probs), "models": models, "strict": strict,
+                  "classes": classes}
 
 
 def _model_json(model: Model, nights: list[dict]) -> dict:
@@ -480,7 +512,12 @@ def main() -> None:
              head[0].replace("nights scored", "left out, threshold"), head[1], *extra["strict"], "",
              "### Reliability out of family", "",
              f"Every burst of the {len(FAMILIES)} left-out runs pooled, by the probability the decision gave it. The "
-             "calibration of each run was fitted without the family it is scored on.", "", *rel, ""]
+             "calibration of each run was fitted without the family it is scored on.", "", *rel, "",
+             "### Which cramps the left-out families lose", "",
+             f"The true cramps of the {len(FAMILIES)} left-out runs pooled, by length and by the board's sampling "
+             "rate: the share the cramp tier finds, and the share the two tiers together find (each run's own "
+             "thresholds).", "", "| cramps | count | cramp tier finds | both tiers find |", "|---|---|---|---|",
+             *extra["classes"], ""]
     lines += ["### Kept for the record, not weighed: the spectrum", "",
               "Each burst's RMS frequency (`freq_hz`, tracking the median frequency) and its drift from the first "
               "to the last third of the burst (`freq_drift`, bursts of 10 s or more) are in the record, not in the "
