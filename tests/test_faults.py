@@ -410,12 +410,18 @@ def test_a_pipe_among_the_events_csvs_of_a_trend_folder_is_passed_over(tmp_path)
 
 
 def test_a_replay_whose_file_turns_bad_part_way_keeps_the_night_up_to_there(tmp_path):
-    """The night ends early (status 2, one line) and what it stored stays: an alert may have gone out (it was
-    removed once, with an alerted cramp in it)."""
+    """The night ends at the first bad sample (status 2, one line), stored and summarised to there: every good
+    sample of the block that held it too (an alert may have gone out; a 60-s block at --speed 0 was lost once)."""
     x = np.r_[np.random.default_rng(0).normal(0.0, 4.0, 5000), np.full(100, np.nan), np.zeros(5000)]
     np.save(tmp_path / "late_nan.npy", x)
     rc, out, err = run_cli("monitor", "--replay", tmp_path / "late_nan.npy", "--fs", "1000", "--speed", "0",
                            "--out", tmp_path / "nights")
-    assert rc == 2 and err.strip().splitlines()[-1].startswith("emgcramp: error: channel 'ch0' has NaN or infinite")
-    (night,) = os.listdir(tmp_path / "nights")  # kept, with what was stored before the block that held the NaN
-    assert os.path.getsize(tmp_path / "nights" / night / "raw.f32") > 0
+    last = err.strip().splitlines()[-1]
+    assert rc == 2 and last == ("emgcramp: error: channel 'ch0' has NaN or infinite samples from 5.000 s: repair or "
+                                "cut the recording first; the night up to 5.0 s is stored and summarised"), last
+    (night,) = os.listdir(tmp_path / "nights")
+    folder = tmp_path / "nights" / night
+    stored = np.fromfile(folder / "raw.f32", "<f4")
+    np.testing.assert_array_equal(stored, x[:5000].astype("<f4"))
+    end = [json.loads(line) for line in (folder / "events.jsonl").read_text().splitlines()][-1]
+    assert end["type"] == "end" and end["duration_s"] == 5.0 and "0 cramp(s) in 5 s" in out

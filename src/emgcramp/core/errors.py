@@ -19,3 +19,14 @@ class InputError(Exception):
 
     The message is a complete sentence for the user, without a traceback.
     """
+
+
+class BadSamples(InputError):
+    """A block holds a NaN, an infinite sample or one beyond any electrode's input; ``at``: the first, in the block.
+
+    The samples before it are good: a live night keeps them (:mod:`emgcramp.live.monitor`).
+    """
+
+    def __init__(self, message: str, at: int):
+        super().__init__(message)
+        self.at = at

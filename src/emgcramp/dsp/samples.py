@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from emgcramp.core.errors import InputError
+from emgcramp.core.errors import BadSamples
 from emgcramp.core.kernels import kernel
 
 
@@ -128,8 +128,9 @@ class SampleChecks:
     def check(self, x: np.ndarray, t0_sample: int, gap: int = 0) -> None:
         """Check block ``x`` (samples × channels, float64, C order) from sample ``t0_sample``; a gap breaks the runs.
 
-        Raises :class:`InputError` naming the first NaN or infinite sample, or one beyond
-        ±:data:`MAX_INPUT_UV`; then nothing of the block is counted.
+        Raises :class:`~emgcramp.core.errors.BadSamples` (an InputError) naming the first NaN or infinite
+        sample, or one beyond ±:data:`MAX_INPUT_UV`, with its place in the block; then nothing of the block is
+        counted.
         """
         if gap:  # a gap ends every run: samples either side of it are not one line
             if self.min_run:
@@ -146,11 +147,11 @@ class SampleChecks:
             i, c = divmod(got - 1, x.shape[1])
             where = f"channel {self.channel_names[c]!r} has"
             if math.isfinite(x[i, c]):
-                raise InputError(f"{where} samples of {x[i, c]:.3g} µV from {(t0_sample + i) / self.fs:.3f} s, beyond "
+                raise BadSamples(f"{where} samples of {x[i, c]:.3g} µV from {(t0_sample + i) / self.fs:.3f} s, beyond "
                                  f"what any electrode input holds ({MAX_INPUT_UV / 1e6:g} V): are the samples in µV? "
-                                 "Give the µV per unit (--scale)")
-            raise InputError(f"{where} NaN or infinite samples from "
-                             f"{(t0_sample + i) / self.fs:.3f} s: repair or cut the recording first")
+                                 "Give the µV per unit (--scale)", i)
+            raise BadSamples(f"{where} NaN or infinite samples from "
+                             f"{(t0_sample + i) / self.fs:.3f} s: repair or cut the recording first", i)
         self._has_last = self._has_last or len(x) > 0
         if self.min_run:  # (a live block pays nothing for what it does not list)
             self.losses += [(a / self.fs, b / self.fs, self.channel_names[c]) for c, a, b in found[:-got]]

@@ -18,6 +18,7 @@ import numpy as np
 
 from emgcramp.core.blocks import MIN_SIGNAL_S, Block
 from emgcramp.core.config import SIGNAL_LOST_S, PipelineConfig, settings_of
+from emgcramp.core.errors import BadSamples
 from emgcramp.core.types import Analysis, episode_record
 from emgcramp.detect.decide import model_id
 from emgcramp.io.night import NightLog
@@ -134,14 +135,22 @@ class NightMonitor:
         """Store and analyse one block; the records the night logged for it (cramps, alerts, warnings, …).
 
         Raises :class:`~emgcramp.runner.SensorChanged` (and stores nothing of
-        the block) when the channel count or the rate is not the night's.
+        the block) when the channel count or the rate is not the night's, and
+        :class:`~emgcramp.core.errors.BadSamples` after storing and analysing the
+        samples before a bad one.
         """
         self.runner.admit(block)
         pipe, self._new = self.runner.pipe, []
         if self.log is None:
             self.log = self._open_log(pipe)
+        try:
+            closed = self.runner.process(block)  # its samples are checked first: a bad one stops it whole
+        except BadSamples as e:  # the samples before it are the night's: stored and analysed, then it stops
+            if e.at or block.gap_before:
+                self.feed(Block(block.t0_sample, block.samples[:e.at], block.gap_before))
+            raise
         self.log.block(block)
-        for e in self.runner.process(block):
+        for e in closed:
             self.log.episode(e)
         self.now_s = (block.t0_sample + len(block.samples)) / pipe.fs
         if self.on_levels and pipe.env_rate:
@@ -207,7 +216,8 @@ def run_monitor(blocks: Iterable[Block | None], fs: Callable[[], float | None], 
     ``on_alert`` told each alert and ``on_status`` given the status line's
     state about every ``status_every_s`` seconds. A change of channel count
     or rate mid-night ends the night there, whole (:attr:`MonitorResult.stopped`
-    says why); so does nothing else.
+    says why), and so does a bad sample after the first (NaN, infinite, beyond any
+    electrode's input: the samples before it are kept); nothing else does.
     """
     night = NightMonitor(fs, channels, folder, config, alert_on_warning, start, on_event, on_levels, clock)
     last_status, stopped = 0.0, ""
@@ -221,6 +231,11 @@ def run_monitor(blocks: Iterable[Block | None], fs: Callable[[], float | None], 
             except SensorChanged as e:  # the night so far is one set-up: close it whole rather than mix two
                 stopped = (f"{e} at {night.clock(block.t0_sample / night.runner.pipe.fs)}: the night up to then "
                            "is stored and summarised; start monitor again for the new set-up")
+                break
+            except BadSamples as e:  # what came before is the night's, kept whole
+                if not night.now_s:
+                    raise
+                stopped = f"{e}; the night up to {night.clock(night.now_s)} is stored and summarised"
                 break
             for alert in night.alerts[n_alerts:] if on_alert else ():
                 on_alert(alert)
