@@ -150,6 +150,11 @@ class NightRecording(Recording):
         _note_skipped(folder, skipped)
         self._gaps = sorted((e["file_sample"], e["missing"]) for e in events if e.get("type") == "gap")
         self.n_samples = self._stored + sum(m for _, m in self._gaps)
+        stored_as = _channels_stored(events, size, self.fs, self.n_samples - self._stored)
+        if stored_as not in (None, len(self.channel_names)):
+            raise InputError(f"{os.path.join(folder, 'raw.json')}: names {len(self.channel_names)} channel(s), but "
+                             f"raw.f32 holds the night's length (its log's end record) only as {stored_as}: raw.json "
+                             "was edited or belongs to another night")
 
     def blocks(self, channels: list[int], chunk: int) -> Iterator[Block]:
         """Blocks as the monitor saw them: each gap is a ``gap_before``, as live."""
@@ -172,6 +177,22 @@ class NightRecording(Recording):
             for i in range(0, b.gap_before, chunk):
                 yield np.zeros((min(chunk, b.gap_before - i), len(channels)))
             yield b.samples
+
+
+def _channels_stored(events: list[dict], size: int, fs: float, gap_samples: int) -> int | None:
+    """The number of channels raw.f32 (``size`` bytes) holds by the length the log's end record gives, if it closed.
+
+    ``None`` when the night never closed or no whole number of channels fits
+    that length (a disk that filled may have kept fewer samples than the log knows).
+    """
+    ends = [e.get("duration_s") for e in events if e.get("type") == "end"]
+    if not ends or isinstance(ends[-1], bool) or not isinstance(ends[-1], (int, float)):
+        return None
+    expected = ends[-1] * fs - gap_samples  # samples stored, by the log
+    if not expected >= fs:  # under a second: too short to tell one count from another
+        return None
+    channels = size / 4.0 / expected
+    return round(channels) if round(channels) >= 1 and abs(channels - round(channels)) < 0.01 else None
 
 
 def recorded_settings(folder: str) -> dict:
