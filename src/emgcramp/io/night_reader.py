@@ -150,8 +150,8 @@ class NightRecording(Recording):
         _note_skipped(folder, skipped)
         self._gaps = sorted((e["file_sample"], e["missing"]) for e in events if e.get("type") == "gap")
         self.n_samples = self._stored + sum(m for _, m in self._gaps)
-        stored_as = _channels_stored(events, size, self.fs, self.n_samples - self._stored)
-        if stored_as not in (None, len(self.channel_names)):
+        stored_as = _channels_stored(events, size, self.fs, self.n_samples - self._stored, len(self.channel_names))
+        if stored_as != len(self.channel_names):
             raise InputError(f"{os.path.join(folder, 'raw.json')}: names {len(self.channel_names)} channel(s), but "
                              f"raw.f32 holds the night's length (its log's end record) only as {stored_as}: raw.json "
                              "was edited or belongs to another night")
@@ -179,20 +179,24 @@ class NightRecording(Recording):
             yield b.samples
 
 
-def _channels_stored(events: list[dict], size: int, fs: float, gap_samples: int) -> int | None:
+def _channels_stored(events: list[dict], size: int, fs: float, gap_samples: int, named: int) -> int | None:
     """The number of channels raw.f32 (``size`` bytes) holds by the length the log's end record gives, if it closed.
 
-    ``None`` when the night never closed or no whole number of channels fits
-    that length (a disk that filled may have kept fewer samples than the log knows).
+    The end record counts the samples analysed: those stored, and those a full
+    disk kept out (logged as gaps, as are stretches that never arrived), so the
+    samples stored lie between that count less the gaps and that count.
+    ``named`` when it fits, or none does (a night that never closed, a
+    disk that filled); else the whole number of channels that fits.
     """
     ends = [e.get("duration_s") for e in events if e.get("type") == "end"]
     if not ends or isinstance(ends[-1], bool) or not isinstance(ends[-1], (int, float)):
-        return None
-    expected = ends[-1] * fs - gap_samples  # samples stored, by the log
-    if not expected >= fs:  # under a second: too short to tell one count from another
-        return None
-    channels = size / 4.0 / expected
-    return round(channels) if round(channels) >= 1 and abs(channels - round(channels)) < 0.01 else None
+        return named
+    most = ends[-1] * fs
+    least = most - gap_samples
+    if not least >= fs:  # under a second stored: too short to tell one count from another
+        return named
+    fits = [k for k in range(1, int(size / 4 / least) + 2) if least - 1 <= size / 4 / k <= most + 1]
+    return named if named in fits or not fits else fits[0]
 
 
 def recorded_settings(folder: str) -> dict:
