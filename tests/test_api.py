@@ -82,6 +82,8 @@ def test_several_channels_and_their_muscles(night):
     (np.array(["a", "b"]), FS, "real numbers"),
     (np.zeros((600_000, 2)), FS, r"x\.T"),  # samples × channels: refused at once, not 600 000 channels
     (np.random.default_rng(0).normal(size=10_000), 50.0, "out of range"),
+    (np.zeros(10_000), None, "fs is the sampling rate in Hz, a number, not None"),
+    (np.zeros(10_000), "1kHz", "fs is the sampling rate in Hz, a number, not '1kHz'"),
 ])
 def test_bad_arrays_raise_one_clear_input_error(x, fs, says):
     with pytest.raises(emgcramp.InputError, match=says):

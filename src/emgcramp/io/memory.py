@@ -51,7 +51,11 @@ class ArrayInMemory(Recording):
         if len(names) != len(data):
             raise InputError(f"{len(names)} channel name(s) for {len(data)} channel(s) "
                              "(a channels × samples array: one row per channel)")
-        self.path, self._data, self.fs, self.start = "the array", data, float(fs), start
+        try:
+            rate = float(fs)
+        except (TypeError, ValueError):
+            raise InputError(f"fs is the sampling rate in Hz, a number, not {fs!r}") from None
+        self.path, self._data, self.fs, self.start = "the array", data, rate, start
         self.channel_names, self.n_samples = names, data.shape[1]
 
     def _read(self, channels: list[int], chunk: int) -> Iterator[np.ndarray]:
