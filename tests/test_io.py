@@ -9,7 +9,8 @@ import pyedflib
 import pytest
 from conftest import SAMPLE_NIGHT, bursts, degc_edf, run_main
 
-from emgcramp.core.errors import InputError
+import emgcramp
+from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.core.types import Episode
 from emgcramp.io import detect_format, open_recording
 from emgcramp.io.edf import write_edf
@@ -360,8 +361,11 @@ def test_samples_in_millivolts_read_as_microvolts_are_said_and_scaled_they_are_n
     assert rc == 0 and json.loads(out)["n_episodes"] == 0
     (note,) = err.strip().splitlines()
     assert "rest level, 0.0039 µV, lies under what any skin electrode reads" in note and "1000 for mV" in note
+    assert json.loads(out)["notes"] == [note.removeprefix("emgcramp: note: ")]  # the JSON's reader is told too
     rc, out, err = run_main("analyze", tmp_path / "mv.npy", "--fs", "1000", "--scale", "1000", "--json")
-    assert rc == 0 and json.loads(out)["n_episodes"] == 1 and err == ""
+    assert rc == 0 and json.loads(out)["n_episodes"] == 1 and json.loads(out)["notes"] == [] and err == ""
+    with pytest.warns(SettingsWarning, match=r"Multiply them by the µV per unit \(1000 for mV"):  # no --scale there
+        assert emgcramp.find_cramps(x, 1000.0).cramps == []
 
 
 def test_a_unit_at_the_end_of_a_column_name_scales_it_and_leaves_the_name(tmp_path):

@@ -117,8 +117,8 @@ def say_doubts(pipe: Pipeline) -> None:
         if math.isfinite(rest) and rest < ELECTRODE_NOISE_UV and q["flat_fraction"] < 0.999:
             warnings.warn(SettingsWarning(
                 f"channel {channel!r}: its rest level, {rest:.2g} µV, lies under what any skin electrode reads "
-                f"({ELECTRODE_NOISE_UV:g} µV): are the samples in µV? Give the µV per unit (--scale: 1000 for mV, "
-                "1000000 for V)"), stacklevel=3)
+                f"({ELECTRODE_NOISE_UV:g} µV): are the samples in µV? Multiply them by the µV per unit (1000 for mV, "
+                "1000000 for V; --scale on the command line)"), stacklevel=3)
 
 
 def _names(channels: list[str], width: int) -> list[str]:

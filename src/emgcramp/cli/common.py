@@ -11,10 +11,11 @@ import functools
 import json
 import math
 import os
+import warnings
 from datetime import datetime
 
 from emgcramp.core.config import ELECTRODE_NOISE_UV
-from emgcramp.core.errors import InputError
+from emgcramp.core.errors import InputError, SettingsWarning
 
 EXIT_NOT_STORED = 4  # monitor: the night ran and alerted, but its folder is not whole (full disk, size limit)
 
@@ -177,15 +178,26 @@ class ProgressBar:
             self._bar.close()
 
 
-def analyze_recording(path: str, args: argparse.Namespace, progress: bool = True):
-    """:func:`emgcramp.files.analyze_file` with the settings the command line gave."""
+def analyze_recording(path: str, args: argparse.Namespace, progress: bool = True, notes: list[str] | None = None):
+    """:func:`emgcramp.files.analyze_file` with the settings the command line gave.
+
+    ``notes``: a list that gets each note said of the recording (``emgcramp: note: …``,
+    shown all the same), for a reader of ``--json``.
+    """
     from emgcramp.files import analyze_file
 
     bar = ProgressBar("analyze", progress and not getattr(args, "no_progress", False))
+    said: list[warnings.WarningMessage] | None = None
     try:
-        return analyze_file(path, read_options(args), detector_settings(args), bar)
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always", SettingsWarning)
+            return analyze_file(path, read_options(args), detector_settings(args), bar)
     finally:
         bar.close()
+        for w in said or ():  # shown as they would have been, also when the analysis failed after them
+            if notes is not None and issubclass(w.category, SettingsWarning):
+                notes.append(str(w.message))
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 # --- argument types: a value the command cannot use is refused as the options are read, in one line ---------

@@ -18,12 +18,12 @@ DEMO_START = datetime(2026, 1, 1, 23, 0, 0)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from emgcramp.io.secure import check_writable
-
+    from emgcramp.cli.batch import inputs_of
     from emgcramp.io.edf import is_annotated_copy
     from emgcramp.io.events import is_activity_csv, is_events_csv
+    from emgcramp.io.secure import check_writable
 
-    inputs = [args.file] + ([args.profile] if args.profile else []) + _batch_inputs(args.file)
+    inputs = [args.file] + ([args.profile] if args.profile else []) + inputs_of(args.file)
     outputs = [out for out in (args.events, args.lm_events, args.edf_out) if out]
     if len({os.path.realpath(out) for out in outputs}) < len(outputs):  # the last written would win
         given = [o for o, v in (("--events", args.events), ("--lm-events", args.lm_events),
@@ -57,7 +57,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         if args.lm_events or args.edf_out:
             raise InputError("--lm-events and --edf-out take a single recording, not a folder or pattern")
         return batch.run(args)
-    result, start = analyze_recording(args.file, args)
+    notes: list[str] = []
+    result, start = analyze_recording(args.file, args, notes=notes)
     if args.edf_out:
         _write_annotated_copy(args, result, start)
     if args.events:
@@ -68,7 +69,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         from emgcramp.io.events import write_activity_csv
 
         write_activity_csv(args.lm_events, result.movements, result.warnings, start, result.possible_cramps)
-    _print_result(result, start, args.json, _labels(args.file, result))
+    _print_result(result, start, args.json, _labels(args.file, result), notes)
     return 0
 
 
@@ -79,15 +80,17 @@ def _labels(path: str, result) -> dict | None:
     return tally_for(path, result)
 
 
-def _print_result(result, start: datetime | None, as_json: bool, labels: dict | None = None) -> None:
-    """The analysis on stdout: one JSON document, or the table and the night's figures (and the answers given)."""
+def _print_result(result, start: datetime | None, as_json: bool, labels: dict | None = None,
+                  notes: list[str] | None = None) -> None:
+    """The analysis on stdout: one JSON document (with the notes said of it), or the table and the night's figures
+    (and the answers given)."""
     import json
 
     if as_json:
         from emgcramp.core.types import episode_record
 
         episodes = [episode_record(e, start) for e in result.episodes]
-        extra = {"labels": labels} if labels is not None else {}
+        extra = ({"labels": labels} if labels is not None else {}) | {"notes": notes or []}
         print(json.dumps(result.summary(start) | {"episodes": episodes} | extra, indent=2, default=float))
         return
     print_table(result.episodes, start)
@@ -105,19 +108,6 @@ def _print_result(result, start: datetime | None, as_json: bool, labels: dict | 
         print(tally_line(labels))
     if s["muscles"]:  # what each channel records, where the recording says
         print("channels: " + ", ".join(f"{c} ({s['muscles'][c]})" if c in s["muscles"] else c for c in s["channels"]))
-
-
-def _batch_inputs(path: str) -> list[str]:
-    """The recordings a folder or pattern names, for the output check (``[]`` for one recording)."""
-    from emgcramp.cli import batch
-    from emgcramp.io import recordings_in
-
-    if not batch.is_batch(path):
-        return []
-    try:
-        return recordings_in(path)
-    except InputError:
-        return []  # said where the recordings are looked for, with the rest of batch mode
 
 
 def _write_annotated_copy(args: argparse.Namespace, result, start) -> None:
