@@ -58,6 +58,27 @@ def test_glob_and_nothing_found(tmp_cwd):
     assert rc == 0 and "3 cramp(s) in" in out and "recordings analysed" not in out
 
 
+def test_a_folder_says_which_subfolders_it_did_not_search(tmp_cwd):
+    """A study kept as one folder per subject: its recordings are not taken unsaid, nor refused without the way."""
+    for sub in ("S012", "P3"):
+        os.makedirs(f"study/{sub}")
+        shutil.copy(SAMPLE_NIGHT, f"study/{sub}/night.edf")
+    os.makedirs("study/notes")  # holds no recording: not named
+    rc, _, err = run_cli("analyze", "study")
+    assert rc == 2 and err.strip() == (
+        "emgcramp: error: study: no recordings found (looked for .asc, .bdf, .csv, .dat, .edf, .hea, .npy, .rec, "
+        ".tsv, .txt, .wav, .xdf and monitor night folders); its subfolders are not searched (P3, S012): give a "
+        "pattern such as 'study/*/*.edf'"), err
+    shutil.copy(SAMPLE_NIGHT, "study/top.edf")
+    rc, out, err = run_cli("analyze", "study")
+    notes = [line for line in err.splitlines() if "note:" in line]
+    assert rc == 0 and "1 of 1 recordings analysed" in out and notes == [
+        "emgcramp: note: study: 1 recording(s) analysed; its subfolders are not searched (P3, S012): give a "
+        "pattern such as 'study/*/*.edf'"], err
+    rc, out, _ = run_cli("analyze", "study/*/*.edf")
+    assert rc == 0 and "2 of 2 recordings analysed, 6 cramp(s)" in out
+
+
 @pytest.mark.parametrize("path,subject", [("data/S012_night3.edf", "S012"), ("sub-07/ses-1/night.edf", "sub-07"),
                                           ("nights/night.edf", ""), ("nights2/night-20261205-073309", ""),
                                           ("cohort/patient12/night.edf", "patient12"), ("P3/n.edf", "P3"),

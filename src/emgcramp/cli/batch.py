@@ -19,11 +19,12 @@ import os
 import re
 import signal
 import sys
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 
-from emgcramp.core.errors import InputError
+from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.io import recordings_in
 from emgcramp.io.secure import is_night_folder
 
@@ -174,6 +175,18 @@ def _dask_outcomes(files: list[str], args: argparse.Namespace, settings: tuple) 
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def inputs_of(path: str) -> list[str]:
+    """The recordings a folder or pattern names, for the output check (``[]`` for one recording)."""
+    if not is_batch(path):
+        return []
+    try:
+        with warnings.catch_warnings():  # its notes come once, where the recordings are analysed
+            warnings.simplefilter("ignore", SettingsWarning)
+            return recordings_in(path)
+    except InputError:
+        return []  # said where the recordings are looked for, with the rest of batch mode
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,12 +12,13 @@ imported when a file of its format is opened, so ``--help`` costs nothing.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
-from emgcramp.core.errors import InputError
+from emgcramp.core.errors import InputError, SettingsWarning
 
 if TYPE_CHECKING:  # io.base imports NumPy; the table must stay free of it
     from emgcramp.io.base import Recording
@@ -187,10 +188,33 @@ def recordings_in(path: str) -> list[str]:
              or (os.path.isfile(n) and os.path.splitext(n)[1].lower() in FORMATS)]
     parts = set().union(*(record_parts(n) for n in files))
     files = [n for n in files if os.path.normpath(n) not in parts and not is_events_csv(n) and not is_activity_csv(n)]
+    below = _folders_below(path) if os.path.isdir(path) else []
+    hint = (f"; its subfolders are not searched ({', '.join(below[:3])}{', …' if len(below) > 3 else ''}): "
+            f"give a pattern such as '{os.path.join(path, '*', '*.edf')}'") if below else ""
     if not files:
         raise InputError(f"{path}: no recordings found (looked for {', '.join(sorted(FORMATS))} "
-                         "and monitor night folders)")
+                         f"and monitor night folders){hint}")
+    if below:
+        import warnings
+
+        warnings.warn(SettingsWarning(f"{path}: {len(files)} recording(s) analysed{hint}"), stacklevel=2)
     return files
+
+
+def _folders_below(path: str) -> list[str]:
+    """The subfolders of folder ``path`` that hold recordings of their own (monitor night folders aside)."""
+    from emgcramp.io.secure import is_night_folder
+
+    below = []
+    for name in sorted(os.listdir(path)):
+        sub = os.path.join(path, name)
+        if name.startswith(".") or not os.path.isdir(sub) or is_night_folder(sub):
+            continue
+        with contextlib.suppress(OSError):
+            if any(os.path.splitext(n)[1].lower() in FORMATS or is_night_folder(os.path.join(sub, n))
+                   for n in os.listdir(sub)):
+                below.append(name)
+    return below
 
 
 def detect_format(path: str) -> str:
