@@ -90,6 +90,11 @@ def test_bad_arrays_raise_one_clear_input_error(x, fs, says):
         emgcramp.find_cramps(x, fs)
 
 
+def test_a_monitor_refuses_a_rate_that_is_no_number_as_find_cramps_does():
+    with pytest.raises(emgcramp.InputError, match="fs is the sampling rate in Hz, a number, not None"):
+        emgcramp.Monitor(None)
+
+
 def test_result_tables_keep_the_events_csv_contract(night, tmp_path):
     r = emgcramp.find_cramps(night, FS, mvc_uv=600.0)
     df = r.to_dataframe()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from emgcramp.api.result import Result
-from emgcramp.core.blocks import Block
+from emgcramp.core.blocks import Block, as_rate
 from emgcramp.core.config import PipelineConfig, config_from
 from emgcramp.core.errors import InputError
 from emgcramp.core.types import Episode
@@ -199,7 +199,7 @@ class Monitor:
     def __init__(self, fs: float, channel_names: Sequence[str] | None = None, *, folder: str | None = None,
                  config: PipelineConfig | None = None, mvc_uv: float | None = None,
                  start: datetime | None = None):
-        self._night = NightMonitor(float(fs), list(channel_names or []), folder, _config(config, mvc_uv),
+        self._night = NightMonitor(as_rate(fs), list(channel_names or []), folder, _config(config, mvc_uv),
                                    start=start)
         self._next = 0  # index of the next sample
 

@@ -33,6 +33,14 @@ MAX_FS_HZ = 100_000.0
 MIN_SIGNAL_S = 2.0
 
 
+def as_rate(fs: object) -> float:
+    """A sampling rate given as a number (Hz) as a float; :class:`InputError` naming what was given instead."""
+    try:
+        return float(fs)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(f"fs is the sampling rate in Hz, a number, not {fs!r}") from None
+
+
 def check_fs(fs: float | None) -> float:
     """Validate a sampling rate (Hz) for sEMG; raise :class:`InputError`."""
     if fs is None:

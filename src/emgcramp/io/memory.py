@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from emgcramp.core.blocks import as_rate
 from emgcramp.core.errors import InputError
 from emgcramp.io.base import Recording
 
@@ -51,11 +52,7 @@ class ArrayInMemory(Recording):
         if len(names) != len(data):
             raise InputError(f"{len(names)} channel name(s) for {len(data)} channel(s) "
                              "(a channels × samples array: one row per channel)")
-        try:
-            rate = float(fs)
-        except (TypeError, ValueError):
-            raise InputError(f"fs is the sampling rate in Hz, a number, not {fs!r}") from None
-        self.path, self._data, self.fs, self.start = "the array", data, rate, start
+        self.path, self._data, self.fs, self.start = "the array", data, as_rate(fs), start
         self.channel_names, self.n_samples = names, data.shape[1]
 
     def _read(self, channels: list[int], chunk: int) -> Iterator[np.ndarray]:
