@@ -7,7 +7,7 @@ from conftest import bursts, emg_noise
 from emgcramp.core.blocks import Block
 from emgcramp.core.config import DetectorConfig
 from emgcramp.core.types import LegMovement, lm_summary
-from emgcramp.detect.movements import merge_channels, score_series
+from emgcramp.detect.series import merge_channels, score_series
 from emgcramp.pipeline import Pipeline
 
 FS = 1000.0
@@ -318,3 +318,56 @@ def test_a_warning_still_open_when_the_cramp_ends_is_not_its_warning_however_the
         # later (live, in short blocks) would link offline (in long ones) but not live
         watch.warnings.append(CrampWarning(100.0, end_s, 3.0, 0, "calf"))
         assert watch.link(140.0, 200.0) == lead, end_s
+
+
+# --- the resting EMG's own waver (emgcramp.detect.waver) ---------------------------------------------------------
+
+PLM_ONSETS = [60.0 + 25.0 * k for k in range(8)]  # a series of 8, 25 s apart, 2 s each
+
+
+def test_rises_a_noisy_baseline_makes_by_chance_are_no_leg_movements_and_say_so():
+    """White EMG noise at 45 µV: AASM's +8 µV came by chance 44 times in 10 min (PLM index 180/h); now none
+    reach the waver's 4.5 SD but the one a night's tail allows, and the count is told."""
+    eps, pipe = run(emg_noise(int(600 * FS), FS, 45.0, seed=1), chunk=60_000)
+    moves = [m for m in pipe.movements(eps) if m.is_lm]
+    assert len(moves) <= 2 and pipe.quality()["calf"]["lm_unscored"] >= 30
+    assert lm_summary(pipe.movements(eps), 600 / 3600.0)["plm_index_per_h"] == 0.0
+
+
+def test_movements_well_above_the_waver_are_all_kept_on_a_quiet_and_on_a_noisy_baseline():
+    """8 movements of 2 s at 150 µV: scored whole at a rest of 4 µV and of 30 µV; the noise's own rises go."""
+    for rest, seed in ((REST, 2), (30.0, 3)):
+        x = bursts(FS, 300.0, rest, [(t, t + 2.0, 150.0) for t in PLM_ONSETS], seed=seed)
+        lms = [m for m in movements(x, chunk=60_000) if m.is_lm]
+        assert [round(m.onset_s) for m in lms] == [round(t) for t in PLM_ONSETS], (rest, lms)
+        assert {m.series for m in lms} == {1}
+
+
+def test_the_waver_rule_does_not_depend_on_block_size():
+    x = bursts(FS, 300.0, 40.0, [(t, t + 2.0, 120.0) for t in PLM_ONSETS], seed=4)
+    (e1, p1), (e2, p2) = run(x, chunk=60_000), run(x, chunk=20)
+    assert p1.movements(e1) == p2.movements(e2)
+    assert p1.quality()["calf"]["lm_unscored"] == p2.quality()["calf"]["lm_unscored"] > 0
+
+
+def test_the_waver_is_the_sd_of_the_envelope_s_independent_windows_whatever_the_blocks():
+    """Trace rows whose envelope is rest + N(0, 1.5 µV) each 0.1 s: the waver reads 1.5 µV (MAD's spread: ±10 %),
+    the same added in one block or in blocks of 1 to 500 rows; unknown where under 50 pairs rest; a rise under
+    4.5 times it is a chance one."""
+    from emgcramp.core.trace import N_TRACE, T_ENV_S, T_REST
+    from emgcramp.detect.waver import RestWaver
+
+    rows = np.zeros((20_000, N_TRACE))
+    rows[:, T_REST] = 30.0
+    rows[:, T_ENV_S] = 30.0 + np.repeat(np.random.default_rng(5).normal(0.0, 1.5, 4000), 5)  # 5 rows a window
+    whole, pieces = RestWaver(50.0, 0.1, 8.0, 12.0), RestWaver(50.0, 0.1, 8.0, 12.0)
+    whole.add(rows)
+    sizes = np.random.default_rng(6).integers(1, 500, 200)
+    for a, b in zip(np.r_[0, np.cumsum(sizes)], np.cumsum(sizes)):
+        pieces.add(rows[a:min(b, len(rows))]) if a < len(rows) else None
+    for row in (19_450, 19_700, 19_999):  # within 12 s of the last row, as a movement just told asks
+        assert whole.waver_uv(row) == pytest.approx(1.5, rel=0.10)
+        assert pieces.waver_uv(row) == whole.waver_uv(row)
+    assert np.isnan(whole.waver_uv(200))  # 40 windows before it: fewer than 50 pairs
+    w = whole.waver_uv(19_700)
+    assert whole.by_chance(19_700, 4.4 * w) and not whole.by_chance(19_700, 4.6 * w)  # Z_CHANCE = 4.5

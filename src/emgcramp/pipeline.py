@@ -20,7 +20,7 @@ from emgcramp.core.samples import GapBridge
 from emgcramp.core.types import Analysis, CrampWarning, Episode, LegMovement, Lookalike
 from emgcramp.detect.decide import shipped_model, thresholds
 from emgcramp.detect.detector import Detector
-from emgcramp.detect.movements import among_series, merge_channels, score_series
+from emgcramp.detect.series import among_series, merge_channels, score_series
 from emgcramp.detect.muscles import MuscleJudge
 from emgcramp.dsp.filters import EmgFilter, channel_parts, map_parts
 from emgcramp.dsp.mains import MainsWatch, detect_mains, mains_harmonics
@@ -272,7 +272,7 @@ class Pipeline:
     def in_series(self, episodes: list[Episode], moves: list[LegMovement]) -> list[Episode]:
         """The short cramps among ``episodes`` that turn out to be movements of a PLM series of ``moves``.
 
-        Of LM length, and of a kind with the series' movements (:func:`~emgcramp.detect.movements.like_series`);
+        Of LM length, and of a kind with the series' movements (:func:`~emgcramp.detect.series.like_series`);
         they were judged before the rest of the series had come.
         """
         cfg = self.config.detector

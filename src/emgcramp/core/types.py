@@ -192,7 +192,7 @@ class LegMovement:
 
     ``is_lm`` is false for activity longer than 10 s, which is not an LM
     and ends a PLM series, or mostly lost to signal loss. ``series`` numbers the
-    PLM series the LM belongs to (0: none); it is set by :func:`score_series`.
+    PLM series the LM belongs to (0: none); it is set by :func:`~emgcramp.detect.series.score_series`.
     """
 
     onset_s: float

@@ -197,13 +197,14 @@ class Detector:
         return self.process(e, e, e, flush=True)
 
     def quality(self) -> dict[str, float]:
-        """Fractions of time flat and with motion, and the mean rest level (µV)."""
+        """Fractions of time flat and with motion, the mean rest level (µV), and the rises not scored as
+        leg movements, as the resting EMG's own waver reaches them (:mod:`emgcramp.detect.waver`)."""
         s = self._seg.state[0]
         total = max(s["total_bins"], 1.0)
-        return {"seconds": s["total_bins"] / self.rate,
-                "flat_fraction": s["total_flat_bins"] / total,
+        return {"seconds": s["total_bins"] / self.rate, "flat_fraction": s["total_flat_bins"] / total,
                 "motion_fraction": s["total_motion_bins"] / total,
-                "rest_uv": s["rest_uv_sum"] / s["rest_updates"] if s["rest_updates"] else float("nan")}
+                "rest_uv": s["rest_uv_sum"] / s["rest_updates"] if s["rest_updates"] else float("nan"),
+                "lm_unscored": float(self.moves.unscored)}
 
     def _candidate(self, row: np.ndarray) -> Candidate:
         n = max(row[seg.C_N], 1.0)

@@ -37,6 +37,7 @@ Deviations, and why:
   wobbles as movements: 0 → 4 false PLM series on a field night).
 - Onset and end are found on a causal envelope: the offset is moved back by
   the 0.1-s window, as the cramp detector does.
+- A rise the resting EMG's own waver reaches by chance is no LM (:mod:`emgcramp.detect.waver`).
 - Nothing is removed for respiratory events or arousals (no airflow or EEG).
   A stretch starting within 1 s of signal loss (lead-off, saturation) is
   not scored: it is the filters settling, not a movement.
@@ -44,14 +45,15 @@ Deviations, and why:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from emgcramp.core.kernels import helper, kernel
 from emgcramp.core.trace import F_FLAT, T_ENV_S, T_FLAGS, T_REST, trace_rows
-from emgcramp.core.types import Episode, LegMovement, PriorMovement
+from emgcramp.core.types import LegMovement, PriorMovement
+from emgcramp.detect.waver import RestWaver
 
 if TYPE_CHECKING:
     from emgcramp.core.config import DetectorConfig
@@ -193,20 +195,29 @@ class MovementScorer:
         self.kernel = kernel or _lm_scan
         self._apart = rows_apart(self._P)  # per block, the record's field costs more than the kernel's call
         self.movements: list[LegMovement] = []
+        mv = config.movements
+        self.waver = RestWaver(rate, config.segment.short_window_s, mv.lm_on_delta_uv, mv.lm_max_s + 2.0)
+        self.unscored = 0  # rises the resting EMG's own waver reaches by chance (emgcramp.detect.waver)
 
     def carry_over(self, prev: "MovementScorer") -> None:
         """Go on from the movements ``prev`` scored (detection restarted after a long gap)."""
-        self.movements = list(prev.movements)
+        self.movements, self.unscored = list(prev.movements), prev.unscored
 
     def process(self, trace: np.ndarray) -> list[LegMovement]:
         """Advance over trace rows (``N_TRACE`` columns); return the stretches that ended."""
         trace = trace_rows(trace)
+        self.waver.add(trace)
         out = new_rows(self._P, len(trace), self._apart)
         n = self.kernel(trace, self._P, self._S, out)
         if n > len(out):  # the kernel stopped writing at the end of ``out``: rows were lost
             raise RuntimeError(f"{n} leg movements in {len(trace)} trace rows, room for {len(out)}")
-        # Under 0.5 s is not a movement at all (a jerk, a pop's tail): dropped, it ends nothing.
+        # Under 0.5 s is not a movement at all (a jerk, a pop's tail): dropped, it ends nothing. Nor is an LM
+        # whose rise the rest's own waver reaches by chance (a noisy baseline's).
         new = [m for m in (self._movement(row) for row in out[:n]) if m.duration_s >= self.cfg.movements.lm_min_s]
+        chance = [m.is_lm and self.waver.by_chance(round((m.onset_s - self.origin_s) * self.rate),
+                                                   m.peak_uv - m.rest_uv) for m in new]
+        self.unscored += sum(chance)
+        new = [m for m, by_chance in zip(new, chance) if not by_chance]
         self.movements += new
         return new
 
@@ -231,90 +242,3 @@ class MovementScorer:
             if m.is_lm and m.offset_s <= before_s:
                 out.append(PriorMovement(m.onset_s, m.peak_uv, m.duration_s))
         return out[::-1]
-
-
-def like_series(peak_uv: float, others: list[tuple[float, float]], cfg: DetectorConfig) -> bool:
-    """True when a burst is of a kind with the movements of a series (``others``: (peak µV, duration s)).
-
-    Periodic movements are stereotyped in strength; a cramp among them
-    stands out by ``plm_cramp_peak_ratio`` × their median peak. Length does
-    not tell: AASM leg movements run anywhere from 0.5 to 10 s, and a cramp
-    that outlasts that is no leg movement anyway.
-    """
-    if not others:
-        return True
-    peaks = np.array(others, dtype=float)[:, 0]
-    return bool(peak_uv < cfg.movements.plm_cramp_peak_ratio * np.median(peaks))
-
-
-def score_series(movements: Iterable[LegMovement], cfg: DetectorConfig,
-                 breaks: Iterable[tuple[float, float]] = ()) -> list[LegMovement]:
-    """Number the PLM series among ``movements`` (in time order); return them all, ``series`` set.
-
-    ``breaks`` are other (onset, offset) intervals in s that end a series,
-    such as cramps; an LM that overlaps one is part of it (the first burst
-    of a clonic cramp, say) and is left out.
-    """
-    breaks = list(breaks)
-    def broken(m: LegMovement) -> bool:
-        return m.is_lm and any(m.onset_s < off and on < m.offset_s for on, off in breaks)
-
-    ms = sorted((m for m in movements if not broken(m)),
-                key=lambda m: m.onset_s)
-    stops = sorted(b[0] for b in breaks)
-    series = [0] * len(ms)
-    run: list[int] = []
-    next_id = 1
-
-    def close() -> None:
-        nonlocal next_id
-        if len(run) >= cfg.movements.plm_min_count:
-            for i in run:
-                series[i] = next_id
-            next_id += 1
-        run.clear()
-
-    for i, m in enumerate(ms):
-        if not m.is_lm:
-            if m.duration_s > cfg.movements.lm_max_s:
-                close()
-            continue
-        if run:
-            prev = ms[run[-1]].onset_s
-            gap = m.onset_s - prev
-            broken = any(prev < t < m.onset_s for t in stops)
-            if broken or not cfg.movements.lm_min_interval_s <= gap <= cfg.movements.lm_series_window_s:
-                close()
-        run.append(i)
-    close()
-    return [LegMovement(m.onset_s, m.offset_s, m.peak_uv, m.rest_uv, m.channel, m.is_lm, s)
-            for m, s in zip(ms, series)]
-
-
-def merge_channels(per_channel: Iterable[list[LegMovement]], cfg: DetectorConfig) -> list[LegMovement]:
-    """One leg, several channels: overlapping stretches are one movement.
-
-    The merged stretch spans the union, keeps the largest peak and is an LM
-    only if its length still is (AASM counts a movement once).
-    """
-    allm = sorted((m for ms in per_channel for m in ms), key=lambda m: m.onset_s)
-    merged: list[LegMovement] = []
-    for m in allm:
-        if merged and m.onset_s <= merged[-1].offset_s:
-            p = merged[-1]
-            on, off = p.onset_s, max(p.offset_s, m.offset_s)
-            names = p.channel if m.channel in p.channel.split("+") else f"{p.channel}+{m.channel}"
-            ok = (p.is_lm or m.is_lm) and off - on <= cfg.movements.lm_max_s
-            merged[-1] = LegMovement(on, off, max(p.peak_uv, m.peak_uv), p.rest_uv, names, ok)
-        else:
-            merged.append(m)
-    return merged
-
-
-def among_series(e: Episode, moves: list[LegMovement], cfg: DetectorConfig) -> bool:
-    """True when ``e`` is one of a PLM series' movements and of a kind with the others."""
-    mine = [m for m in moves if m.series and m.onset_s < e.offset_s and e.onset_s < m.offset_s]
-    if not mine or e.kind == "clonic":
-        return False
-    others = [(m.peak_uv, m.duration_s) for m in moves if m.series == mine[0].series and m not in mine]
-    return like_series(e.peak_intensity, others, cfg)
