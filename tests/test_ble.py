@@ -27,6 +27,7 @@ def test_notifications_become_blocks_in_microvolts():
     np.testing.assert_allclose(got, emu.counts(x[:n]) * 0.25)
     assert src.fs == FS and src.mtu == 247 and src.reconnects == 0
     assert [b.t0_sample for b in blocks[:3]] == [0, 115, 230]
+    assert src.gave_up.startswith("no connection to the BLE sensor 'AA:BB:CC:DD:EE:01' for 0.3 s (--give-up)")
 
 
 def test_disconnect_reconnects_marks_the_gap_and_keeps_the_rest():

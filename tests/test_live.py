@@ -88,6 +88,9 @@ def test_serial_monitor_equals_offline_analysis(night, tmp_path):
     # (duration weighs most), and before it ends.
     ends = {e.onset_s: e.offset_s for e in offline.episodes}
     assert len(alerts) == 2 and all(a["onset_s"] < a["at_s"] < ends[a["onset_s"]] for a in alerts)
+    # it ended as --give-up has it, and says so: the command prints it last and exits 2, not as a night ended at will
+    assert source.gave_up == (f"no connection to {tmp_path / 'sensor'} for 1 s (--give-up): the night ends there, "
+                              "stored and summarised; start monitor again when the sensor is back")
 
 
 def emu_frame(emu):

@@ -152,9 +152,10 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         say("\n")
     csv_error = _night_summary(folder, result)  # the table is printed whatever the disk says
     missing = _not_stored(folder, result, told[0], csv_error)
-    for line in filter(None, (result.stopped, missing)):  # after the summary: what was stored is shown either way
+    stopped = result.stopped or getattr(source, "gave_up", "")  # a night cut short, by the signal or --give-up
+    for line in filter(None, (stopped, missing)):  # after the summary: what was stored is shown either way
         say(f"emgcramp: error: {line}\n")
-    if missing or result.stopped:  # a night not stored whole says so first, however it ended
+    if missing or stopped:  # a night not stored whole says so first, however it ended
         return EXIT_NOT_STORED if missing else 2
     # Ctrl-C is the documented way to end a night; a supervisor's signal is reported as such.
     return 0 if ended_by in ([], [signal.SIGINT]) else 128 + ended_by[0]

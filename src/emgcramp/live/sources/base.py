@@ -41,6 +41,12 @@ class Source(Protocol):
     def blocks(self) -> Iterator[Block | None]: ...
 
 
+def gave_up(what: str, seconds: float) -> str:
+    """Why a night ended on ``--give-up``: ``what`` (the sensor) gone for ``seconds`` (s), in one line."""
+    return (f"no connection to {what} for {seconds:g} s (--give-up): the night ends there, stored and summarised; "
+            "start monitor again when the sensor is back")
+
+
 class LinkedSource:
     """Rate and lead-off as the sensor link decoding the bytes (``self.link``) knows them.
 

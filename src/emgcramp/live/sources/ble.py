@@ -25,7 +25,7 @@ from typing import Any
 
 from emgcramp.core.blocks import Block
 from emgcramp.core.errors import InputError
-from emgcramp.live.sources.base import FS_BEFORE_KNOWN_HZ, LinkedSource
+from emgcramp.live.sources.base import FS_BEFORE_KNOWN_HZ, LinkedSource, gave_up
 from emgcramp.live.sources.frames import FrameLink
 
 EMG_SERVICE_UUID = "6e3a0001-7c1f-4d2c-9a55-3b1d2c0e5a01"
@@ -58,6 +58,7 @@ class BleSource(LinkedSource):
         self.link = FrameLink()
         self.connected = False
         self.problem = ""  # what keeps data from arriving, in words ("" when it flows)
+        self.gave_up = ""  # why it ended by itself (--give-up), in one line; "" otherwise
         self.heartbeat_s = 1.0
         self.reconnects = 0
         self.mtu: int | None = None
@@ -141,6 +142,7 @@ class BleSource(LinkedSource):
             if self.give_up_s is not None and time.monotonic() - down_since > self.give_up_s:
                 if not ever:
                     raise InputError(f"could not connect to a BLE sensor matching {self.target!r}: {self.problem}")
+                self.gave_up = gave_up(f"the BLE sensor {self.target!r}", self.give_up_s)
                 return
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self.max_backoff_s)

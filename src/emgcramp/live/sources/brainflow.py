@@ -21,6 +21,7 @@ import numpy as np
 
 from emgcramp.core.blocks import Block
 from emgcramp.core.errors import InputError
+from emgcramp.live.sources.base import gave_up
 
 EXTRA = "BrainFlow boards need the brainflow extra: pip install 'emgcramp[brainflow]'"
 POLL_S = 0.05  # how often the board's buffer is emptied
@@ -90,6 +91,7 @@ class BrainFlowSource:
         self.give_up_s, self.max_backoff_s = give_up_s, max_backoff_s
         self.stop = stop or threading.Event()
         self.connected, self.problem, self.lead_off = False, "", 0
+        self.gave_up = ""  # why it ended by itself (--give-up), in one line; "" otherwise
         self.reconnects = 0
         self.last_timestamp: float | None = None  # BrainFlow's timestamp (s, Unix time) of the newest sample
         self._shim = None
@@ -100,6 +102,7 @@ class BrainFlowSource:
         while not self.stop.is_set():
             if self._shim is None and not self._open():
                 if self.give_up_s is not None and time.monotonic() - since > self.give_up_s:
+                    self.gave_up = gave_up(f"the BrainFlow board {self.label}", self.give_up_s)
                     return
                 self.stop.wait(backoff)
                 backoff = min(2 * backoff, self.max_backoff_s)

@@ -25,7 +25,7 @@ from serial.tools import list_ports
 
 from emgcramp.core.blocks import Block
 from emgcramp.core.errors import InputError
-from emgcramp.live.sources.base import FS_BEFORE_KNOWN_HZ, LinkedSource
+from emgcramp.live.sources.base import FS_BEFORE_KNOWN_HZ, LinkedSource, gave_up
 from emgcramp.live.sources.frames import FrameLink
 
 SILENT_S = 5.0  # an open port with no bytes for this long is reported as silent
@@ -75,6 +75,7 @@ class SerialSource(LinkedSource):
         self.baudrate = baudrate
         self.max_backoff_s = max_backoff_s
         self.give_up_s = give_up_s
+        self.gave_up = ""  # why it ended by itself (--give-up), in one line; "" otherwise
         self.stop = stop or threading.Event()
         self.heartbeat_s = heartbeat_s
         self.connected = False
@@ -174,6 +175,7 @@ class SerialSource(LinkedSource):
                 if self._ser is None:
                     if not self._open():
                         if self.give_up_s is not None and time.monotonic() - since > self.give_up_s:
+                            self.gave_up = gave_up(self.port, self.give_up_s)
                             return
                         backoff = self._wait_to_retry(backoff)
                         continue
