@@ -363,3 +363,23 @@ def test_recover_refuses_a_night_a_monitor_is_still_writing_and_takes_it_once_en
     log.close(None)  # the monitor ends (or dies: the lock goes with its process)
     rc, out, err = run_cli("recover", tmp_path / "n")
     assert rc == 0 and os.path.exists(tmp_path / "n" / "events.csv"), err
+
+
+def test_recover_keeps_a_cramp_alerted_under_way_when_the_monitor_died_before_it_closed(tmp_path):
+    """A fast replay's samples wait for the disk while the analysis runs ahead: kill -9 under an alerted cramp
+    left its alert in the log and no samples, nor any cramp record. It is kept from the alert, flagged
+    open_at_end and not_stored; a warning's alert, and an alert whose cramp closed in the log, add nothing."""
+    from conftest import bursts
+
+    log = NightLog(str(tmp_path / "n"), 1000.0, ["calf"], datetime(2026, 1, 1, 23, 0, 0))
+    log.block(Block(0, bursts(1000.0, 120.0, 4.0, [], seed=1)[:, None]))
+    log.event({"type": "alert", "channel": "calf", "onset_s": 130.0, "kind": "warning", "at_s": 131.0})
+    log.event({"type": "alert", "channel": "calf", "onset_s": 150.0, "kind": "tonic", "at_s": 190.0, "peak_uv": 350.0})
+    log.flush()
+    fcntl.flock(log._raw, fcntl.LOCK_UN)  # the crash: no close, no end record
+    rc, out, err = run_main("recover", str(tmp_path / "n"))
+    assert rc == 0 and "1 cramp(s), 1 of them alerted where no samples were stored" in out, err
+    [row] = list(csv.DictReader(open(tmp_path / "n" / "events.csv")))
+    assert (row["onset_s"], row["offset_s"], row["kind"], row["peak_intensity"]) == ("150.000", "190.000", "tonic",
+                                                                                     "350.00")
+    assert row["flags"] == "open_at_end;not_stored" and row["probability"] == ""

@@ -246,7 +246,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         blocks = Progress("draw", rec.n_samples).over(rec.blocks([ch], int(CHUNK_S * fs)), lambda b: len(b.samples))
         view = report.night_view(blocks, fs, episodes)
-    beyond = [e for e in episodes if e.onset_s > len(view.envelope_1s) + 1.0]  # 1-s means: the recording's length
+    # 1-s means: the recording's length. (A night's own cramp may lie past its samples: alerted, not stored.)
+    beyond = [e for e in episodes if e.onset_s > len(view.envelope_1s) + 1.0 and "not_stored" not in e.flags]
     if beyond:
         raise InputError(f"{args.events}: a cramp at {beyond[0].onset_s:g} s starts after {args.file} ends "
                          f"({len(view.envelope_1s)} s): events of another recording?")

@@ -276,12 +276,11 @@ def unstored_cramps(folder: str, rec: NightRecording, found: list[Episode]) -> l
             holes.append(((e["file_sample"] + before) / rec.fs, (e["file_sample"] + before + e["missing"]) / rec.fs))
         before += e["missing"]
     retracted = {round(e["onset_s"], 3) for e in events if e.get("type") == "retracted" and _seconds(e, "onset_s")}
-    out = []
-    for r in events:
-        if r.get("type") != "cramp" or not (_seconds(r, "onset_s") and _seconds(r, "offset_s")):
-            continue  # a record cut or damaged: the stored samples' analysis stands alone there
+    closed = [r for r in events if r.get("type") == "cramp" and _seconds(r, "onset_s") and _seconds(r, "offset_s")]
+    out: list[Episode] = []
+    for r in closed + [_still_open(a) for a in events if _alerted_open(a, closed)]:
         on, off = r["onset_s"], r["offset_s"]
-        if (round(on, 3) in retracted or any(f.onset_s < off and on < f.offset_s for f in found)
+        if (round(on, 3) in retracted or any(f.onset_s < off and on < f.offset_s for f in found + out)
                 or not any(a < off and on < b for a, b in holes)):
             continue
         cells = {k: ";".join(map(str, v)) if isinstance(v, list) else "" if v is None else str(v) for k, v in r.items()}
@@ -289,8 +288,25 @@ def unstored_cramps(folder: str, rec: NightRecording, found: list[Episode]) -> l
         try:
             out.append(episode_from_row(cells))
         except ValueError:
-            continue
+            continue  # a record damaged: the stored samples' analysis stands alone there
     return out
+
+
+def _alerted_open(record: dict, closed: list[dict]) -> bool:
+    """A cramp alert (not a warning's) whose cramp never closed in the log: the monitor stopped under it."""
+    if record.get("type") != "alert" or record.get("kind") == "warning" or not (
+            _seconds(record, "onset_s") and _seconds(record, "at_s")):
+        return False
+    return not any(c["onset_s"] <= record["at_s"] and record["onset_s"] <= c["offset_s"] for c in closed)
+
+
+def _still_open(alert: dict) -> dict:
+    """The cramp an alert announced, as far as the log knows it: from its onset to the alert (s), its level then."""
+    peak = alert.get("peak_uv")
+    peak = peak if isinstance(peak, (int, float)) and not isinstance(peak, bool) else math.nan
+    return {"onset_s": alert["onset_s"], "offset_s": alert["at_s"], "duration_s": alert["at_s"] - alert["onset_s"],
+            "kind": alert["kind"], "peak_intensity": peak, "mean_intensity": math.nan,
+            "channel": alert.get("channel") or "", "flags": "open_at_end"}
 
 
 def _seconds(record: dict, key: str) -> bool:

@@ -162,7 +162,7 @@ class NightMonitor:
         for alert in _new_alerts(pipe, self.log, self.now_s, self.alert_on_warning, self._alerted):
             self.alerts.append(alert)
             self.log.event({"type": "alert", "channel": alert.channel, "onset_s": alert.onset_s,
-                            "kind": alert.kind, "at_s": alert.at_s})
+                            "kind": alert.kind, "at_s": alert.at_s, "peak_uv": alert.peak_uv})
         return self._new
 
     def state(self) -> dict:
