@@ -44,7 +44,7 @@ def being_monitored(folder: str) -> bool:
     """Whether a monitor is still writing the night in ``folder``: it holds a lock on ``raw.f32`` from the night's
     start until it closes it, which its end, or its death (a crash, kill -9), does."""
     try:
-        fd = os.open(os.path.join(folder, NIGHT_FILES[1]), os.O_RDONLY | os.O_NOFOLLOW)
+        fd = os.open(os.path.join(folder, NIGHT_FILES[1]), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)  # a pipe: no wait
     except OSError:
         return False
     try:

@@ -18,6 +18,7 @@ from emgcramp.core.errors import InputError
 from emgcramp.core.types import Episode
 from emgcramp.io.base import Recording
 from emgcramp.io.events import episode_from_row
+from emgcramp.io.secure import check_night_files
 
 GAP_LINE = re.compile(rb'"type"\s*:\s*"gap"')  # a damaged line that may have been a gap record
 SHOWN = 3  # damaged lines named in the note; the rest are counted
@@ -40,6 +41,7 @@ def read_log(folder: str) -> tuple[list[dict], list[str]]:
     """
     path = os.path.join(folder, "events.jsonl")
     records, skipped = [], []
+    check_night_files(folder)
     if not os.path.isfile(path):
         raise InputError(f"{path}: the night's event log is missing; without it the gaps in the night, and so the "
                          "time of every sample after one, cannot be known")
@@ -207,8 +209,9 @@ def recorded_settings(folder: str) -> dict:
 def _header(folder: str) -> dict:
     """raw.json, checked: each value the reader needs, or one line saying which is wrong and what it should be."""
     path = os.path.join(folder, "raw.json")
+    check_night_files(folder)  # no link, pipe or device among them: each read below would be another file, or wait
     try:
-        if os.path.exists(path) and not os.path.isfile(path):  # a pipe would block the read; a folder says so below
+        if os.path.exists(path) and not os.path.isfile(path):  # a folder: said here, not as a missing file below
             raise InputError(f"{path}: not a file; expected the header of a night folder written by emgcramp monitor")
         with open(path, encoding="utf-8") as f:
             head = json.load(f)

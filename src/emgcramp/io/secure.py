@@ -116,6 +116,22 @@ def check_regular(path: str, what: str) -> None:
         raise InputError(f"{path}: is {kind}, not {what}")
 
 
+def check_night_files(folder: str) -> None:
+    """:class:`InputError` when a file of night ``folder`` is a symbolic link, a pipe, a device or a socket.
+
+    The monitor writes them as plain files (``O_NOFOLLOW``); read through a link they would be another
+    file (a link to ``/etc/passwd`` was read as a damaged log), and a pipe would wait for a writer.
+    """
+    for name in NIGHT_FILES:
+        path = os.path.join(folder, name)
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            continue  # missing: the reader says which, in its own words
+        if kind := "a symbolic link" if stat.S_ISLNK(mode) else not_a_file(mode):
+            raise InputError(f"{path}: is {kind}, not a file of the night as emgcramp monitor writes it")
+
+
 def _check_folder(path: str) -> None:
     """The folder ``path`` goes in exists and may be written, and ``path`` is no pipe, device or socket.
 
