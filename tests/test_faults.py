@@ -409,6 +409,17 @@ def test_a_pipe_among_the_events_csvs_of_a_trend_folder_is_passed_over(tmp_path)
     assert [os.path.basename(n.path) for n in load_nights(str(tmp_path))] == ["night-20260105.csv"]
 
 
+def test_a_replay_bad_from_its_first_sample_leaves_no_night_folder(tmp_path):
+    x = np.random.default_rng(0).normal(0.0, 4.0, 5000)
+    x[0] = np.nan
+    np.save(tmp_path / "bad0.npy", x)
+    rc, _, err = run_cli("monitor", "--replay", tmp_path / "bad0.npy", "--fs", "1000", "--speed", "0",
+                         "--out", tmp_path / "nights")
+    assert rc == 2 and err.strip().splitlines()[-1] == ("emgcramp: error: channel 'ch0' has NaN or infinite samples "
+                                                        "from 0.000 s: repair or cut the recording first")
+    assert os.listdir(tmp_path / "nights") == []  # its header, an empty log and no samples were left once
+
+
 def test_a_replay_whose_file_turns_bad_part_way_keeps_the_night_up_to_there(tmp_path):
     """The night ends at the first bad sample (status 2, one line), stored and summarised to there: every good
     sample of the block that held it too (an alert may have gone out; a 60-s block at --speed 0 was lost once)."""

@@ -116,7 +116,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         from emgcramp.live.lsl_out import LslPublisher
 
         publisher = LslPublisher(channels, args.lsl_out, verbose=getattr(args, "verbose", False))
-    from emgcramp.io.night import new_night_folder
+    from emgcramp.io.night import new_night_folder, remove_if_empty
 
     # A replay is the recording's own night, on its clock; one without a start has none (no time is made up).
     clock = not args.replay or source.start is not None
@@ -145,7 +145,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
                              on_event=on_event, on_levels=publisher.levels if publisher else None, clock=clock)
     except (ConnectionError, InputError) as e:
         with contextlib.suppress(OSError):
-            os.rmdir(folder)  # the night never began (no data, or no room for it): leave no empty folder
+            remove_if_empty(folder)  # the night never began (no data, a bad first sample, no room): no empty folder
         why = source.problem or "is the sensor on and in reach?"  # a port in use, a missing Bluetooth service …
         raise e if isinstance(e, InputError) else InputError(f"{e}: {why}") from None
     if sys.stderr.isatty():

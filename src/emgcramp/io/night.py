@@ -40,6 +40,16 @@ def _open_private(path: str) -> int:
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_APPEND, 0o600)
 
 
+def remove_if_empty(folder: str) -> None:
+    """Remove night ``folder`` when it holds at most its header: no sample, no record (the night never began)."""
+    names = os.listdir(folder) if os.path.isdir(folder) else ["-"]
+    if set(names) - set(NIGHT_FILES) or any(os.path.getsize(os.path.join(folder, n)) for n in names if n != "raw.json"):
+        return
+    for name in names:
+        os.unlink(os.path.join(folder, name))
+    os.rmdir(folder)
+
+
 def being_monitored(folder: str) -> bool:
     """Whether a monitor is still writing the night in ``folder``: it holds a lock on ``raw.f32`` from the night's
     start until it closes it, which its end, or its death (a crash, kill -9), does."""
