@@ -194,6 +194,10 @@ def _settings(**personal):
     return change
 
 
+def _rate(fs: float):
+    return lambda text: json.dumps(json.loads(text) | {"fs": fs})
+
+
 def _three_channels(text: str) -> str:
     return json.dumps(json.loads(text) | {"channels": ["calf", "gm", "ta"]})
 
@@ -226,11 +230,13 @@ def _gap_without_missing(text: str) -> str:
     ("raw.json", _settings(cramp_probability=1.5),
      "raw.json: 'cramp_probability' is 1.5; expected a probability between 0 and 1"),
     ("events.jsonl", None, "events.jsonl: the night's event log is missing; without it the gaps in the night"),
-    ("raw.json", _three_channels, "raw.json: names 3 channel(s), but raw.f32 holds the night's length (its log's "
-     "end record) only as 1: raw.json was edited or belongs to another night"),
+    ("raw.json", _three_channels, "raw.json: names 3 channel(s) at 1000 Hz, but raw.f32 holds the night's length "
+     "(its log's end record) only as 1: raw.json's rate or channels were edited, or it belongs to another night"),
+    ("raw.json", _rate(500.0), "raw.json: names 1 channel(s) at 500 Hz, but raw.f32 holds the night's length (its "
+     "log's end record) only as 2: raw.json's rate or channels were edited, or it belongs to another night"),
 ], ids=["no-channels", "gap-without-missing", "personal-offset-too-far", "personal-weight-not-a-number",
         "model-not-an-id", "min-duration-a-string", "mains-55", "mvc-negative", "cramp-threshold-over-1", "no-log",
-        "three-channels-named-for-one"])
+        "three-channels-named-for-one", "rate-halved"])
 def test_recover_refuses_a_night_it_cannot_place_in_time_and_writes_nothing(tmp_path, name, change, says):
     folder = _night(tmp_path / "night")
     _edit(folder, name, change)

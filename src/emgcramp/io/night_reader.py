@@ -154,9 +154,9 @@ class NightRecording(Recording):
         self.n_samples = self._stored + sum(m for _, m in self._gaps)
         stored_as = _channels_stored(events, size, self.fs, self.n_samples - self._stored, len(self.channel_names))
         if stored_as != len(self.channel_names):
-            raise InputError(f"{os.path.join(folder, 'raw.json')}: names {len(self.channel_names)} channel(s), but "
-                             f"raw.f32 holds the night's length (its log's end record) only as {stored_as}: raw.json "
-                             "was edited or belongs to another night")
+            raise InputError(f"{os.path.join(folder, 'raw.json')}: names {len(self.channel_names)} channel(s) at "
+                             f"{self.fs:g} Hz, but raw.f32 holds the night's length (its log's end record) only as "
+                             f"{stored_as}: raw.json's rate or channels were edited, or it belongs to another night")
 
     def blocks(self, channels: list[int], chunk: int) -> Iterator[Block]:
         """Blocks as the monitor saw them: each gap is a ``gap_before``, as live."""
