@@ -128,7 +128,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             else f"BrainFlow board {args.brainflow}" if args.brainflow
             else f"LSL stream {args.lsl}" if args.lsl else args.serial)
     say(f"monitoring {what}; night folder {folder}; Ctrl-C ends the night\n")
-    ended_by = _end_on_signals(source.stop)
+    ended_by = _end_on_signals(source.stop, folder)
     try:
         told = [0]  # records given the night log: each is a line of events.jsonl once stored
 
@@ -207,11 +207,11 @@ def _not_stored(folder: str, result, told: int, csv_error: str) -> str:
             + f": {what} could not be written; cramps were still detected and alerted{only}")
 
 
-def _end_on_signals(stop) -> list[int]:
+def _end_on_signals(stop, folder: str) -> list[int]:
     """Make SIGINT, SIGTERM and SIGHUP end the night cleanly: the source stops, the night is closed and summarised.
 
     Returns the list the first signal's number is put in. A second Ctrl-C
-    interrupts at once.
+    interrupts at once; what was stored stays in ``folder`` for recover.
     """
     got: list[int] = []
 
@@ -219,7 +219,8 @@ def _end_on_signals(stop) -> list[int]:
         if not got:
             got.append(signum)
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            say(f"\nending the night ({signal.Signals(signum).name}) …\n")
+            say(f"\nending the night ({signal.Signals(signum).name}) … (Ctrl-C again stops at once: then "
+                f"emgcramp recover {folder} ends it)\n")
         stop.set()
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
