@@ -383,3 +383,8 @@ def test_recover_keeps_a_cramp_alerted_under_way_when_the_monitor_died_before_it
     assert (row["onset_s"], row["offset_s"], row["kind"], row["peak_intensity"]) == ("150.000", "190.000", "tonic",
                                                                                      "350.00")
     assert row["flags"] == "open_at_end;not_stored" and row["probability"] == ""
+    # the review page (and report --out NIGHT.html) lists it too, its level over rest not known
+    from emgcramp.review.data import load_night, night_json
+
+    [event] = night_json(load_night(str(tmp_path / "n")))["events"]
+    assert (event["onset_s"], event["peak_uv"], event["x_rest"], event["strength"]) == (150.0, 350.0, None, "unknown")

@@ -23,7 +23,7 @@ import numpy as np
 from emgcramp.core.config import SIGNAL_LOST_S
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.core.types import Analysis, Episode
-from emgcramp.files import CHUNK_S, ReadOptions, Settings, config_for
+from emgcramp.files import CHUNK_S, ReadOptions, Settings, config_for, with_unstored
 from emgcramp.io import open_recording
 from emgcramp.io.labels import Label, folder_for, read_labels, tally
 from emgcramp.review import words
@@ -99,7 +99,8 @@ def load_night(path: str, read: ReadOptions = ReadOptions(), config: Settings = 
         say_doubts(runner.pipe)
         seen = runner.pipe.samples_seen / fs * rate
         grid = _place(grid, runner.pipe.take_levels(), seen)[:int(seen) + 2]
-        return NightData(path, runner.analysis(), rec.start, grid, rate, config.detector.segment.on_ratio,
+        return NightData(path, with_unstored(rec, runner.analysis(), config), rec.start, grid, rate,
+                         config.detector.segment.on_ratio,
                          runner.pipe.checks.finish(), [str(w.message) for w in said if w.category is SettingsWarning])
 
 
@@ -174,11 +175,16 @@ def event_record(n: int, e: Episode, start: datetime | None, answer: Label | Non
             "onset_clock": words.clock(start, e.onset_s), "offset_clock": words.clock(start, e.offset_s),
             "duration": words.duration(e.duration_s), "duration_s": round(e.duration_s, 3),
             "kind": kind, "kind_tip": kind_tip, "strength": word, "strength_text": strength,
-            "x_rest": round(e.peak_x_rest, 1), "peak_uv": round(e.peak_intensity, 1),
+            "x_rest": _known(e.peak_x_rest), "peak_uv": _known(e.peak_intensity),
             "pct_mvc": e.pct_mvc, "probability": None if e.probability is None else round(e.probability, 2),
             "reason": words.REASONS.get(e.reason, e.reason.replace("_", " ")), "channel": e.channel,
             "spectrum": words.spectrum(e.freq_hz, e.freq_drift),
             "answer": None if answer is None else {"label": answer.label, "given_at": answer.given_at}}
+
+
+def _known(value: float, digits: int = 1) -> float | None:
+    """``value`` rounded, or ``None`` when not known (NaN: a cramp known from the night's log alone)."""
+    return round(value, digits) if np.isfinite(value) else None
 
 
 def night_json(night: NightData, title: str = "") -> dict:

@@ -6,6 +6,8 @@ technical term goes into a tooltip, never in place of the plain word.
 
 from __future__ import annotations
 
+import math
+
 from datetime import datetime, timedelta
 
 # Peak level (× the person's own rest) → a word. The detector starts to look at 2.5 × rest and partial
@@ -79,6 +81,8 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 def strength(x_rest: float, pct_mvc: float | None = None) -> tuple[str, str]:
     """The word for a peak of ``x_rest`` × rest, and the phrase with the figures (``strong: 75 × rest``)."""
+    if not math.isfinite(x_rest):  # a cramp known from the night's log alone: its rest was never stored
+        return "unknown", "its strength over rest not known (its samples were not stored)"
     word = next(w for floor, w in STRENGTHS if x_rest >= floor)
     mvc = f", {pct_mvc:.0f} % of your strongest push" if pct_mvc is not None else ""
     return word, f"{word}: {x_rest:.0f} × rest{mvc}"

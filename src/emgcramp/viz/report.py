@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -230,7 +231,8 @@ def _zoom(z, k: int, e: Episode, t: np.ndarray, sig: np.ndarray, fs: float, star
     z.axvline(e.onset_s, color="k", lw=0.8, label="cramp starts")
     z.axvline(e.offset_s, color="k", lw=0.8, ls="--", label="cramp ends")
     z.set_title(f"#{k + 1} {_clock(start, e.onset_s)}  {e.kind}  {e.duration_s:.1f} s  "
-                f"peak {e.peak_intensity:.0f} µV ({e.peak_x_rest:.0f}× rest)", fontsize=9)
+                f"peak {e.peak_intensity:.0f} µV" + (f" ({e.peak_x_rest:.0f}× rest)" if math.isfinite(e.peak_x_rest) else ""),
+                fontsize=9)
     from matplotlib.ticker import MaxNLocator
 
     z.xaxis.set_major_locator(MaxNLocator(4))
@@ -240,7 +242,8 @@ def _zoom(z, k: int, e: Episode, t: np.ndarray, sig: np.ndarray, fs: float, star
     if legend:  # room above the trace for the key, so it covers nothing
         lo, hi = z.get_ylim()
         z.set_ylim(lo, hi + 0.35 * (hi - lo))
-        z.legend(loc="upper left", fontsize=6, ncol=2, frameon=False)
+        for handle in z.legend(loc="upper left", fontsize=6, ncol=2, frameon=False).get_lines():
+            handle.set_linewidth(max(handle.get_linewidth(), 1.0))  # the trace's hairline reads paler than it is
 
 
 TABLE_HEAD = ["#", "clock", "duration s", "kind", "peak µV", "mean µV", "peak × rest", "%MVC", "flags"]
@@ -248,9 +251,9 @@ TABLE_HEAD = ["#", "clock", "duration s", "kind", "peak µV", "mean µV", "peak 
 
 def table_row(k: int, e: Episode, start: datetime | None) -> list[str]:
     """One row of the episode table (shared by the figure and the HTML)."""
-    r = episode_row(e, start)
+    r = {k: "–" if v in ("", "nan") else v for k, v in episode_row(e, start).items()}  # not known: a dash
     return [str(k + 1), _clock(start, e.onset_s), r["duration_s"], e.kind, r["peak_intensity"],
-            r["mean_intensity"], r["peak_x_rest"], r["pct_mvc"] or "–", r["flags"] or "–"]
+            r["mean_intensity"], r["peak_x_rest"], r["pct_mvc"], r["flags"]]
 
 
 def write(path: str, fig, episodes: list[Episode], start: datetime | None, summary: dict, title: str) -> None:

@@ -544,8 +544,9 @@
     var dl = h("dl", {}, [
       h("dt", { text: "when" }), h("dd", { text: e.onset_clock + " to " + e.offset_clock }),
       h("dt", { text: "how long" }), h("dd", { text: e.duration + " (min:s)" }),
-      h("dt", { text: "strength" }), h("dd", {}, [tip(e.strength_text, "peak level " + e.peak_uv + " \u00b5V RMS: " +
-        e.x_rest + " times your level at rest (peak \u00d7 rest)")]),
+      h("dt", { text: "strength" }), h("dd", {}, [tip(e.strength_text, e.x_rest === null ?
+        "its samples were not stored: the level it was alerted at, " + e.peak_uv + " \u00b5V RMS, is all that is known" :
+        "peak level " + e.peak_uv + " \u00b5V RMS: " + e.x_rest + " times your level at rest (peak \u00d7 rest)")]),
       h("dt", { text: "kind" }), h("dd", {}, [tip(e.kind, e.kind_tip)]),
     ]);
     if (e.spectrum) dl.append(h("dt", { text: "frequency" }), h("dd", {}, [tip(e.spectrum[0], e.spectrum[1])]));
