@@ -76,7 +76,8 @@ def find_cramps(x: ArrayLike, fs: float, *, channel_names: Sequence[str] | None 
     Raises
     ------
     emgcramp.InputError
-        A signal that cannot be analysed (too short, flat, NaN, a rate out of range).
+        A signal that cannot be analysed (under 2 s, a channel flat throughout, NaN, a rate that is no number
+        or out of range).
 
     Examples
     --------
