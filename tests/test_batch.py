@@ -77,6 +77,21 @@ def test_a_folder_says_which_subfolders_it_did_not_search(tmp_cwd):
         "pattern such as 'study/*/*.edf'"], err
     rc, out, _ = run_cli("analyze", "study/*/*.edf")
     assert rc == 0 and "2 of 2 recordings analysed, 6 cramp(s)" in out
+    for sub in ("S012", "P3"):  # results beside the recordings are no recordings; night folders take '*'
+        shutil.move(f"study/{sub}/night.edf", f"study/{sub}.edf")
+    run_cli("analyze", "study/S012.edf", "--events", "study/P3/cramps.csv")
+    rc, _, err = run_cli("analyze", "study")
+    assert rc == 0 and "subfolders" not in err, err
+    from datetime import datetime
+
+    from emgcramp.core.blocks import Block
+    from emgcramp.io.night import NightLog
+
+    log = NightLog("study/P3/night", 1000.0, ["calf"], datetime(2026, 1, 1, 23, 0, 0))
+    log.block(Block(0, bursts(1000.0, 5.0, 4.0, [])[:, None]))
+    log.close({"duration_s": 5.0})
+    rc, _, err = run_cli("analyze", "study")
+    assert "its subfolders are not searched (P3): give a pattern such as 'study/*/*'" in err, err
 
 
 @pytest.mark.parametrize("path,subject", [("data/S012_night3.edf", "S012"), ("sub-07/ses-1/night.edf", "sub-07"),

@@ -266,6 +266,20 @@ def test_recover_refuses_a_night_file_that_is_a_link_or_a_pipe_at_once(tmp_path,
     assert not os.path.exists(os.path.join(folder, "events.csv"))
 
 
+def test_a_night_whose_length_the_end_record_rounds_to_the_ms_is_read_as_it_was_stored(tmp_path):
+    """At 5 kHz a length given to the ms is 2.5 samples out; with a long gap, a count that fit two channels
+    made an untouched night unreadable."""
+    from emgcramp.io.night_reader import NightRecording
+
+    rng = np.random.default_rng(0)
+    log = NightLog(str(tmp_path / "n"), 5000.0, ["calf"], datetime(2026, 1, 1, 23, 0, 0))
+    log.block(Block(0, rng.standard_normal((50_000, 1))))
+    log.block(Block(110_000, rng.standard_normal((50_002, 1)), gap_before=60_000))
+    log.close({"duration_s": round(100_002 / 5000.0, 3)})  # 20.0 s, as the summary rounds it
+    rec = NightRecording(str(tmp_path / "n"))
+    assert (rec.channel_names, rec.n_samples) == (["calf"], 160_002)
+
+
 def test_recover_reads_around_a_damaged_event_line_and_says_which(tmp_path):
     whole = _night(tmp_path / "whole")
     damaged = str(tmp_path / "damaged")

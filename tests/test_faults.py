@@ -409,6 +409,42 @@ def test_a_pipe_among_the_events_csvs_of_a_trend_folder_is_passed_over(tmp_path)
     assert [os.path.basename(n.path) for n in load_nights(str(tmp_path))] == ["night-20260105.csv"]
 
 
+def test_a_cramp_alerted_by_the_samples_just_before_a_bad_one_is_told(tmp_path):
+    """The good samples of the block that holds a NaN raise the alert: it is logged and told (the bell, --on-cramp)
+    before the night ends there."""
+    from emgcramp.core.blocks import Block
+    from emgcramp.live.monitor import run_monitor
+
+    x = np.random.default_rng(0).normal(0.0, 4.0, 120_000)
+    x[40_000:100_000] *= 60
+    told: list = []
+    run_monitor((Block(k, x[k:k + 100, None]) for k in range(0, len(x), 100)), lambda: 1000.0, [], None,
+                on_alert=told.append)
+    at = round(told[0].at_s * 1000) - 100  # the block before the one that raised it, in 0.1-s blocks
+    x[at + 300] = np.nan
+    blocks = [Block(k, x[k:k + 100, None]) for k in range(0, at, 100)] + [Block(at, x[at:at + 400, None])]
+    told = []
+    r = run_monitor(iter(blocks), lambda: 1000.0, [], str(tmp_path / "night"), on_alert=told.append)
+    assert r.stopped.startswith(f"channel 'calf' has NaN or infinite samples from {(at + 300) / 1000:.3f} s")
+    assert [(a.onset_s, a.at_s) for a in told] == [(a.onset_s, a.at_s) for a in r.alerts] == [(40.0, (at + 300) / 1000)]
+
+
+def test_the_api_monitor_takes_the_samples_before_a_bad_one_and_goes_on_after_them(tmp_path):
+    import emgcramp
+
+    x = np.random.default_rng(0).normal(0.0, 4.0, 10_000)
+    m = emgcramp.Monitor(1000, folder=str(tmp_path / "night"))
+    m.feed(x[:5000])
+    bad = x[5000:6000].copy()
+    bad[500] = np.nan
+    with pytest.raises(emgcramp.InputError, match="NaN or infinite samples from 5.500 s") as e:
+        m.feed(bad)
+    assert e.value.at == 500 and e.value.records == []
+    m.feed(x[5500:])  # on from the bad sample: it is repaired there
+    assert m.finish().analysis.duration_s == 10.0
+    np.testing.assert_array_equal(np.fromfile(tmp_path / "night" / "raw.f32", "<f4"), x.astype("<f4"))
+
+
 def test_a_replay_bad_from_its_first_sample_leaves_no_night_folder(tmp_path):
     x = np.random.default_rng(0).normal(0.0, 4.0, 5000)
     x[0] = np.nan

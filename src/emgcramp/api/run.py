@@ -13,7 +13,7 @@ import numpy as np
 from emgcramp.api.result import Result
 from emgcramp.core.blocks import Block, as_rate
 from emgcramp.core.config import PipelineConfig, config_from
-from emgcramp.core.errors import InputError
+from emgcramp.core.errors import BadSamples, InputError
 from emgcramp.core.types import Episode
 from emgcramp.files import ReadOptions, Settings, analyze_recording
 from emgcramp.io import open_recording
@@ -219,10 +219,22 @@ class Monitor:
             while under way, once), ``cramp`` (closed, with its duration and
             intensity), ``possible_cramp``, ``warning``, ``retracted``,
             ``signal_lost``, ``signal_back``.
+
+        Raises
+        ------
+        emgcramp.InputError
+            A NaN, infinite or impossibly large sample: the samples before it
+            are analysed (and stored) all the same, their events in the
+            exception's ``records`` and the bad sample's place in ``at``; the
+            next call goes on after them (give it the samples from ``at`` on).
         """
         x = np.asarray(samples, dtype=np.float64)
         block = x[:, None] if x.ndim == 1 else x.T
-        new = self._night.feed(Block(self._next, block))
+        try:
+            new = self._night.feed(Block(self._next, block))
+        except BadSamples as e:
+            self._next += e.at  # those before it were taken
+            raise
         self._next += len(block)
         return new
 

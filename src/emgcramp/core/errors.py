@@ -24,9 +24,11 @@ class InputError(Exception):
 class BadSamples(InputError):
     """A block holds a NaN, an infinite sample or one beyond any electrode's input; ``at``: the first, in the block.
 
-    The samples before it are good: a live night keeps them (:mod:`emgcramp.live.monitor`).
+    The samples before it are good: a live night keeps them (:mod:`emgcramp.live.monitor`), and ``records``
+    holds what the night logged for them.
     """
 
     def __init__(self, message: str, at: int):
         super().__init__(message)
         self.at = at
+        self.records: list[dict] = []

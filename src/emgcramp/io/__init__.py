@@ -188,9 +188,9 @@ def recordings_in(path: str) -> list[str]:
              or (os.path.isfile(n) and os.path.splitext(n)[1].lower() in FORMATS)]
     parts = set().union(*(record_parts(n) for n in files))
     files = [n for n in files if os.path.normpath(n) not in parts and not is_events_csv(n) and not is_activity_csv(n)]
-    below = _folders_below(path) if os.path.isdir(path) else []
+    below, what = _folders_below(path) if os.path.isdir(path) else ([], "")
     hint = (f"; its subfolders are not searched ({', '.join(below[:3])}{', …' if len(below) > 3 else ''}): "
-            f"give a pattern such as '{os.path.join(path, '*', '*.edf')}'") if below else ""
+            f"give a pattern such as '{os.path.join(path, '*', what)}'") if below else ""
     if not files:
         raise InputError(f"{path}: no recordings found (looked for {', '.join(sorted(FORMATS))} "
                          f"and monitor night folders){hint}")
@@ -201,20 +201,25 @@ def recordings_in(path: str) -> list[str]:
     return files
 
 
-def _folders_below(path: str) -> list[str]:
-    """The subfolders of folder ``path`` that hold recordings of their own (monitor night folders aside)."""
+def _folders_below(path: str) -> tuple[list[str], str]:
+    """The subfolders of folder ``path`` that hold recordings of their own (monitor night folders aside), and
+    the pattern (within one) that takes the first one's: ``*.edf``, or ``*`` for night folders."""
+    from emgcramp.io.events import is_activity_csv, is_events_csv
     from emgcramp.io.secure import is_night_folder
 
-    below = []
+    below, what = [], ""
     for name in sorted(os.listdir(path)):
         sub = os.path.join(path, name)
         if name.startswith(".") or not os.path.isdir(sub) or is_night_folder(sub):
             continue
         with contextlib.suppress(OSError):
-            if any(os.path.splitext(n)[1].lower() in FORMATS or is_night_folder(os.path.join(sub, n))
-                   for n in os.listdir(sub)):
-                below.append(name)
-    return below
+            for n in sorted(os.listdir(sub)):
+                full, ext = os.path.join(sub, n), os.path.splitext(n)[1].lower()
+                if is_night_folder(full) or (ext in FORMATS and not is_events_csv(full) and not is_activity_csv(full)):
+                    below.append(name)
+                    what = what or ("*" if is_night_folder(full) else f"*{ext}")
+                    break
+    return below, what
 
 
 def detect_format(path: str) -> str:

@@ -193,11 +193,12 @@ def _channels_stored(events: list[dict], size: int, fs: float, gap_samples: int,
     ends = [e.get("duration_s") for e in events if e.get("type") == "end"]
     if not ends or isinstance(ends[-1], bool) or not isinstance(ends[-1], (int, float)):
         return named
-    most = ends[-1] * fs
-    least = most - gap_samples
+    slack = 1 + 0.0005 * fs  # the end record gives the length to the ms
+    most = ends[-1] * fs + slack
+    least = most - gap_samples - 2 * slack
     if not least >= fs:  # under a second stored: too short to tell one count from another
         return named
-    fits = [k for k in range(1, int(size / 4 / least) + 2) if least - 1 <= size / 4 / k <= most + 1]
+    fits = [k for k in range(1, int(size / 4 / least) + 2) if least <= size / 4 / k <= most]
     return named if named in fits or not fits else fits[0]
 
 

@@ -147,7 +147,7 @@ class NightMonitor:
             closed = self.runner.process(block)  # its samples are checked first: a bad one stops it whole
         except BadSamples as e:  # the samples before it are the night's: stored and analysed, then it stops
             if e.at or block.gap_before:
-                self.feed(Block(block.t0_sample, block.samples[:e.at], block.gap_before))
+                e.records = self.feed(Block(block.t0_sample, block.samples[:e.at], block.gap_before))
             raise
         self.log.block(block)
         for e in closed:
@@ -232,13 +232,14 @@ def run_monitor(blocks: Iterable[Block | None], fs: Callable[[], float | None], 
                 stopped = (f"{e} at {night.clock(block.t0_sample / night.runner.pipe.fs)}: the night up to then "
                            "is stored and summarised; start monitor again for the new set-up")
                 break
-            except BadSamples as e:  # what came before is the night's, kept whole
+            except BadSamples as e:  # what came before is the night's, kept whole, its alerts told
                 if not night.now_s:
                     raise
                 stopped = f"{e}; the night up to {night.clock(night.now_s)} is stored and summarised"
-                break
             for alert in night.alerts[n_alerts:] if on_alert else ():
                 on_alert(alert)
+            if stopped:
+                break
         if on_status and time.monotonic() - last_status >= status_every_s:
             last_status = time.monotonic()
             on_status(night.state())
