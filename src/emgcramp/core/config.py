@@ -83,11 +83,12 @@ class SegmentConfig:
     drop_ratio: float = 0.15
 
 
-# How far a person's labels may move any burst's log-odds (emgcramp.detect.personal): the median log-odds
-# by which the cramps the shipped decision finds clear its cramp threshold (0.96 over the 96 one-hour
-# nights of bench/bench_families.py: 215 cramps found; the calibrated model's log-odds), rounded down to a tenth.
-# So no adjustment can turn away more than about half the cramps the general decision finds, and a
-# look-alike the model is surer of than of a typical cramp stays beyond what a person's labels can undo.
+# How far a person's labels may move any burst's log-odds (emgcramp.detect.personal): about the median log-odds
+# by which the cramps the shipped decision finds clear its cramp threshold over the 96 one-hour nights of
+# bench/bench_families.py (0.96 when set, rounded down to a tenth; 0.74 for the model refitted with the
+# resting-waver rule, kept at 0.9 so that the profiles and night folders written under it stay readable).
+# So an adjustment moves a typical cramp about to the threshold and no further, and a look-alike the model is
+# much surer of than of a typical cramp stays beyond what a person's labels can undo.
 PERSONAL_MAX_LOGIT = 0.9
 
 

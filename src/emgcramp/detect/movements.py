@@ -198,6 +198,7 @@ class MovementScorer:
         mv = config.movements
         self.waver = RestWaver(rate, config.segment.short_window_s, mv.lm_on_delta_uv, mv.lm_max_s + 2.0)
         self.unscored = 0  # rises the resting EMG's own waver reaches by chance (emgcramp.detect.waver)
+        self._out = new_rows(self._P, 0, self._apart)
 
     def carry_over(self, prev: "MovementScorer") -> None:
         """Go on from the movements ``prev`` scored (detection restarted after a long gap)."""
@@ -207,18 +208,24 @@ class MovementScorer:
         """Advance over trace rows (``N_TRACE`` columns); return the stretches that ended."""
         trace = trace_rows(trace)
         self.waver.add(trace)
-        out = new_rows(self._P, len(trace), self._apart)
+        rows = len(trace) // self._apart + 1  # as new_rows sizes it; the buffer is kept: a live block's rows are few
+        if len(self._out) < rows:
+            self._out = new_rows(self._P, len(trace), self._apart)
+        out = self._out
         n = self.kernel(trace, self._P, self._S, out)
         if n > len(out):  # the kernel stopped writing at the end of ``out``: rows were lost
             raise RuntimeError(f"{n} leg movements in {len(trace)} trace rows, room for {len(out)}")
+        if not n:  # (most blocks end none: they pay nothing more)
+            return []
         # Under 0.5 s is not a movement at all (a jerk, a pop's tail): dropped, it ends nothing. Nor is an LM
         # whose rise the rest's own waver reaches by chance (a noisy baseline's).
         new = [m for m in (self._movement(row) for row in out[:n]) if m.duration_s >= self.cfg.movements.lm_min_s]
-        chance = [m.is_lm and self.waver.by_chance(round((m.onset_s - self.origin_s) * self.rate),
-                                                   m.peak_uv - m.rest_uv) for m in new]
-        self.unscored += sum(chance)
-        new = [m for m, by_chance in zip(new, chance) if not by_chance]
-        self.movements += new
+        if new:
+            kept = [m for m in new if not (m.is_lm and self.waver.by_chance(
+                round((m.onset_s - self.origin_s) * self.rate), m.peak_uv - m.rest_uv))]
+            self.unscored += len(new) - len(kept)
+            self.movements += kept
+            return kept
         return new
 
     def _movement(self, row: np.ndarray) -> LegMovement:

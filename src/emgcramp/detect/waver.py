@@ -69,7 +69,7 @@ class RestWaver:
             self._grow(2 * (self.keep + n))
             size = len(self._buf)
         start = self._seen % size
-        if start + n <= size:  # a live block's row or two: one copy
+        if start + n <= size:  # a live block's row or two: one copy of whole rows (faster than two columns)
             self._buf[start:start + n] = trace
         else:
             self._buf[start:] = trace[:size - start]
