@@ -549,7 +549,7 @@ def main() -> None:
                   f"{model.duration_cap_s:g} s (chosen among {caps} and none, leaving each family out in turn); "
                   f"on those same nights F1 {s['f1']:.3f}, {s['false_per_h']:.3f} false/h (in family, not a "
                   f"headline). The cramps it finds there clear the cramp threshold by a median {margin:.2f} "
-                  f"log-odds ({len(found)} bursts; the bound on a person's adjustment).", "",
+                  f"log-odds ({len(found)} bursts; what the bound on a person's adjustment is weighed against).", "",
                   f"The cramp threshold chosen as a new family will meet it, on all {len(nights)} nights "
                   f"(`--cramp-threshold`): {strict:.2f}; the shipped model there, on those same nights: "
                   f"{ss['found']} of {ss['cramps']} cramps found against {s['found']}, "
