@@ -161,6 +161,11 @@ def test_mne_raw_round_trip(night):
     cramps = [a for a in raw.annotations if a["description"].startswith("cramp:")]
     assert [(round(a["onset"], 3), round(a["duration"], 3)) for a in cramps] == \
         [(round(c.onset_s, 3), round(c.duration_s, 3)) for c in r.cramps]
+    raw.set_annotations(r.to_annotations(detail=False))  # one event id per kind, for events_from_annotations
+    events, ids = mne.events_from_annotations(raw, verbose=False)
+    kinds = {f"cramp:{c.kind}" for c in r.cramps}
+    assert kinds <= set(ids) <= kinds | {"lm", "plm", "warning", "possible_cramp:tonic", "possible_cramp:clonic"}
+    assert sum(int((events[:, 2] == ids[k]).sum()) for k in kinds) == len(r.cramps)
     with pytest.raises(emgcramp.InputError, match="no such channel"):
         emgcramp.from_mne(raw, picks=["GM", "soleus"])
 

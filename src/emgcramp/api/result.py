@@ -167,11 +167,20 @@ class Result:
         check_writable(path, self._inputs, force=overwrite, own=is_events_csv, force_is="overwrite=True")
         write_events_csv(path, self.cramps, self.start)
 
-    def to_annotations(self) -> Any:
+    def to_annotations(self, detail: bool = True) -> Any:
         """Every event as ``mne.Annotations`` (the texts of the EDF+ copy), for ``raw.set_annotations``.
 
         Onsets count from the first sample analysed (``orig_time=None``), as
         MNE expects of annotations for the data it holds.
+
+        Parameters
+        ----------
+        detail : bool, optional
+            ``True`` (default): the EDF+ copy's texts, with each event's figures
+            (``cramp:tonic peak 212 uV``, ``plm 3``). ``False``: its kind alone
+            (``cramp:tonic``, ``possible_cramp:clonic``, ``lm``, ``plm``,
+            ``warning``), so that ``mne.events_from_annotations`` gives one
+            event id per kind rather than one per event.
 
         Returns
         -------
@@ -181,7 +190,8 @@ class Result:
         import mne
 
         notes = self.analysis.notes()
-        return mne.Annotations([n[0] for n in notes], [n[1] for n in notes], [n[2] for n in notes])
+        texts = [n[2] if detail else n[2].split(" ", 1)[0] for n in notes]
+        return mne.Annotations([n[0] for n in notes], [n[1] for n in notes], texts)
 
     def plot(self, path: str | None = None, channel: int = 0, title: str | None = None,
              overwrite: bool = False) -> Figure:
