@@ -87,8 +87,9 @@ def make_params(cfg: DetectorConfig, rate: float) -> np.ndarray:
     return p
 
 
-def new_rows(params: np.ndarray, n_bins: int, apart: int | None = None) -> np.ndarray:
-    """Room for every LM row the kernel can write over ``n_bins`` trace rows (``_N_ROW`` columns).
+def new_rows(params: np.ndarray, n_bins: int, apart: int | None = None, kept: np.ndarray | None = None) -> np.ndarray:
+    """Room for every LM row the kernel can write over ``n_bins`` trace rows (``_N_ROW`` columns): ``kept``
+    when it has enough (a live block's rows are few: its buffer is reused), else a new array.
 
     A stretch writes one row at most (its AASM end, or its fallback end and
     then nothing), on its ``end_quiet_bins``-th row at the earliest: the end
@@ -97,7 +98,8 @@ def new_rows(params: np.ndarray, n_bins: int, apart: int | None = None) -> np.nd
     least ``end_quiet_bins`` apart; the first may come on row 0 (a stretch
     carried in from the last block).
     """
-    return np.empty((n_bins // (apart or rows_apart(params)) + 1, _N_ROW))
+    rows = n_bins // (apart or rows_apart(params)) + 1
+    return kept if kept is not None and len(kept) >= rows else np.empty((rows, _N_ROW))
 
 
 def rows_apart(params: np.ndarray) -> int:
@@ -208,10 +210,7 @@ class MovementScorer:
         """Advance over trace rows (``N_TRACE`` columns); return the stretches that ended."""
         trace = trace_rows(trace)
         self.waver.add(trace)
-        rows = len(trace) // self._apart + 1  # as new_rows sizes it; the buffer is kept: a live block's rows are few
-        if len(self._out) < rows:
-            self._out = new_rows(self._P, len(trace), self._apart)
-        out = self._out
+        self._out = out = new_rows(self._P, len(trace), self._apart, self._out)
         n = self.kernel(trace, self._P, self._S, out)
         if n > len(out):  # the kernel stopped writing at the end of ``out``: rows were lost
             raise RuntimeError(f"{n} leg movements in {len(trace)} trace rows, room for {len(out)}")

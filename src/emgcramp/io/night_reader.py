@@ -181,7 +181,7 @@ class NightRecording(Recording):
             yield b.samples
 
 
-def _channels_stored(events: list[dict], size: int, fs: float, gap_samples: int, named: int) -> int | None:
+def _channels_stored(events: list[dict], size: int, fs: float, gap_samples: int, named: int) -> int:
     """The number of channels raw.f32 (``size`` bytes) holds by the length the log's end record gives, if it closed.
 
     The end record counts the samples analysed: those stored, and those a full
