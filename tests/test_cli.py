@@ -126,6 +126,24 @@ def test_help_and_bad_input_do_not_load_numba_or_scipy():
     assert out.strip().splitlines()[-1] == "[]"
 
 
+def test_ctrl_c_while_the_command_line_loads_is_one_line_and_status_130(monkeypatch, capsys):
+    class CtrlC:  # an import finder: the Ctrl-C arrives while emgcramp.cli is being imported
+        def find_spec(self, name, path=None, target=None):
+            if name == "emgcramp.cli":
+                raise KeyboardInterrupt
+            return None
+
+    monkeypatch.delitem(sys.modules, "emgcramp.cli", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [CtrlC(), *sys.meta_path])
+    from emgcramp.__main__ import run
+
+    assert run() == 130
+    assert capsys.readouterr().err == "emgcramp: interrupted\n"
+    from importlib.metadata import entry_points
+
+    assert [e.value for e in entry_points(group="console_scripts", name="emgcramp")] == ["emgcramp.__main__:run"]
+
+
 def test_the_cramp_thresholds_help_gives_the_shipped_default():
     from emgcramp.cli.parser import build_parser
 
