@@ -298,6 +298,21 @@ def test_recover_reads_around_a_damaged_event_line_and_says_which(tmp_path):
     assert _read(damaged, "events.csv") == _read(whole, "events.csv")
 
 
+
+def test_recover_says_it_reads_a_night_without_the_sample_a_crash_cut_short(tmp_path):
+    whole = _night(tmp_path / "whole")
+    torn = str(tmp_path / "torn")
+    shutil.copytree(whole, torn)
+    with open(os.path.join(torn, "raw.f32"), "ab") as f:  # kill -9 while a block was written: 3 of 4 bytes
+        f.write(b"\x00\x00\x80")
+    rc, out, _ = run("recover", whole)
+    rc_torn, out_torn, err = run("recover", torn)
+    assert rc == rc_torn == 0
+    assert one_line(err) == (f"emgcramp: note: {torn}/raw.f32: ends in 3 byte(s) of a sample cut short by a crash; "
+                             "the night is read without it")
+    assert out_torn.replace(torn, whole) == out
+    assert _read(torn, "events.csv") == _read(whole, "events.csv")
+
 # --- 4. XDF ----------------------------------------------------------------------------------------
 
 def _xdf(path, stamps_back_at: int | None = None) -> bytes:

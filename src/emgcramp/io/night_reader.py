@@ -103,8 +103,11 @@ def _json_kind(value: object) -> str:
             type(None): "null", dict: "object"}.get(type(value), type(value).__name__)
 
 
-def _note_skipped(folder: str, skipped: list[str]) -> None:
-    """Say on stderr which damaged lines of the event log were left out: a night is never read short in silence."""
+def _note_skipped(folder: str, skipped: list[str], torn: int = 0) -> None:
+    """Say on stderr the damaged lines of the event log and the ``torn`` bytes of raw.f32 a night is read without."""
+    if torn:  # a crash while a block was written: the rest of its last sample never reached the disk
+        print(f"emgcramp: note: {os.path.join(folder, 'raw.f32')}: ends in {torn} byte(s) of a sample cut short by "
+              "a crash; the night is read without it", file=sys.stderr)
     if not skipped:
         return
     more = f" and {len(skipped) - SHOWN} more" if len(skipped) > SHOWN else ""
@@ -144,12 +147,11 @@ class NightRecording(Recording):
         except OSError as e:
             raise InputError(f"{folder}: the night's samples (raw.f32) cannot be read: {e.strerror}") from None
         width = 4 * len(self.channel_names)
-        self._stored = size // width  # a sample torn by a crash is dropped
+        self._stored = size // width  # a sample torn by a crash is dropped (and said)
         shape = (self._stored, len(self.channel_names))
         self._raw = np.memmap(os.path.join(folder, "raw.f32"), "<f4", "r", shape=shape) \
             if self._stored else np.zeros(shape, "<f4")
         events, skipped = read_log(folder)
-        _note_skipped(folder, skipped)
         self._gaps = sorted((e["file_sample"], e["missing"]) for e in events if e.get("type") == "gap")
         self.n_samples = self._stored + sum(m for _, m in self._gaps)
         stored_as = _channels_stored(events, size, self.fs, self.n_samples - self._stored, len(self.channel_names))
@@ -157,6 +159,7 @@ class NightRecording(Recording):
             raise InputError(f"{os.path.join(folder, 'raw.json')}: names {len(self.channel_names)} channel(s) at "
                              f"{self.fs:g} Hz, but raw.f32 holds the night's length (its log's end record) only as "
                              f"{stored_as}: raw.json's rate or channels were edited, or it belongs to another night")
+        _note_skipped(folder, skipped, size % width)  # once the header is known to fit the samples
 
     def blocks(self, channels: list[int], chunk: int) -> Iterator[Block]:
         """Blocks as the monitor saw them: each gap is a ``gap_before``, as live."""
@@ -238,11 +241,9 @@ def _header(folder: str) -> dict:
     except ValueError:
         raise InputError(f"{path}: 'start' is {start!r}; expected the night's start as a date and time "
                          "(ISO 8601), or null for a night without a clock") from None
-    if not isinstance(head.get("settings") or {}, dict):
+    if not isinstance(settings := head.get("settings") or {}, dict):
         raise InputError(f"{path}: 'settings' is {head['settings']!r}; expected an object (or none)")
-    settings = head.get("settings") or {}
-    problem = settings_problem(settings)
-    if problem:
+    if problem := settings_problem(settings):
         raise InputError(f"{path}: {problem}")
     if (model := settings.get("model")) is not None and not re.fullmatch(r"[0-9a-f]{12}", str(model)):
         raise InputError(f"{path}: 'model' is {json.dumps(model)[:40]}; expected the id of the cramp decision that "
