@@ -137,6 +137,21 @@ def test_a_signal_ends_the_night_with_its_summary(tmp_path, sig, status):
     assert "1 cramp(s)" in out or "2 cramp(s)" in out
 
 
+
+def test_a_night_stopped_before_2_s_of_signal_is_said_as_a_stop_with_where_its_samples_are(tmp_path):
+    p = _monitor(tmp_path, speed=1)
+    while "starting" not in p.stderr.readline():  # samples flow (the first status line after the filters')
+        assert p.poll() is None
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=60)
+    [name] = os.listdir(tmp_path / "nights")
+    folder = str(tmp_path / "nights" / name)
+    last = err.strip().splitlines()[-1]
+    assert p.returncode == 128 + signal.SIGTERM, err  # was 2, with "error: signal is 0.6 s long"
+    assert last.startswith("emgcramp: stopped (SIGTERM) before the night could be analysed (signal is ") and \
+        last.endswith(f" s long: at least 2 s are needed); its samples are kept in {folder}"), last
+    assert "Traceback" not in err and os.path.getsize(os.path.join(folder, "raw.f32")) > 0
+
 def _whole_night(folder, cramps):
     events = read_events(folder)
     assert events[-1]["type"] == "end"

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from emgcramp.cli.common import (EXIT_NOT_STORED, detector_config, detector_settings, night_spec, print_table,
                                  span_text)
-from emgcramp.cli.status import alert_printer, retraction_line, say, status_printer, unwatched
+from emgcramp.cli.status import alert_printer, retraction_line, say, status_printer, stopped_early, unwatched
+from emgcramp.core.blocks import MIN_SIGNAL_S
 from emgcramp.core.errors import InputError
 from emgcramp.files import CHUNK_S, config_for, with_unstored
 
@@ -146,6 +147,8 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     except (ConnectionError, InputError) as e:
         with contextlib.suppress(OSError):
             remove_if_empty(folder)  # the night never began (no data, a bad first sample, no room): no empty folder
+        if ended_by:  # stopped (Ctrl-C, SIGTERM) before any data came: a stop, not a sensor's fault
+            return stopped_early(ended_by[0], str(e), folder)
         why = source.problem or "is the sensor on and in reach?"  # a port in use, a missing Bluetooth service …
         raise e if isinstance(e, InputError) else InputError(f"{e}: {why}") from None
     if sys.stderr.isatty():
@@ -153,6 +156,8 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     csv_error = _night_summary(folder, result)  # the table is printed whatever the disk says
     missing = _not_stored(folder, result, told[0], csv_error)
     stopped = result.stopped or getattr(source, "gave_up", "")  # a night cut short, by the signal or --give-up
+    if ended_by and result.analysis.duration_s < MIN_SIGNAL_S and not missing:  # stopped before there was a night
+        return stopped_early(ended_by[0], stopped, folder)
     for line in filter(None, (stopped, missing)):  # after the summary: what was stored is shown either way
         say(f"emgcramp: error: {line}\n")
     if missing or stopped:  # a night not stored whole says so first, however it ended

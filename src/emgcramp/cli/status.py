@@ -133,6 +133,19 @@ WITHDRAWN_WHY = {"possible_cramp": "the burst ended as a possible cramp (listed,
                  "leg_movement_series": "it was one of a series of periodic leg movements"}
 
 
+def stopped_early(signum: int, why: str, folder: str) -> int:
+    """Say that a signal stopped a night before it could be analysed (``why``); the exit status, 128 + ``signum``.
+
+    A night ended at will with less than the signal analysis needs is a stop,
+    not bad input: it is said as one, with where its samples are if any were stored.
+    """
+    import signal
+
+    kept = f"; its samples are kept in {folder}" if os.path.isdir(folder) else ""
+    say(f"emgcramp: stopped ({signal.Signals(signum).name}) before the night could be analysed ({why}){kept}\n")
+    return 128 + signum
+
+
 def retraction_line(record: dict) -> str:
     """The line that withdraws an alert the night log retracted (a ``retracted`` record)."""
     since = record.get("onset_clock") or f"{record['onset_s']:.1f} s"
