@@ -147,7 +147,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     except (ConnectionError, InputError) as e:
         with contextlib.suppress(OSError):
             remove_if_empty(folder)  # the night never began (no data, a bad first sample, no room): no empty folder
-        if ended_by:  # stopped (Ctrl-C, SIGTERM) before any data came: a stop, not a sensor's fault
+        if ended_by and not source.problem:  # stopped before any data came, the source at fault for nothing
             return stopped_early(ended_by[0], str(e), folder)
         why = source.problem or "is the sensor on and in reach?"  # a port in use, a missing Bluetooth service …
         raise e if isinstance(e, InputError) else InputError(f"{e}: {why}") from None
