@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import stat
 
 import numpy as np
@@ -396,6 +397,28 @@ def test_a_table_written_for_people_says_how_to_write_it_for_reading(tmp_path, h
         open_recording(str(path), fs=1000.0)
     assert str(e.value).startswith(f"{path}: not a table of numbers: line 2 holds ") and says in str(e.value)
 
+
+
+@pytest.mark.parametrize("decimals", [1, 2, 3])
+def test_one_column_of_decimal_comma_numbers_without_a_header_is_not_read_as_two_channels(tmp_path, decimals):
+    """Split at their commas, ``12,5`` and ``-3,25`` parse as two channels of whole numbers."""
+    x = np.random.default_rng(0).normal(0.0, 20.0, 4000)
+    text = [f"{v:.{decimals}f}".replace(".", ",") for v in x]
+    (tmp_path / "c.csv").write_text("\n".join(text) + "\n")
+    # the first a device could not print as two whole numbers: -0, or a second one with a leading zero (05)
+    first = next(i for i, t in enumerate(text) if t.startswith("-0,") or re.match(r"0\d", t.split(",")[1]))
+    with pytest.raises(InputError) as e:
+        open_recording(str(tmp_path / "c.csv"), fs=1000.0)
+    assert str(e.value) == (f"{tmp_path / 'c.csv'}: not a table of numbers: line {first + 1} holds {text[first]!r}, "
+                            "a number with a decimal comma: save the table with decimal points (and commas, tabs or "
+                            "semicolons between the columns)")
+    # Two channels of a device's whole numbers (an ADC's counts) are read as they are.
+    counts = np.random.default_rng(1).integers(0, 1024, (4000, 2))
+    np.savetxt(tmp_path / "adc.csv", counts, fmt="%d", delimiter=",")
+    with open_recording(str(tmp_path / "adc.csv"), fs=1000.0) as rec:
+        assert rec.channel_names == ["ch0", "ch1"]
+        (block,) = rec.blocks([0, 1], 20_000)
+    np.testing.assert_array_equal(block.samples, counts)
 
 def test_a_time_column_that_jitters_says_to_give_the_rate_instead(tmp_path):
     t = np.arange(4000) / 1000.0 + np.random.default_rng(0).uniform(-2e-4, 2e-4, 4000)

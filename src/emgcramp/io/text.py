@@ -176,6 +176,8 @@ class TextRecording(Recording):
         if len(probe) == 0:
             raise NotATable(f"{path}: not a recording: {EXPECTED}, found text at line {self._text_line} "
                              "and no numeric samples after it")
+        if self._delim == "," and not self._header:
+            self._refuse_decimal_commas()
         self._slack = 0.0  # time units one step may be off by: the printed precision
         if self._time_col:
             firsts = [ln.split(self._delim, 1)[0] if self._delim else (ln.split() or [""])[0]
@@ -183,6 +185,19 @@ class TextRecording(Recording):
             dec = max((_decimals(f) for f in firsts if f.strip()), default=0)
             self._slack = 10.0 ** -dec * self._time_scale
         self.fs = self._rate_from_time(probe[:, 0], fs) if self._time_col else fs
+
+    def _refuse_decimal_commas(self) -> None:
+        """Refuse a table without a header whose commas are decimal commas (``-0,05``), not columns.
+
+        Split at its commas, such a table parses as numbers; but no device
+        prints a whole number as ``-0``, nor one after the first column
+        with a leading zero (``05``): those are a decimal comma's two halves.
+        """
+        for i, line in enumerate(self._first_rows):
+            fields = [f.strip() for f in line.split("#", 1)[0].split(",")]
+            if fields[0] == "-0" or any(re.fullmatch(r"[0-9]*", f) and f[:1] == "0" and len(f) > 1 for f in fields[1:]):
+                raise InputError(f"{self.path}: not a table of numbers: line {self._data_line + i} holds "
+                                 f"{line.strip()[:40]!r}, {_HINTS['decimal_comma']}")
 
     def _parse(self, lines: list[str], at: int) -> np.ndarray:
         """Rows of numbers from ``lines``, which begin at line ``at`` of the file (1-based)."""
