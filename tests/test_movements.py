@@ -330,7 +330,8 @@ def test_rises_a_noisy_baseline_makes_by_chance_are_no_leg_movements_and_say_so(
     reach the waver's 4.5 SD but the one a night's tail allows, and the count is told."""
     eps, pipe = run(emg_noise(int(600 * FS), FS, 45.0, seed=1), chunk=60_000)
     moves = [m for m in pipe.movements(eps) if m.is_lm]
-    assert len(moves) <= 2 and pipe.quality()["calf"]["lm_unscored"] >= 30
+    # Most now end within 0.5 s (the end level the waver sets), too short to be movements at all
+    assert len(moves) <= 2 and pipe.quality()["calf"]["lm_unscored"] >= 3
     assert lm_summary(pipe.movements(eps), 600 / 3600.0)["plm_index_per_h"] == 0.0
 
 
@@ -345,9 +346,21 @@ def test_movements_well_above_the_waver_are_all_kept_on_a_quiet_and_on_a_noisy_b
 
 def test_the_waver_rule_does_not_depend_on_block_size():
     x = bursts(FS, 300.0, 40.0, [(t, t + 2.0, 120.0) for t in PLM_ONSETS], seed=4)
-    (e1, p1), (e2, p2) = run(x, chunk=60_000), run(x, chunk=20)
-    assert p1.movements(e1) == p2.movements(e2)
+    (e1, p1), (e2, p2), (e3, p3) = run(x, chunk=60_000), run(x, chunk=20), run(x, chunk=7_919)
+    assert p1.movements(e1) == p2.movements(e2) == p3.movements(e3)
     assert p1.quality()["calf"]["lm_unscored"] == p2.quality()["calf"]["lm_unscored"] > 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_noisy_baseline_neither_swallows_movements_nor_stretches_them(seed):
+    """8 movements of 2 s at 120 µV on a 40-µV rest: the AASM end (0.5 s within 2 µV of rest) seldom came on
+    such a baseline, so a stretch ran on for seconds, and one that a chance rise opened swallowed the movement
+    after it (33 of 48 scored over six such nights). The end level the waver sets ends each where it ends."""
+    x = bursts(FS, 300.0, 40.0, [(t, t + 2.0, 120.0) for t in PLM_ONSETS], seed=10 + seed)
+    # (in the first seconds the waver is not yet known: the AASM rule alone scores there)
+    lms = [m for m in movements(x, chunk=60_000) if m.is_lm and m.onset_s >= 20.0]
+    assert [round(m.onset_s) for m in lms] == [round(t) for t in PLM_ONSETS], lms
+    assert all(1.8 <= m.duration_s <= 2.6 for m in lms), lms  # 2 s, within a 0.5-s quiet stretch
 
 
 def test_the_waver_is_the_sd_of_the_envelope_s_independent_windows_whatever_the_blocks():

@@ -37,7 +37,10 @@ Deviations, and why:
   wobbles as movements: 0 → 4 false PLM series on a field night).
 - Onset and end are found on a causal envelope: the offset is moved back by
   the 0.1-s window, as the cramp detector does.
-- A rise the resting EMG's own waver reaches by chance is no LM (:mod:`emgcramp.detect.waver`).
+- A rise the resting EMG's own waver reaches by chance is no LM, and where
+  that waver is more than the AASM's 2 µV allows for, an LM ends within a
+  level it sets (:mod:`emgcramp.detect.waver`), taken at the start of each
+  :data:`LEVEL_S` of trace so that it does not depend on how the signal was cut.
 - Nothing is removed for respiratory events or arousals (no airflow or EEG).
   A stretch starting within 1 s of signal loss (lead-off, saturation) is
   not scored: it is the filters settling, not a movement.
@@ -73,6 +76,7 @@ PARAMS = np.dtype([
     ("settle_bins", _I),  # after signal loss, bins before a stretch may start (the filters settling)
     ("max_bins", _I)])
 # Columns of an LM row: onset bin, offset bin, peak µV, rest µV, flat fraction.
+LEVEL_S = 10.0  # the end level holds for this long of trace: within the history RestWaver keeps past the minute
 (R_START, R_END, R_PEAK, R_REST, R_FLAT, _N_ROW) = range(6)
 
 
@@ -201,6 +205,7 @@ class MovementScorer:
         self.waver = RestWaver(rate, config.segment.short_window_s, mv.lm_on_delta_uv, mv.lm_max_s + 2.0)
         self.unscored = 0  # rises the resting EMG's own waver reaches by chance (emgcramp.detect.waver)
         self._out = new_rows(self._P, 0, self._apart)
+        self._level_rows, self._level_period = max(1, round(LEVEL_S * rate)), -1
 
     def carry_over(self, prev: "MovementScorer") -> None:
         """Go on from the movements ``prev`` scored (detection restarted after a long gap)."""
@@ -211,7 +216,10 @@ class MovementScorer:
         trace = trace_rows(trace)
         self.waver.add(trace)
         self._out = out = new_rows(self._P, len(trace), self._apart, self._out)
-        n = self.kernel(trace, self._P, self._S, out)
+        first, n = int(self._S["bin"][0]), 0
+        for a, b in self._pieces(first, len(trace)):
+            self._end_level(first + a, trace[a:b])
+            n += self.kernel(trace[a:b], self._P, self._S, out[min(n, len(out)):])
         if n > len(out):  # the kernel stopped writing at the end of ``out``: rows were lost
             raise RuntimeError(f"{n} leg movements in {len(trace)} trace rows, room for {len(out)}")
         if not n:  # (most blocks end none: they pay nothing more)
@@ -226,6 +234,22 @@ class MovementScorer:
             self.movements += kept
             return kept
         return new
+
+    def _pieces(self, first: int, n: int) -> list[tuple[int, int]]:
+        """The block's rows ``first`` … ``first + n`` (trace rows) cut where each :data:`LEVEL_S` of trace starts."""
+        cuts = range(self._level_rows - first % self._level_rows, n, self._level_rows)
+        edges = [0, *cuts, n]
+        return list(zip(edges[:-1], edges[1:]))
+
+    def _end_level(self, row: int, rows: np.ndarray) -> None:
+        """Set the kernel's end level for rows starting at trace row ``row``: the waver's at the start of their
+        :data:`LEVEL_S`, measured only when a stretch is under way or may start in them (it is used nowhere else)."""
+        period = row // self._level_rows
+        if period == self._level_period or not (
+                self._S["in_stretch"][0] or (rows[:, T_ENV_S] >= rows[:, T_REST] + self._P["on_delta_uv"][0]).any()):
+            return
+        self._level_period = period
+        self._P["off_delta_uv"] = self.waver.end_delta_uv(period * self._level_rows, self.cfg.movements.lm_off_delta_uv)
 
     def _movement(self, row: np.ndarray) -> LegMovement:
         on = self.origin_s + row[R_START] / self.rate

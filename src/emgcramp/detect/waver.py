@@ -19,10 +19,11 @@ median absolute deviation scaled to a Gaussian's SD, which a movement or a
 pop in the window barely moves; differences leave out the slow climb of tone).
 :data:`Z_CHANCE` = 4.5 is the one-sided Gaussian tail of about one chance in
 300 000 (3.4e-6), the number of independent 0.1-s windows in an 8-h night:
-about one excursion that high a night in noise alone. With fewer than
+about one excursion that high a night in noise alone. Likewise a stretch
+ends where the envelope stays within :data:`Z_END` times the waver of its
+rest, when that is more than the AASM's 2 µV. With fewer than
 :data:`MIN_PAIRS` such differences (the night's first seconds, a minute of
-activity) the waver is not known and the movement is kept, as the AASM rule
-has it.
+activity) the waver is not known and the AASM rule stands as it is.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ import numpy as np
 from emgcramp.core.trace import N_TRACE, T_ENV_S, T_REST
 
 Z_CHANCE = 4.5  # rise over the waver a chance excursion reaches about once in an 8-h night (see above)
+# The end of a movement, by the same reasoning: the AASM end asks 0.5 s (five independent 0.1-s windows) within
+# 2 µV of rest, which a resting envelope that wavers by more than about 1 µV seldom gives, so a stretch ran on
+# over the movements after it. Within Z_END SDs of rest, five resting windows in a row stay with a chance of
+# Φ(2.5)^5 = 0.97; the end level is the larger of the AASM's and that.
+Z_END = 2.5
 WINDOW_S = 60.0  # the minute before an onset: long against the 0.1-s windows, short against a night's tone changes
 MIN_PAIRS = 50  # 5 s of resting windows at the least: the MAD's SD of about 1.1/√50 ≈ 16 % of itself
 MAD_TO_SD = 1.4826  # a Gaussian's SD over its median absolute deviation
@@ -97,6 +103,12 @@ class RestWaver:
             return math.nan
         d = np.diff(env)[pairs]
         return float(MAD_TO_SD * np.median(np.abs(d - np.median(d))) / math.sqrt(2.0))
+
+    def end_delta_uv(self, row: int, aasm_uv: float) -> float:
+        """The rise above rest (µV) a stretch under way at trace row ``row`` must stay within to end: the AASM's
+        ``aasm_uv``, or :data:`Z_END` times the waver when that is more."""
+        w = self.waver_uv(row)
+        return max(aasm_uv, Z_END * w) if math.isfinite(w) else aasm_uv
 
     def by_chance(self, row: int, rise_uv: float) -> bool:
         """True when a rise of ``rise_uv`` (µV) above rest at trace row ``row`` is within what the waver reaches."""
