@@ -312,6 +312,9 @@ def test_recover_says_it_reads_a_night_without_the_sample_a_crash_cut_short(tmp_
                              "the night is read without it")
     assert out_torn.replace(torn, whole) == out
     assert _read(torn, "events.csv") == _read(whole, "events.csv")
+    # Read twice in one command (the analysis, then the annotated copy): told once
+    rc, _, err_twice = run("analyze", torn, "--edf-out", tmp_path / "copy.edf")
+    assert rc == 0 and one_line(err_twice) == one_line(err)
 
 # --- 4. XDF ----------------------------------------------------------------------------------------
 

@@ -143,10 +143,11 @@ def test_a_night_stopped_before_2_s_of_signal_is_said_as_a_stop_with_where_its_s
     while "starting" not in p.stderr.readline():  # samples flow (the first status line after the filters')
         assert p.poll() is None
     p.send_signal(signal.SIGTERM)
-    _, err = p.communicate(timeout=60)
+    out, err = p.communicate(timeout=60)
     [name] = os.listdir(tmp_path / "nights")
     folder = str(tmp_path / "nights" / name)
     last = err.strip().splitlines()[-1]
+    assert out == "" and not os.path.exists(os.path.join(folder, "events.csv"))  # no summary of a night not analysed
     assert p.returncode == 128 + signal.SIGTERM, err  # was 2, with "error: signal is 0.6 s long"
     assert last.startswith("emgcramp: stopped (SIGTERM) before the night could be analysed (signal is ") and \
         last.endswith(f" s long: at least 2 s are needed); its samples are kept in {folder}"), last

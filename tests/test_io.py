@@ -412,13 +412,14 @@ def test_one_column_of_decimal_comma_numbers_without_a_header_is_not_read_as_two
     assert str(e.value) == (f"{tmp_path / 'c.csv'}: not a table of numbers: line {first + 1} holds {text[first]!r}, "
                             "a number with a decimal comma: save the table with decimal points (and commas, tabs or "
                             "semicolons between the columns)")
-    # Two channels of a device's whole numbers (an ADC's counts) are read as they are.
+    # Two channels of a device's whole numbers (an ADC's counts) are read as they are, printed to a fixed width too.
     counts = np.random.default_rng(1).integers(0, 1024, (4000, 2))
-    np.savetxt(tmp_path / "adc.csv", counts, fmt="%d", delimiter=",")
-    with open_recording(str(tmp_path / "adc.csv"), fs=1000.0) as rec:
-        assert rec.channel_names == ["ch0", "ch1"]
-        (block,) = rec.blocks([0, 1], 20_000)
-    np.testing.assert_array_equal(block.samples, counts)
+    for fmt in ("%d", "%04d"):
+        np.savetxt(tmp_path / "adc.csv", counts, fmt=fmt, delimiter=",")
+        with open_recording(str(tmp_path / "adc.csv"), fs=1000.0) as rec:
+            assert rec.channel_names == ["ch0", "ch1"]
+            (block,) = rec.blocks([0, 1], 20_000)
+        np.testing.assert_array_equal(block.samples, counts)
 
 def test_a_time_column_that_jitters_says_to_give_the_rate_instead(tmp_path):
     t = np.arange(4000) / 1000.0 + np.random.default_rng(0).uniform(-2e-4, 2e-4, 4000)

@@ -355,7 +355,7 @@ def test_the_waver_rule_does_not_depend_on_block_size():
 def test_a_noisy_baseline_neither_swallows_movements_nor_stretches_them(seed):
     """8 movements of 2 s at 120 µV on a 40-µV rest: the AASM end (0.5 s within 2 µV of rest) seldom came on
     such a baseline, so a stretch ran on for seconds, and one that a chance rise opened swallowed the movement
-    after it (33 of 48 scored over six such nights). The end level the waver sets ends each where it ends."""
+    after it (each of these four nights failed this before). The end level the waver sets ends each where it ends."""
     x = bursts(FS, 300.0, 40.0, [(t, t + 2.0, 120.0) for t in PLM_ONSETS], seed=10 + seed)
     # (in the first seconds the waver is not yet known: the AASM rule alone scores there)
     lms = [m for m in movements(x, chunk=60_000) if m.is_lm and m.onset_s >= 20.0]

@@ -8,7 +8,7 @@ import os
 import time
 from typing import TYPE_CHECKING
 
-from emgcramp.cli.live import sensor_source
+from emgcramp.cli.sources import sensor_source
 from emgcramp.core.errors import InputError
 
 if TYPE_CHECKING:

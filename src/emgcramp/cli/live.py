@@ -7,110 +7,19 @@ import contextlib
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING
 
 from emgcramp.cli.common import (EXIT_NOT_STORED, detector_config, detector_settings, night_spec, print_table,
                                  span_text)
+from emgcramp.cli.sources import monitor_source
 from emgcramp.cli.status import alert_printer, retraction_line, say, status_printer, stopped_early, unwatched
 from emgcramp.core.blocks import MIN_SIGNAL_S
 from emgcramp.core.errors import InputError
 from emgcramp.files import CHUNK_S, config_for, with_unstored
 
-if TYPE_CHECKING:
-    from emgcramp.live.sources.base import Source
-
-
-# Options that only some sources take (option, what it is for, the attribute of the sources that take it).
-_SOURCE_ONLY = (("--ascii", "a serial sensor that sends text", "serial"),
-                ("--board-param", "a BrainFlow board", "brainflow"),
-                ("--speed", "a replay", "replay"))
-
-
-def _check_options_apply(args: argparse.Namespace) -> None:
-    """An option the chosen source does not take is one line, not silently ignored."""
-    given = {"--ascii": args.ascii, "--board-param": args.board_param, "--speed": args.speed != 1.0}
-    for option, used_by, source in _SOURCE_ONLY:
-        if given[option] and not getattr(args, source):
-            raise InputError(f"{option} is for {used_by} (--{source}), not this source")
-    if args.scale is not None and not (args.replay or args.ascii):
-        raise InputError("--scale is for --ascii lines or a replayed NPY/WAV; a sensor sends its own µV per count")
-    if args.fs is not None and not (args.replay or args.ascii):
-        raise InputError("--fs is for --ascii lines or a replayed NPY; a sensor or stream declares its own rate")
-    sensor = not (args.replay or args.brainflow or args.lsl)
-    if args.muscles and not sensor:
-        raise InputError("--muscles names a serial or BLE sensor's channels; this source names its own "
-                         "(pick among them with --channel)")
-    if args.give_up is not None and (args.replay or args.lsl):
-        raise InputError(f"--give-up is for a sensor that may drop out, not {'a replay' if args.replay else 'LSL'}")
-
-
-def _monitor_source(args: argparse.Namespace) -> "tuple[Source, list[str]]":
-    _check_options_apply(args)
-    if args.replay:
-        from emgcramp.io import open_recording
-        from emgcramp.live.sources.replay import ReplaySource
-
-        rec = open_recording(args.replay, args.fs, args.scale)
-        chs = rec.channel_indices(args.channel)
-        rec.rate()
-        return ReplaySource(rec, chs, args.speed), [rec.channel_names[c] for c in chs]
-    if args.brainflow:
-        return _brainflow_source(args)
-    if args.lsl:
-        from emgcramp.live.sources.lsl import LslSource
-
-        source = LslSource(args.lsl, verbose=getattr(args, "verbose", False))
-        source.keep(_live_channels(args.channel, source.channel_names, f"LSL stream {args.lsl}"))
-        return source, source.channel_names
-    link = None
-    if args.ascii:
-        from emgcramp.core.blocks import check_fs
-        from emgcramp.live.sources.ascii import LineLink
-
-        link = LineLink(check_fs(args.fs), args.scale if args.scale is not None else 1.0)
-    return sensor_source(args.serial, args.ble, link, args.give_up), _muscles(args)
-
-
-def _brainflow_source(args: argparse.Namespace) -> "tuple[Source, list[str]]":
-    """The BrainFlow board's EMG channels, or those ``--channel`` names among them."""
-    from emgcramp.live.sources.brainflow import BrainFlowSource
-
-    every = BrainFlowSource(args.brainflow, args.board_param)
-    pick = _live_channels(args.channel, every.channel_names, f"BrainFlow board {args.brainflow}")
-    source = BrainFlowSource(args.brainflow, args.board_param, pick, give_up_s=args.give_up)
-    return source, source.channel_names
-
-
-def _live_channels(spec: str | None, names: list[str], where: str) -> list[int] | None:
-    """``--channel`` among a live source's ``names``; ``None`` (no selection) reads them all."""
-    from emgcramp.core.channels import channel_indices
-
-    return None if spec is None else channel_indices(spec, names, where)
-
-
-def sensor_source(serial: str | None, ble: str | None, link=None, give_up_s: float | None = None) -> "Source":
-    """The sensor on a serial port (``auto``: found by USB id) or over BLE."""
-    if ble:
-        from emgcramp.live.sources.ble import BleSource
-
-        return BleSource(ble, give_up_s=give_up_s)
-    from emgcramp.live.sources.serial import SerialSource, find_port
-
-    return SerialSource(find_port() if serial == "auto" else serial, link, give_up_s=give_up_s)
-
-
-def _muscles(args: argparse.Namespace) -> list[str]:
-    """Channel names given with ``--muscles``; ``[]`` lets the monitor name them from the first frame."""
-    names = [n.strip() for n in (getattr(args, "muscles", None) or "").split(",") if n.strip()]
-    if len(set(names)) != len(names):
-        raise InputError(f"--muscles {args.muscles}: a name is given twice")
-    return names
-
-
 def cmd_monitor(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    source, channels = _monitor_source(args)
+    source, channels = monitor_source(args)
     config = detector_config(args)  # a bad option or profile: one line, before any folder is made
     publisher = None
     if args.lsl_out:  # before the night folder: a missing extra is one line and leaves nothing behind
@@ -118,18 +27,21 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 
         publisher = LslPublisher(channels, args.lsl_out, verbose=getattr(args, "verbose", False))
     from emgcramp.io.night import new_night_folder, remove_if_empty
+    from emgcramp.live.monitor import run_monitor
 
     # A replay is the recording's own night, on its clock; one without a start has none (no time is made up).
     clock = not args.replay or source.start is not None
-    folder = new_night_folder(args.out, source.start or datetime.now() if clock else None,
-                              os.path.splitext(os.path.basename(os.path.normpath(args.replay or "")))[0])
-    from emgcramp.live.monitor import run_monitor
-
     what = (f"replay of {args.replay}" if args.replay else f"BLE {args.ble}" if args.ble
             else f"BrainFlow board {args.brainflow}" if args.brainflow
             else f"LSL stream {args.lsl}" if args.lsl else args.serial)
-    say(f"monitoring {what}; night folder {folder}; Ctrl-C ends the night\n")
-    ended_by = _end_on_signals(source.stop, folder)
+    folder = new_night_folder(args.out, source.start or datetime.now() if clock else None,
+                              os.path.splitext(os.path.basename(os.path.normpath(args.replay or "")))[0])
+    try:
+        say(f"monitoring {what}; night folder {folder}; Ctrl-C ends the night\n")
+        ended_by = _end_on_signals(source.stop, folder)
+    except KeyboardInterrupt:  # Ctrl-C before its handler was in place: no empty folder left behind
+        remove_if_empty(folder)
+        raise
     try:
         told = [0]  # records given the night log: each is a line of events.jsonl once stored
 
@@ -153,11 +65,11 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         raise e if isinstance(e, InputError) else InputError(f"{e}: {why}") from None
     if sys.stderr.isatty():
         say("\n")
+    if ended_by and result.analysis.duration_s < MIN_SIGNAL_S:  # stopped before there was a night: no summary
+        return stopped_early(ended_by[0], result.stopped, folder)
     csv_error = _night_summary(folder, result)  # the table is printed whatever the disk says
     missing = _not_stored(folder, result, told[0], csv_error)
     stopped = result.stopped or getattr(source, "gave_up", "")  # a night cut short, by the signal or --give-up
-    if ended_by and result.analysis.duration_s < MIN_SIGNAL_S and not missing:  # stopped before there was a night
-        return stopped_early(ended_by[0], stopped, folder)
     for line in filter(None, (stopped, missing)):  # after the summary: what was stored is shown either way
         say(f"emgcramp: error: {line}\n")
     if missing or stopped:  # a night not stored whole says so first, however it ended

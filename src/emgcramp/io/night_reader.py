@@ -22,6 +22,7 @@ from emgcramp.io.secure import check_night_files
 
 GAP_LINE = re.compile(rb'"type"\s*:\s*"gap"')  # a damaged line that may have been a gap record
 SHOWN = 3  # damaged lines named in the note; the rest are counted
+_SAID: set[str] = set()  # the notes given so far in this process
 
 
 def read_events(folder: str) -> list[dict]:
@@ -32,12 +33,10 @@ def read_events(folder: str) -> list[dict]:
 def read_log(folder: str) -> tuple[list[dict], list[str]]:
     """The event log's records, and the damaged lines skipped, each as ``line N (what it is)``.
 
-    The last line without its newline was torn by a crash (``kill -9``
-    while writing it): it is skipped without a word, as the format says.
-    Any other line that is not a record is damage: skipped and named,
-    unless it was or may have been a gap record, whose length every time
-    after it depends on; then the night cannot be read and ``InputError``
-    says which line.
+    The last line without its newline was torn by a crash (``kill -9`` while writing it): it is skipped without a
+    word, as the format says. Any other line that is not a record is damage: skipped and named, unless it was or may
+    have been a gap record, whose length every time after it depends on; then the night cannot be read and
+    ``InputError`` says which line.
     """
     path = os.path.join(folder, "events.jsonl")
     records, skipped = [], []
@@ -104,15 +103,17 @@ def _json_kind(value: object) -> str:
 
 
 def _note_skipped(folder: str, skipped: list[str], torn: int = 0) -> None:
-    """Say on stderr the damaged lines of the event log and the ``torn`` bytes of raw.f32 a night is read without."""
-    if torn:  # a crash while a block was written: the rest of its last sample never reached the disk
-        print(f"emgcramp: note: {os.path.join(folder, 'raw.f32')}: ends in {torn} byte(s) of a sample cut short by "
-              "a crash; the night is read without it", file=sys.stderr)
-    if not skipped:
-        return
-    more = f" and {len(skipped) - SHOWN} more" if len(skipped) > SHOWN else ""
-    print(f"emgcramp: note: {os.path.join(folder, 'events.jsonl')}: skipped {len(skipped)} damaged line(s): "
-          f"{', '.join(skipped[:SHOWN])}{more}; the night is read without them", file=sys.stderr)
+    """Say on stderr what a night is read without: damaged lines of its log, ``torn`` bytes of a sample a crash
+    cut short; each once in a process (a night read twice, for an EDF copy or in review, is told once)."""
+    notes = [f"raw.f32: ends in {torn} byte(s) of a sample cut short by a crash; the night is read without it"] \
+        if torn else []
+    if skipped:
+        more = f" and {len(skipped) - SHOWN} more" if len(skipped) > SHOWN else ""
+        notes.append(f"events.jsonl: skipped {len(skipped)} damaged line(s): {', '.join(skipped[:SHOWN])}{more}; "
+                     "the night is read without them")
+    for note in (os.path.join(folder, n) for n in notes if os.path.join(folder, n) not in _SAID):
+        _SAID.add(note)
+        print(f"emgcramp: note: {note}", file=sys.stderr)
 
 
 def unstored(folder: str, seen_s: float, told: int) -> tuple[float, int, str]:
@@ -187,11 +188,10 @@ class NightRecording(Recording):
 def _channels_stored(events: list[dict], size: int, fs: float, gap_samples: int, named: int) -> int:
     """The number of channels raw.f32 (``size`` bytes) holds by the length the log's end record gives, if it closed.
 
-    The end record counts the samples analysed: those stored, and those a full
-    disk kept out (logged as gaps, as are stretches that never arrived), so the
-    samples stored lie between that count less the gaps and that count.
-    ``named`` when it fits, or none does (a night that never closed, a
-    disk that filled); else the whole number of channels that fits.
+    The end record counts the samples analysed: those stored, and those a full disk kept out (logged as gaps, as are
+    stretches that never arrived), so the samples stored lie between that count less the gaps and that count.
+    ``named`` when it fits, or none does (a night that never closed, a disk that filled); else the whole number of
+    channels that fits.
     """
     ends = [e.get("duration_s") for e in events if e.get("type") == "end"]
     if not ends or isinstance(ends[-1], bool) or not isinstance(ends[-1], (int, float)):

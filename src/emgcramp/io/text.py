@@ -187,17 +187,21 @@ class TextRecording(Recording):
         self.fs = self._rate_from_time(probe[:, 0], fs) if self._time_col else fs
 
     def _refuse_decimal_commas(self) -> None:
-        """Refuse a table without a header whose commas are decimal commas (``-0,05``), not columns.
+        """Refuse a table without a header that is one column of decimal-comma numbers (``-0,05``) read as two.
 
-        Split at its commas, such a table parses as numbers; but no device
-        prints a whole number as ``-0``, nor one after the first column
-        with a leading zero (``05``): those are a decimal comma's two halves.
+        Split at its commas, such a table parses as two columns of whole
+        numbers; but no device prints a whole number as ``-0``, nor one in the
+        second column with a leading zero (``05``) unless it pads the first
+        column too (``0533,0330``): those are a decimal comma's two halves.
         """
-        for i, line in enumerate(self._first_rows):
-            fields = [f.strip() for f in line.split("#", 1)[0].split(",")]
-            if fields[0] == "-0" or any(re.fullmatch(r"[0-9]*", f) and f[:1] == "0" and len(f) > 1 for f in fields[1:]):
+        fields = [[f.strip() for f in line.split("#", 1)[0].split(",")] for line in self._first_rows]
+        pairs = [(i, f) for i, f in enumerate(fields) if len(f) == 2]
+        if any(len(f[0].lstrip("+-")) > 1 and f[0].lstrip("+-")[0] == "0" for _, f in pairs):
+            return  # whole numbers printed to a fixed width
+        for i, (a, b) in pairs:
+            if a == "-0" or (len(b) > 1 and b[0] == "0" and b.isdigit()):
                 raise InputError(f"{self.path}: not a table of numbers: line {self._data_line + i} holds "
-                                 f"{line.strip()[:40]!r}, {_HINTS['decimal_comma']}")
+                                 f"{self._first_rows[i].strip()[:40]!r}, {_HINTS['decimal_comma']}")
 
     def _parse(self, lines: list[str], at: int) -> np.ndarray:
         """Rows of numbers from ``lines``, which begin at line ``at`` of the file (1-based)."""
