@@ -85,8 +85,8 @@ class SegmentConfig:
 
 # How far a person's labels may move any burst's log-odds (emgcramp.detect.personal): about the median log-odds
 # by which the cramps the shipped decision finds clear its cramp threshold over the 96 one-hour nights of
-# bench/bench_families.py (0.96 when set, rounded down to a tenth; 0.74 for the model refitted with the
-# resting-waver rule, kept at 0.9 so that the profiles and night folders written under it stay readable).
+# bench/bench_families.py (0.96 when set, rounded down to a tenth; 0.74, then 0.97 for the models refitted since:
+# kept at 0.9 so that the profiles and night folders written under it stay readable).
 # So an adjustment moves a typical cramp about to the threshold and no further, and a look-alike the model is
 # much surer of than of a typical cramp stays beyond what a person's labels can undo.
 PERSONAL_MAX_LOGIT = 0.9

@@ -38,9 +38,9 @@ Deviations, and why:
 - Onset and end are found on a causal envelope: the offset is moved back by
   the 0.1-s window, as the cramp detector does.
 - A rise the resting EMG's own waver reaches by chance is no LM, and where
-  that waver is more than the AASM's 2 µV allows for, an LM ends within a
-  level it sets (:mod:`emgcramp.detect.waver`), taken at the start of each
-  :data:`LEVEL_S` of trace so that it does not depend on how the signal was cut.
+  that waver is so large that the AASM end would seldom come, an LM ends
+  within a level it sets (:mod:`emgcramp.detect.waver`), taken at the start of
+  each :data:`LEVEL_S` of trace so that it does not depend on how the signal was cut.
 - Nothing is removed for respiratory events or arousals (no airflow or EEG).
   A stretch starting within 1 s of signal loss (lead-off, saturation) is
   not scored: it is the filters settling, not a movement.
@@ -206,6 +206,7 @@ class MovementScorer:
         self.unscored = 0  # rises the resting EMG's own waver reaches by chance (emgcramp.detect.waver)
         self._out = new_rows(self._P, 0, self._apart)
         self._level_rows, self._level_period = max(1, round(LEVEL_S * rate)), -1
+        self._end_windows = max(1, round(mv.lm_end_quiet_s / config.segment.short_window_s))  # independent in the end
 
     def carry_over(self, prev: "MovementScorer") -> None:
         """Go on from the movements ``prev`` scored (detection restarted after a long gap)."""
@@ -249,7 +250,8 @@ class MovementScorer:
                 self._S["in_stretch"][0] or (rows[:, T_ENV_S] >= rows[:, T_REST] + self._P["on_delta_uv"][0]).any()):
             return
         self._level_period = period
-        self._P["off_delta_uv"] = self.waver.end_delta_uv(period * self._level_rows, self.cfg.movements.lm_off_delta_uv)
+        self._P["off_delta_uv"] = self.waver.end_delta_uv(period * self._level_rows, self.cfg.movements.lm_off_delta_uv,
+                                                          self._end_windows)
 
     def _movement(self, row: np.ndarray) -> LegMovement:
         on = self.origin_s + row[R_START] / self.rate

@@ -19,9 +19,10 @@ median absolute deviation scaled to a Gaussian's SD, which a movement or a
 pop in the window barely moves; differences leave out the slow climb of tone).
 :data:`Z_CHANCE` = 4.5 is the one-sided Gaussian tail of about one chance in
 300 000 (3.4e-6), the number of independent 0.1-s windows in an 8-h night:
-about one excursion that high a night in noise alone. Likewise a stretch
-ends where the envelope stays within :data:`Z_END` times the waver of its
-rest, when that is more than the AASM's 2 µV. With fewer than
+about one excursion that high a night in noise alone. Likewise, where the
+rest wavers so much that the AASM end (0.5 s within 2 µV of rest) would
+come less than half the time (:data:`END_CHANCE`), a stretch ends where the
+envelope stays within :data:`Z_END` times that waver. With fewer than
 :data:`MIN_PAIRS` such differences (the night's first seconds, a minute of
 activity) the waver is not known and the AASM rule stands as it is.
 """
@@ -35,10 +36,12 @@ import numpy as np
 from emgcramp.core.trace import N_TRACE, T_ENV_S, T_REST
 
 Z_CHANCE = 4.5  # rise over the waver a chance excursion reaches about once in an 8-h night (see above)
-# The end of a movement, by the same reasoning: the AASM end asks 0.5 s (five independent 0.1-s windows) within
-# 2 µV of rest, which a resting envelope that wavers by more than about 1 µV seldom gives, so a stretch ran on
-# over the movements after it. Within Z_END SDs of rest, five resting windows in a row stay with a chance of
-# Φ(2.5)^5 = 0.97; the end level is the larger of the AASM's and that.
+# The end of a movement, by the same reasoning. The AASM end asks 0.5 s (five independent 0.1-s windows) within
+# 2 µV of rest. It stands wherever it can come: while five resting windows in a row stay within it at least
+# half the time (END_CHANCE; a waver up to 1.77 µV, as Φ(2 / 1.77)^5 = ½). On a rest that wavers more it seldom
+# comes, and a stretch ran on over the movements after it; there a stretch ends within Z_END SDs of rest, where
+# five resting windows in a row stay with a chance of Φ(2.5)^5 = 0.97.
+END_CHANCE = 0.5
 Z_END = 2.5
 WINDOW_S = 60.0  # the minute before an onset: long against the 0.1-s windows, short against a night's tone changes
 MIN_PAIRS = 50  # 5 s of resting windows at the least: the MAD's SD of about 1.1/√50 ≈ 16 % of itself
@@ -104,11 +107,15 @@ class RestWaver:
         d = np.diff(env)[pairs]
         return float(MAD_TO_SD * np.median(np.abs(d - np.median(d))) / math.sqrt(2.0))
 
-    def end_delta_uv(self, row: int, aasm_uv: float) -> float:
+    def end_delta_uv(self, row: int, aasm_uv: float, windows: int) -> float:
         """The rise above rest (µV) a stretch under way at trace row ``row`` must stay within to end: the AASM's
-        ``aasm_uv``, or :data:`Z_END` times the waver when that is more."""
+        ``aasm_uv`` while ``windows`` independent resting windows in a row stay within it with a chance of
+        :data:`END_CHANCE` or more (or the waver is not known), else :data:`Z_END` times the waver."""
         w = self.waver_uv(row)
-        return max(aasm_uv, Z_END * w) if math.isfinite(w) else aasm_uv
+        if not math.isfinite(w) or w <= 0.0 or (0.5 * (1.0 + math.erf(aasm_uv / w / math.sqrt(2.0)))) ** windows \
+                >= END_CHANCE:
+            return aasm_uv
+        return Z_END * w
 
     def by_chance(self, row: int, rise_uv: float) -> bool:
         """True when a rise of ``rise_uv`` (µV) above rest at trace row ``row`` is within what the waver reaches."""
