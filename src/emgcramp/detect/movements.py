@@ -77,6 +77,7 @@ PARAMS = np.dtype([
     ("max_bins", _I)])
 # Columns of an LM row: onset bin, offset bin, peak µV, rest µV, flat fraction.
 LEVEL_S = 10.0  # the end level holds for this long of trace: within the history RestWaver keeps past the minute
+LIVE_ROWS = 8  # a block of this many trace rows or fewer is a live one: its period's level is measured at once
 (R_START, R_END, R_PEAK, R_REST, R_FLAT, _N_ROW) = range(6)
 
 
@@ -205,7 +206,7 @@ class MovementScorer:
         self.waver = RestWaver(rate, config.segment.short_window_s, mv.lm_on_delta_uv, mv.lm_max_s + 2.0)
         self.unscored = 0  # rises the resting EMG's own waver reaches by chance (emgcramp.detect.waver)
         self._out = new_rows(self._P, 0, self._apart)
-        self._level_rows, self._level_period = max(1, round(LEVEL_S * rate)), -1
+        self._level_rows, self._level_period, self._row = max(1, round(LEVEL_S * rate)), -1, 0
         self._end_windows = max(1, round(mv.lm_end_quiet_s / config.segment.short_window_s))  # independent in the end
 
     def carry_over(self, prev: "MovementScorer") -> None:
@@ -217,10 +218,12 @@ class MovementScorer:
         trace = trace_rows(trace)
         self.waver.add(trace)
         self._out = out = new_rows(self._P, len(trace), self._apart, self._out)
-        first, n = int(self._S["bin"][0]), 0
-        for a, b in self._pieces(first, len(trace)):
-            self._end_level(first + a, trace[a:b])
-            n += self.kernel(trace[a:b], self._P, self._S, out[min(n, len(out)):])
+        first, size = self._row, self._level_rows
+        self._row += len(trace)
+        if first // size == self._level_period and (first % size) + len(trace) <= size:
+            n = self.kernel(trace, self._P, self._S, out)  # a live block within 10 s whose level is set: as before
+        else:
+            n = self._by_level(trace, first, out)
         if n > len(out):  # the kernel stopped writing at the end of ``out``: rows were lost
             raise RuntimeError(f"{n} leg movements in {len(trace)} trace rows, room for {len(out)}")
         if not n:  # (most blocks end none: they pay nothing more)
@@ -236,22 +239,29 @@ class MovementScorer:
             return kept
         return new
 
-    def _pieces(self, first: int, n: int) -> list[tuple[int, int]]:
-        """The block's rows ``first`` … ``first + n`` (trace rows) cut where each :data:`LEVEL_S` of trace starts."""
-        cuts = range(self._level_rows - first % self._level_rows, n, self._level_rows)
-        edges = [0, *cuts, n]
-        return list(zip(edges[:-1], edges[1:]))
+    def _by_level(self, trace: np.ndarray, first: int, out: np.ndarray) -> int:
+        """Run the kernel over ``trace`` (its first row is trace row ``first``), each :data:`LEVEL_S` of trace
+        with its end level; the number of LM rows written to ``out``.
 
-    def _end_level(self, row: int, rows: np.ndarray) -> None:
-        """Set the kernel's end level for rows starting at trace row ``row``: the waver's at the start of their
-        :data:`LEVEL_S`, measured only when a stretch is under way or may start in them (it is used nowhere else)."""
-        period = row // self._level_rows
-        if period == self._level_period or not (
-                self._S["in_stretch"][0] or (rows[:, T_ENV_S] >= rows[:, T_REST] + self._P["on_delta_uv"][0]).any()):
-            return
-        self._level_period = period
-        self._P["off_delta_uv"] = self.waver.end_delta_uv(period * self._level_rows, self.cfg.movements.lm_off_delta_uv,
-                                                          self._end_windows)
+        The level is measured only where it is used: where a stretch is under way or may start (or at once
+        for a live block, whose period's other blocks then take the fast path). Rows where neither is so run
+        in one call with the rows after them: no level applies to them, so they are not cut apart.
+        """
+        size, n, start, live = self._level_rows, 0, 0, len(trace) <= LIVE_ROWS
+        edges = [0, *range(size - first % size, len(trace), size), len(trace)]
+        may_start = trace[:, T_ENV_S] >= trace[:, T_REST] + self._P["on_delta_uv"][0]
+        for a, b in zip(edges[:-1], edges[1:]):
+            if not (live or may_start[a:b].any() or (start == a and self._S["in_stretch"][0])):
+                continue  # no stretch under way (none started in the rows before) nor starting: no level used
+            if (first + a) // size != self._level_period:
+                self._level_period = (first + a) // size
+                self._P["off_delta_uv"] = self.waver.end_delta_uv(self._level_period * size,
+                                                                  self.cfg.movements.lm_off_delta_uv, self._end_windows)
+            n += self.kernel(trace[start:b], self._P, self._S, out[min(n, len(out)):])
+            start = b
+        if start < len(trace):
+            n += self.kernel(trace[start:], self._P, self._S, out[min(n, len(out)):])
+        return n
 
     def _movement(self, row: np.ndarray) -> LegMovement:
         on = self.origin_s + row[R_START] / self.rate
