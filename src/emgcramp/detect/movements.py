@@ -76,9 +76,9 @@ PARAMS = np.dtype([
     ("settle_bins", _I),  # after signal loss, bins before a stretch may start (the filters settling)
     ("max_bins", _I)])
 # Columns of an LM row: onset bin, offset bin, peak µV, rest µV, flat fraction.
+(R_START, R_END, R_PEAK, R_REST, R_FLAT, _N_ROW) = range(6)
 LEVEL_S = 10.0  # the end level holds for this long of trace: within the history RestWaver keeps past the minute
 LIVE_ROWS = 8  # a block of this many trace rows or fewer is a live one: its period's level is measured at once
-(R_START, R_END, R_PEAK, R_REST, R_FLAT, _N_ROW) = range(6)
 
 
 def make_params(cfg: DetectorConfig, rate: float) -> np.ndarray:
@@ -207,7 +207,8 @@ class MovementScorer:
         self.unscored = 0  # rises the resting EMG's own waver reaches by chance (emgcramp.detect.waver)
         self._out = new_rows(self._P, 0, self._apart)
         self._level_rows, self._level_period, self._row = max(1, round(LEVEL_S * rate)), -1, 0
-        self._end_windows = max(1, round(mv.lm_end_quiet_s / config.segment.short_window_s))  # independent in the end
+        # the independent envelope windows in the AASM end's 0.5 s (0.1 s each): five
+        self._end_windows = max(1, round(mv.lm_end_quiet_s / config.segment.short_window_s))
 
     def carry_over(self, prev: "MovementScorer") -> None:
         """Go on from the movements ``prev`` scored (detection restarted after a long gap)."""
