@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -139,8 +140,6 @@ def stopped_early(signum: int, why: str, folder: str) -> int:
     A night ended at will with less than the signal analysis needs is a stop,
     not bad input: it is said as one, with where its samples are if any were stored.
     """
-    import signal
-
     kept = f"; its samples are kept in {folder}" if os.path.isdir(folder) else ""
     say(f"emgcramp: stopped ({signal.Signals(signum).name}) before the night could be analysed ({why}){kept}\n")
     return 128 + signum
