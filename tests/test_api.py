@@ -95,6 +95,69 @@ def test_a_monitor_refuses_a_rate_that_is_no_number_as_find_cramps_does():
         emgcramp.Monitor(None)
 
 
+@pytest.mark.parametrize("kwargs, says", [
+    ({"mvc_uv": -5}, "mvc_uv is the maximal contraction's level in µV RMS, 0.1 µV or more, not -5"),
+    ({"mvc_uv": 0}, "0.1 µV or more, not 0"),
+    ({"mvc_uv": float("nan")}, "0.1 µV or more, not nan"),
+    ({"start": "2024-01-01T23:00"}, "start is the wall-clock time of the first sample, a datetime"),
+    ({"config": {"mains": 50}}, r"config is an emgcramp.PipelineConfig \(PipelineConfig\(mains=50\), say\)"),
+    ({"channel_names": ["GM", 2]}, "channel_names are the channels' names, non-empty strings"),
+    ({"channel_names": ["GM", "GL"], "muscles": {"TA": "tibialis anterior"}},
+     "muscles names no channel 'TA'; the channels are: GM, GL"),
+])
+def test_bad_arguments_are_refused_by_name_before_any_analysis(kwargs, says):
+    x = np.random.default_rng(1).normal(0, 4, (2, 5_000))
+    with pytest.raises(emgcramp.InputError, match=says):
+        emgcramp.find_cramps(x, FS, **kwargs)
+
+
+def test_errors_name_the_apis_keywords_not_the_command_lines_options(night, tmp_path):
+    np.save(tmp_path / "x.npy", night)
+    with pytest.raises(emgcramp.InputError, match=r"x\.npy: no sampling rate: .* give fs=HZ$"):
+        emgcramp.analyze(str(tmp_path / "x.npy"))
+    with pytest.raises(emgcramp.InputError, match="stream is for XDF files"):
+        emgcramp.analyze(tmp_path / "x.npy", fs=FS, stream="EMG")
+    with pytest.raises(emgcramp.InputError, match=r"\(scale= for a file; multiply an array by it\)$"):
+        emgcramp.find_cramps(night * 1e6, FS)
+    with pytest.raises(emgcramp.InputError, match="from_mne takes an MNE Raw .* not a ndarray; .* find_cramps"):
+        emgcramp.from_mne(night)
+
+
+def test_a_monitor_checks_its_blocks_and_its_end(night):
+    pair = np.vstack([night, night / 2])
+    for names in ([], ["GM", "GL"]):  # samples × channels: refused whether the channels are named or not
+        with pytest.raises(emgcramp.InputError, match=r"shape \(100, 2\) would be 100 channels of 2 samples: .*x\.T"):
+            emgcramp.Monitor(FS, names).feed(pair[:, :100].T)
+    m = emgcramp.Monitor(FS)
+    m.feed(pair[:, :100])
+    with pytest.raises(emgcramp.InputError, match=r"a block of 1 channel\(s\) for a monitor of 2 \(ch1, ch2\)"):
+        m.feed(night[100:200])
+    with pytest.raises(emgcramp.InputError, match="channel_names is a list of names, one per channel, not the string"):
+        emgcramp.Monitor(FS, "GM")
+    with pytest.raises(emgcramp.InputError, match="sampling rate 0 Hz is out of range"):
+        emgcramp.Monitor(0)
+    with pytest.raises(emgcramp.InputError, match="no samples were fed to this Monitor"):
+        emgcramp.Monitor(FS).finish()
+    m = emgcramp.Monitor(FS)
+    for k in range(0, len(night), 4_000):
+        m.feed(night[k:k + 4_000])
+    done = m.finish()
+    assert m.finish() is done and len(done.cramps) == 2
+    with pytest.raises(emgcramp.InputError, match="this Monitor has finished"):
+        m.feed(night[:100])
+    assert len(m.finish().cramps) == 2 and done.analysis.duration_s == pytest.approx(len(night) / FS)
+
+
+def test_tables_with_no_events_keep_number_columns_so_nights_concatenate(night):
+    pd = pytest.importorskip("pandas")
+    quiet = emgcramp.find_cramps(night[:60_000], FS)
+    both = pd.concat([emgcramp.find_cramps(night, FS).to_dataframe(), quiet.to_dataframe()])
+    assert both["duration_s"].dtype == np.float64 and both["duration_s"].mean() == pytest.approx(75.0, abs=1.0)
+    lms = quiet.to_dataframe("leg_movements")
+    assert (lms["onset_s"].dtype, lms["series"].dtype, lms["is_lm"].dtype) == (np.float64, np.int64, np.bool_)
+    assert quiet.to_dataframe("rejected")["probability"].dtype == np.float64
+
+
 def test_result_tables_keep_the_events_csv_contract(night, tmp_path):
     r = emgcramp.find_cramps(night, FS, mvc_uv=600.0)
     df = r.to_dataframe()
@@ -177,6 +240,24 @@ def test_plot_draws_the_report_from_the_signal_again(tmp_path):
     assert fig.axes[0].get_title().endswith(f"{len(r.cramps)} cramp(s)")
 
 
+def test_plot_draws_a_channel_named_or_numbered_among_those_analysed(night):
+    import matplotlib.pyplot as plt
+
+    r = emgcramp.find_cramps(np.vstack([night, night / 4]), FS, channel_names=["GM", "GL"])
+
+    def drawn(channel):
+        fig = r.plot(channel=channel)
+        y = [np.asarray(line.get_ydata(), dtype=float) for line in fig.axes[0].lines]
+        plt.close(fig)
+        return np.concatenate(y)
+
+    gl = drawn("gl")
+    assert np.array_equal(gl, drawn(1)) and not np.array_equal(gl, drawn("GM"))
+    for wrong in (2, "TA"):
+        with pytest.raises(emgcramp.InputError, match=f"no channel {wrong!r} in the channels analysed; channels are: GM, GL"):
+            r.plot(channel=wrong)
+
+
 def test_the_events_csv_from_the_api_is_what_analyze_writes_for_the_sample_night(tmp_path):
     rc, _, err = run_cli("analyze", SAMPLE_NIGHT, "--events", tmp_path / "cli.csv")
     assert rc == 0, err
@@ -190,23 +271,28 @@ def test_writing_never_replaces_a_recording_unasked(tmp_path):
     shutil.copy(SAMPLE_NIGHT, night)
     before = night.read_bytes()
     r = emgcramp.analyze(str(night))
-    for write in (r.to_csv, r.plot):
-        with pytest.raises(emgcramp.InputError, match="it is the input"):
-            write(str(night))
+    with pytest.raises(emgcramp.InputError, match="it is the input"):
+        r.to_csv(str(night))
+    for path in (night, tmp_path / "n.jpg"):  # a figure or a page, by its extension, nothing else
+        with pytest.raises(emgcramp.InputError, match=r"path .*: choose a \.html, \.png, \.pdf or \.svg file"):
+            r.plot(path, overwrite=True)
     (tmp_path / "other.edf").write_bytes(before)  # another recording: replaced only when asked
     with pytest.raises(emgcramp.InputError, match=r"other.edf exists .* give overwrite=True to replace it"):
         r.to_csv(str(tmp_path / "other.edf"))
+    (tmp_path / "other.png").write_bytes(before)
     with pytest.raises(emgcramp.InputError, match="give overwrite=True"):
-        r.plot(str(tmp_path / "other.edf"))
+        r.plot(str(tmp_path / "other.png"))
     assert night.read_bytes() == before == (tmp_path / "other.edf").read_bytes()
     r.to_csv(str(tmp_path / "e.csv"))
     r.to_csv(str(tmp_path / "e.csv"))  # an earlier events CSV is replaced
     r.plot(str(tmp_path / "n.png"))
     r.plot(str(tmp_path / "n.png"))  # and an earlier figure
     (tmp_path / "notes.csv").write_text("mine\n")
-    for write in (r.to_csv, r.plot):  # not even when asked: the recording is the input
-        with pytest.raises(emgcramp.InputError, match="it is the input"):
-            write(str(night), overwrite=True)
-    assert night.read_bytes() == before
+    with pytest.raises(emgcramp.InputError, match="it is the input"):  # not even when asked: it is the input
+        r.to_csv(night, overwrite=True)
+    assert night.read_bytes() == before == (tmp_path / "other.png").read_bytes()
+    assert not (tmp_path / "n.jpg").exists()
+    r.to_csv(tmp_path / "path.csv")  # a pathlib.Path as well as a str
+    assert (tmp_path / "path.csv").read_text() == (tmp_path / "e.csv").read_text()
     r.to_csv(str(tmp_path / "notes.csv"), overwrite=True)
     assert (tmp_path / "notes.csv").read_text() == (tmp_path / "e.csv").read_text()

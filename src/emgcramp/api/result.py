@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from emgcramp.api.checks import path_arg, worded_for_python
 from emgcramp.core.types import Analysis, CrampWarning, Episode, LegMovement, Lookalike
 
 if TYPE_CHECKING:
@@ -142,14 +144,18 @@ class Result:
             import pandas as pd
         except ImportError:
             raise ImportError("to_dataframe needs pandas: pip install 'emgcramp[pandas]'") from None
-        return pd.DataFrame.from_records(self.records(kind), columns=_columns(kind))
+        frame = pd.DataFrame.from_records(self.records(kind), columns=_columns(kind))
+        if frame.empty:  # no events: the columns still hold numbers where events would, so that tables concatenate
+            frame = frame.astype(_dtypes(kind))
+        return frame
 
-    def to_csv(self, path: str, overwrite: bool = False) -> None:
+    @worded_for_python
+    def to_csv(self, path: str | os.PathLike[str], overwrite: bool = False) -> None:
         """Write the cramps as the events CSV of ``emgcramp analyze --events`` (owner-only, whole or nothing).
 
         Parameters
         ----------
-        path : str
+        path : str or path-like
             The CSV file to write. An earlier events CSV there is replaced.
         overwrite : bool, optional
             Replace a file there of any other kind too (a recording, another
@@ -164,6 +170,7 @@ class Result:
         from emgcramp.io.events import is_events_csv, write_events_csv
         from emgcramp.io.secure import check_writable
 
+        path = path_arg(path, "path")
         check_writable(path, self._inputs, force=overwrite, own=is_events_csv, force_is="overwrite=True")
         write_events_csv(path, self.cramps, self.start)
 
@@ -193,7 +200,8 @@ class Result:
         texts = [n[2] if detail else n[2].split(" ", 1)[0] for n in notes]
         return mne.Annotations([n[0] for n in notes], [n[1] for n in notes], texts)
 
-    def plot(self, path: str | None = None, channel: int = 0, title: str | None = None,
+    @worded_for_python
+    def plot(self, path: str | os.PathLike[str] | None = None, channel: int | str = 0, title: str | None = None,
              overwrite: bool = False) -> Figure:
         """The night report figure (timeline, a zoom per cramp, table); saved to ``path`` when given.
 
@@ -201,11 +209,11 @@ class Result:
 
         Parameters
         ----------
-        path : str, optional
+        path : str or path-like, optional
             Where to save it: ``path`` ending in ``.html`` writes the report
-            page, else the image (``.png``, ``.pdf``, ``.svg``).
-        channel : int, optional
-            Which of the channels analysed to draw (default the first).
+            page, ``.png``, ``.pdf`` or ``.svg`` the image.
+        channel : int or str, optional
+            Which of the channels analysed to draw: its 0-based index among them or its name (default the first).
         title : str, optional
             The figure's title (default: ``Night of`` its date).
         overwrite : bool, optional
@@ -216,19 +224,29 @@ class Result:
         -------
         matplotlib.figure.Figure
             The figure.
+
+        Raises
+        ------
+        emgcramp.InputError
+            ``path`` of another format or not to be written over (without ``overwrite``), a channel not analysed.
         """
+        from emgcramp.core.channels import channel_index
         from emgcramp.files import CHUNK_S
         from emgcramp.viz import report
 
         if self._reopen is None:
             raise ValueError("this result holds no way back to its signal: plot the result of find_cramps or analyze")
+        a = self.analysis
+        name = a.channels[channel_index(channel, list(a.channels), "the channels analysed")]
         if path is not None:  # before the signal is read again
-            from emgcramp.io.secure import check_writable, mentions_maker
+            from emgcramp.io.secure import FIGURE_FORMATS, PAGE_FORMATS, check_writable, mentions_maker, output_format
 
+            path = path_arg(path, "path")
+            output_format(path, PAGE_FORMATS + FIGURE_FORMATS, "path")
             check_writable(path, self._inputs, force=overwrite, own=mentions_maker, force_is="overwrite=True")
-        a, title = self.analysis, title or (f"Night of {self.start:%Y-%m-%d}" if self.start else "Night")
+        title = title or (f"Night of {self.start:%Y-%m-%d}" if self.start else "Night")
         with self._reopen() as rec:
-            ch = rec.channel_indices(a.channels[channel])[0]
+            ch = rec.channel_indices(name)[0]
             view = report.night_view(rec.blocks([ch], int(CHUNK_S * a.fs)), a.fs, a.episodes)
         fig: Figure = report.figure(view, a.episodes, self.start, title, *report.marks(a), a.summary())
         if path is not None:
@@ -247,3 +265,21 @@ def _columns(kind: str) -> list[str]:
     if kind == "rejected":
         return ["onset_s", "offset_s", "reason", "probability"]
     return [f.name for f in fields(LegMovement if kind == "leg_movements" else CrampWarning)]
+
+
+# A field's type in the event records, as the pandas dtype of its column.
+_DTYPE_OF = {"float": "float64", "float | None": "float64", "int": "int64", "bool": "bool"}
+
+
+def _dtypes(kind: str) -> dict[str, str]:
+    """The dtypes of the number (and flag) columns of :meth:`Result.records` of ``kind``, for a table with no rows."""
+    from dataclasses import fields
+
+    from emgcramp.core.types import EPISODE_FIELDS
+
+    if kind in ("cramps", "possible_cramps"):  # the CSV's columns printed with digits hold numbers
+        return {name: "float64" for name, digits in EPISODE_FIELDS.items() if digits is not None}
+    if kind == "rejected":
+        return {"onset_s": "float64", "offset_s": "float64", "probability": "float64"}
+    kept = LegMovement if kind == "leg_movements" else CrampWarning
+    return {f.name: _DTYPE_OF[str(f.type)] for f in fields(kept) if str(f.type) in _DTYPE_OF}

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from emgcramp.api.checks import config_arg, muscles_arg, mvc_arg, names_arg, start_arg, worded_for_python
 from emgcramp.api.result import Result
-from emgcramp.core.blocks import Block, as_rate
+from emgcramp.core.blocks import Block, as_rate, check_fs
 from emgcramp.core.config import PipelineConfig, config_from
 from emgcramp.core.errors import BadSamples, InputError
 from emgcramp.core.types import Episode
@@ -25,7 +26,9 @@ if TYPE_CHECKING:
 
 
 def _config(config: PipelineConfig | None, mvc_uv: float | None) -> PipelineConfig | None:
-    """``config`` with the person's MVC level (µV RMS) when one is given."""
+    """``config`` with the person's MVC level (µV RMS) when one is given; :class:`InputError` for either
+    when it is not one."""
+    config, mvc_uv = config_arg(config), mvc_arg(mvc_uv)
     if mvc_uv is None:
         return config
     config = config or PipelineConfig()
@@ -35,8 +38,8 @@ def _config(config: PipelineConfig | None, mvc_uv: float | None) -> PipelineConf
 def _file_settings(config: PipelineConfig | None, mvc_uv: float | None) -> Settings:
     """:func:`_config` for a file: without ``config``, a night folder keeps its recorded settings
     (:func:`emgcramp.files.config_for`), the MVC level replacing only its own."""
-    if config is None and mvc_uv is not None:
-        return functools.partial(_recorded, float(mvc_uv))
+    if config_arg(config) is None and mvc_arg(mvc_uv) is not None:
+        return functools.partial(_recorded, float(mvc_uv))  # type: ignore[arg-type]
     return _config(config, mvc_uv)
 
 
@@ -44,6 +47,7 @@ def _recorded(mvc_uv: float, settings: dict[str, Any]) -> PipelineConfig:
     return config_from(settings, mvc_uv=mvc_uv)
 
 
+@worded_for_python
 def find_cramps(x: ArrayLike, fs: float, *, channel_names: Sequence[str] | None = None,
                 config: PipelineConfig | None = None, mvc_uv: float | None = None,
                 muscles: dict[str, str] | None = None, start: datetime | None = None) -> Result:
@@ -89,12 +93,15 @@ def find_cramps(x: ArrayLike, fs: float, *, channel_names: Sequence[str] | None 
     >>> [(round(c.onset_s), round(c.duration_s), c.kind) for c in r.cramps]
     [(40, 60, 'tonic')]
     """
-    rec = ArrayInMemory(x, fs, channel_names, start)
+    config = _config(config, mvc_uv)
+    rec = ArrayInMemory(x, fs, names_arg(channel_names) or None, start_arg(start))
+    muscles_arg(muscles, rec.channel_names)
     read = ReadOptions(channel="all", muscles=muscles)
-    analysis, start = analyze_recording(rec, read, _config(config, mvc_uv))
+    analysis, start = analyze_recording(rec, read, config)
     return Result(analysis, start, lambda: rec)
 
 
+@worded_for_python
 def analyze(path: str, *, fs: float | None = None, scale: float | None = None, channel: str | None = None,
             stream: str | None = None, config: PipelineConfig | None = None,
             mvc_uv: float | None = None) -> Result:
@@ -138,6 +145,7 @@ def analyze(path: str, *, fs: float | None = None, scale: float | None = None, c
     return Result(analysis, start, lambda: open_recording(path, fs, scale, stream), source=path)
 
 
+@worded_for_python
 def from_mne(raw: Any, picks: Any = None, *, config: PipelineConfig | None = None,
              mvc_uv: float | None = None) -> Result:
     """Find the cramps in an MNE-Python ``Raw`` (any reader's), its units converted to µV by MNE.
@@ -160,8 +168,12 @@ def from_mne(raw: Any, picks: Any = None, *, config: PipelineConfig | None = Non
     Result
         ``result.to_annotations()`` gives ``mne.Annotations`` for ``raw.set_annotations``.
     """
+    config = _config(config, mvc_uv)
+    if not callable(getattr(raw, "get_channel_types", None)):
+        raise InputError(f"from_mne takes an MNE Raw (mne.io.read_raw_edf(...), say), not a {type(raw).__name__}; "
+                         "for a NumPy array, find_cramps(x, fs)")
     rec = MneRaw(raw, picks)
-    analysis, start = analyze_recording(rec, ReadOptions(), _config(config, mvc_uv))
+    analysis, start = analyze_recording(rec, ReadOptions(), config)
     return Result(analysis, start, lambda: rec)
 
 
@@ -197,13 +209,17 @@ class Monitor:
     1
     """
 
+    @worded_for_python
     def __init__(self, fs: float, channel_names: Sequence[str] | None = None, *, folder: str | None = None,
                  config: PipelineConfig | None = None, mvc_uv: float | None = None,
                  start: datetime | None = None):
-        self._night = NightMonitor(as_rate(fs), list(channel_names or []), folder, _config(config, mvc_uv),
-                                   start=start)
+        self._names = names_arg(channel_names)
+        self._night = NightMonitor(check_fs(as_rate(fs)), self._names, folder, _config(config, mvc_uv),
+                                   start=start_arg(start))
         self._next = 0  # index of the next sample
+        self._result: Result | None = None  # once finished
 
+    @worded_for_python
     def feed(self, samples: ArrayLike) -> list[dict[str, Any]]:
         """Analyse the next samples; the events they brought.
 
@@ -223,28 +239,50 @@ class Monitor:
         Raises
         ------
         emgcramp.InputError
-            A NaN, infinite or impossibly large sample: the samples before it
+            Samples laid out samples × channels, another number of channels than
+            before, or a monitor already finished. A NaN, infinite or impossibly
+            large sample: the samples before it
             are analysed (and stored) all the same, their events in the
             exception's ``records`` and the bad sample's place in ``at``; the
             next call goes on after them (give it the samples from ``at`` on).
         """
+        if self._result is not None:
+            raise InputError("this Monitor has finished: its signal is closed; start a new Monitor for more samples")
         x = np.asarray(samples, dtype=np.float64)
         block = x[:, None] if x.ndim == 1 else x.T
+        self._check_layout(x)
         try:
             new = self._night.feed(Block(self._next, block))
         except BadSamples as e:
             self._next += e.at  # those before it were taken
             raise
         self._next += len(block)
+        if not self._names and self._night.runner.pipe is not None:  # the first block named them
+            self._names = list(self._night.runner.pipe.channel_names)
         return new
+
+    def _check_layout(self, x: np.ndarray) -> None:
+        """:class:`InputError` unless ``x`` is a 1-D block or a channels × samples one with the monitor's channels."""
+        if x.ndim not in (1, 2):
+            raise InputError(f"samples are a 1-D array or a channels × samples array, not of shape {x.shape}")
+        width = 1 if x.ndim == 1 else x.shape[0]
+        n = len(self._names)
+        if x.ndim == 2 and width != n and (x.shape[1] == n or (not n and width > x.shape[1])):
+            raise InputError(f"a block of shape {x.shape} would be {width} channels of {x.shape[1]} samples: "
+                             "give channels × samples (x.T for a samples × channels table)")
+        if n and width != n:
+            raise InputError(f"a block of {width} channel(s) for a monitor of {n} ({', '.join(self._names)})")
 
     @property
     def cramps(self) -> list[Episode]:
         """The cramps closed so far."""
         return list(self._night.runner.episodes)
 
+    @worded_for_python
     def finish(self) -> Result:
         """Close the signal: the cramps still under way are ended there; the whole stream's result.
+
+        Calling it again gives the same result; :meth:`feed` then refuses more samples.
 
         Returns
         -------
@@ -254,9 +292,14 @@ class Monitor:
         Raises
         ------
         emgcramp.InputError
-            The stream cannot be analysed (a channel flat throughout, say).
+            The stream cannot be analysed (no samples were fed, a channel flat throughout, say).
         """
+        if self._result is not None:
+            return self._result
+        if not self._next:
+            raise InputError("no samples were fed to this Monitor: nothing to analyse")
         done: MonitorResult = self._night.finish()
         if done.stopped:
             raise InputError(done.stopped)
-        return Result(done.analysis, self._night.log.start if self._night.log is not None else None)
+        self._result = Result(done.analysis, self._night.log.start if self._night.log is not None else None)
+        return self._result

@@ -74,9 +74,6 @@ def _with_decision(config, decision: tuple, path: str):
     return dataclasses.replace(config, detector=detector)
 
 
-FIGURE_FORMATS = ("png", "pdf", "svg")
-
-
 def span_text(seconds: float, unit_of: float | None = None) -> str:
     """A recording's length for a summary line: hours to two decimals, or seconds under six minutes (0.1 h).
 
@@ -88,10 +85,9 @@ def span_text(seconds: float, unit_of: float | None = None) -> str:
 def check_figure_out(option: str, path: str, force: bool) -> None:
     """A figure named by ``option`` (``--out``, ``--figure``) may be written: a known format, and
     :func:`~emgcramp.io.secure.check_writable`'s rule (an earlier figure of ours is replaced)."""
-    from emgcramp.io.secure import check_writable, mentions_maker
+    from emgcramp.io.secure import FIGURE_FORMATS, check_writable, mentions_maker, output_format
 
-    if path.rsplit(".", 1)[-1].lower() not in FIGURE_FORMATS:
-        raise InputError(f"{option} {path}: choose a .png, .pdf or .svg file")
+    output_format(path, FIGURE_FORMATS, option)
     check_writable(path, force=force, own=mentions_maker)
 
 

@@ -217,12 +217,11 @@ def _print_comparison(truth, det, sc, start: datetime) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from emgcramp.io import open_recording
-    from emgcramp.io.secure import check_writable, mentions_maker
+    from emgcramp.io.secure import FIGURE_FORMATS, PAGE_FORMATS, check_writable, mentions_maker, output_format
 
-    if args.out.rsplit(".", 1)[-1].lower() not in ("html", "htm", "png", "pdf", "svg"):  # before any file is looked at
-        raise InputError(f"--out {args.out}: choose a .html, .png, .pdf or .svg file")
+    ext = output_format(args.out, PAGE_FORMATS + FIGURE_FORMATS, "--out")  # before any file is looked at
     check_writable(args.out, [args.file] + ([args.events] if args.events else []), args.force, mentions_maker)
-    if args.out.rsplit(".", 1)[-1].lower() in ("html", "htm") and not args.events:
+    if ext in PAGE_FORMATS and not args.events:
         return _saved_review(args)
     if args.events:
         from emgcramp.io.events import read_events_csv

@@ -76,6 +76,20 @@ def figure_metadata(fmt: str) -> dict[str, str]:
     return {"Software" if fmt == "png" else "Creator": MADE_BY}
 
 
+# The files a figure or a night report is written as, by extension: a figure as an image, a report also as a page.
+FIGURE_FORMATS = ("png", "pdf", "svg")
+PAGE_FORMATS = ("html", "htm")
+
+
+def output_format(path: str, formats: tuple[str, ...], what: str) -> str:
+    """The extension of ``path`` (lower case) when it is one of ``formats``; else :class:`InputError` naming ``what``."""
+    ext = path.rsplit(".", 1)[-1].lower() if "." in os.path.basename(path) else ""
+    if ext not in formats:
+        names = [f".{f}" for f in formats if f != "htm"]
+        raise InputError(f"{what} {path}: choose a {', '.join(names[:-1])} or {names[-1]} file")
+    return ext
+
+
 def save_figure(fig, path: str, dpi: int = 100) -> None:
     """Save a Matplotlib figure as PNG, PDF or SVG (by extension): whole or nothing, owner-only, known as ours."""
     fmt = path.rsplit(".", 1)[-1].lower()

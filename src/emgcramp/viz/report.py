@@ -257,11 +257,13 @@ def table_row(k: int, e: Episode, start: datetime | None) -> list[str]:
 
 
 def write(path: str, fig, episodes: list[Episode], start: datetime | None, summary: dict, title: str) -> None:
-    """Save as PNG/PDF (by extension) or a self-contained HTML page, owner-only."""
-    from emgcramp.io.secure import private_path, save_figure
+    """Save as an image (PNG, PDF, SVG: by extension) or a self-contained HTML page, owner-only.
 
-    ext = path.rsplit(".", 1)[-1].lower()
-    if ext in ("png", "pdf", "svg"):
+    Any other extension: :class:`~emgcramp.core.errors.InputError`, before anything is written.
+    """
+    from emgcramp.io.secure import FIGURE_FORMATS, PAGE_FORMATS, output_format, private_path, save_figure
+
+    if output_format(path, PAGE_FORMATS + FIGURE_FORMATS, "report") in FIGURE_FORMATS:
         save_figure(fig, path, dpi=110)
         return
     buf = io.BytesIO()

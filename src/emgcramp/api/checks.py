@@ -1,0 +1,111 @@
+"""The Python API's arguments, checked where they are given, and its errors worded for Python.
+
+The readers and the pipeline word their errors for the command line (``give --fs HZ``); a
+notebook user passes ``fs=`` instead, so the API says so (:func:`python_words`).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from emgcramp.core.config import ELECTRODE_NOISE_UV, PipelineConfig
+from emgcramp.core.errors import InputError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# A command-line option in a message, and the keyword the API takes for it: with a value after it
+# (``--fs HZ``, ``--stream NAME``) it becomes ``fs=HZ``; alone (``--scale is for NPY``), the keyword's name.
+_OPTION_VALUE = re.compile(r"--(fs|scale|stream|channel) ([A-Z0-9][^\s,;:)]*)")
+_OPTION = re.compile(r"--(fs|scale|stream|channel)\b")
+
+
+def python_words(message: str) -> str:
+    """``message`` with the command line's options named as the API's keywords."""
+    message = message.replace("(--scale)", "(scale= for a file; multiply an array by it)")
+    return _OPTION.sub(r"\1", _OPTION_VALUE.sub(r"\1=\2", message))
+
+
+def worded_for_python(func: F) -> F:
+    """Re-raise the :class:`InputError` that ``func`` raises, the same exception, its message in the API's words."""
+    @functools.wraps(func)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except InputError as e:
+            if e.args and isinstance(e.args[0], str):
+                e.args = (python_words(e.args[0]), *e.args[1:])
+            raise
+    return call  # type: ignore[return-value]
+
+
+def config_arg(config: object) -> PipelineConfig | None:
+    """``config`` when it is a :class:`PipelineConfig` or None; else :class:`InputError`."""
+    if config is None or isinstance(config, PipelineConfig):
+        return config
+    raise InputError(f"config is an emgcramp.PipelineConfig (PipelineConfig(mains=50), say), not {config!r}")
+
+
+def mvc_arg(mvc_uv: object) -> float | None:
+    """The MVC level (µV RMS) as a float, None when not given; :class:`InputError` when it is no level.
+
+    As ``--mvc-uv``: a contraction reads at least the electrodes' own noise (``ELECTRODE_NOISE_UV``).
+    """
+    if mvc_uv is None:
+        return None
+    try:
+        v = float(mvc_uv)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        v = math.nan
+    if not ELECTRODE_NOISE_UV <= v < math.inf:
+        raise InputError(f"mvc_uv is the maximal contraction's level in µV RMS, {ELECTRODE_NOISE_UV:g} µV or more, "
+                         f"not {mvc_uv!r}")
+    return v
+
+
+def start_arg(start: object) -> datetime | None:
+    """``start`` when it is a :class:`datetime` or None; else :class:`InputError`."""
+    if start is None or isinstance(start, datetime):
+        return start
+    raise InputError(f"start is the wall-clock time of the first sample, a datetime "
+                     f"(datetime.fromisoformat('2024-01-01T23:00')), not {start!r}")
+
+
+def names_arg(channel_names: Sequence[str] | None) -> list[str]:
+    """``channel_names`` as a list of str ([] when not given); :class:`InputError` for a bare string or non-names."""
+    if channel_names is None:
+        return []
+    if isinstance(channel_names, str):
+        raise InputError(f"channel_names is a list of names, one per channel, not the string {channel_names!r}")
+    names = list(channel_names)
+    if not all(isinstance(n, str) and n for n in names):
+        raise InputError(f"channel_names are the channels' names, non-empty strings, not {names!r}")
+    return names
+
+
+def muscles_arg(muscles: dict[str, str] | None, names: Sequence[str]) -> None:
+    """:class:`InputError` when ``muscles`` names a channel that ``names`` does not hold (case-insensitive)."""
+    if muscles is None:
+        return
+    if not isinstance(muscles, dict):
+        raise InputError(f"muscles maps channel names to the muscle each records, not {muscles!r}")
+    known = {n.lower() for n in names}
+    unknown = [k for k in muscles if not isinstance(k, str) or k.lower() not in known]
+    if unknown:
+        raise InputError(f"muscles names no channel {unknown[0]!r}; the channels are: {', '.join(names)}")
+
+
+def path_arg(path: object, what: str) -> str:
+    """A file path given as str or ``os.PathLike``, as str; else :class:`InputError`."""
+    try:
+        p = os.fspath(path)  # type: ignore[call-overload]
+    except TypeError:
+        p = None
+    if not isinstance(p, str) or not p:
+        raise InputError(f"{what} is a file path (str or pathlib.Path), not {path!r}")
+    return p
