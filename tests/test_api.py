@@ -130,7 +130,7 @@ def test_a_monitor_checks_its_blocks_and_its_end(night):
             emgcramp.Monitor(FS, names).feed(pair[:, :100].T)
     m = emgcramp.Monitor(FS)
     m.feed(pair[:, :100])
-    with pytest.raises(emgcramp.InputError, match=r"a block of 1 channel\(s\) for a monitor of 2 \(ch1, ch2\)"):
+    with pytest.raises(emgcramp.InputError, match=r"a block of 1 channel\(s\) for a monitor of 2 \(ch0, ch1\)"):
         m.feed(night[100:200])
     with pytest.raises(emgcramp.InputError, match="channel_names is a list of names, one per channel, not the string"):
         emgcramp.Monitor(FS, "GM")

@@ -380,7 +380,7 @@ def test_fs_and_scale_in_a_folder_of_mixed_formats_go_to_the_files_without_them_
     scaled = json.loads(run_cli("analyze", tmp_path / "b.npy", "--fs", "500", "--scale", "2", "--json")[1])
     assert doc["b.npy"]["summary"]["quality"] == scaled["quality"]  # the scale reached the NPY
     plain = json.loads(run_cli("analyze", tmp_path / "b.npy", "--fs", "500", "--json")[1])
-    assert scaled["quality"]["ch0"]["rest_uv"] == pytest.approx(2 * plain["quality"]["ch0"]["rest_uv"], rel=0.05)
+    assert scaled["quality"]["calf"]["rest_uv"] == pytest.approx(2 * plain["quality"]["calf"]["rest_uv"], rel=0.05)
     assert run_cli("analyze", tmp_path / "a.edf", "--scale", "2")[0] == 2  # named on its own: refused
 
 

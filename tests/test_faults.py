@@ -467,7 +467,7 @@ def test_a_replay_bad_from_its_first_sample_leaves_no_night_folder(tmp_path):
     np.save(tmp_path / "bad0.npy", x)
     rc, _, err = run_cli("monitor", "--replay", tmp_path / "bad0.npy", "--fs", "1000", "--speed", "0",
                          "--out", tmp_path / "nights")
-    assert rc == 2 and err.strip().splitlines()[-1] == ("emgcramp: error: channel 'ch0' has NaN or infinite samples "
+    assert rc == 2 and err.strip().splitlines()[-1] == ("emgcramp: error: channel 'calf' has NaN or infinite samples "
                                                         "from 0.000 s: repair or cut the recording first")
     assert os.listdir(tmp_path / "nights") == []  # its header, an empty log and no samples were left once
 
@@ -480,7 +480,7 @@ def test_a_replay_whose_file_turns_bad_part_way_keeps_the_night_up_to_there(tmp_
     rc, out, err = run_cli("monitor", "--replay", tmp_path / "late_nan.npy", "--fs", "1000", "--speed", "0",
                            "--out", tmp_path / "nights")
     last = err.strip().splitlines()[-1]
-    assert rc == 2 and last == ("emgcramp: error: channel 'ch0' has NaN or infinite samples from 5.000 s: repair or "
+    assert rc == 2 and last == ("emgcramp: error: channel 'calf' has NaN or infinite samples from 5.000 s: repair or "
                                 "cut the recording first; the night up to 5.0 s is stored and summarised"), last
     (night,) = os.listdir(tmp_path / "nights")
     folder = tmp_path / "nights" / night

@@ -441,3 +441,23 @@ def test_an_annotated_copy_keeps_the_recording_s_own_annotations(tmp_path):
     finally:
         src.close(), copy.close()
     assert own and all(n in kept for n in own) and any(t.startswith("cramp:") for _, _, t in kept)
+
+
+def test_channels_without_names_are_named_alike_by_every_source(tmp_path):
+    """One channel is the calf; several are ch0, ch1, … as --channel numbers them: files, arrays and streams agree."""
+    from scipy.io import wavfile
+
+    import emgcramp
+
+    x = np.random.default_rng(2).normal(0, 4, (2, 6_000))
+    for n, names in ((1, ["calf"]), (2, ["ch0", "ch1"])):
+        np.save(tmp_path / f"{n}.npy", x[:n].T)
+        np.savetxt(tmp_path / f"{n}.csv", x[:n].T, delimiter=",", fmt="%.3f")
+        wavfile.write(tmp_path / f"{n}.wav", 1000, x[:n].T.astype(np.float32) if n > 1 else x[0].astype(np.float32))
+        for ext in ("npy", "csv", "wav"):
+            with open_recording(str(tmp_path / f"{n}.{ext}"), fs=None if ext == "wav" else 1000.0) as rec:
+                assert rec.channel_names == names, ext
+        assert emgcramp.find_cramps(x[:n], 1000.0).analysis.channels == names
+        m = emgcramp.Monitor(1000.0)
+        m.feed(x[:n, :3_000] if n > 1 else x[0, :3_000])
+        assert m.finish().analysis.channels == names

@@ -175,7 +175,7 @@ def test_monitor_names_a_multi_channel_sensor(tmp_path):
     x = leg(150, gl=[(30.0, 110.0, 200.0)])
     blocks = [Block(i, x[i:i + 500]) for i in range(0, len(x), 500)]
     res = run_monitor(iter(blocks), lambda: FS, [], str(tmp_path / "a"))
-    assert res.analysis.channels == ["ch1", "ch2", "ch3"] and [e.muscles for e in res.analysis.episodes] == [["ch2"]]
+    assert res.analysis.channels == ["ch0", "ch1", "ch2"] and [e.muscles for e in res.analysis.episodes] == [["ch1"]]
     res = run_monitor(iter(blocks), lambda: FS, NAMES, str(tmp_path / "b"))
     assert [e.muscles for e in res.analysis.episodes] == [["GL"]]
     with pytest.raises(InputError, match="sends 3 channel"):

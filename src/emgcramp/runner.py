@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Callable, Iterable
 
 from emgcramp.core.blocks import MIN_SIGNAL_S, Block
+from emgcramp.core.channels import default_names
 from emgcramp.core.config import ELECTRODE_NOISE_UV, PipelineConfig
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.core.types import Analysis, Episode
@@ -32,7 +33,7 @@ class Runner:
 
     ``fs``: the rate (Hz), or a callable asked for it at every block (a live
     source may learn it late, or see it change). ``channels`` names the
-    channels; empty: ``calf`` for one, ``ch1``, ``ch2``, … for several, as
+    channels; empty: ``calf`` for one, ``ch0``, ``ch1``, … for several, as
     the first block shows. ``muscles`` maps a channel to the muscle it
     records, where the recording says (a BIDS ``target_muscle``).
     """
@@ -129,7 +130,7 @@ def say_doubts(pipe: Pipeline) -> None:
 
 def _names(channels: list[str], width: int) -> list[str]:
     if not channels:
-        return ["calf"] if width == 1 else [f"ch{i + 1}" for i in range(width)]
+        return default_names(width)
     if len(channels) != width:
         raise InputError(f"the sensor sends {width} channel(s) but --muscles names {len(channels)}")
     return list(channels)

@@ -62,7 +62,7 @@ def find_cramps(x: ArrayLike, fs: float, *, channel_names: Sequence[str] | None 
     fs : float
         Sampling rate, Hz (200–100 000; sEMG boards use 250–4000).
     channel_names : sequence of str, optional
-        One name per channel (default ``calf``, or ``ch1``, ``ch2``, …).
+        One name per channel (default ``calf`` for one, ``ch0``, ``ch1``, … for several).
     config : PipelineConfig, optional
         The settings (default: the package's, mains hum found by itself).
     mvc_uv : float, optional
@@ -185,7 +185,7 @@ class Monitor:
     fs : float
         Sampling rate, Hz.
     channel_names : sequence of str, optional
-        One name per channel (default ``calf``, or ``ch1``, ``ch2``, …).
+        One name per channel (default ``calf`` for one, ``ch0``, ``ch1``, … for several).
     folder : str, optional
         A night folder to store every block and event in, crash-safe, as the
         ``monitor`` command does (``emgcramp recover`` reads it). Default: nothing stored.

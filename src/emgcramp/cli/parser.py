@@ -129,7 +129,7 @@ def _monitor(sub) -> None:
                                                            "(EMGCRAMP_KIND: the cramp's kind, or 'warning')")
     m.add_argument("--muscles", metavar="NAME,NAME",
                    help="serial/BLE: names of the sensor's channels in order, e.g. GM,GL,TA "
-                        "(default: calf, or ch1, ch2, … for several)")
+                        "(default: calf, or ch0, ch1, … for several)")
     m.add_argument("--alert-on", choices=["cramp", "warning"], default="cramp",
                    help="'warning': also alert when a pre-cramp warning (rising tension, twitching) opens")
     m.add_argument("--give-up", type=_positive, metavar="S",

@@ -15,6 +15,12 @@ _NOT_EMG = re.compile(r"(^|[^a-z])(ecg|ekg|eeg|eog|resp\w*|airflow|thorax|thorac
                       r"heart\w*|position|snor\w*)([^a-z]|$)|^\s*(abd|thor|pos|hr|flow|light|events?)\s*$", re.I)
 
 
+def default_names(n: int) -> list[str]:
+    """Names for ``n`` channels that came without any: ``calf`` for one (the muscle the sensor is for), else
+    ``ch0``, ``ch1``, … (each its 0-based index, as ``--channel`` takes it)."""
+    return ["calf"] if n == 1 else [f"ch{i}" for i in range(n)]
+
+
 def is_emg(name: str) -> bool:
     """False for a channel whose name says it records something else than a muscle (``ECG``, ``EEG C3``…)."""
     return not _NOT_EMG.search(name)

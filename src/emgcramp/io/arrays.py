@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from emgcramp.core.channels import default_names
 from emgcramp.core.errors import InputError
 from emgcramp.io.base import Recording
 
@@ -88,7 +89,7 @@ class ArrayRecording(Recording):
         self._scale = 1.0 if scale is None else float(scale)
         self.fs = fs
         self.n_samples = shape[0]
-        self.channel_names = [f"ch{i}" for i in range(shape[1])]
+        self.channel_names = default_names(shape[1])
 
     def _read(self, channels: list[int], chunk: int) -> Iterator[np.ndarray]:
         # Opened here, not when the recording is: a generator dropped half-way closes its file.

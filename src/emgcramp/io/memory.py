@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from emgcramp.core.blocks import as_rate
+from emgcramp.core.channels import default_names
 from emgcramp.core.errors import InputError
 from emgcramp.io.base import Recording
 
@@ -29,7 +30,7 @@ class ArrayInMemory(Recording):
     fs : float
         Sampling rate, Hz.
     channel_names : sequence of str, optional
-        One name per channel (default ``calf`` for one, ``ch1``, ``ch2``, … for several).
+        One name per channel (default ``calf`` for one, ``ch0``, ``ch1``, … for several).
     start : datetime, optional
         Wall-clock time of the first sample.
     """
@@ -48,7 +49,7 @@ class ArrayInMemory(Recording):
                              "samples: give channels × samples (x.T for a samples × channels table)")
         if isinstance(channel_names, str):
             raise InputError(f"channel_names is a list of names, one per channel, not the string {channel_names!r}")
-        names = list(channel_names) if channel_names is not None else _default_names(len(data))
+        names = list(channel_names) if channel_names is not None else default_names(len(data))
         if len(names) != len(data):
             raise InputError(f"{len(names)} channel name(s) for {len(data)} channel(s) "
                              "(a channels × samples array: one row per channel)")
@@ -92,10 +93,6 @@ class MneRaw(Recording):
         picks = [self._picks[c] for c in channels]
         for a in range(0, self.n_samples, chunk):
             yield self._raw.get_data(picks=picks, start=a, stop=min(a + chunk, self.n_samples), units="uV").T
-
-
-def _default_names(n: int) -> list[str]:
-    return ["calf"] if n == 1 else [f"ch{i + 1}" for i in range(n)]
 
 
 def _mne_picks(raw: Any, picks: Any) -> list[int]:

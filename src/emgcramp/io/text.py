@@ -21,6 +21,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from emgcramp.core.channels import default_names
 from emgcramp.core.errors import InputError
 from emgcramp.io.base import Recording, unit_scale
 
@@ -124,11 +125,12 @@ def header_facts(path: str) -> tuple[bool, bool]:
 def _columns(first: str) -> tuple[str | None, bool, list[str], bool]:
     """(delimiter, a header, column names, the first a time column) of a table whose first line is ``first``.
 
-    Without a header (the line is numbers) the columns are named ``ch0``, ``ch1``, ….
+    Without a header (the line is numbers) the columns are named as :func:`~emgcramp.core.channels.default_names`
+    names them (``calf`` for one, else ``ch0``, ``ch1``, …).
     """
     delim, fields = _split_header(first)
     header = not all(_is_number(f) for f in fields if f)
-    names = fields if header else [f"ch{i}" for i in range(len(fields))]
+    names = fields if header else default_names(len(fields))
     return delim, header, names, names[0].lower() in TIME_NAMES and len(names) > 1
 
 

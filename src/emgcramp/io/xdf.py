@@ -21,6 +21,7 @@ from types import ModuleType
 import numpy as np
 
 from emgcramp.core.blocks import Block, missing_before
+from emgcramp.core.channels import default_names
 from emgcramp.core.errors import InputError
 from emgcramp.io.base import Recording, unit_scale
 
@@ -59,7 +60,7 @@ def _choose(streams: list[dict], name: str | None, path: str) -> dict:
 
 
 def _labels_units(info: dict, n: int) -> tuple[list[str], list[str]]:
-    labels, units = [f"ch{i + 1}" for i in range(n)], ["uV"] * n
+    labels, units = default_names(n), ["uV"] * n
     try:
         channels = info["desc"][0]["channels"][0]["channel"]
     except (KeyError, IndexError, TypeError):

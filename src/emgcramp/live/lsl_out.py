@@ -14,6 +14,7 @@ import json
 
 import numpy as np
 
+from emgcramp.core.channels import default_names
 from emgcramp.live.sources.lsl import load_pylsl
 
 
@@ -42,7 +43,7 @@ class LslPublisher:
         info = self.pylsl.StreamInfo(f"{self.prefix}-envelope", "EMG-envelope", n, rate, "float32",
                                      f"{self.prefix}-envelope")
         chans = info.desc().append_child("channels")
-        for name in (self.channels + [f"ch{i + 1}" for i in range(len(self.channels), n)])[:n]:
+        for name in (self.channels + default_names(n)[len(self.channels):])[:n]:
             ch = chans.append_child("channel")
             ch.append_child_value("label", name)
             ch.append_child_value("unit", "x rest")

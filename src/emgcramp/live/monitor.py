@@ -107,7 +107,7 @@ class NightMonitor:
     the Python API's :class:`emgcramp.Monitor` is. ``fs`` is asked when the
     first block arrives (a live source learns its rate from the sensor), and
     so is the channel count: ``channels`` names them (empty: ``calf`` for
-    one, ``ch1``, ``ch2``, … for several). ``start`` is the wall-clock time
+    one, ``ch0``, ``ch1``, … for several). ``start`` is the wall-clock time
     of the first sample (default: now); with ``clock`` False there is none
     (a replay of a recording without a start: no clock time is made up). Each block is written to ``folder``
     before it is analysed, so a crash loses at most the last second

@@ -22,6 +22,7 @@ from types import ModuleType
 import numpy as np
 
 from emgcramp.core.blocks import Block, missing_before
+from emgcramp.core.channels import default_names
 from emgcramp.core.errors import InputError
 from emgcramp.io.base import unit_scale
 
@@ -129,9 +130,10 @@ def resolve(query: str, timeout_s: float = 5.0):
 
 
 def _labels_and_scales(info) -> tuple[list[str], np.ndarray]:
-    """Channel labels (``ch1`` … where the header has none) and µV per stream unit (µV when unsaid)."""
+    """Channel labels (:func:`~emgcramp.core.channels.default_names` where the header has none) and µV per stream
+    unit (µV when unsaid)."""
     n = info.channel_count()
-    labels, scales = [f"ch{i + 1}" for i in range(n)], np.ones(n)
+    labels, scales = default_names(n), np.ones(n)
     ch = info.desc().child("channels").child("channel")
     for i in range(n):
         if ch.empty():
