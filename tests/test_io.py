@@ -206,6 +206,18 @@ def test_fs_is_checked_against_every_format_that_carries_a_rate(tmp_path):
         assert rec.fs == FS
 
 
+def test_a_wavs_own_rate_is_kept_and_a_disagreeing_fs_refused(tmp_path):
+    """A WAV carries its rate: an --fs that disagrees would stretch every time in it, so it is refused."""
+    from scipy.io import wavfile
+
+    wavfile.write(tmp_path / "w.wav", 2000, np.zeros(4000, np.int16))
+    with pytest.raises(InputError, match=r"w\.wav: --fs 1000 Hz disagrees with the file's 2000 Hz"):
+        open_recording(str(tmp_path / "w.wav"), fs=1000.0)
+    for fs in (None, 2000.0):
+        with open_recording(str(tmp_path / "w.wav"), fs=fs) as rec:
+            assert rec.fs == 2000.0 and rec.n_samples == 4000
+
+
 def test_unknown_channel_lists_the_channels():
     with open_recording(SAMPLE_NIGHT) as rec, pytest.raises(InputError, match="channels are: calf"):
         rec.channel_index("soleus")
@@ -461,3 +473,15 @@ def test_channels_without_names_are_named_alike_by_every_source(tmp_path):
         m = emgcramp.Monitor(1000.0)
         m.feed(x[:n, :3_000] if n > 1 else x[0, :3_000])
         assert m.finish().analysis.channels == names
+
+
+def test_scale_is_refused_for_a_text_column_that_names_its_unit(tmp_path):
+    """--scale is for unit-less columns: a column headed GM_uV or GM_mV is already in its unit, never scaled twice."""
+    rows = "".join(f"{i / 1000:.3f},{v:.1f}\n" for i, v in enumerate(np.arange(3000.0) % 7))
+    for head in ("GM_uV", "GM_mV", "GM (µV)"):
+        (tmp_path / "u.csv").write_text(f"time_s,{head}\n" + rows)
+        with pytest.raises(InputError, match=f"--scale is for columns without a unit; '{re.escape(head)}' carries its own"):
+            open_recording(str(tmp_path / "u.csv"), scale=1000.0)
+    (tmp_path / "u.csv").write_text("time_s,GM\n" + rows)
+    with open_recording(str(tmp_path / "u.csv"), scale=1000.0) as rec:
+        np.testing.assert_array_equal(read_all(rec, 0)[:8], 1000.0 * (np.arange(8.0) % 7))

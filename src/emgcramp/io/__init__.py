@@ -40,7 +40,7 @@ _WFDB = Format("wfdb", "WFDB", "emgcramp.io.wfdb:WfdbRecording", extra="wfdb")
 _XDF = Format("xdf", "XDF", "emgcramp.io.xdf:XdfRecording", ("stream",), extra="xdf")
 _TEXT = Format("text", "CSV/TSV/text", "emgcramp.io.text:TextRecording", ("fs", "scale"), has_rate=None)
 _NPY = Format("npy", "NPY", "emgcramp.io.arrays:open_npy", ("fs", "scale"), has_rate=False)
-_WAV = Format("wav", "WAV", "emgcramp.io.arrays:open_wav", ("fs", "scale"))  # --fs overrides its rate
+_WAV = Format("wav", "WAV", "emgcramp.io.arrays:open_wav", ("scale",))  # its rate is in its header
 NIGHT = Format("night", "monitor night folder", "emgcramp.io.night_reader:NightRecording")  # a folder
 
 # Extension → format. A WFDB record is its header (.hea) with the signal files it names: the
@@ -266,7 +266,7 @@ def open_recording(path: str, fs: float | None = None, scale: float | None = Non
     Args:
         path: the file, or a monitor night folder.
         fs: sampling rate (Hz) for formats that lack one; checked against
-            the rate a format carries (a WAV's own rate it overrides).
+            the rate a format carries (EDF, WAV, a text file's time column…).
         scale: µV per file unit for NPY, WAV and text columns without a unit.
         stream: the stream of an XDF file (name or type).
     """

@@ -184,7 +184,7 @@ def _layout_of(data: np.ndarray) -> Layout:
     return Layout(int(getattr(data, "offset", 0)), data.dtype, tuple(data.shape), fortran)
 
 
-def open_wav(path: str, fs: float | None, scale: float | None) -> ArrayRecording:
+def open_wav(path: str, scale: float | None) -> ArrayRecording:
     """Open a WAV file for streaming.
 
     Parameters
@@ -192,8 +192,6 @@ def open_wav(path: str, fs: float | None, scale: float | None) -> ArrayRecording
     path : str
         The file: PCM integers (8 to 64 bits, 24-bit included) or IEEE floats
         (32 or 64 bits), RIFF, RIFX or RF64.
-    fs : float or None
-        Sampling rate, Hz, overriding the file's own (``None``: the file's).
     scale : float or None
         µV per sample unit (``None``: 1). Values are those of
         :func:`scipy.io.wavfile.read`: 8-bit ones unsigned, 24-bit ones
@@ -231,7 +229,7 @@ def open_wav(path: str, fs: float | None, scale: float | None) -> ArrayRecording
         raise InputError(f"{path}: not a readable WAV file ({e})") from None
     except ArithmeticError:  # SciPy divides by the channel count the header gives
         raise InputError(f"{path}: not a readable WAV file (its header gives 0 channels)") from None
-    return ArrayRecording(path, layout, fs if fs is not None else float(rate), scale)
+    return ArrayRecording(path, layout, float(rate), scale)
 
 
 def _wav_chunks(path: str) -> tuple[str, tuple | None, int, int] | None:
