@@ -55,6 +55,11 @@ def test_a_scenario_scores_alike_offline_and_live_and_the_table_says_so():
     assert s["fp_per_hour"] == pytest.approx(r.fp / 0.5)
     table = markdown_table({"frequent": s}, s)
     assert table[2].startswith(f"| frequent | 1 | {r.cramps} | {r.tp} | {r.fn} | {r.fp} | {s['sensitivity']:.3f} |")
+    assert table[2].split(" | ")[-2] == "yes"
+    offline_only = score_night("frequent", 0.5, 4, live=False)  # no live replay: its agreement is not claimed
+    assert offline_only.live_agrees is None and (offline_only.tp, offline_only.fp) == (r.tp, r.fp)
+    assert summarize([offline_only])["live_agrees"] is None and summarize([offline_only, r])["live_agrees"] is True
+    assert markdown_table({}, summarize([offline_only]))[2].split(" | ")[-2] == "not run"
 
 
 @pytest.mark.slow

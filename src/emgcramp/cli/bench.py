@@ -47,7 +47,7 @@ def _accuracy(args: argparse.Namespace) -> int:
         fig = plot(rows)
         save_figure(fig, args.figure, dpi=110)
         plt.close(fig)
-    return 0 if overall["live_agrees"] else 1
+    return 1 if overall["live_agrees"] is False else 0
 
 
 def _speed(args: argparse.Namespace) -> int:

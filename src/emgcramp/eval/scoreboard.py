@@ -50,7 +50,7 @@ class NightScore:
     onset_errors_s: list[float]
     offset_errors_s: list[float]
     false_alarm_causes: Counter = field(default_factory=Counter)
-    live_agrees: bool = True
+    live_agrees: bool | None = None  # the live replay gave the offline events; None: not run
     movements: dict = field(default_factory=dict)  # see score_movements
     warning_leads_s: list[float] = field(default_factory=list)  # of matched cramps that had a true warning
     warnings: dict = field(default_factory=dict)  # true, found, false
@@ -133,7 +133,7 @@ def score_night(name: str, hours: float, seed: int, live: bool = True, channels:
     names = [spec.muscles[c] for c in chs]
     analysis = run_blocks(_blocks(spec, OFFLINE_BLOCK_S, chs), spec.fs, names)
     offline = analysis.episodes
-    agrees = True
+    agrees = None
     if live:
         # The monitor's own loop (alerts, warnings, status), storing nothing, on the replay's 0.1-s blocks.
         live = run_monitor(_blocks(spec, LIVE_BLOCK_S, chs), lambda: spec.fs, names, None).analysis
@@ -194,7 +194,13 @@ def summarize(rows: list[NightScore]) -> dict:
             "offset_median_s": pct(off, 50), "offset_p90_s": pct(off, 90),
             "kind_accuracy": sum(r.kind_correct for r in rows) / tp if tp else float("nan"),
             "sensitivity_both_tiers": sum(r.found_any for r in rows) / (tp + fn) if tp + fn else 1.0,
-            "live_agrees": all(r.live_agrees for r in rows), "false_alarm_causes": dict(causes)}
+            "live_agrees": _agree(rows), "false_alarm_causes": dict(causes)}
+
+
+def _agree(rows: list[NightScore]) -> bool | None:
+    """Whether every live replay gave the offline events (False: one did not); None when none was run."""
+    ran = [r.live_agrees for r in rows if r.live_agrees is not None]
+    return all(ran) if ran else None
 
 
 def summarize_movements(rows: list[NightScore]) -> dict:
@@ -252,6 +258,9 @@ def _shown(v: float, spec: str) -> str:
     return "–" if math.isnan(v) else format(v, spec)
 
 
+_LIVE_SHOWN = {True: "yes", False: "**NO**", None: "not run"}
+
+
 def markdown_table(by_scenario: dict[str, dict], overall: dict) -> list[str]:
     """The scoreboard as Markdown lines."""
     head = ("| scenario | nights | cramps | found | missed | false | sensitivity | precision | F1 | false/h | "
@@ -265,7 +274,7 @@ def markdown_table(by_scenario: dict[str, dict], overall: dict) -> list[str]:
             f"{s['precision']:.3f} | {s['f1']:.3f} | {s['fp_per_hour']:.3f} | {s['sensitivity_both_tiers']:.3f} | "
             f"{_shown(s['onset_median_s'], '.2f')} / {_shown(s['onset_p90_s'], '.2f')} | "
             f"{_shown(s['offset_median_s'], '.2f')} / {_shown(s['offset_p90_s'], '.2f')} | "
-            f"{_shown(s['kind_accuracy'], '.0%')} | {'yes' if s['live_agrees'] else '**NO**'} | {causes} |")
+            f"{_shown(s['kind_accuracy'], '.0%')} | {_LIVE_SHOWN[s['live_agrees']]} | {causes} |")
     return lines
 
 
