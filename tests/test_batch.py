@@ -98,7 +98,8 @@ def test_a_folder_says_which_subfolders_it_did_not_search(tmp_cwd):
                                           ("nights/night.edf", ""), ("nights2/night-20261205-073309", ""),
                                           ("cohort/patient12/night.edf", "patient12"), ("P3/n.edf", "P3"),
                                           ("pt07_n2.edf", "pt07"), ("week/day7.edf", ""), ("rec1.edf", ""),
-                                          ("leg2.edf", ""), ("v2/n1.edf", "")])
+                                          ("leg2.edf", ""), ("v2/n1.edf", ""), ("S02 nuit été.edf", "S02"),
+                                          ("p4 2026-12-01.edf", "p4"), ("day 7.edf", "")])
 def test_subject_from_names(path, subject):
     assert subject_of(path) == subject
 

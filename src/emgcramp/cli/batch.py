@@ -39,9 +39,9 @@ def is_batch(path: str) -> bool:
 
 
 # A subject id: BIDS's sub-LABEL, or a subject code (S012, P3, pt07, id4, subj2) or subject/patient/participant
-# with its number, as a whole name or before _ - or .; any other word with a digit ("day7", "rec1", "nights2") is
+# with its number, as a whole name or before _ - . or a space; any other word with a digit ("day7", "rec1", "nights2") is
 # not one: a week of one person's nights must not read as seven subjects.
-SUBJECT = re.compile(r"(sub-[A-Za-z0-9]+|(?:s|p|pt|pat|id|subj|subject|patient|participant)\d+)(?=[_\-.]|$)",
+SUBJECT = re.compile(r"(sub-[A-Za-z0-9]+|(?:s|p|pt|pat|id|subj|subject|patient|participant)\d+)(?=[_\-.\s]|$)",
                      re.I)
 
 
