@@ -36,7 +36,7 @@ def main() -> None:
     elapsed = time.perf_counter() - t
     by = {n: summarize([r for r in rows if r.scenario == n]) for n in SCENARIOS}
     overall = summarize(rows)
-    save_figure(plot(rows), os.path.join(HERE, "accuracy.png"), dpi=110)
+    save_figure(plot(rows), os.path.join(HERE, "accuracy.png"), BENCH, dpi=110)
     lines = ["## Detection scoreboard (`python bench/bench_accuracy.py`, `emgcramp bench accuracy`)", "",
              f"{len(rows)} synthetic nights of {hours:g} h ({len(SCENARIOS)} scenarios × {seeds} seeds, "
              f"motor-unit model), each run offline (60-s chunks) and through the live path (0.1-s blocks); "

@@ -279,6 +279,23 @@ def test_a_command_run_again_replaces_its_own_output_without_force(tmp_cwd, argv
         assert rc == 2 and "not this command's own earlier output" in err
 
 
+def test_one_commands_figure_is_not_anothers_own(tmp_cwd):
+    """A trend plot over a report's figure (or the reverse) needs --force: each replaces only its own."""
+    from emgcramp.io.events import write_events_csv
+
+    os.mkdir("n")
+    write_events_csv("n/2026-01-01.csv", [], datetime(2026, 1, 1, 23, 0, 0))
+    report, trend = ("report", SAMPLE_NIGHT, "--out"), ("trend", "n", "--out")
+    for first, then in ((report, trend), (trend, report)):
+        assert run_main(*first, "f.png")[0] == 0
+        before = open("f.png", "rb").read()
+        rc, _, err = run_cli(*then, "f.png")
+        assert rc == 2 and "f.png exists and is not this command's own earlier output; give --force" in err, err
+        assert open("f.png", "rb").read() == before
+        assert run_main(*then, "f.png", "--force")[0] == 0 and open("f.png", "rb").read() != before
+        os.remove("f.png")
+
+
 def test_simulate_and_demo_run_again_replace_their_own_night(tmp_cwd):
     assert run_main("simulate", "--hours", "0.02", "n.edf")[0] == 0
     rc, _, err = run_main("simulate", "--hours", "0.02", "--seed", "2", "n.edf")

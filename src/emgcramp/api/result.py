@@ -239,11 +239,11 @@ class Result:
         a = self.analysis
         name = a.channels[channel_index(channel, list(a.channels), "the channels analysed")]
         if path is not None:  # before the signal is read again
-            from emgcramp.io.secure import FIGURE_FORMATS, PAGE_FORMATS, check_writable, mentions_maker, output_format
+            from emgcramp.io.secure import FIGURE_FORMATS, PAGE_FORMATS, REPORT, check_writable, made_by_us, output_format
 
             path = path_arg(path, "path")
             output_format(path, PAGE_FORMATS + FIGURE_FORMATS, "path")
-            check_writable(path, self._inputs, force=overwrite, own=mentions_maker, force_is="overwrite=True")
+            check_writable(path, self._inputs, force=overwrite, own=made_by_us(REPORT), force_is="overwrite=True")
         title = title or (f"Night of {self.start:%Y-%m-%d}" if self.start else "Night")
         with self._reopen() as rec:
             ch = rec.channel_indices(name)[0]

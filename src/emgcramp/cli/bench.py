@@ -23,8 +23,9 @@ def _accuracy(args: argparse.Namespace) -> int:
         raise InputError(f"no scenario {unknown[0]!r}; known: {', '.join(SCENARIOS)}")
     if args.figure:  # before the hours of scoring, not after
         from emgcramp.cli.common import check_figure_out
+        from emgcramp.io.secure import BENCH
 
-        check_figure_out("--figure", args.figure, args.force)
+        check_figure_out("--figure", args.figure, args.force, BENCH)
     n_nights = len(names) * args.seeds
     print(f"scoring {n_nights} nights of {args.hours:g} h ({len(names)} scenarios × {args.seeds} seeds)"
           f"{', offline and live' if not args.no_live else ''} …", file=sys.stderr, flush=True)
@@ -42,10 +43,10 @@ def _accuracy(args: argparse.Namespace) -> int:
     if args.figure:
         import matplotlib.pyplot as plt
 
-        from emgcramp.io.secure import save_figure
+        from emgcramp.io.secure import BENCH, save_figure
 
         fig = plot(rows)
-        save_figure(fig, args.figure, dpi=110)
+        save_figure(fig, args.figure, BENCH, dpi=110)
         plt.close(fig)
     return 1 if overall["live_agrees"] is False else 0
 

@@ -82,13 +82,13 @@ def span_text(seconds: float, unit_of: float | None = None) -> str:
     return f"{seconds / 3600:.2f} h" if (seconds if unit_of is None else unit_of) >= 360 else f"{seconds:.0f} s"
 
 
-def check_figure_out(option: str, path: str, force: bool) -> None:
+def check_figure_out(option: str, path: str, force: bool, kind: str) -> None:
     """A figure named by ``option`` (``--out``, ``--figure``) may be written: a known format, and
-    :func:`~emgcramp.io.secure.check_writable`'s rule (an earlier figure of ours is replaced)."""
-    from emgcramp.io.secure import FIGURE_FORMATS, check_writable, mentions_maker, output_format
+    :func:`~emgcramp.io.secure.check_writable`'s rule (an earlier figure of ``kind``, this command's, is replaced)."""
+    from emgcramp.io.secure import FIGURE_FORMATS, check_writable, made_by_us, output_format
 
     output_format(path, FIGURE_FORMATS, option)
-    check_writable(path, force=force, own=mentions_maker)
+    check_writable(path, force=force, own=made_by_us(kind))
 
 
 def check_night_outputs(path: str, force: bool) -> None:

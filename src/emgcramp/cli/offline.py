@@ -217,10 +217,10 @@ def _print_comparison(truth, det, sc, start: datetime) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from emgcramp.io import open_recording
-    from emgcramp.io.secure import FIGURE_FORMATS, PAGE_FORMATS, check_writable, mentions_maker, output_format
+    from emgcramp.io.secure import FIGURE_FORMATS, PAGE_FORMATS, REPORT, check_writable, made_by_us, output_format
 
     ext = output_format(args.out, PAGE_FORMATS + FIGURE_FORMATS, "--out")  # before any file is looked at
-    check_writable(args.out, [args.file] + ([args.events] if args.events else []), args.force, mentions_maker)
+    check_writable(args.out, [args.file] + ([args.events] if args.events else []), args.force, made_by_us(REPORT))
     if ext in PAGE_FORMATS and not args.events:
         return _saved_review(args)
     if args.events:
@@ -283,7 +283,9 @@ def cmd_trend(args: argparse.Namespace) -> int:
     if args.out:
         from emgcramp.cli.common import check_figure_out
 
-        check_figure_out("--out", args.out, args.force)
+        from emgcramp.io.secure import TREND
+
+        check_figure_out("--out", args.out, args.force, TREND)
     from emgcramp.detect.decide import shipped_model
 
     try:  # the threshold of the nights that record none; trend judges nothing, so a damaged model only loses it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import socket
@@ -67,13 +68,25 @@ def check_writable(path: str, inputs: Iterable[str] = (), force: bool = True,
                          "it, or choose another output file")
 
 
-# What our figures and pages carry in their metadata, so that a later run knows them as its own.
+# What our figures and pages carry in their metadata, so that a later run knows them as its own: the
+# package and the command that made it (a trend plot is no report, and one does not replace the other unasked).
 MADE_BY = "emgcramp"
+REPORT, TREND, BENCH = "report", "trend", "bench"
 
 
-def figure_metadata(fmt: str) -> dict[str, str]:
-    """Matplotlib ``savefig`` metadata naming :data:`MADE_BY`, for a PNG, PDF or SVG."""
-    return {"Software" if fmt == "png" else "Creator": MADE_BY}
+def made_by(kind: str) -> str:
+    """What a figure or page of ``kind`` (:data:`REPORT`, :data:`TREND`, :data:`BENCH`) says made it."""
+    return f"{MADE_BY} {kind}"
+
+
+def made_by_us(kind: str) -> Callable[[str], bool]:
+    """The test of :func:`check_writable`'s ``own`` for a figure or page of ``kind`` made earlier."""
+    return functools.partial(mentions_maker, word=made_by(kind))
+
+
+def figure_metadata(fmt: str, kind: str) -> dict[str, str]:
+    """Matplotlib ``savefig`` metadata naming what made it (:func:`made_by`), for a PNG, PDF or SVG."""
+    return {"Software" if fmt == "png" else "Creator": made_by(kind)}
 
 
 # The files a figure or a night report is written as, by extension: a figure as an image, a report also as a page.
@@ -90,11 +103,12 @@ def output_format(path: str, formats: tuple[str, ...], what: str) -> str:
     return ext
 
 
-def save_figure(fig, path: str, dpi: int = 100) -> None:
-    """Save a Matplotlib figure as PNG, PDF or SVG (by extension): whole or nothing, owner-only, known as ours."""
+def save_figure(fig, path: str, kind: str, dpi: int = 100) -> None:
+    """Save a Matplotlib figure as PNG, PDF or SVG (by extension): whole or nothing, owner-only, known as ours
+    (``kind``'s, :func:`made_by`)."""
     fmt = path.rsplit(".", 1)[-1].lower()
     with private_path(path) as tmp:
-        fig.savefig(tmp, format=fmt, dpi=dpi, metadata=figure_metadata(fmt))
+        fig.savefig(tmp, format=fmt, dpi=dpi, metadata=figure_metadata(fmt, kind))
 
 
 def mentions_maker(path: str, span: int = 65536, word: str = MADE_BY) -> bool:

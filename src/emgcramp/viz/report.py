@@ -261,10 +261,10 @@ def write(path: str, fig, episodes: list[Episode], start: datetime | None, summa
 
     Any other extension: :class:`~emgcramp.core.errors.InputError`, before anything is written.
     """
-    from emgcramp.io.secure import FIGURE_FORMATS, PAGE_FORMATS, output_format, private_path, save_figure
+    from emgcramp.io.secure import FIGURE_FORMATS, PAGE_FORMATS, REPORT, output_format, private_path, save_figure
 
     if output_format(path, PAGE_FORMATS + FIGURE_FORMATS, "report") in FIGURE_FORMATS:
-        save_figure(fig, path, dpi=110)
+        save_figure(fig, path, REPORT, dpi=110)
         return
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
@@ -298,7 +298,7 @@ def _html(png_b64: str, episodes: list[Episode], start: datetime | None, summary
     q = next(iter(summary.get("quality", {}).values()), {})
     facts = (_plain_summary(episodes, summary) + f" Rest level {q.get('rest_uv', float('nan')):.1f} µV; "
              f"signal lost {100 * q.get('flat_fraction', 0):.1f} % of the night.")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><meta name='generator' content='emgcramp'><title>{html.escape(title)}</title>"
+    return (f"<!doctype html><html><head><meta charset='utf-8'><meta name='generator' content='emgcramp report'><title>{html.escape(title)}</title>"
             "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
             "td,th{border:1px solid #ccc;padding:4px 8px}</style></head><body>"
             f"<h1>{html.escape(title)}</h1><p>{html.escape(facts)}</p>"

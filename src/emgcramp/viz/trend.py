@@ -160,7 +160,7 @@ def plot(nights: list[Night], path: str) -> None:
         a.tick_params(axis="x", labelrotation=30, labelsize=8)
     fig.suptitle(" ".join(s["facts"][:1]), wrap=True)
     fig.supxlabel("These figures describe the recordings; they are not a diagnosis.", fontsize=8)
-    from emgcramp.io.secure import save_figure
+    from emgcramp.io.secure import TREND, save_figure
 
-    save_figure(fig, path)
+    save_figure(fig, path, TREND)
     plt.close(fig)
