@@ -485,3 +485,25 @@ def test_scale_is_refused_for_a_text_column_that_names_its_unit(tmp_path):
     (tmp_path / "u.csv").write_text("time_s,GM\n" + rows)
     with open_recording(str(tmp_path / "u.csv"), scale=1000.0) as rec:
         np.testing.assert_array_equal(read_all(rec, 0)[:8], 1000.0 * (np.arange(8.0) % 7))
+
+
+def test_an_edf_copy_keeps_the_recordings_very_integers(tmp_path):
+    """Read and written again with the same ranges, every sample is the integer it was (none a bit lower)."""
+    from emgcramp.io.edf import write_edf
+
+    x = np.random.default_rng(4).normal(0, 300, (20_000, 2))
+    x[:5] = [[9000.0, -9000.0]] * 5  # beyond the rail: clipped to the extreme integers
+    write_edf(str(tmp_path / "a.edf"), 1000.0, ["GM", "GL"], [x])
+    with open_recording(str(tmp_path / "a.edf")) as rec:
+        write_edf(str(tmp_path / "b.edf"), 1000.0, rec.channel_names, (b.samples for b in rec.blocks([0, 1], 3_333)))
+    a, b = pyedflib.EdfReader(str(tmp_path / "a.edf")), pyedflib.EdfReader(str(tmp_path / "b.edf"))
+    try:
+        for c in range(2):
+            da, db = a.readSignal(c, digital=True), b.readSignal(c, digital=True)
+            np.testing.assert_array_equal(da, db)
+            assert da[0] == (32767 if c == 0 else -32768)
+            # and each integer is the nearest to the µV written: within half a bit (16 000 µV / 65 535)
+            assert np.abs(a.readSignal(c)[5:] - x[5:, c]).max() <= 0.5 * 16_000 / 65_535 + 1e-9
+    finally:
+        a.close()
+        b.close()
