@@ -214,6 +214,10 @@ def test_trend_reads_the_batch_table_a_night_per_recording(tmp_cwd):
     assert rc == 0, err
     s = json.loads(out)
     assert (s["nights"], s["cramps"]) == (2, 6)  # one night per recording, not one for the whole table
+    # a table has a row per cramp: a recording without any is not in it, and trend says it cannot count it
+    assert err.strip() == ("emgcramp: note: tables/all.csv: a batch table lists only the recordings it found cramps "
+                           "in; the nights without any are not counted here (one events CSV per night, from analyze "
+                           "FILE --events or monitor, counts them)")
 
 
 def test_batch_json_is_one_document_with_episodes_and_failures(tmp_cwd):

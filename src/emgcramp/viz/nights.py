@@ -81,6 +81,13 @@ def load_nights(folder: str) -> list[Night]:
             what = "is a file; trend reads a folder of events CSVs" if os.path.exists(folder) else "no such folder"
             raise InputError(f"{folder}: {what}")
         raise InputError(f"{folder}: no events CSV files found (write them with analyze --events or monitor)")
+    if tables := sorted({n.table for n in nights if n.table}):
+        # A batch table has a row per cramp: the recordings it found none in are not in it, and a rate over its
+        # nights would leave them out. Said, as it cannot be undone here.
+        warnings.warn(SettingsWarning(
+            f"{', '.join(tables[:2])}{' …' if len(tables) > 2 else ''}: a batch table lists only the recordings it "
+            "found cramps in; the nights without any are not counted here (one events CSV per night, from "
+            "analyze FILE --events or monitor, counts them)"))
     return sorted(_once(nights), key=lambda n: n.date)
 
 
