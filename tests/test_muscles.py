@@ -143,6 +143,10 @@ def test_analyze_all_channels_from_the_command_line(tmp_cwd):
     assert rc == 0 and json.loads(out)["channels"] == ["GL", "TA"] and json.loads(out)["n_episodes"] == 0
     rc, _, err = run_cli("analyze", "leg.edf", "--channel", "GM,GM")
     assert rc == 2 and "named twice" in err
+    # a sleep recording's heart channel is left out, said once though the copy reads the recording again
+    write_edf("psg.edf", FS, NAMES + ["ECG"], iter([np.column_stack([x, x[:, 0]])]), [], None)
+    rc, _, err = run_cli("analyze", "psg.edf", "--channel", "all", "--edf-out", "copy.edf", "--no-progress")
+    assert rc == 0 and err.count("--channel all leaves out ECG") == 1, err
 
 
 def test_monitor_raises_no_alert_for_a_voluntary_flexion(tmp_path):

@@ -7,12 +7,13 @@ import contextlib
 import os
 import sys
 import tempfile
+import warnings
 from datetime import datetime
 
 from emgcramp.files import CHUNK_S, analyze_file
 from emgcramp.cli.common import (ProgressBar, analyze_recording, check_night_outputs, night_spec, print_table,
                                  span_text)
-from emgcramp.core.errors import InputError
+from emgcramp.core.errors import InputError, SettingsWarning
 
 DEMO_START = datetime(2026, 1, 1, 23, 0, 0)
 
@@ -115,7 +116,9 @@ def _write_annotated_copy(args: argparse.Namespace, result, start) -> None:
     from emgcramp.io import open_recording
     from emgcramp.io.edf import ANNOTATED_BY, write_edf, zero_filled
 
-    with open_recording(args.file, args.fs, getattr(args, "scale", None), getattr(args, "stream", None)) as rec:
+    with open_recording(args.file, args.fs, getattr(args, "scale", None), getattr(args, "stream", None)) as rec, \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", SettingsWarning)  # read as the analysis read it: its notes were said then
         chs = rec.channel_indices(args.channel)
         if rec.fs != int(rec.fs):
             raise InputError(f"--edf-out needs a whole-number sampling rate, not {rec.fs:g} Hz")
