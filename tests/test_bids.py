@@ -79,6 +79,19 @@ def test_a_subject_folder_is_enough_and_outputs_are_refused(tmp_path):
     assert rc == 2 and "derivatives/emgcramp" in err and err.count("\n") == 1
 
 
+def test_a_recording_that_fails_now_has_its_earlier_results_named_not_passed_off_as_this_runs(tmp_path):
+    root = _dataset(tmp_path / "ds")
+    assert run_cli("analyze", root)[0] == 0
+    tsv = os.path.join(root, "derivatives", "emgcramp", "sub-01", "ses-1", "emg",
+                       "sub-01_ses-1_task-sleep_desc-cramps_events.tsv")
+    before = open(tsv).read()
+    edf = os.path.join(root, "sub-01", "ses-1", "emg", "sub-01_ses-1_task-sleep_emg.edf")
+    open(edf, "wb").write(b"0       garbage")
+    rc, _, err = run_cli("analyze", root)
+    assert rc == 2 and "FAILED: " in err and f"its results of an earlier run are left as they were: {tsv}" in err, err
+    assert open(tsv).read() == before
+
+
 def test_a_bids_folder_without_emg_recordings_is_one_line(tmp_path):
     (tmp_path / "dataset_description.json").write_text("{}")
     os.makedirs(tmp_path / "sub-01" / "anat")

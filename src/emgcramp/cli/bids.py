@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import replace
 
@@ -13,7 +14,7 @@ def run_bids(args: argparse.Namespace) -> int:
     """Analyse every ``_emg`` recording of a BIDS dataset (or of a subject or session in one) into derivatives."""
     from emgcramp.cli.common import detector_config, read_options
     from emgcramp.files import analyze_file
-    from emgcramp.io.bids import find_recordings, write_derivative
+    from emgcramp.io.bids import derivative_path, find_recordings, write_derivative
 
     recordings, failed = find_recordings(args.file), []
     base, config = read_options(args), detector_config(args)
@@ -24,7 +25,10 @@ def run_bids(args: argparse.Namespace) -> int:
             analysis, _ = analyze_file(rec.path, read, config)
         except InputError as e:
             failed.append(rec.path)
-            print(f"[{k}/{len(recordings)}] {rec.path}: FAILED: {e}", file=sys.stderr)
+            # an earlier run's results stay (nothing written is removed unasked), but not as if they were this run's
+            old = derivative_path(rec)
+            left = f"; its results of an earlier run are left as they were: {old}" if os.path.exists(old) else ""
+            print(f"[{k}/{len(recordings)}] {rec.path}: FAILED: {e}{left}", file=sys.stderr)
             continue
         out = write_derivative(rec, analysis)
         print(f"[{k}/{len(recordings)}] {rec.path}: {len(analysis.episodes)} cramp(s) -> {out}")

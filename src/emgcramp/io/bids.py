@@ -150,11 +150,16 @@ def _private_dirs(root: str, relative: str) -> str:
     return path
 
 
+def derivative_path(rec: BidsRecording) -> str:
+    """Where the recording's events TSV goes: ``derivatives/emgcramp/…/PREFIX_desc-cramps_events.tsv``."""
+    return os.path.join(rec.root, "derivatives", PIPELINE, rec.relative_dir, f"{rec.prefix}_desc-cramps_events.tsv")
+
+
 def write_derivative(rec: BidsRecording, analysis: Analysis) -> str:
     """Write the recording's events TSV and sidecar under ``derivatives/emgcramp``; return the TSV's path."""
-    out_dir = _private_dirs(rec.root, os.path.join("derivatives", PIPELINE, rec.relative_dir))
+    _private_dirs(rec.root, os.path.join("derivatives", PIPELINE, rec.relative_dir))
     _write_description(os.path.join(rec.root, "derivatives", PIPELINE))
-    tsv = os.path.join(out_dir, f"{rec.prefix}_desc-cramps_events.tsv")
+    tsv = derivative_path(rec)
     with private_file(tsv) as f:
         w = csv.DictWriter(f, fieldnames=list(COLUMNS), delimiter="\t", lineterminator="\n")
         w.writeheader()
