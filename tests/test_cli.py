@@ -262,6 +262,26 @@ def test_bench_accuracy_and_speed_commands(tmp_cwd):
     assert any("Numba JIT (the fallback)" in r for r in rows)  # beside the kernel compiled ahead of time
 
 
+def test_the_toolkits_timed_on_part_of_the_signal_are_scaled_to_the_whole(monkeypatch):
+    """bench speed times NeuroKit2 and BioSPPy on 10 minutes at most; their times stand for the whole signal."""
+    import time
+
+    from emgcramp.eval import speed
+
+    def toolkit(x, fs):  # a stand-in that takes 1 ms per minute of signal: linear, as the scaling assumes
+        time.sleep(len(x) / fs / 60 * 1e-3)
+        return 0.0
+
+    monkeypatch.setattr(speed, "_neurokit", toolkit)
+    monkeypatch.setattr(speed, "_biosppy", lambda x, fs: None)  # not installed: left out
+    x = np.zeros(int(3600 * 200.0))  # an hour at 200 Hz
+    t = speed.throughput(1.0, 200.0, 2, x, toolkit_s=600.0)
+    work, lo, _ = t["NeuroKit2 emg_process"]
+    assert work == "whole toolkit, its own processing; timed on 10 min, scaled" and "BioSPPy emg" not in t
+    assert lo == pytest.approx(2 * 60 * 1e-3, rel=0.5)  # 2 channels × 60 min × 1 ms, not the 10 min timed
+    assert speed.throughput(1.0, 200.0, 1, x[:60_000])["NeuroKit2 emg_process"][0] == "whole toolkit, its own processing"
+
+
 def test_bench_help_names_every_scenario():
     from emgcramp.cli.parser import build_parser
     from emgcramp.sim.scenarios import SCENARIOS
