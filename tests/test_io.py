@@ -507,3 +507,38 @@ def test_an_edf_copy_keeps_the_recordings_very_integers(tmp_path):
     finally:
         a.close()
         b.close()
+
+
+def _written(path, scales, x, bdf=False):
+    """An EDF (or BDF) file of ``x`` (µV, samples × channels) with each channel's own header ranges."""
+    w = pyedflib.EdfWriter(str(path), x.shape[1], file_type=pyedflib.FILETYPE_BDFPLUS if bdf else pyedflib.FILETYPE_EDFPLUS)
+    w.setSignalHeaders([{"label": f"GM{c}", "dimension": unit, "sample_frequency": 1000, "physical_min": pmin,
+                         "physical_max": pmax, "digital_min": dmin, "digital_max": dmax, "transducer": "",
+                         "prefilter": ""} for c, (unit, pmin, pmax, dmin, dmax, _) in enumerate(scales)])
+    w.writeSamples([np.ascontiguousarray(x[:, c] / s[5]) for c, s in enumerate(scales)])
+    w.close()
+
+
+@pytest.mark.parametrize("scales, bdf", [
+    ([("uV", -5000.0, 8000.0, -32767, 32767, 1.0), ("mV", -4.0, 4.0, -2048, 2047, 1000.0)], False),  # lopsided, 12-bit
+    ([("uV", -262144.0, 262143.0, -8388608, 8388607, 1.0)], True),  # a BioSemi channel with a 20-mV offset
+])
+def test_an_edf_or_bdf_copy_keeps_each_channels_integers_and_ranges(tmp_path, scales, bdf):
+    x = np.random.default_rng(5).normal(0, 6, (30_000, len(scales))) + (20_000.0 if bdf else 0.0)
+    src = tmp_path / ("rec.bdf" if bdf else "rec.edf")
+    _written(src, scales, x, bdf)
+    if bdf:  # EDF's 16 bits cannot keep 24-bit samples: refused before the analysis
+        rc, _, err = run_main("analyze", str(src), "--edf-out", str(tmp_path / "copy.edf"), "--no-progress")
+        assert rc == 2 and "holds BDF's 24-bit samples" in err and "name the copy NAME.bdf" in err
+    copy = tmp_path / ("copy.bdf" if bdf else "copy.edf")
+    rc, _, err = run_main("analyze", str(src), "--channel", "all", "--edf-out", str(copy), "--no-progress")
+    assert rc == 0, err
+    a, b = pyedflib.EdfReader(str(src)), pyedflib.EdfReader(str(copy))
+    try:
+        for c in range(len(scales)):
+            np.testing.assert_array_equal(a.readSignal(c, digital=True), b.readSignal(c, digital=True))
+            assert (b.getPhysicalMinimum(c), b.getPhysicalMaximum(c)) == (a.getPhysicalMinimum(c), a.getPhysicalMaximum(c))
+            np.testing.assert_allclose(b.readSignal(c), a.readSignal(c), rtol=0, atol=1e-9)
+    finally:
+        a.close()
+        b.close()

@@ -34,10 +34,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                      (args.edf_out, is_annotated_copy)):
         if out:  # re-running over its own earlier output replaces it; anything else needs --force
             check_writable(out, inputs, args.force, own)
-    if args.edf_out:
-        from emgcramp.io.edf import check_name
+    if args.edf_out:  # before the analysis, not after it
+        from emgcramp.io.edf_header import check_name, is_bdf
 
-        check_name(args.edf_out)  # before the analysis, not after it
+        check_name(args.edf_out)
+        if is_bdf(args.file) and not args.edf_out.lower().endswith(".bdf"):
+            raise InputError(f"--edf-out {args.edf_out}: {args.file} holds BDF's 24-bit samples, which EDF's 16 bits "
+                             "would not keep; name the copy NAME.bdf")
     if args.profile:
         from emgcramp.live.profile import load_profile
 
@@ -128,8 +131,10 @@ def _write_annotated_copy(args: argparse.Namespace, result, start) -> None:
                 notes = [n for n in rec.annotations() if n[2].strip()] + notes
         # EDF has no gaps: a pause in the recording is written as zeros and noted, so times after it stay right
         blocks = zero_filled(rec.blocks(chs, int(CHUNK_S * rec.fs)), rec.fs, notes)
+        # an EDF or BDF recording's copy stores its samples as the recording does: the same integers
+        scales = rec.scales(chs) if hasattr(rec, "scales") else None
         write_edf(args.edf_out, rec.fs, [rec.channel_names[c] for c in chs], blocks, notes, start,
-                  note=ANNOTATED_BY)
+                  bdf=args.edf_out.lower().endswith(".bdf"), note=ANNOTATED_BY, scales=scales)
 
 
 def write_night(path: str, spec, start: datetime | None = None):

@@ -13,7 +13,7 @@ import pyedflib
 from emgcramp.core.blocks import Block
 from emgcramp.core.errors import InputError
 from emgcramp.io.base import Recording, unit_scale
-from emgcramp.io.edf_header import UNKNOWN_START, Layout, check_length, check_name, open_reader
+from emgcramp.io.edf_header import UNKNOWN_START, Layout, Scale, check_length, check_name, open_reader
 from emgcramp.io.secure import mentions_maker, private_path
 
 # Largest physical value (µV) a channel's header may give: 1 kV is a hundred times any amplifier's
@@ -53,6 +53,17 @@ class EdfRecording(Recording):
         except Exception:
             self.start = None
         self._map = self._records_map(layout)
+
+    @property
+    def bdf(self) -> bool:
+        """The file is BDF (24-bit integers), not EDF (16-bit)."""
+        return self._r is not None and self._r.filetype in (pyedflib.FILETYPE_BDF, pyedflib.FILETYPE_BDFPLUS)
+
+    def scales(self, channels: list[int]) -> list[Scale]:
+        """How the chosen channels' integers stand for their values, as their headers say (a copy keeps them)."""
+        r = self._r
+        return [Scale(r.getPhysicalDimension(c).strip() or "uV", r.getPhysicalMinimum(c), r.getPhysicalMaximum(c),
+                      r.getDigitalMinimum(c), r.getDigitalMaximum(c), self._scale[c]) for c in channels]
 
     def select(self, channels: list[int]) -> None:
         """Use the rate and length of the chosen channels (they must agree)."""
@@ -176,12 +187,15 @@ def zero_filled(blocks: Iterable[Block], fs: float, notes: list[tuple[float, flo
 
 def write_edf(path: str, fs: float, channel_names: list[str], blocks: Iterable[np.ndarray],
               annotations: Iterable[tuple[float, float, str]] = (), start: datetime | None = None,
-              physical_range_uv: float = 8000.0, bdf: bool = False, note: str = "") -> None:
+              physical_range_uv: float = 8000.0, bdf: bool = False, note: str = "",
+              scales: list[Scale] | None = None) -> None:
     """Write µV blocks (samples × channels) as an EDF+ (or BDF+) file, 0600; ``note`` in the recording field.
 
     Data records are 1 s long, so ``fs`` must be a whole number; a last
-    partial record is padded with its final value. Samples beyond
-    ``±physical_range_uv`` are clipped, as an amplifier's rail would.
+    partial record is padded with its final value. Each channel's samples
+    are stored as ``scales`` says (a recording's own, for a copy that keeps
+    its integers), by default ±``physical_range_uv`` µV over the whole
+    integer range; samples beyond it are clipped, as an amplifier's rail would.
     ``annotations`` (onset s, duration s, text) are read after the last
     block, so notes made while the blocks pass (:func:`zero_filled`) are
     written too.
@@ -191,7 +205,8 @@ def write_edf(path: str, fs: float, channel_names: list[str], blocks: Iterable[n
     fs = int(fs)
     check_name(path)
     with private_path(path) as tmp:
-        records = _write_records(tmp, fs, channel_names, blocks, annotations, start, physical_range_uv, bdf, note)
+        scales = scales or [Scale.symmetric(physical_range_uv, bdf)] * len(channel_names)
+        records = _write_records(tmp, fs, channel_names, blocks, annotations, start, scales, bdf, note)
         if start is None:
             _start_unknown(tmp)
         _check_written(tmp, path, records)
@@ -241,45 +256,29 @@ def _check_written(tmp: str, path: str, records: int) -> None:
                       f"nothing was left there")
 
 
-def _digital(x: np.ndarray, range_uv: float, dmax: int) -> list[np.ndarray]:
-    """Samples (µV, samples × channels) as the file's integers, each channel's column apart: rounded to the nearest.
-
-    The inverse of the EDF reading ``(d - dmin)·(pmax - pmin)/(dmax - dmin) + pmin`` with pmin = -pmax, dmin =
-    -dmax - 1. Rounded here rather than by the writer, which cuts towards zero: a copy of a file with these ranges
-    then holds its very integers (cut, a value read back a hair under its integer lost one bit: 13 % of the sample
-    night's samples in its --edf-out copy).
-    """
-    d = np.rint((x + range_uv) * ((2 * dmax + 1) / (2 * range_uv)) - dmax - 1)
-    np.clip(d, -dmax - 1, dmax, out=d)
-    return [np.ascontiguousarray(d[:, c], dtype=np.int32) for c in range(d.shape[1])]
-
-
 def _write_records(tmp: str, fs: int, channel_names: list[str], blocks: Iterable[np.ndarray],
                    annotations: Iterable[tuple[float, float, str]], start: datetime | None,
-                   physical_range_uv: float, bdf: bool, note: str = "") -> int:
+                   scales: list[Scale], bdf: bool, note: str = "") -> int:
     """Write the file at ``tmp``; return the number of 1-s data records."""
     kind = pyedflib.FILETYPE_BDFPLUS if bdf else pyedflib.FILETYPE_EDFPLUS
-    dmax = 8388607 if bdf else 32767
     records = 0
     w = pyedflib.EdfWriter(tmp, len(channel_names), file_type=kind)
     try:
-        w.setSignalHeaders([{"label": name[:16], "dimension": "uV", "sample_frequency": fs,
-                             "physical_max": physical_range_uv, "physical_min": -physical_range_uv,
-                             "digital_max": dmax, "digital_min": -dmax - 1, "transducer": "sEMG electrodes",
-                             "prefilter": ""} for name in channel_names])
+        w.setSignalHeaders([{"label": name[:16], "sample_frequency": fs, "transducer": "sEMG electrodes",
+                             "prefilter": ""} | scale.header() for name, scale in zip(channel_names, scales)])
         if start is not None:
             w.setStartdatetime(start)
         w.setRecordingAdditional(note)
         pending = np.empty((0, len(channel_names)))
         for block in blocks:
-            pending = np.vstack([pending, np.clip(block, -physical_range_uv, physical_range_uv)])
+            pending = np.vstack([pending, block])
             whole = len(pending) // fs * fs
             if whole:
-                w.writeSamples(_digital(pending[:whole], physical_range_uv, dmax), digital=True)
+                w.writeSamples([s.integers(pending[:whole, c]) for c, s in enumerate(scales)], digital=True)
                 pending, records = pending[whole:], records + whole // fs
         if len(pending):
-            pad = np.repeat(pending[-1:], fs - len(pending), axis=0)
-            w.writeSamples(_digital(np.vstack([pending, pad]), physical_range_uv, dmax), digital=True)
+            full = np.vstack([pending, np.repeat(pending[-1:], fs - len(pending), axis=0)])
+            w.writeSamples([s.integers(full[:, c]) for c, s in enumerate(scales)], digital=True)
             records += 1
         for onset, duration, text in sorted(annotations, key=lambda a: a[0]):  # gap notes come in late
             w.writeAnnotation(onset, duration, text)
