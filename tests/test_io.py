@@ -475,16 +475,20 @@ def test_channels_without_names_are_named_alike_by_every_source(tmp_path):
         assert m.finish().analysis.channels == names
 
 
-def test_scale_is_refused_for_a_text_column_that_names_its_unit(tmp_path):
-    """--scale is for unit-less columns: a column headed GM_uV or GM_mV is already in its unit, never scaled twice."""
-    rows = "".join(f"{i / 1000:.3f},{v:.1f}\n" for i, v in enumerate(np.arange(3000.0) % 7))
+def test_scale_goes_to_the_text_columns_without_a_unit_only(tmp_path):
+    """--scale is for unit-less columns: one headed GM_uV or GM_mV is already in its unit, never scaled twice."""
+    v = np.arange(3000.0) % 7
+    rows = "".join(f"{i / 1000:.3f},{a:.1f},{a:.1f}\n" for i, a in enumerate(v))
     for head in ("GM_uV", "GM_mV", "GM (µV)"):
-        (tmp_path / "u.csv").write_text(f"time_s,{head}\n" + rows)
-        with pytest.raises(InputError, match=f"--scale is for columns without a unit; '{re.escape(head)}' carries its own"):
+        (tmp_path / "u.csv").write_text(f"time_s,{head},TA_V\n" + rows)
+        with pytest.raises(InputError, match=rf"--scale is for columns without a unit, and each column here names "
+                                             rf"its own \({re.escape(head)}, TA_V\); if one's unit is wrong, rename"):
             open_recording(str(tmp_path / "u.csv"), scale=1000.0)
-    (tmp_path / "u.csv").write_text("time_s,GM\n" + rows)
-    with open_recording(str(tmp_path / "u.csv"), scale=1000.0) as rec:
-        np.testing.assert_array_equal(read_all(rec, 0)[:8], 1000.0 * (np.arange(8.0) % 7))
+        (tmp_path / "u.csv").write_text(f"time_s,{head},TA\n" + rows)  # the unlabelled column takes it, alone
+        with open_recording(str(tmp_path / "u.csv"), scale=0.5) as rec:
+            per_unit = {"GM_uV": 1.0, "GM_mV": 1000.0, "GM (µV)": 1.0}[head]
+            np.testing.assert_array_equal(read_all(rec, 0)[:8], per_unit * v[:8])
+            np.testing.assert_array_equal(read_all(rec, "TA")[:8], 0.5 * v[:8])
 
 
 def test_an_edf_copy_keeps_the_recordings_very_integers(tmp_path):

@@ -168,10 +168,11 @@ class TextRecording(Recording):
         self._delim, self._header, names, self._time_col = _columns(first)
         self._time_scale = TIME_NAMES.get(names[0].lower(), 1.0)
         self._offset = 1 if self._time_col else 0
-        labelled = [n for n in names[self._offset:] if _unit_of(n) is not None]
-        if scale is not None and labelled:  # never applied to a column that says its unit, nor dropped unsaid
-            raise InputError(f"{path}: --scale is for columns without a unit; {labelled[0]!r} carries its own")
-        self._scale = np.array([scale if scale is not None else (_unit_of(n) or 1.0) for n in names[self._offset:]])
+        units = [_unit_of(n) for n in names[self._offset:]]
+        if scale is not None and None not in units:  # never applied to a column that says its unit, nor dropped unsaid
+            raise InputError(f"{path}: --scale is for columns without a unit, and each column here names its own "
+                             f"({', '.join(names[self._offset:][:3])}); if one's unit is wrong, rename the column")
+        self._scale = np.array([u if u is not None else (1.0 if scale is None else scale) for u in units])
         self.channel_names = _named(names[self._offset:])
         self.aliases = {h.lower(): n for h, n in zip(names[self._offset:], self.channel_names) if h != n}
         self._first_rows = [] if self._header else [first]
