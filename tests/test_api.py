@@ -104,11 +104,20 @@ def test_a_monitor_refuses_a_rate_that_is_no_number_as_find_cramps_does():
     ({"channel_names": ["GM", 2]}, "channel_names are the channels' names, non-empty strings"),
     ({"channel_names": ["GM", "GL"], "muscles": {"TA": "tibialis anterior"}},
      "muscles names no channel 'TA'; the channels are: GM, GL"),
+    ({"channel_names": ["GM", "gm"]}, r"channel_names names 'GM' twice \(names are matched whatever their case\)"),
+    ({"channel_names": ["ECG", "EEG C3"]}, r"no row of the array is a muscle's by its name \(ECG, EEG C3\)"),
 ])
 def test_bad_arguments_are_refused_by_name_before_any_analysis(kwargs, says):
     x = np.random.default_rng(1).normal(0, 4, (2, 5_000))
     with pytest.raises(emgcramp.InputError, match=says):
         emgcramp.find_cramps(x, FS, **kwargs)
+
+
+def test_rows_named_for_no_muscle_are_left_out_in_the_apis_words(night):
+    with pytest.warns(emgcramp.SettingsWarning, match=r"^the array: the rows ECG are left out \(not muscles by their "
+                                                      r"names; name a row for the muscle it records to analyse it\)$"):
+        r = emgcramp.find_cramps(np.vstack([night, night]), FS, channel_names=np.array(["GM", "ECG"]))
+    assert r.analysis.channels == ["GM"] and type(r.analysis.channels[0]) is str and len(r.cramps) == 2
 
 
 def test_errors_name_the_apis_keywords_not_the_command_lines_options(night, tmp_path):
@@ -134,6 +143,16 @@ def test_a_monitor_checks_its_blocks_and_its_end(night):
         m.feed(night[100:200])
     with pytest.raises(emgcramp.InputError, match="channel_names is a list of names, one per channel, not the string"):
         emgcramp.Monitor(FS, "GM")
+    m = emgcramp.Monitor(FS)
+    assert m.feed(np.zeros(0)) == [] and m.feed(np.zeros((2, 0))) == []  # no samples: no channel count learnt
+    with pytest.raises(emgcramp.InputError, match=r"not of shape \(0, 5\)"):
+        m.feed(np.zeros((0, 5)))
+    m.feed(pair[:, :3_000])
+    assert m.finish().analysis.channels == ["ch0", "ch1"]
+    named = emgcramp.Monitor(FS, ["GM", "GL"])  # named: a block of one sample each is no table the wrong way round
+    for k in range(3_000):
+        named.feed(pair[:, k:k + 1])
+    assert named.finish().analysis.duration_s == pytest.approx(3.0)
     with pytest.raises(emgcramp.InputError, match="sampling rate 0 Hz is out of range"):
         emgcramp.Monitor(0)
     with pytest.raises(emgcramp.InputError, match="no samples were fed to this Monitor"):
@@ -253,7 +272,7 @@ def test_plot_draws_a_channel_named_or_numbered_among_those_analysed(night):
 
     gl = drawn("gl")
     assert np.array_equal(gl, drawn(1)) and not np.array_equal(gl, drawn("GM"))
-    for wrong in (2, "TA"):
+    for wrong in (2, "TA", True):
         with pytest.raises(emgcramp.InputError, match=f"no channel {wrong!r} in the channels analysed; channels are: GM, GL"):
             r.plot(channel=wrong)
 

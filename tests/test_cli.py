@@ -280,6 +280,8 @@ def test_the_toolkits_timed_on_part_of_the_signal_are_scaled_to_the_whole(monkey
     assert work == "whole toolkit, its own processing; timed on 10 min, scaled" and "BioSPPy emg" not in t
     assert lo == pytest.approx(2 * 60 * 1e-3, rel=0.5)  # 2 channels × 60 min × 1 ms, not the 10 min timed
     assert speed.throughput(1.0, 200.0, 1, x[:60_000])["NeuroKit2 emg_process"][0] == "whole toolkit, its own processing"
+    short = speed.throughput(1.0, 200.0, 1, x[:60_000], toolkit_s=600.0)  # 5 min under the 10: timed whole
+    assert short["NeuroKit2 emg_process"][0] == "whole toolkit, its own processing"
 
 
 def test_bench_help_names_every_scenario():

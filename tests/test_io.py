@@ -216,6 +216,10 @@ def test_a_wavs_own_rate_is_kept_and_a_disagreeing_fs_refused(tmp_path):
     for fs in (None, 2000.0):
         with open_recording(str(tmp_path / "w.wav"), fs=fs) as rec:
             assert rec.fs == 2000.0 and rec.n_samples == 4000
+    wavfile.write(tmp_path / "w0.wav", 100, np.zeros(4000, np.int16))  # a rate no sEMG board has: --fs stands
+    with pytest.warns(SettingsWarning, match=r"w0\.wav: its header's rate, 100 Hz, is no sEMG rate; read at --fs 1000"):
+        with open_recording(str(tmp_path / "w0.wav"), fs=1000.0) as rec:
+            assert rec.fs == 1000.0
 
 
 def test_unknown_channel_lists_the_channels():

@@ -294,6 +294,12 @@ def test_one_commands_figure_is_not_anothers_own(tmp_cwd):
         assert open("f.png", "rb").read() == before
         assert run_main(*then, "f.png", "--force")[0] == 0 and open("f.png", "rb").read() != before
         os.remove("f.png")
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure()
+    fig.savefig("old.png", metadata={"Software": "emgcramp"})  # an earlier version's mark, naming no command
+    plt.close(fig)
+    assert run_main(*trend, "old.png")[0] == 0  # replaced as it was then
 
 
 def test_simulate_and_demo_run_again_replace_their_own_night(tmp_cwd):

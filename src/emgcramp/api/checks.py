@@ -10,12 +10,13 @@ import functools
 import math
 import os
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
 from emgcramp.core.config import ELECTRODE_NOISE_UV, PipelineConfig
-from emgcramp.core.errors import InputError
+from emgcramp.core.errors import InputError, SettingsWarning
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -85,7 +86,29 @@ def names_arg(channel_names: Sequence[str] | None) -> list[str]:
     names = list(channel_names)
     if not all(isinstance(n, str) and n for n in names):
         raise InputError(f"channel_names are the channels' names, non-empty strings, not {names!r}")
-    return names
+    lowered = [n.lower() for n in names]
+    if twice := next((n for n in names if lowered.count(n.lower()) > 1), None):
+        raise InputError(f"channel_names names {twice!r} twice (names are matched whatever their case)")
+    return [str(n) for n in names]  # plain str, not numpy's
+
+
+def muscle_rows(names: Sequence[str]) -> str:
+    """The rows of an array to analyse, as a channel list (0-based indices): those whose names are muscles'.
+
+    A row named for something else (``ECG``, ``EEG C3``: a sleep recording's) is left out with a note, as
+    ``--channel all`` leaves it out; when no row is a muscle's, :class:`InputError`.
+    """
+    from emgcramp.core.channels import is_emg
+
+    rows = [i for i, n in enumerate(names) if is_emg(n)]
+    left = [n for n in names if not is_emg(n)]
+    if not rows:
+        raise InputError(f"no row of the array is a muscle's by its name ({', '.join(left)}): name the calf's row "
+                         "for its muscle (channel_names=['calf'], say)")
+    if left:
+        warnings.warn(SettingsWarning(f"the array: the rows {', '.join(left)} are left out (not muscles by their "
+                                      "names; name a row for the muscle it records to analyse it)"), stacklevel=3)
+    return ",".join(map(str, rows))
 
 
 def muscles_arg(muscles: dict[str, str] | None, names: Sequence[str]) -> None:

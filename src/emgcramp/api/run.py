@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from emgcramp.api.checks import config_arg, muscles_arg, mvc_arg, names_arg, start_arg, worded_for_python
+from emgcramp.api.checks import (config_arg, muscle_rows, muscles_arg, mvc_arg, names_arg, start_arg,
+                                 worded_for_python)
 from emgcramp.api.result import Result
 from emgcramp.core.blocks import Block, as_rate, check_fs
 from emgcramp.core.config import PipelineConfig, config_from
@@ -96,7 +97,7 @@ def find_cramps(x: ArrayLike, fs: float, *, channel_names: Sequence[str] | None 
     config = _config(config, mvc_uv)
     rec = ArrayInMemory(x, fs, names_arg(channel_names) or None, start_arg(start))
     muscles_arg(muscles, rec.channel_names)
-    read = ReadOptions(channel="all", muscles=muscles)
+    read = ReadOptions(channel=muscle_rows(rec.channel_names), muscles=muscles)
     analysis, start = analyze_recording(rec, read, config)
     return Result(analysis, start, lambda: rec)
 
@@ -251,6 +252,8 @@ class Monitor:
         x = np.asarray(samples, dtype=np.float64)
         block = x[:, None] if x.ndim == 1 else x.T
         self._check_layout(x)
+        if not block.size:  # no samples: nothing to analyse, and no channel count to learn from it
+            return []
         try:
             new = self._night.feed(Block(self._next, block))
         except BadSamples as e:
@@ -262,14 +265,21 @@ class Monitor:
         return new
 
     def _check_layout(self, x: np.ndarray) -> None:
-        """:class:`InputError` unless ``x`` is a 1-D block or a channels × samples one with the monitor's channels."""
-        if x.ndim not in (1, 2):
+        """:class:`InputError` unless ``x`` is a 1-D block or a channels × samples one with the monitor's channels.
+
+        Until the channels are known (named, or counted from a first block), a block with fewer samples than
+        rows is taken for a samples × channels table: name the channels to feed blocks that short.
+        """
+        if x.ndim not in (1, 2) or (x.ndim == 2 and x.shape[0] == 0):
             raise InputError(f"samples are a 1-D array or a channels × samples array, not of shape {x.shape}")
+        if not x.size:  # no samples: their layout tells nothing
+            return
         width = 1 if x.ndim == 1 else x.shape[0]
         n = len(self._names)
         if x.ndim == 2 and width != n and (x.shape[1] == n or (not n and width > x.shape[1])):
             raise InputError(f"a block of shape {x.shape} would be {width} channels of {x.shape[1]} samples: "
-                             "give channels × samples (x.T for a samples × channels table)")
+                             "give channels × samples (x.T for a samples × channels table), or name the channels "
+                             "(channel_names) to feed blocks with fewer samples than channels")
         if n and width != n:
             raise InputError(f"a block of {width} channel(s) for a monitor of {n} ({', '.join(self._names)})")
 

@@ -47,7 +47,9 @@ def channel_index(channel: str | int | None, names: list[str], where: str) -> in
             return 0
         raise InputError(f"{where}: the first channel, {names[0]!r}, is not a muscle by its name; give --channel "
                          f"with the calf's (the muscle channels: {', '.join(n for n in names if is_emg(n))})")
-    if isinstance(channel, int) or str(channel).lstrip("-").isdigit():
+    if isinstance(channel, bool):  # an int to Python, but no channel's number
+        pass
+    elif isinstance(channel, int) or str(channel).lstrip("-").isdigit():
         if 0 <= int(channel) < len(names):
             return int(channel)
     else:

@@ -129,13 +129,14 @@ def throughput(hours: float = 1.0, fs: float = 2000.0, channels: int = 1,
             times[name].append(time.perf_counter() - t)
     out = {name: (SAME_WORK, min(v), statistics.median(v)) for name, v in times.items()}
     if toolkits:
-        part = x1 if toolkit_s is None else x1[: int(toolkit_s * fs)]
+        scaled = toolkit_s is not None and int(toolkit_s * fs) < len(x1)
+        part = x1[: int(toolkit_s * fs)] if scaled else x1
         for name, run in (("NeuroKit2 emg_process", _neurokit), ("BioSPPy emg", _biosppy)):
             if run(x1[: int(10 * fs)], fs) is None:  # not installed
                 continue
             lo, med = _timed(lambda x: run(x, fs), part, TOOLKIT_REPEATS)
             whole = channels * len(x1) / len(part)  # one channel per call
-            out[name] = (TOOLKIT if part is x1 else f"{TOOLKIT}; timed on {len(part) / fs / 60:g} min, scaled",
+            out[name] = (f"{TOOLKIT}; timed on {len(part) / fs / 60:g} min, scaled" if scaled else TOOLKIT,
                          lo * whole, med * whole)
     return out
 

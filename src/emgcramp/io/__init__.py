@@ -278,6 +278,15 @@ def open_recording(path: str, fs: float | None = None, scale: float | None = Non
         raise InputError(f"{path}: --stream is for XDF files; this one holds one recording")
     rec: Recording = _reader(fmt)(path, *(given[k] for k in fmt.takes))
     if fs is not None and "fs" not in fmt.takes and abs(fs - rec.fs) > 1e-6 * rec.fs:
+        import warnings
+
+        from emgcramp.core.blocks import MAX_FS_HZ, MIN_FS_HZ
+
+        if fmt is _WAV and not MIN_FS_HZ <= rec.fs <= MAX_FS_HZ:  # a header no sEMG board writes: --fs stands
+            warnings.warn(SettingsWarning(f"{path}: its header's rate, {rec.fs:g} Hz, is no sEMG rate; read at "
+                                          f"--fs {fs:g} Hz"))
+            rec.fs = fs
+            return rec
         rec.close()
         raise InputError(f"{path}: --fs {fs:g} Hz disagrees with the file's {rec.fs:g} Hz")
     return rec

@@ -80,8 +80,15 @@ def made_by(kind: str) -> str:
 
 
 def made_by_us(kind: str) -> Callable[[str], bool]:
-    """The test of :func:`check_writable`'s ``own`` for a figure or page of ``kind`` made earlier."""
-    return functools.partial(mentions_maker, word=made_by(kind))
+    """The test of :func:`check_writable`'s ``own`` for a figure or page of ``kind`` made earlier (or made by an
+    earlier version, whose mark named no command: any of ours may replace those, as they could then)."""
+    return functools.partial(_made_by, kind=kind)
+
+
+def _made_by(path: str, kind: str) -> bool:
+    if mentions_maker(path, word=made_by(kind)):
+        return True
+    return mentions_maker(path) and not any(mentions_maker(path, word=made_by(k)) for k in (REPORT, TREND, BENCH))
 
 
 def figure_metadata(fmt: str, kind: str) -> dict[str, str]:
