@@ -220,6 +220,21 @@ def test_trend_reads_the_batch_table_a_night_per_recording(tmp_cwd):
                            "FILE --events or monitor, counts them)")
 
 
+def test_trend_over_a_batch_table_without_cramps_says_it_lists_no_night(tmp_cwd):
+    os.mkdir("quiet")
+    os.mkdir("tables")
+    for k in (1, 2):
+        np.save(f"quiet/S0{k}.npy", np.random.default_rng(k).normal(0, 4, 30_000))
+    assert run_cli("analyze", "quiet", "--fs", "1000", "--events", "tables/all.csv")[0] == 0
+    rc, _, err = run_cli("trend", "tables")
+    assert rc == 2 and err.strip() == ("emgcramp: error: tables: no night to count: tables/all.csv is a batch table "
+                                       "with no cramp in it, so it lists no recording (one events CSV per night, "
+                                       "from analyze FILE --events, counts them)")
+    assert run_cli("analyze", "quiet/S01.npy", "--fs", "1000", "--events", "tables/S01.csv")[0] == 0
+    rc, out, err = run_cli("trend", "tables", "--json")
+    assert rc == 0 and json.loads(out)["nights"] == 1 and "a batch table lists only the recordings" in err, err
+
+
 def test_batch_json_is_one_document_with_episodes_and_failures(tmp_cwd):
     os.mkdir("cohort")
     shutil.copy(SAMPLE_NIGHT, "cohort/S01_night1.edf")

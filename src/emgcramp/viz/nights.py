@@ -66,12 +66,13 @@ def load_nights(folder: str) -> list[Night]:
     the same clock times are one recording analysed twice (``analyze
     --events`` and a replay, say): it counts once (:attr:`Night.same`).
     """
-    nights, other = [], []
+    nights, other, tables = [], [], []
     for root, _, files in os.walk(folder):
         for name in sorted(files):
             if name.endswith(".csv") and os.path.isfile(os.path.join(root, name)):  # no pipe: it would wait
-                found = _nights_in(os.path.join(root, name))
-                nights, other = nights + found, other + ([] if found else [os.path.join(root, name)])
+                found, table = _nights_in(os.path.join(root, name))
+                nights, tables = nights + found, tables + ([os.path.join(root, name)] if table else [])
+                other += [] if found or table else [os.path.join(root, name)]
     # said: a damaged header passes a night over (our --lm-events tables and answers are not nights)
     if other := [p for p in other if os.path.basename(p) != LABELS_FILE and not is_activity_csv(p)]:
         warnings.warn(SettingsWarning(f"passed over, not events CSVs: {', '.join(other[:3])}"
@@ -80,8 +81,11 @@ def load_nights(folder: str) -> list[Night]:
         if not os.path.isdir(folder):
             what = "is a file; trend reads a folder of events CSVs" if os.path.exists(folder) else "no such folder"
             raise InputError(f"{folder}: {what}")
+        if tables:
+            raise InputError(f"{folder}: no night to count: {tables[0]} is a batch table with no cramp in it, so it "
+                             "lists no recording (one events CSV per night, from analyze FILE --events, counts them)")
         raise InputError(f"{folder}: no events CSV files found (write them with analyze --events or monitor)")
-    if tables := sorted({n.table for n in nights if n.table}):
+    if tables:
         # A batch table has a row per cramp: the recordings it found none in are not in it, and a rate over its
         # nights would leave them out. Said, as it cannot be undone here.
         warnings.warn(SettingsWarning(
@@ -111,8 +115,9 @@ def _once(nights: list[Night]) -> list[Night]:
 Row = tuple[int, dict[str, str | None], Episode]  # line number, cells, the episode they give
 
 
-def _nights_in(path: str) -> list[Night]:
-    """The nights of one CSV: none when it is not an events CSV, else one (a batch table: one per file)."""
+def _nights_in(path: str) -> tuple[list[Night], bool]:
+    """The nights of one CSV, and whether it is a batch table (a ``file`` column): no night when it is not an events
+    CSV, else one (a batch table: one per file it lists, so none when it has no row)."""
     with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:  # -sig: a spreadsheet's BOM
         reader = csv.DictReader(f)
         header = reader.fieldnames or []
@@ -121,7 +126,7 @@ def _nights_in(path: str) -> list[Night]:
             if _night_folder_events(path):  # a night's own events: never passed over
                 raise InputError(f"{path}: not an events CSV (its header is {','.join(header) or 'missing'}); "
                                  f"write it again with emgcramp recover {os.path.dirname(path)}")
-            return []
+            return [], False
         absent = [c for c in REQUIRED if c not in header]
         if absent:
             raise InputError(f"{path}: an events CSV with no {absent[0]!r} column; expected the columns "
@@ -129,7 +134,9 @@ def _nights_in(path: str) -> list[Night]:
         by_file: dict[str, list[Row]] = {}  # a batch table (file column) holds a night per file
         for row in read_rows(path, reader):
             by_file.setdefault(row[1].get("file") or "", []).append(row)
-    return [_night(path, rows) for rows in by_file.values() or [[]]]
+    if "file" in header:
+        return [_night(path, rows) for rows in by_file.values()], True
+    return [_night(path, rows) for rows in by_file.values() or [[]]], False
 
 
 def _night(path: str, rows: list[Row]) -> Night:
