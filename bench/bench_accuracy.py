@@ -17,7 +17,7 @@ from results import replace_section
 
 from emgcramp.cli.progress import Progress
 from emgcramp.eval.scoreboard import markdown_table, movement_table, plot, score_nights, summarize, summarize_movements
-from emgcramp.io.secure import save_figure
+from emgcramp.io.secure import BENCH, save_figure
 from emgcramp.sim.scenarios import SCENARIOS
 
 HERE = os.path.dirname(os.path.abspath(__file__))

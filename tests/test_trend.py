@@ -251,7 +251,6 @@ def test_a_csv_passed_over_is_named_unless_it_is_our_own_leg_movements(tmp_path)
 
 def test_the_rate_and_the_months_are_of_the_dated_nights_only(tmp_path):
     """Three undated copies of a night were counted in a rate over the dated nights' span (13.1 a week)."""
-    from datetime import datetime
 
     for name in ("a.csv", "b.csv", "c.csv"):
         night(tmp_path, name, None, [(600.0, 40.0)] * 3)

@@ -111,7 +111,7 @@ def _threshold_fact(nights: list[Night], threshold: float | None, default: float
     if len(told) < 2:
         return []
     order = sorted(told.items(), key=lambda tk: (tk[0] != "the default", float(tk[0].replace("the default", "0"))))
-    return [f"These nights were counted at different cramp thresholds ("
+    return ["These nights were counted at different cramp thresholds ("
             + ", ".join(f"{t} on {k}" for t, k in order) +
             # rounded up to three decimals: as a threshold it keeps out what the strictest kept out
             f"): give --cramp-threshold {_show(math.ceil(max(t for t in at if t is not None) * 1000 - 1e-9) / 1000)}"
