@@ -144,10 +144,9 @@ class Result:
             import pandas as pd
         except ImportError:
             raise ImportError("to_dataframe needs pandas: pip install 'emgcramp[pandas]'") from None
-        frame = pd.DataFrame.from_records(self.records(kind), columns=_columns(kind))
-        if frame.empty:  # no events: the columns still hold numbers where events would, so that tables concatenate
-            frame = frame.astype(_dtypes(kind))
-        return frame
+        # Number columns as numbers, with or without events (a value not measured, such as %MVC without a
+        # calibration, is NaN), so that nights' tables concatenate and describe() sums them.
+        return pd.DataFrame.from_records(self.records(kind), columns=_columns(kind)).astype(_dtypes(kind))
 
     @worded_for_python
     def to_csv(self, path: str | os.PathLike[str], overwrite: bool = False) -> None:
@@ -272,7 +271,7 @@ _DTYPE_OF = {"float": "float64", "float | None": "float64", "int": "int64", "boo
 
 
 def _dtypes(kind: str) -> dict[str, str]:
-    """The dtypes of the number (and flag) columns of :meth:`Result.records` of ``kind``, for a table with no rows."""
+    """The dtypes of the number (and flag) columns of :meth:`Result.records` of ``kind``."""
     from dataclasses import fields
 
     from emgcramp.core.types import EPISODE_FIELDS
