@@ -435,6 +435,7 @@ CASES = [
     case("emulate", "missing.edf", id="emulate nonexistent file"),
     case("emulate", "junk.edf", files=["junk.edf"], id="emulate garbage"),
     case("emulate", "--hours", "0", id="emulate --hours 0"),
+    case("emulate", "--pty", "sensor", "--fs", "96000", "--hours", "0.01", id="emulate a rate its protocol cannot carry"),
     # --- calibrate
     case("calibrate", "--rest", "2:30", id="calibrate without a source"),
     case("calibrate", "--file", "missing.edf", "--rest", "0:5", id="calibrate nonexistent file"),

@@ -388,6 +388,9 @@ def test_calibrate_refuses_a_rest_window_without_signal_and_takes_one_beside_a_d
     np.save("drop.npy", x.astype(np.float32))
     rc, _, err = run_main("calibrate", "--file", "drop.npy", "--fs", "1000", "--rest", "80:110", "--out", "a.json")
     assert rc == 2 and "holds a stretch without signal" in err and not os.path.exists("a.json")
+    rc, out, err = run_main("calibrate", "--file", "drop.npy", "--fs", "1000", "--rest", "300:330", "--mvc", "60:65",
+                            "--out", "c.json")  # a contraction window where the sensor was not yet recording
+    assert rc == 2 and "the contraction window holds a stretch without signal" in err and not os.path.exists("c.json")
     rc, out, err = run_main("calibrate", "--file", "drop.npy", "--fs", "1000", "--rest", "300:330", "--out", "b.json")
     assert rc == 0, err  # white noise of 4 µV RMS band-passed to 20–450 Hz of 500: 4 × √0.86 = 3.7 µV
     assert json.load(open("b.json"))["rest_uv"] == pytest.approx(3.7, rel=0.05)

@@ -367,6 +367,8 @@ def test_a_missing_port_is_said_at_once_and_the_night_folder_not_left_empty(tmp_
     assert "does not exist: is the sensor plugged in?" in lines[-1][1] and lines[-1][0] < 5.0
     assert p.returncode == 2 and "no data arrived" in err
     assert os.listdir(tmp_path / "n") == []
+    # no folder was made, so none is named for recover
+    assert "ending the night (SIGINT) … (Ctrl-C again stops at once)" in err and "recover" not in err, err
 
 
 def test_a_silent_port_is_said_within_seconds(tmp_path):

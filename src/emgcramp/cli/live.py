@@ -124,6 +124,14 @@ def _not_stored(folder: str, result, told: int, csv_error: str) -> str:
             + f": {what} could not be written; cramps were still detected and alerted{only}")
 
 
+def _has_samples(folder: str) -> bool:
+    """The night folder holds stored samples (its ``raw.f32`` is not empty)."""
+    try:
+        return os.path.getsize(os.path.join(folder, "raw.f32")) > 0
+    except OSError:
+        return False
+
+
 def _end_on_signals(stop, folder: str) -> list[int]:
     """Make SIGINT, SIGTERM and SIGHUP end the night cleanly: the source stops, the night is closed and summarised.
 
@@ -136,8 +144,9 @@ def _end_on_signals(stop, folder: str) -> list[int]:
         if not got:
             got.append(signum)
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            say(f"\nending the night ({signal.Signals(signum).name}) … (Ctrl-C again stops at once: then "
-                f"emgcramp recover {folder} ends it)\n")
+            # before the first samples are stored there is nothing to recover (and the empty folder goes)
+            after = f": then emgcramp recover {folder} ends it" if _has_samples(folder) else ""
+            say(f"\nending the night ({signal.Signals(signum).name}) … (Ctrl-C again stops at once{after})\n")
         stop.set()
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -159,6 +168,11 @@ def cmd_emulate(args: argparse.Namespace) -> int:
 
         spec = night_spec(args)
         fs, segments = spec.fs, NightGenerator(spec).segments()
+    from emgcramp.core.framing import MAX_WIRE_FS_HZ
+
+    if fs != int(fs) or fs > MAX_WIRE_FS_HZ:  # before the port is made and the night announced
+        raise InputError(f"the sensor protocol carries whole rates up to {MAX_WIRE_FS_HZ} Hz, not {fs:g} Hz: "
+                         + ("resample the recording first" if args.file else "give a --fs it carries"))
     port = PtyPort(args.pty)
     print(f"sensor emulator on {args.pty} -> {os.readlink(args.pty)} at {fs:g} Hz, × {args.speed:g}; "
           f"Ctrl-C stops", flush=True)

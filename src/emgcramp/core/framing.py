@@ -17,6 +17,7 @@ TYPE_DATA, TYPE_STATUS = 0, 1
 FMT_INT16, FMT_INT24 = 0, 1
 HEADER = struct.Struct("<BBBBHI")  # version·type, channels, format, n, seq, timestamp
 STATUS = struct.Struct("<HIHBBH")  # fs_hz, nv_per_lsb, battery_mv, lead_off, gain, flags
+MAX_WIRE_FS_HZ = 2 ** 16 - 1  # the status frame carries the rate as a whole number of Hz in 16 bits
 HEADER_LEN = 2 + HEADER.size
 MAX_CHANNELS = 8
 SAMPLE_BYTES = {FMT_INT16: 2, FMT_INT24: 3}

@@ -88,7 +88,11 @@ def make_profile(rest: np.ndarray, fs: float, mvc: np.ndarray | None = None, cha
     profile = {"rest_uv": round(level, 3), "channel": channel,
                "fs_hz": fs, "mains_notches_hz": notches, "created": datetime.now().isoformat(timespec="seconds")}
     if mvc is not None and len(mvc):
-        level = float(envelope(mvc, fs, notches).max())
+        env = envelope(mvc, fs, notches)
+        level = float(env.max())
+        if float(np.percentile(env, 10)) < NO_SIGNAL_UV:  # as for the rest window: said, not taken for a weak push
+            raise InputError("the contraction window holds a stretch without signal (a lead-off or a dropout); "
+                             "choose one where the sensor was recording")
         if level < MVC_MIN_X_REST * profile["rest_uv"]:
             raise InputError(
                 f"the contraction ({level:.1f} µV) is only {level / profile['rest_uv']:.1f} × rest "
