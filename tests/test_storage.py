@@ -154,6 +154,22 @@ def test_a_real_full_disk_at_the_end_prints_the_table_and_exits_4(tmp_path):
     assert last.startswith("emgcramp: error: the night is not stored whole") and "No space left on device" in last
 
 
+def test_the_cramps_a_full_disk_left_unstored_are_flagged_alike_live_and_by_recover(tmp_path):
+    # 1 MB a file: 256 s of the 1200-s night's samples are stored; the cramps from 219 s and 1131 s are not whole
+    p = subprocess.run(MONITOR + ["--out", str(tmp_path / "nights")], capture_output=True, text=True,
+                       timeout=300, preexec_fn=_limited(1_024_000))
+    assert p.returncode == 4 and "944 s of the samples could not be written" in p.stderr, p.stderr
+    [name] = os.listdir(tmp_path / "nights")
+    folder = tmp_path / "nights" / name
+    live = (folder / "events.csv").read_text()
+    rows = list(csv.DictReader(live.splitlines()))
+    assert [(r["onset_s"], r["flags"]) for r in rows] == [("123.720", ""), ("219.080", "not_stored"),
+                                                          ("1130.980", "not_stored")]
+    rc, _, err = run_cli("recover", folder)
+    assert rc == 0, err
+    assert (folder / "events.csv").read_text() == live  # one night, one table
+
+
 def test_a_real_full_disk_at_the_start_leaves_no_night_folder(tmp_path):
     monitor, nights = shlex.join(MONITOR), shlex.quote(f"{tmp_path}/disk/nights")
     fill = f"dd if=/dev/zero of={shlex.quote(f'{tmp_path}/disk/fill')} bs=4k 2>/dev/null"  # until the disk is full

@@ -118,12 +118,13 @@ def with_unstored(rec: Recording, analysis: Analysis, config: PipelineConfig) ->
     """A night folder's analysis with the cramps alerted live whose samples never reached the disk.
 
     They come from the night's log, flagged ``not_stored``
-    (:func:`emgcramp.io.night_reader.unstored_cramps`), when they clear the
+    (:func:`emgcramp.io.unstored.unstored_cramps`), when they clear the
     night's cramp threshold and shortest duration as judged now; a possible
     cramp that is the stored part of one is its, not listed again. Any other
     recording's analysis is returned as it is.
     """
-    from emgcramp.io.night_reader import NightRecording, unstored_cramps
+    from emgcramp.io.night_reader import NightRecording
+    from emgcramp.io.unstored import unstored_cramps
 
     if not isinstance(rec, NightRecording):
         return analysis

@@ -86,20 +86,24 @@ def _night_summary(folder: str, result) -> str:
     from emgcramp.core.types import activity_line
     from emgcramp.io.events import write_events_csv
     from emgcramp.io.night_reader import NightRecording
+    from emgcramp.io.unstored import flag_unstored, unstored_spans
 
+    episodes = result.analysis.episodes
     try:
-        start = NightRecording(folder).start
+        night = NightRecording(folder)
+        start = night.start
+        episodes = flag_unstored(episodes, unstored_spans(night))  # as recover flags them: one night, one table
     except (InputError, OSError):
         start = None  # clock times are left out, the table is not
     s = result.analysis.summary(start)
     possible = f", {len(s['possible_cramps'])} possible cramp(s) listed, not alerted" if s["possible_cramps"] else ""
     with unwatched(sys.stdout):  # a terminal gone by the morning: the events CSV is written all the same
-        print_table(result.analysis.episodes, start)
+        print_table(episodes, start)
         print(f"{s['n_episodes']} cramp(s) in {span_text(s['duration_s'])}, {len(result.alerts)} alert(s){possible}; "
               f"night folder {folder}")
         print(activity_line(s), flush=True)
     try:
-        write_events_csv(os.path.join(folder, "events.csv"), result.analysis.episodes, start)
+        write_events_csv(os.path.join(folder, "events.csv"), episodes, start)
     except OSError as e:
         return e.strerror or str(e)
     return ""

@@ -15,9 +15,7 @@ import numpy as np
 from emgcramp.core.blocks import Block
 from emgcramp.core.config import settings_problem
 from emgcramp.core.errors import InputError
-from emgcramp.core.types import Episode
 from emgcramp.io.base import Recording
-from emgcramp.io.events import episode_from_row
 from emgcramp.io.secure import check_night_files
 
 GAP_LINE = re.compile(rb'"type"\s*:\s*"gap"')  # a damaged line that may have been a gap record
@@ -264,57 +262,3 @@ def lost_stretches(folder: str, end_s: float) -> list[tuple[float, float, str]]:
             on = open_at.pop(e["channel"])
             out.append((on, e["offset_s"] - on, f"signal lost:{e['channel']}"))
     return out + [(on, end_s - on, f"signal lost:{ch}") for ch, on in open_at.items()]
-
-
-def unstored_cramps(folder: str, rec: NightRecording, found: list[Episode]) -> list[Episode]:
-    """The cramps the night's log holds (alerted live) where no samples were stored, flagged ``not_stored``.
-
-    Past the last stored sample (a crash before it reached the disk) or in a stretch not stored (a full
-    disk), the samples' own analysis (``found``) cannot hold them; the log's record is all there is, so a
-    recovered night keeps it rather than lose a cramp that was alerted. A logged cramp that one of ``found``
-    overlaps is left to it.
-    """
-    events = read_events(folder)  # gap records are checked there; cramp records are checked here, one by one
-    holes, before = [(rec.n_samples / rec.fs, math.inf)], 0
-    for e in sorted((e for e in events if e.get("type") == "gap"), key=lambda e: e["file_sample"]):
-        if e.get("reason") == "not stored":
-            holes.append(((e["file_sample"] + before) / rec.fs, (e["file_sample"] + before + e["missing"]) / rec.fs))
-        before += e["missing"]
-    retracted = {round(e["onset_s"], 3) for e in events if e.get("type") == "retracted" and _seconds(e, "onset_s")}
-    closed = [r for r in events if r.get("type") == "cramp" and _seconds(r, "onset_s") and _seconds(r, "offset_s")]
-    out: list[Episode] = []
-    for r in closed + [_still_open(a) for a in events if _alerted_open(a, closed)]:
-        on, off = r["onset_s"], r["offset_s"]
-        if (round(on, 3) in retracted or any(f.onset_s < off and on < f.offset_s for f in found + out)
-                or not any(a < off and on < b for a, b in holes)):
-            continue
-        cells = {k: ";".join(map(str, v)) if isinstance(v, list) else "" if v is None else str(v) for k, v in r.items()}
-        cells["flags"] = ";".join(filter(None, (cells.get("flags", ""), "not_stored")))
-        try:
-            out.append(episode_from_row(cells))
-        except ValueError:
-            continue  # a record damaged: the stored samples' analysis stands alone there
-    return out
-
-
-def _alerted_open(record: dict, closed: list[dict]) -> bool:
-    """A cramp alert (not a warning's) whose cramp never closed in the log: the monitor stopped under it."""
-    if record.get("type") != "alert" or record.get("kind") == "warning" or not (
-            _seconds(record, "onset_s") and _seconds(record, "at_s")):
-        return False
-    return not any(c["onset_s"] <= record["at_s"] and record["onset_s"] <= c["offset_s"] for c in closed)
-
-
-def _still_open(alert: dict) -> dict:
-    """The cramp an alert announced, as far as the log knows it: from its onset to the alert (s), its level then."""
-    peak = alert.get("peak_uv")
-    peak = peak if isinstance(peak, (int, float)) and not isinstance(peak, bool) else math.nan
-    return {"onset_s": alert["onset_s"], "offset_s": alert["at_s"], "duration_s": alert["at_s"] - alert["onset_s"],
-            "kind": alert["kind"], "peak_intensity": peak, "mean_intensity": math.nan,
-            "channel": alert.get("channel") or "", "flags": "open_at_end"}
-
-
-def _seconds(record: dict, key: str) -> bool:
-    """The record holds a finite number of seconds at ``key``."""
-    v = record.get(key)
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
