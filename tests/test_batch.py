@@ -430,3 +430,21 @@ def test_the_lengths_of_a_folder_s_recordings_are_in_one_unit(capsys):
     assert [line.split("\t")[3] for line in capsys.readouterr().out.splitlines()] == ["0.04 h", "0.10 h"]
     _print_lines(["a.edf"], results, {})
     assert capsys.readouterr().out.split("\t")[3].strip() == "160 s"  # all short: seconds
+
+
+def test_scale_reaches_a_mixed_tables_unlabelled_column_in_a_folder_as_on_its_own(tmp_cwd):
+    """--scale goes to the columns without a unit, in batch mode as for one file; only a table whose every column
+    names its unit is read as it is, with a note."""
+    os.mkdir("mixed")
+    v = np.random.default_rng(3).normal(0, 2, 20_000)
+    rows = "".join(f"{i / 1000:.3f},{a:.3f},{a:.3f}\n" for i, a in enumerate(v))
+    open("mixed/a.csv", "w").write("time_s,GM_uV,TA\n" + rows)
+    open("mixed/b.csv", "w").write("time_s,GM_uV,TA_uV\n" + rows)
+    rc, out, err = run_cli("analyze", "mixed", "--channel", "TA", "--scale", "4", "--json")
+    assert rc == 0, err
+    doc = {os.path.basename(r["file"]): r for r in json.loads(out)["recordings"]}
+    single = json.loads(run_cli("analyze", "mixed/a.csv", "--channel", "TA", "--scale", "4", "--json")[1])
+    assert doc["a.csv"]["summary"]["quality"] == single["quality"]  # scaled alike
+    ta_a, ta_b = (doc[n]["summary"]["quality"]["TA"]["rest_uv"] for n in ("a.csv", "b.csv"))
+    assert ta_a == pytest.approx(4 * ta_b, rel=0.05)  # b.csv's TA names its unit: not scaled
+    assert "mixed/b.csv: --scale not applied: it carries its own units" in err and "a.csv: --scale" not in err

@@ -264,21 +264,23 @@ def test_bench_accuracy_and_speed_commands(tmp_cwd):
 
 def test_the_toolkits_timed_on_part_of_the_signal_are_scaled_to_the_whole(monkeypatch):
     """bench speed times NeuroKit2 and BioSPPy on 10 minutes at most; their times stand for the whole signal."""
-    import time
-
     from emgcramp.eval import speed
 
-    def toolkit(x, fs):  # a stand-in that takes 1 ms per minute of signal: linear, as the scaling assumes
-        time.sleep(len(x) / fs / 60 * 1e-3)
-        return 0.0
+    timed_on = []
 
-    monkeypatch.setattr(speed, "_neurokit", toolkit)
+    def timed(fn, arg, repeats):  # the toolkit's time: 1 ms per minute of what it was given (no clock to wait on)
+        timed_on.append(len(arg))
+        return len(arg) / 200.0 / 60 * 1e-3, len(arg) / 200.0 / 60 * 2e-3
+
+    monkeypatch.setattr(speed, "_neurokit", lambda x, fs: 0.0)
     monkeypatch.setattr(speed, "_biosppy", lambda x, fs: None)  # not installed: left out
+    monkeypatch.setattr(speed, "_timed", timed)
     x = np.zeros(int(3600 * 200.0))  # an hour at 200 Hz
     t = speed.throughput(1.0, 200.0, 2, x, toolkit_s=600.0)
-    work, lo, _ = t["NeuroKit2 emg_process"]
+    work, lo, med = t["NeuroKit2 emg_process"]
     assert work == "whole toolkit, its own processing; timed on 10 min, scaled" and "BioSPPy emg" not in t
-    assert lo == pytest.approx(2 * 60 * 1e-3, rel=0.5)  # 2 channels × 60 min × 1 ms, not the 10 min timed
+    assert timed_on == [600 * 200]  # the 10 minutes, not the hour
+    assert (lo, med) == pytest.approx((2 * 60 * 1e-3, 2 * 60 * 2e-3))  # 2 channels × 60 min, not the 10 timed
     assert speed.throughput(1.0, 200.0, 1, x[:60_000])["NeuroKit2 emg_process"][0] == "whole toolkit, its own processing"
     short = speed.throughput(1.0, 200.0, 1, x[:60_000], toolkit_s=600.0)  # 5 min under the 10: timed whole
     assert short["NeuroKit2 emg_process"][0] == "whole toolkit, its own processing"

@@ -39,9 +39,10 @@ def _config(config: PipelineConfig | None, mvc_uv: float | None) -> PipelineConf
 def _file_settings(config: PipelineConfig | None, mvc_uv: float | None) -> Settings:
     """:func:`_config` for a file: without ``config``, a night folder keeps its recorded settings
     (:func:`emgcramp.files.config_for`), the MVC level replacing only its own."""
-    if config_arg(config) is None and mvc_arg(mvc_uv) is not None:
-        return functools.partial(_recorded, float(mvc_uv))  # type: ignore[arg-type]
-    return _config(config, mvc_uv)
+    config, mvc = config_arg(config), mvc_arg(mvc_uv)
+    if config is None and mvc is not None:
+        return functools.partial(_recorded, mvc)
+    return _config(config, mvc)
 
 
 def _recorded(mvc_uv: float, settings: dict[str, Any]) -> PipelineConfig:

@@ -111,15 +111,16 @@ class NotATable(InputError):
 
 
 def header_facts(path: str) -> tuple[bool, bool]:
-    """(a time column, units named) in the first line of text file ``path`` that is not blank.
+    """(a time column, every column's unit named) in the first line of text file ``path`` that is not blank.
 
     What :class:`TextRecording` reads from it: a first column named for time (:data:`TIME_NAMES`) gives the
-    rate, and channel names ending in a voltage unit (``calf_uV``) the scale.
+    rate, and channel names ending in a voltage unit (``calf_uV``) the scale; ``--scale`` goes to the others,
+    so a file takes none only when every column names its unit.
     """
     with open(path, encoding="utf-8-sig", errors="replace") as f:
         first = next((ln for ln in iter(lambda: f.readline(MAX_LINE_CHARS), "") if ln.strip()), "")
     _, header, names, timed = _columns(first)
-    return timed, header and any(_unit_of(n) is not None for n in names[1 if timed else 0:])
+    return timed, header and all(_unit_of(n) is not None for n in names[1 if timed else 0:])
 
 
 def _columns(first: str) -> tuple[str | None, bool, list[str], bool]:
