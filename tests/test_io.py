@@ -437,6 +437,58 @@ def test_one_column_of_decimal_comma_numbers_without_a_header_is_not_read_as_two
             (block,) = rec.blocks([0, 1], 20_000)
         np.testing.assert_array_equal(block.samples, counts)
 
+@pytest.mark.parametrize("case", ["positive, one decimal", "signed, away from zero", "a comment first"])
+def test_decimal_comma_numbers_that_never_print_a_leading_zero_are_refused_too(tmp_path, case):
+    """``12,5`` with no ``-0,`` nor ``,05`` in the rows probed: one digit taking every value is a fraction."""
+    rng = np.random.default_rng(2)
+    v = rng.uniform(1.0, 90.0, 4000) * (rng.choice([-1.0, 1.0], 4000) if case != "positive, one decimal" else 1.0)
+    text = [f"{x:.1f}".replace(".", ",") for x in v]
+    head = "# calf EMG, recorded at home\n" if case == "a comment first" else ""
+    (tmp_path / "c.csv").write_text(head + "\n".join(text) + "\n")
+    with pytest.raises(InputError) as e:
+        open_recording(str(tmp_path / "c.csv"), fs=1000.0)
+    line = 2 if head else 1  # the comment is no header: it names no column
+    assert str(e.value) == (f"{tmp_path / 'c.csv'}: not a table of numbers: line {line} holds {text[0]!r}, "
+                            "a number with a decimal comma: save the table with decimal points (and commas, tabs or "
+                            "semicolons between the columns)")
+
+
+@pytest.mark.parametrize("second", ["signed counts", "a grounded input"])
+def test_two_channels_of_whole_numbers_stay_two_channels(tmp_path, second):
+    """What the decimal-comma rules must leave alone: signed counts in both columns, a quiet second input."""
+    rng = np.random.default_rng(3)
+    first = rng.integers(-2000, 2000, 4000)
+    other = rng.integers(-2000, 2000, 4000) if second == "signed counts" else rng.integers(0, 3, 4000)
+    np.savetxt(tmp_path / "two.csv", np.column_stack([first, other]), fmt="%d", delimiter=",")
+    with open_recording(str(tmp_path / "two.csv"), fs=1000.0) as rec:
+        assert rec.channel_names == ["ch0", "ch1"]
+        (block,) = rec.blocks([0, 1], 20_000)
+    np.testing.assert_array_equal(block.samples, np.column_stack([first, other]))
+
+
+def test_numpy_savetxt_s_commented_header_names_the_columns(tmp_path):
+    """``np.savetxt(header="time,calf")`` writes ``# time,calf``: it read as a comment, the time as a channel."""
+    t = np.arange(3000) / 1000.0
+    x = np.random.default_rng(4).normal(0.0, 5.0, 3000)
+    np.savetxt(tmp_path / "a.csv", np.column_stack([t, x]), delimiter=",", header="time,GM_mV", fmt="%.6f")
+    np.savetxt(tmp_path / "b.txt", x, header="calf", fmt="%.6f")
+    (tmp_path / "c.csv").write_text("# board v2, gain 1000\n# 2026-03-01\n\ntime,calf\n" +
+                                    "".join(f"{a:.3f},{b:.6f}\n" for a, b in zip(t, x)))
+    for name, fs, names, scale in (("a.csv", None, ["GM"], 1000.0), ("b.txt", 1000.0, ["calf"], 1.0),
+                                   ("c.csv", None, ["calf"], 1.0)):
+        with open_recording(str(tmp_path / name), fs=fs) as rec:
+            assert (rec.fs, rec.channel_names) == (pytest.approx(1000.0), names), name
+            (block,) = rec.blocks([0], 10_000)
+        np.testing.assert_allclose(block.samples[:, 0], x * scale, atol=1e-3 * scale)
+    # A comment that is no header (its fields are not one name a column) names nothing.
+    (tmp_path / "d.csv").write_text("# subject 12, night 3\n" + "".join(f"{v:.4f}\n" for v in x))
+    with open_recording(str(tmp_path / "d.csv"), fs=1000.0) as rec:
+        assert rec.channel_names == ["calf"]
+    (tmp_path / "e.csv").write_text("# nothing recorded\n\n# lead off\n")
+    with pytest.raises(InputError, match=r"e\.csv: the file holds only comments$"):
+        open_recording(str(tmp_path / "e.csv"), fs=1000.0)
+
+
 def test_a_time_column_that_jitters_says_to_give_the_rate_instead(tmp_path):
     t = np.arange(4000) / 1000.0 + np.random.default_rng(0).uniform(-2e-4, 2e-4, 4000)
     np.savetxt(tmp_path / "j.csv", np.column_stack([t, np.ones(4000)]), delimiter=",", header="time,calf",

@@ -14,7 +14,6 @@ times, not the first step. A channel whose name ends in a unit (``_uV``,
 from __future__ import annotations
 
 import itertools
-import re
 import sys
 import warnings
 from collections.abc import Iterator
@@ -23,77 +22,15 @@ import numpy as np
 
 from emgcramp.core.channels import default_names
 from emgcramp.core.errors import InputError
-from emgcramp.io.base import Recording, unit_scale
+from emgcramp.io.base import Recording
+from emgcramp.io.text_fields import (HINTS, decimals, foreign_unit, fraction_column, is_number, kind, named,
+                                      split_header, unit_of)
 
 TIME_NAMES = {"time": 1.0, "t": 1.0, "time_s": 1.0, "seconds": 1.0, "sec": 1.0, "s": 1.0,
               "timestamp": 1.0, "time_ms": 1e-3, "ms": 1e-3, "t_ms": 1e-3}
 PROBE_ROWS = 4000
 MAX_LINE_CHARS = 100_000  # a header of 1000s of channels fits; a whole signal on one line does not
 EXPECTED = "expected columns of numbers (CSV/TSV/text)"
-
-
-def _split_header(line: str) -> tuple[str | None, list[str]]:
-    for delim in (",", "\t", ";"):
-        if delim in line:
-            return delim, [f.strip().strip('"') for f in line.split(delim)]
-    return None, line.split()
-
-
-def _is_number(s: str) -> bool:
-    try:
-        float(s)
-        return True
-    except ValueError:
-        return False
-
-
-_UNIT = re.compile(r"(?:[_\s(\[]|^)(uv|µv|μv|mv|nv|v)[)\]]?$", re.I)
-
-
-def _unit_of(name: str) -> float | None:
-    m = _UNIT.search(name.strip())
-    return unit_scale(m.group(1).lower()) if m else None
-
-
-def _named(names: list[str]) -> list[str]:
-    """Channel names without the voltage unit that ends them (``GM_uV`` → ``GM``: the samples are µV once
-    read); a name that would be left empty, or the same as another, is kept whole."""
-    bare = [_UNIT.sub("", n.strip()).rstrip(" _-") if _unit_of(n) is not None else n for n in names]
-    return [b if b and bare.count(b) == 1 else n for n, b in zip(names, bare)]
-
-
-def _foreign_unit(name: str) -> str | None:
-    """The unit a name gives in square brackets (``pressure [kPa]``) when it is not a voltage."""
-    m = re.search(r"\[\s*([^\[\]]+?)\s*\]$", name.strip())
-    return m.group(1) if m and unit_scale(m.group(1)) is None else None
-
-
-# Fields a whole table is written with that are numbers to a person but not to a reader of numbers.
-_HINTS = {
-    "decimal_comma": "a number with a decimal comma: save the table with decimal points (and commas, tabs or "
-                     "semicolons between the columns)",
-    "clock": "a clock time: a time column is read in seconds (time, time_s) or milliseconds (time_ms) from the "
-             "start; write it so, or leave it out and give --fs HZ",
-}
-
-
-def _kind(field: str) -> str:
-    """``decimal_comma`` (``-12,5``), ``clock`` (``23:00:01.5``, ``2026-01-01T23:00:00``) or ``""``."""
-    if re.fullmatch(r"[-+]?\d+,\d+", field):
-        return "decimal_comma"
-    if re.fullmatch(r"(\d{4}-\d\d-\d\d[T ])?\d{1,2}:\d\d(:\d\d([.,]\d+)?)?(Z|[+-]\d\d:?\d\d)?", field):
-        return "clock"
-    return ""
-
-
-def _decimals(field: str) -> int:
-    """Digits printed after the point (``7.0005`` → 4, ``1.5e-03`` → 4)."""
-    mant, _, exp = field.strip().strip('"').lower().partition("e")
-    digits = len(mant.split(".", 1)[1]) if "." in mant else 0
-    try:
-        return digits - int(exp or 0)
-    except ValueError:
-        return digits
 
 
 def _fit_step(t: np.ndarray) -> tuple[float, float]:
@@ -111,27 +48,48 @@ class NotATable(InputError):
 
 
 def header_facts(path: str) -> tuple[bool, bool]:
-    """(a time column, every column's unit named) in the first line of text file ``path`` that is not blank.
+    """(a time column, every column's unit named) in the header of text file ``path``.
 
     What :class:`TextRecording` reads from it: a first column named for time (:data:`TIME_NAMES`) gives the
     rate, and channel names ending in a voltage unit (``calf_uV``) the scale; ``--scale`` goes to the others,
     so a file takes none only when every column names its unit.
     """
     with open(path, encoding="utf-8-sig", errors="replace") as f:
-        first = next((ln for ln in iter(lambda: f.readline(MAX_LINE_CHARS), "") if ln.strip()), "")
-    _, header, names, timed = _columns(first)
-    return timed, header and all(_unit_of(n) is not None for n in names[1 if timed else 0:])
+        first, comment, _ = _table_start(f)
+    _, header, names, timed = _columns(first, comment)
+    return timed, header and all(unit_of(n) is not None for n in names[1 if timed else 0:])
 
 
-def _columns(first: str) -> tuple[str | None, bool, list[str], bool]:
+def _table_start(f) -> tuple[str, str | None, int]:
+    """(the first line of ``f`` neither blank nor a comment, the last comment before it, that line's number).
+
+    NumPy's readers skip the blank and ``#`` lines before a table; the last
+    comment, stripped of its ``#``, may be the header :func:`numpy.savetxt`
+    writes (``# time,calf``). An empty first line means the file holds no other.
+    """
+    line, skipped, comment = f.readline(MAX_LINE_CHARS), 0, None
+    while line and (not line.strip() or line.lstrip().startswith("#")):
+        if line.strip():
+            comment = line.strip().lstrip("#").strip()
+        skipped += line.endswith("\n")  # a longer run of spaces comes in several reads
+        line = f.readline(MAX_LINE_CHARS)
+    return line, comment, skipped + 1
+
+
+def _columns(first: str, comment: str | None = None) -> tuple[str | None, bool, list[str], bool]:
     """(delimiter, a header, column names, the first a time column) of a table whose first line is ``first``.
 
-    Without a header (the line is numbers) the columns are named as :func:`~emgcramp.core.channels.default_names`
-    names them (``calf`` for one, else ``ch0``, ``ch1``, …).
+    Without a header (the line is numbers) a ``comment`` just before it that names one column each, with
+    the same delimiter and no number among them, names them (``# time,calf``); else they are named as
+    :func:`~emgcramp.core.channels.default_names` names them (``calf`` for one, else ``ch0``, ``ch1``, …).
     """
-    delim, fields = _split_header(first)
-    header = not all(_is_number(f) for f in fields if f)
+    delim, fields = split_header(first)
+    header = not all(is_number(f) for f in fields if f)
     names = fields if header else default_names(len(fields))
+    if not header and comment:
+        c_delim, c_fields = split_header(comment)
+        if c_delim == delim and len(c_fields) == len(fields) and all(f and not is_number(f) for f in c_fields):
+            names = c_fields
     return delim, header, names, names[0].lower() in TIME_NAMES and len(names) > 1
 
 
@@ -147,34 +105,31 @@ class TextRecording(Recording):
             self._f.close()
             raise
 
-    def _first_line(self) -> str:
-        """The first line that is not blank; sets :attr:`_text_line`, its line number (1-based)."""
-        first, blank = self._f.readline(MAX_LINE_CHARS), 0
-        while first and not first.strip():  # blank lines before the table: NumPy skips them too
-            blank += first.endswith("\n")  # a longer run of spaces comes in several reads
-            first = self._f.readline(MAX_LINE_CHARS)
+    def _first_line(self) -> tuple[str, str | None]:
+        """The first line neither blank nor a comment, and the comment before it; sets :attr:`_text_line`."""
+        first, comment, self._text_line = _table_start(self._f)
         if not first:
-            raise NotATable(f"{self.path}: the file is empty" if not blank else
-                            f"{self.path}: the file holds only blank lines")
-        self._text_line = blank + 1
-        return first
+            what = "is empty" if self._text_line == 1 else \
+                "holds only comments" if comment is not None else "holds only blank lines"
+            raise NotATable(f"{self.path}: the file {what}")
+        return first, comment
 
     def _probe(self, fs: float | None, scale: float | None) -> None:
         """Read the header and the first rows: names, units, time column, rate."""
         path = self.path
-        first = self._first_line()
+        first, comment = self._first_line()
         if len(first) == MAX_LINE_CHARS and not first.endswith("\n"):
             raise InputError(f"{path}: the first line is over {MAX_LINE_CHARS // 1000} kB long; "
                              "expected one row per sample")
-        self._delim, self._header, names, self._time_col = _columns(first)
+        self._delim, self._header, names, self._time_col = _columns(first, comment)
         self._time_scale = TIME_NAMES.get(names[0].lower(), 1.0)
         self._offset = 1 if self._time_col else 0
-        units = [_unit_of(n) for n in names[self._offset:]]
+        units = [unit_of(n) for n in names[self._offset:]]
         if scale is not None and None not in units:  # never applied to a column that says its unit, nor dropped unsaid
             raise InputError(f"{path}: --scale is for columns without a unit, and each column here names its own "
                              f"({', '.join(names[self._offset:][:3])}); if one's unit is wrong, rename the column")
         self._scale = np.array([u if u is not None else (1.0 if scale is None else scale) for u in units])
-        self.channel_names = _named(names[self._offset:])
+        self.channel_names = named(names[self._offset:])
         self.aliases = {h.lower(): n for h, n in zip(names[self._offset:], self.channel_names) if h != n}
         self._first_rows = [] if self._header else [first]
         self._first_rows += list(itertools.islice(self._f, PROBE_ROWS))
@@ -189,7 +144,7 @@ class TextRecording(Recording):
         if self._time_col:
             firsts = [ln.split(self._delim, 1)[0] if self._delim else (ln.split() or [""])[0]
                       for ln in self._first_rows]
-            dec = max((_decimals(f) for f in firsts if f.strip()), default=0)
+            dec = max((decimals(f) for f in firsts if f.strip()), default=0)
             self._slack = 10.0 ** -dec * self._time_scale
         self.fs = self._rate_from_time(probe[:, 0], fs) if self._time_col else fs
 
@@ -203,12 +158,14 @@ class TextRecording(Recording):
         """
         fields = [[f.strip() for f in line.split("#", 1)[0].split(",")] for line in self._first_rows]
         pairs = [(i, f) for i, f in enumerate(fields) if len(f) == 2]
-        if any(len(f[0].lstrip("+-")) > 1 and f[0].lstrip("+-")[0] == "0" for _, f in pairs):
+        if not pairs or any(len(f[0].lstrip("+-")) > 1 and f[0].lstrip("+-")[0] == "0" for _, f in pairs):
             return  # whole numbers printed to a fixed width
-        for i, (a, b) in pairs:
-            if a == "-0" or (len(b) > 1 and b[0] == "0" and b.isdigit()):
-                raise InputError(f"{self.path}: not a table of numbers: line {self._data_line + i} holds "
-                                 f"{self._first_rows[i].strip()[:40]!r}, {_HINTS['decimal_comma']}")
+        bad = next((i for i, (a, b) in pairs if a == "-0" or (len(b) > 1 and b[0] == "0" and b.isdigit())), None)
+        if bad is None and fraction_column([b for _, (_, b) in pairs], [a for _, (a, _) in pairs]):
+            bad = pairs[0][0]
+        if bad is not None:
+            raise InputError(f"{self.path}: not a table of numbers: line {self._data_line + bad} holds "
+                             f"{self._first_rows[bad].strip()[:40]!r}, {HINTS['decimal_comma']}")
 
     def _parse(self, lines: list[str], at: int) -> np.ndarray:
         """Rows of numbers from ``lines``, which begin at line ``at`` of the file (1-based)."""
@@ -239,11 +196,11 @@ class TextRecording(Recording):
             if not body.strip():
                 continue
             fields = body.split(self._delim) if self._delim else body.split()
-            bad = next((f.strip() for f in fields if not _is_number(f)), None)
-            if bad is not None and _HINTS.get(_kind(bad)):  # the whole table is written so: say how to read it
+            bad = next((f.strip() for f in fields if not is_number(f)), None)
+            if bad is not None and HINTS.get(kind(bad)):  # the whole table is written so: say how to read it
                 return InputError(f"{self.path}: not a table of numbers: line {at + i} holds {bad[:40]!r}, "
-                                  f"{_HINTS[_kind(bad)]}")
-            if bad is not None and not seen and (not any(_is_number(f) for f in fields) or len(fields) != want):
+                                  f"{HINTS[kind(bad)]}")
+            if bad is not None and not seen and (not any(is_number(f) for f in fields) or len(fields) != want):
                 return NotATable(f"{self.path}: not a recording: {EXPECTED}, found text at line {self._text_line}")
             if bad is not None:
                 what = repr(bad[:40]) if bad else "an empty field"
@@ -278,7 +235,7 @@ class TextRecording(Recording):
 
     def _read(self, channels: list[int], chunk: int) -> Iterator[np.ndarray]:
         for c in channels:
-            unit = _foreign_unit(self.channel_names[c])
+            unit = foreign_unit(self.channel_names[c])
             if unit is not None:
                 raise InputError(f"{self.path}: channel {self.channel_names[c]!r} is in {unit!r}, "
                                  "not a voltage (V, mV, uV or nV)")

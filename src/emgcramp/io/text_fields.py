@@ -1,0 +1,98 @@
+"""What one field or name of a text table is: a number, a unit, a decimal comma, a clock time.
+
+The field-level rules :mod:`emgcramp.io.text` reads a table with, apart
+from its reading: which delimiter a line uses, which unit a column's name
+ends in, and which fields are numbers to a person but not to a parser of
+numbers (``-12,5``, ``23:00:01``), so the error can say how to write them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from emgcramp.io.base import unit_scale
+
+MIN_FRACTION_ROWS = 100  # rows a column must span before it is judged the digits after a decimal comma
+
+
+def split_header(line: str) -> tuple[str | None, list[str]]:
+    """(delimiter, fields) of ``line``: the first of comma, tab and semicolon it holds, else whitespace (None)."""
+    for delim in (",", "\t", ";"):
+        if delim in line:
+            return delim, [f.strip().strip('"') for f in line.split(delim)]
+    return None, line.split()
+
+
+def is_number(s: str) -> bool:
+    """Whether ``s`` parses as a float, as NumPy will read it."""
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
+
+
+UNIT_RE = re.compile(r"(?:[_\s(\[]|^)(uv|µv|μv|mv|nv|v)[)\]]?$", re.I)
+
+
+def unit_of(name: str) -> float | None:
+    """µV per unit of a column named with a voltage unit at its end (``calf_mV`` → 1000), else None."""
+    m = UNIT_RE.search(name.strip())
+    return unit_scale(m.group(1).lower()) if m else None
+
+
+def named(names: list[str]) -> list[str]:
+    """Channel names without the voltage unit that ends them (``GM_uV`` → ``GM``: the samples are µV once
+    read); a name that would be left empty, or the same as another, is kept whole."""
+    bare = [UNIT_RE.sub("", n.strip()).rstrip(" _-") if unit_of(n) is not None else n for n in names]
+    return [b if b and bare.count(b) == 1 else n for n, b in zip(names, bare)]
+
+
+def foreign_unit(name: str) -> str | None:
+    """The unit a name gives in square brackets (``pressure [kPa]``) when it is not a voltage."""
+    m = re.search(r"\[\s*([^\[\]]+?)\s*\]$", name.strip())
+    return m.group(1) if m and unit_scale(m.group(1)) is None else None
+
+
+# Fields a whole table is written with that are numbers to a person but not to a reader of numbers.
+HINTS = {
+    "decimal_comma": "a number with a decimal comma: save the table with decimal points (and commas, tabs or "
+                     "semicolons between the columns)",
+    "clock": "a clock time: a time column is read in seconds (time, time_s) or milliseconds (time_ms) from the "
+             "start; write it so, or leave it out and give --fs HZ",
+}
+
+
+def kind(field: str) -> str:
+    """``decimal_comma`` (``-12,5``), ``clock`` (``23:00:01.5``, ``2026-01-01T23:00:00``) or ``""``."""
+    if re.fullmatch(r"[-+]?\d+,\d+", field):
+        return "decimal_comma"
+    if re.fullmatch(r"(\d{4}-\d\d-\d\d[T ])?\d{1,2}:\d\d(:\d\d([.,]\d+)?)?(Z|[+-]\d\d:?\d\d)?", field):
+        return "clock"
+    return ""
+
+
+def decimals(field: str) -> int:
+    """Digits printed after the point (``7.0005`` → 4, ``1.5e-03`` → 4)."""
+    mant, _, exp = field.strip().strip('"').lower().partition("e")
+    digits = len(mant.split(".", 1)[1]) if "." in mant else 0
+    try:
+        return digits - int(exp or 0)
+    except ValueError:
+        return digits
+
+
+def fraction_column(second: list[str], first: list[str]) -> bool:
+    """Whether ``second`` reads as the one digit after a decimal comma, ``first`` as the whole part before it.
+
+    Printed to one decimal, a fraction leaves a single digit that takes
+    nearly every value about as often as the others, beside a whole part
+    that takes many; a device's second channel would wander over more than
+    ten counts, or sit near one value (a grounded input). Wider fractions
+    give themselves away by a leading zero (``12,05``) within a few rows.
+    Judged over at least :data:`MIN_FRACTION_ROWS` rows.
+    """
+    if len(second) < MIN_FRACTION_ROWS or not all(len(b) == 1 and b.isdigit() for b in second):
+        return False
+    top = max(second.count(d) for d in set(second))
+    return len(set(second)) >= 8 and top <= 0.3 * len(second) and len(set(first)) > 10
