@@ -94,3 +94,20 @@ def test_detect_mains_finds_the_hum(mains, harmonics):
 def test_detect_mains_none_in_clean_emg():
     x = np.random.default_rng(0).standard_normal(8000) * 5
     assert detect_mains(x, 1000.0) == []
+    # nor by chance at any of the harmonics, probe after probe
+    assert not any(detect_mains(np.random.default_rng(s).standard_normal(8000) * 5, 2000.0) for s in range(300))
+
+
+@pytest.mark.parametrize("lines,notched", [({150.0: 1.0, 250.0: 2.0}, [50.0, 150.0, 250.0]),
+                                           ({180.0: 3.0}, [60.0, 180.0]), ({300.0: 10.0}, [])])
+def test_hum_at_its_harmonics_alone_is_found(lines, notched):
+    """A board that notches the fundamental itself leaves the odd harmonics (µV RMS): they say the grid.
+
+    300 Hz is both grids' harmonic: alone, it says neither.
+    """
+    fs = 2000.0
+    t = np.arange(int(4 * fs)) / fs
+    x = np.random.default_rng(1).standard_normal(len(t)) * 3.0
+    for f, uv in lines.items():
+        x += uv * np.sqrt(2) * np.sin(2 * np.pi * f * t)
+    assert detect_mains(x, fs) == notched

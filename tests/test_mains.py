@@ -46,6 +46,15 @@ def test_hum_that_starts_later_is_notched_from_the_next_probe_on():
     assert rest["auto"] == pytest.approx(rest["clean"], rel=0.03) and rest["bare"] > 3 * rest["clean"]
 
 
+@pytest.mark.parametrize("hum_hz,grid", [(150.0, 50.0), (180.0, 60.0)])
+def test_hum_at_a_harmonic_alone_is_notched_from_the_next_probe_on(hum_hz, grid):
+    """A board's own notch at the fundamental leaves the third harmonic: it names the grid to notch."""
+    auto, _ = run(night(hum_hz=hum_hz), [])
+    clean, _ = run(night(hum_uv=0.0), [])
+    assert auto.notches[:2] == [grid, hum_hz]
+    assert auto.live()[0]["rest_uv"] == pytest.approx(clean.live()[0]["rest_uv"], rel=0.03)
+
+
 def test_the_burst_after_the_hum_began_is_measured_as_with_the_right_notch():
     x = night()
     (auto, _), (fixed, _) = run(x, []), run(x, [], mains=60.0)

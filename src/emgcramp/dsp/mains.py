@@ -14,6 +14,10 @@ MAINS_FREQS_HZ = (50.0, 60.0)
 
 # A spectral line this many times above its neighbourhood counts as hum.
 MAINS_PEAK_RATIO = 4.0
+# Hum told by its harmonics alone needs a line twice as clear: with eight or so places to look instead
+# of one, noise alone would otherwise pass in about one 4-s probe of 400 (measured on white noise);
+# hum worth a notch stands tens of times over its neighbours in 1-Hz bins.
+HARMONIC_ONLY_RATIO = 2.0 * MAINS_PEAK_RATIO
 
 
 def mains_harmonics(mains_hz: float, fs: float, high_hz: float) -> list[float]:
@@ -27,9 +31,15 @@ def detect_mains(x: np.ndarray, fs: float, high_hz: float = DEFAULT_BAND_HZ[1]) 
 
     Welch spectrum at 1 Hz resolution of ``x`` (samples × channels, µV). A line
     counts when its power is ``MAINS_PEAK_RATIO`` times the median of its
-    ±3–10 Hz neighbourhood. The fundamental (50 or 60 Hz, whichever line is
-    stronger) is notched when either is present, and each harmonic in the band
-    that shows its own line. Returns ``[]`` when there is no hum.
+    ±3–10 Hz neighbourhood. Hum is the mains frequency (50 or 60 Hz) whose
+    fundamental or harmonics in the band show the strongest line: a board
+    with a notch of its own at the fundamental, or non-linear loads (lamps'
+    and chargers' supplies), leave hum at the harmonics alone (odd ones
+    above all: Huhta & Webster 1973, doi:10.1109/TBME.1973.324169); a
+    harmonic counts towards it at ``HARMONIC_ONLY_RATIO``. Lines both grids
+    share (300 Hz) say neither. Its fundamental is notched, and
+    each harmonic in the band that shows its own line. Returns ``[]`` when
+    there is no hum.
     """
     x = np.asarray(x, dtype=float)
     if x.ndim == 1:
@@ -40,12 +50,15 @@ def detect_mains(x: np.ndarray, fs: float, high_hz: float = DEFAULT_BAND_HZ[1]) 
     freqs, psd = design.welch(x, fs, nper)
     psd = psd.mean(axis=1)
     df = float(freqs[1] - freqs[0])
-    scores = dict(zip(MAINS_FREQS_HZ, _line_ratios(psd, df, MAINS_FREQS_HZ)))
+    lines = {f: mains_harmonics(f, fs, high_hz) or [f] for f in MAINS_FREQS_HZ}
+    shared = set(lines[MAINS_FREQS_HZ[0]]) & set(lines[MAINS_FREQS_HZ[1]])
+    ratios = {f: dict(zip(h, _line_ratios(psd, df, h))) for f, h in lines.items()}
+    scores = {f: max([r if g == f else r * MAINS_PEAK_RATIO / HARMONIC_ONLY_RATIO
+                      for g, r in ratios[f].items() if g not in shared], default=0.0) for f in MAINS_FREQS_HZ}
     f0 = max(scores, key=scores.get)
     if scores[f0] < MAINS_PEAK_RATIO:
         return []
-    harmonics = mains_harmonics(f0, fs, high_hz)
-    return [f for f, r in zip(harmonics, _line_ratios(psd, df, harmonics)) if f == f0 or r >= MAINS_PEAK_RATIO]
+    return [g for g, r in ratios[f0].items() if g == f0 or r >= MAINS_PEAK_RATIO]
 
 
 def _line_ratios(psd: np.ndarray, df: float, freqs_hz) -> np.ndarray:
