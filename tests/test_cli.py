@@ -8,6 +8,7 @@ process of its own (:func:`run_cli`).
 import csv
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -233,6 +234,21 @@ def test_calibrate_from_a_file_matches_the_detector_levels(tmp_cwd):
 def test_calibrate_bad_windows(tmp_cwd, args, message):
     rc, _, err = run_main("calibrate", "--file", SAMPLE_NIGHT, *args)
     assert rc == 2 and message in err and not os.path.exists("profile.json")
+
+
+def test_calibrate_refuses_a_rest_window_inside_a_cramp_that_fills_most_minutes_around_it(tmp_cwd):
+    """An 8-min cramp at 30 µV over a 3-µV rest: a window in its middle is steady, and the median of the
+    ten minutes around it was the cramp's own level."""
+    from conftest import bursts
+
+    np.save("long.npy", bursts(1000.0, 1800.0, 3.0, [(400.0, 880.0, 30.0)], seed=2).astype(np.float32))
+    rc, _, err = run_main("calibrate", "--file", "long.npy", "--fs", "1000", "--rest", "620:650")
+    said = re.search(r"not at rest: its level \(([\d.]+) µV\) is [\d.]+ × the quiet minutes of the 20 minutes "
+                     r"around it \(([\d.]+) µV\)", err)
+    assert rc == 2 and said and not os.path.exists("profile.json"), err
+    assert (float(said[1]), float(said[2])) == (pytest.approx(30.0, rel=0.05), pytest.approx(3.0, rel=0.1))
+    rc, _, err = run_main("calibrate", "--file", "long.npy", "--fs", "1000", "--rest", "100:130")
+    assert rc == 0 and json.load(open("profile.json"))["rest_uv"] == pytest.approx(3.0, rel=0.1), err
 
 
 def test_bench_accuracy_and_speed_commands(tmp_cwd):

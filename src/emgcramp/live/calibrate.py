@@ -26,9 +26,12 @@ WINDOW_S = 0.5
 # missed it or the push was not maximal, and every %MVC after it would be inflated.
 MVC_MIN_X_REST = 10.0
 # How far either side of a rest window in a recording its level is weighed against (s): long enough
-# to hold rest when a cramp, about a minute typically (Miller & Layzer 2005, doi:10.1002/mus.20341),
-# covers the window, short enough that the sleep stage (tone over tens of seconds) is much the same.
-AROUND_S = 300.0
+# that a cramp covering the window, about a minute typically and ten at most (Miller & Layzer 2005,
+# doi:10.1002/mus.20341), leaves at least half of the span at rest, wherever in the cramp the window
+# sits. The window is weighed against the quietest quarter of the span (AROUND_QUIET, a percentile of
+# its 2-s means): at rest while half of it is, and not set by a few minutes of unusually low signal.
+AROUND_S = 600.0
+AROUND_QUIET = 25.0
 # Under this (µV RMS) a stretch carries no signal: a tenth of the electrodes' own thermal noise
 # (ELECTRODE_NOISE_UV); a lead-off or a dropout filters to far less.
 NO_SIGNAL_UV = ELECTRODE_NOISE_UV / 10
@@ -128,21 +131,24 @@ def _rest_level(env: np.ndarray) -> float:
 
 
 def _check_against(level: float, around: np.ndarray, span_s: float) -> None:
-    """InputError when a rest ``level`` (µV) reaches the ON ratio over the median of ``around`` (µV), the
-    envelope of the ``span_s`` (s) around the window.
+    """InputError when a rest ``level`` (µV) reaches the ON ratio over the quiet minutes of ``around`` (µV),
+    the envelope of the ``span_s`` (s) around the window.
 
-    A window wholly inside a cramp is as steady as rest; only the minutes around it tell them apart. Their
-    median (of the bins with signal) stands for rest while most of them are at rest: neither a dropout nor
-    a burst among them moves it. A cramp that fills most of them is not told apart this way.
+    A window wholly inside a cramp is as steady as rest; only the minutes around it tell them apart. The
+    quietest quarter of their 2-s means (:data:`AROUND_QUIET`; a heartbeat's bleed averages out in them, and
+    a mean over a dropout does not count) stands for rest while half of them are at rest: a cramp of ten
+    minutes over the window leaves that.
     """
-    live = around[around >= NO_SIGNAL_UV]
-    if len(live) < len(around) / 2:
+    k = min(REST_MEAN_BINS, len(around))
+    cut = around[:len(around) // k * k].reshape(-1, k)
+    live = cut.mean(axis=1)[cut.min(axis=1) >= NO_SIGNAL_UV]
+    if len(live) < len(cut) / 2:
         return  # mostly without signal: nothing to weigh the window against
-    typical, on = float(np.median(live)), SegmentConfig().on_ratio
-    if level >= on * typical:
-        raise InputError(f"the rest window is not at rest: its level ({level:.1f} µV) is {level / typical:.1f} × the "
-                         f"median of the {span_s / 60:.0f} minutes around it ({typical:.1f} µV), {on:g} × or more, "
-                         "as inside a cramp or a push; choose a stretch where the leg lay still")
+    quiet, on = float(np.percentile(live, AROUND_QUIET)), SegmentConfig().on_ratio
+    if level >= on * quiet:
+        raise InputError(f"the rest window is not at rest: its level ({level:.1f} µV) is {level / quiet:.1f} × the "
+                         f"quiet minutes of the {span_s / 60:.0f} minutes around it ({quiet:.1f} µV), {on:g} × or "
+                         "more, as inside a cramp or a push; choose a stretch where the leg lay still")
 
 
 def keep_unmeasured(profile: dict, old_path: str) -> dict:
