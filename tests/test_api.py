@@ -176,6 +176,10 @@ def test_tables_with_no_events_keep_number_columns_so_nights_concatenate(night):
     lms = quiet.to_dataframe("leg_movements")
     assert (lms["onset_s"].dtype, lms["series"].dtype, lms["is_lm"].dtype) == (np.float64, np.int64, np.bool_)
     assert quiet.to_dataframe("rejected")["probability"].dtype == np.float64
+    # text columns too: as pandas infers them for a table with rows (str from pandas 3 on, else object)
+    text = pd.Series(["tonic"]).dtype
+    assert [both[c].dtype for c in ("kind", "channel", "tier", "reason")] == [text] * 4
+    assert lms["channel"].dtype == text
 
 
 def test_result_tables_keep_the_events_csv_contract(night, tmp_path):

@@ -145,8 +145,13 @@ class Result:
         except ImportError:
             raise ImportError("to_dataframe needs pandas: pip install 'emgcramp[pandas]'") from None
         # Number columns as numbers, with or without events (a value not measured, such as %MVC without a
-        # calibration, is NaN), so that nights' tables concatenate and describe() sums them.
-        return pd.DataFrame.from_records(self.records(kind), columns=_columns(kind)).astype(_dtypes(kind))
+        # calibration, is NaN), so that nights' tables concatenate and describe() sums them; text columns of
+        # a table without rows as this pandas infers text (its str dtype from pandas 3 on, else object).
+        frame = pd.DataFrame.from_records(self.records(kind), columns=_columns(kind)).astype(_dtypes(kind))
+        if len(frame):
+            return frame
+        text = pd.Series(["text"]).dtype
+        return frame.astype({c: text for c in frame.columns if c not in _dtypes(kind) and c != "flags"})
 
     @worded_for_python
     def to_csv(self, path: str | os.PathLike[str], overwrite: bool = False) -> None:
