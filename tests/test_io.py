@@ -602,3 +602,61 @@ def test_an_edf_or_bdf_copy_keeps_each_channels_integers_and_ranges(tmp_path, sc
     finally:
         a.close()
         b.close()
+
+
+def _sleep_lab_edf(path, calf):
+    """A polysomnograph's EDF+: EEG at 256 Hz first, the calf (µV) at 1 kHz after it, 23:00 start."""
+    import datetime
+
+    w = pyedflib.EdfWriter(str(path), 2, file_type=pyedflib.FILETYPE_EDFPLUS)
+    w.setSignalHeaders([{"label": label, "dimension": "uV", "sample_frequency": fs, "physical_min": -8000.0,
+                         "physical_max": 8000.0, "digital_min": -32768, "digital_max": 32767}
+                        for label, fs in (("EEG C3-A2", 256), ("calf", 1000))])
+    w.setStartdatetime(datetime.datetime(2026, 1, 1, 23, 0, 0))
+    w.writeSamples([np.random.default_rng(0).normal(0.0, 20.0, len(calf) * 256 // 1000), calf])
+    w.close()
+
+
+def test_a_sleep_lab_edf_s_calf_is_read_at_its_own_rate_not_the_first_channel_s(tmp_path):
+    """The calf at 1 kHz was read at the EEG's 256 Hz: its 150-s cramp at 200 s came out 586 s long at 781 s."""
+    calf = bursts(1000.0, 600.0, 3.0, [(200.0, 350.0, 60.0)], seed=1)
+    _sleep_lab_edf(tmp_path / "psg.edf", calf)
+    for args in (["--channel", "calf"], ["--channel", "all"], ["--channel", "calf", "--fs", "1000"]):
+        rc, out, err = run_main("analyze", tmp_path / "psg.edf", *args, "--json")
+        assert rc == 0, err
+        s = json.loads(out)
+        assert (s["fs_hz"], s["duration_s"], s["channels"]) == (1000.0, 600.0, ["calf"]), args
+        (cramp,) = s["episodes"]
+        assert cramp["onset_s"] == pytest.approx(200.0, abs=0.5) and cramp["duration_s"] == pytest.approx(150, abs=1)
+    for args, says in ((["--channel", "calf", "--fs", "500"], "--fs 500 Hz disagrees with the file's 256 and 1000 Hz"),
+                       (["--channel", "0,1"], "the channels chosen are sampled at different rates (EEG C3-A2 at "
+                                              "256 Hz, calf at 1000 Hz); choose channels of one rate with --channel")):
+        rc, out, err = run_main("analyze", tmp_path / "psg.edf", *args)
+        assert rc == 2 and err == f"emgcramp: error: {tmp_path / 'psg.edf'}: {says}\n", err
+
+
+def test_a_copy_widens_its_range_to_hold_every_sample_and_an_uncopyable_cut_is_said(tmp_path):
+    """--edf-out of an NPY stored ±8000 µV whatever it held: 3230 samples of a 20-mV artefact were cut."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(0.0, 5.0, 600_000)
+    x[300_000:330_000] += rng.normal(0.0, 5000.0, 30_000)
+    np.save(tmp_path / "a.npy", x)
+    rc, _, err = run_main("analyze", tmp_path / "a.npy", "--fs", "1000", "--edf-out", tmp_path / "a.edf")
+    assert rc == 0, err
+    r = pyedflib.EdfReader(str(tmp_path / "a.edf"))
+    try:
+        top, y = r.getPhysicalMaximum(0), r.readSignal(0)
+        texts = list(r.readAnnotations()[2])
+    finally:
+        r.close()
+    assert top == 1000.0 * np.ceil(np.abs(x).max() / 1000.0)  # the next whole mV over the largest sample
+    assert np.abs(y - x).max() <= top / 32767.5  # every sample within half a bit
+    assert not any("samples cut to" in t for t in texts)
+    # Blocks that cannot be read again are stored at the rail, and the copy says how many were.
+    write_edf(str(tmp_path / "b.edf"), 1000.0, ["calf"], iter([x[:, None]]))
+    r = pyedflib.EdfReader(str(tmp_path / "b.edf"))
+    try:
+        assert r.getPhysicalMaximum(0) == 8000.0 and np.abs(r.readSignal(0)).max() == pytest.approx(8000.0, abs=0.3)
+        assert f"{int((np.abs(x) > 8000.0).sum())} samples cut to +-8000 uV" in list(r.readAnnotations()[2])
+    finally:
+        r.close()

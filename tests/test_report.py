@@ -1,5 +1,6 @@
 """The night report: one zoom per cramp, a table row per cramp, a self-contained page."""
 
+import csv
 import json
 import os
 import re
@@ -97,6 +98,26 @@ def test_report_from_an_events_csv_and_bad_output(tmp_cwd):
     open("bad.csv", "w").write("a,b\n1,2\n")
     rc, _, err = run_cli("report", SAMPLE_NIGHT, "--events", "bad.csv", "--out", "n.png")
     assert rc == 2 and "not an emgcramp events CSV" in err
+
+
+def test_a_report_from_events_draws_this_recording_s_cramps_only_and_says_what_it_measured(tmp_cwd):
+    """A batch table's rows for other recordings were drawn on this one, a table of another night too; and the
+    page said "Rest level nan µV; signal lost 0.0 %" over a figure with a level and dark lost seconds."""
+    for name, start, seed in (("n1.edf", "2026-01-01T23:00", 1), ("n2.edf", "2026-01-02T23:00", 2)):
+        assert run_cli("simulate", name, "--hours", "0.2", "--seed", str(seed), "--start", start)[0] == 0
+    assert run_cli("analyze", "n1.edf", "--events", "n1.csv")[0] == 0
+    assert run_cli("analyze", ".", "--events", "all.csv")[0] == 0
+    table = list(csv.DictReader(open("all.csv")))
+    mine = [r for r in table if os.path.basename(r["file"]) == "n2.edf"]
+    assert len(mine) < len(table)
+    rc, out, err = run_cli("report", "n2.edf", "--events", "all.csv", "--out", "a.html")
+    assert rc == 0 and out == f"{len(mine)} cramp(s); report written to a.html\n", err
+    page = open("a.html").read()
+    assert re.search(r"Typical level [\d.]+ µV \(the night&#x27;s median; an events table gives no rest level\); "
+                     r"signal lost [\d.]+ % of the night", page) and "nan" not in page
+    rc, _, err = run_cli("report", "n2.edf", "--events", "n1.csv", "--out", "b.html")
+    assert rc == 2 and "n1.csv: its cramp at " in err and "and n2.edf starts 2026-01-02 23:00:00: events of " \
+        "another recording?" in err and not os.path.exists("b.html")
 
 
 def test_the_picture_and_the_page_give_the_same_rest_level(night):

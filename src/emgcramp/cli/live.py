@@ -213,8 +213,13 @@ def cmd_recover(args: argparse.Namespace) -> int:
         from emgcramp.io.edf import ANNOTATED_BY, write_edf, zero_filled
         from emgcramp.io.night_reader import lost_stretches
 
-        notes = lost_stretches(args.folder, rec.n_samples / rec.fs) + result.notes()  # as analyze --edf-out's
-        filled = zero_filled(rec.blocks(list(range(len(names))), chunk), rec.fs, notes)
+        base = lost_stretches(args.folder, rec.n_samples / rec.fs) + result.notes()  # as analyze --edf-out's
+        notes = list(base)
+
+        def filled():  # read afresh if the copy's range must widen; the gaps noted once
+            notes[:] = base
+            return zero_filled(rec.blocks(list(range(len(names))), chunk), rec.fs, notes)
+
         write_edf(args.edf, rec.fs, names, filled, notes, rec.start, note=ANNOTATED_BY)
     ended = any(e.get("type") == "end" for e in read_events(args.folder))
     possible = f" and {len(result.possible_cramps)} possible" if result.possible_cramps else ""

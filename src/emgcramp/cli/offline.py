@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 import tempfile
-import warnings
 from datetime import datetime
 
 from emgcramp.files import CHUNK_S, analyze_file
 from emgcramp.cli.common import (ProgressBar, analyze_recording, check_night_outputs, night_spec, print_table,
                                  span_text)
-from emgcramp.core.errors import InputError, SettingsWarning
+from emgcramp.core.errors import InputError
 
 DEMO_START = datetime(2026, 1, 1, 23, 0, 0)
 
@@ -64,7 +62,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     notes: list[str] = []
     result, start = analyze_recording(args.file, args, notes=notes)
     if args.edf_out:
-        _write_annotated_copy(args, result, start)
+        from emgcramp.cli.edf_copy import write_annotated_copy
+
+        write_annotated_copy(args, result, start)
     if args.events:
         from emgcramp.io.events import write_events_csv
 
@@ -112,29 +112,6 @@ def _print_result(result, start: datetime | None, as_json: bool, labels: dict | 
         print(tally_line(labels))
     if s["muscles"]:  # what each channel records, where the recording says
         print("channels: " + ", ".join(f"{c} ({s['muscles'][c]})" if c in s["muscles"] else c for c in s["channels"]))
-
-
-def _write_annotated_copy(args: argparse.Namespace, result, start) -> None:
-    """The analysed channels as EDF+, annotated: cramps, possible cramps, leg movements (``lm``/``plm N``), warnings."""
-    from emgcramp.io import open_recording
-    from emgcramp.io.edf import ANNOTATED_BY, write_edf, zero_filled
-
-    with open_recording(args.file, args.fs, getattr(args, "scale", None), getattr(args, "stream", None)) as rec, \
-            warnings.catch_warnings():
-        warnings.simplefilter("ignore", SettingsWarning)  # read as the analysis read it: its notes were said then
-        chs = rec.channel_indices(args.channel)
-        if rec.fs != int(rec.fs):
-            raise InputError(f"--edf-out needs a whole-number sampling rate, not {rec.fs:g} Hz")
-        notes = result.notes()
-        if hasattr(rec, "annotations"):  # the recording's own notes (lights off, a technician's) stay in its copy
-            with contextlib.suppress(InputError):  # damaged ones: the copy carries ours alone
-                notes = [n for n in rec.annotations() if n[2].strip()] + notes
-        # EDF has no gaps: a pause in the recording is written as zeros and noted, so times after it stay right
-        blocks = zero_filled(rec.blocks(chs, int(CHUNK_S * rec.fs)), rec.fs, notes)
-        # an EDF or BDF recording's copy stores its samples as the recording does: the same integers
-        scales = rec.scales(chs) if hasattr(rec, "scales") else None
-        write_edf(args.edf_out, rec.fs, [rec.channel_names[c] for c in chs], blocks, notes, start,
-                  bdf=args.edf_out.lower().endswith(".bdf"), note=ANNOTATED_BY, scales=scales)
 
 
 def write_night(path: str, spec, start: datetime | None = None):
@@ -232,13 +209,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     if ext in PAGE_FORMATS and not args.events:
         return _saved_review(args)
     if args.events:
-        from emgcramp.io.events import read_events_csv
+        from emgcramp.io.events import recording_events
 
-        episodes, lookalikes, activity = read_events_csv(args.events), [], []
-        summary = {"n_episodes": len(episodes), "total_cramp_s": sum(e.duration_s for e in episodes),
-                   "longest_cramp_s": max((e.duration_s for e in episodes), default=0.0)}
         with open_recording(args.file, args.fs, args.scale) as rec:
             start = rec.start
+        episodes, lookalikes, activity = recording_events(args.events, args.file, start), [], []
     else:
         result, start = analyze_recording(args.file, args, progress=False)
         episodes, summary = result.episodes, result.summary(start)
@@ -253,6 +228,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         blocks = Progress("draw", rec.n_samples).over(rec.blocks([ch], int(CHUNK_S * fs)), lambda b: len(b.samples))
         view = report.night_view(blocks, fs, episodes)
+    if args.events:
+        summary = report.events_summary(view, episodes)
     # 1-s means: the recording's length. (A night's own cramp may lie past its samples: alerted, not stored.)
     beyond = [e for e in episodes if e.onset_s > len(view.envelope_1s) + 1.0 and "not_stored" not in e.flags]
     if beyond:

@@ -277,7 +277,7 @@ def open_recording(path: str, fs: float | None = None, scale: float | None = Non
     if stream is not None and "stream" not in fmt.takes:
         raise InputError(f"{path}: --stream is for XDF files; this one holds one recording")
     rec: Recording = _reader(fmt)(path, *(given[k] for k in fmt.takes))
-    if fs is not None and "fs" not in fmt.takes and abs(fs - rec.fs) > 1e-6 * rec.fs:
+    if fs is not None and "fs" not in fmt.takes and all(abs(fs - r) > 1e-6 * r for r in rec.rates if r):
         import warnings
 
         from emgcramp.core.blocks import MAX_FS_HZ, MIN_FS_HZ
@@ -288,5 +288,7 @@ def open_recording(path: str, fs: float | None = None, scale: float | None = Non
             rec.fs = fs
             return rec
         rec.close()
-        raise InputError(f"{path}: --fs {fs:g} Hz disagrees with the file's {rec.fs:g} Hz")
+        rates = sorted({r for r in rec.rates if r})
+        raise InputError(f"{path}: --fs {fs:g} Hz disagrees with the file's "
+                         f"{' and '.join(f'{r:g}' for r in rates) if len(rates) > 1 else f'{rec.fs:g}'} Hz")
     return rec

@@ -47,14 +47,28 @@ class Recording:
     aliases: dict[str, str] = {}
 
     def channel_index(self, channel: str | int | None) -> int:
-        """Resolve a channel by name (case-insensitive) or 0-based index."""
-        return channel_index(self._unaliased(channel), self.channel_names, self.path)
+        """Resolve a channel by name (case-insensitive) or 0-based index, and :meth:`select` it."""
+        index = channel_index(self._unaliased(channel), self.channel_names, self.path)
+        self.select([index])
+        return index
 
     def channel_indices(self, spec: str | int | None) -> list[int]:
-        """Channels by ``all``, a comma-separated list of names or indices, or one (default: the first)."""
+        """Channels by ``all``, a comma-separated list of names or indices, or one (default: the first);
+        :meth:`select` s them."""
         if isinstance(spec, str) and self.aliases:
             spec = ",".join(str(self._unaliased(p.strip())) for p in spec.split(","))
-        return channel_indices(spec, self.channel_names, self.path)
+        chosen = channel_indices(spec, self.channel_names, self.path)
+        self.select(chosen)
+        return chosen
+
+    @property
+    def rates(self) -> list[float | None]:
+        """Each channel's sampling rate (Hz): ``fs`` for all, but where a format keeps one per channel (EDF)."""
+        return [self.fs] * len(self.channel_names)
+
+    def select(self, channels: list[int]) -> None:
+        """Take ``channels`` as the ones to read: ``fs`` and ``n_samples`` become theirs where a format keeps
+        a rate per channel (a sleep recording's EEG at 256 Hz beside the legs' EMG at 1 kHz); here, nothing."""
 
     def _unaliased(self, channel: str | int | None) -> str | int | None:
         return self.aliases.get(channel.lower(), channel) if isinstance(channel, str) else channel

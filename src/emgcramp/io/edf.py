@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 import numpy as np
@@ -65,6 +65,11 @@ class EdfRecording(Recording):
         return [Scale(r.getPhysicalDimension(c).strip() or "uV", r.getPhysicalMinimum(c), r.getPhysicalMaximum(c),
                       r.getDigitalMinimum(c), r.getDigitalMaximum(c), self._scale[c]) for c in channels]
 
+    @property
+    def rates(self) -> list[float | None]:
+        """Each channel's sampling rate (Hz), as the header gives it."""
+        return list(self._fs)
+
     def select(self, channels: list[int]) -> None:
         """Use the rate and length of the chosen channels (they must agree)."""
         for c in channels:
@@ -72,9 +77,10 @@ class EdfRecording(Recording):
                 raise InputError(f"{self.path}: channel {self.channel_names[c]!r} is in {self._units[c]!r}, "
                                  "not a voltage (V, mV, uV or nV)")
             self._check_range(c)
-        rates = {self._fs[c] for c in channels}
-        if len(rates) > 1:
-            raise InputError(f"{self.path}: the chosen channels have different sampling rates {sorted(rates)}")
+        if len({self._fs[c] for c in channels}) > 1:
+            each = ", ".join(f"{self.channel_names[c]} at {self._fs[c]:g} Hz" for c in channels)
+            raise InputError(f"{self.path}: the channels chosen are sampled at different rates ({each}); "
+                             "choose channels of one rate with --channel")
         self.fs = self._fs[channels[0]]
         self.n_samples = min(self._ns[c] for c in channels)
 
@@ -185,7 +191,8 @@ def zero_filled(blocks: Iterable[Block], fs: float, notes: list[tuple[float, flo
         yield b.samples
 
 
-def write_edf(path: str, fs: float, channel_names: list[str], blocks: Iterable[np.ndarray],
+def write_edf(path: str, fs: float, channel_names: list[str],
+              blocks: Iterable[np.ndarray] | Callable[[], Iterable[np.ndarray]],
               annotations: Iterable[tuple[float, float, str]] = (), start: datetime | None = None,
               physical_range_uv: float = 8000.0, bdf: bool = False, note: str = "",
               scales: list[Scale] | None = None) -> None:
@@ -195,7 +202,10 @@ def write_edf(path: str, fs: float, channel_names: list[str], blocks: Iterable[n
     partial record is padded with its final value. Each channel's samples
     are stored as ``scales`` says (a recording's own, for a copy that keeps
     its integers), by default ±``physical_range_uv`` µV over the whole
-    integer range; samples beyond it are clipped, as an amplifier's rail would.
+    integer range. When that range does not hold them and ``blocks`` is a
+    callable that gives them afresh, the file is written again over a range
+    that does (:func:`range_for`); otherwise samples beyond it are stored at
+    its ends, as an amplifier's rail would, and an annotation says how many.
     ``annotations`` (onset s, duration s, text) are read after the last
     block, so notes made while the blocks pass (:func:`zero_filled`) are
     written too.
@@ -204,12 +214,23 @@ def write_edf(path: str, fs: float, channel_names: list[str], blocks: Iterable[n
         raise ValueError("EDF records of 1 s need a whole-number sampling rate")
     fs = int(fs)
     check_name(path)
+    fresh = blocks if callable(blocks) else None
     with private_path(path) as tmp:
-        scales = scales or [Scale.symmetric(physical_range_uv, bdf)] * len(channel_names)
-        records = _write_records(tmp, fs, channel_names, blocks, annotations, start, scales, bdf, note)
+        own = scales or [Scale.symmetric(physical_range_uv, bdf)] * len(channel_names)
+        records, peak = _write_records(tmp, fs, channel_names, fresh() if fresh else blocks, annotations, start, own,
+                                       bdf, note, retry=scales is None and fresh is not None)
+        if peak > physical_range_uv and scales is None and fresh is not None:
+            wide = [Scale.symmetric(range_for(peak), bdf)] * len(channel_names)
+            records, _ = _write_records(tmp, fs, channel_names, fresh(), annotations, start, wide, bdf, note)
         if start is None:
             _start_unknown(tmp)
         _check_written(tmp, path, records)
+
+
+def range_for(peak_uv: float) -> float:
+    """The physical range (±µV) a copy stores samples up to ``peak_uv`` in: the next whole mV, as fine a step
+    as the 16 bits then allow (0.6 µV a bit at ±20 mV)."""
+    return 1000.0 * math.ceil(peak_uv / 1000.0)
 
 
 ANNOTATED_BY = "annotated_by_emgcramp"  # the recording field's note in the copies below (EDF+: no spaces)
@@ -258,10 +279,14 @@ def _check_written(tmp: str, path: str, records: int) -> None:
 
 def _write_records(tmp: str, fs: int, channel_names: list[str], blocks: Iterable[np.ndarray],
                    annotations: Iterable[tuple[float, float, str]], start: datetime | None,
-                   scales: list[Scale], bdf: bool, note: str = "") -> int:
-    """Write the file at ``tmp``; return the number of 1-s data records."""
+                   scales: list[Scale], bdf: bool, note: str = "", retry: bool = False) -> tuple[int, float]:
+    """Write the file at ``tmp``; return the number of 1-s data records and the largest sample's size (µV).
+
+    Samples beyond ``scales`` are stored at its ends, and an annotation says how many, unless the file is
+    to be written again (``retry``).
+    """
     kind = pyedflib.FILETYPE_BDFPLUS if bdf else pyedflib.FILETYPE_EDFPLUS
-    records = 0
+    records, peak, cut = 0, 0.0, 0
     w = pyedflib.EdfWriter(tmp, len(channel_names), file_type=kind)
     try:
         w.setSignalHeaders([{"label": name[:16], "sample_frequency": fs, "transducer": "sEMG electrodes",
@@ -271,6 +296,9 @@ def _write_records(tmp: str, fs: int, channel_names: list[str], blocks: Iterable
         w.setRecordingAdditional(note)
         pending = np.empty((0, len(channel_names)))
         for block in blocks:
+            if len(block):
+                peak = max(peak, float(np.abs(block).max()))
+                cut += sum(s.beyond(block[:, c]) for c, s in enumerate(scales))
             pending = np.vstack([pending, block])
             whole = len(pending) // fs * fs
             if whole:
@@ -280,8 +308,12 @@ def _write_records(tmp: str, fs: int, channel_names: list[str], blocks: Iterable
             full = np.vstack([pending, np.repeat(pending[-1:], fs - len(pending), axis=0)])
             w.writeSamples([s.integers(full[:, c]) for c, s in enumerate(scales)], digital=True)
             records += 1
-        for onset, duration, text in sorted(annotations, key=lambda a: a[0]):  # gap notes come in late
+        notes = sorted(annotations, key=lambda a: a[0])  # gap notes come in late
+        if cut and not retry:
+            top = max(max(-s.physical_min, s.physical_max) * s.uv_per_unit for s in scales)
+            notes.insert(0, (0.0, -1.0, f"{cut} samples cut to +-{top:g} uV"))  # EDFlib keeps 40 characters
+        for onset, duration, text in notes:
             w.writeAnnotation(onset, duration, text)
     finally:
         w.close()
-    return records
+    return records, peak

@@ -53,6 +53,13 @@ class Scale(NamedTuple):
         return {"dimension": self.unit, "physical_min": self.physical_min, "physical_max": self.physical_max,
                 "digital_min": self.digital_min, "digital_max": self.digital_max}
 
+    def beyond(self, x_uv: np.ndarray) -> int:
+        """How many samples (µV) lie beyond the physical range (by more than half a bit): stored at its ends by
+        :meth:`integers`."""
+        x, half = x_uv / self.uv_per_unit, 0.5 * (self.physical_max - self.physical_min) / (self.digital_max -
+                                                                                           self.digital_min)
+        return int(np.count_nonzero((x < self.physical_min - half) | (x > self.physical_max + half)))
+
     def integers(self, x_uv: np.ndarray) -> np.ndarray:
         """Samples (µV) as this channel's integers: the nearest, clipped to the digital range (the rail).
 

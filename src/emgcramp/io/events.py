@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
+import warnings
 from collections.abc import Iterator
 from datetime import datetime
 
-from emgcramp.core.errors import InputError
+from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.core.types import EPISODE_FIELDS, CrampWarning, Episode, LegMovement, clock_time, episode_record
 from emgcramp.io.secure import check_regular, private_file
 
@@ -113,6 +115,52 @@ _NEEDED = object()
 def episodes_from_rows(rows: list[dict[str, str]]) -> list[Episode]:
     """Episodes from the rows of an events CSV (``csv.DictReader``); a bad cell raises ``ValueError`` naming it."""
     return [episode_from_row(r) for r in rows]
+
+
+def recording_events(path: str, recording: str, start: datetime | None) -> list[Episode]:
+    """The cramps events CSV ``path`` holds for ``recording``, which starts at ``start`` (if known).
+
+    A batch table's rows are those whose ``file`` is ``recording`` (as named from the working folder or
+    from the table's); none is a recording without cramps, said in a note. A row dated another night than
+    ``recording`` (its ``onset_clock`` not ``start`` plus its ``onset_s``, to the second) is
+    :class:`InputError`: the table is another recording's.
+    """
+    check_regular(path, "an events CSV")
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
+        reader = csv.DictReader(f)
+        absent = [name for name in REQUIRED if name not in (reader.fieldnames or [])]
+        if absent:
+            raise InputError(f"{path}: not an emgcramp events CSV (no {absent[0]!r} column; expected "
+                             f"the header {','.join(COLUMNS)})")
+        rows = [(r, e) for _, r, e in read_rows(path, reader)]
+    if "file" in (reader.fieldnames or []):
+        named = {r["file"] for r, _ in rows}
+        rows = [(r, e) for r, e in rows if _same_file(r["file"] or "", recording, os.path.dirname(path))]
+        if not rows and named:
+            warnings.warn(SettingsWarning(f"{path}: a batch table; none of its rows is {recording}'s (it lists the "
+                                          f"cramps of {len(named)} other recording(s)): drawn without cramps"))
+    for r, e in rows:
+        clock = (r.get("onset_clock") or "").strip()
+        if clock and start is not None:
+            try:
+                off = (datetime.fromisoformat(clock) - start).total_seconds() - e.onset_s
+            except (ValueError, TypeError):  # not a time, or one with a zone against one without
+                continue
+            if abs(off) > 2.0:
+                raise InputError(f"{path}: its cramp at {e.onset_s:g} s is dated {clock}, and {recording} starts "
+                                 f"{start.isoformat(sep=' ', timespec='seconds')}: events of another recording?")
+    return [e for _, e in rows]
+
+
+def _same_file(name: str, recording: str, table_dir: str) -> bool:
+    """Whether a batch table's ``file`` cell ``name`` is ``recording``, from the working folder or the table's."""
+    for candidate in (name, os.path.join(table_dir, name)):
+        try:
+            if name and os.path.samefile(candidate, recording):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def episode_from_row(r: dict[str, str | None]) -> Episode:

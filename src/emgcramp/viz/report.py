@@ -180,6 +180,15 @@ def figure(view: NightView, episodes: list[Episode], start: datetime | None, tit
     return fig
 
 
+def events_summary(view: NightView, episodes: list[Episode]) -> dict:
+    """A night drawn from an events table: its cramps' totals, the view's median level (µV: the table has no
+    rest level) and share of seconds without signal."""
+    return {"n_episodes": len(episodes), "total_cramp_s": sum(e.duration_s for e in episodes),
+            "longest_cramp_s": max((e.duration_s for e in episodes), default=0.0),
+            "typical_uv": float(np.median(view.envelope_1s)) if len(view.envelope_1s) else 0.0,
+            "flat_fraction": float(np.mean(view.flat_1s)) if len(view.flat_1s) else 0.0}
+
+
 def _rest_uv(summary: dict | None) -> float | None:
     """The detector's rest level (µV) from a summary, when it has one."""
     q = next(iter((summary or {}).get("quality", {}).values()), {})
@@ -271,7 +280,6 @@ def write(path: str, fig, episodes: list[Episode], start: datetime | None, summa
     with private_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
         f.write(_html(base64.b64encode(buf.getvalue()).decode(), episodes, start, summary, title))
 
-
 # A morning's reading: the likeliest possible cramps by name, the rest counted (all are in --json and review).
 POSSIBLE_LISTED = 12
 
@@ -296,8 +304,11 @@ def _html(png_b64: str, episodes: list[Episode], start: datetime | None, summary
     body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in table_row(k, e, start)) + "</tr>"
                    for k, e in enumerate(episodes))
     q = next(iter(summary.get("quality", {}).values()), {})
-    facts = (_plain_summary(episodes, summary) + f" Rest level {q.get('rest_uv', float('nan')):.1f} µV; "
-             f"signal lost {100 * q.get('flat_fraction', 0):.1f} % of the night.")
+    level = (f"Rest level {q['rest_uv']:.1f} µV" if q.get("rest_uv") is not None else
+             f"Typical level {summary['typical_uv']:.1f} µV (the night's median; an events table gives no rest "
+             "level)" if "typical_uv" in summary else "Rest level not measured")
+    lost = q.get("flat_fraction", summary.get("flat_fraction", 0.0))
+    facts = _plain_summary(episodes, summary) + f" {level}; signal lost {100 * lost:.1f} % of the night."
     return (f"<!doctype html><html><head><meta charset='utf-8'><meta name='generator' content='emgcramp report'><title>{html.escape(title)}</title>"
             "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
             "td,th{border:1px solid #ccc;padding:4px 8px}</style></head><body>"
