@@ -18,7 +18,7 @@ def test_answers_are_kept_latest_first_and_owner_only(tmp_path):
     assert read_labels(f) == [Label(100.0, 160.0, "unsure", "2026-03-02T07:01:00"),
                               Label(300.0, 320.0, "not_cramp", "2026-03-02T07:00:05")]
     assert stat.S_IMODE(os.stat(labels_path(f)).st_mode) == 0o600
-    assert open(labels_path(f)).read().splitlines()[0] == "onset_s,offset_s,label,given_at"
+    assert open(labels_path(f)).read().splitlines()[0] == "onset_s,offset_s,label,given_at,listed"
 
 
 def test_a_line_cut_by_a_crash_is_skipped_and_the_next_answer_stands_alone(tmp_path):
@@ -41,6 +41,23 @@ def test_confirmed_counts_answers_per_detection_and_missed_cramps():
     labels = [Label(100, 160, "cramp", "a"), Label(300, 320, "not_cramp", "a"), Label(500, 530, "cramp", "a")]
     spans = [(101.0, 158.0), (299.0, 322.0), (400.0, 420.0)]
     assert confirmed(labels, spans) == {"cramp": 1, "not_cramp": 1, "unsure": 0, "unanswered": 1, "missed": 1}
+
+
+def test_a_confirmed_possible_cramp_an_events_table_does_not_carry_is_confirmed_not_added(tmp_path):
+    """trend reads the cramps of an events table, which lists no possible cramp: the person's "cramp" on one
+    was counted as a cramp they added that the detector missed."""
+    f = str(tmp_path)
+    add_label(f, 100.0, 160.0, "cramp", listed="cramp")
+    add_label(f, 300.0, 320.0, "cramp", listed="possible_cramp")
+    add_label(f, 500.0, 530.0, "cramp")  # added: listed as nothing
+    with open(labels_path(f), "a") as out:  # an earlier version's line, without the column
+        out.write("700.000,710.000,cramp,2026-01-01T00:00:00\n")
+    labels = read_labels(f)
+    assert [lab.listed for lab in labels] == ["cramp", "possible_cramp", "", ""]
+    assert confirmed(labels, [(101.0, 158.0)]) == {"cramp": 2, "not_cramp": 0, "unsure": 0, "unanswered": 0,
+                                                   "missed": 2}
+    with pytest.raises(InputError, match="listed as cramp or possible_cramp"):
+        add_label(f, 800.0, 810.0, "cramp", listed="lm")
 
 
 def test_tally_for_reads_a_night_folder_or_the_folder_beside_a_recording(tmp_path):

@@ -188,6 +188,7 @@ def test_every_request_needs_the_token_and_a_write_needs_the_page_s_origin(tmp_p
     assert _labels(folder) == []  # nothing refused was written
     assert _request(post, body, {"Content-Type": "application/json", "Origin": r.base}) == 200
     assert _labels(folder)[1].startswith("100.000,160.000,not_cramp,")
+    assert _labels(folder)[1].endswith(",cramp")  # what the answered span was listed as on the page: the cramp
     assert _request(f"{r.base}/night/7?token={r.token}") == 404  # nights by number, within the list only
 
 

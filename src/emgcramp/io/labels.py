@@ -3,15 +3,17 @@
 One line per answer, appended and made durable at once (a crash or a kill
 loses at most the answer being written, never one given before):
 
-``onset_s,offset_s,label,given_at``
+``onset_s,offset_s,label,given_at,listed``
 
 - ``onset_s``, ``offset_s``: the event's span, seconds from the night's first sample;
 - ``label``: ``cramp``, ``not_cramp`` or ``unsure`` (:data:`LABELS`);
-- ``given_at``: when the answer was given (ISO 8601, local time, seconds).
+- ``given_at``: when the answer was given (ISO 8601, local time, seconds);
+- ``listed``: what the answered event was listed as, ``cramp`` or ``possible_cramp``; empty for a cramp
+  the person added (earlier versions wrote no such column).
 
 An event answered twice keeps its latest answer: :func:`read_labels`
-returns one label per span. A span that matches no detected event is a
-cramp the person marked as missed.
+returns one label per span. A span that matches no detected event, and was
+not listed when answered, is a cramp the person marked as missed.
 
 A monitor night folder keeps its own ``labels.csv``; a plain recording file
 ``NIGHT.edf`` keeps it in a folder beside it, ``NIGHT.edf.labels/``
@@ -30,17 +32,20 @@ from emgcramp.core.errors import InputError
 from emgcramp.io.secure import ANSWERS_SUFFIX, LABELS_FILE, check_regular
 
 LABELS = ("cramp", "not_cramp", "unsure")
-HEADER = "onset_s,offset_s,label,given_at\n"
+LISTED = ("cramp", "possible_cramp", "")
+HEADER = "onset_s,offset_s,label,given_at,listed\n"
 
 
 @dataclass(frozen=True)
 class Label:
-    """One answer: the span (s from the night's start), the label, and when it was given."""
+    """One answer: the span (s from the night's start), the label, when it was given, and what it answered
+    (``listed``: a listed cramp or possible cramp; empty for a cramp the person added)."""
 
     onset_s: float
     offset_s: float
     label: str
     given_at: str = ""
+    listed: str = ""
 
     def overlaps(self, onset_s: float, offset_s: float) -> bool:
         """True when the span ``onset_s``–``offset_s`` (s) shares time with this label's."""
@@ -58,10 +63,12 @@ def folder_for(recording: str) -> str:
 
 
 def add_label(folder: str, onset_s: float, offset_s: float, label: str,
-              given_at: datetime | None = None) -> Label:
+              given_at: datetime | None = None, listed: str = "") -> Label:
     """Append one answer to the folder's ``labels.csv`` (created 0600) and make it durable before returning."""
     if label not in LABELS:
         raise InputError(f"label must be one of {', '.join(LABELS)}, not {label!r}")
+    if listed not in LISTED:
+        raise InputError(f"an answered event is listed as cramp or possible_cramp, or not at all, not {listed!r}")
     if not _within_a_day(onset_s, offset_s):
         raise InputError(f"a label needs 0 ≤ onset < offset within a day, not {onset_s}–{offset_s} s")
     when = (given_at or datetime.now()).replace(microsecond=0).isoformat()
@@ -69,7 +76,7 @@ def add_label(folder: str, onset_s: float, offset_s: float, label: str,
     os.makedirs(folder, mode=0o700, exist_ok=True)  # a plain recording's label folder, at its first answer
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
     try:
-        line = f"{onset_s:.3f},{offset_s:.3f},{label},{when}\n"
+        line = f"{onset_s:.3f},{offset_s:.3f},{label},{when},{listed}\n"
         if os.fstat(fd).st_size == 0:
             line = HEADER + line
         elif not _ends_with_newline(fd):  # a line cut by a crash: end it, so this one stands alone
@@ -78,7 +85,7 @@ def add_label(folder: str, onset_s: float, offset_s: float, label: str,
         os.fsync(fd)
     finally:
         os.close(fd)
-    return Label(round(onset_s, 3), round(offset_s, 3), label, when)
+    return Label(round(onset_s, 3), round(offset_s, 3), label, when, listed)
 
 
 def _ends_with_newline(fd: int) -> bool:
@@ -108,13 +115,13 @@ def read_labels(folder: str) -> list[Label]:
 
 
 def _parse(row: list[str]) -> Label | None:
-    if len(row) != 4 or row[2] not in LABELS:
+    if len(row) not in (4, 5) or row[2] not in LABELS or row[4:5] not in ([], *([v] for v in LISTED)):
         return None  # the header, or a line cut short
     try:
         onset, offset = float(row[0]), float(row[1])
     except ValueError:
         return None
-    return Label(onset, offset, row[2], row[3]) if _within_a_day(onset, offset) else None
+    return Label(onset, offset, row[2], row[3], *row[4:5]) if _within_a_day(onset, offset) else None
 
 
 def _within_a_day(onset_s: float, offset_s: float) -> bool:
@@ -127,14 +134,18 @@ def confirmed(labels: list[Label], spans: list[tuple[float, float]]) -> dict[str
 
     Keys: ``cramp``, ``not_cramp``, ``unsure``, ``unanswered`` (counts of
     detected spans by their latest overlapping answer) and ``missed``
-    (``cramp`` labels overlapping no detected span).
+    (``cramp`` labels overlapping no detected span). A ``cramp`` answer on
+    an event that was listed when answered but is not among ``spans`` (a
+    possible cramp, which an events table does not carry) is confirmed, not
+    missed.
     """
     out = {"cramp": 0, "not_cramp": 0, "unsure": 0, "unanswered": 0, "missed": 0}
     for on, off in spans:
         answers = [lab for lab in labels if lab.overlaps(on, off)]
         out[max(answers, key=lambda lab: lab.given_at).label if answers else "unanswered"] += 1
-    out["missed"] = sum(lab.label == "cramp" and not any(lab.overlaps(on, off) for on, off in spans)
-                        for lab in labels)
+    for lab in labels:
+        if lab.label == "cramp" and not any(lab.overlaps(on, off) for on, off in spans):
+            out["cramp" if lab.listed else "missed"] += 1
     return out
 
 

@@ -126,6 +126,11 @@ def _pages(app: Flask, library: Library, token: str, beat_s: float) -> None:
         return Response(data, mimetype="application/octet-stream")
 
 
+def _listed_as(night, onset_s: float, offset_s: float) -> str:
+    """What the answered span (s) is listed as on the page: ``cramp``, ``possible_cramp``, or ``""`` (added)."""
+    return next((e.tier for e in night.listed() if e.onset_s < offset_s and onset_s < e.offset_s), "")
+
+
 def _answers(app: Flask, library: Library, heartbeat: Heartbeat) -> None:
     """What the page sends: an answer on a span of a night (into its labels.csv), and the heartbeat."""
 
@@ -142,7 +147,7 @@ def _answers(app: Flask, library: Library, heartbeat: Heartbeat) -> None:
         if not (math.isfinite(onset) and math.isfinite(offset)) or offset > n.analysis.duration_s + 1.0:
             return jsonify(error="the span must lie within the night"), 400
         try:
-            add_label(n.labels_folder, onset, offset, str(body.get("label")))
+            add_label(n.labels_folder, onset, offset, str(body.get("label")), listed=_listed_as(n, onset, offset))
         except InputError as e:
             return jsonify(error=str(e)), 400
         except OSError as e:  # a folder that may not be written, a full disk: said on the page, the answer not kept

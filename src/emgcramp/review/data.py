@@ -196,7 +196,8 @@ def night_json(night: NightData, title: str = "") -> dict:
     spans = [(e.onset_s, e.offset_s) for e in listed]
     missed = [{"onset_s": lab.onset_s, "offset_s": lab.offset_s, "onset_clock": words.clock(start, lab.onset_s),
                "offset_clock": words.clock(start, lab.offset_s), "duration": words.duration(lab.offset_s - lab.onset_s)}
-              for lab in labels if lab.label == "cramp" and not any(lab.overlaps(on, off) for on, off in spans)]
+              for lab in labels if lab.label == "cramp" and not lab.listed
+              and not any(lab.overlaps(on, off) for on, off in spans)]
     lm = [m for m in a.movements if m.is_lm]
     lost = lost_bands(night.lost, start, len(a.channels) > 1)
     lost_s = sum(b["offset_s"] - b["onset_s"] for b in lost)
