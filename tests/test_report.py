@@ -120,6 +120,17 @@ def test_a_report_from_events_draws_this_recording_s_cramps_only_and_says_what_i
         "another recording?" in err and not os.path.exists("b.html")
 
 
+def test_the_report_s_timeline_keeps_a_gap_s_seconds(night):
+    """1-s means were appended block after block: a night with 20 s not stored drew its end 20 s early."""
+    x, res = night
+    fs, cut, gap = int(FS), 120, 20
+    blocks = [Block(0, x[:cut * fs, None]), Block((cut + gap) * fs, x[(cut + gap) * fs:, None], gap_before=gap * fs)]
+    view = report.night_view(blocks, FS, [])
+    assert len(view.envelope_1s) == len(x) // fs
+    assert np.isnan(view.envelope_1s[cut:cut + gap]).all() and view.flat_1s[cut:cut + gap].all()
+    assert np.isfinite(view.envelope_1s[cut + gap + 1:]).all()
+
+
 def test_the_picture_and_the_page_give_the_same_rest_level(night):
     x, res = night
     view = report.night_view([Block(0, x[:, None])], FS, res.episodes)

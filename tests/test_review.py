@@ -57,6 +57,29 @@ def make_lossy_night(folder):
     return str(folder)
 
 
+@pytest.mark.parametrize("why", ["link lost", "not stored"])
+def test_a_night_s_timeline_runs_over_its_gaps_and_says_why_each_is_empty(tmp_path, why):
+    """The night's length counted its stored samples only (220 of 240 s), so the page's timeline ended 20 s
+    early and the events after the gap sat past its end; a stretch the disk could not take was blamed on
+    the sensor."""
+    from emgcramp.review.data import load_night, night_json
+
+    folder = make_lossy_night(tmp_path / "night")
+    if why == "not stored":
+        log = os.path.join(folder, "events.jsonl")
+        lines = [json.loads(line) for line in open(log)]
+        for e in lines:
+            if e.get("type") == "gap":
+                e.update(reason="not stored", error="No space left on device")
+        open(log, "w").write("".join(json.dumps(e) + "\n" for e in lines))
+    n = load_night(folder)
+    assert n.analysis.duration_s == 240.0 and len(n.levels) >= 240.0 * n.rate_hz
+    assert np.isfinite(n.levels[int(230 * n.rate_hz)]).all()  # the stretch after the gap is on the timeline
+    (gap, _) = night_json(n)["signal_lost"]
+    said = "could not be stored (a full disk?)" if why == "not stored" else "nothing came from the sensor"
+    assert (gap["onset_s"], gap["offset_s"]) == LOST[0] and said in gap["why"]
+
+
 @pytest.fixture(scope="module")
 def night(tmp_path_factory):
     return make_night(tmp_path_factory.mktemp("review") / "night-20260101")

@@ -45,6 +45,7 @@ class Pipeline:
         self.config = config or PipelineConfig()
         self.notches: list[float] | None = self._fixed_notches()
         self.samples_seen, self._collect_levels = 0, False
+        self.end_sample = 0  # after the last sample fed, gaps counted: where the night's timeline ends
         self._pending: list[Block] = []
         self._filter: EmgFilter | None = None
         self._watch: MainsWatch | None = None  # mains="auto": hum that begins later in the night
@@ -110,6 +111,7 @@ class Pipeline:
             x = x[:, None]
         self.checks.check(x, block.t0_sample, block.gap_before)
         self.samples_seen += len(x)
+        self.end_sample = max(self.end_sample, block.t0_sample + len(x))
         if x is not block.samples:  # a block made of its float64, 2-D samples (live blocks are already)
             block = Block(block.t0_sample, x, block.gap_before)
         if self.notches is not None:
@@ -216,7 +218,7 @@ class Pipeline:
         moves = [m for m in moves if not any(m.onset_s < e.offset_s and e.onset_s < m.offset_s for e in bursts)]
         retracted = [Lookalike(e.onset_s, e.offset_s, "leg_movement_series") for e in in_series]
         rejected = dict(Counter(self.rejected()) + Counter({"leg_movement_series": len(retracted)}))
-        return Analysis(kept, self.fs, self.channel_names, self.samples_seen / self.fs, list(self.notches or []),
+        return Analysis(kept, self.fs, self.channel_names, self.end_sample / self.fs, list(self.notches or []),
                         self.quality(), rejected, sorted(self.lookalikes() + retracted), moves, self.warnings(),
                         self.possible_cramps(), dict(self.muscles), thresholds(self.config.detector, shipped_model()))
 
@@ -232,7 +234,7 @@ class Pipeline:
         onset (s) of a pre-cramp warning under way, else ``None``.
         """
         out = []
-        now_s = self.samples_seen / self.fs
+        now_s = self.end_sample / self.fs
         for d in self._detectors:
             c = d.open_candidate()
             kind = d.would_be_cramp(c) if c else ""

@@ -229,7 +229,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         blocks = Progress("draw", rec.n_samples).over(rec.blocks([ch], int(CHUNK_S * fs)), lambda b: len(b.samples))
         view = report.night_view(blocks, fs, episodes)
     if args.events:
-        summary = report.events_summary(view, episodes)
+        summary = _events_summary(view, episodes)
     # 1-s means: the recording's length. (A night's own cramp may lie past its samples: alerted, not stored.)
     beyond = [e for e in episodes if e.onset_s > len(view.envelope_1s) + 1.0 and "not_stored" not in e.flags]
     if beyond:
@@ -240,6 +240,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     report.write(args.out, fig, episodes, start, summary, title)
     print(f"{len(episodes)} cramp(s); report written to {args.out}")
     return 0
+
+
+def _events_summary(view, episodes) -> dict:
+    """A night drawn from an events table: its cramps' totals, the view's median level (µV: the table has no
+    rest level; a gap's seconds are NaN in it) and share of seconds without signal."""
+    import numpy as np
+
+    return {"n_episodes": len(episodes), "total_cramp_s": sum(e.duration_s for e in episodes),
+            "longest_cramp_s": max((e.duration_s for e in episodes), default=0.0),
+            "typical_uv": float(np.nanmedian(view.envelope_1s)) if np.isfinite(view.envelope_1s).any() else 0.0,
+            "flat_fraction": float(np.mean(view.flat_1s)) if len(view.flat_1s) else 0.0}
 
 
 def _saved_review(args: argparse.Namespace) -> int:

@@ -244,7 +244,7 @@ class Analysis:
     episodes: list[Episode]
     fs: float
     channels: list[str]
-    duration_s: float
+    duration_s: float  # the night's timeline (s): from its first sample to after its last, gaps included
     notches_hz: list[float]
     quality: dict[str, dict[str, float]]
     rejected: dict[str, int]

@@ -97,11 +97,24 @@ def load_night(path: str, read: ReadOptions = ReadOptions(), config: Settings = 
         if runner.problem():
             raise InputError(f"{path}: {runner.problem()}")
         say_doubts(runner.pipe)
-        seen = runner.pipe.samples_seen / fs * rate
+        seen = runner.pipe.end_sample / fs * rate  # the night's timeline, its gaps counted
         grid = _place(grid, runner.pipe.take_levels(), seen)[:int(seen) + 2]
         return NightData(path, with_unstored(rec, runner.analysis(), config), rec.start, grid, rate,
-                         config.detector.segment.on_ratio,
-                         runner.pipe.checks.finish(), [str(w.message) for w in said if w.category is SettingsWarning])
+                         config.detector.segment.on_ratio, _unstored_named(rec, runner.pipe.checks.finish()),
+                         [str(w.message) for w in said if w.category is SettingsWarning])
+
+
+def _unstored_named(rec, lost: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
+    """``lost`` with a night folder's gaps that its log says were received but not stored (a full disk) named
+    ``not_stored``: the sensor was there."""
+    from emgcramp.io.night_reader import NightRecording
+    from emgcramp.io.unstored import unstored_spans
+
+    if not isinstance(rec, NightRecording):
+        return lost
+    holes = unstored_spans(rec)
+    return [(on, off, "not_stored" if what == "gap" and any(a < off and on < b for a, b in holes) else what)
+            for on, off, what in lost]
 
 
 def lost_bands(lost: list[tuple[float, float, str]], start: datetime | None, several: bool = False) -> list[dict]:
@@ -118,10 +131,10 @@ def lost_bands(lost: list[tuple[float, float, str]], start: datetime | None, sev
             merged.append([on, off, {what}])
     bands = []
     for on, off, what in merged:
-        flat = sorted(what - {"gap"})
+        flat = sorted(what - {"gap", "not_stored"})
         bands.append({"onset_s": round(on, 3), "offset_s": round(off, 3), "onset_clock": words.clock(start, on),
                       "offset_clock": words.clock(start, off), "duration": words.duration(off - on),
-                      "why": words.lost_why(flat if several else [], "gap" in what, bool(flat))})
+                      "why": words.lost_why(flat if several else [], "gap" in what, bool(flat), "not_stored" in what)})
     return bands
 
 

@@ -63,11 +63,14 @@ def duration_words(s: float) -> str:
     return f"{m} min {sec} s" if sec else f"{m} min"
 
 
-def lost_why(channels: list[str], gap: bool, flat: bool) -> str:
-    """Why a stretch had no signal, in plain words: nothing came (``gap``), or a flat line (on ``channels``)."""
+def lost_why(channels: list[str], gap: bool, flat: bool, not_stored: bool = False) -> str:
+    """Why a stretch had no signal, in plain words: nothing came (``gap``), it came but was not stored
+    (``not_stored``), or a flat line (on ``channels``)."""
     parts = []
     if gap:
         parts.append("nothing came from the sensor (out of reach, or switched off)")
+    if not_stored:
+        parts.append("the sensor's samples came but could not be stored (a full disk?): cramps were still alerted")
     if flat:
         on = f" on {', '.join(channels)}" if channels else ""
         parts.append(f"a flat line{on}: an electrode off, or the sensor's input dead")

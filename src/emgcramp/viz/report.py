@@ -49,12 +49,17 @@ def night_view(blocks, fs: float, episodes: list[Episode]) -> NightView:
     filt = None
     ms_1s, flat_1s = [], []
     pending = np.zeros((0, 2))  # bins not yet making a whole second: (ms, flat)
+    after = 0  # the sample after the last block's: a block further on follows a gap (a night not stored)
     for b in blocks:
         x = b.samples[:, :1]
         if filt is None:
             filt = EmgFilter(fs, 1, notches=detect_mains(x[: int(8 * fs)], fs))
             zi = np.zeros((1, filt.sos.shape[0], 2))
             per_s = int(round(filt.env_rate))
+        if b.t0_sample > after:  # the gap's seconds stay on the timeline, without signal
+            missing = int(round((b.t0_sample - after) * filt.env_rate / fs))
+            pending = np.vstack([pending, np.tile([np.nan, 1.0], (missing, 1))])
+        after = b.t0_sample + len(x)
         bins = filt.process(x)
         y = sosfilt(filt.sos, x, zi)  # the same filters, sample by sample, for the zooms
         t0 = b.t0_sample / fs
@@ -180,15 +185,6 @@ def figure(view: NightView, episodes: list[Episode], start: datetime | None, tit
     return fig
 
 
-def events_summary(view: NightView, episodes: list[Episode]) -> dict:
-    """A night drawn from an events table: its cramps' totals, the view's median level (µV: the table has no
-    rest level) and share of seconds without signal."""
-    return {"n_episodes": len(episodes), "total_cramp_s": sum(e.duration_s for e in episodes),
-            "longest_cramp_s": max((e.duration_s for e in episodes), default=0.0),
-            "typical_uv": float(np.median(view.envelope_1s)) if len(view.envelope_1s) else 0.0,
-            "flat_fraction": float(np.mean(view.flat_1s)) if len(view.flat_1s) else 0.0}
-
-
 def _rest_uv(summary: dict | None) -> float | None:
     """The detector's rest level (µV) from a summary, when it has one."""
     q = next(iter((summary or {}).get("quality", {}).values()), {})
@@ -209,7 +205,7 @@ def _timeline(ax, view: NightView, episodes: list[Episode], lookalikes, activity
         ax.text((e.onset_s + e.offset_s) / 7200, 1.005, f"#{k + 1}", transform=ax.get_xaxis_transform(),
                 ha="center", va="bottom", fontsize=8, fontweight="bold", clip_on=False)  # above the trace
     # The level the cramps are measured against (the same figure as the HTML); else the night's median.
-    rest = rest_uv or (float(np.median(view.envelope_1s)) if len(view.envelope_1s) else 1.0)
+    rest = rest_uv or (float(np.nanmedian(view.envelope_1s)) if np.isfinite(view.envelope_1s).any() else 1.0)
     ax.axhline(rest, color="tab:blue", lw=0.8, ls="--",
                label=f"rest level {rest:.1f} µV" if rest_uv else f"typical level {rest:.1f} µV")
     for kind in sorted({x[2] for x in lookalikes}, key=lambda r: list(REASON_COLORS).index(r)
