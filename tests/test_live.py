@@ -665,3 +665,32 @@ def test_the_monitor_withdraws_on_screen_the_alert_its_log_retracts(tmp_path):
     assert lines == [f"--- cramp alert on calf since {r['onset_clock']} withdrawn: the burst ended as a possible "
                      "cramp (listed, not counted)" for r in retracted]
     assert all(f"since {r['onset_clock']}," in err for r in retracted)  # each was alerted first
+
+
+@pytest.mark.parametrize("sends", ["bytes that make no frame", "nothing"])
+def test_give_up_ends_a_night_on_an_open_port_that_gives_no_samples(tmp_path, sends):
+    """Another baud rate's bytes, or a silent sensor: the port opens, and --give-up waited for ever while
+    the status line promised it would stop the night."""
+    port = PtyPort(str(tmp_path / "sensor"))
+    source = SerialSource(port.path, give_up_s=1.0, heartbeat_s=0.2)
+    stop = threading.Event()
+
+    def serve():
+        rng = np.random.default_rng(0)
+        while not stop.is_set():
+            if sends != "nothing":
+                port.write(rng.integers(0, 256, 200, dtype=np.uint8).tobytes())
+            time.sleep(0.01)
+
+    threading.Thread(target=serve, daemon=True).start()
+    t = time.monotonic()
+    try:
+        assert [b for b in source.blocks() if b is not None] == []
+    finally:
+        stop.set()
+    assert time.monotonic() - t < 4.0
+    why = "bytes arrive but none make sensor frames (a text sensor needs --ascii)" if sends != "nothing" else \
+        "open, but nothing arrives"
+    assert source.gave_up == (f"no samples from {port.path} for 1 s ({why}) (--give-up): the night ends there, "
+                              "stored and summarised; start monitor again when the sensor is back")
+    port.close()

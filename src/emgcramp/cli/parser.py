@@ -133,7 +133,8 @@ def _monitor(sub) -> None:
     m.add_argument("--alert-on", choices=["cramp", "warning"], default="cramp",
                    help="'warning': also alert when a pre-cramp warning (rising tension, twitching) opens")
     m.add_argument("--give-up", type=_positive, metavar="S",
-                   help="stop after this long without a connection (default: keep trying)")
+                   help="stop after this long without a connection, or without samples from a port that is open "
+                        "(silent, or sending what makes none) (default: keep trying)")
     _add_detector_args(m)
 
 

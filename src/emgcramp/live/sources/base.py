@@ -41,10 +41,11 @@ class Source(Protocol):
     def blocks(self) -> Iterator[Block | None]: ...
 
 
-def gave_up(what: str, seconds: float) -> str:
-    """Why a night ended on ``--give-up``: ``what`` (the sensor) gone for ``seconds`` (s), in one line."""
-    return (f"no connection to {what} for {seconds:g} s (--give-up): the night ends there, stored and summarised; "
-            "start monitor again when the sensor is back")
+def gave_up(what: str, seconds: float, why: str = "") -> str:
+    """Why a night ended on ``--give-up``: ``what`` (the sensor) gone for ``seconds`` (s), or connected but
+    giving no samples for as long (``why``: what it does instead), in one line."""
+    lost = f"no samples from {what} for {seconds:g} s ({why})" if why else f"no connection to {what} for {seconds:g} s"
+    return f"{lost} (--give-up): the night ends there, stored and summarised; start monitor again when the sensor is back"
 
 
 class LinkedSource:

@@ -81,6 +81,7 @@ class SerialSource(LinkedSource):
         self.connected = False
         self.problem = ""  # what keeps data from arriving, in words ("" when it flows)
         self._data_at = time.monotonic()
+        self._bytes_at = 0.0  # when bytes last arrived (monotonic s); 0: never
         self.reconnects = 0
         self._ser: serial.Serial | None = None
         self._lost_at: float | None = None
@@ -121,7 +122,7 @@ class SerialSource(LinkedSource):
         items: queue.Queue = queue.Queue()
         reader = threading.Thread(target=self._read, args=(items,), name="emgcramp-serial", daemon=True)
         reader.start()
-        last = time.monotonic()  # when a block last went out (or the stream began)
+        last = made = time.monotonic()  # when a block last went out, and when its bytes came (or the stream began)
         frames = self._frames_decoded()  # frames decoded by then
         try:
             while True:
@@ -132,17 +133,32 @@ class SerialSource(LinkedSource):
                 if kind == "end":
                     return
                 out = self._take(kind, value)
+                # the reader's clock, as far as the consumer has got: a busy consumer takes bytes late
+                now = value[1] if kind == "data" else time.monotonic()
                 if out:
-                    last, frames, self.problem = time.monotonic(), self._frames_decoded(), ""
+                    last, made, frames, self.problem = time.monotonic(), now, self._frames_decoded(), ""
                     for block in out:
                         yield self._hand_out(block)
                 elif time.monotonic() - last >= self.heartbeat_s:
                     if kind == "data" and time.monotonic() - last > SILENT_S:
                         self.problem = self._why_no_blocks(frames)
+                    if self._useless_for_too_long(made, now, frames):
+                        return
                     yield None
         finally:
             self.stop.set()
             reader.join(timeout=2.0)
+
+    def _useless_for_too_long(self, made: float, now: float, frames: int) -> bool:
+        """Whether the port, open, gave no samples for ``give_up_s``: from ``made``, when the bytes of the last
+        samples came, to ``now``, when those handled last came (monotonic s); silent, or sending what makes
+        none (another baud rate, a text sensor without --ascii). ``frames``: the frames decoded by ``made``.
+        Sets :attr:`gave_up`. A port that will not open is the reader's to give up on (:meth:`_read`)."""
+        if self.give_up_s is None or self._ser is None or now - made <= self.give_up_s:
+            return False
+        why = self._why_no_blocks(frames) if self._bytes_at > made else "open, but nothing arrives"
+        self.gave_up = gave_up(self.port, self.give_up_s, why.removeprefix(f"{self.port}: "))
+        return True
 
     def _take(self, kind: str, value) -> list[Block]:
         """What the reader handed over → blocks: bytes with their arrival time, or an outage (s)."""
@@ -190,7 +206,7 @@ class SerialSource(LinkedSource):
                     since = time.monotonic()
                     continue
                 if data:
-                    self._data_at = time.monotonic()
+                    self._data_at = self._bytes_at = time.monotonic()
                     items.put(("data", (data, self._data_at)))
                 elif time.monotonic() - self._data_at > SILENT_S:
                     self.problem = f"{self.port} is open but nothing arrives: is the sensor on and sending?"
