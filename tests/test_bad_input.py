@@ -427,6 +427,7 @@ CASES = [
     case("monitor", "--serial", "./no-sensor", "--give-up", "1", id="monitor a port that never appears",
          preamble=True),
     case("monitor", "--serial", "./no-sensor", "--ascii", "--give-up", "1", id="monitor --ascii without --fs"),
+    case("monitor", "--serial", "./no-sensor", "--ascii", "--fs", "500", id="monitor --ascii without --scale"),
     case("monitor", "--brainflow", "nope", id="monitor unknown BrainFlow board"),
     case("monitor", "--brainflow", "synthetic", "--board-param", "oops", id="monitor --board-param not KEY=VALUE"),
     case("emulate", "--speed", "nan", id="emulate --speed nan"),

@@ -152,6 +152,18 @@ def test_ascii_lines_whose_first_is_another_width_are_read_at_the_width_that_fol
     assert link.bad_lines == 1
 
 
+@pytest.mark.parametrize("lines_per_s, says", [(1000, "about 1000 lines a second, not the --fs 500 Hz given: the "
+                                                        "night's times run fast"), (510, "")])
+def test_ascii_lines_at_another_rate_than_the_fs_given_are_said(lines_per_s, says):
+    """A binary sensor's rate is checked against the arrivals; --fs on text lines was taken on trust."""
+    link = LineLink(fs=500.0, scale=1.0)
+    for k in range(62 * 10):  # 62 s of arrivals, a tenth of a second's lines at a time
+        link.feed(b"1\n" * (lines_per_s // 10), at=100.0 + k / 10)
+    assert link.clock_note() == (f"the board sends {says}" if says else "")
+    link.mark_disconnect(10)  # an outage is no time the board sent in: counted afresh
+    assert link._window is None
+
+
 def test_kill_9_mid_night_leaves_readable_files(tmp_path):
     cmd = [sys.executable, "-m", "emgcramp", "monitor", "--replay", SAMPLE_NIGHT, "--speed", "100",
            "--out", str(tmp_path)]

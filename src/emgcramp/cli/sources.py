@@ -62,7 +62,11 @@ def monitor_source(args: argparse.Namespace) -> "tuple[Source, list[str]]":
         from emgcramp.core.blocks import check_fs
         from emgcramp.live.sources.ascii import LineLink
 
-        link = LineLink(check_fs(args.fs), args.scale if args.scale is not None else 1.0)
+        fs = check_fs(args.fs)
+        if args.scale is None:  # a 10-bit board's counts taken for µV would make every level wrong
+            raise InputError("--ascii lines carry no unit: give --scale UV, the µV per number they send "
+                             "(1 when the board sends µV)")
+        link = LineLink(fs, args.scale)
     return sensor_source(args.serial, args.ble, link, args.give_up), _muscles(args)
 
 

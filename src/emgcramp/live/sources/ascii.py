@@ -14,6 +14,7 @@ import numpy as np
 
 from emgcramp.core.blocks import Block
 from emgcramp.dsp.samples import MAX_INPUT_UV
+from emgcramp.live.sources.frames import RATE_TOLERANCE, RATE_WINDOW_S
 
 _SPLIT = re.compile(rb"[,;\s]+")
 # A line of a few numbers is tens of bytes; a stream with no newline this long is not lines (held no longer).
@@ -38,9 +39,12 @@ class LineLink:
         self._gap = 0
         self._width: int | None = None
         self._held: list[list[float]] = []  # lines agreeing on a width, before it is taken
+        self.arrival_fs: float | None = None  # lines a second as they arrive, over RATE_WINDOW_S unbroken
+        self._window: tuple[float, int] | None = None  # (start s, lines since) of the arrival count
 
-    def feed(self, chunk: bytes) -> list[Block]:
-        """Add bytes; return a block of the complete lines (or nothing)."""
+    def feed(self, chunk: bytes, at: float | None = None) -> list[Block]:
+        """Add bytes that arrived at ``at`` (monotonic s, if known); return a block of the complete lines (or
+        nothing)."""
         data = self._partial + chunk
         *lines, self._partial = data.split(b"\n")
         if len(self._partial) > MAX_LINE_BYTES:  # no newline for too long: dropped, so nothing piles up
@@ -64,11 +68,31 @@ class LineLink:
             rows.append(row)
         if not rows:
             return []
+        self._count(len(rows), at)
         x = np.asarray(rows) * self.uv_per_count
         gap, self._gap = self._gap, 0
         block = Block(self._pos + gap, x, gap)
         self._pos += gap + len(x)
         return [block]
+
+    def _count(self, n: int, at: float | None) -> None:
+        """Count ``n`` lines that arrived at ``at`` (s); over RATE_WINDOW_S, their rate is :attr:`arrival_fs`."""
+        if at is None:
+            return
+        if self._window is None:
+            self._window = (at, 0)
+            return
+        t0, count = self._window[0], self._window[1] + n
+        self._window = (t0, count)
+        if at - t0 >= RATE_WINDOW_S:
+            self.arrival_fs, self._window = count / (at - t0), (at, 0)
+
+    def clock_note(self) -> str:
+        """A sentence when lines arrive at another rate than the ``--fs`` given (the night's times run off)."""
+        if self.arrival_fs is None or abs(self.arrival_fs / self.fs - 1) <= RATE_TOLERANCE:
+            return ""
+        return (f"the board sends about {self.arrival_fs:.0f} lines a second, not the --fs {self.fs:g} Hz given: "
+                f"the night's times run {'fast' if self.arrival_fs > self.fs else 'slow'}")
 
     def _lock(self, row: list[float]) -> list[list[float]]:
         """Hold ``row`` until LOCK_LINES lines in a row share its width; then take that width, and give them."""
@@ -84,6 +108,7 @@ class LineLink:
     def mark_disconnect(self, missing_estimate: int) -> list[Block]:
         """The link dropped for about ``missing_estimate`` samples; a partial line is gone (no blocks held)."""
         self._partial, self._held = b"", []  # lines held to learn the width are not placed across a gap
+        self._window = None  # the outage is no time the board sent in
         self._gap = max(1, int(missing_estimate))
         self.gaps += 1
         self.missing_samples += self._gap

@@ -168,7 +168,7 @@ class SerialSource(LinkedSource):
             return []
         data, at = value
         # the reader's clock, not this thread's: a busy consumer takes bytes late
-        return self.link.feed(data, at) if isinstance(self.link, FrameLink) else self.link.feed(data)
+        return self.link.feed(data, at)
 
     def _frames_decoded(self) -> int:
         decoder = getattr(self.link, "decoder", None)
