@@ -328,6 +328,8 @@ def test_calibrate_from_a_live_sensor(tmp_path):
     port.close()
     assert p.returncode == 0, err
     assert "NOW: contract" in out and out.index("sit or lie still") < out.index("NOW")
+    # played 8 × faster than its clock: said, as those were not the seconds the person was told of
+    assert "note: the sensor sent the 10 s of the calibration in " in err and "(a sped-up emulator" in err
     prof = __import__("json").load(open(tmp_path / "me.json"))
     assert prof["rest_uv"] == pytest.approx(4.0 * 0.93, rel=0.15)  # white noise keeps ~93 % in 20–450 Hz
     assert prof["mvc_uv"] == pytest.approx(300.0 * 0.93, rel=0.15)

@@ -103,17 +103,34 @@ def _calibration_from_sensor(args: argparse.Namespace):
     if args.mvc_s > 0:
         start = settle + args.rest_s + ready
         windows["mvc"] = (start, start + args.mvc_s)
-    parts = collect(_instructed(source, windows, args.rest_s, args.mvc_s, ready), lambda: source.fs, windows)
+    began: list[float] = []  # when the first block came (monotonic s)
+    parts = collect(_instructed(source, windows, args.rest_s, args.mvc_s, ready, began), lambda: source.fs, windows)
     source.stop.set()
+    span_s, wall_s = max(end for _, end in windows.values()), time.monotonic() - began[0]
+    if span_s > SENSOR_CLOCK_TOLERANCE * wall_s + 1.0:  # the windows are times the person was told of
+        import warnings
+
+        from emgcramp.core.errors import SettingsWarning
+
+        warnings.warn(SettingsWarning(
+            f"the sensor sent the {span_s:g} s of the calibration in {wall_s:.1f} s (a sped-up emulator, or a "
+            "sensor whose clock runs fast): the rest and contraction windows were not the seconds you were told of"))
     return parts, source.fs, "calf"
 
 
-def _instructed(source: "Source", windows: dict, rest_s: float, mvc_s: float, ready_s: float):
-    """The source's blocks, with the instructions printed once the sensor is there and a NOW at the contraction."""
+# A calibration whose signal time runs this much faster than the wall clock was not timed as the person was told.
+SENSOR_CLOCK_TOLERANCE = 1.5
+
+
+def _instructed(source: "Source", windows: dict, rest_s: float, mvc_s: float, ready_s: float,
+                began: list[float]):
+    """The source's blocks, with the instructions printed once the sensor is there and a NOW at the contraction;
+    ``began`` gets the time (monotonic s) the first came."""
     told, data_at, started = False, time.monotonic(), False
     for b in source.blocks():
         if b is not None and not started:  # the sensor is there: now the instructions mean something
             started = True
+            began.append(time.monotonic())
             print(f"sit or lie still, leg relaxed, for {rest_s:g} s …", flush=True)
             if "mvc" in windows:
                 print(f"then, at the signal, point the foot down as hard as you can for {mvc_s:g} s", flush=True)
