@@ -293,8 +293,14 @@ def test_status_line_shows_link_state_and_level():
         "00:02:05 (night 01:02:05) link ok")
     assert "cramps 2 gaps 1" in line
     assert "LEAD-OFF" in _status_line(state, True, lead_off=1)
+    first = {"t_s": 0.0, "gaps": 0, "cramps": 0, "channels": []}  # no sample yet: no hum is being measured
+    assert _status_line(first, True) == "00:00:00 starting (waiting for the first samples)"
+    assert _status_line(first | {"t_s": 3.2}, True) == "00:00:03 starting (measuring mains hum)"
     assert "RECONNECTING" in _status_line(state, False, lead_off=1)
-    assert "RECONNECTING: /dev/x does not exist" in _status_line(state, False, 0, "/dev/x does not exist")
+    assert "RECONNECTING for 0 min 00 s: /dev/x does not exist" in _status_line(state, False, 0, "/dev/x does not exist")
+    # the night's time stands still while no samples come: the wall clock's time since the link was lost moves on
+    assert "01:02:05 RECONNECTING for 1 min 05 s: /dev/x does not exist  cramps 2" == \
+        _status_line(state | {"down_s": 65.4}, False, 0, "/dev/x does not exist")
     silent = _status_line(state, True, 0, "/dev/x is open but nothing arrives: is the sensor on and sending?")
     assert " NO DATA " in silent and silent.endswith("  /dev/x is open but nothing arrives: is the sensor on and sending?")
     assert "link ok" in _status_line(state, True) and "NO DATA" not in _status_line(state, True)

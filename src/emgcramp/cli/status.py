@@ -66,13 +66,14 @@ def status_line(state: dict, connected: bool, lead_off: int = 0, problem: str = 
         return f"{when} preparing filters (a few seconds at most)"
     lost = state.get("signal_lost") or []
     if not state["channels"] and not lost:
-        if not problem:
-            return f"{when} starting (measuring mains hum)"
+        if not problem:  # the first seconds of signal go to finding the mains hum
+            return f"{when} starting ({'measuring mains hum' if state['t_s'] > 0 else 'waiting for the first samples'})"
         m, sec = divmod(int(state.get("waited_s", 0.0)), 60)
         return (f"{when} waiting for the sensor for {m} min {sec:02d} s: {problem} "
                 "(Ctrl-C stops; --give-up S stops by itself)")
-    if problem and not connected:
-        return f"{when} RECONNECTING: {problem}  cramps {state['cramps']}"
+    if problem and not connected:  # the night's time stands still with no samples: how long, on the wall clock
+        m, sec = divmod(int(state.get("down_s", 0.0)), 60)
+        return f"{when} RECONNECTING for {m} min {sec:02d} s: {problem}  cramps {state['cramps']}"
     if not state["channels"]:  # still measuring the mains hum, but the signal is already gone
         return f"{when} SIGNAL LOST ({', '.join(lost)}: flat line)"
     ch = state["channels"][0]
@@ -103,11 +104,16 @@ def status_printer(source: "Source", clock: bool = True):
     replay of a recording without a start) the line gives the time into
     the night only.
     """
-    tty, told, began, clock_told = sys.stderr.isatty(), [], time.monotonic(), []
+    tty, told, began, clock_told, down = sys.stderr.isatty(), [], time.monotonic(), [], []
     start: list[datetime | None] = [source.start]
 
     def on_status(state: dict) -> None:
         state = state | {"waited_s": time.monotonic() - began}  # before the first sample: how long so far
+        if source.connected or not source.problem:
+            down.clear()
+        elif not down:
+            down.append(time.monotonic())
+        state["down_s"] = time.monotonic() - down[0] if down else 0.0  # the link lost: since when
         if start[0] is None and state["t_s"] > 0 and not state.get("preparing"):
             start[0] = datetime.now().replace(microsecond=0) - timedelta(seconds=round(state["t_s"]))
         since = state.get("not_stored_since")
