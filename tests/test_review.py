@@ -548,6 +548,10 @@ def test_a_folder_s_events_tables_beside_its_recordings_are_no_nights(tmp_path):
                          "--lm-events", str(tmp_path / "n1_lm.csv"))
     assert rc == 0, err
     assert [os.path.basename(p) for p in Library(str(tmp_path)).paths] == ["n1.edf"]
+    # nor are notes kept beside them (analyze FOLDER skips them with a line); a table of numbers is a night
+    (tmp_path / "notes – Überblick.txt").write_text("Slept badly on the 3rd.\nCramp at 4 am?\n", encoding="utf-8")
+    np.savetxt(tmp_path / "n2.csv", np.random.default_rng(0).normal(0, 4, 20_000), header="calf", comments="")
+    assert [os.path.basename(p) for p in Library(str(tmp_path)).paths] == ["n1.edf", "n2.csv"]
 
 
 def test_a_port_in_use_is_said_in_one_line(night):

@@ -41,7 +41,7 @@ class Library:
             raise InputError(f"{path}: no such file or folder")
         self.many = os.path.isdir(path) and not is_night_folder(path)
         self.path, self.read, self.config, self.progress = path, read, config, progress
-        self.paths = recordings_in(path) if self.many else [path]
+        self.paths = [p for p in recordings_in(path) if not _notes(p)] if self.many else [path]
         self._nights: dict[int, NightData] = {}
         self._locks = [threading.Lock() for _ in self.paths]
 
@@ -92,6 +92,20 @@ class Library:
             except InputError:
                 pass  # a damaged table: the night is counted when it is opened
         return start, None, None
+
+
+def _notes(path: str) -> bool:
+    """Whether ``path`` is a text file with no samples in it (notes kept beside the nights), as analyze skips."""
+    from emgcramp.io import FORMATS, holds_no_samples, open_recording
+
+    fmt = FORMATS.get(os.path.splitext(path)[1].lower())
+    if fmt is None or fmt.name != "text":
+        return False
+    try:
+        open_recording(path, fs=1.0e3).close()  # any rate: whether a table of numbers starts is the question
+    except InputError as e:
+        return holds_no_samples(path, e)
+    return False
 
 
 def _possible_logged(folder: str) -> list[tuple] | None:
