@@ -131,6 +131,20 @@ def test_the_report_s_timeline_keeps_a_gap_s_seconds(night):
     assert np.isfinite(view.envelope_1s[cut + gap + 1:]).all()
 
 
+def test_a_note_on_the_recording_is_said_once_though_it_is_read_twice(tmp_path):
+    """The report reads the recording to analyse it and again to draw it: '--channel all leaves out ECG' twice."""
+    import pyedflib
+
+    x = bursts(FS, 120.0, 4.0, [(30.0, 90.0, 200.0)], seed=4)
+    w = pyedflib.EdfWriter(str(tmp_path / "m.edf"), 2, file_type=pyedflib.FILETYPE_EDFPLUS)
+    w.setSignalHeaders([{"label": label, "dimension": "uV", "sample_frequency": int(FS), "physical_min": -8000.0,
+                         "physical_max": 8000.0, "digital_min": -32768, "digital_max": 32767} for label in ("GM", "ECG")])
+    w.writeSamples([x, x])
+    w.close()
+    rc, _, err = run_cli("report", tmp_path / "m.edf", "--channel", "all", "--out", tmp_path / "m.png")
+    assert rc == 0 and err.count("--channel all leaves out ECG") == 1, err
+
+
 def test_the_picture_and_the_page_give_the_same_rest_level(night):
     x, res = night
     view = report.night_view([Block(0, x[:, None])], FS, res.episodes)

@@ -6,12 +6,13 @@ import argparse
 import os
 import sys
 import tempfile
+import warnings
 from datetime import datetime
 
 from emgcramp.files import CHUNK_S, analyze_file
 from emgcramp.cli.common import (ProgressBar, analyze_recording, check_night_outputs, night_spec, print_table,
                                  span_text)
-from emgcramp.core.errors import InputError
+from emgcramp.core.errors import InputError, SettingsWarning
 
 DEMO_START = datetime(2026, 1, 1, 23, 0, 0)
 
@@ -221,7 +222,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if not args.events:
         lookalikes, activity = report.marks(result)
-    with open_recording(args.file, args.fs, args.scale) as rec:
+    with open_recording(args.file, args.fs, args.scale) as rec, warnings.catch_warnings():
+        warnings.simplefilter("ignore", SettingsWarning)  # read again to draw: its notes were said once
         ch = rec.channel_indices(args.channel)[0]  # the timeline shows the first channel analysed
         fs = rec.rate()
         from emgcramp.cli.progress import Progress
