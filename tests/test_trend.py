@@ -260,3 +260,18 @@ def test_the_rate_and_the_months_are_of_the_dated_nights_only(tmp_path):
     assert (s["nights"], s["cramps"], s["span_days"]) == (5, 15, 8)
     assert s["per_week"] == pytest.approx(6 / 8 * 7, abs=0.01) and s["per_month"] == {"2026-01": 6}
     assert s["facts"][0].startswith("6 cramp(s) over 2 night(s) in 8 day(s): 5.2 a week; 2 night(s)")
+    # an undated night has no date in the JSON (it had the day its file was written), nor in the figure
+    assert sorted((n["date"], os.path.basename(n["path"])) for n in s["per_night"] if not n["dated"]) == \
+        [(None, "a.csv"), (None, "b.csv"), (None, "c.csv")]
+    plt = pytest.importorskip("matplotlib.pyplot")
+    captured = []
+    real = plt.Figure.savefig
+    try:
+        plt.Figure.savefig = lambda fig, *a, **k: captured.append(fig)
+        from emgcramp.viz.trend import plot
+
+        plot(load_nights(str(tmp_path)), str(tmp_path / "t.png"))
+    finally:
+        plt.Figure.savefig = real
+    ticks = [t.get_text() for t in captured[0].axes[0].get_xticklabels()]
+    assert sorted(t for t in ticks if t.startswith("(")) == ["(a.csv)", "(b.csv)", "(c.csv)"]

@@ -51,7 +51,8 @@ def summarize(nights: list[Night], threshold: float | None = None, default: floa
     if per_week is not None and (per_week >= FREQUENT_PER_WEEK or longest >= LONG_S):
         why = "more often than that" if per_week >= FREQUENT_PER_WEEK else "one lasted ten minutes or more"
         facts.append(f"These nights show {why}: frequent or very long cramps are worth a doctor's look.")
-    per_night = [{"date": n.date.strftime("%Y-%m-%d"), "dated": n.dated, "path": n.path, "cramps": len(n.episodes),
+    per_night = [{"date": n.date.strftime("%Y-%m-%d") if n.dated else None, "dated": n.dated, "path": n.path,
+                  "cramps": len(n.episodes),
                   "confirmed": None if t is None else t["cramps"], "labels": t}
                  for n, t in ((n, night_labels(n)) for n in nights)]
     if undated := [n.path for n in nights if not n.dated]:
@@ -136,7 +137,8 @@ def plot(nights: list[Night], path: str) -> None:
     fig, ax = plt.subplots(2, 2, figsize=(12, 7), constrained_layout=True)
     # Nights by their order, labelled with their dates: two nights of one date stay two bars.
     x = range(len(nights))
-    labels = [n.date.strftime("%Y-%m-%d") for n in nights]
+    # an undated night by its name: the date its file was last written is no night's
+    labels = [n.date.strftime("%Y-%m-%d") if n.dated else f"({os.path.basename(n.path)[:16]})" for n in nights]
     step = max(1, len(nights) // 12)
     ax[0, 0].bar(x, [len(n.episodes) for n in nights], width=0.8, color="tab:red")
     ax[0, 0].set(title="Cramps per night", ylabel="cramps")
