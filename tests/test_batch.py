@@ -80,6 +80,10 @@ def test_a_folder_says_which_subfolders_it_did_not_search(tmp_cwd):
     for sub in ("S012", "P3"):  # results beside the recordings are no recordings; night folders take '*'
         shutil.move(f"study/{sub}/night.edf", f"study/{sub}.edf")
     run_cli("analyze", "study/S012.edf", "--events", "study/P3/cramps.csv")
+    # nor are a recording's answers (review keeps them in RECORDING.labels/) or notes without numbers
+    os.makedirs("study/S012.edf.labels")
+    open("study/S012.edf.labels/labels.csv", "w").write("onset_s,offset_s,label,given_at,listed\n1,2,cramp,x,\n")
+    open("study/notes/what I felt.txt", "w").write("woke at 3, calf hard\n")
     rc, _, err = run_cli("analyze", "study")
     assert rc == 0 and "subfolders" not in err, err
     from datetime import datetime

@@ -205,17 +205,21 @@ def _folders_below(path: str) -> tuple[list[str], str]:
     """The subfolders of folder ``path`` that hold recordings of their own (monitor night folders aside), and
     the pattern (within one) that takes the first one's: ``*.edf``, or ``*`` for night folders."""
     from emgcramp.io.events import is_activity_csv, is_events_csv
-    from emgcramp.io.secure import is_night_folder
+    from emgcramp.io.secure import ANSWERS_SUFFIX, is_night_folder
+
+    def recording(full: str, ext: str) -> bool:  # not a table this package wrote, nor notes without numbers
+        return ext in FORMATS and not is_events_csv(full) and not is_activity_csv(full) and \
+            (FORMATS[ext] is not _TEXT or _holds_numbers(_head(full)))
 
     below, what = [], ""
     for name in sorted(os.listdir(path)):
         sub = os.path.join(path, name)
-        if name.startswith(".") or not os.path.isdir(sub) or is_night_folder(sub):
-            continue
+        if name.startswith(".") or name.endswith(ANSWERS_SUFFIX) or not os.path.isdir(sub) or is_night_folder(sub):
+            continue  # a recording's answers (RECORDING.labels) are no recordings
         with contextlib.suppress(OSError):
             for n in sorted(os.listdir(sub)):
                 full, ext = os.path.join(sub, n), os.path.splitext(n)[1].lower()
-                if is_night_folder(full) or (ext in FORMATS and not is_events_csv(full) and not is_activity_csv(full)):
+                if is_night_folder(full) or recording(full, ext):
                     below.append(name)
                     what = what or ("*" if is_night_folder(full) else f"*{ext}")
                     break
