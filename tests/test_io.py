@@ -4,6 +4,8 @@ import json
 import os
 import re
 import stat
+import subprocess
+import sys
 
 import numpy as np
 import pyedflib
@@ -628,7 +630,18 @@ def test_a_sleep_lab_edf_s_calf_is_read_at_its_own_rate_not_the_first_channel_s(
         assert (s["fs_hz"], s["duration_s"], s["channels"]) == (1000.0, 600.0, ["calf"]), args
         (cramp,) = s["episodes"]
         assert cramp["onset_s"] == pytest.approx(200.0, abs=0.5) and cramp["duration_s"] == pytest.approx(150, abs=1)
+    # the emulator plays it as a sensor of the calf's rate, as analyze reads it
+    p = subprocess.Popen([sys.executable, "-m", "emgcramp", "emulate", str(tmp_path / "psg.edf"), "--channel", "calf",
+                          "--pty", str(tmp_path / "pty"), "--speed", "0"], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
+    try:
+        first = p.stdout.readline()
+    finally:
+        p.kill()
+        p.wait()
+    assert first.startswith(f"sensor emulator on {tmp_path / 'pty'} -> ") and " at 1000 Hz, × 0" in first, first
     for args, says in ((["--channel", "calf", "--fs", "500"], "--fs 500 Hz disagrees with the file's 256 and 1000 Hz"),
+                       (["--channel", "calf", "--fs", "256"], "--fs 256 Hz disagrees with the 1000 Hz of channel 'calf'"),
                        (["--channel", "0,1"], "the channels chosen are sampled at different rates (EEG C3-A2 at "
                                               "256 Hz, calf at 1000 Hz); choose channels of one rate with --channel")):
         rc, out, err = run_main("analyze", tmp_path / "psg.edf", *args)

@@ -163,8 +163,9 @@ def cmd_emulate(args: argparse.Namespace) -> int:
         from emgcramp.io import open_recording
 
         rec = open_recording(args.file)
+        chs = rec.channel_indices(args.channel)  # first: a sleep lab's EDF keeps a rate per channel
         fs = rec.rate()
-        segments = (b.samples for b in rec.blocks(rec.channel_indices(args.channel), int(fs)))
+        segments = (b.samples for b in rec.blocks(chs, int(fs)))
     else:
         from emgcramp.sim.synth import NightGenerator
 

@@ -281,6 +281,8 @@ def open_recording(path: str, fs: float | None = None, scale: float | None = Non
     if stream is not None and "stream" not in fmt.takes:
         raise InputError(f"{path}: --stream is for XDF files; this one holds one recording")
     rec: Recording = _reader(fmt)(path, *(given[k] for k in fmt.takes))
+    if fs is not None and "fs" not in fmt.takes:
+        rec.fs_given = fs  # a file with a rate per channel checks it against those chosen (Recording.select)
     if fs is not None and "fs" not in fmt.takes and all(abs(fs - r) > 1e-6 * r for r in rec.rates if r):
         import warnings
 

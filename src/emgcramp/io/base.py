@@ -34,6 +34,7 @@ class Recording:
     channel_names: list[str]
     n_samples: int | None = None
     start: datetime | None = None
+    fs_given: float | None = None  # a rate the user gave for a file that carries its own (checked against it)
 
     def rate(self) -> float:
         """The sampling rate (Hz), checked as :func:`~emgcramp.core.blocks.check_fs` checks it; an

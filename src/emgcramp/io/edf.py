@@ -81,6 +81,9 @@ class EdfRecording(Recording):
             each = ", ".join(f"{self.channel_names[c]} at {self._fs[c]:g} Hz" for c in channels)
             raise InputError(f"{self.path}: the channels chosen are sampled at different rates ({each}); "
                              "choose channels of one rate with --channel")
+        if self.fs_given is not None and abs(self.fs_given - self._fs[channels[0]]) > 1e-6 * self._fs[channels[0]]:
+            raise InputError(f"{self.path}: --fs {self.fs_given:g} Hz disagrees with the {self._fs[channels[0]]:g} Hz "
+                             f"of channel {self.channel_names[channels[0]]!r}")
         self.fs = self._fs[channels[0]]
         self.n_samples = min(self._ns[c] for c in channels)
 
