@@ -384,3 +384,14 @@ def test_the_waver_is_the_sd_of_the_envelope_s_independent_windows_whatever_the_
     assert np.isnan(whole.waver_uv(200))  # 40 windows before it: fewer than 50 pairs
     w = whole.waver_uv(19_700)
     assert whole.by_chance(19_700, 4.4 * w) and not whole.by_chance(19_700, 4.6 * w)  # Z_CHANCE = 4.5
+
+
+def test_the_plm_index_is_per_hour_with_samples_not_per_hour_of_a_gappy_timeline():
+    """A night with a gap: its timeline ran longer than its samples, and the index was diluted by the gap."""
+    from emgcramp.core.types import Analysis, LegMovement
+
+    moves = [LegMovement(60.0 * k, 60.0 * k + 2.0, 40.0, 4.0, "calf", True, 1) for k in range(10)]
+    a = Analysis([], 1000.0, ["calf"], 3600.0, [], {}, {}, movements=moves, recorded_s=1800.0)
+    assert a.summary()["leg_movements"]["plm_index_per_h"] == 20.0  # 10 in the half hour with samples
+    assert Analysis([], 1000.0, ["calf"], 3600.0, [], {}, {}, movements=moves).summary()["leg_movements"][
+        "plm_index_per_h"] == 10.0

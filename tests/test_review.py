@@ -74,6 +74,7 @@ def test_a_night_s_timeline_runs_over_its_gaps_and_says_why_each_is_empty(tmp_pa
         open(log, "w").write("".join(json.dumps(e) + "\n" for e in lines))
     n = load_night(folder)
     assert n.analysis.duration_s == 240.0 and len(n.levels) >= 240.0 * n.rate_hz
+    assert n.analysis.recorded_s == 220.0  # a rate per hour (the PLM index) is over the seconds with samples
     assert np.isfinite(n.levels[int(230 * n.rate_hz)]).all()  # the stretch after the gap is on the timeline
     (gap, _) = night_json(n)["signal_lost"]
     said = "could not be stored (a full disk?)" if why == "not stored" else "nothing came from the sensor"

@@ -1,9 +1,8 @@
 """One pipeline for live, offline and bench use: blocks of µV in, episodes out.
 
-:class:`Pipeline` holds the filter and detector state, so the result does
-not depend on how the signal is cut into blocks, nor on frames lost on the
-way (:mod:`emgcramp.core.samples`). :func:`emgcramp.runner.run_blocks`
-drives it over a recording.
+:class:`Pipeline` holds the filter and detector state, so the result depends neither on how the
+signal is cut into blocks nor on frames lost on the way (:mod:`emgcramp.core.samples`).
+:func:`emgcramp.runner.run_blocks` drives it over a recording.
 """
 
 from __future__ import annotations
@@ -44,8 +43,7 @@ class Pipeline:
         self.muscles = {n: m for n, m in (muscles or {}).items() if n in self.channel_names and m}
         self.config = config or PipelineConfig()
         self.notches: list[float] | None = self._fixed_notches()
-        self.samples_seen, self._collect_levels = 0, False
-        self.end_sample = 0  # after the last sample fed, gaps counted: where the night's timeline ends
+        self.samples_seen, self.end_sample, self._collect_levels = 0, 0, False  # fed; after the last, gaps counted
         self._pending: list[Block] = []
         self._filter: EmgFilter | None = None
         self._watch: MainsWatch | None = None  # mains="auto": hum that begins later in the night
@@ -62,10 +60,8 @@ class Pipeline:
         self.candidate_log: list | None = None  # a list: every candidate the detectors weigh goes there (Detector.log)
 
     def take_levels(self) -> np.ndarray:
-        """The envelope × rest of the bins since the last call, bins × channels (NaN while rest is unknown).
-
-        The first call starts the collection; until it, nothing is kept.
-        """
+        """The envelope × rest of the bins since the last call, bins × channels (NaN while rest is unknown);
+        the first call starts the collection (until it, nothing is kept)."""
         if not self._collect_levels:
             self._collect_levels = True
             for d in self._detectors:
@@ -220,7 +216,8 @@ class Pipeline:
         rejected = dict(Counter(self.rejected()) + Counter({"leg_movement_series": len(retracted)}))
         return Analysis(kept, self.fs, self.channel_names, self.end_sample / self.fs, list(self.notches or []),
                         self.quality(), rejected, sorted(self.lookalikes() + retracted), moves, self.warnings(),
-                        self.possible_cramps(), dict(self.muscles), thresholds(self.config.detector, shipped_model()))
+                        self.possible_cramps(), dict(self.muscles), thresholds(self.config.detector, shipped_model()),
+                        self.samples_seen / self.fs)
 
     def possible_cramps(self) -> list[Episode]:
         """Bursts of the ``possible_cramp`` tier so far (listed, never alarmed), in time order."""

@@ -209,7 +209,7 @@ class LegMovement:
 
 
 def lm_summary(movements: list[LegMovement], hours: float) -> dict:
-    """LM count, PLM series count, LMs in series and the PLM index (per hour of recording)."""
+    """LM count, PLM series count, LMs in series and the PLM index (per hour of recording with samples)."""
     lms = [m for m in movements if m.is_lm]
     plm = [m for m in lms if m.series]
     return {"lm": len(lms), "plm_series": len({m.series for m in plm}), "plm": len(plm),
@@ -255,6 +255,9 @@ class Analysis:
     muscles: dict[str, str] = field(default_factory=dict)  # channel → the muscle it records, where known
     # The tiers' thresholds the night was judged with (probabilities): the cramp tier's, the possible floor.
     thresholds: tuple[float, float] = (float("nan"), float("nan"))
+    # Seconds with samples (the timeline less its gaps): what a rate per hour is over, the PLM index among
+    # them, as no movement can be scored where nothing was received. None: duration_s.
+    recorded_s: float | None = None
 
     def notes(self) -> list[tuple[float, float, str]]:
         """Every event as (onset s, duration s, text), in time order: the EDF+ and MNE annotations.
@@ -294,7 +297,8 @@ class Analysis:
             "total_cramp_s": round(sum(e.duration_s for e in self.episodes), 3),
             "longest_cramp_s": round(max((e.duration_s for e in self.episodes), default=0.0), 3),
             "rejected_lookalikes": self.rejected,
-            "leg_movements": lm_summary(self.movements, self.duration_s / 3600.0),
+            "leg_movements": lm_summary(self.movements, (self.duration_s if self.recorded_s is None
+                                                          else self.recorded_s) / 3600.0),
             "warnings": {"count": len(self.warnings),
                          "followed_by_cramp": sum(w.cramp_followed for w in self.warnings),
                          "cramps_announced": len(leads),
