@@ -665,6 +665,17 @@ def test_a_copy_widens_its_range_to_hold_every_sample_and_an_uncopyable_cut_is_s
     assert top == 1000.0 * np.ceil(np.abs(x).max() / 1000.0)  # the next whole mV over the largest sample
     assert np.abs(y - x).max() <= top / 32767.5  # every sample within half a bit
     assert not any("samples cut to" in t for t in texts)
+    # A 10-V sample (what a +-10 V DAQ reads at its rail, in uV) needs a range EDF's 8 characters hold in mV.
+    x[5000] = -1.0e7
+    np.save(tmp_path / "rail.npy", x)
+    rc, _, err = run_main("analyze", tmp_path / "rail.npy", "--fs", "1000", "--edf-out", tmp_path / "rail.edf")
+    assert rc == 0 and "truncated" not in err, err
+    r = pyedflib.EdfReader(str(tmp_path / "rail.edf"))
+    try:
+        assert (r.getPhysicalDimension(0), r.getPhysicalMinimum(0), r.getPhysicalMaximum(0)) == ("mV", -1e4, 1e4)
+        assert np.abs(r.readSignal(0) * 1000.0 - x).max() <= 1e7 / 32767.5
+    finally:
+        r.close()
     # Blocks that cannot be read again are stored at the rail, and the copy says how many were.
     write_edf(str(tmp_path / "b.edf"), 1000.0, ["calf"], iter([x[:, None]]))
     r = pyedflib.EdfReader(str(tmp_path / "b.edf"))

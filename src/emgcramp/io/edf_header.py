@@ -44,8 +44,11 @@ class Scale(NamedTuple):
 
     @classmethod
     def symmetric(cls, range_uv: float, bdf: bool) -> Scale:
-        """±``range_uv`` µV over the whole of 16-bit EDF's (or 24-bit BDF's) integers."""
+        """±``range_uv`` µV over the whole of 16-bit EDF's (or 24-bit BDF's) integers; in mV from 10 V on, as
+        the header's 8 characters hold no more than ``-9999999``."""
         top = 8388607 if bdf else 32767
+        if range_uv > 9_999_999:
+            return cls("mV", -range_uv / 1000.0, range_uv / 1000.0, -top - 1, top, 1000.0)
         return cls("uV", -range_uv, range_uv, -top - 1, top)
 
     def header(self) -> dict:
