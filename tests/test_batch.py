@@ -361,13 +361,16 @@ def test_notes_and_empty_files_beside_the_nights_are_skipped_a_damaged_table_sti
     shutil.copy(SAMPLE_NIGHT, tmp_path / "a.edf")
     (tmp_path / "README.txt").write_text("Nights of patient 3, left calf.\nSensor moved on night 2.\n")
     (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "remarks.txt").write_text("# only a comment\n# another\n")  # an internal error in batch mode
+    (tmp_path / "blank.csv").write_text("\n\n")
     rc, out, err = run_cli("analyze", tmp_path, "--jobs", "1", "--events", tmp_path.parent / "all.csv")
     assert rc == 0, err  # nothing failed: the notes hold no samples, they are no recording
     assert "README.txt: skipped, no samples in it: not a recording" in err and "empty.csv: skipped" in err
+    assert "remarks.txt: skipped, no samples in it: the file holds only comments" in err and "blank.csv: skipped" in err
     assert "FAILED" not in err
-    assert "1 of 1 recordings analysed, 3 cramp(s) in all; 2 file(s) skipped: no samples in them" in out
+    assert "1 of 1 recordings analysed, 3 cramp(s) in all; 4 file(s) skipped: no samples in them" in out
     doc = json.loads(run_cli("analyze", tmp_path, "--jobs", "1", "--json")[1])
-    assert sorted(map(os.path.basename, doc["skipped"])) == ["README.txt", "empty.csv"]
+    assert sorted(map(os.path.basename, doc["skipped"])) == ["README.txt", "blank.csv", "empty.csv", "remarks.txt"]
     assert [os.path.basename(r["file"]) for r in doc["recordings"]] == ["a.edf"] and doc["failed"] == 0
     (tmp_path / "log.txt").write_text("12 May: sensor moved at 02:10\nNight 2 3 cramps\n")  # words with numbers
     rc, out, err = run_cli("analyze", tmp_path, "--jobs", "1")
@@ -381,7 +384,7 @@ def test_notes_and_empty_files_beside_the_nights_are_skipped_a_damaged_table_sti
     rc, out, err = run_cli("analyze", tmp_path, "--jobs", "1", "--fs", "1000")
     failed = ("units.csv", "signal.dat", "wide.txt", "clock.csv")
     assert rc == 1 and all(f"{n}: FAILED" in err for n in failed), err
-    assert "1 of 5 recordings analysed" in out and "4 failed" in out and "3 file(s) skipped" in out
+    assert "1 of 5 recordings analysed" in out and "4 failed" in out and "5 file(s) skipped" in out
     rc, out, err = run_cli("analyze", tmp_path / "README.txt")  # named on its own, it is bad input
     assert rc == 2 and "README.txt: not a recording" in err and "Traceback" not in err
 

@@ -56,6 +56,8 @@ def header_facts(path: str) -> tuple[bool, bool]:
     """
     with open(path, encoding="utf-8-sig", errors="replace") as f:
         first, comment, _ = _table_start(f)
+    if not first.strip():  # only comments or blank lines: opening it says so
+        return False, False
     _, header, names, timed = _columns(first, comment)
     return timed, header and all(unit_of(n) is not None for n in names[1 if timed else 0:])
 
