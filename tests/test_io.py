@@ -429,7 +429,8 @@ def test_one_column_of_decimal_comma_numbers_without_a_header_is_not_read_as_two
         open_recording(str(tmp_path / "c.csv"), fs=1000.0)
     assert str(e.value) == (f"{tmp_path / 'c.csv'}: not a table of numbers: line {first + 1} holds {text[first]!r}, "
                             "a number with a decimal comma: save the table with decimal points (and commas, tabs or "
-                            "semicolons between the columns)")
+                            "semicolons between the columns); if they are two columns of whole numbers, name them in a first line "
+                            "(such as ch0,ch1)")
     # Two channels of a device's whole numbers (an ADC's counts) are read as they are, printed to a fixed width too.
     counts = np.random.default_rng(1).integers(0, 1024, (4000, 2))
     for fmt in ("%d", "%04d"):
@@ -439,11 +440,13 @@ def test_one_column_of_decimal_comma_numbers_without_a_header_is_not_read_as_two
             (block,) = rec.blocks([0, 1], 20_000)
         np.testing.assert_array_equal(block.samples, counts)
 
-@pytest.mark.parametrize("case", ["positive, one decimal", "signed, away from zero", "a comment first"])
+@pytest.mark.parametrize("case", ["positive, one decimal", "signed, away from zero", "a comment first",
+                                  "under ten"])
 def test_decimal_comma_numbers_that_never_print_a_leading_zero_are_refused_too(tmp_path, case):
     """``12,5`` with no ``-0,`` nor ``,05`` in the rows probed: one digit taking every value is a fraction."""
     rng = np.random.default_rng(2)
-    v = rng.uniform(1.0, 90.0, 4000) * (rng.choice([-1.0, 1.0], 4000) if case != "positive, one decimal" else 1.0)
+    v = rng.uniform(1.0, 9.9 if case == "under ten" else 90.0, 4000) * (
+        rng.choice([-1.0, 1.0], 4000) if case not in ("positive, one decimal", "under ten") else 1.0)
     text = [f"{x:.1f}".replace(".", ",") for x in v]
     head = "# calf EMG, recorded at home\n" if case == "a comment first" else ""
     (tmp_path / "c.csv").write_text(head + "\n".join(text) + "\n")
@@ -452,15 +455,18 @@ def test_decimal_comma_numbers_that_never_print_a_leading_zero_are_refused_too(t
     line = 2 if head else 1  # the comment is no header: it names no column
     assert str(e.value) == (f"{tmp_path / 'c.csv'}: not a table of numbers: line {line} holds {text[0]!r}, "
                             "a number with a decimal comma: save the table with decimal points (and commas, tabs or "
-                            "semicolons between the columns)")
+                            "semicolons between the columns); if they are two columns of whole numbers, name them in a first line "
+                            "(such as ch0,ch1)")
 
 
-@pytest.mark.parametrize("second", ["signed counts", "a grounded input"])
+@pytest.mark.parametrize("second", ["signed counts", "a grounded input", "an envelope output"])
 def test_two_channels_of_whole_numbers_stay_two_channels(tmp_path, second):
     """What the decimal-comma rules must leave alone: signed counts in both columns, a quiet second input."""
     rng = np.random.default_rng(3)
     first = rng.integers(-2000, 2000, 4000)
-    other = rng.integers(-2000, 2000, 4000) if second == "signed counts" else rng.integers(0, 3, 4000)
+    other = {"signed counts": rng.integers(-2000, 2000, 4000), "a grounded input": rng.integers(0, 3, 4000),
+             # a MyoWare-type board's envelope pin beside its raw one: 0-9 at rest, gathered round its level
+             "an envelope output": np.clip(np.round(rng.normal(4.5, 2.2, 4000)), 0, 9).astype(int)}[second]
     np.savetxt(tmp_path / "two.csv", np.column_stack([first, other]), fmt="%d", delimiter=",")
     with open_recording(str(tmp_path / "two.csv"), fs=1000.0) as rec:
         assert rec.channel_names == ["ch0", "ch1"]

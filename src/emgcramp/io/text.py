@@ -167,7 +167,8 @@ class TextRecording(Recording):
             bad = pairs[0][0]
         if bad is not None:
             raise InputError(f"{self.path}: not a table of numbers: line {self._data_line + bad} holds "
-                             f"{self._first_rows[bad].strip()[:40]!r}, {HINTS['decimal_comma']}")
+                             f"{self._first_rows[bad].strip()[:40]!r}, {HINTS['decimal_comma']}; if they are two "
+                             "columns of whole numbers, name them in a first line (such as ch0,ch1)")
 
     def _parse(self, lines: list[str], at: int) -> np.ndarray:
         """Rows of numbers from ``lines``, which begin at line ``at`` of the file (1-based)."""

@@ -13,6 +13,7 @@ import re
 from emgcramp.io.base import unit_scale
 
 MIN_FRACTION_ROWS = 100  # rows a column must span before it is judged the digits after a decimal comma
+UNIFORM_CHI2 = 40.0  # chi-square (9 degrees of freedom) under which ten digits' counts are taken as even
 
 
 def split_header(line: str) -> tuple[str | None, list[str]]:
@@ -85,14 +86,15 @@ def decimals(field: str) -> int:
 def fraction_column(second: list[str], first: list[str]) -> bool:
     """Whether ``second`` reads as the one digit after a decimal comma, ``first`` as the whole part before it.
 
-    Printed to one decimal, a fraction leaves a single digit that takes
-    nearly every value about as often as the others, beside a whole part
-    that takes many; a device's second channel would wander over more than
-    ten counts, or sit near one value (a grounded input). Wider fractions
-    give themselves away by a leading zero (``12,05``) within a few rows.
-    Judged over at least :data:`MIN_FRACTION_ROWS` rows.
+    Printed to one decimal, a signal's fraction leaves a single digit that takes each value about as often
+    as the others (a chi-square of the ten counts under :data:`UNIFORM_CHI2`, which even ten fair digits
+    pass all but once in 10⁵), beside a whole part that takes several. A device's second channel of small
+    counts (an envelope output reading 0–9 at rest) gathers round its level instead. Wider fractions give
+    themselves away by a leading zero (``12,05``) within a few rows. Judged over :data:`MIN_FRACTION_ROWS`
+    rows or more.
     """
     if len(second) < MIN_FRACTION_ROWS or not all(len(b) == 1 and b.isdigit() for b in second):
         return False
-    top = max(second.count(d) for d in set(second))
-    return len(set(second)) >= 8 and top <= 0.3 * len(second) and len(set(first)) > 10
+    expected = len(second) / 10.0
+    chi2 = sum((second.count(str(d)) - expected) ** 2 / expected for d in range(10))
+    return chi2 < UNIFORM_CHI2 and len(set(first)) >= 3
