@@ -115,6 +115,11 @@ def test_a_report_from_events_draws_this_recording_s_cramps_only_and_says_what_i
     page = open("a.html").read()
     assert re.search(r"Typical level [\d.]+ µV \(the night&#x27;s median; an events table gives no rest level\); "
                      r"signal lost [\d.]+ % of the night", page) and "nan" not in page
+    # a table written from another folder than both the report's and its own: the one file of the name
+    os.makedirs("tables")
+    assert run_cli("analyze", ".", "--events", "tables/batch.csv")[0] == 0
+    rc, out, err = run_cli("report", "../n2.edf", "--events", "batch.csv", "--out", "a2.html", cwd="tables")
+    assert rc == 0 and out == f"{len(mine)} cramp(s); report written to a2.html\n", err
     rc, _, err = run_cli("report", "n2.edf", "--events", "n1.csv", "--out", "b.html")
     assert rc == 2 and "n1.csv: its cramp at " in err and "and n2.edf starts 2026-01-02 23:00:00: events of " \
         "another recording?" in err and not os.path.exists("b.html")

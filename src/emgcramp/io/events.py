@@ -121,7 +121,7 @@ def recording_events(path: str, recording: str, start: datetime | None) -> list[
     """The cramps events CSV ``path`` holds for ``recording``, which starts at ``start`` (if known).
 
     A batch table's rows are those whose ``file`` is ``recording`` (as named from the working folder or
-    from the table's); none is a recording without cramps, said in a note. A row dated another night than
+    from the table's, else the one file of its name); none is a recording without cramps, said in a note. A row dated another night than
     ``recording`` (its ``onset_clock`` not ``start`` plus its ``onset_s``, to the second) is
     :class:`InputError`: the table is another recording's.
     """
@@ -135,7 +135,10 @@ def recording_events(path: str, recording: str, start: datetime | None) -> list[
         rows = [(r, e) for _, r, e in read_rows(path, reader)]
     if "file" in (reader.fieldnames or []):
         named = {r["file"] for r, _ in rows}
-        rows = [(r, e) for r, e in rows if _same_file(r["file"] or "", recording, os.path.dirname(path))]
+        mine = [(r, e) for r, e in rows if _same_file(r["file"] or "", recording, os.path.dirname(path))]
+        # written from another folder, its names lead nowhere from here: one of the recording's name is it
+        alike = {f for f in named if os.path.basename(f or "") == os.path.basename(recording)}
+        rows = mine or ([(r, e) for r, e in rows if r["file"] in alike] if len(alike) == 1 else [])
         if not rows and named:
             warnings.warn(SettingsWarning(f"{path}: a batch table; none of its rows is {recording}'s (it lists the "
                                           f"cramps of {len(named)} other recording(s)): drawn without cramps"))
