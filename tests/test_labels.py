@@ -53,6 +53,15 @@ def test_a_confirmed_possible_cramp_an_events_table_does_not_carry_is_confirmed_
     with open(labels_path(f), "a") as out:  # an earlier version's line, without the column
         out.write("700.000,710.000,cramp,2026-01-01T00:00:00\n")
     labels = read_labels(f)
+    old = str(tmp_path / "old")  # an earlier version's file takes the new header at the first new answer
+    os.mkdir(old)
+    open(labels_path(old), "w").write("onset_s,offset_s,label,given_at\n1.000,2.000,cramp,2026-01-01T00:00:00\n")
+    os.chmod(labels_path(old), 0o600)
+    add_label(old, 5.0, 6.0, "not_cramp", datetime(2026, 1, 2), listed="possible_cramp")
+    assert open(labels_path(old)).read() == ("onset_s,offset_s,label,given_at,listed\n1.000,2.000,cramp,"
+                                              "2026-01-01T00:00:00\n5.000,6.000,not_cramp,2026-01-02T00:00:00,"
+                                              "possible_cramp\n")
+    assert stat.S_IMODE(os.stat(labels_path(old)).st_mode) == 0o600
     assert [lab.listed for lab in labels] == ["cramp", "possible_cramp", "", ""]
     assert confirmed(labels, [(101.0, 158.0)]) == {"cramp": 2, "not_cramp": 0, "unsure": 0, "unanswered": 0,
                                                    "missed": 2}

@@ -74,6 +74,7 @@ def add_label(folder: str, onset_s: float, offset_s: float, label: str,
     when = (given_at or datetime.now()).replace(microsecond=0).isoformat()
     path = labels_path(folder)
     os.makedirs(folder, mode=0o700, exist_ok=True)  # a plain recording's label folder, at its first answer
+    _with_current_header(path)
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
     try:
         line = f"{onset_s:.3f},{offset_s:.3f},{label},{when},{listed}\n"
@@ -86,6 +87,22 @@ def add_label(folder: str, onset_s: float, offset_s: float, label: str,
     finally:
         os.close(fd)
     return Label(round(onset_s, 3), round(offset_s, 3), label, when, listed)
+
+
+def _with_current_header(path: str) -> None:
+    """Give an earlier version's ``labels.csv`` (four columns) the current header before a line of five is
+    appended, so that a table reader takes the whole file; its lines are kept as they are."""
+    try:
+        with open(path, encoding="utf-8", errors="replace", newline="") as f:
+            if f.readline() != HEADER.replace(",listed", ""):
+                return
+            rest = f.read()
+    except FileNotFoundError:
+        return
+    from emgcramp.io.secure import private_file
+
+    with private_file(path) as out:
+        out.write(HEADER + rest)
 
 
 def _ends_with_newline(fd: int) -> bool:
