@@ -14,7 +14,7 @@ import numpy as np
 
 from emgcramp.core.blocks import Block
 from emgcramp.dsp.samples import MAX_INPUT_UV
-from emgcramp.live.sources.frames import RATE_TOLERANCE, RATE_WINDOW_S
+from emgcramp.live.sources.frames import RATE_TOLERANCE, counted
 
 _SPLIT = re.compile(rb"[,;\s]+")
 # A line of a few numbers is tens of bytes; a stream with no newline this long is not lines (held no longer).
@@ -79,13 +79,8 @@ class LineLink:
         """Count ``n`` lines that arrived at ``at`` (s); over RATE_WINDOW_S, their rate is :attr:`arrival_fs`."""
         if at is None:
             return
-        if self._window is None:
-            self._window = (at, 0)
-            return
-        t0, count = self._window[0], self._window[1] + n
-        self._window = (t0, count)
-        if at - t0 >= RATE_WINDOW_S:
-            self.arrival_fs, self._window = count / (at - t0), (at, 0)
+        self._window, rate = counted(self._window, n, at)
+        self.arrival_fs = rate if rate is not None else self.arrival_fs
 
     def clock_note(self) -> str:
         """A sentence when lines arrive at another rate than the ``--fs`` given (the night's times run off)."""

@@ -36,6 +36,19 @@ RATE_TOLERANCE = 0.1
 AHEAD_MAX_S = 60.0
 
 
+def counted(window: tuple[float, int] | None, n: int, at: float, broke: bool = False
+            ) -> tuple[tuple[float, int], float | None]:
+    """An arrival count after ``n`` more samples (or lines) came at ``at`` (s): the window (its start s,
+    samples since) and, once it spans RATE_WINDOW_S, the rate they came at (Hz; else None). ``broke``: a gap
+    or a new rate came before them, so the count starts again."""
+    if broke or window is None:
+        return (at, 0), None
+    t0, count = window[0], window[1] + n
+    if at - t0 >= RATE_WINDOW_S:
+        return (at, 0), count / (at - t0)
+    return (t0, count), None
+
+
 @dataclass
 class FrameAssembler:
     """Stateful frames → blocks converter.
@@ -146,13 +159,8 @@ class FrameAssembler:
         """Count ``n`` samples that arrived at ``at`` (s) into the window; a gap or a new rate starts a new one."""
         if at is None:
             return
-        if broke or self._window is None:
-            self._window = (at, 0)
-            return
-        t0, count = self._window[0], self._window[1] + n
-        self._window = (t0, count)
-        if at - t0 >= RATE_WINDOW_S:
-            self.arrival_fs, self._window = count / (at - t0), (at, 0)
+        self._window, rate = counted(self._window, n, at, broke)
+        self.arrival_fs = rate if rate is not None else self.arrival_fs
 
     def clock_note(self) -> str:
         """A sentence when the samples arrive at another rate than the sensor declares (the night's times run off)."""
