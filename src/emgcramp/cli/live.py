@@ -114,7 +114,8 @@ def _not_stored(folder: str, result, told: int, csv_error: str) -> str:
     """
     from emgcramp.io.night_reader import unstored
 
-    samples_s, lost, why = unstored(folder, result.analysis.duration_s, told)
+    a = result.analysis  # the seconds with samples it had, against those stored (its gaps had none)
+    samples_s, lost, why = unstored(folder, a.duration_s if a.recorded_s is None else a.recorded_s, told)
     parts = ([f"{samples_s:.0f} s of the samples"] if samples_s >= 1.0 else []) \
         + ([f"{lost} of {told} event record(s)"] if lost > 0 else []) + (["events.csv"] if csv_error else [])
     if not parts:
@@ -226,7 +227,8 @@ def cmd_recover(args: argparse.Namespace) -> int:
     possible = f" and {len(result.possible_cramps)} possible" if result.possible_cramps else ""
     unstored = (f", {len(kept)} of them alerted where no samples were stored (from the night's log, flagged "
                 "not_stored)") if kept else ""
-    print(f"{args.folder}: {span_text(result.duration_s)} kept, {len(episodes)} cramp(s){unstored}{possible}"
+    kept_s = result.duration_s if result.recorded_s is None else result.recorded_s  # samples, not gaps
+    print(f"{args.folder}: {span_text(kept_s)} kept, {len(episodes)} cramp(s){unstored}{possible}"
           f"{'' if ended else ' (the monitor had not finished: recovered)'}; events.csv written"
           + (f", {args.edf}" if args.edf else ""))
     return 0

@@ -231,8 +231,7 @@ def write_edf(path: str, fs: float, channel_names: list[str],
 
 
 def range_for(peak_uv: float) -> float:
-    """The physical range (±µV) a copy stores samples up to ``peak_uv`` in: the next whole mV, as fine a step
-    as the 16 bits then allow (0.6 µV a bit at ±20 mV)."""
+    """The range (±µV) a copy stores samples up to ``peak_uv`` in: the next whole mV (16 bits: 0.6 µV at ±20 mV)."""
     return 1000.0 * math.ceil(peak_uv / 1000.0)
 
 
@@ -285,8 +284,7 @@ def _write_records(tmp: str, fs: int, channel_names: list[str], blocks: Iterable
                    scales: list[Scale], bdf: bool, note: str = "", retry: bool = False) -> tuple[int, float]:
     """Write the file at ``tmp``; return the number of 1-s data records and the largest sample's size (µV).
 
-    Samples beyond ``scales`` are stored at its ends, and an annotation says how many, unless the file is
-    to be written again (``retry``).
+    Samples beyond ``scales`` are stored at its ends, said in an annotation unless it is written again (``retry``).
     """
     kind = pyedflib.FILETYPE_BDFPLUS if bdf else pyedflib.FILETYPE_EDFPLUS
     records, peak, cut = 0, 0.0, 0
