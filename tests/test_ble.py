@@ -65,12 +65,18 @@ def test_scan_by_name_prefix_or_service(target):
     assert sensor.connects == 1
 
 
-def test_no_matching_sensor_is_a_clear_error():
+@pytest.mark.parametrize("give_up_s", [0.2, 2.2])
+def test_no_matching_sensor_is_a_clear_error_said_on_time(give_up_s):
+    """The retries' growing waits (0.5, 1, 2 s) ran past --give-up: 2.2 s ended after 3.5 s."""
+    import time
+
     src = BleSource("bedroom-", backend=SimulatedSensorClient, scanner_backend=SimulatedScanner,
-                    sensor=SimulatedSensor([]), give_up_s=0.2, scan_timeout_s=0.2)
+                    sensor=SimulatedSensor([]), give_up_s=give_up_s, scan_timeout_s=0.01)
+    t = time.monotonic()
     with pytest.raises(InputError, match="could not connect to a BLE sensor matching 'bedroom-': no BLE sensor "
                                          "matching 'bedroom-' found: is it on, charged and near"):
         list(src.blocks())
+    assert time.monotonic() - t < give_up_s + 0.5
 
 
 def test_a_new_rate_is_seen_at_its_block_though_notifications_run_ahead():

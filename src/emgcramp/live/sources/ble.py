@@ -139,13 +139,21 @@ class BleSource(LinkedSource):
                 self.connected, down_since = False, time.monotonic()
             if self.stop.is_set():
                 return
-            if self.give_up_s is not None and time.monotonic() - down_since > self.give_up_s:
+            waited = time.monotonic() - down_since
+            if self.give_up_s is not None and waited > self.give_up_s:
                 if not ever:
                     raise InputError(f"could not connect to a BLE sensor matching {self.target!r}: {self.problem}")
                 self.gave_up = gave_up(f"the BLE sensor {self.target!r}", self.give_up_s)
                 return
-            await asyncio.sleep(backoff)
+            # no wait outlasts --give-up, and a stop ends it at once (a calibration that gave up, Ctrl-C)
+            await self._pause(backoff if self.give_up_s is None else min(backoff, self.give_up_s - waited + 0.05))
             backoff = min(backoff * 2, self.max_backoff_s)
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait ``seconds`` (s), or less when the source is stopped."""
+        end = time.monotonic() + seconds
+        while not self.stop.is_set() and time.monotonic() < end:
+            await asyncio.sleep(min(0.05, max(0.0, end - time.monotonic())))
 
     def _on_notify(self, _characteristic, data: bytearray) -> None:
         for block in self.link.feed(bytes(data), time.monotonic()):  # arrival times a sensor restart's gap
