@@ -132,13 +132,14 @@ def read_labels(folder: str) -> list[Label]:
 
 
 def _parse(row: list[str]) -> Label | None:
-    if len(row) not in (4, 5) or row[2] not in LABELS or row[4:5] not in ([], *([v] for v in LISTED)):
+    listed = row[4] if len(row) == 5 else ""  # earlier versions wrote four columns
+    if len(row) not in (4, 5) or row[2] not in LABELS or listed not in LISTED:
         return None  # the header, or a line cut short
     try:
         onset, offset = float(row[0]), float(row[1])
     except ValueError:
         return None
-    return Label(onset, offset, row[2], row[3], *row[4:5]) if _within_a_day(onset, offset) else None
+    return Label(onset, offset, row[2], row[3], listed) if _within_a_day(onset, offset) else None
 
 
 def _within_a_day(onset_s: float, offset_s: float) -> bool:
