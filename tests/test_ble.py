@@ -79,6 +79,25 @@ def test_no_matching_sensor_is_a_clear_error_said_on_time(give_up_s):
     assert time.monotonic() - t < give_up_s + 0.5
 
 
+def test_a_scan_ends_with_give_up_and_at_a_stop():
+    """A 10-s scan for a sensor that is not there ran whole before a 0.5-s --give-up, or a stop, was looked at."""
+    import threading
+    import time
+
+    src = BleSource("bedroom-", backend=SimulatedSensorClient, scanner_backend=SimulatedScanner,
+                    sensor=SimulatedSensor([]), give_up_s=0.5, scan_timeout_s=10.0)
+    t = time.monotonic()
+    with pytest.raises(InputError, match="could not connect"):
+        list(src.blocks())
+    assert time.monotonic() - t < 1.5
+    src = BleSource("bedroom-", backend=SimulatedSensorClient, scanner_backend=SimulatedScanner,
+                    sensor=SimulatedSensor([]), scan_timeout_s=10.0)  # no --give-up: a stop ends the scan
+    threading.Timer(0.3, src.stop.set).start()
+    t = time.monotonic()
+    assert [b for b in src.blocks() if b is not None] == []
+    assert time.monotonic() - t < 1.5
+
+
 def test_a_new_rate_is_seen_at_its_block_though_notifications_run_ahead():
     from emgcramp.core.protocol import encode_data, encode_status
 

@@ -93,7 +93,8 @@ class BleSource(LinkedSource):
         finally:
             self._queue.put(_DONE)
 
-    async def _find(self):
+    async def _find(self, timeout_s: float):
+        """The device to connect to (``None`` when no sensor matched within ``timeout_s``, s, or on a stop)."""
         from bleak import BleakScanner
 
         if _ADDRESS.match(self.target):
@@ -106,7 +107,14 @@ class BleSource(LinkedSource):
                 return EMG_SERVICE_UUID in [u.lower() for u in adv.service_uuids]
             return (device.name or adv.local_name or "").lower().startswith(want)
 
-        return await BleakScanner.find_device_by_filter(match, timeout=self.scan_timeout_s, **kw)
+        scan = asyncio.ensure_future(BleakScanner.find_device_by_filter(match, timeout=timeout_s, **kw))
+        while not scan.done() and not self.stop.is_set():  # a stop (Ctrl-C) ends a scan at once
+            await asyncio.wait([scan], timeout=0.05)
+        if not scan.done():
+            scan.cancel()
+            await asyncio.gather(scan, return_exceptions=True)  # the scanner stops before the loop closes
+            return None
+        return scan.result()
 
     async def _run(self) -> None:
         from bleak import BleakClient
@@ -117,7 +125,10 @@ class BleSource(LinkedSource):
             lost = asyncio.Event()
             try:
                 self.problem = f"looking for a BLE sensor matching {self.target!r}"
-                device = await self._find()
+                # a scan takes no longer than what is left of --give-up
+                left = None if self.give_up_s is None else self.give_up_s - (time.monotonic() - down_since)
+                device = await self._find(self.scan_timeout_s if left is None else
+                                          max(min(self.scan_timeout_s, left + 0.05), 0.05))
                 if device is None:
                     raise BleakError(f"no BLE sensor matching {self.target!r} found: is it on, charged and near?")
                 kw = {"backend": self.backend} if self.backend else {}
