@@ -20,6 +20,7 @@ from datetime import datetime
 
 import numpy as np
 import pytest
+from scipy.io import wavfile
 
 from conftest import SAMPLE_NIGHT, bursts, run_cli
 from emgcramp.core.blocks import Block
@@ -461,13 +462,17 @@ def test_the_calendar_sums_the_nights_of_each_date_and_a_click_opens_the_night(t
         folder = make_night(nights / name, start, seed)
         if start.month == 1:  # its events.csv, as recover writes it: counted without opening the night
             assert run_cli("recover", folder)[0] == 0
+    # a WAV holds no start time: it was placed on its file's date (today), months after the others
+    wavfile.write(nights / "undated.wav", 500, np.random.default_rng(0).normal(0, 200, 30_000).astype(np.int16))
     r = review(nights)
     served = _json(f"{r.base}/api/nights?token={r.token}")["nights"]
     assert [(n["day"], n["cramps"]) for n in served] == [("2026-01-01", 1), ("2026-01-01", 1), ("2026-01-03", 1),
-                                                         ("2026-02-02", None)]
+                                                         ("2026-02-02", None), (None, None)]
     _open(browser, r.url)
     cells = _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#calendar td.day"))
-    assert len(cells) == 31 + 28  # a cell for every date of January and February 2026
+    assert len(cells) == 31 + 28  # a cell for every date of January and February 2026, and no month after
+    assert _text(browser, "#undated").startswith("1 night has no recording date (the file holds no start time)")
+    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#nights a")][-1] == "undated.wav"
     shown = {c.get_attribute("data-day"): (c.get_attribute("data-cramps"), c.get_attribute("data-nights"),
                                            c.find_element(By.TAG_NAME, "a").text)
              for c in cells if c.get_attribute("data-nights")}
@@ -476,7 +481,7 @@ def test_the_calendar_sums_the_nights_of_each_date_and_a_click_opens_the_night(t
         by_day.setdefault(n["day"], []).append(n["cramps"])
     assert shown == {day: (str(sum(c for c in counts if c is not None)) if any(c is not None for c in counts) else "",
                            str(len(counts)), "?" if all(c is None for c in counts) else str(sum(counts)))
-                     for day, counts in by_day.items()}
+                     for day, counts in by_day.items() if day}
     assert shown["2026-01-01"] == ("2", "2", "2")  # two nights of one date, summed
 
     def colour(css):

@@ -67,7 +67,7 @@ class Library:
             t = tally(labels, spans, possible or []) if labels and episodes is not None else None
             rows.append({"k": k, "name": self.name(k), "start": start.isoformat() if start else None,
                          "date": start.strftime("%a %d %b %Y") if start else self.name(k),
-                         "day": night_date(path, start).date().isoformat(),
+                         "day": start.date().isoformat() if start else None,  # undated: off the calendar
                          "cramps": None if episodes is None else len(episodes),
                          "possible": None if possible is None else len(possible),
                          "longest": words.duration(max((e.duration_s for e in episodes), default=0))
@@ -131,7 +131,7 @@ def _start(path: str) -> datetime | None:
 
 
 def night_date(path: str, start: datetime | None) -> datetime:
-    """The date a night counts on (the calendar's cell, the trend's night): its start, else its file's age."""
+    """The date a night is ordered by in the trend: its start, else (an undated night) its file's age."""
     return start or datetime.fromtimestamp(os.path.getmtime(path))
 
 

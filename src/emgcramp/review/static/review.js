@@ -667,8 +667,12 @@
 
   NightsPage.prototype.calendar = function () {
     var byDay = {};
-    this.data.nights.forEach(function (r) { (byDay[r.day] = byDay[r.day] || []).push(r); });
+    this.data.nights.forEach(function (r) { if (r.day) (byDay[r.day] = byDay[r.day] || []).push(r); });
     var days = Object.keys(byDay).sort(), box = h("div", { "class": "calendar", id: "calendar" });
+    // A file without a start time has no date: its file's age would put it on a day it was not recorded.
+    var undated = this.data.nights.filter(function (r) { return !r.day; }).length;
+    if (undated) box.append(h("p", { "class": "quiet", id: "undated", text: undated + (undated === 1 ? " night has" :
+      " nights have") + " no recording date (the file holds no start time): in the table below, not on the calendar." }));
     if (!days.length) return box;
     var y = +days[0].slice(0, 4), m = +days[0].slice(5, 7) - 1;
     var endY = +days[days.length - 1].slice(0, 4), endM = +days[days.length - 1].slice(5, 7) - 1;
