@@ -73,7 +73,7 @@ def test_a_folder_says_which_subfolders_it_did_not_search(tmp_cwd):
     rc, out, err = run_cli("analyze", "study")
     notes = [line for line in err.splitlines() if "note:" in line]
     assert rc == 0 and "1 of 1 recordings analysed" in out and notes == [
-        "emgcramp: note: study: 1 recording(s) analysed; its subfolders are not searched (P3, S012): give a "
+        "emgcramp: note: study: only the files in it are taken (1); its subfolders are not searched (P3, S012): give a "
         "pattern such as 'study/*/*.edf'"], err
     rc, out, _ = run_cli("analyze", "study/*/*.edf")
     assert rc == 0 and "2 of 2 recordings analysed, 6 cramp(s)" in out

@@ -197,7 +197,7 @@ def recordings_in(path: str) -> list[str]:
     if below:
         import warnings
 
-        warnings.warn(SettingsWarning(f"{path}: {len(files)} recording(s) analysed{hint}"), stacklevel=2)
+        warnings.warn(SettingsWarning(f"{path}: only the files in it are taken ({len(files)}){hint}"), stacklevel=2)
     return files
 
 
