@@ -221,6 +221,33 @@ def test_calibrate_from_a_file_matches_the_detector_levels(tmp_cwd):
     assert prof["mvc_uv"] == pytest.approx(float(rows[0]["peak_intensity"]), rel=0.01)
 
 
+def test_calibrate_takes_the_units_of_a_file_without_them(tmp_cwd):
+    """A WAV of counts (0.5 µV each) gave a profile in counts, twice the true levels, and no --scale to say so;
+    samples in mV were refused as 'a stretch without signal (a lead-off)'."""
+    from emgcramp.io import open_recording
+    from scipy.io import wavfile
+
+    with open_recording(SAMPLE_NIGHT) as rec:
+        x = np.concatenate([b.samples[:, 0] for b in rec.blocks([0], 60_000)])
+    wavfile.write("n.wav", 1000, np.round(x / 0.5).astype(np.int16))
+    np.save("mv.npy", (x / 1000).astype(np.float32))
+    windows = ("--rest", "10:60", "--mvc", "120:160")
+    assert run_main("calibrate", "--file", SAMPLE_NIGHT, *windows, "--out", "edf.json")[0] == 0
+    rc, _, err = run_main("calibrate", "--file", "n.wav", "--scale", "0.5", *windows, "--out", "wav.json")
+    assert rc == 0, err
+    edf, wav = json.load(open("edf.json")), json.load(open("wav.json"))
+    assert wav["rest_uv"] == pytest.approx(edf["rest_uv"], rel=0.01)
+    assert wav["mvc_uv"] == pytest.approx(edf["mvc_uv"], rel=0.01)
+    rc, _, err = run_main("calibrate", "--file", "mv.npy", "--fs", "1000", *windows, "--out", "mv.json")
+    assert rc == 2 and "though its samples vary: are they in µV? Give the µV per unit (--scale 1000 for mV)" in err
+    assert not os.path.exists("mv.json")
+    rc, _, err = run_main("calibrate", "--file", "mv.npy", "--fs", "1000", "--scale", "1000", *windows,
+                          "--out", "mv.json")
+    assert rc == 0 and json.load(open("mv.json"))["rest_uv"] == pytest.approx(edf["rest_uv"], rel=0.01), err
+    rc, _, err = run_main("calibrate", "--serial", "/dev/null", "--scale", "2")
+    assert rc == 2 and "--scale is for a --file without units" in err
+
+
 @pytest.mark.parametrize("args,message", [
     (["--rest", "60:10"], "must start at 0 s or later"),
     (["--rest", "abc"], "START:END"),

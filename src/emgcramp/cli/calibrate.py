@@ -36,6 +36,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         return cmd_learn(args)
     from emgcramp.io.secure import check_writable
 
+    if args.scale is not None and not args.file:
+        raise InputError("--scale is for a --file without units (NPY, WAV, text); a sensor sends its own µV per count")
     check_writable(args.out, [args.file] if args.file else [])
     _check_profile_out(args.out)
     parts, fs, name = _calibration_from_file(args) if args.file else _calibration_from_sensor(args)
@@ -78,7 +80,7 @@ def _calibration_from_file(args: argparse.Namespace):
     if rest is None:
         raise InputError("calibrating from a file needs --rest START:END")
     windows = {"rest": rest} | ({"mvc": w} if (w := _window(args.mvc, "mvc")) else {})
-    with open_recording(args.file, args.fs) as rec:
+    with open_recording(args.file, args.fs, args.scale) as rec:
         ch = rec.channel_index(args.channel)
         fs = rec.rate()
         length_s = rec.n_samples / fs if rec.n_samples is not None else None

@@ -167,6 +167,8 @@ def _calibrate(sub) -> None:
     c.add_argument("--mvc-s", type=_seconds, default=5.0, help="sensor: seconds of contraction, 0 to skip (default 5)")
     c.add_argument("--channel", help="channel name or index (file)")
     c.add_argument("--fs", type=float, metavar="HZ", help="file: sampling rate when the file has none (NPY)")
+    c.add_argument("--scale", type=_scale, metavar="UV",
+                   help="file: µV per file unit for NPY, WAV and unit-less text columns (default 1: values are µV)")
     c.add_argument("--out", metavar="PROFILE.json", default="profile.json",
                    help="where the profile goes (default profile.json; an MVC already there is kept "
                         "when only rest is measured)")

@@ -82,7 +82,9 @@ def make_profile(rest: np.ndarray, fs: float, mvc: np.ndarray | None = None, cha
                              f"electrode input holds ({MAX_INPUT_UV / 1e6:g} V): are the samples in µV? Give the µV "
                              "per unit (--scale)")
     notches = detect_mains(rest, fs)
-    level = _rest_level(envelope(rest, fs, notches))
+    env = envelope(rest, fs, notches)
+    _check_units(rest, env)
+    level = _rest_level(env)
     if around is not None and len(around) > len(rest):
         # hum is found minute by minute: under a cramp it is not seen, and unnotched it would raise the quiet
         minutes = range(0, len(around), int(60 * fs))
@@ -104,6 +106,17 @@ def make_profile(rest: np.ndarray, fs: float, mvc: np.ndarray | None = None, cha
                 "or a strap), all of it inside the window")
         profile["mvc_uv"] = round(level, 3)
     return profile
+
+
+def _check_units(rest: np.ndarray, env: np.ndarray) -> None:
+    """InputError when the rest window's samples vary, yet its level (``env``, µV) lies under the electrodes' own
+    noise (:data:`~emgcramp.core.config.ELECTRODE_NOISE_UV`): samples in mV or V read as µV, not a lead-off (a
+    flat line or zeros do not vary from sample to sample)."""
+    level = float(np.median(env)) if len(env) else 0.0
+    if len(rest) > 1 and level < ELECTRODE_NOISE_UV and np.count_nonzero(np.diff(rest)) > 0.5 * (len(rest) - 1):
+        raise InputError(f"the rest window's level, {level:.2g} µV, lies under what any skin electrode reads "
+                         f"({ELECTRODE_NOISE_UV:g} µV), though its samples vary: are they in µV? Give the µV per "
+                         "unit (--scale 1000 for mV)")
 
 
 def _rest_level(env: np.ndarray) -> float:
