@@ -1,5 +1,6 @@
 """Readers and writers: units fixed at the edge, EDF+ that MNE opens, 0600 files."""
 
+import csv
 import json
 import os
 import re
@@ -690,3 +691,58 @@ def test_a_copy_widens_its_range_to_hold_every_sample_and_an_uncopyable_cut_is_s
         assert f"{int((np.abs(x) > 8000.0).sum())} samples cut to +-8000 uV" in list(r.readAnnotations()[2])
     finally:
         r.close()
+
+
+def _edf_of(path, channels, fs=1000):
+    """An EDF+ of (label, unit, samples in that unit, physical range) per channel."""
+    import pyedflib
+
+    w = pyedflib.EdfWriter(str(path), len(channels), file_type=pyedflib.FILETYPE_EDFPLUS)
+    w.setSignalHeaders([{"label": lab, "dimension": unit, "sample_frequency": fs, "physical_min": -top,
+                         "physical_max": top, "digital_min": -32768, "digital_max": 32767, "transducer": "",
+                         "prefilter": ""} for lab, unit, _, top in channels])
+    w.writeSamples([np.asarray(x, dtype=float) for _, _, x, _ in channels])
+    w.close()
+
+
+def test_an_edf_channel_without_a_unit_takes_scale(tmp_cwd):
+    """A blank unit was read as µV (a night in mV gave a rest of 0.004 µV and no cramp), and the --scale the note
+    then asked for was refused: 'this one carries its own units'."""
+    from conftest import SAMPLE_NIGHT, run_cli
+
+    with open_recording(SAMPLE_NIGHT) as rec:
+        x = read_all(rec)
+    _edf_of("blank.edf", [("calf", "", x / 1000, 10.0)])
+    _edf_of("mv.edf", [("calf", "mV", x / 1000, 10.0)])
+    rows = {}
+    for name, extra in (("mv.edf", []), ("blank.edf", ["--scale", "1000"])):
+        rc, _, err = run_cli("analyze", name, *extra, "--events", f"{name}.csv", "--no-progress")
+        assert rc == 0 and "not in µV" not in err, err
+        rows[name] = [(r["onset_s"], r["duration_s"]) for r in csv.DictReader(open(f"{name}.csv"))]
+    assert len(rows["mv.edf"]) == 3 and rows["blank.edf"] == rows["mv.edf"]
+    rc, _, err = run_cli("analyze", "blank.edf", "--no-progress")
+    assert rc == 0 and "are the samples in µV?" in err and "--scale on the command line" in err
+    rc, _, err = run_cli("analyze", "mv.edf", "--scale", "1000")
+    assert rc == 2 and "--scale is for channels whose header gives no unit; each one here gives its own" in err
+    rc, out, err = run_cli("analyze", "*.edf", "--scale", "1000", "--no-progress")  # a batch: where it applies
+    assert rc == 0 and "mv.edf: --scale not applied: it carries its own units" in err, err
+    assert "blank.edf: --scale" not in err and "2 of 2 recordings analysed, 6 cramp(s)" in out
+
+
+def test_channel_all_leaves_out_channels_that_are_no_voltage(tmp_cwd):
+    """An accelerometer (in g) beside the calf stopped --channel all; a CSV's force_kgf column was taken for a
+    muscle."""
+    from conftest import run_cli
+
+    rng = np.random.default_rng(0)
+    _edf_of("aux.edf", [("calf", "uV", rng.normal(0, 4, 20_000), 8000.0),
+                        ("Activity", "g", np.zeros(20_000), 8.0)])
+    rc, out, err = run_cli("analyze", "aux.edf", "--channel", "all", "--json")
+    assert rc == 0 and json.loads(out)["channels"] == ["calf"], err
+    assert "--channel all leaves out Activity (in g) (not muscles by their names or units" in err
+    rc, _, err = run_cli("analyze", "aux.edf", "--channel", "Activity")
+    assert rc == 2 and "channel 'Activity' is in 'g', not a voltage" in err
+    np.savetxt("f.csv", rng.normal(0, 4, (20_000, 3)), delimiter=",", header="LG,TA,force_kgf", comments="")
+    rc, out, err = run_cli("analyze", "f.csv", "--fs", "1000", "--channel", "all", "--json")
+    assert rc == 0 and json.loads(out)["channels"] == ["LG", "TA"], err
+    assert "leaves out force_kgf (in kgf)" in err

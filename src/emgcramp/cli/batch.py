@@ -106,7 +106,7 @@ def _applying(path: str, read):
     except InputError:
         return read  # opening it will say what is wrong
     fmt = NIGHT if name == NIGHT.name else next(f for f in FORMATS.values() if f.name == name)
-    timed, units = header_facts(path) if fmt.name == "text" else (False, False)
+    timed, units = header_facts(path) if fmt.name == "text" else (False, fmt.name == "edf" and _edf_units(path))
     for option, what, applies in (("fs", "it carries its own rate", fmt.has_rate is False or
                                    (fmt.has_rate is None and not timed)),
                                   ("scale", "it carries its own units", "scale" in fmt.takes and not units),
@@ -115,6 +115,18 @@ def _applying(path: str, read):
             warnings.warn(SettingsWarning(f"{path}: --{option} not applied: {what}"), stacklevel=2)
             read = replace(read, **{option: None})
     return read
+
+
+def _edf_units(path: str) -> bool:
+    """Whether every signal of an EDF/BDF names its unit (``--scale`` is then not for it)."""
+    from emgcramp.io.edf_header import layout
+
+    try:
+        lay = layout(path)
+    except OSError:
+        return False  # opening it will say what is wrong
+    return lay is None or all(u for u, name in zip(lay.units, lay.labels)
+                              if name not in ("EDF Annotations", "BDF Annotations"))
 
 
 def _outcomes(files: list[str], args: argparse.Namespace) -> Iterator[tuple]:

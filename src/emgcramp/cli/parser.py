@@ -64,7 +64,8 @@ def _analyze(sub) -> None:
     a.add_argument("--fs", type=float, metavar="HZ", help="sampling rate, for files that do not carry one")
     a.add_argument("--stream", metavar="NAME", help="XDF: the stream to analyse, by name or type")
     a.add_argument("--scale", type=_scale, metavar="UV",
-                   help="µV per file unit for NPY, WAV and unit-less text columns (default 1: values are µV)")
+                   help="µV per file unit for NPY, WAV, unit-less text columns and EDF channels without one "
+                        "(default 1: values are µV)")
     a.add_argument("--events", metavar="OUT.csv", help="write one row per cramp (owner-only file); possible cramps go to "
                                                        "--lm-events and --json, never here")
     a.add_argument("--lm-events", metavar="OUT.csv",
@@ -168,7 +169,8 @@ def _calibrate(sub) -> None:
     c.add_argument("--channel", help="channel name or index (file)")
     c.add_argument("--fs", type=float, metavar="HZ", help="file: sampling rate when the file has none (NPY)")
     c.add_argument("--scale", type=_scale, metavar="UV",
-                   help="file: µV per file unit for NPY, WAV and unit-less text columns (default 1: values are µV)")
+                   help="file: µV per file unit for NPY, WAV, unit-less text columns and EDF channels without one "
+                        "(default 1: values are µV)")
     c.add_argument("--out", metavar="PROFILE.json", default="profile.json",
                    help="where the profile goes (default profile.json; an MVC already there is kept "
                         "when only rest is measured)")

@@ -59,19 +59,22 @@ def channel_index(channel: str | int | None, names: list[str], where: str) -> in
     raise InputError(f"no channel {channel!r} in {where}; channels are: {', '.join(names)}")
 
 
-def channel_indices(spec: str | int | None, names: list[str], where: str) -> list[int]:
-    """Channels by ``all`` (every muscle channel, :func:`is_emg`), a comma-separated list of names or indices,
-    or one (default: the first)."""
+def channel_indices(spec: str | int | None, names: list[str], where: str,
+                    units: dict[int, str] | None = None) -> list[int]:
+    """Channels by ``all`` (every muscle channel: :func:`is_emg`, and not in ``units``, the channels whose unit
+    is no voltage, index: unit), a comma-separated list of names or indices, or one (default: the first)."""
     if spec is None or isinstance(spec, int):
         return [channel_index(spec, names, where)]
     if str(spec).lower() == "all":
-        muscles = [i for i, name in enumerate(names) if is_emg(name)]
+        units = units or {}
+        muscles = [i for i, name in enumerate(names) if is_emg(name) and i not in units]
         if not muscles:
             raise InputError(f"--channel all: no muscle channel in {where}; channels are: {', '.join(names)}")
         if len(muscles) < len(names):  # said, so that a muscle the names mislead about is not left out unseen
-            left = ", ".join(n for i, n in enumerate(names) if i not in muscles)
-            warnings.warn(SettingsWarning(f"{where}: --channel all leaves out {left} (not muscles by their names; "
-                                          "name a channel to take it)"))
+            left = ", ".join(n + (f" (in {units[i]})" if i in units else "") for i, n in enumerate(names)
+                             if i not in muscles)
+            warnings.warn(SettingsWarning(f"{where}: --channel all leaves out {left} (not muscles by their names "
+                                          "or units; name a channel to take it)"))
         return muscles
     idx = [channel_index(part.strip(), names, where) for part in str(spec).split(",")]
     if len(set(idx)) != len(idx):

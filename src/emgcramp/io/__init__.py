@@ -35,7 +35,7 @@ class Format(NamedTuple):  # not a dataclass: that module loads ``inspect``, and
     extra: str = ""  # the pip extra its reader needs, '' for none
 
 
-_EDF = Format("edf", "EDF/EDF+/BDF", "emgcramp.io.edf:EdfRecording")
+_EDF = Format("edf", "EDF/EDF+/BDF", "emgcramp.io.edf:EdfRecording", ("scale",))  # for channels without a unit
 _WFDB = Format("wfdb", "WFDB", "emgcramp.io.wfdb:WfdbRecording", extra="wfdb")
 _XDF = Format("xdf", "XDF", "emgcramp.io.xdf:XdfRecording", ("stream",), extra="xdf")
 _TEXT = Format("text", "CSV/TSV/text", "emgcramp.io.text:TextRecording", ("fs", "scale"), has_rate=None)
@@ -271,13 +271,13 @@ def open_recording(path: str, fs: float | None = None, scale: float | None = Non
         path: the file, or a monitor night folder.
         fs: sampling rate (Hz) for formats that lack one; checked against
             the rate a format carries (EDF, WAV, a text file's time column…).
-        scale: µV per file unit for NPY, WAV and text columns without a unit.
+        scale: µV per file unit for NPY, WAV, text columns and EDF channels without a unit.
         stream: the stream of an XDF file (name or type).
     """
     fmt = _BY_NAME[detect_format(path)]
     given = {"fs": fs, "scale": scale, "stream": stream}
     if scale is not None and "scale" not in fmt.takes:  # never ignored without a word
-        raise InputError(f"{path}: --scale is for NPY, WAV and text files; this one carries its own units")
+        raise InputError(f"{path}: --scale is for NPY, WAV, text and EDF files without units; this one carries its own")
     if stream is not None and "stream" not in fmt.takes:
         raise InputError(f"{path}: --stream is for XDF files; this one holds one recording")
     rec: Recording = _reader(fmt)(path, *(given[k] for k in fmt.takes))

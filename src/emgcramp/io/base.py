@@ -58,9 +58,15 @@ class Recording:
         :meth:`select` s them."""
         if isinstance(spec, str) and self.aliases:
             spec = ",".join(str(self._unaliased(p.strip())) for p in spec.split(","))
-        chosen = channel_indices(spec, self.channel_names, self.path)
+        chosen = channel_indices(spec, self.channel_names, self.path, self.foreign_units())
         self.select(chosen)
         return chosen
+
+    _foreign: dict[int, str] = {}  # a reader that knows each channel's unit: those that are no voltage
+
+    def foreign_units(self) -> dict[int, str]:
+        """The channels whose unit is no voltage (index: unit; a temperature, a force)."""
+        return dict(self._foreign)
 
     @property
     def rates(self) -> list[float | None]:

@@ -25,7 +25,8 @@ MAX_PHYSICAL_UV = 1e9
 class EdfRecording(Recording):
     """An EDF/EDF+/BDF file; channels in the file's physical unit, scaled to µV."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, scale: float | None = None):
+        """``scale``: µV per unit of the channels whose header leaves the unit blank (InputError when none does)."""
         self.path = path
         check_name(path)
         layout = check_length(path)
@@ -40,12 +41,16 @@ class EdfRecording(Recording):
             raise InputError(f"{path}: the file holds no signals")
         self._fs = [float(f) for f in r.getSampleFrequencies()]
         self._ns = [int(n) for n in r.getNSamples()]
-        self._scale, self._units = [], []
-        for i in range(len(self.channel_names)):
-            dim = r.getPhysicalDimension(i)
-            scale = unit_scale(dim) if dim.strip() else 1.0
-            self._scale.append(1.0 if scale is None else scale)
-            self._units.append(None if scale is not None else dim.strip())  # not a voltage: refused if chosen
+        self._scale, self._foreign = [], {}
+        dims = [r.getPhysicalDimension(i).strip() for i in range(len(self.channel_names))]
+        if scale is not None and all(dims):
+            self.close()
+            raise InputError(f"{path}: --scale is for channels whose header gives no unit; each one here gives its own")
+        for i, dim in enumerate(dims):
+            per = unit_scale(dim) if dim else scale or 1.0  # a blank unit: µV, or --scale µV per unit
+            self._scale.append(1.0 if per is None else per)
+            if per is None:
+                self._foreign[i] = dim  # not a voltage: refused if chosen, left out of --channel all
         self.fs = self._fs[0]
         self.n_samples = self._ns[0]
         try:
@@ -60,10 +65,12 @@ class EdfRecording(Recording):
         return self._r is not None and self._r.filetype in (pyedflib.FILETYPE_BDF, pyedflib.FILETYPE_BDFPLUS)
 
     def scales(self, channels: list[int]) -> list[Scale]:
-        """How the chosen channels' integers stand for their values, as their headers say (a copy keeps them)."""
+        """How the chosen channels' integers stand for their values, as their headers say (a copy keeps them; a
+        blank unit becomes µV, its range × the µV per unit it was read at)."""
         r = self._r
-        return [Scale(r.getPhysicalDimension(c).strip() or "uV", r.getPhysicalMinimum(c), r.getPhysicalMaximum(c),
-                      r.getDigitalMinimum(c), r.getDigitalMaximum(c), self._scale[c]) for c in channels]
+        k = {c: 1.0 if r.getPhysicalDimension(c).strip() else self._scale[c] for c in channels}
+        return [Scale(r.getPhysicalDimension(c).strip() or "uV", r.getPhysicalMinimum(c) * k[c], r.getPhysicalMaximum(c)
+                      * k[c], r.getDigitalMinimum(c), r.getDigitalMaximum(c), self._scale[c] / k[c]) for c in channels]
 
     @property
     def rates(self) -> list[float | None]:
@@ -73,8 +80,8 @@ class EdfRecording(Recording):
     def select(self, channels: list[int]) -> None:
         """Use the rate and length of the chosen channels (they must agree)."""
         for c in channels:
-            if self._units[c] is not None:
-                raise InputError(f"{self.path}: channel {self.channel_names[c]!r} is in {self._units[c]!r}, "
+            if c in self._foreign:
+                raise InputError(f"{self.path}: channel {self.channel_names[c]!r} is in {self._foreign[c]!r}, "
                                  "not a voltage (V, mV, uV or nV)")
             self._check_range(c)
         if len({self._fs[c] for c in channels}) > 1:
@@ -84,16 +91,11 @@ class EdfRecording(Recording):
         if self.fs_given is not None and abs(self.fs_given - self._fs[channels[0]]) > 1e-6 * self._fs[channels[0]]:
             raise InputError(f"{self.path}: --fs {self.fs_given:g} Hz disagrees with the {self._fs[channels[0]]:g} Hz "
                              f"of channel {self.channel_names[channels[0]]!r}")
-        self.fs = self._fs[channels[0]]
-        self.n_samples = min(self._ns[c] for c in channels)
+        self.fs, self.n_samples = self._fs[channels[0]], min(self._ns[c] for c in channels)
 
     def _check_range(self, c: int) -> None:
-        """Refuse channel ``c`` when its header's physical range is not finite or over :data:`MAX_PHYSICAL_UV`.
-
-        EDFlib checks that the range's two ends differ, not that they are
-        sane: ``1e308`` passes, and every sample read from it is then
-        infinite or NaN.
-        """
+        """Refuse channel ``c`` when its header's physical range is not finite or over :data:`MAX_PHYSICAL_UV`
+        (EDFlib checks only that its ends differ: ``1e308`` passes, and every sample read is then inf or NaN)."""
         lo, hi = self._r.getPhysicalMinimum(c), self._r.getPhysicalMaximum(c)
         ends = (lo * self._scale[c], hi * self._scale[c])  # µV; Python floats become inf, never warn
         if not all(math.isfinite(v) and abs(v) <= MAX_PHYSICAL_UV for v in ends):
@@ -178,11 +180,9 @@ def zero_filled(blocks: Iterable[Block], fs: float, notes: list[tuple[float, flo
                 chunk: int | None = None) -> Iterator[np.ndarray]:
     """The blocks' samples (µV) with each gap filled by zeros of its length, for EDF, which has no gaps.
 
-    Each gap is appended to ``notes`` as it passes, as (onset s, duration s,
-    ``gap:no signal``): pass the same list as :func:`write_edf`'s
-    annotations, which it reads after the last block. The zeros come
-    ``chunk`` samples at a time (default 10 s), so an hours-long gap is
-    never held whole.
+    Each gap is appended to ``notes`` as it passes, as (onset s, duration s, ``gap:no signal``): pass the
+    same list as :func:`write_edf`'s annotations, which it reads after the last block. The zeros come
+    ``chunk`` samples at a time (default 10 s), so an hours-long gap is never held whole.
     """
     step = chunk or max(1, int(10 * fs))
     for b in blocks:

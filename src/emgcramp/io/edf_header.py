@@ -107,6 +107,7 @@ class Layout:
     # EDF+ writes "Startdate X" in the recording field when the start is not known (Kemp & Olivan 2003, EDF+
     # spec 2.1.3); the header's own date is then a placeholder, not a clock
     start_known: bool = True
+    units: tuple[str, ...] = ()  # each signal's physical dimension ("" when the header leaves it blank)
 
     @property
     def record_bytes(self) -> int:
@@ -126,8 +127,9 @@ def layout(path: str) -> Layout | None:
             at = ns * (16 + 80 + 8 * 5 + 80)  # label, transducer, unit, 4 ranges, prefilter: then samples per record
             per_record = [int(signals[at + 8 * i: at + 8 * i + 8]) for i in range(ns)]
             labels = [signals[16 * i: 16 * i + 16].decode("latin-1").strip() for i in range(ns)]
+            units = tuple(signals[ns * 96 + 8 * i: ns * 96 + 8 * i + 8].decode("latin-1").strip() for i in range(ns))
             return Layout(int(head[184:192]), int(head[236:244]), 3 if head[:1] == b"\xff" else 2, labels,
-                           per_record, not head[88:168].startswith(UNKNOWN_START))
+                           per_record, not head[88:168].startswith(UNKNOWN_START), units)
         except ValueError:
             return None
 

@@ -236,10 +236,13 @@ class TextRecording(Recording):
                   f"over {len(t)} rows; times printed to {self._slack:.3g} s)", file=sys.stderr)
         return fs if fs is not None else round(rate, 6)
 
+    def foreign_units(self) -> dict[int, str]:
+        """The columns whose header names a unit that is no voltage (index: unit)."""
+        return {c: u for c, name in enumerate(self.channel_names) if (u := foreign_unit(name)) is not None}
+
     def _read(self, channels: list[int], chunk: int) -> Iterator[np.ndarray]:
-        for c in channels:
-            unit = foreign_unit(self.channel_names[c])
-            if unit is not None:
+        for c, unit in self.foreign_units().items():
+            if c in channels:
                 raise InputError(f"{self.path}: channel {self.channel_names[c]!r} is in {unit!r}, "
                                  "not a voltage (V, mV, uV or nV)")
         cols = [c + self._offset for c in channels]

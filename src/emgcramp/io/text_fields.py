@@ -49,10 +49,19 @@ def named(names: list[str]) -> list[str]:
     return [b if b and bare.count(b) == 1 else n for n, b in zip(names, bare)]
 
 
+# Units a lab's other instruments write at a column's end (force, torque, angle, pressure, temperature, heart
+# rate): ``force_kgf``, ``angle (deg)``. Only these: a short ending such as ``_C`` or ``_g`` may name a site.
+_OTHER_UNIT_RE = re.compile(r"[_\s(](n|kn|kgf|lbf|nm|kg|deg|degc|rad|kpa|pa|mmhg|bpm|m/s2|m/s\^2)\)?$", re.I)
+
+
 def foreign_unit(name: str) -> str | None:
-    """The unit a name gives in square brackets (``pressure [kPa]``) when it is not a voltage."""
+    """The unit a name gives in square brackets (``pressure [kPa]``) when it is not a voltage, or one of the
+    units of other instruments at its end (``force_kgf``)."""
     m = re.search(r"\[\s*([^\[\]]+?)\s*\]$", name.strip())
-    return m.group(1) if m and unit_scale(m.group(1)) is None else None
+    if m:
+        return m.group(1) if unit_scale(m.group(1)) is None else None
+    m = _OTHER_UNIT_RE.search(name.strip())
+    return m.group(1) if m else None
 
 
 # Fields a whole table is written with that are numbers to a person but not to a reader of numbers.
