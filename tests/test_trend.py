@@ -275,3 +275,16 @@ def test_the_rate_and_the_months_are_of_the_dated_nights_only(tmp_path):
         plt.Figure.savefig = real
     ticks = [t.get_text() for t in captured[0].axes[0].get_xticklabels()]
     assert sorted(t for t in ticks if t.startswith("(")) == ["(a.csv)", "(b.csv)", "(c.csv)"]
+
+
+def test_the_totals_say_they_take_in_an_undated_night_the_rate_leaves_out(tmp_path):
+    """'28 cramp(s) over 8 night(s) …; total 47.0 min' counted an undated night's cramp in the minutes only."""
+    from datetime import datetime
+
+    for d in range(1, 9):
+        night(tmp_path, f"n{d}.csv", datetime(2026, 3, d, 23, 0), [(600.0, 60.0)])
+    night(tmp_path, "x.csv", None, [(300.0, 120.0)])
+    s = summarize(load_nights(str(tmp_path)))
+    assert (s["nights"], s["cramps"], s["total_s"]) == (9, 9, 600.0)
+    assert "8 cramp(s) over 8 night(s) in 8 day(s): 7.0 a week; 8 night(s) had at least one." in s["facts"]
+    assert "Longest 2.0 min; total 10.0 min over all 9 nights, the undated too (9 cramp(s))." in s["facts"]

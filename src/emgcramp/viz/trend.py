@@ -45,7 +45,9 @@ def summarize(nights: list[Night], threshold: float | None = None, default: floa
         facts = [f"{in_span} cramp(s) over {len(dated)} night(s) in {span_days} day(s): "
                  f"{per_week:.1f} a week; {sum(1 for n in dated if n.episodes)} night(s) had at least one."]
     if eps:
-        facts.append(f"Longest {longest / 60:.1f} min; total {sum(e.duration_s for e in eps) / 60:.1f} min.")
+        over = (f" over all {len(nights)} nights, the undated too ({len(eps)} cramp(s))"
+                if per_week is not None and len(dated) < len(nights) else "")  # the rate's count is the dated
+        facts.append(f"Longest {longest / 60:.1f} min; total {sum(e.duration_s for e in eps) / 60:.1f} min{over}.")
     if per_week is not None:
         facts.append("A few cramps a month are common.")
     if per_week is not None and (per_week >= FREQUENT_PER_WEEK or longest >= LONG_S):
