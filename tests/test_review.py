@@ -570,3 +570,23 @@ def test_a_port_in_use_is_said_in_one_line(night):
         rc, out, err = run_cli("review", night, "--no-browser", "--no-progress", "--port", port)
     assert rc == 2 and err.strip() == (f"emgcramp: error: cannot listen on 127.0.0.1:{port} (Address already in "
                                        "use); give another --port, or 0 for any free one")
+
+
+def test_a_recovered_night_counts_its_possible_cramps_with_its_cramps(tmp_path):
+    """After recover --cramp-threshold 0.9 the nights' table took the cramps from the new events.csv and the
+    possible cramps from the monitor's closing record (3 where the night, judged again, has 4)."""
+    from emgcramp.review.nights import Library
+
+    folder = str(tmp_path / "nights" / "night-20260101-230000")
+    x = bursts(1000.0, 240.0, 4.0, [(*CRAMP, 150.0)], seed=0)
+    from emgcramp.live.monitor import night_settings
+
+    log = NightLog(folder, 1000.0, ["calf"], datetime(2026, 1, 1, 23, 0, 0), settings=night_settings(None))
+    log.block(Block(0, x[:, None]))
+    log.close({"duration_s": 240.0, "possible_cramps": [{"onset_s": 10.0, "offset_s": 20.0}] * 3})
+    assert run_cli("recover", folder)[0] == 0  # the settings it was monitored with: the log's list holds
+    [row] = Library(str(tmp_path / "nights")).overview()["nights"]
+    assert (row["cramps"], row["possible"]) == (1, 3)
+    assert run_cli("recover", folder, "--cramp-threshold", "0.999")[0] == 0  # judged again, otherwise
+    [row] = Library(str(tmp_path / "nights")).overview()["nights"]
+    assert (row["cramps"], row["possible"]) == (0, None)  # counted when the night is opened

@@ -113,6 +113,8 @@ def _possible_logged(folder: str) -> list[tuple] | None:
     from emgcramp.io.night_reader import read_events
 
     try:
+        if os.path.getmtime(os.path.join(folder, "raw.json")) > os.path.getmtime(os.path.join(folder, "events.jsonl")):
+            return None  # recover judged the night again with other settings since it ended: its events.csv's
         end = [e for e in read_events(folder) if e.get("type") == "end"]
         return [(p["onset_s"], p["offset_s"]) for p in end[-1]["possible_cramps"]] if end else None
     except (InputError, OSError, KeyError, TypeError):
