@@ -257,6 +257,21 @@ def test_mne_raw_round_trip(night):
         emgcramp.from_mne(raw, picks=["GM", "soleus"])
 
 
+def test_mne_raw_typed_eeg_throughout_takes_its_muscles_by_name(night):
+    """MNE's EDF reader types every channel eeg: a sleep recording's EEG and ECG were judged as leg muscles."""
+    mne = pytest.importorskip("mne")
+    rng = np.random.default_rng(0)
+    info = mne.create_info(["EEG C3-A2", "ECG", "EMG Left calf"], FS, "eeg")
+    raw = mne.io.RawArray(np.vstack([rng.normal(0, 20e-6, len(night)), rng.normal(0, 500e-6, len(night)),
+                                     night * 1e-6]), info, verbose=False)
+    with pytest.warns(emgcramp.SettingsWarning, match=r"from_mne leaves out EEG C3-A2, ECG \(not muscles"):
+        r = emgcramp.from_mne(raw)
+    ref = emgcramp.find_cramps(night, FS, channel_names=["EMG Left calf"])
+    assert r.analysis.channels == ["EMG Left calf"]
+    assert [(c.onset_s, c.offset_s) for c in r.cramps] == [(c.onset_s, c.offset_s) for c in ref.cramps]
+    assert emgcramp.from_mne(raw, picks="eeg").analysis.channels == info.ch_names  # asked for: taken
+
+
 def test_plot_draws_the_report_from_the_signal_again(tmp_path):
     r = emgcramp.analyze(SAMPLE_NIGHT)
     fig = r.plot(str(tmp_path / "night.png"))

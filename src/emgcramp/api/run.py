@@ -158,8 +158,10 @@ def from_mne(raw: Any, picks: Any = None, *, config: PipelineConfig | None = Non
         The recording; read a chunk at a time (it need not be preloaded).
     picks : str or list, optional
         A channel type (``"emg"``), channel names or indices. Default: the
-        EMG channels, or every channel but stimulus and misc ones when none
-        is typed EMG.
+        EMG channels; when none is typed EMG (an EDF reader types every
+        channel ``eeg``), those that are muscles by their names and types, as
+        ``--channel all`` takes them (a sleep recording's EEG and ECG are
+        left out, with a warning).
     config : PipelineConfig, optional
         As for :func:`find_cramps`.
     mvc_uv : float, optional

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from emgcramp.core.blocks import as_rate
-from emgcramp.core.channels import default_names
-from emgcramp.core.errors import InputError
+from emgcramp.core.channels import default_names, is_emg
+from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.io.base import Recording
 
 
@@ -95,16 +95,32 @@ class MneRaw(Recording):
             yield self._raw.get_data(picks=picks, start=a, stop=min(a + chunk, self.n_samples), units="uV").T
 
 
+# MNE's channel types that record no muscle (an EDF reader types every channel eeg: the names then tell)
+_NOT_MUSCLE_TYPES = ("stim", "misc", "ecg", "eog", "resp", "bio", "gsr", "temperature", "syst", "chpi")
+
+
+def _muscles_by_name(types: list[str], names: list[str]) -> list[int]:
+    """The channels of a Raw that types none as EMG which are muscles by their type and name (as ``--channel
+    all`` takes them: a sleep EDF's EEG and ECG are not), said; every data channel when none is by its name."""
+    import warnings
+
+    data = [i for i, t in enumerate(types) if t not in ("stim", "misc")]
+    muscles = [i for i in data if types[i] not in _NOT_MUSCLE_TYPES and is_emg(names[i])] or data
+    if left := [names[i] for i in data if i not in muscles]:
+        warnings.warn(SettingsWarning(f"from_mne leaves out {', '.join(left)} (not muscles by their names or "
+                                      "types; picks= takes them)"), stacklevel=4)
+    return muscles
+
+
 def _mne_picks(raw: Any, picks: Any) -> list[int]:
     """Channel indices for ``picks``: a channel type (``"emg"``), names or indices.
 
-    ``None``: the EMG channels, or every channel but stimulus and misc ones
-    when the Raw types none as EMG (many EDF files type everything ``eeg``).
+    ``None``: the EMG channels, or when the Raw types none as EMG (many EDF files type everything ``eeg``)
+    those that are muscles by their names (:func:`_muscles_by_name`).
     """
     types, names = raw.get_channel_types(), list(raw.ch_names)
     if picks is None:
-        idx = [i for i, t in enumerate(types) if t == "emg"] or \
-            [i for i, t in enumerate(types) if t not in ("stim", "misc")]
+        idx = [i for i, t in enumerate(types) if t == "emg"] or _muscles_by_name(types, names)
     elif isinstance(picks, str) and picks in set(types):
         idx = [i for i, t in enumerate(types) if t == picks]
     else:
