@@ -224,6 +224,8 @@ def _patched_copy(tmp_path, offset, text):
     (236, "10      ", "header says 10 data records (21908 bytes with the header), but the file holds 2537568 "
                      "bytes, 1200.00 records"),  # records
     (244, "0       ", "not a readable EDF"),  # record duration 0
+    (236, "-1      ", "the header gives -1 data records, as a recorder writes while recording (it stopped before "
+                     "closing the file?); the file holds 1200.00 records: write their whole number into the header"),
 ])
 def test_an_edf_whose_header_disagrees_with_its_bytes_is_refused(tmp_path, offset, text, says):
     rc, out, err = run_cli("analyze", _patched_copy(tmp_path, offset, text))
