@@ -746,3 +746,24 @@ def test_channel_all_leaves_out_channels_that_are_no_voltage(tmp_cwd):
     rc, out, err = run_cli("analyze", "f.csv", "--fs", "1000", "--channel", "all", "--json")
     assert rc == 0 and json.loads(out)["channels"] == ["LG", "TA"], err
     assert "leaves out force_kgf (in kgf)" in err
+
+
+def test_a_first_column_that_counts_the_samples_is_no_channel(tmp_path):
+    """A CSV's 'sample' column (0, 1, 2 …) was analysed as the calf, silently (no cramp, whatever the calf did)."""
+    from conftest import run_cli
+
+    x = np.random.default_rng(0).normal(0, 5, 20_000)
+    p = tmp_path / "s.csv"
+    np.savetxt(p, np.column_stack([np.arange(20_000), x]), delimiter=",", header="sample,calf", comments="",
+               fmt=["%d", "%.4f"])
+    with open_recording(str(p), fs=1000.0) as rec:
+        assert rec.channel_names == ["calf"] and rec.fs == 1000.0
+        np.testing.assert_allclose(read_all(rec), x, atol=1e-4)
+    rc, _, err = run_cli("analyze", p)
+    assert rc == 2 and "its first column, 'sample', counts the samples and gives no sampling rate: give --fs HZ" \
+        in err
+    i = np.arange(20_000)
+    i[5000:] += 3  # three samples lost
+    np.savetxt(p, np.column_stack([i, x]), delimiter=",", header="sample,calf", comments="", fmt=["%d", "%.4f"])
+    rc, _, err = run_cli("analyze", p, "--fs", "1000")
+    assert rc == 2 and "steps by +0.004 s at data row 5001" in err, err

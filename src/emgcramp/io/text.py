@@ -28,6 +28,8 @@ from emgcramp.io.text_fields import (HINTS, decimals, foreign_unit, fraction_col
 
 TIME_NAMES = {"time": 1.0, "t": 1.0, "time_s": 1.0, "seconds": 1.0, "sec": 1.0, "s": 1.0,
               "timestamp": 1.0, "time_ms": 1e-3, "ms": 1e-3, "t_ms": 1e-3}
+# A first column of these names counts the samples (0, 1, 2 …): not a channel, and no rate (--fs gives it).
+INDEX_NAMES = {"sample", "samples", "index", "idx", "n", "sample_index", "sample_no", "sample_number", "#"}
 PROBE_ROWS = 4000
 MAX_LINE_CHARS = 100_000  # a header of 1000s of channels fits; a whole signal on one line does not
 EXPECTED = "expected columns of numbers (CSV/TSV/text)"
@@ -48,7 +50,7 @@ class NotATable(InputError):
 
 
 def header_facts(path: str) -> tuple[bool, bool]:
-    """(a time column, every column's unit named) in the header of text file ``path``.
+    """(a time column that gives the rate, every column's unit named) in the header of text file ``path``.
 
     What :class:`TextRecording` reads from it: a first column named for time (:data:`TIME_NAMES`) gives the
     rate, and channel names ending in a voltage unit (``calf_uV``) the scale; ``--scale`` goes to the others,
@@ -58,8 +60,9 @@ def header_facts(path: str) -> tuple[bool, bool]:
         first, comment, _ = _table_start(f)
     if not first.strip():  # only comments or blank lines: opening it says so
         return False, False
-    _, header, names, timed = _columns(first, comment)
-    return timed, header and all(unit_of(n) is not None for n in names[1 if timed else 0:])
+    _, header, names, first_col = _columns(first, comment)  # a time column, or one that counts samples
+    timed = first_col and names[0].lower() not in INDEX_NAMES
+    return timed, header and all(unit_of(n) is not None for n in names[1 if first_col else 0:])
 
 
 def _table_start(f) -> tuple[str, str | None, int]:
@@ -92,7 +95,7 @@ def _columns(first: str, comment: str | None = None) -> tuple[str | None, bool, 
         c_delim, c_fields = split_header(comment)
         if c_delim == delim and len(c_fields) == len(fields) and all(f and not is_number(f) for f in c_fields):
             names = c_fields
-    return delim, header, names, names[0].lower() in TIME_NAMES and len(names) > 1
+    return delim, header, names, names[0].lower() in TIME_NAMES.keys() | INDEX_NAMES and len(names) > 1
 
 
 class TextRecording(Recording):
@@ -125,6 +128,11 @@ class TextRecording(Recording):
                              "expected one row per sample")
         self._delim, self._header, names, self._time_col = _columns(first, comment)
         self._time_scale = TIME_NAMES.get(names[0].lower(), 1.0)
+        if self._time_col and names[0].lower() in INDEX_NAMES:  # counts samples: a step of one, at --fs
+            if fs is None:
+                raise InputError(f"{path}: its first column, {names[0]!r}, counts the samples and gives no "
+                                 "sampling rate: give --fs HZ")
+            self._time_scale = 1.0 / fs
         self._offset = 1 if self._time_col else 0
         units = [unit_of(n) for n in names[self._offset:]]
         if scale is not None and None not in units:  # never applied to a column that says its unit, nor dropped unsaid
@@ -147,7 +155,7 @@ class TextRecording(Recording):
             firsts = [ln.split(self._delim, 1)[0] if self._delim else (ln.split() or [""])[0]
                       for ln in self._first_rows]
             dec = max((decimals(f) for f in firsts if f.strip()), default=0)
-            self._slack = 10.0 ** -dec * self._time_scale
+            self._slack = 10.0 ** -dec * self._time_scale if names[0].lower() not in INDEX_NAMES else 0.0
         self.fs = self._rate_from_time(probe[:, 0], fs) if self._time_col else fs
 
     def _refuse_decimal_commas(self) -> None:
