@@ -44,6 +44,25 @@ def test_view_and_figure_match_the_episodes(night):
     assert "tonic" in zooms[0].get_title() and "40.0 s" in zooms[0].get_title()
 
 
+def test_each_zoom_draws_its_own_muscle(tmp_cwd):
+    """With --channel all, a cramp of the second muscle was drawn from the first (a flat 4-µV trace under a
+    title of 177 µV)."""
+    gm = bursts(FS, 320, 4.0, [(80, 140, 150)], seed=1)
+    gl = bursts(FS, 320, 4.0, [(190, 250, 180)], seed=2)
+    x = np.column_stack([gm, gl])
+    res = run_blocks([Block(0, x)], FS, ["GM", "GL"])
+    assert [(e.channel, round(e.onset_s)) for e in res.episodes] == [("GM", 80), ("GL", 190)]
+    view = report.night_view([Block(i, x[i:i + 7000]) for i in range(0, len(x), 7000)], FS, res.episodes,
+                             ["GM", "GL"])
+    rms = [float(np.sqrt(np.mean(sig[(t > e.onset_s + 2) & (t < e.offset_s - 2)] ** 2)))
+           for e, (t, sig) in zip(res.episodes, view.zooms)]
+    assert rms[0] == pytest.approx(150, rel=0.15) and rms[1] == pytest.approx(180, rel=0.15)
+    assert np.median(view.envelope_1s[190:250]) < 10  # the timeline stays the first muscle's
+    np.savetxt("two.csv", x, delimiter=",", header="GM,GL", comments="", fmt="%.3f")
+    rc, _, err = run_cli("report", "two.csv", "--fs", "1000", "--channel", "all", "--out", "two.png")
+    assert rc == 0, err
+
+
 def test_a_person_can_read_the_figure_without_knowing_emg(night):
     from datetime import datetime
 

@@ -42,31 +42,35 @@ class NightView:
     zooms: list[tuple[np.ndarray, np.ndarray]]
 
 
-def night_view(blocks, fs: float, episodes: list[Episode]) -> NightView:
-    """Stream one channel's blocks once; keep the timeline and each episode's window."""
+def night_view(blocks, fs: float, episodes: list[Episode], channels: list[str] | None = None) -> NightView:
+    """Stream the blocks once; keep the first channel's timeline and each episode's window of its own channel.
+
+    ``channels``: the blocks' columns' names (an episode of a channel not among them is drawn from the first).
+    """
     windows = [(max(0.0, e.onset_s - ZOOM_PAD_S), e.offset_s + ZOOM_PAD_S) for e in episodes]
+    own = [channels.index(e.channel) if channels and e.channel in channels else 0 for e in episodes]
     pieces: list[list[np.ndarray]] = [[] for _ in windows]
     filt = None
     ms_1s, flat_1s = [], []
     pending = np.zeros((0, 2))  # bins not yet making a whole second: (ms, flat)
     after = 0  # the sample after the last block's: a block further on follows a gap (a night not stored)
     for b in blocks:
-        x = b.samples[:, :1]
+        x, every = b.samples[:, :1], b.samples
         if filt is None:
             filt = EmgFilter(fs, 1, notches=detect_mains(x[: int(8 * fs)], fs))
-            zi = np.zeros((1, filt.sos.shape[0], 2))
+            zi = np.zeros((every.shape[1], filt.sos.shape[0], 2))
             per_s = int(round(filt.env_rate))
         if b.t0_sample > after:  # the gap's seconds stay on the timeline, without signal
             missing = int(round((b.t0_sample - after) * filt.env_rate / fs))
             pending = np.vstack([pending, np.tile([np.nan, 1.0], (missing, 1))])
         after = b.t0_sample + len(x)
         bins = filt.process(x)
-        y = sosfilt(filt.sos, x, zi)  # the same filters, sample by sample, for the zooms
+        y = sosfilt(filt.sos, every, zi)  # the same filters, sample by sample, for the zooms
         t0 = b.t0_sample / fs
         for k, (lo, hi) in enumerate(windows):
             i0, i1 = int(max(lo - t0, 0) * fs), int(min(hi - t0, len(x) / fs) * fs)
             if i1 > i0:
-                pieces[k].append(y[i0:i1, 0])
+                pieces[k].append(y[i0:i1, own[k]])
         pending = np.vstack([pending, np.column_stack([bins.ms[:, 0], bins.stuck[:, 0] >= 0.9])])
         whole = len(pending) // per_s * per_s
         seconds = pending[:whole].reshape(-1, per_s, 2).mean(axis=1)
