@@ -67,6 +67,11 @@ def test_a_confirmed_possible_cramp_an_events_table_does_not_carry_is_confirmed_
                                                    "missed": 2}
     with pytest.raises(InputError, match="listed as cramp or possible_cramp"):
         add_label(f, 800.0, 810.0, "cramp", listed="lm")
+    # "not sure" on a possible cramp, then changed: counted once, by its latest answer (trend dropped it)
+    add_label(f, 900.0, 910.0, "cramp", datetime(2026, 1, 3), listed="possible_cramp")
+    add_label(f, 900.0, 910.0, "unsure", datetime(2026, 1, 4), listed="possible_cramp")
+    assert confirmed(read_labels(f), [(101.0, 158.0)]) == {"cramp": 2, "not_cramp": 0, "unsure": 1, "unanswered": 0,
+                                                            "missed": 2}
 
 
 def test_tally_for_reads_a_night_folder_or_the_folder_beside_a_recording(tmp_path):

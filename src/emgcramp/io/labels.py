@@ -152,18 +152,25 @@ def confirmed(labels: list[Label], spans: list[tuple[float, float]]) -> dict[str
 
     Keys: ``cramp``, ``not_cramp``, ``unsure``, ``unanswered`` (counts of
     detected spans by their latest overlapping answer) and ``missed``
-    (``cramp`` labels overlapping no detected span). A ``cramp`` answer on
-    an event that was listed when answered but is not among ``spans`` (a
-    possible cramp, which an events table does not carry) is confirmed, not
-    missed.
+    (``cramp`` labels overlapping no detected span). An event that was
+    listed when answered but is not among ``spans`` (a possible cramp, which
+    an events table does not carry) counts by its latest answer too: a
+    ``cramp`` answer on it is confirmed, not missed.
     """
     out = {"cramp": 0, "not_cramp": 0, "unsure": 0, "unanswered": 0, "missed": 0}
     for on, off in spans:
         answers = [lab for lab in labels if lab.overlaps(on, off)]
         out[max(answers, key=lambda lab: lab.given_at).label if answers else "unanswered"] += 1
+    latest: dict[tuple[float, float], Label] = {}  # answers on no span, by the event (its span) they answered
     for lab in labels:
-        if lab.label == "cramp" and not any(lab.overlaps(on, off) for on, off in spans):
-            out["cramp" if lab.listed else "missed"] += 1
+        if not any(lab.overlaps(on, off) for on, off in spans):
+            key = (lab.onset_s, lab.offset_s)
+            latest[key] = max(latest.get(key, lab), lab, key=lambda a: a.given_at)
+    for lab in latest.values():
+        if lab.listed:
+            out[lab.label] += 1
+        elif lab.label == "cramp":
+            out["missed"] += 1
     return out
 
 
