@@ -84,6 +84,10 @@ def test_the_trend_picture_counts_every_night_of_one_date(tmp_path):
     assert [b.get_height() for b in ax[0, 0].patches] == [6, 6, 6]
     hours = {t.get_text() for t in ax[1, 0].get_xticklabels()}
     assert {"22:00", "00:00", "02:00"} <= hours  # an axis that wraps at noon, not midnight
+    # onsets 23:10-00:00: the 23 h's bar spans 23:00-24:00 from its tick (it was centred on 23:00)
+    tick_of = {t.get_text(): t.get_position()[0] for t in ax[1, 0].get_xticklabels()}
+    spans = sorted((round(b.get_x(), 3), round(b.get_x() + b.get_width(), 3), b.get_height()) for b in ax[1, 0].patches)
+    assert spans == [(tick_of["00:00"] - 1, tick_of["00:00"] - 0.1, 15), (tick_of["00:00"], tick_of["00:00"] + 0.9, 3)]
     ticks = ax[0, 0].get_yticks()
     assert all(float(t).is_integer() for t in ticks)
 

@@ -147,9 +147,11 @@ def plot(nights: list[Night], path: str) -> None:
     ax[0, 1].bar(list(s["per_month"]), list(s["per_month"].values()), color="tab:red")
     ax[0, 1].set(title="Cramps per month", ylabel="cramps")
     # Clock hours on an axis that wraps at noon, so a night's 23 h and 0 h sit side by side.
-    ax[1, 0].bar([(h + 12) % 24 for h in s["onset_hours"]], list(s["onset_hours"].values()), color="tab:purple")
-    ax[1, 0].set_xticks(range(0, 24, 2), [f"{(p + 12) % 24:02d}:00" for p in range(0, 24, 2)])
-    ax[1, 0].set(title="Time of night (cramp onset, clock hour)", ylabel="cramps", xlim=(-0.5, 23.5))
+    # Each bar spans its hour, from its tick (23:00-24:00 for the 23 h's onsets), not centred on it.
+    ax[1, 0].bar([(h + 12) % 24 for h in s["onset_hours"]], list(s["onset_hours"].values()), width=0.9,
+                 align="edge", color="tab:purple")
+    ax[1, 0].set_xticks(range(0, 25, 2), [f"{(p + 12) % 24:02d}:00" for p in range(0, 25, 2)])
+    ax[1, 0].set(title="Time of night (cramp onset, clock hour)", ylabel="cramps", xlim=(0, 24))
     ax[1, 1].scatter([i for i, n in enumerate(nights) for _ in n.episodes],
                      [e.peak_x_rest for n in nights for e in n.episodes],
                      s=[8 + e.duration_s / 5 for n in nights for e in n.episodes], color="tab:orange")
