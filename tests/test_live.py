@@ -365,6 +365,21 @@ def test_monitor_alerts_on_a_warning_before_the_cramp_and_logs_it(tmp_path):
     assert [a.kind for a in quiet.alerts] == ["tonic"]
 
 
+def test_a_cramp_a_gap_cuts_is_alerted_once_and_a_later_one_again(tmp_path):
+    """A 2-s dropout inside an alerted cramp raised a second alarm 0.2 s after the link came back."""
+    from conftest import bursts
+
+    fs = 1000.0
+    x = bursts(fs, 400, 4.0, [(80.0, 200.0, 200.0), (300.0, 360.0, 200.0)], seed=1)
+    lost = range(150_000, 152_000)
+    blocks = [Block(i, x[i:i + 100, None], 2000 if i == lost.stop else 0)
+              for i in range(0, len(x), 100) if i not in lost]
+    res = run_monitor(iter(blocks), lambda: fs, ["calf"], str(tmp_path / "night"))
+    assert [(a.kind, round(a.onset_s)) for a in res.alerts] == [("tonic", 80), ("tonic", 300)]
+    assert [(round(e.onset_s), e.flags) for e in res.analysis.episodes] == [
+        (80, ["gap_at_end"]), (152, ["gap_at_start"]), (300, [])]  # its two parts stay said as cut
+
+
 # --- what a person sees when the sensor is not there ------------------------------------------------
 
 def _status_lines(cmd, until, timeout=20):

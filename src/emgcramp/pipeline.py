@@ -227,7 +227,8 @@ class Pipeline:
         """Per channel now: envelope and rest (µV), and the episode under way.
 
         ``kind`` is what the episode would be called if it ended now
-        (``""``: not a cramp, or none under way); ``warning_since`` is the
+        (``""``: not a cramp, or none under way), ``cut`` how a gap cut it (``gap_at_start``: it opened at a
+        gap's end); ``warning_since`` is the
         onset (s) of a pre-cramp warning under way, else ``None``.
         """
         out = []
@@ -239,8 +240,8 @@ class Pipeline:
                 kind = self._muscles.live_kind(kind, d.channel, c.onset_s, now_s, self._detectors)
             since = d.watch.open_since()
             since = since if since is None or self._is_warning(d, since, now_s) else None
-            out.append({"channel": d.channel, "level_uv": d.level_uv, "rest_uv": d.rest_uv,
-                        "open": c, "kind": kind, "warning_since": since})
+            out.append({"channel": d.channel, "level_uv": d.level_uv, "rest_uv": d.rest_uv, "open": c, "kind": kind,
+                        "warning_since": since, "cut": d.cut(c) if c else ""})
         return out
 
     def quality(self) -> dict[str, dict[str, float]]:

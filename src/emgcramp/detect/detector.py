@@ -253,9 +253,9 @@ class Detector:
             wax=waxing(self.history, c.onset_s, c.offset_s), freq_hz=freq, freq_drift=drift)
 
     def _decide(self, c: Candidate) -> Decision:
-        return decide(self.features(c, spectrum_too=False), c.rises, self.cfg, cut=self._cut(c) != "")
+        return decide(self.features(c, spectrum_too=False), c.rises, self.cfg, cut=self.cut(c) != "")
 
-    def _cut(self, c: Candidate) -> str:
+    def cut(self, c: Candidate) -> str:
         """``gap_at_end`` / ``gap_at_start`` when a long gap cut ``c`` (its true length unknown), else ``""``."""
         if c.closed_by == seg.REASON_END and self._end_flag == "gap_at_end":
             return "gap_at_end"
@@ -268,7 +268,7 @@ class Detector:
         f = self.features(c)
         if self.log is not None:
             self.log.append((c.onset_s, c.offset_s, f, c.rises))
-        d = decide(f, c.rises, self.cfg, cut=self._cut(c) != "")
+        d = decide(f, c.rises, self.cfg, cut=self.cut(c) != "")
         if d.tier == POSSIBLE:  # listed apart, never alarmed; not a look-alike either
             self.possible.append(self._record(c, d, f, None))
             return None
@@ -283,7 +283,7 @@ class Detector:
             flags.append("max_length")
         if c.closed_by == seg.REASON_END:
             flags.append(self._end_flag)
-        if self._cut(c) == "gap_at_start":
+        if self.cut(c) == "gap_at_start":
             flags.append("gap_at_start")
         if c.motion > self.cfg.judge.motion_flag_fraction:
             flags.append("motion")

@@ -128,6 +128,7 @@ class NightMonitor:
         self.alerts: list[Alert] = []
         self.now_s = 0.0  # signal time at the end of the last block (s)
         self._alerted: set[tuple[str, float, bool]] = set()
+        self._cut_alerted: set[str] = set()  # channels whose alerted cramp a gap cut: its rest is not a new one
         self._lost: dict[str, float] = {}  # channels whose signal is lost, since when (s)
         self._new: list[dict] = []
 
@@ -152,6 +153,9 @@ class NightMonitor:
         self.log.block(block)
         for e in closed:
             self.log.episode(e)
+            if "gap_at_end" in e.flags and any(a.channel == e.channel and a.kind != "warning" and
+                                               e.onset_s <= a.at_s <= e.offset_s + MERGE_SLACK_S for a in self.alerts):
+                self._cut_alerted.add(e.channel)
         self.now_s = (block.t0_sample + len(block.samples)) / pipe.fs
         if self.on_levels and pipe.env_rate:
             levels = pipe.take_levels()
@@ -159,7 +163,7 @@ class NightMonitor:
                 self.on_levels(levels, pipe.env_rate)
         _log_quiet_events(pipe, self.log, self.alerts)
         _watch_signal(pipe, self.log, self._lost, self.now_s)
-        for alert in _new_alerts(pipe, self.log, self.now_s, self.alert_on_warning, self._alerted):
+        for alert in _new_alerts(pipe, self.log, self.now_s, self.alert_on_warning, self._alerted, self._cut_alerted):
             self.alerts.append(alert)
             self.log.event({"type": "alert", "channel": alert.channel, "onset_s": alert.onset_s,
                             "kind": alert.kind, "at_s": alert.at_s, "peak_uv": alert.peak_uv})
@@ -251,13 +255,20 @@ MERGE_SLACK_S = 3.0
 
 
 def _new_alerts(pipe: Pipeline, log: NightLog, now_s: float, alert_on_warning: bool,
-                alerted: set[tuple[str, float, bool]]) -> list[Alert]:
-    """Alerts for cramps (and, if asked, warnings) under way that have not been raised yet."""
+                alerted: set[tuple[str, float, bool]], cut_alerted: set[str]) -> list[Alert]:
+    """Alerts for cramps (and, if asked, warnings) under way that have not been raised yet.
+
+    A cramp under way when a gap came (a lost link, a sensor restart) is alerted once: the part that
+    opens as the signal returns is the same cramp (``cut_alerted``: the channels whose alerted cramp a gap
+    cut), not a new one to wake anyone for.
+    """
     new = []
     for state in pipe.live():
         c, since = state["open"], state["warning_since"]
+        if c is not None and state["cut"] != "gap_at_start":
+            cut_alerted.discard(state["channel"])  # a burst of its own: alerted as any
         raise_ = []
-        if c is not None and state["kind"]:
+        if c is not None and state["kind"] and state["channel"] not in cut_alerted:
             raise_.append(Alert(state["channel"], c.onset_s, state["kind"], c.peak_uv, now_s))
         if alert_on_warning and since is not None:
             raise_.append(Alert(state["channel"], since, "warning", state["level_uv"], now_s))
