@@ -380,6 +380,33 @@ def test_a_cramp_a_gap_cuts_is_alerted_once_and_a_later_one_again(tmp_path):
         (80, ["gap_at_end"]), (152, ["gap_at_start"]), (300, [])]  # its two parts stay said as cut
 
 
+def test_samples_not_in_microvolts_are_said_early_in_the_night_and_once(tmp_path):
+    """A night in mV read as µV found nothing, exited 0 and said nothing (analyze and recover said it)."""
+    import warnings
+
+    from conftest import bursts
+
+    from emgcramp.core.errors import SettingsWarning
+    from emgcramp.live.monitor import UNITS_CHECK_S, NightMonitor
+
+    fs = 1000.0
+    x = bursts(fs, 300, 4.0, [(150.0, 210.0, 200.0)], seed=1) / 1000  # mV
+    night = NightMonitor(fs, ["calf"], str(tmp_path / "night"))
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always", SettingsWarning)
+        for i in range(0, int((UNITS_CHECK_S - 1) * fs), 1000):
+            night.feed(Block(i, x[i:i + 1000, None]))
+        assert not said  # not before its rest is known
+        at = []
+        for i in range(int((UNITS_CHECK_S - 1) * fs), len(x), 1000):
+            night.feed(Block(i, x[i:i + 1000, None]))
+            at += [night.now_s] * (len(said) - len(at))
+        assert at == [UNITS_CHECK_S]  # as soon as it is, and once
+        res = night.finish()
+    assert [str(w.message)[:47] for w in said] == ["channel 'calf': its rest level, 0.0038 µV, lies"]
+    assert "are the samples in µV?" in str(said[0].message) and res.analysis.episodes == []
+
+
 # --- what a person sees when the sensor is not there ------------------------------------------------
 
 def _status_lines(cmd, until, timeout=20):

@@ -108,24 +108,28 @@ def unusable(pipe: Pipeline) -> str:
     return ""
 
 
-def say_doubts(pipe: Pipeline) -> None:
+def say_doubts(pipe: Pipeline, units: bool = True, movements: bool = True) -> bool:
     """Warn (:class:`SettingsWarning`, one line each) of what in the signal ``pipe`` has seen looks wrong
     though it could be analysed: a channel whose rest level lies under the electrodes' own noise
-    (:data:`~emgcramp.core.config.ELECTRODE_NOISE_UV`), so whose samples are not µV and whose cramps go unseen;
-    one whose resting EMG wavers so that rises of leg-movement length come by chance, not scored.
+    (:data:`~emgcramp.core.config.ELECTRODE_NOISE_UV`), so whose samples are not µV and whose cramps go unseen
+    (``units``); one whose resting EMG wavers so that rises of leg-movement length come by chance, not scored
+    (``movements``). Returns whether a channel's units were doubted.
     """
+    doubted = False
     for channel, q in pipe.quality().items():
         rest = q["rest_uv"]
-        if math.isfinite(rest) and rest < ELECTRODE_NOISE_UV and q["flat_fraction"] < 0.999:
+        if units and math.isfinite(rest) and rest < ELECTRODE_NOISE_UV and q["flat_fraction"] < 0.999:
+            doubted = True
             warnings.warn(SettingsWarning(
                 f"channel {channel!r}: its rest level, {rest:.2g} µV, lies under what any skin electrode reads "
                 f"({ELECTRODE_NOISE_UV:g} µV): are the samples in µV? Multiply them by the µV per unit (1000 for mV, "
                 "1000000 for V; --scale on the command line)"), stacklevel=3)
-        if q.get("lm_unscored"):
+        if movements and q.get("lm_unscored"):
             warnings.warn(SettingsWarning(
                 f"channel {channel!r}: {q['lm_unscored']:.0f} rise(s) of leg-movement length not scored as leg "
                 f"movements: its resting EMG ({rest:.3g} µV) wavers so much that they come by chance; leg movements "
                 "and the PLM index leave them out (a noisier electrode contact than a sleep lab's)"), stacklevel=3)
+    return doubted
 
 
 def _names(channels: list[str], width: int) -> list[str]:

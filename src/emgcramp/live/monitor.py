@@ -23,7 +23,7 @@ from emgcramp.core.types import Analysis, episode_record
 from emgcramp.detect.decide import model_id
 from emgcramp.io.night import NightLog
 from emgcramp.pipeline import Pipeline
-from emgcramp.runner import Runner, SensorChanged
+from emgcramp.runner import Runner, SensorChanged, say_doubts
 
 
 @dataclass
@@ -129,6 +129,7 @@ class NightMonitor:
         self.now_s = 0.0  # signal time at the end of the last block (s)
         self._alerted: set[tuple[str, float, bool]] = set()
         self._cut_alerted: set[str] = set()  # channels whose alerted cramp a gap cut: its rest is not a new one
+        self._units_said = False
         self._lost: dict[str, float] = {}  # channels whose signal is lost, since when (s)
         self._new: list[dict] = []
 
@@ -163,6 +164,8 @@ class NightMonitor:
                 self.on_levels(levels, pipe.env_rate)
         _log_quiet_events(pipe, self.log, self.alerts)
         _watch_signal(pipe, self.log, self._lost, self.now_s)
+        if not self._units_said and self.now_s >= UNITS_CHECK_S:  # a night of nothing found is no way to learn it
+            self._units_said = say_doubts(pipe, movements=False)
         for alert in _new_alerts(pipe, self.log, self.now_s, self.alert_on_warning, self._alerted, self._cut_alerted):
             self.alerts.append(alert)
             self.log.event({"type": "alert", "channel": alert.channel, "onset_s": alert.onset_s,
@@ -186,6 +189,7 @@ class NightMonitor:
             raise ConnectionError("no data arrived from the source")
         self._new = []
         analysis = _finish(self.runner, self.log, self.alerts)
+        say_doubts(self.runner.pipe, units=not self._units_said)  # as analyze says them
         return MonitorResult(analysis, self.alerts, stopped or self.runner.problem())
 
     def _open_log(self, pipe: Pipeline) -> NightLog | _Unstored:
@@ -250,6 +254,7 @@ def run_monitor(blocks: Iterable[Block | None], fs: Callable[[], float | None], 
     return night.finish(stopped)
 
 
+UNITS_CHECK_S = 120.0  # signal (s) after which samples not in µV are said: a night of them finds nothing
 # An alert may go out up to the merge gap after the offset, while the burst is still open (s).
 MERGE_SLACK_S = 3.0
 
