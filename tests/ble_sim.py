@@ -24,7 +24,8 @@ class SimulatedSensor:
     the next ``lost_frames`` before it can be reached again.
     """
 
-    def __init__(self, frames, per_notification=1, drops=()):
+    def __init__(self, frames, per_notification=1, drops=(), stall=False):
+        self.stall = stall  # when the frames run out: stay connected and silent, not drop the link
         self.frames = iter(frames)
         self.per_notification = per_notification
         self.drops = sorted(drops)
@@ -111,6 +112,9 @@ class SimulatedSensorClient(BaseBleakClient):
                 s.lost += len(s.take(lost))
                 return self._drop()
             frames = s.take(s.per_notification)
+            if not frames and s.stall:
+                await asyncio.sleep(0.02)
+                continue
             if not frames:
                 return self._drop()
             s.sent += len(frames)

@@ -98,6 +98,31 @@ def test_a_scan_ends_with_give_up_and_at_a_stop():
     assert time.monotonic() - t < 1.5
 
 
+def test_a_sensor_connected_but_silent_is_said_and_given_up_on(monkeypatch):
+    """A sensor that stayed connected and stopped notifying showed 'link ok' and was never given up on."""
+    import threading
+    import time
+
+    import emgcramp.live.sources.ble as ble
+
+    x, emu, frames = sensor_frames(seconds=3)
+    src = BleSource("AA:BB:CC:DD:EE:01", backend=SimulatedSensorClient, sensor=SimulatedSensor(frames, stall=True),
+                    give_up_s=0.5)
+    t = time.monotonic()
+    got = sum(len(b.samples) for b in src.blocks() if b is not None)
+    assert got == len(x) // 115 * 115 and time.monotonic() - t < 2.0
+    assert src.gave_up.startswith("no samples from the BLE sensor 'AA:BB:CC:DD:EE:01' for 0.5 s (connected, but "
+                                  "nothing arrives) (--give-up)")
+    monkeypatch.setattr(ble, "SILENT_S", 0.2)  # no --give-up: said, and the night goes on
+    src = BleSource("AA:BB:CC:DD:EE:01", backend=SimulatedSensorClient,
+                    sensor=SimulatedSensor(sensor_frames(seconds=3)[2], stall=True))
+    src.heartbeat_s = 0.1
+    threading.Timer(1.5, src.stop.set).start()
+    said = {src.problem for b in src.blocks() if b is None}
+    assert "the BLE sensor 'AA:BB:CC:DD:EE:01' is connected but sends no samples: is it recording?" in said
+    assert src.gave_up == ""
+
+
 def test_a_new_rate_is_seen_at_its_block_though_notifications_run_ahead():
     from emgcramp.core.protocol import encode_data, encode_status
 

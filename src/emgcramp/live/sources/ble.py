@@ -31,6 +31,7 @@ from emgcramp.live.sources.frames import FrameLink
 EMG_SERVICE_UUID = "6e3a0001-7c1f-4d2c-9a55-3b1d2c0e5a01"
 FRAMES_CHAR_UUID = "6e3a0002-7c1f-4d2c-9a55-3b1d2c0e5a01"
 NAME_PREFIX = "emgcramp-"
+SILENT_S = 5.0  # connected, and no samples for this long: the sensor is reported as silent
 _ADDRESS = re.compile(r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f-]{36}$")
 _DONE = object()
 
@@ -64,6 +65,7 @@ class BleSource(LinkedSource):
         self.mtu: int | None = None
         self._queue: queue.Queue = queue.Queue()
         self._error: BaseException | None = None
+        self._data_at = 0.0  # when the last samples came (monotonic s)
 
     def blocks(self) -> Iterator[Block | None]:
         """Yield blocks until stopped or reconnecting gives up; ``None`` every ``heartbeat_s`` without data."""
@@ -140,10 +142,12 @@ class BleSource(LinkedSource):
                         for block in self.link.mark_disconnect(missing):
                             self._queue.put(block)
                     ever, self.connected, backoff, self.problem = True, True, 0.5, ""
-                    self.mtu = client.mtu_size
+                    self.mtu, self._data_at = client.mtu_size, time.monotonic()
                     await client.start_notify(FRAMES_CHAR_UUID, self._on_notify)
                     while not lost.is_set() and not self.stop.is_set():
                         await asyncio.sleep(0.02)
+                        if self._silent_too_long():
+                            return
             except (BleakError, OSError, asyncio.TimeoutError) as e:
                 self.problem = _why(e)
             if self.connected:
@@ -166,9 +170,20 @@ class BleSource(LinkedSource):
         while not self.stop.is_set() and time.monotonic() < end:
             await asyncio.sleep(min(0.05, max(0.0, end - time.monotonic())))
 
+    def _silent_too_long(self) -> bool:
+        """Connected, no samples for ``SILENT_S``: said (:attr:`problem`); for ``give_up_s``: given up (True)."""
+        silent = time.monotonic() - self._data_at
+        if silent > SILENT_S:
+            self.problem = f"the BLE sensor {self.target!r} is connected but sends no samples: is it recording?"
+        if self.give_up_s is None or silent <= self.give_up_s:
+            return False
+        self.gave_up = gave_up(f"the BLE sensor {self.target!r}", self.give_up_s, "connected, but nothing arrives")
+        return True
+
     def _on_notify(self, _characteristic, data: bytearray) -> None:
         for block in self.link.feed(bytes(data), time.monotonic()):  # arrival times a sensor restart's gap
             self._queue.put(block)
+            self._data_at, self.problem = time.monotonic(), ""
 
 
 def _why(e: BaseException) -> str:
