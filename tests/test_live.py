@@ -751,8 +751,25 @@ def test_give_up_ends_a_night_on_an_open_port_that_gives_no_samples(tmp_path, se
     finally:
         stop.set()
     assert time.monotonic() - t < 4.0
-    why = "bytes arrive but none make sensor frames (a text sensor needs --ascii)" if sends != "nothing" else \
+    why = "bytes arrive but none make sensor frames (a text sensor needs --ascii; one at another rate, --baud)" if sends != "nothing" else \
         "open, but nothing arrives"
     assert source.gave_up == (f"no samples from {port.path} for 1 s ({why}) (--give-up): the night ends there, "
                               "stored and summarised; start monitor again when the sensor is back")
+    port.close()
+
+
+def test_baud_opens_the_port_at_that_rate(tmp_path):
+    """The port was always opened at 921600: an Arduino at 115200 behind a USB-serial bridge sent garbage."""
+    from emgcramp.cli.sources import sensor_source
+
+    port = PtyPort(str(tmp_path / "sensor"))
+    seen = []
+    for baud in (None, 115_200):
+        source = sensor_source(port.path, None, give_up_s=0.3, baud=baud)
+        source.heartbeat_s = 0.1
+        for _ in source.blocks():
+            if source._ser is not None:
+                seen.append(source._ser.baudrate)
+                source.stop.set()
+    assert seen[:1] == [921_600] and seen[-1] == 115_200
     port.close()

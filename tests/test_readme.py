@@ -112,7 +112,8 @@ def _why_not_run(argv: list[str]) -> str | None:
             return "a bench script: runs for minutes and rewrites bench/RESULTS.md in the repository"
         return f"not an emgcramp command: {argv[0]}"
     pairs = list(zip(argv, argv[1:]))
-    if ("--serial", "auto") in pairs or "--ble" in argv:
+    if ("--serial", "auto") in pairs or "--ble" in argv or any(a == "--serial" and b.startswith("/dev/")
+                                                               for a, b in pairs):
         return "needs the sensor (USB serial or BLE)"
     if any(a.startswith("serial_port=") for a in argv):
         return "needs a BrainFlow board on a serial port"
@@ -383,7 +384,7 @@ def _run_step(step: Step, folder: str, night, timeout: float = STEP_TIMEOUT_S) -
 def test_every_readme_command_is_run_or_skipped_for_a_reason():
     assert len(STEPS) > 30 and len(FAST_BLOCKS) >= 7
     assert [s.text for s in STEPS if s.skip and s.argv[0] == "emgcramp" and "auto" not in s.argv
-            and "--lsl" not in s.argv and not any(a.startswith("serial_port=") for a in s.argv)] == []
+            and "--lsl" not in s.argv and not any(a.startswith(("serial_port=", "/dev/")) for a in s.argv)] == []
     fast = {s.text for s in STEPS if not s.skip and not s.slow}
     assert any(t.startswith("emgcramp calibrate --file") for t in fast)  # the calibration from a file, as written
     assert any(t.startswith("emgcramp monitor --replay") for t in fast)

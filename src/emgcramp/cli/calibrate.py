@@ -99,7 +99,9 @@ def _calibration_from_sensor(args: argparse.Namespace):
     """Rest (and MVC) samples (µV) from the sensor, told when to rest and when to contract."""
     from emgcramp.live.calibrate import collect
 
-    source = sensor_source(args.serial, args.ble)
+    if args.baud is not None and not args.serial:
+        raise InputError("--baud is for a serial sensor (--serial)")
+    source = sensor_source(args.serial, args.ble, baud=args.baud)
     settle, ready = 2.0, 3.0  # s: the filters settle; the person gets ready for the contraction
     windows = {"rest": (settle, settle + args.rest_s)}
     if args.mvc_s > 0:

@@ -231,6 +231,7 @@ speed_arg = number_arg(float, lambda v: 0 <= v < math.inf, "0 (as fast as possib
 seconds_arg = number_arg(float, lambda v: 0 <= v < math.inf, "0 or more")  # calibrate --mvc-s (0: no MVC)
 scale_arg = number_arg(float, lambda v: v != 0 and math.isfinite(v), "a non-zero number")  # µV per file unit
 hours_arg = number_arg(float, lambda v: 0 < v <= MAX_NIGHT_H, f"over 0 and at most {MAX_NIGHT_H} (h of a night)")
+baud_arg = number_arg(int, lambda v: 300 <= v <= 16_000_000, "300 to 16000000 (bits a second)")  # --baud
 
 
 def clock_arg(text: str) -> datetime:

@@ -6,6 +6,7 @@ import argparse
 import os
 
 from emgcramp import __version__
+from emgcramp.cli.common import baud_arg as _baud
 from emgcramp.cli.common import channels_arg as _channels
 from emgcramp.cli.common import clock_arg as _clock
 from emgcramp.cli.common import count_arg as _count
@@ -123,6 +124,9 @@ def _monitor(sub) -> None:
                    help="replay speed, × real time (0: as fast as possible; default 1)")
     m.add_argument("--channel", help="replay, BrainFlow, LSL: channel name or index, 'all' or NAME,NAME")
     m.add_argument("--ascii", action="store_true", help="serial sends text lines of numbers (needs --fs, --scale)")
+    m.add_argument("--baud", type=_baud, metavar="BPS",
+                   help="serial: the port's rate (default 921600, the sensor's; an Arduino sketch's Serial.begin "
+                        "rate behind a USB-serial bridge, such as 115200)")
     m.add_argument("--fs", type=float, metavar="HZ", help="sampling rate of --ascii lines or a replayed NPY")
     m.add_argument("--scale", type=_scale, metavar="UV", help="µV per count of --ascii lines or NPY/WAV values")
     m.add_argument("--out", metavar="DIR", default=".", help="where the night folder goes (default .)")
@@ -166,6 +170,7 @@ def _calibrate(sub) -> None:
     c.add_argument("--mvc", metavar="START:END", help="file: the maximal contraction window, seconds")
     c.add_argument("--rest-s", type=_positive, default=30.0, help="sensor: seconds of rest (default 30)")
     c.add_argument("--mvc-s", type=_seconds, default=5.0, help="sensor: seconds of contraction, 0 to skip (default 5)")
+    c.add_argument("--baud", type=_baud, metavar="BPS", help="serial: the port's rate (default 921600)")
     c.add_argument("--channel", help="channel name or index (file)")
     c.add_argument("--fs", type=float, metavar="HZ", help="file: sampling rate when the file has none (NPY)")
     c.add_argument("--scale", type=_scale, metavar="UV",

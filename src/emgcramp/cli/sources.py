@@ -15,14 +15,15 @@ if TYPE_CHECKING:
 
 
 # Options that only some sources take (option, what it is for, the attribute of the sources that take it).
-_SOURCE_ONLY = (("--ascii", "a serial sensor that sends text", "serial"),
+_SOURCE_ONLY = (("--ascii", "a serial sensor that sends text", "serial"), ("--baud", "a serial sensor", "serial"),
                 ("--board-param", "a BrainFlow board", "brainflow"),
                 ("--speed", "a replay", "replay"))
 
 
 def _check_options_apply(args: argparse.Namespace) -> None:
     """An option the chosen source does not take is one line, not silently ignored."""
-    given = {"--ascii": args.ascii, "--board-param": args.board_param, "--speed": args.speed != 1.0}
+    given = {"--ascii": args.ascii, "--board-param": args.board_param, "--speed": args.speed != 1.0,
+             "--baud": args.baud is not None}
     for option, used_by, source in _SOURCE_ONLY:
         if given[option] and not getattr(args, source):
             raise InputError(f"{option} is for {used_by} (--{source}), not this source")
@@ -67,7 +68,7 @@ def monitor_source(args: argparse.Namespace) -> "tuple[Source, list[str]]":
             raise InputError("--ascii lines carry no unit: give --scale UV, the µV per number they send "
                              "(1 when the board sends µV)")
         link = LineLink(fs, args.scale)
-    return sensor_source(args.serial, args.ble, link, args.give_up), _muscles(args)
+    return sensor_source(args.serial, args.ble, link, args.give_up, args.baud), _muscles(args)
 
 
 def _brainflow_source(args: argparse.Namespace) -> "tuple[Source, list[str]]":
@@ -87,15 +88,17 @@ def _live_channels(spec: str | None, names: list[str], where: str) -> list[int] 
     return None if spec is None else channel_indices(spec, names, where)
 
 
-def sensor_source(serial: str | None, ble: str | None, link=None, give_up_s: float | None = None) -> "Source":
-    """The sensor on a serial port (``auto``: found by USB id) or over BLE."""
+def sensor_source(serial: str | None, ble: str | None, link=None, give_up_s: float | None = None,
+                  baud: int | None = None) -> "Source":
+    """The sensor on a serial port (``auto``: found by USB id; ``baud``: its rate, default the sensor's) or
+    over BLE."""
     if ble:
         from emgcramp.live.sources.ble import BleSource
 
         return BleSource(ble, give_up_s=give_up_s)
-    from emgcramp.live.sources.serial import SerialSource, find_port
+    from emgcramp.live.sources.serial import DEFAULT_BAUD, SerialSource, find_port
 
-    return SerialSource(find_port() if serial == "auto" else serial, link, give_up_s=give_up_s)
+    return SerialSource(find_port() if serial == "auto" else serial, link, baud or DEFAULT_BAUD, give_up_s=give_up_s)
 
 
 def _muscles(args: argparse.Namespace) -> list[str]:

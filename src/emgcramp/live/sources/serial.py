@@ -28,6 +28,7 @@ from emgcramp.core.errors import InputError
 from emgcramp.live.sources.base import FS_BEFORE_KNOWN_HZ, LinkedSource, gave_up
 from emgcramp.live.sources.frames import FrameLink
 
+DEFAULT_BAUD = 921_600  # the reference sensor's (firmware_bridge/sensor_esp32); USB CDC boards, ptys ignore it
 SILENT_S = 5.0  # an open port with no bytes for this long is reported as silent
 RETRY_S = 0.05  # first wait before opening the port again (s)
 
@@ -62,7 +63,7 @@ class SerialSource(LinkedSource):
         stop: set it to end :meth:`blocks` from another thread.
     """
 
-    def __init__(self, port: str, link=None, baudrate: int = 921_600, max_backoff_s: float = 1.0,
+    def __init__(self, port: str, link=None, baudrate: int = DEFAULT_BAUD, max_backoff_s: float = 1.0,
                  give_up_s: float | None = None, stop: threading.Event | None = None, heartbeat_s: float = 1.0):
         if os.path.exists(port) and not stat.S_ISCHR(os.stat(port).st_mode):
             raise InputError(f"{port} is not a serial port (a {'folder' if os.path.isdir(port) else 'file'}); "
@@ -180,8 +181,9 @@ class SerialSource(LinkedSource):
             return (f"{self.port}: sensor frames arrive but none give samples "
                     "(no status frame with a usable rate yet?)")
         if not isinstance(self.link, FrameLink):  # text lines (--ascii)
-            return f"{self.port}: bytes arrive but none make whole lines of numbers"
-        return f"{self.port}: bytes arrive but none make sensor frames (a text sensor needs --ascii)"
+            return f"{self.port}: bytes arrive but none make whole lines of numbers (a board at another rate: --baud)"
+        return (f"{self.port}: bytes arrive but none make sensor frames (a text sensor needs --ascii; one at another "
+                "rate, --baud)")
 
     def _read(self, items: queue.Queue) -> None:
         """The reader thread: open, read, reopen after an unplug; hand bytes and outages over."""
