@@ -758,6 +758,32 @@ def test_give_up_ends_a_night_on_an_open_port_that_gives_no_samples(tmp_path, se
     port.close()
 
 
+def test_a_sensor_sending_status_frames_only_is_said_to_send_no_samples(tmp_path):
+    """Its rate known, the give-up line still asked whether a status frame with a usable rate had come."""
+    from emgcramp.core.protocol import encode_status
+
+    port = PtyPort(str(tmp_path / "sensor"))
+    source = SerialSource(port.path, give_up_s=1.0, heartbeat_s=0.2)
+    stop = threading.Event()
+
+    def serve():
+        k = 0
+        while not stop.is_set():
+            port.write(encode_status(k % 65536, 0, 1000, 250))
+            k += 1
+            time.sleep(0.05)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        assert [b for b in source.blocks() if b is not None] == []
+    finally:
+        stop.set()
+    assert source.fs == 1000.0
+    assert source.gave_up.startswith(f"no samples from {port.path} for 1 s (sensor frames arrive but none give "
+                                     "samples (status frames only: is it recording?)) (--give-up)")
+    port.close()
+
+
 def test_baud_opens_the_port_at_that_rate(tmp_path):
     """The port was always opened at 921600: an Arduino at 115200 behind a USB-serial bridge sent garbage."""
     from emgcramp.cli.sources import sensor_source

@@ -178,8 +178,8 @@ class SerialSource(LinkedSource):
     def _why_no_blocks(self, frames_before: int) -> str:
         """Why bytes have arrived for a while with no samples, in words."""
         if self._frames_decoded() > frames_before:
-            return (f"{self.port}: sensor frames arrive but none give samples "
-                    "(no status frame with a usable rate yet?)")
+            why = "status frames only: is it recording?" if self.fs else "no status frame with a usable rate yet?"
+            return f"{self.port}: sensor frames arrive but none give samples ({why})"
         if not isinstance(self.link, FrameLink):  # text lines (--ascii)
             return f"{self.port}: bytes arrive but none make whole lines of numbers (a board at another rate: --baud)"
         return (f"{self.port}: bytes arrive but none make sensor frames (a text sensor needs --ascii; one at another "
