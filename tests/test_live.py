@@ -213,6 +213,26 @@ def test_find_port_by_usb_id(monkeypatch):
         ser.find_port()
 
 
+def test_an_on_cramp_command_that_fails_is_said(capsys):
+    """A failing --on-cramp command left only the shell's own line among the status output."""
+    from emgcramp.cli.parser import build_parser
+    from emgcramp.cli.status import alert_printer
+    from emgcramp.live.monitor import Alert
+
+    on_alert = alert_printer("exit 3")
+    on_alert(Alert("calf", 124.0, "tonic", 150.0, 126.0))
+    deadline = time.monotonic() + 10
+    while "--on-cramp failed" not in capsys.readouterr().err and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert time.monotonic() < deadline
+    alert_printer("true")(Alert("calf", 124.0, "tonic", 150.0, 126.0))
+    time.sleep(0.5)
+    assert "--on-cramp failed" not in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["monitor", "--replay", "x.edf", "--on-cramp", " "])
+    assert "an empty command" in capsys.readouterr().err
+
+
 def test_on_cramp_hook_runs_once_per_cramp(tmp_path):
     hits = tmp_path / "hits.txt"
     rc, out, err = run_cli("monitor", "--replay", SAMPLE_NIGHT, "--speed", "0", "--out", str(tmp_path),

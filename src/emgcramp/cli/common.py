@@ -234,6 +234,13 @@ hours_arg = number_arg(float, lambda v: 0 < v <= MAX_NIGHT_H, f"over 0 and at mo
 baud_arg = number_arg(int, lambda v: 300 <= v <= 16_000_000, "300 to 16000000 (bits a second)")  # --baud
 
 
+def command_arg(text: str) -> str:
+    """An argparse type: a shell command (``--on-cramp``), not an empty one that would raise no alarm."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty command: give the one to run on each alert")
+    return text
+
+
 def clock_arg(text: str) -> datetime:
     try:
         return datetime.fromisoformat(text)

@@ -9,6 +9,7 @@ from emgcramp import __version__
 from emgcramp.cli.common import baud_arg as _baud
 from emgcramp.cli.common import channels_arg as _channels
 from emgcramp.cli.common import clock_arg as _clock
+from emgcramp.cli.common import command_arg as _command
 from emgcramp.cli.common import count_arg as _count
 from emgcramp.cli.common import edf_out_arg as _edf_out
 from emgcramp.cli.common import hours_arg as _hours
@@ -130,7 +131,7 @@ def _monitor(sub) -> None:
     m.add_argument("--fs", type=float, metavar="HZ", help="sampling rate of --ascii lines or a replayed NPY")
     m.add_argument("--scale", type=_scale, metavar="UV", help="µV per count of --ascii lines or NPY/WAV values")
     m.add_argument("--out", metavar="DIR", default=".", help="where the night folder goes (default .)")
-    m.add_argument("--on-cramp", metavar="CMD", help="run this shell command on each alert "
+    m.add_argument("--on-cramp", type=_command, metavar="CMD", help="run this shell command on each alert "
                                                            "(EMGCRAMP_KIND: the cramp's kind, or 'warning')")
     m.add_argument("--muscles", metavar="NAME,NAME",
                    help="serial/BLE: names of the sensor's channels in order, e.g. GM,GL,TA "

@@ -170,9 +170,23 @@ def alert_printer(on_cramp: str | None):
             say(f"\a\n*** cramp ({alert.kind}) on {alert.channel} since {since}, "
                 f"{alert.peak_uv:.0f} µV\n")
         if on_cramp:
-            import subprocess
+            import threading
 
-            subprocess.Popen(on_cramp, shell=True, env=os.environ | {
-                "EMGCRAMP_ONSET_S": f"{alert.onset_s:.3f}", "EMGCRAMP_KIND": alert.kind})
+            threading.Thread(target=_run_alarm, args=(on_cramp, alert), name="emgcramp-on-cramp", daemon=True).start()
 
     return on_alert
+
+
+def _run_alarm(command: str, alert) -> None:
+    """Run ``--on-cramp`` for ``alert`` (the night goes on meanwhile); a command that failed is said, as the
+    alarm it was to raise may not have gone off."""
+    import subprocess
+
+    try:
+        status = subprocess.run(command, shell=True, env=os.environ | {
+            "EMGCRAMP_ONSET_S": f"{alert.onset_s:.3f}", "EMGCRAMP_KIND": alert.kind}).returncode
+    except OSError as e:
+        status = f"not run ({e.strerror or e})"
+    if status != 0:
+        say(f"\nemgcramp: note: --on-cramp failed (exit status {status}): the alarm it raises may not have gone "
+            "off\n")
