@@ -804,6 +804,29 @@ def test_a_sensor_sending_status_frames_only_is_said_to_send_no_samples(tmp_path
     port.close()
 
 
+def test_the_emulator_waits_for_its_reader_before_the_port_goes(tmp_path):
+    """emulate --speed 0 said every frame was sent while closing the pty dropped the last 4 s unread."""
+    port = PtyPort(str(tmp_path / "sensor"))
+    data = bytes(range(256)) * 8  # 2 kB: what a fast play leaves in the pty when it ends
+    port.write(data)
+    assert port.drain(timeout_s=0.2) == len(data)  # nobody reading: said, after the wait
+    got = bytearray()
+
+    def read_slowly():
+        fd = os.open(os.readlink(port.path), os.O_RDONLY | os.O_NOCTTY)
+        while len(got) < len(data):
+            got.extend(os.read(fd, 100))
+            time.sleep(0.01)
+        os.close(fd)
+
+    reader = threading.Thread(target=read_slowly)
+    reader.start()
+    assert port.drain(timeout_s=10.0) == 0
+    reader.join()
+    assert bytes(got) == data
+    port.close()
+
+
 def test_baud_opens_the_port_at_that_rate(tmp_path):
     """The port was always opened at 921600: an Arduino at 115200 behind a USB-serial bridge sent garbage."""
     from emgcramp.cli.sources import sensor_source

@@ -182,9 +182,10 @@ def cmd_emulate(args: argparse.Namespace) -> int:
           f"Ctrl-C stops", flush=True)
     try:
         frames = play(SensorEmulator(segments, fs), port, args.speed)
+        unread = port.drain()  # the reader's to take before the port goes: closing it drops them
     finally:
         port.close()
-    print(f"sent {frames} frames")
+    print(f"sent {frames} frames" + (f"; {unread} bytes were not read before the port closed" if unread else ""))
     return 0
 
 

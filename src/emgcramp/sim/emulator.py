@@ -95,6 +95,25 @@ class PtyPort:
         while view and self._master is not None:
             view = view[os.write(self._master, view):]
 
+    def drain(self, timeout_s: float = 10.0) -> int:
+        """Wait until a reader has taken every byte written (up to ``timeout_s``, s); the bytes still unread.
+
+        Closing a pty drops what its reader has not read yet: a night played
+        faster than it is read would lose its end.
+        """
+        import fcntl
+        import struct
+        import termios
+        import time
+
+        deadline, waiting = time.monotonic() + timeout_s, 0
+        while self._slave is not None:
+            waiting = struct.unpack("i", fcntl.ioctl(self._slave, termios.FIONREAD, b"\0\0\0\0"))[0]
+            if not waiting or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        return waiting
+
     def close(self) -> None:
         self.unplug()
 
