@@ -124,16 +124,20 @@ def test_ascii_lines_from_a_hobby_sensor(tmp_path):
     # a first line cut at connection does not set the width: it is taken once LOCK_LINES lines agree on it
     lead = b"0,0\n" * (LOCK_LINES - 2)
     blocks = link.feed(b"9\n" + lead + b"1,2\n3,4\nnoise\n5,") + link.feed(b"6\n")
-    assert [b.t0_sample for b in blocks] == [0, LOCK_LINES]
+    # a garbled line once the width is known stood for a sample: its time is kept, as a gap of one (the
+    # samples after it were taken that much early); the cut first line was none
+    assert [(b.t0_sample, b.gap_before) for b in blocks] == [(0, 0), (LOCK_LINES + 1, 1)]
     np.testing.assert_array_equal(np.vstack([b.samples for b in blocks])[-3:], [[2, 4], [6, 8], [10, 12]])
-    assert link.bad_lines == 2
+    assert link.bad_lines == 2 and link.missing_samples == 1
     link.mark_disconnect(250)
     [b] = link.feed(b"7 8\n")
-    assert (b.t0_sample, b.gap_before) == (LOCK_LINES + 1 + 250, 250)
+    assert (b.t0_sample, b.gap_before) == (LOCK_LINES + 2 + 250, 250)
     # what an Arduino prints for a failed read parses as a number but is no sample, nor are two readings run
     # together beyond what an electrode holds (10 V): bad lines, and the night goes on
-    [b] = link.feed(b"nan,1\n9 10\n1 inf\n-inf -inf\n51249851 1\n11 12\n")
-    np.testing.assert_array_equal(b.samples, [[18, 20], [22, 24]])
+    blocks = link.feed(b"nan,1\n9 10\n1 inf\n-inf -inf\n51249851 1\n11 12\n")
+    at = LOCK_LINES + 2 + 250 + 1
+    assert [(b.t0_sample, b.gap_before) for b in blocks] == [(at + 1, 1), (at + 5, 3)]
+    np.testing.assert_array_equal(np.vstack([b.samples for b in blocks]), [[18, 20], [22, 24]])
     assert link.bad_lines == 6
     # a stream with no newline is not held whole: what piles up past a line's length is dropped
     for _ in range(100):

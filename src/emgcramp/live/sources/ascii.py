@@ -49,7 +49,8 @@ class LineLink:
         *lines, self._partial = data.split(b"\n")
         if len(self._partial) > MAX_LINE_BYTES:  # no newline for too long: dropped, so nothing piles up
             self._partial, self.bad_lines = b"", self.bad_lines + 1
-        rows = []
+        blocks: list[Block] = []
+        rows: list[list[float]] = []
         for line in lines:
             fields = [f for f in _SPLIT.split(line.strip()) if f]
             try:
@@ -60,12 +61,20 @@ class LineLink:
             # one beyond what an electrode input holds (two readings run together where a newline was lost)
             if (not row or not all(abs(v) * self._scale_abs <= MAX_INPUT_UV for v in row)
                     or (self._width is not None and len(row) != self._width)):
+                if line.strip() and self._width is not None:  # a sample's line, garbled: its time stays, a gap
+                    blocks += self._block(rows, at)
+                    rows, self._gap, self.missing_samples = [], self._gap + 1, self.missing_samples + 1
+                    self._count(1, at)
                 self.bad_lines += 1 if line.strip() else 0
                 continue
             if self._width is None:
                 rows += self._lock(row)
                 continue
             rows.append(row)
+        return blocks + self._block(rows, at)
+
+    def _block(self, rows: list[list[float]], at: float | None) -> list[Block]:
+        """The block of ``rows`` (none for none), after the gap of the lines lost before them."""
         if not rows:
             return []
         self._count(len(rows), at)
