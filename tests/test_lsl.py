@@ -153,3 +153,25 @@ def test_monitor_publishes_the_envelope_and_each_event_on_lsl(tmp_path):
     assert len(logged) == 2  # both cramps of the sample night's first 5 min
     assert {round(float(r["onset_s"]), 3) for r in logged} <= {round(c["onset_s"], 3) for c in cramps}
     assert np.nanmax(levels) > 5.0 and np.nanmedian(levels) < 2.0
+
+
+def test_stamps_late_by_a_loaded_sender_are_jitter_and_a_pause_is_a_gap():
+    """A lossless stream on a loaded machine logged 78 gaps in 69 s: each chunk stamped a few ms late."""
+    from emgcramp.core.blocks import StampGaps
+
+    rng = np.random.default_rng(0)
+    gaps, t, found = StampGaps(FS, 0.05), 100.0, []
+    for c in range(400):  # 50-sample chunks, each stamped 0-20 ms late; a 0.5-s pause before chunk 200
+        if c == 200:
+            t += 0.5
+        found.append(gaps.missing(t + np.arange(50) / FS + rng.uniform(0.0, 0.02)))
+        t += 50 / FS
+    missing = np.concatenate(found)
+    assert np.flatnonzero(missing).tolist() == [200 * 50]
+    assert 0.5 * FS <= missing[200 * 50] <= 0.52 * FS  # the pause, give or take the chunk's own lateness
+    gaps, t, found = StampGaps(FS, 0.05), 0.0, []
+    for c in range(100):  # 10 ms lost before every chunk: none a gap alone, together 1 s
+        found.append(gaps.missing(t + np.arange(50) / FS))
+        t += 50 / FS + 0.01
+    missing = np.concatenate(found)
+    assert missing.sum() == pytest.approx(0.99 * FS, abs=0.06 * FS) and missing.max() <= 0.06 * FS

@@ -59,3 +59,41 @@ def missing_before(stamps: np.ndarray, fs: float, last_ts: float | None = None) 
     """
     steps = np.diff(np.r_[stamps[0] if last_ts is None else last_ts, stamps])
     return np.maximum(np.round(steps * fs).astype(np.int64) - 1, 0)
+
+
+class StampGaps:
+    """Samples missing before each sample of a live stream's chunks, from their timestamps, jitter aside.
+
+    A sender stamps a chunk when it pushes it (liblsl stamps the last
+    sample and places the others before it at the nominal rate), so a
+    sender its scheduler delays stamps a chunk late, and the next one on
+    time again. A gap is a sample stamped more than ``tolerance_s`` (s)
+    later than the earliest place the stream has kept so far (its least
+    delay): then the samples that fit between are missing (rounded). Late
+    chunks that come back into line are jitter, never a gap; small pauses
+    add up until they make one, so the timeline stays the sender's.
+    """
+
+    def __init__(self, fs: float, tolerance_s: float):
+        self.fs, self.tolerance_s = fs, max(tolerance_s, 1.5 / fs)
+        self.placed = 0  # samples placed so far, gaps included
+        self.floor: float | None = None  # least offset (s) of a stamp from its sample's place so far
+
+    def missing(self, stamps: np.ndarray) -> np.ndarray:
+        """Samples missing before each of ``stamps`` (s, one per sample, in order)."""
+        stamps = np.asarray(stamps, dtype=np.float64)
+        out = np.zeros(len(stamps), dtype=np.int64)
+        start, added = 0, 0
+        while start < len(stamps):
+            offsets = stamps[start:] - (self.placed + added + np.arange(start, len(stamps))) / self.fs
+            first = offsets[0] if self.floor is None else self.floor
+            before = np.minimum.accumulate(np.r_[first, offsets[:-1]])  # the least delay before each sample
+            late = np.flatnonzero(offsets - before > self.tolerance_s)
+            if not len(late):
+                self.floor = float(min(before[-1], offsets[-1]))
+                break
+            j = start + int(late[0])
+            out[j] = int(round((offsets[late[0]] - before[late[0]]) * self.fs))
+            added, self.floor, start = added + out[j], float(before[late[0]]), j
+        self.placed += len(stamps) + added
+        return out
