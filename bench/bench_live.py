@@ -189,8 +189,9 @@ def startup_time(trials: int = 3) -> list[float]:
             t = time.monotonic()
             p = subprocess.Popen([sys.executable, "-m", "emgcramp", "monitor", "--replay", night, "--speed", "1",
                                   "--out", tmp], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-            while not re.match(r"\d\d:\d\d:\d\d ", p.stderr.readline()):
-                pass
+            while not re.match(r"\d\d:\d\d:\d\d ", line := p.stderr.readline()):
+                if not line:
+                    raise RuntimeError("the monitor ended before its first status line")
             out.append(time.monotonic() - t)
             p.send_signal(signal.SIGINT)
             p.communicate(timeout=60)
@@ -211,7 +212,11 @@ def kill9_loss(trials: int = 20) -> list[float]:
                                   "--out", tmp], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
             shown, seen_at = 0, time.monotonic()
             while shown < 5 + k % 4:
-                m = re.match(r"(\d\d):(\d\d):(\d\d) link", p.stderr.readline())
+                line = p.stderr.readline()
+                if not line:
+                    raise RuntimeError("the monitor ended before its status line said 5 s of night")
+                # "23:00:05 (night 00:00:05) link ok …": the time into the night is the signal received
+                m = re.match(r"\S+ \(night (\d\d):(\d\d):(\d\d)\) link", line)
                 if m:
                     shown, seen_at = int(m[1]) * 3600 + int(m[2]) * 60 + int(m[3]), time.monotonic()
             time.sleep(0.05 * k)  # kill at different points of the flush cycle

@@ -775,8 +775,8 @@ def test_give_up_ends_a_night_on_an_open_port_that_gives_no_samples(tmp_path, se
     finally:
         stop.set()
     assert time.monotonic() - t < 4.0
-    why = "bytes arrive but none make sensor frames (a text sensor needs --ascii; one at another rate, --baud)" if sends != "nothing" else \
-        "open, but nothing arrives"
+    why = ("bytes arrive but none make sensor frames (a text sensor needs --ascii; one at another rate, --baud)"
+           if sends != "nothing" else "open, but nothing arrives")
     assert source.gave_up == (f"no samples from {port.path} for 1 s ({why}) (--give-up): the night ends there, "
                               "stored and summarised; start monitor again when the sensor is back")
     port.close()

@@ -155,10 +155,10 @@ def check_length(path: str) -> Layout | None:
         return lay
     size = os.path.getsize(path)
     if lay.records == -1:  # the EDF spec's count while recording: EDFlib reads no such file
+        held = (size - lay.header) / lay.record_bytes
         raise InputError(f"{path}: the header gives -1 data records, as a recorder writes while recording (it "
-                         f"stopped before closing the file?); the file holds {(size - lay.header) / lay.record_bytes:.2f} "
-                         "records: write their whole number into the header (EDFbrowser's header editor does) and "
-                         "analyse it again")
+                         f"stopped before closing the file?); the file holds {held:.2f} records: write their whole "
+                         "number into the header (EDFbrowser's header editor does) and analyse it again")
     if size != (expected := lay.header + lay.records * lay.record_bytes):
         held = f", {(size - lay.header) / lay.record_bytes:.2f} records" if size > lay.header else ""
         raise InputError(f"{path}: the header says {lay.records} data records ({expected} bytes with the header), "

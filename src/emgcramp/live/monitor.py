@@ -129,7 +129,7 @@ class NightMonitor:
         self.now_s = 0.0  # signal time at the end of the last block (s)
         self._alerted: set[tuple[str, float, bool]] = set()
         self._cut_alerted: set[str] = set()  # channels whose alerted cramp a gap cut: its rest is not a new one
-        self._units_said = False
+        self._units_said: bool | None = None  # None: not looked at yet (once, at UNITS_CHECK_S)
         self._lost: dict[str, float] = {}  # channels whose signal is lost, since when (s)
         self._new: list[dict] = []
 
@@ -164,7 +164,7 @@ class NightMonitor:
                 self.on_levels(levels, pipe.env_rate)
         _log_quiet_events(pipe, self.log, self.alerts)
         _watch_signal(pipe, self.log, self._lost, self.now_s)
-        if not self._units_said and self.now_s >= UNITS_CHECK_S:  # a night of nothing found is no way to learn it
+        if self._units_said is None and self.now_s >= UNITS_CHECK_S:  # a night of nothing found is no way to learn it
             self._units_said = say_doubts(pipe, movements=False)
         for alert in _new_alerts(pipe, self.log, self.now_s, self.alert_on_warning, self._alerted, self._cut_alerted):
             self.alerts.append(alert)
