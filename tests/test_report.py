@@ -58,6 +58,12 @@ def test_each_zoom_draws_its_own_muscle(tmp_cwd):
            for e, (t, sig) in zip(res.episodes, view.zooms)]
     assert rms[0] == pytest.approx(150, rel=0.15) and rms[1] == pytest.approx(180, rel=0.15)
     assert np.median(view.envelope_1s[190:250]) < 10  # the timeline stays the first muscle's
+    import emgcramp  # Result.plot reads the signal again the same way: each zoom its own muscle
+
+    fig = emgcramp.find_cramps(x.T, FS, channel_names=["GM", "GL"]).plot()
+    zooms = [a for a in fig.axes if a.get_title().startswith("#")]
+    traces = [a.get_lines()[0].get_ydata() for a in zooms]
+    assert [float(np.sqrt(np.mean(y ** 2))) > 60 for y in traces] == [True, True]
     np.savetxt("two.csv", x, delimiter=",", header="GM,GL", comments="", fmt="%.3f")
     rc, _, err = run_cli("report", "two.csv", "--fs", "1000", "--channel", "all", "--out", "two.png")
     assert rc == 0, err

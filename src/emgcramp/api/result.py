@@ -250,7 +250,8 @@ class Result:
             check_writable(path, self._inputs, force=overwrite, own=made_by_us(REPORT), force_is="overwrite=True")
         title = title or (f"Night of {self.start:%Y-%m-%d}" if self.start else "Night")
         with self._reopen() as rec:
-            chs = rec.channel_indices(",".join([name] + [c for c in a.channels if c != name]))  # zooms: their own
+            chs = [rec.channel_index(c) for c in [name] + [c for c in a.channels if c != name]]  # zooms: their own
+            rec.select(chs)
             view = report.night_view(rec.blocks(chs, int(CHUNK_S * a.fs)), a.fs, a.episodes,
                                      [rec.channel_names[c] for c in chs])
         fig: Figure = report.figure(view, a.episodes, self.start, title, *report.marks(a), a.summary())
