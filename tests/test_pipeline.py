@@ -273,3 +273,35 @@ def test_a_flat_line_is_timed_on_the_raw_samples_across_blocks():
     at = dict(seen)
     assert at[3300] == pytest.approx(0.3, abs=0.002) and at[5400] == pytest.approx(2.4, abs=0.002)
     assert at[6300] == 0.0 and seen[-1][1] == pytest.approx(1.2, abs=0.002)  # 7 µV held: a rail, flat too
+
+
+def _all(a):
+    return sorted(a.episodes + a.possible_cramps, key=lambda e: e.onset_s)
+
+
+def test_a_recording_that_opens_inside_a_cramp_proposes_it_once_rest_settles():
+    # CRAMP cut 40 s in: its last 45 s open the recording. The first idle seconds teach the rest level
+    # 300 µV; once it settles at 4 µV the opening stretch is proposed and judged, flagged open_at_start,
+    # and what its waver gave as leg movements is gone (before: nothing proposed, 5 leg movements in it)
+    cut = CRAMP[40_000:]
+    res = run_blocks([Block(0, cut[:, None])], FS, ["calf"])
+    found = _all(res)
+    assert len(found) == 1 and found[0].flags == ["open_at_start"]
+    assert found[0].onset_s == 0.0 and found[0].offset_s == pytest.approx(45.0, abs=0.3)
+    assert found[0].rest_uv == pytest.approx(4.0, rel=0.25)
+    whole = run_blocks([Block(0, CRAMP[:, None])], FS, ["calf"]).episodes[0]  # the cramp seen whole
+    assert found[0].peak_intensity == pytest.approx(whole.peak_intensity, rel=0.05)
+    assert not [m for m in res.movements if m.onset_s < 46.0]
+    # however the blocks are cut (the stretch is found at the same bin)
+    for frame in (20, 997, 60_000):
+        other = _all(run_blocks([Block(i, cut[i:i + frame, None]) for i in range(0, len(cut), frame)], FS, ["calf"]))
+        assert [dataclasses.asdict(e) for e in other] == [dataclasses.asdict(e) for e in found]
+
+
+def test_a_recording_that_opens_at_rest_or_after_a_gap_proposes_no_opening_stretch():
+    # opening at rest: the cramp at 15 s is the segmenter's own, nothing flagged open_at_start
+    whole = _all(run_blocks([Block(0, CRAMP[:, None])], FS, ["calf"]))
+    assert len(whole) == 1 and whole[0].onset_s == pytest.approx(15.0, abs=0.2) and whole[0].flags == []
+    # a level that stays down only slightly (under the ON rule: 2.5 × and 3 µV over rest) is rest, not a stretch
+    x = bursts(FS, 200, 4.0, [(0, 40, 8.0)], seed=3)
+    assert _all(run_blocks([Block(0, x[:, None])], FS, ["calf"])) == []

@@ -10,7 +10,14 @@ gives the spectrum's RMS frequency (:func:`emgcramp.detect.shape.spectrum`). Leg
 (:mod:`emgcramp.detect.precramp`) read it, so the envelope is computed once.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from emgcramp.core.history import LevelHistory
 
 T_ENV, T_ENV_S, T_BIN, T_REST, T_FLAGS, T_LF, T_DMS, N_TRACE = range(8)
 F_FLAT, F_MOTION, F_EPISODE = 1, 2, 4
@@ -25,3 +32,23 @@ def trace_rows(trace) -> np.ndarray:
     if rows.ndim != 2 or rows.shape[1] != N_TRACE:
         raise ValueError(f"a trace has {N_TRACE} columns per row, not shape {rows.shape}")
     return rows
+
+
+def x_rest(rows: np.ndarray) -> np.ndarray:
+    """The 0.5-s envelope of trace rows as a multiple of their rest level (NaN where rest is not known yet)."""
+    rest = rows[:, T_REST]
+    return np.where(rest > 0, rows[:, T_ENV] / np.where(rest > 0, rest, 1.0), np.nan)
+
+
+class RestMultiples:
+    """The 0.5-s envelope as a multiple of the rest level, read from a detector's trace history.
+
+    ``window`` gives NaN where the rest level was not known yet.
+    """
+
+    def __init__(self, history: LevelHistory):
+        self._history = history
+        self.rate = history.rate
+
+    def window(self, t0_s: float, t1_s: float) -> np.ndarray:
+        return x_rest(self._history.window(t0_s, t1_s))

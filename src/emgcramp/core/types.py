@@ -70,7 +70,8 @@ class Episode:
             ``above_mvc``: over 150 % of the profile's MVC, which was then not maximal;
             ``gap``: samples were missing inside it and bridged, see ``missing_s``;
             ``gap_at_end`` / ``gap_at_start``: a longer gap cut it there, so its
-            true length is unknown).
+            true length is unknown; ``open_at_start``: the recording began inside it,
+            its onset is the recording's).
         warning_lead_s: when a pre-cramp warning announced it, how long
             before the onset that warning began (s).
         muscles: the channels involved (several on a multi-muscle recording).

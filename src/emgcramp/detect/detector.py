@@ -22,6 +22,10 @@ Input is one channel of :class:`emgcramp.dsp.filters.Bins` at the detector rate
    level restarts from the current level (a lasting level shift, not a
    cramp, would otherwise never end).
 
+A recording that opens inside a contraction teaches the rest level that
+contraction; :mod:`emgcramp.detect.opening` proposes the opening stretch
+once the rest level settles under it.
+
 Thresholds are relative to rest, with an absolute floor so that a very
 quiet amplifier does not turn noise into episodes:
 ``ON = max(on_ratio·rest, rest + on_delta_uv)``, likewise OFF.
@@ -54,39 +58,20 @@ import numpy as np
 
 from emgcramp.core.config import MAX_PCT_MVC, DetectorConfig
 from emgcramp.core.history import LevelHistory
-from emgcramp.core.trace import N_TRACE, T_ENV, T_REST
+from emgcramp.core.trace import N_TRACE, T_ENV, RestMultiples, x_rest
 from emgcramp.core.types import Candidate, Episode, PriorMovement, Rejections
 from emgcramp.detect import segment as seg
 from emgcramp.detect.decide import CRAMP, POSSIBLE, Decision, decide
 from emgcramp.detect.features import Features
 from emgcramp.detect.movements import MovementScorer
+from emgcramp.detect.opening import REASON_OPENING, OpeningWatch, opening_candidate
 from emgcramp.detect.precramp import PreCrampWatch
 from emgcramp.detect.shape import activity, climb_start, edges, shape, spectrum, waxing
-
-
-def x_rest(rows: np.ndarray) -> np.ndarray:
-    """The 0.5-s envelope of trace rows as a multiple of their rest level (NaN where rest is not known yet)."""
-    rest = rows[:, T_REST]
-    return np.where(rest > 0, rows[:, T_ENV] / np.where(rest > 0, rest, 1.0), np.nan)
 
 
 # Bins are run through the detector at most this many seconds at a time (see Detector.process).
 PIECE_S = 60.0
 NAN = float("nan")
-
-
-class RestMultiples:
-    """The 0.5-s envelope as a multiple of the rest level, read from a detector's trace history.
-
-    ``window`` gives NaN where the rest level was not known yet.
-    """
-
-    def __init__(self, history: LevelHistory):
-        self._history = history
-        self.rate = history.rate
-
-    def window(self, t0_s: float, t1_s: float) -> np.ndarray:
-        return x_rest(self._history.window(t0_s, t1_s))
 
 
 class Detector:
@@ -116,6 +101,7 @@ class Detector:
         self.history = LevelHistory(self.rate, held_s, origin_s, N_TRACE)
         self.levels = RestMultiples(self.history)
         self._seg = seg.Segmenter(self.cfg, self.rate)
+        self.opening = OpeningWatch(self.rate, self.cfg)  # a recording that opens inside a contraction
         self._levels: list[np.ndarray] | None = [] if keep_levels else None  # × rest of each block, for a reader
         self._end_flag = "open_at_end"  # how an episode the flush closes is flagged
         self.after_gap = False  # True when this detector took over from one a long gap ended
@@ -139,7 +125,7 @@ class Detector:
         self.moves.carry_over(prev.moves)
         self.watch.carry_over(prev.watch)
         self._seg.carry_rest(prev._seg)
-        self.after_gap = True
+        self.after_gap = self.opening.done = True
 
     def process(self, ms: np.ndarray, mean: np.ndarray, stuck: np.ndarray, dms: np.ndarray | None = None,
                 flush: bool = False) -> list[Episode]:
@@ -162,7 +148,10 @@ class Detector:
             self.history.push(trace)
             if self._levels is not None:
                 self._levels.append(x_rest(trace))
-            out += [e for e in (self._episode(row) for row in rows) if e is not None]
+            opening = self.opening.look(trace)
+            cands = [self._candidate(row) for row in rows] + ([] if opening is None else [
+                opening_candidate(self.history, self.origin_s, self.origin_s + opening[1], opening[0], self.cfg)])
+            out += [e for e in (self._episode(c) for c in cands if c is not None) if e is not None]
         return out
 
     def keep_levels(self) -> None:
@@ -256,15 +245,17 @@ class Detector:
         return decide(self.features(c, spectrum_too=False), c.rises, self.cfg, cut=self.cut(c) != "")
 
     def cut(self, c: Candidate) -> str:
-        """``gap_at_end`` / ``gap_at_start`` when a long gap cut ``c`` (its true length unknown), else ``""``."""
+        """``gap_at_end`` / ``gap_at_start`` when a long gap cut ``c``, ``open_at_start`` when the recording
+        opened inside it (:mod:`~emgcramp.detect.opening`): its true length unknown; else ``""``."""
+        if c.closed_by == REASON_OPENING:
+            return "open_at_start"
         if c.closed_by == seg.REASON_END and self._end_flag == "gap_at_end":
             return "gap_at_end"
         if self.after_gap and c.onset_s - self.origin_s < self.cfg.segment.long_window_s + 1.0 / self.rate:
             return "gap_at_start"  # open from the first envelope window after the gap
         return ""
 
-    def _episode(self, row: np.ndarray) -> Episode | None:
-        c = self._candidate(row)
+    def _episode(self, c: Candidate) -> Episode | None:
         f = self.features(c)
         if self.log is not None:
             self.log.append((c.onset_s, c.offset_s, f, c.rises))
@@ -283,8 +274,8 @@ class Detector:
             flags.append("max_length")
         if c.closed_by == seg.REASON_END:
             flags.append(self._end_flag)
-        if self.cut(c) == "gap_at_start":
-            flags.append("gap_at_start")
+        if self.cut(c) in ("gap_at_start", "open_at_start"):
+            flags.append(self.cut(c))
         if c.motion > self.cfg.judge.motion_flag_fraction:
             flags.append("motion")
         mvc = self.cfg.judge.mvc_uv
