@@ -9,7 +9,7 @@ from conftest import bursts, run_cli
 
 from emgcramp.core.blocks import Block
 from emgcramp.core.channels import channel_indices, is_tibialis
-from emgcramp.core.errors import InputError
+from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.core.history import LevelHistory
 from emgcramp.pipeline import Pipeline
 
@@ -44,6 +44,30 @@ def test_channel_all_takes_the_muscles_of_a_sleep_recording():
     assert channel_indices("ECG,GM", names, "night.edf") == [1, 0]  # named, any channel is taken
     with pytest.raises(InputError, match="--channel all: no muscle channel in night.edf; channels are: ECG, EEG"):
         channel_indices("all", ["ECG", "EEG"], "night.edf")
+
+
+def test_a_polysomnogram_by_the_aasm_labels_leaves_brain_eyes_chin_and_breathing_out():
+    # the AASM montage's labels, bare: before, every one but ECG was taken for a calf, and the first (an EEG)
+    # was analysed by default
+    names = ["C3-M2", "O1-M2", "E1-M2", "Chin1-Chin2", "LAT", "RAT", "ECG", "Abdo", "F4-M1", "Fz", "M1", "LOC",
+             "EMG submental", "THOR RES", "PTAF", "Thermistor", "GM", "EMG1", "ch0", "C1 calf"]
+    with pytest.warns(SettingsWarning, match="leaves out C3-M2, O1-M2, E1-M2, Chin1-Chin2, ECG, Abdo, F4-M1, Fz, M1, "
+                                              "LOC, EMG submental, THOR RES, PTAF, Thermistor \\(not muscles"):
+        assert channel_indices("all", names, "psg.edf") == [4, 5, 16, 17, 18, 19]
+    with pytest.raises(InputError, match="the first channel, 'C3-M2', is not a muscle by its name"):
+        channel_indices(None, names, "psg.edf")
+    # its leg channels are on the tibialis (AASM): taken alone, they are judged as they are, and said so
+    assert [is_tibialis(n) for n in ["LAT", "RAT", "Leg L", "LLEG", "Left leg", "GM", "calf", "late"]] == \
+        [True] * 5 + [False] * 3
+    with pytest.warns(SettingsWarning, match="LAT, RAT record the tibialis anterior by name .* the cramps found are"):
+        assert channel_indices("LAT,RAT", names, "psg.edf") == [4, 5]
+
+
+def test_two_tibialis_channels_without_a_calf_are_judged_as_the_leg_s_muscles():
+    x = leg(120, gm=[(40.0, 100.0, 200.0)])  # a minute's contraction of the first channel
+    both = Pipeline(FS, ["LAT", "RAT"])
+    found = both.process(Block(0, x[:, :2])) + both.finish()  # before: turned down as the tibialis's, no cramp
+    assert [(e.channel, round(e.onset_s)) for e in found] == [("LAT", 40)]
 
 
 def test_the_muscle_a_recording_names_decides_the_tibialis_not_the_channel_name():
@@ -173,7 +197,7 @@ def test_calf_tension_while_the_foot_is_pulled_up_is_no_warning():
 
 
 def test_monitor_names_a_multi_channel_sensor(tmp_path):
-    from emgcramp.core.errors import InputError
+    from emgcramp.core.errors import InputError, SettingsWarning
     from emgcramp.live.monitor import run_monitor
 
     x = leg(150, gl=[(30.0, 110.0, 200.0)])

@@ -7,14 +7,19 @@ import warnings
 
 from emgcramp.core.errors import InputError, SettingsWarning
 
-_TIBIALIS = re.compile(r"(^|[^a-z])(ta|tib\w*)([^a-z]|$)", re.I)
+# The tibialis by its name, and a polysomnogram's leg channels, which the AASM rules place on it (LAT, RAT,
+# Leg L, LLEG…: Berry et al., The AASM Manual for the Scoring of Sleep, v2.6, 2020).
+_TIBIALIS = re.compile(r"(^|[^a-z])(ta|tib\w*)([^a-z]|$)"
+                       r"|^\s*(l|r|left|right)?[\s_-]*(at|leg)[\s_/-]*(l|r|left|right|\d)?\s*$", re.I)
 # What a sleep recording holds besides muscles, by the names polysomnography gives its channels (heart, brain,
 # eyes, breathing, oximetry, body position, snoring): ``all`` leaves these out.
 # Short labels (ABD, POS, HR…) only as the whole name: "Abd hallucis" and "Pos. tibialis" are muscles.
 _NOT_EMG = re.compile(r"(^|[^a-z])(ecg|ekg|eeg|eog|resp\w*|airflow|thorax|thoracic|abdomen|spo2|sao2|pleth\w*|pulse|"
-                      r"heart\w*|position|snor\w*)([^a-z]|$)|^\s*(abd|thor|pos|hr|flow|light|events?)\s*$", re.I)
-
-
+                      r"heart\w*|position|snor\w*|chin\d?|submental|therm\w*|ptaf|nasal|cannula)([^a-z]|$)"
+                      r"|^\s*(abd\w*|thor\w*( res\w*)?|pos|hr|flow|light|events?|loc|roc)\s*$"
+                      # the AASM montage (EEG and EOG electrodes of the 10-20 system, referred to a mastoid):
+                      # F4-M1, C3-M2, O1, Fz, E1-M2, M1
+                      r"|^\s*(eeg\s*)?(fp|af|fc|ft|cp|tp|po|[fctpoame])(\d{1,2}|z)(\s*[-:/]\s*(m|a)\d)?\s*$", re.I)
 def default_names(n: int) -> list[str]:
     """Names for ``n`` channels that came without any: ``calf`` for one (the muscle the sensor is for), else
     ``ch0``, ``ch1``, … (each its 0-based index, as ``--channel`` takes it)."""
@@ -63,10 +68,18 @@ def channel_indices(spec: str | int | None, names: list[str], where: str,
                     units: dict[int, str] | None = None) -> list[int]:
     """Channels by ``all`` (every muscle channel: :func:`is_emg`, and not in ``units``, the channels whose unit
     is no voltage, index: unit), a comma-separated list of names or indices, or one (default: the first)."""
+    chosen = _chosen(spec, names, where, units or {})
+    if all(is_tibialis(names[i]) for i in chosen):
+        warnings.warn(SettingsWarning(
+            f"{where}: {', '.join(names[i] for i in chosen)} record{'s' if len(chosen) == 1 else ''} the tibialis anterior by name (a sleep recording's "
+            "leg channels, by the AASM rules) and no calf channel is taken: the cramps found are the tibialis's"))
+    return chosen
+
+
+def _chosen(spec: str | int | None, names: list[str], where: str, units: dict[int, str]) -> list[int]:
     if spec is None or isinstance(spec, int):
         return [channel_index(spec, names, where)]
     if str(spec).lower() == "all":
-        units = units or {}
         muscles = [i for i, name in enumerate(names) if is_emg(name) and i not in units]
         if not muscles:
             raise InputError(f"--channel all: no muscle channel in {where}; channels are: {', '.join(names)}")
