@@ -335,3 +335,15 @@ def test_writing_never_replaces_a_recording_unasked(tmp_path):
     assert (tmp_path / "path.csv").read_text() == (tmp_path / "e.csv").read_text()
     r.to_csv(str(tmp_path / "notes.csv"), overwrite=True)
     assert (tmp_path / "notes.csv").read_text() == (tmp_path / "e.csv").read_text()
+
+
+def test_clock_times_across_a_daylight_saving_change_count_elapsed_time():
+    # 02:58 summer time in Berlin on the night the clocks go back at 03:00: a cramp 150 s in began at
+    # 02:00:30 winter time (+01:00); before, the clock read 03:00:30+01:00, an hour late
+    from zoneinfo import ZoneInfo
+
+    x = bursts(1000.0, 240, 4.0, [(150.0, 210.0, 240.0)])
+    result = emgcramp.find_cramps(x, 1000, start=datetime(2026, 10, 25, 2, 58, tzinfo=ZoneInfo("Europe/Berlin")))
+    assert [r["onset_clock"] for r in result.records()] == ["2026-10-25T02:00:30+01:00"]
+    naive = emgcramp.find_cramps(x, 1000, start=datetime(2026, 10, 25, 2, 58))  # a recorder's clock: read as it is
+    assert [r["onset_clock"] for r in naive.records()] == ["2026-10-25T03:00:30"]

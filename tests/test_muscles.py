@@ -197,7 +197,7 @@ def test_calf_tension_while_the_foot_is_pulled_up_is_no_warning():
 
 
 def test_monitor_names_a_multi_channel_sensor(tmp_path):
-    from emgcramp.core.errors import InputError, SettingsWarning
+    from emgcramp.core.errors import InputError
     from emgcramp.live.monitor import run_monitor
 
     x = leg(150, gl=[(30.0, 110.0, 200.0)])

@@ -175,14 +175,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _print_comparison(truth, det, sc, start: datetime) -> None:
-    from datetime import timedelta
+    from emgcramp.core.clock import later
 
     by_truth = dict(sc.pairs)
     print(f"\n{'':2}{'truth clock':>11} {'dur s':>7} {'kind':<7} {'µV':>5} | {'found clock':>11} {'dur s':>7} "
           f"{'kind':<7} {'peak µV':>7} {'mean µV':>7}  tier (probability)")
 
     def clock(t: float) -> str:
-        return (start + timedelta(seconds=t)).strftime("%H:%M:%S")
+        return later(start, t).strftime("%H:%M:%S")
 
     for i, t in enumerate(truth):
         left = f"  {clock(t.onset_s):>11} {t.offset_s - t.onset_s:7.1f} {t.kind:<7} {t.amplitude_uv:5.0f}"

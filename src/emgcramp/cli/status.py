@@ -9,6 +9,8 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+
+from emgcramp.core.clock import later
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -51,7 +53,7 @@ def night_time(t_s: float, start: datetime | None = None) -> str:
     night = f"{h:02d}:{rem // 60:02d}:{rem % 60:02d}"
     if start is None:
         return night
-    return f"{start + timedelta(seconds=t_s):%H:%M:%S} (night {night})"  # cut to the second, as the alerts are
+    return f"{later(start, t_s):%H:%M:%S} (night {night})"  # cut to the second, as the alerts are
 
 
 def status_line(state: dict, connected: bool, lead_off: int = 0, problem: str = "",

@@ -8,10 +8,12 @@ start, levels in µV RMS of the 0.5-s envelope unless a name says otherwise.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import NamedTuple
 
 import numpy as np
+
+from emgcramp.core.clock import later
 
 
 class Lookalike(NamedTuple):
@@ -136,7 +138,7 @@ EPISODE_FIELDS: dict[str, int | None] = {
 
 def clock_time(start: datetime | None, t: float) -> str:
     """Wall-clock time ``t`` s after ``start``, ISO 8601 to the second (``""`` with no start)."""
-    return (start + timedelta(seconds=t)).isoformat(timespec="seconds") if start else ""
+    return later(start, t).isoformat(timespec="seconds") if start else ""
 
 
 def episode_record(e: Episode, start: datetime | None = None) -> dict[str, object]:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 
 from emgcramp.core.blocks import MIN_SIGNAL_S, Block
 from emgcramp.core.config import SIGNAL_LOST_S, PipelineConfig, settings_of
 from emgcramp.core.errors import BadSamples
+from emgcramp.core.clock import later
 from emgcramp.core.types import Analysis, episode_record
 from emgcramp.detect.decide import model_id
 from emgcramp.io.night import NightLog
@@ -75,7 +76,7 @@ def _watch_signal(pipe: Pipeline, log: NightLog, lost: dict[str, float], now_s: 
 
 def hms(start: datetime | None, t_s: float) -> str:
     """The clock time (``HH:MM:SS``) ``t_s`` seconds after ``start``; empty for a night without a clock."""
-    return (start + timedelta(seconds=t_s)).strftime("%H:%M:%S") if start is not None else ""
+    return later(start, t_s).strftime("%H:%M:%S") if start is not None else ""
 
 class _Unstored:
     """Stands in for the night log when nothing is to be stored (``folder=None``: a replay, the Python API)."""

@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from emgcramp.core.config import PipelineConfig
 from emgcramp.core.errors import InputError
+from emgcramp.core.clock import later
 from emgcramp.core.types import Episode
 from emgcramp.files import ReadOptions
 from emgcramp.io import recordings_in
@@ -141,7 +142,7 @@ def _trend_night(path: str, start: datetime | None, episodes: list[Episode]):
     from emgcramp.viz.nights import Night
 
     date = night_date(path, start)
-    clocks = [start + timedelta(seconds=e.onset_s) if start else None for e in episodes]
+    clocks = [later(start, e.onset_s) if start else None for e in episodes]
     return Night(os.path.join(path, "events.csv") if is_night_folder(path) else path, date, clocks, episodes,
                  dated=start is not None)
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 
-from datetime import datetime, timedelta
+from datetime import datetime
+
+from emgcramp.core.clock import later
 
 # Peak level (× the person's own rest) → a word. The detector starts to look at 2.5 × rest and partial
 # cramps hold at a few × rest (core/config.py), so under 10 × is mild; the boundaries are for reading, not
@@ -39,7 +41,7 @@ NOT_A_DIAGNOSIS = ("A few cramps a month are common; frequent or very long cramp
 def clock(start: datetime | None, t_s: float, seconds: bool = True) -> str:
     """The clock time ``t_s`` seconds into the night (``HH:MM:SS``), or the time since the start without a clock."""
     if start is not None:
-        return (start + timedelta(seconds=t_s)).strftime("%H:%M:%S" if seconds else "%H:%M")
+        return later(start, t_s).strftime("%H:%M:%S" if seconds else "%H:%M")
     whole = int(round(t_s))
     return f"+{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 

@@ -14,10 +14,11 @@ import html
 import io
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 
+from emgcramp.core.clock import later
 from emgcramp.core.types import Analysis, Episode, activity_line
 from emgcramp.dsp.filters import EmgFilter, sosfilt
 from emgcramp.dsp.mains import detect_mains
@@ -91,7 +92,7 @@ SHORT_TIMELINE_S = 2 * 3600.0
 
 
 def _clock(start: datetime | None, t: float) -> str:
-    return (start + timedelta(seconds=t)).strftime("%H:%M:%S") if start else f"{t:.0f} s"
+    return later(start, t).strftime("%H:%M:%S") if start else f"{t:.0f} s"
 
 
 def _clock_axis(axis, start: datetime | None, unit_s: float, fmt: str = "%H:%M") -> str:
@@ -110,7 +111,7 @@ def _clock_axis(axis, start: datetime | None, unit_s: float, fmt: str = "%H:%M")
             fmt_s = (lambda v: f"{v * unit_s / 3600:.2f} h") if unit_s >= 3600 else (lambda v: f"{v * unit_s:.0f} s")
         axis.set_major_formatter(FuncFormatter(lambda v, _: fmt_s(v)))
         return "time from the start of the recording"
-    axis.set_major_formatter(FuncFormatter(lambda v, _: (start + timedelta(seconds=v * unit_s)).strftime(fmt)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: later(start, v * unit_s).strftime(fmt)))
     return "clock time"
 
 

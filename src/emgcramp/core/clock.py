@@ -1,0 +1,13 @@
+"""Clock times in a night: a start and the seconds since it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+
+def later(start: datetime, t: float) -> datetime:
+    """The time ``t`` s after ``start``: for a ``start`` with a time zone, ``t`` s of elapsed time (a night
+    across a daylight-saving change reads its clock's own offset after it), else ``t`` s on its clock."""
+    if start.tzinfo is None:
+        return start + timedelta(seconds=t)
+    return (start.astimezone(timezone.utc) + timedelta(seconds=t)).astimezone(start.tzinfo)
