@@ -222,3 +222,17 @@ def test_level_history_keeps_the_last_seconds_whatever_the_push_sizes():
         t = len(pushed) / 10.0
         w = h.window(t - 3.0, t)
         assert len(w) == min(len(pushed), 30) and np.array_equal(w, pushed[len(pushed) - len(w):])
+
+
+def test_possible_cramps_are_events_of_the_leg_as_cramps_are():
+    # weak bursts (possible cramps) on both calf heads at once, one on the tibialis alone, and one on GM while
+    # the foot is pulled up: before, 5 listed (GM and GL apart, the tibialis's two, the stretch)
+    x = leg(300, gm=[(40, 60, 25), (200, 220, 25)], gl=[(41, 61, 25)], ta=[(120, 140, 25), (199, 221, 200)])
+    pipe = Pipeline(FS, NAMES)
+    a = pipe.analysis(pipe.process(Block(0, x)) + pipe.finish())
+    per_channel = sorted((e.channel, round(e.onset_s)) for d in pipe._detectors for e in d.possible)
+    assert per_channel == [("GL", 41), ("GM", 40), ("GM", 200), ("TA", 120), ("TA", 199)]
+    assert [(e.channel, e.muscles, round(e.onset_s), round(e.offset_s)) for e in a.possible_cramps] == \
+        [("GM", ["GM", "GL"], 40, 61)]
+    assert a.episodes == [] and a.rejected == {"stretch": 1, "tibialis": 2}
+    assert [(x.reason, round(x.onset_s)) for x in a.lookalikes if x.reason == "stretch"] == [("stretch", 200)]

@@ -13,7 +13,6 @@ from operator import attrgetter
 import numpy as np
 
 from emgcramp.core.blocks import Block, check_fs
-from emgcramp.core.channels import is_tibialis
 from emgcramp.core.config import PipelineConfig
 from emgcramp.core.samples import GapBridge
 from emgcramp.core.types import Analysis, CrampWarning, Episode, LegMovement, Lookalike
@@ -209,27 +208,27 @@ class Pipeline:
         kept = [e for e in episodes if e not in in_series]
         # A cramp is not also a leg movement: an episode is one or the other. So is a possible cramp
         # longer than any LM; one of LM length stays an LM too (the AASM scoring waits on no verdict).
-        lm_max = self.config.detector.movements.lm_max_s
-        bursts = kept + [e for e in self.possible_cramps() if e.duration_s > lm_max]
+        possible, lm_max = self.possible_cramps(kept), self.config.detector.movements.lm_max_s
+        bursts = kept + [e for e in possible if e.duration_s > lm_max]
         moves = [m for m in moves if not any(m.onset_s < e.offset_s and e.onset_s < m.offset_s for e in bursts)]
         retracted = [Lookalike(e.onset_s, e.offset_s, "leg_movement_series") for e in in_series]
         rejected = dict(Counter(self.rejected()) + Counter({"leg_movement_series": len(retracted)}))
         return Analysis(kept, self.fs, self.channel_names, self.end_sample / self.fs, list(self.notches or []),
                         self.quality(), rejected, sorted(self.lookalikes() + retracted), moves, self.warnings(),
-                        self.possible_cramps(), dict(self.muscles), thresholds(self.config.detector, shipped_model()),
+                        possible, dict(self.muscles), thresholds(self.config.detector, shipped_model()),
                         self.samples_seen / self.fs)
 
-    def possible_cramps(self) -> list[Episode]:
-        """Bursts of the ``possible_cramp`` tier so far (listed, never alarmed), in time order."""
-        return sorted((e for d in self._detectors for e in d.possible), key=_onset)
+    def possible_cramps(self, cramps: list[Episode] = ()) -> list[Episode]:
+        """Bursts of the ``possible_cramp`` tier so far (listed, never alarmed), as events of the leg, in time order."""
+        possible = sorted((e for d in self._detectors for e in d.possible), key=_onset)
+        return possible if self._muscles is None else self._muscles.possible(possible, cramps)
 
     def live(self) -> list[dict]:
         """Per channel now: envelope and rest (µV), and the episode under way.
 
         ``kind`` is what the episode would be called if it ended now
         (``""``: not a cramp, or none under way), ``cut`` how a gap cut it (``gap_at_start``: it opened at a
-        gap's end); ``warning_since`` is the
-        onset (s) of a pre-cramp warning under way, else ``None``.
+        gap's end); ``warning_since`` is the onset (s) of a pre-cramp warning under way, else ``None``.
         """
         out = []
         now_s = self.end_sample / self.fs
@@ -283,8 +282,9 @@ class Pipeline:
         return _new_since([d.watch.warnings for d in self._detectors], self._warnings_taken)
 
     def new_possible_cramps(self) -> list[Episode]:
-        """Possible cramps that closed since the last call (for a live log; never alarmed), in time order."""
-        return sorted(_new_since([d.possible for d in self._detectors], self._possible_taken), key=_onset)
+        """Possible cramps that closed since the last call (for a live log; never alarmed), as :meth:`possible_cramps`."""
+        new = sorted(_new_since([d.possible for d in self._detectors], self._possible_taken), key=_onset)
+        return new if self._muscles is None else self._muscles.possible(new)
 
     def warnings(self) -> list[CrampWarning]:
         """Pre-cramp warnings that closed, in time order."""
@@ -302,8 +302,8 @@ class Pipeline:
         return self._muscles is None or not self._tibialis(d.channel) and not self._muscles.during_stretch(
             onset_s, offset_s, self._detectors)
 
-    def _tibialis(self, channel: str) -> bool:
-        return is_tibialis(channel, self.muscles.get(channel, ""))
+    def _tibialis(self, channel: str) -> bool:  # as the muscles are judged: with no calf recorded, none is
+        return self._muscles is not None and self.channel_names.index(channel) in self._muscles.tibialis
 
     def rejected(self) -> dict[str, int]:
         """Counts of candidates rejected as look-alikes or artefacts, by reason."""

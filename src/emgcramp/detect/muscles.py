@@ -30,8 +30,11 @@ Without a tibialis channel, rules 2–4 cannot be told and only rule 1 runs.
 Likewise a pre-cramp warning on a calf channel while the tibialis works is
 the calf stirred by a stretch, and is dropped.
 Episodes of the tibialis itself are not calf cramps; they are logged as
-look-alikes (``tibialis``) and its leg movements are the ones scored
-(the AASM rules were written for that muscle).
+look-alikes (``tibialis``), are not listed as possible cramps either, and
+its leg movements are the ones scored (the AASM rules were written for
+that muscle). Possible cramps go through rules 2–3 as cramps do, and those of
+several calf channels that overlap are one listed event
+(:meth:`MuscleJudge.possible`).
 """
 
 from __future__ import annotations
@@ -114,6 +117,8 @@ class MuscleJudge:
         self.heads = [i for i in range(len(names)) if i not in self.tibialis]
         self.rejections = Rejections()
         self._pending: list[Episode] = []
+        self._possible_seen: dict[int, int] = {}  # per calf channel, its possible cramps judged so far
+        self._overruled: set[tuple[str, float]] = set()  # (channel, onset s) of those the other muscles overrule
 
     def settle(self, new: list[Episode], detectors: list[Detector], final: bool = False) -> list[Episode]:
         """Add closed episodes; return the cramp records now complete, judged and merged."""
@@ -123,6 +128,7 @@ class MuscleJudge:
             else:
                 self._pending.append(e)
         self._pending.sort(key=lambda e: e.onset_s)
+        self._judge_possible(detectors)
         busy = [c.onset_s for i in self.heads if (c := detectors[i].open_candidate()) is not None]
         out, keep = [], []
         for group in _overlapping(self._pending):
@@ -132,6 +138,35 @@ class MuscleJudge:
                 keep += group
         self._pending = keep
         return out
+
+    def possible(self, possible: list[Episode], cramps: list[Episode] = ()) -> list[Episode]:
+        """The possible cramps (in time order) as events of the leg: those of the tibialis and those the other
+        muscles overrule left out (look-alikes, :meth:`settle`), those within a cramp record left out (the cramp
+        holds them), and those of several calf channels that overlap made one record (the likeliest, over their
+        union, its ``muscles`` the channels)."""
+        calf = [e for e in possible if (e.channel, e.onset_s) not in self._overruled
+                and not any(e.onset_s < c.offset_s and c.onset_s < e.offset_s for c in cramps)]
+        out = []
+        for group in _overlapping(calf):
+            main = max(group, key=lambda e: e.probability)
+            onset, offset = min(e.onset_s for e in group), max(e.offset_s for e in group)
+            out.append(main if len(group) == 1 else replace(
+                main, onset_s=onset, offset_s=offset, duration_s=round(offset - onset, 3),
+                flags=list(dict.fromkeys(f for e in group for f in e.flags)),
+                muscles=[n for n in self.names if any(e.channel == n for e in group)]))
+        return out
+
+    def _judge_possible(self, detectors: list[Detector]) -> None:
+        """What the other muscles say of the calf's possible cramps closed since the last call, as of cramps:
+        a stretch or a plantar flexion by the tibialis is a look-alike, not a possible cramp."""
+        for i, d in enumerate(detectors):
+            for e in d.possible[self._possible_seen.get(i, 0):]:
+                v = None if i in self.tibialis else self._verdict(e.onset_s, e.offset_s, e.channel, detectors)
+                if v is None or v.reason:
+                    self._overruled.add((e.channel, e.onset_s))
+                    self.rejections.add(e.onset_s, e.offset_s, v.reason if v else "tibialis", e.probability,
+                                        v.evidence if v else None)
+            self._possible_seen[i] = len(d.possible)
 
     def live_kind(self, kind: str, channel: str, onset_s: float, now_s: float, detectors: list[Detector]) -> str:
         """The kind an episode under way on ``channel`` would be given now, all channels considered."""
