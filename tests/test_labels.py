@@ -105,3 +105,45 @@ def test_an_answer_no_page_could_give_is_passed_over_as_a_damaged_line(tmp_path)
         out.write("5.000,1e308,cramp,2026-01-01T00:00:00\n5.000,inf,cramp,2026-01-01T00:00:00\n"
                   "nan,9.000,cramp,2026-01-01T00:00:00\n")
     assert [(lab.onset_s, lab.offset_s) for lab in read_labels(f)] == [(10.0, 40.0)]
+
+
+def test_answers_given_at_once_on_an_earlier_version_s_file_are_all_kept(tmp_path):
+    # the first answer rewrites such a file whole for its header: an answer appended meanwhile was lost
+    # (8 of 20 trials of two at once through the review page lost one)
+    import threading
+
+    for trial in range(5):
+        f = str(tmp_path / f"t{trial}")
+        os.mkdir(f)
+        open(labels_path(f), "w").write("onset_s,offset_s,label,given_at\n1.000,2.000,cramp,2026-01-01T00:00:00\n")
+        go = threading.Barrier(8)
+
+        def answer(k, f=f, go=go):
+            go.wait()
+            add_label(f, 10.0 * (k + 1), 10.0 * (k + 1) + 5.0, "cramp")
+
+        threads = [threading.Thread(target=answer, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert [lab.onset_s for lab in read_labels(f)] == [1.0] + [10.0 * (k + 1) for k in range(8)]
+
+
+def test_an_answer_the_disk_takes_only_in_part_is_not_saved_and_leaves_the_file_as_it_was(tmp_path, monkeypatch):
+    import emgcramp.io.labels as labels_module
+
+    f = str(tmp_path)
+    add_label(f, 100.0, 160.0, "cramp", listed="cramp")
+    before = open(labels_path(f), "rb").read()
+    real = os.write
+    monkeypatch.setattr(labels_module.os, "write", lambda fd, data: real(fd, data[:20]))  # a full disk's short write
+    with pytest.raises(OSError, match="only part of the answer"):
+        add_label(f, 100.0, 160.0, "not_cramp", listed="cramp")
+    monkeypatch.setattr(labels_module.os, "write", real)
+    assert open(labels_path(f), "rb").read() == before  # before: "…,not_" was left, and read back later
+    assert [lab.label for lab in read_labels(f)] == ["cramp"]
+    # a line cut inside its time (a crash) is no answer, though its label is whole
+    with open(labels_path(f), "a") as out:
+        out.write("100.000,160.000,unsure,202")
+    assert [lab.label for lab in read_labels(f)] == ["cramp"]

@@ -590,3 +590,15 @@ def test_a_recovered_night_counts_its_possible_cramps_with_its_cramps(tmp_path):
     assert run_cli("recover", folder, "--cramp-threshold", "0.999")[0] == 0  # judged again, otherwise
     [row] = Library(str(tmp_path / "nights")).overview()["nights"]
     assert (row["cramps"], row["possible"]) == (0, None)  # counted when the night is opened
+
+
+def test_a_night_named_like_a_placeholder_is_shown_as_named_and_keeps_the_token_out_of_its_title():
+    import re
+
+    from emgcramp.review.page import served
+
+    for name in ("night-{{scripts}}", "night-{{boot}}", "{{styles}}{{title}}"):
+        page = served(f"Night {name}", {"mode": "night", "title": name}, "s3cret")
+        title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+        assert title == f"Night {name}"  # before: the scripts, with the token, filled in there
+        assert page.count("<script src=") == served("Night x", {"mode": "night"}, "s3cret").count("<script src=")

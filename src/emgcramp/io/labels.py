@@ -22,11 +22,19 @@ A monitor night folder keeps its own ``labels.csv``; a plain recording file
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import io
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: answers there are not guarded against a second server
+    fcntl = None  # type: ignore[assignment]
 
 from emgcramp.core.errors import InputError
 from emgcramp.io.secure import ANSWERS_SUFFIX, LABELS_FILE, check_regular
@@ -72,21 +80,46 @@ def add_label(folder: str, onset_s: float, offset_s: float, label: str,
     if not _within_a_day(onset_s, offset_s):
         raise InputError(f"a label needs 0 ≤ onset < offset within a day, not {onset_s}–{offset_s} s")
     when = (given_at or datetime.now()).replace(microsecond=0).isoformat()
-    path = labels_path(folder)
     os.makedirs(folder, mode=0o700, exist_ok=True)  # a plain recording's label folder, at its first answer
-    _with_current_header(path)
+    with _answering(folder):
+        path = labels_path(folder)
+        _with_current_header(path)
+        _append(path, f"{onset_s:.3f},{offset_s:.3f},{label},{when},{listed}\n")
+    return Label(round(onset_s, 3), round(offset_s, 3), label, when, listed)
+
+
+@contextlib.contextmanager
+def _answering(folder: str) -> Iterator[None]:
+    """One answer at a time in ``folder``, across threads and processes (two tabs, two servers): an earlier
+    version's file is rewritten whole for its header, and an answer appended meanwhile would be lost."""
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # released as the descriptor closes
+        yield
+    finally:
+        os.close(fd)
+
+
+def _append(path: str, line: str) -> None:
+    """Append ``line`` whole and durably, or leave the file as it was and raise :class:`OSError` (a full disk)."""
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
     try:
-        line = f"{onset_s:.3f},{offset_s:.3f},{label},{when},{listed}\n"
-        if os.fstat(fd).st_size == 0:
+        size = os.fstat(fd).st_size
+        if size == 0:
             line = HEADER + line
         elif not _ends_with_newline(fd):  # a line cut by a crash: end it, so this one stands alone
             line = "\n" + line
-        os.write(fd, line.encode("utf-8"))
-        os.fsync(fd)
+        data = line.encode("utf-8")
+        try:
+            if os.write(fd, data) != len(data):
+                raise OSError(errno.ENOSPC, "only part of the answer could be written", path)
+            os.fsync(fd)
+        except OSError:
+            os.ftruncate(fd, size)  # no half answer left to be read as one
+            raise
     finally:
         os.close(fd)
-    return Label(round(onset_s, 3), round(offset_s, 3), label, when, listed)
 
 
 def _with_current_header(path: str) -> None:
@@ -137,6 +170,7 @@ def _parse(row: list[str]) -> Label | None:
         return None  # the header, or a line cut short
     try:
         onset, offset = float(row[0]), float(row[1])
+        datetime.fromisoformat(row[3])  # a line cut inside it is no answer
     except ValueError:
         return None
     return Label(onset, offset, row[2], row[3], listed) if _within_a_day(onset, offset) else None

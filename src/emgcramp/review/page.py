@@ -13,6 +13,7 @@ import base64
 import html
 import json
 import os
+import re
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STATIC = os.path.join(HERE, "static")
@@ -54,9 +55,9 @@ def saved(title: str, night: dict, levels: bytes) -> str:
 
 
 def _fill(title: str, boot: dict, styles: str, scripts: str) -> str:
-    page = _read("page.html", HERE)
-    return (page.replace("{{title}}", html.escape(title)).replace("{{styles}}", styles)
-            .replace("{{boot}}", _json_for_html(boot)).replace("{{scripts}}", scripts))
+    parts = {"title": html.escape(title), "styles": styles, "boot": _json_for_html(boot), "scripts": scripts}
+    # One pass: what is filled in is not read again, so a night named "…{{scripts}}" stays that text.
+    return re.sub(r"\{\{(title|styles|boot|scripts)\}\}", lambda m: parts[m.group(1)], _read("page.html", HERE))
 
 
 def saved_night(night) -> str:
