@@ -49,11 +49,12 @@ def test_channel_all_takes_the_muscles_of_a_sleep_recording():
 def test_a_polysomnogram_by_the_aasm_labels_leaves_brain_eyes_chin_and_breathing_out():
     # the AASM montage's labels, bare: before, every one but ECG was taken for a calf, and the first (an EEG)
     # was analysed by default
-    names = ["C3-M2", "O1-M2", "E1-M2", "Chin1-Chin2", "LAT", "RAT", "ECG", "Abdo", "F4-M1", "Fz", "M1", "LOC",
-             "EMG submental", "THOR RES", "PTAF", "Thermistor", "GM", "EMG1", "ch0", "C1 calf"]
-    with pytest.warns(SettingsWarning, match="leaves out C3-M2, O1-M2, E1-M2, Chin1-Chin2, ECG, Abdo, F4-M1, Fz, M1, "
-                                              "LOC, EMG submental, THOR RES, PTAF, Thermistor \\(not muscles"):
-        assert channel_indices("all", names, "psg.edf") == [4, 5, 16, 17, 18, 19]
+    names = ["C3-M2", "O1-M2", "E1-M2", "Chin1-Chin2", "LAT", "RAT", "ECG", "Abdo", "F4-M1", "Fz", "A1-A2", "LOC",
+             "EMG submental", "THOR RES", "PTAF", "Thermistor", "GM", "EMG1", "ch0", "C1 calf", "M1", "A2"]
+    with pytest.warns(SettingsWarning, match="leaves out C3-M2, O1-M2, E1-M2, Chin1-Chin2, ECG, Abdo, F4-M1, Fz, "
+                                              "A1-A2, LOC, EMG submental, THOR RES, PTAF, Thermistor \\(not muscles"):
+        # a bare M1 or A2 is taken: an EMG amplifier's "muscle 1" as much as a mastoid
+        assert channel_indices("all", names, "psg.edf") == [4, 5, 16, 17, 18, 19, 20, 21]
     with pytest.raises(InputError, match="the first channel, 'C3-M2', is not a muscle by its name"):
         channel_indices(None, names, "psg.edf")
     # its leg channels are on the tibialis (AASM): taken alone, they are judged as they are, and said so

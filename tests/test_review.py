@@ -20,9 +20,9 @@ from datetime import datetime
 
 import numpy as np
 import pytest
+from conftest import SAMPLE_NIGHT, bursts, run_cli
 from scipy.io import wavfile
 
-from conftest import SAMPLE_NIGHT, bursts, run_cli
 from emgcramp.core.blocks import Block
 from emgcramp.io.night import NightLog
 
@@ -602,3 +602,17 @@ def test_a_night_named_like_a_placeholder_is_shown_as_named_and_keeps_the_token_
         title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
         assert title == f"Night {name}"  # before: the scripts, with the token, filled in there
         assert page.count("<script src=") == served("Night x", {"mode": "night"}, "s3cret").count("<script src=")
+
+
+def test_a_folder_without_nights_and_a_name_not_in_utf8_are_said_not_tracebacks(tmp_path):
+    from emgcramp.review.nights import Library
+
+    (tmp_path / "u").mkdir()
+    (tmp_path / "u" / "notes.txt").write_text("woke at 3\n")
+    rc, _, err = run_cli("review", str(tmp_path / "u"), "--no-browser")  # before: an empty page, served
+    assert rc == 2 and err.strip().endswith("u: no recording or night folder in it"), err
+    odd = os.fsdecode(os.fsencode(str(tmp_path / "n")) + b"/night-20260103-\xff\xfe")
+    os.makedirs(os.path.dirname(odd))
+    make_night(odd)
+    lib = Library(os.path.dirname(odd))
+    assert lib.name(0) == "night-20260103-\ufffd\ufffd"  # before: a 500 and a traceback as the page was encoded

@@ -292,3 +292,16 @@ def test_the_totals_say_they_take_in_an_undated_night_the_rate_leaves_out(tmp_pa
     assert (s["nights"], s["cramps"], s["total_s"]) == (9, 9, 600.0)
     assert "8 cramp(s) over 8 night(s) in 8 day(s): 7.0 a week; 8 night(s) had at least one." in s["facts"]
     assert "Longest 2.0 min; total 10.0 min over all 9 nights, the undated too (9 cramp(s))." in s["facts"]
+
+
+def test_nights_whose_clock_times_carry_a_zone_count_by_their_clocks_beside_those_without(tmp_cwd):
+    # a table written from Python with a zone (…+01:00) beside one without: before, an internal error (exit 3)
+    from datetime import datetime, timedelta, timezone
+
+    night("mix", "a.csv", datetime(2026, 1, 5, 23, 0), [(3600.0, 60.0)])
+    night("mix", "b.csv", datetime(2026, 1, 6, 23, 0, tzinfo=timezone(timedelta(hours=1))), [(1800.0, 30.0)])
+    assert open("mix/b.csv").read().splitlines()[1].split(",")[7] == "2026-01-06T23:30:00+01:00"
+    s = summarize(load_nights("mix"))
+    assert (s["nights"], s["cramps"], s["onset_hours"]) == (2, 2, {0: 1, 23: 1})
+    rc, out, err = run_cli("trend", "mix")
+    assert rc == 0 and "2 cramp(s)" in out and "Traceback" not in err, err

@@ -18,8 +18,8 @@ from emgcramp.core.samples import GapBridge
 from emgcramp.core.types import Analysis, CrampWarning, Episode, LegMovement, Lookalike
 from emgcramp.detect.decide import shipped_model, thresholds
 from emgcramp.detect.detector import Detector
-from emgcramp.detect.series import among_series, merge_channels, score_series
 from emgcramp.detect.muscles import MuscleJudge
+from emgcramp.detect.series import among_series, merge_channels, score_series
 from emgcramp.dsp.filters import EmgFilter, channel_parts, map_parts
 from emgcramp.dsp.mains import MainsWatch, detect_mains, mains_harmonics
 from emgcramp.dsp.samples import SampleChecks
@@ -282,7 +282,7 @@ class Pipeline:
         return _new_since([d.watch.warnings for d in self._detectors], self._warnings_taken)
 
     def new_possible_cramps(self) -> list[Episode]:
-        """Possible cramps that closed since the last call (for a live log; never alarmed), as :meth:`possible_cramps`."""
+        """Possible cramps closed since the last call (for a live log; never alarmed), as :meth:`possible_cramps`."""
         new = sorted(_new_since([d.possible for d in self._detectors], self._possible_taken), key=_onset)
         return new if self._muscles is None else self._muscles.possible(new)
 

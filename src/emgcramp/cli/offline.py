@@ -9,10 +9,9 @@ import tempfile
 import warnings
 from datetime import datetime
 
-from emgcramp.files import CHUNK_S, analyze_file
-from emgcramp.cli.common import (ProgressBar, analyze_recording, check_night_outputs, night_spec, print_table,
-                                 span_text)
+from emgcramp.cli.common import ProgressBar, analyze_recording, check_night_outputs, night_spec, print_table, span_text
 from emgcramp.core.errors import InputError, SettingsWarning
+from emgcramp.files import CHUNK_S, analyze_file
 
 DEMO_START = datetime(2026, 1, 1, 23, 0, 0)
 
@@ -280,7 +279,6 @@ def cmd_trend(args: argparse.Namespace) -> int:
         nights = count_at(nights, args.cramp_threshold)
     if args.out:
         from emgcramp.cli.common import check_figure_out
-
         from emgcramp.io.secure import TREND
 
         check_figure_out("--out", args.out, args.force, TREND)

@@ -9,9 +9,9 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from emgcramp.core.clock import later
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from emgcramp.live.sources.base import Source

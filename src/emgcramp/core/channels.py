@@ -18,8 +18,9 @@ _NOT_EMG = re.compile(r"(^|[^a-z])(ecg|ekg|eeg|eog|resp\w*|airflow|thorax|thorac
                       r"heart\w*|position|snor\w*|chin\d?|submental|therm\w*|ptaf|nasal|cannula)([^a-z]|$)"
                       r"|^\s*(abd\w*|thor\w*( res\w*)?|pos|hr|flow|light|events?|loc|roc)\s*$"
                       # the AASM montage (EEG and EOG electrodes of the 10-20 system, referred to a mastoid):
-                      # F4-M1, C3-M2, O1, Fz, E1-M2, M1
-                      r"|^\s*(eeg\s*)?(fp|af|fc|ft|cp|tp|po|[fctpoame])(\d{1,2}|z)(\s*[-:/]\s*(m|a)\d)?\s*$", re.I)
+                      # F4-M1, C3-M2, O1, Fz, E1-M2. A bare M1 or A1 may be a muscle's channel ("muscle 1").
+                      r"|^\s*(eeg\s*)?(fp|af|fc|ft|cp|tp|po|[fctpo])(\d{1,2}|z)(\s*[-:/]\s*[ma]\d)?\s*$"
+                      r"|^\s*[ema]\d\s*[-:/]\s*[ma]\d\s*$", re.I)
 def default_names(n: int) -> list[str]:
     """Names for ``n`` channels that came without any: ``calf`` for one (the muscle the sensor is for), else
     ``ch0``, ``ch1``, … (each its 0-based index, as ``--channel`` takes it)."""
@@ -71,8 +72,9 @@ def channel_indices(spec: str | int | None, names: list[str], where: str,
     chosen = _chosen(spec, names, where, units or {})
     if all(is_tibialis(names[i]) for i in chosen):
         warnings.warn(SettingsWarning(
-            f"{where}: {', '.join(names[i] for i in chosen)} record{'s' if len(chosen) == 1 else ''} the tibialis anterior by name (a sleep recording's "
-            "leg channels, by the AASM rules) and no calf channel is taken: the cramps found are the tibialis's"))
+            f"{where}: {', '.join(names[i] for i in chosen)} record{'s' if len(chosen) == 1 else ''} the tibialis "
+            "anterior by name (a sleep recording's leg channels, by the AASM rules) and no calf channel is taken: the "
+            "cramps found are the tibialis's"))
     return chosen
 
 

@@ -68,7 +68,6 @@ from emgcramp.detect.opening import REASON_OPENING, OpeningWatch, opening_candid
 from emgcramp.detect.precramp import PreCrampWatch
 from emgcramp.detect.shape import activity, climb_start, edges, shape, spectrum, waxing
 
-
 # Bins are run through the detector at most this many seconds at a time (see Detector.process).
 PIECE_S = 60.0
 NAN = float("nan")

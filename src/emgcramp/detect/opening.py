@@ -93,7 +93,7 @@ def opening_candidate(history: LevelHistory, origin_s: float, now_s: float, rest
 
 
 def _end(rows: np.ndarray, rest_uv: float, cfg: DetectorConfig, rate: float) -> tuple[int, float]:
-    """(first bin of the quiet run that closes the opening stretch, its offset from the first bin s) over ``rest_uv``."""
+    """(first bin of the quiet run closing the opening stretch, its offset from the first bin s) over ``rest_uv``."""
     seg = cfg.segment
     off = max(seg.off_ratio * rest_uv, rest_uv + seg.off_delta_uv)
     edge = max(seg.edge_ratio * rest_uv, rest_uv + seg.edge_delta_uv)

@@ -41,7 +41,8 @@ COLUMNS = {
     "rest_uv": "The person's rest level the event was measured against, microvolts RMS.",
     "plm_series": "Leg movements: number of the periodic-limb-movement series the movement belongs to (0: none).",
     "warning_lead_s": "Cramps announced by a warning: seconds from the warning's onset to the cramp's.",
-    "flags": "Quality notes (max_length, open_at_start, open_at_end, gap, gap_at_end, gap_at_start, motion, above_mvc), by '|'.",
+    "flags": ("Quality notes (max_length, open_at_start, open_at_end, gap, gap_at_end, gap_at_start, motion, "
+              "above_mvc), by '|'."),
     "probability": "Cramps and possible cramps: the decision's probability (0-1) that the burst is a cramp.",
     "freq_hz": "Cramps and possible cramps: RMS frequency of the band-passed signal over the burst, Hz (it follows "
                "the median frequency; compare within one sensor and sampling rate).",

@@ -17,9 +17,9 @@ from datetime import datetime
 import numpy as np
 
 from emgcramp.core.blocks import MIN_SIGNAL_S, Block
+from emgcramp.core.clock import later
 from emgcramp.core.config import SIGNAL_LOST_S, PipelineConfig, settings_of
 from emgcramp.core.errors import BadSamples
-from emgcramp.core.clock import later
 from emgcramp.core.types import Analysis, episode_record
 from emgcramp.detect.decide import model_id
 from emgcramp.io.night import NightLog

@@ -239,5 +239,5 @@ def _answer(labels: list[Label], e: Episode) -> Label | None:
 
 
 def _title(night: NightData) -> str:
-    name = os.path.basename(os.path.normpath(night.path))
+    name = words.shown(os.path.basename(os.path.normpath(night.path)))
     return f"Night of {night.start:%A %d %B %Y}" if night.start else name

@@ -13,14 +13,14 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
+from emgcramp.core.clock import later
 from emgcramp.core.config import PipelineConfig
 from emgcramp.core.errors import InputError
-from emgcramp.core.clock import later
 from emgcramp.core.types import Episode
 from emgcramp.files import ReadOptions
 from emgcramp.io import recordings_in
-from emgcramp.io.secure import is_night_folder
 from emgcramp.io.labels import folder_for, read_labels, tally
+from emgcramp.io.secure import is_night_folder
 from emgcramp.review import words
 from emgcramp.review.data import NightData, load_night
 
@@ -43,6 +43,8 @@ class Library:
         self.many = os.path.isdir(path) and not is_night_folder(path)
         self.path, self.read, self.config, self.progress = path, read, config, progress
         self.paths = [p for p in recordings_in(path) if not _notes(p)] if self.many else [path]
+        if not self.paths:
+            raise InputError(f"{words.shown(path)}: no recording or night folder in it")
         self._nights: dict[int, NightData] = {}
         self._locks = [threading.Lock() for _ in self.paths]
 
@@ -56,7 +58,7 @@ class Library:
 
     def name(self, k: int) -> str:
         """Night ``k``'s file or folder name."""
-        return os.path.basename(os.path.normpath(self.paths[k]))
+        return words.shown(os.path.basename(os.path.normpath(self.paths[k])))
 
     def overview(self) -> dict:
         """Each night's counts (``None`` where not known yet) and the trend's figures and facts."""

@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 from emgcramp.core.errors import InputError, Stopped
 from emgcramp.review.app import Heartbeat, create_app
 from emgcramp.review.nights import Library
+from emgcramp.review.words import shown
 
 HOST = "127.0.0.1"  # this machine only: the page shows a person's nights
 
@@ -46,7 +47,7 @@ def serve(library: Library, port: int = 0, open_browser: bool = True, idle_exit_
     main = threading.current_thread() is threading.main_thread()  # only it may set handlers
     before = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)} if main else {}
     try:  # from the moment the address is out, Ctrl-C is the way to stop, and a plain one
-        print(f"review of {what}{library.path} at {url} (Ctrl-C stops it)", flush=True)
+        print(f"review of {what}{shown(library.path)} at {url} (Ctrl-C stops it)", flush=True)
         watch.start()
         if open_browser:
             webbrowser.open(url)

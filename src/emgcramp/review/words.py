@@ -7,7 +7,6 @@ technical term goes into a tooltip, never in place of the plain word.
 from __future__ import annotations
 
 import math
-
 from datetime import datetime
 
 from emgcramp.core.clock import later
@@ -36,6 +35,12 @@ STEADY_DRIFT = 0.10
 
 NOT_A_DIAGNOSIS = ("A few cramps a month are common; frequent or very long cramps are worth a doctor's look. "
                    "This page describes the signal; it is not a diagnosis.")
+
+
+def shown(name: str) -> str:
+    """A file or folder name as a page can show it: bytes that are not UTF-8 (kept by the file system as
+    surrogates, which no page can encode) as the replacement character."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def clock(start: datetime | None, t_s: float, seconds: bool = True) -> str:

@@ -179,8 +179,8 @@ def _clock(path: str, line: int, text: str | None) -> datetime | None:
     """A row's ``onset_clock`` (empty: none), or one line naming the cell that is not a clock time."""
     if not text:
         return None
-    try:
-        return datetime.fromisoformat(text)
+    try:  # the clock as it read that night: an offset (a table written from Python with a zone) is left aside
+        return datetime.fromisoformat(text).replace(tzinfo=None)
     except ValueError:
         raise InputError(f"{path} line {line}: column 'onset_clock' holds {text!r}; expected a date and time "
                          "such as 2026-01-05T23:40:00, or nothing") from None
