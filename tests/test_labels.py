@@ -147,3 +147,13 @@ def test_an_answer_the_disk_takes_only_in_part_is_not_saved_and_leaves_the_file_
     with open(labels_path(f), "a") as out:
         out.write("100.000,160.000,unsure,202")
     assert [lab.label for lab in read_labels(f)] == ["cramp"]
+
+
+def test_missed_cramps_marked_again_over_each_other_count_once(tmp_path):
+    f = str(tmp_path)
+    for k in range(5):  # one missed cramp dragged over five times, a little differently
+        add_label(f, 200.0 + k, 210.5 + k, "cramp")
+    add_label(f, 400.0, 420.0, "cramp")  # another, apart
+    add_label(f, 203.0, 213.5, "not_cramp")  # one of the marks answered again: no longer a cramp
+    assert confirmed(read_labels(f), [(100.0, 150.0)]) == {"cramp": 0, "not_cramp": 0, "unsure": 0,
+                                                            "unanswered": 1, "missed": 2}  # before: 5

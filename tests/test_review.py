@@ -616,3 +616,15 @@ def test_a_folder_without_nights_and_a_name_not_in_utf8_are_said_not_tracebacks(
     make_night(odd)
     lib = Library(os.path.dirname(odd))
     assert lib.name(0) == "night-20260103-\ufffd\ufffd"  # before: a 500 and a traceback as the page was encoded
+
+
+def test_an_answer_on_a_recording_moved_away_is_refused_not_put_beside_where_it_was(tmp_path, review):
+    shutil.copy(SAMPLE_NIGHT, tmp_path / "n.edf")
+    r = review(tmp_path / "n.edf")
+    assert _request(f"{r.base}/api/night/0?token={r.token}") == 200  # opened
+    shutil.move(tmp_path / "n.edf", tmp_path / "moved.edf")
+    body = json.dumps({"onset_s": 100.0, "offset_s": 160.0, "label": "not_cramp"}).encode()
+    post = f"{r.base}/api/night/0/label?token={r.token}"
+    assert _request(post, body, {"Content-Type": "application/json", "Origin": r.base}) == 410
+    assert not (tmp_path / "n.edf.labels").exists()  # before: 200, and a stray n.edf.labels/ beside nothing
+

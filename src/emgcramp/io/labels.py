@@ -186,8 +186,8 @@ def confirmed(labels: list[Label], spans: list[tuple[float, float]]) -> dict[str
 
     Keys: ``cramp``, ``not_cramp``, ``unsure``, ``unanswered`` (counts of
     detected spans by their latest overlapping answer) and ``missed``
-    (``cramp`` labels overlapping no detected span). An event that was
-    listed when answered but is not among ``spans`` (a possible cramp, which
+    (``cramp`` labels overlapping no detected span; marks that overlap each other count once). An event
+    that was listed when answered but is not among ``spans`` (a possible cramp, which
     an events table does not carry) counts by its latest answer too: a
     ``cramp`` answer on it is confirmed, not missed.
     """
@@ -200,11 +200,13 @@ def confirmed(labels: list[Label], spans: list[tuple[float, float]]) -> dict[str
         if not any(lab.overlaps(on, off) for on, off in spans):
             key = (lab.onset_s, lab.offset_s)
             latest[key] = max(latest.get(key, lab), lab, key=lambda a: a.given_at)
-    for lab in latest.values():
+    end = -1.0
+    for lab in sorted(latest.values(), key=lambda a: (a.onset_s, a.offset_s)):
         if lab.listed:
             out[lab.label] += 1
-        elif lab.label == "cramp":
-            out["missed"] += 1
+        elif lab.label == "cramp":  # marks that overlap are one cramp marked again (a second drag over it)
+            out["missed"] += lab.onset_s >= end
+            end = max(end, lab.offset_s) if lab.onset_s < end else lab.offset_s
     return out
 
 

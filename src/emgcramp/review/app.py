@@ -11,6 +11,7 @@ changes anything must also come from the server's own page (its
 from __future__ import annotations
 
 import math
+import os
 import secrets
 import time
 
@@ -21,6 +22,7 @@ from emgcramp.io.labels import add_label
 from emgcramp.review import page
 from emgcramp.review.data import levels_bytes, night_json
 from emgcramp.review.nights import Library
+from emgcramp.review.words import shown
 
 # The page's own scripts and styles, and data fetched from the page only; it may not be framed.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -146,6 +148,9 @@ def _answers(app: Flask, library: Library, heartbeat: Heartbeat) -> None:
         onset, offset = (float(v) for v in spans)
         if not (math.isfinite(onset) and math.isfinite(offset)) or offset > n.analysis.duration_s + 1.0:
             return jsonify(error="the span must lie within the night"), 400
+        if not os.path.exists(n.path):  # else a recording's answers would go to a folder beside where it was
+            gone = f"the answer was not saved: {shown(n.path)} is no longer there (moved or deleted)"
+            return jsonify(error=gone), 410
         try:
             add_label(n.labels_folder, onset, offset, str(body.get("label")), listed=_listed_as(n, onset, offset))
         except InputError as e:
