@@ -1,6 +1,7 @@
 """The Python API: the same events as the command line, from arrays, files, MNE and a stream of blocks."""
 
 import csv
+import os
 import shutil
 import subprocess
 import sys
@@ -232,6 +233,11 @@ def test_a_monitor_can_store_a_night_folder_that_recover_reads(night, tmp_path):
     again = emgcramp.analyze(folder)
     assert [(c.onset_s, c.offset_s) for c in again.cramps] == [(c.onset_s, c.offset_s) for c in live.cramps]
     assert again.start == START
+    # and its events.csv, as the monitor command leaves it, which trend counts (before: none, trend found nothing)
+    table = read_events_csv(os.path.join(folder, "events.csv"))
+    assert [(e.onset_s, e.offset_s) for e in table] == [(c.onset_s, c.offset_s) for c in live.cramps] != []
+    rc, out, _ = run_cli("trend", folder)
+    assert rc == 0 and f"{len(live.cramps)} cramp(s)" in out
 
 
 def test_mne_raw_round_trip(night):

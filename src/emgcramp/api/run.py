@@ -20,6 +20,7 @@ from emgcramp.core.types import Episode
 from emgcramp.files import ReadOptions, Settings, analyze_recording
 from emgcramp.io import open_recording
 from emgcramp.io.memory import ArrayInMemory, MneRaw
+from emgcramp.io.unstored import store_night_events
 from emgcramp.live.monitor import MonitorResult, NightMonitor
 
 if TYPE_CHECKING:
@@ -191,8 +192,8 @@ class Monitor:
     channel_names : sequence of str, optional
         One name per channel (default ``calf`` for one, ``ch0``, ``ch1``, … for several).
     folder : str, optional
-        A night folder to store every block and event in, crash-safe, as the
-        ``monitor`` command does (``emgcramp recover`` reads it). Default: nothing stored.
+        A night folder to store every block and event in, crash-safe, and its ``events.csv`` at
+        :meth:`finish`, as the ``monitor`` command does (``emgcramp recover`` reads it). Default: nothing stored.
     config : PipelineConfig, optional
         As for :func:`find_cramps`.
     mvc_uv : float, optional
@@ -243,12 +244,11 @@ class Monitor:
         Raises
         ------
         emgcramp.InputError
-            Samples laid out samples × channels, another number of channels than
-            before, or a monitor already finished. A NaN, infinite or impossibly
-            large sample: the samples before it
-            are analysed (and stored) all the same, their events in the
-            exception's ``records`` and the bad sample's place in ``at``; the
-            next call goes on after them (give it the samples from ``at`` on).
+            Samples laid out samples × channels, another number of channels than before, or a monitor
+            already finished. A NaN, infinite or impossibly large sample: those before it are analysed (and
+            stored) all the same, their events in the exception's ``records``, the bad sample's index in
+            ``at``; the next call goes on at the bad sample's time: give it the samples from ``at`` on with
+            the bad one replaced (by the sample before it, say).
         """
         if self._result is not None:
             raise InputError("this Monitor has finished: its signal is closed; start a new Monitor for more samples")
@@ -271,8 +271,7 @@ class Monitor:
         """:class:`InputError` unless ``x`` is a 1-D block or a channels × samples one with the monitor's channels.
 
         Until the channels are known (named, or counted from a first block), a block with fewer samples than
-        rows is taken for a samples × channels table: name the channels to feed blocks that short.
-        """
+        rows is taken for a samples × channels table: name the channels to feed blocks that short."""
         if x.ndim not in (1, 2) or (x.ndim == 2 and x.shape[0] == 0):
             raise InputError(f"samples are a 1-D array or a channels × samples array, not of shape {x.shape}")
         if not x.size:  # no samples: their layout tells nothing
@@ -314,5 +313,8 @@ class Monitor:
         done: MonitorResult = self._night.finish()
         if done.stopped:
             raise InputError(done.stopped)
-        self._result = Result(done.analysis, self._night.log.start if self._night.log is not None else None)
+        self._result = Result(done.analysis, (log := self._night.log) and log.start)
+        if log is not None:  # the night's table, as the monitor command leaves it (trend and review read it)
+            store_night_events(log.folder, done.analysis.episodes)
         return self._result
+

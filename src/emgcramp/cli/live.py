@@ -85,14 +85,9 @@ def _night_summary(folder: str, result) -> str:
     """
     from emgcramp.core.types import activity_line
     from emgcramp.io.events import write_events_csv
-    from emgcramp.io.night_reader import NightRecording
-    from emgcramp.io.unstored import flag_unstored, unstored_spans
+    from emgcramp.io.unstored import night_events
 
-    episodes, start = result.analysis.episodes, None
-    with contextlib.suppress(InputError, OSError):  # clock times are left out, the table is not
-        night = NightRecording(folder)
-        start = night.start
-        episodes = flag_unstored(episodes, unstored_spans(night))  # as recover flags them: one night, one table
+    episodes, start = night_events(folder, result.analysis.episodes)
     s = result.analysis.summary(start)
     possible = f", {len(s['possible_cramps'])} possible cramp(s) listed, not alerted" if s["possible_cramps"] else ""
     with unwatched(sys.stdout):  # a terminal gone by the morning: the events CSV is written all the same

@@ -7,10 +7,15 @@ alerted; the night's log holds those cramps, and both the live events table and 
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import warnings
+from datetime import datetime
 
+from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.core.types import Episode
-from emgcramp.io.events import episode_from_row
+from emgcramp.io.events import episode_from_row, write_events_csv
 from emgcramp.io.night_reader import NightRecording, read_events
 
 
@@ -27,6 +32,24 @@ def unstored_spans(rec: NightRecording, events: list[dict] | None = None) -> lis
             holes.append(((e["file_sample"] + before) / rec.fs, (e["file_sample"] + before + e["missing"]) / rec.fs))
         before += e["missing"]
     return holes
+
+
+def night_events(folder: str, episodes: list[Episode]) -> tuple[list[Episode], datetime | None]:
+    """A monitor night's cramps as its ``events.csv`` holds them (flagged ``not_stored`` where nothing of them
+    reached the folder, as ``recover`` flags them), and the night's start (``None`` when its header cannot be
+    read: the table is then written without clock times)."""
+    with contextlib.suppress(InputError, OSError):
+        night = NightRecording(folder)
+        return flag_unstored(episodes, unstored_spans(night)), night.start
+    return episodes, None
+
+
+def store_night_events(folder: str, episodes: list[Episode]) -> None:
+    """Write a night folder's ``events.csv`` (:func:`night_events`); a disk that refuses it is said, not raised."""
+    try:
+        write_events_csv(os.path.join(folder, "events.csv"), *night_events(folder, episodes))
+    except OSError as e:
+        warnings.warn(SettingsWarning(f"{folder}: its events.csv was not written: {e.strerror or e}"), stacklevel=3)
 
 
 def flag_unstored(episodes: list[Episode], holes: list[tuple[float, float]]) -> list[Episode]:
