@@ -102,6 +102,12 @@ def test_a_monitor_refuses_a_rate_that_is_no_number_as_find_cramps_does():
     ({"mvc_uv": float("nan")}, "0.1 µV or more, not nan"),
     ({"start": "2024-01-01T23:00"}, "start is the wall-clock time of the first sample, a datetime"),
     ({"config": {"mains": 50}}, r"config is an emgcramp.PipelineConfig \(PipelineConfig\(mains=50\), say\)"),
+    # the command line's checks (before: taken, and a negative shortest cramp made a 0.4-s pop a cramp)
+    ({"config": emgcramp.PipelineConfig(mains=55)}, 'config: mains is 55; expected 50, 60, "auto" or "off"'),
+    ({"config": emgcramp.PipelineConfig(detector=emgcramp.DetectorConfig().replace(min_duration_s=-1))},
+     "config: min_duration_s is -1; expected the shortest cramp in seconds, a number above 0"),
+    ({"config": emgcramp.PipelineConfig(detector=emgcramp.DetectorConfig().replace(cramp_probability=1.5))},
+     "config: cramp_probability is 1.5; expected a probability between 0 and 1"),
     ({"channel_names": ["GM", 2]}, "channel_names are the channels' names, non-empty strings"),
     ({"channel_names": ["GM", "GL"], "muscles": {"TA": "tibialis anterior"}},
      "muscles names no channel 'TA'; the channels are: GM, GL"),
@@ -353,3 +359,25 @@ def test_clock_times_across_a_daylight_saving_change_count_elapsed_time():
     assert [r["onset_clock"] for r in result.records()] == ["2026-10-25T02:00:30+01:00"]
     naive = emgcramp.find_cramps(x, 1000, start=datetime(2026, 10, 25, 2, 58))  # a recorder's clock: read as it is
     assert [r["onset_clock"] for r in naive.records()] == ["2026-10-25T03:00:30"]
+
+
+def test_what_is_no_samples_is_one_clear_error_for_an_array_and_a_monitor(night):
+    # before: numpy's own ValueError (ragged rows), "got shape ()" (a file's name); a monitor took complex
+    # numbers (their imaginary part dropped) and booleans
+    for bad, says in (([list(night[:500]), list(night[:100])], "rows \\(channels\\) of one length"),
+                      ("night.edf", "not the name 'night.edf': a file is read with emgcramp.analyze"),
+                      (night.astype(complex), "real numbers \\(µV\\), not complex128"),
+                      (night > 0, "real numbers \\(µV\\), not bool")):
+        with pytest.raises(emgcramp.InputError, match=says):
+            emgcramp.find_cramps(bad, FS)
+        with pytest.raises(emgcramp.InputError, match=says):
+            emgcramp.Monitor(FS).feed(bad)
+
+
+def test_analyze_takes_its_channels_as_a_list(tmp_path, night):
+    from emgcramp.io.edf import write_edf
+
+    path = str(tmp_path / "two.edf")
+    write_edf(path, FS, ["GM, medial", "GL"], [np.column_stack([night, night])], [])
+    r = emgcramp.analyze(path, channel=["GM, medial", "GL"])  # before: split at its comma, "no channel '['GM'"
+    assert r.analysis.channels == ["GM, medial", "GL"] and len(r.cramps) == len(emgcramp.find_cramps(night, FS).cramps)

@@ -15,12 +15,12 @@ cheap: the API, NumPy and Numba load at the first use of a name above.
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["InputError", "Monitor", "PipelineConfig", "Result", "SettingsWarning", "analyze", "find_cramps",
-           "from_mne"]
+__all__ = ["DetectorConfig", "InputError", "Monitor", "PipelineConfig", "Result", "SettingsWarning", "analyze",
+           "find_cramps", "from_mne"]
 
 if TYPE_CHECKING:
-    from emgcramp.api import (InputError, Monitor, PipelineConfig, Result, SettingsWarning, analyze, find_cramps,
-                              from_mne)
+    from emgcramp.api import (DetectorConfig, InputError, Monitor, PipelineConfig, Result, SettingsWarning, analyze,
+                              find_cramps, from_mne)
 
 
 def __getattr__(name: str) -> Any:

@@ -5,8 +5,8 @@ Everything here is also importable from :mod:`emgcramp` itself (``emgcramp.find_
 
 from emgcramp.api.result import Result
 from emgcramp.api.run import Monitor, analyze, find_cramps, from_mne
-from emgcramp.core.config import PipelineConfig
+from emgcramp.core.config import DetectorConfig, PipelineConfig
 from emgcramp.core.errors import InputError, SettingsWarning
 
-__all__ = ["InputError", "Monitor", "PipelineConfig", "Result", "SettingsWarning", "analyze", "find_cramps",
-           "from_mne"]
+__all__ = ["DetectorConfig", "InputError", "Monitor", "PipelineConfig", "Result", "SettingsWarning", "analyze",
+           "find_cramps", "from_mne"]

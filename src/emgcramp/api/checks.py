@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from emgcramp.core.config import ELECTRODE_NOISE_UV, PipelineConfig
+from emgcramp.core.config import ELECTRODE_NOISE_UV, PipelineConfig, settings_of, settings_problem
 from emgcramp.core.errors import InputError, SettingsWarning
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -47,9 +47,14 @@ def worded_for_python(func: F) -> F:
 
 def config_arg(config: object) -> PipelineConfig | None:
     """``config`` when it is a :class:`PipelineConfig` or None; else :class:`InputError`."""
-    if config is None or isinstance(config, PipelineConfig):
+    if config is None:
         return config
-    raise InputError(f"config is an emgcramp.PipelineConfig (PipelineConfig(mains=50), say), not {config!r}")
+    if not isinstance(config, PipelineConfig):
+        raise InputError(f"config is an emgcramp.PipelineConfig (PipelineConfig(mains=50), say), not {config!r}")
+    problem = settings_problem(settings_of(config))  # as a night folder's recorded settings are checked
+    if problem:  # a negative shortest cramp would have made a 0.4-s electrode pop a cramp
+        raise InputError(f"config: {problem.replace(chr(39), '')}")
+    return config
 
 
 def mvc_arg(mvc_uv: object) -> float | None:

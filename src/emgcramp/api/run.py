@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from emgcramp.api.checks import (config_arg, muscle_rows, muscles_arg, mvc_arg, names_arg, start_arg,
-                                 worded_for_python)
+from emgcramp.api.checks import config_arg, muscle_rows, muscles_arg, mvc_arg, names_arg, start_arg, worded_for_python
 from emgcramp.api.result import Result
 from emgcramp.core.blocks import Block, as_rate, check_fs
 from emgcramp.core.config import PipelineConfig, config_from
@@ -19,7 +18,7 @@ from emgcramp.core.errors import BadSamples, InputError
 from emgcramp.core.types import Episode
 from emgcramp.files import ReadOptions, Settings, analyze_recording
 from emgcramp.io import open_recording
-from emgcramp.io.memory import ArrayInMemory, MneRaw
+from emgcramp.io.memory import ArrayInMemory, MneRaw, samples_array
 from emgcramp.io.unstored import store_night_events
 from emgcramp.live.monitor import MonitorResult, NightMonitor
 
@@ -105,7 +104,7 @@ def find_cramps(x: ArrayLike, fs: float, *, channel_names: Sequence[str] | None 
 
 
 @worded_for_python
-def analyze(path: str, *, fs: float | None = None, scale: float | None = None, channel: str | None = None,
+def analyze(path: str, *, fs: float | None = None, scale: float | None = None, channel: str | list | None = None,
             stream: str | None = None, config: PipelineConfig | None = None,
             mvc_uv: float | None = None) -> Result:
     """Find the cramps in a recording on disk, as ``emgcramp analyze`` does, in constant memory.
@@ -119,8 +118,8 @@ def analyze(path: str, *, fs: float | None = None, scale: float | None = None, c
         Sampling rate, Hz, for formats that carry none (NPY, text without a time column).
     scale : float, optional
         µV per file unit, for unit-less formats (NPY, WAV, text).
-    channel : str, optional
-        A channel name, a 0-based index, ``all`` or ``NAME,NAME`` (default: the first).
+    channel : str or list, optional
+        A channel name, a 0-based index, ``all``, ``NAME,NAME`` or a list of names (default: the first).
     stream : str, optional
         The stream of an XDF file, by name or type.
     config : PipelineConfig, optional
@@ -252,7 +251,7 @@ class Monitor:
         """
         if self._result is not None:
             raise InputError("this Monitor has finished: its signal is closed; start a new Monitor for more samples")
-        x = np.asarray(samples, dtype=np.float64)
+        x = samples_array(samples).astype(np.float64, copy=False)
         block = x[:, None] if x.ndim == 1 else x.T
         self._check_layout(x)
         if not block.size:  # no samples: nothing to analyse, and no channel count to learn from it

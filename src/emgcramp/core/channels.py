@@ -65,10 +65,11 @@ def channel_index(channel: str | int | None, names: list[str], where: str) -> in
     raise InputError(f"no channel {channel!r} in {where}; channels are: {', '.join(names)}")
 
 
-def channel_indices(spec: str | int | None, names: list[str], where: str,
+def channel_indices(spec: str | int | list | tuple | None, names: list[str], where: str,
                     units: dict[int, str] | None = None) -> list[int]:
     """Channels by ``all`` (every muscle channel: :func:`is_emg`, and not in ``units``, the channels whose unit
-    is no voltage, index: unit), a comma-separated list of names or indices, or one (default: the first)."""
+    is no voltage, index: unit), a comma-separated list of names or indices (or a Python list of them), or one
+    (default: the first)."""
     chosen = _chosen(spec, names, where, units or {})
     if all(is_tibialis(names[i]) for i in chosen):
         warnings.warn(SettingsWarning(
@@ -78,7 +79,7 @@ def channel_indices(spec: str | int | None, names: list[str], where: str,
     return chosen
 
 
-def _chosen(spec: str | int | None, names: list[str], where: str, units: dict[int, str]) -> list[int]:
+def _chosen(spec: str | int | list | tuple | None, names: list[str], where: str, units: dict[int, str]) -> list[int]:
     if spec is None or isinstance(spec, int):
         return [channel_index(spec, names, where)]
     if str(spec).lower() == "all":
@@ -91,7 +92,8 @@ def _chosen(spec: str | int | None, names: list[str], where: str, units: dict[in
             warnings.warn(SettingsWarning(f"{where}: --channel all leaves out {left} (not muscles by their names "
                                           "or units; name a channel to take it)"))
         return muscles
-    idx = [channel_index(part.strip(), names, where) for part in str(spec).split(",")]
+    parts = list(spec) if isinstance(spec, (list, tuple)) else [p.strip() for p in str(spec).split(",")]
+    idx = [channel_index(part, names, where) for part in parts]  # a list from Python: names with commas stand
     if len(set(idx)) != len(idx):
         raise InputError(f"--channel {spec}: a channel is named twice")
     return idx

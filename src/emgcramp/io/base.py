@@ -53,10 +53,12 @@ class Recording:
         self.select([index])
         return index
 
-    def channel_indices(self, spec: str | int | None) -> list[int]:
-        """Channels by ``all``, a comma-separated list of names or indices, or one (default: the first);
-        :meth:`select` s them."""
-        if isinstance(spec, str) and self.aliases:
+    def channel_indices(self, spec: str | int | list | None) -> list[int]:
+        """Channels by ``all``, a comma-separated list of names or indices (or a list of them), or one (default:
+        the first); :meth:`select` s them."""
+        if isinstance(spec, (list, tuple)) and self.aliases:
+            spec = [self._unaliased(p) for p in spec]
+        elif isinstance(spec, str) and self.aliases:
             spec = ",".join(str(self._unaliased(p.strip())) for p in spec.split(","))
         chosen = channel_indices(spec, self.channel_names, self.path, self.foreign_units())
         self.select(chosen)

@@ -7,6 +7,7 @@ read from an EDF file would be.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -17,6 +18,21 @@ from emgcramp.core.blocks import as_rate
 from emgcramp.core.channels import default_names, is_emg
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.io.base import Recording
+
+
+def samples_array(x: Any) -> np.ndarray:
+    """``x`` as an array of real numbers (µV), else :class:`InputError` in one line: a file's name, rows of
+    different lengths, text, booleans or complex numbers are no samples."""
+    if isinstance(x, (str, bytes, os.PathLike)):
+        raise InputError(f"samples are numbers, not the name {os.fsdecode(x)!r}: a file is read with "
+                         "emgcramp.analyze(path)")
+    try:
+        data = np.asarray(x)
+    except ValueError:  # rows of different lengths
+        raise InputError("samples are an array of numbers with rows (channels) of one length") from None
+    if not np.issubdtype(data.dtype, np.number) or np.issubdtype(data.dtype, np.complexfloating):
+        raise InputError(f"samples must be real numbers (µV), not {data.dtype}")
+    return data
 
 
 class ArrayInMemory(Recording):
@@ -37,13 +53,11 @@ class ArrayInMemory(Recording):
 
     def __init__(self, x: Any, fs: float, channel_names: Sequence[str] | None = None,
                  start: datetime | None = None):
-        data = np.asarray(x)
+        data = samples_array(x)
         if data.ndim == 1:
             data = data[None, :]
         if data.ndim != 2 or data.size == 0:
-            raise InputError(f"expected a 1-D array or a channels × samples array, got shape {np.shape(x)}")
-        if not np.issubdtype(data.dtype, np.number) or np.issubdtype(data.dtype, np.complexfloating):
-            raise InputError(f"samples must be real numbers (µV), not {data.dtype}")
+            raise InputError(f"expected a 1-D array or a channels × samples array, got shape {np.shape(data)}")
         if data.shape[0] > data.shape[1]:  # a recording has more samples than channels: this is the other layout
             raise InputError(f"an array of shape {data.shape} would be {data.shape[0]} channels of {data.shape[1]} "
                              "samples: give channels × samples (x.T for a samples × channels table)")
