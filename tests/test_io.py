@@ -127,6 +127,17 @@ def test_csv_time_column_gives_rate_and_units(tmp_path):
         open_recording(str(p), fs=1000.0)
 
 
+@pytest.mark.parametrize("name, per_s", [("Time (s)", 1.0), ("time [ms]", 1e3), ("time_sec", 1.0), ("elapsed_s", 1.0),
+                                          ("Elapsed time (ms)", 1e3), ("t [min]", 1 / 60)])
+def test_a_time_column_named_with_its_unit_gives_the_rate(tmp_path, name, per_s):
+    # before: not a time column: without --fs "no sampling rate"; with it, the time analysed as the calf
+    p = tmp_path / "r.csv"
+    t = np.arange(3000) / 1000.0 * per_s
+    np.savetxt(p, np.column_stack([t, np.sin(t)]), delimiter=",", header=f"{name},GM", comments="", fmt="%.9g")
+    with open_recording(str(p)) as rec:
+        assert rec.fs == pytest.approx(1000.0) and rec.channel_names == ["GM"]
+
+
 def test_headerless_whitespace_text_needs_fs(tmp_path):
     p = tmp_path / "r.txt"
     np.savetxt(p, np.arange(100.0).reshape(50, 2))

@@ -1,7 +1,8 @@
 """Delimited text (CSV, TSV, whitespace) read in chunks of lines.
 
 The first line may be a header. A first column named like ``time``,
-``time_s``, ``t`` or ``time_ms`` is the time axis: it gives the sampling
+``time_s``, ``t`` or ``time_ms``, or with its unit (``Time (s)``,
+``time [ms]``, ``elapsed_s``), is the time axis: it gives the sampling
 rate and is not a channel. Its times may be rounded to the digits printed
 (``7.0005`` at 2048 Hz): each step may be off by one unit of the last digit
 (two roundings of half a unit) and the rate is a least-squares fit of the
@@ -14,6 +15,7 @@ times, not the first step. A channel whose name ends in a unit (``_uV``,
 from __future__ import annotations
 
 import itertools
+import re
 import sys
 import warnings
 from collections.abc import Iterator
@@ -23,11 +25,38 @@ import numpy as np
 from emgcramp.core.channels import default_names
 from emgcramp.core.errors import InputError
 from emgcramp.io.base import Recording
-from emgcramp.io.text_fields import (HINTS, decimals, foreign_unit, fraction_column, is_number, kind, named,
-                                      split_header, unit_of)
+from emgcramp.io.text_fields import (
+    HINTS,
+    decimals,
+    foreign_unit,
+    fraction_column,
+    is_number,
+    kind,
+    named,
+    split_header,
+    unit_of,
+)
 
 TIME_NAMES = {"time": 1.0, "t": 1.0, "time_s": 1.0, "seconds": 1.0, "sec": 1.0, "s": 1.0,
               "timestamp": 1.0, "time_ms": 1e-3, "ms": 1e-3, "t_ms": 1e-3}
+# The same with its unit written as a spreadsheet or a logger writes it: "Time (s)", "time [ms]", "time_sec",
+# "elapsed_s", "Elapsed time (ms)".
+_TIME = re.compile(r"^(time|t|elapsed|elapsed[ _]time|timestamp)[ _]*(?:[(\[]\s*(\w+)\s*[)\]]|_?(s|sec|secs|seconds|ms|"
+                   r"msec|milliseconds|min))?$", re.I)
+_TIME_UNITS = {"s": 1.0, "sec": 1.0, "secs": 1.0, "seconds": 1.0, "ms": 1e-3, "msec": 1e-3, "milliseconds": 1e-3,
+               "min": 60.0}
+
+
+def time_scale(name: str) -> float | None:
+    """Seconds per unit of a first column named for time (:data:`TIME_NAMES`, or with its unit), else ``None``."""
+    name = name.strip()
+    if name.lower() in TIME_NAMES:
+        return TIME_NAMES[name.lower()]
+    m = _TIME.match(name)
+    if not m:
+        return None
+    unit = (m.group(2) or m.group(3) or "s").lower()
+    return _TIME_UNITS.get(unit)
 # A first column of these names counts the samples (0, 1, 2 …): not a channel, and no rate (--fs gives it).
 INDEX_NAMES = {"sample", "samples", "index", "idx", "n", "sample_index", "sample_no", "sample_number", "#"}
 PROBE_ROWS = 4000
@@ -95,7 +124,8 @@ def _columns(first: str, comment: str | None = None) -> tuple[str | None, bool, 
         c_delim, c_fields = split_header(comment)
         if c_delim == delim and len(c_fields) == len(fields) and all(f and not is_number(f) for f in c_fields):
             names = c_fields
-    return delim, header, names, names[0].lower() in TIME_NAMES.keys() | INDEX_NAMES and len(names) > 1
+    first = time_scale(names[0]) is not None or names[0].lower() in INDEX_NAMES
+    return delim, header, names, first and len(names) > 1
 
 
 class TextRecording(Recording):
@@ -127,7 +157,7 @@ class TextRecording(Recording):
             raise InputError(f"{path}: the first line is over {MAX_LINE_CHARS // 1000} kB long; "
                              "expected one row per sample")
         self._delim, self._header, names, self._time_col = _columns(first, comment)
-        self._time_scale = TIME_NAMES.get(names[0].lower(), 1.0)
+        self._time_scale = time_scale(names[0]) or 1.0
         if self._time_col and names[0].lower() in INDEX_NAMES:  # counts samples: a step of one, at --fs
             if fs is None:
                 raise InputError(f"{path}: its first column, {names[0]!r}, counts the samples and gives no "
