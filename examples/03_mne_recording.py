@@ -28,8 +28,8 @@ print(f"cramps found: {len(result.cramps)}")
 
 # %%
 # Every event (cramps, possible cramps, leg movements, warnings) as
-# ``mne.Annotations``, timed from the first sample, ready for
-# ``raw.set_annotations`` (and ``raw.plot()`` or ``mne.events_from_annotations``).
-raw.set_annotations(result.to_annotations())
+# ``mne.Annotations``, placed as the Raw's own annotations are, beside them
+# (and ready for ``raw.plot()`` or ``mne.events_from_annotations``).
+raw.set_annotations(raw.annotations + result.to_annotations(raw=raw))
 for a in raw.annotations:
     print(f"{a['onset']:6.1f} s  {a['duration']:5.1f} s  {a['description']}")

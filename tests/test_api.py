@@ -381,3 +381,23 @@ def test_analyze_takes_its_channels_as_a_list(tmp_path, night):
     write_edf(path, FS, ["GM, medial", "GL"], [np.column_stack([night, night])], [])
     r = emgcramp.analyze(path, channel=["GM, medial", "GL"])  # before: split at its comma, "no channel '['GM'"
     assert r.analysis.channels == ["GM, medial", "GL"] and len(r.cramps) == len(emgcramp.find_cramps(night, FS).cramps)
+
+
+def test_mne_annotations_join_the_raw_s_own_and_bad_channels_are_left_out(night):
+    mne = pytest.importorskip("mne")
+    info = mne.create_info(["GM", "GL"], FS, ["emg", "emg"])
+    raw = mne.io.RawArray(np.vstack([night, night]) * 1e-6, info, verbose=False)
+    raw.set_meas_date(START.replace(tzinfo=__import__("datetime").timezone.utc))
+    raw.crop(tmin=10.0)  # its first sample 10 s after the measurement began
+    raw.set_annotations(mne.Annotations([20.0], [30.0], ["Sleep stage 2"], orig_time=raw.info["meas_date"]))
+    raw.info["bads"] = ["GL"]
+    with pytest.warns(emgcramp.SettingsWarning, match="from_mne leaves out GL \\(marked bad in the Raw"):
+        r = emgcramp.from_mne(raw)  # before: GL analysed, bad or not
+    assert r.analysis.channels == ["GM"] and r.cramps
+    # before: orig_time=None only, and raw.annotations + ours raised "orig_time should be the same"
+    joined = raw.annotations + r.to_annotations(raw=raw)
+    raw.set_annotations(joined)
+    assert raw.annotations.description[0] == "Sleep stage 2"
+    events, ids = mne.events_from_annotations(raw, verbose=False)
+    first_cramp = events[events[:, 2] == ids[next(d for d in ids if d.startswith("cramp:"))]][0, 0]
+    assert (first_cramp - raw.first_samp) / FS == pytest.approx(r.cramps[0].onset_s, abs=1e-3)

@@ -178,11 +178,14 @@ class Result:
         check_writable(path, self._inputs, force=overwrite, own=is_events_csv, force_is="overwrite=True")
         write_events_csv(path, self.cramps, self.start)
 
-    def to_annotations(self, detail: bool = True) -> Any:
+    def to_annotations(self, detail: bool = True, raw: Any = None) -> Any:
         """Every event as ``mne.Annotations`` (the texts of the EDF+ copy), for ``raw.set_annotations``.
 
         Onsets count from the first sample analysed (``orig_time=None``), as
-        MNE expects of annotations for the data it holds.
+        MNE expects of annotations for the data it holds; with ``raw``, they
+        are placed as that Raw's own annotations are (its ``orig_time``, its
+        first sample's time), so that ``raw.annotations + result.to_annotations(raw=raw)``
+        keeps the recording's annotations (a hypnogram) beside ours.
 
         Parameters
         ----------
@@ -192,6 +195,8 @@ class Result:
             (``cramp:tonic``, ``possible_cramp:clonic``, ``lm``, ``plm``,
             ``warning``), so that ``mne.events_from_annotations`` gives one
             event id per kind rather than one per event.
+        raw : mne.io.BaseRaw, optional
+            The Raw analysed (:func:`from_mne`), whose annotations ours join.
 
         Returns
         -------
@@ -202,7 +207,9 @@ class Result:
 
         notes = self.analysis.notes()
         texts = [n[2] if detail else n[2].split(" ", 1)[0] for n in notes]
-        return mne.Annotations([n[0] for n in notes], [n[1] for n in notes], texts)
+        orig = raw.annotations.orig_time if raw is not None else None
+        shift = float(raw.first_time) if orig is not None else 0.0  # MNE counts those from orig_time
+        return mne.Annotations([n[0] + shift for n in notes], [n[1] for n in notes], texts, orig_time=orig)
 
     @worded_for_python
     def plot(self, path: str | os.PathLike[str] | None = None, channel: int | str = 0, title: str | None = None,

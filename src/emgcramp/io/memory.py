@@ -8,6 +8,7 @@ read from an EDF file would be.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -116,8 +117,6 @@ _NOT_MUSCLE_TYPES = ("stim", "misc", "ecg", "eog", "resp", "bio", "gsr", "temper
 def _muscles_by_name(types: list[str], names: list[str]) -> list[int]:
     """The channels of a Raw that types none as EMG which are muscles by their type and name (as ``--channel
     all`` takes them: a sleep EDF's EEG and ECG are not), said; every data channel when none is by its name."""
-    import warnings
-
     data = [i for i, t in enumerate(types) if t not in ("stim", "misc")]
     muscles = [i for i in data if types[i] not in _NOT_MUSCLE_TYPES and is_emg(names[i])] or data
     if left := [names[i] for i in data if i not in muscles]:
@@ -126,17 +125,30 @@ def _muscles_by_name(types: list[str], names: list[str]) -> list[int]:
     return muscles
 
 
+def _good(picked: list[int], names: list[str], bads: set[str]) -> list[int]:
+    """``picked`` without the channels marked bad, said (all of them bad: :class:`InputError`)."""
+    good = [i for i in picked if names[i] not in bads]
+    if picked and not good:
+        raise InputError(f"every channel picked is marked bad in the Raw ({', '.join(names[i] for i in picked)}): "
+                         "name one in picks= to take it all the same")
+    if len(good) < len(picked):
+        warnings.warn(SettingsWarning(f"from_mne leaves out {', '.join(names[i] for i in picked if i not in good)} "
+                                      "(marked bad in the Raw; picks= takes it)"), stacklevel=5)
+    return good
+
+
 def _mne_picks(raw: Any, picks: Any) -> list[int]:
     """Channel indices for ``picks``: a channel type (``"emg"``), names or indices.
 
     ``None``: the EMG channels, or when the Raw types none as EMG (many EDF files type everything ``eeg``)
-    those that are muscles by their names (:func:`_muscles_by_name`).
+    those that are muscles by their names (:func:`_muscles_by_name`). Picked by type, the channels marked
+    bad (``raw.info["bads"]``) are left out, as MNE leaves them, and said; named, they are taken.
     """
     types, names = raw.get_channel_types(), list(raw.ch_names)
-    if picks is None:
-        idx = [i for i, t in enumerate(types) if t == "emg"] or _muscles_by_name(types, names)
-    elif isinstance(picks, str) and picks in set(types):
-        idx = [i for i, t in enumerate(types) if t == picks]
+    if picks is None or isinstance(picks, str) and picks in set(types):
+        typed = [i for i, t in enumerate(types) if t == (picks or "emg")] or (
+            [] if picks else _muscles_by_name(types, names))
+        idx = _good(typed, names, set(raw.info.get("bads") or []))
     else:
         wanted = [picks] if isinstance(picks, (str, int, np.integer)) else list(picks)
         missing = [p for p in wanted if not (p in names if isinstance(p, str) else 0 <= int(p) < len(names))]
