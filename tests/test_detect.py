@@ -181,3 +181,21 @@ def test_low_frequency_voltage_held_past_a_movement_teaches_rest(held_s, taught)
     assert ((trace[:, T_FLAGS].astype(int) & F_MOTION) > 0)[on].mean() > 0.9  # the rule reads them as motion
     rest = trace[-1, T_REST]
     assert rest == pytest.approx(12.0, rel=0.05) if taught else rest == pytest.approx(4.0, rel=0.05)
+
+
+def test_mean_intensity_is_the_envelope_s_mean_while_the_muscle_was_active():
+    # a clonic cramp: 60 s of 1-s contractions and relaxations at 50 × rest; its mean intensity leaves its
+    # relaxations out (as documented now; a cramp whose onset moved to its climb took them in)
+    from emgcramp.core.trace import T_ENV
+
+    fs = 1000.0
+    t = np.arange(int(240 * fs)) / fs
+    gain = np.where((t >= 60) & (t < 120) & (t % 2.0 < 1.0), 50.0, 1.0)
+    x = np.random.default_rng(3).normal(0.0, 4.0, len(t)) * gain
+    pipe = Pipeline(fs, ["calf"])
+    found = pipe.process(Block(0, x[:, None])) + pipe.finish()
+    [c] = [e for e in found + pipe.possible_cramps() if e.duration_s > 30]
+    body = pipe._detectors[0].history.window(c.onset_s, c.offset_s)[:, T_ENV]
+    active = body[body >= max(1.8 * c.rest_uv, c.rest_uv + 2.0)]  # over the OFF level
+    assert c.mean_intensity == pytest.approx(active.mean(), rel=0.03)
+    assert c.mean_intensity > 1.15 * body.mean()

@@ -63,7 +63,8 @@ class Episode:
     Attributes:
         onset_s, offset_s, duration_s: seconds from the recording start.
         kind: ``"tonic"`` or ``"clonic"``.
-        peak_intensity, mean_intensity: envelope (0.5-s RMS) in µV.
+        peak_intensity, mean_intensity: envelope (0.5-s RMS) in µV: its largest, and its mean over
+            the time the muscle was active (over the OFF level: a clonic cramp's relaxations left out).
         rest_uv: the rest level the episode was measured against, µV RMS.
         channel: channel name.
         duty: fraction of the episode with the 0.1-s envelope above OFF.

@@ -205,7 +205,9 @@ class Detector:
         climb_s = climb_start(self.history, onset_s, offset_s, self.cfg)
         if climb_s > onset_s:  # the segmenter's counts also cover the tension before the climb
             onset_s = float(climb_s)
-            mean_uv = float(np.mean(self.history.window(onset_s, offset_s)[:, T_ENV]))
+            body, seg_cfg = self.history.window(onset_s, offset_s)[:, T_ENV], self.cfg.segment
+            active = body[body >= max(seg_cfg.off_ratio * rest, rest + seg_cfg.off_delta_uv)]  # as the segmenter's
+            mean_uv = float(np.mean(active if len(active) else body))
             rises, duty, motion, flat = activity(self.history, onset_s, offset_s, rest, self.cfg)
         hold, background, rise, run = shape(self.history, onset_s, offset_s, self.cfg)
         fall, edge_motion = edges(self.history, onset_s, offset_s, hold, background, self.cfg)
