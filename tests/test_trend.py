@@ -305,3 +305,26 @@ def test_nights_whose_clock_times_carry_a_zone_count_by_their_clocks_beside_thos
     assert (s["nights"], s["cramps"], s["onset_hours"]) == (2, 2, {0: 1, 23: 1})
     rc, out, err = run_cli("trend", "mix")
     assert rc == 0 and "2 cramp(s)" in out and "Traceback" not in err, err
+
+
+def test_a_batch_table_s_answers_are_found_from_another_folder_or_said_lost(tmp_cwd, monkeypatch):
+    import shutil
+
+    from conftest import SAMPLE_NIGHT
+
+    from emgcramp.io.labels import add_label
+
+    os.mkdir("recs")
+    os.mkdir("tr")
+    shutil.copy(SAMPLE_NIGHT, "recs/n1.edf")
+    add_label("recs/n1.edf.labels", 123.7, 159.8, "cramp", listed="cramp")
+    assert run_cli("analyze", "recs", "--events", "tr/all.csv")[0] == 0
+    here = run_cli("trend", "tr")[1]
+    assert "you counted" in here
+    monkeypatch.chdir("/")  # the table names recs/n1.edf from where analyze ran: before, no answers, no word
+    there = run_cli("trend", str(tmp_cwd / "tr"))[1]
+    assert [line for line in there.splitlines() if "you counted" in line] == \
+        [line for line in here.splitlines() if "you counted" in line]
+    shutil.move(str(tmp_cwd / "recs"), str(tmp_cwd / "elsewhere"))
+    rc, out, err = run_cli("trend", str(tmp_cwd / "tr"))
+    assert rc == 0 and "you counted" not in out and "its recording recs/n1.edf is not found from here" in err

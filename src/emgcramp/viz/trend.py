@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections import Counter
 
+from emgcramp.core.errors import SettingsWarning
 from emgcramp.viz.nights import Night
 
 FREQUENT_PER_WEEK = 1.0
@@ -74,13 +76,31 @@ def night_labels(night: Night) -> dict | None:
     """The person's answers on a night (:func:`emgcramp.io.labels.tally`), ``None`` when it has none.
 
     A night folder's ``events.csv`` has its ``labels.csv`` beside it; a
-    recording named in a batch table has its own (``RECORDING.labels/``).
+    recording named in a batch table has its own (``RECORDING.labels/``), found from the working folder
+    or, as the table names it from where ``analyze`` ran, from the table's folder or one above it; one
+    found nowhere is said.
     """
     from emgcramp.io.labels import folder_for, read_labels, tally
 
     folder = os.path.dirname(night.path) if os.path.basename(night.path) == "events.csv" else night.path
+    if night.table and not os.path.exists(folder):
+        folder = _from_table(folder, night.table)
     labels = read_labels(folder_for(folder))  # answered against every cramp found, counted here or not
     return tally(labels, [(e.onset_s, e.offset_s) for e in night.episodes + night.uncounted]) if labels else None
+
+
+def _from_table(name: str, table: str) -> str:
+    """A batch table's recording ``name`` from the table's folder or one above it (``name`` when none holds it)."""
+    here = os.path.dirname(os.path.abspath(table))
+    while True:
+        if os.path.exists(candidate := os.path.join(here, name)):
+            return candidate
+        if os.path.dirname(here) == here:
+            break
+        here = os.path.dirname(here)
+    warnings.warn(SettingsWarning(f"{table}: its recording {name} is not found from here nor from the table's "
+                                  "folder: its answers, if any, are not counted (run trend where analyze ran)"))
+    return name
 
 
 def _labels_fact(per_night: list[dict]) -> list[str]:
