@@ -208,8 +208,12 @@ def test_a_spreadsheets_csv_counts_and_a_damaged_one_is_one_line(tmp_cwd):
         cells = rows[1].split(",")
         return ",".join(cells[:at] + [cell] + cells[at + 1:])
 
+    negative = ",".join(["100.0", "150.0", "-5.0"] + rows[1].split(",")[3:])  # before: counted, 5 s off the total
+    backwards = ",".join(["150.0", "100.0", "50.0"] + rows[1].split(",")[3:])
     for bad, says in ((with_probability("1.5"), "expected a probability between 0 and 1"),
-                      (with_probability("x" * 200_000), "not readable as CSV")):
+                      (with_probability("x" * 200_000), "not readable as CSV"),
+                      (negative, "expected 0 ≤ onset_s ≤ offset_s and a duration_s of 0 or more"),
+                      (backwards, "the cramp runs from 150.0 s to 100.0 s")):
         with open("n/e.csv", "w") as f:
             f.write("\n".join([rows[0], bad]) + "\n")
         rc, _, err = run_cli("trend", "n")

@@ -314,7 +314,7 @@ class Monitor:
         if done.stopped:
             raise InputError(done.stopped)
         self._result = Result(done.analysis, (log := self._night.log) and log.start)
-        if log is not None:  # the night's table, as the monitor command leaves it (trend and review read it)
-            store_night_events(log.folder, done.analysis.episodes)
+        if (folder := getattr(log, "folder", None)) is not None:  # its table, as the monitor command leaves it
+            store_night_events(folder, done.analysis.episodes)
         return self._result
 

@@ -17,10 +17,12 @@ _TIBIALIS = re.compile(r"(^|[^a-z])(ta|tib\w*)([^a-z]|$)"
 _NOT_EMG = re.compile(r"(^|[^a-z])(ecg|ekg|eeg|eog|resp\w*|airflow|thorax|thoracic|abdomen|spo2|sao2|pleth\w*|pulse|"
                       r"heart\w*|position|snor\w*|chin\d?|submental|therm\w*|ptaf|nasal|cannula)([^a-z]|$)"
                       r"|^\s*(abd\w*|thor\w*( res\w*)?|pos|hr|flow|light|events?|loc|roc)\s*$"
-                      # the AASM montage (EEG and EOG electrodes of the 10-20 system, referred to a mastoid):
-                      # F4-M1, C3-M2, O1, Fz, E1-M2. A bare M1 or A1 may be a muscle's channel ("muscle 1").
-                      r"|^\s*(eeg\s*)?(fp|af|fc|ft|cp|tp|po|[fctpo])(\d{1,2}|z)(\s*[-:/]\s*[ma]\d)?\s*$"
-                      r"|^\s*[ema]\d\s*[-:/]\s*[ma]\d\s*$", re.I)
+                      # the AASM montage (EEG and EOG electrodes of the 10-20 system referred to a mastoid: F4-M1,
+                      # C3-M2, E1-M2), and the 10-20 electrodes bare (C3, O1, Fz). A bare C1, M1 or A1 may be a
+                      # muscle's channel ("channel 1", "muscle 1").
+                      r"|^\s*(eeg\s*)?(fp|af|fc|ft|cp|tp|po|[fctpo])(\d{1,2}|z)\s*[-:/]\s*[ma]\d\s*$"
+                      r"|^\s*[ema]\d\s*[-:/]\s*[ma]\d\s*$"
+                      r"|^\s*(eeg\s*)?(fp[12z]|[fcp][34z]|f[78]|o[12z]|t[3-6])\s*$", re.I)
 def default_names(n: int) -> list[str]:
     """Names for ``n`` channels that came without any: ``calf`` for one (the muscle the sensor is for), else
     ``ch0``, ``ch1``, … (each its 0-based index, as ``--channel`` takes it)."""

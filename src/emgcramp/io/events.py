@@ -183,7 +183,11 @@ def episode_from_row(r: dict[str, str | None]) -> Episode:
                          "table pasted in?")
     if not r["kind"].strip():
         raise ValueError("column 'kind' is empty; expected tonic or clonic")
-    return Episode(_number(r, "onset_s"), _number(r, "offset_s"), _number(r, "duration_s"), r["kind"],
+    onset, offset, duration = (_number(r, k) for k in ("onset_s", "offset_s", "duration_s"))
+    if onset < 0 or offset < onset or duration < 0:  # a negative length would take time off the night's totals
+        raise ValueError(f"the cramp runs from {r['onset_s']} s to {r['offset_s']} s over {r['duration_s']} s; "
+                         "expected 0 ≤ onset_s ≤ offset_s and a duration_s of 0 or more")
+    return Episode(onset, offset, duration, r["kind"],
                    _number(r, "peak_intensity"), _number(r, "mean_intensity"),
                    _number(r, "rest_uv", float("nan")), r.get("channel") or "", _number(r, "duty", 1.0),
                    _number(r, "pct_mvc", None), [x for x in (r.get("flags") or "").split(";") if x],
