@@ -157,3 +157,18 @@ def test_missed_cramps_marked_again_over_each_other_count_once(tmp_path):
     add_label(f, 203.0, 213.5, "not_cramp")  # one of the marks answered again: no longer a cramp
     assert confirmed(read_labels(f), [(100.0, 150.0)]) == {"cramp": 0, "not_cramp": 0, "unsure": 0,
                                                             "unanswered": 1, "missed": 2}  # before: 5
+
+
+def test_answers_through_a_symbolic_link_are_refused_as_a_night_s_files_are(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (tmp_path / "n.edf.labels").symlink_to(outside)  # before: answers written into outside/
+    with pytest.raises(InputError, match="n.edf.labels: is a symbolic link"):
+        add_label(str(tmp_path / "n.edf.labels"), 10.0, 20.0, "cramp")
+    assert list(outside.iterdir()) == []
+    night = tmp_path / "night"
+    night.mkdir()
+    (outside / "t.csv").write_text("onset_s,offset_s,label,given_at,listed\n1.000,2.000,not_cramp,2026-01-01T00:00:00,\n")
+    os.symlink(outside / "t.csv", labels_path(str(night)))  # before: read and counted, but never written
+    with pytest.raises(InputError, match="labels.csv: is a symbolic link"):
+        read_labels(str(night))

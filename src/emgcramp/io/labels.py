@@ -80,6 +80,7 @@ def add_label(folder: str, onset_s: float, offset_s: float, label: str,
     if not _within_a_day(onset_s, offset_s):
         raise InputError(f"a label needs 0 ≤ onset < offset within a day, not {onset_s}–{offset_s} s")
     when = (given_at or datetime.now()).replace(microsecond=0).isoformat()
+    _not_linked(folder)
     os.makedirs(folder, mode=0o700, exist_ok=True)  # a plain recording's label folder, at its first answer
     with _answering(folder):
         path = labels_path(folder)
@@ -138,6 +139,15 @@ def _with_current_header(path: str) -> None:
         out.write(HEADER + rest)
 
 
+def _not_linked(folder: str) -> None:
+    """:class:`InputError` when the answers' folder or their file is a symbolic link: as a night's own files,
+    they are read and written where they are (through a link, answers went to a folder elsewhere, and a
+    linked file was read but could not be written)."""
+    for path in (folder, labels_path(folder)):
+        if os.path.islink(path):
+            raise InputError(f"{path}: is a symbolic link, not the answers as emgcramp review writes them")
+
+
 def _ends_with_newline(fd: int) -> bool:
     size = os.fstat(fd).st_size
     return size == 0 or os.pread(fd, 1, size - 1) == b"\n"
@@ -150,6 +160,7 @@ def read_labels(folder: str) -> list[Label]:
     around it stand.
     """
     path = labels_path(folder)
+    _not_linked(folder)
     check_regular(path, "a labels file")
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
