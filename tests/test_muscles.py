@@ -2,6 +2,7 @@
 
 import csv
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -60,8 +61,12 @@ def test_a_polysomnogram_by_the_aasm_labels_leaves_brain_eyes_chin_and_breathing
     # its leg channels are on the tibialis (AASM): taken alone, they are judged as they are, and said so
     assert [is_tibialis(n) for n in ["LAT", "RAT", "Leg L", "LLEG", "Left leg", "GM", "calf", "late"]] == \
         [True] * 5 + [False] * 3
+    only_legs = [n for n in names if n not in ("GM", "EMG1", "ch0", "C1 calf", "M1", "A2")]
     with pytest.warns(SettingsWarning, match="LAT, RAT record the tibialis anterior by name .* the cramps found are"):
-        assert channel_indices("LAT,RAT", names, "psg.edf") == [4, 5]
+        assert channel_indices("all", only_legs, "psg.edf") == [4, 5]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # named: the person knows which it is, nothing said
+        assert channel_indices("LAT", names, "psg.edf") == [4]
 
 
 def test_two_tibialis_channels_without_a_calf_are_judged_as_the_leg_s_muscles():

@@ -73,7 +73,7 @@ def channel_indices(spec: str | int | list | tuple | None, names: list[str], whe
     is no voltage, index: unit), a comma-separated list of names or indices (or a Python list of them), or one
     (default: the first)."""
     chosen = _chosen(spec, names, where, units or {})
-    if all(is_tibialis(names[i]) for i in chosen):
+    if (spec is None or str(spec).lower() == "all") and all(is_tibialis(names[i]) for i in chosen):  # not named
         warnings.warn(SettingsWarning(
             f"{where}: {', '.join(names[i] for i in chosen)} record{'s' if len(chosen) == 1 else ''} the tibialis "
             "anterior by name (a sleep recording's leg channels, by the AASM rules) and no calf channel is taken: the "

@@ -73,7 +73,6 @@ def _watch_signal(pipe: Pipeline, log: NightLog, lost: dict[str, float], now_s: 
                        "offset_s": round(now_s - flat_s, 3)})
 
 
-
 def hms(start: datetime | None, t_s: float) -> str:
     """The clock time (``HH:MM:SS``) ``t_s`` seconds after ``start``; empty for a night without a clock."""
     return later(start, t_s).strftime("%H:%M:%S") if start is not None else ""

@@ -46,8 +46,7 @@ class NightView:
 def night_view(blocks, fs: float, episodes: list[Episode], channels: list[str] | None = None) -> NightView:
     """Stream the blocks once; keep the first channel's timeline and each episode's window of its own channel.
 
-    ``channels``: the blocks' columns' names (an episode of a channel not among them is drawn from the first).
-    """
+    ``channels``: the blocks' columns' names (an episode of a channel not among them is drawn from the first)."""
     windows = [(max(0.0, e.onset_s - ZOOM_PAD_S), e.offset_s + ZOOM_PAD_S) for e in episodes]
     own = [channels.index(e.channel) if channels and e.channel in channels else 0 for e in episodes]
     pieces: list[list[np.ndarray]] = [[] for _ in windows]
