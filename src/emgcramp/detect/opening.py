@@ -30,6 +30,7 @@ from emgcramp.detect.shape import activity, edges, shape
 
 # Candidate.closed_by of an opening stretch (the segmenter's own reasons are 0–2).
 REASON_OPENING = 3.0
+LIVE_BINS = 8  # blocks of up to this many bins are looked at bin by bin
 FLAG = "open_at_start"
 
 
@@ -39,6 +40,7 @@ class OpeningWatch:
     def __init__(self, rate: float, cfg: DetectorConfig):
         self.rate, self.cfg = rate, cfg
         self.first_rest = float("nan")  # µV, the first rest level the segmenter trusted
+        self._under = float("nan")  # µV, a rest level at or under this shows it was a contraction
         self.done = False
         self._seen, self._limit = 0, int(cfg.segment.max_duration_s * rate)
 
@@ -49,16 +51,37 @@ class OpeningWatch:
             return None
         n, first = max(min(len(trace), self._limit - self._seen), 0), self._seen
         self._seen += len(trace)
-        rest, flags = trace[:n, T_REST], trace[:n, T_FLAGS].astype(np.int64)
-        opened = np.flatnonzero(flags & F_EPISODE)  # from the segmenter's first episode on, it proposes
+        if n <= LIVE_BINS:  # a live block, a bin or two: read as numbers (numpy's calls would cost 15 µs)
+            for i in range(n):
+                r = trace.item(i, T_REST)
+                if int(trace.item(i, T_FLAGS)) & F_EPISODE:  # from the segmenter's first episode on, it proposes
+                    self.done = True
+                    return None
+                if r > 0 and self._settles(r):
+                    return r, (first + i) / self.rate
+            self.done = n < len(trace)
+            return None
+        rest, flags = trace[:n, T_REST], trace[:n, T_FLAGS]
+        opened = np.flatnonzero(flags.astype(np.int64) & F_EPISODE)
         end = opened[0] if len(opened) else n
         known = np.flatnonzero(rest[:end] > 0)
         if not self.first_rest > 0 and len(known):
-            self.first_rest = float(rest[known[0]])
-        seg = self.cfg.segment
-        settled = known[self.first_rest >= np.maximum(seg.on_ratio * rest[known], rest[known] + seg.on_delta_uv)]
+            self._first(float(rest[known[0]]))
+        settled = known[rest[known] <= self._under]
         self.done = bool(len(settled)) or end < len(trace)
         return (float(rest[settled[0]]), (first + settled[0]) / self.rate) if len(settled) else None
+
+    def _settles(self, rest: float) -> bool:
+        """Whether ``rest`` (µV, known) shows the first rest level was a contraction (then the watch is done):
+        the first at ON over it, ``first ≥ max(on_ratio·rest, rest + on_delta_uv)``, is ``rest ≤ self._under``."""
+        if self.first_rest != self.first_rest:  # NaN: the first known rest level
+            self._first(rest)
+        self.done = rest <= self._under
+        return self.done
+
+    def _first(self, rest: float) -> None:
+        seg = self.cfg.segment
+        self.first_rest, self._under = rest, min(rest / seg.on_ratio, rest - seg.on_delta_uv)
 
 
 def opening_candidate(history: LevelHistory, origin_s: float, now_s: float, rest_uv: float,
