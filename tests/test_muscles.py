@@ -48,32 +48,33 @@ def test_channel_all_takes_the_muscles_of_a_sleep_recording():
 
 
 def test_a_polysomnogram_by_the_aasm_labels_leaves_brain_eyes_chin_and_breathing_out():
-    # the AASM montage's labels, bare: before, every one but ECG was taken for a calf, and the first (an EEG)
+    # the AASM montage's labels: before, every one but ECG was taken for a calf, and the first (an EEG)
     # was analysed by default
-    names = ["C3-M2", "O1-M2", "E1-M2", "Chin1-Chin2", "LAT", "RAT", "ECG", "Abdo", "F4-M1", "Fz", "A1-A2", "LOC",
-             "EMG submental", "THOR RES", "PTAF", "Thermistor", "GM", "EMG1", "ch0", "C1 calf", "M1", "A2"]
-    with pytest.warns(SettingsWarning, match="leaves out C3-M2, O1-M2, E1-M2, Chin1-Chin2, ECG, Abdo, F4-M1, Fz, "
-                                              "A1-A2, LOC, EMG submental, THOR RES, PTAF, Thermistor \\(not muscles"):
-        # a bare M1 or A2 is taken: an EMG amplifier's "muscle 1" as much as a mastoid
-        assert channel_indices("all", names, "psg.edf") == [4, 5, 16, 17, 18, 19, 20, 21]
+    names = ["C3-M2", "O1-M2", "E1-M2", "Chin1-Chin2", "LAT", "RAT", "ECG", "Abdo", "F4-M1", "LOC-A2", "A1-A2",
+             "EMG submental", "THOR RES", "PTAF", "Thermistor", "GM", "EMG1", "ch0", "C1", "M1", "Fp1", "C3",
+             "Abductor_hallucis", "AbdHal"]
+    with pytest.warns(SettingsWarning, match="leaves out C3-M2, O1-M2, E1-M2, Chin1-Chin2, ECG, Abdo, F4-M1, "
+                                              "LOC-A2, A1-A2, EMG submental, THOR RES, PTAF, Thermistor \\(not"):
+        # bare electrode names are taken: OpenBCI names its inputs Fp1, C3… whatever they record
+        assert channel_indices("all", names, "psg.edf") == [4, 5] + list(range(15, 24))
     with pytest.raises(InputError, match="the first channel, 'C3-M2', is not a muscle by its name"):
         channel_indices(None, names, "psg.edf")
-    # its leg channels are on the tibialis (AASM): taken alone, they are judged as they are, and said so
-    assert [is_tibialis(n) for n in ["LAT", "RAT", "Leg L", "LLEG", "Left leg", "GM", "calf", "late"]] == \
-        [True] * 5 + [False] * 3
-    only_legs = [n for n in names if n not in ("GM", "EMG1", "ch0", "C1 calf", "M1", "A2")]
-    with pytest.warns(SettingsWarning, match="LAT, RAT record the tibialis anterior by name .* the cramps found are"):
-        assert channel_indices("all", only_legs, "psg.edf") == [4, 5]
+    # a leg channel beside a chin labelled just "EMG" (MESA, SHHS) stays a muscle of its own, not a tibialis
+    assert [is_tibialis(n) for n in ["LAT", "RAT", "Leg", "EMG"]] == [False] * 4
+    with pytest.warns(SettingsWarning, match="TA, tib ant record the tibialis anterior by name .* the cramps found"):
+        assert channel_indices("all", ["TA", "tib ant", "ECG"], "legs.edf") == [0, 1]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # named: the person knows which it is, nothing said
-        assert channel_indices("LAT", names, "psg.edf") == [4]
+        assert channel_indices("TA", ["TA", "tib ant", "ECG"], "legs.edf") == [0]
+    with pytest.raises(InputError, match="no channel"):
+        channel_indices([], names, "psg.edf")  # before: a traceback from the filters
 
 
 def test_two_tibialis_channels_without_a_calf_are_judged_as_the_leg_s_muscles():
     x = leg(120, gm=[(40.0, 100.0, 200.0)])  # a minute's contraction of the first channel
-    both = Pipeline(FS, ["LAT", "RAT"])
+    both = Pipeline(FS, ["TA left", "TA right"])
     found = both.process(Block(0, x[:, :2])) + both.finish()  # before: turned down as the tibialis's, no cramp
-    assert [(e.channel, round(e.onset_s)) for e in found] == [("LAT", 40)]
+    assert [(e.channel, round(e.onset_s)) for e in found] == [("TA left", 40)]
 
 
 def test_the_muscle_a_recording_names_decides_the_tibialis_not_the_channel_name():

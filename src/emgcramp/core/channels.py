@@ -7,22 +7,19 @@ import warnings
 
 from emgcramp.core.errors import InputError, SettingsWarning
 
-# The tibialis by its name, and a polysomnogram's leg channels, which the AASM rules place on it (LAT, RAT,
-# Leg L, LLEG…: Berry et al., The AASM Manual for the Scoring of Sleep, v2.6, 2020).
-_TIBIALIS = re.compile(r"(^|[^a-z])(ta|tib\w*)([^a-z]|$)"
-                       r"|^\s*(l|r|left|right)?[\s_-]*(at|leg)[\s_/-]*(l|r|left|right|\d)?\s*$", re.I)
+_TIBIALIS = re.compile(r"(^|[^a-z])(ta|tib\w*)([^a-z]|$)", re.I)
 # What a sleep recording holds besides muscles, by the names polysomnography gives its channels (heart, brain,
-# eyes, breathing, oximetry, body position, snoring): ``all`` leaves these out.
+# eyes, chin, breathing, oximetry, body position, snoring): ``all`` leaves these out.
 # Short labels (ABD, POS, HR…) only as the whole name: "Abd hallucis" and "Pos. tibialis" are muscles.
 _NOT_EMG = re.compile(r"(^|[^a-z])(ecg|ekg|eeg|eog|resp\w*|airflow|thorax|thoracic|abdomen|spo2|sao2|pleth\w*|pulse|"
                       r"heart\w*|position|snor\w*|chin\d?|submental|therm\w*|ptaf|nasal|cannula)([^a-z]|$)"
-                      r"|^\s*(abd\w*|thor\w*( res\w*)?|pos|hr|flow|light|events?|loc|roc)\s*$"
-                      # the AASM montage (EEG and EOG electrodes of the 10-20 system referred to a mastoid: F4-M1,
-                      # C3-M2, E1-M2), and the 10-20 electrodes bare (C3, O1, Fz). A bare C1, M1 or A1 may be a
-                      # muscle's channel ("channel 1", "muscle 1").
-                      r"|^\s*(eeg\s*)?(fp|af|fc|ft|cp|tp|po|[fctpo])(\d{1,2}|z)\s*[-:/]\s*[ma]\d\s*$"
-                      r"|^\s*[ema]\d\s*[-:/]\s*[ma]\d\s*$"
-                      r"|^\s*(eeg\s*)?(fp[12z]|[fcp][34z]|f[78]|o[12z]|t[3-6])\s*$", re.I)
+                      r"|^\s*(abdo?|thor( res\w*)?|pos|hr|flow|light|events?|loc|roc)\s*$"
+                      # the AASM montage: EEG and EOG electrodes referred to a mastoid (F4-M1, C3-M2, E1-M2, LOC-A2).
+                      # Bare electrode names are not enough: OpenBCI's boards name their inputs Fp1, C3, O1… whatever
+                      # they record, and a C1 or M1 may be "channel 1", "muscle 1".
+                      r"|^\s*(eeg\s*)?(fp|af|fc|ft|cp|tp|po|[fctpoeam]|loc|roc)(\d{1,2}|z)?\s*[-:/]\s*[ma]\d\s*$", re.I)
+
+
 def default_names(n: int) -> list[str]:
     """Names for ``n`` channels that came without any: ``calf`` for one (the muscle the sensor is for), else
     ``ch0``, ``ch1``, … (each its 0-based index, as ``--channel`` takes it)."""
@@ -95,6 +92,8 @@ def _chosen(spec: str | int | list | tuple | None, names: list[str], where: str,
                                           "or units; name a channel to take it)"))
         return muscles
     parts = list(spec) if isinstance(spec, (list, tuple)) else [p.strip() for p in str(spec).split(",")]
+    if not parts:
+        raise InputError(f"no channel named; channels of {where} are: {', '.join(names)}")
     idx = [channel_index(part, names, where) for part in parts]  # a list from Python: names with commas stand
     if len(set(idx)) != len(idx):
         raise InputError(f"--channel {spec}: a channel is named twice")
