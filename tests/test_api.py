@@ -401,3 +401,20 @@ def test_mne_annotations_join_the_raw_s_own_and_bad_channels_are_left_out(night)
     events, ids = mne.events_from_annotations(raw, verbose=False)
     first_cramp = events[events[:, 2] == ids[next(d for d in ids if d.startswith("cramp:"))]][0, 0]
     assert (first_cramp - raw.first_samp) / FS == pytest.approx(r.cramps[0].onset_s, abs=1e-3)
+
+
+def test_a_night_folder_keeps_its_start_s_zone_across_a_daylight_saving_change(tmp_path):
+    # 01:00 in Berlin on the night the clocks go forward at 02:00: a cramp 5430 s in began at 03:30:30+02:00
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")
+    m = emgcramp.Monitor(FS, folder=str(tmp_path / "n"), start=datetime(2026, 3, 29, 1, 0, tzinfo=berlin))
+    y = np.random.default_rng(4).normal(0.0, 4.0, 5520 * 1000)
+    y[5430 * 1000:5490 * 1000] *= 60
+    for k in range(0, len(y), 600_000):
+        m.feed(y[k:k + 600_000])
+    assert [c["onset_clock"] for c in m.finish().records()] == ["2026-03-29T03:30:30+02:00"]
+    cell = open(tmp_path / "n" / "events.csv").read().splitlines()[1].split(",")[7]
+    # the folder keeps the start's offset (+01:00), so the same instant: before, 02:30:30, a time that never was
+    assert datetime.fromisoformat(cell) == datetime(2026, 3, 29, 3, 30, 30, tzinfo=berlin)

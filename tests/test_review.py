@@ -628,3 +628,20 @@ def test_an_answer_on_a_recording_moved_away_is_refused_not_put_beside_where_it_
     assert _request(post, body, {"Content-Type": "application/json", "Origin": r.base}) == 410
     assert not (tmp_path / "n.edf.labels").exists()  # before: 200, and a stray n.edf.labels/ beside nothing
 
+
+
+def test_nights_with_and_without_a_zone_in_their_start_are_counted_together(tmp_path):
+    from datetime import timedelta, timezone
+
+    from emgcramp.review.data import night_json
+    from emgcramp.review.nights import Library
+
+    make_night(tmp_path / "night-20260101-230000")
+    five = timezone(timedelta(hours=5))
+    make_night(tmp_path / "night-20260102-230000", start=datetime(2026, 1, 2, 23, 0, tzinfo=five))
+    lib = Library(str(tmp_path))
+    for k in range(2):
+        night_json(lib.night(k))
+    overview = lib.overview()  # before: a 500 (naive and aware clocks compared)
+    assert [n["start"] for n in overview["nights"]] == ["2026-01-01T23:00:00", "2026-01-02T23:00:00+05:00"]
+    assert overview["trend"]["nights"] == 2 and overview["trend"]["onset_hours"] == {23: 2}

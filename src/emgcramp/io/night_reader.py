@@ -137,9 +137,7 @@ class NightRecording(Recording):
         head = _header(folder)
         self.fs = float(head["fs"])
         self.channel_names = list(head["channels"])
-        # the clock as the night read it; an offset (a header edited or written elsewhere) is left aside, so that
-        # nights compare by their clocks
-        self.start = datetime.fromisoformat(head["start"]).replace(tzinfo=None) if head["start"] is not None else None
+        self.start = datetime.fromisoformat(head["start"]) if head["start"] is not None else None
         # As monitored (mains, min_duration_s, mvc_uv, and the personal adjustment when one was in use):
         # emgcramp.core.config.config_from turns them back into the night's settings.
         self.settings: dict = dict(head.get("settings") or {})

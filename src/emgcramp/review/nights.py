@@ -136,15 +136,16 @@ def _start(path: str) -> datetime | None:
 
 
 def night_date(path: str, start: datetime | None) -> datetime:
-    """The date a night is ordered by in the trend: its start, else (an undated night) its file's age."""
-    return start or datetime.fromtimestamp(os.path.getmtime(path))
+    """The date a night is ordered by in the trend: its start's clock (a zone left aside, so that nights with and
+    without one compare), else (an undated night) its file's age."""
+    return start.replace(tzinfo=None) if start else datetime.fromtimestamp(os.path.getmtime(path))
 
 
 def _trend_night(path: str, start: datetime | None, episodes: list[Episode]):
     from emgcramp.viz.nights import Night
 
     date = night_date(path, start)
-    clocks = [later(start, e.onset_s) if start else None for e in episodes]
+    clocks = [later(start, e.onset_s).replace(tzinfo=None) if start else None for e in episodes]  # as on its clock
     return Night(os.path.join(path, "events.csv") if is_night_folder(path) else path, date, clocks, episodes,
                  dated=start is not None)
 
