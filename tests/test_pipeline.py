@@ -286,7 +286,7 @@ def test_a_recording_that_opens_inside_a_cramp_proposes_it_once_rest_settles():
     cut = CRAMP[40_000:]
     res = run_blocks([Block(0, cut[:, None])], FS, ["calf"])
     found = _all(res)
-    assert len(found) == 1 and found[0].flags == ["open_at_start"]
+    assert len(found) == 1 and found[0].flags == ["open_at_start"] and found[0].tier == "possible_cramp"
     assert found[0].onset_s == 0.0 and found[0].offset_s == pytest.approx(45.0, abs=0.3)
     assert found[0].rest_uv == pytest.approx(4.0, rel=0.25)
     whole = run_blocks([Block(0, CRAMP[:, None])], FS, ["calf"]).episodes[0]  # the cramp seen whole
@@ -305,3 +305,15 @@ def test_a_recording_that_opens_at_rest_or_after_a_gap_proposes_no_opening_stret
     # a level that stays down only slightly (under the ON rule: 2.5 × and 3 µV over rest) is rest, not a stretch
     x = bursts(FS, 200, 4.0, [(0, 40, 8.0)], seed=3)
     assert _all(run_blocks([Block(0, x[:, None])], FS, ["calf"])) == []
+
+
+def test_an_opening_stretch_is_never_alarmed_as_waking_tone_that_settles_would_be():
+    # tone 30 µV over a 4-µV rest fading over 5 minutes (a sleeper drifting off, electrodes settling): the
+    # opening stretch is proposed, but its rise and what it rose from are unseen (before: a cramp, p 0.70)
+    from conftest import emg_noise
+
+    t = np.arange(int(900 * FS)) / FS
+    x = emg_noise(len(t), FS, 1.0, seed=7) * np.sqrt(4.0 ** 2 + (30.0 * np.exp(-t / 300.0)) ** 2)
+    res = run_blocks([Block(0, x[:, None])], FS, ["calf"])
+    assert res.episodes == [] and [e.flags for e in res.possible_cramps] == [["open_at_start"]]
+

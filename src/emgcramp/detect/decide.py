@@ -271,11 +271,17 @@ def overrule(ev: MuscleEvidence, duration_s: float, cfg: DetectorConfig) -> tupl
 UNSURE = "uncertain"
 
 
-def decide(f: Features, rises: int, cfg: DetectorConfig, model: Model | None = None, cut: bool = False) -> Decision:
+def decide(f: Features, rises: int, cfg: DetectorConfig, model: Model | None = None, cut: bool = False,
+           unseen_onset: bool = False) -> Decision:
     """The verdict on one burst (see the module docstring).
 
     ``cut``: a gap in the signal cut the burst, so how long it lasted is not
-    known; it is weighed, not refused as ``short``.
+    known; it is weighed, not refused as ``short``. ``unseen_onset``: the
+    recording began inside it (:mod:`~emgcramp.detect.opening`): how it rose,
+    from what and after what are not known, nor the rest level the other
+    muscles were read against, so it is listed as a possible cramp at most,
+    never alarmed (a night that opens in waking tone that then settles looks
+    alike).
     """
     kind = kind_of(f, rises, cfg)
     stop = gate(f, cfg, cut)
@@ -285,8 +291,10 @@ def decide(f: Features, rises: int, cfg: DetectorConfig, model: Model | None = N
     x = vector(f)
     p = sigmoid(model.logit(x) + personal_move(x, cfg.judge, model))
     cramp_at, floor = thresholds(cfg, model)
-    if p >= cramp_at:
+    if p >= cramp_at and not unseen_onset:
         return Decision(p, CRAMP, kind, "")
+    if p >= cramp_at:
+        return Decision(p, POSSIBLE, kind, "open_at_start")
     contrib = model.contributions(x)
     # The input that spoke most against it, among those the model weighs (one with no weight says
     # nothing). When none spoke against it, it fell short on its own: naming the input that spoke least

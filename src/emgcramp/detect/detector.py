@@ -243,7 +243,9 @@ class Detector:
             wax=waxing(self.history, c.onset_s, c.offset_s), freq_hz=freq, freq_drift=drift)
 
     def _decide(self, c: Candidate) -> Decision:
-        return decide(self.features(c, spectrum_too=False), c.rises, self.cfg, cut=self.cut(c) != "")
+        cut = self.cut(c)
+        return decide(self.features(c, spectrum_too=False), c.rises, self.cfg, cut=cut != "",
+                      unseen_onset=cut == "open_at_start")
 
     def cut(self, c: Candidate) -> str:
         """``gap_at_end`` / ``gap_at_start`` when a long gap cut ``c``, ``open_at_start`` when the recording
@@ -260,7 +262,7 @@ class Detector:
         f = self.features(c)
         if self.log is not None:
             self.log.append((c.onset_s, c.offset_s, f, c.rises))
-        d = decide(f, c.rises, self.cfg, cut=self.cut(c) != "")
+        d = decide(f, c.rises, self.cfg, cut=self.cut(c) != "", unseen_onset=self.cut(c) == "open_at_start")
         if d.tier == POSSIBLE:  # listed apart, never alarmed; not a look-alike either
             self.possible.append(self._record(c, d, f, None))
             return None
