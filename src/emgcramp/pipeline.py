@@ -148,8 +148,7 @@ class Pipeline:
     def _marked(self, episodes: list[Episode]) -> list[Episode]:
         """``episodes`` (and the possible cramps closed meanwhile) with what they missed of bridged gaps."""
         if self._bridge.bridged:
-            self._bridge.mark(_new_since([d.possible for d in self._detectors], self._possible_marked))
-            self._bridge.mark(episodes)
+            self._bridge.mark(_new_since(self._possible_lists(), self._possible_marked) + episodes)
         return episodes
 
     def _decide_mains(self) -> list[Episode]:
@@ -208,7 +207,7 @@ class Pipeline:
         kept = [e for e in episodes if e not in in_series]
         # A cramp is not also a leg movement: an episode is one or the other. So is a possible cramp
         # longer than any LM; one of LM length stays an LM too (the AASM scoring waits on no verdict).
-        possible, lm_max = self.possible_cramps(kept), self.config.detector.movements.lm_max_s
+        possible, lm_max = self.possible_cramps(), self.config.detector.movements.lm_max_s
         bursts = kept + [e for e in possible if e.duration_s > lm_max]
         moves = [m for m in moves if not any(m.onset_s < e.offset_s and e.onset_s < m.offset_s for e in bursts)]
         retracted = [Lookalike(e.onset_s, e.offset_s, "leg_movement_series") for e in in_series]
@@ -218,10 +217,12 @@ class Pipeline:
                         possible, dict(self.muscles), thresholds(self.config.detector, shipped_model()),
                         self.samples_seen / self.fs)
 
-    def possible_cramps(self, cramps: list[Episode] = ()) -> list[Episode]:
+    def possible_cramps(self) -> list[Episode]:
         """Bursts of the ``possible_cramp`` tier so far (listed, never alarmed), as events of the leg, in time order."""
-        possible = sorted((e for d in self._detectors for e in d.possible), key=_onset)
-        return possible if self._muscles is None else self._muscles.possible(possible, cramps)
+        return sorted((e for part in self._possible_lists() for e in part), key=_onset)
+
+    def _possible_lists(self) -> list[list[Episode]]:  # each channel's; of several muscles, the leg's (MuscleJudge)
+        return [d.possible for d in self._detectors] if self._muscles is None else [self._muscles.possible]
 
     def live(self) -> list[dict]:
         """Per channel now: envelope and rest (µV), and the episode under way.
@@ -274,8 +275,8 @@ class Pipeline:
         Of LM length, and of a kind with the series' movements (:func:`~emgcramp.detect.series.like_series`);
         they were judged before the rest of the series had come.
         """
-        cfg = self.config.detector
-        return [e for e in episodes if e.duration_s <= cfg.movements.lm_max_s and among_series(e, moves, cfg)]
+        lm_max = (cfg := self.config.detector).movements.lm_max_s
+        return [e for e in episodes if e.duration_s <= lm_max and among_series(e, moves, cfg)]
 
     def new_warnings(self) -> list[CrampWarning]:
         """Warnings that closed since the last call (for a live log)."""
@@ -283,8 +284,7 @@ class Pipeline:
 
     def new_possible_cramps(self) -> list[Episode]:
         """Possible cramps closed since the last call (for a live log; never alarmed), as :meth:`possible_cramps`."""
-        new = sorted(_new_since([d.possible for d in self._detectors], self._possible_taken), key=_onset)
-        return new if self._muscles is None else self._muscles.possible(new)
+        return sorted(_new_since(self._possible_lists(), self._possible_taken), key=_onset)
 
     def warnings(self) -> list[CrampWarning]:
         """Pre-cramp warnings that closed, in time order."""

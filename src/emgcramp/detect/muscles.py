@@ -117,8 +117,10 @@ class MuscleJudge:
         self.heads = [i for i in range(len(names)) if i not in self.tibialis]
         self.rejections = Rejections()
         self._pending: list[Episode] = []
-        self._possible_seen: dict[int, int] = {}  # per calf channel, its possible cramps judged so far
-        self._overruled: set[tuple[str, float]] = set()  # (channel, onset s) of those the other muscles overrule
+        self._possible_seen: dict[int, int] = {}  # per channel, its possible cramps taken so far
+        self._possible_pending: list[Episode] = []
+        self.possible: list[Episode] = []  # the possible cramps as events of the leg, released as cramps are
+        self._cramp_spans: list[tuple[float, float]] = []  # (onset s, offset s) of the cramp records released
 
     def settle(self, new: list[Episode], detectors: list[Detector], final: bool = False) -> list[Episode]:
         """Add closed episodes; return the cramp records now complete, judged and merged."""
@@ -128,7 +130,7 @@ class MuscleJudge:
             else:
                 self._pending.append(e)
         self._pending.sort(key=lambda e: e.onset_s)
-        self._judge_possible(detectors)
+        self._take_possible(detectors)
         busy = [c.onset_s for i in self.heads if (c := detectors[i].open_candidate()) is not None]
         out, keep = [], []
         for group in _overlapping(self._pending):
@@ -137,36 +139,42 @@ class MuscleJudge:
             else:
                 keep += group
         self._pending = keep
+        self._cramp_spans += [(e.onset_s, e.offset_s) for e in out]
+        self._release_possible(busy, final)
         return out
 
-    def possible(self, possible: list[Episode], cramps: list[Episode] = ()) -> list[Episode]:
-        """The possible cramps (in time order) as events of the leg: those of the tibialis and those the other
-        muscles overrule left out (look-alikes, :meth:`settle`), those within a cramp record left out (the cramp
-        holds them), and those of several calf channels that overlap made one record (the likeliest, over their
-        union, its ``muscles`` the channels)."""
-        calf = [e for e in possible if (e.channel, e.onset_s) not in self._overruled
-                and not any(e.onset_s < c.offset_s and c.onset_s < e.offset_s for c in cramps)]
-        out = []
-        for group in _overlapping(calf):
-            main = max(group, key=lambda e: e.probability)
-            onset, offset = min(e.onset_s for e in group), max(e.offset_s for e in group)
-            out.append(main if len(group) == 1 else replace(
-                main, onset_s=onset, offset_s=offset, duration_s=round(offset - onset, 3),
-                flags=list(dict.fromkeys(f for e in group for f in e.flags)),
-                muscles=[n for n in self.names if any(e.channel == n for e in group)]))
-        return out
-
-    def _judge_possible(self, detectors: list[Detector]) -> None:
-        """What the other muscles say of the calf's possible cramps closed since the last call, as of cramps:
-        a stretch or a plantar flexion by the tibialis is a look-alike, not a possible cramp."""
+    def _take_possible(self, detectors: list[Detector]) -> None:
+        """The possible cramps closed since the last call, judged as cramps are: those of the tibialis, and a
+        stretch or a plantar flexion the tibialis shows, are look-alikes; the rest wait to be released."""
         for i, d in enumerate(detectors):
             for e in d.possible[self._possible_seen.get(i, 0):]:
                 v = None if i in self.tibialis else self._verdict(e.onset_s, e.offset_s, e.channel, detectors)
                 if v is None or v.reason:
-                    self._overruled.add((e.channel, e.onset_s))
                     self.rejections.add(e.onset_s, e.offset_s, v.reason if v else "tibialis", e.probability,
                                         v.evidence if v else None)
+                else:
+                    self._possible_pending.append(e)
             self._possible_seen[i] = len(d.possible)
+
+    def _release_possible(self, busy: list[float], final: bool) -> None:
+        """Release the possible cramps no burst under way or cramp waiting can still join, as events of the leg:
+        those of several calf channels that overlap one record (the likeliest, over their union, its ``muscles``
+        the channels), those within a cramp record none (the cramp holds them)."""
+        waiting = [(e.onset_s, e.offset_s) for e in self._pending]
+        keep = []
+        for group in _overlapping(sorted(self._possible_pending, key=lambda e: e.onset_s)):
+            onset, offset = min(e.onset_s for e in group), max(e.offset_s for e in group)
+            if any(onset < b and a < offset for a, b in self._cramp_spans):
+                continue
+            if not final and (any(onset < b and a < offset for a, b in waiting) or busy and offset >= min(busy)):
+                keep += group
+                continue
+            main = max(group, key=lambda e: e.probability)
+            self.possible.append(main if len(group) == 1 else replace(
+                main, onset_s=onset, offset_s=offset, duration_s=round(offset - onset, 3),
+                flags=list(dict.fromkeys(f for e in group for f in e.flags)),
+                muscles=[n for n in self.names if any(e.channel == n for e in group)]))
+        self._possible_pending = keep
 
     def live_kind(self, kind: str, channel: str, onset_s: float, now_s: float, detectors: list[Detector]) -> str:
         """The kind an episode under way on ``channel`` would be given now, all channels considered."""

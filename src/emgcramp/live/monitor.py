@@ -290,17 +290,16 @@ def _new_alerts(pipe: Pipeline, log: NightLog, now_s: float, alert_on_warning: b
 
 
 def _log_quiet_events(pipe: Pipeline, log: NightLog, alerts: list[Alert]) -> None:
-    """Log the warnings and possible cramps that closed: listed in the night, never counted.
-
-    A burst alerted while under way that closed below the cramp threshold gets its alert
-    retracted in the log (the alert went out as the burst looked then).
+    """Log the warnings and possible cramps that closed: listed in the night, never counted. A burst alerted while
+    under way that closed below the cramp threshold gets its alert retracted (it went out as the burst looked then).
     """
     for w in pipe.new_warnings():
         log.event({"type": "warning"} | asdict(w))
     for e in pipe.new_possible_cramps():
         log.event({"type": "possible_cramp"} | episode_record(e, log.start))
         for a in alerts:
-            if a.kind != "warning" and a.channel == e.channel and e.onset_s <= a.at_s <= e.offset_s + MERGE_SLACK_S:
+            heads = e.muscles or [e.channel]  # each head's alert, of several
+            if a.kind != "warning" and a.channel in heads and e.onset_s <= a.at_s <= e.offset_s + MERGE_SLACK_S:
                 log.event({"type": "retracted", "channel": a.channel, "onset_s": a.onset_s,
                            "onset_clock": a.onset_clock, "reason": "possible_cramp"})
 
