@@ -172,3 +172,11 @@ def test_answers_through_a_symbolic_link_are_refused_as_a_night_s_files_are(tmp_
     os.symlink(outside / "t.csv", labels_path(str(night)))  # before: read and counted, but never written
     with pytest.raises(InputError, match="labels.csv: is a symbolic link"):
         read_labels(str(night))
+
+
+def test_a_line_cut_after_the_minutes_of_its_time_is_no_answer(tmp_path):
+    f = str(tmp_path)
+    add_label(f, 100.0, 130.0, "cramp", listed="possible_cramp")
+    with open(labels_path(f), "a") as out:  # a crash cut the next answer after its minutes
+        out.write("100.000,130.000,not_cramp,2026-01-05T23:40")
+    assert [(lab.label, lab.listed) for lab in read_labels(f)] == [("cramp", "possible_cramp")]

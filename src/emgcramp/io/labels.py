@@ -27,6 +27,7 @@ import csv
 import errno
 import io
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +43,7 @@ from emgcramp.io.secure import ANSWERS_SUFFIX, LABELS_FILE, check_regular
 LABELS = ("cramp", "not_cramp", "unsure")
 LISTED = ("cramp", "possible_cramp", "")
 HEADER = "onset_s,offset_s,label,given_at,listed\n"
+_WHEN = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")  # given_at, to the second, as written
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,9 @@ def _parse(row: list[str]) -> Label | None:
         return None  # the header, or a line cut short
     try:
         onset, offset = float(row[0]), float(row[1])
-        datetime.fromisoformat(row[3])  # a line cut inside it is no answer
+        if not _WHEN.match(row[3]):  # a line cut inside it is no answer (2026-01-05T23:40 would parse)
+            return None
+        datetime.fromisoformat(row[3])
     except ValueError:
         return None
     return Label(onset, offset, row[2], row[3], listed) if _within_a_day(onset, offset) else None

@@ -92,12 +92,9 @@ def night_labels(night: Night) -> dict | None:
 def _from_table(name: str, table: str) -> str:
     """A batch table's recording ``name`` from the table's folder or one above it (``name`` when none holds it)."""
     here = os.path.dirname(os.path.abspath(table))
-    while True:
-        if os.path.exists(candidate := os.path.join(here, name)):
+    for folder in (here, os.path.dirname(here)):  # analyze run in it, the table written there or a folder down
+        if os.path.exists(candidate := os.path.join(folder, name)):
             return candidate
-        if os.path.dirname(here) == here:
-            break
-        here = os.path.dirname(here)
     warnings.warn(SettingsWarning(f"{table}: its recording {name} is not found from here nor from the table's "
                                   "folder: its answers, if any, are not counted (run trend where analyze ran)"))
     return name
