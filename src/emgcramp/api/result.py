@@ -108,7 +108,10 @@ class Result:
         Returns
         -------
         list of dict
-            One per event, its fields as columns.
+            One per event, its fields as columns, rounded as the events CSV writes them (times to the
+            ms, intensities to 0.01 µV, probabilities to 3 decimals) and ``muscles`` joined by ``+``
+            (``GM+GL``); the :class:`~emgcramp.core.types.Episode` objects (``result.cramps``) hold the
+            full values and ``muscles`` as a list.
 
         Raises
         ------
