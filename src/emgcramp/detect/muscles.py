@@ -34,7 +34,7 @@ look-alikes (``tibialis``), are not listed as possible cramps either, and
 its leg movements are the ones scored (the AASM rules were written for
 that muscle). Possible cramps go through rules 2–3 as cramps do, and those of
 several calf channels that overlap are one listed event
-(:meth:`MuscleJudge.possible`).
+(``MuscleJudge.possible``), released as cramps are.
 """
 
 from __future__ import annotations
