@@ -43,7 +43,7 @@ class ReadOptions:
 
     fs: float | None = None
     scale: float | None = None
-    channel: str | list | None = None
+    channel: str | list[str] | None = None
     stream: str | None = None
     muscles: dict[str, str] | None = None
 

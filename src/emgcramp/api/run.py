@@ -104,7 +104,7 @@ def find_cramps(x: ArrayLike, fs: float, *, channel_names: Sequence[str] | None 
 
 
 @worded_for_python
-def analyze(path: str, *, fs: float | None = None, scale: float | None = None, channel: str | list | None = None,
+def analyze(path: str, *, fs: float | None = None, scale: float | None = None, channel: str | list[str] | None = None,
             stream: str | None = None, config: PipelineConfig | None = None,
             mvc_uv: float | None = None) -> Result:
     """Find the cramps in a recording on disk, as ``emgcramp analyze`` does, in constant memory.
@@ -244,11 +244,10 @@ class Monitor:
         Raises
         ------
         emgcramp.InputError
-            Samples laid out samples × channels, another number of channels than before, or a monitor
-            already finished. A NaN, infinite or impossibly large sample: those before it are analysed (and
-            stored) all the same, their events in the exception's ``records``, the bad sample's index in
-            ``at``; the next call goes on at the bad sample's time: give it the samples from ``at`` on with
-            the bad one replaced (by the sample before it, say).
+            Samples laid out samples × channels, another number of channels than before, or a monitor already
+            finished. A NaN, infinite or impossibly large sample: those before it are analysed (and stored) all
+            the same, their events in the exception's ``records``, the bad sample's index in ``at``; the next call
+            goes on at its time: give it the samples from ``at`` on, the bad one replaced (by the one before it).
         """
         if self._result is not None:
             raise InputError("this Monitor has finished: its signal is closed; start a new Monitor for more samples")
@@ -313,7 +312,8 @@ class Monitor:
         done: MonitorResult = self._night.finish()
         if done.stopped:
             raise InputError(done.stopped)
-        self._result = Result(done.analysis, (log := self._night.log) and log.start)
+        log = self._night.log
+        self._result = Result(done.analysis, log.start if log is not None else None)
         if (folder := getattr(log, "folder", None)) is not None:  # its table, as the monitor command leaves it
             store_night_events(folder, done.analysis.episodes)
         return self._result

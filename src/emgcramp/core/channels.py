@@ -64,7 +64,7 @@ def channel_index(channel: str | int | None, names: list[str], where: str) -> in
     raise InputError(f"no channel {channel!r} in {where}; channels are: {', '.join(names)}")
 
 
-def channel_indices(spec: str | int | list | tuple | None, names: list[str], where: str,
+def channel_indices(spec: str | int | list[str | int] | tuple[str | int, ...] | None, names: list[str], where: str,
                     units: dict[int, str] | None = None) -> list[int]:
     """Channels by ``all`` (every muscle channel: :func:`is_emg`, and not in ``units``, the channels whose unit
     is no voltage, index: unit), a comma-separated list of names or indices (or a Python list of them), or one
@@ -78,7 +78,8 @@ def channel_indices(spec: str | int | list | tuple | None, names: list[str], whe
     return chosen
 
 
-def _chosen(spec: str | int | list | tuple | None, names: list[str], where: str, units: dict[int, str]) -> list[int]:
+def _chosen(spec: str | int | list[str | int] | tuple[str | int, ...] | None, names: list[str], where: str,
+            units: dict[int, str]) -> list[int]:
     if spec is None or isinstance(spec, int):
         return [channel_index(spec, names, where)]
     if str(spec).lower() == "all":

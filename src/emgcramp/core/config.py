@@ -222,7 +222,22 @@ SECTION_OF = {name: section for section, cls in (
 
 @dataclass(frozen=True)
 class DetectorConfig:
-    """Detector settings, one section per concern."""
+    """Detector settings, one section per concern.
+
+    Parameters
+    ----------
+    segment : SegmentConfig
+        The segmenter's levels (× rest), windows and durations (s).
+    judge : JudgeConfig
+        The decision's settings: the shortest cramp (``min_duration_s``, s), the tiers' thresholds
+        (``cramp_probability``, ``possible_probability``), the MVC (``mvc_uv``, µV), a person's adjustment.
+    movements : MovementConfig
+        Leg-movement scoring by the AASM rules.
+    warnings : WarningConfig
+        The pre-cramp watch.
+    muscles : MuscleConfig
+        The rules for several muscles of one leg.
+    """
 
     segment: SegmentConfig = field(default_factory=SegmentConfig)
     judge: JudgeConfig = field(default_factory=JudgeConfig)
@@ -231,7 +246,19 @@ class DetectorConfig:
     muscles: MuscleConfig = field(default_factory=MuscleConfig)
 
     def replace(self, **changes) -> "DetectorConfig":
-        """A copy with some settings changed, by their names in the sections (``None`` values are ignored)."""
+        """A copy with some settings changed, by their names in the sections.
+
+        Parameters
+        ----------
+        **changes
+            Settings by name, whatever their section (``min_duration_s=5.0``, ``cramp_probability=0.8``);
+            ``None`` values are ignored.
+
+        Returns
+        -------
+        DetectorConfig
+            The copy.
+        """
         unknown = set(changes) - set(SECTION_OF)
         if unknown:
             raise TypeError(f"no detector setting {sorted(unknown)[0]!r}")
@@ -252,8 +279,18 @@ MAX_PCT_MVC = 150.0
 class PipelineConfig:
     """Signal-chain settings.
 
-    ``mains``: ``"auto"`` (find hum in the first 8 s, look again every 10 min), ``50``, ``60`` or
-    ``"off"``. ``band`` in Hz; ``env_rate`` (detector rate) in Hz.
+    Parameters
+    ----------
+    band : tuple of float
+        The EMG band-pass, Hz (its top held under 0.45 × the sampling rate).
+    order : int
+        The band-pass's order.
+    mains : str or float
+        ``"auto"`` (find hum in the first 8 s, look again every 10 min), ``50``, ``60`` or ``"off"``.
+    env_rate : float
+        The detector's rate, Hz: the envelope's bins per second.
+    detector : DetectorConfig
+        The detector's settings.
     """
 
     band: tuple[float, float] = DEFAULT_BAND_HZ

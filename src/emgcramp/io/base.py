@@ -53,7 +53,7 @@ class Recording:
         self.select([index])
         return index
 
-    def channel_indices(self, spec: str | int | list | None) -> list[int]:
+    def channel_indices(self, spec: str | int | list[str | int] | None) -> list[int]:
         """Channels by ``all``, a comma-separated list of names or indices (or a list of them), or one (default:
         the first); :meth:`select` s them."""
         if isinstance(spec, (list, tuple)) and self.aliases:
