@@ -185,7 +185,7 @@ def test_two_labelled_nights_teach_the_decision_to_drop_the_look_alike(tmp_path,
 def test_a_night_monitored_with_a_personal_adjustment_keeps_it_for_recover_and_review(tmp_path):
     from conftest import run_cli
 
-    from emgcramp.core.config import config_from
+    from emgcramp.core.settings import config_from
     from emgcramp.io.night_reader import NightRecording, read_events
     from emgcramp.review.data import load_night, night_json
     from emgcramp.runner import run_blocks
@@ -251,7 +251,7 @@ def test_a_night_monitored_with_a_personal_adjustment_keeps_it_for_recover_and_r
     assert rc == 0 and "2 cramp(s)" in out, (out, err)
     # The night records the model its adjustment was learned against; with another, the adjustment is set
     # aside, in one line, and the night judged by the general decision (two cramps), as a profile is refused.
-    from emgcramp.core.config import settings_of
+    from emgcramp.core.settings import settings_of
     from emgcramp.detect.decide import model_id
 
     assert rec.settings["model"] == model_id() and len(model_id()) == 12

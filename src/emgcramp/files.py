@@ -12,9 +12,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from emgcramp.core.config import PERSONAL_SETTINGS, PipelineConfig, config_from
+from emgcramp.core.config import PipelineConfig
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.core.heap import reuse_freed_buffers
+from emgcramp.core.settings import PERSONAL_SETTINGS, config_from
 from emgcramp.core.types import Analysis
 from emgcramp.io import open_recording
 
@@ -53,7 +54,7 @@ def config_for(rec: Recording, config: Settings) -> PipelineConfig:
 
     ``config`` itself; when it is a callable, what it returns given the
     settings ``rec`` holds (a night folder's: mains, minimum duration, MVC and
-    personal adjustment, :func:`~emgcramp.core.config.settings_of`; ``{}``
+    personal adjustment, :func:`~emgcramp.core.settings.settings_of`; ``{}``
     for any other file); ``None``: those recorded settings themselves, so a
     monitored night is judged as it was judged live. A recorded personal
     adjustment is used only with the model it was made for

@@ -15,8 +15,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from emgcramp.core.config import ELECTRODE_NOISE_UV, PipelineConfig, settings_of, settings_problem
+from emgcramp.core.config import ELECTRODE_NOISE_UV, PipelineConfig
 from emgcramp.core.errors import InputError, SettingsWarning
+from emgcramp.core.settings import settings_of, settings_problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 

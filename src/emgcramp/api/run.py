@@ -13,8 +13,9 @@ import numpy as np
 from emgcramp.api.checks import config_arg, muscle_rows, muscles_arg, mvc_arg, names_arg, start_arg, worded_for_python
 from emgcramp.api.result import Result
 from emgcramp.core.blocks import Block, as_rate, check_fs
-from emgcramp.core.config import PipelineConfig, config_from
+from emgcramp.core.config import PipelineConfig
 from emgcramp.core.errors import BadSamples, InputError
+from emgcramp.core.settings import config_from
 from emgcramp.core.types import Episode
 from emgcramp.files import ReadOptions, Settings, analyze_recording
 from emgcramp.io import open_recording
@@ -312,9 +313,8 @@ class Monitor:
         done: MonitorResult = self._night.finish()
         if done.stopped:
             raise InputError(done.stopped)
-        log = self._night.log
-        self._result = Result(done.analysis, log.start if log is not None else None)
-        if (folder := getattr(log, "folder", None)) is not None:  # its table, as the monitor command leaves it
+        self._result = Result(done.analysis, getattr(self._night.log, "start", None))
+        if (folder := getattr(self._night.log, "folder", None)) is not None:  # its table, as the monitor command leaves it
             store_night_events(folder, done.analysis.episodes)
         return self._result
 

@@ -23,7 +23,7 @@ EXIT_NOT_STORED = 4  # monitor: the night ran and alerted, but its folder is not
 def detector_config(args: argparse.Namespace, settings: dict | None = None):
     """The pipeline settings from the shared detector options (``--mains``, ``--min-duration``, …).
 
-    ``settings``: chosen before (a night folder's, see :func:`emgcramp.core.config.settings_of`);
+    ``settings``: chosen before (a night folder's, see :func:`emgcramp.core.settings.settings_of`);
     an option given replaces its setting.
     """
     return detector_settings(args)(settings or {})
@@ -52,7 +52,7 @@ def detector_settings(args: argparse.Namespace):
 
 def _config_with(options: dict, settings: dict):
     """:func:`detector_settings`'s ``options`` over recorded ``settings``."""
-    from emgcramp.core.config import config_from
+    from emgcramp.core.settings import config_from
 
     config = config_from(settings, mains=options["mains"], min_duration_s=options["min_duration_s"],
                          mvc_uv=options["mvc_uv"], cramp_probability=options["cramp_probability"])

@@ -8,13 +8,13 @@ import os
 import signal
 import sys
 
-from emgcramp.cli.common import (EXIT_NOT_STORED, detector_config, detector_settings, night_spec, print_table,
-                                 span_text)
+from emgcramp.cli.common import EXIT_NOT_STORED, detector_config, detector_settings, night_spec, print_table, span_text
 from emgcramp.cli.sources import monitor_source
 from emgcramp.cli.status import alert_printer, retraction_line, say, status_printer, stopped_early, unwatched
 from emgcramp.core.blocks import MIN_SIGNAL_S
 from emgcramp.core.errors import InputError
 from emgcramp.files import CHUNK_S, config_for, with_unstored
+
 
 def cmd_monitor(args: argparse.Namespace) -> int:
     from datetime import datetime
@@ -236,7 +236,7 @@ def _record_settings(args: argparse.Namespace, recorded: dict, config) -> None:
     A personal adjustment set aside (made for another model, and no ``--profile`` decision replacing
     it) stays on record with its model: every run sets it aside alike, and it is not lost.
     """
-    from emgcramp.core.config import PERSONAL_SETTINGS
+    from emgcramp.core.settings import PERSONAL_SETTINGS
     from emgcramp.detect.decide import other_model
     from emgcramp.io.night import record_settings
     from emgcramp.io.secure import remove_stale_parts

@@ -72,8 +72,9 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from emgcramp.core.config import PERSONAL_MAX_LOGIT, PERSONAL_SETTINGS, DetectorConfig, JudgeConfig
+from emgcramp.core.config import PERSONAL_MAX_LOGIT, DetectorConfig, JudgeConfig
 from emgcramp.core.errors import InputError
+from emgcramp.core.settings import PERSONAL_SETTINGS
 from emgcramp.detect.features import INPUTS, REASON_OF, Features, MuscleEvidence, vector
 
 MODEL_PATH = Path(__file__).with_name("model.json")

@@ -13,8 +13,8 @@ from datetime import datetime
 import numpy as np
 
 from emgcramp.core.blocks import Block
-from emgcramp.core.config import settings_problem
 from emgcramp.core.errors import InputError
+from emgcramp.core.settings import settings_problem
 from emgcramp.io.base import Recording
 from emgcramp.io.secure import check_night_files
 
@@ -139,7 +139,7 @@ class NightRecording(Recording):
         self.channel_names = list(head["channels"])
         self.start = datetime.fromisoformat(head["start"]) if head["start"] is not None else None
         # As monitored (mains, min_duration_s, mvc_uv, and the personal adjustment when one was in use):
-        # emgcramp.core.config.config_from turns them back into the night's settings.
+        # emgcramp.core.settings.config_from turns them back into the night's settings.
         self.settings: dict = dict(head.get("settings") or {})
         try:
             size = os.path.getsize(os.path.join(folder, "raw.f32"))
@@ -204,7 +204,7 @@ def _channels_stored(events: list[dict], size: int, fs: float, gap_samples: int,
 
 
 def recorded_settings(folder: str) -> dict:
-    """The settings night ``folder`` was monitored with (:func:`emgcramp.core.config.settings_of`), checked."""
+    """The settings night ``folder`` was monitored with (:func:`emgcramp.core.settings.settings_of`), checked."""
     return dict(_header(folder).get("settings") or {})
 
 

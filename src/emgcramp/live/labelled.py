@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 
-from emgcramp.core.config import PipelineConfig, config_from
+from emgcramp.core.config import PipelineConfig
 from emgcramp.core.errors import InputError
+from emgcramp.core.settings import config_from
 from emgcramp.io.labels import Label, read_labels
 from emgcramp.io.secure import is_night_folder
 

@@ -18,8 +18,9 @@ import numpy as np
 
 from emgcramp.core.blocks import MIN_SIGNAL_S, Block
 from emgcramp.core.clock import later
-from emgcramp.core.config import SIGNAL_LOST_S, PipelineConfig, settings_of
+from emgcramp.core.config import SIGNAL_LOST_S, PipelineConfig
 from emgcramp.core.errors import BadSamples
+from emgcramp.core.settings import settings_of
 from emgcramp.core.types import Analysis, episode_record
 from emgcramp.detect.decide import model_id
 from emgcramp.io.night import NightLog
@@ -207,7 +208,7 @@ class NightMonitor:
 
 
 def night_settings(config: PipelineConfig | None) -> dict:
-    """What a night folder records of ``config`` (:func:`~emgcramp.core.config.settings_of`) and the decision's
+    """What a night folder records of ``config`` (:func:`~emgcramp.core.settings.settings_of`) and the decision's
     model id, by which its events were counted."""
     return settings_of(config) | {"model": model_id()}
 
