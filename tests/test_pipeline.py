@@ -282,7 +282,7 @@ def _all(a):
 def test_a_recording_that_opens_inside_a_cramp_proposes_it_once_rest_settles():
     # CRAMP cut 40 s in: its last 45 s open the recording. The first idle seconds teach the rest level
     # 300 µV; once it settles at 4 µV the opening stretch is proposed and judged, flagged open_at_start,
-    # and what its waver gave as leg movements is gone (before: nothing proposed, 5 leg movements in it)
+    # and what its waver gave as leg movements is gone (before: nothing proposed, 2 leg movements in it)
     cut = CRAMP[40_000:]
     res = run_blocks([Block(0, cut[:, None])], FS, ["calf"])
     found = _all(res)
