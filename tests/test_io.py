@@ -128,7 +128,8 @@ def test_csv_time_column_gives_rate_and_units(tmp_path):
 
 
 @pytest.mark.parametrize("name, per_s", [("Time (s)", 1.0), ("time [ms]", 1e3), ("time_sec", 1.0), ("elapsed_s", 1.0),
-                                          ("Elapsed time (ms)", 1e3), ("t [min]", 1 / 60)])
+                                          ("Elapsed time (ms)", 1e3), ("t [min]", 1 / 60), ("Time (µs)", 1e6),
+                                          ("time [us]", 1e6), ("time_us", 1e6)])
 def test_a_time_column_named_with_its_unit_gives_the_rate(tmp_path, name, per_s):
     # before: not a time column: without --fs "no sampling rate"; with it, the time analysed as the calf
     p = tmp_path / "r.csv"

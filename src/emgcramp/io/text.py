@@ -42,9 +42,9 @@ TIME_NAMES = {"time": 1.0, "t": 1.0, "time_s": 1.0, "seconds": 1.0, "sec": 1.0, 
 # The same with its unit written as a spreadsheet or a logger writes it: "Time (s)", "time [ms]", "time_sec",
 # "elapsed_s", "Elapsed time (ms)".
 _TIME = re.compile(r"^(time|t|elapsed|elapsed[ _]time|timestamp)[ _]*(?:[(\[]\s*(\w+)\s*[)\]]|_?(s|sec|secs|seconds|ms|"
-                   r"msec|milliseconds|min))?$", re.I)
+                   r"msec|milliseconds|us|usec|min))?$", re.I)
 _TIME_UNITS = {"s": 1.0, "sec": 1.0, "secs": 1.0, "seconds": 1.0, "ms": 1e-3, "msec": 1e-3, "milliseconds": 1e-3,
-               "min": 60.0}
+               "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "usec": 1e-6, "microseconds": 1e-6, "min": 60.0, "h": 3600.0}
 
 
 def time_scale(name: str) -> float | None:
