@@ -73,8 +73,7 @@ def channel_indices(spec: str | int | list[str | int] | tuple[str | int, ...] | 
     if (spec is None or str(spec).lower() == "all") and all(is_tibialis(names[i]) for i in chosen):  # not named
         warnings.warn(SettingsWarning(
             f"{where}: {', '.join(names[i] for i in chosen)} record{'s' if len(chosen) == 1 else ''} the tibialis "
-            "anterior by name (a sleep recording's leg channels, by the AASM rules) and no calf channel is taken: the "
-            "cramps found are the tibialis's"))
+            "anterior by name and no calf channel is taken: the cramps found are the tibialis's"))
     return chosen
 
 

@@ -58,7 +58,7 @@ import numpy as np
 
 from emgcramp.core.config import MAX_PCT_MVC, DetectorConfig
 from emgcramp.core.history import LevelHistory
-from emgcramp.core.trace import N_TRACE, T_ENV, RestMultiples, x_rest
+from emgcramp.core.trace import N_TRACE, RestMultiples, x_rest
 from emgcramp.core.types import Candidate, Episode, PriorMovement, Rejections
 from emgcramp.detect import segment as seg
 from emgcramp.detect.decide import CRAMP, POSSIBLE, Decision, decide
@@ -66,7 +66,7 @@ from emgcramp.detect.features import Features
 from emgcramp.detect.movements import MovementScorer
 from emgcramp.detect.opening import REASON_OPENING, OpeningWatch, opening_candidate
 from emgcramp.detect.precramp import PreCrampWatch
-from emgcramp.detect.shape import activity, climb_start, edges, shape, spectrum, waxing
+from emgcramp.detect.shape import activity, active_mean, climb_start, edges, shape, spectrum, waxing
 
 # Bins are run through the detector at most this many seconds at a time (see Detector.process).
 PIECE_S = 60.0
@@ -205,9 +205,7 @@ class Detector:
         climb_s = climb_start(self.history, onset_s, offset_s, self.cfg)
         if climb_s > onset_s:  # the segmenter's counts also cover the tension before the climb
             onset_s = float(climb_s)
-            body, seg_cfg = self.history.window(onset_s, offset_s)[:, T_ENV], self.cfg.segment
-            active = body[body >= max(seg_cfg.off_ratio * rest, rest + seg_cfg.off_delta_uv)]  # as the segmenter's
-            mean_uv = float(np.mean(active if len(active) else body))
+            mean_uv = active_mean(self.history, onset_s, offset_s, rest, self.cfg)
             rises, duty, motion, flat = activity(self.history, onset_s, offset_s, rest, self.cfg)
         hold, background, rise, run = shape(self.history, onset_s, offset_s, self.cfg)
         fall, edge_motion = edges(self.history, onset_s, offset_s, hold, background, self.cfg)
@@ -262,7 +260,8 @@ class Detector:
         f = self.features(c)
         if self.log is not None:
             self.log.append((c.onset_s, c.offset_s, f, c.rises))
-        d = decide(f, c.rises, self.cfg, cut=self.cut(c) != "", unseen_onset=self.cut(c) == "open_at_start")
+        cut = self.cut(c)
+        d = decide(f, c.rises, self.cfg, cut=cut != "", unseen_onset=cut == "open_at_start")
         if d.tier == POSSIBLE:  # listed apart, never alarmed; not a look-alike either
             self.possible.append(self._record(c, d, f, None))
             return None
@@ -277,8 +276,8 @@ class Detector:
             flags.append("max_length")
         if c.closed_by == seg.REASON_END:
             flags.append(self._end_flag)
-        if self.cut(c) in ("gap_at_start", "open_at_start"):
-            flags.append(self.cut(c))
+        if (cut := self.cut(c)) in ("gap_at_start", "open_at_start"):
+            flags.append(cut)
         if c.motion > self.cfg.judge.motion_flag_fraction:
             flags.append("motion")
         mvc = self.cfg.judge.mvc_uv

@@ -112,7 +112,7 @@ class MuscleJudge:
     def __init__(self, names: list[str], cfg: DetectorConfig, muscles: dict[str, str] | None = None):
         self.names, self.cfg = list(names), cfg
         self.tibialis = [i for i, n in enumerate(names) if is_tibialis(n, (muscles or {}).get(n, ""))]
-        if len(self.tibialis) == len(names):  # no calf recorded (a polysomnogram's leg channels): judged as they are
+        if len(self.tibialis) == len(names):  # no calf, only channels named for the tibialis: judged as they are
             self.tibialis = []
         self.heads = [i for i in range(len(names)) if i not in self.tibialis]
         self.rejections = Rejections()

@@ -26,12 +26,11 @@ from emgcramp.core.config import DetectorConfig
 from emgcramp.core.history import LevelHistory
 from emgcramp.core.trace import F_EPISODE, T_BIN, T_ENV, T_ENV_S, T_FLAGS, T_LF, T_REST
 from emgcramp.core.types import Candidate
-from emgcramp.detect.shape import activity, edges, shape
+from emgcramp.detect.shape import active_mean, activity, edges, shape
 
 # Candidate.closed_by of an opening stretch (the segmenter's own reasons are 0–2).
 REASON_OPENING = 3.0
 LIVE_BINS = 8  # blocks of up to this many bins are looked at bin by bin
-FLAG = "open_at_start"
 
 
 class OpeningWatch:
@@ -106,11 +105,11 @@ def opening_candidate(history: LevelHistory, origin_s: float, now_s: float, rest
     hold, background, rise, run = shape(history, origin_s, offset_s, cfg)
     fall, edge_motion = edges(history, origin_s, offset_s, hold, background, cfg)
     rises, duty, motion, flat = activity(history, origin_s, offset_s, rest_uv, cfg)
-    ms, env = float(np.sum(body[:, T_BIN] ** 2)), body[:, T_ENV]
-    active = env[env >= max(cfg.segment.off_ratio * rest_uv, rest_uv + cfg.segment.off_delta_uv)]
+    ms = float(np.sum(body[:, T_BIN] ** 2))
     return Candidate(
-        onset_s=origin_s, offset_s=float(offset_s), peak_uv=float(env.max()),
-        mean_uv=float(np.mean(active if len(active) else env)), rest_uv=rest_uv, duty=duty, rises=rises, motion=motion, flat=flat,
+        onset_s=origin_s, offset_s=float(offset_s), peak_uv=float(body[:, T_ENV].max()),
+        mean_uv=active_mean(history, origin_s, offset_s, rest_uv, cfg), rest_uv=rest_uv, duty=duty, rises=rises,
+        motion=motion, flat=flat,
         closed_by=REASON_OPENING, hold_uv=hold, background_uv=background, rise_s=rise, held_run_s=float(run),
         fall_s=fall, edge_motion_uv=edge_motion, opened_s=origin_s,
         lf_ratio=float(np.sqrt(np.sum(body[:, T_LF] ** 2) / ms)) if ms > 0 else 0.0)

@@ -136,6 +136,15 @@ def activity(history: LevelHistory, onset_s: float, offset_s: float, rest_uv: fl
             float(np.mean((flags & F_FLAT) > 0)))
 
 
+def active_mean(history: LevelHistory, onset_s: float, offset_s: float, rest_uv: float, cfg: DetectorConfig) -> float:
+    """The 0.5-s envelope's mean over a stretch's bins at the OFF level or above (µV), as the segmenter sums an
+    episode's: a clonic cramp's relaxations left out (the whole stretch's mean when no bin is that high)."""
+    body = history.window(onset_s, offset_s)[:, T_ENV]
+    seg = cfg.segment
+    active = body[body >= max(seg.off_ratio * rest_uv, rest_uv + seg.off_delta_uv)]
+    return float(np.mean(active if len(active) else body))
+
+
 def waxing(history: LevelHistory, onset_s: float, offset_s: float) -> float:
     """How much the held level waxes and wanes: the spread of its 1-s means over the middle 60 % of the burst.
 
