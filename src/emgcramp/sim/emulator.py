@@ -55,6 +55,11 @@ class SensorEmulator:
             rest = c[whole:]
 
 
+# How long a pty must show no byte waiting before its reader is taken to have read them all (s): the kernel
+# hands written bytes to the reader's side within milliseconds, later on a loaded machine.
+SETTLED_S = 0.1
+
+
 class PtyPort:
     """A pseudo-terminal with a stable path; :meth:`unplug` / :meth:`plug` replug it."""
 
@@ -99,19 +104,25 @@ class PtyPort:
         """Wait until a reader has taken every byte written (up to ``timeout_s``, s); the bytes still unread.
 
         Closing a pty drops what its reader has not read yet: a night played
-        faster than it is read would lose its end.
+        faster than it is read would lose its end. The kernel moves bytes
+        written to the reader's side a little later, so none waiting counts
+        only once it has held for ``SETTLED_S`` (right after a write the
+        count can read 0 with every byte still to come).
         """
         import fcntl
         import struct
         import termios
         import time
 
-        deadline, waiting = time.monotonic() + timeout_s, 0
+        now = time.monotonic()
+        deadline, waiting, empty_since = now + timeout_s, 0, None
         while self._slave is not None:
             waiting = struct.unpack("i", fcntl.ioctl(self._slave, termios.FIONREAD, b"\0\0\0\0"))[0]
-            if not waiting or time.monotonic() > deadline:
+            now = time.monotonic()
+            empty_since = (empty_since or now) if not waiting else None
+            if (empty_since is not None and now - empty_since >= SETTLED_S) or now > deadline:
                 break
-            time.sleep(0.02)
+            time.sleep(0.01)
         return waiting
 
     def close(self) -> None:
