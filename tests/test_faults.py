@@ -210,6 +210,27 @@ def test_a_signal_inside_a_cramp_closes_it_open_at_end(tmp_path):
     assert json.load(open(tmp_path / "nights" / name / "raw.json"))["start"] == "2026-01-01T23:00:00"
 
 
+_HELD = """
+import os, signal, sys, threading
+from emgcramp.cli.live import _SignalsEnd
+stop = threading.Event()
+with _SignalsEnd(stop, sys.argv[1]) as ending:
+    with stop._cond:  # as while the main thread waits on it (a replay's pacing): Event.wait holds this lock
+        signal.raise_signal(signal.SIGINT)  # the handler runs here, before the lock is let go
+    print(stop.wait(10), ending.got == [signal.SIGINT], signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+print(signal.getsignal(signal.SIGINT) is signal.default_int_handler, signal.getsignal(signal.SIGTERM) == signal.SIG_DFL)
+"""
+
+
+def test_a_signal_while_the_main_thread_holds_the_stop_events_lock_still_ends_the_night(tmp_path):
+    # Python runs a handler in the main thread between any two steps: one that set the stop event itself waited for
+    # the lock its own thread held, and the night never ended (a CI run hung 60 s after Ctrl-C).
+    p = subprocess.run([sys.executable, "-c", _HELD, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split("\n")[:2] == ["True True True", "True True"], p.stdout
+    assert "ending the night (SIGINT) … (Ctrl-C again stops at once)" in p.stderr
+
+
 # --- files whose timing lies, and edge inputs ----------------------------------------------------
 
 def _patched_copy(tmp_path, offset, text):

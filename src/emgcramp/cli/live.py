@@ -7,6 +7,7 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 
 from emgcramp.cli.common import EXIT_NOT_STORED, detector_config, detector_settings, night_spec, print_table, span_text
 from emgcramp.cli.sources import monitor_source
@@ -27,7 +28,6 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 
         publisher = LslPublisher(channels, args.lsl_out, verbose=getattr(args, "verbose", False))
     from emgcramp.io.night import new_night_folder, remove_if_empty
-    from emgcramp.live.monitor import run_monitor
 
     # A replay is the recording's own night, on its clock; one without a start has none (no time is made up).
     clock = not args.replay or source.start is not None
@@ -38,10 +38,21 @@ def cmd_monitor(args: argparse.Namespace) -> int:
                               os.path.splitext(os.path.basename(os.path.normpath(args.replay or "")))[0])
     try:
         say(f"monitoring {what}; night folder {folder}; Ctrl-C ends the night\n")
-        ended_by = _end_on_signals(source.stop, folder)
+        ending = _SignalsEnd(source.stop, folder)
     except KeyboardInterrupt:  # Ctrl-C before its handler was in place: no empty folder left behind
         remove_if_empty(folder)
         raise
+    with ending:
+        return _night(args, source, channels, config, publisher, folder, clock, ending.got)
+
+
+def _night(args: argparse.Namespace, source, channels: list[int], config, publisher, folder: str, clock: bool,
+           ended_by: list[int]) -> int:
+    """Monitor the night into ``folder`` until the source ends or a signal (in ``ended_by``) stops it;
+    print its summary and return the exit status."""
+    from emgcramp.io.night import remove_if_empty
+    from emgcramp.live.monitor import run_monitor
+
     try:
         told = [0]  # records given the night log: each is a line of events.jsonl once stored
 
@@ -130,26 +141,56 @@ def _has_samples(folder: str) -> bool:
         return False
 
 
-def _end_on_signals(stop, folder: str) -> list[int]:
+class _SignalsEnd:
     """Make SIGINT, SIGTERM and SIGHUP end the night cleanly: the source stops, the night is closed and summarised.
 
-    Returns the list the first signal's number is put in. A second Ctrl-C
+    ``got`` holds the first signal's number once one came. A second Ctrl-C
     interrupts at once; what was stored stays in ``folder`` for recover.
+    Leaving the ``with`` block puts the handlers that were there back.
+
+    The handler only notes the signal and writes its number into a pipe: a
+    thread reads it, says so and stops the source. Python runs handlers in the
+    main thread between any two steps, and ``stop.set()`` takes the lock the
+    main thread holds while it waits on ``stop`` (a replay's pacing, a
+    reconnect's backoff); from the handler it waited for itself, and the night
+    never ended (Python's ``signal`` documentation warns of locks in handlers).
     """
-    got: list[int] = []
 
-    def handler(signum, frame) -> None:
-        if not got:
-            got.append(signum)
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self, stop, folder: str):
+        self.got: list[int] = []
+        self._stop, self._folder = stop, folder
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._write, False)  # a handler never waits (a full pipe already holds a stop)
+        threading.Thread(target=self._relay, name="emgcramp-signals", daemon=True).start()
+        self._before = {sig: signal.signal(sig, self._handler) for sig in self.SIGNALS}
+
+    def _handler(self, signum: int, frame: object) -> None:
+        if not self.got:
+            self.got.append(signum)
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            # before the first samples are stored there is nothing to recover (and the empty folder goes)
-            after = f": then emgcramp recover {folder} ends it" if _has_samples(folder) else ""
-            say(f"\nending the night ({signal.Signals(signum).name}) … (Ctrl-C again stops at once{after})\n")
-        stop.set()
+        with contextlib.suppress(OSError):
+            os.write(self._write, bytes([signum]))
 
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, handler)
-    return got
+    def _relay(self) -> None:
+        """Until the pipe closes: say the night is ending (once) and stop the source, for each signal."""
+        while os.read(self._read, 64):
+            if not self._stop.is_set():
+                # before the first samples are stored there is nothing to recover (and the empty folder goes)
+                after = f": then emgcramp recover {self._folder} ends it" if _has_samples(self._folder) else ""
+                say(f"\nending the night ({signal.Signals(self.got[0]).name}) … (Ctrl-C again stops at once{after})\n")
+            self._stop.set()
+        os.close(self._read)
+
+    def __enter__(self) -> _SignalsEnd:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._before.items():
+            if handler is not None:  # None: set outside Python, and not Python's to put back
+                signal.signal(sig, handler)
+        os.close(self._write)  # the relay reads the end of the pipe, and ends
 
 
 def cmd_emulate(args: argparse.Namespace) -> int:
