@@ -172,3 +172,21 @@ def test_a_line_check_cut_by_a_gap_is_skipped_and_the_next_whole_one_trips():
     assert watch.look(0, x[:101 * s]) == []  # the look 100-102 s loses 101-102.5 s, the one 102-104 s too
     assert watch.look(int(102.5 * s), x[int(102.5 * s):150 * s]) == [(int(3.5 * s), [50.0])]  # 104-106 s
     assert watch.notches == [50.0]
+
+
+@pytest.mark.parametrize("fs, harmonic", [(333.0, 150.0), (2000.0, 550.0)])
+def test_a_harmonic_past_the_band_edge_that_the_band_pass_still_passes_is_notched(fs, harmonic):
+    # At 333 Hz the band-pass's top is 0.45 × 333 = 149.85 Hz: hum's 150-Hz harmonic sat on that edge (-3 dB)
+    # and was notched neither when found nor when named (--mains 50). At 2 kHz, 550 Hz is 1.2 × the 450-Hz edge.
+    from scipy import signal
+
+    t = np.arange(int(60 * fs)) / fs
+    x = np.random.default_rng(3).normal(0.0, 4.0, len(t)) + 40.0 * np.sin(2 * np.pi * 50.0 * t) \
+        + 30.0 * np.sin(2 * np.pi * harmonic * t)
+    pipe, _ = run(x, [], fs=fs)
+    assert harmonic in pipe.notches and harmonic in Pipeline(fs, ["calf"], PipelineConfig(mains=50.0)).notches
+    f = EmgFilter(fs, 1, notches=pipe.notches)
+    ours = float(f.process(x[:, None]).ms[int(5 * fs) // f.bin_len:].mean())  # from 5 s: the filters settled
+    noise = np.random.default_rng(3).normal(0.0, 4.0, len(t))
+    rest = float(np.mean(signal.sosfilt(EmgFilter(fs, 1, notches=[]).sos, noise)[int(5 * fs):] ** 2))  # scipy's
+    assert ours < 1.2 * rest  # what the line leaves is under a fifth of the rest EMG's power

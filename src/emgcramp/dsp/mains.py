@@ -6,8 +6,9 @@ import math
 
 import numpy as np
 
-from emgcramp.core.config import DEFAULT_BAND_HZ
+from emgcramp.core.config import DEFAULT_BAND_HZ, PipelineConfig
 from emgcramp.dsp import design
+from emgcramp.dsp.filters import NOTCH_Q
 
 MAINS_FREQS_HZ = (50.0, 60.0)
 
@@ -20,10 +21,26 @@ MAINS_PEAK_RATIO = 4.0
 HARMONIC_ONLY_RATIO = 2.0 * MAINS_PEAK_RATIO
 
 
+# The band-pass does not stop a line at its upper edge: a Butterworth's gain there is -3 dB, and -20 dB
+# only at 99^(1/2n) × the edge (1.78 × for the 4th order). Hum worth a notch stands tens of times over
+# its neighbours (power, 1-Hz bins); cut by 20 dB (100×) it is under them. So harmonics are notched up to
+# where the band-pass has cut REACH_CUT_DB, and under the Nyquist frequency by a notch's half-width
+# (f0 / 2Q): at 333 Hz the 150-Hz harmonic sits on the band's edge (0.45 × 333 = 149.85 Hz) and passed.
+REACH_CUT_DB = 20.0
+
+
+def pass_reach_hz(high_hz: float, fs: float, order: int = PipelineConfig.order) -> float:
+    """Up to where the band-pass lets a line through (Hz): its upper edge ``high_hz`` (held under
+    0.45·``fs``, as the band-pass holds it) × the factor at which its gain is -``REACH_CUT_DB`` dB, and
+    under the Nyquist frequency by a notch's half-width."""
+    edge = min(high_hz, 0.45 * fs)
+    return min(edge * (10 ** (REACH_CUT_DB / 10) - 1) ** (1 / (2 * order)), 0.5 * fs / (1 + 1 / (2 * NOTCH_Q)))
+
+
 def mains_harmonics(mains_hz: float, fs: float, high_hz: float) -> list[float]:
-    """Mains fundamental and harmonics inside the pass band and below Nyquist."""
-    top = min(high_hz, 0.45 * fs)
-    return [k * mains_hz for k in range(1, int(top // mains_hz) + 1)]
+    """Mains fundamental and the harmonics the band-pass (upper edge ``high_hz``, Hz) lets through, Hz:
+    up to :func:`pass_reach_hz`."""
+    return [k * mains_hz for k in range(1, int(pass_reach_hz(high_hz, fs) // mains_hz) + 1)]
 
 
 def detect_mains(x: np.ndarray, fs: float, high_hz: float = DEFAULT_BAND_HZ[1]) -> list[float]:
@@ -38,7 +55,8 @@ def detect_mains(x: np.ndarray, fs: float, high_hz: float = DEFAULT_BAND_HZ[1]) 
     above all: Huhta & Webster 1973, doi:10.1109/TBME.1973.324169); a
     harmonic counts towards it at ``HARMONIC_ONLY_RATIO``. Lines both grids
     share (300 Hz) say neither. Its fundamental is notched, and
-    each harmonic in the band that shows its own line. Returns ``[]`` when
+    each harmonic the band-pass lets through (:func:`pass_reach_hz`) that
+    shows its own line. Returns ``[]`` when
     there is no hum.
     """
     x = np.asarray(x, dtype=float)
@@ -53,8 +71,10 @@ def detect_mains(x: np.ndarray, fs: float, high_hz: float = DEFAULT_BAND_HZ[1]) 
     lines = {f: mains_harmonics(f, fs, high_hz) or [f] for f in MAINS_FREQS_HZ}
     shared = set(lines[MAINS_FREQS_HZ[0]]) & set(lines[MAINS_FREQS_HZ[1]])
     ratios = {f: dict(zip(h, _line_ratios(psd, df, h))) for f, h in lines.items()}
+    band = min(high_hz, 0.45 * fs)  # hum is told in the band (as many places to look as it was measured with)
     scores = {f: max([r if g == f else r * MAINS_PEAK_RATIO / HARMONIC_ONLY_RATIO
-                      for g, r in ratios[f].items() if g not in shared], default=0.0) for f in MAINS_FREQS_HZ}
+                      for g, r in ratios[f].items() if g not in shared and (g == f or g <= band)], default=0.0)
+              for f in MAINS_FREQS_HZ}
     f0 = max(scores, key=scores.get)
     if scores[f0] < MAINS_PEAK_RATIO:
         return []
@@ -227,7 +247,7 @@ class MainsWatch:
     n_channels : int
         Channels per block (the probe averages their spectra, as :func:`detect_mains` does).
     high_hz : float
-        Upper edge of the pass band, Hz: harmonics above it are not notched.
+        Upper edge of the pass band, Hz: harmonics past its reach (:func:`pass_reach_hz`) are not notched.
     notches : list of float
         Lines notched already, Hz.
     """
