@@ -437,6 +437,9 @@ CASES = [
     case("emulate", "junk.edf", files=["junk.edf"], id="emulate garbage"),
     case("emulate", "--hours", "0", id="emulate --hours 0"),
     case("emulate", "--pty", "sensor", "--fs", "96000", "--hours", "0.01", id="emulate a rate its protocol cannot carry"),
+    case("emulate", "--pty", "sensor", "--fs", "333.5", "--hours", "0.01", id="emulate a rate that is not whole"),
+    case("emulate", "rec.npy", "--pty", "sensor", files=["rec.npy"], id="emulate NPY without --fs"),
+    case("emulate", "--pty", "sensor", "--scale", "2", "--hours", "0.01", id="emulate --scale without a file"),
     # --- calibrate
     case("calibrate", "--rest", "2:30", id="calibrate without a source"),
     case("calibrate", "--file", "missing.edf", "--rest", "0:5", id="calibrate nonexistent file"),

@@ -846,3 +846,27 @@ def test_baud_opens_the_port_at_that_rate(tmp_path):
                 source.stop.set()
     assert seen[:1] == [921_600] and seen[-1] == 115_200
     port.close()
+
+
+def test_an_npy_recording_is_emulated_at_the_rate_and_scale_given(tmp_path):
+    """emulate refused an NPY whatever --fs said ("no sampling rate ... give --fs HZ", then the same with it)."""
+    from emgcramp.cli.sources import sensor_source
+
+    x = np.round(np.random.default_rng(4).normal(0.0, 40.0, 3000))  # counts of 0.5 µV
+    np.save(tmp_path / "rec.npy", x)
+    p = subprocess.Popen([sys.executable, "-m", "emgcramp", "emulate", str(tmp_path / "rec.npy"), "--fs", "500",
+                          "--scale", "0.5", "--pty", str(tmp_path / "pty"), "--speed", "0"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = p.stdout.readline()
+        assert " at 500 Hz, × 0" in first, first + p.stderr.read()
+        source, got = sensor_source(str(tmp_path / "pty"), None, give_up_s=5.0), []
+        for block in source.blocks():
+            got.append(block.samples[:, 0])
+            if sum(map(len, got)) >= len(x):
+                source.stop.set()
+    finally:
+        p.kill()
+        p.wait()
+    assert source.fs == 500.0
+    assert np.allclose(np.concatenate(got)[:len(x)], 0.5 * x, atol=0.125)  # within half the wire's 0.25-µV step

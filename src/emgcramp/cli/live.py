@@ -194,25 +194,30 @@ class _SignalsEnd:
 
 
 def cmd_emulate(args: argparse.Namespace) -> int:
+    from emgcramp.core.framing import MAX_WIRE_FS_HZ
     from emgcramp.sim.emulator import PtyPort, SensorEmulator, play
+
+    def carried(fs: float) -> float:  # before the port is made and the night announced
+        if fs != int(fs) or fs > MAX_WIRE_FS_HZ:
+            raise InputError(f"the sensor protocol carries whole rates up to {MAX_WIRE_FS_HZ} Hz, not {fs:g} Hz: "
+                             + ("resample the recording first" if args.file else "give a --fs it carries"))
+        return fs
 
     if args.file:
         from emgcramp.io import open_recording
 
-        rec = open_recording(args.file)
+        rec = open_recording(args.file, args.fs, args.scale)
         chs = rec.channel_indices(args.channel)  # first: a sleep lab's EDF keeps a rate per channel
-        fs = rec.rate()
+        fs = carried(rec.rate())
         segments = (b.samples for b in rec.blocks(chs, int(fs)))
     else:
         from emgcramp.sim.synth import NightGenerator
 
+        if args.scale is not None:
+            raise InputError("--scale is for a file's NPY/WAV values; the synthetic night is in µV")
+        args.fs = carried(1000.0 if args.fs is None else args.fs)
         spec = night_spec(args)
         fs, segments = spec.fs, NightGenerator(spec).segments()
-    from emgcramp.core.framing import MAX_WIRE_FS_HZ
-
-    if fs != int(fs) or fs > MAX_WIRE_FS_HZ:  # before the port is made and the night announced
-        raise InputError(f"the sensor protocol carries whole rates up to {MAX_WIRE_FS_HZ} Hz, not {fs:g} Hz: "
-                         + ("resample the recording first" if args.file else "give a --fs it carries"))
     port = PtyPort(args.pty)
     print(f"sensor emulator on {args.pty} -> {os.readlink(args.pty)} at {fs:g} Hz, × {args.speed:g}; "
           f"Ctrl-C stops", flush=True)

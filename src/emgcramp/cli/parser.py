@@ -151,7 +151,8 @@ def _emulate(sub) -> None:
     e.add_argument("--pty", metavar="PATH", type=_pty, default="./emgcramp-sensor",
                    help="symlink to the pseudo-terminal (default ./emgcramp-sensor)")
     e.add_argument("--speed", type=_speed, default=1.0, help="× real time (0: as fast as it is read; default 1)")
-    _add_night_args(e, " (without a file)")
+    _add_night_args(e, " (without a file)", file_rate=True)
+    e.add_argument("--scale", type=_scale, metavar="UV", help="file: µV per unit of NPY/WAV values")
     e.add_argument("--channel", help="file: channel name or index, 'all' or NAME,NAME (default: the first)")
 
 
@@ -308,9 +309,12 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _add_night_args(p: argparse.ArgumentParser, when: str = "") -> None:
-    """``--hours``, ``--fs`` and ``--seed`` of a synthetic night."""
+def _add_night_args(p: argparse.ArgumentParser, when: str = "", file_rate: bool = False) -> None:
+    """``--hours``, ``--fs`` and ``--seed`` of a synthetic night; ``file_rate``: ``--fs`` is also a file's
+    rate when it has none (then its default, 1000, is applied by the command)."""
     p.add_argument("--hours", type=_positive, default=8.0, help=f"length of the night{when} (default 8)")
-    p.add_argument("--fs", type=_positive, default=1000.0, help=f"sampling rate, Hz{when} (default 1000)")
+    p.add_argument("--fs", type=_positive, default=None if file_rate else 1000.0,
+                   help="sampling rate, Hz: of the synthetic night (default 1000), or of a file that has none (NPY)"
+                   if file_rate else f"sampling rate, Hz{when} (default 1000)")
     p.add_argument("--seed", type=_seed, default=1,
                    help=f"random seed{when}: the same seed, the same night (default 1)")
