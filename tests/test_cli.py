@@ -175,6 +175,14 @@ def test_demo_scores_a_short_night():
     assert "precision 1.00" in out and "with the possible cramps: 6 of 6 found" in out
 
 
+def test_demo_of_a_night_without_cramps_scores_nothing(tmp_cwd):
+    """A 30-s demo night printed "sensitivity 1.00, precision 1.00, F1 1.00" and "onsets nan s off" for 0 of 0."""
+    rc, out, err = run_main("demo", "--hours", "0.00833")
+    assert rc == 0, err
+    assert "0 of 0 true cramps counted, 0 false" in out and "nan" not in out and "F1 1.00" not in out
+    assert "(the night holds no cramp: nothing to find, so no sensitivity or F1)" in out
+
+
 def test_profile_gives_pct_mvc_and_bad_profiles_fail_cleanly(tmp_cwd):
     open("me.json", "w").write('{"rest_uv": 4.0, "mvc_uv": 500.0}')
     rc, _, err = run_main("analyze", SAMPLE_NIGHT, "--profile", "me.json", "--events", "e.csv")

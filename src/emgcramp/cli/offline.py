@@ -161,9 +161,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     both = match([(t.onset_s, t.offset_s, t.kind) for t in truth], [(e.onset_s, e.offset_s, e.kind) for e in listed])
     _print_comparison(truth, listed, both, start)
     lookalikes = len(gen.events) - len(truth)
+    onsets = f"; onsets {median_abs(sc.onset_errors_s):.2f} s off (median)" if sc.tp else ""
+    scores = (f"sensitivity {sc.sensitivity:.2f}, precision {sc.precision:.2f}, F1 {sc.f1:.2f}" if truth
+              else "the night holds no cramp: nothing to find, so no sensitivity or F1")  # not 1.00 of nothing
     print(f"\ncramps: {sc.tp} of {len(truth)} true cramps counted, {sc.fp} false (the night holds {lookalikes} "
-          f"look-alikes); onsets {median_abs(sc.onset_errors_s):.2f} s off (median)\n"
-          f"        (sensitivity {sc.sensitivity:.2f}, precision {sc.precision:.2f}, F1 {sc.f1:.2f})")
+          f"look-alike(s)){onsets}\n        ({scores})")
     print(f"with the possible cramps: {both.tp} of {len(truth)} found, "
           f"{len(result.possible_cramps)} possible cramp(s) listed")
     from emgcramp.core.types import activity_line
