@@ -50,8 +50,7 @@ def night_view(blocks, fs: float, episodes: list[Episode], channels: list[str] |
     windows = [(max(0.0, e.onset_s - ZOOM_PAD_S), e.offset_s + ZOOM_PAD_S) for e in episodes]
     own = [channels.index(e.channel) if channels and e.channel in channels else 0 for e in episodes]
     pieces: list[list[np.ndarray]] = [[] for _ in windows]
-    filt = None
-    ms_1s, flat_1s = [], []
+    filt, ms_1s, flat_1s = None, [], []
     pending = np.zeros((0, 2))  # bins not yet making a whole second: (ms, flat)
     after = 0  # the sample after the last block's: a block further on follows a gap (a night not stored)
     for b in blocks:
@@ -86,8 +85,9 @@ def night_view(blocks, fs: float, episodes: list[Episode], channels: list[str] |
     return NightView(fs, np.sqrt(ms), flat.astype(bool), zooms)
 
 
-# A recording without a clock shorter than this (s) is timed in minutes, not in hundredths of an hour.
-SHORT_TIMELINE_S = 2 * 3600.0
+# A recording without a clock shorter than this (s) is timed in minutes, not in hundredths of an hour;
+# a clock axis shorter than CLOCK_MINUTES_S has ticks under a minute apart: they show seconds.
+SHORT_TIMELINE_S, CLOCK_MINUTES_S = 2 * 3600.0, 20 * 60.0
 
 
 def _clock(start: datetime | None, t: float) -> str:
@@ -96,13 +96,11 @@ def _clock(start: datetime | None, t: float) -> str:
 
 def _clock_axis(axis, start: datetime | None, unit_s: float, fmt: str = "%H:%M") -> str:
     """Tick labels in clock time for an axis in units of ``unit_s`` seconds; returns its label."""
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, MultipleLocator
 
+    lo, hi = axis.get_view_interval()
     if start is None:  # hours on a night's timeline, minutes on a shorter one, seconds in a zoom
-        lo, hi = axis.get_view_interval()
         if unit_s >= 3600 and (hi - lo) * unit_s < SHORT_TIMELINE_S:
-            from matplotlib.ticker import MultipleLocator
-
             step = next((m for m in (1, 2, 5, 10, 15, 30) if (hi - lo) * unit_s / 60 / m <= 10), 60)
             axis.set_major_locator(MultipleLocator(step * 60 / unit_s))
             fmt_s = lambda v: f"{v * unit_s / 60:.0f} min"  # noqa: E731
@@ -110,6 +108,7 @@ def _clock_axis(axis, start: datetime | None, unit_s: float, fmt: str = "%H:%M")
             fmt_s = (lambda v: f"{v * unit_s / 3600:.2f} h") if unit_s >= 3600 else (lambda v: f"{v * unit_s:.0f} s")
         axis.set_major_formatter(FuncFormatter(lambda v, _: fmt_s(v)))
         return "time from the start of the recording"
+    fmt = "%H:%M:%S" if (hi - lo) * unit_s < CLOCK_MINUTES_S else fmt  # a short night's ticks are seconds apart
     axis.set_major_formatter(FuncFormatter(lambda v, _: later(start, v * unit_s).strftime(fmt)))
     return "clock time"
 
