@@ -430,6 +430,8 @@ CASES = [
     case("monitor", "--serial", "./no-sensor", "--ascii", "--fs", "500", id="monitor --ascii without --scale"),
     case("monitor", "--brainflow", "nope", id="monitor unknown BrainFlow board"),
     case("monitor", "--brainflow", "synthetic", "--board-param", "oops", id="monitor --board-param not KEY=VALUE"),
+    case("bench", "speed", "--figure", "x.png", id="bench speed --figure"),
+    case("bench", "accuracy", "--fs", "500", id="bench accuracy --fs"),
     case("emulate", "--speed", "nan", id="emulate --speed nan"),
     case("emulate", "--pty", "night.edf", "--hours", "0.01", files=["night.edf"], id="emulate --pty over a file"),
     case("emulate", "--pty", "nowhere/sensor", "--hours", "0.01", id="emulate --pty in a missing folder"),

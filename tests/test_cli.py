@@ -415,6 +415,8 @@ def test_simulated_nights_can_start_on_successive_dates(tmp_cwd):
     (["monitor", "--replay", SAMPLE_NIGHT, "--speed", "-1"], "--speed: must be 0 (as fast as possible) or more: -1"),
     (["emulate", "--speed", "nan"], "--speed: must be 0 (as fast as possible) or more: nan"),
     (["bench", "accuracy", "--jobs", "0"], "--jobs: must be 1 or more"),
+    (["bench", "speed", "--figure", "s.png"], "--figure is for bench accuracy, not bench speed"),  # ignored, before
+    (["bench", "accuracy", "--channels", "3"], "--channels is for bench speed, not bench accuracy"),
     (["analyze"], "the following arguments are required: file"),
 ])
 def test_nonsense_options_are_one_line_and_status_2_before_any_work(tmp_path, args, says):

@@ -9,7 +9,19 @@ import sys
 from emgcramp.core.errors import InputError
 
 
+# Each kind's own options, with their defaults (the parser's are None): one given to the other kind is
+# refused, not ignored (bench speed --figure wrote nothing and said nothing).
+OWN_OPTIONS = {"accuracy": {"seeds": 3, "scenario": None, "no_live": False, "jobs": 2, "json": False, "figure": None},
+               "speed": {"fs": 2000.0, "channels": 1}}
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
+    for what, options in OWN_OPTIONS.items():
+        for name, default in options.items():
+            if what != args.what and getattr(args, name) not in (None, False):
+                raise InputError(f"--{name.replace('_', '-')} is for bench {what}, not bench {args.what}")
+            if getattr(args, name) is None:
+                setattr(args, name, default)
     return {"accuracy": _accuracy, "speed": _speed}[args.what](args)
 
 

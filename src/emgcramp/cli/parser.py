@@ -235,18 +235,18 @@ def _bench(sub) -> None:
                                    "truth. speed: our filters against scipy's on the same signal.")
     b.add_argument("what", choices=["accuracy", "speed"], help="accuracy: score the detector; speed: time the filters")
     b.add_argument("--hours", type=_hours, default=8.0, help="length of each night (default 8)")
-    b.add_argument("--seeds", type=_count, default=3, help="accuracy: nights per scenario (default 3)")
+    b.add_argument("--seeds", type=_count, default=None, help="accuracy: nights per scenario (default 3)")
     b.add_argument("--scenario", action="append", metavar="NAME",
                    help="accuracy: only this scenario (repeatable): quiet, typical, frequent, noisy_electrodes, "
                         "weak_cramps, warned_cramps, short_cramps, long_cramp, hobby_500hz, mains_60hz, "
                         "restless_legs, light_sleep, restless_sleep, three_muscles")
     b.add_argument("--no-live", action="store_true", help="accuracy: skip the live-path replay")
-    b.add_argument("--jobs", type=_count, default=2, help="accuracy: worker processes (default 2)")
+    b.add_argument("--jobs", type=_count, default=None, help="accuracy: worker processes (default 2)")
     b.add_argument("--json", action="store_true", help="accuracy: JSON instead of a Markdown table")
     b.add_argument("--figure", metavar="OUT.png", help="accuracy: per-scenario F1 and timing errors (.png, .pdf or .svg)")
     _add_force(b)
-    b.add_argument("--fs", type=_positive, default=2000.0, help="speed: sampling rate (default 2000)")
-    b.add_argument("--channels", type=_channels, default=1, help="speed: channels (default 1)")
+    b.add_argument("--fs", type=_positive, default=None, help="speed: sampling rate (default 2000)")
+    b.add_argument("--channels", type=_channels, default=None, help="speed: channels (default 1)")
 
 
 def _simulate(sub) -> None:
