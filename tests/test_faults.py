@@ -1,5 +1,6 @@
 """Faults, with real processes and real files: full disks, outputs that are inputs, night folders, signals."""
 
+import contextlib
 import hashlib
 import json
 import os
@@ -229,6 +230,41 @@ def test_a_signal_while_the_main_thread_holds_the_stop_events_lock_still_ends_th
     assert p.returncode == 0, p.stderr
     assert p.stdout.split("\n")[:2] == ["True True True", "True True"], p.stdout
     assert "ending the night (SIGINT) … (Ctrl-C again stops at once)" in p.stderr
+
+
+def test_a_reader_that_stops_reading_stderr_neither_stalls_the_night_nor_keeps_a_signal_from_ending_it(tmp_path):
+    # A paused pager or a stalled ssh session fills the pipe: each status line's write then blocked the night (no
+    # storing, no alerts) and its signal handler's message too, so SIGTERM could not end it (kill -9 only).
+    import fcntl
+
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, 1031, 4096)  # F_SETPIPE_SZ: a page, filled below
+    p = subprocess.Popen([sys.executable, "-m", "emgcramp", "monitor", "--replay", SAMPLE_NIGHT, "--speed", "20",
+                          "--out", str(tmp_path / "nights")], stdout=subprocess.PIPE, stderr=write_end, text=True)
+    reader = os.fdopen(read_end, "r", encoding="utf-8")
+    assert reader.readline().startswith("monitoring replay")
+    assert "(night 00:00:" in reader.readline()  # the first status line: the night is under way
+    # filled through a description of its own: O_NONBLOCK on the child's would make its writes fail, not wait
+    filler = os.open(f"/proc/self/fd/{write_end}", os.O_WRONLY | os.O_NONBLOCK)
+    with contextlib.suppress(BlockingIOError):  # nobody reads from now on, and the pipe is full
+        while True:
+            os.write(filler, b"x" * 512)
+    os.close(filler)
+    os.close(write_end)
+    [name] = os.listdir(tmp_path / "nights")
+    raw = tmp_path / "nights" / name / "raw.f32"
+    deadline = time.monotonic() + 30
+    while not (raw.exists() and raw.stat().st_size) and time.monotonic() < deadline:  # stored once a second
+        time.sleep(0.1)
+    before = raw.stat().st_size
+    time.sleep(3.0)  # a minute of the night at this speed
+    assert raw.stat().st_size >= before + 4 * 40 * 1000  # stored on: 40 s or more of it (1 kHz, float32)
+    p.send_signal(signal.SIGTERM)
+    out, _ = p.communicate(timeout=30)
+    reader.close()
+    assert p.returncode == 128 + signal.SIGTERM and "night folder" in out
+    assert os.path.exists(tmp_path / "nights" / name / "events.csv")
+    assert read_events(str(tmp_path / "nights" / name))[-1]["type"] == "end"
 
 
 # --- files whose timing lies, and edge inputs ----------------------------------------------------

@@ -93,6 +93,8 @@ def _run(args) -> int:
 def _note(shown, message, category, filename, lineno, file=None, line=None) -> None:
     """Show a :class:`SettingsWarning` as one line for the user; any other warning as ``shown`` does."""
     if issubclass(category, SettingsWarning):
-        print(f"emgcramp: note: {message}", file=sys.stderr)
+        from emgcramp.cli.status import say
+
+        say(f"emgcramp: note: {message}\n")  # in a night, as its status lines: never waiting on the reader
     else:
         shown(message, category, filename, lineno, file, line)

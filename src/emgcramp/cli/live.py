@@ -11,7 +11,15 @@ import threading
 
 from emgcramp.cli.common import EXIT_NOT_STORED, detector_config, detector_settings, night_spec, print_table, span_text
 from emgcramp.cli.sources import monitor_source
-from emgcramp.cli.status import alert_printer, retraction_line, say, status_printer, stopped_early, unwatched
+from emgcramp.cli.status import (
+    alert_printer,
+    night_outbox,
+    retraction_line,
+    say,
+    status_printer,
+    stopped_early,
+    unwatched,
+)
 from emgcramp.core.blocks import MIN_SIGNAL_S
 from emgcramp.core.errors import InputError
 from emgcramp.files import CHUNK_S, config_for, with_unstored
@@ -63,10 +71,11 @@ def _night(args: argparse.Namespace, source, channels: list[int], config, publis
             if publisher:
                 publisher.event(record)
 
-        result = run_monitor(source.blocks(), lambda: source.fs, channels, folder, config,
-                             alert_printer(args.on_cramp), status_printer(source, clock),
-                             alert_on_warning=args.alert_on == "warning", start=source.start,
-                             on_event=on_event, on_levels=publisher.levels if publisher else None, clock=clock)
+        with night_outbox():  # a reader that stops reading stderr does not stop the night
+            result = run_monitor(source.blocks(), lambda: source.fs, channels, folder, config,
+                                 alert_printer(args.on_cramp), status_printer(source, clock),
+                                 alert_on_warning=args.alert_on == "warning", start=source.start,
+                                 on_event=on_event, on_levels=publisher.levels if publisher else None, clock=clock)
     except (ConnectionError, InputError) as e:
         with contextlib.suppress(OSError):
             remove_if_empty(folder)  # the night never began (no data, a bad first sample, no room): no empty folder
@@ -78,7 +87,7 @@ def _night(args: argparse.Namespace, source, channels: list[int], config, publis
         say("\n")
     if ended_by and result.analysis.duration_s < MIN_SIGNAL_S:  # stopped before there was a night: no summary
         return stopped_early(ended_by[0], result.stopped, folder)
-    csv_error = _night_summary(folder, result)  # the table is printed whatever the disk says
+    csv_error = _night_summary(folder, result)  # the table is printed whatever the disk said
     missing = _not_stored(folder, result, told[0], csv_error)
     stopped = result.stopped or getattr(source, "gave_up", "")  # a night cut short, by the signal or --give-up
     for line in filter(None, (stopped, missing)):  # after the summary: what was stored is shown either way
@@ -92,7 +101,8 @@ def _night(args: argparse.Namespace, source, channels: list[int], config, publis
 def _night_summary(folder: str, result) -> str:
     """Print the night's table and totals, then write its events.csv; return why that failed ("" if written).
 
-    The table comes first: on a full disk it is the night's only record.
+    The events.csv is written first (a reader of stdout that stopped reading must not keep it off the
+    disk), and the table printed whatever the disk said: on a full disk it is the night's only record.
     """
     from emgcramp.core.types import activity_line
     from emgcramp.io.events import write_events_csv
@@ -101,16 +111,17 @@ def _night_summary(folder: str, result) -> str:
     episodes, start = night_events(folder, result.analysis.episodes)
     s = result.analysis.summary(start)
     possible = f", {len(s['possible_cramps'])} possible cramp(s) listed, not alerted" if s["possible_cramps"] else ""
-    with unwatched(sys.stdout):  # a terminal gone by the morning: the events CSV is written all the same
+    try:
+        write_events_csv(os.path.join(folder, "events.csv"), episodes, start)
+        error = ""
+    except OSError as e:
+        error = e.strerror or str(e)
+    with unwatched(sys.stdout):  # a terminal gone by the morning: the night is stored all the same
         print_table(episodes, start)
         print(f"{s['n_episodes']} cramp(s) in {span_text(s['duration_s'])}, {len(result.alerts)} alert(s){possible}; "
               f"night folder {folder}")
         print(activity_line(s), flush=True)
-    try:
-        write_events_csv(os.path.join(folder, "events.csv"), episodes, start)
-    except OSError as e:
-        return e.strerror or str(e)
-    return ""
+    return error
 
 
 def _not_stored(folder: str, result, told: int, csv_error: str) -> str:

@@ -21,13 +21,91 @@ def say(text: str) -> None:
     """Write ``text`` on stderr, come what may: a terminal gone under a running night must not end it.
 
     A hang-up (the terminal closed) or a reader that stopped (``| head``) makes the write fail; the night
-    goes on unwatched, its stream sent to /dev/null from then on (:func:`unwatched`).
+    goes on unwatched, its stream sent to /dev/null from then on (:func:`unwatched`). While a night runs
+    (:func:`night_outbox`) the text is handed to a thread that writes it, and the night never waits for it.
     """
     if sys.stderr is None:  # started with stderr closed (2>&-): nobody to tell
+        return
+    if _outbox:
+        _outbox[0].put(text)
         return
     with unwatched(sys.stderr):
         sys.stderr.write(text)
         sys.stderr.flush()
+
+
+_outbox: list[_Outbox] = []  # the night's, while one runs
+
+
+class _Outbox:
+    """Texts for stderr, written by a thread of their own (see :func:`night_outbox`)."""
+
+    LIMIT = 1000  # texts waiting (over 15 minutes of status lines); past it, new ones are dropped
+
+    def __init__(self) -> None:
+        import queue
+        import threading
+
+        sys.stderr.flush()  # what was said before comes first
+        self._fd, self._queue, self.dropped = os.dup(sys.stderr.fileno()), queue.Queue(self.LIMIT), 0
+        self._encoding = sys.stderr.encoding or "utf-8"
+        self._thread = threading.Thread(target=self._write, name="emgcramp-stderr", daemon=True)
+        self._thread.start()
+
+    def put(self, text: str | None) -> None:
+        import queue
+
+        try:
+            self._queue.put_nowait(text)
+        except queue.Full:  # nobody has read for a quarter of an hour: the night goes on regardless
+            self.dropped += 1
+
+    def _write(self) -> None:
+        while (text := self._queue.get()) is not None:
+            data = text.encode(self._encoding, "backslashreplace")
+            try:
+                while data:
+                    data = data[os.write(self._fd, data):]
+            except OSError:  # the stream has gone (EIO after a hang-up, EPIPE): as :func:`unwatched` does
+                with contextlib.suppress(OSError):
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), self._fd)
+        os.close(self._fd)
+
+    def close(self, wait_s: float) -> None:
+        """Let the thread write what waits for up to ``wait_s`` s, then leave it (a reader that stopped)."""
+        import queue
+
+        with contextlib.suppress(queue.Full):
+            self._queue.put(None, timeout=wait_s)
+        self._thread.join(wait_s)
+
+
+@contextlib.contextmanager
+def night_outbox(wait_s: float = 2.0) -> Iterator[None]:
+    """While the block runs, :func:`say` hands its text to a thread that writes it on stderr.
+
+    A reader that stops reading (a paused pager, ``| tee`` to a stuck disk,
+    a stalled ssh session) fills the pipe and a write blocks: the night
+    stopped with it, storing and alerts included, and no signal could end
+    it (its handler's message waited too). Status lines and alerts on
+    stderr are for a person watching: when nobody reads, they wait, and
+    past :attr:`_Outbox.LIMIT` they are dropped; the night log has them all.
+    At the end, what waits is written for up to ``wait_s`` s.
+    """
+    if sys.stderr is None or not hasattr(sys.stderr, "fileno"):
+        yield
+        return
+    try:
+        box = _Outbox()
+    except (OSError, ValueError):  # no file behind stderr (a test's capture): written as before
+        yield
+        return
+    _outbox.append(box)
+    try:
+        yield
+    finally:
+        _outbox.remove(box)
+        box.close(wait_s)
 
 
 @contextlib.contextmanager
