@@ -8,7 +8,6 @@ import sys
 
 from emgcramp.core.errors import InputError
 
-
 # Each kind's own options, with their defaults (the parser's are None): one given to the other kind is
 # refused, not ignored (bench speed --figure wrote nothing and said nothing).
 OWN_OPTIONS = {"accuracy": {"seeds": 3, "scenario": None, "no_live": False, "jobs": 2, "json": False, "figure": None},
