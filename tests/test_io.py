@@ -779,3 +779,23 @@ def test_a_first_column_that_counts_the_samples_is_no_channel(tmp_path):
     np.savetxt(p, np.column_stack([i, x]), delimiter=",", header="sample,calf", comments="", fmt=["%d", "%.4f"])
     rc, _, err = run_cli("analyze", p, "--fs", "1000")
     assert rc == 2 and "steps by +0.004 s at data row 5001" in err, err
+
+
+def test_an_edf_a_notebook_holds_open_is_analysed_all_the_same(tmp_path):
+    """EDFlib refuses a file it has open ("file has already been opened"): a reader the caller held, or one of an
+    earlier run that ended in an error and was not yet collected, made analyze fail (a flaky test found it), and
+    the refusal left the caller's reader reading zeros."""
+    import shutil
+
+    import emgcramp
+
+    shutil.copy(SAMPLE_NIGHT, tmp_path / "n.edf")
+    held = pyedflib.EdfReader(str(tmp_path / "n.edf"))
+    try:
+        result = emgcramp.analyze(str(tmp_path / "n.edf"))
+        assert [round(c.onset_s) for c in result.cramps] == [124, 219, 1131]
+        other = pyedflib.EdfReader(SAMPLE_NIGHT)
+        assert held.readSignal(0, 500_000, 3).tolist() == other.readSignal(0, 500_000, 3).tolist() != [0.0] * 3
+        other.close()
+    finally:
+        held.close()

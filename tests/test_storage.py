@@ -427,3 +427,26 @@ def test_recover_keeps_a_cramp_alerted_under_way_when_the_monitor_died_before_it
 
     [event] = night_json(load_night(str(tmp_path / "n")))["events"]
     assert (event["onset_s"], event["peak_uv"], event["x_rest"], event["strength"]) == (150.0, 350.0, None, "unknown")
+
+
+def test_recover_keeps_the_logged_cramps_of_a_night_whose_samples_are_too_short_to_analyse(tmp_path):
+    """kill -9 a second into a fast replay: the log held an alerted cramp, raw.f32 0.1 s (stored once a second);
+    recover said the signal was too short and wrote no events.csv, and the alerted cramp was gone."""
+    for name, logged in (("n", True), ("m", False)):
+        log = NightLog(str(tmp_path / name), 1000.0, ["calf"], datetime(2026, 1, 1, 23, 0, 0))
+        log.block(Block(0, np.random.default_rng(1).normal(0.0, 4.0, (100, 1))))
+        if logged:
+            log.episode(Episode(123.72, 159.76, 36.04, "tonic", 426.0, 348.0, 3.8, "calf", probability=0.69))
+        log.flush()
+        fcntl.flock(log._raw, fcntl.LOCK_UN)  # the crash
+    rc, out, err = run_main("recover", str(tmp_path / "n"))
+    assert rc == 0, err
+    assert out.strip() == (f"{tmp_path / 'n'}: the samples stored cannot be analysed (signal is 0.1 s long: at least "
+                           "2 s are needed); 1 cramp(s) alerted live kept from the night's log (flagged not_stored); "
+                           "events.csv written")
+    [row] = list(csv.DictReader(open(tmp_path / "n" / "events.csv")))
+    assert (row["onset_s"], row["duration_s"], row["flags"], row["probability"]) == ("123.720", "36.040", "not_stored",
+                                                                                     "0.690")
+    rc, out, err = run_main("recover", str(tmp_path / "m"))  # nothing in its log: the samples' problem, as before
+    assert rc == 2 and err == "emgcramp: error: signal is 0.1 s long: at least 2 s are needed\n" and out == ""
+    assert not os.path.exists(tmp_path / "m" / "events.csv")

@@ -29,7 +29,7 @@ EXIT_INTERNAL = 3
 
 
 COMMANDS = {"analyze": "offline", "demo": "offline", "simulate": "offline", "report": "offline",
-            "trend": "offline", "monitor": "live", "emulate": "live", "calibrate": "calibrate", "recover": "live",
+            "trend": "offline", "monitor": "live", "emulate": "live", "calibrate": "calibrate", "recover": "recover",
             "bench": "bench", "review": "review"}
 
 

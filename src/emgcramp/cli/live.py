@@ -1,4 +1,4 @@
-"""Live commands: monitor a sensor, emulate one, calibrate, recover a night folder."""
+"""Live commands: monitor a sensor, emulate one."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 
-from emgcramp.cli.common import EXIT_NOT_STORED, detector_config, detector_settings, night_spec, print_table, span_text
+from emgcramp.cli.common import EXIT_NOT_STORED, detector_config, night_spec, print_table, span_text
 from emgcramp.cli.sources import monitor_source
 from emgcramp.cli.status import (
     alert_printer,
@@ -22,7 +22,6 @@ from emgcramp.cli.status import (
 )
 from emgcramp.core.blocks import MIN_SIGNAL_S
 from emgcramp.core.errors import InputError
-from emgcramp.files import CHUNK_S, config_for, with_unstored
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
@@ -239,70 +238,3 @@ def cmd_emulate(args: argparse.Namespace) -> int:
         port.close()
     print(f"sent {frames} frames" + (f"; {unread} bytes were not read before the port closed" if unread else ""))
     return 0
-
-
-def cmd_recover(args: argparse.Namespace) -> int:
-    from emgcramp.io.events import write_events_csv
-    from emgcramp.io.night_reader import NightRecording, read_events
-    from emgcramp.runner import run_blocks
-
-    rec = NightRecording(args.folder)
-    from emgcramp.io.night import being_monitored
-
-    if being_monitored(args.folder):  # its events.csv is the monitor's to write when the night ends
-        raise InputError(f"{args.folder}: the night is still being monitored; recover it once that monitor has ended")
-    if args.edf:  # before hours of work; the night's own files are its inputs, never an output
-        from emgcramp.io.edf import check_name, is_annotated_copy
-        from emgcramp.io.secure import NIGHT_FILES, check_writable
-
-        check_writable(args.edf, [os.path.join(args.folder, n) for n in NIGHT_FILES], args.force, is_annotated_copy)
-        check_name(args.edf)
-    names, chunk = rec.channel_names, int(CHUNK_S * rec.fs)
-    config = config_for(rec, detector_settings(args))
-    result = with_unstored(rec, run_blocks(rec.blocks(list(range(len(names))), chunk), rec.fs, names, config), config)
-    _record_settings(args, rec.settings, config)  # first: a run cut short, then run again, ends as asked
-    episodes = result.episodes
-    kept = [e for e in episodes if "not_stored" in e.flags]  # alerted live where no samples reached the disk
-    write_events_csv(os.path.join(args.folder, "events.csv"), episodes, rec.start)
-    if args.edf:
-        from emgcramp.io.edf import ANNOTATED_BY, write_edf, zero_filled
-        from emgcramp.io.night_reader import lost_stretches
-
-        base = lost_stretches(args.folder, rec.n_samples / rec.fs) + result.notes()  # as analyze --edf-out's
-        notes = list(base)
-
-        def filled():  # read afresh if the copy's range must widen; the gaps noted once
-            notes[:] = base
-            return zero_filled(rec.blocks(list(range(len(names))), chunk), rec.fs, notes)
-
-        write_edf(args.edf, rec.fs, names, filled, notes, rec.start, note=ANNOTATED_BY)
-    ended = any(e.get("type") == "end" for e in read_events(args.folder))
-    possible = f" and {len(result.possible_cramps)} possible" if result.possible_cramps else ""
-    unstored = (f", {len(kept)} of them alerted where no samples were stored (from the night's log, flagged "
-                "not_stored)") if kept else ""
-    kept_s = result.duration_s if result.recorded_s is None else result.recorded_s  # samples, not gaps
-    print(f"{args.folder}: {span_text(kept_s)} kept, {len(episodes)} cramp(s){unstored}{possible}"
-          f"{'' if ended else ' (the monitor had not finished: recovered)'}; events.csv written"
-          + (f", {args.edf}" if args.edf else ""))
-    return 0
-
-
-def _record_settings(args: argparse.Namespace, recorded: dict, config) -> None:
-    """Record in the night's raw.json the settings its new events.csv is written with, when they differ.
-
-    A personal adjustment set aside (made for another model, and no ``--profile`` decision replacing
-    it) stays on record with its model: every run sets it aside alike, and it is not lost.
-    """
-    from emgcramp.core.settings import PERSONAL_SETTINGS
-    from emgcramp.detect.decide import other_model
-    from emgcramp.io.night import record_settings
-    from emgcramp.io.secure import remove_stale_parts
-    from emgcramp.live.monitor import night_settings
-    from emgcramp.live.profile import load_decision
-
-    remove_stale_parts(os.path.join(args.folder, "raw.json"))  # a run killed while writing it left its part
-    judged = night_settings(config)
-    if other_model(recorded) and not (args.profile and load_decision(args.profile) is not None):
-        judged |= {k: recorded[k] for k in (*PERSONAL_SETTINGS, "model") if k in recorded}
-    if judged != recorded:
-        record_settings(args.folder, judged)

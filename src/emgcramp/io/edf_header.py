@@ -134,14 +134,46 @@ def layout(path: str) -> Layout | None:
             return None
 
 
+class _Reader(pyedflib.EdfReader):
+    """EDFlib's reader of a file opened under ``/dev/fd/N`` (:func:`open_reader`): descriptor N is held while it
+    reads, so no other reader's name is the same, and closed with it."""
+
+    _fd = -1
+
+    def _close(self) -> None:
+        super()._close()
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
 def open_reader(path: str, annotations: int) -> pyedflib.EdfReader:
-    """EDFlib's reader of ``path``, reading its annotations or not; damage is one line (InputError)."""
+    """EDFlib's reader of ``path``, reading its annotations or not; damage is one line (InputError).
+
+    EDFlib refuses a path it has open already ("file has already been
+    opened": a reader a notebook holds, or one of a run that ended in an
+    error, not yet collected), and the refusal breaks the reader that holds
+    it: it reads zeros from then on (pyedflib 0.1.42). So the file is opened
+    under a name of its own, ``/dev/fd/N`` of a descriptor opened for it.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        fd = -1  # EDFlib says what is wrong with the path, as before
+    alias = f"/dev/fd/{fd}" if fd >= 0 and os.path.exists(f"/dev/fd/{fd}") else path
     try:
         with c_stdout_silenced():
-            return pyedflib.EdfReader(path, annotations_mode=annotations)
+            reader = _Reader(alias, annotations_mode=annotations)
     except Exception as e:  # EDFlib reports damage as OSError with its own text, after the path
-        said = str(e).strip().removeprefix(f"{path}:").strip() or type(e).__name__
+        if fd >= 0:
+            os.close(fd)
+        said = str(e).strip().removeprefix(f"{alias}:").strip() or type(e).__name__
         raise InputError(f"{path}: not a readable EDF/BDF file (EDFlib: {said})") from None
+    if alias == path and fd >= 0:
+        os.close(fd)
+    else:
+        reader._fd = fd
+    return reader
 
 
 def check_length(path: str) -> Layout | None:
