@@ -870,3 +870,5 @@ def test_an_npy_recording_is_emulated_at_the_rate_and_scale_given(tmp_path):
         p.wait()
     assert source.fs == 500.0
     assert np.allclose(np.concatenate(got)[:len(x)], 0.5 * x, atol=0.125)  # within half the wire's 0.25-µV step
+    rc, _, err = run_main("emulate", str(tmp_path / "rec.npy"), "--fs", "500.5", "--pty", str(tmp_path / "p2"))
+    assert rc == 2 and err.endswith("not 500.5 Hz: give a --fs it carries\n"), err  # not "resample the recording"

@@ -125,16 +125,24 @@ def with_unstored(rec: Recording, analysis: Analysis, config: PipelineConfig) ->
     recording's analysis is returned as it is.
     """
     from emgcramp.io.night_reader import NightRecording
-    from emgcramp.io.unstored import unstored_cramps
 
     if not isinstance(rec, NightRecording):
         return analysis
-    at, shortest = analysis.thresholds[0], config.detector.judge.min_duration_s
-    kept = [e for e in unstored_cramps(rec.path, rec, analysis.episodes)
-            if not (e.probability is not None and e.probability < at - 5e-4) and e.duration_s >= shortest]
+    kept = kept_from_log(rec, analysis.episodes, config, analysis.thresholds[0])
     if not kept:
         return analysis
     possible = [p for p in analysis.possible_cramps if not any(k.onset_s < p.offset_s and p.onset_s < k.offset_s
                                                                for k in kept)]
     return replace(analysis, episodes=sorted(analysis.episodes + kept, key=lambda e: e.onset_s),
                    possible_cramps=possible)
+
+
+def kept_from_log(rec, found: list, config: PipelineConfig, at: float) -> list:
+    """The cramps a night folder's log holds where no samples were stored and ``found`` (the stored samples'
+    cramps) has none (:func:`emgcramp.io.unstored.unstored_cramps`), that clear the cramp threshold ``at``
+    (a probability) and the shortest duration as judged now."""
+    from emgcramp.io.unstored import unstored_cramps
+
+    shortest = config.detector.judge.min_duration_s
+    return [e for e in unstored_cramps(rec.path, rec, found)
+            if not (e.probability is not None and e.probability < at - 5e-4) and e.duration_s >= shortest]

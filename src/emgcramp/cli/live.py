@@ -43,14 +43,15 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             else f"LSL stream {args.lsl}" if args.lsl else args.serial)
     folder = new_night_folder(args.out, source.start or datetime.now() if clock else None,
                               os.path.splitext(os.path.basename(os.path.normpath(args.replay or "")))[0])
-    try:
-        say(f"monitoring {what}; night folder {folder}; Ctrl-C ends the night\n")
-        ending = _SignalsEnd(source.stop, folder)
-    except KeyboardInterrupt:  # Ctrl-C before its handler was in place: no empty folder left behind
-        remove_if_empty(folder)
-        raise
-    with ending:
-        return _night(args, source, channels, config, publisher, folder, clock, ending.got)
+    with night_outbox():  # from here on, nothing the night says waits for a reader of stderr
+        try:
+            say(f"monitoring {what}; night folder {folder}; Ctrl-C ends the night\n")
+            ending = _SignalsEnd(source.stop, folder)
+        except KeyboardInterrupt:  # Ctrl-C before its handler was in place: no empty folder left behind
+            remove_if_empty(folder)
+            raise
+        with ending:
+            return _night(args, source, channels, config, publisher, folder, clock, ending.got)
 
 
 def _night(args: argparse.Namespace, source, channels: list[int], config, publisher, folder: str, clock: bool,
@@ -70,11 +71,10 @@ def _night(args: argparse.Namespace, source, channels: list[int], config, publis
             if publisher:
                 publisher.event(record)
 
-        with night_outbox():  # a reader that stops reading stderr does not stop the night
-            result = run_monitor(source.blocks(), lambda: source.fs, channels, folder, config,
-                                 alert_printer(args.on_cramp), status_printer(source, clock),
-                                 alert_on_warning=args.alert_on == "warning", start=source.start,
-                                 on_event=on_event, on_levels=publisher.levels if publisher else None, clock=clock)
+        result = run_monitor(source.blocks(), lambda: source.fs, channels, folder, config,
+                             alert_printer(args.on_cramp), status_printer(source, clock),
+                             alert_on_warning=args.alert_on == "warning", start=source.start,
+                             on_event=on_event, on_levels=publisher.levels if publisher else None, clock=clock)
     except (ConnectionError, InputError) as e:
         with contextlib.suppress(OSError):
             remove_if_empty(folder)  # the night never began (no data, a bad first sample, no room): no empty folder
@@ -186,20 +186,20 @@ class _SignalsEnd:
     def _relay(self) -> None:
         """Until the pipe closes: say the night is ending (once) and stop the source, for each signal."""
         while os.read(self._read, 64):
-            if not self._stop.is_set():
+            told = self._stop.is_set()
+            self._stop.set()  # first: a message that waits on a reader of stderr must not hold the night up
+            if not told:
                 # before the first samples are stored there is nothing to recover (and the empty folder goes)
                 after = f": then emgcramp recover {self._folder} ends it" if _has_samples(self._folder) else ""
                 say(f"\nending the night ({signal.Signals(self.got[0]).name}) … (Ctrl-C again stops at once{after})\n")
-            self._stop.set()
         os.close(self._read)
 
     def __enter__(self) -> _SignalsEnd:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for sig, handler in self._before.items():
-            if handler is not None:  # None: set outside Python, and not Python's to put back
-                signal.signal(sig, handler)
+        for sig, handler in self._before.items():  # None: set outside Python; the default then, not ours
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
         os.close(self._write)  # the relay reads the end of the pipe, and ends
 
 
@@ -210,7 +210,8 @@ def cmd_emulate(args: argparse.Namespace) -> int:
     def carried(fs: float) -> float:  # before the port is made and the night announced
         if fs != int(fs) or fs > MAX_WIRE_FS_HZ:
             raise InputError(f"the sensor protocol carries whole rates up to {MAX_WIRE_FS_HZ} Hz, not {fs:g} Hz: "
-                             + ("resample the recording first" if args.file else "give a --fs it carries"))
+                             + ("resample the recording first" if args.file and args.fs is None
+                                else "give a --fs it carries"))
         return fs
 
     if args.file:

@@ -31,7 +31,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
     try:
         analysed = run_blocks(rec.blocks(list(range(len(names))), chunk), rec.fs, names, config)
     except InputError as e:  # the samples stored cannot be analysed (a crash within a second of the start)
-        return _recover_from_log(args.folder, rec, str(e))
+        return _recover_from_log(args, rec, config, str(e))
     result = with_unstored(rec, analysed, config)
     _record_settings(args, rec.settings, config)  # first: a run cut short, then run again, ends as asked
     episodes = result.episodes
@@ -60,18 +60,21 @@ def cmd_recover(args: argparse.Namespace) -> int:
     return 0
 
 
-def _recover_from_log(folder: str, rec, why: str) -> int:
+def _recover_from_log(args: argparse.Namespace, rec, config, why: str) -> int:
     """Recover a night whose stored samples cannot be analysed (``why``) from its log: the cramps alerted live
-    (flagged ``not_stored``) go into its events.csv; with none there, ``why`` is the error."""
+    (flagged ``not_stored``) that clear the settings go into its events.csv; with none there, ``why`` is the error."""
+    from emgcramp.detect.decide import shipped_model, thresholds
+    from emgcramp.files import kept_from_log
     from emgcramp.io.events import write_events_csv
-    from emgcramp.io.unstored import unstored_cramps
 
-    kept = unstored_cramps(folder, rec, [])
+    kept = kept_from_log(rec, [], config, thresholds(config.detector, shipped_model())[0])
     if not kept:
         raise InputError(why)
-    write_events_csv(os.path.join(folder, "events.csv"), kept, rec.start)
-    print(f"{folder}: the samples stored cannot be analysed ({why}); {len(kept)} cramp(s) alerted live kept from "
-          "the night's log (flagged not_stored); events.csv written")
+    _record_settings(args, rec.settings, config)
+    write_events_csv(os.path.join(args.folder, "events.csv"), kept, rec.start)
+    no_copy = f"; {args.edf} not written: too few samples to copy" if args.edf else ""
+    print(f"{args.folder}: the samples stored cannot be analysed ({why}); {len(kept)} cramp(s) alerted live kept "
+          f"from the night's log (flagged not_stored); events.csv written{no_copy}")
     return 0
 
 

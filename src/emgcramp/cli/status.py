@@ -17,17 +17,18 @@ if TYPE_CHECKING:
     from emgcramp.live.sources.base import Source
 
 
-def say(text: str) -> None:
+def say(text: str, droppable: bool = False) -> None:
     """Write ``text`` on stderr, come what may: a terminal gone under a running night must not end it.
 
     A hang-up (the terminal closed) or a reader that stopped (``| head``) makes the write fail; the night
     goes on unwatched, its stream sent to /dev/null from then on (:func:`unwatched`). While a night runs
-    (:func:`night_outbox`) the text is handed to a thread that writes it, and the night never waits for it.
+    (:func:`night_outbox`) the text is handed to a thread that writes it, and the night never waits for it;
+    a ``droppable`` one (a status line, redrawn each second) is dropped when many wait.
     """
     if sys.stderr is None:  # started with stderr closed (2>&-): nobody to tell
         return
-    if _outbox:
-        _outbox[0].put(text)
+    for box in _outbox[-1:]:  # a copy: the night's box may go meanwhile (another thread's say)
+        box.put(text, droppable)
         return
     with unwatched(sys.stderr):
         sys.stderr.write(text)
@@ -40,25 +41,25 @@ _outbox: list[_Outbox] = []  # the night's, while one runs
 class _Outbox:
     """Texts for stderr, written by a thread of their own (see :func:`night_outbox`)."""
 
-    LIMIT = 1000  # texts waiting (over 15 minutes of status lines); past it, new ones are dropped
+    LIMIT = 1000  # texts waiting (over 15 minutes of status lines); past it, status lines are dropped
 
     def __init__(self) -> None:
         import queue
         import threading
 
         sys.stderr.flush()  # what was said before comes first
-        self._fd, self._queue, self.dropped = os.dup(sys.stderr.fileno()), queue.Queue(self.LIMIT), 0
+        self._fd, self._queue, self.dropped = os.dup(sys.stderr.fileno()), queue.SimpleQueue(), 0
         self._encoding = sys.stderr.encoding or "utf-8"
         self._thread = threading.Thread(target=self._write, name="emgcramp-stderr", daemon=True)
         self._thread.start()
 
-    def put(self, text: str | None) -> None:
-        import queue
-
-        try:
-            self._queue.put_nowait(text)
-        except queue.Full:  # nobody has read for a quarter of an hour: the night goes on regardless
+    def put(self, text: str | None, droppable: bool = False) -> None:
+        """Queue ``text`` (``None``: the end); a status line is dropped when LIMIT texts wait. Alerts and
+        notices are never dropped: a night has few."""
+        if droppable and self._queue.qsize() >= self.LIMIT:
             self.dropped += 1
+            return
+        self._queue.put(text)
 
     def _write(self) -> None:
         while (text := self._queue.get()) is not None:
@@ -73,10 +74,7 @@ class _Outbox:
 
     def close(self, wait_s: float) -> None:
         """Let the thread write what waits for up to ``wait_s`` s, then leave it (a reader that stopped)."""
-        import queue
-
-        with contextlib.suppress(queue.Full):
-            self._queue.put(None, timeout=wait_s)
+        self._queue.put(None)
         self._thread.join(wait_s)
 
 
@@ -87,10 +85,11 @@ def night_outbox(wait_s: float = 2.0) -> Iterator[None]:
     A reader that stops reading (a paused pager, ``| tee`` to a stuck disk,
     a stalled ssh session) fills the pipe and a write blocks: the night
     stopped with it, storing and alerts included, and no signal could end
-    it (its handler's message waited too). Status lines and alerts on
-    stderr are for a person watching: when nobody reads, they wait, and
-    past :attr:`_Outbox.LIMIT` they are dropped; the night log has them all.
-    At the end, what waits is written for up to ``wait_s`` s.
+    it (its handler's message waited too). What is said on stderr is for a
+    person watching: when nobody reads, it waits, and past
+    :attr:`_Outbox.LIMIT` waiting texts the status lines are dropped. At
+    the end, what waits is written for up to ``wait_s`` s; a stderr that
+    stays stuck is left to the thread, and the command ends.
     """
     if sys.stderr is None or not hasattr(sys.stderr, "fileno"):
         yield
@@ -210,7 +209,7 @@ def status_printer(source: "Source", clock: bool = True):
             say(f"\a\n*** {note}; check the sensor's rate setting\n")
         now = start[0] or datetime.now().replace(microsecond=0)  # no sample yet: the night starts now
         line = status_line(state, source.connected, source.lead_off, source.problem, now if clock else None)
-        say(("\r" + line) if tty else line + "\n")
+        say(("\r" + line) if tty else line + "\n", droppable=True)
 
     return on_status
 
