@@ -10,6 +10,7 @@ import json
 import os
 import re
 import stat
+import signal
 import subprocess
 import sys
 from datetime import datetime
@@ -505,3 +506,36 @@ def test_a_command_started_with_its_output_closed_still_writes_its_files(tmp_cwd
     p = subprocess.run(f"{sys.executable} -m emgcramp analyze {SAMPLE_NIGHT} --events e.csv >&-", shell=True,
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and p.stderr == "" and open("e.csv").read().count("\n") == 4  # header, its 3 cramps
+
+
+_CTRL_C_WHILE_LOADING = """
+import importlib, os, signal, sys
+real = importlib.import_module
+
+def import_module(name, *args):  # Ctrl-C arrives as the command's module loads
+    if name.startswith("emgcramp.cli."):
+        os.kill(os.getpid(), signal.SIGINT)
+    return real(name, *args)
+
+importlib.import_module = import_module
+sys.argv = ["emgcramp", *sys.argv[1:]]
+from emgcramp.__main__ import run
+sys.exit(run())
+"""
+
+
+def test_ctrl_c_while_the_modules_load_ends_the_process_at_once(tmp_path):
+    """A KeyboardInterrupt raised inside an import was swallowed there ("Exception ignored ... _get_module_lock",
+    and a monitor ran on), gave a traceback, or an internal error (numpy's "failed to import")."""
+    p = subprocess.run([sys.executable, "-c", _CTRL_C_WHILE_LOADING, "analyze", SAMPLE_NIGHT], capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == -signal.SIGINT and p.stderr == "" and p.stdout == ""  # as a shell shows it: status 130
+    # once loaded, Ctrl-C is Python's again: the command's own clean-up runs, and says so in one line
+    p = subprocess.Popen([sys.executable, "-m", "emgcramp", "monitor", "--replay", SAMPLE_NIGHT, "--speed", "100",
+                          "--out", str(tmp_path / "n")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in p.stderr:  # until a status line 10 s into the night
+        if line.partition("(night ")[2][:8] >= "00:00:10":
+            break
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 0 and "ending the night (SIGINT)" in err and "Traceback" not in err, err

@@ -20,6 +20,7 @@ import signal
 import sys
 import threading
 import warnings
+from collections.abc import Callable
 
 from emgcramp.cli.parser import build_parser
 from emgcramp.core.errors import InputError, SettingsWarning, Stopped
@@ -37,8 +38,12 @@ def _stopped(signum: int, frame: object) -> None:
     raise Stopped(signum)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``emgcramp`` console script; returns the exit status."""
+def main(argv: list[str] | None = None, loaded: Callable[[], object] | None = None) -> int:
+    """Entry point of the ``emgcramp`` console script; returns the exit status.
+
+    ``loaded``: called once the command's module and NumPy are imported (:func:`emgcramp.__main__.run` gives
+    Python's Ctrl-C back there).
+    """
     for name in ("stdout", "stderr"):  # started with it closed (`>&-`): what it would say goes nowhere, not a crash
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w"))
@@ -51,19 +56,23 @@ def main(argv: list[str] | None = None) -> int:
     main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
     before = {sig: signal.signal(sig, _stopped) for sig in (signal.SIGTERM, signal.SIGHUP)} if main_thread else {}
     try:
-        return _run(args)
+        return _run(args, loaded)
     finally:
         for sig, handler in before.items():
             if handler is not None:  # None: set outside Python, and not Python's to put back
                 signal.signal(sig, handler)
 
 
-def _run(args) -> int:
+def _run(args, loaded: Callable[[], object] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.showwarning = functools.partial(_note, warnings.showwarning)
             warnings.simplefilter("always", SettingsWarning)  # each night's, however many share a message
             module = importlib.import_module(f"emgcramp.cli.{COMMANDS[args.command]}")
+            if loaded:
+                import numpy  # noqa: F401  (every command reads or writes arrays: loaded before Ctrl-C is Python's)
+
+                loaded()
             status = getattr(module, f"cmd_{args.command}")(args)
         sys.stdout.flush()  # a closed pipe shows here, not at exit
         return status

@@ -151,6 +151,9 @@ def _has_samples(folder: str) -> bool:
         return False
 
 
+RELAY_WAIT_S = 1.0  # at the night's end, the signal thread's message is waited for this long (s) at most
+
+
 class _SignalsEnd:
     """Make SIGINT, SIGTERM and SIGHUP end the night cleanly: the source stops, the night is closed and summarised.
 
@@ -173,7 +176,8 @@ class _SignalsEnd:
         self._stop, self._folder = stop, folder
         self._read, self._write = os.pipe()
         os.set_blocking(self._write, False)  # a handler never waits (a full pipe already holds a stop)
-        threading.Thread(target=self._relay, name="emgcramp-signals", daemon=True).start()
+        self._thread = threading.Thread(target=self._relay, name="emgcramp-signals", daemon=True)
+        self._thread.start()
         self._before = {sig: signal.signal(sig, self._handler) for sig in self.SIGNALS}
 
     def _handler(self, signum: int, frame: object) -> None:
@@ -200,7 +204,8 @@ class _SignalsEnd:
     def __exit__(self, *exc: object) -> None:
         for sig, handler in self._before.items():  # None: set outside Python; the default then, not ours
             signal.signal(sig, signal.SIG_DFL if handler is None else handler)
-        os.close(self._write)  # the relay reads the end of the pipe, and ends
+        os.close(self._write)  # the relay reads the end of the pipe, and ends: what it says is said by then
+        self._thread.join(RELAY_WAIT_S)
 
 
 def cmd_emulate(args: argparse.Namespace) -> int:
