@@ -9,8 +9,8 @@ import csv
 import json
 import os
 import re
-import stat
 import signal
+import stat
 import subprocess
 import sys
 from datetime import datetime
@@ -233,8 +233,9 @@ def test_calibrate_from_a_file_matches_the_detector_levels(tmp_cwd):
 def test_calibrate_takes_the_units_of_a_file_without_them(tmp_cwd):
     """A WAV of counts (0.5 µV each) gave a profile in counts, twice the true levels, and no --scale to say so;
     samples in mV were refused as 'a stretch without signal (a lead-off)'."""
-    from emgcramp.io import open_recording
     from scipy.io import wavfile
+
+    from emgcramp.io import open_recording
 
     with open_recording(SAMPLE_NIGHT) as rec:
         x = np.concatenate([b.samples[:, 0] for b in rec.blocks([0], 60_000)])
