@@ -531,6 +531,10 @@ def test_ctrl_c_while_the_modules_load_ends_the_process_at_once(tmp_path):
     p = subprocess.run([sys.executable, "-c", _CTRL_C_WHILE_LOADING, "analyze", SAMPLE_NIGHT], capture_output=True,
                        text=True, timeout=60)
     assert p.returncode == -signal.SIGINT and p.stderr == "" and p.stdout == ""  # as a shell shows it: status 130
+    # a Ctrl-C its parent had it ignore (a job a script started with `&`) stays ignored: the analysis runs to its end
+    p = subprocess.run([sys.executable, "-c", _CTRL_C_WHILE_LOADING, "analyze", SAMPLE_NIGHT], capture_output=True,
+                       text=True, timeout=60, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    assert p.returncode == 0 and "3 cramp(s)" in p.stdout, p.stderr
     # once loaded, Ctrl-C is Python's again: the command's own clean-up runs, and says so in one line
     p = subprocess.Popen([sys.executable, "-m", "emgcramp", "monitor", "--replay", SAMPLE_NIGHT, "--speed", "100",
                           "--out", str(tmp_path / "n")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -16,8 +16,11 @@ def run() -> int:
     # in a shell): a KeyboardInterrupt raised inside an import can be swallowed there ("Exception ignored in
     # ... _get_module_lock", and a monitor ran on) or leave a module half made (numpy's "failed to import").
     # Python's own Ctrl-C is back once the command's module and NumPy are in (``loaded``).
+    # Only Python's own Ctrl-C is changed: one ignored (a job started with `&` by a script) stays ignored.
+    plain = signal.getsignal(signal.SIGINT) is signal.default_int_handler
     try:
-        plain = signal.signal(signal.SIGINT, signal.SIG_DFL) is signal.default_int_handler
+        if plain:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
     except ValueError:  # not the main thread: signals are not this one's to set
         plain = False
     try:

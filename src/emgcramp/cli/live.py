@@ -98,7 +98,7 @@ def _night(args: argparse.Namespace, source, channels: list[int], config, publis
 
 
 def _night_summary(folder: str, result) -> str:
-    """Print the night's table and totals, then write its events.csv; return why that failed ("" if written).
+    """Write the night's events.csv, then print its table and totals; return why the write failed ("" if it did not).
 
     The events.csv is written first (a reader of stdout that stopped reading must not keep it off the
     disk), and the table printed whatever the disk said: on a full disk it is the night's only record.

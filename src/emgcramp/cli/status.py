@@ -48,7 +48,7 @@ class _Outbox:
         import threading
 
         sys.stderr.flush()  # what was said before comes first
-        self._fd, self._queue, self.dropped = os.dup(sys.stderr.fileno()), queue.SimpleQueue(), 0
+        self._fd, self._queue = os.dup(sys.stderr.fileno()), queue.SimpleQueue()
         self._encoding = sys.stderr.encoding or "utf-8"
         self._thread = threading.Thread(target=self._write, name="emgcramp-stderr", daemon=True)
         self._thread.start()
@@ -56,10 +56,8 @@ class _Outbox:
     def put(self, text: str | None, droppable: bool = False) -> None:
         """Queue ``text`` (``None``: the end); a status line is dropped when LIMIT texts wait. Alerts and
         notices are never dropped: a night has few."""
-        if droppable and self._queue.qsize() >= self.LIMIT:
-            self.dropped += 1
-            return
-        self._queue.put(text)
+        if not (droppable and self._queue.qsize() >= self.LIMIT):
+            self._queue.put(text)
 
     def _write(self) -> None:
         while (text := self._queue.get()) is not None:
