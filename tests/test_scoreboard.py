@@ -1,10 +1,13 @@
 """The scorer is honest, and the scoreboard runs offline and live alike."""
 
+import json
+import math
+
 import pytest
 
 from emgcramp.core.types import Episode
 from emgcramp.eval.matching import iou, match
-from emgcramp.eval.scoreboard import _cause, markdown_table, score_night, summarize
+from emgcramp.eval.scoreboard import NightScore, _cause, markdown_table, nulls, score_night, summarize
 from emgcramp.sim.plan import TruthEvent
 
 TRUTH = [(100.0, 160.0, "tonic"), (500.0, 520.0, "clonic"), (900.0, 905.0, "tonic")]
@@ -75,3 +78,19 @@ def test_the_worst_stress_step_keeps_f1_over_0_9():
             for n in ("typical", "light_sleep") for seed in (201, 202)]
     s = summarize(rows)
     assert s["f1"] >= 0.9 and s["fp_per_hour"] <= 0.5
+
+
+def test_nights_without_cramps_have_no_sensitivity_and_no_perfect_f1():
+    def night(cramps, tp, fp):
+        return NightScore("quiet", 1, 1.0, cramps, tp, cramps - tp, fp, tp, [0.1] * tp, [0.2] * tp, found_any=tp)
+
+    quiet = summarize([night(0, 0, 0)])  # nothing to find and nothing found: nothing to score, not 1.000
+    assert math.isnan(quiet["sensitivity"]) and math.isnan(quiet["precision"]) and math.isnan(quiet["f1"])
+    assert math.isnan(quiet["sensitivity_both_tiers"]) and quiet["fp_per_hour"] == 0.0
+    false_only = summarize([night(0, 0, 2)])  # nothing to find, two found: F1 0, precision 0
+    assert (false_only["f1"], false_only["precision"], false_only["fp_per_hour"]) == (0.0, 0.0, 2.0)
+    row = markdown_table({"quiet": quiet}, summarize([night(0, 0, 0), night(4, 3, 1)]))
+    assert row[2].startswith("| quiet | 1 | 0 | 0 | 0 | 0 | – | – | – | 0.000 | – |")
+    assert row[3].startswith("| **all** | 2 | 4 | 3 | 1 | 1 | 0.750 | 0.750 | 0.750 | 0.500 | 0.750 |")
+    text = json.dumps(nulls({"all": quiet}), allow_nan=False)  # strict JSON: null where there is nothing
+    assert json.loads(text)["all"]["f1"] is None and json.loads(text)["all"]["fp"] == 0

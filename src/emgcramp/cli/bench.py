@@ -25,7 +25,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _accuracy(args: argparse.Namespace) -> int:
-    from emgcramp.eval.scoreboard import markdown_table, plot, score_nights, summarize
+    from emgcramp.eval.scoreboard import markdown_table, nulls, plot, score_nights, summarize
     from emgcramp.sim.scenarios import SCENARIOS
 
     names = args.scenario or list(SCENARIOS)
@@ -48,7 +48,7 @@ def _accuracy(args: argparse.Namespace) -> int:
     by = {n: summarize([r for r in rows if r.scenario == n]) for n in names}
     overall = summarize(rows)
     if args.json:
-        print(json.dumps({"scenarios": by, "all": overall}, indent=2, default=float))
+        print(json.dumps(nulls({"scenarios": by, "all": overall}), indent=2, default=float, allow_nan=False))
     else:
         print("\n".join(markdown_table(by, overall)))
     if args.figure:

@@ -188,12 +188,15 @@ def summarize(rows: list[NightScore]) -> dict:
         return float(np.percentile(x, q)) if len(x) else float("nan")
 
     return {"nights": len(rows), "hours": hours, "cramps": tp + fn, "tp": tp, "fn": fn, "fp": fp,
-            "sensitivity": tp / (tp + fn) if tp + fn else 1.0, "precision": tp / (tp + fp) if tp + fp else 1.0,
-            "f1": 2 * tp / (2 * tp + fn + fp) if tp + fn + fp else 1.0, "fp_per_hour": fp / hours if hours else 0.0,
+            # NaN where there is nothing to measure (a night without cramps has no sensitivity, nor, when
+            # nothing was found either, an F1): never a perfect score for finding nothing.
+            "sensitivity": tp / (tp + fn) if tp + fn else math.nan,
+            "precision": tp / (tp + fp) if tp + fp else math.nan,
+            "f1": 2 * tp / (2 * tp + fn + fp) if tp + fn + fp else math.nan, "fp_per_hour": fp / hours if hours else 0.0,
             "onset_median_s": pct(on, 50), "onset_p90_s": pct(on, 90),
             "offset_median_s": pct(off, 50), "offset_p90_s": pct(off, 90),
             "kind_accuracy": sum(r.kind_correct for r in rows) / tp if tp else float("nan"),
-            "sensitivity_both_tiers": sum(r.found_any for r in rows) / (tp + fn) if tp + fn else 1.0,
+            "sensitivity_both_tiers": sum(r.found_any for r in rows) / (tp + fn) if tp + fn else math.nan,
             "live_agrees": _agree(rows), "false_alarm_causes": dict(causes)}
 
 
@@ -253,6 +256,15 @@ def movement_table(by_scenario: dict[str, dict], overall: dict) -> list[str]:
     return lines
 
 
+def nulls(value: Any) -> Any:
+    """``value`` with every NaN as ``None``: JSON has no NaN (strict readers refuse it), only null."""
+    if isinstance(value, dict):
+        return {k: nulls(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [nulls(v) for v in value]
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
 def _shown(v: float, spec: str) -> str:
     """``v`` formatted, or a dash where there is nothing to measure (no cramp found: no timing error)."""
     return "–" if math.isnan(v) else format(v, spec)
@@ -270,8 +282,9 @@ def markdown_table(by_scenario: dict[str, dict], overall: dict) -> list[str]:
     for name, s in [*by_scenario.items(), ("**all**", overall)]:
         causes = ", ".join(f"{k} {v}" for k, v in sorted(s["false_alarm_causes"].items())) or "–"
         lines.append(
-            f"| {name} | {s['nights']} | {s['cramps']} | {s['tp']} | {s['fn']} | {s['fp']} | {s['sensitivity']:.3f} | "
-            f"{s['precision']:.3f} | {s['f1']:.3f} | {s['fp_per_hour']:.3f} | {s['sensitivity_both_tiers']:.3f} | "
+            f"| {name} | {s['nights']} | {s['cramps']} | {s['tp']} | {s['fn']} | {s['fp']} | "
+            f"{_shown(s['sensitivity'], '.3f')} | {_shown(s['precision'], '.3f')} | {_shown(s['f1'], '.3f')} | "
+            f"{s['fp_per_hour']:.3f} | {_shown(s['sensitivity_both_tiers'], '.3f')} | "
             f"{_shown(s['onset_median_s'], '.2f')} / {_shown(s['onset_p90_s'], '.2f')} | "
             f"{_shown(s['offset_median_s'], '.2f')} / {_shown(s['offset_p90_s'], '.2f')} | "
             f"{_shown(s['kind_accuracy'], '.0%')} | {_LIVE_SHOWN[s['live_agrees']]} | {causes} |")
@@ -288,7 +301,11 @@ def plot(rows: list[NightScore]) -> Any:
     names = list(dict.fromkeys(r.scenario for r in rows))
     summ = [summarize([r for r in rows if r.scenario == n]) for n in names]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
-    a1.barh(names, [s["f1"] for s in summ], color="tab:blue")
+    f1 = [s["f1"] for s in summ]
+    a1.barh(names, np.nan_to_num(f1), color="tab:blue")
+    for i, v in enumerate(f1):
+        if math.isnan(v):  # no cramps and none found: no bar, which would read as an F1 of 0
+            a1.text(0.01, i, "no cramps: nothing to score", va="center", fontsize=8)
     a1.axvline(0.95, color="k", ls="--", lw=1, label="target 0.95")
     a1.set_xlim(0, 1.02)
     a1.set_xlabel("F1")
