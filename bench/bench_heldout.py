@@ -22,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from results import replace_section
 
 from emgcramp.cli.progress import Progress
-from emgcramp.eval.scoreboard import score_night, summarize
+from emgcramp.eval.scoreboard import score_night, shown, summarize
 from emgcramp.sim.scenarios import SCENARIOS, STRESS_STEPS, scenario, stretched
 
 HELD_OUT_SEEDS = (101, 102, 103)
@@ -43,7 +43,8 @@ def _score(job):
 def _row(label: str, s: dict) -> str:
     causes = ", ".join(f"{k} {v}" for k, v in sorted(s["false_alarm_causes"].items())) or "–"
     return (f"| {label} | {s['nights']} | {s['hours']:.0f} | {s['cramps']} | {s['tp']} | {s['fp']} | "
-            f"{s['sensitivity']:.3f} | {s['precision']:.3f} | {s['f1']:.3f} | {s['fp_per_hour']:.3f} | {causes} |")
+            f"{shown(s['sensitivity'], '.3f')} | {shown(s['precision'], '.3f')} | {shown(s['f1'], '.3f')} | "
+            f"{s['fp_per_hour']:.3f} | {causes} |")
 
 
 HEAD = ["| set | nights | hours | cramps | found | false | sensitivity | precision | F1 | false/h | false alarms caused by |",

@@ -247,10 +247,11 @@ def movement_table(by_scenario: dict[str, dict], overall: dict) -> list[str]:
              "|" + "---|" * 11]
     for name, s in [*by_scenario.items(), ("**all**", overall)]:
         lines.append(
-            f"| {name} | {s['lm_sensitivity']:.3f} | {s['plm_sensitivity']:.3f} | {s['plm_precision']:.3f} | "
-            f"{s['plmi_true']:.1f} / {s['plmi_detected']:.1f} | {s['warnings_found']}/{s['warnings_true']} | "
-            f"{s['false_warnings_per_h']:.3f} | {s['lead_announced']}/{s['cramps_warned']} | "
-            f"{s['lead_p10_s']:.1f} / {s['lead_median_s']:.1f} / {s['lead_p90_s']:.1f} | "
+            f"| {name} | {shown(s['lm_sensitivity'], '.3f')} | {shown(s['plm_sensitivity'], '.3f')} | "
+            f"{shown(s['plm_precision'], '.3f')} | {s['plmi_true']:.1f} / {s['plmi_detected']:.1f} | "
+            f"{s['warnings_found']}/{s['warnings_true']} | {shown(s['false_warnings_per_h'], '.3f')} | "
+            f"{s['lead_announced']}/{s['cramps_warned']} | "
+            f"{shown(s['lead_p10_s'], '.1f')} / {shown(s['lead_median_s'], '.1f')} / {shown(s['lead_p90_s'], '.1f')} | "
             + (f"{s['muscles_right']}/{s['muscle_matched']} | {s['relief_right']}/{s['muscle_matched']} |"
                if s["muscle_matched"] else "– | – |"))
     return lines
@@ -265,8 +266,9 @@ def nulls(value: Any) -> Any:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def _shown(v: float, spec: str) -> str:
-    """``v`` formatted, or a dash where there is nothing to measure (no cramp found: no timing error)."""
+def shown(v: float, spec: str) -> str:
+    """``v`` formatted, or a dash where there is nothing to measure (no cramp found: no timing error; no cramp: no
+    sensitivity)."""
     return "–" if math.isnan(v) else format(v, spec)
 
 
@@ -283,11 +285,11 @@ def markdown_table(by_scenario: dict[str, dict], overall: dict) -> list[str]:
         causes = ", ".join(f"{k} {v}" for k, v in sorted(s["false_alarm_causes"].items())) or "–"
         lines.append(
             f"| {name} | {s['nights']} | {s['cramps']} | {s['tp']} | {s['fn']} | {s['fp']} | "
-            f"{_shown(s['sensitivity'], '.3f')} | {_shown(s['precision'], '.3f')} | {_shown(s['f1'], '.3f')} | "
-            f"{s['fp_per_hour']:.3f} | {_shown(s['sensitivity_both_tiers'], '.3f')} | "
-            f"{_shown(s['onset_median_s'], '.2f')} / {_shown(s['onset_p90_s'], '.2f')} | "
-            f"{_shown(s['offset_median_s'], '.2f')} / {_shown(s['offset_p90_s'], '.2f')} | "
-            f"{_shown(s['kind_accuracy'], '.0%')} | {_LIVE_SHOWN[s['live_agrees']]} | {causes} |")
+            f"{shown(s['sensitivity'], '.3f')} | {shown(s['precision'], '.3f')} | {shown(s['f1'], '.3f')} | "
+            f"{s['fp_per_hour']:.3f} | {shown(s['sensitivity_both_tiers'], '.3f')} | "
+            f"{shown(s['onset_median_s'], '.2f')} / {shown(s['onset_p90_s'], '.2f')} | "
+            f"{shown(s['offset_median_s'], '.2f')} / {shown(s['offset_p90_s'], '.2f')} | "
+            f"{shown(s['kind_accuracy'], '.0%')} | {_LIVE_SHOWN[s['live_agrees']]} | {causes} |")
     return lines
 
 
