@@ -135,7 +135,7 @@ def test_errors_name_the_apis_keywords_not_the_command_lines_options(night, tmp_
         emgcramp.analyze(tmp_path / "x.npy", fs=FS, stream="EMG")
     with pytest.raises(emgcramp.InputError, match=r"\(scale= for a file; multiply an array by it\)$"):
         emgcramp.find_cramps(night * 1e6, FS)
-    with pytest.raises(emgcramp.InputError, match="from_mne takes an MNE Raw .* not a ndarray; .* find_cramps"):
+    with pytest.raises(emgcramp.InputError, match="from_mne takes an MNE Raw .* not ndarray; .* find_cramps"):
         emgcramp.from_mne(night)
 
 
@@ -418,3 +418,59 @@ def test_a_night_folder_keeps_its_start_s_zone_across_a_daylight_saving_change(t
     cell = open(tmp_path / "n" / "events.csv").read().splitlines()[1].split(",")[7]
     # the folder keeps the start's offset (+01:00), so the same instant: before, 02:30:30, a time that never was
     assert datetime.fromisoformat(cell) == datetime(2026, 3, 29, 3, 30, 30, tzinfo=berlin)
+
+
+def test_mne_sleep_eeg_derivations_are_not_leg_muscles_and_any_picks_is_one_line(night):
+    """Sleep-EDF's Fpz-Cz and Pz-Oz were taken for leg muscles (a cramp on Fpz-Cz); picks of a stim, a misc or
+    two channel types at once ended in MNE's tracebacks; Epochs in an AttributeError."""
+    mne = pytest.importorskip("mne")
+    rng = np.random.default_rng(1)
+    eeg = rng.normal(0, 20e-6, (2, len(night)))
+    eeg[0, 40_000:100_000] *= 40  # an artefact on the EEG as long as a cramp
+    info = mne.create_info(["Fpz-Cz", "Pz-Oz", "calf"], FS, "eeg")  # as MNE's EDF reader types them
+    raw = mne.io.RawArray(np.vstack([eeg, night * 1e-6]), info, verbose=False)
+    with pytest.warns(emgcramp.SettingsWarning, match=r"from_mne leaves out Fpz-Cz, Pz-Oz \(not muscles"):
+        r = emgcramp.from_mne(raw)
+    ref = emgcramp.find_cramps(night, FS)
+    assert r.analysis.channels == ["calf"] and [c.onset_s for c in r.cramps] == [c.onset_s for c in ref.cramps]
+    mixed = mne.io.RawArray(np.vstack([night * 1e-6, eeg[1], np.zeros(len(night)), np.zeros(len(night))]),
+                            mne.create_info(["calf", "Fz", "STI", "aux"], FS, ["emg", "eeg", "stim", "misc"]),
+                            verbose=False)
+    both = emgcramp.from_mne(mixed, picks=["calf", "Fz"])  # two types at once: each in µV
+    assert [(c.onset_s, round(c.peak_intensity, 6)) for c in both.cramps if c.channel == "calf"] == \
+        [(c.onset_s, round(c.peak_intensity, 6)) for c in ref.cramps]
+    for picks, name in (("stim", "STI"), (["aux"], "aux"), ("misc", "aux")):
+        with pytest.raises(emgcramp.InputError, match=f"'{name}' is a (stim|misc) channel, which holds no voltage"):
+            emgcramp.from_mne(mixed, picks=picks)
+    with pytest.raises(emgcramp.InputError, match="from_mne takes an MNE Raw .* not Epochs"):
+        emgcramp.from_mne(mne.make_fixed_length_epochs(mixed, 10.0, verbose=False))
+
+
+def test_monitor_takes_the_rows_find_cramps_takes(night):
+    x = np.vstack([night, np.random.default_rng(2).normal(0, 300, len(night))])
+    with pytest.warns(emgcramp.SettingsWarning, match="rows ECG are left out"):
+        ref = emgcramp.find_cramps(x, FS, channel_names=["GM", "ECG"])
+    with pytest.warns(emgcramp.SettingsWarning, match="rows ECG are left out"):
+        m = emgcramp.Monitor(FS, ["GM", "ECG"])
+    for k in range(0, x.shape[1], 7_001):
+        m.feed(x[:, k:k + 7_001])
+    live = m.finish()
+    assert live.analysis.channels == ref.analysis.channels == ["GM"]  # before: ECG analysed live
+    assert [(c.onset_s, c.offset_s) for c in live.cramps] == [(c.onset_s, c.offset_s) for c in ref.cramps] != []
+    with pytest.raises(emgcramp.InputError, match="no row of the array is a muscle's by its name"):
+        emgcramp.Monitor(FS, ["ECG"])  # before: a cramp found on the heart's channel
+
+
+def test_analyze_takes_its_numbers_as_find_cramps_does_and_refuses_what_is_none(tmp_path, night):
+    path = str(tmp_path / "night.npy")
+    np.save(path, night.astype(np.float32))
+    ref = emgcramp.analyze(path, fs=FS)
+    assert [c.onset_s for c in emgcramp.analyze(path, fs=str(int(FS)), scale="1").cramps] == \
+        [c.onset_s for c in ref.cramps] != []
+    for kwargs, message in ((dict(fs="fast"), "fs is the sampling rate in Hz, a number, not 'fast'"),
+                            (dict(fs=FS, scale="x"), "scale is µV per unit of the file's values, a non-zero number"),
+                            (dict(fs=FS, scale=0), "a non-zero number, not 0")):
+        with pytest.raises(emgcramp.InputError, match=message):  # before: TypeError, ValueError
+            emgcramp.analyze(path, **kwargs)
+    with pytest.raises(emgcramp.InputError, match="path is a file path"):
+        emgcramp.analyze(None)

@@ -3,8 +3,9 @@
 Everything here is also importable from :mod:`emgcramp` itself (``emgcramp.find_cramps``).
 """
 
+from emgcramp.api.monitor import Monitor
 from emgcramp.api.result import Result
-from emgcramp.api.run import Monitor, analyze, find_cramps, from_mne
+from emgcramp.api.run import analyze, find_cramps, from_mne
 from emgcramp.core.config import DetectorConfig, PipelineConfig
 from emgcramp.core.errors import InputError, SettingsWarning
 

@@ -12,6 +12,7 @@ import os
 import re
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -129,6 +130,20 @@ def muscles_arg(muscles: dict[str, str] | None, names: Sequence[str]) -> None:
         raise InputError(f"muscles names no channel {unknown[0]!r}; the channels are: {', '.join(names)}")
 
 
+def scale_value(scale: object) -> float | None:
+    """µV per unit of a file's values as a float (None when not given), as ``--scale`` takes it: a non-zero
+    number (negative: the file's sign is the other way); else :class:`InputError`."""
+    if scale is None:
+        return None
+    try:
+        v = float(scale)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        v = math.nan
+    if v == 0 or not math.isfinite(v):
+        raise InputError(f"scale is µV per unit of the file's values, a non-zero number, not {scale!r}")
+    return v
+
+
 def path_arg(path: object, what: str) -> str:
     """A file path given as str or ``os.PathLike``, as str; else :class:`InputError`."""
     try:
@@ -138,3 +153,13 @@ def path_arg(path: object, what: str) -> str:
     if not isinstance(p, str) or not p:
         raise InputError(f"{what} is a file path (str or pathlib.Path), not {path!r}")
     return p
+
+
+def config_with_mvc(config: PipelineConfig | None, mvc_uv: float | None) -> PipelineConfig | None:
+    """``config`` with the person's MVC level (µV RMS) when one is given; :class:`InputError` for either
+    when it is not one."""
+    config, mvc_uv = config_arg(config), mvc_arg(mvc_uv)
+    if mvc_uv is None:
+        return config
+    config = config or PipelineConfig()
+    return replace(config, detector=config.detector.replace(mvc_uv=float(mvc_uv)))

@@ -17,7 +17,13 @@ _NOT_EMG = re.compile(r"(^|[^a-z])(ecg|ekg|eeg|eog|resp\w*|airflow|thorax|thorac
                       # the AASM montage: EEG and EOG electrodes referred to a mastoid (F4-M1, C3-M2, E1-M2, LOC-A2).
                       # Bare electrode names are not enough: OpenBCI's boards name their inputs Fp1, C3, O1… whatever
                       # they record, and a C1 or M1 may be "channel 1", "muscle 1".
-                      r"|^\s*(eeg\s*)?(fp|af|fc|ft|cp|tp|po|[fctpoeam]|loc|roc)(\d{1,2}|z)?\s*[-:/]\s*[ma]\d\s*$", re.I)
+                      r"|^\s*(eeg\s*)?(fp|af|fc|ft|cp|tp|po|[fctpoeam]|loc|roc)(\d{1,2}|z)?\s*[-:/]\s*[ma]\d\s*$"
+                      # two 10-20 electrodes, one against the other, one of them a midline (z) or two-letter
+                      # site: a bipolar EEG derivation (Fpz-Cz, Pz-Oz of Sleep-EDF, Fp1-F3); "C1-C2" may be a
+                      # board's inputs 1 and 2, so it stays a muscle
+                      r"|^(?=.*(z|fp|af|fc|ft|cp|tp|po))\s*(fp|af|fc|ft|cp|tp|po|[fctpo])(\d{1,2}|z)\s*[-:/]\s*"
+                      r"(fp|af|fc|ft|cp|tp|po|[fctpo])(\d{1,2}|z)\s*$",
+                      re.I)
 
 
 def default_names(n: int) -> list[str]:

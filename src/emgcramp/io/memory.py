@@ -91,6 +91,7 @@ class MneRaw(Recording):
     def __init__(self, raw: Any, picks: Any = None):
         self._raw = raw
         self._picks = _mne_picks(raw, picks)
+        _in_volts(raw, self._picks)
         self.path = raw.filenames[0] if getattr(raw, "filenames", None) and raw.filenames[0] else "the MNE Raw"
         self.path = str(self.path)
         self.fs = float(raw.info["sfreq"])
@@ -107,7 +108,8 @@ class MneRaw(Recording):
     def _read(self, channels: list[int], chunk: int) -> Iterator[np.ndarray]:
         picks = [self._picks[c] for c in channels]
         for a in range(0, self.n_samples, chunk):
-            yield self._raw.get_data(picks=picks, start=a, stop=min(a + chunk, self.n_samples), units="uV").T
+            # in volts (every picked channel is: _in_volts); µV asked of MNE fails for two channel types at once
+            yield self._raw.get_data(picks=picks, start=a, stop=min(a + chunk, self.n_samples)).T * 1e6
 
 
 # MNE's channel types that record no muscle (an EDF reader types every channel eeg: the names then tell)
@@ -123,6 +125,18 @@ def _muscles_by_name(types: list[str], names: list[str]) -> list[int]:
         warnings.warn(SettingsWarning(f"from_mne leaves out {', '.join(left)} (not muscles by their names or "
                                       "types; picks= takes them)"), stacklevel=4)
     return muscles
+
+
+_FIFF_UNIT_V = 107  # MNE's (FIFF's) code for volts, in raw.info["chs"][i]["unit"]
+
+
+def _in_volts(raw: Any, picks: list[int]) -> None:
+    """:class:`InputError` naming a picked channel that holds no voltage (a stim or misc channel)."""
+    for i in picks:
+        name, kind = raw.ch_names[i], raw.get_channel_types()[i]
+        if raw.info["chs"][i]["unit"] != _FIFF_UNIT_V or kind == "stim":  # MNE gives a stim channel volts
+            raise InputError(f"picks: {name!r} is a {kind} channel, which holds no voltage; if it records "
+                             f"a muscle, type it so: raw.set_channel_types({{{name!r}: 'emg'}})")
 
 
 def _good(picked: list[int], names: list[str], bads: set[str]) -> list[int]:
