@@ -78,6 +78,9 @@ def test_several_channels_and_their_muscles(night):
 @pytest.mark.parametrize("x, fs, says", [
     (np.zeros(1000), FS, "at least 2 s"),
     (np.zeros(10_000), FS, "flat"),
+    (np.zeros(1999), FS, "signal is 1.999 s long: at least 2 s"),  # before: "2 s long: at least 2 s"
+    # MNE's get_data() in volts: before, "flat (constant or all-zero): lead-off"
+    (np.random.default_rng(0).normal(0, 4e-6, 10_000), FS, "holds no EMG: .* are they in volts\\? Multiply them by"),
     (np.full(10_000, np.nan), FS, "NaN"),
     (np.ones((2, 3, 4)), FS, "shape"),
     (np.array(["a", "b"]), FS, "real numbers"),
@@ -474,3 +477,20 @@ def test_analyze_takes_its_numbers_as_find_cramps_does_and_refuses_what_is_none(
             emgcramp.analyze(path, **kwargs)
     with pytest.raises(emgcramp.InputError, match="path is a file path"):
         emgcramp.analyze(None)
+
+
+def test_every_kind_of_record_is_rounded_as_the_tables_write_it(tmp_path):
+    """Leg movements' and rejected bursts' records held the full floats (peak_uv 183.64946951027608), so the
+    same file read by analyze and from_mne differed in the 13th digit."""
+    r = emgcramp.analyze(SAMPLE_NIGHT)
+    run_cli("analyze", SAMPLE_NIGHT, "--lm-events", str(tmp_path / "lm.csv"))
+    with open(tmp_path / "lm.csv", newline="") as f:
+        lm_rows = [row for row in csv.DictReader(f) if row["kind"] == "lm"]
+    lms = r.records("leg_movements")
+    assert [m for m in lms if m["is_lm"]] and len(lm_rows) == sum(m["is_lm"] for m in lms)
+    assert [(f"{m['onset_s']:.3f}", f"{m['peak_uv']:.2f}") for m in lms if m["is_lm"]] == \
+        [(row["onset_s"], row["peak_uv"]) for row in lm_rows]
+    for m in lms:
+        assert m["onset_s"] == round(m["onset_s"], 3) and m["peak_uv"] == round(m["peak_uv"], 2)
+    rejected = r.records("rejected")
+    assert rejected and all(x["probability"] == round(x["probability"], 3) for x in rejected)

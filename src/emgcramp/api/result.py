@@ -108,8 +108,9 @@ class Result:
         Returns
         -------
         list of dict
-            One per event, its fields as columns, rounded as the events CSV writes them (times to the
-            ms, intensities to 0.01 µV, probabilities to 3 decimals) and ``muscles`` joined by ``+``
+            One per event, its fields as columns, rounded as the events CSV (or, for leg movements and
+            warnings, the ``--lm-events`` table) writes them (times to the ms, intensities to 0.01 µV,
+            probabilities to 3 decimals) and ``muscles`` joined by ``+``
             (``GM+GL``); the :class:`~emgcramp.core.types.Episode` objects (``result.cramps``) hold the
             full values and ``muscles`` as a list.
 
@@ -125,10 +126,12 @@ class Result:
         events = getattr(self, kind)
         if kind in ("cramps", "possible_cramps"):
             return [episode_record(e, self.start) for e in events]
+        from emgcramp.io.events import rounded
+
         if kind == "rejected":
-            return [{"onset_s": r.onset_s, "offset_s": r.offset_s, "reason": r.reason,
-                     "probability": r.probability} for r in events]
-        return [asdict(e) for e in events]
+            return [rounded({"onset_s": r.onset_s, "offset_s": r.offset_s, "reason": r.reason,
+                             "probability": r.probability}) for r in events]
+        return [rounded(asdict(e)) for e in events]
 
     def to_dataframe(self, kind: str = "cramps") -> Any:
         """The events of ``kind`` as a pandas ``DataFrame`` (pandas: ``pip install 'emgcramp[pandas]'``).

@@ -70,6 +70,22 @@ def write_events_csv(path: str, episodes: list[Episode], start: datetime | None 
             w.writerow(episode_row(e, start))
 
 
+# Decimals of the activity table's numbers (leg movements, warnings, possible cramps' probabilities), as
+# written and as Result.records gives them: times to the ms, levels to 0.01 µV (or × rest), leads to 0.1 s.
+ACTIVITY_DECIMALS = {"onset_s": 3, "offset_s": 3, "duration_s": 3, "peak_uv": 2, "rest_uv": 2, "level_x_rest": 2,
+                     "lead_s": 1, "probability": 3}
+
+
+def _cell(name: str, v: float | None) -> str:
+    return "" if v is None else f"{v:.{ACTIVITY_DECIMALS[name]}f}"
+
+
+def rounded(record: dict[str, object]) -> dict[str, object]:
+    """``record`` with its numbers rounded as the activity table writes them (:data:`ACTIVITY_DECIMALS`)."""
+    return {k: round(v, ACTIVITY_DECIMALS[k]) + 0.0 if k in ACTIVITY_DECIMALS and isinstance(v, float) else v
+            for k, v in record.items()}
+
+
 def write_activity_csv(path: str, movements: list[LegMovement], warnings: list[CrampWarning],
                        start: datetime | None = None, possible: list[Episode] = ()) -> None:
     """Write leg movements (``lm``), pre-cramp warnings (``warning``) and possible cramps in time order.
@@ -78,15 +94,15 @@ def write_activity_csv(path: str, movements: list[LegMovement], warnings: list[C
     warning's ``lead_s`` is how long before the cramp that followed it began;
     a ``possible_cramp`` row gives its probability and what spoke most against it.
     """
-    rows = [(m.onset_s, {"onset_s": f"{m.onset_s:.3f}", "offset_s": f"{m.offset_s:.3f}",
-                         "duration_s": f"{m.duration_s:.3f}", "kind": "lm", "channel": m.channel,
-                         "onset_clock": clock_time(start, m.onset_s), "peak_uv": f"{m.peak_uv:.2f}",
-                         "rest_uv": f"{m.rest_uv:.2f}", "plm_series": m.series})
+    rows = [(m.onset_s, {k: _cell(k, getattr(m, k)) for k in ("onset_s", "offset_s", "duration_s", "peak_uv",
+                                                              "rest_uv")}
+             | {"kind": "lm", "channel": m.channel, "onset_clock": clock_time(start, m.onset_s),
+                "plm_series": m.series})
             for m in movements if m.is_lm]
-    rows += [(w.onset_s, {"onset_s": f"{w.onset_s:.3f}", "offset_s": f"{w.offset_s:.3f}",
-                          "duration_s": f"{w.duration_s:.3f}", "kind": "warning", "channel": w.channel,
-                          "onset_clock": clock_time(start, w.onset_s), "level_x_rest": f"{w.level_x_rest:.2f}",
-                          "twitches": w.twitches, "lead_s": "" if w.lead_s is None else f"{w.lead_s:.1f}"})
+    rows += [(w.onset_s, {k: _cell(k, getattr(w, k)) for k in ("onset_s", "offset_s", "duration_s", "level_x_rest",
+                                                               "lead_s")}
+              | {"kind": "warning", "channel": w.channel, "onset_clock": clock_time(start, w.onset_s),
+                 "twitches": w.twitches})
              for w in warnings]
     for e in possible:
         c = episode_cells(e, start)
