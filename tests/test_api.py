@@ -494,3 +494,21 @@ def test_every_kind_of_record_is_rounded_as_the_tables_write_it(tmp_path):
         assert m["onset_s"] == round(m["onset_s"], 3) and m["peak_uv"] == round(m["peak_uv"], 2)
     rejected = r.records("rejected")
     assert rejected and all(x["probability"] == round(x["probability"], 3) for x in rejected)
+
+
+def test_a_monitor_s_alert_gives_the_onset_s_clock_time(night):
+    """The alert dict had no clock time (the cramp dict had one), where the README says alerts give it."""
+    m = emgcramp.Monitor(FS, start=datetime(2026, 1, 1, 23, 0))
+    events = [e for k in range(0, len(night), 5_000) for e in m.feed(night[k:k + 5_000])]
+    alerts, cramps = ([e for e in events if e["type"] == kind] for kind in ("alert", "cramp"))
+    assert alerts and len(alerts) == len(cramps)
+    assert [a["onset_clock"] for a in alerts] == [c["onset_clock"][11:19] for c in cramps]  # 23:00:40 of 23:00:40
+
+
+def test_a_monitor_s_folder_that_is_a_file_is_one_line(tmp_path, night):
+    (tmp_path / "night.edf").write_bytes(b"x")
+    for folder in (tmp_path / "night.edf", tmp_path / "night.edf" / "n"):
+        m = emgcramp.Monitor(FS, folder=str(folder))
+        with pytest.raises(emgcramp.InputError, match="cannot create the night folder .*: (File exists|Not a dir)"):
+            m.feed(night[:5_000])  # before: FileExistsError, NotADirectoryError
+    assert (tmp_path / "night.edf").read_bytes() == b"x"

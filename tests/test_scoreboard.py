@@ -7,7 +7,8 @@ import pytest
 
 from emgcramp.core.types import Episode
 from emgcramp.eval.matching import iou, match
-from emgcramp.eval.scoreboard import NightScore, _cause, markdown_table, nulls, score_night, summarize
+from emgcramp.eval.scoreboard import NightScore, _cause, markdown_table, score_night, summarize
+from emgcramp.io.events import nulls
 from emgcramp.sim.plan import TruthEvent
 
 TRUTH = [(100.0, 160.0, "tonic"), (500.0, 520.0, "clonic"), (900.0, 905.0, "tonic")]

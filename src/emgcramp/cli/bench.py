@@ -25,7 +25,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _accuracy(args: argparse.Namespace) -> int:
-    from emgcramp.eval.scoreboard import markdown_table, nulls, plot, score_nights, summarize
+    from emgcramp.eval.scoreboard import markdown_table, plot, score_nights, summarize
+    from emgcramp.io.events import nulls
     from emgcramp.sim.scenarios import SCENARIOS
 
     names = args.scenario or list(SCENARIOS)

@@ -257,15 +257,6 @@ def movement_table(by_scenario: dict[str, dict], overall: dict) -> list[str]:
     return lines
 
 
-def nulls(value: Any) -> Any:
-    """``value`` with every NaN as ``None``: JSON has no NaN (strict readers refuse it), only null."""
-    if isinstance(value, dict):
-        return {k: nulls(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [nulls(v) for v in value]
-    return None if isinstance(value, float) and math.isnan(value) else value
-
-
 def shown(v: float, spec: str) -> str:
     """``v`` formatted, or a dash where there is nothing to measure (no cramp found: no timing error; no cramp: no
     sensitivity)."""

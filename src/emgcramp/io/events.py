@@ -9,6 +9,7 @@ import os
 import warnings
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.core.types import EPISODE_FIELDS, CrampWarning, Episode, LegMovement, clock_time, episode_record
@@ -121,6 +122,15 @@ def write_json(path: str, data: dict) -> None:
     with private_file(path, newline=None) as f:
         json.dump(data, f, indent=2, default=float)
         f.write("\n")
+
+
+def nulls(value: Any) -> Any:
+    """``value`` with every NaN as ``None``: JSON has no NaN (strict readers refuse it), only null."""
+    if isinstance(value, dict):
+        return {k: nulls(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [nulls(v) for v in value]
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 REQUIRED = COLUMNS[:6]  # what a night's trend and report need of every row

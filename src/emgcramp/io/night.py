@@ -115,10 +115,12 @@ class NightLog:
     def __init__(self, folder: str, fs: float, channels: list[str], start: datetime | None = None,
                  retry_s: float = RETRY_S, on_event: Callable[[dict], None] | None = None,
                  settings: dict | None = None, clock: bool = True):
-        made = not os.path.isdir(folder)
-        if made:
-            os.makedirs(folder, mode=0o700)
-        elif os.listdir(folder):
+        try:
+            if made := not os.path.isdir(folder):
+                os.makedirs(folder, mode=0o700)
+        except OSError as e:  # a file of that name ("File exists"), a parent that is a file, or not ours to write
+            raise InputError(f"cannot create the night folder {folder}: {e.strerror}") from None
+        if not made and os.listdir(folder):
             raise InputError(f"{folder}: the night folder is not empty; a night is written to a new folder")
         self.folder, self.fs = folder, float(fs)
         self.on_event = on_event  # also told every event record (a live publisher), stored or not
@@ -130,16 +132,14 @@ class NightLog:
         self._pending_n = 0  # how many
         self._gaps: list[dict] = []  # gap records among them, written after them
         self._waiting: list[bytes] = []  # event lines not yet written
-        self._stored = 0  # samples in raw.f32
-        self._unstored = 0  # samples dropped since storing stopped
-        self._gap_samples = 0  # samples of the gaps logged so far
+        # samples in raw.f32; dropped since storing stopped; in the gaps logged so far
+        self._stored, self._unstored, self._gap_samples = 0, 0, 0
         self.retry_s = retry_s
         self.stopped_since: float | None = None  # time in the night (s) from which nothing is stored
         self.store_error = ""  # why storing last stopped (kept after it resumes)
         self.unstored_s = 0.0  # seconds of samples never stored (counted as their gap is logged, and at close)
         self.lost_events = 0  # event lines still not stored when the night closed
-        self._retry_at = 0.0
-        self._flushed_at = time.monotonic()
+        self._retry_at, self._flushed_at = 0.0, time.monotonic()
 
     def _create(self, fs: float, channels: list[str], made: bool, settings: dict) -> tuple[int, int]:
         """Write the night's files (raw.json, then the two logs); on a full disk, leave none and say so in one line.

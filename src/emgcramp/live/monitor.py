@@ -170,6 +170,7 @@ class NightMonitor:
         for alert in _new_alerts(pipe, self.log, self.now_s, self.alert_on_warning, self._alerted, self._cut_alerted):
             self.alerts.append(alert)
             self.log.event({"type": "alert", "channel": alert.channel, "onset_s": alert.onset_s,
+                            "onset_clock": alert.onset_clock,
                             "kind": alert.kind, "at_s": alert.at_s, "peak_uv": alert.peak_uv})
         return self._new
 
@@ -314,7 +315,6 @@ def _finish(runner: Runner, log: NightLog, alerts: list[Alert]) -> Analysis:
     for e in runner.episodes:
         if e not in analysis.episodes:  # found inside a PLM series once it was complete
             log.event({"type": "retracted", "channel": e.channel, "onset_s": e.onset_s,
-                       "onset_clock": hms(log.start, e.onset_s),
-                       "reason": "leg_movement_series"})
+                       "onset_clock": hms(log.start, e.onset_s), "reason": "leg_movement_series"})
     log.close(analysis.summary(log.start) if analysis.duration_s >= MIN_SIGNAL_S else None)
     return analysis
