@@ -799,3 +799,28 @@ def test_an_edf_a_notebook_holds_open_is_analysed_all_the_same(tmp_path):
         other.close()
     finally:
         held.close()
+
+
+def test_an_edf_copy_keeps_every_annotation_and_every_word_of_it(tmp_path):
+    """EDFlib keeps one annotation a 1-s record and 40 bytes of its text: a copy of a recording with two
+    notes a second lost the rest, its own cramps among them, and cut a technician's note, saying nothing."""
+    import pyedflib
+
+    from emgcramp.io.edf_header import pieces
+
+    note = "Technician: patient reports calf pain left leg at 02:10, woke up and stretched"
+    assert pieces(note) == ["Technician: patient reports calf..", "..pain left leg at 02:10, woke up and..",
+                            "..stretched"]
+    assert pieces("short") == ["short"] and all(len(p.encode()) <= 40 for p in pieces("é" * 60 + " x" * 30))
+    x = np.random.default_rng(0).normal(0, 4, (600 * 250, 1))
+    notes = [(k * 0.5, -1.0, f"note {k}") for k in range(1200)] + [(599.0, 1.0, note)]
+    path = str(tmp_path / "dense.edf")
+    write_edf(path, 250, ["calf"], lambda: iter([x]), notes)
+    r = pyedflib.EdfReader(path)
+    texts = list(r.readAnnotations()[2])
+    r.close()
+    assert len(texts) == 1203 and sorted(t for t in texts if t.startswith("note ")) == \
+        sorted(f"note {k}" for k in range(1200))
+    assert " ".join(t.strip(".") for t in texts if not t.startswith("note ")) == note
+    with pytest.warns(SettingsWarning, match="1203 annotations for 600 s of signal: .* the last ones are not in it"):
+        write_edf(str(tmp_path / "once.edf"), 250, ["calf"], iter([x]), notes)  # blocks given once: said

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import errno
 import math
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
@@ -11,9 +11,19 @@ import numpy as np
 import pyedflib
 
 from emgcramp.core.blocks import Block
-from emgcramp.core.errors import InputError
+from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.io.base import Recording, unit_scale
-from emgcramp.io.edf_header import UNKNOWN_START, Layout, Scale, check_length, check_name, open_reader
+from emgcramp.io.edf_header import (
+    MAX_SLOTS,
+    Layout,
+    Scale,
+    check_length,
+    check_name,
+    check_written,
+    open_reader,
+    pieces,
+    start_unknown,
+)
 from emgcramp.io.secure import mentions_maker, private_path
 
 # Largest physical value (µV) a channel's header may give: 1 kV is a hundred times any amplifier's
@@ -220,14 +230,19 @@ def write_edf(path: str, fs: float, channel_names: list[str],
     fresh = blocks if callable(blocks) else None
     with private_path(path) as tmp:
         own = scales or [Scale.symmetric(physical_range_uv, bdf)] * len(channel_names)
-        records, peak = _write_records(tmp, fs, channel_names, fresh() if fresh else blocks, annotations, start, own,
-                                       bdf, note, retry=scales is None and fresh is not None)
-        if peak > physical_range_uv and scales is None and fresh is not None:
-            wide = [Scale.symmetric(range_for(peak), bdf)] * len(channel_names)
-            records, _ = _write_records(tmp, fs, channel_names, fresh(), annotations, start, wide, bdf, note)
+        records, peak, notes = _write_records(tmp, fs, channel_names, fresh() if fresh else blocks, annotations,
+                                              start, own, bdf, note, retry=scales is None and fresh is not None)
+        wide = peak > physical_range_uv and scales is None
+        if fresh is not None and (wide or notes > records):  # written again: a wider range, more annotation slots
+            own = [Scale.symmetric(range_for(peak), bdf)] * len(channel_names) if wide else own
+            records, _, notes = _write_records(tmp, fs, channel_names, fresh(), annotations, start, own, bdf, note,
+                                               slots=-(-notes // max(records, 1)))
+        if notes > records * MAX_SLOTS or fresh is None and notes > records:
+            warnings.warn(SettingsWarning(f"{path}: {notes} annotations for {records} s of signal: EDF+ holds "
+                                          f"{MAX_SLOTS if fresh else 1} a second here, the last ones are not in it"))
         if start is None:
-            _start_unknown(tmp)
-        _check_written(tmp, path, records)
+            start_unknown(tmp)
+        check_written(tmp, path, records)
 
 
 def range_for(peak_uv: float) -> float:
@@ -249,47 +264,20 @@ def is_simulated_night(path: str) -> bool:
     return mentions_maker(path, 256, SIMULATED_BY)
 
 
-def _start_unknown(path: str) -> None:
-    """Mark the start of the EDF+ file at ``path`` as not known, where EDFlib wrote the time of writing.
-
-    EDF+ (Kemp & Olivan 2003, spec 2.1.3) says so with ``Startdate X`` in the
-    recording field; the header's date, which must be a date, becomes
-    01.01.85 00.00.00, the earliest EDF can hold, so no reader takes it for
-    the night's clock. MNE and EDFbrowser read such a file; ours reads no start.
-    """
-    with open(path, "r+b") as f:
-        head = f.read(184)
-        field = head[88:168].decode("ascii", "replace").split(" ")
-        rest = " ".join(field[2:]) if field[:1] == ["Startdate"] else " ".join(field)
-        f.seek(88)
-        f.write(f"{UNKNOWN_START.decode()} {rest}".strip()[:80].ljust(80).encode("ascii", "replace"))
-        f.write(b"01.01.8500.00.00")
-
-
-def _check_written(tmp: str, path: str, records: int) -> None:
-    """Reopen what was written: EDFlib does not report a failed write (full disk, file-size limit)."""
-    try:
-        r = open_reader(tmp, pyedflib.DO_NOT_READ_ANNOTATIONS)  # the header and the size: no record read
-        found = r.datarecords_in_file
-        r.close()
-    except InputError:
-        found = -1
-    if found != records:
-        raise OSError(errno.ENOSPC, f"writing {path} failed (disk full or file-size limit?); "
-                      f"nothing was left there")
-
-
 def _write_records(tmp: str, fs: int, channel_names: list[str], blocks: Iterable[np.ndarray],
-                   annotations: Iterable[tuple[float, float, str]], start: datetime | None,
-                   scales: list[Scale], bdf: bool, note: str = "", retry: bool = False) -> tuple[int, float]:
-    """Write the file at ``tmp``; return the number of 1-s data records and the largest sample's size (µV).
+                   annotations: Iterable[tuple[float, float, str]], start: datetime | None, scales: list[Scale],
+                   bdf: bool, note: str = "", retry: bool = False, slots: int = 1) -> tuple[int, float, int]:
+    """Write the file at ``tmp``; return the number of 1-s data records, the largest sample's size (µV) and
+    the number of annotations written (a text over EDFlib's 40 bytes counts as its pieces, :func:`pieces`).
 
     Samples beyond ``scales`` are stored at its ends, said in an annotation unless it is written again (``retry``).
+    EDFlib keeps ``slots`` annotations a data record (1 s), the others are lost: see :func:`write_edf`.
     """
     kind = pyedflib.FILETYPE_BDFPLUS if bdf else pyedflib.FILETYPE_EDFPLUS
-    records, peak, cut = 0, 0.0, 0
+    records, peak, cut, written = 0, 0.0, 0, 0
     w = pyedflib.EdfWriter(tmp, len(channel_names), file_type=kind)
     try:
+        w.set_number_of_annotation_signals(min(slots, MAX_SLOTS))
         w.setSignalHeaders([{"label": name[:16], "sample_frequency": fs, "transducer": "sEMG electrodes",
                              "prefilter": ""} | scale.header() for name, scale in zip(channel_names, scales)])
         if start is not None:
@@ -314,7 +302,9 @@ def _write_records(tmp: str, fs: int, channel_names: list[str], blocks: Iterable
             top = max(max(-s.physical_min, s.physical_max) * s.uv_per_unit for s in scales)
             notes.insert(0, (0.0, -1.0, f"{cut} samples cut to +-{top:g} uV"))  # EDFlib keeps 40 characters
         for onset, duration, text in notes:
-            w.writeAnnotation(onset, duration, text)
+            for piece in pieces(text):
+                w.writeAnnotation(onset, duration, piece)
+                written += 1
     finally:
         w.close()
-    return records, peak
+    return records, peak, written

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 from collections.abc import Iterator
@@ -197,3 +198,58 @@ def check_length(path: str) -> Layout | None:
                          f"but the file holds {size} bytes{held}; the file is damaged or was cut, or its header "
                          "is wrong")
     return lay
+
+
+def start_unknown(path: str) -> None:
+    """Mark the start of the EDF+ file at ``path`` as not known, where EDFlib wrote the time of writing.
+
+    EDF+ (Kemp & Olivan 2003, spec 2.1.3) says so with ``Startdate X`` in the
+    recording field; the header's date, which must be a date, becomes
+    01.01.85 00.00.00, the earliest EDF can hold, so no reader takes it for
+    the night's clock. MNE and EDFbrowser read such a file; ours reads no start.
+    """
+    with open(path, "r+b") as f:
+        head = f.read(184)
+        field = head[88:168].decode("ascii", "replace").split(" ")
+        rest = " ".join(field[2:]) if field[:1] == ["Startdate"] else " ".join(field)
+        f.seek(88)
+        f.write(f"{UNKNOWN_START.decode()} {rest}".strip()[:80].ljust(80).encode("ascii", "replace"))
+        f.write(b"01.01.8500.00.00")
+
+
+def check_written(tmp: str, path: str, records: int) -> None:
+    """Reopen what was written: EDFlib does not report a failed write (full disk, file-size limit)."""
+    try:
+        r = open_reader(tmp, pyedflib.DO_NOT_READ_ANNOTATIONS)  # the header and the size: no record read
+        found = r.datarecords_in_file
+        r.close()
+    except InputError:
+        found = -1
+    if found != records:
+        raise OSError(errno.ENOSPC, f"writing {path} failed (disk full or file-size limit?); "
+                      f"nothing was left there")
+
+
+# EDFlib writes this many bytes of an annotation's text and keeps this many annotation signals, each holding
+# one annotation a data record (its EDFLIB_WRITE_MAX_ANNOTATION_LEN; edf_set_number_of_annotation_signals).
+ANNOTATION_BYTES, MAX_SLOTS = 40, 64
+
+
+def pieces(text: str) -> list[str]:
+    """``text`` as annotation texts EDFlib writes whole: itself, or its words in pieces of at most
+    :data:`ANNOTATION_BYTES` bytes, each but the last ending and each but the first starting with ``..``."""
+    if len(text.encode()) <= ANNOTATION_BYTES:
+        return [text]
+    out, line = [], ""
+    for word in text.split(" "):
+        while len(word.encode()) > ANNOTATION_BYTES - 4:  # a word longer than a piece: cut where it must be
+            k = ANNOTATION_BYTES - 4
+            while len(word[:k].encode()) > ANNOTATION_BYTES - 4:
+                k -= 1
+            out, line, word = out + [x for x in (line,) if x] + [word[:k]], "", word[k:]
+        if len(f"{line} {word}".encode()) > ANNOTATION_BYTES - 4 and line:
+            out, line = out + [line], word
+        else:
+            line = f"{line} {word}" if line else word
+    out += [line] if line else []
+    return [("" if i == 0 else "..") + p + ("" if i == len(out) - 1 else "..") for i, p in enumerate(out)]
