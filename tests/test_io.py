@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pyedflib
 import pytest
-from conftest import SAMPLE_NIGHT, bursts, degc_edf, run_main
+from conftest import SAMPLE_NIGHT, bursts, degc_edf, run_cli, run_main
 
 import emgcramp
 from emgcramp.core.errors import InputError, SettingsWarning
@@ -824,3 +824,23 @@ def test_an_edf_copy_keeps_every_annotation_and_every_word_of_it(tmp_path):
     assert " ".join(t.strip(".") for t in texts if not t.startswith("note ")) == note
     with pytest.warns(SettingsWarning, match="1203 annotations for 600 s of signal: .* the last ones are not in it"):
         write_edf(str(tmp_path / "once.edf"), 250, ["calf"], iter([x]), notes)  # blocks given once: said
+
+
+@pytest.mark.parametrize("cell, kind", [("Tonic", "tonic"), ("clonic ", "clonic"), ("martian", None),
+                                        ("possible", None), ("", None)])
+def test_a_cramp_s_kind_is_tonic_or_clonic_whatever_a_spreadsheet_made_of_it(tmp_path, cell, kind):
+    """report ended in an internal error (KeyError) on a kind it has no colour for; trend counted it."""
+    from emgcramp.io.events import read_events_csv
+
+    p = str(tmp_path / "events.csv")
+    write_events_csv(p, [Episode(10.0, 40.0, 30.0, "tonic", 200.0, 150.0, 4.0, "calf")])
+    lines = open(p).read().splitlines()
+    lines[1] = lines[1].replace(",tonic,", f",{cell},", 1)
+    open(p, "w").write("\n".join(lines) + "\n")
+    if kind:
+        assert [e.kind for e in read_events_csv(p)] == [kind]
+    else:
+        with pytest.raises(InputError, match="line 2: column 'kind' is .*; expected tonic or clonic"):
+            read_events_csv(p)
+    rc, out, err = run_cli("report", SAMPLE_NIGHT, "--events", p, "--out", str(tmp_path / "r.html"))
+    assert (rc, err.count("\n")) == ((0, 0) if kind else (2, 1)), err

@@ -207,13 +207,15 @@ def episode_from_row(r: dict[str, str | None]) -> Episode:
     if any((cell or "").strip() for cell in r.get(None) or ()):  # DictReader puts cells past the header there
         raise ValueError(f"the row has {len(r[None])} more cell(s) than the header names columns; a row of another "
                          "table pasted in?")
-    if not r["kind"].strip():
-        raise ValueError("column 'kind' is empty; expected tonic or clonic")
+    kind = r["kind"].strip().lower()  # as a spreadsheet may leave it: "Tonic", "tonic "
+    if kind not in ("tonic", "clonic"):  # the report colours, counts and draws each kind it knows
+        raise ValueError(f"column 'kind' is {r['kind']!r}; expected tonic or clonic (the cramps' table holds "
+                         "no other: possible cramps and leg movements are in --lm-events)")
     onset, offset, duration = (_number(r, k) for k in ("onset_s", "offset_s", "duration_s"))
     if onset < 0 or offset < onset or duration < 0:  # a negative length would take time off the night's totals
         raise ValueError(f"the cramp runs from {r['onset_s']} s to {r['offset_s']} s over {r['duration_s']} s; "
                          "expected 0 ≤ onset_s ≤ offset_s and a duration_s of 0 or more")
-    return Episode(onset, offset, duration, r["kind"],
+    return Episode(onset, offset, duration, kind,
                    _number(r, "peak_intensity"), _number(r, "mean_intensity"),
                    _number(r, "rest_uv", float("nan")), r.get("channel") or "", _number(r, "duty", 1.0),
                    _number(r, "pct_mvc", None), [x for x in (r.get("flags") or "").split(";") if x],
