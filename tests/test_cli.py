@@ -544,3 +544,15 @@ def test_ctrl_c_while_the_modules_load_ends_the_process_at_once(tmp_path):
     p.send_signal(signal.SIGINT)
     _, err = p.communicate(timeout=60)
     assert p.returncode == 0 and "ending the night (SIGINT)" in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("args, says", [
+    (["analyze", "x.edf", "--events", ""], "an empty argument after --events"),
+    (["analyze", "x.edf", "--lm-events="], "an empty argument in '--lm-events='"),
+    (["trend", ".", "--out", " "], "an empty argument after --out"),
+    ([""], "an empty argument first"),
+])
+def test_an_empty_argument_is_refused_not_taken_for_no_file(args, says):
+    """--events "$OUT" with OUT unset wrote no table and exited 0: a script's output lost, unsaid."""
+    rc, out, err = run_main(*args)
+    assert rc == 2 and says in err and err.count("\n") == 1 and out == ""
