@@ -871,3 +871,18 @@ def test_a_cramp_s_kind_is_tonic_or_clonic_whatever_a_spreadsheet_made_of_it(tmp
             read_events_csv(p)
     rc, out, err = run_cli("report", SAMPLE_NIGHT, "--events", p, "--out", str(tmp_path / "r.html"))
     assert (rc, err.count("\n")) == ((0, 0) if kind else (2, 1)), err
+
+
+def test_a_wide_copy_writes_its_range_without_pyedflib_s_warning(tmp_path):
+    """A copy of loud samples (±194 mV) leaked pyedflib's two-line UserWarning about -194000.0's 9 characters."""
+    import warnings
+
+    x = np.random.default_rng(0).normal(0, 40_000, (10_000, 1))
+    x[5] = 193_500.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write_edf(str(tmp_path / "wide.edf"), 1000, ["calf"], lambda: iter([x]))
+    r = pyedflib.EdfReader(str(tmp_path / "wide.edf"))
+    assert r.getPhysicalMinimum(0) == -194000.0 and r.getPhysicalMaximum(0) == 194000.0
+    np.testing.assert_allclose(r.readSignal(0), x[:, 0], atol=194000 / 32767)
+    r.close()

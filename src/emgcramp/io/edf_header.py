@@ -54,8 +54,9 @@ class Scale(NamedTuple):
 
     def header(self) -> dict:
         """The fields of EDFlib's signal header this scale fills."""
-        return {"dimension": self.unit, "physical_min": self.physical_min, "physical_max": self.physical_max,
-                "digital_min": self.digital_min, "digital_max": self.digital_max}
+        return {"dimension": self.unit, "physical_min": _short(self.physical_min),
+                "physical_max": _short(self.physical_max), "digital_min": self.digital_min,
+                "digital_max": self.digital_max}
 
     def beyond(self, x_uv: np.ndarray) -> int:
         """How many samples (µV) lie beyond the physical range (by more than half a bit): stored at its ends by
@@ -93,6 +94,11 @@ def check_name(path: str) -> None:
     except UnicodeEncodeError:
         raise InputError(f"{path!r}: EDF files are read and written through EDFlib, which needs a file "
                          "name and folder in UTF-8; rename it") from None
+
+
+def _short(v: float) -> float | int:
+    """A whole number as an int: EDFlib writes 8 characters, and ``-194000.0`` (9) was cut, with a warning."""
+    return int(v) if float(v).is_integer() else v
 
 
 @dataclass(frozen=True)
