@@ -512,3 +512,18 @@ def test_a_monitor_s_folder_that_is_a_file_is_one_line(tmp_path, night):
         with pytest.raises(emgcramp.InputError, match="cannot create the night folder .*: (File exists|Not a dir)"):
             m.feed(night[:5_000])  # before: FileExistsError, NotADirectoryError
     assert (tmp_path / "night.edf").read_bytes() == b"x"
+
+
+def test_a_monitor_s_night_is_drawn_from_its_folder_and_without_one_is_one_line(tmp_path, night):
+    m = emgcramp.Monitor(FS, folder=str(tmp_path / "n"))
+    for k in range(0, len(night), 50_000):
+        m.feed(night[k:k + 50_000])
+    r = m.finish()
+    r.plot(str(tmp_path / "n.png"))  # before: ValueError, "plot the result of find_cramps or analyze"
+    assert (tmp_path / "n.png").stat().st_size > 10_000
+    bare = emgcramp.Monitor(FS)
+    bare.feed(night)
+    with pytest.raises(emgcramp.InputError, match="a Monitor without a folder keeps none"):
+        bare.finish().plot()
+    with pytest.raises(emgcramp.InputError, match="raw is the MNE Raw the annotations go on, not str"):
+        r.to_annotations(raw="x")  # before: AttributeError

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from emgcramp.core.blocks import Block, as_rate, check_fs
 from emgcramp.core.config import PipelineConfig
 from emgcramp.core.errors import BadSamples, InputError
 from emgcramp.core.types import Episode
+from emgcramp.io import open_recording
 from emgcramp.io.memory import samples_array
 from emgcramp.io.unstored import store_night_events
 from emgcramp.live.monitor import MonitorResult, NightMonitor
@@ -158,8 +160,10 @@ class Monitor:
         done: MonitorResult = self._night.finish()
         if done.stopped:
             raise InputError(done.stopped)
-        self._result = Result(done.analysis, getattr(self._night.log, "start", None))
-        if (folder := getattr(self._night.log, "folder", None)) is not None:  # its table, as the monitor command leaves it
+        folder = getattr(self._night.log, "folder", None)
+        reopen = functools.partial(open_recording, folder) if folder is not None else None  # plot() reads it
+        self._result = Result(done.analysis, getattr(self._night.log, "start", None), reopen, folder)
+        if folder is not None:  # its table, as the monitor command leaves it
             store_night_events(folder, done.analysis.episodes)
         return self._result
 

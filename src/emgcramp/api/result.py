@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from emgcramp.api.checks import path_arg, worded_for_python
+from emgcramp.core.errors import InputError
 from emgcramp.core.types import Analysis, CrampWarning, Episode, LegMovement, Lookalike
 
 if TYPE_CHECKING:
@@ -208,9 +209,16 @@ class Result:
         -------
         mne.Annotations
             One annotation per cramp, possible cramp, leg movement and warning.
+
+        Raises
+        ------
+        emgcramp.InputError
+            ``raw`` is no MNE Raw.
         """
         import mne
 
+        if raw is not None and not hasattr(getattr(raw, "annotations", None), "orig_time"):
+            raise InputError(f"raw is the MNE Raw the annotations go on, not {type(raw).__name__}")
         notes = self.analysis.notes()
         texts = [n[2] if detail else n[2].split(" ", 1)[0] for n in notes]
         orig = raw.annotations.orig_time if raw is not None else None
@@ -245,14 +253,16 @@ class Result:
         Raises
         ------
         emgcramp.InputError
-            ``path`` of another format or not to be written over (without ``overwrite``), a channel not analysed.
+            ``path`` of another format or not to be written over (without ``overwrite``), a channel not analysed,
+            or no signal to draw (the result of a :class:`~emgcramp.Monitor` without a folder).
         """
         from emgcramp.core.channels import channel_index
         from emgcramp.files import CHUNK_S
         from emgcramp.viz import report
 
         if self._reopen is None:
-            raise ValueError("this result holds no way back to its signal: plot the result of find_cramps or analyze")
+            raise InputError("this result holds no way back to its signal (a Monitor without a folder keeps none): "
+                             "plot the result of find_cramps, analyze, from_mne or a Monitor given a folder")
         a = self.analysis
         name = a.channels[channel_index(channel, list(a.channels), "the channels analysed")]
         if path is not None:  # before the signal is read again
