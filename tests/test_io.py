@@ -344,33 +344,6 @@ def test_a_jump_in_a_rounded_time_column_is_still_refused(tmp_path):
         open_recording(p)
 
 
-def _ms_csv(path, t):
-    x = np.random.default_rng(0).normal(0, 4, len(t))
-    with open(path, "w") as f:
-        f.write("time_s,calf\n" + "".join(f"{a:.3f},{b:.2f}\n" for a, b in zip(t, x)))
-
-
-@pytest.mark.parametrize("drop, at", [(slice(9, None, 10), None), ([12_345], 12_346), ([1], None)])
-def test_a_missing_row_is_a_gap_when_times_are_printed_to_the_step(tmp_path, drop, at):
-    """1 kHz printed to the ms: every 10th row missing was read as 900 Hz with a note, one missing row not at
-    all: 5 % and the printed digit allowed a step of two."""
-    t = np.arange(20_000) / 1000.0
-    p = str(tmp_path / "ms.csv")
-    _ms_csv(p, np.delete(t, drop))
-    if at is None:
-        with pytest.raises(InputError, match="not evenly sampled .* rows missing"):
-            open_recording(p)
-    else:
-        with open_recording(p) as rec, pytest.raises(InputError, match=f"steps by \\+0.002 s at data row {at}"):
-            read_all(rec, chunk=4096)
-    _ms_csv(p, t)  # whole: read at 1000 Hz, every sample
-    with open_recording(p) as rec:
-        assert rec.fs == 1000.0 and len(read_all(rec, chunk=4096)) == 20_000
-    _ms_csv(p, np.arange(6000) / 300.0)  # 3.33-ms steps printed to the ms: rounding, no gap
-    with open_recording(p) as rec:
-        assert rec.fs == 300.0 and len(read_all(rec, chunk=4096)) == 6000
-
-
 def test_a_csv_with_a_byte_order_mark_reads_its_time_column(tmp_path):
     from conftest import run_cli
 

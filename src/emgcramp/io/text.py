@@ -28,7 +28,6 @@ from emgcramp.io.base import Recording
 from emgcramp.io.text_fields import (
     HINTS,
     decimals,
-    fit_step,
     foreign_unit,
     fraction_column,
     is_number,
@@ -63,6 +62,16 @@ INDEX_NAMES = {"sample", "samples", "index", "idx", "n", "sample_index", "sample
 PROBE_ROWS = 4000
 MAX_LINE_CHARS = 100_000  # a header of 1000s of channels fits; a whole signal on one line does not
 EXPECTED = "expected columns of numbers (CSV/TSV/text)"
+
+
+def _fit_step(t: np.ndarray) -> tuple[float, float]:
+    """Least-squares step of ``t`` against its row number, and the step's standard error."""
+    i = np.arange(len(t), dtype=np.float64)
+    i -= i.mean()
+    step = float(np.dot(i, t - t.mean()) / np.dot(i, i))
+    resid = t - t.mean() - step * i
+    dof = max(len(t) - 2, 1)
+    return step, float(np.sqrt(np.dot(resid, resid) / dof / np.dot(i, i)))
 
 
 class NotATable(InputError):
@@ -249,11 +258,11 @@ class TextRecording(Recording):
         if len(dt) < 1 or not np.isfinite(dt).all() or np.median(dt) <= 0:
             return fs
         step = float(np.median(dt))
-        if np.max(np.abs(dt - step)) > self._tolerance(step):
-            raise InputError(f"{self.path}: the time column is not evenly sampled (steps vary beyond what jitter "
-                             f"and its digits, {self._slack:.3g} s, allow: rows missing?); if the samples came at "
-                             "a fixed rate and only their times jitter, leave the time column out and give --fs HZ")
-        fit, se = fit_step(t * self._time_scale)
+        if np.max(np.abs(dt - step)) > 0.05 * step + self._slack:
+            raise InputError(f"{self.path}: the time column is not evenly sampled (steps vary beyond 5 % "
+                             f"and the {self._slack:.3g} s its printed digits allow); if the samples came at a "
+                             "fixed rate and only their times jitter, leave the time column out and give --fs HZ")
+        fit, se = _fit_step(t * self._time_scale)
         rate = 1.0 / fit
         whole = round(rate)  # a device's rate is most often a whole number of Hz: take it when the fit allows
         if whole > 0 and abs(rate - whole) <= max(4.0 * se * rate * rate, 1e-9 * rate):
@@ -264,11 +273,6 @@ class TextRecording(Recording):
             print(f"emgcramp: note: {self.path}: {rate:.6g} Hz from the time column (a least-squares fit "
                   f"over {len(t)} rows; times printed to {self._slack:.3g} s)", file=sys.stderr)
         return fs if fs is not None else round(rate, 6)
-
-    def _tolerance(self, step: float) -> float:
-        """How far a step of the time column may be off ``step`` (s): 5 % and the printed digits; none when the
-        digits are no finer than the step (whole steps: a missing row steps by two, within 5 % and a digit)."""
-        return 1e-6 * step if self._slack >= 0.95 * step else 0.05 * step + self._slack
 
     def foreign_units(self) -> dict[int, str]:
         """The columns whose header names a unit that is no voltage (index: unit)."""
@@ -300,7 +304,7 @@ class TextRecording(Recording):
         prev = np.concatenate([[self._t_last], t[:-1]]) if self._t_last is not None else t[:-1]
         dt = t[-len(prev):] - prev if len(prev) else prev
         step = 1.0 / self.fs
-        bad = np.flatnonzero(np.abs(dt - step) > self._tolerance(step))
+        bad = np.flatnonzero(np.abs(dt - step) > 0.05 * step + self._slack)
         if len(bad):
             i = int(bad[0]) + (0 if self._t_last is not None else 1)
             row = self._rows_read + i + 1

@@ -1,7 +1,7 @@
 """What one field or name of a text table is: a number, a unit, a decimal comma, a clock time.
 
 The field-level rules :mod:`emgcramp.io.text` reads a table with, apart
-from its reading (and the fit of its time column's step): which delimiter a line uses, which unit a column's name
+from its reading: which delimiter a line uses, which unit a column's name
 ends in, and which fields are numbers to a person but not to a parser of
 numbers (``-12,5``, ``23:00:01``), so the error can say how to write them.
 """
@@ -9,8 +9,6 @@ numbers (``-12,5``, ``23:00:01``), so the error can say how to write them.
 from __future__ import annotations
 
 import re
-
-import numpy as np
 
 from emgcramp.io.base import unit_scale
 
@@ -109,13 +107,3 @@ def fraction_column(second: list[str], first: list[str]) -> bool:
     expected = len(second) / 10.0
     chi2 = sum((second.count(str(d)) - expected) ** 2 / expected for d in range(10))
     return chi2 < UNIFORM_CHI2 and len(set(first)) >= 3
-
-
-def fit_step(t: np.ndarray) -> tuple[float, float]:
-    """Least-squares step of ``t`` against its row number, and the step's standard error."""
-    i = np.arange(len(t), dtype=np.float64)
-    i -= i.mean()
-    step = float(np.dot(i, t - t.mean()) / np.dot(i, i))
-    resid = t - t.mean() - step * i
-    dof = max(len(t) - 2, 1)
-    return step, float(np.sqrt(np.dot(resid, resid) / dof / np.dot(i, i)))
