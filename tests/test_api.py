@@ -79,6 +79,8 @@ def test_several_channels_and_their_muscles(night):
     (np.zeros(1000), FS, "at least 2 s"),
     (np.zeros(10_000), FS, "flat"),
     (np.zeros(1999), FS, "signal is 1.999 s long: at least 2 s"),  # before: "2 s long: at least 2 s"
+    (np.zeros(1), 2 * FS, "signal is 0.0005 s long"),
+    (np.r_[np.zeros(30_000), 300.0, np.zeros(30_000)], FS, "flat"),  # one glitch: no volts
     # MNE's get_data() in volts: before, "flat (constant or all-zero): lead-off"
     (np.random.default_rng(0).normal(0, 4e-6, 10_000), FS, "holds no EMG: .* are they in volts\\? Multiply them by"),
     (np.full(10_000, np.nan), FS, "NaN"),
@@ -477,6 +479,7 @@ def test_analyze_takes_its_numbers_as_find_cramps_does_and_refuses_what_is_none(
             emgcramp.analyze(path, **kwargs)
     with pytest.raises(emgcramp.InputError, match="path is a file path"):
         emgcramp.analyze(None)
+    assert [c.onset_s for c in emgcramp.analyze(path.encode(), fs=FS).cramps] == [c.onset_s for c in ref.cramps]
 
 
 def test_every_kind_of_record_is_rounded_as_the_tables_write_it(tmp_path):
@@ -527,3 +530,13 @@ def test_a_monitor_s_night_is_drawn_from_its_folder_and_without_one_is_one_line(
         bare.finish().plot()
     with pytest.raises(emgcramp.InputError, match="raw is the MNE Raw the annotations go on, not str"):
         r.to_annotations(raw="x")  # before: AttributeError
+
+
+def test_from_mne_with_no_muscle_by_name_takes_the_channels_that_hold_a_voltage(night):
+    """Every data channel was taken, a temperature's too, which then stopped the analysis."""
+    mne = pytest.importorskip("mne")
+    info = mne.create_info(["X1", "Temp"], FS, ["eeg", "temperature"])
+    raw = mne.io.RawArray(np.vstack([night * 1e-6, np.full(len(night), 36.5)]), info, verbose=False)
+    r = emgcramp.from_mne(raw)
+    assert r.analysis.channels == ["X1"] and [c.onset_s for c in r.cramps] == \
+        [c.onset_s for c in emgcramp.find_cramps(night, FS).cramps]

@@ -556,3 +556,5 @@ def test_an_empty_argument_is_refused_not_taken_for_no_file(args, says):
     """--events "$OUT" with OUT unset wrote no table and exited 0: a script's output lost, unsaid."""
     rc, out, err = run_main(*args)
     assert rc == 2 and says in err and err.count("\n") == 1 and out == ""
+    rc, _, err = run_main("analyze", "x.edf", "--channel=a=")  # a value that ends in "=" is a value
+    assert rc == 2 and "empty argument" not in err

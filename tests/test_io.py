@@ -824,6 +824,9 @@ def test_an_edf_copy_keeps_every_annotation_and_every_word_of_it(tmp_path):
     assert " ".join(t.strip(".") for t in texts if not t.startswith("note ")) == note
     with pytest.warns(SettingsWarning, match="1203 annotations for 600 s of signal: .* the last ones are not in it"):
         write_edf(str(tmp_path / "once.edf"), 250, ["calf"], iter([x]), notes)  # blocks given once: said
+    with pytest.raises(InputError, match="cannot write .*: 700 annotations for 10 s of signal: EDF\\+ holds 64"):
+        write_edf(str(tmp_path / "over.edf"), 250, ["calf"], lambda: iter([x[:2500]]), notes[:700])
+    assert not os.path.exists(tmp_path / "over.edf")
 
 
 @pytest.mark.parametrize("cell, kind", [("Tonic", "tonic"), ("clonic ", "clonic"), ("martian", None),

@@ -72,9 +72,11 @@ def test_a_polysomnogram_by_the_aasm_labels_leaves_brain_eyes_chin_and_breathing
 
 def test_bipolar_eeg_derivations_are_not_muscles_but_a_board_s_numbered_inputs_are():
     # Sleep-EDF's Fpz-Cz and Pz-Oz were taken for leg muscles (a cramp on the forehead's EEG)
-    names = ["Fpz-Cz", "Pz-Oz", "Fp1-F3", "C3 - Oz", "C1-C2", "F1-F2", "E1-E2", "GM-LAT", "TA-R", "calf"]
-    with pytest.warns(SettingsWarning, match="leaves out Fpz-Cz, Pz-Oz, Fp1-F3, C3 - Oz \\(not"):
-        assert channel_indices("all", names, "psg.edf") == list(range(4, 10))
+    # and one on the midline (z) is what tells them: "Fp1-Fp2" may be OpenBCI's inputs, "TP1-TP2" the tibialis
+    # posterior
+    names = ["Fpz-Cz", "Pz-Oz", "C3 - Oz", "Cz-Pz", "C1-C2", "Fp1-Fp2", "TP1-TP2", "E1-E2", "GM-LAT", "TA-R", "calf"]
+    with pytest.warns(SettingsWarning, match="leaves out Fpz-Cz, Pz-Oz, C3 - Oz, Cz-Pz \\(not"):
+        assert channel_indices("all", names, "psg.edf") == list(range(4, 11))
 
 
 def test_two_tibialis_channels_without_a_calf_are_judged_as_the_leg_s_muscles():

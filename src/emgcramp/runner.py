@@ -23,7 +23,6 @@ from emgcramp.core.types import Analysis, Episode
 from emgcramp.pipeline import Pipeline
 
 
-
 class SensorChanged(InputError):
     """The source's channel count or rate changed mid-stream (the message says which)."""
 
@@ -100,15 +99,13 @@ def run_blocks(blocks: Iterable[Block], fs: float, channels: list[str], config: 
 def unusable(pipe: Pipeline) -> str:
     """Why the signal ``pipe`` has seen cannot be analysed, in one line (``""``: it can)."""
     duration = pipe.samples_seen / pipe.fs
-    if duration < MIN_SIGNAL_S:  # rounded down: 1.9995 s is not "2 s long"
-        return f"signal is {math.floor(duration * 1000) / 1000:g} s long: at least {MIN_SIGNAL_S:g} s are needed"
+    if duration < MIN_SIGNAL_S:  # as many digits as keep it under the minimum: 1.9995 s is not "2 s long"
+        text = next(t for k in range(3, 17) if float(t := f"{duration:.{k}g}") < MIN_SIGNAL_S)
+        return f"signal is {text} s long: at least {MIN_SIGNAL_S:g} s are needed"
     dead = [ch for ch, q in pipe.quality().items() if q["flat_fraction"] >= 0.999]
-    if not dead:
-        return ""
-    if pipe.checks.samples[pipe.channel_names.index(dead[0])] < 0.5 * pipe.samples_seen:  # it moves, but by nothing
-        return (f"channel {dead[0]!r} holds no EMG: its samples vary by less than a thousandth of a µV; are they in "
-                "volts? Multiply them by 1000000, by 1000 for mV (--scale)")
-    return f"channel {dead[0]!r} is flat (constant or all-zero): lead-off, or the wrong channel?"
+    if dead:
+        return f"channel {dead[0]!r} is flat (constant or all-zero): lead-off, or the wrong channel?"
+    return ""
 
 
 def say_doubts(pipe: Pipeline, units: bool = True, movements: bool = True) -> bool:

@@ -145,9 +145,9 @@ def scale_value(scale: object) -> float | None:
 
 
 def path_arg(path: object, what: str) -> str:
-    """A file path given as str or ``os.PathLike``, as str; else :class:`InputError`."""
+    """A file path given as str, bytes or ``os.PathLike``, as str; else :class:`InputError`."""
     try:
-        p = os.fspath(path)  # type: ignore[call-overload]
+        p = os.fsdecode(os.fspath(path))  # type: ignore[call-overload]
     except TypeError:
         p = None
     if not isinstance(p, str) or not p:

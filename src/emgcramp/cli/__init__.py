@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None, loaded: Callable[[], object] | None = No
             setattr(sys, name, open(os.devnull, "w"))
     parser = build_parser()
     given = sys.argv[1:] if argv is None else argv
-    empty = next((i for i, a in enumerate(given) if not a.strip() or a.startswith("--") and a.endswith("=")), None)
+    empty = next((i for i, a in enumerate(given) if not a.strip() or a.startswith("--") and a.endswith("=")
+                  and a.count("=") == 1), None)
     if empty is not None:  # an unset shell variable ("--events $OUT"): taken as no file, the table went unwritten
         blank = not given[empty].strip()
         after = f" in {given[empty]!r}" if not blank else f" after {given[empty - 1]}" if empty else " first"

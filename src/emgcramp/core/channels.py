@@ -18,11 +18,11 @@ _NOT_EMG = re.compile(r"(^|[^a-z])(ecg|ekg|eeg|eog|resp\w*|airflow|thorax|thorac
                       # Bare electrode names are not enough: OpenBCI's boards name their inputs Fp1, C3, O1… whatever
                       # they record, and a C1 or M1 may be "channel 1", "muscle 1".
                       r"|^\s*(eeg\s*)?(fp|af|fc|ft|cp|tp|po|[fctpoeam]|loc|roc)(\d{1,2}|z)?\s*[-:/]\s*[ma]\d\s*$"
-                      # two 10-20 electrodes, one against the other, one of them a midline (z) or two-letter
-                      # site: a bipolar EEG derivation (Fpz-Cz, Pz-Oz of Sleep-EDF, Fp1-F3); "C1-C2" may be a
-                      # board's inputs 1 and 2, so it stays a muscle
-                      r"|^(?=.*(z|fp|af|fc|ft|cp|tp|po))\s*(fp|af|fc|ft|cp|tp|po|[fctpo])(\d{1,2}|z)\s*[-:/]\s*"
-                      r"(fp|af|fc|ft|cp|tp|po|[fctpo])(\d{1,2}|z)\s*$",
+                      # two 10-20 electrodes, one against the other, one of them on the midline (z): a bipolar EEG
+                      # derivation (Fpz-Cz, Pz-Oz of Sleep-EDF); "C1-C2" and "Fp1-Fp2" may be a board's inputs
+                      # (OpenBCI's), "TP1-TP2" the tibialis posterior: they stay muscles
+                      r"|^(?=.*z)\s*(fp|af|fc|cp|po|[fcpo])(\d{1,2}|z)\s*[-:/]\s*"
+                      r"(fp|af|fc|cp|po|[fcpo])(\d{1,2}|z)\s*$",
                       re.I)
 
 

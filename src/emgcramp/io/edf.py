@@ -237,9 +237,12 @@ def write_edf(path: str, fs: float, channel_names: list[str],
             own = [Scale.symmetric(range_for(peak), bdf)] * len(channel_names) if wide else own
             records, _, notes = _write_records(tmp, fs, channel_names, fresh(), annotations, start, own, bdf, note,
                                                slots=-(-notes // max(records, 1)))
-        if notes > records * MAX_SLOTS or fresh is None and notes > records:
-            warnings.warn(SettingsWarning(f"{path}: {notes} annotations for {records} s of signal: EDF+ holds "
-                                          f"{MAX_SLOTS if fresh else 1} a second here, the last ones are not in it"))
+        if notes > records * (MAX_SLOTS if fresh else 1):
+            said = (f"{path}: {notes} annotations for {records} s of signal: EDF+ holds "
+                    f"{MAX_SLOTS if fresh else 1} a second")
+            if fresh:  # over 64 a second: no copy rather than one without them
+                raise InputError(f"cannot write {said}")
+            warnings.warn(SettingsWarning(f"{said} here, the last ones are not in it"))
         if start is None:
             start_unknown(tmp)
         check_written(tmp, path, records)

@@ -20,6 +20,9 @@ from emgcramp.core.channels import default_names, is_emg
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.io.base import Recording
 
+# Under this every sample of a row (µV): no electrode reads so little; samples in volts read 1e-6 of what they are.
+TINY_UV = 1e-3
+
 
 def samples_array(x: Any) -> np.ndarray:
     """``x`` as an array of real numbers (µV), else :class:`InputError` in one line: a file's name, rows of
@@ -68,6 +71,11 @@ class ArrayInMemory(Recording):
         if len(names) != len(data):
             raise InputError(f"{len(names)} channel name(s) for {len(data)} channel(s) "
                              "(a channels × samples array: one row per channel)")
+        with np.errstate(invalid="ignore"):
+            peak = np.abs(data).max(axis=1)  # NaN for a row with a NaN: said when it is read
+        if tiny := [n for n, p in zip(names, peak) if 0 < p < TINY_UV]:  # MNE's get_data() is in volts
+            raise InputError(f"the array's row {tiny[0]!r} holds no EMG: every sample is under {TINY_UV:g} µV; "
+                             "are they in volts? Multiply them by 1000000 (by 1000 for mV)")
         self.path, self._data, self.fs, self.start = "the array", data, as_rate(fs), start
         self.channel_names, self.n_samples = names, data.shape[1]
 
@@ -91,6 +99,8 @@ class MneRaw(Recording):
     def __init__(self, raw: Any, picks: Any = None):
         self._raw = raw
         self._picks = _mne_picks(raw, picks)
+        if picks is None:  # every data channel, when none is a muscle by its name: those that hold a voltage
+            self._picks = [i for i in self._picks if raw.info["chs"][i]["unit"] == _FIFF_UNIT_V] or self._picks
         _in_volts(raw, self._picks)
         self.path = raw.filenames[0] if getattr(raw, "filenames", None) and raw.filenames[0] else "the MNE Raw"
         self.path = str(self.path)
