@@ -59,6 +59,14 @@ def config_arg(config: object) -> PipelineConfig | None:
     return config
 
 
+def _number(value: object) -> float:
+    """``value`` as a float (``"2.5"`` too); NaN when it is none."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
 def mvc_arg(mvc_uv: object) -> float | None:
     """The MVC level (µV RMS) as a float, None when not given; :class:`InputError` when it is no level.
 
@@ -66,11 +74,7 @@ def mvc_arg(mvc_uv: object) -> float | None:
     """
     if mvc_uv is None:
         return None
-    try:
-        v = float(mvc_uv)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        v = math.nan
-    if not ELECTRODE_NOISE_UV <= v < math.inf:
+    if not ELECTRODE_NOISE_UV <= (v := _number(mvc_uv)) < math.inf:
         raise InputError(f"mvc_uv is the maximal contraction's level in µV RMS, {ELECTRODE_NOISE_UV:g} µV or more, "
                          f"not {mvc_uv!r}")
     return v
@@ -135,11 +139,7 @@ def scale_value(scale: object) -> float | None:
     number (negative: the file's sign is the other way); else :class:`InputError`."""
     if scale is None:
         return None
-    try:
-        v = float(scale)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        v = math.nan
-    if v == 0 or not math.isfinite(v):
+    if (v := _number(scale)) == 0 or not math.isfinite(v):
         raise InputError(f"scale is µV per unit of the file's values, a non-zero number, not {scale!r}")
     return v
 
