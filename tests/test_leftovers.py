@@ -106,6 +106,22 @@ def test_only_our_own_part_files_whose_writer_is_gone_are_removed(tmp_path):
     assert os.path.getsize(tmp_path / "in.edf") > 0  # the link's target is untouched
 
 
+def test_an_output_with_a_long_name_is_written_and_its_part_file_left_by_kill_9_removed(tmp_path):
+    """A name of 226-255 bytes, which the file system takes, failed: its part file's name was over 255."""
+    from emgcramp.io.secure import _part_prefix
+
+    _noise_edf(tmp_path / "in.edf", 60)
+    name = "é" * 60 + "a" * 120 + ".edf"  # 244 bytes
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    left = _part_prefix(name).replace(f".{os.getpid()}-", f".{dead.pid}-") + "abcdefgh.part"
+    assert len(left.encode()) <= 255
+    (tmp_path / left).write_bytes(b"x")
+    rc, _, err = cli("analyze", tmp_path / "in.edf", "--edf-out", tmp_path / name, "--no-progress")
+    assert rc == 0, err
+    assert set(os.listdir(tmp_path)) == {"in.edf", name}
+
+
 # --- 2. damaged EDF physical ranges -----------------------------------------------------------------
 
 def _with_range(src, dst, channel, lo: bytes, hi: bytes):

@@ -203,9 +203,18 @@ def _host_tag() -> str:
     return f"{zlib.crc32(where.encode('utf-8', 'replace')):08x}"
 
 
+def _part_stem(name: str) -> str:
+    """``name`` as a part file's name holds it: whole, or past 180 bytes its first 160 and its CRC, so that a name
+    the file system takes (up to 255 bytes) still leaves room for the part file's ~35 more."""
+    raw = name.encode("utf-8", "surrogateescape")
+    if len(raw) <= 180:
+        return name
+    return raw[:160].decode("utf-8", "ignore") + f"~{zlib.crc32(raw):08x}"
+
+
 def _part_prefix(name: str) -> str:
     """The start of a part file's name for output ``name``: ``.NAME.PID-HOST.`` (``mkstemp`` adds the rest)."""
-    return f".{name}.{os.getpid()}-{_host_tag()}."
+    return f".{_part_stem(name)}.{os.getpid()}-{_host_tag()}."
 
 
 def _part_pattern(name: str) -> re.Pattern[str]:
@@ -214,7 +223,7 @@ def _part_pattern(name: str) -> re.Pattern[str]:
     ``.NAME.PID-HOST.XXXXXXXX.part`` now, ``.NAME.XXXXXXXX.part`` before
     (``XXXXXXXX``: ``mkstemp``'s 8 random characters).
     """
-    return re.compile(rf"\.{re.escape(name)}\.(?:(\d+)-([0-9a-f]{{8}})\.)?[a-z0-9_]{{8}}\.part")
+    return re.compile(rf"\.{re.escape(_part_stem(name))}\.(?:(\d+)-([0-9a-f]{{8}})\.)?[a-z0-9_]{{8}}\.part")
 
 
 def _writer_gone(pid: int) -> bool:
