@@ -558,3 +558,12 @@ def test_an_empty_argument_is_refused_not_taken_for_no_file(args, says):
     assert rc == 2 and says in err and err.count("\n") == 1 and out == ""
     rc, _, err = run_main("analyze", "x.edf", "--channel=a=")  # a value that ends in "=" is a value
     assert rc == 2 and "empty argument" not in err
+
+
+def test_a_file_name_with_a_newline_or_an_escape_keeps_the_error_on_one_line(tmp_path):
+    import shutil
+
+    odd = tmp_path / "new\nline\x1b[31m.edf"
+    shutil.copy(SAMPLE_NIGHT, odd)
+    rc, out, err = run_main("analyze", str(odd), "--channel", "zzz")
+    assert rc == 2 and err.count("\n") == 1 and "\x1b" not in err and "new\\nline\\x1b[31m.edf" in err, err

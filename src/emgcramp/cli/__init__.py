@@ -84,7 +84,7 @@ def _run(args, loaded: Callable[[], object] | None = None) -> int:
         sys.stdout.flush()  # a closed pipe shows here, not at exit
         return status
     except InputError as e:
-        print(f"emgcramp: error: {e}", file=sys.stderr)
+        print(f"emgcramp: error: {one_line(str(e))}", file=sys.stderr)
         return EXIT_INPUT
     except Stopped as e:
         print(f"emgcramp: stopped ({signal.Signals(e.signum).name})", file=sys.stderr)
@@ -96,14 +96,20 @@ def _run(args, loaded: Callable[[], object] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except OSError as e:
-        print(f"emgcramp: error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)
+        print(one_line(f"emgcramp: error: {e.strerror or e}: {e.filename or ''}".rstrip(": ")), file=sys.stderr)
         return EXIT_INPUT
     except Exception as e:  # a bug: say so in one line; EMGCRAMP_DEBUG=1 shows the traceback
         if os.environ.get("EMGCRAMP_DEBUG"):
             raise
-        print(f"emgcramp: internal error: {type(e).__name__}: {e} (set EMGCRAMP_DEBUG=1 for details)",
+        print(one_line(f"emgcramp: internal error: {type(e).__name__}: {e} (set EMGCRAMP_DEBUG=1 for details)"),
               file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def one_line(text: str) -> str:
+    """``text`` with its control characters escaped (``\\n``, ``\\x1b``): a file's name may hold a newline or a
+    terminal's escape, and a message is one line that moves no cursor."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _note(shown, message, category, filename, lineno, file=None, line=None) -> None:
@@ -111,6 +117,6 @@ def _note(shown, message, category, filename, lineno, file=None, line=None) -> N
     if issubclass(category, SettingsWarning):
         from emgcramp.cli.status import say
 
-        say(f"emgcramp: note: {message}\n")  # in a night, as its status lines: never waiting on the reader
+        say(f"emgcramp: note: {one_line(str(message))}\n")  # in a night, as its status lines: never waiting on the reader
     else:
         shown(message, category, filename, lineno, file, line)
