@@ -103,8 +103,8 @@ def names_arg(channel_names: Sequence[str] | None) -> list[str]:
     return [str(n) for n in names]  # plain str, not numpy's
 
 
-def muscle_rows(names: Sequence[str]) -> str:
-    """The rows of an array to analyse, as a channel list (0-based indices): those whose names are muscles'.
+def muscle_rows(names: Sequence[str]) -> list[int]:
+    """The rows of an array to analyse (0-based indices): those whose names are muscles'.
 
     A row named for something else (``ECG``, ``EEG C3``: a sleep recording's) is left out with a note, as
     ``--channel all`` leaves it out; when no row is a muscle's, :class:`InputError`.
@@ -119,7 +119,7 @@ def muscle_rows(names: Sequence[str]) -> str:
     if left:
         warnings.warn(SettingsWarning(f"the array: the rows {', '.join(left)} are left out (not muscles by their "
                                       "names; name a row for the muscle it records to analyse it)"), stacklevel=3)
-    return ",".join(map(str, rows))
+    return rows
 
 
 def muscles_arg(muscles: dict[str, str] | None, names: Sequence[str]) -> None:

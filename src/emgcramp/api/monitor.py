@@ -63,7 +63,7 @@ class Monitor:
                  start: datetime | None = None):
         self._names = names_arg(channel_names)
         # the rows analysed (and stored): the muscles', as find_cramps takes them; None: every row
-        self._rows = [int(i) for i in muscle_rows(self._names).split(",")] if self._names else None
+        self._rows = muscle_rows(self._names) if self._names else None
         analysed = [self._names[i] for i in self._rows] if self._rows is not None else []
         self._night = NightMonitor(check_fs(as_rate(fs)), analysed, folder, config_with_mvc(config, mvc_uv),
                                    start=start_arg(start))

@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 
 
 def _file_settings(config: PipelineConfig | None, mvc_uv: float | None) -> Settings:
-    """:func:`~emgcramp.api.checks.config_with_mvc` for a file: without ``config``, a night folder keeps its recorded settings
-    (:func:`emgcramp.files.config_for`), the MVC level replacing only its own."""
+    """:func:`~emgcramp.api.checks.config_with_mvc` for a file: without ``config``, a night folder keeps its
+    recorded settings (:func:`emgcramp.files.config_for`), the MVC level replacing only its own."""
     config, mvc = config_arg(config), mvc_arg(mvc_uv)
     if config is None and mvc is not None:
         return functools.partial(_recorded, mvc)
@@ -94,7 +94,7 @@ def find_cramps(x: ArrayLike, fs: float, *, channel_names: Sequence[str] | None 
     config = config_with_mvc(config, mvc_uv)
     rec = ArrayInMemory(x, fs, names_arg(channel_names) or None, start_arg(start))
     muscles_arg(muscles, rec.channel_names)
-    read = ReadOptions(channel=muscle_rows(rec.channel_names), muscles=muscles)
+    read = ReadOptions(channel=",".join(map(str, muscle_rows(rec.channel_names))), muscles=muscles)
     analysis, start = analyze_recording(rec, read, config)
     return Result(analysis, start, lambda: rec)
 

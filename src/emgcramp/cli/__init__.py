@@ -117,6 +117,7 @@ def _note(shown, message, category, filename, lineno, file=None, line=None) -> N
     if issubclass(category, SettingsWarning):
         from emgcramp.cli.status import say
 
-        say(f"emgcramp: note: {one_line(str(message))}\n")  # in a night, as its status lines: never waiting on the reader
+        # in a night, as its status lines: never waiting on the reader
+        say(f"emgcramp: note: {one_line(str(message))}\n")
     else:
         shown(message, category, filename, lineno, file, line)

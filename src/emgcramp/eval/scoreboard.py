@@ -190,9 +190,9 @@ def summarize(rows: list[NightScore]) -> dict:
     return {"nights": len(rows), "hours": hours, "cramps": tp + fn, "tp": tp, "fn": fn, "fp": fp,
             # NaN where there is nothing to measure (a night without cramps has no sensitivity, nor, when
             # nothing was found either, an F1): never a perfect score for finding nothing.
-            "sensitivity": tp / (tp + fn) if tp + fn else math.nan,
+            "sensitivity": tp / (tp + fn) if tp + fn else math.nan, "fp_per_hour": fp / hours if hours else 0.0,
             "precision": tp / (tp + fp) if tp + fp else math.nan,
-            "f1": 2 * tp / (2 * tp + fn + fp) if tp + fn + fp else math.nan, "fp_per_hour": fp / hours if hours else 0.0,
+            "f1": 2 * tp / (2 * tp + fn + fp) if tp + fn + fp else math.nan,
             "onset_median_s": pct(on, 50), "onset_p90_s": pct(on, 90),
             "offset_median_s": pct(off, 50), "offset_p90_s": pct(off, 90),
             "kind_accuracy": sum(r.kind_correct for r in rows) / tp if tp else float("nan"),

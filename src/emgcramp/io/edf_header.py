@@ -246,16 +246,16 @@ def pieces(text: str) -> list[str]:
     :data:`ANNOTATION_BYTES` bytes, each but the last ending and each but the first starting with ``..``."""
     if len(text.encode()) <= ANNOTATION_BYTES:
         return [text]
-    out, line = [], ""
+    width, words = ANNOTATION_BYTES - 4, []  # room for the two ".." marks
     for word in text.split(" "):
-        while len(word.encode()) > ANNOTATION_BYTES - 4:  # a word longer than a piece: cut where it must be
-            k = ANNOTATION_BYTES - 4
-            while len(word[:k].encode()) > ANNOTATION_BYTES - 4:
-                k -= 1
-            out, line, word = out + [x for x in (line,) if x] + [word[:k]], "", word[k:]
-        if len(f"{line} {word}".encode()) > ANNOTATION_BYTES - 4 and line:
-            out, line = out + [line], word
+        while len(word.encode()) > width:  # a word longer than a piece: cut at the last character that fits
+            k = max(k for k in range(1, len(word) + 1) if len(word[:k].encode()) <= width)
+            words, word = words + [word[:k]], word[k:]
+        words.append(word)
+    out = [""]
+    for word in words:
+        if out[-1] and len(f"{out[-1]} {word}".encode()) > width:
+            out.append(word)
         else:
-            line = f"{line} {word}" if line else word
-    out += [line] if line else []
+            out[-1] = f"{out[-1]} {word}" if out[-1] else word
     return [("" if i == 0 else "..") + p + ("" if i == len(out) - 1 else "..") for i, p in enumerate(out)]

@@ -71,8 +71,8 @@ class ArrayInMemory(Recording):
         if len(names) != len(data):
             raise InputError(f"{len(names)} channel name(s) for {len(data)} channel(s) "
                              "(a channels × samples array: one row per channel)")
-        with np.errstate(invalid="ignore"):
-            peak = np.abs(data).max(axis=1)  # NaN for a row with a NaN: said when it is read
+        with np.errstate(invalid="ignore"):  # reductions, not abs(data): no copy of a night held in memory
+            peak = np.maximum(data.max(axis=1), -data.min(axis=1))  # NaN for a row with a NaN: said when read
         if tiny := [n for n, p in zip(names, peak) if 0 < p < TINY_UV]:  # MNE's get_data() is in volts
             raise InputError(f"the array's row {tiny[0]!r} holds no EMG: every sample is under {TINY_UV:g} µV; "
                              "are they in volts? Multiply them by 1000000 (by 1000 for mV)")
