@@ -1,4 +1,5 @@
 import os
+import signal
 import subprocess
 import sys
 
@@ -9,6 +10,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RECORDINGS = os.path.join(ROOT, "recordings")
 SAMPLE_NIGHT = os.path.join(RECORDINGS, "sample_night.edf")
 REAL = os.path.join(RECORDINGS, "real")
+
+# A suite started in the background (``cmd &``, nohup) inherits SIGINT and SIGHUP ignored, and so would every
+# command the tests start: Ctrl-C and hangup would do nothing there, and the tests of what they do would fail for
+# the way the suite was started. The defaults are put back here, in each process that runs tests.
+for _sig, _handler in ((signal.SIGINT, signal.default_int_handler), (signal.SIGHUP, signal.SIG_DFL)):
+    if signal.getsignal(_sig) == signal.SIG_IGN:
+        signal.signal(_sig, _handler)
 
 
 def run_cli(*args, cwd=None):
