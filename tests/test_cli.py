@@ -511,6 +511,11 @@ def test_a_command_started_with_its_output_closed_still_writes_its_files(tmp_cwd
     p = subprocess.run(f"{sys.executable} -m emgcramp analyze {SAMPLE_NIGHT} --events e.csv >&-", shell=True,
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and p.stderr == "" and open("e.csv").read().count("\n") == 4  # header, its 3 cramps
+    # --json gives nothing but what it prints: with nowhere to print it, a status 0 would say it was given
+    p = subprocess.run(f"{sys.executable} -m emgcramp analyze {SAMPLE_NIGHT} --json --events j.csv >&-", shell=True,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and p.stderr.count("\n") == 1 and "standard output, which is closed" in p.stderr
+    assert not os.path.exists("j.csv")  # refused before any analysis
 
 
 _CTRL_C_WHILE_LOADING = """

@@ -44,9 +44,9 @@ def main(argv: list[str] | None = None, loaded: Callable[[], object] | None = No
     ``loaded``: called once the command's module and NumPy are imported (:func:`emgcramp.__main__.run` gives
     Python's Ctrl-C back there).
     """
-    for name in ("stdout", "stderr"):  # started with it closed (`>&-`): what it would say goes nowhere, not a crash
-        if getattr(sys, name) is None:
-            setattr(sys, name, open(os.devnull, "w"))
+    closed = [name for name in ("stdout", "stderr") if getattr(sys, name) is None]
+    for name in closed:  # started with it closed (`>&-`): what it would say goes nowhere, not a crash
+        setattr(sys, name, open(os.devnull, "w"))
     parser = build_parser()
     given = sys.argv[1:] if argv is None else argv
     empty = next((i for i, a in enumerate(given) if not a.strip() or a.startswith("--") and a.endswith("=")
@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None, loaded: Callable[[], object] | None = No
         after = f" in {given[empty]!r}" if not blank else f" after {given[empty - 1]}" if empty else " first"
         parser.error(f"an empty argument{after}: give the name or value it stands for")
     args = parser.parse_args(argv)
+    if "stdout" in closed and getattr(args, "json", False):  # the summary is all --json gives: it would be lost
+        parser.error("--json prints to standard output, which is closed: give it a file (> summary.json)")
     if not args.command:
         parser.print_help()
         return EXIT_INPUT
