@@ -344,6 +344,20 @@ def test_a_jump_in_a_rounded_time_column_is_still_refused(tmp_path):
         open_recording(p)
 
 
+@pytest.mark.parametrize("times, fs, says", [
+    ("0.004,0.003,0.002,0.001,0", None, r"runs backwards \(rows in reverse order\?\) from t = 0.004 s to 0 s .* "
+     r"sort the rows by time, or leave"),
+    ("0.004,0.003,0.002,0.001,0", 1000.0, "runs backwards"),  # --fs does not make a reversed column right
+    ("0,0,0,0,0.001", None, r"stands still .* from t = 0 s to 0.001 s over its first 5 rows; leave the column out"),
+])
+def test_a_time_column_that_gives_no_rate_says_why(tmp_path, times, fs, says):
+    """It was "no sampling rate: this format does not carry one", of a file whose time column is there."""
+    p = tmp_path / "t.csv"
+    p.write_text("time_s,calf\n" + "".join(f"{t},{i}\n" for i, t in enumerate(times.split(","))))
+    with pytest.raises(InputError, match=says):
+        open_recording(str(p), fs=fs)
+
+
 def test_a_csv_with_a_byte_order_mark_reads_its_time_column(tmp_path):
     from conftest import run_cli
 

@@ -255,9 +255,15 @@ class TextRecording(Recording):
 
     def _rate_from_time(self, t: np.ndarray, fs: float | None) -> float | None:
         dt = np.diff(t) * self._time_scale
-        if len(dt) < 1 or not np.isfinite(dt).all() or np.median(dt) <= 0:
+        if len(dt) < 1 or not np.isfinite(dt).all():
             return fs
         step = float(np.median(dt))
+        if step <= 0:  # a time column it is, but no rate can come of it: said as such, not as a missing rate
+            how = ("runs backwards (rows in reverse order?)", "sort the rows by time, or") if step < 0 else (
+                "stands still (one time on most rows)", "")
+            raise InputError(f"{self.path}: the time column {how[0]} from t = {t[0] * self._time_scale:.6g} s to "
+                             f"{t[-1] * self._time_scale:.6g} s over its first {len(t)} rows; {how[1]} leave the "
+                             "column out and give --fs HZ".replace(";  ", "; "))
         if np.max(np.abs(dt - step)) > 0.05 * step + self._slack:
             raise InputError(f"{self.path}: the time column is not evenly sampled (steps vary beyond 5 % "
                              f"and the {self._slack:.3g} s its printed digits allow); if the samples came at a "
