@@ -13,10 +13,15 @@ REAL = os.path.join(RECORDINGS, "real")
 
 # A suite started in the background (``cmd &``, nohup) inherits SIGINT and SIGHUP ignored, and so would every
 # command the tests start: Ctrl-C and hangup would do nothing there, and the tests of what they do would fail for
-# the way the suite was started. The defaults are put back here, in each process that runs tests.
-for _sig, _handler in ((signal.SIGINT, signal.default_int_handler), (signal.SIGHUP, signal.SIG_DFL)):
-    if signal.getsignal(_sig) == signal.SIG_IGN:
-        signal.signal(_sig, _handler)
+# the way the suite was started. A handler set here is put back to the default in each command started (exec
+# resets handled signals, never ignored ones): Python's own for SIGINT, as in a terminal; for SIGHUP one that
+# does nothing, so that the suite itself still outlives the hangup it was started to outlive.
+# The workers pytest-xdist starts get the default, not an ignored SIGHUP: the environment tells them.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+if signal.getsignal(signal.SIGHUP) == signal.SIG_IGN or os.environ.get("EMGCRAMP_TESTS_NOHUP"):
+    os.environ["EMGCRAMP_TESTS_NOHUP"] = "1"
+    signal.signal(signal.SIGHUP, lambda *_: None)
 
 
 def run_cli(*args, cwd=None):
