@@ -112,6 +112,7 @@ def test_html_report_is_the_review_page_saved_whole(tmp_cwd):
     assert boot["static"] and night["counts"]["cramps"] == 3  # the three cramps of the sample night
     assert [e["tier"] for e in night["events"]].count("cramp") == 3 and night["counts"]["possible_cramps"] == 0
     assert len(boot["levels_b64"]) > 1000 and "not a diagnosis" in page
+    assert night["review_command"] == f"emgcramp review {SAMPLE_NIGHT}"  # what its note tells to run to answer it
     assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", page)  # nothing is fetched: it works offline
 
 

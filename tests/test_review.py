@@ -364,6 +364,8 @@ def test_the_saved_report_is_the_same_page_without_buttons(tmp_path, night, brow
     _open(browser, (tmp_path / "night.html").as_uri())
     assert _text(browser, "#n-cramps") == "1" and "23:01:" in _text(browser, "#event-1")
     assert browser.find_elements(By.CSS_SELECTOR, ".answer button, #mark") == []
+    # the command to answer it names this night (it was "emgcramp review NIGHT")
+    assert _text(browser, ".static-note").endswith(f"open the night with: emgcramp review {night}")
 
 
 # --- signal lost, and the calendar -------------------------------------------------------------------------

@@ -265,7 +265,7 @@ def _saved_review(args: argparse.Namespace) -> int:
 
     night = load_night(args.file, read_options(args), detector_settings(args))
     with private_path(args.out) as tmp, open(tmp, "w", encoding="utf-8") as f:
-        f.write(saved_night(night))
+        f.write(saved_night(night, str(args.file)))
     print(f"{len(night.analysis.episodes)} cramp(s); report written to {args.out}")
     return 0
 

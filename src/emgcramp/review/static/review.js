@@ -226,7 +226,7 @@
     app.append(this.figures());
     if (boot.static) {
       app.append(h("p", { "class": "static-note", text: "A saved copy of the review page. To confirm or correct " +
-        "the cramps, open the night with: emgcramp review NIGHT" }));
+        "the cramps, open the night with: " + (n.review_command || "emgcramp review NIGHT") }));
     }
     app.append(h("h2", { text: "The whole night" }));
     this.toolbar = this.makeToolbar();
@@ -323,8 +323,8 @@
       item(sw("line", COL.level), "muscle activity", "the calf muscle's electrical activity (EMG envelope, " +
         "0.5-s RMS) as a multiple of your own level at rest"),
       item(sw("dash", COL.rest), "your rest level (1 \u00d7)", "the level of the muscle at rest this night"),
-      item(sw("dash", COL.cramp), "cramp level (" + on + " \u00d7 rest)", "activity above this can start a cramp " +
-        "(the detector's ON threshold)"),
+      item(sw("dash", COL.cramp), "burst level (" + on + " \u00d7 rest)", "activity above this is a burst the " +
+        "detector weighs (its ON threshold); most bursts are no cramp: it is the whole burst that decides"),
       item(sw("fill", FILL.cramp), "cramp (numbered)", "a cramp the detector counted"),
       item(sw("fill", FILL.possible_cramp), "possible cramp", "a burst that may be a cramp or a look-alike: " +
         "listed, not counted"),
