@@ -45,6 +45,19 @@ def test_analyze_finds_the_same_episodes_in_wfdb_as_in_edf(tmp_path):
     assert wf["total_cramp_s"] == pytest.approx(edf["total_cramp_s"], abs=0.1)
 
 
+def test_naming_the_signal_file_points_at_the_header(tmp_path):
+    """It was "not a recording: expected columns of numbers (CSV/TSV/text), found text at line 1"."""
+    from conftest import run_main
+
+    hea = _write_record(tmp_path, bursts(FS, 10, 4.0, []))
+    rc, _, err = run_main("analyze", hea[:-4] + ".dat")
+    assert rc == 2 and err.strip().endswith(f"a WFDB record's signal file; give its header, {hea}")
+    rows = np.random.default_rng(0).normal(0, 10, (3000, 2))  # a table of numbers named .dat is still read as one
+    (tmp_path / "table.dat").write_text("".join(f"{a:.2f},{b:.2f}\n" for a, b in rows))
+    (tmp_path / "table.hea").write_text("not read\n")
+    assert run_main("analyze", tmp_path / "table.dat", "--fs", "1000")[0] == 0
+
+
 def test_a_channel_that_is_not_a_voltage_is_refused_by_name(tmp_path):
     wfdb.wrsamp("odd", fs=FS, units=["degC"], sig_name=["temp"], p_signal=np.full((5000, 1), 36.6),
                 fmt=["16"], write_dir=str(tmp_path))

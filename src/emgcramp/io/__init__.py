@@ -117,6 +117,11 @@ def _head(path: str) -> bytes:
         return f.read(65536)
 
 
+def _binary(head: bytes) -> bool:
+    """``head`` holds control bytes no text file does (NUL, and the others under tab but for none of CR, LF)."""
+    return any(b < 9 or 13 < b < 32 and b != 27 for b in head[:4096])
+
+
 def _holds_numbers(head: bytes) -> bool:
     """A line of the first 64 kB is a row of numbers (comma, tab, semicolon or space separated).
 
@@ -248,7 +253,11 @@ def detect_format(path: str) -> str:
         with open(path, "rb") as f:
             if not f.read(1):
                 raise InputError(f"{path}: the file is empty")
-    known = FORMATS.get(os.path.splitext(path)[1].lower())
+    stem, ext = os.path.splitext(path)
+    header = next((stem + e for e in (".hea", ".HEA") if os.path.isfile(stem + e)), None)
+    if ext.lower() == ".dat" and header and _binary(_head(path)):  # WFDB's samples, not a table of text
+        raise InputError(f"{path}: a WFDB record's signal file; give its header, {header}")
+    known = FORMATS.get(ext.lower())
     name = known.name if known else _sniff(path)
     if name is None:
         raise InputError(f"{path}: unknown format (expected {formats_text()})")
