@@ -596,3 +596,13 @@ def test_an_unknown_option_points_at_the_commands_own_help():
                               "(see emgcramp analyze --help)\n"
     rc, _, err = run_main("--frobnicate")
     assert rc == 2 and err.endswith("unrecognized arguments: --frobnicate (see emgcramp --help)\n")
+
+
+@pytest.mark.parametrize("given, says", [((), "give --fs HZ and --scale UV"), (("--fs", "500"), "give --scale UV ("),
+                                         (("--scale", "1"), "give --fs HZ (")])
+def test_ascii_lines_ask_for_what_they_lack_at_once(tmp_cwd, given, says):
+    """Without --fs it asked for --fs alone ("this format does not carry one"), and then for --scale."""
+    from conftest import run_main
+
+    rc, _, err = run_main("monitor", "--serial", "./no-sensor", "--ascii", "--give-up", "1", *given)
+    assert rc == 2 and says in err and err.count("\n") == 1

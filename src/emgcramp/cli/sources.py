@@ -63,10 +63,11 @@ def monitor_source(args: argparse.Namespace) -> "tuple[Source, list[str]]":
         from emgcramp.core.blocks import check_fs
         from emgcramp.live.sources.ascii import LineLink
 
+        missing = [o for o, v in (("--fs HZ", args.fs), ("--scale UV", args.scale)) if v is None]
+        if missing:  # both at once: a 10-bit board's counts taken for µV would make every level wrong
+            raise InputError(f"--ascii lines carry no rate and no unit: give {' and '.join(missing)} (the samples "
+                             "a second, and the µV per number they send: 1 when the board sends µV)")
         fs = check_fs(args.fs)
-        if args.scale is None:  # a 10-bit board's counts taken for µV would make every level wrong
-            raise InputError("--ascii lines carry no unit: give --scale UV, the µV per number they send "
-                             "(1 when the board sends µV)")
         link = LineLink(fs, args.scale)
     return sensor_source(args.serial, args.ble, link, args.give_up, args.baud), _muscles(args)
 
