@@ -192,7 +192,8 @@ def test_detection_help_and_errors_read_the_one_table_of_formats(tmp_path):
     sub = next(a for a in build_parser()._actions if a.dest == "command").choices["analyze"]
     help_text = sub.format_help().replace("\n", " ")
     for ext, fmt in FORMATS.items():
-        p = tmp_path / f"r{ext}"
+        (tmp_path / ext[1:]).mkdir()  # each alone: an r.dat beside an r.hea is that record's signal file
+        p = tmp_path / ext[1:] / f"r{ext}"
         p.write_bytes(b"\x00\x01\x02")  # binary: the extension decides, not the bytes
         assert detect_format(str(p)) == fmt.name, ext
         assert ext in help_text and (not fmt.extra or f"{fmt.extra} extra" in help_text), ext
