@@ -68,6 +68,13 @@ def test_a_polysomnogram_by_the_aasm_labels_leaves_brain_eyes_chin_and_breathing
         assert channel_indices("TA", ["TA", "tib ant", "ECG"], "legs.edf") == [0]
     with pytest.raises(InputError, match="no channel"):
         channel_indices([], names, "psg.edf")  # before: a traceback from the filters
+    # no muscle at all by the names: the first is taken as before, and said (it was analysed without a word)
+    with pytest.warns(SettingsWarning, match="psg.edf: no channel is a muscle by its name; the first, 'EEG Fpz-Cz', "
+                                             "is analysed: give --channel"):
+        assert channel_indices(None, ["EEG Fpz-Cz", "ECG"], "psg.edf") == [0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert channel_indices("ECG", ["EEG Fpz-Cz", "ECG"], "psg.edf") == [1]  # named: nothing said
 
 
 def test_bipolar_eeg_derivations_are_not_muscles_but_a_board_s_numbered_inputs_are():

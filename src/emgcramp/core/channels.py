@@ -54,6 +54,9 @@ def channel_index(channel: str | int | None, names: list[str], where: str) -> in
     say they are: then :class:`InputError`, naming those, as which of them is the calf the names do not tell.
     """
     if channel is None:
+        if names and not any(map(is_emg, names)):  # taken as asked, but not unsaid: its bursts are no calf's
+            warnings.warn(SettingsWarning(f"{where}: no channel is a muscle by its name; the first, {names[0]!r}, is "
+                                          "analysed: give --channel with the calf's if it is another"), stacklevel=3)
         if not names or is_emg(names[0]) or not any(map(is_emg, names)):
             return 0
         raise InputError(f"{where}: the first channel, {names[0]!r}, is not a muscle by its name; give --channel "
