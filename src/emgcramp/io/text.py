@@ -79,12 +79,9 @@ class NotATable(InputError):
 
 
 def header_facts(path: str) -> tuple[bool, bool]:
-    """(a time column that gives the rate, every column's unit named) in the header of text file ``path``.
-
-    What :class:`TextRecording` reads from it: a first column named for time (:data:`TIME_NAMES`) gives the
-    rate, and channel names ending in a voltage unit (``calf_uV``) the scale; ``--scale`` goes to the others,
-    so a file takes none only when every column names its unit.
-    """
+    """(a time column that gives the rate, every column's unit named) in the header of text file ``path``: a
+    first column named for time (:data:`TIME_NAMES`) gives the rate, names ending in a voltage unit (``calf_uV``)
+    the scale; ``--scale`` goes to the others, so a file takes none only when every column names its unit."""
     with open(path, encoding="utf-8-sig", errors="replace") as f:
         first, comment, _ = _table_start(f)
     if not first.strip():  # only comments or blank lines: opening it says so
@@ -258,12 +255,11 @@ class TextRecording(Recording):
         if len(dt) < 1 or not np.isfinite(dt).all():
             return fs
         step = float(np.median(dt))
-        if step <= 0:  # a time column it is, but no rate can come of it: said as such, not as a missing rate
-            how = ("runs backwards (rows in reverse order?)", "sort the rows by time, or") if step < 0 else (
-                "stands still (one time on most rows)", "")
-            raise InputError(f"{self.path}: the time column {how[0]} from t = {t[0] * self._time_scale:.6g} s to "
-                             f"{t[-1] * self._time_scale:.6g} s over its first {len(t)} rows; {how[1]} leave the "
-                             "column out and give --fs HZ".replace(";  ", "; "))
+        if step <= 0:  # a time column, but no rate comes of it: said as such, not as a missing rate
+            how = "runs backwards (rows in reverse order?)" if step < 0 else "stands still (one time on most rows)"
+            raise InputError(f"{self.path}: the time column {how} from t = {t[0] * self._time_scale:.6g} s to "
+                             f"{t[-1] * self._time_scale:.6g} s over its first {len(t)} rows; "
+                             f"{'sort the rows by time, or ' * (step < 0)}leave the column out and give --fs HZ")
         if np.max(np.abs(dt - step)) > 0.05 * step + self._slack:
             raise InputError(f"{self.path}: the time column is not evenly sampled (steps vary beyond 5 % "
                              f"and the {self._slack:.3g} s its printed digits allow); if the samples came at a "
