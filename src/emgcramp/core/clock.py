@@ -11,3 +11,8 @@ def later(start: datetime, t: float) -> datetime:
     if start.tzinfo is None:
         return start + timedelta(seconds=t)
     return (start.astimezone(timezone.utc) + timedelta(seconds=t)).astimezone(start.tzinfo)
+
+
+def hms(start: datetime | None, t_s: float) -> str:
+    """The clock time (``HH:MM:SS``) ``t_s`` seconds after ``start``; empty for a night without a clock."""
+    return later(start, t_s).strftime("%H:%M:%S") if start is not None else ""

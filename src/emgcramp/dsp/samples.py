@@ -121,6 +121,11 @@ class SampleChecks:
         self._begun = self._state[1]
         self._end = 0  # the sample after the last one checked
 
+    @property
+    def flat_since_s(self) -> np.ndarray:
+        """Per channel, where its current run of one value began (s); kept while losses are listed."""
+        return self._begun / self.fs
+
     def list_losses(self, min_flat_s: float) -> None:
         """From now on, list in :attr:`losses` each gap and each flat line of ``min_flat_s`` (s) or longer."""
         self.min_run = max(2, math.ceil(min_flat_s * self.fs))

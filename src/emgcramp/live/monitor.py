@@ -17,7 +17,7 @@ from datetime import datetime
 import numpy as np
 
 from emgcramp.core.blocks import MIN_SIGNAL_S, Block
-from emgcramp.core.clock import later
+from emgcramp.core.clock import hms
 from emgcramp.core.config import SIGNAL_LOST_S, PipelineConfig
 from emgcramp.core.errors import BadSamples
 from emgcramp.core.settings import settings_of
@@ -62,21 +62,20 @@ class MonitorResult:
     stopped: str = ""
 
 
-def _watch_signal(pipe: Pipeline, log: NightLog, lost: dict[str, float], now_s: float) -> None:
-    """Log where each channel's signal is lost (flat for :data:`SIGNAL_LOST_S`) and where it comes back."""
-    for ch, flat_s in zip(pipe.channel_names, pipe.flat_s):
+def _watch_signal(pipe: Pipeline, log: NightLog, lost: dict[str, float]) -> None:
+    """Log where each channel's signal is lost (flat for :data:`SIGNAL_LOST_S`) and where it comes back, to the
+    sample whatever the block's length: the flat lines the sample checks listed as it passed, then those under way."""
+    done, pipe.checks.losses = pipe.checks.losses, []  # taken as they come (a night of lost frames lists many gaps)
+    for on, off, ch in [d for d in done if d[2] != "gap"]:  # a gap breaks a flat line: that is no loss of its own
+        if ch not in lost:  # lost and back within the block
+            log.event({"type": "signal_lost", "channel": ch, "onset_s": round(on, 3)})
+        onset = lost.pop(ch, on)
+        log.event({"type": "signal_back", "channel": ch, "onset_s": round(onset, 3), "offset_s": round(off, 3)})
+    for ch, flat_s, since in zip(pipe.channel_names, pipe.flat_s, pipe.checks.flat_since_s):
         if flat_s >= SIGNAL_LOST_S and ch not in lost:
-            lost[ch] = now_s - flat_s
+            lost[ch] = float(since)
             log.event({"type": "signal_lost", "channel": ch, "onset_s": round(lost[ch], 3)})
-        elif flat_s < SIGNAL_LOST_S and ch in lost:
-            onset = lost.pop(ch)
-            log.event({"type": "signal_back", "channel": ch, "onset_s": round(onset, 3),
-                       "offset_s": round(now_s - flat_s, 3)})
 
-
-def hms(start: datetime | None, t_s: float) -> str:
-    """The clock time (``HH:MM:SS``) ``t_s`` seconds after ``start``; empty for a night without a clock."""
-    return later(start, t_s).strftime("%H:%M:%S") if start is not None else ""
 
 class _Unstored:
     """Stands in for the night log when nothing is to be stored (``folder=None``: a replay, the Python API)."""
@@ -164,7 +163,7 @@ class NightMonitor:
             if len(levels):
                 self.on_levels(levels, pipe.env_rate)
         _log_quiet_events(pipe, self.log, self.alerts)
-        _watch_signal(pipe, self.log, self._lost, self.now_s)
+        _watch_signal(pipe, self.log, self._lost)
         if self._units_said is None and self.now_s >= UNITS_CHECK_S:  # a night of nothing found is no way to learn it
             self._units_said = say_doubts(pipe, movements=False)
         for alert in _new_alerts(pipe, self.log, self.now_s, self.alert_on_warning, self._alerted, self._cut_alerted):
@@ -195,6 +194,7 @@ class NightMonitor:
         return MonitorResult(analysis, self.alerts, stopped or self.runner.problem())
 
     def _open_log(self, pipe: Pipeline) -> NightLog | _Unstored:
+        pipe.checks.list_losses(SIGNAL_LOST_S)  # where a lost signal comes back, to the sample (_watch_signal)
         if self.on_levels:
             pipe.take_levels()  # start collecting
         if self.folder is None:
