@@ -208,13 +208,17 @@ def test_every_request_needs_the_token_and_a_write_needs_the_page_s_origin(tmp_p
     assert _request(post.split("?")[0], body, {"Content-Type": "application/json", "Origin": r.base}) == 403
     for other in (b"[1, 2]", b"7", b"null", b"{",  # not an answer of the page's: refused, no 500, no traceback
                   b'{"onset_s": true, "offset_s": 160, "label": "cramp"}',
-                  b'{"onset_s": "1e2", "offset_s": 160, "label": "cramp"}'):
+                  b'{"onset_s": "1e2", "offset_s": 160, "label": "cramp"}',
+                  b"[" * 2000 + b"]" * 2000,  # nested past Python's recursion limit: it was a 500 and a traceback
+                  b'{"onset_s": 1' + b"0" * 400 + b', "offset_s": 160, "label": "cramp"}'):  # no float holds it
         assert _request(post, other, {"Content-Type": "application/json", "Origin": r.base}) == 400, other
     assert _labels(folder) == []  # nothing refused was written
     assert _request(post, body, {"Content-Type": "application/json", "Origin": r.base}) == 200
     assert _labels(folder)[1].startswith("100.000,160.000,not_cramp,")
     assert _labels(folder)[1].endswith(",cramp")  # what the answered span was listed as on the page: the cramp
     assert _request(f"{r.base}/night/7?token={r.token}") == 404  # nights by number, within the list only
+    r.proc.send_signal(signal.SIGINT)
+    assert r.proc.wait(15) == 0 and "Traceback" not in r.proc.stderr.read()
 
 
 def test_an_answer_that_cannot_be_saved_is_said_in_one_line(tmp_path, review):

@@ -139,13 +139,16 @@ def _answers(app: Flask, library: Library, heartbeat: Heartbeat) -> None:
     @app.post("/api/night/<int:k>/label")
     def label(k: int):
         n = library.night(_night_number(library, k))
-        body = request.get_json(silent=True)
+        try:  # nested past Python's recursion limit within the 4 kB allowed: no answer of the page's either
+            body = request.get_json(silent=True)
+        except RecursionError:
+            body = None
         if not isinstance(body, dict):  # a list, a number: no answer of the page's
             return jsonify(error="an answer is a JSON object of onset_s, offset_s and label"), 400
         spans = [body.get("onset_s"), body.get("offset_s")]
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in spans):  # JSON numbers only
             return jsonify(error="onset_s and offset_s must be numbers of seconds"), 400
-        onset, offset = (float(v) for v in spans)
+        onset, offset = (float(min(max(v, -1e300), 1e300)) for v in spans)  # an integer of 400 digits is no float
         if not (math.isfinite(onset) and math.isfinite(offset)) or offset > n.analysis.duration_s + 1.0:
             return jsonify(error="the span must lie within the night"), 400
         if not os.path.exists(n.path):  # else a recording's answers would go to a folder beside where it was
