@@ -95,3 +95,23 @@ def test_nights_without_cramps_have_no_sensitivity_and_no_perfect_f1():
     assert row[3].startswith("| **all** | 2 | 4 | 3 | 1 | 1 | 0.750 | 0.750 | 0.750 | 0.500 | 0.750 |")
     text = json.dumps(nulls({"all": quiet}), allow_nan=False)  # strict JSON: null where there is nothing
     assert json.loads(text)["all"]["f1"] is None and json.loads(text)["all"]["fp"] == 0
+
+
+def test_no_worker_is_started_beyond_the_nights_to_score(monkeypatch):
+    """bench accuracy --jobs 200 started about 195 processes for one night (--jobs 100000: thousands)."""
+    import concurrent.futures
+
+    from emgcramp.eval import scoreboard
+
+    started = []
+
+    class Pool(concurrent.futures.ThreadPoolExecutor):  # as the process pool is asked, in threads
+        def __init__(self, max_workers):
+            started.append(max_workers)
+            super().__init__(max_workers)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(scoreboard, "_score_job", lambda job: job)
+    assert scoreboard.score_nights(["quiet"], 0.01, 1, False, 200) == [("quiet", 0.01, 1, False)]
+    assert scoreboard.score_nights(["quiet", "typical"], 0.01, 3, False, 4)[-1] == ("typical", 0.01, 3, False)
+    assert started == [1, 4]

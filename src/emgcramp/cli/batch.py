@@ -138,10 +138,11 @@ def _outcomes(files: list[str], args: argparse.Namespace) -> Iterator[tuple]:
     if getattr(args, "dask", None):
         yield from _dask_outcomes(files, args, settings)
         return
-    if args.jobs <= 1:  # no pool: Ctrl-C interrupts the analysis itself, at once
+    jobs = min(args.jobs, len(files))  # a worker per file at most: none started to sit idle
+    if jobs <= 1:  # no pool: Ctrl-C interrupts the analysis itself, at once
         yield from (_one(f, *settings) for f in files)
         return
-    pool = ProcessPoolExecutor(max_workers=args.jobs, initializer=_ignore_sigint)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
     try:
         for fut in as_completed([pool.submit(_one, f, *settings) for f in files]):
             yield fut.result()

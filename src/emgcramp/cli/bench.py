@@ -21,6 +21,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 raise InputError(f"--{name.replace('_', '-')} is for bench {what}, not bench {args.what}")
             if getattr(args, name) is None:
                 setattr(args, name, default)
+    from emgcramp.core.blocks import MIN_SIGNAL_S, check_fs
+
+    if args.hours * 3600 < MIN_SIGNAL_S:  # before any work: it failed once scoring had begun ("no samples arrived")
+        raise InputError(f"--hours {args.hours:g}: a night lasts at least {MIN_SIGNAL_S:g} s, the shortest signal "
+                         "analyze takes")
+    if args.what == "speed":
+        check_fs(args.fs)  # 10 Hz was a traceback of the filter design, 1e9 Hz filled the memory
     return {"accuracy": _accuracy, "speed": _speed}[args.what](args)
 
 

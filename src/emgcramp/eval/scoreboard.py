@@ -168,7 +168,7 @@ def score_nights(names: list[str], hours: float, seeds: int, live: bool = True, 
 
     jobs = [(n, hours, seed, live) for n in names for seed in range(1, seeds + 1)]
     rows = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:  # no idle worker started
         for row in pool.map(_score_job, jobs):
             rows.append(row)
             if on_night:
