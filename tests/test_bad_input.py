@@ -609,3 +609,15 @@ def test_ascii_lines_ask_for_what_they_lack_at_once(tmp_cwd, given, says):
 
     rc, _, err = run_main("monitor", "--serial", "./no-sensor", "--ascii", "--give-up", "1", *given)
     assert rc == 2 and says in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("start, says", [("1960-06-01T23:00", "starts between 1970 and 2999"),
+                                         ("3001-01-01T00:00", "starts between 1970 and 2999"),
+                                         ("2026-06-01T23:00+05:00", "with no time zone; give it without one")])
+def test_a_start_edf_cannot_hold_is_refused_not_replaced_by_now(tmp_cwd, start, says):
+    """EDFlib wrote the time of writing for 1960 or 3001 and dropped the time zone, status 0 and no word."""
+    from conftest import run_main
+
+    rc, _, err = run_main("simulate", "s.edf", "--hours", "0.01", "--start", start)
+    assert rc == 2 and says in err and err.count("\n") == 1 and not os.path.exists("s.edf")
+    assert run_main("simulate", "s.edf", "--hours", "0.01", "--start", "1970-01-01T00:00")[0] == 0

@@ -242,10 +242,18 @@ def command_arg(text: str) -> str:
 
 
 def clock_arg(text: str) -> datetime:
+    """``simulate --start``: a local date and time EDF+ can hold (EDFlib writes 1970 to 2999; others it replaced
+    with the time of writing, and a time zone it dropped, without a word)."""
     try:
-        return datetime.fromisoformat(text)
+        when = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date and time like 2026-01-01T23:00: {text!r}") from None
+    if when.tzinfo is not None:
+        raise argparse.ArgumentTypeError(f"{text}: an EDF+ file holds the clock time where it was recorded, with no "
+                                         "time zone; give it without one")
+    if not 1970 <= when.year <= 2999:
+        raise argparse.ArgumentTypeError(f"{text}: an EDF+ file written here starts between 1970 and 2999")
+    return when
 
 
 def edf_out_arg(path: str) -> str:
