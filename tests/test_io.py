@@ -350,6 +350,8 @@ def test_a_jump_in_a_rounded_time_column_is_still_refused(tmp_path):
      r"sort the rows by time, or leave"),
     ("0.004,0.003,0.002,0.001,0", 1000.0, "runs backwards"),  # --fs does not make a reversed column right
     ("0,0,0,0,0.001", None, r"stands still .* from t = 0 s to 0.001 s over its first 5 rows; leave the column out"),
+    ("0,0.001,nan,0.003,0.004", None, "the time column holds nan at data row 3: fix or remove that row"),
+    ("0,0.001,nan,0.003,0.004", 1000.0, "holds nan at data row 3"),  # it was read past, unsaid
 ])
 def test_a_time_column_that_gives_no_rate_says_why(tmp_path, times, fs, says):
     """It was "no sampling rate: this format does not carry one", of a file whose time column is there."""
@@ -357,6 +359,18 @@ def test_a_time_column_that_gives_no_rate_says_why(tmp_path, times, fs, says):
     p.write_text("time_s,calf\n" + "".join(f"{t},{i}\n" for i, t in enumerate(times.split(","))))
     with pytest.raises(InputError, match=says):
         open_recording(str(p), fs=fs)
+
+
+def test_a_time_column_broken_past_the_first_rows_or_alone_is_refused(tmp_path):
+    p = tmp_path / "late.csv"
+    rows = [f"{i / 1000:.3f},{(i * 7) % 13}" for i in range(6000)]
+    rows[5000] = "nan,3"  # past the rows the rate is taken from
+    p.write_text("time_s,GM\n" + "\n".join(rows) + "\n")
+    with open_recording(str(p)) as rec, pytest.raises(InputError, match="holds nan at data row 5001: fix or remove"):
+        read_all(rec, chunk=4096)
+    (tmp_path / "t.csv").write_text("time_s\n0\n0.001\n0.002\n")  # it was analysed as a muscle named time_s
+    with pytest.raises(InputError, match="its one column, 'time_s', is a time column: no channel of samples in it"):
+        open_recording(str(tmp_path / "t.csv"), fs=1000.0)
 
 
 def test_a_csv_with_a_byte_order_mark_reads_its_time_column(tmp_path):

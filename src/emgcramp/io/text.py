@@ -28,6 +28,7 @@ from emgcramp.io.base import Recording
 from emgcramp.io.text_fields import (
     HINTS,
     decimals,
+    fit_step,
     foreign_unit,
     fraction_column,
     is_number,
@@ -62,16 +63,6 @@ INDEX_NAMES = {"sample", "samples", "index", "idx", "n", "sample_index", "sample
 PROBE_ROWS = 4000
 MAX_LINE_CHARS = 100_000  # a header of 1000s of channels fits; a whole signal on one line does not
 EXPECTED = "expected columns of numbers (CSV/TSV/text)"
-
-
-def _fit_step(t: np.ndarray) -> tuple[float, float]:
-    """Least-squares step of ``t`` against its row number, and the step's standard error."""
-    i = np.arange(len(t), dtype=np.float64)
-    i -= i.mean()
-    step = float(np.dot(i, t - t.mean()) / np.dot(i, i))
-    resid = t - t.mean() - step * i
-    dof = max(len(t) - 2, 1)
-    return step, float(np.sqrt(np.dot(resid, resid) / dof / np.dot(i, i)))
 
 
 class NotATable(InputError):
@@ -154,6 +145,8 @@ class TextRecording(Recording):
             raise InputError(f"{path}: the first line is over {MAX_LINE_CHARS // 1000} kB long; "
                              "expected one row per sample")
         self._delim, self._header, names, self._time_col = _columns(first, comment)
+        if self._header and len(names) == 1 and time_scale(names[0]) is not None:  # it was analysed as a muscle
+            raise InputError(f"{path}: its one column, {names[0]!r}, is a time column: no channel of samples in it")
         self._time_scale = time_scale(names[0]) or 1.0
         if self._time_col and names[0].lower() in INDEX_NAMES:  # counts samples: a step of one, at --fs
             if fs is None:
@@ -251,8 +244,11 @@ class TextRecording(Recording):
         return InputError(f"{self.path}: not a table of numbers ({why})")
 
     def _rate_from_time(self, t: np.ndarray, fs: float | None) -> float | None:
+        if not np.isfinite(t).all():  # with --fs it was read past, unsaid; without, "no sampling rate"
+            raise InputError(f"{self.path}: the time column holds {t[~np.isfinite(t)][0]} at data row "
+                             f"{int(np.argmin(np.isfinite(t))) + 1}: fix or remove that row")
         dt = np.diff(t) * self._time_scale
-        if len(dt) < 1 or not np.isfinite(dt).all():
+        if len(dt) < 1:
             return fs
         step = float(np.median(dt))
         if step <= 0:  # a time column, but no rate comes of it: said as such, not as a missing rate
@@ -264,7 +260,7 @@ class TextRecording(Recording):
             raise InputError(f"{self.path}: the time column is not evenly sampled (steps vary beyond 5 % "
                              f"and the {self._slack:.3g} s its printed digits allow); if the samples came at a "
                              "fixed rate and only their times jitter, leave the time column out and give --fs HZ")
-        fit, se = _fit_step(t * self._time_scale)
+        fit, se = fit_step(t * self._time_scale)
         rate = 1.0 / fit
         whole = round(rate)  # a device's rate is most often a whole number of Hz: take it when the fit allows
         if whole > 0 and abs(rate - whole) <= max(4.0 * se * rate * rate, 1e-9 * rate):
@@ -303,6 +299,9 @@ class TextRecording(Recording):
         if not self._time_col or not self.fs:
             return
         t = t * self._time_scale
+        if not np.isfinite(t).all():
+            raise InputError(f"{self.path}: the time column holds {t[~np.isfinite(t)][0]} at data row "
+                             f"{self._rows_read + int(np.argmin(np.isfinite(t))) + 1}: fix or remove that row")
         prev = np.concatenate([[self._t_last], t[:-1]]) if self._t_last is not None else t[:-1]
         dt = t[-len(prev):] - prev if len(prev) else prev
         step = 1.0 / self.fs

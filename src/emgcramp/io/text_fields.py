@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from emgcramp.io.base import unit_scale
 
 MIN_FRACTION_ROWS = 100  # rows a column must span before it is judged the digits after a decimal comma
@@ -107,3 +109,13 @@ def fraction_column(second: list[str], first: list[str]) -> bool:
     expected = len(second) / 10.0
     chi2 = sum((second.count(str(d)) - expected) ** 2 / expected for d in range(10))
     return chi2 < UNIFORM_CHI2 and len(set(first)) >= 3
+
+
+def fit_step(t: np.ndarray) -> tuple[float, float]:
+    """Least-squares step of a time column ``t`` against its row number, and the step's standard error."""
+    i = np.arange(len(t), dtype=np.float64)
+    i -= i.mean()
+    step = float(np.dot(i, t - t.mean()) / np.dot(i, i))
+    resid = t - t.mean() - step * i
+    dof = max(len(t) - 2, 1)
+    return step, float(np.sqrt(np.dot(resid, resid) / dof / np.dot(i, i)))
