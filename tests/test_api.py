@@ -473,8 +473,9 @@ def test_analyze_takes_its_numbers_as_find_cramps_does_and_refuses_what_is_none(
     assert [c.onset_s for c in emgcramp.analyze(path, fs=str(int(FS)), scale="1").cramps] == \
         [c.onset_s for c in ref.cramps] != []
     for kwargs, message in ((dict(fs="fast"), "fs is the sampling rate in Hz, a number, not 'fast'"),
-                            (dict(fs=FS, scale="x"), "scale is µV per unit of the file's values, a non-zero number"),
-                            (dict(fs=FS, scale=0), "a non-zero number, not 0")):
+                            (dict(fs=FS, scale="x"), "scale is µV per unit of the file's values, 1e-06 to 1e"),
+                            (dict(fs=FS, scale=0), r"1e-06 to 1e\+06 \(negative: the sign flipped\), not 0"),
+                            (dict(fs=FS, scale=1e308), "not 1e"), (dict(fs=FS, scale=-1e7), "not -1")):
         with pytest.raises(emgcramp.InputError, match=message):  # before: TypeError, ValueError
             emgcramp.analyze(path, **kwargs)
     with pytest.raises(emgcramp.InputError, match="path is a file path"):

@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from emgcramp.core.config import ELECTRODE_NOISE_UV, PipelineConfig
+from emgcramp.core.config import ELECTRODE_NOISE_UV, SCALE_RANGE_UV, PipelineConfig
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.core.settings import settings_of, settings_problem
 
@@ -139,8 +139,9 @@ def scale_value(scale: object) -> float | None:
     number (negative: the file's sign is the other way); else :class:`InputError`."""
     if scale is None:
         return None
-    if (v := _number(scale)) == 0 or not math.isfinite(v):
-        raise InputError(f"scale is µV per unit of the file's values, a non-zero number, not {scale!r}")
+    if not SCALE_RANGE_UV[0] <= abs(v := _number(scale)) <= SCALE_RANGE_UV[1]:  # NaN fails it too
+        raise InputError(f"scale is µV per unit of the file's values, {SCALE_RANGE_UV[0]:g} to {SCALE_RANGE_UV[1]:g} "
+                         f"(negative: the sign flipped), not {scale!r}")
     return v
 
 

@@ -14,7 +14,7 @@ import os
 import warnings
 from datetime import datetime
 
-from emgcramp.core.config import ELECTRODE_NOISE_UV
+from emgcramp.core.config import ELECTRODE_NOISE_UV, SCALE_RANGE_UV
 from emgcramp.core.errors import InputError, SettingsWarning
 
 EXIT_NOT_STORED = 4  # monitor: the night ran and alerted, but its folder is not whole (full disk, size limit)
@@ -229,7 +229,8 @@ mvc_arg = number_arg(float, lambda v: ELECTRODE_NOISE_UV <= v < math.inf, f"{ELE
 channels_arg = number_arg(int, lambda v: 1 <= v <= 256, "1 to 256")
 speed_arg = number_arg(float, lambda v: 0 <= v < math.inf, "0 (as fast as possible) or more")  # × real time
 seconds_arg = number_arg(float, lambda v: 0 <= v < math.inf, "0 or more")  # calibrate --mvc-s (0: no MVC)
-scale_arg = number_arg(float, lambda v: v != 0 and math.isfinite(v), "a non-zero number")  # µV per file unit
+scale_arg = number_arg(float, lambda v: SCALE_RANGE_UV[0] <= abs(v) <= SCALE_RANGE_UV[1],  # µV per file unit
+                       f"{SCALE_RANGE_UV[0]:g} to {SCALE_RANGE_UV[1]:g} (negative: the sign flipped)")
 hours_arg = number_arg(float, lambda v: 0 < v <= MAX_NIGHT_H, f"over 0 and at most {MAX_NIGHT_H} (h of a night)")
 baud_arg = number_arg(int, lambda v: 300 <= v <= 16_000_000, "300 to 16000000 (bits a second)")  # --baud
 

@@ -19,6 +19,10 @@ SIGNAL_LOST_S = 2.0
 # for R = 1 kΩ, and gelled electrodes on prepared skin present 1–100 kΩ. A rest level under it is not in
 # µV (mV or V read as µV, a unit-less file unscaled), and the cramps in it go unseen.
 ELECTRODE_NOISE_UV = 0.1
+# µV per unit of a file's values (--scale, scale=): a volt (1e6) at most, a 32-bit converter's count (about 1e-3 µV
+# over a ±4.5 V range at a gain of 24, far less) at least, with room: beyond either, no value a file holds is
+# a voltage an electrode gives (1e308 overflowed the multiplication, NumPy's warnings leaked onto the terminal).
+SCALE_RANGE_UV = (1e-6, 1e6)
 
 
 @dataclass(frozen=True)
