@@ -381,6 +381,8 @@ CASES = [
          id="--events X --lm-events X"),
     case("analyze", "night.edf", "--events", "x.edf", "--edf-out", "x.edf", files=["night.edf"],
          id="--events X --edf-out X"),
+    case("analyze", "night.edf", "--edf-out", "copy.csv", files=["night.edf"],
+         id="--edf-out named as no EDF (written as EDF+, then refused as a table)"),
     case("analyze", "night.edf", "--events", "other.edf", files=["night.edf", "other.edf"],
          id="--events over an existing recording without --force"),
     case("analyze", "night.edf", "--lm-events", "events.csv", files=["night.edf", "events.csv"],
@@ -623,3 +625,12 @@ def test_a_start_edf_cannot_hold_is_refused_not_replaced_by_now(tmp_cwd, start, 
     rc, _, err = run_main("simulate", "s.edf", "--hours", "0.01", "--start", start)
     assert rc == 2 and says in err and err.count("\n") == 1 and not os.path.exists("s.edf")
     assert run_main("simulate", "s.edf", "--hours", "0.01", "--start", "1970-01-01T00:00")[0] == 0
+
+
+def test_an_annotated_copy_is_named_as_the_edf_it_is(tmp_cwd):
+    from conftest import SAMPLE_NIGHT, run_main
+
+    rc, _, err = run_main("analyze", SAMPLE_NIGHT, "--edf-out", "copy.csv")
+    assert rc == 2 and err.strip().endswith("--edf-out copy.csv: the copy written is EDF+; name it NAME.edf (NAME.bdf "
+                                            "from a BDF)") and not os.path.exists("copy.csv")
+    assert run_main("analyze", SAMPLE_NIGHT, "--edf-out", "copy.EDF")[0] == 0 and os.path.getsize("copy.EDF") > 1000

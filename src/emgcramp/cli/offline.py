@@ -33,9 +33,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         if out:  # re-running over its own earlier output replaces it; anything else needs --force
             check_writable(out, inputs, args.force, own)
     if args.edf_out:  # before the analysis, not after it
-        from emgcramp.io.edf_header import check_name, is_bdf
+        from emgcramp.io.edf_header import check_copy_name, is_bdf
 
-        check_name(args.edf_out)
+        check_copy_name(args.edf_out, "--edf-out")
         if is_bdf(args.file) and not args.edf_out.lower().endswith(".bdf"):
             raise InputError(f"--edf-out {args.edf_out}: {args.file} holds BDF's 24-bit samples, which EDF's 16 bits "
                              "would not keep; name the copy NAME.bdf")

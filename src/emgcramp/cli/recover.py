@@ -21,11 +21,12 @@ def cmd_recover(args: argparse.Namespace) -> int:
     if being_monitored(args.folder):  # its events.csv is the monitor's to write when the night ends
         raise InputError(f"{args.folder}: the night is still being monitored; recover it once that monitor has ended")
     if args.edf:  # before hours of work; the night's own files are its inputs, never an output
-        from emgcramp.io.edf import check_name, is_annotated_copy
+        from emgcramp.io.edf import is_annotated_copy
+        from emgcramp.io.edf_header import check_copy_name
         from emgcramp.io.secure import NIGHT_FILES, check_writable
 
         check_writable(args.edf, [os.path.join(args.folder, n) for n in NIGHT_FILES], args.force, is_annotated_copy)
-        check_name(args.edf)
+        check_copy_name(args.edf, "--edf")
     names, chunk = rec.channel_names, int(CHUNK_S * rec.fs)
     config = config_for(rec, detector_settings(args))
     try:

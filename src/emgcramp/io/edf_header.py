@@ -96,6 +96,14 @@ def check_name(path: str) -> None:
                          "name and folder in UTF-8; rename it") from None
 
 
+def check_copy_name(path: str, option: str) -> None:
+    """An annotated copy (``analyze --edf-out``, ``recover --edf``) is named as what it is: readers, ours among
+    them, pick a format by its name (``copy.csv`` was written as EDF+, then refused as a table)."""
+    if not path.lower().endswith((".edf", ".bdf", ".rec")):
+        raise InputError(f"{option} {path}: the copy written is EDF+; name it NAME.edf (NAME.bdf from a BDF)")
+    check_name(path)
+
+
 def _short(v: float) -> float | int:
     """A whole number as an int: EDFlib writes 8 characters, and ``-194000.0`` (9) was cut, with a warning."""
     return int(v) if float(v).is_integer() else v
