@@ -179,6 +179,14 @@ def test_a_folder_starts_no_more_workers_than_it_has_recordings(tmp_cwd, monkeyp
     assert started == [2] and open("one.csv").read().count("S01.edf") == 3  # its three cramps
 
 
+def test_a_file_name_with_a_newline_or_a_tab_makes_no_line_or_column_of_its_own(tmp_cwd):
+    os.mkdir("cohort")
+    shutil.copy(SAMPLE_NIGHT, "cohort/x\nFAKE\t-\t99 cramp(s).edf")
+    rc, out, err = run_cli("analyze", "cohort", "--no-progress")
+    assert rc == 0 and out.splitlines()[0] == "cohort/x\\nFAKE\\t-\\t99 cramp(s).edf\t-\t3 cramp(s)\t0.33 h"
+    assert len(out.splitlines()) == 2 and err == "[1/1] cohort/x\\nFAKE\\t-\\t99 cramp(s).edf: 3 cramp(s)\n"
+
+
 def test_a_scheduler_that_is_not_there_is_said_within_seconds(tmp_cwd):
     import shutil
     import time

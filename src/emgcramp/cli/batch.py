@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 
+from emgcramp.cli import one_line
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.io import recordings_in
 from emgcramp.io.secure import is_night_folder
@@ -214,16 +215,17 @@ def run(args: argparse.Namespace) -> int:
     with contextlib.closing(_outcomes(files, args)) as outcomes:  # an interrupt ends the workers here too
         for done, (path, result, start, error, skip, notes) in enumerate(outcomes, 1):
             for note in notes:
-                print(f"[{done}/{len(files)}] note: {note}", file=sys.stderr)
+                print(f"[{done}/{len(files)}] note: {one_line(note)}", file=sys.stderr)
             if error:
                 errors[path] = error
-                print(f"[{done}/{len(files)}] {path}: FAILED: {error}", file=sys.stderr)
+                print(f"[{done}/{len(files)}] {one_line(path)}: FAILED: {one_line(str(error))}", file=sys.stderr)
             elif skip:
                 skipped[path] = skip
-                print(f"[{done}/{len(files)}] {path}: skipped, no samples in it: {skip}", file=sys.stderr)
+                print(f"[{done}/{len(files)}] {one_line(path)}: skipped, no samples in it: {one_line(str(skip))}",
+                      file=sys.stderr)
             else:
                 results[path] = (result, start)
-                print(f"[{done}/{len(files)}] {path}: {len(result.episodes)} cramp(s)", file=sys.stderr)
+                print(f"[{done}/{len(files)}] {one_line(path)}: {len(result.episodes)} cramp(s)", file=sys.stderr)
     if not results:
         raise InputError(f"{args.file}: none of the {len(files)} recording(s) could be analysed; nothing written"
                          + (f" ({len(skipped)} held no samples)" if skipped else ""))
@@ -257,7 +259,8 @@ def _print_lines(files: list[str], results: dict, labels: dict[str, dict]) -> No
             r = results[p][0]
             answers = f"\t{tally_line(labels[p])}" if p in labels else ""
             span = span_text(r.duration_s, longest)  # one unit down the column
-            print(f"{p}\t{subject_of(p) or '-'}\t{len(r.episodes)} cramp(s)\t{span}{answers}")
+            # a name's tab or newline makes no column nor line of its own
+            print(f"{one_line(p)}\t{subject_of(p) or '-'}\t{len(r.episodes)} cramp(s)\t{span}{answers}")
 
 
 def _labelled_part(results: dict, labels: dict[str, dict]) -> str:
