@@ -634,3 +634,11 @@ def test_an_annotated_copy_is_named_as_the_edf_it_is(tmp_cwd):
     assert rc == 2 and err.strip().endswith("--edf-out copy.csv: the copy written is EDF+; name it NAME.edf (NAME.bdf "
                                             "from a BDF)") and not os.path.exists("copy.csv")
     assert run_main("analyze", SAMPLE_NIGHT, "--edf-out", "copy.EDF")[0] == 0 and os.path.getsize("copy.EDF") > 1000
+
+
+def test_a_folder_that_takes_no_file_is_named_by_the_output_not_its_part_file(tmp_cwd):
+    """It named the hidden part file: 'No such file or directory: /proc/.s.edf.9981-c0857b92.kinblgh5.part'."""
+    from conftest import run_main
+
+    rc, _, err = run_main("simulate", "/proc/s.edf", "--hours", "0.01")
+    assert rc == 2 and err.strip().endswith(": /proc/s.edf") and ".part" not in err and err.count("\n") == 1

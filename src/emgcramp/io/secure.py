@@ -285,15 +285,16 @@ def _uid() -> int:
 def private_path(path: str) -> Iterator[str]:
     """Yield a temporary 0600 path beside ``path``; rename it into place on success.
 
-    On any error the temporary file is removed, so no half-written file is
-    ever left under the final name. A process killed outright cannot
-    remove it: the part files such a run left for the same name are
-    removed here, when the next run writes it (:func:`remove_stale_parts`).
-    """
+    On any error the temporary file is removed, so no half-written file is ever left under the final name. A
+    process killed outright cannot remove it: the part files such a run left for the same name are removed
+    here, when the next run writes it (:func:`remove_stale_parts`)."""
     _check_folder(path)  # the command checked what it may write; a night's own events.csv is written here too
     folder = os.path.dirname(os.path.abspath(path))
     remove_stale_parts(path)
-    fd, tmp = tempfile.mkstemp(prefix=_part_prefix(os.path.basename(path)), suffix=".part", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=_part_prefix(os.path.basename(path)), suffix=".part", dir=folder)
+    except OSError as e:  # a folder that takes no new file (/proc): named by the file asked for, not the part file
+        raise OSError(e.errno, e.strerror, path) from None
     os.close(fd)  # mkstemp creates it 0600; writers reopen it by name
     try:
         yield tmp
