@@ -541,3 +541,9 @@ def test_from_mne_with_no_muscle_by_name_takes_the_channels_that_hold_a_voltage(
     r = emgcramp.from_mne(raw)
     assert r.analysis.channels == ["X1"] and [c.onset_s for c in r.cramps] == \
         [c.onset_s for c in emgcramp.find_cramps(night, FS).cramps]
+    # none a muscle by name or type: all taken as before, now said (the docstring said they were left out)
+    raw = mne.io.RawArray(np.vstack([night, night]) * 1e-6, mne.create_info(["EEG Fpz-Cz", "ECG"], FS, ["eeg", "ecg"]),
+                          verbose=False)
+    with pytest.warns(emgcramp.SettingsWarning, match=r"from_mne: no channel is a muscle by its name or type; all "
+                                                     r"are analysed \(EEG Fpz-Cz, ECG\): picks= chooses"):
+        assert emgcramp.from_mne(raw).analysis.channels == ["EEG Fpz-Cz", "ECG"]

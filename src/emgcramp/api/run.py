@@ -159,7 +159,8 @@ def from_mne(raw: Any, picks: Any = None, *, config: PipelineConfig | None = Non
         EMG channels; when none is typed EMG (an EDF reader types every
         channel ``eeg``), those that are muscles by their names and types, as
         ``--channel all`` takes them (a sleep recording's EEG and ECG are
-        left out, with a warning). Picked so, channels marked bad
+        left out, with a warning; when none is a muscle so, every data
+        channel is taken, with a warning). Picked so, channels marked bad
         (``raw.info["bads"]``) are left out; named, they are taken.
     config : PipelineConfig, optional
         As for :func:`find_cramps`.

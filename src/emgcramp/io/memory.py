@@ -130,7 +130,11 @@ def _muscles_by_name(types: list[str], names: list[str]) -> list[int]:
     """The channels of a Raw that types none as EMG which are muscles by their type and name (as ``--channel
     all`` takes them: a sleep EDF's EEG and ECG are not), said; every data channel when none is by its name."""
     data = [i for i, t in enumerate(types) if t not in ("stim", "misc")]
-    muscles = [i for i in data if types[i] not in _NOT_MUSCLE_TYPES and is_emg(names[i])] or data
+    muscles = [i for i in data if types[i] not in _NOT_MUSCLE_TYPES and is_emg(names[i])]
+    if not muscles and data:  # taken all the same, as analyze takes a file's first channel, and said
+        warnings.warn(SettingsWarning(f"from_mne: no channel is a muscle by its name or type; all are analysed "
+                                      f"({', '.join(names[i] for i in data)}): picks= chooses"), stacklevel=4)
+        return data
     if left := [names[i] for i in data if i not in muscles]:
         warnings.warn(SettingsWarning(f"from_mne leaves out {', '.join(left)} (not muscles by their names or "
                                       "types; picks= takes them)"), stacklevel=4)
