@@ -642,3 +642,12 @@ def test_a_folder_that_takes_no_file_is_named_by_the_output_not_its_part_file(tm
 
     rc, _, err = run_main("simulate", "/proc/s.edf", "--hours", "0.01")
     assert rc == 2 and err.strip().endswith(": /proc/s.edf") and ".part" not in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("extra", [("--baud", "9600"), ("--rest-s", "5"), ("--mvc-s", "0")])
+def test_a_sensors_option_given_with_a_file_is_refused_not_ignored(tmp_cwd, extra):
+    from conftest import SAMPLE_NIGHT, run_main
+
+    rc, _, err = run_main("calibrate", "--file", SAMPLE_NIGHT, "--rest", "2:32", *extra, "--out", "p.json")
+    assert rc == 2 and f"{extra[0]} is for calibrating from a sensor, not from --file" in err
+    assert err.count("\n") == 1 and not os.path.exists("p.json")

@@ -38,6 +38,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     if args.scale is not None and not args.file:
         raise InputError("--scale is for a --file without units (NPY, WAV, text); a sensor sends its own µV per count")
+    sensor_only = [o for o, v in (("--baud", args.baud is not None), ("--rest-s", args.rest_s != 30.0),
+                                  ("--mvc-s", args.mvc_s != 5.0)) if v]  # the parser's defaults
+    if args.file and sensor_only:  # taken without a word, as if they had done something
+        raise InputError(f"{sensor_only[0]} is for calibrating from a sensor, not from --file: a file's windows are "
+                         "--rest START:END and --mvc START:END")
     check_writable(args.out, [args.file] if args.file else [])
     _check_profile_out(args.out)
     parts, fs, name = _calibration_from_file(args) if args.file else _calibration_from_sensor(args)
