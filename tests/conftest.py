@@ -113,3 +113,21 @@ def degc_edf(path):
 def tmp_cwd(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture
+def pools_started(monkeypatch):
+    """The worker counts asked of emgcramp's process pools, run in threads here (``emgcramp.workers``)."""
+    import concurrent.futures
+
+    from emgcramp import workers
+
+    started = []
+
+    class Pool(concurrent.futures.ThreadPoolExecutor):
+        def __init__(self, max_workers, initializer=None):
+            started.append(max_workers)
+            super().__init__(max_workers)
+
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", Pool)
+    return started

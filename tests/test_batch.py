@@ -154,29 +154,17 @@ def test_dask_local_cluster_gives_the_same_table(tmp_cwd):
     assert len(open("dask.csv").read().splitlines()) == 1 + 6  # two nights, three cramps each
 
 
-def test_a_folder_starts_no_more_workers_than_it_has_recordings(tmp_cwd, monkeypatch):
+def test_a_folder_starts_no_more_workers_than_it_has_recordings(tmp_cwd, pools_started):
     """--jobs 300 started 300 worker processes for 3 files; for one file now none (it runs here)."""
-    import concurrent.futures
-
     from conftest import run_main
 
-    from emgcramp.cli import batch
-
-    started = []
-
-    class Pool(concurrent.futures.ThreadPoolExecutor):  # as the process pool is asked, in threads
-        def __init__(self, max_workers, initializer=None):
-            started.append(max_workers)
-            super().__init__(max_workers)
-
-    monkeypatch.setattr(batch, "ProcessPoolExecutor", Pool)
     os.mkdir("cohort")
     for name in ("S01.edf", "S02.edf"):
         shutil.copy(SAMPLE_NIGHT, f"cohort/{name}")
     assert run_main("analyze", "cohort", "--jobs", "300", "--events", "two.csv")[0] == 0
     os.remove("cohort/S02.edf")
     assert run_main("analyze", "cohort", "--jobs", "300", "--events", "one.csv")[0] == 0
-    assert started == [2] and open("one.csv").read().count("S01.edf") == 3  # its three cramps
+    assert pools_started == [2] and open("one.csv").read().count("S01.edf") == 3  # its three cramps
 
 
 def test_a_file_name_with_a_newline_or_a_tab_makes_no_line_or_column_of_its_own(tmp_cwd):

@@ -19,6 +19,7 @@ PKG = os.path.dirname(emgcramp.__file__)
 # sits on those before it; nothing below reaches up.
 ALLOWED = {
     "core": set(),
+    "workers": set(),  # process pools that end with their caller (analyze FOLDER, bench accuracy)
     "dsp": {"core"},
     "detect": {"core", "dsp"},
     "pipeline": {"core", "dsp", "detect"},
@@ -27,11 +28,12 @@ ALLOWED = {
     "sim": {"core"},
     "files": {"core", "io", "detect", "pipeline", "runner"},
     "live": {"core", "dsp", "detect", "io", "pipeline", "runner", "sim"},
-    "eval": {"core", "dsp", "detect", "pipeline", "runner", "live", "sim"},
+    "eval": {"core", "dsp", "detect", "pipeline", "runner", "live", "sim", "workers"},
     "viz": {"core", "dsp", "io", "pipeline"},
     "api": {"core", "io", "pipeline", "runner", "files", "live", "viz"},
     "review": {"core", "io", "pipeline", "runner", "files", "viz"},
-    "cli": {"core", "dsp", "detect", "pipeline", "runner", "io", "sim", "files", "live", "eval", "viz", "review"},
+    "cli": {"core", "dsp", "detect", "pipeline", "runner", "io", "sim", "files", "live", "eval", "viz", "review",
+            "workers"},
     "build": {"core"},  # and the kernel modules, imported by name from core.kernels.KERNEL_MODULES
 }
 TOP_LEVEL = {"__init__", "__main__"}

@@ -2,6 +2,7 @@
 
 import json
 import math
+import signal
 
 import pytest
 
@@ -97,21 +98,33 @@ def test_nights_without_cramps_have_no_sensitivity_and_no_perfect_f1():
     assert json.loads(text)["all"]["f1"] is None and json.loads(text)["all"]["fp"] == 0
 
 
-def test_no_worker_is_started_beyond_the_nights_to_score(monkeypatch):
+def test_no_worker_is_started_beyond_the_nights_to_score(monkeypatch, pools_started):
     """bench accuracy --jobs 200 started about 195 processes for one night (--jobs 100000: thousands)."""
-    import concurrent.futures
-
     from emgcramp.eval import scoreboard
 
-    started = []
-
-    class Pool(concurrent.futures.ThreadPoolExecutor):  # as the process pool is asked, in threads
-        def __init__(self, max_workers):
-            started.append(max_workers)
-            super().__init__(max_workers)
-
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Pool)
     monkeypatch.setattr(scoreboard, "_score_job", lambda job: job)
     assert scoreboard.score_nights(["quiet"], 0.01, 1, False, 200) == [("quiet", 0.01, 1, False)]
     assert scoreboard.score_nights(["quiet", "typical"], 0.01, 3, False, 4)[-1] == ("typical", 0.01, 3, False)
-    assert started == [1, 4]
+    assert pools_started == [1, 4]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_bench_accuracy_stops_at_once_with_the_nights_under_way(tmp_cwd, sig):
+    """It ended only once the nights under way were scored: 36–41 s after the signal at --hours 4."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    p = subprocess.Popen([sys.executable, "-m", "emgcramp", "bench", "accuracy", "--hours", "4", "--seeds", "1",
+                          "--scenario", "quiet", "--scenario", "typical", "--no-live", "--jobs", "2"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(3.0)  # started, its two nights under way
+    assert p.poll() is None, "finished before it could be stopped"
+    t = time.monotonic()
+    p.send_signal(sig)
+    _, err = p.communicate(timeout=30)
+    assert time.monotonic() - t < 5.0 and p.returncode == (130 if sig == signal.SIGINT else 128 + sig), err
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):  # no worker left behind in its group
+        os.killpg(p.pid, 0)

@@ -17,11 +17,9 @@ import contextlib
 import json
 import os
 import re
-import signal
 import sys
 import warnings
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 
 from emgcramp.cli import one_line
@@ -143,29 +141,14 @@ def _outcomes(files: list[str], args: argparse.Namespace) -> Iterator[tuple]:
     if jobs <= 1:  # no pool: Ctrl-C interrupts the analysis itself, at once
         yield from (_one(f, *settings) for f in files)
         return
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
-    try:
-        for fut in as_completed([pool.submit(_one, f, *settings) for f in files]):
-            yield fut.result()
-    except BaseException:  # Ctrl-C (or the caller gave up): drop what is queued, end what runs
-        _stop(pool)
-        raise
-    pool.shutdown()
+    from emgcramp.workers import run_each
+
+    yield from run_each(_one_job, [(f, *settings) for f in files], jobs)
 
 
-def _ignore_sigint() -> None:
-    """Pool workers leave Ctrl-C to the parent, which ends them (a terminal signals the whole group)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """Cancel the files not started and kill the workers now, not after the files they hold."""
-    workers = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for w in workers:
-        w.kill()
-    for w in workers:
-        w.join(1.0)
+def _one_job(job: tuple) -> tuple:
+    """:func:`_one` of one (path, read options, detector settings), as a worker takes it."""
+    return _one(*job)
 
 
 def _dask_outcomes(files: list[str], args: argparse.Namespace, settings: tuple) -> Iterator[tuple]:

@@ -164,15 +164,14 @@ def score_nights(names: list[str], hours: float, seeds: int, live: bool = True, 
 
     ``on_night`` is called as each night is scored (for a progress bar); rows come back in job order.
     """
-    from concurrent.futures import ProcessPoolExecutor
+    from emgcramp.workers import run_each
 
     jobs = [(n, hours, seed, live) for n in names for seed in range(1, seeds + 1)]
     rows = []
-    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:  # no idle worker started
-        for row in pool.map(_score_job, jobs):
-            rows.append(row)
-            if on_night:
-                on_night(row)
+    for row in run_each(_score_job, jobs, workers, ordered=True):  # a signal ends the nights under way too
+        rows.append(row)
+        if on_night:
+            on_night(row)
     return rows
 
 
