@@ -8,6 +8,7 @@ import os
 import time
 from typing import TYPE_CHECKING
 
+from emgcramp.cli.common import CALIBRATE_MVC_S, CALIBRATE_REST_S
 from emgcramp.cli.sources import sensor_source
 from emgcramp.core.errors import InputError
 
@@ -38,11 +39,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     if args.scale is not None and not args.file:
         raise InputError("--scale is for a --file without units (NPY, WAV, text); a sensor sends its own µV per count")
-    sensor_only = [o for o, v in (("--baud", args.baud is not None), ("--rest-s", args.rest_s != 30.0),
-                                  ("--mvc-s", args.mvc_s != 5.0)) if v]  # the parser's defaults
+    sensor_only = [o for o, v in (("--baud", args.baud), ("--rest-s", args.rest_s), ("--mvc-s", args.mvc_s))
+                   if v is not None]
     if args.file and sensor_only:  # taken without a word, as if they had done something
         raise InputError(f"{sensor_only[0]} is for calibrating from a sensor, not from --file: a file's windows are "
                          "--rest START:END and --mvc START:END")
+    args.rest_s = CALIBRATE_REST_S if args.rest_s is None else args.rest_s
+    args.mvc_s = CALIBRATE_MVC_S if args.mvc_s is None else args.mvc_s
     check_writable(args.out, [args.file] if args.file else [])
     _check_profile_out(args.out)
     parts, fs, name = _calibration_from_file(args) if args.file else _calibration_from_sensor(args)

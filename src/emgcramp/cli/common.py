@@ -125,6 +125,7 @@ def print_table(episodes, start: datetime | None) -> None:
 
 
 MAX_NIGHT_H = 24  # a night, and a day's sleep at most
+CALIBRATE_REST_S, CALIBRATE_MVC_S = 30.0, 5.0  # calibrate from a sensor: seconds of rest, of contraction
 CALIBRATION_NIGHT_S = 60.0  # simulate --calibration: the opening rest and push, then the night
 
 

@@ -6,6 +6,7 @@ import argparse
 import os
 
 from emgcramp import __version__
+from emgcramp.cli.common import CALIBRATE_MVC_S, CALIBRATE_REST_S
 from emgcramp.cli.common import baud_arg as _baud
 from emgcramp.cli.common import channels_arg as _channels
 from emgcramp.cli.common import clock_arg as _clock
@@ -170,8 +171,9 @@ def _calibrate(sub) -> None:
                                                         "and write it into --out, keeping its levels")
     c.add_argument("--rest", metavar="START:END", help="file: the rest window, seconds")
     c.add_argument("--mvc", metavar="START:END", help="file: the maximal contraction window, seconds")
-    c.add_argument("--rest-s", type=_positive, default=30.0, help="sensor: seconds of rest (default 30)")
-    c.add_argument("--mvc-s", type=_seconds, default=5.0, help="sensor: seconds of contraction, 0 to skip (default 5)")
+    c.add_argument("--rest-s", type=_positive, help=f"sensor: seconds of rest (default {CALIBRATE_REST_S:g})")
+    c.add_argument("--mvc-s", type=_seconds,
+                   help=f"sensor: seconds of contraction, 0 to skip (default {CALIBRATE_MVC_S:g})")
     c.add_argument("--baud", type=_baud, metavar="BPS", help="serial: the port's rate (default 921600)")
     c.add_argument("--channel", help="channel name or index (file)")
     c.add_argument("--fs", type=float, metavar="HZ", help="file: sampling rate when the file has none (NPY)")
@@ -288,10 +290,8 @@ class _OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
     def parse_args(self, args=None, namespace=None):  # type: ignore[override]
-        """As argparse's, but an option the command does not know is said by that command's parser.
-
-        Its ``--help`` then lists what the command takes (``emgcramp --help`` lists the commands only).
-        """
+        """As argparse's, but an option the command does not know is said by that command's parser: its
+        ``--help`` then lists what the command takes (``emgcramp --help`` lists the commands only)."""
         ns, extra = self.parse_known_args(args, namespace)
         if extra:
             commands = next((a.choices for a in self._actions if isinstance(a, argparse._SubParsersAction)), {})

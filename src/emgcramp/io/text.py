@@ -214,12 +214,9 @@ class TextRecording(Recording):
     def _bad_line(self, lines: list[str], at: int, why: str) -> InputError:
         """The error for the first of ``lines`` (from line ``at``) that is not a row of numbers.
 
-        Says where, rather than NumPy's row number within a chunk: text
-        where the table should start (words, or a line that does not have
-        the header's columns) is not a recording at all; one bad row
-        further on, or a first row of the header's width with a field that
-        is no number, is a damaged table.
-        """
+        Says where, rather than NumPy's row number within a chunk: text where the table should start (words,
+        or a line without the header's columns) is not a recording at all; one bad row further on, or a first
+        row of the header's width with a field that is no number, is a damaged table."""
         want = len(self.channel_names) + self._offset
         seen = at > self._data_line  # rows of numbers came before these lines
         for i, line in enumerate(lines):
@@ -244,9 +241,7 @@ class TextRecording(Recording):
         return InputError(f"{self.path}: not a table of numbers ({why})")
 
     def _rate_from_time(self, t: np.ndarray, fs: float | None) -> float | None:
-        if not np.isfinite(t).all():  # with --fs it was read past, unsaid; without, "no sampling rate"
-            raise InputError(f"{self.path}: the time column holds {t[~np.isfinite(t)][0]} at data row "
-                             f"{int(np.argmin(np.isfinite(t))) + 1}: fix or remove that row")
+        self._refuse_no_time(t, 0)  # with --fs it was read past, unsaid; without, "no sampling rate"
         dt = np.diff(t) * self._time_scale
         if len(dt) < 1:
             return fs
@@ -294,14 +289,19 @@ class TextRecording(Recording):
                 self._check_time(data[:, 0])
                 yield data[:, cols] * self._scale[channels]
 
+    def _refuse_no_time(self, t: np.ndarray, rows_before: int) -> None:
+        """:class:`InputError` at the first time that is no number (NaN, ±inf), ``rows_before`` data rows in."""
+        if not np.isfinite(t).all():
+            bad = int(np.argmin(np.isfinite(t)))
+            raise InputError(f"{self.path}: the time column holds {t[bad]} at data row {rows_before + bad + 1}: "
+                             "fix or remove that row")
+
     def _check_time(self, t: np.ndarray) -> None:
         """Every step of the time column, all the way through: a gap or a jump is an error, never skipped."""
         if not self._time_col or not self.fs:
             return
         t = t * self._time_scale
-        if not np.isfinite(t).all():
-            raise InputError(f"{self.path}: the time column holds {t[~np.isfinite(t)][0]} at data row "
-                             f"{self._rows_read + int(np.argmin(np.isfinite(t))) + 1}: fix or remove that row")
+        self._refuse_no_time(t, self._rows_read)
         prev = np.concatenate([[self._t_last], t[:-1]]) if self._t_last is not None else t[:-1]
         dt = t[-len(prev):] - prev if len(prev) else prev
         step = 1.0 / self.fs
