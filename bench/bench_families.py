@@ -31,7 +31,8 @@ models fitted on all but one of those families did on that one
 thresholds chosen on the fitting families (the cramp tier at ≤ 0.1 false
 cramps an hour, the floor where both tiers find 95 % of the cramps
 proposed), the length past which duration stops counting for a cramp
-chosen by leaving each fitting family out in turn (:func:`choose_cap`),
+and the length from which bursts are weighed by weights of their own
+chosen by leaving each fitting family out in turn (:func:`choose_shape`),
 and the family left out is scored with the matching rule, night by night.
 The scores are of the decision over the candidates; the several-muscles
 step and the PLM retraction of ``analyze`` are not in them (these nights
@@ -54,9 +55,9 @@ from results import replace_section
 from emgcramp.cli.progress import Progress
 from emgcramp.core.blocks import Block
 from emgcramp.core.config import DetectorConfig, PipelineConfig
-from emgcramp.detect.decide import MODEL_PATH, Model
+from emgcramp.detect.model import MODEL_PATH, Model
 from emgcramp.detect.features import DIRECTION, INPUTS, vector
-from emgcramp.eval.matching import match
+from emgcramp.eval.matching import match, pairable
 from emgcramp.pipeline import Pipeline
 
 FAMILIES = ("motor_units", "carrier", "texture", "drive")
@@ -73,8 +74,12 @@ L2 = 1.0  # ridge on the standardised weights: few inputs, tens of thousands of 
 GRID = np.round(np.arange(0.01, 1.0, 0.01), 2)
 # Where a burst's length may stop speaking for a cramp (s): cramps last seconds to about ten minutes, about a
 # minute typically (Miller & Layzer 2005, doi:10.1002/mus.20341), tone and wakefulness many minutes. The fit
-# chooses among these by leaving each fitting family out in turn (choose_cap); inf: no cap.
+# chooses among these by leaving each fitting family out in turn (choose_shape); inf: no cap.
 CAPS_S = (30.0, 60.0, 120.0, 240.0, math.inf)
+# From which length (s) bursts are weighed by weights of their own (Model.split_s): leg movements last 0.5-10 s
+# (AASM/WASM: Ferri et al. 2016, doi:10.1016/j.sleep.2016.10.010) and arousal bursts a few to tens of seconds,
+# stretches, tone and most cramps longer. Chosen with the cap, the same way (choose_shape); inf: one set.
+SPLITS_S = (10.0, 15.0, 20.0, 30.0, math.inf)
 DURATION = INPUTS.index("log_duration_s")
 
 
@@ -136,20 +141,30 @@ def _gated(night: dict, cfg: DetectorConfig) -> np.ndarray:
                      for f in night["features"]], dtype=bool)
 
 
-def fit(nights: list[dict], cfg: DetectorConfig, cap: float = math.inf) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                                                  float]:
+Fitted = tuple[np.ndarray, np.ndarray, np.ndarray, float]  # mean, scale, weights, intercept of one weight set
+
+
+def fit(nights: list[dict], cfg: DetectorConfig, cap: float = math.inf, split: float = math.inf) -> list[Fitted]:
     """Logistic regression (Newton, L2) on the gated candidates; families weighed equally.
 
-    ``cap``: the duration (s) past which the duration input is held (:attr:`Model.duration_cap_s`).
-    Returns mean, scale, weights, intercept.
+    ``cap``: the duration (s) past which the duration input is held (:attr:`Model.duration_cap_s`);
+    ``split``: the length (s) from which bursts get weights of their own (:attr:`Model.split_s`).
+    Returns one (mean, scale, weights, intercept) per weight set: the bursts under ``split``, then
+    (``split`` finite) those from it on.
     """
+    bounds = [(0.0, split), (split, math.inf)] if math.isfinite(split) else [(0.0, math.inf)]
+    return [_fit_part(nights, cfg, cap, lo, hi) for lo, hi in bounds]
+
+
+def _fit_part(nights: list[dict], cfg: DetectorConfig, cap: float, lo: float, hi: float) -> Fitted:
+    """One weight set of :func:`fit`: fitted on the gated candidates ``lo`` s long or more and under ``hi`` s."""
     xs, ys, ws = [], [], []
     per_family: dict[str, int] = {}
-    for n in nights:
-        g = _gated(n, cfg)
+    kept = [_gated(n, cfg) & np.array([lo <= f.duration_s < hi for f in n["features"]], dtype=bool)
+            for n in nights]
+    for n, g in zip(nights, kept):
         per_family[n["family"]] = per_family.get(n["family"], 0) + int(g.sum())
-    for n in nights:
-        g = _gated(n, cfg)
+    for n, g in zip(nights, kept):
         if not g.any():
             continue
         xs.append(np.array([vector(f) for f, keep in zip(n["features"], g) if keep]))
@@ -200,14 +215,23 @@ def score(nights: list[dict], probs: list[np.ndarray], threshold: float) -> dict
     tp = fp = fn = 0
     hours = 0.0
     for n, p in zip(nights, probs):
-        det = [(on, off, "") for (on, off), q in zip(n["spans"], p) if q >= threshold]
-        sc = match(n["truth"], det)
-        tp, fp, fn, hours = tp + sc.tp, fp + sc.fp, fn + sc.fn, hours + n["hours"]
+        on, near = np.asarray(p) >= threshold, _near(n)
+        sc = match(n["truth"], [(a, b, "") for (a, b), k in zip(n["spans"], on & near) if k])
+        # a candidate the rule can pair with no true cramp is a false one at any threshold: no need to match it
+        tp, fp, fn, hours = tp + sc.tp, fp + sc.fp + int((on & ~near).sum()), fn + sc.fn, hours + n["hours"]
     sens = tp / (tp + fn) if tp + fn else 1.0
     prec = tp / (tp + fp) if tp + fp else 1.0
     f1 = 2 * sens * prec / (sens + prec) if sens + prec else 0.0
     return {"cramps": tp + fn, "found": tp, "false": fp, "hours": hours, "sensitivity": sens, "precision": prec,
             "f1": f1, "false_per_h": fp / hours if hours else 0.0}
+
+
+def _near(night: dict) -> np.ndarray:
+    """Which candidates of ``night`` the matching rule could pair with a true cramp (kept in the night)."""
+    if "near" not in night:
+        night["near"] = np.array([any(pairable(t, span) for t in night["truth"]) for span in night["spans"]],
+                                 dtype=bool)
+    return night["near"]
 
 
 def thresholds(nights: list[dict], probs: list[np.ndarray]) -> tuple[float, float]:
@@ -229,7 +253,12 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1.0 - p))
 
 
-def calibration(nights: list[dict], cfg: DetectorConfig, cap: float = math.inf) -> tuple[float, float]:
+# The model's shape, chosen in the fit: (duration cap s, split s), Model.duration_cap_s and Model.split_s.
+Shape = tuple[float, float]
+NO_SHAPE: Shape = (math.inf, math.inf)
+
+
+def calibration(nights: list[dict], cfg: DetectorConfig, shape: Shape = NO_SHAPE) -> tuple[float, float]:
     """(slope, shift) that map the fitted log-odds to probabilities that hold on a family not fitted on.
 
     Cross-fitted: each family's candidates are scored by a model fitted on
@@ -239,6 +268,7 @@ def calibration(nights: list[dict], cfg: DetectorConfig, cap: float = math.inf) 
     gives how far a log-odds fitted elsewhere is to be believed. A model
     fitted on families is surer of itself on them than it has a right to be
     on a new one; this is how much surer, measured. (1, 0) with one family.
+    One calibration for both weight sets.
     """
     fams = sorted({n["family"] for n in nights})
     if len(fams) < 2:
@@ -246,7 +276,7 @@ def calibration(nights: list[dict], cfg: DetectorConfig, cap: float = math.inf) 
     logits, ys, ws = [], [], []
     for fam in fams:
         own = [n for n in nights if n["family"] == fam]
-        model = _model(fit([n for n in nights if n["family"] != fam], cfg, cap), cap=cap)
+        model = _model(fit([n for n in nights if n["family"] != fam], cfg, *shape), shape=shape)
         g = [_gated(n, cfg) for n in own]
         logits += [_logit(probabilities(n, model)[k]) for n, k in zip(own, g)]
         ys += [label(n)[k] for n, k in zip(own, g)]
@@ -262,47 +292,50 @@ def calibration(nights: list[dict], cfg: DetectorConfig, cap: float = math.inf) 
     return (float(slope[0]), shift) if slope[0] > 0 else (1.0, 0.0)
 
 
-def _model(fitted: tuple[np.ndarray, np.ndarray, np.ndarray, float], slope: float = 1.0, shift: float = 0.0,
-           cap: float = math.inf) -> Model:
-    """The model of ``fit``'s output with a calibration folded in: ``slope·(b + Σ wᵢzᵢ) + shift``."""
-    mean, scale, w, b = fitted
-    return Model(INPUTS, tuple(mean), tuple(scale), tuple(slope * w), slope * b + shift, 0.5, 0.5, cap)
+def _model(fitted: list[Fitted], slope: float = 1.0, shift: float = 0.0, shape: Shape = NO_SHAPE) -> Model:
+    """The model of ``fit``'s output with a calibration folded in: ``slope·(b + Σ wᵢzᵢ) + shift``, each weight set."""
+    cap, split = shape
+    short, *long = [Model(INPUTS, tuple(mean), tuple(scale), tuple(slope * w), slope * b + shift, 0.5, 0.5, cap)
+                    for mean, scale, w, b in fitted]
+    return replace(short, split_s=split, long=long[0]) if long else short
 
 
-def choose_cap(nights: list[dict]) -> float:
-    """The duration cap (of :data:`CAPS_S`) whose fits do best on the family they leave out, for ``nights``.
+def choose_shape(nights: list[dict]) -> Shape:
+    """The duration cap (of :data:`CAPS_S`) and the split (of :data:`SPLITS_S`) whose fits do best out of family.
 
-    For each cap, each family in turn is scored (F1 of the cramp tier, the
-    threshold chosen on the others) by a model fitted on the others; the cap
-    with the best mean wins, the longer one on a tie. With one family, no cap.
+    For each pair, each family of ``nights`` in turn is scored (F1 of the
+    cramp tier, the threshold chosen on the others) by a model fitted on the
+    others; the pair with the best mean wins, on a tie the longer cap, then
+    the later split (fewer weights). With one family, no cap and no split.
     """
     cfg, fams = DetectorConfig(), sorted({n["family"] for n in nights})
     if len(fams) < 2:
-        return math.inf
-    best = (-1.0, 0.0)
+        return NO_SHAPE
+    best: tuple[float, float, float] = (-1.0, 0.0, 0.0)
     for cap in CAPS_S:
-        f1 = []
-        for fam in fams:
-            train, test = [n for n in nights if n["family"] != fam], [n for n in nights if n["family"] == fam]
-            model = _model(fit(train, cfg, cap), cap=cap)
-            cramp, _ = thresholds(train, [probabilities(n, model) for n in train])
-            f1.append(score(test, [probabilities(n, model) for n in test], cramp)["f1"])
-        best = max(best, (round(float(np.mean(f1)), 3), cap))
-    return best[1]
+        for split in SPLITS_S:
+            f1 = []
+            for fam in fams:
+                train, test = [n for n in nights if n["family"] != fam], [n for n in nights if n["family"] == fam]
+                model = _model(fit(train, cfg, cap, split), shape=(cap, split))
+                cramp, _ = thresholds(train, [probabilities(n, model) for n in train])
+                f1.append(score(test, [probabilities(n, model) for n in test], cramp)["f1"])
+            best = max(best, (round(float(np.mean(f1)), 3), cap, split))
+    return best[1], best[2]
 
 
 def build_model(nights: list[dict]) -> Model:
-    """Choose the duration cap on ``nights``, fit on them, choose the thresholds, and calibrate across their families.
+    """Choose the model's shape on ``nights``, fit on them, choose the thresholds, and calibrate across their families.
 
     The thresholds are chosen on the fitted model's own probabilities and then
     carried through the calibration, so they pick the same bursts as without it.
     """
-    cfg, cap = DetectorConfig(), choose_cap(nights)
-    fitted = fit(nights, cfg, cap)
-    cramp, floor = thresholds(nights, [probabilities(n, _model(fitted, cap=cap)) for n in nights])
-    slope, shift = calibration(nights, cfg, cap)
+    cfg, shape = DetectorConfig(), choose_shape(nights)
+    fitted = fit(nights, cfg, *shape)
+    cramp, floor = thresholds(nights, [probabilities(n, _model(fitted, shape=shape)) for n in nights])
+    slope, shift = calibration(nights, cfg, shape)
     carried = [1.0 / (1.0 + np.exp(-(slope * _logit(np.array(t)) + shift))) for t in (cramp, floor)]
-    return replace(_model(fitted, slope, shift, cap), cramp_threshold=float(carried[0]),
+    return replace(_model(fitted, slope, shift, shape), cramp_threshold=float(carried[0]),
                    possible_floor=float(carried[1]))
 
 
@@ -310,16 +343,16 @@ def strict_tiers(nights: list[dict], model: Model) -> tuple[float, float]:
     """The cramp threshold and the floor chosen as the family left out will meet them: on cross-fitted probabilities.
 
     ``nights``: those ``model`` was built on. Each fitting family is scored by a
-    model fitted on the other fitting families (``model``'s cap, and the
+    model fitted on the other fitting families (``model``'s shape, and the
     calibration fitted on ``nights`` again), so its false cramps and its missed
     cramps are those of a family not fitted on; the rules of :func:`thresholds`
     on those probabilities. Reported beside the shipped rule, not shipped.
     """
-    cfg, cap = DetectorConfig(), model.duration_cap_s
-    slope, shift = calibration(nights, cfg, cap)
+    cfg, shape = DetectorConfig(), (model.duration_cap_s, model.split_s)
+    slope, shift = calibration(nights, cfg, shape)
     probs = {}
     for fam in sorted({n["family"] for n in nights}):
-        crossed = _model(fit([n for n in nights if n["family"] != fam], cfg, cap), slope, shift, cap)
+        crossed = _model(fit([n for n in nights if n["family"] != fam], cfg, *shape), slope, shift, shape)
         probs |= {i: probabilities(n, crossed) for i, n in enumerate(nights) if n["family"] == fam}
     return thresholds(nights, [probs[i] for i in range(len(nights))])
 
@@ -459,17 +492,35 @@ def evaluate(nights: list[dict]) -> tuple[list[str], dict]:
 
 def _model_json(model: Model, nights: list[dict]) -> dict:
     by_family = {f: sorted(n["seed"] for n in nights if n["family"] == f) for f in FAMILIES}
+    long = model.long
     return {"inputs": list(model.inputs), "mean": list(model.mean), "scale": list(model.scale),
             "weights": list(model.weights), "intercept": model.intercept,
             "duration_cap_s": model.duration_cap_s if math.isfinite(model.duration_cap_s) else None,
+            "split_s": model.split_s if long is not None else None,
+            "long": {"mean": list(long.mean), "scale": list(long.scale), "weights": list(long.weights),
+                     "intercept": long.intercept} if long is not None else None,
             "cramp_threshold": model.cramp_threshold, "possible_floor": model.possible_floor,
             "fitted_by": "bench/bench_families.py --write-model",
             "fitted_on": {f: {"seeds": s, "hours": round(sum(n["hours"] for n in nights if n["family"] == f), 2)}
                           for f, s in by_family.items()},
-            "calibration": "weights and intercept scaled by a Platt fit on cross-fitted log-odds (each family "
+            "calibration": "weights and intercepts scaled by a Platt fit on cross-fitted log-odds (each family "
                            "scored by a model fitted on the others)",
             "threshold_rule": f"cramp: lowest with <= {TRAIN_FALSE_PER_H} false/h on the fitting nights; "
                               f"floor: highest where both tiers find >= {TRAIN_RECALL} of the cramps"}
+
+
+def _split_words(model: Model) -> str:
+    """How the model splits bursts by length, in words."""
+    return f"own weights from {model.split_s:g} s" if model.long is not None else "one set of weights"
+
+
+def _weights_table(model: Model) -> list[str]:
+    """Table rows: each input's weight (log-odds per SD) in each weight set, largest first."""
+    parts = model.parts()
+    names = ["weight (per SD)"] if len(parts) == 1 else [f"under {model.split_s:g} s", f"{model.split_s:g} s or more"]
+    rows = sorted(zip(model.inputs, *(p.weights for p in parts)), key=lambda r: -max(abs(w) for w in r[1:]))
+    return [f"| input | {' | '.join(names)} |", "|---" * (len(parts) + 1) + "|",
+            *[f"| {r[0]} | {' | '.join(f'{w:+.2f}' for w in r[1:])} |" for r in rows]]
 
 
 def main() -> None:
@@ -490,7 +541,7 @@ def main() -> None:
     rel = ["| probability | bursts (held out) | share that were cramps | mean probability |", "|---|---|---|---|",
            *[f"| {b} | {n} | {s:.2f} | {m:.2f} |" for b, n, s, m in extra["reliability"]]]
     thr = ", ".join(f"{f}: cramp ≥ {m.cramp_threshold:.2f}, possible ≥ {m.possible_floor:.2f}, "
-                    f"duration held past {m.duration_cap_s:g} s"
+                    f"duration held past {m.duration_cap_s:g} s, {_split_words(m)}"
                     for f, m in extra["models"].items())
     proposed = ", ".join(f"{f} {p['found']}/{p['cramps']}" for f, p in (
         (f, score([n for n in nights if n["family"] == f], [np.ones(len(n["spans"])) for n in nights
@@ -546,9 +597,11 @@ def main() -> None:
         found = np.concatenate([q[(q >= model.cramp_threshold) & (label(n) == 1)] for n, q in zip(nights, p_all)])
         margin = float(np.median(_logit(found) - _logit(np.array(model.cramp_threshold))))
         caps = ", ".join(f"{c:g} s" for c in CAPS_S if math.isfinite(c))
+        splits = ", ".join(f"{c:g} s" for c in SPLITS_S if math.isfinite(c))
         lines += [f"Shipped model (`emgcramp/detect/model.json`): fitted on all {len(nights)} nights; cramp ≥ "
                   f"{model.cramp_threshold:.2f}, possible ≥ {model.possible_floor:.2f}, duration held past "
-                  f"{model.duration_cap_s:g} s (chosen among {caps} and none, leaving each family out in turn); "
+                  f"{model.duration_cap_s:g} s, {_split_words(model)} (the cap chosen among {caps} and none, the "
+                  f"split among {splits} and none, leaving each family out in turn); "
                   f"on those same nights F1 {s['f1']:.3f}, {s['false_per_h']:.3f} false/h (in family, not a "
                   f"headline). The cramps it finds there clear the cramp threshold by a median {margin:.2f} "
                   f"log-odds ({len(found)} bursts; what the bound on a person's adjustment is weighed against).", "",
@@ -556,9 +609,7 @@ def main() -> None:
                   f"(`--cramp-threshold`): {strict:.2f}; the shipped model there, on those same nights: "
                   f"{ss['found']} of {ss['cramps']} cramps found against {s['found']}, "
                   f"{ss['false_per_h']:.3f} false/h.", "",
-                  "| input | weight (per SD) |", "|---|---|",
-                  *[f"| {i} | {w:+.2f} |" for i, w in sorted(zip(model.inputs, model.weights),
-                                                              key=lambda t: -abs(t[1]))], ""]
+                  *_weights_table(model), ""]
     replace_section("bench_families", "\n".join(lines))
     print("\n".join(lines))
     print(f"total {time.perf_counter() - t0:.0f} s")

@@ -3,7 +3,7 @@
 import pytest
 
 from emgcramp.core.config import PipelineConfig
-from emgcramp.detect.decide import shipped_model
+from emgcramp.detect.model import shipped_model
 from emgcramp.detect.features import vector
 from emgcramp.pipeline import Pipeline
 from emgcramp.sim.plan import NightSpec

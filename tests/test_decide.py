@@ -7,8 +7,9 @@ from dataclasses import replace
 import pytest
 
 from emgcramp.core.config import DetectorConfig
-from emgcramp.detect.decide import CRAMP, MODEL_PATH, POSSIBLE, Model, decide, overrule, shipped_model
+from emgcramp.detect.decide import CRAMP, POSSIBLE, decide, overrule
 from emgcramp.detect.features import DIRECTION, INPUTS, REASON_OF, Features, MuscleEvidence, vector
+from emgcramp.detect.model import MODEL_PATH, Model, shipped_model
 
 CFG = DetectorConfig()
 
@@ -75,10 +76,10 @@ def test_every_input_has_a_reason_and_non_finite_features_stay_finite():
 
 
 def test_shipped_weights_run_the_way_the_physiology_says():
-    m = shipped_model()
     assert set(DIRECTION) == set(INPUTS)
-    assert all(DIRECTION[i] * w >= 0 for i, w in zip(m.inputs, m.weights))
-    assert m.weights[INPUTS.index("log_duration_s")] > 0 and m.weights[INPUTS.index("log_contrast")] > 0
+    for m in shipped_model().parts():  # brief bursts' weights and long ones'
+        assert all(DIRECTION[i] * w >= 0 for i, w in zip(m.inputs, m.weights))
+        assert m.weights[INPUTS.index("log_contrast")] > 0
 
 
 def test_shipped_model_matches_the_inputs_and_names_its_fit():
@@ -90,8 +91,13 @@ def test_shipped_model_matches_the_inputs_and_names_its_fit():
     assert all(s > 0 for s in m.scale)
     with pytest.raises(ValueError, match="INPUTS"):
         Model.from_dict(d | {"inputs": d["inputs"][::-1]})
+    long = d.get("long") or {k: d[k] for k in ("mean", "scale", "weights", "intercept")}
     for damage in ({"weights": d["weights"][:-3]}, {"scale": [0.0] * len(INPUTS)}, {"cramp_threshold": 1.5},
-                   {"weights": [float("nan")] * len(INPUTS)}, {"intercept": None}, {"duration_cap_s": 0.0}):
+                   {"weights": [float("nan")] * len(INPUTS)}, {"intercept": None}, {"duration_cap_s": 0.0},
+                   {"split_s": 0.0, "long": long}, {"split_s": 20.0, "long": None}, {"split_s": None, "long": long},
+                   {"split_s": 20.0, "long": long | {"weights": long["weights"][:-1]}},
+                   {"split_s": 20.0, "long": long | {"scale": [-1.0] * len(INPUTS)}},
+                   {"split_s": 20.0, "long": long | {"intercept": "x"}}, {"split_s": 20.0, "long": [1, 2]}):
         with pytest.raises(ValueError, match="model"):
             Model.from_dict(d | damage)
 
@@ -108,8 +114,34 @@ def test_duration_counts_up_to_the_models_cap_and_no_further():
     assert Model.from_dict(d | {"duration_cap_s": None}).duration_cap_s == math.inf  # null in the file: no cap
 
 
+def test_long_bursts_are_weighed_by_the_long_weights_from_the_split_on():
+    short = toy_model({"log_duration_s": 1.0}, intercept=-1.0, means={"duty": 0.5})
+    long = toy_model({"duty": 4.0}, intercept=2.0, means={"duty": 0.9})
+    m = replace(short, split_s=15.0, long=long)
+    assert m.parts() == (m, long) and short.parts() == (short,)
+    for d in (3.0, 14.9):  # under the split: the brief bursts' weights, standardisation and intercept
+        x = vector(feats(duration_s=d, duty=0.7))
+        assert m.part(x) is m and m.logit(x) == pytest.approx(-1.0 + math.log(d))
+        assert m.standardised(x)[INPUTS.index("duty")] == pytest.approx(0.2)
+    for d in (15.0, 600.0):  # from it on: the long ones'
+        x = vector(feats(duration_s=d, duty=0.7))
+        assert m.part(x) is long and m.logit(x) == pytest.approx(2.0 + 4.0 * (0.7 - 0.9))
+        assert m.contributions(x)[INPUTS.index("log_duration_s")] == 0.0
+    # the reason is read from the weights that judged the burst: low duty speaks against a long one only
+    slack = replace(m, cramp_threshold=0.99, possible_floor=0.98)
+    assert decide(feats(duration_s=60.0, duty=0.3), 1, CFG, slack).reason == REASON_OF["duty"]
+    assert decide(feats(duration_s=5.0, duty=0.3), 1, CFG, slack).reason == "uncertain"
+    d = json.loads(MODEL_PATH.read_text())
+    as_file = d | {"split_s": 15.0, "long": {"mean": list(long.mean), "scale": list(long.scale),
+                                            "weights": list(long.weights), "intercept": long.intercept}}
+    read = Model.from_dict(as_file)
+    assert read.split_s == 15.0 and read.long is not None and read.long.weights == long.weights
+    assert Model.from_dict(d | {"split_s": None, "long": None}).parts() == (Model.from_dict(d | {"split_s": None,
+                                                                                              "long": None}),)
+
+
 def test_a_damaged_model_file_is_one_clear_line(tmp_path, monkeypatch):
-    import emgcramp.detect.decide as decide_module
+    import emgcramp.detect.model as decide_module
     from emgcramp.core.errors import InputError
 
     bad = tmp_path / "model.json"
@@ -141,13 +173,20 @@ def test_shipped_model_turns_down_plain_lookalikes_and_keeps_a_plain_cramp(looka
     ("fall_s", "log1p_fall_s", 0.2, 3.0)])
 def test_shipped_model_weighs_evidence_the_physiological_way(name, model_input, low, high):
     """More of what makes a cramp (lasting, held high, sudden over its background, continuous) raises p,
-    unless the fit left that input out (weight 0), when p does not move at all."""
-    f = feats(hold_x_rest=6.0, peak_x_rest=8.0, contrast=4.0, duration_s=10.0)
-    p = [decide(f._replace(**{name: v}), 1, CFG).probability for v in (low, high)]
-    if shipped_model().weights[INPUTS.index(model_input)] == 0.0:
-        assert p[1] == p[0]
-    else:
-        assert p[1] > p[0]
+    unless the fit left that input out (weight 0), when p does not move at all: in each weight set, brief
+    bursts' and long ones'."""
+    model = shipped_model()
+    spans = [(3.0, 0.9 * model.split_s), (model.split_s, 10 * model.split_s)] if model.long else [(4.0, 60.0)]
+    for part, (brief, lasting) in zip(model.parts(), spans):
+        f = feats(hold_x_rest=6.0, peak_x_rest=8.0, contrast=4.0, duration_s=math.sqrt(brief * lasting))
+        if name == "duration_s":  # both lengths judged by the same weight set
+            low, high = brief, lasting
+        p = [decide(f._replace(**{name: v}), 1, CFG).probability for v in (low, high)]
+        assert model.part(vector(f._replace(**{name: low}))) is model.part(vector(f._replace(**{name: high}))) is part
+        if part.weights[INPUTS.index(model_input)] == 0.0:
+            assert p[1] == p[0]
+        else:
+            assert p[1] > p[0]
 
 
 def test_the_reason_is_an_input_that_spoke_against_it_or_uncertain():

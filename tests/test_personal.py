@@ -4,6 +4,7 @@ import csv
 import json
 import math
 import os
+from dataclasses import replace
 from datetime import datetime
 
 import numpy as np
@@ -14,8 +15,9 @@ import emgcramp
 from emgcramp.cli import main
 from emgcramp.core.config import PERSONAL_MAX_LOGIT, DetectorConfig
 from emgcramp.core.errors import InputError
-from emgcramp.detect.decide import CRAMP, POSSIBLE, Model, decide, log_odds, model_id
+from emgcramp.detect.decide import CRAMP, POSSIBLE, decide
 from emgcramp.detect.features import INPUTS, Features
+from emgcramp.detect.model import Model, log_odds, model_id
 from emgcramp.detect.personal import Labelled, choose_offset, fit
 from emgcramp.io.events import read_events_csv
 from emgcramp.io.labels import add_label
@@ -75,6 +77,11 @@ def test_personal_weights_separate_what_an_offset_alone_cannot():
     assert dict(fit(backwards, T, _toy()).weights).get("log_duration_s", 0.0) == 0.0
     # only one kind of answer: an offset, no weights
     assert fit([Labelled(2.5, _z(duty=1.0), False)], T, _toy()).weights == ()
+    # with a weight set for long bursts, a personal weight may run against the physiology in neither
+    backwards = [Labelled(2.3, _z(duty=-1.0), True), Labelled(2.5, _z(duty=1.0), False)]
+    assert dict(fit(backwards, T, _toy({"duty": 2.0})).weights)["duty"] < 0  # 2 + Δw stays >= 0
+    both = replace(_toy({"duty": 2.0}), split_s=15.0, long=_toy())
+    assert dict(fit(backwards, T, both).weights).get("duty", 0.0) == 0.0  # the long set's 0 + Δw would not
 
 
 def feats(**kw) -> Features:
@@ -135,14 +142,14 @@ CRAMP_S, LOOKALIKE_S = (40.0, 130.0), (170.0, 266.0)
 
 
 def _night(seed: int) -> np.ndarray:
-    """Five minutes at 4 µV RMS: a 90-s cramp at 40 × rest, then a tone that rises in 3 s to 6 × for 90 s."""
+    """Five minutes at 4 µV RMS: a 90-s cramp at 40 × rest, then a tone that rises in 3 s to 3 × for 90 s."""
     t = np.arange(int(300 * FS)) / FS
     env = np.ones_like(t)
     env[(t >= CRAMP_S[0]) & (t < CRAMP_S[1])] = 40.0
     a = LOOKALIKE_S[0]
-    env = np.where((t >= a) & (t < a + 3), 1 + 5 * (t - a) / 3, env)
-    env = np.where((t >= a + 3) & (t < a + 93), 6.0, env)
-    env = np.where((t >= a + 93) & (t < a + 96), 6 - 5 * (t - a - 93) / 3, env)
+    env = np.where((t >= a) & (t < a + 3), 1 + 2 * (t - a) / 3, env)
+    env = np.where((t >= a + 3) & (t < a + 93), 3.0, env)
+    env = np.where((t >= a + 93) & (t < a + 96), 3 - 2 * (t - a - 93) / 3, env)
     return emg_noise(len(t), FS, 4.0, seed) * env
 
 
@@ -252,7 +259,7 @@ def test_a_night_monitored_with_a_personal_adjustment_keeps_it_for_recover_and_r
     # The night records the model its adjustment was learned against; with another, the adjustment is set
     # aside, in one line, and the night judged by the general decision (two cramps), as a profile is refused.
     from emgcramp.core.settings import settings_of
-    from emgcramp.detect.decide import model_id
+    from emgcramp.detect.model import model_id
 
     assert rec.settings["model"] == model_id() and len(model_id()) == 12
     head = json.load(open(os.path.join(folder, "raw.json")))

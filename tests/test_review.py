@@ -506,8 +506,8 @@ def test_the_calendar_sums_the_nights_of_each_date_and_a_click_opens_the_night(t
 def test_a_restless_night_shows_the_likeliest_possible_cramps_and_the_rest_on_request(tmp_path, browser, review):
     from selenium.webdriver.common.by import By
 
-    # 24 arousal-like bursts of 6-16 s at 25-40 µV over rest at 4 µV: listed as possible cramps, not counted
-    spec = [(30 + 45 * k, 30 + 45 * k + 6 + (k % 5) * 2.5, 25 + 5 * (k % 4)) for k in range(24)]
+    # 24 arousal-like bursts of 16-26 s at 25-40 µV over rest at 4 µV: listed as possible cramps, not counted
+    spec = [(30 + 45 * k, 30 + 45 * k + 16 + (k % 5) * 2.5, 25 + 5 * (k % 4)) for k in range(24)]
     x = bursts(1000.0, 30 + 45 * 24 + 30, 4.0, spec, seed=1)
     folder = str(tmp_path / "night")
     log = NightLog(folder, 1000.0, ["calf"], datetime(2026, 1, 1, 23, 0, 0))

@@ -8,7 +8,7 @@ import pytest
 from conftest import SAMPLE_NIGHT, run_cli
 
 from emgcramp.core.settings import config_from, settings_of
-from emgcramp.detect.decide import model_id
+from emgcramp.detect.model import model_id
 from emgcramp.eval.scoreboard import score_night
 from emgcramp.runner import Runner, SensorChanged
 

@@ -58,7 +58,7 @@ def config_for(rec: Recording, config: Settings) -> PipelineConfig:
     for any other file); ``None``: those recorded settings themselves, so a
     monitored night is judged as it was judged live. A recorded personal
     adjustment is used only with the model it was made for
-    (:func:`~emgcramp.detect.decide.other_model`); when it would have been
+    (:func:`~emgcramp.detect.model.other_model`); when it would have been
     used with another, a :class:`~emgcramp.core.errors.SettingsWarning` says
     so and the night is judged by the general decision.
     """
@@ -68,7 +68,7 @@ def config_for(rec: Recording, config: Settings) -> PipelineConfig:
     make = config or config_from
     chosen = make(settings)
     if "model" in settings and any(k in settings for k in PERSONAL_SETTINGS):
-        from emgcramp.detect.decide import model_id, other_model
+        from emgcramp.detect.model import model_id, other_model
 
         rest = {k: v for k, v in settings.items() if k not in PERSONAL_SETTINGS}
         if (other := other_model(settings)) and _adjustment(general := make(rest)) != _adjustment(chosen):

@@ -16,7 +16,7 @@ from emgcramp.core.blocks import Block, check_fs
 from emgcramp.core.config import PipelineConfig
 from emgcramp.core.samples import GapBridge
 from emgcramp.core.types import Analysis, CrampWarning, Episode, LegMovement, Lookalike
-from emgcramp.detect.decide import shipped_model, thresholds
+from emgcramp.detect.decide import thresholds
 from emgcramp.detect.detector import Detector
 from emgcramp.detect.muscles import MuscleJudge
 from emgcramp.detect.series import among_series, merge_channels, score_series
@@ -214,7 +214,7 @@ class Pipeline:
         rejected = dict(Counter(self.rejected()) + Counter({"leg_movement_series": len(retracted)}))
         return Analysis(kept, self.fs, self.channel_names, self.end_sample / self.fs, list(self.notches or []),
                         self.quality(), rejected, sorted(self.lookalikes() + retracted), moves, self.warnings(),
-                        possible, dict(self.muscles), thresholds(self.config.detector, shipped_model()),
+                        possible, dict(self.muscles), thresholds(self.config.detector),
                         self.samples_seen / self.fs)
 
     def possible_cramps(self) -> list[Episode]:

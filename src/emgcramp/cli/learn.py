@@ -11,7 +11,7 @@ from emgcramp.core.errors import InputError
 
 def cmd_learn(args: argparse.Namespace) -> int:
     """Fit the adjustment to every labelled night under ``--learn``; write it into the ``--out`` profile."""
-    from emgcramp.detect.decide import model_id
+    from emgcramp.detect.model import model_id
     from emgcramp.io.secure import check_writable
     from emgcramp.live.labelled import labelled_nights
 

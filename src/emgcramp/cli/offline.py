@@ -284,7 +284,7 @@ def cmd_trend(args: argparse.Namespace) -> int:
         from emgcramp.io.secure import TREND
 
         check_figure_out("--out", args.out, args.force, TREND)
-    from emgcramp.detect.decide import shipped_model
+    from emgcramp.detect.model import shipped_model
 
     try:  # the threshold of the nights that record none; trend judges nothing, so a damaged model only loses it
         default = shipped_model().cramp_threshold

@@ -35,7 +35,7 @@ def _add_detector_args(p: argparse.ArgumentParser) -> None:
                    help="shortest episode reported as a cramp, seconds (default 3)")
     g.add_argument("--cramp-threshold", type=_probability, metavar="P",
                    help="probability, between 0 and 1, from which a burst counts as a cramp: counted, alarmed, in "
-                        "the events CSV; a burst under it is still listed as a possible cramp (default 0.66, the "
+                        "the events CSV; a burst under it is still listed as a possible cramp (default 0.62, the "
                         "shipped model's). Higher: fewer false alarms, and fewer cramps counted. A monitored night "
                         "keeps the one it was monitored with, unless given again")
     g.add_argument("--mvc-uv", type=_mvc, metavar="UV",

@@ -64,11 +64,11 @@ def cmd_recover(args: argparse.Namespace) -> int:
 def _recover_from_log(args: argparse.Namespace, rec, config, why: str) -> int:
     """Recover a night whose stored samples cannot be analysed (``why``) from its log: the cramps alerted live
     (flagged ``not_stored``) that clear the settings go into its events.csv; with none there, ``why`` is the error."""
-    from emgcramp.detect.decide import shipped_model, thresholds
+    from emgcramp.detect.decide import thresholds
     from emgcramp.files import kept_from_log
     from emgcramp.io.events import write_events_csv
 
-    kept = kept_from_log(rec, [], config, thresholds(config.detector, shipped_model())[0])
+    kept = kept_from_log(rec, [], config, thresholds(config.detector)[0])
     if not kept:
         raise InputError(why)
     _record_settings(args, rec.settings, config)
@@ -86,7 +86,7 @@ def _record_settings(args: argparse.Namespace, recorded: dict, config) -> None:
     it) stays on record with its model: every run sets it aside alike, and it is not lost.
     """
     from emgcramp.core.settings import PERSONAL_SETTINGS
-    from emgcramp.detect.decide import other_model
+    from emgcramp.detect.model import other_model
     from emgcramp.io.night import record_settings
     from emgcramp.io.secure import remove_stale_parts
     from emgcramp.live.monitor import night_settings

@@ -8,20 +8,20 @@ what the other channels showed over a calf cramp comes here too, as a
 :mod:`emgcramp.detect.muscles` measures (:func:`overrule`).
 
 The decision is a logistic model over the record's inputs
-(:data:`~emgcramp.detect.features.INPUTS`): ``p = 1 / (1 + exp(-(b + Σ wᵢ·zᵢ)))``
-with ``zᵢ`` each input standardised by the mean and spread it had in the
-fitting data, the duration held at a length chosen in the fit
-(:attr:`Model.duration_cap_s`: past it, length no longer speaks for a
-cramp, as tone and wakefulness last longer than most cramps). The weights,
-the standardisation, the cap and the two tier thresholds ship in
-``model.json`` beside this module; ``bench/bench_families.py``
-fits them on synthetic nights of several independently written generator
-families, and reports each family left out of the fit in turn
-(``bench/RESULTS.md``). The shipped weights and intercept carry a
-calibration: scaled by how far the log-odds of a model fitted on some
-families held on another (cross-fitted Platt scaling), so that a
-probability means about as many cramps on nights of a new kind. Nothing
-here was set by hand on a scenario.
+(:data:`~emgcramp.detect.features.INPUTS`), :class:`~emgcramp.detect.model.Model`:
+``p = 1 / (1 + exp(-(b + Σ wᵢ·zᵢ)))`` with ``zᵢ`` each input standardised by
+the mean and spread it had in the fitting data, the duration held at a
+length chosen in the fit (past it, length no longer speaks for a cramp, as
+tone and wakefulness last longer than most cramps), and one set of weights
+for brief bursts and one for long ones (the length chosen in the fit). The
+weights, the standardisation, the cap, the split and the two tier
+thresholds ship in ``model.json``; ``bench/bench_families.py`` fits them
+on synthetic nights of several independently written generator families,
+and reports each family left out of the fit in turn (``bench/RESULTS.md``).
+The shipped weights and intercepts carry a calibration: scaled by how far
+the log-odds of a model fitted on some families held on another
+(cross-fitted Platt scaling), so that a probability means about as many
+cramps on nights of a new kind. Nothing here was set by hand on a scenario.
 
 Two things are not weighed but stated, since no evidence outweighs them:
 
@@ -65,130 +65,15 @@ never further than that.
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import json
-import math
 from dataclasses import dataclass
-from pathlib import Path
 
 from emgcramp.core.config import PERSONAL_MAX_LOGIT, DetectorConfig, JudgeConfig
 from emgcramp.core.errors import InputError
-from emgcramp.core.settings import PERSONAL_SETTINGS
 from emgcramp.detect.features import INPUTS, REASON_OF, Features, MuscleEvidence, vector
+from emgcramp.detect.model import Model, shipped_model, sigmoid
 
-MODEL_PATH = Path(__file__).with_name("model.json")
-_DURATION = INPUTS.index("log_duration_s")
 CRAMP, POSSIBLE = "cramp", "possible_cramp"
 
-
-@dataclass(frozen=True)
-class Model:
-    """A fitted logistic model: standardisation, weights, intercept and the two tier thresholds."""
-
-    inputs: tuple[str, ...]
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
-    weights: tuple[float, ...]
-    intercept: float
-    cramp_threshold: float
-    possible_floor: float
-    # Past this length (s) a burst's duration speaks no more for a cramp: cramps last seconds to about
-    # ten minutes, about a minute typically, while tone and wakefulness last many minutes (Miller &
-    # Layzer 2005, doi:10.1002/mus.20341). The fit chooses it (bench/bench_families.py); inf: no cap.
-    duration_cap_s: float = math.inf
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Model":
-        """The model of a ``model.json`` mapping; ValueError, in one line, when it is not a whole, sane one."""
-        if tuple(d.get("inputs", ())) != INPUTS:
-            raise ValueError("model inputs do not match emgcramp.detect.features.INPUTS: refit it")
-        try:
-            m = cls(INPUTS, *(tuple(float(v) for v in d[k]) for k in ("mean", "scale", "weights")),
-                    float(d["intercept"]), float(d["cramp_threshold"]), float(d["possible_floor"]),
-                    float(math.inf if d.get("duration_cap_s") is None else d["duration_cap_s"]))  # null: no cap
-        except (KeyError, TypeError, ValueError) as e:
-            raise ValueError(f"model is incomplete ({type(e).__name__}: {e})") from None
-        numbers = (*m.mean, *m.scale, *m.weights, m.intercept)
-        if not len(m.mean) == len(m.scale) == len(m.weights) == len(INPUTS) or not all(map(math.isfinite, numbers)):
-            raise ValueError("model needs one finite mean, scale and weight per input")
-        if min(m.scale) <= 0 or not 0.0 <= m.possible_floor <= m.cramp_threshold <= 1.0:
-            raise ValueError("model needs positive scales and 0 <= possible_floor <= cramp_threshold <= 1")
-        if not m.duration_cap_s > 0:
-            raise ValueError("model needs a positive duration_cap_s")
-        return m
-
-    def capped(self, x: list[float]) -> list[float]:
-        """Inputs ``x`` with the duration held at :attr:`duration_cap_s` (``x`` itself when under it)."""
-        cap = math.log(self.duration_cap_s)
-        if x[_DURATION] <= cap:
-            return x
-        held = list(x)
-        held[_DURATION] = cap
-        return held
-
-    def contributions(self, x: list[float]) -> list[float]:
-        """wᵢ·zᵢ of each input (log-odds)."""
-        return [w * (v - m) / s for v, m, s, w in zip(self.capped(x), self.mean, self.scale, self.weights)]
-
-    def logit(self, x: list[float]) -> float:
-        """Log-odds that inputs ``x`` are a cramp's: ``b + Σ wᵢ·zᵢ``."""
-        return self.intercept + sum(self.contributions(x))
-
-    def standardised(self, x: list[float]) -> list[float]:
-        """zᵢ of each input (in SDs of the fitting data)."""
-        return [(v - m) / s for v, m, s in zip(self.capped(x), self.mean, self.scale)]
-
-    def probability(self, x: list[float]) -> float:
-        """Probability (0–1) that inputs ``x`` are a cramp's."""
-        return sigmoid(self.logit(x))
-
-
-def sigmoid(logit: float) -> float:
-    """The probability (0–1) of a log-odds, clamped to ±50 so that it never overflows."""
-    return 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
-
-
-def log_odds(p: float) -> float:
-    """The log-odds of a probability (``±inf`` at 1 and 0)."""
-    return math.inf if p >= 1.0 else -math.inf if p <= 0.0 else math.log(p / (1.0 - p))
-
-
-@functools.cache
-def model_id() -> str:
-    """A short fingerprint of the shipped ``model.json`` (12 hex digits of its SHA-256; ``""`` if unreadable).
-
-    A personal adjustment is learned against one model's log-odds; the profile
-    keeps this so that one learned against another model is not applied to this one.
-    """
-    try:
-        return hashlib.sha256(MODEL_PATH.read_bytes()).hexdigest()[:12]
-    except OSError:
-        return ""
-
-
-def other_model(settings: dict) -> str:
-    """The model a night's recorded personal adjustment was made for, when not this one (``""``: it is, or none).
-
-    A personal adjustment moves one model's log-odds, input by input, so it
-    holds for that model only (a profile made for another is refused). A
-    recorded cramp threshold is a probability, which every calibrated model
-    means alike: it holds for any.
-    """
-    recorded = settings.get("model")
-    if recorded in (None, model_id()) or not any(k in settings for k in PERSONAL_SETTINGS):
-        return ""
-    return str(recorded)
-
-
-@functools.cache
-def shipped_model() -> Model:
-    """The model in ``model.json`` (read once); a damaged file is one clear line (InputError)."""
-    try:
-        return Model.from_dict(json.loads(MODEL_PATH.read_text()))
-    except (OSError, ValueError) as e:  # json.JSONDecodeError is a ValueError
-        raise InputError(f"{MODEL_PATH}: the decision's model is damaged or missing ({e}); "
-                         "reinstall emgcramp") from None
 
 
 @dataclass(frozen=True)
@@ -226,9 +111,9 @@ def gate(f: Features, cfg: DetectorConfig, cut: bool = False) -> str:
     return ""
 
 
-def thresholds(cfg: DetectorConfig, model: Model) -> tuple[float, float]:
-    """The cramp threshold and the possible floor (probabilities, 0–1): the user's, else the model's."""
-    j = cfg.judge
+def thresholds(cfg: DetectorConfig, model: Model | None = None) -> tuple[float, float]:
+    """The cramp threshold and the possible floor (probabilities, 0–1): the user's, else ``model``'s (the shipped one)."""
+    j, model = cfg.judge, model or shipped_model()
     return (j.cramp_probability if j.cramp_probability is not None else model.cramp_threshold,
             j.possible_probability if j.possible_probability is not None else model.possible_floor)
 
@@ -300,7 +185,8 @@ def decide(f: Features, rises: int, cfg: DetectorConfig, model: Model | None = N
     # The input that spoke most against it, among those the model weighs (one with no weight says
     # nothing). When none spoke against it, it fell short on its own: naming the input that spoke least
     # for it would blame, say, signal loss on a burst that had none.
-    said = [i for i, name in enumerate(INPUTS) if REASON_OF[name] and model.weights[i]] or \
+    weights = model.part(x).weights
+    said = [i for i, name in enumerate(INPUTS) if REASON_OF[name] and weights[i]] or \
         [i for i, name in enumerate(INPUTS) if REASON_OF[name]]
     worst = min(said, key=contrib.__getitem__)
     reason = REASON_OF[INPUTS[worst]] if contrib[worst] < 0 else UNSURE

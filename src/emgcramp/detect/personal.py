@@ -38,8 +38,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from emgcramp.core.config import PERSONAL_MAX_LOGIT, DetectorConfig
-from emgcramp.detect.decide import Model, gate, log_odds, shipped_model, thresholds
+from emgcramp.detect.decide import gate, thresholds
 from emgcramp.detect.features import DIRECTION, vector
+from emgcramp.detect.model import Model, log_odds, shipped_model
 
 # The ridge on each personal weight (log-odds per SD), in labelled bursts: the weights move only as far as
 # about three answers' worth of evidence outweighs the general model. Chosen on tuning persons (seeds
@@ -193,7 +194,7 @@ def choose_offset(logit: np.ndarray, cramp: np.ndarray, threshold: float, shift:
 
 def threshold_logit(cfg: DetectorConfig, model: Model | None = None) -> float:
     """The cramp threshold of ``cfg`` (the model's unless overridden) in log-odds."""
-    return log_odds(thresholds(cfg, model or shipped_model())[0])
+    return log_odds(thresholds(cfg, model)[0])
 
 
 def _over(logit, shift, offset, threshold: float, bound: float):
@@ -205,19 +206,20 @@ def _direction(logit: np.ndarray, z: np.ndarray, cramp: np.ndarray, model: Model
     """Personal weights (log-odds per SD): ridge logistic regression with the general log-odds as offset.
 
     An input whose weight, general plus personal, would run against
-    DIRECTION is held at its general weight and the rest fitted again.
+    DIRECTION (in either of the model's weight sets) is held at its general
+    weight and the rest fitted again.
     """
-    general = np.array(model.weights)
+    general = np.array([part.weights for part in model.parts()])
     sign = np.array([DIRECTION[name] for name in model.inputs])
-    free = np.ones(len(general), dtype=bool)
+    free = np.ones(general.shape[1], dtype=bool)
     while free.any():
-        dw = np.zeros(len(general))
+        dw = np.zeros(general.shape[1])
         dw[free] = _ridge(logit, z[:, free], cramp.astype(float))
-        wrong = sign * (general + dw) < -1e-12
+        wrong = (sign * (general + dw) < -1e-12).any(axis=0)
         if not wrong.any():
             return dw
         free &= ~wrong
-    return np.zeros(len(general))
+    return np.zeros(general.shape[1])
 
 
 def _ridge(offset: np.ndarray, z: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -48,14 +48,21 @@ class Score:
         return 2 * s * p / (s + p) if s + p else 0.0
 
 
+def pairable(t: tuple, d: tuple) -> bool:
+    """Whether the rule may pair truth ``t`` with detection ``d`` ((onset_s, offset_s, ...) each).
+
+    They overlap by MIN_IOU or more, or their onsets are within ONSET_TOL_S (s).
+    """
+    return iou(t[:2], d[:2]) >= MIN_IOU or abs(t[0] - d[0]) <= ONSET_TOL_S
+
+
 def match(truth: list[tuple[float, float, str]], detected: list[tuple[float, float, str]]) -> Score:
     """Match (onset_s, offset_s, kind) truth cramps to detections one-to-one."""
     cands = []
     for i, t in enumerate(truth):
         for j, d in enumerate(detected):
-            o = iou(t[:2], d[:2])
-            if o >= MIN_IOU or abs(t[0] - d[0]) <= ONSET_TOL_S:
-                cands.append((o, -abs(t[0] - d[0]), i, j))
+            if pairable(t, d):
+                cands.append((iou(t[:2], d[:2]), -abs(t[0] - d[0]), i, j))
     used_t, used_d, pairs = set(), set(), []
     for _, _, i, j in sorted(cands, reverse=True):
         if i not in used_t and j not in used_d:

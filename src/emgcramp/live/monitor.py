@@ -22,7 +22,7 @@ from emgcramp.core.config import SIGNAL_LOST_S, PipelineConfig
 from emgcramp.core.errors import BadSamples
 from emgcramp.core.settings import settings_of
 from emgcramp.core.types import Analysis, episode_record
-from emgcramp.detect.decide import model_id
+from emgcramp.detect.model import model_id
 from emgcramp.io.night import NightLog
 from emgcramp.pipeline import Pipeline
 from emgcramp.runner import Runner, SensorChanged, say_doubts

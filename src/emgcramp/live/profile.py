@@ -13,7 +13,7 @@ of the cramp decision, learned from their labelled nights by
 ``emgcramp calibrate --learn`` (:mod:`emgcramp.detect.personal`): an offset
 on the log-odds, within ±PERSONAL_MAX_LOGIT (0.6), and personal weights in
 log-odds per SD of an input; ``model`` names the decision model it was
-learned against (:func:`emgcramp.detect.decide.model_id`), and a profile
+learned against (:func:`emgcramp.detect.model.model_id`), and a profile
 learned against another is refused with a request to learn it again.
 """
 
@@ -92,7 +92,7 @@ def _check_decision(path: str, d: object) -> None:
     for key in ("nights", "labels"):
         if key in d and not (isinstance(d[key], int) and not isinstance(d[key], bool) and d[key] >= 0):
             raise InputError(f"{path}: decision {key} must be a count, not {d[key]!r}")
-    from emgcramp.detect.decide import model_id
+    from emgcramp.detect.model import model_id
 
     if "model" in d and d["model"] != model_id():
         raise InputError(f"{path}: its decision was learned against another version of the cramp decision "
