@@ -37,6 +37,7 @@ def test_analyze_sample_night_writes_the_contract_csv(tmp_cwd):
         assert 0.5 <= float(r["probability"]) <= 1.0
     assert rows[0]["onset_clock"].startswith("2026-01-01T23:02:0")
     assert "3 cramp(s) in 0.33 h (2 tonic, 1 clonic)" in out
+    assert out.splitlines()[-1] == "channel analysed: calf"  # a file may hold others: which one was read
 
 
 def test_analyze_json_summary():

@@ -188,6 +188,8 @@ def test_analyze_all_channels_from_the_command_line(tmp_cwd):
     assert row["muscles"] == "GM" and row["channel"] == "GM"
     rc, out, err = run_cli("analyze", "leg.edf", "--channel", "GL,TA", "--json")
     assert rc == 0 and json.loads(out)["channels"] == ["GL", "TA"] and json.loads(out)["n_episodes"] == 0
+    rc, out, err = run_cli("analyze", "leg.edf", "--channel", "GL,TA")
+    assert rc == 0 and out.splitlines()[-1] == "channels analysed: GL, TA", err
     rc, _, err = run_cli("analyze", "leg.edf", "--channel", "GM,GM")
     assert rc == 2 and "named twice" in err
     # a sleep recording's heart channel is left out, said once though the copy reads the recording again

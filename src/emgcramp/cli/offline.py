@@ -110,8 +110,9 @@ def _print_result(result, start: datetime | None, as_json: bool, labels: dict | 
         from emgcramp.io.labels import tally_line
 
         print(tally_line(labels))
-    if s["muscles"]:  # what each channel records, where the recording says
-        print("channels: " + ", ".join(f"{c} ({s['muscles'][c]})" if c in s["muscles"] else c for c in s["channels"]))
+    # the channels analysed, and what each records where the recording says: a file may hold many others
+    named = [f"{c} ({s['muscles'][c]})" if c in s["muscles"] else c for c in s["channels"]]
+    print(f"channel{'s' * (len(named) > 1)} analysed: " + ", ".join(named))
 
 
 def write_night(path: str, spec, start: datetime | None = None):

@@ -29,7 +29,11 @@ _DURATION = INPUTS.index("log_duration_s")
 
 @dataclass(frozen=True)
 class Model:
-    """A fitted logistic model: standardisation, weights, intercept and the two tier thresholds."""
+    """A fitted logistic model: standardisation, weights, intercept and the two tier thresholds.
+
+    With :attr:`long` set, bursts of :attr:`split_s` or more are judged by
+    that second weight set (:meth:`part`); this one judges the briefer ones.
+    """
 
     inputs: tuple[str, ...]
     mean: tuple[float, ...]
