@@ -92,6 +92,17 @@ def test_a_recording_that_fails_now_has_its_earlier_results_named_not_passed_off
     assert open(tsv).read() == before
 
 
+def test_a_recording_whose_channels_tsv_types_no_channel_emg_is_not_analysed_as_a_calf(tmp_path):
+    root = _dataset(tmp_path / "ds")
+    tsv = os.path.join(root, "sub-01", "ses-1", "emg", "sub-01_ses-1_task-sleep_channels.tsv")
+    open(tsv, "w").write("name\ttype\tunits\nGM\tECG\tuV\nTA\tEEG\tuV\ntemp\tMISC\tn/a\n")
+    rc, out, err = run_cli("analyze", root)
+    assert rc == 2 and "types none of its channels EMG (GM, TA, temp); give --channel" in err, err
+    assert not os.path.exists(os.path.join(root, "derivatives", "emgcramp", "sub-01"))
+    rc, out, err = run_cli("analyze", root, "--channel", "GM")  # asked for: analysed
+    assert rc == 0 and "1 cramp(s)" in out, err
+
+
 def test_a_bids_folder_without_emg_recordings_is_one_line(tmp_path):
     (tmp_path / "dataset_description.json").write_text("{}")
     os.makedirs(tmp_path / "sub-01" / "anat")

@@ -64,6 +64,7 @@ class BidsRecording:
     prefix: str  # e.g. sub-01_ses-1_task-sleep
     emg_channels: tuple[str, ...]
     muscles: tuple[tuple[str, str], ...] = ()  # (channel, target muscle) where _channels.tsv says
+    others: tuple[str, ...] = ()  # the channels _channels.tsv types other than EMG (ECG, EEG, MISC…)
 
     @property
     def relative_dir(self) -> str:
@@ -100,11 +101,12 @@ def find_recordings(path: str) -> list[BidsRecording]:
     return found
 
 
-def _emg_channels(recording: str, prefix: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
-    """The EMG channels in the recording's ``_channels.tsv``, and their target muscles where given."""
+def _emg_channels(recording: str, prefix: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...],
+                                                     tuple[str, ...]]:
+    """The EMG channels in the recording's ``_channels.tsv``, their target muscles where given, and the others."""
     tsv = os.path.join(os.path.dirname(recording), f"{prefix}_channels.tsv")
     if not os.path.exists(tsv):
-        return (), ()
+        return (), (), ()
     rows = list(csv.DictReader(io.StringIO(_tsv_text(tsv), newline=""), delimiter="\t"))
     if rows and "name" not in rows[0]:
         raise InputError(f"{tsv}: a channels.tsv needs a 'name' column")
@@ -115,7 +117,8 @@ def _emg_channels(recording: str, prefix: str) -> tuple[tuple[str, ...], tuple[t
     emg = [r for r in rows if (r.get("type") or "EMG").upper() == "EMG"]
     muscles = tuple((r["name"], r["target_muscle"]) for r in emg
                     if (r.get("target_muscle") or "n/a") not in ("", "n/a"))
-    return tuple(r["name"] for r in emg), muscles
+    others = tuple(r["name"] for r in rows if r not in emg)
+    return tuple(r["name"] for r in emg), muscles, others
 
 
 def _tsv_text(tsv: str) -> str:
