@@ -55,8 +55,8 @@ from results import replace_section
 from emgcramp.cli.progress import Progress
 from emgcramp.core.blocks import Block
 from emgcramp.core.config import DetectorConfig, PipelineConfig
-from emgcramp.detect.model import MODEL_PATH, Model
 from emgcramp.detect.features import DIRECTION, INPUTS, vector
+from emgcramp.detect.model import MODEL_PATH, Model
 from emgcramp.eval.matching import match, pairable
 from emgcramp.pipeline import Pipeline
 

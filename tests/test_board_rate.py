@@ -3,8 +3,8 @@
 import pytest
 
 from emgcramp.core.config import PipelineConfig
-from emgcramp.detect.model import shipped_model
 from emgcramp.detect.features import vector
+from emgcramp.detect.model import shipped_model
 from emgcramp.pipeline import Pipeline
 from emgcramp.sim.plan import NightSpec
 from emgcramp.sim.synth import NightGenerator
