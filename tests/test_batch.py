@@ -58,6 +58,21 @@ def test_glob_and_nothing_found(tmp_cwd):
     assert rc == 0 and "3 cramp(s) in" in out and "recordings analysed" not in out
 
 
+def test_a_recording_reached_by_a_link_is_analysed_once(tmp_cwd):
+    os.makedirs("nights")
+    shutil.copy(SAMPLE_NIGHT, "nights/a.edf")
+    os.symlink("a.edf", "nights/b.edf")
+    os.link("nights/a.edf", "nights/c.edf")
+    shutil.copy(SAMPLE_NIGHT, "nights/d.edf")  # a copy is another file: a night of its own
+    with pytest.warns(UserWarning) as said:
+        assert expand("nights") == ["nights/a.edf", "nights/d.edf"]
+    assert [str(w.message) for w in said] == [f"nights/{n}.edf is the same recording as nights/a.edf (a link to it): "
+                                              "analysed once" for n in "bc"]
+    rc, out, err = run_cli("analyze", "nights")
+    assert rc == 0 and "2 of 2 recordings analysed, 6 cramp(s) in all" in out, err
+    assert "nights/b.edf is the same recording as nights/a.edf" in err
+
+
 def test_a_folder_says_which_subfolders_it_did_not_search(tmp_cwd):
     """A study kept as one folder per subject: its recordings are not taken unsaid, nor refused without the way."""
     for sub in ("S012", "P3"):

@@ -16,6 +16,7 @@ import contextlib
 import importlib
 import os
 import re
+import warnings
 from typing import TYPE_CHECKING, NamedTuple
 
 from emgcramp.core.errors import InputError, SettingsWarning
@@ -192,7 +193,8 @@ def recordings_in(path: str) -> list[str]:
     files = [n for n in names if is_night_folder(n)
              or (os.path.isfile(n) and os.path.splitext(n)[1].lower() in FORMATS)]
     parts = set().union(*(record_parts(n) for n in files))
-    files = [n for n in files if os.path.normpath(n) not in parts and not is_events_csv(n) and not is_activity_csv(n)]
+    files = _once([n for n in files if os.path.normpath(n) not in parts and not is_events_csv(n)
+                   and not is_activity_csv(n)])
     below, what = _folders_below(path) if os.path.isdir(path) else ([], "")
     hint = (f"; its subfolders are not searched ({', '.join(below[:3])}{', …' if len(below) > 3 else ''}): "
             f"give a pattern such as '{os.path.join(path, '*', what)}'") if below else ""
@@ -200,10 +202,20 @@ def recordings_in(path: str) -> list[str]:
         raise InputError(f"{path}: no recordings found (looked for {', '.join(sorted(FORMATS))} "
                          f"and monitor night folders){hint}")
     if below:
-        import warnings
-
         warnings.warn(SettingsWarning(f"{path}: only the files in it are taken ({len(files)}){hint}"), stacklevel=2)
     return files
+
+
+def _once(files: list[str]) -> list[str]:
+    """``files`` with each recording once: a (symbolic or hard) link to one listed before is left out, in a note."""
+    seen: dict[tuple[int, int], str] = {}
+    for name in files:
+        st = os.stat(name)
+        first = seen.setdefault((st.st_dev, st.st_ino), name)
+        if first != name:  # counted twice, one night would be two in a table and in trend
+            warnings.warn(SettingsWarning(f"{name} is the same recording as {first} (a link to it): analysed once"),
+                          stacklevel=3)
+    return list(seen.values())
 
 
 def _folders_below(path: str) -> tuple[list[str], str]:
@@ -293,8 +305,6 @@ def open_recording(path: str, fs: float | None = None, scale: float | None = Non
     if fs is not None and "fs" not in fmt.takes:
         rec.fs_given = fs  # a file with a rate per channel checks it against those chosen (Recording.select)
     if fs is not None and "fs" not in fmt.takes and all(abs(fs - r) > 1e-6 * r for r in rec.rates if r):
-        import warnings
-
         from emgcramp.core.blocks import MAX_FS_HZ, MIN_FS_HZ
 
         if fmt is _WAV and not MIN_FS_HZ <= rec.fs <= MAX_FS_HZ:  # a header no sEMG board writes: --fs stands
