@@ -207,11 +207,10 @@ def recordings_in(path: str) -> list[str]:
 
 
 def _once(files: list[str]) -> list[str]:
-    """``files`` with each recording once: a (symbolic or hard) link to one listed before is left out, in a note."""
-    seen: dict[tuple[int, int], str] = {}
+    """``files`` with each recording once: a symbolic link to one listed before is left out, in a note."""
+    seen: dict[str, str] = {}
     for name in files:
-        st = os.stat(name)
-        first = seen.setdefault((st.st_dev, st.st_ino), name)
+        first = seen.setdefault(os.path.realpath(name), name)
         if first != name:  # counted twice, one night would be two in a table and in trend
             warnings.warn(SettingsWarning(f"{name} is the same recording as {first} (a link to it): analysed once"),
                           stacklevel=3)
