@@ -464,6 +464,19 @@ def test_an_output_that_is_a_pipe_is_refused_even_with_force(tmp_path, option):
     assert stat.S_ISFIFO(os.stat(pipe).st_mode)  # still the pipe
 
 
+def test_a_name_too_long_is_refused_before_any_output_is_written(tmp_path):
+    """The events CSV was rewritten, then --lm-events failed on its name; simulate wrote the EDF, not its truth."""
+    events, long_name = tmp_path / "e.csv", "x" * 252 + ".csv"  # 256 bytes: one past what ext4 and tmpfs take
+    events.write_text("kept\n")
+    rc, out, err = run_main("analyze", SAMPLE_NIGHT, "--events", events, "--lm-events", tmp_path / long_name, "--force")
+    assert rc == 2 and err.strip() == (f"emgcramp: error: cannot write {tmp_path / long_name}: its name is 256 bytes "
+                                       f"long, and {tmp_path} takes names of 255 at most; choose a shorter one")
+    assert events.read_text() == "kept\n" and out == ""
+    night = tmp_path / ("n" * 248 + ".edf")  # fits; its .truth.json (259 bytes) does not
+    rc, _, err = run_main("simulate", night, "--hours", "0.01")
+    assert rc == 2 and "truth.json: its name is 259 bytes long" in err and os.listdir(tmp_path) == ["e.csv"]
+
+
 @pytest.mark.parametrize("args", [["analyze", SAMPLE_NIGHT, "--profile", "{pipe}"],
                                   ["report", SAMPLE_NIGHT, "--events", "{pipe}", "--out", "{out}"]])
 def test_a_pipe_given_to_read_is_refused_not_waited_on(tmp_path, args):

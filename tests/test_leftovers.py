@@ -16,7 +16,7 @@ from conftest import SAMPLE_NIGHT, sample_night_head
 
 from emgcramp.core import kernels
 from emgcramp.io.edf import write_edf
-from emgcramp.io.secure import _host_tag
+from emgcramp.io.parts import host_tag
 
 # The ahead-of-time kernels may be older than the sources in a working tree; their note is not what is
 # tested, so Numba's JIT is asked for then. Only then, as test_bad_input does: loading Numba costs each
@@ -83,7 +83,7 @@ def test_only_our_own_part_files_whose_writer_is_gone_are_removed(tmp_path):
     _noise_edf(tmp_path / "in.edf", 60)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    host, hour_ago = _host_tag(), time.time() - 2 * 3600
+    host, hour_ago = host_tag(), time.time() - 2 * 3600
     left = {f".out.edf.{dead.pid}-{host}.abcdefgh.part",  # writer ended: removed
             ".out.edf.oldname1.part"}  # an old-style name, untouched for 2 h: removed
     kept = {f".out.edf.{os.getpid()}-{host}.abcdefgh.part",  # writer alive (this test)
@@ -108,13 +108,13 @@ def test_only_our_own_part_files_whose_writer_is_gone_are_removed(tmp_path):
 
 def test_an_output_with_a_long_name_is_written_and_its_part_file_left_by_kill_9_removed(tmp_path):
     """A name of 226-255 bytes, which the file system takes, failed: its part file's name was over 255."""
-    from emgcramp.io.secure import _part_prefix
+    from emgcramp.io.parts import part_prefix
 
     _noise_edf(tmp_path / "in.edf", 60)
     name = "é" * 60 + "a" * 120 + ".edf"  # 244 bytes
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    left = _part_prefix(name).replace(f".{os.getpid()}-", f".{dead.pid}-") + "abcdefgh.part"
+    left = part_prefix(name).replace(f".{os.getpid()}-", f".{dead.pid}-") + "abcdefgh.part"
     assert len(left.encode()) <= 255
     (tmp_path / left).write_bytes(b"x")
     rc, _, err = cli("analyze", tmp_path / "in.edf", "--edf-out", tmp_path / name, "--no-progress")

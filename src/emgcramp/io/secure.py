@@ -5,16 +5,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import re
-import socket
 import stat
 import tempfile
-import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
 from emgcramp.core.errors import InputError
+from emgcramp.io.parts import part_prefix, remove_stale_parts
 
 # A monitor night folder is known by the files it holds from its first second
 # (io/night.py writes them and imports this module, so they are named here).
@@ -181,104 +178,12 @@ def _check_folder(path: str) -> None:
         raise InputError(f"cannot write {path}: {folder} {what}")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise InputError(f"cannot write {path}: folder {folder} is not writable")
-
-
-# A part file whose writer cannot be checked (written on another host, or named before part names
-# carried their writer) counts as left behind once untouched this long, s. A writer touches its
-# file at least every few seconds (records are written as they come); an hour is far beyond that.
-STALE_PART_S = 3600.0
-
-
-def _host_tag() -> str:
-    """8 hex digits naming where a process id means something: this host, since its boot, in this pid namespace.
-
-    Two containers may share a folder and a host name but not their
-    process ids; after a reboot every id of before has ended.
-    """
-    where = socket.gethostname()
-    with contextlib.suppress(OSError):
-        where += f"/{os.stat('/proc/self/ns/pid').st_ino}"
-    with contextlib.suppress(OSError), open("/proc/sys/kernel/random/boot_id", encoding="ascii") as f:
-        where += "/" + f.read().strip()
-    return f"{zlib.crc32(where.encode('utf-8', 'replace')):08x}"
-
-
-def _part_stem(name: str) -> str:
-    """``name`` as a part file's name holds it: whole, or past 180 bytes its first 160 and its CRC, so that a name
-    the file system takes (up to 255 bytes) still leaves room for the part file's ~35 more."""
-    raw = name.encode("utf-8", "surrogateescape")
-    if len(raw) <= 180:
-        return name
-    return raw[:160].decode("utf-8", "ignore") + f"~{zlib.crc32(raw):08x}"
-
-
-def _part_prefix(name: str) -> str:
-    """The start of a part file's name for output ``name``: ``.NAME.PID-HOST.`` (``mkstemp`` adds the rest)."""
-    return f".{_part_stem(name)}.{os.getpid()}-{_host_tag()}."
-
-
-def _part_pattern(name: str) -> re.Pattern[str]:
-    """Part files of output ``name``, ours and from before part names carried their writer.
-
-    ``.NAME.PID-HOST.XXXXXXXX.part`` now, ``.NAME.XXXXXXXX.part`` before
-    (``XXXXXXXX``: ``mkstemp``'s 8 random characters).
-    """
-    return re.compile(rf"\.{re.escape(_part_stem(name))}\.(?:(\d+)-([0-9a-f]{{8}})\.)?[a-z0-9_]{{8}}\.part")
-
-
-def _writer_gone(pid: int) -> bool:
-    """The process ``pid`` of this host has ended (or is a zombie: killed, not yet reaped)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False  # another user's process: alive
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[0] == b"Z"
-    except (OSError, IndexError):
-        return False
-
-
-def remove_stale_parts(path: str) -> list[str]:
-    """Remove part files of ``path`` that an interrupted writer (``kill -9``, power cut) left behind.
-
-    A part file is removed only when all hold: its name is one
-    :func:`private_path` makes for this output name, it is a regular file
-    (not a link) owned by this user, and its writer is not running — its
-    name carries a process id of this host (:func:`_host_tag`) that has
-    ended, or (no process id to check: another host or container, an
-    older name) it has not been written for :data:`STALE_PART_S` s.
-    Returns the paths removed.
-    """
-    folder, name = os.path.split(os.path.abspath(path))
-    pattern, host, now = _part_pattern(name), _host_tag(), time.time()
-    removed = []
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return removed
-    for entry in entries:
-        m = pattern.fullmatch(entry.name)
-        if m is None:
-            continue
-        try:
-            st = entry.stat(follow_symlinks=False)
-            if not entry.is_file(follow_symlinks=False) or st.st_uid != _uid():
-                continue
-            checkable = m.group(1) is not None and m.group(2) == host
-            if _writer_gone(int(m.group(1))) if checkable else now - st.st_mtime > STALE_PART_S:
-                os.unlink(entry.path)
-                removed.append(entry.path)
-        except OSError:
-            continue  # gone meanwhile, or not ours to remove: leave it
-    return removed
-
-
-def _uid() -> int:
-    """This user's id (``-1`` where there are none: no file then counts as ours)."""
-    return os.geteuid() if hasattr(os, "geteuid") else -1
+    size, most = len(os.fsencode(os.path.basename(path))), 255  # 255 bytes: the common limit, where none is said
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # no pathconf on Windows
+        most = os.pathconf(folder, "PC_NAME_MAX")
+    if size > most:  # found here, not by the write after hours of work, nor after another output was replaced
+        raise InputError(f"cannot write {path}: its name is {size} bytes long, and {folder} takes names of "
+                         f"{most} at most; choose a shorter one")
 
 
 @contextlib.contextmanager
@@ -292,7 +197,7 @@ def private_path(path: str) -> Iterator[str]:
     folder = os.path.dirname(os.path.abspath(path))
     remove_stale_parts(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=_part_prefix(os.path.basename(path)), suffix=".part", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=part_prefix(os.path.basename(path)), suffix=".part", dir=folder)
     except OSError as e:  # a folder that takes no new file (/proc): named by the file asked for, not the part file
         raise OSError(e.errno, e.strerror, path) from None
     os.close(fd)  # mkstemp creates it 0600; writers reopen it by name
