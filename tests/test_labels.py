@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from emgcramp.core.errors import InputError
+from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.io.labels import Label, add_label, confirmed, labels_path, read_labels
 
 
@@ -26,8 +26,25 @@ def test_a_line_cut_by_a_crash_is_skipped_and_the_next_answer_stands_alone(tmp_p
     add_label(f, 10.0, 40.0, "cramp")
     with open(labels_path(f), "a") as out:
         out.write("55.000,80.0")  # killed mid-write
+    assert [(lab.onset_s, lab.label) for lab in read_labels(f)] == [(10.0, "cramp")]  # the cut end: no note
     add_label(f, 90.0, 95.0, "not_cramp")
-    assert [(lab.onset_s, lab.label) for lab in read_labels(f)] == [(10.0, "cramp"), (90.0, "not_cramp")]
+    with pytest.warns(SettingsWarning, match=r"labels.csv: line 3 holds no answer and is left out \(an answer: "
+                      r"onset_s,offset_s,label,given_at,listed, the label one of cramp, not_cramp, unsure"):
+        assert [(lab.onset_s, lab.label) for lab in read_labels(f)] == [(10.0, "cramp"), (90.0, "not_cramp")]
+
+
+def test_answers_written_by_hand_are_read_or_named_never_dropped_unsaid(tmp_path):
+    """Rows written as Cramp, or with a space for the T, were left out without a word."""
+    f = str(tmp_path)
+    add_label(f, 10.0, 40.0, "cramp")
+    with open(labels_path(f), "a") as out:
+        out.write("50, 70 ,Cramp,2026-01-05 23:40:00\n80,90,NOT_CRAMP,2026-01-05T23:41:00,Possible_Cramp\n"
+                  "100,120,yes,2026-01-05T23:42:00\n\n130,140,unsure,5 January\n")
+    with pytest.warns(SettingsWarning, match="lines 5, 7 hold no answer and are left out"):
+        got = read_labels(f)
+    assert [(lab.onset_s, lab.offset_s, lab.label, lab.listed) for lab in got] == [
+        (10.0, 40.0, "cramp", ""), (50.0, 70.0, "cramp", ""), (80.0, 90.0, "not_cramp", "possible_cramp")]
+    assert got[1].given_at == "2026-01-05T23:40:00"
 
 
 @pytest.mark.parametrize("args", [(10.0, 5.0, "cramp"), (-1.0, 5.0, "cramp"), (1.0, 5.0, "yes")])
@@ -104,7 +121,8 @@ def test_an_answer_no_page_could_give_is_passed_over_as_a_damaged_line(tmp_path)
     with open(labels_path(f), "a") as out:
         out.write("5.000,1e308,cramp,2026-01-01T00:00:00\n5.000,inf,cramp,2026-01-01T00:00:00\n"
                   "nan,9.000,cramp,2026-01-01T00:00:00\n")
-    assert [(lab.onset_s, lab.offset_s) for lab in read_labels(f)] == [(10.0, 40.0)]
+    with pytest.warns(SettingsWarning, match="lines 3, 4, 5 hold no answer and are left out"):
+        assert [(lab.onset_s, lab.offset_s) for lab in read_labels(f)] == [(10.0, 40.0)]
 
 
 def test_answers_given_at_once_on_an_earlier_version_s_file_are_all_kept(tmp_path):

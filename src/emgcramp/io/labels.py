@@ -25,9 +25,9 @@ from __future__ import annotations
 import contextlib
 import csv
 import errno
-import io
 import os
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,7 +37,7 @@ try:
 except ImportError:  # not on Windows: answers there are not guarded against a second server
     fcntl = None  # type: ignore[assignment]
 
-from emgcramp.core.errors import InputError
+from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.io.secure import ANSWERS_SUFFIX, LABELS_FILE, check_regular
 
 LABELS = ("cramp", "not_cramp", "unsure")
@@ -158,8 +158,9 @@ def _ends_with_newline(fd: int) -> bool:
 def read_labels(folder: str) -> list[Label]:
     """The latest answer for each span, in time order (``[]`` when nothing was labelled).
 
-    A line cut by a crash, or otherwise unreadable, is skipped: the answers
-    around it stand.
+    A line cut by a crash (the last, with no line end) is skipped: the answers
+    around it stand. Any other line that holds no answer (written by hand in
+    another form) is left out too, and a :class:`SettingsWarning` names it.
     """
     path = labels_path(folder)
     _not_linked(folder)
@@ -170,25 +171,39 @@ def read_labels(folder: str) -> list[Label]:
     except FileNotFoundError:
         return []
     latest: dict[tuple[float, float], Label] = {}
-    for row in csv.reader(io.StringIO(text)):
+    unread = []
+    lines = text.splitlines(keepends=True)
+    for number, line in enumerate(lines, 1):
+        row = next(csv.reader([line]), [])
         label = _parse(row)
         if label is not None:
             latest[(label.onset_s, label.offset_s)] = label
+        elif row and row[0] != "onset_s" and (line.endswith("\n") or number < len(lines)):  # no header, no cut end
+            unread.append(str(number))
+    if unread:
+        warnings.warn(SettingsWarning(
+            f"{path}: line{'s' * (len(unread) > 1)} {', '.join(unread)} hold{'s' * (len(unread) == 1)} no answer "
+            f"and {'are' if len(unread) > 1 else 'is'} left out (an answer: {HEADER.strip()}, the label one of "
+            f"{', '.join(LABELS)}, given_at as 2026-01-05T23:40:00)"), stacklevel=2)
     return sorted(latest.values(), key=lambda lab: (lab.onset_s, lab.offset_s))
 
 
 def _parse(row: list[str]) -> Label | None:
-    listed = row[4] if len(row) == 5 else ""  # earlier versions wrote four columns
-    if len(row) not in (4, 5) or row[2] not in LABELS or listed not in LISTED:
+    # What a person may write by hand, or a spreadsheet save, is read as the page writes it: Cramp, a space
+    # between date and time, spaces around a cell.
+    row = [cell.strip() for cell in row]
+    listed = row[4].lower() if len(row) == 5 else ""  # earlier versions wrote four columns
+    if len(row) not in (4, 5) or row[2].lower() not in LABELS or listed not in LISTED:
         return None  # the header, or a line cut short
+    when = row[3].replace(" ", "T", 1)
     try:
         onset, offset = float(row[0]), float(row[1])
-        if not _WHEN.match(row[3]):  # a line cut inside it is no answer (2026-01-05T23:40 would parse)
+        if not _WHEN.match(when):  # a line cut inside it is no answer (2026-01-05T23:40 would parse)
             return None
-        datetime.fromisoformat(row[3])
+        datetime.fromisoformat(when)
     except ValueError:
         return None
-    return Label(onset, offset, row[2], row[3], listed) if _within_a_day(onset, offset) else None
+    return Label(onset, offset, row[2].lower(), when, listed) if _within_a_day(onset, offset) else None
 
 
 def _within_a_day(onset_s: float, offset_s: float) -> bool:
