@@ -283,6 +283,8 @@ def test_the_page_shows_what_analyze_finds_and_keeps_each_answer(tmp_path, brows
     assert _text(browser, "#n-lm") == str(found["leg_movements"]["lm"])
     assert "1 cramp, 1 min" in _text(browser, "#summary") and "23:01" in _text(browser, "#summary")
     assert "23:01:" in _text(browser, "#event-1") and "× rest" in _text(browser, "#event-1")
+    words = _text(browser, "#app").split()
+    assert not {"null", "undefined", "NaN"} & set(words), words  # a missing piece written as a word
     assert f"frequency {found['episodes'][0]['freq_hz']:.0f} Hz" in _text(browser, "#event-1").replace("\n", " ")
     _shot(browser, "review-night.png")
     browser.find_element(By.CSS_SELECTOR, "#event-1 .answer-not_cramp").click()

@@ -235,7 +235,8 @@
     app.append(this.readout);
     var chartBox = h("div", { "class": "chart", id: "timeline" });
     app.append(h("div", { "class": "chart-row" }, [chartBox, this.legend()]));
-    app.append(this.lostLine());
+    var lost = this.lostLine();
+    if (lost) app.append(lost);  // append(null) would write the word null on the page
     this.pending = h("div", { id: "pending" });
     app.append(this.pending);
     this.chart = this.makeChart(chartBox);
