@@ -131,6 +131,19 @@ def _wav_of_no_channels(path):
     open(path, "wb").write(bytes(data))
 
 
+def _wav_said_float(path):
+    """16-bit samples under a header that says 32-bit float: read as floats, some are NaN or out of range."""
+    import struct
+    import wave
+
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(1000)
+        w.writeframes(np.random.default_rng(1).normal(0, 1000, 30000).astype("<i2").tobytes())
+    data = bytearray(open(path, "rb").read())
+    data[20:22], data[34:36] = struct.pack("<H", 3), struct.pack("<H", 32)  # IEEE float, 32 bits a sample
+    open(path, "wb").write(bytes(data))
+
+
 def _wfdb_record(line: str, signal: str):
     def make(path):
         open(path, "w").write(f"{line}\n{signal}\n")
@@ -259,6 +272,7 @@ MAKERS = {
     "two.xdf": _two_stream_xdf,
     "temp.hea": _degc_wfdb,
     "nochan.wav": _wav_of_no_channels,
+    "said_float.wav": _wav_said_float,
     "fmt999.hea": _wfdb_record("fmt999 1 1000 5000", "fmt999.dat 999 200 16 0 0 0 0 calf"),
     "fsnan.hea": _wfdb_record("fsnan 1 nan 5000", "fsnan.dat 16 200 16 0 0 0 0 calf"),
     "fsneg.hea": _wfdb_record("fsneg 1 -1 5000", "fsneg.dat 16 200 16 0 0 0 0 calf"),
@@ -285,6 +299,7 @@ CASES = [
     case("analyze", "junk.edf", "--events", "out.csv", files=["junk.edf"], id="binary garbage .edf"),
     case("analyze", "junk.wav", "--events", "out.csv", files=["junk.wav"], id="garbage .wav"),
     case("analyze", "nochan.wav", "--events", "out.csv", files=["nochan.wav"], id="a .wav of 0 channels"),
+    case("analyze", "said_float.wav", files=["said_float.wav"], id="a .wav of 16-bit samples said float"),
     case("analyze", "fmt999.hea", "--events", "out.csv", files=["fmt999.hea"], id="WFDB of an unknown format"),
     case("analyze", "fsnan.hea", "--events", "out.csv", files=["fsnan.hea"], id="WFDB at a rate of nan"),
     case("analyze", "fsneg.hea", "--events", "out.csv", files=["fsneg.hea"], id="WFDB at a rate of -1"),

@@ -98,7 +98,8 @@ def test_no_cramps_gives_header_only_csv(tmp_cwd):
     (["short.npy", "--fs", "1000"], "at least 2 s"),
     (["zeros.npy", "--fs", "1000"], "flat"),
     (["zeros.npy"], "give --fs"),
-    (["zeros.npy", "--fs", "-5"], "out of range"),
+    (["zeros.npy", "--fs", "-5"], "--fs: must be a positive number: -5"),
+    ([SAMPLE_NIGHT, "--fs", "nan"], "--fs: must be a positive number: nan"),  # was taken, the file having its own
     (["zeros.npy", "--fs", "50"], "out of range"),
     ([SAMPLE_NIGHT, "--channel", "nope"], "no channel 'nope'"),
     ([SAMPLE_NIGHT, "--fs", "500"], "disagrees"),
@@ -152,6 +153,15 @@ def test_the_cramp_thresholds_help_gives_the_shipped_default():
 
     text = " ".join(build_parser()._subparsers._group_actions[0].choices["analyze"].format_help().split())
     assert f"(default {shipped_model().cramp_threshold:.2f}, the shipped model's)" in text
+
+
+def test_the_readme_gives_the_shipped_thresholds():
+    """The README said the floor was 0.08 after the model was refitted to 0.12."""
+    with open(os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8") as f:
+        readme = " ".join(f.read().split())
+    m = shipped_model()
+    assert f"{m.cramp_threshold:.2f} in the shipped model" in readme
+    assert f"down to a floor ({m.possible_floor:.2f} in the shipped model)" in readme
 
 
 def test_version_and_no_command():

@@ -230,6 +230,8 @@ mvc_arg = number_arg(float, lambda v: ELECTRODE_NOISE_UV <= v < math.inf, f"{ELE
 channels_arg = number_arg(int, lambda v: 1 <= v <= 256, "1 to 256")
 speed_arg = number_arg(float, lambda v: 0 <= v < math.inf, "0 (as fast as possible) or more")  # × real time
 seconds_arg = number_arg(float, lambda v: 0 <= v < math.inf, "0 or more")  # calibrate --mvc-s (0: no MVC)
+SCALE_HELP = (  # --scale, as every command that reads a file says it
+    "µV per file unit for NPY, WAV, unit-less text columns and EDF channels without one (default 1: values are µV)")
 scale_arg = number_arg(float, lambda v: SCALE_RANGE_UV[0] <= abs(v) <= SCALE_RANGE_UV[1],  # µV per file unit
                        f"{SCALE_RANGE_UV[0]:g} to {SCALE_RANGE_UV[1]:g} (negative: the sign flipped)")
 hours_arg = number_arg(float, lambda v: 0 < v <= MAX_NIGHT_H, f"over 0 and at most {MAX_NIGHT_H} (h of a night)")

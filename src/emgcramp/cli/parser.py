@@ -6,7 +6,7 @@ import argparse
 import os
 
 from emgcramp import __version__
-from emgcramp.cli.common import CALIBRATE_MVC_S, CALIBRATE_REST_S
+from emgcramp.cli.common import CALIBRATE_MVC_S, CALIBRATE_REST_S, SCALE_HELP
 from emgcramp.cli.common import baud_arg as _baud
 from emgcramp.cli.common import channels_arg as _channels
 from emgcramp.cli.common import clock_arg as _clock
@@ -64,11 +64,9 @@ def _analyze(sub) -> None:
                                 "session in one), its _emg recordings")
     a.add_argument("--channel", help="channel name or 0-based index (default: the first); 'all' or NAME,NAME "
                                      "for several muscles of one leg (a channel named TA/tib… is the tibialis)")
-    a.add_argument("--fs", type=float, metavar="HZ", help="sampling rate, for files that do not carry one")
+    a.add_argument("--fs", type=_positive, metavar="HZ", help="sampling rate, for files that do not carry one")
     a.add_argument("--stream", metavar="NAME", help="XDF: the stream to analyse, by name or type")
-    a.add_argument("--scale", type=_scale, metavar="UV",
-                   help="µV per file unit for NPY, WAV, unit-less text columns and EDF channels without one "
-                        "(default 1: values are µV)")
+    a.add_argument("--scale", type=_scale, metavar="UV", help=SCALE_HELP)
     a.add_argument("--events", metavar="OUT.csv", help="write one row per cramp (owner-only file); possible cramps go to "
                                                        "--lm-events and --json, never here")
     a.add_argument("--lm-events", metavar="OUT.csv",
@@ -129,7 +127,7 @@ def _monitor(sub) -> None:
     m.add_argument("--baud", type=_baud, metavar="BPS",
                    help="serial: the port's rate (default 921600, the sensor's; an Arduino sketch's Serial.begin "
                         "rate behind a USB-serial bridge, such as 115200)")
-    m.add_argument("--fs", type=float, metavar="HZ", help="sampling rate of --ascii lines or a replayed NPY")
+    m.add_argument("--fs", type=_positive, metavar="HZ", help="sampling rate of --ascii lines or a replayed NPY")
     m.add_argument("--scale", type=_scale, metavar="UV", help="µV per count of --ascii lines or NPY/WAV values")
     m.add_argument("--out", metavar="DIR", default=".", help="where the night folder goes (default .)")
     m.add_argument("--on-cramp", type=_command, metavar="CMD", help="run this shell command on each alert "
@@ -153,7 +151,7 @@ def _emulate(sub) -> None:
                    help="symlink to the pseudo-terminal (default ./emgcramp-sensor)")
     e.add_argument("--speed", type=_speed, default=1.0, help="× real time (0: as fast as it is read; default 1)")
     _add_night_args(e, " (without a file)", file_rate=True)
-    e.add_argument("--scale", type=_scale, metavar="UV", help="file: µV per unit of NPY/WAV values")
+    e.add_argument("--scale", type=_scale, metavar="UV", help="file: " + SCALE_HELP)
     e.add_argument("--channel", help="file: channel name or index, 'all' or NAME,NAME (default: the first)")
 
 
@@ -176,10 +174,8 @@ def _calibrate(sub) -> None:
                    help=f"sensor: seconds of contraction, 0 to skip (default {CALIBRATE_MVC_S:g})")
     c.add_argument("--baud", type=_baud, metavar="BPS", help="serial: the port's rate (default 921600)")
     c.add_argument("--channel", help="channel name or index (file)")
-    c.add_argument("--fs", type=float, metavar="HZ", help="file: sampling rate when the file has none (NPY)")
-    c.add_argument("--scale", type=_scale, metavar="UV",
-                   help="file: µV per file unit for NPY, WAV, unit-less text columns and EDF channels without one "
-                        "(default 1: values are µV)")
+    c.add_argument("--fs", type=_positive, metavar="HZ", help="file: sampling rate when the file has none (NPY)")
+    c.add_argument("--scale", type=_scale, metavar="UV", help="file: " + SCALE_HELP)
     c.add_argument("--out", metavar="PROFILE.json", default="profile.json",
                    help="where the profile goes (default profile.json; an MVC already there is kept "
                         "when only rest is measured)")
@@ -207,8 +203,8 @@ def _report(sub) -> None:
     rp.add_argument("--out", metavar="REPORT", required=True, help="report.html (self-contained), .png, .pdf or .svg")
     rp.add_argument("--channel", help="channel name or index (default: the first); 'all' or NAME,NAME: "
                                       "several muscles judged together, the first one drawn")
-    rp.add_argument("--fs", type=float, metavar="HZ", help="sampling rate when the file has none (NPY)")
-    rp.add_argument("--scale", type=_scale, metavar="UV", help="µV per unit of NPY/WAV values")
+    rp.add_argument("--fs", type=_positive, metavar="HZ", help="sampling rate when the file has none (NPY)")
+    rp.add_argument("--scale", type=_scale, metavar="UV", help=SCALE_HELP)
     _add_force(rp)
     _add_detector_args(rp)
 

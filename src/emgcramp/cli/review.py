@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from emgcramp.cli.common import ProgressBar, detector_settings, read_options
+from emgcramp.cli.common import SCALE_HELP, ProgressBar, detector_settings, read_options, scale_arg
 from emgcramp.core.errors import InputError
 
 
@@ -21,8 +21,8 @@ def add_parser(sub, positive, add_detector_args) -> None:
                    help="stop once the page has been closed this long, s (default 60)")
     v.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     v.add_argument("--channel", help="channel name or index, 'all' or NAME,NAME (default: the first)")
-    v.add_argument("--fs", type=float, metavar="HZ", help="sampling rate when the file has none")
-    v.add_argument("--scale", type=float, metavar="UV", help="µV per unit of NPY/WAV values")
+    v.add_argument("--fs", type=positive, metavar="HZ", help="sampling rate when the file has none")
+    v.add_argument("--scale", type=scale_arg, metavar="UV", help=SCALE_HELP)
     add_detector_args(v)
 
 

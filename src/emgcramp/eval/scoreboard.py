@@ -289,6 +289,7 @@ def plot(rows: list[NightScore]) -> Any:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    sideways = {"orientation": "horizontal"} if matplotlib.__version_info__ >= (3, 10) else {"vert": False}
 
     names = list(dict.fromkeys(r.scenario for r in rows))
     summ = [summarize([r for r in rows if r.scenario == n]) for n in names]
@@ -307,9 +308,9 @@ def plot(rows: list[NightScore]) -> Any:
     on = [[x for r in rows if r.scenario == n for x in r.onset_errors_s] for n in names]
     off = [[x for r in rows if r.scenario == n for x in r.offset_errors_s] for n in names]
     pos = np.arange(len(names))
-    a2.boxplot([o or [np.nan] for o in on], positions=pos - 0.18, widths=0.3, vert=False, showfliers=True,
+    a2.boxplot([o or [np.nan] for o in on], positions=pos - 0.18, widths=0.3, showfliers=True, **sideways,
                patch_artist=True, boxprops={"facecolor": "tab:green", "alpha": 0.6})
-    a2.boxplot([o or [np.nan] for o in off], positions=pos + 0.18, widths=0.3, vert=False, showfliers=True,
+    a2.boxplot([o or [np.nan] for o in off], positions=pos + 0.18, widths=0.3, showfliers=True, **sideways,
                patch_artist=True, boxprops={"facecolor": "tab:orange", "alpha": 0.6})
     a2.set_yticks(pos, names)
     a2.invert_yaxis()

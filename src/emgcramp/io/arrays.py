@@ -96,7 +96,8 @@ class ArrayRecording(Recording):
         with open(self.path, "rb") as f:
             for start in range(0, self.n_samples, chunk):
                 x = self._block(f, channels, start, min(chunk, self.n_samples - start))
-                x *= self._scale
+                with np.errstate(invalid="ignore", over="ignore"):  # a NaN or a value out of range: said after, once
+                    x *= self._scale
                 yield x
 
     def _block(self, f: BinaryIO, channels: list[int], start: int, n: int) -> np.ndarray:

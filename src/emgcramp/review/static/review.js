@@ -33,6 +33,8 @@
     return e;
   }
 
+  function plural(n, word) { return n === 1 ? word : word + "s"; }
+
   function tip(text, title) { return h("span", { "class": "tip", title: title, text: text }); }
 
   function api(path, body) {
@@ -265,11 +267,11 @@
   NightPage.prototype.figures = function () {
     var c = this.night.counts, lab = this.night.labels;
     var kids = [
-      h("span", {}, [h("b", { id: "n-cramps", text: String(c.cramps) }), " cramps"]),
+      h("span", {}, [h("b", { id: "n-cramps", text: String(c.cramps) }), plural(c.cramps, " cramp")]),
       h("span", {}, [h("b", { id: "n-possible", text: String(c.possible_cramps) }), " ",
-        tip("possible cramps", "bursts that may be a cramp or a look-alike: listed, not counted")]),
+        tip(plural(c.possible_cramps, "possible cramp"), "bursts that may be a cramp or a look-alike: listed, not counted")]),
       h("span", {}, [h("b", { id: "n-lm", text: String(c.leg_movements) }), " ",
-        tip("leg movements", "leg movements (LM), scored by the AASM rules"), ", ",
+        tip(plural(c.leg_movements, "leg movement"), "leg movements (LM), scored by the AASM rules"), ", ",
         h("b", { text: String(c.plm) }), " of them ",
         tip("periodic", "periodic leg movements (PLM): 4 or more, 5 to 90 s apart")]),
     ];
