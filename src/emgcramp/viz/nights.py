@@ -115,6 +115,13 @@ def _once(nights: list[Night]) -> list[Night]:
 Row = tuple[int, dict[str, str | None], Episode]  # line number, cells, the episode they give
 
 
+def _ends_a_line(f) -> bool:
+    """Whether the text file ``f`` ends with a line end (every table written whole does)."""
+    f.seek(0)
+    text = f.read()
+    return text.endswith(("\n", "\r"))
+
+
 def _nights_in(path: str) -> tuple[list[Night], bool]:
     """The nights of one CSV, and whether it is a batch table (a ``file`` column): no night when it is not an events
     CSV, else one (a batch table: one per file it lists, so none when it has no row)."""
@@ -134,6 +141,8 @@ def _nights_in(path: str) -> tuple[list[Night], bool]:
         by_file: dict[str, list[Row]] = {}  # a batch table (file column) holds a night per file
         for row in read_rows(path, reader):
             by_file.setdefault(row[1].get("file") or "", []).append(row)
+        if not by_file and not _ends_a_line(f):  # would count as a night without cramps
+            raise InputError(f"{path}: cut short in its header (it ends inside it); copy or write it again")
     if "file" in header:
         return [_night(path, rows) for rows in by_file.values()], True
     return [_night(path, rows) for rows in by_file.values() or [[]]], False
