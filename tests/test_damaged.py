@@ -234,9 +234,11 @@ def _gap_without_missing(text: str) -> str:
      "(its log's end record) only as 1: raw.json's rate or channels were edited, or it belongs to another night"),
     ("raw.json", _rate(500.0), "raw.json: names 1 channel(s) at 500 Hz, but raw.f32 holds the night's length (its "
      "log's end record) only as 2: raw.json's rate or channels were edited, or it belongs to another night"),
+    ("raw.json", lambda text: json.dumps(json.loads(text) | {"dtype": "complex128"}),
+     "raw.json: 'dtype' is 'complex128'; the night's samples are float32, as emgcramp monitor stores them"),
 ], ids=["no-channels", "gap-without-missing", "personal-offset-too-far", "personal-weight-not-a-number",
         "model-not-an-id", "min-duration-a-string", "mains-55", "mvc-negative", "cramp-threshold-over-1", "no-log",
-        "three-channels-named-for-one", "rate-halved"])
+        "three-channels-named-for-one", "rate-halved", "samples-said-complex"])
 def test_recover_refuses_a_night_it_cannot_place_in_time_and_writes_nothing(tmp_path, name, change, says):
     folder = _night(tmp_path / "night")
     _edit(folder, name, change)
@@ -315,6 +317,27 @@ def test_recover_says_it_reads_a_night_without_the_sample_a_crash_cut_short(tmp_
     # Read twice in one command (the analysis, then the annotated copy): told once
     rc, _, err_twice = run("analyze", torn, "--edf-out", tmp_path / "copy.edf")
     assert rc == 0 and one_line(err_twice) == one_line(err)
+
+def test_recover_reads_damaged_samples_as_not_stored_and_keeps_the_rest_of_the_night(tmp_path):
+    """One NaN in raw.f32 (a disk, a copy) failed the whole night: its cramps were lost with it."""
+    x = bursts(FS, 120, 5.0, [(20.0, 50.0, 300.0), (80.0, 110.0, 300.0)])[:, None]
+    for name in ("whole", "damaged"):
+        log = NightLog(str(tmp_path / name), FS, ["calf"], datetime(2026, 1, 1, 23, 0, 0))
+        log.block(Block(0, x))
+        log.close({"duration_s": 120.0})
+    raw = np.memmap(tmp_path / "damaged" / "raw.f32", "<f4", "r+")
+    raw[30_000], raw[90_000:90_300] = np.nan, 3e38  # inside each cramp: one NaN, 0.3 s of garbage
+    raw.flush()
+    del raw
+    rc, _, _ = run("recover", tmp_path / "whole")
+    rc_damaged, out, err = run("recover", tmp_path / "damaged")
+    assert rc == rc_damaged == 0 and "2 cramp(s)" in out
+    assert one_line(err) == (f"emgcramp: note: {tmp_path / 'damaged'}/raw.f32: damaged samples (NaN, infinite or "
+                             "beyond any electrode's input) from 30.000 s; read as not stored")
+    rows = [list(csv.DictReader(open(tmp_path / n / "events.csv"))) for n in ("whole", "damaged")]
+    assert [(float(r["onset_s"]), float(r["offset_s"])) for r in rows[1]] == \
+        pytest.approx([(float(r["onset_s"]), float(r["offset_s"])) for r in rows[0]], abs=0.05)
+
 
 # --- 4. XDF ----------------------------------------------------------------------------------------
 

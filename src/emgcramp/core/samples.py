@@ -13,6 +13,11 @@ import numpy as np
 
 from emgcramp.core.types import Episode
 
+# No electrode input holds this (µV: 10 V): biopotential amplifiers run on supplies of a few volts, so their
+# inputs span ±5 V at most, and EMG itself stays under 10 mV. Samples beyond it are not µV (counts or another
+# unit unscaled, or numbers gone wrong), and squared in the filters they overflow: 1e200 gave "no cramps found".
+MAX_INPUT_UV = 1e7
+
 
 class GapBridge:
     """Bridges gaps up to ``bridge_s`` with the samples before them, time reversed.

@@ -14,6 +14,7 @@ import numpy as np
 
 from emgcramp.core.blocks import Block
 from emgcramp.core.errors import InputError
+from emgcramp.core.samples import MAX_INPUT_UV
 from emgcramp.core.settings import settings_problem
 from emgcramp.io.base import Recording
 from emgcramp.io.secure import check_night_files
@@ -167,13 +168,38 @@ class NightRecording(Recording):
             at = min(at, self._stored)
             for i in range(pos, at, chunk):
                 x = np.asarray(self._raw[i:min(i + chunk, at), channels], dtype=np.float64)
-                yield Block(t0, x, gap)
-                t0, gap = t0 + len(x), 0
+                for rows, damaged in self._sound(x, t0):
+                    t0, gap = t0 + damaged, gap + damaged
+                    if len(rows):
+                        yield Block(t0, rows, gap)
+                        t0, gap = t0 + len(rows), 0
             gap += missing
             t0 += missing
             pos = at
         if gap:  # the night ended inside a gap (not stored to the end): say how long it was
             yield Block(t0, np.zeros((0, len(channels))), gap)
+
+    def _sound(self, x: np.ndarray, t0: int) -> list[tuple[np.ndarray, int]]:
+        """(rows, damaged rows before them) of block ``x`` (from sample ``t0``): a damaged row is read as not stored.
+
+        The monitor stores only samples it has checked, so a NaN, an infinity or a value beyond any electrode's
+        input in raw.f32 is damage to the file (a disk, a copy): the rest of the night is read as it was, where a
+        whole night refused for one bad sample would lose it all.
+        """
+        bad = ~(np.abs(x) <= MAX_INPUT_UV).all(axis=1)  # NaN fails the comparison too
+        if not bad.any():
+            return [(x, 0)]
+        note = os.path.join(self.path, f"raw.f32: damaged samples (NaN, infinite or beyond any electrode's input) "
+                                       f"from {(t0 + int(np.argmax(bad))) / self.fs:.3f} s; read as not stored")
+        if not any(n.startswith(os.path.join(self.path, "raw.f32: damaged")) for n in _SAID):  # the first, once
+            _SAID.add(note)
+            print(f"emgcramp: note: {note}", file=sys.stderr)
+        flips = np.flatnonzero(np.diff(np.concatenate([[0], bad.view(np.int8), [0]])))  # each damaged run [a, b)
+        out, start, skip = [], 0, 0
+        for a, b in zip(flips[::2], flips[1::2]):
+            out.append((x[start:a], skip))
+            start, skip = b, b - a
+        return out + [(x[start:], skip)]
 
     def filled(self, channels: list[int], chunk: int) -> Iterator[np.ndarray]:
         """Samples with each gap filled by zeros (for formats without gaps, e.g. EDF)."""
@@ -239,6 +265,9 @@ def _header(folder: str) -> dict:
     except ValueError:
         raise InputError(f"{path}: 'start' is {start!r}; expected the night's start as a date and time "
                          "(ISO 8601), or null for a night without a clock") from None
+    if head.get("dtype", "float32") != "float32":  # what monitor writes (io/night.py), the only layout read here
+        raise InputError(f"{path}: 'dtype' is {head['dtype']!r}; the night's samples are float32, as emgcramp monitor "
+                         "stores them: raw.json was edited, or was written by something else")
     if not isinstance(settings := head.get("settings") or {}, dict):
         raise InputError(f"{path}: 'settings' is {head['settings']!r}; expected an object (or none)")
     if problem := settings_problem(settings):
