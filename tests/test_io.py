@@ -429,6 +429,24 @@ def test_samples_in_millivolts_read_as_microvolts_are_said_and_scaled_they_are_n
         assert emgcramp.find_cramps(x, 1000.0).cramps == []
 
 
+def test_microvolts_said_to_be_millivolts_are_said_too(tmp_path):
+    """An EDF whose µV samples were labelled mV gave cramps of 426 337 µV without a word."""
+    from conftest import SAMPLE_NIGHT
+
+    header = bytearray(open(SAMPLE_NIGHT, "rb").read())
+    n = int(header[252:256])
+    at = 256 + n * (16 + 80)  # the channels' physical dimensions
+    header[at:at + 8 * n] = b"mV      " * n
+    (tmp_path / "mv.edf").write_bytes(header)
+    rc, out, err = run_main("analyze", tmp_path / "mv.edf", "--json")
+    notes = json.loads(out)["notes"]
+    assert rc == 0 and notes[0].startswith("channel 'calf': its rest level, 3.82e+03 µV, is over what surface EMG "
+                                           "reads even in a maximal contraction (1500 µV RMS): are the samples in "
+                                           "the unit the file says?"), notes
+    rc, out, _ = run_main("analyze", SAMPLE_NIGHT, "--json")
+    assert not any("is over what surface EMG reads" in n for n in json.loads(out)["notes"])
+
+
 def test_a_unit_at_the_end_of_a_column_name_scales_it_and_leaves_the_name(tmp_path):
     """``GM_mV`` is channel GM, in µV once read; a name that would be left empty or twice is kept whole."""
     x = bursts(1000.0, 12.0, 4.0, [(4.0, 8.0, 150.0)], seed=3)

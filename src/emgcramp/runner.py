@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 
 from emgcramp.core.blocks import MIN_SIGNAL_S, Block
 from emgcramp.core.channels import default_names
-from emgcramp.core.config import ELECTRODE_NOISE_UV, PipelineConfig
+from emgcramp.core.config import ELECTRODE_NOISE_UV, MAX_REST_UV, PipelineConfig
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.core.types import Analysis, Episode
 from emgcramp.pipeline import Pipeline
@@ -124,6 +124,12 @@ def say_doubts(pipe: Pipeline, units: bool = True, movements: bool = True) -> bo
                 f"channel {channel!r}: its rest level, {rest:.2g} µV, lies under what any skin electrode reads "
                 f"({ELECTRODE_NOISE_UV:g} µV): are the samples in µV? Multiply them by the µV per unit (1000 for mV, "
                 "1000000 for V; --scale on the command line)"), stacklevel=3)
+        elif units and math.isfinite(rest) and rest > MAX_REST_UV:
+            doubted = True
+            warnings.warn(SettingsWarning(
+                f"channel {channel!r}: its rest level, {rest:.3g} µV, is over what surface EMG reads even in a maximal "
+                f"contraction ({MAX_REST_UV:g} µV RMS): are the samples in the unit the file says? (µV said to be mV "
+                "read 1000 times too high; for a file without a unit, --scale gives the µV per unit)"), stacklevel=3)
         if movements and q.get("lm_unscored"):
             warnings.warn(SettingsWarning(
                 f"channel {channel!r}: {q['lm_unscored']:.0f} rise(s) of leg-movement length not scored as leg "

@@ -19,6 +19,10 @@ SIGNAL_LOST_S = 2.0
 # for R = 1 kΩ, and gelled electrodes on prepared skin present 1–100 kΩ. A rest level under it is not in
 # µV (mV or V read as µV, a unit-less file unscaled), and the cramps in it go unseen.
 ELECTRODE_NOISE_UV = 0.1
+# Over this (µV RMS) no surface EMG reads even in a maximal contraction, let alone at rest: its amplitude spans
+# 0-10 mV peak to peak, 0-1.5 mV RMS (De Luca 1997, J Appl Biomech 13:135, doi:10.1123/jab.13.2.135). A rest
+# level over it is not in µV (a channel in mV labelled µV, counts unscaled), and every level then reads too high.
+MAX_REST_UV = 1500.0
 # µV per unit of a file's values (--scale, scale=): a volt (1e6) at most, a 32-bit converter's count (about 1e-3 µV
 # over a ±4.5 V range at a gain of 24, far less) at least, with room: beyond either, no value a file holds is
 # a voltage an electrode gives (1e308 overflowed the multiplication, NumPy's warnings leaked onto the terminal).
