@@ -40,6 +40,18 @@ def test_analyze_sample_night_writes_the_contract_csv(tmp_cwd):
     assert out.splitlines()[-1] == "channel analysed: calf"  # a file may hold others: which one was read
 
 
+def test_the_table_shows_each_cramp_s_probability_and_its_mvc_share_and_flags_when_known(tmp_path):
+    """The events CSV had a cramp's %MVC and its flags (open_at_end: cut by the recording's end); the screen not."""
+    rc, out, _ = run_main("analyze", SAMPLE_NIGHT, "--events", tmp_path / "e.csv")
+    lines, rows = out.splitlines(), list(csv.DictReader(open(tmp_path / "e.csv")))
+    assert lines[0].split() == ["onset", "clock", "duration", "kind", "peak", "µV", "mean", "µV", "×rest", "p"]
+    assert [line.split()[-1] for line in lines[1:4]] == [f"{float(r['probability']):.2f}" for r in rows]
+    np.save(tmp_path / "cut.npy", bursts(1000.0, 200.0, 5.0, [(100.0, 200.0, 300.0)]))
+    rc, out, _ = run_main("analyze", tmp_path / "cut.npy", "--fs", "1000", "--mvc-uv", "600")
+    head, row = out.splitlines()[:2]
+    assert head.split()[-3:] == ["p", "%MVC", "flags"] and row.split()[-2:] == ["54.5", "open_at_end"], out
+
+
 def test_analyze_json_summary():
     rc, out, _ = run_main("analyze", SAMPLE_NIGHT, "--json", "--mains", "50")
     s = json.loads(out)

@@ -117,11 +117,16 @@ def print_table(episodes, start: datetime | None) -> None:
     if not episodes:
         print("no cramps found")
         return
-    print(f"{'onset':>10} {'clock':>8} {'duration':>9} {'kind':<7} {'peak µV':>8} {'mean µV':>8} {'×rest':>6}")
+    # %MVC with a calibration, flags where a cramp has any: what the events CSV holds, not hidden on screen
+    mvc, flags = any(e.pct_mvc is not None for e in episodes), any(e.flags for e in episodes)
+    print(f"{'onset':>10} {'clock':>8} {'duration':>9} {'kind':<7} {'peak µV':>8} {'mean µV':>8} {'×rest':>6} "
+          f"{'p':>4}" + (f" {'%MVC':>5}" if mvc else "") + ("  flags" if flags else ""))
     for e in episodes:
-        clock = episode_row(e, start)["onset_clock"][11:] or "-"
-        print(f"{e.onset_s:9.1f}s {clock:>8} {e.duration_s:8.1f}s {e.kind:<7} {e.peak_intensity:8.1f} "
-              f"{e.mean_intensity:8.1f} {e.peak_x_rest:6.1f}")
+        row = episode_row(e, start)
+        p = f"{e.probability:4.2f}" if e.probability is not None and math.isfinite(e.probability) else "-"
+        print(f"{e.onset_s:9.1f}s {row['onset_clock'][11:] or '-':>8} {e.duration_s:8.1f}s {e.kind:<7} "
+              f"{e.peak_intensity:8.1f} {e.mean_intensity:8.1f} {e.peak_x_rest:6.1f} {p:>4}"
+              + (f" {row['pct_mvc'] or '-':>5}" if mvc else "") + (f"  {row['flags']}" if flags else ""))
 
 
 MAX_NIGHT_H = 24  # a night, and a day's sleep at most
