@@ -227,6 +227,7 @@ MAKERS = {
     "truncated.edf": _truncated_edf,
     "records.edf": _patched_edf(236, "10      "),
     "no_duration.edf": _patched_edf(244, "0       "),
+    "no_samples.edf": _patched_edf(688, "-1000   "),  # the calf's samples per record (2 signals: it, annotations)
     "degc.edf": degc_edf,
     "kpa.csv": _kpa_csv,
     "bom.csv": _bom_csv,
@@ -307,6 +308,7 @@ CASES = [
     case("analyze", "truncated.edf", "--events", "out.csv", files=["truncated.edf"], id="EDF cut short"),
     case("analyze", "records.edf", files=["records.edf"], id="EDF header: records disagree with size"),
     case("analyze", "no_duration.edf", files=["no_duration.edf"], id="EDF header: record duration 0"),
+    case("analyze", "no_samples.edf", files=["no_samples.edf"], id="EDF header: -1000 samples per record"),
     case("analyze", b"night\xff.edf", files=[b"night\xff.edf"], id="file name not UTF-8"),
     case("analyze", "degc.edf", "--channel", "skin", files=["degc.edf"], id="EDF channel in degC"),
     case("analyze", "kpa.csv", "--fs", "1000", files=["kpa.csv"], id="CSV column pressure [kPa]"),

@@ -243,6 +243,17 @@ def test_unknown_channel_lists_the_channels():
         rec.channel_index("soleus")
 
 
+def test_a_channel_whose_name_holds_a_comma_is_chosen_by_that_name():
+    """--channel "GM,left" was split into GM and left: no channel 'GM'."""
+    from emgcramp.core.channels import channel_indices
+
+    names = ["ECG", "GM,left", "GM", "TA"]
+    assert channel_indices("GM,left", names, "rec.edf") == [1]
+    assert channel_indices("GM,TA", names, "rec.edf") == [2, 3]  # a list still, where no channel is so named
+    with pytest.raises(InputError, match="no channel 'left'"):
+        channel_indices("GM, left", ["GM", "TA"], "rec.edf")
+
+
 def test_events_csv_columns_order_and_mode(tmp_path):
     p = str(tmp_path / "e.csv")
     write_events_csv(p, [])

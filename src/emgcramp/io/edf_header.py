@@ -198,6 +198,9 @@ def check_length(path: str) -> Layout | None:
     is longer only as far as the header says, silently.
     """
     lay = layout(path)
+    if lay is not None and (bad := [(lab, n) for lab, n in zip(lay.labels, lay.per_record) if n < 1]):
+        raise InputError(f"{path}: the header gives channel {bad[0][0]!r} {bad[0][1]} samples per data record, where "
+                         "a channel holds 1 or more: the header is damaged")
     if lay is None or not lay.record_bytes:
         return lay
     size = os.path.getsize(path)
