@@ -46,6 +46,8 @@ def cmd_review(args: argparse.Namespace) -> int:
         finally:
             bar.close()
             library.progress = lambda path: None  # nights opened later from the page draw no bar
+    else:  # the nights a folder's page cannot count unopened are read behind it, the page filling in
+        library.count_behind()
     try:
         from emgcramp.review.server import serve
     except ImportError as e:  # the review extra is not installed: Flask is only needed here

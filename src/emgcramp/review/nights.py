@@ -47,6 +47,8 @@ class Library:
             raise InputError(f"{words.shown(path)}: no recording or night folder in it")
         self._nights: dict[int, NightData] = {}
         self._locks = [threading.Lock() for _ in self.paths]
+        self._unread: dict[int, str] = {}  # nights the count behind the page could not read: why
+        self._counting: threading.Thread | None = None
 
     def night(self, k: int) -> NightData:
         """Night ``k`` (0-based), analysed at its first call; two requests at once analyse it once."""
@@ -55,6 +57,19 @@ class Library:
                 path = self.paths[k]
                 self._nights[k] = load_night(path, self.read, self.config, self.progress(path))
             return self._nights[k]
+
+    def count_behind(self) -> None:
+        """Analyse, one after another in a thread of their own, the nights the overview cannot count without it
+        (recording files, nights never closed), so that the page fills in as they are read, none opened."""
+        def count() -> None:
+            for k in range(len(self.paths)):
+                if self._counts(k)[1] is None:
+                    try:
+                        self.night(k)
+                    except (InputError, OSError, ValueError) as e:  # the page shows why; opening it says so too
+                        self._unread[k] = str(e)
+        self._counting = threading.Thread(target=count, name="count nights", daemon=True)
+        self._counting.start()
 
     def name(self, k: int) -> str:
         """Night ``k``'s file or folder name."""
@@ -74,10 +89,13 @@ class Library:
                          "cramps": None if episodes is None else len(episodes),
                          "possible": None if possible is None else len(possible),
                          "longest": words.duration(max((e.duration_s for e in episodes), default=0))
-                         if episodes else "", "confirmed": None if t is None else t["cramps"], "labels": t})
+                         if episodes else "", "confirmed": None if t is None else t["cramps"], "labels": t,
+                         "unread": self._unread.get(k)})
             if episodes is not None:
                 known.append(_trend_night(path, start, episodes))
-        return {"nights": rows, "trend": _trend(known), "note": words.NOT_A_DIAGNOSIS}
+        counting = self._counting is not None and self._counting.is_alive()
+        return {"nights": rows, "trend": _trend(known), "note": words.NOT_A_DIAGNOSIS,
+                "counting": {"read": len(known), "of": len(rows)} if counting else None}
 
     def _counts(self, k: int) -> tuple[datetime | None, list[Episode] | None, list[tuple] | None]:
         """A night's start, cramps and possible-cramp spans: from its analysis, else its events.csv, else unknown."""

@@ -607,9 +607,18 @@
   }
 
   NightsPage.prototype.render = function () {
-    var d = this.data, rows = d.nights;
+    var d = this.data, rows = d.nights, self = this;
     app.textContent = "";
-    var facts = d.trend ? d.trend.facts : ["No night has been counted yet: open one to analyse it."];
+    var facts = d.trend ? d.trend.facts.slice() : ["No night has been counted yet: open one to analyse it."];
+    if (d.counting) {  // the nights are being read behind the page: show them as they come
+      facts = (d.trend ? facts : []).concat(["Reading the nights: " + d.counting.read + " of " + d.counting.of + " counted so far\u2026"]);
+      setTimeout(function () { api("/api/nights").then(function (n) {
+        var y = window.scrollY;
+        self.data = n;
+        self.render();
+        window.scrollTo(0, y);  // where the reader was, not the top
+      }).catch(fail); }, 2000);
+    }
     app.append(h("div", { "class": "facts", id: "facts" }, facts.map(function (f) { return h("p", { text: f }); })));
     app.append(h("h2", { text: "Cramps per night" }));
     var box = h("div", { "class": "chart", id: "per-night" });
@@ -628,7 +637,8 @@
     rows.forEach(function (r) {
       var num = function (v, t) { return h("td", { "class": "n", text: v === null ? "\u2013" : String(v), title: t }); };
       table.append(h("tr", {}, [h("td", {}, [h("a", { href: url("/night/" + r.k), text: r.date })]),
-        num(r.cramps, r.cramps === null ? "not analysed yet: open the night" : null), num(r.possible),
+        num(r.cramps, r.unread ? "could not be read: " + r.unread : r.cramps === null ? "not analysed yet: open the night" : null),
+        num(r.possible),
         h("td", { text: r.longest || "" }), num(r.confirmed, r.confirmed === null ? "not answered yet" : null)]));
     });
     app.append(table);
