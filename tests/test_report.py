@@ -11,8 +11,10 @@ import pytest
 from conftest import SAMPLE_NIGHT, bursts, run_cli
 
 from emgcramp.core.blocks import Block
+from emgcramp.core.types import Episode
 from emgcramp.runner import run_blocks
 from emgcramp.viz import report
+from emgcramp.viz.report_page import page_html
 
 FS = 1000.0
 
@@ -185,21 +187,37 @@ def test_the_picture_and_the_page_give_the_same_rest_level(night):
     fig = report.figure(view, res.episodes, None, "Night", summary=summary)
     rest = summary["quality"]["calf"]["rest_uv"]
     assert f"rest level {rest:.1f} µV" in fig.axes[0].get_legend_handles_labels()[1]
-    page = report._html("", res.episodes, None, summary, "Night")
+    page = page_html("", res.episodes, None, summary, "Night")
     assert f"Rest level {rest:.1f} µV" in page
 
 
 def test_a_saved_figure_page_names_the_likeliest_possible_cramps_and_counts_the_rest():
-    from emgcramp.viz.report import POSSIBLE_LISTED, _possible_html
+    from emgcramp.viz.report_page import POSSIBLE_LISTED, possible_html
 
     possible = [{"onset_s": 60.0 * k, "duration_s": 12.0, "kind": "tonic", "probability": round(0.1 + 0.02 * k, 2),
                  "reason": "short_duration"} for k in range(POSSIBLE_LISTED + 3)]
-    text = _possible_html(possible, None)
+    text = possible_html(possible, None)
     named = [float(p) for p in re.findall(r"probability (0\.\d\d) \(", text)]
     assert named == sorted((p["probability"] for p in possible), reverse=True)[:POSSIBLE_LISTED]
     assert text.startswith(f"<p>{POSSIBLE_LISTED + 3} possible cramp(s)")
     assert "and 3 more, each at probability 0.14 or less" in text  # 0.10, 0.12, 0.14 are not named
-    assert _possible_html([], None) == ""
+    assert possible_html([], None) == ""
+
+
+def test_the_figure_and_the_page_number_each_event_as_the_review_page_does():
+    """The PNG numbered the cramps alone (#1, #2), the review page cramps and possible cramps together (1, 3)."""
+    assert report.numbers([100.0, 500.0], [300.0, 50.0]) == ([2, 4], [3, 1])
+    cramps = [Episode(100.0, 160.0, 60.0, "tonic", 200.0, 150.0, 40.0, "calf"),
+              Episode(500.0, 530.0, 30.0, "clonic", 200.0, 150.0, 40.0, "calf")]
+    view = report.NightView(1000.0, np.full(900, 5.0), np.zeros(900, bool),
+                            [(np.arange(2000) / 1000.0, np.ones(2000))] * 2)
+    fig = report.figure(view, cramps, None, "Night", [(300.0, 320.0, "possible_cramp"), (50.0, 60.0, "possible_cramp")])
+    assert sorted(t.get_text() for t in fig.axes[0].texts) == ["#1", "#2", "#3", "#4"]
+    assert [a.get_title().split()[0] for a in fig.axes[2:4]] == ["#2", "#4"]
+    possible = [{"onset_s": t, "duration_s": 20.0, "kind": "tonic", "probability": 0.4, "reason": "weak"}
+                for t in (300.0, 50.0)]
+    page = page_html("", cramps, None, {"possible_cramps": possible, "n_episodes": 2}, "Night")
+    assert re.findall(r"<tr><td>(\d)</td>", page) == ["2", "4"] and "#3 " in page and "#1 " in page
 
 
 def test_a_recording_without_a_clock_is_timed_in_minutes_when_short_and_hours_when_long():

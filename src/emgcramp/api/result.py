@@ -258,7 +258,7 @@ class Result:
         """
         from emgcramp.core.channels import channel_index
         from emgcramp.files import CHUNK_S
-        from emgcramp.viz import report
+        from emgcramp.viz import report, report_page
 
         if self._reopen is None:
             raise InputError("this result holds no way back to its signal (a Monitor without a folder keeps none): "
@@ -279,7 +279,7 @@ class Result:
                                      [rec.channel_names[c] for c in chs])
         fig: Figure = report.figure(view, a.episodes, self.start, title, *report.marks(a), a.summary())
         if path is not None:
-            report.write(path, fig, a.episodes, self.start, a.summary(), title)
+            report_page.write(path, fig, a.episodes, self.start, a.summary(), title)
         return fig
 
 

@@ -220,7 +220,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         result, start = analyze_recording(args.file, args, progress=False)
         episodes, summary = result.episodes, result.summary(start)
-    from emgcramp.viz import report
+    from emgcramp.viz import report, report_page
 
     if not args.events:
         lookalikes, activity = report.marks(result)
@@ -241,7 +241,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                          f"({len(view.envelope_1s)} s): events of another recording?")
     title = f"Night of {start:%Y-%m-%d}" if start else os.path.basename(args.file)
     fig = report.figure(view, episodes, start, title, lookalikes, activity, summary)
-    report.write(args.out, fig, episodes, start, summary, title)
+    report_page.write(args.out, fig, episodes, start, summary, title)
     print(f"{len(episodes)} cramp(s); report written to {args.out}")
     return 0
 

@@ -9,9 +9,6 @@ length: only the 1-s timeline and the zoom windows are kept.
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -90,7 +87,7 @@ def night_view(blocks, fs: float, episodes: list[Episode], channels: list[str] |
 SHORT_TIMELINE_S, CLOCK_MINUTES_S = 2 * 3600.0, 20 * 60.0
 
 
-def _clock(start: datetime | None, t: float) -> str:
+def clock_text(start: datetime | None, t: float) -> str:
     return later(start, t).strftime("%H:%M:%S") if start else f"{t:.0f} s"
 
 
@@ -113,7 +110,7 @@ def _clock_axis(axis, start: datetime | None, unit_s: float, fmt: str = "%H:%M")
     return "clock time"
 
 
-def _plain_summary(episodes: list[Episode], summary: dict | None) -> str:
+def plain_summary(episodes: list[Episode], summary: dict | None) -> str:
     """The sentence that opens the report, for a reader who does not know EMG."""
     if not episodes:
         text = "No cramp was found this night."
@@ -172,18 +169,19 @@ def figure(view: NightView, episodes: list[Episode], start: datetime | None, tit
     q.set_xlabel(f"{_clock_axis(q.xaxis, start, 3600.0)}   (dark: signal lost or saturated)")
     ax.tick_params(labelbottom=True)
     ax.set_xlabel(_clock_axis(ax.xaxis, start, 3600.0), fontsize=8)
+    nums = numbers([e.onset_s for e in episodes], [x[0] for x in lookalikes if x[2] == "possible_cramp"])[0]
     for k, (e, (t, sig)) in enumerate(zip(episodes, view.zooms)):
-        _zoom(fig.add_subplot(grid[2 + k // cols, k % cols]), k, e, t, sig, view.fs, start, legend=k == 0)
+        _zoom(fig.add_subplot(grid[2 + k // cols, k % cols]), nums[k], e, t, sig, view.fs, start, legend=k == 0)
     tab = fig.add_subplot(grid[-2, :])
     tab.axis("off")
-    rows = [table_row(k, e, start) for k, e in enumerate(episodes)]
+    rows = [table_row(number, e, start) for number, e in zip(nums, episodes)]
     if rows:
         tab.table(cellText=rows, colLabels=TABLE_HEAD, loc="upper center", cellLoc="center").scale(1, 1.2)
     else:
         tab.text(0.5, 0.5, "no cramps this night", ha="center", va="center")
     foot = fig.add_subplot(grid[-1, :])
     foot.axis("off")
-    foot.text(0.0, 1.0, _plain_summary(episodes, summary) + "\n" + NOT_A_DIAGNOSIS, va="top", fontsize=9,
+    foot.text(0.0, 1.0, plain_summary(episodes, summary) + "\n" + NOT_A_DIAGNOSIS, va="top", fontsize=9,
               wrap=True)
     return fig
 
@@ -203,10 +201,14 @@ def _timeline(ax, view: NightView, episodes: list[Episode], lookalikes, activity
     for kind in ("tonic", "clonic"):
         if any(e.kind == kind for e in episodes):
             ax.axvspan(0, 0, color=COLORS[kind], alpha=0.35, lw=0, label=f"cramp, {kind}")
-    for k, e in enumerate(episodes):
+    possible = [x[:2] for x in lookalikes if x[2] == "possible_cramp"]
+    nums, nums_possible = numbers([e.onset_s for e in episodes], [on for on, _ in possible])
+    for e in episodes:
         ax.axvspan(e.onset_s / 3600, e.offset_s / 3600, color=COLORS[e.kind], alpha=0.35, lw=0)
-        ax.text((e.onset_s + e.offset_s) / 7200, 1.005, f"#{k + 1}", transform=ax.get_xaxis_transform(),
-                ha="center", va="bottom", fontsize=8, fontweight="bold", clip_on=False)  # above the trace
+    for (on, off), k, grey in [((e.onset_s, e.offset_s), k, False) for e, k in zip(episodes, nums)] + \
+            [(span, k, True) for span, k in zip(possible, nums_possible)]:  # numbered as on the review page
+        ax.text((on + off) / 7200, 1.005, f"#{k}", transform=ax.get_xaxis_transform(), ha="center", va="bottom",
+                fontsize=8, fontweight="normal" if grey else "bold", color="0.55" if grey else "k", clip_on=False)
     # The level the cramps are measured against (the same figure as the HTML); else the night's median.
     rest = rest_uv or (float(np.nanmedian(view.envelope_1s)) if np.isfinite(view.envelope_1s).any() else 1.0)
     ax.axhline(rest, color="tab:blue", lw=0.8, ls="--",
@@ -235,10 +237,10 @@ def _zoom(z, k: int, e: Episode, t: np.ndarray, sig: np.ndarray, fs: float, star
     if len(sig):
         w = max(1, int(0.5 * fs))
         env = np.sqrt(np.convolve(sig ** 2, np.ones(w) / w, mode="same"))
-        z.plot(t, env, color=COLORS[e.kind], lw=1.2, label="its level (0.5-s RMS)")
+        z.plot(t, env, color="tab:blue", lw=1.2, label="its level (0.5-s RMS)")  # one colour: one legend
     z.axvline(e.onset_s, color="k", lw=0.8, label="cramp starts")
     z.axvline(e.offset_s, color="k", lw=0.8, ls="--", label="cramp ends")
-    z.set_title(f"#{k + 1} {_clock(start, e.onset_s)}  {e.kind}  {e.duration_s:.1f} s  "
+    z.set_title(f"#{k} {clock_text(start, e.onset_s)}  {e.kind}  {e.duration_s:.1f} s  "
                 f"peak {e.peak_intensity:.0f} µV" + (f" ({e.peak_x_rest:.0f}× rest)" if math.isfinite(e.peak_x_rest) else ""),
                 fontsize=9)
     from matplotlib.ticker import MaxNLocator
@@ -257,63 +259,15 @@ def _zoom(z, k: int, e: Episode, t: np.ndarray, sig: np.ndarray, fs: float, star
 TABLE_HEAD = ["#", "clock", "duration s", "kind", "peak µV", "mean µV", "peak × rest", "%MVC", "flags"]
 
 
-def table_row(k: int, e: Episode, start: datetime | None) -> list[str]:
-    """One row of the episode table (shared by the figure and the HTML)."""
+def numbers(cramps: list[float], possible: list[float]) -> tuple[list[int], list[int]]:
+    """The numbers a night's review page gives its cramps and possible cramps (by onset, s): their places in time
+    order (:meth:`~emgcramp.review.data.NightData.listed`), so that the report and the page agree."""
+    place = {key: i + 1 for i, key in enumerate(sorted([(t, 0) for t in cramps] + [(t, 1) for t in possible]))}
+    return [place[(t, 0)] for t in cramps], [place[(t, 1)] for t in possible]
+
+
+def table_row(number: int, e: Episode, start: datetime | None) -> list[str]:
+    """One row of the episode table (shared by the figure and the HTML); ``number``: see :func:`numbers`."""
     r = {k: "–" if v in ("", "nan") else v for k, v in episode_row(e, start).items()}  # not known: a dash
-    return [str(k + 1), _clock(start, e.onset_s), r["duration_s"], e.kind, r["peak_intensity"],
+    return [str(number), clock_text(start, e.onset_s), r["duration_s"], e.kind, r["peak_intensity"],
             r["mean_intensity"], r["peak_x_rest"], r["pct_mvc"], r["flags"]]
-
-
-def write(path: str, fig, episodes: list[Episode], start: datetime | None, summary: dict, title: str) -> None:
-    """Save as an image (PNG, PDF, SVG: by extension) or a self-contained HTML page, owner-only.
-
-    Any other extension: :class:`~emgcramp.core.errors.InputError`, before anything is written.
-    """
-    from emgcramp.io.secure import FIGURE_FORMATS, PAGE_FORMATS, REPORT, output_format, private_path, save_figure
-
-    if output_format(path, PAGE_FORMATS + FIGURE_FORMATS, "report") in FIGURE_FORMATS:
-        save_figure(fig, path, REPORT, dpi=110)
-        return
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
-    with private_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
-        f.write(_html(base64.b64encode(buf.getvalue()).decode(), episodes, start, summary, title))
-
-# A morning's reading: the likeliest possible cramps by name, the rest counted (all are in --json and review).
-POSSIBLE_LISTED = 12
-
-
-def _possible_html(possible: list[dict], start: datetime | None) -> str:
-    """The possible cramps (listed, never counted) as one paragraph, likeliest first: clock, duration, kind,
-    probability, reason; past :data:`POSSIBLE_LISTED`, how many more and below which probability."""
-    if not possible:
-        return ""
-    ranked = sorted(possible, key=lambda p: -p["probability"])
-    items = [f"{_clock(start, p['onset_s'])} {p['duration_s']:.0f} s {p['kind']}, probability {p['probability']:.2f} "
-             f"({p['reason'].replace('_', ' ')})" for p in ranked[:POSSIBLE_LISTED]]
-    rest = ranked[POSSIBLE_LISTED:]
-    more = (f"; and {len(rest)} more, each at probability {rest[0]['probability']:.2f} or less (all of them in "
-            "emgcramp review and analyze --json)") if rest else ""
-    return (f"<p>{len(possible)} possible cramp(s), listed but not counted (a burst that may be a cramp or a "
-            f"look-alike), likeliest first: {html.escape('; '.join(items) + more)}.</p>")
-
-
-def _html(png_b64: str, episodes: list[Episode], start: datetime | None, summary: dict, title: str) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in TABLE_HEAD)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in table_row(k, e, start)) + "</tr>"
-                   for k, e in enumerate(episodes))
-    q = next(iter(summary.get("quality", {}).values()), {})
-    level = (f"Rest level {q['rest_uv']:.1f} µV" if q.get("rest_uv") is not None else
-             f"Typical level {summary['typical_uv']:.1f} µV (the night's median; an events table gives no rest "
-             "level)" if "typical_uv" in summary else "Rest level not measured")
-    lost = q.get("flat_fraction", summary.get("flat_fraction", 0.0))
-    facts = _plain_summary(episodes, summary) + f" {level}; signal lost {100 * lost:.1f} % of the night."
-    return (f"<!doctype html><html><head><meta charset='utf-8'><meta name='generator' content='emgcramp report'><title>{html.escape(title)}</title>"
-            "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-            "td,th{border:1px solid #ccc;padding:4px 8px}</style></head><body>"
-            f"<h1>{html.escape(title)}</h1><p>{html.escape(facts)}</p>"
-            f"<img alt='night report' style='max-width:100%' src='data:image/png;base64,{png_b64}'>"
-            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-            f"{_possible_html(summary.get('possible_cramps', []), start)}"
-            f"<p><small>{html.escape(NOT_A_DIAGNOSIS)}</small></p>"
-            "</body></html>")
