@@ -301,7 +301,7 @@ def test_the_totals_say_they_take_in_an_undated_night_the_rate_leaves_out(tmp_pa
     s = summarize(load_nights(str(tmp_path)))
     assert (s["nights"], s["cramps"], s["total_s"]) == (9, 9, 600.0)
     assert "8 cramp(s) over 8 night(s) in 8 day(s): 7.0 a week; 8 night(s) had at least one." in s["facts"]
-    assert "Longest 2.0 min; total 10.0 min over all 9 nights, the undated too (9 cramp(s))." in s["facts"]
+    assert "Longest 2 min; total 10 min over all 9 nights, the undated too (9 cramp(s))." in s["facts"]
 
 
 def test_nights_whose_clock_times_carry_a_zone_count_by_their_clocks_beside_those_without(tmp_cwd):

@@ -1,4 +1,4 @@
-"""Clock times in a night: a start and the seconds since it."""
+"""Clock times in a night (a start and the seconds since it), and durations in words."""
 
 from __future__ import annotations
 
@@ -16,3 +16,22 @@ def later(start: datetime, t: float) -> datetime:
 def hms(start: datetime | None, t_s: float) -> str:
     """The clock time (``HH:MM:SS``) ``t_s`` seconds after ``start``; empty for a night without a clock."""
     return later(start, t_s).strftime("%H:%M:%S") if start is not None else ""
+
+
+def duration(s: float) -> str:
+    """A duration in minutes and seconds, ``m:ss`` (``h:mm:ss`` from an hour on)."""
+    whole = int(round(s))
+    h, m, sec = whole // 3600, whole // 60 % 60, whole % 60
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def duration_words(s: float) -> str:
+    """A duration for a sentence: ``13 s``, ``3 min``, ``2 min 50 s``; from an hour on, to the minute: ``1 h 5 min``."""
+    whole = int(round(s))
+    if whole < 60:
+        return f"{whole} s"
+    if whole >= 3600:
+        h, m = divmod(int(round(whole / 60)), 60)
+        return f"{h} h {m} min" if m else f"{h} h"
+    m, sec = divmod(whole, 60)
+    return f"{m} min {sec} s" if sec else f"{m} min"

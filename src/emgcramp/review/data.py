@@ -20,6 +20,7 @@ from datetime import datetime
 
 import numpy as np
 
+from emgcramp.core.clock import duration, duration_words
 from emgcramp.core.config import SIGNAL_LOST_S
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.core.types import Analysis, Episode
@@ -133,7 +134,7 @@ def lost_bands(lost: list[tuple[float, float, str]], start: datetime | None, sev
     for on, off, what in merged:
         flat = sorted(what - {"gap", "not_stored"})
         bands.append({"onset_s": round(on, 3), "offset_s": round(off, 3), "onset_clock": words.clock(start, on),
-                      "offset_clock": words.clock(start, off), "duration": words.duration(off - on),
+                      "offset_clock": words.clock(start, off), "duration": duration(off - on),
                       "why": words.lost_why(flat if several else [], "gap" in what, bool(flat), "not_stored" in what)})
     return bands
 
@@ -186,7 +187,7 @@ def event_record(n: int, e: Episode, start: datetime | None, answer: Label | Non
     kind, kind_tip = words.KINDS.get(e.kind, (e.kind, e.kind))
     return {"n": n, "tier": e.tier, "onset_s": round(e.onset_s, 3), "offset_s": round(e.offset_s, 3),
             "onset_clock": words.clock(start, e.onset_s), "offset_clock": words.clock(start, e.offset_s),
-            "duration": words.duration(e.duration_s), "duration_s": round(e.duration_s, 3),
+            "duration": duration(e.duration_s), "duration_s": round(e.duration_s, 3),
             "kind": kind, "kind_tip": kind_tip, "strength": word, "strength_text": strength,
             "x_rest": _known(e.peak_x_rest), "peak_uv": _known(e.peak_intensity),
             "pct_mvc": e.pct_mvc, "probability": None if e.probability is None else round(e.probability, 2),
@@ -208,7 +209,7 @@ def night_json(night: NightData, title: str = "") -> dict:
     events = [event_record(k + 1, e, start, _answer(labels, e)) for k, e in enumerate(listed)]
     spans = [(e.onset_s, e.offset_s) for e in listed]
     missed = [{"onset_s": lab.onset_s, "offset_s": lab.offset_s, "onset_clock": words.clock(start, lab.onset_s),
-               "offset_clock": words.clock(start, lab.offset_s), "duration": words.duration(lab.offset_s - lab.onset_s)}
+               "offset_clock": words.clock(start, lab.offset_s), "duration": duration(lab.offset_s - lab.onset_s)}
               for lab in labels if lab.label == "cramp" and not lab.listed
               and not any(lab.overlaps(on, off) for on, off in spans)]
     lm = [m for m in a.movements if m.is_lm]
@@ -228,7 +229,7 @@ def night_json(night: NightData, title: str = "") -> dict:
             "movements": [[round(m.onset_s, 2), round(m.offset_s, 2), m.series] for m in lm],
             "warnings": [[round(w.onset_s, 2), round(w.offset_s, 2)] for w in a.warnings],
             "signal_lost": lost, "signal_lost_s": round(lost_s, 3),
-            "signal_lost_text": words.duration_words(lost_s) if lost_s >= 0.5 else "", "note": words.NOT_A_DIAGNOSIS,
+            "signal_lost_text": duration_words(lost_s) if lost_s >= 0.5 else "", "note": words.NOT_A_DIAGNOSIS,
             "settings_notes": night.notes}
 
 

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from emgcramp.core.clock import later
+from emgcramp.core.clock import duration_words, later
 from emgcramp.core.config import PipelineConfig
 from emgcramp.core.errors import InputError
 from emgcramp.core.types import Episode
@@ -88,7 +88,7 @@ class Library:
                          "day": start.date().isoformat() if start else None,  # undated: off the calendar
                          "cramps": None if episodes is None else len(episodes),
                          "possible": None if possible is None else len(possible),
-                         "longest": words.duration(max((e.duration_s for e in episodes), default=0))
+                         "longest": duration_words(max((e.duration_s for e in episodes), default=0))
                          if episodes else "", "confirmed": None if t is None else t["cramps"], "labels": t,
                          "unread": self._unread.get(k)})
             if episodes is not None:

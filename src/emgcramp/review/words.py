@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from emgcramp.core.clock import later
+from emgcramp.core.clock import duration_words, later
 
 # Peak level (× the person's own rest) → a word. The detector starts to look at 2.5 × rest and partial
 # cramps hold at a few × rest (core/config.py), so under 10 × is mild; the boundaries are for reading, not
@@ -49,25 +49,6 @@ def clock(start: datetime | None, t_s: float, seconds: bool = True) -> str:
         return later(start, t_s).strftime("%H:%M:%S" if seconds else "%H:%M")
     whole = int(round(t_s))
     return f"+{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
-
-
-def duration(s: float) -> str:
-    """A duration in minutes and seconds, ``m:ss`` (``h:mm:ss`` from an hour on)."""
-    whole = int(round(s))
-    h, m, sec = whole // 3600, whole // 60 % 60, whole % 60
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
-
-
-def duration_words(s: float) -> str:
-    """A duration for a sentence: ``13 s``, ``3 min``, ``2 min 50 s``; from an hour on, to the minute: ``1 h 5 min``."""
-    whole = int(round(s))
-    if whole < 60:
-        return f"{whole} s"
-    if whole >= 3600:
-        h, m = divmod(int(round(whole / 60)), 60)
-        return f"{h} h {m} min" if m else f"{h} h"
-    m, sec = divmod(whole, 60)
-    return f"{m} min {sec} s" if sec else f"{m} min"
 
 
 def lost_why(channels: list[str], gap: bool, flat: bool, not_stored: bool = False) -> str:

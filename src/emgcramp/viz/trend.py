@@ -14,6 +14,7 @@ import os
 import warnings
 from collections import Counter
 
+from emgcramp.core.clock import duration_words
 from emgcramp.core.errors import SettingsWarning
 from emgcramp.viz.nights import Night
 
@@ -49,7 +50,8 @@ def summarize(nights: list[Night], threshold: float | None = None, default: floa
     if eps:
         over = (f" over all {len(nights)} nights, the undated too ({len(eps)} cramp(s))"
                 if per_week is not None and len(dated) < len(nights) else "")  # the rate's count is the dated
-        facts.append(f"Longest {longest / 60:.1f} min; total {sum(e.duration_s for e in eps) / 60:.1f} min{over}.")
+        total = sum(e.duration_s for e in eps)  # in words, as the review page says a cramp's length
+        facts.append(f"Longest {duration_words(longest)}; total {duration_words(total)}{over}.")
     if per_week is not None:
         facts.append("A few cramps a month are common.")
     if per_week is not None and (per_week >= FREQUENT_PER_WEEK or longest >= LONG_S):
