@@ -33,13 +33,19 @@ def test_a_line_cut_by_a_crash_is_skipped_and_the_next_answer_stands_alone(tmp_p
         assert [(lab.onset_s, lab.label) for lab in read_labels(f)] == [(10.0, "cramp"), (90.0, "not_cramp")]
 
 
-def test_answers_written_by_hand_are_read_or_named_never_dropped_unsaid(tmp_path):
-    """Rows written as Cramp, or with a space for the T, were left out without a word."""
+def _answered_then(tmp_path, lines: str) -> str:
+    """A folder answered once (a cramp at 10-40 s) through the page, then ``lines`` written into it by hand."""
     f = str(tmp_path)
     add_label(f, 10.0, 40.0, "cramp")
     with open(labels_path(f), "a") as out:
-        out.write("50, 70 ,Cramp,2026-01-05 23:40:00\n80,90,NOT_CRAMP,2026-01-05T23:41:00,Possible_Cramp\n"
-                  "100,120,yes,2026-01-05T23:42:00\n\n130,140,unsure,5 January\n")
+        out.write(lines)
+    return f
+
+
+def test_answers_written_by_hand_are_read_or_named_never_dropped_unsaid(tmp_path):
+    """Rows written as Cramp, or with a space for the T, were left out without a word."""
+    f = _answered_then(tmp_path, "50, 70 ,Cramp,2026-01-05 23:40:00\n80,90,NOT_CRAMP,2026-01-05T23:41:00,"
+                                 "Possible_Cramp\n100,120,yes,2026-01-05T23:42:00\n\n130,140,unsure,5 January\n")
     with pytest.warns(SettingsWarning, match="lines 5, 7 hold no answer and are left out"):
         got = read_labels(f)
     assert [(lab.onset_s, lab.offset_s, lab.label, lab.listed) for lab in got] == [
@@ -116,11 +122,8 @@ def test_tally_for_reads_a_night_folder_or_the_folder_beside_a_recording(tmp_pat
 
 def test_an_answer_no_page_could_give_is_passed_over_as_a_damaged_line(tmp_path):
     """5,1e308,cramp was counted (and learned from) as a cramp of 1e308 s."""
-    f = str(tmp_path)
-    add_label(f, 10.0, 40.0, "cramp")
-    with open(labels_path(f), "a") as out:
-        out.write("5.000,1e308,cramp,2026-01-01T00:00:00\n5.000,inf,cramp,2026-01-01T00:00:00\n"
-                  "nan,9.000,cramp,2026-01-01T00:00:00\n")
+    f = _answered_then(tmp_path, "5.000,1e308,cramp,2026-01-01T00:00:00\n5.000,inf,cramp,2026-01-01T00:00:00\n"
+                                 "nan,9.000,cramp,2026-01-01T00:00:00\n")
     with pytest.warns(SettingsWarning, match="lines 3, 4, 5 hold no answer and are left out"):
         assert [(lab.onset_s, lab.offset_s) for lab in read_labels(f)] == [(10.0, 40.0)]
 
