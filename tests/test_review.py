@@ -292,6 +292,8 @@ def test_the_page_shows_what_analyze_finds_and_keeps_each_answer(tmp_path, brows
     words = _text(browser, "#app").split()
     assert not {"null", "undefined", "NaN"} & set(words), words  # a missing piece written as a word
     assert f"frequency {found['episodes'][0]['freq_hz']:.0f} Hz" in _text(browser, "#event-1").replace("\n", " ")
+    assert f"how sure {round(100 * found['episodes'][0]['probability'])} % a cramp" in \
+        _text(browser, "#event-1").replace("\n", " ")  # the page gave a possible cramp's only, in a hover
     _shot(browser, "review-night.png")
     browser.find_element(By.CSS_SELECTOR, "#event-1 .answer-not_cramp").click()
     lines = _wait(lambda: _labels(folder)[1:], what="labels.csv")

@@ -553,10 +553,11 @@
       h("dt", { text: "kind" }), h("dd", {}, [tip(e.kind, e.kind_tip)]),
     ]);
     if (e.spectrum) dl.append(h("dt", { text: "frequency" }), h("dd", {}, [tip(e.spectrum[0], e.spectrum[1])]));
-    if (!cramp) {
-      dl.append(h("dt", { text: "not counted" }), h("dd", {}, [tip(e.reason, "the decision's probability that it " +
-        "was a cramp: " + e.probability)]));
+    if (e.probability !== null && e.probability !== undefined) {  // how sure, on every event: a cramp is not certain
+      dl.append(h("dt", { text: "how sure" }), h("dd", {}, [tip(Math.round(100 * e.probability) + " % a cramp",
+        "the decision's probability that it was a cramp: " + e.probability)]));
     }
+    if (!cramp) dl.append(h("dt", { text: "not counted" }), h("dd", { text: e.reason }));
     var mini = h("div", { "class": "mini" });
     var kids = [h("h3", {}, [h("span", { "class": "num", text: String(e.n) }),
       cramp ? "Cramp" : "Possible cramp (not counted)"]), dl, mini];
