@@ -337,6 +337,12 @@ def test_recover_reads_damaged_samples_as_not_stored_and_keeps_the_rest_of_the_n
     rows = [list(csv.DictReader(open(tmp_path / n / "events.csv"))) for n in ("whole", "damaged")]
     assert [(float(r["onset_s"]), float(r["offset_s"])) for r in rows[1]] == \
         pytest.approx([(float(r["onset_s"]), float(r["offset_s"])) for r in rows[0]], abs=0.05)
+    from emgcramp.review.data import load_night, night_json
+
+    lost = night_json(load_night(str(tmp_path / "damaged")))["signal_lost"]  # not "nothing came from the sensor"
+    assert [(b["onset_s"], b["offset_s"], b["why"].split(" (")[0]) for b in lost] == [
+        (30.0, 30.001, "its samples were damaged in the night's file after they were stored"),
+        (90.0, 90.3, "its samples were damaged in the night's file after they were stored")]
 
 
 # --- 4. XDF ----------------------------------------------------------------------------------------

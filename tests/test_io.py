@@ -248,7 +248,7 @@ def test_a_channel_whose_name_holds_a_comma_is_chosen_by_that_name():
     from emgcramp.core.channels import channel_indices
 
     names = ["ECG", "GM,left", "GM", "TA"]
-    assert channel_indices("GM,left", names, "rec.edf") == [1]
+    assert channel_indices("GM,left", names, "rec.edf") == channel_indices("gm,Left", names, "rec.edf") == [1]
     assert channel_indices("GM,TA", names, "rec.edf") == [2, 3]  # a list still, where no channel is so named
     with pytest.raises(InputError, match="no channel 'left'"):
         channel_indices("GM, left", ["GM", "TA"], "rec.edf")

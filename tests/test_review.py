@@ -360,6 +360,28 @@ def test_the_many_nights_page_counts_each_night_and_opens_it(tmp_path, browser, 
     _shot(browser, "review-nights.png")
 
 
+def test_the_count_behind_the_page_goes_on_past_a_night_that_fails_and_keeps_only_counts(tmp_path, monkeypatch):
+    """A night raising anything but InputError ended the count: every later night stayed uncounted."""
+    from emgcramp.review import nights as nights_module
+
+    for day, seed in ((1, 1), (2, 2), (3, 3)):
+        make_night(tmp_path / f"night-2026010{day}", datetime(2026, 1, day, 23, 0, 0), seed=seed)
+    real = nights_module.load_night
+
+    def load(path, *args, **kwargs):
+        if path.endswith("night-20260102"):
+            raise RuntimeError("a bug")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(nights_module, "load_night", load)
+    library = nights_module.Library(str(tmp_path))
+    library.count_behind()
+    library._counting.join(60)
+    rows = library.overview()["nights"]
+    assert [(r["cramps"], r["unread"]) for r in rows] == [(1, None), (None, "a bug"), (1, None)]
+    assert library.overview()["counting"] is None and library._nights == {}  # counts kept, not whole nights
+
+
 @needs_browser
 def test_the_server_stops_once_the_page_has_been_closed(night, browser, review):
     r = review(night, "--idle-exit", "2")

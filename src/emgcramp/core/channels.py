@@ -100,8 +100,10 @@ def _chosen(spec: str | int | list[str | int] | tuple[str | int, ...] | None, na
             warnings.warn(SettingsWarning(f"{where}: --channel all leaves out {left} (not muscles by their names "
                                           "or units; name a channel to take it)"))
         return muscles
-    if isinstance(spec, str) and "," in spec and spec.strip() in names:  # a name with a comma in it: that channel
-        return [names.index(spec.strip())]
+    whole = [i for i, name in enumerate(names) if isinstance(spec, str) and "," in spec
+             and name.lower() == spec.strip().lower()]
+    if whole:  # a name with a comma in it (any case, as one name is matched): that channel, not a list
+        return whole[:1]
     parts = list(spec) if isinstance(spec, (list, tuple)) else [p.strip() for p in str(spec).split(",")]
     if not parts:
         raise InputError(f"no channel named; channels of {where} are: {', '.join(names)}")

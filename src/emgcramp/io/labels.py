@@ -43,6 +43,7 @@ from emgcramp.io.secure import ANSWERS_SUFFIX, LABELS_FILE, check_regular
 LABELS = ("cramp", "not_cramp", "unsure")
 LISTED = ("cramp", "possible_cramp", "")
 HEADER = "onset_s,offset_s,label,given_at,listed\n"
+_SAID: set[tuple] = set()  # the unreadable lines of each labels file said so far in this process
 _WHEN = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")  # given_at, to the second, as written
 
 
@@ -180,7 +181,9 @@ def read_labels(folder: str) -> list[Label]:
             latest[(label.onset_s, label.offset_s)] = label
         elif row and row[0] != "onset_s" and (line.endswith("\n") or number < len(lines)):  # no header, no cut end
             unread.append(str(number))
-    if unread:
+    said = (path, len(text), tuple(unread))  # once for a file as it is: the review page reads it at every look
+    if unread and said not in _SAID:
+        _SAID.add(said)
         warnings.warn(SettingsWarning(
             f"{path}: line{'s' * (len(unread) > 1)} {', '.join(unread)} hold{'s' * (len(unread) == 1)} no answer "
             f"and {'are' if len(unread) > 1 else 'is'} left out (an answer: {HEADER.strip()}, the label one of "

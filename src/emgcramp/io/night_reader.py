@@ -151,6 +151,7 @@ class NightRecording(Recording):
         shape = (self._stored, len(self.channel_names))
         self._raw = np.memmap(os.path.join(folder, "raw.f32"), "<f4", "r", shape=shape) \
             if self._stored else np.zeros(shape, "<f4")
+        self.damaged: dict[int, int] = {}  # first sample: samples, of each damaged stretch read so far
         events, skipped = read_log(folder)
         self._gaps = sorted((e["file_sample"], e["missing"]) for e in events if e.get("type") == "gap")
         self.n_samples = self._stored + sum(m for _, m in self._gaps)
@@ -199,7 +200,12 @@ class NightRecording(Recording):
         for a, b in zip(flips[::2], flips[1::2]):
             out.append((x[start:a], skip))
             start, skip = b, b - a
+            self.damaged[t0 + int(a)] = int(b - a)
         return out + [(x[start:], skip)]
+
+    def damaged_spans(self) -> list[tuple[float, float]]:
+        """The stretches (s) of samples damaged in raw.f32 that reading the night has met (:meth:`_sound`)."""
+        return [(a / self.fs, (a + n) / self.fs) for a, n in sorted(self.damaged.items())]
 
     def filled(self, channels: list[int], chunk: int) -> Iterator[np.ndarray]:
         """Samples with each gap filled by zeros (for formats without gaps, e.g. EDF)."""

@@ -107,15 +107,19 @@ def load_night(path: str, read: ReadOptions = ReadOptions(), config: Settings = 
 
 def _unstored_named(rec, lost: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
     """``lost`` with a night folder's gaps that its log says were received but not stored (a full disk) named
-    ``not_stored``: the sensor was there."""
+    ``not_stored``: the sensor was there; and those its samples were damaged in after they were stored, ``damaged``."""
     from emgcramp.io.night_reader import NightRecording
     from emgcramp.io.unstored import unstored_spans
 
     if not isinstance(rec, NightRecording):
         return lost
-    holes = unstored_spans(rec)
-    return [(on, off, "not_stored" if what == "gap" and any(a < off and on < b for a, b in holes) else what)
-            for on, off, what in lost]
+    holes, damaged = unstored_spans(rec), rec.damaged_spans()
+
+    def named(on: float, off: float, what: str) -> str:
+        if what == "gap" and any(a < off and on < b for a, b in damaged):
+            return "damaged"  # stored, then damaged in the file: the night reader reads them as not stored
+        return "not_stored" if what == "gap" and any(a < off and on < b for a, b in holes) else what
+    return [(on, off, named(on, off, what)) for on, off, what in lost]
 
 
 def lost_bands(lost: list[tuple[float, float, str]], start: datetime | None, several: bool = False) -> list[dict]:
@@ -132,10 +136,11 @@ def lost_bands(lost: list[tuple[float, float, str]], start: datetime | None, sev
             merged.append([on, off, {what}])
     bands = []
     for on, off, what in merged:
-        flat = sorted(what - {"gap", "not_stored"})
+        flat = sorted(what - {"gap", "not_stored", "damaged"})
         bands.append({"onset_s": round(on, 3), "offset_s": round(off, 3), "onset_clock": words.clock(start, on),
                       "offset_clock": words.clock(start, off), "duration": duration(off - on),
-                      "why": words.lost_why(flat if several else [], "gap" in what, bool(flat), "not_stored" in what)})
+                      "why": words.lost_why(flat if several else [], "gap" in what, bool(flat), "not_stored" in what,
+                                            "damaged" in what)})
     return bands
 
 

@@ -47,7 +47,12 @@ class Library:
             raise InputError(f"{words.shown(path)}: no recording or night folder in it")
         self._nights: dict[int, NightData] = {}
         self._locks = [threading.Lock() for _ in self.paths]
+        # One analysis at a time: each records the notes said of its night, which Python's warnings keep
+        # process-wide, so two at once would swap them (and share two cores for no night sooner).
+        self._analysing = threading.Lock()
+        self._counted: dict[int, tuple] = {}  # what the count behind the page kept of a night: start, cramps, possible
         self._unread: dict[int, str] = {}  # nights the count behind the page could not read: why
+        self._starts: dict[int, datetime | None] = {}  # each recording's start, read from its header once
         self._counting: threading.Thread | None = None
 
     def night(self, k: int) -> NightData:
@@ -55,19 +60,25 @@ class Library:
         with self._locks[k]:
             if k not in self._nights:
                 path = self.paths[k]
-                self._nights[k] = load_night(path, self.read, self.config, self.progress(path))
+                with self._analysing:
+                    self._nights[k] = load_night(path, self.read, self.config, self.progress(path))
+                self._unread.pop(k, None)
             return self._nights[k]
 
     def count_behind(self) -> None:
         """Analyse, one after another in a thread of their own, the nights the overview cannot count without it
-        (recording files, nights never closed), so that the page fills in as they are read, none opened."""
+        (recording files, nights never closed), so that the page fills in as they are read, none opened. Only
+        their counts are kept (a night opened is analysed again): a folder of many nights stays small."""
         def count() -> None:
             for k in range(len(self.paths)):
                 if self._counts(k)[1] is None:
                     try:
-                        self.night(k)
-                    except (InputError, OSError, ValueError) as e:  # the page shows why; opening it says so too
-                        self._unread[k] = str(e)
+                        with self._analysing:
+                            n = load_night(self.paths[k], self.read, self.config)
+                        a = n.analysis
+                        self._counted[k] = (n.start, a.episodes, [(e.onset_s, e.offset_s) for e in a.possible_cramps])
+                    except Exception as e:  # whatever it was, the other nights are still counted; the row says why
+                        self._unread[k] = str(e) or type(e).__name__
         self._counting = threading.Thread(target=count, name="count nights", daemon=True)
         self._counting.start()
 
@@ -102,8 +113,12 @@ class Library:
         if k in self._nights:
             n = self._nights[k]
             return n.start, n.analysis.episodes, [(e.onset_s, e.offset_s) for e in n.analysis.possible_cramps]
+        if k in self._counted:
+            return self._counted[k]
         path = self.paths[k]
-        start = _start(path)
+        if k not in self._starts:  # asked again at each look of the page while the nights are counted
+            self._starts[k] = _start(path)
+        start = self._starts[k]
         csv = os.path.join(path, "events.csv")
         if is_night_folder(path) and os.path.isfile(csv):
             from emgcramp.io.events import read_events_csv

@@ -51,10 +51,11 @@ def clock(start: datetime | None, t_s: float, seconds: bool = True) -> str:
     return f"+{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
-def lost_why(channels: list[str], gap: bool, flat: bool, not_stored: bool = False) -> str:
+def lost_why(channels: list[str], gap: bool, flat: bool, not_stored: bool = False, damaged: bool = False) -> str:
     """Why a stretch had no signal, in plain words: nothing came (``gap``), it came but was not stored
-    (``not_stored``), or a flat line (on ``channels``)."""
-    parts = []
+    (``not_stored``), it was stored and later damaged in the file (``damaged``), or a flat line (on ``channels``)."""
+    parts = ["its samples were damaged in the night's file after they were stored (a failing disk, a bad copy)"] \
+        if damaged else []
     if gap:
         parts.append("nothing came from the sensor (out of reach, or switched off)")
     if not_stored:

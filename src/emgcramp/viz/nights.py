@@ -141,7 +141,9 @@ def _nights_in(path: str) -> tuple[list[Night], bool]:
         by_file: dict[str, list[Row]] = {}  # a batch table (file column) holds a night per file
         for row in read_rows(path, reader):
             by_file.setdefault(row[1].get("file") or "", []).append(row)
-        if not by_file and not _ends_a_line(f):  # would count as a night without cramps
+        # A header that ends inside a column's name, with no line end, was cut: it would count as a night without
+        # cramps. (A whole header without a line end is a spreadsheet's export of a night without cramps.)
+        if not by_file and header[-1] not in (*COLUMNS, "file", "subject") and not _ends_a_line(f):
             raise InputError(f"{path}: cut short in its header (it ends inside it); copy or write it again")
     if "file" in header:
         return [_night(path, rows) for rows in by_file.values()], True

@@ -609,6 +609,7 @@
 
   NightsPage.prototype.render = function () {
     var d = this.data, rows = d.nights, self = this;
+    if (this.plot) this.plot.destroy();  // drawn again as the nights are counted: the last chart let go
     app.textContent = "";
     var facts = d.trend ? d.trend.facts.slice() : ["No night has been counted yet: open one to analyse it."];
     if (d.counting) {  // the nights are being read behind the page: show them as they come
@@ -663,7 +664,7 @@
                { label: "cramps you confirmed", fill: COL.confirmed, stroke: COL.confirmed, paths: bars(1), points: { show: false } }],
       cursor: { drag: { x: false, y: false }, points: { show: false } },
     };
-    var u = new uPlot(opts, [xs, rows.map(function (r) { return r.cramps; }), rows.map(function (r) { return r.confirmed; })], box);
+    var u = this.plot = new uPlot(opts, [xs, rows.map(function (r) { return r.cramps; }), rows.map(function (r) { return r.confirmed; })], box);
     u.over.addEventListener("click", function () {
       var i = Math.round(u.posToVal(u.cursor.left, "x"));
       if (i >= 0 && i < rows.length) location.href = url("/night/" + rows[i].k);
