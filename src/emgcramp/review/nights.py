@@ -74,9 +74,7 @@ class Library:
                 if self._counts(k)[1] is None:
                     try:
                         with self._analysing:
-                            n = load_night(self.paths[k], self.read, self.config)
-                        a = n.analysis
-                        self._counted[k] = (n.start, a.episodes, [(e.onset_s, e.offset_s) for e in a.possible_cramps])
+                            self._counted[k] = _counts_of(load_night(self.paths[k], self.read, self.config))
                     except Exception as e:  # whatever it was, the other nights are still counted; the row says why
                         self._unread[k] = str(e) or type(e).__name__
         self._counting = threading.Thread(target=count, name="count nights", daemon=True)
@@ -111,8 +109,7 @@ class Library:
     def _counts(self, k: int) -> tuple[datetime | None, list[Episode] | None, list[tuple] | None]:
         """A night's start, cramps and possible-cramp spans: from its analysis, else its events.csv, else unknown."""
         if k in self._nights:
-            n = self._nights[k]
-            return n.start, n.analysis.episodes, [(e.onset_s, e.offset_s) for e in n.analysis.possible_cramps]
+            return _counts_of(self._nights[k])
         if k in self._counted:
             return self._counted[k]
         path = self.paths[k]
@@ -128,6 +125,11 @@ class Library:
             except InputError:
                 pass  # a damaged table: the night is counted when it is opened
         return start, None, None
+
+
+def _counts_of(night: NightData) -> tuple[datetime | None, list[Episode], list[tuple[float, float]]]:
+    """A night analysed: its start, its cramps and its possible cramps' spans (s), what the overview counts."""
+    return night.start, night.analysis.episodes, [(e.onset_s, e.offset_s) for e in night.analysis.possible_cramps]
 
 
 def _notes(path: str) -> bool:
