@@ -377,6 +377,9 @@ def test_what_is_no_samples_is_one_clear_error_for_an_array_and_a_monitor(night)
             emgcramp.find_cramps(bad, FS)
         with pytest.raises(emgcramp.InputError, match=says):
             emgcramp.Monitor(FS).feed(bad)
+    for empty, shape in ((np.zeros(0), "\\(0,\\)"), (np.zeros((2, 0)), "\\(2, 0\\)")):  # as given, not as made into
+        with pytest.raises(emgcramp.InputError, match=f"got no samples, shape {shape}$"):
+            emgcramp.find_cramps(empty, FS)
 
 
 def test_analyze_takes_its_channels_as_a_list(tmp_path, night):

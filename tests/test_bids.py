@@ -103,6 +103,24 @@ def test_a_recording_whose_channels_tsv_types_no_channel_emg_is_not_analysed_as_
     assert rc == 0 and "1 cramp(s)" in out, err
 
 
+def test_a_damaged_channels_tsv_fails_its_own_recording_and_the_others_go_on(tmp_path):
+    import shutil
+
+    root = _dataset(tmp_path / "ds")
+    shutil.copytree(os.path.join(root, "sub-01"), os.path.join(root, "sub-02"))
+    emg = os.path.join(root, "sub-02", "ses-1", "emg")
+    for name in os.listdir(emg):
+        os.rename(os.path.join(emg, name), os.path.join(emg, name.replace("sub-01", "sub-02")))
+    tsv = os.path.join(emg, "sub-02_ses-1_task-sleep_channels.tsv")
+    open(tsv, "w").write("garbage\tmore\nGM\tEMG\n")
+    rc, out, err = run_cli("analyze", root)
+    assert rc == 1 and f"sub-02_ses-1_task-sleep_emg.edf: FAILED: {tsv}: a channels.tsv needs a 'name' column" \
+        in err and "Traceback" not in err, err
+    assert "[1/2]" in out and "1 cramp(s)" in out
+    assert os.path.exists(os.path.join(root, "derivatives", "emgcramp", "sub-01", "ses-1", "emg",
+                                       "sub-01_ses-1_task-sleep_desc-cramps_events.tsv"))
+
+
 def test_a_bids_folder_without_emg_recordings_is_one_line(tmp_path):
     (tmp_path / "dataset_description.json").write_text("{}")
     os.makedirs(tmp_path / "sub-01" / "anat")

@@ -114,7 +114,10 @@ def test_a_channels_tsv_row_without_a_name_is_one_line_and_nothing_is_written(tm
     root = _bids(tmp_path / "ds", b"name\ttype\nGM\tEMG\n\tEMG\n")  # line 3 names none
     before = files_under(root)
     rc, _, err = run("analyze", root)
-    assert rc == 2 and "_channels.tsv line 3: no channel name" in one_line(err)
+    # the recording fails alone (a dataset of more goes on), and with it the whole run
+    failed, last = err.splitlines()
+    assert rc == 2 and "_emg.edf: FAILED: " in failed and "_channels.tsv line 3: no channel name" in failed, err
+    assert last == f"emgcramp: error: {root}: none of the 1 recording(s) could be analysed"
     assert files_under(root) == before
 
 
@@ -280,6 +283,20 @@ def test_a_night_whose_length_the_end_record_rounds_to_the_ms_is_read_as_it_was_
     log.close({"duration_s": round(100_002 / 5000.0, 3)})  # 20.0 s, as the summary rounds it
     rec = NightRecording(str(tmp_path / "n"))
     assert (rec.channel_names, rec.n_samples) == (["calf"], 160_002)
+
+
+def test_a_log_line_nested_deeper_than_json_parses_is_one_damaged_line(tmp_path):
+    whole = _night(tmp_path / "whole")
+    damaged = str(tmp_path / "damaged")
+    shutil.copytree(whole, damaged)
+    _edit(damaged, "events.jsonl", lambda text: text + "[" * 100_000 + "]" * 100_000 + "\n")
+    assert run("recover", whole)[0] == 0
+    rc, out, err = run("recover", damaged)
+    assert rc == 0 and "Traceback" not in err and "internal error" not in err, err
+    lines = len(_read(damaged, "events.jsonl").splitlines())
+    assert one_line(err) == (f"emgcramp: note: {damaged}/events.jsonl: skipped 1 damaged line(s): line {lines} "
+                             "(not JSON); the night is read without them")
+    assert _read(damaged, "events.csv") == _read(whole, "events.csv")
 
 
 def test_recover_reads_around_a_damaged_event_line_and_says_which(tmp_path):

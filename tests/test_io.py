@@ -837,6 +837,13 @@ def test_a_first_column_that_counts_the_samples_is_no_channel(tmp_path):
     np.savetxt(p, np.column_stack([i, x]), delimiter=",", header="sample,calf", comments="", fmt=["%d", "%.4f"])
     rc, _, err = run_cli("analyze", p, "--fs", "1000")
     assert rc == 2 and "steps by +0.004 s at data row 5001" in err, err
+    # a row written twice is no sample: refused, as a gap is
+    t = np.insert(np.round(np.arange(20_000) / 1000.0, 3), 5000, 4.999)
+    np.savetxt(p, np.column_stack([t, np.insert(x, 5000, x[4999])]), delimiter=",", header="time,calf",
+               comments="", fmt=["%.3f", "%.4f"])
+    rc, _, err = run_cli("analyze", p)
+    assert rc == 2 and ("steps by +0 s at data row 5001 (t = 4.999 s) instead of 0.001 s: a time repeated or going "
+                        "back (rows written twice?)") in err, err
 
 
 def test_an_edf_a_notebook_holds_open_is_analysed_all_the_same(tmp_path):

@@ -79,6 +79,57 @@ def test_a_part_file_left_by_kill_9_is_removed_by_the_next_run_which_writes_the_
     assert rc == 0, err
 
 
+def test_an_analysis_stopped_while_writing_leaves_the_earlier_outputs_all_whole(tmp_path, monkeypatch):
+    """--events, --lm-events and --edf-out are put in place together: stopped before that, none is replaced."""
+    from conftest import run_main
+
+    from emgcramp.io import events
+
+    outs = [tmp_path / "ev.csv", tmp_path / "lm.csv", tmp_path / "copy.edf"]
+    args = ("analyze", SAMPLE_NIGHT, "--events", outs[0], "--lm-events", outs[1], "--edf-out", outs[2],
+            "--no-progress")
+    assert run_main(*args)[0] == 0
+    before = [o.read_bytes() for o in outs]
+    for o in outs:
+        o.write_bytes(b"an earlier run's " + o.name.encode())  # to tell them apart
+    earlier = [o.read_bytes() for o in outs]
+
+    def stopped(*_a, **_k):  # Ctrl-C after the copy and the events CSV were written, before the last
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(events, "write_activity_csv", stopped)
+    rc, _, err = run_main(*args, "--force")  # not its own outputs any more: replaced only when told
+    assert rc == 130 and err.strip() == "emgcramp: interrupted"
+    assert [o.read_bytes() for o in outs] == earlier and _parts(tmp_path) == []
+    monkeypatch.undo()
+    assert run_main(*args, "--force")[0] == 0 and [o.read_bytes() for o in outs] == before
+
+
+def test_no_output_replaces_the_answers_given_on_a_recording_even_forced(tmp_path):
+    from conftest import run_main
+
+    answers = tmp_path / "a.edf.labels"
+    answers.mkdir()
+    (answers / "labels.csv").write_text("kind,onset_s\n")
+    for option in ("--events", "--lm-events"):
+        rc, _, err = run_main("analyze", SAMPLE_NIGHT, option, answers / "labels.csv", "--force")
+        assert one_line_error(rc, err) == (f"emgcramp: error: cannot write {answers / 'labels.csv'}: it is in "
+                                           f"{answers}, which keeps the answers given on a recording; choose a "
+                                           "file outside it")
+    assert (answers / "labels.csv").read_text() == "kind,onset_s\n"
+
+
+def test_signals_that_come_while_outputs_are_put_in_place_are_raised_after():
+    from emgcramp.io.secure import _signals_held
+
+    with pytest.raises(KeyboardInterrupt):
+        with _signals_held():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # delivered here, and held
+            done = True
+    assert done and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def test_only_our_own_part_files_whose_writer_is_gone_are_removed(tmp_path):
     _noise_edf(tmp_path / "in.edf", 60)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])

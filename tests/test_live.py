@@ -156,6 +156,21 @@ def test_ascii_lines_whose_first_is_another_width_are_read_at_the_width_that_fol
     assert link.bad_lines == 1
 
 
+def test_ascii_lines_of_another_width_are_gaps_while_brief_and_samples_once_they_last():
+    """A board switched from one value a line to two stalled the night unsaid (each line a gap)."""
+    from emgcramp.live.sources.ascii import LOCK_LINES
+
+    link = LineLink(fs=500.0)
+    blocks = link.feed(b"".join(b"%d\n" % i for i in range(LOCK_LINES)) + b"1 2\n3 4\n" + b"5\n")
+    assert [(b.t0_sample, b.gap_before, b.samples.shape) for b in blocks] == \
+        [(0, 0, (LOCK_LINES, 1)), (LOCK_LINES + 2, 2, (1, 1))]  # two odd lines: a gap of two
+    assert link.missing_samples == 2 and link.bad_lines == 2
+    blocks = link.feed(b"6 7\n" * (LOCK_LINES - 1)) + link.feed(b"6 7\n8 9\n")
+    # LOCK_LINES lines in a row of two values: the board now sends two channels (the night ends on such a block)
+    assert [(b.t0_sample, b.gap_before, b.samples.shape) for b in blocks] == [(LOCK_LINES + 3, 0, (LOCK_LINES + 1, 2))]
+    assert link.missing_samples == 2
+
+
 @pytest.mark.parametrize("lines_per_s, says", [(1000, "about 1000 lines a second, not the --fs 500 Hz given: the "
                                                         "night's times run fast"), (510, "")])
 def test_ascii_lines_at_another_rate_than_the_fs_given_are_said(lines_per_s, says):

@@ -114,7 +114,7 @@ def test_the_offset_moves_a_burst_between_tiers_exactly_at_the_shifted_threshold
 def test_the_profile_keeps_the_decision_and_a_bad_one_is_one_line(tmp_path, capsys):
     path = str(tmp_path / "me.json")
     decision = {"logit_offset": -0.41, "weights": {"log_duration_s": 0.4}, "nights": 2, "labels": 4,
-                "fitted": "2026-03-02T07:00:00"}
+                "fitted": "2026-03-02T07:00:00", "model": model_id()}
     json.dump({"rest_uv": 4.0, "mvc_uv": 300.0, "decision": decision}, open(path, "w"))
     assert read_profile(path)["decision"] == decision and load_profile(path) == {"rest_uv": 4.0, "mvc_uv": 300.0}
     assert load_decision(path) == (-0.41, (("log_duration_s", 0.4),))
@@ -122,6 +122,7 @@ def test_the_profile_keeps_the_decision_and_a_bad_one_is_one_line(tmp_path, caps
                       ({"logit_offset": "low"}, "logit_offset"),
                       ({"weights": [1, 2]}, "weights must map"), ({"nights": -1}, "nights must be a count"),
                       ([], "decision must be an object"),
+                      ({"weights": {"wax": 0.1}}, "has weights but names no model"),
                       ({"logit_offset": -0.2, "model": "0123456789ab"}, "learned against another version")):
         json.dump({"rest_uv": 4.0, "decision": bad}, open(path, "w"))
         with pytest.raises(InputError, match=says) as e:
@@ -315,7 +316,8 @@ def test_options_replace_only_the_recorded_settings_they_give_and_the_profile_is
         assert config.detector.judge.personal_logit_offset == -0.3
         assert detector_settings(args)({}).mains == "auto"  # a recording file: the package's defaults
     profile = tmp_path / "me.json"
-    json.dump({"mvc_uv": 250.0, "decision": {"logit_offset": 0.2, "weights": {"wax": 0.1}}}, open(profile, "w"))
+    json.dump({"mvc_uv": 250.0, "decision": {"logit_offset": 0.2, "weights": {"wax": 0.1}, "model": model_id()}},
+              open(profile, "w"))
     args = build_parser().parse_args(["analyze", "x", "--profile", str(profile), "--mains", "60"])
     shipped = pickle.dumps(detector_settings(args))  # what a batch's workers get
     os.remove(profile)  # read once, in the parent: a worker needs no access to it

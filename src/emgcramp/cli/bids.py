@@ -22,6 +22,8 @@ def run_bids(args: argparse.Namespace) -> int:
         read = replace(base, channel=base.channel or (",".join(rec.emg_channels) or None),
                        muscles=dict(rec.muscles) or None)
         try:
+            if rec.problem:
+                raise InputError(rec.problem)
             if read.channel is None and rec.others:  # the dataset says what each channel is, and none is a muscle
                 raise InputError(f"its channels.tsv types none of its channels EMG ({', '.join(rec.others)}); "
                                  "give --channel to analyse one anyway")

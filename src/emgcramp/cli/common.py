@@ -105,7 +105,7 @@ def is_truth(path: str) -> bool:
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return False
     return isinstance(data, dict) and {"spec", "events"} <= data.keys()
 

@@ -20,7 +20,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from emgcramp.cli.batch import inputs_of
     from emgcramp.io.edf import is_annotated_copy
     from emgcramp.io.events import is_activity_csv, is_events_csv
-    from emgcramp.io.secure import check_writable
+    from emgcramp.io.secure import check_writable, written_together
 
     inputs = [args.file] + ([args.profile] if args.profile else []) + inputs_of(args.file)
     outputs = [out for out in (args.events, args.lm_events, args.edf_out) if out]
@@ -61,18 +61,19 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         return batch.run(args)
     notes: list[str] = []
     result, start = analyze_recording(args.file, args, notes=notes)
-    if args.edf_out:
-        from emgcramp.cli.edf_copy import write_annotated_copy
+    with written_together():  # the earlier outputs whole, or these whole: never a mix
+        if args.edf_out:
+            from emgcramp.cli.edf_copy import write_annotated_copy
 
-        write_annotated_copy(args, result, start)
-    if args.events:
-        from emgcramp.io.events import write_events_csv
+            write_annotated_copy(args, result, start)
+        if args.events:
+            from emgcramp.io.events import write_events_csv
 
-        write_events_csv(args.events, result.episodes, start)
-    if args.lm_events:
-        from emgcramp.io.events import write_activity_csv
+            write_events_csv(args.events, result.episodes, start)
+        if args.lm_events:
+            from emgcramp.io.events import write_activity_csv
 
-        write_activity_csv(args.lm_events, result.movements, result.warnings, start, result.possible_cramps)
+            write_activity_csv(args.lm_events, result.movements, result.warnings, start, result.possible_cramps)
     _print_result(result, start, args.json, _labels(args.file, result), notes)
     return 0
 
@@ -120,13 +121,15 @@ def write_night(path: str, spec, start: datetime | None = None):
     from emgcramp.cli.progress import Progress
     from emgcramp.io.edf import SIMULATED_BY, write_edf
     from emgcramp.io.events import write_json
+    from emgcramp.io.secure import written_together
     from emgcramp.sim.synth import NightGenerator
 
     gen = NightGenerator(spec)  # returned: the caller reports its truth
     notes = [(e.onset_s, e.offset_s - e.onset_s, f"truth:{e.kind}") for e in gen.events]
     segments = Progress("generate", spec.n_samples).over(gen.segments())
-    write_edf(path, spec.fs, list(spec.muscles), segments, notes, start or DEMO_START, note=SIMULATED_BY)
-    write_json(os.path.splitext(path)[0] + ".truth.json", gen.truth_dict())
+    with written_together():  # a night without its truth, or a truth of another night, is never left
+        write_edf(path, spec.fs, list(spec.muscles), segments, notes, start or DEMO_START, note=SIMULATED_BY)
+        write_json(os.path.splitext(path)[0] + ".truth.json", gen.truth_dict())
     return gen
 
 

@@ -72,7 +72,8 @@ class ArrayRecording(Recording):
 
     def __init__(self, path: str, layout: Layout, fs: float | None, scale: float | None):
         self.path = path
-        shape, fortran = tuple(layout.shape), layout.fortran and len(layout.shape) == 2
+        shape = given = tuple(layout.shape)
+        fortran = layout.fortran and len(shape) == 2
         steps = (1, 1)  # elements from one sample to the next, and from one channel to the next
         if len(shape) == 1:
             shape = (shape[0], 1)
@@ -81,7 +82,8 @@ class ArrayRecording(Recording):
             if shape[0] < shape[1]:
                 shape, steps = shape[::-1], steps[::-1]
         if len(shape) != 2 or shape[0] * shape[1] == 0:
-            raise InputError(f"{path}: expected a 1-D or 2-D array of samples, got shape {shape}")
+            raise InputError(f"{path}: expected a 1-D or 2-D array of samples, got "
+                             f"{'no samples, ' if len(shape) == 2 else ''}shape {given}")
         value = layout.packed if layout.packed is not None else layout.dtype
         if not (np.issubdtype(value, np.number) and not np.issubdtype(value, np.complexfloating)):
             raise InputError(f"{path}: samples must be real numbers, not {value}")
@@ -103,12 +105,13 @@ class ArrayRecording(Recording):
     def _block(self, f: BinaryIO, channels: list[int], start: int, n: int) -> np.ndarray:
         """Samples ``start`` … ``start + n`` of ``channels`` as float64 (file units)."""
         per_sample, per_channel = self._steps
-        if per_channel == 1:  # channels interleaved: the block is one run of bytes, all channels in it
-            raw = self._fetch(f, start * per_sample, n * per_sample).reshape(n, per_sample)
-            return np.array(raw[:, channels], dtype=np.float64)
-        out = np.empty((n, len(channels)))
-        for k, ch in enumerate(channels):  # one channel after another: one run of bytes per channel
-            out[:, k] = self._fetch(f, ch * per_channel + start, n)
+        with np.errstate(invalid="ignore"):  # float32 signalling NaNs widened: bad samples, said after, once
+            if per_channel == 1:  # channels interleaved: the block is one run of bytes, all channels in it
+                raw = self._fetch(f, start * per_sample, n * per_sample).reshape(n, per_sample)
+                return np.array(raw[:, channels], dtype=np.float64)
+            out = np.empty((n, len(channels)))
+            for k, ch in enumerate(channels):  # one channel after another: one run of bytes per channel
+                out[:, k] = self._fetch(f, ch * per_channel + start, n)
         return out
 
     def _fetch(self, f: BinaryIO, first: int, count: int) -> np.ndarray:
@@ -174,6 +177,10 @@ def open_npy(path: str, fs: float | None, scale: float | None) -> ArrayRecording
         data = np.load(path, mmap_mode="r", allow_pickle=False)
     except (ValueError, OSError) as e:
         raise InputError(f"{path}: not a readable .npy file ({e})") from None
+    if not isinstance(data, np.ndarray):  # NumPy opens a zip of arrays whatever its name
+        data.close()
+        raise InputError(f"{path}: a NumPy .npz archive of arrays, not one .npy array; save the recording's array "
+                         "with numpy.save")
     layout = _layout_of(data)
     del data
     return ArrayRecording(path, layout, fs, scale)
@@ -229,7 +236,7 @@ def open_wav(path: str, scale: float | None) -> ArrayRecording:
     except (OSError, struct.error) as e:  # struct.error: a header cut short
         raise InputError(f"{path}: not a readable WAV file ({e})") from None
     except ArithmeticError:  # SciPy divides by the channel count the header gives
-        raise InputError(f"{path}: not a readable WAV file (its header gives 0 channels)") from None
+        raise InputError(f"{path}: not a readable WAV file (its header gives 0 channels or 0 bits a sample)") from None
     return ArrayRecording(path, layout, float(rate), scale)
 
 

@@ -65,6 +65,7 @@ class BidsRecording:
     emg_channels: tuple[str, ...]
     muscles: tuple[tuple[str, str], ...] = ()  # (channel, target muscle) where _channels.tsv says
     others: tuple[str, ...] = ()  # the channels _channels.tsv types other than EMG (ECG, EEG, MISC…)
+    problem: str = ""  # why its _channels.tsv could not be read: the recording fails alone, the others go on
 
     @property
     def relative_dir(self) -> str:
@@ -95,7 +96,10 @@ def find_recordings(path: str) -> list[BidsRecording]:
             m = RECORDING.match(name)
             if m:
                 full = os.path.join(folder, name)
-                found.append(BidsRecording(full, root, m.group(1), *_emg_channels(full, m.group(1))))
+                try:
+                    found.append(BidsRecording(full, root, m.group(1), *_emg_channels(full, m.group(1))))
+                except InputError as e:
+                    found.append(BidsRecording(full, root, m.group(1), (), problem=str(e)))
     if not found:
         raise InputError(f"{path}: no sub-*/emg/*_emg.edf or .bdf recordings in this BIDS dataset")
     return found

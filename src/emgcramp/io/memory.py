@@ -57,11 +57,11 @@ class ArrayInMemory(Recording):
 
     def __init__(self, x: Any, fs: float, channel_names: Sequence[str] | None = None,
                  start: datetime | None = None):
-        data = samples_array(x)
+        data = given = samples_array(x)
         if data.ndim == 1:
             data = data[None, :]
         if data.ndim != 2 or data.size == 0:
-            raise InputError(f"expected a 1-D array or a channels × samples array, got shape {np.shape(data)}")
+            raise InputError(f"expected a 1-D array or a channels × samples array, got {'no samples, ' if data.ndim == 2 else ''}shape {np.shape(given)}")
         if data.shape[0] > data.shape[1]:  # a recording has more samples than channels: this is the other layout
             raise InputError(f"an array of shape {data.shape} would be {data.shape[0]} channels of {data.shape[1]} "
                              "samples: give channels × samples (x.T for a samples × channels table)")

@@ -47,7 +47,7 @@ def read_log(folder: str) -> tuple[list[dict], list[str]]:
         for n, line in enumerate(f, 1):
             try:
                 record = json.loads(line)
-            except ValueError:  # also UnicodeDecodeError
+            except (ValueError, RecursionError):  # also UnicodeDecodeError; nested deeper than the parser goes
                 if not line.endswith(b"\n"):
                     continue
                 if GAP_LINE.search(line):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import signal
 import stat
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
@@ -37,7 +39,8 @@ def check_writable(path: str, inputs: Iterable[str] = (), force: bool = True,
       replace the recording with its own results;
     - never a file in a monitor night folder (:func:`is_night_folder`):
       its samples and event log are the night, and only ``monitor`` and
-      ``recover`` write there;
+      ``recover`` write there; nor in a recording's answers folder
+      (``RECORDING.labels``), which only ``review`` writes;
     - never a folder; a file that exists only with ``force`` (the command
       line's ``--force``; ``False`` refuses it), unless ``own(path)`` says
       it is what this same output wrote before: re-running a command
@@ -54,6 +57,9 @@ def check_writable(path: str, inputs: Iterable[str] = (), force: bool = True,
         if is_night_folder(folder):
             raise InputError(f"cannot write {path}: it is in the night folder {folder}, which holds the night's "
                              "own data; choose a file outside it")
+        if folder.endswith(ANSWERS_SUFFIX):
+            raise InputError(f"cannot write {path}: it is in {folder}, which keeps the answers given on a "
+                             "recording; choose a file outside it")
     if os.path.isdir(path):
         raise InputError(f"cannot write {path}: it is a folder; name a file")
     _check_folder(path)
@@ -204,7 +210,11 @@ def private_path(path: str) -> Iterator[str]:
     try:
         yield tmp
         os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+        held = getattr(_held, "parts", None)
+        if held is None:
+            os.replace(tmp, path)
+        else:  # put in place with the others of its run (written_together)
+            held.append((tmp, path))
     except OSError as e:  # named by the file it was for: the temporary one is gone (a full disk names none)
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -213,6 +223,58 @@ def private_path(path: str) -> Iterator[str]:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+# The finished part files a run of several outputs holds back until all are written: [(part file, final path)].
+_held = threading.local()
+
+
+@contextlib.contextmanager
+def written_together() -> Iterator[None]:
+    """Hold back every file :func:`private_path` completes inside it, and put them all in place at its end.
+
+    A command of several outputs (``analyze --events --lm-events --edf-out``, ``simulate``'s EDF and its
+    truth) leaves the earlier set whole or the new set whole, never a mix: an error or a Ctrl-C before the
+    end removes every part file held, and the renames at the end run with SIGINT, SIGTERM and SIGHUP held
+    off (raised once they are done, so the command still ends on them). Nested, the outermost one places.
+    """
+    if getattr(_held, "parts", None) is not None:
+        yield
+        return
+    _held.parts = parts = []
+    try:
+        yield
+        _held.parts = None
+        with _signals_held():
+            while parts:
+                tmp, path = parts.pop(0)
+                try:
+                    os.replace(tmp, path)
+                except OSError as e:
+                    raise OSError(e.errno, e.strerror, path) from None
+    finally:
+        _held.parts = None
+        for tmp, _ in parts:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold off SIGINT, SIGTERM and SIGHUP inside it (main thread only) and raise those that came at its end."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    came: list[int] = []
+    before = {sig: signal.signal(sig, lambda signum, _frame: came.append(signum))
+              for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        for sig in dict.fromkeys(came):
+            signal.raise_signal(sig)
 
 
 @contextlib.contextmanager

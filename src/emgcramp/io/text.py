@@ -305,12 +305,13 @@ class TextRecording(Recording):
         prev = np.concatenate([[self._t_last], t[:-1]]) if self._t_last is not None else t[:-1]
         dt = t[-len(prev):] - prev if len(prev) else prev
         step = 1.0 / self.fs
-        bad = np.flatnonzero(np.abs(dt - step) > 0.05 * step + self._slack)
+        still = dt < 0 if self._slack > step else dt <= 0  # rows print alike only for a step under the last digit
+        bad = np.flatnonzero((np.abs(dt - step) > 0.05 * step + self._slack) | still)
         if len(bad):
-            i = int(bad[0]) + (0 if self._t_last is not None else 1)
-            row = self._rows_read + i + 1
-            raise InputError(f"{self.path}: the time column steps by {dt[bad[0]]:+.6g} s at data row {row} "
-                             f"(t = {t[i]:.6g} s) instead of {step:.6g} s: a gap or a jump; "
+            i, what = int(bad[0]) + (self._t_last is None), "a gap or a jump" if dt[bad[0]] > 0 else \
+                "a time repeated or going back (rows written twice?)"
+            raise InputError(f"{self.path}: the time column steps by {dt[bad[0]]:+.6g} s at data row "
+                             f"{self._rows_read + i + 1} (t = {t[i]:.6g} s) instead of {step:.6g} s: {what}; "
                              "fill or cut the recording there")
         self._t_last = float(t[-1])
         self._rows_read += len(t)

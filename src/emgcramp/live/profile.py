@@ -45,7 +45,7 @@ def read_profile(path: str) -> dict:
         raise InputError(f"{path}: a folder, not a calibration profile") from None
     except OSError as e:
         raise InputError(f"{path}: not a readable calibration profile ({e.strerror or 'read error'})") from None
-    except ValueError:  # not UTF-8, or not JSON
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested deeper than the parser goes
         raise InputError(f"{path}: not a calibration profile (profiles are JSON text)") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: a calibration profile is a JSON object")
@@ -94,6 +94,10 @@ def _check_decision(path: str, d: object) -> None:
             raise InputError(f"{path}: decision {key} must be a count, not {d[key]!r}")
     from emgcramp.detect.model import model_id
 
+    if d.get("weights") and "model" not in d:  # per SD of one model's inputs: meaningless under another
+        raise InputError(f"{path}: its decision has weights but names no model they were learned against (as "
+                         "calibrate --learn records it); learn it again with emgcramp calibrate --learn NIGHTS "
+                         "--out PROFILE")
     if "model" in d and d["model"] != model_id():
         raise InputError(f"{path}: its decision was learned against another version of the cramp decision "
                          f"(model {d['model']!r}, this emgcramp has {model_id()!r}); learn it again with "

@@ -71,12 +71,12 @@ class Library:
         their counts are kept (a night opened is analysed again): a folder of many nights stays small."""
         def count() -> None:
             for k in range(len(self.paths)):
-                if self._counts(k)[1] is None:
-                    try:
+                try:
+                    if self._counts(k)[1] is None:
                         with self._analysing:
                             self._counted[k] = _counts_of(load_night(self.paths[k], self.read, self.config))
-                    except Exception as e:  # whatever it was, the other nights are still counted; the row says why
-                        self._unread[k] = str(e) or type(e).__name__
+                except Exception as e:  # whatever it was, the other nights are still counted; the row says why
+                    self._unread[k] = str(e) or type(e).__name__
         self._counting = threading.Thread(target=count, name="count nights", daemon=True)
         self._counting.start()
 

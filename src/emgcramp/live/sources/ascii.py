@@ -39,6 +39,7 @@ class LineLink:
         self._gap = 0
         self._width: int | None = None
         self._held: list[list[float]] = []  # lines agreeing on a width, before it is taken
+        self._other: list[list[float]] = []  # lines in a row of another width than the one taken
         self.arrival_fs: float | None = None  # lines a second as they arrive, over RATE_WINDOW_S unbroken
         self._window: tuple[float, int] | None = None  # (start s, lines since) of the arrival count
 
@@ -52,26 +53,52 @@ class LineLink:
         blocks: list[Block] = []
         rows: list[list[float]] = []
         for line in lines:
-            fields = [f for f in _SPLIT.split(line.strip()) if f]
-            try:
-                row = [float(f) for f in fields]
-            except ValueError:
-                row = []
-            # "nan" and "inf" parse, and an Arduino prints them (a failed read): a bad line, not a sample; so is
-            # one beyond what an electrode input holds (two readings run together where a newline was lost)
-            if (not row or not all(abs(v) * self._scale_abs <= MAX_INPUT_UV for v in row)
-                    or (self._width is not None and len(row) != self._width)):
+            row = self._numbers(line)
+            if not row:
                 if line.strip() and self._width is not None:  # a sample's line, garbled: its time stays, a gap
                     blocks += self._block(rows, at)
-                    rows, self._gap, self.missing_samples = [], self._gap + 1, self.missing_samples + 1
-                    self._count(1, at)
-                self.bad_lines += 1 if line.strip() else 0
+                    rows = []
+                    self._lost(1, at)
                 continue
             if self._width is None:
                 rows += self._lock(row)
-                continue
-            rows.append(row)
+            elif len(row) != self._width:
+                blocks += self._block(rows, at)
+                rows = self._other_width(row, at)
+            else:
+                if self._other:  # lines of another width that did not last: garbled ones, gaps
+                    blocks += self._block(rows, at)
+                    rows, other, self._other = [], len(self._other), []
+                    self._lost(other, at)
+                rows.append(row)
         return blocks + self._block(rows, at)
+
+    def _numbers(self, line: bytes) -> list[float]:
+        """The line's numbers; none when it holds anything else, or a value beyond an electrode's input."""
+        try:
+            row = [float(f) for f in _SPLIT.split(line.strip()) if f]
+        except ValueError:
+            return []
+        # "nan" and "inf" parse, and an Arduino prints them (a failed read): a bad line, not a sample; so is
+        # one beyond what an electrode input holds (two readings run together where a newline was lost)
+        return row if all(abs(v) * self._scale_abs <= MAX_INPUT_UV for v in row) else []
+
+    def _lost(self, n: int, at: float | None) -> None:
+        """``n`` lines that held no sample: their time stays, as a gap."""
+        self._gap, self.missing_samples, self.bad_lines = self._gap + n, self.missing_samples + n, self.bad_lines + n
+        self._count(n, at)
+
+    def _other_width(self, row: list[float], at: float | None) -> list[list[float]]:
+        """A line of another number of values than the night's: held, and the lines held given out as samples once
+        LOCK_LINES in a row agree (the board now sends another channel count, which ends the night); else []."""
+        if self._other and len(row) != len(self._other[0]):
+            self._lost(len(self._other), at)
+            self._other = []
+        self._other.append(row)
+        if len(self._other) < LOCK_LINES:
+            return []
+        self._width, held, self._other = len(row), self._other, []
+        return held
 
     def _block(self, rows: list[list[float]], at: float | None) -> list[Block]:
         """The block of ``rows`` (none for none), after the gap of the lines lost before them."""
@@ -112,8 +139,9 @@ class LineLink:
     def mark_disconnect(self, missing_estimate: int) -> list[Block]:
         """The link dropped for about ``missing_estimate`` samples; a partial line is gone (no blocks held)."""
         self._partial, self._held = b"", []  # lines held to learn the width are not placed across a gap
-        self._window = None  # the outage is no time the board sent in
-        self._gap = max(1, int(missing_estimate))
+        lost = max(1, int(missing_estimate)) + len(self._other)  # lines of another width before it: lost with it
+        self._other, self._window = [], None  # the outage is no time the board sent in
+        self._gap += lost  # after any garbled lines still to place
         self.gaps += 1
-        self.missing_samples += self._gap
+        self.missing_samples += lost
         return []
