@@ -451,7 +451,8 @@ def test_microvolts_said_to_be_millivolts_are_said_too(tmp_path):
     (tmp_path / "mv.edf").write_bytes(header)
     rc, out, err = run_main("analyze", tmp_path / "mv.edf", "--json")
     notes = json.loads(out)["notes"]
-    assert rc == 0 and notes[0].startswith("channel 'calf': its rest level, 3.82e+03 µV, is over what surface EMG "
+    assert rc == 0 and notes[0].startswith(f"{tmp_path / 'mv.edf'}: channel 'calf': its rest level, 3.82e+03 µV, "
+                                           "is over what surface EMG "
                                            "reads even in a maximal contraction (1500 µV RMS): are the samples in "
                                            "the unit the file says?"), notes
     rc, out, _ = run_main("analyze", SAMPLE_NIGHT, "--json")
@@ -809,13 +810,13 @@ def test_channel_all_leaves_out_channels_that_are_no_voltage(tmp_cwd):
                         ("Activity", "g", np.zeros(20_000), 8.0)])
     rc, out, err = run_cli("analyze", "aux.edf", "--channel", "all", "--json")
     assert rc == 0 and json.loads(out)["channels"] == ["calf"], err
-    assert "--channel all leaves out Activity (in g) (not muscles by their names or units" in err
+    assert "--channel all leaves out Activity (in g): not a voltage\n" in err  # not offered: it is refused
     rc, _, err = run_cli("analyze", "aux.edf", "--channel", "Activity")
     assert rc == 2 and "channel 'Activity' is in 'g', not a voltage" in err
     np.savetxt("f.csv", rng.normal(0, 4, (20_000, 3)), delimiter=",", header="LG,TA,force_kgf", comments="")
     rc, out, err = run_cli("analyze", "f.csv", "--fs", "1000", "--channel", "all", "--json")
     assert rc == 0 and json.loads(out)["channels"] == ["LG", "TA"], err
-    assert "leaves out force_kgf (in kgf)" in err
+    assert "leaves out force_kgf (in kgf): not a voltage\n" in err
 
 
 def test_a_first_column_that_counts_the_samples_is_no_channel(tmp_path):
@@ -927,3 +928,16 @@ def test_a_wide_copy_writes_its_range_without_pyedflib_s_warning(tmp_path):
     assert r.getPhysicalMinimum(0) == -194000.0 and r.getPhysicalMaximum(0) == 194000.0
     np.testing.assert_allclose(r.readSignal(0), x[:, 0], atol=194000 / 32767)
     r.close()
+
+
+def test_a_file_of_another_kind_named_npy_is_said_to_be_no_npy_file(tmp_path):
+    """NumPy takes any file that is not an NPY for a pickle, and its message suggested unpickling it."""
+    import shutil
+
+    from conftest import SAMPLE_NIGHT
+
+    shutil.copy(SAMPLE_NIGHT, tmp_path / "x.npy")
+    with pytest.raises(InputError) as e:
+        open_recording(str(tmp_path / "x.npy"), fs=1000.0)
+    assert str(e.value) == (f"{tmp_path / 'x.npy'}: not a readable .npy file (it does not begin as one does: another "
+                            "kind of file named .npy?)")

@@ -452,7 +452,8 @@ def test_recover_keeps_the_logged_cramps_of_a_night_whose_samples_are_too_short_
     assert rc == 0 and out.strip().endswith(f"events.csv written; {tmp_path / 'n.edf'} not written: too few samples "
                                             "to copy") and not os.path.exists(tmp_path / "n.edf"), err
     rc, out, err = run_main("recover", str(tmp_path / "n"), "--min-duration", "60")
-    assert rc == 2 and err == "emgcramp: error: signal is 0.1 s long: at least 2 s are needed\n", err
+    assert rc == 2 and err == f"emgcramp: error: {tmp_path / 'n'}: signal is 0.1 s long: at least 2 s are needed\n"
     rc, out, err = run_main("recover", str(tmp_path / "m"))  # nothing in its log: the samples' problem, as before
-    assert rc == 2 and err == "emgcramp: error: signal is 0.1 s long: at least 2 s are needed\n" and out == ""
+    assert rc == 2 and err == f"emgcramp: error: {tmp_path / 'm'}: signal is 0.1 s long: at least 2 s are needed\n" \
+        and out == ""
     assert not os.path.exists(tmp_path / "m" / "events.csv")

@@ -29,8 +29,10 @@ def test_counts_months_hours_and_facts(tmp_path):
     assert (s["nights"], s["cramps"], s["longest_s"], s["total_s"]) == (3, 3, 90.0, 180.0)
     assert s["per_month"] == {"2026-01": 3}
     assert s["onset_hours"] == {0: 2, 23: 1}  # 00:00, then 23:00 and 00:30
-    assert s["per_week"] == pytest.approx(3 / 30 * 7, abs=0.01)  # 5 Jan – 3 Feb: 30 days
-    assert s["facts"][-1] == "A few cramps a month are common."
+    # 5 Jan – 3 Feb: 30 days, but 3 nights recorded: too few for a rate (the days between were not nights without)
+    assert s["per_week"] is None and s["span_days"] == 30
+    assert s["facts"][0] == ("3 cramp(s) over 3 night(s) (1, 2, 0 per night); 2 night(s) had at least one. Under 7 "
+                             "nights with a date are too few for a rate.")
 
 
 def test_frequent_or_long_cramps_are_flagged_without_diagnosis(tmp_path):
@@ -271,12 +273,14 @@ def test_the_rate_and_the_months_are_of_the_dated_nights_only(tmp_path):
 
     for name in ("a.csv", "b.csv", "c.csv"):
         night(tmp_path, name, None, [(600.0, 40.0)] * 3)
-    night(tmp_path, "n-20260101.csv", None, [(600.0, 40.0)] * 3)
-    night(tmp_path, "n-20260108.csv", None, [(600.0, 40.0)] * 3)
+    for day in (1, 2, 3, 5, 8, 9, 10):  # seven nights recorded over ten days
+        night(tmp_path, f"n-202601{day:02d}.csv", None, [(600.0, 40.0)] * (day % 2))
     s = summarize(load_nights(str(tmp_path)))
-    assert (s["nights"], s["cramps"], s["span_days"]) == (5, 15, 8)
-    assert s["per_week"] == pytest.approx(6 / 8 * 7, abs=0.01) and s["per_month"] == {"2026-01": 6}
-    assert s["facts"][0].startswith("6 cramp(s) over 2 night(s) in 8 day(s): 5.2 a week; 2 night(s)")
+    assert (s["nights"], s["cramps"], s["span_days"]) == (10, 13, 10)
+    # per night recorded: the three days between were not recorded, not nights without cramps
+    assert s["per_week"] == pytest.approx(4 / 7 * 7, abs=0.01) and s["per_month"] == {"2026-01": 4}
+    assert s["facts"][0].startswith("4 cramp(s) over 7 night(s) in 10 day(s): 4.0 for every 7 nights recorded; "
+                                    "4 night(s)")
     # an undated night has no date in the JSON (it had the day its file was written), nor in the figure
     assert sorted((n["date"], os.path.basename(n["path"])) for n in s["per_night"] if not n["dated"]) == \
         [(None, "a.csv"), (None, "b.csv"), (None, "c.csv")]
@@ -303,7 +307,8 @@ def test_the_totals_say_they_take_in_an_undated_night_the_rate_leaves_out(tmp_pa
     night(tmp_path, "x.csv", None, [(300.0, 120.0)])
     s = summarize(load_nights(str(tmp_path)))
     assert (s["nights"], s["cramps"], s["total_s"]) == (9, 9, 600.0)
-    assert "8 cramp(s) over 8 night(s) in 8 day(s): 7.0 a week; 8 night(s) had at least one." in s["facts"]
+    assert "8 cramp(s) over 8 night(s) in 8 day(s): 7.0 for every 7 nights recorded; 8 night(s) had at least one." \
+        in s["facts"]
     assert "Longest 2 min; total 10 min over all 9 nights, the undated too (9 cramp(s))." in s["facts"]
 
 
@@ -341,3 +346,24 @@ def test_a_batch_table_s_answers_are_found_from_another_folder_or_said_lost(tmp_
     shutil.move(str(tmp_cwd / "recs"), str(tmp_cwd / "elsewhere"))
     rc, out, err = run_cli("trend", str(tmp_cwd / "tr"))
     assert rc == 0 and "you counted" not in out and "its recording recs/n1.edf is not found from here" in err
+
+
+def test_a_night_folder_the_monitor_never_closed_is_said_not_skipped(tmp_path):
+    """trend passed over a killed monitor's night unsaid, where review and analyze counted its cramps."""
+    from datetime import datetime
+
+    from emgcramp.io.secure import NIGHT_FILES
+
+    killed = tmp_path / "night-20260302-230000"
+    killed.mkdir()
+    for name in NIGHT_FILES:  # what a monitor writes from its first second; events.csv comes at its end
+        (killed / name).write_text("")
+    rc, _, err = run_cli("trend", tmp_path)
+    assert rc == 2 and err == (f"emgcramp: error: {tmp_path}: no events CSV to count, only night folders without "
+                               f"their events.csv (the monitor stopped before it wrote it): {killed}; emgcramp "
+                               "recover FOLDER writes it\n")
+    night(tmp_path / "b", "e.csv", datetime(2026, 3, 1, 23, 0), [(600.0, 40.0)])
+    rc, out, err = run_cli("trend", tmp_path)
+    assert rc == 0 and "1 cramp(s) over 1 night(s)" in out
+    assert err == (f"emgcramp: note: not counted, night folders without their events.csv (the monitor stopped before "
+                   f"it wrote it): {killed}; emgcramp recover FOLDER writes it\n")

@@ -109,7 +109,7 @@ def analyze_recording(rec: Recording, read: ReadOptions = ReadOptions(), config:
     tick = (lambda done: progress(done, total)) if progress else None
     names = [rec.channel_names[c] for c in chs]
     try:
-        result = run_blocks(rec.blocks(chs, int(CHUNK_S * fs)), fs, names, config, tick, read.muscles)
+        result = run_blocks(rec.blocks(chs, int(CHUNK_S * fs)), fs, names, config, tick, read.muscles, rec.path)
     except InputError as e:  # what the signal turned out to be (too short, NaN at 3 h): said of this recording
         raise InputError(str(e) if str(e).startswith(f"{rec.path}:") else f"{rec.path}: {e}") from None
     return with_unstored(rec, result, config), rec.start

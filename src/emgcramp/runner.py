@@ -82,8 +82,12 @@ class Runner:
 
 
 def run_blocks(blocks: Iterable[Block], fs: float, channels: list[str], config: PipelineConfig | None = None,
-               progress: Callable[[int], None] | None = None, muscles: dict[str, str] | None = None) -> Analysis:
-    """Run blocks through one :class:`Runner`; check the signal is usable (else :class:`InputError`)."""
+               progress: Callable[[int], None] | None = None, muscles: dict[str, str] | None = None,
+               where: str = "") -> Analysis:
+    """Run blocks through one :class:`Runner`; check the signal is usable (else :class:`InputError`).
+
+    ``where``: the recording's name, which begins the notes on its signal (a batch's are told apart by it).
+    """
     runner = Runner(fs, channels, config, muscles)
     for block in blocks:
         runner.feed(block)
@@ -92,7 +96,7 @@ def run_blocks(blocks: Iterable[Block], fs: float, channels: list[str], config: 
     runner.finish()
     if runner.problem():
         raise InputError(runner.problem())
-    say_doubts(runner.pipe)
+    say_doubts(runner.pipe, where=where)
     return runner.analysis()
 
 
@@ -108,31 +112,31 @@ def unusable(pipe: Pipeline) -> str:
     return ""
 
 
-def say_doubts(pipe: Pipeline, units: bool = True, movements: bool = True) -> bool:
+def say_doubts(pipe: Pipeline, units: bool = True, movements: bool = True, where: str = "") -> bool:
     """Warn (:class:`SettingsWarning`, one line each) of what in the signal ``pipe`` has seen looks wrong
     though it could be analysed: a channel whose rest level lies under the electrodes' own noise
     (:data:`~emgcramp.core.config.ELECTRODE_NOISE_UV`), so whose samples are not µV and whose cramps go unseen
     (``units``); one whose resting EMG wavers so that rises of leg-movement length come by chance, not scored
-    (``movements``). Returns whether a channel's units were doubted.
+    (``movements``). Returns whether a channel's units were doubted. ``where``: the recording, named first.
     """
-    doubted = False
+    doubted, named = False, f"{where}: " if where else ""
     for channel, q in pipe.quality().items():
         rest = q["rest_uv"]
         if units and math.isfinite(rest) and rest < ELECTRODE_NOISE_UV and q["flat_fraction"] < 0.999:
             doubted = True
             warnings.warn(SettingsWarning(
-                f"channel {channel!r}: its rest level, {rest:.2g} µV, lies under what any skin electrode reads "
+                f"{named}channel {channel!r}: its rest level, {rest:.2g} µV, lies under what any skin electrode reads "
                 f"({ELECTRODE_NOISE_UV:g} µV): are the samples in µV? Multiply them by the µV per unit (1000 for mV, "
                 "1000000 for V; --scale on the command line)"), stacklevel=3)
         elif units and math.isfinite(rest) and rest > MAX_REST_UV:
             doubted = True
             warnings.warn(SettingsWarning(
-                f"channel {channel!r}: its rest level, {rest:.3g} µV, is over what surface EMG reads even in a maximal "
+                f"{named}channel {channel!r}: its rest level, {rest:.3g} µV, is over what surface EMG reads even in a maximal "
                 f"contraction ({MAX_REST_UV:g} µV RMS): are the samples in the unit the file says? (µV said to be mV "
                 "read 1000 times too high; for a file without a unit, --scale gives the µV per unit)"), stacklevel=3)
         if movements and q.get("lm_unscored"):
             warnings.warn(SettingsWarning(
-                f"channel {channel!r}: {q['lm_unscored']:.0f} rise(s) of leg-movement length not scored as leg "
+                f"{named}channel {channel!r}: {q['lm_unscored']:.0f} rise(s) of leg-movement length not scored as leg "
                 f"movements: its resting EMG ({rest:.3g} µV) wavers so much that they come by chance; leg movements "
                 "and the PLM index leave them out (a noisier electrode contact than a sleep lab's)"), stacklevel=3)
     return doubted

@@ -70,7 +70,7 @@ def _recover_from_log(args: argparse.Namespace, rec, config, why: str) -> int:
 
     kept = kept_from_log(rec, [], config, thresholds(config.detector)[0])
     if not kept:
-        raise InputError(why)
+        raise InputError(f"{args.folder}: {why}")
     _record_settings(args, rec.settings, config)
     write_events_csv(os.path.join(args.folder, "events.csv"), kept, rec.start)
     no_copy = f"; {args.edf} not written: too few samples to copy" if args.edf else ""

@@ -94,11 +94,13 @@ def _chosen(spec: str | int | list[str | int] | tuple[str | int, ...] | None, na
         muscles = [i for i, name in enumerate(names) if is_emg(name) and i not in units]
         if not muscles:
             raise InputError(f"--channel all: no muscle channel in {where}; channels are: {', '.join(names)}")
-        if len(muscles) < len(names):  # said, so that a muscle the names mislead about is not left out unseen
-            left = ", ".join(n + (f" (in {units[i]})" if i in units else "") for i, n in enumerate(names)
-                             if i not in muscles)
-            warnings.warn(SettingsWarning(f"{where}: --channel all leaves out {left} (not muscles by their names "
-                                          "or units; name a channel to take it)"))
+        # said, so that a muscle the names mislead about is not left out unseen (one in no voltage is no EMG)
+        by_name = [n for i, n in enumerate(names) if i not in muscles and i not in units]
+        left = [f"{', '.join(by_name)} (not muscles by their names; name a channel to take it)"] if by_name else []
+        left += [f"{', '.join(f'{n} (in {units[i]})' for i, n in enumerate(names) if i in units)}: not a voltage"] \
+            if units else []
+        if left:
+            warnings.warn(SettingsWarning(f"{where}: --channel all leaves out {' and '.join(left)}"))
         return muscles
     whole = [i for i, name in enumerate(names) if isinstance(spec, str) and "," in spec
              and name.lower() == spec.strip().lower()]

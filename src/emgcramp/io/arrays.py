@@ -172,6 +172,10 @@ def open_npy(path: str, fs: float | None, scale: float | None) -> ArrayRecording
         The file is not a readable ``.npy`` of real samples (one line).
     """
     try:
+        with open(path, "rb") as f:  # NumPy would take any other file for a pickle, and suggest unpickling it
+            magic = f.read(6)
+        if magic != b"\x93NUMPY" and not magic.startswith(b"PK"):
+            raise ValueError("it does not begin as one does: another kind of file named .npy?")
         # NumPy reads and checks the header (and that the file is long enough) by mapping the
         # array; only the map's offset, type, shape and order are kept, no page of it is read.
         data = np.load(path, mmap_mode="r", allow_pickle=False)

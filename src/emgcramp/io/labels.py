@@ -248,13 +248,16 @@ def tally(labels: list[Label], cramps: list[tuple[float, float]],
     """The answers over a night's listed events, and the night's cramps as the person counts them.
 
     ``cramps`` and ``possible``: the spans (s) of the detected cramps and of
-    the possible cramps. Keys: ``confirmed``, ``not_cramp``, ``unsure``,
-    ``unanswered`` (listed events by their latest answer), ``missed`` (cramps
-    marked where nothing was listed) and ``cramps`` (confirmed + missed).
+    the possible cramps. Keys: ``confirmed``, ``not_cramp``, ``unsure``
+    (listed events by their latest answer), ``unanswered`` (the cramps without
+    one: a possible cramp may be left unanswered, and an events table, which
+    ``trend`` counts from, does not list them), ``missed`` (cramps marked where
+    nothing was listed) and ``cramps`` (confirmed + missed).
     """
     c = confirmed(labels, list(cramps) + list(possible))
+    waiting = sum(not any(lab.overlaps(on, off) for lab in labels) for on, off in cramps)
     return {"confirmed": c["cramp"], "not_cramp": c["not_cramp"], "unsure": c["unsure"],
-            "unanswered": c["unanswered"], "missed": c["missed"], "cramps": c["cramp"] + c["missed"]}
+            "unanswered": waiting, "missed": c["missed"], "cramps": c["cramp"] + c["missed"]}
 
 
 def tally_for(recording: str, analysis) -> dict[str, int] | None:
@@ -272,6 +275,6 @@ def tally_for(recording: str, analysis) -> dict[str, int] | None:
 
 def tally_line(t: dict[str, int]) -> str:
     """:func:`tally` in one line: ``labels: 1 confirmed, 1 not a cramp, 0 unsure, 1 missed``."""
-    rest = f" ({t['unanswered']} not answered)" if t["unanswered"] else ""
+    rest = f" ({t['unanswered']} cramp(s) not answered)" if t["unanswered"] else ""
     return (f"labels: {t['confirmed']} confirmed, {t['not_cramp']} not a cramp, {t['unsure']} unsure, "
             f"{t['missed']} missed{rest}")

@@ -66,8 +66,12 @@ def load_nights(folder: str) -> list[Night]:
     the same clock times are one recording analysed twice (``analyze
     --events`` and a replay, say): it counts once (:attr:`Night.same`).
     """
-    nights, other, tables = [], [], []
+    from emgcramp.io.secure import is_night_folder
+
+    nights, other, tables, open_ = [], [], [], []
     for root, _, files in os.walk(folder):
+        if is_night_folder(root) and "events.csv" not in files:  # a monitor killed: its cramps are not in a table
+            open_.append(root)
         for name in sorted(files):
             if name.endswith(".csv") and os.path.isfile(os.path.join(root, name)):  # no pipe: it would wait
                 found, table = _nights_in(os.path.join(root, name))
@@ -77,6 +81,13 @@ def load_nights(folder: str) -> list[Night]:
     if other := [p for p in other if os.path.basename(p) != LABELS_FILE and not is_activity_csv(p)]:
         warnings.warn(SettingsWarning(f"passed over, not events CSVs: {', '.join(other[:3])}"
                                       + (f" and {len(other) - 3} more" if len(other) > 3 else "")))
+    if open_:
+        said = (f"night folders without their events.csv (the monitor stopped before it wrote it): "
+                f"{', '.join(sorted(open_)[:3])}{f' and {len(open_) - 3} more' if len(open_) > 3 else ''}; "
+                "emgcramp recover FOLDER writes it")
+        if not nights:
+            raise InputError(f"{folder}: no events CSV to count, only {said}")
+        warnings.warn(SettingsWarning(f"not counted, {said}"))
     if not nights:
         if not os.path.isdir(folder):
             what = "is a file; trend reads a folder of events CSVs" if os.path.exists(folder) else "no such folder"

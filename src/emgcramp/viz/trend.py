@@ -20,14 +20,15 @@ from emgcramp.viz.nights import Night
 
 FREQUENT_PER_WEEK = 1.0
 LONG_S = 600.0
-MIN_SPAN_DAYS = 7  # a weekly rate, and any advice, needs at least a week of nights
+MIN_NIGHTS = 7  # a weekly rate, and any advice, needs a week of nights recorded
 
 
 def summarize(nights: list[Night], threshold: float | None = None, default: float | None = None) -> dict:
     """Counts, durations (s), per-month counts, onset hours, and the facts to tell.
 
-    A rate needs a span: under ``MIN_SPAN_DAYS`` of nights the facts give
-    counts per night, no weekly rate, and no advice. ``threshold``: the
+    A rate needs nights: under ``MIN_NIGHTS`` dated nights the facts give
+    counts per night, no weekly rate, and no advice. The rate is per night
+    recorded (× 7): a night not recorded is not known to have had none. ``threshold``: the
     nights were counted at this cramp probability (:func:`count_at`);
     ``default``: the decision's own, which a night that records none was counted at.
     """
@@ -35,7 +36,7 @@ def summarize(nights: list[Night], threshold: float | None = None, default: floa
     dated = [n for n in nights if n.dated]  # a rate and a month are of the nights that say when they were
     span_days = (max(n.date for n in dated).date() - min(n.date for n in dated).date()).days + 1 if dated else 0
     in_span = sum(len(n.episodes) for n in dated)
-    per_week = in_span / span_days * 7 if span_days >= MIN_SPAN_DAYS else None
+    per_week = in_span / len(dated) * 7 if len(dated) >= MIN_NIGHTS else None
     longest = max((e.duration_s for e in eps), default=0.0)
     months = Counter(n.date.strftime("%Y-%m") for n in dated for _ in n.episodes)
     hours = Counter(c.hour for n in nights for c in n.clocks if c is not None)
@@ -43,10 +44,11 @@ def summarize(nights: list[Night], threshold: float | None = None, default: floa
     if per_week is None:
         counts = ", ".join(str(len(n.episodes)) for n in nights)
         facts = [f"{len(eps)} cramp(s) over {len(nights)} night(s) ({counts} per night); {had} night(s) had at "
-                 f"least one. Under {MIN_SPAN_DAYS} days of nights is too short a span for a rate."]
+                 f"least one. Under {MIN_NIGHTS} nights with a date are too few for a rate."]
     else:
         facts = [f"{in_span} cramp(s) over {len(dated)} night(s) in {span_days} day(s): "
-                 f"{per_week:.1f} a week; {sum(1 for n in dated if n.episodes)} night(s) had at least one."]
+                 f"{per_week:.1f} for every 7 nights recorded; {sum(1 for n in dated if n.episodes)} night(s) had at "
+                 "least one."]
     if eps:
         over = (f" over all {len(nights)} nights, the undated too ({len(eps)} cramp(s))"
                 if per_week is not None and len(dated) < len(nights) else "")  # the rate's count is the dated
