@@ -241,7 +241,7 @@ MAKERS = {
     "rec.npy": _npy(np.random.default_rng(0).standard_normal(20_000)),
     "flat.npy": _npy(np.zeros(20_000)),
     "short.npy": _npy(np.ones(5)),
-    "archive.npy": lambda path: (np.savez(str(path) + ".npz", x=np.zeros(20_000)), os.replace(str(path) + ".npz", path)),
+    "archive.npy": lambda path: (np.savez(f"{path}.npz", x=np.zeros(20_000)), os.replace(f"{path}.npz", path)),
     "nan_bits.npy": _npy(np.frombuffer(np.random.default_rng(0).normal(0, 5, 20_000).tobytes(), dtype="f4")),
     "events.csv": _events_csv,
     "report.html": _write(b"<html>an earlier report</html>"),

@@ -453,6 +453,14 @@ def test_nonsense_options_are_one_line_and_status_2_before_any_work(tmp_path, ar
     assert rc == 2 and says in err and err.count("\n") == 1 and out == "" and os.listdir(tmp_path) == []
 
 
+def test_a_batch_option_given_for_one_recording_is_said_not_dropped():
+    rc, out, err = run_main("analyze", SAMPLE_NIGHT, "--jobs", "2", "--dask", "local")
+    assert rc == 0 and "3 cramp(s)" in out
+    assert err == ("emgcramp: note: --jobs and --dask: for a folder or pattern of recordings; one recording is "
+                   "analysed in one process\n")
+    assert run_main("analyze", SAMPLE_NIGHT)[2] == ""
+
+
 @pytest.mark.parametrize("args,says", [
     (["simulate", "--fs", "1000000000", "x.edf"], "sampling rate 1e+09 Hz is out of range"),
     (["simulate", "--fs", "100", "x.edf"], "sampling rate 100 Hz is out of range"),

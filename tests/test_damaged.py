@@ -8,6 +8,7 @@ nothing should be.
 import csv
 import hashlib
 import json
+import contextlib
 import os
 import shutil
 import stat
@@ -239,9 +240,11 @@ def _gap_without_missing(text: str) -> str:
      "log's end record) only as 2: raw.json's rate or channels were edited, or it belongs to another night"),
     ("raw.json", lambda text: json.dumps(json.loads(text) | {"dtype": "complex128"}),
      "raw.json: 'dtype' is 'complex128'; the night's samples are float32, as emgcramp monitor stores them"),
+    ("raw.json", _rate(1e300), "raw.json: 'fs' is 1e+300; expected the sampling rate in Hz, a number above 0 and up "
+     "to 100000"),
 ], ids=["no-channels", "gap-without-missing", "personal-offset-too-far", "personal-weight-not-a-number",
         "model-not-an-id", "min-duration-a-string", "mains-55", "mvc-negative", "cramp-threshold-over-1", "no-log",
-        "three-channels-named-for-one", "rate-halved", "samples-said-complex"])
+        "three-channels-named-for-one", "rate-halved", "samples-said-complex", "rate-beyond-any-sensor"])
 def test_recover_refuses_a_night_it_cannot_place_in_time_and_writes_nothing(tmp_path, name, change, says):
     folder = _night(tmp_path / "night")
     _edit(folder, name, change)
@@ -297,6 +300,20 @@ def test_a_log_line_nested_deeper_than_json_parses_is_one_damaged_line(tmp_path)
     assert one_line(err) == (f"emgcramp: note: {damaged}/events.jsonl: skipped 1 damaged line(s): line {lines} "
                              "(not JSON); the night is read without them")
     assert _read(damaged, "events.csv") == _read(whole, "events.csv")
+
+
+@pytest.mark.parametrize("name, what, commands", [
+    ("raw.f32", "a file of the night as emgcramp monitor writes it", ("recover", "analyze")),
+    ("labels.csv", "a labels file", ("analyze",))])  # recover reads no answers
+def test_a_folder_where_a_night_s_file_should_be_is_said_so(tmp_path, name, what, commands):
+    """'emgcramp: error: Is a directory: …/raw.f32': the system's words, not ours."""
+    night = _night(tmp_path / "n")
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(os.path.join(night, name))
+    os.mkdir(os.path.join(night, name))
+    for command in commands:
+        rc, _, err = run(command, night)
+        assert rc == 2 and one_line(err) == f"emgcramp: error: {night}/{name}: is a folder, not {what}", err
 
 
 def test_recover_reads_around_a_damaged_event_line_and_says_which(tmp_path):

@@ -941,3 +941,14 @@ def test_a_file_of_another_kind_named_npy_is_said_to_be_no_npy_file(tmp_path):
         open_recording(str(tmp_path / "x.npy"), fs=1000.0)
     assert str(e.value) == (f"{tmp_path / 'x.npy'}: not a readable .npy file (it does not begin as one does: another "
                             "kind of file named .npy?)")
+
+
+def test_a_name_two_channels_share_takes_the_first_and_says_so(tmp_path):
+    from conftest import run_cli
+
+    np.savetxt(tmp_path / "dd.csv", np.random.default_rng(0).normal(0, 5, (8000, 2)), delimiter=",",
+               header="GM,gm", comments="")
+    rc, _, err = run_cli("analyze", tmp_path / "dd.csv", "--fs", "1000", "--channel", "GM")
+    assert rc == 0 and err == (f"emgcramp: note: {tmp_path / 'dd.csv'}: 2 channels are named 'GM': the first (index "
+                               "0) is analysed; give an index to take another\n")
+    assert run_cli("analyze", tmp_path / "dd.csv", "--fs", "1000", "--channel", "1")[2] == ""

@@ -335,6 +335,12 @@ def test_status_line_shows_link_state_and_level():
     first = {"t_s": 0.0, "gaps": 0, "cramps": 0, "channels": []}  # no sample yet: no hum is being measured
     assert _status_line(first, True) == "00:00:00 starting (waiting for the first samples)"
     assert _status_line(first | {"t_s": 3.2}, True) == "00:00:03 starting (measuring mains hum)"
+    waiting = first | {"waited_s": 65.0}  # a port not there yet: how to stop waiting, unless already given
+    assert _status_line(waiting, False, 0, "/dev/x does not exist") == \
+        ("00:00:00 waiting for the sensor for 1 min 05 s: /dev/x does not exist (Ctrl-C stops; --give-up S stops "
+         "by itself)")
+    assert _status_line(waiting | {"give_up_s": 300.0}, False, 0, "/dev/x does not exist").endswith(
+        "(Ctrl-C stops; gives up at 300 s)")
     assert "RECONNECTING" in _status_line(state, False, lead_off=1)
     assert "RECONNECTING for 0 min 00 s: /dev/x does not exist" in _status_line(state, False, 0, "/dev/x does not exist")
     # the night's time stands still while no samples come: the wall clock's time since the link was lost moves on

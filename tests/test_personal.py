@@ -354,7 +354,7 @@ def test_a_profile_or_nights_of_the_wrong_kind_are_named_in_words(tmp_path, caps
     """No errno or codec text: a folder given as a profile, a binary file as one, a file as the nights."""
     binary = tmp_path / "night.edf"
     binary.write_bytes(b"0       \xff\xfe" * 40)
-    for profile, says in ((tmp_path, "a folder, not a calibration profile"),
+    for profile, says in ((tmp_path, "is a folder, not a calibration profile"),
                           (binary, "not a calibration profile (profiles are JSON text)")):
         with pytest.raises(InputError) as e:
             read_profile(str(profile))

@@ -143,8 +143,17 @@ def test_a_report_from_events_draws_this_recording_s_cramps_only_and_says_what_i
     rc, out, err = run_cli("report", "n2.edf", "--events", "all.csv", "--out", "a.html")
     assert rc == 0 and out == f"{len(mine)} cramp(s); report written to a.html\n", err
     page = open("a.html").read()
-    assert re.search(r"Typical level [\d.]+ µV \(the night&#x27;s median; an events table gives no rest level\); "
-                     r"signal lost [\d.]+ % of the night", page) and "nan" not in page
+    # the level its cramps were measured against, as the table gives it (their median)
+    rest = sorted(float(r["rest_uv"]) for r in mine)[len(mine) // 2] if len(mine) % 2 else \
+        sum(sorted(float(r["rest_uv"]) for r in mine)[len(mine) // 2 - 1:len(mine) // 2 + 1]) / 2
+    assert mine and re.search(rf"Rest level {rest:.1f} µV; signal lost [\d.]+ % of the night", page), page
+    assert "nan" not in page
+    from emgcramp.io.events import write_events_csv
+
+    write_events_csv("none.csv", [], None)  # no cramp: no rest level in the table, the night's median instead
+    assert run_cli("report", "n2.edf", "--events", "none.csv", "--out", "quiet.html")[0] == 0
+    assert re.search(r"Typical level [\d.]+ µV \(the night&#x27;s median; no cramp in the events table gives a rest "
+                     r"level\); signal lost", open("quiet.html").read())
     # a table written from another folder than both the report's and its own: the one file of the name
     os.makedirs("tables")
     assert run_cli("analyze", ".", "--events", "tables/batch.csv")[0] == 0
@@ -239,3 +248,12 @@ def test_a_recording_without_a_clock_is_timed_in_minutes_when_short_and_hours_wh
     plt.close(fig)
     assert labels[10 / 60][:3] == ["0 min", "1 min", "2 min"] and labels[10 / 60][-1] == "10 min"
     assert all(t.endswith(" h") for t in labels[8.0]) and "8.00 h" in labels[8.0]
+
+
+def test_labels_of_events_close_together_are_stacked_not_drawn_over_each_other():
+    """Two possible cramps a minute apart on an 8-h timeline were labelled '#5#6'."""
+    from emgcramp.viz.report import LABEL_SHARE, _label_rows
+
+    near = LABEL_SHARE * 8.0 / 2  # hours: half a label's width on an 8-h night
+    assert _label_rows([1.0, 1.0 + near, 1.0 + 2 * near, 3.0, 3.0 + near], 8.0) == [0, 1, 0, 0, 1]
+    assert _label_rows([5.0] * 4, 8.0) == [0, 1, 2, 0]  # three rows at most: the fourth goes over the first

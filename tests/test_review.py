@@ -451,6 +451,12 @@ def test_the_summary_says_the_time_without_signal_in_words():
     assert words.summary_sentence([], [], 0, None, 0.2).endswith("0 leg movements")  # under a second: not said
     assert [words.duration_words(s) for s in (45, 720, 3600, 3900, 7170)] == \
         ["45 s", "12 min", "1 h", "1 h 5 min", "2 h"]
+    from emgcramp.core.clock import duration
+
+    # a tenth of a second of damaged samples was listed as lasting "0:00"
+    assert [duration(s) for s in (0.0, 0.02, 0.1, 0.44, 0.6, 61.0, 3725.0)] == \
+        ["0:00", "under 0.1 s", "0.1 s", "0.4 s", "0:01", "1:01", "1:02:05"]
+    assert [words.duration_words(s) for s in (0.0, 0.3)] == ["0 s", "0.3 s"]
 
 
 @needs_browser

@@ -20,7 +20,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from emgcramp.cli.batch import inputs_of
     from emgcramp.io.edf import is_annotated_copy
     from emgcramp.io.events import is_activity_csv, is_events_csv
-    from emgcramp.io.secure import check_writable, written_together
+    from emgcramp.io.secure import check_writable
 
     inputs = [args.file] + ([args.profile] if args.profile else []) + inputs_of(args.file)
     outputs = [out for out in (args.events, args.lm_events, args.edf_out) if out]
@@ -59,9 +59,22 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         if args.lm_events or args.edf_out:
             raise InputError("--lm-events and --edf-out take a single recording, not a folder or pattern")
         return batch.run(args)
+    if args.jobs != 1 or args.dask:  # a batch's options: said, not silently dropped
+        given = " and ".join(o for o, v in (("--jobs", args.jobs != 1), ("--dask", args.dask)) if v)
+        warnings.warn(SettingsWarning(f"{given}: for a folder or pattern of recordings; one recording is analysed "
+                                      "in one process"))
     notes: list[str] = []
     result, start = analyze_recording(args.file, args, notes=notes)
-    with written_together():  # the earlier outputs whole, or these whole: never a mix
+    _write_outputs(args, result, start)
+    _print_result(result, start, args.json, _labels(args.file, result), notes)
+    return 0
+
+
+def _write_outputs(args: argparse.Namespace, result, start: datetime | None) -> None:
+    """The copy, the events CSV and the leg-movement table asked for: the earlier ones whole, or these whole."""
+    from emgcramp.io.secure import written_together
+
+    with written_together():
         if args.edf_out:
             from emgcramp.cli.edf_copy import write_annotated_copy
 
@@ -74,8 +87,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             from emgcramp.io.events import write_activity_csv
 
             write_activity_csv(args.lm_events, result.movements, result.warnings, start, result.possible_cramps)
-    _print_result(result, start, args.json, _labels(args.file, result), notes)
-    return 0
 
 
 def _labels(path: str, result) -> dict | None:
@@ -236,7 +247,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         blocks = Progress("draw", rec.n_samples).over(rec.blocks(chs, int(CHUNK_S * fs)), lambda b: len(b.samples))
         view = report.night_view(blocks, fs, episodes, [rec.channel_names[c] for c in chs])
     if args.events:
-        summary = _events_summary(view, episodes)
+        summary = report.events_summary(view, episodes)
     # 1-s means: the recording's length. (A night's own cramp may lie past its samples: alerted, not stored.)
     beyond = [e for e in episodes if e.onset_s > len(view.envelope_1s) + 1.0 and "not_stored" not in e.flags]
     if beyond:
@@ -247,17 +258,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     report_page.write(args.out, fig, episodes, start, summary, title)
     print(f"{len(episodes)} cramp(s); report written to {args.out}")
     return 0
-
-
-def _events_summary(view, episodes) -> dict:
-    """A night drawn from an events table: its cramps' totals, the view's median level (µV: the table has no
-    rest level; a gap's seconds are NaN in it) and share of seconds without signal."""
-    import numpy as np
-
-    return {"n_episodes": len(episodes), "total_cramp_s": sum(e.duration_s for e in episodes),
-            "longest_cramp_s": max((e.duration_s for e in episodes), default=0.0),
-            "typical_uv": float(np.nanmedian(view.envelope_1s)) if np.isfinite(view.envelope_1s).any() else 0.0,
-            "flat_fraction": float(np.mean(view.flat_1s)) if len(view.flat_1s) else 0.0}
 
 
 def _saved_review(args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ import argparse
 import os
 
 from emgcramp import __version__
-from emgcramp.cli.common import CALIBRATE_MVC_S, CALIBRATE_REST_S, SCALE_HELP
+from emgcramp.cli.common import CALIBRATE_MVC_S, CALIBRATE_REST_S, FIRST_CHANNEL, SCALE_HELP
 from emgcramp.cli.common import baud_arg as _baud
 from emgcramp.cli.common import channels_arg as _channels
 from emgcramp.cli.common import clock_arg as _clock
@@ -62,7 +62,7 @@ def _analyze(sub) -> None:
     a.add_argument("file", help=f"recording: {formats_text()}, or a monitor night folder; a folder of recordings "
                                 "or a quoted glob analyses them all (--jobs); a BIDS dataset (or a subject or "
                                 "session in one), its _emg recordings")
-    a.add_argument("--channel", help="channel name or 0-based index (default: the first); 'all' or NAME,NAME "
+    a.add_argument("--channel", help=f"channel name or 0-based index ({FIRST_CHANNEL}); 'all' or NAME,NAME "
                                      "for several muscles of one leg (a channel named TA/tib… is the tibialis)")
     a.add_argument("--fs", type=_positive, metavar="HZ", help="sampling rate, for files that do not carry one")
     a.add_argument("--stream", metavar="NAME", help="XDF: the stream to analyse, by name or type")
@@ -102,7 +102,8 @@ MONITOR_EXIT = """exit status:
 
 
 def _monitor(sub) -> None:
-    m = sub.add_parser("monitor", help="watch a live sensor (serial or BLE) or a replayed recording for cramps",
+    m = sub.add_parser("monitor",
+                       help="watch a live sensor (serial, BLE, BrainFlow, LSL) or a replayed recording for cramps",
                        description="Monitor all night: status line, an alert per cramp, a crash-safe night folder.",
                        epilog=MONITOR_EXIT, formatter_class=argparse.RawDescriptionHelpFormatter)
     src = m.add_mutually_exclusive_group(required=True)
@@ -152,7 +153,7 @@ def _emulate(sub) -> None:
     e.add_argument("--speed", type=_speed, default=1.0, help="× real time (0: as fast as it is read; default 1)")
     _add_night_args(e, " (without a file)", file_rate=True)
     e.add_argument("--scale", type=_scale, metavar="UV", help="file: " + SCALE_HELP)
-    e.add_argument("--channel", help="file: channel name or index, 'all' or NAME,NAME (default: the first)")
+    e.add_argument("--channel", help=f"file: channel name or index, 'all' or NAME,NAME ({FIRST_CHANNEL})")
 
 
 def _calibrate(sub) -> None:
@@ -195,13 +196,13 @@ def _recover(sub) -> None:
 
 
 def _report(sub) -> None:
-    rp = sub.add_parser("report", help="a night report: timeline, one zoom per cramp, table (HTML, PNG, PDF)",
+    rp = sub.add_parser("report", help="a night report: timeline, one zoom per cramp, table (HTML, PNG, PDF, SVG)",
                         description="Draw a night: the whole-night envelope with cramps shaded, a zoom panel per "
                                     "cramp, a signal-quality strip and a table of episodes.")
-    rp.add_argument("file", help="the recording")
+    rp.add_argument("file", help="the recording, or a monitor night folder")
     rp.add_argument("--events", metavar="CSV", help="episodes from an events CSV (default: analyse the file)")
     rp.add_argument("--out", metavar="REPORT", required=True, help="report.html (self-contained), .png, .pdf or .svg")
-    rp.add_argument("--channel", help="channel name or index (default: the first); 'all' or NAME,NAME: "
+    rp.add_argument("--channel", help=f"channel name or index ({FIRST_CHANNEL}); 'all' or NAME,NAME: "
                                       "several muscles judged together, the first one drawn")
     rp.add_argument("--fs", type=_positive, metavar="HZ", help="sampling rate when the file has none (NPY)")
     rp.add_argument("--scale", type=_scale, metavar="UV", help=SCALE_HELP)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from emgcramp.cli.common import SCALE_HELP, ProgressBar, detector_settings, read_options, scale_arg
+from emgcramp.cli.common import FIRST_CHANNEL, SCALE_HELP, ProgressBar, detector_settings, read_options, scale_arg
 from emgcramp.core.errors import InputError
 
 
@@ -20,7 +20,7 @@ def add_parser(sub, positive, add_detector_args) -> None:
     v.add_argument("--idle-exit", type=positive, default=60.0, metavar="S",
                    help="stop once the page has been closed this long, s (default 60)")
     v.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    v.add_argument("--channel", help="channel name or index, 'all' or NAME,NAME (default: the first)")
+    v.add_argument("--channel", help=f"channel name or index, 'all' or NAME,NAME ({FIRST_CHANNEL})")
     v.add_argument("--fs", type=positive, metavar="HZ", help="sampling rate when the file has none")
     v.add_argument("--scale", type=scale_arg, metavar="UV", help=SCALE_HELP)
     add_detector_args(v)

@@ -146,8 +146,9 @@ def status_line(state: dict, connected: bool, lead_off: int = 0, problem: str = 
         if not problem:  # the first seconds of signal go to finding the mains hum
             return f"{when} starting ({'measuring mains hum' if state['t_s'] > 0 else 'waiting for the first samples'})"
         m, sec = divmod(int(state.get("waited_s", 0.0)), 60)
-        return (f"{when} waiting for the sensor for {m} min {sec:02d} s: {problem} "
-                "(Ctrl-C stops; --give-up S stops by itself)")
+        give_up = state.get("give_up_s")
+        stops = f"gives up at {give_up:g} s" if give_up else "--give-up S stops by itself"
+        return f"{when} waiting for the sensor for {m} min {sec:02d} s: {problem} (Ctrl-C stops; {stops})"
     if problem and not connected:  # the night's time stands still with no samples: how long, on the wall clock
         m, sec = divmod(int(state.get("down_s", 0.0)), 60)
         return f"{when} RECONNECTING for {m} min {sec:02d} s: {problem}  cramps {state['cramps']}"
@@ -185,7 +186,8 @@ def status_printer(source: "Source", clock: bool = True):
     start: list[datetime | None] = [source.start]
 
     def on_status(state: dict) -> None:
-        state = state | {"waited_s": time.monotonic() - began}  # before the first sample: how long so far
+        # before the first sample: how long so far, and how long it will wait (--give-up)
+        state = state | {"waited_s": time.monotonic() - began, "give_up_s": getattr(source, "give_up_s", None)}
         if source.connected or not source.problem:
             down.clear()
         elif not down:

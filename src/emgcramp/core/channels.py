@@ -69,7 +69,12 @@ def channel_index(channel: str | int | None, names: list[str], where: str) -> in
     else:
         lowered = [n.lower() for n in names]
         if str(channel).lower() in lowered:
-            return lowered.index(str(channel).lower())
+            first = lowered.index(str(channel).lower())
+            if lowered.count(str(channel).lower()) > 1:  # taken, but not unsaid: which one the name meant is a guess
+                warnings.warn(SettingsWarning(f"{where}: {lowered.count(lowered[first])} channels are named "
+                                              f"{names[first]!r}: the first (index {first}) is analysed; give an "
+                                              "index to take another"), stacklevel=3)
+            return first
     raise InputError(f"no channel {channel!r} in {where}; channels are: {', '.join(names)}")
 
 

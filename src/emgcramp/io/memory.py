@@ -61,7 +61,8 @@ class ArrayInMemory(Recording):
         if data.ndim == 1:
             data = data[None, :]
         if data.ndim != 2 or data.size == 0:
-            raise InputError(f"expected a 1-D array or a channels × samples array, got {'no samples, ' if data.ndim == 2 else ''}shape {np.shape(given)}")
+            raise InputError("expected a 1-D array or a channels × samples array, got "
+                             f"{'no samples, ' if data.ndim == 2 else ''}shape {np.shape(given)}")
         if data.shape[0] > data.shape[1]:  # a recording has more samples than channels: this is the other layout
             raise InputError(f"an array of shape {data.shape} would be {data.shape[0]} channels of {data.shape[1]} "
                              "samples: give channels × samples (x.T for a samples × channels table)")

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import numpy as np
 
-from emgcramp.core.blocks import Block
+from emgcramp.core.blocks import MAX_FS_HZ, Block
 from emgcramp.core.errors import InputError
 from emgcramp.core.samples import MAX_INPUT_UV
 from emgcramp.core.settings import settings_problem
@@ -259,8 +259,9 @@ def _header(folder: str) -> dict:
     if not isinstance(head, dict):
         raise InputError(f"{path}: a JSON {_json_kind(head)}; expected an object with fs, channels and start")
     fs, channels, start = head.get("fs"), head.get("channels"), head.get("start")
-    if isinstance(fs, bool) or not isinstance(fs, (int, float)) or not 0 < fs < math.inf:
-        raise InputError(f"{path}: 'fs' is {fs!r}; expected the sampling rate in Hz, a number above 0")
+    if isinstance(fs, bool) or not isinstance(fs, (int, float)) or not 0 < fs <= MAX_FS_HZ:
+        raise InputError(f"{path}: 'fs' is {fs!r}; expected the sampling rate in Hz, a number above 0 and up to "
+                         f"{MAX_FS_HZ:g}")
     if not isinstance(channels, list) or not channels or not all(isinstance(c, str) and c for c in channels):
         raise InputError(f"{path}: 'channels' is {channels!r}; expected the list of the night's channel names "
                          "(one at least), as its samples are stored")

@@ -148,9 +148,9 @@ def _special(path: str) -> str | None:
 
 
 def check_regular(path: str, what: str) -> None:
-    """:class:`InputError` when ``path`` is a pipe, a device or a socket: read, it would wait for a writer or
-    never end (``/dev/zero``). ``what``: what the file should have been, for the message."""
-    if kind := _special(path):
+    """:class:`InputError` when ``path`` is a pipe, a device, a socket or a folder: read, the first three would wait
+    for a writer or never end (``/dev/zero``). ``what``: what the file should have been, for the message."""
+    if kind := _special(path) or ("a folder" if os.path.isdir(path) else None):
         raise InputError(f"{path}: is {kind}, not {what}")
 
 
@@ -166,7 +166,8 @@ def check_night_files(folder: str) -> None:
             mode = os.lstat(path).st_mode
         except OSError:
             continue  # missing: the reader says which, in its own words
-        if kind := "a symbolic link" if stat.S_ISLNK(mode) else not_a_file(mode):
+        kind = "a symbolic link" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode) else not_a_file(mode)
+        if kind:
             raise InputError(f"{path}: is {kind}, not a file of the night as emgcramp monitor writes it")
 
 

@@ -41,8 +41,6 @@ def read_profile(path: str) -> dict:
             data = json.load(f)
     except FileNotFoundError:
         raise InputError(f"{path}: no such calibration profile") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: a folder, not a calibration profile") from None
     except OSError as e:
         raise InputError(f"{path}: not a readable calibration profile ({e.strerror or 'read error'})") from None
     except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested deeper than the parser goes

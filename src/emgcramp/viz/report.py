@@ -193,6 +193,31 @@ def _rest_uv(summary: dict | None) -> float | None:
     return float(rest) if rest is not None and rest == rest else None
 
 
+def events_summary(view: NightView, episodes: list[Episode]) -> dict:
+    """A night drawn from an events table: its cramps' totals, the rest level they were measured against (µV, their
+    median), else the view's median level (µV; a gap's seconds are NaN in it), and share of seconds without signal."""
+    rests = [e.rest_uv for e in episodes if e.rest_uv > 0]  # NaN: a table without the column
+    flat = float(np.mean(view.flat_1s)) if len(view.flat_1s) else 0.0
+    return {"n_episodes": len(episodes), "total_cramp_s": sum(e.duration_s for e in episodes),
+            "longest_cramp_s": max((e.duration_s for e in episodes), default=0.0),
+            "typical_uv": float(np.nanmedian(view.envelope_1s)) if np.isfinite(view.envelope_1s).any() else 0.0,
+            "flat_fraction": flat} | ({"quality": {"": {"rest_uv": float(np.median(rests)), "flat_fraction": flat}}}
+                                     if rests else {})
+
+
+LABEL_SHARE = 0.03  # of the timeline's width, what a label "#12" takes at 8 pt (the report's figure is 13 in wide)
+
+
+def _label_rows(xs: list[float], width_h: float, rows: int = 3) -> list[int]:
+    """The row (0 lowest) of each label at ``xs`` (h, in order) so that none overlaps the one before it in its row."""
+    ends, out = [-math.inf] * rows, []
+    for x in xs:
+        row = next((r for r in range(rows) if x - ends[r] >= LABEL_SHARE * width_h), 0)
+        ends[row] = x
+        out.append(row)
+    return out
+
+
 def _timeline(ax, view: NightView, episodes: list[Episode], lookalikes, activity,
               rest_uv: float | None = None) -> None:
     """The whole night: envelope, numbered cramp bands, look-alikes and leg movements under it."""
@@ -205,9 +230,11 @@ def _timeline(ax, view: NightView, episodes: list[Episode], lookalikes, activity
     nums, nums_possible = numbers([e.onset_s for e in episodes], [on for on, _ in possible])
     for e in episodes:
         ax.axvspan(e.onset_s / 3600, e.offset_s / 3600, color=COLORS[e.kind], alpha=0.35, lw=0)
-    for (on, off), k, grey in [((e.onset_s, e.offset_s), k, False) for e, k in zip(episodes, nums)] + \
-            [(span, k, True) for span, k in zip(possible, nums_possible)]:  # numbered as on the review page
-        ax.text((on + off) / 7200, 1.005, f"#{k}", transform=ax.get_xaxis_transform(), ha="center", va="bottom",
+    marks = sorted([((e.onset_s + e.offset_s) / 7200, k, False) for e, k in zip(episodes, nums)]
+                   + [((on + off) / 7200, k, True) for (on, off), k in zip(possible, nums_possible)])
+    # numbered as on the review page; labels that would overlap stacked
+    for (x, k, grey), row in zip(marks, _label_rows([x for x, _, _ in marks], len(hours) / 3600)):
+        ax.text(x, 1.005 + 0.05 * row, f"#{k}", transform=ax.get_xaxis_transform(), ha="center", va="bottom",
                 fontsize=8, fontweight="normal" if grey else "bold", color="0.55" if grey else "k", clip_on=False)
     # The level the cramps are measured against (the same figure as the HTML); else the night's median.
     rest = rest_uv or (float(np.nanmedian(view.envelope_1s)) if np.isfinite(view.envelope_1s).any() else 1.0)

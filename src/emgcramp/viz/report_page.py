@@ -42,8 +42,8 @@ def page_html(png_b64: str, episodes: list[Episode], start: datetime | None, sum
                    for k, e in zip(nums, episodes))
     q = next(iter(summary.get("quality", {}).values()), {})
     level = (f"Rest level {q['rest_uv']:.1f} µV" if q.get("rest_uv") is not None else
-             f"Typical level {summary['typical_uv']:.1f} µV (the night's median; an events table gives no rest "
-             "level)" if "typical_uv" in summary else "Rest level not measured")
+             f"Typical level {summary['typical_uv']:.1f} µV (the night's median; no cramp in the events table "
+             "gives a rest level)" if "typical_uv" in summary else "Rest level not measured")
     lost = q.get("flat_fraction", summary.get("flat_fraction", 0.0))
     facts = plain_summary(episodes, summary) + f" {level}; signal lost {100 * lost:.1f} % of the night."
     return (f"<!doctype html><html><head><meta charset='utf-8'><meta name='generator' content='emgcramp report'><title>{html.escape(title)}</title>"
