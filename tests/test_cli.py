@@ -456,8 +456,8 @@ def test_nonsense_options_are_one_line_and_status_2_before_any_work(tmp_path, ar
 def test_a_batch_option_given_for_one_recording_is_said_not_dropped():
     rc, out, err = run_main("analyze", SAMPLE_NIGHT, "--jobs", "2", "--dask", "local")
     assert rc == 0 and "3 cramp(s)" in out
-    assert err == ("emgcramp: note: --jobs and --dask: for a folder or pattern of recordings; one recording is "
-                   "analysed in one process\n")
+    assert err == (f"emgcramp: note: --jobs and --dask: for a folder or pattern of recordings; {SAMPLE_NIGHT} is one "
+                   "recording, analysed in one process\n")
     assert run_main("analyze", SAMPLE_NIGHT)[2] == ""
 
 

@@ -105,6 +105,20 @@ def test_an_analysis_stopped_while_writing_leaves_the_earlier_outputs_all_whole(
     assert run_main(*args, "--force")[0] == 0 and [o.read_bytes() for o in outs] == before
 
 
+def test_a_rename_that_fails_part_way_leaves_no_part_file(tmp_path):
+    from emgcramp.io.secure import private_file, written_together
+
+    with pytest.raises(OSError) as e:
+        with written_together():
+            for name in ("a.csv", "b.csv"):
+                with private_file(str(tmp_path / name)) as f:
+                    f.write("new\n")
+            (tmp_path / "b.csv").mkdir()  # what b.csv's part file is renamed over will not take it
+            (tmp_path / "b.csv" / "x").write_text("")
+    assert e.value.filename == str(tmp_path / "b.csv")
+    assert _parts(tmp_path) == [] and (tmp_path / "a.csv").read_text() == "new\n"
+
+
 def test_no_output_replaces_the_answers_given_on_a_recording_even_forced(tmp_path):
     from conftest import run_main
 

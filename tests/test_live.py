@@ -169,6 +169,14 @@ def test_ascii_lines_of_another_width_are_gaps_while_brief_and_samples_once_they
     # LOCK_LINES lines in a row of two values: the board now sends two channels (the night ends on such a block)
     assert [(b.t0_sample, b.gap_before, b.samples.shape) for b in blocks] == [(LOCK_LINES + 3, 0, (LOCK_LINES + 1, 2))]
     assert link.missing_samples == 2
+    # a garbled line ends a run of another width: the run did not last, and it and the line are gaps, in order
+    link = LineLink(fs=500.0)
+    link.feed(b"1 2\n" * LOCK_LINES)
+    blocks = link.feed(b"1,2,3\n" * 3 + b"zz\n" + b"1,2,3\n" * (LOCK_LINES - 1) + b"5 6\n")
+    assert [(b.t0_sample, b.gap_before) for b in blocks] == [(LOCK_LINES + 3 + 1 + LOCK_LINES - 1, 3 + 1 + 7)]
+    assert link.bad_lines == link.missing_samples == 11
+    before = LineLink(fs=500.0)
+    assert before.feed(b"garbage\nxx\n\n") == [] and before.bad_lines == 2  # counted before the width is known
 
 
 @pytest.mark.parametrize("lines_per_s, says", [(1000, "about 1000 lines a second, not the --fs 500 Hz given: the "

@@ -250,10 +250,10 @@ def test_a_recording_without_a_clock_is_timed_in_minutes_when_short_and_hours_wh
     assert all(t.endswith(" h") for t in labels[8.0]) and "8.00 h" in labels[8.0]
 
 
-def test_labels_of_events_close_together_are_stacked_not_drawn_over_each_other():
+def test_labels_of_events_close_together_share_one_not_drawn_over_each_other():
     """Two possible cramps a minute apart on an 8-h timeline were labelled '#5#6'."""
-    from emgcramp.viz.report import LABEL_SHARE, _label_rows
+    from emgcramp.viz.report import LABEL_SHARE, _label_groups
 
     near = LABEL_SHARE * 8.0 / 2  # hours: half a label's width on an 8-h night
-    assert _label_rows([1.0, 1.0 + near, 1.0 + 2 * near, 3.0, 3.0 + near], 8.0) == [0, 1, 0, 0, 1]
-    assert _label_rows([5.0] * 4, 8.0) == [0, 1, 2, 0]  # three rows at most: the fourth goes over the first
+    assert _label_groups([1.0, 1.0 + near, 1.0 + 2 * near, 3.0, 3.0 + 3 * near], 8.0) == [(0, 2), (3, 3), (4, 4)]
+    assert _label_groups([], 8.0) == []

@@ -236,7 +236,7 @@ def test_a_spreadsheets_csv_counts_and_a_damaged_one_is_one_line(tmp_cwd):
     assert rc == 2 and err.count("\n") == 1 and "f/events.csv: not an events CSV" in err, err
 
 
-def test_a_night_without_a_date_is_counted_and_left_out_of_the_span(tmp_path):
+def test_a_night_without_a_date_is_counted_and_left_out_of_the_rate(tmp_path):
     """A cramp-free events CSV says no clock time: its file's age is no night's date (it was 337 days)."""
     from datetime import datetime
 
@@ -246,7 +246,7 @@ def test_a_night_without_a_date_is_counted_and_left_out_of_the_span(tmp_path):
     s = summarize(load_nights(str(tmp_path)))
     assert (s["nights"], s["cramps"], s["span_days"], s["per_week"]) == (2, 5, 1, None)
     assert [(n["path"].endswith("n5.csv"), n["dated"]) for n in s["per_night"]] == [(False, True), (True, False)]
-    assert f"No date for {tmp_path / 'n5.csv'} (no clock time, no date in the name): not in the span." in s["facts"]
+    assert f"No date for {tmp_path / 'n5.csv'} (no clock time, no date in the name): not in the rate." in s["facts"]
 
 
 def test_a_csv_passed_over_is_named_unless_it_is_our_own_leg_movements(tmp_path):
@@ -359,11 +359,23 @@ def test_a_night_folder_the_monitor_never_closed_is_said_not_skipped(tmp_path):
     for name in NIGHT_FILES:  # what a monitor writes from its first second; events.csv comes at its end
         (killed / name).write_text("")
     rc, _, err = run_cli("trend", tmp_path)
-    assert rc == 2 and err == (f"emgcramp: error: {tmp_path}: no events CSV to count, only night folders without "
-                               f"their events.csv (the monitor stopped before it wrote it): {killed}; emgcramp "
-                               "recover FOLDER writes it\n")
+    said = ("night folders without their events.csv, which the monitor writes as the night ends (emgcramp recover "
+            f"FOLDER writes it for one stopped): {killed}")
+    assert rc == 2 and err == f"emgcramp: error: {tmp_path}: no events CSV to count, only {said}\n"
     night(tmp_path / "b", "e.csv", datetime(2026, 3, 1, 23, 0), [(600.0, 40.0)])
     rc, out, err = run_cli("trend", tmp_path)
     assert rc == 0 and "1 cramp(s) over 1 night(s)" in out
-    assert err == (f"emgcramp: note: not counted, night folders without their events.csv (the monitor stopped before "
-                   f"it wrote it): {killed}; emgcramp recover FOLDER writes it\n")
+    assert err == f"emgcramp: note: not counted, {said}\n"
+
+
+def test_a_night_in_two_files_is_one_night_of_the_rate(tmp_path):
+    """A monitor restarted at 02:00 leaves two folders of one night: two 'nights recorded' lowered the rate."""
+    from datetime import datetime
+
+    for d in range(1, 7):
+        night(tmp_path, f"n{d}.csv", datetime(2026, 3, d, 23, 0), [(600.0, 60.0)])
+    night(tmp_path, "n7a.csv", datetime(2026, 3, 7, 23, 0), [(600.0, 60.0)])
+    night(tmp_path, "n7b.csv", datetime(2026, 3, 8, 2, 0), [(600.0, 60.0)])  # the same night, after a restart
+    s = summarize(load_nights(str(tmp_path)))
+    assert s["per_week"] == pytest.approx(8 / 7 * 7)
+    assert s["facts"][0].startswith("8 cramp(s) over 7 night(s) in 8 day(s): 8.0 for every 7 nights recorded")

@@ -54,20 +54,24 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                                  "drop --events, --lm-events, --edf-out and --json")
             from emgcramp.cli.bids import run_bids
 
+            _one_process(args, f"a BIDS dataset's recordings ({args.file}) are analysed one after another")
             return run_bids(args)
     if batch.is_batch(args.file):
         if args.lm_events or args.edf_out:
             raise InputError("--lm-events and --edf-out take a single recording, not a folder or pattern")
         return batch.run(args)
-    if args.jobs != 1 or args.dask:  # a batch's options: said, not silently dropped
-        given = " and ".join(o for o, v in (("--jobs", args.jobs != 1), ("--dask", args.dask)) if v)
-        warnings.warn(SettingsWarning(f"{given}: for a folder or pattern of recordings; one recording is analysed "
-                                      "in one process"))
+    _one_process(args, f"{args.file} is one recording, analysed in one process")
     notes: list[str] = []
     result, start = analyze_recording(args.file, args, notes=notes)
     _write_outputs(args, result, start)
     _print_result(result, start, args.json, _labels(args.file, result), notes)
     return 0
+
+
+def _one_process(args: argparse.Namespace, why: str) -> None:
+    """Say that --jobs and --dask, given, are not used here (``why``), rather than drop them unsaid."""
+    if given := " and ".join(o for o, v in (("--jobs", args.jobs != 1), ("--dask", args.dask)) if v):
+        warnings.warn(SettingsWarning(f"{given}: for a folder or pattern of recordings; {why}"))
 
 
 def _write_outputs(args: argparse.Namespace, result, start: datetime | None) -> None:

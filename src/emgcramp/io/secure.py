@@ -57,7 +57,8 @@ def check_writable(path: str, inputs: Iterable[str] = (), force: bool = True,
         if is_night_folder(folder):
             raise InputError(f"cannot write {path}: it is in the night folder {folder}, which holds the night's "
                              "own data; choose a file outside it")
-        if folder.endswith(ANSWERS_SUFFIX):
+        if folder.endswith(ANSWERS_SUFFIX) and (os.path.isfile(os.path.join(folder, LABELS_FILE))
+                                                or os.path.exists(folder[:-len(ANSWERS_SUFFIX)])):
             raise InputError(f"cannot write {path}: it is in {folder}, which keeps the answers given on a "
                              "recording; choose a file outside it")
     if os.path.isdir(path):
@@ -235,9 +236,11 @@ def written_together() -> Iterator[None]:
     """Hold back every file :func:`private_path` completes inside it, and put them all in place at its end.
 
     A command of several outputs (``analyze --events --lm-events --edf-out``, ``simulate``'s EDF and its
-    truth) leaves the earlier set whole or the new set whole, never a mix: an error or a Ctrl-C before the
-    end removes every part file held, and the renames at the end run with SIGINT, SIGTERM and SIGHUP held
-    off (raised once they are done, so the command still ends on them). Nested, the outermost one places.
+    truth) leaves the earlier set whole or the new set whole: an error or a Ctrl-C before the end removes
+    every part file held, and the renames at the end run with SIGINT, SIGTERM and SIGHUP held off (the
+    first that came is raised once they are done, so the command still ends on it). Only a rename that
+    fails part way (its error then names the file) leaves the outputs before it replaced and those after
+    it as they were. Nested, the outermost one places.
     """
     if getattr(_held, "parts", None) is not None:
         yield
@@ -248,11 +251,12 @@ def written_together() -> Iterator[None]:
         _held.parts = None
         with _signals_held():
             while parts:
-                tmp, path = parts.pop(0)
+                tmp, path = parts[0]
                 try:
                     os.replace(tmp, path)
-                except OSError as e:
+                except OSError as e:  # this part file and those after it are removed below
                     raise OSError(e.errno, e.strerror, path) from None
+                parts.pop(0)
     finally:
         _held.parts = None
         for tmp, _ in parts:
@@ -262,7 +266,8 @@ def written_together() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """Hold off SIGINT, SIGTERM and SIGHUP inside it (main thread only) and raise those that came at its end."""
+    """Hold off SIGINT, SIGTERM and SIGHUP inside it (main thread only); raise the first that came at its end (it ends
+    the command, as it would have: a second has nothing left to stop)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -274,8 +279,8 @@ def _signals_held() -> Iterator[None]:
     finally:
         for sig, handler in before.items():
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
-        for sig in dict.fromkeys(came):
-            signal.raise_signal(sig)
+        if came:
+            signal.raise_signal(came[0])
 
 
 @contextlib.contextmanager

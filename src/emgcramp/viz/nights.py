@@ -2,8 +2,8 @@
 
 A night's date is the recording start (an episode's clock time less its
 onset), else from a ``night-YYYYmmdd-…`` folder name or a date in the file
-name; without these it is placed by its file's time, and left out of the span
-of days a rate is taken over (:attr:`Night.dated`). A night folder records the
+name; without these it is placed by its file's time, and left out of the rate
+(:attr:`Night.dated`). A night folder records the
 ``--cramp-threshold`` its ``events.csv`` was written with (``raw.json``);
 :func:`count_at` counts every night at one (the cramps whose probability clears it).
 """
@@ -66,12 +66,12 @@ def load_nights(folder: str) -> list[Night]:
     the same clock times are one recording analysed twice (``analyze
     --events`` and a replay, say): it counts once (:attr:`Night.same`).
     """
-    from emgcramp.io.secure import is_night_folder
+    from emgcramp.io.night import being_monitored
 
     nights, other, tables, open_ = [], [], [], []
     for root, _, files in os.walk(folder):
-        if is_night_folder(root) and "events.csv" not in files:  # a monitor killed: its cramps are not in a table
-            open_.append(root)
+        if is_night_folder(root) and "events.csv" not in files:  # its cramps are in no table yet
+            open_.append(root + (" (still being monitored)" if being_monitored(root) else ""))
         for name in sorted(files):
             if name.endswith(".csv") and os.path.isfile(os.path.join(root, name)):  # no pipe: it would wait
                 found, table = _nights_in(os.path.join(root, name))
@@ -81,13 +81,9 @@ def load_nights(folder: str) -> list[Night]:
     if other := [p for p in other if os.path.basename(p) != LABELS_FILE and not is_activity_csv(p)]:
         warnings.warn(SettingsWarning(f"passed over, not events CSVs: {', '.join(other[:3])}"
                                       + (f" and {len(other) - 3} more" if len(other) > 3 else "")))
-    if open_:
-        said = (f"night folders without their events.csv (the monitor stopped before it wrote it): "
-                f"{', '.join(sorted(open_)[:3])}{f' and {len(open_) - 3} more' if len(open_) > 3 else ''}; "
-                "emgcramp recover FOLDER writes it")
-        if not nights:
-            raise InputError(f"{folder}: no events CSV to count, only {said}")
-        warnings.warn(SettingsWarning(f"not counted, {said}"))
+    unclosed = (f"night folders without their events.csv, which the monitor writes as the night ends (emgcramp "
+                f"recover FOLDER writes it for one stopped): {', '.join(sorted(open_)[:3])}"
+                f"{f' and {len(open_) - 3} more' if len(open_) > 3 else ''}") if open_ else ""
     if not nights:
         if not os.path.isdir(folder):
             what = "is a file; trend reads a folder of events CSVs" if os.path.exists(folder) else "no such folder"
@@ -95,7 +91,11 @@ def load_nights(folder: str) -> list[Night]:
         if tables:
             raise InputError(f"{folder}: no night to count: {tables[0]} is a batch table with no cramp in it, so it "
                              "lists no recording (one events CSV per night, from analyze FILE --events, counts them)")
+        if unclosed:
+            raise InputError(f"{folder}: no events CSV to count, only {unclosed}")
         raise InputError(f"{folder}: no events CSV files found (write them with analyze --events or monitor)")
+    if unclosed:
+        warnings.warn(SettingsWarning(f"not counted, {unclosed}"))
     if tables:
         # A batch table has a row per cramp: the recordings it found none in are not in it, and a rate over its
         # nights would leave them out. Said, as it cannot be undone here.

@@ -208,14 +208,15 @@ def events_summary(view: NightView, episodes: list[Episode]) -> dict:
 LABEL_SHARE = 0.03  # of the timeline's width, what a label "#12" takes at 8 pt (the report's figure is 13 in wide)
 
 
-def _label_rows(xs: list[float], width_h: float, rows: int = 3) -> list[int]:
-    """The row (0 lowest) of each label at ``xs`` (h, in order) so that none overlaps the one before it in its row."""
-    ends, out = [-math.inf] * rows, []
-    for x in xs:
-        row = next((r for r in range(rows) if x - ends[r] >= LABEL_SHARE * width_h), 0)
-        ends[row] = x
-        out.append(row)
-    return out
+def _label_groups(xs: list[float], width_h: float) -> list[tuple[int, int]]:
+    """Runs of labels at ``xs`` (h, in order) that would overlap, as (first, last) indices: each run one label."""
+    groups: list[tuple[int, int]] = []
+    for i, x in enumerate(xs):
+        if groups and x - xs[groups[-1][1]] < LABEL_SHARE * width_h:
+            groups[-1] = (groups[-1][0], i)
+        else:
+            groups.append((i, i))
+    return groups
 
 
 def _timeline(ax, view: NightView, episodes: list[Episode], lookalikes, activity,
@@ -232,10 +233,12 @@ def _timeline(ax, view: NightView, episodes: list[Episode], lookalikes, activity
         ax.axvspan(e.onset_s / 3600, e.offset_s / 3600, color=COLORS[e.kind], alpha=0.35, lw=0)
     marks = sorted([((e.onset_s + e.offset_s) / 7200, k, False) for e, k in zip(episodes, nums)]
                    + [((on + off) / 7200, k, True) for (on, off), k in zip(possible, nums_possible)])
-    # numbered as on the review page; labels that would overlap stacked
-    for (x, k, grey), row in zip(marks, _label_rows([x for x, _, _ in marks], len(hours) / 3600)):
-        ax.text(x, 1.005 + 0.05 * row, f"#{k}", transform=ax.get_xaxis_transform(), ha="center", va="bottom",
-                fontsize=8, fontweight="normal" if grey else "bold", color="0.55" if grey else "k", clip_on=False)
+    # numbered as on the review page; events whose labels would overlap share one: #5–6 (numbers run in time)
+    for a, b in _label_groups([x for x, _, _ in marks], len(hours) / 3600):
+        grey = all(g for _, _, g in marks[a:b + 1])
+        ax.text((marks[a][0] + marks[b][0]) / 2, 1.005, f"#{marks[a][1]}" + (f"–{marks[b][1]}" if b > a else ""),
+                transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=8,
+                fontweight="normal" if grey else "bold", color="0.55" if grey else "k", clip_on=False)
     # The level the cramps are measured against (the same figure as the HTML); else the night's median.
     rest = rest_uv or (float(np.nanmedian(view.envelope_1s)) if np.isfinite(view.envelope_1s).any() else 1.0)
     ax.axhline(rest, color="tab:blue", lw=0.8, ls="--",

@@ -13,6 +13,7 @@ import math
 import os
 import warnings
 from collections import Counter
+from datetime import timedelta
 
 from emgcramp.core.clock import duration_words
 from emgcramp.core.errors import SettingsWarning
@@ -36,7 +37,9 @@ def summarize(nights: list[Night], threshold: float | None = None, default: floa
     dated = [n for n in nights if n.dated]  # a rate and a month are of the nights that say when they were
     span_days = (max(n.date for n in dated).date() - min(n.date for n in dated).date()).days + 1 if dated else 0
     in_span = sum(len(n.episodes) for n in dated)
-    per_week = in_span / len(dated) * 7 if len(dated) >= MIN_NIGHTS else None
+    # nights by the evening they began (noon to noon): a night in two files (a monitor restarted) is one night
+    recorded = len({(n.date - timedelta(hours=12)).date() for n in dated})
+    per_week = in_span / recorded * 7 if recorded >= MIN_NIGHTS else None
     longest = max((e.duration_s for e in eps), default=0.0)
     months = Counter(n.date.strftime("%Y-%m") for n in dated for _ in n.episodes)
     hours = Counter(c.hour for n in nights for c in n.clocks if c is not None)
@@ -46,7 +49,7 @@ def summarize(nights: list[Night], threshold: float | None = None, default: floa
         facts = [f"{len(eps)} cramp(s) over {len(nights)} night(s) ({counts} per night); {had} night(s) had at "
                  f"least one. Under {MIN_NIGHTS} nights with a date are too few for a rate."]
     else:
-        facts = [f"{in_span} cramp(s) over {len(dated)} night(s) in {span_days} day(s): "
+        facts = [f"{in_span} cramp(s) over {recorded} night(s) in {span_days} day(s): "
                  f"{per_week:.1f} for every 7 nights recorded; {sum(1 for n in dated if n.episodes)} night(s) had at "
                  "least one."]
     if eps:
@@ -64,7 +67,7 @@ def summarize(nights: list[Night], threshold: float | None = None, default: floa
                   "confirmed": None if t is None else t["cramps"], "labels": t}
                  for n, t in ((n, night_labels(n)) for n in nights)]
     if undated := [n.path for n in nights if not n.dated]:
-        facts.append(f"No date for {', '.join(undated)} (no clock time, no date in the name): not in the span.")
+        facts.append(f"No date for {', '.join(undated)} (no clock time, no date in the name): not in the rate.")
     if same := [p for n in nights for p in n.same]:
         facts.append(f"Not counted again, holding a night already counted (the same cramps at the same clock times): "
                      f"{', '.join(same)}.")

@@ -54,23 +54,18 @@ class LineLink:
         rows: list[list[float]] = []
         for line in lines:
             row = self._numbers(line)
-            if not row:
-                if line.strip() and self._width is not None:  # a sample's line, garbled: its time stays, a gap
-                    blocks += self._block(rows, at)
-                    rows = []
-                    self._lost(1, at)
-                continue
             if self._width is None:
-                rows += self._lock(row)
-            elif len(row) != self._width:
+                rows += self._lock(row) if row else []
+                self.bad_lines += not row and bool(line.strip())
+            elif row and len(row) != self._width:
                 blocks += self._block(rows, at)
                 rows = self._other_width(row, at)
-            else:
-                if self._other:  # lines of another width that did not last: garbled ones, gaps
+            elif row or line.strip():  # a sample's line, whole or garbled (its time stays, a gap)
+                if self._other or not row:  # the lines of another width before it did not last: gaps too
                     blocks += self._block(rows, at)
-                    rows, other, self._other = [], len(self._other), []
-                    self._lost(other, at)
-                rows.append(row)
+                    rows, lost, self._other = [], len(self._other) + (not row), []
+                    self._lost(lost, at)
+                rows += [row] if row else []
         return blocks + self._block(rows, at)
 
     def _numbers(self, line: bytes) -> list[float]:
@@ -140,6 +135,7 @@ class LineLink:
         """The link dropped for about ``missing_estimate`` samples; a partial line is gone (no blocks held)."""
         self._partial, self._held = b"", []  # lines held to learn the width are not placed across a gap
         lost = max(1, int(missing_estimate)) + len(self._other)  # lines of another width before it: lost with it
+        self.bad_lines += len(self._other)
         self._other, self._window = [], None  # the outage is no time the board sent in
         self._gap += lost  # after any garbled lines still to place
         self.gaps += 1
