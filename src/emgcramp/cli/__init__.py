@@ -13,6 +13,7 @@ outputs not yet complete are removed, its workers ended), with status 128 + the 
 
 from __future__ import annotations
 
+import errno
 import functools
 import importlib
 import os
@@ -98,7 +99,10 @@ def _run(args, loaded: Callable[[], object] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except OSError as e:
-        print(one_line(f"emgcramp: error: {e.strerror or e}: {e.filename or ''}".rstrip(": ")), file=sys.stderr)
+        full = e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) and e.filename  # our writers name the output
+        print(one_line(f"emgcramp: error: writing {e.filename} failed ({e.strerror}: disk full or file-size limit?); "
+                       "nothing is left under its name" if full else
+                       f"emgcramp: error: {e.strerror or e}: {e.filename or ''}".rstrip(": ")), file=sys.stderr)
         return EXIT_INPUT
     except Exception as e:  # a bug: say so in one line; EMGCRAMP_DEBUG=1 shows the traceback
         if os.environ.get("EMGCRAMP_DEBUG"):

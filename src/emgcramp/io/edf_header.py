@@ -243,8 +243,7 @@ def check_written(tmp: str, path: str, records: int) -> None:
     except InputError:
         found = -1
     if found != records:
-        raise OSError(errno.ENOSPC, f"writing {path} failed (disk full or file-size limit?); "
-                      f"nothing was left there")
+        raise OSError(errno.ENOSPC, "the file came out cut short", path)  # said as any full disk (emgcramp.cli)
 
 
 # EDFlib writes this many bytes of an annotation's text and keeps this many annotation signals, each holding
