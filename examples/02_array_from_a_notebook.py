@@ -39,4 +39,4 @@ print([(c.channel, round(c.pct_mvc or 0)) for c in both.cramps])
 
 # %%
 # The envelope the detector followed, with the cramp shaded.
-fig = result.plot(title="Two minutes in memory")
+fig = result.plot(title="Three minutes in memory")

@@ -108,11 +108,25 @@ def test_a_monitor_refuses_a_rate_that_is_no_number_as_find_cramps_does():
     ({"start": "2024-01-01T23:00"}, "start is the wall-clock time of the first sample, a datetime"),
     ({"config": {"mains": 50}}, r"config is an emgcramp.PipelineConfig \(PipelineConfig\(mains=50\), say\)"),
     # the command line's checks (before: taken, and a negative shortest cramp made a 0.4-s pop a cramp)
-    ({"config": emgcramp.PipelineConfig(mains=55)}, 'config: mains is 55; expected 50, 60, "auto" or "off"'),
+    ({"config": emgcramp.PipelineConfig(mains=55)}, "config: 'mains' is 55; expected 50, 60, \"auto\" or \"off\""),
+    ({"config": emgcramp.PipelineConfig(mains="50")}, "config: 'mains' is '50'; expected 50, 60"),  # a string
     ({"config": emgcramp.PipelineConfig(detector=emgcramp.DetectorConfig().replace(min_duration_s=-1))},
-     "config: min_duration_s is -1; expected the shortest cramp in seconds, a number above 0"),
+     "config: 'min_duration_s' is -1; expected the shortest cramp in seconds, a number above 0"),
     ({"config": emgcramp.PipelineConfig(detector=emgcramp.DetectorConfig().replace(cramp_probability=1.5))},
-     "config: cramp_probability is 1.5; expected a probability between 0 and 1"),
+     "config: 'cramp_probability' is 1.5; expected a probability above 0 and under 1"),
+    # the signal chain's own (before: a ValueError, an IndexError, a ZeroDivisionError; order 16 ran, rest 1e9 µV)
+    ({"config": emgcramp.PipelineConfig(band=(450, 20))}, r"config: 'band' is \(450, 20\); expected \(low, high\)"),
+    ({"config": emgcramp.PipelineConfig(band=(20,))}, r"config: 'band' is \(20,\)"),
+    ({"config": emgcramp.PipelineConfig(order=16)}, "config: 'order' is 16; expected the band-pass's order, one of "
+                                                     "2, 4, 6, 8"),
+    ({"config": emgcramp.PipelineConfig(env_rate=0)}, "config: 'env_rate' is 0"),
+    ({"config": emgcramp.PipelineConfig(mains=None)}, "config: 'mains' is None"),
+    ({"config": emgcramp.PipelineConfig(detector=None)}, "config: 'detector' is None"),
+    ({"config": emgcramp.PipelineConfig(detector=emgcramp.DetectorConfig().replace(
+        cramp_probability=0.3, possible_probability=0.9))}, r"config: 'possible_probability' \(0.9\) is above"),
+    ({"config": emgcramp.PipelineConfig(detector=emgcramp.DetectorConfig().replace(possible_probability=-1))},
+     "config: 'possible_probability' is -1"),
+    ({"channel_names": ["GM", "TA"], "muscles": {"ta": 3}}, "muscles gives each channel the muscle it records"),
     ({"channel_names": ["GM", 2]}, "channel_names are the channels' names, non-empty strings"),
     ({"channel_names": ["GM", "GL"], "muscles": {"TA": "tibialis anterior"}},
      "muscles names no channel 'TA'; the channels are: GM, GL"),
@@ -550,3 +564,45 @@ def test_from_mne_with_no_muscle_by_name_takes_the_channels_that_hold_a_voltage(
     with pytest.warns(emgcramp.SettingsWarning, match=r"from_mne: no channel is a muscle by its name or type; all "
                                                      r"are analysed \(EEG Fpz-Cz, ECG\): picks= chooses"):
         assert emgcramp.from_mne(raw).analysis.channels == ["EEG Fpz-Cz", "ECG"]
+
+
+def test_muscles_named_in_any_case_apply_to_the_channel_they_name():
+    """{'CH1': 'tibialis anterior'} was accepted and then not applied: the tibialis read as a second calf."""
+    rng = np.random.default_rng(0)
+    gm, ta = rng.normal(0, 4, (2, 180 * 1000))
+    gm[40_000:100_000] *= 60
+    ta[41_000:100_000] *= 30  # the foot pulled up a second in: a relief stretch
+    for key in ("ch1", "CH1"):
+        r = emgcramp.find_cramps(np.vstack([gm, ta]), 1000, muscles={key: "tibialis anterior"})
+        assert r.summary()["muscles"] == {"ch1": "tibialis anterior"}
+        assert [c.flags for c in r.cramps] == [["stretched"]]
+
+
+def test_a_result_pickles_so_it_can_come_back_from_a_process_pool(night):
+    import pickle
+
+    from conftest import SAMPLE_NIGHT
+
+    for r in (emgcramp.analyze(SAMPLE_NIGHT), emgcramp.find_cramps(night, FS)):
+        again = pickle.loads(pickle.dumps(r))
+        assert again.records() == r.records() and again.summary() == r.summary()
+
+
+def test_a_monitor_says_what_it_is_and_takes_its_folder_as_a_path(tmp_path):
+    m = emgcramp.Monitor(1000, folder=tmp_path / "night")
+    assert repr(m) == f"<Monitor: 1000 Hz, 0.0 s fed, 0 cramp(s) so far, night folder {tmp_path / 'night'}>"
+    m.feed(np.random.default_rng(0).normal(0, 4, 5000))
+    assert repr(m).startswith("<Monitor: 1000 Hz, 5.0 s fed, 0 cramp(s)")
+    m.finish()
+    assert repr(m).startswith("<Monitor: 1000 Hz, finished")
+    with pytest.raises(emgcramp.InputError, match=r"folder is a file path \(str or pathlib.Path\), not 3"):
+        emgcramp.Monitor(1000, folder=3)
+
+
+def test_a_signal_mostly_flat_is_said_not_passed_as_a_quiet_night():
+    """Each sample sent twice read as 97 % flat: no cramp, no word, and a rest level of NaN in the JSON."""
+    x = np.random.default_rng(0).normal(0, 4, 120_000)
+    x[40_000:100_000] *= 60
+    with pytest.warns(emgcramp.SettingsWarning, match=r"channel 'calf': 97 % of it is flat \(one value held"):
+        r = emgcramp.find_cramps(np.repeat(x, 2), 2000)
+    assert r.cramps == []

@@ -232,7 +232,7 @@ def _gap_without_missing(text: str) -> str:
     ("raw.json", _settings(mvc_uv=-1.0),
      "raw.json: 'mvc_uv' is -1.0; expected the maximal contraction's level in µV, a number above 0 (or null)"),
     ("raw.json", _settings(cramp_probability=1.5),
-     "raw.json: 'cramp_probability' is 1.5; expected a probability between 0 and 1"),
+     "raw.json: 'cramp_probability' is 1.5; expected a probability above 0 and under 1"),
     ("events.jsonl", None, "events.jsonl: the night's event log is missing; without it the gaps in the night"),
     ("raw.json", _three_channels, "raw.json: names 3 channel(s) at 1000 Hz, but raw.f32 holds the night's length "
      "(its log's end record) only as 1: raw.json's rate or channels were edited, or it belongs to another night"),

@@ -44,7 +44,7 @@ class ReadOptions:
 
     fs: float | None = None
     scale: float | None = None
-    channel: str | list[str] | None = None
+    channel: str | int | list[str | int] | None = None
     stream: str | None = None
     muscles: dict[str, str] | None = None
 

@@ -112,11 +112,15 @@ def unusable(pipe: Pipeline) -> str:
     return ""
 
 
+# More than half the signal without EMG is said, whatever the cause: a night of it is a night not watched.
+FLAT_NOTE_SHARE = 0.5
+
+
 def say_doubts(pipe: Pipeline, units: bool = True, movements: bool = True, where: str = "") -> bool:
     """Warn (:class:`SettingsWarning`, one line each) of what in the signal ``pipe`` has seen looks wrong
     though it could be analysed: a channel whose rest level lies under the electrodes' own noise
     (:data:`~emgcramp.core.config.ELECTRODE_NOISE_UV`), so whose samples are not µV and whose cramps go unseen
-    (``units``); one whose resting EMG wavers so that rises of leg-movement length come by chance, not scored
+    (``units``), or more than :data:`FLAT_NOTE_SHARE` of whose signal is flat; one whose resting EMG wavers so that rises of leg-movement length come by chance, not scored
     (``movements``). Returns whether a channel's units were doubted. ``where``: the recording, named first.
     """
     doubted, named = False, f"{where}: " if where else ""
@@ -134,6 +138,11 @@ def say_doubts(pipe: Pipeline, units: bool = True, movements: bool = True, where
                 f"{named}channel {channel!r}: its rest level, {rest:.3g} µV, is over what surface EMG reads even in a maximal "
                 f"contraction ({MAX_REST_UV:g} µV RMS): are the samples in the unit the file says? (µV said to be mV "
                 "read 1000 times too high; for a file without a unit, --scale gives the µV per unit)"), stacklevel=3)
+        if units and FLAT_NOTE_SHARE <= q["flat_fraction"] < 0.999:  # whole: unusable(), an error
+            warnings.warn(SettingsWarning(
+                f"{named}channel {channel!r}: {100 * q['flat_fraction']:.0f} % of it is flat (one value held: the "
+                "electrodes off, or each sample sent more than once, when the rate given is not the board's own); "
+                "no cramp is found there"), stacklevel=3)
         if movements and q.get("lm_unscored"):
             warnings.warn(SettingsWarning(
                 f"{named}channel {channel!r}: {q['lm_unscored']:.0f} rise(s) of leg-movement length not scored as leg "

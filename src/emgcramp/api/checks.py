@@ -53,10 +53,41 @@ def config_arg(config: object) -> PipelineConfig | None:
         return config
     if not isinstance(config, PipelineConfig):
         raise InputError(f"config is an emgcramp.PipelineConfig (PipelineConfig(mains=50), say), not {config!r}")
-    problem = settings_problem(settings_of(config))  # as a night folder's recorded settings are checked
-    if problem:  # a negative shortest cramp would have made a 0.4-s electrode pop a cramp
-        raise InputError(f"config: {problem.replace(chr(39), '')}")
+    # as a night folder's recorded settings are checked (a negative shortest cramp made a 0.4-s pop a cramp)
+    problem = _chain_problem(config) or settings_problem(settings_of(config))
+    if problem:
+        raise InputError(f"config: {problem}")
     return config
+
+
+# The band-pass orders the design keeps to (dsp.design.butter_sos: conjugate pole pairs); past 8 its sections lose
+# the precision a 20-Hz edge at kHz rates needs (order 10 at 1 kHz raised the rest level threefold).
+ORDERS = (2, 4, 6, 8)
+
+
+def _chain_problem(config: PipelineConfig) -> str:
+    """What is wrong with ``config``'s signal chain and tiers (the settings the command line does not give), or ""."""
+    from emgcramp.core.config import DetectorConfig
+
+    band, judge = config.band, getattr(config.detector, "judge", None)
+    if not isinstance(config.detector, DetectorConfig) or judge is None:
+        return f"'detector' is {config.detector!r}; expected an emgcramp.DetectorConfig"
+    if not (isinstance(band, (tuple, list)) and len(band) == 2 and all(_number(b) > 0 for b in band)
+            and _number(band[0]) < _number(band[1]) < math.inf):
+        return f"'band' is {band!r}; expected (low, high) in Hz, 0 < low < high (as (20, 450))"
+    if isinstance(config.order, bool) or config.order not in ORDERS:
+        return f"'order' is {config.order!r}; expected the band-pass's order, one of {', '.join(map(str, ORDERS))}"
+    if not 0 < _number(config.env_rate) < math.inf:
+        return f"'env_rate' is {config.env_rate!r}; expected the envelope's rate in Hz, a number above 0"
+    if config.mains is None:
+        return "'mains' is None; expected 50, 60, \"auto\" or \"off\""
+    floor, top = judge.possible_probability, judge.cramp_probability
+    if floor is not None and not 0 < _number(floor) < 1:
+        return f"'possible_probability' is {floor!r}; expected a probability above 0 and under 1"
+    if floor is not None and top is not None and _number(floor) > _number(top):
+        return f"'possible_probability' ({floor!r}) is above 'cramp_probability' ({top!r}): the floor of the " \
+               "possible tier is under the cramp tier's threshold"
+    return ""
 
 
 def _number(value: object) -> float:
@@ -122,16 +153,21 @@ def muscle_rows(names: Sequence[str]) -> list[int]:
     return rows
 
 
-def muscles_arg(muscles: dict[str, str] | None, names: Sequence[str]) -> None:
-    """:class:`InputError` when ``muscles`` names a channel that ``names`` does not hold (case-insensitive)."""
+def muscles_arg(muscles: dict[str, str] | None, names: Sequence[str]) -> dict[str, str] | None:
+    """``muscles`` keyed by the channels' own names (it may name them in any case); :class:`InputError` when it
+    names a channel that ``names`` does not hold, or gives a muscle that is no name."""
     if muscles is None:
-        return
+        return None
     if not isinstance(muscles, dict):
         raise InputError(f"muscles maps channel names to the muscle each records, not {muscles!r}")
-    known = {n.lower() for n in names}
+    known = {n.lower(): n for n in names}
     unknown = [k for k in muscles if not isinstance(k, str) or k.lower() not in known]
     if unknown:
         raise InputError(f"muscles names no channel {unknown[0]!r}; the channels are: {', '.join(names)}")
+    if bad := [v for v in muscles.values() if not isinstance(v, str)]:
+        raise InputError(f"muscles gives each channel the muscle it records, by name ('tibialis anterior'), "
+                         f"not {bad[0]!r}")
+    return {known[k.lower()]: v for k, v in muscles.items()}
 
 
 def scale_value(scale: object) -> float | None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from emgcramp.api.checks import config_with_mvc, muscle_rows, names_arg, start_arg, worded_for_python
+from emgcramp.api.checks import config_with_mvc, muscle_rows, names_arg, path_arg, start_arg, worded_for_python
 from emgcramp.api.result import Result
 from emgcramp.core.blocks import Block, as_rate, check_fs
 from emgcramp.core.config import PipelineConfig
@@ -34,7 +35,7 @@ class Monitor:
     channel_names : sequence of str, optional
         One name per channel (default ``calf`` for one, ``ch0``, ``ch1``, … for several). Rows named for
         something else than a muscle (``ECG``, ``EEG C3``) are left out, as :func:`find_cramps` leaves them.
-    folder : str, optional
+    folder : str or os.PathLike, optional
         A night folder to store every block and event in, crash-safe, and its ``events.csv`` at
         :meth:`finish`, as the ``monitor`` command does (``emgcramp recover`` reads it). Default: nothing stored.
     config : PipelineConfig, optional
@@ -58,14 +59,16 @@ class Monitor:
     """
 
     @worded_for_python
-    def __init__(self, fs: float, channel_names: Sequence[str] | None = None, *, folder: str | None = None,
+    def __init__(self, fs: float, channel_names: Sequence[str] | None = None, *,
+                 folder: str | os.PathLike[str] | None = None,
                  config: PipelineConfig | None = None, mvc_uv: float | None = None,
                  start: datetime | None = None):
         self._names = names_arg(channel_names)
         # the rows analysed (and stored): the muscles', as find_cramps takes them; None: every row
         self._rows = muscle_rows(self._names) if self._names else None
         analysed = [self._names[i] for i in self._rows] if self._rows is not None else []
-        self._night = NightMonitor(check_fs(as_rate(fs)), analysed, folder, config_with_mvc(config, mvc_uv),
+        self._fs, self._folder = check_fs(as_rate(fs)), path_arg(folder, "folder") if folder is not None else None
+        self._night = NightMonitor(self._fs, analysed, self._folder, config_with_mvc(config, mvc_uv),
                                    start=start_arg(start))
         self._next = 0  # index of the next sample
         self._result: Result | None = None  # once finished
@@ -131,6 +134,11 @@ class Monitor:
                              "(channel_names) to feed blocks with fewer samples than channels")
         if n and width != n:
             raise InputError(f"a block of {width} channel(s) for a monitor of {n} ({', '.join(self._names)})")
+
+    def __repr__(self) -> str:
+        state = "finished" if self._result is not None else f"{self._next / self._fs:.1f} s fed"
+        return (f"<Monitor: {self._fs:g} Hz, {state}, {len(self.cramps)} cramp(s) so far"
+                + (f", night folder {self._folder}>" if self._folder else ">"))
 
     @property
     def cramps(self) -> list[Episode]:

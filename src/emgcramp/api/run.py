@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -93,28 +94,29 @@ def find_cramps(x: ArrayLike, fs: float, *, channel_names: Sequence[str] | None 
     """
     config = config_with_mvc(config, mvc_uv)
     rec = ArrayInMemory(x, fs, names_arg(channel_names) or None, start_arg(start))
-    muscles_arg(muscles, rec.channel_names)
-    read = ReadOptions(channel=",".join(map(str, muscle_rows(rec.channel_names))), muscles=muscles)
+    read = ReadOptions(channel=",".join(map(str, muscle_rows(rec.channel_names))),
+                       muscles=muscles_arg(muscles, rec.channel_names))
     analysis, start = analyze_recording(rec, read, config)
-    return Result(analysis, start, lambda: rec)
+    return Result(analysis, start, functools.partial(_given, rec))
 
 
 @worded_for_python
-def analyze(path: str, *, fs: float | None = None, scale: float | None = None, channel: str | list[str] | None = None,
+def analyze(path: str | os.PathLike[str], *, fs: float | None = None, scale: float | None = None,
+            channel: str | int | list[str | int] | None = None,
             stream: str | None = None, config: PipelineConfig | None = None,
             mvc_uv: float | None = None) -> Result:
     """Find the cramps in a recording on disk, as ``emgcramp analyze`` does, in constant memory.
 
     Parameters
     ----------
-    path : str
+    path : str or os.PathLike
         An EDF/EDF+/BDF, WFDB (``.hea``), XDF, CSV/TSV/text, NPY or WAV file,
         or a monitor night folder.
     fs : float, optional
         Sampling rate, Hz, for formats that carry none (NPY, text without a time column).
     scale : float, optional
         µV per file unit, for unit-less formats (NPY, WAV, text).
-    channel : str or list, optional
+    channel : str, int or list, optional
         A channel name, a 0-based index, ``all``, ``NAME,NAME`` or a list of names (default: the first).
     stream : str, optional
         The stream of an XDF file, by name or type.
@@ -142,7 +144,7 @@ def analyze(path: str, *, fs: float | None = None, scale: float | None = None, c
     read = ReadOptions(fs=fs, scale=scale, channel=channel, stream=stream)
     with open_recording(path, fs, scale, stream) as rec:
         analysis, start = analyze_recording(rec, read, _file_settings(config, mvc_uv))
-    return Result(analysis, start, lambda: open_recording(path, fs, scale, stream), source=path)
+    return Result(analysis, start, functools.partial(open_recording, path, fs, scale, stream), source=path)
 
 
 @worded_for_python
@@ -178,4 +180,10 @@ def from_mne(raw: Any, picks: Any = None, *, config: PipelineConfig | None = Non
                          "for a NumPy array, find_cramps(x, fs)")
     rec = MneRaw(raw, picks)
     analysis, start = analyze_recording(rec, ReadOptions(), config)
-    return Result(analysis, start, lambda: rec)
+    return Result(analysis, start, functools.partial(_given, rec))
+
+
+def _given(rec: Any) -> Any:
+    """The recording a result was analysed from, as :meth:`Result.plot` reopens it (a module function: a result
+    pickles, to come back from a process pool)."""
+    return rec

@@ -25,6 +25,7 @@ from dataclasses import replace
 from emgcramp.cli import one_line
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.io import recordings_in
+from emgcramp.io.events import nulls
 from emgcramp.io.secure import is_night_folder
 
 DASK_CONNECT_S = 5.0  # a scheduler that does not answer by then is not there
@@ -222,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
     labels = {p: t for p, (r, _) in results.items() if (t := tally_for(p, r)) is not None}
     if getattr(args, "json", False):
         doc = _json_document(files, results, errors, n_cramps, labels) | {"skipped": skipped}
-        print(json.dumps(doc, indent=2, default=float))
+        print(json.dumps(nulls(doc), indent=2, default=float))
         return 1 if errors else 0
     _print_lines(files, results, labels)
     print(f"{len(results)} of {len(files)} recordings analysed, {n_cramps} cramp(s) in all"

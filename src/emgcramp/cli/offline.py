@@ -108,10 +108,11 @@ def _print_result(result, start: datetime | None, as_json: bool, labels: dict | 
 
     if as_json:
         from emgcramp.core.types import episode_record
+        from emgcramp.io.events import nulls
 
         episodes = [episode_record(e, start) for e in result.episodes]
         extra = ({"labels": labels} if labels is not None else {}) | {"notes": notes or []}
-        print(json.dumps(result.summary(start) | {"episodes": episodes} | extra, indent=2, default=float))
+        print(json.dumps(nulls(result.summary(start) | {"episodes": episodes} | extra), indent=2, default=float))
         return
     print_table(result.episodes, start)
     s = result.summary()
@@ -300,7 +301,9 @@ def cmd_trend(args: argparse.Namespace) -> int:
         default = None
     s = trend.summarize(nights, args.cramp_threshold, default)
     if args.json:
-        print(json.dumps(s, indent=2, default=float))
+        from emgcramp.io.events import nulls
+
+        print(json.dumps(nulls(s), indent=2, default=float))
     else:
         for month, n in s["per_month"].items():
             print(f"{month}: {n} cramp(s)")

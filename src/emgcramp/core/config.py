@@ -294,7 +294,8 @@ class PipelineConfig:
     order : int
         The band-pass's order.
     mains : str or float
-        ``"auto"`` (find hum in the first 8 s, look again every 10 min), ``50``, ``60`` or ``"off"``.
+        ``"auto"`` (find the hum in the first 8 s; its lines then looked at every 2 s, its harmonics every
+        10 min), ``50``, ``60`` or ``"off"``.
     env_rate : float
         The detector's rate, Hz: the envelope's bins per second.
     detector : DetectorConfig

@@ -3,7 +3,9 @@ shows as a line (``emgcramp: note: …``)."""
 
 
 class SettingsWarning(UserWarning):
-    """A recorded setting that cannot apply as it was, and what is used instead (one sentence)."""
+    """A note on a recording or its settings, in one sentence: what in the signal looks wrong though it could be
+    analysed (its units, unscored leg movements, rows or channels left out), or a setting that cannot apply as it
+    was and what is used instead. The command line prints each as ``emgcramp: note: …``."""
 
 
 class Stopped(KeyboardInterrupt):

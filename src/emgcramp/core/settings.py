@@ -45,7 +45,7 @@ def settings_problem(settings: dict) -> str:
     if mvc is not None and not number(mvc):
         return f"'mvc_uv' is {mvc!r}; expected the maximal contraction's level in µV, a number above 0 (or null)"
     if (cramp := settings.get("cramp_probability")) is not None and not (number(cramp) and cramp < 1):
-        return f"'cramp_probability' is {cramp!r}; expected a probability between 0 and 1"
+        return f"'cramp_probability' is {cramp!r}; expected a probability above 0 and under 1"
     return personal_problem(settings.get("personal_logit_offset", 0.0), settings.get("personal_weights", {}),
                             ("'personal_logit_offset'", "'personal_weights'"))
 
