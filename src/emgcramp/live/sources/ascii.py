@@ -9,6 +9,7 @@ measured by the wall clock.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 
@@ -55,11 +56,11 @@ class LineLink:
         for line in lines:
             row = self._numbers(line)
             if self._width is None:
-                rows += self._lock(row) if row else []
+                rows += self._agreed("_held", row, self._bad) if row else []
                 self.bad_lines += not row and bool(line.strip())
             elif row and len(row) != self._width:
                 blocks += self._block(rows, at)
-                rows = self._other_width(row, at)
+                rows = self._agreed("_other", row, lambda n: self._lost(n, at))
             elif row or line.strip():  # a sample's line, whole or garbled (its time stays, a gap)
                 if self._other or not row:  # the lines of another width before it did not last: gaps too
                     blocks += self._block(rows, at)
@@ -78,22 +79,30 @@ class LineLink:
         # one beyond what an electrode input holds (two readings run together where a newline was lost)
         return row if all(abs(v) * self._scale_abs <= MAX_INPUT_UV for v in row) else []
 
+    def _bad(self, n: int) -> None:
+        """``n`` lines before the width was taken that were the odd ones out: not samples, and no time kept."""
+        self.bad_lines += n
+
     def _lost(self, n: int, at: float | None) -> None:
         """``n`` lines that held no sample: their time stays, as a gap."""
         self._gap, self.missing_samples, self.bad_lines = self._gap + n, self.missing_samples + n, self.bad_lines + n
         self._count(n, at)
 
-    def _other_width(self, row: list[float], at: float | None) -> list[list[float]]:
-        """A line of another number of values than the night's: held, and the lines held given out as samples once
-        LOCK_LINES in a row agree (the board now sends another channel count, which ends the night); else []."""
-        if self._other and len(row) != len(self._other[0]):
-            self._lost(len(self._other), at)
-            self._other = []
-        self._other.append(row)
-        if len(self._other) < LOCK_LINES:
-            return []
-        self._width, held, self._other = len(row), self._other, []
-        return held
+    def _agreed(self, run: str, row: list[float], dropped: Callable[[int], None]) -> list[list[float]]:
+        """Hold ``row`` in the run ``run`` (``_held``: lines before any width is taken; ``_other``: lines of
+        another width than the night's) until LOCK_LINES lines in a row share its width; then take that width and
+        give the run's lines as samples (another width: the board's new channel count, which ends the night). A
+        run that a line of another width breaks goes to ``dropped`` (its length)."""
+        lines = getattr(self, run)
+        if lines and len(row) != len(lines[0]):
+            dropped(len(lines))
+            lines = []
+        lines = lines + [row]
+        taken = len(lines) >= LOCK_LINES
+        setattr(self, run, [] if taken else lines)
+        if taken:
+            self._width = len(row)
+        return lines if taken else []
 
     def _block(self, rows: list[list[float]], at: float | None) -> list[Block]:
         """The block of ``rows`` (none for none), after the gap of the lines lost before them."""
@@ -119,17 +128,6 @@ class LineLink:
             return ""
         return (f"the board sends about {self.arrival_fs:.0f} lines a second, not the --fs {self.fs:g} Hz given: "
                 f"the night's times run {'fast' if self.arrival_fs > self.fs else 'slow'}")
-
-    def _lock(self, row: list[float]) -> list[list[float]]:
-        """Hold ``row`` until LOCK_LINES lines in a row share its width; then take that width, and give them."""
-        if self._held and len(row) != len(self._held[0]):  # the lines held so far were the odd ones out
-            self.bad_lines += len(self._held)
-            self._held = []
-        self._held.append(row)
-        if len(self._held) < LOCK_LINES:
-            return []
-        self._width, held, self._held = len(row), self._held, []
-        return held
 
     def mark_disconnect(self, missing_estimate: int) -> list[Block]:
         """The link dropped for about ``missing_estimate`` samples; a partial line is gone (no blocks held)."""
