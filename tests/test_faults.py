@@ -462,6 +462,45 @@ def test_a_night_that_ends_unstored_keeps_its_length_on_recovery(tmp_path, monke
     assert os.path.getsize(tmp_path / "n" / "raw.f32") == 800  # the half that reached the disk is kept whole
 
 
+@pytest.mark.parametrize("events_only", [False, True])
+def test_a_disk_that_refuses_even_the_cut_keeps_the_night_going_and_its_samples_in_place(tmp_path, monkeypatch,
+                                                                                           events_only):
+    """A folder made read-only mid-night (EROFS, EPERM): the cut after a failed write failed too, and the error
+    ended the night, with no alert and no summary after it."""
+    import errno
+
+    import numpy as np
+
+    from emgcramp.core.blocks import Block
+    from emgcramp.io import night
+
+    log, state = _failing_log(tmp_path, monkeypatch)
+    real = os.ftruncate
+
+    def truncate(fd, size):
+        if state["full"]:
+            raise OSError(errno.EROFS, "Read-only file system")
+        real(fd, size)
+
+    monkeypatch.setattr(night.os, "ftruncate", truncate)
+    ones = np.ones((100, 1))
+    log.block(Block(0, ones))
+    log.flush()
+    state["full"], state["events_only"] = True, events_only
+    log.block(Block(100, 2 * ones))
+    log.flush()  # half a sample's bytes reach the disk and stay: the cut fails too
+    log.episode(Episode(0.5, 4.0, 3.5, "tonic", 50.0, 40.0, 4.0))
+    assert log.stopped_since is not None  # stopped storing, not stopped the night
+    state["full"] = False
+    log.block(Block(200, 3 * ones))
+    log.close({"duration_s": 3.0})
+    events = read_events(str(tmp_path / "n"))
+    assert [e["type"] for e in events][-1] == "end" and "cramp" in [e["type"] for e in events]
+    rec = NightRecording(str(tmp_path / "n"))
+    x = np.concatenate([b.samples[:, 0] for b in rec.blocks([0], 1000)])
+    assert rec.n_samples == 300 and x[0] == 1.0 and x[-1] == 3.0  # what came after stored in place, whole
+
+
 @pytest.mark.parametrize("option", ["--events", "--lm-events", "--edf-out"])
 def test_an_output_that_is_a_pipe_is_refused_even_with_force(tmp_path, option):
     """Written beside its name and renamed over it, a result replaced the device or pipe (/dev/null was a file)."""

@@ -263,8 +263,9 @@ def test_an_on_cramp_command_that_fails_is_said(capsys):
 def test_on_cramp_hook_runs_once_per_cramp(tmp_path):
     hits = tmp_path / "hits.txt"
     rc, out, err = run_cli("monitor", "--replay", SAMPLE_NIGHT, "--speed", "0", "--out", str(tmp_path),
-                           "--on-cramp", f'echo "$EMGCRAMP_KIND $EMGCRAMP_ONSET_S" >> {hits}')
+                           "--on-cramp", f'echo "$EMGCRAMP_KIND $EMGCRAMP_ONSET_S" >> {hits}; echo HOOK-SAYS')
     assert rc == 0, err
+    assert "HOOK-SAYS" not in out  # what the hook prints is not mixed into the night's summary
     # The two tonic cramps and the 16-s clonic one at 1131 s.
     assert err.count("\a") == 3 and "3 cramp(s) in 0.33 h, 3 alert(s)" in out
     deadline = time.monotonic() + 10
@@ -908,3 +909,14 @@ def test_an_npy_recording_is_emulated_at_the_rate_and_scale_given(tmp_path):
     assert np.allclose(np.concatenate(got)[:len(x)], 0.5 * x, atol=0.125)  # within half the wire's 0.25-µV step
     rc, _, err = run_main("emulate", str(tmp_path / "rec.npy"), "--fs", "500.5", "--pty", str(tmp_path / "p2"))
     assert rc == 2 and err.endswith("not 500.5 Hz: give a --fs it carries\n"), err  # not "resample the recording"
+
+
+def test_a_source_that_ends_before_two_seconds_is_one_line_without_a_summary(tmp_path):
+    """A replay of 0.01 s printed a night's table, then 'signal is 0.01 s long' with no folder named."""
+    np.save(tmp_path / "short.npy", np.zeros(10))
+    rc, out, err = run_cli("monitor", "--replay", tmp_path / "short.npy", "--speed", "0", "--fs", "1000",
+                           "--out", tmp_path / "n")
+    (folder,) = [str(p) for p in (tmp_path / "n").iterdir()]
+    assert rc == 2 and "cramp(s) in" not in out and err.splitlines()[-1] == (
+        "emgcramp: error: the source ended before the night could be analysed (signal is 0.01 s long: at least "
+        f"2 s are needed); its samples are kept in {folder}")

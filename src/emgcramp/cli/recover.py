@@ -87,7 +87,7 @@ def _record_settings(args: argparse.Namespace, recorded: dict, config) -> None:
     """
     from emgcramp.core.settings import PERSONAL_SETTINGS
     from emgcramp.detect.model import other_model
-    from emgcramp.io.night import record_settings
+    from emgcramp.io.night_reader import record_settings
     from emgcramp.io.parts import remove_stale_parts
     from emgcramp.live.monitor import night_settings
     from emgcramp.live.profile import load_decision

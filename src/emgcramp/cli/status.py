@@ -261,8 +261,12 @@ def _run_alarm(command: str, alert) -> None:
     alarm it was to raise may not have gone off."""
     import subprocess
 
+    try:  # what it prints goes where the alerts go (stderr), not into the night's summary on stdout
+        out = sys.stderr.fileno()
+    except (AttributeError, ValueError):  # a stderr with no file (captured): its own stdout then
+        out = None
     try:
-        status = subprocess.run(command, shell=True, env=os.environ | {
+        status = subprocess.run(command, shell=True, stdout=out, env=os.environ | {
             "EMGCRAMP_ONSET_S": f"{alert.onset_s:.3f}", "EMGCRAMP_KIND": alert.kind}).returncode
     except OSError as e:
         status = f"not run ({e.strerror or e})"

@@ -15,6 +15,7 @@ like any recording; its blocks carry the gaps as the live source did.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -127,6 +128,7 @@ class NightLog:
         # None: the night has no clock (a replay of a recording without a start), so no clock time is made up
         self.start = start or datetime.now().replace(microsecond=0) if clock else None
         self._raw, self._events = self._create(fs, channels, made, settings or {})
+        self._events_size = os.fstat(self._events).st_size  # what the log holds whole
         self._width = 4 * len(channels)
         self._pending: list[bytes] = []  # raw samples not yet written
         self._pending_n = 0  # how many
@@ -209,14 +211,17 @@ class NightLog:
     def _write_events(self) -> None:
         if not self._waiting:
             return
-        size = os.fstat(self._events).st_size
         try:
+            if os.fstat(self._events).st_size != self._events_size:  # a torn line a failed write left: cut first
+                os.ftruncate(self._events, self._events_size)
             _write_all(self._events, b"".join(self._waiting))
             os.fsync(self._events)
         except OSError as e:
-            os.ftruncate(self._events, size)  # a torn line would swallow the next one
+            with contextlib.suppress(OSError):  # a torn line would swallow the next one (a disk refusing this too:
+                os.ftruncate(self._events, self._events_size)  # cut before the next write, above)
             self._stop(e)
             return
+        self._events_size = os.fstat(self._events).st_size
         self._waiting.clear()
 
     def flush(self) -> None:
@@ -233,6 +238,8 @@ class NightLog:
         if not data and not gaps:
             return
         try:
+            if os.fstat(self._raw).st_size != self._stored * self._width:  # a torn sample a failed write left
+                os.ftruncate(self._raw, self._stored * self._width)
             _write_all(self._raw, data)
             os.fsync(self._raw)
             self._stored += len(data) // self._width
@@ -240,7 +247,8 @@ class NightLog:
             # Keep raw.f32 whole samples; what was not stored becomes a gap when storing resumes.
             size = os.fstat(self._raw).st_size
             whole = size - size % self._width
-            os.ftruncate(self._raw, whole)
+            with contextlib.suppress(OSError):  # a disk that refuses this too (read-only): cut before the next write
+                os.ftruncate(self._raw, whole)
             written = whole // self._width - self._stored
             self._stored += written
             self._unstored += len(data) // self._width - written
@@ -305,16 +313,3 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
-
-
-def record_settings(folder: str, settings: dict) -> None:
-    """Make night ``folder``'s ``raw.json`` record ``settings`` (atomically, owner-only).
-
-    ``recover`` records those it wrote ``events.csv`` with, so that
-    ``review``, ``trend`` and a later ``recover`` read the night as its
-    events were counted.
-    """
-    path = os.path.join(folder, "raw.json")
-    with open(path, encoding="utf-8") as f:
-        head = json.load(f)
-    write_json(path, head | {"settings": settings})  # atomic: the old one, or the new one, never half of one

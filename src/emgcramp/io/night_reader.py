@@ -17,6 +17,7 @@ from emgcramp.core.errors import InputError
 from emgcramp.core.samples import MAX_INPUT_UV
 from emgcramp.core.settings import settings_problem
 from emgcramp.io.base import Recording
+from emgcramp.io.events import write_json
 from emgcramp.io.secure import check_night_files
 
 GAP_LINE = re.compile(rb'"type"\s*:\s*"gap"')  # a damaged line that may have been a gap record
@@ -298,3 +299,16 @@ def lost_stretches(folder: str, end_s: float) -> list[tuple[float, float, str]]:
             on = open_at.pop(e["channel"])
             out.append((on, e["offset_s"] - on, f"signal lost:{e['channel']}"))
     return out + [(on, end_s - on, f"signal lost:{ch}") for ch, on in open_at.items()]
+
+
+def record_settings(folder: str, settings: dict) -> None:
+    """Make night ``folder``'s ``raw.json`` record ``settings`` (atomically, owner-only).
+
+    ``recover`` records those it wrote ``events.csv`` with, so that
+    ``review``, ``trend`` and a later ``recover`` read the night as its
+    events were counted.
+    """
+    path = os.path.join(folder, "raw.json")
+    with open(path, encoding="utf-8") as f:
+        head = json.load(f)
+    write_json(path, head | {"settings": settings})  # atomic: the old one, or the new one, never half of one
