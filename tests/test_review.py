@@ -31,7 +31,9 @@ needs_browser = pytest.mark.skipif(
     not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)),
     reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver; .ci/run does)")
 CRAMP = (100.0, 160.0)  # s from the night's start
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+# --in-process-gpu: on some hosts the separate GPU process of a headless Chromium exits at start ("GPU process
+# isn't usable. Goodbye."), taking the browser with it; in the browser's own process it draws all the same.
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--in-process-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1400,1000"]
 
 
