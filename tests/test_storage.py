@@ -457,3 +457,24 @@ def test_recover_keeps_the_logged_cramps_of_a_night_whose_samples_are_too_short_
     assert rc == 2 and err == f"emgcramp: error: {tmp_path / 'm'}: signal is 0.1 s long: at least 2 s are needed\n" \
         and out == ""
     assert not os.path.exists(tmp_path / "m" / "events.csv")
+
+
+def test_a_night_folder_that_takes_no_new_file_at_the_end_still_prints_the_table(tmp_path, monkeypatch):
+    """A folder made read-only in the night: its events.csv refused in our words ended the monitor before the
+    table, status 2, where a full disk prints the night and exits 4."""
+    from conftest import SAMPLE_NIGHT, run_main
+
+    from emgcramp.core.errors import InputError
+    from emgcramp.io import secure
+
+    real = secure._check_folder
+
+    def refuse(path):
+        if path.endswith("events.csv"):
+            raise InputError(f"cannot write {path}: folder {os.path.dirname(path)} is not writable")
+        real(path)
+
+    monkeypatch.setattr(secure, "_check_folder", refuse)
+    rc, out, err = run_main("monitor", "--replay", SAMPLE_NIGHT, "--speed", "0", "--out", tmp_path / "n")
+    assert rc == 4 and "3 cramp(s) in 0.33 h, 3 alert(s)" in out
+    assert "is not writable): " in err and "events.csv could not be written" in err

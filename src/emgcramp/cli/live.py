@@ -118,6 +118,8 @@ def _night_summary(folder: str, result) -> str:
         error = ""
     except OSError as e:
         error = e.strerror or str(e)
+    except InputError as e:  # the folder taking no new file (made read-only): the table is the night's record
+        error = str(e)
     with unwatched(sys.stdout):  # a terminal gone by the morning: the night is stored all the same
         print_table(episodes, start)
         print(f"{s['n_episodes']} cramp(s) in {span_text(s['duration_s'])}, {len(result.alerts)} alert(s){possible}; "
