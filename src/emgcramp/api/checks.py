@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from emgcramp.core.config import ELECTRODE_NOISE_UV, SCALE_RANGE_UV, PipelineConfig
+from emgcramp.core.config import ELECTRODE_NOISE_UV, SCALE_RANGE_UV, DetectorConfig, PipelineConfig
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.core.settings import settings_of, settings_problem
 
@@ -67,8 +67,6 @@ ORDERS = (2, 4, 6, 8)
 
 def _chain_problem(config: PipelineConfig) -> str:
     """What is wrong with ``config``'s signal chain and tiers (the settings the command line does not give), or ""."""
-    from emgcramp.core.config import DetectorConfig
-
     band, judge = config.band, getattr(config.detector, "judge", None)
     if not isinstance(config.detector, DetectorConfig) or judge is None:
         return f"'detector' is {config.detector!r}; expected an emgcramp.DetectorConfig"

@@ -12,6 +12,7 @@ from datetime import datetime
 from emgcramp.cli.common import ProgressBar, analyze_recording, check_night_outputs, night_spec, print_table, span_text
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.files import CHUNK_S, analyze_file
+from emgcramp.io.events import nulls
 
 DEMO_START = datetime(2026, 1, 1, 23, 0, 0)
 
@@ -108,7 +109,6 @@ def _print_result(result, start: datetime | None, as_json: bool, labels: dict | 
 
     if as_json:
         from emgcramp.core.types import episode_record
-        from emgcramp.io.events import nulls
 
         episodes = [episode_record(e, start) for e in result.episodes]
         extra = ({"labels": labels} if labels is not None else {}) | {"notes": notes or []}
@@ -301,8 +301,6 @@ def cmd_trend(args: argparse.Namespace) -> int:
         default = None
     s = trend.summarize(nights, args.cramp_threshold, default)
     if args.json:
-        from emgcramp.io.events import nulls
-
         print(json.dumps(nulls(s), indent=2, default=float))
     else:
         for month, n in s["per_month"].items():
