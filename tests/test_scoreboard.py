@@ -116,10 +116,11 @@ def test_bench_accuracy_stops_at_once_with_the_nights_under_way(tmp_cwd, sig):
     import sys
     import time
 
-    p = subprocess.Popen([sys.executable, "-m", "emgcramp", "bench", "accuracy", "--hours", "4", "--seeds", "1",
+    # 12-h nights: two of 4 h were scored in 2.7 s on an idle machine, before the signal could come
+    p = subprocess.Popen([sys.executable, "-m", "emgcramp", "bench", "accuracy", "--hours", "12", "--seeds", "1",
                           "--scenario", "quiet", "--scenario", "typical", "--no-live", "--jobs", "2"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    time.sleep(3.0)  # started, its two nights under way
+    time.sleep(2.0)  # started, its two nights under way
     assert p.poll() is None, "finished before it could be stopped"
     t = time.monotonic()
     p.send_signal(sig)
