@@ -509,8 +509,14 @@ def test_every_kind_of_record_is_rounded_as_the_tables_write_it(tmp_path):
         lm_rows = [row for row in csv.DictReader(f) if row["kind"] == "lm"]
     lms = r.records("leg_movements")
     assert [m for m in lms if m["is_lm"]] and len(lm_rows) == sum(m["is_lm"] for m in lms)
-    assert [(f"{m['onset_s']:.3f}", f"{m['peak_uv']:.2f}") for m in lms if m["is_lm"]] == \
-        [(row["onset_s"], row["peak_uv"]) for row in lm_rows]
+    # with the table's length and clock time (the records had neither)
+    assert [(f"{m['onset_s']:.3f}", f"{m['duration_s']:.3f}", m["onset_clock"], f"{m['peak_uv']:.2f}")
+            for m in lms if m["is_lm"]] == \
+        [(row["onset_s"], row["duration_s"], row["onset_clock"], row["peak_uv"]) for row in lm_rows]
+    assert lms[0]["onset_clock"].startswith("2026-") and list(lms[0])[:4] == \
+        ["onset_s", "offset_s", "duration_s", "onset_clock"]
+    quiet = emgcramp.find_cramps(np.random.default_rng(0).normal(0, 3, 30_000), 1000.0)
+    assert list(quiet.to_dataframe("leg_movements").columns[2:4]) == ["duration_s", "onset_clock"]
     for m in lms:
         assert m["onset_s"] == round(m["onset_s"], 3) and m["peak_uv"] == round(m["peak_uv"], 2)
     rejected = r.records("rejected")

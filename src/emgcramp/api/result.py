@@ -120,7 +120,7 @@ class Result:
         ValueError
             ``kind`` is none of ``KINDS``.
         """
-        from emgcramp.core.types import episode_record
+        from emgcramp.core.types import clock_time, episode_record
 
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
@@ -132,7 +132,7 @@ class Result:
         if kind == "rejected":
             return [rounded({"onset_s": r.onset_s, "offset_s": r.offset_s, "reason": r.reason,
                              "probability": r.probability}) for r in events]
-        return [rounded(asdict(e)) for e in events]
+        return [rounded(_timed(asdict(e), e.duration_s, clock_time(self.start, e.onset_s))) for e in events]
 
     def to_dataframe(self, kind: str = "cramps") -> Any:
         """The events of ``kind`` as a pandas ``DataFrame`` (pandas: ``pip install 'emgcramp[pandas]'``).
@@ -283,6 +283,17 @@ class Result:
         return fig
 
 
+def _timed(record: dict[str, Any], duration_s: float, clock: str) -> dict[str, Any]:
+    """``record`` with ``duration_s`` after its ``offset_s`` and ``onset_clock`` (``None`` undated) after its times,
+    as the ``--lm-events`` table gives them."""
+    out = {}
+    for k, v in record.items():
+        out[k] = v
+        if k == "offset_s":
+            out |= {"duration_s": duration_s, "onset_clock": clock or None}
+    return out
+
+
 def _columns(kind: str) -> list[str]:
     """The columns of :meth:`Result.records` of ``kind``, so that a table with no events still has them."""
     from dataclasses import fields
@@ -293,7 +304,8 @@ def _columns(kind: str) -> list[str]:
         return list(EPISODE_FIELDS)
     if kind == "rejected":
         return ["onset_s", "offset_s", "reason", "probability"]
-    return [f.name for f in fields(LegMovement if kind == "leg_movements" else CrampWarning)]
+    return list(_timed({f.name: None for f in fields(LegMovement if kind == "leg_movements" else CrampWarning)},
+                       0.0, ""))
 
 
 # A field's type in the event records, as the pandas dtype of its column.
@@ -311,4 +323,4 @@ def _dtypes(kind: str) -> dict[str, str]:
     if kind == "rejected":
         return {"onset_s": "float64", "offset_s": "float64", "probability": "float64"}
     kept = LegMovement if kind == "leg_movements" else CrampWarning
-    return {f.name: _DTYPE_OF[str(f.type)] for f in fields(kept) if str(f.type) in _DTYPE_OF}
+    return {f.name: _DTYPE_OF[str(f.type)] for f in fields(kept) if str(f.type) in _DTYPE_OF} | {"duration_s": "float64"}
