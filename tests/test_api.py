@@ -158,6 +158,25 @@ def test_errors_name_the_apis_keywords_not_the_command_lines_options(night, tmp_
         emgcramp.from_mne(night)
 
 
+def test_a_pandas_table_is_a_column_a_channel_named_by_its_columns(night):
+    """A DataFrame of one or two columns (a row a sample, as pandas tables are) was refused as tens of
+    thousands of channels of one or two samples."""
+    pd = pytest.importorskip("pandas")
+    pair = np.vstack([night, night / 2])
+    ref = emgcramp.find_cramps(pair, FS, channel_names=["GM", "GL"])
+    got = emgcramp.find_cramps(pd.DataFrame(pair.T, columns=["GM", "GL"]), FS)
+    assert got.analysis.channels == ["GM", "GL"] and len(ref.cramps) == 2
+    assert [(c.onset_s, c.probability, c.muscles) for c in got.cramps] == \
+        [(c.onset_s, c.probability, c.muscles) for c in ref.cramps]
+    one = emgcramp.find_cramps(pd.DataFrame({"calf_uv": night}), FS)
+    assert [c.onset_s for c in one.cramps] == [c.onset_s for c in emgcramp.find_cramps(night, FS).cramps]
+    m = emgcramp.Monitor(FS, ["GM", "GL"])
+    events = [e for k in range(0, len(night), 50_000) for e in m.feed(pd.DataFrame(pair[:, k:k + 50_000].T))]
+    assert [e["onset_s"] for e in events if e["type"] == "cramp"] == [c.onset_s for c in ref.cramps]
+    with pytest.raises(emgcramp.InputError, match=r"^the table's column 'time_s' holds times .*drop it .* as fs$"):
+        emgcramp.find_cramps(pd.DataFrame({"time_s": np.arange(len(night)) / FS, "GM": night}), FS)
+
+
 def test_a_monitor_checks_its_blocks_and_its_end(night):
     pair = np.vstack([night, night / 2])
     for names in ([], ["GM", "GL"]):  # samples × channels: refused whether the channels are named or not

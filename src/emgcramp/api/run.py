@@ -55,13 +55,14 @@ def find_cramps(x: ArrayLike, fs: float, *, channel_names: Sequence[str] | None 
     Parameters
     ----------
     x : array_like
-        Samples in µV, shape ``(n_samples,)`` or ``(n_channels, n_samples)``.
-        Several channels are muscles of one leg (a channel named ``TA``, or
+        Samples in µV, shape ``(n_samples,)`` or ``(n_channels, n_samples)``, or a pandas ``DataFrame``
+        of a column a channel (its names the channels'). Several channels are muscles of one leg (a channel named ``TA``, or
         whose ``muscles`` entry is a tibialis, is the tibialis anterior).
     fs : float
         Sampling rate, Hz (200–100 000; sEMG boards use 250–4000).
     channel_names : sequence of str, optional
-        One name per channel (default ``calf`` for one, ``ch0``, ``ch1``, … for several).
+        One name per channel (default a ``DataFrame``'s column names, else ``calf`` for one, ``ch0``,
+        ``ch1``, … for several).
     config : PipelineConfig, optional
         The settings (default: the package's, mains hum found by itself).
     mvc_uv : float, optional

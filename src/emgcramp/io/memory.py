@@ -30,6 +30,8 @@ def samples_array(x: Any) -> np.ndarray:
     if isinstance(x, (str, bytes, os.PathLike)):
         raise InputError(f"samples are numbers, not the name {os.fsdecode(x)!r}: a file is read with "
                          "emgcramp.analyze(path)")
+    if is_table(x):  # pandas: a row a sample, a column a channel
+        x = x.to_numpy().T
     try:
         data = np.asarray(x)
     except ValueError:  # rows of different lengths
@@ -39,6 +41,23 @@ def samples_array(x: Any) -> np.ndarray:
     return data
 
 
+def is_table(x: Any) -> bool:
+    """Whether ``x`` is a table of named columns (a pandas ``DataFrame``), told without importing pandas."""
+    return getattr(x, "ndim", None) == 2 and hasattr(x, "columns") and hasattr(x, "to_numpy")
+
+
+def column_names(x: Any) -> list[str]:
+    """The channel names of a table's columns; :class:`InputError` for a column of times or sample numbers."""
+    from emgcramp.io.text import INDEX_NAMES, time_scale
+
+    names = [str(c) for c in x.columns]
+    for name in names:
+        if time_scale(name) is not None or name.strip().lower() in INDEX_NAMES:
+            raise InputError(f"the table's column {name!r} holds times or sample numbers, not samples: "
+                             f"drop it (x.drop(columns={name!r})) and give the rate as fs")
+    return names
+
+
 class ArrayInMemory(Recording):
     """A 1-D array (one channel) or a channels × samples array, in µV, sampled at ``fs`` Hz.
 
@@ -46,17 +65,20 @@ class ArrayInMemory(Recording):
     ----------
     x : array_like
         Samples in µV: shape ``(n_samples,)`` or ``(n_channels, n_samples)``
-        (the layout of MNE and SciPy).
+        (the layout of MNE and SciPy), or a pandas ``DataFrame`` of a column a channel.
     fs : float
         Sampling rate, Hz.
     channel_names : sequence of str, optional
-        One name per channel (default ``calf`` for one, ``ch0``, ``ch1``, … for several).
+        One name per channel (default a ``DataFrame``'s column names, else ``calf`` for one, ``ch0``,
+        ``ch1``, … for several).
     start : datetime, optional
         Wall-clock time of the first sample.
     """
 
     def __init__(self, x: Any, fs: float, channel_names: Sequence[str] | None = None,
                  start: datetime | None = None):
+        if channel_names is None and is_table(x):
+            channel_names = column_names(x)
         data = given = samples_array(x)
         if data.ndim == 1:
             data = data[None, :]
