@@ -307,6 +307,25 @@ def test_mne_raw_round_trip(night):
         emgcramp.from_mne(raw, picks=["GM", "soleus"])
 
 
+def test_mne_bad_spans_are_signal_lost_where_mne_places_them(night):
+    """Spans annotated BAD_… (a movement, a loose lead marked in MNE) were analysed as signal."""
+    mne = pytest.importorskip("mne")
+    from emgcramp.io.memory import _sound_spans
+
+    raw = mne.io.RawArray(night[None] * 1e-6, mne.create_info(["GM"], FS, "emg"), first_samp=5000, verbose=False)
+    raw.set_meas_date(START.replace(tzinfo=__import__("datetime").timezone.utc))  # onsets count from first_samp 0
+    raw.set_annotations(mne.Annotations([325.0, 475.0, 50.0], [110.0, 10.0, 1.0], ["BAD_motion", "bad end", "cramp?"],
+                                        orig_time=raw.annotations.orig_time))
+    ok = ~np.isnan(raw.get_data(reject_by_annotation="NaN", verbose=False)[0])
+    assert [(a, b) for a, b in _sound_spans(raw, raw.n_times)] == [(0, 320_000), (430_000, 470_000)]
+    assert ok.sum() == 360_000 and ok[:320_000].all() and ok[430_000:470_000].all()  # as MNE leaves them out
+    r = emgcramp.from_mne(raw)
+    ref = emgcramp.find_cramps(night, FS, channel_names=["GM"])
+    assert [round(c.onset_s) for c in ref.cramps] == [100, 330]
+    assert [(c.onset_s, c.offset_s) for c in r.cramps] == [(c.onset_s, c.offset_s) for c in ref.cramps[:1]]
+    assert r.summary()["quality"]["GM"]["seconds"] == pytest.approx(360.0)
+
+
 def test_mne_raw_typed_eeg_throughout_takes_its_muscles_by_name(night):
     """MNE's EDF reader types every channel eeg: a sleep recording's EEG and ECG were judged as leg muscles."""
     mne = pytest.importorskip("mne")

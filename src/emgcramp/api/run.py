@@ -164,7 +164,8 @@ def from_mne(raw: Any, picks: Any = None, *, config: PipelineConfig | None = Non
         ``--channel all`` takes them (a sleep recording's EEG and ECG are
         left out, with a warning; when none is a muscle so, every data
         channel is taken, with a warning). Picked so, channels marked bad
-        (``raw.info["bads"]``) are left out; named, they are taken.
+        (``raw.info["bads"]``) are left out; named, they are taken. Spans annotated ``BAD…`` are
+        not read: signal lost, as a link that dropped.
     config : PipelineConfig, optional
         As for :func:`find_cramps`.
     mvc_uv : float, optional

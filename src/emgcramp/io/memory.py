@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from emgcramp.core.blocks import as_rate
+from emgcramp.core.blocks import Block, as_rate
 from emgcramp.core.channels import default_names, is_emg
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.io.base import Recording
@@ -138,11 +138,36 @@ class MneRaw(Recording):
         """Every picked channel unless a channel spec narrows them."""
         return list(range(len(self.channel_names))) if spec is None else super().channel_indices(spec)
 
-    def _read(self, channels: list[int], chunk: int) -> Iterator[np.ndarray]:
+    def blocks(self, channels: list[int], chunk: int) -> Iterator[Block]:
+        """Blocks of ``chunk`` samples (µV) outside the Raw's ``BAD`` annotations: a bad span is not read, and
+        the block after it has it as its ``gap_before``, as a link that dropped (MNE leaves such spans out too)."""
         picks = [self._picks[c] for c in channels]
-        for a in range(0, self.n_samples, chunk):
-            # in volts (every picked channel is: _in_volts); µV asked of MNE fails for two channel types at once
-            yield self._raw.get_data(picks=picks, start=a, stop=min(a + chunk, self.n_samples)).T * 1e6
+        after = 0
+        for a, b in _sound_spans(self._raw, self.n_samples):
+            for i in range(a, b, chunk):
+                # in volts (every picked channel is: _in_volts); µV asked of MNE fails for two channel types at once
+                yield Block(i, self._raw.get_data(picks=picks, start=i, stop=min(i + chunk, b)).T * 1e6, i - after)
+                after = min(i + chunk, b)
+        if after < self.n_samples:  # the Raw ends inside a bad span: said as a gap to its end
+            yield Block(self.n_samples, np.zeros((0, len(channels))), self.n_samples - after)
+
+
+def _sound_spans(raw: Any, n: int) -> list[tuple[int, int]]:
+    """The [start, stop) sample spans of ``raw`` (``n`` samples) outside its annotations whose description starts
+    with ``bad`` (any case, as MNE's ``reject_by_annotation``)."""
+    ann = raw.annotations
+    bad = [k for k, d in enumerate(ann.description) if str(d).lower().startswith("bad")]
+    if not bad:
+        return [(0, n)]
+    onset = ann.onset[bad] - raw.first_time  # as MNE places them: onsets count from the acquisition's start
+    onsets = raw.time_as_index(onset, use_rounding=True)
+    stops = raw.time_as_index(onset + ann.duration[bad], use_rounding=True)
+    spans, pos = [], 0
+    for a, b in sorted(zip(np.clip(onsets, 0, n), np.clip(stops, 0, n))):
+        if a > pos:
+            spans.append((pos, int(a)))
+        pos = max(pos, int(b))
+    return spans + [(pos, n)] if pos < n else spans
 
 
 # MNE's channel types that record no muscle (an EDF reader types every channel eeg: the names then tell)
