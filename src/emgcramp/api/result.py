@@ -127,12 +127,12 @@ class Result:
         events = getattr(self, kind)
         if kind in ("cramps", "possible_cramps"):
             return [episode_record(e, self.start) for e in events]
-        from emgcramp.io.events import rounded
+        from emgcramp.io.events import rounded, timed
 
         if kind == "rejected":
             return [rounded({"onset_s": r.onset_s, "offset_s": r.offset_s, "reason": r.reason,
                              "probability": r.probability}) for r in events]
-        return [rounded(_timed(asdict(e), e.duration_s, clock_time(self.start, e.onset_s))) for e in events]
+        return [rounded(timed(asdict(e), e.duration_s, clock_time(self.start, e.onset_s))) for e in events]
 
     def to_dataframe(self, kind: str = "cramps") -> Any:
         """The events of ``kind`` as a pandas ``DataFrame`` (pandas: ``pip install 'emgcramp[pandas]'``).
@@ -283,28 +283,18 @@ class Result:
         return fig
 
 
-def _timed(record: dict[str, Any], duration_s: float, clock: str) -> dict[str, Any]:
-    """``record`` with ``duration_s`` after its ``offset_s`` and ``onset_clock`` (``None`` undated) after its times,
-    as the ``--lm-events`` table gives them."""
-    out = {}
-    for k, v in record.items():
-        out[k] = v
-        if k == "offset_s":
-            out |= {"duration_s": duration_s, "onset_clock": clock or None}
-    return out
-
-
 def _columns(kind: str) -> list[str]:
     """The columns of :meth:`Result.records` of ``kind``, so that a table with no events still has them."""
     from dataclasses import fields
 
     from emgcramp.core.types import EPISODE_FIELDS
+    from emgcramp.io.events import timed
 
     if kind in ("cramps", "possible_cramps"):
         return list(EPISODE_FIELDS)
     if kind == "rejected":
         return ["onset_s", "offset_s", "reason", "probability"]
-    return list(_timed({f.name: None for f in fields(LegMovement if kind == "leg_movements" else CrampWarning)},
+    return list(timed({f.name: None for f in fields(LegMovement if kind == "leg_movements" else CrampWarning)},
                        0.0, ""))
 
 

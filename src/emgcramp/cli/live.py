@@ -12,7 +12,7 @@ import threading
 from emgcramp.cli.common import EXIT_NOT_STORED, detector_config, night_spec, print_table, span_text
 from emgcramp.cli.sources import monitor_source
 from emgcramp.cli.status import (
-    alert_printer,
+    AlertPrinter,
     night_outbox,
     retraction_line,
     say,
@@ -61,6 +61,7 @@ def _night(args: argparse.Namespace, source, channels: list[int], config, publis
     from emgcramp.io.night import remove_if_empty
     from emgcramp.live.monitor import run_monitor
 
+    alarms = AlertPrinter(args.on_cramp)
     try:
         told = [0]  # records given the night log: each is a line of events.jsonl once stored
 
@@ -72,10 +73,11 @@ def _night(args: argparse.Namespace, source, channels: list[int], config, publis
                 publisher.event(record)
 
         result = run_monitor(source.blocks(), lambda: source.fs, channels, folder, config,
-                             alert_printer(args.on_cramp), status_printer(source, clock),
+                             alarms, status_printer(source, clock),
                              alert_on_warning=args.alert_on == "warning", start=source.start,
                              on_event=on_event, on_levels=publisher.levels if publisher else None, clock=clock)
     except (ConnectionError, InputError) as e:
+        alarms.finish()
         with contextlib.suppress(OSError):
             remove_if_empty(folder)  # the night never began (no data, a bad first sample, no room): no empty folder
         if ended_by and not source.problem:  # stopped before any data came, the source at fault for nothing
@@ -84,6 +86,7 @@ def _night(args: argparse.Namespace, source, channels: list[int], config, publis
         raise e if isinstance(e, InputError) else InputError(f"{e}: {why}") from None
     if sys.stderr.isatty():
         say("\n")
+    alarms.finish()  # an alarm's failure is said before the night's table
     if ended_by and result.analysis.duration_s < MIN_SIGNAL_S:  # stopped before there was a night: no summary
         return stopped_early(ended_by[0], result.stopped, folder)
     if result.analysis.duration_s < MIN_SIGNAL_S:  # the source ended first: no night to summarise, one line

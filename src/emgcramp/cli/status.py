@@ -237,10 +237,20 @@ def retraction_line(record: dict) -> str:
     return f"--- cramp alert on {record['channel']} since {since} withdrawn: {why}"
 
 
-def alert_printer(on_cramp: str | None):
-    """An alert: a bell and a line on stderr, and ``--on-cramp`` run with the alert in its environment."""
+# How long the end of a night waits for --on-cramp commands still running (s): an alarm that sounds or sends
+# a message takes seconds; one that runs longer is left to run, and said.
+HOOK_WAIT_S = 10.0
 
-    def on_alert(alert) -> None:
+
+class AlertPrinter:
+    """An alert: a bell and a line on stderr, and ``--on-cramp`` run with the alert in its environment
+    (the night goes on meanwhile); :meth:`finish` waits for those still running at the night's end."""
+
+    def __init__(self, on_cramp: str | None):
+        self.on_cramp = on_cramp
+        self._running: list = []
+
+    def __call__(self, alert) -> None:
         since = alert.onset_clock or f"{alert.onset_s:.1f} s"
         if alert.kind == "warning":
             say(f"\a\n*** warning: calf tension rising on {alert.channel} since {since}, "
@@ -248,12 +258,25 @@ def alert_printer(on_cramp: str | None):
         else:
             say(f"\a\n*** cramp ({alert.kind}) on {alert.channel} since {since}, "
                 f"{alert.peak_uv:.0f} µV\n")
-        if on_cramp:
+        if self.on_cramp:
             import threading
 
-            threading.Thread(target=_run_alarm, args=(on_cramp, alert), name="emgcramp-on-cramp", daemon=True).start()
+            thread = threading.Thread(target=_run_alarm, args=(self.on_cramp, alert), name="emgcramp-on-cramp",
+                                      daemon=True)
+            thread.start()
+            self._running = [t for t in self._running if t.is_alive()] + [thread]
 
-    return on_alert
+    def finish(self, timeout_s: float = HOOK_WAIT_S) -> None:
+        """Wait up to ``timeout_s`` s for the ``--on-cramp`` commands still running (their failures are said);
+        say those that still run, which are left running."""
+        import time
+
+        deadline = time.monotonic() + timeout_s
+        for t in self._running:
+            t.join(max(0.0, deadline - time.monotonic()))
+        if left := sum(t.is_alive() for t in self._running):
+            say(f"emgcramp: note: --on-cramp still runs for {left} alert(s) {timeout_s:g} s after the night "
+                "ended; it is left running\n")
 
 
 def _run_alarm(command: str, alert) -> None:

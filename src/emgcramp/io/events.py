@@ -87,6 +87,14 @@ def rounded(record: dict[str, object]) -> dict[str, object]:
             for k, v in record.items()}
 
 
+def timed(record: dict[str, Any], duration_s: float, clock: str) -> dict[str, Any]:
+    """``record`` with ``duration_s`` and ``onset_clock`` (``None`` undated) after ``offset_s``, as the activity
+    table gives them."""
+    items = list(record.items())
+    at = [k for k, _ in items].index("offset_s") + 1
+    return dict(items[:at] + [("duration_s", duration_s), ("onset_clock", clock or None)] + items[at:])
+
+
 def write_activity_csv(path: str, movements: list[LegMovement], warnings: list[CrampWarning],
                        start: datetime | None = None, possible: list[Episode] = ()) -> None:
     """Write leg movements (``lm``), pre-cramp warnings (``warning``) and possible cramps in time order.
