@@ -837,6 +837,8 @@ def test_give_up_ends_a_night_on_an_open_port_that_gives_no_samples(tmp_path, se
            if sends != "nothing" else "open, but nothing arrives")
     assert source.gave_up == (f"no samples from {port.path} for 1 s ({why}) (--give-up): the night ends there, "
                               "stored and summarised; start monitor again when the sensor is back")
+    # what the error line gives when no sample ever came (it said "is the sensor on and in reach?")
+    assert source.problem == (f"{port.path}: {why}" if sends != "nothing" else f"{port.path} is {why}")
     port.close()
 
 

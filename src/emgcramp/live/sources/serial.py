@@ -159,6 +159,7 @@ class SerialSource(LinkedSource):
             return False
         why = self._why_no_blocks(frames) if self._bytes_at > made else "open, but nothing arrives"
         self.gave_up = gave_up(self.port, self.give_up_s, why.removeprefix(f"{self.port}: "))
+        self.problem = why if self._bytes_at > made else f"{self.port} is {why}"  # said if no sample ever came
         return True
 
     def _take(self, kind: str, value) -> list[Block]:
