@@ -2,6 +2,7 @@
 
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -126,6 +127,23 @@ def test_a_monitor_refuses_a_rate_that_is_no_number_as_find_cramps_does():
         cramp_probability=0.3, possible_probability=0.9))}, r"config: 'possible_probability' \(0.9\) is above"),
     ({"config": emgcramp.PipelineConfig(detector=emgcramp.DetectorConfig().replace(possible_probability=-1))},
      "config: 'possible_probability' is -1"),
+    # values of the wrong type, each of which passed the check and failed inside (TypeError, ValueError)
+    ({"config": emgcramp.PipelineConfig(order=4.0)}, "config: 'order' is 4.0; expected the band-pass's order"),
+    ({"config": emgcramp.PipelineConfig(env_rate="50")}, "config: 'env_rate' is '50'; expected the envelope's rate"),
+    ({"config": emgcramp.PipelineConfig(band=("20", "450"))}, r"config: 'band' is \('20', '450'\)"),
+    ({"config": emgcramp.PipelineConfig(band=(0.001, 450))}, r"config: 'band' .* 5 ≤ low < high"),  # motion as EMG
+    ({"config": emgcramp.PipelineConfig(env_rate=1000)}, "config: 'env_rate' is 1000; .* 20 to 125"),
+    ({"config": emgcramp.PipelineConfig(detector=emgcramp.DetectorConfig().replace(possible_probability="0.3"))},
+     "config: 'possible_probability' is '0.3'; expected a probability"),
+    ({"config": emgcramp.PipelineConfig(detector=emgcramp.DetectorConfig().replace(
+        personal_weights={"wax": 0.1}))}, r"config: 'personal_weights' is \{'wax': 0.1\}; expected \(input name, "),
+    ({"config": emgcramp.PipelineConfig(detector=emgcramp.DetectorConfig().replace(
+        personal_weights=(("duration", 0.1),)))}, "config: 'personal_weights' gives 'duration', which is no input"),
+    ({"config": emgcramp.PipelineConfig(detector=emgcramp.DetectorConfig().replace(mvc_uv=0.05))},
+     "config: 'mvc_uv' is 0.05; expected the maximal contraction's level, 0.1 µV or more"),  # as mvc_uv= says
+    ({"config": emgcramp.PipelineConfig(detector=__import__("dataclasses").replace(emgcramp.DetectorConfig(),
+                                                                                    judge={}))},
+     r"config: the detector's 'judge' is \{\}; expected an emgcramp.core.config.JudgeConfig$"),
     ({"channel_names": ["GM", "TA"], "muscles": {"ta": 3}}, "muscles gives each channel the muscle it records"),
     ({"channel_names": ["GM", 2]}, "channel_names are the channels' names, non-empty strings"),
     ({"channel_names": ["GM", "GL"], "muscles": {"TA": "tibialis anterior"}},
@@ -137,6 +155,27 @@ def test_bad_arguments_are_refused_by_name_before_any_analysis(kwargs, says):
     x = np.random.default_rng(1).normal(0, 4, (2, 5_000))
     with pytest.raises(emgcramp.InputError, match=says):
         emgcramp.find_cramps(x, FS, **kwargs)
+
+
+def test_every_inner_setting_out_of_its_range_is_refused_by_name():
+    """The detector's inner settings went unchecked: 0 divided by zero deep inside, NaN turned to an index,
+    1e9 s asked for terabytes, -1 found no cramp without a word."""
+    from emgcramp.core.config import SECTION_OF
+
+    x = np.random.default_rng(1).normal(0, 4, 5_000)
+    given = emgcramp.DetectorConfig()
+    special = {"personal_weights", "personal_logit_offset", "cramp_probability", "possible_probability"}
+    for name in sorted(set(SECTION_OF) - special):
+        for value in (0 if not name.endswith("_uv") else -1, float("nan"), float("inf"), 1e9, "2", True):
+            if name in ("min_duration_s", "mvc_uv") and value == 1e9:  # as --min-duration, --mvc-uv take them
+                continue
+            config = emgcramp.PipelineConfig(detector=given.replace(**{name: value}))
+            with pytest.raises(emgcramp.InputError, match=f"^config: '{name}' is {re.escape(repr(value))}; expected"):
+                emgcramp.find_cramps(x, FS, config=config)
+    # NumPy's numbers are numbers (np.int64(50) was "expected 50, 60 …")
+    numpy_numbers = emgcramp.PipelineConfig(mains=np.int64(50), env_rate=np.float32(50), detector=given.replace(
+        min_duration_s=np.float32(5), on_ratio=np.float64(2.5), cramp_probability=np.float32(0.7)))
+    assert emgcramp.find_cramps(x, FS, config=numpy_numbers).cramps == []
 
 
 def test_rows_named_for_no_muscle_are_left_out_in_the_apis_words(night):

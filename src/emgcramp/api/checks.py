@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 import os
 import re
 import warnings
@@ -16,7 +17,17 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from emgcramp.core.config import ELECTRODE_NOISE_UV, SCALE_RANGE_UV, DetectorConfig, PipelineConfig
+from emgcramp.core.config import (
+    ELECTRODE_NOISE_UV,
+    SCALE_RANGE_UV,
+    DetectorConfig,
+    JudgeConfig,
+    MovementConfig,
+    MuscleConfig,
+    PipelineConfig,
+    SegmentConfig,
+    WarningConfig,
+)
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.core.settings import settings_of, settings_problem
 
@@ -65,26 +76,100 @@ def config_arg(config: object) -> PipelineConfig | None:
 ORDERS = (2, 4, 6, 8)
 
 
+# The envelope's rates (Hz): bins short enough for the 0.1-s window to hold two, long enough to hold two
+# samples of a 250-Hz board.
+ENV_RATES_HZ = (20.0, 125.0)
+# The band-pass's lowest low edge (Hz): under it baseline wander and motion (up to 10–20 Hz) pass as EMG
+# (the sEMG band is 20–450 Hz; De Luca et al. 2010, doi:10.1016/j.jbiomech.2010.01.027).
+MIN_LOW_EDGE_HZ = 5.0
+
+
 def _chain_problem(config: PipelineConfig) -> str:
     """What is wrong with ``config``'s signal chain and tiers (the settings the command line does not give), or ""."""
-    band, judge = config.band, getattr(config.detector, "judge", None)
-    if not isinstance(config.detector, DetectorConfig) or judge is None:
+    if not isinstance(config.detector, DetectorConfig):
         return f"'detector' is {config.detector!r}; expected an emgcramp.DetectorConfig"
-    if not (isinstance(band, (tuple, list)) and len(band) == 2 and all(_number(b) > 0 for b in band)
-            and _number(band[0]) < _number(band[1]) < math.inf):
-        return f"'band' is {band!r}; expected (low, high) in Hz, 0 < low < high (as (20, 450))"
-    if isinstance(config.order, bool) or config.order not in ORDERS:
+    if problem := _detector_problem(config.detector):
+        return problem
+    band, judge = config.band, config.detector.judge
+    if not (isinstance(band, (tuple, list)) and len(band) == 2 and all(_real(b) for b in band)
+            and MIN_LOW_EDGE_HZ <= band[0] < band[1] < math.inf):
+        return f"'band' is {band!r}; expected (low, high) in Hz, {MIN_LOW_EDGE_HZ:g} ≤ low < high (as (20, 450))"
+    if not (isinstance(config.order, numbers.Integral) and not isinstance(config.order, bool)
+            and config.order in ORDERS):
         return f"'order' is {config.order!r}; expected the band-pass's order, one of {', '.join(map(str, ORDERS))}"
-    if not 0 < _number(config.env_rate) < math.inf:
-        return f"'env_rate' is {config.env_rate!r}; expected the envelope's rate in Hz, a number above 0"
+    if not (_real(config.env_rate) and ENV_RATES_HZ[0] <= config.env_rate <= ENV_RATES_HZ[1]):
+        return f"'env_rate' is {config.env_rate!r}; expected the envelope's rate in Hz, " \
+               f"{ENV_RATES_HZ[0]:g} to {ENV_RATES_HZ[1]:g}"
     if config.mains is None:
         return "'mains' is None; expected 50, 60, \"auto\" or \"off\""
     floor, top = judge.possible_probability, judge.cramp_probability
-    if floor is not None and not 0 < _number(floor) < 1:
-        return f"'possible_probability' is {floor!r}; expected a probability above 0 and under 1"
-    if floor is not None and top is not None and _number(floor) > _number(top):
+    for name, p in (("cramp_probability", top), ("possible_probability", floor)):
+        if p is not None and not (_real(p) and 0 < p < 1):
+            return f"'{name}' is {p!r}; expected a probability above 0 and under 1"
+    if floor is not None and top is not None and floor > top:
         return f"'possible_probability' ({floor!r}) is above 'cramp_probability' ({top!r}): the floor of the " \
                "possible tier is under the cramp tier's threshold"
+    return ""
+
+
+def _real(value: object) -> bool:
+    """Whether ``value`` is a finite real number (a NumPy scalar too; not a bool, not a string)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# The detector's inner settings, by the ending of their names (their units): the range each may take. No window
+# of the detector spans more than an hour; shares are of 1; ratios are × a level; µV under a volt.
+_SECTIONS = {"segment": SegmentConfig, "judge": JudgeConfig, "movements": MovementConfig, "warnings": WarningConfig,
+             "muscles": MuscleConfig}
+_RANGES = (("_s", 3600.0, "seconds"), ("_hz", 20.0, "Hz"), ("_uv", 1e6, "µV"), ("_ratio", 1000.0, "a ratio"),
+           ("_fraction", 1.0, "a share of 1"), ("_share", 1.0, "a share of 1"), ("_quantile", 1.0, "a share of 1"),
+           ("_share_with_twitches", 1.0, "a share of 1"), ("clonic_rise", 1.0, "a share of 1"),
+           ("clonic_relax", 1.0, "a share of 1"))
+_SPECIAL = {"cramp_probability", "possible_probability", "personal_logit_offset", "personal_weights", "mvc_uv",
+            "min_duration_s"}  # checked as a night folder's recorded settings are
+
+
+def _detector_problem(detector: DetectorConfig) -> str:
+    """What is wrong with one of ``detector``'s inner settings (its sections' numbers), or ""."""
+    from dataclasses import fields
+
+    for section, kind in _SECTIONS.items():
+        part = getattr(detector, section, None)
+        if not isinstance(part, kind):
+            return f"the detector's '{section}' is {part!r}; expected an emgcramp.core.config.{kind.__name__}"
+        for f in fields(part):
+            if f.name not in _SPECIAL and (problem := _setting_problem(f.name, getattr(part, f.name), f.default)):
+                return problem
+    judge = detector.judge
+    if judge.mvc_uv is not None and not (_real(judge.mvc_uv) and judge.mvc_uv >= ELECTRODE_NOISE_UV):
+        return f"'mvc_uv' is {judge.mvc_uv!r}; expected the maximal contraction's level, {ELECTRODE_NOISE_UV:g} µV " \
+               "or more"
+    return _weights_problem(judge.personal_weights)
+
+
+def _setting_problem(name: str, value: object, default: object) -> str:
+    """What is wrong with inner setting ``name`` (its default ``default``), or ""."""
+    if isinstance(default, int) and not isinstance(default, bool):  # a count
+        if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and 1 <= value <= 1000):
+            return f"'{name}' is {value!r}; expected a count, a whole number from 1 to 1000"
+        return ""
+    high, unit = next(((hi, u) for end, hi, u in _RANGES if name.endswith(end)), (math.inf, "a number"))
+    zero = name.endswith("_uv")  # a level's margin may be none; a time, rate, ratio or share of 0 is no setting
+    if not (_real(value) and (0 <= value if zero else 0 < value) and value <= high):  # type: ignore[operator]
+        return f"'{name}' is {value!r}; expected {unit}, {'0' if zero else 'above 0'} and up to {high:g}"
+    return ""
+
+
+def _weights_problem(weights: object) -> str:
+    """What is wrong with personal weights (pairs of an input of the decision and log-odds per SD), or ""."""
+    from emgcramp.detect.features import INPUTS
+
+    expected = "expected (input name, log-odds per SD) pairs, as calibrate's profile gives them"
+    if not isinstance(weights, (tuple, list)) or not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in weights):
+        return f"'personal_weights' is {weights!r}; {expected}"
+    if bad := next((n for n, w in weights if n not in INPUTS or not _real(w)), None):
+        return f"'personal_weights' gives {bad!r}, which is no input of the decision, or no number; {expected} " \
+               f"(inputs: {', '.join(INPUTS)})"
     return ""
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass, field, fields
 
 DEFAULT_BAND_HZ = (20.0, 450.0)
@@ -107,9 +108,9 @@ def personal_problem(offset: object, weights: object, names: tuple[str, str] = (
     input names to finite numbers (log-odds per SD). ``names``: what the caller's file calls the two.
     """
     def number(v: object) -> bool:
-        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+        return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
 
-    if not (isinstance(offset, (int, float)) and number(offset) and abs(offset) <= PERSONAL_MAX_LOGIT):
+    if not (number(offset) and abs(offset) <= PERSONAL_MAX_LOGIT):
         return f"{names[0]} must be a number of log-odds within ±{PERSONAL_MAX_LOGIT:g}, not {offset!r}"
     if not isinstance(weights, dict) or not all(isinstance(k, str) and number(v) for k, v in weights.items()):
         return f"{names[1]} must map input names to numbers (log-odds per SD), not {weights!r}"

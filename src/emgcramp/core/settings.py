@@ -6,6 +6,7 @@ The rest of the settings are the package's (:mod:`emgcramp.core.config`).
 from __future__ import annotations
 
 import math
+import numbers
 
 from emgcramp.core.config import DetectorConfig, PipelineConfig, personal_problem
 
@@ -35,7 +36,7 @@ def settings_of(config: PipelineConfig | None) -> dict:
 def settings_problem(settings: dict) -> str:
     """What is wrong with recorded :func:`settings_of` settings (a night folder's), in words, or ``""``."""
     def number(v: object) -> bool:
-        return isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < math.inf
+        return isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 < v < math.inf  # NumPy's too
 
     mains, shortest, mvc = (settings.get(k) for k in ("mains", "min_duration_s", "mvc_uv"))
     if mains is not None and mains not in ("auto", "off") and not (number(mains) and mains in (50, 60)):

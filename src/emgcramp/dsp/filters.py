@@ -33,6 +33,7 @@ from typing import NamedTuple
 import numpy as np
 
 from emgcramp.core.config import DEFAULT_BAND_HZ, DEFAULT_ENV_RATE_HZ
+from emgcramp.core.errors import InputError
 from emgcramp.core.kernels import helper, kernel
 from emgcramp.dsp import design
 
@@ -47,7 +48,8 @@ def bandpass_sos(fs: float, band: tuple[float, float] = DEFAULT_BAND_HZ, order: 
     low, high = band
     high = min(high, 0.45 * fs)
     if not 0 < low < high:
-        raise ValueError(f"band {band} Hz does not fit a sampling rate of {fs:g} Hz")
+        raise InputError(f"the band {low:g}–{band[1]:g} Hz does not fit a sampling rate of {fs:g} Hz: its low edge "
+                         f"must lie under {0.45 * fs:g} Hz (0.45 × the rate)")
     return design.butter_sos(order, (low, high), fs, "bandpass")
 
 
