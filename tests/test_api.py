@@ -138,7 +138,8 @@ def test_a_monitor_refuses_a_rate_that_is_no_number_as_find_cramps_does():
     ({"config": emgcramp.PipelineConfig(detector=emgcramp.DetectorConfig().replace(
         personal_weights={"wax": 0.1}))}, r"config: 'personal_weights' is \{'wax': 0.1\}; expected \(input name, "),
     ({"config": emgcramp.PipelineConfig(detector=emgcramp.DetectorConfig().replace(
-        personal_weights=(("duration", 0.1),)))}, "config: 'personal_weights' gives 'duration', which is no input"),
+        personal_weights=(("duration", 0.1),)))}, r"the array: a personal weight names no input of the decision: "
+                                                  r"'duration' \(its inputs: log_duration_s, "),
     ({"config": emgcramp.PipelineConfig(detector=emgcramp.DetectorConfig().replace(mvc_uv=0.05))},
      "config: 'mvc_uv' is 0.05; expected the maximal contraction's level, 0.1 µV or more"),  # as mvc_uv= says
     ({"config": emgcramp.PipelineConfig(detector=__import__("dataclasses").replace(emgcramp.DetectorConfig(),

@@ -16,7 +16,7 @@ from emgcramp.core.blocks import Block, check_fs
 from emgcramp.core.config import PipelineConfig
 from emgcramp.core.samples import GapBridge
 from emgcramp.core.types import Analysis, CrampWarning, Episode, LegMovement, Lookalike
-from emgcramp.detect.decide import thresholds
+from emgcramp.detect.decide import check_personal, thresholds
 from emgcramp.detect.detector import Detector
 from emgcramp.detect.muscles import MuscleJudge
 from emgcramp.detect.series import among_series, merge_channels, score_series
@@ -41,6 +41,7 @@ class Pipeline:
         self.channel_names = list(channel_names)
         self.muscles = {n: m for n, m in (muscles or {}).items() if n in self.channel_names and m}
         self.config = config or PipelineConfig()
+        check_personal(self.config.detector.judge)  # before any sample: a weight for no input is no adjustment
         self.notches: list[float] | None = self._fixed_notches()
         self.samples_seen, self.end_sample, self._collect_levels = 0, 0, False  # fed; after the last, gaps counted
         self._pending: list[Block] = []
@@ -48,10 +49,8 @@ class Pipeline:
         self._watch: MainsWatch | None = None  # mains="auto": hum that begins later in the night
         self._detectors: list[Detector] = []
         self._origin, self.gaps = 0, 0
-        self._warnings_taken: dict[int, int] = {}
-        self._warnings_screened: dict[int, int] = {}
-        self._possible_taken: dict[int, int] = {}
-        self._possible_marked: dict[int, int] = {}
+        # per channel, how many of its detector's warnings and possible cramps were given out, screened, marked
+        self._warnings_taken, self._warnings_screened, self._possible_taken, self._possible_marked = ({}, {}, {}, {})
         self._muscles = MuscleJudge(self.channel_names, self.config.detector, self.muscles) if len(self.channel_names) > 1 else None
         self.checks = SampleChecks(self.fs, self.channel_names)  # list_losses() for the stretches without signal
         seg = self.config.detector.segment  # bridge gaps up to the envelope window; no episode is longer than

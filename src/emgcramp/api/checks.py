@@ -134,7 +134,7 @@ def _detector_problem(detector: DetectorConfig) -> str:
     from dataclasses import fields
 
     for section, kind in _SECTIONS.items():
-        part = getattr(detector, section, None)
+        part: Any = getattr(detector, section, None)
         if not isinstance(part, kind):
             return f"the detector's '{section}' is {part!r}; expected an emgcramp.core.config.{kind.__name__}"
         for f in fields(part):
@@ -150,7 +150,7 @@ def _detector_problem(detector: DetectorConfig) -> str:
 def _setting_problem(name: str, value: object, default: object) -> str:
     """What is wrong with inner setting ``name`` (its default ``default``), or ""."""
     if isinstance(default, int) and not isinstance(default, bool):  # a count
-        if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and 1 <= value <= 1000):
+        if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and 1 <= int(value) <= 1000):
             return f"'{name}' is {value!r}; expected a count, a whole number from 1 to 1000"
         return ""
     high, unit = next(((hi, u) for end, hi, u in _RANGES if name.endswith(end)), (math.inf, "a number"))
@@ -161,15 +161,12 @@ def _setting_problem(name: str, value: object, default: object) -> str:
 
 
 def _weights_problem(weights: object) -> str:
-    """What is wrong with personal weights (pairs of an input of the decision and log-odds per SD), or ""."""
-    from emgcramp.detect.features import INPUTS
-
-    expected = "expected (input name, log-odds per SD) pairs, as calibrate's profile gives them"
-    if not isinstance(weights, (tuple, list)) or not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in weights):
-        return f"'personal_weights' is {weights!r}; {expected}"
-    if bad := next((n for n, w in weights if n not in INPUTS or not _real(w)), None):
-        return f"'personal_weights' gives {bad!r}, which is no input of the decision, or no number; {expected} " \
-               f"(inputs: {', '.join(INPUTS)})"
+    """What is wrong with personal weights (pairs of an input's name and log-odds per SD), or ""; an input the
+    decision does not have is said when it is applied."""
+    if not (isinstance(weights, (tuple, list)) and all(isinstance(p, (tuple, list)) and len(p) == 2
+                                                       and isinstance(p[0], str) and _real(p[1]) for p in weights)):
+        return f"'personal_weights' is {weights!r}; expected (input name, log-odds per SD) pairs, as " \
+               "calibrate's profile gives them"
     return ""
 
 

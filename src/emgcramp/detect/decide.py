@@ -118,15 +118,20 @@ def thresholds(cfg: DetectorConfig, model: Model | None = None) -> tuple[float, 
             j.possible_probability if j.possible_probability is not None else model.possible_floor)
 
 
+def check_personal(judge: JudgeConfig, model: Model | None = None) -> None:
+    """:class:`InputError` when the person's weights name an input ``model`` (the shipped one) does not have."""
+    inputs = (model or shipped_model()).inputs
+    if unknown := [name for name, _ in judge.personal_weights if name not in inputs]:
+        raise InputError(f"a personal weight names no input of the decision: {unknown[0]!r} (its inputs: "
+                         f"{', '.join(inputs)}); a profile learned for another decision is learned again")
+
+
 def personal_move(x: list[float], judge: JudgeConfig, model: Model) -> float:
     """The person's move of the log-odds of inputs ``x``: offset + Σ Δwᵢ·zᵢ, within ±PERSONAL_MAX_LOGIT."""
     move = judge.personal_logit_offset
     if judge.personal_weights:
+        check_personal(judge, model)
         z = dict(zip(model.inputs, model.standardised(x)))
-        unknown = [name for name, _ in judge.personal_weights if name not in z]
-        if unknown:
-            raise InputError(f"a personal weight names no input of the decision: {unknown[0]!r}; "
-                             "learn it again (emgcramp calibrate --learn)")
         move += sum(w * z[name] for name, w in judge.personal_weights)
     return max(-PERSONAL_MAX_LOGIT, min(PERSONAL_MAX_LOGIT, move))
 
