@@ -119,8 +119,8 @@ def _real(value: object) -> bool:
 
 # The detector's inner settings, by the ending of their names (their units): the range each may take. No window
 # of the detector spans more than an hour; shares are of 1; ratios are × a level; µV under a volt.
-_SECTIONS = {"segment": SegmentConfig, "judge": JudgeConfig, "movements": MovementConfig, "warnings": WarningConfig,
-             "muscles": MuscleConfig}
+_SECTIONS: dict[str, Any] = {"segment": SegmentConfig, "judge": JudgeConfig, "movements": MovementConfig,
+                             "warnings": WarningConfig, "muscles": MuscleConfig}
 _RANGES = (("_s", 3600.0, "seconds"), ("_hz", 20.0, "Hz"), ("_uv", 1e6, "µV"), ("_ratio", 1000.0, "a ratio"),
            ("_fraction", 1.0, "a share of 1"), ("_share", 1.0, "a share of 1"), ("_quantile", 1.0, "a share of 1"),
            ("_share_with_twitches", 1.0, "a share of 1"), ("clonic_rise", 1.0, "a share of 1"),
