@@ -186,6 +186,21 @@ def test_rows_named_for_no_muscle_are_left_out_in_the_apis_words(night):
     assert r.analysis.channels == ["GM"] and type(r.analysis.channels[0]) is str and len(r.cramps) == 2
 
 
+def test_warnings_point_at_the_callers_line_so_a_second_is_not_hidden(night, tmp_path):
+    """They pointed at the package's lines: Python's once-per-line filter hid the Monitor's, said at the same
+    library line as find_cramps' before it, and the rest-level warning spoke of the command line."""
+    script = tmp_path / "notebook.py"
+    script.write_text("import numpy as np, emgcramp\n"
+                      "x = np.random.default_rng(0).normal(0, 4, 120_000)\n"
+                      "emgcramp.find_cramps(np.vstack([x, x]), 1000, channel_names=['GM', 'ECG'])\n"
+                      "emgcramp.find_cramps(x / 1000, 1000)\n"
+                      "emgcramp.Monitor(1000, ['GM', 'ECG'])\n")
+    err = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True).stderr
+    lines = [line for line in err.splitlines() if "SettingsWarning" in line]
+    assert [line.split(": SettingsWarning")[0] for line in lines] == [f"{script}:{n}" for n in (3, 4, 5)], err
+    assert "the rows ECG are left out" in lines[2] and lines[1].endswith("1000000 for V; scale= for a file)")
+
+
 def test_errors_name_the_apis_keywords_not_the_command_lines_options(night, tmp_path):
     np.save(tmp_path / "x.npy", night)
     with pytest.raises(emgcramp.InputError, match=r"x\.npy: no sampling rate: .* give fs=HZ$"):

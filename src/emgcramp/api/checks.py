@@ -42,19 +42,31 @@ _OPTION = re.compile(r"--(fs|scale|stream|channel)\b")
 def python_words(message: str) -> str:
     """``message`` with the command line's options named as the API's keywords."""
     message = message.replace("(--scale)", "(scale= for a file; multiply an array by it)")
+    message = message.replace("; --scale on the command line)", "; scale= for a file)")
     return _OPTION.sub(r"\1", _OPTION_VALUE.sub(r"\1=\2", message))
 
 
 def worded_for_python(func: F) -> F:
-    """Re-raise the :class:`InputError` that ``func`` raises, the same exception, its message in the API's words."""
+    """Re-raise the :class:`InputError` that ``func`` raises, the same exception, its message in the API's words;
+    issue the :class:`SettingsWarning` s it issues in those words at the caller's line (not the package's, where
+    Python's once-per-line filter hid a second one said of another call)."""
     @functools.wraps(func)
     def call(*args: Any, **kwargs: Any) -> Any:
+        said: list[warnings.WarningMessage] = []
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings(record=True) as said:
+                warnings.simplefilter("always")
+                return func(*args, **kwargs)
         except InputError as e:
             if e.args and isinstance(e.args[0], str):
                 e.args = (python_words(e.args[0]), *e.args[1:])
             raise
+        finally:  # the caller's filters apply again: each warning is theirs to show or not
+            for w in said:
+                if issubclass(w.category, SettingsWarning):
+                    warnings.warn(SettingsWarning(python_words(str(w.message))), stacklevel=2)
+                else:
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
     return call  # type: ignore[return-value]
 
 
