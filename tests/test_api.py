@@ -230,6 +230,24 @@ def test_a_pandas_table_is_a_column_a_channel_named_by_its_columns(night):
     assert [e["onset_s"] for e in events if e["type"] == "cramp"] == [c.onset_s for c in ref.cramps]
     with pytest.raises(emgcramp.InputError, match=r"^the table's column 'time_s' holds times .*drop it .* as fs$"):
         emgcramp.find_cramps(pd.DataFrame({"time_s": np.arange(len(night)) / FS, "GM": night}), FS)
+    # a Monitor named by the first table it is fed (ECG left out, as find_cramps leaves it): it was ch0 and ch1
+    m = emgcramp.Monitor(FS)
+    with pytest.warns(emgcramp.SettingsWarning, match="ECG are left out"):
+        m.feed(pd.DataFrame({"GM": night[:1], "ECG": night[:1]}))  # one row: a table's layout is not in doubt
+    for k in range(1, len(night), 50_000):
+        m.feed(pd.DataFrame({"gm": night[k:k + 50_000], "ECG": night[k:k + 50_000]}))
+    assert m.finish().analysis.channels == ["GM"] and len(m.cramps) == 2
+    with pytest.raises(emgcramp.InputError, match=r"^the table's columns \(TA\) are not the monitor's channels \(GM"):
+        emgcramp.Monitor(FS, ["GM", "GL"]).feed(pd.DataFrame({"TA": night[:100]}))
+    # units in the columns' names, as a CSV's header gives them (an mV column was read as µV: no cramp)
+    mv = emgcramp.find_cramps(pd.DataFrame({"calf_mV": night / 1000}), FS)
+    assert mv.analysis.channels == ["calf"]
+    assert [(c.onset_s, round(c.peak_intensity, 3)) for c in mv.cramps] == \
+        [(c.onset_s, round(c.peak_intensity, 3)) for c in emgcramp.find_cramps(night, FS).cramps]
+    for columns, says in ((["GM", "gm_uV"], r"^the table names 'GM' twice"),
+                          (["GM", "force_kgf"], r"^the table's column 'force_kgf' is in kgf, not a voltage")):
+        with pytest.raises(emgcramp.InputError, match=says):
+            emgcramp.find_cramps(pd.DataFrame(pair.T, columns=columns), FS)
 
 
 def test_a_monitor_checks_its_blocks_and_its_end(night):

@@ -17,7 +17,7 @@ from emgcramp.core.config import PipelineConfig
 from emgcramp.core.errors import BadSamples, InputError
 from emgcramp.core.types import Episode
 from emgcramp.io import open_recording
-from emgcramp.io.memory import samples_array
+from emgcramp.io.memory import column_names, is_table, samples_array
 from emgcramp.io.unstored import store_night_events
 from emgcramp.live.monitor import MonitorResult, NightMonitor
 
@@ -33,7 +33,8 @@ class Monitor:
     fs : float
         Sampling rate, Hz.
     channel_names : sequence of str, optional
-        One name per channel (default ``calf`` for one, ``ch0``, ``ch1``, … for several). Rows named for
+        One name per channel (default the columns of a ``DataFrame`` fed first, else ``calf`` for one, ``ch0``,
+        ``ch1``, … for several). Rows named for
         something else than a muscle (``ECG``, ``EEG C3``) are left out, as :func:`find_cramps` leaves them.
     folder : str or os.PathLike, optional
         A night folder to store every block and event in, crash-safe, and its ``events.csv`` at
@@ -58,18 +59,18 @@ class Monitor:
     1
     """
 
+    _names: list[str]
+    _rows: list[int] | None
+    _night: NightMonitor
+
     @worded_for_python
     def __init__(self, fs: float, channel_names: Sequence[str] | None = None, *,
                  folder: str | os.PathLike[str] | None = None,
                  config: PipelineConfig | None = None, mvc_uv: float | None = None,
                  start: datetime | None = None):
-        self._names = names_arg(channel_names)
-        # the rows analysed (and stored): the muscles', as find_cramps takes them; None: every row
-        self._rows = muscle_rows(self._names) if self._names else None
-        analysed = [self._names[i] for i in self._rows] if self._rows is not None else []
         self._fs, self._folder = check_fs(as_rate(fs)), path_arg(folder, "folder") if folder is not None else None
-        self._night = NightMonitor(self._fs, analysed, self._folder, config_with_mvc(config, mvc_uv),
-                                   start=start_arg(start))
+        self._config, self._start = config_with_mvc(config, mvc_uv), start_arg(start)
+        self._name(names_arg(channel_names))
         self._next = 0  # index of the next sample
         self._result: Result | None = None  # once finished
 
@@ -80,7 +81,7 @@ class Monitor:
         Parameters
         ----------
         samples : array_like
-            The next samples, µV: shape ``(n,)``, or ``(n_channels, n)``.
+            The next samples, µV: shape ``(n,)``, ``(n_channels, n)``, or a ``DataFrame`` of a column a channel.
 
         Returns
         -------
@@ -101,6 +102,11 @@ class Monitor:
         if self._result is not None:
             raise InputError("this Monitor has finished: its signal is closed; start a new Monitor for more samples")
         x = samples_array(samples).astype(np.float64, copy=False)
+        if is_table(samples):  # a row a sample, a column a channel: named by its columns, in µV by their units
+            names, scales = column_names(samples)
+            if names is not None:
+                self._take_table(names)
+                x = x * scales[:, None]
         block = x[:, None] if x.ndim == 1 else x.T
         self._check_layout(x)
         if not block.size:  # no samples: nothing to analyse, and no channel count to learn from it
@@ -116,6 +122,23 @@ class Monitor:
         if not self._names and self._night.runner.pipe is not None:  # the first block named them
             self._names = list(self._night.runner.pipe.channel_names)
         return new
+
+    def _name(self, names: list[str]) -> None:
+        """Name the channels (``[]``: counted from the first block) and make the night of the rows analysed."""
+        self._names = names
+        # the rows analysed (and stored): the muscles', as find_cramps takes them; None: every row
+        self._rows = muscle_rows(names) if names else None
+        analysed = [names[i] for i in self._rows] if self._rows is not None else []
+        self._night = NightMonitor(self._fs, analysed, self._folder, self._config, start=self._start)
+
+    def _take_table(self, names: list[str]) -> None:
+        """A table's column ``names`` as the channels' when none were given before the first block; else
+        :class:`InputError` unless they are the monitor's."""
+        if not self._names and not self._next:
+            self._name(names)
+        elif [n.lower() for n in names] != [n.lower() for n in self._names]:
+            raise InputError(f"the table's columns ({', '.join(names)}) are not the monitor's channels "
+                             f"({', '.join(self._names) or 'unnamed'})")
 
     def _check_layout(self, x: np.ndarray) -> None:
         """:class:`InputError` unless ``x`` is a 1-D block or a channels × samples one with the monitor's channels.

@@ -46,16 +46,29 @@ def is_table(x: Any) -> bool:
     return getattr(x, "ndim", None) == 2 and hasattr(x, "columns") and hasattr(x, "to_numpy")
 
 
-def column_names(x: Any) -> list[str]:
-    """The channel names of a table's columns; :class:`InputError` for a column of times or sample numbers."""
+def column_names(x: Any) -> tuple[list[str] | None, np.ndarray]:
+    """The channel names of a table's columns and µV per unit of each, read as a CSV's header is (``calf_mV``:
+    ``calf``, 1000); None for pandas' own numbering (0, 1, …: no names given); :class:`InputError` for a column
+    of times, of sample numbers or of another instrument's unit, or two columns of one name."""
     from emgcramp.io.text import INDEX_NAMES, time_scale
+    from emgcramp.io.text_fields import foreign_unit, named, unit_of
 
-    names = [str(c) for c in x.columns]
-    for name in names:
+    if list(x.columns) == list(range(x.shape[1])):
+        return None, np.ones(x.shape[1])
+    given = [str(c) for c in x.columns]
+    for name in given:
         if time_scale(name) is not None or name.strip().lower() in INDEX_NAMES:
             raise InputError(f"the table's column {name!r} holds times or sample numbers, not samples: "
                              f"drop it (x.drop(columns={name!r})) and give the rate as fs")
-    return names
+        if unit := foreign_unit(name):
+            raise InputError(f"the table's column {name!r} is in {unit}, not a voltage: drop it "
+                             f"(x.drop(columns={name!r}))")
+    names = named(given)
+    lowered = [n.lower() for n in names]
+    if twice := next((n for n in names if lowered.count(n.lower()) > 1), None):
+        raise InputError(f"the table names {twice!r} twice (names are matched whatever their case): "
+                         "name each column for its own channel")
+    return names, np.array([unit_of(n) or 1.0 for n in given])
 
 
 class ArrayInMemory(Recording):
@@ -77,15 +90,18 @@ class ArrayInMemory(Recording):
 
     def __init__(self, x: Any, fs: float, channel_names: Sequence[str] | None = None,
                  start: datetime | None = None):
-        if channel_names is None and is_table(x):
-            channel_names = column_names(x)
+        table, self._scales = is_table(x), None
+        if table:
+            names, scales = column_names(x)
+            channel_names = names if channel_names is None else channel_names
+            self._scales = scales if (scales != 1.0).any() else None  # applied a chunk at a time: no copy
         data = given = samples_array(x)
         if data.ndim == 1:
             data = data[None, :]
         if data.ndim != 2 or data.size == 0:
             raise InputError("expected a 1-D array or a channels × samples array, got "
                              f"{'no samples, ' if data.ndim == 2 else ''}shape {np.shape(given)}")
-        if data.shape[0] > data.shape[1]:  # a recording has more samples than channels: this is the other layout
+        if data.shape[0] > data.shape[1] and not table:  # more channels than samples: the other layout
             raise InputError(f"an array of shape {data.shape} would be {data.shape[0]} channels of {data.shape[1]} "
                              "samples: give channels × samples (x.T for a samples × channels table)")
         if isinstance(channel_names, str):
@@ -96,6 +112,7 @@ class ArrayInMemory(Recording):
                              "(a channels × samples array: one row per channel)")
         with np.errstate(invalid="ignore"):  # reductions, not abs(data): no copy of a night held in memory
             peak = np.maximum(data.max(axis=1), -data.min(axis=1))  # NaN for a row with a NaN: said when read
+        peak = peak if self._scales is None else peak * self._scales
         if tiny := [n for n, p in zip(names, peak) if 0 < p < TINY_UV]:  # MNE's get_data() is in volts
             raise InputError(f"the array's row {tiny[0]!r} holds no EMG: every sample is under {TINY_UV:g} µV; "
                              "are they in volts? Multiply them by 1000000 (by 1000 for mV)")
@@ -104,7 +121,8 @@ class ArrayInMemory(Recording):
 
     def _read(self, channels: list[int], chunk: int) -> Iterator[np.ndarray]:
         for a in range(0, self.n_samples, chunk):
-            yield np.asarray(self._data[channels, a:a + chunk].T, dtype=np.float64)
+            x = np.asarray(self._data[channels, a:a + chunk].T, dtype=np.float64)
+            yield x if self._scales is None else x * self._scales[channels]
 
 
 class MneRaw(Recording):
