@@ -497,11 +497,14 @@ def test_what_is_no_samples_is_one_clear_error_for_an_array_and_a_monitor(night)
     for bad, says in (([list(night[:500]), list(night[:100])], "rows \\(channels\\) of one length"),
                       ("night.edf", "not the name 'night.edf': a file is read with emgcramp.analyze"),
                       (night.astype(complex), "real numbers \\(µV\\), not complex128"),
-                      (night > 0, "real numbers \\(µV\\), not bool")):
+                      (night > 0, "real numbers \\(µV\\), not bool"),
+                      (night.astype("timedelta64[s]"), "real numbers \\(µV\\), not timedelta64\\[s\\]")):
         with pytest.raises(emgcramp.InputError, match=says):
             emgcramp.find_cramps(bad, FS)
         with pytest.raises(emgcramp.InputError, match=says):
             emgcramp.Monitor(FS).feed(bad)
+    with pytest.raises(emgcramp.InputError, match=r"^path is a file path \(str or pathlib.Path\), not 'out/a\\x00b.csv'$"):
+        emgcramp.find_cramps(night, FS).to_csv("out/a\0b.csv")  # a ValueError from the system's call
     for empty, shape in ((np.zeros(0), "\\(0,\\)"), (np.zeros((2, 0)), "\\(2, 0\\)")):  # as given, not as made into
         with pytest.raises(emgcramp.InputError, match=f"got no samples, shape {shape}$"):
             emgcramp.find_cramps(empty, FS)

@@ -279,7 +279,7 @@ def path_arg(path: object, what: str) -> str:
         p = os.fsdecode(os.fspath(path))  # type: ignore[call-overload]
     except TypeError:
         p = None
-    if not isinstance(p, str) or not p:
+    if not isinstance(p, str) or not p or "\0" in p:  # no system takes a NUL in a name
         raise InputError(f"{what} is a file path (str or pathlib.Path), not {path!r}")
     return p
 
