@@ -204,6 +204,26 @@ def test_a_scheduler_that_is_not_there_is_said_within_seconds(tmp_cwd):
     assert time.monotonic() - t < 15.0  # 5 s to connect, plus start-up
 
 
+def test_a_server_that_takes_the_connection_and_says_nothing_is_no_scheduler(tmp_cwd):
+    """A web page's port given as --dask held the command for minutes: Dask's timeout bounds the connection."""
+    import shutil
+    import socket
+    import time
+
+    pytest.importorskip("distributed")
+    os.mkdir("in")
+    shutil.copy(os.path.join(RECORDINGS, "field", "field_tone.edf"), "in")
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+        t = time.monotonic()
+        rc, _, err = run_cli("analyze", "in", "--dask", address)
+    assert rc == 2 and err == (f"emgcramp: error: cannot reach a Dask scheduler at {address} within 5 s "
+                               "(it took the connection and did not answer)\n"), err
+    assert time.monotonic() - t < 15.0
+
+
 def test_every_format_open_recording_reads_is_found_in_a_folder(tmp_path):
     """.asc text, a WFDB record (.hea with its .dat) and XDF: each found once, and analysed."""
     pytest.importorskip("wfdb")

@@ -21,6 +21,7 @@ import sys
 import warnings
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
 from emgcramp.cli import one_line
 from emgcramp.core.errors import InputError, SettingsWarning
@@ -162,17 +163,35 @@ def _dask_outcomes(files: list[str], args: argparse.Namespace, settings: tuple) 
     cluster = LocalCluster(n_workers=max(1, args.jobs), threads_per_worker=1, processes=True,
                            dashboard_address=None) if args.dask == "local" else None
     try:
-        try:
-            client = Client(cluster or args.dask, timeout=DASK_CONNECT_S)
-        except Exception as e:  # refused, timed out, or something answered that is not a scheduler
-            raise InputError(f"cannot reach a Dask scheduler at {args.dask} within {DASK_CONNECT_S:g} s "
-                             f"({type(e).__name__})") from None
-        with client:
+        with _client(Client, cluster or args.dask, args.dask) as client:
             futures = client.map(_one, files, read=settings[0], config=settings[1], pure=False)
             yield from (f.result() for f in dask_completed(futures))
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _client(client_type: type, address: Any, said: str) -> Any:
+    """A Dask client of the scheduler at ``address`` (``said`` so), within :data:`DASK_CONNECT_S`, else
+    :class:`InputError`: Dask's own timeout bounds the connection, not what follows (a server that took the
+    connection and said nothing, a web page, held the command for minutes)."""
+    import threading
+
+    made: list = []
+
+    def connect() -> None:
+        try:
+            made.append(client_type(address, timeout=DASK_CONNECT_S))
+        except Exception as e:  # refused, timed out, or something answered that is not a scheduler
+            made.append(e)
+
+    thread = threading.Thread(target=connect, name="emgcramp-dask-connect", daemon=True)
+    thread.start()
+    thread.join(DASK_CONNECT_S + 1.0)
+    if not made or isinstance(made[0], Exception):
+        why = type(made[0]).__name__ if made else "it took the connection and did not answer"
+        raise InputError(f"cannot reach a Dask scheduler at {said} within {DASK_CONNECT_S:g} s ({why})")
+    return made[0]
 
 
 def inputs_of(path: str) -> list[str]:
