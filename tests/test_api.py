@@ -637,6 +637,19 @@ def test_every_kind_of_record_is_rounded_as_the_tables_write_it(tmp_path):
     assert rejected and all(x["probability"] == round(x["probability"], 3) for x in rejected)
 
 
+@pytest.mark.parametrize("block", [100, 20_000])
+def test_one_cramp_on_two_muscles_wakes_the_person_once(block):
+    """The night counts one cramp of GM and GL; live, each muscle raised its own alert (and --on-cramp ran twice)."""
+    gm = bursts(FS, 480, 4.0, [(100.0, 160.0, 300.0)], seed=3)
+    gl = bursts(FS, 480, 4.0, [(101.0, 158.0, 200.0), (330.0, 420.0, 80.0)], seed=4)  # and one of its own
+    x = np.vstack([gm, gl])
+    m = emgcramp.Monitor(FS, ["GM", "GL"])
+    events = [e for k in range(0, x.shape[1], block) for e in m.feed(x[:, k:k + block])]
+    assert [(c.onset_s, c.muscles) for c in m.finish().cramps] == [(100.0, ["GM", "GL"]), (pytest.approx(330.0, abs=0.1),
+                                                                                           ["GL"])]
+    assert [(e["channel"], round(e["onset_s"])) for e in events if e["type"] == "alert"] == [("GM", 100), ("GL", 330)]
+
+
 def test_a_monitor_s_alert_gives_the_onset_s_clock_time(night):
     """The alert dict had no clock time (the cramp dict had one), where the README says alerts give it."""
     m = emgcramp.Monitor(FS, start=datetime(2026, 1, 1, 23, 0))

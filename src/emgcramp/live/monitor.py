@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -24,24 +24,9 @@ from emgcramp.core.settings import settings_of
 from emgcramp.core.types import Analysis, episode_record
 from emgcramp.detect.model import model_id
 from emgcramp.io.night import NightLog
+from emgcramp.live.alerts import MERGE_SLACK_S, Alert, log_quiet_events, new_alerts
 from emgcramp.pipeline import Pipeline
 from emgcramp.runner import Runner, SensorChanged, say_doubts
-
-
-@dataclass
-class Alert:
-    """A cramp confirmed while under way, or a warning opening (``kind`` ``warning``).
-
-    Channel, onset (s), kind, level (µV), when raised (s), and the onset's
-    clock time (``HH:MM:SS``, the night's own clock).
-    """
-
-    channel: str
-    onset_s: float
-    kind: str
-    peak_uv: float
-    at_s: float
-    onset_clock: str = ""
 
 
 def _state(pipe: Pipeline | None, log: NightLog | None, cramps: int, now_s: float) -> dict:
@@ -128,6 +113,7 @@ class NightMonitor:
         self.alerts: list[Alert] = []
         self.now_s = 0.0  # signal time at the end of the last block (s)
         self._alerted: set[tuple[str, float, bool]] = set()
+        self._alerted_until: dict[str, float] = {}  # per channel, until when (s) its alerted cramp was seen open
         self._cut_alerted: set[str] = set()  # channels whose alerted cramp a gap cut: its rest is not a new one
         self._units_said: bool | None = None  # None: not looked at yet (once, at UNITS_CHECK_S)
         self._lost: dict[str, float] = {}  # channels whose signal is lost, since when (s)
@@ -162,11 +148,12 @@ class NightMonitor:
             levels = pipe.take_levels()
             if len(levels):
                 self.on_levels(levels, pipe.env_rate)
-        _log_quiet_events(pipe, self.log, self.alerts)
+        log_quiet_events(pipe, self.log, self.alerts)
         _watch_signal(pipe, self.log, self._lost)
         if self._units_said is None and self.now_s >= UNITS_CHECK_S:  # a night of nothing found is no way to learn it
             self._units_said = say_doubts(pipe, movements=False)
-        for alert in _new_alerts(pipe, self.log, self.now_s, self.alert_on_warning, self._alerted, self._cut_alerted):
+        for alert in new_alerts(pipe, self.log, self.now_s, self.alert_on_warning, self._alerted, self._cut_alerted,
+                                 self._alerted_until):
             self.alerts.append(alert)
             self.log.event({"type": "alert", "channel": alert.channel, "onset_s": alert.onset_s,
                             "onset_clock": alert.onset_clock,
@@ -257,60 +244,11 @@ def run_monitor(blocks: Iterable[Block | None], fs: Callable[[], float | None], 
 
 
 UNITS_CHECK_S = 120.0  # signal (s) after which samples not in µV are said: a night of them finds nothing
-# An alert may go out up to the merge gap after the offset, while the burst is still open (s).
-MERGE_SLACK_S = 3.0
-
-
-def _new_alerts(pipe: Pipeline, log: NightLog, now_s: float, alert_on_warning: bool,
-                alerted: set[tuple[str, float, bool]], cut_alerted: set[str]) -> list[Alert]:
-    """Alerts for cramps (and, if asked, warnings) under way that have not been raised yet.
-
-    A cramp under way when a gap came (a lost link, a sensor restart) is alerted once: the part that
-    opens as the signal returns is the same cramp (``cut_alerted``: the channels whose alerted cramp a gap
-    cut), not a new one to wake anyone for.
-    """
-    new = []
-    for state in pipe.live():
-        c, since = state["open"], state["warning_since"]
-        if c is not None and state["cut"] != "gap_at_start":
-            cut_alerted.discard(state["channel"])  # a burst of its own: alerted as any
-        raise_ = []
-        if c is not None and state["kind"] and state["channel"] not in cut_alerted:
-            raise_.append(Alert(state["channel"], c.onset_s, state["kind"], c.peak_uv, now_s))
-        if alert_on_warning and since is not None:
-            raise_.append(Alert(state["channel"], since, "warning", state["level_uv"], now_s))
-        for alert in raise_:
-            # One alert per burst: keyed by where the segmenter opened it, which does not move as it grows.
-            opened = c.opened_s if alert.kind != "warning" and c is not None else alert.onset_s
-            key = (alert.channel, opened, alert.kind == "warning")
-            if key in alerted:
-                continue
-            alerted.add(key)
-            alert.onset_clock = hms(log.start, alert.onset_s)
-            new.append(alert)
-    return new
-
-
-def _log_quiet_events(pipe: Pipeline, log: NightLog, alerts: list[Alert]) -> None:
-    """Log the warnings and possible cramps that closed: listed in the night, never counted. A burst alerted while
-    under way that closed below the cramp threshold gets its alert retracted (it went out as the burst looked then).
-    """
-    for w in pipe.new_warnings():
-        log.event({"type": "warning"} | asdict(w))
-    for e in pipe.new_possible_cramps():
-        log.event({"type": "possible_cramp"} | episode_record(e, log.start))
-        for a in alerts:
-            heads = e.muscles or [e.channel]  # each head's alert, of several
-            if a.kind != "warning" and a.channel in heads and e.onset_s <= a.at_s <= e.offset_s + MERGE_SLACK_S:
-                log.event({"type": "retracted", "channel": a.channel, "onset_s": a.onset_s,
-                           "onset_clock": a.onset_clock, "reason": "possible_cramp"})
-
-
 def _finish(runner: Runner, log: NightLog, alerts: list[Alert]) -> Analysis:
     """Close the signal and the night folder; log what the whole night retracts."""
     for e in runner.finish():
         log.episode(e)
-    _log_quiet_events(runner.pipe, log, alerts)
+    log_quiet_events(runner.pipe, log, alerts)
     analysis = runner.analysis()
     for e in runner.episodes:
         if e not in analysis.episodes:  # found inside a PLM series once it was complete
