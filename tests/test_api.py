@@ -357,6 +357,23 @@ def test_a_monitor_can_store_a_night_folder_that_recover_reads(night, tmp_path):
     assert rc == 0 and f"{len(live.cramps)} cramp(s)" in out
 
 
+def test_a_night_folder_of_several_muscles_is_analysed_on_all_of_them_as_live(night, tmp_path):
+    """analyze, report and review of a night monitored on GM and GL took GM alone (its first channel)."""
+    folder = str(tmp_path / "night")
+    pair = np.vstack([night, bursts(FS, 480, 4.0, [(101.0, 158.0, 200.0), (200.0, 230.0, 500.0)], seed=4)])
+    m = emgcramp.Monitor(FS, ["GM", "GL"], folder=folder, start=START)
+    for k in range(0, pair.shape[1], 5_000):
+        m.feed(pair[:, k:k + 5_000])
+    live = m.finish()
+    assert any(c.muscles == ["GM", "GL"] for c in live.cramps)
+    again = emgcramp.analyze(folder)
+    assert again.analysis.channels == ["GM", "GL"]
+    assert [(c.onset_s, c.muscles) for c in again.cramps] == [(c.onset_s, c.muscles) for c in live.cramps]
+    rc, out, _ = run_cli("analyze", folder, "--json")
+    assert rc == 0 and __import__("json").loads(out)["channels"] == ["GM", "GL"]
+    assert emgcramp.analyze(folder, channel="GL").analysis.channels == ["GL"]  # a channel named still narrows
+
+
 def test_mne_raw_round_trip(night):
     mne = pytest.importorskip("mne")
     info = mne.create_info(["GM", "stim"], FS, ["emg", "stim"])

@@ -236,7 +236,8 @@ channels_arg = number_arg(int, lambda v: 1 <= v <= 256, "1 to 256")
 speed_arg = number_arg(float, lambda v: 0 <= v < math.inf, "0 (as fast as possible) or more")  # × real time
 seconds_arg = number_arg(float, lambda v: 0 <= v < math.inf, "0 or more")  # calibrate --mvc-s (0: no MVC)
 # --channel's default, as every command that reads a file says it (emgcramp.core.channels.channel_index)
-FIRST_CHANNEL = "default: the first, unless its name says EEG, ECG… where others name muscles: then name one"
+FIRST_CHANNEL = ("default: the first, unless its name says EEG, ECG… where others name muscles: then name one; "
+                 "a night folder: the channels it was monitored on")
 SCALE_HELP = (  # --scale, as every command that reads a file says it
     "µV per file unit for NPY, WAV, unit-less text columns and EDF channels without one (default 1: values are µV)")
 scale_arg = number_arg(float, lambda v: SCALE_RANGE_UV[0] <= abs(v) <= SCALE_RANGE_UV[1],  # µV per file unit

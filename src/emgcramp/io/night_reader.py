@@ -163,6 +163,10 @@ class NightRecording(Recording):
                              f"{stored_as}: raw.json's rate or channels were edited, or it belongs to another night")
         _note_skipped(folder, skipped, size % width)  # once the header is known to fit the samples
 
+    def channel_indices(self, spec: str | int | list[str | int] | None) -> list[int]:
+        """Every channel stored (the monitor stores those it analysed), unless ``spec`` narrows them."""
+        return super().channel_indices("all" if spec is None else spec)
+
     def blocks(self, channels: list[int], chunk: int) -> Iterator[Block]:
         """Blocks as the monitor saw them: each gap is a ``gap_before``, as live."""
         pos, t0, gap = 0, 0, 0
