@@ -379,3 +379,20 @@ def test_a_night_in_two_files_is_one_night_of_the_rate(tmp_path):
     s = summarize(load_nights(str(tmp_path)))
     assert s["per_week"] == pytest.approx(8 / 7 * 7)
     assert s["facts"][0].startswith("8 cramp(s) over 7 night(s) in 8 day(s): 8.0 for every 7 nights recorded")
+
+
+def test_a_night_without_cramps_is_dated_by_the_time_in_its_name(tmp_path):
+    """night-20260104-230000.csv with no cramp was dated 2026-01-04 00:00, so filed under the evening before,
+    on the night of 01-03: eight nights counted as four, and too few for a rate."""
+    from datetime import datetime
+
+    for d in (1, 3, 5, 7):
+        night(tmp_path, f"night-2026010{d}-230000.csv", datetime(2026, 1, d, 23, 0), [(600.0, 60.0)])
+    for d in (2, 4, 6, 8):
+        night(tmp_path, f"night-2026010{d}-230000.csv", datetime(2026, 1, d, 23, 0), [])
+    night(tmp_path, "S1_2026-01-09.csv", datetime(2026, 1, 9, 23, 0), [])  # a date alone: that evening's night
+    nights = load_nights(str(tmp_path))
+    assert sorted(n.date for n in nights if not n.episodes)[-2:] == [datetime(2026, 1, 8, 23, 0),
+                                                                     datetime(2026, 1, 9, 12, 0)]
+    s = summarize(nights)
+    assert s["facts"][0].startswith("4 cramp(s) over 9 night(s) in 9 day(s): 3.1 for every 7 nights recorded")

@@ -49,11 +49,19 @@ class Night:
 
 
 def _date_from_name(path: str) -> datetime | None:
-    m = re.search(r"(20\d\d)-?(\d\d)-?(\d\d)", path)
-    try:
-        return datetime(int(m[1]), int(m[2]), int(m[3])) if m else None
-    except ValueError:  # digits that are no date (20261399)
+    """The date in a name (``S1_2026-01-04.csv``: the night of that evening, placed at its noon) with its time when
+    one follows (``night-20260104-230000``, the monitor's folders), else None. Nights are told apart noon to noon:
+    at midnight, a date alone filed the night under the evening before."""
+    m = re.search(r"(20\d\d)-?(\d\d)-?(\d\d)(?:[-_T ](\d\d)[:.-]?(\d\d)(?:[:.-]?(\d\d))?(?!\d))?", path)
+    if not m:
         return None
+    day = [int(g) for g in m.groups()[:3]]
+    for parts in ([int(g) for g in m.groups()[3:] if g is not None] or [12], [12]):
+        try:
+            return datetime(*day, *parts)  # type: ignore[misc]
+        except ValueError:  # digits that are no time (25:61): the date alone; no date (20261399): none
+            continue
+    return None
 
 
 def load_nights(folder: str) -> list[Night]:
