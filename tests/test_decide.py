@@ -51,6 +51,9 @@ def test_tiers_follow_the_thresholds_and_the_reason_is_the_strongest_input_again
     # the user's thresholds overrule the model's
     cfg = CFG.replace(cramp_probability=0.5)
     assert decide(feats(hold_x_rest=math.exp(5.0)), 1, cfg, m).tier == CRAMP
+    # a cramp threshold under the model's floor (0.3): a burst of p 0.27 over it was rejected, neither tier's
+    low = decide(feats(hold_x_rest=math.exp(5.0), duty=0.5), 1, CFG.replace(cramp_probability=0.2), m)  # p 0.27
+    assert 0.2 <= low.probability < 0.3 and low.tier == CRAMP
 
 
 def test_stated_gates_come_before_any_weight():

@@ -112,10 +112,13 @@ def gate(f: Features, cfg: DetectorConfig, cut: bool = False) -> str:
 
 
 def thresholds(cfg: DetectorConfig, model: Model | None = None) -> tuple[float, float]:
-    """The cramp threshold and the possible floor (probabilities, 0–1): the user's, else ``model``'s (the shipped one)."""
+    """The cramp threshold and the possible floor (probabilities, 0–1): the user's, else ``model``'s (the shipped one).
+
+    A cramp threshold under the floor lowers the floor to it: a burst from there on is a cramp, and no burst is
+    possible (it left bursts between the two rejected, neither tier's)."""
     j, model = cfg.judge, model or shipped_model()
-    return (j.cramp_probability if j.cramp_probability is not None else model.cramp_threshold,
-            j.possible_probability if j.possible_probability is not None else model.possible_floor)
+    cramp = j.cramp_probability if j.cramp_probability is not None else model.cramp_threshold
+    return cramp, min(cramp, j.possible_probability if j.possible_probability is not None else model.possible_floor)
 
 
 def check_personal(judge: JudgeConfig, model: Model | None = None) -> None:
