@@ -201,6 +201,24 @@ def test_warnings_point_at_the_callers_line_so_a_second_is_not_hidden(night, tmp
     assert "the rows ECG are left out" in lines[2] and lines[1].endswith("1000000 for V; scale= for a file)")
 
 
+def test_notes_leave_the_process_s_warning_filters_alone_across_threads():
+    """Notes caught and issued again around each call changed the filters all threads share: calls from a thread
+    pool left an 'always' filter and a dead catcher behind, and every later warning of the process was lost."""
+    import warnings
+    from concurrent.futures import ThreadPoolExecutor
+
+    x = np.random.default_rng(0).normal(0, 4, 30_000)
+    before = list(warnings.filters)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda _: emgcramp.find_cramps(np.vstack([x, x]), 1000, channel_names=["GM", "ECG"]),
+                          range(8)))
+        warnings.warn("the caller's own")
+    assert len(said) == 9 and all(w.filename == __file__ for w in said)  # each call's note, at the caller's line
+    assert str(said[-1].message) == "the caller's own" and list(warnings.filters) == before
+
+
 def test_errors_name_the_apis_keywords_not_the_command_lines_options(night, tmp_path):
     np.save(tmp_path / "x.npy", night)
     with pytest.raises(emgcramp.InputError, match=r"x\.npy: no sampling rate: .* give fs=HZ$"):

@@ -292,14 +292,14 @@ def test_the_live_log_lists_the_possible_cramps_of_the_leg_as_the_night_s_record
 
 def test_each_head_s_alert_is_withdrawn_when_their_burst_ends_a_possible_cramp_of_the_leg(tmp_path):
     from emgcramp.io.night import NightLog
-    from emgcramp.live.monitor import Alert, _log_quiet_events
+    from emgcramp.live.alerts import Alert, log_quiet_events
 
     x = leg(120, gm=[(40, 60, 25)], gl=[(41, 61, 25)])
     pipe = Pipeline(FS, NAMES)
     pipe.process(Block(0, x))
     pipe.finish()
     log = NightLog(str(tmp_path / "n"), FS, NAMES, None)
-    _log_quiet_events(pipe, log, [Alert("GM", 40.0, "tonic", 100.0, 45.0), Alert("GL", 41.0, "tonic", 100.0, 46.0)])
+    log_quiet_events(pipe, log, [Alert("GM", 40.0, "tonic", 100.0, 45.0), Alert("GL", 41.0, "tonic", 100.0, 46.0)])
     log.close(None)
     logged = [json.loads(line) for line in open(tmp_path / "n" / "events.jsonl")]
     assert sorted(d["channel"] for d in logged if d["type"] == "retracted") == ["GL", "GM"]  # before: GM's only

@@ -12,13 +12,12 @@ usable.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Iterable
 
 from emgcramp.core.blocks import MIN_SIGNAL_S, Block
 from emgcramp.core.channels import default_names
 from emgcramp.core.config import ELECTRODE_NOISE_UV, MAX_REST_UV, PipelineConfig
-from emgcramp.core.errors import InputError, SettingsWarning
+from emgcramp.core.errors import InputError, settings_note
 from emgcramp.core.types import Analysis, Episode
 from emgcramp.pipeline import Pipeline
 
@@ -128,26 +127,26 @@ def say_doubts(pipe: Pipeline, units: bool = True, movements: bool = True, where
         rest = q["rest_uv"]
         if units and math.isfinite(rest) and rest < ELECTRODE_NOISE_UV and q["flat_fraction"] < 0.999:
             doubted = True
-            warnings.warn(SettingsWarning(
+            settings_note(
                 f"{named}channel {channel!r}: its rest level, {rest:.2g} µV, lies under what any skin electrode reads "
                 f"({ELECTRODE_NOISE_UV:g} µV): are the samples in µV? Multiply them by the µV per unit (1000 for mV, "
-                "1000000 for V; --scale on the command line)"), stacklevel=3)
+                "1000000 for V; --scale on the command line)")
         elif units and math.isfinite(rest) and rest > MAX_REST_UV:
             doubted = True
-            warnings.warn(SettingsWarning(
+            settings_note(
                 f"{named}channel {channel!r}: its rest level, {rest:.3g} µV, is over what surface EMG reads even in a maximal "
                 f"contraction ({MAX_REST_UV:g} µV RMS): are the samples in the unit the file says? (µV said to be mV "
-                "read 1000 times too high; for a file without a unit, --scale gives the µV per unit)"), stacklevel=3)
+                "read 1000 times too high; for a file without a unit, --scale gives the µV per unit)")
         if units and FLAT_NOTE_SHARE <= q["flat_fraction"] < 0.999:  # whole: unusable(), an error
-            warnings.warn(SettingsWarning(
+            settings_note(
                 f"{named}channel {channel!r}: {100 * q['flat_fraction']:.0f} % of it is flat (one value held: the "
                 "electrodes off, or each sample sent more than once, when the rate given is not the board's own); "
-                "no cramp is found there"), stacklevel=3)
+                "no cramp is found there")
         if movements and q.get("lm_unscored"):
-            warnings.warn(SettingsWarning(
+            settings_note(
                 f"{named}channel {channel!r}: {q['lm_unscored']:.0f} rise(s) of leg-movement length not scored as leg "
                 f"movements: its resting EMG ({rest:.3g} µV) wavers so much that they come by chance; leg movements "
-                "and the PLM index leave them out (a noisier electrode contact than a sleep lab's)"), stacklevel=3)
+                "and the PLM index leave them out (a noisier electrode contact than a sleep lab's)")
     return doubted
 
 

@@ -1,7 +1,7 @@
 """The Python API's arguments, checked where they are given, and its errors worded for Python.
 
 The readers and the pipeline word their errors for the command line (``give --fs HZ``); a
-notebook user passes ``fs=`` instead, so the API says so (:func:`python_words`).
+notebook user passes ``fs=`` instead, so the API says so (:func:`~emgcramp.core.errors.python_words`).
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ import functools
 import math
 import numbers
 import os
-import re
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -28,45 +26,26 @@ from emgcramp.core.config import (
     SegmentConfig,
     WarningConfig,
 )
-from emgcramp.core.errors import InputError, SettingsWarning
+from emgcramp.core.errors import FOR_PYTHON, InputError, python_words, settings_note
 from emgcramp.core.settings import settings_of, settings_problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# A command-line option in a message, and the keyword the API takes for it: with a value after it
-# (``--fs HZ``, ``--stream NAME``) it becomes ``fs=HZ``; alone (``--scale is for NPY``), the keyword's name.
-_OPTION_VALUE = re.compile(r"--(fs|scale|stream|channel) ([A-Z0-9][^\s,;:)]*)")
-_OPTION = re.compile(r"--(fs|scale|stream|channel)\b")
-
-
-def python_words(message: str) -> str:
-    """``message`` with the command line's options named as the API's keywords."""
-    message = message.replace("(--scale)", "(scale= for a file; multiply an array by it)")
-    message = message.replace("; --scale on the command line)", "; scale= for a file)")
-    return _OPTION.sub(r"\1", _OPTION_VALUE.sub(r"\1=\2", message))
-
-
 def worded_for_python(func: F) -> F:
     """Re-raise the :class:`InputError` that ``func`` raises, the same exception, its message in the API's words;
-    issue the :class:`SettingsWarning` s it issues in those words at the caller's line (not the package's, where
-    Python's once-per-line filter hid a second one said of another call)."""
+    the notes it issues (:func:`~emgcramp.core.errors.settings_note`) are in those words too, at the caller's line.
+    No warning filter of the process is touched: calls from several threads keep their own notes."""
     @functools.wraps(func)
     def call(*args: Any, **kwargs: Any) -> Any:
-        said: list[warnings.WarningMessage] = []
+        token = FOR_PYTHON.set(True)
         try:
-            with warnings.catch_warnings(record=True) as said:
-                warnings.simplefilter("always")
-                return func(*args, **kwargs)
+            return func(*args, **kwargs)
         except InputError as e:
             if e.args and isinstance(e.args[0], str):
                 e.args = (python_words(e.args[0]), *e.args[1:])
             raise
-        finally:  # the caller's filters apply again: each warning is theirs to show or not
-            for w in said:
-                if issubclass(w.category, SettingsWarning):
-                    warnings.warn(SettingsWarning(python_words(str(w.message))), stacklevel=2)
-                else:
-                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+        finally:
+            FOR_PYTHON.reset(token)
     return call  # type: ignore[return-value]
 
 
@@ -240,8 +219,8 @@ def muscle_rows(names: Sequence[str]) -> list[int]:
         raise InputError(f"no row of the array is a muscle's by its name ({', '.join(left)}): name the calf's row "
                          "for its muscle (channel_names=['calf'], say)")
     if left:
-        warnings.warn(SettingsWarning(f"the array: the rows {', '.join(left)} are left out (not muscles by their "
-                                      "names; name a row for the muscle it records to analyse it)"), stacklevel=3)
+        settings_note(f"the array: the rows {', '.join(left)} are left out (not muscles by their "
+                                      "names; name a row for the muscle it records to analyse it)")
     return rows
 
 

@@ -24,7 +24,7 @@ from dataclasses import replace
 from typing import Any
 
 from emgcramp.cli import one_line
-from emgcramp.core.errors import InputError, SettingsWarning
+from emgcramp.core.errors import InputError, SettingsWarning, settings_note
 from emgcramp.io import recordings_in
 from emgcramp.io.events import nulls
 from emgcramp.io.secure import is_night_folder
@@ -96,9 +96,7 @@ def _applying(path: str, read):
     time column), ``--scale`` for those without units (NPY, WAV, text whose header names none) and
     ``--stream`` for the XDF ones; a file that carries its own is read as it is, and says so.
     """
-    import warnings
 
-    from emgcramp.core.errors import SettingsWarning
     from emgcramp.io import FORMATS, NIGHT, detect_format
     from emgcramp.io.text import header_facts
 
@@ -113,7 +111,7 @@ def _applying(path: str, read):
                                   ("scale", "it carries its own units", "scale" in fmt.takes and not units),
                                   ("stream", "it holds one recording", "stream" in fmt.takes)):
         if getattr(read, option) is not None and not applies:
-            warnings.warn(SettingsWarning(f"{path}: --{option} not applied: {what}"), stacklevel=2)
+            settings_note(f"{path}: --{option} not applied: {what}")
             read = replace(read, **{option: None})
     return read
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from emgcramp.cli.common import CALIBRATE_MVC_S, CALIBRATE_REST_S
 from emgcramp.cli.sources import sensor_source
-from emgcramp.core.errors import InputError
+from emgcramp.core.errors import InputError, settings_note
 
 if TYPE_CHECKING:
     from emgcramp.live.sources.base import Source
@@ -120,13 +120,11 @@ def _calibration_from_sensor(args: argparse.Namespace):
     source.stop.set()
     span_s, wall_s = max(end for _, end in windows.values()), time.monotonic() - began[0]
     if span_s > SENSOR_CLOCK_TOLERANCE * wall_s + 1.0:  # the windows are times the person was told of
-        import warnings
 
-        from emgcramp.core.errors import SettingsWarning
 
-        warnings.warn(SettingsWarning(
+        settings_note(
             f"the sensor sent the {span_s:g} s of the calibration in {wall_s:.1f} s (a sped-up emulator, or a "
-            "sensor whose clock runs fast): the rest and contraction windows were not the seconds you were told of"))
+            "sensor whose clock runs fast): the rest and contraction windows were not the seconds you were told of")
     return parts, source.fs, "calf"
 
 

@@ -10,7 +10,7 @@ import warnings
 from datetime import datetime
 
 from emgcramp.cli.common import ProgressBar, analyze_recording, check_night_outputs, night_spec, print_table, span_text
-from emgcramp.core.errors import InputError, SettingsWarning
+from emgcramp.core.errors import InputError, SettingsWarning, settings_note
 from emgcramp.files import CHUNK_S, analyze_file
 from emgcramp.io.events import nulls
 
@@ -72,7 +72,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def _one_process(args: argparse.Namespace, why: str) -> None:
     """Say that --jobs and --dask, given, are not used here (``why``), rather than drop them unsaid."""
     if given := " and ".join(o for o, v in (("--jobs", args.jobs != 1), ("--dask", args.dask)) if v):
-        warnings.warn(SettingsWarning(f"{given}: for a folder or pattern of recordings; {why}"))
+        settings_note(f"{given}: for a folder or pattern of recordings; {why}")
 
 
 def _write_outputs(args: argparse.Namespace, result, start: datetime | None) -> None:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-import warnings
 
-from emgcramp.core.errors import InputError, SettingsWarning
+from emgcramp.core.errors import InputError, settings_note
 
 _TIBIALIS = re.compile(r"(^|[^a-z])(ta|tib\w*)([^a-z]|$)", re.I)
 # What a sleep recording holds besides muscles, by the names polysomnography gives its channels (heart, brain,
@@ -55,8 +54,8 @@ def channel_index(channel: str | int | None, names: list[str], where: str) -> in
     """
     if channel is None:
         if names and not any(map(is_emg, names)):  # taken as asked, but not unsaid: its bursts are no calf's
-            warnings.warn(SettingsWarning(f"{where}: no channel is a muscle by its name; the first, {names[0]!r}, is "
-                                          "analysed: give --channel with the calf's if it is another"), stacklevel=3)
+            settings_note(f"{where}: no channel is a muscle by its name; the first, {names[0]!r}, is "
+                                          "analysed: give --channel with the calf's if it is another")
         if not names or is_emg(names[0]) or not any(map(is_emg, names)):
             return 0
         raise InputError(f"{where}: the first channel, {names[0]!r}, is not a muscle by its name; give --channel "
@@ -71,9 +70,9 @@ def channel_index(channel: str | int | None, names: list[str], where: str) -> in
         if str(channel).lower() in lowered:
             first = lowered.index(str(channel).lower())
             if lowered.count(str(channel).lower()) > 1:  # taken, but not unsaid: which one the name meant is a guess
-                warnings.warn(SettingsWarning(f"{where}: {lowered.count(lowered[first])} channels are named "
+                settings_note(f"{where}: {lowered.count(lowered[first])} channels are named "
                                               f"{names[first]!r}: the first (index {first}) is analysed; give an "
-                                              "index to take another"), stacklevel=3)
+                                              "index to take another")
             return first
     raise InputError(f"no channel {channel!r} in {where}; channels are: {', '.join(names)}")
 
@@ -85,9 +84,9 @@ def channel_indices(spec: str | int | list[str | int] | tuple[str | int, ...] | 
     (default: the first)."""
     chosen = _chosen(spec, names, where, units or {})
     if (spec is None or str(spec).lower() == "all") and all(is_tibialis(names[i]) for i in chosen):  # not named
-        warnings.warn(SettingsWarning(
+        settings_note(
             f"{where}: {', '.join(names[i] for i in chosen)} record{'s' if len(chosen) == 1 else ''} the tibialis "
-            "anterior by name and no calf channel is taken: the cramps found are the tibialis's"))
+            "anterior by name and no calf channel is taken: the cramps found are the tibialis's")
     return chosen
 
 
@@ -105,7 +104,7 @@ def _chosen(spec: str | int | list[str | int] | tuple[str | int, ...] | None, na
         left += [f"{', '.join(f'{n} (in {units[i]})' for i, n in enumerate(names) if i in units)}: not a voltage"] \
             if units else []
         if left:
-            warnings.warn(SettingsWarning(f"{where}: --channel all leaves out {' and '.join(left)}"))
+            settings_note(f"{where}: --channel all leaves out {' and '.join(left)}")
         return muscles
     whole = [i for i, name in enumerate(names) if isinstance(spec, str) and "," in spec
              and name.lower() == spec.strip().lower()]

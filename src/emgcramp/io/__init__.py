@@ -16,10 +16,9 @@ import contextlib
 import importlib
 import os
 import re
-import warnings
 from typing import TYPE_CHECKING, NamedTuple
 
-from emgcramp.core.errors import InputError, SettingsWarning
+from emgcramp.core.errors import InputError, settings_note
 
 if TYPE_CHECKING:  # io.base imports NumPy; the table must stay free of it
     from emgcramp.io.base import Recording
@@ -202,7 +201,7 @@ def recordings_in(path: str) -> list[str]:
         raise InputError(f"{path}: no recordings found (looked for {', '.join(sorted(FORMATS))} "
                          f"and monitor night folders){hint}")
     if below:
-        warnings.warn(SettingsWarning(f"{path}: only the files in it are taken ({len(files)}){hint}"), stacklevel=2)
+        settings_note(f"{path}: only the files in it are taken ({len(files)}){hint}")
     return files
 
 
@@ -212,8 +211,7 @@ def _once(files: list[str]) -> list[str]:
     for name in files:
         first = seen.setdefault(os.path.realpath(name), name)
         if first != name:  # counted twice, one night would be two in a table and in trend
-            warnings.warn(SettingsWarning(f"{name} is the same recording as {first} (a link to it): analysed once"),
-                          stacklevel=3)
+            settings_note(f"{name} is the same recording as {first} (a link to it): analysed once")
     return list(seen.values())
 
 
@@ -307,8 +305,8 @@ def open_recording(path: str, fs: float | None = None, scale: float | None = Non
         from emgcramp.core.blocks import MAX_FS_HZ, MIN_FS_HZ
 
         if fmt is _WAV and not MIN_FS_HZ <= rec.fs <= MAX_FS_HZ:  # a header no sEMG board writes: --fs stands
-            warnings.warn(SettingsWarning(f"{path}: its header's rate, {rec.fs:g} Hz, is no sEMG rate; read at "
-                                          f"--fs {fs:g} Hz"))
+            settings_note(f"{path}: its header's rate, {rec.fs:g} Hz, is no sEMG rate; read at "
+                                          f"--fs {fs:g} Hz")
             rec.fs = fs
             return rec
         rec.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
@@ -11,7 +10,7 @@ import numpy as np
 import pyedflib
 
 from emgcramp.core.blocks import Block
-from emgcramp.core.errors import InputError, SettingsWarning
+from emgcramp.core.errors import InputError, settings_note
 from emgcramp.io.base import Recording, unit_scale
 from emgcramp.io.edf_header import (
     MAX_SLOTS,
@@ -242,7 +241,7 @@ def write_edf(path: str, fs: float, channel_names: list[str],
                     f"{MAX_SLOTS if fresh else 1} a second")
             if fresh:  # over 64 a second: no copy rather than one without them
                 raise InputError(f"cannot write {said}")
-            warnings.warn(SettingsWarning(f"{said} here, the last ones are not in it"))
+            settings_note(f"{said} here, the last ones are not in it")
         if start is None:
             start_unknown(tmp)
         check_written(tmp, path, records)

@@ -6,12 +6,11 @@ import csv
 import json
 import math
 import os
-import warnings
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from emgcramp.core.errors import InputError, SettingsWarning
+from emgcramp.core.errors import InputError, settings_note
 from emgcramp.core.types import EPISODE_FIELDS, CrampWarning, Episode, LegMovement, clock_time, episode_record
 from emgcramp.io.secure import check_regular, private_file
 
@@ -174,8 +173,8 @@ def recording_events(path: str, recording: str, start: datetime | None) -> list[
         alike = {f for f in named if os.path.basename(f or "") == os.path.basename(recording)}
         rows = mine or ([(r, e) for r, e in rows if r["file"] in alike] if len(alike) == 1 else [])
         if not rows and named:
-            warnings.warn(SettingsWarning(f"{path}: a batch table; none of its rows is {recording}'s (it lists the "
-                                          f"cramps of {len(named)} other recording(s)): drawn without cramps"))
+            settings_note(f"{path}: a batch table; none of its rows is {recording}'s (it lists the "
+                                          f"cramps of {len(named)} other recording(s)): drawn without cramps")
     for r, e in rows:
         clock = (r.get("onset_clock") or "").strip()
         if clock and start is not None:

@@ -27,7 +27,6 @@ import csv
 import errno
 import os
 import re
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,7 +36,7 @@ try:
 except ImportError:  # not on Windows: answers there are not guarded against a second server
     fcntl = None  # type: ignore[assignment]
 
-from emgcramp.core.errors import InputError, SettingsWarning
+from emgcramp.core.errors import InputError, settings_note
 from emgcramp.io.secure import ANSWERS_SUFFIX, LABELS_FILE, check_regular
 
 LABELS = ("cramp", "not_cramp", "unsure")
@@ -184,10 +183,10 @@ def read_labels(folder: str) -> list[Label]:
     said = (path, len(text), tuple(unread))  # once for a file as it is: the review page reads it at every look
     if unread and said not in _SAID:
         _SAID.add(said)
-        warnings.warn(SettingsWarning(
+        settings_note(
             f"{path}: line{'s' * (len(unread) > 1)} {', '.join(unread)} hold{'s' * (len(unread) == 1)} no answer "
             f"and {'are' if len(unread) > 1 else 'is'} left out (an answer: {HEADER.strip()}, the label one of "
-            f"{', '.join(LABELS)}, given_at as 2026-01-05T23:40:00)"), stacklevel=2)
+            f"{', '.join(LABELS)}, given_at as 2026-01-05T23:40:00)")
     return sorted(latest.values(), key=lambda lab: (lab.onset_s, lab.offset_s))
 
 

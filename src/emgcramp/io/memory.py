@@ -8,7 +8,6 @@ read from an EDF file would be.
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -17,7 +16,7 @@ import numpy as np
 
 from emgcramp.core.blocks import Block, as_rate
 from emgcramp.core.channels import default_names, is_emg
-from emgcramp.core.errors import InputError, SettingsWarning
+from emgcramp.core.errors import InputError, settings_note
 from emgcramp.io.base import Recording
 
 # Under this every sample of a row (µV): no electrode reads so little; samples in volts read 1e-6 of what they are.
@@ -198,12 +197,12 @@ def _muscles_by_name(types: list[str], names: list[str]) -> list[int]:
     data = [i for i, t in enumerate(types) if t not in ("stim", "misc")]
     muscles = [i for i in data if types[i] not in _NOT_MUSCLE_TYPES and is_emg(names[i])]
     if not muscles and data:  # taken all the same, as analyze takes a file's first channel, and said
-        warnings.warn(SettingsWarning(f"from_mne: no channel is a muscle by its name or type; all are analysed "
-                                      f"({', '.join(names[i] for i in data)}): picks= chooses"), stacklevel=4)
+        settings_note(f"from_mne: no channel is a muscle by its name or type; all are analysed "
+                                      f"({', '.join(names[i] for i in data)}): picks= chooses")
         return data
     if left := [names[i] for i in data if i not in muscles]:
-        warnings.warn(SettingsWarning(f"from_mne leaves out {', '.join(left)} (not muscles by their names or "
-                                      "types; picks= takes them)"), stacklevel=4)
+        settings_note(f"from_mne leaves out {', '.join(left)} (not muscles by their names or "
+                                      "types; picks= takes them)")
     return muscles
 
 
@@ -226,8 +225,8 @@ def _good(picked: list[int], names: list[str], bads: set[str]) -> list[int]:
         raise InputError(f"every channel picked is marked bad in the Raw ({', '.join(names[i] for i in picked)}): "
                          "name one in picks= to take it all the same")
     if len(good) < len(picked):
-        warnings.warn(SettingsWarning(f"from_mne leaves out {', '.join(names[i] for i in picked if i not in good)} "
-                                      "(marked bad in the Raw; picks= takes it)"), stacklevel=5)
+        settings_note(f"from_mne leaves out {', '.join(names[i] for i in picked if i not in good)} "
+                                      "(marked bad in the Raw; picks= takes it)")
     return good
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import warnings
 from datetime import datetime
 
-from emgcramp.core.errors import InputError, SettingsWarning
+from emgcramp.core.errors import InputError, settings_note
 from emgcramp.core.types import Episode
 from emgcramp.io.events import episode_from_row, write_events_csv
 from emgcramp.io.night_reader import NightRecording, read_events
@@ -49,7 +48,7 @@ def store_night_events(folder: str, episodes: list[Episode]) -> None:
     try:
         write_events_csv(os.path.join(folder, "events.csv"), *night_events(folder, episodes))
     except OSError as e:
-        warnings.warn(SettingsWarning(f"{folder}: its events.csv was not written: {e.strerror or e}"), stacklevel=3)
+        settings_note(f"{folder}: its events.csv was not written: {e.strerror or e}")
 
 
 def flag_unstored(episodes: list[Episode], holes: list[tuple[float, float]]) -> list[Episode]:

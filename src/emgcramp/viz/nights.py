@@ -14,11 +14,10 @@ import csv
 import math
 import os
 import re
-import warnings
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from emgcramp.core.errors import InputError, SettingsWarning
+from emgcramp.core.errors import InputError, settings_note
 from emgcramp.core.types import Episode
 from emgcramp.io.events import COLUMNS, REQUIRED, is_activity_csv, read_rows
 from emgcramp.io.secure import LABELS_FILE, is_night_folder
@@ -87,8 +86,8 @@ def load_nights(folder: str) -> list[Night]:
                 other += [] if found or table else [os.path.join(root, name)]
     # said: a damaged header passes a night over (our --lm-events tables and answers are not nights)
     if other := [p for p in other if os.path.basename(p) != LABELS_FILE and not is_activity_csv(p)]:
-        warnings.warn(SettingsWarning(f"passed over, not events CSVs: {', '.join(other[:3])}"
-                                      + (f" and {len(other) - 3} more" if len(other) > 3 else "")))
+        settings_note(f"passed over, not events CSVs: {', '.join(other[:3])}"
+                                      + (f" and {len(other) - 3} more" if len(other) > 3 else ""))
     unclosed = (f"night folders without their events.csv, which the monitor writes as the night ends (emgcramp "
                 f"recover FOLDER writes it for one stopped): {', '.join(sorted(open_)[:3])}"
                 f"{f' and {len(open_) - 3} more' if len(open_) > 3 else ''}") if open_ else ""
@@ -103,14 +102,14 @@ def load_nights(folder: str) -> list[Night]:
             raise InputError(f"{folder}: no events CSV to count, only {unclosed}")
         raise InputError(f"{folder}: no events CSV files found (write them with analyze --events or monitor)")
     if unclosed:
-        warnings.warn(SettingsWarning(f"not counted, {unclosed}"))
+        settings_note(f"not counted, {unclosed}")
     if tables:
         # A batch table has a row per cramp: the recordings it found none in are not in it, and a rate over its
         # nights would leave them out. Said, as it cannot be undone here.
-        warnings.warn(SettingsWarning(
+        settings_note(
             f"{', '.join(tables[:2])}{' …' if len(tables) > 2 else ''}: a batch table lists only the recordings it "
             "found cramps in; the nights without any are not counted here (one events CSV per night, from "
-            "analyze FILE --events or monitor, counts them)"))
+            "analyze FILE --events or monitor, counts them)")
     return sorted(_once(nights), key=lambda n: n.date)
 
 

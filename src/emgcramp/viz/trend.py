@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from collections import Counter
 from datetime import timedelta
 
 from emgcramp.core.clock import duration_words
-from emgcramp.core.errors import SettingsWarning
+from emgcramp.core.errors import settings_note
 from emgcramp.viz.nights import Night
 
 FREQUENT_PER_WEEK = 1.0
@@ -102,8 +101,8 @@ def _from_table(name: str, table: str) -> str:
     for folder in (here, os.path.dirname(here)):  # analyze run in it, the table written there or a folder down
         if os.path.exists(candidate := os.path.join(folder, name)):
             return candidate
-    warnings.warn(SettingsWarning(f"{table}: its recording {name} is not found from here nor from the table's "
-                                  "folder: its answers, if any, are not counted (run trend where analyze ran)"))
+    settings_note(f"{table}: its recording {name} is not found from here nor from the table's "
+                                  "folder: its answers, if any, are not counted (run trend where analyze ran)")
     return name
 
 
