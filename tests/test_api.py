@@ -263,9 +263,21 @@ def test_a_pandas_table_is_a_column_a_channel_named_by_its_columns(night):
     assert [(c.onset_s, round(c.peak_intensity, 3)) for c in mv.cramps] == \
         [(c.onset_s, round(c.peak_intensity, 3)) for c in emgcramp.find_cramps(night, FS).cramps]
     for columns, says in ((["GM", "gm_uV"], r"^the table names 'GM' twice"),
-                          (["GM", "force_kgf"], r"^the table's column 'force_kgf' is in kgf, not a voltage")):
+                          (["GM", "force_kgf"], r"^the table's column 'force_kgf' is in kgf, not a voltage"),
+                          (pd.MultiIndex.from_tuples([("GM", "mV"), ("GL", "mV")]), r"^the table's columns are named "
+                                                                                    r"on several levels"),
+                          (["GM", ""], r"^the table's columns are the channels' names, non-empty strings")):
         with pytest.raises(emgcramp.InputError, match=says):
             emgcramp.find_cramps(pd.DataFrame(pair.T, columns=columns), FS)
+    with pytest.raises(emgcramp.InputError, match=r"^the table's column 'note' holds no numbers \(µV\): drop it"):
+        emgcramp.find_cramps(pd.DataFrame({"GM": night, "note": "x"}), FS)
+    assert emgcramp.find_cramps(pd.DataFrame({"GM": night, "S": night}), FS).analysis.channels == ["GM", "S"]  # a
+    # time is a first column, as in a CSV: a second one named S (a site) is a channel
+    m = emgcramp.Monitor(FS)  # a refused first table leaves the monitor unnamed: refused again, not taken as calf
+    for _ in range(2):
+        with pytest.raises(emgcramp.InputError, match="no row of the array is a muscle's by its name"):
+            m.feed(pd.DataFrame({"ECG": night[:1000]}))
+    assert emgcramp.Monitor(FS).feed(pd.DataFrame(np.zeros((2, 4)))) == []  # 2 samples of 4 channels: no doubt
 
 
 def test_a_monitor_checks_its_blocks_and_its_end(night):
@@ -432,6 +444,9 @@ def test_mne_bad_spans_are_signal_lost_where_mne_places_them(night):
     assert [round(c.onset_s) for c in ref.cramps] == [100, 330]
     assert [(c.onset_s, c.offset_s) for c in r.cramps] == [(c.onset_s, c.offset_s) for c in ref.cramps[:1]]
     assert r.summary()["quality"]["GM"]["seconds"] == pytest.approx(360.0)
+    raw.set_annotations(mne.Annotations([5.0], [479.0], ["BAD_all"], orig_time=raw.annotations.orig_time))
+    with pytest.raises(emgcramp.InputError, match=r"its BAD annotations leave 1 s of its 480 s as signal; at least 2 s"):
+        emgcramp.from_mne(raw)  # it said the Raw was 0 s long
 
 
 def test_mne_raw_typed_eeg_throughout_takes_its_muscles_by_name(night):

@@ -102,13 +102,14 @@ class Monitor:
         if self._result is not None:
             raise InputError("this Monitor has finished: its signal is closed; start a new Monitor for more samples")
         x = samples_array(samples).astype(np.float64, copy=False)
-        if is_table(samples):  # a row a sample, a column a channel: named by its columns, in µV by their units
+        table = is_table(samples)
+        if table:  # a row a sample, a column a channel: named by its columns, in µV by their units
             names, scales = column_names(samples)
             if names is not None:
                 self._take_table(names)
                 x = x * scales[:, None]
         block = x[:, None] if x.ndim == 1 else x.T
-        self._check_layout(x)
+        self._check_layout(x, table)
         if not block.size:  # no samples: nothing to analyse, and no channel count to learn from it
             return []
         if self._rows is not None and len(self._rows) < block.shape[1]:
@@ -125,22 +126,25 @@ class Monitor:
 
     def _name(self, names: list[str]) -> None:
         """Name the channels (``[]``: counted from the first block) and make the night of the rows analysed."""
-        self._names = names
+        rows = muscle_rows(names) if names else None  # before any is kept: a refusal leaves the monitor unnamed
         # the rows analysed (and stored): the muscles', as find_cramps takes them; None: every row
-        self._rows = muscle_rows(names) if names else None
-        analysed = [names[i] for i in self._rows] if self._rows is not None else []
+        self._names, self._rows = names, rows
+        analysed = [names[i] for i in rows] if rows is not None else []
         self._night = NightMonitor(self._fs, analysed, self._folder, self._config, start=self._start)
 
     def _take_table(self, names: list[str]) -> None:
         """A table's column ``names`` as the channels' when none were given before the first block; else
         :class:`InputError` unless they are the monitor's."""
-        if not self._names and not self._next:
+        if not self._names and self._night.log is None:  # nothing stored yet (a first block refused stores some)
             self._name(names)
-        elif [n.lower() for n in names] != [n.lower() for n in self._names]:
+            return
+        pipe = self._night.runner.pipe  # a night opened by a refused first block: under the names it made
+        known = self._names or (list(pipe.channel_names) if pipe is not None else [])
+        if [n.lower() for n in names] != [n.lower() for n in known]:
             raise InputError(f"the table's columns ({', '.join(names)}) are not the monitor's channels "
-                             f"({', '.join(self._names) or 'unnamed'})")
+                             f"({', '.join(known)})")
 
-    def _check_layout(self, x: np.ndarray) -> None:
+    def _check_layout(self, x: np.ndarray, table: bool = False) -> None:
         """:class:`InputError` unless ``x`` is a 1-D block or a channels × samples one with the monitor's channels.
 
         Until the channels are known (named, or counted from a first block), a block with fewer samples than
@@ -151,7 +155,7 @@ class Monitor:
             return
         width = 1 if x.ndim == 1 else x.shape[0]
         n = len(self._names)
-        if x.ndim == 2 and width != n and (x.shape[1] == n or (not n and width > x.shape[1])):
+        if x.ndim == 2 and width != n and not table and (x.shape[1] == n or (not n and width > x.shape[1])):
             raise InputError(f"a block of shape {x.shape} would be {width} channels of {x.shape[1]} samples: "
                              "give channels × samples (x.T for a samples × channels table), or name the channels "
                              "(channel_names) to feed blocks with fewer samples than channels")

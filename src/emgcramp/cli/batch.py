@@ -21,7 +21,6 @@ import sys
 import warnings
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
 
 from emgcramp.cli import one_line
 from emgcramp.core.errors import InputError, SettingsWarning, settings_note
@@ -29,7 +28,6 @@ from emgcramp.io import recordings_in
 from emgcramp.io.events import nulls
 from emgcramp.io.secure import is_night_folder
 
-DASK_CONNECT_S = 5.0  # a scheduler that does not answer by then is not there
 
 
 def is_batch(path: str) -> bool:
@@ -135,7 +133,9 @@ def _outcomes(files: list[str], args: argparse.Namespace) -> Iterator[tuple]:
     # picklable, what the workers get; each night folder is judged with its recorded settings under the options
     settings = read_options(args), detector_settings(args)
     if getattr(args, "dask", None):
-        yield from _dask_outcomes(files, args, settings)
+        from emgcramp.cli.cluster import dask_outcomes
+
+        yield from dask_outcomes(_one, files, args.dask, args.jobs, settings)
         return
     jobs = min(args.jobs, len(files))  # a worker per file at most: none started to sit idle
     if jobs <= 1:  # no pool: Ctrl-C interrupts the analysis itself, at once
@@ -149,47 +149,6 @@ def _outcomes(files: list[str], args: argparse.Namespace) -> Iterator[tuple]:
 def _one_job(job: tuple) -> tuple:
     """:func:`_one` of one (path, read options, detector settings), as a worker takes it."""
     return _one(*job)
-
-
-def _dask_outcomes(files: list[str], args: argparse.Namespace, settings: tuple) -> Iterator[tuple]:
-    """The same work on a Dask cluster: a scheduler address, or ``local`` for one on this machine."""
-    try:
-        from distributed import Client, LocalCluster
-        from distributed import as_completed as dask_completed
-    except ImportError:
-        raise InputError("--dask needs the dask extra: pip install 'emgcramp[dask]'") from None
-    cluster = LocalCluster(n_workers=max(1, args.jobs), threads_per_worker=1, processes=True,
-                           dashboard_address=None) if args.dask == "local" else None
-    try:
-        with _client(Client, cluster or args.dask, args.dask) as client:
-            futures = client.map(_one, files, read=settings[0], config=settings[1], pure=False)
-            yield from (f.result() for f in dask_completed(futures))
-    finally:
-        if cluster is not None:
-            cluster.close()
-
-
-def _client(client_type: type, address: Any, said: str) -> Any:
-    """A Dask client of the scheduler at ``address`` (``said`` so), within :data:`DASK_CONNECT_S`, else
-    :class:`InputError`: Dask's own timeout bounds the connection, not what follows (a server that took the
-    connection and said nothing, a web page, held the command for minutes)."""
-    import threading
-
-    made: list = []
-
-    def connect() -> None:
-        try:
-            made.append(client_type(address, timeout=DASK_CONNECT_S))
-        except Exception as e:  # refused, timed out, or something answered that is not a scheduler
-            made.append(e)
-
-    thread = threading.Thread(target=connect, name="emgcramp-dask-connect", daemon=True)
-    thread.start()
-    thread.join(DASK_CONNECT_S + 1.0)
-    if not made or isinstance(made[0], Exception):
-        why = type(made[0]).__name__ if made else "it took the connection and did not answer"
-        raise InputError(f"cannot reach a Dask scheduler at {said} within {DASK_CONNECT_S:g} s ({why})")
-    return made[0]
 
 
 def inputs_of(path: str) -> list[str]:

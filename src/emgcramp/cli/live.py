@@ -50,18 +50,21 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:  # Ctrl-C before its handler was in place: no empty folder left behind
             remove_if_empty(folder)
             raise
+        alarms = AlertPrinter(args.on_cramp)
         with ending:
-            return _night(args, source, channels, config, publisher, folder, clock, ending.got)
+            try:
+                return _night(args, source, channels, config, publisher, folder, clock, ending.got, alarms)
+            finally:  # after the night's table: a second Ctrl-C while a hook runs cannot cost it
+                alarms.finish()
 
 
 def _night(args: argparse.Namespace, source, channels: list[int], config, publisher, folder: str, clock: bool,
-           ended_by: list[int]) -> int:
+           ended_by: list[int], alarms: AlertPrinter) -> int:
     """Monitor the night into ``folder`` until the source ends or a signal (in ``ended_by``) stops it;
     print its summary and return the exit status."""
     from emgcramp.io.night import remove_if_empty
     from emgcramp.live.monitor import run_monitor
 
-    alarms = AlertPrinter(args.on_cramp)
     try:
         told = [0]  # records given the night log: each is a line of events.jsonl once stored
 
@@ -77,7 +80,6 @@ def _night(args: argparse.Namespace, source, channels: list[int], config, publis
                              alert_on_warning=args.alert_on == "warning", start=source.start,
                              on_event=on_event, on_levels=publisher.levels if publisher else None, clock=clock)
     except (ConnectionError, InputError) as e:
-        alarms.finish()
         with contextlib.suppress(OSError):
             remove_if_empty(folder)  # the night never began (no data, a bad first sample, no room): no empty folder
         if ended_by and not source.problem:  # stopped before any data came, the source at fault for nothing
@@ -86,7 +88,6 @@ def _night(args: argparse.Namespace, source, channels: list[int], config, publis
         raise e if isinstance(e, InputError) else InputError(f"{e}: {why}") from None
     if sys.stderr.isatty():
         say("\n")
-    alarms.finish()  # an alarm's failure is said before the night's table
     if ended_by and result.analysis.duration_s < MIN_SIGNAL_S:  # stopped before there was a night: no summary
         return stopped_early(ended_by[0], result.stopped, folder)
     if result.analysis.duration_s < MIN_SIGNAL_S:  # the source ended first: no night to summarise, one line

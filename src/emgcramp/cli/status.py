@@ -271,6 +271,8 @@ class AlertPrinter:
         say those that still run, which are left running."""
         import time
 
+        if any(t.is_alive() for t in self._running):
+            say(f"emgcramp: waiting up to {timeout_s:g} s for --on-cramp to finish\n")
         deadline = time.monotonic() + timeout_s
         for t in self._running:
             t.join(max(0.0, deadline - time.monotonic()))

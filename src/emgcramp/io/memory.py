@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from emgcramp.core.blocks import Block, as_rate
+from emgcramp.core.blocks import MIN_SIGNAL_S, Block, as_rate
 from emgcramp.core.channels import default_names, is_emg
 from emgcramp.core.errors import InputError, settings_note
 from emgcramp.io.base import Recording
@@ -52,13 +52,20 @@ def column_names(x: Any) -> tuple[list[str] | None, np.ndarray]:
     from emgcramp.io.text import INDEX_NAMES, time_scale
     from emgcramp.io.text_fields import foreign_unit, named, unit_of
 
+    if getattr(x.columns, "nlevels", 1) > 1:
+        raise InputError("the table's columns are named on several levels (a MultiIndex): name each column once, "
+                         "its unit at its end (x.columns = ['GM_mV', …])")
+    if text := next((c for c, kind in zip(x.columns, x.dtypes) if getattr(kind, "kind", "O") not in "iuf"), None):
+        raise InputError(f"the table's column {text!r} holds no numbers (µV): drop it (x.drop(columns={text!r}))")
     if list(x.columns) == list(range(x.shape[1])):
         return None, np.ones(x.shape[1])
     given = [str(c) for c in x.columns]
+    if not all(isinstance(c, str) and c.strip() for c in x.columns):
+        raise InputError(f"the table's columns are the channels' names, non-empty strings, not {given!r}")
+    if time_scale(given[0]) is not None or given[0].strip().lower() in INDEX_NAMES:  # as a CSV's first column
+        raise InputError(f"the table's column {given[0]!r} holds times or sample numbers, not samples: "
+                         f"drop it (x.drop(columns={given[0]!r})) and give the rate as fs")
     for name in given:
-        if time_scale(name) is not None or name.strip().lower() in INDEX_NAMES:
-            raise InputError(f"the table's column {name!r} holds times or sample numbers, not samples: "
-                             f"drop it (x.drop(columns={name!r})) and give the rate as fs")
         if unit := foreign_unit(name):
             raise InputError(f"the table's column {name!r} is in {unit}, not a voltage: drop it "
                              f"(x.drop(columns={name!r}))")
@@ -147,6 +154,10 @@ class MneRaw(Recording):
         self.fs = float(raw.info["sfreq"])
         self.channel_names = [raw.ch_names[i] for i in self._picks]
         self.n_samples = int(raw.n_times)
+        sound = sum(b - a for a, b in _sound_spans(raw, self.n_samples)) / self.fs
+        if sound < MIN_SIGNAL_S <= self.n_samples / self.fs:
+            raise InputError(f"{self.path}: its BAD annotations leave {sound:g} s of its {self.n_samples / self.fs:g} s "
+                             f"as signal; at least {MIN_SIGNAL_S:g} s are needed")
         meas = raw.info.get("meas_date")
         self.start = (meas + timedelta(seconds=float(raw.first_time))).astimezone(timezone.utc).replace(tzinfo=None) \
             if meas is not None else None
