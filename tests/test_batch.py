@@ -407,7 +407,8 @@ def test_batch_gives_the_answers_beside_the_cramps_found_for_the_nights_with_lab
     doc = json.loads(out)
     first, second = doc["recordings"]
     assert first["labels"] == {"confirmed": 1, "not_cramp": 0, "unsure": 0, "unanswered": 0, "missed": 1, "cramps": 2}
-    assert "labels" not in second and (doc["labelled"], doc["confirmed"], doc["cramps"]) == (1, 2, 2)
+    # one confirmed and one added: counted 2, confirmed 1 (it said confirmed 2)
+    assert "labels" not in second and (doc["labelled"], doc["confirmed"], doc["counted"], doc["cramps"]) == (1, 1, 2, 2)
     # The same counts as single-night analyze gives for that night
     rc, out, _ = run_cli("analyze", folders[0], "--json", "--no-progress")
     assert rc == 0 and json.loads(out)["labels"] == first["labels"]

@@ -336,9 +336,12 @@ def test_a_batch_table_s_answers_are_found_from_another_folder_or_said_lost(tmp_
     os.mkdir("tr")
     shutil.copy(SAMPLE_NIGHT, "recs/n1.edf")
     add_label("recs/n1.edf.labels", 123.7, 159.8, "cramp", listed="cramp")
+    add_label("recs/n1.edf.labels", 600.0, 640.0, "cramp")  # where none was listed: one it missed
     assert run_cli("analyze", "recs", "--events", "tr/all.csv")[0] == 0
     here = run_cli("trend", "tr")[1]
-    assert "you counted" in here
+    # a cramp added as missed is counted, not confirmed (the night's line said "2 confirmed")
+    assert "you counted 2 (1 confirmed, 1 you added that it missed)" in here
+    assert "2026-01-01: 3 cramp(s) found; you counted 2 (1 confirmed, 1 you added)" in here
     monkeypatch.chdir("/")  # the table names recs/n1.edf from where analyze ran: before, no answers, no word
     there = run_cli("trend", str(tmp_cwd / "tr"))[1]
     assert [line for line in there.splitlines() if "you counted" in line] == \

@@ -253,7 +253,8 @@ def _json_document(files: list[str], results: dict, errors: dict[str, str], n_cr
     """Per recording in order: its path, subject, and summary with episodes, or its one-line error.
 
     A recording answered with ``emgcramp review`` also has ``labels`` (:func:`emgcramp.io.labels.tally`);
-    ``labelled`` counts those recordings and ``confirmed`` the cramps their answers count (confirmed and added).
+    ``labelled`` counts those recordings, ``confirmed`` the cramps their answers confirmed and ``counted`` those and
+    the cramps added as missed.
     """
     from emgcramp.core.types import episode_record
 
@@ -270,5 +271,6 @@ def _json_document(files: list[str], results: dict, errors: dict[str, str], n_cr
         recordings.append(entry)
     labels = labels or {}
     return {"recordings": recordings, "analysed": len(results), "failed": len(errors), "cramps": n_cramps,
-            "labelled": len(labels), "confirmed": sum(t["cramps"] for t in labels.values())}
+            "labelled": len(labels), "confirmed": sum(t["confirmed"] for t in labels.values()),
+            "counted": sum(t["cramps"] for t in labels.values())}
 

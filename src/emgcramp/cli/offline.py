@@ -308,7 +308,8 @@ def cmd_trend(args: argparse.Namespace) -> int:
         print("\n".join(s["facts"]))
         for n in s["per_night"]:
             if n["labels"] is not None:  # the nights the person answered in emgcramp review
-                print(f"{n['date'] or n['path']}: {n['cramps']} cramp(s) found, {n['confirmed']} confirmed")
+                print(f"{n['date'] or n['path']}: {n['cramps']} cramp(s) found; you counted {n['counted']} "
+                      f"({n['confirmed']} confirmed, {n['labels']['missed']} you added)")
     if args.out:
         trend.plot(nights, args.out)
         print(f"trend written to {args.out}", file=sys.stderr if args.json else sys.stdout)  # --json: stdout is JSON

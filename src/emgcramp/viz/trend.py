@@ -63,7 +63,8 @@ def summarize(nights: list[Night], threshold: float | None = None, default: floa
         facts.append(f"These nights show {why}: frequent or very long cramps are worth a doctor's look.")
     per_night = [{"date": n.date.strftime("%Y-%m-%d") if n.dated else None, "dated": n.dated, "path": n.path,
                   "cramps": len(n.episodes),
-                  "confirmed": None if t is None else t["cramps"], "labels": t}
+                  "confirmed": None if t is None else t["confirmed"], "counted": None if t is None else t["cramps"],
+                  "labels": t}
                  for n, t in ((n, night_labels(n)) for n in nights)]
     if undated := [n.path for n in nights if not n.dated]:
         facts.append(f"No date for {', '.join(undated)} (no clock time, no date in the name): not in the rate.")
@@ -113,7 +114,7 @@ def _labels_fact(per_night: list[dict]) -> list[str]:
         return []
     found = sum(n["cramps"] for n in answered)
     added = sum(n["labels"]["missed"] for n in answered)
-    counted = sum(n["confirmed"] for n in answered)  # the answered cramps, those added as missed among them
+    counted = sum(n["counted"] for n in answered)  # the cramps confirmed and those added as missed
     return [f"On the {len(answered)} night(s) you reviewed, {found} cramp(s) were found and you counted "
             f"{counted} ({counted - added} confirmed, {added} you added that it missed)."]
 
