@@ -299,6 +299,8 @@ def case(*argv, files=(), id=None, xfail=None, preamble=False):
 CASES = [
     # --- recordings that are missing, empty, damaged or of no known kind
     case("analyze", "missing.edf", "--events", "out.csv", id="nonexistent file"),
+    case("analyze", "nights/", "--events", "all.csv", "--jobs", "2", id="nonexistent folder with --jobs"),  # a
+    # note that nights/ was one recording came first
     case("analyze", "archive.npy", "--fs", "1000", files=["archive.npy"], id="an .npz archive named .npy"),
     case("analyze", "nan_bits.npy", "--fs", "1000", files=["nan_bits.npy"], id="float32 samples of NaN bit patterns"),
     case("analyze", "empty.edf", "--events", "out.csv", files=["empty.edf"], id="empty file"),

@@ -61,7 +61,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         if args.lm_events or args.edf_out:
             raise InputError("--lm-events and --edf-out take a single recording, not a folder or pattern")
         return batch.run(args)
-    _one_process(args, f"{args.file} is one recording, analysed in one process")
+    if os.path.exists(args.file):  # else its one line says what is wrong with it, and nothing before it
+        _one_process(args, f"{args.file} is one recording, analysed in one process")
     notes: list[str] = []
     result, start = analyze_recording(args.file, args, notes=notes)
     _write_outputs(args, result, start)
