@@ -716,6 +716,9 @@ def test_a_monitor_s_folder_that_is_a_file_is_one_line(tmp_path, night):
         with pytest.raises(emgcramp.InputError, match="cannot create the night folder .*: (File exists|Not a dir)"):
             m.feed(night[:5_000])  # before: FileExistsError, NotADirectoryError
     assert (tmp_path / "night.edf").read_bytes() == b"x"
+    # a folder holding anything is refused when the monitor is made (it was at the first block)
+    with pytest.raises(emgcramp.InputError, match=r"the night folder is not empty; a night is written to a new folder"):
+        emgcramp.Monitor(FS, folder=tmp_path)
 
 
 def test_a_monitor_s_night_is_drawn_from_its_folder_and_without_one_is_one_line(tmp_path, night):

@@ -18,6 +18,7 @@ from emgcramp.core.errors import BadSamples, InputError
 from emgcramp.core.types import Episode
 from emgcramp.io import open_recording
 from emgcramp.io.memory import column_names, is_table, samples_array
+from emgcramp.io.night import check_free
 from emgcramp.io.unstored import store_night_events
 from emgcramp.live.monitor import MonitorResult, NightMonitor
 
@@ -69,6 +70,8 @@ class Monitor:
                  config: PipelineConfig | None = None, mvc_uv: float | None = None,
                  start: datetime | None = None):
         self._fs, self._folder = check_fs(as_rate(fs)), path_arg(folder, "folder") if folder is not None else None
+        if self._folder is not None:
+            check_free(self._folder)  # said here, not at the first block
         self._config, self._start = config_with_mvc(config, mvc_uv), start_arg(start)
         self._name(names_arg(channel_names))
         self._next = 0  # index of the next sample

@@ -97,6 +97,12 @@ def new_night_folder(out: str, when: datetime | None, label: str = "") -> str:
     raise InputError(f"cannot create a new night folder beside {base}: too many in use")
 
 
+def check_free(folder: str) -> None:
+    """:class:`InputError` when ``folder`` holds anything: a night is written to a new (or empty) folder."""
+    if os.path.isdir(folder) and os.listdir(folder):  # (a file of its name: said where it is made)
+        raise InputError(f"{folder}: the night folder is not empty; a night is written to a new folder")
+
+
 class NightLog:
     """Writes a night folder as blocks and episodes arrive.
 
@@ -121,8 +127,7 @@ class NightLog:
                 os.makedirs(folder, mode=0o700)
         except OSError as e:  # a file of that name ("File exists"), a parent that is a file, or not ours to write
             raise InputError(f"cannot create the night folder {folder}: {e.strerror}") from None
-        if not made and os.listdir(folder):
-            raise InputError(f"{folder}: the night folder is not empty; a night is written to a new folder")
+        check_free(folder)  # made: empty
         self.folder, self.fs = folder, float(fs)
         self.on_event = on_event  # also told every event record (a live publisher), stored or not
         # None: the night has no clock (a replay of a recording without a start), so no clock time is made up
