@@ -709,6 +709,21 @@ def test_a_monitor_s_alert_gives_the_onset_s_clock_time(night):
     assert [a["onset_clock"] for a in alerts] == [c["onset_clock"][11:19] for c in cramps]  # 23:00:40 of 23:00:40
 
 
+def test_a_monitor_fed_faster_than_real_time_stores_all_but_the_last_minute_before_a_crash(tmp_path, night):
+    """Samples were stored once a wall-clock second: 250 s fed in a moment left raw.f32 empty when the process
+    died, and recover kept nothing of them."""
+    script = tmp_path / "crash.py"
+    script.write_text("import os, numpy as np, emgcramp\n"
+                      "x = np.random.default_rng(1).normal(0, 4, 250_000)\n"
+                      f"m = emgcramp.Monitor(1000, folder={str(tmp_path / 'n')!r})\n"
+                      "for k in range(0, len(x), 1000):\n"
+                      "    m.feed(x[k:k + 1000])\n"
+                      "os._exit(9)\n")
+    subprocess.run([sys.executable, str(script)], check=False, timeout=120)
+    stored_s = os.path.getsize(tmp_path / "n" / "raw.f32") / 4 / 1000
+    assert 190.0 <= stored_s <= 250.0
+
+
 def test_a_monitor_s_folder_that_is_a_file_is_one_line(tmp_path, night):
     (tmp_path / "night.edf").write_bytes(b"x")
     for folder in (tmp_path / "night.edf", tmp_path / "night.edf" / "n"):

@@ -1,16 +1,15 @@
 """The monitor's night folder: crash-safe while written, readable as a recording.
 
     NIGHT/
-      raw.f32        samples × channels, float32 µV, appended, flushed every second
+      raw.f32        samples × channels, float32 µV, appended, flushed every second (or minute of signal)
       raw.json       fs, channel names, start time, the settings chosen (written first, atomically)
       events.jsonl   one JSON object per line, flushed and fsynced per line:
                      {"type": "gap", "file_sample": k, "missing": m},
                      {"type": "cramp", ...episode...}, {"type": "end", ...}
 
-After ``kill -9`` everything flushed is intact: at most the last second of
-raw samples and nothing of the event log is lost (a torn last line is
-ignored). :class:`~emgcramp.io.night_reader.NightRecording` reads the folder
-like any recording; its blocks carry the gaps as the live source did.
+After ``kill -9`` everything flushed is intact: at most the last second (fed faster: minute) of raw samples
+and nothing of the event log is lost (a torn last line is ignored). :class:`~emgcramp.io.night_reader.NightRecording`
+reads the folder like any recording; its blocks carry the gaps as the live source did.
 """
 
 from __future__ import annotations
@@ -33,6 +32,7 @@ from emgcramp.io.events import write_json
 from emgcramp.io.secure import NIGHT_FILES, is_night_folder
 
 FLUSH_S = 1.0
+FLUSH_SIGNAL_S = 60.0  # or once this much signal (s) waits, fed fast (a replay, a notebook): a crash loses no more
 RETRY_S = 60.0  # a full disk is tried again this often
 
 
@@ -185,7 +185,7 @@ class NightLog:
             return
         self._pending.append(data)
         self._pending_n += len(b.samples)
-        if time.monotonic() - self._flushed_at >= FLUSH_S:
+        if time.monotonic() - self._flushed_at >= FLUSH_S or self._pending_n >= FLUSH_SIGNAL_S * self.fs:
             self.flush()
 
     def _gap(self, missing: int) -> None:
