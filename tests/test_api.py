@@ -201,6 +201,14 @@ def test_warnings_point_at_the_callers_line_so_a_second_is_not_hidden(night, tmp
     assert "the rows ECG are left out" in lines[2] and lines[1].endswith("1000000 for V; scale= for a file)")
 
 
+def test_notes_name_the_apis_keywords(tmp_path, night):
+    """'give --channel with the calf's' became 'give channel with the calf's'."""
+    with open(tmp_path / "f.csv", "w") as f:
+        f.write("time_s,ECG\n" + "".join(f"{k / FS:.3f},{v:.2f}\n" for k, v in enumerate(night[:60_000])))
+    with pytest.warns(emgcramp.SettingsWarning, match=r"the first, 'ECG', is analysed: give channel= with the calf's"):
+        emgcramp.analyze(tmp_path / "f.csv")
+
+
 def test_notes_leave_the_process_s_warning_filters_alone_across_threads():
     """Notes caught and issued again around each call changed the filters all threads share: calls from a thread
     pool left an 'always' filter and a dead catcher behind, and every later warning of the process was lost."""
@@ -223,7 +231,7 @@ def test_errors_name_the_apis_keywords_not_the_command_lines_options(night, tmp_
     np.save(tmp_path / "x.npy", night)
     with pytest.raises(emgcramp.InputError, match=r"x\.npy: no sampling rate: .* give fs=HZ$"):
         emgcramp.analyze(str(tmp_path / "x.npy"))
-    with pytest.raises(emgcramp.InputError, match="stream is for XDF files"):
+    with pytest.raises(emgcramp.InputError, match="stream= is for XDF files"):
         emgcramp.analyze(tmp_path / "x.npy", fs=FS, stream="EMG")
     with pytest.raises(emgcramp.InputError, match=r"\(scale= for a file; multiply an array by it\)$"):
         emgcramp.find_cramps(night * 1e6, FS)

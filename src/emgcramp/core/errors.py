@@ -50,7 +50,7 @@ FOR_PYTHON: contextvars.ContextVar[bool] = contextvars.ContextVar("emgcramp_for_
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # A command-line option in a message, and the keyword the API takes for it: with a value after it
-# (``--fs HZ``, ``--stream NAME``) it becomes ``fs=HZ``; alone (``--scale is for NPY``), the keyword's name.
+# (``--fs HZ``, ``--stream NAME``) it becomes ``fs=HZ``; alone (``give --channel with the calf's``), ``channel=``.
 _OPTION_VALUE = re.compile(r"--(fs|scale|stream|channel) ([A-Z0-9][^\s,;:)]*)")
 _OPTION = re.compile(r"--(fs|scale|stream|channel)\b")
 
@@ -59,7 +59,7 @@ def python_words(message: str) -> str:
     """``message`` with the command line's options named as the API's keywords."""
     message = message.replace("(--scale)", "(scale= for a file; multiply an array by it)")
     message = message.replace("; --scale on the command line)", "; scale= for a file)")
-    return _OPTION.sub(r"\1", _OPTION_VALUE.sub(r"\1=\2", message))
+    return _OPTION.sub(r"\1=", _OPTION_VALUE.sub(r"\1=\2", message))
 
 
 def settings_note(message: str) -> None:
