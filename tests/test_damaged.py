@@ -165,7 +165,7 @@ def _night(folder) -> str:
     rng = np.random.default_rng(0)
     log.block(Block(0, rng.standard_normal((10_000, 1)) * 5.0))
     log.block(Block(12_000, rng.standard_normal((10_000, 1)) * 5.0, gap_before=2000))
-    log.close({"duration_s": 22.0})
+    log.close({"duration_s": 22.0, "fs_hz": FS})  # as a night's summary gives them
     return str(folder)
 
 
@@ -236,15 +236,18 @@ def _gap_without_missing(text: str) -> str:
     ("events.jsonl", None, "events.jsonl: the night's event log is missing; without it the gaps in the night"),
     ("raw.json", _three_channels, "raw.json: names 3 channel(s) at 1000 Hz, but raw.f32 holds the night's length "
      "(its log's end record) only as 1: raw.json's rate or channels were edited, or it belongs to another night"),
-    ("raw.json", _rate(500.0), "raw.json: names 1 channel(s) at 500 Hz, but raw.f32 holds the night's length (its "
-     "log's end record) only as 2: raw.json's rate or channels were edited, or it belongs to another night"),
+    ("raw.json", _rate(500.0), "raw.json: gives 500 Hz, but the night was monitored at 1000 Hz (its log's end "
+     "record): raw.json was edited, or is another night's"),
+    ("raw.json", _rate(2000.0), "raw.json: gives 2000 Hz, but the night was monitored at 1000 Hz"),  # no channel
+    # count fits it: it was taken, its cramps placed at half their times and one counted twice
     ("raw.json", lambda text: json.dumps(json.loads(text) | {"dtype": "complex128"}),
      "raw.json: 'dtype' is 'complex128'; the night's samples are float32, as emgcramp monitor stores them"),
     ("raw.json", _rate(1e300), "raw.json: 'fs' is 1e+300; expected the sampling rate in Hz, a number above 0 and up "
      "to 100000"),
 ], ids=["no-channels", "gap-without-missing", "personal-offset-too-far", "personal-weight-not-a-number",
         "model-not-an-id", "min-duration-a-string", "mains-55", "mvc-negative", "cramp-threshold-over-1", "no-log",
-        "three-channels-named-for-one", "rate-halved", "samples-said-complex", "rate-beyond-any-sensor"])
+        "three-channels-named-for-one", "rate-halved", "rate-doubled", "samples-said-complex",
+        "rate-beyond-any-sensor"])
 def test_recover_refuses_a_night_it_cannot_place_in_time_and_writes_nothing(tmp_path, name, change, says):
     folder = _night(tmp_path / "night")
     _edit(folder, name, change)

@@ -140,9 +140,7 @@ class NightRecording(Recording):
         self.fs = float(head["fs"])
         self.channel_names = list(head["channels"])
         self.start = datetime.fromisoformat(head["start"]) if head["start"] is not None else None
-        # As monitored (mains, min_duration_s, mvc_uv, and the personal adjustment when one was in use):
-        # emgcramp.core.settings.config_from turns them back into the night's settings.
-        self.settings: dict = dict(head.get("settings") or {})
+        self.settings: dict = dict(head.get("settings") or {})  # as monitored: core.settings.config_from reads them
         try:
             size = os.path.getsize(os.path.join(folder, "raw.f32"))
         except OSError as e:
@@ -156,6 +154,10 @@ class NightRecording(Recording):
         events, skipped = read_log(folder)
         self._gaps = sorted((e["file_sample"], e["missing"]) for e in events if e.get("type") == "gap")
         self.n_samples = self._stored + sum(m for _, m in self._gaps)
+        logged = [e.get("fs_hz") for e in events if e.get("type") == "end"]  # the rate the night was analysed at
+        if logged and isinstance(logged[-1], (int, float)) and abs(logged[-1] - self.fs) > 1e-6 * self.fs:
+            raise InputError(f"{os.path.join(folder, 'raw.json')}: gives {self.fs:g} Hz, but the night was monitored "
+                             f"at {logged[-1]:g} Hz (its log's end record): raw.json was edited, or is another night's")
         stored_as = _channels_stored(events, size, self.fs, self.n_samples - self._stored, len(self.channel_names))
         if stored_as != len(self.channel_names):
             raise InputError(f"{os.path.join(folder, 'raw.json')}: names {len(self.channel_names)} channel(s) at "
