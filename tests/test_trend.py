@@ -394,8 +394,10 @@ def test_a_night_without_cramps_is_dated_by_the_time_in_its_name(tmp_path):
     for d in (2, 4, 6, 8):
         night(tmp_path, f"night-2026010{d}-230000.csv", datetime(2026, 1, d, 23, 0), [])
     night(tmp_path, "S1_2026-01-09.csv", datetime(2026, 1, 9, 23, 0), [])  # a date alone: that evening's night
+    night(tmp_path / "export-20250101", "S1_2026-01-10.csv", None, [])  # its own name's date, not its folder's
     nights = load_nights(str(tmp_path))
-    assert sorted(n.date for n in nights if not n.episodes)[-2:] == [datetime(2026, 1, 8, 23, 0),
-                                                                     datetime(2026, 1, 9, 12, 0)]
+    assert sorted(n.date for n in nights if not n.episodes)[-3:] == [datetime(2026, 1, 8, 23, 0),
+                                                                     datetime(2026, 1, 9, 12, 0),
+                                                                     datetime(2026, 1, 10, 12, 0)]
     s = summarize(nights)
-    assert s["facts"][0].startswith("4 cramp(s) over 9 night(s) in 9 day(s): 3.1 for every 7 nights recorded")
+    assert s["facts"][0].startswith("4 cramp(s) over 10 night(s) in 10 day(s): 2.8 for every 7 nights recorded")

@@ -51,7 +51,9 @@ def _date_from_name(path: str) -> datetime | None:
     """The date in a name (``S1_2026-01-04.csv``: the night of that evening, placed at its noon) with its time when
     one follows (``night-20260104-230000``, the monitor's folders), else None. Nights are told apart noon to noon:
     at midnight, a date alone filed the night under the evening before."""
-    m = re.search(r"(20\d\d)-?(\d\d)-?(\d\d)(?:[-_T ](\d\d)[:.-]?(\d\d)(?:[:.-]?(\d\d))?(?!\d))?", path)
+    pattern = r"(20\d\d)-?(\d\d)-?(\d\d)(?:[-_T ](\d\d)[:.-]?(\d\d)(?:[:.-]?(\d\d))?(?!\d))?"
+    parts = os.path.normpath(path).split(os.sep)[::-1]  # its own name first, then the folders above it
+    m = next((found for part in parts if (found := re.search(pattern, part))), None)
     if not m:
         return None
     day = [int(g) for g in m.groups()[:3]]
