@@ -212,7 +212,11 @@ def test_a_spreadsheets_csv_counts_and_a_damaged_one_is_one_line(tmp_cwd):
 
     negative = ",".join(["100.0", "150.0", "-5.0"] + rows[1].split(",")[3:])  # before: counted, 5 s off the total
     backwards = ",".join(["150.0", "100.0", "50.0"] + rows[1].split(",")[3:])
+    longer = ",".join(["100.0", "150.0", "3000.0"] + rows[1].split(",")[3:])  # before: "3000 s in all"
+    endless = ",".join(["1e12", "1e12", "0"] + rows[1].split(",")[3:])  # before: internal error (a clock overflowed)
     for bad, says in ((with_probability("1.5"), "expected a probability between 0 and 1"),
+                      (longer, "duration_s is 3000.0 s for a cramp from 100.0 s to 150.0 s; expected offset_s − "),
+                      (endless, "column 'onset_s' holds '1e12'; expected seconds from the recording's start"),
                       (with_probability("x" * 200_000), "not readable as CSV"),
                       (negative, "expected 0 ≤ onset_s ≤ offset_s and a duration_s of 0 or more"),
                       (backwards, "the cramp runs from 150.0 s to 100.0 s")):

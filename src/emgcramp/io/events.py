@@ -142,6 +142,7 @@ def nulls(value: Any) -> Any:
 
 REQUIRED = COLUMNS[:6]  # what a night's trend and report need of every row
 TIMES = COLUMNS[:3]  # finite; a level may be nan (a rest level not known is written so)
+MAX_TIME_S = 1e8  # s, three years: a time past it is no recording's (1e12 s overflowed the clocks made from it)
 _NEEDED = object()
 
 
@@ -222,6 +223,9 @@ def episode_from_row(r: dict[str, str | None]) -> Episode:
     if onset < 0 or offset < onset or duration < 0:  # a negative length would take time off the night's totals
         raise ValueError(f"the cramp runs from {r['onset_s']} s to {r['offset_s']} s over {r['duration_s']} s; "
                          "expected 0 ≤ onset_s ≤ offset_s and a duration_s of 0 or more")
+    if abs(duration - (offset - onset)) > 0.002:  # the columns are written to the ms: each rounded once
+        raise ValueError(f"duration_s is {r['duration_s']} s for a cramp from {r['onset_s']} s to {r['offset_s']} s; "
+                         "expected offset_s − onset_s")
     return Episode(onset, offset, duration, kind,
                    _number(r, "peak_intensity"), _number(r, "mean_intensity"),
                    _number(r, "rest_uv", float("nan")), r.get("channel") or "", _number(r, "duty", 1.0),
@@ -242,8 +246,9 @@ def _number(r: dict[str, str | None], name: str, default: float | None | object 
         value = float(text)
     except ValueError:
         raise ValueError(f"column {name!r} holds {text!r}; expected a number") from None
-    if name in TIMES and not math.isfinite(value):  # an endless onset would overflow every clock made from it
-        raise ValueError(f"column {name!r} holds {text!r}; expected a finite number")
+    if name in TIMES and not abs(value) <= MAX_TIME_S:  # an endless onset would overflow every clock made from it
+        raise ValueError(f"column {name!r} holds {text!r}; expected seconds from the recording's start, a number "
+                         f"up to {MAX_TIME_S:g}")
     if name == "probability" and not 0.0 <= value <= 1.0:  # nan stays: a probability not known
         raise ValueError(f"column {name!r} holds {text!r}; expected a probability between 0 and 1")
     return value
