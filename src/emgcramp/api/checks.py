@@ -220,7 +220,7 @@ def muscle_rows(names: Sequence[str]) -> list[int]:
                          "for its muscle (channel_names=['calf'], say)")
     if left:
         settings_note(f"the array: the rows {', '.join(left)} are left out (not muscles by their "
-                                      "names; name a row for the muscle it records to analyse it)")
+                      "names; name a row for the muscle it records to analyse it)")
     return rows
 
 

@@ -55,7 +55,7 @@ def channel_index(channel: str | int | None, names: list[str], where: str) -> in
     if channel is None:
         if names and not any(map(is_emg, names)):  # taken as asked, but not unsaid: its bursts are no calf's
             settings_note(f"{where}: no channel is a muscle by its name; the first, {names[0]!r}, is "
-                                          "analysed: give --channel with the calf's if it is another")
+                          "analysed: give --channel with the calf's if it is another")
         if not names or is_emg(names[0]) or not any(map(is_emg, names)):
             return 0
         raise InputError(f"{where}: the first channel, {names[0]!r}, is not a muscle by its name; give --channel "
@@ -71,8 +71,8 @@ def channel_index(channel: str | int | None, names: list[str], where: str) -> in
             first = lowered.index(str(channel).lower())
             if lowered.count(str(channel).lower()) > 1:  # taken, but not unsaid: which one the name meant is a guess
                 settings_note(f"{where}: {lowered.count(lowered[first])} channels are named "
-                                              f"{names[first]!r}: the first (index {first}) is analysed; give an "
-                                              "index to take another")
+                              f"{names[first]!r}: the first (index {first}) is analysed; give an "
+                              "index to take another")
             return first
     raise InputError(f"no channel {channel!r} in {where}; channels are: {', '.join(names)}")
 

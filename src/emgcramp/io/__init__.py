@@ -306,7 +306,7 @@ def open_recording(path: str, fs: float | None = None, scale: float | None = Non
 
         if fmt is _WAV and not MIN_FS_HZ <= rec.fs <= MAX_FS_HZ:  # a header no sEMG board writes: --fs stands
             settings_note(f"{path}: its header's rate, {rec.fs:g} Hz, is no sEMG rate; read at "
-                                          f"--fs {fs:g} Hz")
+                          f"--fs {fs:g} Hz")
             rec.fs = fs
             return rec
         rec.close()

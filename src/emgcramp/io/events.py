@@ -175,7 +175,7 @@ def recording_events(path: str, recording: str, start: datetime | None) -> list[
         rows = mine or ([(r, e) for r, e in rows if r["file"] in alike] if len(alike) == 1 else [])
         if not rows and named:
             settings_note(f"{path}: a batch table; none of its rows is {recording}'s (it lists the "
-                                          f"cramps of {len(named)} other recording(s)): drawn without cramps")
+                          f"cramps of {len(named)} other recording(s)): drawn without cramps")
     for r, e in rows:
         clock = (r.get("onset_clock") or "").strip()
         if clock and start is not None:

@@ -209,11 +209,11 @@ def _muscles_by_name(types: list[str], names: list[str]) -> list[int]:
     muscles = [i for i in data if types[i] not in _NOT_MUSCLE_TYPES and is_emg(names[i])]
     if not muscles and data:  # taken all the same, as analyze takes a file's first channel, and said
         settings_note(f"from_mne: no channel is a muscle by its name or type; all are analysed "
-                                      f"({', '.join(names[i] for i in data)}): picks= chooses")
+                      f"({', '.join(names[i] for i in data)}): picks= chooses")
         return data
     if left := [names[i] for i in data if i not in muscles]:
         settings_note(f"from_mne leaves out {', '.join(left)} (not muscles by their names or "
-                                      "types; picks= takes them)")
+                      "types; picks= takes them)")
     return muscles
 
 
@@ -237,7 +237,7 @@ def _good(picked: list[int], names: list[str], bads: set[str]) -> list[int]:
                          "name one in picks= to take it all the same")
     if len(good) < len(picked):
         settings_note(f"from_mne leaves out {', '.join(names[i] for i in picked if i not in good)} "
-                                      "(marked bad in the Raw; picks= takes it)")
+                      "(marked bad in the Raw; picks= takes it)")
     return good
 
 

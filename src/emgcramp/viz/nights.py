@@ -89,7 +89,7 @@ def load_nights(folder: str) -> list[Night]:
     # said: a damaged header passes a night over (our --lm-events tables and answers are not nights)
     if other := [p for p in other if os.path.basename(p) != LABELS_FILE and not is_activity_csv(p)]:
         settings_note(f"passed over, not events CSVs: {', '.join(other[:3])}"
-                                      + (f" and {len(other) - 3} more" if len(other) > 3 else ""))
+                      + (f" and {len(other) - 3} more" if len(other) > 3 else ""))
     unclosed = (f"night folders without their events.csv, which the monitor writes as the night ends (emgcramp "
                 f"recover FOLDER writes it for one stopped): {', '.join(sorted(open_)[:3])}"
                 f"{f' and {len(open_) - 3} more' if len(open_) > 3 else ''}") if open_ else ""

@@ -103,7 +103,7 @@ def _from_table(name: str, table: str) -> str:
         if os.path.exists(candidate := os.path.join(folder, name)):
             return candidate
     settings_note(f"{table}: its recording {name} is not found from here nor from the table's "
-                                  "folder: its answers, if any, are not counted (run trend where analyze ran)")
+                  "folder: its answers, if any, are not counted (run trend where analyze ran)")
     return name
 
 
