@@ -215,7 +215,10 @@ def test_profile_gives_pct_mvc_and_bad_profiles_fail_cleanly(tmp_cwd):
     for r in rows:
         assert float(r["pct_mvc"]) == pytest.approx(100 * float(r["peak_intensity"]) / 500.0, abs=0.05)
     open("bad.json", "w").write('{"mvc_uv": -3}')
-    for prof, msg in (("bad.json", "mvc_uv must be a positive number"), ("none.json", "no such calibration")):
+    open("tiny.json", "w").write('{"mvc_uv": 1e-300}')  # as --mvc-uv: it gave a pct_mvc of 300 digits
+    for prof, msg in (("bad.json", "mvc_uv must be a level of 0.1 µV or more, not -3"),
+                      ("tiny.json", "mvc_uv must be a level of 0.1 µV or more, not 1e-300"),
+                      ("none.json", "no such calibration")):
         rc, _, err = run_cli("analyze", SAMPLE_NIGHT, "--profile", prof)
         assert rc == 2 and msg in err and err.count("\n") == 1
 

@@ -218,7 +218,11 @@ def _gap_without_missing(text: str) -> str:
     ("raw.json", _header_without_channels,
      "raw.json: 'channels' is []; expected the list of the night's channel names"),
     ("events.jsonl", _gap_without_missing,
-     "events.jsonl line 1: a gap record with no 'missing' (expected a whole number of samples, 0 or more)"),
+     "events.jsonl line 1: a gap record with no 'missing' (expected a whole number of samples, 0 to 10¹²)"),
+    ("events.jsonl", lambda text: text.replace('"missing": 2000', '"missing": 1000000000000000'),  # an internal
+     "events.jsonl line 1: a gap record with 'missing' 1000000000000000 (expected a whole number of samples"),  # error
+    ("raw.json", lambda text: json.dumps(json.loads(text) | {"start": "9999-12-31T23:00:00"}),  # overflowed a clock
+     "raw.json: 'start' is '9999-12-31T23:00:00'; expected the night's start as a date and time"),
     ("raw.json", _settings(personal_logit_offset=4.0),
      f"raw.json: 'personal_logit_offset' must be a number of log-odds within ±{PERSONAL_MAX_LOGIT:g}, not 4.0"),
     ("raw.json", _settings(personal_weights={"wax": "high"}),
@@ -244,7 +248,7 @@ def _gap_without_missing(text: str) -> str:
      "raw.json: 'dtype' is 'complex128'; the night's samples are float32, as emgcramp monitor stores them"),
     ("raw.json", _rate(1e300), "raw.json: 'fs' is 1e+300; expected the sampling rate in Hz, a number above 0 and up "
      "to 100000"),
-], ids=["no-channels", "gap-without-missing", "personal-offset-too-far", "personal-weight-not-a-number",
+], ids=["no-channels", "gap-without-missing", "gap-of-ages", "start-in-9999", "personal-offset-too-far", "personal-weight-not-a-number",
         "model-not-an-id", "min-duration-a-string", "mains-55", "mvc-negative", "cramp-threshold-over-1", "no-log",
         "three-channels-named-for-one", "rate-halved", "rate-doubled", "samples-said-complex",
         "rate-beyond-any-sensor"])

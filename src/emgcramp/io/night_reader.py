@@ -68,7 +68,7 @@ def read_log(folder: str) -> tuple[list[dict], list[str]]:
 
 
 # What the reader uses of each record type it reads: key -> what it must be.
-COUNT, SECONDS, NAME = "a whole number of samples, 0 or more", "a number of seconds", "a channel name"
+COUNT, SECONDS, NAME = "a whole number of samples, 0 to 10¹²", "a number of seconds", "a channel name"
 NEEDS = {"gap": {"file_sample": COUNT, "missing": COUNT}, "signal_lost": {"channel": NAME, "onset_s": SECONDS},
          "signal_back": {"channel": NAME, "offset_s": SECONDS}}
 
@@ -93,7 +93,7 @@ def _fits(value: object, wanted: str) -> bool:
         return isinstance(value, str)
     if isinstance(value, bool) or not isinstance(value, (int, float)):  # JSON true is a Python int
         return False
-    return isinstance(value, int) and value >= 0 if wanted is COUNT else math.isfinite(value)
+    return isinstance(value, int) and 0 <= value <= 10**12 if wanted is COUNT else math.isfinite(value)
 
 
 def _json_kind(value: object) -> str:
@@ -272,11 +272,10 @@ def _header(folder: str) -> dict:
     if not isinstance(channels, list) or not channels or not all(isinstance(c, str) and c for c in channels):
         raise InputError(f"{path}: 'channels' is {channels!r}; expected the list of the night's channel names "
                          "(one at least), as its samples are stored")
-    try:
-        # null: a night without a clock (a replay of a recording without a start); absent: not a night's header
-        if start is not None or "start" not in head:
-            datetime.fromisoformat(start if isinstance(start, str) else "")
-    except ValueError:
+    try:  # null: a night without a clock (a replay of a recording without a start); absent: not a night's header
+        if (start is not None or "start" not in head) and not 1900 <= datetime.fromisoformat(start).year < 2200:
+            raise ValueError("a year no night of ours was in: its clock times would overflow")
+    except (ValueError, TypeError):
         raise InputError(f"{path}: 'start' is {start!r}; expected the night's start as a date and time "
                          "(ISO 8601), or null for a night without a clock") from None
     if head.get("dtype", "float32") != "float32":  # what monitor writes (io/night.py), the only layout read here

@@ -23,7 +23,7 @@ import json
 import math
 import os
 
-from emgcramp.core.config import personal_problem
+from emgcramp.core.config import ELECTRODE_NOISE_UV, personal_problem
 from emgcramp.core.errors import InputError
 from emgcramp.io.secure import check_regular
 
@@ -50,9 +50,9 @@ def read_profile(path: str) -> dict:
     if not {"rest_uv", "mvc_uv", "decision"} & data.keys():  # another JSON file (analyze --json): nothing to use
         raise InputError(f"{path}: not a calibration profile (it holds none of rest_uv, mvc_uv, decision; "
                          "emgcramp calibrate writes one)")
-    for key in ("rest_uv", "mvc_uv"):
-        if key in data and not (_number(data[key]) and data[key] > 0):
-            raise InputError(f"{path}: {key} must be a positive number of µV, not {data[key]!r}")
+    for key in ("rest_uv", "mvc_uv"):  # as --mvc-uv: a level reads at least the electrodes' own noise
+        if key in data and not (_number(data[key]) and data[key] >= ELECTRODE_NOISE_UV):
+            raise InputError(f"{path}: {key} must be a level of {ELECTRODE_NOISE_UV:g} µV or more, not {data[key]!r}")
     if "decision" in data:
         _check_decision(path, data["decision"])
     return data
