@@ -943,3 +943,19 @@ def test_a_source_that_ends_before_two_seconds_is_one_line_without_a_summary(tmp
     assert rc == 2 and "cramp(s) in" not in out and err.splitlines()[-1] == (
         "emgcramp: error: the source ended before the night could be analysed (signal is 0.01 s long: at least "
         f"2 s are needed); its samples are kept in {folder}")
+
+
+def test_the_emulator_refuses_samples_no_sensor_sends(tmp_path):
+    """A NaN in a recording was sent as frames (a NumPy warning, then counts made of NaN); analyze refuses it."""
+    from emgcramp.cli.live import _sound_samples
+    from emgcramp.core.blocks import Block
+    from emgcramp.core.errors import InputError
+
+    x = np.random.default_rng(0).normal(0, 5, (60_000, 1))
+    x[30_000:30_100] = np.nan
+    blocks = [Block(k, x[k:k + 1000]) for k in range(0, len(x), 1000)]
+    sent = []
+    with pytest.raises(InputError, match=r"^n\.npy: has NaN or infinite samples from 30\.000 s, which no sensor"):
+        for samples in _sound_samples(blocks, 1000.0, "n.npy"):
+            sent.append(samples)
+    assert len(sent) == 30  # the 30 s before it went out

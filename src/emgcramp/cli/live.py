@@ -234,7 +234,7 @@ def cmd_emulate(args: argparse.Namespace) -> int:
         rec = open_recording(args.file, args.fs, args.scale)
         chs = rec.channel_indices(args.channel)  # first: a sleep lab's EDF keeps a rate per channel
         fs = carried(rec.rate())
-        segments = (b.samples for b in rec.blocks(chs, int(fs)))
+        segments = _sound_samples(rec.blocks(chs, int(fs)), fs, args.file)
     else:
         from emgcramp.sim.synth import NightGenerator
 
@@ -253,3 +253,15 @@ def cmd_emulate(args: argparse.Namespace) -> int:
         port.close()
     print(f"sent {frames} frames" + (f"; {unread} bytes were not read before the port closed" if unread else ""))
     return 0
+
+
+def _sound_samples(blocks, fs: float, path: str):
+    """The blocks' samples (µV), to send as a sensor would; :class:`InputError` at a NaN or infinite one, which no
+    sensor sends (``analyze`` refuses the same file)."""
+    import numpy as np
+
+    for b in blocks:
+        if not np.isfinite(b.samples).all():
+            at = (b.t0_sample + int(np.argmin(np.isfinite(b.samples).all(axis=1)))) / fs
+            raise InputError(f"{path}: has NaN or infinite samples from {at:.3f} s, which no sensor sends")
+        yield b.samples
