@@ -243,6 +243,23 @@ def test_a_rest_only_calibration_keeps_the_mvc_on_file(tmp_cwd):
     assert prof["mvc_uv"] == mvc and prof["rest_uv"] == pytest.approx(4.0, rel=0.1)
 
 
+def test_levels_measured_after_learning_join_the_learned_profile(tmp_cwd):
+    """A profile written by calibrate --learn alone was refused as --out ("not a calibration profile (rest_uv,
+    mvc_uv)"), though analyze --profile takes it: the levels could not be measured after learning."""
+    from emgcramp.detect.model import model_id
+
+    decision = {"logit_offset": -0.3, "weights": {}, "nights": 2, "labels": 4, "fitted": "2026-03-02T07:00:00",
+                "model": model_id()}
+    json.dump({"decision": decision}, open("me.json", "w"))
+    rc, _, err = run_main("calibrate", "--file", SAMPLE_NIGHT, "--rest", "10:60", "--out", "me.json")
+    assert rc == 0, err
+    prof = json.load(open("me.json"))
+    assert prof["decision"] == decision and prof["rest_uv"] == pytest.approx(4.0, rel=0.1)
+    open("e.csv", "w").write("onset_s,offset_s\n")
+    rc, _, err = run_main("calibrate", "--file", SAMPLE_NIGHT, "--rest", "10:60", "--out", "e.csv")
+    assert rc == 2 and "e.csv exists and is not a calibration profile (rest_uv, mvc_uv, decision)" in err
+
+
 def test_calibrate_from_a_file_matches_the_detector_levels(tmp_cwd):
     rc, out, err = run_main("calibrate", "--file", SAMPLE_NIGHT, "--rest", "10:60", "--mvc", "120:160",
                             "--out", "me.json")

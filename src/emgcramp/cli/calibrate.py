@@ -69,15 +69,13 @@ def _check_profile_out(path: str) -> None:
     other file, an events CSV say, is refused before any work rather than replaced."""
     if not os.path.lexists(path):
         return
-    from emgcramp.live.profile import load_profile
+    from emgcramp.live.profile import read_profile
 
     try:
-        levels = load_profile(path)
+        read_profile(path)  # levels, a learned decision (calibrate --learn alone), or both
     except InputError:
-        levels = {}
-    if not levels:
-        raise InputError(f"{path} exists and is not a calibration profile (rest_uv, mvc_uv); choose another --out "
-                         "or remove it")
+        raise InputError(f"{path} exists and is not a calibration profile (rest_uv, mvc_uv, decision); choose "
+                         "another --out or remove it") from None
 
 
 def _calibration_from_file(args: argparse.Namespace):
