@@ -219,7 +219,7 @@ def test_the_figure_and_the_page_number_each_event_as_the_review_page_does():
     cramps = [Episode(100.0, 160.0, 60.0, "tonic", 200.0, 150.0, 40.0, "calf"),
               Episode(500.0, 530.0, 30.0, "clonic", 200.0, 150.0, 40.0, "calf")]
     view = report.NightView(1000.0, np.full(900, 5.0), np.zeros(900, bool),
-                            [(np.arange(2000) / 1000.0, np.ones(2000))] * 2)
+                            [(np.arange(2000) / 1000.0, np.ones(2000))] * 2, [0, 1])
     fig = report.figure(view, cramps, None, "Night", [(300.0, 320.0, "possible_cramp"), (50.0, 60.0, "possible_cramp")])
     assert sorted(t.get_text() for t in fig.axes[0].texts) == ["#1", "#2", "#3", "#4"]
     assert [a.get_title().split()[0] for a in fig.axes[2:4]] == ["#2", "#4"]
@@ -227,6 +227,29 @@ def test_the_figure_and_the_page_number_each_event_as_the_review_page_does():
                 for t in (300.0, 50.0)]
     page = page_html("", cramps, None, {"possible_cramps": possible, "n_episodes": 2}, "Night")
     assert re.findall(r"<tr><td>(\d)</td>", page) == ["2", "4"] and "#3 " in page and "#1 " in page
+
+
+def test_a_night_of_many_cramps_draws_and_lists_the_likeliest_and_says_so():
+    """A table of hundreds of cramps made a zoom each (200: 41 s and a 26 000-px image; 3000 did not end)."""
+    n = report.ZOOMS_DRAWN + 8
+    cramps = [Episode(100.0 + 40 * k, 120.0 + 40 * k, 20.0, "tonic", 200.0, 150.0, 40.0, "calf",
+                      probability=0.63 + 0.01 * ((7 * k) % n)) for k in range(n)]
+    cramps[3].probability = float("nan")  # an older table: no probability, drawn after the known ones
+    likeliest = sorted(range(n), key=lambda k: -(cramps[k].probability if k != 3 else 0.0))[:report.ZOOMS_DRAWN]
+    x = bursts(FS, 100 + 40 * n, 4.0, [(e.onset_s, e.offset_s, 100.0) for e in cramps])
+    view = report.night_view([Block(i, x[i:i + 7000, None]) for i in range(0, len(x), 7000)], FS, cramps)
+    assert view.zoomed == sorted(likeliest) and 3 not in view.zoomed and len(view.zooms) == report.ZOOMS_DRAWN
+    for k, (t, _) in zip(view.zoomed, view.zooms):
+        assert t[0] == pytest.approx(cramps[k].onset_s - report.ZOOM_PAD_S, abs=1e-6)
+    fig = report.figure(view, cramps, None, "Night")
+    titles = [a.get_title().split()[0] for a in fig.axes if a.get_title().startswith("#")]
+    assert titles == [f"#{k + 1}" for k in sorted(likeliest)]
+    cells = [t.get_text().get_text() for a in fig.axes for tab in a.tables for (r, c), t in tab.get_celld().items() if c == 0 and r]
+    assert sorted(map(int, cells)) == [k + 1 for k in sorted(likeliest)]
+    words = " ".join(t.get_text() for a in fig.axes for t in a.texts)
+    assert f"The {report.ZOOMS_DRAWN} likeliest of the {n} cramps are drawn" in words
+    few = report.night_view([Block(0, x[:20000, None])], FS, cramps[:2])
+    assert few.zoomed == [0, 1]
 
 
 def test_a_recording_without_a_clock_is_timed_in_minutes_when_short_and_hours_when_long():

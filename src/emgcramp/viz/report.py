@@ -22,6 +22,8 @@ from emgcramp.dsp.mains import detect_mains
 from emgcramp.io.events import episode_row
 
 ZOOM_PAD_S = 10.0
+# A morning's reading (as report_page.POSSIBLE_LISTED): past it, the figure draws and tables the likeliest cramps.
+ZOOMS_DRAWN = 12
 COLORS = {"tonic": "tab:red", "clonic": "tab:orange"}
 # One colour per reason a burst was not counted (and the possible cramps), the same in every report.
 REASON_COLORS = {"possible_cramp": "#ff9896", "short": "#8c8c8c", "brief": "#c7c7c7", "signal_loss": "#000000",
@@ -32,18 +34,30 @@ REASON_COLORS = {"possible_cramp": "#ff9896", "short": "#8c8c8c", "brief": "#c7c
 
 @dataclass
 class NightView:
-    """What the report draws: 1-s envelope (µV), flat seconds, zoom windows (s, µV)."""
+    """What the report draws: 1-s envelope (µV), flat seconds, zoom windows (s, µV) of the episodes ``zoomed``."""
 
     fs: float
     envelope_1s: np.ndarray
     flat_1s: np.ndarray
     zooms: list[tuple[np.ndarray, np.ndarray]]
+    zoomed: list[int]
+
+
+def zoomed(episodes: list[Episode]) -> list[int]:
+    """Which episodes get a zoom and a row in the figure: all of them up to :data:`ZOOMS_DRAWN`, else the likeliest
+    (then the longest) that many; their places in ``episodes``, in its order."""
+    p = [e.probability if e.probability == e.probability else 0.0 for e in episodes]  # not known: an older table
+    ranked = sorted(range(len(episodes)), key=lambda i: (-p[i], -episodes[i].duration_s))
+    return sorted(ranked[:ZOOMS_DRAWN])
 
 
 def night_view(blocks, fs: float, episodes: list[Episode], channels: list[str] | None = None) -> NightView:
     """Stream the blocks once; keep the first channel's timeline and each episode's window of its own channel.
 
-    ``channels``: the blocks' columns' names (an episode of a channel not among them is drawn from the first)."""
+    ``channels``: the blocks' columns' names (an episode of a channel not among them is drawn from the first).
+    Only the episodes :func:`zoomed` picks are kept."""
+    picked = zoomed(episodes)
+    episodes = [episodes[i] for i in picked]
     windows = [(max(0.0, e.onset_s - ZOOM_PAD_S), e.offset_s + ZOOM_PAD_S) for e in episodes]
     own = [channels.index(e.channel) if channels and e.channel in channels else 0 for e in episodes]
     pieces: list[list[np.ndarray]] = [[] for _ in windows]
@@ -79,7 +93,7 @@ def night_view(blocks, fs: float, episodes: list[Episode], channels: list[str] |
         zooms.append((lo + np.arange(len(sig)) / fs, sig))
     ms = np.concatenate(ms_1s) if ms_1s else np.zeros(0)
     flat = np.concatenate(flat_1s) if flat_1s else np.zeros(0, bool)
-    return NightView(fs, np.sqrt(ms), flat.astype(bool), zooms)
+    return NightView(fs, np.sqrt(ms), flat.astype(bool), zooms, picked)
 
 
 # A recording without a clock shorter than this (s) is timed in minutes, not in hundredths of an hour;
@@ -152,12 +166,12 @@ def figure(view: NightView, episodes: list[Episode], start: datetime | None, tit
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    n = len(episodes)
-    cols = min(max(n, 1), 3)
-    zoom_rows = (n + cols - 1) // cols
-    fig = plt.figure(figsize=(13, 4.8 + 2.6 * zoom_rows + 0.3 * n), constrained_layout=True)
+    n, drawn = len(episodes), len(view.zoomed)
+    cols = min(max(drawn, 1), 3)
+    zoom_rows = (drawn + cols - 1) // cols
+    fig = plt.figure(figsize=(13, 4.8 + 2.6 * zoom_rows + 0.3 * drawn), constrained_layout=True)
     grid = fig.add_gridspec(4 + zoom_rows, cols,
-                            height_ratios=[3.0, 0.35] + [2.4] * zoom_rows + [0.5 + 0.3 * n, 0.45])
+                            height_ratios=[3.0, 0.35] + [2.4] * zoom_rows + [0.5 + 0.3 * drawn, 0.45])
     ax = fig.add_subplot(grid[0, :])
     _timeline(ax, view, episodes, lookalikes, activity, _rest_uv(summary))
     ax.set_title(f"{title}: {n} cramp(s)", pad=14)  # above the cramps' numbers
@@ -170,19 +184,22 @@ def figure(view: NightView, episodes: list[Episode], start: datetime | None, tit
     ax.tick_params(labelbottom=True)
     ax.set_xlabel(_clock_axis(ax.xaxis, start, 3600.0), fontsize=8)
     nums = numbers([e.onset_s for e in episodes], [x[0] for x in lookalikes if x[2] == "possible_cramp"])[0]
-    for k, (e, (t, sig)) in enumerate(zip(episodes, view.zooms)):
-        _zoom(fig.add_subplot(grid[2 + k // cols, k % cols]), nums[k], e, t, sig, view.fs, start, legend=k == 0)
+    for k, (i, (t, sig)) in enumerate(zip(view.zoomed, view.zooms)):
+        _zoom(fig.add_subplot(grid[2 + k // cols, k % cols]), nums[i], episodes[i], t, sig, view.fs, start,
+              legend=k == 0)
     tab = fig.add_subplot(grid[-2, :])
     tab.axis("off")
-    rows = [table_row(number, e, start) for number, e in zip(nums, episodes)]
+    rows = [table_row(nums[i], episodes[i], start) for i in view.zoomed]
     if rows:
         tab.table(cellText=rows, colLabels=TABLE_HEAD, loc="upper center", cellLoc="center").scale(1, 1.2)
     else:
         tab.text(0.5, 0.5, "no cramps this night", ha="center", va="center")
     foot = fig.add_subplot(grid[-1, :])
     foot.axis("off")
-    foot.text(0.0, 1.0, plain_summary(episodes, summary) + "\n" + NOT_A_DIAGNOSIS, va="top", fontsize=9,
-              wrap=True)
+    drawn_words = (f"\nThe {drawn} likeliest of the {n} cramps are drawn and listed here; every cramp is in the "
+                   "events table and on the review page." if drawn < n else "")
+    foot.text(0.0, 1.0, plain_summary(episodes, summary) + drawn_words + "\n" + NOT_A_DIAGNOSIS, va="top",
+              fontsize=9, wrap=True)
     return fig
 
 
