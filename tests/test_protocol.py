@@ -277,3 +277,26 @@ def test_a_timestamp_that_leaps_ahead_of_the_time_that_passed_is_not_believed():
     fast = [(100 * k, 0.005 * (k + 1)) for k in range(1500) if not 1000 <= k < 1100]
     length, asm = night(fast)
     assert asm.restarts == 0 and asm.missing_samples == 10_000 and length == 150_000
+
+
+@pytest.mark.parametrize("speed", [1.0, 0.0])
+def test_a_recording_s_gap_is_sent_as_the_sensor_clock_leaping_over_it(speed):
+    """emulate of a night folder played its gaps as if absent: the cramps after a 60-s gap came 60 s early."""
+    from emgcramp.core.blocks import Block
+    from emgcramp.live.sources.frames import FrameLink
+    from emgcramp.sim.emulator import SensorEmulator
+
+    fs, gap, cut, n = 1000, 60_000, 20_550, 25_050  # 20.55 s, the gap, then 4.5 s
+    x = np.round(np.random.default_rng(3).standard_normal((n, 2)) * 80) * 0.25  # on the 0.25-µV steps
+    emu = SensorEmulator([Block(0, x[:cut]), Block(cut + gap, x[cut:24_000]), Block(24_000 + gap, x[24_000:])],
+                         fs, n=100)
+    link = FrameLink()
+    # arrivals: the frame's end on the sensor clock in real time, or all at once (as fast as read)
+    blocks = [b for clock, frame in emu.frames() for b in link.feed(frame, at=clock / fs * speed)]
+    assert [b.t0_sample for b in blocks if b.gap_before] == [cut + gap]
+    assert link.assembler.missing_samples == gap and link.assembler.restarts == 0
+    got = np.full((n + gap, 2), np.nan)
+    for b in blocks:
+        got[b.t0_sample:b.t0_sample + len(b.samples)] = b.samples
+    assert np.array_equal(got[:cut], x[:cut]) and np.isnan(got[cut:cut + gap]).all()
+    assert np.array_equal(got[cut + gap:], x[cut:])  # the 50 pending at the gap went in a frame of their own

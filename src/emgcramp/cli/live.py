@@ -256,12 +256,12 @@ def cmd_emulate(args: argparse.Namespace) -> int:
 
 
 def _sound_samples(blocks, fs: float, path: str):
-    """The blocks' samples (µV), to send as a sensor would; :class:`InputError` at a NaN or infinite one, which no
-    sensor sends (``analyze`` refuses the same file)."""
+    """The blocks (µV; each where it starts: a night folder's gaps stay gaps), to send as a sensor would;
+    :class:`InputError` at a NaN or infinite sample, which no sensor sends (``analyze`` refuses the same file)."""
     import numpy as np
 
     for b in blocks:
         if not np.isfinite(b.samples).all():
             at = (b.t0_sample + int(np.argmin(np.isfinite(b.samples).all(axis=1)))) / fs
             raise InputError(f"{path}: has NaN or infinite samples from {at:.3f} s, which no sensor sends")
-        yield b.samples
+        yield b

@@ -17,15 +17,23 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
+from emgcramp.core.blocks import Block
 from emgcramp.core.protocol import encode_data, encode_status
 
 DEFAULT_NV_PER_LSB = 250  # 0.25 µV steps: ±8.19 mV of int16 range
 
 
 class SensorEmulator:
-    """Frames from µV segments (1-D, or samples × channels) at ``fs`` Hz."""
+    """Frames from µV segments (1-D, or samples × channels) at ``fs`` Hz.
 
-    def __init__(self, segments: Iterable[np.ndarray], fs: float, n: int = 100,
+    A segment given as a :class:`~emgcramp.core.blocks.Block` starts at its
+    ``t0_sample``: one that starts later than the samples before it end
+    follows a gap (a night folder's lost signal), sent as a sensor away
+    sends it: the samples pending go in a short frame, then the sample
+    clock leaps over the gap, as it runs on while the cable is out.
+    """
+
+    def __init__(self, segments: Iterable[np.ndarray | Block], fs: float, n: int = 100,
                  nv_per_lsb: int = DEFAULT_NV_PER_LSB, battery_mv: int = 3900, lose: float = 0.0, seed: int = 0):
         self.segments, self.fs, self.n = segments, int(fs), n
         self.nv_per_lsb, self.battery_mv = nv_per_lsb, battery_mv
@@ -41,7 +49,15 @@ class SensorEmulator:
         """Yield (sample clock after the frame, frame bytes)."""
         seq, clock, next_status, rest = 0, 0, 0, None
         for seg in self.segments:
+            at, seg = (seg.t0_sample, seg.samples) if isinstance(seg, Block) else (None, seg)
             seg = seg[:, None] if seg.ndim == 1 else seg
+            pending = 0 if rest is None else len(rest)
+            if at is not None and at > clock + pending:  # a gap: what is pending goes now, then the clock leaps
+                if pending:
+                    yield clock + pending, encode_data(seq, clock, rest)
+                    seq, clock, rest = seq + 1, clock + pending, None
+                seq, clock = seq + (at - clock) // self.n, at
+                next_status = max(next_status, clock)
             c = self.counts(seg) if rest is None or not len(rest) else np.vstack([rest, self.counts(seg)])
             whole = len(c) // self.n * self.n
             for i in range(0, whole, self.n):
