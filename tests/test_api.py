@@ -708,6 +708,20 @@ def test_one_cramp_on_two_muscles_wakes_the_person_once(block):
     assert [(e["channel"], round(e["onset_s"])) for e in events if e["type"] == "alert"] == [("GM", 100), ("GL", 330)]
 
 
+@pytest.mark.parametrize("gap_s", [0.5, 3.0, 5.0])
+@pytest.mark.parametrize("block", [100, 2_000])
+def test_a_cramp_on_a_second_muscle_just_after_the_first_s_ends_is_alerted_as_the_second_cramp_it_is(block, gap_s):
+    """The night counts two cramps (their spans do not overlap); live, the second one 2–5 s later raised no alert."""
+    gm = bursts(FS, 300, 4.0, [(40.0, 70.0, 200.0)], seed=0)
+    gl = bursts(FS, 300, 4.0, [(70.0 + gap_s, 110.0 + gap_s, 200.0)], seed=1)
+    x = np.vstack([gm, gl])
+    m = emgcramp.Monitor(FS, ["GM", "GL"])
+    events = [e for k in range(0, x.shape[1], block) for e in m.feed(x[:, k:k + block])]
+    assert [(c.muscles, round(c.onset_s, 1)) for c in m.finish().cramps] == [(["GM"], 40.0), (["GL"], 70.0 + gap_s)]
+    assert [(e["channel"], round(e["onset_s"], 1)) for e in events if e["type"] == "alert"] == [
+        ("GM", 40.0), ("GL", 70.0 + gap_s)]
+
+
 def test_a_monitor_s_alert_gives_the_onset_s_clock_time(night):
     """The alert dict had no clock time (the cramp dict had one), where the README says alerts give it."""
     m = emgcramp.Monitor(FS, start=datetime(2026, 1, 1, 23, 0))

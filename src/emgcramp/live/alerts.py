@@ -46,20 +46,21 @@ def new_alerts(pipe: Pipeline, log: NightLog, now_s: float, alert_on_warning: bo
     cramp is under way (``alerted_until``): the night counts them as one, of both muscles.
     """
     new, states = [], list(pipe.live())
-    for state in states:
+    for state in states:  # how far each alerted cramp reaches: its offset were it to close now
         c = state["open"]
         if c is not None and (state["channel"], c.opened_s, False) in alerted:
-            alerted_until[state["channel"]] = now_s
+            alerted_until[state["channel"]] = c.offset_s
     for state in states:
         c, since = state["open"], state["warning_since"]
         if c is not None and state["cut"] != "gap_at_start":
             cut_alerted.discard(state["channel"])  # a burst of its own: alerted as any
         raise_ = []
         if c is not None and state["kind"] and state["channel"] not in cut_alerted:
-            if any(ch != state["channel"] and until >= c.onset_s - MERGE_SLACK_S for ch, until in alerted_until.items()):
+            # the night counts cramps of muscles that overlap in time as one (detect.muscles): so do the alerts
+            if any(ch != state["channel"] and until > c.onset_s for ch, until in alerted_until.items()):
                 alerted.add((state["channel"], c.opened_s, False))  # the same cramp, alerted on another muscle
             else:
-                alerted_until[state["channel"]] = now_s  # a muscle after it in this block is the same cramp
+                alerted_until[state["channel"]] = c.offset_s  # a muscle after it in this block is the same cramp
                 raise_.append(Alert(state["channel"], c.onset_s, state["kind"], c.peak_uv, now_s))
         if alert_on_warning and since is not None:
             raise_.append(Alert(state["channel"], since, "warning", state["level_uv"], now_s))
