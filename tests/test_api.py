@@ -412,6 +412,22 @@ def test_a_night_folder_of_several_muscles_is_analysed_on_all_of_them_as_live(ni
     assert emgcramp.analyze(folder, channel="GL").analysis.channels == ["GL"]  # a channel named still narrows
 
 
+@pytest.mark.parametrize("names", [["ECG"], ["calf", "ECG"]])
+def test_a_night_folder_is_analysed_on_every_channel_stored_whatever_its_name(night, tmp_path, names):
+    """A night monitored on a channel not named as a muscle (an LSL stream's, ``monitor --channel ECG``) was refused
+    ("no muscle channel") or left out by analyze, where the live night and recover judged it."""
+    from emgcramp.core.blocks import Block
+    from emgcramp.live.monitor import run_monitor
+
+    folder = str(tmp_path / "night")
+    x = np.column_stack([night] * len(names))
+    live = run_monitor(iter([Block(k, x[k:k + 5_000]) for k in range(0, len(x), 5_000)]), lambda: FS, names, folder)
+    again = emgcramp.analyze(folder)
+    assert again.analysis.channels == live.analysis.channels == names
+    assert [(c.onset_s, c.muscles) for c in again.cramps] == [(c.onset_s, c.muscles) for c in live.analysis.episodes]
+    assert len(again.cramps) == 2
+
+
 def test_mne_raw_round_trip(night):
     mne = pytest.importorskip("mne")
     info = mne.create_info(["GM", "stim"], FS, ["emg", "stim"])

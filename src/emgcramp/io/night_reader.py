@@ -166,8 +166,8 @@ class NightRecording(Recording):
         _note_skipped(folder, skipped, size % width)  # once the header is known to fit the samples
 
     def channel_indices(self, spec: str | int | list[str | int] | None) -> list[int]:
-        """Every channel stored (the monitor stores those it analysed), unless ``spec`` narrows them."""
-        return super().channel_indices("all" if spec is None else spec)
+        """Every channel stored, whatever its name (the monitor stores those it analysed), unless ``spec`` narrows."""
+        return list(range(len(self.channel_names))) if spec is None else super().channel_indices(spec)
 
     def blocks(self, channels: list[int], chunk: int) -> Iterator[Block]:
         """Blocks as the monitor saw them: each gap is a ``gap_before``, as live."""
