@@ -288,6 +288,35 @@ def test_a_pandas_table_is_a_column_a_channel_named_by_its_columns(night):
     assert emgcramp.Monitor(FS).feed(pd.DataFrame(np.zeros((2, 4)))) == []  # 2 samples of 4 channels: no doubt
 
 
+def test_a_table_whose_labels_name_no_channel_is_read_when_the_channels_are_named_and_nullable_floats_are_numbers(
+        night):
+    """Refused: a table with its time column dropped (labels 1, 2) or one name twice, channel_names given all the
+    same; two columns of pandas' nullable Float64 (convert_dtypes) were "not object"."""
+    pd = pytest.importorskip("pandas")
+    pair = np.vstack([night, night / 2])
+    ref = [(c.onset_s, c.probability, c.muscles)
+           for c in emgcramp.find_cramps(pair, FS, channel_names=["GM", "GL"]).cramps]
+    dropped = pd.DataFrame(np.column_stack([np.arange(len(night)) / FS, pair.T])).drop(columns=0)
+    twice = pd.DataFrame(pair.T, columns=["EMG_mV", "EMG_mV"]) / 1000
+    for table in (dropped, twice):
+        got = emgcramp.find_cramps(table, FS, channel_names=["GM", "GL"])
+        assert got.analysis.channels == ["GM", "GL"]
+        assert [(c.onset_s, c.probability, c.muscles) for c in got.cramps] == ref
+    with pytest.raises(emgcramp.InputError, match=r"^the table names 'EMG_mV' twice"):  # unnamed, still refused
+        emgcramp.find_cramps(twice, FS)
+    m = emgcramp.Monitor(FS, ["GM", "GL"])
+    events = [e for k in range(0, len(night), 50_000) for e in m.feed(dropped.iloc[k:k + 50_000])]
+    assert [e["onset_s"] for e in events if e["type"] == "cramp"] == [onset for onset, _, _ in ref]
+    nullable = pd.DataFrame(pair.T, columns=["GM", "GL"]).convert_dtypes()
+    assert [str(t) for t in nullable.dtypes] == ["Float64", "Float64"]
+    got = emgcramp.find_cramps(nullable, FS)
+    assert [(c.onset_s, c.probability, c.muscles) for c in got.cramps] == ref
+    m = emgcramp.Monitor(FS)
+    assert m.feed(nullable.iloc[:5_000]) == [] and m.finish().analysis.channels == ["GM", "GL"]
+    with pytest.raises(emgcramp.InputError, match=r"^the table's column 'note' holds no numbers"):  # said by name
+        emgcramp.Monitor(FS).feed(pd.DataFrame({"GM": night[:100], "note": "x"}))
+
+
 def test_a_monitor_checks_its_blocks_and_its_end(night):
     pair = np.vstack([night, night / 2])
     for names in ([], ["GM", "GL"]):  # samples × channels: refused whether the channels are named or not

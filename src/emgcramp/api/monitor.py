@@ -104,10 +104,11 @@ class Monitor:
         """
         if self._result is not None:
             raise InputError("this Monitor has finished: its signal is closed; start a new Monitor for more samples")
-        x = samples_array(samples).astype(np.float64, copy=False)
         table = is_table(samples)
-        if table:  # a row a sample, a column a channel: named by its columns, in µV by their units
-            names, scales = column_names(samples)
+        if table:  # a row a sample, a column a channel: named by its columns (a column of text said by name)
+            names, scales = column_names(samples, named_by_caller=bool(self._names))
+        x = samples_array(samples).astype(np.float64, copy=False)
+        if table:  # in µV by the columns' units
             if names is not None:
                 self._take_table(names)
                 x = x * scales[:, None]

@@ -29,8 +29,9 @@ def samples_array(x: Any) -> np.ndarray:
     if isinstance(x, (str, bytes, os.PathLike)):
         raise InputError(f"samples are numbers, not the name {os.fsdecode(x)!r}: a file is read with "
                          "emgcramp.analyze(path)")
-    if is_table(x):  # pandas: a row a sample, a column a channel
-        x = x.to_numpy().T
+    if is_table(x):  # pandas: a row a sample, a column a channel; its own nullable numbers (Float64) too
+        numbers = all(getattr(kind, "kind", "O") in "iuf" for kind in x.dtypes)
+        x = (x.to_numpy(dtype=np.float64, na_value=np.nan) if numbers else x.to_numpy()).T
     try:
         data = np.asarray(x)
     except ValueError:  # rows of different lengths
@@ -45,10 +46,13 @@ def is_table(x: Any) -> bool:
     return getattr(x, "ndim", None) == 2 and hasattr(x, "columns") and hasattr(x, "to_numpy")
 
 
-def column_names(x: Any) -> tuple[list[str] | None, np.ndarray]:
+def column_names(x: Any, named_by_caller: bool = False) -> tuple[list[str] | None, np.ndarray]:
     """The channel names of a table's columns and µV per unit of each, read as a CSV's header is (``calf_mV``:
     ``calf``, 1000); None for pandas' own numbering (0, 1, …: no names given); :class:`InputError` for a column
-    of times, of sample numbers or of another instrument's unit, or two columns of one name."""
+    of times, of sample numbers or of another instrument's unit, or two columns of one name.
+
+    ``named_by_caller``: the caller names the channels, so labels that name none (numbers left after a column
+    was dropped, one name twice) are no error: None, and the units any name gives."""
     from emgcramp.io.text import INDEX_NAMES, time_scale
     from emgcramp.io.text_fields import foreign_unit, named, unit_of
 
@@ -61,6 +65,8 @@ def column_names(x: Any) -> tuple[list[str] | None, np.ndarray]:
         return None, np.ones(x.shape[1])
     given = [str(c) for c in x.columns]
     if not all(isinstance(c, str) and c.strip() for c in x.columns):
+        if named_by_caller:
+            return None, np.ones(x.shape[1])
         raise InputError(f"the table's columns are the channels' names, non-empty strings, not {given!r}")
     if time_scale(given[0]) is not None or given[0].strip().lower() in INDEX_NAMES:  # as a CSV's first column
         raise InputError(f"the table's column {given[0]!r} holds times or sample numbers, not samples: "
@@ -71,10 +77,13 @@ def column_names(x: Any) -> tuple[list[str] | None, np.ndarray]:
                              f"(x.drop(columns={name!r}))")
     names = named(given)
     lowered = [n.lower() for n in names]
+    scales = np.array([unit_of(n) or 1.0 for n in given])
     if twice := next((n for n in names if lowered.count(n.lower()) > 1), None):
+        if named_by_caller:
+            return None, scales
         raise InputError(f"the table names {twice!r} twice (names are matched whatever their case): "
                          "name each column for its own channel")
-    return names, np.array([unit_of(n) or 1.0 for n in given])
+    return names, scales
 
 
 class ArrayInMemory(Recording):
@@ -98,7 +107,7 @@ class ArrayInMemory(Recording):
                  start: datetime | None = None):
         table, self._scales = is_table(x), None
         if table:
-            names, scales = column_names(x)
+            names, scales = column_names(x, named_by_caller=channel_names is not None)
             channel_names = names if channel_names is None else channel_names
             self._scales = scales if (scales != 1.0).any() else None  # applied a chunk at a time: no copy
         data = given = samples_array(x)
