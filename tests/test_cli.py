@@ -492,6 +492,23 @@ def test_a_synthetic_night_analyze_would_refuse_is_refused_up_front(tmp_path, ar
     assert rc == 2 and says in err and err.count("\n") == 1 and os.listdir(tmp_path) == []
 
 
+def test_calibrate_writes_no_profile_it_could_not_read_again(tmp_cwd):
+    """A board whose 1-µV steps mostly read 0 at rest gave a rest level of 0.09 µV: written, then refused by every
+    command given the profile (a level is 0.1 µV or more), and calibrate --out over it lost its old levels."""
+    from emgcramp.live.profile import read_profile
+
+    rng = np.random.default_rng(0)
+    for share, ok in ((0.01, False), (0.05, True)):  # of samples off zero: rest levels 0.093 and 0.2 µV
+        x = np.where(rng.random(60_000) < share, rng.choice([-1.0, 1.0], 60_000), 0.0)
+        np.save("coarse.npy", x.astype(np.float32))
+        rc, _, err = run_main("calibrate", "--file", "coarse.npy", "--fs", "1000", "--rest", "10:40", "--out", "p.json")
+        if ok:
+            assert rc == 0 and read_profile("p.json")["rest_uv"] >= 0.1
+        else:
+            assert rc == 2 and err.count("\n") == 1 and not os.path.exists("p.json")
+            assert "0.093 µV, lies under what any skin electrode reads (0.1 µV): its samples mostly repeat" in err
+
+
 def test_calibrate_refuses_a_rest_window_without_signal_and_takes_one_beside_a_dropout(tmp_cwd):
     fs = 1000
     x = np.random.default_rng(0).normal(0.0, 4.0, 600 * fs)

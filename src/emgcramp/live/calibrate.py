@@ -109,14 +109,19 @@ def make_profile(rest: np.ndarray, fs: float, mvc: np.ndarray | None = None, cha
 
 
 def _check_units(rest: np.ndarray, env: np.ndarray) -> None:
-    """InputError when the rest window's samples vary, yet its level (``env``, µV) lies under the electrodes' own
-    noise (:data:`~emgcramp.core.config.ELECTRODE_NOISE_UV`): samples in mV or V read as µV, not a lead-off (a
-    flat line or zeros do not vary from sample to sample)."""
+    """InputError when the rest window's level (``env``, µV) lies under the electrodes' own noise
+    (:data:`~emgcramp.core.config.ELECTRODE_NOISE_UV`), which no profile may hold: samples in mV or V read as µV
+    when they vary from sample to sample; else a signal mostly flat (a lead-off, steps coarser than rest EMG)."""
     level = float(np.median(env)) if len(env) else 0.0
-    if len(rest) > 1 and level < ELECTRODE_NOISE_UV and np.count_nonzero(np.diff(rest)) > 0.5 * (len(rest) - 1):
-        raise InputError(f"the rest window's level, {level:.2g} µV, lies under what any skin electrode reads "
-                         f"({ELECTRODE_NOISE_UV:g} µV), though its samples vary: are they in µV? Give the µV per "
-                         "unit (--scale 1000 for mV)")
+    if len(rest) < 2 or level >= ELECTRODE_NOISE_UV:
+        return
+    said = (f"the rest window's level, {level:.2g} µV, lies under what any skin electrode reads "
+            f"({ELECTRODE_NOISE_UV:g} µV)")
+    if np.count_nonzero(np.diff(rest)) > 0.5 * (len(rest) - 1):
+        raise InputError(f"{said}, though its samples vary: are they in µV? Give the µV per unit "
+                         "(--scale 1000 for mV)")
+    raise InputError(f"{said}: its samples mostly repeat (a lead-off, or steps too coarse for the EMG at rest); "
+                     "choose a window where the sensor was recording")
 
 
 def _rest_level(env: np.ndarray) -> float:
