@@ -405,3 +405,16 @@ def test_a_night_without_cramps_is_dated_by_the_time_in_its_name(tmp_path):
                                                                      datetime(2026, 1, 10, 12, 0)]
     s = summarize(nights)
     assert s["facts"][0].startswith("4 cramp(s) over 10 night(s) in 10 day(s): 2.8 for every 7 nights recorded")
+
+
+@pytest.mark.parametrize("path,date", [
+    ("2026-01-04/S1_20261399.csv", (2026, 1, 4, 12)), ("nights/2026-01-04/rec_id2045-67-89.csv", (2026, 1, 4, 12)),
+    ("S1_20261399_2026-02-03.csv", (2026, 2, 3, 12)), ("n_2026-01-04_23-10.csv", (2026, 1, 4, 23, 10)),
+    ("night-20260104-256100/events.csv", (2026, 1, 4, 12)), ("a/b.csv", None)])
+def test_digits_in_a_name_that_are_no_date_do_not_hide_the_date_after_them(path, date):
+    """An id like 20261399 in a file's own name left the night undated, its folder's 2026-01-04 unread."""
+    from datetime import datetime
+
+    from emgcramp.viz.nights import _date_from_name
+
+    assert _date_from_name(path) == (datetime(*date) if date else None)

@@ -52,16 +52,16 @@ def _date_from_name(path: str) -> datetime | None:
     one follows (``night-20260104-230000``, the monitor's folders), else None. Nights are told apart noon to noon:
     at midnight, a date alone filed the night under the evening before."""
     pattern = r"(20\d\d)-?(\d\d)-?(\d\d)(?:[-_T ](\d\d)[:.-]?(\d\d)(?:[:.-]?(\d\d))?(?!\d))?"
-    parts = os.path.normpath(path).split(os.sep)[::-1]  # its own name first, then the folders above it
-    m = next((found for part in parts if (found := re.search(pattern, part))), None)
-    if not m:
-        return None
-    day = [int(g) for g in m.groups()[:3]]
-    for parts in ([int(g) for g in m.groups()[3:] if g is not None] or [12], [12]):
-        try:
-            return datetime(*day, *parts)  # type: ignore[misc]
-        except ValueError:  # digits that are no time (25:61): the date alone; no date (20261399): none
-            continue
+    for part in os.path.normpath(path).split(os.sep)[::-1]:  # its own name first, then the folders above it
+        at = 0
+        while m := re.search(pattern, part[at:]):  # digits that are no date (20261399, an id) are passed over
+            at += m.start() + 1
+            day = [int(g) for g in m.groups()[:3]]
+            for clock in ([int(g) for g in m.groups()[3:] if g is not None] or [12], [12]):
+                try:
+                    return datetime(*day, *clock)  # type: ignore[misc]
+                except ValueError:  # digits that are no time (25:61): the date alone
+                    continue
     return None
 
 
