@@ -161,13 +161,15 @@ def test_bad_arguments_are_refused_by_name_before_any_analysis(kwargs, says):
 def test_every_inner_setting_out_of_its_range_is_refused_by_name():
     """The detector's inner settings went unchecked: 0 divided by zero deep inside, NaN turned to an index,
     1e9 s asked for terabytes, -1 found no cramp without a word."""
+    from emgcramp.api.checks import ZERO_MEANS
     from emgcramp.core.config import SECTION_OF
 
     x = np.random.default_rng(1).normal(0, 4, 5_000)
     given = emgcramp.DetectorConfig()
     special = {"personal_weights", "personal_logit_offset", "cramp_probability", "possible_probability"}
     for name in sorted(set(SECTION_OF) - special):
-        for value in (0 if not name.endswith("_uv") else -1, float("nan"), float("inf"), 1e9, "2", True):
+        under = -1 if name.endswith("_uv") or name in ZERO_MEANS else 0
+        for value in (under, float("nan"), float("inf"), 1e9, "2", True):
             if name in ("min_duration_s", "mvc_uv") and value == 1e9:  # as --min-duration, --mvc-uv take them
                 continue
             config = emgcramp.PipelineConfig(detector=given.replace(**{name: value}))
@@ -177,6 +179,17 @@ def test_every_inner_setting_out_of_its_range_is_refused_by_name():
     numpy_numbers = emgcramp.PipelineConfig(mains=np.int64(50), env_rate=np.float32(50), detector=given.replace(
         min_duration_s=np.float32(5), on_ratio=np.float64(2.5), cramp_probability=np.float32(0.7)))
     assert emgcramp.find_cramps(x, FS, config=numpy_numbers).cramps == []
+
+
+def test_a_setting_whose_zero_means_something_takes_it(night):
+    """No warm-up, the onset at the climb to ON, no drop rule, …: refused as "above 0" where they had run."""
+    from emgcramp.api.checks import ZERO_MEANS
+
+    ref = emgcramp.find_cramps(night, FS).cramps
+    for name in sorted(ZERO_MEANS):
+        config = emgcramp.PipelineConfig(detector=emgcramp.DetectorConfig().replace(**{name: 0}))
+        got = emgcramp.find_cramps(night, FS, config=config).cramps
+        assert [round(c.onset_s) for c in got] == [round(c.onset_s) for c in ref] == [100, 330], name
 
 
 def test_rows_named_for_no_muscle_are_left_out_in_the_apis_words(night):

@@ -116,6 +116,10 @@ _RANGES = (("_s", 3600.0, "seconds"), ("_hz", 20.0, "Hz"), ("_uv", 1e6, "µV"), 
            ("_fraction", 1.0, "a share of 1"), ("_share", 1.0, "a share of 1"), ("_quantile", 1.0, "a share of 1"),
            ("_share_with_twitches", 1.0, "a share of 1"), ("clonic_rise", 1.0, "a share of 1"),
            ("clonic_relax", 1.0, "a share of 1"))
+# Settings whose 0 means something (no warm-up, the onset at the climb to ON, no settling, no drop rule, any
+# motion or flat bin counts, no twitches asked for): every other time, rate, ratio, share or count of 0 is none.
+ZERO_MEANS = frozenset({"warmup_s", "max_rise_s", "lm_settle_s", "drop_ratio", "motion_flag_fraction",
+                        "max_flat_fraction", "warn_min_twitches"})
 _SPECIAL = {"cramp_probability", "possible_probability", "personal_logit_offset", "personal_weights", "mvc_uv",
             "min_duration_s"}  # checked as a night folder's recorded settings are
 
@@ -140,12 +144,13 @@ def _detector_problem(detector: DetectorConfig) -> str:
 
 def _setting_problem(name: str, value: object, default: object) -> str:
     """What is wrong with inner setting ``name`` (its default ``default``), or ""."""
+    zero = name.endswith("_uv") or name in ZERO_MEANS  # a level's margin may be none
     if isinstance(default, int) and not isinstance(default, bool):  # a count
-        if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and 1 <= int(value) <= 1000):
-            return f"'{name}' is {value!r}; expected a count, a whole number from 1 to 1000"
+        if not (isinstance(value, numbers.Integral) and not isinstance(value, bool)
+                and (0 if zero else 1) <= int(value) <= 1000):
+            return f"'{name}' is {value!r}; expected a count, a whole number from {0 if zero else 1} to 1000"
         return ""
     high, unit = next(((hi, u) for end, hi, u in _RANGES if name.endswith(end)), (math.inf, "a number"))
-    zero = name.endswith("_uv")  # a level's margin may be none; a time, rate, ratio or share of 0 is no setting
     if not (_real(value) and (0 <= value if zero else 0 < value) and value <= high):  # type: ignore[operator]
         return f"'{name}' is {value!r}; expected {unit}, {'0' if zero else 'above 0'} and up to {high:g}"
     return ""
