@@ -385,7 +385,9 @@ def test_a_night_in_two_files_is_one_night_of_the_rate(tmp_path):
     night(tmp_path, "n7b.csv", datetime(2026, 3, 8, 2, 0), [(600.0, 60.0)])  # the same night, after a restart
     s = summarize(load_nights(str(tmp_path)))
     assert s["per_week"] == pytest.approx(8 / 7 * 7)
-    assert s["facts"][0].startswith("8 cramp(s) over 7 night(s) in 8 day(s): 8.0 for every 7 nights recorded")
+    assert s["facts"][0].startswith("8 cramp(s) over 7 night(s) in 7 day(s): 8.0 for every 7 nights recorded")
+    # the part begun at 02:00 is the evening before's night in its label and the span too (it made 8 days)
+    assert [n["date"] for n in s["per_night"]][-2:] == ["2026-03-07", "2026-03-07"]
 
 
 def test_a_night_without_cramps_is_dated_by_the_time_in_its_name(tmp_path):

@@ -34,13 +34,15 @@ def summarize(nights: list[Night], threshold: float | None = None, default: floa
     """
     eps = [e for n in nights for e in n.episodes]
     dated = [n for n in nights if n.dated]  # a rate and a month are of the nights that say when they were
-    span_days = (max(n.date for n in dated).date() - min(n.date for n in dated).date()).days + 1 if dated else 0
+    # nights by the evening they began (noon to noon): a night in two files (a monitor restarted) is one night,
+    # and one begun at 00:05 is the evening before's, in its count, its span and its label alike
+    evening = {id(n): (n.date - timedelta(hours=12)).date() for n in dated}
+    span_days = (max(evening.values()) - min(evening.values())).days + 1 if dated else 0
     in_span = sum(len(n.episodes) for n in dated)
-    # nights by the evening they began (noon to noon): a night in two files (a monitor restarted) is one night
-    recorded = len({(n.date - timedelta(hours=12)).date() for n in dated})
+    recorded = len(set(evening.values()))
     per_week = in_span / recorded * 7 if recorded >= MIN_NIGHTS else None
     longest = max((e.duration_s for e in eps), default=0.0)
-    months = Counter(n.date.strftime("%Y-%m") for n in dated for _ in n.episodes)
+    months = Counter(evening[id(n)].strftime("%Y-%m") for n in dated for _ in n.episodes)
     hours = Counter(c.hour for n in nights for c in n.clocks if c is not None)
     had = sum(1 for n in nights if n.episodes)
     if per_week is None:
@@ -61,7 +63,7 @@ def summarize(nights: list[Night], threshold: float | None = None, default: floa
     if per_week is not None and (per_week >= FREQUENT_PER_WEEK or longest >= LONG_S):
         why = "more often than that" if per_week >= FREQUENT_PER_WEEK else "one lasted ten minutes or more"
         facts.append(f"These nights show {why}: frequent or very long cramps are worth a doctor's look.")
-    per_night = [{"date": n.date.strftime("%Y-%m-%d") if n.dated else None, "dated": n.dated, "path": n.path,
+    per_night = [{"date": evening[id(n)].strftime("%Y-%m-%d") if n.dated else None, "dated": n.dated, "path": n.path,
                   "cramps": len(n.episodes),
                   "confirmed": None if t is None else t["confirmed"], "counted": None if t is None else t["cramps"],
                   "labels": t}
@@ -164,7 +166,7 @@ def plot(nights: list[Night], path: str) -> None:
     # Nights by their order, labelled with their dates: two nights of one date stay two bars.
     x = range(len(nights))
     # an undated night by its name: the date its file was last written is no night's
-    labels = [n.date.strftime("%Y-%m-%d") if n.dated else f"({os.path.basename(n.path)[:16]})" for n in nights]
+    labels = [n["date"] or f"({os.path.basename(n['path'])[:16]})" for n in s["per_night"]]
     step = max(1, len(nights) // 12)
     ax[0, 0].bar(x, [len(n.episodes) for n in nights], width=0.8, color="tab:red")
     ax[0, 0].set(title="Cramps per night", ylabel="cramps")
