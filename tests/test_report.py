@@ -234,7 +234,7 @@ def test_a_night_of_many_cramps_draws_and_lists_the_likeliest_and_says_so():
     n = report.ZOOMS_DRAWN + 8
     cramps = [Episode(100.0 + 40 * k, 120.0 + 40 * k, 20.0, "tonic", 200.0, 150.0, 40.0, "calf",
                       probability=0.63 + 0.01 * ((7 * k) % n)) for k in range(n)]
-    cramps[3].probability = float("nan")  # an older table: no probability, drawn after the known ones
+    cramps[3].probability = None  # an older table: no probability (None as read), drawn after the known ones
     likeliest = sorted(range(n), key=lambda k: -(cramps[k].probability if k != 3 else 0.0))[:report.ZOOMS_DRAWN]
     x = bursts(FS, 100 + 40 * n, 4.0, [(e.onset_s, e.offset_s, 100.0) for e in cramps])
     view = report.night_view([Block(i, x[i:i + 7000, None]) for i in range(0, len(x), 7000)], FS, cramps)

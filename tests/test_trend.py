@@ -214,6 +214,11 @@ def test_a_spreadsheets_csv_counts_and_a_damaged_one_is_one_line(tmp_cwd):
     backwards = ",".join(["150.0", "100.0", "50.0"] + rows[1].split(",")[3:])
     longer = ",".join(["100.0", "150.0", "3000.0"] + rows[1].split(",")[3:])  # before: "3000 s in all"
     endless = ",".join(["1e12", "1e12", "0"] + rows[1].split(",")[3:])  # before: internal error (a clock overflowed)
+    # times a spreadsheet saved to a tenth, each rounded on its own (100.04, 150.06, 50.02): refused, 2.1 > 2 ms
+    tenths = ",".join(["100.0", "150.1", "50.0"] + rows[1].split(",")[3:])
+    with open("n/e.csv", "w") as f:
+        f.write("\n".join([rows[0], tenths]) + "\n")
+    assert summarize(load_nights("n"))["cramps"] == 1
     for bad, says in ((with_probability("1.5"), "expected a probability between 0 and 1"),
                       (longer, "duration_s is 3000.0 s for a cramp from 100.0 s to 150.0 s; expected offset_s − "),
                       (endless, "column 'onset_s' holds '1e12'; expected seconds from the recording's start"),

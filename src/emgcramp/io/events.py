@@ -223,7 +223,8 @@ def episode_from_row(r: dict[str, str | None]) -> Episode:
     if onset < 0 or offset < onset or duration < 0:  # a negative length would take time off the night's totals
         raise ValueError(f"the cramp runs from {r['onset_s']} s to {r['offset_s']} s over {r['duration_s']} s; "
                          "expected 0 ≤ onset_s ≤ offset_s and a duration_s of 0 or more")
-    if abs(duration - (offset - onset)) > 0.002:  # the columns are written to the ms: each rounded once
+    # each cell rounded once, to the ms as written or coarser as a spreadsheet may save it: half a step each
+    if abs(duration - (offset - onset)) > sum(_step(r[k]) for k in ("onset_s", "offset_s", "duration_s")) / 2 + 1e-6:
         raise ValueError(f"duration_s is {r['duration_s']} s for a cramp from {r['onset_s']} s to {r['offset_s']} s; "
                          "expected offset_s − onset_s")
     return Episode(onset, offset, duration, kind,
@@ -233,6 +234,14 @@ def episode_from_row(r: dict[str, str | None]) -> Episode:
                    _number(r, "warning_lead_s", None), [x for x in (r.get("muscles") or "").split("+") if x],
                    _number(r, "probability", None), freq_hz=_number(r, "freq_hz", None),
                    freq_drift=_number(r, "freq_drift", None))
+
+
+def _step(cell: str | None) -> float:
+    """The rounding step of a number's text (s): ``24.1``, 0.1; ``24``, 1; at least the ms the table is written to."""
+    text = (cell or "").strip().lower()
+    if "e" in text or "." not in text:
+        return 1.0 if text.isdigit() else 0.001
+    return max(10.0 ** -len(text.split(".")[1]), 0.001)
 
 
 def _number(r: dict[str, str | None], name: str, default: float | None | object = _NEEDED) -> float | None:

@@ -22,8 +22,7 @@ from emgcramp.dsp.mains import detect_mains
 from emgcramp.io.events import episode_row
 
 ZOOM_PAD_S = 10.0
-# A morning's reading (as report_page.POSSIBLE_LISTED): past it, the figure draws and tables the likeliest cramps.
-ZOOMS_DRAWN = 12
+ZOOMS_DRAWN = 12  # a morning's reading (as report_page.POSSIBLE_LISTED): past it, the likeliest are drawn
 COLORS = {"tonic": "tab:red", "clonic": "tab:orange"}
 # One colour per reason a burst was not counted (and the possible cramps), the same in every report.
 REASON_COLORS = {"possible_cramp": "#ff9896", "short": "#8c8c8c", "brief": "#c7c7c7", "signal_loss": "#000000",
@@ -46,7 +45,8 @@ class NightView:
 def zoomed(episodes: list[Episode]) -> list[int]:
     """Which episodes get a zoom and a row in the figure: all of them up to :data:`ZOOMS_DRAWN`, else the likeliest
     (then the longest) that many; their places in ``episodes``, in its order."""
-    p = [e.probability if e.probability == e.probability else 0.0 for e in episodes]  # not known: an older table
+    p = [e.probability if e.probability == e.probability and e.probability is not None else 0.0  # an older table
+         for e in episodes]
     ranked = sorted(range(len(episodes)), key=lambda i: (-p[i], -episodes[i].duration_s))
     return sorted(ranked[:ZOOMS_DRAWN])
 
