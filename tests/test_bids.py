@@ -14,8 +14,8 @@ from emgcramp.io.edf import write_edf
 FS = 1000.0
 
 
-def _dataset(root, with_tibialis_row: bool = True) -> str:
-    """One subject, one session, one night: GM and TA as EMG, a temperature channel as MISC."""
+def _dataset(root, with_tibialis_row: bool = True, gm: str = "GM") -> str:
+    """One subject, one session, one night: GM (named ``gm``) and TA as EMG, a temperature channel as MISC."""
     os.makedirs(root / "sub-01" / "ses-1" / "emg")
     (root / "dataset_description.json").write_text(json.dumps({"Name": "calf nights", "BIDSVersion": "1.11.0"}))
     emg = root / "sub-01" / "ses-1" / "emg"
@@ -23,9 +23,9 @@ def _dataset(root, with_tibialis_row: bool = True) -> str:
     quiet = bursts(FS, 150, 4.0, [])
     import numpy as np
 
-    write_edf(str(emg / "sub-01_ses-1_task-sleep_emg.edf"), FS, ["GM", "TA", "temp"],
+    write_edf(str(emg / "sub-01_ses-1_task-sleep_emg.edf"), FS, [gm, "TA", "temp"],
               [np.column_stack([x, quiet, np.full_like(x, 36.5)])], [])
-    rows = ["name\ttype\tunits\ttarget_muscle", "GM\tEMG\tuV\tgastrocnemius medialis"]
+    rows = ["name\ttype\tunits\ttarget_muscle", f"{gm}\tEMG\tuV\tgastrocnemius medialis"]
     if with_tibialis_row:
         rows.append("TA\tEMG\tuV\ttibialis anterior")
     rows.append("temp\tMISC\tn/a\tn/a")
@@ -67,6 +67,17 @@ def test_a_bids_dataset_round_trips_into_derivatives(tmp_path):
     # Channels keep the names _channels.tsv gives them; the muscle it names is a field of its own.
     assert cramps[0]["channel"] == "GM" and cramps[0]["muscles"] == "GM"
     assert "1 cramp(s)" in out
+
+
+def test_an_emg_channel_named_with_a_comma_is_one_channel(tmp_path):
+    """'GM, left' was split into 'GM' and 'left', neither a channel: the recording failed."""
+    root = _dataset(tmp_path / "ds", gm="GM, left")
+    rc, out, err = run_cli("analyze", root)
+    assert rc == 0 and "1 cramp(s)" in out, err
+    tsv = os.path.join(root, "derivatives", "emgcramp", "sub-01", "ses-1", "emg",
+                       "sub-01_ses-1_task-sleep_desc-cramps_events.tsv")
+    [cramp] = [r for r in csv.DictReader(open(tsv), delimiter="\t") if r["trial_type"].startswith("cramp_")]
+    assert cramp["channel"] == "GM, left" and float(cramp["onset"]) == pytest.approx(40.0, abs=1.0)
 
 
 def test_a_subject_folder_is_enough_and_outputs_are_refused(tmp_path):

@@ -19,7 +19,7 @@ def run_bids(args: argparse.Namespace) -> int:
     recordings, failed = find_recordings(args.file), []
     base, config = read_options(args), detector_config(args)
     for k, rec in enumerate(recordings, 1):
-        read = replace(base, channel=base.channel or (",".join(rec.emg_channels) or None),
+        read = replace(base, channel=base.channel or (list(rec.emg_channels) or None),  # a name may hold a comma
                        muscles=dict(rec.muscles) or None)
         try:
             if rec.problem:
