@@ -318,6 +318,25 @@ def test_one_commands_figure_is_not_anothers_own(tmp_cwd):
     assert run_main(*trend, "old.png")[0] == 0  # replaced as it was then
 
 
+def test_a_file_that_only_mentions_the_package_is_not_taken_for_its_output(tmp_cwd):
+    """Any file holding the word emgcramp was replaced without --force: a diary page, a thesis figure's notes,
+    a recording the simulator wrote copied under a figure's name."""
+    os.mkdir("n")
+    from emgcramp.io.events import write_events_csv
+
+    write_events_csv("n/2026-01-01.csv", [], datetime(2026, 1, 1, 23, 0, 0))
+    assert run_main("simulate", "--hours", "0.01", "rec.edf")[0] == 0
+    shutil.copy("rec.edf", "copy.png")
+    open("diary.html", "w").write("<p>My cramp diary: started with emgcramp report this week.</p>")
+    open("thesis.pdf", "w").write("Figure 2 (emgcramp trend) of my thesis\n")
+    for args in (("report", SAMPLE_NIGHT, "--out", "diary.html"), ("trend", "n", "--out", "thesis.pdf"),
+                 ("trend", "n", "--out", "copy.png")):
+        before = open(args[-1], "rb").read()
+        rc, _, err = run_cli(*args)
+        assert rc == 2 and f"{args[-1]} exists and is not this command's own earlier output" in err, err
+        assert open(args[-1], "rb").read() == before
+
+
 def test_simulate_and_demo_run_again_replace_their_own_night(tmp_cwd):
     assert run_main("simulate", "--hours", "0.02", "n.edf")[0] == 0
     rc, _, err = run_main("simulate", "--hours", "0.02", "--seed", "2", "n.edf")

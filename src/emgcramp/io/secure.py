@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import signal
 import stat
 import tempfile
@@ -84,15 +85,20 @@ def made_by(kind: str) -> str:
 
 
 def made_by_us(kind: str) -> Callable[[str], bool]:
-    """The test of :func:`check_writable`'s ``own`` for a figure or page of ``kind`` made earlier (or made by an
-    earlier version, whose mark named no command: any of ours may replace those, as they could then)."""
+    """The test of :func:`check_writable`'s ``own`` for a figure or page of ``kind`` made earlier (or by an earlier
+    version, whose mark named no command: any of ours may replace those, as they could then). The mark counts
+    where each format keeps it (a PNG's Software text, a PDF's Creator, an SVG's creator, a page's generator tag):
+    the words anywhere else (a user's notes, a recording's header) make no file ours."""
     return functools.partial(_made_by, kind=kind)
 
 
 def _made_by(path: str, kind: str) -> bool:
-    if mentions_maker(path, word=made_by(kind)):
-        return True
-    return mentions_maker(path) and not any(mentions_maker(path, word=made_by(k)) for k in (REPORT, TREND, BENCH))
+    old = re.escape(MADE_BY.encode()) + rb"(?! (?:" + rb"|".join(k.encode() for k in (REPORT, TREND, BENCH)) + rb"))"
+    marks = [f(m) for m in (re.escape(made_by(kind).encode()), old)
+             for f in (lambda m: rb"tEXtSoftware\x00" + m, lambda m: rb"/Creator \(" + m + rb"\)",
+                       lambda m: rb"<dc:title>" + m + rb"</dc:title>", lambda m: rb"content=['\"]" + m + rb"['\"]")]
+    ends = _ends(path, 65536)
+    return ends is not None and re.search(b"|".join(marks), ends) is not None
 
 
 def figure_metadata(fmt: str, kind: str) -> dict[str, str]:
@@ -125,13 +131,19 @@ def save_figure(fig, path: str, kind: str, dpi: int = 100) -> None:
 def mentions_maker(path: str, span: int = 65536, word: str = MADE_BY) -> bool:
     """True when the first or last ``span`` bytes of ``path`` hold ``word`` (default :data:`MADE_BY`: figure
     metadata, a page's meta tag)."""
+    ends = _ends(path, span)
+    return ends is not None and word.encode() in ends
+
+
+def _ends(path: str, span: int) -> bytes | None:
+    """The first and the last ``span`` bytes of ``path`` (a NUL between them); ``None`` when it cannot be read."""
     try:
         with open(path, "rb") as f:
             head = f.read(span)
             f.seek(max(0, os.fstat(f.fileno()).st_size - span))
-            return word.encode() in head or word.encode() in f.read(span)
+            return head + b"\x00" + f.read(span)
     except OSError:
-        return False
+        return None
 
 
 def not_a_file(mode: int) -> str | None:
