@@ -4,7 +4,7 @@ import json
 import os
 
 import pytest
-from conftest import run_cli
+from conftest import SAMPLE_NIGHT, run_cli
 
 from emgcramp.core.types import Episode
 from emgcramp.io.events import write_events_csv
@@ -97,7 +97,6 @@ def test_the_trend_picture_counts_every_night_of_one_date(tmp_path):
 def test_one_night_in_two_files_counts_once(tmp_cwd):
     import shutil
 
-    from conftest import SAMPLE_NIGHT
 
     os.mkdir("all")
     assert run_cli("analyze", SAMPLE_NIGHT, "--events", "all/out.csv")[0] == 0
@@ -219,7 +218,15 @@ def test_a_spreadsheets_csv_counts_and_a_damaged_one_is_one_line(tmp_cwd):
     with open("n/e.csv", "w") as f:
         f.write("\n".join([rows[0], tenths]) + "\n")
     assert summarize(load_nights("n"))["cramps"] == 1
-    for bad, says in ((with_probability("1.5"), "expected a probability between 0 and 1"),
+    def with_cell(name: str, cell: str) -> str:
+        cells, k = rows[1].split(","), rows[0].split(",").index(name)
+        return ",".join(cells[:k] + [cell] + cells[k + 1:])
+
+    # each read by report too: a rest level of 0 was an internal error (× rest divided by it), a clock time that is
+    # none passed the check that the table is the recording's
+    for bad, says in ((with_cell("rest_uv", "0"), "column 'rest_uv' holds '0'; expected the rest level, µV above 0"),
+                      (with_cell("onset_clock", "2026-13-45T99:99:99"), "column 'onset_clock' holds '2026-13-45T99"),
+                      (with_probability("1.5"), "expected a probability between 0 and 1"),
                       (longer, "duration_s is 3000.0 s for a cramp from 100.0 s to 150.0 s; expected offset_s − "),
                       (endless, "column 'onset_s' holds '1e12'; expected seconds from the recording's start"),
                       (with_probability("x" * 200_000), "not readable as CSV"),
@@ -229,6 +236,9 @@ def test_a_spreadsheets_csv_counts_and_a_damaged_one_is_one_line(tmp_cwd):
             f.write("\n".join([rows[0], bad]) + "\n")
         rc, _, err = run_cli("trend", "n")
         assert rc == 2 and err.count("\n") == 1 and says in err, err
+        if "rest_uv" in says or "onset_clock" in says:
+            rc, _, err = run_cli("report", SAMPLE_NIGHT, "--events", "n/e.csv", "--out", "r.png")
+            assert rc == 2 and err.count("\n") == 1 and says in err and not os.path.exists("r.png"), err
     for cut in (100, len(rows[0]) - 3):  # cut inside its header: was a night of no cramp
         with open("n/e.csv", "w") as f:
             f.write(text[:cut])

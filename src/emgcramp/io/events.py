@@ -219,6 +219,13 @@ def episode_from_row(r: dict[str, str | None]) -> Episode:
     if kind not in ("tonic", "clonic"):  # the report colours, counts and draws each kind it knows
         raise ValueError(f"column 'kind' is {r['kind']!r}; expected tonic or clonic (the cramps' table holds "
                          "no other: possible cramps and leg movements are in --lm-events)")
+    clock = (r.get("onset_clock") or "").strip()
+    if clock and not _is_clock(clock):  # the cramp would be dated nowhere, or the check of its recording skipped
+        raise ValueError(f"column 'onset_clock' holds {clock!r}; expected a date and time such as "
+                         "2026-01-05T23:40:00, or nothing")
+    rest = _number(r, "rest_uv", float("nan"))
+    if rest <= 0:  # each × rest is a level over it
+        raise ValueError(f"column 'rest_uv' holds {r['rest_uv']!r}; expected the rest level, µV above 0, or nothing")
     onset, offset, duration = (_number(r, k) for k in ("onset_s", "offset_s", "duration_s"))
     if onset < 0 or offset < onset or duration < 0:  # a negative length would take time off the night's totals
         raise ValueError(f"the cramp runs from {r['onset_s']} s to {r['offset_s']} s over {r['duration_s']} s; "
@@ -229,11 +236,19 @@ def episode_from_row(r: dict[str, str | None]) -> Episode:
                          "expected offset_s − onset_s")
     return Episode(onset, offset, duration, kind,
                    _number(r, "peak_intensity"), _number(r, "mean_intensity"),
-                   _number(r, "rest_uv", float("nan")), r.get("channel") or "", _number(r, "duty", 1.0),
+                   rest, r.get("channel") or "", _number(r, "duty", 1.0),
                    _number(r, "pct_mvc", None), [x for x in (r.get("flags") or "").split(";") if x],
                    _number(r, "warning_lead_s", None), [x for x in (r.get("muscles") or "").split("+") if x],
                    _number(r, "probability", None), freq_hz=_number(r, "freq_hz", None),
                    freq_drift=_number(r, "freq_drift", None))
+
+
+def _is_clock(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _step(cell: str | None) -> float:
