@@ -21,6 +21,16 @@ def test_answers_are_kept_latest_first_and_owner_only(tmp_path):
     assert open(labels_path(f)).read().splitlines()[0] == "onset_s,offset_s,label,given_at,listed"
 
 
+def test_an_answer_whose_span_rounds_to_nothing_is_refused_not_saved_to_be_thrown_away(tmp_path):
+    """100.0001–100.0004 s was taken (the page told it saved), written as 100.000,100.000 and left out on reading."""
+    f = str(tmp_path)
+    for onset, offset in ((100.0001, 100.0004), (1e-300, 2e-300)):
+        with pytest.raises(InputError, match=r"^a label needs 0 ≤ onset < offset within a day, to the ms, not "):
+            add_label(f, onset, offset, "cramp")
+    assert not os.path.exists(labels_path(f))
+    assert add_label(f, 100.0004, 100.0016, "cramp") == Label(100.0, 100.002, "cramp", read_labels(f)[0].given_at)
+
+
 def test_a_line_cut_by_a_crash_is_skipped_and_the_next_answer_stands_alone(tmp_path):
     f = str(tmp_path)
     add_label(f, 10.0, 40.0, "cramp")

@@ -79,8 +79,9 @@ def add_label(folder: str, onset_s: float, offset_s: float, label: str,
         raise InputError(f"label must be one of {', '.join(LABELS)}, not {label!r}")
     if listed not in LISTED:
         raise InputError(f"an answered event is listed as cramp or possible_cramp, or not at all, not {listed!r}")
+    onset_s, offset_s = round(onset_s, 3), round(offset_s, 3)  # as written: a span checked after, not before
     if not _within_a_day(onset_s, offset_s):
-        raise InputError(f"a label needs 0 ≤ onset < offset within a day, not {onset_s}–{offset_s} s")
+        raise InputError(f"a label needs 0 ≤ onset < offset within a day, to the ms, not {onset_s}–{offset_s} s")
     when = (given_at or datetime.now()).replace(microsecond=0).isoformat()
     _not_linked(folder)
     os.makedirs(folder, mode=0o700, exist_ok=True)  # a plain recording's label folder, at its first answer
@@ -88,7 +89,7 @@ def add_label(folder: str, onset_s: float, offset_s: float, label: str,
         path = labels_path(folder)
         _with_current_header(path)
         _append(path, f"{onset_s:.3f},{offset_s:.3f},{label},{when},{listed}\n")
-    return Label(round(onset_s, 3), round(offset_s, 3), label, when, listed)
+    return Label(onset_s, offset_s, label, when, listed)
 
 
 @contextlib.contextmanager
