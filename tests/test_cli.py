@@ -257,7 +257,14 @@ def test_levels_measured_after_learning_join_the_learned_profile(tmp_cwd):
     assert prof["decision"] == decision and prof["rest_uv"] == pytest.approx(4.0, rel=0.1)
     open("e.csv", "w").write("onset_s,offset_s\n")
     rc, _, err = run_main("calibrate", "--file", SAMPLE_NIGHT, "--rest", "10:60", "--out", "e.csv")
-    assert rc == 2 and "e.csv exists and is not a calibration profile (rest_uv, mvc_uv, decision)" in err
+    assert rc == 2 and err == "emgcramp: error: e.csv: not a calibration profile (profiles are JSON text). " \
+                              "calibrate --out updates a profile: choose another --out or remove it\n", err
+    # a profile whose decision weighs an input the decision has not was kept, and refused by analyze after
+    json.dump({"rest_uv": 3.9, "decision": dict(decision, weights={"no_such_input": 1.0})}, open("odd.json", "w"))
+    rc, _, err = run_main("calibrate", "--file", SAMPLE_NIGHT, "--rest", "10:60", "--out", "odd.json")
+    assert rc == 2 and err.startswith("emgcramp: error: odd.json: decision weight for 'no_such_input', which the "
+                                      "decision does not weigh; learn it again"), err
+    assert json.load(open("odd.json"))["rest_uv"] == 3.9
 
 
 def test_calibrate_from_a_file_matches_the_detector_levels(tmp_cwd):

@@ -73,9 +73,8 @@ def _check_profile_out(path: str) -> None:
 
     try:
         read_profile(path)  # levels, a learned decision (calibrate --learn alone), or both
-    except InputError:
-        raise InputError(f"{path} exists and is not a calibration profile (rest_uv, mvc_uv, decision); choose "
-                         "another --out or remove it") from None
+    except InputError as e:  # what is wrong with it said: a profile of another version is to learn again
+        raise InputError(f"{e}. calibrate --out updates a profile: choose another --out or remove it") from None
 
 
 def _calibration_from_file(args: argparse.Namespace):

@@ -60,16 +60,10 @@ def _config_with(options: dict, settings: dict):
 
 
 def _with_decision(config, decision: tuple, path: str):
-    """``config`` with the person's decision of the profile at ``path`` (offset, weights); checks the input names."""
+    """``config`` with the person's decision of the profile at ``path`` (offset, weights; read and checked)."""
     import dataclasses
 
-    from emgcramp.detect.features import INPUTS
-
     offset, weights = decision
-    unknown = [name for name, _ in weights if name not in INPUTS]
-    if unknown:
-        raise InputError(f"{path}: decision weight for {unknown[0]!r}, which the decision does not weigh; "
-                         "learn it again (emgcramp calibrate --learn)")
     detector = config.detector.replace(personal_logit_offset=offset, personal_weights=weights)
     return dataclasses.replace(config, detector=detector)
 

@@ -100,3 +100,8 @@ def _check_decision(path: str, d: object) -> None:
         raise InputError(f"{path}: its decision was learned against another version of the cramp decision "
                          f"(model {d['model']!r}, this emgcramp has {model_id()!r}); learn it again with "
                          "emgcramp calibrate --learn NIGHTS --out PROFILE")
+    from emgcramp.detect.features import INPUTS
+
+    if unknown := [name for name in d.get("weights", {}) if name not in INPUTS]:
+        raise InputError(f"{path}: decision weight for {unknown[0]!r}, which the decision does not weigh; "
+                         "learn it again (emgcramp calibrate --learn)")
