@@ -800,11 +800,17 @@ def test_the_monitor_withdraws_on_screen_the_alert_its_log_retracts(tmp_path):
     # simulate seed 9 (1 h): the burst at 23:59:06 is alerted under way and closes as a possible cramp
     night = tmp_path / "night.edf"
     assert run_cli("simulate", night, "--hours", "1", "--seed", "9")[0] == 0
-    rc, _, err = run_cli("monitor", "--replay", night, "--speed", "0", "--out", tmp_path / "n")
+    rc, out, err = run_cli("monitor", "--replay", night, "--speed", "0", "--out", tmp_path / "n")
     (folder,) = os.listdir(tmp_path / "n")
     with open(tmp_path / "n" / folder / "events.jsonl") as f:
-        retracted = [r for r in map(__import__("json").loads, f) if r.get("type") == "retracted"]
+        records = [json.loads(line, parse_constant=lambda c: pytest.fail(f"{c} is no JSON"))  # strict: no NaN
+                   for line in f]
+    retracted = [r for r in records if r.get("type") == "retracted"]
+    alerts = [r for r in records if r.get("type") == "alert"]
     assert rc == 0 and retracted, err
+    assert all(a["onset_s"] == round(a["onset_s"], 3) and a["at_s"] == round(a["at_s"], 3) for a in alerts)
+    # the night's line counts the alerts withdrawn: "1 alert(s), … possible cramp(s) listed, not alerted" for one
+    assert f"{len(alerts)} alert(s) ({len(retracted)} withdrawn)" in out and "not alerted" not in out, out
     lines = [line for line in err.splitlines() if line.startswith("--- cramp alert")]
     assert lines == [f"--- cramp alert on calf since {r['onset_clock']} withdrawn: the burst ended as a possible "
                      "cramp (listed, not counted)" for r in retracted]

@@ -60,7 +60,7 @@ def test_a_chosen_cramp_threshold_is_the_nights_setting_live_and_after(tmp_path)
     (night,) = os.listdir(tmp_path / "n")
     folder = tmp_path / "n" / night
     assert rc == 0 and json.load(open(folder / "raw.json"))["settings"]["cramp_probability"] == t, err
-    assert "2 cramp(s) in 0.33 h, 2 alert(s), 1 possible cramp(s) listed, not alerted;" in out
+    assert "2 cramp(s) in 0.33 h, 2 alert(s), 1 possible cramp(s) listed, not counted;" in out
     assert _rows(folder / "events.csv") == offline
     os.remove(folder / "events.csv")
     rc, _, err = run_cli("recover", folder)  # the night's own threshold

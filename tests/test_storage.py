@@ -497,3 +497,17 @@ def test_a_night_folder_that_takes_no_new_file_at_the_end_still_prints_the_table
     rc, out, err = run_main("monitor", "--replay", SAMPLE_NIGHT, "--speed", "0", "--out", tmp_path / "n")
     assert rc == 4 and "3 cramp(s) in 0.33 h, 3 alert(s)" in out
     assert "is not writable): " in err and "events.csv could not be written" in err
+
+
+def test_the_night_log_is_strict_json_a_level_not_known_is_null(tmp_path):
+    """A night begun on a flat line ended with "rest_uv": NaN in its log: no JSON reader but Python's takes it."""
+    import json
+
+    from emgcramp.io.night import NightLog
+
+    log = NightLog(str(tmp_path / "n"), 1000.0, ["calf"], datetime(2026, 1, 1, 23, 0, 0))
+    log.event({"type": "note", "level": float("nan"), "levels": [np.float32("nan"), 1.5]})
+    log.close(None)
+    lines = open(tmp_path / "n" / "events.jsonl").read().splitlines()
+    first = json.loads(lines[0], parse_constant=lambda c: pytest.fail(f"{c} is no JSON"))
+    assert first == {"type": "note", "level": None, "levels": [None, 1.5]}

@@ -116,7 +116,7 @@ def _night_summary(folder: str, result) -> str:
 
     episodes, start = night_events(folder, result.analysis.episodes)
     s = result.analysis.summary(start)
-    possible = f", {len(s['possible_cramps'])} possible cramp(s) listed, not alerted" if s["possible_cramps"] else ""
+    possible = f", {len(s['possible_cramps'])} possible cramp(s) listed, not counted" if s["possible_cramps"] else ""
     try:
         write_events_csv(os.path.join(folder, "events.csv"), episodes, start)
         error = ""
@@ -126,10 +126,22 @@ def _night_summary(folder: str, result) -> str:
         error = str(e)
     with unwatched(sys.stdout):  # a terminal gone by the morning: the night is stored all the same
         print_table(episodes, start)
-        print(f"{s['n_episodes']} cramp(s) in {span_text(s['duration_s'])}, {len(result.alerts)} alert(s){possible}; "
-              f"night folder {folder}")
+        print(f"{s['n_episodes']} cramp(s) in {span_text(s['duration_s'])}, {len(result.alerts)} alert(s)"
+              f"{_withdrawn(folder)}{possible}; night folder {folder}")
         print(activity_line(s), flush=True)
     return error
+
+
+def _withdrawn(folder: str) -> str:
+    """``" (N withdrawn)"`` for the alerts the night log retracted (a burst that closed as less than a cramp)."""
+    import contextlib
+
+    from emgcramp.io.night_reader import read_events
+
+    with contextlib.suppress(InputError, OSError):
+        n = sum(1 for e in read_events(folder) if e.get("type") == "retracted")
+        return f" ({n} withdrawn)" if n else ""
+    return ""
 
 
 def _not_stored(folder: str, result, told: int, csv_error: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import numbers
 import os
 from collections.abc import Iterator
 from datetime import datetime
@@ -137,7 +138,8 @@ def nulls(value: Any) -> Any:
         return {k: nulls(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [nulls(v) for v in value]
-    return None if isinstance(value, float) and math.isnan(value) else value
+    # a NumPy float too (a Real that is no int)
+    return None if isinstance(value, numbers.Real) and not isinstance(value, int) and math.isnan(value) else value
 
 
 REQUIRED = COLUMNS[:6]  # what a night's trend and report need of every row

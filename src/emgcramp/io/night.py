@@ -28,7 +28,7 @@ import numpy as np
 from emgcramp.core.blocks import Block
 from emgcramp.core.errors import InputError
 from emgcramp.core.types import Episode, episode_record
-from emgcramp.io.events import write_json
+from emgcramp.io.events import nulls, write_json
 from emgcramp.io.secure import NIGHT_FILES, is_night_folder
 
 FLUSH_S = 1.0
@@ -210,7 +210,7 @@ class NightLog:
         """Append one line and make it durable now (or as soon as the disk takes it)."""
         if self.on_event is not None:
             self.on_event(record)
-        self._waiting.append((json.dumps(record, default=float) + "\n").encode("utf-8"))
+        self._waiting.append((json.dumps(nulls(record), default=float) + "\n").encode("utf-8"))  # JSON: no NaN
         self._write_events()
 
     def _write_events(self) -> None:

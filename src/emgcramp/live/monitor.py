@@ -155,9 +155,9 @@ class NightMonitor:
         for alert in new_alerts(pipe, self.log, self.now_s, self.alert_on_warning, self._alerted, self._cut_alerted,
                                  self._alerted_until):
             self.alerts.append(alert)
-            self.log.event({"type": "alert", "channel": alert.channel, "onset_s": alert.onset_s,
-                            "onset_clock": alert.onset_clock,
-                            "kind": alert.kind, "at_s": alert.at_s, "peak_uv": alert.peak_uv})
+            self.log.event({"type": "alert", "channel": alert.channel, "onset_s": round(alert.onset_s, 3),
+                            "onset_clock": alert.onset_clock,  # to the ms and the 0.01 µV, as the cramps' records
+                            "kind": alert.kind, "at_s": round(alert.at_s, 3), "peak_uv": round(alert.peak_uv, 2)})
         return self._new
 
     def state(self) -> dict:
