@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -361,6 +362,14 @@ def test_status_line_shows_link_state_and_level():
     assert _status_line(state, True, start=datetime(2026, 1, 1, 23, 0, 0)).startswith(
         "00:02:05 (night 01:02:05) link ok")
     assert "cramps 2 gaps 1" in line
+    for unknown in (None, float("nan")):  # a night begun on a flat line: "nan× rest   nan µV" all night
+        quiet = state | {"channels": [state["channels"][0] | {"rest_uv": unknown}]}
+        assert "nan" not in _status_line(quiet, True) and "(rest level not yet known)" in _status_line(quiet, True)
+    from emgcramp.cli.status import _on_terminal
+
+    with mock.patch("shutil.get_terminal_size", return_value=os.terminal_size((80, 24))):
+        drawn = _on_terminal(line)  # over the last line: cut to the width (wrapped, each left a line behind),
+    assert drawn.startswith("\r") and drawn.endswith("…\x1b[K") and len(drawn) == 1 + 79 + 3  # the rest cleared
     assert "LEAD-OFF" in _status_line(state, True, lead_off=1)
     first = {"t_s": 0.0, "gaps": 0, "cramps": 0, "channels": []}  # no sample yet: no hum is being measured
     assert _status_line(first, True) == "00:00:00 starting (waiting for the first samples)"

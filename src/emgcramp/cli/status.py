@@ -166,8 +166,10 @@ def status_line(state: dict, connected: bool, lead_off: int = 0, problem: str = 
     link = ("RECONNECTING" if not connected else "LEAD-OFF" if lead_off else
             f"SIGNAL LOST ({', '.join(lost)}: flat line)" if lost else "NO DATA" if problem else "link ok")
     stored = "" if state.get("not_stored_since") is None else "  NOT STORED"
+    # a night begun on a flat line (the electrodes not yet on) has no rest level yet: said, not "nan× rest"
+    level = (f"= {ch['level_uv'] / rest:5.1f}× rest {rest:5.1f} µV" if rest > 0 else "(rest level not yet known)")
     return (f"{when} {link:<12} envelope {ch['level_uv']:7.1f} µV "
-            f"= {ch['level_uv'] / rest:5.1f}× rest {rest:5.1f} µV  {what:<24} cramps {state['cramps']} "
+            f"{level}  {what:<24} cramps {state['cramps']} "
             f"gaps {state['gaps']}{stored}" + (f"  {problem}" if problem else ""))
 
 
@@ -209,9 +211,18 @@ def status_printer(source: "Source", clock: bool = True):
             say(f"\a\n*** {note}; check the sensor's rate setting\n")
         now = start[0] or datetime.now().replace(microsecond=0)  # no sample yet: the night starts now
         line = status_line(state, source.connected, source.lead_off, source.problem, now if clock else None)
-        say(("\r" + line) if tty else line + "\n", droppable=True)
+        say(_on_terminal(line) if tty else line + "\n", droppable=True)
 
     return on_status
+
+
+def _on_terminal(line: str) -> str:
+    """The status ``line`` rewritten over the last one: cut to the terminal's width (a longer one wraps, and each
+    update leaves a line behind) and the rest of the old one cleared (a shorter one left its tail on screen)."""
+    import shutil
+
+    width = max(20, shutil.get_terminal_size((80, 24)).columns - 1)
+    return "\r" + (line if len(line) <= width else line[:width - 1] + "…") + "\x1b[K"
 
 
 # Why an alert was withdrawn, by the night log's ``retracted`` reason.
