@@ -256,7 +256,8 @@ def cmd_emulate(args: argparse.Namespace) -> int:
         spec = night_spec(args)
         fs, segments = spec.fs, NightGenerator(spec).segments()
     port = PtyPort(args.pty)
-    print(f"sensor emulator on {args.pty} -> {os.readlink(args.pty)} at {fs:g} Hz, × {args.speed:g}; "
+    pace = f"× {args.speed:g}" if args.speed else "as fast as it is read"
+    print(f"sensor emulator on {args.pty} -> {os.readlink(args.pty)} at {fs:g} Hz, {pace}; "
           f"Ctrl-C stops", flush=True)
     try:
         frames = play(SensorEmulator(segments, fs), port, args.speed)

@@ -154,8 +154,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     check_night_outputs(args.out, args.force)
     gen = write_night(args.out, night_spec(args), args.start)
     cramps = sum(e.is_cramp for e in gen.events)
-    print(f"wrote {args.out} ({args.hours:g} h at {args.fs:g} Hz, {cramps} cramps, "
-          f"{len(gen.events) - cramps} look-alikes) and its .truth.json")
+    print(f"wrote {args.out} ({args.hours:g} h at {args.fs:g} Hz, {cramps} cramp(s), "
+          f"{len(gen.events) - cramps} look-alike(s)) and its .truth.json")
     return 0
 
 
@@ -167,7 +167,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         check_night_outputs(args.keep, args.force)
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or os.path.join(tmp, "demo_night.edf")
-        print(f"generating a {spec.hours:g}-hour synthetic night at {spec.fs:g} Hz (seed {spec.seed}) …")
+        print(f"generating a synthetic night of {spec.hours:g} h at {spec.fs:g} Hz (seed {spec.seed}) …")
         gen = write_night(path, spec)
         print(f"analysing {os.path.basename(path)} …")
         bar = ProgressBar("analyze")
