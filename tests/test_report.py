@@ -130,6 +130,23 @@ def test_report_from_an_events_csv_and_bad_output(tmp_cwd):
     assert rc == 2 and "not an emgcramp events CSV" in err
 
 
+def test_a_report_from_events_counts_as_asked_or_says_it_cannot(tmp_cwd):
+    """--cramp-threshold and --min-duration were taken and ignored with --events (3 cramps drawn where analyze, so
+    asked, found none); --mvc-uv, --mains and --profile too, which only an analysis can apply."""
+    assert run_cli("analyze", SAMPLE_NIGHT, "--events", "e.csv")[0] == 0
+    rows = list(csv.DictReader(open("e.csv")))
+    assert [round(float(r["probability"]), 2) for r in rows] == [0.66, 0.67, 0.85]
+    rc, out, err = run_cli("report", SAMPLE_NIGHT, "--events", "e.csv", "--out", "n.png", "--cramp-threshold", "0.7")
+    assert rc == 0 and out.startswith("1 cramp(s)") and "2 of its 3 cramp(s) left out, under --cramp-threshold" in err
+    rc, out, _ = run_cli("report", SAMPLE_NIGHT, "--events", "e.csv", "--out", "n.png", "--min-duration", "1000")
+    assert rc == 0 and out.startswith("0 cramp(s)")
+    for option, value in (("--mvc-uv", "300"), ("--mains", "50")):
+        rc, _, err = run_cli("report", SAMPLE_NIGHT, "--events", "e.csv", "--out", "m.png", option, value)
+        assert rc == 2 and err == f"emgcramp: error: {option} changes what an analysis measures; with --events the " \
+                                  "table's cramps are drawn as it holds them: drop --events to analyse the recording " \
+                                  "again with it\n" and not os.path.exists("m.png")
+
+
 def test_a_report_from_events_draws_this_recording_s_cramps_only_and_says_what_it_measured(tmp_cwd):
     """A batch table's rows for other recordings were drawn on this one, a table of another night too; and the
     page said "Rest level nan µV; signal lost 0.0 %" over a figure with a level and dark lost seconds."""

@@ -30,7 +30,7 @@ EXIT_INPUT = 2
 EXIT_INTERNAL = 3
 
 
-COMMANDS = {"analyze": "offline", "demo": "offline", "simulate": "offline", "report": "offline",
+COMMANDS = {"analyze": "offline", "demo": "offline", "simulate": "offline", "report": "report",
             "trend": "offline", "monitor": "live", "emulate": "live", "calibrate": "calibrate", "recover": "recover",
             "bench": "bench", "review": "review"}
 

@@ -6,12 +6,11 @@ import argparse
 import os
 import sys
 import tempfile
-import warnings
 from datetime import datetime
 
 from emgcramp.cli.common import ProgressBar, analyze_recording, check_night_outputs, night_spec, print_table, span_text
-from emgcramp.core.errors import InputError, SettingsWarning, settings_note
-from emgcramp.files import CHUNK_S, analyze_file
+from emgcramp.core.errors import InputError, settings_note
+from emgcramp.files import analyze_file
 from emgcramp.io.events import nulls
 
 DEMO_START = datetime(2026, 1, 1, 23, 0, 0)
@@ -221,63 +220,6 @@ def _print_comparison(truth, det, sc, start: datetime) -> None:
             print(f"  {'(none)':>11} {'':7} {'':7} {'':5} | {clock(e.onset_s):>11} {e.duration_s:7.1f} "
                   f"{e.kind:<7} {e.peak_intensity:7.1f} {e.mean_intensity:7.1f}  "
                   f"{'false alarm' if e.tier == 'cramp' else 'possible_cramp'} ({e.probability:.2f})")
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    from emgcramp.io import open_recording
-    from emgcramp.io.secure import FIGURE_FORMATS, PAGE_FORMATS, REPORT, check_writable, made_by_us, output_format
-
-    ext = output_format(args.out, PAGE_FORMATS + FIGURE_FORMATS, "--out")  # before any file is looked at
-    check_writable(args.out, [args.file] + ([args.events] if args.events else []), args.force, made_by_us(REPORT))
-    if ext in PAGE_FORMATS and not args.events:
-        return _saved_review(args)
-    if args.events:
-        from emgcramp.io.events import recording_events
-
-        with open_recording(args.file, args.fs, args.scale) as rec:
-            start = rec.start
-        episodes, lookalikes, activity = recording_events(args.events, args.file, start), [], []
-    else:
-        result, start = analyze_recording(args.file, args, progress=False)
-        episodes, summary = result.episodes, result.summary(start)
-    from emgcramp.viz import report, report_page
-
-    if not args.events:
-        lookalikes, activity = report.marks(result)
-    with open_recording(args.file, args.fs, args.scale) as rec, warnings.catch_warnings():
-        warnings.simplefilter("ignore", SettingsWarning)  # read again to draw: its notes were said once
-        chs = rec.channel_indices(args.channel)  # the timeline shows the first channel analysed; a zoom, its own
-        fs = rec.rate()
-        from emgcramp.cli.progress import Progress
-
-        blocks = Progress("draw", rec.n_samples).over(rec.blocks(chs, int(CHUNK_S * fs)), lambda b: len(b.samples))
-        view = report.night_view(blocks, fs, episodes, [rec.channel_names[c] for c in chs])
-    if args.events:
-        summary = report.events_summary(view, episodes)
-    # 1-s means: the recording's length. (A night's own cramp may lie past its samples: alerted, not stored.)
-    beyond = [e for e in episodes if e.onset_s > len(view.envelope_1s) + 1.0 and "not_stored" not in e.flags]
-    if beyond:
-        raise InputError(f"{args.events}: a cramp at {beyond[0].onset_s:g} s starts after {args.file} ends "
-                         f"({len(view.envelope_1s)} s): events of another recording?")
-    title = f"Night of {start:%Y-%m-%d}" if start else os.path.basename(args.file)
-    fig = report.figure(view, episodes, start, title, lookalikes, activity, summary)
-    report_page.write(args.out, fig, episodes, start, summary, title)
-    print(f"{len(episodes)} cramp(s); report written to {args.out}")
-    return 0
-
-
-def _saved_review(args: argparse.Namespace) -> int:
-    """``report --out NIGHT.html``: the review page saved whole, its data in it and no answer buttons."""
-    from emgcramp.cli.common import detector_settings, read_options
-    from emgcramp.io.secure import private_path
-    from emgcramp.review.data import load_night
-    from emgcramp.review.page import saved_night
-
-    night = load_night(args.file, read_options(args), detector_settings(args))
-    with private_path(args.out) as tmp, open(tmp, "w", encoding="utf-8") as f:
-        f.write(saved_night(night, str(args.file)))
-    print(f"{len(night.analysis.episodes)} cramp(s); report written to {args.out}")
-    return 0
 
 
 def cmd_trend(args: argparse.Namespace) -> int:
