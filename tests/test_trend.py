@@ -1,5 +1,6 @@
 """Trend statistics on constructed nights."""
 
+import csv
 import json
 import os
 
@@ -7,7 +8,7 @@ import pytest
 from conftest import SAMPLE_NIGHT, run_cli
 
 from emgcramp.core.types import Episode
-from emgcramp.io.events import write_events_csv
+from emgcramp.io.events import is_events_csv, write_events_csv
 from emgcramp.viz.nights import count_at, load_nights
 from emgcramp.viz.trend import summarize
 
@@ -435,3 +436,16 @@ def test_digits_in_a_name_that_are_no_date_do_not_hide_the_date_after_them(path,
     from emgcramp.viz.nights import _date_from_name
 
     assert _date_from_name(path) == (datetime(*date) if date else None)
+
+
+def test_an_events_csv_whose_columns_a_spreadsheet_moved_is_still_a_night(tmp_path):
+    """Its columns in another order, it was 'passed over, not events CSVs', and the night's cramps lost."""
+    from datetime import datetime
+
+    night(tmp_path / "a", "night-20260101.csv", datetime(2026, 1, 1, 23, 0), [(600.0, 60.0), (900.0, 30.0)])
+    rows = list(csv.reader(open(tmp_path / "a" / "night-20260101.csv")))
+    os.makedirs(tmp_path / "b")
+    csv.writer(open(tmp_path / "b" / "night-20260101.csv", "w", newline="")).writerows(r[::-1] for r in rows)
+    assert is_events_csv(str(tmp_path / "b" / "night-20260101.csv"))
+    same = [summarize(load_nights(str(tmp_path / k))) for k in "ab"]
+    assert same[0]["cramps"] == same[1]["cramps"] == 2 and same[0]["facts"] == same[1]["facts"]

@@ -148,8 +148,9 @@ def _nights_in(path: str) -> tuple[list[Night], bool]:
     with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:  # -sig: a spreadsheet's BOM
         reader = csv.DictReader(f)
         header = reader.fieldnames or []
-        # An events CSV starts onset_s, offset_s, duration_s, kind, peak_intensity; --lm-events has channel fifth.
-        if header[:4] != COLUMNS[:4] or header[4:5] not in ([], [COLUMNS[4]]):
+        # An events CSV names onset_s, offset_s, duration_s, kind (in any order: a spreadsheet's columns moved);
+        # --lm-events does too, and measures its events in peak_uv, which the cramps' table has not.
+        if not set(COLUMNS[:4]) <= set(header) or "peak_uv" in header:
             if _night_folder_events(path):  # a night's own events: never passed over
                 raise InputError(f"{path}: not an events CSV (its header is {','.join(header) or 'missing'}); "
                                  f"write it again with emgcramp recover {os.path.dirname(path)}")
