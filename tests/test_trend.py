@@ -449,3 +449,15 @@ def test_an_events_csv_whose_columns_a_spreadsheet_moved_is_still_a_night(tmp_pa
     assert is_events_csv(str(tmp_path / "b" / "night-20260101.csv"))
     same = [summarize(load_nights(str(tmp_path / k))) for k in "ab"]
     assert same[0]["cramps"] == same[1]["cramps"] == 2 and same[0]["facts"] == same[1]["facts"]
+
+
+def test_a_file_that_cannot_be_read_is_named(tmp_path):
+    """A read error (EIO) said only 'Input/output error': which of thousands of files?"""
+    from datetime import datetime
+
+    night(tmp_path, "n1.csv", datetime(2026, 1, 1, 23, 0), [(600.0, 60.0)])
+    os.symlink("/proc/self/mem", tmp_path / "zz.csv")  # opens, and fails at its first read
+    rc, _, err = run_cli("trend", tmp_path)
+    assert rc == 2 and err == f"emgcramp: error: {tmp_path / 'zz.csv'}: not readable (Input/output error)\n", err
+    rc, _, err = run_cli("analyze", "/proc/self/mem")
+    assert rc == 2 and err.count("\n") == 1 and "/proc/self/mem" in err, err

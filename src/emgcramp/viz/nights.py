@@ -83,7 +83,10 @@ def load_nights(folder: str) -> list[Night]:
             open_.append(root + (" (still being monitored)" if being_monitored(root) else ""))
         for name in sorted(files):
             if name.endswith(".csv") and os.path.isfile(os.path.join(root, name)):  # no pipe: it would wait
-                found, table = _nights_in(os.path.join(root, name))
+                try:
+                    found, table = _nights_in(os.path.join(root, name))
+                except OSError as e:  # a read's error names no file: among thousands, which one
+                    raise InputError(f"{os.path.join(root, name)}: not readable ({e.strerror or e})") from None
                 nights, tables = nights + found, tables + ([os.path.join(root, name)] if table else [])
                 other += [] if found or table else [os.path.join(root, name)]
     # said: a damaged header passes a night over (our --lm-events tables and answers are not nights)
