@@ -479,6 +479,8 @@ def test_a_unit_at_the_end_of_a_column_name_scales_it_and_leaves_the_name(tmp_pa
     ("time\tcalf", "0,001\t3,25", "'0,001', a number with a decimal comma"),
     ("time,calf", "2026-01-01T23:00:00.001,3.25", "a clock time: a time column is read in seconds"),
     ("clock,calf", "23:00:00.001,3.25", "leave it out and give --fs HZ"),
+    # every field quoted (RFC 4180 allows it): "found text at line 1", the header blamed
+    ('"time_s","calf"', '"0.001","3.25"', "'\"0.001\"', a number in quotes: save the table with its numbers unquoted"),
 ])
 def test_a_table_written_for_people_says_how_to_write_it_for_reading(tmp_path, head, row, says):
     path = tmp_path / "t.csv"
@@ -486,6 +488,17 @@ def test_a_table_written_for_people_says_how_to_write_it_for_reading(tmp_path, h
     with pytest.raises(InputError) as e:
         open_recording(str(path), fs=1000.0)
     assert str(e.value).startswith(f"{path}: not a table of numbers: line 2 holds ") and says in str(e.value)
+
+
+def test_a_quoted_column_name_may_hold_the_delimiter(tmp_path):
+    """time_s,"calf, left" was split into three names: 'rows have 2 columns, the header names 3'."""
+    x = np.round(np.random.default_rng(0).normal(0, 4, 5_000), 3)
+    path = tmp_path / "q.csv"
+    path.write_text('time_s,"calf, left"\n' + "".join(f"{i / 1000:.3f},{v:.3f}\n" for i, v in enumerate(x)))
+    with open_recording(str(path)) as rec:
+        assert rec.channel_names == ["calf, left"] and rec.rate() == 1000.0
+        (block,) = rec.blocks([0], 10_000)
+    np.testing.assert_allclose(block.samples[:, 0], x, atol=1e-9)
 
 
 

@@ -8,6 +8,7 @@ numbers (``-12,5``, ``23:00:01``), so the error can say how to write them.
 
 from __future__ import annotations
 
+import csv
 import re
 
 import numpy as np
@@ -21,8 +22,8 @@ UNIFORM_CHI2 = 40.0  # chi-square (9 degrees of freedom) under which ten digits'
 def split_header(line: str) -> tuple[str | None, list[str]]:
     """(delimiter, fields) of ``line``: the first of comma, tab and semicolon it holds, else whitespace (None)."""
     for delim in (",", "\t", ";"):
-        if delim in line:
-            return delim, [f.strip().strip('"') for f in line.split(delim)]
+        if delim in line:  # split as CSV is: a quoted name may hold the delimiter ("calf, left")
+            return delim, [f.strip().strip('"') for f in next(csv.reader([line], delimiter=delim))]
     return None, line.split()
 
 
@@ -72,11 +73,16 @@ HINTS = {
                      "semicolons between the columns)",
     "clock": "a clock time: a time column is read in seconds (time, time_s) or milliseconds (time_ms) from the "
              "start; write it so, or leave it out and give --fs HZ",
+    "quoted": "a number in quotes: save the table with its numbers unquoted (a spreadsheet's or a script's "
+              "'quote all fields' off)",
 }
 
 
 def kind(field: str) -> str:
-    """``decimal_comma`` (``-12,5``), ``clock`` (``23:00:01.5``, ``2026-01-01T23:00:00``) or ``""``."""
+    """``decimal_comma`` (``-12,5``), ``clock`` (``23:00:01.5``, ``2026-01-01T23:00:00``), ``quoted`` (``"4.25"``)
+    or ``""``."""
+    if len(field) > 2 and field[0] == field[-1] == '"' and is_number(field[1:-1]):
+        return "quoted"
     if re.fullmatch(r"[-+]?\d+,\d+", field):
         return "decimal_comma"
     if re.fullmatch(r"(\d{4}-\d\d-\d\d[T ])?\d{1,2}:\d\d(:\d\d([.,]\d+)?)?(Z|[+-]\d\d:?\d\d)?", field):
