@@ -182,12 +182,15 @@ def test_nights_counted_at_different_thresholds_are_said_to_be_and_can_be_counte
     s = json.loads(out)
     assert rc == 0 and [n["cramps"] for n in s["per_night"]] == [2, 1, 1, 0] and s["counted_at"] == 0.8, err
     assert s["facts"][-1] == ("Counted at cramp probability 0.8 or more. 1 night(s) from events CSVs do not say "
-                              "which threshold they were counted at.")
+                              "which threshold they were counted at. 1 cramp(s) with no probability in their table "
+                              "(an earlier version's) are counted as they were.")
     rc, out, err = run_cli("trend", "n", "--cramp-threshold", "0.5999")  # under all but one night's own
     assert rc == 0 and "7 cramp(s) over 4 night(s)" in out, err  # 0.6 written to 3 decimals: it counts
     assert out.rstrip().endswith("Counted at cramp probability 0.5999 or more. 2 night(s) were counted at a stricter "
                                  "threshold (0.8, the default): their cramps below it are not in their events. "
-                                 "1 night(s) from events CSVs do not say which threshold they were counted at.")
+                                 "1 night(s) from events CSVs do not say which threshold they were counted at. "
+                                 "1 cramp(s) with no probability in their table (an earlier version's) are counted "
+                                 "as they were.")
     rc, _, err = run_cli("trend", "n", "--cramp-threshold", "1.5")
     assert rc == 2 and err.count("\n") == 1 and "--cramp-threshold" in err
     only = summarize(count_at(load_nights("n/b"), 0.8))  # one threshold: nothing to say of it
@@ -461,3 +464,13 @@ def test_a_file_that_cannot_be_read_is_named(tmp_path):
     assert rc == 2 and err == f"emgcramp: error: {tmp_path / 'zz.csv'}: not readable (Input/output error)\n", err
     rc, _, err = run_cli("analyze", "/proc/self/mem")
     assert rc == 2 and err.count("\n") == 1 and "/proc/self/mem" in err, err
+
+
+def test_cramps_without_a_probability_counted_at_a_threshold_are_said_to_be(tmp_path):
+    """trend --cramp-threshold 0.7 counted a table's cramps with no probability and said 'Counted at 0.7'."""
+    from datetime import datetime
+
+    night(tmp_path, "night-20260101.csv", datetime(2026, 1, 1, 23, 0), [(600.0, 60.0), (900.0, 30.0)])
+    s = summarize(count_at(load_nights(str(tmp_path)), 0.7), 0.7)
+    assert s["cramps"] == 2 and s["facts"][-1].endswith(
+        "2 cramp(s) with no probability in their table (an earlier version's) are counted as they were.")

@@ -134,8 +134,11 @@ def _threshold_fact(nights: list[Night], threshold: float | None, default: float
             said += (f" {len(stricter)} night(s) were counted at a stricter threshold "
                      f"({', '.join(sorted({named[k] for k in stricter}))}): their cramps below it are not in "
                      "their events.")
+        unknown = sum(1 for n in nights for e in n.episodes if e.probability is None or math.isnan(e.probability))
         return [said + (f" {unsaid} night(s) from events CSVs do not say which threshold they were counted at."
-                        if unsaid else "")]
+                        if unsaid else "")
+                + (f" {unknown} cramp(s) with no probability in their table (an earlier version's) are counted as "
+                   "they were." if unknown else "")]
     told = Counter(named)
     if len(told) < 2:
         return []
