@@ -147,6 +147,19 @@ def test_ascii_lines_from_a_hobby_sensor(tmp_path):
     assert link.feed(b"\n13 14\n")[0].samples.tolist() == [[26.0, 28.0]]
 
 
+def test_ascii_lines_named_as_arduino_s_serial_plotter_takes_them_are_read():
+    """'EMG:512' lines were no numbers: 'bytes arrive but none make whole lines of numbers (another rate: --baud)'."""
+    from emgcramp.live.sources.ascii import LOCK_LINES
+
+    named, bare = LineLink(fs=500.0, scale=2.0), LineLink(fs=500.0, scale=2.0)
+    rows = [(k, 30 + k) for k in range(LOCK_LINES + 4)]
+    got = named.feed(b"".join(b"EMG:%d\tENV:%d\r\n" % r for r in rows))
+    want = bare.feed(b"".join(b"%d,%d\r\n" % r for r in rows))
+    assert named.bad_lines == 0 and len(got) == len(want) == 1
+    np.testing.assert_array_equal(got[0].samples, want[0].samples)
+    assert got[0].samples[0].tolist() == [0.0, 60.0]
+
+
 def test_ascii_lines_whose_first_is_another_width_are_read_at_the_width_that_follows():
     """A first line '12.0,13.0' set the width to 2, and every later single reading was dropped unsaid."""
     from emgcramp.live.sources.ascii import LOCK_LINES
@@ -423,6 +436,30 @@ def test_calibrate_from_a_live_sensor(tmp_path):
     prof = __import__("json").load(open(tmp_path / "me.json"))
     assert prof["rest_uv"] == pytest.approx(4.0 * 0.93, rel=0.15)  # white noise keeps ~93 % in 20–450 Hz
     assert prof["mvc_uv"] == pytest.approx(300.0 * 0.93, rel=0.15)
+
+
+def test_calibrate_from_a_hobby_board_that_prints_numbers(tmp_path):
+    """monitor --ascii read such a board; calibrate had no --ascii ('unrecognized arguments'), nor --scale for it."""
+    fs, scale = 500, 2.0
+    t = np.arange(14 * fs) / fs
+    mvc = (t >= 8.5) & (t < 11.5)
+    counts = np.round(np.random.default_rng(1).standard_normal(len(t)) * np.where(mvc, 150.0, 2.0) + 512)
+    port = PtyPort(str(tmp_path / "board"))
+    p = subprocess.Popen([sys.executable, "-m", "emgcramp", "calibrate", "--serial", port.path, "--ascii", "--fs",
+                          str(fs), "--scale", str(scale), "--rest-s", "3", "--mvc-s", "2", "--out",
+                          str(tmp_path / "me.json")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)  # let it start and open the port
+    for k in range(0, len(counts), 50):  # 0.1 s of lines at a time, 8 × faster than the board's clock
+        port.write("".join(f"{int(c)}\r\n" for c in counts[k:k + 50]).encode())
+        time.sleep(0.1 / 8)
+    out, err = p.communicate(timeout=60)
+    port.close()
+    assert p.returncode == 0, err
+    prof = json.load(open(tmp_path / "me.json"))
+    assert prof["rest_uv"] == pytest.approx(2.0 * scale * 0.9, rel=0.2)  # ~90 % of white noise at 500 Hz in band
+    assert prof["mvc_uv"] == pytest.approx(150.0 * scale * 0.9, rel=0.2)
+    rc, _, err = run_cli("calibrate", "--serial", port.path, "--ascii", "--fs", "500")
+    assert rc == 2 and "--ascii lines carry no rate and no unit: give --scale UV" in err
 
 
 def test_monitor_alerts_on_a_warning_before_the_cramp_and_logs_it(tmp_path):
@@ -934,7 +971,7 @@ def test_an_npy_recording_is_emulated_at_the_rate_and_scale_given(tmp_path):
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         first = p.stdout.readline()
-        assert " at 500 Hz, × 0" in first, first + p.stderr.read()
+        assert " at 500 Hz, as fast as it is read" in first, first + p.stderr.read()
         source, got = sensor_source(str(tmp_path / "pty"), None, give_up_s=5.0), []
         for block in source.blocks():
             got.append(block.samples[:, 0])

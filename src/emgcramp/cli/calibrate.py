@@ -9,7 +9,7 @@ import time
 from typing import TYPE_CHECKING
 
 from emgcramp.cli.common import CALIBRATE_MVC_S, CALIBRATE_REST_S
-from emgcramp.cli.sources import sensor_source
+from emgcramp.cli.sources import ascii_link, sensor_source
 from emgcramp.core.errors import InputError, settings_note
 
 if TYPE_CHECKING:
@@ -37,8 +37,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         return cmd_learn(args)
     from emgcramp.io.secure import check_writable
 
-    if args.scale is not None and not args.file:
-        raise InputError("--scale is for a --file without units (NPY, WAV, text); a sensor sends its own µV per count")
+    if args.scale is not None and not (args.file or args.ascii):
+        raise InputError("--scale is for a --file without units (NPY, WAV, text) or --ascii lines; a sensor sends its "
+                         "own µV per count")
+    if args.ascii and not args.serial:
+        raise InputError("--ascii is for a board on a serial port that sends text lines of numbers (--serial)")
     sensor_only = [o for o, v in (("--baud", args.baud), ("--rest-s", args.rest_s), ("--mvc-s", args.mvc_s))
                    if v is not None]
     if args.file and sensor_only:  # taken without a word, as if they had done something
@@ -106,7 +109,8 @@ def _calibration_from_sensor(args: argparse.Namespace):
 
     if args.baud is not None and not args.serial:
         raise InputError("--baud is for a serial sensor (--serial)")
-    source = sensor_source(args.serial, args.ble, baud=args.baud)
+    source = sensor_source(args.serial, args.ble, ascii_link(args.fs, args.scale) if args.ascii else None,
+                           baud=args.baud)
     settle, ready = 2.0, 3.0  # s: the filters settle; the person gets ready for the contraction
     windows = {"rest": (settle, settle + args.rest_s)}
     if args.mvc_s > 0:

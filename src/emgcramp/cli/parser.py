@@ -174,9 +174,12 @@ def _calibrate(sub) -> None:
     c.add_argument("--mvc-s", type=_seconds,
                    help=f"sensor: seconds of contraction, 0 to skip (default {CALIBRATE_MVC_S:g})")
     c.add_argument("--baud", type=_baud, metavar="BPS", help="serial: the port's rate (default 921600)")
+    c.add_argument("--ascii", action="store_true", help="serial sends text lines of numbers (needs --fs, --scale), "
+                                                        "as monitor --ascii")
     c.add_argument("--channel", help="channel name or index (file)")
-    c.add_argument("--fs", type=_positive, metavar="HZ", help="file: sampling rate when the file has none (NPY)")
-    c.add_argument("--scale", type=_scale, metavar="UV", help="file: " + SCALE_HELP)
+    c.add_argument("--fs", type=_positive, metavar="HZ", help="file: sampling rate when the file has none (NPY); "
+                                                              "--ascii: the lines a second")
+    c.add_argument("--scale", type=_scale, metavar="UV", help="file: " + SCALE_HELP + "; --ascii: µV per number")
     c.add_argument("--out", metavar="PROFILE.json", default="profile.json",
                    help="where the profile goes (default profile.json; an MVC already there is kept "
                         "when only rest is measured)")

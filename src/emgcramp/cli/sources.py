@@ -58,18 +58,20 @@ def monitor_source(args: argparse.Namespace) -> "tuple[Source, list[str]]":
         source = LslSource(args.lsl, verbose=getattr(args, "verbose", False))
         source.keep(_live_channels(args.channel, source.channel_names, f"LSL stream {args.lsl}"))
         return source, source.channel_names
-    link = None
-    if args.ascii:
-        from emgcramp.core.blocks import check_fs
-        from emgcramp.live.sources.ascii import LineLink
-
-        missing = [o for o, v in (("--fs HZ", args.fs), ("--scale UV", args.scale)) if v is None]
-        if missing:  # both at once: a 10-bit board's counts taken for µV would make every level wrong
-            raise InputError(f"--ascii lines carry no rate and no unit: give {' and '.join(missing)} (the samples "
-                             "a second, and the µV per number they send: 1 when the board sends µV)")
-        fs = check_fs(args.fs)
-        link = LineLink(fs, args.scale)
+    link = ascii_link(args.fs, args.scale) if args.ascii else None
     return sensor_source(args.serial, args.ble, link, args.give_up, args.baud), _muscles(args)
+
+
+def ascii_link(fs: float | None, scale: float | None):
+    """The reader of a board's text lines of numbers (``--ascii``), at ``fs`` Hz, ``scale`` µV per number."""
+    from emgcramp.core.blocks import check_fs
+    from emgcramp.live.sources.ascii import LineLink
+
+    missing = [o for o, v in (("--fs HZ", fs), ("--scale UV", scale)) if v is None]
+    if missing:  # both at once: a 10-bit board's counts taken for µV would make every level wrong
+        raise InputError(f"--ascii lines carry no rate and no unit: give {' and '.join(missing)} (the samples "
+                         "a second, and the µV per number they send: 1 when the board sends µV)")
+    return LineLink(check_fs(fs), scale)
 
 
 def _brainflow_source(args: argparse.Namespace) -> "tuple[Source, list[str]]":

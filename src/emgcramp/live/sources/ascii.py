@@ -1,6 +1,7 @@
 """Plain text lines from hobby setups (an Arduino printing MyoWare readings).
 
-One or several numbers per line, separated by commas, spaces or tabs. The
+One or several numbers per line, separated by commas, spaces or tabs, each
+named or not (``EMG:512``, as Arduino's Serial Plotter reads them). The
 lines carry no rate and no unit, so ``fs`` (Hz) and ``scale`` (µV per
 count) are given by the user. Time is counted in lines; a disconnect is
 measured by the wall clock.
@@ -18,6 +19,8 @@ from emgcramp.dsp.samples import MAX_INPUT_UV
 from emgcramp.live.sources.frames import RATE_TOLERANCE, counted
 
 _SPLIT = re.compile(rb"[,;\s]+")
+# A name before each value, as Arduino's Serial Plotter takes them (EMG:512 or EMG:512,ENV:30): the value is read.
+_LABEL = re.compile(rb"[A-Za-z_]\w*:")
 # A line of a few numbers is tens of bytes; a stream with no newline this long is not lines (held no longer).
 MAX_LINE_BYTES = 4096
 # The number of channels is taken once this many lines in a row agree on it: a first line cut or run into
@@ -72,7 +75,7 @@ class LineLink:
     def _numbers(self, line: bytes) -> list[float]:
         """The line's numbers; none when it holds anything else, or a value beyond an electrode's input."""
         try:
-            row = [float(f) for f in _SPLIT.split(line.strip()) if f]
+            row = [float(f) for f in _SPLIT.split(_LABEL.sub(b"", line).strip()) if f]
         except ValueError:
             return []
         # "nan" and "inf" parse, and an Arduino prints them (a failed read): a bad line, not a sample; so is

@@ -182,7 +182,8 @@ class SerialSource(LinkedSource):
             why = "status frames only: is it recording?" if self.fs else "no status frame with a usable rate yet?"
             return f"{self.port}: sensor frames arrive but none give samples ({why})"
         if not isinstance(self.link, FrameLink):  # text lines (--ascii)
-            return f"{self.port}: bytes arrive but none make whole lines of numbers (a board at another rate: --baud)"
+            return (f"{self.port}: bytes arrive but none make whole lines of numbers (a board at another rate: "
+                    "--baud; lines holding words besides their numbers; or a binary sensor, read without --ascii)")
         return (f"{self.port}: bytes arrive but none make sensor frames (a text sensor needs --ascii; one at another "
                 "rate, --baud)")
 
