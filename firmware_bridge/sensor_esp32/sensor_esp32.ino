@@ -55,7 +55,8 @@ static uint16_t bleMtu = 23;
 
 class Callbacks : public BLEServerCallbacks {
   void onConnect(BLEServer *) override { bleConnected = true; }
-  void onDisconnect(BLEServer *s) override { bleConnected = false; s->startAdvertising(); }
+  // the next central may not negotiate: back to the default MTU, or frames sized for the last one are cut
+  void onDisconnect(BLEServer *s) override { bleConnected = false; bleMtu = 23; s->startAdvertising(); }
   void onMtuChanged(BLEServer *, esp_ble_gatts_cb_param_t *p) override { bleMtu = p->mtu.mtu; }
 };
 
