@@ -34,13 +34,14 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         from emgcramp.live.lsl_out import LslPublisher
 
         publisher = LslPublisher(channels, args.lsl_out, verbose=getattr(args, "verbose", False))
-    from emgcramp.io.night import new_night_folder, remove_if_empty
+    from emgcramp.io.night import new_night_folder
 
     # A replay is the recording's own night, on its clock; one without a start has none (no time is made up).
     clock = not args.replay or source.start is not None
     what = (f"replay of {args.replay}" if args.replay else f"BLE {args.ble}" if args.ble
             else f"BrainFlow board {args.brainflow}" if args.brainflow
             else f"LSL stream {args.lsl}" if args.lsl else args.serial)
+    args.out_made = not os.path.lexists(args.out)  # made for this night: it goes with the night that never began
     folder = new_night_folder(args.out, source.start or datetime.now() if clock else None,
                               os.path.splitext(os.path.basename(os.path.normpath(args.replay or "")))[0])
     with night_outbox():  # from here on, nothing the night says waits for a reader of stderr
@@ -48,7 +49,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             say(f"monitoring {what}; night folder {folder}; Ctrl-C ends the night\n")
             ending = _SignalsEnd(source.stop, folder)
         except KeyboardInterrupt:  # Ctrl-C before its handler was in place: no empty folder left behind
-            remove_if_empty(folder)
+            _remove_if_empty(folder, args.out_made)
             raise
         alarms = AlertPrinter(args.on_cramp)
         with ending:
@@ -62,7 +63,6 @@ def _night(args: argparse.Namespace, source, channels: list[int], config, publis
            ended_by: list[int], alarms: AlertPrinter) -> int:
     """Monitor the night into ``folder`` until the source ends or a signal (in ``ended_by``) stops it;
     print its summary and return the exit status."""
-    from emgcramp.io.night import remove_if_empty
     from emgcramp.live.monitor import run_monitor
 
     try:
@@ -81,7 +81,7 @@ def _night(args: argparse.Namespace, source, channels: list[int], config, publis
                              on_event=on_event, on_levels=publisher.levels if publisher else None, clock=clock)
     except (ConnectionError, InputError) as e:
         with contextlib.suppress(OSError):
-            remove_if_empty(folder)  # the night never began (no data, a bad first sample, no room): no empty folder
+            _remove_if_empty(folder, args.out_made)  # the night never began (no data, a bad first sample, no room)
         if ended_by and not source.problem:  # stopped before any data came, the source at fault for nothing
             return stopped_early(ended_by[0], str(e), folder)
         why = source.problem or "is the sensor on and in reach?"  # a port in use, a missing Bluetooth service …
@@ -130,6 +130,16 @@ def _night_summary(folder: str, result) -> str:
               f"{_withdrawn(folder)}{possible}; night folder {folder}")
         print(activity_line(s), flush=True)
     return error
+
+
+def _remove_if_empty(folder: str, out_made: bool) -> None:
+    """Remove a night ``folder`` that never began, and its ``--out`` when made for it and now empty."""
+    from emgcramp.io.night import remove_if_empty
+
+    remove_if_empty(folder)
+    out = os.path.dirname(folder) or "."
+    if out_made and not os.path.exists(folder) and not os.listdir(out):
+        os.rmdir(out)
 
 
 def _withdrawn(folder: str) -> str:
