@@ -995,7 +995,8 @@ def test_a_source_that_ends_before_two_seconds_is_one_line_without_a_summary(tmp
     (folder,) = [str(p) for p in (tmp_path / "n").iterdir()]
     assert rc == 2 and "cramp(s) in" not in out and err.splitlines()[-1] == (
         "emgcramp: error: the source ended before the night could be analysed (signal is 0.01 s long: at least "
-        f"2 s are needed); its samples are kept in {folder}")
+        f"2 s are needed); {folder} holds the little it stored, too short to be a night: nothing to recover, "
+        "remove it")
 
 
 def test_the_emulator_refuses_samples_no_sensor_sends(tmp_path):

@@ -474,3 +474,25 @@ def test_cramps_without_a_probability_counted_at_a_threshold_are_said_to_be(tmp_
     s = summarize(count_at(load_nights(str(tmp_path)), 0.7), 0.7)
     assert s["cramps"] == 2 and s["facts"][-1].endswith(
         "2 cramp(s) with no probability in their table (an earlier version's) are counted as they were.")
+
+
+def test_a_night_folder_of_a_monitor_stopped_as_it_began_is_no_night_to_recover(tmp_path):
+    """Stopped 1.2 s in: recover failed ('signal is 1.2 s long') while trend kept saying to recover it."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "nights" / "night-20260101-230000"
+    code = ("import os, numpy as np; from datetime import datetime; from emgcramp.core.blocks import Block\n"
+            "from emgcramp.io.night import NightLog\n"
+            f"log = NightLog({str(folder)!r}, 1000.0, ['calf'], datetime(2026, 1, 1, 23, 0, 0))\n"
+            "log.block(Block(0, np.random.default_rng(0).normal(0, 4, (1200, 1)))); log.flush(); os._exit(0)  # killed")
+    subprocess.run([sys.executable, "-c", code], check=True)
+    night(tmp_path / "nights", "night-20260102.csv", __import__("datetime").datetime(2026, 1, 2, 23, 0),
+          [(600.0, 60.0)])
+    rc, out, err = run_cli("trend", tmp_path / "nights")
+    assert rc == 0 and "1 cramp(s) over 1 night(s)" in out and "recover" not in err
+    assert err == (f"emgcramp: note: passed over, night folders of under 2 s of signal (a monitor stopped as it "
+                   f"began; remove them): {folder}\n"), err
+    rc, _, err = run_cli("recover", folder)
+    assert rc == 2 and err == (f"emgcramp: error: {folder}: holds 1.2 s of signal, under the 2 s a night's "
+                               "analysis needs, and no cramp alerted: nothing to recover; remove the folder\n"), err

@@ -91,7 +91,8 @@ def _night(args: argparse.Namespace, source, channels: list[int], config, publis
     if ended_by and result.analysis.duration_s < MIN_SIGNAL_S:  # stopped before there was a night: no summary
         return stopped_early(ended_by[0], result.stopped, folder)
     if result.analysis.duration_s < MIN_SIGNAL_S:  # the source ended first: no night to summarise, one line
-        kept = f"; its samples are kept in {folder}" if os.path.isdir(folder) else ""
+        kept = (f"; {folder} holds the little it stored, too short to be a night: nothing to recover, remove it"
+                if os.path.isdir(folder) else "")
         raise InputError(f"the source ended before the night could be analysed ({result.stopped}){kept}")
     csv_error = _night_summary(folder, result)  # the table is printed whatever the disk said
     missing = _not_stored(folder, result, told[0], csv_error)

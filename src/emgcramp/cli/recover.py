@@ -6,6 +6,7 @@ import argparse
 import os
 
 from emgcramp.cli.common import detector_settings, span_text
+from emgcramp.core.blocks import MIN_SIGNAL_S
 from emgcramp.core.errors import InputError
 from emgcramp.files import CHUNK_S, config_for, with_unstored
 
@@ -69,6 +70,9 @@ def _recover_from_log(args: argparse.Namespace, rec, config, why: str) -> int:
     from emgcramp.io.events import write_events_csv
 
     kept = kept_from_log(rec, [], config, thresholds(config.detector)[0])
+    if not kept and rec.n_samples < MIN_SIGNAL_S * rec.fs:  # a monitor stopped as it began: there is no night
+        raise InputError(f"{args.folder}: holds {rec.n_samples / rec.fs:.1f} s of signal, under the {MIN_SIGNAL_S:g} s "
+                         "a night's analysis needs, and no cramp alerted: nothing to recover; remove the folder")
     if not kept:
         raise InputError(f"{args.folder}: {why}")
     _record_settings(args, rec.settings, config)

@@ -236,7 +236,8 @@ def stopped_early(signum: int, why: str, folder: str) -> int:
     A night ended at will with less than the signal analysis needs is a stop,
     not bad input: it is said as one, with where its samples are if any were stored.
     """
-    kept = f"; its samples are kept in {folder}" if os.path.isdir(folder) else ""
+    kept = (f"; {folder} holds the little it stored, too short to be a night: nothing to recover, remove it"
+            if os.path.isdir(folder) else "")
     say(f"emgcramp: stopped ({signal.Signals(signum).name}) before the night could be analysed ({why}){kept}\n")
     return 128 + signum
 

@@ -11,12 +11,14 @@ name; without these it is placed by its file's time, and left out of the rate
 from __future__ import annotations
 
 import csv
+import json
 import math
 import os
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from emgcramp.core.blocks import MIN_SIGNAL_S
 from emgcramp.core.errors import InputError, settings_note
 from emgcramp.core.types import Episode
 from emgcramp.io.events import COLUMNS, REQUIRED, is_activity_csv, read_rows
@@ -77,10 +79,12 @@ def load_nights(folder: str) -> list[Night]:
     """
     from emgcramp.io.night import being_monitored
 
-    nights, other, tables, open_ = [], [], [], []
+    nights, other, tables, open_, stub = [], [], [], [], []
     for root, _, files in os.walk(folder):
         if is_night_folder(root) and "events.csv" not in files:  # its cramps are in no table yet
-            open_.append(root + (" (still being monitored)" if being_monitored(root) else ""))
+            watched = being_monitored(root)
+            (stub if not watched and _stored_s(root) < MIN_SIGNAL_S else open_).append(
+                root + (" (still being monitored)" if watched else ""))
         for name in sorted(files):
             if name.endswith(".csv") and os.path.isfile(os.path.join(root, name)):  # no pipe: it would wait
                 try:
@@ -96,6 +100,10 @@ def load_nights(folder: str) -> list[Night]:
     unclosed = (f"night folders without their events.csv, which the monitor writes as the night ends (emgcramp "
                 f"recover FOLDER writes it for one stopped): {', '.join(sorted(open_)[:3])}"
                 f"{f' and {len(open_) - 3} more' if len(open_) > 3 else ''}") if open_ else ""
+    if stub:  # a monitor stopped within its first seconds: no night, and nothing recover could make of it
+        settings_note(f"passed over, night folders of under {MIN_SIGNAL_S:g} s of signal (a monitor stopped as it "
+                      f"began; remove them): {', '.join(sorted(stub)[:3])}" + (f" and {len(stub) - 3} more"
+                                                                                 if len(stub) > 3 else ""))
     if not nights:
         if not os.path.isdir(folder):
             what = "is a file; trend reads a folder of events CSVs" if os.path.exists(folder) else "no such folder"
@@ -143,6 +151,17 @@ def _ends_a_line(f) -> bool:
     f.seek(0)
     text = f.read()
     return text.endswith(("\n", "\r"))
+
+
+def _stored_s(folder: str) -> float:
+    """Seconds of signal a night folder holds (its raw.f32 over its raw.json's rate and channels); inf when its
+    header cannot say (recover says what is wrong with it)."""
+    try:
+        with open(os.path.join(folder, "raw.json"), encoding="utf-8") as f:
+            head = json.load(f)
+        return os.path.getsize(os.path.join(folder, "raw.f32")) / (4 * len(head["channels"]) * float(head["fs"]))
+    except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError):
+        return math.inf
 
 
 def _nights_in(path: str) -> tuple[list[Night], bool]:
