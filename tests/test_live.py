@@ -1013,3 +1013,21 @@ def test_the_emulator_refuses_samples_no_sensor_sends(tmp_path):
         for samples in _sound_samples(blocks, 1000.0, "n.npy"):
             sent.append(samples)
     assert len(sent) == 30  # the 30 s before it went out
+
+
+def test_the_sensor_s_lead_off_bits_are_in_the_night_log(tmp_path):
+    """The status line said LEAD-OFF; the night's log kept nothing of it, so no morning view could tell when."""
+    fs = 1000.0
+    x = np.random.default_rng(0).normal(0, 4, (int(40 * fs), 2))
+    blocks = [Block(i, x[i:i + 500]) for i in range(0, len(x), 500)]
+    now = [0]
+
+    def fed():
+        for b in blocks:
+            now[0] = 0b10 if 10 * fs <= b.t0_sample < 20 * fs else 0  # GL's electrodes off from 10 s to 20 s
+            yield b
+
+    folder = str(tmp_path / "night")
+    run_monitor(fed(), lambda: fs, ["GM", "GL"], folder, lead_off=lambda: now[0])
+    marks = [(r["type"], r["channels"], r["onset_s"]) for r in read_events(folder) if r["type"].startswith("lead_")]
+    assert marks == [("lead_off", ["GL"], 10.5), ("lead_on", ["GL"], 20.5)]  # at the end of the block that said it

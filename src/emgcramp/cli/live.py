@@ -78,7 +78,8 @@ def _night(args: argparse.Namespace, source, channels: list[int], config, publis
         result = run_monitor(source.blocks(), lambda: source.fs, channels, folder, config,
                              alarms, status_printer(source, clock),
                              alert_on_warning=args.alert_on == "warning", start=source.start,
-                             on_event=on_event, on_levels=publisher.levels if publisher else None, clock=clock)
+                             on_event=on_event, on_levels=publisher.levels if publisher else None, clock=clock,
+                             lead_off=lambda: getattr(source, "lead_off", 0))
     except (ConnectionError, InputError) as e:
         with contextlib.suppress(OSError):
             _remove_if_empty(folder, args.out_made)  # the night never began (no data, a bad first sample, no room)

@@ -47,6 +47,17 @@ class MonitorResult:
     stopped: str = ""
 
 
+def _log_lead_off(night: NightMonitor, bits: int, was: list[int]) -> None:
+    """Log the channels whose electrodes the sensor says came off (``lead_off``) or back on (``lead_on``) since
+    ``was[0]``, at the night's time now (s), so that the morning's view can tell when."""
+    names = night.runner.pipe.channel_names if night.runner.pipe is not None else []
+    for kind, changed in (("lead_off", bits & ~was[0]), ("lead_on", was[0] & ~bits)):
+        chans = [name for k, name in enumerate(names) if changed >> k & 1]
+        if chans:
+            night.log.event({"type": kind, "channels": chans, "onset_s": round(night.now_s, 3)})
+    was[0] = bits
+
+
 def _watch_signal(pipe: Pipeline, log: NightLog, lost: dict[str, float]) -> None:
     """Log where each channel's signal is lost (flat for :data:`SIGNAL_LOST_S`) and where it comes back, to the
     sample whatever the block's length: the flat lines the sample checks listed as it passed, then those under way."""
@@ -206,7 +217,8 @@ def run_monitor(blocks: Iterable[Block | None], fs: Callable[[], float | None], 
                 on_alert: Callable[[Alert], None] | None = None, on_status: Callable[[dict], None] | None = None,
                 status_every_s: float = 1.0, alert_on_warning: bool = False, start: datetime | None = None,
                 on_event: Callable[[dict], None] | None = None,
-                on_levels: Callable[[np.ndarray, float], None] | None = None, clock: bool = True) -> MonitorResult:
+                on_levels: Callable[[np.ndarray, float], None] | None = None, clock: bool = True,
+                lead_off: Callable[[], int] | None = None) -> MonitorResult:
     """Monitor until ``blocks`` ends (``None``: nothing came for a while); the night's analysis and alerts.
 
     A :class:`NightMonitor` fed every block (see it for the arguments), with
@@ -215,9 +227,10 @@ def run_monitor(blocks: Iterable[Block | None], fs: Callable[[], float | None], 
     or rate mid-night ends the night there, whole (:attr:`MonitorResult.stopped`
     says why), and so does a bad sample after the first (NaN, infinite, beyond any
     electrode's input: the samples before it are kept); nothing else does.
+    ``lead_off``: the sensor's lead-off bits now (bit k: channel k), logged as they change.
     """
     night = NightMonitor(fs, channels, folder, config, alert_on_warning, start, on_event, on_levels, clock)
-    last_status, stopped = 0.0, ""
+    last_status, stopped, off = 0.0, "", [0]
     for block in blocks:
         if block is not None:
             if night.log is None and on_status:  # building the filters may compile them (first run): say so
@@ -235,6 +248,8 @@ def run_monitor(blocks: Iterable[Block | None], fs: Callable[[], float | None], 
                 stopped = f"{e}; the night up to {night.clock(night.now_s)} is stored and summarised"
             for alert in night.alerts[n_alerts:] if on_alert else ():
                 on_alert(alert)
+            if lead_off is not None and night.log is not None:
+                _log_lead_off(night, lead_off(), off)
             if stopped:
                 break
         if on_status and time.monotonic() - last_status >= status_every_s:
