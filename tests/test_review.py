@@ -395,6 +395,25 @@ def test_the_server_stops_once_the_page_has_been_closed(night, browser, review):
     assert "the page has been closed" in r.proc.stdout.read()
 
 
+def test_a_review_whose_page_is_never_opened_stops_by_itself(night, monkeypatch, capsys):
+    """Started --no-browser and reached with no page (curl, or nothing), it kept its port open for ever."""
+    from emgcramp.review.app import Heartbeat
+
+    heartbeat = Heartbeat(2.0, first_s=0.3)
+    assert not heartbeat.expired()
+    time.sleep(0.4)
+    assert heartbeat.expired()  # never opened: its wait is over
+    heartbeat.beat()
+    assert not heartbeat.expired()  # once opened, the page's own heartbeat decides
+    from emgcramp.review import app, server
+    from emgcramp.review.nights import Library
+
+    monkeypatch.setattr(app, "FIRST_PAGE_S", 2.0)
+    assert server.serve(Library(str(night)), open_browser=False, idle_exit_s=5.0) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "review stopped: its page was not opened in 2 s (start it " \
+                                                       "again to review)"
+
+
 @needs_browser
 def test_the_saved_report_is_the_same_page_without_buttons(tmp_path, night, browser):
     from selenium.webdriver.common.by import By

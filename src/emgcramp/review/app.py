@@ -30,19 +30,27 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline';
 MAX_FACTOR = 5000  # coarsest level timeline asked for: one value per 100 s at 50 Hz
 
 
+# How long a review waits for its page to be opened at all (s): a review started and never opened (--no-browser
+# on a board without a screen) kept its port open for ever.
+FIRST_PAGE_S = 600.0
+
+
 class Heartbeat:
     """When the page last said it is open (``time.monotonic`` s; ``None`` before its first word)."""
 
-    def __init__(self, timeout_s: float):
-        self.timeout_s = timeout_s
+    def __init__(self, timeout_s: float, first_s: float | None = None):
+        self.timeout_s, self.first_s = timeout_s, FIRST_PAGE_S if first_s is None else first_s
         self.last: float | None = None
+        self.started = time.monotonic()
 
     def beat(self) -> None:
         self.last = time.monotonic()
 
     def expired(self) -> bool:
-        """True once the page has been silent ``timeout_s`` after it first spoke."""
-        return self.last is not None and time.monotonic() - self.last > self.timeout_s
+        """True once the page has been silent ``timeout_s`` after it first spoke, or never spoke in ``first_s``."""
+        if self.last is None:
+            return time.monotonic() - self.started > self.first_s
+        return time.monotonic() - self.last > self.timeout_s
 
 
 def create_app(library: Library, token: str, heartbeat: Heartbeat) -> Flask:

@@ -1,8 +1,8 @@
 """Serve a review on 127.0.0.1: a free port, a secret in the URL, gone when the page is closed.
 
 The server stops on Ctrl-C, and by itself once the page has stopped sending
-its heartbeat for ``idle_exit_s`` (the tab was closed): a review left
-behind does not keep a port open all day.
+its heartbeat for ``idle_exit_s`` (the tab was closed), or was never opened
+in ten minutes: a review left behind does not keep a port open all day.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import webbrowser
 
 from werkzeug.serving import make_server
 
+from emgcramp.core.clock import duration_words
 from emgcramp.core.errors import InputError, Stopped
 from emgcramp.review.app import Heartbeat, create_app
 from emgcramp.review.nights import Library
@@ -60,7 +61,10 @@ def serve(library: Library, port: int = 0, open_browser: bool = True, idle_exit_
             signal.signal(sig, handler)
     if signals:  # the command line says it stopped, and its status says by what
         raise Stopped(signals[0])
-    if expired.is_set():
+    if expired.is_set() and heartbeat.last is None:
+        print(f"review stopped: its page was not opened in {duration_words(heartbeat.first_s)} (start it again "
+              "to review)", flush=True)
+    elif expired.is_set():
         print(f"review stopped: the page has been closed for {idle_exit_s:g} s", flush=True)
     else:
         print("review stopped", flush=True)
