@@ -543,13 +543,13 @@ def _status_lines(cmd, until, timeout=20):
 
 
 def test_a_missing_port_is_said_at_once_and_the_night_folder_not_left_empty(tmp_path):
-    p, lines = _status_lines(["monitor", "--serial", str(tmp_path / "nothing"), "--out", str(tmp_path / "n")],
+    p, lines = _status_lines(["monitor", "--serial", str(tmp_path / "nothing"), "--out", str(tmp_path / "n" / "x")],
                              "does not exist")
     p.send_signal(signal.SIGINT)
     _, err = p.communicate(timeout=30)
     assert "does not exist: is the sensor plugged in?" in lines[-1][1] and lines[-1][0] < 5.0
     assert p.returncode == 2 and "no data arrived" in err
-    assert not os.path.exists(tmp_path / "n")  # made for the night (--out), it went with it: it was left empty
+    assert not os.path.exists(tmp_path / "n")  # made for the night (--out n/x), it went with it: it was left empty
     # no folder was made, so none is named for recover
     assert "ending the night (SIGINT) … (Ctrl-C again stops at once)" in err and "recover" not in err, err
 

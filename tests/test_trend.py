@@ -495,4 +495,4 @@ def test_a_night_folder_of_a_monitor_stopped_as_it_began_is_no_night_to_recover(
                    f"began; remove them): {folder}\n"), err
     rc, _, err = run_cli("recover", folder)
     assert rc == 2 and err == (f"emgcramp: error: {folder}: holds 1.2 s of signal, under the 2 s a night's "
-                               "analysis needs, and no cramp alerted: nothing to recover; remove the folder\n"), err
+                               "analysis needs, and no cramp in its log: nothing to recover; remove the folder\n"), err

@@ -41,7 +41,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     what = (f"replay of {args.replay}" if args.replay else f"BLE {args.ble}" if args.ble
             else f"BrainFlow board {args.brainflow}" if args.brainflow
             else f"LSL stream {args.lsl}" if args.lsl else args.serial)
-    args.out_made = not os.path.lexists(args.out)  # made for this night: it goes with the night that never began
+    args.out_made = _first_missing(args.out)  # made for this night: it goes with a night that never began
     folder = new_night_folder(args.out, source.start or datetime.now() if clock else None,
                               os.path.splitext(os.path.basename(os.path.normpath(args.replay or "")))[0])
     with night_outbox():  # from here on, nothing the night says waits for a reader of stderr
@@ -81,8 +81,7 @@ def _night(args: argparse.Namespace, source, channels: list[int], config, publis
                              on_event=on_event, on_levels=publisher.levels if publisher else None, clock=clock,
                              lead_off=lambda: getattr(source, "lead_off", 0))
     except (ConnectionError, InputError) as e:
-        with contextlib.suppress(OSError):
-            _remove_if_empty(folder, args.out_made)  # the night never began (no data, a bad first sample, no room)
+        _remove_if_empty(folder, args.out_made)  # the night never began (no data, a bad first sample, no room)
         if ended_by and not source.problem:  # stopped before any data came, the source at fault for nothing
             return stopped_early(ended_by[0], str(e), folder)
         why = source.problem or "is the sensor on and in reach?"  # a port in use, a missing Bluetooth service …
@@ -134,20 +133,31 @@ def _night_summary(folder: str, result) -> str:
     return error
 
 
-def _remove_if_empty(folder: str, out_made: bool) -> None:
-    """Remove a night ``folder`` that never began, and its ``--out`` when made for it and now empty."""
+def _first_missing(path: str) -> str | None:
+    """The outermost folder of ``path`` that does not exist yet (``None``: all of it does)."""
+    missing = None
+    while path and not os.path.lexists(path):
+        missing, path = path, os.path.dirname(path)
+    return missing
+
+
+def _remove_if_empty(folder: str, out_made: str | None) -> None:
+    """Remove a night ``folder`` that never began, and the folders of ``--out`` made for it (from ``out_made``
+    in) that it leaves empty."""
     from emgcramp.io.night import remove_if_empty
 
-    remove_if_empty(folder)
-    out = os.path.dirname(folder) or "."
-    if out_made and not os.path.exists(folder) and not os.listdir(out):
-        os.rmdir(out)
+    with contextlib.suppress(OSError):  # what cannot be removed stays: the night's own message is the one to say
+        remove_if_empty(folder)
+        path = os.path.dirname(folder)
+        while out_made and not os.path.exists(folder) and path and not os.listdir(path):
+            os.rmdir(path)
+            if os.path.normpath(path) == os.path.normpath(out_made):
+                break
+            path = os.path.dirname(path)
 
 
 def _withdrawn(folder: str) -> str:
     """``" (N withdrawn)"`` for the alerts the night log retracted (a burst that closed as less than a cramp)."""
-    import contextlib
-
     from emgcramp.io.night_reader import read_events
 
     with contextlib.suppress(InputError, OSError):

@@ -68,11 +68,12 @@ def _recover_from_log(args: argparse.Namespace, rec, config, why: str) -> int:
     from emgcramp.detect.decide import thresholds
     from emgcramp.files import kept_from_log
     from emgcramp.io.events import write_events_csv
+    from emgcramp.io.unstored import no_night
 
     kept = kept_from_log(rec, [], config, thresholds(config.detector)[0])
-    if not kept and rec.n_samples < MIN_SIGNAL_S * rec.fs:  # a monitor stopped as it began: there is no night
+    if not kept and no_night(args.folder):  # a monitor stopped as it began
         raise InputError(f"{args.folder}: holds {rec.n_samples / rec.fs:.1f} s of signal, under the {MIN_SIGNAL_S:g} s "
-                         "a night's analysis needs, and no cramp alerted: nothing to recover; remove the folder")
+                         "a night's analysis needs, and no cramp in its log: nothing to recover; remove the folder")
     if not kept:
         raise InputError(f"{args.folder}: {why}")
     _record_settings(args, rec.settings, config)

@@ -111,3 +111,16 @@ def _seconds(record: dict, key: str) -> bool:
     """The record holds a finite number of seconds at ``key``."""
     v = record.get(key)
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def no_night(folder: str) -> bool:
+    """Whether night ``folder`` holds nothing to make a night of: under :data:`~emgcramp.core.blocks.MIN_SIGNAL_S`
+    of samples stored and no cramp in its log (a monitor stopped as it began). A folder that cannot be read is not
+    said to be one (what is wrong with it is for ``recover`` to say)."""
+    from emgcramp.core.blocks import MIN_SIGNAL_S
+
+    with contextlib.suppress(InputError, OSError, ValueError):
+        rec = NightRecording(folder)
+        return rec.n_samples < MIN_SIGNAL_S * rec.fs and not any(
+            e.get("type") in ("cramp", "alert") for e in read_events(folder))
+    return False

@@ -11,7 +11,6 @@ name; without these it is placed by its file's time, and left out of the rate
 from __future__ import annotations
 
 import csv
-import json
 import math
 import os
 import re
@@ -78,13 +77,14 @@ def load_nights(folder: str) -> list[Night]:
     --events`` and a replay, say): it counts once (:attr:`Night.same`).
     """
     from emgcramp.io.night import being_monitored
+    from emgcramp.io.unstored import no_night
 
     nights, other, tables, open_, stub = [], [], [], [], []
     for root, _, files in os.walk(folder):
         if is_night_folder(root) and "events.csv" not in files:  # its cramps are in no table yet
             watched = being_monitored(root)
-            (stub if not watched and _stored_s(root) < MIN_SIGNAL_S else open_).append(
-                root + (" (still being monitored)" if watched else ""))
+            (stub if not watched and no_night(root) else open_).append(root + (" (still being monitored)"
+                                                                              if watched else ""))
         for name in sorted(files):
             if name.endswith(".csv") and os.path.isfile(os.path.join(root, name)):  # no pipe: it would wait
                 try:
@@ -151,17 +151,6 @@ def _ends_a_line(f) -> bool:
     f.seek(0)
     text = f.read()
     return text.endswith(("\n", "\r"))
-
-
-def _stored_s(folder: str) -> float:
-    """Seconds of signal a night folder holds (its raw.f32 over its raw.json's rate and channels); inf when its
-    header cannot say (recover says what is wrong with it)."""
-    try:
-        with open(os.path.join(folder, "raw.json"), encoding="utf-8") as f:
-            head = json.load(f)
-        return os.path.getsize(os.path.join(folder, "raw.f32")) / (4 * len(head["channels"]) * float(head["fs"]))
-    except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError):
-        return math.inf
 
 
 def _nights_in(path: str) -> tuple[list[Night], bool]:
