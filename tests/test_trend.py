@@ -449,9 +449,12 @@ def test_an_events_csv_whose_columns_a_spreadsheet_moved_is_still_a_night(tmp_pa
     rows = list(csv.reader(open(tmp_path / "a" / "night-20260101.csv")))
     os.makedirs(tmp_path / "b")
     csv.writer(open(tmp_path / "b" / "night-20260101.csv", "w", newline="")).writerows(r[::-1] for r in rows)
-    assert is_events_csv(str(tmp_path / "b" / "night-20260101.csv"))
+    assert not is_events_csv(str(tmp_path / "b" / "night-20260101.csv"))  # edited: no output of ours to replace
+    open(tmp_path / "b" / "my_notes.csv", "w").write("onset_s,offset_s,duration_s,kind,note\n100,130,30,cramp,woke\n")
     same = [summarize(load_nights(str(tmp_path / k))) for k in "ab"]
     assert same[0]["cramps"] == same[1]["cramps"] == 2 and same[0]["facts"] == same[1]["facts"]
+    rc, _, err = run_cli("trend", tmp_path / "b")  # a notes table of the same first columns is no night
+    assert rc == 0 and "passed over, not events CSVs" in err and "my_notes.csv" in err, err
 
 
 def test_a_file_that_cannot_be_read_is_named(tmp_path):

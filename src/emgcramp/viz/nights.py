@@ -159,9 +159,10 @@ def _nights_in(path: str) -> tuple[list[Night], bool]:
     with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:  # -sig: a spreadsheet's BOM
         reader = csv.DictReader(f)
         header = reader.fieldnames or []
-        # An events CSV names onset_s, offset_s, duration_s, kind (in any order: a spreadsheet's columns moved);
-        # --lm-events does too, and measures its events in peak_uv, which the cramps' table has not.
-        if not set(COLUMNS[:4]) <= set(header) or "peak_uv" in header:
+        # An events CSV starts onset_s, offset_s, duration_s, kind, peak_intensity (--lm-events has channel fifth),
+        # or names every column the contract requires in another order (a spreadsheet's columns moved)
+        ordered = header[:4] == COLUMNS[:4] and header[4:5] in ([], [COLUMNS[4]])
+        if not (ordered or set(REQUIRED) <= set(header) and "peak_uv" not in header):
             if _night_folder_events(path):  # a night's own events: never passed over
                 raise InputError(f"{path}: not an events CSV (its header is {','.join(header) or 'missing'}); "
                                  f"write it again with emgcramp recover {os.path.dirname(path)}")
