@@ -317,9 +317,10 @@ def test_a_table_whose_labels_name_no_channel_is_read_when_the_channels_are_name
         assert [(c.onset_s, c.probability, c.muscles) for c in got.cramps] == ref
     with pytest.raises(emgcramp.InputError, match=r"^the table names 'EMG_mV' twice"):  # unnamed, still refused
         emgcramp.find_cramps(twice, FS)
-    m = emgcramp.Monitor(FS, ["GM", "GL"])
-    events = [e for k in range(0, len(night), 50_000) for e in m.feed(dropped.iloc[k:k + 50_000])]
-    assert [e["onset_s"] for e in events if e["type"] == "cramp"] == [onset for onset, _, _ in ref]
+    for table in (dropped, twice):  # the units of a name given twice apply all the same (mV read as µV: no cramp)
+        m = emgcramp.Monitor(FS, ["GM", "GL"])
+        events = [e for k in range(0, len(night), 50_000) for e in m.feed(table.iloc[k:k + 50_000])]
+        assert [e["onset_s"] for e in events if e["type"] == "cramp"] == [onset for onset, _, _ in ref]
     nullable = pd.DataFrame(pair.T, columns=["GM", "GL"]).convert_dtypes()
     assert [str(t) for t in nullable.dtypes] == ["Float64", "Float64"]
     got = emgcramp.find_cramps(nullable, FS)

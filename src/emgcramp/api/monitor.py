@@ -108,10 +108,10 @@ class Monitor:
         if table:  # a row a sample, a column a channel: named by its columns (a column of text said by name)
             names, scales = column_names(samples, named_by_caller=bool(self._names))
         x = samples_array(samples).astype(np.float64, copy=False)
-        if table:  # in µV by the columns' units
+        if table:  # in µV by the columns' units, whoever names the channels
             if names is not None:
                 self._take_table(names)
-                x = x * scales[:, None]
+            x = x * scales[:, None]
         block = x[:, None] if x.ndim == 1 else x.T
         self._check_layout(x, table)
         if not block.size:  # no samples: nothing to analyse, and no channel count to learn from it
