@@ -300,3 +300,30 @@ def test_a_recording_s_gap_is_sent_as_the_sensor_clock_leaping_over_it(speed):
         got[b.t0_sample:b.t0_sample + len(b.samples)] = b.samples
     assert np.array_equal(got[:cut], x[:cut]) and np.isnan(got[cut:cut + gap]).all()
     assert np.array_equal(got[cut + gap:], x[cut:])  # the 50 pending at the gap went in a frame of their own
+
+
+def test_a_gap_played_above_real_time_goes_by_at_once_and_is_believed():
+    """×10, play waited a 30-min gap out for 3 min: a clock leaping 30 min after 3 min was taken for a restart,
+    and the samples after it came 27 min early."""
+    import time
+
+    from emgcramp.core.blocks import Block
+    from emgcramp.live.sources.frames import FrameLink
+    from emgcramp.sim.emulator import SensorEmulator, play
+
+    class Port:  # a port that hands each frame to the receiver as it is written, at the wall clock's time
+        plugged = True
+
+        def __init__(self):
+            self.link, self.blocks = FrameLink(), []
+
+        def write(self, frame):
+            self.blocks += self.link.feed(frame, at=time.monotonic())
+
+    fs, before, gap = 1000, 30_000, 1_800_000
+    emu = SensorEmulator([Block(0, np.zeros((before, 1))), Block(before + gap, np.ones((10_000, 1)), gap)], fs)
+    port, t = Port(), time.monotonic()
+    play(emu, port, speed=20.0)
+    assert time.monotonic() - t < 10.0  # 40 s of signal at × 20: 2 s, not the gap's 90 s more
+    [after] = [b for b in port.blocks if b.gap_before]
+    assert (after.t0_sample, after.gap_before, port.link.assembler.restarts) == (before + gap, gap, 0)

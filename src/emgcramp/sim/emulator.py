@@ -40,14 +40,16 @@ class SensorEmulator:
         # Share of data frames lost on the air (a BLE notification that never arrives); they still
         # take their sequence number and samples, so the receiver sees a gap.
         self.lose, self._rng = lose, np.random.default_rng(seed)
+        self.skipped = 0  # samples of the gaps leapt over so far (frames())
 
     def counts(self, x_uv: np.ndarray) -> np.ndarray:
         """µV → int16 ADC counts, clipped at the rails."""
         return np.clip(np.round(x_uv * 1000.0 / self.nv_per_lsb), -32768, 32767).astype(np.int32)
 
     def frames(self) -> Iterator[tuple[int, bytes]]:
-        """Yield (sample clock after the frame, frame bytes)."""
+        """Yield (sample clock after the frame, frame bytes); :attr:`skipped` counts the gaps' samples so far."""
         seq, clock, next_status, rest = 0, 0, 0, None
+        self.skipped = 0
         for seg in self.segments:
             at, seg = (seg.t0_sample, seg.samples) if isinstance(seg, Block) else (None, seg)
             seg = seg[:, None] if seg.ndim == 1 else seg
@@ -56,7 +58,7 @@ class SensorEmulator:
                 if pending:
                     yield clock + pending, encode_data(seq, clock, rest)
                     seq, clock, rest = seq + 1, clock + pending, None
-                seq, clock = seq + (at - clock) // self.n, at
+                seq, clock, self.skipped = seq + (at - clock) // self.n, at, self.skipped + at - clock
                 next_status = max(next_status, clock)
             c = self.counts(seg) if rest is None or not len(rest) else np.vstack([rest, self.counts(seg)])
             whole = len(c) // self.n * self.n
@@ -151,7 +153,11 @@ def play(emulator: SensorEmulator, port: PtyPort, speed: float = 1.0, stop: thre
 
     ``unplugs`` lists (at_s, for_s) on the sensor clock: the port is
     unplugged then, and frames sampled meanwhile are lost, as with a cable
-    pulled from a running sensor. Returns the frames written.
+    pulled from a running sensor. A gap in the segments (:class:`SensorEmulator`)
+    is waited through at real time, as a sensor away is silent that long; above
+    real time it goes by at once: a stream run ahead of the wall clock has its
+    clock's leap believed, and one that waited it out ×``speed`` would not.
+    Returns the frames written.
     """
     stop = stop or threading.Event()
     plan = sorted(unplugs)
@@ -160,6 +166,7 @@ def play(emulator: SensorEmulator, port: PtyPort, speed: float = 1.0, stop: thre
         if stop.is_set():
             break
         t = clock / emulator.fs
+        paced = t - (emulator.skipped / emulator.fs if speed > 1 else 0.0)  # the time to send it at, × speed
         while plan and t >= plan[0][0] + plan[0][1]:
             plan.pop(0)
             if not port.plugged:
@@ -168,12 +175,12 @@ def play(emulator: SensorEmulator, port: PtyPort, speed: float = 1.0, stop: thre
             if port.plugged:
                 port.unplug()
             if speed:
-                _wait_until(start, t / speed, stop)
+                _wait_until(start, paced / speed, stop)
             continue
         if not port.plugged:
             port.plug()
         if speed:
-            _wait_until(start, t / speed, stop)
+            _wait_until(start, paced / speed, stop)
         port.write(frame)
         written += 1
     return written
