@@ -459,6 +459,8 @@ def test_an_events_csv_whose_columns_a_spreadsheet_moved_is_still_a_night(tmp_pa
 
 def test_a_file_that_cannot_be_read_is_named(tmp_path):
     """A read error (EIO) said only 'Input/output error': which of thousands of files?"""
+    import subprocess
+    import sys
     from datetime import datetime
 
     night(tmp_path, "n1.csv", datetime(2026, 1, 1, 23, 0), [(600.0, 60.0)])
@@ -467,6 +469,10 @@ def test_a_file_that_cannot_be_read_is_named(tmp_path):
     assert rc == 2 and err == f"emgcramp: error: {tmp_path / 'zz.csv'}: not readable (Input/output error)\n", err
     rc, _, err = run_cli("analyze", "/proc/self/mem")
     assert rc == 2 and err.count("\n") == 1 and "/proc/self/mem" in err, err
+    os.remove(tmp_path / "zz.csv")
+    p = subprocess.run([sys.executable, "-m", "emgcramp", "trend", str(tmp_path)], stdout=open("/dev/full", "w"),
+                       stderr=subprocess.PIPE, text=True)  # a write's error is no input's: none is blamed
+    assert p.returncode == 2 and p.stderr == "emgcramp: error: No space left on device\n", p.stderr
 
 
 def test_cramps_without_a_probability_counted_at_a_threshold_are_said_to_be(tmp_path):

@@ -35,8 +35,11 @@ COMMANDS = {"analyze": "offline", "demo": "offline", "simulate": "offline", "rep
             "bench": "bench", "review": "review"}
 
 
-def _reading(args: object) -> str:
-    """What a command was reading when an OS error named no file (a read's error does not): its inputs."""
+def _reading(args: object, e: OSError) -> str:
+    """What a command was reading when an OS error named no file (a read's error does not): its inputs; nothing
+    for an error only a write meets (a full disk under stdout is no input's fault)."""
+    if e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EPIPE, errno.EROFS, errno.EBADF):
+        return ""
     given = [str(v) for k in ("file", "folder", "events") if isinstance(v := getattr(args, k, None), (str, os.PathLike))]
     return f"while reading {' or '.join(given)}" if given else ""
 
@@ -108,7 +111,7 @@ def _run(args, loaded: Callable[[], object] | None = None) -> int:
         full = e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) and e.filename  # our writers name the output
         print(one_line(f"emgcramp: error: writing {e.filename} failed ({e.strerror}: disk full or file-size limit?); "
                        "nothing is left under its name" if full else
-                       f"emgcramp: error: {e.strerror or e}: {e.filename or _reading(args)}".rstrip(": ")),
+                       f"emgcramp: error: {e.strerror or e}: {e.filename or _reading(args, e)}".rstrip(": ")),
               file=sys.stderr)
         return EXIT_INPUT
     except Exception as e:  # a bug: say so in one line; EMGCRAMP_DEBUG=1 shows the traceback
