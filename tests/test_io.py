@@ -490,11 +490,13 @@ def test_a_table_written_for_people_says_how_to_write_it_for_reading(tmp_path, h
     assert str(e.value).startswith(f"{path}: not a table of numbers: line 2 holds ") and says in str(e.value)
 
 
-def test_a_quoted_column_name_may_hold_the_delimiter(tmp_path):
+@pytest.mark.parametrize("delim", [",", "\t", ";"])
+def test_a_quoted_column_name_may_hold_the_delimiter(tmp_path, delim):
     """time_s,"calf, left" was split into three names: 'rows have 2 columns, the header names 3'."""
     x = np.round(np.random.default_rng(0).normal(0, 4, 5_000), 3)
     path = tmp_path / "q.csv"
-    path.write_text('time_s,"calf, left"\n' + "".join(f"{i / 1000:.3f},{v:.3f}\n" for i, v in enumerate(x)))
+    path.write_text(f'time_s{delim}"calf, left"\n' + "".join(f"{i / 1000:.3f}{delim}{v:.3f}\n"
+                                                           for i, v in enumerate(x)))
     with open_recording(str(path)) as rec:
         assert rec.channel_names == ["calf, left"] and rec.rate() == 1000.0
         (block,) = rec.blocks([0], 10_000)

@@ -21,8 +21,9 @@ UNIFORM_CHI2 = 40.0  # chi-square (9 degrees of freedom) under which ten digits'
 
 def split_header(line: str) -> tuple[str | None, list[str]]:
     """(delimiter, fields) of ``line``: the first of comma, tab and semicolon it holds, else whitespace (None)."""
+    bare = re.sub(r'"[^"]*"', "", line)  # a quoted name may hold any of them ("calf, left" in a TSV)
     for delim in (",", "\t", ";"):
-        if delim in line:  # split as CSV is: a quoted name may hold the delimiter ("calf, left")
+        if delim in bare:  # split as CSV is: the quoted name stays one
             return delim, [f.strip().strip('"') for f in next(csv.reader([line], delimiter=delim))]
     return None, line.split()
 
