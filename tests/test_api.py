@@ -469,6 +469,7 @@ def test_a_night_folder_is_analysed_on_every_channel_stored_whatever_its_name(ni
     assert again.analysis.channels == live.analysis.channels == names
     assert [(c.onset_s, c.muscles) for c in again.cramps] == [(c.onset_s, c.muscles) for c in live.analysis.episodes]
     assert len(again.cramps) == 2
+    assert emgcramp.analyze(folder, channel="all").analysis.channels == names  # all it holds, as without it
 
 
 def test_mne_raw_round_trip(night):

@@ -167,7 +167,8 @@ class NightRecording(Recording):
 
     def channel_indices(self, spec: str | int | list[str | int] | None) -> list[int]:
         """Every channel stored, whatever its name (the monitor stores those it analysed), unless ``spec`` narrows."""
-        return list(range(len(self.channel_names))) if spec is None else super().channel_indices(spec)
+        every = spec is None or isinstance(spec, str) and spec.strip().lower() == "all"  # all it holds: monitored
+        return list(range(len(self.channel_names))) if every else super().channel_indices(spec)
 
     def blocks(self, channels: list[int], chunk: int) -> Iterator[Block]:
         """Blocks as the monitor saw them: each gap is a ``gap_before``, as live."""
