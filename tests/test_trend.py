@@ -226,9 +226,9 @@ def test_a_spreadsheets_csv_counts_and_a_damaged_one_is_one_line(tmp_cwd):
         cells, k = rows[1].split(","), rows[0].split(",").index(name)
         return ",".join(cells[:k] + [cell] + cells[k + 1:])
 
-    # each read by report too: a rest level of 0 was an internal error (× rest divided by it), a clock time that is
-    # none passed the check that the table is the recording's
-    for bad, says in ((with_cell("rest_uv", "0"), "column 'rest_uv' holds '0'; expected the rest level, µV above 0"),
+    # each read by report too: a rest level under 0 (of 0, an internal error: × rest divided by it), a clock time
+    # that is none passed the check that the table is the recording's
+    for bad, says in ((with_cell("rest_uv", "-1"), "column 'rest_uv' holds '-1'; expected the rest level, µV, or"),
                       (with_cell("onset_clock", "2026-13-45T99:99:99"), "column 'onset_clock' holds '2026-13-45T99"),
                       (with_probability("1.5"), "expected a probability between 0 and 1"),
                       (longer, "duration_s is 3000.0 s for a cramp from 100.0 s to 150.0 s; expected offset_s − "),

@@ -118,13 +118,13 @@ class Episode:
 
     @property
     def peak_x_rest(self) -> float:
-        """Peak envelope as a multiple of the rest level."""
-        return self.peak_intensity / self.rest_uv
+        """Peak envelope as a multiple of the rest level (NaN when no rest level above 0 is known)."""
+        return self.peak_intensity / self.rest_uv if self.rest_uv > 0 else float("nan")
 
     @property
     def mean_x_rest(self) -> float:
-        """Mean envelope as a multiple of the rest level."""
-        return self.mean_intensity / self.rest_uv
+        """Mean envelope as a multiple of the rest level (NaN when no rest level above 0 is known)."""
+        return self.mean_intensity / self.rest_uv if self.rest_uv > 0 else float("nan")
 
 
 # The one place an episode is rounded for output: field → decimals (None: text). The events CSV, the

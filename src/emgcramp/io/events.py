@@ -226,8 +226,8 @@ def episode_from_row(r: dict[str, str | None]) -> Episode:
         raise ValueError(f"column 'onset_clock' holds {clock!r}; expected a date and time such as "
                          "2026-01-05T23:40:00, or nothing")
     rest = _number(r, "rest_uv", float("nan"))
-    if rest <= 0:  # each × rest is a level over it
-        raise ValueError(f"column 'rest_uv' holds {r['rest_uv']!r}; expected the rest level, µV above 0, or nothing")
+    if rest < 0:  # a level (0.00: one under 0.005 µV, written to the hundredth; its × rest is then not known)
+        raise ValueError(f"column 'rest_uv' holds {r['rest_uv']!r}; expected the rest level, µV, or nothing")
     onset, offset, duration = (_number(r, k) for k in ("onset_s", "offset_s", "duration_s"))
     if onset < 0 or offset < onset or duration < 0:  # a negative length would take time off the night's totals
         raise ValueError(f"the cramp runs from {r['onset_s']} s to {r['offset_s']} s over {r['duration_s']} s; "

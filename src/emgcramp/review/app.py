@@ -39,7 +39,8 @@ class Heartbeat:
     """When the page last said it is open (``time.monotonic`` s; ``None`` before its first word)."""
 
     def __init__(self, timeout_s: float, first_s: float | None = None):
-        self.timeout_s, self.first_s = timeout_s, FIRST_PAGE_S if first_s is None else first_s
+        # a longer --idle-exit waits as long for the first page too
+        self.timeout_s, self.first_s = timeout_s, max(FIRST_PAGE_S, timeout_s) if first_s is None else first_s
         self.last: float | None = None
         self.started = time.monotonic()
 
