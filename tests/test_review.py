@@ -397,7 +397,9 @@ def test_the_server_stops_once_the_page_has_been_closed(night, browser, review):
 
 def test_a_review_whose_page_is_never_opened_stops_by_itself(night, monkeypatch, capsys):
     """Started --no-browser and reached with no page (curl, or nothing), it kept its port open for ever."""
+    from emgcramp.review import app, server
     from emgcramp.review.app import Heartbeat
+    from emgcramp.review.nights import Library
 
     heartbeat = Heartbeat(2.0, first_s=0.3)
     assert not heartbeat.expired()
@@ -405,11 +407,9 @@ def test_a_review_whose_page_is_never_opened_stops_by_itself(night, monkeypatch,
     assert heartbeat.expired()  # never opened: its wait is over
     heartbeat.beat()
     assert not heartbeat.expired()  # once opened, the page's own heartbeat decides
-    from emgcramp.review import app, server
-    from emgcramp.review.nights import Library
-
+    assert Heartbeat(3600.0).first_s == 3600.0 and Heartbeat(60.0).first_s == app.FIRST_PAGE_S == 600.0
     monkeypatch.setattr(app, "FIRST_PAGE_S", 2.0)
-    assert server.serve(Library(str(night)), open_browser=False, idle_exit_s=5.0) == 0
+    assert server.serve(Library(str(night)), open_browser=False, idle_exit_s=1.0) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "review stopped: its page was not opened in 2 s (start it " \
                                                        "again to review)"
 
