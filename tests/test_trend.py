@@ -505,3 +505,18 @@ def test_a_night_folder_of_a_monitor_stopped_as_it_began_is_no_night_to_recover(
     rc, _, err = run_cli("recover", folder)
     assert rc == 2 and err == (f"emgcramp: error: {folder}: holds 1.2 s of signal, under the 2 s a night's "
                                "analysis needs, and no cramp in its log: nothing to recover; remove the folder\n"), err
+
+
+def test_a_table_of_two_nights_pasted_together_is_two_nights(tmp_path):
+    """Two nights' rows under one header were counted as one night (its date the first's)."""
+    from datetime import datetime
+
+    night(tmp_path / "a", "n1.csv", datetime(2026, 1, 1, 23, 0), [(600.0, 60.0), (7200.0, 30.0)])
+    night(tmp_path / "a", "n2.csv", datetime(2026, 1, 2, 22, 30), [(900.0, 40.0)])
+    first, second = (open(tmp_path / "a" / n).read().splitlines() for n in ("n1.csv", "n2.csv"))
+    os.makedirs(tmp_path / "b")
+    open(tmp_path / "b" / "both.csv", "w").write("\n".join(first + second[1:]) + "\n")
+    apart, together = (summarize(load_nights(str(tmp_path / k))) for k in "ab")
+    assert together["nights"] == apart["nights"] == 2 and together["cramps"] == 3
+    assert [n["date"] for n in together["per_night"]] == ["2026-01-01", "2026-01-02"]
+    assert [n["cramps"] for n in together["per_night"]] == [2, 1]

@@ -180,7 +180,23 @@ def _nights_in(path: str) -> tuple[list[Night], bool]:
             raise InputError(f"{path}: cut short in its header (it ends inside it); copy or write it again")
     if "file" in header:
         return [_night(path, rows) for rows in by_file.values()], True
-    return [_night(path, rows) for rows in by_file.values() or [[]]], False
+    return [_night(path, rows) for rows in _by_start(by_file.get("", []))], False
+
+
+def _by_start(rows: list[Row]) -> list[list[Row]]:
+    """The rows of one table by the recording they are of: its start, each row's clock less its onset (within
+    2 s), so that tables of two nights pasted into one count as two; rows without a clock go with the first."""
+    groups: list[tuple[datetime | None, list[Row]]] = []
+    for row in rows:
+        clock = _clock((row[1].get("onset_clock") or "").strip())
+        start = clock - timedelta(seconds=row[2].onset_s) if clock is not None else None
+        same = next((g for s, g in groups if start is None or s is None or abs((s - start).total_seconds()) <= 2.0),
+                    None)
+        if same is None:
+            groups.append((start, [row]))
+        else:
+            same.append(row)
+    return [g for _, g in groups] or [[]]
 
 
 def _night(path: str, rows: list[Row]) -> Night:
