@@ -554,6 +554,20 @@ def test_a_file_without_its_rate_is_named_by_every_command_that_reads_it(tmp_cwd
         "give --fs HZ", err
 
 
+def test_the_channels_offered_for_the_calf_leave_out_those_in_no_voltage(tmp_cwd):
+    """'the muscle channels: C3, GM, Accel': an accelerometer in g, which --channel all leaves out, was offered."""
+    import pyedflib
+
+    w = pyedflib.EdfWriter("psg.edf", 3, file_type=pyedflib.FILETYPE_EDFPLUS)
+    w.setSignalHeaders([{"label": label, "dimension": unit, "sample_frequency": 500, "physical_max": 500.0,
+                         "physical_min": -500.0, "digital_max": 32767, "digital_min": -32768}
+                        for label, unit in (("EEG C3-A2", "uV"), ("GM", "uV"), ("Accel", "g"))])
+    w.writeSamples([np.zeros(5_000)] * 3)
+    w.close()
+    rc, _, err = run_main("analyze", "psg.edf")
+    assert rc == 2 and err.strip().endswith("give --channel with the calf's (the muscle channels: GM)"), err
+
+
 def test_a_sleep_recording_whose_first_channel_is_no_muscle_asks_which_is_the_calf(tmp_cwd):
     """Its EEG was analysed as a calf (32 leg movements, a PLM index of 144/h); the names say which are muscles."""
     from emgcramp.io.edf import write_edf

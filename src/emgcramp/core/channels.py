@@ -46,7 +46,7 @@ def is_tibialis(name: str, muscle: str = "") -> bool:
     return bool(_TIBIALIS.search(muscle or name))
 
 
-def channel_index(channel: str | int | None, names: list[str], where: str) -> int:
+def channel_index(channel: str | int | None, names: list[str], where: str, units: dict[int, str] | None = None) -> int:
     """A channel by name (case-insensitive) or 0-based index among ``names``.
 
     Default: the first, unless its name says it is no muscle (a sleep recording's EEG, ECG…) while others'
@@ -59,7 +59,8 @@ def channel_index(channel: str | int | None, names: list[str], where: str) -> in
         if not names or is_emg(names[0]) or not any(map(is_emg, names)):
             return 0
         raise InputError(f"{where}: the first channel, {names[0]!r}, is not a muscle by its name; give --channel "
-                         f"with the calf's (the muscle channels: {', '.join(n for n in names if is_emg(n))})")
+                         "with the calf's (the muscle channels: "
+                         f"{', '.join(n for i, n in enumerate(names) if is_emg(n) and i not in (units or {}))})")
     if isinstance(channel, bool):  # an int to Python, but no channel's number
         pass
     elif isinstance(channel, int) or str(channel).lstrip("-").isdigit():
@@ -93,7 +94,7 @@ def channel_indices(spec: str | int | list[str | int] | tuple[str | int, ...] | 
 def _chosen(spec: str | int | list[str | int] | tuple[str | int, ...] | None, names: list[str], where: str,
             units: dict[int, str]) -> list[int]:
     if spec is None or isinstance(spec, int):
-        return [channel_index(spec, names, where)]
+        return [channel_index(spec, names, where, units)]
     if str(spec).lower() == "all":
         muscles = [i for i, name in enumerate(names) if is_emg(name) and i not in units]
         if not muscles:
