@@ -22,7 +22,7 @@ from emgcramp.dsp.mains import detect_mains
 from emgcramp.io.events import episode_row
 
 ZOOM_PAD_S = 10.0
-ZOOMS_DRAWN = 12  # a morning's reading (as report_page.POSSIBLE_LISTED): past it, the likeliest are drawn
+ZOOMS_DRAWN = 12  # a morning's reading (the page lists as many possible cramps): past it, the likeliest
 COLORS = {"tonic": "tab:red", "clonic": "tab:orange"}
 # One colour per reason a burst was not counted (and the possible cramps), the same in every report.
 REASON_COLORS = {"possible_cramp": "#ff9896", "short": "#8c8c8c", "brief": "#c7c7c7", "signal_loss": "#000000",

@@ -9,10 +9,10 @@ import io
 from datetime import datetime
 
 from emgcramp.core.types import Episode
-from emgcramp.viz.report import NOT_A_DIAGNOSIS, TABLE_HEAD, clock_text, numbers, plain_summary, table_row
+from emgcramp.viz.report import NOT_A_DIAGNOSIS, TABLE_HEAD, ZOOMS_DRAWN, clock_text, numbers, plain_summary, table_row
 
 # A morning's reading: the likeliest possible cramps by name, the rest counted (all are in --json and review).
-POSSIBLE_LISTED = 12
+POSSIBLE_LISTED = ZOOMS_DRAWN  # as many as the cramps the figure draws
 
 
 def possible_html(possible: list[dict], start: datetime | None, cramps: list[float] = ()) -> str:
