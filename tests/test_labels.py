@@ -212,3 +212,28 @@ def test_a_line_cut_after_the_minutes_of_its_time_is_no_answer(tmp_path):
     with open(labels_path(f), "a") as out:  # a crash cut the next answer after its minutes
         out.write("100.000,130.000,not_cramp,2026-01-05T23:40")
     assert [(lab.label, lab.listed) for lab in read_labels(f)] == [("cramp", "possible_cramp")]
+
+
+def test_a_damaged_answer_is_among_the_notes_of_analyze_json(tmp_path):
+    # before: said on stderr only, the JSON's notes empty
+    import json
+
+    import numpy as np
+
+    from conftest import bursts, run_cli
+    from emgcramp.core.blocks import Block
+    from emgcramp.io.night import NightLog
+
+    folder = str(tmp_path / "night-20260101-230000")
+    log = NightLog(folder, 1000.0, ["calf"], datetime(2026, 1, 1, 23, 0, 0))
+    log.block(Block(0, bursts(1000.0, 240.0, 4.0, [(100.0, 160.0, 150.0)])[:, None].astype(np.float32)))
+    log.close({"duration_s": 240.0})
+    add_label(folder, 100.0, 160.0, "cramp")
+    with open(labels_path(folder), "a") as out:
+        out.write("not,an,answer\n")
+    rc, out, err = run_cli("analyze", folder, "--json", "--no-progress")
+    doc = json.loads(out)
+    assert rc == 0 and doc["labels"]["confirmed"] == 1, err
+    said = [n for n in doc["notes"] if "holds no answer" in n]
+    assert len(said) == 1 and said[0].startswith(labels_path(folder) + ": line 3 holds no answer"), doc["notes"]
+    assert err.count("holds no answer") == 1  # still said once on stderr

@@ -7,11 +7,13 @@ functions that need it, after the input has been checked.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import math
 import os
 import warnings
+from collections.abc import Iterator
 from datetime import datetime
 
 from emgcramp.core.config import ELECTRODE_NOISE_UV, SCALE_RANGE_UV
@@ -177,20 +179,29 @@ class ProgressBar:
 def analyze_recording(path: str, args: argparse.Namespace, progress: bool = True, notes: list[str] | None = None):
     """:func:`emgcramp.files.analyze_file` with the settings the command line gave.
 
-    ``notes``: a list that gets each note said of the recording (``emgcramp: note: …``,
-    shown all the same), for a reader of ``--json``.
+    ``notes``: a list that gets each note said of the recording (see :func:`notes_kept`).
     """
     from emgcramp.files import analyze_file
 
     bar = ProgressBar("analyze", progress and not getattr(args, "no_progress", False))
+    try:
+        with notes_kept(notes):
+            return analyze_file(path, read_options(args), detector_settings(args), bar)
+    finally:
+        bar.close()
+
+
+@contextlib.contextmanager
+def notes_kept(notes: list[str] | None) -> Iterator[None]:
+    """Keep in ``notes`` each note said within (``emgcramp: note: …``, shown all the same), for a reader of
+    ``--json``; shown as they would have been, also when the work failed after them."""
     said: list[warnings.WarningMessage] | None = None
     try:
         with warnings.catch_warnings(record=True) as said:
             warnings.simplefilter("always", SettingsWarning)
-            return analyze_file(path, read_options(args), detector_settings(args), bar)
+            yield
     finally:
-        bar.close()
-        for w in said or ():  # shown as they would have been, also when the analysis failed after them
+        for w in said or ():
             if notes is not None and issubclass(w.category, SettingsWarning):
                 notes.append(str(w.message))
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)

@@ -8,7 +8,8 @@ import sys
 import tempfile
 from datetime import datetime
 
-from emgcramp.cli.common import ProgressBar, analyze_recording, check_night_outputs, night_spec, print_table, span_text
+from emgcramp.cli.common import (ProgressBar, analyze_recording, check_night_outputs, night_spec, notes_kept,
+                                 print_table, span_text)
 from emgcramp.core.errors import InputError, settings_note
 from emgcramp.files import analyze_file
 from emgcramp.io.events import nulls
@@ -65,7 +66,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     notes: list[str] = []
     result, start = analyze_recording(args.file, args, notes=notes)
     _write_outputs(args, result, start)
-    _print_result(result, start, args.json, _labels(args.file, result), notes)
+    with notes_kept(notes):  # a damaged line of the answers file is said of this recording too
+        labels = _labels(args.file, result)
+    _print_result(result, start, args.json, labels, notes)
     return 0
 
 
