@@ -95,14 +95,14 @@ def _applying(path: str, read):
     ``--stream`` for the XDF ones; a file that carries its own is read as it is, and says so.
     """
 
-    from emgcramp.io import FORMATS, NIGHT, detect_format
+    from emgcramp.io import BY_NAME, detect_format
     from emgcramp.io.text import header_facts
 
     try:
         name = detect_format(path)
     except InputError:
         return read  # opening it will say what is wrong
-    fmt = NIGHT if name == NIGHT.name else next(f for f in FORMATS.values() if f.name == name)
+    fmt = BY_NAME[name]
     timed, units = header_facts(path) if fmt.name == "text" else (False, fmt.name == "edf" and _edf_units(path))
     for option, what, applies in (("fs", "it carries its own rate", fmt.has_rate is False or
                                    (fmt.has_rate is None and not timed)),

@@ -41,6 +41,8 @@ _XDF = Format("xdf", "XDF", "emgcramp.io.xdf:XdfRecording", ("stream",), extra="
 _TEXT = Format("text", "CSV/TSV/text", "emgcramp.io.text:TextRecording", ("fs", "scale"), has_rate=None)
 _NPY = Format("npy", "NPY", "emgcramp.io.arrays:open_npy", ("fs", "scale"), has_rate=False)
 _WAV = Format("wav", "WAV", "emgcramp.io.arrays:open_wav", ("scale",))  # its rate is in its header
+# Found by its first line in a text file (.txt, .csv): the raw files the OpenBCI GUI saves.
+OPENBCI = Format("openbci", "OpenBCI GUI raw", "emgcramp.io.openbci:OpenBCIRecording")
 NIGHT = Format("night", "monitor night folder", "emgcramp.io.night_reader:NightRecording")  # a folder
 
 # Extension → format. A WFDB record is its header (.hea) with the signal files it names: the
@@ -53,7 +55,7 @@ FORMATS: dict[str, Format] = {
     ".npy": _NPY,
     ".wav": _WAV,
 }
-_BY_NAME = {f.name: f for f in (*FORMATS.values(), NIGHT)}
+BY_NAME = {f.name: f for f in (*FORMATS.values(), OPENBCI, NIGHT)}  # what detect_format names
 
 
 def formats_text() -> str:
@@ -109,6 +111,11 @@ def _sniff(path: str) -> str | None:
     if head and all(32 <= b < 127 or b in (9, 10, 13) for b in head):
         return "text"
     return None
+
+
+def _is_openbci(head: bytes) -> bool:
+    """The first bytes of an OpenBCI GUI raw file: ``%OpenBCI Raw …`` (its columns end in text: a date)."""
+    return head.removeprefix(b"\xef\xbb\xbf")[:12].lower() == b"%openbci raw"
 
 
 def _head(path: str) -> bytes:
@@ -223,7 +230,7 @@ def _folders_below(path: str) -> tuple[list[str], str]:
 
     def recording(full: str, ext: str) -> bool:  # not a table this package wrote, nor notes without numbers
         return ext in FORMATS and not is_events_csv(full) and not is_activity_csv(full) and \
-            (FORMATS[ext] is not _TEXT or _holds_numbers(_head(full)))
+            (FORMATS[ext] is not _TEXT or _holds_numbers(head := _head(full)) or _is_openbci(head))
 
     below, what = [], ""
     for name in sorted(os.listdir(path)):
@@ -270,15 +277,12 @@ def detect_format(path: str) -> str:
     name = known.name if known else _sniff(path)
     if name is None:
         raise InputError(f"{path}: unknown format (expected {formats_text()})")
+    if name == _TEXT.name and _is_openbci(_head(path)):
+        return OPENBCI.name
     if name == _TEXT.name and not known and not _holds_numbers(_head(path)):  # words, JSON, a log: say what we read
         raise InputError(f"{path}: unknown format: it holds text, not columns of numbers (expected "
                          f"{formats_text()})")
     return name
-
-
-def _reader(fmt: Format):
-    module, _, attr = fmt.reader.partition(":")
-    return getattr(importlib.import_module(module), attr)
 
 
 def open_recording(path: str, fs: float | None = None, scale: float | None = None,
@@ -292,21 +296,21 @@ def open_recording(path: str, fs: float | None = None, scale: float | None = Non
         scale: µV per file unit for NPY, WAV, text columns and EDF channels without a unit.
         stream: the stream of an XDF file (name or type).
     """
-    fmt = _BY_NAME[detect_format(path)]
+    fmt = BY_NAME[detect_format(path)]
     given = {"fs": fs, "scale": scale, "stream": stream}
     if scale is not None and "scale" not in fmt.takes:  # never ignored without a word
         raise InputError(f"{path}: --scale is for NPY, WAV, text and EDF files without units; this one carries its own")
     if stream is not None and "stream" not in fmt.takes:
         raise InputError(f"{path}: --stream is for XDF files; this one holds one recording")
-    rec: Recording = _reader(fmt)(path, *(given[k] for k in fmt.takes))
+    module, _, reader = fmt.reader.partition(":")
+    rec: Recording = getattr(importlib.import_module(module), reader)(path, *(given[k] for k in fmt.takes))
     if fs is not None and "fs" not in fmt.takes:
         rec.fs_given = fs  # a file with a rate per channel checks it against those chosen (Recording.select)
     if fs is not None and "fs" not in fmt.takes and all(abs(fs - r) > 1e-6 * r for r in rec.rates if r):
         from emgcramp.core.blocks import MAX_FS_HZ, MIN_FS_HZ
 
         if fmt is _WAV and not MIN_FS_HZ <= rec.fs <= MAX_FS_HZ:  # a header no sEMG board writes: --fs stands
-            settings_note(f"{path}: its header's rate, {rec.fs:g} Hz, is no sEMG rate; read at "
-                          f"--fs {fs:g} Hz")
+            settings_note(f"{path}: its header's rate, {rec.fs:g} Hz, is no sEMG rate; read at --fs {fs:g} Hz")
             rec.fs = fs
             return rec
         rec.close()
