@@ -521,3 +521,6 @@ def test_scale_reaches_a_mixed_tables_unlabelled_column_in_a_folder_as_on_its_ow
     ta_a, ta_b = (doc[n]["summary"]["quality"]["TA"]["rest_uv"] for n in ("a.csv", "b.csv"))
     assert ta_a == pytest.approx(4 * ta_b, rel=0.05)  # b.csv's TA names its unit: not scaled
     assert "mixed/b.csv: --scale not applied: it carries its own units" in err and "a.csv: --scale" not in err
+    # each recording's notes in the JSON, as single-recording --json gives them (before: on stderr only)
+    assert doc["b.csv"]["notes"] == ["mixed/b.csv: --scale not applied: it carries its own units"]
+    assert doc["a.csv"]["notes"] == single["notes"] == []

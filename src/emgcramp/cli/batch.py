@@ -171,9 +171,10 @@ def run(args: argparse.Namespace) -> int:
         from emgcramp.io.secure import check_writable
 
         check_writable(args.events, files, args.force, is_events_csv)
-    results, errors, skipped = {}, {}, {}
+    results, errors, skipped, said = {}, {}, {}, {}
     with contextlib.closing(_outcomes(files, args)) as outcomes:  # an interrupt ends the workers here too
         for done, (path, result, start, error, skip, notes) in enumerate(outcomes, 1):
+            said[path] = notes
             for note in notes:
                 print(f"[{done}/{len(files)}] note: {one_line(note)}", file=sys.stderr)
             if error:
@@ -193,12 +194,9 @@ def run(args: argparse.Namespace) -> int:
     n_cramps = sum(len(r.episodes) for r, _ in results.values())
     if args.events:
         _write_table(args.events, [p for p in files if p in results], results)
-    from emgcramp.io.labels import tally_for
-
-    # The answers given on each recording with ``emgcramp review``, as single-night analyze reads them.
-    labels = {p: t for p, (r, _) in results.items() if (t := tally_for(p, r)) is not None}
+    labels = _answers(results, said)
     if getattr(args, "json", False):
-        doc = _json_document(files, results, errors, n_cramps, labels) | {"skipped": skipped}
+        doc = _json_document(files, results, errors, n_cramps, labels, said) | {"skipped": skipped}
         print(json.dumps(nulls(doc), indent=2, default=float))
         return 1 if errors else 0
     _print_lines(files, results, labels)
@@ -206,6 +204,20 @@ def run(args: argparse.Namespace) -> int:
           + _labelled_part(results, labels) + (f"; {len(errors)} failed" if errors else "")
           + (f"; {len(skipped)} file(s) skipped: no samples in them" if skipped else ""))
     return 1 if errors else 0
+
+
+def _answers(results: dict, said: dict[str, list[str]]) -> dict[str, dict]:
+    """The answers given on each recording with ``emgcramp review``, as single-night analyze reads them; what
+    is said of its answers file goes with its notes."""
+    from emgcramp.cli.common import notes_kept
+    from emgcramp.io.labels import tally_for
+
+    labels = {}
+    for p, (r, _) in results.items():
+        with notes_kept(said.setdefault(p, [])):
+            if (t := tally_for(p, r)) is not None:
+                labels[p] = t
+    return labels
 
 
 def _print_lines(files: list[str], results: dict, labels: dict[str, dict]) -> None:
@@ -249,8 +261,9 @@ def _write_table(path: str, files: list[str], results: dict) -> None:
 
 
 def _json_document(files: list[str], results: dict, errors: dict[str, str], n_cramps: int,
-                   labels: dict[str, dict] | None = None) -> dict:
-    """Per recording in order: its path, subject, and summary with episodes, or its one-line error.
+                   labels: dict[str, dict] | None = None, notes: dict[str, list[str]] | None = None) -> dict:
+    """Per recording in order: its path, subject, and summary with episodes, or its one-line error; and the
+    notes said of it (``emgcramp: note: …`` on stderr), as single-recording ``--json`` gives them.
 
     A recording answered with ``emgcramp review`` also has ``labels`` (:func:`emgcramp.io.labels.tally`);
     ``labelled`` counts those recordings, ``confirmed`` the cramps their answers confirmed and ``counted`` those and
@@ -268,7 +281,7 @@ def _json_document(files: list[str], results: dict, errors: dict[str, str], n_cr
                 entry["labels"] = labels[p]
         else:
             entry["error"] = errors.get(p, "not analysed")
-        recordings.append(entry)
+        recordings.append(entry | {"notes": (notes or {}).get(p, [])})
     labels = labels or {}
     return {"recordings": recordings, "analysed": len(results), "failed": len(errors), "cramps": n_cramps,
             "labelled": len(labels), "confirmed": sum(t["confirmed"] for t in labels.values()),
