@@ -118,6 +118,16 @@ def test_html_report_is_the_review_page_saved_whole(tmp_cwd):
     assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", page)  # nothing is fetched: it works offline
 
 
+def test_the_saved_page_names_the_review_command_with_the_options_it_was_drawn_with(tmp_cwd):
+    # before: "emgcramp review x.npy", which that file refuses (no rate), for a report made with --fs and others
+    np.save("x.npy", np.random.default_rng(0).normal(0.0, 3.0, 30_000))
+    rc, _, err = run_cli("report", "x.npy", "--fs", "1000", "--cramp-threshold", "0.8", "--out", "night.html")
+    assert rc == 0, err
+    boot = re.search(r'<script type="application/json" id="boot">(.*?)</script>', open("night.html").read(), re.S)
+    assert json.loads(boot.group(1))["night_data"]["review_command"] == \
+        "emgcramp review x.npy --fs 1000.0 --cramp-threshold 0.8"
+
+
 def test_report_from_an_events_csv_and_bad_output(tmp_cwd):
     assert run_cli("analyze", SAMPLE_NIGHT, "--events", "e.csv")[0] == 0
     rc, out, err = run_cli("report", SAMPLE_NIGHT, "--events", "e.csv", "--out", "night.png")

@@ -78,6 +78,18 @@ def _saved_review(args: argparse.Namespace) -> int:
 
     night = load_night(args.file, read_options(args), detector_settings(args))
     with private_path(args.out) as tmp, open(tmp, "w", encoding="utf-8") as f:
-        f.write(saved_night(night, str(args.file)))
+        f.write(saved_night(night, review_command(args)))
     print(f"{len(night.analysis.episodes)} cramp(s); report written to {args.out}")
     return 0
+
+
+# The options of report that review takes too, and that change what is read or judged.
+SHARED = ("channel", "fs", "scale", "mains", "min_duration", "cramp_threshold", "mvc_uv", "profile")
+
+
+def review_command(args: argparse.Namespace) -> str:
+    """The ``emgcramp review`` command that shows the night this report drew: the file and the options given."""
+    import shlex
+
+    given = [(f"--{k.replace('_', '-')}", str(v)) for k in SHARED if (v := getattr(args, k, None)) is not None]
+    return shlex.join(["emgcramp", "review", str(args.file), *(x for pair in given for x in pair)])

@@ -60,17 +60,15 @@ def _fill(title: str, boot: dict, styles: str, scripts: str) -> str:
     return re.sub(r"\{\{(title|styles|boot|scripts)\}\}", lambda m: parts[m.group(1)], _read("page.html", HERE))
 
 
-def saved_night(night, source: str = "") -> str:
+def saved_night(night, command: str = "") -> str:
     """A :class:`~emgcramp.review.data.NightData` as one self-contained page (``report --out night.html``).
 
-    ``source``: the recording or night folder as given, for the command the page names to answer it.
+    ``command``: the ``emgcramp review`` command the page names to answer it (default ``emgcramp review NIGHT``).
     """
-    import shlex
-
     from emgcramp.review.data import levels_bytes, night_json
 
     data = night_json(night)
-    data["review_command"] = f"emgcramp review {shlex.quote(source) if source else 'NIGHT'}"
+    data["review_command"] = command or "emgcramp review NIGHT"
     data["rate_hz"] = night.rate_hz / SAVED_FACTOR
     data["bins"] = -(-len(night.levels) // SAVED_FACTOR)
     return saved(data["title"], data, levels_bytes(night, SAVED_FACTOR))
