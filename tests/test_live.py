@@ -1031,3 +1031,24 @@ def test_the_sensor_s_lead_off_bits_are_in_the_night_log(tmp_path):
     run_monitor(fed(), lambda: fs, ["GM", "GL"], folder, lead_off=lambda: now[0])
     marks = [(r["type"], r["channels"], r["onset_s"]) for r in read_events(folder) if r["type"].startswith("lead_")]
     assert marks == [("lead_off", ["GL"], 10.5), ("lead_on", ["GL"], 20.5)]  # at the end of the block that said it
+
+
+def test_a_long_burst_under_way_is_measured_at_a_pace_that_does_not_grow_with_it(tmp_path):
+    # Measuring a burst under way reads its whole length: before, it was measured twice at every block, so a
+    # long cramp cost ever more per second (at 4 kHz, 8 channels in 25-sample frames the monitor fell behind
+    # real time within a minute). Now every 0.25 s, or 5 % of its length: about 80 times over these 120 s.
+    from emgcramp.detect.detector import Detector
+
+    fs, n = 1000.0, 20
+    x = bursts(fs, 150.0, 5.0, [(20.0, 140.0, 200.0)], seed=3)[:, None]
+    night, measured = NightMonitor(fs, ["calf"], str(tmp_path / "night")), []
+    with mock.patch.object(Detector, "_candidate", autospec=True,
+                           side_effect=lambda d, row, real=Detector._candidate: measured.append(1) or real(d, row)):
+        alerts = [r for i in range(0, len(x), n) for r in night.feed(Block(i, x[i:i + n])) if r["type"] == "alert"]
+        r = night.finish()
+    assert 40 <= len(measured) <= 150, len(measured)  # before: 6000, one a block
+    assert len(alerts) == 1 and abs(alerts[0]["onset_s"] - 20.0) < 1.0, alerts
+    whole = run_blocks([Block(0, x)], fs, ["calf"])  # and it is the cramp the whole signal gives
+    assert [(e.onset_s, e.probability) for e in whole.episodes] == \
+        [(e.onset_s, e.probability) for e in r.analysis.episodes]
+    assert len(r.analysis.episodes) == 1

@@ -233,10 +233,7 @@ class Pipeline:
         out = []
         now_s = self.end_sample / self.fs
         for d in self._detectors:
-            c = d.open_candidate()
-            kind = d.would_be_cramp(c) if c else ""
-            if kind and self._muscles is not None:
-                kind = self._muscles.live_kind(kind, d.channel, c.onset_s, now_s, self._detectors)
+            c, kind = d.view.look(d, self._muscles, self._detectors, now_s)  # as last measured (detect.live_view)
             since = d.watch.open_since()
             since = since if since is None or self._is_warning(d, since, now_s) else None
             out.append({"channel": d.channel, "level_uv": d.level_uv, "rest_uv": d.rest_uv, "open": c, "kind": kind,

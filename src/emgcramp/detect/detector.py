@@ -63,6 +63,7 @@ from emgcramp.core.types import Candidate, Episode, PriorMovement, Rejections
 from emgcramp.detect import segment as seg
 from emgcramp.detect.decide import CRAMP, POSSIBLE, Decision, decide
 from emgcramp.detect.features import Features
+from emgcramp.detect.live_view import OpenView
 from emgcramp.detect.movements import MovementScorer
 from emgcramp.detect.opening import REASON_OPENING, OpeningWatch, opening_candidate
 from emgcramp.detect.precramp import PreCrampWatch
@@ -101,6 +102,7 @@ class Detector:
         self.levels = RestMultiples(self.history)
         self._seg = seg.Segmenter(self.cfg, self.rate)
         self.opening = OpeningWatch(self.rate, self.cfg)  # a recording that opens inside a contraction
+        self.view = OpenView()  # the episode under way as the live path shows it
         self._levels: list[np.ndarray] | None = [] if keep_levels else None  # × rest of each block, for a reader
         self._end_flag = "open_at_end"  # how an episode the flush closes is flagged
         self.after_gap = False  # True when this detector took over from one a long gap ended
@@ -167,6 +169,11 @@ class Detector:
     def level_uv(self) -> float:
         """Current envelope (0.5-s RMS), µV."""
         return float(np.sqrt(max(self._seg.state["long_sum"][0], 0.0) / len(self._seg.rings[0])))
+
+    def open_since_s(self) -> float | None:
+        """Where the segmenter opened the episode under way (s), or ``None`` when idle; cheap, unlike its candidate."""
+        row = self._seg.open_row()
+        return None if row is None else float(self.origin_s + row[seg.C_START] / self.rate)
 
     def open_candidate(self) -> Candidate | None:
         """The episode under way, measured up to now, or ``None`` when idle."""

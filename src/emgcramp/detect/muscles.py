@@ -131,7 +131,10 @@ class MuscleJudge:
                 self._pending.append(e)
         self._pending.sort(key=lambda e: e.onset_s)
         self._take_possible(detectors)
-        busy = [c.onset_s for i in self.heads if (c := detectors[i].open_candidate()) is not None]
+        # The onsets of the bursts under way, which what waits may join: measured only when something waits, as
+        # measuring one reads its whole length (a long cramp at every block would cost ever more)
+        busy = [c.onset_s for i in self.heads if (c := detectors[i].open_candidate()) is not None] \
+            if (self._pending or self._possible_pending) and not final else []
         out, keep = [], []
         for group in _overlapping(self._pending):
             if final or not busy or max(e.offset_s for e in group) < min(busy):
