@@ -160,6 +160,19 @@ def test_ascii_lines_named_as_arduino_s_serial_plotter_takes_them_are_read():
     assert got[0].samples[0].tolist() == [0.0, 60.0]
 
 
+@pytest.mark.parametrize("end", [b"\n", b"\r\n", b"\r", b"\n\r"])
+def test_ascii_lines_ended_by_cr_alone_are_lines_as_any(end):
+    """Lines ended by a CR alone were one endless line: 'bytes arrive but none make whole lines of numbers'."""
+    from emgcramp.live.sources.ascii import LOCK_LINES
+
+    link = LineLink(fs=500.0)
+    text = b"".join(b"%d,%d" % (k, -k) + end for k in range(3 * LOCK_LINES))
+    blocks = [b for i in range(0, len(text), 7) for b in link.feed(text[i:i + 7])]  # ends split across reads
+    got = np.vstack([b.samples for b in blocks])
+    assert got.tolist() == [[k, -k] for k in range(3 * LOCK_LINES)] and link.bad_lines == link.missing_samples == 0
+    assert all(b.gap_before == 0 for b in blocks)
+
+
 def test_ascii_lines_whose_first_is_another_width_are_read_at_the_width_that_follows():
     """A first line '12.0,13.0' set the width to 2, and every later single reading was dropped unsaid."""
     from emgcramp.live.sources.ascii import LOCK_LINES

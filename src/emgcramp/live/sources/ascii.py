@@ -50,7 +50,9 @@ class LineLink:
     def feed(self, chunk: bytes, at: float | None = None) -> list[Block]:
         """Add bytes that arrived at ``at`` (monotonic s, if known); return a block of the complete lines (or
         nothing)."""
-        data = self._partial + chunk
+        # a line ends in LF, CR LF, or CR alone (as some terminals' and boards' settings send): a CR is an end,
+        # and the empty line between the CR and the LF of CR LF is no line
+        data = (self._partial + chunk).replace(b"\r", b"\n")
         *lines, self._partial = data.split(b"\n")
         if len(self._partial) > MAX_LINE_BYTES:  # no newline for too long: dropped, so nothing piles up
             self._partial, self.bad_lines = b"", self.bad_lines + 1
