@@ -102,6 +102,36 @@ def test_random_lost_ble_frames_keep_every_cramp_and_its_length():
         assert b.missing_s == pytest.approx(0.05 * b.duration_s, rel=0.3)  # about the share lost
 
 
+@pytest.mark.parametrize("fs, hum_hz", [(1000.0, 50.0), (250.0, 60.0), (1000.0, None)])
+def test_a_gap_s_stand_ins_carry_the_hum_in_phase_and_the_baseline_on(fs, hum_hz):
+    """On hum and a drifting baseline alone the stand-ins are the missing samples; time-reversed ones, as before,
+    put the hum out of phase and stepped the baseline where the signal resumed."""
+    from emgcramp.core.samples import GapBridge
+
+    t = np.arange(int(3 * fs)) / fs
+    x = (400.0 * t + (30.0 * np.sin(2 * np.pi * hum_hz * t + 0.4) if hum_hz else 0.0))[:, None]
+    bridge = GapBridge(fs, 1, 0.5, 60.0)
+    s, missing = int(2 * fs), int(0.05 * fs)
+    bridge.remember(x[:s])
+    filled = bridge.fill(s + missing, missing, hum_hz)
+    np.testing.assert_allclose(filled, x[s:s + missing], atol=2.0 if hum_hz == 60.0 else 1e-6)
+    assert bridge.fill(s + 2 * s, int(0.6 * fs), hum_hz) is None  # longer than the bridge: a gap
+
+
+def test_lost_frames_on_hum_and_a_wandering_baseline_make_no_leg_movements():
+    # before: 73 leg movements, 3 PLM series and 3 cramps in these 10 min of rest with 5 % of frames lost
+    rng = np.random.default_rng(5)
+    t = np.arange(int(600 * FS)) / FS
+    x = rng.normal(0.0, 6.0, len(t)) + 300.0 * np.sin(2 * np.pi * 0.3 * t) + 150.0 * np.sin(2 * np.pi * 0.7 * t + 1) \
+        + np.cumsum(rng.normal(0.0, 2.0, len(t))) + 30.0 * np.sin(2 * np.pi * 50.0 * t + 0.3)
+    frames = np.arange(0, len(x), 50)
+    lost = set(frames[np.random.default_rng(2).random(len(frames)) < 0.05].tolist())
+    whole = run_blocks([Block(0, x[:, None])], FS, ["calf"])
+    res = run_blocks(_with_gaps(x, 50, lost), FS, ["calf"])
+    assert len(whole.movements) == len(res.movements) == 0 and res.episodes == res.possible_cramps == []
+    assert res.notches_hz[0] == 50.0  # the hum was known, and carried in phase
+
+
 def test_gaps_give_the_same_result_however_the_blocks_around_them_are_cut():
     lost = {17_000, 17_100, 30_000, 60_000}
     one = run_blocks(_with_gaps(CRAMP, 100, lost), FS, ["calf"])

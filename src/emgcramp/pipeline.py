@@ -134,7 +134,8 @@ class Pipeline:
             self._start(block.t0_sample)
         elif block.gap_before:
             self.gaps += 1
-            filler = self._bridge.fill(block.t0_sample, int(block.gap_before))
+            hum = min(self.notches) if self.notches else None  # the fundamental is always notched (dsp.mains)
+            filler = self._bridge.fill(block.t0_sample, int(block.gap_before), hum)
             if filler is None:
                 episodes += self._close_all("gap_at_end")
                 self._start(block.t0_sample)
