@@ -248,7 +248,14 @@ def _make_xdf(path: str) -> None:
     write_xdf(path, [("calf", "microvolts", ["GM"], x[:, None], np.arange(len(x)) / XDF_FS)])
 
 
-MAKERS = {"night.csv": _make_csv, "night.npy": _make_npy, "leg.edf": lambda p: _edf(p, ["GM", "GL", "TA"]),
+def _make_openbci(path: str) -> None:  # a raw file as the OpenBCI GUI saves it
+    from test_openbci import gui_file
+
+    x = bursts(250.0, 60.0, 4.0, [(20.0, 40.0, 200.0)])
+    gui_file(path, np.column_stack([x, x]))
+
+
+MAKERS = {"OpenBCI-RAW-2026-01-01_23-00-00.txt": _make_openbci, "night.csv": _make_csv, "night.npy": _make_npy, "leg.edf": lambda p: _edf(p, ["GM", "GL", "TA"]),
           "my_bids_dataset": _make_bids, "rec.hea": _make_wfdb, "session.xdf": _make_xdf}
 
 
