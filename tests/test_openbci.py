@@ -1,5 +1,7 @@
 """The OpenBCI GUI's raw files: its ExG channels in µV at the rate its header names, the rest left out."""
 
+import json
+
 import numpy as np
 import pytest
 from conftest import bursts, run_main
@@ -52,6 +54,11 @@ def test_what_the_file_cannot_give_is_one_line(tmp_path):
     assert rc == 2 and err.endswith("channel 'Accel Channel 0' is the accelerometer, in g, not a voltage\n"), err
     rc, _, err = run_main("analyze", path, "--fs", "500")
     assert rc == 2 and "--fs 500 Hz disagrees with the file's 250 Hz" in err, err
+    (tmp_path / "norate.txt").write_text(open(path).read().replace("%Sample Rate = 250 Hz\n", ""))
+    rc, _, err = run_main("analyze", str(tmp_path / "norate.txt"))
+    assert rc == 2 and "no sampling rate" in err, err
+    rc, out, err = run_main("analyze", str(tmp_path / "norate.txt"), "--fs", "250", "--json")
+    assert rc == 0 and json.loads(out)["fs_hz"] == 250.0, err
     with open(path, "a") as f:
         f.write("244, 1.0, 2.0, 0.0\n")  # cut by a crash
     with pytest.raises(InputError, match=r"r.txt: not an OpenBCI GUI table: line 506 has 4 columns where the "

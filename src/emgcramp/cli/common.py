@@ -184,11 +184,11 @@ def analyze_recording(path: str, args: argparse.Namespace, progress: bool = True
     from emgcramp.files import analyze_file
 
     bar = ProgressBar("analyze", progress and not getattr(args, "no_progress", False))
-    try:
-        with notes_kept(notes):
+    with notes_kept(notes):  # said once the bar is gone from the line
+        try:
             return analyze_file(path, read_options(args), detector_settings(args), bar)
-    finally:
-        bar.close()
+        finally:
+            bar.close()
 
 
 @contextlib.contextmanager

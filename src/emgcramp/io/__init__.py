@@ -42,7 +42,7 @@ _TEXT = Format("text", "CSV/TSV/text", "emgcramp.io.text:TextRecording", ("fs", 
 _NPY = Format("npy", "NPY", "emgcramp.io.arrays:open_npy", ("fs", "scale"), has_rate=False)
 _WAV = Format("wav", "WAV", "emgcramp.io.arrays:open_wav", ("scale",))  # its rate is in its header
 # Found by its first line in a text file (.txt, .csv): the raw files the OpenBCI GUI saves.
-OPENBCI = Format("openbci", "OpenBCI GUI raw", "emgcramp.io.openbci:OpenBCIRecording")
+OPENBCI = Format("openbci", "OpenBCI GUI raw", "emgcramp.io.openbci:OpenBCIRecording", ("fs",))
 NIGHT = Format("night", "monitor night folder", "emgcramp.io.night_reader:NightRecording")  # a folder
 
 # Extension → format. A WFDB record is its header (.hea) with the signal files it names: the

@@ -35,13 +35,16 @@ _ACCEL = re.compile(r"^accel channel \d+$", re.I)
 
 
 class OpenBCIRecording(Recording):
-    """An OpenBCI GUI raw file; its rate (Hz) from its ``%Sample Rate`` line."""
+    """An OpenBCI GUI raw file; its rate (Hz) from its ``%Sample Rate`` line, else ``fs``."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, fs: float | None = None):
         self.path = path
         self._f = open(path, encoding="utf-8-sig", errors="replace")
         try:
             self._probe()
+            if fs is not None and self.fs is not None and abs(fs - self.fs) > 1e-6 * self.fs:
+                raise InputError(f"{path}: --fs {fs:g} Hz disagrees with the file's {self.fs:g} Hz")
+            self.fs = self.fs or fs
         except BaseException:
             self._f.close()
             raise
