@@ -465,6 +465,20 @@ def test_simulated_nights_can_start_on_successive_dates(tmp_cwd):
         assert r.getStartdatetime().isoformat() == "2026-02-03T22:30:00"
 
 
+def test_a_short_simulated_night_s_truth_holds_only_what_it_holds(tmp_cwd):
+    # before: a 36-s night's truth and annotations held a pop at 60 s
+    rc, out, err = run_main("simulate", "--hours", "0.01", "n.edf")
+    assert rc == 0, err
+    import pyedflib
+
+    truth = json.load(open("n.truth.json"))["events"]
+    with pyedflib.EdfReader("n.edf") as r:
+        onsets = list(r.readAnnotations()[0])
+        length = r.getFileDuration()
+    assert length == 36 and all(e["onset_s"] < 36 for e in truth) and all(t < 36 for t in onsets)
+    assert f"{sum(e['is_cramp'] for e in truth)} cramp(s), {sum(not e['is_cramp'] for e in truth)} look-alike(s)" in out
+
+
 @pytest.mark.parametrize("args,says", [
     (["analyze", SAMPLE_NIGHT, "--jobs", "0"], "--jobs: must be 1 or more: 0"),
     (["analyze", SAMPLE_NIGHT, "--jobs", "two"], "--jobs: not a whole number: 'two'"),

@@ -172,6 +172,7 @@ def plan_night(spec: NightSpec) -> list[TruthEvent]:
                 g.append(voluntary("stretch", start, start + float(rng.uniform(8, 20)), float(rng.uniform(40, 150))))
     groups += _arousals(spec, extra)
     events = sorted(_place(groups, total, rng) + _background(spec, total), key=lambda e: e.onset_s)
+    events = [e for e in events if e.onset_s < total]  # a night shorter than the draws hold none after its end
     if spec.calibration:  # after every draw: the rest of the night is the one its seed gives without it
         events.insert(0, TruthEvent(*CALIBRATION_MVC_S, "plantar_flexion", CALIBRATION_MVC_UV))
     return plan_muscles(events, spec) if len(spec.muscles) > 1 else events
