@@ -6,7 +6,7 @@ more each second than the one before: at 4 kHz with 8 channels in
 3-sample frames, the monitor fell behind real time within a minute of a
 cramp. So a burst under way is measured again once at least
 :data:`EVERY_S` of signal has passed, or :data:`SHARE` of its length
-for a long one, and shown as last measured in between. Only what the live
+for a long one (a 10-min cramp: every 6 s), and shown as last measured in between. Only what the live
 path shows waits so (the alert, the status line): each episode is still
 judged whole when it closes, whatever the blocks.
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 EVERY_S = 0.25  # a burst under way is measured again after this much signal (s) …
-SHARE = 0.05  # … or this share of its length, whichever is longer: an alert waits at most 5 % of the burst
+SHARE = 0.01  # … or this share of its length, whichever is longer: an alert waits at most 1 % of the burst
 
 
 class OpenView:

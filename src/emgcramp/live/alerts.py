@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from emgcramp.core.clock import hms
-from emgcramp.core.types import episode_record
+from emgcramp.core.types import Episode, episode_record
 from emgcramp.io.night import NightLog
 from emgcramp.pipeline import Pipeline
 
@@ -76,16 +76,19 @@ def new_alerts(pipe: Pipeline, log: NightLog, now_s: float, alert_on_warning: bo
     return new
 
 
-def log_quiet_events(pipe: Pipeline, log: NightLog, alerts: list[Alert]) -> None:
+def log_quiet_events(pipe: Pipeline, log: NightLog, alerts: list[Alert]) -> list[Episode]:
     """Log the warnings and possible cramps that closed: listed in the night, never counted. A burst alerted while
     under way that closed below the cramp threshold gets its alert retracted (it went out as the burst looked then).
+    Returns the possible cramps logged.
     """
     for w in pipe.new_warnings():
         log.event({"type": "warning"} | asdict(w))
-    for e in pipe.new_possible_cramps():
+    possible = pipe.new_possible_cramps()
+    for e in possible:
         log.event({"type": "possible_cramp"} | episode_record(e, log.start))
         for a in alerts:
             heads = e.muscles or [e.channel]  # each head's alert, of several
             if a.kind != "warning" and a.channel in heads and e.onset_s <= a.at_s <= e.offset_s + MERGE_SLACK_S:
                 log.event({"type": "retracted", "channel": a.channel, "onset_s": a.onset_s,
                            "onset_clock": a.onset_clock, "reason": "possible_cramp"})
+    return possible

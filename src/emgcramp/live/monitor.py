@@ -21,7 +21,7 @@ from emgcramp.core.clock import hms
 from emgcramp.core.config import SIGNAL_LOST_S, PipelineConfig
 from emgcramp.core.errors import BadSamples
 from emgcramp.core.settings import settings_of
-from emgcramp.core.types import Analysis, episode_record
+from emgcramp.core.types import Analysis, Episode, episode_record
 from emgcramp.detect.model import model_id
 from emgcramp.io.night import NightLog
 from emgcramp.live.alerts import MERGE_SLACK_S, Alert, log_quiet_events, new_alerts
@@ -151,15 +151,12 @@ class NightMonitor:
         self.log.block(block)
         for e in closed:
             self.log.episode(e)
-            if "gap_at_end" in e.flags and any(a.channel == e.channel and a.kind != "warning" and
-                                               e.onset_s <= a.at_s <= e.offset_s + MERGE_SLACK_S for a in self.alerts):
-                self._cut_alerted.add(e.channel)
+        self._cut(closed + log_quiet_events(pipe, self.log, self.alerts))
         self.now_s = (block.t0_sample + len(block.samples)) / pipe.fs
         if self.on_levels and pipe.env_rate:
             levels = pipe.take_levels()
             if len(levels):
                 self.on_levels(levels, pipe.env_rate)
-        log_quiet_events(pipe, self.log, self.alerts)
         _watch_signal(pipe, self.log, self._lost)
         if self._units_said is None and self.now_s >= UNITS_CHECK_S:  # a night of nothing found is no way to learn it
             self._units_said = say_doubts(pipe, movements=False)
@@ -170,6 +167,15 @@ class NightMonitor:
                             "onset_clock": alert.onset_clock,  # to the ms and the 0.01 µV, as the cramps' records
                             "kind": alert.kind, "at_s": round(alert.at_s, 3), "peak_uv": round(alert.peak_uv, 2)})
         return self._new
+
+    def _cut(self, ended: list[Episode]) -> None:
+        """Mark the channels whose alerted burst a gap cut, closed as a cramp or as a possible one: what opens
+        there as the signal returns is the rest of it, not a new one to wake anyone for."""
+        for e in ended:
+            for ch in (e.muscles or [e.channel]) if "gap_at_end" in e.flags else []:
+                if any(a.channel == ch and a.kind != "warning" and e.onset_s <= a.at_s <= e.offset_s + MERGE_SLACK_S
+                       for a in self.alerts):
+                    self._cut_alerted.add(ch)
 
     def state(self) -> dict:
         """What the status line shows; the samples it counts are stored first, so what it showed survives a kill."""
