@@ -679,3 +679,28 @@ def test_a_file_name_with_a_newline_or_an_escape_keeps_the_error_on_one_line(tmp
     shutil.copy(SAMPLE_NIGHT, odd)
     rc, out, err = run_main("analyze", str(odd), "--channel", "zzz")
     assert rc == 2 and err.count("\n") == 1 and "\x1b" not in err and "new\\nline\\x1b[31m.edf" in err, err
+
+
+def test_analyze_says_how_long_the_signal_was_lost(tmp_cwd):
+    # before: a minute of lead-off and a gap were said in the report only, not by analyze
+    from datetime import datetime
+
+    from conftest import bursts
+
+    from emgcramp.core.blocks import Block
+    from emgcramp.io.night import NightLog
+
+    x = bursts(1000.0, 300.0, 4.0, [], seed=1)
+    x[100_000:160_000] = 0.0  # a minute of a dead line
+    np.save("flat.npy", x)
+    rc, out, err = run_main("analyze", "flat.npy", "--fs", "1000")
+    assert rc == 0 and "no signal: calf flat for 1 min (electrodes off, or a dead line): nothing is found there\n" \
+        in out, out + err
+    log = NightLog("night-20260101-230000", 1000.0, ["calf"], datetime(2026, 1, 1, 23, 0, 0))
+    log.block(Block(0, x[:100_000, None]))
+    log.block(Block(190_000, x[160_000:, None], gap_before=90_000))  # 90 s without the sensor
+    log.close({"duration_s": 330.0})
+    rc, out, err = run_main("analyze", "night-20260101-230000")
+    assert rc == 0 and "no signal: 1 min 30 s missing between the parts recorded" in out, out + err
+    np.save("fine.npy", bursts(1000.0, 60.0, 4.0, [], seed=1))
+    assert "no signal" not in run_main("analyze", "fine.npy", "--fs", "1000")[1]

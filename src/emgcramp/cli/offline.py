@@ -126,6 +126,8 @@ def _print_result(result, start: datetime | None, as_json: bool, labels: dict | 
     from emgcramp.core.types import activity_line
 
     print(activity_line(s))
+    if lost := _without_signal(result, s):
+        print(lost)
     if labels is not None:
         from emgcramp.io.labels import tally_line
 
@@ -133,6 +135,17 @@ def _print_result(result, start: datetime | None, as_json: bool, labels: dict | 
     # the channels analysed, and what each records where the recording says: a file may hold many others
     named = [f"{c} ({s['muscles'][c]})" if c in s["muscles"] else c for c in s["channels"]]
     print(f"channel{'s' * (len(named) > 1)} analysed: " + ", ".join(named))
+
+
+def _without_signal(result, s: dict) -> str:
+    """The time without signal, in words, as the report says it (``""``: under a second): flat lines, gaps."""
+    from emgcramp.core.clock import duration_words
+
+    parts = [f"{ch} flat for {duration_words(sec)}" for ch, q in s["quality"].items()
+             if (sec := q["flat_fraction"] * q["seconds"]) >= 1.0]
+    if result.recorded_s is not None and (gaps := result.duration_s - result.recorded_s) >= 1.0:
+        parts.append(f"{duration_words(gaps)} missing between the parts recorded")
+    return f"no signal: {'; '.join(parts)} (electrodes off, or a dead line): nothing is found there" if parts else ""
 
 
 def write_night(path: str, spec, start: datetime | None = None):
