@@ -88,6 +88,9 @@ class Result:
     def summary(self) -> dict[str, Any]:
         """The figures of ``emgcramp analyze --json``: counts, durations (s), leg movements, quality.
 
+        Not the command's ``labels`` (the answers given in ``emgcramp review``, which ``emgcramp analyze``
+        counts) nor its ``notes`` (here, Python warnings as they are said).
+
         Returns
         -------
         dict
