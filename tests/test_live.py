@@ -1087,3 +1087,16 @@ def test_a_cramp_alerted_before_a_dropout_is_not_alerted_again_when_the_signal_r
     logged = [json.loads(line) for line in open(tmp_path / "night" / "events.jsonl")]
     assert [d["type"] for d in logged if d["type"] in ("possible_cramp", "retracted", "alert")] == \
         ["alert", "possible_cramp", "retracted", "possible_cramp"]  # the record of the cut cramp: its two parts
+
+
+def test_the_status_line_counts_a_cramp_from_its_alert_not_only_once_it_ends(tmp_path):
+    # before: "*** cramp (tonic) on calf", then "ACTIVE 58.6 s (tonic) cramps 0" until it ended
+    fs, n = 1000.0, 100
+    x = bursts(fs, 200.0, 5.0, [(20.0, 150.0, 200.0)], seed=3)[:, None]
+    night, counts = NightMonitor(fs, ["calf"], str(tmp_path / "night")), []
+    for i in range(0, len(x), n):
+        alerted = any(r["type"] == "alert" for r in night.feed(Block(i, x[i:i + n])))
+        counts.append((i / fs, alerted, night.state()["cramps"]))
+    first = next(t for t, alerted, _ in counts if alerted)
+    assert {c for t, _, c in counts if t < first} == {0} and {c for t, _, c in counts if t >= first} == {1}
+    assert len(night.finish().analysis.episodes) == 1

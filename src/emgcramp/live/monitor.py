@@ -29,11 +29,15 @@ from emgcramp.pipeline import Pipeline
 from emgcramp.runner import Runner, SensorChanged, say_doubts
 
 
-def _state(pipe: Pipeline | None, log: NightLog | None, cramps: int, now_s: float) -> dict:
-    """What the status line shows (``channels`` empty until the first block)."""
+def _state(pipe: Pipeline | None, log: NightLog | None, cramps: int, now_s: float,
+           alerted: set[tuple[str, float, bool]]) -> dict:
+    """What the status line shows (``channels`` empty until the first block); the cramps counted, and one
+    under way once it is alerted (``alerted``: keys of :func:`~emgcramp.live.alerts.new_alerts`)."""
     if pipe is None or log is None:
         return {"t_s": 0.0, "gaps": 0, "cramps": 0, "channels": [], "not_stored_since": None, "store_error": ""}
-    return {"t_s": now_s, "gaps": pipe.gaps, "cramps": cramps, "channels": pipe.live(),
+    live = pipe.live()
+    cramps += any(s["open"] is not None and (s["channel"], s["open"].opened_s, False) in alerted for s in live)
+    return {"t_s": now_s, "gaps": pipe.gaps, "cramps": cramps, "channels": live,
             "not_stored_since": log.stopped_since, "store_error": log.store_error,
             "signal_lost": [ch for ch, s in zip(pipe.channel_names, pipe.flat_s) if s >= SIGNAL_LOST_S]}
 
@@ -181,7 +185,7 @@ class NightMonitor:
         """What the status line shows; the samples it counts are stored first, so what it showed survives a kill."""
         if self.log is not None:
             self.log.flush()
-        return _state(self.runner.pipe, self.log, len(self.runner.episodes), self.now_s)
+        return _state(self.runner.pipe, self.log, len(self.runner.episodes), self.now_s, self._alerted)
 
     def clock(self, t_s: float) -> str:
         """The night's clock time (``HH:MM:SS``) at ``t_s`` seconds of signal; without a clock, ``t_s`` in s."""
