@@ -303,3 +303,18 @@ def test_each_head_s_alert_is_withdrawn_when_their_burst_ends_a_possible_cramp_o
     log.close(None)
     logged = [json.loads(line) for line in open(tmp_path / "n" / "events.jsonl")]
     assert sorted(d["channel"] for d in logged if d["type"] == "retracted") == ["GL", "GM"]  # before: GM's only
+
+
+def test_channels_of_two_legs_taken_together_are_said_to_be_judged_as_one_leg():
+    # before: "Leg L" and "Leg R" judged as one leg's muscles, unsaid
+    names = ["EEG C3-M2", "Leg L", "Leg R"]
+    with pytest.warns(SettingsWarning, match=r"^legs.edf: Leg L and Leg R name two legs, judged here as the muscles "
+                                             r"of one \(a cramp of both at once counted once\): give --channel with "
+                                             r"one leg's channels for each leg$"):
+        assert channel_indices("all", names, "legs.edf") == [1, 2]
+    with pytest.warns(SettingsWarning, match="LAT1-LAT2 and RAT1-RAT2 name two legs"):
+        channel_indices("LAT1-LAT2,RAT1-RAT2", ["LAT1-LAT2", "RAT1-RAT2"], "psg.edf")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one leg's heads, the lateral one named so, say nothing of sides
+        assert channel_indices("all", ["Gastroc Lat R", "Gastroc Med R", "TA R"], "r.edf") == [0, 1, 2]
+        assert channel_indices("Leg L", names, "legs.edf") == [1]

@@ -84,11 +84,22 @@ def channel_indices(spec: str | int | list[str | int] | tuple[str | int, ...] | 
     is no voltage, index: unit), a comma-separated list of names or indices (or a Python list of them), or one
     (default: the first)."""
     chosen = _chosen(spec, names, where, units or {})
+    sides = {side: [names[i] for i in chosen if _SIDE[side].search(names[i])] for side in _SIDE}
+    if all(sides.values()):  # the several channels taken are judged as one leg's muscles
+        settings_note(f"{where}: {', '.join(sides['left'])} and {', '.join(sides['right'])} name two legs, judged "
+                      "here as the muscles of one (a cramp of both at once counted once): give --channel with one "
+                      "leg's channels for each leg")
     if (spec is None or str(spec).lower() == "all") and all(is_tibialis(names[i]) for i in chosen):  # not named
         settings_note(
             f"{where}: {', '.join(names[i] for i in chosen)} record{'s' if len(chosen) == 1 else ''} the tibialis "
             "anterior by name and no calf channel is taken: the cramps found are the tibialis's")
     return chosen
+
+
+# A side in a channel's name: a word L/R, left/right, or the sleep labs' LAT1/RAT1 (left/right anterior tibialis;
+# with its digit: "Gastroc Lat" is the lateral head).
+_SIDE = {side: re.compile(rf"(^|[^a-z])({a}|{b}|{c}at\d)([^a-z]|$)", re.I)
+         for side, a, b, c in (("left", "l", "left", "l"), ("right", "r", "right", "r"))}
 
 
 def _chosen(spec: str | int | list[str | int] | tuple[str | int, ...] | None, names: list[str], where: str,
