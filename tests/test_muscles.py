@@ -318,3 +318,15 @@ def test_channels_of_two_legs_taken_together_are_said_to_be_judged_as_one_leg():
         warnings.simplefilter("error")  # one leg's heads, the lateral one named so, say nothing of sides
         assert channel_indices("all", ["Gastroc Lat R", "Gastroc Med R", "TA R"], "r.edf") == [0, 1, 2]
         assert channel_indices("Leg L", names, "legs.edf") == [1]
+
+
+def test_a_cramp_of_both_heads_that_a_dropout_cut_is_alerted_once(tmp_path):
+    # before: alerted on GM, and again on GL when the signal returned (only the alerted head was marked as cut)
+    from emgcramp.core.blocks import Block
+    from emgcramp.live.monitor import run_monitor
+
+    x, n = leg(240, gm=[(40, 180, 300)], gl=[(40.5, 180, 250)]), 50
+    lost = range(120_000, 130_000)  # the link down for 10 s, 80 s into the cramp
+    blocks = [Block(i, x[i:i + n], len(lost) if i == lost.stop else 0) for i in range(0, len(x), n) if i not in lost]
+    res = run_monitor(iter(blocks), lambda: FS, NAMES, str(tmp_path / "night"))
+    assert len(res.alerts) == 1 and 40.0 <= res.alerts[0].onset_s < 41.0, res.alerts  # on either head, once

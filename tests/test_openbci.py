@@ -75,3 +75,20 @@ def test_a_folder_of_gui_files_is_analysed_file_by_file(tmp_path):
         gui_file(tmp_path / f"OpenBCI-RAW-{k}.txt", np.random.default_rng(k).normal(0.0, 3.0, (2500, 2)))
     rc, out, err = run_main("analyze", str(tmp_path), "--no-progress")
     assert rc == 0 and out.splitlines()[-1] == "2 of 2 recordings analysed, 0 cramp(s) in all", out + err
+
+
+def test_a_file_cut_after_its_header_lines_and_one_from_an_older_gui_are_read_or_refused_in_one_line(tmp_path):
+    # before: a file holding only its '%' lines (a GUI stopped at once) hung for good; the GUI's columns were
+    # "EEG Channel N" before version 5, which no command took as a muscle without naming it
+    (tmp_path / "cut.txt").write_text("%OpenBCI Raw EXG Data\n%Sample Rate = 250 Hz\n")
+    with pytest.raises(InputError, match="cut.txt: an OpenBCI GUI file with no header row and no samples"):
+        open_recording(str(tmp_path / "cut.txt"))
+    x = np.column_stack([bursts(FS, 120.0, 4.0, [(40.0, 100.0, 150.0)], seed=1), bursts(FS, 120.0, 3.0, [], seed=2)])
+    new = gui_file(tmp_path / "new.txt", x)
+    (tmp_path / "old.txt").write_text(open(new).read().replace("EXG Channel", "EEG Channel"))
+    old = emgcramp.analyze(str(tmp_path / "old.txt"))
+    assert old.summary()["channels"] == ["EXG Channel 0"]
+    assert [(c.onset_s, c.probability) for c in old.cramps] == [(c.onset_s, c.probability)
+                                                                for c in emgcramp.analyze(new).cramps]
+    assert emgcramp.analyze(str(tmp_path / "old.txt"), channel="EEG Channel 1").summary()["channels"] == \
+        ["EXG Channel 1"]  # asked for by the name the file gives it

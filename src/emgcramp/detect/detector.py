@@ -170,10 +170,10 @@ class Detector:
         """Current envelope (0.5-s RMS), µV."""
         return float(np.sqrt(max(self._seg.state["long_sum"][0], 0.0) / len(self._seg.rings[0])))
 
-    def open_since_s(self) -> float | None:
-        """Where the segmenter opened the episode under way (s), or ``None`` when idle; cheap, unlike its candidate."""
-        row = self._seg.open_row()
-        return None if row is None else float(self.origin_s + row[seg.C_START] / self.rate)
+    def open_span_s(self) -> tuple[float, float] | None:
+        """The episode under way: where it opened and its last active bin (s), or ``None``; cheap, unlike it."""
+        row, o, r = self._seg.open_row(), self.origin_s, self.rate
+        return None if row is None else (float(o + row[seg.C_START] / r), float(o + row[seg.C_END] / r))
 
     def open_candidate(self) -> Candidate | None:
         """The episode under way, measured up to now, or ``None`` when idle."""

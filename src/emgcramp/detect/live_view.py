@@ -14,6 +14,7 @@ judged whole when it closes, whatever the blocks.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 EVERY_S = 0.25  # a burst under way is measured again after this much signal (s) …
 SHARE = 0.01  # … or this share of its length, whichever is longer: an alert waits at most 1 % of the burst
@@ -31,12 +32,14 @@ class OpenView:
 
         ``muscles``: the :class:`~emgcramp.detect.muscles.MuscleJudge` of several channels, or ``None``.
         """
-        since = d.open_since_s()
-        if since is None:
+        span = d.open_span_s()
+        if span is None:
             self._since = None
             return None, ""
+        since, end = span
         if since == self._since and now_s - self._at_s < max(EVERY_S, SHARE * (now_s - since)):
-            return self._seen
+            c, kind = self._seen  # where it reaches is known now, at no cost: whether another muscle's joins it
+            return (replace(c, offset_s=max(c.offset_s, end)) if c is not None else None), kind
         c = d.open_candidate()
         kind = d.would_be_cramp(c) if c else ""
         if kind and muscles is not None:

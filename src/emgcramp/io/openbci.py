@@ -52,7 +52,7 @@ class OpenBCIRecording(Recording):
     def _probe(self) -> None:
         self.fs, self._line = None, 0
         line = self._next()
-        while line.startswith("%") or not line.strip():
+        while line and (line.startswith("%") or not line.strip()):  # "": the end of the file
             if m := _RATE.match(line.strip()):
                 self.fs = float(m.group(1))
             line = self._next()
@@ -65,7 +65,9 @@ class OpenBCIRecording(Recording):
             raise InputError(f"{self.path}: an OpenBCI GUI file whose header names no EXG channel: "
                              f"{line.strip()[:80]!r}")
         self._cols, self._width = exg + accel, len(names)
-        self.channel_names = [names[i] for i in self._cols]
+        # The GUI named them "EEG Channel N" before version 5: EXG here (it is EMG on a leg), the old name an alias
+        self.channel_names = [re.sub(r"^eeg", "EXG", names[i], flags=re.I) for i in self._cols]
+        self.aliases = {names[i].lower(): n for i, n in zip(self._cols, self.channel_names) if names[i] != n}
         self._foreign = {len(exg) + k: "g" for k in range(len(accel))}
         self._stamp = names.index("Timestamp (Formatted)") if "Timestamp (Formatted)" in names else None
         self._data_line = self._line + 1

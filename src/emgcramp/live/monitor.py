@@ -176,10 +176,10 @@ class NightMonitor:
         """Mark the channels whose alerted burst a gap cut, closed as a cramp or as a possible one: what opens
         there as the signal returns is the rest of it, not a new one to wake anyone for."""
         for e in ended:
-            for ch in (e.muscles or [e.channel]) if "gap_at_end" in e.flags else []:
-                if any(a.channel == ch and a.kind != "warning" and e.onset_s <= a.at_s <= e.offset_s + MERGE_SLACK_S
-                       for a in self.alerts):
-                    self._cut_alerted.add(ch)
+            heads = e.muscles or [e.channel]  # a cramp of several muscles is alerted on one: the rest of it on any
+            if "gap_at_end" in e.flags and any(a.channel in heads and a.kind != "warning" and
+                                               e.onset_s <= a.at_s <= e.offset_s + MERGE_SLACK_S for a in self.alerts):
+                self._cut_alerted.update(heads)
 
     def state(self) -> dict:
         """What the status line shows; the samples it counts are stored first, so what it showed survives a kill."""
