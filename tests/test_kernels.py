@@ -298,8 +298,8 @@ def test_sample_checks_refuse_samples_beyond_any_electrode_input(n, make):
 
     checks, x = SampleChecks(500.0, ["calf"]), make(n)
     with pytest.raises(InputError, match=r"^channel 'calf' has samples of -?[0-9.]+e\+\d+ µV from ([0-9.]+) s, "
-                                         r"beyond what any electrode input holds \(10 V\): are the samples in µV\? Give the µV "
-                                         r"per unit \(--scale\), or where the file names the unit, correct it there$") as e:
+                                         r"beyond what any electrode input holds \(10 V\): are the samples in µV\? Where the file "
+                                         r"names their unit, correct it there; else give the µV per unit \(--scale\)$") as e:
         checks.check(x, 0)
     first = float(str(e.value).split(" from ")[1].split(" s,")[0])
     assert first == pytest.approx(np.flatnonzero(np.abs(x[:, 0]) > 1e7)[0] / 500.0, abs=1e-3)  # the first one beyond

@@ -149,8 +149,8 @@ class SampleChecks:
             if math.isfinite(x[i, c]):
                 raise BadSamples(f"{where} samples of {x[i, c]:.3g} µV from {(t0_sample + i) / self.fs:.3f} s, beyond "
                                  f"what any electrode input holds ({MAX_INPUT_UV / 1e6:g} V): are the samples in µV? "
-                                 "Give the µV per unit (--scale), or where the file names the unit, correct "
-                                 "it there", i)
+                                 "Where the file names their unit, correct it there; else give the µV per "
+                                 "unit (--scale)", i)
             raise BadSamples(f"{where} NaN or infinite samples from "
                              f"{(t0_sample + i) / self.fs:.3f} s: repair or cut the recording first", i)
         self._has_last = self._has_last or len(x) > 0
