@@ -1,0 +1,63 @@
+"""Worker pools (``emgcramp.workers``): a stop is never lost."""
+
+import signal
+import time
+
+import pytest
+
+from emgcramp.core.errors import Stopped
+
+
+class _StopWhileCollected:
+    """Sends SIGTERM from inside ``__del__``, where Python prints a handler's exception and drops it, as it does
+    inside the callbacks ``os.fork`` runs while a pool starts its workers."""
+
+    def __del__(self):
+        signal.raise_signal(signal.SIGTERM)
+
+
+def _slow(job):
+    time.sleep(0.3)
+    return job
+
+
+def test_a_stop_whose_exception_python_dropped_as_workers_started_still_stops_them(pools_started, monkeypatch,
+                                                                                   capsys):
+    """``bench accuracy`` stopped as it forked its workers ran on to the end of its nights ("Exception ignored
+    in _releaseLock … Stopped: 15"): 17 s for two 12-h nights, where it should stop at once."""
+    from emgcramp import workers
+
+    def raise_stop(signum, frame):
+        raise Stopped(signum)
+
+    submit = workers.ProcessPoolExecutor.submit
+
+    def submit_and_drop(self, fn, *args):
+        _StopWhileCollected()  # collected at once: the handler runs inside __del__
+        return submit(self, fn, *args)
+
+    monkeypatch.setattr(workers.ProcessPoolExecutor, "submit", submit_and_drop)
+    before = signal.signal(signal.SIGTERM, raise_stop)
+    try:
+        done = []
+        with pytest.raises(Stopped) as stop:
+            for row in workers.run_each(_slow, list(range(6)), 2, ordered=True):
+                done.append(row)
+        assert stop.value.signum == signal.SIGTERM and done == []
+        assert signal.getsignal(signal.SIGTERM) is raise_stop  # the caller's handler is put back
+        assert capsys.readouterr().err == ""  # no "Exception ignored" traceback: the stop is said once, by its caller
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_each_job_is_answered_once_in_order_or_as_it_finishes(pools_started, ordered):
+    from emgcramp.workers import run_each
+
+    rows = list(run_each(_slow_first, [3, 2, 1, 4, 0], 2, ordered))
+    assert rows == [3, 2, 1, 4, 0] if ordered else (sorted(rows) == [0, 1, 2, 3, 4] and rows[0] != 3)
+
+
+def _slow_first(job):
+    time.sleep(0.4 if job == 3 else 0.01)
+    return job
