@@ -157,6 +157,7 @@ def test_edf_copy_marks_a_possible_cramp_apart_with_its_probability(tmp_cwd):
     assert [n for n in notes if n.startswith("possible_cramp:")] == [f"possible_cramp:tonic p {listed['probability']:.2f}"]
     assert [n.split(" peak")[0] for n in notes if n.startswith("cramp:")] == ["cramp:tonic"]
 
+@pytest.mark.long
 def test_dask_local_cluster_gives_the_same_table(tmp_cwd):
     pytest.importorskip("distributed")
     os.mkdir("cohort")
@@ -185,11 +186,12 @@ def test_a_folder_starts_no_more_workers_than_it_has_recordings(tmp_cwd, pools_s
 def test_a_file_name_with_a_newline_or_a_tab_makes_no_line_or_column_of_its_own(tmp_cwd):
     os.mkdir("cohort")
     shutil.copy(SAMPLE_NIGHT, "cohort/x\nFAKE\t-\t99 cramp(s).edf")
-    rc, out, err = run_cli("analyze", "cohort", "--no-progress")
+    rc, out, err = run_cli("analyze", "cohort")
     assert rc == 0 and out.splitlines()[0] == "cohort/x\\nFAKE\\t-\\t99 cramp(s).edf\t-\t3 cramp(s)\t0.33 h"
     assert len(out.splitlines()) == 2 and err == "[1/1] cohort/x\\nFAKE\\t-\\t99 cramp(s).edf: 3 cramp(s)\n"
 
 
+@pytest.mark.long
 def test_a_scheduler_that_is_not_there_is_said_within_seconds(tmp_cwd):
     import shutil
     import time
@@ -204,6 +206,7 @@ def test_a_scheduler_that_is_not_there_is_said_within_seconds(tmp_cwd):
     assert time.monotonic() - t < 15.0  # 5 s to connect, plus start-up
 
 
+@pytest.mark.long
 def test_a_server_that_takes_the_connection_and_says_nothing_is_no_scheduler(tmp_cwd):
     """A web page's port given as --dask held the command for minutes: Dask's timeout bounds the connection."""
     import shutil
@@ -524,3 +527,14 @@ def test_scale_reaches_a_mixed_tables_unlabelled_column_in_a_folder_as_on_its_ow
     # each recording's notes in the JSON, as single-recording --json gives them (before: on stderr only)
     assert doc["b.csv"]["notes"] == ["mixed/b.csv: --scale not applied: it carries its own units"]
     assert doc["a.csv"]["notes"] == single["notes"] == []
+
+
+def test_no_progress_leaves_out_the_line_per_recording_and_still_says_a_failure(tmp_path):
+    """--no-progress still printed "[1/2] a.edf: 3 cramp(s)" for each recording."""
+    shutil.copy(SAMPLE_NIGHT, tmp_path / "a.edf")
+    (tmp_path / "b.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEgarbage")
+    rc, out, err = run_cli("analyze", tmp_path, "--no-progress")
+    assert rc == 1 and "1 of 2 recordings analysed, 3 cramp(s)" in out
+    assert err.splitlines() == [line for line in err.splitlines() if "b.wav" in line] and "b.wav: FAILED" in err
+    rc, out, err = run_cli("analyze", tmp_path)
+    assert rc == 1 and "a.edf: 3 cramp(s)" in err and "b.wav: FAILED" in err

@@ -7,6 +7,7 @@ import re
 import stat
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pyedflib
@@ -472,6 +473,57 @@ def test_a_unit_at_the_end_of_a_column_name_scales_it_and_leaves_the_name(tmp_pa
         assert rec.channel_indices("GM,TA") == rec.channel_indices("GM_mV,ta (uv)") == [0, 1]  # the label answers too
         (block,) = rec.blocks(rec.channel_indices("all"), 20_000)
     np.testing.assert_allclose(block.samples, np.column_stack([x, x, x, x]), atol=1e-3)
+
+
+def test_a_header_saved_in_latin_1_keeps_its_micro_sign_and_unit(tmp_path):
+    """``GM (µV)`` saved by a spreadsheet in a Western locale (Latin-1) was channel ``GM (\\ufffdV)``; its µV,
+    unread, left a ``GM (mV)`` beside it scaled and it unscaled alike."""
+    x = bursts(1000.0, 6.0, 4.0, [(2.0, 4.0, 150.0)], seed=5)
+    path = tmp_path / "legs.csv"
+    with open(path, "wb") as f:
+        f.write("time,GM (µV),TA (mV)\n".encode("latin-1"))
+        np.savetxt(f, np.column_stack([np.arange(len(x)) / 1000.0, x, x / 1000.0]), fmt="%.7f", delimiter=",")
+    with open_recording(str(path)) as rec:
+        assert rec.channel_names == ["GM", "TA"]
+        (block,) = rec.blocks(rec.channel_indices("all"), 20_000)
+    np.testing.assert_allclose(block.samples, np.column_stack([x, x]), atol=1e-3)
+
+
+@pytest.mark.parametrize("head", ["time;calf;", "time;calf", None])
+def test_rows_that_end_in_their_separator_are_read_with_the_columns_they_name(tmp_path, head):
+    """``0.001;3.25;`` on every line (a spreadsheet's or a sketch's export) was "line 2 holds an empty field";
+    with no header, or none ending so, "not a recording". Read in any chunks; a field after it is still refused."""
+    x = np.round(bursts(1000.0, 6.0, 4.0, [(2.0, 4.0, 150.0)], seed=6), 2)
+    lines = [f"{i / 1000:.3f};{v:.2f};\n" if head else f"{v:.2f};\n" for i, v in enumerate(x)]
+    path = tmp_path / "sketch.csv"
+    path.write_text((f"{head}\n" if head else "") + "".join(lines))
+    for chunk in (len(x), 777):
+        with open_recording(str(path), fs=None if head else 1000.0) as rec:
+            assert rec.channel_names == ["calf"] and rec.fs == 1000.0
+            got = np.concatenate([b.samples for b in rec.blocks([0], chunk)])
+        np.testing.assert_array_equal(got[:, 0], x)
+    lines[4000] = lines[4000].rstrip("\n") + "7\n"
+    path.write_text((f"{head}\n" if head else "") + "".join(lines))
+    with pytest.raises(InputError, match=f"line {4001 + bool(head)} has"), open_recording(str(path), fs=1000.0) as rec:
+        list(rec.blocks([0], 777))
+
+
+def test_a_time_column_that_starts_later_is_said_to_be_counted_from_its_first_row(tmp_path):
+    """A table cut from a longer recording (its time column from 300 s) was read from 0 unsaid: its cramps were
+    300 s off the column's times."""
+    x = bursts(1000.0, 6.0, 4.0, [], seed=7)
+    for t0, said in ((300.0, True), (0.0, False), (0.014, False)):  # 14 ms: the first row of a real one
+        path = tmp_path / f"cut{t0:g}.csv"
+        with open(path, "w") as f:
+            f.write("time,calf\n")
+            np.savetxt(f, np.column_stack([t0 + np.arange(len(x)) / 1000.0, x]), fmt="%.3f", delimiter=",")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with open_recording(str(path)) as rec:
+                assert rec.fs == 1000.0
+        notes = [str(w.message) for w in caught if issubclass(w.category, SettingsWarning)]
+        assert notes == ([f"{path}: its time column starts at 300 s; times here count from its first row (add "
+                          "300 s for the column's)"] if said else [])
 
 
 @pytest.mark.parametrize("head,row,says", [

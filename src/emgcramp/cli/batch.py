@@ -186,7 +186,8 @@ def run(args: argparse.Namespace) -> int:
                       file=sys.stderr)
             else:
                 results[path] = (result, start)
-                print(f"[{done}/{len(files)}] {one_line(path)}: {len(result.episodes)} cramp(s)", file=sys.stderr)
+                if not args.no_progress:  # the progress; a note, a failure or a skip is said all the same
+                    print(f"[{done}/{len(files)}] {one_line(path)}: {len(result.episodes)} cramp(s)", file=sys.stderr)
     if not results:
         raise InputError(f"{args.file}: none of the {len(files)} recording(s) could be analysed; nothing written"
                          + (f" ({len(skipped)} held no samples)" if skipped else ""))

@@ -8,6 +8,7 @@ numbers (``-12,5``, ``23:00:01``), so the error can say how to write them.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 
@@ -17,6 +18,17 @@ from emgcramp.io.base import unit_scale
 
 MIN_FRACTION_ROWS = 100  # rows a column must span before it is judged the digits after a decimal comma
 UNIFORM_CHI2 = 40.0  # chi-square (9 degrees of freedom) under which ten digits' counts are taken as even
+LATIN1_BYTES = "emgcramp-latin1"  # ``errors=`` of a text table's ``open``: see :func:`_as_latin1`
+
+
+def _as_latin1(err: UnicodeError) -> tuple[str, int]:
+    """A byte that is not UTF-8 read as Latin-1: a spreadsheet in a Western locale saves ``GM (µV)`` so, and
+    replaced, its unit was lost (``GM (\ufffdV)``)."""
+    assert isinstance(err, UnicodeDecodeError)
+    return err.object[err.start:err.end].decode("latin-1"), err.end
+
+
+codecs.register_error(LATIN1_BYTES, _as_latin1)
 
 
 def split_header(line: str) -> tuple[str | None, list[str]]:
@@ -126,3 +138,22 @@ def fit_step(t: np.ndarray) -> tuple[float, float]:
     resid = t - t.mean() - step * i
     dof = max(len(t) - 2, 1)
     return step, float(np.sqrt(np.dot(resid, resid) / dof / np.dot(i, i)))
+
+
+def decimal_comma_row(rows: list[str]) -> int | None:
+    """The first of ``rows`` (a table without a header, comments cut) that shows it to be one column of
+    decimal-comma numbers (``-0,05``) rather than two of whole numbers, or None.
+
+    Split at its commas, such a table parses as two columns of whole
+    numbers; but no device prints a whole number as ``-0``, nor one in the
+    second column with a leading zero (``05``) unless it pads the first
+    column too (``0533,0330``): those are a decimal comma's two halves.
+    """
+    fields = [[f.strip() for f in row.split(",")] for row in rows]
+    pairs = [(i, f) for i, f in enumerate(fields) if len(f) == 2]
+    if not pairs or any(len(f[0].lstrip("+-")) > 1 and f[0].lstrip("+-")[0] == "0" for _, f in pairs):
+        return None  # whole numbers printed to a fixed width
+    bad = next((i for i, (a, b) in pairs if a == "-0" or (len(b) > 1 and b[0] == "0" and b.isdigit())), None)
+    if bad is None and fraction_column([b for _, (_, b) in pairs], [a for _, (a, _) in pairs]):
+        bad = pairs[0][0]
+    return bad
