@@ -74,6 +74,7 @@ def test_the_built_kernels_release_the_gil_as_the_jit_ones_do():
     assert b"PyEval_SaveThread" in binary and b"PyEval_RestoreThread" in binary
 
 
+@pytest.mark.long
 def test_ahead_of_time_and_jit_give_identical_files(tmp_path):
     _need_module()
     for jit in (False, True):
@@ -177,6 +178,7 @@ def _without_built_kernels(tmp_path) -> dict[str, str]:
     return env | {"PYTHONPATH": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")}
 
 
+@pytest.mark.long
 def test_the_jit_fallback_says_so_once_at_the_first_kernel_call(tmp_path):
     env = _without_built_kernels(tmp_path)
     call = "sosfilt(np.ones((1, 6)), np.zeros((8, 1)), np.zeros((1, 1, 2)))"

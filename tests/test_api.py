@@ -565,6 +565,7 @@ def test_the_events_csv_from_the_api_is_what_analyze_writes_for_the_sample_night
     assert rows and (tmp_path / "api.csv").read_text() == (tmp_path / "cli.csv").read_text()
 
 
+@pytest.mark.long
 def test_writing_never_replaces_a_recording_unasked(tmp_path):
     night = tmp_path / "night.edf"
     shutil.copy(SAMPLE_NIGHT, night)

@@ -83,6 +83,7 @@ def test_board_names_and_parameters_are_checked_with_one_line(tmp_path):
     assert rc == 2 and "--board-param colour=red" in err and err.count("\n") == 1
 
 
+@pytest.mark.long
 def test_monitor_runs_a_night_from_the_synthetic_board_and_ends_it_on_ctrl_c(tmp_path):
     cmd = [sys.executable, "-m", "emgcramp", "monitor", "--brainflow", "synthetic", "--channel", "Fz",
            "--out", str(tmp_path)]
@@ -99,6 +100,7 @@ def test_monitor_runs_a_night_from_the_synthetic_board_and_ends_it_on_ctrl_c(tmp
     assert "cramp(s) in" in out
 
 
+@pytest.mark.long
 def test_a_recording_played_through_brainflows_playback_board_arrives_unchanged(tmp_path):
     from brainflow.data_filter import DataFilter
 

@@ -338,6 +338,7 @@ def test_calibrate_refuses_a_rest_window_inside_a_cramp_that_fills_most_minutes_
     assert rc == 0 and json.load(open("profile.json"))["rest_uv"] == pytest.approx(3.0, rel=0.1), err
 
 
+@pytest.mark.long
 def test_bench_accuracy_and_speed_commands(tmp_cwd, monkeypatch):
     rc, out, err = run_cli("bench", "accuracy", "--hours", "0.3", "--seeds", "1", "--scenario", "typical",
                            "--json", "--figure", "acc.png", "--jobs", "1")

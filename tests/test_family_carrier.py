@@ -150,6 +150,7 @@ def test_cramp_strengths_and_durations_in_drawn_ranges():
     assert all(3.0 - 1e-9 <= e["offset_s"] - e["onset_s"] <= 600.0 for e in cramps)
 
 
+@pytest.mark.long
 def test_strong_cramp_rms_many_times_the_quiet_stretch_before_it():
     rows = [(e, r) for e, r in _cramp_ratios(range(8), 0.25, 1000.0) if not e["weak"]]
     assert len(rows) >= 5

@@ -7,6 +7,7 @@ import math
 import pathlib
 
 import numpy as np
+import pytest
 from scipy import signal
 
 from emgcramp.sim.families import drive
@@ -238,6 +239,7 @@ def test_clonic_cramps_alternate_at_their_rate() -> None:
         assert spec[band].max() > 5.0 * np.median(spec[band])
 
 
+@pytest.mark.long
 def test_ecg_beats_physiological_for_hours() -> None:
     seed, hours = 1, 6.0
     x, fs, events = drive.generate(seed, hours, 250.0)

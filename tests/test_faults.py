@@ -171,6 +171,7 @@ def _whole_night(folder, cramps):
     assert len(open(os.path.join(folder, "events.csv")).read().splitlines()) == 1 + cramps
 
 
+@pytest.mark.long
 def test_a_reader_that_stops_reading_the_terminal_does_not_end_the_night(tmp_path):
     # `monitor … 2>&1 | head`: the first lines are read, then the pipe closes; alerts and status lines after it fail
     p = subprocess.Popen([sys.executable, "-m", "emgcramp", "monitor", "--replay", SAMPLE_NIGHT, "--speed", "200",
@@ -241,6 +242,7 @@ def test_a_signal_while_the_main_thread_holds_the_stop_events_lock_still_ends_th
     assert "ending the night (SIGINT) … (Ctrl-C again stops at once)" in p.stderr
 
 
+@pytest.mark.long
 def test_a_reader_that_stops_reading_stderr_neither_stalls_the_night_nor_keeps_a_signal_from_ending_it(tmp_path):
     # A paused pager or a stalled ssh session fills the pipe: each status line's write then blocked the night (no
     # storing, no alerts) and its signal handler's message too, so SIGTERM could not end it (kill -9 only).

@@ -567,6 +567,7 @@ def test_a_missing_port_is_said_at_once_and_the_night_folder_not_left_empty(tmp_
     assert "ending the night (SIGINT) … (Ctrl-C again stops at once)" in err and "recover" not in err, err
 
 
+@pytest.mark.long
 def test_a_silent_port_is_said_within_seconds(tmp_path):
     port = PtyPort(str(tmp_path / "sensor"))  # open, but the sensor sends nothing
     try:
@@ -614,6 +615,7 @@ def test_a_port_without_permission_names_the_usual_fix():
     assert "dialout group" in why and "/dev/ttyACM0" in why
 
 
+@pytest.mark.long
 def test_an_outage_is_on_the_status_line_while_it_lasts(night, tmp_path):
     x, _ = night
     port = PtyPort(str(tmp_path / "sensor"))
@@ -637,6 +639,7 @@ def test_an_outage_is_on_the_status_line_while_it_lasts(night, tmp_path):
     assert source.reconnects == 1
 
 
+@pytest.mark.long
 def test_the_port_is_read_from_the_moment_it_opens_while_the_monitor_is_busy(tmp_path):
     # 8 channels at 4 kHz (64 kB/s) against a consumer that takes 3 s for its first block, as
     # building filters with a cold cache does. A real USB sensor drops what is not read; a pty
@@ -732,6 +735,7 @@ def test_a_channel_count_change_over_serial_is_one_line_and_exit_2(tmp_path):
     assert (tmp_path / "n" / night / "events.csv").exists()
 
 
+@pytest.mark.long
 def test_a_dead_signal_is_said_live_within_seconds_and_refused_at_the_end(tmp_path):
     np.save(tmp_path / "flat.npy", np.zeros(5_000, dtype=np.float32))  # said after 2 s flat: the night goes on
     p, lines = _status_lines(["monitor", "--replay", str(tmp_path / "flat.npy"), "--fs", "1000", "--speed", "1",
@@ -746,6 +750,7 @@ def test_a_dead_signal_is_said_live_within_seconds_and_refused_at_the_end(tmp_pa
     assert len(lost) == 1 and lost[0]["onset_s"] == 0.0
 
 
+@pytest.mark.long
 def test_lost_ble_frames_lose_no_cramp_live_or_in_recover(tmp_path):
     from conftest import bursts
 

@@ -85,6 +85,7 @@ def test_an_lsl_stream_gives_labels_units_and_gaps_from_its_header_and_timestamp
     assert gaps[0].gap_before == pytest.approx(0.5 * FS, abs=1)  # the count the night log keeps, not a flag
 
 
+@pytest.mark.long
 def test_monitor_over_lsl_finds_what_analyze_finds_in_the_same_recording(tmp_path):
     from emgcramp.io.edf import write_edf
 
@@ -115,11 +116,13 @@ def test_monitor_over_lsl_finds_what_analyze_finds_in_the_same_recording(tmp_pat
     assert onset_live == pytest.approx(onset_off, abs=0.05)
 
 
+@pytest.mark.long
 def test_a_stream_that_is_not_there_is_one_line():
     rc, _, err = run_cli("monitor", "--lsl", f"type=NoSuch{uuid.uuid4().hex[:6]}")
     assert rc == 2 and "no such LSL stream" in err and err.count("\n") == 1
 
 
+@pytest.mark.long
 def test_monitor_publishes_the_envelope_and_each_event_on_lsl(tmp_path):
     from conftest import sample_night_head
 

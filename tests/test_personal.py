@@ -190,6 +190,7 @@ def test_two_labelled_nights_teach_the_decision_to_drop_the_look_alike(tmp_path,
     assert "no night folder with labels" in capsys.readouterr().err
 
 
+@pytest.mark.long
 def test_a_night_monitored_with_a_personal_adjustment_keeps_it_for_recover_and_review(tmp_path):
     from conftest import run_cli
 

@@ -86,6 +86,7 @@ def test_a_short_gap_inside_a_cramp_is_bridged_not_a_new_start(frame, lost):
     assert e.probability == pytest.approx(whole[0].probability, abs=0.01)
 
 
+@pytest.mark.long
 def test_random_lost_ble_frames_keep_every_cramp_and_its_length():
     x = bursts(FS, 400, 4.0, [(40, 100, 300), (180, 190, 120), (260, 380, 60)], seed=4)
     def found(a):
@@ -275,6 +276,7 @@ def test_levels_taken_block_by_block_are_the_envelope_over_rest_of_every_bin():
     assert np.nanmax(levels[40 * 50:60 * 50]) > 20 and np.nanmedian(levels[:30 * 50]) < 2
 
 
+@pytest.mark.long
 def test_live_blocks_give_the_offline_verdicts_and_probabilities_on_a_restless_night():
     """0.1-s blocks (the live path) and 60-s chunks (analyze) judge every burst alike, to the probability.
 

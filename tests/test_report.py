@@ -46,6 +46,7 @@ def test_view_and_figure_match_the_episodes(night):
     assert "tonic" in zooms[0].get_title() and "40.0 s" in zooms[0].get_title()
 
 
+@pytest.mark.long
 def test_each_zoom_draws_its_own_muscle(tmp_cwd):
     """With --channel all, a cramp of the second muscle was drawn from the first (a flat 4-µV trace under a
     title of 177 µV)."""
@@ -128,6 +129,7 @@ def test_the_saved_page_names_the_review_command_with_the_options_it_was_drawn_w
         "emgcramp review x.npy --fs 1000.0 --cramp-threshold 0.8"
 
 
+@pytest.mark.long
 def test_report_from_an_events_csv_and_bad_output(tmp_cwd):
     assert run_cli("analyze", SAMPLE_NIGHT, "--events", "e.csv")[0] == 0
     rc, out, err = run_cli("report", SAMPLE_NIGHT, "--events", "e.csv", "--out", "night.png")
@@ -140,6 +142,7 @@ def test_report_from_an_events_csv_and_bad_output(tmp_cwd):
     assert rc == 2 and "not an emgcramp events CSV" in err
 
 
+@pytest.mark.long
 def test_a_report_from_events_counts_as_asked_or_says_it_cannot(tmp_cwd):
     """--cramp-threshold and --min-duration were taken and ignored with --events (3 cramps drawn where analyze, so
     asked, found none); --mvc-uv, --mains and --profile too, which only an analysis can apply."""
@@ -157,6 +160,7 @@ def test_a_report_from_events_counts_as_asked_or_says_it_cannot(tmp_cwd):
                                   "again with it\n" and not os.path.exists("m.png")
 
 
+@pytest.mark.long
 def test_a_report_from_events_draws_this_recording_s_cramps_only_and_says_what_it_measured(tmp_cwd):
     """A batch table's rows for other recordings were drawn on this one, a table of another night too; and the
     page said "Rest level nan µV; signal lost 0.0 %" over a figure with a level and dark lost seconds."""

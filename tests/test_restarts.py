@@ -65,6 +65,7 @@ def read_all(source):
     return blocks, problems
 
 
+@pytest.mark.long
 def test_a_sensor_that_restarts_every_5_s_for_a_minute_loses_no_sample(tmp_path):
     counts = np.random.default_rng(3).integers(-3000, 3000, (60 * FS, 1))
     frames = list(restarting_sensor(counts, n=100, session_s=5.0, boot_s=0.3))
@@ -83,6 +84,7 @@ def test_a_sensor_that_restarts_every_5_s_for_a_minute_loses_no_sample(tmp_path)
     assert not any("none make sensor frames" in p for p in problems)
 
 
+@pytest.mark.long
 def test_the_gap_of_a_restart_is_how_long_the_sensor_was_away(tmp_path):
     # In real time: 2 s, a 0.5-s boot, 1.5 s. The sensor clock cannot say; the arrivals do.
     counts = np.random.default_rng(4).integers(-3000, 3000, (3500, 1))
@@ -96,6 +98,7 @@ def test_the_gap_of_a_restart_is_how_long_the_sensor_was_away(tmp_path):
     assert sum(len(b.samples) for b, _ in blocks) == len(counts)
 
 
+@pytest.mark.long
 def test_a_1_s_unplug_is_logged_as_a_1_s_gap(tmp_path):
     # In real time. It was logged as 1.42 s: frames sent while the port was being reopened were emptied
     # out by pyserial's open, after a back-off that had grown to 0.8 s.

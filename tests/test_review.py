@@ -593,6 +593,7 @@ def test_a_restless_night_shows_the_likeliest_possible_cramps_and_the_rest_on_re
     assert not browser.find_elements(By.CSS_SELECTOR, "#more-possible")
 
 
+@pytest.mark.long
 def test_a_text_recording_whose_length_is_known_only_once_read_gives_the_same_timeline_as_npy(tmp_path):
     """A CSV's length is not known before it is read: its level timeline grows as it is read, to the same bins."""
     from emgcramp.files import ReadOptions

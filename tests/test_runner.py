@@ -18,6 +18,7 @@ def _rows(path):
         return [{k: v for k, v in r.items() if k != "onset_clock"} for r in csv.DictReader(f)]
 
 
+@pytest.mark.long
 def test_analyze_monitor_and_recover_give_the_same_events_with_the_nights_settings(tmp_path):
     opts = ["--mains", "50", "--mvc-uv", "300", "--min-duration", "4"]
     rc, _, err = run_cli("analyze", SAMPLE_NIGHT, *opts, "--events", tmp_path / "analyze.csv")
@@ -42,6 +43,7 @@ def test_analyze_monitor_and_recover_give_the_same_events_with_the_nights_settin
     assert json.load(open(folder / "raw.json"))["settings"]["min_duration_s"] == 600.0
 
 
+@pytest.mark.long
 def test_a_chosen_cramp_threshold_is_the_nights_setting_live_and_after(tmp_path):
     """--cramp-threshold between the sample night's two least sure cramps: the least sure is only possible."""
     rc, _, err = run_cli("analyze", SAMPLE_NIGHT, "--events", tmp_path / "d.csv")  # the model's: all three

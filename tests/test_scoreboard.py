@@ -52,6 +52,7 @@ def test_false_alarms_are_blamed_on_the_overlapping_lookalike():
     assert _cause(Episode(600.0, 610.0, 10.0, "tonic", 100.0, 80.0, 4.0), events) == "none"
 
 
+@pytest.mark.long
 def test_a_scenario_scores_alike_offline_and_live_and_the_table_says_so():
     r = score_night("frequent", 0.5, 4)
     assert r.live_agrees and r.cramps >= 5

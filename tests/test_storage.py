@@ -295,6 +295,7 @@ def test_a_command_run_again_replaces_its_own_output_without_force(tmp_cwd, argv
         assert rc == 2 and "not this command's own earlier output" in err
 
 
+@pytest.mark.long
 def test_one_commands_figure_is_not_anothers_own(tmp_cwd):
     """A trend plot over a report's figure (or the reverse) needs --force: each replaces only its own."""
     from emgcramp.io.events import write_events_csv

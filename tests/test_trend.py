@@ -130,6 +130,7 @@ def test_a_night_with_a_cramp_of_unknown_clock_is_not_taken_for_another():
     assert any(f.startswith("Not counted again") and f.endswith(": c.csv.") for f in s["facts"])
 
 
+@pytest.mark.long
 def test_trend_command(tmp_cwd):
     from datetime import datetime
 
@@ -197,6 +198,7 @@ def test_nights_counted_at_different_thresholds_are_said_to_be_and_can_be_counte
     assert only["cramps"] == 1 and not any("threshold" in f for f in only["facts"])
 
 
+@pytest.mark.long
 def test_a_spreadsheets_csv_counts_and_a_damaged_one_is_one_line(tmp_cwd):
     from datetime import datetime
 
