@@ -17,7 +17,7 @@ from conftest import SAMPLE_NIGHT, bursts, degc_edf, run_cli, run_main
 import emgcramp
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.core.types import Episode
-from emgcramp.io import detect_format, open_recording
+from emgcramp.io import detect_format, holds_no_samples, open_recording
 from emgcramp.io.edf import write_edf
 from emgcramp.io.events import COLUMNS, write_events_csv
 
@@ -524,6 +524,45 @@ def test_a_time_column_that_starts_later_is_said_to_be_counted_from_its_first_ro
         notes = [str(w.message) for w in caught if issubclass(w.category, SettingsWarning)]
         assert notes == ([f"{path}: its time column starts at 300 s; times here count from its first row (add "
                           "300 s for the column's)"] if said else [])
+
+
+@pytest.mark.parametrize("head, row", [
+    ("# time;calf;\n", "{t:.3f};{v:.2f};\n"),  # a commented header that ends so: the time column was the muscle
+    ("time;calf;\n\n# started\n", "{t:.3f};{v:.2f};\n"),  # blank and comment lines before the rows
+    ("time;calf\n", "{t:.3f};{v:.2f}; # ok\n"),  # a comment after the separator
+    ("time\tcalf\n", "{t:.3f}\t{v:.2f}\t \n"),  # a tab table, a space after its last tab
+])
+def test_rows_ending_in_their_separator_around_comments_blank_lines_and_spaces(tmp_path, head, row):
+    x = np.round(bursts(1000.0, 3.0, 4.0, [], seed=8), 2)
+    path = tmp_path / "t.csv"
+    path.write_text(head + "".join(row.format(t=i / 1000, v=v) for i, v in enumerate(x)))
+    with open_recording(str(path)) as rec:
+        assert rec.channel_names == ["calf"] and rec.fs == 1000.0
+        np.testing.assert_array_equal(np.concatenate([b.samples for b in rec.blocks([0], 1000)])[:, 0], x)
+
+
+def test_a_missing_last_value_is_still_an_empty_field_and_a_unix_time_is_said_whole(tmp_path):
+    (tmp_path / "m.csv").write_text("time,a,b\n0.000,0.00,\n0.001,1.1,2.2\n")
+    with pytest.raises(InputError, match="line 2 holds an empty field"), open_recording(str(tmp_path / "m.csv")):
+        pass
+    x = bursts(1000.0, 3.0, 4.0, [], seed=9)
+    np.savetxt(tmp_path / "u.csv", np.column_stack([1700000123.456 + np.arange(len(x)) / 1000.0, x]), fmt="%.3f",
+               delimiter=",", header="timestamp,calf", comments="")
+    with pytest.warns(SettingsWarning, match=r"starts at 1700000123\.456 s; .* \(add 1700000123\.456 s for"):
+        open_recording(str(tmp_path / "u.csv")).close()
+
+
+def test_a_header_in_windows_1252_keeps_its_dash_and_notes_in_it_are_passed_over(tmp_path):
+    x = bursts(1000.0, 3.0, 4.0, [], seed=10)
+    with open(tmp_path / "w.csv", "wb") as f:
+        f.write("time,GM – left (µV)\n".encode("cp1252"))
+        np.savetxt(f, np.column_stack([np.arange(len(x)) / 1000.0, x]), fmt="%.4f", delimiter=",")
+    (tmp_path / "notes.txt").write_bytes("Nacht 3: Krämpfe um 2 Uhr – links\n".encode("cp1252"))
+    with open_recording(str(tmp_path / "w.csv")) as rec:
+        assert rec.channel_names == ["GM – left"]
+    with pytest.raises(InputError) as e:  # a folder's notes in Windows-1252 failed its batch: now passed over
+        open_recording(str(tmp_path / "notes.txt"), fs=1000.0)
+    assert holds_no_samples(str(tmp_path / "notes.txt"), e.value)
 
 
 @pytest.mark.parametrize("head,row,says", [

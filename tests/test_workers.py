@@ -61,3 +61,43 @@ def test_each_job_is_answered_once_in_order_or_as_it_finishes(pools_started, ord
 def _slow_first(job):
     time.sleep(0.4 if job == 3 else 0.01)
     return job
+
+
+def test_a_stop_dropped_as_the_caller_takes_the_last_row_still_stops_it(pools_started):
+    from emgcramp.workers import run_each
+
+    def raise_stop(signum, frame):
+        raise Stopped(signum)
+
+    before = signal.signal(signal.SIGTERM, raise_stop)
+    try:
+        rows = []
+        with pytest.raises(Stopped):
+            for row in run_each(abs, [-1, -2], 2, ordered=True):
+                rows.append(row)
+                if len(rows) == 2:
+                    _StopWhileCollected()
+        assert rows == [1, 2]
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def test_a_ctrl_c_the_caller_handled_is_not_raised_again_and_the_hook_is_put_back(pools_started):
+    """Only a stop Python dropped is raised again: one that reached the caller was the caller's to handle."""
+    import sys
+
+    from emgcramp.workers import run_each
+
+    hook, rows = sys.unraisablehook, []
+    first, second = run_each(abs, [-1, -2, -3], 2, ordered=True), run_each(abs, [-4, -5], 2, ordered=True)
+    for row in first:
+        rows.append(row)
+        if len(rows) < 4:
+            rows.append(next(second))  # two pools waiting at once, ended in another order than they began
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            pass
+        if len(rows) == 4:
+            second.close()
+    assert rows == [1, 4, 2, 5, 3] and sys.unraisablehook is hook

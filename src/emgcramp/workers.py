@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import signal
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from typing import Any
 
-_STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 POLL_S = 0.5  # how often a wait for the workers looks for a stop whose exception was lost (s)
 
 
@@ -36,49 +34,44 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         w.join(1.0)
 
 
+_dropped: list[list[BaseException]] = []  # for each pool waiting, the stops Python dropped since it began
+_hook_before: list[Callable[[Any], object]] = []  # the unraisable hook while pools wait (set by the first)
+
+
+def _unraisable(unraisable: Any) -> None:
+    """Note a stop (Ctrl-C, SIGTERM, SIGHUP) Python dropped for each pool waiting, unprinted; pass on the rest."""
+    if _dropped and isinstance(unraisable.exc_value, KeyboardInterrupt):
+        for lost in _dropped:
+            lost.append(unraisable.exc_value)
+    else:
+        _hook_before[0](unraisable)
+
+
 @contextmanager
 def _stops_kept() -> Iterator[Callable[[], None]]:
-    """Yield a check that raises again a stop (Ctrl-C, SIGTERM, SIGHUP) whose exception Python dropped.
+    """Yield a check that raises again a stop whose exception Python dropped.
 
-    A handler's exception raised while ``os.fork`` runs its Python callbacks (logging's lock release) is printed
-    as "Exception ignored" and lost: a ``bench accuracy`` stopped as its workers started ran on to the end of its
-    nights. Each Python handler that raises is wrapped to note the signal; ``check()`` calls it again, and the
-    dropped exception's traceback is not printed (the stop is said once, where it is raised again).
+    A signal handler's exception raised while ``os.fork`` runs its Python callbacks (logging's lock release)
+    goes to :func:`sys.unraisablehook` ("Exception ignored"), and is lost: a ``bench accuracy`` stopped as its
+    workers started ran on to the end of its nights. While a pool waits, such a stop is noted rather than
+    printed, and ``check()`` raises it where the pool is (said once, by the caller).
     """
-    lost: list[int] = []
-    before: dict[int, Any] = {}
-    hook = sys.unraisablehook
-
-    def quiet(unraisable: Any) -> None:
-        if not (lost and isinstance(unraisable.exc_value, KeyboardInterrupt)):
-            hook(unraisable)
-
-    def noting(prev: Callable[[int, Any], Any]) -> Callable[[int, Any], Any]:
-        def handler(signum: int, frame: Any) -> Any:
-            try:
-                return prev(signum, frame)
-            except BaseException:
-                lost.append(signum)  # looked at only where no exception came through: there it was lost
-                raise
-        return handler
-
-    if threading.current_thread() is threading.main_thread():  # only it may set handlers
-        before = {sig: h for sig in _STOPS if callable(h := signal.getsignal(sig))}
-        for sig, h in before.items():
-            signal.signal(sig, noting(h))
+    lost: list[BaseException] = []
+    if not _dropped:
+        _hook_before[:] = [sys.unraisablehook]
+        sys.unraisablehook = _unraisable
+    _dropped.append(lost)
 
     def check() -> None:
         if lost:
-            before[lost[0]](lost[0], None)
+            raise lost.pop(0)
 
-    sys.unraisablehook = quiet
     try:
         yield check
     finally:
-        sys.unraisablehook = hook
-        if threading.current_thread() is threading.main_thread():  # not a generator's end in another thread
-            for sig, h in before.items():
-                signal.signal(sig, h)
+        _dropped.remove(lost)
+        if not _dropped:
+            sys.unraisablehook = _hook_before[0]
 
 
 def _finished(futures: list[Future], ordered: bool, check: Callable[[], None]) -> Iterator[Future]:
@@ -101,6 +94,7 @@ def run_each(fn: Callable[[Any], Any], jobs: list, workers: int, ordered: bool =
             futures = [pool.submit(fn, job) for job in jobs]  # the workers are forked here
             check()
             yield from (f.result() for f in _finished(list(futures), ordered, check))
+            check()  # one dropped as the caller took the last
         except BaseException:  # Ctrl-C, a signal, or the caller gave up: drop what is queued, end what runs
             _stop(pool)
             raise

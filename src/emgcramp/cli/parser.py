@@ -73,7 +73,7 @@ def _analyze(sub) -> None:
                    help="write each leg movement (AASM rules, with its PLM series), pre-cramp warning and "
                         "possible cramp (with its probability and reason)")
     a.add_argument("--json", action="store_true", help="print a machine-readable summary instead of the table")
-    a.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    a.add_argument("--no-progress", action="store_true", help="no progress bar (nor a line per recording) on stderr")
     a.add_argument("--edf-out", metavar="COPY.edf", help="also write the channel as EDF+ with the cramps annotated")
     a.add_argument("--jobs", type=_count, default=1, help="recordings analysed in parallel in batch mode (default 1)")
     a.add_argument("--dask", metavar="ADDRESS", help="batch mode on a Dask cluster (scheduler address, or 'local')")

@@ -168,13 +168,11 @@ def holds_no_samples(path: str, error: InputError) -> bool:
 
 
 def _is_text(head: bytes) -> bool:
-    """``head`` (a file's first 64 kB) is UTF-8 text, printable but for line ends and tabs (95 % of it or more)."""
-    try:
-        text = head.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        if e.start < len(head) - 3:  # not a character cut at the end of the read
-            return False
-        text = head[:e.start].decode("utf-8-sig")
+    """``head`` (a file's first 64 kB) is text (:mod:`~emgcramp.io.encoding`), printable but for line ends and
+    tabs (95 % of it or more)."""
+    from emgcramp.io.encoding import LEGACY_BYTES
+
+    text = head.decode("utf-8-sig", errors=LEGACY_BYTES)  # notes saved in Windows-1252 are notes too
     shown = sum(c.isprintable() or c in "\r\n\t" for c in text)
     return "\0" not in text and shown >= 0.95 * max(len(text), 1)
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from emgcramp.core.errors import InputError
 from emgcramp.io.base import Recording
-from emgcramp.io.text_fields import LATIN1_BYTES
+from emgcramp.io.encoding import LEGACY_BYTES
 
 _RATE = re.compile(r"^%\s*sample rate\s*=\s*([0-9.]+)\s*hz", re.I)
 _EXG = re.compile(r"^(?:exg|eeg) channel \d+$", re.I)  # "EEG Channel" in the GUI's files before version 5
@@ -40,7 +40,7 @@ class OpenBCIRecording(Recording):
 
     def __init__(self, path: str, fs: float | None = None):
         self.path = path
-        self._f = open(path, encoding="utf-8-sig", errors=LATIN1_BYTES)
+        self._f = open(path, encoding="utf-8-sig", errors=LEGACY_BYTES)
         try:
             self._probe()
             if fs is not None and self.fs is not None and abs(fs - self.fs) > 1e-6 * self.fs:

@@ -25,8 +25,23 @@ import numpy as np
 from emgcramp.core.channels import default_names
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.io.base import Recording
-from emgcramp.io.text_fields import (HINTS, LATIN1_BYTES, decimals, fit_step, foreign_unit, decimal_comma_row,
-                                      is_number, kind, named, split_header, unit_of)
+from emgcramp.io.encoding import LEGACY_BYTES
+from emgcramp.io.text_fields import (
+    HINTS,
+    cut_separator,
+    decimal_comma_row,
+    decimals,
+    ends_in_separator,
+    fit_step,
+    foreign_unit,
+    is_number,
+    kind,
+    named,
+    split_header,
+    start_note,
+    unended,
+    unit_of,
+)
 
 TIME_NAMES = {"time": 1.0, "t": 1.0, "time_s": 1.0, "seconds": 1.0, "sec": 1.0, "s": 1.0,
               "timestamp": 1.0, "time_ms": 1e-3, "ms": 1e-3, "t_ms": 1e-3}
@@ -63,7 +78,7 @@ def header_facts(path: str) -> tuple[bool, bool]:
     """(a time column that gives the rate, every column's unit named) in the header of text file ``path``: a
     first column named for time (:data:`TIME_NAMES`) gives the rate, names ending in a voltage unit (``calf_uV``)
     the scale; ``--scale`` goes to the others, so a file takes none only when every column names its unit."""
-    with open(path, encoding="utf-8-sig", errors=LATIN1_BYTES) as f:
+    with open(path, encoding="utf-8-sig", errors=LEGACY_BYTES) as f:
         first, comment, _ = _table_start(f)
     if not first.strip():  # only comments or blank lines: opening it says so
         return False, False
@@ -95,13 +110,11 @@ def _columns(first: str, comment: str | None = None) -> tuple[str | None, bool, 
     the same delimiter and no number among them, names them (``# time,calf``); else they are named as
     :func:`~emgcramp.core.channels.default_names` names them (``calf`` for one, else ``ch0``, ``ch1``, …).
     """
-    delim, fields = split_header(first)
-    if delim and len(fields) > 1 and not fields[-1]:  # each line ends in its separator (`1.5;3.2;`): no column
-        fields = fields[:-1]
+    delim, fields = unended(*split_header(first))
     header = not all(is_number(f) for f in fields if f)
     names = fields if header else default_names(len(fields))
     if not header and comment:
-        c_delim, c_fields = split_header(comment)
+        c_delim, c_fields = unended(*split_header(comment))
         if c_delim == delim and len(c_fields) == len(fields) and all(f and not is_number(f) for f in c_fields):
             names = c_fields
     first = time_scale(names[0]) is not None or names[0].lower() in INDEX_NAMES
@@ -113,7 +126,7 @@ class TextRecording(Recording):
 
     def __init__(self, path: str, fs: float | None = None, scale: float | None = None):
         self.path = path
-        self._f = open(path, encoding="utf-8-sig", errors=LATIN1_BYTES)
+        self._f = open(path, encoding="utf-8-sig", errors=LEGACY_BYTES)
         try:
             self._probe(fs, scale)
         except BaseException:
@@ -155,8 +168,7 @@ class TextRecording(Recording):
         self.aliases = {h.lower(): n for h, n in zip(names[self._offset:], self.channel_names) if h != n}
         self._first_rows = [] if self._header else [first]
         self._first_rows += list(itertools.islice(self._f, PROBE_ROWS))
-        self._trailing = bool(self._delim and self._first_rows and  # rows that end in their separator
-                              self._first_rows[0].split("#", 1)[0].rstrip(" \r\n").endswith(self._delim))
+        self._trailing = ends_in_separator(self._first_rows, self._delim, len(names))
         self._data_line = self._text_line + (1 if self._header else 0)  # the line _first_rows starts at
         probe = self._parse(self._first_rows, self._data_line)
         if len(probe) == 0:
@@ -171,28 +183,23 @@ class TextRecording(Recording):
             dec = max((decimals(f) for f in firsts if f.strip()), default=0)
             self._slack = 10.0 ** -dec * self._time_scale if names[0].lower() not in INDEX_NAMES else 0.0
         self.fs = self._rate_from_time(probe[:, 0], fs) if self._time_col else fs
-        t0 = float(probe[0, 0]) * self._time_scale if self._time_col and self.fs else 0.0
-        if abs(t0) >= 1.0 and names[0].lower() not in INDEX_NAMES:  # under 1 s: within an onset
-            warnings.warn(SettingsWarning(f"{path}: its time column starts at {t0:.6g} s; times here count from its "
-                                          f"first row (add {t0:.6g} s for the column's)"))
+        if self._time_col and self.fs and names[0].lower() not in INDEX_NAMES and (note := start_note(
+                path, float(probe[0, 0]) * self._time_scale)):
+            warnings.warn(SettingsWarning(note))
 
     def _refuse_decimal_commas(self) -> None:
         """Refuse a table without a header that is one column of decimal-comma numbers (``-0,05``) read as two
         (:func:`~emgcramp.io.text_fields.decimal_comma_row`)."""
-        bad = decimal_comma_row([self._cut(line.split("#", 1)[0]) for line in self._first_rows])
+        bad = decimal_comma_row([line.split("#", 1)[0] for line in self._first_rows])
         if bad is not None:
             raise InputError(f"{self.path}: not a table of numbers: line {self._data_line + bad} holds "
                              f"{self._first_rows[bad].strip()[:40]!r}, {HINTS['decimal_comma']}; if they are two "
                              "columns of whole numbers, name them in a first line (such as ch0,ch1)")
 
-    def _cut(self, text: str) -> str:
-        """``text`` (one line or many) without the separator that ends each line, when the rows end in one."""
-        return re.sub(rf"{re.escape(self._delim)}[ \r]*$", "", text, flags=re.M) if self._trailing else text
-
     def _parse(self, lines: list[str], at: int) -> np.ndarray:
         """Rows of numbers from ``lines``, which begin at line ``at`` of the file (1-based)."""
-        if self._trailing:  # one pass over the chunk, not a loop over its rows
-            lines = self._cut("".join(lines)).split("\n")
+        if self._trailing and self._delim:  # one pass over the chunk, not a loop over its rows
+            lines = cut_separator("".join(lines), self._delim).split("\n")
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # an empty chunk is reported by the caller

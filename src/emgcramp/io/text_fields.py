@@ -8,7 +8,6 @@ numbers (``-12,5``, ``23:00:01``), so the error can say how to write them.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import re
 
@@ -18,17 +17,24 @@ from emgcramp.io.base import unit_scale
 
 MIN_FRACTION_ROWS = 100  # rows a column must span before it is judged the digits after a decimal comma
 UNIFORM_CHI2 = 40.0  # chi-square (9 degrees of freedom) under which ten digits' counts are taken as even
-LATIN1_BYTES = "emgcramp-latin1"  # ``errors=`` of a text table's ``open``: see :func:`_as_latin1`
 
 
-def _as_latin1(err: UnicodeError) -> tuple[str, int]:
-    """A byte that is not UTF-8 read as Latin-1: a spreadsheet in a Western locale saves ``GM (µV)`` so, and
-    replaced, its unit was lost (``GM (\ufffdV)``)."""
-    assert isinstance(err, UnicodeDecodeError)
-    return err.object[err.start:err.end].decode("latin-1"), err.end
+def unended(delim: str | None, fields: list[str]) -> tuple[str | None, list[str]]:
+    """``(delim, fields)`` of a line without the empty field after a separator that ends it (``1.5;3.2;``)."""
+    return delim, fields[:-1] if delim and len(fields) > 1 and not fields[-1].strip() else fields
 
 
-codecs.register_error(LATIN1_BYTES, _as_latin1)
+def ends_in_separator(rows: list[str], delim: str | None, width: int) -> bool:
+    """Whether a table's rows end in their separator (``1.5;3.2;``): its first row of data among ``rows``
+    (blank and comment lines passed) splits into ``width`` (its columns) + 1 fields, the last empty."""
+    row = next((r.split("#", 1)[0] for r in rows if r.split("#", 1)[0].strip()), "")
+    fields = row.split(delim) if delim else []
+    return len(fields) == width + 1 and not fields[-1].strip()
+
+
+def cut_separator(text: str, delim: str) -> str:
+    """``text`` (a line or many) without the separator that ends each line, before a comment if one follows."""
+    return re.sub(rf"{re.escape(delim)}[ \t\r]*(?=(#.*)?$)", "", text, flags=re.M)
 
 
 def split_header(line: str) -> tuple[str | None, list[str]]:
@@ -149,7 +155,7 @@ def decimal_comma_row(rows: list[str]) -> int | None:
     second column with a leading zero (``05``) unless it pads the first
     column too (``0533,0330``): those are a decimal comma's two halves.
     """
-    fields = [[f.strip() for f in row.split(",")] for row in rows]
+    fields = [[f.strip() for f in unended(",", row.split(","))[1]] for row in rows]
     pairs = [(i, f) for i, f in enumerate(fields) if len(f) == 2]
     if not pairs or any(len(f[0].lstrip("+-")) > 1 and f[0].lstrip("+-")[0] == "0" for _, f in pairs):
         return None  # whole numbers printed to a fixed width
@@ -157,3 +163,13 @@ def decimal_comma_row(rows: list[str]) -> int | None:
     if bad is None and fraction_column([b for _, (_, b) in pairs], [a for _, (a, _) in pairs]):
         bad = pairs[0][0]
     return bad
+
+
+def start_note(path: str, t0: float) -> str | None:
+    """The note for the time column of ``path`` that starts ``t0`` s in (a table cut from a longer recording);
+    None under 1 s, less than a cramp's onset is known to."""
+    if abs(t0) < 1.0:
+        return None
+    t0_text = f"{t0:.6f}".rstrip("0").rstrip(".")  # all its digits: a Unix time has 10 before the point
+    return f"{path}: its time column starts at {t0_text} s; times here count from its first row (add {t0_text} s " \
+           "for the column's)"
