@@ -675,12 +675,28 @@ def test_numpy_savetxt_s_commented_header_names_the_columns(tmp_path):
         open_recording(str(tmp_path / "e.csv"), fs=1000.0)
 
 
-def test_a_time_column_that_jitters_says_to_give_the_rate_instead(tmp_path):
-    t = np.arange(4000) / 1000.0 + np.random.default_rng(0).uniform(-2e-4, 2e-4, 4000)
-    np.savetxt(tmp_path / "j.csv", np.column_stack([t, np.ones(4000)]), delimiter=",", header="time,calf",
-               comments="", fmt="%.6f")
-    with pytest.raises(InputError, match="not evenly sampled .*leave the time column out and give --fs HZ"):
+def test_a_time_column_that_jitters_is_read_at_the_rate_given_and_a_gap_in_it_still_refused(tmp_path):
+    """A board's times that jitter (a print loop's) could not be overruled by --fs: the column had to be cut out
+    of the file. Now --fs reads it, checked against the column; a gap beyond the jitter is still refused."""
+    x = bursts(1000.0, 30.0, 4.0, [(10.0, 20.0, 150.0)], seed=11)
+    t = np.arange(len(x)) / 1000.0 + np.random.default_rng(0).uniform(-2e-4, 2e-4, len(x))
+    np.savetxt(tmp_path / "j.csv", np.column_stack([t, x]), delimiter=",", header="time,calf", comments="",
+               fmt="%.6f")
+    with pytest.raises(InputError, match="not evenly sampled .*only their times jitter, give --fs HZ$"):
         open_recording(str(tmp_path / "j.csv"))
+    with pytest.raises(InputError, match=r"--fs 500 Hz disagrees with the time column \(1000 Hz\)"):
+        open_recording(str(tmp_path / "j.csv"), fs=500.0)
+    with pytest.warns(SettingsWarning, match=r"j\.csv: its time column jitters \(steps off by up to 0\.00[01]\d* s\): "
+                      r"read at --fs 1000 Hz; a step further off is refused as a gap"):
+        rec = open_recording(str(tmp_path / "j.csv"), fs=1000.0)
+    with rec:
+        np.testing.assert_allclose(read_all(rec, chunk=4096), x, atol=1e-6)
+    t[20_000:] += 0.05  # 50 samples lost, 20 s in: past the rows the rate was fitted on
+    np.savetxt(tmp_path / "g.csv", np.column_stack([t, x]), delimiter=",", header="time,calf", comments="",
+               fmt="%.6f")
+    with pytest.warns(SettingsWarning), open_recording(str(tmp_path / "g.csv"), fs=1000.0) as rec, \
+            pytest.raises(InputError, match="steps by \\+0.05.* at data row 20001 .*a gap or a jump"):
+        read_all(rec, chunk=4096)
 
 
 def test_an_annotated_copy_keeps_the_recording_s_own_annotations(tmp_path):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import sys
 import warnings
 from collections.abc import Iterator
 
@@ -32,7 +31,6 @@ from emgcramp.io.text_fields import (
     decimal_comma_row,
     decimals,
     ends_in_separator,
-    fit_step,
     foreign_unit,
     is_number,
     kind,
@@ -42,6 +40,7 @@ from emgcramp.io.text_fields import (
     unended,
     unit_of,
 )
+from emgcramp.io.text_time import TimeColumn
 
 TIME_NAMES = {"time": 1.0, "t": 1.0, "time_s": 1.0, "seconds": 1.0, "sec": 1.0, "s": 1.0,
               "timestamp": 1.0, "time_ms": 1e-3, "ms": 1e-3, "t_ms": 1e-3}
@@ -176,13 +175,14 @@ class TextRecording(Recording):
                              "and no numeric samples after it")
         if self._delim == "," and not self._header:
             self._refuse_decimal_commas()
-        self._slack = 0.0  # time units one step may be off by: the printed precision
+        self._times = None
         if self._time_col:
             firsts = [ln.split(self._delim, 1)[0] if self._delim else (ln.split() or [""])[0]
                       for ln in self._first_rows]
-            dec = max((decimals(f) for f in firsts if f.strip()), default=0)
-            self._slack = 10.0 ** -dec * self._time_scale if names[0].lower() not in INDEX_NAMES else 0.0
-        self.fs = self._rate_from_time(probe[:, 0], fs) if self._time_col else fs
+            dec = max((decimals(f) for f in firsts if f.strip()), default=0)  # s a time may be off: its digits
+            self._times = TimeColumn(path, self._time_scale, 10.0 ** -dec * self._time_scale
+                                     if names[0].lower() not in INDEX_NAMES else 0.0)
+        self.fs = self._times.rate(probe[:, 0], fs) if self._times else fs
         if self._time_col and self.fs and names[0].lower() not in INDEX_NAMES and (note := start_note(
                 path, float(probe[0, 0]) * self._time_scale)):
             warnings.warn(SettingsWarning(note))
@@ -240,33 +240,6 @@ class TextRecording(Recording):
             seen = True
         return InputError(f"{self.path}: not a table of numbers ({why})")
 
-    def _rate_from_time(self, t: np.ndarray, fs: float | None) -> float | None:
-        self._refuse_no_time(t, 0)  # with --fs it was read past, unsaid; without, "no sampling rate"
-        dt = np.diff(t) * self._time_scale
-        if len(dt) < 1:
-            return fs
-        step = float(np.median(dt))
-        if step <= 0:  # a time column, but no rate comes of it: said as such, not as a missing rate
-            how = "runs backwards (rows in reverse order?)" if step < 0 else "stands still (one time on most rows)"
-            raise InputError(f"{self.path}: the time column {how} from t = {t[0] * self._time_scale:.6g} s to "
-                             f"{t[-1] * self._time_scale:.6g} s over its first {len(t)} rows; "
-                             f"{'sort the rows by time, or ' * (step < 0)}leave the column out and give --fs HZ")
-        if np.max(np.abs(dt - step)) > 0.05 * step + self._slack:
-            raise InputError(f"{self.path}: the time column is not evenly sampled (steps vary beyond 5 % "
-                             f"and the {self._slack:.3g} s its printed digits allow); if the samples came at a "
-                             "fixed rate and only their times jitter, leave the time column out and give --fs HZ")
-        fit, se = fit_step(t * self._time_scale)
-        rate = 1.0 / fit
-        whole = round(rate)  # a device's rate is most often a whole number of Hz: take it when the fit allows
-        if whole > 0 and abs(rate - whole) <= max(4.0 * se * rate * rate, 1e-9 * rate):
-            rate = float(whole)
-        if fs is not None and abs(fs - rate) > 0.01 * rate:
-            raise InputError(f"{self.path}: --fs {fs:g} Hz disagrees with the time column ({rate:.6g} Hz)")
-        if fs is None and np.max(np.abs(dt - step)) > 1e-3 * step:
-            print(f"emgcramp: note: {self.path}: {rate:.6g} Hz from the time column (a least-squares fit "
-                  f"over {len(t)} rows; times printed to {self._slack:.3g} s)", file=sys.stderr)
-        return fs if fs is not None else round(rate, 6)
-
     def foreign_units(self) -> dict[int, str]:
         """The columns whose header names a unit that is no voltage (index: unit)."""
         return {c: u for c, name in enumerate(self.channel_names) if (u := foreign_unit(name)) is not None}
@@ -277,7 +250,8 @@ class TextRecording(Recording):
                 raise InputError(f"{self.path}: channel {self.channel_names[c]!r} is in {unit!r}, "
                                  "not a voltage (V, mV, uV or nV)")
         cols = [c + self._offset for c in channels]
-        self._t_last, self._rows_read = None, 0
+        if self._times:
+            self._times.restart()
         rows = iter(self._first_rows)
         rest, at = itertools.chain(rows, self._f), self._data_line
         while True:
@@ -286,35 +260,9 @@ class TextRecording(Recording):
                 return
             data, at = self._parse(lines, at), at + len(lines)
             if len(data):
-                self._check_time(data[:, 0])
+                if self._times and self.fs:
+                    self._times.check(data[:, 0], self.fs)
                 yield data[:, cols] * self._scale[channels]
-
-    def _refuse_no_time(self, t: np.ndarray, rows_before: int) -> None:
-        """:class:`InputError` at the first time that is no number (NaN, ±inf), ``rows_before`` data rows in."""
-        if not np.isfinite(t).all():
-            bad = int(np.argmin(np.isfinite(t)))
-            raise InputError(f"{self.path}: the time column holds {t[bad]} at data row {rows_before + bad + 1}: "
-                             "fix or remove that row")
-
-    def _check_time(self, t: np.ndarray) -> None:
-        """Every step of the time column, all the way through: a gap or a jump is an error, never skipped."""
-        if not self._time_col or not self.fs:
-            return
-        t = t * self._time_scale
-        self._refuse_no_time(t, self._rows_read)
-        prev = np.concatenate([[self._t_last], t[:-1]]) if self._t_last is not None else t[:-1]
-        dt = t[-len(prev):] - prev if len(prev) else prev
-        step = 1.0 / self.fs
-        still = dt < 0 if self._slack > step else dt <= 0  # rows print alike only for a step under the last digit
-        bad = np.flatnonzero((np.abs(dt - step) > 0.05 * step + self._slack) | still)
-        if len(bad):
-            i, what = int(bad[0]) + (self._t_last is None), "a gap or a jump" if dt[bad[0]] > 0 else \
-                "a time repeated or going back (rows written twice?)"
-            raise InputError(f"{self.path}: the time column steps by {dt[bad[0]]:+.6g} s at data row "
-                             f"{self._rows_read + i + 1} (t = {t[i]:.6g} s) instead of {step:.6g} s: {what}; "
-                             "fill or cut the recording there")
-        self._t_last = float(t[-1])
-        self._rows_read += len(t)
 
     def close(self) -> None:
         self._f.close()

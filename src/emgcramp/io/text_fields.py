@@ -146,6 +146,13 @@ def fit_step(t: np.ndarray) -> tuple[float, float]:
     return step, float(np.sqrt(np.dot(resid, resid) / dof / np.dot(i, i)))
 
 
+def whole_rate(step: float, se: float) -> float:
+    """The rate (Hz) of a fitted time step (s) and its standard error: the nearest whole number of Hz when the
+    fit allows it (a device's rate most often is)."""
+    rate, whole = 1.0 / step, round(1.0 / step)
+    return float(whole) if whole > 0 and abs(rate - whole) <= max(4.0 * se * rate * rate, 1e-9 * rate) else rate
+
+
 def decimal_comma_row(rows: list[str]) -> int | None:
     """The first of ``rows`` (a table without a header, comments cut) that shows it to be one column of
     decimal-comma numbers (``-0,05``) rather than two of whole numbers, or None.
