@@ -377,7 +377,7 @@ def test_a_damaged_file_fails_alone_and_the_batch_goes_on(tmp_path, jobs):
     (tmp_path / "b.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEgarbage")  # a header cut short
     rc, out, err = run_cli("analyze", tmp_path, "--jobs", jobs, "--events", tmp_path.parent / f"all{jobs}.csv")
     assert rc == 1 and "Traceback" not in err and "internal error" not in err and "Warning" not in err
-    assert "b.wav: not a readable WAV file" in err and "2 of 3 recordings analysed" in out
+    assert "b.wav: FAILED: not a readable WAV file" in err and "2 of 3 recordings analysed" in out  # its path once
     with open(tmp_path.parent / f"all{jobs}.csv", newline="") as f:
         assert {os.path.basename(r["file"]) for r in csv.DictReader(f)} == {"a.edf", "c.edf"}
 

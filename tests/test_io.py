@@ -565,9 +565,48 @@ def test_a_header_in_windows_1252_keeps_its_dash_and_notes_in_it_are_passed_over
     assert holds_no_samples(str(tmp_path / "notes.txt"), e.value)
 
 
+@pytest.mark.parametrize("delim", [";", "\t"])
+def test_decimal_commas_between_semicolons_or_tabs_are_read(tmp_path, delim):
+    """A spreadsheet in a decimal-comma locale saves ``0,001;-3,25``: it was refused ("save the table with
+    decimal points"), which most such users can only do by changing their system's locale."""
+    x = np.round(bursts(1000.0, 6.0, 4.0, [(2.0, 4.0, 150.0)], seed=12), 3)
+    path = tmp_path / "de.csv"
+    rows = "".join(f"{i / 1000:.3f}{delim}{v:.3f}\n".replace(".", ",") for i, v in enumerate(x))
+    path.write_bytes((f"Zeit (s){delim}Wade (µV){delim}\n".encode("cp1252")) + rows.encode())
+    with open_recording(str(path)) as rec:
+        assert rec.channel_names == ["Wade"] and rec.fs == 1000.0
+        np.testing.assert_array_equal(read_all(rec, chunk=1000), x)
+    (tmp_path / "one.txt").write_text("".join(f"{v:.3f}\n".replace(".", ",") for v in x))  # one column: a comma
+    with pytest.raises(InputError, match="a number with a decimal comma"):  # splits it, so it is still refused
+        open_recording(str(tmp_path / "one.txt"), fs=1000.0)
+
+
+@pytest.mark.parametrize("name, scale", [("Zeit (s)", 1.0), ("Zeitstempel [ms]", 1e-3), ("temps", 1.0),
+                                         ("elapsed (min)", 60.0), ("GM (uV)", None), ("Wade µV", None)])
+def test_a_first_column_named_for_time_in_another_language_or_by_its_unit_is_time(name, scale):
+    """``Zeit (s)`` was a channel: with --fs, "channel 'Zeit (s)' is flat"; without, "no sampling rate"."""
+    from emgcramp.io.text import time_scale
+
+    assert time_scale(name) == scale
+
+
+def test_a_time_column_in_milliseconds_named_time_says_so_and_other_bad_rows_are_named(tmp_path):
+    n = 2000
+    (tmp_path / "ms.csv").write_text("time,GM_uV\n" + "".join(f"{i},{i % 7}\n" for i in range(n)))
+    with pytest.raises(InputError, match=r"ms\.csv: the time column steps by 1 s, 1 Hz, too slow for EMG; if its "
+                                         r"times are in milliseconds, name it time_ms \(or give --fs HZ\)$"):
+        open_recording(str(tmp_path / "ms.csv"))
+    (tmp_path / "na.csv").write_text("time,GM\n" + "".join(f"{i / 1000:.3f},1.0\n" for i in range(n)) + "2.000,#N/A\n")
+    with pytest.raises(InputError, match=f"line {n + 2} holds '#N/A' \\(a # begins a comment\\) where a number"), \
+            open_recording(str(tmp_path / "na.csv")) as rec:
+        read_all(rec)
+    (tmp_path / "u16.txt").write_text("time\tGM\n0.000\t1.0\n", encoding="utf-16")
+    with pytest.raises(InputError, match=r"u16\.txt: saved as UTF-16 .*; save it as CSV \(UTF-8\)$"):
+        open_recording(str(tmp_path / "u16.txt"))
+
+
 @pytest.mark.parametrize("head,row,says", [
-    ("time;calf", "0,001;3,25", "'0,001', a number with a decimal comma: save the table with decimal points"),
-    ("time\tcalf", "0,001\t3,25", "'0,001', a number with a decimal comma"),
+    # (decimal commas between semicolons or tabs are read: test_decimal_commas_between_semicolons_or_tabs_are_read)
     ("time,calf", "2026-01-01T23:00:00.001,3.25", "a clock time: a time column is read in seconds"),
     ("clock,calf", "23:00:00.001,3.25", "leave it out and give --fs HZ"),
     # every field quoted (RFC 4180 allows it): "found text at line 1", the header blamed

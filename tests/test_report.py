@@ -311,3 +311,13 @@ def test_labels_of_events_close_together_share_one_not_drawn_over_each_other():
     near = LABEL_SHARE * 8.0 / 2  # hours: half a label's width on an 8-h night
     assert _label_groups([1.0, 1.0 + near, 1.0 + 2 * near, 3.0, 3.0 + 3 * near], 8.0) == [(0, 2), (3, 3), (4, 4)]
     assert _label_groups([], 8.0) == []
+
+
+def test_a_note_on_a_recording_read_twice_is_said_once(tmp_path):
+    """``report`` reads a file for its figure and its table: each note on it came twice."""
+    x = np.random.default_rng(0).normal(0, 5, 20_000)
+    path = tmp_path / "cut.csv"
+    path.write_text("time,GM\n" + "".join(f"{3600 + i / 1000:.3f},{v:.2f}\n" for i, v in enumerate(x)))
+    rc, out, err = run_cli("report", path, "--out", tmp_path / "r.png")
+    assert rc == 0 and err == (f"emgcramp: note: {path}: its time column starts at 3600 s; times here count from its "
+                               "first row (add 3600 s for the column's)\n"), err

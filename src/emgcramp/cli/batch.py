@@ -179,7 +179,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"[{done}/{len(files)}] note: {one_line(note)}", file=sys.stderr)
             if error:
                 errors[path] = error
-                print(f"[{done}/{len(files)}] {one_line(path)}: FAILED: {one_line(str(error))}", file=sys.stderr)
+                why = str(error).removeprefix(f"{path}: ")  # said once, at the start of the line
+                print(f"[{done}/{len(files)}] {one_line(path)}: FAILED: {one_line(why)}", file=sys.stderr)
             elif skip:
                 skipped[path] = skip
                 print(f"[{done}/{len(files)}] {one_line(path)}: skipped, no samples in it: {one_line(str(skip))}",

@@ -45,9 +45,11 @@ from emgcramp.io.text_time import TimeColumn
 TIME_NAMES = {"time": 1.0, "t": 1.0, "time_s": 1.0, "seconds": 1.0, "sec": 1.0, "s": 1.0,
               "timestamp": 1.0, "time_ms": 1e-3, "ms": 1e-3, "t_ms": 1e-3}
 # The same with its unit written as a spreadsheet or a logger writes it: "Time (s)", "time [ms]", "time_sec",
-# "elapsed_s", "Elapsed time (ms)".
-_TIME = re.compile(r"^(time|t|elapsed|elapsed[ _]time|timestamp)[ _]*(?:[(\[]\s*(\w+)\s*[)\]]|_?(s|sec|secs|seconds|ms|"
-                   r"msec|milliseconds|us|usec|min))?$", re.I)
+# "elapsed_s", "Elapsed time (ms)", and in the languages of the spreadsheets that save with ";" ("Zeit (s)");
+# or any first column whose name ends in a unit of time alone ("Zeitstempel [ms]"): no channel is in seconds.
+_TIME = re.compile(r"^(time|t|elapsed|elapsed[ _]time|timestamp|zeit|temps|tiempo|tempo|tijd|tid|czas)[ _]*"
+                   r"(?:[(\[]\s*(\w+)\s*[)\]]|_?(s|sec|secs|seconds|ms|msec|milliseconds|us|usec|min))?$", re.I)
+_IN_TIME_UNIT = re.compile(r"^.*\S\s*[(\[]\s*(s|sec|ms|msec|us|µs|μs|usec|min)\s*[)\]]$", re.I)
 _TIME_UNITS = {"s": 1.0, "sec": 1.0, "secs": 1.0, "seconds": 1.0, "ms": 1e-3, "msec": 1e-3, "milliseconds": 1e-3,
                "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "usec": 1e-6, "microseconds": 1e-6, "min": 60.0, "h": 3600.0}
 
@@ -57,11 +59,9 @@ def time_scale(name: str) -> float | None:
     name = name.strip()
     if name.lower() in TIME_NAMES:
         return TIME_NAMES[name.lower()]
-    m = _TIME.match(name)
-    if not m:
-        return None
-    unit = (m.group(2) or m.group(3) or "s").lower()
-    return _TIME_UNITS.get(unit)
+    if m := _TIME.match(name):
+        return _TIME_UNITS.get((m.group(2) or m.group(3) or "s").lower())
+    return _TIME_UNITS.get(m.group(1).lower()) if (m := _IN_TIME_UNIT.match(name)) else None
 # A first column of these names counts the samples (0, 1, 2 …): not a channel, and no rate (--fs gives it).
 INDEX_NAMES = {"sample", "samples", "index", "idx", "n", "sample_index", "sample_no", "sample_number", "#"}
 PROBE_ROWS = 4000
@@ -110,7 +110,8 @@ def _columns(first: str, comment: str | None = None) -> tuple[str | None, bool, 
     :func:`~emgcramp.core.channels.default_names` names them (``calf`` for one, else ``ch0``, ``ch1``, …).
     """
     delim, fields = unended(*split_header(first))
-    header = not all(is_number(f) for f in fields if f)
+    point = (lambda f: f.replace(",", ".")) if delim in (";", "\t") else (lambda f: f)  # a decimal comma: see below
+    header = not all(is_number(point(f)) for f in fields if f)
     names = fields if header else default_names(len(fields))
     if not header and comment:
         c_delim, c_fields = unended(*split_header(comment))
@@ -125,6 +126,9 @@ class TextRecording(Recording):
 
     def __init__(self, path: str, fs: float | None = None, scale: float | None = None):
         self.path = path
+        with open(path, "rb") as raw:  # a spreadsheet's "Unicode Text": read as 8-bit text, no line is a row
+            if raw.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+                raise InputError(f"{path}: saved as UTF-16 (a spreadsheet's 'Unicode Text'); save it as CSV (UTF-8)")
         self._f = open(path, encoding="utf-8-sig", errors=LEGACY_BYTES)
         try:
             self._probe(fs, scale)
@@ -168,6 +172,9 @@ class TextRecording(Recording):
         self._first_rows = [] if self._header else [first]
         self._first_rows += list(itertools.islice(self._f, PROBE_ROWS))
         self._trailing = ends_in_separator(self._first_rows, self._delim, len(names))
+        # Between semicolons or tabs (how a spreadsheet in a decimal-comma locale saves), a comma is a decimal one
+        self._comma = self._delim in (";", "\t") and any(kind(f.strip()) == "decimal_comma" for f in next(
+            (r.split("#", 1)[0] for r in self._first_rows if r.split("#", 1)[0].strip()), "").split(self._delim))
         self._data_line = self._text_line + (1 if self._header else 0)  # the line _first_rows starts at
         probe = self._parse(self._first_rows, self._data_line)
         if len(probe) == 0:
@@ -177,7 +184,7 @@ class TextRecording(Recording):
             self._refuse_decimal_commas()
         self._times = None
         if self._time_col:
-            firsts = [ln.split(self._delim, 1)[0] if self._delim else (ln.split() or [""])[0]
+            firsts = [(ln.split(self._delim, 1)[0] if self._delim else (ln.split() or [""])[0]).replace(",", ".")
                       for ln in self._first_rows]
             dec = max((decimals(f) for f in firsts if f.strip()), default=0)  # s a time may be off: its digits
             self._times = TimeColumn(path, self._time_scale, 10.0 ** -dec * self._time_scale
@@ -198,8 +205,9 @@ class TextRecording(Recording):
 
     def _parse(self, lines: list[str], at: int) -> np.ndarray:
         """Rows of numbers from ``lines``, which begin at line ``at`` of the file (1-based)."""
-        if self._trailing and self._delim:  # one pass over the chunk, not a loop over its rows
-            lines = cut_separator("".join(lines), self._delim).split("\n")
+        if (self._trailing or self._comma) and self._delim:  # one pass over the chunk, not a loop over its rows
+            text = cut_separator("".join(lines), self._delim) if self._trailing else "".join(lines)
+            lines = (text.replace(",", ".") if self._comma else text).split("\n")
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # an empty chunk is reported by the caller
@@ -231,7 +239,9 @@ class TextRecording(Recording):
             if bad is not None and not seen and (not any(is_number(f) for f in fields) or len(fields) != want):
                 return NotATable(f"{self.path}: not a recording: {EXPECTED}, found text at line {self._text_line}")
             if bad is not None:
-                what = repr(bad[:40]) if bad else "an empty field"
+                tail = ((line[len(body):].split(self._delim) if self._delim else line[len(body):].split()) or [""])[0]
+                tail = tail.strip()
+                what = repr(bad[:40]) if bad else f"{tail[:40]!r} (a # begins a comment)" if tail else "an empty field"
                 return InputError(f"{self.path}: not a table of numbers: line {at + i} holds {what} where a "
                                   "number was expected; fix or remove that line")
             if len(fields) != want:

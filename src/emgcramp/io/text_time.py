@@ -7,12 +7,15 @@ import warnings
 
 import numpy as np
 
+from emgcramp.core.blocks import MIN_FS_HZ
 from emgcramp.core.errors import InputError, SettingsWarning
 from emgcramp.io.text_fields import fit_step, whole_rate
 
 # A time column that jitters, read at --fs: a step off by this many times its jitter (99th centile of the first
 # rows') is a gap, refused; less is the jitter of the times (a board's USB frames, its print loop).
 JITTER_SPAN = 3.0
+# A column in seconds too slow for EMG is taken for milliseconds when that gives a board's rate, up to this (Hz)
+MS_AS_S_HZ = 20_000.0
 
 
 class TimeColumn:
@@ -48,6 +51,9 @@ class TimeColumn:
                                  "rate and only their times jitter, give --fs HZ")
             self.slack, self.jitter = max(self.slack, JITTER_SPAN * float(np.percentile(off, 99))), True
         rate = whole_rate(*fit_step(t * self.scale))
+        if fs is None and self.scale == 1.0 and rate < MIN_FS_HZ <= rate * 1e3 <= MS_AS_S_HZ:  # ms read as s
+            raise InputError(f"{self.path}: the time column steps by {step:.6g} s, {rate:.6g} Hz, too slow for EMG; "
+                             "if its times are in milliseconds, name it time_ms (or give --fs HZ)")
         if fs is not None and abs(fs - rate) > 0.01 * rate:
             raise InputError(f"{self.path}: --fs {fs:g} Hz disagrees with the time column ({rate:.6g} Hz)")
         if uneven:
