@@ -89,15 +89,19 @@ def test_a_ctrl_c_the_caller_handled_is_not_raised_again_and_the_hook_is_put_bac
     from emgcramp.workers import run_each
 
     hook, rows = sys.unraisablehook, []
-    first, second = run_each(abs, [-1, -2, -3], 2, ordered=True), run_each(abs, [-4, -5], 2, ordered=True)
-    for row in first:
-        rows.append(row)
-        if len(rows) < 4:
-            rows.append(next(second))  # two pools waiting at once, ended in another order than they began
-        try:
-            signal.raise_signal(signal.SIGINT)
-        except KeyboardInterrupt:
-            pass
-        if len(rows) == 4:
-            second.close()
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # Python's Ctrl-C (a test worker's differs)
+    try:
+        first, second = run_each(abs, [-1, -2, -3], 2, ordered=True), run_each(abs, [-4, -5], 2, ordered=True)
+        for row in first:
+            rows.append(row)
+            if len(rows) < 4:
+                rows.append(next(second))  # two pools waiting at once, ended in another order than they began
+            try:
+                signal.raise_signal(signal.SIGINT)
+            except KeyboardInterrupt:
+                pass
+            if len(rows) == 4:
+                second.close()
+    finally:
+        signal.signal(signal.SIGINT, before)
     assert rows == [1, 4, 2, 5, 3] and sys.unraisablehook is hook
