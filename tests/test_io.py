@@ -579,12 +579,33 @@ def test_decimal_commas_between_semicolons_or_tabs_are_read(tmp_path, delim):
     (tmp_path / "one.txt").write_text("".join(f"{v:.3f}\n".replace(".", ",") for v in x))  # one column: a comma
     with pytest.raises(InputError, match="a number with a decimal comma"):  # splits it, so it is still refused
         open_recording(str(tmp_path / "one.txt"), fs=1000.0)
+    # Without a header; and as a spreadsheet's General format writes them: 0 and whole numbers bare, E notation
+    rows = [f"{v:.3f}{delim}{2 * v:.3f}\n".replace(".", ",") for v in x]
+    (tmp_path / "bare.csv").write_text("".join(rows))
+    with open_recording(str(tmp_path / "bare.csv"), fs=1000.0) as rec:
+        np.testing.assert_allclose(np.concatenate([b.samples for b in rec.blocks([0, 1], 999)]),
+                                   np.column_stack([x, 2 * x]), atol=1e-9)
+    (tmp_path / "general.csv").write_text(f"Zeit (s){delim}EMG (V)\n0{delim}478E-06\n"
+                                          + "".join(f"0,{i:03d}{delim}{v * 1e-6:.4E}\n".replace(".", ",")
+                                                    for i, v in enumerate(x[1:999], 1)))
+    with open_recording(str(tmp_path / "general.csv")) as rec:
+        np.testing.assert_allclose(read_all(rec)[1:], x[1:999], rtol=1e-3)
+
+
+def test_commas_beside_decimal_points_are_thousands_and_refused_not_read_as_decimals(tmp_path):
+    """``0.000<TAB>2,816`` was read as 2.816 µV, every value over 1000 a thousand times too small."""
+    (tmp_path / "k.tsv").write_text("time\tcalf\n" + "".join(f"{i / 1000:.3f}\t{v:,}\n" for i, v in
+                                                             enumerate([2816, 863, -250, 1204] * 100)))
+    with pytest.raises(InputError, match="holds '2,816', a number with a decimal comma"):
+        open_recording(str(tmp_path / "k.tsv"))
 
 
 @pytest.mark.parametrize("name, scale", [("Zeit (s)", 1.0), ("Zeitstempel [ms]", 1e-3), ("temps", 1.0),
-                                         ("elapsed (min)", 60.0), ("GM (uV)", None), ("Wade µV", None)])
-def test_a_first_column_named_for_time_in_another_language_or_by_its_unit_is_time(name, scale):
-    """``Zeit (s)`` was a channel: with --fs, "channel 'Zeit (s)' is flat"; without, "no sampling rate"."""
+                                         ("elapsed (min)", 60.0), ("GM (uV)", None), ("Wade µV", None),
+                                         ("RR (ms)", None), ("EDA (µS)", None)])
+def test_a_first_column_named_for_time_in_another_language_is_time(name, scale):
+    """``Zeit (s)`` was a channel: with --fs, "channel 'Zeit (s)' is flat"; without, "no sampling rate". A
+    column in ms that is no time (an RR interval) stays a channel."""
     from emgcramp.io.text import time_scale
 
     assert time_scale(name) == scale
@@ -593,16 +614,24 @@ def test_a_first_column_named_for_time_in_another_language_or_by_its_unit_is_tim
 def test_a_time_column_in_milliseconds_named_time_says_so_and_other_bad_rows_are_named(tmp_path):
     n = 2000
     (tmp_path / "ms.csv").write_text("time,GM_uV\n" + "".join(f"{i},{i % 7}\n" for i in range(n)))
-    with pytest.raises(InputError, match=r"ms\.csv: the time column steps by 1 s, 1 Hz, too slow for EMG; if its "
-                                         r"times are in milliseconds, name it time_ms \(or give --fs HZ\)$"):
-        open_recording(str(tmp_path / "ms.csv"))
+    for fs in (None, 1000.0):  # said before --fs is found to disagree with it
+        with pytest.raises(InputError, match=r"ms\.csv: the time column steps by 1 s, 1 Hz, too slow for EMG; if "
+                                             r"its times are in milliseconds, name it time_ms$"):
+            open_recording(str(tmp_path / "ms.csv"), fs=fs)
     (tmp_path / "na.csv").write_text("time,GM\n" + "".join(f"{i / 1000:.3f},1.0\n" for i in range(n)) + "2.000,#N/A\n")
     with pytest.raises(InputError, match=f"line {n + 2} holds '#N/A' \\(a # begins a comment\\) where a number"), \
             open_recording(str(tmp_path / "na.csv")) as rec:
         read_all(rec)
-    (tmp_path / "u16.txt").write_text("time\tGM\n0.000\t1.0\n", encoding="utf-16")
-    with pytest.raises(InputError, match=r"u16\.txt: saved as UTF-16 .*; save it as CSV \(UTF-8\)$"):
-        open_recording(str(tmp_path / "u16.txt"))
+    (tmp_path / "cmt.csv").write_text("time;a;b\n" + "".join(f"{i / 1000:.3f};1;2\n" for i in range(n))
+                                      + "2.000;;1 # electrode re-seated\n")
+    with pytest.raises(InputError, match=f"line {n + 2} holds an empty field"), \
+            open_recording(str(tmp_path / "cmt.csv")) as rec:
+        read_all(rec)
+    for name, text in (("u16.txt", "time\tGM\n0.000\t1.0\n".encode("utf-16")),
+                       ("u16le.txt", "time\tGM\n0.000\t1.0\n0.001\t2.0\n".encode("utf-16-le"))):  # no BOM
+        (tmp_path / name).write_bytes(text)
+        with pytest.raises(InputError, match=r"saved as UTF-16 .*; save it as CSV \(UTF-8\)$"):
+            open_recording(str(tmp_path / name))
 
 
 @pytest.mark.parametrize("head,row,says", [
@@ -714,28 +743,12 @@ def test_numpy_savetxt_s_commented_header_names_the_columns(tmp_path):
         open_recording(str(tmp_path / "e.csv"), fs=1000.0)
 
 
-def test_a_time_column_that_jitters_is_read_at_the_rate_given_and_a_gap_in_it_still_refused(tmp_path):
-    """A board's times that jitter (a print loop's) could not be overruled by --fs: the column had to be cut out
-    of the file. Now --fs reads it, checked against the column; a gap beyond the jitter is still refused."""
-    x = bursts(1000.0, 30.0, 4.0, [(10.0, 20.0, 150.0)], seed=11)
-    t = np.arange(len(x)) / 1000.0 + np.random.default_rng(0).uniform(-2e-4, 2e-4, len(x))
-    np.savetxt(tmp_path / "j.csv", np.column_stack([t, x]), delimiter=",", header="time,calf", comments="",
-               fmt="%.6f")
-    with pytest.raises(InputError, match="not evenly sampled .*only their times jitter, give --fs HZ$"):
+def test_a_time_column_that_jitters_says_to_give_the_rate_instead(tmp_path):
+    t = np.arange(4000) / 1000.0 + np.random.default_rng(0).uniform(-2e-4, 2e-4, 4000)
+    np.savetxt(tmp_path / "j.csv", np.column_stack([t, np.ones(4000)]), delimiter=",", header="time,calf",
+               comments="", fmt="%.6f")
+    with pytest.raises(InputError, match="not evenly sampled .*leave the time column out and give --fs HZ"):
         open_recording(str(tmp_path / "j.csv"))
-    with pytest.raises(InputError, match=r"--fs 500 Hz disagrees with the time column \(1000 Hz\)"):
-        open_recording(str(tmp_path / "j.csv"), fs=500.0)
-    with pytest.warns(SettingsWarning, match=r"j\.csv: its time column jitters \(steps off by up to 0\.00[01]\d* s\): "
-                      r"read at --fs 1000 Hz; a step further off is refused as a gap"):
-        rec = open_recording(str(tmp_path / "j.csv"), fs=1000.0)
-    with rec:
-        np.testing.assert_allclose(read_all(rec, chunk=4096), x, atol=1e-6)
-    t[20_000:] += 0.05  # 50 samples lost, 20 s in: past the rows the rate was fitted on
-    np.savetxt(tmp_path / "g.csv", np.column_stack([t, x]), delimiter=",", header="time,calf", comments="",
-               fmt="%.6f")
-    with pytest.warns(SettingsWarning), open_recording(str(tmp_path / "g.csv"), fs=1000.0) as rec, \
-            pytest.raises(InputError, match="steps by \\+0.05.* at data row 20001 .*a gap or a jump"):
-        read_all(rec, chunk=4096)
 
 
 def test_an_annotated_copy_keeps_the_recording_s_own_annotations(tmp_path):
@@ -1113,3 +1126,15 @@ def test_a_name_two_channels_share_takes_the_first_and_says_so(tmp_path):
     assert rc == 0 and err == (f"emgcramp: note: {tmp_path / 'dd.csv'}: 2 channels are named 'GM': the first (index "
                                "0) is analysed; give an index to take another\n")
     assert run_cli("analyze", tmp_path / "dd.csv", "--fs", "1000", "--channel", "1")[2] == ""
+
+
+def test_lines_of_text_above_a_table_are_said_with_where_the_table_starts(tmp_path):
+    """An export that names the subject and the date above its header was "found text at line 1", no more."""
+    (tmp_path / "pre.csv").write_text("Subject: S01\nDate: 2026-01-01 23:00\n\ntime,GM\n"
+                                      + "".join(f"{i / 1000:.3f},{i % 5}.0\n" for i in range(50)))
+    with pytest.raises(InputError, match=r"pre\.csv: not a recording: .*found text at line 1; its table seems to "
+                                         r"start at line 4: remove the lines above it$"):
+        open_recording(str(tmp_path / "pre.csv"))
+    (tmp_path / "prose.txt").write_text("Night 3\ncramp at 2 am, left calf\n")
+    with pytest.raises(InputError, match=r"found text at line 1$"):
+        open_recording(str(tmp_path / "prose.txt"), fs=1000.0)

@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None, loaded: Callable[[], object] | None = No
 def _run(args, loaded: Callable[[], object] | None = None) -> int:
     try:
         with warnings.catch_warnings():
-            warnings.showwarning = functools.partial(_note, warnings.showwarning, set())
+            warnings.showwarning = functools.partial(_note, warnings.showwarning)
             warnings.simplefilter("always", SettingsWarning)  # each night's, however many share a message
             module = importlib.import_module(f"emgcramp.cli.{COMMANDS[args.command]}")
             if loaded:
@@ -128,15 +128,12 @@ def one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def _note(shown, said: set[str], message, category, filename, lineno, file=None, line=None) -> None:
-    """Show a :class:`SettingsWarning` as one line for the user, once (a file read twice, for its figure and
-    its table, gave each note twice; ``said``: the lines shown); any other warning as ``shown`` does."""
+def _note(shown, message, category, filename, lineno, file=None, line=None) -> None:
+    """Show a :class:`SettingsWarning` as one line for the user; any other warning as ``shown`` does."""
     if issubclass(category, SettingsWarning):
         from emgcramp.cli.status import say
 
-        text = f"emgcramp: note: {one_line(str(message))}\n"
-        if text not in said:  # in a night, as its status lines: never waiting on the reader
-            said.add(text)
-            say(text)
+        # in a night, as its status lines: never waiting on the reader
+        say(f"emgcramp: note: {one_line(str(message))}\n")
     else:
         shown(message, category, filename, lineno, file, line)

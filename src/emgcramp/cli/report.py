@@ -32,14 +32,16 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if not args.events:
         lookalikes, activity = report.marks(result)
-    with open_recording(args.file, args.fs, args.scale) as rec, warnings.catch_warnings():
-        warnings.simplefilter("ignore", SettingsWarning)  # read again to draw: its notes were said once
-        chs = rec.channel_indices(args.channel)  # the timeline shows the first channel analysed; a zoom, its own
-        fs = rec.rate()
-        from emgcramp.cli.progress import Progress
+    from emgcramp.cli.progress import Progress
 
-        blocks = Progress("draw", rec.n_samples).over(rec.blocks(chs, int(CHUNK_S * fs)), lambda b: len(b.samples))
-        view = report.night_view(blocks, fs, episodes, [rec.channel_names[c] for c in chs])
+    with warnings.catch_warnings():  # read again to draw: its notes were said once (opening it said them again)
+        warnings.simplefilter("ignore", SettingsWarning)
+        with open_recording(args.file, args.fs, args.scale) as rec:
+            chs = rec.channel_indices(args.channel)  # the timeline shows the first channel analysed; a zoom, its own
+            fs = rec.rate()
+            blocks = Progress("draw", rec.n_samples).over(rec.blocks(chs, int(CHUNK_S * fs)),
+                                                          lambda b: len(b.samples))
+            view = report.night_view(blocks, fs, episodes, [rec.channel_names[c] for c in chs])
     if args.events:
         summary = report.events_summary(view, episodes)
     # 1-s means: the recording's length. (A night's own cramp may lie past its samples: alerted, not stored.)

@@ -29,6 +29,7 @@ from emgcramp.io.text_fields import (
     HINTS,
     cut_separator,
     decimal_comma_row,
+    decimal_commas,
     decimals,
     ends_in_separator,
     foreign_unit,
@@ -37,6 +38,7 @@ from emgcramp.io.text_fields import (
     named,
     split_header,
     start_note,
+    table_below,
     unended,
     unit_of,
 )
@@ -45,11 +47,10 @@ from emgcramp.io.text_time import TimeColumn
 TIME_NAMES = {"time": 1.0, "t": 1.0, "time_s": 1.0, "seconds": 1.0, "sec": 1.0, "s": 1.0,
               "timestamp": 1.0, "time_ms": 1e-3, "ms": 1e-3, "t_ms": 1e-3}
 # The same with its unit written as a spreadsheet or a logger writes it: "Time (s)", "time [ms]", "time_sec",
-# "elapsed_s", "Elapsed time (ms)", and in the languages of the spreadsheets that save with ";" ("Zeit (s)");
-# or any first column whose name ends in a unit of time alone ("Zeitstempel [ms]"): no channel is in seconds.
-_TIME = re.compile(r"^(time|t|elapsed|elapsed[ _]time|timestamp|zeit|temps|tiempo|tempo|tijd|tid|czas)[ _]*"
-                   r"(?:[(\[]\s*(\w+)\s*[)\]]|_?(s|sec|secs|seconds|ms|msec|milliseconds|us|usec|min))?$", re.I)
-_IN_TIME_UNIT = re.compile(r"^.*\S\s*[(\[]\s*(s|sec|ms|msec|us|µs|μs|usec|min)\s*[)\]]$", re.I)
+# "elapsed_s", "Elapsed time (ms)", and in the languages of the spreadsheets that save with ";" ("Zeit (s)").
+_TIME = re.compile(r"^(time|t|elapsed|elapsed[ _]time|timestamp|zeit|zeitstempel|messzeit|temps|tiempo|tempo|tijd|"
+                   r"tid|czas)[ _]*(?:[(\[]\s*(\w+)\s*[)\]]|_?(s|sec|secs|seconds|ms|msec|milliseconds|us|usec|min))?$",
+                   re.I)
 _TIME_UNITS = {"s": 1.0, "sec": 1.0, "secs": 1.0, "seconds": 1.0, "ms": 1e-3, "msec": 1e-3, "milliseconds": 1e-3,
                "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "usec": 1e-6, "microseconds": 1e-6, "min": 60.0, "h": 3600.0}
 
@@ -59,9 +60,8 @@ def time_scale(name: str) -> float | None:
     name = name.strip()
     if name.lower() in TIME_NAMES:
         return TIME_NAMES[name.lower()]
-    if m := _TIME.match(name):
-        return _TIME_UNITS.get((m.group(2) or m.group(3) or "s").lower())
-    return _TIME_UNITS.get(m.group(1).lower()) if (m := _IN_TIME_UNIT.match(name)) else None
+    m = _TIME.match(name)
+    return _TIME_UNITS.get((m.group(2) or m.group(3) or "s").lower()) if m else None
 # A first column of these names counts the samples (0, 1, 2 …): not a channel, and no rate (--fs gives it).
 INDEX_NAMES = {"sample", "samples", "index", "idx", "n", "sample_index", "sample_no", "sample_number", "#"}
 PROBE_ROWS = 4000
@@ -127,7 +127,8 @@ class TextRecording(Recording):
     def __init__(self, path: str, fs: float | None = None, scale: float | None = None):
         self.path = path
         with open(path, "rb") as raw:  # a spreadsheet's "Unicode Text": read as 8-bit text, no line is a row
-            if raw.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+            head = raw.read(64)
+            if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(head) > 8 and head.count(0) >= len(head) // 3):
                 raise InputError(f"{path}: saved as UTF-16 (a spreadsheet's 'Unicode Text'); save it as CSV (UTF-8)")
         self._f = open(path, encoding="utf-8-sig", errors=LEGACY_BYTES)
         try:
@@ -172,9 +173,7 @@ class TextRecording(Recording):
         self._first_rows = [] if self._header else [first]
         self._first_rows += list(itertools.islice(self._f, PROBE_ROWS))
         self._trailing = ends_in_separator(self._first_rows, self._delim, len(names))
-        # Between semicolons or tabs (how a spreadsheet in a decimal-comma locale saves), a comma is a decimal one
-        self._comma = self._delim in (";", "\t") and any(kind(f.strip()) == "decimal_comma" for f in next(
-            (r.split("#", 1)[0] for r in self._first_rows if r.split("#", 1)[0].strip()), "").split(self._delim))
+        self._comma = decimal_commas(self._first_rows, self._delim)  # 0,001;-3,25: read as 0.001;-3.25
         self._data_line = self._text_line + (1 if self._header else 0)  # the line _first_rows starts at
         probe = self._parse(self._first_rows, self._data_line)
         if len(probe) == 0:
@@ -237,10 +236,11 @@ class TextRecording(Recording):
                 return InputError(f"{self.path}: not a table of numbers: line {at + i} holds {bad[:40]!r}, "
                                   f"{HINTS[kind(bad)]}")
             if bad is not None and not seen and (not any(is_number(f) for f in fields) or len(fields) != want):
-                return NotATable(f"{self.path}: not a recording: {EXPECTED}, found text at line {self._text_line}")
+                return NotATable(f"{self.path}: not a recording: {EXPECTED}, found text at line {self._text_line}"
+                                 + self._below())
             if bad is not None:
                 tail = ((line[len(body):].split(self._delim) if self._delim else line[len(body):].split()) or [""])[0]
-                tail = tail.strip()
+                tail = tail.strip() if not fields[-1].strip() and all(f.strip() for f in fields[:-1]) else ""
                 what = repr(bad[:40]) if bad else f"{tail[:40]!r} (a # begins a comment)" if tail else "an empty field"
                 return InputError(f"{self.path}: not a table of numbers: line {at + i} holds {what} where a "
                                   "number was expected; fix or remove that line")
@@ -249,6 +249,12 @@ class TextRecording(Recording):
                                   f"column(s) where the first line has {want}; fix or remove that line")
             seen = True
         return InputError(f"{self.path}: not a table of numbers ({why})")
+
+    def _below(self) -> str:
+        """Where a table seems to start below lines of text, said as what to do, else nothing."""
+        self._f.seek(0)
+        at = table_below(list(itertools.islice(self._f, 200)))
+        return f"; its table seems to start at line {at}: remove the lines above it" if at and at > 1 else ""
 
     def foreign_units(self) -> dict[int, str]:
         """The columns whose header names a unit that is no voltage (index: unit)."""

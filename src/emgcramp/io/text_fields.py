@@ -38,9 +38,10 @@ def cut_separator(text: str, delim: str) -> str:
 
 
 def split_header(line: str) -> tuple[str | None, list[str]]:
-    """(delimiter, fields) of ``line``: the first of comma, tab and semicolon it holds, else whitespace (None)."""
+    """(delimiter, fields) of ``line``: the first of tab, semicolon and comma it holds, else whitespace (None);
+    a comma last, as between tabs or semicolons it may be a decimal comma (``0,001;-4,77``)."""
     bare = re.sub(r'"[^"]*"', "", line)  # a quoted name may hold any of them ("calf, left" in a TSV)
-    for delim in (",", "\t", ";"):
+    for delim in ("\t", ";", ","):
         if delim in bare:  # split as CSV is: the quoted name stays one
             return delim, [f.strip().strip('"') for f in next(csv.reader([line], delimiter=delim))]
     return None, line.split()
@@ -97,12 +98,28 @@ HINTS = {
 }
 
 
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+(?:[eE][-+]?\d+)?")  # -12,5 or 3,46E-06
+
+
+def decimal_commas(rows: list[str], delim: str | None) -> bool:
+    """Whether the numbers of a table split by ``delim`` (a semicolon or a tab) are written with decimal commas,
+    as a spreadsheet in such a locale saves them, from its first ``rows``: a field holds one that no thousands
+    separator makes (a leading 0, other than 3 digits after it, an exponent: ``0,001``, ``-3,25``, ``3,46E-06``)
+    and no number holds a decimal point (``2,816`` beside ``0.001`` is two thousand)."""
+    if delim not in (";", "\t"):
+        return False
+    fields = [f.strip() for row in rows for f in row.split("#", 1)[0].split(delim)]
+    if any("." in f and is_number(f) for f in fields):
+        return False
+    return any(_DECIMAL_COMMA.fullmatch(f) and not re.fullmatch(r"[-+]?[1-9]\d{0,2},\d{3}", f) for f in fields)
+
+
 def kind(field: str) -> str:
     """``decimal_comma`` (``-12,5``), ``clock`` (``23:00:01.5``, ``2026-01-01T23:00:00``), ``quoted`` (``"4.25"``)
     or ``""``."""
     if len(field) > 2 and field[0] == field[-1] == '"' and is_number(field[1:-1]):
         return "quoted"
-    if re.fullmatch(r"[-+]?\d+,\d+", field):
+    if _DECIMAL_COMMA.fullmatch(field):
         return "decimal_comma"
     if re.fullmatch(r"(\d{4}-\d\d-\d\d[T ])?\d{1,2}:\d\d(:\d\d([.,]\d+)?)?(Z|[+-]\d\d:?\d\d)?", field):
         return "clock"
@@ -180,3 +197,16 @@ def start_note(path: str, t0: float) -> str | None:
     t0_text = f"{t0:.6f}".rstrip("0").rstrip(".")  # all its digits: a Unix time has 10 before the point
     return f"{path}: its time column starts at {t0_text} s; times here count from its first row (add {t0_text} s " \
            "for the column's)"
+
+
+def table_below(lines: list[str]) -> int | None:
+    """The line (1-based) where a table seems to start among a file's first ``lines``, below lines of text (an
+    export that names the subject and the date above its header): its header, or its first row, followed by two
+    rows of as many numbers. None when no such line is found."""
+    rows = [unended(*split_header(line.strip())) for line in lines]
+    numeric = [bool(f) and all(is_number(x) for x in f) for _, f in rows]
+    for i in range(len(rows) - 2):
+        n = len(rows[i][1])
+        if n and numeric[i + 1] and numeric[i + 2] and len(rows[i + 1][1]) == len(rows[i + 2][1]) == n:
+            return i + 1
+    return None

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import sys
-import warnings
 
 import numpy as np
 
 from emgcramp.core.blocks import MIN_FS_HZ
-from emgcramp.core.errors import InputError, SettingsWarning
+from emgcramp.core.errors import InputError
 from emgcramp.io.text_fields import fit_step, whole_rate
 
-# A time column that jitters, read at --fs: a step off by this many times its jitter (99th centile of the first
-# rows') is a gap, refused; less is the jitter of the times (a board's USB frames, its print loop).
-JITTER_SPAN = 3.0
 # A column in seconds too slow for EMG is taken for milliseconds when that gives a board's rate, up to this (Hz)
 MS_AS_S_HZ = 20_000.0
 
@@ -23,7 +19,6 @@ class TimeColumn:
 
     def __init__(self, path: str, scale: float, slack: float):
         self.path, self.scale, self.slack = path, scale, slack
-        self.jitter = False  # read at --fs past a jitter of up to ``slack``
         self.restart()
 
     def restart(self) -> None:
@@ -44,23 +39,18 @@ class TimeColumn:
                              f"{t[-1] * self.scale:.6g} s over its first {len(t)} rows; "
                              f"{'sort the rows by time, or ' * (step < 0)}leave the column out and give --fs HZ")
         off = np.abs(dt - step)
-        if uneven := off.max() > 0.05 * step + self.slack:
-            if fs is None:
-                raise InputError(f"{self.path}: the time column is not evenly sampled (steps vary beyond 5 % and "
-                                 f"the {self.slack:.3g} s its printed digits allow); if the samples came at a fixed "
-                                 "rate and only their times jitter, give --fs HZ")
-            self.slack, self.jitter = max(self.slack, JITTER_SPAN * float(np.percentile(off, 99))), True
+        if off.max() > 0.05 * step + self.slack:
+            raise InputError(f"{self.path}: the time column is not evenly sampled (steps vary beyond 5 % and the "
+                             f"{self.slack:.3g} s its printed digits allow); if the samples came at a fixed rate and "
+                             "only their times jitter, leave the time column out and give --fs HZ")
         rate = whole_rate(*fit_step(t * self.scale))
-        if fs is None and self.scale == 1.0 and rate < MIN_FS_HZ <= rate * 1e3 <= MS_AS_S_HZ:  # ms read as s
+        whole = bool(np.all(t == np.round(t)))  # 0, 1, 2 …: a count of milliseconds far likelier than of seconds
+        if self.scale == 1.0 and whole and rate < MIN_FS_HZ <= rate * 1e3 <= MS_AS_S_HZ:
             raise InputError(f"{self.path}: the time column steps by {step:.6g} s, {rate:.6g} Hz, too slow for EMG; "
-                             "if its times are in milliseconds, name it time_ms (or give --fs HZ)")
+                             "if its times are in milliseconds, name it time_ms")
         if fs is not None and abs(fs - rate) > 0.01 * rate:
             raise InputError(f"{self.path}: --fs {fs:g} Hz disagrees with the time column ({rate:.6g} Hz)")
-        if uneven:
-            warnings.warn(SettingsWarning(f"{self.path}: its time column jitters (steps off by up to "
-                                          f"{self.slack:.3g} s): read at --fs {fs:g} Hz; a step further off is "
-                                          "refused as a gap"))
-        elif fs is None and off.max() > 1e-3 * step:
+        if fs is None and off.max() > 1e-3 * step:
             print(f"emgcramp: note: {self.path}: {rate:.6g} Hz from the time column (a least-squares fit "
                   f"over {len(t)} rows; times printed to {self.slack:.3g} s)", file=sys.stderr)
         return fs if fs is not None else round(rate, 6)
@@ -80,7 +70,7 @@ class TimeColumn:
         prev = np.concatenate([[self.t_last], t[:-1]]) if self.t_last is not None else t[:-1]
         dt = t[-len(prev):] - prev if len(prev) else prev
         step = 1.0 / fs
-        still = (dt < 0 if self.slack > step else dt <= 0) & (not self.jitter)  # alike: a step under the last digit
+        still = dt < 0 if self.slack > step else dt <= 0  # rows print alike only for a step under the last digit
         bad = np.flatnonzero((np.abs(dt - step) > 0.05 * step + self.slack) | still)
         if len(bad):
             i, what = int(bad[0]) + (self.t_last is None), "a gap or a jump" if dt[bad[0]] > 0 else \
