@@ -160,6 +160,7 @@ def test_strong_cramp_rms_many_times_the_quiet_stretch_before_it():
             assert 0.6 * e["strength_x_rest"] < ratio < 1.6 * e["strength_x_rest"], (e, ratio)
 
 
+@pytest.mark.long
 def test_weak_cramps_only_a_few_times_rest():
     rows = [(e, r) for e, r in _cramp_ratios(range(8), 0.25, 1000.0) if e["weak"]]
     assert len(rows) >= 3

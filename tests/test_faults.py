@@ -201,6 +201,7 @@ def test_a_terminal_that_hangs_up_ends_the_night_whole(tmp_path):
     assert events[-1]["type"] == "end" and os.path.exists(os.path.join(folder, "events.csv"))
 
 
+@pytest.mark.long
 def test_a_signal_inside_a_cramp_closes_it_open_at_end(tmp_path):
     from emgcramp.io.edf import write_edf
 
@@ -355,6 +356,7 @@ def test_a_folder_where_every_file_fails_writes_nothing(tmp_path):
 
 # --- a full disk during the night ------------------------------------------------------------------
 
+@pytest.mark.long
 def test_a_full_disk_does_not_stop_detection_or_alerts(tmp_path):
     # raw.f32 may grow to 400 kB (100 s of the 1-kHz night); the night goes on to 1200 s. At 400 × real
     # time that is 3 s: the status lines (one a wall-clock second) still come after storing stopped.

@@ -269,6 +269,7 @@ def test_a_damaged_row_is_named_by_its_line_in_the_file(tmp_path):
 
 # --- 5. the status line's clock -------------------------------------------------------------------
 
+@pytest.mark.long
 def test_the_status_line_shows_the_clock_the_alerts_use_with_the_night_time_beside_it(tmp_path):
     from emgcramp.io import open_recording
 

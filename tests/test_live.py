@@ -218,6 +218,7 @@ def test_ascii_lines_at_another_rate_than_the_fs_given_are_said(lines_per_s, say
     assert link._window is None
 
 
+@pytest.mark.long
 def test_kill_9_mid_night_leaves_readable_files(tmp_path):
     cmd = [sys.executable, "-m", "emgcramp", "monitor", "--replay", SAMPLE_NIGHT, "--speed", "100",
            "--out", str(tmp_path)]
@@ -310,6 +311,7 @@ def test_on_cramp_commands_still_running_are_waited_for_and_said(tmp_path, monke
                        "it is left running\n"
 
 
+@pytest.mark.long
 def test_on_cramp_hook_runs_once_per_cramp(tmp_path):
     hits = tmp_path / "hits.txt"
     rc, out, err = run_cli("monitor", "--replay", SAMPLE_NIGHT, "--speed", "0", "--out", str(tmp_path),
@@ -429,6 +431,7 @@ def test_the_monitor_says_it_is_preparing_before_the_first_block_is_analysed(tmp
     assert seen[0].get("preparing") and not any(s.get("preparing") for s in seen[1:])
 
 
+@pytest.mark.long
 def test_calibrate_from_a_live_sensor(tmp_path):
     fs = 1000
     t = np.arange(16 * fs) / fs
@@ -451,6 +454,7 @@ def test_calibrate_from_a_live_sensor(tmp_path):
     assert prof["mvc_uv"] == pytest.approx(300.0 * 0.93, rel=0.15)
 
 
+@pytest.mark.long
 def test_calibrate_from_a_hobby_board_that_prints_numbers(tmp_path):
     """monitor --ascii read such a board; calibrate had no --ascii ('unrecognized arguments'), nor --scale for it."""
     fs, scale = 500, 2.0

@@ -175,6 +175,7 @@ def test_level_history_is_a_ring_read_by_time():
     assert h.window(0.0, 1.0).size == 0  # forgotten
 
 
+@pytest.mark.long
 def test_analyze_all_channels_from_the_command_line(tmp_cwd):
     from emgcramp.io.edf import write_edf
 

@@ -366,6 +366,7 @@ def test_a_profile_or_nights_of_the_wrong_kind_are_named_in_words(tmp_path, caps
     assert capsys.readouterr().err.strip().endswith(f"{tmp_path / 'none'}: no such folder of nights")
 
 
+@pytest.mark.long
 def test_labels_are_learned_against_the_general_threshold_whatever_a_night_was_monitored_with(tmp_path):
     """A --cramp-threshold says where one night's alarms fell; the person's adjustment is learned without it."""
     from conftest import SAMPLE_NIGHT

@@ -276,6 +276,7 @@ def test_importing_the_command_line_loads_no_web_framework():
 
 # --- in the browser --------------------------------------------------------------------------------------
 
+@pytest.mark.long
 @needs_browser
 def test_the_page_shows_what_analyze_finds_and_keeps_each_answer(tmp_path, browser, review):
     from selenium.webdriver.common.by import By
@@ -384,6 +385,7 @@ def test_the_count_behind_the_page_goes_on_past_a_night_that_fails_and_keeps_onl
     assert library.overview()["counting"] is None and library._nights == {}  # counts kept, not whole nights
 
 
+@pytest.mark.long
 @needs_browser
 def test_the_server_stops_once_the_page_has_been_closed(night, browser, review):
     r = review(night, "--idle-exit", "2")
@@ -517,6 +519,7 @@ def test_signal_lost_is_hatched_where_the_night_had_none_and_said_in_words(tmp_p
     assert browser.find_elements(By.CSS_SELECTOR, "#legend .sw.lost")
 
 
+@pytest.mark.long
 @needs_browser
 def test_the_calendar_sums_the_nights_of_each_date_and_a_click_opens_the_night(tmp_path, browser, review):
     from selenium.webdriver.common.by import By

@@ -95,6 +95,7 @@ def test_the_trend_picture_counts_every_night_of_one_date(tmp_path):
     assert all(float(t).is_integer() for t in ticks)
 
 
+@pytest.mark.long
 def test_one_night_in_two_files_counts_once(tmp_cwd):
     import shutil
 
