@@ -321,3 +321,12 @@ def test_a_note_on_a_recording_read_twice_is_said_once(tmp_path):
     rc, out, err = run_cli("report", path, "--out", tmp_path / "r.png")
     assert rc == 0 and err == (f"emgcramp: note: {path}: its time column starts at 3600 s; times here count from its "
                                "first row (add 3600 s for the column's)\n"), err
+
+
+def test_report_of_a_folder_says_which_commands_take_one(tmp_path):
+    (tmp_path / "nights").mkdir()
+    rc, out, err = run_cli("report", tmp_path / "nights", "--out", tmp_path / "r.png")
+    assert rc == 2 and out == "" and err == (f"emgcramp: error: {tmp_path / 'nights'}: is a folder; report draws one "
+                                             f"recording (emgcramp review {tmp_path / 'nights'} shows each night in it, "
+                                             f"emgcramp analyze {tmp_path / 'nights'} analyses each)\n")
+    assert not (tmp_path / "r.png").exists()

@@ -16,6 +16,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     from emgcramp.io.secure import FIGURE_FORMATS, PAGE_FORMATS, REPORT, check_writable, made_by_us, output_format
 
     ext = output_format(args.out, PAGE_FORMATS + FIGURE_FORMATS, "--out")  # before any file is looked at
+    from emgcramp.io.secure import is_night_folder
+
+    if os.path.isdir(args.file) and not is_night_folder(args.file):
+        raise InputError(f"{args.file}: is a folder; report draws one recording (emgcramp review {args.file} shows "
+                         f"each night in it, emgcramp analyze {args.file} analyses each)")
     check_writable(args.out, [args.file] + ([args.events] if args.events else []), args.force, made_by_us(REPORT))
     if ext in PAGE_FORMATS and not args.events:
         return _saved_review(args)
