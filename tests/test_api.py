@@ -532,6 +532,7 @@ def test_mne_raw_typed_eeg_throughout_takes_its_muscles_by_name(night):
     assert emgcramp.from_mne(raw, picks="eeg").analysis.channels == info.ch_names  # asked for: taken
 
 
+@pytest.mark.long
 def test_plot_draws_the_report_from_the_signal_again(tmp_path):
     r = emgcramp.analyze(SAMPLE_NIGHT)
     fig = r.plot(str(tmp_path / "night.png"))

@@ -73,6 +73,7 @@ def test_a_recording_reached_by_a_link_is_analysed_once(tmp_cwd):
     assert "nights/b.edf is the same recording as nights/a.edf" in err
 
 
+@pytest.mark.long
 def test_a_folder_says_which_subfolders_it_did_not_search(tmp_cwd):
     """A study kept as one folder per subject: its recordings are not taken unsaid, nor refused without the way."""
     for sub in ("S012", "P3"):

@@ -42,6 +42,7 @@ def test_the_synthetic_board_streams_its_emg_channels_in_microvolts_at_its_rate(
     assert 0.0 <= time.time() - source.last_timestamp < 2.0  # BrainFlow's Unix-time stamp of the newest sample
 
 
+@pytest.mark.long
 def test_a_failing_session_is_reopened_and_the_outage_is_a_gap():
     from emgcramp.live.sources.brainflow import BrainFlowSource
 

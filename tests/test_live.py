@@ -66,6 +66,7 @@ def close_when_read(port, thread, out, source, timeout=60):
     port.close()  # for good: the source gives up and the night ends
 
 
+@pytest.mark.long
 def test_serial_monitor_equals_offline_analysis(night, tmp_path):
     x, gen = night
     source = SerialSource(str(tmp_path / "sensor"), give_up_s=1.0)
@@ -1055,6 +1056,7 @@ def test_the_sensor_s_lead_off_bits_are_in_the_night_log(tmp_path):
     assert marks == [("lead_off", ["GL"], 10.5), ("lead_on", ["GL"], 20.5)]  # at the end of the block that said it
 
 
+@pytest.mark.long
 def test_a_long_burst_under_way_is_measured_at_a_pace_that_does_not_grow_with_it(tmp_path):
     # Measuring a burst under way reads its whole length: before, it was measured twice at every block, so a
     # long cramp cost ever more per second (at 4 kHz, 8 channels in 25-sample frames the monitor fell behind

@@ -50,6 +50,7 @@ def _night(folder, seconds=20):
 
 # --- a full disk at the end of a night -------------------------------------------------------------
 
+@pytest.mark.long
 def test_a_night_that_ends_on_a_full_disk_prints_its_table_and_exits_4(tmp_path):
     # 300 bytes a file: raw.json fits, nearly nothing else does, to the end of the night.
     p = subprocess.run(MONITOR + ["--out", str(tmp_path / "nights")], capture_output=True, text=True,
@@ -154,6 +155,7 @@ def test_a_real_full_disk_at_the_end_prints_the_table_and_exits_4(tmp_path):
     assert last.startswith("emgcramp: error: the night is not stored whole") and "No space left on device" in last
 
 
+@pytest.mark.long
 def test_the_cramps_a_full_disk_left_unstored_are_flagged_alike_live_and_by_recover(tmp_path):
     # 1 MB a file: 256 s of the 1200-s night's samples are stored; the cramps from 219 s and 1131 s are not whole
     p = subprocess.run(MONITOR + ["--out", str(tmp_path / "nights")], capture_output=True, text=True,
