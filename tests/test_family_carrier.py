@@ -101,6 +101,7 @@ def test_drawn_fs_and_length(seed):
     assert events, "every night has at least a cramp"
 
 
+@pytest.mark.long
 def test_250_hz_boards_about_one_night_in_four():
     fss = [carrier.draw_parameters(s, 0.1).board.fs for s in range(80)]
     assert set(fss) <= ALLOWED_FS

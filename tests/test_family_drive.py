@@ -159,6 +159,7 @@ def test_resting_tone_follows_sleep_stage() -> None:
     assert med["REM"] < 0.9 * med["N2"] and 1.3 * med["N2"] < med["W"]
 
 
+@pytest.mark.long
 def test_strength_matches_measured_plateau_over_rest() -> None:
     checked = 0
     for seed in MEASURED_SEEDS:

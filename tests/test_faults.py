@@ -49,6 +49,7 @@ def test_an_edf_cut_by_a_full_disk_is_an_error_and_nothing_is_left(tmp_path, arg
     assert os.listdir(tmp_path) == []  # neither the cut file nor its temporary
 
 
+@pytest.mark.long
 def test_a_figure_over_a_file_size_limit_is_said_as_a_full_disk(tmp_path):
     rc, _, err = _run_limited(20_000, "report", SAMPLE_NIGHT, "--out", "r.png", cwd=tmp_path)
     assert rc == 2 and err == ("emgcramp: error: writing r.png failed (File too large: disk full or file-size "

@@ -950,6 +950,7 @@ def _edf_of(path, channels, fs=1000):
     w.close()
 
 
+@pytest.mark.long
 def test_an_edf_channel_without_a_unit_takes_scale(tmp_cwd):
     """A blank unit was read as µV (a night in mV gave a rest of 0.004 µV and no cramp), and the --scale the note
     then asked for was refused: 'this one carries its own units'."""

@@ -52,6 +52,7 @@ def _parts(folder):
 
 # --- 1. part files left by a killed writer --------------------------------------------------------
 
+@pytest.mark.long
 def test_a_part_file_left_by_kill_9_is_removed_by_the_next_run_which_writes_the_file_whole(tmp_path):
     _noise_edf(tmp_path / "in.edf", 2 * 3600)  # 15 MB: its copy takes long enough to be caught writing
     out = tmp_path / "out.edf"
@@ -342,6 +343,7 @@ def _monitor_lsl_out(tmp_path, env, cwd=None):
     return err
 
 
+@pytest.mark.long
 def test_liblsl_keeps_quiet_under_a_users_own_configuration(tmp_path):
     pytest.importorskip("pylsl")
     (tmp_path / "lab.cfg").write_text("[lab]\nSessionID = default\n")  # a lab's network settings, no [log]

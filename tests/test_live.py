@@ -1100,6 +1100,7 @@ def test_a_cramp_alerted_before_a_dropout_is_not_alerted_again_when_the_signal_r
         ["alert", "possible_cramp", "retracted", "possible_cramp"]  # the record of the cut cramp: its two parts
 
 
+@pytest.mark.long
 def test_the_status_line_counts_a_cramp_from_its_alert_not_only_once_it_ends(tmp_path):
     # before: "*** cramp (tonic) on calf", then "ACTIVE 58.6 s (tonic) cramps 0" until it ended
     fs, n = 1000.0, 100

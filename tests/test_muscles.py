@@ -321,6 +321,7 @@ def test_channels_of_two_legs_taken_together_are_said_to_be_judged_as_one_leg():
         assert channel_indices("Leg L", names, "legs.edf") == [1]
 
 
+@pytest.mark.long
 def test_a_cramp_of_both_heads_that_a_dropout_cut_is_alerted_once(tmp_path):
     # before: alerted on GM, and again on GL when the signal returned (only the alerted head was marked as cut)
     from emgcramp.core.blocks import Block

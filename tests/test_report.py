@@ -206,6 +206,7 @@ def test_the_report_s_timeline_keeps_a_gap_s_seconds(night):
     assert np.isfinite(view.envelope_1s[cut + gap + 1:]).all()
 
 
+@pytest.mark.long
 def test_a_note_on_the_recording_is_said_once_though_it_is_read_twice(tmp_path):
     """The report reads the recording to analyse it and again to draw it: '--channel all leaves out ECG' twice."""
     import pyedflib

@@ -317,6 +317,7 @@ def test_the_page_shows_what_analyze_finds_and_keeps_each_answer(tmp_path, brows
     assert pressed.get_attribute("aria-pressed") == "true"
 
 
+@pytest.mark.long
 @needs_browser
 def test_a_missed_cramp_is_marked_by_dragging_over_the_timeline(tmp_path, browser, review):
     from selenium.webdriver.common.action_chains import ActionChains
@@ -341,6 +342,7 @@ def test_a_missed_cramp_is_marked_by_dragging_over_the_timeline(tmp_path, browse
                                          "missed": 1, "cramps": 1}
 
 
+@pytest.mark.long
 @needs_browser
 def test_the_many_nights_page_counts_each_night_and_opens_it(tmp_path, browser, review):
     from selenium.webdriver.common.by import By
@@ -397,6 +399,7 @@ def test_the_server_stops_once_the_page_has_been_closed(night, browser, review):
     assert "the page has been closed" in r.proc.stdout.read()
 
 
+@pytest.mark.long
 def test_a_review_whose_page_is_never_opened_stops_by_itself(night, monkeypatch, capsys):
     """Started --no-browser and reached with no page (curl, or nothing), it kept its port open for ever."""
     from emgcramp.review import app, server
@@ -482,6 +485,7 @@ def test_the_summary_says_the_time_without_signal_in_words():
     assert [words.duration_words(s) for s in (0.0, 0.3)] == ["0 s", "0.3 s"]
 
 
+@pytest.mark.long
 @needs_browser
 def test_signal_lost_is_hatched_where_the_night_had_none_and_said_in_words(tmp_path, browser, review):
     from selenium.webdriver.common.by import By
@@ -643,6 +647,7 @@ def test_a_port_in_use_is_said_in_one_line(night):
                                        "use); give another --port, or 0 for any free one")
 
 
+@pytest.mark.long
 def test_a_recovered_night_counts_its_possible_cramps_with_its_cramps(tmp_path):
     """After recover --cramp-threshold 0.9 the nights' table took the cramps from the new events.csv and the
     possible cramps from the monitor's closing record (3 where the night, judged again, has 4)."""

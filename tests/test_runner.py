@@ -75,6 +75,7 @@ def test_a_chosen_cramp_threshold_is_the_nights_setting_live_and_after(tmp_path)
     assert rc == 0 and "stricter" not in out and "3 cramp(s)" in out, err
 
 
+@pytest.mark.long
 def test_the_scoreboards_live_column_is_the_monitors_loop_and_agrees():
     row = score_night("typical", 0.25, 2)
     assert row.live_agrees and row.cramps >= 1

@@ -146,6 +146,7 @@ def _tmpfs(tmp_path, script):
                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
 
 
+@pytest.mark.long
 def test_a_real_full_disk_at_the_end_prints_the_table_and_exits_4(tmp_path):
     monitor = shlex.join(MONITOR)
     p = _tmpfs(tmp_path, f"{monitor} --out {tmp_path}/disk/nights; echo rc=$?")
@@ -340,6 +341,7 @@ def test_a_file_that_only_mentions_the_package_is_not_taken_for_its_output(tmp_c
         assert open(args[-1], "rb").read() == before
 
 
+@pytest.mark.long
 def test_simulate_and_demo_run_again_replace_their_own_night(tmp_cwd):
     assert run_main("simulate", "--hours", "0.02", "n.edf")[0] == 0
     rc, _, err = run_main("simulate", "--hours", "0.02", "--seed", "2", "n.edf")
@@ -481,6 +483,7 @@ def test_recover_keeps_the_logged_cramps_of_a_night_whose_samples_are_too_short_
     assert not os.path.exists(tmp_path / "m" / "events.csv")
 
 
+@pytest.mark.long
 def test_a_night_folder_that_takes_no_new_file_at_the_end_still_prints_the_table(tmp_path, monkeypatch):
     """A folder made read-only in the night: its events.csv refused in our words ended the monitor before the
     table, status 2, where a full disk prints the night and exits 4."""
