@@ -298,7 +298,17 @@ def test_a_pandas_table_is_a_column_a_channel_named_by_its_columns(night):
     for _ in range(2):
         with pytest.raises(emgcramp.InputError, match="no row of the array is a muscle's by its name"):
             m.feed(pd.DataFrame({"ECG": night[:1000]}))
-    assert emgcramp.Monitor(FS).feed(pd.DataFrame(np.zeros((2, 4)))) == []  # 2 samples of 4 channels: no doubt
+    # A table of unnamed columns, more than its rows, is a channels × samples array made a table the wrong way
+    # round, as an array would be: find_cramps ran for minutes before saying a 20 000-column one was too short
+    # (a detector set up per column), a Monitor took 4000 channels. Named channels, or named columns, settle it.
+    wide = pd.DataFrame(np.zeros((2, 4000)))
+    with pytest.raises(emgcramp.InputError, match=r"^a table of 2 rows and 4000 columns would be 4000 channels "
+                       r"of 2 samples: a row a sample, a column a channel \(df\.T for a table of a row per"):
+        emgcramp.Monitor(FS).feed(wide)
+    with pytest.raises(emgcramp.InputError, match=r"^a table of 2 rows and (\d+) columns would be \1 channels"):
+        emgcramp.find_cramps(pd.DataFrame(pair[:, :3000]), FS)
+    assert emgcramp.Monitor(FS, list("abcd")).feed(pd.DataFrame(np.zeros((2, 4)))) == []  # 4 named: no doubt
+    assert emgcramp.Monitor(FS).feed(pd.DataFrame(np.zeros((2, 4)), columns=list("abcd"))) == []
 
 
 def test_a_table_whose_labels_name_no_channel_is_read_when_the_channels_are_named_and_nullable_floats_are_numbers(
@@ -556,6 +566,34 @@ def test_plot_draws_a_channel_named_or_numbered_among_those_analysed(night):
     for wrong in (2, "TA", True):
         with pytest.raises(emgcramp.InputError, match=f"no channel {wrong!r} in the channels analysed; channels are: GM, GL"):
             r.plot(channel=wrong)
+
+
+def test_plot_refuses_an_array_changed_since_its_analysis(night, tmp_path):
+    """The array is kept, not copied: changed in place after find_cramps (a notebook's x[:] = 0), the plot drew
+    the hour as signal lost beside a table of the cramps found in it, and said nothing."""
+    import matplotlib.pyplot as plt
+
+    x = night.copy()
+    r = emgcramp.find_cramps(x, FS)
+    plt.close(r.plot())  # unchanged: drawn
+    x[12_345] += 1.0
+    with pytest.raises(emgcramp.InputError, match=r"^the array given to find_cramps has changed since it was "
+                       r"analysed .*analyse a copy \(find_cramps\(x\.copy\(\), fs\)\)$"):
+        r.plot(tmp_path / "night.png")
+    assert not (tmp_path / "night.png").exists()
+
+
+def test_a_pandas_series_is_one_channel_named_by_its_name(night):
+    """A Series was the channel 'calf' whatever its name, and its unit (calf_mV) was not read, as a DataFrame's
+    column's is."""
+    pd = pytest.importorskip("pandas")
+    ref = [(c.onset_s, c.offset_s) for c in emgcramp.find_cramps(night, FS).cramps]
+    r = emgcramp.find_cramps(pd.Series(night / 1000, name="GM_mV"), FS)
+    assert r.analysis.channels == ["GM"] and [(c.onset_s, c.offset_s) for c in r.cramps] == ref and ref
+    assert emgcramp.find_cramps(pd.Series(night), FS).analysis.channels == ["calf"]
+    m = emgcramp.Monitor(FS)
+    m.feed(pd.Series(night, name="GL"))
+    assert m.finish().analysis.channels == ["GL"]
 
 
 def test_the_events_csv_from_the_api_is_what_analyze_writes_for_the_sample_night(tmp_path):
@@ -891,3 +929,23 @@ def test_a_signal_mostly_flat_is_said_not_passed_as_a_quiet_night():
     with pytest.warns(emgcramp.SettingsWarning, match=r"channel 'calf': 97 % of it is flat \(one value held"):
         r = emgcramp.find_cramps(np.repeat(x, 2), 2000)
     assert r.cramps == []
+
+
+def test_a_missing_optional_package_is_named_with_how_to_install_it(night, monkeypatch):
+    """to_annotations without MNE raised a bare ModuleNotFoundError, where to_dataframe named its extra."""
+    r = emgcramp.find_cramps(night, FS)
+    for module, method in (("mne", r.to_annotations), ("pandas", r.to_dataframe)):
+        monkeypatch.setitem(sys.modules, module, None)  # as if not installed: its import fails
+        with pytest.raises(ImportError, match=rf"^{method.__name__} needs {module}: pip install 'emgcramp\[{module}\]'$"):
+            method()
+
+
+def test_samples_in_volts_are_said_to_be_in_volts_not_flat():
+    """In volts, rest's mean square is under the 1e-9 µV² that reads as a held value: beside 'are the samples in
+    µV?' came '90 % of it is flat (one value held: the electrodes off…)', of samples no two of which are equal."""
+    x = np.random.default_rng(0).normal(0, 5, 600_000)
+    x[100_000:160_000] *= 50  # a cramp over 1000 µV: a few samples in volts pass the 0.001 of an array of no EMG
+    with pytest.warns(emgcramp.SettingsWarning) as said:
+        emgcramp.find_cramps(x * 1e-6, FS)
+    assert [str(w.message)[:60] for w in said] == ["the array: channel 'calf': its rest level, 0.00023 µV, lies "]
+    assert "are the samples in µV? Multiply them by the µV per unit (1000 for mV, 1000000 for V" in str(said[0].message)

@@ -315,6 +315,10 @@ def test_channels_of_two_legs_taken_together_are_said_to_be_judged_as_one_leg():
         assert channel_indices("all", names, "legs.edf") == [1, 2]
     with pytest.warns(SettingsWarning, match="LAT1-LAT2 and RAT1-RAT2 name two legs"):
         channel_indices("LAT1-LAT2,RAT1-RAT2", ["LAT1-LAT2", "RAT1-RAT2"], "psg.edf")
+    # find_cramps has no channel= (it said to give one): an array's rows are chosen by the caller
+    with pytest.warns(SettingsWarning, match=r"^the array: GM L and GM R name two legs, .*: analyse each leg's rows "
+                                             r"apart$"):
+        channel_indices("0,1", ["GM L", "GM R"], "the array")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # one leg's heads, the lateral one named so, say nothing of sides
         assert channel_indices("all", ["Gastroc Lat R", "Gastroc Med R", "TA R"], "r.edf") == [0, 1, 2]

@@ -124,9 +124,9 @@ def say_doubts(pipe: Pipeline, units: bool = True, movements: bool = True, where
     """
     doubted, named = False, f"{where}: " if where else ""
     for channel, q in pipe.quality().items():
-        rest = q["rest_uv"]
+        rest, tiny = q["rest_uv"], False
         if units and math.isfinite(rest) and rest < ELECTRODE_NOISE_UV and q["flat_fraction"] < 0.999:
-            doubted = True
+            doubted = tiny = True
             settings_note(
                 f"{named}channel {channel!r}: its rest level, {rest:.2g} µV, lies under what any skin electrode reads "
                 f"({ELECTRODE_NOISE_UV:g} µV): are the samples in µV? Multiply them by the µV per unit (1000 for mV, "
@@ -137,7 +137,8 @@ def say_doubts(pipe: Pipeline, units: bool = True, movements: bool = True, where
                 f"{named}channel {channel!r}: its rest level, {rest:.3g} µV, is over what surface EMG reads even in a maximal "
                 f"contraction ({MAX_REST_UV:g} µV RMS): are the samples in the unit the file says? (µV said to be mV "
                 "read 1000 times too high; for a file without a unit, --scale gives the µV per unit)")
-        if units and FLAT_NOTE_SHARE <= q["flat_fraction"] < 0.999:  # whole: unusable(), an error
+        # whole: unusable(), an error; samples in volts read as µV are "flat" too (a mean square under 1e-9 µV²)
+        if units and not tiny and FLAT_NOTE_SHARE <= q["flat_fraction"] < 0.999:
             settings_note(
                 f"{named}channel {channel!r}: {100 * q['flat_fraction']:.0f} % of it is flat (one value held: the "
                 "electrodes off, or each sample sent more than once, when the rate given is not the board's own); "

@@ -49,6 +49,17 @@ def worded_for_python(func: F) -> F:
     return call  # type: ignore[return-value]
 
 
+def needs(module: str, method: str) -> Any:
+    """The optional package ``module`` (an extra of the same name), imported; else ImportError saying how to
+    install it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ImportError(f"{method} needs {module}: pip install 'emgcramp[{module}]'") from None
+
+
 def config_arg(config: object) -> PipelineConfig | None:
     """``config`` when it is a :class:`PipelineConfig` or None; else :class:`InputError`."""
     if config is None:

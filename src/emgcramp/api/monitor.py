@@ -17,7 +17,7 @@ from emgcramp.core.config import PipelineConfig
 from emgcramp.core.errors import BadSamples, InputError
 from emgcramp.core.types import Episode
 from emgcramp.io import open_recording
-from emgcramp.io.memory import column_names, is_table, samples_array
+from emgcramp.io.memory import column_names, is_table, layout_error, samples_array, series_as_table
 from emgcramp.io.night import check_free
 from emgcramp.io.unstored import store_night_events
 from emgcramp.live.monitor import MonitorResult, NightMonitor
@@ -104,6 +104,7 @@ class Monitor:
         """
         if self._result is not None:
             raise InputError("this Monitor has finished: its signal is closed; start a new Monitor for more samples")
+        samples = series_as_table(samples)
         table = is_table(samples)
         if table:  # a row a sample, a column a channel: named by its columns (a column of text said by name)
             names, scales = column_names(samples, named_by_caller=bool(self._names))
@@ -159,9 +160,8 @@ class Monitor:
             return
         width = 1 if x.ndim == 1 else x.shape[0]
         n = len(self._names)
-        if x.ndim == 2 and width != n and not table and (x.shape[1] == n or (not n and width > x.shape[1])):
-            raise InputError(f"a block of shape {x.shape} would be {width} channels of {x.shape[1]} samples: "
-                             "give channels × samples (x.T for a samples × channels table), or name the channels "
+        if x.ndim == 2 and width != n and ((x.shape[1] == n and not table) or (not n and width > x.shape[1])):
+            raise InputError(layout_error(width, x.shape[1], table, "a block") + ", or name the channels "
                              "(channel_names) to feed blocks with fewer samples than channels")
         if n and width != n:
             raise InputError(f"a block of {width} channel(s) for a monitor of {n} ({', '.join(self._names)})")

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from emgcramp.api.checks import path_arg, worded_for_python
+from emgcramp.api.checks import needs, path_arg, worded_for_python
 from emgcramp.core.errors import InputError
 from emgcramp.core.types import Analysis, CrampWarning, Episode, LegMovement, Lookalike
 
@@ -37,7 +37,8 @@ class Result:
     start : datetime, optional
         Wall-clock time of the first sample.
     reopen : callable, optional
-        Gives the recording again, for :meth:`plot` (nothing of the signal is kept).
+        Gives the recording again, for :meth:`plot`: a file is read again; an array in memory is the
+        caller's own (kept, not copied: :meth:`plot` refuses it once changed).
     source : str, optional
         The recording's file: :meth:`to_csv` and :meth:`plot` never write over it.
 
@@ -52,7 +53,7 @@ class Result:
     def __init__(self, analysis: Analysis, start: datetime | None = None,
                  reopen: Callable[[], Recording] | None = None, source: str | None = None):
         self.analysis, self.start = analysis, start
-        self._reopen = reopen  # gives the recording again, for plot(): nothing of the signal is kept
+        self._reopen = reopen  # gives the recording again, for plot(): a file's path, or the caller's array
         self._inputs = [source] if source else []  # never written over, even with overwrite=True
 
     def __repr__(self) -> str:
@@ -150,10 +151,7 @@ class Result:
         pandas.DataFrame
             One row per event (:meth:`records`).
         """
-        try:
-            import pandas as pd
-        except ImportError:
-            raise ImportError("to_dataframe needs pandas: pip install 'emgcramp[pandas]'") from None
+        pd = needs("pandas", "to_dataframe")
         # Number columns as numbers, with or without events (a value not measured, such as %MVC without a
         # calibration, is NaN), so that nights' tables concatenate and describe() sums them; text columns of
         # a table without rows as this pandas infers text (its str dtype from pandas 3 on, else object).
@@ -218,7 +216,7 @@ class Result:
         emgcramp.InputError
             ``raw`` is no MNE Raw.
         """
-        import mne
+        mne = needs("mne", "to_annotations")
 
         if raw is not None and not hasattr(getattr(raw, "annotations", None), "orig_time"):
             raise InputError(f"raw is the MNE Raw the annotations go on, not {type(raw).__name__}")

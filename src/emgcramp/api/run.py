@@ -56,8 +56,10 @@ def find_cramps(x: ArrayLike, fs: float, *, channel_names: Sequence[str] | None 
     ----------
     x : array_like
         Samples in µV, shape ``(n_samples,)`` or ``(n_channels, n_samples)``, or a pandas ``DataFrame``
-        of a column a channel (its names the channels'). Several channels are muscles of one leg (a channel named ``TA``, or
-        whose ``muscles`` entry is a tibialis, is the tibialis anterior).
+        of a column a channel (a ``Series``: one), named as a CSV's header is: the name is the channel's, a
+        unit at its end scales it to µV (``GM_mV``, ``TA (V)``). Several channels are muscles of one leg (a
+        channel named ``TA``, or whose ``muscles`` entry is a tibialis, is the tibialis anterior). The array
+        is kept, not copied, for :meth:`Result.plot`.
     fs : float
         Sampling rate, Hz (200–100 000; sEMG boards use 250–4000).
     channel_names : sequence of str, optional
@@ -98,7 +100,7 @@ def find_cramps(x: ArrayLike, fs: float, *, channel_names: Sequence[str] | None 
     read = ReadOptions(channel=",".join(map(str, muscle_rows(rec.channel_names))),
                        muscles=muscles_arg(muscles, rec.channel_names))
     analysis, start = analyze_recording(rec, read, config)
-    return Result(analysis, start, functools.partial(_given, rec))
+    return Result(analysis, start, functools.partial(_unchanged, rec, rec.sums()))
 
 
 @worded_for_python
@@ -183,6 +185,16 @@ def from_mne(raw: Any, picks: Any = None, *, config: PipelineConfig | None = Non
     rec = MneRaw(raw, picks)
     analysis, start = analyze_recording(rec, ReadOptions(), config)
     return Result(analysis, start, functools.partial(_given, rec))
+
+
+def _unchanged(rec: ArrayInMemory, sums: list[float]) -> ArrayInMemory:
+    """The array a result was analysed from, as :meth:`Result.plot` reopens it; :class:`InputError` when its
+    caller changed it since (it is kept, not copied: its plot would not be of the signal analysed)."""
+    if rec.sums() != sums:
+        raise InputError("the array given to find_cramps has changed since it was analysed (it is kept, not "
+                         "copied): its plot would not be of the signal analysed; to change the array after, "
+                         "analyse a copy (find_cramps(x.copy(), fs))")
+    return rec
 
 
 def _given(rec: Any) -> Any:

@@ -86,9 +86,10 @@ def channel_indices(spec: str | int | list[str | int] | tuple[str | int, ...] | 
     chosen = _chosen(spec, names, where, units or {})
     sides = {side: [names[i] for i in chosen if _SIDE[side].search(names[i])] for side in _SIDE}
     if all(sides.values()):  # the several channels taken are judged as one leg's muscles
+        apart = "analyse each leg's rows apart" if where == "the array" else \
+            "give --channel with one leg's channels for each leg"  # find_cramps takes no channel=
         settings_note(f"{where}: {', '.join(sides['left'])} and {', '.join(sides['right'])} name two legs, judged "
-                      "here as the muscles of one (a cramp of both at once counted once): give --channel with one "
-                      "leg's channels for each leg")
+                      f"here as the muscles of one (a cramp of both at once counted once): {apart}")
     if (spec is None or str(spec).lower() == "all") and all(is_tibialis(names[i]) for i in chosen):  # not named
         settings_note(
             f"{where}: {', '.join(names[i] for i in chosen)} record{'s' if len(chosen) == 1 else ''} the tibialis "

@@ -151,7 +151,7 @@ class Detector:
                 self._levels.append(x_rest(trace))
             opening = self.opening.look(trace)
             cands = [self._candidate(row) for row in rows] + ([] if opening is None else [
-                opening_candidate(self.history, self.origin_s, self.origin_s + opening[1], opening[0], self.cfg)])
+                opening_candidate(self.history, self.origin_s, opening, self.cfg, (self._seg.state, self.moves))])
             out += [e for e in (self._episode(c) for c in cands if c is not None) if e is not None]
         return out
 
@@ -199,7 +199,7 @@ class Detector:
         return {"seconds": s["total_bins"] / self.rate, "flat_fraction": s["total_flat_bins"] / total,
                 "motion_fraction": s["total_motion_bins"] / total,
                 "rest_uv": s["rest_uv_sum"] / s["rest_updates"] if s["rest_updates"] else float("nan"),
-                "lm_unscored": float(self.moves.unscored)}
+                "lm_unscored": float(len(self.moves.unscored))}
 
     def _candidate(self, row: np.ndarray) -> Candidate:
         n = max(row[seg.C_N], 1.0)

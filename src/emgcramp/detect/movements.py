@@ -204,7 +204,7 @@ class MovementScorer:
         self.movements: list[LegMovement] = []
         mv = config.movements
         self.waver = RestWaver(rate, config.segment.short_window_s, mv.lm_on_delta_uv, mv.lm_max_s + 2.0)
-        self.unscored = 0  # rises the resting EMG's own waver reaches by chance (emgcramp.detect.waver)
+        self.unscored: list[float] = []  # onsets (s) of rises the resting EMG's own waver reaches by chance
         self._out = new_rows(self._P, 0, self._apart)
         self._level_rows, self._level_period, self._row = max(1, round(LEVEL_S * rate)), -1, 0
         # the independent envelope windows in the AASM end's 0.5 s (0.1 s each): five
@@ -212,7 +212,7 @@ class MovementScorer:
 
     def carry_over(self, prev: "MovementScorer") -> None:
         """Go on from the movements ``prev`` scored (detection restarted after a long gap)."""
-        self.movements, self.unscored = list(prev.movements), prev.unscored
+        self.movements, self.unscored = list(prev.movements), list(prev.unscored)
 
     def process(self, trace: np.ndarray) -> list[LegMovement]:
         """Advance over trace rows (``N_TRACE`` columns); return the stretches that ended."""
@@ -235,7 +235,7 @@ class MovementScorer:
         if new:
             kept = [m for m in new if not (m.is_lm and self.waver.by_chance(
                 round((m.onset_s - self.origin_s) * self.rate), m.peak_uv - m.rest_uv))]
-            self.unscored += len(new) - len(kept)
+            self.unscored += [m.onset_s for m in new if m not in kept]
             self.movements += kept
             return kept
         return new

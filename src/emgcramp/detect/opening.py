@@ -20,6 +20,8 @@ night's rest (the segmenter restarts rest after an episode that long).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from emgcramp.core.config import DetectorConfig
@@ -83,15 +85,22 @@ class OpeningWatch:
         self.first_rest, self._under = rest, min(rest / seg.on_ratio, rest - seg.on_delta_uv)
 
 
-def opening_candidate(history: LevelHistory, origin_s: float, now_s: float, rest_uv: float,
-                      cfg: DetectorConfig) -> Candidate | None:
-    """The opening stretch as a candidate, from the trace up to ``now_s`` (s); ``None``: there is none.
+def opening_candidate(history: LevelHistory, origin_s: float, found: tuple[float, float], cfg: DetectorConfig,
+                      learned: tuple[np.ndarray, Any] | None = None) -> Candidate | None:
+    """The opening stretch as a candidate, from the trace up to where it was ``found``; ``None``: there is none.
 
-    It ends where the 0.5-s envelope first stays under OFF for ``merge_gap_s``, at the 0.1-s envelope's last
-    bin over the EDGE level before that (moved back by its window, as the segmenter's offsets are). ``rest_uv``
-    (µV) is the rest level that showed it, still falling; the stretch is measured over the one it settles to:
-    the ``rest_quantile`` of the 0.5-s envelope after the stretch, as the segmenter takes rest.
+    ``found``: what :meth:`OpeningWatch.look` gave, the rest level (µV) that showed it, still falling, and the
+    time of that (s from ``origin_s``). The stretch ends where the 0.5-s envelope first stays under OFF for
+    ``merge_gap_s``, at the 0.1-s envelope's last bin over the EDGE level before that (moved back by its window,
+    as the segmenter's offsets are). It is measured over the rest level it settles to: the ``rest_quantile``
+    of the 0.5-s envelope after the stretch, as the segmenter takes rest.
+
+    ``learned``: the segmenter's state and the movement scorer. What they learned inside the stretch is set
+    aside: the rest levels it taught leave the night's mean rest (a recording opening in a minute of cramp
+    gave 32 µV for a rest of 4.5), and the rises its own waver made leave the rises not scored as leg
+    movements (said in a note as the rest's waver; they were the cramp's).
     """
+    rest_uv, now_s = found[0], origin_s + found[1]
     rows = history.window(origin_s, now_s)
     end, _ = _end(rows, rest_uv, cfg, history.rate)
     after = rows[end:, T_ENV]
@@ -101,6 +110,10 @@ def opening_candidate(history: LevelHistory, origin_s: float, now_s: float, rest
     offset_s += origin_s
     if offset_s <= origin_s:
         return None
+    if learned is not None:
+        state, moves = learned
+        state["rest_uv_sum"], state["rest_updates"] = 0.0, 0.0  # the mean rest from here on
+        moves.unscored = [t for t in moves.unscored if t > offset_s]
     body = history.window(origin_s, offset_s)
     hold, background, rise, run = shape(history, origin_s, offset_s, cfg)
     fall, edge_motion = edges(history, origin_s, offset_s, hold, background, cfg)

@@ -19,6 +19,8 @@ from emgcramp.core.channels import default_names, is_emg
 from emgcramp.core.errors import InputError, settings_note
 from emgcramp.io.base import Recording
 
+# Samples summed at a time by ArrayInMemory.sums (8 MB of float64).
+SUMS_CHUNK = 1 << 20
 # Under this every sample of a row (µV): no electrode reads so little; samples in volts read 1e-6 of what they are.
 TINY_UV = 1e-3
 
@@ -39,6 +41,22 @@ def samples_array(x: Any) -> np.ndarray:
     if not np.issubdtype(data.dtype, np.number) or data.dtype.kind in "cm":  # NumPy counts durations as numbers
         raise InputError(f"samples must be real numbers (µV), not {data.dtype}")
     return data
+
+
+def layout_error(channels: int, samples: int, table: bool, what: str = "an array") -> str:
+    """What ``what``, read as ``channels`` channels of ``samples`` samples (fewer than its channels), was meant as."""
+    if table:
+        return (f"a table of {samples} rows and {channels} columns would be {channels} channels of {samples} "
+                "samples: a row a sample, a column a channel (df.T for a table of a row per channel)")
+    return (f"{what} of shape {(channels, samples)} would be {channels} channels of {samples} samples: "
+            "give channels × samples (x.T for a samples × channels table)")
+
+
+def series_as_table(x: Any) -> Any:
+    """A pandas ``Series`` as a table of its one column (named by the Series, as a DataFrame's column is);
+    anything else as it is."""
+    named = getattr(x, "ndim", None) == 1 and hasattr(x, "to_frame") and hasattr(x, "to_numpy")
+    return x.to_frame() if named else x
 
 
 def is_table(x: Any) -> bool:
@@ -93,7 +111,7 @@ class ArrayInMemory(Recording):
     ----------
     x : array_like
         Samples in µV: shape ``(n_samples,)`` or ``(n_channels, n_samples)``
-        (the layout of MNE and SciPy), or a pandas ``DataFrame`` of a column a channel.
+        (the layout of MNE and SciPy), or a pandas ``DataFrame`` of a column a channel (a ``Series``: one).
     fs : float
         Sampling rate, Hz.
     channel_names : sequence of str, optional
@@ -105,6 +123,7 @@ class ArrayInMemory(Recording):
 
     def __init__(self, x: Any, fs: float, channel_names: Sequence[str] | None = None,
                  start: datetime | None = None):
+        x = series_as_table(x)
         table, self._scales = is_table(x), None
         if table:
             names, scales = column_names(x, named_by_caller=channel_names is not None)
@@ -116,9 +135,8 @@ class ArrayInMemory(Recording):
         if data.ndim != 2 or data.size == 0:
             raise InputError("expected a 1-D array or a channels × samples array, got "
                              f"{'no samples, ' if data.ndim == 2 else ''}shape {np.shape(given)}")
-        if data.shape[0] > data.shape[1] and not table:  # more channels than samples: the other layout
-            raise InputError(f"an array of shape {data.shape} would be {data.shape[0]} channels of {data.shape[1]} "
-                             "samples: give channels × samples (x.T for a samples × channels table)")
+        if data.shape[0] > data.shape[1]:  # more channels than samples: the other layout
+            raise InputError(layout_error(data.shape[0], data.shape[1], table))
         if isinstance(channel_names, str):
             raise InputError(f"channel_names is a list of names, one per channel, not the string {channel_names!r}")
         names = list(channel_names) if channel_names is not None else default_names(len(data))
@@ -133,6 +151,16 @@ class ArrayInMemory(Recording):
                              "are they in volts? Multiply them by 1000000 (by 1000 for mV)")
         self.path, self._data, self.fs, self.start = "the array", data, as_rate(fs), start
         self.channel_names, self.n_samples = names, data.shape[1]
+
+    def sums(self) -> list[float]:
+        """Each row's sum and sum of squares of the samples as they are now: the array is kept, not copied (a
+        night in memory is not doubled), and a result tells by them that its caller changed it since."""
+        out = []
+        for row in self._data:
+            for a in range(0, self.n_samples, SUMS_CHUNK):  # chunks: a strided row is not copied whole
+                part = np.asarray(row[a:a + SUMS_CHUNK], dtype=np.float64)
+                out += [float(part.sum()), float(part @ part)]
+        return out
 
     def _read(self, channels: list[int], chunk: int) -> Iterator[np.ndarray]:
         for a in range(0, self.n_samples, chunk):
