@@ -936,7 +936,8 @@ def test_a_missing_optional_package_is_named_with_how_to_install_it(night, monke
     r = emgcramp.find_cramps(night, FS)
     for module, method in (("mne", r.to_annotations), ("pandas", r.to_dataframe)):
         monkeypatch.setitem(sys.modules, module, None)  # as if not installed: its import fails
-        with pytest.raises(ImportError, match=rf"^{method.__name__} needs {module}: pip install 'emgcramp\[{module}\]'$"):
+        said = rf"^{method.__name__} needs {module}: pip install 'emgcramp\[{module}\]'$"
+        with pytest.raises(ImportError, match=said):
             method()
 
 
