@@ -2,6 +2,7 @@
 
 import os
 import stat
+import warnings
 from datetime import datetime
 
 import pytest
@@ -61,6 +62,19 @@ def test_answers_written_by_hand_are_read_or_named_never_dropped_unsaid(tmp_path
     assert [(lab.onset_s, lab.offset_s, lab.label, lab.listed) for lab in got] == [
         (10.0, 40.0, "cramp", ""), (50.0, 70.0, "cramp", ""), (80.0, 90.0, "not_cramp", "possible_cramp")]
     assert got[1].given_at == "2026-01-05T23:40:00"
+
+
+def test_answers_saved_by_a_spreadsheet_with_a_byte_order_mark_are_read_and_added_to(tmp_path):
+    """Saved as "CSV UTF-8", the header began with a BOM and was named as a line that holds no answer."""
+    f = str(tmp_path)
+    with open(labels_path(f), "w", encoding="utf-8-sig") as out:
+        out.write("onset_s,offset_s,label,given_at,listed\n254.9,327.8,cramp,2026-01-05T23:40:00,cramp\n")
+    add_label(f, 400.0, 420.0, "not_cramp", datetime(2026, 1, 6, 7, 0, 0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no note
+        got = read_labels(f)
+    assert [(lab.onset_s, lab.offset_s, lab.label) for lab in got] == [(254.9, 327.8, "cramp"),
+                                                                        (400.0, 420.0, "not_cramp")]
 
 
 @pytest.mark.parametrize("args", [(10.0, 5.0, "cramp"), (-1.0, 5.0, "cramp"), (1.0, 5.0, "yes")])

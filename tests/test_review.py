@@ -721,3 +721,20 @@ def test_nights_with_and_without_a_zone_in_their_start_are_counted_together(tmp_
     overview = lib.overview()  # before: a 500 (naive and aware clocks compared)
     assert [n["start"] for n in overview["nights"]] == ["2026-01-01T23:00:00", "2026-01-02T23:00:00+05:00"]
     assert overview["trend"]["nights"] == 2 and overview["trend"]["onset_hours"] == {23: 2}
+
+
+def test_the_page_counts_a_night_held_twice_once_as_trend_does(tmp_path):
+    """A night in two places (a recording and the night folder of its replay; here a copied folder) counted twice
+    in the page's trend: 2 nights of one, where `trend` on the same folder says 1 and names the other."""
+    from emgcramp.review.data import night_json
+    from emgcramp.review.nights import Library
+
+    shutil.copytree(make_night(tmp_path / "night-20260101-230000"), tmp_path / "night-copy")
+    lib = Library(str(tmp_path))
+    for k in range(2):
+        night_json(lib.night(k))
+    trend = lib.overview()["trend"]
+    assert (trend["nights"], trend["cramps"]) == (1, 1)
+    assert [f for f in trend["facts"] if f.startswith("Not counted again")] == [
+        f"Not counted again, holding a night already counted (the same cramps at the same clock times): "
+        f"{tmp_path / 'night-copy' / 'events.csv'}."]

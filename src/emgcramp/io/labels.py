@@ -130,7 +130,7 @@ def _with_current_header(path: str) -> None:
     """Give an earlier version's ``labels.csv`` (four columns) the current header before a line of five is
     appended, so that a table reader takes the whole file; its lines are kept as they are."""
     try:
-        with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
             if f.readline() != HEADER.replace(",listed", ""):
                 return
             rest = f.read()
@@ -167,7 +167,7 @@ def read_labels(folder: str) -> list[Label]:
     _not_linked(folder)
     check_regular(path, "a labels file")
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
+        with open(path, encoding="utf-8-sig", errors="replace") as f:
             text = f.read()
     except FileNotFoundError:
         return []

@@ -181,15 +181,18 @@ def _trend_night(path: str, start: datetime | None, episodes: list[Episode]):
 
     date = night_date(path, start)
     clocks = [later(start, e.onset_s).replace(tzinfo=None) if start else None for e in episodes]  # as on its clock
-    return Night(os.path.join(path, "events.csv") if is_night_folder(path) else path, date, clocks, episodes,
-                 dated=start is not None)
+    folder = is_night_folder(path)
+    return Night(os.path.join(path, "events.csv") if folder else path, date, clocks, episodes,
+                 folder=folder, dated=start is not None)
 
 
 def _trend(nights: list) -> dict | None:
-    """:func:`emgcramp.viz.trend.summarize` over the nights counted so far (``None``: none yet)."""
+    """:func:`emgcramp.viz.trend.summarize` over the nights counted so far (``None``: none yet), each once, as
+    ``trend`` counts them: a recording and the night folder of its replay are one night."""
     if not nights:
         return None
+    from emgcramp.viz.nights import once
     from emgcramp.viz.trend import summarize
 
-    return summarize(sorted(nights, key=lambda n: n.date))
+    return summarize(sorted(once(nights), key=lambda n: n.date))
 

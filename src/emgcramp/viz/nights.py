@@ -123,10 +123,10 @@ def load_nights(folder: str) -> list[Night]:
             f"{', '.join(tables[:2])}{' …' if len(tables) > 2 else ''}: a batch table lists only the recordings it "
             "found cramps in; the nights without any are not counted here (one events CSV per night, from "
             "analyze FILE --events or monitor, counts them)")
-    return sorted(_once(nights), key=lambda n: n.date)
+    return sorted(once(nights), key=lambda n: n.date)
 
 
-def _once(nights: list[Night]) -> list[Night]:
+def once(nights: list[Night]) -> list[Night]:
     """Each night once, a night folder's first (it records its threshold); only cramps with clock times tell."""
     first: dict[tuple[str, ...], Night] = {}
     kept: set[int] = set()  # ids of the nights counted
@@ -230,7 +230,7 @@ def count_at(nights: list[Night], threshold: float) -> list[Night]:
     def keep(e: Episode) -> bool:
         return e.probability is None or math.isnan(e.probability) or e.probability >= threshold - 5e-4
 
-    return _once([replace(n, clocks=[c for c, e in zip(n.clocks, n.episodes) if keep(e)],
+    return once([replace(n, clocks=[c for c, e in zip(n.clocks, n.episodes) if keep(e)],
                           episodes=[e for e in n.episodes if keep(e)],
                           uncounted=n.uncounted + [e for e in n.episodes if not keep(e)]) for n in nights])
 
