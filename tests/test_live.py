@@ -585,6 +585,25 @@ def test_a_silent_port_is_said_within_seconds(tmp_path):
     assert "is open but nothing arrives" in lines[-1][1] and lines[-1][0] < 10.0
 
 
+@pytest.mark.long
+def test_ctrl_c_twice_before_any_sample_leaves_no_empty_night_folder(tmp_path):
+    """The second Ctrl-C stops at once: before any sample was stored, it left the night folder (and the --out
+    made for it) empty, where one Ctrl-C or SIGTERM leaves none."""
+    port = PtyPort(str(tmp_path / "sensor"))  # open, but the sensor sends nothing
+    try:
+        p, lines = _status_lines(["monitor", "--serial", str(tmp_path / "sensor"), "--out", str(tmp_path / "n" / "x")],
+                                 "nothing arrives")  # by then the night's handlers are in place
+        assert os.listdir(tmp_path / "n" / "x") and lines[-1][0] < 10.0  # the night's folder, made
+        p.send_signal(signal.SIGINT)
+        time.sleep(0.01)
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=30)
+    finally:
+        port.close()
+    assert p.returncode == 130 and err.endswith("emgcramp: interrupted\n"), err
+    assert not os.path.exists(tmp_path / "n")
+
+
 def test_a_port_serves_one_reader_and_must_be_a_port(tmp_path):
     port = PtyPort(str(tmp_path / "sensor"))
     first, second = SerialSource(port.path), SerialSource(port.path)  # a pty: Linux does not list its class

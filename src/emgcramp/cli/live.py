@@ -52,11 +52,15 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             _remove_if_empty(folder, args.out_made)
             raise
         alarms = AlertPrinter(args.on_cramp)
-        with ending:
-            try:
-                return _night(args, source, channels, config, publisher, folder, clock, ending.got, alarms)
-            finally:  # after the night's table: a second Ctrl-C while a hook runs cannot cost it
-                alarms.finish()
+        try:
+            with ending:
+                try:
+                    return _night(args, source, channels, config, publisher, folder, clock, ending.got, alarms)
+                finally:  # after the night's table: a second Ctrl-C while a hook runs cannot cost it
+                    alarms.finish()
+        except KeyboardInterrupt:  # a second Ctrl-C before any sample was stored: no empty folder left either
+            _remove_if_empty(folder, args.out_made)
+            raise
 
 
 def _night(args: argparse.Namespace, source, channels: list[int], config, publisher, folder: str, clock: bool,
