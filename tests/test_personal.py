@@ -184,6 +184,19 @@ def test_two_labelled_nights_teach_the_decision_to_drop_the_look_alike(tmp_path,
                     + (["--profile", profile] if with_profile else [])) == 0
         episodes = read_events_csv(out)
         assert len(episodes) == expected and episodes[0].onset_s < CRAMP_S[0] + 1.0
+        # from Python, the same profile as --profile (there was no way to give one): its decision and its MVC
+        given = {"profile": profile} if with_profile else {}
+        api = emgcramp.analyze(folder, **given).cramps
+        assert [(c.onset_s, round(c.probability, 3)) for c in api] == [(e.onset_s, e.probability) for e in episodes]
+        found = emgcramp.find_cramps(_night(1), FS, **given).cramps
+        m = emgcramp.Monitor(FS, **given)
+        m.feed(_night(1))
+        assert [c.onset_s for c in found] == [c.onset_s for c in m.finish().cramps] == [e.onset_s for e in episodes]
+        assert [c.pct_mvc is not None for c in found] == [with_profile] * expected
+    mvc = emgcramp.find_cramps(_night(1), FS, profile=profile, mvc_uv=150.0).cramps[0].pct_mvc  # given: it wins
+    assert mvc == pytest.approx(2 * emgcramp.find_cramps(_night(1), FS, profile=profile).cramps[0].pct_mvc, rel=1e-3)
+    with pytest.raises(emgcramp.InputError, match=r"none.json: no such calibration profile"):
+        emgcramp.find_cramps(_night(1), FS, profile=tmp_path / "none.json")
     # a folder with no answers has nothing to teach
     os.makedirs(tmp_path / "empty")
     assert main(["calibrate", "--learn", str(tmp_path / "empty"), "--out", profile]) == 2

@@ -279,11 +279,32 @@ def path_arg(path: object, what: str) -> str:
     return p
 
 
-def config_with_mvc(config: PipelineConfig | None, mvc_uv: float | None) -> PipelineConfig | None:
-    """``config`` with the person's MVC level (µV RMS) when one is given; :class:`InputError` for either
-    when it is not one."""
+def config_with_mvc(config: PipelineConfig | None, mvc_uv: float | None,
+                    profile: str | os.PathLike[str] | None = None) -> PipelineConfig | None:
+    """``config`` with the person's MVC level (µV RMS: ``mvc_uv``, else the profile's) and their decision (the
+    profile's) when given; :class:`InputError` for any that is not one."""
     config, mvc_uv = config_arg(config), mvc_arg(mvc_uv)
-    if mvc_uv is None:
+    return with_person(config, *profile_arg(profile, mvc_uv))
+
+
+def profile_arg(profile: str | os.PathLike[str] | None, mvc_uv: float | None) -> tuple[float | None, Any]:
+    """The MVC level (µV RMS; ``mvc_uv`` when given, else the profile's) and the person's decision of a
+    calibration profile (``None`` without one), as ``--profile`` reads them; :class:`InputError` for a bad one."""
+    if profile is None:
+        return mvc_uv, None
+    from emgcramp.live.profile import load_decision, load_profile
+
+    path = path_arg(profile, "profile")
+    return (load_profile(path).get("mvc_uv") if mvc_uv is None else mvc_uv), load_decision(path)
+
+
+def with_person(config: PipelineConfig | None, mvc_uv: float | None, decision: Any) -> PipelineConfig | None:
+    """``config`` (default: the package's) with an MVC level (µV RMS) and a person's decision, each when given."""
+    if mvc_uv is None and decision is None:
         return config
+    from emgcramp.live.profile import with_decision
+
     config = config or PipelineConfig()
-    return replace(config, detector=config.detector.replace(mvc_uv=float(mvc_uv)))
+    if mvc_uv is not None:
+        config = replace(config, detector=config.detector.replace(mvc_uv=float(mvc_uv)))
+    return with_decision(config, decision)

@@ -42,7 +42,7 @@ class Monitor:
         :meth:`finish`, as the ``monitor`` command does (``emgcramp recover`` reads it). Default: nothing stored.
     config : PipelineConfig, optional
         As for :func:`find_cramps`.
-    mvc_uv : float, optional
+    mvc_uv, profile : optional
         As for :func:`find_cramps`.
     start : datetime, optional
         Wall-clock time of the first sample (default: now).
@@ -68,11 +68,11 @@ class Monitor:
     def __init__(self, fs: float, channel_names: Sequence[str] | None = None, *,
                  folder: str | os.PathLike[str] | None = None,
                  config: PipelineConfig | None = None, mvc_uv: float | None = None,
-                 start: datetime | None = None):
+                 start: datetime | None = None, profile: str | os.PathLike[str] | None = None):
         self._fs, self._folder = check_fs(as_rate(fs)), path_arg(folder, "folder") if folder is not None else None
         if self._folder is not None:
             check_free(self._folder)  # said here, not at the first block
-        self._config, self._start = config_with_mvc(config, mvc_uv), start_arg(start)
+        self._config, self._start = config_with_mvc(config, mvc_uv, profile), start_arg(start)
         self._name(names_arg(channel_names))
         self._next = 0  # index of the next sample
         self._result: Result | None = None  # once finished

@@ -16,8 +16,10 @@ from emgcramp.api.checks import (
     mvc_arg,
     names_arg,
     path_arg,
+    profile_arg,
     scale_value,
     start_arg,
+    with_person,
     worded_for_python,
 )
 from emgcramp.api.result import Result
@@ -28,28 +30,33 @@ from emgcramp.core.settings import config_from
 from emgcramp.files import ReadOptions, Settings, analyze_recording
 from emgcramp.io import open_recording
 from emgcramp.io.memory import ArrayInMemory, MneRaw
+from emgcramp.live.profile import with_decision
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
 
-def _file_settings(config: PipelineConfig | None, mvc_uv: float | None) -> Settings:
+def _file_settings(config: PipelineConfig | None, mvc_uv: float | None,
+                   profile: str | os.PathLike[str] | None) -> Settings:
     """:func:`~emgcramp.api.checks.config_with_mvc` for a file: without ``config``, a night folder keeps its
-    recorded settings (:func:`emgcramp.files.config_for`), the MVC level replacing only its own."""
+    recorded settings (:func:`emgcramp.files.config_for`), the MVC level and a profile's decision replacing
+    only their own."""
     config, mvc = config_arg(config), mvc_arg(mvc_uv)
-    if config is None and mvc is not None:
-        return functools.partial(_recorded, mvc)
-    return config_with_mvc(config, mvc)
+    mvc, decision = profile_arg(profile, mvc)
+    if config is None and (mvc is not None or decision is not None):
+        return functools.partial(_recorded, mvc, decision)
+    return with_person(config, mvc, decision)
 
 
-def _recorded(mvc_uv: float, settings: dict[str, Any]) -> PipelineConfig:
-    return config_from(settings, mvc_uv=mvc_uv)
+def _recorded(mvc_uv: float | None, decision: Any, settings: dict[str, Any]) -> PipelineConfig:
+    return with_decision(config_from(settings, mvc_uv=mvc_uv), decision)
 
 
 @worded_for_python
 def find_cramps(x: ArrayLike, fs: float, *, channel_names: Sequence[str] | None = None,
                 config: PipelineConfig | None = None, mvc_uv: float | None = None,
-                muscles: dict[str, str] | None = None, start: datetime | None = None) -> Result:
+                muscles: dict[str, str] | None = None, start: datetime | None = None,
+                profile: str | os.PathLike[str] | None = None) -> Result:
     """Find the cramps in surface EMG held in memory.
 
     Parameters
@@ -73,6 +80,10 @@ def find_cramps(x: ArrayLike, fs: float, *, channel_names: Sequence[str] | None 
         Channel name → the muscle it records.
     start : datetime, optional
         Wall-clock time of the first sample (cramps then get a clock time).
+    profile : str or path-like, optional
+        A calibration profile (``emgcramp calibrate``), as ``--profile`` on the command line: its MVC
+        level (unless ``mvc_uv`` is given) and the person's decision learned from their answers
+        (``calibrate --learn``).
 
     Returns
     -------
@@ -95,7 +106,7 @@ def find_cramps(x: ArrayLike, fs: float, *, channel_names: Sequence[str] | None 
     >>> [(round(c.onset_s), round(c.duration_s), c.kind) for c in r.cramps]
     [(40, 60, 'tonic')]
     """
-    config = config_with_mvc(config, mvc_uv)
+    config = config_with_mvc(config, mvc_uv, profile)
     rec = ArrayInMemory(x, fs, names_arg(channel_names) or None, start_arg(start))
     read = ReadOptions(channel=",".join(map(str, muscle_rows(rec.channel_names))),
                        muscles=muscles_arg(muscles, rec.channel_names))
@@ -107,7 +118,7 @@ def find_cramps(x: ArrayLike, fs: float, *, channel_names: Sequence[str] | None 
 def analyze(path: str | os.PathLike[str], *, fs: float | None = None, scale: float | None = None,
             channel: str | int | list[str | int] | None = None,
             stream: str | None = None, config: PipelineConfig | None = None,
-            mvc_uv: float | None = None) -> Result:
+            mvc_uv: float | None = None, profile: str | os.PathLike[str] | None = None) -> Result:
     """Find the cramps in a recording on disk, as ``emgcramp analyze`` does, in constant memory.
 
     Parameters
@@ -130,6 +141,8 @@ def analyze(path: str | os.PathLike[str], *, fs: float | None = None, scale: flo
         :class:`SettingsWarning` says it is set aside).
     mvc_uv : float, optional
         As for :func:`find_cramps`.
+    profile : str or path-like, optional
+        As for :func:`find_cramps` (over a night folder's recorded settings, its decision replaces theirs).
 
     Returns
     -------
@@ -146,13 +159,13 @@ def analyze(path: str | os.PathLike[str], *, fs: float | None = None, scale: flo
     fs, scale = None if fs is None else as_rate(fs), scale_value(scale)  # "1000" as find_cramps takes it
     read = ReadOptions(fs=fs, scale=scale, channel=channel, stream=stream)
     with open_recording(path, fs, scale, stream) as rec:
-        analysis, start = analyze_recording(rec, read, _file_settings(config, mvc_uv))
+        analysis, start = analyze_recording(rec, read, _file_settings(config, mvc_uv, profile))
     return Result(analysis, start, functools.partial(open_recording, path, fs, scale, stream), source=path)
 
 
 @worded_for_python
 def from_mne(raw: Any, picks: Any = None, *, config: PipelineConfig | None = None,
-             mvc_uv: float | None = None) -> Result:
+             mvc_uv: float | None = None, profile: str | os.PathLike[str] | None = None) -> Result:
     """Find the cramps in an MNE-Python ``Raw`` (any reader's), its units converted to µV by MNE.
 
     Parameters
@@ -170,7 +183,7 @@ def from_mne(raw: Any, picks: Any = None, *, config: PipelineConfig | None = Non
         not read: signal lost, as a link that dropped.
     config : PipelineConfig, optional
         As for :func:`find_cramps`.
-    mvc_uv : float, optional
+    mvc_uv, profile : optional
         As for :func:`find_cramps`.
 
     Returns
@@ -178,7 +191,7 @@ def from_mne(raw: Any, picks: Any = None, *, config: PipelineConfig | None = Non
     Result
         ``result.to_annotations()`` gives ``mne.Annotations`` for ``raw.set_annotations``.
     """
-    config = config_with_mvc(config, mvc_uv)
+    config = config_with_mvc(config, mvc_uv, profile)
     if not callable(getattr(raw, "get_channel_types", None)) or not hasattr(raw, "n_times"):  # Epochs have no n_times
         raise InputError(f"from_mne takes an MNE Raw (mne.io.read_raw_edf(...), say), not {type(raw).__name__}; "
                          "for a NumPy array, find_cramps(x, fs)")

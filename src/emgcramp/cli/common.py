@@ -45,8 +45,7 @@ def detector_settings(args: argparse.Namespace):
         decision = load_decision(args.profile)
     options = {"mains": getattr(args, "mains", None), "min_duration_s": getattr(args, "min_duration", None),
                "cramp_probability": getattr(args, "cramp_threshold", None), "mvc_uv": mvc,
-               "decision": decision,
-               "profile": getattr(args, "profile", None)}
+               "decision": decision}
     chosen = functools.partial(_config_with, options)
     chosen({})  # the decision's input names are checked now
     return chosen
@@ -58,16 +57,11 @@ def _config_with(options: dict, settings: dict):
 
     config = config_from(settings, mains=options["mains"], min_duration_s=options["min_duration_s"],
                          mvc_uv=options["mvc_uv"], cramp_probability=options["cramp_probability"])
-    return _with_decision(config, options["decision"], options["profile"]) if options["decision"] else config
+    if not options["decision"]:
+        return config
+    from emgcramp.live.profile import with_decision
 
-
-def _with_decision(config, decision: tuple, path: str):
-    """``config`` with the person's decision of the profile at ``path`` (offset, weights; read and checked)."""
-    import dataclasses
-
-    offset, weights = decision
-    detector = config.detector.replace(personal_logit_offset=offset, personal_weights=weights)
-    return dataclasses.replace(config, detector=detector)
+    return with_decision(config, options["decision"])
 
 
 def span_text(seconds: float, unit_of: float | None = None) -> str:

@@ -19,11 +19,12 @@ learned against another is refused with a request to learn it again.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
 
-from emgcramp.core.config import ELECTRODE_NOISE_UV, personal_problem
+from emgcramp.core.config import ELECTRODE_NOISE_UV, PipelineConfig, personal_problem
 from emgcramp.core.errors import InputError
 from emgcramp.io.secure import check_regular
 
@@ -74,6 +75,17 @@ def load_decision(path: str) -> tuple[float, tuple[tuple[str, float], ...]] | No
     if d is None:
         return None
     return float(d.get("logit_offset", 0.0)), tuple((k, float(v)) for k, v in (d.get("weights") or {}).items())
+
+
+def with_decision(config: PipelineConfig, decision: tuple[float, tuple[tuple[str, float], ...]] | None
+                  ) -> PipelineConfig:
+    """``config`` with a person's decision (:func:`load_decision`: offset, weights) in place of its own; ``config``
+    itself when there is none."""
+    if decision is None:
+        return config
+    offset, weights = decision
+    detector = config.detector.replace(personal_logit_offset=offset, personal_weights=weights)
+    return dataclasses.replace(config, detector=detector)
 
 
 def _number(v: object) -> bool:
