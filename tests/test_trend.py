@@ -258,7 +258,13 @@ def test_a_spreadsheets_csv_counts_and_a_damaged_one_is_one_line(tmp_cwd):
     os.makedirs("f")  # a night folder's own events.csv, emptied: said, never passed over
     json.dump({"fs": 1000.0, "channels": ["calf"], "start": "2026-04-02T23:00:00"}, open("f/raw.json", "w"))
     open("f/events.csv", "w").close()
-    rc, _, err = run_cli("trend", ".")
+    # beside another night (n/e.csv, no cramp): said, and the other counted (it stopped the trend: one damaged
+    # night of sixty hid the other fifty-nine), status 1 as analyze FOLDER gives for a file it could not read
+    rc, out, err = run_cli("trend", ".")
+    assert rc == 1 and err == ("emgcramp: note: not counted: ./f/events.csv: not an events CSV (its header is "
+                               "missing); write it again with emgcramp recover ./f\n"), err
+    assert "0 cramp(s) over 1 night(s)" in out
+    rc, _, err = run_cli("trend", "f")  # the only night: the trend stops
     assert rc == 2 and err.count("\n") == 1 and "f/events.csv: not an events CSV" in err, err
 
 
@@ -468,8 +474,10 @@ def test_a_file_that_cannot_be_read_is_named(tmp_path):
 
     night(tmp_path, "n1.csv", datetime(2026, 1, 1, 23, 0), [(600.0, 60.0)])
     os.symlink("/proc/self/mem", tmp_path / "zz.csv")  # opens, and fails at its first read
-    rc, _, err = run_cli("trend", tmp_path)
-    assert rc == 2 and err == f"emgcramp: error: {tmp_path / 'zz.csv'}: not readable (Input/output error)\n", err
+    rc, out, err = run_cli("trend", tmp_path)
+    assert rc == 1 and err == f"emgcramp: note: not counted: {tmp_path / 'zz.csv'}: not readable (Input/output " \
+                              "error)\n", err
+    assert "1 cramp(s) over 1 night(s)" in out
     rc, _, err = run_cli("analyze", "/proc/self/mem")
     assert rc == 2 and err.count("\n") == 1 and "/proc/self/mem" in err, err
     os.remove(tmp_path / "zz.csv")

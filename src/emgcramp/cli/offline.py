@@ -244,7 +244,10 @@ def cmd_trend(args: argparse.Namespace) -> int:
     from emgcramp.viz import trend
     from emgcramp.viz.nights import count_at, load_nights
 
-    nights = load_nights(args.folder)
+    damaged: list[str] = []  # a night that cannot be read is said and the others counted, as analyze FOLDER does
+    nights = load_nights(args.folder, damaged)
+    for line in damaged:
+        settings_note(f"not counted: {line}")
     if args.cramp_threshold is not None:
         nights = count_at(nights, args.cramp_threshold)
     if args.out:
@@ -272,4 +275,4 @@ def cmd_trend(args: argparse.Namespace) -> int:
     if args.out:
         trend.plot(nights, args.out)
         print(f"trend written to {args.out}", file=sys.stderr if args.json else sys.stdout)  # --json: stdout is JSON
-    return 0
+    return 1 if damaged else 0

@@ -66,15 +66,18 @@ def _date_from_name(path: str) -> datetime | None:
     return None
 
 
-def load_nights(folder: str) -> list[Night]:
+def load_nights(folder: str, damaged: list[str] | None = None) -> list[Night]:
     """Every events CSV under ``folder`` (recursively) as a night, oldest first.
 
     A CSV that is not an events CSV (another table, ``--lm-events``) is
-    passed over; one that is but holds a bad cell stops the trend with one
-    line naming the file, the line and the column, as a trend that quietly
-    left a night out would undercount. Files that hold the same cramps at
-    the same clock times are one recording analysed twice (``analyze
-    --events`` and a replay, say): it counts once (:attr:`Night.same`).
+    passed over; one that is but cannot be read (a bad cell, a night
+    folder's damaged ``raw.json``) is said in one line naming the file, the
+    line and the column, as a trend that quietly left a night out would
+    undercount: it stops the trend, or, given a ``damaged`` list, goes
+    there and the other nights are counted (no night left: it stops the
+    trend all the same). Files that hold the same cramps at the same clock
+    times are one recording analysed twice (``analyze --events`` and a
+    replay, say): it counts once (:attr:`Night.same`).
     """
     from emgcramp.io.night import being_monitored
     from emgcramp.io.unstored import no_night
@@ -88,9 +91,15 @@ def load_nights(folder: str) -> list[Night]:
         for name in sorted(files):
             if name.endswith(".csv") and os.path.isfile(os.path.join(root, name)):  # no pipe: it would wait
                 try:
-                    found, table = _nights_in(os.path.join(root, name))
-                except OSError as e:  # a read's error names no file: among thousands, which one
-                    raise InputError(f"{os.path.join(root, name)}: not readable ({e.strerror or e})") from None
+                    try:
+                        found, table = _nights_in(os.path.join(root, name))
+                    except OSError as e:  # a read's error names no file: among thousands, which one
+                        raise InputError(f"{os.path.join(root, name)}: not readable ({e.strerror or e})") from None
+                except InputError as e:
+                    if damaged is None:
+                        raise
+                    damaged.append(str(e))
+                    continue
                 nights, tables = nights + found, tables + ([os.path.join(root, name)] if table else [])
                 other += [] if found or table else [os.path.join(root, name)]
     # said: a damaged header passes a night over (our --lm-events tables and answers are not nights)
@@ -104,6 +113,8 @@ def load_nights(folder: str) -> list[Night]:
         settings_note(f"passed over, night folders of under {MIN_SIGNAL_S:g} s of signal (a monitor stopped as it "
                       f"began; remove them): {', '.join(sorted(stub)[:3])}" + (f" and {len(stub) - 3} more"
                                                                                  if len(stub) > 3 else ""))
+    if not nights and damaged:
+        raise InputError(damaged[0])
     if not nights:
         if not os.path.isdir(folder):
             what = "is a file; trend reads a folder of events CSVs" if os.path.exists(folder) else "no such folder"
