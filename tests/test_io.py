@@ -473,6 +473,15 @@ def test_a_unit_at_the_end_of_a_column_name_scales_it_and_leaves_the_name(tmp_pa
         assert rec.channel_indices("GM,TA") == rec.channel_indices("GM_mV,ta (uv)") == [0, 1]  # the label answers too
         (block,) = rec.blocks(rec.channel_indices("all"), 20_000)
     np.testing.assert_allclose(block.samples, np.column_stack([x, x, x, x]), atol=1e-3)
+    # the unit spelled out, as LSL and some exporters write it: 'GM millivolts' was a channel of that name, in
+    # µV read 1000 times too low
+    with open(path, "w") as f:
+        f.write("time,GM millivolts,TA (Microvolts),soleus_volt\n")
+        np.savetxt(f, rows[:, :4] / [1, 1, 1, 1e6], fmt="%.12f", delimiter=",")
+    with open_recording(str(path)) as rec:
+        assert rec.channel_names == ["GM", "TA", "soleus"]
+        (block,) = rec.blocks(rec.channel_indices("all"), 20_000)
+    np.testing.assert_allclose(block.samples, np.column_stack([x, x, x]), atol=1e-3)
 
 
 def test_a_header_saved_in_latin_1_keeps_its_micro_sign_and_unit(tmp_path):

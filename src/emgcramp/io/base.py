@@ -11,8 +11,9 @@ from emgcramp.core.blocks import Block, check_fs
 from emgcramp.core.errors import InputError
 from emgcramp.core.channels import channel_index, channel_indices
 
-UNIT_TO_UV = {"uv": 1.0, "µv": 1.0, "μv": 1.0, "mv": 1e3, "v": 1e6, "nv": 1e-3,
-              "microvolts": 1.0, "millivolts": 1e3, "volts": 1.0e6, "nanovolts": 1e-3}  # LSL/XDF spell them out
+UNIT_TO_UV = {"uv": 1.0, "µv": 1.0, "μv": 1.0, "mv": 1e3, "v": 1e6, "nv": 1e-3,  # LSL/XDF and headers spell them out
+              "microvolts": 1.0, "millivolts": 1e3, "volts": 1.0e6, "nanovolts": 1e-3,
+              "microvolt": 1.0, "millivolt": 1e3, "volt": 1.0e6, "nanovolt": 1e-3}
 
 
 def unit_scale(unit: str) -> float | None:

@@ -56,7 +56,7 @@ def is_number(s: str) -> bool:
         return False
 
 
-UNIT_RE = re.compile(r"(?:[_\s(\[]|^)(uv|µv|μv|mv|nv|v)[)\]]?$", re.I)
+UNIT_RE = re.compile(r"(?:[_\s(\[]|^)(microvolts?|millivolts?|nanovolts?|volts?|uv|µv|μv|mv|nv|v)[)\]]?$", re.I)
 
 
 def unit_of(name: str) -> float | None:
