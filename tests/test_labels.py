@@ -205,6 +205,25 @@ def test_missed_cramps_marked_again_over_each_other_count_once(tmp_path):
                                                             "unanswered": 1, "missed": 2}  # before: 5
 
 
+def test_answers_that_are_a_pipe_or_a_file_for_a_folder_are_refused_not_waited_on(tmp_path):
+    """A FIFO named labels.csv held the answer (and the folder's lock, so every later one) for ever; a file
+    where a recording's answers folder belongs was a NotADirectoryError (the review page's 500)."""
+    import subprocess
+    import sys
+
+    os.mkfifo(tmp_path / "labels.csv")
+    code = ("from emgcramp.io.labels import add_label\n"
+            f"try: add_label({str(tmp_path)!r}, 10.0, 20.0, 'cramp')\n"
+            "except Exception as e: print(type(e).__name__, e)")
+    said = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
+    assert said == f"InputError {tmp_path / 'labels.csv'}: is a pipe, not the answers as emgcramp review writes them\n"
+    (tmp_path / "r.edf.labels").write_text("x\n")
+    for act in (lambda f: read_labels(f), lambda f: add_label(f, 10.0, 20.0, "cramp")):
+        with pytest.raises(InputError, match=r"r\.edf\.labels: is a file, not the folder of answers emgcramp review "
+                                             r"writes$"):
+            act(str(tmp_path / "r.edf.labels"))
+
+
 def test_answers_through_a_symbolic_link_are_refused_as_a_night_s_files_are(tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()

@@ -239,7 +239,9 @@ def test_an_answer_that_cannot_be_saved_is_said_in_one_line(tmp_path, review):
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(req, timeout=20)
     said = json.loads(e.value.read())["error"]
-    assert e.value.code == 500 and said.startswith("the answer was not saved: ") and "n.edf.labels" in said
+    # the night's page and its answer say what is in the way (the page's answers, its list of nights: a 500)
+    assert e.value.code == 400 and said.endswith("n.edf.labels: is a file, not the folder of answers emgcramp "
+                                                 "review writes"), said
     r.proc.send_signal(signal.SIGINT)
     assert r.proc.wait(15) == 0 and "Traceback" not in r.proc.stderr.read()
 
@@ -738,3 +740,20 @@ def test_the_page_counts_a_night_held_twice_once_as_trend_does(tmp_path):
     assert [f for f in trend["facts"] if f.startswith("Not counted again")] == [
         f"Not counted again, holding a night already counted (the same cramps at the same clock times): "
         f"{tmp_path / 'night-copy' / 'events.csv'}."]
+
+
+def test_a_night_whose_answers_cannot_be_read_is_said_on_its_row_and_the_others_shown(tmp_path):
+    """One night's labels.csv made a link (or a pipe, or a folder) turned the whole list of nights into a 422,
+    and a night folder named through a link served nothing but 422s."""
+    from emgcramp.review.nights import Library
+
+    make_night(tmp_path / "many" / "night-20260101-230000")
+    odd = make_night(tmp_path / "many" / "night-20260102-230000", start=datetime(2026, 1, 2, 23, 0, 0))
+    os.symlink(tmp_path / "elsewhere.csv", os.path.join(odd, "labels.csv"))
+    rows = Library(str(tmp_path / "many")).overview()["nights"]
+    assert [r["unread"] for r in rows] == [None, f"its answers: {odd}/labels.csv: is a symbolic link, not the "
+                                                 "answers as emgcramp review writes them"]
+    os.remove(os.path.join(odd, "labels.csv"))
+    os.symlink(odd, tmp_path / "last")  # named through a link: the night it points to, its answers there
+    lib = Library(str(tmp_path / "last"))
+    assert lib.paths == [odd] and lib.overview()["nights"][0]["unread"] is None

@@ -85,6 +85,7 @@ def add_label(folder: str, onset_s: float, offset_s: float, label: str,
     when = (given_at or datetime.now()).replace(microsecond=0).isoformat()
     _not_linked(folder)
     os.makedirs(folder, mode=0o700, exist_ok=True)  # a plain recording's label folder, at its first answer
+    check_regular(labels_path(folder), "the answers as emgcramp review writes them")  # a pipe: a wait for ever
     with _answering(folder):
         path = labels_path(folder)
         _with_current_header(path)
@@ -149,6 +150,8 @@ def _not_linked(folder: str) -> None:
     for path in (folder, labels_path(folder)):
         if os.path.islink(path):
             raise InputError(f"{path}: is a symbolic link, not the answers as emgcramp review writes them")
+    if os.path.exists(folder) and not os.path.isdir(folder):  # RECORDING.labels made a file: no folder to read
+        raise InputError(f"{folder}: is a file, not the folder of answers emgcramp review writes")
 
 
 def _ends_with_newline(fd: int) -> bool:

@@ -40,6 +40,8 @@ class Library:
                  progress: Callable[[str], Callable | None] = lambda path: None):
         if not os.path.exists(path):
             raise InputError(f"{path}: no such file or folder")
+        if os.path.islink(path) and is_night_folder(path):  # named, the night it points to: answers go there
+            path = os.path.realpath(path)
         self.many = os.path.isdir(path) and not is_night_folder(path)
         self.path, self.read, self.config, self.progress = path, read, config, progress
         self.paths = [p for p in recordings_in(path) if not _notes(p)] if self.many else [path]
@@ -89,7 +91,11 @@ class Library:
         rows, known = [], []
         for k, path in enumerate(self.paths):
             start, episodes, possible = self._counts(k)
-            labels = read_labels(folder_for(path))
+            unread = self._unread.get(k)
+            try:  # a night's answers that cannot be read (a link, a pipe) are said on its row, the others shown
+                labels = read_labels(folder_for(path))
+            except InputError as e:
+                labels, unread = [], unread or f"its answers: {e}"
             spans = [(e.onset_s, e.offset_s) for e in episodes or []]
             t = tally(labels, spans, possible or []) if labels and episodes is not None else None
             rows.append({"k": k, "name": self.name(k), "start": start.isoformat() if start else None,
@@ -99,7 +105,7 @@ class Library:
                          "possible": None if possible is None else len(possible),
                          "longest": duration_words(max((e.duration_s for e in episodes), default=0))
                          if episodes else "", "confirmed": None if t is None else t["cramps"], "labels": t,
-                         "unread": self._unread.get(k)})
+                         "unread": unread})
             if episodes is not None:
                 known.append(_trend_night(path, start, episodes))
         counting = self._counting is not None and self._counting.is_alive()
