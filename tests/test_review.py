@@ -7,6 +7,7 @@ EMG with one cramp. Set EMGCRAMP_SCREENSHOTS=DIR to keep a screenshot of each pa
 import itertools
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -757,3 +758,58 @@ def test_a_night_whose_answers_cannot_be_read_is_said_on_its_row_and_the_others_
     os.symlink(odd, tmp_path / "last")  # named through a link: the night it points to, its answers there
     lib = Library(str(tmp_path / "last"))
     assert lib.paths == [odd] and lib.overview()["nights"][0]["unread"] is None
+
+
+def test_the_browser_is_opened_with_a_code_used_once_not_the_token(tmp_path, monkeypatch):
+    """The browser was started with the address and its token, in its command line for as long as it runs: any
+    local user reads it in /proc/PID/cmdline, and with it the nights and the answers."""
+    import webbrowser
+
+    from emgcramp.review.app import Heartbeat, create_app
+    from emgcramp.review.nights import Library
+    from emgcramp.review.server import serve
+
+    opened = []
+
+    def browser(url):  # as the browser starts: its address, then Ctrl-C before the page is served
+        opened.append(url)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(webbrowser, "open", browser)
+    lib = Library(make_night(tmp_path / "night-20260101-230000"))
+    assert serve(lib, 0, open_browser=True) == 0
+    (url,) = opened
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?launch=[\w-]{32}", url), url
+    app = create_app(lib, "T" * 32, Heartbeat(60.0), "L" * 32)
+    app.config["PORT"] = 5000
+    client = app.test_client()
+    base = {"base_url": "http://127.0.0.1:5000"}
+    first = client.get("/?launch=" + "L" * 32, **base)
+    assert first.status_code == 303 and first.headers["Location"] == "/?token=" + "T" * 32
+    for code in ("L" * 32, "X" * 32):  # once, and only its own
+        again = client.get("/?launch=" + code, **base)
+        assert again.status_code == 403 and b"opens the page once" in again.data
+    assert client.get("/?token=" + "T" * 32, **base).status_code == 200
+
+
+def test_the_address_the_browser_is_started_with_opens_the_page_once(tmp_path, browser):
+    # the browser's command line holds a code used once: in a real browser it leads to the page, then no more
+    script = tmp_path / "browser.sh"  # the person's browser, as $BROWSER names it: what it was started with
+    script.write_text('#!/bin/sh\necho "$1" > "$0.opened"\n')
+    script.chmod(0o700)
+    night = make_night(tmp_path / "night-20260101-230000")
+    proc = subprocess.Popen([sys.executable, "-m", "emgcramp", "review", night, "--no-progress"],
+                            env={**os.environ, "BROWSER": str(script)}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        opened = _wait(lambda: open(f"{script}.opened").read().strip(), timeout=90, what="the browser started")
+        assert "launch=" in opened and "token" not in opened
+        _open(browser, opened)
+        assert "?token=" in browser.current_url and "launch" not in browser.current_url
+        browser.get(opened)
+        _wait(lambda: "opens the page once" in browser.page_source, what="the code refused once used")
+    finally:
+        proc.kill()
+        proc.wait(10)
+        proc.stdout.close()
+        proc.stderr.close()

@@ -15,7 +15,7 @@ import os
 import secrets
 import time
 
-from flask import Flask, Response, abort, jsonify, request, send_from_directory
+from flask import Flask, Response, abort, jsonify, redirect, request, send_from_directory
 
 from emgcramp.core.errors import InputError
 from emgcramp.io.labels import add_label
@@ -54,10 +54,16 @@ class Heartbeat:
         return time.monotonic() - self.last > self.timeout_s
 
 
-def create_app(library: Library, token: str, heartbeat: Heartbeat) -> Flask:
-    """The Flask app of one review; ``app.config["PORT"]`` must be set to the bound port before serving."""
+def create_app(library: Library, token: str, heartbeat: Heartbeat, launch: str = "") -> Flask:
+    """The Flask app of one review; ``app.config["PORT"]`` must be set to the bound port before serving.
+
+    ``launch``: a code that opens the page once (``/?launch=``), as the browser is started with it: the
+    address with the token itself would stand in the browser's command line, which every local user can
+    read (``/proc/PID/cmdline``) for as long as the browser runs. Used, it leads to the page with the token.
+    """
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = 4096  # an answer is a few numbers
+    app.config["LAUNCH"] = [launch] if launch else []  # emptied at its first use
     _guard(app, token)
     _pages(app, library, token, max(0.5, min(5.0, heartbeat.timeout_s / 4)))
     _answers(app, library, heartbeat)
@@ -77,6 +83,13 @@ def _guard(app: Flask, token: str) -> None:
         port = app.config["PORT"]
         if request.host not in (f"127.0.0.1:{port}", f"localhost:{port}"):
             abort(403)
+        if request.path == "/" and "launch" in request.args and request.method == "GET":
+            codes, code = app.config["LAUNCH"], request.args["launch"].encode()
+            if codes and secrets.compare_digest(code, codes[0].encode()):
+                codes.clear()
+                return redirect(f"/?token={token}", 303)
+            abort(403, description="This address opens the page once, and it has been used: open the whole "
+                                   "address emgcramp review printed (the part after ?token= included).")
         given = request.args.get("token") or request.headers.get("X-Review-Token") or ""
         if not secrets.compare_digest(given.encode(), token.encode()):
             abort(403, description="This page needs its secret: open the whole address emgcramp review printed "

@@ -28,9 +28,9 @@ HOST = "127.0.0.1"  # this machine only: the page shows a person's nights
 
 def serve(library: Library, port: int = 0, open_browser: bool = True, idle_exit_s: float = 60.0) -> int:
     """Serve ``library`` until Ctrl-C or the page goes quiet; print the URL first. Returns the exit status."""
-    token = secrets.token_urlsafe(24)
+    token, launch = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     heartbeat = Heartbeat(idle_exit_s)
-    app = create_app(library, token, heartbeat)
+    app = create_app(library, token, heartbeat, launch)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # each request's line would print the token
     _check_port(port)
     server = make_server(HOST, port, app, threaded=True)
@@ -50,8 +50,8 @@ def serve(library: Library, port: int = 0, open_browser: bool = True, idle_exit_
     try:  # from the moment the address is out, Ctrl-C is the way to stop, and a plain one
         print(f"review of {what}{shown(library.path)} at {url} (Ctrl-C stops it)", flush=True)
         watch.start()
-        if open_browser:
-            webbrowser.open(url)
+        if open_browser:  # a code used once, not the token: the browser's command line is any local user's to read
+            webbrowser.open(f"http://{HOST}:{server.server_port}/?launch={launch}")
         server.serve_forever(poll_interval=0.2)  # werkzeug's returns on Ctrl-C, as on shutdown()
     except KeyboardInterrupt:
         pass  # Ctrl-C before serving began
