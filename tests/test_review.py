@@ -846,3 +846,23 @@ def test_connections_that_send_half_a_request_neither_pile_up_nor_keep_the_page_
         proc.wait(10)
         proc.stdout.close()
         proc.stderr.close()
+
+
+def test_a_review_on_port_80_answers_its_own_page(tmp_path):
+    """On HTTP's own port the browser names the host without it (Host: 127.0.0.1, Origin: http://127.0.0.1):
+    every request was refused as another host's."""
+    from emgcramp.review.app import Heartbeat, create_app
+    from emgcramp.review.nights import Library
+
+    app = create_app(Library(make_night(tmp_path / "night-20260101-230000")), "T" * 32, Heartbeat(60.0))
+    app.config["PORT"] = 80
+    client = app.test_client()
+    assert client.get("/?token=" + "T" * 32, base_url="http://127.0.0.1").status_code == 200
+    body = {"onset_s": 100.0, "offset_s": 160.0, "label": "cramp"}
+    for origin, status in (("http://127.0.0.1", 200), ("http://127.0.0.1:8080", 403), ("http://evil.example", 403)):
+        got = client.post("/api/night/0/label?token=" + "T" * 32, json=body, base_url="http://127.0.0.1",
+                          headers={"Origin": origin})
+        assert got.status_code == status, (origin, got.data)
+    assert client.get("/?token=" + "T" * 32, base_url="http://evil.example").status_code == 403
+    app.config["PORT"] = 8080  # on any other port, the host names it
+    assert client.get("/?token=" + "T" * 32, base_url="http://127.0.0.1").status_code == 403
