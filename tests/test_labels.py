@@ -224,6 +224,15 @@ def test_answers_that_are_a_pipe_or_a_file_for_a_folder_are_refused_not_waited_o
             act(str(tmp_path / "r.edf.labels"))
 
 
+def test_an_answer_for_a_night_folder_moved_away_is_refused_not_saved_in_a_new_empty_one(tmp_path):
+    """A night folder moved while the page was open came back empty, holding only the answer."""
+    night = tmp_path / "night-20260101-230000"
+    with pytest.raises(InputError, match=r"night-20260101-230000: no such night folder \(moved or removed since"):
+        add_label(str(night), 10.0, 20.0, "cramp")
+    assert not night.exists()
+    assert add_label(str(tmp_path / "r.edf.labels"), 10.0, 20.0, "cramp").label == "cramp"  # a recording's: made
+
+
 def test_answers_through_a_symbolic_link_are_refused_as_a_night_s_files_are(tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
