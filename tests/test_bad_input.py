@@ -632,8 +632,11 @@ def test_an_unknown_option_points_at_the_commands_own_help():
     assert rc == 2 and err.endswith("unrecognized arguments: --frobnicate (see emgcramp --help)\n")
 
 
-@pytest.mark.parametrize("given, says", [((), "give --fs HZ and --scale UV"), (("--fs", "500"), "give --scale UV ("),
-                                         (("--scale", "1"), "give --fs HZ (")])
+@pytest.mark.parametrize("given, says", [
+    ((), "give --fs HZ and --scale UV (the samples a second, and the µV per number they send: 1 when the board "
+         "sends µV)"),
+    (("--fs", "500"), "give --scale UV (the µV per number they send: 1 when the board sends µV)\n"),  # not a rate
+    (("--scale", "1"), "give --fs HZ (the samples a second)\n")])
 def test_ascii_lines_ask_for_what_they_lack_at_once(tmp_cwd, given, says):
     """Without --fs it asked for --fs alone ("this format does not carry one"), and then for --scale."""
     from conftest import run_main

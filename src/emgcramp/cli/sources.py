@@ -67,10 +67,12 @@ def ascii_link(fs: float | None, scale: float | None):
     from emgcramp.core.blocks import check_fs
     from emgcramp.live.sources.ascii import LineLink
 
-    missing = [o for o, v in (("--fs HZ", fs), ("--scale UV", scale)) if v is None]
+    missing = [(o, why) for o, v, why in (("--fs HZ", fs, "the samples a second"),
+                                          ("--scale UV", scale, "the µV per number they send: 1 when the board "
+                                                                "sends µV")) if v is None]
     if missing:  # both at once: a 10-bit board's counts taken for µV would make every level wrong
-        raise InputError(f"--ascii lines carry no rate and no unit: give {' and '.join(missing)} (the samples "
-                         "a second, and the µV per number they send: 1 when the board sends µV)")
+        raise InputError(f"--ascii lines carry no rate and no unit: give {' and '.join(o for o, _ in missing)} "
+                         f"({', and '.join(why for _, why in missing)})")
     return LineLink(check_fs(fs), scale)
 
 
