@@ -152,6 +152,13 @@ def test_trend_names_the_file_line_and_column_of_a_bad_events_csv(tmp_path, head
         w.writerow(_cells(["1", "2", "1", "tonic", "200", "150"])[:len(header)])  # a good row first
         w.writerow(row)
     rc, out, err = run("trend", nights, "--out", tmp_path / "trend.png")
+    # said, the other night counted and drawn, status 1 (as analyze FOLDER for a file it could not read)
+    assert rc == 1 and "1 cramp(s) over 1 night(s)" in out
+    assert one_line(err).startswith(f"emgcramp: note: not counted: {bad}{says}") and err.count("\n") == 1, err
+    assert os.path.exists(tmp_path / "trend.png")
+    os.remove(nights / "a" / "night-20260105.csv")  # the bad night alone: the trend stops, nothing drawn
+    os.remove(tmp_path / "trend.png")
+    rc, out, err = run("trend", nights, "--out", tmp_path / "trend.png")
     assert rc == 2 and out == ""
     assert one_line(err).startswith(f"emgcramp: error: {bad}{says}"), err
     assert not os.path.exists(tmp_path / "trend.png")
