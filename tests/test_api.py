@@ -576,10 +576,14 @@ def test_plot_refuses_an_array_changed_since_its_analysis(night, tmp_path):
     x = night.copy()
     r = emgcramp.find_cramps(x, FS)
     plt.close(r.plot())  # unchanged: drawn
-    x[12_345] += 1.0
-    with pytest.raises(emgcramp.InputError, match=r"^the array given to find_cramps has changed since it was "
-                       r"analysed .*analyse a copy \(find_cramps\(x\.copy\(\), fs\)\)$"):
-        r.plot(tmp_path / "night.png")
+    for change in (lambda x: x.__setitem__(12_345, x[12_345] + 1.0), np.ndarray.sort, lambda x: x.__setitem__(
+            slice(None), x[::-1].copy())):  # a value changed; the same values moved
+        x = night.copy()
+        r = emgcramp.find_cramps(x, FS)
+        change(x)
+        with pytest.raises(emgcramp.InputError, match=r"^the array given to find_cramps has changed since it was "
+                           r"analysed .*analyse a copy \(find_cramps\(x\.copy\(\), fs\)\)$"):
+            r.plot(tmp_path / "night.png")
     assert not (tmp_path / "night.png").exists()
 
 
@@ -591,6 +595,8 @@ def test_a_pandas_series_is_one_channel_named_by_its_name(night):
     r = emgcramp.find_cramps(pd.Series(night / 1000, name="GM_mV"), FS)
     assert r.analysis.channels == ["GM"] and [(c.onset_s, c.offset_s) for c in r.cramps] == ref and ref
     assert emgcramp.find_cramps(pd.Series(night), FS).analysis.channels == ["calf"]
+    for unnamed in (2, ("a", 1)):  # a numbered frame's column (df[2]), a MultiIndex's: one channel of no name
+        assert emgcramp.find_cramps(pd.Series(night, name=unnamed), FS).analysis.channels == ["calf"]
     m = emgcramp.Monitor(FS)
     m.feed(pd.Series(night, name="GL"))
     assert m.finish().analysis.channels == ["GL"]

@@ -226,11 +226,15 @@ def test_answers_that_are_a_pipe_or_a_file_for_a_folder_are_refused_not_waited_o
 
 def test_an_answer_for_a_night_folder_moved_away_is_refused_not_saved_in_a_new_empty_one(tmp_path):
     """A night folder moved while the page was open came back empty, holding only the answer."""
+    from emgcramp.io.labels import folder_for
+
     night = tmp_path / "night-20260101-230000"
-    with pytest.raises(InputError, match=r"night-20260101-230000: no such night folder \(moved or removed since"):
-        add_label(str(night), 10.0, 20.0, "cramp")
-    assert not night.exists()
-    assert add_label(str(tmp_path / "r.edf.labels"), 10.0, 20.0, "cramp").label == "cramp"  # a recording's: made
+    for folder in (str(night), folder_for(str(night))):  # the folder itself, or, gone, what a recording's would be
+        with pytest.raises(InputError, match=r"night-20260101-230000: no longer there \(moved or removed since"):
+            add_label(folder, 10.0, 20.0, "cramp")
+    assert os.listdir(tmp_path) == []
+    (tmp_path / "r.edf").write_bytes(b"")
+    assert add_label(folder_for(str(tmp_path / "r.edf")), 10.0, 20.0, "cramp").label == "cramp"  # made at first
 
 
 def test_answers_through_a_symbolic_link_are_refused_as_a_night_s_files_are(tmp_path):

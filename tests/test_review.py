@@ -815,37 +815,41 @@ def test_the_address_the_browser_is_started_with_opens_the_page_once(tmp_path, b
         proc.stderr.close()
 
 
-def test_connections_that_send_half_a_request_neither_pile_up_nor_keep_the_page_out(tmp_path):
+def test_connections_that_send_half_a_request_are_closed_and_the_page_still_answers(tmp_path):
     """Thousands of connections sending half a request held a thread each for ever: the server answered
-    nothing for minutes. Silent ones are closed (here after 1 s), and past the limit (here 8) new ones are."""
+    nothing for minutes. A silent one is closed (here after 1 s), unsaid (a browser keeps spare ones)."""
     import socket
 
     night = make_night(tmp_path / "night-20260101-230000")
     code = ("import sys, emgcramp.review.server as s\n"
-            "s._Handler.timeout, s.MAX_CONNECTIONS = 1.0, 8\n"
+            "s._Handler.timeout = 1.0\n"
             "from emgcramp.cli import main\n"
             f"sys.exit(main(['review', {night!r}, '--no-browser', '--no-progress']))\n")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     held = []
     try:
-        line = proc.stdout.readline()
-        url = line.split(" at ")[1].split()[0]
+        url = proc.stdout.readline().split(" at ")[1].split()[0]
         port = int(url.split(":")[2].split("/")[0])
         for _ in range(60):
             s = socket.create_connection(("127.0.0.1", port), timeout=5)
             s.sendall(b"GET / HTTP/1.1\r\n")  # and nothing more
             held.append(s)
-        t0 = time.monotonic()
-        assert _wait(lambda: _request(url) == 200, timeout=10, what="the page") and time.monotonic() - t0 < 5
-        threads = int(open(f"/proc/{proc.pid}/status").read().split("Threads:")[1].split()[0])
-        assert threads < 8 + 6, threads  # the main thread, the watch, Python's own: not one per connection
+        assert _request(url) == 200
+
+        def threads():
+            return int(open(f"/proc/{proc.pid}/status").read().split("Threads:")[1].split()[0])
+
+        assert _wait(lambda: threads() < 10, timeout=10, what="the silent connections closed")
+        assert all(s.recv(100) == b"" for s in held)  # closed by the server
     finally:
         for s in held:
             s.close()
         proc.kill()
         proc.wait(10)
+        err = proc.stderr.read()
         proc.stdout.close()
         proc.stderr.close()
+    assert "timed out" not in err, err
 
 
 def test_a_review_on_port_80_answers_its_own_page(tmp_path):

@@ -478,6 +478,8 @@ def test_a_file_that_cannot_be_read_is_named(tmp_path):
     assert rc == 1 and err == f"emgcramp: note: not counted: {tmp_path / 'zz.csv'}: not readable (Input/output " \
                               "error)\n", err
     assert "1 cramp(s) over 1 night(s)" in out
+    rc, out, err = run_cli("trend", tmp_path, "--json")
+    assert rc == 1 and json.loads(out)["not_counted"] == [f"{tmp_path / 'zz.csv'}: not readable (Input/output error)"]
     rc, _, err = run_cli("analyze", "/proc/self/mem")
     assert rc == 2 and err.count("\n") == 1 and "/proc/self/mem" in err, err
     os.remove(tmp_path / "zz.csv")

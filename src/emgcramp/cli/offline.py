@@ -262,6 +262,7 @@ def cmd_trend(args: argparse.Namespace) -> int:
     except InputError:
         default = None
     s = trend.summarize(nights, args.cramp_threshold, default)
+    s["not_counted"] = damaged  # the nights that could not be read, each with why
     if args.json:
         print(json.dumps(nulls(s), indent=2, default=float))
     else:

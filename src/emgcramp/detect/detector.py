@@ -151,7 +151,7 @@ class Detector:
                 self._levels.append(x_rest(trace))
             opening = self.opening.look(trace)
             cands = [self._candidate(row) for row in rows] + ([] if opening is None else [
-                opening_candidate(self.history, self.origin_s, opening, self.cfg, (self._seg.state, self.moves))])
+                opening_candidate(self.history, self.origin_s, opening, self.cfg, self.moves)])
             out += [e for e in (self._episode(c) for c in cands if c is not None) if e is not None]
         return out
 

@@ -48,6 +48,7 @@ Deviations, and why:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -205,10 +206,17 @@ class MovementScorer:
         mv = config.movements
         self.waver = RestWaver(rate, config.segment.short_window_s, mv.lm_on_delta_uv, mv.lm_max_s + 2.0)
         self.unscored: list[float] = []  # onsets (s) of rises the resting EMG's own waver reaches by chance
+        self._aside_s = -math.inf  # rises from before this (s) were an opening contraction's, not the rest's
         self._out = new_rows(self._P, 0, self._apart)
         self._level_rows, self._level_period, self._row = max(1, round(LEVEL_S * rate)), -1, 0
         # the independent envelope windows in the AASM end's 0.5 s (0.1 s each): five
         self._end_windows = max(1, round(mv.lm_end_quiet_s / config.segment.short_window_s))
+
+    def set_aside_before(self, t_s: float) -> None:
+        """Leave out of the rises not scored those from before ``t_s`` (s), found so far or later: the waver of
+        a contraction the recording opened in (:mod:`emgcramp.detect.opening`), however the blocks came."""
+        self._aside_s = t_s
+        self.unscored = [t for t in self.unscored if t > t_s]
 
     def carry_over(self, prev: "MovementScorer") -> None:
         """Go on from the movements ``prev`` scored (detection restarted after a long gap)."""
@@ -235,7 +243,7 @@ class MovementScorer:
         if new:
             kept = [m for m in new if not (m.is_lm and self.waver.by_chance(
                 round((m.onset_s - self.origin_s) * self.rate), m.peak_uv - m.rest_uv))]
-            self.unscored += [m.onset_s for m in new if m not in kept]
+            self.unscored += [m.onset_s for m in new if m not in kept and m.onset_s > self._aside_s]
             self.movements += kept
             return kept
         return new

@@ -86,7 +86,7 @@ class OpeningWatch:
 
 
 def opening_candidate(history: LevelHistory, origin_s: float, found: tuple[float, float], cfg: DetectorConfig,
-                      learned: tuple[np.ndarray, Any] | None = None) -> Candidate | None:
+                      scorer: Any = None) -> Candidate | None:
     """The opening stretch as a candidate, from the trace up to where it was ``found``; ``None``: there is none.
 
     ``found``: what :meth:`OpeningWatch.look` gave, the rest level (µV) that showed it, still falling, and the
@@ -95,10 +95,11 @@ def opening_candidate(history: LevelHistory, origin_s: float, found: tuple[float
     as the segmenter's offsets are). It is measured over the rest level it settles to: the ``rest_quantile``
     of the 0.5-s envelope after the stretch, as the segmenter takes rest.
 
-    ``learned``: the segmenter's state and the movement scorer. What they learned inside the stretch is set
-    aside: the rest levels it taught leave the night's mean rest (a recording opening in a minute of cramp
-    gave 32 µV for a rest of 4.5), and the rises its own waver made leave the rises not scored as leg
-    movements (said in a note as the rest's waver; they were the cramp's).
+    ``scorer``: the movement scorer, told to set aside the rises of the stretch's own waver, which it took for
+    the rest's (a note said the resting EMG wavered, of a night whose rest was steady after a minute of cramp).
+    (The night's mean rest in its quality figures still counts the levels the stretch taught: the segmenter
+    does not say when it learned each, and set aside where the stretch is found, the mean would depend on how
+    the signal came in blocks.)
     """
     rest_uv, now_s = found[0], origin_s + found[1]
     rows = history.window(origin_s, now_s)
@@ -110,10 +111,8 @@ def opening_candidate(history: LevelHistory, origin_s: float, found: tuple[float
     offset_s += origin_s
     if offset_s <= origin_s:
         return None
-    if learned is not None:
-        state, moves = learned
-        state["rest_uv_sum"], state["rest_updates"] = 0.0, 0.0  # the mean rest from here on
-        moves.unscored = [t for t in moves.unscored if t > offset_s]
+    if scorer is not None:
+        scorer.set_aside_before(offset_s)
     body = history.window(origin_s, offset_s)
     hold, background, rise, run = shape(history, origin_s, offset_s, cfg)
     fall, edge_motion = edges(history, origin_s, offset_s, hold, background, cfg)

@@ -84,10 +84,11 @@ def add_label(folder: str, onset_s: float, offset_s: float, label: str,
         raise InputError(f"a label needs 0 ≤ onset < offset within a day, to the ms, not {onset_s}–{offset_s} s")
     when = (given_at or datetime.now()).replace(microsecond=0).isoformat()
     _not_linked(folder)
-    if folder.endswith(ANSWERS_SUFFIX):
+    recording = folder[:-len(ANSWERS_SUFFIX)] if folder.endswith(ANSWERS_SUFFIX) else ""
+    if recording and os.path.isfile(recording):
         os.makedirs(folder, mode=0o700, exist_ok=True)  # a plain recording's label folder, at its first answer
-    elif not os.path.isdir(folder):  # a night folder is never made here: one moved away came back empty
-        raise InputError(f"{folder}: no such night folder (moved or removed since it was read?)")
+    elif not os.path.isdir(folder):  # no folder made for what is gone: a night moved away came back empty
+        raise InputError(f"{recording or folder}: no longer there (moved or removed since it was read?)")
     check_regular(labels_path(folder), "the answers as emgcramp review writes them")  # a pipe: a wait for ever
     with _answering(folder):
         path = labels_path(folder)

@@ -53,9 +53,9 @@ def layout_error(channels: int, samples: int, table: bool, what: str = "an array
 
 
 def series_as_table(x: Any) -> Any:
-    """A pandas ``Series`` as a table of its one column (named by the Series, as a DataFrame's column is);
-    anything else as it is."""
-    named = getattr(x, "ndim", None) == 1 and hasattr(x, "to_frame") and hasattr(x, "to_numpy")
+    """A pandas ``Series`` named by a string as a table of its one column (named so, as a DataFrame's column
+    is); anything else as it is (a Series numbered by pandas, ``df[2]``, is one channel of no name)."""
+    named = getattr(x, "ndim", None) == 1 and hasattr(x, "to_frame") and isinstance(getattr(x, "name", None), str)
     return x.to_frame() if named else x
 
 
@@ -153,13 +153,14 @@ class ArrayInMemory(Recording):
         self.channel_names, self.n_samples = names, data.shape[1]
 
     def sums(self) -> list[float]:
-        """Each row's sum and sum of squares of the samples as they are now: the array is kept, not copied (a
-        night in memory is not doubled), and a result tells by them that its caller changed it since."""
-        out = []
+        """Each row's sum, sum of squares and sum weighted by place of the samples as they are now: the array
+        is kept, not copied (a night in memory is not doubled), and a result tells by them that its caller
+        changed it since (values changed, or the same values moved: sorted, reversed, shuffled)."""
+        out, place = [], np.arange(1.0, min(SUMS_CHUNK, self.n_samples) + 1.0)
         for row in self._data:
             for a in range(0, self.n_samples, SUMS_CHUNK):  # chunks: a strided row is not copied whole
                 part = np.asarray(row[a:a + SUMS_CHUNK], dtype=np.float64)
-                out += [float(part.sum()), float(part @ part)]
+                out += [float(part.sum()), float(part @ part), float(place[:len(part)] @ part)]
         return out
 
     def _read(self, channels: list[int], chunk: int) -> Iterator[np.ndarray]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 import secrets
+import threading
 import time
 
 from flask import Flask, Response, abort, jsonify, redirect, request, send_from_directory
@@ -77,6 +78,7 @@ def create_app(library: Library, token: str, heartbeat: Heartbeat, launch: str =
 
 def _guard(app: Flask, token: str) -> None:
     """Refuse what does not carry the token, names another host, or writes from another page; and the headers."""
+    launching = threading.Lock()
 
     @app.before_request
     def _check():
@@ -87,8 +89,11 @@ def _guard(app: Flask, token: str) -> None:
             abort(403)
         if request.path == "/" and "launch" in request.args and request.method == "GET":
             codes, code = app.config["LAUNCH"], request.args["launch"].encode()
-            if codes and secrets.compare_digest(code, codes[0].encode()):
-                codes.clear()
+            with launching:  # once: two requests at once (a thread each) are not both let in
+                used = bool(codes) and secrets.compare_digest(code, codes[0].encode())
+                if used:
+                    codes.clear()
+            if used:
                 return redirect(f"/?token={token}", 303)
             abort(403, description="This address opens the page once, and it has been used: open the whole "
                                    "address emgcramp review printed (the part after ?token= included).")

@@ -25,35 +25,18 @@ from emgcramp.review.nights import Library
 from emgcramp.review.words import shown
 
 HOST = "127.0.0.1"  # this machine only: the page shows a person's nights
-# A page keeps a few connections (a browser opens up to six to a host); one that says nothing for this long
-# (s) is closed, and past this many at once a new one is: a local program that opened thousands and sent half
-# a request held a thread each for ever, and the server answered nothing for minutes.
+# A connection that says nothing for this long (s) is closed, its thread with it: a local program that opened
+# thousands and sent half a request held a thread each for ever, and the server answered nothing for minutes.
+# (No cap on connections: one reached before the token is checked would let 32 of them keep the page out.)
 IDLE_CONNECTION_S = 30.0
-MAX_CONNECTIONS = 32
 
 
 class _Handler(WSGIRequestHandler):
     timeout = IDLE_CONNECTION_S  # socketserver sets it on each connection
 
-
-class _Server(ThreadedWSGIServer):
-    """Werkzeug's threaded server, a thread per connection up to :data:`MAX_CONNECTIONS`."""
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._slots.acquire(blocking=False):
-            self.shutdown_request(request)  # closed at once: a page's own requests are retried
-            return
-        super().process_request(request, client_address)
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._slots.release()
+    def log_error(self, format: str, *args: Any) -> None:
+        if not format.startswith("Request timed out"):  # a browser's idle spare connection, closed: nothing wrong
+            super().log_error(format, *args)
 
 
 def serve(library: Library, port: int = 0, open_browser: bool = True, idle_exit_s: float = 60.0) -> int:
@@ -63,7 +46,7 @@ def serve(library: Library, port: int = 0, open_browser: bool = True, idle_exit_
     app = create_app(library, token, heartbeat, launch)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # each request's line would print the token
     _check_port(port)
-    server = _Server(HOST, port, app, _Handler)
+    server = ThreadedWSGIServer(HOST, port, app, _Handler)
     app.config["PORT"] = server.server_port
     url = f"http://{HOST}:{server.server_port}/?token={token}"
     what = "nights in " if library.many else ""
