@@ -291,6 +291,7 @@ def test_a_csv_passed_over_is_named_unless_it_is_our_own_leg_movements(tmp_path)
     (tmp_path / "n2.csv").write_text("x" + text)  # a header no longer ours
     from emgcramp.io.labels import add_label
 
+    (tmp_path / "n1.edf").write_bytes(b"")  # the recording the answers are of
     add_label(str(tmp_path / "n1.edf.labels"), 600.0, 640.0, "cramp")  # answers: no night, and not said to be
     rc, out, err = run_cli("analyze", os.path.join(os.path.dirname(__file__), "..", "recordings", "sample_night.edf"),
                            "--lm-events", tmp_path / "lm.csv")
