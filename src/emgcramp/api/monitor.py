@@ -42,10 +42,12 @@ class Monitor:
         :meth:`finish`, as the ``monitor`` command does (``emgcramp recover`` reads it). Default: nothing stored.
     config : PipelineConfig, optional
         As for :func:`find_cramps`.
-    mvc_uv, profile : optional
+    mvc_uv : float, optional
         As for :func:`find_cramps`.
     start : datetime, optional
         Wall-clock time of the first sample (default: now).
+    profile : str or os.PathLike, optional
+        As for :func:`find_cramps`.
 
     Examples
     --------
