@@ -105,3 +105,24 @@ def test_a_ctrl_c_the_caller_handled_is_not_raised_again_and_the_hook_is_put_bac
     finally:
         signal.signal(signal.SIGINT, before)
     assert rows == [1, 4, 2, 5, 3] and sys.unraisablehook is hook
+
+
+def test_a_pool_that_ends_first_leaves_the_other_s_dropped_stops_noted():
+    """Each waiting pool is its own list of dropped stops, and two empty lists are equal: the pool that ended
+    first took the other's from the hook (list.remove), whose dropped stop was then never raised."""
+    import sys
+    import types
+
+    from emgcramp.workers import _stops_kept
+
+    hook = sys.unraisablehook
+    with _stops_kept() as first_check:
+        with _stops_kept():
+            pass  # the second pool, begun later, ends first
+        dropped = KeyboardInterrupt()
+        sys.unraisablehook(types.SimpleNamespace(exc_value=dropped, exc_type=KeyboardInterrupt, exc_traceback=None,
+                                                 err_msg=None, object=None))
+        with pytest.raises(KeyboardInterrupt) as raised:
+            first_check()
+        assert raised.value is dropped
+    assert sys.unraisablehook is hook

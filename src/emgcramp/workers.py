@@ -69,7 +69,7 @@ def _stops_kept() -> Iterator[Callable[[], None]]:
     try:
         yield check
     finally:
-        _dropped.remove(lost)
+        _dropped[:] = [other for other in _dropped if other is not lost]  # this pool's: lists alike are equal
         if not _dropped:
             sys.unraisablehook = _hook_before[0]
 

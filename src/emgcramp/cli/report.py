@@ -13,11 +13,10 @@ from emgcramp.files import CHUNK_S
 
 def cmd_report(args: argparse.Namespace) -> int:
     from emgcramp.io import open_recording
-    from emgcramp.io.secure import FIGURE_FORMATS, PAGE_FORMATS, REPORT, check_writable, made_by_us, output_format
+    from emgcramp.io.secure import (FIGURE_FORMATS, PAGE_FORMATS, REPORT, check_writable, is_night_folder,
+                                    made_by_us, output_format)
 
     ext = output_format(args.out, PAGE_FORMATS + FIGURE_FORMATS, "--out")  # before any file is looked at
-    from emgcramp.io.secure import is_night_folder
-
     if os.path.isdir(args.file) and not is_night_folder(args.file):
         raise InputError(f"{args.file}: is a folder; report draws one recording (emgcramp review {args.file} shows "
                          f"each night in it, emgcramp analyze {args.file} analyses each)")
