@@ -515,8 +515,8 @@ def test_a_cramp_a_gap_cuts_is_alerted_once_and_a_later_one_again(tmp_path):
               for i in range(0, len(x), 100) if i not in lost]
     res = run_monitor(iter(blocks), lambda: fs, ["calf"], str(tmp_path / "night"))
     assert [(a.kind, round(a.onset_s)) for a in res.alerts] == [("tonic", 80), ("tonic", 300)]
-    assert [(round(e.onset_s), e.flags) for e in res.analysis.episodes] == [
-        (80, ["gap_at_end"]), (152, ["gap_at_start"]), (300, [])]  # its two parts stay said as cut
+    assert [(round(e.onset_s), e.flags, e.missing_s) for e in res.analysis.episodes] == [
+        (80, ["gap"], 2.0), (300, [], 0.0)]  # one cramp with 2 s missing (before: its two parts, said as cut)
 
 
 def test_samples_not_in_microvolts_are_said_early_in_the_night_and_once(tmp_path):
@@ -1080,13 +1080,13 @@ def test_a_long_burst_under_way_is_measured_at_a_pace_that_does_not_grow_with_it
     # Measuring a burst under way reads its whole length: before, it was measured twice at every block, so a
     # long cramp cost ever more per second (at 4 kHz, 8 channels in 25-sample frames the monitor fell behind
     # real time within a minute). Now every 0.25 s, or 1 % of its length: about 250 times over these 120 s.
-    from emgcramp.detect.detector import Detector
+    from emgcramp.detect import detector
 
     fs, n = 1000.0, 20
     x = bursts(fs, 150.0, 5.0, [(20.0, 140.0, 200.0)], seed=3)[:, None]
     night, measured = NightMonitor(fs, ["calf"], str(tmp_path / "night")), []
-    with mock.patch.object(Detector, "_candidate", autospec=True,
-                           side_effect=lambda d, row, real=Detector._candidate: measured.append(1) or real(d, row)):
+    with mock.patch.object(detector, "measure", side_effect=lambda *a, real=detector.measure: measured.append(1)
+                           or real(*a)):
         alerts = [r for i in range(0, len(x), n) for r in night.feed(Block(i, x[i:i + n])) if r["type"] == "alert"]
         r = night.finish()
     assert 150 <= len(measured) <= 350, len(measured)  # before: 6000, one a block
@@ -1115,8 +1115,10 @@ def test_a_cramp_alerted_before_a_dropout_is_not_alerted_again_when_the_signal_r
     res = run_monitor(iter(blocks), lambda: 1000.0, ["calf"], str(tmp_path / "night"))
     assert [round(a.onset_s) for a in res.alerts] == [round(cramp.onset_s)] and res.alerts[0].at_s < cut / 1000
     logged = [json.loads(line) for line in open(tmp_path / "night" / "events.jsonl")]
-    assert [d["type"] for d in logged if d["type"] in ("possible_cramp", "retracted", "alert")] == \
-        ["alert", "possible_cramp", "retracted", "possible_cramp"]  # the record of the cut cramp: its two parts
+    assert [d["type"] for d in logged if d["type"] in ("possible_cramp", "retracted", "alert", "cramp")] == \
+        ["alert", "cramp"]  # before: its two parts, each a possible cramp, and the alert retracted
+    [e] = res.analysis.episodes
+    assert e.onset_s == pytest.approx(cramp.onset_s, abs=1.0) and e.missing_s == pytest.approx(10.0, abs=0.01)
 
 
 @pytest.mark.long

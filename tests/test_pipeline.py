@@ -144,18 +144,49 @@ def test_gaps_give_the_same_result_however_the_blocks_around_them_are_cut():
 
 
 def test_a_long_gap_keeps_both_sides_of_a_cramp_and_the_rest_level():
-    # 1 s unplugged 2 s into the cramp: the part before is cut (not refused as short), the part after
-    # opens as soon as the signal is back (the rest level is carried over, not relearned at 300 µV)
-    lost = set(range(17_000, 18_000, 100))
+    # 15 s unplugged 2 s into the cramp, too much of it lost to weigh as one burst (over a fifth: joined.py):
+    # the part before is cut (not refused as short), the part after opens as soon as the signal is back
+    # (the rest level is carried over, not relearned at 300 µV)
+    lost = set(range(17_000, 32_000, 100))
     res = run_blocks(_with_gaps(CRAMP, 100, lost), FS, ["calf"])
-    after = [e for e in res.episodes if e.onset_s >= 18.0]
-    assert len(after) == 1 and after[0].onset_s == pytest.approx(18.0, abs=0.1)
+    after = [e for e in res.episodes if e.onset_s >= 32.0]
+    assert len(after) == 1 and after[0].onset_s == pytest.approx(32.0, abs=0.1)
     assert after[0].offset_s == pytest.approx(85.0, abs=0.3) and "gap_at_start" in after[0].flags
     before = [e for e in res.episodes + res.possible_cramps if e.offset_s <= 17.0]
     cut = [x for x in res.lookalikes if x.offset_s <= 17.0]
     assert len(before) + len(cut) == 1 and not any(x.reason == "short" for x in cut)
     assert all("gap_at_end" in e.flags for e in before)
-    assert res.quality["calf"]["seconds"] == pytest.approx(129.0, abs=0.1)  # the whole night, not the part after
+    assert res.quality["calf"]["seconds"] == pytest.approx(115.0, abs=0.1)  # the whole night, not the part after
+
+
+@pytest.mark.parametrize("gap_s", [2.0, 5.0])
+def test_a_cramp_a_long_gap_cuts_is_the_one_cramp_it_was(gap_s):
+    # a 40-s cramp at 75 × rest that a dropped link cut for 2 or 5 s (over the 0.5-s bridge): before, two
+    # possible cramps (each part weighed alone, each shorter than the cramp) and no cramp
+    x = bursts(FS, 200, 4.0, [(60, 100, 300)], seed=3)
+    whole = run_blocks([Block(0, x[:, None])], FS, ["calf"]).episodes
+    lost = set(range(80_000, 80_000 + int(gap_s * FS), 100))
+    res = run_blocks(_with_gaps(x, 100, lost), FS, ["calf"])
+    assert len(whole) == 1 and res.possible_cramps == [] and len(res.episodes) == 1
+    e, w = res.episodes[0], whole[0]
+    assert (e.onset_s, e.offset_s, e.kind) == (w.onset_s, w.offset_s, w.kind) and e.probability == pytest.approx(
+        w.probability, abs=0.02)
+    assert e.missing_s == pytest.approx(gap_s, abs=0.01) and "gap" in e.flags
+    assert not {"gap_at_end", "gap_at_start"} & set(e.flags)
+    # however the blocks around the gap are cut, and at the live path's 20-ms blocks
+    fine = [Block(b.t0_sample + k, b.samples[k:k + 20], b.gap_before if k == 0 else 0)
+            for b in _with_gaps(x, 100, lost) for k in range(0, 100, 20)]
+    assert [dataclasses.asdict(f) for f in run_blocks(fine, FS, ["calf"]).episodes] == [dataclasses.asdict(e)]
+
+
+def test_a_burst_that_ends_inside_a_long_gap_is_filed_alone_once():
+    # the cramp ends 1 s into a 4-s gap: the signal comes back at rest, so the part before is all there is
+    x = bursts(FS, 200, 4.0, [(60, 101, 300), (150, 190, 300)], seed=3)
+    lost = set(range(100_000, 104_000, 100))
+    res = run_blocks(_with_gaps(x, 100, lost), FS, ["calf"])
+    parts = sorted((round(e.onset_s), "gap_at_end" in e.flags) for e in res.episodes + res.possible_cramps)
+    assert parts == [(60, True), (150, False)]
+    assert not any(60 <= x.onset_s < 104 for x in res.lookalikes)
 
 
 def test_gap_while_mains_hum_is_still_being_measured():

@@ -229,7 +229,8 @@ class Pipeline:
 
         ``kind`` is what the episode would be called if it ended now
         (``""``: not a cramp, or none under way), ``cut`` how a gap cut it (``gap_at_start``: it opened at a
-        gap's end); ``warning_since`` is the onset (s) of a pre-cramp warning under way, else ``None``.
+        gap's end), ``cut_opened_s`` where a burst a gap cut opened while it may yet go on (else ``None``);
+        ``warning_since`` is the onset (s) of a pre-cramp warning under way, else ``None``.
         """
         out = []
         now_s = self.end_sample / self.fs
@@ -238,7 +239,7 @@ class Pipeline:
             since = d.watch.open_since()
             since = since if since is None or self._is_warning(d, since, now_s) else None
             out.append({"channel": d.channel, "level_uv": d.level_uv, "rest_uv": d.rest_uv, "open": c, "kind": kind,
-                        "warning_since": since, "cut": d.cut(c) if c else ""})
+                        "warning_since": since, "cut": d.cut(c) if c else "", "cut_opened_s": d.cut_opened_s})
         return out
 
     def quality(self) -> dict[str, dict[str, float]]:

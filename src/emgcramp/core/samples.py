@@ -46,9 +46,10 @@ class GapBridge:
     and 2 PLM series of a night with one movement, and on a wandering
     baseline with hum, 73 movements and 3 cramps of a night with none.)
 
-    The gaps bridged are kept for ``horizon_s`` (the longest an episode can
-    reach back), so that episodes spanning them can say how much was
-    missing (:meth:`mark`).
+    The gaps, bridged or too long to bridge, are kept for ``horizon_s`` (the
+    longest an episode can reach back), so that episodes spanning them can
+    say how much was missing (:meth:`mark`): a burst under way across a
+    longer gap is weighed as one (:mod:`emgcramp.detect.joined`).
     """
 
     def __init__(self, fs: float, channels: int, bridge_s: float, horizon_s: float):
@@ -59,20 +60,20 @@ class GapBridge:
         # past the longest gap.
         self._ring = np.zeros((2 * self.max_samples + 1, channels))
         self._pos = self._held = 0
-        self.bridged: deque[tuple[float, float]] = deque()  # (start s, length s) of the gaps bridged lately
+        self.bridged: deque[tuple[float, float]] = deque()  # (start s, length s) of the gaps lately
 
     def fill(self, t0_sample: int, missing: int, hum_hz: float | None = None) -> np.ndarray | None:
         """The samples standing in for ``missing`` ones before ``t0_sample``; ``None`` when the gap is too long.
 
         ``hum_hz``: the mains frequency (Hz) when hum is known to be in the signal.
         """
+        start_s = (t0_sample - missing) / self.fs
+        self.bridged.append((start_s, missing / self.fs))  # bridged or not: a burst joined across it says so
+        while self.bridged and self.bridged[0][0] < start_s - self.horizon_s:
+            self.bridged.popleft()
         if missing > self.max_samples or missing > self._held:
             self._held = 0  # nothing from before a long gap stands in for a later one
             return None
-        start_s = (t0_sample - missing) / self.fs
-        self.bridged.append((start_s, missing / self.fs))
-        while self.bridged and self.bridged[0][0] < start_s - self.horizon_s:
-            self.bridged.popleft()
         lag = self._lag(missing, hum_hz) if hum_hz else missing
         lag = lag if lag <= self._held else missing  # too little held since a restart for whole periods
         ring, at, size = self._ring, self._pos, len(self._ring)  # at - 1: the last sample before the gap
@@ -103,7 +104,7 @@ class GapBridge:
         self._pos, self._held = end % m, min(m, self._held + n)
 
     def mark(self, episodes: list[Episode]) -> list[Episode]:
-        """Set ``missing_s`` (and the ``gap`` flag) on episodes that span bridged gaps."""
+        """Set ``missing_s`` (and the ``gap`` flag) on episodes that span gaps."""
         for e in episodes:
             missing = sum(max(0.0, min(e.offset_s, t + d) - max(e.onset_s, t)) for t, d in self.bridged
                           if t < e.offset_s and e.onset_s < t + d)

@@ -71,9 +71,10 @@ class Episode:
         pct_mvc: peak as % of maximal voluntary contraction, when known.
         flags: quality notes (``max_length``, ``open_at_end``, ``motion``,
             ``above_mvc``: over 150 % of the profile's MVC, which was then not maximal;
-            ``gap``: samples were missing inside it and bridged, see ``missing_s``;
-            ``gap_at_end`` / ``gap_at_start``: a longer gap cut it there, so its
-            true length is unknown; ``open_at_start``: the recording began inside it,
+            ``gap``: samples were missing inside it, see ``missing_s`` (a gap of up to 0.5 s is
+            bridged; across a longer one, a burst still under way on both sides is one burst);
+            ``gap_at_end`` / ``gap_at_start``: a longer gap cut it there and it did not go on
+            across, so its true length is unknown; ``open_at_start``: the recording began inside it,
             its onset is the recording's).
         warning_lead_s: when a pre-cramp warning announced it, how long
             before the onset that warning began (s).
@@ -81,7 +82,7 @@ class Episode:
         probability: the decision's probability (0–1) that it is a cramp.
         tier: ``cramp`` (counted, alarmed) or ``possible_cramp`` (listed only).
         reason: for a possible cramp, what spoke most against it.
-        missing_s: seconds of signal missing inside it (short gaps it spans).
+        missing_s: seconds of signal missing inside it (the gaps it spans).
         freq_hz: its channel's band-passed RMS frequency over it, Hz (it tracks the median frequency;
             compare it within one sensor and sampling rate; ``None`` when not measured).
         freq_drift: its relative change from the first to the last third of the episode's middle

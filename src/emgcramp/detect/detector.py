@@ -59,15 +59,17 @@ import numpy as np
 from emgcramp.core.config import MAX_PCT_MVC, DetectorConfig
 from emgcramp.core.history import LevelHistory
 from emgcramp.core.trace import N_TRACE, RestMultiples, x_rest
-from emgcramp.core.types import Candidate, Episode, PriorMovement, Rejections
+from emgcramp.core.types import Candidate, Episode, Rejections
 from emgcramp.detect import segment as seg
 from emgcramp.detect.decide import CRAMP, POSSIBLE, Decision, decide
 from emgcramp.detect.features import Features
+from emgcramp.detect.joined import CutPart, join, lost_share
 from emgcramp.detect.live_view import OpenView
 from emgcramp.detect.movements import MovementScorer
 from emgcramp.detect.opening import REASON_OPENING, OpeningWatch, opening_candidate
 from emgcramp.detect.precramp import PreCrampWatch
-from emgcramp.detect.shape import activity, active_mean, climb_start, edges, shape, spectrum, waxing
+from emgcramp.detect.series import series_chain
+from emgcramp.detect.shape import measure, offset_motion, onset_motion, spectrum, waxing
 
 # Bins are run through the detector at most this many seconds at a time (see Detector.process).
 PIECE_S = 60.0
@@ -88,8 +90,7 @@ class Detector:
                  fs_hz: float = NAN):
         self.rate, self.fs_hz = float(rate), float(fs_hz)  # bins/s; samples/s, for the spectrum (NaN: not known)
         self.cfg = config or DetectorConfig()
-        self.channel = channel
-        self.origin_s = origin_s
+        self.channel, self.origin_s = channel, origin_s
         self.rejections = Rejections()
         self.possible: list[Episode] = []  # the possible_cramp tier: listed, never alarmed
         # When a list: every candidate's (onset s, offset s, features, rises) is appended (the bench refits on it).
@@ -106,6 +107,7 @@ class Detector:
         self._levels: list[np.ndarray] | None = [] if keep_levels else None  # × rest of each block, for a reader
         self._end_flag = "open_at_end"  # how an episode the flush closes is flagged
         self.after_gap = False  # True when this detector took over from one a long gap ended
+        self._cut: CutPart | None = None  # a burst's part before a long gap, filed once the signal is back
 
     @property
     def rest_uv(self) -> float:
@@ -127,6 +129,7 @@ class Detector:
         self.watch.carry_over(prev.watch)
         self._seg.carry_rest(prev._seg)
         self.after_gap = self.opening.done = True
+        self._cut, prev._cut = prev._cut, None
 
     def process(self, ms: np.ndarray, mean: np.ndarray, stuck: np.ndarray, dms: np.ndarray | None = None,
                 flush: bool = False) -> list[Episode]:
@@ -150,10 +153,18 @@ class Detector:
             if self._levels is not None:
                 self._levels.append(x_rest(trace))
             opening = self.opening.look(trace)
-            cands = [self._candidate(row) for row in rows] + ([] if opening is None else [
-                opening_candidate(self.history, self.origin_s, opening, self.cfg, self.moves)])
-            out += [e for e in (self._episode(c) for c in cands if c is not None) if e is not None]
+            cands = [measure(row, self.history, self.origin_s, self.cfg) for row in rows]
+            if opening is not None:
+                cands.append(opening_candidate(self.history, self.origin_s, opening, self.cfg, self.moves))
+            out += [e for c in cands if c is not None for e in self._episode(c)]
+            if self._cut is not None and self._end_flag != "gap_at_end" and (flush and last or not self._resumes()):
+                out += self._file_part()  # the signal came back without the burst the gap cut
         return out
+
+    def _resumes(self) -> bool:
+        """Whether the burst a gap cut may go on here: an episode open from the first 0.5-s window, or it is on."""
+        first, span = self.cfg.segment.long_window_s + 1.0 / self.rate, self.open_span_s()
+        return span[0] - self.origin_s < first if span else self._seg.state["bin"][0] < first * self.rate
 
     def keep_levels(self) -> None:
         """From now on, keep each block's envelope × rest for :meth:`take_levels`."""
@@ -178,7 +189,18 @@ class Detector:
     def open_candidate(self) -> Candidate | None:
         """The episode under way, measured up to now, or ``None`` when idle."""
         row = self._seg.open_row()
-        return None if row is None else self._candidate(row)
+        return None if row is None else self._continued(measure(row, self.history, self.origin_s, self.cfg))
+
+    @property
+    def cut_opened_s(self) -> float | None:
+        """Where the burst a gap cut, not yet filed, opened (s), or ``None`` (:mod:`~emgcramp.detect.joined`)."""
+        return None if self._cut is None else self._cut.candidate.opened_s
+
+    def _continued(self, c: Candidate) -> Candidate:
+        """The burst a gap cut, if ``c`` goes on with it and not too much was lost (:mod:`~emgcramp.detect.joined`)."""
+        part, most = self._cut, self.cfg.judge.max_flat_fraction
+        whole = part is not None and self.cut(c) == "gap_at_start" and lost_share(part, c) <= most
+        return join(part, c, offset_motion(self.history, c.offset_s)) if whole else c
 
     def would_be_cramp(self, c: Candidate) -> str:
         """The kind ``c`` would be logged as if it closed now (``""``: not in the cramp tier)."""
@@ -188,8 +210,7 @@ class Detector:
     def finish(self, cut_by: str = "open_at_end") -> list[Episode]:
         """Close an episode still open at the end of the signal; flag it ``cut_by`` (or ``gap_at_end``)."""
         self._end_flag = cut_by
-        e = np.empty(0)
-        return self.process(e, e, e, flush=True)
+        return self.process(*[np.empty(0)] * 3, flush=True)
 
     def quality(self) -> dict[str, float]:
         """Fractions of time flat and with motion, the mean rest level (µV), and the rises not scored as
@@ -201,28 +222,6 @@ class Detector:
                 "rest_uv": s["rest_uv_sum"] / s["rest_updates"] if s["rest_updates"] else float("nan"),
                 "lm_unscored": float(len(self.moves.unscored))}
 
-    def _candidate(self, row: np.ndarray) -> Candidate:
-        n = max(row[seg.C_N], 1.0)
-        span = max(row[seg.C_END] - row[seg.C_START], 1.0)
-        onset_s, offset_s = (float(self.origin_s + row[k] / self.rate) for k in (seg.C_START, seg.C_END))
-        opened_s, mean_uv = onset_s, float(row[seg.C_SUM] / n)
-        rest = float(max(row[seg.C_REST], self.cfg.segment.min_rest_uv))
-        rises, duty = int(row[seg.C_RISES]), float(min(row[seg.C_SHORT_ACT] / span, 1.0))
-        motion, flat = float(row[seg.C_MOTION] / n), float(min(row[seg.C_FLAT] / n, 1.0))
-        climb_s = climb_start(self.history, onset_s, offset_s, self.cfg)
-        if climb_s > onset_s:  # the segmenter's counts also cover the tension before the climb
-            onset_s = float(climb_s)
-            mean_uv = active_mean(self.history, onset_s, offset_s, rest, self.cfg)
-            rises, duty, motion, flat = activity(self.history, onset_s, offset_s, rest, self.cfg)
-        hold, background, rise, run = shape(self.history, onset_s, offset_s, self.cfg)
-        fall, edge_motion = edges(self.history, onset_s, offset_s, hold, background, self.cfg)
-        return Candidate(
-            onset_s=onset_s, offset_s=offset_s, peak_uv=float(row[seg.C_PEAK]), mean_uv=mean_uv, rest_uv=rest,
-            duty=duty, rises=rises, motion=motion, flat=flat, closed_by=float(row[seg.C_REASON]),
-            hold_uv=hold, background_uv=background, rise_s=rise, held_run_s=float(run), fall_s=fall,
-            edge_motion_uv=edge_motion, opened_s=opened_s,
-            lf_ratio=float(np.sqrt(row[seg.C_LF2] / row[seg.C_MS])) if row[seg.C_MS] > 0 else 0.0)
-
     def features(self, c: Candidate, spectrum_too: bool = True) -> Features:
         """The evidence about ``c`` (:class:`~emgcramp.detect.features.Features`).
 
@@ -233,7 +232,7 @@ class Detector:
         # Only a burst of leg-movement length (AASM: 0.5–10 s) can continue a series of them. (Whether a
         # warning led in is not asked here: whether it had closed by now depends on the blocks.)
         lm_sized = c.duration_s <= self.cfg.movements.lm_max_s
-        chain = _series_chain(c.onset_s, prior, self.cfg) if lm_sized else []
+        chain = series_chain(c.onset_s, prior, self.cfg) if lm_sized else []
         ratio = c.peak_uv / float(np.median([p for p, _ in chain])) if chain else 1.0
         freq, drift = spectrum(self.history, c.onset_s, c.offset_s, self.fs_hz) if spectrum_too else (NAN, NAN)
         rest = c.rest_uv
@@ -259,40 +258,55 @@ class Detector:
             return "open_at_start"
         if c.closed_by == seg.REASON_END and self._end_flag == "gap_at_end":
             return "gap_at_end"
-        if self.after_gap and c.onset_s - self.origin_s < self.cfg.segment.long_window_s + 1.0 / self.rate:
+        if self.after_gap and 0.0 <= c.onset_s - self.origin_s < self.cfg.segment.long_window_s + 1.0 / self.rate:
             return "gap_at_start"  # open from the first envelope window after the gap
         return ""
 
-    def _episode(self, c: Candidate) -> Episode | None:
+    def _episode(self, c: Candidate) -> list[Episode]:
+        out, whole = [], self._continued(c)
+        if whole is not c:
+            c, self._cut = whole, None
+        elif self._cut is not None:  # any other burst closes after the part before the gap was due
+            out = self._file_part()
         f = self.features(c)
         if self.log is not None:
             self.log.append((c.onset_s, c.offset_s, f, c.rises))
         cut = self.cut(c)
         d = decide(f, c.rises, self.cfg, cut=cut != "", unseen_onset=cut == "open_at_start")
+        if cut == "gap_at_end":  # it may go on after the gap: filed when the signal is back
+            self._cut = CutPart(c, f, d, self._flags(c), onset_motion(self.history, c.onset_s))
+            return out
+        return out + self._file(c, d, f, self._flags(c))
+
+    def _file_part(self) -> list[Episode]:
+        """File the part before the gap alone, as judged (the signal came back without it)."""
+        part, self._cut = self._cut, None
+        return self._file(part.candidate, part.decision, part.features, part.flags)
+
+    def _file(self, c: Candidate, d: Decision, f: Features, flags: list[str]) -> list[Episode]:
+        """List ``c`` in its tier: a cramp is returned, a possible cramp and a look-alike kept."""
         if d.tier == POSSIBLE:  # listed apart, never alarmed; not a look-alike either
-            self.possible.append(self._record(c, d, f, None))
-            return None
+            self.possible.append(self._record(c, d, f, None, flags))
+            return []
         if d.tier != CRAMP:
             self.rejections.add(round(c.onset_s, 3), round(c.offset_s, 3), d.reason, d.probability, f)
-            return None
-        return self._record(c, d, f, self.watch.link(round(c.onset_s, 3), c.offset_s))
+            return []
+        return [self._record(c, d, f, self.watch.link(round(c.onset_s, 3), c.offset_s), flags)]
 
-    def _record(self, c: Candidate, d: Decision, f: Features, lead_s: float | None) -> Episode:
-        flags = []
-        if c.closed_by == seg.REASON_MAX_LENGTH:
-            flags.append("max_length")
-        if c.closed_by == seg.REASON_END:
-            flags.append(self._end_flag)
-        if (cut := self.cut(c)) in ("gap_at_start", "open_at_start"):
-            flags.append(cut)
+    def _flags(self, c: Candidate) -> list[str]:
+        """How ``c`` was cut: closed at the length guard, by the end of the signal or a gap, or opened by one."""
+        flags = {seg.REASON_MAX_LENGTH: ["max_length"], seg.REASON_END: [self._end_flag]}.get(c.closed_by, [])
+        return flags + [cut] if (cut := self.cut(c)) in ("gap_at_start", "open_at_start") else flags
+
+    def _record(self, c: Candidate, d: Decision, f: Features, lead_s: float | None, flags: list[str]) -> Episode:
+        flags = list(flags)
         if c.motion > self.cfg.judge.motion_flag_fraction:
             flags.append("motion")
         mvc = self.cfg.judge.mvc_uv
         if mvc and c.peak_uv > MAX_PCT_MVC / 100.0 * mvc:
             flags.append("above_mvc")  # the calibration's MVC was not maximal: %MVC is not to be trusted
-        return Episode(onset_s=round(c.onset_s, 3), offset_s=round(c.offset_s, 3),
-                       duration_s=round(c.duration_s, 3), kind=d.kind,
-                       peak_intensity=c.peak_uv, mean_intensity=c.mean_uv, rest_uv=c.rest_uv,
+        return Episode(onset_s=round(c.onset_s, 3), offset_s=round(c.offset_s, 3), duration_s=round(c.duration_s, 3),
+                       kind=d.kind, peak_intensity=c.peak_uv, mean_intensity=c.mean_uv, rest_uv=c.rest_uv,
                        channel=self.channel, duty=c.duty,
                        pct_mvc=100.0 * c.peak_uv / mvc if mvc else None, flags=flags,
                        warning_lead_s=lead_s, muscles=[self.channel],
@@ -304,17 +318,3 @@ def _known(x: float) -> float | None:
     """``x``, or ``None`` where it was not measured (NaN)."""
     return x if np.isfinite(x) else None
 
-
-def _series_chain(onset_s: float, recent_lms: list[PriorMovement],
-                  cfg: DetectorConfig) -> list[tuple[float, float]]:
-    """(peak µV, duration s) of the earlier LMs that chain back from ``onset_s`` at PLM spacing (5–90 s, AASM)."""
-    chain, t = [], onset_s
-    for on, peak, dur in sorted(recent_lms, reverse=True):
-        gap = t - on
-        if gap < cfg.movements.lm_min_interval_s:
-            continue
-        if gap > cfg.movements.lm_series_window_s:
-            break
-        chain.append((peak, dur))
-        t = on
-    return chain

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from emgcramp.core.types import Episode, LegMovement
+from emgcramp.core.types import Episode, LegMovement, PriorMovement
 
 if TYPE_CHECKING:
     from emgcramp.core.config import DetectorConfig
@@ -103,3 +103,18 @@ def among_series(e: Episode, moves: list[LegMovement], cfg: DetectorConfig) -> b
         return False
     others = [(m.peak_uv, m.duration_s) for m in moves if m.series == mine[0].series and m not in mine]
     return like_series(e.peak_intensity, others, cfg)
+
+
+def series_chain(onset_s: float, recent_lms: list[PriorMovement],
+                 cfg: DetectorConfig) -> list[tuple[float, float]]:
+    """(peak µV, duration s) of the earlier LMs that chain back from ``onset_s`` at PLM spacing (5–90 s, AASM)."""
+    chain, t = [], onset_s
+    for on, peak, dur in sorted(recent_lms, reverse=True):
+        gap = t - on
+        if gap < cfg.movements.lm_min_interval_s:
+            continue
+        if gap > cfg.movements.lm_series_window_s:
+            break
+        chain.append((peak, dur))
+        t = on
+    return chain

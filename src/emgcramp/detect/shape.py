@@ -13,6 +13,8 @@ import numpy as np
 from emgcramp.core.config import DetectorConfig
 from emgcramp.core.history import LevelHistory
 from emgcramp.core.trace import F_FLAT, F_MOTION, T_BIN, T_DMS, T_ENV, T_ENV_S, T_FLAGS, T_LF
+from emgcramp.core.types import Candidate
+from emgcramp.detect import segment as seg
 
 # The spectrum's drift is measured between the first and last third of a burst's middle 60 % when each
 # third holds this much signal (s). A spectral estimate from T seconds of noise-like signal of bandwidth
@@ -103,9 +105,19 @@ def edges(history: LevelHistory, onset_s: float, offset_s: float, hold: float, b
     base = max(background, cfg.segment.min_rest_uv)
     high = np.flatnonzero(body >= base + 0.8 * (hold - base))
     fall = (len(body) - 1 - high[-1]) / history.rate if len(high) else 0.0
-    lf = [history.window(onset_s - EDGE_S, onset_s + EDGE_S)[:, T_LF],
-          history.window(offset_s - 2 * EDGE_S, offset_s)[:, T_LF]]
-    return float(fall), float(max((x.max() for x in lf if len(x)), default=0.0))
+    return float(fall), max(onset_motion(history, onset_s), offset_motion(history, offset_s))
+
+
+def onset_motion(history: LevelHistory, onset_s: float) -> float:
+    """The largest motion voltage within ``EDGE_S`` of the onset (µV; 0 where nothing is held)."""
+    lf = history.window(onset_s - EDGE_S, onset_s + EDGE_S)[:, T_LF]
+    return float(lf.max()) if len(lf) else 0.0
+
+
+def offset_motion(history: LevelHistory, offset_s: float) -> float:
+    """The largest motion voltage in the ``2 × EDGE_S`` before the offset (µV; 0 where nothing is held)."""
+    lf = history.window(offset_s - 2 * EDGE_S, offset_s)[:, T_LF]
+    return float(lf.max()) if len(lf) else 0.0
 
 
 def activity(history: LevelHistory, onset_s: float, offset_s: float, rest_uv: float,
@@ -202,3 +214,28 @@ def spectrum(history: LevelHistory, onset_s: float, offset_s: float, fs_hz: floa
         return whole, float("nan")
     first, last = (rms_frequency(ms[i:i + third], dms[i:i + third], fs_hz) for i in (a, b - third))
     return whole, last / first - 1.0 if first > 0 else float("nan")
+
+
+def measure(row: np.ndarray, history: LevelHistory, origin_s: float, cfg: DetectorConfig) -> Candidate:
+    """The candidate a closed segmenter row (:mod:`~emgcramp.detect.segment` ``C_*`` columns) describes, measured
+    on ``history`` (the trace at its rate); ``origin_s``: the time of the row's bin 0, s."""
+    n = max(row[seg.C_N], 1.0)
+    span = max(row[seg.C_END] - row[seg.C_START], 1.0)
+    onset_s, offset_s = (float(origin_s + row[k] / history.rate) for k in (seg.C_START, seg.C_END))
+    opened_s, mean_uv = onset_s, float(row[seg.C_SUM] / n)
+    rest = float(max(row[seg.C_REST], cfg.segment.min_rest_uv))
+    rises, duty = int(row[seg.C_RISES]), float(min(row[seg.C_SHORT_ACT] / span, 1.0))
+    motion, flat = float(row[seg.C_MOTION] / n), float(min(row[seg.C_FLAT] / n, 1.0))
+    climb_s = climb_start(history, onset_s, offset_s, cfg)
+    if climb_s > onset_s:  # the segmenter's counts also cover the tension before the climb
+        onset_s = float(climb_s)
+        mean_uv = active_mean(history, onset_s, offset_s, rest, cfg)
+        rises, duty, motion, flat = activity(history, onset_s, offset_s, rest, cfg)
+    hold, background, rise, run = shape(history, onset_s, offset_s, cfg)
+    fall, edge_motion = edges(history, onset_s, offset_s, hold, background, cfg)
+    return Candidate(
+        onset_s=onset_s, offset_s=offset_s, peak_uv=float(row[seg.C_PEAK]), mean_uv=mean_uv, rest_uv=rest,
+        duty=duty, rises=rises, motion=motion, flat=flat, closed_by=float(row[seg.C_REASON]),
+        hold_uv=hold, background_uv=background, rise_s=rise, held_run_s=float(run), fall_s=fall,
+        edge_motion_uv=edge_motion, opened_s=opened_s,
+        lf_ratio=float(np.sqrt(row[seg.C_LF2] / row[seg.C_MS])) if row[seg.C_MS] > 0 else 0.0)

@@ -48,6 +48,8 @@ def new_alerts(pipe: Pipeline, log: NightLog, now_s: float, alert_on_warning: bo
     new, states = [], list(pipe.live())
     for state in states:  # how far each alerted cramp reaches: its offset were it to close now
         c = state["open"]
+        if (state["channel"], state["cut_opened_s"], False) in alerted:  # a gap cut it: held until the signal is back
+            cut_alerted.add(state["channel"])
         if c is not None and (state["channel"], c.opened_s, False) in alerted:
             alerted_until[state["channel"]] = c.offset_s
     for state in states:

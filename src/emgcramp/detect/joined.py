@@ -1,0 +1,82 @@
+"""A burst that a long gap in the signal cut in two, weighed as one.
+
+A gap longer than the 0.5-s bridge (:class:`~emgcramp.core.samples.GapBridge`)
+ends detection, which restarts after it (:mod:`emgcramp.pipeline`); a
+wireless link that drops and reconnects leaves gaps of a few seconds. A cramp
+under way then left two parts, each shorter than the cramp and each
+weighed alone: a 40-s cramp at 75 × rest with 2 s lost in its middle came
+out as two possible cramps and no cramp. When the signal comes back with
+the muscle still contracted (the part after opens at the gap's end,
+``gap_at_start``), the parts are one burst with a hole in it, and
+:func:`join` makes one candidate of them for the decision.
+
+The hole is not evidence about the leg (a link that drops says nothing of
+the muscle), so it takes no part in the joined record's measures; it is
+lost signal all the same, and the stated gate of :mod:`emgcramp.detect.decide`
+(over ``max_flat_fraction`` of a burst lost: no EMG left to judge) says when
+the hole and the parts' own losses are too much to weigh the parts as one
+(:func:`lost_share`): then each part is filed alone, as it would have been.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from emgcramp.core.types import Candidate
+from emgcramp.detect.decide import Decision
+from emgcramp.detect.features import Features
+
+
+@dataclass(frozen=True)
+class CutPart:
+    """The part before a long gap of a burst under way when the gap began, judged and not yet filed.
+
+    ``flags``: its own (``gap_at_end``, …), as filed alone; ``onset_motion_uv``: the largest motion
+    voltage around its onset (µV), the only one of its two edges the joined burst keeps.
+    """
+
+    candidate: Candidate
+    features: Features
+    decision: Decision
+    flags: list[str]
+    onset_motion_uv: float
+
+
+def join(a: CutPart, b: Candidate, offset_motion_uv: float) -> Candidate:
+    """The burst of which ``a`` is the part before a gap and ``b`` the part after it.
+
+    It runs from ``a``'s onset to ``b``'s offset. What was measured over time
+    (mean and held level, duty, motion, low-frequency share) is the mean of
+    the parts weighted by their lengths; the peak is the larger; the rises
+    add up, less the one ``b`` counts as it opens (the contraction going
+    on, not a new one); the hole takes no part (see :func:`lost_share`). The onset's
+    measures (background, rise, where it opened) are ``a``'s, the offset's
+    (fall) ``b``'s; the motion at its edges, the larger of ``a``'s onset and
+    ``b``'s offset (``offset_motion_uv``, µV), since the gap's own edges
+    are the link's, not the leg's. Its longest held stretch is the longer
+    of the parts' (where in each part it lay is not kept).
+    """
+    c = a.candidate
+    da, db = c.duration_s, b.duration_s
+    seen = max(da + db, 1e-9)
+
+    def mean(x: float, y: float) -> float:
+        if not math.isfinite(x) or not math.isfinite(y):  # a level one part could not measure: the other's
+            return y if math.isfinite(y) else x
+        return (x * da + y * db) / seen
+
+    return Candidate(
+        onset_s=c.onset_s, offset_s=b.offset_s, peak_uv=max(c.peak_uv, b.peak_uv), mean_uv=mean(c.mean_uv, b.mean_uv),
+        rest_uv=c.rest_uv, duty=mean(c.duty, b.duty), rises=max(c.rises + b.rises - 1, 1),
+        motion=mean(c.motion, b.motion), flat=mean(c.flat, b.flat), closed_by=b.closed_by,
+        hold_uv=mean(c.hold_uv, b.hold_uv), background_uv=c.background_uv, rise_s=c.rise_s,
+        lf_ratio=math.sqrt(mean(c.lf_ratio ** 2, b.lf_ratio ** 2)), held_run_s=max(c.held_run_s, b.held_run_s),
+        fall_s=b.fall_s, edge_motion_uv=max(a.onset_motion_uv, offset_motion_uv), opened_s=c.opened_s)
+
+
+def lost_share(a: CutPart, b: Candidate) -> float:
+    """The share of the burst ``a`` and ``b`` make that has no signal: the hole between them and their own losses."""
+    c = a.candidate
+    hole = max(b.onset_s - c.offset_s, 0.0)
+    return (hole + c.flat * c.duration_s + b.flat * b.duration_s) / max(b.offset_s - c.onset_s, 1e-9)
