@@ -478,7 +478,9 @@ def test_a_signal_that_stops_one_analysis_leaves_no_part_file(long_cohort, tmp_p
     p = subprocess.Popen([sys.executable, "-m", "emgcramp", "analyze", str(long_cohort / "S01_night.edf"),
                           "--channel", "all", "--events", str(tmp_path / "e.csv"), "--edf-out", str(tmp_path / "c.edf")],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.0)
+    deadline = time.monotonic() + 60.0  # until it writes (a fixed 2 s: on a loaded machine, still loading)
+    while not os.listdir(tmp_path) and p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert p.poll() is None, "finished before it could be stopped"
     p.send_signal(sig)
     _, err = p.communicate(timeout=30)
