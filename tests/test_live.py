@@ -519,6 +519,17 @@ def test_a_cramp_a_gap_cuts_is_alerted_once_and_a_later_one_again(tmp_path):
         (80, ["gap"], 2.0), (300, [], 0.0)]  # one cramp with 2 s missing (before: its two parts, said as cut)
 
 
+def test_a_cramp_a_gap_cuts_before_its_alert_is_alerted_once(tmp_path):
+    """Cut 2 s in: the part after was alerted as the signal came back, then again once joined to the part before."""
+    from conftest import bursts
+
+    x = bursts(1000.0, 200, 4.0, [(60, 120, 300)], seed=4)
+    blocks = [Block(i, x[i:i + 20, None], 4000 if i == 66_000 else 0) for i in range(0, len(x), 20)
+              if not 62_000 <= i < 66_000]
+    res = run_monitor(iter(blocks), lambda: 1000.0, ["calf"], str(tmp_path / "night"))
+    assert len(res.alerts) == 1 and [(e.onset_s, e.missing_s) for e in res.analysis.episodes] == [(60.0, 4.0)]
+
+
 def test_samples_not_in_microvolts_are_said_early_in_the_night_and_once(tmp_path):
     """A night in mV read as µV found nothing, exited 0 and said nothing (analyze and recover said it)."""
     import warnings

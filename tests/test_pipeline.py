@@ -179,6 +179,31 @@ def test_a_cramp_a_long_gap_cuts_is_the_one_cramp_it_was(gap_s):
     assert [dataclasses.asdict(f) for f in run_blocks(fine, FS, ["calf"]).episodes] == [dataclasses.asdict(e)]
 
 
+def test_a_cramp_two_long_gaps_cut_is_one_cramp_and_raised_tone_before_a_gap_is_not_joined_to_one():
+    x = bursts(FS, 200, 4.0, [(60, 120, 300)], seed=4)
+    lost = set(range(75_000, 77_000, 100)) | set(range(95_000, 97_000, 100))  # before: a possible cramp at 60 s
+    res = run_blocks(_with_gaps(x, 100, lost), FS, ["calf"])  # and a cramp from 77 s, the middle part not joined
+    assert [(e.onset_s, e.missing_s, e.flags) for e in res.episodes + res.possible_cramps] == [(60.0, 4.0, ["gap"])]
+    # 40 s of tension at 3 × rest, then a cramp that a gap cuts 1 s in: the tension is not the cramp's (its held
+    # level under drop_ratio of the cramp's, where the segmenter would end a burst), so the cramp after the gap
+    # is one of its own (before the check: one possible cramp of 100 s from the tension's onset)
+    t = np.arange(int(200 * FS)) / FS
+    y = bursts(FS, 200, 4.0, [], seed=1) * np.where((t >= 60) & (t < 100), 3.0, 1.0)
+    y += bursts(FS, 200, 0.0, [(100.0, 160.0, 200.0)], seed=1)
+    res = run_blocks(_with_gaps(y, 100, set(range(101_000, 104_000, 100))), FS, ["calf"])
+    assert [(round(e.onset_s), e.flags) for e in res.episodes] == [(104, ["gap_at_start"])]
+
+
+def test_one_cramp_of_two_muscles_a_gap_ends_stays_one_record():
+    # several muscles are settled together at the gap: no part is held past it (held, the cramp on gm became a
+    # record of its own beside so's, and the night counted two cramps)
+    x = np.column_stack([bursts(FS, 120, 4.0, [(30, 70, 300)], seed=12), bursts(FS, 120, 4.0, [(31, 65, 200)], seed=13)])
+    blocks = [Block(i, x[i:i + 100], 1500 if i == 71_000 else 0) for i in range(0, len(x), 100)
+              if not 69_500 <= i < 71_000]
+    res = run_blocks(blocks, FS, ["gm", "so"])
+    assert [(e.onset_s, e.muscles) for e in res.episodes + res.possible_cramps] == [(30.0, ["gm", "so"])]
+
+
 def test_a_burst_that_ends_inside_a_long_gap_is_filed_alone_once():
     # the cramp ends 1 s into a 4-s gap: the signal comes back at rest, so the part before is all there is
     x = bursts(FS, 200, 4.0, [(60, 101, 300), (150, 190, 300)], seed=3)

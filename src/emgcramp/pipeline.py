@@ -186,7 +186,8 @@ class Pipeline:
 
     def _close_all(self, cut_by: str = "open_at_end") -> list[Episode]:
         episodes = [e for d in self._detectors for e in d.finish(cut_by)]
-        if self._muscles is not None:
+        if self._muscles is not None:  # several muscles are settled together here: no part is held past it
+            episodes += [e for d in self._detectors for e in d.file_cut()]
             episodes = self._muscles.settle(episodes, self._detectors, final=True)
         return sorted(episodes, key=_onset)
 
@@ -239,7 +240,8 @@ class Pipeline:
             since = d.watch.open_since()
             since = since if since is None or self._is_warning(d, since, now_s) else None
             out.append({"channel": d.channel, "level_uv": d.level_uv, "rest_uv": d.rest_uv, "open": c, "kind": kind,
-                        "warning_since": since, "cut": d.cut(c) if c else "", "cut_opened_s": d.cut_opened_s})
+                        "warning_since": since, "cut": "gap_at_start" if c and d.opened_at_gap(c) else "",
+                        "cut_opened_s": d.cut_opened_s})
         return out
 
     def quality(self) -> dict[str, dict[str, float]]:

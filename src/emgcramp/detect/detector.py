@@ -63,7 +63,7 @@ from emgcramp.core.types import Candidate, Episode, Rejections
 from emgcramp.detect import segment as seg
 from emgcramp.detect.decide import CRAMP, POSSIBLE, Decision, decide
 from emgcramp.detect.features import Features
-from emgcramp.detect.joined import CutPart, join, lost_share
+from emgcramp.detect.joined import CutPart, goes_on, join
 from emgcramp.detect.live_view import OpenView
 from emgcramp.detect.movements import MovementScorer
 from emgcramp.detect.opening import REASON_OPENING, OpeningWatch, opening_candidate
@@ -89,8 +89,7 @@ class Detector:
                  origin_s: float = 0.0, log: list | None = None, keep_levels: bool = False,
                  fs_hz: float = NAN):
         self.rate, self.fs_hz = float(rate), float(fs_hz)  # bins/s; samples/s, for the spectrum (NaN: not known)
-        self.cfg = config or DetectorConfig()
-        self.channel, self.origin_s = channel, origin_s
+        self.cfg, self.channel, self.origin_s = config or DetectorConfig(), channel, origin_s
         self.rejections = Rejections()
         self.possible: list[Episode] = []  # the possible_cramp tier: listed, never alarmed
         # When a list: every candidate's (onset s, offset s, features, rises) is appended (the bench refits on it).
@@ -158,7 +157,7 @@ class Detector:
                 cands.append(opening_candidate(self.history, self.origin_s, opening, self.cfg, self.moves))
             out += [e for c in cands if c is not None for e in self._episode(c)]
             if self._cut is not None and self._end_flag != "gap_at_end" and (flush and last or not self._resumes()):
-                out += self._file_part()  # the signal came back without the burst the gap cut
+                out += self.file_cut()  # the signal came back without the burst the gap cut
         return out
 
     def _resumes(self) -> bool:
@@ -197,15 +196,17 @@ class Detector:
         return None if self._cut is None else self._cut.candidate.opened_s
 
     def _continued(self, c: Candidate) -> Candidate:
-        """The burst a gap cut, if ``c`` goes on with it and not too much was lost (:mod:`~emgcramp.detect.joined`)."""
-        part, most = self._cut, self.cfg.judge.max_flat_fraction
-        whole = part is not None and self.cut(c) == "gap_at_start" and lost_share(part, c) <= most
-        return join(part, c, offset_motion(self.history, c.offset_s)) if whole else c
+        """The burst a gap cut, if ``c`` opened as the signal came back and goes on with it (:mod:`.joined`)."""
+        whole = self._cut is not None and self.opened_at_gap(c) and goes_on(self._cut, c, self.cfg)
+        return join(self._cut, c, offset_motion(self.history, c.offset_s)) if whole else c
+
+    def opened_at_gap(self, c: Candidate) -> bool:
+        """Whether ``c`` opened in the first envelope window after the gap this detector took over from."""
+        return self.after_gap and 0.0 <= c.opened_s - self.origin_s < self.cfg.segment.long_window_s + 1.0 / self.rate
 
     def would_be_cramp(self, c: Candidate) -> str:
         """The kind ``c`` would be logged as if it closed now (``""``: not in the cramp tier)."""
-        d = self._decide(c)
-        return d.kind if d.tier == CRAMP else ""
+        return d.kind if (d := self._decide(c)).tier == CRAMP else ""
 
     def finish(self, cut_by: str = "open_at_end") -> list[Episode]:
         """Close an episode still open at the end of the signal; flag it ``cut_by`` (or ``gap_at_end``)."""
@@ -258,16 +259,15 @@ class Detector:
             return "open_at_start"
         if c.closed_by == seg.REASON_END and self._end_flag == "gap_at_end":
             return "gap_at_end"
-        if self.after_gap and 0.0 <= c.onset_s - self.origin_s < self.cfg.segment.long_window_s + 1.0 / self.rate:
-            return "gap_at_start"  # open from the first envelope window after the gap
+        if self.opened_at_gap(c) and c.onset_s >= self.origin_s:  # not one a gap cut and joined: its length known
+            return "gap_at_start"
         return ""
 
     def _episode(self, c: Candidate) -> list[Episode]:
-        out, whole = [], self._continued(c)
-        if whole is not c:
-            c, self._cut = whole, None
-        elif self._cut is not None:  # any other burst closes after the part before the gap was due
-            out = self._file_part()
+        if (whole := self._continued(c)) is not c:
+            c, self._cut, out = whole, None, []
+        else:  # any other burst closes after the part before a gap was due: that part is filed first
+            out = self.file_cut()
         f = self.features(c)
         if self.log is not None:
             self.log.append((c.onset_s, c.offset_s, f, c.rises))
@@ -278,10 +278,10 @@ class Detector:
             return out
         return out + self._file(c, d, f, self._flags(c))
 
-    def _file_part(self) -> list[Episode]:
-        """File the part before the gap alone, as judged (the signal came back without it)."""
+    def file_cut(self) -> list[Episode]:
+        """File the part before the gap alone, as judged (the signal came back without it), if one is held."""
         part, self._cut = self._cut, None
-        return self._file(part.candidate, part.decision, part.features, part.flags)
+        return [] if part is None else self._file(part.candidate, part.decision, part.features, part.flags)
 
     def _file(self, c: Candidate, d: Decision, f: Features, flags: list[str]) -> list[Episode]:
         """List ``c`` in its tier: a cramp is returned, a possible cramp and a look-alike kept."""

@@ -11,11 +11,23 @@ the muscle still contracted (the part after opens at the gap's end,
 :func:`join` makes one candidate of them for the decision.
 
 The hole is not evidence about the leg (a link that drops says nothing of
-the muscle), so it takes no part in the joined record's measures; it is
-lost signal all the same, and the stated gate of :mod:`emgcramp.detect.decide`
-(over ``max_flat_fraction`` of a burst lost: no EMG left to judge) says when
-the hole and the parts' own losses are too much to weigh the parts as one
-(:func:`lost_share`): then each part is filed alone, as it would have been.
+the muscle), so it takes no part in the joined record's measures. The parts
+are one burst only where the detector's own rules would have made them one
+(:func:`goes_on`); else each part is filed alone, as it would have been:
+
+- the hole and the parts' own losses are at most ``max_flat_fraction`` of
+  it (the stated gate of :mod:`emgcramp.detect.decide`: past it, no EMG is
+  left to judge; :func:`lost_share`);
+- it is no longer than ``max_duration_s`` (the segmenter closes a burst
+  there: a level held longer is the new normal);
+- each part's held level is at least ``drop_ratio`` of the other's (the
+  segmenter ends a burst that falls under that share of its own level: a
+  part of raised tone before the gap and a cramp after it are two bursts).
+
+On a recording of several muscles the parts are filed at the gap, as
+before: the muscles of a burst are settled together there
+(:mod:`emgcramp.detect.muscles`), and what the other channels showed before
+the gap is not kept to settle a joined one.
 """
 
 from __future__ import annotations
@@ -23,6 +35,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from emgcramp.core.config import DetectorConfig
 from emgcramp.core.types import Candidate
 from emgcramp.detect.decide import Decision
 from emgcramp.detect.features import Features
@@ -55,7 +68,9 @@ def join(a: CutPart, b: Candidate, offset_motion_uv: float) -> Candidate:
     (fall) ``b``'s; the motion at its edges, the larger of ``a``'s onset and
     ``b``'s offset (``offset_motion_uv``, µV), since the gap's own edges
     are the link's, not the leg's. Its longest held stretch is the longer
-    of the parts' (where in each part it lay is not kept).
+    of the parts' (where in each part it lay is not kept). Where the
+    segmenter opened it is ``b``'s: the live alerts key a burst under way by
+    it, which must not move when the parts join.
     """
     c = a.candidate
     da, db = c.duration_s, b.duration_s
@@ -72,7 +87,7 @@ def join(a: CutPart, b: Candidate, offset_motion_uv: float) -> Candidate:
         motion=mean(c.motion, b.motion), flat=mean(c.flat, b.flat), closed_by=b.closed_by,
         hold_uv=mean(c.hold_uv, b.hold_uv), background_uv=c.background_uv, rise_s=c.rise_s,
         lf_ratio=math.sqrt(mean(c.lf_ratio ** 2, b.lf_ratio ** 2)), held_run_s=max(c.held_run_s, b.held_run_s),
-        fall_s=b.fall_s, edge_motion_uv=max(a.onset_motion_uv, offset_motion_uv), opened_s=c.opened_s)
+        fall_s=b.fall_s, edge_motion_uv=max(a.onset_motion_uv, offset_motion_uv), opened_s=b.opened_s)
 
 
 def lost_share(a: CutPart, b: Candidate) -> float:
@@ -80,3 +95,11 @@ def lost_share(a: CutPart, b: Candidate) -> float:
     c = a.candidate
     hole = max(b.onset_s - c.offset_s, 0.0)
     return (hole + c.flat * c.duration_s + b.flat * b.duration_s) / max(b.offset_s - c.onset_s, 1e-9)
+
+
+def goes_on(a: CutPart, b: Candidate, cfg: DetectorConfig) -> bool:
+    """Whether ``b``, opened as the signal came back, and the part ``a`` before the gap are one burst (see above)."""
+    c = a.candidate
+    levels = sorted(x if math.isfinite(x) else 0.0 for x in (c.hold_uv, b.hold_uv))
+    return (lost_share(a, b) <= cfg.judge.max_flat_fraction and b.offset_s - c.onset_s <= cfg.segment.max_duration_s
+            and levels[0] >= cfg.segment.drop_ratio * levels[1])

@@ -57,7 +57,9 @@ def new_alerts(pipe: Pipeline, log: NightLog, now_s: float, alert_on_warning: bo
         if c is not None and state["cut"] != "gap_at_start":
             cut_alerted.discard(state["channel"])  # a burst of its own: alerted as any
         raise_ = []
-        if c is not None and state["kind"] and state["channel"] not in cut_alerted:
+        if c is not None and state["kind"] and state["channel"] in cut_alerted:
+            alerted.add((state["channel"], c.opened_s, False))  # the rest of a cramp alerted before the gap
+        elif c is not None and state["kind"]:
             # the night counts cramps of muscles that overlap in time as one (detect.muscles): so do the alerts
             if any(ch != state["channel"] and until > c.onset_s for ch, until in alerted_until.items()):
                 alerted.add((state["channel"], c.opened_s, False))  # the same cramp, alerted on another muscle
