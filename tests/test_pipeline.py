@@ -204,6 +204,13 @@ def test_one_cramp_of_two_muscles_a_gap_ends_stays_one_record():
     assert [(e.onset_s, e.muscles) for e in res.episodes + res.possible_cramps] == [(30.0, ["gm", "so"])]
 
 
+def test_a_part_under_3_s_that_a_gap_cut_off_is_never_alarmed():
+    # a 0.7-s gap 0.3 s into a leg movement of a PLM series: the 0.18-s part before it was a cramp at 0.99
+    x = bursts(FS, 260, 4.0, [(30 + 20 * k, 34 + 20 * k, 40) for k in range(10)], seed=7)
+    res = run_blocks(_with_gaps(x, 100, set(range(110_300, 111_000, 100))), FS, ["calf"])
+    assert res.episodes == [] and [(e.onset_s, e.reason) for e in res.possible_cramps] == [(110.02, "cut_short")]
+
+
 def test_a_burst_that_ends_inside_a_long_gap_is_filed_alone_once():
     # the cramp ends 1 s into a 4-s gap: the signal comes back at rest, so the part before is all there is
     x = bursts(FS, 200, 4.0, [(60, 101, 300), (150, 190, 300)], seed=3)

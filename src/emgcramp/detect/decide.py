@@ -170,7 +170,10 @@ def decide(f: Features, rises: int, cfg: DetectorConfig, model: Model | None = N
     """The verdict on one burst (see the module docstring).
 
     ``cut``: a gap in the signal cut the burst, so how long it lasted is not
-    known; it is weighed, not refused as ``short``. ``unseen_onset``: the
+    known; it is weighed, not refused as ``short``, and under ``min_duration_s``
+    it is a possible cramp at most (``cut_short``): the model was fitted on
+    bursts from that length on, and says nothing sure of a shorter one (a
+    0.2-s part of a leg movement that a gap cut was a cramp at 0.99). ``unseen_onset``: the
     recording began inside it (:mod:`~emgcramp.detect.opening`): how it rose,
     from what and after what are not known, nor the rest level the other
     muscles were read against, so it is listed as a possible cramp at most,
@@ -185,10 +188,11 @@ def decide(f: Features, rises: int, cfg: DetectorConfig, model: Model | None = N
     x = vector(f)
     p = sigmoid(model.logit(x) + personal_move(x, cfg.judge, model))
     cramp_at, floor = thresholds(cfg, model)
-    if p >= cramp_at and not unseen_onset:
+    short_cut = cut and f.duration_s < cfg.judge.min_duration_s
+    if p >= cramp_at and not (unseen_onset or short_cut):
         return Decision(p, CRAMP, kind, "")
     if p >= cramp_at:
-        return Decision(p, POSSIBLE, kind, "open_at_start")
+        return Decision(p, POSSIBLE, kind, "open_at_start" if unseen_onset else "cut_short")
     contrib = model.contributions(x)
     # The input that spoke most against it, among those the model weighs (one with no weight says
     # nothing). When none spoke against it, it fell short on its own: naming the input that spoke least
