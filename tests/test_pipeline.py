@@ -173,6 +173,12 @@ def test_a_cramp_a_long_gap_cuts_is_the_one_cramp_it_was(gap_s):
         w.probability, abs=0.02)
     assert e.missing_s == pytest.approx(gap_s, abs=0.01) and "gap" in e.flags
     assert not {"gap_at_end", "gap_at_start"} & set(e.flags)
+    pipe = Pipeline(FS, ["calf"])  # the candidates weighed (what a person's labels are fitted on): the joined one
+    pipe.candidate_log = []
+    for b in _with_gaps(x, 100, lost):
+        pipe.process(b)
+    pipe.finish()
+    assert [(on, off) for on, off, _, _ in pipe.candidate_log] == [(e.onset_s, e.offset_s)]  # not the part before
     # however the blocks around the gap are cut, and at the live path's 20-ms blocks
     fine = [Block(b.t0_sample + k, b.samples[k:k + 20], b.gap_before if k == 0 else 0)
             for b in _with_gaps(x, 100, lost) for k in range(0, 100, 20)]
@@ -197,7 +203,8 @@ def test_a_cramp_two_long_gaps_cut_is_one_cramp_and_raised_tone_before_a_gap_is_
 def test_one_cramp_of_two_muscles_a_gap_ends_stays_one_record():
     # several muscles are settled together at the gap: no part is held past it (held, the cramp on gm became a
     # record of its own beside so's, and the night counted two cramps)
-    x = np.column_stack([bursts(FS, 120, 4.0, [(30, 70, 300)], seed=12), bursts(FS, 120, 4.0, [(31, 65, 200)], seed=13)])
+    x = np.column_stack([bursts(FS, 120, 4.0, [(30, 70, 300)], seed=12),
+                         bursts(FS, 120, 4.0, [(31, 65, 200)], seed=13)])
     blocks = [Block(i, x[i:i + 100], 1500 if i == 71_000 else 0) for i in range(0, len(x), 100)
               if not 69_500 <= i < 71_000]
     res = run_blocks(blocks, FS, ["gm", "so"])
@@ -209,6 +216,33 @@ def test_a_part_under_3_s_that_a_gap_cut_off_is_never_alarmed():
     x = bursts(FS, 260, 4.0, [(30 + 20 * k, 34 + 20 * k, 40) for k in range(10)], seed=7)
     res = run_blocks(_with_gaps(x, 100, set(range(110_300, 111_000, 100))), FS, ["calf"])
     assert res.episodes == [] and [(e.onset_s, e.reason) for e in res.possible_cramps] == [(110.02, "cut_short")]
+
+
+def test_whether_parts_join_across_a_gap_does_not_hang_on_the_blocks_after_it():
+    # the signal returns at 2 x rest for 0.9 s, then at the cramp's level: the burst then opening is dated back
+    # to the gap's end. Filed alone once the first window had passed, the part before was two possible cramps in
+    # 20-sample blocks and one cramp in 2000-sample ones.
+    x = bursts(FS, 160, 4.0, [(60, 80.0, 300), (82.9, 100, 300), (82.0, 82.9, 7.8)], seed=3)
+
+    def found(n):  # the first block after the gap n samples long
+        blocks = [Block(i, x[i:i + 100, None]) for i in range(0, 80_000, 100)]
+        blocks += [Block(82_000, x[82_000:82_000 + n, None], 2000)]
+        res = run_blocks(blocks + [Block(i, x[i:i + 100, None]) for i in range(82_000 + n, len(x), 100)], FS, ["calf"])
+        return [(e.tier, e.onset_s, e.offset_s, e.missing_s) for e in res.episodes + res.possible_cramps]
+    found = {n: found(n) for n in (20, 100, 2000)}
+    assert found[20] == found[100] == found[2000] == [("cramp", 60.0, 99.98, 2.0)]
+
+
+def test_a_burst_that_opens_at_a_gap_s_end_spans_none_of_it():
+    # at 512 Hz the gap's end in s and the onset rounded to the ms fell either side: flagged gap, 0.0 s missing
+    fs = 512.0
+    x = np.column_stack([bursts(fs, 90, 4.0, [(20, 60, 300)], seed=12),
+                         bursts(fs, 90, 4.0, [(20.5, 58, 200)], seed=13)])
+    blocks = [Block(i, x[i:i + 100], 700 if i == 16_700 else 0) for i in range(0, len(x), 100)
+              if not 16_000 <= i < 16_700]
+    res = run_blocks(blocks, fs, ["gm", "so"])
+    assert [(e.onset_s, e.flags, e.missing_s) for e in res.episodes + res.possible_cramps] == [
+        (20.0, ["gap_at_end"], 0.0), (32.617, ["gap_at_start"], 0.0)]
 
 
 def test_a_burst_that_ends_inside_a_long_gap_is_filed_alone_once():

@@ -123,10 +123,9 @@ class Pipeline:
     def _feed(self, block: Block) -> list[Episode]:
         """Run a block through the filters and detectors, across the gap before it.
 
-        A gap the :class:`~emgcramp.core.gaps.GapBridge` can bridge keeps
-        every state; episodes that span it say how much was missing. A
-        longer gap ends the episodes open before it (``gap_at_end``) and
-        restarts detection after it, with the rest level it had learned.
+        A gap the :class:`~emgcramp.core.samples.GapBridge` can bridge keeps every state; episodes that span
+        it say how much was missing. A longer gap ends the episodes open before it (``gap_at_end``) and
+        restarts detection after it, with the rest level it had learned (:mod:`emgcramp.detect.joined`).
         """
         episodes: list[Episode] = []
         x = block.samples
@@ -146,7 +145,7 @@ class Pipeline:
         return self._marked(episodes)
 
     def _marked(self, episodes: list[Episode]) -> list[Episode]:
-        """``episodes`` (and the possible cramps closed meanwhile) with what they missed of bridged gaps."""
+        """``episodes`` (and the possible cramps closed meanwhile) with what they missed of the gaps they span."""
         if self._bridge.bridged:
             self._bridge.mark(_new_since(self._possible_lists(), self._possible_marked) + episodes)
         return episodes

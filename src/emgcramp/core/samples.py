@@ -106,9 +106,9 @@ class GapBridge:
     def mark(self, episodes: list[Episode]) -> list[Episode]:
         """Set ``missing_s`` (and the ``gap`` flag) on episodes that span gaps."""
         for e in episodes:
-            missing = sum(max(0.0, min(e.offset_s, t + d) - max(e.onset_s, t)) for t, d in self.bridged
-                          if t < e.offset_s and e.onset_s < t + d)
-            if missing > 0 and not e.missing_s:
-                e.missing_s = round(missing, 3)
+            missing = round(sum(max(0.0, min(e.offset_s, t + d) - max(e.onset_s, t)) for t, d in self.bridged
+                                if t < e.offset_s and e.onset_s < t + d), 3)
+            if missing > 0 and not e.missing_s:  # rounded: one that starts at a gap's end (to the ms) spans none of it
+                e.missing_s = missing
                 e.flags.append("gap")
         return episodes

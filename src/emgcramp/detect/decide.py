@@ -50,8 +50,11 @@ threshold, chosen in the fit for at most 0.1 false cramps an hour on the
 fitting nights, or the person's own (``judge.cramp_probability``, the
 command line's ``--cramp-threshold``);
 ``possible_cramp`` (listed, never alarmed) from the floor, chosen so the
-two tiers together find nearly every cramp; below the floor, a look-alike,
-with the input that spoke most against a cramp as its reason
+two tiers together find nearly every cramp, and above the cramp threshold
+a burst the recording opened inside (``open_at_start``) or a part under
+``min_duration_s`` that a gap cut off (``cut_short``), whose length is not
+known; below the floor, a look-alike, with the input that spoke most against
+a cramp as its reason
 (:data:`~emgcramp.detect.features.REASON_OF`), or ``uncertain`` when none did.
 
 A person's own adjustment (``judge.personal_logit_offset`` and
@@ -171,9 +174,10 @@ def decide(f: Features, rises: int, cfg: DetectorConfig, model: Model | None = N
 
     ``cut``: a gap in the signal cut the burst, so how long it lasted is not
     known; it is weighed, not refused as ``short``, and under ``min_duration_s``
-    it is a possible cramp at most (``cut_short``): the model was fitted on
-    bursts from that length on, and says nothing sure of a shorter one (a
-    0.2-s part of a leg movement that a gap cut was a cramp at 0.99). ``unseen_onset``: the
+    it is a possible cramp at most (``cut_short``): the model is fitted on
+    bursts from that length on (3 s, ``bench/bench_families.py``), and says
+    nothing sure of a shorter one (a 0.2-s part of a leg movement that a gap
+    cut was a cramp at 0.99). ``unseen_onset``: the
     recording began inside it (:mod:`~emgcramp.detect.opening`): how it rose,
     from what and after what are not known, nor the rest level the other
     muscles were read against, so it is listed as a possible cramp at most,

@@ -63,7 +63,7 @@ from emgcramp.core.types import Candidate, Episode, Rejections
 from emgcramp.detect import segment as seg
 from emgcramp.detect.decide import CRAMP, POSSIBLE, Decision, decide
 from emgcramp.detect.features import Features
-from emgcramp.detect.joined import CutPart, goes_on, join
+from emgcramp.detect.joined import CutPart, first_bins, goes_on, join, may_go_on
 from emgcramp.detect.live_view import OpenView
 from emgcramp.detect.movements import MovementScorer
 from emgcramp.detect.opening import REASON_OPENING, OpeningWatch, opening_candidate
@@ -118,7 +118,9 @@ class Detector:
 
         With the rest level known from the first bin, a contraction still
         under way when the signal comes back opens an episode at once
-        (flagged ``gap_at_start``) instead of being learned as the new rest.
+        (flagged ``gap_at_start``) instead of being learned as the new rest;
+        the part of a burst ``prev`` held at the gap is held here, to join it
+        (:mod:`~emgcramp.detect.joined`).
         """
         self.rejections = prev.rejections
         self.possible = prev.possible
@@ -134,9 +136,9 @@ class Detector:
                 flush: bool = False) -> list[Episode]:
         """Advance over 1-D bin arrays (µV², µV, fraction; ``dms`` µV², see :class:`~emgcramp.dsp.filters.Bins`).
 
-        Returns the episodes that closed. Leg movements and warnings found on the way are in ``moves.movements``
-        and ``watch.warnings``; both passes run before the episodes are
-        judged, since judging reads the leg movements that came before.
+        Returns the cramps that closed (and one held at a gap, once filed). Leg movements and warnings
+        found on the way are in ``moves.movements`` and ``watch.warnings``; both passes run before the
+        episodes are judged, since judging reads the leg movements that came before.
         """
         # In pieces of at most PIECE_S: an episode is judged from the history before the bins after
         # its close push its start out, however long the block.
@@ -156,14 +158,10 @@ class Detector:
             if opening is not None:
                 cands.append(opening_candidate(self.history, self.origin_s, opening, self.cfg, self.moves))
             out += [e for c in cands if c is not None for e in self._episode(c)]
-            if self._cut is not None and self._end_flag != "gap_at_end" and (flush and last or not self._resumes()):
+            if self._cut is not None and self._end_flag != "gap_at_end" and (
+                    flush and last or not may_go_on(self._seg, self.cfg, self.rate)):
                 out += self.file_cut()  # the signal came back without the burst the gap cut
         return out
-
-    def _resumes(self) -> bool:
-        """Whether the burst a gap cut may go on here: an episode open from the first 0.5-s window, or it is on."""
-        first, span = self.cfg.segment.long_window_s + 1.0 / self.rate, self.open_span_s()
-        return span[0] - self.origin_s < first if span else self._seg.state["bin"][0] < first * self.rate
 
     def keep_levels(self) -> None:
         """From now on, keep each block's envelope × rest for :meth:`take_levels`."""
@@ -202,14 +200,14 @@ class Detector:
 
     def opened_at_gap(self, c: Candidate) -> bool:
         """Whether ``c`` opened in the first envelope window after the gap this detector took over from."""
-        return self.after_gap and 0.0 <= c.opened_s - self.origin_s < self.cfg.segment.long_window_s + 1.0 / self.rate
+        return self.after_gap and 0 <= round((c.opened_s - self.origin_s) * self.rate) < first_bins(self.cfg, self.rate)
 
     def would_be_cramp(self, c: Candidate) -> str:
         """The kind ``c`` would be logged as if it closed now (``""``: not in the cramp tier)."""
         return d.kind if (d := self._decide(c)).tier == CRAMP else ""
 
     def finish(self, cut_by: str = "open_at_end") -> list[Episode]:
-        """Close an episode still open at the end of the signal; flag it ``cut_by`` (or ``gap_at_end``)."""
+        """Close an episode still open at the end of the signal; flag it ``cut_by`` (``gap_at_end``: held)."""
         self._end_flag = cut_by
         return self.process(*[np.empty(0)] * 3, flush=True)
 
@@ -264,13 +262,12 @@ class Detector:
         return ""
 
     def _episode(self, c: Candidate) -> list[Episode]:
+        """Decide ``c`` (joined to the part a gap cut off, when it goes on), file it or hold it at a gap."""
         if (whole := self._continued(c)) is not c:
             c, self._cut, out = whole, None, []
         else:  # any other burst closes after the part before a gap was due: that part is filed first
             out = self.file_cut()
         f = self.features(c)
-        if self.log is not None:
-            self.log.append((c.onset_s, c.offset_s, f, c.rises))
         cut = self.cut(c)
         d = decide(f, c.rises, self.cfg, cut=cut != "", unseen_onset=cut == "open_at_start")
         if cut == "gap_at_end":  # it may go on after the gap: filed when the signal is back
@@ -284,7 +281,9 @@ class Detector:
         return [] if part is None else self._file(part.candidate, part.decision, part.features, part.flags)
 
     def _file(self, c: Candidate, d: Decision, f: Features, flags: list[str]) -> list[Episode]:
-        """List ``c`` in its tier: a cramp is returned, a possible cramp and a look-alike kept."""
+        """List ``c`` in its tier: a cramp is returned, a possible cramp and a look-alike kept (and ``log`` has it)."""
+        if self.log is not None:  # a part held at a gap and then joined is not: the joined burst is
+            self.log.append((c.onset_s, c.offset_s, f, c.rises))
         if d.tier == POSSIBLE:  # listed apart, never alarmed; not a look-alike either
             self.possible.append(self._record(c, d, f, None, flags))
             return []

@@ -39,6 +39,7 @@ from emgcramp.core.config import DetectorConfig
 from emgcramp.core.types import Candidate
 from emgcramp.detect.decide import Decision
 from emgcramp.detect.features import Features
+from emgcramp.detect.segment import Segmenter
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,12 @@ def join(a: CutPart, b: Candidate, offset_motion_uv: float) -> Candidate:
     of the parts' (where in each part it lay is not kept). Where the
     segmenter opened it is ``b``'s: the live alerts key a burst under way by
     it, which must not move when the parts join.
+
+    What the decision then reads from the trace (:meth:`~emgcramp.detect.detector.Detector.features`:
+    how the level waxes, the spectrum) is read on the part after the gap,
+    as the trace before it went with the detector the gap ended; the shares
+    and rates over the burst's length (held run, rises per second) count the
+    hole as time, which lowers them, never raises them.
     """
     c = a.candidate
     da, db = c.duration_s, b.duration_s
@@ -103,3 +110,19 @@ def goes_on(a: CutPart, b: Candidate, cfg: DetectorConfig) -> bool:
     levels = sorted(x if math.isfinite(x) else 0.0 for x in (c.hold_uv, b.hold_uv))
     return (lost_share(a, b) <= cfg.judge.max_flat_fraction and b.offset_s - c.onset_s <= cfg.segment.max_duration_s
             and levels[0] >= cfg.segment.drop_ratio * levels[1])
+
+
+def first_bins(cfg: DetectorConfig, rate: float) -> int:
+    """The bins (at ``rate``, bins/s) of the first 0.5-s envelope window after a gap, and one: a burst that
+    opened within them was under way as the signal came back."""
+    return round(cfg.segment.long_window_s * rate) + 1
+
+
+def may_go_on(segmenter: Segmenter, cfg: DetectorConfig, rate: float) -> bool:
+    """Whether the burst a gap cut may still go on after it: a burst open from the gap's first window, or none
+    yet and one that opens later could still be dated back into that window (the segmenter dates an opening
+    back to the last quiet bin, or ``max_rise_s`` before its climb): so whether the parts join does not
+    depend on how the signal is cut into blocks. Bins count from the gap's end."""
+    s, p = segmenter.state[0], segmenter.params[0]
+    earliest = max(s["last_quiet_bin"], s["last_below_on_bin"] - p["max_rise_bins"]) + 1
+    return bool((s["start_bin"] if s["in_episode"] else earliest) < first_bins(cfg, rate))

@@ -26,7 +26,9 @@ REASONS = {"short": "shorter than a cramp", "brief": "too brief", "signal_loss":
            "leg_movement": "looked like a leg movement",
            "leg_movement_series": "looked like a series of leg movements", "sparse": "too little activity",
            "stretch": "looked like a stretch", "voluntary": "looked like a deliberate movement",
-           "uncertain": "not sure enough, though nothing spoke against it"}
+           "uncertain": "not sure enough, though nothing spoke against it",
+           "open_at_start": "under way as the recording began: how it started is not known",
+           "cut_short": "a short part cut off by a gap in the signal: how long it lasted is not known"}
 
 # A burst's frequency that moved by less than this share between the first and last third of its middle reads as
 # steady. On steady noise, thirds of the shortest length measured (emgcramp.detect.shape.DRIFT_MIN_S) drift by
