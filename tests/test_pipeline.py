@@ -245,6 +245,15 @@ def test_a_burst_that_opens_at_a_gap_s_end_spans_none_of_it():
         (20.0, ["gap_at_end"], 0.0), (32.617, ["gap_at_start"], 0.0)]
 
 
+def test_a_leg_movement_a_long_gap_follows_within_its_end_s_half_second_is_scored():
+    # the AASM end (0.5 s at rest) could not come before the signal stopped: the LM was lost, 12 became 11
+    x = bursts(FS, 300, 4.0, [(30 + 20 * k, 32 + 20 * k, 40) for k in range(12)], seed=7)
+    whole = [(m.onset_s, m.offset_s, m.series) for m in run_blocks([Block(0, x[:, None])], FS, ["calf"]).movements]
+    for lost in (range(112_100, 113_000, 100), range(112_300, 114_000, 100)):  # 0.1 s and 0.3 s after it ended
+        res = run_blocks(_with_gaps(x, 100, set(lost)), FS, ["calf"])
+        assert [(m.onset_s, m.offset_s, m.series) for m in res.movements] == whole and len(whole) == 12
+
+
 def test_a_burst_that_ends_inside_a_long_gap_is_filed_alone_once():
     # the cramp ends 1 s into a 4-s gap: the signal comes back at rest, so the part before is all there is
     x = bursts(FS, 200, 4.0, [(60, 101, 300), (150, 190, 300)], seed=3)

@@ -209,6 +209,7 @@ class Detector:
     def finish(self, cut_by: str = "open_at_end") -> list[Episode]:
         """Close an episode still open at the end of the signal; flag it ``cut_by`` (``gap_at_end``: held)."""
         self._end_flag = cut_by
+        self.moves.close()  # a leg movement whose end the signal stopped short of confirming
         return self.process(*[np.empty(0)] * 3, flush=True)
 
     def quality(self) -> dict[str, float]:

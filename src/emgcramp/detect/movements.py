@@ -41,6 +41,10 @@ Deviations, and why:
   that waver is so large that the AASM end would seldom come, an LM ends
   within a level it sets (:mod:`emgcramp.detect.waver`), taken at the start of
   each :data:`LEVEL_S` of trace so that it does not depend on how the signal was cut.
+- Where the signal stops (a gap over 0.5 s, the recording's end) within the
+  AASM end's 0.5 s, the LM ends where it fell to the end level
+  (:meth:`MovementScorer.close`): nothing after the fall was above it. One
+  still above that level when the signal stopped has no known end.
 - Nothing is removed for respiratory events or arousals (no airflow or EEG).
   A stretch starting within 1 s of signal loss (lead-off, saturation) is
   not scored: it is the filters settling, not a movement.
@@ -235,11 +239,29 @@ class MovementScorer:
             n = self._by_level(trace, first, out)
         if n > len(out):  # the kernel stopped writing at the end of ``out``: rows were lost
             raise RuntimeError(f"{n} leg movements in {len(trace)} trace rows, room for {len(out)}")
-        if not n:  # (most blocks end none: they pay nothing more)
+        return self._take(out[:n]) if n else []  # (most blocks end none: they pay nothing more)
+
+    def close(self) -> list[LegMovement]:
+        """The signal stopped (a long gap, the recording's end): score a stretch that had fallen to its end level.
+
+        The AASM end is the start of 0.5 s at that level; with the signal gone
+        before the 0.5 s were over, nothing after the fall was above it, so
+        the LM ends at the fall (before, it was lost, and a PLM series with
+        it). A stretch still above its end level has no known end: not scored.
+        """
+        s, p = self._S[0], self._P[0]
+        if not s["in_stretch"] or s["in_tail"] or not s["quiet_bins"]:
             return []
+        s["in_stretch"] = 0
+        end = max(s["bin"] - s["quiet_bins"] - p["short_bins"], s["start_bin"] + 1)  # as the kernel's _lm_end
+        row = np.array([[s["start_bin"], end, s["peak_uv"], s["onset_rest_uv"], s["flat_bins"] / max(s["bins"], 1)]])
+        return self._take(row)
+
+    def _take(self, rows: np.ndarray) -> list[LegMovement]:
+        """The movements of LM ``rows`` (``R_*`` columns): the scored ones kept in :attr:`movements`."""
         # Under 0.5 s is not a movement at all (a jerk, a pop's tail): dropped, it ends nothing. Nor is an LM
         # whose rise the rest's own waver reaches by chance (a noisy baseline's).
-        new = [m for m in (self._movement(row) for row in out[:n]) if m.duration_s >= self.cfg.movements.lm_min_s]
+        new = [m for m in (self._movement(row) for row in rows) if m.duration_s >= self.cfg.movements.lm_min_s]
         if new:
             kept = [m for m in new if not (m.is_lm and self.waver.by_chance(
                 round((m.onset_s - self.origin_s) * self.rate), m.peak_uv - m.rest_uv))]
