@@ -254,6 +254,14 @@ def test_a_leg_movement_a_long_gap_follows_within_its_end_s_half_second_is_score
         assert [(m.onset_s, m.offset_s, m.series) for m in res.movements] == whole and len(whole) == 12
 
 
+def test_a_cramp_the_recording_opens_in_is_still_found_when_a_long_gap_falls_inside_it():
+    # the detector after the gap took the opening cramp's level as rest, and stopped watching for it: lost whole
+    x = bursts(FS, 200, 4.0, [(0, 40, 300)], seed=3)
+    res = run_blocks(_with_gaps(x, 100, set(range(10_000, 12_000, 100))), FS, ["calf"])
+    assert [(e.onset_s, e.offset_s, e.tier, e.flags) for e in res.episodes + res.possible_cramps] == [
+        (12.0, 39.98, "possible_cramp", ["open_at_start"])]
+
+
 def test_a_burst_that_ends_inside_a_long_gap_is_filed_alone_once():
     # the cramp ends 1 s into a 4-s gap: the signal comes back at rest, so the part before is all there is
     x = bursts(FS, 200, 4.0, [(60, 101, 300), (150, 190, 300)], seed=3)

@@ -120,7 +120,8 @@ class Detector:
         under way when the signal comes back opens an episode at once
         (flagged ``gap_at_start``) instead of being learned as the new rest;
         the part of a burst ``prev`` held at the gap is held here, to join it
-        (:mod:`~emgcramp.detect.joined`).
+        (:mod:`~emgcramp.detect.joined`), and a contraction the recording
+        opened in is still watched for (:meth:`.OpeningWatch.after_gap`).
         """
         self.rejections = prev.rejections
         self.possible = prev.possible
@@ -129,7 +130,7 @@ class Detector:
         self.moves.carry_over(prev.moves)
         self.watch.carry_over(prev.watch)
         self._seg.carry_rest(prev._seg)
-        self.after_gap = self.opening.done = True
+        self.after_gap, self.opening = True, prev.opening.after_gap()
         self._cut, prev._cut = prev._cut, None
 
     def process(self, ms: np.ndarray, mean: np.ndarray, stuck: np.ndarray, dms: np.ndarray | None = None,
@@ -165,8 +166,7 @@ class Detector:
 
     def keep_levels(self) -> None:
         """From now on, keep each block's envelope × rest for :meth:`take_levels`."""
-        if self._levels is None:
-            self._levels = []
+        self._levels = [] if self._levels is None else self._levels
 
     def take_levels(self) -> np.ndarray:
         """The 0.5-s envelope × rest of the bins since the last call (kept only with ``keep_levels``)."""

@@ -45,6 +45,13 @@ class OpeningWatch:
         self.done = False
         self._seen, self._limit = 0, int(cfg.segment.max_duration_s * rate)
 
+    def after_gap(self) -> "OpeningWatch":
+        """This watch, for the detector that takes over after a long gap: done, or still watching for a contraction
+        the recording opened in (its rest level still the contraction's: a cramp under way when a monitor started
+        and then a link dropped was lost whole), its times now from the gap's end, within the same limit."""
+        self._limit, self._seen = self._limit - self._seen, 0
+        return self
+
     def look(self, trace: np.ndarray) -> tuple[float, float] | None:
         """The first bin of the next ``trace`` rows that shows the opening was a contraction: (rest level µV,
         its time from the first bin s); ``None`` when none does."""
