@@ -121,7 +121,8 @@ def test_bench_accuracy_stops_at_once_with_the_nights_under_way(tmp_cwd, sig):
     p = subprocess.Popen([sys.executable, "-m", "emgcramp", "bench", "accuracy", "--hours", "12", "--seeds", "1",
                           "--scenario", "quiet", "--scenario", "typical", "--no-live", "--jobs", "2"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    time.sleep(2.0)  # started, its two nights under way
+    assert p.stderr.readline().startswith("scoring 2 nights")  # started (a fixed wait: on a loaded machine, loading)
+    time.sleep(1.0)  # its two nights under way
     assert p.poll() is None, "finished before it could be stopped"
     t = time.monotonic()
     p.send_signal(sig)
