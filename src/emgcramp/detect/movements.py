@@ -252,9 +252,8 @@ class MovementScorer:
         s, p = self._S[0], self._P[0]
         if not s["in_stretch"] or s["in_tail"] or not s["quiet_bins"]:
             return []
-        s["in_stretch"] = 0
-        end = max(s["bin"] - s["quiet_bins"] - p["short_bins"], s["start_bin"] + 1)  # as the kernel's _lm_end
-        row = np.array([[s["start_bin"], end, s["peak_uv"], s["onset_rest_uv"], s["flat_bins"] / max(s["bins"], 1)]])
+        s["in_stretch"], row = 0, np.empty((1, _N_ROW))
+        _emit(row, 0, _lm_end(s["bin"] - 1, s["quiet_bins"], p, s), s["peak_uv"], s["flat_bins"] / s["bins"], s)
         return self._take(row)
 
     def _take(self, rows: np.ndarray) -> list[LegMovement]:
