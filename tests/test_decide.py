@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 
 from emgcramp.core.config import DetectorConfig
-from emgcramp.detect.decide import CRAMP, POSSIBLE, decide, overrule
+from emgcramp.core.types import Episode, LegMovement, Rejections
+from emgcramp.detect.decide import CRAMP, POSSIBLE, decide, in_series, overrule
 from emgcramp.detect.features import DIRECTION, INPUTS, REASON_OF, Features, MuscleEvidence, vector
 from emgcramp.detect.model import MODEL_PATH, Model, shipped_model
 
@@ -218,3 +219,55 @@ def test_what_the_tibialis_shows_is_said_here_by_stated_rules():
     assert overrule(relief, 60.0, CFG) == ("", ("stretched",))  # a stretch after the onset: still a cramp
     assert overrule(relief._replace(tibialis_active_s=1.9), 60.0, CFG) == ("", ())
     assert overrule(MuscleEvidence(heads, True), 10.0, CFG) == ("", ())  # no tibialis: nothing to tell
+
+
+def test_a_short_cramp_of_a_kind_with_a_plm_series_is_one_of_its_movements():
+    # four LMs of 30 µV peak, 20 s apart, numbered series 1; a 4-s burst over the third
+    moves = [LegMovement(t, t + 2.0, 30.0, 3.0, series=1) for t in (10.0, 30.0, 50.0, 70.0)]
+    def burst(peak, dur=4.0, kind="tonic"):
+        return Episode(49.0, 49.0 + dur, dur, kind, peak, peak / 2, 3.0, probability=0.9)
+    assert in_series(burst(100.0), moves, CFG)  # 3.3 × the series' median peak: one of them
+    assert not in_series(burst(121.0), moves, CFG)  # over plm_cramp_peak_ratio (4) × 30 µV: a cramp among them
+    assert not in_series(burst(100.0, kind="clonic"), moves, CFG)
+    assert not in_series(burst(100.0, dur=12.0), moves, CFG)  # longer than any LM (AASM: 10 s)
+    assert not in_series(burst(100.0), [replace(m, series=0) for m in moves], CFG)  # no series
+    ratio = CFG.replace(plm_cramp_peak_ratio=3.0)
+    assert not in_series(burst(100.0), moves, ratio)
+
+
+def test_a_burst_turned_down_keeps_its_probability_and_none_reads_nan():
+    r = Rejections()
+    r.add(1.0, 5.0, "leg_movement_series", 0.83)
+    r.add(6.0, 9.0, "short")
+    assert r.counts == {"leg_movement_series": 1, "short": 1}
+    assert r.items[0].probability == 0.83 and math.isnan(r.items[1].probability)
+
+
+def test_every_detector_setting_names_where_its_number_comes_from():
+    # Each setting of the detector's sections sits under a comment that gives its source: a citation, the
+    # AASM/WASM rules, a bench that measures or fits it, an equation with another setting, or "set by hand".
+    import ast
+    import inspect
+    import re
+
+    import emgcramp.core.config as config
+
+    source = re.compile(r"doi:|AASM|WASM|et al\.|\(\w[^()]* \d{4}[,)]|bench/|by hand|field excerpts|pilot|= |user's")
+    lines = inspect.getsource(config).splitlines()
+    unsourced = []
+    for node in ast.parse("\n".join(lines)).body:
+        if not (isinstance(node, ast.ClassDef) and node.name in
+                ("SegmentConfig", "JudgeConfig", "MovementConfig", "WarningConfig", "MuscleConfig")):
+            continue
+        fields = {n.lineno for n in node.body if isinstance(n, ast.AnnAssign)}
+        for n in (n for n in node.body if isinstance(n, ast.AnnAssign)):
+            i = n.lineno - 1
+            while i in fields:  # a group of settings under one comment
+                i -= 1
+            text = []
+            while lines[i - 1].strip().startswith("#"):
+                text.append(lines[i - 1].strip().lstrip("#").strip())
+                i -= 1
+            if not source.search(" ".join(reversed(text))):
+                unsourced.append(f"{node.name}.{n.target.id}")
+    assert unsourced == []

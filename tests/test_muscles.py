@@ -138,6 +138,9 @@ def test_pulling_the_foot_up_is_a_stretch_not_a_cramp():
     ev = s.features
     assert 0.0 < s.probability < 1.0 and abs(s.onset_s - 40.0) < 1.0
     assert ev.tibialis and ev.coactive and ev.tibialis_over_calf and ev.tibialis_share > 0.9
+    # the tibialis's own burst is turned down with the probability its channel was given (was NaN)
+    (t,) = [r for r in pipe.lookalikes() if r.reason == "tibialis"]
+    assert 0.5 < t.probability <= 1.0 and abs(t.onset_s - 40.0) < 1.0
     assert ev.muscles == ("GM", "GL") and ev.all_heads and ev.tibialis_active_s == pytest.approx(90.0, abs=2.0)
 
 

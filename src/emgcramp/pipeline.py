@@ -15,11 +15,11 @@ import numpy as np
 from emgcramp.core.blocks import Block, check_fs
 from emgcramp.core.config import PipelineConfig
 from emgcramp.core.samples import GapBridge
-from emgcramp.core.types import Analysis, CrampWarning, Episode, LegMovement, Lookalike
-from emgcramp.detect.decide import check_personal, thresholds
+from emgcramp.core.types import Analysis, CrampWarning, Episode, LegMovement, Lookalike, Rejections
+from emgcramp.detect.decide import check_personal, in_series, thresholds
 from emgcramp.detect.detector import Detector
 from emgcramp.detect.muscles import MuscleJudge
-from emgcramp.detect.series import among_series, merge_channels, score_series
+from emgcramp.detect.series import merge_channels, score_series
 from emgcramp.dsp.filters import EmgFilter, channel_parts, map_parts
 from emgcramp.dsp.mains import MainsWatch, detect_mains, mains_harmonics
 from emgcramp.dsp.samples import SampleChecks
@@ -198,22 +198,24 @@ class Pipeline:
     def analysis(self, episodes: list[Episode]) -> "Analysis":
         """What the signal so far comes to, given the episodes it gave.
 
-        A short cramp that the series scoring finds inside a PLM series is
-        retracted here: it was judged before the rest of the series had come
-        (live, its alert has gone out; the night's record drops it).
+        A short cramp that the decision finds to be one of a PLM series
+        (:func:`~emgcramp.detect.decide.in_series`) is retracted here, with its probability: it was judged before
+        the rest of the series had come (live, its alert has gone out; the night's record drops it).
         """
         moves = self.movements(episodes)
-        in_series = self.in_series(episodes, moves)
-        kept = [e for e in episodes if e not in in_series]
+        series_ = [e for e in episodes if in_series(e, moves, self.config.detector)]
+        kept = [e for e in episodes if e not in series_]
         # A cramp is not also a leg movement: an episode is one or the other. So is a possible cramp
         # longer than any LM; one of LM length stays an LM too (the AASM scoring waits on no verdict).
         possible, lm_max = self.possible_cramps(), self.config.detector.movements.lm_max_s
         bursts = kept + [e for e in possible if e.duration_s > lm_max]
         moves = [m for m in moves if not any(m.onset_s < e.offset_s and e.onset_s < m.offset_s for e in bursts)]
-        retracted = [Lookalike(e.onset_s, e.offset_s, "leg_movement_series") for e in in_series]
-        rejected = dict(Counter(self.rejected()) + Counter({"leg_movement_series": len(retracted)}))
+        retracted = Rejections()
+        for e in series_:
+            retracted.add(e.onset_s, e.offset_s, "leg_movement_series", e.probability)
+        rejected = dict(Counter(self.rejected()) + Counter(retracted.counts))
         return Analysis(kept, self.fs, self.channel_names, self.end_sample / self.fs, list(self.notches or []),
-                        self.quality(), rejected, sorted(self.lookalikes() + retracted), moves, self.warnings(),
+                        self.quality(), rejected, sorted(self.lookalikes() + retracted.items), moves, self.warnings(),
                         possible, dict(self.muscles), thresholds(self.config.detector),
                         self.samples_seen / self.fs)
 
@@ -258,7 +260,7 @@ class Pipeline:
         With a tibialis channel, that is the one scored (as the AASM rules
         ask); otherwise the channels of the leg are merged, overlapping
         stretches being one movement. Cramps longer than an LM end a series
-        (see :meth:`in_series` for a shorter one).
+        (see :func:`~emgcramp.detect.decide.in_series` for a shorter one).
         """
         cfg = self.config.detector
         scored = [d for d in self._detectors if self._tibialis(d.channel)] or self._detectors
@@ -267,15 +269,6 @@ class Pipeline:
         breaks = [(e.onset_s, e.offset_s) for e in episodes + self.possible_cramps()
                   if e.duration_s > cfg.movements.lm_max_s]
         return score_series(merged, cfg, breaks)
-
-    def in_series(self, episodes: list[Episode], moves: list[LegMovement]) -> list[Episode]:
-        """The short cramps among ``episodes`` that turn out to be movements of a PLM series of ``moves``.
-
-        Of LM length, and of a kind with the series' movements (:func:`~emgcramp.detect.series.like_series`);
-        they were judged before the rest of the series had come.
-        """
-        lm_max = (cfg := self.config.detector).movements.lm_max_s
-        return [e for e in episodes if e.duration_s <= lm_max and among_series(e, moves, cfg)]
 
     def new_warnings(self) -> list[CrampWarning]:
         """Warnings that closed since the last call (for a live log)."""

@@ -6,8 +6,6 @@ Frozen dataclasses: the library takes these, never command-line arguments.
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
 from dataclasses import dataclass, field, fields
 
 DEFAULT_BAND_HZ = (20.0, 450.0)
@@ -24,9 +22,8 @@ ELECTRODE_NOISE_UV = 0.1
 # 0-10 mV peak to peak, 0-1.5 mV RMS (De Luca 1997, J Appl Biomech 13:135, doi:10.1123/jab.13.2.135). A rest
 # level over it is not in µV (a channel in mV labelled µV, counts unscaled), and every level then reads too high.
 MAX_REST_UV = 1500.0
-# µV per unit of a file's values (--scale, scale=): a volt (1e6) at most, a 32-bit converter's count (about 1e-3 µV
-# over a ±4.5 V range at a gain of 24, far less) at least, with room: beyond either, no value a file holds is
-# a voltage an electrode gives (1e308 overflowed the multiplication, NumPy's warnings leaked onto the terminal).
+# µV per unit of a file's values (--scale, scale=): a volt (1e6) at most, a 32-bit converter's count (1e-3 µV at
+# ±4.5 V, gain 24, far less) at least: beyond either no value is a voltage an electrode gives (1e308 overflowed).
 SCALE_RANGE_UV = (1e-6, 1e6)
 
 
@@ -44,46 +41,66 @@ class SegmentConfig:
     # left-out F1 by 0.03 on average, but the motor-unit held-out nights' false cramps (raised tone) from 0.24 to 0.34
     # an hour (bench_heldout.py), and 5 nights of a light sleeper's labels no longer halved theirs (bench_personal.py).
     on_ratio: float = 2.5
+    # A ratio alone sits in a quiet amplifier's noise: each level is also this many µV over rest. OFF's 2 µV is
+    # the AASM end of a leg movement (within 2 µV of rest; Ferri et al. 2016, doi:10.1016/j.sleep.2016.10.010),
+    # ON's the next whole µV over it; both under the AASM's +8 µV onset, so a scored LM opens a burst.
     on_delta_uv: float = 3.0
+    # OFF under ON (hysteresis: a held level that wavers about ON is one burst), over EDGE. Set by hand, not
+    # fitted; what it costs is the share of cramps proposed (bench/bench_families.py, bench/RESULTS.md).
     off_ratio: float = 1.8
     off_delta_uv: float = 2.0
-    # Episode edges: where the 0.1-s envelope leaves / returns to this level.
+    # Episode edges: where the 0.1-s envelope leaves / returns to this level: the warning watch's tension
+    # (warn_ratio = 1.5 × rest, below), so that a weak cramp's ramps count; its µV floor under OFF's.
     edge_ratio: float = 1.5
     edge_delta_uv: float = 1.5
-    # A cramp's onset is found at most this far before its climb to ON.
+    # A cramp's onset is found at most this far before its climb to ON: = long_window_s, the causal lag.
     max_rise_s: float = 0.5
-    # An episode starts only when this share of the 0.5-s window is over ON.
+    # An episode starts only when this share of the 0.5-s window is over ON: a lone twitch (one motor unit's
+    # discharge) fills one or two of its 25 bins (8 %); set by hand between that and a held contraction's 100 %.
     sustain_fraction: float = 0.4
+    # A rest level under this reads as this (µV), ten times ELECTRODE_NOISE_UV: set by hand, so that the ratios
+    # over rest stay finite and the µV floors above decide on an input that is near silent.
     min_rest_uv: float = 1.0
+    # Quiet shorter than this does not end a burst: under the AASM's 5-s shortest spacing of the leg movements
+    # of a series (Ferri et al. 2016), so two movements stay two, and a clonic cramp's relaxations join.
     merge_gap_s: float = 2.0
+    # Tonic cramps last to about ten minutes (Miller & Layzer 2005, doi:10.1002/mus.20341): 1.5 × that.
     max_duration_s: float = 900.0
-    warmup_s: float = 5.0
+    warmup_s: float = 5.0  # 1-s means of idle signal before the rest level is trusted: set by hand, a few
+    # RMS windows (s), within the 20–500 ms of common sEMG practice (Konrad 2005, The ABC of EMG): the long
+    # one steadies the level, the short one times the edges.
     long_window_s: float = 0.5
     short_window_s: float = 0.1
+    # Motion: the bin means' 1–20-Hz content (movement artefact: De Luca et al. 2010,
+    # doi:10.1016/j.jbiomech.2010.01.027) over this × the EMG envelope and this many µV. Set by hand.
     motion_ratio: float = 1.5
     motion_min_uv: float = 20.0
     # Low-frequency voltage held longer than a leg movement lasts (0.5-10 s, the AASM scoring manual, as in
     # emgcramp.detect.movements) is no movement (heartbeat bleed, wander): from then on it teaches the rest level.
     motion_max_s: float = 10.0
+    # A bin with this share of its samples repeated is flat (dead line): live EMG repeats under 10 % (field
+    # excerpts, clip_fraction).
     flat_fraction: float = 0.9
     # A loud bin with this share of repeated samples is pinned at the rail (lead-off, saturation).
     # Live EMG at 16 bits repeats under 10 % of its samples (field excerpts, p99.9 of all bins).
     clip_fraction: float = 0.5
     # Inside an episode the rest level keeps learning while the envelope stays under this × rest:
-    # twice ON, above the 2–5 × rest of pre-cramp tension (home recordings) and of light-sleep tone.
+    # twice the 5 × rest top of pre-cramp tension (the home-recording pilot of emgcramp.detect.precramp)
+    # and of light-sleep tone. Set by hand.
     rest_follow_ratio: float = 10.0
     # Rest is this quantile of the idle 1-s means: low, so that the twitches and brief
     # movements of light sleep (a few s a minute) do not lift it, not the minimum, so one
-    # quiet lull does not sink it (the usual low-percentile noise floor of EMG onset detection).
+    # quiet lull does not sink it (the usual low-percentile noise floor of EMG onset detection). Set by hand.
     rest_quantile: float = 0.2
     # The rest level takes a second's mean only when at least this share of it was idle: the second
-    # then stands for rest, not for the start or end of a burst.
+    # then stands for rest, not for the start or end of a burst. Set by hand.
     rest_idle_share: float = 0.5
-    # Motion is read in the raw bin means above this (Hz): below is baseline wander (sweat,
-    # temperature, the electrode offset), above the motion artefacts that reach up to 20 Hz or so.
+    # Motion is read in the raw bin means above this (Hz): below is baseline wander (sweat, temperature, the
+    # electrode offset), above the motion artefacts of up to 20 Hz (De Luca et al. 2010, as above).
     motion_highpass_hz: float = 1.0
-    # Clonic: the 0.1-s envelope alternates between above clonic_rise and
-    # below clonic_relax times the episode's own peak.
+    # Clonic: the 0.1-s envelope alternates between above clonic_rise and below clonic_relax times the
+    # episode's own peak: a full relaxation, to a fifth, from at least half. Set by hand; the rate and count
+    # that make a burst clonic are judge.clonic_min_rises and clonic_min_rate_hz.
     clonic_rise: float = 0.5
     clonic_relax: float = 0.2
     # An episode also goes quiet under this share of its own largest 0.5-s envelope, so that with the
@@ -101,22 +118,6 @@ class SegmentConfig:
 PERSONAL_MAX_LOGIT = 0.9
 
 
-def personal_problem(offset: object, weights: object, names: tuple[str, str] = ("offset", "weights")) -> str:
-    """What is wrong with a stored personal adjustment, in words (``""``: nothing), for a profile or a night folder.
-
-    ``offset`` must be a finite number of log-odds within ±PERSONAL_MAX_LOGIT; ``weights`` a mapping of
-    input names to finite numbers (log-odds per SD). ``names``: what the caller's file calls the two.
-    """
-    def number(v: object) -> bool:
-        return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
-
-    if not (number(offset) and abs(offset) <= PERSONAL_MAX_LOGIT):
-        return f"{names[0]} must be a number of log-odds within ±{PERSONAL_MAX_LOGIT:g}, not {offset!r}"
-    if not isinstance(weights, dict) or not all(isinstance(k, str) and number(v) for k, v in weights.items()):
-        return f"{names[1]} must map input names to numbers (log-odds per SD), not {weights!r}"
-    return ""
-
-
 @dataclass(frozen=True)
 class JudgeConfig:
     """What the decision weighs beside its fitted model (:mod:`emgcramp.detect.decide`).
@@ -127,23 +128,26 @@ class JudgeConfig:
 
     # Cramps last from seconds to minutes (Miller & Layzer 2005, doi:10.1002/mus.20341); the user's --min-duration.
     min_duration_s: float = 3.0
-    # Over this share of a burst lost (dead line, input at the rail), there is no EMG left to judge.
+    # Over this share of a burst lost (dead line, input at the rail), there is no EMG left to judge: a fifth,
+    # the share of a 3-s burst (min_duration_s) that a 0.5-s bridged gap and its settling take. Set by hand.
     max_flat_fraction: float = 0.2
     # The 30 s before a burst are its background (contrast, the tone it rose from); the last second
-    # is left out, it holds the climb.
+    # is left out, it holds the climb. Set by hand: as long as the longest arousal burst (a quarter minute)
+    # and more, shorter than the tens of seconds over which sleep depth moves tone.
     background_s: float = 30.0
-    # Probability thresholds of the two tiers; None: the fitted model's own (model.json).
+    # Probability thresholds of the two tiers; None: the fitted model's own (model.json, bench/bench_families.py).
     cramp_probability: float | None = None
     possible_probability: float | None = None
-    # A person's own adjustment of the decision, learned from their labelled nights (calibrate --learn;
-    # emgcramp.detect.personal): added to each burst's log-odds, offset + Σ weight × standardised input
+    # A person's own adjustment, learned from their labelled nights (calibrate --learn; emgcramp.detect.personal,
+    # bench/bench_personal.py): added to each burst's log-odds, offset + Σ weight × standardised input
     # (weights as (input, log-odds per SD) pairs), the sum held within ±PERSONAL_MAX_LOGIT.
     personal_logit_offset: float = 0.0
     personal_weights: tuple[tuple[str, float], ...] = ()
     # An episode with motion artefact in more than this share of its bins is flagged ``motion`` for
-    # review (one bin in twenty): a note in the record, it changes no decision.
+    # review (one bin in twenty, set by hand): a note in the record, it changes no decision.
     motion_flag_fraction: float = 0.05
-    # Clonic: the 0.1-s envelope rises and relaxes at least this often, at this rate or faster.
+    # Clonic: the 0.1-s envelope rises and relaxes at least this often, at this rate or faster: three
+    # contractions within 12 s. Set by hand; the kind names a burst, the decision weighs clonic_rate_hz.
     clonic_min_rises: int = 3
     clonic_min_rate_hz: float = 0.25
     mvc_uv: float | None = None
@@ -166,10 +170,12 @@ class MovementConfig:
     lm_off_delta_uv: float = 2.0
     lm_end_quiet_s: float = 0.5
     # No LM starts within this of signal loss: the 0.5-s envelope window and the band-pass's
-    # settling as the signal returns (a 20-Hz 4th-order high edge rings for about 0.2 s), rounded up.
+    # settling as the signal returns (a 20-Hz 4th-order high edge rings for about 0.2 s), rounded up by hand.
     lm_settle_s: float = 1.0
+    # A PLM series: at least this many LMs in a row (AASM/WASM, Ferri et al. 2016).
     plm_min_count: int = 4
-    # A short burst this many times stronger, or longer, than the LMs of its series is a cramp among them.
+    # A short burst this many times stronger than the median LM of its series is a cramp among them
+    # (emgcramp.detect.decide.in_series): PLMs are stereotyped in strength. Set by hand.
     plm_cramp_peak_ratio: float = 4.0
 
 
@@ -180,7 +186,10 @@ class WarningConfig:
     Durations in s, levels in µV, ratios × rest.
     """
 
-    # Pre-cramp watch (emgcramp.detect.precramp): tension ≥ warn_ratio × rest over most of a window.
+    # Pre-cramp watch (emgcramp.detect.precramp, where the pilot they come from is): tension ≥ warn_ratio × rest
+    # (or warn_delta_uv over it) over most of a window of warn_window_s; a twitch at twitch_ratio × the envelope
+    # around it. The counts and times set by hand: twitches three at least, no warning for warn_refractory_s
+    # after an episode (the calf settles), a warning announces a cramp that starts within warn_link_s of its end.
     warn_ratio: float = 1.5
     warn_delta_uv: float = 2.0
     warn_window_s: float = 10.0
@@ -197,7 +206,7 @@ class WarningConfig:
     # over it on a quiet amplifier, a burst is a contraction, which ends a warning and is no twitch.
     contraction_ratio: float = 5.0
     contraction_delta_uv: float = 10.0
-    # ... held that long (s): a twitch lifts the 0.5-s envelope for one window (0.5 s) at most.
+    # ... held that long (s): a twitch lifts the 0.5-s envelope for one window (0.5 s) at most: = 2 windows.
     contraction_s: float = 1.0
 
 
@@ -210,13 +219,14 @@ class MuscleConfig:
 
     # Several muscles (emgcramp.detect.muscles): involved at involve_ratio × own rest; tibialis co-active
     # at coactive_ratio × rest over the first 2 s; a voluntary plantar flexion lasts at most voluntary_max_s.
+    # Set by hand on the scenario three_muscles (below); no generator family has a tibialis to fit them on.
     involve_ratio: float = 3.0
     coactive_ratio: float = 2.0
     voluntary_max_s: float = 15.0
     # The onset window: a voluntary flexion's co-contraction comes with the onset, a relief stretch
     # seconds later (a person woken by the cramp). Involvement is judged on at least the first second.
     # A stretch has the tibialis active over at least stretch_share of the episode; a warning while it
-    # works over warning_stretch_share is the calf stirred by a stretch. Set on the tuning scenario
+    # works over warning_stretch_share is the calf stirred by a stretch. Set by hand on the tuning scenario
     # three_muscles (emgcramp.sim.scenarios), the only one with a tibialis.
     onset_window_s: float = 2.0
     min_involve_s: float = 1.0

@@ -8,12 +8,30 @@ from __future__ import annotations
 import math
 import numbers
 
-from emgcramp.core.config import DetectorConfig, PipelineConfig, personal_problem
+from emgcramp.core.config import PERSONAL_MAX_LOGIT, DetectorConfig, PipelineConfig
 
 # The settings a person chooses on the command line (the rest are the package's): what a night folder records
 # (and the decision's ``model`` id), so that ``recover`` and ``review`` analyse the night as it was monitored.
 # The person's adjustment of the decision (a profile's, ``calibrate --learn``) is recorded only when in use.
 PERSONAL_SETTINGS = ("personal_logit_offset", "personal_weights")
+
+
+def _real(v: object) -> bool:
+    """A finite real number, NumPy's too, not a bool."""
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def personal_problem(offset: object, weights: object, names: tuple[str, str] = ("offset", "weights")) -> str:
+    """What is wrong with a stored personal adjustment, in words (``""``: nothing), for a profile or a night folder.
+
+    ``offset`` must be a finite number of log-odds within ±PERSONAL_MAX_LOGIT; ``weights`` a mapping of
+    input names to finite numbers (log-odds per SD). ``names``: what the caller's file calls the two.
+    """
+    if not (_real(offset) and abs(offset) <= PERSONAL_MAX_LOGIT):
+        return f"{names[0]} must be a number of log-odds within ±{PERSONAL_MAX_LOGIT:g}, not {offset!r}"
+    if not isinstance(weights, dict) or not all(isinstance(k, str) and _real(v) for k, v in weights.items()):
+        return f"{names[1]} must map input names to numbers (log-odds per SD), not {weights!r}"
+    return ""
 
 
 def settings_of(config: PipelineConfig | None) -> dict:
@@ -36,7 +54,7 @@ def settings_of(config: PipelineConfig | None) -> dict:
 def settings_problem(settings: dict) -> str:
     """What is wrong with recorded :func:`settings_of` settings (a night folder's), in words, or ``""``."""
     def number(v: object) -> bool:
-        return isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 < v < math.inf  # NumPy's too
+        return _real(v) and v > 0  # type: ignore[operator]
 
     mains, shortest, mvc = (settings.get(k) for k in ("mains", "min_duration_s", "mvc_uv"))
     if mains is not None and mains not in ("auto", "off") and not (number(mains) and mains in (50, 60)):

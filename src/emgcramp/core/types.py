@@ -19,13 +19,10 @@ from emgcramp.core.clock import later
 class Lookalike(NamedTuple):
     """A burst not counted as a cramp, and why (see :mod:`emgcramp.detect.decide` and the muscles step).
 
-    ``probability`` is the decision's probability that it was a cramp (for
-    a calf burst the other muscles showed to be a stretch or a voluntary
-    flexion, the calf's own, before that; NaN for a tibialis episode and for
-    a short cramp retracted as one of a leg-movement series);
-    ``features`` the evidence it was judged on, when kept: an
-    :class:`emgcramp.detect.features.Features`, or for a stretch or a
-    voluntary flexion the :class:`emgcramp.detect.features.MuscleEvidence`.
+    ``probability``: the decision's that it was a cramp (for a stretch or a voluntary flexion, the calf's
+    own; for a tibialis episode, its channel's; for a short cramp retracted as one of a PLM series, the one
+    it was found with). ``features``: the evidence it was judged on, when kept: an
+    :class:`emgcramp.detect.features.Features`, for a stretch or a voluntary flexion the ``MuscleEvidence``.
     """
 
     onset_s: float
@@ -50,10 +47,12 @@ class Rejections:
         self.counts: dict[str, int] = {}
         self.items: list[Lookalike] = []
 
-    def add(self, onset_s: float, offset_s: float, reason: str, probability: float = float("nan"),
+    def add(self, onset_s: float, offset_s: float, reason: str, probability: float | None = None,
             features: tuple | None = None) -> None:
+        """Count and keep one burst turned down (``probability`` ``None``: it has none, NaN in the record)."""
         self.counts[reason] = self.counts.get(reason, 0) + 1
-        self.items.append(Lookalike(float(onset_s), float(offset_s), reason, float(probability), features))
+        p = float("nan") if probability is None else float(probability)
+        self.items.append(Lookalike(float(onset_s), float(offset_s), reason, p, features))
 
 
 @dataclass

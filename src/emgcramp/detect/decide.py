@@ -21,7 +21,8 @@ and reports each family left out of the fit in turn (``bench/RESULTS.md``).
 The shipped weights and intercepts carry a calibration: scaled by how far
 the log-odds of a model fitted on some families held on another
 (cross-fitted Platt scaling), so that a probability means about as many
-cramps on nights of a new kind. Nothing here was set by hand on a scenario.
+cramps on nights of a new kind. No weight was set by hand; the stated
+rules below use settings of :mod:`emgcramp.core.config`, each under its source.
 
 Two things are not weighed but stated, since no evidence outweighs them:
 
@@ -44,6 +45,14 @@ of test nights has a tibialis to fit a weight on):
 - ``voluntary``: the tibialis co-active at the onset, every calf channel
   involved, and no longer than ``voluntary_max_s`` (15 s): a plantar
   flexion.
+
+And once the leg movements of the night are scored (:func:`in_series`):
+
+- ``leg_movement_series``: a cramp of leg-movement length (at most
+  ``lm_max_s``, 10 s, AASM) that turns out to be one of a PLM series'
+  movements, not a clonic one, and under ``plm_cramp_peak_ratio`` (4) ×
+  the series' median peak. It was judged before the rest of the series
+  had come (live, its alert has gone out); the night's record retracts it.
 
 Tiers: ``cramp`` (counted, alarmed) when ``p`` reaches the cramp
 threshold, chosen in the fit for at most 0.1 false cramps an hour on the
@@ -70,8 +79,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from emgcramp.core.config import PERSONAL_MAX_LOGIT, DetectorConfig, JudgeConfig
 from emgcramp.core.errors import InputError
+from emgcramp.core.types import Episode, LegMovement
 from emgcramp.detect.features import INPUTS, REASON_OF, Features, MuscleEvidence, vector
 from emgcramp.detect.model import Model, shipped_model, sigmoid
 
@@ -162,6 +174,22 @@ def overrule(ev: MuscleEvidence, duration_s: float, cfg: DetectorConfig) -> tupl
     if ev.coactive and ev.all_heads and duration_s <= m.voluntary_max_s:
         return "voluntary", ()
     return "", ("stretched",) if ev.tibialis_active_s >= m.onset_window_s else ()
+
+
+def in_series(e: Episode, moves: list[LegMovement], cfg: DetectorConfig) -> bool:
+    """True when the cramp ``e`` is one of the movements of a PLM series of ``moves`` (``leg_movement_series``).
+
+    Of LM length (AASM: 0.5–10 s), overlapping a movement of a series, not
+    clonic, and of a kind with that series' other movements: periodic
+    movements are stereotyped in strength, and a cramp among them stands out
+    by ``plm_cramp_peak_ratio`` × their median peak. Length does not tell:
+    leg movements run anywhere from 0.5 to 10 s.
+    """
+    mine = [m for m in moves if m.series and m.onset_s < e.offset_s and e.onset_s < m.offset_s]
+    if e.duration_s > cfg.movements.lm_max_s or not mine or e.kind == "clonic":
+        return False
+    peaks = [m.peak_uv for m in moves if m.series == mine[0].series and m not in mine]
+    return not peaks or bool(e.peak_intensity < cfg.movements.plm_cramp_peak_ratio * np.median(peaks))
 
 
 # The reason of a burst below the cramp threshold that no input spoke against.

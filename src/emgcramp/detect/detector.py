@@ -12,8 +12,8 @@ Input is one channel of :class:`emgcramp.dsp.filters.Bins` at the detector rate
    saturation) or it carries no power;
 4. tracks the person's rest level: each second of idle, non-flat envelope
    gives one mean; the rest level is the 20th percentile of the last two
-   minutes of those. It is frozen inside an episode, so a ten-minute cramp
-   does not become the new rest;
+   minutes of those. In an episode it learns only under ``rest_follow_ratio``
+   × the episode's rest, so a ten-minute cramp does not become the new rest;
 5. runs the hysteresis: an episode starts when ``env`` reaches the ON
    threshold with 40 % of its window over ON (so lone twitches, single
    motor-unit discharges, cannot start one) and ends once ``env`` has stayed under the OFF threshold for
@@ -46,7 +46,7 @@ muscle, a leg movement can be louder), so the record holds ratios and
 shapes, never µV.
 
 Times: episode edges are where the 0.1-s envelope crosses the EDGE level,
-``max(2·rest, rest + 3 µV)``, below OFF so that a weak cramp's ramps count. The window is
+``max(edge_ratio·rest, rest + edge_delta_uv)`` (1.5 × rest, 1.5 µV), below OFF so that a weak cramp's ramps count. The window is
 causal, so a rising edge crosses the low OFF threshold almost at once while
 a falling edge crosses it one window late; offsets are moved back by that
 window.

@@ -162,9 +162,8 @@ REASON_OF: dict[str, str | None] = {
 # suddenly and fading slowly, and is continuous (Miller & Layzer 2005, doi:10.1002/mus.20341;
 # Minetto et al. 2013, doi:10.1097/JES.0b013e3182724817); movements move the electrodes, leg
 # movements come in series of like bursts (AASM/WASM: Ferri et al. 2016,
-# doi:10.1016/j.sleep.2016.10.010). Rhythmic contraction
-# and relaxation at 0.3–3 Hz, held, is a clonic cramp's mark; look-alikes are single bursts, or series
-# spaced 5–90 s apart.
+# doi:10.1016/j.sleep.2016.10.010). Rhythmic contraction and relaxation, held, is a clonic cramp's
+# mark; look-alikes are single bursts, or series spaced 5–90 s apart.
 DIRECTION: dict[str, int] = {
     "log_duration_s": 1, "log_hold_x_rest": 1, "log_peak_x_rest": 1, "log_contrast": 1,
     "log_background_x_rest": -1, "log_series_ratio": 1, "log1p_rise_s": -1, "hold_share": 1,

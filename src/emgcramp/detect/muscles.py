@@ -15,9 +15,10 @@ envelope over the same time, each against its own rest level
    ``muscles`` lists the calf channels whose mean envelope over it reached
    ``involve_ratio`` (3) × their rest level. A cramp may be confined to one
    head while the other stays quiet.
-2. If the tibialis was active (≥ 3 × its rest) from the onset, through
-   at least half of the episode, and at least as far above its rest as the
-   calf channel was, it is a ``stretch`` (pulling the foot up), not a cramp.
+2. If the tibialis was co-active at the onset (≥ 2 × its rest over the
+   first 2 s), active (≥ 3 × its rest) through at least half of the
+   episode, and at least as far above its rest as the calf channel was, it
+   is a ``stretch`` (pulling the foot up), not a cramp.
 3. If the tibialis was co-active at the onset (≥ 2 × its rest over the
    first 2 s), all calf channels were involved and it lasted at most
    ``voluntary_max_s`` (15 s), it is ``voluntary`` (a plantar flexion).
@@ -126,7 +127,7 @@ class MuscleJudge:
         """Add closed episodes; return the cramp records now complete, judged and merged."""
         for e in new:
             if e.channel in self._names_of(self.tibialis):
-                self.rejections.add(e.onset_s, e.offset_s, "tibialis")
+                self.rejections.add(e.onset_s, e.offset_s, "tibialis", e.probability)
             else:
                 self._pending.append(e)
         self._pending.sort(key=lambda e: e.onset_s)

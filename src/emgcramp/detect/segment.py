@@ -120,7 +120,7 @@ def _sustained(ring, level_sq, fraction):
     """True when at least ``fraction`` of the window's bins reach ``level_sq``.
 
     A lone twitch (one motor-unit discharge) fills one or two 20-ms bins: it
-    can lift the 0.5-s RMS over ON but not half of the window.
+    can lift the 0.5-s RMS over ON but not ``sustain_fraction`` (40 %) of the window.
     """
     n = 0
     for v in ring:

@@ -10,26 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from emgcramp.core.types import Episode, LegMovement, PriorMovement
+from emgcramp.core.types import LegMovement, PriorMovement
 
 if TYPE_CHECKING:
     from emgcramp.core.config import DetectorConfig
-
-
-def like_series(peak_uv: float, others: list[tuple[float, float]], cfg: DetectorConfig) -> bool:
-    """True when a burst is of a kind with the movements of a series (``others``: (peak µV, duration s)).
-
-    Periodic movements are stereotyped in strength; a cramp among them
-    stands out by ``plm_cramp_peak_ratio`` × their median peak. Length does
-    not tell: AASM leg movements run anywhere from 0.5 to 10 s, and a cramp
-    that outlasts that is no leg movement anyway.
-    """
-    if not others:
-        return True
-    peaks = np.array(others, dtype=float)[:, 0]
-    return bool(peak_uv < cfg.movements.plm_cramp_peak_ratio * np.median(peaks))
 
 
 def score_series(movements: Iterable[LegMovement], cfg: DetectorConfig,
@@ -94,15 +78,6 @@ def merge_channels(per_channel: Iterable[list[LegMovement]], cfg: DetectorConfig
         else:
             merged.append(m)
     return merged
-
-
-def among_series(e: Episode, moves: list[LegMovement], cfg: DetectorConfig) -> bool:
-    """True when ``e`` is one of a PLM series' movements and of a kind with the others."""
-    mine = [m for m in moves if m.series and m.onset_s < e.offset_s and e.onset_s < m.offset_s]
-    if not mine or e.kind == "clonic":
-        return False
-    others = [(m.peak_uv, m.duration_s) for m in moves if m.series == mine[0].series and m not in mine]
-    return like_series(e.peak_intensity, others, cfg)
 
 
 def series_chain(onset_s: float, recent_lms: list[PriorMovement],

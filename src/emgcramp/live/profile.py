@@ -24,8 +24,9 @@ import json
 import math
 import os
 
-from emgcramp.core.config import ELECTRODE_NOISE_UV, PipelineConfig, personal_problem
+from emgcramp.core.config import ELECTRODE_NOISE_UV, PipelineConfig
 from emgcramp.core.errors import InputError
+from emgcramp.core.settings import personal_problem
 from emgcramp.io.secure import check_regular
 
 # A profile holds a few levels and a person's decision: calibrate writes a few hundred bytes.
