@@ -383,7 +383,7 @@ def test_tables_with_no_events_keep_number_columns_so_nights_concatenate(night):
     assert both["duration_s"].dtype == np.float64 and both["duration_s"].mean() == pytest.approx(75.0, abs=1.0)
     assert both["pct_mvc"].dtype == np.float64 and both["pct_mvc"].isna().all()  # no MVC: not measured, NaN
     lms = quiet.to_dataframe("leg_movements")
-    assert (lms["onset_s"].dtype, lms["series"].dtype, lms["is_lm"].dtype) == (np.float64, np.int64, np.bool_)
+    assert (lms["onset_s"].dtype, lms["plm_series"].dtype, lms["is_lm"].dtype) == (np.float64, np.int64, np.bool_)
     assert quiet.to_dataframe("rejected")["probability"].dtype == np.float64
     # text columns too: as pandas infers them for a table with rows (str from pandas 3 on, else object)
     text = pd.Series(["tonic"]).dtype

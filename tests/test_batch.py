@@ -434,8 +434,13 @@ def test_notes_and_empty_files_beside_the_nights_are_skipped_a_damaged_table_sti
     assert sorted(map(os.path.basename, doc["skipped"])) == ["README.txt", "blank.csv", "empty.csv", "remarks.txt"]
     assert [os.path.basename(r["file"]) for r in doc["recordings"]] == ["a.edf"] and doc["failed"] == 0
     (tmp_path / "log.txt").write_text("12 May: sensor moved at 02:10\nNight 2 3 cramps\n")  # words with numbers
+    # marks kept beside a night, every column a time (a gait lab's strides): before, FAILED "give --fs HZ"
+    (tmp_path / "strides.csv").write_text("touchdown_s,liftoff_s\n1.414,2.074\n2.448,3.115\n3.488,4.141\n")
     rc, out, err = run_cli("analyze", tmp_path, "--jobs", "1")
     assert rc == 0 and "log.txt: skipped, no samples in it" in err, err
+    assert "strides.csv: skipped, no samples in it: not a recording: every column is a time (touchdown_s, " \
+           "liftoff_s): a table of events or marks, not of samples" in err
+    (tmp_path / "strides.csv").unlink()
     # recordings that cannot be read fail, however little they look like a table: a units row under the
     # header, a binary .dat whose header is missing, text saved as UTF-16
     (tmp_path / "units.csv").write_text("time,calf\ns,uV\n" + "".join(f"{k / 1000},1.0\n" for k in range(3000)))

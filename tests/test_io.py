@@ -1148,3 +1148,21 @@ def test_lines_of_text_above_a_table_are_said_with_where_the_table_starts(tmp_pa
     (tmp_path / "prose.txt").write_text("Night 3\ncramp at 2 am, left calf\n")
     with pytest.raises(InputError, match=r"found text at line 1$"):
         open_recording(str(tmp_path / "prose.txt"), fs=1000.0)
+
+
+def test_a_headerless_first_column_that_climbs_like_time_is_said_not_silently_taken_for_emg(tmp_path):
+    # before: analysed as the channel ch0, then "channel 'ch0' is flat (constant or all-zero)"
+    rng = np.random.default_rng(3)
+    emg = rng.normal(0.0, 5.0, 3000)
+    (tmp_path / "t.csv").write_text("".join(f"{i / 1000:.3f},{v:.3f}\n" for i, v in enumerate(emg)))
+    (tmp_path / "n.tsv").write_text("".join(f"{i}\t{v:.3f}\n" for i, v in enumerate(emg)))
+    (tmp_path / "two.csv").write_text("".join(f"{v:.3f},{w:.3f}\n" for v, w in zip(emg, rng.normal(0, 5, 3000))))
+    for name in ("t.csv", "n.tsv"):
+        with pytest.warns(SettingsWarning, match=rf"{name}: its first column climbs row by row as a time or "
+                                                 r"sample count does.* add a header line that names it time"):
+            open_recording(str(tmp_path / name), fs=1000.0).close()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # two EMG channels: nothing said
+        rec = open_recording(str(tmp_path / "two.csv"), fs=1000.0)
+        assert rec.channel_names == ["ch0", "ch1"]
+        rec.close()

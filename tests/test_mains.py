@@ -85,6 +85,25 @@ def test_no_hum_no_notch_and_fixed_mains_are_never_changed():
     fixed, _ = run(y, [], mains=60.0)
     off, _ = run(y, [], mains="off")
     assert fixed.notches[0] == 60.0 and 50.0 not in fixed.notches and off.notches == []
+    # what the setting leaves in is said: the hum from 370 s, found by the look that ends after it (before: nothing)
+    assert fixed.hum_left[0] == 50.0 and off.hum_left[0] == 50.0 and auto.hum_left == []
+    right, _ = run(y, [], mains=50.0)
+    assert right.hum_left == []
+
+
+def test_a_mains_setting_that_leaves_hum_in_is_said_in_one_line(tmp_path):
+    from conftest import run_cli
+
+    from emgcramp.io.edf import write_edf
+
+    x = bursts(FS, 120.0, 3.0, [], seed=5)
+    x += 15.0 * np.sqrt(2) * np.sin(2 * np.pi * 50.0 * np.arange(len(x)) / FS)
+    write_edf(str(tmp_path / "hum.edf"), FS, ["calf"], [x[:, None]])
+    for mains, said in (("60", "(60)"), ("off", "(off)")):
+        rc, _, err = run_cli("analyze", tmp_path / "hum.edf", "--mains", mains)
+        assert rc == 0 and f"hum.edf: mains hum at 50 Hz is left in by the mains setting {said}" in err, err
+    rc, _, err = run_cli("analyze", tmp_path / "hum.edf")
+    assert rc == 0 and "left in" not in err
 
 
 def test_a_probe_window_cut_by_a_gap_is_skipped_and_the_next_one_counts():

@@ -43,10 +43,14 @@ class Pipeline:
         self.config = config or PipelineConfig()
         check_personal(self.config.detector.judge)  # before any sample: a weight for no input is no adjustment
         self.notches: list[float] | None = self._fixed_notches()
+        cfg = self.config
         self.samples_seen, self.end_sample, self._collect_levels = 0, 0, False  # fed; after the last, gaps counted
         self._pending: list[Block] = []
         self._filter: EmgFilter | None = None
-        self._watch: MainsWatch | None = None  # mains="auto": hum that begins later in the night
+        # hum that begins later in the night: notched (mains="auto"), or with mains set, said (hum_left, Hz)
+        self._watch = None if self.notches is None else MainsWatch(self.fs, len(channel_names), cfg.band[1],
+                                                                   self.notches)
+        self.hum_left: list[float] = []
         self._detectors: list[Detector] = []
         self._origin, self.gaps = 0, 0
         # per channel, how many of its detector's warnings and possible cramps were given out, screened, marked
@@ -163,6 +167,9 @@ class Pipeline:
             return self._feed(block)
         episodes, x, at = [], block.samples, 0
         for cut, lines in self._watch.look(block.t0_sample, x):
+            if self.config.mains != "auto":  # the person's setting stands; what it leaves in is said (say_doubts)
+                self.hum_left += lines
+                continue
             episodes += self._feed(Block(block.t0_sample + at, x[at:cut], block.gap_before if not at else 0))
             self._filter.add_notches(lines, x[cut - 1])
             self.notches, at = self.notches + lines, cut

@@ -107,7 +107,8 @@ def unusable(pipe: Pipeline) -> str:
         return f"signal is {text} s long: at least {MIN_SIGNAL_S:g} s are needed"
     dead = [ch for ch, q in pipe.quality().items() if q["flat_fraction"] >= 0.999]
     if dead:
-        return f"channel {dead[0]!r} is flat (constant or all-zero): lead-off, or the wrong channel?"
+        return (f"channel {dead[0]!r} is flat in the EMG band (constant, all zero, or only a slow ramp such as a "
+                "time or counter column): lead-off, or the wrong channel?")
     return ""
 
 
@@ -123,6 +124,10 @@ def say_doubts(pipe: Pipeline, units: bool = True, movements: bool = True, where
     (``movements``). Returns whether a channel's units were doubted. ``where``: the recording, named first.
     """
     doubted, named = False, f"{where}: " if where else ""
+    if pipe.hum_left:  # a mains setting that leaves hum in: it raises every rest level and hides weak cramps
+        settings_note(f"{named}mains hum at {', '.join(f'{f:g}' for f in pipe.hum_left[:3])} Hz is left in by the "
+                      f"mains setting ({pipe.config.mains if isinstance(pipe.config.mains, str) else f'{pipe.config.mains:g}'}): it raises the rest level and hides weak cramps; "
+                      "'auto' notches the hum it finds")
     for channel, q in pipe.quality().items():
         rest, tiny = q["rest_uv"], False
         if units and math.isfinite(rest) and rest < ELECTRODE_NOISE_UV and q["flat_fraction"] < 0.999:

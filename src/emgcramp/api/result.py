@@ -131,12 +131,13 @@ class Result:
         events = getattr(self, kind)
         if kind in ("cramps", "possible_cramps"):
             return [episode_record(e, self.start) for e in events]
-        from emgcramp.io.events import rounded, timed
+        from emgcramp.io.events import activity_names, rounded, timed
 
         if kind == "rejected":
             return [rounded({"onset_s": r.onset_s, "offset_s": r.offset_s, "reason": r.reason,
                              "probability": r.probability}) for r in events]
-        return [rounded(timed(asdict(e), e.duration_s, clock_time(self.start, e.onset_s))) for e in events]
+        return [rounded(timed(activity_names(asdict(e)), e.duration_s, clock_time(self.start, e.onset_s)))
+                for e in events]
 
     def to_dataframe(self, kind: str = "cramps") -> Any:
         """The events of ``kind`` as a pandas ``DataFrame`` (pandas: ``pip install 'emgcramp[pandas]'``).
@@ -289,14 +290,14 @@ def _columns(kind: str) -> list[str]:
     from dataclasses import fields
 
     from emgcramp.core.types import EPISODE_FIELDS
-    from emgcramp.io.events import timed
+    from emgcramp.io.events import activity_names, timed
 
     if kind in ("cramps", "possible_cramps"):
         return list(EPISODE_FIELDS)
     if kind == "rejected":
         return ["onset_s", "offset_s", "reason", "probability"]
-    return list(timed({f.name: None for f in fields(LegMovement if kind == "leg_movements" else CrampWarning)},
-                       0.0, ""))
+    kept = LegMovement if kind == "leg_movements" else CrampWarning
+    return list(timed(activity_names({f.name: None for f in fields(kept)}), 0.0, ""))
 
 
 # A field's type in the event records, as the pandas dtype of its column.
@@ -308,10 +309,12 @@ def _dtypes(kind: str) -> dict[str, str]:
     from dataclasses import fields
 
     from emgcramp.core.types import EPISODE_FIELDS
+    from emgcramp.io.events import activity_names
 
     if kind in ("cramps", "possible_cramps"):  # the CSV's columns printed with digits hold numbers
         return {name: "float64" for name, digits in EPISODE_FIELDS.items() if digits is not None}
     if kind == "rejected":
         return {"onset_s": "float64", "offset_s": "float64", "probability": "float64"}
     kept = LegMovement if kind == "leg_movements" else CrampWarning
-    return {f.name: _DTYPE_OF[str(f.type)] for f in fields(kept) if str(f.type) in _DTYPE_OF} | {"duration_s": "float64"}
+    types = {f.name: _DTYPE_OF[str(f.type)] for f in fields(kept) if str(f.type) in _DTYPE_OF}
+    return activity_names(types) | {"duration_s": "float64"}

@@ -118,6 +118,9 @@ def _print_result(result, start: datetime | None, as_json: bool, labels: dict | 
         print(json.dumps(nulls(result.summary(start) | {"episodes": episodes} | extra), indent=2, default=float))
         return
     print_table(result.episodes, start)
+    if result.possible_cramps:  # said "listed": listed here too, under the cramps, apart from them
+        print("possible cramps (listed, not counted; p: the decision's probability):")
+        print_table(result.possible_cramps, start)
     s = result.summary()
     n_possible = len(s["possible_cramps"])
     possible = f"; {n_possible} possible cramp(s) listed, not counted" if n_possible else ""

@@ -152,19 +152,20 @@ def holds_no_samples(path: str, error: InputError) -> bool:
     recordings (a README, a log of the night, an empty file), not a recording that could not be read.
 
     Only a text-format file (by its extension) that is empty, or that is printable text whose table
-    never starts (:class:`~emgcramp.io.text.NotATable`) and holds no row of numbers in its first 64 kB:
-    a binary file, a table with a bad row or with a row of units under its header is a damaged recording.
+    never starts (:class:`~emgcramp.io.text.NotATable`) and holds no row of numbers in its first 64 kB, or
+    whose header names every column a time (:class:`~emgcramp.io.text.EventTimes`: marks kept beside a
+    recording): a binary file, a table with a bad row or with a row of units under its header is a damaged one.
     """
     if FORMATS.get(os.path.splitext(path)[1].lower()) is not _TEXT or not os.path.isfile(path):
         return False
     if os.path.getsize(path) == 0:
         return True
-    from emgcramp.io.text import NotATable
+    from emgcramp.io.text import EventTimes, NotATable
 
     if not isinstance(error, NotATable):
         return False
     head = _head(path)
-    return _is_text(head) and not _holds_numbers(head)
+    return isinstance(error, EventTimes) or _is_text(head) and not _holds_numbers(head)
 
 
 def _is_text(head: bytes) -> bool:

@@ -95,6 +95,12 @@ def timed(record: dict[str, Any], duration_s: float, clock: str) -> dict[str, An
     return dict(items[:at] + [("duration_s", duration_s), ("onset_clock", clock or None)] + items[at:])
 
 
+def activity_names(record: dict) -> dict:
+    """A leg movement's or warning's fields under the names the ``--lm-events`` table gives them
+    (``series``: ``plm_series``)."""
+    return {("plm_series" if k == "series" else k): v for k, v in record.items()}
+
+
 def write_activity_csv(path: str, movements: list[LegMovement], warnings: list[CrampWarning],
                        start: datetime | None = None, possible: list[Episode] = ()) -> None:
     """Write leg movements (``lm``), pre-cramp warnings (``warning``) and possible cramps in time order.

@@ -73,6 +73,14 @@ class NotATable(InputError):
     """Text with no row of numbers where the table should start, or no text at all: no samples in it."""
 
 
+class EventTimes(NotATable):
+    """A table whose header names every column a time (``touchdown_s,liftoff_s``): marks or events kept beside a
+    recording, no samples."""
+
+
+_SECONDS = re.compile(r"[_\s(\[](s|ms|sec|secs|seconds)[)\]]?$", re.I)
+
+
 def header_facts(path: str) -> tuple[bool, bool]:
     """(a time column that gives the rate, every column's unit named) in the header of text file ``path``: a
     first column named for time (:data:`TIME_NAMES`) gives the rate, names ending in a voltage unit (``calf_uV``)
@@ -121,6 +129,15 @@ def _columns(first: str, comment: str | None = None) -> tuple[str | None, bool, 
     return delim, header, names, first and len(names) > 1
 
 
+def _ramp(x: np.ndarray) -> bool:
+    """True when ``x`` (a column's first rows) rises by one step a row: a line, to 1 % of its span. EMG never does
+    over more than a few rows."""
+    if len(x) < 10 or not (np.diff(x) >= 0).all() or x[-1] <= x[0]:
+        return False
+    line = np.linspace(x[0], x[-1], len(x))
+    return bool(np.abs(x - line).max() <= 0.01 * (x[-1] - x[0]))
+
+
 class TextRecording(Recording):
     """A CSV/TSV/TXT file; fs from the time column or ``fs`` (Hz)."""
 
@@ -154,6 +171,9 @@ class TextRecording(Recording):
             raise InputError(f"{path}: the first line is over {MAX_LINE_CHARS // 1000} kB long; "
                              "expected one row per sample")
         self._delim, self._header, names, self._time_col = _columns(first, comment)
+        if self._header and len(names) > 1 and all(_SECONDS.search(n.strip()) for n in names):
+            raise EventTimes(f"{path}: not a recording: every column is a time ({', '.join(names[:4])}): "
+                             "a table of events or marks, not of samples")
         if self._header and len(names) == 1 and time_scale(names[0]) is not None:  # it was analysed as a muscle
             raise InputError(f"{path}: its one column, {names[0]!r}, is a time column: no channel of samples in it")
         self._time_scale = time_scale(names[0]) or 1.0
@@ -181,6 +201,11 @@ class TextRecording(Recording):
                              "and no numeric samples after it")
         if self._delim == "," and not self._header:
             self._refuse_decimal_commas()
+        if not self._header and len(names) > 1 and not self._time_col and _ramp(probe[:, 0]):
+            warnings.warn(SettingsWarning(
+                f"{path}: its first column climbs row by row as a time or sample count does, but with no header "
+                "to name it, it is read as a channel; if it is time, add a header line that names it time (or "
+                "time_ms, or sample for a count) and the channels after it"))
         self._times = None
         if self._time_col:
             firsts = [(ln.split(self._delim, 1)[0] if self._delim else (ln.split() or [""])[0]).replace(",", ".")
