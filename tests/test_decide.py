@@ -264,7 +264,7 @@ def test_every_detector_setting_names_where_its_number_comes_from():
             i = n.lineno - 1
             while i in fields:  # a group of settings under one comment
                 i -= 1
-            text = []
+            text = [lines[n.lineno - 1].partition("#")[2]]  # a comment on the setting's own line
             while lines[i - 1].strip().startswith("#"):
                 text.append(lines[i - 1].strip().lstrip("#").strip())
                 i -= 1

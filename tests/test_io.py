@@ -1166,3 +1166,20 @@ def test_a_headerless_first_column_that_climbs_like_time_is_said_not_silently_ta
         rec = open_recording(str(tmp_path / "two.csv"), fs=1000.0)
         assert rec.channel_names == ["ch0", "ch1"]
         rec.close()
+
+
+
+def test_a_table_of_times_is_marks_only_when_its_columns_rise_a_recording_named_in_s_stays_one(tmp_path):
+    rng = np.random.default_rng(4)
+    rows = "".join(f"{i / 1000:.3f},{rng.normal():.3f},{rng.normal():.3f}\n" for i in range(3000))
+    (tmp_path / "emg.csv").write_text("time_s,GM_s,GL_s\n" + rows)
+    (tmp_path / "noname.csv").write_text("soleus ms,gastroc ms\n" + "".join(r.split(",", 1)[1] for r in
+                                                                          rows.splitlines(keepends=True)))
+    with open_recording(str(tmp_path / "emg.csv")) as rec:
+        assert rec.channel_names == ["GM_s", "GL_s"] and rec.fs == 1000.0
+    with open_recording(str(tmp_path / "noname.csv"), fs=1000.0) as rec:
+        assert len(rec.channel_names) == 2
+    from emgcramp.core.settings import personal_problem, settings_problem
+    # a whole number too large for a float is weighed, not an OverflowError
+    assert settings_problem({"min_duration_s": 10 ** 400}) == ""
+    assert personal_problem(10 ** 400, {}).startswith("offset must be a number of log-odds within ±0.9")

@@ -89,6 +89,15 @@ def test_no_hum_no_notch_and_fixed_mains_are_never_changed():
     assert fixed.hum_left[0] == 50.0 and off.hum_left[0] == 50.0 and auto.hum_left == []
     right, _ = run(y, [], mains=50.0)
     assert right.hum_left == []
+    # said once, though the monitor asks at 120 s and again at the end (it said it twice)
+    import warnings
+
+    from emgcramp.runner import say_doubts
+
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        say_doubts(fixed), say_doubts(fixed)
+    assert sum("is left in by the mains setting (60)" in str(w.message) for w in said) == 1
 
 
 def test_a_mains_setting_that_leaves_hum_in_is_said_in_one_line(tmp_path):

@@ -51,6 +51,7 @@ class Pipeline:
         self._watch = None if self.notches is None else MainsWatch(self.fs, len(channel_names), cfg.band[1],
                                                                    self.notches)
         self.hum_left: list[float] = []
+        self.hum_said = 0  # how many of hum_left were said (runner.say_doubts)
         self._detectors: list[Detector] = []
         self._origin, self.gaps = 0, 0
         # per channel, how many of its detector's warnings and possible cramps were given out, screened, marked

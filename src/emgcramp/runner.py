@@ -124,8 +124,9 @@ def say_doubts(pipe: Pipeline, units: bool = True, movements: bool = True, where
     (``movements``). Returns whether a channel's units were doubted. ``where``: the recording, named first.
     """
     doubted, named = False, f"{where}: " if where else ""
-    if pipe.hum_left:  # a mains setting that leaves hum in: it raises every rest level and hides weak cramps
-        settings_note(f"{named}mains hum at {', '.join(f'{f:g}' for f in pipe.hum_left[:3])} Hz is left in by the "
+    if len(pipe.hum_left) > pipe.hum_said:  # a mains setting that leaves hum in: it hides weak cramps; said once
+        new, pipe.hum_said = pipe.hum_left[pipe.hum_said:], len(pipe.hum_left)
+        settings_note(f"{named}mains hum at {', '.join(f'{f:g}' for f in new[:3])} Hz is left in by the "
                       f"mains setting ({pipe.config.mains if isinstance(pipe.config.mains, str) else f'{pipe.config.mains:g}'}): it raises the rest level and hides weak cramps; "
                       "'auto' notches the hum it finds")
     for channel, q in pipe.quality().items():

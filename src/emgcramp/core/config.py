@@ -43,7 +43,7 @@ class SegmentConfig:
     on_ratio: float = 2.5
     # A ratio alone sits in a quiet amplifier's noise: each level is also this many µV over rest. OFF's 2 µV is
     # the AASM end of a leg movement (within 2 µV of rest; Ferri et al. 2016, doi:10.1016/j.sleep.2016.10.010),
-    # ON's the next whole µV over it; both under the AASM's +8 µV onset, so a scored LM opens a burst.
+    # ON's the next whole µV over it; both under the AASM's +8 µV onset of a leg movement.
     on_delta_uv: float = 3.0
     # OFF under ON (hysteresis: a held level that wavers about ON is one burst), over EDGE. Set by hand, not
     # fitted; what it costs is the share of cramps proposed (bench/bench_families.py, bench/RESULTS.md).
@@ -61,12 +61,12 @@ class SegmentConfig:
     # A rest level under this reads as this (µV), ten times ELECTRODE_NOISE_UV: set by hand, so that the ratios
     # over rest stay finite and the µV floors above decide on an input that is near silent.
     min_rest_uv: float = 1.0
-    # Quiet shorter than this does not end a burst: under the AASM's 5-s shortest spacing of the leg movements
-    # of a series (Ferri et al. 2016), so two movements stay two, and a clonic cramp's relaxations join.
+    # Quiet shorter than this does not end a burst, so a clonic cramp's relaxations join: set by hand, short of
+    # the AASM's 5-s shortest onset-to-onset spacing of a series' leg movements (Ferri et al. 2016).
     merge_gap_s: float = 2.0
     # Tonic cramps last to about ten minutes (Miller & Layzer 2005, doi:10.1002/mus.20341): 1.5 × that.
     max_duration_s: float = 900.0
-    warmup_s: float = 5.0  # 1-s means of idle signal before the rest level is trusted: set by hand, a few
+    warmup_s: float = 5.0  # 1-s means of idle signal before the rest level is trusted: set by hand
     # RMS windows (s), within the 20–500 ms of common sEMG practice (Konrad 2005, The ABC of EMG): the long
     # one steadies the level, the short one times the edges.
     long_window_s: float = 0.5
@@ -129,7 +129,7 @@ class JudgeConfig:
     # Cramps last from seconds to minutes (Miller & Layzer 2005, doi:10.1002/mus.20341); the user's --min-duration.
     min_duration_s: float = 3.0
     # Over this share of a burst lost (dead line, input at the rail), there is no EMG left to judge: a fifth,
-    # the share of a 3-s burst (min_duration_s) that a 0.5-s bridged gap and its settling take. Set by hand.
+    # set by hand.
     max_flat_fraction: float = 0.2
     # The 30 s before a burst are its background (contrast, the tone it rose from); the last second
     # is left out, it holds the climb. Set by hand: as long as the longest arousal burst (a quarter minute)
@@ -150,7 +150,7 @@ class JudgeConfig:
     # contractions within 12 s. Set by hand; the kind names a burst, the decision weighs clonic_rate_hz.
     clonic_min_rises: int = 3
     clonic_min_rate_hz: float = 0.25
-    mvc_uv: float | None = None
+    mvc_uv: float | None = None  # the person's maximal contraction (µV; --mvc-uv, a profile): the user's
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ PERSONAL_SETTINGS = ("personal_logit_offset", "personal_weights")
 
 def _real(v: object) -> bool:
     """A finite real number, NumPy's too, not a bool."""
-    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and -math.inf < v < math.inf  # 10**400 too
 
 
 def personal_problem(offset: object, weights: object, names: tuple[str, str] = ("offset", "weights")) -> str:

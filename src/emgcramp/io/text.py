@@ -171,9 +171,6 @@ class TextRecording(Recording):
             raise InputError(f"{path}: the first line is over {MAX_LINE_CHARS // 1000} kB long; "
                              "expected one row per sample")
         self._delim, self._header, names, self._time_col = _columns(first, comment)
-        if self._header and len(names) > 1 and all(_SECONDS.search(n.strip()) for n in names):
-            raise EventTimes(f"{path}: not a recording: every column is a time ({', '.join(names[:4])}): "
-                             "a table of events or marks, not of samples")
         if self._header and len(names) == 1 and time_scale(names[0]) is not None:  # it was analysed as a muscle
             raise InputError(f"{path}: its one column, {names[0]!r}, is a time column: no channel of samples in it")
         self._time_scale = time_scale(names[0]) or 1.0
@@ -201,6 +198,10 @@ class TextRecording(Recording):
                              "and no numeric samples after it")
         if self._delim == "," and not self._header:
             self._refuse_decimal_commas()
+        if self._header and not self._time_col and len(names) > 1 and all(_SECONDS.search(n) for n in names) \
+                and (np.diff(probe, axis=0) > 0).all():  # times, each column rising: marks, not samples
+            raise EventTimes(f"{path}: not a recording: every column is a time ({', '.join(names[:4])}): "
+                             "a table of events or marks, not of samples")
         if not self._header and len(names) > 1 and not self._time_col and _ramp(probe[:, 0]):
             warnings.warn(SettingsWarning(
                 f"{path}: its first column climbs row by row as a time or sample count does, but with no header "
