@@ -43,13 +43,12 @@ class Pipeline:
         self.config = config or PipelineConfig()
         check_personal(self.config.detector.judge)  # before any sample: a weight for no input is no adjustment
         self.notches: list[float] | None = self._fixed_notches()
-        cfg = self.config
         self.samples_seen, self.end_sample, self._collect_levels = 0, 0, False  # fed; after the last, gaps counted
         self._pending: list[Block] = []
         self._filter: EmgFilter | None = None
         # hum that begins later in the night: notched (mains="auto"), or with mains set, said (hum_left, Hz)
-        self._watch = None if self.notches is None else MainsWatch(self.fs, len(channel_names), cfg.band[1],
-                                                                   self.notches)
+        self._watch = None if self.notches is None else MainsWatch(self.fs, len(channel_names),
+                                                                   self.config.band[1], self.notches)
         self.hum_left: list[float] = []
         self.hum_said = 0  # how many of hum_left were said (runner.say_doubts)
         self._detectors: list[Detector] = []

@@ -126,9 +126,10 @@ def say_doubts(pipe: Pipeline, units: bool = True, movements: bool = True, where
     doubted, named = False, f"{where}: " if where else ""
     if len(pipe.hum_left) > pipe.hum_said:  # a mains setting that leaves hum in: it hides weak cramps; said once
         new, pipe.hum_said = pipe.hum_left[pipe.hum_said:], len(pipe.hum_left)
-        settings_note(f"{named}mains hum at {', '.join(f'{f:g}' for f in new[:3])} Hz is left in by the "
-                      f"mains setting ({pipe.config.mains if isinstance(pipe.config.mains, str) else f'{pipe.config.mains:g}'}): it raises the rest level and hides weak cramps; "
-                      "'auto' notches the hum it finds")
+        mains = pipe.config.mains if isinstance(pipe.config.mains, str) else f"{pipe.config.mains:g}"
+        settings_note(f"{named}mains hum at {', '.join(f'{f:g}' for f in new[:3])} Hz is left in by the mains "
+                      f"setting ({mains}): it raises the rest level and hides weak cramps; 'auto' notches the hum "
+                      "it finds")
     for channel, q in pipe.quality().items():
         rest, tiny = q["rest_uv"], False
         if units and math.isfinite(rest) and rest < ELECTRODE_NOISE_UV and q["flat_fraction"] < 0.999:
